@@ -1,0 +1,5 @@
+import sys
+
+from citydata.cli import main
+
+sys.exit(main())

@@ -1,0 +1,48 @@
+"""The coverage matrix: which borough has records in which service area."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from citydata.schema import SERVICE_AREA_LABELS
+
+
+def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
+    """Borough rows x service-area columns of record counts, 0 where a borough has none."""
+    wide = long.pivot_table(
+        index="borough", columns="service_area", values="records", aggfunc="sum", fill_value=0
+    )
+    wide = (
+        wide.reindex(index=boroughs, columns=list(SERVICE_AREA_LABELS), fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
+    wide.index.name = "Borough"
+    wide.columns.name = None
+    return wide
+
+
+def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
+    """A heatmap of `coverage_table`: gaps drawn as empty (white) cells with a 0."""
+    long = wide.reset_index().melt(id_vars="Borough", var_name="Service area", value_name="Records")
+    long["Has records"] = long["Records"].map(lambda n: "yes" if n else "none")
+    base = alt.Chart(long).encode(
+        x=alt.X("Service area:N", sort=list(wide.columns), axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("Borough:N", sort=list(wide.index)),
+        tooltip=["Borough", "Service area", "Records"],
+    )
+    cells = base.mark_rect(stroke="#d0d0d0").encode(
+        color=alt.condition(
+            "datum.Records > 0",
+            alt.Color(
+                "Records:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title="Records")
+            ),
+            alt.value("#ffffff"),
+        )
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("Records:Q"),
+        color=alt.condition("datum.Records > 4", alt.value("white"), alt.value("#333333")),
+    )
+    return (cells + text).properties(height=alt.Step(16))

@@ -1,0 +1,53 @@
+"""Overview: headline figures, the coverage matrix and the records themselves."""
+
+import streamlit as st
+
+import ui
+from citydata import boroughs, queries
+from citydata.charts.coverage import coverage_heatmap, coverage_table
+
+state = st.session_state["filters"]
+
+st.title("City Tools Explorer")
+st.caption(
+    "Which London borough uses which software system, from which vendor, in which service "
+    "area, and when each contract ends."
+)
+ui.selection_header(state)
+
+figures = ui.query(queries.headline, state)
+if not figures["records"]:
+    st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
+    st.stop()
+
+cols = st.columns(6)
+cols[0].metric("Records", f"{figures['records']:,}")
+cols[1].metric("Boroughs covered", f"{figures['boroughs']} of 33")
+cols[2].metric("Vendors", f"{figures['vendors']:,}")
+cols[3].metric("Systems", f"{figures['systems']:,}")
+cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
+cols[5].metric(
+    "Top 10 vendors' share",
+    f"{figures['top10_vendor_share']:.0f}%",
+    help="Share of the records held by the ten vendors with the most records.",
+)
+
+st.subheader("Coverage: records per borough and service area")
+st.caption("White cells with 0 are service areas where a borough has no record.")
+shown = list(state.borough) or list(boroughs.NAMES)
+wide = coverage_table(ui.query(queries.coverage, state), sorted(shown))
+tab_chart, tab_table = st.tabs(["Matrix", "Table"])
+tab_chart.altair_chart(coverage_heatmap(wide), width="stretch")
+tab_table.dataframe(wide, width="stretch")
+
+st.subheader("Records")
+records = ui.query(queries.records, state)
+st.dataframe(
+    records,
+    hide_index=True,
+    width="stretch",
+    column_config=ui.RECORD_COLUMN_CONFIG,
+)
+ui.downloads(records, "city-tools-contracts", key="records")
+st.caption("Share this view: copy the link below; it opens with the same filters.")
+st.code(ui.share_link(state), language=None)

@@ -1,0 +1,26 @@
+"""Running the real app under Streamlit's AppTest, against the database in $CITYTOOLS_DB."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
+    """Run app.py (optionally switching to `page`, e.g. 'pages/overview.py') with URL params."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The shown value of the metric labelled `label`."""
+    return next(m.value for m in at.metric if m.label == label)

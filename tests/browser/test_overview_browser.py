@@ -1,0 +1,51 @@
+"""A user picks a borough, shares the link, reopens it, and downloads what they see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import parse_qs, urlsplit
+
+from tests.browser.conftest import settle
+
+
+def pick(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    settle(page)
+
+
+def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser, artifacts):
+    page.goto(server.url)
+    settle(page)
+    page.screenshot(path=artifacts / "overview.png", full_page=True)
+    assert page.get_by_text("Illustrative data").first.is_visible()
+
+    pick(page, "Borough", "Camden")
+    page.wait_for_function("() => location.search.includes('borough=Camden')")
+    assert parse_qs(urlsplit(page.url).query)["borough"] == ["Camden"]
+    assert page.get_by_text("Contracts where borough is Camden").first.is_visible()
+    records = page.get_by_test_id("stMetricValue").first.inner_text()
+    page.screenshot(path=artifacts / "overview-camden.png", full_page=True)
+
+    shared = page.url
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = fresh.new_page()
+    other.goto(shared)
+    settle(other)
+    assert other.get_by_text("Contracts where borough is Camden").first.is_visible()
+    assert other.get_by_test_id("stMetricValue").first.inner_text() == records
+    chips = other.get_by_test_id("stMultiSelect").first.inner_text()
+    assert "Camden" in chips
+    other.screenshot(path=artifacts / "overview-shared-link.png", full_page=True)
+    fresh.close()
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    text = download.path().read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and {r["Borough"] for r in rows} == {"Camden"}
+    assert f"{len(rows):,}" == records

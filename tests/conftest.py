@@ -1,0 +1,53 @@
+"""Fixtures: every test gets its own database file; the developer's machine stays out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from citydata import store
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """The embedded default data built once per test run (read it, do not write it)."""
+    return store.build(tmp_path_factory.mktemp("built") / "citytools.duckdb")
+
+
+@pytest.fixture
+def db_path(built_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the built database, also set as $CITYTOOLS_DB."""
+    path = tmp_path / "citytools.duckdb"
+    shutil.copyfile(built_db, path)
+    monkeypatch.setenv(store.ENV_VAR, str(path))
+    return path
+
+
+@pytest.fixture
+def db(db_path):
+    database = store.open_store(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test touches data/citytools.duckdb or sees a previous test's cached results."""
+    monkeypatch.setenv(store.ENV_VAR, str(tmp_path / "unset.duckdb"))
+    yield
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

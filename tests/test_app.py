@@ -1,0 +1,64 @@
+"""The app's wiring, run by Streamlit's AppTest against a real database file."""
+
+from __future__ import annotations
+
+import pytest
+
+from citydata import queries
+from citydata.filters import FilterState
+from tests.apptest import metric, run_app
+
+PAGES = ["pages/overview.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_registered_page_opens_without_error(db_path, page):
+    at = run_app()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+
+
+def test_overview_figures_equal_sql_on_the_same_file(db):
+    at = run_app()
+    with db.read() as r:
+        expected = queries.headline(r, FilterState())
+        records = r.scalar("SELECT count(*) FROM current_contracts")
+        vendors = r.scalar("SELECT count(DISTINCT vendor) FROM current_contracts")
+    assert metric(at, "Records") == f"{records:,}"
+    assert metric(at, "Vendors") == f"{vendors:,}"
+    assert metric(at, "Boroughs covered") == "33 of 33"
+    assert metric(at, "Ending in next 12 months") == f"{expected['ending_12_months']:,}"
+    assert "Illustrative data" in at.info[0].value
+
+
+def test_url_parameters_seed_the_filters(db):
+    at = run_app({"borough": ["Camden", "Hackney"], "service_area": "Housing"})
+    assert at.multiselect(key="borough").value == ["Camden", "Hackney"]
+    assert at.multiselect(key="service_area").value == ["Housing"]
+    with db.read() as r:
+        expected = r.scalar(
+            "SELECT count(*) FROM current_contracts WHERE borough IN ('Camden', 'Hackney')"
+            " AND service_area = 'Housing'"
+        )
+    assert metric(at, "Records") == f"{expected:,}"
+    assert "borough is Camden or Hackney and service area is Housing" in at.markdown[0].value
+
+
+def test_unknown_url_values_are_dropped_with_a_visible_note(db_path):
+    at = run_app({"borough": ["Camden", "Gotham"]})
+    assert at.multiselect(key="borough").value == ["Camden"]
+    assert any("No borough called Gotham" in w.value for w in at.sidebar.warning)
+
+
+def test_filters_that_match_nothing_say_so(db_path):
+    at = run_app({"q": "no such system anywhere"})
+    assert any("No contracts match" in i.value for i in at.info)
+    assert not at.exception
+
+
+def test_downloads_are_offered(db_path):
+    at = run_app({"borough": "Camden"})
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download Excel"]

@@ -1,0 +1,125 @@
+"""Filters as data: state -> SQL fragment, parameters, summary and URL parameters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from citydata import filters, queries
+from citydata.filters import FilterState
+
+CASES = [
+    pytest.param(FilterState(), "TRUE", {}, "All contracts", {}, id="nothing chosen"),
+    pytest.param(
+        FilterState(borough=("Camden",)),
+        "borough IN $borough",
+        {"borough": ["Camden"]},
+        "Contracts where borough is Camden",
+        {"borough": ["Camden"]},
+        id="one borough",
+    ),
+    pytest.param(
+        FilterState(borough=("Camden", "Hackney", "Islington"), service_area=("Housing",)),
+        "borough IN $borough AND service_area IN $service_area",
+        {"borough": ["Camden", "Hackney", "Islington"], "service_area": ["Housing"]},
+        "Contracts where borough is Camden, Hackney or Islington and service area is Housing",
+        {"borough": ["Camden", "Hackney", "Islington"], "service_area": ["Housing"]},
+        id="boroughs and service area",
+    ),
+    pytest.param(
+        FilterState(end_from=date(2026, 4, 1), end_to=date(2027, 3, 31)),
+        "contract_end >= $end_from AND contract_end <= $end_to",
+        {"end_from": date(2026, 4, 1), "end_to": date(2027, 3, 31)},
+        "Contracts ending between 1 Apr 2026 and 31 Mar 2027"
+        " (records with no end date are left out)",
+        {"end_from": ["2026-04-01"], "end_to": ["2027-03-31"]},
+        id="end date range",
+    ),
+    pytest.param(
+        FilterState(end_to=date(2027, 3, 31)),
+        "contract_end <= $end_to",
+        {"end_to": date(2027, 3, 31)},
+        "Contracts ending on or before 31 Mar 2027 (records with no end date are left out)",
+        {"end_to": ["2027-03-31"]},
+        id="end date upper bound",
+    ),
+    pytest.param(
+        FilterState(vendor=("Capita",), hosting=("Cloud (SaaS)",), q="  Revenues  Open "),
+        "vendor IN $vendor AND hosting IN $hosting"
+        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor, manufacturer,"
+        " hosting, source_ref)), $q0)"
+        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor, manufacturer,"
+        " hosting, source_ref)), $q1)",
+        {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q0": "revenues", "q1": "open"},
+        "Contracts where vendor is Capita and hosting is Cloud (SaaS), matching “revenues”"
+        " and “open”",
+        {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q": ["Revenues  Open"]},
+        id="vendor, hosting and search words",
+    ),
+]
+
+
+@pytest.mark.parametrize(("state", "sql", "params", "text", "url"), CASES)
+def test_filter_state_gives_sql_params_summary_and_url(state, sql, params, text, url):
+    w = filters.where(state)
+    assert w.sql == sql
+    assert w.params == params
+    assert filters.summary(state) == text
+    assert filters.to_query_params(state) == url
+
+
+@pytest.mark.parametrize(("state", "url"), [(c.values[0], c.values[4]) for c in CASES])
+def test_url_parameters_round_trip(state, url):
+    back, notes = filters.from_query_params(url)
+    assert notes == []
+    assert filters.where(back) == filters.where(state)
+
+
+def test_invalid_url_values_are_dropped_with_a_note():
+    state, notes = filters.from_query_params(
+        {"borough": ["Camden", "Gotham"], "vendor": ["Capita"], "end_to": ["31/03/2027"]},
+        options={"borough": ["Camden", "Hackney"], "vendor": ["Capita"]},
+    )
+    assert state.borough == ("Camden",)
+    assert state.vendor == ("Capita",)
+    assert state.end_to is None
+    assert notes == [
+        "No borough called Gotham in the data.",
+        "“31/03/2027” is not a date (use YYYY-MM-DD); ignored.",
+    ]
+
+
+def test_sql_in_filter_values_is_only_ever_a_value(db):
+    hostile = "Camden') OR 1=1 --"
+    state = FilterState(borough=(hostile,), q="'; DROP TABLE contracts; --")
+    with db.read() as r:
+        assert queries.headline(r, state)["records"] == 0
+        assert r.scalar("SELECT count(*) FROM contracts") > 0
+
+
+@pytest.mark.parametrize(
+    ("state", "sql_where"),
+    [
+        (FilterState(borough=("Camden", "Hackney")), "borough IN ('Camden', 'Hackney')"),
+        (FilterState(service_area=("Housing",)), "service_area = 'Housing'"),
+        (FilterState(end_to=date(2027, 3, 31)), "contract_end <= DATE '2027-03-31'"),
+        (
+            FilterState(q="mosaic"),
+            "lower(system) LIKE '%mosaic%' OR lower(vendor) LIKE '%mosaic%'"
+            " OR lower(manufacturer) LIKE '%mosaic%'",
+        ),
+    ],
+)
+def test_filtered_counts_equal_hand_written_sql(db, state, sql_where):
+    with db.read() as r:
+        expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {sql_where}")
+        assert expected > 0
+        assert queries.headline(r, state)["records"] == expected
+
+
+def test_state_from_widget_values_ignores_blanks():
+    state = filters.state_from_widgets(
+        {"borough": ["Camden"], "vendor": [], "end_from": None, "q": "  ", "other": 1}
+    )
+    assert state == FilterState(borough=("Camden",))

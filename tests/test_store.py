@@ -1,0 +1,150 @@
+"""The database file: build, open, migrate, the current_contracts view, concurrency."""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+
+from citydata import boroughs, demo, queries, store
+from citydata.db import Database, StoreError
+from citydata.filters import FilterState
+
+VIEW_COLUMNS = [
+    "borough_code",
+    "borough",
+    "service_area",
+    "system",
+    "vendor",
+    "manufacturer",
+    "contract_start",
+    "contract_end",
+    "annual_value",
+    "hosting",
+    "satisfaction",
+    "source_ref",
+    "snapshot_id",
+    "source",
+]
+
+
+def test_build_holds_every_embedded_record_for_all_33_authorities(db):
+    csv_rows = sum(1 for _ in demo.EMBEDDED_CSV.open(encoding="utf-8")) - 1
+    with db.read() as r:
+        assert r.scalar("SELECT count(*) FROM current_contracts") == csv_rows
+        codes = [c for (c,) in r.rows("SELECT DISTINCT borough_code FROM current_contracts")]
+        assert sorted(codes) == [b.code for b in boroughs.BOROUGHS]
+        assert r.rows("SELECT DISTINCT source FROM current_contracts") == [("demo",)]
+        assert r.scalar("SELECT count(*) FROM snapshots WHERE status = 'active'") == 33
+
+
+def test_current_contracts_has_the_documented_columns_and_types(db):
+    with db.read() as r:
+        described = r.rows("DESCRIBE current_contracts")
+    names = [row[0] for row in described]
+    types = {row[0]: row[1] for row in described}
+    assert names == VIEW_COLUMNS
+    assert types["contract_start"] == "DATE" and types["contract_end"] == "DATE"
+    assert types["annual_value"].startswith("DECIMAL")
+
+
+def test_view_matches_the_csv_row_for_row(db):
+    with db.read() as r:
+        from_csv = r.rows(
+            "SELECT count(*), sum(annual_value::DECIMAL(18, 2)), count(contract_end)"
+            " FROM read_csv(?, header = true)",
+            [str(demo.EMBEDDED_CSV)],
+        )
+        from_view = r.rows(
+            "SELECT count(*), sum(annual_value), count(contract_end) FROM current_contracts"
+        )
+    assert from_csv == from_view
+
+
+def test_the_raw_embedded_file_is_kept(db):
+    assert db.scalar("SELECT content FROM raw_files") == demo.EMBEDDED_CSV.read_bytes()
+
+
+def test_missing_file_is_built_on_open_and_env_var_chooses_it(tmp_path, monkeypatch):
+    target = tmp_path / "elsewhere" / "mine.duckdb"
+    monkeypatch.setenv(store.ENV_VAR, str(target))
+    assert store.db_path() == target
+    database = store.open_store()
+    try:
+        assert target.exists()
+        assert database.scalar("SELECT count(DISTINCT borough) FROM current_contracts") == 33
+    finally:
+        database.close()
+    assert not list(target.parent.glob(".*building*")), "no temporary file is left behind"
+
+
+def test_an_older_file_is_migrated_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    old = Database(path)
+    store.migrate(old, target=1)  # a file as the first release wrote it
+    with old.write() as w:
+        w.execute(
+            "INSERT INTO snapshots VALUES (1, 'E09000007', now(), 'camden.csv', 'abc', 1, 0,"
+            " 'active', 'upload')"
+        )
+        w.execute(
+            "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, service_area,"
+            " system, vendor, source) VALUES (1, 1, 'E09000007', 'Camden', 'Housing',"
+            " 'NEC Housing', 'NEC Software Solutions', 'upload')"
+        )
+    old.close()
+
+    reopened = store.open_store(path)
+    try:
+        with reopened.read() as r:
+            assert store.schema_version(r) == store.SCHEMA_VERSION
+            assert r.rows("SELECT borough, system FROM current_contracts") == [
+                ("Camden", "NEC Housing")
+            ]
+            assert r.scalar("SELECT count(*) FROM raw_files") == 0
+            assert r.scalar("SELECT created_by FROM snapshots") is None
+    finally:
+        reopened.close()
+
+
+def test_a_foreign_duckdb_file_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "foreign.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales (x INTEGER)")
+    con.close()
+    with pytest.raises(StoreError, match="not a City Tools Explorer database"):
+        store.open_store(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("this is a shopping list\n" * 100)
+    with pytest.raises(StoreError, match="could not be opened"):
+        store.open_store(path)
+
+
+def test_sixteen_threads_query_at_once_without_errors(db):
+    errors: list[BaseException] = []
+    totals: list[int] = []
+    start = threading.Barrier(16)
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            for _ in range(10):
+                with db.read() as r:
+                    state = FilterState(borough=(boroughs.NAMES[i % 33],))
+                    totals.append(queries.headline(r, FilterState())["records"])
+                    queries.coverage(r, state)
+                    queries.records(r, state, limit=50)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(totals)) == 1 and len(totals) == 160

@@ -1,0 +1,197 @@
+"""The app's edge: the cached database, cached queries, the sidebar filters, shared widgets.
+
+Pages call these helpers and `citydata`; nothing in `citydata` knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from citydata import exports, filters, queries, store
+from citydata.db import Database, Reader
+from citydata.filters import FilterState
+
+T = TypeVar("T")
+CACHE_TTL_SECONDS = 300
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _database(path: str) -> Database:
+    return store.open_store(path)
+
+
+def database() -> Database:
+    """The process's one database handle (built from the embedded data when missing)."""
+    return _database(str(store.db_path()))
+
+
+def data_version() -> int:
+    return store.data_version(database())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
+def _cached(
+    _fn: Callable[..., Any], name: str, path: str, version: int, state: Any, args: tuple
+) -> Any:
+    with _database(path).read() as r:
+        return _fn(r, state, *args)
+
+
+def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
+    """Run `fn(reader, state, *args)`, cached per data version, filters and arguments.
+
+    Keys are small (names, the filter state, the snapshot version), never DataFrames.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached(fn, name, str(store.db_path()), data_version(), state, tuple(args))
+
+
+def read(fn: Callable[[Reader], T]) -> T:
+    """Run `fn(reader)` uncached, in one consistent read."""
+    with database().read() as r:
+        return fn(r)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
+def filter_options(path: str, version: int) -> dict[str, list[str]]:
+    with _database(path).read() as r:
+        return queries.options(r)
+
+
+# ---- sidebar filters -------------------------------------------------------------------------
+
+
+def sidebar_filters() -> FilterState:
+    """Draw the filters in the sidebar, bound to the URL, and return the user's selection."""
+    options = filter_options(str(store.db_path()), data_version())
+    _note_invalid_url_values(options)
+    with st.sidebar:
+        st.header("Filters")
+        for choice in filters.CHOICES:
+            st.multiselect(
+                choice.label,
+                options[choice.key],
+                key=choice.key,
+                bind="query-params",
+                placeholder=f"All {choice.noun} values" if choice.key == "hosting" else "All",
+            )
+        st.caption("Contract ends")
+        left, right = st.columns(2)
+        left.date_input(
+            "From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY"
+        )
+        right.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
+        st.text_input(
+            "Search",
+            key="q",
+            bind="query-params",
+            placeholder="system, vendor, reference…",
+            max_chars=200,
+        )
+        st.button("Clear filters", on_click=_clear_filters, width="stretch")
+        for note in st.session_state.get("_url_notes", []):
+            st.warning(note, icon=":material/info:")
+    state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
+    if state.end_from and state.end_to and state.end_from > state.end_to:
+        st.sidebar.warning("The end-date range is back to front; it has been swapped.")
+        state = state.with_(end_from=state.end_to, end_to=state.end_from)
+    return state
+
+
+def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
+    """Streamlit drops URL values that are not options; say so rather than drop them silently."""
+    if "_url_notes" in st.session_state:
+        return
+    given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
+    _, notes = filters.from_query_params(given, options)
+    st.session_state["_url_notes"] = notes
+
+
+def _clear_filters() -> None:
+    for choice in filters.CHOICES:
+        st.session_state[choice.key] = []
+    for key in filters.DATE_KEYS:
+        st.session_state[key] = None
+    st.session_state[filters.SEARCH_KEY] = ""
+    st.session_state["_url_notes"] = []
+
+
+def share_link(state: FilterState, page: str = "") -> str:
+    """The address of this exact view, to paste into an email."""
+    base = (st.context.url or "").rstrip("/")
+    if page and not base.endswith("/" + page):
+        base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
+        base = f"{base}/{page}"
+    query = urlencode(filters.to_query_params(state), doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+# ---- shared page parts -----------------------------------------------------------------------
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text for st.markdown/caption that shows literally: no links, images or formatting."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def selection_header(state: FilterState, noun: str = "contracts") -> None:
+    """The plain-English summary of the filters, and the illustrative-data notice."""
+    st.markdown(f"**{plain(filters.summary(state, noun))}**")
+    demo = query(queries.demo_boroughs, state)
+    if demo:
+        which = "all boroughs shown" if len(demo) >= 33 else f"{len(demo)} of the boroughs shown"
+        st.info(
+            f"Illustrative data: the records for {which} are generated examples, not real "
+            "contracts. They are replaced borough by borough when a data steward uploads the "
+            "borough's own register.",
+            icon=":material/science:",
+        )
+
+
+def downloads(df: pd.DataFrame, stem: str, key: str) -> None:
+    """CSV and Excel downloads of `df`, neutralised against formula injection."""
+    labelled = exports.with_labels(df)
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(
+        "Download CSV",
+        data=lambda: exports.to_csv(labelled),
+        file_name=f"{stem}-{date.today():%Y-%m-%d}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download Excel",
+        data=lambda: exports.to_xlsx(labelled),
+        file_name=f"{stem}-{date.today():%Y-%m-%d}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+        icon=":material/download:",
+    )
+
+
+RECORD_COLUMN_CONFIG: dict[str, Any] = {
+    "borough_code": None,
+    "snapshot_id": None,
+    "borough": st.column_config.TextColumn("Borough"),
+    "service_area": st.column_config.TextColumn("Service area"),
+    "system": st.column_config.TextColumn("System"),
+    "vendor": st.column_config.TextColumn("Vendor"),
+    "manufacturer": st.column_config.TextColumn("Manufacturer"),
+    "contract_start": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
+    "contract_end": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
+    "annual_value": st.column_config.NumberColumn("Annual value (£)", format="£%,.0f"),
+    "hosting": st.column_config.TextColumn("Hosting"),
+    "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
+    "source_ref": st.column_config.TextColumn("Reference"),
+    "source": st.column_config.TextColumn("Source"),
+}
