@@ -1,0 +1,105 @@
+"""python -m citydata, run as a user runs it: a real process, real files, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import duckdb
+
+from citydata import demo
+from tests.conftest import ROOT
+
+
+def cli(*args: str, env_db=None) -> subprocess.CompletedProcess:
+    env = None
+    if env_db is not None:
+        import os
+
+        env = os.environ | {"CITYTOOLS_DB": str(env_db)}
+    return subprocess.run(
+        [sys.executable, "-m", "citydata", *args],
+        cwd=ROOT,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_build_creates_the_database_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "new.duckdb"
+    done = cli("build", "--db", str(path))
+    assert done.returncode == 0, done.stderr
+    assert b"33 authorities" in done.stdout
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT count(DISTINCT borough_code) FROM current_contracts").fetchone() == (
+        33,
+    )
+    con.close()
+
+    again = cli("build", "--db", str(path))
+    assert again.returncode == 1
+    assert b"already exists" in again.stderr and b"Traceback" not in again.stderr
+
+    forced = cli("build", "--db", str(path), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / "new.duckdb.bak").exists()
+
+
+def test_demo_writes_the_same_bytes_for_the_same_seed(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert cli("demo", "--rows", "2000", "--seed", "7", "-o", str(a)).returncode == 0
+    assert cli("demo", "--rows", "2000", "--seed", "7", "-o", str(b)).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert sum(1 for _ in a.open()) == 2001
+
+
+def test_export_uses_the_same_filters_as_a_shared_link(db_path):
+    by_flags = cli("export", "--db", str(db_path), "--borough", "Camden", "--borough", "Hackney")
+    by_link = cli(
+        "export",
+        "--db",
+        str(db_path),
+        "--url",
+        "http://localhost:8501/?borough=Camden&borough=Hackney",
+    )
+    assert by_flags.returncode == 0, by_flags.stderr
+    assert by_flags.stdout == by_link.stdout
+    rows = list(csv.DictReader(io.StringIO(by_flags.stdout.decode("utf-8-sig"))))
+    assert {r["borough"] for r in rows} == {"Camden", "Hackney"}
+    con = duckdb.connect(str(db_path), read_only=True)
+    expected = con.execute(
+        "SELECT count(*) FROM current_contracts WHERE borough IN ('Camden', 'Hackney')"
+    ).fetchone()[0]
+    con.close()
+    assert len(rows) == expected
+
+
+def test_snapshots_lists_one_active_demo_snapshot_per_borough(db_path):
+    done = cli("snapshots", "--db", str(db_path), "--json")
+    assert done.returncode == 0, done.stderr
+    snaps = json.loads(done.stdout)
+    assert len(snaps) == 33
+    assert {s["status"] for s in snaps} == {"active"} and {s["source"] for s in snaps} == {"demo"}
+    assert sum(s["rows_imported"] for s in snaps) == sum(1 for _ in demo.EMBEDDED_CSV.open()) - 1
+
+
+def test_usage_errors_exit_2_without_a_traceback(db_path):
+    for args in (["nonsense"], ["export", "--end-to", "31/03/2027", "--db", str(db_path)]):
+        done = cli(*args)
+        assert done.returncode == 2, args
+        assert b"Traceback" not in done.stderr
+
+
+def test_a_database_held_by_another_process_is_refused_clearly(db_path):
+    holder = duckdb.connect(str(db_path))
+    try:
+        done = cli("snapshots", "--db", str(db_path))
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert b"in use by another program" in done.stderr
+    assert b"Traceback" not in done.stderr

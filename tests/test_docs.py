@@ -1,0 +1,35 @@
+"""The README is the front door: its commands are the ones CI runs, and every setting is there."""
+
+from __future__ import annotations
+
+import re
+
+from citydata import settings
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def fenced_commands() -> list[str]:
+    return [
+        line.strip()
+        for block in re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    test_command = next(c for c in fenced_commands() if "pytest" in c)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci.splitlines()
+
+
+def test_the_readme_run_command_starts_the_app():
+    run_command = next(c for c in fenced_commands() if "streamlit run" in c)
+    assert "requirements.txt" in run_command and run_command.endswith("streamlit run app.py")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    for setting in settings.SETTINGS:
+        assert f"`{setting.name}`" in README, setting.name
