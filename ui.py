@@ -20,6 +20,7 @@ from citydata.filters import FilterState
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
+TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -148,22 +149,30 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
     st.markdown(f"**{plain(filters.summary(state, noun))}**")
     demo = query(queries.demo_boroughs, state)
     if demo:
-        which = "all boroughs shown" if len(demo) >= 33 else f"{len(demo)} of the boroughs shown"
+        if len(demo) == 1:
+            which = f"The records for {demo[0]} are"
+        else:
+            which = f"The records for {'all 33' if len(demo) == 33 else len(demo)} boroughs are"
         st.info(
-            f"Illustrative data: the records for {which} are generated examples, not real "
-            "contracts. They are replaced borough by borough when a data steward uploads the "
-            "borough's own register.",
+            f"Illustrative data. {plain(which)} generated examples, not real contracts. Each "
+            "borough's examples are replaced when a data steward uploads its own register.",
             icon=":material/science:",
         )
 
 
-def downloads(df: pd.DataFrame, stem: str, key: str) -> None:
-    """CSV and Excel downloads of `df`, neutralised against formula injection."""
-    labelled = exports.with_labels(df)
+def downloads(data: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: str) -> None:
+    """CSV and Excel downloads, neutralised against formula injection.
+
+    `data` may be a function: it then runs only when someone clicks a button.
+    """
+
+    def labelled() -> pd.DataFrame:
+        return exports.with_labels(data() if callable(data) else data)
+
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         "Download CSV",
-        data=lambda: exports.to_csv(labelled),
+        data=lambda: exports.to_csv(labelled()),
         file_name=f"{stem}-{date.today():%Y-%m-%d}.csv",
         mime="text/csv",
         key=f"{key}-csv",
@@ -171,7 +180,7 @@ def downloads(df: pd.DataFrame, stem: str, key: str) -> None:
     )
     right.download_button(
         "Download Excel",
-        data=lambda: exports.to_xlsx(labelled),
+        data=lambda: exports.to_xlsx(labelled()),
         file_name=f"{stem}-{date.today():%Y-%m-%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",

@@ -20,14 +20,14 @@ if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
 
-cols = st.columns(6)
-cols[0].metric("Records", f"{figures['records']:,}")
-cols[1].metric("Boroughs covered", f"{figures['boroughs']} of 33")
-cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Systems", f"{figures['systems']:,}")
-cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
-cols[5].metric(
-    "Top 10 vendors' share",
+top, bottom = st.columns(3), st.columns(3)
+top[0].metric("Records", f"{figures['records']:,}")
+top[1].metric("Boroughs covered", f"{figures['boroughs']} of 33")
+top[2].metric("Ending in the next 12 months", f"{figures['ending_12_months']:,}")
+bottom[0].metric("Vendors", f"{figures['vendors']:,}")
+bottom[1].metric("Systems", f"{figures['systems']:,}")
+bottom[2].metric(
+    "Share held by the 10 largest vendors",
     f"{figures['top10_vendor_share']:.0f}%",
     help="Share of the records held by the ten vendors with the most records.",
 )
@@ -37,17 +37,24 @@ st.caption("White cells with 0 are service areas where a borough has no record."
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(queries.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"])
-tab_chart.altair_chart(coverage_heatmap(wide), width="stretch")
+tab_chart.altair_chart(coverage_heatmap(wide), width="content")
 tab_table.dataframe(wide, width="stretch")
 
 st.subheader("Records")
-records = ui.query(queries.records, state)
+records = ui.query(queries.records, state, ui.TABLE_ROWS + 1)
+if len(records) > ui.TABLE_ROWS:
+    st.caption(
+        f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "
+        "the downloads hold all of them."
+    )
 st.dataframe(
-    records,
+    records.head(ui.TABLE_ROWS),
     hide_index=True,
     width="stretch",
     column_config=ui.RECORD_COLUMN_CONFIG,
 )
-ui.downloads(records, "city-tools-contracts", key="records")
+ui.downloads(
+    lambda: ui.read(lambda r: queries.records(r, state)), "city-tools-contracts", "records"
+)
 st.caption("Share this view: copy the link below; it opens with the same filters.")
 st.code(ui.share_link(state), language=None)

@@ -29,7 +29,7 @@ def test_overview_figures_equal_sql_on_the_same_file(db):
     assert metric(at, "Records") == f"{records:,}"
     assert metric(at, "Vendors") == f"{vendors:,}"
     assert metric(at, "Boroughs covered") == "33 of 33"
-    assert metric(at, "Ending in next 12 months") == f"{expected['ending_12_months']:,}"
+    assert metric(at, "Ending in the next 12 months") == f"{expected['ending_12_months']:,}"
     assert "Illustrative data" in at.info[0].value
 
 

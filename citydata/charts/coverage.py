@@ -24,15 +24,21 @@ def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
 
 
 def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
-    """A heatmap of `coverage_table`: gaps drawn as empty (white) cells with a 0."""
+    """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
     long = wide.reset_index().melt(id_vars="Borough", var_name="Service area", value_name="Records")
-    long["Has records"] = long["Records"].map(lambda n: "yes" if n else "none")
+    dark_from = max(2, int(long["Records"].max() * 0.6))
     base = alt.Chart(long).encode(
-        x=alt.X("Service area:N", sort=list(wide.columns), axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("Borough:N", sort=list(wide.index)),
+        x=alt.X(
+            "Service area:N",
+            sort=list(wide.columns),
+            axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=220, labelOverlap=False),
+        ),
+        y=alt.Y(
+            "Borough:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=200)
+        ),
         tooltip=["Borough", "Service area", "Records"],
     )
-    cells = base.mark_rect(stroke="#d0d0d0").encode(
+    cells = base.mark_rect(stroke="#c8c8c8").encode(
         color=alt.condition(
             "datum.Records > 0",
             alt.Color(
@@ -41,8 +47,8 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
             alt.value("#ffffff"),
         )
     )
-    text = base.mark_text(fontSize=10).encode(
+    text = base.mark_text(fontSize=11).encode(
         text=alt.Text("Records:Q"),
-        color=alt.condition("datum.Records > 4", alt.value("white"), alt.value("#333333")),
+        color=alt.condition(f"datum.Records >= {dark_from}", alt.value("white"), alt.value("#222")),
     )
-    return (cells + text).properties(height=alt.Step(16))
+    return (cells + text).properties(width=alt.Step(40), height=alt.Step(20))
