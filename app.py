@@ -16,5 +16,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+ui.database_or_rebuild_offer()
 st.session_state["filters"] = ui.sidebar_filters()
 page.run()

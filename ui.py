@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from citydata import exports, filters, queries, store
-from citydata.db import Database, Reader
+from citydata.db import Database, Reader, StoreError
 from citydata.filters import FilterState
 
 T = TypeVar("T")
@@ -31,6 +31,27 @@ def _database(path: str) -> Database:
 def database() -> Database:
     """The process's one database handle (built from the embedded data when missing)."""
     return _database(str(store.db_path()))
+
+
+def database_or_rebuild_offer() -> None:
+    """Open the database; when it cannot be used, explain and offer a rebuild, else stop here."""
+    try:
+        database()
+        return
+    except StoreError as exc:
+        problem = str(exc)
+    path = store.db_path()
+    if not st.button("Rebuild from the embedded data", type="primary"):
+        st.error(f"The database cannot be used. {problem}", icon=":material/error:")
+        st.write(
+            "You can start again from the embedded illustrative data. The current file is not "
+            "deleted: it is renamed and kept beside the new one, so nothing is lost."
+        )
+        st.stop()
+    kept = store.set_aside(path)
+    store.build(path)
+    database()
+    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {kept}.")
 
 
 def data_version() -> int:

@@ -127,6 +127,21 @@ def open_store(path: str | Path | None = None) -> Database:
     return db
 
 
+def set_aside(path: str | Path) -> Path:
+    """Move an unusable database file (and its WAL) out of the way, never deleting it.
+
+    Returns where it went: `<name>.unusable-<timestamp>` beside it.
+    """
+    path = Path(path)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.unusable-{stamp}")
+    path.replace(target)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.replace(target.with_name(target.name + ".wal"))
+    return target
+
+
 def build(path: str | Path | None = None, csv: Path = demo.EMBEDDED_CSV) -> Path:
     """Create a new database at `path` from the embedded default data.
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from citydata import queries
 from citydata.filters import FilterState
 from tests.apptest import metric, run_app
+from tests.conftest import ROOT
 
 PAGES = ["pages/overview.py"]
 
@@ -62,3 +64,36 @@ def test_downloads_are_offered(db_path):
     at = run_app({"borough": "Camden"})
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Excel"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"this is a shopping list\n" * 200, b"\x00\x01binary\xff" * 1000],
+    ids=["text file", "binary file"],
+)
+def test_an_unusable_database_is_explained_and_left_alone(db_path, content):
+    """The rebuild button itself is clicked in a real browser (tests/browser)."""
+    db_path.unlink()
+    db_path.write_bytes(content)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "The database cannot be used" in at.error[0].value
+    assert [b.label for b in at.button] == ["Rebuild from the embedded data"]
+    assert db_path.read_bytes() == content
+
+
+def test_a_foreign_duckdb_file_is_explained_not_overwritten(tmp_path, monkeypatch):
+    import duckdb
+
+    path = tmp_path / "sales.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE sales AS SELECT 1 AS x")
+    con.close()
+    monkeypatch.setenv("CITYTOOLS_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert "not a City Tools Explorer database" in at.error[0].value
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT x FROM sales").fetchall() == [(1,)]
+    con.close()
