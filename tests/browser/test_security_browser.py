@@ -1,0 +1,104 @@
+"""Every page, opened in a real browser: planted script and HTML never run, and axe-core finds
+no serious or critical accessibility violation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+
+import pytest
+
+from citydata import store
+from citydata.db import Database
+from tests.browser.conftest import run_server, settle
+from tests.conftest import ROOT
+
+HOSTILE = {
+    "system": '<script>alert("xss-system")</script>',
+    "vendor": "<img src=x onerror=alert('xss-vendor')>",
+    "manufacturer": "[click me](javascript:alert('xss-link'))",
+    "source_ref": '=HYPERLINK("http://example.invalid","x")',
+}
+
+
+def registered_pages() -> list[tuple[str, str]]:
+    """(title, url path) of every page app.py registers, the default page as ''."""
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    pages = []
+    for call in re.findall(r"st\.Page\((.*?)\)\s*,?\s*\n", text, flags=re.S):
+        file = re.search(r'"pages/(\w+)\.py"', call).group(1)
+        title = re.search(r'title="([^"]+)"', call).group(1)
+        url = re.search(r'url_path="([^"]*)"', call)
+        default = "default=True" in call
+        pages.append((title, "" if default else (url.group(1) if url else file)))
+    return pages
+
+
+def plant_hostile_snapshot(path) -> None:
+    """A Camden snapshot whose text fields carry script, HTML and markdown links."""
+    db = Database(path)
+    with db.write() as w:
+        snap = w.scalar("SELECT nextval('snapshot_ids')")
+        w.execute("UPDATE snapshots SET status = 'superseded' WHERE borough_code = 'E09000007'")
+        w.execute(
+            "INSERT INTO snapshots (id, borough_code, created_at, file_name, rows_imported,"
+            " rows_rejected, status, source) VALUES (?, 'E09000007', ?, ?, 1, 0, 'active', 'upload')",
+            [snap, datetime.now(), "<b>register</b>.csv"],
+        )
+        w.execute(
+            "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, service_area,"
+            " system, vendor, manufacturer, contract_start, contract_end, annual_value, hosting,"
+            " source_ref, source) VALUES (?, 1, 'E09000007', 'Camden', 'Housing', ?, ?, ?,"
+            " DATE '2024-04-01', DATE '2027-03-31', 1000, 'On premises', ?, 'upload')",
+            [
+                snap,
+                HOSTILE["system"],
+                HOSTILE["vendor"],
+                HOSTILE["manufacturer"],
+                HOSTILE["source_ref"],
+            ],
+        )
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_server(built_db, tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "citytools.duckdb"
+    shutil.copyfile(built_db, path)
+    store.open_store(path).close()
+    plant_hostile_snapshot(path)
+    with run_server(path) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("title", "url_path"), registered_pages())
+def test_planted_script_never_runs_and_shows_as_text(
+    hostile_server, page, artifacts, title, url_path
+):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&q=%3Cscript%3E")
+    settle(page)
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.get_by_text("“<script>”").first.is_visible()
+    page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)
+
+
+@pytest.mark.parametrize(("title", "url_path"), registered_pages())
+def test_no_serious_or_critical_accessibility_violation(server, page, title, url_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{server.url}/{url_path}")
+    settle(page)
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(f"{n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:5])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "\n".join(serious)
