@@ -1,0 +1,168 @@
+"""Reading, recognising and normalising an uploaded contracts register.
+
+    prepared = prepare(content, "register.csv", borough="Camden")
+    prepared.refused        # None, or why nothing in the file can be used
+    prepared.records        # accepted rows: schema.FIELD_NAMES + ["row"], normalised
+    prepared.problems       # every refused row and every change, at once
+
+The pipeline: `read` (bytes -> table: encoding, delimiter, header row, blank/total rows, spacer
+columns; or XLSX, or OCDS JSON) -> `recognise` (format and suggested column mapping) -> the
+user's corrections (`mapping=`) -> `validate` (normalise each column, apply the row rules).
+Pure: reads bytes, touches no database, never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from citydata import boroughs
+from citydata.ingest import read as _read
+from citydata.ingest import recognise as _recognise
+from citydata.ingest import validate as _validate
+from citydata.ingest.layout import Table
+from citydata.ingest.read import MAX_BYTES, MAX_COLUMNS, MAX_ROWS
+from citydata.ingest.report import IngestError, Prepared, Problem
+from citydata.ingest.template import TEMPLATE_COLUMNS, template_bytes
+from citydata.schema import FIELD_BY_NAME, FIELD_NAMES
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "TEMPLATE_COLUMNS",
+    "IngestError",
+    "Prepared",
+    "Problem",
+    "empty_records",
+    "prepare",
+    "template_bytes",
+]
+
+log = logging.getLogger(__name__)
+RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "row")
+
+
+def empty_records() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in RECORD_COLUMNS})
+
+
+def prepare(
+    content: bytes,
+    file_name: str,
+    *,
+    borough: str | None = None,
+    mapping: dict[str, str | None] | None = None,
+    sheet: str | None = None,
+) -> Prepared:
+    """Read, recognise and normalise one uploaded file. Never raises for bad input.
+
+    `borough`: the borough of a single-borough file (any name or code boroughs.resolve knows);
+    rows that name another borough are refused. `mapping`: the user's column choices, field ->
+    source column (None: no column); fields left out keep the suggestion. `sheet`: which sheet
+    of a workbook to read (default: the first that looks like a register).
+    """
+    result = Prepared(
+        file_name=file_name or "",
+        format="generic",
+        encoding=None,
+        columns=[],
+        mapping=dict.fromkeys(FIELD_NAMES),
+        suggested_mapping=dict.fromkeys(FIELD_NAMES),
+        records=empty_records(),
+        problems=[],
+        refused=None,
+        rows_read=0,
+    )
+    try:
+        if not isinstance(content, bytes):
+            content = bytes(content)  # bytearray, memoryview: what upload widgets hand over
+        _prepare(result, content, borough, mapping, sheet)
+    except IngestError as exc:
+        result.refused = str(exc)
+    except Exception:  # a file no rule foresaw: refuse it rather than fail the upload
+        log.exception("preparing %r failed", file_name)
+        result.refused = (
+            "This file could not be read. Open it in a spreadsheet, save it as CSV UTF-8 or "
+            ".xlsx and upload that; if it still fails, send the file to the team."
+        )
+        result.records = empty_records()
+    return result
+
+
+def _prepare(
+    result: Prepared,
+    content: bytes,
+    borough: str | None,
+    mapping: dict[str, str | None] | None,
+    sheet: str | None,
+) -> None:
+    table = _read.read(content, result.file_name, sheet)
+    result.encoding, result.sheet, result.sheets = table.encoding, table.sheet, table.sheets
+    result.columns, result.rows_read = list(table.columns), table.rows_read
+    result.problems = list(table.problems)
+    result.format, suggested = _recognise.recognise(table.columns, table.data, table.kind)
+    result.suggested_mapping = dict(suggested)
+    result.mapping = _chosen(suggested, mapping, table)
+    fixed = None
+    if borough is not None and borough.strip():
+        fixed = boroughs.resolve(borough)
+        if fixed is None:
+            raise IngestError(str(boroughs.UnknownBorough(borough)))
+    _check_required(result.mapping, fixed, table)
+    if table.rows_read == 0:
+        raise IngestError("This file has a header row but no data rows under it.")
+    records, problems = _validate.build(table, result.format, result.mapping, fixed)
+    problems = result.problems + problems
+    gone = {p.row for p in problems if p.severity == "refused"}  # their warnings are moot
+    result.problems = _recognise.mapping_notes(result.format, result.mapping) + [
+        p for p in problems if p.severity == "refused" or p.row is None or p.row not in gone
+    ]
+    result.records = records
+    if records.empty:
+        first = next((p for p in result.problems if p.severity == "refused"), None)
+        example = f" For example, row {first.row}: {first.reason}" if first else ""
+        raise IngestError(f"None of the {result.rows_read:,} rows can be imported.{example}")
+
+
+def _chosen(
+    suggested: dict[str, str | None], mapping: dict[str, str | None] | None, table: Table
+) -> dict[str, str | None]:
+    chosen = dict(suggested)
+    for field, column in (mapping or {}).items():
+        if field not in FIELD_BY_NAME:
+            raise IngestError(f"'{field}' is not a field of a contract record.")
+        if column is not None and column not in table.columns:
+            raise IngestError(
+                f"The column '{column}' chosen for {FIELD_BY_NAME[field].label} is not in this "
+                "file."
+            )
+        chosen[field] = column
+    return chosen
+
+
+def _check_required(
+    mapping: dict[str, str | None], fixed: boroughs.Borough | None, table: Table
+) -> None:
+    missing = []
+    if not (mapping["borough"] or mapping["borough_code"] or fixed):
+        missing.append("the borough (no borough column, and no borough was chosen for the file)")
+    if not mapping["system"]:
+        missing.append("the system (or the contract title)")
+    if not mapping["vendor"]:
+        missing.append("the vendor (the supplier)")
+    if not missing:
+        return
+    listed = "; ".join(missing)
+    columns = ", ".join(f"'{c}'" for c in table.columns[:40])
+    more = "…" if len(table.columns) > 40 else ""
+    hint = (
+        " It looks like a list of payments (spend data), not a register of contracts."
+        if _recognise.looks_like_spend(table.columns)
+        else ""
+    )
+    raise IngestError(
+        f"This file cannot be imported: no column was found for {listed}.{hint} "
+        f"Its columns are {columns}{more}. Choose the matching columns, or use the template."
+    )

@@ -1,0 +1,123 @@
+"""Turn the bytes of a text file into text, picking the encoding that gives the right letters.
+
+Order: a byte-order mark decides (UTF-8, UTF-16); then strict UTF-8 (almost every modern file);
+then the two single-byte encodings spreadsheets save in England: Windows-1252 (Excel on Windows)
+and Mac Roman (older Excel on a Mac). Both decode almost any bytes, and on a short file
+charset-normalizer happily names a Central European or Icelandic code page instead, so the choice
+between them is made by looking at the letters each gives: 'Café' and 'Children’s' are plausible,
+'CafŽ', 'CafÈ' and 'ChildrenÕs' are not. charset-normalizer's measure of chaos breaks ties.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from citydata.ingest.report import IngestError
+
+WESTERN = ("cp1252", "mac_roman")
+_SAMPLE = 256 * 1024
+_ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
+_LETTERS = ("Ll", "Lu", "Lo", "Mn")
+_AFTER_LETTER_OK = set("’”…®™©")
+# Letters and signs one of the two encodings makes of the other's accents; rare in English text.
+_RARE = set("šžŠŽƒˆ˜‹›ŒœŸªº¿¡¬√≈∆«»÷◊ÿ⁄ﬁﬂıˇ˘˙˚¸˝˛¯∂∑∏π∫Ω")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def decode(content: bytes) -> tuple[str, str]:
+    """(text, encoding name) for the bytes of a text file; IngestError when it is not text."""
+    if content.startswith(codecs.BOM_UTF8):
+        return _strict(content[3:], "utf-8", "utf-8-sig"), "utf-8-sig"
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(content, "utf-16", "utf-16"), "utf-16"
+    if b"\x00" in content[:_SAMPLE]:
+        raise IngestError(
+            "This file is not a text file (it contains binary data): upload a CSV or an Excel "
+            "(.xlsx) file."
+        )
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        _check_text(text)
+        return text, "utf-8"
+    text, encoding = _western(content)
+    _check_text(text)
+    return text, encoding
+
+
+def _strict(content: bytes, codec: str, name: str) -> str:
+    try:
+        text = content.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"This file says it is {name} text but byte {exc.start + 1} is not: save it again "
+            "as CSV UTF-8 and upload that."
+        ) from None
+    _check_text(text)
+    return text
+
+
+def _check_text(text: str) -> None:
+    """Refuse text that is mostly control characters: binary data that happened to decode."""
+    sample = text[:_SAMPLE]
+    bad = sum(
+        1
+        for c in sample
+        if unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in _ALLOWED_CONTROLS
+    )
+    if bad > max(2, len(sample) // 100):
+        raise IngestError(
+            "This file is not a text file (it contains binary data): upload a CSV or an Excel "
+            "(.xlsx) file."
+        )
+
+
+def implausible(text: str) -> int:
+    """How many non-ASCII characters look like a wrong decoding (fewer is more plausible)."""
+    count = 0
+    for match in _NON_ASCII.finditer(text):
+        i = match.start()
+        c = text[i]
+        before = text[i - 1] if i else " "
+        category = unicodedata.category(c)
+        if c in _RARE:
+            count += 1
+        if category == "Cc":
+            count += 3  # a C1 control character: never in a real register
+        elif category == "Lu" and before.islower():
+            count += 1  # 'CafŽ', 'ChildrenÕs', 'RenÈe'
+        elif category not in _LETTERS and before.isalpha() and c not in _AFTER_LETTER_OK:
+            count += 1  # a symbol stuck to a word: 'Zo‘', 'M¸ller', 'Zˆe'
+    return count
+
+
+def _western(content: bytes) -> tuple[str, str]:
+    candidates: dict[str, str] = {}
+    for name in WESTERN:
+        try:
+            candidates[name] = content.decode(name)
+        except UnicodeDecodeError:
+            continue
+    if not candidates:  # not reached: mac_roman decodes every byte
+        return content.decode("latin-1"), "latin-1"
+    scores = {name: implausible(text) for name, text in candidates.items()}
+    best = min(scores.values())
+    tied = [name for name in candidates if scores[name] == best]
+    if len(tied) > 1:
+        chaos = _chaos(content[:_SAMPLE], tied)
+        tied.sort(key=lambda name: chaos.get(name, 1.0))
+    return candidates[tied[0]], tied[0]
+
+
+def _chaos(content: bytes, names: list[str]) -> dict[str, float]:
+    """charset-normalizer's chaos (0 = clean) for each named encoding it could decode with."""
+    found: dict[str, float] = {}
+    for match in from_bytes(content, cp_isolation=names, explain=False):
+        found[codecs.lookup(match.encoding).name] = match.chaos
+    return {name: found.get(codecs.lookup(name).name, 1.0) for name in names}

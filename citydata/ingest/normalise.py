@@ -1,0 +1,190 @@
+"""Cell values to canonical values: text, money, hosting, service areas, satisfaction.
+
+Each scalar function takes a cell as read (text, or a number/date from a workbook) and returns
+(value, refusal reason or None, warning or None). `per_unique` applies one to a whole column by
+working out each distinct value once, so a 100,000-row register costs as many calls as it has
+distinct values, not rows.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from citydata.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
+
+Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
+MAX_VALUE = Decimal("1e15")
+PENNY = Decimal("0.01")
+OTHER = "Other"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+_SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
+_FORCED_TEXT = re.compile(r"'(?=[=+\-@0-9])")
+
+
+def per_unique(series: pd.Series, fn: Callable[[Any], Result]) -> tuple[list, list, list]:
+    """fn over each distinct value of `series`: (values, refusals, warnings), one per row."""
+    codes, uniques = pd.factorize(series.astype(object), use_na_sentinel=True)
+    results = [fn(u) for u in uniques] + [fn(None)]
+    codes = np.where(codes < 0, len(uniques), codes)
+    values, refusals, warnings = (np.empty(len(results), dtype=object) for _ in range(3))
+    for i, (v, r, w) in enumerate(results):
+        values[i], refusals[i], warnings[i] = v, r, w
+    return list(values[codes]), list(refusals[codes]), list(warnings[codes])
+
+
+def clean_text(value: Any) -> str | None:
+    """Trimmed text: entities decoded, control characters gone, spaces collapsed; None if blank."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif hasattr(value, "isoformat"):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    for _ in range(2):  # 'LL&amp;amp;T' was escaped twice by some exports
+        if "&" in text and _ENTITY.search(text):
+            text = html.unescape(text)
+    text = _SPACE.sub(" ", _CONTROL.sub("", text.replace("\t", " "))).strip()
+    if text.startswith("'") and _FORCED_TEXT.match(text):
+        text = text[1:]  # Excel's "store as text" apostrophe: '0123, '+44..., '=x
+    return text or None
+
+
+def text_result(value: Any) -> Result:
+    return clean_text(value), None, None
+
+
+def supplier_result(value: Any) -> Result:
+    """Contracts Finder packs 'Name|Address|Ref type|Ref number|Is SME|Is VCSE': the name."""
+    text = clean_text(value)
+    return (text.split("|")[0].strip() or None if text else None), None, None
+
+
+_MONEY_NOISE = re.compile(
+    r"£|\bgbp\b|\bstg\b|\bsterling\b|\bper (annum|year|yr)\b|\bp\.?\s?a\.?$|/\s?(yr|year|annum)\b"
+    r"|\ba year\b|\+?\s?vat\b|\b(ex|exc|excl|excluding|inc|incl|including)\.? vat\b|\s"
+)
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?[a-z]*")
+_NOT_POUNDS = re.compile(r"[$€¥]|\b(usd|eur|euro|euros|dollars?)\b")
+_PLAIN_NUMBER = re.compile(r"\d{1,15}(\.\d{1,2})?")
+_NUMBER = re.compile(r"(-)?(\d+(?:\.\d*)?|\.\d+)(k|m|bn|million|billion)?")
+_SCALE = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 10**9, "billion": 10**9}
+_NO_VALUE = frozenset(
+    {"", "n/a", "na", "n.a.", "-", "--", "tbc", "tba", "unknown", "not known", "nil", "none",
+     "null", "#n/a", "various", "?", "nk", "n/k", "not applicable"}
+)  # fmt: skip
+
+
+def money_result(value: Any) -> Result:
+    """Pounds as a Decimal to the penny; blank and 'n/a' are no value; negatives are refused."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, None, None
+    if isinstance(value, bool):
+        return None, f"'{value}' is not an amount of money.", None
+    if isinstance(value, (int, float)):
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        written = f"{value:,}"
+    elif _PLAIN_NUMBER.fullmatch(value):  # the common case, quickly: '1234.5'
+        return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP), None, None
+    else:
+        written = _SPACE.sub(" ", str(value)).strip()
+        text = written.lower().replace("−", "-").replace("–", "-")
+        if text in _NO_VALUE:
+            return None, None, None
+        if _NOT_POUNDS.search(text):
+            return None, f"'{written}' is not in pounds.", None
+        negative = text.startswith("(") and text.endswith(")")
+        text = _MONEY_NOISE.sub("", text.strip("()"))
+        if "," in text and _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        m = _NUMBER.fullmatch(text)
+        if not m:
+            return None, f"'{written}' is not an amount of money (write it as 1234567.89).", None
+        try:
+            amount = Decimal(m[2]) * _SCALE.get(m[3] or "", 1)
+        except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
+            return None, f"'{written}' is not an amount of money.", None
+        if m[1] or negative:
+            amount = -amount
+    if not amount.is_finite():
+        return None, f"'{written}' is not an amount of money.", None
+    if amount < 0:
+        return None, f"The value {written} is negative; a contract's value cannot be.", None
+    if amount >= MAX_VALUE:
+        return None, f"The value {written} is too large to be a contract's value.", None
+    return amount.quantize(PENNY, rounding=ROUND_HALF_UP), None, None
+
+
+def satisfaction_result(value: Any) -> Result:
+    """A whole number from 1 to 5 ('4', 4.0, '4/5' and '4 out of 5' are 4); blank is none."""
+    text = clean_text(value)
+    if text is None or text.lower() in _NO_VALUE:
+        return None, None, None
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:/\s*5|out of 5)?", text.lower())
+    reason = f"Satisfaction must be a whole number from 1 (poor) to 5 (good), not '{text}'."
+    if not m:
+        return None, reason, None
+    number = float(m[1])
+    if not number.is_integer() or not 1 <= number <= 5:
+        return None, reason, None
+    return int(number), None, None
+
+
+def hosting_result(value: Any) -> Result:
+    text = clean_text(value)
+    if text is None or text.lower() in _NO_VALUE:
+        return None, None, None
+    label = hosting_label(text)
+    if label is None:
+        known = ", ".join(HOSTING_VALUES)
+        return None, None, f"'{text}' is not a kind of hosting we know ({known}): left blank."
+    return label, None, None
+
+
+def _fold(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("&", " and ")
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]+", " ", text.replace("'", ""))).strip()
+
+
+# Known words for each area, longest first, for names that contain one ('Adults' and
+# Community Services', 'Environmental Services Department').
+_AREA_WORDS: list[tuple[re.Pattern[str], str, int]] = sorted(
+    (
+        (re.compile(rf"\b{re.escape(_fold(w))}\b"), a.label, len(_fold(w)))
+        for a in SERVICE_AREAS
+        if a.label != OTHER
+        for w in (a.label, a.key.replace("_", " "), *a.synonyms)
+        if len(_fold(w)) >= 3
+    ),
+    key=lambda item: -item[2],
+)
+
+
+def area_result(value: Any) -> Result:
+    """A taxonomy label; a name containing a known area is read as it, with a warning."""
+    text = clean_text(value)
+    if text is None:
+        return OTHER, None, "No service area given: filed under 'Other'."
+    label = service_area_label(text)
+    if label is not None:
+        return label, None, None
+    folded = _fold(text)
+    found = [(label, size) for pattern, label, size in _AREA_WORDS if pattern.search(folded)]
+    if found:
+        longest = found[0][1]
+        labels = {label for label, size in found if size == longest}
+        if len(labels) == 1:
+            label = labels.pop()
+            return label, None, f"Service area '{text}' was read as '{label}'."
+    return OTHER, None, f"'{text}' is not a service area we know: filed under 'Other'."

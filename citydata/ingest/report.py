@@ -1,0 +1,133 @@
+"""What preparing a file gives back: the accepted records and every problem found, at once.
+
+A `Problem` carries what a person needs to find and fix it in their own file: the row number as
+their spreadsheet or text editor shows it, the column name as written in the file, the value as
+written and a plain-English reason. `severity` says whether the row was left out ("refused") or
+imported with a change ("warning").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+REFUSED = "refused"
+WARNING = "warning"
+VALUE_CHARS = 200
+
+
+class IngestError(ValueError):
+    """A prepared file that cannot be stored (it was refused, or nothing in it was accepted).
+
+    `prepare()` itself never raises for bad input; this is what the store raises when asked to
+    commit a refused `Prepared`, and what `Prepared.check()` raises.
+    """
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def shown(value: Any) -> str | None:
+    """A value as a person would recognise it, cut to VALUE_CHARS characters."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)
+    if len(text) > VALUE_CHARS:
+        return text[: VALUE_CHARS - 1] + "…"
+    return text
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # row number as seen in the file (spreadsheet row, CSV line); None = file
+    column: str | None  # source column name as written in the file
+    value: str | None  # the offending value as written (cut to ~200 characters)
+    reason: str  # plain English: why
+    severity: str  # "refused" (row not imported) | "warning" (imported with a change)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+
+def refused(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
+    return Problem(row, column, shown(value), reason, REFUSED)
+
+
+def warning(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
+    return Problem(row, column, shown(value), reason, WARNING)
+
+
+def _row_order(p: Problem) -> tuple[int, int]:
+    return (0 if p.row is None else 1, p.row or 0)
+
+
+@dataclass
+class Prepared:
+    file_name: str
+    format: str  # "template" | "transparency" | "contracts_finder" | "ocds" | "generic"
+    encoding: str | None
+    columns: list[str]
+    mapping: dict[str, str | None]
+    suggested_mapping: dict[str, str | None]
+    records: pd.DataFrame  # accepted rows: schema.FIELD_NAMES + ["row"]
+    problems: list[Problem]
+    refused: str | None
+    rows_read: int
+    sheet: str | None = None  # the XLSX sheet read (None for other formats)
+    sheets: list[str] = field(default_factory=list)  # every sheet of an XLSX workbook
+
+    @property
+    def rows_refused(self) -> int:
+        return len({p.row for p in self.problems if p.severity == REFUSED and p.row is not None})
+
+    @property
+    def rows_warned(self) -> int:
+        """Accepted rows that were imported with at least one change."""
+        bad = {p.row for p in self.problems if p.severity == REFUSED}
+        return len(
+            {p.row for p in self.problems if p.severity == WARNING and p.row is not None} - bad
+        )
+
+    @property
+    def boroughs(self) -> list[str]:
+        if self.records.empty:
+            return []
+        return sorted(self.records["borough_code"].dropna().unique().tolist())
+
+    @property
+    def rejects(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == REFUSED]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    def check(self) -> Prepared:
+        """Self, or IngestError when nothing from this file may be stored."""
+        if self.refused:
+            raise IngestError(self.refused, self.problems)
+        if self.records.empty:
+            raise IngestError("No rows of this file can be imported.", self.problems)
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """A plain dict for `--json` output: format, mapping, counts, rejects and warnings."""
+        return {
+            "file_name": self.file_name,
+            "format": self.format,
+            "encoding": self.encoding,
+            "sheet": self.sheet,
+            "refused": self.refused,
+            "mapping": dict(self.mapping),
+            "suggested_mapping": dict(self.suggested_mapping),
+            "boroughs": self.boroughs,
+            "rows_read": self.rows_read,
+            "rows_accepted": len(self.records),
+            "rows_rejected": self.rows_refused,
+            "rows_warned": self.rows_warned,
+            "rejects": [p.as_dict() for p in sorted(self.rejects, key=_row_order)],
+            "warnings": [p.as_dict() for p in sorted(self.warnings, key=_row_order)],
+        }

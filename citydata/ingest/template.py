@@ -1,0 +1,96 @@
+"""The upload template: the canonical columns under their labels, with one example row.
+
+The CSV is UTF-8 with a byte-order mark (Excel then shows '£' right) and UK dates; the workbook
+has the same columns on a 'Contracts' sheet, real dates and numbers, and a 'Help' sheet that
+says what goes in each column and lists the service areas and hosting words.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from citydata.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
+
+TEMPLATE_COLUMNS: tuple[str, ...] = tuple(f.label for f in FIELDS)
+
+EXAMPLE: dict[str, object] = {
+    "borough_code": "E09000007",
+    "borough": "Camden",
+    "service_area": "Adults' social care",
+    "system": "Liquidlogic Adults' Social Care System (LAS)",
+    "vendor": "System C",
+    "manufacturer": "System C",
+    "contract_start": date(2022, 4, 1),
+    "contract_end": date(2027, 3, 31),
+    "annual_value": Decimal("124850.00"),
+    "hosting": "On premises",
+    "satisfaction": 4,
+    "source_ref": "CAM-IT-0042",
+}
+
+
+_EITHER = "Borough code or Borough (or choose the borough when uploading)"
+_NEEDED = {"borough_code": _EITHER, "borough": _EITHER, "system": "yes", "vendor": "yes"}
+
+
+def _csv_cell(value: object) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def template_bytes(fmt: str = "csv") -> bytes:
+    """The template as CSV (default) or XLSX bytes, ready to download."""
+    if fmt == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(TEMPLATE_COLUMNS)
+        writer.writerow([_csv_cell(EXAMPLE[f.name]) for f in FIELDS])
+        return out.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        return _xlsx()
+    raise ValueError(f"template format must be 'csv' or 'xlsx', not {fmt!r}")
+
+
+def _xlsx() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contracts"
+    ws.append(list(TEMPLATE_COLUMNS))
+    ws.append(
+        [float(v) if isinstance(v, Decimal) else v for v in (EXAMPLE[f.name] for f in FIELDS)]
+    )
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for i, f in enumerate(FIELDS, start=1):
+        cell = ws.cell(row=2, column=i)
+        if f.sql_type == "DATE":
+            cell.number_format = "DD/MM/YYYY"
+        elif f.name == "annual_value":
+            cell.number_format = "#,##0.00"
+        else:
+            cell.number_format = "@"  # text stays text
+        ws.column_dimensions[cell.column_letter].width = max(14, len(f.label) + 4)
+    ws.freeze_panes = "A2"
+    help_ws = wb.create_sheet("Help")
+    help_ws.append(["Column", "What goes in it", "Needed"])
+    for f in FIELDS:
+        help_ws.append([f.label, f.help, _NEEDED.get(f.name, "")])
+    help_ws.append([])
+    help_ws.append(["Service areas", "; ".join(SERVICE_AREA_LABELS)])
+    help_ws.append(["Hosting", "; ".join(HOSTING_VALUES)])
+    help_ws.append(["Dates", "Day first, as 31/03/2027. Leave the end empty when rolling."])
+    help_ws.append(["Borough", "Either column will do: the name (Camden) or the code (E09000007)."])
+    for cell in help_ws[1]:
+        cell.font = Font(bold=True)
+    help_ws.column_dimensions["A"].width = 18
+    help_ws.column_dimensions["B"].width = 90
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,296 @@
+"""Reading uploads: encodings, delimiters, the table inside the decoration, refusals, XLSX."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from citydata.ingest import MAX_BYTES, encoding, prepare, read
+
+DATA = Path(__file__).resolve().parent / "data" / "ingest"
+
+
+def load(name: str, **kw):
+    return prepare((DATA / name).read_bytes(), name, **kw)
+
+
+def rows_of(prepared, *columns):
+    return [tuple(r) for r in prepared.records[list(columns)].itertuples(index=False)]
+
+
+# Encodings: the bytes in each encoding must come back as the same letters.
+
+WESTERN_VENDORS = ["Café Systems Ltd", "Müller & Søn Ltd", "Civica"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("cp1252_pound.csv", "cp1252"), ("mac_roman.csv", "mac_roman")],
+)
+def test_single_byte_encodings_give_the_right_pound_sign_and_accents(name, expected):
+    p = load(name)
+    assert p.encoding == expected
+    assert p.records["vendor"].tolist() == WESTERN_VENDORS
+    assert p.records["system"].tolist()[1] == "Renée Housing"
+    assert p.records["service_area"].tolist()[0] == "Children's social care"
+    assert p.records["annual_value"].tolist()[0] == Decimal("250000.00")
+    assert p.records["row"].tolist() == [2, 3, 4]  # CR-only line ends counted too
+
+
+def test_utf8_with_bom_keeps_the_first_header_and_accents():
+    p = load("bom_utf8.csv")
+    assert p.encoding == "utf-8-sig"
+    assert p.columns[0] == "Borough" and p.columns[-1] == "Annual value (£)"
+    assert p.records["vendor"].iloc[3] == "Société Générale Informatique"
+    assert p.records["annual_value"].iloc[0] == Decimal("45000.00")
+
+
+def test_utf16_tab_delimited_text_from_excel():
+    p = load("utf16_tab.txt")
+    assert p.encoding == "utf-16"
+    assert p.records["annual_value"].tolist() == [Decimal("2000000.00"), Decimal("320000.00")]
+    assert set(p.records["borough"]) == {"Westminster"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vendor,Value\nCafé,£5\n",
+        "Vendor\nZoë Ltd\n",
+        "Vendor\nMuñoz, Ramírez & Björk – “quoted” Children’s\n",
+        "Vendor\nÅngström Øre Crème brûlée\n",
+        "Vendor\nNaïve José École\n",
+    ],
+)
+@pytest.mark.parametrize("codec", ["cp1252", "mac_roman"])
+def test_short_western_texts_decode_to_the_letters_they_were_written_with(text, codec):
+    decoded, name = encoding.decode(text.encode(codec))
+    assert decoded == text
+    if any(c in text for c in "éëüñ’"):
+        assert name == codec
+
+
+def test_strict_utf8_is_tried_first():
+    assert encoding.decode("Café £5".encode()) == ("Café £5", "utf-8")
+
+
+# Delimiters, quoting and layout.
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter"),
+    [("semicolon.csv", ";"), ("pipe.csv", "|"), ("bom_utf8.csv", ","), ("utf16_tab.txt", "\t")],
+)
+def test_delimiter_is_detected(name, delimiter):
+    table = read.read((DATA / name).read_bytes(), name)
+    assert table.delimiter == delimiter
+
+
+def test_semicolon_file_keeps_quoted_delimiters_and_thousands_commas():
+    p = load("semicolon.csv")
+    assert p.records["system"].tolist()[1] == "Taranto; PCN module"
+    assert p.records["annual_value"].tolist()[:2] == [Decimal("1234567.00"), Decimal("12500.00")]
+    assert p.records["contract_start"].tolist() == [
+        date(2022, 4, 1),
+        date(2021, 4, 1),
+        date(2020, 4, 1),
+    ]
+
+
+def test_single_quote_quoting_is_detected():
+    text = "Borough,System,Vendor\nCamden,'Mosaic, adults',Servelec\nCamden,'A, B',Idox\n"
+    p = prepare(text.encode(), "q.csv")
+    assert p.records["system"].tolist() == ["Mosaic, adults", "A, B"]
+
+
+def test_preamble_lines_are_skipped_and_reported():
+    p = load("preamble.csv", borough="Merton")
+    assert p.columns == ["Service area", "System", "Vendor", "Contract end", "Hosting"]
+    assert p.records["row"].tolist() == [6, 7]
+    assert p.records["hosting"].tolist() == ["Cloud (SaaS)", "Cloud (SaaS)"]
+    notes = [x for x in p.problems if "above the header row (line 5)" in x.reason]
+    assert len(notes) == 1 and notes[0].value.startswith("London Borough of Merton")
+
+
+def test_footer_total_and_junk_rows_are_not_contracts():
+    p = load("footer_total.csv")
+    assert p.records["system"].tolist() == ["Mosaic", "Agresso"]
+    assert p.rows_read == 2
+    assert any(x.reason == "Line 5 is a total row and was skipped." for x in p.problems)
+
+
+def test_spacer_columns_are_dropped():
+    p = load("spacer_columns.csv")
+    assert p.columns == ["Borough", "System", "Vendor", "Contract end"]
+    assert p.records["contract_end"].tolist() == [date(2029, 3, 31), date(2030, 9, 30)]
+    assert not [x for x in p.problems if x.row is not None]
+
+
+def test_embedded_newlines_are_kept_and_rows_numbered_by_starting_line():
+    table = read.read((DATA / "embedded_newlines.csv").read_bytes(), "e.csv")
+    assert table.data["Notes"].iloc[1].splitlines() == ["Line one", "line two", "line three"]
+    assert table.rows == [2, 4, 8]
+    p = load("embedded_newlines.csv")
+    assert p.records["row"].tolist() == [2, 8]
+    assert [(x.row, x.column, x.value) for x in p.rejects] == [(4, "Contract end", "31/02/2026")]
+
+
+def test_ragged_rows_are_reported_by_line_number():
+    p = load("ragged.csv")
+    assert p.records["row"].tolist() == [2, 3, 5]
+    short = [x for x in p.warnings if x.row == 3]
+    assert len(short) == 1 and "has 4 values but the header row has 5" in short[0].reason
+    assert p.records["hosting"].tolist()[1] is None
+    assert [(x.row, x.value) for x in p.rejects] == [(4, "extra value")]
+    assert "may be in the wrong columns" in p.rejects[0].reason
+
+
+def test_unclosed_quote_refuses_the_row_it_swallows():
+    text = 'Borough,System,Vendor\nCamden,Mosaic,Servelec\nCamden,"Uniform,Idox\nCamden,A,B\n'
+    p = prepare(text.encode(), "q.csv")
+    assert p.records["system"].tolist() == ["Mosaic"]
+    assert p.rejects[0].row == 3 and "never closed" in p.rejects[0].reason
+
+
+# Whole-file refusals: a clear message, never an exception.
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("empty.csv", "This file is empty."),
+        ("header_only.csv", "no data rows"),
+        ("no_header.csv", "No header row was found"),
+        ("picture.csv", "This is a PNG image, not a table."),
+        ("archive.csv", "This is a ZIP archive, not a CSV or Excel table."),
+        ("binary.csv", "not a text file"),
+        ("old_excel.xls", "old-style Excel (.xls)"),
+        ("webpage.csv", "web page (HTML)"),
+        ("not_ocds.json", "not an Open Contracting (OCDS) release package"),
+    ],
+)
+def test_files_that_are_not_registers_are_refused_with_a_reason(name, words):
+    p = load(name)
+    assert p.refused is not None and words in p.refused
+    assert p.records.empty and list(p.records.columns)[-1] == "row"
+
+
+def test_blank_only_file_is_empty():
+    assert prepare(b"\xef\xbb\xbf \r\n\r\n", "x.csv").refused == "This file is empty."
+
+
+def test_size_limit(monkeypatch):
+    p = prepare(b"a" * (MAX_BYTES + 1), "big.csv")
+    assert "the largest file accepted is 25 MB" in p.refused
+
+
+def test_row_and_column_limits(monkeypatch):
+    monkeypatch.setattr(read, "MAX_ROWS", 3)
+    rows = "".join(f"Camden,S{i},V\n" for i in range(4))
+    p = prepare(("Borough,System,Vendor\n" + rows).encode(), "x.csv")
+    assert "the most accepted in one file is 3" in p.refused
+    monkeypatch.setattr(read, "MAX_COLUMNS", 4)
+    p = prepare(b"Borough,System,Vendor,A,B\nCamden,S,V,1,2\n", "x.csv")
+    assert p.refused == "Line 1 has 5 columns; the most accepted is 4."
+
+
+def test_other_zip_contents_are_named():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    assert "This is a Word document" in prepare(buffer.getvalue(), "r.csv").refused
+
+
+# XLSX.
+
+
+def workbook_bytes(build) -> bytes:
+    wb = Workbook()
+    build(wb)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def register_sheets(wb):
+    notes = wb.active
+    notes.title = "Read me"
+    notes.append(["This workbook holds Croydon's ICT contracts."])
+    ws = wb.create_sheet("Register")
+    ws.append(["Croydon ICT register"])
+    ws.append([])
+    ws.append(["Service Area", "System", "Supplier", None, "Start", "Contract End", "Value pa"])
+    ws.append(["Housing", "NEC Housing", "NEC Software Solutions", None, date(2021, 4, 1),
+               datetime(2027, 3, 31), 12345.5])  # fmt: skip
+    ws.append(["Planning", "Uniform", "Idox", None, 44287, 46477, "£1,000"])
+    ws.append(["Planning", "Uniform", "Idox", None, "01/04/2021", "31/02/2026", -5])
+    ws.append(["Total", None, None, None, None, None, 13345.5])
+
+
+def test_xlsx_sheet_dates_serials_preamble_and_total():
+    p = prepare(workbook_bytes(register_sheets), "croydon.xlsx", borough="Croydon")
+    assert p.refused is None
+    assert p.sheet == "Register" and p.sheets == ["Read me", "Register"]
+    assert p.encoding is None
+    assert p.columns == ["Service Area", "System", "Supplier", "Start", "Contract End", "Value pa"]
+    assert rows_of(p, "row", "contract_start", "contract_end", "annual_value") == [
+        (4, date(2021, 4, 1), date(2027, 3, 31), Decimal("12345.50")),
+        (5, date(2021, 4, 1), date(2027, 3, 31), Decimal("1000.00")),
+    ]
+    assert sorted((x.row, x.column) for x in p.rejects) == [
+        (6, "Contract End"),
+        (6, "Value pa"),
+    ]
+    assert any(x.reason == "Row 7 is a total row and was skipped." for x in p.problems)
+
+
+def test_xlsx_named_sheet_and_unknown_sheet():
+    content = workbook_bytes(register_sheets)
+    p = prepare(content, "croydon.xlsx", borough="Croydon", sheet="Read me")
+    assert p.refused is not None and p.sheet is None
+    p = prepare(content, "croydon.xlsx", sheet="Contracts")
+    assert (
+        p.refused
+        == "This workbook has no sheet called 'Contracts'; its sheets are: 'Read me', 'Register'."
+    )
+
+
+def test_xlsx_unnamed_column_with_data_is_named_by_letter():
+    def build(wb):
+        ws = wb.active
+        ws.append(["Borough", "System", "Vendor"])
+        ws.append(["Camden", "Mosaic", "Servelec", "note"])
+
+    p = prepare(workbook_bytes(build), "x.xlsx")
+    assert p.columns == ["Borough", "System", "Vendor", "Column D"]
+
+
+def test_damaged_xlsx_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("xl/workbook.xml", "not xml at all")
+    p = prepare(buffer.getvalue(), "x.xlsx")
+    assert p.refused.startswith("This Excel file could not be opened")
+
+
+def test_empty_workbook_is_refused():
+    assert prepare(workbook_bytes(lambda wb: None), "x.xlsx").refused == (
+        "This workbook has no data: every sheet is empty."
+    )
+
+
+def test_workbook_that_unpacks_too_large_is_refused(monkeypatch):
+    monkeypatch.setattr(read, "MAX_UNPACKED_BYTES", 1000)
+    p = prepare(workbook_bytes(register_sheets), "x.xlsx")
+    assert p.refused.startswith("This workbook unpacks to more than")
+
+
+def test_bytes_like_uploads_are_read():
+    content = bytearray(b"Borough,System,Vendor\nCamden,Mosaic,Servelec\n")
+    assert prepare(memoryview(content), "x.csv").records["system"].tolist() == ["Mosaic"]

@@ -1,0 +1,227 @@
+"""Real public files through the whole pipeline: prepared with checked counts, or refused.
+
+The counts here were checked by hand against the files (csv module, grep, reading the rows):
+see each test. None of these files may raise.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from citydata import boroughs
+from citydata.ingest import prepare
+
+DATA = Path(__file__).resolve().parent / "data"
+REAL = DATA / "real"
+
+SHA256 = {
+    "real/cf_export_notices_2025-11.csv": (
+        "f6f7585bb001fd5a6ae99125d334d9b8799f920a2023cce910a13df8e4800110"
+    ),
+    "real/hyndburn_spend_2025-01_spacer_columns.csv": (
+        "2316971e083fc91c9528ab68f0957d739d17822925bd6bc881f5ee18f9f7b4da"
+    ),
+    "real/lambeth_payments_2012-06.csv": (
+        "be5425e85fd269f98c69dbd01186503414566ccba89dbdffa45761f22a043aff"
+    ),
+    "real/london-fire-commissioner-award_20200727-20200803.csv": (
+        "95e1a5dc3408efa512004edf415920f51bdee58892ae1fe62069ef8e4d7213c0"
+    ),
+    "real/ocds_cf2020_city_of_london_lbla_release.json": (
+        "6b0d076e68dc5f43d48ffb14b1b69fa90cd34e54f7db5e1f59b2860f2df1026c"
+    ),
+    "uk_local_authorities.csv": (
+        "99a29a2928f0ea18c117f03b2bc3e04f335803313d8294cde40a9a0a352ce9f6"
+    ),
+}
+
+
+def load(name: str, **kw):
+    return prepare((DATA / name).read_bytes(), Path(name).name, **kw)
+
+
+@pytest.mark.parametrize("name", sorted(SHA256))
+def test_real_files_are_kept_byte_for_byte(name):
+    assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == SHA256[name]
+
+
+# Contracts Finder export: 852 notices; 30 from London boroughs (15 boroughs, names in several
+# capitalisations); the other 822 buyers are not London authorities.
+
+CF_LONDON = {
+    "Barnet": 1, "Bexley": 3, "Brent": 1, "Camden": 3, "Croydon": 3, "Enfield": 2, "Hackney": 3,
+    "Haringey": 4, "Islington": 1, "Kingston upon Thames": 3, "Lewisham": 1, "Merton": 2,
+    "Newham": 1, "Sutton": 1, "Waltham Forest": 1,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cf():
+    return load("real/cf_export_notices_2025-11.csv")
+
+
+def test_contracts_finder_export_keeps_the_london_borough_notices(cf):
+    assert cf.refused is None and cf.format == "contracts_finder"
+    assert cf.rows_read == 852
+    assert (len(cf.records), cf.rows_refused) == (30, 822)
+    assert dict(collections.Counter(cf.records["borough"])) == CF_LONDON
+    assert cf.records["row"].iloc[0] == 135  # the line the Islington notice starts on
+    assert cf.records["vendor"].isna().all()  # open notices: nothing awarded yet
+
+
+def test_contracts_finder_refusals_name_the_buyer(cf):
+    refused_rows = collections.defaultdict(list)
+    for x in cf.rejects:
+        refused_rows[x.row].append(x)
+    assert len(refused_rows) == 822
+    buyer = [x for x in cf.rejects if x.column == "Organisation Name"]
+    assert len(buyer) == 822
+    assert all(boroughs.resolve(x.value) is None for x in buyer)
+    first = min(buyer, key=lambda x: x.row)
+    assert first.reason == (
+        "The buyer 'Castle Pool Community Partnership' is not a London borough or the City of "
+        "London; only the 33 London authorities' contracts are imported."
+    )
+    # Five (non-London) notices have the cut-short date '01/01/1' as both start and end date:
+    # each is refused for all three reasons at once.
+    truncated = [x for x in cf.rejects if x.value == "01/01/1"]
+    assert sorted({x.row for x in truncated}) == [672, 1658, 2484, 2776, 5433]
+    assert sorted(x.column for x in truncated) == ["End Date"] * 5 + ["Start Date"] * 5
+
+
+def test_contracts_finder_quirks_on_the_accepted_rows(cf):
+    by_row = cf.records.set_index("row")
+    camden = by_row.loc[1615]
+    assert camden["borough"] == "Camden"
+    assert (camden["contract_start"], camden["contract_end"]) == (
+        date(2026, 7, 1),
+        date(2031, 6, 30),
+    )
+    assert str(camden["annual_value"]) == "29000000.00"
+    ragged = sorted(x.row for x in cf.warnings if "values but the header row has 43" in x.reason)
+    assert len(ragged) == 15 and ragged[0] == 1615  # short by the last field, 'Closing Time'
+    assert [x.row for x in cf.warnings if x.column == "End Date"] == [5209]  # Newham: no dates
+    assert sum("No supplier is named" in x.reason for x in cf.warnings) == 30
+    assert any(x.column == "Value Low" and "total value" in x.reason for x in cf.warnings)
+
+
+# London Fire Commissioner award register: 9 awards; the buyer is not a borough.
+
+
+def test_london_fire_commissioner_awards_are_refused_because_the_buyer_is_not_a_borough():
+    p = load("real/london-fire-commissioner-award_20200727-20200803.csv")
+    assert p.format == "contracts_finder"
+    assert p.refused == (
+        "None of the 9 rows can be imported. For example, row 2: The buyer 'London Fire "
+        "Commissioner' is not a London borough or the City of London; only the 33 London "
+        "authorities' contracts are imported."
+    )
+    assert len(p.rejects) == 9 and {x.column for x in p.rejects} == {"Buyer Name"}
+    assert p.records.empty
+    assert p.mapping["annual_value"] == "Award Value" and p.mapping["system"] == "Award Title"
+
+
+# OCDS release package: one City of London award (tagged 'tender') to four chambers.
+
+
+def test_ocds_release_package_gives_one_row_per_supplier():
+    p = load("real/ocds_cf2020_city_of_london_lbla_release.json")
+    assert p.refused is None and p.format == "ocds"
+    assert p.records["vendor"].tolist() == [
+        "Cornerstone Barristers",
+        "Ely Place Chambers",
+        "The 36 Group Ltd",
+        "Chambers of Rachel Sleeman",
+    ]
+    assert set(p.records["borough"]) == {"City of London"}
+    assert set(p.records["system"]) == {
+        "London Boroughs' Legal Alliance (LBLA) Barristers Framework - Lot 7: Property"
+    }
+    assert set(p.records["contract_start"]) == {date(2020, 1, 1)}
+    assert set(p.records["contract_end"]) == {date(2022, 12, 31)}
+    assert p.records["annual_value"].isna().all()
+    shared = [x for x in p.warnings if x.column == "Value" and x.row is not None]
+    assert len(shared) == 4 and "£1,300,000" in shared[0].reason
+
+
+# Spend files and a list of authorities: not registers; the message says what is missing.
+
+
+def test_lambeth_payments_are_refused_for_want_of_a_system():
+    p = load("real/lambeth_payments_2012-06.csv")
+    assert p.refused.startswith(
+        "This file cannot be imported: no column was found for the system (or the contract "
+        "title). It looks like a list of payments (spend data), not a register of contracts."
+    )
+    assert p.columns == [
+        "Body",
+        "Department",
+        "Supplier Name",
+        "Invoice Creation Date",
+        "Invoice Nett Amount",
+        "Subj Description",
+    ]
+    assert p.rows_read == 3155 and p.records.empty
+    notes = [x.reason for x in p.problems if x.row is None]
+    assert "The 9 lines above the header row (line 10) hold a title or notes" in notes[0]
+    assert "Line 3167 is a total row and was skipped." in notes
+    # 638 rows where date and amount run together, plus one more short row: 639 short rows.
+    assert sum("has 5 values" in x.reason or "has 4 values" in x.reason for x in p.problems) == 639
+
+
+def test_hyndburn_spend_is_refused_for_want_of_a_borough_and_vendor():
+    p = load("real/hyndburn_spend_2025-01_spacer_columns.csv")
+    assert p.refused.startswith(
+        "This file cannot be imported: no column was found for the borough (no borough column, "
+        "and no borough was chosen for the file); the vendor (the supplier). It looks like a list "
+        "of payments (spend data), not a register of contracts."
+    )
+    # 17 physical columns, 8 real ones; headers with trailing spaces trimmed.
+    assert p.columns == [
+        "Department Area",
+        "Service Area",
+        "Description",
+        "Line",
+        "HBC Ref No.",
+        "Name:",
+        "Payment Date",
+        "Amount Paid",
+    ]
+    assert p.rows_read == 821
+    outside = load("real/hyndburn_spend_2025-01_spacer_columns.csv", borough="Hyndburn")
+    assert outside.refused.startswith('"Hyndburn" is not one of the 33 London authorities')
+
+
+def test_list_of_local_authorities_is_not_a_register():
+    p = load("uk_local_authorities.csv")
+    assert p.refused.startswith(
+        "This file cannot be imported: no column was found for the system (or the contract "
+        "title); the vendor (the supplier)."
+    )
+    assert p.rows_read == 457
+
+
+def test_london_fire_commissioner_awards_read_cleanly_under_a_chosen_borough():
+    """With the buyer column set aside, every other quirk of the file reads right: ISO
+    timestamps with Z, float values ('453000.0'), addresses with line breaks (row numbers are
+    the lines each award starts on)."""
+    p = load(
+        "real/london-fire-commissioner-award_20200727-20200803.csv",
+        borough="Croydon",
+        mapping={"borough": None},
+    )
+    assert p.refused is None and p.rejects == []
+    assert p.records["row"].tolist() == [2, 7, 10, 13, 16, 17, 24, 29, 32]
+    wifi = p.records.iloc[1]
+    assert (wifi["system"], wifi["vendor"]) == (
+        "Replacement of Wireless Access Points",
+        "BT Global Services",
+    )
+    assert (wifi["contract_start"], wifi["contract_end"]) == (date(2020, 2, 18), date(2023, 2, 17))
+    assert str(wifi["annual_value"]) == "453000.00"
+    assert str(p.records["annual_value"].iloc[7]) == "73470.49"

@@ -1,0 +1,181 @@
+"""Recognising formats and mapping columns: template, transparency code, Contracts Finder, fuzzy."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from citydata import exports
+from citydata.ingest import TEMPLATE_COLUMNS, prepare, recognise, template_bytes
+from citydata.ingest.template import EXAMPLE
+from citydata.schema import FIELD_NAMES, FIELDS
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_template_columns_are_the_field_labels():
+    assert tuple(f.label for f in FIELDS) == TEMPLATE_COLUMNS
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_template_round_trip(fmt):
+    p = prepare(template_bytes(fmt), f"template.{fmt}")
+    assert p.format == "template" and p.refused is None and p.problems == []
+    assert p.columns == list(TEMPLATE_COLUMNS)
+    assert p.mapping == {f.name: f.label for f in FIELDS}
+    record = p.records.iloc[0].to_dict()
+    assert record.pop("row") == 2
+    assert record == EXAMPLE
+
+
+def test_template_csv_opens_in_excel_with_pound_sign():
+    content = template_bytes("csv")
+    assert content.startswith(b"\xef\xbb\xbf")
+    header, example, _ = content.decode("utf-8-sig").split("\r\n")
+    assert header.split(",")[8] == "Annual value (£)"
+    assert "31/03/2027" in example
+
+
+def test_template_xlsx_has_help_and_real_dates():
+    wb = load_workbook(io.BytesIO(template_bytes("xlsx")))
+    assert wb.sheetnames == ["Contracts", "Help"]
+    assert wb["Contracts"]["G2"].value.date() == date(2022, 4, 1)
+    assert "Adults' social care" in " ".join(str(c.value) for c in wb["Help"]["B"])
+    with pytest.raises(ValueError):
+        template_bytes("pdf")
+
+
+def test_an_export_of_the_app_comes_back_unchanged():
+    """The embedded CSV (canonical names) and a labelled export both read back exactly."""
+    demo = pd.read_csv(ROOT / "data" / "demo_contracts.csv", dtype=str, keep_default_na=False)
+    p = prepare((ROOT / "data" / "demo_contracts.csv").read_bytes(), "demo_contracts.csv")
+    assert (p.format, len(p.records), p.rows_refused) == ("template", 800, 0)
+    assert p.records["system"].tolist() == demo["system"].tolist()
+    values = [str(v) if v is not None else "" for v in p.records["annual_value"]]
+    assert values == demo["annual_value"].tolist()
+    ends = [d.isoformat() if d else "" for d in p.records["contract_end"]]
+    assert ends == demo["contract_end"].tolist()
+    exported = exports.to_csv(exports.with_labels(demo.head(50)))
+    again = prepare(exported, "export.csv")
+    assert again.format == "template"
+    assert again.records[list(FIELD_NAMES)].equals(p.records.head(50)[list(FIELD_NAMES)])
+
+
+def test_transparency_code_register():
+    p = prepare((DATA / "ingest" / "transparency.csv").read_bytes(), "t.csv", borough="Lewisham")
+    assert p.format == "transparency"
+    assert {k: v for k, v in p.mapping.items() if v} == {
+        "service_area": "Department Responsible",
+        "system": "Title of Agreement",
+        "vendor": "Supplier Name",
+        "contract_start": "Start Date",
+        "contract_end": "End Date",
+        "annual_value": "Total Value of Contract",
+        "source_ref": "Reference Number",
+    }
+    assert p.records["service_area"].tolist() == [
+        "Adults' social care",
+        "Revenues and benefits",
+        "Libraries and culture",
+    ]
+    total = [x for x in p.problems if x.row is None and x.column == "Total Value of Contract"]
+    assert "total value of each contract, not its value per year" in total[0].reason
+    assert [(x.row, x.column) for x in p.rejects] == [(5, "End Date")]
+
+
+def test_contracts_finder_export_is_recognised():
+    p = prepare((DATA / "real" / "cf_export_notices_2025-11.csv").read_bytes(), "cf.csv")
+    assert p.format == "contracts_finder"
+    assert p.mapping["borough"] == "Organisation Name"
+    assert p.mapping["vendor"] == "Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]"
+    assert p.mapping["contract_end"] == "End Date"  # 'Contract end date' is empty in this file
+
+
+def test_contracts_finder_supplier_column_gives_the_name():
+    header = (
+        '"Notice Identifier","Notice Type","Organisation Name",Title,"Start Date","End Date",'
+        '"Awarded Value","Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]"\n'
+    )
+    row = (
+        "N-1,Contract,London Borough of Camden,Case management,01/04/2024,31/03/2029,"
+        '"1,500,000","Servelec Group Ltd|Rutland House, Sheffield|Companies House|123|No|No"\n'
+    )
+    p = prepare((header + row).encode(), "cf.csv")
+    assert p.format == "contracts_finder"
+    assert p.records[["borough", "vendor", "annual_value"]].values.tolist() == [
+        ["Camden", "Servelec Group Ltd", Decimal("1500000.00")]
+    ]
+
+
+def test_generic_headers_are_matched_by_synonyms_and_fuzzily():
+    p = prepare((DATA / "ingest" / "generic_fuzzy.csv").read_bytes(), "g.csv")
+    assert p.format == "generic"
+    assert {k: v for k, v in p.mapping.items() if v} == {
+        "borough": "Council",
+        "system": "Systems",
+        "vendor": "Suppliers",
+        "manufacturer": "Manufacturer",
+        "contract_end": "Contract End Dates",
+        "annual_value": "Annual Cost (£)",
+        "hosting": "Where hosted",
+        "satisfaction": "Supplier satisfaction (1-5)",
+        "source_ref": "Our ref",
+    }
+    assert p.suggested_mapping == p.mapping
+    assert set(p.records["borough"]) == {"Kingston upon Thames"}
+    assert not [x for x in p.problems if "total value" in x.reason]  # 'Annual Cost' is annual
+
+
+def test_each_column_serves_one_field_and_the_closer_name_wins():
+    mapping = recognise.suggest(["Title", "Description", "Supplier", "Supplier name", "Value"])
+    assert mapping["system"] == "Title"
+    assert mapping["vendor"] == "Supplier"
+    assert list(mapping.values()).count("Supplier") == 1
+    assert recognise.header_field("Name") is None  # too vague to guess
+    assert recognise.header_field("  Contract  End (dd/mm/yyyy) ") == "contract_end"
+
+
+def test_user_mapping_overrides_the_suggestion():
+    content = (
+        b"Authority,Application,Company,Go live,Renewal\n"
+        b"Brent,Mosaic,Servelec,2019-04-01,31/03/2027\n"
+    )
+    p = prepare(content, "x.csv")
+    assert p.suggested_mapping["contract_end"] is None
+    p = prepare(content, "x.csv", mapping={"contract_end": "Renewal", "contract_start": "Go live"})
+    assert p.refused is None
+    assert p.mapping["contract_end"] == "Renewal" and p.suggested_mapping["contract_end"] is None
+    assert p.records[["contract_start", "contract_end"]].values.tolist() == [
+        [date(2019, 4, 1), date(2027, 3, 31)]
+    ]
+    p = prepare(content, "x.csv", mapping={"vendor": None})
+    assert "no column was found for the vendor" in p.refused
+
+
+def test_bad_user_mapping_is_refused_not_raised():
+    content = b"Borough,System,Vendor\nBrent,Mosaic,Servelec\n"
+    assert prepare(content, "x.csv", mapping={"colour": "System"}).refused == (
+        "'colour' is not a field of a contract record."
+    )
+    assert prepare(content, "x.csv", mapping={"system": "Product"}).refused == (
+        "The column 'Product' chosen for System is not in this file."
+    )
+
+
+def test_missing_required_fields_are_all_named():
+    p = prepare(b"Colour,Size\nred,10\n", "x.csv")
+    assert p.refused.startswith(
+        "This file cannot be imported: no column was found for the borough (no borough column, "
+        "and no borough was chosen for the file); the system (or the contract title); the "
+        "vendor (the supplier)."
+    )
+    assert "Its columns are 'Colour', 'Size'." in p.refused
+    p = prepare(b"Colour,System,Vendor\nred,Mosaic,Servelec\n", "x.csv", borough="Camden")
+    assert p.refused is None and p.records["borough"].tolist() == ["Camden"]
