@@ -1,0 +1,99 @@
+"""Borough profile: one borough's systems, vendors, renewals and peers, ready for a meeting."""
+
+import streamlit as st
+
+import ui
+from citydata import boroughs, briefing, mapdata, profile
+from citydata.charts.profile import timeline
+
+state = ui.page_filters()
+
+st.title("Borough profile")
+name = st.selectbox(
+    "Which borough?",
+    boroughs.NAMES,
+    index=None,
+    placeholder="Choose a borough",
+    key="profile",
+    bind="query-params",
+    help="Or click a borough on the Map page. The address of this page names the borough.",
+)
+if name is None:
+    st.info("Choose a borough above, or click one on the Map page, to see its profile.")
+    st.stop()
+
+p = ui.query(profile.build, state, name)
+st.header(p.borough.name)
+st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
+st.markdown(f"**Where the data came from:** {ui.plain(profile.source_sentence(p.source))}")
+ui.selection_header(p.state)
+if state.borough and state.borough != (name,):
+    st.caption("The sidebar's Borough filter does not apply on this page; the other filters do.")
+
+figures = p.figures
+cols = st.columns(5)
+cols[0].metric("Records", f"{figures['records']:,}")
+cols[1].metric("Systems", f"{figures['systems']:,}")
+cols[2].metric("Vendors", f"{figures['vendors']:,}")
+cols[3].metric("Annual value", mapdata.money(figures["annual_value"]))
+cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
+
+if p.systems.empty:
+    st.info(f"No records for {name} match these filters. Remove a filter in the sidebar.")
+else:
+    st.subheader("Systems by service area")
+    st.dataframe(p.systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+
+    st.subheader("Vendors and their share")
+    st.dataframe(
+        p.vendors, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
+    )
+
+    st.subheader("When its contracts end")
+    st.altair_chart(timeline(p.systems, p.today), width="stretch")
+    undated = p.systems[p.systems["contract_end"].isna()]
+    if len(undated):
+        st.caption(
+            "No end date recorded (rolling or unknown): "
+            + ui.plain(", ".join(undated["system"] + " (" + undated["service_area"] + ")"))
+        )
+
+    st.subheader("Peers: whom to call")
+    st.caption(
+        "Other boroughs using the same system, or the same vendor, in the same service area; "
+        "same system first, then the nearest end date."
+    )
+    if p.peers.empty:
+        st.info("No other borough uses the same systems or vendors under these filters.")
+    else:
+        st.dataframe(
+            p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
+        )
+
+st.subheader("What is missing")
+if p.missing_areas:
+    st.markdown(f"No records at all for {name} in: " + ui.plain(", ".join(p.missing_areas)) + ".")
+else:
+    chosen = "chosen " if state.service_area else ""
+    st.markdown(f"Every {chosen}service area has at least one record for {name}.")
+
+st.subheader("Take it to a meeting")
+st.caption("The same content as this page, as a one-document briefing.")
+left, right, _ = st.columns([1, 1, 1])
+stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
+left.download_button(
+    "Download briefing (text)",
+    data=lambda: briefing.text(p).encode("utf-8"),
+    file_name=f"{stem}.txt",
+    mime="text/plain",
+    icon=":material/description:",
+)
+right.download_button(
+    "Download briefing (Excel)",
+    data=lambda: briefing.xlsx(p),
+    file_name=f"{stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)
+st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")
+st.code(ui.share_link(state, "borough", {"profile": name}), language=None)

@@ -1,0 +1,105 @@
+"""Map: the 33 authorities coloured by a measure the user picks, and the same numbers as a table."""
+
+import streamlit as st
+
+import ui
+from citydata import mapdata
+from citydata.charts import boroughmap
+
+state = ui.page_filters()
+
+
+def open_profile() -> None:
+    """A click on a borough: remember it, and go to its profile once the page has run."""
+    picked = st.session_state["map"].selection.objects.get(boroughmap.LAYER_ID, [])
+    if picked:
+        st.session_state["_map_pick"] = picked[0]["properties"]["name"]
+
+
+if picked := st.session_state.pop("_map_pick", None):
+    # Only the profile's own parameter is passed: the sidebar filters are bound to the URL and
+    # Streamlit carries them over by itself.
+    st.switch_page("pages/borough.py", query_params={"profile": picked})
+
+st.title("Borough map")
+st.caption(
+    "Where a system is used, where contracts are about to end, where one vendor dominates. "
+    "Click a borough to open its profile."
+)
+ui.selection_header(state)
+
+left, right = st.columns(2)
+metric = mapdata.METRIC_BY_KEY[
+    left.selectbox(
+        "Colour boroughs by",
+        [m.key for m in mapdata.METRICS],
+        format_func=lambda key: mapdata.METRIC_BY_KEY[key].label,
+        key="metric",
+        bind="query-params",
+        help="  \n".join(f"**{m.label}**: {m.help}" for m in mapdata.METRICS),
+    )
+]
+window, vendor = 12, None
+if metric.key == "ending":
+    window = right.selectbox(
+        "Ending within",
+        list(mapdata.WINDOWS),
+        index=1,
+        format_func=mapdata.WINDOWS.get,
+        key="window",
+        bind="query-params",
+    )
+    st.caption(f"Counting contracts {mapdata.window_phrase(state, window)}.")
+if metric.key == "vendor_share":
+    vendor = right.selectbox(
+        "Vendor", ui.query(mapdata.vendor_options, state), key="share_vendor", bind="query-params"
+    )
+
+values = ui.query(mapdata.borough_values, state, metric.key, window, vendor)
+if not values["records"].any():
+    st.info("No contracts match these filters. Remove a filter in the sidebar to see the map.")
+    st.stop()
+
+bins = boroughmap.classes(values["value"], metric.kind)
+title = mapdata.heading(metric, vendor)
+without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
+st.pydeck_chart(
+    boroughmap.choropleth(values, metric, bins),
+    height=620,
+    key="map",
+    on_select=open_profile,
+    selection_mode="single-object",
+    alt=boroughmap.alt_text(metric, values),
+)
+# An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
+legend = boroughmap.legend(bins, title, any_missing=bool(without))
+st.altair_chart(legend, width="content", height=boroughmap.LEGEND_HEIGHT)
+if without:
+    st.caption(
+        f"Grey, hatched: no records under the current filters in {len(without)} "
+        f"borough{'s' if len(without) != 1 else ''}: {ui.plain(', '.join(without))}."
+    )
+if metric.key == "annual_value" and (values["status"] == mapdata.NO_VALUES).any():
+    st.caption("Grey without hatching: records exist, but none has an annual value.")
+
+st.subheader(f"Boroughs ranked by {metric.label.lower()}")
+table = mapdata.ranked(values)
+columns = ["rank", "borough", "value", "records", "top_vendors", "note", "profile"]
+fmt = {"count": "%d", "percent": "%.1f%%", "money": "£%,.0f"}[metric.kind]
+table["profile"] = [ui.share_link(state, "borough", {"profile": b}) for b in table["borough"]]
+st.dataframe(
+    table,
+    column_order=[c for c in columns if not (c == "records" and metric.key == "records")],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "rank": st.column_config.NumberColumn("Rank", width="small"),
+        "borough": st.column_config.TextColumn("Borough", width="medium"),
+        "value": st.column_config.NumberColumn(title, format=fmt),
+        "records": st.column_config.NumberColumn("Records"),
+        "top_vendors": st.column_config.TextColumn("Largest vendors (records)"),
+        "note": st.column_config.TextColumn("Note"),
+        "profile": st.column_config.LinkColumn("Profile", display_text="Open profile"),
+    },
+)
+ui.downloads(mapdata.labelled(table, title), f"city-tools-map-{metric.key}", key="map")

@@ -1,0 +1,168 @@
+"""A council lead opens the map, finds a borough, opens its profile, shares it and takes it away.
+
+The browser is offline apart from the app itself, as with no internet: basemap tiles cannot load,
+and the boroughs must still be drawn.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+from citydata import mapdata
+from citydata.charts import boroughmap
+from citydata.db import Database
+from citydata.filters import FilterState
+from tests.browser.conftest import settle
+
+CHART = '[data-testid="stDeckGlJsonChart"]'
+
+
+def offline(page, server) -> None:
+    """Refuse every request that does not go to the app: no tiles, no fonts, no internet."""
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(server.url) else route.abort()
+        ),
+    )
+
+
+def draw_map(page, server, query: str = "") -> None:
+    page.goto(f"{server.url}/map{query}")
+    settle(page)
+    page.locator(f"{CHART} canvas").first.wait_for(state="visible")
+    page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames
+
+
+def whole_page(page, path) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside the page, so grow the window."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 3400})
+    page.locator('[data-testid="stDataFrame"] canvas').last.wait_for(state="visible")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=path)
+    page.set_viewport_size(size)
+
+
+def pixel_of(page, lon: float, lat: float) -> tuple[float, float]:
+    """Where a point is on screen in the map's initial view (Web Mercator, 512 px tiles)."""
+    box = page.locator(CHART).bounding_box()
+    world = 512 * 2**boroughmap.VIEW.zoom
+
+    def project(lo: float, la: float) -> tuple[float, float]:
+        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+        return (lo + 180) / 360 * world, (1 - y / math.pi) / 2 * world
+
+    cx, cy = project(boroughmap.VIEW.longitude, boroughmap.VIEW.latitude)
+    x, y = project(lon, lat)
+    return box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy)
+
+
+def a_point_inside(name: str) -> tuple[float, float]:
+    """A point well inside a borough, away from its label at the centre."""
+    feature = next(
+        f for f in boroughmap.boroughs.geojson()["features"] if f["properties"]["name"] == name
+    )
+    ring = feature["geometry"]["coordinates"][0]
+    lon, lat = boroughmap._centroid(ring)
+    return lon, lat - 0.012
+
+
+def test_the_map_draws_offline_and_a_click_opens_the_profile(
+    server, page, artifacts, built_db, tmp_path
+):
+    offline(page, server)
+    draw_map(page, server)  # the first request to this server opens a page, not the home page
+    page.screenshot(path=artifacts / "map.png", full_page=True)
+
+    canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")
+    colours = Counter(canvas.get_flattened_data())
+    assert len(colours) > 50, "the map is blank"
+    assert colours.most_common(1)[0][1] < 0.9 * canvas.width * canvas.height
+
+    shutil.copyfile(built_db, tmp_path / "same.duckdb")  # the server's data, not its open file
+    db = Database(tmp_path / "same.duckdb")
+    try:
+        with db.read() as r:
+            values = mapdata.borough_values(r, FilterState(), "records")
+    finally:
+        db.close()
+    bins = boroughmap.classes(values["value"], "count")
+    expected = boroughmap.colour_of(values.set_index("borough").loc["Barnet", "value"], bins)
+    x, y = pixel_of(page, *a_point_inside("Barnet"))
+    box = page.locator(CHART).bounding_box()
+    patch = canvas.crop((int(x - box["x"]) - 4, int(y - box["y"]) - 4,
+                         int(x - box["x"]) + 4, int(y - box["y"]) + 4))  # fmt: skip
+    seen = Counter(patch.get_flattened_data()).most_common(1)[0][0]
+    want = tuple(int(c * 235 / 255 + 255 * 20 / 255) for c in boroughmap._rgba(expected, 235)[:3])
+    assert all(abs(a - b) <= 24 for a, b in zip(seen, want, strict=True)), (seen, want)
+
+    page.mouse.move(x, y)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible")
+    assert "Barnet" in tooltip.inner_text() and "Largest vendors" in tooltip.inner_text()
+    page.screenshot(path=artifacts / "map-tooltip.png")
+
+    page.mouse.click(x, y)
+    page.wait_for_url("**/borough?**")
+    settle(page)
+    assert parse_qs(urlsplit(page.url).query)["profile"] == ["Barnet"]
+    assert page.get_by_role("heading", name="Barnet", exact=True).is_visible()
+    whole_page(page, artifacts / "profile-from-map.png")
+
+
+def test_boroughs_without_records_are_hatched_and_named(server, page, artifacts):
+    offline(page, server)
+    draw_map(page, server, "?borough=Camden&borough=Hackney&metric=Distinct+vendors")
+    assert page.get_by_text("no records under the current filters in 31 boroughs").is_visible()
+    canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")
+    x, y = pixel_of(page, *a_point_inside("Bromley"))
+    box = page.locator(CHART).bounding_box()
+    patch = canvas.crop((int(x - box["x"]) - 12, int(y - box["y"]) - 12,
+                         int(x - box["x"]) + 12, int(y - box["y"]) + 12))  # fmt: skip
+    greys = [p for p in patch.get_flattened_data() if max(p) - min(p) < 12]
+    assert len(greys) == len(patch.get_flattened_data()), "boroughs without records are grey"
+    assert len({p for p in greys}) > 2, "and hatched (light and dark greys)"
+    page.screenshot(path=artifacts / "map-no-records.png", full_page=True)
+
+
+def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
+    server, page, browser, artifacts
+):
+    offline(page, server)
+    page.goto(f"{server.url}/borough?service_area=Housing&service_area=Parking")
+    settle(page)
+    page.get_by_role("combobox", name="Which borough?").click()
+    page.keyboard.type("Hackn")
+    page.get_by_role("option", name="Hackney", exact=True).click()
+    settle(page)
+    page.wait_for_function("() => location.search.includes('profile=Hackney')")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["profile"] == ["Hackney"]
+    assert query["service_area"] == ["Housing", "Parking"]
+    assert page.get_by_role("heading", name="Hackney", exact=True).is_visible()
+    records = page.get_by_test_id("stMetricValue").first.inner_text()
+    whole_page(page, artifacts / "profile.png")
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = fresh.new_page()
+    offline(other, server)
+    other.goto(page.url)
+    settle(other)
+    assert other.get_by_role("heading", name="Hackney", exact=True).is_visible()
+    assert other.get_by_test_id("stMetricValue").first.inner_text() == records
+    assert other.get_by_text("service area is Housing or Parking").first.is_visible()
+    fresh.close()
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download briefing (text)").click()
+    text = info.value.path().read_text(encoding="utf-8")
+    assert text.startswith("Hackney: systems and contracts briefing")
+    assert "service area is Housing or Parking" in text
+    assert "Peers: other boroughs" in text

@@ -1,0 +1,194 @@
+"""The map's numbers equal plain SQL on the same file, and boroughs without data are marked."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from citydata import boroughs, mapdata
+from citydata.charts import boroughmap
+from citydata.filters import FilterState
+
+TODAY = date(2026, 10, 1)  # the demo data's anchor date
+
+# Each metric written again, independently, as SQL over current_contracts.
+EXPECTED_SQL = {
+    "records": "count(*)",
+    "ending": "count(*) FILTER (WHERE contract_end >= DATE '2026-10-01'"
+    " AND contract_end < DATE '2027-10-01')",
+    "vendors": "count(DISTINCT vendor)",
+    "systems": "count(DISTINCT system)",
+    "vendor_share": "100.0 * sum(CASE WHEN vendor = 'Civica' THEN 1 ELSE 0 END) / count(*)",
+    "annual_value": "sum(annual_value)",
+}
+STATES = {
+    "everything": (FilterState(), ""),
+    "housing and parking": (
+        FilterState(service_area=("Housing", "Parking")),
+        "WHERE service_area IN ('Housing', 'Parking')",
+    ),
+    "cloud, ending by 2029": (
+        FilterState(hosting=("Cloud (SaaS)",), end_to=date(2029, 12, 31)),
+        "WHERE hosting = 'Cloud (SaaS)' AND contract_end <= DATE '2029-12-31'",
+    ),
+}
+
+
+def by_sql(db, metric: str, where: str) -> dict[str, float]:
+    rows = db.rows(
+        f"SELECT borough_code, {EXPECTED_SQL[metric]} FROM current_contracts {where} GROUP BY 1"
+    )
+    return {code: float(v) for code, v in rows if v is not None}
+
+
+@pytest.mark.parametrize("state_name", list(STATES))
+@pytest.mark.parametrize("metric", [m.key for m in mapdata.METRICS])
+def test_each_metric_per_borough_equals_sql_on_the_same_file(db, metric, state_name):
+    state, where = STATES[state_name]
+    with db.read() as r:
+        values = mapdata.borough_values(r, state, metric, 12, "Civica", TODAY)
+    assert list(values["borough_code"]) == [b.code for b in boroughs.BOROUGHS]
+    expected = by_sql(db, metric, where)
+    got = values.dropna(subset=["value"]).set_index("borough_code")["value"].to_dict()
+    assert got.keys() == expected.keys()
+    for code, value in expected.items():
+        assert got[code] == pytest.approx(value, abs=0.051), code  # shares round to 0.1
+
+
+def test_boroughs_without_records_are_marked_not_zero(db):
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(borough=("Camden", "Hackney")), "records")
+    missing = values[values["status"] == mapdata.NO_RECORDS]
+    assert len(missing) == 31
+    assert missing["value"].isna().all()
+    assert set(values.loc[values["status"] == mapdata.OK, "borough"]) == {"Camden", "Hackney"}
+
+
+def test_a_real_zero_stays_zero_and_is_not_marked(db):
+    """A borough with records but none ending in the window has 0, drawn in the scale's colour."""
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(), "ending", 6, None, TODAY)
+    zeros = values[values["value"] == 0]
+    assert len(zeros) and (zeros["status"] == mapdata.OK).all()
+    bins = boroughmap.classes(values["value"], "count")
+    assert boroughmap.colour_of(0.0, bins) == bins[0].colour != boroughmap.NO_DATA_COLOUR
+
+
+def test_annual_value_with_no_recorded_values_is_marked(db):
+    """Records without any annual value: not £0, and not 'no records' either."""
+    with db.write() as w:
+        w.execute("UPDATE contracts SET annual_value = NULL WHERE borough = 'Camden'")
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(), "annual_value")
+    row = values.set_index("borough").loc["Camden"]
+    assert row["status"] == mapdata.NO_VALUES and math.isnan(row["value"]) and row["records"] > 0
+    assert (values.set_index("borough").drop("Camden")["status"] == mapdata.OK).all()
+
+
+def test_the_end_date_filter_window_counts_known_ends_in_the_filter(db):
+    state = FilterState(end_from=date(2027, 1, 1), end_to=date(2027, 6, 30))
+    with db.read() as r:
+        values = mapdata.borough_values(r, state, "ending", 0)
+    expected = by_sql(db, "records", "WHERE contract_end BETWEEN '2027-01-01' AND '2027-06-30'")
+    got = values.dropna(subset=["value"]).set_index("borough_code")["value"].to_dict()
+    assert got == expected
+    assert "between 1 Jan 2027 and 30 Jun 2027" in mapdata.window_phrase(state, 0)
+
+
+def test_windows_run_from_today(db):
+    assert mapdata.window_bounds(FilterState(), 6, TODAY) == (TODAY, date(2027, 3, 31))
+    assert mapdata.window_bounds(FilterState(), 24, TODAY) == (TODAY, date(2028, 9, 30))
+    with pytest.raises(ValueError):
+        mapdata.window_bounds(FilterState(), 7, TODAY)
+
+
+def test_unknown_metric_is_refused(db):
+    with db.read() as r, pytest.raises(ValueError, match="unknown metric"):
+        mapdata.borough_values(r, FilterState(), "count(*); DROP TABLE contracts")
+
+
+def test_top_vendors_are_the_three_with_most_records(db):
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(), "records")
+    expected = db.rows(
+        "SELECT vendor, count(*) FROM current_contracts WHERE borough = 'Camden' "
+        "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3"
+    )
+    shown = values.set_index("borough").loc["Camden", "top_vendors"]
+    assert shown == ", ".join(f"{v} ({n})" for v, n in expected)
+
+
+def test_vendor_options_follow_the_filters_most_records_first(db):
+    with db.read() as r:
+        options = mapdata.vendor_options(r, FilterState(service_area=("Housing",)))
+    expected = db.rows(
+        "SELECT vendor FROM current_contracts WHERE service_area = 'Housing' "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1"
+    )
+    assert options == [v for (v,) in expected]
+
+
+def test_ranked_table_puts_boroughs_without_a_value_last_unranked(db):
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(borough=("Camden", "Barnet")), "records")
+    table = mapdata.ranked(values)
+    assert list(table["borough"][:2]) == ["Barnet", "Camden"]  # 29 and 23 records
+    assert list(table["rank"][:2]) == [1, 2]
+    assert table["rank"][2:].isna().all()
+    assert (table["note"][2:] == "No records under the filters").all()
+    labelled = mapdata.labelled(table, "Records")
+    assert list(labelled.columns)[:4] == ["Rank", "Borough code", "Borough", "Records"]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        ([18, 23, 30], "count"),
+        ([0, 0, 0], "count"),
+        ([0.0, 12.5, 100.0], "percent"),
+        ([86_750.0, 3_350_000.0, 9_100_000.0], "money"),
+        ([None, 4, 7], "count"),
+    ],
+)
+def test_every_value_falls_in_a_class_and_the_legend_reads_in_order(values, kind):
+    series = pd.Series(values, dtype="float64")
+    bins = boroughmap.classes(series, kind)
+    assert 1 <= len(bins) <= len(boroughmap.PALETTE)
+    assert len({b.colour for b in bins}) == len(bins)
+    for value in series.dropna():
+        colour = boroughmap.colour_of(value, bins)
+        [home] = [b for b in bins if b.colour == colour]
+        assert home.low <= value and (value < home.high or home is bins[-1])
+    assert boroughmap.colour_of(float("nan"), bins) == boroughmap.NO_DATA_COLOUR
+
+
+def test_hatching_stays_inside_the_polygon_and_out_of_its_hole():
+    outer = [[0.0, 51.0], [0.1, 51.0], [0.1, 51.1], [0.0, 51.1], [0.0, 51.0]]
+    hole = [[0.03, 51.03], [0.07, 51.03], [0.07, 51.07], [0.03, 51.07], [0.03, 51.03]]
+    segments = boroughmap.hatch_lines([outer, hole], spacing=0.005)
+    assert len(segments) > 10
+    for (x1, y1), (x2, y2) in segments:
+        for x, y in ((x1, y1), (x2, y2), ((x1 + x2) / 2, (y1 + y2) / 2)):
+            assert -1e-6 <= x <= 0.1 + 1e-6 and 51.0 - 1e-6 <= y <= 51.1 + 1e-6
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        assert not (0.031 < mx < 0.069 and 51.031 < my < 51.069)
+
+
+def test_the_deck_carries_every_borough_with_its_value(db):
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(borough=("Camden",)), "vendors")
+    metric = mapdata.METRIC_BY_KEY["vendors"]
+    deck = boroughmap.choropleth(values, metric, boroughmap.classes(values["value"], "count"))
+    layers = {layer.id: layer for layer in deck.layers}
+    features = layers[boroughmap.LAYER_ID].data["features"]
+    assert len(features) == 33
+    by_name = {f["properties"]["name"]: f["properties"] for f in features}
+    assert by_name["Camden"]["value"] == values.set_index("borough").loc["Camden", "value"]
+    assert by_name["Hackney"]["value"] is None
+    assert by_name["Hackney"]["value_label"] == "no records"
+    assert by_name["Hackney"]["fill_color"][:3] == [0xD4, 0xD4, 0xD4]
+    assert layers["no-records-hatching"].data  # 32 boroughs hatched
+    assert "Distinct vendors: {value_label}" in deck._tooltip["text"]

@@ -1,0 +1,166 @@
+"""The borough profile and its briefing: equal to SQL on the same file, complete, and safe."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from citydata import boroughs, briefing, profile, snapshots
+from citydata.filters import FilterState
+from citydata.schema import SERVICE_AREA_LABELS
+from tests.snapshot_helpers import borough_records, prepared
+
+TODAY = date(2026, 10, 1)
+CAMDEN = boroughs.BY_NAME["Camden"].code
+
+
+def build(db, state: FilterState | None = None, name: str = "Camden") -> profile.Profile:
+    with db.read() as r:
+        return profile.build(r, state or FilterState(), name, TODAY)
+
+
+def test_systems_are_the_boroughs_records_grouped_by_service_area(db):
+    p = build(db)
+    expected = db.rows(
+        "SELECT service_area, system, vendor, contract_end FROM current_contracts "
+        "WHERE borough = 'Camden' ORDER BY ALL"
+    )
+    ends = [None if pd.isna(e) else e.date() for e in p.systems["contract_end"]]
+    got = list(
+        zip(p.systems["service_area"], p.systems["system"], p.systems["vendor"], ends, strict=True)
+    )
+    assert sorted(got, key=str) == sorted(expected, key=str)
+    order = [SERVICE_AREA_LABELS.index(a) for a in p.systems["service_area"]]
+    assert order == sorted(order)
+
+
+def test_filters_other_than_borough_apply_and_the_borough_filter_is_replaced(db):
+    state = FilterState(borough=("Hackney",), service_area=("Housing", "Parking"))
+    p = build(db, state)
+    assert p.state.borough == ("Camden",) and p.state.service_area == ("Housing", "Parking")
+    assert set(p.systems["service_area"]) <= {"Housing", "Parking"}
+    expected = db.scalar(
+        "SELECT count(*) FROM current_contracts WHERE borough = 'Camden' "
+        "AND service_area IN ('Housing', 'Parking')"
+    )
+    assert len(p.systems) == p.figures["records"] == expected
+
+
+def test_vendor_shares_add_up_and_equal_sql(db):
+    p = build(db)
+    expected = dict(
+        db.rows(
+            "SELECT vendor, count(*) FROM current_contracts WHERE borough = 'Camden' GROUP BY 1"
+        )
+    )
+    assert dict(zip(p.vendors["vendor"], p.vendors["records"], strict=True)) == expected
+    assert p.vendors["share"].sum() == pytest.approx(100, abs=0.5)
+    assert list(p.vendors["records"]) == sorted(p.vendors["records"], reverse=True)
+
+
+def test_peers_are_exactly_the_other_boroughs_on_the_same_system_or_vendor_per_area(db):
+    p = build(db)
+    expected = db.rows(
+        """SELECT m.service_area, m.system, o.borough, o.system
+           FROM current_contracts m JOIN current_contracts o
+             ON o.service_area = m.service_area AND o.borough <> m.borough
+            AND (o.system = m.system OR o.vendor = m.vendor)
+           WHERE m.borough = 'Camden' ORDER BY ALL"""
+    )
+    got = sorted(
+        zip(p.peers["service_area"], p.peers["system"], p.peers["peer_borough"],
+            p.peers["peer_system"], strict=True)
+    )  # fmt: skip
+    assert got == sorted(expected)
+    assert "Camden" not in set(p.peers["peer_borough"])
+    same = p.peers[p.peers["match"] == "Same system"]
+    assert (same["system"] == same["peer_system"]).all()
+    vendor = p.peers[p.peers["match"] == "Same vendor"]
+    assert (vendor["vendor"] == vendor["peer_vendor"]).all()
+
+
+def test_peers_ignore_the_borough_filter_but_keep_the_others(db):
+    narrowed = build(db, FilterState(borough=("Camden",), service_area=("Housing",)))
+    assert set(narrowed.peers["service_area"]) == {"Housing"}
+    assert narrowed.peers["peer_borough"].nunique() > 1
+
+
+def test_peers_closest_end_date_first_within_a_system(db):
+    p = build(db)
+    for _, rows in p.peers.groupby(["service_area", "system", "contract_end", "match"]):
+        gaps = rows["months_apart"].abs().dropna().tolist()
+        assert gaps == sorted(gaps)
+
+
+def test_missing_areas_are_judged_on_the_whole_data_not_the_filtered_rows(db):
+    with db.write() as w:
+        w.execute("DELETE FROM contracts WHERE borough = 'Camden' AND service_area = 'Housing'")
+    p = build(db, FilterState(vendor=("Civica",)))
+    assert "Housing" in p.missing_areas
+    assert "Parking" not in p.missing_areas  # Camden has parking, just not from this vendor
+    only = build(db, FilterState(service_area=("Parking", "Housing")))
+    assert only.missing_areas == ["Housing"]
+
+
+def test_source_says_demo_data_and_which_snapshot(db):
+    p = build(db)
+    active = db.scalar(
+        "SELECT id FROM snapshots WHERE borough_code = ? AND status = 'active'", [CAMDEN]
+    )
+    assert p.source["is_demo"] and p.source["id"] == active
+    assert "Illustrative default data" in profile.source_sentence(p.source)
+
+
+def test_source_names_the_uploaded_file_who_and_when(db):
+    records = borough_records(db, CAMDEN)
+    [new_id] = snapshots.commit(
+        db, prepared(records, file_name="camden-register.csv"), b"bytes", "ann@camden.gov.uk"
+    )
+    p = build(db)
+    assert p.source["id"] == new_id and not p.source["is_demo"]
+    sentence = profile.source_sentence(p.source)
+    assert f"Snapshot {new_id}" in sentence and "camden-register.csv" in sentence
+    assert "ann@camden.gov.uk" in sentence
+
+
+def test_unknown_borough_is_refused(db):
+    with db.read() as r, pytest.raises(boroughs.UnknownBorough):
+        profile.build(r, FilterState(), "Gotham")
+
+
+def test_text_briefing_carries_the_page_content(db):
+    p = build(db)
+    text = briefing.text(p)
+    assert text.startswith("Camden: systems and contracts briefing")
+    for heading in (
+        "Systems by service area",
+        "Vendors (share of the borough's records)",
+        "Contracts ending in the next 24 months",
+        "Peers: other boroughs",
+        "Service areas with no records",
+    ):
+        assert heading in text
+    assert "Illustrative default data" in text
+    for system in p.systems["system"]:
+        assert system in text
+    first_peer = p.peers.iloc[0]
+    assert f"{first_peer['peer_borough']}" in text
+    assert max(len(line) for line in text.splitlines()) <= briefing.WIDTH + 4
+
+
+def test_excel_briefing_has_every_part_and_neutralises_formulas(db):
+    records = borough_records(db, CAMDEN)
+    records.loc[records.index[0], "system"] = '=HYPERLINK("http://example.com","x")'
+    snapshots.commit(db, prepared(records), b"evil", "ann")
+    p = build(db)
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    assert book.sheetnames == ["Summary", "Systems", "Vendors", "Ending soon", "Peers", "Missing"]
+    cells = [c.value for row in book["Systems"].iter_rows() for c in row]
+    assert '\'=HYPERLINK("http://example.com","x")' in cells
+    assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
+    summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=2)}
+    assert summary["Borough"] == "Camden" and summary["Records"] == p.figures["records"]
