@@ -1,0 +1,286 @@
+"""The collaboration finder: boroughs whose contracts for the same thing end at about the same time.
+
+How a group is made (the same rule the README gives council staff):
+
+1. Take the filtered contracts that have an end date (by default only those ending today or
+   later) and split them by the chosen key: the service area, the system or the vendor.
+2. Within one key, sort the contracts by end date. The first group starts with the earliest end
+   date and takes every contract ending no later than that date plus the window (e.g. 6 months;
+   a contract ending exactly on that day is in). The next group starts with the next end date
+   after that, and so on. So a group never spans more than the window, from its first end date.
+3. Keep the groups with contracts from two or more boroughs (a borough with two contracts in
+   a group counts once), ranked by number of boroughs, then combined annual value, then the
+   earliest end date.
+
+All of it is one DuckDB query: a recursive CTE finds every group's first end date for all keys
+at once (one step per successive group, each step a range join), and an ASOF join puts each
+contract in the last group started on or before its end date. No Python loop over pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata import queries
+from citydata.dates import day_label
+from citydata.db import Reader
+from citydata.exports import neutralise_cell
+from citydata.filters import FilterState
+
+KEYS: dict[str, str] = {  # allow-list: what the user may group by -> how it is said
+    "service_area": "service area",
+    "system": "system",
+    "vendor": "vendor",
+}
+DEFAULT_WINDOW_MONTHS = 6
+MAX_WINDOW_MONTHS = 60
+
+
+RULE = (
+    "How groups are made: contracts for the same {noun} are sorted by end date. A group starts "
+    "with the earliest end date and takes every contract ending within {window} months of it "
+    "(on that day included); the next group starts with the next end date after that. Groups "
+    "with contracts from only one borough are left out. Ranked by number of boroughs, then "
+    "combined annual value."
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the user asked: group by `by`, end dates within `window_months` of each other."""
+
+    by: str = "service_area"
+    window_months: int = DEFAULT_WINDOW_MONTHS
+    include_ended: bool = False
+
+    def __post_init__(self) -> None:
+        if self.by not in KEYS:
+            raise ValueError(f"group by one of {', '.join(KEYS)}, not {self.by!r}")
+        if not 1 <= int(self.window_months) <= MAX_WINDOW_MONTHS:
+            raise ValueError(f"the window must be 1 to {MAX_WINDOW_MONTHS} months")
+
+
+def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, dict[str, Any]]:
+    """CTEs `m` (each contract with its group's first end date) and `ranked` (the groups)."""
+    sql, params = queries.base(state)
+    params |= {"today": today, "window": int(q.window_months), "include_ended": q.include_ended}
+    key = q.by  # allow-listed by Query
+    return (
+        f"""
+        WITH RECURSIVE
+        k AS (
+            SELECT {key} AS key, borough, borough_code, service_area, system, vendor,
+                   contract_end, annual_value, source_ref
+            FROM ({sql}) AS b
+            WHERE contract_end IS NOT NULL AND {key} IS NOT NULL
+              AND (contract_end >= $today OR $include_ended)
+        ),
+        starts(key, first_end) AS (
+            SELECT key, min(contract_end) FROM k GROUP BY key
+            UNION ALL
+            SELECT s.key, min(k.contract_end)
+            FROM starts AS s JOIN k
+              ON k.key = s.key AND k.contract_end > s.first_end + to_months($window)
+            GROUP BY s.key
+        ),
+        m AS (
+            SELECT k.*, s.first_end
+            FROM k ASOF JOIN starts AS s ON k.key = s.key AND k.contract_end >= s.first_end
+        ),
+        g AS (
+            SELECT key, first_end,
+                   count(DISTINCT borough_code) AS boroughs,
+                   count(*) AS contracts,
+                   round(coalesce(sum(annual_value), 0), 2) AS combined_annual_value,
+                   count(annual_value) AS contracts_with_value,
+                   max(contract_end) AS last_end,
+                   string_agg(DISTINCT borough, ', ' ORDER BY borough) AS borough_list,
+                   string_agg(DISTINCT system, ', ' ORDER BY system) AS systems,
+                   string_agg(DISTINCT vendor, ', ' ORDER BY vendor) AS vendors
+            FROM m GROUP BY key, first_end
+            HAVING count(DISTINCT borough_code) >= 2
+        ),
+        ranked AS (
+            SELECT row_number() OVER (
+                       ORDER BY boroughs DESC, combined_annual_value DESC, first_end, key
+                   ) AS "group", *
+            FROM g
+        )""",
+        params,
+    )
+
+
+def groups(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
+    """One row per group, best first: key, boroughs, contracts, value, first/last end, lists."""
+    ctes, params = _ranked_sql(state, q, today or date.today())
+    return r.df(
+        f"""{ctes}
+        SELECT "group", key, boroughs, contracts, combined_annual_value, first_end, last_end,
+               borough_list, systems, vendors, contracts_with_value
+        FROM ranked ORDER BY "group"
+        """,
+        params,
+    )
+
+
+def members(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
+    """Every contract in a group: group number, borough, system, vendor, end date, value."""
+    ctes, params = _ranked_sql(state, q, today or date.today())
+    return r.df(
+        f"""{ctes}
+        SELECT r."group", m.borough, m.service_area, m.system, m.vendor, m.contract_end,
+               round(m.annual_value, 2) AS annual_value, m.source_ref
+        FROM ranked AS r JOIN m USING (key, first_end)
+        ORDER BY r."group", m.contract_end, m.borough, m.system, m.source_ref""",
+        params,
+    )
+
+
+# ---- what people take away -------------------------------------------------------------------
+
+
+def group_label(row: Any, q: Query) -> str:
+    """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
+    first, last = _day(row["first_end"]), _day(row["last_end"])
+    span = first if first == last else f"{first} to {last}"
+    return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
+
+
+def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.DataFrame:
+    """Members as a download: dates as dates, the group number only when several groups."""
+    df = group_members.copy()
+    df = df.rename(columns={"group": "Group"}) if with_group else df.drop(columns=["group"])
+    df["contract_end"] = pd.to_datetime(df["contract_end"]).dt.date
+    return df
+
+
+def briefing_markdown(
+    group: Any, group_members: pd.DataFrame, q: Query, today: date | None = None
+) -> str:
+    """A short Markdown briefing on one group, to paste into an email or a paper.
+
+    Data text is escaped for Markdown and cannot start a spreadsheet formula.
+    """
+    today = today or date.today()
+    noun = KEYS[q.by]
+    value = float(group["combined_annual_value"] or 0)
+    missing = int(group["contracts"]) - int(group["contracts_with_value"])
+    lines = [
+        f"# Collaboration opportunity: {_md(group['key'])}",
+        "",
+        f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the same "
+        f"{noun} ending between {_day(group['first_end'])} and {_day(group['last_end'])}, "
+        f"within {q.window_months} months of each other.",
+        "",
+        f"- Boroughs: {_md(group['borough_list'])}",
+        f"- Systems: {_md(group['systems'])}",
+        f"- Vendors: {_md(group['vendors'])}",
+        f"- Combined annual value: £{value:,.0f}"
+        + (
+            f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
+            if missing
+            else ""
+        ),
+        "",
+        "| Borough | System | Vendor | Service area | Contract ends | Annual value (£) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, m in group_members.iterrows():
+        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
+        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
+        lines.append(
+            "| " + " | ".join(_md(c) for c in cells) + f" | {_day(m['contract_end'])} | {amount} |"
+        )
+    lines += [
+        "",
+        f"Grouping rule: contracts for the same {noun} ending within {q.window_months} months "
+        "of the group's first end date. "
+        f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
+        "before acting.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _day(value: Any) -> str:
+    return day_label(pd.Timestamp(value).date())
+
+
+# Inline Markdown that data text could trigger: emphasis, code, links, HTML, table cells.
+_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+
+
+def _md(value: Any) -> str:
+    """Data text for Markdown: one line, no formula start, special characters escaped."""
+    text = " ".join(str("" if value is None else value).split())
+    return str(neutralise_cell(text)).translate(_MD_SPECIALS)
+
+
+def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: date) -> dict:
+    """Everything found, as plain JSON-ready data (the command line's --json)."""
+    out_groups = []
+    for g in groups_df.to_dict("records"):
+        rows = members_df[members_df["group"] == g["group"]]
+        out_groups.append(
+            {
+                "group": int(g["group"]),
+                "key": g["key"],
+                "boroughs": sorted(set(rows["borough"])),
+                "borough_count": int(g["boroughs"]),
+                "contracts": int(g["contracts"]),
+                "combined_annual_value": float(g["combined_annual_value"]),
+                "first_end": _iso(g["first_end"]),
+                "last_end": _iso(g["last_end"]),
+                "systems": sorted(set(rows["system"])),
+                "vendors": sorted(set(rows["vendor"])),
+                "members": [
+                    {
+                        "borough": m["borough"],
+                        "service_area": m["service_area"],
+                        "system": m["system"],
+                        "vendor": m["vendor"],
+                        "contract_end": _iso(m["contract_end"]),
+                        "annual_value": None
+                        if pd.isna(m["annual_value"])
+                        else float(m["annual_value"]),
+                        "source_ref": None if pd.isna(m["source_ref"]) else m["source_ref"],
+                    }
+                    for m in rows.to_dict("records")
+                ],
+            }
+        )
+    return {
+        "by": q.by,
+        "window_months": q.window_months,
+        "include_ended": q.include_ended,
+        "today": today.isoformat(),
+        "groups": out_groups,
+    }
+
+
+def as_text(groups_df: pd.DataFrame, q: Query) -> str:
+    """The groups as lines a person reads in a terminal."""
+    if groups_df.empty:
+        return (
+            f"No two boroughs have contracts for the same {KEYS[q.by]} ending within "
+            f"{q.window_months} months of each other in this selection."
+        )
+    lines = []
+    for g in groups_df.to_dict("records"):
+        lines.append(group_label(g, q) + f", £{float(g['combined_annual_value']):,.0f} a year")
+        lines.append(f"   boroughs: {g['borough_list']}")
+        lines.append(f"   systems:  {g['systems']}")
+        lines.append(f"   vendors:  {g['vendors']}")
+    return "\n".join(lines)
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).date().isoformat()

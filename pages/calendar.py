@@ -1,0 +1,103 @@
+"""Calendar: when contracts end, by year and month, within one month, and as a timeline."""
+
+from datetime import date
+
+import streamlit as st
+
+import ui
+from citydata import calendar, ics, pipeline
+from citydata.charts import calendar as charts
+
+state = ui.page_filters()
+today = date.today()
+
+st.title("Contract calendar")
+st.caption(
+    "When contracts end. Boroughs whose contracts for the same service end at the same time "
+    "can plan and buy together."
+)
+ui.selection_header(state)
+
+figures = ui.query(calendar.counts, state, today)
+if not figures["records"]:
+    st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric("Contracts with an end date", f"{figures['with_end']:,}")
+cols[1].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
+cols[2].metric("Already ended", f"{figures['ended']:,}")
+cols[3].metric(
+    "No end date",
+    f"{figures['no_end']:,}",
+    help="Unknown or rolling contracts. They cannot be placed on the calendar; the Renewal "
+    "pipeline page lists them.",
+)
+if not figures["with_end"]:
+    st.info("None of these contracts has an end date recorded, so none can be shown in time.")
+    st.stop()
+
+heat = ui.query(calendar.heatmap, state)
+tab_year, tab_month, tab_timeline = st.tabs(["Year by month", "One month", "Timeline"])
+
+with tab_year:
+    measure = st.segmented_control(
+        "Shade by",
+        list(charts.MEASURES),
+        format_func=charts.MEASURES.get,
+        default="contracts",
+        required=True,
+        key="calendar_measure",
+    )
+    st.altair_chart(charts.heatmap_chart(heat, measure, today), width="stretch")
+    st.caption(
+        "Each cell counts the contracts ending in that month (hover for the annual value); "
+        "this month is outlined in red."
+    )
+
+with tab_month:
+    months = calendar.month_options(heat)
+    chosen = st.selectbox(
+        "Month",
+        list(months),
+        index=list(months).index(calendar.default_month(months, today)),
+        format_func=months.get,
+        key="calendar_month",
+    )
+    ending = ui.query(calendar.month, state, chosen)
+    st.altair_chart(charts.month_chart(calendar.month_grid(ending, chosen)), width="stretch")
+    st.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+
+with tab_timeline:
+    group_by = st.segmented_control(
+        "Group by",
+        list(calendar.TIMELINE_GROUPS),
+        format_func=calendar.TIMELINE_GROUPS.get,
+        default="borough",
+        required=True,
+        key="timeline_group",
+    )
+    periods = ui.query(calendar.timeline, state, group_by, today)
+    if note := calendar.describe_limit(len(periods), figures["with_end"]):
+        st.caption(note)
+    st.altair_chart(charts.timeline_chart(periods, group_by, today), width="stretch")
+
+st.subheader("Add these dates to your calendar")
+lead, problem = pipeline.lead_times_or_default()
+if problem:
+    st.warning(problem, icon=":material/warning:")
+dated = ui.query(pipeline.with_decide_by, state, lead)
+st.caption(
+    f"{ics.event_count(dated):,} all-day events: the end date of each of the "
+    f"{len(dated):,} contracts above and the date to decide on its renewal. Outlook, Google "
+    "Calendar and Apple Calendar import the file; importing a newer one updates the events."
+)
+st.download_button(
+    "Download calendar (.ics)",
+    data=lambda: ics.build(dated),
+    file_name=f"city-tools-contract-dates-{today:%Y-%m-%d}.ics",
+    mime="text/calendar",
+    key="calendar-ics",
+    icon=":material/event:",
+    on_click="ignore",  # no rerun: the file is made on click
+)

@@ -1,0 +1,109 @@
+"""Collaboration: boroughs whose contracts for the same thing end close together."""
+
+from datetime import date
+
+import streamlit as st
+
+import ui
+from citydata import collaboration, exports
+
+state = ui.page_filters()
+today = date.today()
+COLUMNS = ui.RECORD_COLUMN_CONFIG | {
+    "group": st.column_config.NumberColumn("Group", width="small"),
+    "boroughs": st.column_config.NumberColumn("Boroughs"),
+    "contracts": st.column_config.NumberColumn("Contracts"),
+    "combined_annual_value": st.column_config.NumberColumn(
+        "Combined annual value (£)", format="£%,.0f"
+    ),
+    "first_end": st.column_config.DateColumn("First end", format="DD/MM/YYYY"),
+    "last_end": st.column_config.DateColumn("Last end", format="DD/MM/YYYY"),
+    "borough_list": st.column_config.TextColumn("Which boroughs"),
+    "systems": st.column_config.TextColumn("Systems"),
+    "vendors": st.column_config.TextColumn("Vendors"),
+    "contracts_with_value": None,
+}
+
+st.title("Collaboration finder")
+st.caption(
+    "Boroughs whose contracts for the same service area, system or vendor end within a few "
+    "months of each other could procure together and bargain as one."
+)
+ui.selection_header(state)
+
+left, middle, right = st.columns(3)
+by = left.segmented_control(
+    "Boroughs with contracts for the same",
+    list(collaboration.KEYS),
+    format_func=lambda k: collaboration.KEYS[k].capitalize(),
+    default="service_area",
+    required=True,
+    key="group_by",
+    bind="query-params",
+)
+window = middle.slider(
+    "Ending within (months) of each other",
+    min_value=1,
+    max_value=24,
+    value=collaboration.DEFAULT_WINDOW_MONTHS,
+    key="window",
+    bind="query-params",
+)
+include_ended = right.toggle(
+    "Include ended contracts",
+    key="include_ended",
+    help="Contracts past their end date are often still running on an extension.",
+)
+query = collaboration.Query(by, window, include_ended)
+COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize())
+
+groups = ui.query(collaboration.groups, state, query, today)
+if groups.empty:
+    st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
+    st.stop()
+
+cols = st.columns(3)
+cols[0].metric("Groups found", f"{len(groups):,}")
+cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
+cols[2].metric("Contracts in groups", f"{int(groups['contracts'].sum()):,}")
+st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
+members = ui.query(collaboration.members, state, query, today)
+st.download_button(
+    "Download all groups (CSV)",
+    data=lambda: exports.to_csv(
+        exports.with_labels(collaboration.briefing_frame(members, with_group=True))
+    ),
+    file_name=f"collaboration-groups-{today:%Y-%m-%d}.csv",
+    mime="text/csv",
+    key="collab-all-csv",
+    icon=":material/download:",
+    on_click="ignore",  # no rerun: the file is made on click
+)
+
+st.subheader("Briefing on one group")
+# The labels are the options, so a new grouping (new labels) starts again at group 1.
+labels = {collaboration.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
+chosen = labels[st.selectbox("Group", list(labels), key="collab_group")]
+group = groups[groups["group"] == chosen].iloc[0]
+rows = members[members["group"] == chosen]
+st.dataframe(rows.drop(columns="group"), hide_index=True, width="stretch", column_config=COLUMNS)
+a, b, _ = st.columns([2, 2, 3])
+a.download_button(
+    "Download briefing (CSV)",
+    data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(rows))),
+    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.csv",
+    mime="text/csv",
+    key="collab-group-csv",
+    icon=":material/download:",
+    on_click="ignore",  # no rerun: the file is made on click
+)
+b.download_button(
+    "Download briefing (Markdown)",
+    data=lambda: collaboration.briefing_markdown(group, rows, query, today).encode("utf-8"),
+    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.md",
+    mime="text/markdown",
+    key="collab-group-md",
+    icon=":material/description:",
+    on_click="ignore",  # no rerun: the file is made on click
+)
+st.caption(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window))

@@ -1,0 +1,56 @@
+"""Small hand-built contract sets for the calendar, pipeline and collaboration tests.
+
+Each test writes rows in the embedded data's layout and builds a real DuckDB file from them,
+so every query runs exactly as in the app.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from citydata import store
+from citydata.boroughs import BY_NAME
+from citydata.db import Database
+from citydata.demo import COLUMNS
+
+TODAY_ISO = "2026-11-26"
+
+
+def row(
+    borough: str,
+    end: str | None,
+    area: str = "Housing",
+    system: str = "Open Housing",
+    vendor: str = "Capita",
+    value: str | None = "100000",
+    ref: str | None = None,
+    start: str | None = "2022-04-01",
+) -> dict[str, str | None]:
+    return {
+        "borough_code": BY_NAME[borough].code,
+        "borough": borough,
+        "service_area": area,
+        "system": system,
+        "vendor": vendor,
+        "manufacturer": None,
+        "contract_start": start,
+        "contract_end": end,
+        "annual_value": value,
+        "hosting": "Cloud (SaaS)",
+        "satisfaction": None,
+        "source_ref": ref,
+        "source": "demo",
+    }
+
+
+def build_db(tmp_path: Path, rows: list[dict[str, str | None]]) -> Database:
+    """A database holding exactly `rows` (one 'demo' snapshot per borough)."""
+    path = tmp_path / "rows.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=COLUMNS)
+        out.writeheader()
+        for i, r in enumerate(rows, start=1):
+            out.writerow(r | {"source_ref": r["source_ref"] or f"REF-{i:03d}"})
+    db_file = store.build(tmp_path / "small.duckdb", csv=path)
+    return store.open_store(db_file)

@@ -1,0 +1,147 @@
+"""The expiry calendar's data: heatmap, one month, the timeline, and the charts built on them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from citydata import calendar, queries
+from citydata.charts import calendar as charts
+from citydata.filters import FilterState
+from tests.calendar_data import build_db, row
+
+TODAY = date(2026, 11, 26)
+EVERYTHING = FilterState()
+
+
+@pytest.mark.parametrize(
+    "state", [FilterState(), FilterState(service_area=("Housing",)), FilterState(q="civica")]
+)
+def test_the_heatmap_adds_up_to_the_records_with_an_end_date(db, state):
+    with db.read() as r:
+        heat = calendar.heatmap(r, state)
+        counts = calendar.counts(r, state, TODAY)
+        sql, params = queries.base(state)
+        expected = r.rows(
+            f"SELECT count(contract_end), round(sum(annual_value) FILTER "
+            f"(WHERE contract_end IS NOT NULL), 2) FROM ({sql}) AS b",
+            params,
+        )[0]
+    assert int(heat["contracts"].sum()) == expected[0] == counts["with_end"]
+    assert round(float(heat["annual_value"].sum()), 2) == pytest.approx(float(expected[1]))
+    assert counts["with_end"] + counts["no_end"] == counts["records"]
+    assert heat["month"].between(1, 12).all()
+
+
+def test_one_month_lists_its_contracts_day_by_day(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-02-01", value="10"),
+            row("Hackney", "2027-02-14", value="20"),
+            row("Brent", "2027-02-14", value="30.5"),
+            row("Barnet", "2027-02-28", value=None),
+            row("Ealing", "2027-03-01"),
+            row("Enfield", "2027-01-31"),
+            row("Harrow", None),
+        ],
+    )
+    with db.read() as r:
+        heat = calendar.heatmap(r, EVERYTHING)
+        month = calendar.month(r, EVERYTHING, "2027-02")
+    assert month["borough"].tolist() == ["Camden", "Brent", "Hackney", "Barnet"]
+    grid = calendar.month_grid(month, "2027-02")
+    assert len(grid) == 28 and grid["contracts"].sum() == 4
+    assert grid.loc[grid["day"] == 14, ["contracts", "annual_value"]].values.tolist() == [[2, 50.5]]
+    assert grid.loc[0, "weekday"] == "Mon" and grid["week"].max() == 4, "Feb 2027 starts Monday"
+    options = calendar.month_options(heat)
+    assert options == {
+        "2027-01": "January 2027 (1 contract)",
+        "2027-02": "February 2027 (4 contracts)",
+        "2027-03": "March 2027 (1 contract)",
+    }
+    assert calendar.default_month(options, date(2027, 2, 10)) == "2027-02"
+    assert calendar.default_month(options, date(2026, 6, 1)) == "2027-01"
+    assert calendar.default_month(options, date(2030, 1, 1)) == "2027-03", "else the latest"
+    assert calendar.default_month({}, TODAY) is None
+
+
+def test_an_empty_month_still_draws_every_day():
+    empty = pd.DataFrame(columns=["contract_end", "borough", "annual_value"])
+    grid = calendar.month_grid(empty, "2028-02")
+    assert len(grid) == 29 and grid["contracts"].sum() == 0
+    assert grid.iloc[0]["weekday"] == "Tue" and grid["week"].max() == 5
+
+
+def test_the_timeline_keeps_the_contracts_nearest_today_and_says_so(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2026-11-30", area="Parking"),
+            row("Hackney", "2027-06-30", area="Housing"),
+            row("Brent", "2026-10-31", area="Housing"),  # ended
+            row("Barnet", "2032-01-31", area="Housing"),  # furthest away
+            row("Ealing", "2028-01-31", area="Parking", start=None),
+            row("Enfield", None),
+        ],
+    )
+    with db.read() as r:
+        full = calendar.timeline(r, EVERYTHING, "service_area", TODAY)
+        capped = calendar.timeline(r, EVERYTHING, "borough", TODAY, limit=3)
+    assert full["group"].tolist() == ["Housing"] * 3 + ["Parking"] * 2
+    assert dict(zip(full["borough"], full["status"], strict=True)) == {
+        "Brent": calendar.ENDED,
+        "Hackney": calendar.ENDS_SOON,
+        "Barnet": calendar.ENDS_LATER,
+        "Camden": calendar.ENDS_SOON,
+        "Ealing": calendar.ENDS_LATER,
+    }
+    assert set(capped["borough"]) == {"Camden", "Hackney", "Ealing"}, "upcoming, nearest first"
+    assert calendar.describe_limit(3, 5).startswith("The timeline shows the 3 contracts")
+    assert calendar.describe_limit(5, 5) is None
+    with pytest.raises(ValueError):
+        calendar.timeline(r, EVERYTHING, "vendor; DROP TABLE contracts", TODAY)
+
+
+def test_timeline_rows_have_distinct_labels(tmp_path):
+    db = build_db(
+        tmp_path,
+        [row("Camden", "2027-01-31"), row("Camden", "2027-05-31"), row("Camden", "2028-01-31")],
+    )
+    with db.read() as r:
+        df = calendar.timeline(r, EVERYTHING, "borough", TODAY)
+    labels = calendar.timeline_row_labels(df, "borough")
+    assert labels == [
+        "Camden · Open Housing (Capita)",
+        "Camden · Open Housing (Capita) [2]",
+        "Camden · Open Housing (Capita) [3]",
+    ]
+
+
+# ---- charts ------------------------------------------------------------------------------
+
+
+def test_the_heatmap_chart_has_a_cell_for_every_month_and_marks_this_one(db):
+    with db.read() as r:
+        heat = calendar.heatmap(r, EVERYTHING)
+    spec = charts.heatmap_chart(heat, "contracts", TODAY).to_dict()
+    years = int(heat["year"].max()) - int(heat["year"].min()) + 1
+    cells = next(iter(spec["datasets"].values()))
+    assert len(cells) == years * 12
+    assert sum(c["contracts"] for c in cells) == int(heat["contracts"].sum())
+    assert len(spec["layer"]) == 3, "cells, numbers, this month's outline"
+    charts.heatmap_chart(heat, "annual_value").to_dict()
+    with pytest.raises(ValueError):
+        charts.heatmap_chart(heat, "satisfaction")
+
+
+def test_the_timeline_chart_marks_today(db):
+    with db.read() as r:
+        df = calendar.timeline(r, FilterState(borough=("Camden",)), "borough", TODAY)
+    spec = charts.timeline_chart(df, "borough", TODAY).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["bar", "point", "rule", "text"]
+    data = [v for v in spec["datasets"].values() if len(v) == 1 and "today" in v[0]]
+    assert data and data[0][0]["label"] == "Today 26 Nov 2026"

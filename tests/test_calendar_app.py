@@ -1,0 +1,144 @@
+"""Calendar, Renewal pipeline and Collaboration pages under AppTest: many, one and no records,
+and the figures they show equal SQL run on the same file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from citydata import collaboration, queries
+from citydata.dates import add_months
+from citydata.filters import FilterState
+from tests.apptest import metric, run_app
+
+PAGES = ["pages/calendar.py", "pages/pipeline.py", "pages/collaborate.py"]
+NOTHING = {"q": "no such system anywhere"}
+
+
+def one_record_filter(db) -> dict[str, str]:
+    """URL parameters that leave exactly one record: a search for one register reference."""
+    with db.read() as r:
+        refs = r.rows(
+            "SELECT source_ref FROM current_contracts WHERE contract_end >= current_date "
+            "ORDER BY source_ref LIMIT 50"
+        )
+        for (ref,) in refs:
+            if queries.headline(r, FilterState(q=ref))["records"] == 1:
+                return {"q": ref}
+    raise AssertionError("no reference picks out a single record")
+
+
+def sql_counts(db, where: str = "TRUE", params: dict | None = None) -> dict[str, int]:
+    today = date.today()
+    p = (params or {}) | {"today": today, "h12": add_months(today, 12)}
+    with db.read() as r:
+        row = r.rows(
+            f"""SELECT count(contract_end), count(*) FILTER (WHERE contract_end IS NULL),
+                count(*) FILTER (WHERE contract_end < $today),
+                count(*) FILTER (WHERE contract_end >= $today AND contract_end < $h12)
+            FROM current_contracts WHERE {where}""",
+            p,
+        )[0]
+    return dict(zip(("with_end", "no_end", "ended", "ending_12"), row, strict=True))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_runs_on_everything_on_one_record_and_on_nothing(db, page):
+    for params in ({}, one_record_filter(db), NOTHING):
+        at = run_app(params, page=page)
+        assert not at.exception and not at.error, (page, params)
+        if params is NOTHING:
+            assert at.info and any("No " in i.value for i in at.info), page
+            assert not at.get("download_button"), "nothing to download"
+
+
+def test_calendar_figures_equal_sql(db):
+    at = run_app(page="pages/calendar.py")
+    expected = sql_counts(db)
+    assert metric(at, "Contracts with an end date") == f"{expected['with_end']:,}"
+    assert metric(at, "No end date") == f"{expected['no_end']:,}"
+    assert metric(at, "Already ended") == f"{expected['ended']:,}"
+    assert metric(at, "Ending in next 12 months") == f"{expected['ending_12']:,}"
+    assert [b.label for b in at.get("download_button")] == ["Download calendar (.ics)"]
+    assert any(f"{2 * expected['with_end']:,} all-day events" in c.value for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == 3, "heatmap, month, timeline"
+
+
+def test_calendar_month_view_lists_that_months_contracts(db):
+    at = run_app({"borough": "Camden"}, page="pages/calendar.py")
+    with db.read() as r:
+        last = r.scalar("SELECT max(contract_end) FROM current_contracts WHERE borough = 'Camden'")
+    default = at.selectbox(key="calendar_month").value
+    assert default >= f"{date.today():%Y-%m}", "opens on the next month with endings"
+    for chosen in (default, f"{last:%Y-%m}"):
+        at = at.selectbox(key="calendar_month").set_value(chosen).run()
+        year, month = (int(p) for p in chosen.split("-"))
+        with db.read() as r:
+            n = r.scalar(
+                "SELECT count(*) FROM current_contracts WHERE borough = 'Camden' "
+                "AND year(contract_end) = $y AND month(contract_end) = $m",
+                {"y": year, "m": month},
+            )
+        table = at.dataframe[0].value
+        assert len(table) == n > 0
+        assert set(table["borough"]) == {"Camden"}
+        assert (table["contract_end"].dt.strftime("%Y-%m") == chosen).all()
+
+
+def test_pipeline_figures_equal_sql_for_each_window(db):
+    at = run_app({"service_area": "Housing"}, page="pages/pipeline.py")
+    where, params = "service_area = $a", {"a": "Housing"}
+    expected = sql_counts(db, where, params)
+    assert metric(at, "Already ended") == f"{expected['ended']:,}"
+    assert metric(at, "No end date") == f"{expected['no_end']:,}"
+    assert metric(at, "Ending in next 12 months") == f"{expected['ending_12']:,}"
+    today = date.today()
+    for months in (3, 24):
+        at.button_group(key="pipeline_window").set_value(months).run()
+        with db.read() as r:
+            n = r.scalar(
+                f"SELECT count(*) FROM current_contracts WHERE {where} "
+                "AND contract_end >= $t AND contract_end < $h",
+                params | {"t": today, "h": add_months(today, months)},
+            )
+        assert metric(at, f"Ending in next {months} months") == f"{n:,}"
+        assert len(at.dataframe[0].value) == n
+    tabs = [t.label for t in at.tabs]
+    assert tabs[1] == f"Already ended ({expected['ended']:,})"
+    assert tabs[2] == f"No end date ({expected['no_end']:,})"
+
+
+def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
+    at = run_app(page="pages/collaborate.py")
+    today = date.today()
+    with db.read() as r:
+        groups = collaboration.groups(r, FilterState(), collaboration.Query(), today)
+        by_vendor = collaboration.groups(r, FilterState(), collaboration.Query("vendor", 12), today)
+    assert metric(at, "Groups found") == f"{len(groups):,}"
+    assert metric(at, "Largest group") == f"{groups['boroughs'].max()} boroughs"
+    assert metric(at, "Contracts in groups") == f"{groups['contracts'].sum():,}"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == [
+        "Download all groups (CSV)",
+        "Download briefing (CSV)",
+        "Download briefing (Markdown)",
+    ]
+    at.button_group(key="group_by").set_value("vendor").run()
+    at.slider(key="window").set_value(12).run()
+    assert metric(at, "Groups found") == f"{len(by_vendor):,}"
+    first = at.selectbox(key="collab_group")
+    assert first.value.startswith(f"1. {by_vendor.iloc[0]['key']}: "), "back to the first group"
+    assert at.dataframe[1].value["vendor"].eq(by_vendor.iloc[0]["key"]).all()
+
+
+def test_collaboration_controls_come_from_a_shared_link(db):
+    """The URL holds what the user sees: the label of the choice, the number of months."""
+    at = run_app({"group_by": "System", "window": "3"}, page="pages/collaborate.py")
+    assert at.button_group(key="group_by").value == "system"
+    assert at.slider(key="window").value == 3
+    with db.read() as r:
+        groups = collaboration.groups(
+            r, FilterState(), collaboration.Query("system", 3), date.today()
+        )
+    assert metric(at, "Groups found") == f"{len(groups):,}"

@@ -1,0 +1,334 @@
+"""The collaboration finder: the grouping rule on hand-built cases, and against a plain reference
+implementation of the README's rule on the whole embedded data set."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from citydata import collaboration, store
+from citydata.collaboration import Query
+from citydata.dates import add_months
+from citydata.filters import FilterState
+from tests.calendar_data import build_db, row
+
+TODAY = date(2026, 11, 26)
+
+
+EVERYTHING = FilterState()
+
+
+def found(db, q: Query, state: FilterState = EVERYTHING, today: date = TODAY):
+    with db.read() as r:
+        return collaboration.groups(r, state, q, today), collaboration.members(r, state, q, today)
+
+
+def member_sets(members: pd.DataFrame) -> list[set[tuple[str, str]]]:
+    """Each group's (borough, end date) pairs, in rank order."""
+    return [
+        {(m.borough, pd.Timestamp(m.contract_end).date().isoformat()) for m in g.itertuples()}
+        for _, g in members.groupby("group", sort=True)
+    ]
+
+
+def test_a_window_that_touches_includes_the_contract_ending_on_its_last_day(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31"),
+            row("Hackney", "2027-07-31"),  # exactly 6 months after: in
+            row("Islington", "2027-08-01"),  # a day later: starts the next group
+            row("Brent", "2027-12-15"),
+        ],
+    )
+    groups, members = found(db, Query("service_area", 6))
+    # equal boroughs and value: the earlier group ranks first
+    assert member_sets(members) == [
+        {("Camden", "2027-01-31"), ("Hackney", "2027-07-31")},
+        {("Islington", "2027-08-01"), ("Brent", "2027-12-15")},
+    ]
+    assert groups["first_end"].dt.date.tolist() == [date(2027, 1, 31), date(2027, 8, 1)]
+
+
+def test_a_window_is_measured_from_the_first_end_date_not_chained(tmp_path):
+    """Ends every 4 months: with a 6-month window, no group spans more than 6 months."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31"),
+            row("Hackney", "2027-05-31"),
+            row("Islington", "2027-09-30"),
+            row("Brent", "2028-01-31"),
+        ],
+    )
+    groups, members = found(db, Query("service_area", 6))
+    assert sorted(member_sets(members), key=sorted) == sorted(
+        [
+            {("Camden", "2027-01-31"), ("Hackney", "2027-05-31")},
+            {("Islington", "2027-09-30"), ("Brent", "2028-01-31")},
+        ],
+        key=sorted,
+    )
+    spans = (groups["last_end"] - groups["first_end"]).dt.days
+    assert (spans <= 184).all()
+
+
+def test_overlapping_windows_keep_every_contract_in_exactly_one_group(tmp_path):
+    rows = [
+        row(b, end)
+        for b, end in [
+            ("Camden", "2027-03-31"),
+            ("Hackney", "2027-04-30"),
+            ("Islington", "2027-06-30"),
+            ("Brent", "2027-10-15"),  # within 6 months of Jun but not of Mar: next group
+            ("Barnet", "2027-10-31"),
+        ]
+    ]
+    db = build_db(tmp_path, rows)
+    groups, members = found(db, Query("service_area", 6))
+    assert len(members) == 5 and members["borough"].is_unique
+    assert groups["boroughs"].tolist() == [3, 2]
+    assert member_sets(members)[1] == {("Brent", "2027-10-15"), ("Barnet", "2027-10-31")}
+
+
+def test_windows_that_miss_find_nothing(tmp_path):
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-08-31")])
+    groups, members = found(db, Query("service_area", 6))
+    assert groups.empty and members.empty
+    groups, _ = found(db, Query("service_area", 7))
+    assert groups["boroughs"].tolist() == [2]
+
+
+def test_a_window_from_the_end_of_august_reaches_the_29th_of_february(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-08-31"),
+            row("Hackney", "2028-02-29"),  # 31 Aug + 6 months = 29 Feb 2028 (leap year): in
+            row("Islington", "2028-03-01"),
+            row("Brent", "2028-03-02"),
+        ],
+    )
+    _, members = found(db, Query("service_area", 6))
+    assert member_sets(members)[0] == {("Camden", "2027-08-31"), ("Hackney", "2028-02-29")}
+    assert member_sets(members)[1] == {("Islington", "2028-03-01"), ("Brent", "2028-03-02")}
+
+
+def test_one_borough_with_two_contracts_is_not_a_collaboration(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", system="Open Housing"),
+            row("Camden", "2027-02-28", system="Capita Repairs"),
+        ],
+    )
+    groups, _ = found(db, Query("service_area", 6))
+    assert groups.empty
+
+
+def test_a_borough_with_two_contracts_in_a_group_counts_once(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", system="Open Housing", value="100000"),
+            row("Camden", "2027-02-28", system="Capita Repairs", value="50000"),
+            row("Hackney", "2027-03-31", system="Open Housing", value="25000.50"),
+        ],
+    )
+    groups, members = found(db, Query("service_area", 6))
+    g = groups.iloc[0]
+    assert (g["boroughs"], g["contracts"]) == (2, 3)
+    assert g["combined_annual_value"] == 175000.50
+    assert g["borough_list"] == "Camden, Hackney"
+    assert g["systems"] == "Capita Repairs, Open Housing"
+    assert len(members) == 3
+
+
+def test_contracts_without_an_end_date_are_left_out(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", None),
+            row("Hackney", None),
+            row("Islington", "2027-05-31"),
+            row("Brent", "2027-06-30"),
+        ],
+    )
+    groups, members = found(db, Query("service_area", 6))
+    assert set(members["borough"]) == {"Islington", "Brent"}
+    assert groups["contracts"].tolist() == [2]
+
+
+def test_ended_contracts_join_only_when_asked(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2026-09-30"),  # ended before TODAY
+            row("Hackney", "2026-12-31"),
+            row("Islington", "2027-02-28"),
+        ],
+    )
+    _, members = found(db, Query("service_area", 6))
+    assert set(members["borough"]) == {"Hackney", "Islington"}
+    _, members = found(db, Query("service_area", 6, include_ended=True))
+    assert set(members["borough"]) == {"Camden", "Hackney", "Islington"}
+
+
+def test_grouping_by_system_or_vendor_uses_that_column(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", area="Housing", system="Dynamics 365", vendor="Bytes"),
+            row("Hackney", "2027-02-28", area="Parking", system="Dynamics 365", vendor="Softcat"),
+            row("Islington", "2027-03-31", area="Education", system="Arbor", vendor="Softcat"),
+        ],
+    )
+    by_area, _ = found(db, Query("service_area", 6))
+    by_system, _ = found(db, Query("system", 6))
+    by_vendor, _ = found(db, Query("vendor", 6))
+    assert by_area.empty
+    assert by_system[["key", "borough_list"]].values.tolist() == [
+        ["Dynamics 365", "Camden, Hackney"]
+    ]
+    assert by_vendor[["key", "borough_list"]].values.tolist() == [["Softcat", "Hackney, Islington"]]
+
+
+def test_groups_are_ranked_by_boroughs_then_combined_value(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            # Parking: 2 boroughs, £300k
+            row("Camden", "2027-01-31", area="Parking", value="200000"),
+            row("Hackney", "2027-01-31", area="Parking", value="100000"),
+            # Housing: 3 boroughs, £30k
+            row("Camden", "2027-01-31", value="10000"),
+            row("Hackney", "2027-01-31", value="10000"),
+            row("Brent", "2027-01-31", value="10000"),
+            # Education: 2 boroughs, £400k (one value missing)
+            row("Camden", "2027-01-31", area="Education", value="400000"),
+            row("Brent", "2027-01-31", area="Education", value=None),
+        ],
+    )
+    groups, _ = found(db, Query("service_area", 6))
+    assert groups["key"].tolist() == ["Housing", "Education", "Parking"]
+    assert groups["group"].tolist() == [1, 2, 3]
+    education = groups.iloc[1]
+    assert (education["contracts"], education["contracts_with_value"]) == (2, 1)
+
+
+def test_the_sidebar_filters_apply_before_grouping(tmp_path):
+    db = build_db(
+        tmp_path,
+        [row("Camden", "2027-01-31"), row("Hackney", "2027-02-28"), row("Brent", "2027-03-31")],
+    )
+    groups, _ = found(db, Query("service_area", 6), FilterState(borough=("Camden", "Brent")))
+    assert groups["borough_list"].tolist() == ["Brent, Camden"]
+    groups, _ = found(db, Query("service_area", 6), FilterState(borough=("Camden",)))
+    assert groups.empty
+
+
+def test_only_allow_listed_keys_and_sane_windows_are_accepted():
+    with pytest.raises(ValueError):
+        Query("borough; DROP TABLE contracts", 6)
+    with pytest.raises(ValueError):
+        Query("service_area", 0)
+    with pytest.raises(ValueError):
+        Query("service_area", 61)
+
+
+# ---- the same rule, written the obvious way, on the whole embedded data set -----------------
+
+
+def reference_groups(records: pd.DataFrame, by: str, window: int) -> list[tuple]:
+    """The README's rule in plain Python: sort, start a group, take everything within the window
+    of its first end date, keep groups of two or more boroughs."""
+    out: list[tuple] = []
+    dated = records[records["contract_end"].notna() & records[by].notna()]
+    dated = dated[dated["contract_end"] >= TODAY]
+    for _, rows in dated.groupby(by):
+        rows = rows.sort_values("contract_end")
+        current: list = []
+        first = None
+        for rec in rows.itertuples():
+            if first is None or rec.contract_end > add_months(first, window):
+                if len({r.borough for r in current}) >= 2:
+                    out.append(tuple(sorted(_key(r) for r in current)))
+                current, first = [], rec.contract_end
+            current.append(rec)
+        if len({r.borough for r in current}) >= 2:
+            out.append(tuple(sorted(_key(r) for r in current)))
+    return sorted(out)
+
+
+def _key(r) -> tuple:
+    return (r.borough, r.system, r.vendor, str(r.contract_end), r.source_ref)
+
+
+@pytest.mark.parametrize("by", list(collaboration.KEYS))
+@pytest.mark.parametrize("window", [3, 6, 12])
+def test_the_query_agrees_with_the_plain_rule_on_the_embedded_data(built_db, by, window):
+    db = store.open_store(built_db)
+    try:
+        with db.read() as r:
+            records = r.df(
+                "SELECT borough, service_area, system, vendor, contract_end, source_ref "
+                "FROM current_contracts"
+            )
+            members = collaboration.members(r, FilterState(), Query(by, window), TODAY)
+            groups = collaboration.groups(r, FilterState(), Query(by, window), TODAY)
+    finally:
+        db.close()
+    records["contract_end"] = records["contract_end"].dt.date
+    members["contract_end"] = members["contract_end"].dt.date
+    expected = reference_groups(records, by, window)
+    got = sorted(
+        tuple(sorted(_key(r) for r in g.itertuples())) for _, g in members.groupby("group")
+    )
+    assert expected and got == expected
+    assert groups["group"].tolist() == list(range(1, len(groups) + 1))
+    ranked = groups.sort_values(
+        ["boroughs", "combined_annual_value"], ascending=[False, False], kind="stable"
+    )
+    assert ranked["group"].tolist() == groups["group"].tolist()
+
+
+# ---- briefings -------------------------------------------------------------------------------
+
+
+def test_briefing_markdown_is_readable_and_carries_no_formula_or_markup(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row(
+                "Hammersmith and Fulham", "2027-01-31", system='=HYPERLINK("x")', vendor="Café|Sys"
+            ),
+            row("Camden", "2027-02-28", system="@Risk *Housing*", vendor="Capita"),
+        ],
+    )
+    q = Query("service_area", 6)
+    groups, members = found(db, q)
+    text = collaboration.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    assert text.startswith("# Collaboration opportunity: Housing")
+    assert "2 boroughs have 2 contracts for the same service area" in text
+    assert "Café\\|Sys" in text, "UTF-8 intact, table pipe escaped"
+    assert "'=HYPERLINK" in text and "'@Risk \\*Housing\\*" in text, "no formula, no emphasis"
+    table = [line for line in text.splitlines() if line.startswith("| ") and "Borough" not in line]
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        assert len(cells) == 6, line
+        assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), line
+    assert "£200,000" in text
+
+
+def test_report_lists_each_group_with_its_members(tmp_path):
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31", value=None)])
+    q = Query("service_area", 6)
+    groups, members = found(db, q)
+    out = collaboration.report(groups, members, q, TODAY)
+    assert out["by"] == "service_area" and out["today"] == "2026-11-26"
+    (g,) = out["groups"]
+    assert g["boroughs"] == ["Camden", "Hackney"] and g["combined_annual_value"] == 100000.0
+    assert [m["contract_end"] for m in g["members"]] == ["2027-01-31", "2027-03-31"]
+    assert g["members"][1]["annual_value"] is None

@@ -1,0 +1,182 @@
+"""The calendar download (.ics) and the command line's `export --format ics` and `collaborate`,
+read back the way a calendar program or a script would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+from icalendar import Calendar
+
+from citydata import collaboration, ics, pipeline, store
+from citydata.filters import FilterState
+from tests.calendar_data import build_db, row
+from tests.conftest import ROOT
+
+STAMP = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
+
+
+def cli(*args: str, db) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "citydata", *args],
+        cwd=ROOT,
+        capture_output=True,
+        env=os.environ | {"CITYTOOLS_DB": str(db)},
+        timeout=120,
+    )
+
+
+def events(data: bytes) -> list:
+    return Calendar.from_ical(data).events
+
+
+@pytest.fixture
+def small(tmp_path):
+    return build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-03-31", system="Mosaic", vendor="Servelec", area="Housing"),
+            row("Hammersmith and Fulham", "2027-06-30", system="Système Café", vendor="Ñandú Ltd"),
+            row("Hackney", "2028-01-31", system="=cmd|' /C calc'!A0", vendor="@SUM(1)"),
+            row("Brent", None, system="Rolling"),
+        ],
+    )
+
+
+def test_every_dated_record_gives_an_end_event_and_a_decide_by_event(small):
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(), LEAD)
+    data = ics.build(records, stamp=STAMP)
+    cal = Calendar.from_ical(data)
+    assert cal["VERSION"] == "2.0" and cal["PRODID"] == ics.PRODID
+    found = cal.events
+    assert len(found) == 6 == ics.event_count(records), "3 dated records x 2; Brent has no end"
+    summaries = sorted(str(e["SUMMARY"]) for e in found)
+    assert "Contract ends: Camden – Mosaic (Servelec)" in summaries
+    assert "Decide by: Camden – Mosaic (Servelec)" in summaries
+    assert not any("Rolling" in s for s in summaries)
+
+
+def test_events_are_all_day_on_the_right_dates(small):
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(borough=("Camden",)), LEAD)
+    by_summary = {str(e["SUMMARY"]): e for e in events(ics.build(records, stamp=STAMP))}
+    end = by_summary["Contract ends: Camden – Mosaic (Servelec)"]
+    decide = by_summary["Decide by: Camden – Mosaic (Servelec)"]
+    assert end.start == date(2027, 3, 31) and not isinstance(end.start, datetime)
+    assert end.end == end.start + timedelta(days=1)
+    assert decide.start == date(2025, 3, 31), "Housing: 24 months before"
+    assert "Decide by: 31 Mar 2025 (24 months before the end)" in str(end["DESCRIPTION"])
+    assert str(end["TRANSP"]) == "TRANSPARENT"
+    assert end["DTSTAMP"].dt == STAMP
+
+
+def test_uids_are_stable_unique_and_survive_a_moved_end_date(small, tmp_path):
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(), LEAD)
+    first = [str(e["UID"]) for e in events(ics.build(records, stamp=STAMP))]
+    again = [str(e["UID"]) for e in events(ics.build(records))]
+    assert first == again and len(set(first)) == len(first)
+    moved = records.copy()
+    moved.loc[0, "contract_end"] = pd.Timestamp("2027-09-30")
+    assert [str(e["UID"]) for e in events(ics.build(moved))] == first
+    twice = pd.concat([records.iloc[:1], records.iloc[:1]], ignore_index=True)
+    uids = [str(e["UID"]) for e in events(ics.build(twice))]
+    assert len(set(uids)) == 4, "identical records still get distinct UIDs"
+
+
+def test_names_survive_in_utf8_and_formula_text_stays_harmless(small):
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(), LEAD)
+    data = ics.build(records, stamp=STAMP)
+    text = data.decode("utf-8")
+    assert "\r\n" in text, "RFC 5545 line endings"
+    summaries = [str(e["SUMMARY"]) for e in events(data)]
+    assert "Contract ends: Hammersmith and Fulham – Système Café (Ñandú Ltd)" in summaries
+    for summary in summaries:
+        assert summary.startswith(("Contract ends: ", "Decide by: ")), summary
+    descriptions = [str(e["DESCRIPTION"]) for e in events(data)]
+    for description in descriptions:
+        for line in description.splitlines():
+            assert not line.startswith(("=", "+", "-", "@")), line
+
+
+def test_cli_export_ics_uses_the_same_filters_as_the_app(db_path):
+    done = cli(
+        "export", "--format", "ics", "--borough", "Camden", "--borough", "Hackney", db=db_path
+    )
+    assert done.returncode == 0, done.stderr
+    found = events(done.stdout)
+    lead = pipeline.load_lead_times()
+    database = store.open_store(db_path)
+    with database.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(borough=("Camden", "Hackney")), lead)
+        dated = r.scalar(
+            "SELECT count(*) FROM current_contracts WHERE borough IN ('Camden', 'Hackney') "
+            "AND contract_end IS NOT NULL"
+        )
+    database.close()
+    assert len(found) == 2 * dated == ics.event_count(records)
+    assert {str(e["SUMMARY"]).split(": ", 1)[1].split(" – ")[0] for e in found} == {
+        "Camden",
+        "Hackney",
+    }
+
+
+def test_cli_export_ics_to_a_file_and_refusal_of_a_bad_lead_time_file(db_path, tmp_path):
+    out = tmp_path / "dates.ics"
+    done = cli("export", "--format", "ics", "--service-area", "Housing", "-o", str(out), db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert b"events for" in done.stderr and len(events(out.read_bytes())) > 0
+    bad = tmp_path / "lead.toml"
+    bad.write_text("default = -3\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "export", "--format", "ics"],
+        cwd=ROOT,
+        capture_output=True,
+        env=os.environ | {"CITYTOOLS_DB": str(db_path), "CITYTOOLS_LEAD_TIMES": str(bad)},
+        timeout=120,
+    )
+    assert done.returncode == 1 and b"between 0 and 120" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_cli_collaborate_json_matches_the_query(db_path):
+    args = ["collaborate", "--by", "system", "--window-months", "6", "--json"]
+    area = "Corporate IT and infrastructure"
+    done = cli(*args, "--today", "2026-11-26", "--service-area", area, db=db_path)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    database = store.open_store(db_path)
+    q = collaboration.Query("system", 6)
+    state = FilterState(service_area=(area,))
+    with database.read() as r:
+        groups = collaboration.groups(r, state, q, date(2026, 11, 26))
+    database.close()
+    assert out["by"] == "system" and out["window_months"] == 6
+    assert [g["key"] for g in out["groups"]] == groups["key"].tolist()
+    assert [g["borough_count"] for g in out["groups"]] == groups["boroughs"].tolist()
+    for g in out["groups"]:
+        assert len(g["boroughs"]) == g["borough_count"] >= 2
+        assert len(g["members"]) == g["contracts"]
+        ends = [m["contract_end"] for m in g["members"]]
+        assert ends == sorted(ends) and ends[0] == g["first_end"] and ends[-1] == g["last_end"]
+        first = date.fromisoformat(g["first_end"])
+        assert date.fromisoformat(g["last_end"]) <= first + timedelta(days=184)
+
+
+def test_cli_collaborate_plain_text_and_usage_errors(db_path):
+    done = cli("collaborate", "--by", "vendor", "--today", "2026-11-26", db=db_path)
+    assert done.returncode == 0 and done.stdout.startswith(b"1. ")
+    done = cli("collaborate", "--search", "nothing like this", db=db_path)
+    assert done.returncode == 0 and b"No two boroughs" in done.stdout
+    for bad in (["--by", "borough"], ["--window-months", "0"], ["--today", "31/12/2026"]):
+        done = cli("collaborate", *bad, db=db_path)
+        assert done.returncode == 2, bad
+        assert b"Traceback" not in done.stderr
