@@ -1,0 +1,56 @@
+"""System adoption: which boroughs use a system, and who uses what in every service area."""
+
+import streamlit as st
+
+import ui
+from citydata import adoption, boroughs
+from citydata.charts import market as charts
+from citydata.filters import FilterState
+
+state = ui.page_filters()
+
+st.title("System adoption")
+st.caption(
+    "Which boroughs use which system, and from which vendor: the place to find the boroughs "
+    "on the same system as yours."
+)
+ui.selection_header(state)
+systems = ui.query(adoption.systems, state)
+if systems.empty:
+    st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
+    st.stop()
+
+st.subheader("Which boroughs use a system?")
+system = st.selectbox(
+    "System", ui.query(adoption.system_names, FilterState()), index=None,
+    key="adoption_system", bind="query-params", placeholder="Choose or type a system",
+)  # fmt: skip
+if system is not None:
+    figures = ui.query(adoption.system_summary, state, system)
+    if not figures["records"]:
+        st.info(f"No records of {ui.plain(system)} match these filters.")
+    else:
+        cols = st.columns(4)
+        cols[0].metric("Boroughs using it", f"{figures['boroughs']} of 33")
+        cols[1].metric("Records", f"{figures['records']:,}")
+        cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
+        cols[3].metric("Annual value", f"£{figures['annual_value']:,.0f}")
+        users = charts.labelled(ui.query(adoption.system_users, state, system))
+        ui.table(users)
+        ui.downloads(users, "system-users", key="system-users")
+
+st.subheader("Most used systems")
+st.caption("The 25 systems used by the most boroughs in the chart; every system in the table.")
+ui.chart_and_table(
+    charts.systems_chart(systems.head(25)), charts.labelled(systems), "systems", "systems"
+)
+
+st.subheader("Who uses what: boroughs by service area")
+st.caption("Each cell names the systems a borough uses, with the vendor holding the contract.")
+shown = sorted(state.borough or boroughs.NAMES)
+wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)
+st.dataframe(
+    wide, width="stretch", height=36 * (len(wide) + 1),
+    column_config={"_index": st.column_config.TextColumn("Borough", width="medium", pinned=True)},
+)  # fmt: skip
+ui.downloads(wide.reset_index(), "who-uses-what", key="matrix")

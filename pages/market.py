@@ -1,0 +1,122 @@
+"""Market: vendor shares, concentration per service area and supplier satisfaction."""
+
+import streamlit as st
+
+import ui
+from citydata import filters, market, satisfaction
+from citydata.charts import market as charts
+
+state = ui.page_filters()
+
+st.title("Market: vendors and concentration")
+st.caption(
+    "Who holds the boroughs' technology contracts, how concentrated each service area is, and "
+    "how satisfied boroughs are with their suppliers."
+)
+ui.selection_header(state)
+
+left, middle, right = st.columns([2, 2, 1])
+by = left.segmented_control(
+    "Rank vendors by", list(market.MEASURE_LABELS), format_func=market.MEASURE_LABELS.get,
+    default="records", required=True, key="market_by", bind="query-params",
+)  # fmt: skip
+role = middle.segmented_control(
+    "Count each contract under", list(market.ROLE_LABELS), format_func=market.ROLE_LABELS.get,
+    default="supplier", required=True, key="market_role", bind="query-params",
+    help="Supplier: who holds the contract. Maker: who makes the product, so a reseller's "
+    "contracts count for the maker of what it sells.",
+)  # fmt: skip
+top_n = right.number_input(
+    "Vendors to show", min_value=3, max_value=50, value=market.DEFAULT_TOP_N, key="market_top",
+    bind="query-params",
+)  # fmt: skip
+
+head = ui.query(market.headline, state, top_n, role)
+if not head["records"]:
+    st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
+    st.stop()
+
+st.subheader(f"{head['top_n']} vendors hold {head['share']:.1f}% of records")
+cols = st.columns(4)
+cols[0].metric("Vendors", f"{head['vendors']:,}")
+cols[1].metric(f"Top {head['top_n']} vendors' share of records", f"{head['share']:.1f}%")
+cols[2].metric(
+    "Vendors holding half the records",
+    f"{head['half_vendors']:,}",
+    help="The fewest vendors that together hold more than half of the records.",
+)
+value_share = head["value_share"]
+cols[3].metric(
+    f"Top {head['top_n']} vendors' share of value",
+    "no values" if value_share is None else f"{value_share:.1f}%",
+)
+
+st.subheader("Vendor ranking")
+ranking = ui.query(market.vendor_ranking, state, by, top_n, role)
+st.altair_chart(charts.ranking_chart(ranking, by), width="stretch")
+st.caption("Select a vendor in the table to open its profile.")
+picked = ui.table(charts.labelled(ranking), key="market_ranking", selectable=True)
+rows = picked.selection.rows if picked else []
+if rows and ranking["rank"].notna().iloc[rows[0]]:
+    name = ranking["vendor"].iloc[rows[0]]
+    st.page_link(
+        "pages/vendor.py", label=f"Open the profile of {ui.plain(name)}",
+        icon=":material/storefront:",
+        query_params=filters.to_query_params(state) | {"vendor_profile": [name]},
+    )  # fmt: skip
+ui.downloads(charts.labelled(ranking), "vendor-ranking", key="ranking")
+
+st.subheader("Vendor shares by service area")
+areas = ui.query(market.area_shares, state, 3, role)
+ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
+
+st.subheader("Concentration per service area")
+threshold = st.slider(
+    "Highlight markets with an HHI above", min_value=500, max_value=5000, step=100,
+    value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
+)  # fmt: skip
+measure = "annual_value" if by == "annual_value" else "records"
+conc = ui.query(market.concentration, state, threshold, measure, role)
+above = conc[conc.above_threshold]
+st.markdown(
+    f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
+    + (": " + ui.plain(", ".join(above.service_area)) if len(above) else ".")
+)
+st.caption(
+    f"Shares of {'annual value' if measure == 'annual_value' else 'records'}. The "
+    "Herfindahl-Hirschman index adds up the squared percentage shares of every vendor: 10,000 "
+    "is one vendor holding everything. UK merger guidance (2010) called a market above 1,000 "
+    "concentrated and above 2,000 highly concentrated."
+)
+ui.chart_and_table(
+    charts.concentration_chart(conc, threshold), charts.labelled(conc), "concentration", "conc"
+)
+
+st.subheader("Satisfaction with suppliers")
+sat = ui.query(satisfaction.summary, state)
+if not sat["scored"]:
+    st.info("None of these records carries a satisfaction score.")
+    st.stop()
+cols = st.columns(3)
+cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
+cols[1].metric("Boroughs with scores", f"{sat['boroughs_scored']:,}")
+cols[2].metric("Average satisfaction (1-5)", f"{sat['average']:.2f}")
+st.markdown(
+    f"Suppliers and satisfaction across the {sat['boroughs_scored']} boroughs with scores: "
+    f"**{ui.plain(satisfaction.correlation_words(sat['correlation']))}**."
+)
+st.caption(
+    "Each borough's number of suppliers against its average score; the number in brackets is "
+    "its scored records. A handful of scores says little: read the counts before the line."
+)
+per_borough = ui.query(satisfaction.by_borough, state)
+ui.chart_and_table(
+    charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
+    "satisfaction-by-borough", "sat-borough",
+)  # fmt: skip
+per_vendor = ui.query(satisfaction.by_vendor, state)
+st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")
+ui.chart_and_table(
+    charts.vendor_satisfaction_chart(per_vendor), charts.labelled(per_vendor),
+    "satisfaction-by-vendor", "sat-vendor",
+)  # fmt: skip

@@ -1,0 +1,79 @@
+"""Vendor profile: one vendor's boroughs, systems, service areas, contract ends and value."""
+
+import streamlit as st
+
+import ui
+from citydata import vendor_profile
+from citydata.charts import market as charts
+from citydata.dates import day_label
+from citydata.filters import FilterState
+
+state = ui.page_filters()
+
+st.title("Vendor profile")
+st.caption(
+    "One vendor: the boroughs it serves, its systems and service areas, when its contracts end "
+    "and what they are worth. A vendor that holds contracts for another maker's product "
+    "(a reseller or partner) is shown as such, apart from the maker."
+)
+vendor = st.selectbox(
+    "Vendor", ui.query(vendor_profile.vendor_names, FilterState()), index=None,
+    key="vendor_profile", bind="query-params", placeholder="Choose or type a vendor",
+)  # fmt: skip
+ui.selection_header(state)
+if vendor is None:
+    st.info("Choose a vendor above, or open one from the ranking on the Market page.")
+    st.stop()
+
+figures = ui.query(vendor_profile.summary, state, vendor)
+if not figures["held"] and not figures["made"]:
+    st.info(
+        f"No contracts of {ui.plain(vendor)} match these filters. Remove a filter in the "
+        "sidebar to see more."
+    )
+    st.stop()
+
+if figures["held"]:
+    top, bottom = st.columns(3), st.columns(3)
+    top[0].metric("Boroughs served", f"{figures['boroughs']} of 33")
+    top[1].metric("Contracts held", f"{figures['held']:,}")
+    top[2].metric(
+        "Of which another maker's product",
+        f"{figures['resale']:,}",
+        help="Contracts this vendor holds for a product someone else makes (as a reseller).",
+    )
+    bottom[0].metric("Systems", f"{figures['systems']:,}")
+    bottom[1].metric("Annual value", f"£{figures['annual_value']:,.0f}")
+    next_end = figures["next_end"]
+    bottom[2].metric("Next contract end", day_label(next_end) if next_end else "none ahead")
+else:
+    st.info(f"{ui.plain(vendor)} holds no contracts in this selection.")
+if figures["made"]:
+    st.markdown(
+        f"Its products are in **{figures['made']:,}** contracts held by other vendors, in "
+        f"**{figures['made_boroughs']}** boroughs (listed under Systems and Records)."
+    )
+
+served = ui.query(vendor_profile.boroughs, state, vendor)
+if not served.empty:
+    st.subheader("Boroughs served")
+    ui.table(charts.labelled(served))
+    ui.downloads(charts.labelled(served), "vendor-boroughs", key="vendor-boroughs")
+
+st.subheader("Systems")
+systems = ui.query(vendor_profile.systems, state, vendor)
+ui.table(charts.labelled(systems))
+ui.downloads(charts.labelled(systems), "vendor-systems", key="vendor-systems")
+
+years = ui.query(vendor_profile.end_years, state, vendor)
+if not years.empty:
+    st.subheader("When its contracts end")
+    ui.chart_and_table(charts.end_years_chart(years), charts.labelled(years), "vendor-ends", "ends")
+
+st.subheader("Records")
+records = ui.query(vendor_profile.contracts, state, vendor)
+ui.table(charts.labelled(records))
+ui.downloads(charts.labelled(records), "vendor-records", key="vendor-records")
+
+st.caption("Share this profile: copy the link below; it opens with the same vendor and filters.")
+st.code(ui.share_link(state, "vendor", {"vendor_profile": vendor}), language=None)

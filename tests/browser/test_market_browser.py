@@ -1,0 +1,67 @@
+"""A user opens a vendor's profile from the market ranking, shares its link and reopens it."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from tests.browser.conftest import settle
+
+ROW_HEIGHT = 35  # Streamlit's data grid: header and rows
+
+
+def ranking_table(page):
+    """The ranking table: the page's first table, scrolled into view."""
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    return grid
+
+
+def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, browser, artifacts):
+    page.goto(f"{server.url}/market")
+    settle(page)
+    assert page.get_by_role("heading", name="Market: vendors and concentration").is_visible()
+    headline = page.get_by_role("heading", name="vendors hold").first.inner_text()
+    assert "of records" in headline
+    page.screenshot(path=artifacts / "market.png", full_page=True)
+
+    # select the first row of the ranking (the row marker column is at the grid's left edge)
+    grid = ranking_table(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_HEIGHT * 1.5)
+    settle(page)
+    link = page.get_by_role("link", name="Open the profile of")
+    link.scroll_into_view_if_needed()
+    name = link.inner_text().split("Open the profile of", 1)[1].strip()
+    assert name
+    page.screenshot(path=artifacts / "market-vendor-selected.png", full_page=False)
+
+    link.click()
+    page.wait_for_url("**/vendor?**")
+    settle(page)
+    params = parse_qs(urlsplit(page.url).query)
+    assert params["vendor_profile"] == [name]
+    assert page.get_by_role("heading", name="Vendor profile").is_visible()
+    held = page.get_by_test_id("stMetricValue").nth(1).inner_text()
+    assert int(held.replace(",", "")) > 0
+    page.screenshot(path=artifacts / "vendor-profile.png", full_page=True)
+
+    shared = page.url
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = fresh.new_page()
+    other.goto(shared)
+    settle(other)
+    chosen = other.get_by_test_id("stSelectbox").first
+    assert name in chosen.inner_text() + chosen.locator("input").first.input_value()
+    assert other.get_by_test_id("stMetricValue").nth(1).inner_text() == held
+    code = other.get_by_test_id("stCode").last.inner_text()
+    assert "vendor_profile=" in code and urlsplit(code).path.endswith("/vendor")
+    other.screenshot(path=artifacts / "vendor-profile-shared.png", full_page=True)
+    fresh.close()
+
+
+def test_the_adoption_page_names_each_borough_s_systems(server, page, artifacts):
+    page.goto(f"{server.url}/adoption?adoption_system=Mosaic")
+    settle(page)
+    assert page.get_by_role("heading", name="System adoption").is_visible()
+    assert page.get_by_test_id("stMetricValue").first.inner_text().endswith("of 33")
+    page.screenshot(path=artifacts / "adoption.png", full_page=True)

@@ -1,0 +1,68 @@
+"""A small market, written out by hand, whose shares and indices are worked out in the tests.
+
+18 records in three boroughs and three service areas. Vendor spellings vary as registers write
+them ("Capita", "CAPITA PLC", "Capita Business Services Ltd"); the alias table groups them.
+
+Canonical vendors by records: Civica 7, Capita 6, Idox 2, Agilisys 1, Bytes Software Services 1,
+Zellis 1. Housing: Capita 5, Civica 3, Idox 2 (HHI 50²+30²+20² = 3,800). Parking: four vendors
+with one record each (HHI 4 x 25² = 2,500). Education: Civica 4 (HHI 10,000).
+By value, Housing is Capita £400k, Civica £150k, Idox £50k of £600k (HHI 5,139).
+Bytes Software Services resells a Microsoft product (manufacturer written "Microsoft
+Corporation"); one Capita record names its maker as "Capita plc" (still its own product).
+Satisfaction: Camden 2 and 2, Hackney 4, Islington 3 and 3.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from citydata import store
+from citydata.db import Database
+from citydata.demo import COLUMNS
+
+CAMDEN, HACKNEY, ISLINGTON = "E09000007", "E09000012", "E09000019"
+NAMES = {CAMDEN: "Camden", HACKNEY: "Hackney", ISLINGTON: "Islington"}
+
+# borough, service area, system, vendor as written, manufacturer, end, value, satisfaction
+ROWS = [
+    (CAMDEN, "Housing", "Open Housing", "Capita", "Capita", "2027-03-31", "100000", "2"),
+    (HACKNEY, "Housing", "Open Housing", "CAPITA PLC", "Capita plc", "2028-03-31", "100000", "4"),
+    (ISLINGTON, "Housing", "Open Housing", "Capita Business Services Ltd", "", "2028-06-30",
+     "100000", ""),
+    (CAMDEN, "Housing", "Capita Repairs", "Capita", "", "2029-03-31", "50000", ""),
+    (HACKNEY, "Housing", "Capita Repairs", "Capita", "", "", "50000", ""),
+    (CAMDEN, "Housing", "Civica CX", "Civica", "", "2027-09-30", "50000", "2"),
+    (HACKNEY, "Housing", "Civica CX", "Civica UK Ltd", "", "2027-09-30", "50000", ""),
+    (ISLINGTON, "Housing", "Civica CX", "Civica", "", "2030-01-31", "50000", "3"),
+    (CAMDEN, "Housing", "Idox Housing", "Idox", "", "2026-12-31", "25000", ""),
+    (ISLINGTON, "Housing", "Idox Housing", "IDOX PLC", "", "2027-12-31", "25000", ""),
+    (CAMDEN, "Parking", "Capita Parking", "Capita", "", "2027-06-30", "10000", ""),
+    (HACKNEY, "Parking", "Microsoft Dynamics 365", "Bytes Software Services",
+     "Microsoft Corporation", "2028-09-30", "20000", ""),
+    (ISLINGTON, "Parking", "Permits Online", "Agilisys Ltd", "", "2029-09-30", "30000", "3"),
+    (CAMDEN, "Parking", "Zellis Permits", "Zellis", "", "2031-01-31", "", ""),
+    (CAMDEN, "Education", "Civica Education", "Civica", "", "2028-08-31", "40000", ""),
+    (HACKNEY, "Education", "Civica Education", "Civica", "", "2028-08-31", "40000", ""),
+    (ISLINGTON, "Education", "Civica Education", "Civica", "", "2028-08-31", "40000", ""),
+    (CAMDEN, "Education", "Civica Schools", "Civica", "", "2029-08-31", "40000", ""),
+]  # fmt: skip
+
+
+def write_csv(path: Path, rows: list[tuple[str, ...]] = ROWS) -> Path:
+    """`rows` in the embedded data's layout (all 'demo' records)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(COLUMNS)
+        for i, (code, area, system, vendor, maker, end, value, sat) in enumerate(rows, start=1):
+            out.writerow(
+                [code, NAMES[code], area, system, vendor, maker or None, "2024-04-01", end,
+                 value, "Cloud (SaaS)", sat, f"REF-{i:03d}", "demo"]
+            )  # fmt: skip
+    return path
+
+
+def build(tmp_path: Path, rows: list[tuple[str, ...]] = ROWS) -> Database:
+    """A database holding exactly `rows`, opened."""
+    csv_path = write_csv(tmp_path / "market.csv", rows)
+    return store.open_store(store.build(tmp_path / "market.duckdb", csv=csv_path))

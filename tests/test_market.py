@@ -1,0 +1,268 @@
+"""Shares, top N plus others, HHI, concentration, satisfaction, adoption and vendor profiles,
+against figures worked out by hand for the small market in tests/market_data.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from citydata import adoption, market, satisfaction, vendor_profile
+from citydata.charts import market as charts
+from citydata.filters import FilterState
+from tests import market_data
+
+ALL = FilterState()
+
+
+@pytest.fixture
+def small(tmp_path):
+    db = market_data.build(tmp_path)
+    with db.read() as r:
+        yield r
+    db.close()
+
+
+def as_rows(df, columns):
+    return [tuple(row) for row in df[columns].itertuples(index=False)]
+
+
+def test_ranking_by_records_keeps_the_top_two_and_groups_the_rest(small):
+    ranking = market.vendor_ranking(small, ALL, "records", 2)
+    assert as_rows(ranking, ["vendor", "vendors", "records", "records_share"]) == [
+        ("Civica", 1, 7, 38.9),  # 7 / 18
+        ("Capita", 1, 6, 33.3),  # every spelling of Capita grouped: 6 / 18
+        ("Others (4 vendors)", 4, 5, 27.8),  # Idox 2, Agilisys, Bytes, Zellis
+    ]
+    assert ranking["rank"].isna().tolist() == [False, False, True]
+    # Idox, Zellis (Camden), Bytes (Hackney), Idox, Agilisys (Islington): all three boroughs
+    assert ranking["boroughs"].tolist() == [3, 3, 3]
+    assert ranking["records"].sum() == 18
+
+
+def test_ranking_by_value_and_by_boroughs(small):
+    by_value = market.vendor_ranking(small, ALL, "annual_value", 2)
+    assert as_rows(by_value, ["vendor", "annual_value", "value_share"]) == [
+        ("Capita", 410_000.0, 50.0),  # of £820,000
+        ("Civica", 310_000.0, 37.8),
+        ("Others (4 vendors)", 100_000.0, 12.2),  # Zellis has no value: counts for nothing
+    ]
+    by_reach = market.vendor_ranking(small, ALL, "boroughs", 3)
+    # Civica and Capita both serve 3 boroughs; Civica has more records, so comes first.
+    assert as_rows(by_reach, ["vendor", "boroughs", "boroughs_share"]) == [
+        ("Civica", 3, 100.0),
+        ("Capita", 3, 100.0),
+        ("Idox", 2, 66.7),
+        ("Others (3 vendors)", 3, 100.0),
+    ]
+
+
+def test_no_others_row_when_every_vendor_fits(small):
+    ranking = market.vendor_ranking(small, ALL, "records", 10)
+    assert len(ranking) == 6 and ranking["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    # ties (one record each) are broken by name
+    assert ranking["vendor"].tolist()[3:] == ["Agilisys", "Bytes Software Services", "Zellis"]
+
+
+def test_counting_by_maker_credits_the_manufacturer_not_the_reseller(small):
+    makers = market.vendor_ranking(small, ALL, "records", 10, role="maker")
+    assert "Bytes Software Services" not in makers["vendor"].tolist()
+    assert makers.set_index("vendor").loc["Microsoft", "records"] == 1
+    assert makers.set_index("vendor").loc["Capita", "records"] == 6  # "Capita plc" grouped
+
+
+def test_headline_share_and_how_few_vendors_hold_half(small):
+    head = market.headline(small, ALL, 2)
+    assert head["records"] == 18 and head["vendors"] == 6 and head["top_n"] == 2
+    assert head["top_records"] == 13 and head["share"] == 72.2
+    assert head["half_vendors"] == 2  # 7 is not more than half of 18; 7 + 6 is
+    assert head["value_share"] == 87.8  # (410k + 310k) / 820k
+    assert market.headline(small, ALL, 50)["top_n"] == 6
+
+
+def test_shares_by_service_area_with_others(small):
+    areas = market.area_shares(small, ALL, 2)
+    housing = areas[areas.service_area == "Housing"]
+    assert as_rows(housing, ["vendor", "records", "share"]) == [
+        ("Capita", 5, 50.0),
+        ("Civica", 3, 30.0),
+        ("Others (1 vendors)", 2, 20.0),
+    ]
+    education = areas[areas.service_area == "Education"]
+    assert as_rows(education, ["vendor", "share"]) == [("Civica", 100.0)]
+
+
+def test_hhi_top_shares_and_the_threshold(small):
+    conc = market.concentration(small, ALL, threshold=2500).set_index("service_area")
+    assert conc.loc["Housing", "hhi"] == 3800  # 50² + 30² + 20²
+    assert conc.loc["Parking", "hhi"] == 2500  # 4 x 25²
+    assert conc.loc["Education", "hhi"] == 10_000  # one vendor
+    assert conc.loc["Housing", "top1_share"] == 50.0 and conc.loc["Housing", "top3_share"] == 100.0
+    assert conc.loc["Parking", "top1_share"] == 25.0 and conc.loc["Parking", "top3_share"] == 75.0
+    assert conc.loc["Parking", "vendors"] == 4 and conc.loc["Housing", "top_vendor"] == "Capita"
+    # "above" the threshold is strictly above: Parking sits exactly on it
+    assert conc["above_threshold"].to_dict() == {
+        "Education": True,
+        "Housing": True,
+        "Parking": False,
+    }
+    assert list(conc.index) == ["Education", "Housing", "Parking"]  # most concentrated first
+    lower = market.concentration(small, ALL, threshold=2499)
+    assert lower["above_threshold"].all()
+
+
+def test_hhi_by_value(small):
+    conc = market.concentration(small, ALL, by="annual_value").set_index("service_area")
+    # Housing: 400k, 150k, 50k of 600k -> 66.67² + 25² + 8.33² = 5138.9
+    assert conc.loc["Housing", "hhi"] == 5139
+    assert conc.loc["Housing", "top1_share"] == 66.7
+
+
+def test_filters_apply_to_every_breakdown(small):
+    hackney = FilterState(borough=("Hackney",))
+    assert market.headline(small, hackney, 10)["records"] == 5
+    ranking = market.vendor_ranking(small, hackney, "records", 10)
+    assert dict(zip(ranking.vendor, ranking.records, strict=True)) == {
+        "Capita": 2,
+        "Civica": 2,
+        "Bytes Software Services": 1,
+    }
+    empty = FilterState(q="nothing like this")
+    assert market.vendor_ranking(small, empty).empty
+    assert market.concentration(small, empty).empty
+    assert market.headline(small, empty)["share"] is None
+
+
+def test_unknown_measures_and_roles_are_refused(small):
+    with pytest.raises(ValueError):
+        market.vendor_ranking(small, ALL, "records; DROP TABLE contracts")
+    with pytest.raises(ValueError):
+        market.vendor_ranking(small, ALL, role="anyone")
+    with pytest.raises(ValueError):
+        market.concentration(small, ALL, by="boroughs")
+
+
+def test_satisfaction_per_vendor_per_borough_and_the_correlation(small):
+    per_borough = satisfaction.by_borough(small, ALL).set_index("borough")
+    assert per_borough["suppliers"].to_dict() == {"Camden": 4, "Hackney": 3, "Islington": 4}
+    assert per_borough["scored"].to_dict() == {"Camden": 2, "Hackney": 1, "Islington": 2}
+    assert per_borough["average"].to_dict() == {"Camden": 2.0, "Hackney": 4.0, "Islington": 3.0}
+    per_vendor = satisfaction.by_vendor(small, ALL).set_index("vendor")
+    assert per_vendor.loc["Capita", "average"] == 3.0 and per_vendor.loc["Capita", "scored"] == 2
+    assert per_vendor.loc["Civica", "average"] == 2.5
+    assert "Idox" not in per_vendor.index  # no scores
+    summary = satisfaction.summary(small, ALL)
+    # x = (4, 3, 4), y = (2, 4, 3): r = -1 / sqrt(2/3 * 2) = -0.866
+    assert summary == {
+        "records": 18,
+        "scored": 5,
+        "average": 2.8,
+        "boroughs_scored": 3,
+        "correlation": -0.87,
+    }
+    two = satisfaction.summary(small, FilterState(borough=("Camden", "Hackney")))
+    assert two["correlation"] is None and two["boroughs_scored"] == 2
+    assert "lower satisfaction" in satisfaction.correlation_words(-0.87)
+    assert satisfaction.correlation_words(None) == "too few boroughs with scores to say"
+
+
+def test_supplier_and_manufacturer_are_kept_apart(small):
+    bytes_ = vendor_profile.summary(small, ALL, "Bytes Software Services", date(2026, 1, 1))
+    assert (bytes_["held"], bytes_["own"], bytes_["resale"], bytes_["made"]) == (1, 0, 1, 0)
+    microsoft = vendor_profile.summary(small, ALL, "Microsoft")
+    assert (microsoft["held"], microsoft["made"], microsoft["made_boroughs"]) == (0, 1, 1)
+    capita = vendor_profile.summary(small, ALL, "Capita", date(2027, 4, 1))
+    # "Capita plc" as manufacturer is Capita itself: its own product, not a resale
+    assert (capita["held"], capita["own"], capita["resale"], capita["made"]) == (6, 6, 0, 0)
+    assert capita["boroughs"] == 3 and capita["systems"] == 3 and capita["service_areas"] == 2
+    assert capita["annual_value"] == 410_000.0
+    assert capita["next_end"] == date(2027, 6, 30)  # the first end on or after the day given
+    roles = vendor_profile.contracts(small, ALL, "Microsoft")["role"].tolist()
+    assert roles == [vendor_profile.ROLE_LABELS["made"]]
+    systems = vendor_profile.systems(small, ALL, "Bytes Software Services")
+    assert as_rows(systems, ["system", "maker", "supplied_by"]) == [
+        ("Microsoft Dynamics 365", "Microsoft", "Bytes Software Services")
+    ]
+
+
+def test_vendor_profile_tables(small):
+    served = vendor_profile.boroughs(small, ALL, "Capita").set_index("borough")
+    assert served["records"].to_dict() == {"Camden": 3, "Hackney": 2, "Islington": 1}
+    assert served.loc["Camden", "systems"] == "Capita Parking; Capita Repairs; Open Housing"
+    years = vendor_profile.end_years(small, ALL, "Capita")
+    assert as_rows(years, ["year", "records"]) == [
+        ("2027", 2),
+        ("2028", 2),
+        ("2029", 1),
+        ("No end date", 1),
+    ]
+    records = vendor_profile.contracts(small, ALL, "Capita")
+    assert sorted(set(records["vendor_as_written"])) == [
+        "CAPITA PLC",
+        "Capita",
+        "Capita Business Services Ltd",
+    ]
+    names = vendor_profile.vendor_names(small, ALL)
+    assert "Microsoft" in names and "Capita" in names and "CAPITA PLC" not in names
+
+
+def test_which_boroughs_use_a_system_and_the_matrix(small):
+    users = adoption.system_users(small, ALL, "Open Housing")
+    assert users["borough"].tolist() == ["Camden", "Hackney", "Islington"]
+    assert set(users["vendor"]) == {"Capita"}
+    summary = adoption.system_summary(small, ALL, "Open Housing")
+    assert (summary["boroughs"], summary["records"], summary["vendors"]) == (3, 3, 1)
+    assert adoption.system_summary(small, ALL, "Nothing")["records"] == 0
+    systems = adoption.systems(small, ALL)
+    assert systems.iloc[0]["system"] == "Civica CX"  # 3 boroughs, 3 records; ties by name
+    long = adoption.matrix(small, ALL)
+    wide = adoption.matrix_table(long, ["Camden", "Hackney", "Islington", "Barnet"])
+    # most valuable first, each with the vendor holding the contract
+    assert wide.loc["Camden", "Housing"] == (
+        "Open Housing (Capita); Capita Repairs (Capita); Civica CX (Civica); Idox Housing (Idox)"
+    )
+    assert wide.loc["Hackney", "Parking"] == "Microsoft Dynamics 365 (Bytes Software Services)"
+    assert wide.loc["Barnet"].tolist() == ["", "", ""]
+    assert list(wide.columns) == ["Education", "Housing", "Parking"]  # taxonomy order
+
+
+def test_every_chart_writes_its_numbers_as_text_not_only_colour(small):
+    ranking = market.vendor_ranking(small, ALL, "records", 2)
+    built = {
+        "ranking": charts.ranking_chart(ranking, "records"),
+        "by value": charts.ranking_chart(
+            market.vendor_ranking(small, ALL, "annual_value"), "annual_value"
+        ),
+        "areas": charts.area_share_chart(market.area_shares(small, ALL, 2)),
+        "concentration": charts.concentration_chart(market.concentration(small, ALL), 2000),
+        "scatter": charts.satisfaction_scatter(satisfaction.by_borough(small, ALL)),
+        "vendors": charts.vendor_satisfaction_chart(satisfaction.by_vendor(small, ALL)),
+        "systems": charts.systems_chart(adoption.systems(small, ALL)),
+        "ends": charts.end_years_chart(vendor_profile.end_years(small, ALL, "Capita")),
+    }
+    for name, chart in built.items():
+        spec = chart.to_dict()
+        marks = [layer["mark"] for layer in spec["layer"]]
+        kinds = [m["type"] if isinstance(m, dict) else m for m in marks]
+        assert "text" in kinds, name
+    text = built["ranking"].to_dict()
+    rows = next(iter(text["datasets"].values()))
+    assert [r["label"] for r in rows] == ["7 (38.9%)", "6 (33.3%)", "5 (27.8%)"]
+    conc = next(iter(built["concentration"].to_dict()["datasets"].values()))
+    assert "10,000 · Civica 100% · above" in [r.get("label") for r in conc]
+
+
+def test_tables_behind_the_charts_have_readable_headings(small):
+    conc = charts.labelled(market.concentration(small, ALL, threshold=2500))
+    assert list(conc.columns) == [
+        "Service area",
+        "Records",
+        "Vendors",
+        "Largest vendor",
+        "Largest vendor's share (%)",
+        "Top 3 vendors' share (%)",
+        "HHI",
+        "Above threshold",
+    ]
+    assert conc["Above threshold"].tolist() == ["Yes", "Yes", "No"]
+    assert charts.money(1_234_567) == "£1.2m" and charts.money(None) == "no value"

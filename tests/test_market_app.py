@@ -1,0 +1,235 @@
+"""The Market, Vendor profile and Adoption pages, run by AppTest: every figure shown equals
+plain SQL (and arithmetic) on the same database file, under several filter combinations."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from citydata import vendors
+from tests.apptest import metric, run_app
+
+# name, URL parameters, the same filters as SQL, the ranking measure, top N
+SCENARIOS = [
+    ("everything", {}, "TRUE", "records", 10),
+    (
+        "three boroughs ranked by value",
+        {"borough": ["Camden", "Hackney", "Lambeth"], "market_by": "Value", "market_top": "5"},
+        "borough IN ('Camden', 'Hackney', 'Lambeth')",
+        "annual_value",
+        5,
+    ),
+    (
+        "two service areas ending from 2027, by boroughs served",
+        {
+            "service_area": ["Housing", "Parking"],
+            "end_from": "2027-01-01",
+            "market_by": "Boroughs served",
+        },
+        "service_area IN ('Housing', 'Parking') AND contract_end >= DATE '2027-01-01'",
+        "boroughs",
+        10,
+    ),
+    ("one vendor", {"vendor": "Civica"}, "vendor = 'Civica'", "records", 10),
+]
+IDS = [s[0] for s in SCENARIOS]
+
+
+def per_vendor(db, where: str) -> pd.DataFrame:
+    return db.df(
+        "SELECT vendor, count(*) AS records, count(DISTINCT borough_code) AS boroughs,"
+        f" sum(annual_value) AS annual_value FROM current_contracts WHERE {where} GROUP BY vendor"
+    )
+
+
+def table(at, first_column: str, second_column: str) -> pd.DataFrame:
+    return next(
+        d.value for d in at.dataframe if list(d.value.columns[:2]) == [first_column, second_column]
+    )
+
+
+@pytest.mark.parametrize(("name", "params", "where", "by", "top_n"), SCENARIOS, ids=IDS)
+def test_market_figures_equal_sql(db, name, params, where, by, top_n):
+    at = run_app(params, "pages/market.py")
+    assert not at.exception and not at.error
+    v = per_vendor(db, where)
+    total = int(v.records.sum())
+    by_records = v.sort_values(["records", "vendor"], ascending=[False, True])
+    top = by_records.head(top_n)
+    n = len(top)
+    share = round(100 * top.records.sum() / total, 1)
+    cumulative = by_records.records.cumsum().tolist()
+    half = next(i + 1 for i, c in enumerate(cumulative) if 2 * c > total)
+    by_value = v.sort_values(
+        ["annual_value", "records", "vendor"], ascending=[False, False, True], na_position="last"
+    )
+    value_share = round(100 * by_value.head(top_n).annual_value.sum() / v.annual_value.sum(), 1)
+
+    assert at.subheader[0].value == f"{n} vendors hold {share:.1f}% of records"
+    assert metric(at, "Vendors") == f"{len(v):,}"
+    assert metric(at, f"Top {n} vendors' share of records") == f"{share:.1f}%"
+    assert metric(at, "Vendors holding half the records") == f"{half:,}"
+    assert metric(at, f"Top {n} vendors' share of value") == f"{value_share:.1f}%"
+
+    # the ranking: the top N by the chosen measure, then the others together
+    ranked = v.sort_values(
+        [by, "records", "vendor"], ascending=[False, False, True], na_position="last"
+    )
+    shown = table(at, "Rank", "Vendor")
+    expected = ranked.head(top_n)
+    assert shown["Vendor"].tolist()[:n] == expected.vendor.tolist()
+    assert shown["Records"].tolist()[:n] == expected.records.tolist()
+    if len(v) > top_n:
+        others = shown.iloc[-1]
+        assert others["Vendor"] == f"Others ({len(v) - top_n} vendors)"
+        assert others["Records"] == total - expected.records.sum()
+    assert shown["Records"].sum() == total
+
+    # concentration per service area, worked out again from plain counts
+    measure = "annual_value" if by == "annual_value" else "records"
+    counts = db.df(
+        "SELECT service_area, vendor, count(*) AS records, sum(annual_value) AS annual_value"
+        f" FROM current_contracts WHERE {where} GROUP BY ALL"
+    )
+    hhi = {}
+    for area, group in counts.groupby("service_area"):
+        m = [Fraction(str(x)) for x in group[measure].dropna()]
+        exact = 10_000 * sum(x * x for x in m) / sum(m) ** 2
+        hhi[area] = math.floor(exact + Fraction(1, 2))  # half away from zero, as SQL rounds
+    conc = table(at, "Service area", "Records").set_index("Service area")
+    if "HHI" not in conc.columns:
+        conc = next(d.value for d in at.dataframe if "HHI" in d.value.columns).set_index(
+            "Service area"
+        )
+    assert conc["HHI"].to_dict() == hhi
+    above = sum(h > 2000 for h in hhi.values())
+    assert any(m.value.startswith(f"**{above} of {len(hhi)}** service areas are above 2,000")
+               for m in at.markdown)  # fmt: skip
+
+    # satisfaction, with its counts
+    s = db.rows(
+        "SELECT count(*), count(satisfaction), round(avg(satisfaction), 2),"
+        " count(DISTINCT borough) FILTER (WHERE satisfaction IS NOT NULL)"
+        f" FROM current_contracts WHERE {where}"
+    )[0]
+    if s[1]:
+        assert metric(at, "Scored records") == f"{s[1]:,} of {s[0]:,}"
+        assert metric(at, "Average satisfaction (1-5)") == f"{float(s[2]):.2f}"
+        assert metric(at, "Boroughs with scores") == f"{s[3]:,}"
+        per_borough = table(at, "Borough", "Suppliers").set_index("Borough")
+        suppliers = db.df(
+            "SELECT borough, count(DISTINCT vendor) AS n FROM current_contracts"
+            f" WHERE {where} GROUP BY borough"
+        ).set_index("borough")["n"]
+        assert per_borough["Suppliers"].to_dict() == suppliers.to_dict()
+    assert len(at.get("download_button")) >= 2 * 4
+
+
+def test_market_with_no_matching_records_says_so(db_path):
+    at = run_app({"q": "no such system anywhere"}, "pages/market.py")
+    assert not at.exception and not at.error
+    assert any("No contracts match these filters" in i.value for i in at.info)
+    assert not at.metric and not at.dataframe
+
+
+def test_concentration_threshold_comes_from_the_url(db):
+    at = run_app({"hhi_threshold": "3000"}, "pages/market.py")
+    conc = next(d.value for d in at.dataframe if "HHI" in d.value.columns)
+    assert (conc["Above threshold"] == "Yes").tolist() == (conc["HHI"] > 3000).tolist()
+
+
+PROFILES = [
+    ("Softcat", {}, "TRUE"),
+    ("Capita", {"borough": ["Camden", "Hackney", "Lambeth", "Ealing"]}, "borough IN "
+     "('Camden', 'Hackney', 'Lambeth', 'Ealing')"),
+    ("Civica", {"service_area": "Libraries and culture"}, "service_area = 'Libraries and culture'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("vendor", "params", "where"), PROFILES, ids=[p[0] for p in PROFILES])
+def test_vendor_profile_figures_equal_sql(db, vendor, params, where):
+    at = run_app(params | {"vendor_profile": vendor}, "pages/vendor.py")
+    assert not at.exception and not at.error
+    assert at.selectbox(key="vendor_profile").value == vendor
+    held, boroughs, systems, value, resale = db.rows(
+        f"""SELECT count(*), count(DISTINCT borough), count(DISTINCT system),
+            round(sum(annual_value), 2),
+            count(*) FILTER (WHERE coalesce(a.vendor, c.manufacturer, c.vendor) <> c.vendor)
+        FROM current_contracts AS c {vendors.canonical_sql("c.manufacturer", "a")}
+        WHERE {where} AND c.vendor = $v""",
+        {"v": vendor},
+    )[0]
+    assert metric(at, "Contracts held") == f"{held:,}"
+    assert metric(at, "Boroughs served") == f"{boroughs} of 33"
+    assert metric(at, "Systems") == f"{systems:,}"
+    assert metric(at, "Annual value") == f"£{float(value or 0):,.0f}"
+    assert metric(at, "Of which another maker's product") == f"{resale:,}"
+    served = table(at, "Borough", "Records")
+    assert served["Records"].sum() == held and len(served) == boroughs
+    assert any(vendor.replace(" ", "+") in c.value or vendor in c.value for c in at.code)
+
+
+def test_a_reseller_and_a_maker_are_shown_apart(db):
+    at = run_app({"vendor_profile": "Microsoft"}, "pages/vendor.py")
+    made = db.scalar(
+        f"""SELECT count(*) FROM current_contracts AS c
+        {vendors.canonical_sql("c.manufacturer", "a")} WHERE a.vendor = 'Microsoft'"""
+    )
+    assert made > 0
+    assert not at.metric
+    assert any("Microsoft holds no contracts in this selection" in i.value for i in at.info)
+    assert any(f"**{made:,}** contracts held by other vendors" in m.value for m in at.markdown)
+    records = table(at, "Role", "Borough")
+    assert set(records["Role"]) == {"Its product, sold by another vendor"}
+    assert "Microsoft" not in set(records["Vendor"])
+
+
+def test_vendor_profile_without_a_vendor_or_without_matches_explains(db_path):
+    at = run_app({}, "pages/vendor.py")
+    assert any("Choose a vendor" in i.value for i in at.info) and not at.exception
+    at = run_app({"vendor_profile": "Civica", "vendor": "Softcat"}, "pages/vendor.py")
+    assert any("No contracts of Civica match these filters" in i.value for i in at.info)
+    assert not at.exception and not at.error
+
+
+ADOPTION = [
+    ("Mosaic", {}, "TRUE"),
+    ("Microsoft 365", {"borough": ["Camden", "Hackney", "Barnet"]}, "borough IN "
+     "('Camden', 'Hackney', 'Barnet')"),
+    ("Uniform", {"end_to": "2028-12-31"}, "contract_end <= DATE '2028-12-31'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("system", "params", "where"), ADOPTION, ids=[a[0] for a in ADOPTION])
+def test_adoption_figures_equal_sql(db, system, params, where):
+    at = run_app(params | {"adoption_system": system}, "pages/adoption.py")
+    assert not at.exception and not at.error
+    boroughs, records, vendor_count = db.rows(
+        "SELECT count(DISTINCT borough), count(*), count(DISTINCT vendor) FROM current_contracts"
+        f" WHERE {where} AND system = $s",
+        {"s": system},
+    )[0]
+    assert metric(at, "Boroughs using it") == f"{boroughs} of 33"
+    assert metric(at, "Records") == f"{records:,}"
+    assert metric(at, "Vendors holding the contracts") == f"{vendor_count:,}"
+    users = table(at, "Borough", "Service area")
+    assert len(users) == records
+    # the matrix names, for each borough and service area, every system and its vendor
+    matrix = next(d.value for d in at.dataframe if d.value.index.name == "Borough")
+    cells = db.rows(
+        "SELECT borough, service_area, system, vendor FROM current_contracts"
+        f" WHERE {where} ORDER BY random() LIMIT 40"
+    )
+    for borough, area, name, vendor in cells:
+        assert f"{name} ({vendor})" in matrix.loc[borough, area]
+    shown = db.scalar(f"SELECT count(DISTINCT system) FROM current_contracts WHERE {where}")
+    assert len(table(at, "System", "Boroughs")) == shown
+
+
+def test_adoption_with_no_matching_records_says_so(db_path):
+    at = run_app({"q": "no such system anywhere", "adoption_system": "Mosaic"}, "pages/adoption.py")
+    assert any("No contracts match these filters" in i.value for i in at.info)
+    assert not at.exception and not at.error
