@@ -1,0 +1,96 @@
+"""History: every snapshot stored, the difference between two of a borough's, and rollback."""
+
+import pandas as pd
+import streamlit as st
+
+import steward
+import ui
+from citydata import filters, snapshots
+
+COLUMNS = {
+    "id": st.column_config.NumberColumn("Snapshot", format="%d"),
+    "borough": "Borough",
+    "created_at": st.column_config.DatetimeColumn("Stored", format="DD/MM/YYYY HH:mm"),
+    "created_by": "By",
+    "file_name": "File",
+    "rows_imported": st.column_config.NumberColumn("Records", format="%d"),
+    "rows_rejected": st.column_config.NumberColumn("Rows refused", format="%d"),
+    "status": "Status",
+    "source": "Source",
+    "restored_from": st.column_config.TextColumn("Copy of"),
+    "note": "Note",
+}
+
+st.title("History")
+st.caption(
+    "Every snapshot of every borough's data: who stored it, when, from which file. Pick a "
+    "borough to compare two of its snapshots."
+)
+if done := st.session_state.pop("_rolled_back", None):
+    st.success(done, icon=":material/check_circle:")
+
+state = ui.page_filters()
+if not state.is_empty():
+    st.caption(
+        ui.plain(f"Sidebar selection: {filters.summary(state)}. ")
+        + "The history is not filtered by it: it lists whole boroughs' snapshots."
+    )
+history = ui.read(snapshots.history)
+names = sorted(history["borough"].unique())
+chosen = names.index(state.borough[0]) if len(state.borough) == 1 else None
+borough = st.selectbox("Borough", names, index=chosen, placeholder="All boroughs", key="h_borough")
+shown = history if borough is None else history[history["borough"] == borough]
+st.dataframe(
+    shown.drop(columns=["borough_code"]).assign(
+        restored_from=shown["restored_from"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
+    ),
+    hide_index=True,
+    width="stretch",
+    column_order=list(COLUMNS),
+    column_config=COLUMNS,
+)
+if borough is None:
+    st.info("Choose a borough to compare its snapshots or roll back.")
+    st.stop()
+
+rows = shown.to_dict("records")
+labels = {r["id"]: steward.snapshot_label(r) for r in rows}
+ids = list(labels)
+if len(ids) < 2:
+    st.info(f"{ui.plain(borough)} has one snapshot so far: nothing to compare.")
+    st.stop()
+
+st.subheader(f"Compare two snapshots of {borough}")
+left, right = st.columns(2)
+# Keyed by the newest snapshot, so the pickers start again at "previous -> current" after a change.
+old = left.selectbox("From", ids, index=1, format_func=labels.get, key=f"h_from-{ids[0]}")
+new = right.selectbox("To", ids, index=0, format_func=labels.get, key=f"h_to-{ids[0]}")
+diff = ui.read(lambda r: snapshots.compare(r, old, new))
+st.markdown(f"**{ui.plain(diff.summary())}**")
+steward.show_diff(diff, key="history")
+
+access = steward.access()
+if access.allowed:
+    st.subheader("Roll back")
+    earlier = [r["id"] for r in rows if r["status"] != "active"]
+    target = st.selectbox(
+        "Make this snapshot current again",
+        earlier,
+        format_func=labels.get,
+        key=f"h_target-{ids[0]}",
+    )
+    st.caption(
+        "Rolling back stores a new snapshot with the chosen one's records; nothing is deleted, "
+        "so a rollback can itself be undone."
+    )
+    if st.button(f"Roll back {borough} to snapshot {target}", type="primary"):
+        try:
+            new_id = snapshots.rollback(ui.database(), target, access.who or "data steward")
+        except snapshots.CommitRefused as exc:
+            st.error(ui.plain(str(exc)))
+        else:
+            st.session_state["_rolled_back"] = (
+                f"{borough} is back to the records of snapshot {target} (stored as snapshot "
+                f"{new_id})."
+            )
+            st.rerun()

@@ -1,0 +1,36 @@
+"""Sign in as a data steward, to upload registers, roll back and restore; or sign out."""
+
+import streamlit as st
+
+import steward
+import ui
+from citydata import stewards
+
+steward.inside_app()
+st.title("Data stewards")
+access = steward.access()
+
+if access.allowed:
+    st.success(ui.plain(access.reason), icon=":material/verified_user:")
+    st.write("You can upload registers, roll back snapshots and restore backups.")
+    st.page_link("pages/upload.py", label="Upload a register", icon=":material/upload_file:")
+    st.page_link("pages/history.py", label="History and rollback", icon=":material/history:")
+    if st.button("Sign out", icon=":material/logout:"):
+        steward.sign_out()
+    st.stop()
+
+st.write(
+    "Data stewards keep the register up to date: they upload their borough's register, "
+    "check what would change, and can roll back. Everyone else can explore the data without "
+    "signing in."
+)
+if access.mode == stewards.ACCOUNT:
+    if st.user.get("is_logged_in"):
+        st.warning(ui.plain(access.reason))
+        st.button("Sign out", on_click=st.logout)
+    else:
+        st.button("Sign in with your organisation account", type="primary", on_click=st.login)
+elif access.mode == stewards.PASSWORD:
+    steward.password_form()
+else:
+    st.info(access.reason, icon=":material/lock:")

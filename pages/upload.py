@@ -1,0 +1,71 @@
+"""Upload: a data steward checks a register, sees what would change, and commits it."""
+
+import streamlit as st
+
+import steward
+import ui
+from citydata import ingest, snapshots, stewards
+
+who = steward.require()
+st.title("Upload a register")
+st.caption(
+    "Check a register of systems and contracts, see what would change for each borough, then "
+    "store it as a new snapshot. Nothing is stored until you press Commit; earlier snapshots "
+    "are kept and can be restored from History."
+)
+if done := st.session_state.pop("_upload_done", None):
+    st.success(done, icon=":material/check_circle:")
+    st.page_link("pages/overview.py", label="See the new data", icon=":material/dashboard:")
+    st.page_link("pages/history.py", label="Compare or roll back", icon=":material/history:")
+
+with st.expander("Start from the template"):
+    st.write("A file in the template's layout is always recognised. It has one example row.")
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button("Template (CSV)", ingest.template_bytes("csv"), "citytools-template.csv")
+    right.download_button(
+        "Template (Excel)", ingest.template_bytes("xlsx"), "citytools-template.xlsx"
+    )
+
+upload = st.file_uploader(
+    "Register file: CSV, Excel (.xlsx) or OCDS JSON",
+    type=["csv", "xlsx", "json"],
+    key=f"upload-{st.session_state.get('_upload_round', 0)}",
+)
+if upload is None:
+    st.info("Choose a file to check. It is only read until you commit it.")
+    st.stop()
+content = upload.getvalue()
+if too_big := stewards.too_big(len(content), steward.upload_limit()):
+    st.error(too_big)
+    st.stop()
+
+prepared = steward.prepared_file(content, upload.name)
+
+st.subheader("Check")
+if prepared.refused:
+    st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")
+cols = st.columns(4)
+cols[0].metric("Rows read", f"{prepared.rows_read:,}")
+cols[1].metric("Rows to import", f"{len(prepared.records):,}")
+cols[2].metric("Rows refused", f"{prepared.rows_refused:,}")
+cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
+if prepared.problems:
+    st.markdown(f"**Problems found ({len(prepared.problems):,})**")
+    problems = snapshots.problems_table(prepared.problems)
+    st.dataframe(problems, hide_index=True, width="stretch")
+    ui.downloads(problems, "upload-problems", key="problems")
+else:
+    st.success("No problems found.")
+if prepared.refused or prepared.records.empty:
+    st.stop()
+
+st.subheader("What will change")
+changes = snapshots.preview(ui.database(), prepared)
+st.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
+for change in changes[:40]:
+    with st.expander(f"{change.borough}: {change.diff.summary()}"):
+        steward.show_diff(change.diff, key=change.borough_code)
+
+label = f"Commit {len(changes)} new snapshot(s)" if len(changes) > 1 else "Commit"
+if st.button(label, type="primary", icon=":material/save:"):
+    steward.commit(prepared, content, changes, who.who or "data steward")

@@ -1,0 +1,140 @@
+"""A data steward signs in, uploads a register, fixes a column, commits, compares, rolls back.
+
+Run against a real `streamlit run` with an upload password, in Chromium. Visitors who have not
+signed in cannot reach the upload page, not even by its address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+
+import pytest
+
+from tests.browser.conftest import run_server, settle
+from tests.test_upload_app import camden_register
+
+PASSWORD = "correct horse battery staple"
+
+
+def pick(page, label: str, option: str, where: str = "stMain") -> None:
+    page.get_by_test_id(where).get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def links_to(page, path: str) -> int:
+    """How many links on the page lead to the app's page at `path`."""
+    hrefs = [a.get_attribute("href") or "" for a in page.locator("a").all()]
+    return sum(h == path or h.endswith(f"/{path}") for h in hrefs)
+
+
+@pytest.fixture
+def steward_server(built_db, tmp_path):
+    db = tmp_path / "citytools.duckdb"
+    shutil.copyfile(built_db, db)
+    with run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": PASSWORD}) as srv:
+        yield srv
+
+
+def test_without_signing_in_the_upload_page_cannot_be_reached(steward_server, page, artifacts):
+    # The first request of a fresh server (the app's own recovery) and later ones ("Page not
+    # found", then the home page) both end away from the upload page.
+    for path in ("upload", "backup", "upload?borough=Camden"):
+        page.goto(f"{steward_server.url}/{path}")
+        settle(page)
+        assert page.get_by_role("heading", name="Upload a register").count() == 0
+        assert page.locator('input[type="file"]').count() == 0
+        assert links_to(page, "upload") == 0 and links_to(page, "sign_in") == 1
+        page.screenshot(path=artifacts / f"not-signed-in-{path[:6]}.png", full_page=True)
+        page.keyboard.press("Escape")
+    page.get_by_role("link", name="Sign in").click()
+    settle(page)
+    page.screenshot(path=artifacts / "sign-in-password.png", full_page=True)
+    page.get_by_role("textbox", name="Your name or email").fill("Mallory")
+    page.get_by_role("textbox", name="Upload password").fill("guess")
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.get_by_text("That password is not right.").wait_for()
+    assert links_to(page, "upload") == 0
+
+
+def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
+    steward_server, page, artifacts, tmp_path
+):
+    register = tmp_path / "camden register.csv"
+    content = camden_register(steward_server.db, vendor_header="Who we pay")
+    lines = content.decode("utf-8-sig").splitlines()
+    bad = lines[1].split(",")
+    bad[5] = "31/02/2027"  # Contract end: not a real date, so the row is refused
+    register.write_bytes(("\n".join([*lines, ",".join(bad)]) + "\n").encode("utf-8-sig"))
+    accepted = len(lines) - 1
+
+    page.goto(f"{steward_server.url}/sign_in")
+    settle(page)
+    page.get_by_role("textbox", name="Your name or email").fill("Ann Steward")
+    page.get_by_role("textbox", name="Upload password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    page.get_by_text("Signed in as Ann Steward").wait_for()
+    page.screenshot(path=artifacts / "upload-signed-in.png", full_page=True)
+    assert links_to(page, "upload") >= 1
+
+    page.get_by_role("link", name="Upload a register").click()
+    settle(page)
+    page.locator('input[type="file"]').set_input_files(register)
+    settle(page)
+    page.get_by_text("Recognised as").wait_for()
+    pick(page, "Which borough is this file for?", "Camden")
+    assert page.get_by_text("no column was found for the vendor").first.is_visible()
+    page.screenshot(path=artifacts / "upload-mapping-needed.png", full_page=True)
+
+    pick(page, "Vendor", "Who we pay")
+    page.get_by_text("What will change").wait_for()
+    metrics = page.get_by_test_id("stMetricValue").all_inner_texts()
+    assert metrics[:3] == [f"{accepted + 1:,}", f"{accepted:,}", "1"]
+    assert page.get_by_text("Problems found (1)").is_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    problems = list(csv.DictReader(io.StringIO(info.value.path().read_text("utf-8-sig"))))
+    assert [(p["Value"], p["Outcome"]) for p in problems] == [("31/02/2027", "not imported")]
+    assert problems[0]["Row"] == str(accepted + 2) and problems[0]["Column"] == "Contract end"
+    page.screenshot(path=artifacts / "upload-preview.png", full_page=True)
+
+    page.get_by_role("button", name="Commit").click()
+    settle(page)
+    page.get_by_text("Stored 1 new snapshot(s): Camden (snapshot 34).").wait_for()
+    page.screenshot(path=artifacts / "upload-committed.png", full_page=True)
+
+    page.get_by_role("link", name="See the new data").click()
+    settle(page)
+    pick(page, "Borough", "Camden", where="stSidebar")
+    page.keyboard.press("Escape")
+    settle(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == f"{accepted:,}"
+    assert page.get_by_text("Illustrative data").count() == 0
+    page.screenshot(path=artifacts / "upload-overview-camden.png", full_page=True)
+
+    page.get_by_role("link", name="History").click()
+    settle(page)
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_text("1 removed, 1 changed").first.is_visible()
+    page.screenshot(path=artifacts / "history-compare.png", full_page=True)
+    main.get_by_role("tab", name=re.compile("Changed")).click()
+    page.screenshot(path=artifacts / "history-compare-changed.png", full_page=True)
+
+    main.get_by_role("button", name="Roll back Camden to snapshot 7").click()
+    settle(page)
+    main.get_by_text("Camden is back to the records of snapshot 7").wait_for()
+    page.screenshot(path=artifacts / "history-rolled-back.png", full_page=True)
+
+
+def test_with_no_sign_in_configured_the_page_says_how_to_enable_uploads(server, page, artifacts):
+    page.goto(f"{server.url}/sign_in")
+    settle(page)
+    assert page.get_by_text("Uploading is switched off").is_visible()
+    assert page.get_by_test_id("stMain").get_by_role("textbox").count() == 0
+    assert links_to(page, "upload") == 0
+    page.screenshot(path=artifacts / "sign-in-not-configured.png", full_page=True)

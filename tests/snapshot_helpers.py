@@ -1,0 +1,56 @@
+"""Helpers for the snapshot tests: prepared files built by hand, and a dump of the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from citydata import snapshots
+from citydata.db import Database
+from citydata.ingest.report import Prepared, Problem
+from citydata.schema import FIELD_NAMES
+
+
+def borough_records(db: Database, code: str) -> pd.DataFrame:
+    """The borough's current records as an upload would give them (object columns + row)."""
+    with db.read() as r:
+        df = snapshots.records(r, snapshots.active(r)[code]).astype(object)
+    df = df.where(df.notna(), None)
+    df["row"] = range(2, len(df) + 2)
+    return df
+
+
+def prepared(
+    records: pd.DataFrame,
+    *,
+    file_name: str = "register.csv",
+    problems: list[Problem] | None = None,
+    refused: str | None = None,
+) -> Prepared:
+    mapping: dict[str, str | None] = {n: n for n in FIELD_NAMES}
+    return Prepared(
+        file_name=file_name,
+        format="template",
+        encoding="utf-8",
+        columns=list(FIELD_NAMES),
+        mapping=mapping,
+        suggested_mapping=dict(mapping),
+        records=records.reset_index(drop=True),
+        problems=problems or [],
+        refused=refused,
+        rows_read=len(records) + len({p.row for p in problems or []}),
+    )
+
+
+def dump(db: Database) -> dict[str, Any]:
+    """Every row of every table, sorted: equal dumps mean the data did not change."""
+    with db.read() as r:
+        tables = [
+            t
+            for (t,) in r.rows(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+                " AND table_type = 'BASE TABLE' ORDER BY 1"
+            )
+        ]
+        return {t: r.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}

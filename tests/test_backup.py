@@ -1,0 +1,213 @@
+"""Backups: everything out as one zip, back in atomically; archives not ours are refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+
+import pytest
+
+from citydata import backup, snapshots, store
+from citydata.backup import BackupError
+from tests.snapshot_helpers import borough_records, dump, prepared
+
+CAMDEN = "E09000007"
+
+
+@pytest.fixture
+def busy_db(db):
+    """The built database plus an upload (with a planted formula) and a rollback."""
+    camden = borough_records(db, CAMDEN)
+    camden.loc[0, "system"] = '=HYPERLINK("http://example.invalid","x")'
+    with db.read() as r:
+        demo_id = snapshots.active(r)[CAMDEN]
+    snapshots.commit(db, prepared(camden, file_name="camden.csv"), b"camden,bytes\n", "ann")
+    snapshots.rollback(db, demo_id, "bob")
+    snapshots.commit(db, prepared(camden, file_name="camden2.csv"), b"\x00\xffraw", "ann")
+    return db
+
+
+def rewrite(archive: bytes, change) -> bytes:
+    """A copy of `archive` with members changed by change(name, data) -> data | None."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info.filename))
+            if data is not None:
+                dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_a_backup_restored_into_a_fresh_database_gives_back_everything(busy_db, tmp_path):
+    archive = backup.archive_bytes(busy_db)
+    fresh = store.open_store(tmp_path / "fresh.duckdb")
+    try:
+        restored = backup.restore(fresh, archive)
+        assert dump(fresh) == dump(busy_db)
+        assert restored.tables["snapshots"] == 36 and restored.kept == []
+        assert "36 snapshots" in restored.summary()
+        [new_id] = snapshots.commit(
+            fresh, prepared(borough_records(fresh, CAMDEN)), b"after restore", "ann"
+        )
+        assert new_id > 36, "new snapshot ids continue after the restored ones"
+    finally:
+        fresh.close()
+
+
+def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(busy_db):
+    with zipfile.ZipFile(io.BytesIO(backup.archive_bytes(busy_db))) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        names = set(zf.namelist())
+        history = zf.read("readable/snapshots.csv").decode("utf-8-sig")
+        current = list(
+            csv.DictReader(
+                io.StringIO(zf.read("readable/current_contracts.csv").decode("utf-8-sig"))
+            )
+        )
+        raw = {f["file_name"]: zf.read(f"raw/{f['file_hash']}") for f in manifest["raw_files"]}
+    assert (manifest["product"], manifest["format"]) == ("City Tools Explorer", "citytools-backup")
+    assert manifest["schema_version"] == store.SCHEMA_VERSION
+    assert {"tables/snapshots.parquet", "tables/contracts.parquet"} <= names
+    assert raw["camden2.csv"] == b"\x00\xffraw" and raw["camden.csv"] == b"camden,bytes\n"
+    assert "rollback" in history and '"mapping"' not in history.splitlines()[0]
+    planted = [row["System"] for row in current if "HYPERLINK" in row["System"]]
+    assert planted == ['\'=HYPERLINK("http://example.invalid","x")']
+
+
+def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path):
+    archive = backup.archive_bytes(busy_db)
+    other = tmp_path / "other.duckdb"
+    shutil.copyfile(store.build(tmp_path / "built.duckdb"), other)
+    target = store.open_store(other)
+    try:
+        before = dump(target)
+
+        def orphan(name, data):
+            return b"not parquet at all" if name == "tables/snapshots.parquet" else data
+
+        with pytest.raises(BackupError, match="cannot be read"):
+            backup.restore(target, rewrite(archive, orphan))
+        assert dump(target) == before
+
+        def drop_snapshots(name, data):
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["tables"]["snapshots"]["rows"] = 3
+                return json.dumps(manifest).encode()
+            if name == "tables/snapshots.parquet":
+                return _parquet_without_active_rows(busy_db, tmp_path)
+            return data
+
+        with pytest.raises(BackupError, match="do not agree"):
+            backup.restore(target, rewrite(archive, drop_snapshots))
+        assert dump(target) == before
+    finally:
+        target.close()
+
+
+def _parquet_without_active_rows(db, tmp_path) -> bytes:
+    path = tmp_path / "bad.parquet"
+    with db.read() as r:
+        r.execute(f"COPY (SELECT * FROM snapshots WHERE status <> 'active') TO '{path}'")
+    return path.read_bytes()
+
+
+def _manifest_edit(**changes):
+    def change(name, data):
+        if name != "manifest.json":
+            return data
+        return json.dumps(json.loads(data) | changes).encode()
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda a: b"PK\x03\x04 not really a zip", "not a City Tools Explorer backup"),
+        (lambda a: b"name,vendor\nA,B\n", "not a City Tools Explorer backup"),
+        (lambda a: rewrite(a, lambda n, d: None if n == "manifest.json" else d), "not a City"),
+        (lambda a: rewrite(a, _manifest_edit(product="Other App")), "not a City Tools Explorer"),
+        (lambda a: rewrite(a, _manifest_edit(schema_version=99)), "newer version"),
+        (
+            lambda a: rewrite(a, lambda n, d: d + b"!" if n.startswith("raw/") else d),
+            "damaged",
+        ),
+        (
+            lambda a: rewrite(a, lambda n, d: None if n == "tables/contracts.parquet" else d),
+            "damaged",
+        ),
+    ],
+    ids=[
+        "not a zip",
+        "a csv",
+        "no manifest",
+        "another product",
+        "newer schema",
+        "altered raw file",
+        "missing table",
+    ],
+)
+def test_archives_that_are_not_ours_or_are_damaged_are_refused_and_change_nothing(
+    busy_db, make, message
+):
+    archive = make(backup.archive_bytes(busy_db))
+    before = dump(busy_db)
+    with pytest.raises(BackupError, match=message):
+        backup.restore(busy_db, archive)
+    assert dump(busy_db) == before
+
+
+def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(busy_db, tmp_path):
+    small = store.open_store(tmp_path / "small.duckdb")
+    try:
+        archive = backup.archive_bytes(small)
+    finally:
+        small.close()
+    before = store.data_version(busy_db)
+    backup.restore(busy_db, archive)
+    assert store.data_version(busy_db) > before
+    assert busy_db.scalar("SELECT count(*) FROM snapshots") == 33
+
+
+def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(busy_db, tmp_path):
+    import threading
+
+    small = store.open_store(tmp_path / "small.duckdb")
+    try:
+        archives = [backup.archive_bytes(small), backup.archive_bytes(busy_db)]
+    finally:
+        small.close()
+    stop, errors, reads = threading.Event(), [], [0]
+
+    def read_forever() -> None:
+        try:
+            while not stop.is_set():
+                with busy_db.read() as r:
+                    active = r.scalar("SELECT count(*) FROM snapshots WHERE status = 'active'")
+                    total = r.scalar("SELECT count(*) FROM snapshots")
+                    mismatched = r.scalar(
+                        "SELECT count(*) FROM snapshots s WHERE s.status = 'active' AND"
+                        " s.rows_imported <> (SELECT count(*) FROM contracts c"
+                        " WHERE c.snapshot_id = s.id)"
+                    )
+                assert active == 33 and total in (33, 36) and mismatched == 0
+                reads[0] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read_forever) for _ in range(4)]
+    for t in readers:
+        t.start()
+    try:
+        for _ in range(3):
+            for archive in archives:
+                backup.restore(busy_db, archive)
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert errors == [] and reads[0] > 0

@@ -1,0 +1,268 @@
+"""python -m citydata import / rollback / backup / restore, run as a steward runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from citydata import demo, exports, queries, snapshots, store
+from citydata.filters import FilterState
+from tests.conftest import DATA, ROOT
+from tests.snapshot_helpers import dump
+
+CAMDEN = "E09000007"
+
+
+def cli(*args: str, db=None) -> subprocess.CompletedProcess:
+    extra = ["--db", str(db)] if db is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "citydata", *args, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def dump_of(path) -> dict:
+    db = store.open_store(path)
+    try:
+        return dump(db)
+    finally:
+        db.close()
+
+
+def camden_file(db_path, tmp_path, edit=None) -> object:
+    """Camden's current records as a register file in the template's layout (labels)."""
+    db = store.open_store(db_path)
+    try:
+        with db.read() as r:
+            df = queries.records(r, FilterState(borough=("Camden",)))
+    finally:
+        db.close()
+    df = df.drop(columns=["source", "snapshot_id"])
+    if edit:
+        df = edit(df)
+    path = tmp_path / "camden register.csv"
+    path.write_bytes(exports.to_csv(exports.with_labels(df)))
+    return path
+
+
+def _edit(df):
+    df.loc[0, "borough"], df.loc[0, "borough_code"] = "Gotham", ""  # refused: not a borough
+    df.loc[1, "annual_value"] = 1.5
+    return df
+
+
+def test_import_json_prints_one_object_with_ids_counts_mapping_and_rejects(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path, _edit)
+    done = cli("import", str(file), "--json", db=db_path)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)  # the whole of stdout is one JSON object
+    assert out["format"] == "template" and out["mapping"]["vendor"] == "Vendor"
+    assert len(out["snapshot_ids"]) == 1
+    assert out["rows_rejected"] == 1 and out["rows_imported"] == out["rows_read"] - 1
+    [reject] = out["rejects"]
+    assert set(reject) == {"row", "column", "value", "reason"} and reject["row"] == 2
+    assert out["changes"][0]["removed"] == 1 and out["changes"][0]["changed"] == 1
+    db = store.open_store(db_path)
+    try:
+        with db.read() as r:
+            snap = snapshots.snapshot(r, out["snapshot_ids"][0])
+            assert snapshots.active(r)[CAMDEN] == snap["id"]
+    finally:
+        db.close()
+    assert snap["file_name"] == "camden register.csv" and snap["source"] == "upload"
+    assert snap["created_by"].endswith("(command line)")
+    assert snap["rows_imported"] == out["rows_imported"] and snap["rows_rejected"] == 1
+
+
+def test_dry_run_previews_and_writes_nothing(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path, _edit)
+    original = db_path.read_bytes()
+    done = cli("import", str(file), "--dry-run", db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert "Camden:" in done.stdout and "1 removed, 1 changed" in done.stdout
+    assert "Dry run: nothing was written." in done.stdout
+    assert db_path.read_bytes() == original
+
+
+def test_a_refused_file_exits_1_and_leaves_the_database_file_identical(db_path):
+    spend = DATA / "real" / "lambeth_payments_2012-06.csv"
+    before = dump_of(db_path)
+    original = db_path.read_bytes()
+    done = cli("import", str(spend), "--json", db=db_path)
+    assert done.returncode == 1
+    out = json.loads(done.stdout)
+    assert out["snapshot_ids"] == [] and out["refused"]
+    assert db_path.read_bytes() == original
+    assert dump_of(db_path) == before
+    plain = cli("import", str(spend), db=db_path)
+    assert plain.returncode == 1 and "Nothing was written" in plain.stderr
+    assert "Traceback" not in plain.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import"], "the following arguments are required"),
+        (["import", "x.csv", "--borough", "Gotham"], "No London borough"),
+        (["rollback", "not-a-number"], "invalid int value"),
+        (["backup"], "the following arguments are required"),
+    ],
+)
+def test_usage_errors_exit_2(db_path, args, message):
+    done = cli(*args, db=db_path)
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_while_the_app_holds_the_database_the_cli_refuses_clearly_and_changes_nothing(
+    db_path, tmp_path
+):
+    file = camden_file(db_path, tmp_path, _edit)
+    before = dump_of(db_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+         " print('ready', flush=True); time.sleep(120)", str(db_path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for args in (["import", str(file)], ["rollback", "7"], ["restore", str(file)]):
+            done = cli(*args, db=db_path)
+            assert done.returncode == 1, args
+            assert "in use by another program" in done.stderr and "Traceback" not in done.stderr
+        as_json = cli("import", str(file), "--json", db=db_path)
+        assert as_json.returncode == 1
+        assert "in use by another program" in json.loads(as_json.stdout)["refused"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert dump_of(db_path) == before
+
+
+def test_rollback_backup_and_restore_from_the_command_line(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path, _edit)
+    first = json.loads(cli("import", str(file), "--json", db=db_path).stdout)["snapshot_ids"][0]
+    back = cli("rollback", "7", "--user", "Ann Steward", db=db_path)
+    assert back.returncode == 0, back.stderr
+    assert "copy of snapshot 7" in back.stdout
+    listed = json.loads(cli("snapshots", "--json", db=db_path).stdout)
+    last = listed[-1]
+    assert (last["source"], last["restored_from"], last["created_by"]) == (
+        "rollback",
+        7,
+        "Ann Steward",
+    )
+    assert any(s["id"] == first and s["status"] == "superseded" for s in listed)
+    again = cli("rollback", str(last["id"]), db=db_path)
+    assert again.returncode == 1 and "already" in again.stderr
+
+    archive = tmp_path / "backup.zip"
+    made = cli("backup", "-o", str(archive), db=db_path)
+    assert made.returncode == 0, made.stderr
+    assert "35 snapshots" in made.stdout and not list(tmp_path.glob(".backup.zip.partial*"))
+    fresh = tmp_path / "fresh.duckdb"
+    restored = cli("restore", str(archive), db=fresh)
+    assert restored.returncode == 0, restored.stderr
+    assert "35 snapshots" in restored.stdout
+    assert dump_of(fresh) == dump_of(db_path)
+
+    before = dump_of(fresh)
+    refused = cli("restore", str(file), db=fresh)
+    assert refused.returncode == 1
+    assert "not a City Tools Explorer backup" in refused.stderr
+    assert "Nothing was changed" in refused.stderr
+    assert dump_of(fresh) == before
+
+
+def test_the_template_round_trips_exported_data_imports_with_no_change(db_path, tmp_path):
+    """Export the current data (as the CLI and as the app's download), import it: no change."""
+    exported = tmp_path / "everything.csv"
+    assert cli("export", "-o", str(exported), db=db_path).returncode == 0
+    labelled = tmp_path / "everything labelled.csv"
+    db = store.open_store(db_path)
+    try:
+        with db.read() as r:
+            labelled.write_bytes(
+                exports.to_csv(exports.with_labels(queries.records(r, FilterState())))
+            )
+    finally:
+        db.close()
+    for file in (exported, labelled):
+        done = cli("import", str(file), "--dry-run", "--json", db=db_path)
+        assert done.returncode == 0, done.stderr
+        out = json.loads(done.stdout)
+        assert out["format"] == "template" and out["rows_rejected"] == 0
+        assert len(out["changes"]) == 33
+        changed = [c for c in out["changes"] if c["added"] or c["removed"] or c["changed"]]
+        assert changed == [], changed
+    assert len(list(csv.reader(io.StringIO(exported.read_text("utf-8-sig"))))) == 801
+
+
+@pytest.mark.slow
+def test_an_import_killed_mid_commit_leaves_the_previous_snapshots_intact(db_path, tmp_path):
+    """SIGKILL at several moments of a big import: the file always opens, old data or new."""
+    big = tmp_path / "big.csv"
+    demo.write_csv(big, rows=30_000, seed=11)
+    pristine = tmp_path / "pristine.duckdb"
+    pristine.write_bytes(db_path.read_bytes())
+    before = dump_of(pristine)
+
+    def run(target, kill_after: float | None) -> tuple[bool, float]:
+        """Import into `target`; kill it `kill_after` seconds after it starts writing."""
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "citydata", "import", str(big), "--db", str(target)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        line = proc.stderr.readline()
+        assert line.startswith("Writing"), line
+        started = time.monotonic()
+        if kill_after is None:
+            proc.wait(timeout=300)
+            return False, time.monotonic() - started
+        time.sleep(kill_after)
+        alive = proc.poll() is None
+        if alive:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        return alive, 0.0
+
+    full = tmp_path / "full.duckdb"
+    full.write_bytes(pristine.read_bytes())
+    _, writing = run(full, None)
+    after = dump_of(full)
+    outcomes = []
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+        target = tmp_path / f"killed-{fraction}.duckdb"
+        target.write_bytes(pristine.read_bytes())
+        killed, _ = run(target, writing * fraction)
+        db = store.open_store(target)  # always opens
+        try:
+            state = dump(db)
+            with db.read() as r:
+                counts = r.rows(
+                    "SELECT s.borough_code, s.rows_imported, count(c.record_no) FROM snapshots s"
+                    " LEFT JOIN contracts c ON c.snapshot_id = s.id WHERE s.status = 'active'"
+                    " GROUP BY ALL"
+                )
+        finally:
+            db.close()
+        assert len(counts) == 33 and all(n == m for _, n, m in counts)
+        new = state["snapshots"] != before["snapshots"]
+        if new:
+            assert len(state["snapshots"]) == len(after["snapshots"])
+            assert len(state["contracts"]) == len(after["contracts"])
+        else:
+            assert state == before
+        outcomes.append((fraction, killed, "new" if new else "old"))
+    assert any(killed for _, killed, _ in outcomes), outcomes
+    assert any(state == "old" and killed for _, killed, state in outcomes), outcomes

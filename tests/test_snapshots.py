@@ -1,0 +1,230 @@
+"""Snapshots: preview, commit (atomic, all or nothing), rollback, history, concurrent readers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from citydata import snapshots, store
+from citydata.ingest.report import Problem
+from citydata.snapshots import CommitRefused
+from tests.snapshot_helpers import borough_records, dump, prepared
+
+CAMDEN, HACKNEY = "E09000007", "E09000012"
+CURRENT_CAMDEN = (
+    f"SELECT * EXCLUDE (snapshot_id) FROM current_contracts WHERE borough_code = '{CAMDEN}'"
+    " ORDER BY ALL"
+)
+
+
+def edited_camden(db) -> pd.DataFrame:
+    """Camden's register with one record's value and end date changed, one gone, one new."""
+    df = borough_records(db, CAMDEN)
+    df.loc[0, "annual_value"] = Decimal("1.5")
+    df.loc[1, "contract_end"] = date(2031, 3, 31)
+    df = df.drop(index=[2])
+    new = df.iloc[0].copy()
+    new["system"], new["source_ref"], new["vendor"] = "Brand New System", "NEW-1", "Newco Ltd"
+    return pd.concat([df, new.to_frame().T], ignore_index=True)
+
+
+def test_preview_counts_added_removed_and_changed_fields_and_writes_nothing(db):
+    before = dump(db)
+    camden = edited_camden(db)
+    [change] = snapshots.preview(db, prepared(camden))
+    assert (change.borough, change.base_source) == ("Camden", "demo")
+    assert change.before == len(camden) and change.after == len(camden)
+    assert list(change.diff.added["system"]) == ["Brand New System"]
+    assert len(change.diff.removed) == 1
+    fields = change.diff.changed[["field", "before", "after"]].to_dict("records")
+    assert {"field": "Annual value (£)", "before": fields[0]["before"], "after": "£1.50"} in fields
+    assert any(f["field"] == "Contract end" and f["after"] == "31 Mar 2031" for f in fields)
+    assert change.diff.records_changed == 2
+    assert dump(db) == before
+
+
+def test_commit_makes_one_new_active_snapshot_and_keeps_the_previous(db):
+    content = b"the file's own bytes\n"
+    camden = edited_camden(db)
+    problems = [Problem(40, "End", "31/02/2026", "Not a date", "refused")]
+    with db.read() as r:
+        old_id = snapshots.active(r)[CAMDEN]
+        hackney_before = r.rows(
+            f"SELECT * FROM current_contracts WHERE borough_code = '{HACKNEY}' ORDER BY ALL"
+        )
+    [new_id] = snapshots.commit(db, prepared(camden, problems=problems), content, "ann@camden")
+    with db.read() as r:
+        snap = snapshots.snapshot(r, new_id)
+        assert snapshots.snapshot(r, old_id)["status"] == "superseded"
+        assert snapshots.active(r)[CAMDEN] == new_id
+        current = r.df(f"SELECT * FROM current_contracts WHERE borough_code = '{CAMDEN}'")
+        stored = r.scalar(
+            "SELECT content FROM raw_files WHERE file_hash = $h", {"h": snap["file_hash"]}
+        )
+        hackney_after = r.rows(
+            f"SELECT * FROM current_contracts WHERE borough_code = '{HACKNEY}' ORDER BY ALL"
+        )
+        old_rows = r.scalar("SELECT count(*) FROM contracts WHERE snapshot_id = $i", {"i": old_id})
+    assert snap["status"] == "active" and snap["source"] == "upload"
+    assert snap["created_by"] == "ann@camden" and snap["file_name"] == "register.csv"
+    assert snap["file_hash"] == hashlib.sha256(content).hexdigest() and stored == content
+    assert (snap["rows_imported"], snap["rows_rejected"]) == (len(camden), 1)
+    assert json.loads(snap["mapping"])["system"] == "system"
+    assert len(current) == len(camden) and set(current["source"]) == {"upload"}
+    assert "Brand New System" in set(current["system"])
+    changed = current.set_index("source_ref").loc[camden.loc[0, "source_ref"]]
+    assert float(changed["annual_value"]) == 1.5
+    assert hackney_after == hackney_before, "other boroughs keep what they had"
+    assert old_rows > 0, "the superseded snapshot's records are kept"
+
+
+def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch):
+    both = pd.concat([borough_records(db, CAMDEN), borough_records(db, HACKNEY)])
+    before = dump(db)
+    real = snapshots._new_snapshot
+    calls = []
+
+    def fail_on_second(w, code, **v):
+        calls.append(code)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(w, code, **v)
+
+    monkeypatch.setattr(snapshots, "_new_snapshot", fail_on_second)
+    with pytest.raises(RuntimeError):
+        snapshots.commit(db, prepared(both), b"x", "ann")
+    assert dump(db) == before
+    monkeypatch.setattr(snapshots, "_new_snapshot", real)
+    ids = snapshots.commit(db, prepared(both), b"x", "ann")
+    with db.read() as r:
+        assert sorted(snapshots.active(r)[c] for c in (CAMDEN, HACKNEY)) == sorted(ids)
+
+
+@pytest.mark.parametrize("case", ["refused file", "no rows accepted", "unknown borough"])
+def test_a_refused_commit_leaves_the_database_and_its_file_identical(db_path, case):
+    original = db_path.read_bytes()
+    db = store.open_store(db_path)
+    records = borough_records(db, CAMDEN)
+    before = dump(db)
+    if case == "refused file":
+        p = prepared(records, refused="This file has no column for the system.")
+    elif case == "no rows accepted":
+        p = prepared(records.iloc[0:0])
+    else:
+        records["borough_code"] = "E09999999"
+        p = prepared(records)
+    with pytest.raises(CommitRefused):
+        snapshots.commit(db, p, b"bytes", "ann")
+    assert dump(db) == before
+    db.close()
+    assert db_path.read_bytes() == original
+
+
+def test_commit_refuses_when_the_borough_changed_since_the_preview(db):
+    camden = edited_camden(db)
+    [change] = snapshots.preview(db, prepared(camden))
+    snapshots.commit(db, prepared(borough_records(db, CAMDEN)), b"other", "bob")
+    with pytest.raises(CommitRefused, match="changed since this preview"):
+        snapshots.commit(
+            db, prepared(camden), b"mine", "ann", expect={CAMDEN: change.base_snapshot_id}
+        )
+
+
+def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
+    with db.read() as r:
+        demo_id = snapshots.active(r)[CAMDEN]
+        demo_rows = r.rows(CURRENT_CAMDEN)
+    [upload_id] = snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
+    back = snapshots.rollback(db, demo_id, "bob")
+    with db.read() as r:
+        snap = snapshots.snapshot(r, back)
+        rows = r.rows(CURRENT_CAMDEN)
+        assert snapshots.snapshot(r, upload_id)["status"] == "superseded"
+        assert snapshots.compare(r, demo_id, back).is_empty
+        assert not snapshots.compare(r, upload_id, back).is_empty
+        history = snapshots.history(r, CAMDEN)
+    assert rows == demo_rows
+    assert (snap["source"], snap["restored_from"], snap["created_by"]) == (
+        "rollback",
+        demo_id,
+        "bob",
+    )
+    assert list(history["id"]) == [back, upload_id, demo_id]
+    with pytest.raises(CommitRefused, match="already"):
+        snapshots.rollback(db, back, "bob")
+    with pytest.raises(CommitRefused, match="no snapshot"):
+        snapshots.rollback(db, 99999, "bob")
+
+
+def test_every_change_moves_the_data_version_forward(db):
+    versions = [store.data_version(db)]
+    with db.read() as r:
+        demo_id = snapshots.active(r)[CAMDEN]
+    snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
+    versions.append(store.data_version(db))
+    snapshots.rollback(db, demo_id, "ann")
+    versions.append(store.data_version(db))
+    assert versions == sorted(set(versions))
+
+
+def test_readers_during_repeated_commits_always_see_one_whole_snapshot(db):
+    """Per-borough counts in a read equal the active snapshot's rows_imported, always."""
+    camden = borough_records(db, CAMDEN)
+    files = [prepared(camden.iloc[:n]) for n in (3, len(camden), 7, 1, 11, 5)]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    reads = [0]
+
+    def read_forever() -> None:
+        try:
+            while not stop.is_set():
+                with db.read() as r:
+                    counted = r.scalar(
+                        f"SELECT count(*) FROM current_contracts WHERE borough_code = '{CAMDEN}'"
+                    )
+                    expected = r.scalar(
+                        "SELECT rows_imported FROM snapshots WHERE borough_code = $c"
+                        " AND status = 'active'",
+                        {"c": CAMDEN},
+                    )
+                    active = r.scalar("SELECT count(*) FROM snapshots WHERE status = 'active'")
+                assert counted == expected and active == 33, (counted, expected, active)
+                reads[0] += 1
+        except BaseException as exc:
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read_forever) for _ in range(6)]
+    for t in readers:
+        t.start()
+    try:
+        for _ in range(5):
+            for p in files:
+                snapshots.commit(db, p, b"x", "ann")
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert errors == []
+    assert reads[0] > 0
+    with db.read() as r:
+        assert (
+            r.scalar("SELECT count(*) FROM snapshots WHERE borough_code = $c", {"c": CAMDEN}) == 31
+        )
+
+
+def test_problems_table_says_what_happened_to_each_row():
+    table = snapshots.problems_table(
+        [
+            Problem(None, None, None, "Two columns are both called End", "warning"),
+            Problem(12, "Vendor", "", "The vendor is missing", "refused"),
+        ]
+    )
+    assert list(table.columns) == ["Row", "Column", "Value", "Problem", "Outcome"]
+    assert list(table["Outcome"]) == ["imported with a change", "not imported"]
+    assert pd.isna(table["Row"].iloc[0]) and table["Row"].iloc[1] == 12

@@ -1,0 +1,133 @@
+"""Who may change the data: the decision for every way the app can be set up."""
+
+from __future__ import annotations
+
+import pytest
+
+from citydata import settings, stewards
+from citydata.stewards import ACCOUNT, NONE, PASSWORD, Attempts
+
+AUTH = {
+    "redirect_uri": "https://tools.example.gov.uk/oauth2callback",
+    "cookie_secret": "s3cret",
+    "client_id": "id",
+    "client_secret": "secret",
+    "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+}
+STEWARDS = ["Ann@Camden.gov.uk", "bob@hackney.gov.uk"]
+OIDC = {"auth": AUTH, "CITYTOOLS_STEWARDS": STEWARDS}
+ANN = {"is_logged_in": True, "email": "ann@camden.gov.uk", "email_verified": True}
+
+
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch):
+    for s in settings.SETTINGS:
+        monkeypatch.delenv(s.name, raising=False)
+
+
+@pytest.mark.parametrize(
+    "secrets, user, password_user, allowed, mode",
+    [
+        ({}, {}, None, False, NONE),
+        ({}, ANN, None, False, NONE),  # an identity alone grants nothing
+        ({"auth": AUTH}, ANN, None, False, NONE),  # sign-in without a list of stewards
+        ({"CITYTOOLS_STEWARDS": STEWARDS}, ANN, None, False, NONE),  # a list without sign-in
+        (OIDC, ANN, None, True, ACCOUNT),
+        (OIDC | {"CITYTOOLS_STEWARDS": "ann@camden.gov.uk, x@y"}, ANN, None, True, ACCOUNT),
+        (OIDC, ANN | {"email": "eve@x.com"}, None, False, ACCOUNT),
+        (OIDC, ANN | {"email_verified": False}, None, False, ACCOUNT),
+        (OIDC, {"email": "ann@camden.gov.uk"}, None, False, ACCOUNT),
+        (OIDC, {}, "Ann (upload password)", False, ACCOUNT),
+        ({"CITYTOOLS_UPLOAD_PASSWORD": "pw"}, {}, None, False, PASSWORD),
+        ({"CITYTOOLS_UPLOAD_PASSWORD": "pw"}, {}, "Ann (upload password)", True, PASSWORD),
+        ({"CITYTOOLS_UPLOAD_PASSWORD": "pw"}, {"email": "test@example.com"}, None, False, PASSWORD),
+        ({"auth": {"redirect_uri": "x"}, "CITYTOOLS_STEWARDS": STEWARDS}, ANN, None, False, NONE),
+        (OIDC | {"auth": AUTH | {"cookie_secret": ""}}, ANN, None, False, NONE),
+    ],
+    ids=[
+        "nothing configured",
+        "signed in, nothing configured",
+        "sign-in but no steward list",
+        "steward list but no sign-in",
+        "steward signed in",
+        "steward list as text",
+        "signed in, not a steward",
+        "address not verified",
+        "an email without a sign-in",
+        "password session does not count under account sign-in",
+        "password set, not typed",
+        "password typed",
+        "an email alone is not a password",
+        "incomplete auth section",
+        "auth without cookie secret",
+    ],
+)  # fmt: skip
+def test_who_may_change_the_data(secrets, user, password_user, allowed, mode):
+    access = stewards.decide(secrets, user, password_user)
+    assert (access.allowed, access.mode) == (allowed, mode), access.reason
+    assert access.reason
+    if allowed:
+        assert access.who in ("ann@camden.gov.uk", "Ann (upload password)")
+
+
+def test_a_named_provider_section_counts_as_account_sign_in():
+    secrets = {
+        "auth": {k: AUTH[k] for k in ("redirect_uri", "cookie_secret")}
+        | {
+            "microsoft": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}
+        },
+        "CITYTOOLS_STEWARDS": STEWARDS,
+    }
+    assert stewards.mode(secrets) == ACCOUNT
+
+
+def test_with_nothing_configured_the_reason_says_how_to_enable_uploads():
+    reason = stewards.decide({}, {}).reason
+    assert "CITYTOOLS_UPLOAD_PASSWORD" in reason and "CITYTOOLS_STEWARDS" in reason
+
+
+def test_the_environment_sets_the_password_too(monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "from-env")
+    assert stewards.mode({}) == PASSWORD
+    assert stewards.password_matches("from-env", {})
+    assert not stewards.password_matches("from-env ", {})
+    assert not stewards.password_matches("", {})
+
+
+def test_no_password_configured_matches_nothing():
+    assert not stewards.password_matches("", {})
+    assert not stewards.password_matches("anything", {"CITYTOOLS_UPLOAD_PASSWORD": ""})
+
+
+def test_steward_emails_are_read_from_lists_and_text():
+    assert stewards.steward_emails("a@x.gov.uk; B@Y.gov.uk\nc@z.org") == {
+        "a@x.gov.uk",
+        "b@y.gov.uk",
+        "c@z.org",
+    }
+    assert stewards.steward_emails("['a@x.gov.uk', 'b@y.gov.uk']") == {"a@x.gov.uk", "b@y.gov.uk"}
+    assert stewards.steward_emails(None) == frozenset()
+
+
+def test_wrong_passwords_lock_the_session_for_a_while():
+    attempts = Attempts()
+    for i in range(stewards.MAX_FAILURES):
+        assert attempts.wait_seconds(100.0 + i) == 0
+        attempts.failed(100.0 + i)
+    wait = attempts.wait_seconds(105.0)
+    assert 0 < wait <= stewards.WINDOW_SECONDS
+    assert attempts.wait_seconds(100.0 + stewards.WINDOW_SECONDS + 1) == 0
+
+
+def test_who_typed_the_password_is_recorded_by_name():
+    assert stewards.who_typed_the_password("  Ann   Smith ") == "Ann Smith (upload password)"
+    assert stewards.who_typed_the_password("") == "someone with the upload password"
+
+
+def test_upload_size_limit(monkeypatch):
+    assert stewards.upload_limit_bytes({}) == 25 * 1024 * 1024
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "2")
+    limit = stewards.upload_limit_bytes({})
+    assert limit == 2 * 1024 * 1024
+    assert stewards.too_big(limit, limit) is None
+    assert "largest accepted is 2 MB" in stewards.too_big(limit + 1, limit)

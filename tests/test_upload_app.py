@@ -1,0 +1,231 @@
+"""Sign-in, upload, history and backup pages, driven by Streamlit's AppTest on a real database."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from citydata import exports, ingest, queries, snapshots, store
+from citydata.filters import FilterState
+from tests.apptest import metric, run_app
+from tests.conftest import ROOT
+
+PASSWORD = "correct horse battery staple"
+CAMDEN = "E09000007"
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-long-random-secret",
+    "client_id": "id",
+    "client_secret": "secret",
+    "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+}
+
+
+@pytest.fixture
+def password(monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    return PASSWORD
+
+
+def can_open_upload(at: AppTest) -> bool:
+    """Whether asking for the upload page shows it (an unregistered page cannot be opened)."""
+    try:
+        at.switch_page("pages/upload.py")
+    except ValueError as exc:
+        assert "Could not find a navigation page" in str(exc)
+        return False
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return any(t.value == "Upload a register" for t in at.title) and bool(at.get("file_uploader"))
+
+
+def sign_in(at: AppTest, name: str = "Ann Steward", password: str = PASSWORD) -> AppTest:
+    at.switch_page("pages/sign_in.py")
+    at.run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Your name or email"].set_value(name)
+    inputs["Upload password"].set_value(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    return at.run()
+
+
+def camden_register(db_path, *, vendor_header: str = "Supplier") -> bytes:
+    """Camden's register as Camden keeps it: no borough column, its own headings, edited."""
+    db = store.open_store(db_path)
+    try:
+        with db.read() as r:
+            df = queries.records(r, FilterState(borough=("Camden",)))
+    finally:
+        db.close()
+    headings = {
+        "service_area": "Service area",
+        "system": "System",
+        "vendor": vendor_header,
+        "manufacturer": "Manufacturer",
+        "contract_start": "Contract start",
+        "contract_end": "Contract end",
+        "annual_value": "Annual value",
+        "hosting": "Hosting",
+        "satisfaction": "Satisfaction",
+        "source_ref": "Ref",
+    }
+    df = df[list(headings)].copy()
+    df.loc[df.index[0], "annual_value"] = 999.0
+    df = df.drop(index=df.index[1])
+    return exports.to_csv(df.rename(columns=headings))
+
+
+def test_with_nothing_configured_nobody_can_reach_the_upload_page(db_path, monkeypatch):
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
+    at = run_app(page="pages/sign_in.py")
+    assert "Uploading is switched off" in at.info[0].value
+    assert not at.text_input, "no password form is offered"
+    assert not can_open_upload(at)
+
+
+def test_the_upload_page_checks_again_when_opened_on_its_own(db_path, password):
+    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
+    assert "Only signed-in data stewards" in at.warning[0].value
+    assert not at.get("file_uploader")
+
+
+def test_a_wrong_password_is_refused_and_repeated_wrong_passwords_lock_the_session(
+    db_path, password
+):
+    at = run_app()
+    sign_in(at, password="guess")
+    assert at.error[0].value == "That password is not right."
+    assert not can_open_upload(at)
+    for _ in range(4):
+        sign_in(at, password="guess again")
+    at.switch_page("pages/sign_in.py").run()
+    assert "Too many wrong passwords" in at.error[0].value
+    assert not at.text_input, "the form is gone while the session waits"
+
+
+def test_a_name_is_needed_to_sign_in(db_path, password):
+    at = sign_in(run_app(), name="  ")
+    assert "Enter your name" in at.error[0].value
+    assert not can_open_upload(at)
+
+
+def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path, password):
+    at = sign_in(run_app())
+    assert "Ann Steward" in at.success[0].value
+    at.switch_page("pages/upload.py").run()
+    assert at.title[0].value == "Upload a register"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Template (CSV)", "Template (Excel)"]
+
+    content = camden_register(db_path, vendor_header="Who we pay")
+    at.get("file_uploader")[0].set_value(("camden.csv", content, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    boxes = {s.label: s for s in at.selectbox}
+    assert boxes["Vendor"].value == "(not in this file)"
+    assert "Which borough is this file for?" in boxes
+    boxes["Which borough is this file for?"].set_value("Camden").run()
+    assert "no column was found for the vendor" in at.error[0].value
+    assert not [b for b in at.button if b.label == "Commit"]
+
+    next(s for s in at.selectbox if s.label == "Vendor").set_value("Who we pay").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    rows = len(content.decode("utf-8-sig").splitlines()) - 1
+    assert metric(at, "Rows to import") == f"{rows:,}"
+    assert metric(at, "Rows refused") == "0"
+    changes = next(d.value for d in at.dataframe if "Replaces" in d.value.columns)
+    assert changes.loc[0, "Borough"] == "Camden" and changes.loc[0, "Replaces"] == (
+        "illustrative data"
+    )
+    assert (changes.loc[0, "Removed"], changes.loc[0, "Changed"]) == (1, 1)
+
+    next(b for b in at.button if b.label == "Commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Stored 1 new snapshot(s): Camden (snapshot 34)." in at.success[0].value
+    assert at.get("file_uploader")[0].value is None, "a fresh upload starts"
+    db = store.open_store(db_path)
+    try:
+        with db.read() as r:
+            snap = snapshots.snapshot(r, 34)
+    finally:
+        db.close()
+    assert snap["created_by"] == "Ann Steward (upload password)"
+    assert '"vendor": "Who we pay"' in snap["mapping"] and snap["status"] == "active"
+
+    at = run_app({"borough": "Camden"})
+    assert metric(at, "Records") == f"{rows:,}"
+    assert not any("Illustrative data" in i.value for i in at.info)
+
+
+def test_a_file_that_is_not_a_register_is_refused_with_its_problems_shown(db_path, password):
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    spend = (ROOT / "tests" / "data" / "real" / "lambeth_payments_2012-06.csv").read_bytes()
+    at.get("file_uploader")[0].set_value(("payments.csv", spend, "text/csv")).run()
+    assert not at.exception
+    assert any("Nothing will be stored" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label.startswith("Commit")]
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(db_path, password, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "0.001")
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("big.csv", b"x" * 5000, "text/csv")).run()
+    assert "the largest accepted" in at.error[0].value
+    assert not at.metric
+
+
+def test_history_compares_snapshots_and_a_steward_rolls_back(db_path, password, db):
+    content = camden_register(db_path, vendor_header="Supplier")
+    snapshots.commit(db, ingest.prepare(content, "c.csv", borough="Camden"), content, "ann")
+    visitor = run_app(page="pages/history.py")
+    visitor.selectbox(key="h_borough").set_value("Camden").run()
+    assert any("1 removed, 1 changed" in m.value for m in visitor.markdown)
+    assert not [b for b in visitor.button if b.label.startswith("Roll back")]
+
+    at = sign_in(run_app())
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="h_borough").set_value("Camden").run()
+    button = next(b for b in at.button if b.label.startswith("Roll back Camden"))
+    assert button.label == "Roll back Camden to snapshot 7"
+    button.click().run()
+    assert "Camden is back to the records of snapshot 7 (stored as snapshot 35)" in (
+        at.success[0].value
+    )
+    with db.read() as r:
+        assert snapshots.snapshot(r, 35)["restored_from"] == 7
+        assert snapshots.compare(r, 7, 35).is_empty
+
+
+def test_account_sign_in_registers_the_upload_page_only_for_listed_stewards(db_path, monkeypatch):
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    for email, allowed in (("ann@camden.gov.uk", True), ("eve@example.com", False)):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.secrets = {"auth": AUTH, "CITYTOOLS_STEWARDS": ["Ann@camden.gov.uk"]}
+        at.user = {"is_logged_in": True, "email": email, "email_verified": True}
+        at.run()
+        assert can_open_upload(at) is allowed
+        if not allowed:
+            at.switch_page("pages/sign_in.py").run()
+            assert "not on the list of data stewards" in at.warning[0].value
+
+
+def test_backup_page_downloads_and_refuses_a_foreign_archive(db_path, password):
+    at = sign_in(run_app())
+    at.switch_page("pages/backup.py").run()
+    assert [b.label for b in at.get("download_button")] == ["Download a backup"]
+    at.get("file_uploader")[0].set_value(("x.zip", b"not a zip", "application/zip")).run()
+    next(b for b in at.button if b.label == "Restore this backup").click().run()
+    assert "not a City Tools Explorer backup" in at.error[0].value
+    assert "Nothing was changed" in at.error[0].value
+
+
+def test_an_unreadable_file_is_refused_without_questions(db_path, password):
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("x.csv", b"\x00\x01\x02" * 100, "text/csv")).run()
+    assert not at.exception
+    assert "not a text file" in at.error[0].value and "Nothing will be stored" in at.error[0].value
+    assert not at.selectbox, "no column or borough to choose in a file that cannot be read"
