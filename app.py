@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import steward
 import ui
 
 st.set_page_config(
@@ -11,11 +12,23 @@ st.set_page_config(
     menu_items={"About": "Which London borough uses which system, from whom, until when."},
 )
 
+# One flat list: Streamlit's sectioned menu puts headings inside its <ul>, which screen readers
+# (and axe-core) report as a broken list.
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/map.py", title="Map", icon=":material/map:"),
+    st.Page("pages/borough.py", title="Borough profile", icon=":material/location_city:"),
+    st.Page("pages/calendar.py", title="Calendar", icon=":material/calendar_month:"),
+    st.Page("pages/pipeline.py", title="Renewal pipeline", icon=":material/event_upcoming:"),
+    st.Page("pages/collaborate.py", title="Collaboration", icon=":material/handshake:"),
+    st.Page("pages/market.py", title="Market", icon=":material/leaderboard:"),
+    st.Page("pages/vendor.py", title="Vendor profile", icon=":material/storefront:"),
+    st.Page("pages/adoption.py", title="Adoption", icon=":material/apps:"),
+    st.Page("pages/history.py", title="History", icon=":material/history:"),
 ]
 
-page = st.navigation(PAGES)
+# Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
+page = st.navigation(PAGES + steward.pages(), expanded=True)
 ui.database_or_rebuild_offer()
 st.session_state["filters"] = ui.sidebar_filters()
 page.run()

@@ -90,6 +90,23 @@ def filter_options(path: str, version: int) -> dict[str, list[str]]:
 # ---- sidebar filters -------------------------------------------------------------------------
 
 
+def page_filters() -> FilterState:
+    """The sidebar filters app.py drew for this run; call at the top of every page.
+
+    Streamlit 1.67 decides once per server process whether the app uses the legacy `pages/`
+    folder mode, and says yes until `st.navigation` has run once. So when a server's very first
+    request opens a page other than the home page (a shared link after a restart), the page runs
+    on its own, without app.py. Then turn that mode off and run again, through app.py, on the same
+    page and URL.
+    """
+    if "filters" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["filters"]
+
+
 def sidebar_filters() -> FilterState:
     """Draw the filters in the sidebar, bound to the URL, and return the user's selection."""
     options = filter_options(str(store.db_path()), data_version())
@@ -145,13 +162,17 @@ def _clear_filters() -> None:
     st.session_state["_url_notes"] = []
 
 
-def share_link(state: FilterState, page: str = "") -> str:
-    """The address of this exact view, to paste into an email."""
+def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None = None) -> str:
+    """The address of this exact view, to paste into an email.
+
+    `extra` adds a page's own URL parameters (e.g. {"profile": "Camden"}) after the filters.
+    """
     base = (st.context.url or "").rstrip("/")
     if page and not base.endswith("/" + page):
         base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
         base = f"{base}/{page}"
-    query = urlencode(filters.to_query_params(state), doseq=True)
+    params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
+    query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
 
 
@@ -198,6 +219,7 @@ def downloads(data: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: s
         mime="text/csv",
         key=f"{key}-csv",
         icon=":material/download:",
+        on_click="ignore",
     )
     right.download_button(
         "Download Excel",
@@ -206,7 +228,39 @@ def downloads(data: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: s
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
         icon=":material/download:",
+        on_click="ignore",
     )
+
+
+def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
+    """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
+    dates as dates. With `selectable`, one row can be picked; returns the selection event."""
+    config: dict[str, Any] = {}
+    for name in map(str, df.columns):
+        if name.endswith("(£)"):
+            config[name] = st.column_config.NumberColumn(format="£%,.0f")
+        elif name.endswith("(%)"):
+            config[name] = st.column_config.NumberColumn(format="%.1f%%")
+        elif pd.api.types.is_datetime64_any_dtype(df[name]):
+            config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
+    extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
+    return st.dataframe(
+        df.head(TABLE_ROWS),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        key=key,
+        **(extra if selectable else {}),
+    )
+
+
+def chart_and_table(chart: Any, df: pd.DataFrame, stem: str, key: str) -> None:
+    """A chart, the table behind it (its own tab) and the table's downloads."""
+    tab_chart, tab_table = st.tabs(["Chart", "Table"])
+    tab_chart.altair_chart(chart, width="stretch")
+    with tab_table:
+        table(df)
+    downloads(df, stem, key)
 
 
 RECORD_COLUMN_CONFIG: dict[str, Any] = {
@@ -224,4 +278,22 @@ RECORD_COLUMN_CONFIG: dict[str, Any] = {
     "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
     "source_ref": st.column_config.TextColumn("Reference"),
     "source": st.column_config.TextColumn("Source"),
+}
+
+# The borough profile's vendor and peer tables (record columns as above).
+PROFILE_COLUMN_CONFIG: dict[str, Any] = {
+    **RECORD_COLUMN_CONFIG,
+    "records": st.column_config.NumberColumn("Records"),
+    "share": st.column_config.ProgressColumn(
+        "Share of records", format="%.1f%%", min_value=0, max_value=100
+    ),
+    "systems": st.column_config.TextColumn("Systems"),
+    "match": st.column_config.TextColumn("Match"),
+    "peer_borough": st.column_config.TextColumn("Peer borough"),
+    "peer_system": st.column_config.TextColumn("Peer's system"),
+    "peer_vendor": st.column_config.TextColumn("Peer's vendor"),
+    "peer_contract_end": st.column_config.DateColumn("Peer's end", format="DD/MM/YYYY"),
+    "months_apart": st.column_config.NumberColumn(
+        "Months apart", help="Months from this borough's end date to the peer's (+ later)."
+    ),
 }

@@ -1,4 +1,4 @@
-"""python -m citydata: build, demo, snapshots, export.
+"""python -m citydata: build, demo, snapshots, export, collaborate.
 
 Exit codes: 0 done, 1 refused (nothing written), 2 usage error. Every failure is one plain line
 on stderr, never a traceback.
@@ -10,10 +10,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from citydata import demo, exports, filters, queries, store
+from citydata import collaboration, demo, exports, filters, ics, pipeline, queries, store
 from citydata.db import StoreError
 from citydata.filters import FilterState
 
@@ -80,6 +81,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="create the database from the embedded default data")
     add_db_option(p)
     p.add_argument("--force", action="store_true", help="replace an existing file (kept as .bak)")
+    p.add_argument(
+        "--csv",
+        type=Path,
+        default=demo.EMBEDDED_CSV,
+        help="build from this CSV in the embedded data's shape (e.g. one made by `demo`)",
+    )
 
     p = sub.add_parser("demo", help="write an illustrative data set (for benchmarks)")
     p.add_argument("--rows", type=int, default=demo.DEFAULT_ROWS)
@@ -93,9 +100,45 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the current records, filtered as in the app")
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "ics"],
+        default="csv",
+        help="ics: a calendar of end dates and decide-by dates (Outlook, Google Calendar)",
+    )
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser(
+        "collaborate", help="boroughs whose contracts for the same thing end close together"
+    )
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument("--by", choices=list(collaboration.KEYS), default="service_area")
+    p.add_argument(
+        "--window-months",
+        type=int,
+        default=collaboration.DEFAULT_WINDOW_MONTHS,
+        help="end dates within this many months of a group's first end date",
+    )
+    p.add_argument("--include-ended", action="store_true", help="also contracts already ended")
+    p.add_argument("--today", type=iso_date, help="count from this date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    from citydata import snapshot_cli  # registers import, rollback, backup and restore
+
+    snapshot_cli.add_parsers(sub)
+
+    from citydata import alias_cli  # registers aliases
+
+    alias_cli.add_parsers(sub)
     return top
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a date (use YYYY-MM-DD)") from None
 
 
 @command("build")
@@ -104,11 +147,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if path.exists():
         if not args.force:
             raise Refused(f"{path} already exists; add --force to rebuild it (it is kept as .bak).")
-        store.Database(path).close()  # refuses clearly when the running app holds the file
-        for old in (path, path.with_name(path.name + ".wal")):
-            if old.exists():
-                old.replace(old.with_name(old.name + ".bak"))
-    store.build(path)
+        store.keep_backup(path)
+    store.build(path, csv=args.csv)
     db = store.open_store(path)
     with db.read() as r:
         rows = r.scalar("SELECT count(*) FROM current_contracts")
@@ -132,7 +172,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     db = store.open_store(args.db)
     df = db.df(
         "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
-        " s.rows_rejected, s.status, s.source FROM snapshots AS s ORDER BY s.id"
+        " s.rows_rejected, s.status, s.source, s.restored_from FROM snapshots AS s ORDER BY s.id"
     )
     db.close()
     if args.json:
@@ -145,6 +185,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
     state = filter_state(args)
+    if args.format == "ics":
+        return _export_ics(args, state)
     db = store.open_store(args.db)
     with db.read() as r:
         df = queries.records(r, state)
@@ -155,6 +197,47 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"Wrote {len(df)} records to {args.output}.", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
+    try:
+        lead = pipeline.load_lead_times()
+    except pipeline.LeadTimeError as exc:
+        raise Refused(str(exc)) from None
+    db = store.open_store(args.db)
+    with db.read() as r:
+        df = pipeline.with_decide_by(r, state, lead)
+    db.close()
+    data = ics.build(df)
+    if args.output:
+        args.output.write_bytes(data)
+        print(
+            f"Wrote {ics.event_count(df)} events for {len(df)} contracts to {args.output}.",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+@command("collaborate")
+def cmd_collaborate(args: argparse.Namespace) -> int:
+    state = filter_state(args)
+    try:
+        q = collaboration.Query(args.by, args.window_months, args.include_ended)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    today = args.today or date.today()
+    db = store.open_store(args.db)
+    with db.read() as r:
+        groups = collaboration.groups(r, state, q, today)
+        members = collaboration.members(r, state, q, today)
+    db.close()
+    if args.json:
+        print_json(collaboration.report(groups, members, q, today))
+    else:
+        print(collaboration.as_text(groups, q))
     return EXIT_OK
 
 

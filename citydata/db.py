@@ -42,6 +42,10 @@ class Reader:
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(sql, params)
 
+    def register(self, name: str, df: pd.DataFrame) -> None:
+        """Make `df` queryable as the table `name` on this cursor (for bulk inserts)."""
+        self._cur.register(name, df)
+
 
 class Database:
     """A DuckDB file opened once per process, safe to share between threads."""

@@ -20,6 +20,7 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "service_area",
     "system",
     "vendor",
+    "vendor_as_written",
     "manufacturer",
     "hosting",
     "source_ref",

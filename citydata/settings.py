@@ -24,6 +24,38 @@ SETTINGS: tuple[Setting, ...] = (
         "data/citytools.duckdb",
         "The database file. Built from the embedded default data when missing.",
     ),
+    Setting(
+        "CITYTOOLS_LEAD_TIMES",
+        "data/lead_times.toml",
+        "Months before a contract ends by which to decide on its renewal, per service area "
+        "(the renewal pipeline's 'decide by' dates). A relative path is taken from the app's "
+        "folder.",
+    ),
+    Setting(
+        "CITYTOOLS_RESTORE_FROM",
+        None,
+        "A backup archive (.zip from Backup and restore) to load whenever the database has to "
+        "be built anew, for hosts whose disk is rebuilt on restart. A relative path is taken "
+        "from the app's folder.",
+    ),
+    Setting(
+        "CITYTOOLS_UPLOAD_PASSWORD",
+        None,
+        "The password data stewards type to upload, roll back and restore (when sign-in with "
+        "an organisation account is not set up). Unset: uploads are switched off.",
+    ),
+    Setting(
+        "CITYTOOLS_STEWARDS",
+        None,
+        "Email addresses of the data stewards, used with sign-in by organisation account (an "
+        "[auth] section in .streamlit/secrets.toml): a list, or text separated by commas.",
+    ),
+    Setting(
+        "CITYTOOLS_MAX_UPLOAD_MB",
+        "25",
+        "The largest file accepted for upload, in megabytes (checked by the app as well as by "
+        "Streamlit's server.maxUploadSize).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

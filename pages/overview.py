@@ -6,7 +6,7 @@ import ui
 from citydata import boroughs, queries
 from citydata.charts.coverage import coverage_heatmap, coverage_table
 
-state = st.session_state["filters"]
+state = ui.page_filters()
 
 st.title("City Tools Explorer")
 st.caption(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -24,3 +26,18 @@ def run_app(query_params: dict | None = None, page: str | None = None) -> AppTes
 def metric(at: AppTest, label: str) -> str:
     """The shown value of the metric labelled `label`."""
     return next(m.value for m in at.metric if m.label == label)
+
+
+def registered_pages() -> list[tuple[str, str, str]]:
+    """(file, title, url path) of every page app.py always registers; the default page's path
+    is ''. Steward pages (registered only after sign-in) are not among them."""
+    text = (ROOT / "app.py").read_text(encoding="utf-8")
+    pages = []
+    for call in re.findall(r"st\.Page\((.*?)\)\s*,?\s*\n", text, flags=re.S):
+        file = re.search(r'"(pages/\w+\.py)"', call).group(1)
+        title = re.search(r'title="([^"]+)"', call).group(1)
+        url = re.search(r'url_path="([^"]*)"', call)
+        stem = file.removeprefix("pages/").removesuffix(".py")
+        path = "" if "default=True" in call else (url.group(1) if url else stem)
+        pages.append((file, title, path))
+    return pages

@@ -7,14 +7,15 @@ from streamlit.testing.v1 import AppTest
 
 from citydata import queries
 from citydata.filters import FilterState
-from tests.apptest import metric, run_app
+from tests.apptest import metric, registered_pages, run_app
 from tests.conftest import ROOT
 
-PAGES = ["pages/overview.py"]
+PAGES = [file for file, _, _ in registered_pages()]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_registered_page_opens_without_error(db_path, page):
+    assert len(PAGES) >= 10
     at = run_app()
     at.switch_page(page)
     at.run()
@@ -97,3 +98,30 @@ def test_a_foreign_duckdb_file_is_explained_not_overwritten(tmp_path, monkeypatc
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT x FROM sales").fetchall() == [(1,)]
     con.close()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"borough": "Camden' OR '1'='1"},
+        {"borough": ["Camden", "x); DROP TABLE contracts; --"]},
+        {"q": "' OR ''='"},
+        {"end_from": "2026-01-01' OR 1=1 --", "end_to": "9999-99-99"},
+        {"service_area": 'Housing" OR 1=1 --', "vendor": "%", "system": "*"},
+    ],
+    ids=["quote in borough", "drop table", "quote in search", "bad dates", "wildcards"],
+)
+def test_hostile_url_parameters_cannot_change_the_sql(db, params):
+    at = run_app(params)
+    assert not at.exception and not at.error
+    with db.read() as r:
+        total = r.scalar("SELECT count(*) FROM current_contracts")
+        camden = r.scalar("SELECT count(*) FROM current_contracts WHERE borough = 'Camden'")
+    shown = int(metric(at, "Records").replace(",", "")) if at.metric else 0
+    assert shown in (0, camden, total)
+    if "q" in params:
+        assert shown == 0, "a search is a search, never SQL"
+    if "vendor" in params:
+        assert shown == total, "values that are not in the data are dropped"
+        assert len(at.sidebar.warning) == 3
+    assert db.scalar("SELECT count(*) FROM contracts") >= total

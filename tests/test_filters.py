@@ -47,10 +47,10 @@ CASES = [
     pytest.param(
         FilterState(vendor=("Capita",), hosting=("Cloud (SaaS)",), q="  Revenues  Open "),
         "vendor IN $vendor AND hosting IN $hosting"
-        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor, manufacturer,"
-        " hosting, source_ref)), $q0)"
-        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor, manufacturer,"
-        " hosting, source_ref)), $q1)",
+        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor,"
+        " vendor_as_written, manufacturer, hosting, source_ref)), $q0)"
+        " AND contains(lower(concat_ws(' ', borough, service_area, system, vendor,"
+        " vendor_as_written, manufacturer, hosting, source_ref)), $q1)",
         {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q0": "revenues", "q1": "open"},
         "Contracts where vendor is Capita and hosting is Cloud (SaaS), matching “revenues”"
         " and “open”",

@@ -26,6 +26,7 @@ VIEW_COLUMNS = [
     "source_ref",
     "snapshot_id",
     "source",
+    "vendor_as_written",  # v3: `vendor` is the canonical vendor, this the spelling as written
 ]
 
 
@@ -148,3 +149,37 @@ def test_sixteen_threads_query_at_once_without_errors(db):
         t.join()
     assert errors == []
     assert len(set(totals)) == 1 and len(totals) == 160
+
+
+def test_a_new_database_restores_the_configured_backup(db, tmp_path, monkeypatch):
+    """A hosted copy whose disk was rebuilt comes back with its uploads, not the demo data."""
+    from citydata import backup, snapshots
+    from tests.snapshot_helpers import borough_records, dump, prepared
+
+    camden = borough_records(db, "E09000007").head(3)
+    snapshots.commit(db, prepared(camden), b"register bytes", user="steward@example.org")
+    archive = tmp_path / "backup.zip"
+    archive.write_bytes(backup.archive_bytes(db))
+    before = dump(db)
+
+    monkeypatch.setenv(store.RESTORE_VAR, str(archive))
+    fresh = store.open_store(tmp_path / "rebuilt" / "citytools.duckdb")
+    try:
+        assert dump(fresh) == before
+        assert fresh.scalar("SELECT count(*) FROM current_contracts WHERE borough = 'Camden'") == 3
+    finally:
+        fresh.close()
+
+
+def test_a_configured_backup_that_cannot_be_restored_leaves_no_database(tmp_path, monkeypatch):
+    bad = tmp_path / "backup.zip"
+    bad.write_bytes(b"not a zip")
+    monkeypatch.setenv(store.RESTORE_VAR, str(bad))
+    target = tmp_path / "new" / "citytools.duckdb"
+    with pytest.raises(StoreError, match="could not be restored"):
+        store.open_store(target)
+    assert list(target.parent.iterdir()) == []
+
+    monkeypatch.setenv(store.RESTORE_VAR, str(tmp_path / "missing.zip"))
+    with pytest.raises(StoreError, match="no such file"):
+        store.open_store(target)

@@ -3,7 +3,6 @@ no serious or critical accessibility violation."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from datetime import datetime
 
@@ -11,8 +10,8 @@ import pytest
 
 from citydata import store
 from citydata.db import Database
+from tests.apptest import registered_pages
 from tests.browser.conftest import run_server, settle
-from tests.conftest import ROOT
 
 HOSTILE = {
     "system": '<script>alert("xss-system")</script>',
@@ -20,19 +19,6 @@ HOSTILE = {
     "manufacturer": "[click me](javascript:alert('xss-link'))",
     "source_ref": '=HYPERLINK("http://example.invalid","x")',
 }
-
-
-def registered_pages() -> list[tuple[str, str]]:
-    """(title, url path) of every page app.py registers, the default page as ''."""
-    text = (ROOT / "app.py").read_text(encoding="utf-8")
-    pages = []
-    for call in re.findall(r"st\.Page\((.*?)\)\s*,?\s*\n", text, flags=re.S):
-        file = re.search(r'"pages/(\w+)\.py"', call).group(1)
-        title = re.search(r'title="([^"]+)"', call).group(1)
-        url = re.search(r'url_path="([^"]*)"', call)
-        default = "default=True" in call
-        pages.append((title, "" if default else (url.group(1) if url else file)))
-    return pages
 
 
 def plant_hostile_snapshot(path) -> None:
@@ -43,7 +29,8 @@ def plant_hostile_snapshot(path) -> None:
         w.execute("UPDATE snapshots SET status = 'superseded' WHERE borough_code = 'E09000007'")
         w.execute(
             "INSERT INTO snapshots (id, borough_code, created_at, file_name, rows_imported,"
-            " rows_rejected, status, source) VALUES (?, 'E09000007', ?, ?, 1, 0, 'active', 'upload')",
+            " rows_rejected, status, source)"
+            " VALUES (?, 'E09000007', ?, ?, 1, 0, 'active', 'upload')",
             [snap, datetime.now(), "<b>register</b>.csv"],
         )
         w.execute(
@@ -72,13 +59,13 @@ def hostile_server(built_db, tmp_path_factory):
         yield server
 
 
-@pytest.mark.parametrize(("title", "url_path"), registered_pages())
+@pytest.mark.parametrize(("url_path"), [path for _, _, path in registered_pages()])
 def test_planted_script_never_runs_and_shows_as_text(
-    hostile_server, page, artifacts, title, url_path
+    hostile_server, page, artifacts, url_path
 ):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&q=%3Cscript%3E")
+    page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&profile=Camden&q=%3Cscript%3E")
     settle(page)
     page.wait_for_timeout(500)
     assert dialogs == []
@@ -88,8 +75,8 @@ def test_planted_script_never_runs_and_shows_as_text(
     page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)
 
 
-@pytest.mark.parametrize(("title", "url_path"), registered_pages())
-def test_no_serious_or_critical_accessibility_violation(server, page, title, url_path):
+@pytest.mark.parametrize(("url_path"), [path for _, _, path in registered_pages()])
+def test_no_serious_or_critical_accessibility_violation(server, page, url_path):
     from axe_playwright_python.sync_playwright import Axe
 
     page.goto(f"{server.url}/{url_path}")
