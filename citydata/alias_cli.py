@@ -10,13 +10,12 @@ refuse (exit 1) while the running app holds the file.
 from __future__ import annotations
 
 import argparse
-import getpass
 from typing import Any
 
 import pandas as pd
 
 from citydata import store, vendors
-from citydata.cli import EXIT_OK, Refused, UsageError, add_db_option, command
+from citydata.cli import EXIT_OK, Refused, UsageError, add_db_option, cli_user, command
 
 
 def add_parsers(sub: Any) -> None:
@@ -51,15 +50,6 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _user(args: argparse.Namespace) -> str:
-    if args.user:
-        return " ".join(args.user.split())[:100]
-    try:
-        return f"{getpass.getuser()} (command line)"
-    except (KeyError, OSError):
-        return "command line"
-
-
 def _print(df: pd.DataFrame, as_json: bool, empty: str) -> None:
     if as_json:
         print(df.to_json(orient="records", date_format="iso"))
@@ -83,7 +73,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
                 print(f"Added {added} aliases from {vendors.SEEDED_BY}.")
         for alias, vendor in pairs:
             try:
-                stored = vendors.accept_alias(db, alias, vendor, _user(args))
+                stored = vendors.accept_alias(db, alias, vendor, cli_user(args))
             except vendors.AliasError as exc:
                 raise Refused(str(exc)) from None
             if not args.json:

@@ -7,7 +7,6 @@ service areas with no records. Spreadsheet cells are neutralised against formula
 
 from __future__ import annotations
 
-import io
 import textwrap
 from typing import Any
 
@@ -114,19 +113,7 @@ def xlsx(p: Profile) -> bytes:
         "Peers": p.peers.rename(columns=_PEER_LABELS),
         "Missing": pd.DataFrame({"Service areas with no records": p.missing_areas}),
     }
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            exports.neutralise(frame).to_excel(writer, index=False, sheet_name=name)
-            sheet = writer.sheets[name]
-            for cells in sheet.iter_rows(min_row=2):
-                for cell in cells:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"
-            for column in sheet.columns:
-                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-                sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 60)
-    return buffer.getvalue()
+    return exports.to_xlsx_sheets(sheets, max_width=60)
 
 
 _PEER_LABELS = {

@@ -7,6 +7,7 @@ on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -57,6 +58,16 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end-to", metavar="YYYY-MM-DD", help="contracts ending on or before")
     p.add_argument("--search", dest="q", default="", help="free-text search")
     p.add_argument("--url", help="a shared link of the app: use its filters")
+
+
+def cli_user(args: argparse.Namespace) -> str:
+    """Who to record for a change made from the command line: --user, else the login name."""
+    if args.user:
+        return " ".join(args.user.split())[:100]
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
 
 
 def filter_state(args: argparse.Namespace) -> FilterState:

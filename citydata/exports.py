@@ -46,15 +46,23 @@ def to_csv(df: pd.DataFrame) -> bytes:
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
     """An Excel workbook of `df`, text cells stored as text."""
+    return to_xlsx_sheets({sheet: df})
+
+
+def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> bytes:
+    """An Excel workbook with one sheet per frame, neutralised, text stored as text."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise(df).to_excel(writer, index=False, sheet_name=sheet[:31])
-        sheet_obj = writer.sheets[sheet[:31]]
-        for cells in sheet_obj.iter_rows(min_row=2):
-            for cell in cells:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-        for column in sheet_obj.columns:
-            width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-            sheet_obj.column_dimensions[column[0].column_letter].width = min(width + 2, 50)
+        for name, frame in sheets.items():
+            neutralise(frame).to_excel(writer, index=False, sheet_name=name[:31])
+            sheet_obj = writer.sheets[name[:31]]
+            for cells in sheet_obj.iter_rows(min_row=2):
+                for cell in cells:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
+            for column in sheet_obj.columns:
+                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+                sheet_obj.column_dimensions[column[0].column_letter].width = min(
+                    width + 2, max_width
+                )
     return buffer.getvalue()

@@ -9,7 +9,6 @@ one process writes at a time, and the app's readers never see a half-written cha
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -17,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from citydata import backup, boroughs, ingest, snapshots, store
-from citydata.cli import EXIT_OK, EXIT_REFUSED, Refused, UsageError, add_db_option, command
+from citydata.cli import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Refused,
+    UsageError,
+    add_db_option,
+    cli_user,
+    command,
+)
 from citydata.db import StoreError
 from citydata.snapshots import BoroughChange, CommitRefused
 
@@ -45,15 +52,6 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("restore", help="replace the database's data with a backup's")
     p.add_argument("file", type=Path, help="a .zip file made by `backup`")
     add_db_option(p)
-
-
-def _user(args: argparse.Namespace) -> str:
-    if args.user:
-        return " ".join(args.user.split())[:100]
-    try:
-        return f"{getpass.getuser()} (command line)"
-    except (KeyError, OSError):
-        return "command line"
 
 
 @command("import")
@@ -85,7 +83,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"Writing {len(changes)} snapshot(s)…", file=sys.stderr, flush=True)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
             out["snapshot_ids"] = snapshots.commit(
-                db, prepared, content, _user(args), expect=expect
+                db, prepared, content, cli_user(args), expect=expect
             )
     except (CommitRefused, StoreError) as exc:
         out["refused"], out["rows_imported"] = str(exc), 0
@@ -150,7 +148,7 @@ def _report(
 def cmd_rollback(args: argparse.Namespace) -> int:
     db = store.open_store(args.db)
     try:
-        new_id = snapshots.rollback(db, args.id, _user(args))
+        new_id = snapshots.rollback(db, args.id, cli_user(args))
     except CommitRefused as exc:
         raise Refused(str(exc)) from exc
     finally:
