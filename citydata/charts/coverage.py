@@ -51,4 +51,4 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
         text=alt.Text("Records:Q"),
         color=alt.condition(f"datum.Records >= {dark_from}", alt.value("white"), alt.value("#222")),
     )
-    return (cells + text).properties(width=alt.Step(40), height=alt.Step(20))
+    return (cells + text).properties(width=alt.Step(34), height=alt.Step(20))
