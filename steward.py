@@ -52,6 +52,7 @@ def pages() -> list[Any]:
         return [
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
+            st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
             st.Page("pages/sign_in.py", title="Sign out", icon=":material/logout:"),
         ]
     return [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
