@@ -98,9 +98,12 @@ def where(state: FilterState) -> Where:
     if state.end_to:
         parts.append("contract_end <= $end_to")
         params["end_to"] = state.end_to
-    haystack = "lower(concat_ws(' ', " + ", ".join(SEARCH_COLUMNS) + "))"
+    # One test per column rather than one long joined string per row: the same rows (a search
+    # word holds no spaces), faster on millions of records.
     for i, term in enumerate(search_terms(state.q)):
-        parts.append(f"contains({haystack}, $q{i})")
+        parts.append(
+            "(" + " OR ".join(f"contains(lower({c}), $q{i})" for c in SEARCH_COLUMNS) + ")"
+        )
         params[f"q{i}"] = term
     return Where(" AND ".join(parts) or "TRUE", params)
 
