@@ -41,14 +41,14 @@ def text(p: Profile) -> str:
     if p.systems.empty:
         lines.append("No records match the selection.")
     for area, rows in p.systems.groupby("service_area", sort=False):
-        lines.append(f"{area}")
+        lines.append(_one(area))
         for row in rows.itertuples():
             lines += _wrap(f"- {_system_line(row)}", indent="  ")
 
     lines += _heading("Vendors (share of the borough's records)")
     for row in p.vendors.itertuples():
         lines.append(
-            f"- {row.vendor}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
+            f"- {_one(row.vendor)}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
         )
 
     lines += _heading("Contracts ending in the next 24 months")
@@ -57,7 +57,8 @@ def text(p: Profile) -> str:
         lines.append("None.")
     for row in soon.itertuples():
         lines.append(
-            f"- {day_label(row.contract_end)}: {row.system} ({row.service_area}), {row.vendor}"
+            f"- {day_label(row.contract_end)}: {_one(row.system)} ({row.service_area}), "
+            f"{_one(row.vendor)}"
         )
 
     lines += _heading("Peers: other boroughs on the same system or vendor, nearest end first")
@@ -148,6 +149,11 @@ def _peer(row: Any) -> str:
 
 def _heading(title: str) -> list[str]:
     return ["", title, "-" * len(title)]
+
+
+def _one(value: object) -> str:
+    """Data text on one line: line breaks, tabs and runs of spaces as one space."""
+    return " ".join(str(value).split())
 
 
 def _wrap(line: str, indent: str = "") -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -253,6 +254,11 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Unexpected failures inside citydata are logged for the app's operators; on the command
+    # line the user gets the one-line message instead of a logged traceback.
+    quiet = logging.getLogger("citydata")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its own message

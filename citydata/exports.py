@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from citydata.schema import FIELD_BY_NAME
 
@@ -26,12 +27,17 @@ def neutralise_cell(value: Any) -> Any:
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text cells (and column names) cannot run as formulas."""
-    out = df.copy()
+    names = [neutralise_cell(str(c)) for c in df.columns]
+    out = df.set_axis(range(df.shape[1]), axis=1)  # by position: names may repeat
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_cell)
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    return out
+    return out.set_axis(names, axis=1)
+
+
+def _for_excel(value: Any) -> Any:
+    """Text a worksheet can hold: control characters other than tab and line breaks dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -40,8 +46,12 @@ def with_labels(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so Excel shows '£' and accents correctly."""
-    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV with a byte-order mark, so Excel shows '£' and accents correctly.
+
+    Lines end in CRLF, so a value holding a line break of either kind is quoted: a carriage
+    return left bare would start a new row whose first cell nothing has neutralised.
+    """
+    return neutralise(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
@@ -54,7 +64,9 @@ def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> byte
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            neutralise(frame).to_excel(writer, index=False, sheet_name=name[:31])
+            safe = neutralise(frame).map(_for_excel)
+            safe.columns = [_for_excel(c) for c in safe.columns]
+            safe.to_excel(writer, index=False, sheet_name=name[:31])
             sheet_obj = writer.sheets[name[:31]]
             for cells in sheet_obj.iter_rows(min_row=2):
                 for cell in cells:

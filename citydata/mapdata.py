@@ -216,6 +216,8 @@ def labelled(table: pd.DataFrame, title: str) -> pd.DataFrame:
         "top_vendors": "Largest vendors (records)",
         "note": "Note",
     }
+    if title == names["records"]:  # the measure is the record count: one column of it
+        del names["records"]
     return table[list(names)].rename(columns=names)
 
 

@@ -142,6 +142,10 @@ def _chosen(
     return chosen
 
 
+def _short(name: str, limit: int = 60) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def _check_required(
     mapping: dict[str, str | None], fixed: boroughs.Borough | None, table: Table
 ) -> None:
@@ -155,7 +159,7 @@ def _check_required(
     if not missing:
         return
     listed = "; ".join(missing)
-    columns = ", ".join(f"'{c}'" for c in table.columns[:40])
+    columns = ", ".join(f"'{_short(c)}'" for c in table.columns[:40])
     more = "…" if len(table.columns) > 40 else ""
     hint = (
         " It looks like a list of payments (spend data), not a register of contracts."

@@ -92,6 +92,9 @@ def money_result(value: Any) -> Result:
         return None, None, None
     if isinstance(value, bool):
         return None, f"'{value}' is not an amount of money.", None
+    if not isinstance(value, int | float | str):  # a date, time or duration cell of a workbook
+        written = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return None, f"'{written}' is a date or a time, not an amount of money.", None
     if isinstance(value, (int, float)):
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         written = f"{value:,}"

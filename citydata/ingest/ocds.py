@@ -61,6 +61,18 @@ def _releases(doc: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array as a list; anything else (a number, an object, text) as no items."""
+    return value if isinstance(value, list) else []
+
+
+def _cell(value: Any) -> Any:
+    """A value for a table cell: text, a number or None; an object or array as its JSON."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _get(obj: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(obj, dict):
@@ -86,15 +98,15 @@ def _buyer(release: dict[str, Any]) -> Any:
     name = _get(release, "buyer", "name")
     if name:
         return name
-    for party in release.get("parties") or []:
-        if isinstance(party, dict) and "buyer" in (party.get("roles") or []):
+    for party in _list(release.get("parties")):
+        if isinstance(party, dict) and "buyer" in _list(party.get("roles")):
             return party.get("name")
     return None
 
 
 def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[list[Any]]:
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    awards = [a for a in release.get("awards") or [] if isinstance(a, dict)]
+    awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     awards = [a for a in awards if a.get("status") not in ("cancelled", "unsuccessful")]
     base = [release.get("ocid"), release.get("id")]
     buyer = _buyer(release)
@@ -108,7 +120,7 @@ def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[
             value, currency = _amount(tender.get("value"))
         if value is None:
             value, currency = _amount(tender.get("minValue"))
-        suppliers = [s.get("name") for s in award.get("suppliers") or [] if isinstance(s, dict)]
+        suppliers = [s.get("name") for s in _list(award.get("suppliers")) if isinstance(s, dict)]
         shared = value is not None and len(suppliers) > 1
         for supplier in suppliers or [None]:
             number = start + len(rows)
@@ -131,24 +143,32 @@ def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[
                 shown_value = None
             rows.append(
                 [
-                    *base,
-                    award.get("id"),
-                    buyer,
-                    title,
-                    description,
-                    supplier,
-                    _get(period, "startDate"),
-                    _get(period, "endDate"),
-                    shown_value,
-                    currency,
+                    _cell(v)
+                    for v in (
+                        *base,
+                        award.get("id"),
+                        buyer,
+                        title,
+                        description,
+                        supplier,
+                        _get(period, "startDate"),
+                        _get(period, "endDate"),
+                        shown_value,
+                        currency,
+                    )
                 ]
             )
     return rows
 
 
-def read_json(text: str) -> Table:
+def read_json(text: str, max_rows: int | None = None) -> Table:
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise IngestError(
+            "This JSON file is nested too deeply to be an Open Contracting (OCDS) release "
+            "package. Upload the file as it was downloaded, or a CSV or Excel register."
+        ) from None
     except ValueError as exc:
         raise IngestError(
             f"This JSON file cannot be read ({exc}). Upload the file as it was downloaded."
@@ -161,8 +181,16 @@ def read_json(text: str) -> Table:
         )
     problems: list[Problem] = []
     rows: list[list[Any]] = []
+    too_many = IngestError(
+        f"This JSON file has more than {max_rows or 0:,} rows, the most accepted in one file. "
+        "Split it (one borough per file) and upload each."
+    )
+    if max_rows is not None and len(releases) > max_rows:
+        raise too_many
     for release in releases:
         rows += _rows(release, problems, len(rows) + 1)
+        if max_rows is not None and len(rows) > max_rows:
+            raise too_many
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     return Table(
         columns=list(COLUMNS),

@@ -18,7 +18,7 @@ import zipfile
 
 from citydata.ingest import encoding, layout, ocds, workbook
 from citydata.ingest.layout import Table
-from citydata.ingest.report import IngestError, refused
+from citydata.ingest.report import IngestError, refused, warning
 
 MAX_BYTES = 25 * 1024 * 1024  # largest file accepted
 MAX_ROWS = 500_000  # most data rows
@@ -42,6 +42,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"Rar!", "a compressed (RAR) file"),
     (b"{\\rtf", "a Rich Text document"),
 )
+_ENCODING_NAMES = {"cp1252": "Windows-1252 (Excel on Windows)", "mac_roman": "Mac Roman"}
 _SAVE_AS = "Open it in Excel and save it as .xlsx or CSV, then upload that."
 
 
@@ -69,17 +70,31 @@ def read(content: bytes, file_name: str, sheet: str | None = None) -> Table:
         what = "a web page (HTML)" if "<?xml" not in head else "an XML document"
         raise IngestError(f"This is {what}, not a CSV table. {_SAVE_AS}")
     if file_name.lower().endswith(".json") or (head.startswith(("{", "[")) and _is_json(text)):
-        table = ocds.read_json(text)
+        table = ocds.read_json(text, max_rows=MAX_ROWS)
         table.encoding = enc
         return table
     table = read_csv(text)
     table.encoding = enc
+    if enc in encoding.WESTERN and encoding.implausible(text[: _SNIFF_CHARS * 4]):
+        table.problems.insert(
+            0,
+            warning(
+                None,
+                None,
+                None,
+                f"This file is not saved as UTF-8 and was read as {_ENCODING_NAMES[enc]}, but "
+                "some letters in it look wrong (text in another alphabet?). Check the names; if "
+                "they are not as written, save the file as 'CSV UTF-8' and upload that.",
+            ),
+        )
     return table
 
 
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
+    except RecursionError:
+        return True  # JSON nested too deeply: read_json says so
     except ValueError:
         return False
     return True

@@ -8,6 +8,7 @@ imported with a change ("warning").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,9 @@ import pandas as pd
 REFUSED = "refused"
 WARNING = "warning"
 VALUE_CHARS = 200
+QUOTED_CHARS = 60  # a value quoted inside a reason
+REASON_CHARS = 500
+_LONG_QUOTED = re.compile(rf"(?<!\w)'([^']{{{QUOTED_CHARS + 1},}})'(?!\w)")
 
 
 class IngestError(ValueError):
@@ -52,12 +56,18 @@ class Problem:
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
+def short_reason(reason: str) -> str:
+    """A reason as shown: values it quotes cut to QUOTED_CHARS, the whole to REASON_CHARS."""
+    reason = _LONG_QUOTED.sub(lambda m: f"'{m[1][: QUOTED_CHARS - 1]}…'", reason)
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
+
+
 def refused(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
-    return Problem(row, column, shown(value), reason, REFUSED)
+    return Problem(row, column, shown(value), short_reason(reason), REFUSED)
 
 
 def warning(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
-    return Problem(row, column, shown(value), reason, WARNING)
+    return Problem(row, column, shown(value), short_reason(reason), WARNING)
 
 
 def _row_order(p: Problem) -> tuple[int, int]:

@@ -1,0 +1,490 @@
+"""Security: every download neutralises formula injection, hostile URL parameters change
+nothing on any page, and uploads over the size limit are refused.
+
+The downloads are made through their public functions from a database holding a planted hostile
+snapshot: Camden's and Hackney's records whose text fields start with a formula character, and
+a snapshot whose file name, author and note do too. Each file is read back the way a user's
+software would (csv module, openpyxl, icalendar, zipfile).
+
+Why the calendar (.ics) is safe: calendar programs show SUMMARY and DESCRIPTION as text and run
+nothing; and every line of the file starts with a property name (SUMMARY:, DESCRIPTION:...) or,
+when folded, with a space, so even a spreadsheet opening it as text sees no formula. Data text
+is never at the start of a line: the summary starts with "Contract ends:" or "Decide by:", each
+description line with its label, and line breaks inside data are collapsed to spaces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from datetime import date, datetime, timedelta
+
+import icalendar
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from citydata import (
+    adoption,
+    backup,
+    boroughs,
+    briefing,
+    collaboration,
+    exports,
+    ics,
+    ingest,
+    mapdata,
+    market,
+    pipeline,
+    profile,
+    queries,
+    settings,
+    snapshots,
+    store,
+)
+from citydata.charts import market as market_charts
+from citydata.db import Database
+from citydata.filters import URL_KEYS, FilterState
+from tests.apptest import registered_pages
+from tests.conftest import DATA, ROOT
+from tests.snapshot_helpers import dump
+
+FORMULA_STARTS = exports.FORMULA_STARTS
+START_IDS = {"=": "equals", "+": "plus", "-": "minus", "@": "at", "\t": "tab", "\r": "cr"}
+PLANTED = {"E09000007": "Camden", "E09000012": "Hackney"}
+BODY = {
+    "system": "cmd|' /C calc'!A0",
+    "vendor": "2+5+cmd|' /C notepad'!A0",
+    "manufacturer": "1+1",
+    "source_ref": "SUM(1,2)",
+}
+TODAY = date.today()
+END = TODAY + timedelta(days=90)
+
+
+def hostile(start: str, field: str) -> str:
+    """The planted text of `field`: a formula behind `start` (behind '=' for tab and CR)."""
+    return start + ("=" if start in "\t\r" else "") + BODY[field]
+
+
+def plant(path, start: str) -> None:
+    """Camden and Hackney each get a new active snapshot of one hostile record."""
+    db = Database(path)
+    try:
+        with db.write() as w:
+            for code, name in PLANTED.items():
+                snap = w.scalar("SELECT nextval('snapshot_ids')")
+                w.execute(
+                    "UPDATE snapshots SET status = 'superseded' WHERE borough_code = $code",
+                    {"code": code},
+                )
+                w.execute(
+                    "INSERT INTO snapshots (id, borough_code, created_at, file_name,"
+                    " rows_imported, rows_rejected, status, source, created_by, note)"
+                    " VALUES ($id, $code, $at, $file, 1, 0, 'active', 'upload', $by, $note)",
+                    {
+                        "id": snap,
+                        "code": code,
+                        "at": datetime(2026, 1, 1, 9, 0),
+                        "file": start + "cmd|' /C calc'!A0.csv",
+                        "by": start + "SUM(1)",
+                        "note": start + "1+1",
+                    },
+                )
+                w.execute(
+                    "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
+                    " service_area, system, vendor, manufacturer, contract_start, contract_end,"
+                    " annual_value, hosting, satisfaction, source_ref, source)"
+                    " VALUES ($id, 2, $code, $name, 'Housing', $system, $vendor, $maker,"
+                    " $start, $end, 1000, 'Cloud (SaaS)', 3, $ref, 'upload')",
+                    {
+                        "id": snap,
+                        "code": code,
+                        "name": name,
+                        "system": hostile(start, "system"),
+                        "vendor": hostile(start, "vendor"),
+                        "maker": hostile(start, "manufacturer"),
+                        "start": TODAY - timedelta(days=3 * 365),
+                        "end": END,
+                        "ref": hostile(start, "source_ref"),
+                    },
+                )
+    finally:
+        db.close()
+
+
+@pytest.fixture(params=FORMULA_STARTS, ids=[START_IDS[s] for s in FORMULA_STARTS])
+def planted(request, db_path):
+    """(database, the formula start planted) for a copy of the built data."""
+    plant(db_path, request.param)
+    database = store.open_store(db_path)
+    yield database, request.param
+    database.close()
+
+
+# ---- reading files back as a user's software would ----------------------------------------
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def xlsx_cells(data: bytes) -> list[openpyxl.cell.Cell]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+
+
+def assert_no_formula_in_csv(data: bytes) -> list[str]:
+    cells = [c for row in csv_rows(data) for c in row]
+    bad = [c for c in cells if c.startswith(FORMULA_STARTS)]
+    assert not bad, bad[:5]
+    return cells
+
+
+def assert_no_formula_in_xlsx(data: bytes) -> list[str]:
+    cells = xlsx_cells(data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "a formula cell"
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    bad = [t for t in texts if t.startswith(FORMULA_STARTS)]
+    assert not bad, bad[:5]
+    return texts
+
+
+def assert_no_formula_in(name: str, data: bytes) -> list[str]:
+    if name.endswith(".csv"):
+        return assert_no_formula_in_csv(data)
+    return assert_no_formula_in_xlsx(data)
+
+
+def shown(start: str, field: str) -> str:
+    """How a planted value must appear in a spreadsheet download: behind an apostrophe."""
+    return "'" + hostile(start, field)
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def holds(texts: list[str], value: str) -> bool:
+    """Whether a cell holds `value` (line breaks read back as any white space)."""
+    return any(one_line(value) in one_line(t) for t in texts)
+
+
+# ---- every download, through its public function -------------------------------------------
+
+
+def _records(r) -> pd.DataFrame:
+    return exports.with_labels(queries.records(r, FilterState()).drop(columns=["snapshot_id"]))
+
+
+def _map(r, key: str = "vendors") -> pd.DataFrame:
+    values = mapdata.borough_values(r, FilterState(), key)
+    return mapdata.labelled(mapdata.ranked(values), mapdata.heading(mapdata.METRIC_BY_KEY[key]))
+
+
+def _adoption(r) -> pd.DataFrame:
+    long = adoption.matrix(r, FilterState())
+    return adoption.matrix_table(long, sorted(boroughs.NAMES)).reset_index()
+
+
+def _market(r) -> pd.DataFrame:
+    planted = FilterState(borough=tuple(PLANTED.values()))  # the planted vendor leads there
+    return market_charts.labelled(market.vendor_ranking(r, planted))
+
+
+def _pipeline(r) -> pd.DataFrame:
+    lead, _ = pipeline.lead_times_or_default()
+    return pipeline.upcoming(r, FilterState(), lead, 12, TODAY).rename(columns=pipeline.LABELS)
+
+
+def _collaboration(r) -> pd.DataFrame:
+    q = collaboration.Query("system", 6)
+    members = collaboration.members(r, FilterState(), q, TODAY)
+    return exports.with_labels(collaboration.briefing_frame(members, with_group=True))
+
+
+TABLES = {  # what the pages offer through ui.downloads / their own download buttons
+    "records": _records,
+    "map": _map,
+    "adoption": _adoption,
+    "market": _market,
+    "pipeline": _pipeline,
+    "collaboration": _collaboration,
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("table", list(TABLES))
+def test_every_table_download_neutralises_formula_starts(planted, table, fmt):
+    db, start = planted
+    with db.read() as r:
+        df = TABLES[table](r)
+    data = exports.to_csv(df) if fmt == "csv" else exports.to_xlsx(df)
+    texts = assert_no_formula_in(f"x.{fmt}", data)
+    assert holds(texts, hostile(start, "vendor")), "the planted text is there"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_map_download_under_its_default_measure_works(db, fmt):
+    with db.read() as r:
+        table = _map(r, "records")
+    data = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table)
+    texts = assert_no_formula_in(f"map.{fmt}", data)
+    assert texts.count("Records") == 1 and "Camden" in texts
+
+
+def test_a_carriage_return_inside_a_value_cannot_start_a_row_of_a_csv_download():
+    df = pd.DataFrame({"System": ["Mosaic\r=1+1*cmd|' /C calc'!A0"], "Vendor": ["Servelec"]})
+    rows = csv_rows(exports.to_csv(df))
+    assert rows == [["System", "Vendor"], ["Mosaic\r=1+1*cmd|' /C calc'!A0", "Servelec"]]
+
+
+def test_the_problems_download_of_an_upload_neutralises_values_and_column_names():
+    register = (
+        b"Borough,System,Vendor,Annual value,=cmd|' /C calc'!A0\r\n"
+        b"Camden,Mosaic,Servelec,=1+1,x\r\n"
+        b'Camden,Mosaic,Servelec,"100\r=HYPERLINK(""http://example.invalid"")",y\r\n'
+        b"Camden,Mosaic,Servelec,@SUM(1),z\r\n"
+    )
+    p = ingest.prepare(register, "register.csv")
+    problems = snapshots.problems_table(p.problems)
+    assert "=1+1" in problems["Value"].tolist(), "the value as written, for the user to find"
+    for fmt in ("csv", "xlsx"):
+        data = exports.to_csv(problems) if fmt == "csv" else exports.to_xlsx(problems)
+        texts = assert_no_formula_in(f"problems.{fmt}", data)
+        assert "'=1+1" in texts and "'@SUM(1)" in texts
+
+
+def test_the_problems_download_keeps_a_value_with_a_line_break_in_one_cell():
+    register = (
+        b"Borough,System,Vendor,Annual value\r\n"
+        b"Camden,Mosaic,Servelec,\"100\r=1+1*cmd|' /C calc'!A0\"\r\n"
+    )
+    problems = snapshots.problems_table(ingest.prepare(register, "register.csv").problems)
+    rows = csv_rows(exports.to_csv(problems))
+    assert [len(r) for r in rows] == [5] * len(rows), rows
+
+
+def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted):
+    db, start = planted
+    q = collaboration.Query("system", 6)
+    with db.read() as r:
+        groups = collaboration.groups(r, FilterState(), q, TODAY)
+        members = collaboration.members(r, FilterState(), q, TODAY)
+    mine = groups[groups["key"].map(one_line) == one_line(hostile(start, "system"))]
+    assert len(mine) == 1, "Camden and Hackney end together on the planted system"
+    group = mine.iloc[0]
+    rows = members[members["group"] == group["group"]]
+    text = collaboration.briefing_markdown(group, rows, q, TODAY)
+    assert one_line(hostile(start, "system")).translate(collaboration._MD_SPECIALS) in text
+    for line in text.splitlines():
+        assert not line.startswith(FORMULA_STARTS) or line.startswith("- "), line
+        if line.startswith("|") and not line.startswith("|---"):
+            for value in line.strip("|").split(" | "):
+                assert not value.strip().startswith(FORMULA_STARTS), value
+
+
+def test_the_borough_briefing_workbook_neutralises_every_sheet(planted):
+    db, start = planted
+    with db.read() as r:
+        p = profile.build(r, FilterState(), "Camden", TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    assert {"Summary", "Systems", "Vendors", "Peers"} <= set(book.sheetnames)
+    texts = assert_no_formula_in_xlsx(briefing.xlsx(p))
+    assert holds(texts, shown(start, "system")) and holds(texts, shown(start, "vendor"))
+
+
+def test_the_borough_briefing_text_keeps_data_text_inside_its_lines(planted):
+    db, start = planted
+    with db.read() as r:
+        p = profile.build(r, FilterState(), "Camden", TODAY)
+    text = briefing.text(p)
+    for line in re.split(r"\r\n|\r|\n", text):
+        # The app's own bullets and underlines start with '-' or '='; data text never does.
+        own = line.startswith("- ") or set(line) in ({"-"}, {"="})
+        assert not line.startswith(FORMULA_STARTS) or own, repr(line)
+    assert one_line(hostile(start, "system")) in one_line(text)
+
+
+DESCRIPTION_LABELS = (
+    "Borough: ", "Service area: ", "System: ", "Vendor: ", "Contract ends: ", "Decide by: ",
+    "Annual value: ", "Reference: ", "From City Tools Explorer",
+)  # fmt: skip
+
+
+def test_the_calendar_shows_data_only_behind_fixed_labels(planted):
+    db, start = planted
+    lead, _ = pipeline.lead_times_or_default()
+    with db.read() as r:
+        data = ics.build(pipeline.with_decide_by(r, FilterState(), lead))
+    for line in data.decode("utf-8").split("\r\n"):
+        assert line == "" or re.match(r"[A-Z]", line) or line.startswith(" "), repr(line)
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    system = one_line(hostile(start, "system"))
+    mine = [e for e in events if f"System: {system}" in str(e["DESCRIPTION"])]
+    assert len(mine) == 4, "an end and a decide-by event for Camden and for Hackney"
+    for event in events:
+        assert str(event["SUMMARY"]).startswith(("Contract ends: ", "Decide by: "))
+        for line in str(event["DESCRIPTION"]).split("\n"):
+            assert line.startswith(DESCRIPTION_LABELS), line
+        for category in event["CATEGORIES"].cats:
+            assert not str(category).startswith(FORMULA_STARTS)
+
+
+def test_the_backup_archive_readable_csvs_are_neutralised(planted):
+    db, start = planted
+    with zipfile.ZipFile(io.BytesIO(backup.archive_bytes(db))) as z:
+        readable = {n: z.read(n) for n in z.namelist() if n.startswith("readable/")}
+    assert set(readable) == {"readable/snapshots.csv", "readable/current_contracts.csv"}
+    history = assert_no_formula_in_csv(readable["readable/snapshots.csv"])
+    assert "'" + start + "cmd|' /C calc'!A0.csv" in history, "the file name as uploaded"
+    assert "'" + start + "SUM(1)" in history and "'" + start + "1+1" in history
+    current = assert_no_formula_in_csv(readable["readable/current_contracts.csv"])
+    assert holds(current, shown(start, "source_ref"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_template_holds_no_formula(fmt):
+    data = ingest.template_bytes(fmt)
+    texts = assert_no_formula_in(f"template.{fmt}", data)
+    assert "System" in texts
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_command_line_export_neutralises_too(db_path, tmp_path, fmt):
+    plant(db_path, "=")
+    out = tmp_path / f"export.{fmt}"
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "export", "--db", str(db_path),
+         "--format", fmt, "-o", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    texts = assert_no_formula_in(out.name, out.read_bytes())
+    assert holds(texts, shown("=", "system"))
+
+
+def test_an_excel_download_survives_a_control_character_in_stored_text():
+    df = pd.DataFrame({"System": ["Mosaic\x01\x1b[31m"], "Vendor": ["=cmd"]})
+    texts = assert_no_formula_in_xlsx(exports.to_xlsx(df))
+    assert "Mosaic[31m" in texts
+
+
+# ---- hostile URL parameters on every page ---------------------------------------------------
+
+
+def bound_keys(source: str) -> set[str]:
+    """The keys a page's widgets bind to the URL."""
+    return set(re.findall(r'key="(\w+)",\s*bind="query-params"', source))
+
+
+PAGE_KEYS = {
+    file: bound_keys((ROOT / file).read_text(encoding="utf-8")) for file, _, _ in registered_pages()
+}
+SIDEBAR = {key: ["x'); DROP TABLE contracts; --", "%", "' OR '1'='1"] for key in URL_KEYS}
+SIDEBAR |= {"end_from": "2026-01-01' OR 1=1 --", "end_to": "9999-99-99", "q": None}
+PAGE_VALUES = {  # hostile values for each key a page binds
+    "metric": "records' OR 1=1 --",
+    "window": "1e308",
+    "share_vendor": "*",
+    "profile": "Camden' OR '1'='1",
+    "group_by": "system; DROP TABLE snapshots",
+    "market_by": "__class__",
+    "market_role": "supplier' --",
+    "market_top": "99999999999999999999",
+    "hhi_threshold": "-1",
+    "vendor_profile": "'); DROP TABLE contracts; --",
+    "adoption_system": "%",
+}
+LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
+
+
+def test_every_key_a_page_binds_has_a_hostile_value():
+    keys = set().union(*PAGE_KEYS.values())
+    assert keys and keys <= set(PAGE_VALUES), keys - set(PAGE_VALUES)
+    assert bound_keys((ROOT / "ui.py").read_text(encoding="utf-8")) <= set(URL_KEYS)
+
+
+def open_page(page: str, params: dict) -> AppTest:
+    """The app opened straight on `page` with these URL parameters (its first run, as when a
+    shared link is opened)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_tables(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def assert_nothing_changed(db, before: dict) -> None:
+    assert dump(db) == before, "the data changed"
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page", list(PAGE_KEYS))
+def test_hostile_url_values_on_every_page_are_dropped_and_change_nothing(db, page):
+    before = dump(db)
+    baseline = open_page(page, {})
+    params = {k: v for k, v in SIDEBAR.items() if v is not None}
+    params |= {k: PAGE_VALUES[k] for k in PAGE_KEYS[page]}
+    at = open_page(page, params)
+    assert not at.error, [e.value for e in at.error]
+    assert len(at.sidebar.warning) == len(URL_KEYS) - 1, "each dropped value is named"
+    got, want = shown_tables(at), shown_tables(baseline)
+    assert len(got) == len(want), "the page shows what it shows without the parameters"
+    for table, expected in zip(got, want, strict=True):
+        assert len(table) == len(expected), "no extra rows"
+        assert table.equals(expected)
+    assert [m.value for m in at.metric] == [m.value for m in baseline.metric]
+    assert_nothing_changed(db, before)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page", list(PAGE_KEYS))
+def test_a_hostile_search_is_only_a_search_on_every_page(db, page):
+    before = dump(db)
+    params = {"q": "' OR ''='"} | {k: LONG for k in PAGE_KEYS[page]}
+    at = open_page(page, params)
+    assert not at.error, [e.value for e in at.error]
+    for table in shown_tables(at):  # no record holds that text, so no record is listed
+        named = {str(c).lower() for c in table.columns} & {"system", "vendor", "systems"}
+        assert not named or table.empty, list(table.columns)
+    assert_nothing_changed(db, before)
+
+
+# ---- uploads over the limit -----------------------------------------------------------------
+
+
+def test_the_upload_limits_agree_25_mb_everywhere():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    server = config["server"]["maxUploadSize"]
+    app = int(settings.BY_NAME["CITYTOOLS_MAX_UPLOAD_MB"].default)
+    assert server == app == ingest.MAX_BYTES // (1024 * 1024) == 25
+
+
+@pytest.mark.timeout(120)
+def test_a_file_over_max_bytes_is_refused_before_it_is_read():
+    register = (DATA / "hostile" / "csv_renamed.xlsx").read_bytes()  # a CSV register
+    blank_lines = (b" " * 99_998 + b"\r\n") * (ingest.MAX_BYTES // 100_000)
+    exactly = register + blank_lines
+    exactly += b" " * (ingest.MAX_BYTES - len(exactly))
+    assert len(exactly) == ingest.MAX_BYTES
+    p = ingest.prepare(exactly, "register.csv")
+    assert p.refused is None and len(p.records) == 3, "the limit itself is accepted"
+    p = ingest.prepare(exactly + b" ", "register.csv")
+    assert p.refused == (
+        "This file is 25.0 MB; the largest file accepted is 25 MB. Split it (one borough per "
+        "file) and upload each."
+    )
+    assert p.rows_read == 0 and p.records.empty
