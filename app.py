@@ -30,5 +30,6 @@ PAGES = [
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
 page = st.navigation(PAGES + steward.pages(), expanded=True)
 ui.database_or_rebuild_offer()
+ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
 page.run()

@@ -58,21 +58,38 @@ def data_version() -> int:
     return store.data_version(database())
 
 
+class _NewerData(Exception):
+    """The data changed since this script run began (not cached, so never a stale entry)."""
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
 def _cached(
     _fn: Callable[..., Any], name: str, path: str, version: int, state: Any, args: tuple
 ) -> Any:
     with _database(path).read() as r:
+        if store.data_version(r) != version:
+            raise _NewerData
         return _fn(r, state, *args)
+
+
+def pin_version() -> None:
+    """Fix the data version for this script run: every panel of the page reads that state."""
+    st.session_state["_data_version"] = data_version()
 
 
 def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
     """Run `fn(reader, state, *args)`, cached per data version, filters and arguments.
 
-    Keys are small (names, the filter state, the snapshot version), never DataFrames.
+    Keys are small (names, the filter state, the snapshot version), never DataFrames. Every
+    query of one run reads the version pinned at its start; if a commit lands part-way, the
+    page runs again from the top, so it never shows panels from two states of the data.
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached(fn, name, str(store.db_path()), data_version(), state, tuple(args))
+    version = st.session_state.get("_data_version") or data_version()
+    try:
+        return _cached(fn, name, str(store.db_path()), version, state, tuple(args))
+    except _NewerData:
+        st.rerun()
 
 
 def read(fn: Callable[[Reader], T]) -> T:

@@ -321,7 +321,7 @@ def save_raw_file(w: Reader, file_name: str, content: bytes) -> str:
     return file_hash
 
 
-def data_version(db: Database) -> int:
+def data_version(db: Database | Reader) -> int:
     """A number that changes whenever any snapshot or vendor alias is added: a cache key.
 
     Both parts only grow, so their sum never returns to an earlier value; a restore from a
