@@ -16,7 +16,18 @@ from datetime import date
 from typing import Any
 
 import ui
-from citydata import queries
+from citydata import (
+    adoption,
+    calendar,
+    collaboration,
+    mapdata,
+    market,
+    pipeline,
+    profile,
+    queries,
+    satisfaction,
+    vendor_profile,
+)
 from citydata.db import Reader
 from citydata.demo import ANCHOR
 from citydata.filters import FilterState
@@ -80,8 +91,94 @@ for _label, _state in FILTERS.items():
         ),
     ]
 
-# Add your page's cases below, e.g.
-# CASES += [Case("renewals.pipeline [all]", "Renewals", renewals.pipeline, FilterState())]
+# The other pages' queries, with no filter and with one service area.
+_LEAD = pipeline.load_lead_times()
+_GROUPS = collaboration.Query("service_area", 6)
+for _label, _state in {
+    "all": FilterState(),
+    "housing": FilterState(service_area=("Housing",)),
+}.items():
+    CASES += [
+        Case(
+            f"profile.build [{_label}]",
+            "Borough profile",
+            profile.build,
+            _state,
+            ("Camden", ANCHOR),
+        ),
+        Case(f"profile.peers [{_label}]", "Borough profile", profile.peers, _state, ("Camden",)),
+        Case(
+            f"market.ranking [{_label}]",
+            "Market",
+            market.vendor_ranking,
+            _state,
+            ("records", 10, "supplier"),
+        ),
+        Case(
+            f"market.concentration [{_label}]",
+            "Market",
+            market.concentration,
+            _state,
+            (2000, "records", "supplier"),
+        ),
+        Case(f"market.satisfaction [{_label}]", "Market", satisfaction.by_borough, _state),
+        Case(f"adoption.matrix [{_label}]", "Adoption", adoption.matrix, _state),
+        Case(
+            f"vendor.summary [{_label}]",
+            "Vendor profile",
+            vendor_profile.summary,
+            _state,
+            ("Softcat",),
+        ),
+        Case(f"calendar.heatmap [{_label}]", "Calendar", calendar.heatmap, _state),
+        Case(
+            f"calendar.timeline [{_label}]",
+            "Calendar",
+            calendar.timeline,
+            _state,
+            ("borough", ANCHOR),
+        ),
+        Case(
+            f"pipeline.upcoming [{_label}]",
+            "Renewal pipeline",
+            pipeline.upcoming,
+            _state,
+            (_LEAD, 12, ANCHOR),
+        ),
+        Case(
+            f"pipeline.with_decide_by [{_label}]",
+            "Calendar",
+            pipeline.with_decide_by,
+            _state,
+            (_LEAD,),
+        ),
+        Case(
+            f"collaboration.groups [{_label}]",
+            "Collaboration",
+            collaboration.groups,
+            _state,
+            (_GROUPS, ANCHOR),
+        ),
+        Case(
+            f"collaboration.members [{_label}]",
+            "Collaboration",
+            collaboration.members,
+            _state,
+            (_GROUPS, ANCHOR),
+        ),
+    ]
+# The map adds boroughs without records in Python, so it is measured with no filter only
+# (there, its rows are the raw SQL's).
+CASES += [
+    Case(
+        f"map.{metric} [all]",
+        "Map",
+        mapdata.borough_values,
+        FilterState(),
+        (metric, 12, vendor, ANCHOR),
+    )
+    for metric, vendor in (("records", None), ("ending", None), ("vendor_share", "Capita"))
+]
 
 
 def by_name() -> dict[str, Case]:
