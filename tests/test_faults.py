@@ -1,0 +1,245 @@
+"""Kill -9 in the middle of `python -m citydata rollback`: the old data or the new, never a mix.
+
+The rollback copies a large snapshot (about 225,000 of Camden's records), so it spends a while
+writing. A watcher follows the database file and its write-ahead log (WAL) and kills the process
+at a chosen moment of the rollback:
+
+- writing: the copied records are being written into the file, nothing committed yet;
+- committed: the WAL (the commit's record) has appeared;
+- checkpointing: the committed change is being copied from the WAL into the file;
+- closing: the WAL is gone, the process is tidying up before it exits.
+
+After each kill the database opens, and a full dump of it equals the dump before the rollback or
+the dump after an uninterrupted one; then it takes the next change as usual. (Kill during a build:
+tests/test_crash.py; during an import: tests/test_snapshot_cli.py.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from citydata import demo, exports, queries, snapshots, store
+from citydata.filters import FilterState
+from tests.conftest import ROOT
+from tests.snapshot_helpers import dump
+
+pytestmark = pytest.mark.slow
+
+CAMDEN = "E09000007"
+USER = "Ann Steward"
+KEPT = 2_000  # records of the smaller Camden register imported over the large snapshot
+
+
+def fingerprint(path: Path, new_ids: range = range(0)) -> dict[str, tuple[int, str]]:
+    """Open the database (as the app would) and digest every row of every table.
+
+    `new_ids`: snapshots made by the rollback under test, whose creation time is left out (it
+    is the clock's, not the data's).
+    """
+    db = store.open_store(path)
+    try:
+        tables = dump(db)
+    finally:
+        db.close()
+    out = {}
+    for name, rows in tables.items():
+        digest = hashlib.sha256()
+        for row in rows:
+            if name == "snapshots" and row[0] in new_ids:
+                row = tuple(None if isinstance(v, datetime) else v for v in row)
+            digest.update(repr(row).encode())
+        out[name] = (len(rows), digest.hexdigest())
+    return out
+
+
+@dataclass
+class Run:
+    """One rollback process as the watcher saw it."""
+
+    killed: bool = False
+    returncode: int | None = None
+    phases: dict[str, float] = field(default_factory=dict)  # phase -> seconds after start
+    stderr: str = ""
+
+
+PHASES = ("writing", "committed", "checkpointing", "closing")
+
+
+def rollback(path: Path, target: int, kill_at: str | None = None, delay: float = 0.0) -> Run:
+    """Run `python -m citydata rollback target` on `path`; SIGKILL it `delay` s into `kill_at`."""
+    wal = path.with_name(path.name + ".wal")
+    assert not wal.exists()
+    untouched = path.stat().st_mtime_ns
+    at_commit = None
+    run = Run()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "citydata", "rollback", str(target), "--db", str(path),
+         "--user", USER],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    started = time.monotonic()
+    while process.poll() is None:
+        mtime, logged = path.stat().st_mtime_ns, wal.exists()
+        now = time.monotonic() - started
+        if logged:
+            run.phases.setdefault("committed", now)
+            at_commit = at_commit or mtime
+            if mtime != at_commit:
+                run.phases.setdefault("checkpointing", now)
+        elif "committed" in run.phases:
+            run.phases.setdefault("closing", now)
+        elif mtime != untouched:
+            run.phases.setdefault("writing", now)
+        if kill_at in run.phases:
+            time.sleep(delay)
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGKILL)
+                run.killed = True
+            break
+        time.sleep(0.001)
+    run.stderr = process.communicate(timeout=120)[1]
+    run.returncode = process.returncode
+    return run
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> dict:
+    """A database whose Camden rollback copies ~225,000 records, and what it holds before/after.
+
+    Built as a steward's would be: `build --csv` of a generated set of 300,000 records (three in
+    four of them Camden's), then a smaller Camden register imported with `python -m citydata
+    import`; rolling back to the large snapshot is what gets killed.
+    """
+    folder = tmp_path_factory.mktemp("faults")
+    generated, skewed = folder / "generated.csv", folder / "camden-heavy.csv"
+    demo.write_csv(generated, rows=300_000, seed=11)
+    duckdb.sql(
+        "COPY (SELECT * EXCLUDE (n) REPLACE ("
+        "  CASE WHEN n % 4 = 0 THEN borough_code ELSE $code END AS borough_code,"
+        "  CASE WHEN n % 4 = 0 THEN borough ELSE 'Camden' END AS borough)"
+        " FROM (SELECT *, row_number() OVER () AS n FROM read_csv($src, all_varchar = true)))"
+        " TO '" + str(skewed).replace("'", "''") + "' (HEADER, DELIMITER ',')",
+        params={"code": CAMDEN, "src": str(generated)},
+    )
+    path = folder / "citytools.duckdb"
+    cli("build", "--csv", str(skewed), "--db", str(path))
+
+    db = store.open_store(path)
+    try:
+        with db.read() as r:
+            large = snapshots.active(r)[CAMDEN]
+            kept = queries.records(r, FilterState(borough=("Camden",)), KEPT)
+    finally:
+        db.close()
+    register = folder / "camden register.csv"
+    register.write_bytes(
+        exports.to_csv(exports.with_labels(kept.drop(columns=["source", "snapshot_id"])))
+    )
+    cli("import", str(register), "--db", str(path), "--user", USER)
+
+    db = store.open_store(path)
+    try:
+        with db.read() as r:
+            small = snapshots.active(r)[CAMDEN]
+            count = r.scalar(
+                "SELECT count(*) FROM contracts WHERE snapshot_id = $id", {"id": large}
+            )
+            top = r.scalar("SELECT max(id) FROM snapshots")
+    finally:
+        db.close()
+    assert count > 200_000 and small != large
+
+    reference = folder / "reference.duckdb"
+    shutil.copyfile(path, reference)
+    done = rollback(reference, large)
+    assert done.returncode == 0 and not done.killed, done.stderr
+    new = range(top + 1, top + 2)  # the one snapshot a rollback adds
+    return {
+        "path": path,
+        "large": large,
+        "small": small,
+        "top": top,
+        "before": fingerprint(path),
+        "after": fingerprint(reference, new),
+        "phases": done.phases,
+    }
+
+
+def cli(*args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def phase_length(phases: dict[str, float], phase: str) -> float:
+    """How long `phase` lasted in the uninterrupted rollback (until the next one began)."""
+    following = PHASES[PHASES.index(phase) + 1]
+    return max(0.0, phases.get(following, 0.0) - phases.get(phase, 0.0))
+
+
+@pytest.mark.parametrize(
+    "kill_at, part, must_be",
+    [
+        ("writing", 0.0, "old"),
+        ("writing", 0.5, None),
+        ("committed", 0.0, None),
+        ("checkpointing", 0.0, "new"),
+        ("checkpointing", 0.5, "new"),
+        ("closing", 0.0, "new"),
+    ],
+)
+def test_a_rollback_killed_at_any_moment_leaves_the_old_data_or_the_new(
+    big, tmp_path, kill_at, part, must_be
+):
+    delay = part * phase_length(big["phases"], kill_at) if kill_at != "closing" else 0.0
+    for _ in range(3):  # on a busy machine a phase can pass between two looks: try again
+        path = tmp_path / "citytools.duckdb"
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(big["path"], path)
+        run = rollback(path, big["large"], kill_at, delay)
+        if run.killed:
+            break
+    assert run.killed, f"the rollback ended before {kill_at}: {run.phases}"
+    assert run.returncode == -signal.SIGKILL
+
+    new = range(big["top"] + 1, big["top"] + 2)
+    state = fingerprint(path, new)  # opens: a committed change is replayed from the WAL
+    assert state in (big["before"], big["after"]), "the database holds neither state"
+    outcome = "old" if state == big["before"] else "new"
+    if must_be:
+        assert outcome == must_be, run.phases
+    assert not path.with_name(path.name + ".wal").exists()  # opening folded the WAL in
+
+    # The next change works as usual. After "old": the same rollback, done in full, gives
+    # exactly what an uninterrupted one gives (same snapshot id: nothing half-made remains).
+    db = store.open_store(path)
+    try:
+        if outcome == "old":
+            assert snapshots.rollback(db, big["large"], USER) == big["top"] + 1
+        else:
+            assert snapshots.rollback(db, big["small"], USER) == big["top"] + 2
+        with db.read() as r:
+            current = r.scalar(
+                "SELECT count(*) FROM current_contracts WHERE borough_code = $code",
+                {"code": CAMDEN},
+            )
+    finally:
+        db.close()
+    if outcome == "old":
+        assert fingerprint(path, new) == big["after"]
+    else:
+        assert current == KEPT
