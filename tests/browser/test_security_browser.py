@@ -60,9 +60,7 @@ def hostile_server(built_db, tmp_path_factory):
 
 
 @pytest.mark.parametrize(("url_path"), [path for _, _, path in registered_pages()])
-def test_planted_script_never_runs_and_shows_as_text(
-    hostile_server, page, artifacts, url_path
-):
+def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artifacts, url_path):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&profile=Camden&q=%3Cscript%3E")
