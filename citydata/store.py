@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from citydata import demo, settings, vendors
 from citydata.db import Database, Reader, StoreError
 from citydata.schema import FIELD_NAMES, FIELDS
@@ -230,10 +232,15 @@ def build(
         if restore_from is not None:
             _restore_into(db, restore_from)
         db.rows("CHECKPOINT")
-    except BaseException:
+    except BaseException as exc:
         db.close()
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        if isinstance(exc, duckdb.Error):  # the CSV is not in the embedded data's shape
+            reason = str(exc).splitlines()[0].rstrip(".")
+            raise StoreError(
+                f"{path} could not be built from {csv}: {reason}. Nothing was changed."
+            ) from exc
         raise
     db.close()
     os.replace(tmp, path)

@@ -103,3 +103,15 @@ def test_a_database_held_by_another_process_is_refused_clearly(db_path):
     assert done.returncode == 1
     assert b"in use by another program" in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_build_from_a_csv_of_the_wrong_shape_is_refused_in_one_line(tmp_path):
+    wrong = tmp_path / "register.csv"
+    wrong.write_text("Supplier,Amount\nAcme,12\n")
+    path = tmp_path / "new.duckdb"
+    done = cli("build", "--db", str(path), "--csv", str(wrong))
+    assert done.returncode == 1
+    lines = done.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("refused:"), lines
+    assert "register.csv" in lines[0] and "Nothing was changed" in lines[0]
+    assert list(tmp_path.iterdir()) == [wrong]
