@@ -1,0 +1,413 @@
+"""Twenty people browse the app at once while a data steward keeps changing the data.
+
+One real `streamlit run`; one Chromium driven from an asyncio loop, with 20 browser sessions (each
+a tab with its own Streamlit session, spread over 5 browser contexts: a context's first load
+compiles the app's code, which costs a 2-core machine about three times a later load) and a
+steward's context, where a signed-in steward rolls Camden back and forth on the History page:
+each click commits a new snapshot inside the server. Each person opens addresses with filters in
+the URL, then moves through the sidebar to the Overview and on to another page, again and again.
+
+Camden's two states have different numbers of records (23 and 30), and only the first is the
+illustrative data, so every Overview and Borough profile a person sees can show exactly two
+(Records figure, illustrative-data notice) pairs for its filters: anything else is a page mixing
+two states of the data. People stop starting new pages CITYTOOLS_LOAD_SECONDS (60 by default)
+after they begin, once the steward has committed at least five times; pages in flight finish.
+Only the server on 127.0.0.1 is reachable from the browser. The throughput is printed and saved
+to test-artifacts/load-throughput.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+import pandas as pd
+import pytest
+
+from citydata import filters, profile, queries, snapshots, store
+from citydata.filters import FilterState
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_server
+from tests.snapshot_helpers import borough_records, prepared
+
+pytestmark = pytest.mark.slow
+
+SESSIONS = 20
+CONTEXTS = 5  # browser contexts the sessions (tabs) are spread over
+BROWSE_SECONDS = float(os.environ.get("CITYTOOLS_LOAD_SECONDS", "60"))
+MIN_COMMITS = 5
+STEWARD_PAUSE_MS = 1_000  # between two rollbacks
+TIMEOUT_MS = 150_000  # generous: 21 busy tabs on two cores; a hang still fails
+PASSWORD = "correct horse battery staple"
+CAMDEN = "E09000007"
+EXTRA = 7  # records Camden's second state has on top of its first
+
+OVERVIEW = "City Tools Explorer"
+HEADINGS = {  # sidebar link -> the page's heading
+    "Overview": OVERVIEW,
+    "Map": "Borough map",
+    "Borough profile": "Borough profile",
+    "Calendar": "Contract calendar",
+    "Collaboration": "Collaboration finder",
+    "Market": "Market: vendors and concentration",
+}
+ONWARD = ("Map", "Market", "Calendar", "Collaboration", "Borough profile")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An address a person opens: a page (its sidebar link) and its URL parameters."""
+
+    link: str
+    params: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def url(self, base: str) -> str:
+        query = urlencode([(k, v) for k, values in self.params for v in values])
+        path = {"Overview": "", "Map": "map", "Borough profile": "borough", "Calendar": "calendar",
+                "Collaboration": "collaborate", "Market": "market"}[self.link]  # fmt: skip
+        return f"{base}/{path}" + (f"?{query}" if query else "")
+
+    @property
+    def filters(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The sidebar filters in the URL: they stay on when moving to another page."""
+        return tuple((k, v) for k, v in self.params if k in filters.URL_KEYS)
+
+    @property
+    def checked(self) -> tuple | None:
+        """The key of the figures this page is checked against, if any."""
+        if self.link == "Overview":
+            return ("Overview", self.filters)
+        return ("profile", self.params) if self.profile else None
+
+    @property
+    def profile(self) -> str | None:
+        return dict(self.params).get("profile", (None,))[0]
+
+
+def visit(link: str, **params: str | tuple[str, ...]) -> Visit:
+    return Visit(link, tuple((k, v if isinstance(v, tuple) else (v,)) for k, v in params.items()))
+
+
+CAMDEN_OVERVIEW = visit("Overview", borough="Camden")
+VISITS = (
+    visit("Overview"),
+    visit("Map", metric="ending"),
+    CAMDEN_OVERVIEW,
+    visit("Market"),
+    visit("Borough profile", profile="Camden"),
+    visit("Calendar", service_area="Adults' social care"),
+    visit("Calendar", borough=("Camden", "Islington")),
+    visit("Collaboration"),
+    visit("Overview", borough=("Camden", "Barnet"), hosting="Cloud (SaaS)"),
+    visit("Map", service_area="Housing"),
+    visit("Market", q="Camden", end_from="2027-01-01"),
+    visit("Borough profile", profile="Camden", hosting="On premises"),
+    visit("Market", borough="Camden"),
+    visit("Calendar"),
+    visit("Collaboration", end_to="2028-12-31"),
+    visit("Map", borough="Camden", vendor="OLM Systems"),
+)
+
+
+def state_of(params: tuple[tuple[str, tuple[str, ...]], ...]) -> FilterState:
+    p = dict(params)
+    return FilterState(
+        **{c.key: p[c.key] for c in filters.CHOICES if c.key in p},
+        end_from=date.fromisoformat(p["end_from"][0]) if "end_from" in p else None,
+        end_to=date.fromisoformat(p["end_to"][0]) if "end_to" in p else None,
+        q=p.get("q", ("",))[0],
+    )
+
+
+def demo_phrase(demo: list[str]) -> str:
+    """Whom the illustrative-data notice names, as ui.selection_header words it ('' = none)."""
+    if not demo:
+        return ""
+    if len(demo) == 1:
+        return demo[0]
+    return "all 33 boroughs" if len(demo) == 33 else f"{len(demo)} boroughs"
+
+
+def signatures(r) -> dict[tuple, tuple[str, str]]:
+    """Per checked page (Overview with a visit's filters, or a profile), what it shows now."""
+    out = {}
+    for v in VISITS:
+        state = state_of(v.filters)
+        records = queries.headline(r, state)["records"]
+        out[("Overview", v.filters)] = f"{records:,}", demo_phrase(queries.demo_boroughs(r, state))
+        if v.profile:
+            p = profile.build(r, state, v.profile)
+            demo = queries.demo_boroughs(r, p.state)
+            out[("profile", v.params)] = f"{p.figures['records']:,}", demo_phrase(demo)
+    return out
+
+
+@pytest.fixture
+def two_states(built_db, tmp_path):
+    """A database where each rollback of Camden switches it between 23 and 30 records.
+
+    Returns the path (Camden at 23 records, a copy of its demo snapshot, is current; the 30
+    records are the previous snapshot) and, per checked page, its two right (Records, notice).
+    """
+    path = tmp_path / "citytools.duckdb"
+    shutil.copyfile(built_db, path)
+    db = store.open_store(path)
+    try:
+        first = borough_records(db, CAMDEN)
+        extra = first.head(EXTRA).assign(
+            source_ref=lambda d: d["source_ref"] + "-B",
+            row=range(len(first) + 2, len(first) + EXTRA + 2),
+        )
+        with db.read() as r:
+            demo_id = snapshots.active(r)[CAMDEN]
+        snapshots.commit(db, prepared(pd.concat([first, extra])), b"register", "Load test")
+        with db.read() as r:
+            second = signatures(r)
+            options = queries.options(r)
+        snapshots.rollback(db, demo_id, "Load test")
+        with db.read() as r:
+            expected = {k: {v, second[k]} for k, v in signatures(r).items()}
+            assert queries.options(r) == options  # no URL value is dropped by a commit
+            assert r.scalar("SELECT count(*) FROM current_contracts") == 800
+    finally:
+        db.close()
+    camden = ("Overview", (("borough", ("Camden",)),))
+    assert expected[camden] == {("23", "Camden"), ("30", "")}
+    return path, expected
+
+
+@dataclass
+class Tally:
+    loads: int = 0
+    full_loads: int = 0
+    per_page: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    seen: dict[tuple, set] = field(default_factory=dict)
+    checked: int = 0
+    commits: list[str] = field(default_factory=list)
+    steward_done: bool = False
+
+
+SCRIPT_DONE = (
+    "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+    " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }"
+)
+NO_STATUS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# Element code loads lazily: until it has, an element is drawn as a grey placeholder.
+DRAWN = (
+    '() => !document.querySelector(\'[data-testid="stSkeleton"],'
+    ' [data-testid="stSkeletonElement"], [data-testid="stAppSkeleton"]\')'
+)
+READ_PAGE = """() => {
+  const text = (sel) => [...document.querySelectorAll(sel)].map((e) => e.innerText);
+  const metrics = {};
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const label = m.querySelector('[data-testid="stMetricLabel"]');
+    const value = m.querySelector('[data-testid="stMetricValue"]');
+    if (label && value) metrics[label.innerText.trim()] = value.innerText.trim();
+  }
+  return {
+    exceptions: text('[data-testid="stException"]'),
+    errors: text('[data-testid="stAlertContentError"]'),
+    warnings: text('[data-testid="stAlertContentWarning"]'),
+    infos: text('[data-testid="stAlertContentInfo"]'),
+    metrics: metrics,
+    body: document.body.innerText,
+  };
+}"""
+TROUBLE = re.compile(r"Traceback|Exception|Error|Connection error|Page not found")
+NOTICE = re.compile(r"Illustrative data\. The records for (.+?) (?:are|is) generated")
+
+
+async def settle(page) -> None:
+    """As conftest.settle, for the async API, and until every element is drawn."""
+    await page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
+    await page.wait_for_function(SCRIPT_DONE, timeout=TIMEOUT_MS)
+    await page.wait_for_timeout(300)
+    await page.wait_for_function(NO_STATUS, timeout=TIMEOUT_MS)
+    await page.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
+
+
+async def shown(page, link: str) -> dict:
+    """Wait for the page behind the sidebar `link` to be drawn; what it shows."""
+    heading = page.get_by_role("heading", name=HEADINGS[link], level=1)
+    await heading.wait_for(timeout=TIMEOUT_MS)
+    await settle(page)
+    return await page.evaluate(READ_PAGE)
+
+
+def check(tally: Tally, where: str, page: dict, key: tuple | None = None) -> None:
+    for kind in ("exceptions", "errors", "warnings"):
+        for text in page[kind]:
+            tally.problems.append(f"{where}: {kind[:-1]} shown: {text[:300]}")
+    if m := TROUBLE.search(page["body"]):
+        tally.problems.append(f"{where}: the page says {m.group(0)!r}")
+    if key is not None:
+        notices = [m.group(1) for t in page["infos"] if (m := NOTICE.search(t))]
+        seen = (page["metrics"].get("Records"), notices[0] if notices else "")
+        tally.seen.setdefault(key, set()).add(seen)
+        tally.checked += 1
+
+
+def count(tally: Tally, link: str) -> None:
+    tally.loads += 1
+    tally.per_page[link] = tally.per_page.get(link, 0) + 1
+
+
+async def browse(page, n: int, base: str, deadline: float, tally: Tally) -> None:
+    """One person: open an address, go to the Overview, go on to another page; again."""
+
+    def more() -> bool:
+        return time.monotonic() < deadline or not tally.steward_done
+
+    i = n
+    while more():
+        v = VISITS[i % len(VISITS)]
+        await page.goto(v.url(base), timeout=TIMEOUT_MS)
+        where = f"session {n} at {v.url('')}"
+        check(tally, where, await shown(page, v.link), v.checked)
+        count(tally, v.link)
+        tally.full_loads += 1
+        for link in ("Overview", ONWARD[i % len(ONWARD)]):
+            if link == v.link or not more():
+                continue
+            await page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+            key = ("Overview", v.filters) if link == "Overview" else None
+            check(tally, f"{where}, then {link}", await shown(page, link), key)
+            count(tally, link)
+        i += 1
+
+
+async def sign_in_at_history(context, base: str, tally: Tally):
+    """The steward opens the app (warming the server up), signs in and opens Camden's history."""
+    page = await context.new_page()
+    for v in (VISITS[0], VISITS[4]):
+        await page.goto(v.url(base))
+        check(tally, f"steward at {v.url('')}", await shown(page, v.link))
+    await page.goto(f"{base}/sign_in")
+    await settle(page)
+    await page.get_by_role("textbox", name="Your name or email").fill("Ann Steward")
+    await page.get_by_role("textbox", name="Upload password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await settle(page)
+    await page.get_by_text("Signed in as Ann Steward").wait_for()
+    await page.get_by_role("link", name="History and rollback").click()
+    await settle(page)
+    main = page.get_by_test_id("stMain")
+    await main.get_by_role("combobox", name="Borough").click()
+    await page.get_by_role("option", name="Camden", exact=True).click()
+    await settle(page)
+    return page
+
+
+async def steward(page, deadline: float, tally: Tally, artifacts) -> None:
+    """Press Camden's rollback button again and again: each press commits a new snapshot."""
+    main = page.get_by_test_id("stMain")
+    button = main.get_by_role("button", name=re.compile(r"^Roll back Camden to snapshot \d+$"))
+    try:
+        while time.monotonic() < deadline or len(tally.commits) < MIN_COMMITS:
+            target = (await button.inner_text()).rsplit(" ", 1)[1]
+            await button.click()
+            await settle(page)
+            await main.get_by_text(f"Camden is back to the records of snapshot {target}").wait_for()
+            await settle(page)  # the rerun that shows the message has drawn the new button too
+            check(tally, f"steward after rollback to {target}", await page.evaluate(READ_PAGE))
+            tally.commits.append(target)
+            await page.wait_for_timeout(STEWARD_PAUSE_MS)
+        await page.screenshot(path=artifacts / "load-steward-history.png", full_page=True)
+    finally:
+        tally.steward_done = True
+
+
+async def warm_up(context, base: str, tally: Tally) -> None:
+    """The context's first page: it loads the app's code before the clock starts."""
+    page = await context.new_page()
+    await page.goto(VISITS[7].url(base))
+    check(tally, "warm-up", await shown(page, VISITS[7].link))
+
+
+async def load(base: str, artifacts) -> tuple[Tally, float]:
+    from playwright.async_api import async_playwright
+
+    async def loopback_only(route):
+        if route.request.url.startswith(base):
+            await route.continue_()
+        else:
+            await route.abort()
+
+    tally = Tally()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            contexts = []
+            for _ in range(CONTEXTS + 1):
+                context = await browser.new_context(
+                    viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+                )
+                context.set_default_timeout(TIMEOUT_MS)
+                await context.route("**/*", loopback_only)
+                contexts.append(context)
+            ready = await sign_in_at_history(contexts[0], base, tally)
+            await asyncio.gather(*(warm_up(c, base, tally) for c in contexts[1:]))
+            pages = [c.pages[0] for c in contexts[1:]]
+            for n in range(CONTEXTS, SESSIONS):
+                pages.append(await contexts[1 + n % CONTEXTS].new_page())
+            started = time.monotonic()
+            deadline = started + BROWSE_SECONDS
+            await asyncio.gather(
+                steward(ready, deadline, tally, artifacts),
+                *(browse(page, n, base, deadline, tally) for n, page in enumerate(pages)),
+            )
+            elapsed = time.monotonic() - started
+            await pages[7].screenshot(path=artifacts / "load-session-7.png", full_page=True)
+            # Once the steward has stopped, a fresh page shows the last committed state.
+            await pages[0].goto(CAMDEN_OVERVIEW.url(base))
+            last = await shown(pages[0], "Overview")
+            await pages[0].screenshot(path=artifacts / "load-camden-after.png", full_page=True)
+            check(tally, "after the run", last, ("last", CAMDEN_OVERVIEW.filters))
+        finally:
+            await browser.close()
+    return tally, elapsed
+
+
+def test_twenty_people_browse_while_a_steward_commits_and_every_page_shows_one_state(
+    two_states, artifacts
+):
+    db, expected = two_states
+    # The load runs in a thread of its own: no clash with the sync Playwright of other tests.
+    with (
+        run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": PASSWORD}) as srv,
+        ThreadPoolExecutor(1) as ex,
+    ):
+        tally, elapsed = ex.submit(asyncio.run, load(srv.url, artifacts)).result()
+    report = {
+        "sessions": SESSIONS,
+        "seconds": round(elapsed, 1),
+        "page_loads": tally.loads,
+        "full_page_loads": tally.full_loads,
+        "loads_per_second": round(tally.loads / elapsed, 2),
+        "per_page": tally.per_page,
+        "commits": len(tally.commits),
+        "checked_pages": tally.checked,
+        "seen": {str(k): sorted(v) for k, v in tally.seen.items()},
+    }
+    print(f"\nLoad: {json.dumps(report)}")
+    (artifacts / "load-throughput.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    assert tally.problems == [], tally.problems[:20]
+    assert len(tally.commits) >= MIN_COMMITS, tally.commits
+    # Camden started at 23 records; each commit switched it between 23 and 30.
+    last = tally.seen.pop(("last", CAMDEN_OVERVIEW.filters))
+    assert last == {("30", "") if len(tally.commits) % 2 else ("23", "Camden")}
+    mixed = {k: sorted(seen - expected[k]) for k, seen in tally.seen.items() if seen - expected[k]}
+    assert not mixed, f"pages mixing two states of the data: {mixed}"
+    assert tally.checked >= SESSIONS // 4, tally.seen
+    lines = [ln for ln in srv.log_text().splitlines() if TROUBLE.search(ln)]
+    assert lines == [], lines[:20]
