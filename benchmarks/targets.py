@@ -14,3 +14,6 @@ QUERY_OVERHEAD_RATIO = (1_000_000, 1.5)
 # At 10M records: every page still answers (warm and cold), and no step needs 3 GB.
 PAGE_ANSWER_SECONDS = (10_000_000, 2.0)
 PEAK_MEMORY_BYTES = (10_000_000, 3 * GIB)
+
+# For a 100k- and a 1M-row register: the import at least half as fast as DuckDB's read_csv.
+IMPORT_SPEED_SHARE = ((100_000, 1_000_000), 0.5)

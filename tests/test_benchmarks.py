@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from benchmarks import cases, datasets, measure, report, run
-from benchmarks.sections import pages
+from benchmarks.section import Context
+from benchmarks.sections import imports, pages
+from citydata import demo
 
 
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)
@@ -72,3 +74,18 @@ def test_the_runner_measures_a_tiny_data_set_end_to_end(tmp_path, monkeypatch, c
     assert "### 300 records" in out
     assert "| overview.headline [all] | Overview | 1 |" in out
     assert "failed" not in out
+
+
+def test_the_import_section_imports_every_row_and_reports_its_speed(db_path):
+    ctx = Context("800", 800, demo.DEFAULT_SEED, 1, str(db_path), str(demo.EMBEDDED_CSV))
+    results = [
+        {"step": step, "ok": True, "peak_rss": 0, "data": imports.run(ctx, step)}
+        for step in imports.steps(ctx)
+    ]
+    by_step = {r["step"]: r["data"] for r in results}
+    assert by_step["read_csv"]["rows"] == by_step["prepare"]["rows"] == 800
+    assert set(by_step["import"]["phases"]) == {"prepare", "preview", "commit"}
+    text = "\n".join(imports.render(ctx, results))
+    assert "Import of a 800-row register" in text and "share of `read_csv`'s" in text
+    assert imports.speed_ratio(results) > 0
+    assert imports.steps(Context("10M", 10_000_000, 1, 1, "", "")) == []
