@@ -31,10 +31,10 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
         x=alt.X(
             "Service area:N",
             sort=list(wide.columns),
-            axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=220, labelOverlap=False),
+            axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=170, labelOverlap=False),
         ),
         y=alt.Y(
-            "Borough:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=200)
+            "Borough:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=160)
         ),
         tooltip=["Borough", "Service area", "Records"],
     )
@@ -42,7 +42,9 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
         color=alt.condition(
             "datum.Records > 0",
             alt.Color(
-                "Records:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(title="Records")
+                "Records:Q",
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(title="Records", orient="bottom"),
             ),
             alt.value("#ffffff"),
         )
@@ -51,4 +53,4 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
         text=alt.Text("Records:Q"),
         color=alt.condition(f"datum.Records >= {dark_from}", alt.value("white"), alt.value("#222")),
     )
-    return (cells + text).properties(width=alt.Step(34), height=alt.Step(20))
+    return (cells + text).properties(width=alt.Step(30), height=alt.Step(20))

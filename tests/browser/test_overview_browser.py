@@ -49,3 +49,19 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and {r["Borough"] for r in rows} == {"Camden"}
     assert f"{len(rows):,}" == records
+
+
+def test_the_coverage_matrix_fits_a_laptop_screen(server, browser, artifacts):
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    page = context.new_page()
+    page.goto(server.url)
+    settle(page)
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.locator("canvas, svg").first.wait_for()
+    chart.screenshot(path=artifacts / "overview-coverage-1280.png")
+    drawn = chart.locator("canvas, svg").first.bounding_box()
+    main = page.get_by_test_id("stMainBlockContainer")
+    room = main.bounding_box()
+    padding = main.evaluate("e => parseFloat(getComputedStyle(e).paddingRight)")
+    context.close()
+    assert drawn["x"] + drawn["width"] <= room["x"] + room["width"] - padding + 1, (drawn, room)
