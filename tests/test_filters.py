@@ -10,10 +10,13 @@ from citydata import filters, queries
 from citydata.filters import FilterState
 
 SEARCH = (
-    "(contains(lower(borough), $q{i}) OR contains(lower(service_area), $q{i})"
-    " OR contains(lower(system), $q{i}) OR contains(lower(vendor), $q{i})"
-    " OR contains(lower(vendor_as_written), $q{i}) OR contains(lower(manufacturer), $q{i})"
-    " OR contains(lower(hosting), $q{i}) OR contains(lower(source_ref), $q{i}))"
+    "("
+    + " OR ".join(
+        f"{c} ILIKE $q{{i}} ESCAPE '\\'"
+        for c in ("borough", "service_area", "system", "vendor", "vendor_as_written")
+        + ("manufacturer", "hosting", "source_ref")
+    )
+    + ")"
 )
 
 CASES = [
@@ -57,7 +60,7 @@ CASES = [
         + SEARCH.format(i=0)
         + " AND "
         + SEARCH.format(i=1),
-        {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q0": "revenues", "q1": "open"},
+        {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q0": "%revenues%", "q1": "%open%"},
         "Contracts where vendor is Capita and hosting is Cloud (SaaS), matching “revenues”"
         " and “open”",
         {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q": ["Revenues  Open"]},
@@ -129,3 +132,19 @@ def test_state_from_widget_values_ignores_blanks():
         {"borough": ["Camden"], "vendor": [], "end_from": None, "q": "  ", "other": 1}
     )
     assert state == FilterState(borough=("Camden",))
+
+
+@pytest.mark.parametrize("word", ["50%", "a_b", "back\\slash"])
+def test_search_words_with_wildcard_characters_match_only_literally(db, word):
+    with db.write() as w:
+        w.execute(
+            "UPDATE contracts SET system = 'Tool ' || $word WHERE record_no = 1", {"word": word}
+        )
+        w.execute("UPDATE contracts SET system = 'Tool 50 and aXb' WHERE record_no = 2")
+    with db.read() as r:
+        found = queries.headline(r, FilterState(q=word.upper()))["records"]
+        expected = r.scalar(
+            "SELECT count(*) FROM current_contracts WHERE contains(lower(system), $w)",
+            {"w": word},
+        )
+    assert found == expected >= 1
