@@ -18,6 +18,12 @@ from citydata.filters import FilterState
 from citydata.schema import FIELD_NAMES
 
 RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source", "snapshot_id")
+# The records' order, on the base query aliased `b` (qualified: an output alias never shadows
+# it). The other columns break ties, so the same data always lists (and downloads) alike.
+_FIRST = ("borough", "service_area", "system", "vendor", "contract_end")
+RECORD_ORDER = ", ".join(
+    f"b.{c} NULLS LAST" for c in (*_FIRST, *(c for c in RECORD_COLUMNS if c not in _FIRST))
+)
 
 
 def base(state: FilterState) -> tuple[str, dict[str, Any]]:
@@ -80,22 +86,19 @@ def records(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataF
         tail = " LIMIT $limit"
         params["limit"] = int(limit)
     return r.df(
-        f"SELECT {', '.join(RECORD_COLUMNS)} FROM ({sql}) AS b "
-        f"ORDER BY borough, service_area, system, vendor, contract_end NULLS LAST{tail}",
+        f"SELECT {', '.join(RECORD_COLUMNS)} FROM ({sql}) AS b ORDER BY {RECORD_ORDER}{tail}",
         params,
     )
 
 
 def options(r: Reader) -> dict[str, list[str]]:
-    """Every value each choice filter can take, from the current data."""
-    out: dict[str, list[str]] = {}
-    for choice in filters.CHOICES:
-        rows = r.rows(
-            f"SELECT DISTINCT {choice.column} FROM current_contracts "
-            f"WHERE {choice.column} IS NOT NULL ORDER BY 1"
-        )
-        out[choice.key] = [v for (v,) in rows]
-    return out
+    """Every value each choice filter can take, from the current data (one scan for all)."""
+    lists = ", ".join(
+        f"list(DISTINCT {c.column} ORDER BY {c.column}) FILTER (WHERE {c.column} IS NOT NULL)"
+        for c in filters.CHOICES
+    )
+    row = r.rows(f"SELECT {lists} FROM current_contracts")[0]
+    return {c.key: list(values or []) for c, values in zip(filters.CHOICES, row, strict=True)}
 
 
 def demo_boroughs(r: Reader, state: FilterState) -> list[str]:

@@ -148,3 +148,17 @@ def test_search_words_with_wildcard_characters_match_only_literally(db, word):
             {"w": word},
         )
     assert found == expected >= 1
+
+
+def test_the_sidebar_offers_every_current_value_once_in_order_without_blanks(db):
+    with db.write() as w:
+        w.execute("UPDATE contracts SET hosting = NULL WHERE record_no = 1")
+    with db.read() as r:
+        offered = queries.options(r)
+        for choice in filters.CHOICES:
+            expected = r.rows(
+                f"SELECT DISTINCT {choice.column} FROM current_contracts"
+                f" WHERE {choice.column} IS NOT NULL ORDER BY 1"
+            )
+            assert offered[choice.key] == [v for (v,) in expected]
+    assert len(offered["borough"]) == 33 and None not in offered["hosting"]
