@@ -74,7 +74,7 @@ def build(r: Reader, state: FilterState, borough: str, today: date | None = None
         figures=queries.headline(r, profile_state(state, b.name), today),
         systems=systems(r, state, b.name),
         vendors=vendor_shares(r, state, b.name),
-        peers=peers(r, state, b.name),
+        peers=peers(r, state, b.name, today),
         missing_areas=missing_areas(r, state, b.name),
         source=source(r, state, b.name),
         today=today,
@@ -109,29 +109,43 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     )
 
 
-def peers(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
+def peers(r: Reader, state: FilterState, borough: str, today: date | None = None) -> pd.DataFrame:
     """Other boroughs using the same system, or the same vendor, in the same service area.
 
-    One row per (record of this borough, matching record elsewhere); same-system matches first,
-    then the peers whose contract ends closest to this borough's.
+    One row per (system of this borough in a service area, peer borough and its system there);
+    same-system matches first, then the peers whose contract ends closest to this borough's.
+    A borough holding several contracts for one system is one peer, not one per contract: its
+    contract end is the next one from `today` (the last one when all have ended).
+
+    Set-based, so it scales: every borough's rows are first reduced to one row per (borough,
+    service area, system, vendor), then this borough's few rows are joined to the others'.
     """
     sql, params = queries.base(state.with_(borough=()))
-    params |= {"me": _known(borough).name, "areas": list(SERVICE_AREA_LABELS)}
+    params |= {
+        "me": _known(borough).name,
+        "areas": list(SERVICE_AREA_LABELS),
+        "today": today or date.today(),
+    }
     return r.df(
         f"""
-        WITH b AS ({sql}),
-        mine AS (SELECT * FROM b WHERE borough = $me)
+        WITH s AS (
+            SELECT borough, service_area, system, vendor,
+                   coalesce(min(contract_end) FILTER (WHERE contract_end >= $today),
+                            max(contract_end)) AS contract_end
+            FROM ({sql}) AS b GROUP BY borough, service_area, system, vendor
+        ),
+        mine AS (SELECT * FROM s WHERE borough = $me),
+        others AS (SELECT * FROM s WHERE borough <> $me)
         SELECT m.service_area, m.system, m.vendor, m.contract_end,
                CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END AS match,
                o.borough AS peer_borough, o.system AS peer_system, o.vendor AS peer_vendor,
                o.contract_end AS peer_contract_end,
                datediff('month', m.contract_end, o.contract_end) AS months_apart
-        FROM mine AS m JOIN b AS o
-          ON o.service_area = m.service_area AND o.borough <> $me
-         AND (o.system = m.system OR o.vendor = m.vendor)
+        FROM mine AS m JOIN others AS o
+          ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
         ORDER BY coalesce(list_position($areas, m.service_area), 999), m.service_area, m.system,
                  m.contract_end NULLS LAST, o.system <> m.system, abs(months_apart) NULLS LAST,
-                 o.borough, o.system
+                 o.borough, o.system, o.vendor, m.vendor
         """,
         params,
     )[list(PEER_COLUMNS)]

@@ -45,21 +45,26 @@ def by_borough(r: Reader, state: FilterState) -> pd.DataFrame:
 
 def summary(r: Reader, state: FilterState) -> dict[str, Any]:
     """Scored records, boroughs with a score, the average, and the suppliers-satisfaction
-    correlation (Pearson's r over boroughs with a score; None for fewer than three)."""
+    correlation (Pearson's r over boroughs with a score; None for fewer than three).
+
+    One scan: the selection is reduced to one row per borough, and every figure read from that
+    (the filtered rows themselves are never held in memory)."""
     sql, params = queries.base(state)
     params["min_boroughs"] = MIN_BOROUGHS_FOR_CORRELATION
     row = r.rows(
         f"""
-        WITH b AS MATERIALIZED ({sql}),
-        per AS (SELECT borough, count(DISTINCT vendor) AS suppliers,
-                       avg(satisfaction) AS average, count(satisfaction) AS scored
-                FROM b GROUP BY borough)
-        SELECT (SELECT count(*) FROM b), (SELECT count(satisfaction) FROM b),
-               (SELECT round(avg(satisfaction), 2) FROM b),
-               (SELECT count(*) FROM per WHERE scored > 0),
-               (SELECT CASE WHEN count(*) >= $min_boroughs
-                            THEN round(corr(suppliers, average), 2) END
-                FROM per WHERE scored > 0)""",
+        WITH per AS MATERIALIZED (
+            SELECT borough, count(*) AS records, count(DISTINCT vendor) AS suppliers,
+                   count(satisfaction) AS scored, sum(satisfaction) AS total,
+                   avg(satisfaction) AS average
+            FROM ({sql}) AS b GROUP BY borough)
+        SELECT coalesce(CAST(sum(records) AS BIGINT), 0),
+               coalesce(CAST(sum(scored) AS BIGINT), 0),
+               round(sum(total) / nullif(sum(scored), 0), 2),
+               count(*) FILTER (WHERE scored > 0),
+               CASE WHEN count(*) FILTER (WHERE scored > 0) >= $min_boroughs
+                    THEN round(corr(suppliers, average) FILTER (WHERE scored > 0), 2) END
+        FROM per""",
         params,
     )[0]
     keys = ("records", "scored", "average", "boroughs_scored", "correlation")

@@ -83,6 +83,76 @@ def test_peers_are_exactly_the_other_boroughs_on_the_same_system_or_vendor_per_a
     assert (vendor["vendor"] == vendor["peer_vendor"]).all()
 
 
+def _copies(w, borough: str, like: tuple[str, str, str], ends: list[date]) -> None:
+    """Add records of `borough` for (service area, system, vendor) `like`, one per end date."""
+    area, system, vendor = like
+    for n, end in enumerate(ends):
+        w.execute(
+            """INSERT INTO contracts SELECT * REPLACE ($area AS service_area, $system AS system,
+                   $vendor AS vendor, $end AS contract_end, $ref AS source_ref)
+               FROM contracts WHERE snapshot_id = (SELECT any_value(snapshot_id)
+                   FROM current_contracts WHERE borough = $borough)
+               LIMIT 1""",
+            {"area": area, "system": system, "vendor": vendor, "end": end,
+             "ref": f"TEST-{borough}-{n}", "borough": borough},
+        )  # fmt: skip
+
+
+def test_several_contracts_for_one_system_make_one_peer_with_its_next_end(db):
+    """A peer is a borough on a system, not each of its records: the page stays readable."""
+    like = db.rows(
+        "SELECT service_area, system, vendor FROM current_contracts WHERE borough = 'Camden' "
+        "ORDER BY ALL LIMIT 1"
+    )[0]
+    with db.write() as w:
+        w.execute(
+            "DELETE FROM contracts WHERE borough IN ('Camden', 'Hackney') "
+            "AND service_area = $a AND system = $s",
+            {"a": like[0], "s": like[1]},
+        )
+        _copies(w, "Camden", like, [date(2025, 1, 31), date(2027, 3, 31), date(2029, 3, 31)])
+        _copies(w, "Hackney", like, [date(2026, 9, 30), date(2027, 9, 30), date(2028, 9, 30)])
+    p = build(db)
+    mine = p.peers[(p.peers["service_area"] == like[0]) & (p.peers["system"] == like[1])]
+    hackney = mine[(mine["peer_borough"] == "Hackney") & (mine["peer_system"] == like[1])]
+    assert len(hackney) == 1  # three Hackney records, three of Camden's: one peer row
+    row = hackney.iloc[0]
+    assert row["match"] == "Same system" and row["peer_system"] == like[1]
+    # Each side's next contract end from today (2026-10-01), not its first or last.
+    assert row["contract_end"].date() == date(2027, 3, 31)
+    assert row["peer_contract_end"].date() == date(2027, 9, 30)
+    assert row["months_apart"] == 6
+    # Every other borough on that system or vendor is listed once, as the record join finds.
+    expected = db.rows(
+        """SELECT DISTINCT o.borough, o.system, o.vendor FROM current_contracts o
+           WHERE o.service_area = $a AND o.borough <> 'Camden'
+             AND (o.system = $s OR o.vendor = $v) ORDER BY ALL""",
+        {"a": like[0], "s": like[1], "v": like[2]},
+    )
+    got = sorted(zip(mine["peer_borough"], mine["peer_system"], mine["peer_vendor"], strict=True))
+    assert got == expected
+
+
+def test_a_borough_whose_contracts_have_all_ended_shows_its_last_end(db):
+    like = db.rows(
+        "SELECT service_area, system, vendor FROM current_contracts WHERE borough = 'Camden' "
+        "ORDER BY ALL LIMIT 1"
+    )[0]
+    with db.write() as w:
+        w.execute(
+            "DELETE FROM contracts WHERE borough = 'Hackney' AND service_area = $a",
+            {"a": like[0]},
+        )
+        _copies(w, "Hackney", like, [date(2023, 3, 31), date(2025, 3, 31), None])
+    p = build(db)
+    hackney = p.peers[
+        (p.peers["service_area"] == like[0])
+        & (p.peers["system"] == like[1])
+        & (p.peers["peer_borough"] == "Hackney")
+    ]
+    assert len(hackney) == 1 and hackney.iloc[0]["peer_contract_end"].date() == date(2025, 3, 31)
+
+
 def test_peers_ignore_the_borough_filter_but_keep_the_others(db):
     narrowed = build(db, FilterState(borough=("Camden",), service_area=("Housing",)))
     assert set(narrowed.peers["service_area"]) == {"Housing"}
