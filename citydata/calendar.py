@@ -80,28 +80,56 @@ def _month_bounds(year_month: str) -> tuple[date, date]:
     return first, add_months(first, 1)
 
 
-def month(r: Reader, state: FilterState, year_month: str) -> pd.DataFrame:
-    """The contracts ending in one month ('YYYY-MM'), by day."""
+def month_days(r: Reader, state: FilterState, year_month: str) -> pd.DataFrame:
+    """The contracts ending on each day of one month ('YYYY-MM') that has any: day (1-31),
+    contracts, annual_value."""
     first, after = _month_bounds(year_month)
     sql, params = queries.base(state)
     params |= {"first": first, "after": after}
     return r.df(
-        f"""SELECT contract_end, borough, service_area, system, vendor,
-            round(annual_value, 2) AS annual_value, source_ref
+        f"""SELECT day(contract_end) AS day, count(*) AS contracts,
+            round(coalesce(sum(annual_value), 0), 2) AS annual_value
         FROM ({sql}) AS b WHERE contract_end >= $first AND contract_end < $after
-        ORDER BY contract_end, borough, service_area, system""",
+        GROUP BY ALL ORDER BY day""",
         params,
     )
 
 
-def month_grid(month_df: pd.DataFrame, year_month: str) -> pd.DataFrame:
-    """Every day of the month as a calendar cell: date, day, weekday, week, contracts, value."""
+def month(r: Reader, state: FilterState, year_month: str, limit: int | None = None) -> pd.DataFrame:
+    """The contracts ending in one month ('YYYY-MM'), by day (the first `limit` when given)."""
+    first, after = _month_bounds(year_month)
+    sql, params = queries.base(state)
+    params |= {"first": first, "after": after}
+    tail = ""
+    if limit is not None:
+        tail, params["limit"] = " LIMIT $limit", int(limit)
+    return r.df(
+        f"""SELECT contract_end, borough, service_area, system, vendor,
+            round(annual_value, 2) AS annual_value, source_ref
+        FROM ({sql}) AS b WHERE contract_end >= $first AND contract_end < $after
+        ORDER BY contract_end, borough, service_area, system, source_ref{tail}""",
+        params,
+    )
+
+
+def describe_month_limit(shown: int, total: int) -> str | None:
+    """A sentence when the month's table leaves contracts out, else None."""
+    if shown >= total:
+        return None
+    return (
+        f"Showing the first {shown:,} of the {total:,} contracts ending this month, by day. "
+        "Narrow the filters in the sidebar (a borough or a service area) to see every one."
+    )
+
+
+def month_grid(days_df: pd.DataFrame, year_month: str) -> pd.DataFrame:
+    """Every day of the month as a calendar cell: date, day, weekday, week, contracts, value.
+
+    `days_df` is `month_days()`: contracts and annual value per day that has any.
+    """
     first, after = _month_bounds(year_month)
     days = pd.date_range(first, after, inclusive="left")
-    ends = pd.to_datetime(month_df["contract_end"])
-    per_day = month_df.assign(day=ends.dt.day).groupby("day")
-    contracts = per_day.size()
-    value = per_day["annual_value"].sum()
+    per_day = days_df.set_index(days_df["day"].astype(int))
     offset = first.weekday()
     grid = pd.DataFrame(
         {
@@ -111,8 +139,8 @@ def month_grid(month_df: pd.DataFrame, year_month: str) -> pd.DataFrame:
             "week": [(d.day - 1 + offset) // 7 + 1 for d in days],
         }
     )
-    grid["contracts"] = grid["day"].map(contracts).fillna(0).astype(int)
-    grid["annual_value"] = grid["day"].map(value).fillna(0).astype(float).round(2)
+    grid["contracts"] = grid["day"].map(per_day["contracts"]).fillna(0).astype(int)
+    grid["annual_value"] = grid["day"].map(per_day["annual_value"]).fillna(0).astype(float).round(2)
     return grid
 
 

@@ -12,9 +12,11 @@ How a group is made (the same rule the README gives council staff):
    a group counts once), ranked by number of boroughs, then combined annual value, then the
    earliest end date.
 
-All of it is one DuckDB query: a recursive CTE finds every group's first end date for all keys
-at once (one step per successive group, each step a range join), and an ASOF join puts each
-contract in the last group started on or before its end date. No Python loop over pairs.
+All of it is one DuckDB query: the records are first cut down to one row per key and end date
+(with the distinct boroughs, systems and vendors beside), a recursive CTE finds every group's
+first end date for all keys at once (one step per successive group, each step a range join),
+and an ASOF join puts each end date in the last group started on or before it. No Python loop
+over pairs, and nothing per record leaves DuckDB unless a list of contracts is asked for.
 """
 
 from __future__ import annotations
@@ -65,44 +67,66 @@ class Query:
 
 
 def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, dict[str, Any]]:
-    """CTEs `m` (each contract with its group's first end date) and `ranked` (the groups)."""
+    """CTEs `starts` (each group's first end date), `assigned` (each end date of each key with
+    its group's first end date) and `ranked` (the groups, best first).
+
+    The records are read once and cut down at once to a few rows per key and end date
+    (`p`: totals, and the distinct boroughs, systems and vendors, as grouping sets), so the
+    grouping works on thousands of rows however many records there are.
+    """
     sql, params = queries.base(state)
     params |= {"today": today, "window": int(q.window_months), "include_ended": q.include_ended}
     key = q.by  # allow-listed by Query
     return (
         f"""
         WITH RECURSIVE
-        k AS (
-            SELECT {key} AS key, borough, borough_code, service_area, system, vendor,
-                   contract_end, annual_value, source_ref
-            FROM ({sql}) AS b
-            WHERE contract_end IS NOT NULL AND {key} IS NOT NULL
-              AND (contract_end >= $today OR $include_ended)
+        p AS (
+            SELECT key, contract_end, borough_code, borough, system, vendor,
+                   GROUPING(borough_code, system, vendor) AS level,
+                   count(*) AS contracts, sum(annual_value) AS value,
+                   count(annual_value) AS with_value
+            FROM (
+                SELECT {key} AS key, contract_end, borough_code, borough, system, vendor,
+                       annual_value
+                FROM ({sql}) AS b
+                WHERE contract_end IS NOT NULL AND {key} IS NOT NULL
+                  AND (contract_end >= $today OR $include_ended)
+            ) AS k
+            GROUP BY GROUPING SETS (
+                (key, contract_end), (key, contract_end, borough_code, borough),
+                (key, contract_end, system), (key, contract_end, vendor))
         ),
+        d AS (SELECT key, contract_end FROM p WHERE level = {_ALL}),
         starts(key, first_end) AS (
-            SELECT key, min(contract_end) FROM k GROUP BY key
+            SELECT key, min(contract_end) FROM d GROUP BY key
             UNION ALL
-            SELECT s.key, min(k.contract_end)
-            FROM starts AS s JOIN k
-              ON k.key = s.key AND k.contract_end > s.first_end + to_months($window)
+            SELECT s.key, min(d.contract_end)
+            FROM starts AS s JOIN d
+              ON d.key = s.key AND d.contract_end > s.first_end + to_months($window)
             GROUP BY s.key
         ),
-        m AS (
-            SELECT k.*, s.first_end
-            FROM k ASOF JOIN starts AS s ON k.key = s.key AND k.contract_end >= s.first_end
+        assigned AS (
+            SELECT d.key, d.contract_end, s.first_end
+            FROM d ASOF JOIN starts AS s ON d.key = s.key AND d.contract_end >= s.first_end
         ),
         g AS (
-            SELECT key, first_end,
-                   count(DISTINCT borough_code) AS boroughs,
-                   count(*) AS contracts,
-                   round(coalesce(sum(annual_value), 0), 2) AS combined_annual_value,
-                   count(annual_value) AS contracts_with_value,
-                   max(contract_end) AS last_end,
-                   string_agg(DISTINCT borough, ', ' ORDER BY borough) AS borough_list,
-                   string_agg(DISTINCT system, ', ' ORDER BY system) AS systems,
-                   string_agg(DISTINCT vendor, ', ' ORDER BY vendor) AS vendors
-            FROM m GROUP BY key, first_end
-            HAVING count(DISTINCT borough_code) >= 2
+            SELECT p.key, a.first_end,
+                   count(DISTINCT p.borough_code) FILTER (WHERE level = {_BOROUGH}) AS boroughs,
+                   CAST(sum(p.contracts) FILTER (WHERE level = {_ALL}) AS BIGINT) AS contracts,
+                   round(coalesce(sum(p.value) FILTER (WHERE level = {_ALL}), 0), 2)
+                       AS combined_annual_value,
+                   CAST(sum(p.with_value) FILTER (WHERE level = {_ALL}) AS BIGINT)
+                       AS contracts_with_value,
+                   max(p.contract_end) AS last_end,
+                   string_agg(DISTINCT p.borough, ', ' ORDER BY p.borough)
+                       FILTER (WHERE level = {_BOROUGH}) AS borough_list,
+                   string_agg(DISTINCT p.system, ', ' ORDER BY p.system)
+                       FILTER (WHERE level = {_SYSTEM}) AS systems,
+                   string_agg(DISTINCT p.vendor, ', ' ORDER BY p.vendor)
+                       FILTER (WHERE level = {_VENDOR}) AS vendors
+            FROM p JOIN assigned AS a USING (key, contract_end)
+            GROUP BY p.key, a.first_end
+            HAVING count(DISTINCT p.borough_code) FILTER (WHERE level = {_BOROUGH}) >= 2
         ),
         ranked AS (
             SELECT row_number() OVER (
@@ -114,14 +138,38 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, dict[st
     )
 
 
-def groups(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
-    """One row per group, best first: key, boroughs, contracts, value, first/last end, lists."""
+# GROUPING(borough_code, system, vendor) of each grouping set of `p` (a bit set = not grouped).
+_ALL, _BOROUGH, _SYSTEM, _VENDOR = 0b111, 0b011, 0b101, 0b110
+
+_MEMBER_COLUMNS = (
+    "b.borough, b.service_area, b.system, b.vendor, b.contract_end, "
+    "round(b.annual_value, 2) AS annual_value, b.source_ref"
+)
+
+
+def groups(
+    r: Reader,
+    state: FilterState,
+    q: Query,
+    today: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """One row per group, best first: key, boroughs, contracts, value, first/last end, lists.
+
+    With `limit`, only the best `limit` groups; every row also says how many groups there are
+    in all (`groups_found`) and how many contracts they hold (`contracts_in_groups`).
+    """
     ctes, params = _ranked_sql(state, q, today or date.today())
+    tail = ""
+    if limit is not None:
+        tail, params["limit"] = "LIMIT $limit", int(limit)
     return r.df(
         f"""{ctes}
         SELECT "group", key, boroughs, contracts, combined_annual_value, first_end, last_end,
-               borough_list, systems, vendors, contracts_with_value
-        FROM ranked ORDER BY "group"
+               borough_list, systems, vendors, contracts_with_value,
+               count(*) OVER () AS groups_found,
+               CAST(sum(contracts) OVER () AS BIGINT) AS contracts_in_groups
+        FROM ranked ORDER BY "group" {tail}
         """,
         params,
     )
@@ -130,13 +178,51 @@ def groups(r: Reader, state: FilterState, q: Query, today: date | None = None) -
 def members(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
     """Every contract in a group: group number, borough, system, vendor, end date, value."""
     ctes, params = _ranked_sql(state, q, today or date.today())
+    sql, _ = queries.base(state)
     return r.df(
         f"""{ctes}
-        SELECT r."group", m.borough, m.service_area, m.system, m.vendor, m.contract_end,
-               round(m.annual_value, 2) AS annual_value, m.source_ref
-        FROM ranked AS r JOIN m USING (key, first_end)
-        ORDER BY r."group", m.contract_end, m.borough, m.system, m.source_ref""",
+        SELECT r."group", {_MEMBER_COLUMNS}
+        FROM ({sql}) AS b
+        JOIN assigned AS a ON a.key = b.{q.by} AND a.contract_end = b.contract_end
+        JOIN ranked AS r ON r.key = a.key AND r.first_end = a.first_end
+        ORDER BY r."group", b.contract_end, b.borough, b.system, b.source_ref""",
         params,
+    )
+
+
+def group_members(
+    r: Reader,
+    state: FilterState,
+    q: Query,
+    key: str,
+    first_end: Any,
+    last_end: Any,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The contracts of one group (a row of `groups`: its key, first and last end date), by
+    end date; at most `limit`. A group holds every contract for its key ending in that span,
+    so this needs no grouping."""
+    sql, params = queries.base(state)
+    params |= {"key": key, "first": _as_date(first_end), "last": _as_date(last_end)}
+    tail = ""
+    if limit is not None:
+        tail, params["limit"] = "LIMIT $limit", int(limit)
+    return r.df(
+        f"""SELECT {_MEMBER_COLUMNS}
+        FROM ({sql}) AS b
+        WHERE b.{q.by} = $key AND b.contract_end BETWEEN $first AND $last
+        ORDER BY b.contract_end, b.borough, b.system, b.source_ref {tail}""",
+        params,
+    )
+
+
+def describe_shown(shown: int, total: int, what: str) -> str | None:
+    """A sentence when a table shows only the first `shown` of `total` rows, else None."""
+    if shown >= total:
+        return None
+    return (
+        f"Showing the first {shown:,} of {total:,} {what}. Narrow the filters in the sidebar, "
+        "or use the download, to see them all."
     )
 
 
@@ -153,7 +239,10 @@ def group_label(row: Any, q: Query) -> str:
 def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.DataFrame:
     """Members as a download: dates as dates, the group number only when several groups."""
     df = group_members.copy()
-    df = df.rename(columns={"group": "Group"}) if with_group else df.drop(columns=["group"])
+    if with_group:
+        df = df.rename(columns={"group": "Group"})
+    else:
+        df = df.drop(columns=["group"], errors="ignore")
     df["contract_end"] = pd.to_datetime(df["contract_end"]).dt.date
     return df
 
@@ -280,6 +369,10 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")
     return "\n".join(lines)
+
+
+def _as_date(value: Any) -> date:
+    return pd.Timestamp(value).date()
 
 
 def _iso(value: Any) -> str:

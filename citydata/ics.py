@@ -23,6 +23,9 @@ PRODID = "-//City Tools Explorer//Contract calendar//EN"
 UID_DOMAIN = "citytools-explorer"
 CALENDAR_NAME = "City Tools: contract end dates"
 END, DECIDE = "end", "decide"
+# Contracts one file holds at most (two events each): calendar programs import a few thousand
+# events comfortably, and a file of every contract of a large selection would never be used.
+MAX_CONTRACTS = 2_000
 
 
 def summary(row: Any, kind: str = END) -> str:
@@ -89,6 +92,24 @@ def event_count(records: pd.DataFrame, decide_by: bool = True) -> int:
     if decide_by and "decide_by" in records:
         n += int((ends & records["decide_by"].notna()).sum())
     return n
+
+
+def describe(contracts: int, limit: int = MAX_CONTRACTS) -> str:
+    """What the file of `contracts` dated contracts (at most `limit`) holds, for the page."""
+    shown = min(contracts, limit)
+    which = f"each of the {contracts:,} contracts above"
+    if shown < contracts:
+        which = f"the {shown:,} contracts ending nearest to today (of the {contracts:,} above)"
+    text = (
+        f"{2 * shown:,} all-day events: the end date of {which} and the date to decide on its "
+        "renewal. "
+    )
+    if shown < contracts:
+        text += "Narrow the filters in the sidebar to put the others in the file. "
+    return text + (
+        "Outlook, Google Calendar and Apple Calendar import the file; importing a newer one "
+        "updates the events."
+    )
 
 
 def _description(row: dict[str, Any], end: date, decide: date | None) -> str:

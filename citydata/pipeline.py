@@ -139,6 +139,14 @@ _DETAIL = (
 def dated(state: FilterState, lead: LeadTimes) -> tuple[str, dict[str, Any]]:
     """The filtered records with `lead_months` and `decide_by` (NULL when no end date)."""
     sql, params = queries.base(state)
+    return _with_decide_by(sql, params, lead)
+
+
+def _with_decide_by(
+    sql: str, params: dict[str, Any], lead: LeadTimes
+) -> tuple[str, dict[str, Any]]:
+    """`sql` (rows with service_area and contract_end) with `lead_months` and `decide_by`; the
+    lead times are bound as two lists joined as a table."""
     params |= {
         "lead_areas": [a for a, _ in lead.by_area],
         "lead_months": [m for _, m in lead.by_area],
@@ -163,33 +171,64 @@ def summary(
     no end date; `ending_N` counts those ending in the next N months and `overdue_N` those of
     them whose decide-by date has passed."""
     today = today or date.today()
-    sql, params = dated(state, lead)
+    # Records are counted per service area and end date first: the decide-by dates are then
+    # worked out for a few thousand rows, not for every record.
+    base, params = queries.base(state)
+    sql, params = _with_decide_by(
+        f"SELECT service_area, contract_end, count(*) AS n FROM ({base}) AS r GROUP BY ALL",
+        params,
+        lead,
+    )
     params["today"] = today
     windows = ", ".join(
-        f"count(*) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
-        f"count(*) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
+        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
+        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
         f"AND decide_by < $today) AS overdue_{n}"
         for n in WINDOWS
     )
     params |= {f"h{n}": add_months(today, n) for n in WINDOWS}
     df = r.df(
-        f"""SELECT count(*) AS records,
-            count(*) FILTER (WHERE contract_end IS NULL) AS no_end_date,
-            count(*) FILTER (WHERE contract_end < $today) AS ended,
-            count(*) FILTER (WHERE contract_end >= $today) AS upcoming,
-            count(*) FILTER (WHERE contract_end >= $today AND decide_by < $today)
+        f"""SELECT sum(n) AS records,
+            sum(n) FILTER (WHERE contract_end IS NULL) AS no_end_date,
+            sum(n) FILTER (WHERE contract_end < $today) AS ended,
+            sum(n) FILTER (WHERE contract_end >= $today) AS upcoming,
+            sum(n) FILTER (WHERE contract_end >= $today AND decide_by < $today)
                 AS decisions_overdue,
             {windows}
         FROM ({sql}) AS d""",
         params,
     )
-    return {k: int(v) for k, v in df.iloc[0].items()}
+    return {k: 0 if pd.isna(v) else int(v) for k, v in df.iloc[0].items()}
+
+
+def _limited(params: dict[str, Any], limit: int | None) -> str:
+    """' LIMIT $limit' (bound) when `limit` is given, else nothing."""
+    if limit is None:
+        return ""
+    params["limit"] = int(limit)
+    return " LIMIT $limit"
+
+
+def describe_shown(shown: int, total: int, order: str) -> str | None:
+    """A sentence when a list shows only the first `shown` of `total` contracts, else None."""
+    if shown >= total:
+        return None
+    return (
+        f"Showing the first {shown:,} of {total:,} contracts, {order}. Narrow the filters in "
+        "the sidebar, or download the list, to see them all."
+    )
 
 
 def upcoming(
-    r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date | None = None
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    months: int,
+    today: date | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
-    """Contracts ending within the next `months` months, soonest decision first."""
+    """Contracts ending within the next `months` months, soonest decision first (the first
+    `limit` of them when given)."""
     today = today or date.today()
     sql, params = dated(state, lead)
     params |= {
@@ -200,6 +239,7 @@ def upcoming(
         "due_soon": DECISION_SOON,
         "later": DECISION_LATER,
     }
+    tail = _limited(params, limit)
     return r.df(
         f"""SELECT decide_by,
             CASE WHEN decide_by < $today THEN $overdue
@@ -208,42 +248,64 @@ def upcoming(
             {_DETAIL}, lead_months
         FROM ({sql}) AS d
         WHERE contract_end >= $today AND contract_end < $horizon
-        ORDER BY decide_by, contract_end, borough, system""",
+        ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
         params,
     )
 
 
-def ended(r: Reader, state: FilterState, today: date | None = None) -> pd.DataFrame:
+def ended(
+    r: Reader, state: FilterState, today: date | None = None, limit: int | None = None
+) -> pd.DataFrame:
     """Contracts already past their end date (often running on): most recently ended first."""
     today = today or date.today()
     sql, params = queries.base(state)
     params["today"] = today
+    tail = _limited(params, limit)
     return r.df(
         f"""SELECT contract_end, date_diff('day', contract_end, $today) AS days_since_end,
             {_DETAIL}
         FROM ({sql}) AS b WHERE contract_end < $today
-        ORDER BY contract_end DESC, borough, system""",
+        ORDER BY contract_end DESC, borough, system, source_ref{tail}""",
         params,
     )
 
 
-def undated(r: Reader, state: FilterState) -> pd.DataFrame:
+def undated(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
     """Contracts with no end date (unknown or rolling): listed so they are not missed."""
     sql, params = queries.base(state)
+    tail = _limited(params, limit)
     return r.df(
         f"""SELECT {_DETAIL}
         FROM ({sql}) AS b WHERE contract_end IS NULL
-        ORDER BY borough, service_area, system""",
+        ORDER BY borough, service_area, system, source_ref{tail}""",
         params,
     )
 
 
-def with_decide_by(r: Reader, state: FilterState, lead: LeadTimes) -> pd.DataFrame:
-    """Every filtered record that has an end date, with its decide-by date (for calendars)."""
+def with_decide_by(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    limit: int | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Every filtered record that has an end date, with its decide-by date (for calendars), by
+    end date. With `limit`, only the `limit` contracts ending nearest to `today`: those still
+    to end first, soonest first, then the most recently ended."""
     sql, params = dated(state, lead)
+    nearest = ""
+    if limit is not None:
+        params["today"] = today or date.today()
+        nearest = (
+            "ORDER BY contract_end < $today, abs(date_diff('day', $today, contract_end)), "
+            "borough, service_area, system, vendor, source_ref" + _limited(params, limit)
+        )
     return r.df(
-        f"""SELECT {_DETAIL}, contract_end, lead_months, decide_by
-        FROM ({sql}) AS d WHERE contract_end IS NOT NULL
+        f"""SELECT * FROM (
+            SELECT {_DETAIL}, contract_end, lead_months, decide_by
+            FROM ({sql}) AS d WHERE contract_end IS NOT NULL
+            {nearest}
+        ) AS n
         ORDER BY contract_end, borough, service_area, system, vendor, source_ref""",
         params,
     )

@@ -64,8 +64,11 @@ with tab_month:
         format_func=months.get,
         key="calendar_month",
     )
-    ending = ui.query(calendar.month, state, chosen)
-    st.altair_chart(charts.month_chart(calendar.month_grid(ending, chosen)), width="stretch")
+    days = ui.query(calendar.month_days, state, chosen)
+    st.altair_chart(charts.month_chart(calendar.month_grid(days, chosen)), width="stretch")
+    ending = ui.query(calendar.month, state, chosen, ui.TABLE_ROWS)
+    if note := calendar.describe_month_limit(len(ending), int(days["contracts"].sum())):
+        st.caption(note)
     st.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
 with tab_timeline:
@@ -86,15 +89,12 @@ st.subheader("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(problem, icon=":material/warning:")
-dated = ui.query(pipeline.with_decide_by, state, lead)
-st.caption(
-    f"{ics.event_count(dated):,} all-day events: the end date of each of the "
-    f"{len(dated):,} contracts above and the date to decide on its renewal. Outlook, Google "
-    "Calendar and Apple Calendar import the file; importing a newer one updates the events."
-)
+st.caption(ics.describe(figures["with_end"]))
 st.download_button(
     "Download calendar (.ics)",
-    data=lambda: ics.build(dated),
+    data=lambda: ics.build(
+        ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today))
+    ),
     file_name=f"city-tools-contract-dates-{today:%Y-%m-%d}.ics",
     mime="text/calendar",
     key="calendar-ics",

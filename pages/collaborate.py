@@ -22,6 +22,8 @@ COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "systems": st.column_config.TextColumn("Systems"),
     "vendors": st.column_config.TextColumn("Vendors"),
     "contracts_with_value": None,
+    "groups_found": None,
+    "contracts_in_groups": None,
 }
 
 st.title("Collaboration finder")
@@ -57,21 +59,27 @@ include_ended = right.toggle(
 query = collaboration.Query(by, window, include_ended)
 COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize())
 
-groups = ui.query(collaboration.groups, state, query, today)
+groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
 if groups.empty:
     st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
     st.stop()
 
+found = int(groups["groups_found"].iloc[0])
 cols = st.columns(3)
-cols[0].metric("Groups found", f"{len(groups):,}")
+cols[0].metric("Groups found", f"{found:,}")
 cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
-cols[2].metric("Contracts in groups", f"{int(groups['contracts'].sum()):,}")
+cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
+if note := collaboration.describe_shown(len(groups), found, "groups, best first"):
+    st.caption(note)
 st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
-members = ui.query(collaboration.members, state, query, today)
 st.download_button(
     "Download all groups (CSV)",
     data=lambda: exports.to_csv(
-        exports.with_labels(collaboration.briefing_frame(members, with_group=True))
+        exports.with_labels(
+            collaboration.briefing_frame(
+                ui.read(lambda r: collaboration.members(r, state, query, today)), with_group=True
+            )
+        )
     ),
     file_name=f"collaboration-groups-{today:%Y-%m-%d}.csv",
     mime="text/csv",
@@ -85,12 +93,23 @@ st.subheader("Briefing on one group")
 labels = {collaboration.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
 chosen = labels[st.selectbox("Group", list(labels), key="collab_group")]
 group = groups[groups["group"] == chosen].iloc[0]
-rows = members[members["group"] == chosen]
-st.dataframe(rows.drop(columns="group"), hide_index=True, width="stretch", column_config=COLUMNS)
+span = (group["key"], group["first_end"], group["last_end"])
+rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
+if note := collaboration.describe_shown(
+    len(rows), int(group["contracts"]), "contracts in this group, by end date"
+):
+    st.caption(note)
+st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+
+
+def all_rows():
+    return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
+
+
 a, b, _ = st.columns([2, 2, 3])
 a.download_button(
     "Download briefing (CSV)",
-    data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(rows))),
+    data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
     file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.csv",
     mime="text/csv",
     key="collab-group-csv",
@@ -99,7 +118,7 @@ a.download_button(
 )
 b.download_button(
     "Download briefing (Markdown)",
-    data=lambda: collaboration.briefing_markdown(group, rows, query, today).encode("utf-8"),
+    data=lambda: collaboration.briefing_markdown(group, all_rows(), query, today).encode("utf-8"),
     file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.md",
     mime="text/markdown",
     key="collab-group-md",

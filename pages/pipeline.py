@@ -57,18 +57,29 @@ tabs = st.tabs(
         f"No end date ({figures['no_end_date']:,})",
     ]
 )
+# Each list: its query's function and arguments, the figure counting it, its order, its file.
 lists = [
-    (ui.query(pipeline.upcoming, state, lead, window, today), "renewal-pipeline"),
-    (ui.query(pipeline.ended, state, today), "contracts-ended"),
-    (ui.query(pipeline.undated, state), "contracts-no-end-date"),
-]
-for tab, (rows, stem) in zip(tabs, lists, strict=True):
+    (pipeline.upcoming, (lead, window, today), f"ending_{window}", "soonest decision first",
+     "renewal-pipeline"),
+    (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended"),
+    (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date"),
+]  # fmt: skip
+for tab, (fn, args, total, order, stem) in zip(tabs, lists, strict=True):
     with tab:
-        if rows.empty:
+        if not figures[total]:
             st.info("No contracts in this list for the current filters.")
             continue
+        rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
+        if note := pipeline.describe_shown(len(rows), figures[total], order):
+            st.caption(note)
         st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
-        ui.downloads(rows.rename(columns=pipeline.LABELS), stem, key=stem)
+        ui.downloads(
+            lambda fn=fn, args=args: ui.read(lambda r: fn(r, state, *args)).rename(
+                columns=pipeline.LABELS
+            ),
+            stem,
+            key=stem,
+        )
 
 with st.expander("Lead times: how the decide-by date is worked out"):
     st.markdown(

@@ -51,8 +51,10 @@ def test_one_month_lists_its_contracts_day_by_day(tmp_path):
     with db.read() as r:
         heat = calendar.heatmap(r, EVERYTHING)
         month = calendar.month(r, EVERYTHING, "2027-02")
+        days = calendar.month_days(r, EVERYTHING, "2027-02")
     assert month["borough"].tolist() == ["Camden", "Brent", "Hackney", "Barnet"]
-    grid = calendar.month_grid(month, "2027-02")
+    assert days.values.tolist() == [[1, 1, 10.0], [14, 2, 50.5], [28, 1, 0.0]]
+    grid = calendar.month_grid(days, "2027-02")
     assert len(grid) == 28 and grid["contracts"].sum() == 4
     assert grid.loc[grid["day"] == 14, ["contracts", "annual_value"]].values.tolist() == [[2, 50.5]]
     assert grid.loc[0, "weekday"] == "Mon" and grid["week"].max() == 4, "Feb 2027 starts Monday"
@@ -68,8 +70,27 @@ def test_one_month_lists_its_contracts_day_by_day(tmp_path):
     assert calendar.default_month({}, TODAY) is None
 
 
+def test_a_crowded_month_lists_its_first_contracts_by_day_and_says_how_many_more(tmp_path):
+    db = build_db(
+        tmp_path,
+        [row(b, f"2027-02-{d:02d}") for d in (20, 3, 9) for b in ("Camden", "Brent", "Ealing")],
+    )
+    with db.read() as r:
+        shown = calendar.month(r, EVERYTHING, "2027-02", 4)
+        days = calendar.month_days(r, EVERYTHING, "2027-02")
+    assert len(shown) == 4, "at most the limit"
+    assert shown["contract_end"].dt.day.tolist() == [3, 3, 3, 9], "the earliest days first"
+    assert shown["borough"].tolist()[:3] == ["Brent", "Camden", "Ealing"]
+    total = int(days["contracts"].sum())
+    assert total == 9 and calendar.month_grid(days, "2027-02")["contracts"].sum() == 9
+    note = calendar.describe_month_limit(len(shown), total)
+    assert note.startswith("Showing the first 4 of the 9 contracts ending this month")
+    assert "Narrow the filters" in note
+    assert calendar.describe_month_limit(9, 9) is None
+
+
 def test_an_empty_month_still_draws_every_day():
-    empty = pd.DataFrame(columns=["contract_end", "borough", "annual_value"])
+    empty = pd.DataFrame(columns=["day", "contracts", "annual_value"])
     grid = calendar.month_grid(empty, "2028-02")
     assert len(grid) == 29 and grid["contracts"].sum() == 0
     assert grid.iloc[0]["weekday"] == "Tue" and grid["week"].max() == 5

@@ -142,3 +142,45 @@ def test_collaboration_controls_come_from_a_shared_link(db):
             r, FilterState(), collaboration.Query("system", 3), date.today()
         )
     assert metric(at, "Groups found") == f"{len(groups):,}"
+
+
+def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch):
+    """A person reads the first rows of a long list; the caption says how to see the rest."""
+    import ui
+
+    monkeypatch.setattr(ui, "TABLE_ROWS", 5)
+    at = run_app(page="pages/pipeline.py")
+    expected = sql_counts(db)
+    assert expected["ending_12"] > 5 and expected["ended"] > 5
+    for table in at.dataframe[:3]:
+        assert len(table.value) <= 5
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith(f"Showing the first 5 of {expected['ending_12']:,} contracts, soonest")
+        for c in captions
+    ), captions
+    assert any(f"of {expected['ended']:,} contracts, most recently ended" in c for c in captions)
+
+    at = run_app(page="pages/collaborate.py")
+    with db.read() as r:
+        groups = collaboration.groups(r, FilterState(), collaboration.Query(), date.today())
+    assert metric(at, "Groups found") == f"{len(groups):,}", "all groups, not those shown"
+    assert len(at.dataframe[0].value) == min(5, len(groups))
+    assert len(at.dataframe[1].value) == min(5, int(groups.iloc[0]["contracts"]))
+    captions = [c.value for c in at.caption]
+    if len(groups) > 5:
+        assert any(c.startswith(f"Showing the first 5 of {len(groups):,} groups") for c in captions)
+
+    at = run_app(page="pages/calendar.py")
+    year, month = (int(p) for p in at.selectbox(key="calendar_month").value.split("-"))
+    with db.read() as r:
+        n = r.scalar(
+            "SELECT count(*) FROM current_contracts "
+            "WHERE year(contract_end) = $y AND month(contract_end) = $m",
+            {"y": year, "m": month},
+        )
+    assert n > 5 and len(at.dataframe[0].value) == 5
+    assert any(
+        c.value.startswith(f"Showing the first 5 of the {n:,} contracts ending this month")
+        for c in at.caption
+    )

@@ -332,3 +332,44 @@ def test_report_lists_each_group_with_its_members(tmp_path):
     assert g["boroughs"] == ["Camden", "Hackney"] and g["combined_annual_value"] == 100000.0
     assert [m["contract_end"] for m in g["members"]] == ["2027-01-31", "2027-03-31"]
     assert g["members"][1]["annual_value"] is None
+
+
+def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):
+    db = build_db(
+        tmp_path,
+        [row(b, "2027-01-31", area="Housing") for b in ("Camden", "Brent", "Barnet")]
+        + [row(b, "2027-03-31", area="Parking") for b in ("Camden", "Brent")]
+        + [row(b, "2027-05-31", area="Education") for b in ("Camden", "Ealing")],
+    )
+    with db.read() as r:
+        every = collaboration.groups(r, EVERYTHING, Query(), TODAY)
+        best = collaboration.groups(r, EVERYTHING, Query(), TODAY, 2)
+    assert best["key"].tolist() == ["Housing", "Parking"] == every["key"].tolist()[:2]
+    assert best["groups_found"].tolist() == [3, 3]
+    assert best["contracts_in_groups"].tolist() == [7, 7] == [int(every["contracts"].sum())] * 2
+    note = collaboration.describe_shown(2, 3, "groups, best first")
+    assert note.startswith("Showing the first 2 of 3 groups, best first.")
+    assert collaboration.describe_shown(3, 3, "groups") is None
+
+
+@pytest.mark.parametrize("by", list(collaboration.KEYS))
+def test_one_groups_members_are_those_of_the_full_list_and_can_be_bounded(built_db, by):
+    db = store.open_store(built_db)
+    q = Query(by, 6, include_ended=True)
+    with db.read() as r:
+        groups, members = found_with(r, q)
+        for g in groups.head(5).itertuples():
+            span = (g.key, g.first_end, g.last_end)
+            mine = collaboration.group_members(r, EVERYTHING, q, *span)
+            first = collaboration.group_members(r, EVERYTHING, q, *span, 2)
+            expected = members[members["group"] == g.group].drop(columns="group")
+            assert mine.reset_index(drop=True).equals(expected.reset_index(drop=True))
+            assert len(mine) == g.contracts
+            assert first.equals(mine.head(2))
+
+
+def found_with(r, q: Query):
+    return (
+        collaboration.groups(r, EVERYTHING, q, TODAY),
+        collaboration.members(r, EVERYTHING, q, TODAY),
+    )

@@ -180,3 +180,10 @@ def test_cli_collaborate_plain_text_and_usage_errors(db_path):
         done = cli("collaborate", *bad, db=db_path)
         assert done.returncode == 2, bad
         assert b"Traceback" not in done.stderr
+
+
+def test_the_page_says_what_the_file_holds_and_when_it_is_cut():
+    assert ics.describe(12).startswith("24 all-day events: the end date of each of the 12 ")
+    cut = ics.describe(5_000, limit=2_000)
+    assert cut.startswith("4,000 all-day events: the end date of the 2,000 contracts ending ")
+    assert "(of the 5,000 above)" in cut and "Narrow the filters" in cut

@@ -162,3 +162,45 @@ def test_a_bad_lead_time_file_is_explained(tmp_path, text, message):
 def test_a_missing_lead_time_file_is_explained(tmp_path):
     with pytest.raises(LeadTimeError, match="does not exist"):
         pipeline.load_lead_times(tmp_path / "nowhere.toml")
+
+
+# ---- bounded lists ---------------------------------------------------------------------------
+
+
+def test_each_list_shows_at_most_the_limit_in_its_own_order_and_says_how_many_more(tmp_path):
+    ends = ["2027-03-31", "2026-12-31", "2027-01-31", "2026-05-31", "2025-12-31", None, None]
+    db = build_db(tmp_path, [row(b, e) for e in ends for b in ("Camden", "Brent")])
+    with db.read() as r:
+        upcoming = pipeline.upcoming(r, EVERYTHING, LEAD, 12, TODAY, 3)
+        ended = pipeline.ended(r, EVERYTHING, TODAY, 3)
+        undated = pipeline.undated(r, EVERYTHING, 3)
+        everything = pipeline.upcoming(r, EVERYTHING, LEAD, 12, TODAY)
+        s = pipeline.summary(r, EVERYTHING, LEAD, TODAY)
+    assert len(upcoming) == len(ended) == len(undated) == 3
+    assert upcoming["contract_end"].dt.date.tolist() == [date(2026, 12, 31)] * 2 + [
+        date(2027, 1, 31)
+    ], "soonest decision first"
+    assert upcoming.equals(everything.head(3)), "the first rows of the full list"
+    assert ended["contract_end"].dt.date.tolist() == [date(2026, 5, 31)] * 2 + [
+        date(2025, 12, 31)
+    ], "most recently ended first"
+    note = pipeline.describe_shown(len(upcoming), s["ending_12"], "soonest decision first")
+    assert note.startswith("Showing the first 3 of 6 contracts, soonest decision first.")
+    assert "Narrow the filters" in note and "download" in note
+    assert pipeline.describe_shown(6, 6, "soonest decision first") is None
+
+
+def test_the_calendar_file_keeps_the_contracts_ending_nearest_today(tmp_path):
+    ends = ["2026-11-20", "2026-12-31", "2027-01-31", "2030-01-31", "2020-01-31", None]
+    db = build_db(tmp_path, [row("Camden", e) for e in ends])
+    with db.read() as r:
+        every = pipeline.with_decide_by(r, EVERYTHING, LEAD)
+        nearest = pipeline.with_decide_by(r, EVERYTHING, LEAD, 4, TODAY)
+    assert len(every) == 5, "every dated record when no limit"
+    assert nearest["contract_end"].dt.date.tolist() == [
+        date(2026, 11, 20),
+        date(2026, 12, 31),
+        date(2027, 1, 31),
+        date(2030, 1, 31),
+    ], "upcoming first (soonest first), then the most recently ended; in date order"
+    assert nearest["decide_by"].notna().all()
