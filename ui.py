@@ -219,24 +219,40 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
         )
 
 
-def downloads(data: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: str) -> None:
+def downloads(
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState, stem: str, key: str
+) -> None:
     """CSV and Excel downloads, neutralised against formula injection.
 
-    `data` may be a function: it then runs only when someone clicks a button.
+    `data` may be a function: it then runs only when someone clicks a button. A `FilterState`
+    means every record it selects: DuckDB writes that CSV, and a selection too big for the app
+    gets a note saying why a button is off (`exports.offer`).
     """
+    offer, state = exports.Offer(), data if isinstance(data, FilterState) else None
+    if state is not None:
+        offer = exports.offer(query(exports.record_count, state))
 
     def labelled() -> pd.DataFrame:
+        if state is not None:
+            return exports.with_labels(read(lambda r: queries.records(r, state)))
         return exports.with_labels(data() if callable(data) else data)
+
+    def csv() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_csv(r, state))
+        return exports.to_csv(labelled())
 
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         "Download CSV",
-        data=lambda: exports.to_csv(labelled()),
+        data=csv,
         file_name=f"{stem}-{date.today():%Y-%m-%d}.csv",
         mime="text/csv",
         key=f"{key}-csv",
         icon=":material/download:",
         on_click="ignore",
+        disabled=not offer.csv,
+        help=None if offer.csv else plain(offer.note),
     )
     right.download_button(
         "Download Excel",
@@ -246,7 +262,11 @@ def downloads(data: pd.DataFrame | Callable[[], pd.DataFrame], stem: str, key: s
         key=f"{key}-xlsx",
         icon=":material/download:",
         on_click="ignore",
+        disabled=not offer.excel,
+        help=None if offer.excel else plain(offer.note),
     )
+    if offer.note:
+        st.caption(plain(offer.note))
 
 
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:

@@ -200,15 +200,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "ics":
         return _export_ics(args, state)
     db = store.open_store(args.db)
-    with db.read() as r:
-        df = queries.records(r, state)
-    db.close()
-    data = exports.to_csv(df) if args.format == "csv" else exports.to_xlsx(df)
+    try:
+        with db.read() as r:
+            if args.format == "csv":  # streamed by DuckDB: any number of records
+                out = args.output or sys.stdout.buffer
+                written = exports.save_records_csv(r, state, out, labels=False)
+            else:
+                written = exports.record_count(r, state)
+                if written > exports.EXCEL_MAX_ROWS:
+                    raise Refused(
+                        f"{written:,} records are more than an Excel sheet holds "
+                        f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
+                        "the filters. Nothing was written."
+                    )
+                data = exports.to_xlsx(queries.records(r, state))
+    finally:
+        db.close()
+    if args.format != "csv":
+        if args.output:
+            args.output.write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
     if args.output:
-        args.output.write_bytes(data)
-        print(f"Wrote {len(df)} records to {args.output}.", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
+        print(f"Wrote {written} records to {args.output}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -218,14 +232,16 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
     db = store.open_store(args.db)
-    with db.read() as r:
-        df = pipeline.with_decide_by(r, state, lead)
+    with db.read() as r:  # as on the Calendar page: the contracts ending nearest today
+        df = pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS)
     db.close()
     data = ics.build(df)
     if args.output:
         args.output.write_bytes(data)
+        nearest = " (the most a calendar holds: those ending nearest today)"
         print(
-            f"Wrote {ics.event_count(df)} events for {len(df)} contracts to {args.output}.",
+            f"Wrote {ics.event_count(df)} events for {len(df)} contracts"
+            f"{nearest if len(df) == ics.MAX_CONTRACTS else ''} to {args.output}.",
             file=sys.stderr,
         )
     else:

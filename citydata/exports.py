@@ -3,16 +3,30 @@
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return runs as a formula when a
 spreadsheet opens it (OWASP "CSV Injection"). Such text cells get a leading apostrophe, which
 spreadsheets show as plain text. Numbers and dates are left alone: they are not text.
+
+Every filtered record (the Overview's downloads, `python -m citydata export`) is not fetched as
+a DataFrame: DuckDB writes the CSV itself (`COPY ... TO`), neutralised in SQL, byte for byte as
+`to_csv` writes the same records, so millions of them take disk space rather than memory.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from citydata import queries
+from citydata.db import Reader
+from citydata.filters import FilterState
 from citydata.schema import FIELD_BY_NAME
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -78,3 +92,153 @@ def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> byte
                     width + 2, max_width
                 )
     return buffer.getvalue()
+
+
+# ---- every filtered record, written by DuckDB -----------------------------------------------
+
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
+# The app builds an Excel file in memory (openpyxl): about 15 MB and half a second per thousand
+# records. A CSV is about 150 bytes a record, held in the server's memory once clicked.
+APP_EXCEL_MAX_ROWS = 50_000
+APP_CSV_MAX_ROWS = 1_500_000
+_BOM = "\ufeff"  # COPY writes none: it goes in front of the first column's name instead
+_FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _csv_column(name: str, sql_type: str) -> str:
+    """The column as `to_csv` writes its DataFrame (`Reader.df`) form."""
+    c = "b." + _quoted(name)
+    if sql_type == "VARCHAR":
+        # neutralise_cell; an empty string is written unquoted, like NULL, as the csv module does
+        return (
+            f"CASE WHEN left({c}, 1) IN ({_FORMULA_SQL}) THEN '''' || {c} ELSE nullif({c}, '') END"
+        )
+    if sql_type.startswith("DECIMAL"):
+        return f"CAST({c} AS DOUBLE)"  # a DataFrame holds DECIMAL as float64: the same digits
+    return c  # numbers (a negative one stays a number), dates
+
+
+def copy_csv(
+    r: Reader,
+    sql: str,
+    params: Mapping[str, Any] | None,
+    path: Path,
+    *,
+    order_by: str = "",
+    labels: bool = True,
+) -> int:
+    """Write the rows of `sql` to `path` as `to_csv(with_labels(df))` would: UTF-8 with a
+    byte-order mark, CRLF, text cells neutralised. Returns the number of records written.
+
+    `order_by` is trusted SQL over the columns of `sql` aliased `b`; `labels=False` keeps the
+    column names. Values and the path are bound parameters.
+    """
+    params = dict(params or {})
+    columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
+    names = [str(n) for n, _ in columns]
+    if labels:
+        names = [FIELD_BY_NAME[n].label if n in FIELD_BY_NAME else n for n in names]
+    names = [neutralise_cell(n) for n in names]
+    names[0] = _BOM + names[0]
+    select = ", ".join(
+        f"{_csv_column(name, sql_type)} AS {_quoted(label)}"
+        for (name, sql_type), label in zip(columns, names, strict=True)
+    )
+    order = f" ORDER BY {order_by}" if order_by else ""
+    ((written,),) = r.rows(
+        f"COPY (SELECT {select} FROM ({sql}) AS b{order}) TO $export_path "
+        # Python's csv module quotes only for a comma, a quote or a line break; DuckDB would
+        # also quote a '#' unless there is no comment character.
+        "(FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\r\n', "
+        "COMMENT '')",
+        {**params, "export_path": str(path)},
+    )
+    return int(written)
+
+
+def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
+    """Every filtered record's columns (unordered), with the filters' bound parameters."""
+    sql, params = queries.base(state)
+    return f"SELECT {', '.join(queries.RECORD_COLUMNS)} FROM ({sql}) AS b", params
+
+
+def record_count(r: Reader, state: FilterState) -> int:
+    """How many records the filters select: what the record downloads would hold."""
+    sql, params = queries.base(state)
+    return int(r.scalar(f"SELECT count(*) FROM ({sql}) AS b", params))
+
+
+def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool = True) -> int:
+    """Every filtered record, in the Overview's order, written by DuckDB to `path`."""
+    sql, params = records_select(state)
+    return copy_csv(r, sql, params, path, order_by=queries.RECORD_ORDER, labels=labels)
+
+
+def records_csv(r: Reader, state: FilterState) -> bytes:
+    """The app's CSV download of every filtered record (check `offer` first: it is all read
+    into memory)."""
+    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
+        path = Path(folder) / "records.csv"
+        write_records_csv(r, state, path)
+        return path.read_bytes()
+
+
+def save_records_csv(
+    r: Reader, state: FilterState, out: Path | BinaryIO, *, labels: bool = True
+) -> int:
+    """Every filtered record to a file (complete, or left as it was) or to a stream."""
+    if isinstance(out, Path):
+        partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
+        partial.open("xb").close()  # a folder that cannot be written: OSError, as for any file
+        try:
+            written = write_records_csv(r, state, partial, labels=labels)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
+    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
+        path = Path(folder) / "records.csv"
+        written = write_records_csv(r, state, path, labels=labels)
+        with path.open("rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+    return written
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Which downloads of a selection the app offers and, when one is not, why (for the user)."""
+
+    csv: bool = True
+    excel: bool = True
+    note: str = ""
+
+
+def offer(records: int) -> Offer:
+    """The downloads the app offers for `records` records; bigger ones are for the command line."""
+    if records > APP_CSV_MAX_ROWS:
+        return Offer(
+            csv=False,
+            excel=False,
+            note=f"These {records:,} records are too many to download from the app (at most "
+            f"{APP_CSV_MAX_ROWS:,} at a time). Narrow the filters in the sidebar, or ask the "
+            "people who run the app for the command-line export of this selection: "
+            "python -m citydata export --url LINK -o contracts.csv, with this page's share link.",
+        )
+    if records > EXCEL_MAX_ROWS:
+        return Offer(
+            excel=False,
+            note=f"No Excel download: an Excel sheet holds at most {EXCEL_MAX_ROWS + 1:,} rows "
+            f"and these are {records:,} records. Download the CSV or narrow the filters.",
+        )
+    if records > APP_EXCEL_MAX_ROWS:
+        return Offer(
+            excel=False,
+            note=f"Excel downloads from the app hold at most {APP_EXCEL_MAX_ROWS:,} records and "
+            f"these are {records:,}. Download the CSV (Excel opens it too) or narrow the "
+            "filters.",
+        )
+    return Offer()

@@ -53,8 +53,6 @@ st.dataframe(
     width="stretch",
     column_config=ui.RECORD_COLUMN_CONFIG,
 )
-ui.downloads(
-    lambda: ui.read(lambda r: queries.records(r, state)), "city-tools-contracts", "records"
-)
+ui.downloads(state, "city-tools-contracts", "records")  # every filtered record
 st.caption("Share this view: copy the link below; it opens with the same filters.")
 st.code(ui.share_link(state), language=None)

@@ -187,3 +187,20 @@ def test_the_page_says_what_the_file_holds_and_when_it_is_cut():
     cut = ics.describe(5_000, limit=2_000)
     assert cut.startswith("4,000 all-day events: the end date of the 2,000 contracts ending ")
     assert "(of the 5,000 above)" in cut and "Narrow the filters" in cut
+
+
+def test_cli_calendar_holds_the_contracts_ending_nearest_today_at_most(
+    db_path, tmp_path, monkeypatch, capsys
+):
+    from citydata import cli as citydata_cli
+
+    monkeypatch.setattr(ics, "MAX_CONTRACTS", 5)
+    out = tmp_path / "dates.ics"
+    assert (
+        citydata_cli.main(["export", "--format", "ics", "--db", str(db_path), "-o", str(out)]) == 0
+    )
+    found = events(out.read_bytes())
+    assert 5 <= len(found) <= 10  # an end date and, for most, a decide-by date per contract
+    assert "5 contracts (the most a calendar holds: those ending nearest today)" in (
+        capsys.readouterr().err
+    )

@@ -1,0 +1,208 @@
+"""Every filtered record, written by DuckDB: the same bytes as the DataFrame path, neutralised,
+the same file from the app and the command line, and big selections explained."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from citydata import cli, exports, queries, store
+from citydata.db import Database
+from citydata.filters import FilterState
+from tests.apptest import run_app
+from tests.test_security import START_IDS, csv_rows, hostile, plant
+
+TRIGGERS = exports.FORMULA_STARTS
+AWKWARD = [
+    "Capita, plc",
+    'The "Mosaic" suite',
+    "two\nlines",
+    "two\r\nlines",
+    "Mosaic\r=1+1*cmd|' /C calc'!A0",
+    "",
+    " spaced ",
+    "£ Café – naïve",
+    "'already quoted",
+    "#hash",
+    "a;b|c\\d",
+    "x=1",
+]
+
+
+def table_db(tmp_path, texts: list[str | None]) -> Database:
+    """A database whose table `t` holds `texts`, with numbers (some negative) and dates."""
+    db = Database(tmp_path / "t.duckdb")
+    with db.write() as w:
+        w.execute(
+            "CREATE TABLE t (n INTEGER, system VARCHAR, annual_value DECIMAL(18,2), "
+            "satisfaction TINYINT, contract_end DATE)"
+        )
+        for i, text in enumerate(texts):
+            w.execute(
+                "INSERT INTO t VALUES ($n, $text, $value, $sat, $end)",
+                {
+                    "n": i,
+                    "text": text,
+                    "value": Decimal("-1000.50") if i % 2 else Decimal("448350.00"),
+                    "sat": -3 if i % 3 == 0 else None,
+                    "end": date(2027, 3, 31) if i % 2 else None,
+                },
+            )
+    return db
+
+
+def both_ways(db: Database, tmp_path, sql: str, params=None) -> tuple[bytes, bytes]:
+    """(the SQL path's file, the DataFrame path's bytes) for the rows of `sql`, ordered by n."""
+    out = tmp_path / "sql.csv"
+    with db.read() as r:
+        written = exports.copy_csv(r, sql, params, out, order_by="b.n")
+        df = r.df(f"SELECT * FROM ({sql}) AS b ORDER BY b.n", params)
+    assert written == len(df)
+    return out.read_bytes(), exports.to_csv(exports.with_labels(df))
+
+
+@pytest.mark.parametrize("start", TRIGGERS, ids=[START_IDS[s] for s in TRIGGERS])
+def test_the_sql_path_neutralises_each_formula_start(tmp_path, start):
+    value = start + 'HYPERLINK("http://example.invalid")'
+    db = table_db(tmp_path, [value, "Mosaic"])
+    new, old = both_ways(db, tmp_path, "SELECT * FROM t")
+    db.close()
+    assert new == old, "the same bytes as the DataFrame download"
+    rows = csv_rows(new)
+    assert rows[0] == ["n", "System", "Annual value (£)", "Satisfaction", "Contract end"]
+    assert rows[1][1] == "'" + value and rows[2][1] == "Mosaic"
+    assert [len(r) for r in rows] == [5, 5, 5], "a tab or CR stays inside its cell"
+
+
+def test_numbers_dates_and_awkward_text_read_back_as_written(tmp_path):
+    db = table_db(tmp_path, [*AWKWARD, None])
+    new, old = both_ways(db, tmp_path, "SELECT * FROM t")
+    db.close()
+    assert new == old
+    assert new.startswith(b"\xef\xbb\xbf") and b"\r\n" in new
+    rows = csv_rows(new)
+    assert [r[1] for r in rows[1:]] == [*AWKWARD, ""]
+    assert rows[1][2] == "448350.0" and rows[2][2] == "-1000.5", "negative numbers stay numbers"
+    assert rows[1][3] == "-3" and rows[2][4] == "2027-03-31" and rows[1][4] == ""
+
+
+def test_filter_values_are_bound_not_written_into_the_sql(tmp_path):
+    db = table_db(tmp_path, ["x'); DROP TABLE t; --", "Mosaic"])
+    sql = "SELECT * FROM t WHERE system = $s"
+    new, old = both_ways(db, tmp_path, sql, {"s": "x'); DROP TABLE t; --"})
+    assert new == old and len(csv_rows(new)) == 2
+    assert db.scalar("SELECT count(*) FROM t") == 2
+    db.close()
+
+
+STATES = {
+    "all": FilterState(),
+    "two boroughs": FilterState(borough=("Camden", "Hackney")),
+    "area + window": FilterState(
+        service_area=("Housing",), end_from=date(2026, 1, 1), end_to=date(2028, 12, 31)
+    ),
+    "hostile search": FilterState(q="cmd|' calc"),
+    "nothing": FilterState(q="no such thing anywhere"),
+}
+
+
+@pytest.mark.parametrize("label", list(STATES))
+def test_the_record_download_is_the_dataframe_download_byte_for_byte(db_path, label):
+    plant(db_path, "=")
+    db = store.open_store(db_path)
+    with db.read() as r:
+        new = exports.records_csv(r, STATES[label])
+        old = exports.to_csv(exports.with_labels(queries.records(r, STATES[label])))
+        count = exports.record_count(r, STATES[label])
+    db.close()
+    assert new == old
+    assert len(csv_rows(new)) == count + 1
+
+
+def test_the_command_line_export_matches_the_app_download(db_path, tmp_path, capsysbinary):
+    plant(db_path, "@")
+    link = "http://localhost:8501/?borough=Camden&borough=Hackney&q=cmd"
+    out = tmp_path / "export.csv"
+    assert cli.main(["export", "--db", str(db_path), "--url", link, "-o", str(out)]) == 0
+    assert cli.main(["export", "--db", str(db_path), "--url", link]) == 0
+    assert capsysbinary.readouterr().out == out.read_bytes(), "standard output: the same file"
+    db = store.open_store(db_path)
+    with db.read() as r:
+        app = exports.records_csv(r, FilterState(borough=("Camden", "Hackney"), q="cmd"))
+    db.close()
+    cli_rows, app_rows = csv_rows(out.read_bytes()), csv_rows(app)
+    assert cli_rows[0] == list(queries.RECORD_COLUMNS), "the command line keeps column names"
+    assert app_rows[0][:2] == ["Borough code", "Borough"], "the app shows labels"
+    assert out.read_bytes().split(b"\r\n")[1:] == app.split(b"\r\n")[1:]
+    assert len(cli_rows) == 3 and "'" + hostile("@", "system") in cli_rows[1]
+    assert not list(tmp_path.glob(".*partial")), "no partial file left behind"
+
+
+def test_a_command_line_export_to_a_missing_folder_is_refused(db_path, tmp_path, capsys):
+    out = tmp_path / "no such folder" / "export.csv"
+    assert cli.main(["export", "--db", str(db_path), "-o", str(out)]) == 1
+    assert "refused" in capsys.readouterr().err and not out.parent.exists()
+
+
+def test_an_excel_export_too_big_for_a_sheet_is_refused(db_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 100)  # the demo data has 800 records
+    out = tmp_path / "export.xlsx"
+    assert cli.main(["export", "--db", str(db_path), "--format", "xlsx", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "more than an Excel sheet holds (101 rows)" in err and "--format csv" in err
+    assert not out.exists()
+    assert cli.main(["export", "--db", str(db_path), "--borough", "Camden", "-o", str(out)]) == 0
+
+
+def test_what_the_app_offers_at_each_size():
+    assert exports.offer(800) == exports.Offer()
+    just_over_excel = exports.offer(exports.EXCEL_MAX_ROWS + 1)
+    if exports.APP_CSV_MAX_ROWS > exports.EXCEL_MAX_ROWS:
+        assert just_over_excel.csv and not just_over_excel.excel
+        assert "an Excel sheet holds at most 1,048,576 rows" in just_over_excel.note
+    big = exports.offer(10_000_000)
+    assert not big.csv and not big.excel
+    assert "10,000,000 records are too many" in big.note and "python -m citydata export" in big.note
+    many = exports.offer(exports.APP_EXCEL_MAX_ROWS + 1)
+    assert many.csv and not many.excel and "Download the CSV" in many.note
+
+
+def download_buttons(at) -> dict[str, object]:
+    return {b.label: b.proto for b in at.get("download_button")}
+
+
+def test_the_overview_explains_a_selection_too_big_for_an_excel_sheet(db_path, monkeypatch):
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 100)
+    at = run_app()
+    buttons = download_buttons(at)
+    assert not buttons["Download CSV"].disabled
+    assert buttons["Download Excel"].disabled
+    assert "an Excel sheet holds at most 101 rows" in buttons["Download Excel"].help
+    assert any("an Excel sheet holds at most 101 rows" in c.value for c in at.caption)
+
+
+def test_the_overview_sends_a_huge_selection_to_the_command_line(db_path, monkeypatch):
+    monkeypatch.setattr(exports, "APP_CSV_MAX_ROWS", 100)
+    at = run_app()
+    buttons = download_buttons(at)
+    assert buttons["Download CSV"].disabled and buttons["Download Excel"].disabled
+    note = next(c.value for c in at.caption if "too many to download" in c.value)
+    assert "800 records" in note and "python \\-m citydata export" in note
+    small = run_app({"borough": "Camden"})
+    assert not any(b.disabled for b in download_buttons(small).values())
+
+
+def test_the_export_sees_one_state_of_the_data(db_path, tmp_path):
+    """It reads inside one transaction: a commit landing half way changes nothing in it."""
+    db = store.open_store(db_path)
+    out = tmp_path / "a.csv"
+    with db.read() as r:
+        before = exports.record_count(r, FilterState())
+        db.scalar("DELETE FROM contracts WHERE borough = 'Camden'")
+        exports.write_records_csv(r, FilterState(), out)
+    db.close()
+    assert len(list(csv.reader(io.StringIO(out.read_text("utf-8-sig"), newline="")))) == before + 1
