@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from citydata import boroughs, changes, store
@@ -104,6 +105,24 @@ def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
     )
 
 
+def _records_of(r: Reader, snapshot_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """`records` of several snapshots at once (one query), by snapshot id."""
+    if not snapshot_ids:
+        return {}
+    df = r.df(
+        f"SELECT snapshot_id, {_AS_TEXT} FROM contracts"
+        " WHERE snapshot_id IN (SELECT unnest($ids)) ORDER BY snapshot_id, record_no",
+        {"ids": [int(i) for i in snapshot_ids]},
+    )
+    groups = df.groupby("snapshot_id", sort=False).indices
+    frame = df[list(FIELD_NAMES)]
+    empty = frame.iloc[:0]
+    return {
+        int(i): frame.iloc[groups[i]].reset_index(drop=True) if i in groups else empty
+        for i in snapshot_ids
+    }
+
+
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
     """What changed from snapshot `old_id` to snapshot `new_id` of the same borough."""
     old, new = snapshot(r, old_id), snapshot(r, new_id)
@@ -117,13 +136,17 @@ def compare(r: Reader, old_id: int, new_id: int) -> Diff:
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
     """Per borough in the file: what would be added, removed and changed. Writes nothing."""
     _check(prepared)
+    file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
     out: list[BoroughChange] = []
     with db.read() as r:
         current = active(r)
         sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
-        for code, rows in _by_borough(prepared.records):
+        groups = _borough_positions(prepared.records)
+        bases = _records_of(r, [current[code] for code, _ in groups if code in current])
+        for code, positions in groups:
             base = current.get(code)
-            before = records(r, base) if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+            before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+            after = file_text.iloc[positions]
             out.append(
                 BoroughChange(
                     borough_code=code,
@@ -131,8 +154,8 @@ def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
                     base_snapshot_id=base,
                     base_source=sources.get(base),
                     before=len(before),
-                    after=len(rows),
-                    diff=changes.diff(before, rows),
+                    after=len(after),
+                    diff=changes.diff_comparable(changes.comparable(before), after),
                 )
             )
     return out
@@ -263,13 +286,24 @@ def _by_borough(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(str(code), rows) for code, rows in df.groupby("borough_code", sort=True)]
 
 
+def _borough_positions(df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """Each borough's code and its records' positions in `df`, as `_by_borough` orders them."""
+    groups = df.groupby("borough_code", sort=True).indices
+    return [(str(code), groups[code]) for code in sorted(groups)]
+
+
 def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
     """The records as canonical text (cast to column types in SQL) plus their file row number."""
     out = changes.comparable(df)
     for name in FIELD_NAMES:
         out[name] = out[name].astype(object).where(out[name] != "", None)
-    rows = df["row"] if "row" in df.columns else pd.Series(range(1, len(df) + 1))
-    out.insert(0, "record_no", [int(x) if pd.notna(x) else i for i, x in enumerate(rows, 1)])
+    if "row" not in df.columns:
+        numbers: Any = np.arange(1, len(df) + 1, dtype=np.int64)
+    elif pd.api.types.is_integer_dtype(df["row"].dtype) and not df["row"].hasnans:
+        numbers = df["row"].to_numpy(dtype=np.int64)
+    else:
+        numbers = [int(x) if pd.notna(x) else i for i, x in enumerate(df["row"], 1)]
+    out.insert(0, "record_no", numbers)
     return out
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from citydata.changes import canonical, diff, readable
+from citydata.changes import canonical, comparable, diff, diff_comparable, readable
 
 
 def rec(system: str, vendor: str = "Capita", ref: str | None = None, **more) -> dict:
@@ -82,3 +82,64 @@ def test_canonical_text():
     assert canonical("satisfaction", 3.0) == "3"
     assert canonical("system", None) == canonical("system", float("nan")) == ""
     assert canonical("vendor", "  Capita ") == "Capita"
+
+
+def _same(one, other) -> None:
+    for a, b in ((one.added, other.added), (one.removed, other.removed)):
+        pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(one.changed, other.changed)
+    assert one.unchanged == other.unchanged
+
+
+def _tricky() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """References that differ only in case and spaces, a repeated reference, exact twins."""
+    before = frame(
+        rec("Open Housing", ref="h-1", annual_value=Decimal("10")),
+        rec("Mosaic", ref="M 2", annual_value="5"),
+        rec("Mosaic", ref="M 2", annual_value="6"),
+        rec("Uniform", ref="U-3", contract_end=date(2027, 3, 31)),
+        rec("Gone", vendor="Civica"),
+    )
+    after = frame(
+        rec("Mosaic", ref="M 2", annual_value=Decimal("6.00")),  # twin of before's 3rd
+        rec("Open Housing", ref="H-1 ", annual_value=Decimal("12")),
+        rec("Mosaic", ref=" m  2", annual_value="7"),
+        rec("Uniform", ref="U-3 ", contract_end="2027-03-31"),
+        rec("New", vendor="Civica"),
+    )
+    return before, after
+
+
+def test_a_repeated_reference_pairs_twins_first_then_in_order_whatever_the_case_or_spacing():
+    before, after = _tricky()
+    d = diff(before, after)
+    assert d.unchanged == 2  # before's 3rd with after's 1st (twins), the Uniform record
+    assert d.changed[["record_no", "field", "before", "after"]].values.tolist() == [
+        [1, "Annual value (£)", "£10.00", "£12.00"],
+        [1, "Reference", "h-1", "H-1"],
+        [2, "Annual value (£)", "£5.00", "£7.00"],
+        [2, "Reference", "M 2", "m  2"],
+    ]
+    assert d.added["system"].tolist() == ["New"] and d.removed["system"].tolist() == ["Gone"]
+
+
+def test_unique_references_give_the_same_result_as_the_general_pairing():
+    """Every reference once a side takes a shortcut; adding one repeated reference at the end
+    sends the same records through the general pairing: the result must not move."""
+    before, after = _tricky()
+    before, after = before.drop(index=[2, 4]), after.drop(index=[0, 4])  # references now unique
+    quick = diff(before.reset_index(drop=True), after.reset_index(drop=True))
+    extra = [rec("Twice", ref="T-9"), rec("Twice", ref="t-9")]
+    general = diff(
+        pd.concat([before, frame(*extra)], ignore_index=True),
+        pd.concat([after, frame(*extra)], ignore_index=True),
+    )
+    assert general.unchanged == quick.unchanged + 2
+    pd.testing.assert_frame_equal(general.changed, quick.changed)
+    assert quick.changed["record_no"].tolist() == [1, 1, 2, 2]
+    assert len(quick.added) == len(quick.removed) == 0
+
+
+def test_diffing_canonical_frames_gives_the_same_result():
+    before, after = _tricky()
+    _same(diff(before, after), diff_comparable(comparable(before), comparable(after)))
