@@ -31,7 +31,8 @@ top_n = right.number_input(
     bind="query-params",
 )  # fmt: skip
 
-head = ui.query(market.headline, state, top_n, role)
+agg = ui.query(market.aggregate, state, role)  # the selection, read once for every panel
+head = market.headline_from(agg, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
@@ -52,7 +53,7 @@ cols[3].metric(
 )
 
 st.subheader("Vendor ranking")
-ranking = ui.query(market.vendor_ranking, state, by, top_n, role)
+ranking = market.ranking_from(agg, by, top_n)
 st.altair_chart(charts.ranking_chart(ranking, by), width="stretch")
 st.caption("Select a vendor in the table to open its profile.")
 picked = ui.table(charts.labelled(ranking), key="market_ranking", selectable=True)
@@ -67,7 +68,7 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
 ui.downloads(charts.labelled(ranking), "vendor-ranking", key="ranking")
 
 st.subheader("Vendor shares by service area")
-areas = ui.query(market.area_shares, state, 3, role)
+areas = market.area_shares_from(agg, 3)
 ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
 
 st.subheader("Concentration per service area")
@@ -76,7 +77,7 @@ threshold = st.slider(
     value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
 )  # fmt: skip
 measure = "annual_value" if by == "annual_value" else "records"
-conc = ui.query(market.concentration, state, threshold, measure, role)
+conc = market.concentration_from(agg, threshold, measure)
 above = conc[conc.above_threshold]
 st.markdown(
     f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
@@ -93,7 +94,7 @@ ui.chart_and_table(
 )
 
 st.subheader("Satisfaction with suppliers")
-sat = ui.query(satisfaction.summary, state)
+sat = satisfaction.summary_from(agg)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
     st.stop()
@@ -109,12 +110,12 @@ st.caption(
     "Each borough's number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
-per_borough = ui.query(satisfaction.by_borough, state)
+per_borough = satisfaction.by_borough_from(agg)
 ui.chart_and_table(
     charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
     "satisfaction-by-borough", "sat-borough",
 )  # fmt: skip
-per_vendor = ui.query(satisfaction.by_vendor, state)
+per_vendor = satisfaction.by_vendor_from(agg)
 st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")
 ui.chart_and_table(
     charts.vendor_satisfaction_chart(per_vendor), charts.labelled(per_vendor),

@@ -1,0 +1,235 @@
+"""The Market page's figures as they were read before `market.aggregate`: one query per panel,
+each over the whole selection. Kept to prove that every panel worked out from the aggregate
+is the same, to the row, column, type and rounding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from citydata import queries, vendors
+from citydata.db import Reader
+from citydata.filters import FilterState
+from citydata.market import DEFAULT_HHI_THRESHOLD, DEFAULT_TOP_N, MEASURES, NOT_GIVEN, ROLES
+from citydata.satisfaction import MIN_BOROUGHS_FOR_CORRELATION
+
+
+def _by(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
+    """The filtered rows with `who`: the vendor (or maker) each record is counted under."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {sorted(ROLES)}")
+    sql, params = queries.base(state)
+    if role == "maker":
+        sql = vendors.with_maker(sql)
+    return f"SELECT *, coalesce({ROLES[role]}, '{NOT_GIVEN}') AS who FROM ({sql}) AS x", params
+
+
+def _measure(by: str) -> str:
+    if by not in MEASURES:
+        raise ValueError(f"by must be one of {sorted(MEASURES)}")
+    return MEASURES[by]
+
+
+def vendor_ranking(
+    r: Reader,
+    state: FilterState,
+    by: str = "records",
+    top_n: int = DEFAULT_TOP_N,
+    role: str = "supplier",
+) -> pd.DataFrame:
+    """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
+
+    Shares are of the selection's records, boroughs (a vendor's reach: boroughs it serves of
+    those in the selection) and annual value.
+    """
+    sql, params = _by(state, role)
+    params["top_n"] = int(top_n)
+    return r.df(
+        f"""
+        WITH vb AS MATERIALIZED (
+            SELECT who, borough_code, count(*) AS n, sum(annual_value) AS value
+            FROM ({sql}) AS b GROUP BY ALL),
+        v AS (SELECT who AS vendor, CAST(sum(n) AS BIGINT) AS records, count(*) AS boroughs,
+                     sum(value) AS annual_value
+              FROM vb GROUP BY who),
+        rk AS (SELECT *, row_number() OVER (
+                   ORDER BY {_measure(by)} DESC NULLS LAST, records DESC, vendor) AS rank
+               FROM v),
+        t AS (SELECT sum(n) AS records, count(DISTINCT borough_code) AS boroughs,
+                     sum(value) AS annual_value FROM vb),
+        u AS (
+            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
+            FROM rk WHERE rank <= $top_n
+            UNION ALL
+            SELECT NULL, 'Others (' || count(*) || ' vendors)', count(*),
+                   CAST(sum(records) AS BIGINT),
+                   (SELECT count(DISTINCT borough_code) FROM vb
+                    WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
+                   sum(annual_value)
+            FROM rk WHERE rank > $top_n HAVING count(*) > 0
+        )
+        SELECT u.rank, u.vendor, u.vendors, u.records,
+               round(100.0 * u.records / t.records, 1) AS records_share,
+               u.boroughs, round(100.0 * u.boroughs / t.boroughs, 1) AS boroughs_share,
+               round(u.annual_value, 2) AS annual_value,
+               round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
+        FROM u, t ORDER BY u.rank NULLS LAST""",
+        params,
+    )
+
+
+def headline(
+    r: Reader, state: FilterState, top_n: int = DEFAULT_TOP_N, role: str = "supplier"
+) -> dict[str, Any]:
+    """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
+    more than half of them, and the share of annual value held by the N with the most value."""
+    sql, params = _by(state, role)
+    params["top_n"] = int(top_n)
+    row = r.rows(
+        f"""
+        WITH v AS MATERIALIZED (
+            SELECT who, count(*) AS n, sum(annual_value) AS value FROM ({sql}) AS b GROUP BY who),
+        rk AS (SELECT n, value, row_number() OVER (ORDER BY n DESC, who) AS rank,
+                      sum(n) OVER (ORDER BY n DESC, who ROWS UNBOUNDED PRECEDING) AS cum,
+                      row_number() OVER (ORDER BY value DESC NULLS LAST, n DESC, who)
+                          AS value_rank
+               FROM v)
+        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v), (SELECT count(*) FROM v),
+               (SELECT least(count(*), $top_n) FROM v),
+               (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n),
+               (SELECT round(100.0 * sum(n) FILTER (WHERE rank <= $top_n)
+                             / nullif(sum(n), 0), 1) FROM rk),
+               (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)),
+               (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
+                             / nullif(sum(value), 0), 1) FROM rk)
+        """,
+        params,
+    )[0]
+    keys = ("records", "vendors", "top_n", "top_records", "share", "half_vendors", "value_share")
+    out = dict(zip(keys, row, strict=True))
+    for key in ("share", "value_share"):
+        out[key] = None if out[key] is None else float(out[key])
+    return out
+
+
+def area_shares(
+    r: Reader, state: FilterState, top_n: int = 3, role: str = "supplier"
+) -> pd.DataFrame:
+    """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
+    sql, params = _by(state, role)
+    params["top_n"] = int(top_n)
+    return r.df(
+        f"""
+        WITH b AS ({sql}),
+        v AS (SELECT service_area, who AS vendor, count(*) AS records FROM b GROUP BY ALL),
+        rk AS (SELECT *, row_number() OVER (
+                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank,
+                   sum(records) OVER (PARTITION BY service_area) AS total
+               FROM v),
+        g AS (SELECT service_area, CASE WHEN rank <= $top_n THEN rank END AS rank,
+                     CASE WHEN rank <= $top_n THEN vendor END AS vendor,
+                     count(*) AS vendors, CAST(sum(records) AS BIGINT) AS records,
+                     any_value(total) AS total
+              FROM rk GROUP BY ALL)
+        SELECT service_area, rank,
+               coalesce(vendor, 'Others (' || vendors || ' vendors)') AS vendor, vendors,
+               records, round(100.0 * records / total, 1) AS share
+        FROM g ORDER BY service_area, rank NULLS LAST""",
+        params,
+    )
+
+
+def concentration(
+    r: Reader,
+    state: FilterState,
+    threshold: int = DEFAULT_HHI_THRESHOLD,
+    by: str = "records",
+    role: str = "supplier",
+) -> pd.DataFrame:
+    """Per service area: vendors, the leader, top-1 and top-3 shares, HHI, and whether the HHI
+    is above `threshold`. Shares are of records, or of annual value with `by="annual_value"`
+    (records without a value then count for nothing). Most concentrated first."""
+    if by not in ("records", "annual_value"):
+        raise ValueError("by must be 'records' or 'annual_value'")
+    sql, params = _by(state, role)
+    params["threshold"] = int(threshold)
+    return r.df(
+        f"""
+        WITH b AS ({sql}),
+        v AS (SELECT service_area, who AS vendor, count(*) AS records,
+                     sum(annual_value) AS annual_value
+              FROM b GROUP BY ALL),
+        s AS (SELECT *, CAST({by} AS DOUBLE) AS m,
+                     sum(CAST({by} AS DOUBLE)) OVER (PARTITION BY service_area) AS total,
+                     row_number() OVER (
+                        PARTITION BY service_area ORDER BY {by} DESC NULLS LAST, vendor) AS rank
+              FROM v),
+        c AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records, count(*) AS vendors,
+                     arg_min(vendor, rank) AS top_vendor,
+                     100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0) AS top1,
+                     100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0) AS top3,
+                     10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0) AS hhi
+              FROM s GROUP BY service_area)
+        SELECT service_area, records, vendors, top_vendor, round(top1, 1) AS top1_share,
+               round(top3, 1) AS top3_share, CAST(round(hhi) AS INTEGER) AS hhi,
+               coalesce(round(hhi) > $threshold, false) AS above_threshold
+        FROM c ORDER BY hhi DESC NULLS LAST, service_area""",
+        params,
+    )
+
+
+def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
+    """Vendors with at least one scored record: records, scored records, average score."""
+    sql, params = queries.base(state)
+    return r.df(
+        f"""SELECT vendor, count(*) AS records, count(satisfaction) AS scored,
+            round(avg(satisfaction), 2) AS average
+        FROM ({sql}) AS b GROUP BY vendor HAVING count(satisfaction) > 0
+        ORDER BY scored DESC, average DESC, vendor""",
+        params,
+    )
+
+
+def by_borough(r: Reader, state: FilterState) -> pd.DataFrame:
+    """Every borough in the selection: its suppliers (distinct vendors), records, scored
+    records and average score (empty when none is scored)."""
+    sql, params = queries.base(state)
+    return r.df(
+        f"""SELECT borough, count(DISTINCT vendor) AS suppliers, count(*) AS records,
+            count(satisfaction) AS scored, round(avg(satisfaction), 2) AS average
+        FROM ({sql}) AS b GROUP BY borough ORDER BY borough""",
+        params,
+    )
+
+
+def summary(r: Reader, state: FilterState) -> dict[str, Any]:
+    """Scored records, boroughs with a score, the average, and the suppliers-satisfaction
+    correlation (Pearson's r over boroughs with a score; None for fewer than three).
+
+    One scan: the selection is reduced to one row per borough, and every figure read from that
+    (the filtered rows themselves are never held in memory)."""
+    sql, params = queries.base(state)
+    params["min_boroughs"] = MIN_BOROUGHS_FOR_CORRELATION
+    row = r.rows(
+        f"""
+        WITH per AS MATERIALIZED (
+            SELECT borough, count(*) AS records, count(DISTINCT vendor) AS suppliers,
+                   count(satisfaction) AS scored, sum(satisfaction) AS total,
+                   avg(satisfaction) AS average
+            FROM ({sql}) AS b GROUP BY borough)
+        SELECT coalesce(CAST(sum(records) AS BIGINT), 0),
+               coalesce(CAST(sum(scored) AS BIGINT), 0),
+               round(sum(total) / nullif(sum(scored), 0), 2),
+               count(*) FILTER (WHERE scored > 0),
+               CASE WHEN count(*) FILTER (WHERE scored > 0) >= $min_boroughs
+                    THEN round(corr(suppliers, average) FILTER (WHERE scored > 0), 2) END
+        FROM per""",
+        params,
+    )[0]
+    keys = ("records", "scored", "average", "boroughs_scored", "correlation")
+    out = dict(zip(keys, row, strict=True))
+    for key in ("average", "correlation"):
+        value = out[key]
+        out[key] = None if value is None or value != value else float(value)
+    return out

@@ -1,0 +1,148 @@
+"""The Market page reads the selection once (`market.aggregate`) and works out every panel from
+it. Each panel so worked out equals the query that read the whole selection for that panel
+alone (tests/market_reference.py), to the row, column, type and rounding: on the demo data and
+on a small market with the awkward cases (a vendor not given, records without a value, ties)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from citydata import market, satisfaction, store
+from citydata.filters import FilterState
+from tests import market_data
+from tests import market_reference as direct
+from tests.apptest import run_app
+
+CAMDEN, HACKNEY, ISLINGTON = market_data.CAMDEN, market_data.HACKNEY, market_data.ISLINGTON
+
+# The hand-made market plus: two records with no vendor (one made by Idox, one with a value of
+# £12,345.67), two more vendors without any value, ties in records and in value, and one vendor
+# whose eight scores average 2.125 (a rounding boundary).
+EDGE_ROWS = [
+    *market_data.ROWS,
+    (CAMDEN, "Parking", "Mystery Permits", "", "", "2028-01-31", "", "5"),
+    (HACKNEY, "Education", "Mystery Schools", "", "Idox", "", "12345.67", "1"),
+    (ISLINGTON, "Education", "Schools Hub", "Zellis", "", "2029-01-01", "", ""),
+    (HACKNEY, "Education", "Schools Hub", "Arcus", "", "2029-01-01", "", ""),
+    (ISLINGTON, "Parking", "Permit Tie", "Tie One", "", "2029-01-01", "33333.33", "4"),
+    (HACKNEY, "Parking", "Permit Tie", "Tie Two", "", "2029-01-01", "33333.33", "4"),
+    *[
+        (CAMDEN, "Housing", f"Rounding {i}", "Halfway Ltd", "", "2030-01-01", "0.01", score)
+        for i, score in enumerate("33322211")  # 17 / 8 = 2.125
+    ],
+]  # fmt: skip
+
+STATES = {
+    "all": FilterState(),
+    "one borough": FilterState(borough=("Hackney",)),
+    "no values at all": FilterState(vendor=("Zellis",)),
+    "one service area": FilterState(service_area=("Parking",)),
+    "nothing": FilterState(q="nothing like this"),
+}
+
+
+def panels_agree(r, state: FilterState, role: str) -> None:
+    """Every panel equals its own query over the whole selection, worked out from one
+    aggregate frame (as the page does) or in one statement (as `market.headline(r, ...)`)."""
+    for agg in (market.aggregate(r, state, role), (r, state, role)):
+        for top_n in (1, 2, 3, 10):
+            assert market.headline_from(agg, top_n) == direct.headline(r, state, top_n, role)
+            for by in market.MEASURES:
+                pd.testing.assert_frame_equal(
+                    market.ranking_from(agg, by, top_n),
+                    direct.vendor_ranking(r, state, by, top_n, role),
+                )
+            pd.testing.assert_frame_equal(
+                market.area_shares_from(agg, top_n), direct.area_shares(r, state, top_n, role)
+            )
+        for by in ("records", "annual_value"):
+            for threshold in (500, 2000, 2500):
+                pd.testing.assert_frame_equal(
+                    market.concentration_from(agg, threshold, by),
+                    direct.concentration(r, state, threshold, by, role),
+                )
+        assert satisfaction.summary_from(agg) == direct.summary(r, state)
+        pd.testing.assert_frame_equal(
+            satisfaction.by_borough_from(agg), direct.by_borough(r, state)
+        )
+        pd.testing.assert_frame_equal(satisfaction.by_vendor_from(agg), direct.by_vendor(r, state))
+
+
+@pytest.mark.parametrize("role", sorted(market.ROLES))
+@pytest.mark.parametrize("state", STATES.values(), ids=STATES.keys())
+def test_every_panel_from_the_aggregate_equals_its_own_query_on_the_demo_data(
+    built_db, state, role
+):
+    db = store.open_store(built_db)
+    try:
+        with db.read() as r:
+            panels_agree(r, state, role)
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def edge(tmp_path):
+    db = market_data.build(tmp_path, EDGE_ROWS)
+    with db.read() as r:
+        yield r
+    db.close()
+
+
+@pytest.mark.parametrize("role", sorted(market.ROLES))
+@pytest.mark.parametrize("state", STATES.values(), ids=STATES.keys())
+def test_every_panel_from_the_aggregate_equals_its_own_query_on_awkward_data(edge, state, role):
+    panels_agree(edge, state, role)
+
+
+def test_the_awkward_cases_are_really_there(edge):
+    ranking = market.vendor_ranking(edge, FilterState(), "annual_value", 50)
+    values = dict(zip(ranking.vendor, ranking.annual_value, strict=True))
+    assert values[market.NOT_GIVEN] == 12_345.67  # no vendor: counted together, as "not given"
+    assert pd.isna(values["Zellis"]) and pd.isna(values["Arcus"])  # no value: ranked last
+    assert ranking.vendor.tolist()[-2:] == ["Zellis", "Arcus"]  # 2 records before 1
+    assert values["Tie One"] == values["Tie Two"] == 33_333.33
+    assert ranking.vendor.tolist().index("Tie One") < ranking.vendor.tolist().index("Tie Two")
+    # Money is exact: £0.01 eight times is £0.08, not a float's near miss
+    assert values["Halfway Ltd"] == 0.08
+    assert market.headline(edge, FilterState(vendor=("Zellis",)))["value_share"] is None
+    per_vendor = satisfaction.by_vendor(edge, FilterState()).set_index("vendor")
+    assert per_vendor.loc["Halfway Ltd", "average"] == 2.13  # 2.125 rounds half away from 0
+    # the records with no vendor are not a supplier of their borough
+    suppliers = satisfaction.by_borough(edge, FilterState()).set_index("borough")["suppliers"]
+    assert suppliers.to_dict() == {"Camden": 5, "Hackney": 5, "Islington": 6}
+
+
+def test_the_aggregate_is_small_and_keeps_the_selections_totals(built_db):
+    db = store.open_store(built_db)
+    try:
+        with db.read() as r:
+            agg = market.aggregate(r, FilterState())
+            records, value = r.rows("SELECT count(*), sum(annual_value) FROM current_contracts")[0]
+            scored = r.scalar("SELECT count(satisfaction) FROM current_contracts")
+    finally:
+        db.close()
+    assert len(agg) < records
+    assert int(agg.records.sum()) == records and int(agg.scored.sum()) == scored
+    assert int(agg.value_pence.sum()) == int(value * 100)  # whole pence: nothing lost
+
+
+def test_the_page_reads_the_selection_once(db_path, monkeypatch):
+    calls = []
+    real = market.aggregate
+
+    def counted(r, state, role="supplier"):
+        calls.append(role)
+        return real(r, state, role)
+
+    counted.__module__, counted.__qualname__ = real.__module__, real.__qualname__
+    monkeypatch.setattr(market, "aggregate", counted)
+    for name in ("headline", "vendor_ranking", "area_shares", "concentration"):
+        monkeypatch.setattr(market, name, None)  # the page may not read per panel
+    for name in ("summary", "by_borough", "by_vendor"):
+        monkeypatch.setattr(satisfaction, name, None)
+    at = run_app({"market_role": "Maker"}, "pages/market.py")
+    assert not at.exception and not at.error
+    assert calls == ["maker"]
+    assert len(at.dataframe) >= 5  # ranking, areas, concentration, boroughs, vendors
