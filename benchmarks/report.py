@@ -23,6 +23,8 @@ PACKAGES = ("duckdb", "streamlit", "pandas", "pyarrow")
 
 _RUN = re.compile(r"^<!-- run (\S+) -->\n(.*?)^<!-- end run -->\n", re.M | re.S)
 _SIZE = re.compile(r"^<!-- size (\S+) (\d+) -->\n(.*?)^<!-- end size -->\n", re.M | re.S)
+# Written by people, kept by every run: what the missed targets mean and what would fix them.
+_NOTES = re.compile(r"^<!-- notes -->\n.*?^<!-- end notes -->\n", re.M | re.S)
 
 PREAMBLE = """# Benchmark results
 
@@ -141,7 +143,8 @@ def merge(existing: str, day: date, header: list[str], blocks: dict[int, list[st
         sizes[rows] = f"<!-- size {key} {rows} -->\n" + "\n".join(lines).rstrip() + "\n\n"
         sizes[rows] += "<!-- end size -->\n"
     runs[key] = (f"## {key}\n\n" + "\n".join(header).rstrip() + "\n\n", sizes)
-    out = [PREAMBLE]
+    notes = _NOTES.search(existing)
+    out = [PREAMBLE, notes.group(0) + "\n" if notes else ""]
     for run_key in sorted(runs, reverse=True):
         head, run_sizes = runs[run_key]
         out.append(f"<!-- run {run_key} -->\n{head}")

@@ -89,3 +89,11 @@ def test_the_import_section_imports_every_row_and_reports_its_speed(db_path):
     assert "Import of a 800-row register" in text and "share of `read_csv`'s" in text
     assert imports.speed_ratio(results) > 0
     assert imports.steps(Context("10M", 10_000_000, 1, 1, "", "")) == []
+
+
+def test_a_run_keeps_the_notes_people_wrote():
+    notes = "<!-- notes -->\n## Missed targets\nWhy and what would fix it.\n<!-- end notes -->\n"
+    text = report.merge(notes, date(2026, 1, 1), ["machine A"], {10_000: ["### 10k", "a"]})
+    text = report.merge(text, date(2026, 1, 1), ["machine A"], {10_000: ["### 10k", "b"]})
+    assert text.count("Why and what would fix it.") == 1 and "b" in text.split("\n")
+    assert text.index("Missed targets") < text.index("### 10k")
