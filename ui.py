@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from citydata import exports, filters, queries, store
+from citydata import exports, filters, queries, settings, store
 from citydata.db import Database, Reader, StoreError
 from citydata.filters import FilterState
 
@@ -38,6 +38,9 @@ def database_or_rebuild_offer() -> None:
     try:
         database()
         return
+    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
+        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
+        st.stop()
     except StoreError as exc:
         problem = str(exc)
     path = store.db_path()

@@ -16,7 +16,17 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from citydata import collaboration, demo, exports, filters, ics, pipeline, queries, store
+from citydata import (
+    collaboration,
+    demo,
+    exports,
+    filters,
+    ics,
+    pipeline,
+    queries,
+    settings,
+    store,
+)
 from citydata.db import StoreError
 from citydata.filters import FilterState
 
@@ -284,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (Refused, StoreError) as exc:
+    except (Refused, StoreError, settings.SettingError) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except OSError as exc:

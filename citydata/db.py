@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from citydata import settings
+
 Params = Mapping[str, Any] | Sequence[Any] | None
 
 
@@ -47,13 +49,33 @@ class Reader:
         self._cur.register(name, df)
 
 
+MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
+
+
+def _config() -> dict[str, str]:
+    """DuckDB's settings from ours; SettingError for a value DuckDB would not take."""
+    limit = settings.value(MEMORY_LIMIT)
+    if not limit:
+        return {}
+    config = {"memory_limit": limit.strip()}
+    try:
+        duckdb.connect(":memory:", config=config).close()
+    except duckdb.Error:
+        raise settings.SettingError(
+            f"{MEMORY_LIMIT} is “{limit[:40]}”, which is not an amount of memory. Use a number "
+            "and a unit, for example 1GB or 1500MB, or leave it unset."
+        ) from None
+    return config
+
+
 class Database:
     """A DuckDB file opened once per process, safe to share between threads."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
+        config = _config()
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             raise StoreError(_explain_open_error(self.path, exc)) from exc
         except duckdb.Error as exc:

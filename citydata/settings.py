@@ -56,8 +56,20 @@ SETTINGS: tuple[Setting, ...] = (
         "The largest file accepted for upload, in megabytes (checked by the app as well as by "
         "Streamlit's server.maxUploadSize).",
     ),
+    Setting(
+        "CITYTOOLS_MEMORY_LIMIT",
+        None,
+        "The most memory the database may use for one app or command, e.g. 1GB or 1500MB; "
+        "bigger sorts and joins then work through a temporary folder beside the database file "
+        "(slower, not refused). Unset: DuckDB's own default, 80% of the machine's memory. On a "
+        "small host such as Streamlit Community Cloud, about half its memory.",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used, with a message naming it."""
 
 
 def value(name: str, secrets: Mapping[str, Any] | None = None) -> str | None:

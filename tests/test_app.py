@@ -125,3 +125,14 @@ def test_hostile_url_parameters_cannot_change_the_sql(db, params):
         assert shown == total, "values that are not in the data are dropped"
         assert len(at.sidebar.warning) == 3
     assert db.scalar("SELECT count(*) FROM contracts") >= total
+
+
+def test_a_memory_limit_that_is_not_an_amount_stops_the_app_with_a_message(db_path, monkeypatch):
+    before = db_path.read_bytes()
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "lots")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "CITYTOOLS_MEMORY_LIMIT is “lots”" in at.error[0].value
+    assert not at.button and not at.metric  # no rebuild offered, no data shown
+    assert db_path.read_bytes() == before

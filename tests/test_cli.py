@@ -115,3 +115,15 @@ def test_build_from_a_csv_of_the_wrong_shape_is_refused_in_one_line(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("refused:"), lines
     assert "register.csv" in lines[0] and "Nothing was changed" in lines[0]
     assert list(tmp_path.iterdir()) == [wrong]
+
+
+def test_a_memory_limit_that_is_not_an_amount_is_refused_in_one_line(db_path):
+    import os
+
+    env = os.environ | {"CITYTOOLS_DB": str(db_path), "CITYTOOLS_MEMORY_LIMIT": "five gigabytes"}
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "snapshots"], cwd=ROOT, capture_output=True, env=env
+    )
+    assert done.returncode == 1
+    lines = done.stderr.decode().splitlines()
+    assert lines == [lines[0]] and lines[0].startswith("refused: CITYTOOLS_MEMORY_LIMIT is")

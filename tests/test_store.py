@@ -183,3 +183,14 @@ def test_a_configured_backup_that_cannot_be_restored_leaves_no_database(tmp_path
     monkeypatch.setenv(store.RESTORE_VAR, str(tmp_path / "missing.zip"))
     with pytest.raises(StoreError, match="no such file"):
         store.open_store(target)
+
+
+def test_the_memory_limit_setting_bounds_the_database(db_path, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "512MB")
+    database = store.open_store(db_path)
+    try:
+        assert database.scalar("SELECT current_setting('memory_limit')") == "488.2 MiB"
+        with database.read() as r:
+            assert queries.headline(r, FilterState())["records"] == 800
+    finally:
+        database.close()
