@@ -6,12 +6,20 @@ from datetime import date
 
 import pytest
 
-from citydata import filters, queries
+from citydata import filters, queries, vendors
 from citydata.filters import FilterState
 
-SEARCHED = ["borough", "service_area", "system", "vendor", "vendor_as_written"]
-SEARCHED += ["manufacturer", "hosting", "source_ref"]
-SEARCH = "(" + " OR ".join(f"{c} ILIKE $q{{i}} ESCAPE '\\'" for c in SEARCHED) + ")"
+SEARCHED_TEXT = ["vendor_as_written", "manufacturer", "source_ref"]
+TEXT = "{c} ILIKE $q{i} ESCAPE '\\'"
+ALIAS = vendors.canonical_sql("w.vendor", "a")
+SEARCH = (
+    "({listed}"
+    + TEXT.format(c="system", i="{i}")
+    + " OR vendor_as_written IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts)"
+    + f" AS w {ALIAS} WHERE a.vendor ILIKE $q{{i}} ESCAPE '\\')"
+    + "".join(" OR " + TEXT.format(c=c, i="{i}") for c in SEARCHED_TEXT)
+    + ")"
+)
 
 CASES = [
     pytest.param(FilterState(), "TRUE", {}, "All contracts", {}, id="nothing chosen"),
@@ -51,10 +59,16 @@ CASES = [
     pytest.param(
         FilterState(vendor=("Capita",), hosting=("Cloud (SaaS)",), q="  Revenues  Open "),
         "vendor IN $vendor AND hosting IN $hosting AND "
-        + SEARCH.format(i=0)
+        + SEARCH.format(listed="service_area IN $q0_service_area OR ", i=0)
         + " AND "
-        + SEARCH.format(i=1),
-        {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q0": "%revenues%", "q1": "%open%"},
+        + SEARCH.format(listed="", i=1),
+        {
+            "vendor": ["Capita"],
+            "hosting": ["Cloud (SaaS)"],
+            "q0": "%revenues%",
+            "q0_service_area": ["Revenues and benefits"],
+            "q1": "%open%",
+        },
         "Contracts where vendor is Capita and hosting is Cloud (SaaS), matching “revenues”"
         " and “open”",
         {"vendor": ["Capita"], "hosting": ["Cloud (SaaS)"], "q": ["Revenues  Open"]},
@@ -156,3 +170,27 @@ def test_the_sidebar_offers_every_current_value_once_in_order_without_blanks(db)
             )
             assert offered[choice.key] == [v for (v,) in expected]
     assert len(offered["borough"]) == 33 and None not in offered["hosting"]
+
+
+WORDS = ["camden", "hous", "cloud", "premises", "oracle", "capita", "ltd", "e", "and", "zebra"]
+WORDS += ["kensington", "revenues and", "50%", "other", "x_y", "CAPITA", "é"]
+
+
+def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_column(db):
+    from citydata import vendors as vendor_names
+
+    with db.read() as r:
+        written = r.scalar("SELECT vendor FROM contracts WHERE vendor IS NOT NULL LIMIT 1")
+    vendor_names.accept_alias(db, written, "Zebra Systems Group", "test")  # only the alias says it
+    with db.read() as r:
+        for q in WORDS:
+            naive = " AND ".join(
+                "("
+                + " OR ".join(f"contains(lower({c}), $w{i})" for c in filters.SEARCH_COLUMNS)
+                + ")"
+                for i in range(len(filters.search_terms(q)))
+            )
+            words = {f"w{i}": t for i, t in enumerate(filters.search_terms(q))}
+            expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {naive}", words)
+            assert queries.headline(r, FilterState(q=q))["records"] == expected, q
+        assert queries.headline(r, FilterState(q="zebra"))["records"] > 0
