@@ -223,17 +223,21 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
 
 
 def downloads(
-    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState, stem: str, key: str
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState,
+    stem: str,
+    key: str,
+    records: int | None = None,
 ) -> None:
     """CSV and Excel downloads, neutralised against formula injection.
 
     `data` may be a function: it then runs only when someone clicks a button. A `FilterState`
     means every record it selects: DuckDB writes that CSV, and a selection too big for the app
-    gets a note saying why a button is off (`exports.offer`).
+    gets a note saying why a button is off (`exports.offer`); `records` is how many it selects,
+    when the page already knows (else they are counted).
     """
     offer, state = exports.Offer(), data if isinstance(data, FilterState) else None
     if state is not None:
-        offer = exports.offer(query(exports.record_count, state))
+        offer = exports.offer(query(exports.record_count, state) if records is None else records)
 
     def labelled() -> pd.DataFrame:
         if state is not None:

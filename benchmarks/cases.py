@@ -100,7 +100,6 @@ for _label, _state in FILTERS.items():
             _state,
             (ui.TABLE_ROWS + 1,),
         ),
-        Case(f"overview.record count [{_label}]", "Overview", exports.record_count, _state),
         Case(
             f"overview.download csv [{_label}]",
             "Overview",
