@@ -42,7 +42,13 @@ if p.systems.empty:
     st.info(f"No records for {name} match these filters. Remove a filter in the sidebar.")
 else:
     st.subheader("Systems by service area")
-    st.dataframe(p.systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    systems = p.systems.head(ui.TABLE_ROWS)  # the table, the timeline; the briefing has all
+    if len(p.systems) > ui.TABLE_ROWS:
+        st.caption(
+            f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
+            "the briefing below holds all of them."
+        )
+    st.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
     st.subheader("Vendors and their share")
     st.dataframe(
@@ -50,8 +56,8 @@ else:
     )
 
     st.subheader("When its contracts end")
-    st.altair_chart(timeline(p.systems, p.today), width="stretch")
-    undated = p.systems[p.systems["contract_end"].isna()]
+    st.altair_chart(timeline(systems, p.today), width="stretch")
+    undated = systems[systems["contract_end"].isna()]
     if len(undated):
         st.caption(
             "No end date recorded (rolling or unknown): "

@@ -172,3 +172,17 @@ def test_a_borough_without_records_under_the_filters_says_so(db_path):
     at = run_app({"profile": "Camden", "end_to": date(2020, 1, 1).isoformat()}, page=BOROUGH)
     assert any("No records for Camden match these filters" in i.value for i in at.info)
     assert not at.exception
+
+
+def test_a_long_profile_shows_its_first_records_and_says_the_briefing_has_them_all(db, monkeypatch):
+    import ui
+
+    monkeypatch.setattr(ui, "TABLE_ROWS", 5)
+    at = run_app({"profile": "Camden"}, page=BOROUGH)
+    with db.read() as r:
+        records = len(profile.build(r, FilterState(), "Camden").systems)
+    assert records > 5
+    assert len(at.dataframe[0].value) == 5
+    assert f"Showing the first 5 of {records:,} records; the briefing below holds all of them." in [
+        c.value for c in at.caption
+    ]
