@@ -232,12 +232,13 @@ def downloads(
 
     `data` may be a function: it then runs only when someone clicks a button. A `FilterState`
     means every record it selects: DuckDB writes that CSV, and a selection too big for the app
-    gets a note saying why a button is off (`exports.offer`); `records` is how many it selects,
-    when the page already knows (else they are counted).
+    gets a note saying why a button is off (`exports.offer`). `records`: how many rows `data`
+    holds, when the page knows; a selection too big for a download is then not offered.
     """
-    offer, state = exports.Offer(), data if isinstance(data, FilterState) else None
-    if state is not None:
-        offer = exports.offer(query(exports.record_count, state) if records is None else records)
+    state = data if isinstance(data, FilterState) else None
+    if records is None and state is not None:
+        records = query(exports.record_count, state)
+    offer = exports.Offer() if records is None else exports.offer(records)
 
     def labelled() -> pd.DataFrame:
         if state is not None:

@@ -72,6 +72,7 @@ cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[
 if note := collaboration.describe_shown(len(groups), found, "groups, best first"):
     st.caption(note)
 st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
+everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
 st.download_button(
     "Download all groups (CSV)",
     data=lambda: exports.to_csv(
@@ -86,7 +87,11 @@ st.download_button(
     key="collab-all-csv",
     icon=":material/download:",
     on_click="ignore",  # no rerun: the file is made on click
+    disabled=not everyone.csv,
+    help=None if everyone.csv else ui.plain(everyone.note),
 )
+if not everyone.csv:
+    st.caption(ui.plain(everyone.note))
 
 st.subheader("Briefing on one group")
 # The labels are the options, so a new grouping (new labels) starts again at group 1.

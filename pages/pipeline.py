@@ -79,6 +79,7 @@ for tab, (fn, args, total, order, stem) in zip(tabs, lists, strict=True):
             ),
             stem,
             key=stem,
+            records=figures[total],
         )
 
 with st.expander("Lead times: how the decide-by date is worked out"):

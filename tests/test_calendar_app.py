@@ -184,3 +184,25 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
         c.value.startswith(f"Showing the first 5 of the {n:,} contracts ending this month")
         for c in at.caption
     )
+
+
+def test_lists_too_long_to_download_from_the_app_say_so_instead(db, monkeypatch):
+    from citydata import exports
+
+    monkeypatch.setattr(exports, "APP_CSV_MAX_ROWS", 5)
+    expected = sql_counts(db)
+    at = run_app(page="pages/pipeline.py")
+    buttons = {b.key: b.proto for b in at.get("download_button")}
+    assert buttons["renewal-pipeline-csv"].disabled and buttons["renewal-pipeline-xlsx"].disabled
+    assert any(
+        f"These {expected['ending_12']:,} records are too many to download" in c.value
+        for c in at.caption
+    )
+
+    at = run_app(page="pages/collaborate.py")
+    everyone = next(b.proto for b in at.get("download_button") if b.key == "collab-all-csv")
+    assert everyone.disabled and "too many to download from the app" in everyone.help
+    one_group = next(
+        b.proto for b in at.get("download_button") if b.key == "collab-group-csv"
+    )
+    assert not one_group.disabled
