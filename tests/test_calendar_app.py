@@ -202,7 +202,5 @@ def test_lists_too_long_to_download_from_the_app_say_so_instead(db, monkeypatch)
     at = run_app(page="pages/collaborate.py")
     everyone = next(b.proto for b in at.get("download_button") if b.key == "collab-all-csv")
     assert everyone.disabled and "too many to download from the app" in everyone.help
-    one_group = next(
-        b.proto for b in at.get("download_button") if b.key == "collab-group-csv"
-    )
+    one_group = next(b.proto for b in at.get("download_button") if b.key == "collab-group-csv")
     assert not one_group.disabled
