@@ -216,16 +216,6 @@ def group_members(
     )
 
 
-def describe_shown(shown: int, total: int, what: str) -> str | None:
-    """A sentence when a table shows only the first `shown` of `total` rows, else None."""
-    if shown >= total:
-        return None
-    return (
-        f"Showing the first {shown:,} of {total:,} {what}. Narrow the filters in the sidebar, "
-        "or use the download, to see them all."
-    )
-
-
 # ---- what people take away -------------------------------------------------------------------
 
 

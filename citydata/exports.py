@@ -242,3 +242,14 @@ def offer(records: int) -> Offer:
             "filters.",
         )
     return Offer()
+
+
+def shown_note(shown: int, total: int, what: str) -> str | None:
+    """A sentence for a table showing only the first `shown` of `total` rows (else None):
+    `what` names the rows and their order, e.g. "contracts, soonest decision first"."""
+    if shown >= total:
+        return None
+    return (
+        f"Showing the first {shown:,} of {total:,} {what}. Narrow the filters in the sidebar, "
+        "or use the download, to see them all."
+    )

@@ -209,16 +209,6 @@ def _limited(params: dict[str, Any], limit: int | None) -> str:
     return " LIMIT $limit"
 
 
-def describe_shown(shown: int, total: int, order: str) -> str | None:
-    """A sentence when a list shows only the first `shown` of `total` contracts, else None."""
-    if shown >= total:
-        return None
-    return (
-        f"Showing the first {shown:,} of {total:,} contracts, {order}. Narrow the filters in "
-        "the sidebar, or download the list, to see them all."
-    )
-
-
 def upcoming(
     r: Reader,
     state: FilterState,

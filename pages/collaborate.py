@@ -69,7 +69,7 @@ cols = st.columns(3)
 cols[0].metric("Groups found", f"{found:,}")
 cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
 cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
-if note := collaboration.describe_shown(len(groups), found, "groups, best first"):
+if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
 st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
 everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
@@ -100,7 +100,7 @@ chosen = labels[st.selectbox("Group", list(labels), key="collab_group")]
 group = groups[groups["group"] == chosen].iloc[0]
 span = (group["key"], group["first_end"], group["last_end"])
 rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
-if note := collaboration.describe_shown(
+if note := exports.shown_note(
     len(rows), int(group["contracts"]), "contracts in this group, by end date"
 ):
     st.caption(note)

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata import pipeline
+from citydata import exports, pipeline
 
 state = ui.page_filters()
 today = date.today()
@@ -70,7 +70,7 @@ for tab, (fn, args, total, order, stem) in zip(tabs, lists, strict=True):
             st.info("No contracts in this list for the current filters.")
             continue
         rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
-        if note := pipeline.describe_shown(len(rows), figures[total], order):
+        if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
             st.caption(note)
         st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
         ui.downloads(

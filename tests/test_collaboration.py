@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citydata import collaboration, store
+from citydata import collaboration, exports, store
 from citydata.collaboration import Query
 from citydata.dates import add_months
 from citydata.filters import FilterState
@@ -347,9 +347,9 @@ def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):
     assert best["key"].tolist() == ["Housing", "Parking"] == every["key"].tolist()[:2]
     assert best["groups_found"].tolist() == [3, 3]
     assert best["contracts_in_groups"].tolist() == [7, 7] == [int(every["contracts"].sum())] * 2
-    note = collaboration.describe_shown(2, 3, "groups, best first")
+    note = exports.shown_note(2, 3, "groups, best first")
     assert note.startswith("Showing the first 2 of 3 groups, best first.")
-    assert collaboration.describe_shown(3, 3, "groups") is None
+    assert exports.shown_note(3, 3, "groups") is None
 
 
 @pytest.mark.parametrize("by", list(collaboration.KEYS))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from citydata import pipeline, queries
+from citydata import exports, pipeline, queries
 from citydata.dates import add_months
 from citydata.filters import FilterState
 from citydata.pipeline import LeadTimeError, LeadTimes
@@ -184,10 +184,10 @@ def test_each_list_shows_at_most_the_limit_in_its_own_order_and_says_how_many_mo
     assert ended["contract_end"].dt.date.tolist() == [date(2026, 5, 31)] * 2 + [
         date(2025, 12, 31)
     ], "most recently ended first"
-    note = pipeline.describe_shown(len(upcoming), s["ending_12"], "soonest decision first")
+    note = exports.shown_note(len(upcoming), s["ending_12"], "contracts, soonest decision first")
     assert note.startswith("Showing the first 3 of 6 contracts, soonest decision first.")
     assert "Narrow the filters" in note and "download" in note
-    assert pipeline.describe_shown(6, 6, "soonest decision first") is None
+    assert exports.shown_note(6, 6, "contracts") is None
 
 
 def test_the_calendar_file_keeps_the_contracts_ending_nearest_today(tmp_path):
