@@ -250,29 +250,24 @@ def downloads(
             return read(lambda r: exports.records_csv(r, state))
         return exports.to_csv(labelled())
 
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        "Download CSV",
-        data=csv,
-        file_name=f"{stem}-{date.today():%Y-%m-%d}.csv",
-        mime="text/csv",
-        key=f"{key}-csv",
-        icon=":material/download:",
-        on_click="ignore",
-        disabled=not offer.csv,
-        help=None if offer.csv else plain(offer.note),
-    )
-    right.download_button(
-        "Download Excel",
-        data=lambda: exports.to_xlsx(labelled()),
-        file_name=f"{stem}-{date.today():%Y-%m-%d}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}-xlsx",
-        icon=":material/download:",
-        on_click="ignore",
-        disabled=not offer.excel,
-        help=None if offer.excel else plain(offer.note),
-    )
+    kinds = [
+        ("CSV", csv, "csv", "text/csv", offer.csv),
+        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+    ]
+    for column, (label, make, suffix, mime, offered) in zip(
+        st.columns([1, 1, 4]), kinds, strict=False
+    ):
+        column.download_button(
+            f"Download {label}",
+            data=make,
+            file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
+            mime=mime,
+            key=f"{key}-{suffix}",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=not offered,
+            help=None if offered else plain(offer.note),
+        )
     if offer.note:
         st.caption(plain(offer.note))
 

@@ -96,6 +96,7 @@ def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> byte
 
 # ---- every filtered record, written by DuckDB -----------------------------------------------
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
 # The app builds an Excel file in memory (openpyxl): about 15 MB and half a second per thousand
 # records. A CSV is about 150 bytes a record, held in the server's memory once clicked.

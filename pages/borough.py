@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from citydata import boroughs, briefing, mapdata, profile
+from citydata import boroughs, briefing, exports, mapdata, profile
 from citydata.charts.profile import timeline
 
 state = ui.page_filters()
@@ -98,7 +98,7 @@ right.download_button(
     "Download briefing (Excel)",
     data=lambda: briefing.xlsx(p),
     file_name=f"{stem}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=exports.XLSX_MIME,
     icon=":material/download:",
 )
 st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")
