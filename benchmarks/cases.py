@@ -10,6 +10,7 @@ entry of PAGE_VIEWS (the URL parameters it is opened with).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,9 +74,8 @@ def filter_options(r: Reader, state: FilterState) -> dict[str, list[str]]:
     return queries.options(r)
 
 
-# The download case's file (benchmarks/data/ is git-ignored): a fixed name, as the raw replay
-# writes the same file again.
-DOWNLOAD_FILE = Path(__file__).parent / "data" / "download.csv"
+# The download case's file: a fixed name, as the raw replay writes the same file again.
+DOWNLOAD_FILE = Path(tempfile.gettempdir()) / "citytools-benchmark-download.csv"
 
 
 def download_csv(r: Reader, state: FilterState) -> None:

@@ -23,6 +23,7 @@ st.download_button(
     mime="application/zip",
     icon=":material/download:",
     type="primary",
+    on_click="ignore",  # no rerun: the archive is made on click
 )
 
 st.subheader("Restore a backup")

@@ -93,6 +93,7 @@ left.download_button(
     file_name=f"{stem}.txt",
     mime="text/plain",
     icon=":material/description:",
+    on_click="ignore",  # no rerun: the file is made on click
 )
 right.download_button(
     "Download briefing (Excel)",
@@ -100,6 +101,7 @@ right.download_button(
     file_name=f"{stem}.xlsx",
     mime=exports.XLSX_MIME,
     icon=":material/download:",
+    on_click="ignore",
 )
 st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")
 st.code(ui.share_link(state, "borough", {"profile": name}), language=None)
