@@ -100,9 +100,7 @@ def month(r: Reader, state: FilterState, year_month: str, limit: int | None = No
     first, after = _month_bounds(year_month)
     sql, params = queries.base(state)
     params |= {"first": first, "after": after}
-    tail = ""
-    if limit is not None:
-        tail, params["limit"] = " LIMIT $limit", int(limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""SELECT contract_end, borough, service_area, system, vendor,
             round(annual_value, 2) AS annual_value, source_ref

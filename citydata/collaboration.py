@@ -160,16 +160,14 @@ def groups(
     in all (`groups_found`) and how many contracts they hold (`contracts_in_groups`).
     """
     ctes, params = _ranked_sql(state, q, today or date.today())
-    tail = ""
-    if limit is not None:
-        tail, params["limit"] = "LIMIT $limit", int(limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""{ctes}
         SELECT "group", key, boroughs, contracts, combined_annual_value, first_end, last_end,
                borough_list, systems, vendors, contracts_with_value,
                count(*) OVER () AS groups_found,
                CAST(sum(contracts) OVER () AS BIGINT) AS contracts_in_groups
-        FROM ranked ORDER BY "group" {tail}
+        FROM ranked ORDER BY "group"{tail}
         """,
         params,
     )
@@ -204,14 +202,12 @@ def group_members(
     so this needs no grouping."""
     sql, params = queries.base(state)
     params |= {"key": key, "first": _as_date(first_end), "last": _as_date(last_end)}
-    tail = ""
-    if limit is not None:
-        tail, params["limit"] = "LIMIT $limit", int(limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""SELECT {_MEMBER_COLUMNS}
         FROM ({sql}) AS b
         WHERE b.{q.by} = $key AND b.contract_end BETWEEN $first AND $last
-        ORDER BY b.contract_end, b.borough, b.system, b.source_ref {tail}""",
+        ORDER BY b.contract_end, b.borough, b.system, b.source_ref{tail}""",
         params,
     )
 

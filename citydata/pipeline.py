@@ -201,14 +201,6 @@ def summary(
     return {k: 0 if pd.isna(v) else int(v) for k, v in df.iloc[0].items()}
 
 
-def _limited(params: dict[str, Any], limit: int | None) -> str:
-    """' LIMIT $limit' (bound) when `limit` is given, else nothing."""
-    if limit is None:
-        return ""
-    params["limit"] = int(limit)
-    return " LIMIT $limit"
-
-
 def upcoming(
     r: Reader,
     state: FilterState,
@@ -229,7 +221,7 @@ def upcoming(
         "due_soon": DECISION_SOON,
         "later": DECISION_LATER,
     }
-    tail = _limited(params, limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""SELECT decide_by,
             CASE WHEN decide_by < $today THEN $overdue
@@ -250,7 +242,7 @@ def ended(
     today = today or date.today()
     sql, params = queries.base(state)
     params["today"] = today
-    tail = _limited(params, limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""SELECT contract_end, date_diff('day', contract_end, $today) AS days_since_end,
             {_DETAIL}
@@ -263,7 +255,7 @@ def ended(
 def undated(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
     """Contracts with no end date (unknown or rolling): listed so they are not missed."""
     sql, params = queries.base(state)
-    tail = _limited(params, limit)
+    tail = queries.limit_clause(params, limit)
     return r.df(
         f"""SELECT {_DETAIL}
         FROM ({sql}) AS b WHERE contract_end IS NULL
@@ -288,7 +280,8 @@ def with_decide_by(
         params["today"] = today or date.today()
         nearest = (
             "ORDER BY contract_end < $today, abs(date_diff('day', $today, contract_end)), "
-            "borough, service_area, system, vendor, source_ref" + _limited(params, limit)
+            "borough, service_area, system, vendor, source_ref"
+            + queries.limit_clause(params, limit)
         )
     return r.df(
         f"""SELECT * FROM (

@@ -78,13 +78,18 @@ def coverage(r: Reader, state: FilterState) -> pd.DataFrame:
     )
 
 
+def limit_clause(params: dict[str, Any], limit: int | None) -> str:
+    """' LIMIT $limit' (bound in `params`) when `limit` is given, else nothing."""
+    if limit is None:
+        return ""
+    params["limit"] = int(limit)
+    return " LIMIT $limit"
+
+
 def records(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
     """The filtered records themselves, in a stable order."""
     sql, params = base(state)
-    tail = ""
-    if limit is not None:
-        tail = " LIMIT $limit"
-        params["limit"] = int(limit)
+    tail = limit_clause(params, limit)
     return r.df(
         f"SELECT {', '.join(RECORD_COLUMNS)} FROM ({sql}) AS b ORDER BY {RECORD_ORDER}{tail}",
         params,
