@@ -111,12 +111,13 @@ for _label, _state in FILTERS.items():
     ]
 
 # The other pages' queries, with no filter and with one service area.
-_LEAD = pipeline.load_lead_times()
-_GROUPS = collaboration.Query("service_area", 6)
-for _label, _state in {
+AREA_FILTERS: dict[str, FilterState] = {
     "all": FilterState(),
     "housing": FilterState(service_area=("Housing",)),
-}.items():
+}
+_LEAD = pipeline.load_lead_times()
+_GROUPS = collaboration.Query("service_area", 6)
+for _label, _state in AREA_FILTERS.items():
     CASES += [
         Case(
             f"profile.build [{_label}]",
@@ -225,10 +226,7 @@ for _label, _state in {
         ),
     ]
 # The Market and Adoption pages' other queries, called as those pages call them.
-for _label, _state in {
-    "all": FilterState(),
-    "housing": FilterState(service_area=("Housing",)),
-}.items():
+for _label, _state in AREA_FILTERS.items():
     CASES += [
         Case(
             f"market.aggregate [{_label}]",
