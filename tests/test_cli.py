@@ -11,22 +11,10 @@ import sys
 import duckdb
 
 from citydata import demo
+from tests import command
 from tests.conftest import ROOT
 
-
-def cli(*args: str, env_db=None) -> subprocess.CompletedProcess:
-    env = None
-    if env_db is not None:
-        import os
-
-        env = os.environ | {"CITYTOOLS_DB": str(env_db)}
-    return subprocess.run(
-        [sys.executable, "-m", "citydata", *args],
-        cwd=ROOT,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
+cli = command.run
 
 
 def test_build_creates_the_database_and_refuses_to_overwrite(tmp_path):

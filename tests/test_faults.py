@@ -35,6 +35,7 @@ import pytest
 
 from citydata import demo, exports, queries, snapshots, store
 from citydata.filters import FilterState
+from tests import command
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
 from tests.snapshot_helpers import borough_records, dump, prepared
@@ -179,9 +180,7 @@ def big(tmp_path_factory) -> dict:
 
 
 def cli(*args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "citydata", *args], cwd=ROOT, capture_output=True, text=True
-    )
+    done = command.run(*args, text=True)
     assert done.returncode == 0, done.stderr
 
 

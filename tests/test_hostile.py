@@ -12,7 +12,6 @@ import importlib.util
 import io
 import json
 import subprocess
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from citydata.filters import FilterState
 from citydata.ingest import Prepared
 from citydata.ingest.normalise import clean_text
 from citydata.schema import FIELD_NAMES
-from tests.conftest import DATA, ROOT
+from tests import command
+from tests.conftest import DATA
 from tests.snapshot_helpers import dump
 
 HOSTILE = DATA / "hostile"
@@ -489,13 +489,7 @@ CLI_SAMPLE = {
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "citydata", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return command.run(*args, text=True)
 
 
 @pytest.mark.timeout(300)

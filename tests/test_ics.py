@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from citydata import collaboration, ics, pipeline, store
 from citydata.filters import FilterState
+from tests import command
 from tests.calendar_data import build_db, row
 from tests.conftest import ROOT
 
@@ -22,14 +23,7 @@ STAMP = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
 
 
-def cli(*args: str, db) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "citydata", *args],
-        cwd=ROOT,
-        capture_output=True,
-        env=os.environ | {"CITYTOOLS_DB": str(db)},
-        timeout=120,
-    )
+cli = command.run
 
 
 def events(data: bytes) -> list:

@@ -15,6 +15,7 @@ import pytest
 
 from citydata import demo, exports, queries, snapshots, store
 from citydata.filters import FilterState
+from tests import command
 from tests.conftest import DATA, ROOT
 from tests.snapshot_helpers import dump
 
@@ -22,14 +23,8 @@ CAMDEN = "E09000007"
 
 
 def cli(*args: str, db=None) -> subprocess.CompletedProcess:
-    extra = ["--db", str(db)] if db is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "citydata", *args, *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """The command, with `--db DB` after its arguments when `db` is given."""
+    return command.run(*args, *(["--db", str(db)] if db is not None else []), text=True)
 
 
 def dump_of(path) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from decimal import Decimal
 
 import duckdb
@@ -16,8 +15,7 @@ from hypothesis import strategies as st
 from citydata import catalogue, market, store, vendors
 from citydata.db import Database
 from citydata.filters import FilterState
-from tests import market_data
-from tests.conftest import ROOT
+from tests import command, market_data
 
 
 @pytest.mark.parametrize(
@@ -255,13 +253,7 @@ def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "citydata", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return command.run(*args, text=True)
 
 
 def test_the_aliases_command_lists_suggests_and_accepts(tmp_path):
