@@ -17,6 +17,10 @@ def ranking_table(page):
 
 
 def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, browser, artifacts):
+    # A fresh server's first request opening a page is tested in test_map_browser and
+    # test_upload_browser; this test starts where most people do, on the home page.
+    page.goto(server.url)
+    settle(page)
     page.goto(f"{server.url}/market")
     settle(page)
     assert page.get_by_role("heading", name="Market: vendors and concentration").is_visible()
