@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import steward
 import ui
+from ui import steward
 
 st.set_page_config(
     page_title="City Tools Explorer",

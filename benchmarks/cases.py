@@ -18,24 +18,23 @@ from pathlib import Path
 from typing import Any
 
 import ui
-from citydata import (
+from citydata.core.dates import add_months
+from citydata.core.demo import ANCHOR
+from citydata.output import exports, ics
+from citydata.query import (
     adoption,
-    calendar,
+    borough_profile,
     collaboration,
-    exports,
-    ics,
+    expiry,
     mapdata,
     market,
     pipeline,
-    profile,
-    queries,
     satisfaction,
+    selection,
     vendor_profile,
 )
-from citydata.dates import add_months
-from citydata.db import Reader
-from citydata.demo import ANCHOR
-from citydata.filters import FilterState
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Case:
 
 
 # The data sets' dates are spread around the generator's fixed ANCHOR, so windows are set
-# relative to it and the figures do not drift with the calendar.
+# relative to it and the figures do not drift with the expiry.
 FILTERS: dict[str, FilterState] = {
     "all": FilterState(),
     "one borough": FilterState(borough=("Camden",)),
@@ -71,7 +70,7 @@ PAGE_VIEWS: dict[str, dict[str, str | list[str]]] = {
 
 def filter_options(r: Reader, state: FilterState) -> dict[str, list[str]]:
     """The sidebar's choices (ui.filter_options), in the case signature; ignores the state."""
-    return queries.options(r)
+    return selection.options(r)
 
 
 # The download case's file: a fixed name, as the raw replay writes the same file again.
@@ -90,13 +89,13 @@ CASES: list[Case] = [
 ]
 for _label, _state in FILTERS.items():
     CASES += [
-        Case(f"header.demo_boroughs [{_label}]", "All pages", queries.demo_boroughs, _state),
-        Case(f"overview.headline [{_label}]", "Overview", queries.headline, _state, (ANCHOR,)),
-        Case(f"overview.coverage [{_label}]", "Overview", queries.coverage, _state),
+        Case(f"header.demo_boroughs [{_label}]", "All pages", selection.demo_boroughs, _state),
+        Case(f"overview.headline [{_label}]", "Overview", selection.headline, _state, (ANCHOR,)),
+        Case(f"overview.coverage [{_label}]", "Overview", selection.coverage, _state),
         Case(
             f"overview.records shown [{_label}]",
             "Overview",
-            queries.records,
+            selection.records,
             _state,
             (ui.TABLE_ROWS + 1,),
         ),
@@ -120,13 +119,19 @@ _GROUPS = collaboration.Query("service_area", 6)
 for _label, _state in AREA_FILTERS.items():
     CASES += [
         Case(
-            f"profile.build [{_label}]",
+            f"borough_profile.build [{_label}]",
             "Borough profile",
-            profile.build,
+            borough_profile.build,
             _state,
             ("Camden", ANCHOR),
         ),
-        Case(f"profile.peers [{_label}]", "Borough profile", profile.peers, _state, ("Camden",)),
+        Case(
+            f"borough_profile.peers [{_label}]",
+            "Borough profile",
+            borough_profile.peers,
+            _state,
+            ("Camden",),
+        ),
         Case(
             f"market.ranking [{_label}]",
             "Market",
@@ -150,25 +155,25 @@ for _label, _state in AREA_FILTERS.items():
             _state,
             ("Softcat",),
         ),
-        Case(f"calendar.heatmap [{_label}]", "Calendar", calendar.heatmap, _state),
+        Case(f"expiry.heatmap [{_label}]", "Calendar", expiry.heatmap, _state),
         Case(
-            f"calendar.timeline [{_label}]",
+            f"expiry.timeline [{_label}]",
             "Calendar",
-            calendar.timeline,
+            expiry.timeline,
             _state,
             ("borough", ANCHOR),
         ),
         Case(
-            f"calendar.month_days [{_label}]",
+            f"expiry.month_days [{_label}]",
             "Calendar",
-            calendar.month_days,
+            expiry.month_days,
             _state,
             (f"{ANCHOR:%Y-%m}",),
         ),
         Case(
-            f"calendar.month shown [{_label}]",
+            f"expiry.month shown [{_label}]",
             "Calendar",
-            calendar.month,
+            expiry.month,
             _state,
             (f"{ANCHOR:%Y-%m}", ui.TABLE_ROWS),
         ),

@@ -21,8 +21,17 @@ DATA = Path(__file__).resolve().parent / "data"
 STEPS = ("generate", "build")
 # What each step's output depends on: a change to any of these files makes it again.
 SOURCES = {
-    "generate": ("citydata/demo.py", "citydata/catalogue.py", "citydata/boroughs.py"),
-    "build": ("citydata/store.py", "citydata/schema.py", "citydata/db.py"),
+    "generate": (
+        "citydata/core/demo.py",
+        "citydata/core/catalogue.py",
+        "citydata/core/boroughs.py",
+    ),
+    "build": (
+        "citydata/lifecycle.py",
+        "citydata/store/migrations.py",
+        "citydata/core/schema.py",
+        "citydata/store/db.py",
+    ),
 }
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")
 
@@ -83,16 +92,16 @@ def prepare(ctx: Context, run_step: Callable[[str, str, Context], StepResult]) -
 def run(ctx: Context, step: str) -> dict[str, Any]:
     """One step, inside a worker process."""
     if step == "generate":
-        from citydata import demo
+        from citydata.core import demo
 
         written = demo.write_csv(ctx.csv, rows=ctx.rows, seed=ctx.seed)
         return {"records": written, "bytes": Path(ctx.csv).stat().st_size}
     if step == "build":
-        from citydata import store
+        from citydata import lifecycle
 
         Path(ctx.db).unlink(missing_ok=True)
-        store.build(ctx.db, csv=Path(ctx.csv))
-        db = store.open_store(ctx.db)
+        lifecycle.build(ctx.db, csv=Path(ctx.csv))
+        db = lifecycle.open_store(ctx.db)
         records = db.scalar("SELECT count(*) FROM current_contracts")
         db.close()
         if records != ctx.rows:

@@ -18,9 +18,9 @@ import time
 
 from openpyxl import Workbook
 
-from citydata import demo
+from citydata.core import demo
+from citydata.core.schema import FIELDS
 from citydata.ingest import prepare
-from citydata.schema import FIELDS
 
 TARGET_SECONDS = 5.0
 

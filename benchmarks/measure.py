@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from citydata.db import Params, Reader
+from citydata.store.db import Params, Reader
 
 
 @dataclass(frozen=True)

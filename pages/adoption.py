@@ -3,9 +3,10 @@
 import streamlit as st
 
 import ui
-from citydata import adoption, boroughs
-from citydata.charts import market as charts
-from citydata.filters import FilterState
+from citydata.core import boroughs
+from citydata.query import adoption
+from citydata.query.filters import FilterState
+from ui.charts import market as charts
 
 state = ui.page_filters()
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import steward
 import ui
-from citydata import vendors
+from citydata.store import vendors
+from ui import steward
 
 who = steward.require()
 st.title("Vendor names")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import steward
 import ui
-from citydata import backup
+from citydata.output import backup
+from ui import steward
 
 steward.require()
 st.title("Backup and restore")

@@ -3,8 +3,10 @@
 import streamlit as st
 
 import ui
-from citydata import boroughs, briefing, exports, mapdata, profile
-from citydata.charts.profile import timeline
+from citydata.core import boroughs
+from citydata.output import briefing, exports
+from citydata.query import borough_profile, mapdata
+from ui.charts.profile import timeline
 
 state = ui.page_filters()
 
@@ -19,13 +21,13 @@ name = st.selectbox(
     help="Or click a borough on the Map page. The address of this page names the borough.",
 )
 if name is None:
-    st.info("Choose a borough above, or click one on the Map page, to see its profile.")
+    st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
     st.stop()
 
-p = ui.query(profile.build, state, name)
+p = ui.query(borough_profile.build, state, name)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
-st.markdown(f"**Where the data came from:** {ui.plain(profile.source_sentence(p.source))}")
+st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
 ui.selection_header(p.state)
 if state.borough and state.borough != (name,):
     st.caption("The sidebar's Borough filter does not apply on this page; the other filters do.")

@@ -5,8 +5,9 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata import calendar, ics, pipeline
-from citydata.charts import calendar as charts
+from citydata.output import ics
+from citydata.query import expiry, pipeline
+from ui.charts import calendar as charts
 
 state = ui.page_filters()
 today = date.today()
@@ -18,7 +19,7 @@ st.caption(
 )
 ui.selection_header(state)
 
-figures = ui.query(calendar.counts, state, today)
+figures = ui.query(expiry.counts, state, today)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
@@ -37,7 +38,7 @@ if not figures["with_end"]:
     st.info("None of these contracts has an end date recorded, so none can be shown in time.")
     st.stop()
 
-heat = ui.query(calendar.heatmap, state)
+heat = ui.query(expiry.heatmap, state)
 tab_year, tab_month, tab_timeline = st.tabs(["Year by month", "One month", "Timeline"])
 
 with tab_year:
@@ -56,32 +57,32 @@ with tab_year:
     )
 
 with tab_month:
-    months = calendar.month_options(heat)
+    months = expiry.month_options(heat)
     chosen = st.selectbox(
         "Month",
         list(months),
-        index=list(months).index(calendar.default_month(months, today)),
+        index=list(months).index(expiry.default_month(months, today)),
         format_func=months.get,
         key="calendar_month",
     )
-    days = ui.query(calendar.month_days, state, chosen)
-    st.altair_chart(charts.month_chart(calendar.month_grid(days, chosen)), width="stretch")
-    ending = ui.query(calendar.month, state, chosen, ui.TABLE_ROWS)
-    if note := calendar.describe_month_limit(len(ending), int(days["contracts"].sum())):
+    days = ui.query(expiry.month_days, state, chosen)
+    st.altair_chart(charts.month_chart(expiry.month_grid(days, chosen)), width="stretch")
+    ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
+    if note := expiry.describe_month_limit(len(ending), int(days["contracts"].sum())):
         st.caption(note)
     st.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
 with tab_timeline:
     group_by = st.segmented_control(
         "Group by",
-        list(calendar.TIMELINE_GROUPS),
-        format_func=calendar.TIMELINE_GROUPS.get,
+        list(expiry.TIMELINE_GROUPS),
+        format_func=expiry.TIMELINE_GROUPS.get,
         default="borough",
         required=True,
         key="timeline_group",
     )
-    periods = ui.query(calendar.timeline, state, group_by, today)
-    if note := calendar.describe_limit(len(periods), figures["with_end"]):
+    periods = ui.query(expiry.timeline, state, group_by, today)
+    if note := expiry.describe_limit(len(periods), figures["with_end"]):
         st.caption(note)
     st.altair_chart(charts.timeline_chart(periods, group_by, today), width="stretch")
 

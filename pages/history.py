@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-import steward
 import ui
-from citydata import filters, snapshots
+from citydata.query import filters
+from citydata.store import snapshots
+from ui import steward
 
 COLUMNS = {
     "id": st.column_config.NumberColumn("Snapshot", format="%d"),

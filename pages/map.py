@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from citydata import mapdata
-from citydata.charts import boroughmap
+from citydata.query import mapdata
+from ui.charts import boroughmap
 
 state = ui.page_filters()
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from citydata import filters, market, satisfaction
-from citydata.charts import market as charts
+from citydata.query import filters, market, satisfaction
+from ui.charts import market as charts
 
 state = ui.page_filters()
 

@@ -3,8 +3,9 @@
 import streamlit as st
 
 import ui
-from citydata import boroughs, queries
-from citydata.charts.coverage import coverage_heatmap, coverage_table
+from citydata.core import boroughs
+from citydata.query import selection
+from ui.charts.coverage import coverage_heatmap, coverage_table
 
 state = ui.page_filters()
 
@@ -15,7 +16,7 @@ st.caption(
 )
 ui.selection_header(state)
 
-figures = ui.query(queries.headline, state)
+figures = ui.query(selection.headline, state)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
@@ -35,13 +36,13 @@ bottom[2].metric(
 st.subheader("Coverage: records per borough and service area")
 st.caption("White cells with 0 are service areas where a borough has no record.")
 shown = list(state.borough) or list(boroughs.NAMES)
-wide = coverage_table(ui.query(queries.coverage, state), sorted(shown))
+wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"])
 tab_chart.altair_chart(coverage_heatmap(wide), width="content")
 tab_table.dataframe(wide, width="stretch")
 
 st.subheader("Records")
-records = ui.query(queries.records, state, ui.TABLE_ROWS + 1)
+records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
 if len(records) > ui.TABLE_ROWS:
     st.caption(
         f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "

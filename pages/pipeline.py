@@ -5,7 +5,8 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata import exports, pipeline
+from citydata.output import exports
+from citydata.query import pipeline
 
 state = ui.page_filters()
 today = date.today()

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-import steward
 import ui
-from citydata import stewards
+from citydata.core import stewards
+from ui import steward
 
 steward.inside_app()
 st.title("Data stewards")

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-import steward
 import ui
-from citydata import ingest, snapshots, stewards
+from citydata import ingest
+from citydata.core import stewards
+from citydata.store import snapshots
+from ui import steward
 
 who = steward.require()
 st.title("Upload a register")

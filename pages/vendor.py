@@ -3,10 +3,10 @@
 import streamlit as st
 
 import ui
-from citydata import vendor_profile
-from citydata.charts import market as charts
-from citydata.dates import day_label
-from citydata.filters import FilterState
+from citydata.core.dates import day_label
+from citydata.query import vendor_profile
+from citydata.query.filters import FilterState
+from ui.charts import market as charts
 
 state = ui.page_filters()
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from citydata import store
-from citydata.boroughs import BY_NAME
-from citydata.db import Database
-from citydata.demo import COLUMNS
+from citydata import lifecycle
+from citydata.core.boroughs import BY_NAME
+from citydata.core.demo import COLUMNS
+from citydata.store.db import Database
 
 TODAY_ISO = "2026-11-26"
 
@@ -52,5 +52,5 @@ def build_db(tmp_path: Path, rows: list[dict[str, str | None]]) -> Database:
         out.writeheader()
         for i, r in enumerate(rows, start=1):
             out.writerow(r | {"source_ref": r["source_ref"] or f"REF-{i:03d}"})
-    db_file = store.build(tmp_path / "small.duckdb", csv=path)
-    return store.open_store(db_file)
+    db_file = lifecycle.build(tmp_path / "small.duckdb", csv=path)
+    return lifecycle.open_store(db_file)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from citydata import store
+from citydata import lifecycle
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -17,7 +17,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
     """The embedded default data built once per test run (read it, do not write it)."""
-    return store.build(tmp_path_factory.mktemp("built") / "citytools.duckdb")
+    return lifecycle.build(tmp_path_factory.mktemp("built") / "citytools.duckdb")
 
 
 @pytest.fixture
@@ -25,13 +25,13 @@ def db_path(built_db, tmp_path, monkeypatch) -> Path:
     """A private copy of the built database, also set as $CITYTOOLS_DB."""
     path = tmp_path / "citytools.duckdb"
     shutil.copyfile(built_db, path)
-    monkeypatch.setenv(store.ENV_VAR, str(path))
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(path))
     return path
 
 
 @pytest.fixture
 def db(db_path):
-    database = store.open_store(db_path)
+    database = lifecycle.open_store(db_path)
     yield database
     database.close()
 
@@ -39,7 +39,7 @@ def db(db_path):
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     """No test touches data/citytools.duckdb or sees a previous test's cached results."""
-    monkeypatch.setenv(store.ENV_VAR, str(tmp_path / "unset.duckdb"))
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "unset.duckdb"))
     yield
     import streamlit as st
 

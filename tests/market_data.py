@@ -17,9 +17,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from citydata import store
-from citydata.db import Database
-from citydata.demo import COLUMNS
+from citydata import lifecycle
+from citydata.core.demo import COLUMNS
+from citydata.store.db import Database
 
 CAMDEN, HACKNEY, ISLINGTON = "E09000007", "E09000012", "E09000019"
 NAMES = {CAMDEN: "Camden", HACKNEY: "Hackney", ISLINGTON: "Islington"}
@@ -65,4 +65,4 @@ def write_csv(path: Path, rows: list[tuple[str, ...]] = ROWS) -> Path:
 def build(tmp_path: Path, rows: list[tuple[str, ...]] = ROWS) -> Database:
     """A database holding exactly `rows`, opened."""
     csv_path = write_csv(tmp_path / "market.csv", rows)
-    return store.open_store(store.build(tmp_path / "market.duckdb", csv=csv_path))
+    return lifecycle.open_store(lifecycle.build(tmp_path / "market.duckdb", csv=csv_path))

@@ -8,18 +8,19 @@ from typing import Any
 
 import pandas as pd
 
-from citydata import queries, vendors
-from citydata.db import Reader
-from citydata.filters import FilterState
-from citydata.market import DEFAULT_HHI_THRESHOLD, DEFAULT_TOP_N, MEASURES, NOT_GIVEN, ROLES
-from citydata.satisfaction import MIN_BOROUGHS_FOR_CORRELATION
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.query.market import DEFAULT_HHI_THRESHOLD, DEFAULT_TOP_N, MEASURES, NOT_GIVEN, ROLES
+from citydata.query.satisfaction import MIN_BOROUGHS_FOR_CORRELATION
+from citydata.store import vendors
+from citydata.store.db import Reader
 
 
 def _by(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
     """The filtered rows with `who`: the vendor (or maker) each record is counted under."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {sorted(ROLES)}")
-    sql, params = queries.base(state)
+    sql, params = selection.base(state)
     if role == "maker":
         sql = vendors.with_maker(sql)
     return f"SELECT *, coalesce({ROLES[role]}, '{NOT_GIVEN}') AS who FROM ({sql}) AS x", params
@@ -181,7 +182,7 @@ def concentration(
 
 def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
     """Vendors with at least one scored record: records, scored records, average score."""
-    sql, params = queries.base(state)
+    sql, params = selection.base(state)
     return r.df(
         f"""SELECT vendor, count(*) AS records, count(satisfaction) AS scored,
             round(avg(satisfaction), 2) AS average
@@ -194,7 +195,7 @@ def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
 def by_borough(r: Reader, state: FilterState) -> pd.DataFrame:
     """Every borough in the selection: its suppliers (distinct vendors), records, scored
     records and average score (empty when none is scored)."""
-    sql, params = queries.base(state)
+    sql, params = selection.base(state)
     return r.df(
         f"""SELECT borough, count(DISTINCT vendor) AS suppliers, count(*) AS records,
             count(satisfaction) AS scored, round(avg(satisfaction), 2) AS average
@@ -209,7 +210,7 @@ def summary(r: Reader, state: FilterState) -> dict[str, Any]:
 
     One scan: the selection is reduced to one row per borough, and every figure read from that
     (the filtered rows themselves are never held in memory)."""
-    sql, params = queries.base(state)
+    sql, params = selection.base(state)
     params["min_boroughs"] = MIN_BOROUGHS_FOR_CORRELATION
     row = r.rows(
         f"""

@@ -6,10 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from citydata import snapshots
-from citydata.db import Database
+from citydata.core.schema import FIELD_NAMES
 from citydata.ingest.report import Prepared, Problem
-from citydata.schema import FIELD_NAMES
+from citydata.store import snapshots
+from citydata.store.db import Database
 
 
 def borough_records(db: Database, code: str) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citydata import snapshots
+from citydata.store import snapshots
 from tests.apptest import run_app
 from tests.snapshot_helpers import borough_records, prepared
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from citydata import queries
-from citydata.filters import FilterState
+from citydata.query import selection
+from citydata.query.filters import FilterState
 from tests.apptest import metric, registered_pages, run_app
 from tests.conftest import ROOT
 
@@ -26,7 +26,7 @@ def test_every_registered_page_opens_without_error(db_path, page):
 def test_overview_figures_equal_sql_on_the_same_file(db):
     at = run_app()
     with db.read() as r:
-        expected = queries.headline(r, FilterState())
+        expected = selection.headline(r, FilterState())
         records = r.scalar("SELECT count(*) FROM current_contracts")
         vendors = r.scalar("SELECT count(DISTINCT vendor) FROM current_contracts")
     assert metric(at, "Records") == f"{records:,}"

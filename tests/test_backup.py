@@ -10,8 +10,10 @@ import zipfile
 
 import pytest
 
-from citydata import backup, snapshots, store
-from citydata.backup import BackupError
+from citydata import lifecycle
+from citydata.output import backup
+from citydata.output.backup import BackupError
+from citydata.store import migrations, snapshots
 from tests.snapshot_helpers import borough_records, dump, prepared
 
 CAMDEN = "E09000007"
@@ -43,7 +45,7 @@ def rewrite(archive: bytes, change) -> bytes:
 
 def test_a_backup_restored_into_a_fresh_database_gives_back_everything(busy_db, tmp_path):
     archive = backup.archive_bytes(busy_db)
-    fresh = store.open_store(tmp_path / "fresh.duckdb")
+    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
     try:
         restored = backup.restore(fresh, archive)
         assert dump(fresh) == dump(busy_db)
@@ -69,7 +71,7 @@ def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(bu
         )
         raw = {f["file_name"]: zf.read(f"raw/{f['file_hash']}") for f in manifest["raw_files"]}
     assert (manifest["product"], manifest["format"]) == ("City Tools Explorer", "citytools-backup")
-    assert manifest["schema_version"] == store.SCHEMA_VERSION
+    assert manifest["schema_version"] == migrations.SCHEMA_VERSION
     assert {"tables/snapshots.parquet", "tables/contracts.parquet"} <= names
     assert raw["camden2.csv"] == b"\x00\xffraw" and raw["camden.csv"] == b"camden,bytes\n"
     assert "rollback" in history and '"mapping"' not in history.splitlines()[0]
@@ -80,8 +82,8 @@ def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(bu
 def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path):
     archive = backup.archive_bytes(busy_db)
     other = tmp_path / "other.duckdb"
-    shutil.copyfile(store.build(tmp_path / "built.duckdb"), other)
-    target = store.open_store(other)
+    shutil.copyfile(lifecycle.build(tmp_path / "built.duckdb"), other)
+    target = lifecycle.open_store(other)
     try:
         before = dump(target)
 
@@ -162,21 +164,21 @@ def test_archives_that_are_not_ours_or_are_damaged_are_refused_and_change_nothin
 
 
 def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(busy_db, tmp_path):
-    small = store.open_store(tmp_path / "small.duckdb")
+    small = lifecycle.open_store(tmp_path / "small.duckdb")
     try:
         archive = backup.archive_bytes(small)
     finally:
         small.close()
-    before = store.data_version(busy_db)
+    before = migrations.data_version(busy_db)
     backup.restore(busy_db, archive)
-    assert store.data_version(busy_db) > before
+    assert migrations.data_version(busy_db) > before
     assert busy_db.scalar("SELECT count(*) FROM snapshots") == 33
 
 
 def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(busy_db, tmp_path):
     import threading
 
-    small = store.open_store(tmp_path / "small.duckdb")
+    small = lifecycle.open_store(tmp_path / "small.duckdb")
     try:
         archives = [backup.archive_bytes(small), backup.archive_bytes(busy_db)]
     finally:

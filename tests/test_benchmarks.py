@@ -10,7 +10,7 @@ import pytest
 from benchmarks import cases, datasets, measure, report, run
 from benchmarks.section import Context
 from benchmarks.sections import imports, pages
-from citydata import demo
+from citydata.core import demo
 
 
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)

@@ -8,8 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from citydata import boroughs
-from citydata.boroughs import BOROUGHS, BY_CODE, BY_NAME, NAMES, UnknownBorough, lookup, resolve
+from citydata.core import boroughs
+from citydata.core.boroughs import (
+    BOROUGHS,
+    BY_CODE,
+    BY_NAME,
+    NAMES,
+    UnknownBorough,
+    lookup,
+    resolve,
+)
 
 AUTHORITIES_CSV = Path(__file__).parent / "data" / "uk_local_authorities.csv"
 

@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citydata import calendar, queries
-from citydata.charts import calendar as charts
-from citydata.filters import FilterState
+from citydata.query import expiry, selection
+from citydata.query.filters import FilterState
 from tests.calendar_data import build_db, row
+from ui.charts import calendar as charts
 
 TODAY = date(2026, 11, 26)
 EVERYTHING = FilterState()
@@ -21,9 +21,9 @@ EVERYTHING = FilterState()
 )
 def test_the_heatmap_adds_up_to_the_records_with_an_end_date(db, state):
     with db.read() as r:
-        heat = calendar.heatmap(r, state)
-        counts = calendar.counts(r, state, TODAY)
-        sql, params = queries.base(state)
+        heat = expiry.heatmap(r, state)
+        counts = expiry.counts(r, state, TODAY)
+        sql, params = selection.base(state)
         expected = r.rows(
             f"SELECT count(contract_end), round(sum(annual_value) FILTER "
             f"(WHERE contract_end IS NOT NULL), 2) FROM ({sql}) AS b",
@@ -49,25 +49,25 @@ def test_one_month_lists_its_contracts_day_by_day(tmp_path):
         ],
     )
     with db.read() as r:
-        heat = calendar.heatmap(r, EVERYTHING)
-        month = calendar.month(r, EVERYTHING, "2027-02")
-        days = calendar.month_days(r, EVERYTHING, "2027-02")
+        heat = expiry.heatmap(r, EVERYTHING)
+        month = expiry.month(r, EVERYTHING, "2027-02")
+        days = expiry.month_days(r, EVERYTHING, "2027-02")
     assert month["borough"].tolist() == ["Camden", "Brent", "Hackney", "Barnet"]
     assert days.values.tolist() == [[1, 1, 10.0], [14, 2, 50.5], [28, 1, 0.0]]
-    grid = calendar.month_grid(days, "2027-02")
+    grid = expiry.month_grid(days, "2027-02")
     assert len(grid) == 28 and grid["contracts"].sum() == 4
     assert grid.loc[grid["day"] == 14, ["contracts", "annual_value"]].values.tolist() == [[2, 50.5]]
     assert grid.loc[0, "weekday"] == "Mon" and grid["week"].max() == 4, "Feb 2027 starts Monday"
-    options = calendar.month_options(heat)
+    options = expiry.month_options(heat)
     assert options == {
         "2027-01": "January 2027 (1 contract)",
         "2027-02": "February 2027 (4 contracts)",
         "2027-03": "March 2027 (1 contract)",
     }
-    assert calendar.default_month(options, date(2027, 2, 10)) == "2027-02"
-    assert calendar.default_month(options, date(2026, 6, 1)) == "2027-01"
-    assert calendar.default_month(options, date(2030, 1, 1)) == "2027-03", "else the latest"
-    assert calendar.default_month({}, TODAY) is None
+    assert expiry.default_month(options, date(2027, 2, 10)) == "2027-02"
+    assert expiry.default_month(options, date(2026, 6, 1)) == "2027-01"
+    assert expiry.default_month(options, date(2030, 1, 1)) == "2027-03", "else the latest"
+    assert expiry.default_month({}, TODAY) is None
 
 
 def test_a_crowded_month_lists_its_first_contracts_by_day_and_says_how_many_more(tmp_path):
@@ -76,22 +76,22 @@ def test_a_crowded_month_lists_its_first_contracts_by_day_and_says_how_many_more
         [row(b, f"2027-02-{d:02d}") for d in (20, 3, 9) for b in ("Camden", "Brent", "Ealing")],
     )
     with db.read() as r:
-        shown = calendar.month(r, EVERYTHING, "2027-02", 4)
-        days = calendar.month_days(r, EVERYTHING, "2027-02")
+        shown = expiry.month(r, EVERYTHING, "2027-02", 4)
+        days = expiry.month_days(r, EVERYTHING, "2027-02")
     assert len(shown) == 4, "at most the limit"
     assert shown["contract_end"].dt.day.tolist() == [3, 3, 3, 9], "the earliest days first"
     assert shown["borough"].tolist()[:3] == ["Brent", "Camden", "Ealing"]
     total = int(days["contracts"].sum())
-    assert total == 9 and calendar.month_grid(days, "2027-02")["contracts"].sum() == 9
-    note = calendar.describe_month_limit(len(shown), total)
+    assert total == 9 and expiry.month_grid(days, "2027-02")["contracts"].sum() == 9
+    note = expiry.describe_month_limit(len(shown), total)
     assert note.startswith("Showing the first 4 of the 9 contracts ending this month")
     assert "Narrow the filters" in note
-    assert calendar.describe_month_limit(9, 9) is None
+    assert expiry.describe_month_limit(9, 9) is None
 
 
 def test_an_empty_month_still_draws_every_day():
     empty = pd.DataFrame(columns=["day", "contracts", "annual_value"])
-    grid = calendar.month_grid(empty, "2028-02")
+    grid = expiry.month_grid(empty, "2028-02")
     assert len(grid) == 29 and grid["contracts"].sum() == 0
     assert grid.iloc[0]["weekday"] == "Tue" and grid["week"].max() == 5
 
@@ -109,21 +109,21 @@ def test_the_timeline_keeps_the_contracts_nearest_today_and_says_so(tmp_path):
         ],
     )
     with db.read() as r:
-        full = calendar.timeline(r, EVERYTHING, "service_area", TODAY)
-        capped = calendar.timeline(r, EVERYTHING, "borough", TODAY, limit=3)
+        full = expiry.timeline(r, EVERYTHING, "service_area", TODAY)
+        capped = expiry.timeline(r, EVERYTHING, "borough", TODAY, limit=3)
     assert full["group"].tolist() == ["Housing"] * 3 + ["Parking"] * 2
     assert dict(zip(full["borough"], full["status"], strict=True)) == {
-        "Brent": calendar.ENDED,
-        "Hackney": calendar.ENDS_SOON,
-        "Barnet": calendar.ENDS_LATER,
-        "Camden": calendar.ENDS_SOON,
-        "Ealing": calendar.ENDS_LATER,
+        "Brent": expiry.ENDED,
+        "Hackney": expiry.ENDS_SOON,
+        "Barnet": expiry.ENDS_LATER,
+        "Camden": expiry.ENDS_SOON,
+        "Ealing": expiry.ENDS_LATER,
     }
     assert set(capped["borough"]) == {"Camden", "Hackney", "Ealing"}, "upcoming, nearest first"
-    assert calendar.describe_limit(3, 5).startswith("The timeline shows the 3 contracts")
-    assert calendar.describe_limit(5, 5) is None
+    assert expiry.describe_limit(3, 5).startswith("The timeline shows the 3 contracts")
+    assert expiry.describe_limit(5, 5) is None
     with pytest.raises(ValueError):
-        calendar.timeline(r, EVERYTHING, "vendor; DROP TABLE contracts", TODAY)
+        expiry.timeline(r, EVERYTHING, "vendor; DROP TABLE contracts", TODAY)
 
 
 def test_timeline_rows_have_distinct_labels(tmp_path):
@@ -132,8 +132,8 @@ def test_timeline_rows_have_distinct_labels(tmp_path):
         [row("Camden", "2027-01-31"), row("Camden", "2027-05-31"), row("Camden", "2028-01-31")],
     )
     with db.read() as r:
-        df = calendar.timeline(r, EVERYTHING, "borough", TODAY)
-    labels = calendar.timeline_row_labels(df, "borough")
+        df = expiry.timeline(r, EVERYTHING, "borough", TODAY)
+    labels = expiry.timeline_row_labels(df, "borough")
     assert labels == [
         "Camden · Open Housing (Capita)",
         "Camden · Open Housing (Capita) [2]",
@@ -146,7 +146,7 @@ def test_timeline_rows_have_distinct_labels(tmp_path):
 
 def test_the_heatmap_chart_has_a_cell_for_every_month_and_marks_this_one(db):
     with db.read() as r:
-        heat = calendar.heatmap(r, EVERYTHING)
+        heat = expiry.heatmap(r, EVERYTHING)
     spec = charts.heatmap_chart(heat, "contracts", TODAY).to_dict()
     years = int(heat["year"].max()) - int(heat["year"].min()) + 1
     cells = next(iter(spec["datasets"].values()))
@@ -160,7 +160,7 @@ def test_the_heatmap_chart_has_a_cell_for_every_month_and_marks_this_one(db):
 
 def test_the_timeline_chart_marks_today(db):
     with db.read() as r:
-        df = calendar.timeline(r, FilterState(borough=("Camden",)), "borough", TODAY)
+        df = expiry.timeline(r, FilterState(borough=("Camden",)), "borough", TODAY)
     spec = charts.timeline_chart(df, "borough", TODAY).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["bar", "point", "rule", "text"]

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from citydata import collaboration, queries
-from citydata.dates import add_months
-from citydata.filters import FilterState
+from citydata.core.dates import add_months
+from citydata.query import collaboration, selection
+from citydata.query.filters import FilterState
 from tests.apptest import metric, run_app
 
 PAGES = ["pages/calendar.py", "pages/pipeline.py", "pages/collaborate.py"]
@@ -24,7 +24,7 @@ def one_record_filter(db) -> dict[str, str]:
             "ORDER BY source_ref LIMIT 50"
         )
         for (ref,) in refs:
-            if queries.headline(r, FilterState(q=ref))["records"] == 1:
+            if selection.headline(r, FilterState(q=ref))["records"] == 1:
                 return {"q": ref}
     raise AssertionError("no reference picks out a single record")
 
@@ -187,7 +187,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
 
 
 def test_lists_too_long_to_download_from_the_app_say_so_instead(db, monkeypatch):
-    from citydata import exports
+    from citydata.output import exports
 
     monkeypatch.setattr(exports, "APP_CSV_MAX_ROWS", 5)
     expected = sql_counts(db)

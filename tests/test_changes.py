@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from citydata.changes import canonical, comparable, diff, diff_comparable, readable
+from citydata.store.changes import canonical, comparable, diff, diff_comparable, readable
 
 
 def rec(system: str, vendor: str = "Capita", ref: str | None = None, **more) -> dict:

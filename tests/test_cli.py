@@ -10,7 +10,7 @@ import sys
 
 import duckdb
 
-from citydata import demo
+from citydata.core import demo
 from tests import command
 from tests.conftest import ROOT
 

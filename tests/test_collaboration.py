@@ -8,10 +8,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citydata import collaboration, exports, store
-from citydata.collaboration import Query
-from citydata.dates import add_months
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.core.dates import add_months
+from citydata.output import exports
+from citydata.query import collaboration
+from citydata.query.collaboration import Query
+from citydata.query.filters import FilterState
 from tests.calendar_data import build_db, row
 
 TODAY = date(2026, 11, 26)
@@ -269,7 +271,7 @@ def _key(r) -> tuple:
 @pytest.mark.parametrize("by", list(collaboration.KEYS))
 @pytest.mark.parametrize("window", [3, 6, 12])
 def test_the_query_agrees_with_the_plain_rule_on_the_embedded_data(built_db, by, window):
-    db = store.open_store(built_db)
+    db = lifecycle.open_store(built_db)
     try:
         with db.read() as r:
             records = r.df(
@@ -354,7 +356,7 @@ def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):
 
 @pytest.mark.parametrize("by", list(collaboration.KEYS))
 def test_one_groups_members_are_those_of_the_full_list_and_can_be_bounded(built_db, by):
-    db = store.open_store(built_db)
+    db = lifecycle.open_store(built_db)
     q = Query(by, 6, include_ended=True)
     with db.read() as r:
         groups, members = found_with(r, q)

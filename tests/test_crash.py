@@ -12,7 +12,8 @@ import time
 import duckdb
 import pytest
 
-from citydata import demo, store
+from citydata import lifecycle
+from citydata.core import demo
 from tests.conftest import ROOT
 
 
@@ -62,7 +63,7 @@ def test_a_rebuild_killed_at_any_moment_leaves_the_old_or_the_new_database(
     process.wait()
     assert state(path) in (before, (300_000, 33))
     # The next open cleans up what the killed build left behind and works as usual.
-    database = store.open_store(path)
+    database = lifecycle.open_store(path)
     database.close()
-    store.build(path)
+    lifecycle.build(path)
     assert not [p for p in os.listdir(tmp_path) if ".building-" in p]

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from citydata import demo
-from citydata.boroughs import BOROUGHS, BY_CODE
-from citydata.catalogue import AREAS
-from citydata.schema import FIELD_NAMES, HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core import demo
+from citydata.core.boroughs import BOROUGHS, BY_CODE
+from citydata.core.catalogue import AREAS
+from citydata.core.schema import FIELD_NAMES, HOSTING_VALUES, SERVICE_AREA_LABELS
 
 HEADER = [*FIELD_NAMES, "source"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from citydata import settings
+from citydata.core import settings
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

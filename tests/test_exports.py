@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from citydata import exports
+from citydata.output import exports
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 

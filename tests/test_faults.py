@@ -33,8 +33,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from citydata import demo, exports, queries, snapshots, store
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.core import demo
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
 from tests import command
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
@@ -51,7 +55,7 @@ def fingerprint(path: Path, new_ids: range = range(0)) -> dict[str, tuple[int, s
     `new_ids`: snapshots made by the rollback under test, whose creation time is left out (it
     is the clock's, not the data's).
     """
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         tables = dump(db)
     finally:
@@ -138,11 +142,11 @@ def big(tmp_path_factory) -> dict:
     path = folder / "citytools.duckdb"
     cli("build", "--csv", str(skewed), "--db", str(path))
 
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         with db.read() as r:
             large = snapshots.active(r)[CAMDEN]
-            kept = queries.records(r, FilterState(borough=("Camden",)), KEPT)
+            kept = selection.records(r, FilterState(borough=("Camden",)), KEPT)
     finally:
         db.close()
     register = folder / "camden register.csv"
@@ -151,7 +155,7 @@ def big(tmp_path_factory) -> dict:
     )
     cli("import", str(register), "--db", str(path), "--user", USER)
 
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         with db.read() as r:
             small = snapshots.active(r)[CAMDEN]
@@ -234,7 +238,7 @@ def test_a_rollback_killed_at_any_moment_leaves_the_old_data_or_the_new(
 
     # The next change works as usual. After "old": the same rollback, done in full, gives
     # exactly what an uninterrupted one gives (same snapshot id: nothing half-made remains).
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         if outcome == "old":
             assert snapshots.rollback(db, big["large"], USER) == big["top"] + 1
@@ -260,7 +264,7 @@ def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_t
     figures are: the page must not show Camden's new records under the old state's notice."""
     import ui
 
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         first = borough_records(db, CAMDEN)
     finally:
@@ -268,7 +272,7 @@ def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_t
     extra = first.head(7).assign(
         source_ref=lambda d: d["source_ref"] + "-B", row=range(len(first) + 2, len(first) + 9)
     )
-    real, committed = queries.demo_boroughs, []
+    real, committed = selection.demo_boroughs, []
 
     def notice_then_someone_commits(r, state):
         out = real(r, state)
@@ -277,7 +281,7 @@ def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_t
             committed.extend(snapshots.commit(ui.database(), register, b"register", "Ann Steward"))
         return out
 
-    monkeypatch.setattr(queries, "demo_boroughs", notice_then_someone_commits)
+    monkeypatch.setattr(selection, "demo_boroughs", notice_then_someone_commits)
     at = run_app({"borough": "Camden"})
     assert committed
     notice = any("Illustrative data" in i.value for i in at.info)

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from citydata import filters, queries, vendors
-from citydata.filters import FilterState
+from citydata.query import filters, selection
+from citydata.query.filters import FilterState
+from citydata.store import vendors
 
 SEARCHED_TEXT = ["vendor_as_written", "manufacturer", "source_ref"]
 TEXT = "{c} ILIKE $q{i} ESCAPE '\\'"
@@ -111,7 +112,7 @@ def test_sql_in_filter_values_is_only_ever_a_value(db):
     hostile = "Camden') OR 1=1 --"
     state = FilterState(borough=(hostile,), q="'; DROP TABLE contracts; --")
     with db.read() as r:
-        assert queries.headline(r, state)["records"] == 0
+        assert selection.headline(r, state)["records"] == 0
         assert r.scalar("SELECT count(*) FROM contracts") > 0
 
 
@@ -132,7 +133,7 @@ def test_filtered_counts_equal_hand_written_sql(db, state, sql_where):
     with db.read() as r:
         expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {sql_where}")
         assert expected > 0
-        assert queries.headline(r, state)["records"] == expected
+        assert selection.headline(r, state)["records"] == expected
 
 
 def test_state_from_widget_values_ignores_blanks():
@@ -150,7 +151,7 @@ def test_search_words_with_wildcard_characters_match_only_literally(db, word):
         )
         w.execute("UPDATE contracts SET system = 'Tool 50 and aXb' WHERE record_no = 2")
     with db.read() as r:
-        found = queries.headline(r, FilterState(q=word.upper()))["records"]
+        found = selection.headline(r, FilterState(q=word.upper()))["records"]
         expected = r.scalar(
             "SELECT count(*) FROM current_contracts WHERE contains(lower(system), $w)",
             {"w": word},
@@ -162,7 +163,7 @@ def test_the_sidebar_offers_every_current_value_once_in_order_without_blanks(db)
     with db.write() as w:
         w.execute("UPDATE contracts SET hosting = NULL WHERE record_no = 1")
     with db.read() as r:
-        offered = queries.options(r)
+        offered = selection.options(r)
         for choice in filters.CHOICES:
             expected = r.rows(
                 f"SELECT DISTINCT {choice.column} FROM current_contracts"
@@ -177,7 +178,7 @@ WORDS += ["kensington", "revenues and", "50%", "other", "x_y", "CAPITA", "é"]
 
 
 def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_column(db):
-    from citydata import vendors as vendor_names
+    from citydata.store import vendors as vendor_names
 
     with db.read() as r:
         written = r.scalar("SELECT vendor FROM contracts WHERE vendor IS NOT NULL LIMIT 1")
@@ -192,5 +193,5 @@ def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_col
             )
             words = {f"w{i}": t for i, t in enumerate(filters.search_terms(q))}
             expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {naive}", words)
-            assert queries.headline(r, FilterState(q=q))["records"] == expected, q
-        assert queries.headline(r, FilterState(q="zebra"))["records"] > 0
+            assert selection.headline(r, FilterState(q=q))["records"] == expected, q
+        assert selection.headline(r, FilterState(q="zebra"))["records"] > 0

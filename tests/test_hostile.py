@@ -19,11 +19,14 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from citydata import changes, exports, ingest, queries, snapshots, store
-from citydata.filters import FilterState
+from citydata import ingest, lifecycle
+from citydata.core.schema import FIELD_NAMES
 from citydata.ingest import Prepared
 from citydata.ingest.normalise import clean_text
-from citydata.schema import FIELD_NAMES
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import changes, snapshots
 from tests import command
 from tests.conftest import DATA
 from tests.snapshot_helpers import dump
@@ -407,7 +410,7 @@ def test_storing_keeps_text_as_written_and_a_refusal_changes_nothing(name, db_pa
     content = (HOSTILE / name).read_bytes()
     p = ingest.prepare(content, name)
     original = db_path.read_bytes()
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         if p.refused or p.records.empty:
             before = dump(db)
@@ -440,7 +443,7 @@ def test_formula_text_is_stored_as_written_and_neutralised_only_on_export(name, 
     assert stored["vendor"].tolist()[:6] == payloads
     assert stored["source_ref"].tolist()[:4] == ["=REF-1", "+REF-2", "-REF-3", "@REF-4"]
     with db.read() as r:
-        records = queries.records(r, FilterState(borough=("Camden",)))
+        records = selection.records(r, FilterState(borough=("Camden",)))
     data = exports.to_csv(exports.with_labels(records.drop(columns=["snapshot_id"])))
     exported = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     systems = {row["System"] for row in exported}

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 from icalendar import Calendar
 
-from citydata import collaboration, ics, pipeline, store
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.output import ics
+from citydata.query import collaboration, pipeline
+from citydata.query.filters import FilterState
 from tests import command
 from tests.calendar_data import build_db, row
 from tests.conftest import ROOT
@@ -108,7 +110,7 @@ def test_cli_export_ics_uses_the_same_filters_as_the_app(db_path):
     assert done.returncode == 0, done.stderr
     found = events(done.stdout)
     lead = pipeline.load_lead_times()
-    database = store.open_store(db_path)
+    database = lifecycle.open_store(db_path)
     with database.read() as r:
         records = pipeline.with_decide_by(r, FilterState(borough=("Camden", "Hackney")), lead)
         dated = r.scalar(
@@ -147,7 +149,7 @@ def test_cli_collaborate_json_matches_the_query(db_path):
     done = cli(*args, "--today", "2026-11-26", "--service-area", area, db=db_path)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    database = store.open_store(db_path)
+    database = lifecycle.open_store(db_path)
     q = collaboration.Query("system", 6)
     state = FilterState(service_area=(area,))
     with database.read() as r:

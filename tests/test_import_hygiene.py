@@ -12,7 +12,7 @@ ROOT = Path(citydata.__file__).resolve().parent.parent
 
 def test_citydata_never_imports_streamlit():
     modules = [m.name for m in pkgutil.walk_packages(citydata.__path__, "citydata.")]
-    assert "citydata.store" in modules and "citydata.queries" in modules
+    assert "citydata.lifecycle" in modules and "citydata.query.selection" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.ingest import IngestError, Prepared, Problem, prepare
 from citydata.ingest import validate as validate_module
-from citydata.schema import FIELD_NAMES, FIELDS
 
 UNEXPECTED = "This file could not be read."
 

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from citydata import boroughs, exports
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_NAMES, HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.ingest import dates, encoding, normalise, prepare, validate, workbook
 from citydata.ingest.normalise import clean_text
-from citydata.schema import FIELD_NAMES, HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.output import exports
 
 SLOW = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Text a person can type or paste into a spreadsheet cell: any letter of any alphabet, marks,

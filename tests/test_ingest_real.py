@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from citydata import boroughs
+from citydata.core import boroughs
 from citydata.ingest import prepare
 
 DATA = Path(__file__).resolve().parent / "data"

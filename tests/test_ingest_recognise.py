@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from citydata import exports
+from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.ingest import TEMPLATE_COLUMNS, prepare, recognise, template_bytes
 from citydata.ingest.template import EXAMPLE
-from citydata.schema import FIELD_NAMES, FIELDS
+from citydata.output import exports
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

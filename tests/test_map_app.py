@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from citydata import mapdata, profile
-from citydata.filters import FilterState
+from citydata.query import borough_profile, mapdata
+from citydata.query.filters import FilterState
 from tests.apptest import metric, run_app
 
 MAP = "pages/map.py"
@@ -129,7 +129,7 @@ def test_a_url_naming_a_borough_opens_its_profile(db):
     assert at.selectbox(key="profile").value == "Camden"
     assert [h.value for h in at.header] == ["Camden"]
     with db.read() as r:
-        p = profile.build(r, FilterState(), "Camden")
+        p = borough_profile.build(r, FilterState(), "Camden")
     assert metric(at, "Records") == f"{p.figures['records']:,}"
     assert metric(at, "Vendors") == f"{p.figures['vendors']:,}"
     subheaders = [s.value for s in at.subheader]
@@ -180,7 +180,7 @@ def test_a_long_profile_shows_its_first_records_and_says_the_briefing_has_them_a
     monkeypatch.setattr(ui, "TABLE_ROWS", 5)
     at = run_app({"profile": "Camden"}, page=BOROUGH)
     with db.read() as r:
-        records = len(profile.build(r, FilterState(), "Camden").systems)
+        records = len(borough_profile.build(r, FilterState(), "Camden").systems)
     assert records > 5
     assert len(at.dataframe[0].value) == 5
     assert f"Showing the first 5 of {records:,} records; the briefing below holds all of them." in [

@@ -8,9 +8,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citydata import boroughs, mapdata
-from citydata.charts import boroughmap
-from citydata.filters import FilterState
+from citydata.core import boroughs
+from citydata.query import mapdata
+from citydata.query.filters import FilterState
+from ui.charts import boroughmap
 
 TODAY = date(2026, 10, 1)  # the demo data's anchor date
 

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from citydata import adoption, market, satisfaction, vendor_profile
-from citydata.charts import market as charts
-from citydata.filters import FilterState
+from citydata.query import adoption, market, satisfaction, vendor_profile
+from citydata.query.filters import FilterState
 from tests import market_data
+from ui.charts import market as charts
 
 ALL = FilterState()
 

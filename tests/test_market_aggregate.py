@@ -8,8 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citydata import market, satisfaction, store
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.query import market, satisfaction
+from citydata.query.filters import FilterState
 from tests import market_data
 from tests import market_reference as direct
 from tests.apptest import run_app
@@ -74,7 +75,7 @@ def panels_agree(r, state: FilterState, role: str) -> None:
 def test_every_panel_from_the_aggregate_equals_its_own_query_on_the_demo_data(
     built_db, state, role
 ):
-    db = store.open_store(built_db)
+    db = lifecycle.open_store(built_db)
     try:
         with db.read() as r:
             panels_agree(r, state, role)
@@ -115,7 +116,7 @@ def test_the_awkward_cases_are_really_there(edge):
 
 
 def test_the_aggregate_is_small_and_keeps_the_selections_totals(built_db):
-    db = store.open_store(built_db)
+    db = lifecycle.open_store(built_db)
     try:
         with db.read() as r:
             agg = market.aggregate(r, FilterState())

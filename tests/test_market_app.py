@@ -9,7 +9,7 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from citydata import vendors
+from citydata.store import vendors
 from tests.apptest import metric, run_app
 
 # name, URL parameters, the same filters as SQL, the ranking measure, top N

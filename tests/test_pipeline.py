@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
-from citydata import exports, pipeline, queries
-from citydata.dates import add_months
-from citydata.filters import FilterState
-from citydata.pipeline import LeadTimeError, LeadTimes
+from citydata.core.dates import add_months
+from citydata.output import exports
+from citydata.query import pipeline, selection
+from citydata.query.filters import FilterState
+from citydata.query.pipeline import LeadTimeError, LeadTimes
 from tests.calendar_data import build_db, row
 from tests.conftest import ROOT
 
@@ -107,7 +108,7 @@ def test_the_pipeline_agrees_with_the_overview_on_the_embedded_data(db):
     lead = pipeline.load_lead_times()
     with db.read() as r:
         s = pipeline.summary(r, EVERYTHING, lead, TODAY)
-        headline = queries.headline(r, EVERYTHING, TODAY)
+        headline = selection.headline(r, EVERYTHING, TODAY)
         no_end = r.scalar("SELECT count(*) FROM current_contracts WHERE contract_end IS NULL")
         upcoming = pipeline.upcoming(r, EVERYTHING, lead, 24, TODAY)
     assert s["ending_12"] == headline["ending_12_months"]

@@ -9,18 +9,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from citydata import boroughs, briefing, profile, snapshots
-from citydata.filters import FilterState
-from citydata.schema import SERVICE_AREA_LABELS
+from citydata.core import boroughs
+from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.output import briefing
+from citydata.query import borough_profile
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
 from tests.snapshot_helpers import borough_records, prepared
 
 TODAY = date(2026, 10, 1)
 CAMDEN = boroughs.BY_NAME["Camden"].code
 
 
-def build(db, state: FilterState | None = None, name: str = "Camden") -> profile.Profile:
+def build(db, state: FilterState | None = None, name: str = "Camden") -> borough_profile.Profile:
     with db.read() as r:
-        return profile.build(r, state or FilterState(), name, TODAY)
+        return borough_profile.build(r, state or FilterState(), name, TODAY)
 
 
 def test_systems_are_the_boroughs_records_grouped_by_service_area(db):
@@ -182,7 +185,7 @@ def test_source_says_demo_data_and_which_snapshot(db):
         "SELECT id FROM snapshots WHERE borough_code = ? AND status = 'active'", [CAMDEN]
     )
     assert p.source["is_demo"] and p.source["id"] == active
-    assert "Illustrative default data" in profile.source_sentence(p.source)
+    assert "Illustrative default data" in borough_profile.source_sentence(p.source)
 
 
 def test_source_names_the_uploaded_file_who_and_when(db):
@@ -192,14 +195,14 @@ def test_source_names_the_uploaded_file_who_and_when(db):
     )
     p = build(db)
     assert p.source["id"] == new_id and not p.source["is_demo"]
-    sentence = profile.source_sentence(p.source)
+    sentence = borough_profile.source_sentence(p.source)
     assert f"Snapshot {new_id}" in sentence and "camden-register.csv" in sentence
     assert "ann@camden.gov.uk" in sentence
 
 
 def test_unknown_borough_is_refused(db):
     with db.read() as r, pytest.raises(boroughs.UnknownBorough):
-        profile.build(r, FilterState(), "Gotham")
+        borough_profile.build(r, FilterState(), "Gotham")
 
 
 def test_text_briefing_carries_the_page_content(db):

@@ -10,9 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from citydata import cli, exports, queries, store
-from citydata.db import Database
-from citydata.filters import FilterState
+from citydata import cli, lifecycle
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store.db import Database
 from tests.apptest import run_app
 from tests.test_security import START_IDS, csv_rows, hostile, plant
 
@@ -113,10 +115,10 @@ STATES = {
 @pytest.mark.parametrize("label", list(STATES))
 def test_the_record_download_is_the_dataframe_download_byte_for_byte(db_path, label):
     plant(db_path, "=")
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     with db.read() as r:
         new = exports.records_csv(r, STATES[label])
-        old = exports.to_csv(exports.with_labels(queries.records(r, STATES[label])))
+        old = exports.to_csv(exports.with_labels(selection.records(r, STATES[label])))
         count = exports.record_count(r, STATES[label])
     db.close()
     assert new == old
@@ -130,12 +132,12 @@ def test_the_command_line_export_matches_the_app_download(db_path, tmp_path, cap
     assert cli.main(["export", "--db", str(db_path), "--url", link, "-o", str(out)]) == 0
     assert cli.main(["export", "--db", str(db_path), "--url", link]) == 0
     assert capsysbinary.readouterr().out == out.read_bytes(), "standard output: the same file"
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     with db.read() as r:
         app = exports.records_csv(r, FilterState(borough=("Camden", "Hackney"), q="cmd"))
     db.close()
     cli_rows, app_rows = csv_rows(out.read_bytes()), csv_rows(app)
-    assert cli_rows[0] == list(queries.RECORD_COLUMNS), "the command line keeps column names"
+    assert cli_rows[0] == list(selection.RECORD_COLUMNS), "the command line keeps column names"
     assert app_rows[0][:2] == ["Borough code", "Borough"], "the app shows labels"
     assert out.read_bytes().split(b"\r\n")[1:] == app.split(b"\r\n")[1:]
     assert len(cli_rows) == 3 and "'" + hostile("@", "system") in cli_rows[1]
@@ -198,7 +200,7 @@ def test_the_overview_sends_a_huge_selection_to_the_command_line(db_path, monkey
 
 def test_the_export_sees_one_state_of_the_data(db_path, tmp_path):
     """It reads inside one transaction: a commit landing half way changes nothing in it."""
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     out = tmp_path / "a.csv"
     with db.read() as r:
         before = exports.record_count(r, FilterState())

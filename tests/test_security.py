@@ -30,30 +30,25 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from citydata import (
+from citydata import ingest, lifecycle
+from citydata.core import boroughs, settings
+from citydata.output import backup, briefing, exports, ics
+from citydata.query import (
     adoption,
-    backup,
-    boroughs,
-    briefing,
+    borough_profile,
     collaboration,
-    exports,
-    ics,
-    ingest,
     mapdata,
     market,
     pipeline,
-    profile,
-    queries,
-    settings,
-    snapshots,
-    store,
+    selection,
 )
-from citydata.charts import market as market_charts
-from citydata.db import Database
-from citydata.filters import URL_KEYS, FilterState
+from citydata.query.filters import URL_KEYS, FilterState
+from citydata.store import snapshots
+from citydata.store.db import Database
 from tests.apptest import registered_pages
 from tests.conftest import DATA, ROOT
 from tests.snapshot_helpers import dump
+from ui.charts import market as market_charts
 
 FORMULA_STARTS = exports.FORMULA_STARTS
 START_IDS = {"=": "equals", "+": "plus", "-": "minus", "@": "at", "\t": "tab", "\r": "cr"}
@@ -123,7 +118,7 @@ def plant(path, start: str) -> None:
 def planted(request, db_path):
     """(database, the formula start planted) for a copy of the built data."""
     plant(db_path, request.param)
-    database = store.open_store(db_path)
+    database = lifecycle.open_store(db_path)
     yield database, request.param
     database.close()
 
@@ -180,7 +175,7 @@ def holds(texts: list[str], value: str) -> bool:
 
 
 def _records(r) -> pd.DataFrame:
-    return exports.with_labels(queries.records(r, FilterState()).drop(columns=["snapshot_id"]))
+    return exports.with_labels(selection.records(r, FilterState()).drop(columns=["snapshot_id"]))
 
 
 def _map(r, key: str = "vendors") -> pd.DataFrame:
@@ -293,7 +288,7 @@ def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted):
 def test_the_borough_briefing_workbook_neutralises_every_sheet(planted):
     db, start = planted
     with db.read() as r:
-        p = profile.build(r, FilterState(), "Camden", TODAY)
+        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
     book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
     assert {"Summary", "Systems", "Vendors", "Peers"} <= set(book.sheetnames)
     texts = assert_no_formula_in_xlsx(briefing.xlsx(p))
@@ -303,7 +298,7 @@ def test_the_borough_briefing_workbook_neutralises_every_sheet(planted):
 def test_the_borough_briefing_text_keeps_data_text_inside_its_lines(planted):
     db, start = planted
     with db.read() as r:
-        p = profile.build(r, FilterState(), "Camden", TODAY)
+        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
     text = briefing.text(p)
     for line in re.split(r"\r\n|\r|\n", text):
         # The app's own bullets and underlines start with '-' or '='; data text never does.
@@ -408,7 +403,9 @@ LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 def test_every_key_a_page_binds_has_a_hostile_value():
     keys = set().union(*PAGE_KEYS.values())
     assert keys and keys <= set(PAGE_VALUES), keys - set(PAGE_VALUES)
-    assert bound_keys((ROOT / "ui.py").read_text(encoding="utf-8")) <= set(URL_KEYS)
+    assert bound_keys(
+        "".join(p.read_text(encoding="utf-8") for p in (ROOT / "ui").glob("*.py"))
+    ) <= set(URL_KEYS)
 
 
 def open_page(page: str, params: dict) -> AppTest:

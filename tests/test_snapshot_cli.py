@@ -13,8 +13,12 @@ import time
 
 import pytest
 
-from citydata import demo, exports, queries, snapshots, store
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.core import demo
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
 from tests import command
 from tests.conftest import DATA, ROOT
 from tests.snapshot_helpers import dump
@@ -28,7 +32,7 @@ def cli(*args: str, db=None) -> subprocess.CompletedProcess:
 
 
 def dump_of(path) -> dict:
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         return dump(db)
     finally:
@@ -37,10 +41,10 @@ def dump_of(path) -> dict:
 
 def camden_file(db_path, tmp_path, edit=None) -> object:
     """Camden's current records as a register file in the template's layout (labels)."""
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
-            df = queries.records(r, FilterState(borough=("Camden",)))
+            df = selection.records(r, FilterState(borough=("Camden",)))
     finally:
         db.close()
     df = df.drop(columns=["source", "snapshot_id"])
@@ -68,7 +72,7 @@ def test_import_json_prints_one_object_with_ids_counts_mapping_and_rejects(db_pa
     [reject] = out["rejects"]
     assert set(reject) == {"row", "column", "value", "reason"} and reject["row"] == 2
     assert out["changes"][0]["removed"] == 1 and out["changes"][0]["changed"] == 1
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
             snap = snapshots.snapshot(r, out["snapshot_ids"][0])
@@ -184,11 +188,11 @@ def test_the_template_round_trips_exported_data_imports_with_no_change(db_path, 
     exported = tmp_path / "everything.csv"
     assert cli("export", "-o", str(exported), db=db_path).returncode == 0
     labelled = tmp_path / "everything labelled.csv"
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
             labelled.write_bytes(
-                exports.to_csv(exports.with_labels(queries.records(r, FilterState())))
+                exports.to_csv(exports.with_labels(selection.records(r, FilterState())))
             )
     finally:
         db.close()
@@ -240,7 +244,7 @@ def test_an_import_killed_mid_commit_leaves_the_previous_snapshots_intact(db_pat
         target = tmp_path / f"killed-{fraction}.duckdb"
         target.write_bytes(pristine.read_bytes())
         killed, _ = run(target, writing * fraction)
-        db = store.open_store(target)  # always opens
+        db = lifecycle.open_store(target)  # always opens
         try:
             state = dump(db)
             with db.read() as r:

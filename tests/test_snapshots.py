@@ -11,9 +11,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from citydata import snapshots, store
+from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.snapshots import CommitRefused
+from citydata.store import migrations, snapshots
+from citydata.store.snapshots import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
 CAMDEN, HACKNEY = "E09000007", "E09000012"
@@ -109,7 +110,7 @@ def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch):
 @pytest.mark.parametrize("case", ["refused file", "no rows accepted", "unknown borough"])
 def test_a_refused_commit_leaves_the_database_and_its_file_identical(db_path, case):
     original = db_path.read_bytes()
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     records = borough_records(db, CAMDEN)
     before = dump(db)
     if case == "refused file":
@@ -163,13 +164,13 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
 
 
 def test_every_change_moves_the_data_version_forward(db):
-    versions = [store.data_version(db)]
+    versions = [migrations.data_version(db)]
     with db.read() as r:
         demo_id = snapshots.active(r)[CAMDEN]
     snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
-    versions.append(store.data_version(db))
+    versions.append(migrations.data_version(db))
     snapshots.rollback(db, demo_id, "ann")
-    versions.append(store.data_version(db))
+    versions.append(migrations.data_version(db))
     assert versions == sorted(set(versions))
 
 

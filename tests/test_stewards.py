@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from citydata import settings, stewards
-from citydata.stewards import ACCOUNT, NONE, PASSWORD, Attempts
+from citydata.core import settings, stewards
+from citydata.core.stewards import ACCOUNT, NONE, PASSWORD, Attempts
 
 AUTH = {
     "redirect_uri": "https://tools.example.gov.uk/oauth2callback",

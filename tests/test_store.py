@@ -7,9 +7,12 @@ import threading
 import duckdb
 import pytest
 
-from citydata import boroughs, demo, queries, store
-from citydata.db import Database, StoreError
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.core import boroughs, demo
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import migrations
+from citydata.store.db import Database, StoreError
 
 VIEW_COLUMNS = [
     "borough_code",
@@ -69,9 +72,9 @@ def test_the_raw_embedded_file_is_kept(db):
 
 def test_missing_file_is_built_on_open_and_env_var_chooses_it(tmp_path, monkeypatch):
     target = tmp_path / "elsewhere" / "mine.duckdb"
-    monkeypatch.setenv(store.ENV_VAR, str(target))
-    assert store.db_path() == target
-    database = store.open_store()
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(target))
+    assert lifecycle.db_path() == target
+    database = lifecycle.open_store()
     try:
         assert target.exists()
         assert database.scalar("SELECT count(DISTINCT borough) FROM current_contracts") == 33
@@ -83,7 +86,7 @@ def test_missing_file_is_built_on_open_and_env_var_chooses_it(tmp_path, monkeypa
 def test_an_older_file_is_migrated_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     old = Database(path)
-    store.migrate(old, target=1)  # a file as the first release wrote it
+    migrations.migrate(old, target=1)  # a file as the first release wrote it
     with old.write() as w:
         w.execute(
             "INSERT INTO snapshots VALUES (1, 'E09000007', now(), 'camden.csv', 'abc', 1, 0,"
@@ -96,10 +99,10 @@ def test_an_older_file_is_migrated_and_keeps_its_data(tmp_path):
         )
     old.close()
 
-    reopened = store.open_store(path)
+    reopened = lifecycle.open_store(path)
     try:
         with reopened.read() as r:
-            assert store.schema_version(r) == store.SCHEMA_VERSION
+            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION
             assert r.rows("SELECT borough, system FROM current_contracts") == [
                 ("Camden", "NEC Housing")
             ]
@@ -115,14 +118,14 @@ def test_a_foreign_duckdb_file_is_refused_with_a_clear_message(tmp_path):
     con.execute("CREATE TABLE sales (x INTEGER)")
     con.close()
     with pytest.raises(StoreError, match="not a City Tools Explorer database"):
-        store.open_store(path)
+        lifecycle.open_store(path)
 
 
 def test_a_file_that_is_not_a_database_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "notes.duckdb"
     path.write_text("this is a shopping list\n" * 100)
     with pytest.raises(StoreError, match="could not be opened"):
-        store.open_store(path)
+        lifecycle.open_store(path)
 
 
 def test_sixteen_threads_query_at_once_without_errors(db):
@@ -136,9 +139,9 @@ def test_sixteen_threads_query_at_once_without_errors(db):
             for _ in range(10):
                 with db.read() as r:
                     state = FilterState(borough=(boroughs.NAMES[i % 33],))
-                    totals.append(queries.headline(r, FilterState())["records"])
-                    queries.coverage(r, state)
-                    queries.records(r, state, limit=50)
+                    totals.append(selection.headline(r, FilterState())["records"])
+                    selection.coverage(r, state)
+                    selection.records(r, state, limit=50)
         except BaseException as exc:
             errors.append(exc)
 
@@ -153,7 +156,8 @@ def test_sixteen_threads_query_at_once_without_errors(db):
 
 def test_a_new_database_restores_the_configured_backup(db, tmp_path, monkeypatch):
     """A hosted copy whose disk was rebuilt comes back with its uploads, not the demo data."""
-    from citydata import backup, snapshots
+    from citydata.output import backup
+    from citydata.store import snapshots
     from tests.snapshot_helpers import borough_records, dump, prepared
 
     camden = borough_records(db, "E09000007").head(3)
@@ -162,8 +166,8 @@ def test_a_new_database_restores_the_configured_backup(db, tmp_path, monkeypatch
     archive.write_bytes(backup.archive_bytes(db))
     before = dump(db)
 
-    monkeypatch.setenv(store.RESTORE_VAR, str(archive))
-    fresh = store.open_store(tmp_path / "rebuilt" / "citytools.duckdb")
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(archive))
+    fresh = lifecycle.open_store(tmp_path / "rebuilt" / "citytools.duckdb")
     try:
         assert dump(fresh) == before
         assert fresh.scalar("SELECT count(*) FROM current_contracts WHERE borough = 'Camden'") == 3
@@ -174,23 +178,23 @@ def test_a_new_database_restores_the_configured_backup(db, tmp_path, monkeypatch
 def test_a_configured_backup_that_cannot_be_restored_leaves_no_database(tmp_path, monkeypatch):
     bad = tmp_path / "backup.zip"
     bad.write_bytes(b"not a zip")
-    monkeypatch.setenv(store.RESTORE_VAR, str(bad))
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(bad))
     target = tmp_path / "new" / "citytools.duckdb"
     with pytest.raises(StoreError, match="could not be restored"):
-        store.open_store(target)
+        lifecycle.open_store(target)
     assert list(target.parent.iterdir()) == []
 
-    monkeypatch.setenv(store.RESTORE_VAR, str(tmp_path / "missing.zip"))
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(tmp_path / "missing.zip"))
     with pytest.raises(StoreError, match="no such file"):
-        store.open_store(target)
+        lifecycle.open_store(target)
 
 
 def test_the_memory_limit_setting_bounds_the_database(db_path, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "512MB")
-    database = store.open_store(db_path)
+    database = lifecycle.open_store(db_path)
     try:
         assert database.scalar("SELECT current_setting('memory_limit')") == "488.2 MiB"
         with database.read() as r:
-            assert queries.headline(r, FilterState())["records"] == 800
+            assert selection.headline(r, FilterState())["records"] == 800
     finally:
         database.close()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from citydata import exports, ingest, queries, snapshots, store
-from citydata.filters import FilterState
+from citydata import ingest, lifecycle
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
 
@@ -52,10 +55,10 @@ def sign_in(at: AppTest, name: str = "Ann Steward", password: str = PASSWORD) ->
 
 def camden_register(db_path, *, vendor_header: str = "Supplier") -> bytes:
     """Camden's register as Camden keeps it: no borough column, its own headings, edited."""
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
-            df = queries.records(r, FilterState(borough=("Camden",)))
+            df = selection.records(r, FilterState(borough=("Camden",)))
     finally:
         db.close()
     headings = {
@@ -143,7 +146,7 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
     assert not at.exception, [e.value for e in at.exception]
     assert "Stored 1 new snapshot(s): Camden (snapshot 34)." in at.success[0].value
     assert at.get("file_uploader")[0].value is None, "a fresh upload starts"
-    db = store.open_store(db_path)
+    db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
             snap = snapshots.snapshot(r, 34)

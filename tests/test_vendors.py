@@ -12,9 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citydata import catalogue, market, store, vendors
-from citydata.db import Database
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.core import catalogue
+from citydata.query import market
+from citydata.query.filters import FilterState
+from citydata.store import migrations, vendors
+from citydata.store.db import Database
 from tests import command, market_data
 
 
@@ -155,10 +158,10 @@ def test_suggestions_find_near_duplicates_and_leave_different_companies_alone(tm
 def test_accepting_a_suggestion_groups_the_records_and_refreshes_the_cache_key(tmp_path):
     db = market_data.build(tmp_path, market_data.ROWS + SPELLINGS)
     try:
-        before = store.data_version(db)
+        before = migrations.data_version(db)
         stored = vendors.accept_alias(db, "ACME SYSTEMS LIMITED", "Acme Systems Ltd", "ann")
         assert stored == "Acme Systems Ltd"
-        assert store.data_version(db) > before
+        assert migrations.data_version(db) > before
         vendors.accept_alias(db, "Acme Systems", "Acme Systems Ltd", "ann")
         with db.read() as r:
             ranking = market.vendor_ranking(r, FilterState(service_area=("Housing",)), top_n=10)
@@ -216,7 +219,7 @@ def test_unusable_aliases_are_refused_and_nothing_is_written(tmp_path, alias, ve
 def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
     path = tmp_path / "v2.duckdb"
     old = Database(path)
-    store.migrate(old, target=2)
+    migrations.migrate(old, target=2)
     with old.write() as w:
         w.execute(
             "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
@@ -233,10 +236,10 @@ def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
         w.execute("INSERT INTO raw_files VALUES ('abc', 'camden.csv', 3, 'abc'::BLOB, now())")
     old.close()
 
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         with db.read() as r:
-            assert store.schema_version(r) == store.SCHEMA_VERSION == 3
+            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION == 3
             assert r.rows(
                 "SELECT vendor, vendor_as_written, annual_value FROM current_contracts"
                 " ORDER BY vendor"

@@ -68,7 +68,8 @@ def _prepare(ctx: Context) -> dict[str, Any]:
 
 
 def _import(ctx: Context) -> dict[str, Any]:
-    from citydata import ingest, snapshots, store
+    from citydata import ingest, lifecycle
+    from citydata.store import snapshots
 
     content = Path(ctx.csv).read_bytes()
     phases: dict[str, list[float]] = {phase: [] for phase in PHASES}
@@ -76,7 +77,7 @@ def _import(ctx: Context) -> dict[str, Any]:
         for i in range(ctx.repeat):
             path = Path(tmp) / f"store-{i}.duckdb"
             shutil.copyfile(ctx.db, path)
-            db = store.open_store(path)
+            db = lifecycle.open_store(path)
             start = time.perf_counter()
             prepared = ingest.prepare(content, Path(ctx.csv).name)
             _accepted(prepared, ctx)

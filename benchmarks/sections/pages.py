@@ -51,9 +51,9 @@ def steps(ctx: Context) -> list[str]:
 
 
 def run(ctx: Context, step: str) -> dict[str, Any]:
-    from citydata import store
+    from citydata import lifecycle
 
-    os.environ[store.ENV_VAR] = ctx.db
+    os.environ[lifecycle.ENV_VAR] = ctx.db
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 

@@ -25,10 +25,10 @@ def steps(ctx: Context) -> list[str]:
 def run(ctx: Context, step: str) -> dict[str, Any]:
     import duckdb
 
-    from citydata import store
+    from citydata import lifecycle
 
     case = cases.by_name()[step]
-    db = store.open_store(ctx.db)
+    db = lifecycle.open_store(ctx.db)
     raw = duckdb.connect(ctx.db).cursor()  # the same database instance as `db`, in-process
 
     def data_layer() -> Any:

@@ -17,7 +17,8 @@ import logging
 
 import pandas as pd
 
-from citydata import boroughs
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
 from citydata.ingest import validate as _validate
@@ -25,7 +26,6 @@ from citydata.ingest.layout import Table
 from citydata.ingest.read import MAX_BYTES, MAX_COLUMNS, MAX_ROWS
 from citydata.ingest.report import IngestError, Prepared, Problem
 from citydata.ingest.template import TEMPLATE_COLUMNS, template_bytes
-from citydata.schema import FIELD_BY_NAME, FIELD_NAMES
 
 __all__ = [
     "MAX_BYTES",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
+from citydata.core.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
 
 Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
 MAX_VALUE = Decimal("1e15")

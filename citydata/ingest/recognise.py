@@ -18,8 +18,8 @@ from functools import lru_cache
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES, FIELDS
 from citydata.ingest.report import Problem, warning
-from citydata.schema import FIELD_BY_NAME, FIELD_NAMES, FIELDS
 
 MATCH_CUTOFF = 85
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from citydata.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
 
 TEMPLATE_COLUMNS: tuple[str, ...] = tuple(f.label for f in FIELDS)
 

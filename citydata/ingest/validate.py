@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata import boroughs
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_NAMES
 from citydata.ingest import dates, normalise
 from citydata.ingest.layout import Table
 from citydata.ingest.report import Problem, refused, warning
-from citydata.schema import FIELD_NAMES
 
 BUYER_FORMATS = ("contracts_finder", "ocds")
 

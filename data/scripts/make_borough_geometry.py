@@ -20,7 +20,7 @@ from shapely.geometry import mapping, shape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: find citydata
 
-from citydata.boroughs import BOROUGHS, GEOMETRY_PATH, resolve
+from citydata.core.boroughs import BOROUGHS, GEOMETRY_PATH, resolve
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_RAW = ROOT.parent / "shared" / "data" / "london_boroughs_raw.geojson"

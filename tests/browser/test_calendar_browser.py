@@ -8,7 +8,7 @@ import io
 
 from icalendar import Calendar
 
-from citydata import store
+from citydata import lifecycle
 from tests.browser.conftest import settle
 
 MARKS = """(chart) => {
@@ -44,7 +44,7 @@ def test_heatmap_and_timeline_draw_and_the_calendar_file_downloads(
     page.get_by_text("Contracts where service area is Housing").first.wait_for()
 
     heat = visible_chart(page).evaluate(MARKS)
-    db = store.open_store(built_db)
+    db = lifecycle.open_store(built_db)
     with db.read() as r:
         years, dated = r.rows(
             "SELECT year(max(contract_end)) - year(min(contract_end)) + 1, count(contract_end) "

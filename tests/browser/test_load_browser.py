@@ -32,8 +32,10 @@ from urllib.parse import urlencode
 import pandas as pd
 import pytest
 
-from citydata import filters, profile, queries, snapshots, store
-from citydata.filters import FilterState
+from citydata import lifecycle
+from citydata.query import borough_profile, filters, selection
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_server
 from tests.snapshot_helpers import borough_records, prepared
 
@@ -140,11 +142,14 @@ def signatures(r) -> dict[tuple, tuple[str, str]]:
     out = {}
     for v in VISITS:
         state = state_of(v.filters)
-        records = queries.headline(r, state)["records"]
-        out[("Overview", v.filters)] = f"{records:,}", demo_phrase(queries.demo_boroughs(r, state))
+        records = selection.headline(r, state)["records"]
+        out[("Overview", v.filters)] = (
+            f"{records:,}",
+            demo_phrase(selection.demo_boroughs(r, state)),
+        )
         if v.profile:
-            p = profile.build(r, state, v.profile)
-            demo = queries.demo_boroughs(r, p.state)
+            p = borough_profile.build(r, state, v.profile)
+            demo = selection.demo_boroughs(r, p.state)
             out[("profile", v.params)] = f"{p.figures['records']:,}", demo_phrase(demo)
     return out
 
@@ -158,7 +163,7 @@ def two_states(built_db, tmp_path):
     """
     path = tmp_path / "citytools.duckdb"
     shutil.copyfile(built_db, path)
-    db = store.open_store(path)
+    db = lifecycle.open_store(path)
     try:
         first = borough_records(db, CAMDEN)
         extra = first.head(EXTRA).assign(
@@ -170,11 +175,11 @@ def two_states(built_db, tmp_path):
         snapshots.commit(db, prepared(pd.concat([first, extra])), b"register", "Load test")
         with db.read() as r:
             second = signatures(r)
-            options = queries.options(r)
+            options = selection.options(r)
         snapshots.rollback(db, demo_id, "Load test")
         with db.read() as r:
             expected = {k: {v, second[k]} for k, v in signatures(r).items()}
-            assert queries.options(r) == options  # no URL value is dropped by a commit
+            assert selection.options(r) == options  # no URL value is dropped by a commit
             assert r.scalar("SELECT count(*) FROM current_contracts") == 800
     finally:
         db.close()

@@ -14,11 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
-from citydata import mapdata
-from citydata.charts import boroughmap
-from citydata.db import Database
-from citydata.filters import FilterState
+from citydata.query import mapdata
+from citydata.query.filters import FilterState
+from citydata.store.db import Database
 from tests.browser.conftest import settle
+from ui.charts import boroughmap
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citydata import demo
+from citydata.core import demo
 from tests.browser.conftest import run_server, settle
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from citydata import store
-from citydata.db import Database
+from citydata import lifecycle
+from citydata.store.db import Database
 from tests.apptest import registered_pages
 from tests.browser.conftest import run_server, settle
 
@@ -53,7 +53,7 @@ def plant_hostile_snapshot(path) -> None:
 def hostile_server(built_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("hostile") / "citytools.duckdb"
     shutil.copyfile(built_db, path)
-    store.open_store(path).close()
+    lifecycle.open_store(path).close()
     plant_hostile_snapshot(path)
     with run_server(path) as server:
         yield server

@@ -1,0 +1,59 @@
+"""python -m citydata: build, demo, snapshots, export, collaborate, import, rollback, backup,
+restore, aliases.
+
+Exit codes: 0 done, 1 refused (nothing written), 2 usage error. Every failure is one plain line
+on stderr, never a traceback. Each command module registers its commands in `common.COMMANDS`
+through `add_parsers`; this module only puts them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from citydata.cli import aliases, records, snapshots
+from citydata.cli.common import (
+    COMMANDS,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    Refused,
+    UsageError,
+)
+from citydata.core import settings
+from citydata.store.db import StoreError
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m citydata", description="City Tools Explorer's command line."
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (records, snapshots, aliases):
+        module.add_parsers(sub)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Unexpected failures inside citydata are logged for the app's operators; on the command
+    # line the user gets the one-line message instead of a logged traceback.
+    quiet = logging.getLogger("citydata")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its own message
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (Refused, StoreError, settings.SettingError) as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as exc:
+        print(f"refused: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_REFUSED

@@ -1,0 +1,89 @@
+"""python -m citydata aliases: list, suggest and accept vendor aliases.
+
+Registers itself with `citydata.cli` (which imports this module). Without options it lists the
+alias table; `--suggest` lists near-duplicate spellings in the current records; `--accept
+"ALIAS=VENDOR"` (repeatable) groups a spelling under a vendor; `--sync` adds rows of
+data/vendor_aliases.csv the database lacks. Accepting and syncing write to the database, so they
+refuse (exit 1) while the running app holds the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import pandas as pd
+
+from citydata import lifecycle
+from citydata.cli.common import EXIT_OK, Refused, UsageError, add_db_option, cli_user, command
+from citydata.store import vendors
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("aliases", help="vendor spellings grouped under one vendor")
+    add_db_option(p)
+    p.add_argument("--suggest", action="store_true", help="list near-duplicate vendor spellings")
+    p.add_argument(
+        "--cutoff",
+        type=int,
+        default=vendors.DEFAULT_CUTOFF,
+        help=f"suggest names at least this alike, 0-100 (default {vendors.DEFAULT_CUTOFF})",
+    )
+    p.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="ALIAS=VENDOR",
+        help='group a spelling under a vendor, e.g. "CAPITA PLC=Capita" (repeatable)',
+    )
+    p.add_argument("--sync", action="store_true", help="add rows of data/vendor_aliases.csv")
+    p.add_argument("--user", help="recorded as who accepted (default: your login name)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _pairs(items: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        alias, sep, vendor = item.partition("=")
+        if not sep or not alias.strip() or not vendor.strip():
+            raise UsageError(f"--accept takes ALIAS=VENDOR, not “{item}”.")
+        pairs.append((alias.strip(), vendor.strip()))
+    return pairs
+
+
+def _print(df: pd.DataFrame, as_json: bool, empty: str) -> None:
+    if as_json:
+        print(df.to_json(orient="records", date_format="iso"))
+    elif df.empty:
+        print(empty)
+    else:
+        print(df.to_string(index=False))
+
+
+@command("aliases")
+def cmd_aliases(args: argparse.Namespace) -> int:
+    if not 0 <= args.cutoff <= 100:
+        raise UsageError("--cutoff must be between 0 and 100.")
+    pairs = _pairs(args.accept)
+    db = lifecycle.open_store(args.db)
+    try:
+        if args.sync:
+            with db.write() as w:
+                added = vendors.seed(w)
+            if not args.json:
+                print(f"Added {added} aliases from {vendors.SEEDED_BY}.")
+        for alias, vendor in pairs:
+            try:
+                stored = vendors.accept_alias(db, alias, vendor, cli_user(args))
+            except vendors.AliasError as exc:
+                raise Refused(str(exc)) from None
+            if not args.json:
+                print(f"Grouped “{alias}” under “{stored}”.")
+        with db.read() as r:
+            if args.suggest:
+                _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
+            elif (not pairs and not args.sync) or args.json:
+                _print(vendors.aliases(r), args.json, "No aliases.")
+    finally:
+        db.close()
+    return EXIT_OK

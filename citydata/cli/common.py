@@ -1,0 +1,89 @@
+"""What every command shares: exit codes, errors, the command table, common options."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from citydata import lifecycle
+from citydata.query import filters
+from citydata.query.filters import FilterState
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Command] = {}
+
+
+class UsageError(Exception):
+    """Wrong words on the command line: exit 2."""
+
+
+class Refused(Exception):
+    """The request was understood but cannot be done: exit 1, nothing written."""
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        type=Path,
+        help=f"database file (default: ${lifecycle.ENV_VAR} or data/citytools.duckdb)",
+    )
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    """The sidebar's filters, as options; --url takes a shared link's filters instead."""
+    for choice in filters.CHOICES:
+        flag = "--" + choice.key.replace("_", "-")
+        p.add_argument(flag, dest=choice.key, action="append", default=[], metavar="VALUE")
+    p.add_argument("--end-from", metavar="YYYY-MM-DD", help="contracts ending on or after")
+    p.add_argument("--end-to", metavar="YYYY-MM-DD", help="contracts ending on or before")
+    p.add_argument("--search", dest="q", default="", help="free-text search")
+    p.add_argument("--url", help="a shared link of the app: use its filters")
+
+
+def cli_user(args: argparse.Namespace) -> str:
+    """Who to record for a change made from the command line: --user, else the login name."""
+    if args.user:
+        return " ".join(args.user.split())[:100]
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):
+        return "command line"
+
+
+def filter_state(args: argparse.Namespace) -> FilterState:
+    if args.url:
+        params = parse_qs(urlsplit(args.url).query)
+    else:
+        params = {c.key: getattr(args, c.key) for c in filters.CHOICES}
+        params |= {"end_from": [args.end_from or ""], "end_to": [args.end_to or ""]}
+        params |= {"q": [args.q]}
+    state, notes = filters.from_query_params(params)
+    if notes:
+        raise UsageError(" ".join(notes))
+    return state
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a date (use YYYY-MM-DD)") from None
+
+
+def print_json(obj: object) -> None:
+    print(json.dumps(obj, indent=2, default=str))

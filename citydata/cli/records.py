@@ -1,0 +1,190 @@
+"""The record commands: build, demo, snapshots, export, collaborate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from citydata import lifecycle
+from citydata.cli.common import (
+    EXIT_OK,
+    Refused,
+    UsageError,
+    add_db_option,
+    add_filter_options,
+    command,
+    filter_state,
+    iso_date,
+    print_json,
+)
+from citydata.core import demo
+from citydata.output import exports, ics
+from citydata.query import collaboration, pipeline, selection
+from citydata.query.filters import FilterState
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("build", help="create the database from the embedded default data")
+    add_db_option(p)
+    p.add_argument("--force", action="store_true", help="replace an existing file (kept as .bak)")
+    p.add_argument(
+        "--csv",
+        type=Path,
+        default=demo.EMBEDDED_CSV,
+        help="build from this CSV in the embedded data's shape (e.g. one made by `demo`)",
+    )
+
+    p = sub.add_parser("demo", help="write an illustrative data set (for benchmarks)")
+    p.add_argument("--rows", type=int, default=demo.DEFAULT_ROWS)
+    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    p.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
+
+    p = sub.add_parser("snapshots", help="list the stored snapshots")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("export", help="write the current records, filtered as in the app")
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "ics"],
+        default="csv",
+        help="ics: a calendar of end dates and decide-by dates (Outlook, Google Calendar)",
+    )
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser(
+        "collaborate", help="boroughs whose contracts for the same thing end close together"
+    )
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument("--by", choices=list(collaboration.KEYS), default="service_area")
+    p.add_argument(
+        "--window-months",
+        type=int,
+        default=collaboration.DEFAULT_WINDOW_MONTHS,
+        help="end dates within this many months of a group's first end date",
+    )
+    p.add_argument("--include-ended", action="store_true", help="also contracts already ended")
+    p.add_argument("--today", type=iso_date, help="count from this date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("build")
+def cmd_build(args: argparse.Namespace) -> int:
+    path = lifecycle.db_path(args.db)
+    if path.exists():
+        if not args.force:
+            raise Refused(f"{path} already exists; add --force to rebuild it (it is kept as .bak).")
+        lifecycle.keep_backup(path)
+    lifecycle.build(path, csv=args.csv)
+    db = lifecycle.open_store(path)
+    with db.read() as r:
+        rows = r.scalar("SELECT count(*) FROM current_contracts")
+        boroughs = r.scalar("SELECT count(DISTINCT borough_code) FROM current_contracts")
+    db.close()
+    print(f"Built {path}: {rows} illustrative records for {boroughs} authorities.")
+    return EXIT_OK
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.rows < 1:
+        raise UsageError("--rows must be at least 1.")
+    n = demo.write_csv(args.output, rows=args.rows, seed=args.seed)
+    print(f"Wrote {n} illustrative records to {args.output} (seed {args.seed}).")
+    return EXIT_OK
+
+
+@command("snapshots")
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    db = lifecycle.open_store(args.db)
+    df = db.df(
+        "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
+        " s.rows_rejected, s.status, s.source, s.restored_from FROM snapshots AS s ORDER BY s.id"
+    )
+    db.close()
+    if args.json:
+        print(df.to_json(orient="records", date_format="iso"))
+    else:
+        print(df.to_string(index=False))
+    return EXIT_OK
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    state = filter_state(args)
+    if args.format == "ics":
+        return _export_ics(args, state)
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            if args.format == "csv":  # streamed by DuckDB: any number of records
+                out = args.output or sys.stdout.buffer
+                written = exports.save_records_csv(r, state, out, labels=False)
+            else:
+                written = exports.record_count(r, state)
+                if written > exports.EXCEL_MAX_ROWS:
+                    raise Refused(
+                        f"{written:,} records are more than an Excel sheet holds "
+                        f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
+                        "the filters. Nothing was written."
+                    )
+                data = exports.to_xlsx(selection.records(r, state))
+    finally:
+        db.close()
+    if args.format != "csv":
+        if args.output:
+            args.output.write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
+    if args.output:
+        print(f"Wrote {written} records to {args.output}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
+    try:
+        lead = pipeline.load_lead_times()
+    except pipeline.LeadTimeError as exc:
+        raise Refused(str(exc)) from None
+    db = lifecycle.open_store(args.db)
+    with db.read() as r:  # as on the Calendar page: the contracts ending nearest today
+        df = pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS)
+    db.close()
+    data = ics.build(df)
+    if args.output:
+        args.output.write_bytes(data)
+        nearest = " (the most a calendar holds: those ending nearest today)"
+        print(
+            f"Wrote {ics.event_count(df)} events for {len(df)} contracts"
+            f"{nearest if len(df) == ics.MAX_CONTRACTS else ''} to {args.output}.",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
+@command("collaborate")
+def cmd_collaborate(args: argparse.Namespace) -> int:
+    state = filter_state(args)
+    try:
+        q = collaboration.Query(args.by, args.window_months, args.include_ended)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    today = args.today or date.today()
+    db = lifecycle.open_store(args.db)
+    with db.read() as r:
+        groups = collaboration.groups(r, state, q, today)
+        members = collaboration.members(r, state, q, today)
+    db.close()
+    if args.json:
+        print_json(collaboration.report(groups, members, q, today))
+    else:
+        print(collaboration.as_text(groups, q))
+    return EXIT_OK

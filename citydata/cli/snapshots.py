@@ -1,0 +1,193 @@
+"""python -m citydata import / rollback / backup / restore: the commands that change the data.
+
+They register themselves with `citydata.cli` (which imports this module). They open the database
+read-write; while the app is running it holds the file, so they refuse with a message saying so
+(exit 1) and change nothing: upload through the app then, or stop it first. That is deliberate:
+one process writes at a time, and the app's readers never see a half-written change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from citydata import ingest, lifecycle
+from citydata.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Refused,
+    UsageError,
+    add_db_option,
+    cli_user,
+    command,
+)
+from citydata.core import boroughs
+from citydata.output import backup
+from citydata.store import snapshots
+from citydata.store.db import StoreError
+from citydata.store.snapshots import BoroughChange, CommitRefused
+
+SHOWN_PROBLEMS = 20
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("import", help="check a register file and store it as new snapshots")
+    p.add_argument("file", type=Path, help="CSV, Excel (.xlsx) or OCDS JSON file")
+    add_db_option(p)
+    p.add_argument("--borough", help="the borough a single-borough file is for")
+    p.add_argument("--dry-run", action="store_true", help="check and compare; write nothing")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--user", help="recorded as who imported (default: your login name)")
+
+    p = sub.add_parser("rollback", help="make an earlier snapshot current again")
+    p.add_argument("id", type=int, help="the snapshot to go back to (see `snapshots`)")
+    add_db_option(p)
+    p.add_argument("--user", help="recorded as who rolled back (default: your login name)")
+
+    p = sub.add_parser("backup", help="write everything the database holds to one zip file")
+    add_db_option(p)
+    p.add_argument("-o", "--output", type=Path, required=True, help="the .zip file to write")
+
+    p = sub.add_parser("restore", help="replace the database's data with a backup's")
+    p.add_argument("file", type=Path, help="a .zip file made by `backup`")
+    add_db_option(p)
+
+
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.borough and boroughs.resolve(args.borough) is None:
+        raise UsageError(f"No London borough is called “{args.borough}”.")
+    content = args.file.read_bytes()
+    prepared = ingest.prepare(content, args.file.name, borough=args.borough)
+    out: dict[str, Any] = prepared.to_json() | {
+        "snapshot_ids": [],
+        "rows_imported": 0,
+        "dry_run": bool(args.dry_run),
+        "changes": [],
+    }
+    if prepared.refused or prepared.records.empty:
+        out["refused"] = prepared.refused or "No row of this file can be imported."
+        return _report(args, prepared, out, [], EXIT_REFUSED)
+    changes: list[BoroughChange] = []
+    try:
+        db = lifecycle.open_store(args.db)
+    except StoreError as exc:
+        out["refused"] = str(exc)
+        return _report(args, prepared, out, [], EXIT_REFUSED)
+    try:
+        changes = snapshots.preview(db, prepared)
+        out["changes"] = [_change_json(c) for c in changes]
+        out["rows_imported"] = len(prepared.records)
+        if not args.dry_run:
+            print(f"Writing {len(changes)} snapshot(s)…", file=sys.stderr, flush=True)
+            expect = {c.borough_code: c.base_snapshot_id for c in changes}
+            out["snapshot_ids"] = snapshots.commit(
+                db, prepared, content, cli_user(args), expect=expect
+            )
+    except (CommitRefused, StoreError) as exc:
+        out["refused"], out["rows_imported"] = str(exc), 0
+        return _report(args, prepared, out, changes, EXIT_REFUSED)
+    finally:
+        db.close()
+    return _report(args, prepared, out, changes, EXIT_OK)
+
+
+def _change_json(c: BoroughChange) -> dict[str, Any]:
+    return {
+        "borough_code": c.borough_code,
+        "borough": c.borough,
+        "replaces_snapshot": c.base_snapshot_id,
+        "records_before": c.before,
+        "records_after": c.after,
+        "added": len(c.diff.added),
+        "removed": len(c.diff.removed),
+        "changed": c.diff.records_changed,
+    }
+
+
+def _report(
+    args: argparse.Namespace,
+    prepared: Any,
+    out: dict[str, Any],
+    changes: list[BoroughChange],
+    code: int,
+) -> int:
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+        return code
+    print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
+    print(
+        f"  {prepared.rows_read:,} rows read: {len(prepared.records):,} accepted, "
+        f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
+    )
+    for p in prepared.problems[:SHOWN_PROBLEMS]:
+        where = f"row {p.row}" if p.row else "file"
+        if p.column:
+            where += f", column “{p.column}”"
+        if p.value:
+            where += f" (“{p.value}”)"
+        outcome = "not imported" if p.severity == "refused" else "imported with a change"
+        print(f"  {where}: {p.reason} ({outcome})")
+    if len(prepared.problems) > SHOWN_PROBLEMS:
+        more = len(prepared.problems) - SHOWN_PROBLEMS
+        print(f"  … and {more:,} more problems (add --json to list them all).")
+    for c in changes:
+        print(f"  {c.borough}: {c.before:,} records now, {c.after:,} after ({c.diff.summary()})")
+    if code != EXIT_OK:
+        print(f"refused: {out['refused']} Nothing was written.", file=sys.stderr)
+    elif args.dry_run:
+        print("Dry run: nothing was written.")
+    else:
+        ids = ", ".join(map(str, out["snapshot_ids"]))
+        print(f"Imported: snapshot(s) {ids}.")
+    return code
+
+
+@command("rollback")
+def cmd_rollback(args: argparse.Namespace) -> int:
+    db = lifecycle.open_store(args.db)
+    try:
+        new_id = snapshots.rollback(db, args.id, cli_user(args))
+    except CommitRefused as exc:
+        raise Refused(str(exc)) from exc
+    finally:
+        db.close()
+    print(f"Rolled back: snapshot {new_id} is a copy of snapshot {args.id} and now current.")
+    return EXIT_OK
+
+
+@command("backup")
+def cmd_backup(args: argparse.Namespace) -> int:
+    db = lifecycle.open_store(args.db)
+    partial = args.output.with_name(f".{args.output.name}.partial-{os.getpid()}")
+    try:
+        with partial.open("wb") as f:
+            manifest = backup.write(db, f)
+        partial.replace(args.output)
+    finally:
+        db.close()
+        partial.unlink(missing_ok=True)
+    rows = manifest["tables"]
+    print(
+        f"Wrote {args.output}: {rows['snapshots']['rows']:,} snapshots, "
+        f"{rows['contracts']['rows']:,} records, {len(manifest['raw_files']):,} stored files."
+    )
+    return EXIT_OK
+
+
+@command("restore")
+def cmd_restore(args: argparse.Namespace) -> int:
+    content = args.file.read_bytes()
+    db = lifecycle.open_store(args.db)
+    try:
+        restored = backup.restore(db, content)
+    except backup.BackupError as exc:
+        raise Refused(f"{exc} Nothing was changed.") from exc
+    finally:
+        db.close()
+    print(restored.summary())
+    return EXIT_OK

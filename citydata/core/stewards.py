@@ -1,0 +1,171 @@
+"""Who may change the data: data stewards. The decision, apart from the user interface.
+
+Three ways the app can be set up, checked in this order:
+1. sign-in with an organisation account (OpenID Connect: an `[auth]` section in Streamlit's
+   secrets) together with a list of stewards' email addresses (CITYTOOLS_STEWARDS): a signed-in
+   person whose verified address is on the list is a steward;
+2. a shared upload password (CITYTOOLS_UPLOAD_PASSWORD, in the environment or the secrets): whoever
+   types it is a steward for the rest of their browser session;
+3. neither: nobody can upload, and the sign-in page says how to enable uploads.
+
+Signing in with an account says who someone is, not what they may do, so an `[auth]` section
+without a list of stewards admits nobody through that route.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from citydata.core import settings
+
+ACCOUNT, PASSWORD, NONE = "account", "password", "none"
+MAX_FAILURES = 5  # wrong passwords allowed per session within WINDOW_SECONDS
+WINDOW_SECONDS = 300.0
+_EMAIL = re.compile(r"[^\s,;'\"\[\]<>]+@[^\s,;'\"\[\]<>]+")
+_OIDC_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+@dataclass(frozen=True)
+class Access:
+    """The decision for one person: may they change the data, as whom, and why (not)."""
+
+    allowed: bool
+    mode: str  # ACCOUNT | PASSWORD | NONE: how stewards sign in on this installation
+    who: str | None  # recorded as the snapshot's created_by
+    reason: str  # plain English, shown on the sign-in page
+
+
+def steward_emails(raw: Any) -> frozenset[str]:
+    """The addresses in a setting: a list, or text separated by commas, semicolons or spaces."""
+    if raw is None:
+        return frozenset()
+    text = " ".join(map(str, raw)) if isinstance(raw, list | tuple | set) else str(raw)
+    return frozenset(m.lower().strip(".") for m in _EMAIL.findall(text))
+
+
+def account_sign_in_configured(secrets: Mapping[str, Any]) -> bool:
+    """True when the secrets hold a usable `[auth]` section (default or named provider)."""
+    auth = secrets.get("auth")
+    if not isinstance(auth, Mapping) or not auth.get("redirect_uri"):
+        return False
+    if not auth.get("cookie_secret"):
+        return False
+    providers = [auth, *(v for v in auth.values() if isinstance(v, Mapping))]
+    return any(all(p.get(k) for k in _OIDC_KEYS) for p in providers)
+
+
+def mode(secrets: Mapping[str, Any]) -> str:
+    """How stewards sign in here: ACCOUNT, PASSWORD or NONE."""
+    if account_sign_in_configured(secrets) and steward_emails(
+        _setting("CITYTOOLS_STEWARDS", secrets)
+    ):
+        return ACCOUNT
+    if _setting("CITYTOOLS_UPLOAD_PASSWORD", secrets):
+        return PASSWORD
+    return NONE
+
+
+def decide(
+    secrets: Mapping[str, Any],
+    user: Mapping[str, Any],
+    password_user: str | None = None,
+) -> Access:
+    """May this person upload, roll back and restore?
+
+    `user` is what the identity provider said (st.user); `password_user` is the name given when
+    the right password was typed in this session (None when it was not).
+    """
+    how = mode(secrets)
+    if how == ACCOUNT:
+        email = str(user.get("email") or "").strip().lower()
+        if user.get("is_logged_in") is not True or not email:
+            return Access(False, how, None, "Sign in with your organisation account.")
+        if user.get("email_verified") is False:
+            return Access(False, how, None, f"The address {email} has not been verified.")
+        if email not in steward_emails(_setting("CITYTOOLS_STEWARDS", secrets)):
+            return Access(
+                False, how, None, f"{email} is not on the list of data stewards for this app."
+            )
+        return Access(True, how, email, f"Signed in as {email}.")
+    if how == PASSWORD:
+        if password_user:
+            return Access(True, how, password_user, f"Signed in as {password_user}.")
+        return Access(False, how, None, "Enter the upload password to upload data.")
+    return Access(False, how, None, _HOW_TO_ENABLE)
+
+
+_HOW_TO_ENABLE = (
+    "Uploading is switched off on this installation. To switch it on, whoever runs the app "
+    "sets an upload password (CITYTOOLS_UPLOAD_PASSWORD, in the environment or in "
+    ".streamlit/secrets.toml), or configures sign-in with an organisation account (an [auth] "
+    "section in .streamlit/secrets.toml) and lists the data stewards' email addresses in "
+    "CITYTOOLS_STEWARDS."
+)
+
+
+def password_matches(given: str, secrets: Mapping[str, Any]) -> bool:
+    """Compare `given` with the configured password in constant time."""
+    expected = _setting("CITYTOOLS_UPLOAD_PASSWORD", secrets)
+    if not expected or not given:
+        return False
+    a = hashlib.sha256(given.encode("utf-8")).digest()
+    b = hashlib.sha256(str(expected).encode("utf-8")).digest()
+    return hmac.compare_digest(a, b)
+
+
+def who_typed_the_password(name: str) -> str:
+    """How a password sign-in is recorded in the history: the name given, marked as such."""
+    cleaned = " ".join(name.split())[:100]
+    return f"{cleaned} (upload password)" if cleaned else "someone with the upload password"
+
+
+@dataclass
+class Attempts:
+    """Wrong passwords of one browser session: after MAX_FAILURES within WINDOW_SECONDS, wait."""
+
+    failures: list[float] = field(default_factory=list)
+
+    def wait_seconds(self, now: float) -> float:
+        """0 when another attempt is allowed, else how long until it is."""
+        recent = [t for t in self.failures if now - t < WINDOW_SECONDS]
+        self.failures = recent
+        if len(recent) < MAX_FAILURES:
+            return 0.0
+        return max(0.0, WINDOW_SECONDS - (now - recent[-MAX_FAILURES]))
+
+    def failed(self, now: float) -> None:
+        self.failures.append(now)
+
+
+def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
+    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB)."""
+    raw = _setting("CITYTOOLS_MAX_UPLOAD_MB", secrets or {})
+    try:
+        megabytes = float(raw or 25)
+    except ValueError:
+        megabytes = 25.0
+    return int(max(megabytes, 0.001) * 1024 * 1024)
+
+
+def too_big(size: int, limit: int) -> str | None:
+    """A message when a file of `size` bytes is over `limit`, else None."""
+    if size <= limit:
+        return None
+    return (
+        f"This file is {size / 1024 / 1024:.1f} MB; the largest accepted is "
+        f"{limit / 1024 / 1024:.0f} MB. Split it by borough, or remove columns that are not "
+        "needed, and upload again."
+    )
+
+
+def _setting(name: str, secrets: Mapping[str, Any]) -> Any:
+    """A setting, keeping a list from the secrets a list (settings.value makes text)."""
+    raw = secrets.get(name)
+    if isinstance(raw, list | tuple) and not settings.value(name, {}):
+        return list(raw)
+    return settings.value(name, secrets)

@@ -1,0 +1,279 @@
+"""Backups: everything the database holds as one zip file, and restoring a database from one.
+
+A hosted copy whose disk is rebuilt starts again from the illustrative data; restoring the last
+backup brings back every snapshot, record, uploaded file, mapping and vendor alias.
+
+The archive (format 1):
+- `manifest.json`: what it is (product, format, schema version, when), every table with its
+  columns and row count, every stored file with its SHA-256;
+- `tables/<table>.parquet`: each table, types kept (for `raw_files`, without the bytes);
+- `raw/<sha256>`: the bytes of every stored file, exactly as received;
+- `readable/*.csv`: the history and the current records for people to open in a spreadsheet
+  (formula starts neutralised). Restoring does not read them.
+
+Restoring replaces the tables the archive holds in one transaction: all of it or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pandas as pd
+
+from citydata import __version__
+from citydata.core import boroughs
+from citydata.output import exports
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import migrations, snapshots
+from citydata.store.db import Database, Reader
+
+PRODUCT = "City Tools Explorer"
+FORMAT = "citytools-backup"
+FORMAT_VERSION = 1
+MAX_UNPACKED_BYTES = 8 * 1024**3
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_NOUNS = {"contracts": "records", "raw_files": "stored files", "vendor_aliases": "vendor aliases"}
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+_NOT_OURS = (
+    "This file is not a City Tools Explorer backup. Choose a .zip file made by 'Download a "
+    "backup' or `python -m citydata backup`."
+)
+
+
+class BackupError(Exception):
+    """A backup that cannot be restored; nothing was changed. The message says why."""
+
+
+@dataclass(frozen=True)
+class Restored:
+    tables: dict[str, int]  # table -> rows restored
+    kept: list[str]  # tables of this database the archive did not hold (left as they were)
+    created_at: str  # when the backup was made
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n:,} {_NOUNS.get(t, t)}" for t, n in self.tables.items())
+        return f"Restored the backup of {self.created_at}: {counts}."
+
+
+def tables(r: Reader) -> list[str]:
+    """The tables a backup holds: every table of the database except its bookkeeping."""
+    names = [
+        n
+        for (n,) in r.rows(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            " AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )
+    ]
+    return [n for n in names if n != "meta" and _NAME.match(n)]
+
+
+def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
+    """Write the archive of everything in `db` to `target`; return its manifest."""
+    with tempfile.TemporaryDirectory() as tmp, db.read() as r:
+        manifest: dict[str, Any] = {
+            "product": PRODUCT,
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "schema_version": migrations.schema_version(r),
+            "app_version": __version__,
+            "created_at": datetime.now().replace(microsecond=0).isoformat(),
+            "tables": {},
+            "raw_files": [],
+        }
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in tables(r):
+                path = Path(tmp) / f"{name}.parquet"
+                select = "* EXCLUDE (content)" if name == "raw_files" else "*"
+                r.execute(
+                    f"COPY (SELECT {select} FROM {name}) TO '{_quoted(path)}' (FORMAT parquet)"
+                )
+                zf.write(path, f"tables/{name}.parquet")
+                manifest["tables"][name] = {
+                    "rows": r.scalar(f"SELECT count(*) FROM {name}"),
+                    "columns": [c for (c, *_) in r.rows(f"DESCRIBE SELECT {select} FROM {name}")],
+                }
+            for file_hash, file_name, content in r.rows(
+                "SELECT file_hash, file_name, content FROM raw_files ORDER BY file_hash"
+            ):
+                zf.writestr(f"raw/{file_hash}", bytes(content))
+                manifest["raw_files"].append(
+                    {"file_hash": file_hash, "file_name": file_name, "size_bytes": len(content)}
+                )
+            history = snapshots.history(r).drop(columns=["borough_code"])
+            current = selection.records(r, FilterState())
+            zf.writestr("readable/snapshots.csv", exports.to_csv(history))
+            zf.writestr("readable/current_contracts.csv", exports.to_csv(_labelled(current)))
+            zf.writestr("manifest.json", json.dumps(manifest, indent=2, default=str))
+    return manifest
+
+
+def archive_bytes(db: Database) -> bytes:
+    buffer = io.BytesIO()
+    write(db, buffer)
+    return buffer.getvalue()
+
+
+def file_name(now: datetime | None = None) -> str:
+    return f"citytools-backup-{(now or datetime.now()):%Y-%m-%d-%H%M}.zip"
+
+
+def restore(db: Database, content: bytes) -> Restored:
+    """Replace the data in `db` with the archive's, atomically; BackupError when refused."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise BackupError(_NOT_OURS)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf, tempfile.TemporaryDirectory() as tmp:
+        manifest = _manifest(zf)
+        with db.write() as w:
+            ours = tables(w)
+            unknown = sorted(set(manifest["tables"]) - set(ours))
+            if unknown:
+                raise BackupError(
+                    f"This backup holds tables this version does not know ({', '.join(unknown)})."
+                )
+            files = _raw_files(zf, manifest)
+            before = migrations.data_version(w)
+            restored: dict[str, int] = {}
+            for name in ours:
+                if name not in manifest["tables"]:
+                    continue
+                path = Path(tmp) / f"{name}.parquet"
+                path.write_bytes(_member(zf, f"tables/{name}.parquet"))
+                w.execute(f"DELETE FROM {name}")
+                try:
+                    _load(w, name, path, files)
+                except duckdb.Error as exc:
+                    raise BackupError(
+                        f"This backup is damaged: its table {name} cannot be read."
+                    ) from exc
+                restored[name] = int(w.scalar(f"SELECT count(*) FROM {name}"))
+                if restored[name] != manifest["tables"][name]["rows"]:
+                    raise BackupError(f"This backup is damaged: table {name} is incomplete.")
+            _check_consistent(w)
+            _move_forward(w, before)
+    return Restored(
+        tables=restored,
+        kept=[t for t in ours if t not in manifest["tables"]],
+        created_at=str(manifest.get("created_at", "an unknown date")).replace("T", " "),
+    )
+
+
+def _load(w: Reader, name: str, path: Path, files: pd.DataFrame) -> None:
+    if name == "raw_files":
+        w.register("restored_raw", files)
+        w.execute(
+            "INSERT INTO raw_files BY NAME SELECT p.*, f.content FROM read_parquet($p)"
+            " AS p JOIN restored_raw AS f USING (file_hash)",
+            {"p": str(path)},
+        )
+    else:
+        w.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet($p)", {"p": str(path)})
+
+
+def _manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
+    if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED_BYTES:
+        raise BackupError("This archive unpacks to more than 8 GB; it is not a backup of ours.")
+    try:
+        manifest = json.loads(zf.read("manifest.json"))
+    except (KeyError, ValueError, UnicodeDecodeError) as exc:
+        raise BackupError(_NOT_OURS) from exc
+    if not isinstance(manifest, dict) or (manifest.get("product"), manifest.get("format")) != (
+        PRODUCT,
+        FORMAT,
+    ):
+        raise BackupError(_NOT_OURS)
+    versions = (manifest.get("format_version"), manifest.get("schema_version"))
+    if not all(isinstance(v, int) for v in versions):
+        raise BackupError("This backup is damaged: its manifest has no version.")
+    if versions[0] > FORMAT_VERSION or versions[1] > migrations.SCHEMA_VERSION:
+        raise BackupError(
+            "This backup was made by a newer version of City Tools Explorer; update the app "
+            "before restoring it."
+        )
+    names = manifest.get("tables")
+    if not isinstance(names, dict) or not {"snapshots", "contracts"} <= set(names):
+        raise BackupError("This backup is damaged: its list of tables is missing.")
+    for name, entry in names.items():
+        if not (isinstance(name, str) and _NAME.match(name)) or not isinstance(entry, dict):
+            raise BackupError("This backup is damaged: its list of tables is wrong.")
+        if not isinstance(entry.get("rows"), int):
+            raise BackupError(f"This backup is damaged: the size of table {name} is missing.")
+    if not isinstance(manifest.get("raw_files", []), list):
+        raise BackupError("This backup is damaged: its list of stored files is wrong.")
+    return manifest
+
+
+def _member(zf: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return zf.read(name)
+    except KeyError as exc:
+        raise BackupError(f"This backup is damaged: {name} is missing.") from exc
+
+
+def _raw_files(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> pd.DataFrame:
+    """The stored files' bytes, each checked against its SHA-256."""
+    rows = []
+    for entry in manifest.get("raw_files", []):
+        file_hash = str(entry.get("file_hash", "")) if isinstance(entry, dict) else ""
+        if not _HASH.match(file_hash):
+            raise BackupError("This backup is damaged: a stored file is named wrongly.")
+        data = _member(zf, f"raw/{file_hash}")
+        if hashlib.sha256(data).hexdigest() != file_hash:
+            raise BackupError(f"This backup is damaged: the stored file {file_hash[:12]}… differs.")
+        rows.append({"file_hash": file_hash, "content": data})
+    return pd.DataFrame(rows, columns=["file_hash", "content"])
+
+
+def _check_consistent(w: Reader) -> None:
+    """Refuse (and so roll back) a restore whose data would not make a working database."""
+    orphans = w.scalar(
+        "SELECT count(*) FROM contracts WHERE snapshot_id NOT IN (SELECT id FROM snapshots)"
+    )
+    twice = w.scalar(
+        "SELECT count(*) FROM (SELECT borough_code FROM snapshots WHERE status = 'active'"
+        " GROUP BY borough_code HAVING count(*) > 1)"
+    )
+    codes = {c for (c,) in w.rows("SELECT DISTINCT borough_code FROM snapshots")}
+    if orphans or twice or codes - set(boroughs.BY_CODE):
+        raise BackupError("This backup is damaged: its snapshots and records do not agree.")
+
+
+def _move_forward(w: Reader, before: int) -> None:
+    """New snapshot ids continue after the restored ones; the data version moves forward."""
+    top = int(w.scalar("SELECT coalesce(max(id), 0) FROM snapshots"))
+    last = w.scalar(
+        "SELECT last_value FROM duckdb_sequences() WHERE sequence_name = 'snapshot_ids'"
+    )
+    start = max(top, int(last or 0)) + 1
+    w.execute(f"CREATE OR REPLACE SEQUENCE snapshot_ids START WITH {int(start)}")
+    now = migrations.data_version(w)
+    if now <= before:
+        offset = int(
+            w.scalar(
+                "SELECT coalesce(max(CAST(value AS BIGINT)), 0) FROM meta"
+                " WHERE key = 'version_offset'"
+            )
+        )
+        w.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('version_offset', $v)",
+            {"v": str(offset + before + 1 - now)},
+        )
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    return exports.with_labels(df.drop(columns=["snapshot_id"], errors="ignore"))
+
+
+def _quoted(path: Path) -> str:
+    """A generated temporary path as an SQL string literal's body (COPY takes no parameter)."""
+    return str(path).replace("'", "''")

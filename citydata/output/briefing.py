@@ -1,0 +1,179 @@
+"""A borough briefing to take to a meeting: the profile as plain text, or as an Excel workbook.
+
+Both carry the same content as the profile page: where the data came from, the filters applied,
+the headline figures, systems by service area, vendors, contracts ending soon, peers and the
+service areas with no records. Spreadsheet cells are neutralised against formula injection.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pandas as pd
+
+from citydata.core.dates import day_label
+from citydata.output import exports
+from citydata.query import filters
+from citydata.query.borough_profile import Profile, ending_soon, source_sentence
+from citydata.query.mapdata import money
+
+PEERS_PER_CONTRACT = 3
+WIDTH = 96
+
+
+def text(p: Profile) -> str:
+    """The briefing as plain text (UTF-8), readable in any editor and printable on a page or two."""
+    lines: list[str] = []
+    title = f"{p.borough.name}: systems and contracts briefing"
+    lines += [title, "=" * len(title), ""]
+    lines += _wrap(f"{p.borough.official_name} ({p.borough.code}). Prepared {day_label(p.today)}.")
+    lines += _wrap("Source: " + source_sentence(p.source))
+    lines += _wrap("Selection: " + filters.summary(p.state) + ".")
+    f = p.figures
+    lines += [
+        "",
+        f"Records {f['records']:,} | systems {f['systems']:,} | vendors {f['vendors']:,} | "
+        f"annual value {money(f['annual_value'])} | ending in the next 12 months "
+        f"{f['ending_12_months']:,}",
+    ]
+
+    lines += _heading("Systems by service area")
+    if p.systems.empty:
+        lines.append("No records match the selection.")
+    for area, rows in p.systems.groupby("service_area", sort=False):
+        lines.append(_one(area))
+        for row in rows.itertuples():
+            lines += _wrap(f"- {_system_line(row)}", indent="  ")
+
+    lines += _heading("Vendors (share of the borough's records)")
+    for row in p.vendors.itertuples():
+        lines.append(
+            f"- {_one(row.vendor)}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
+        )
+
+    lines += _heading("Contracts ending in the next 24 months")
+    soon = ending_soon(p.systems, p.today, 24)
+    if soon.empty:
+        lines.append("None.")
+    for row in soon.itertuples():
+        lines.append(
+            f"- {day_label(row.contract_end)}: {_one(row.system)} ({row.service_area}), "
+            f"{_one(row.vendor)}"
+        )
+
+    lines += _heading("Peers: other boroughs on the same system or vendor, nearest end first")
+    if p.peers.empty:
+        lines.append("No other borough uses the same systems or vendors under this selection.")
+    for (area, system), rows in p.peers.groupby(["service_area", "system"], sort=False):
+        firsts = rows.drop_duplicates("peer_borough")
+        named = [_peer(row) for row in firsts.head(PEERS_PER_CONTRACT).itertuples()]
+        more = len(firsts) - PEERS_PER_CONTRACT
+        tail = f" and {more} more" if more > 0 else ""
+        lines += _wrap(f"- {system} ({area}): {'; '.join(named)}{tail}", indent="  ")
+
+    lines += _heading("Service areas with no records")
+    lines += _wrap(
+        ", ".join(p.missing_areas) + "."
+        if p.missing_areas
+        else "None: every service area has a record."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def xlsx(p: Profile) -> bytes:
+    """The briefing as a workbook: Summary, Systems, Vendors, Ending soon, Peers, Missing."""
+    summary = pd.DataFrame(
+        [
+            ("Borough", p.borough.name),
+            ("Authority", p.borough.official_name),
+            ("GSS code", p.borough.code),
+            ("Prepared", day_label(p.today)),
+            ("Source", source_sentence(p.source)),
+            ("Selection", filters.summary(p.state)),
+            ("Records", p.figures["records"]),
+            ("Systems", p.figures["systems"]),
+            ("Vendors", p.figures["vendors"]),
+            ("Annual value (£)", p.figures["annual_value"]),
+            ("Ending in the next 12 months", p.figures["ending_12_months"]),
+        ],
+        columns=["Item", "Value"],
+    )
+    sheets = {
+        "Summary": summary,
+        "Systems": exports.with_labels(p.systems),
+        "Vendors": p.vendors.rename(
+            columns={
+                "vendor": "Vendor",
+                "records": "Records",
+                "share": "Share (%)",
+                "annual_value": "Annual value (£)",
+                "systems": "Systems",
+            }
+        ),
+        "Ending soon": exports.with_labels(ending_soon(p.systems, p.today, 24)),
+        "Peers": p.peers.rename(columns=_PEER_LABELS),
+        "Missing": pd.DataFrame({"Service areas with no records": p.missing_areas}),
+    }
+    return exports.to_xlsx_sheets(sheets, max_width=60)
+
+
+_PEER_LABELS = {
+    "service_area": "Service area",
+    "system": "System",
+    "vendor": "Vendor",
+    "contract_end": "Contract end",
+    "match": "Match",
+    "peer_borough": "Peer borough",
+    "peer_system": "Peer's system",
+    "peer_vendor": "Peer's vendor",
+    "peer_contract_end": "Peer's contract end",
+    "months_apart": "Months between the end dates",
+}
+
+
+def _system_line(row: Any) -> str:
+    """'Oracle E-Business Suite, Namos Solutions (made by Oracle); from ... to ...; £1.65m a year;
+    Hosted by supplier'."""
+    made = _given(row.manufacturer) and row.manufacturer != row.vendor
+    maker = f" (made by {row.manufacturer})" if made else ""
+    hosting = row.hosting if _given(row.hosting) else "hosting not recorded"
+    period = _period(row.contract_start, row.contract_end)
+    return f"{row.system}, {row.vendor}{maker}; {period}; {_value(row.annual_value)}; {hosting}"
+
+
+def _peer(row: Any) -> str:
+    """'Lambeth, ends 29 Feb 2028' or 'Bexley (Eclipse, same vendor), ends 31 Aug 2027'."""
+    what = "" if row.match == "Same system" else f" ({row.peer_system}, same vendor)"
+    return f"{row.peer_borough}{what}, ends {_day(row.peer_contract_end)}"
+
+
+def _heading(title: str) -> list[str]:
+    return ["", title, "-" * len(title)]
+
+
+def _one(value: object) -> str:
+    """Data text on one line: line breaks, tabs and runs of spaces as one space."""
+    return " ".join(str(value).split())
+
+
+def _wrap(line: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(line, WIDTH, subsequent_indent=indent + "  ") or [""]
+
+
+def _given(value: object) -> bool:
+    """Not None, NaN, NaT or an empty string."""
+    return value is not None and value != "" and not pd.isna(value)
+
+
+def _day(value: object) -> str:
+    return day_label(pd.Timestamp(value).date()) if _given(value) else "no end date"
+
+
+def _period(start: object, end: object) -> str:
+    begun = f"from {_day(start)}" if _given(start) else "start not recorded"
+    return f"{begun} to {_day(end)}" if _given(end) else f"{begun}, no end date"
+
+
+def _value(value: object) -> str:
+    return f"{money(float(value))} a year" if _given(value) else "value not recorded"

@@ -1,0 +1,256 @@
+"""Downloads people open in Excel: CSV and XLSX with formula injection neutralised.
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return runs as a formula when a
+spreadsheet opens it (OWASP "CSV Injection"). Such text cells get a leading apostrophe, which
+spreadsheets show as plain text. Numbers and dates are left alone: they are not text.
+
+Every filtered record (the Overview's downloads, `python -m citydata export`) is not fetched as
+a DataFrame: DuckDB writes the CSV itself (`COPY ... TO`), neutralised in SQL, byte for byte as
+`to_csv` writes the same records, so millions of them take disk space rather than memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from citydata.core.schema import FIELD_BY_NAME
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """The value, with a leading apostrophe when it is text a spreadsheet would run."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` whose text cells (and column names) cannot run as formulas."""
+    names = [neutralise_cell(str(c)) for c in df.columns]
+    out = df.set_axis(range(df.shape[1]), axis=1)  # by position: names may repeat
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_cell)
+    return out.set_axis(names, axis=1)
+
+
+def _for_excel(value: Any) -> Any:
+    """Text a worksheet can hold: control characters other than tab and line breaks dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def with_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Column names as people read them ('Contract end' rather than 'contract_end')."""
+    return df.rename(columns={n: f.label for n, f in FIELD_BY_NAME.items()})
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so Excel shows '£' and accents correctly.
+
+    Lines end in CRLF, so a value holding a line break of either kind is quoted: a carriage
+    return left bare would start a new row whose first cell nothing has neutralised.
+    """
+    return neutralise(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
+    """An Excel workbook of `df`, text cells stored as text."""
+    return to_xlsx_sheets({sheet: df})
+
+
+def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> bytes:
+    """An Excel workbook with one sheet per frame, neutralised, text stored as text."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            safe = neutralise(frame).map(_for_excel)
+            safe.columns = [_for_excel(c) for c in safe.columns]
+            safe.to_excel(writer, index=False, sheet_name=name[:31])
+            sheet_obj = writer.sheets[name[:31]]
+            for cells in sheet_obj.iter_rows(min_row=2):
+                for cell in cells:
+                    if isinstance(cell.value, str):
+                        cell.data_type = "s"
+            for column in sheet_obj.columns:
+                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+                sheet_obj.column_dimensions[column[0].column_letter].width = min(
+                    width + 2, max_width
+                )
+    return buffer.getvalue()
+
+
+# ---- every filtered record, written by DuckDB -----------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
+# The app builds an Excel file in memory (openpyxl): about 15 MB and half a second per thousand
+# records. A CSV is about 150 bytes a record, held in the server's memory once clicked.
+APP_EXCEL_MAX_ROWS = 50_000
+APP_CSV_MAX_ROWS = 1_500_000
+_BOM = "\ufeff"  # COPY writes none: it goes in front of the first column's name instead
+_FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _csv_column(name: str, sql_type: str) -> str:
+    """The column as `to_csv` writes its DataFrame (`Reader.df`) form."""
+    c = "b." + _quoted(name)
+    if sql_type == "VARCHAR":
+        # neutralise_cell; an empty string is written unquoted, like NULL, as the csv module does
+        return (
+            f"CASE WHEN left({c}, 1) IN ({_FORMULA_SQL}) THEN '''' || {c} ELSE nullif({c}, '') END"
+        )
+    if sql_type.startswith("DECIMAL"):
+        return f"CAST({c} AS DOUBLE)"  # a DataFrame holds DECIMAL as float64: the same digits
+    return c  # numbers (a negative one stays a number), dates
+
+
+def copy_csv(
+    r: Reader,
+    sql: str,
+    params: Mapping[str, Any] | None,
+    path: Path,
+    *,
+    order_by: str = "",
+    labels: bool = True,
+) -> int:
+    """Write the rows of `sql` to `path` as `to_csv(with_labels(df))` would: UTF-8 with a
+    byte-order mark, CRLF, text cells neutralised. Returns the number of records written.
+
+    `order_by` is trusted SQL over the columns of `sql` aliased `b`; `labels=False` keeps the
+    column names. Values and the path are bound parameters.
+    """
+    params = dict(params or {})
+    columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
+    names = [str(n) for n, _ in columns]
+    if labels:
+        names = [FIELD_BY_NAME[n].label if n in FIELD_BY_NAME else n for n in names]
+    names = [neutralise_cell(n) for n in names]
+    names[0] = _BOM + names[0]
+    select = ", ".join(
+        f"{_csv_column(name, sql_type)} AS {_quoted(label)}"
+        for (name, sql_type), label in zip(columns, names, strict=True)
+    )
+    order = f" ORDER BY {order_by}" if order_by else ""
+    ((written,),) = r.rows(
+        f"COPY (SELECT {select} FROM ({sql}) AS b{order}) TO $export_path "
+        # Python's csv module quotes only for a comma, a quote or a line break; DuckDB would
+        # also quote a '#' unless there is no comment character.
+        "(FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', ESCAPE '\"', NEW_LINE '\r\n', "
+        "COMMENT '')",
+        {**params, "export_path": str(path)},
+    )
+    return int(written)
+
+
+def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
+    """Every filtered record's columns (unordered), with the filters' bound parameters."""
+    sql, params = selection.base(state)
+    return f"SELECT {', '.join(selection.RECORD_COLUMNS)} FROM ({sql}) AS b", params
+
+
+def record_count(r: Reader, state: FilterState) -> int:
+    """How many records the filters select: what the record downloads would hold."""
+    sql, params = selection.base(state)
+    return int(r.scalar(f"SELECT count(*) FROM ({sql}) AS b", params))
+
+
+def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool = True) -> int:
+    """Every filtered record, in the Overview's order, written by DuckDB to `path`."""
+    sql, params = records_select(state)
+    return copy_csv(r, sql, params, path, order_by=selection.RECORD_ORDER, labels=labels)
+
+
+def records_csv(r: Reader, state: FilterState) -> bytes:
+    """The app's CSV download of every filtered record (check `offer` first: it is all read
+    into memory)."""
+    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
+        path = Path(folder) / "records.csv"
+        write_records_csv(r, state, path)
+        return path.read_bytes()
+
+
+def save_records_csv(
+    r: Reader, state: FilterState, out: Path | BinaryIO, *, labels: bool = True
+) -> int:
+    """Every filtered record to a file (complete, or left as it was) or to a stream."""
+    if isinstance(out, Path):
+        partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
+        partial.open("xb").close()  # a folder that cannot be written: OSError, as for any file
+        try:
+            written = write_records_csv(r, state, partial, labels=labels)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+        return written
+    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
+        path = Path(folder) / "records.csv"
+        written = write_records_csv(r, state, path, labels=labels)
+        with path.open("rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+    return written
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Which downloads of a selection the app offers and, when one is not, why (for the user)."""
+
+    csv: bool = True
+    excel: bool = True
+    note: str = ""
+
+
+def offer(records: int) -> Offer:
+    """The downloads the app offers for `records` records; bigger ones are for the command line."""
+    if records > APP_CSV_MAX_ROWS:
+        return Offer(
+            csv=False,
+            excel=False,
+            note=f"These {records:,} records are too many to download from the app (at most "
+            f"{APP_CSV_MAX_ROWS:,} at a time). Narrow the filters in the sidebar, or ask the "
+            "people who run the app for the command-line export of this selection: "
+            "python -m citydata export --url LINK -o contracts.csv, with this page's share link.",
+        )
+    if records > EXCEL_MAX_ROWS:
+        return Offer(
+            excel=False,
+            note=f"No Excel download: an Excel sheet holds at most {EXCEL_MAX_ROWS + 1:,} rows "
+            f"and these are {records:,} records. Download the CSV or narrow the filters.",
+        )
+    if records > APP_EXCEL_MAX_ROWS:
+        return Offer(
+            excel=False,
+            note=f"Excel downloads from the app hold at most {APP_EXCEL_MAX_ROWS:,} records and "
+            f"these are {records:,}. Download the CSV (Excel opens it too) or narrow the "
+            "filters.",
+        )
+    return Offer()
+
+
+def shown_note(shown: int, total: int, what: str) -> str | None:
+    """A sentence for a table showing only the first `shown` of `total` rows (else None):
+    `what` names the rows and their order, e.g. "contracts, soonest decision first"."""
+    if shown >= total:
+        return None
+    return (
+        f"Showing the first {shown:,} of {total:,} {what}. Narrow the filters in the sidebar, "
+        "or use the download, to see them all."
+    )

@@ -1,0 +1,148 @@
+"""Contract end dates and decide-by dates as an iCalendar file (RFC 5545).
+
+Outlook, Google Calendar and Apple Calendar import the file. Every event is an all-day event
+(DTSTART;VALUE=DATE and DTEND the next day), marked free time so it blocks no meetings. UIDs
+are derived from the record (borough code, reference, service area, system, vendor and the kind
+of event), not from the date or the snapshot, so importing a newer file updates the events in
+place when an end date moves, instead of adding duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from icalendar import Calendar, Event
+
+from citydata.core.dates import day_label
+
+PRODID = "-//City Tools Explorer//Contract calendar//EN"
+UID_DOMAIN = "citytools-explorer"
+CALENDAR_NAME = "City Tools: contract end dates"
+END, DECIDE = "end", "decide"
+# Contracts one file holds at most (two events each): calendar programs import a few thousand
+# events comfortably, and a file of every contract of a large selection would never be used.
+MAX_CONTRACTS = 2_000
+
+
+def summary(row: Any, kind: str = END) -> str:
+    """'Contract ends: Camden – Mosaic (Servelec)'. The fixed prefix means no formula start."""
+    what = f"{_text(row['borough'])} – {_text(row['system'])} ({_text(row['vendor'])})"
+    return f"Contract ends: {what}" if kind == END else f"Decide by: {what}"
+
+
+def uid(row: Any, kind: str, occurrence: int = 1) -> str:
+    """A UID that stays the same for the same record, whatever its dates or snapshot."""
+    parts = [
+        kind,
+        *(_text(row.get(c)) for c in ("borough_code", "source_ref", "service_area")),
+        *(_text(row.get(c)) for c in ("system", "vendor")),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    suffix = f"-{occurrence}" if occurrence > 1 else ""
+    return f"{kind}-{digest}{suffix}@{UID_DOMAIN}"
+
+
+def build(
+    records: pd.DataFrame,
+    *,
+    decide_by: bool = True,
+    stamp: datetime | None = None,
+    name: str = CALENDAR_NAME,
+) -> bytes:
+    """The calendar of `records` (as from `pipeline.with_decide_by`): one event per end date
+    and, when `decide_by` is set, one per decide-by date. Records with no end date are skipped.
+    """
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    cal = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", uid=f"calendar@{UID_DOMAIN}")
+    seen: Counter[str] = Counter()
+    for row in records.to_dict("records"):
+        end = _date(row.get("contract_end"))
+        if end is None:
+            continue
+        kinds = [(END, end)]
+        decide = _date(row.get("decide_by"))
+        if decide_by and decide is not None:
+            kinds.append((DECIDE, decide))
+        for kind, day in kinds:
+            base_uid = uid(row, kind)
+            seen[base_uid] += 1
+            cal.add_component(
+                Event.new(
+                    uid=uid(row, kind, seen[base_uid]),
+                    stamp=stamp,
+                    start=day,
+                    end=day + timedelta(days=1),
+                    summary=summary(row, kind),
+                    description=_description(row, end, decide),
+                    categories=[_text(row.get("service_area")) or "Contracts"],
+                    transparency="TRANSPARENT",
+                )
+            )
+    return cal.to_ical()
+
+
+def event_count(records: pd.DataFrame, decide_by: bool = True) -> int:
+    """How many events `build` makes of `records` (to tell the user before they download)."""
+    ends = records["contract_end"].notna()
+    n = int(ends.sum())
+    if decide_by and "decide_by" in records:
+        n += int((ends & records["decide_by"].notna()).sum())
+    return n
+
+
+def describe(contracts: int, limit: int = MAX_CONTRACTS) -> str:
+    """What the file of `contracts` dated contracts (at most `limit`) holds, for the page."""
+    shown = min(contracts, limit)
+    which = f"each of the {contracts:,} contracts above"
+    if shown < contracts:
+        which = f"the {shown:,} contracts ending nearest to today (of the {contracts:,} above)"
+    text = (
+        f"{2 * shown:,} all-day events: the end date of {which} and the date to decide on its "
+        "renewal. "
+    )
+    if shown < contracts:
+        text += "Narrow the filters in the sidebar to put the others in the file. "
+    return text + (
+        "Outlook, Google Calendar and Apple Calendar import the file; importing a newer one "
+        "updates the events."
+    )
+
+
+def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
+    lines = [
+        f"Borough: {_text(row.get('borough'))}",
+        f"Service area: {_text(row.get('service_area'))}",
+        f"System: {_text(row.get('system'))}",
+        f"Vendor: {_text(row.get('vendor'))}",
+        f"Contract ends: {day_label(end)}",
+    ]
+    if decide is not None:
+        months = row.get("lead_months")
+        lead = f" ({int(months)} months before the end)" if pd.notna(months) else ""
+        lines.append(f"Decide by: {day_label(decide)}{lead}")
+    value = row.get("annual_value")
+    if value is not None and pd.notna(value):
+        lines.append(f"Annual value: £{float(value):,.0f}")
+    if ref := _text(row.get("source_ref")):
+        lines.append(f"Reference: {ref}")
+    lines.append("From City Tools Explorer: check the borough's register before acting.")
+    return "\n".join(lines)
+
+
+def _date(value: Any) -> date | None:
+    if value is None or (not isinstance(value, date) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date()
+    return value
+
+
+def _text(value: Any) -> str:
+    """One line of text; empty for missing values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return " ".join(str(value).split())

@@ -1,0 +1,228 @@
+"""One borough on one page: its systems, vendors, renewals, peers, and where the data came from.
+
+The profile shows one borough, so the Borough filter is replaced by that borough; every other
+filter applies, through the same base query as every other page. Peers are looked for in all the
+other boroughs (under the same filters), so a lead can see whom to call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import boroughs
+from citydata.core.dates import add_months
+from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+SYSTEM_COLUMNS: tuple[str, ...] = (
+    "service_area",
+    "system",
+    "vendor",
+    "manufacturer",
+    "contract_start",
+    "contract_end",
+    "annual_value",
+    "hosting",
+    "source_ref",
+)
+PEER_COLUMNS: tuple[str, ...] = (
+    "service_area",
+    "system",
+    "vendor",
+    "contract_end",
+    "match",
+    "peer_borough",
+    "peer_system",
+    "peer_vendor",
+    "peer_contract_end",
+    "months_apart",
+)
+# What the page shows of a peer (the borough's own vendor is the peer's, or beside the point).
+PEER_COLUMNS_SHOWN: tuple[str, ...] = tuple(c for c in PEER_COLUMNS if c != "vendor")
+
+
+@dataclass(frozen=True)
+class Profile:
+    borough: boroughs.Borough
+    state: FilterState  # the filters as applied: Borough replaced by this borough
+    figures: dict[str, Any]
+    systems: pd.DataFrame
+    vendors: pd.DataFrame
+    peers: pd.DataFrame
+    missing_areas: list[str]
+    source: dict[str, Any] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)
+
+
+def profile_state(state: FilterState, borough: str) -> FilterState:
+    """The filters for one borough's profile: the Borough filter replaced by `borough`."""
+    return state.with_(borough=(_known(borough).name,))
+
+
+def build(r: Reader, state: FilterState, borough: str, today: date | None = None) -> Profile:
+    """Everything the profile page and its briefing show, read in one go."""
+    b = _known(borough)
+    today = today or date.today()
+    return Profile(
+        borough=b,
+        state=profile_state(state, b.name),
+        figures=selection.headline(r, profile_state(state, b.name), today),
+        systems=systems(r, state, b.name),
+        vendors=vendor_shares(r, state, b.name),
+        peers=peers(r, state, b.name, today),
+        missing_areas=missing_areas(r, state, b.name),
+        source=source(r, state, b.name),
+        today=today,
+    )
+
+
+def systems(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
+    """The borough's records, service areas in taxonomy order, then system and end date."""
+    sql, params = selection.base(profile_state(state, borough))
+    params["areas"] = list(SERVICE_AREA_LABELS)
+    columns = ", ".join(c for c in SYSTEM_COLUMNS if c != "annual_value")
+    return r.df(
+        f"SELECT {columns}, round(annual_value, 2) AS annual_value FROM ({sql}) AS b "
+        "ORDER BY coalesce(list_position($areas, service_area), 999), service_area, system, "
+        "contract_end NULLS LAST",
+        params,
+    )[list(SYSTEM_COLUMNS)]
+
+
+def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
+    """The borough's vendors: records, share of its records (%), annual value, systems."""
+    sql, params = selection.base(profile_state(state, borough))
+    return r.df(
+        f"""
+        SELECT vendor, count(*) AS records,
+               round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share,
+               round(sum(annual_value), 2) AS annual_value,
+               string_agg(DISTINCT system, ', ' ORDER BY system) AS systems
+        FROM ({sql}) AS b GROUP BY vendor ORDER BY records DESC, vendor
+        """,
+        params,
+    )
+
+
+def peers(r: Reader, state: FilterState, borough: str, today: date | None = None) -> pd.DataFrame:
+    """Other boroughs using the same system, or the same vendor, in the same service area.
+
+    One row per (system of this borough in a service area, peer borough and its system there);
+    same-system matches first, then the peers whose contract ends closest to this borough's.
+    A borough holding several contracts for one system is one peer, not one per contract: its
+    contract end is the next one from `today` (the last one when all have ended).
+
+    Set-based, so it scales: every borough's rows are first reduced to one row per (borough,
+    service area, system, vendor), then this borough's few rows are joined to the others'.
+    """
+    sql, params = selection.base(state.with_(borough=()))
+    params |= {
+        "me": _known(borough).name,
+        "areas": list(SERVICE_AREA_LABELS),
+        "today": today or date.today(),
+    }
+    return r.df(
+        f"""
+        WITH s AS (
+            SELECT borough, service_area, system, vendor,
+                   coalesce(min(contract_end) FILTER (WHERE contract_end >= $today),
+                            max(contract_end)) AS contract_end
+            FROM ({sql}) AS b GROUP BY borough, service_area, system, vendor
+        ),
+        mine AS (SELECT * FROM s WHERE borough = $me),
+        others AS (SELECT * FROM s WHERE borough <> $me)
+        SELECT m.service_area, m.system, m.vendor, m.contract_end,
+               CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END AS match,
+               o.borough AS peer_borough, o.system AS peer_system, o.vendor AS peer_vendor,
+               o.contract_end AS peer_contract_end,
+               datediff('month', m.contract_end, o.contract_end) AS months_apart
+        FROM mine AS m JOIN others AS o
+          ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
+        ORDER BY coalesce(list_position($areas, m.service_area), 999), m.service_area, m.system,
+                 m.contract_end NULLS LAST, o.system <> m.system, abs(months_apart) NULLS LAST,
+                 o.borough, o.system, o.vendor, m.vendor
+        """,
+        params,
+    )[list(PEER_COLUMNS)]
+
+
+def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
+    """Service areas (of those the filters allow) where the borough's data holds no record.
+
+    Judged on the borough's whole current data, not the filtered rows: a service area is missing
+    when nothing is recorded for it at all, not when a vendor or search filter hides it.
+    """
+    sql, params = selection.base(FilterState(borough=(_known(borough).name,)))
+    have = {v for (v,) in r.rows(f"SELECT DISTINCT service_area FROM ({sql}) AS b", params)}
+    wanted = state.service_area or SERVICE_AREA_LABELS
+    return [a for a in SERVICE_AREA_LABELS if a in wanted and a not in have]
+
+
+def source(r: Reader, state: FilterState, borough: str) -> dict[str, Any]:
+    """The active snapshot behind the borough's records: id, when, file, who, counts, demo or not.
+
+    Empty when the borough has no active snapshot.
+    """
+    rows = r.df(
+        """
+        SELECT id, created_at, file_name, source, created_by, note, rows_imported, rows_rejected,
+               restored_from
+        FROM snapshots WHERE borough_code = $code AND status = 'active'
+        ORDER BY created_at DESC, id DESC LIMIT 1
+        """,
+        {"code": _known(borough).code},
+    )
+    if rows.empty:
+        return {}
+    out = rows.iloc[0].to_dict()
+    out["is_demo"] = out["source"] == "demo"
+    return {k: (None if _missing(v) else v) for k, v in out.items()}
+
+
+def source_sentence(src: dict[str, Any]) -> str:
+    """Where the records came from, in a sentence."""
+    if not src:
+        return "No snapshot of this borough's register has been stored yet."
+    when = f"{src['created_at']:%d %b %Y at %H:%M}" if src.get("created_at") else "an unknown date"
+    if src["is_demo"]:
+        return (
+            f"Illustrative default data (generated examples, not real contracts), loaded on "
+            f"{when} as snapshot {src['id']}."
+        )
+    who = f" by {src['created_by']}" if src.get("created_by") else ""
+    name = f" from the file “{src['file_name']}”" if src.get("file_name") else ""
+    rejected = f", {src['rows_rejected']:,} refused" if src.get("rows_rejected") else ""
+    restored = (
+        f" (restored from snapshot {src['restored_from']})" if src.get("restored_from") else ""
+    )
+    return (
+        f"Snapshot {src['id']}{restored}, uploaded{name}{who} on {when}: "
+        f"{src['rows_imported']:,} rows imported{rejected}."
+    )
+
+
+def ending_soon(systems: pd.DataFrame, today: date, months: int = 24) -> pd.DataFrame:
+    """The borough's contracts ending from today within `months`, soonest first."""
+    ends = pd.to_datetime(systems["contract_end"])
+    soon = (ends >= pd.Timestamp(today)) & (ends < pd.Timestamp(add_months(today, months)))
+    return systems[soon].sort_values("contract_end", kind="stable")
+
+
+def _known(borough: str) -> boroughs.Borough:
+    found = boroughs.resolve(borough)
+    if found is None:
+        raise boroughs.UnknownBorough(borough)
+    return found
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,246 @@
+"""Filters as data: one definition gives the SQL, the plain-English summary and the URL.
+
+A `FilterState` is what the user chose. Each filter in `CHOICES`, `END_DATES` and `SEARCH` turns
+its part of the state into a `where` fragment with bound parameters and a phrase for the summary;
+the URL parameter of a filter is its `key`, which is also the sidebar widget's key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+
+from citydata.core import boroughs
+from citydata.core.dates import day_label
+from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.store import vendors
+
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "borough",
+    "service_area",
+    "system",
+    "vendor",
+    "vendor_as_written",
+    "manufacturer",
+    "hosting",
+    "source_ref",
+)
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """The user's selection; hashable, so it can key a cache."""
+
+    borough: tuple[str, ...] = ()
+    service_area: tuple[str, ...] = ()
+    vendor: tuple[str, ...] = ()
+    system: tuple[str, ...] = ()
+    hosting: tuple[str, ...] = ()
+    end_from: date | None = None
+    end_to: date | None = None
+    q: str = ""
+
+    def is_empty(self) -> bool:
+        return self == FilterState()
+
+    def with_(self, **changes: Any) -> FilterState:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Pick one or more values of a column."""
+
+    key: str  # the FilterState field, URL parameter and widget key
+    column: str  # allow-listed column of current_contracts
+    label: str  # sidebar label
+    noun: str  # as said in the summary
+
+    def clause(self, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        return f"{self.column} IN ${self.key}", {self.key: list(values)}
+
+    def describe(self, values: tuple[str, ...]) -> str:
+        return f"{self.noun} is {_either(values)}"
+
+
+CHOICES: tuple[Choice, ...] = (
+    Choice("borough", "borough", "Borough", "borough"),
+    Choice("service_area", "service_area", "Service area", "service area"),
+    Choice("vendor", "vendor", "Vendor", "vendor"),
+    Choice("system", "system", "System", "system"),
+    Choice("hosting", "hosting", "Hosting", "hosting"),
+)
+CHOICE_BY_KEY = {c.key: c for c in CHOICES}
+DATE_KEYS: tuple[str, str] = ("end_from", "end_to")
+SEARCH_KEY = "q"
+URL_KEYS: tuple[str, ...] = (*CHOICE_BY_KEY, *DATE_KEYS, SEARCH_KEY)
+
+
+@dataclass(frozen=True)
+class Where:
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def where(state: FilterState) -> Where:
+    """The SQL condition (always valid SQL, 'TRUE' when nothing is chosen) and its parameters."""
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    for choice in CHOICES:
+        values = getattr(state, choice.key)
+        if values:
+            sql, p = choice.clause(values)
+            parts.append(sql)
+            params |= p
+    if state.end_from:
+        parts.append("contract_end >= $end_from")
+        params["end_from"] = state.end_from
+    if state.end_to:
+        parts.append("contract_end <= $end_to")
+        params["end_to"] = state.end_to
+    for i, term in enumerate(search_terms(state.q)):
+        sql, p = _search(term, f"q{i}")
+        parts.append(sql)
+        params |= p
+    return Where(" AND ".join(parts) or "TRUE", params)
+
+
+# Columns that only ever hold a value of a fixed list (ingest normalises them): the search word
+# is matched against the list here and the SQL tests membership, not text on every record.
+_LISTED: dict[str, tuple[str, ...]] = {
+    "borough": tuple(b.name for b in boroughs.BOROUGHS),
+    "service_area": tuple(SERVICE_AREA_LABELS),
+    "hosting": tuple(HOSTING_VALUES),
+}
+# The canonical vendor is made by the view's alias join for every record; a record matches on it
+# when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
+_ALIASED = (
+    "vendor_as_written IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
+    f"{vendors.canonical_sql('w.vendor', 'a')} WHERE a.vendor ILIKE ${{name}} ESCAPE '\\')"
+)
+
+
+def _search(term: str, name: str) -> tuple[str, dict[str, Any]]:
+    """Records holding `term` in any of SEARCH_COLUMNS: one ILIKE per text column (faster than
+    one joined string per record; a search word holds no spaces), membership for the others."""
+    tests, params = [], {name: "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"}
+    for column in SEARCH_COLUMNS:
+        if column in _LISTED:
+            if found := [v for v in _LISTED[column] if term in v.lower()]:
+                tests.append(f"{column} IN ${name}_{column}")
+                params[f"{name}_{column}"] = found
+        elif column == "vendor":
+            tests.append(_ALIASED.format(name=name))
+        else:
+            tests.append(f"{column} ILIKE ${name} ESCAPE '\\'")
+    return "(" + " OR ".join(tests) + ")", params
+
+
+_LIKE_SPECIAL = re.compile(r"[\\%_]")  # matched literally in a search word
+
+
+def search_terms(q: str) -> list[str]:
+    """Words of the free-text search, lower-cased; each must appear somewhere in a record."""
+    return [t for t in re.split(r"\s+", q.strip().lower()) if t][:10]
+
+
+def summary(state: FilterState, noun: str = "contracts") -> str:
+    """A plain-English sentence describing the selection.
+
+    "Contracts where borough is Camden or Hackney and service area is Housing, ending between
+    1 Apr 2026 and 31 Mar 2027, matching “oracle”"
+    """
+    choices = [c.describe(getattr(state, c.key)) for c in CHOICES if getattr(state, c.key)]
+    text = noun.capitalize() + (" where " + _join(choices, "and") if choices else "")
+    extras: list[str] = []
+    if state.end_from and state.end_to:
+        extras.append(f"ending between {day_label(state.end_from)} and {day_label(state.end_to)}")
+    elif state.end_from:
+        extras.append(f"ending on or after {day_label(state.end_from)}")
+    elif state.end_to:
+        extras.append(f"ending on or before {day_label(state.end_to)}")
+    if terms := search_terms(state.q):
+        extras.append("matching " + " and ".join(f"“{t}”" for t in terms))
+    if not choices and not extras:
+        return f"All {noun}"
+    text = ", ".join([text, *extras]) if choices else " ".join([text, ", ".join(extras)])
+    if state.end_from or state.end_to:
+        text += " (records with no end date are left out)"
+    return text
+
+
+def to_query_params(state: FilterState) -> dict[str, list[str]]:
+    """URL parameters for a state: repeated keys for lists, ISO dates, defaults left out."""
+    out: dict[str, list[str]] = {}
+    for choice in CHOICES:
+        if values := getattr(state, choice.key):
+            out[choice.key] = list(values)
+    for key in DATE_KEYS:
+        if value := getattr(state, key):
+            out[key] = [value.isoformat()]
+    if state.q.strip():
+        out[SEARCH_KEY] = [state.q.strip()]
+    return out
+
+
+def from_query_params(
+    params: Mapping[str, Iterable[str]],
+    options: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[FilterState, list[str]]:
+    """A state from URL parameters, and a note for every value that was dropped.
+
+    `options` maps a choice key to its valid values; values not among them are dropped.
+    """
+    notes: list[str] = []
+    values: dict[str, Any] = {}
+    for choice in CHOICES:
+        given = _dedupe(params.get(choice.key, ()))
+        if options is not None and choice.key in options:
+            valid = set(options[choice.key])
+            dropped = [v for v in given if v not in valid]
+            if dropped:
+                notes.append(f"No {choice.noun} called {_either(dropped, 'or')} in the data.")
+            given = [v for v in given if v in valid]
+        values[choice.key] = tuple(given)
+    for key in DATE_KEYS:
+        raw = list(params.get(key, ()))
+        if raw and raw[0]:
+            try:
+                values[key] = date.fromisoformat(raw[0])
+            except ValueError:
+                notes.append(f"“{raw[0]}” is not a date (use YYYY-MM-DD); ignored.")
+    q = list(params.get(SEARCH_KEY, ()))
+    values[SEARCH_KEY] = q[0] if q else ""
+    return FilterState(**values), notes
+
+
+def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
+    """A state from the sidebar widgets' values (missing keys mean 'not chosen')."""
+    known = {f.name for f in fields(FilterState)}
+    clean: dict[str, Any] = {}
+    for key in known & set(values):
+        value = values[key]
+        if key in CHOICE_BY_KEY:
+            clean[key] = tuple(value or ())
+        elif key == SEARCH_KEY:
+            clean[key] = (value or "").strip()
+        else:
+            clean[key] = value or None
+    return FilterState(**clean)
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _either(values: Iterable[str], word: str = "or") -> str:
+    return _join([f"{v}" for v in values], word)
+
+
+def _join(items: list[str], word: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -1,0 +1,245 @@
+"""The map's numbers: one value per borough for the metric the user picks.
+
+Every metric is computed from the same filtered base query as the other pages, so the map, its
+ranked table and the Overview agree. A borough with no records under the filters gets no value
+(`status` 'no records'), never a zero: nothing is known about it, which is not the same as none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import boroughs
+from citydata.core.dates import add_months, day_label
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+NO_RECORDS = "no records"
+NO_VALUES = "no values recorded"
+OK = "ok"
+NOTES = {NO_RECORDS: "No records under the filters", NO_VALUES: "No annual values recorded"}
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # URL value of the metric picker
+    label: str  # as shown in the picker, tooltip and table header
+    unit: str  # the unit, when the label does not say it: '%', '£ a year' ('' for counts)
+    sql: str  # aggregate over the borough's rows of the base query (allow-listed here only)
+    kind: str  # 'count', 'percent' or 'money': how values are classed and written
+    help: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("records", "Records", "", "count(*)", "count", "Contract records held."),
+    Metric(
+        "ending",
+        "Contracts ending",
+        "",
+        "count(*) FILTER (WHERE contract_end >= $win_from AND contract_end <= $win_to)",
+        "count",
+        "Contracts whose end date falls inside the chosen window.",
+    ),
+    Metric(
+        "vendors",
+        "Distinct vendors",
+        "",
+        "count(DISTINCT vendor)",
+        "count",
+        "How many different vendors hold the borough's contracts.",
+    ),
+    Metric(
+        "systems",
+        "Distinct systems",
+        "",
+        "count(DISTINCT system)",
+        "count",
+        "How many different systems the borough uses.",
+    ),
+    Metric(
+        "vendor_share",
+        "Share held by a vendor",
+        "%",
+        "round(100.0 * count(*) FILTER (WHERE vendor = $share_vendor) / count(*), 1)",
+        "percent",
+        "The share of the borough's records held by the chosen vendor.",
+    ),
+    Metric(
+        "annual_value",
+        "Total annual value",
+        "£ a year",
+        "round(sum(annual_value), 2)",
+        "money",
+        "The sum of the annual values recorded (records without a value are left out).",
+    ),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+def heading(metric: Metric, vendor: str | None = None) -> str:
+    """The metric as a column or legend title: 'Records', 'Share held by Civica (%)'."""
+    label = f"Share held by {vendor}" if metric.key == "vendor_share" and vendor else metric.label
+    return f"{label} ({metric.unit})" if metric.unit else label
+
+
+# Windows for "Contracts ending": months ahead of today, or 0 for the sidebar's end-date filter.
+WINDOWS: dict[int, str] = {
+    6: "Next 6 months",
+    12: "Next 12 months",
+    24: "Next 24 months",
+    0: "The end-date filter",
+}
+
+
+def window_bounds(
+    state: FilterState, window: int, today: date | None = None
+) -> tuple[date | None, date | None]:
+    """The first and last end date counted by the 'ending' metric (None: open)."""
+    if window == 0:
+        return state.end_from, state.end_to
+    if window not in WINDOWS:
+        raise ValueError(f"unknown window {window!r}; choose one of {sorted(WINDOWS)}")
+    today = today or date.today()
+    return today, add_months(today, window) - timedelta(days=1)
+
+
+def window_phrase(state: FilterState, window: int, today: date | None = None) -> str:
+    """'ending between 26 Nov 2026 and 25 Nov 2027': what the 'ending' metric counts."""
+    start, end = window_bounds(state, window, today)
+    if start and end:
+        return f"ending between {day_label(start)} and {day_label(end)}"
+    if start:
+        return f"ending on or after {day_label(start)}"
+    if end:
+        return f"ending on or before {day_label(end)}"
+    return "with any known end date (no end-date filter is set)"
+
+
+def borough_values(
+    r: Reader,
+    state: FilterState,
+    metric: str = "records",
+    window: int = 12,
+    vendor: str | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """One row per authority (all 33, in GSS order) with the metric's value under the filters.
+
+    Columns: borough_code, borough, value (float, NaN when there is none), records, top_vendors
+    (the three vendors with most records, 'Vendor (n)'), status (OK, NO_RECORDS or NO_VALUES).
+    """
+    chosen = METRIC_BY_KEY.get(metric)
+    if chosen is None:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {list(METRIC_BY_KEY)}")
+    sql, params = selection.base(state)
+    if chosen.key == "ending":
+        start, end = window_bounds(state, window, today)
+        params |= {"win_from": start or date.min, "win_to": end or date.max}
+    if chosen.key == "vendor_share":
+        params["share_vendor"] = vendor or ""
+    rows = r.df(
+        f"""
+        WITH b AS ({sql}),
+        per AS (SELECT borough_code, count(*) AS records, {chosen.sql} AS value
+                FROM b GROUP BY borough_code),
+        v AS (SELECT borough_code, vendor, count(*) AS n,
+                     row_number() OVER (PARTITION BY borough_code
+                                        ORDER BY count(*) DESC, vendor) AS rk
+              FROM b GROUP BY borough_code, vendor),
+        top AS (SELECT borough_code,
+                       string_agg(vendor || ' (' || n || ')', ', ' ORDER BY rk) AS top_vendors
+                FROM v WHERE rk <= 3 GROUP BY borough_code)
+        SELECT per.borough_code, per.records, CAST(per.value AS DOUBLE) AS value, top.top_vendors
+        FROM per LEFT JOIN top USING (borough_code)
+        """,
+        params,
+    )
+    return _all_boroughs(rows)
+
+
+def _all_boroughs(rows: pd.DataFrame) -> pd.DataFrame:
+    """The per-borough rows reindexed to all 33 authorities, gaps marked rather than zeroed."""
+    found = rows.set_index("borough_code")
+    out = pd.DataFrame(
+        {
+            "borough_code": [b.code for b in boroughs.BOROUGHS],
+            "borough": list(boroughs.NAMES),
+        }
+    )
+    out["value"] = out["borough_code"].map(found["value"]).astype("float64")
+    out["records"] = out["borough_code"].map(found["records"]).fillna(0).astype("int64")
+    out["top_vendors"] = out["borough_code"].map(found["top_vendors"]).astype(object)
+    out["top_vendors"] = out["top_vendors"].where(out["top_vendors"].notna(), "")
+    out["status"] = OK
+    out.loc[out["value"].isna(), "status"] = NO_VALUES
+    out.loc[out["records"] == 0, "status"] = NO_RECORDS
+    out.loc[out["records"] == 0, "value"] = float("nan")
+    return out
+
+
+def vendor_options(r: Reader, state: FilterState, limit: int = 200) -> list[str]:
+    """Vendors under the filters, most records first: the choices for 'Share held by a vendor'."""
+    sql, params = selection.base(state)
+    params["limit"] = int(limit)
+    rows = r.rows(
+        f"SELECT vendor FROM ({sql}) AS b WHERE vendor IS NOT NULL "
+        "GROUP BY vendor ORDER BY count(*) DESC, vendor LIMIT $limit",
+        params,
+    )
+    return [v for (v,) in rows]
+
+
+def ranked(values: pd.DataFrame) -> pd.DataFrame:
+    """The map's numbers as a ranked table: highest value first, boroughs without one last."""
+    out = values.sort_values(
+        ["value", "borough"], ascending=[False, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+    has_value = out["value"].notna()
+    out.insert(0, "rank", pd.Series(pd.NA, index=out.index, dtype="Int64"))
+    out.loc[has_value, "rank"] = out.loc[has_value, "value"].rank(method="min", ascending=False)
+    out["note"] = out["status"].map(NOTES).fillna("")
+    return out
+
+
+def labelled(table: pd.DataFrame, title: str) -> pd.DataFrame:
+    """The ranked table with the column names people read (for downloads)."""
+    names = {
+        "rank": "Rank",
+        "borough_code": "Borough code",
+        "borough": "Borough",
+        "value": title,
+        "records": "Records",
+        "top_vendors": "Largest vendors (records)",
+        "note": "Note",
+    }
+    if title == names["records"]:  # the measure is the record count: one column of it
+        del names["records"]
+    return table[list(names)].rename(columns=names)
+
+
+def format_value(value: Any, kind: str) -> str:
+    """A metric value as people write it: '1,234', '45.5%', '£1.2m'."""
+    if value is None or pd.isna(value):
+        return "no value"
+    if kind == "percent":
+        return f"{value:.1f}%"
+    if kind == "money":
+        return money(value)
+    return f"{value:,.0f}"
+
+
+def money(value: float) -> str:
+    """'£950', '£12.3k', '£1.25m'."""
+    value = float(value)
+    if abs(value) >= 1_000_000:
+        return f"£{value / 1_000_000:,.2f}m"
+    if abs(value) >= 10_000:
+        return f"£{value / 1_000:,.0f}k"
+    if abs(value) >= 1_000:
+        return f"£{value / 1_000:,.1f}k"
+    return f"£{value:,.0f}"

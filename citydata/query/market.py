@@ -1,0 +1,299 @@
+"""The market: vendor shares, the top N with the rest as "others", and concentration.
+
+The selection is read once: `aggregate(r, state, role)` wraps `selection.base(state)` (so its
+figures agree with every other page) and reduces it to one row per borough, service area,
+vendor and `who` (the vendor, or with `role="maker"` the maker, each record is counted under).
+Every panel is then worked out from that small frame (`headline_from`, `ranking_from`, ...,
+and the satisfaction panels in `citydata.satisfaction`), in memory. The functions taking a
+Reader (`headline(r, state, ...)`) run the same SQL for one panel in one statement, with the
+aggregate as its first common table expression.
+
+Vendors are counted as the canonical vendor (aliases grouped). Money travels as whole pence,
+so sums stay exact. Shares are percentages rounded to one decimal; the Herfindahl-Hirschman
+index (HHI) is the sum of the squared percentage shares of every vendor in a market, 0 to
+10,000, computed from the unrounded shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import vendors
+from citydata.store.db import Reader
+
+MEASURES: dict[str, str] = {  # what vendors are ranked by -> SQL over the vendor's rows
+    "records": "records",
+    "boroughs": "boroughs",
+    "annual_value": "annual_value",
+}
+MEASURE_LABELS = {"records": "Records", "boroughs": "Boroughs served", "annual_value": "Value"}
+ROLES: dict[str, str] = {"supplier": "vendor", "maker": "maker"}
+ROLE_LABELS = {"supplier": "Supplier", "maker": "Maker"}
+NOT_GIVEN = "(vendor not given)"
+DEFAULT_TOP_N = 10
+DEFAULT_HHI_THRESHOLD = 2000
+RANKING_COLUMNS = [
+    "rank",
+    "vendor",
+    "vendors",
+    "records",
+    "records_share",
+    "boroughs",
+    "boroughs_share",
+    "annual_value",
+    "value_share",
+]
+# The aggregate's rows with the value back as exact pounds (DECIMAL, as summed from records).
+_AGG = "SELECT *, CAST(value_pence AS DECIMAL(38, 0)) * 0.01 AS annual_value FROM agg"
+
+
+def _by(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
+    """The filtered rows with `who`: the vendor (or maker) each record is counted under."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {sorted(ROLES)}")
+    sql, params = selection.base(state)
+    if role == "maker":
+        sql = vendors.with_maker(sql)
+    return f"SELECT *, coalesce({ROLES[role]}, '{NOT_GIVEN}') AS who FROM ({sql}) AS x", params
+
+
+def _measure(by: str) -> str:
+    if by not in MEASURES:
+        raise ValueError(f"by must be one of {sorted(MEASURES)}")
+    return MEASURES[by]
+
+
+def _aggregate(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
+    sql, params = _by(state, role)
+    return (
+        f"""SELECT borough_code, borough, service_area, vendor, who, count(*) AS records,
+            CAST(sum(annual_value) * 100 AS BIGINT) AS value_pence,
+            count(satisfaction) AS scored, CAST(sum(satisfaction) AS BIGINT) AS score_total
+        FROM ({sql}) AS b GROUP BY ALL""",
+        params,
+    )
+
+
+def aggregate(r: Reader, state: FilterState, role: str = "supplier") -> pd.DataFrame:
+    """The selection in one scan: per borough, service area, vendor and `who`, its records,
+    annual value in whole pence (empty when no record has one), scored records and the sum of
+    their satisfaction scores. Small (thousands of rows at most), whatever the selection."""
+    return r.df(*_aggregate(state, role))
+
+
+# What a panel is worked out from: an `aggregate()` frame, or (reader, state, role), the
+# selection still in the database.
+Source = pd.DataFrame | tuple[Reader, FilterState, str]
+
+
+@cache
+def _memory() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(":memory:", config={"threads": 1})  # small frames: one thread is enough
+
+
+@contextmanager
+def _over(agg: pd.DataFrame) -> Iterator[Reader]:
+    with _memory().cursor() as cur:
+        cur.register("agg", agg)
+        yield Reader(cur)
+
+
+def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, rows: bool = False) -> Any:
+    """`sql` over the table `agg` (rows as `aggregate()` returns them) on `source`: a frame
+    in memory, or the selection in the database, with the aggregate as the statement's first
+    common table expression (one scan; only the answer is fetched). The same SQL either way."""
+    if isinstance(source, pd.DataFrame):
+        with _over(source) as r:
+            return r.rows(sql, params) if rows else r.df(sql, params)
+    r, state, role = source
+    agg_sql, agg_params = _aggregate(state, role)
+    body = sql.strip()
+    body = ", " + body.removeprefix("WITH ") if body.startswith("WITH ") else " " + body
+    sql, params = f"WITH agg AS ({agg_sql}){body}", agg_params | params
+    return r.rows(sql, params) if rows else r.df(sql, params)
+
+
+def vendor_ranking(
+    r: Reader,
+    state: FilterState,
+    by: str = "records",
+    top_n: int = DEFAULT_TOP_N,
+    role: str = "supplier",
+) -> pd.DataFrame:
+    """`ranking_from` the selection, in one statement."""
+    return ranking_from((r, state, role), by, top_n)
+
+
+def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
+    """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
+
+    Shares are of the selection's records, boroughs (a vendor's reach: boroughs it serves of
+    those in the selection) and annual value.
+    """
+    measure = _measure(by)
+    return from_aggregate(
+        agg,
+        f"""
+        WITH vb AS MATERIALIZED (
+            SELECT who, borough_code, CAST(sum(records) AS BIGINT) AS n,
+                   sum(annual_value) AS value
+            FROM ({_AGG}) AS b GROUP BY ALL),
+        v AS (SELECT who AS vendor, CAST(sum(n) AS BIGINT) AS records, count(*) AS boroughs,
+                     sum(value) AS annual_value
+              FROM vb GROUP BY who),
+        rk AS (SELECT *, row_number() OVER (
+                   ORDER BY {measure} DESC NULLS LAST, records DESC, vendor) AS rank
+               FROM v),
+        t AS (SELECT sum(n) AS records, count(DISTINCT borough_code) AS boroughs,
+                     sum(value) AS annual_value FROM vb),
+        u AS (
+            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
+            FROM rk WHERE rank <= $top_n
+            UNION ALL
+            SELECT NULL, 'Others (' || count(*) || ' vendors)', count(*),
+                   CAST(sum(records) AS BIGINT),
+                   (SELECT count(DISTINCT borough_code) FROM vb
+                    WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
+                   sum(annual_value)
+            FROM rk WHERE rank > $top_n HAVING count(*) > 0
+        )
+        SELECT u.rank, u.vendor, u.vendors, u.records,
+               round(100.0 * u.records / t.records, 1) AS records_share,
+               u.boroughs, round(100.0 * u.boroughs / t.boroughs, 1) AS boroughs_share,
+               round(u.annual_value, 2) AS annual_value,
+               round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
+        FROM u, t ORDER BY u.rank NULLS LAST""",
+        {"top_n": int(top_n)},
+    )
+
+
+def headline(
+    r: Reader, state: FilterState, top_n: int = DEFAULT_TOP_N, role: str = "supplier"
+) -> dict[str, Any]:
+    """`headline_from` the selection, in one statement."""
+    return headline_from((r, state, role), top_n)
+
+
+def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
+    """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
+    more than half of them, and the share of annual value held by the N with the most value."""
+    row = from_aggregate(
+        agg,
+        f"""
+        WITH v AS MATERIALIZED (
+            SELECT who, CAST(sum(records) AS BIGINT) AS n, sum(annual_value) AS value
+            FROM ({_AGG}) AS b GROUP BY who),
+        rk AS (SELECT n, value, row_number() OVER (ORDER BY n DESC, who) AS rank,
+                      sum(n) OVER (ORDER BY n DESC, who ROWS UNBOUNDED PRECEDING) AS cum,
+                      row_number() OVER (ORDER BY value DESC NULLS LAST, n DESC, who)
+                          AS value_rank
+               FROM v)
+        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v), (SELECT count(*) FROM v),
+               (SELECT least(count(*), $top_n) FROM v),
+               (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n),
+               (SELECT round(100.0 * sum(n) FILTER (WHERE rank <= $top_n)
+                             / nullif(sum(n), 0), 1) FROM rk),
+               (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)),
+               (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
+                             / nullif(sum(value), 0), 1) FROM rk)
+        """,
+        {"top_n": int(top_n)},
+        rows=True,
+    )[0]
+    keys = ("records", "vendors", "top_n", "top_records", "share", "half_vendors", "value_share")
+    out = dict(zip(keys, row, strict=True))
+    for key in ("share", "value_share"):
+        out[key] = None if out[key] is None else float(out[key])
+    return out
+
+
+def area_shares(
+    r: Reader, state: FilterState, top_n: int = 3, role: str = "supplier"
+) -> pd.DataFrame:
+    """`area_shares_from` the selection, in one statement."""
+    return area_shares_from((r, state, role), top_n)
+
+
+def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
+    """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
+    return from_aggregate(
+        agg,
+        """
+        WITH v AS (SELECT service_area, who AS vendor, CAST(sum(records) AS BIGINT) AS records
+                   FROM agg GROUP BY ALL),
+        rk AS (SELECT *, row_number() OVER (
+                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank,
+                   sum(records) OVER (PARTITION BY service_area) AS total
+               FROM v),
+        g AS (SELECT service_area, CASE WHEN rank <= $top_n THEN rank END AS rank,
+                     CASE WHEN rank <= $top_n THEN vendor END AS vendor,
+                     count(*) AS vendors, CAST(sum(records) AS BIGINT) AS records,
+                     any_value(total) AS total
+              FROM rk GROUP BY ALL)
+        SELECT service_area, rank,
+               coalesce(vendor, 'Others (' || vendors || ' vendors)') AS vendor, vendors,
+               records, round(100.0 * records / total, 1) AS share
+        FROM g ORDER BY service_area, rank NULLS LAST""",
+        {"top_n": int(top_n)},
+    )
+
+
+def concentration(
+    r: Reader,
+    state: FilterState,
+    threshold: int = DEFAULT_HHI_THRESHOLD,
+    by: str = "records",
+    role: str = "supplier",
+) -> pd.DataFrame:
+    """`concentration_from` the selection, in one statement."""
+    return concentration_from((r, state, role), threshold, by)
+
+
+def _concentration_measure(by: str) -> str:
+    if by not in ("records", "annual_value"):
+        raise ValueError("by must be 'records' or 'annual_value'")
+    return by
+
+
+def concentration_from(
+    agg: Source, threshold: int = DEFAULT_HHI_THRESHOLD, by: str = "records"
+) -> pd.DataFrame:
+    """Per service area: vendors, the leader, top-1 and top-3 shares, HHI, and whether the HHI
+    is above `threshold`. Shares are of records, or of annual value with `by="annual_value"`
+    (records without a value then count for nothing). Most concentrated first."""
+    by = _concentration_measure(by)
+    return from_aggregate(
+        agg,
+        f"""
+        WITH v AS (SELECT service_area, who AS vendor,
+                          CAST(sum(records) AS BIGINT) AS records,
+                          sum(annual_value) AS annual_value
+                   FROM ({_AGG}) AS b GROUP BY ALL),
+        s AS (SELECT *, CAST({by} AS DOUBLE) AS m,
+                     sum(CAST({by} AS DOUBLE)) OVER (PARTITION BY service_area) AS total,
+                     row_number() OVER (PARTITION BY service_area
+                                        ORDER BY {by} DESC NULLS LAST, vendor) AS rank
+              FROM v),
+        c AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records,
+                     count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
+                     100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0)
+                         AS top1,
+                     100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0)
+                         AS top3,
+                     10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0)
+                         AS hhi
+              FROM s GROUP BY service_area)
+        SELECT service_area, records, vendors, top_vendor, round(top1, 1) AS top1_share,
+               round(top3, 1) AS top3_share, CAST(round(hhi) AS INTEGER) AS hhi,
+               coalesce(round(hhi) > $threshold, false) AS above_threshold
+        FROM c ORDER BY hhi DESC NULLS LAST, service_area""",
+        {"threshold": int(threshold)},
+    )

@@ -1,0 +1,295 @@
+"""The renewal pipeline: what ends when, and by when each borough must decide what to do.
+
+A contract's "decide by" date is its end date minus the lead time of its service area (whole
+months, clamped to the end of a shorter month: 31 Aug 2028 minus 18 months is 28 Feb 2027).
+Lead times live in one TOML file (the setting CITYTOOLS_LEAD_TIMES, default
+data/lead_times.toml): `default = 18` and a `[service_areas]` table of label = months.
+
+"Ending in the next N months" means ending on or after today and before the same day N months
+on, as on the Overview. Contracts past their end date and contracts with no end date are
+counted separately, so none go missing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import settings
+from citydata.core.dates import add_months
+from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+ROOT = settings.APP_ROOT
+SETTING = "CITYTOOLS_LEAD_TIMES"
+WINDOWS: tuple[int, ...] = (3, 6, 12, 24)
+BUILTIN_DEFAULT_MONTHS = 18
+MAX_LEAD_MONTHS = 120
+SOON_MONTHS = 3  # a decision due within this many months is "due soon"
+
+DECISION_OVERDUE = "Overdue: decide now"
+DECISION_SOON = f"Decide within {SOON_MONTHS} months"
+DECISION_LATER = "Plan ahead"
+
+
+# Column names as people read them, for downloads of the lists below.
+LABELS = {
+    "decide_by": "Decide by",
+    "decision": "Decision",
+    "days_left": "Days to end",
+    "days_since_end": "Days since end",
+    "lead_months": "Lead time (months)",
+}
+
+
+class LeadTimeError(ValueError):
+    """The lead-time file cannot be used; the message says which line to fix."""
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """Months of notice per service area (canonical labels), hashable so it can key a cache."""
+
+    default: int = BUILTIN_DEFAULT_MONTHS
+    by_area: tuple[tuple[str, int], ...] = ()
+    source: str = ""
+
+    def months_for(self, service_area: str | None) -> int:
+        return dict(self.by_area).get(service_area or "", self.default)
+
+    def table(self) -> pd.DataFrame:
+        """Every service area with the lead time that applies to it."""
+        return pd.DataFrame(
+            {
+                "service_area": list(SERVICE_AREA_LABELS),
+                "lead_months": [self.months_for(a) for a in SERVICE_AREA_LABELS],
+            }
+        )
+
+
+def lead_times_path() -> Path:
+    path = Path(settings.value(SETTING) or settings.BY_NAME[SETTING].default or "")
+    return path if path.is_absolute() else ROOT / path
+
+
+def load_lead_times(path: str | Path | None = None) -> LeadTimes:
+    """Read and check the lead-time file; raises LeadTimeError with a plain message."""
+    path = Path(path) if path is not None else lead_times_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LeadTimeError(f"The lead-time file {path} does not exist.") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise LeadTimeError(f"The lead-time file {path} cannot be read: {exc}") from exc
+    unknown = sorted(set(data) - {"default", "service_areas"})
+    if unknown:
+        raise LeadTimeError(f"{path}: unknown entry {unknown[0]!r} (use default, service_areas).")
+    default = _months(data.get("default", BUILTIN_DEFAULT_MONTHS), "default", path)
+    areas = data.get("service_areas", {})
+    if not isinstance(areas, dict):
+        raise LeadTimeError(f"{path}: service_areas must be a table of label = months.")
+    by_area: dict[str, int] = {}
+    for name, months in areas.items():
+        label = service_area_label(name)
+        if label is None:
+            raise LeadTimeError(
+                f"{path}: “{name}” is not a service area. Use one of: "
+                + ", ".join(SERVICE_AREA_LABELS)
+                + "."
+            )
+        by_area[label] = _months(months, name, path)
+    return LeadTimes(default, tuple(sorted(by_area.items())), str(path))
+
+
+def lead_times_or_default(path: str | Path | None = None) -> tuple[LeadTimes, str | None]:
+    """The configured lead times, or the built-in default with a message saying why."""
+    try:
+        return load_lead_times(path), None
+    except LeadTimeError as exc:
+        return LeadTimes(), (
+            f"{exc} Every service area uses {BUILTIN_DEFAULT_MONTHS} months until it is fixed."
+        )
+
+
+def _months(value: Any, name: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LeadTimeError(f"{path}: the lead time for “{name}” must be a whole number of months.")
+    if not 0 <= value <= MAX_LEAD_MONTHS:
+        raise LeadTimeError(
+            f"{path}: the lead time for “{name}” must be between 0 and {MAX_LEAD_MONTHS} months."
+        )
+    return value
+
+
+# ---- queries ---------------------------------------------------------------------------------
+
+# What a row of every list shows besides its dates; money rounded in SQL.
+_DETAIL = (
+    "borough, service_area, system, vendor, contract_start, round(annual_value, 2) AS "
+    "annual_value, source_ref, borough_code"
+)
+
+
+def dated(state: FilterState, lead: LeadTimes) -> tuple[str, dict[str, Any]]:
+    """The filtered records with `lead_months` and `decide_by` (NULL when no end date)."""
+    sql, params = selection.base(state)
+    return _with_decide_by(sql, params, lead)
+
+
+def _with_decide_by(
+    sql: str, params: dict[str, Any], lead: LeadTimes
+) -> tuple[str, dict[str, Any]]:
+    """`sql` (rows with service_area and contract_end) with `lead_months` and `decide_by`; the
+    lead times are bound as two lists joined as a table."""
+    params |= {
+        "lead_areas": [a for a, _ in lead.by_area],
+        "lead_months": [m for _, m in lead.by_area],
+        "lead_default": lead.default,
+    }
+    return (
+        f"""SELECT b.*, coalesce(l.months, $lead_default) AS lead_months,
+            CAST(b.contract_end - to_months(coalesce(l.months, $lead_default)) AS DATE)
+                AS decide_by
+        FROM ({sql}) AS b
+        LEFT JOIN (SELECT unnest($lead_areas::VARCHAR[]) AS service_area,
+                          unnest($lead_months::INTEGER[]) AS months) AS l
+            USING (service_area)""",
+        params,
+    )
+
+
+def summary(
+    r: Reader, state: FilterState, lead: LeadTimes, today: date | None = None
+) -> dict[str, Any]:
+    """Counts for the pipeline's figures. Every record is exactly one of ended, upcoming or
+    no end date; `ending_N` counts those ending in the next N months and `overdue_N` those of
+    them whose decide-by date has passed."""
+    today = today or date.today()
+    # Records are counted per service area and end date first: the decide-by dates are then
+    # worked out for a few thousand rows, not for every record.
+    base, params = selection.base(state)
+    sql, params = _with_decide_by(
+        f"SELECT service_area, contract_end, count(*) AS n FROM ({base}) AS r GROUP BY ALL",
+        params,
+        lead,
+    )
+    params["today"] = today
+    windows = ", ".join(
+        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
+        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
+        f"AND decide_by < $today) AS overdue_{n}"
+        for n in WINDOWS
+    )
+    params |= {f"h{n}": add_months(today, n) for n in WINDOWS}
+    df = r.df(
+        f"""SELECT sum(n) AS records,
+            sum(n) FILTER (WHERE contract_end IS NULL) AS no_end_date,
+            sum(n) FILTER (WHERE contract_end < $today) AS ended,
+            sum(n) FILTER (WHERE contract_end >= $today) AS upcoming,
+            sum(n) FILTER (WHERE contract_end >= $today AND decide_by < $today)
+                AS decisions_overdue,
+            {windows}
+        FROM ({sql}) AS d""",
+        params,
+    )
+    return {k: 0 if pd.isna(v) else int(v) for k, v in df.iloc[0].items()}
+
+
+def upcoming(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    months: int,
+    today: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Contracts ending within the next `months` months, soonest decision first (the first
+    `limit` of them when given)."""
+    today = today or date.today()
+    sql, params = dated(state, lead)
+    params |= {
+        "today": today,
+        "horizon": add_months(today, int(months)),
+        "soon": add_months(today, SOON_MONTHS),
+        "overdue": DECISION_OVERDUE,
+        "due_soon": DECISION_SOON,
+        "later": DECISION_LATER,
+    }
+    tail = selection.limit_clause(params, limit)
+    return r.df(
+        f"""SELECT decide_by,
+            CASE WHEN decide_by < $today THEN $overdue
+                 WHEN decide_by < $soon THEN $due_soon ELSE $later END AS decision,
+            contract_end, date_diff('day', $today, contract_end) AS days_left,
+            {_DETAIL}, lead_months
+        FROM ({sql}) AS d
+        WHERE contract_end >= $today AND contract_end < $horizon
+        ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
+        params,
+    )
+
+
+def ended(
+    r: Reader, state: FilterState, today: date | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """Contracts already past their end date (often running on): most recently ended first."""
+    today = today or date.today()
+    sql, params = selection.base(state)
+    params["today"] = today
+    tail = selection.limit_clause(params, limit)
+    return r.df(
+        f"""SELECT contract_end, date_diff('day', contract_end, $today) AS days_since_end,
+            {_DETAIL}
+        FROM ({sql}) AS b WHERE contract_end < $today
+        ORDER BY contract_end DESC, borough, system, source_ref{tail}""",
+        params,
+    )
+
+
+def undated(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
+    """Contracts with no end date (unknown or rolling): listed so they are not missed."""
+    sql, params = selection.base(state)
+    tail = selection.limit_clause(params, limit)
+    return r.df(
+        f"""SELECT {_DETAIL}
+        FROM ({sql}) AS b WHERE contract_end IS NULL
+        ORDER BY borough, service_area, system, source_ref{tail}""",
+        params,
+    )
+
+
+def with_decide_by(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    limit: int | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Every filtered record that has an end date, with its decide-by date (for calendars), by
+    end date. With `limit`, only the `limit` contracts ending nearest to `today`: those still
+    to end first, soonest first, then the most recently ended."""
+    sql, params = dated(state, lead)
+    nearest = ""
+    if limit is not None:
+        params["today"] = today or date.today()
+        nearest = (
+            "ORDER BY contract_end < $today, abs(date_diff('day', $today, contract_end)), "
+            "borough, service_area, system, vendor, source_ref"
+            + selection.limit_clause(params, limit)
+        )
+    return r.df(
+        f"""SELECT * FROM (
+            SELECT {_DETAIL}, contract_end, lead_months, decide_by
+            FROM ({sql}) AS d WHERE contract_end IS NOT NULL
+            {nearest}
+        ) AS n
+        ORDER BY contract_end, borough, service_area, system, vendor, source_ref""",
+        params,
+    )

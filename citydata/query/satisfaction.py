@@ -1,0 +1,108 @@
+"""Supplier satisfaction (1 poor .. 5 good) per vendor and per borough, and the original finding.
+
+City Tools found that boroughs with more suppliers reported lower satisfaction. `summary` gives
+the correlation between a borough's number of suppliers and its average score, always with the
+number of scored records and boroughs, so nobody over-reads a handful. Averages are rounded to
+two decimals; only scored records count towards them.
+
+Every figure is worked out from the selection's `market.aggregate` (`summary_from`, ...), which
+holds each group's scored records and the sum of their scores; the functions taking a Reader
+run the same SQL in one statement (see `market.from_aggregate`). Suppliers are the canonical
+vendors holding the contracts, whichever role the aggregate counts records under.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from citydata.query import market
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+MIN_BOROUGHS_FOR_CORRELATION = 3
+
+
+def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
+    """`by_vendor_from` the selection, in one statement."""
+    return by_vendor_from((r, state, "supplier"))
+
+
+def by_vendor_from(agg: market.Source) -> pd.DataFrame:
+    """Vendors with at least one scored record: records, scored records, average score."""
+    return market.from_aggregate(
+        agg,
+        """SELECT vendor, CAST(sum(records) AS BIGINT) AS records,
+            CAST(sum(scored) AS BIGINT) AS scored,
+            round(sum(score_total) / nullif(sum(scored), 0), 2) AS average
+        FROM agg GROUP BY vendor HAVING sum(scored) > 0
+        ORDER BY scored DESC, average DESC, vendor""",
+        {},
+    )
+
+
+def by_borough(r: Reader, state: FilterState) -> pd.DataFrame:
+    """`by_borough_from` the selection, in one statement."""
+    return by_borough_from((r, state, "supplier"))
+
+
+def by_borough_from(agg: market.Source) -> pd.DataFrame:
+    """Every borough in the selection: its suppliers (distinct vendors), records, scored
+    records and average score (empty when none is scored)."""
+    return market.from_aggregate(
+        agg,
+        """SELECT borough, count(DISTINCT vendor) AS suppliers,
+            CAST(sum(records) AS BIGINT) AS records, CAST(sum(scored) AS BIGINT) AS scored,
+            round(sum(score_total) / nullif(sum(scored), 0), 2) AS average
+        FROM agg GROUP BY borough ORDER BY borough""",
+        {},
+    )
+
+
+def summary(r: Reader, state: FilterState) -> dict[str, Any]:
+    """`summary_from` the selection, in one statement."""
+    return summary_from((r, state, "supplier"))
+
+
+def summary_from(agg: market.Source) -> dict[str, Any]:
+    """Scored records, boroughs with a score, the average, and the suppliers-satisfaction
+    correlation (Pearson's r over boroughs with a score; None for fewer than three).
+
+    The aggregate is reduced to one row per borough, and every figure read from that."""
+    row = market.from_aggregate(
+        agg,
+        """
+        WITH per AS MATERIALIZED (
+            SELECT borough, sum(records) AS records, count(DISTINCT vendor) AS suppliers,
+                   sum(scored) AS scored, sum(score_total) AS total,
+                   sum(score_total) / nullif(sum(scored), 0) AS average
+            FROM agg GROUP BY borough)
+        SELECT coalesce(CAST(sum(records) AS BIGINT), 0),
+               coalesce(CAST(sum(scored) AS BIGINT), 0),
+               round(sum(total) / nullif(sum(scored), 0), 2),
+               count(*) FILTER (WHERE scored > 0),
+               CASE WHEN count(*) FILTER (WHERE scored > 0) >= $min_boroughs
+                    THEN round(corr(suppliers, average) FILTER (WHERE scored > 0), 2) END
+        FROM per""",
+        {"min_boroughs": MIN_BOROUGHS_FOR_CORRELATION},
+        rows=True,
+    )[0]
+    keys = ("records", "scored", "average", "boroughs_scored", "correlation")
+    out = dict(zip(keys, row, strict=True))
+    for key in ("average", "correlation"):
+        value = out[key]
+        out[key] = None if value is None or value != value else float(value)
+    return out
+
+
+def correlation_words(r: float | None) -> str:
+    """Pearson's r in plain English: "a weak link: more suppliers, lower satisfaction"."""
+    if r is None:
+        return "too few boroughs with scores to say"
+    size = abs(r)
+    if size < 0.1:
+        return f"no clear link (r = {r:+.2f})"
+    strength = "a weak" if size < 0.3 else "a moderate" if size < 0.5 else "a strong"
+    direction = "lower" if r < 0 else "higher"
+    return f"{strength} link: more suppliers, {direction} satisfaction (r = {r:+.2f})"

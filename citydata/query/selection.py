@@ -1,0 +1,115 @@
+"""The read side: one filtered base query, wrapped for every breakdown.
+
+Every function takes a `Reader` (so a page can run several inside one consistent read) and a
+`FilterState`, and builds on `base()`, so numbers agree across panels and pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata.core.dates import add_months
+from citydata.core.schema import FIELD_NAMES
+from citydata.query import filters
+from citydata.query.filters import FilterState
+from citydata.store.db import Reader
+
+RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source", "snapshot_id")
+# The records' order, on the base query aliased `b` (qualified: an output alias never shadows
+# it). The other columns break ties, so the same data always lists (and downloads) alike.
+_FIRST = ("borough", "service_area", "system", "vendor", "contract_end")
+RECORD_ORDER = ", ".join(
+    f"b.{c} NULLS LAST" for c in (*_FIRST, *(c for c in RECORD_COLUMNS if c not in _FIRST))
+)
+
+
+def base(state: FilterState) -> tuple[str, dict[str, Any]]:
+    """The filtered rows of current_contracts as a subquery, with its bound parameters."""
+    w = filters.where(state)
+    return f"SELECT * FROM current_contracts WHERE {w.sql}", dict(w.params)
+
+
+def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:
+    """The Overview's figures for the current selection."""
+    today = today or date.today()
+    sql, params = base(state)
+    params |= {"today": today, "horizon": add_months(today, 12)}
+    row = r.rows(
+        f"""
+        WITH b AS ({sql}),
+        v AS (SELECT vendor, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, vendor)
+              AS rk FROM b GROUP BY vendor)
+        SELECT
+            (SELECT count(*) FROM b),
+            (SELECT count(DISTINCT borough_code) FROM b),
+            (SELECT count(DISTINCT vendor) FROM b),
+            (SELECT count(DISTINCT system) FROM b),
+            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon),
+            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v),
+            (SELECT round(sum(annual_value), 2) FROM b)
+        """,
+        params,
+    )[0]
+    keys = (
+        "records",
+        "boroughs",
+        "vendors",
+        "systems",
+        "ending_12_months",
+        "top10_vendor_share",
+        "annual_value",
+    )
+    out = dict(zip(keys, row, strict=True))
+    out["annual_value"] = float(out["annual_value"] or 0)
+    out["top10_vendor_share"] = float(out["top10_vendor_share"] or 0)
+    return out
+
+
+def coverage(r: Reader, state: FilterState) -> pd.DataFrame:
+    """Records per borough and service area (long form: borough, service_area, records)."""
+    sql, params = base(state)
+    return r.df(
+        f"SELECT borough, service_area, count(*) AS records FROM ({sql}) AS b "
+        "GROUP BY ALL ORDER BY borough, service_area",
+        params,
+    )
+
+
+def limit_clause(params: dict[str, Any], limit: int | None) -> str:
+    """' LIMIT $limit' (bound in `params`) when `limit` is given, else nothing."""
+    if limit is None:
+        return ""
+    params["limit"] = int(limit)
+    return " LIMIT $limit"
+
+
+def records(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
+    """The filtered records themselves, in a stable order."""
+    sql, params = base(state)
+    tail = limit_clause(params, limit)
+    return r.df(
+        f"SELECT {', '.join(RECORD_COLUMNS)} FROM ({sql}) AS b ORDER BY {RECORD_ORDER}{tail}",
+        params,
+    )
+
+
+def options(r: Reader) -> dict[str, list[str]]:
+    """Every value each choice filter can take, from the current data (one scan for all)."""
+    lists = ", ".join(
+        f"list(DISTINCT {c.column} ORDER BY {c.column}) FILTER (WHERE {c.column} IS NOT NULL)"
+        for c in filters.CHOICES
+    )
+    row = r.rows(f"SELECT {lists} FROM current_contracts")[0]
+    return {c.key: list(values or []) for c, values in zip(filters.CHOICES, row, strict=True)}
+
+
+def demo_boroughs(r: Reader, state: FilterState) -> list[str]:
+    """Boroughs in the selection whose records are still the illustrative default data."""
+    sql, params = base(state)
+    rows = r.rows(
+        f"SELECT DISTINCT borough FROM ({sql}) AS b WHERE source = 'demo' ORDER BY 1", params
+    )
+    return [v for (v,) in rows]

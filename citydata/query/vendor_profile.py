@@ -1,0 +1,164 @@
+"""A vendor's profile: boroughs served, systems, service areas, contract ends and value.
+
+Supplier and manufacturer are kept apart. A record names the vendor holding the contract and,
+when someone else makes the product, the manufacturer. For vendor V each record of the selection
+falls in at most one role:
+- "own": V holds the contract for its own product;
+- "resale": V holds the contract for another maker's product (a reseller or partner);
+- "made": V makes the product and another vendor holds the contract.
+"Boroughs served", "systems", value and contract ends describe the contracts V holds (own and
+resale); its products sold by others are counted apart. Names are canonical (aliases grouped).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata.query import selection
+from citydata.query.filters import FilterState
+from citydata.store import vendors
+from citydata.store.db import Reader
+
+ROLE_LABELS = {
+    "own": "Own product",
+    "resale": "Resells another maker's product",
+    "made": "Its product, sold by another vendor",
+}
+HELD = ("own", "resale")
+CONTRACT_COLUMNS = (
+    "role",
+    "borough",
+    "service_area",
+    "system",
+    "vendor",
+    "vendor_as_written",
+    "maker",
+    "contract_start",
+    "contract_end",
+    "annual_value",
+    "hosting",
+    "source_ref",
+)
+
+
+def _rows(state: FilterState, vendor: str) -> tuple[str, dict[str, Any]]:
+    """The selection's records in which `vendor` plays a role, with that `role`."""
+    sql, params = selection.base(state)
+    params["profile_vendor"] = vendor
+    return (
+        f"""SELECT *, CASE WHEN vendor = $profile_vendor AND maker = $profile_vendor THEN 'own'
+                      WHEN vendor = $profile_vendor THEN 'resale' ELSE 'made' END AS role
+        FROM ({vendors.with_maker(sql)}) AS m
+        WHERE vendor = $profile_vendor OR maker = $profile_vendor""",
+        params,
+    )
+
+
+def vendor_names(r: Reader, state: FilterState) -> list[str]:
+    """Every vendor or maker in the selection (canonical names), alphabetically."""
+    sql, params = selection.base(state)
+    pairs = f"SELECT DISTINCT vendor, manufacturer FROM ({sql}) AS b"
+    rows = r.rows(
+        f"""SELECT vendor FROM ({vendors.with_maker(pairs)}) AS m WHERE vendor IS NOT NULL
+        UNION SELECT maker FROM ({vendors.with_maker(pairs)}) AS m WHERE maker IS NOT NULL
+        ORDER BY 1""",
+        params,
+    )
+    return [v for (v,) in rows]
+
+
+def summary(
+    r: Reader, state: FilterState, vendor: str, today: date | None = None
+) -> dict[str, Any]:
+    """The profile's figures: records by role, boroughs, systems, areas, value, next end."""
+    sql, params = _rows(state, vendor)
+    params["today"] = today or date.today()
+    row = r.rows(
+        f"""WITH p AS MATERIALIZED ({sql}), h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
+        SELECT (SELECT count(*) FROM h),
+               (SELECT count(*) FROM p WHERE role = 'own'),
+               (SELECT count(*) FROM p WHERE role = 'resale'),
+               (SELECT count(*) FROM p WHERE role = 'made'),
+               (SELECT count(DISTINCT borough_code) FROM h),
+               (SELECT count(DISTINCT system) FROM h),
+               (SELECT count(DISTINCT service_area) FROM h),
+               (SELECT round(sum(annual_value), 2) FROM h),
+               (SELECT min(contract_end) FROM h WHERE contract_end >= $today),
+               (SELECT count(DISTINCT borough_code) FROM p WHERE role = 'made')""",
+        params,
+    )[0]
+    keys = (
+        "held",
+        "own",
+        "resale",
+        "made",
+        "boroughs",
+        "systems",
+        "service_areas",
+        "annual_value",
+        "next_end",
+        "made_boroughs",
+    )
+    out = dict(zip(keys, row, strict=True))
+    out["annual_value"] = float(out["annual_value"] or 0)
+    return out
+
+
+def boroughs(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """Boroughs where `vendor` holds contracts: records, systems, annual value, next end."""
+    sql, params = _rows(state, vendor)
+    return r.df(
+        f"""SELECT borough, count(*) AS records,
+            string_agg(DISTINCT system, '; ' ORDER BY system) AS systems,
+            round(sum(annual_value), 2) AS annual_value,
+            min(contract_end) AS first_end, max(contract_end) AS last_end
+        FROM ({sql}) AS p WHERE role IN ('own', 'resale')
+        GROUP BY borough ORDER BY borough""",
+        params,
+    )
+
+
+def systems(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """The systems in the profile, per role: who makes or supplies each, boroughs, records."""
+    sql, params = _rows(state, vendor)
+    df = r.df(
+        f"""SELECT system, role, maker,
+            string_agg(DISTINCT vendor, '; ' ORDER BY vendor) AS supplied_by,
+            string_agg(DISTINCT service_area, '; ' ORDER BY service_area) AS service_areas,
+            count(DISTINCT borough_code) AS boroughs, count(*) AS records,
+            round(sum(annual_value), 2) AS annual_value
+        FROM ({sql}) AS p GROUP BY system, role, maker
+        ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
+                 boroughs DESC, system""",
+        params,
+    )
+    df["role"] = df["role"].map(ROLE_LABELS)
+    return df
+
+
+def end_years(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """Contracts `vendor` holds by the year they end ('No end date' for rolling ones)."""
+    sql, params = _rows(state, vendor)
+    return r.df(
+        f"""SELECT coalesce(CAST(year(contract_end) AS VARCHAR), 'No end date') AS year,
+            count(*) AS records, round(sum(annual_value), 2) AS annual_value
+        FROM ({sql}) AS p WHERE role IN ('own', 'resale')
+        GROUP BY ALL ORDER BY year""",
+        params,
+    )
+
+
+def contracts(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """Every record of the profile, labelled with the vendor's role in it."""
+    sql, params = _rows(state, vendor)
+    df = r.df(
+        f"""SELECT {", ".join(CONTRACT_COLUMNS)} FROM ({sql}) AS p
+        ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
+                 borough, service_area, system, contract_end NULLS LAST""",
+        params,
+    )
+    df["role"] = df["role"].map(ROLE_LABELS)
+    return df

@@ -1,0 +1,139 @@
+"""One thin facade over a DuckDB file: a cursor per call, one writer at a time.
+
+DuckDB 2.0 refuses two threads on one connection, so every call takes its own cursor from the
+process's single connection. Reads that must agree with each other (the panels of one page) run
+inside `read()`, one transaction, so a commit landing half way through cannot mix two snapshots.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from citydata.core import settings
+
+Params = Mapping[str, Any] | Sequence[Any] | None
+
+
+class StoreError(RuntimeError):
+    """A database file that cannot be used, with a message a person can act on."""
+
+
+class Reader:
+    """Queries on one cursor; inside `Database.read()` they all see the same snapshot."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cur = cursor
+
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        return self._cur.execute(sql, params).df()
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple]:
+        return self._cur.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self._cur.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        self._cur.execute(sql, params)
+
+    def register(self, name: str, df: pd.DataFrame) -> None:
+        """Make `df` queryable as the table `name` on this cursor (for bulk inserts)."""
+        self._cur.register(name, df)
+
+
+MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
+
+
+def _config() -> dict[str, str]:
+    """DuckDB's settings from ours; SettingError for a value DuckDB would not take."""
+    limit = settings.value(MEMORY_LIMIT)
+    if not limit:
+        return {}
+    config = {"memory_limit": limit.strip()}
+    try:
+        duckdb.connect(":memory:", config=config).close()
+    except duckdb.Error:
+        raise settings.SettingError(
+            f"{MEMORY_LIMIT} is “{limit[:40]}”, which is not an amount of memory. Use a number "
+            "and a unit, for example 1GB or 1500MB, or leave it unset."
+        ) from None
+    return config
+
+
+class Database:
+    """A DuckDB file opened once per process, safe to share between threads."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False):
+        self.path = Path(path)
+        config = _config()
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            raise StoreError(_explain_open_error(self.path, exc)) from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path} could not be opened as a database: {exc}") from exc
+        self._write_lock = threading.Lock()
+
+    # Single statements, each on a fresh cursor.
+    def df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        with self._cursor() as cur:
+            return Reader(cur).df(sql, params)
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple]:
+        with self._cursor() as cur:
+            return Reader(cur).rows(sql, params)
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        with self._cursor() as cur:
+            return Reader(cur).scalar(sql, params)
+
+    @contextmanager
+    def read(self) -> Iterator[Reader]:
+        """Several queries that see one consistent state of the database."""
+        with self._cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield Reader(cur)
+            finally:
+                cur.execute("ROLLBACK")
+
+    @contextmanager
+    def write(self) -> Iterator[Reader]:
+        """One transaction, one writer at a time in this process: all of it commits or none."""
+        with self._write_lock, self._cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield Reader(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+
+def _explain_open_error(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"{path} is in use by another program (usually the running app). Upload through the "
+            "app, or stop the app and try again."
+        )
+    return f"{path} could not be opened as a City Tools database: {text}"

@@ -1,0 +1,148 @@
+"""The schema of the DuckDB file and its migrations, one function per version.
+
+Layout (schema version 3):
+- `contracts`: every record of every snapshot ever stored, never updated in place;
+- `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
+- `raw_files`: the bytes of every file a snapshot came from;
+- `current_contracts`: the records of each borough's active snapshot (the public view);
+  since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
+- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.store import vendors
+from citydata.store.db import Database, Reader, StoreError
+
+_CONTRACT_COLUMNS = ",\n    ".join(f"{f.name} {f.sql_type}" for f in FIELDS)
+_VIEW_COLUMNS = ", ".join(f"c.{name}" for name in FIELD_NAMES)
+
+
+def _v1(r: Reader) -> None:
+    r.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    r.execute("CREATE SEQUENCE snapshot_ids START 1")
+    r.execute(
+        """CREATE TABLE snapshots (
+    id INTEGER NOT NULL,
+    borough_code VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    file_name VARCHAR,
+    file_hash VARCHAR,
+    rows_imported INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('active', 'superseded')),
+    source VARCHAR NOT NULL
+)"""
+    )
+    r.execute(
+        f"""CREATE TABLE contracts (
+    snapshot_id INTEGER NOT NULL,
+    record_no INTEGER NOT NULL,
+    {_CONTRACT_COLUMNS},
+    source VARCHAR NOT NULL
+)"""
+    )
+    r.execute(
+        f"""CREATE VIEW current_contracts AS
+SELECT {_VIEW_COLUMNS}, c.snapshot_id, c.source
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'"""
+    )
+
+
+def _v2(r: Reader) -> None:
+    """Keep what an upload needs: who, the mapping used, the raw bytes, rollbacks."""
+    r.execute("ALTER TABLE snapshots ADD COLUMN created_by VARCHAR")
+    r.execute("ALTER TABLE snapshots ADD COLUMN mapping VARCHAR")
+    r.execute("ALTER TABLE snapshots ADD COLUMN note VARCHAR")
+    r.execute("ALTER TABLE snapshots ADD COLUMN restored_from INTEGER")
+    r.execute(
+        """CREATE TABLE raw_files (
+    file_hash VARCHAR PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    content BLOB NOT NULL,
+    received_at TIMESTAMP NOT NULL
+)"""
+    )
+
+
+def _v3(r: Reader) -> None:
+    """Group vendor spellings: the alias table, and the view showing the canonical vendor."""
+    r.execute(
+        """CREATE TABLE vendor_aliases (
+    alias VARCHAR PRIMARY KEY,
+    vendor VARCHAR NOT NULL,
+    added_by VARCHAR,
+    added_at TIMESTAMP
+)"""
+    )
+    vendors.seed(r)
+    # The alias is looked up once per distinct spelling, not once per record.
+    columns = ", ".join(
+        "coalesce(sp.vendor, c.vendor) AS vendor" if name == "vendor" else f"c.{name}"
+        for name in FIELD_NAMES
+    )
+    r.execute(
+        f"""CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    {vendors.canonical_sql("w.vendor", "a")}
+)
+SELECT {columns}, c.snapshot_id, c.source, c.vendor AS vendor_as_written
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(r: Reader) -> int:
+    has_meta = r.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        " AND table_schema = 'main'"
+    )
+    if not has_meta:
+        tables = r.scalar("SELECT count(*) FROM information_schema.tables")
+        return 0 if tables == 0 else -1
+    value = r.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else -1
+
+
+def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
+    """Bring the file up to `target`, each step in its own transaction. Returns the version."""
+    with db.write() as w:
+        version = schema_version(w)
+    if version < 0:
+        raise StoreError(f"{db.path} is a DuckDB file, but not a City Tools Explorer database.")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.path} was written by a newer version of City Tools Explorer "
+            f"(schema {version}; this one knows up to {SCHEMA_VERSION})."
+        )
+    for step in range(version, target):
+        with db.write() as w:
+            MIGRATIONS[step](w)
+            w.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)])
+    return max(version, target)
+
+
+def data_version(db: Database | Reader) -> int:
+    """A number that changes whenever any snapshot or vendor alias is added: a cache key.
+
+    Both parts only grow, so their sum never returns to an earlier value; a restore from a
+    backup (which can lower both) sets meta 'version_offset' so that it still moves forward.
+    """
+    return int(
+        db.scalar(
+            "SELECT coalesce((SELECT max(id) FROM snapshots), 0)"
+            " + coalesce((SELECT sum(CAST(value AS BIGINT)) FROM meta"
+            " WHERE key IN ($k, 'version_offset')), 0)",
+            {"k": vendors.CHANGES_KEY},
+        )
+    )

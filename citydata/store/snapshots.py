@@ -1,0 +1,361 @@
+"""Snapshots of a borough's register: preview an upload, commit it, compare, roll back, history.
+
+Every change to the data is a new snapshot; nothing is updated in place. Committing a file makes
+one new active snapshot per borough in it and supersedes (keeps) each borough's previous one, all
+in one transaction: readers see the old data or the new, never a mix. A rollback is itself a new
+snapshot, a copy of an earlier one's records, so the history only ever grows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.store import changes
+from citydata.store.changes import Diff
+from citydata.store.db import Database, Reader
+
+_FIELDS_SQL = ", ".join(FIELD_NAMES)
+_AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
+_FROM_TEXT = ", ".join(f"CAST({f.name} AS {f.sql_type})" for f in FIELDS)
+_STAGED = "staged_upload"
+_SNAPSHOT = (
+    "id",
+    "borough_code",
+    "created_at",
+    "created_by",
+    "file_name",
+    "file_hash",
+    "rows_imported",
+    "rows_rejected",
+    "status",
+    "source",
+    "mapping",
+    "note",
+    "restored_from",
+)
+
+
+class CommitRefused(Exception):
+    """An upload or rollback that cannot be done; nothing was written. The message says why."""
+
+
+class PreparedFile(Protocol):
+    """What `citydata.ingest.prepare` returns, as far as storing it is concerned."""
+
+    file_name: str
+    format: str
+    mapping: dict[str, str | None]
+    records: pd.DataFrame
+    refused: str | None
+
+    @property
+    def rows_refused(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class BoroughChange:
+    """What committing a file would do to one borough, compared with its current snapshot."""
+
+    borough_code: str
+    borough: str
+    base_snapshot_id: int | None  # the active snapshot now (None: the borough has none)
+    base_source: str | None  # 'demo' when the borough still shows the illustrative data
+    before: int  # records now
+    after: int  # records after the commit
+    diff: Diff
+
+
+def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
+    """Every snapshot, newest first (optionally of one borough)."""
+    return r.df(
+        "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
+        " s.rows_rejected, s.status, s.source, s.restored_from, s.note"
+        " FROM snapshots AS s WHERE $code IS NULL OR s.borough_code = $code"
+        " ORDER BY s.id DESC",
+        {"code": borough_code},
+    ).assign(borough=lambda d: d["borough_code"].map(_name))
+
+
+def snapshot(r: Reader, snapshot_id: int) -> dict[str, Any] | None:
+    """One snapshot's row as a dict, or None when there is no such snapshot."""
+    rows = r.rows(
+        f"SELECT {', '.join(_SNAPSHOT)} FROM snapshots WHERE id = $id", {"id": int(snapshot_id)}
+    )
+    return dict(zip(_SNAPSHOT, rows[0], strict=True)) if rows else None
+
+
+def active(r: Reader) -> dict[str, int]:
+    """Each borough's active snapshot id."""
+    return dict(r.rows("SELECT borough_code, id FROM snapshots WHERE status = 'active'"))
+
+
+def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
+    """A snapshot's records as canonical text (see `changes.canonical`), in stored order."""
+    return r.df(
+        f"SELECT {_AS_TEXT} FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
+        {"id": int(snapshot_id)},
+    )
+
+
+def _records_of(r: Reader, snapshot_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """`records` of several snapshots at once (one query), by snapshot id."""
+    if not snapshot_ids:
+        return {}
+    df = r.df(
+        f"SELECT snapshot_id, {_AS_TEXT} FROM contracts"
+        " WHERE snapshot_id IN (SELECT unnest($ids)) ORDER BY snapshot_id, record_no",
+        {"ids": [int(i) for i in snapshot_ids]},
+    )
+    groups = df.groupby("snapshot_id", sort=False).indices
+    frame = df[list(FIELD_NAMES)]
+    empty = frame.iloc[:0]
+    return {
+        int(i): frame.iloc[groups[i]].reset_index(drop=True) if i in groups else empty
+        for i in snapshot_ids
+    }
+
+
+def compare(r: Reader, old_id: int, new_id: int) -> Diff:
+    """What changed from snapshot `old_id` to snapshot `new_id` of the same borough."""
+    old, new = snapshot(r, old_id), snapshot(r, new_id)
+    if old is None or new is None:
+        raise CommitRefused(f"There is no snapshot {old_id if old is None else new_id}.")
+    if old["borough_code"] != new["borough_code"]:
+        raise CommitRefused("Snapshots can only be compared within one borough.")
+    return changes.diff(records(r, old_id), records(r, new_id))
+
+
+def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
+    """Per borough in the file: what would be added, removed and changed. Writes nothing."""
+    _check(prepared)
+    file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
+    out: list[BoroughChange] = []
+    with db.read() as r:
+        current = active(r)
+        sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+        groups = _borough_positions(prepared.records)
+        bases = _records_of(r, [current[code] for code, _ in groups if code in current])
+        for code, positions in groups:
+            base = current.get(code)
+            before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+            after = file_text.iloc[positions]
+            out.append(
+                BoroughChange(
+                    borough_code=code,
+                    borough=_name(code),
+                    base_snapshot_id=base,
+                    base_source=sources.get(base),
+                    before=len(before),
+                    after=len(after),
+                    diff=changes.diff_comparable(changes.comparable(before), after),
+                )
+            )
+    return out
+
+
+def commit(
+    db: Database,
+    prepared: PreparedFile,
+    content: bytes,
+    user: str,
+    *,
+    expect: Mapping[str, int | None] | None = None,
+) -> list[int]:
+    """Store the file's records as one new active snapshot per borough; return their ids.
+
+    All boroughs or none: one transaction. `expect` (borough code -> the active snapshot id the
+    user previewed against) refuses the commit when someone else changed a borough meanwhile.
+    """
+    _check(prepared)
+    mapping = json.dumps(prepared.mapping)
+    now = datetime.now().replace(microsecond=0)
+    staged = _staging_frame(prepared.records)
+    rejected = prepared.rows_refused
+    ids: list[int] = []
+    with db.write() as w:
+        current = active(w)
+        for code, seen in (expect or {}).items():
+            if current.get(code) != seen:
+                raise CommitRefused(
+                    f"{_name(code)}'s data changed since this preview (someone else committed "
+                    "or rolled back). Check the preview again before committing."
+                )
+        file_hash = save_raw_file(w, prepared.file_name, content)
+        for code, rows in _by_borough(prepared.records):
+            ids.append(
+                _new_snapshot(
+                    w,
+                    code,
+                    now=now,
+                    file_name=prepared.file_name,
+                    file_hash=file_hash,
+                    rows_imported=len(rows),
+                    rows_rejected=rejected,
+                    source="upload",
+                    user=user,
+                    mapping=mapping,
+                    note=f"Recognised as a {prepared.format} file",
+                )
+            )
+        codes = [code for code, _ in _by_borough(prepared.records)]
+        staged["snapshot_id"] = staged["borough_code"].map(dict(zip(codes, ids, strict=True)))
+        w.register(_STAGED, staged)
+        w.execute(
+            f"INSERT INTO contracts SELECT snapshot_id, record_no, {_FROM_TEXT}, 'upload'"
+            f" FROM {_STAGED}"
+        )
+    return ids
+
+
+def rollback(db: Database, snapshot_id: int, user: str) -> int:
+    """Make an earlier snapshot's records current again, as a new snapshot; return its id."""
+    now = datetime.now().replace(microsecond=0)
+    with db.write() as w:
+        target = snapshot(w, snapshot_id)
+        if target is None:
+            raise CommitRefused(f"There is no snapshot {snapshot_id}.")
+        code = target["borough_code"]
+        if target["status"] == "active":
+            raise CommitRefused(
+                f"Snapshot {snapshot_id} is already {_name(code)}'s current data; "
+                "choose an earlier one."
+            )
+        made = pd.Timestamp(target["created_at"]).strftime("%d/%m/%Y %H:%M")
+        new_id = _new_snapshot(
+            w,
+            code,
+            now=now,
+            file_name=target["file_name"],
+            file_hash=target["file_hash"],
+            rows_imported=int(target["rows_imported"]),
+            rows_rejected=int(target["rows_rejected"]),
+            source="rollback",
+            user=user,
+            mapping=target["mapping"],
+            note=f"Rolled back to snapshot {snapshot_id} of {made}",
+            restored_from=int(snapshot_id),
+        )
+        w.execute(
+            f"INSERT INTO contracts SELECT $new, record_no, {_FIELDS_SQL}, source"
+            " FROM contracts WHERE snapshot_id = $old",
+            {"new": new_id, "old": int(snapshot_id)},
+        )
+    return new_id
+
+
+def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
+    """Supersede the borough's active snapshot and add a new active one; return its id."""
+    snapshot_id = int(w.scalar("SELECT nextval('snapshot_ids')"))
+    w.execute(
+        "UPDATE snapshots SET status = 'superseded' WHERE borough_code = $code"
+        " AND status = 'active'",
+        {"code": code},
+    )
+    w.execute(
+        "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+        " rows_imported, rows_rejected, status, source, created_by, mapping, note, restored_from)"
+        " VALUES ($id, $code, $now, $file_name, $file_hash, $rows_imported, $rows_rejected,"
+        " 'active', $source, $user, $mapping, $note, $restored_from)",
+        {"restored_from": None} | v | {"id": snapshot_id, "code": code},
+    )
+    return snapshot_id
+
+
+def _check(prepared: PreparedFile) -> None:
+    if prepared.refused:
+        raise CommitRefused(prepared.refused)
+    if prepared.records is None or prepared.records.empty:
+        raise CommitRefused("No row of this file can be imported, so nothing was stored.")
+    missing = [n for n in FIELD_NAMES if n not in prepared.records.columns]
+    if missing:
+        raise CommitRefused(f"The prepared records lack the fields {', '.join(missing)}.")
+    unknown = set(prepared.records["borough_code"]) - set(boroughs.BY_CODE)
+    if unknown:
+        raise CommitRefused(f"Unknown borough codes: {', '.join(sorted(map(str, unknown)))}.")
+
+
+def _by_borough(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    return [(str(code), rows) for code, rows in df.groupby("borough_code", sort=True)]
+
+
+def _borough_positions(df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+    """Each borough's code and its records' positions in `df`, as `_by_borough` orders them."""
+    groups = df.groupby("borough_code", sort=True).indices
+    return [(str(code), groups[code]) for code in sorted(groups)]
+
+
+def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The records as canonical text (cast to column types in SQL) plus their file row number."""
+    out = changes.comparable(df)
+    for name in FIELD_NAMES:
+        out[name] = out[name].astype(object).where(out[name] != "", None)
+    if "row" not in df.columns:
+        numbers: Any = np.arange(1, len(df) + 1, dtype=np.int64)
+    elif pd.api.types.is_integer_dtype(df["row"].dtype) and not df["row"].hasnans:
+        numbers = df["row"].to_numpy(dtype=np.int64)
+    else:
+        numbers = [int(x) if pd.notna(x) else i for i, x in enumerate(df["row"], 1)]
+    out.insert(0, "record_no", numbers)
+    return out
+
+
+def _name(code: str) -> str:
+    b = boroughs.BY_CODE.get(code)
+    return b.name if b else code
+
+
+def changes_table(items: list[BoroughChange]) -> pd.DataFrame:
+    """One line per borough for the preview."""
+    return pd.DataFrame(
+        [
+            {
+                "Borough": c.borough,
+                "Records now": c.before,
+                "Records after": c.after,
+                "Added": len(c.diff.added),
+                "Removed": len(c.diff.removed),
+                "Changed": c.diff.records_changed,
+                "Replaces": "illustrative data"
+                if c.base_source == "demo"
+                else (f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"),
+            }
+            for c in items
+        ]
+    )
+
+
+def problems_table(problems: list[Any]) -> pd.DataFrame:
+    """Every problem of a prepared file, for a table and a download."""
+    return pd.DataFrame(
+        [
+            {
+                "Row": p.row,
+                "Column": p.column or "",
+                "Value": p.value or "",
+                "Problem": p.reason,
+                "Outcome": "not imported" if p.severity == "refused" else "imported with a change",
+            }
+            for p in problems
+        ],
+        columns=["Row", "Column", "Value", "Problem", "Outcome"],
+    ).astype({"Row": "Int64"})
+
+
+def save_raw_file(w: Reader, file_name: str, content: bytes) -> str:
+    """Keep the bytes of a file once, keyed by their SHA-256; returns the hash."""
+    file_hash = hashlib.sha256(content).hexdigest()
+    w.execute(
+        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [file_hash, file_name, len(content), content, datetime.now().replace(microsecond=0)],
+    )
+    return file_hash

@@ -1,0 +1,297 @@
+"""Vendor names that mean the same company, grouped under one canonical vendor.
+
+Registers write one company many ways ("Capita Business Services Ltd", "CAPITA PLC", "Capita").
+Records keep the spelling as written; the `vendor_aliases` table maps the *folded* spelling (see
+`fold`) to a canonical vendor, and the `current_contracts` view shows the canonical name as
+`vendor` and the original as `vendor_as_written`. The table is seeded from
+data/vendor_aliases.csv and grows when a data steward accepts a suggestion (`accept_alias`).
+
+The table never chains: every `vendor` in it is a canonical name, never itself the folded key
+of a row that points elsewhere. `accept_alias` keeps it that way.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from citydata.core import settings
+from citydata.store.db import Database, Reader
+
+ALIASES_CSV = settings.DATA_DIR / "vendor_aliases.csv"
+SEEDED_BY = "data/vendor_aliases.csv"
+CHANGES_KEY = "alias_changes"  # meta counter, part of store.data_version
+MAX_NAME = 200
+DEFAULT_CUTOFF = 88
+EXTENDED_SCORE = 90
+
+# Words that say what kind of company it is, not which: left out when comparing names.
+COMPANY_WORDS = frozenset(
+    {"ltd", "limited", "plc", "llp", "llc", "lp", "inc", "incorporated", "corp", "corporation"}
+    | {"co", "company", "group", "holdings", "uk", "gb", "the", "se", "sa", "sarl", "gmbh"}
+    | {"bv", "ag", "nv"}
+)
+
+
+class AliasError(ValueError):
+    """An alias that cannot be stored, with a message a data steward can act on."""
+
+
+def fold(name: str | None) -> str:
+    """The key two spellings share when they differ only in case, spacing or punctuation.
+
+    ASCII letters and digits survive, '&' reads as 'and', everything else is a word break.
+    `fold_sql` does exactly the same in DuckDB (a test checks them against each other).
+
+    >>> fold("  CAPITA  Business-Services Ltd.")
+    'capita business services ltd'
+    """
+    text = (name or "").replace("&", " and ")
+    return re.sub(r"[^A-Za-z0-9]+", " ", text).lower().strip()
+
+
+def fold_sql(expr: str) -> str:
+    """`fold` as a DuckDB expression over `expr` (an allow-listed column, never user text)."""
+    return f"trim(lower(regexp_replace(replace({expr}, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
+
+
+def canonical_sql(expr: str, name: str) -> str:
+    """A LEFT JOIN giving `<name>.vendor`, the canonical vendor of the spelling in `expr`."""
+    return f"LEFT JOIN vendor_aliases AS {name} ON {name}.alias = {fold_sql(expr)}"
+
+
+def core(name: str) -> str:
+    """The folded name without company-form words: 'Oracle Corporation UK Ltd' -> 'oracle'."""
+    words = fold(name).split()
+    kept = [w for w in words if w not in COMPANY_WORDS]
+    return " ".join(kept or words)
+
+
+def similarity(a: str, b: str) -> int:
+    """How alike two vendor names are, 0-100, ignoring case, punctuation and company form.
+
+    rapidfuzz's token-sort ratio, raised to `EXTENDED_SCORE` when one name is the other plus
+    words ("Capita Business Services" and "Capita"), starting with the same word.
+    """
+    return _similarity(core(a), core(b), fuzz.token_sort_ratio(core(a), core(b)))
+
+
+def _similarity(a: str, b: str, score: float) -> int:
+    if score < EXTENDED_SCORE and _extends(a, b):
+        return EXTENDED_SCORE
+    return int(score)
+
+
+def _extends(a: str, b: str) -> bool:
+    first_a, first_b = a.split()[:1], b.split()[:1]
+    return bool(first_a) and first_a == first_b and fuzz.token_set_ratio(a, b) == 100
+
+
+# ---- the maintained table ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alias:
+    alias: str  # folded key
+    vendor: str  # canonical name
+    note: str = ""
+
+
+def load_csv(path: Path = ALIASES_CSV) -> list[Alias]:
+    """The committed alias table, checked, plus each canonical name's own folded spelling.
+
+    Refuses (AliasError) a blank row, one spelling sent to two vendors, or a chain (a canonical
+    name that is itself an alias of another vendor).
+    """
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    found: dict[str, Alias] = {}
+    for line, row in enumerate(rows, start=2):
+        key, vendor = fold(row.get("alias")), (row.get("vendor") or "").strip()
+        if not key or not vendor:
+            raise AliasError(f"{path.name} line {line}: both alias and vendor are needed.")
+        if key in found and found[key].vendor != vendor:
+            raise AliasError(
+                f"{path.name} line {line}: “{row['alias']}” is already grouped under "
+                f"“{found[key].vendor}”."
+            )
+        found[key] = Alias(key, vendor, (row.get("note") or "").strip())
+    for a in list(found.values()):
+        own = fold(a.vendor)
+        if own in found and found[own].vendor != a.vendor:
+            raise AliasError(
+                f"{path.name}: “{a.vendor}” is a canonical vendor and also an alias of "
+                f"“{found[own].vendor}”; point every alias at the final name."
+            )
+        found.setdefault(own, Alias(own, a.vendor, "canonical name"))
+    return sorted(found.values(), key=lambda a: a.alias)
+
+
+def seed(w: Reader, path: Path = ALIASES_CSV) -> int:
+    """Insert the committed aliases the database lacks (existing rows win). Returns how many."""
+    before = w.scalar("SELECT count(*) FROM vendor_aliases")
+    now = datetime.now().replace(microsecond=0)
+    for a in load_csv(path):
+        w.execute(
+            "INSERT INTO vendor_aliases VALUES ($alias, $vendor, $who, $at) ON CONFLICT DO NOTHING",
+            {"alias": a.alias, "vendor": a.vendor, "who": SEEDED_BY, "at": now},
+        )
+    added = w.scalar("SELECT count(*) FROM vendor_aliases") - before
+    if added:
+        _count_change(w)
+    return int(added)
+
+
+def aliases(r: Reader) -> pd.DataFrame:
+    """The alias table with how many current records each spelling groups."""
+    return r.df(
+        f"""WITH w AS (
+            SELECT vendor_as_written AS written, count(*) AS n FROM current_contracts GROUP BY 1),
+        k AS (SELECT {fold_sql("written")} AS key, sum(n) AS n FROM w GROUP BY 1)
+        SELECT a.alias, a.vendor, a.added_by, a.added_at,
+               CAST(coalesce(k.n, 0) AS BIGINT) AS records
+        FROM vendor_aliases AS a LEFT JOIN k ON k.key = a.alias
+        ORDER BY a.vendor, a.alias"""
+    )
+
+
+def accept_alias(db: Database, alias: str, vendor: str, who: str) -> str:
+    """Group the spelling `alias` under `vendor`, in one write transaction.
+
+    `vendor` is resolved to its own canonical name first (no chains), and aliases that pointed
+    at the spelling being grouped follow it. Returns the canonical vendor stored.
+    """
+    key, vendor, who = fold(alias), (vendor or "").strip(), (who or "").strip()
+    if not key:
+        raise AliasError("The spelling to group has no letters or digits.")
+    if not vendor or len(vendor) > MAX_NAME or len(alias) > MAX_NAME:
+        raise AliasError(f"Give a vendor name of 1 to {MAX_NAME} characters.")
+    if not who:
+        raise AliasError("Say who is accepting the alias.")
+    with db.write() as w:
+        own = fold(vendor)
+        if own != key:
+            found = w.scalar("SELECT vendor FROM vendor_aliases WHERE alias = $k", {"k": own})
+            vendor = found or vendor
+        now = datetime.now().replace(microsecond=0)
+        upsert = (
+            "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT (alias) DO UPDATE"
+            " SET vendor = excluded.vendor, added_by = excluded.added_by,"
+            " added_at = excluded.added_at"
+        )
+        w.execute(upsert, {"k": key, "v": vendor, "who": who[:MAX_NAME], "at": now})
+        # The canonical name's own spelling groups too ("AGILISYS" with "Agilisys").
+        w.execute(
+            "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT DO NOTHING",
+            {"k": fold(vendor), "v": vendor, "who": who[:MAX_NAME], "at": now},
+        )
+        # Whatever was grouped under the spelling just grouped follows it: no chains.
+        w.execute(
+            f"UPDATE vendor_aliases SET vendor = $v WHERE {fold_sql('vendor')} = $k"
+            " AND vendor <> $v",
+            {"k": key, "v": vendor},
+        )
+        _count_change(w)
+    return vendor
+
+
+def _count_change(w: Reader) -> None:
+    w.execute(
+        "INSERT INTO meta VALUES ($k, '1') ON CONFLICT (key) DO UPDATE"
+        " SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)",
+        {"k": CHANGES_KEY},
+    )
+
+
+# ---- suggestions -----------------------------------------------------------------------------
+
+
+def suggest_aliases(r: Reader, cutoff: int = DEFAULT_CUTOFF) -> pd.DataFrame:
+    """Near-duplicate vendor spellings in the current records that no alias groups yet.
+
+    Each row proposes grouping `alias` (as written, with every spelling sharing its folded key
+    in `spellings`) under `vendor`: a canonical name from the alias table or a more common
+    spelling. `score` is 0-100 (rapidfuzz token-sort ratio of the names without company-form
+    words); `reason` says why in words.
+    """
+    written = r.df(
+        f"""WITH w AS (
+            SELECT vendor_as_written AS written, count(*) AS records FROM current_contracts
+            WHERE vendor_as_written IS NOT NULL GROUP BY 1)
+        SELECT written, {fold_sql("written")} AS key, records FROM w
+        WHERE {fold_sql("written")} NOT IN (SELECT alias FROM vendor_aliases)
+        ORDER BY records DESC, written"""
+    )
+    columns = ["alias", "spellings", "records", "vendor", "vendor_records", "score", "reason"]
+    if written.empty:
+        return pd.DataFrame(columns=columns)
+    groups = {
+        key: (g["written"].iloc[0], list(g["written"]), int(g["records"].sum()))
+        for key, g in written[written["key"] != ""].groupby("key", sort=False)
+    }
+    counts = dict(r.rows("SELECT vendor, count(*) FROM current_contracts GROUP BY vendor"))
+    known = [v for (v,) in r.rows("SELECT DISTINCT vendor FROM vendor_aliases ORDER BY 1")]
+    # Targets: canonical names first (they win ties), then each unmatched group's main spelling.
+    targets = known + [g[0] for g in groups.values()]
+    target_keys = [fold(t) for t in targets]
+    keys = list(groups)
+    query_cores = [core(groups[k][0]) for k in keys]
+    target_cores = [core(t) for t in targets]
+    scores = process.cdist(query_cores, target_cores, scorer=fuzz.token_sort_ratio)
+    out = []
+    for i, key in enumerate(keys):
+        shown, spellings, records = groups[key]
+        best: tuple[int, int, int] | None = None  # (score, records, -index) of the best target
+        for j, target in enumerate(targets):
+            if target_keys[j] == key:
+                continue
+            is_group = j >= len(known)
+            if is_group and (groups[target_keys[j]][2], target) <= (records, shown):
+                continue  # between two unmatched spellings, the rarer one is grouped
+            score = _similarity(query_cores[i], target_cores[j], scores[i, j])
+            if score >= cutoff and (best is None or (score, counts.get(target, 0), -j) > best):
+                best = (score, counts.get(target, 0), -j)
+        if best is not None:
+            target = targets[-best[2]]
+            out.append((shown, "; ".join(spellings), records, target, best[1], best[0]))
+        elif len(spellings) > 1:
+            out.append((shown, "; ".join(spellings), records, shown, records, 100))
+    df = pd.DataFrame(out, columns=columns[:-1])
+    df["reason"] = [
+        _reason(a, v, s) for a, v, s in zip(df["alias"], df["vendor"], df["score"], strict=True)
+    ]
+    return df.sort_values(
+        ["score", "records", "alias"], ascending=[False, False, True]
+    ).reset_index(drop=True)[columns]
+
+
+def _reason(alias: str, vendor: str, score: int) -> str:
+    if alias == vendor:
+        return "the same name written in different ways (capitals, spaces or punctuation)"
+    if fold(alias) == fold(vendor):
+        return "the same name apart from capitals, spaces or punctuation"
+    if core(alias) == core(vendor):
+        return "the same name apart from the company form (Ltd, plc, UK…)"
+    if _extends(core(alias), core(vendor)):
+        return "one name is the other with words added"
+    return f"similar names ({score}% alike)"
+
+
+def with_maker(sql: str) -> str:
+    """Rows of the subquery `sql` plus `maker`: the canonical manufacturer, else the vendor.
+
+    A record names a manufacturer only when someone else makes the product, so an empty
+    manufacturer means the vendor makes it. Spellings are looked up once each, not per row.
+    """
+    return f"""SELECT b.*, coalesce(nullif(trim(mk.maker), ''), b.vendor) AS maker FROM ({sql}) AS b
+    LEFT JOIN (
+        SELECT w.written, coalesce(a.vendor, w.written) AS maker
+        FROM (SELECT DISTINCT manufacturer AS written FROM current_contracts) AS w
+        {canonical_sql("w.written", "a")}
+    ) AS mk ON mk.written = b.manufacturer"""

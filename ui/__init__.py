@@ -1,0 +1,343 @@
+"""The app's edge: the cached database, cached queries, the sidebar filters, shared widgets.
+
+Pages call these helpers and `citydata`; nothing in `citydata` knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from citydata import lifecycle
+from citydata.core import settings
+from citydata.output import exports
+from citydata.query import filters, selection
+from citydata.query.filters import FilterState
+from citydata.store import migrations
+from citydata.store.db import Database, Reader, StoreError
+
+T = TypeVar("T")
+CACHE_TTL_SECONDS = 300
+TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _database(path: str) -> Database:
+    return lifecycle.open_store(path)
+
+
+def database() -> Database:
+    """The process's one database handle (built from the embedded data when missing)."""
+    return _database(str(lifecycle.db_path()))
+
+
+def database_or_rebuild_offer() -> None:
+    """Open the database; when it cannot be used, explain and offer a rebuild, else stop here."""
+    try:
+        database()
+        return
+    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
+        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
+        st.stop()
+    except StoreError as exc:
+        problem = str(exc)
+    path = lifecycle.db_path()
+    if not st.button("Rebuild from the embedded data", type="primary"):
+        st.error(f"The database cannot be used. {problem}", icon=":material/error:")
+        st.write(
+            "You can start again from the embedded illustrative data. The current file is not "
+            "deleted: it is renamed and kept beside the new one, so nothing is lost."
+        )
+        st.stop()
+    kept = lifecycle.set_aside(path)
+    lifecycle.build(path)
+    database()
+    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {kept}.")
+
+
+def data_version() -> int:
+    return migrations.data_version(database())
+
+
+class _NewerData(Exception):
+    """The data changed since this script run began (not cached, so never a stale entry)."""
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
+def _cached(
+    _fn: Callable[..., Any], name: str, path: str, version: int, state: Any, args: tuple
+) -> Any:
+    with _database(path).read() as r:
+        if migrations.data_version(r) != version:
+            raise _NewerData
+        return _fn(r, state, *args)
+
+
+def pin_version() -> None:
+    """Fix the data version for this script run: every panel of the page reads that state."""
+    st.session_state["_data_version"] = data_version()
+
+
+def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
+    """Run `fn(reader, state, *args)`, cached per data version, filters and arguments.
+
+    Keys are small (names, the filter state, the snapshot version), never DataFrames. Every
+    query of one run reads the version pinned at its start; if a commit lands part-way, the
+    page runs again from the top, so it never shows panels from two states of the data.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    version = st.session_state.get("_data_version") or data_version()
+    try:
+        return _cached(fn, name, str(lifecycle.db_path()), version, state, tuple(args))
+    except _NewerData:
+        st.rerun()
+
+
+def read(fn: Callable[[Reader], T]) -> T:
+    """Run `fn(reader)` uncached, in one consistent read."""
+    with database().read() as r:
+        return fn(r)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16, show_spinner=False)
+def filter_options(path: str, version: int) -> dict[str, list[str]]:
+    with _database(path).read() as r:
+        return selection.options(r)
+
+
+# ---- sidebar filters -------------------------------------------------------------------------
+
+
+def page_filters() -> FilterState:
+    """The sidebar filters app.py drew for this run; call at the top of every page.
+
+    Streamlit 1.67 decides once per server process whether the app uses the legacy `pages/`
+    folder mode, and says yes until `st.navigation` has run once. So when a server's very first
+    request opens a page other than the home page (a shared link after a restart), the page runs
+    on its own, without app.py. Then turn that mode off and run again, through app.py, on the same
+    page and URL.
+    """
+    if "filters" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["filters"]
+
+
+def sidebar_filters() -> FilterState:
+    """Draw the filters in the sidebar, bound to the URL, and return the user's selection."""
+    options = filter_options(str(lifecycle.db_path()), data_version())
+    _note_invalid_url_values(options)
+    with st.sidebar:
+        st.header("Filters")
+        for choice in filters.CHOICES:
+            st.multiselect(
+                choice.label,
+                options[choice.key],
+                key=choice.key,
+                bind="query-params",
+                placeholder=f"All {choice.noun} values" if choice.key == "hosting" else "All",
+            )
+        st.caption("Contract ends")
+        left, right = st.columns(2)
+        left.date_input(
+            "From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY"
+        )
+        right.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
+        st.text_input(
+            "Search",
+            key="q",
+            bind="query-params",
+            placeholder="system, vendor, reference…",
+            max_chars=200,
+        )
+        st.button("Clear filters", on_click=_clear_filters, width="stretch")
+        for note in st.session_state.get("_url_notes", []):
+            st.warning(note, icon=":material/info:")
+    state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
+    if state.end_from and state.end_to and state.end_from > state.end_to:
+        st.sidebar.warning("The end-date range is back to front; it has been swapped.")
+        state = state.with_(end_from=state.end_to, end_to=state.end_from)
+    return state
+
+
+def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
+    """Streamlit drops URL values that are not options; say so rather than drop them silently."""
+    if "_url_notes" in st.session_state:
+        return
+    given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
+    _, notes = filters.from_query_params(given, options)
+    st.session_state["_url_notes"] = notes
+
+
+def _clear_filters() -> None:
+    for choice in filters.CHOICES:
+        st.session_state[choice.key] = []
+    for key in filters.DATE_KEYS:
+        st.session_state[key] = None
+    st.session_state[filters.SEARCH_KEY] = ""
+    st.session_state["_url_notes"] = []
+
+
+def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None = None) -> str:
+    """The address of this exact view, to paste into an email.
+
+    `extra` adds a page's own URL parameters (e.g. {"profile": "Camden"}) after the filters.
+    """
+    base = (st.context.url or "").rstrip("/")
+    if page and not base.endswith("/" + page):
+        base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
+        base = f"{base}/{page}"
+    params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+# ---- shared page parts -----------------------------------------------------------------------
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text for st.markdown/caption that shows literally: no links, images or formatting."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def selection_header(state: FilterState, noun: str = "contracts") -> None:
+    """The plain-English summary of the filters, and the illustrative-data notice."""
+    st.markdown(f"**{plain(filters.summary(state, noun))}**")
+    demo = query(selection.demo_boroughs, state)
+    if demo:
+        if len(demo) == 1:
+            which = f"The records for {demo[0]} are"
+        else:
+            which = f"The records for {'all 33' if len(demo) == 33 else len(demo)} boroughs are"
+        st.info(
+            f"Illustrative data. {plain(which)} generated examples, not real contracts. Each "
+            "borough's examples are replaced when a data steward uploads its own register.",
+            icon=":material/science:",
+        )
+
+
+def downloads(
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState,
+    stem: str,
+    key: str,
+    records: int | None = None,
+) -> None:
+    """CSV and Excel downloads, neutralised against formula injection.
+
+    `data` may be a function: it then runs only when someone clicks a button. A `FilterState`
+    means every record it selects: DuckDB writes that CSV, and a selection too big for the app
+    gets a note saying why a button is off (`exports.offer`). `records`: how many rows `data`
+    holds, when the page knows; a selection too big for a download is then not offered.
+    """
+    state = data if isinstance(data, FilterState) else None
+    if records is None and state is not None:
+        records = query(exports.record_count, state)
+    offer = exports.Offer() if records is None else exports.offer(records)
+
+    def labelled() -> pd.DataFrame:
+        if state is not None:
+            return exports.with_labels(read(lambda r: selection.records(r, state)))
+        return exports.with_labels(data() if callable(data) else data)
+
+    def csv() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_csv(r, state))
+        return exports.to_csv(labelled())
+
+    kinds = [
+        ("CSV", csv, "csv", "text/csv", offer.csv),
+        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+    ]
+    for column, (label, make, suffix, mime, offered) in zip(
+        st.columns([1, 1, 4]), kinds, strict=False
+    ):
+        column.download_button(
+            f"Download {label}",
+            data=make,
+            file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
+            mime=mime,
+            key=f"{key}-{suffix}",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=not offered,
+            help=None if offered else plain(offer.note),
+        )
+    if offer.note:
+        st.caption(plain(offer.note))
+
+
+def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
+    """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
+    dates as dates. With `selectable`, one row can be picked; returns the selection event."""
+    config: dict[str, Any] = {}
+    for name in map(str, df.columns):
+        if name.endswith("(£)"):
+            config[name] = st.column_config.NumberColumn(format="£%,.0f")
+        elif name.endswith("(%)"):
+            config[name] = st.column_config.NumberColumn(format="%.1f%%")
+        elif pd.api.types.is_datetime64_any_dtype(df[name]):
+            config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
+    extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
+    return st.dataframe(
+        df.head(TABLE_ROWS),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        key=key,
+        **(extra if selectable else {}),
+    )
+
+
+def chart_and_table(chart: Any, df: pd.DataFrame, stem: str, key: str) -> None:
+    """A chart, the table behind it (its own tab) and the table's downloads."""
+    tab_chart, tab_table = st.tabs(["Chart", "Table"])
+    tab_chart.altair_chart(chart, width="stretch")
+    with tab_table:
+        table(df)
+    downloads(df, stem, key)
+
+
+RECORD_COLUMN_CONFIG: dict[str, Any] = {
+    "borough_code": None,
+    "snapshot_id": None,
+    "borough": st.column_config.TextColumn("Borough"),
+    "service_area": st.column_config.TextColumn("Service area"),
+    "system": st.column_config.TextColumn("System"),
+    "vendor": st.column_config.TextColumn("Vendor"),
+    "manufacturer": st.column_config.TextColumn("Manufacturer"),
+    "contract_start": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
+    "contract_end": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
+    "annual_value": st.column_config.NumberColumn("Annual value (£)", format="£%,.0f"),
+    "hosting": st.column_config.TextColumn("Hosting"),
+    "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
+    "source_ref": st.column_config.TextColumn("Reference"),
+    "source": st.column_config.TextColumn("Source"),
+}
+
+# The borough profile's vendor and peer tables (record columns as above).
+PROFILE_COLUMN_CONFIG: dict[str, Any] = {
+    **RECORD_COLUMN_CONFIG,
+    "records": st.column_config.NumberColumn("Records"),
+    "share": st.column_config.ProgressColumn(
+        "Share of records", format="%.1f%%", min_value=0, max_value=100
+    ),
+    "systems": st.column_config.TextColumn("Systems"),
+    "match": st.column_config.TextColumn("Match"),
+    "peer_borough": st.column_config.TextColumn("Peer borough"),
+    "peer_system": st.column_config.TextColumn("Peer's system"),
+    "peer_vendor": st.column_config.TextColumn("Peer's vendor"),
+    "peer_contract_end": st.column_config.DateColumn("Peer's end", format="DD/MM/YYYY"),
+    "months_apart": st.column_config.NumberColumn(
+        "Months apart", help="Months from this borough's end date to the peer's (+ later)."
+    ),
+}

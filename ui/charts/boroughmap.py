@@ -1,0 +1,312 @@
+"""The borough map: a choropleth of the 33 authorities, its colour classes and its legend.
+
+Pure builders: the per-borough values (from `citydata.mapdata.borough_values`) in, a pydeck Deck or
+an Altair legend out. Boroughs without records are drawn grey and hatched, never in the colour of
+zero. Everything is drawn by deck.gl layers, so the polygons show even when basemap tiles cannot
+load (no token, no internet).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import altair as alt
+import pandas as pd
+import pydeck as pdk
+
+from citydata.core import boroughs
+from citydata.query.mapdata import NO_RECORDS, Metric, format_value
+
+# ColorBrewer YlGnBu without its palest step: light = low, dark = high; every class stands out
+# from the white page and from the grey of "no records".
+PALETTE: tuple[str, ...] = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+NO_DATA_COLOUR = "#d4d4d4"
+HATCH_COLOUR = (110, 110, 110, 220)
+OUTLINE_COLOUR = (255, 255, 255, 255)
+LAYER_ID = "boroughs"
+LEGEND_HEIGHT = 80
+VIEW = pdk.ViewState(latitude=51.489, longitude=-0.107, zoom=9.2, min_zoom=7, max_zoom=13)
+# The glyphs the labels may use. Wrapped in quotes so pydeck passes the string on as a value
+# rather than as an expression (pydeck strips the quote character, hence none inside).
+LABEL_CHARACTERS = '"' + "".join(chr(c) for c in range(32, 127) if chr(c) != '"') + "£–’" + '"'
+
+
+@dataclass(frozen=True)
+class ColourClass:
+    low: float
+    high: float  # exclusive, except for the last class
+    colour: str
+    label: str
+
+
+def classes(values: pd.Series, kind: str, n: int = len(PALETTE)) -> list[ColourClass]:
+    """Up to `n` equal classes of a round size covering the values, from a round number.
+
+    Each class holds values from its `low` up to (not including) its `high`; the last one holds
+    everything above its `low` and is labelled 'low+' ('20+', '£400k+').
+    """
+    known = values.dropna()
+    top = float(known.max()) if len(known) else 0.0
+    bottom = float(known.min()) if len(known) else 0.0
+    for step in _round_steps((top - bottom) / n, integer=kind == "count"):
+        low = math.floor(bottom / step + 1e-9) * step
+        count = math.floor((top - low) / step + 1e-9) + 1
+        if count <= n:
+            break
+    palette = _spread(count, n)
+    out = []
+    for i in range(count):
+        lo, hi = low + i * step, low + (i + 1) * step
+        last = i == count - 1
+        out.append(ColourClass(lo, hi, palette[i], _class_label(lo, hi, kind, last, top)))
+    return out
+
+
+def colour_of(value: float | None, bins: list[ColourClass]) -> str:
+    """The class colour for a value; the no-data grey for a missing one."""
+    if value is None or pd.isna(value):
+        return NO_DATA_COLOUR
+    for b in bins:
+        if value < b.high:
+            return b.colour
+    return bins[-1].colour
+
+
+def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) -> pdk.Deck:
+    """The map: polygons coloured by class, hatching over boroughs without records, labels."""
+    by_code = values.set_index("borough_code")
+    features, labels, hatch = [], [], []
+    for feature in boroughs.geojson()["features"]:
+        code = feature["properties"]["code"]
+        row = by_code.loc[code]
+        no_records = row["status"] == NO_RECORDS
+        value_label = "no records" if no_records else format_value(row["value"], metric.kind)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {
+                    "code": code,
+                    "name": row["borough"],
+                    "value": None if pd.isna(row["value"]) else float(row["value"]),
+                    "value_label": value_label,
+                    "records": int(row["records"]),
+                    "status": row["status"],
+                    "top_vendors": row["top_vendors"] or "none",
+                    "fill_color": _rgba(colour_of(row["value"], bins), 235),
+                },
+            }
+        )
+        rings = feature["geometry"]["coordinates"]
+        labels.append(
+            {
+                "position": _centroid(rings[0]),
+                "text": _short_name(row["borough"]) + ("" if no_records else f"\n{value_label}"),
+            }
+        )
+        if no_records:
+            hatch += [{"path": segment} for segment in _hatching(code)]
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id=LAYER_ID,
+            data={"type": "FeatureCollection", "features": features},
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 140, 0, 140],
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill_color",
+            get_line_color=list(OUTLINE_COLOUR),
+            line_width_min_pixels=1.5,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            id="no-records-hatching",
+            data=hatch,
+            get_path="path",
+            get_color=list(HATCH_COLOUR),
+            width_min_pixels=1,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            id="labels",
+            data=labels,
+            get_position="position",
+            get_text="text",
+            get_size=12,
+            font_family='"Source Sans Pro, Helvetica, Arial, sans-serif"',
+            font_weight=600,
+            get_color=[25, 25, 25, 255],
+            character_set=LABEL_CHARACTERS,
+            font_settings={"sdf": True},
+            outline_width=3,
+            outline_color=[255, 255, 255, 230],
+            line_height=1.15,
+            pickable=False,
+        ),
+    ]
+    records_line = "" if metric.key == "records" else "Records: {records}\n"
+    tooltip = {
+        "text": f"{{name}}\n{metric.label}: {{value_label}}\n{records_line}"
+        "Largest vendors: {top_vendors}",
+        "style": {
+            "fontSize": "13px",
+            "maxWidth": "340px",
+            "whiteSpace": "pre-wrap",
+            "color": "#ffffff",
+            "backgroundColor": "#1f2937",
+        },
+    }
+    return pdk.Deck(layers=layers, initial_view_state=VIEW, map_style=None, tooltip=tooltip)
+
+
+def legend(bins: list[ColourClass], title: str, any_missing: bool) -> alt.Chart:
+    """A row of colour swatches with their ranges, and the hatched grey for 'no records'."""
+    rows = [{"Range": b.label, "colour": b.colour, "hatched": ""} for b in bins]
+    if any_missing:
+        rows.append({"Range": "No records", "colour": NO_DATA_COLOUR, "hatched": "/ / /"})
+    frame = pd.DataFrame(rows)
+    x = alt.X("Range:N", sort=list(frame["Range"]), axis=None, scale=alt.Scale(paddingInner=0.08))
+    base = alt.Chart(frame).encode(x=x, tooltip=["Range"])
+    swatches = base.mark_rect(stroke="#888888", strokeWidth=0.5).encode(
+        y=alt.value(0), y2=alt.value(22), color=alt.Color("colour:N", scale=None)
+    )
+    hatching = base.mark_text(color="#555555", fontSize=12).encode(
+        y=alt.value(11), text="hatched:N"
+    )
+    labels = base.mark_text(color="#31333f", fontSize=12).encode(y=alt.value(36), text="Range:N")
+    return (swatches + hatching + labels).properties(
+        height=44,
+        width=min(105 * len(rows), 700),
+        title=alt.TitleParams(title, anchor="start", fontSize=13, fontWeight="normal"),
+    )
+
+
+def hatch_lines(rings: list[list[list[float]]], spacing: float = 0.0028) -> list[list[list[float]]]:
+    """Diagonal line segments inside a polygon (rings: exterior first, then holes).
+
+    Scanlines at 45° in a locally equal-area frame (longitude shrunk by cos(latitude)), clipped
+    to the polygon with the even-odd rule, so holes stay open.
+    """
+    k = math.cos(math.radians(51.5))
+    root2 = math.sqrt(2)
+
+    def to_uv(lon: float, lat: float) -> tuple[float, float]:
+        x = lon * k
+        return (x + lat) / root2, (lat - x) / root2
+
+    def to_lonlat(u: float, v: float) -> list[float]:
+        x, y = (u - v) / root2, (u + v) / root2
+        return [round(x / k, 6), round(y, 6)]
+
+    edges = []
+    for ring in rings:
+        points = [to_uv(lon, lat) for lon, lat in ring]
+        edges += list(zip(points, points[1:] + points[:1], strict=True))
+    vs = [v for edge in edges for _, v in edge]
+    segments = []
+    v = math.floor(min(vs) / spacing) * spacing + spacing / 2
+    while v < max(vs):
+        crossings = sorted(
+            u1 + (v - v1) * (u2 - u1) / (v2 - v1)
+            for (u1, v1), (u2, v2) in edges
+            if (v1 <= v < v2) or (v2 <= v < v1)
+        )
+        for a, b in zip(crossings[::2], crossings[1::2], strict=False):
+            segments.append([to_lonlat(a, v), to_lonlat(b, v)])
+        v += spacing
+    return segments
+
+
+@lru_cache(maxsize=64)
+def _hatching(code: str) -> list[list[list[float]]]:
+    """A borough's hatch lines; its boundary never changes, so they are worked out once."""
+    feature = next(f for f in boroughs.geojson()["features"] if f["properties"]["code"] == code)
+    return hatch_lines(feature["geometry"]["coordinates"])
+
+
+def _centroid(ring: list[list[float]]) -> list[float]:
+    """The area-weighted centre of a polygon ring (the vertex mean for a degenerate one)."""
+    area = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if abs(area) < 1e-12:
+        return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
+    return [round(cx / (3 * area), 6), round(cy / (3 * area), 6)]
+
+
+_SHORT = {
+    "City of London": "City",
+    "Barking and Dagenham": "Barking & Dag.",
+    "Hammersmith and Fulham": "Hammersmith & F.",
+    "Kensington and Chelsea": "Kens. & Chelsea",
+    "Kingston upon Thames": "Kingston",
+    "Richmond upon Thames": "Richmond",
+    "Tower Hamlets": "Tower Hamlets",
+    "Waltham Forest": "Waltham Forest",
+}
+
+
+def _short_name(name: str) -> str:
+    return _SHORT.get(name, name)
+
+
+def _rgba(hex_colour: str, alpha: int) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def _round_steps(raw: float, integer: bool) -> list[float]:
+    """Round class widths (1, 2, 2.5, 3, 4 or 5 x 10^k) from about `raw` upwards, smallest first.
+
+    Counts get whole-number widths of at least 1.
+    """
+    if raw <= 0:
+        return [1.0]
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = [m * magnitude * 10**e for e in (0, 1, 2) for m in (1, 2, 2.5, 3, 4, 5)]
+    if integer:
+        steps = [s for s in steps if s >= 1 and s == int(s)] or [1.0]
+    return sorted(s for s in steps if s >= raw - 1e-12) or [steps[-1]]
+
+
+def _spread(count: int, n: int) -> list[str]:
+    """`count` colours spread over the palette (all of it when count == n)."""
+    if count >= n:
+        return list(PALETTE)
+    if count == 1:
+        return [PALETTE[2]]
+    return [PALETTE[round(i * (n - 1) / (count - 1))] for i in range(count)]
+
+
+def _class_label(lo: float, hi: float, kind: str, last: bool, top: float) -> str:
+    write = {"count": "{:,.0f}".format, "percent": "{:g}%".format, "money": _money_short}[kind]
+    if last:
+        return write(lo) if top <= lo else f"{write(lo)}+"
+    if kind == "count":
+        return write(lo) if hi - 1 <= lo else f"{write(lo)}–{write(hi - 1)}"
+    return f"{write(lo)}–{write(hi)}"
+
+
+def _money_short(value: float) -> str:
+    if value >= 1_000_000:
+        return f"£{value / 1_000_000:g}m"
+    if value >= 1_000:
+        return f"£{value / 1_000:g}k"
+    return f"£{value:g}"
+
+
+def alt_text(metric: Metric, values: pd.DataFrame) -> str:
+    """A one-line description of the map for screen readers."""
+    missing = int((values["status"] == NO_RECORDS).sum())
+    return (
+        f"Map of London's 33 authorities coloured by {metric.label.lower()}; "
+        f"{missing} without records are grey and hatched. The same numbers are in the table below."
+    )

@@ -1,0 +1,181 @@
+"""Charts of the expiry calendar: the year-by-month heatmap, one month's days, the timeline."""
+
+from __future__ import annotations
+
+import calendar as _cal
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from citydata.core.dates import day_label
+from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
+
+MONTHS: tuple[str, ...] = tuple(_cal.month_abbr[m] for m in range(1, 13))
+MEASURES: dict[str, str] = {"contracts": "Contracts ending", "annual_value": "Annual value (£)"}
+STATUS_COLOURS = {ENDED: "#9e9e9e", ENDS_SOON: "#d95f02", ENDS_LATER: "#1d4f91"}
+
+
+def heatmap_chart(
+    heat: pd.DataFrame, measure: str = "contracts", today: date | None = None
+) -> alt.LayerChart:
+    """Years down, months across; each cell coloured by contracts (or value) ending then.
+
+    Every month of every year in range gets a cell, so months with no endings show as white;
+    the current month (of `today`) is outlined in red.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
+    years = range(int(heat["year"].min()), int(heat["year"].max()) + 1) if len(heat) else []
+    full = pd.MultiIndex.from_product([list(years), range(1, 13)], names=["year", "month"])
+    grid = (
+        heat.set_index(["year", "month"])[["contracts", "annual_value"]]
+        .reindex(full, fill_value=0)
+        .reset_index()
+    )
+    grid["Month"] = grid["month"].map(lambda m: MONTHS[m - 1])
+    grid["Year"] = grid["year"].astype(str)
+    grid["When"] = grid["Month"] + " " + grid["Year"]
+    grid["Value label"] = grid["annual_value"].map(_money)
+    title = MEASURES[measure]
+    base = alt.Chart(grid).encode(
+        x=alt.X("Month:N", sort=list(MONTHS), title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Year:O", title=None),
+        tooltip=[
+            alt.Tooltip("When:N", title="Month"),
+            alt.Tooltip("contracts:Q", title="Contracts ending"),
+            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+        ],
+    )
+    cells = base.mark_rect(stroke="#d0d0d0").encode(
+        color=alt.condition(
+            "datum.contracts > 0",
+            alt.Color(
+                f"{measure}:Q",
+                title=title,
+                scale=alt.Scale(scheme="oranges"),
+                legend=alt.Legend(format=",.0f"),
+            ),
+            alt.value("#ffffff"),
+        )
+    )
+    text_field = "contracts:Q" if measure == "contracts" else "Value label:N"
+    threshold = _light_text_threshold(grid[measure])
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.condition("datum.contracts > 0", alt.Text(text_field), alt.value("")),
+        color=alt.condition(
+            f"datum.{measure} > {threshold}", alt.value("white"), alt.value("#333333")
+        ),
+    )
+    layers = cells + text
+    now = grid[(grid["year"] == today.year) & (grid["month"] == today.month)] if today else grid[:0]
+    if len(now):
+        layers += (
+            alt.Chart(now)
+            .mark_rect(fillOpacity=0, stroke="#c62828", strokeWidth=2.5)
+            .encode(x=alt.X("Month:N", sort=list(MONTHS)), y="Year:O")
+        )
+    return layers.properties(height=alt.Step(26))
+
+
+def month_chart(grid: pd.DataFrame) -> alt.Chart:
+    """A month as a wall calendar: Monday to Sunday across, weeks down, days with endings shaded."""
+    data = grid.assign(
+        label=grid["contracts"].map(lambda n: f"{n} ending" if n else ""),
+        when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {_day(t)}"),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "weekday:N",
+            sort=list(WEEKDAYS),
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=0, ticks=False, domain=False),
+        ),
+        y=alt.Y("week:O", title=None, axis=None),
+        tooltip=[
+            alt.Tooltip("when:N", title="Day"),
+            alt.Tooltip("contracts:Q", title="Contracts ending"),
+            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+        ],
+    )
+    cells = base.mark_rect(stroke="#d0d0d0").encode(
+        color=alt.condition(
+            "datum.contracts > 0",
+            alt.Color("contracts:Q", scale=alt.Scale(scheme="oranges"), legend=None),
+            alt.value("#ffffff"),
+        )
+    )
+    dark = f"datum.contracts > {_light_text_threshold(grid['contracts'])}"
+    day = base.mark_text(fontSize=11, dy=-12).encode(
+        text="day:Q", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#666666"))
+    )
+    count = base.mark_text(fontSize=12, fontWeight="bold", dy=8).encode(
+        text="label:N", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#222222"))
+    )
+    return (cells + day + count).properties(height=alt.Step(56))
+
+
+def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerChart:
+    """One bar per contract from start to end (a dot at the end), today marked in red."""
+    data = df.assign(
+        row=timeline_row_labels(df, group_by),
+        value_label=df["annual_value"].map(_money),
+        start_label=pd.to_datetime(df["contract_start"]).map(_day),
+        end_label=pd.to_datetime(df["contract_end"]).map(_day),
+    )
+    order = list(data["row"])
+    colour = alt.Color(
+        "status:N",
+        title=None,
+        scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+        legend=alt.Legend(orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip("borough:N", title="Borough"),
+        alt.Tooltip("service_area:N", title="Service area"),
+        alt.Tooltip("system:N", title="System"),
+        alt.Tooltip("vendor:N", title="Vendor"),
+        alt.Tooltip("start_label:N", title="Start"),
+        alt.Tooltip("end_label:N", title="End"),
+        alt.Tooltip("value_label:N", title="Annual value"),
+    ]
+    y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=360, labelOverlap=False))
+    base = alt.Chart(data).encode(y=y, color=colour, tooltip=tooltip)
+    bars = (
+        base.transform_filter("isValid(datum.contract_start)")
+        .mark_bar(height=10, cornerRadius=2, opacity=0.8)
+        .encode(
+            x=alt.X("contract_start:T", title=None, axis=alt.Axis(format="%Y", orient="top")),
+            x2="contract_end:T",
+        )
+    )
+    ends = base.mark_point(filled=True, size=40, opacity=1).encode(x="contract_end:T")
+    marker = pd.DataFrame({"today": [pd.Timestamp(today)], "label": [f"Today {day_label(today)}"]})
+    rule = alt.Chart(marker).mark_rule(color="#c62828", strokeWidth=2).encode(x="today:T")
+    label = (
+        alt.Chart(marker)
+        .mark_text(
+            color="#c62828", align="right", dx=-4, dy=-4, baseline="bottom", fontWeight="bold"
+        )
+        .encode(x="today:T", y=alt.value(0), text="label:N")
+    )
+    return (bars + ends + rule + label).properties(height=alt.Step(20))
+
+
+def _day(value: pd.Timestamp) -> str:
+    return "not recorded" if pd.isna(value) else day_label(value.date())
+
+
+def _money(value: float) -> str:
+    value = float(value or 0)
+    if value >= 1_000_000:
+        return f"£{value / 1_000_000:.1f}m"
+    if value >= 1_000:
+        return f"£{value / 1_000:.0f}k"
+    return f"£{value:,.0f}"
+
+
+def _light_text_threshold(values: pd.Series) -> float:
+    """Cells darker than about 60% of the top of the scale get white text."""
+    top = float(values.max()) if len(values) else 0.0
+    return round(top * 0.6, 2)

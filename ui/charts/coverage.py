@@ -1,0 +1,56 @@
+"""The coverage matrix: which borough has records in which service area."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from citydata.core.schema import SERVICE_AREA_LABELS
+
+
+def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
+    """Borough rows x service-area columns of record counts, 0 where a borough has none."""
+    wide = long.pivot_table(
+        index="borough", columns="service_area", values="records", aggfunc="sum", fill_value=0
+    )
+    wide = (
+        wide.reindex(index=boroughs, columns=list(SERVICE_AREA_LABELS), fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
+    wide.index.name = "Borough"
+    wide.columns.name = None
+    return wide
+
+
+def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
+    """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
+    long = wide.reset_index().melt(id_vars="Borough", var_name="Service area", value_name="Records")
+    dark_from = max(2, int(long["Records"].max() * 0.6))
+    base = alt.Chart(long).encode(
+        x=alt.X(
+            "Service area:N",
+            sort=list(wide.columns),
+            axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=170, labelOverlap=False),
+        ),
+        y=alt.Y(
+            "Borough:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=160)
+        ),
+        tooltip=["Borough", "Service area", "Records"],
+    )
+    cells = base.mark_rect(stroke="#c8c8c8").encode(
+        color=alt.condition(
+            "datum.Records > 0",
+            alt.Color(
+                "Records:Q",
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(title="Records", orient="bottom"),
+            ),
+            alt.value("#ffffff"),
+        )
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("Records:Q"),
+        color=alt.condition(f"datum.Records >= {dark_from}", alt.value("white"), alt.value("#222")),
+    )
+    return (cells + text).properties(width=alt.Step(30), height=alt.Step(20))

@@ -1,0 +1,292 @@
+"""Charts of the market, satisfaction, vendor profiles and adoption: DataFrames in, Altair out.
+
+Every chart carries its numbers as text marks, so nothing depends on telling colours apart, and
+`labelled()` gives the table behind each chart its readable column names.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from citydata.output.exports import with_labels
+
+LABELS = {
+    "rank": "Rank",
+    "vendor": "Vendor",
+    "vendors": "Vendors",
+    "records": "Records",
+    "records_share": "Share of records (%)",
+    "boroughs": "Boroughs",
+    "boroughs_share": "Share of boroughs (%)",
+    "annual_value": "Annual value (£)",
+    "value_share": "Share of value (%)",
+    "share": "Share of records (%)",
+    "top_vendor": "Largest vendor",
+    "top1_share": "Largest vendor's share (%)",
+    "top3_share": "Top 3 vendors' share (%)",
+    "hhi": "HHI",
+    "above_threshold": "Above threshold",
+    "scored": "Scored records",
+    "average": "Average satisfaction (1-5)",
+    "suppliers": "Suppliers",
+    "systems": "Systems",
+    "service_areas": "Service areas",
+    "supplied_by": "Supplied by",
+    "maker": "Maker",
+    "role": "Role",
+    "first_end": "First contract end",
+    "last_end": "Last contract end",
+    "year": "Contract ends in",
+    "vendor_as_written": "Vendor as written",
+    "alias": "Spelling",
+    "spellings": "All spellings",
+    "vendor_records": "Vendor's records",
+    "score": "Score (0-100)",
+    "reason": "Why",
+}
+BAR = "#2b6cb0"
+MUTED = "#9aa5b1"
+HIGHLIGHT = "#c05621"
+ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with the column names people read; yes/no columns as words."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == bool:
+            out[column] = out[column].map({True: "Yes", False: "No"})
+    return with_labels(out.rename(columns=LABELS))
+
+
+def money(value: float | None) -> str:
+    """£1.2m, £350k, £900: short enough for a chart label."""
+    if value is None or pd.isna(value):
+        return "no value"
+    if abs(value) >= 1e6:
+        return f"£{value / 1e6:,.1f}m"
+    if abs(value) >= 1e3:
+        return f"£{value / 1e3:,.0f}k"
+    return f"£{value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.1f}%"
+
+
+def ranking_chart(ranking: pd.DataFrame, by: str) -> alt.LayerChart:
+    """Horizontal bars of `market.vendor_ranking`, the "Others" bar in grey, numbers as text."""
+    df = ranking.copy()
+    x_field, title = {
+        "records": ("records", "Records"),
+        "boroughs": ("boroughs", "Boroughs served"),
+        "annual_value": ("annual_value", "Annual value (£)"),
+    }[by]
+    if by == "records":
+        df["label"] = [
+            f"{n:,} ({_pct(s)})" for n, s in zip(df.records, df.records_share, strict=True)
+        ]
+    elif by == "boroughs":
+        df["label"] = [
+            f"{n} ({_pct(s)})" for n, s in zip(df.boroughs, df.boroughs_share, strict=True)
+        ]
+    else:
+        df["label"] = [
+            f"{money(v)} ({_pct(s)})" for v, s in zip(df.annual_value, df.value_share, strict=True)
+        ]
+    df["kind"] = ["Others" if pd.isna(rk) else "Vendor" for rk in df["rank"]]
+    base = alt.Chart(df).encode(
+        y=alt.Y("vendor:N", sort=list(df.vendor), title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(f"{x_field}:Q", title=title),
+        tooltip=[
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("records:Q", title="Records", format=","),
+            alt.Tooltip("boroughs:Q", title="Boroughs served"),
+            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "kind:N", scale=alt.Scale(domain=["Vendor", "Others"], range=[BAR, MUTED]), legend=None
+        )
+    )
+    text = base.mark_text(align="left", dx=4, color="#222").encode(text="label:N")
+    return (bars + text).properties(height=alt.Step(24))
+
+
+def _segment_label(vendor: str, share: float, named: bool) -> str:
+    """The text written on a segment of a 100% bar: the vendor's name only when it fits.
+
+    At the narrowest layout one percent of the bar holds about one character."""
+    with_name = f"{vendor} {share:.0f}%"
+    if named and len(with_name) * 1.1 <= share:
+        return with_name
+    return f"{share:.0f}%" if share >= 6 else ""
+
+
+def area_share_chart(long: pd.DataFrame) -> alt.LayerChart:
+    """Stacked 100% bars of `market.area_shares`: leaders left, names written on the bars."""
+    df = long.copy()
+    df["place"] = [
+        "Others" if pd.isna(rk) else ORDINALS[int(rk) - 1] if rk <= 5 else f"{int(rk)}th"
+        for rk in df["rank"]
+    ]
+    df["order"] = df["rank"].fillna(99).astype(int)
+    df["label"] = [
+        _segment_label(v, s, o < 99) for v, s, o in zip(df.vendor, df.share, df.order, strict=True)
+    ]
+    areas = (
+        df[df.order == 1].sort_values("share", ascending=False)["service_area"].tolist()
+        or df["service_area"].drop_duplicates().tolist()
+    )
+    places = [p for p in (*ORDINALS, "Others") if p in set(df.place)]
+    base = alt.Chart(df).encode(
+        y=alt.Y("service_area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(
+            "share:Q", stack="zero", title="Share of records (%)", scale=alt.Scale(domain=[0, 100])
+        ),
+        order=alt.Order("order:Q"),
+        tooltip=[
+            alt.Tooltip("service_area:N", title="Service area"),
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("records:Q", title="Records"),
+            alt.Tooltip("share:Q", title="Share (%)"),
+        ],
+    )
+    bars = base.mark_bar(stroke="white", strokeWidth=1.5).encode(
+        color=alt.Color(
+            "place:N",
+            scale=alt.Scale(domain=places, scheme="blues", reverse=True),
+            legend=alt.Legend(title="Vendor's place"),
+        )
+    )
+    text = base.mark_text(align="right", dx=-4, fontSize=11).encode(
+        x=alt.X("share:Q", stack="zero", bandPosition=1),
+        text="label:N",
+        color=alt.condition("datum.order <= 2", alt.value("white"), alt.value("#222")),
+    )
+    return (bars + text).properties(height=alt.Step(26))
+
+
+def concentration_chart(conc: pd.DataFrame, threshold: int) -> alt.LayerChart:
+    """HHI per service area with the threshold drawn as a dashed line; markets above it are
+    coloured and say so in words."""
+    df = conc.dropna(subset=["hhi"]).copy()
+    df["status"] = ["Above threshold" if a else "At or below" for a in df.above_threshold]
+    df["label"] = [
+        f"{h:,} · {v} {s:.0f}%" + (" · above" if a else "")
+        for h, v, s, a in zip(df.hhi, df.top_vendor, df.top1_share, df.above_threshold, strict=True)
+    ]
+    base = alt.Chart(df).encode(
+        y=alt.Y(
+            "service_area:N", sort=list(df.service_area), title=None, axis=alt.Axis(labelLimit=260)
+        ),
+        x=alt.X(
+            "hhi:Q",
+            title="Herfindahl-Hirschman index (0-10,000)",
+            scale=alt.Scale(domain=[0, 10_000]),
+        ),
+        tooltip=[
+            alt.Tooltip("service_area:N", title="Service area"),
+            alt.Tooltip("hhi:Q", title="HHI", format=","),
+            alt.Tooltip("vendors:Q", title="Vendors"),
+            alt.Tooltip("top_vendor:N", title="Largest vendor"),
+            alt.Tooltip("top1_share:Q", title="Its share (%)"),
+            alt.Tooltip("top3_share:Q", title="Top 3 share (%)"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "status:N",
+            scale=alt.Scale(domain=["Above threshold", "At or below"], range=[HIGHLIGHT, MUTED]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        )
+    )
+    text = base.mark_text(align="left", dx=4, color="#222").encode(text="label:N")
+    rule = (
+        alt.Chart(pd.DataFrame({"hhi": [threshold], "label": [f"threshold {threshold:,}"]}))
+        .mark_rule(strokeDash=[6, 4], color="#222")
+        .encode(x="hhi:Q")
+    )
+    rule_text = rule.mark_text(align="left", dx=4, dy=-6, baseline="bottom", color="#222").encode(
+        text="label:N", y=alt.value(0)
+    )
+    return (bars + rule + text + rule_text).properties(height=alt.Step(24))
+
+
+def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
+    """Each borough's suppliers against its average satisfaction, named, with a fitted line."""
+    df = per_borough[per_borough.scored > 0].copy()
+    df["label"] = [f"{b} ({n})" for b, n in zip(df.borough, df.scored, strict=True)]
+    base = alt.Chart(df).encode(
+        x=alt.X(
+            "suppliers:Q",
+            title="Suppliers (distinct vendors)",
+            scale=alt.Scale(zero=False, nice=True),
+            axis=alt.Axis(format="d", tickMinStep=1),
+        ),
+        y=alt.Y(
+            "average:Q",
+            title="Average satisfaction (1 poor - 5 good)",
+            scale=alt.Scale(zero=False, nice=True),
+        ),
+    )
+    points = base.mark_circle(size=60, color=BAR, opacity=0.8).encode(
+        tooltip=[
+            alt.Tooltip("borough:N", title="Borough"),
+            alt.Tooltip("suppliers:Q", title="Suppliers"),
+            alt.Tooltip("average:Q", title="Average satisfaction"),
+            alt.Tooltip("scored:Q", title="Scored records"),
+        ]
+    )
+    # boroughs at the same point share one label rather than print over each other
+    at_point = df.groupby(["suppliers", "average"], as_index=False).agg(label=("label", ", ".join))
+    names = (
+        alt.Chart(at_point)
+        .mark_text(align="left", dx=6, fontSize=10, color="#333")
+        .encode(x="suppliers:Q", y="average:Q", text="label:N")
+    )
+    line = base.transform_regression("suppliers", "average").mark_line(
+        color="#222", strokeDash=[6, 4]
+    )
+    return (points + names + line).properties(height=560)
+
+
+def bar_with_labels(
+    df: pd.DataFrame, category: str, value: str, label: str, title: str, counts: bool = True
+) -> alt.LayerChart:
+    """Horizontal bars in the frame's order, each bar's `label` written beside it; `counts`
+    keeps the axis to whole numbers."""
+    axis = alt.Axis(format="d", tickMinStep=1) if counts else alt.Axis()
+    base = alt.Chart(df).encode(
+        y=alt.Y(
+            f"{category}:N", sort=list(df[category]), title=None, axis=alt.Axis(labelLimit=260)
+        ),
+        x=alt.X(f"{value}:Q", title=title, axis=axis),
+        tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=title)],
+    )
+    bars = base.mark_bar(color=BAR)
+    text = base.mark_text(align="left", dx=4, color="#222").encode(text=f"{label}:N")
+    return (bars + text).properties(height=alt.Step(22))
+
+
+def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.LayerChart:
+    """Average satisfaction of the vendors with the most scored records."""
+    df = per_vendor.head(top_n).copy()
+    df["label"] = [f"{a:.2f} ({n} scored)" for a, n in zip(df.average, df.scored, strict=True)]
+    return bar_with_labels(df, "vendor", "average", "label", "Average satisfaction (1-5)", False)
+
+
+def systems_chart(systems: pd.DataFrame) -> alt.LayerChart:
+    """Systems by the number of boroughs using them."""
+    df = systems.copy()
+    df["label"] = [f"{n} boroughs" if n != 1 else "1 borough" for n in df.boroughs]
+    return bar_with_labels(df, "system", "boroughs", "label", "Boroughs using it")
+
+
+def end_years_chart(years: pd.DataFrame) -> alt.LayerChart:
+    """Contracts by the year they end, with counts and value written on."""
+    df = years.copy()
+    df["label"] = [f"{n} ({money(v)})" for n, v in zip(df.records, df.annual_value, strict=True)]
+    return bar_with_labels(df, "year", "records", "label", "Contracts ending")

@@ -1,0 +1,74 @@
+"""The borough profile's chart: when each of its contracts runs, and how soon it ends."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from citydata.core.dates import add_months
+
+URGENCY = {
+    "Ended": "#8c8c8c",
+    "Ends within 12 months": "#d94801",
+    "Ends in 12-24 months": "#fd8d3c",
+    "Ends later": "#2c7fb8",
+}
+
+
+def timeline_frame(systems: pd.DataFrame, today: date) -> pd.DataFrame:
+    """One row per contract with a known end date: label, start (or end), end, urgency."""
+    known = systems[systems["contract_end"].notna()].copy()
+    end = pd.to_datetime(known["contract_end"])
+    start = pd.to_datetime(known["contract_start"])
+    known["start"] = start.where(start.notna() & (start <= end), end)
+    known["end"] = end
+    known["contract"] = known["service_area"] + ": " + known["system"]
+    t, y1, y2 = (pd.Timestamp(d) for d in (today, add_months(today, 12), add_months(today, 24)))
+    known["urgency"] = "Ends later"
+    known.loc[end < y2, "urgency"] = "Ends in 12-24 months"
+    known.loc[end < y1, "urgency"] = "Ends within 12 months"
+    known.loc[end < t, "urgency"] = "Ended"
+    return known
+
+
+def timeline(systems: pd.DataFrame, today: date) -> alt.Chart:
+    """A bar from start to end for each contract, a dot at its end, a line at today."""
+    frame = timeline_frame(systems, today)[
+        ["contract", "vendor", "start", "end", "urgency", "annual_value"]
+    ]
+    order = list(dict.fromkeys(frame["contract"]))
+    colour = alt.Color(
+        "urgency:N",
+        title="Contract end",
+        scale=alt.Scale(domain=list(URGENCY), range=list(URGENCY.values())),
+        legend=alt.Legend(orient="top"),
+    )
+    base = alt.Chart(frame).encode(
+        y=alt.Y(
+            "contract:N",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=11),
+        ),
+        tooltip=[
+            alt.Tooltip("contract:N", title="Contract"),
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("start:T", title="Start", format="%d %b %Y"),
+            alt.Tooltip("end:T", title="End", format="%d %b %Y"),
+            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+        ],
+    )
+    bars = base.mark_bar(height=8, opacity=0.45).encode(
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%Y", tickCount="year", grid=True)),
+        x2="end:T",
+        color=colour,
+    )
+    ends = base.mark_point(filled=True, size=70).encode(x="end:T", color=colour)
+    now = (
+        alt.Chart(pd.DataFrame({"today": [pd.Timestamp(today)]}))
+        .mark_rule(color="#333333", strokeDash=[4, 3])
+        .encode(x="today:T")
+    )
+    return (bars + ends + now).properties(height=alt.Step(20))

@@ -1,0 +1,251 @@
+"""Data stewards in the app: who is signed in, which pages they get, and their tools' widgets.
+
+The decision itself is `citydata.stewards` (pure, tested without Streamlit); this module feeds it
+Streamlit's secrets, `st.user` and the session. Pages that change data are registered only for a
+steward, because a page that is not registered cannot be opened, not even by its address; each
+of them checks again with `require()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+import ui
+from citydata import ingest
+from citydata.core import boroughs, stewards
+from citydata.core.schema import FIELDS
+from citydata.store import snapshots
+from citydata.store.changes import Diff, readable
+
+_SIGNED_IN = "_steward_password_user"
+_ATTEMPTS = "_steward_attempts"
+_MEMO = "_steward_prepared"
+NOT_IN_FILE = "(not in this file)"
+FORMAT_LABELS = {
+    "template": "the City Tools Explorer template",
+    "transparency": "a contracts register under the Local Government Transparency Code",
+    "contracts_finder": "a Contracts Finder export",
+    "ocds": "Open Contracting Data Standard (OCDS) JSON",
+    "generic": "a spreadsheet of contracts (columns matched by their names)",
+}
+
+
+def secrets() -> dict[str, Any]:
+    """Streamlit's secrets as a plain dict ({} when there is no secrets file)."""
+    return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+
+
+def access() -> stewards.Access:
+    """May the person in this browser session change the data?"""
+    user = st.user.to_dict() if st.user is not None else {}
+    return stewards.decide(secrets(), user, st.session_state.get(_SIGNED_IN))
+
+
+def pages() -> list[Any]:
+    """The steward's pages for st.navigation: only registered for a signed-in steward."""
+    if access().allowed:
+        return [
+            st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+            st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
+            st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
+            st.Page("pages/sign_in.py", title="Sign out", icon=":material/logout:"),
+        ]
+    return [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
+
+
+def inside_app() -> None:
+    """Make sure this page runs inside app.py, whose navigation decides who sees which page."""
+    if PagesManager.uses_pages_directory:
+        ui.page_filters()
+
+
+def require() -> stewards.Access:
+    """At the top of a page that changes data: stop unless this is a signed-in steward.
+
+    A server's very first request can run a page file on its own, without app.py and so
+    without its navigation (see ui.page_filters); then run again through app.py, which does not
+    register this page for a visitor.
+    """
+    inside_app()
+    found = access()
+    if not found.allowed:
+        st.warning("Only signed-in data stewards can use this page.", icon=":material/lock:")
+        st.stop()
+    return found
+
+
+def password_form() -> None:
+    """Name and upload password; a few wrong passwords per session, then a wait."""
+    attempts: stewards.Attempts = st.session_state.setdefault(_ATTEMPTS, stewards.Attempts())
+    wait = attempts.wait_seconds(time.monotonic())
+    if wait:
+        minutes = math.ceil(wait / 60)
+        st.error(f"Too many wrong passwords. Try again in {minutes} minute(s).")
+        return
+    with st.form("sign-in", enter_to_submit=True):
+        name = st.text_input(
+            "Your name or email",
+            max_chars=100,
+            help="Recorded in the history beside what you upload or roll back.",
+        )
+        password = st.text_input("Upload password", type="password", max_chars=200)
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return
+    if not name.strip():
+        st.error("Enter your name, so the history can say who changed what.")
+    elif stewards.password_matches(password, secrets()):
+        st.session_state[_SIGNED_IN] = stewards.who_typed_the_password(name)
+        st.session_state.pop(_ATTEMPTS, None)
+        st.rerun()
+    else:
+        attempts.failed(time.monotonic())
+        st.error("That password is not right.")
+
+
+def sign_out() -> None:
+    st.session_state.pop(_SIGNED_IN, None)
+    st.session_state.pop(_MEMO, None)
+    if st.user.get("is_logged_in"):
+        st.logout()
+    st.rerun()
+
+
+def upload_limit() -> int:
+    return stewards.upload_limit_bytes(secrets())
+
+
+# ---- the upload's widgets ----------------------------------------------------------------------
+
+
+def _prepare(
+    content: bytes,
+    name: str,
+    borough: str | None = None,
+    mapping: dict | None = None,
+    sheet: str | None = None,
+) -> Any:
+    """ingest.prepare, remembered for this session's last few choices for the same file."""
+    key = (
+        hashlib.sha256(content).hexdigest(),
+        name,
+        borough,
+        tuple((mapping or {}).items()),
+        sheet,
+    )
+    memo: dict = st.session_state.setdefault(_MEMO, {})
+    if key not in memo:
+        while len(memo) >= 4:
+            memo.pop(next(iter(memo)))
+        memo[key] = ingest.prepare(content, name, borough=borough, mapping=mapping, sheet=sheet)
+    return memo[key]
+
+
+def prepared_file(content: bytes, name: str) -> Any:
+    """Read the file, let the steward correct the columns and name the borough; the result."""
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    first = _prepare(content, name)
+    sheet = None
+    if len(first.sheets) > 1:
+        sheet = st.selectbox(
+            "Sheet",
+            first.sheets,
+            index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
+            key=f"sheet-{digest}",
+            help="The workbook has several sheets; the one that looks like a register is chosen.",
+        )
+        if sheet != first.sheet:
+            first = _prepare(content, name, sheet=sheet)
+    if not first.columns:  # nothing could be read: the check says why
+        return first
+    st.markdown(f"Recognised as **{FORMAT_LABELS.get(first.format, first.format)}**.")
+    mapping = _mapping_editor(first, f"{digest}-{sheet}")
+    chosen = mapping or first.mapping
+    borough = None
+    if not (chosen.get("borough") or chosen.get("borough_code")):
+        borough = st.selectbox(
+            "Which borough is this file for?",
+            boroughs.NAMES,
+            index=None,
+            placeholder="Choose the borough",
+            key=f"borough-{digest}",
+            help="This file has no borough column, so all its rows are for one borough.",
+        )
+    if borough is None and mapping == first.mapping:
+        return first
+    return _prepare(content, name, borough, mapping, sheet)
+
+
+def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
+    chosen: dict[str, str | None] = {}
+    with st.expander("Columns: which column of your file holds each field", expanded=True):
+        st.caption(
+            "Matched from the column names. If one is wrong, pick the right column; the check "
+            "below updates."
+        )
+        options = [NOT_IN_FILE, *first.columns]
+        grid = st.columns(3)
+        for i, field in enumerate(FIELDS):
+            current = first.mapping.get(field.name)
+            picked = grid[i % 3].selectbox(
+                field.label,
+                options,
+                index=options.index(current) if current in options else 0,
+                key=f"map-{digest}-{field.name}",
+                help=field.help,
+            )
+            chosen[field.name] = None if picked == NOT_IN_FILE else picked
+    return chosen
+
+
+def show_diff(diff: Diff, key: str) -> None:
+    """Added, removed and changed records, as tabs of tables."""
+    added, removed, changed = st.tabs(
+        [
+            f"Added ({len(diff.added):,})",
+            f"Removed ({len(diff.removed):,})",
+            f"Changed ({diff.records_changed:,})",
+        ]
+    )
+    _table(added, readable(diff.added), "No records added.")
+    _table(removed, readable(diff.removed), "No records removed.")
+    fields = diff.changed.drop(columns=["record_no"]).rename(
+        columns={"record": "Record", "field": "Field", "before": "Before", "after": "After"}
+    )
+    _table(changed, fields, "No record changed.")
+
+
+def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
+    if df.empty:
+        where.caption(empty)
+    else:
+        where.dataframe(df, hide_index=True, width="stretch")
+
+
+def snapshot_label(row: dict[str, Any]) -> str:
+    """'34 · 26/11/2026 15:24 · camden.csv (upload, current)' for a picker."""
+    when = pd.Timestamp(row["created_at"]).strftime("%d/%m/%Y %H:%M")
+    state = ", current" if row["status"] == "active" else ""
+    return f"{row['id']} · {when} · {row['file_name'] or 'no file'} ({row['source']}{state})"
+
+
+def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange], who: str) -> None:
+    """Store the file; on success remember the message and start a fresh upload."""
+    expect = {c.borough_code: c.base_snapshot_id for c in changes}
+    try:
+        ids = snapshots.commit(ui.database(), prepared, content, who, expect=expect)
+    except snapshots.CommitRefused as exc:
+        st.error(ui.plain(str(exc)))
+        return
+    names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(changes, ids, strict=True))
+    st.session_state["_upload_done"] = f"Stored {len(ids)} new snapshot(s): {names}."
+    st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
+    st.session_state.pop(_MEMO, None)
+    st.rerun()
