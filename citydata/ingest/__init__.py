@@ -22,9 +22,9 @@ from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
 from citydata.ingest import validate as _validate
-from citydata.ingest.layout import Table
 from citydata.ingest.read import MAX_BYTES, MAX_COLUMNS, MAX_ROWS
 from citydata.ingest.report import IngestError, Prepared, Problem
+from citydata.ingest.table import Table
 from citydata.ingest.template import TEMPLATE_COLUMNS, template_bytes
 
 __all__ = [

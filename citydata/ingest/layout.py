@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -19,28 +18,13 @@ import pandas as pd
 
 from citydata.ingest import recognise
 from citydata.ingest.report import IngestError, Problem, refused, warning
+from citydata.ingest.table import Table
 
 HEADER_SEARCH_ROWS = 30
 _HAS_WORD = re.compile(r"[^\W_]")
 _NUMBER_OR_DATE = re.compile(r"[£$€]?\s*[-+(]?[\d.,/:\s-]+\)?%?(T[\d:.+Z-]*)?")
 _TOTAL_START = frozenset("TtGgSs \u00a0")
 _TOTAL = re.compile(r"(grand[\s-]*|sub[\s-]*)?totals?\s*:?", re.IGNORECASE)
-
-
-@dataclass
-class Table:
-    """Cells of the data rows under their column names, with each row's number in the file."""
-
-    columns: list[str]
-    data: pd.DataFrame  # object columns named as `columns`; cell values as read
-    rows: list[int]  # the row (spreadsheet row / CSV line) each data row came from
-    problems: list[Problem] = field(default_factory=list)
-    rows_read: int = 0
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    sheets: list[str] = field(default_factory=list)
-    kind: str = "table"  # "table" | "ocds"
 
 
 def cell_text(value: Any) -> str:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.ingest.layout import Table
 from citydata.ingest.report import IngestError, Problem, warning
+from citydata.ingest.table import Table
 
 COLUMNS = (
     "OCID",

@@ -17,8 +17,8 @@ import re
 import zipfile
 
 from citydata.ingest import encoding, layout, ocds, workbook
-from citydata.ingest.layout import Table
 from citydata.ingest.report import IngestError, refused, warning
+from citydata.ingest.table import Table
 
 MAX_BYTES = 25 * 1024 * 1024  # largest file accepted
 MAX_ROWS = 500_000  # most data rows

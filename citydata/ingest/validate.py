@@ -18,8 +18,8 @@ import pandas as pd
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest import dates, normalise
-from citydata.ingest.layout import Table
 from citydata.ingest.report import Problem, refused, warning
+from citydata.ingest.table import Table
 
 BUYER_FORMATS = ("contracts_finder", "ocds")
 

@@ -15,8 +15,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 from citydata.ingest import layout, recognise
-from citydata.ingest.layout import Table
 from citydata.ingest.report import IngestError
+from citydata.ingest.table import Table
 
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
 

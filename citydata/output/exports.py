@@ -25,18 +25,10 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from citydata.core.schema import FIELD_BY_NAME
+from citydata.core.text import FORMULA_STARTS, neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """The value, with a leading apostrophe when it is text a spreadsheet would run."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:

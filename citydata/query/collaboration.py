@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
-from citydata.output.exports import neutralise_cell
+from citydata.core.text import neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader

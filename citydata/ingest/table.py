@@ -1,0 +1,25 @@
+"""The data type every reader produces: cells under column names, with where each row came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from citydata.ingest.report import Problem
+
+
+@dataclass
+class Table:
+    """Cells of the data rows under their column names, with each row's number in the file."""
+
+    columns: list[str]
+    data: pd.DataFrame  # object columns named as `columns`; cell values as read
+    rows: list[int]  # the row (spreadsheet row / CSV line) each data row came from
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    kind: str = "table"  # "table" | "ocds"
