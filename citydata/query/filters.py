@@ -3,6 +3,11 @@
 A `FilterState` is what the user chose. Each filter in `CHOICES`, `END_DATES` and `SEARCH` turns
 its part of the state into a `where` fragment with bound parameters and a phrase for the summary;
 the URL parameter of a filter is its `key`, which is also the sidebar widget's key.
+
+Bound parameters: a filter's SQL parameters are never named after their column but generated
+from `PARAM_PREFIX` ("flt_borough", "flt_q0"), and they travel in a `Params`, a dict that refuses
+to bind a name twice, so a page adding its own `$system` can neither overwrite a filter's value
+nor be overwritten by it: a collision is an error, never a silently different answer.
 """
 
 from __future__ import annotations
@@ -28,6 +33,53 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "hosting",
     "source_ref",
 )
+
+
+PARAM_PREFIX = "flt_"
+
+
+class ParamCollision(KeyError):
+    """A bound parameter name given twice: one of the two values would silently be lost."""
+
+
+class Params(dict[str, Any]):
+    """Bound SQL parameters in which a name can be bound once only.
+
+    `params["x"] = v`, `params |= {...}`, `params.update(...)` and `params.add(x=v)` all raise
+    `ParamCollision` for a name already bound, rather than replacing its value.
+    """
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key in self:
+            raise ParamCollision(f"the SQL parameter ${key} is already bound")
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def add(self, **values: Any) -> Params:
+        """Bind new names (refusing any already bound); returns itself, for chaining."""
+        self.update(values)
+        return self
+
+    def __ior__(self, other: Any) -> Params:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def __or__(self, other: Any) -> Params:  # type: ignore[override]
+        return self.copy().add(**dict(other))
+
+    def copy(self) -> Params:
+        return Params(dict.items(self))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:  # pragma: no cover - unused
+        raise ParamCollision("Params.setdefault would hide a collision; use add()")
+
+
+def param_name(key: str) -> str:
+    """The bound-parameter name of a filter's value: generated, never a bare column name."""
+    return PARAM_PREFIX + key
 
 
 @dataclass(frozen=True)
@@ -60,7 +112,8 @@ class Choice:
     noun: str  # as said in the summary
 
     def clause(self, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-        return f"{self.column} IN ${self.key}", {self.key: list(values)}
+        name = param_name(self.key)
+        return f"{self.column} IN ${name}", {name: list(values)}
 
     def describe(self, values: tuple[str, ...]) -> str:
         return f"{self.noun} is {_either(values)}"
@@ -82,27 +135,25 @@ URL_KEYS: tuple[str, ...] = (*CHOICE_BY_KEY, *DATE_KEYS, SEARCH_KEY)
 @dataclass(frozen=True)
 class Where:
     sql: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Params = field(default_factory=Params)
 
 
 def where(state: FilterState) -> Where:
     """The SQL condition (always valid SQL, 'TRUE' when nothing is chosen) and its parameters."""
     parts: list[str] = []
-    params: dict[str, Any] = {}
+    params = Params()
     for choice in CHOICES:
         values = getattr(state, choice.key)
         if values:
             sql, p = choice.clause(values)
             parts.append(sql)
             params |= p
-    if state.end_from:
-        parts.append("contract_end >= $end_from")
-        params["end_from"] = state.end_from
-    if state.end_to:
-        parts.append("contract_end <= $end_to")
-        params["end_to"] = state.end_to
+    for key, op in zip(DATE_KEYS, (">=", "<="), strict=True):
+        if value := getattr(state, key):
+            parts.append(f"contract_end {op} ${param_name(key)}")
+            params[param_name(key)] = value
     for i, term in enumerate(search_terms(state.q)):
-        sql, p = _search(term, f"q{i}")
+        sql, p = _search(term, param_name(f"q{i}"))
         parts.append(sql)
         params |= p
     return Where(" AND ".join(parts) or "TRUE", params)

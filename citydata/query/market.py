@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from citydata.query import selection
-from citydata.query.filters import FilterState
+from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
 
@@ -55,7 +55,7 @@ RANKING_COLUMNS = [
 _AGG = "SELECT *, CAST(value_pence AS DECIMAL(38, 0)) * 0.01 AS annual_value FROM agg"
 
 
-def _by(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
+def _by(state: FilterState, role: str) -> tuple[str, Params]:
     """The filtered rows with `who`: the vendor (or maker) each record is counted under."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {sorted(ROLES)}")
@@ -71,7 +71,7 @@ def _measure(by: str) -> str:
     return MEASURES[by]
 
 
-def _aggregate(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
+def _aggregate(state: FilterState, role: str) -> tuple[str, Params]:
     sql, params = _by(state, role)
     return (
         f"""SELECT borough_code, borough, service_area, vendor, who, count(*) AS records,
