@@ -27,7 +27,8 @@ def describe(path: Path) -> dict[str, list[tuple]]:
                 " ORDER BY ALL"
             ),
             "sequences": db.rows(
-                "SELECT sequence_name, increment_by, min_value, max_value, cycle FROM duckdb_sequences()"
+                "SELECT sequence_name, increment_by, min_value, max_value, cycle"
+                " FROM duckdb_sequences()"
             ),
             "meta": db.rows("SELECT key, value FROM meta WHERE key = 'schema_version'"),
             "aliases": db.rows("SELECT alias, vendor, added_by FROM vendor_aliases ORDER BY ALL"),
