@@ -121,7 +121,7 @@ def test_filter_parameters_are_never_named_after_a_column():
     )
     names = set(filters.where(every).params)
     assert names and all(n.startswith(filters.PARAM_PREFIX) for n in names)
-    sql, params = selection.base(every)
+    _sql, params = selection.base(every)
     assert isinstance(params, filters.Params)
 
 
