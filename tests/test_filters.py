@@ -103,7 +103,7 @@ def test_invalid_url_values_are_dropped_with_a_note():
     assert state.vendor == ("Capita",)
     assert state.end_to is None
     assert notes == [
-        "No borough called Gotham in the data.",
+        "No borough called “Gotham” in the data.",
         "“31/03/2027” is not a date (use YYYY-MM-DD); ignored.",
     ]
 

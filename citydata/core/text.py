@@ -67,15 +67,17 @@ def neutralise_cell(value: Any) -> Any:
 # ---- Markdown -----------------------------------------------------------------------------------
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark and then shows as
-# itself: escaping them all leaves no emphasis, link, image, heading, list, table, code, HTML,
-# LaTeX ($) or Streamlit directive (:red[...], :material/icon:) syntax.
-_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# itself. These are the ones Markdown, GitHub's extensions and Streamlit give a meaning to:
+# escaping them leaves no emphasis, link, image, heading, list, quote, table, code, HTML, entity,
+# LaTeX ($) or Streamlit directive (:red[...], :material/icon:). Commas, quotes and the like stay.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@=^])")
 # GitHub-flavoured Markdown turns bare addresses into links by searching the text after escapes
 # are resolved (www.x, http(s)://x, mailto:, name@host), and Streamlit turns :name: into emoji
-# and icons. A word joiner (U+2060, invisible, no line break) after 'www', before every ':' and
-# after every '@' breaks those patterns and changes nothing a reader sees.
+# and icons. A word joiner (U+2060, invisible, no line break) after 'www', after every ':' and
+# after every '@' breaks those patterns (and any directive the escapes left) and changes
+# nothing a reader sees.
 _WORD_JOINER = "\u2060"
-_WWW = re.compile(r"(?i)(www)(?=\.)")
+_WWW = re.compile(r"(?i)(www)(?=\\?\.)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 MARKDOWN_LIMIT = 2_000  # characters of one piece of user text shown in a Markdown widget
 
@@ -98,7 +100,7 @@ def markdown_literal(value: Any, limit: int | None = MARKDOWN_LIMIT) -> str:
     text = re.sub(r" {2,}", " ", text)
     if limit is not None:
         text = shorten(text, limit)
-    text = _ASCII_PUNCTUATION.sub(r"\\\1", text)
+    text = _MARKDOWN_SPECIALS.sub(r"\\\1", text)
     text = _WWW.sub("\\1" + _WORD_JOINER, text)
-    text = text.replace("\\:", _WORD_JOINER + "\\:").replace("\\@", "\\@" + _WORD_JOINER)
+    text = text.replace("\\:", "\\:" + _WORD_JOINER).replace("\\@", "\\@" + _WORD_JOINER)
     return text

@@ -16,6 +16,7 @@ from typing import Any
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.text import shorten
 from citydata.store import vendors
 
 SEARCH_COLUMNS: tuple[str, ...] = (
@@ -202,7 +203,7 @@ def from_query_params(
             valid = set(options[choice.key])
             dropped = [v for v in given if v not in valid]
             if dropped:
-                notes.append(f"No {choice.noun} called {_either(dropped, 'or')} in the data.")
+                notes.append(f"No {choice.noun} called {_quoted_few(dropped)} in the data.")
             given = [v for v in given if v in valid]
         values[choice.key] = tuple(given)
     for key in DATE_KEYS:
@@ -211,7 +212,7 @@ def from_query_params(
             try:
                 values[key] = date.fromisoformat(raw[0])
             except ValueError:
-                notes.append(f"“{raw[0]}” is not a date (use YYYY-MM-DD); ignored.")
+                notes.append(f"{_quoted_few(raw[:1])} is not a date (use YYYY-MM-DD); ignored.")
     q = list(params.get(SEARCH_KEY, ()))
     values[SEARCH_KEY] = q[0] if q else ""
     return FilterState(**values), notes
@@ -234,6 +235,18 @@ def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
 
 def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+NOTE_VALUES, NOTE_VALUE_CHARS = 5, 60  # a note about a link names a few values, shortened
+
+
+def _quoted_few(values: list[str]) -> str:
+    """“a”, “b” or “c”: at most NOTE_VALUES values of NOTE_VALUE_CHARS characters each, so a
+    hostile link cannot fill the sidebar; how many more there were."""
+    shown = [f"“{shorten(' '.join(v.split()), NOTE_VALUE_CHARS)}”" for v in values[:NOTE_VALUES]]
+    if len(values) > NOTE_VALUES:
+        shown.append(f"{len(values) - NOTE_VALUES:,} more")
+    return _join(shown, "or")
 
 
 def _either(values: Iterable[str], word: str = "or") -> str:
