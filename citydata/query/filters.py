@@ -110,11 +110,14 @@ def where(state: FilterState) -> Where:
 
 # Columns that only ever hold a value of a fixed list (ingest normalises them): the search word
 # is matched against the list here and the SQL tests membership, not text on every record.
-_LISTED: dict[str, tuple[str, ...]] = {
-    "borough": tuple(b.name for b in boroughs.BOROUGHS),
-    "service_area": tuple(SERVICE_AREA_LABELS),
-    "hosting": tuple(HOSTING_VALUES),
-}
+def _listed() -> dict[str, tuple[str, ...]]:
+    return {
+        "borough": boroughs.NAMES,  # the current region's authorities
+        "service_area": tuple(SERVICE_AREA_LABELS),
+        "hosting": tuple(HOSTING_VALUES),
+    }
+
+
 # The canonical vendor is made by the view's alias join for every record; a record matches on it
 # when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
 _ALIASED = (
@@ -128,8 +131,9 @@ def _search(term: str, name: str) -> tuple[str, dict[str, Any]]:
     one joined string per record; a search word holds no spaces), membership for the others."""
     tests, params = [], {name: "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"}
     for column in SEARCH_COLUMNS:
-        if column in _LISTED:
-            if found := [v for v in _LISTED[column] if term in v.lower()]:
+        listed = _listed()
+        if column in listed:
+            if found := [v for v in listed[column] if term in v.lower()]:
                 tests.append(f"{column} IN ${name}_{column}")
                 params[f"{name}_{column}"] = found
         elif column == "vendor":
