@@ -15,8 +15,8 @@ import duckdb
 from citydata.core import demo, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
+from citydata.store import migrations, vendors
 from citydata.store.db import Database, StoreError
-from citydata.store.migrations import migrate
 from citydata.store.snapshots import save_raw_file
 
 ROOT = settings.APP_ROOT
@@ -24,6 +24,15 @@ DEFAULT_DB = settings.DATA_DIR / "citytools.duckdb"
 ENV_VAR = "CITYTOOLS_DB"
 RESTORE_VAR = "CITYTOOLS_RESTORE_FROM"
 REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database was built for
+
+# The data a schema version's new tables start with, loaded from the live data files in the
+# same transaction as that (frozen) migration: v3 created the vendor alias table.
+DATA_LOADS = {3: vendors.seed}
+
+
+def migrate(db: Database) -> int:
+    """Bring `db` to the current schema, loading each new table's starting data."""
+    return migrations.migrate(db, data=DATA_LOADS)
 
 
 def db_path(explicit: str | Path | None = None) -> Path:
