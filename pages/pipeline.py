@@ -26,7 +26,7 @@ st.caption(
 ui.selection_header(state)
 lead, problem = pipeline.lead_times_or_default()
 if problem:
-    st.warning(problem, icon=":material/warning:")
+    st.warning(ui.plain(problem), icon=":material/warning:")
 
 figures = ui.query(pipeline.summary, state, lead, today)
 if not figures["records"]:
