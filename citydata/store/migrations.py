@@ -6,7 +6,8 @@ Layout (schema version 3):
 - `raw_files`: the bytes of every file a snapshot came from;
 - `current_contracts`: the records of each borough's active snapshot (the public view);
   since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
-- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors).
+- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors);
+- `alert_subscriptions`, `alerts_sent` (v4): who is told what, and what was sent to each.
 """
 
 from __future__ import annotations
@@ -98,7 +99,36 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
     )
 
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3)
+def _v4(r: Reader) -> None:
+    """Alert subscriptions and what was sent to each (see citydata.store.subscriptions)."""
+    r.execute(
+        """CREATE TABLE alert_subscriptions (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL CHECK (channel IN ('email', 'teams', 'slack')),
+    target VARCHAR NOT NULL,
+    view_url VARCHAR NOT NULL,
+    decisions_months INTEGER,
+    ending_months INTEGER,
+    changes BOOLEAN NOT NULL,
+    feed_token VARCHAR NOT NULL UNIQUE,
+    since_snapshot INTEGER NOT NULL,
+    created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL
+)"""
+    )
+    r.execute(
+        """CREATE TABLE alerts_sent (
+    subscription_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (subscription_id, kind, item)
+)"""
+    )
+
+
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
