@@ -136,3 +136,15 @@ def test_a_memory_limit_that_is_not_an_amount_stops_the_app_with_a_message(db_pa
     assert "CITYTOOLS_MEMORY_LIMIT is “lots”" in at.error[0].value
     assert not at.button and not at.metric  # no rebuild offered, no data shown
     assert db_path.read_bytes() == before
+
+
+def test_a_back_to_front_end_date_range_is_swapped_with_the_command_lines_words(db):
+    at = run_app({"end_from": "2027-12-31", "end_to": "2026-01-01"})
+    notes = [w.value for w in at.sidebar.warning]
+    assert any("back to front" in n and "swapped" in n for n in notes), notes
+    with db.read() as r:
+        expected = r.scalar(
+            "SELECT count(*) FROM current_contracts"
+            " WHERE contract_end BETWEEN DATE '2026-01-01' AND DATE '2027-12-31'"
+        )
+    assert metric(at, "Records") == f"{expected:,}"

@@ -162,9 +162,9 @@ def sidebar_filters() -> FilterState:
         for note in st.session_state.get("_url_notes", []):
             st.warning(note, icon=":material/info:")
     state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
-    if state.end_from and state.end_to and state.end_from > state.end_to:
-        st.sidebar.warning("The end-date range is back to front; it has been swapped.")
-        state = state.with_(end_from=state.end_to, end_to=state.end_from)
+    state, notes = filters.normalise(state, options)  # the same clean-up as the command line's
+    for note in notes:
+        st.sidebar.warning(note, icon=":material/info:")
     return state
 
 

@@ -25,6 +25,14 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CITYTOOLS_REGION",
+        "london",
+        "The councils this app is for: london (the 33 London authorities), greater-manchester, "
+        "west-midlands, liverpool-city-region, west-yorkshire, south-yorkshire, north-east, "
+        "wales, scotland, united-kingdom (every council), or a list of GSS codes separated by "
+        "commas. A database belongs to the region it was built for.",
+    ),
+    Setting(
         "CITYTOOLS_DB",
         "data/citytools.duckdb",
         "The database file. Built from the embedded default data when missing.",

@@ -24,7 +24,7 @@ from citydata.core import settings
 from citydata.core.dates import add_months
 from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 from citydata.query import selection
-from citydata.query.filters import FilterState
+from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
 ROOT = settings.APP_ROOT
@@ -137,22 +137,20 @@ _DETAIL = (
 )
 
 
-def dated(state: FilterState, lead: LeadTimes) -> tuple[str, dict[str, Any]]:
+def dated(state: FilterState, lead: LeadTimes) -> tuple[str, Params]:
     """The filtered records with `lead_months` and `decide_by` (NULL when no end date)."""
     sql, params = selection.base(state)
     return _with_decide_by(sql, params, lead)
 
 
-def _with_decide_by(
-    sql: str, params: dict[str, Any], lead: LeadTimes
-) -> tuple[str, dict[str, Any]]:
+def _with_decide_by(sql: str, params: Params, lead: LeadTimes) -> tuple[str, Params]:
     """`sql` (rows with service_area and contract_end) with `lead_months` and `decide_by`; the
     lead times are bound as two lists joined as a table."""
-    params |= {
-        "lead_areas": [a for a, _ in lead.by_area],
-        "lead_months": [m for _, m in lead.by_area],
-        "lead_default": lead.default,
-    }
+    params.add(
+        lead_areas=[a for a, _ in lead.by_area],
+        lead_months=[m for _, m in lead.by_area],
+        lead_default=lead.default,
+    )
     return (
         f"""SELECT b.*, coalesce(l.months, $lead_default) AS lead_months,
             CAST(b.contract_end - to_months(coalesce(l.months, $lead_default)) AS DATE)
@@ -180,14 +178,14 @@ def summary(
         params,
         lead,
     )
-    params["today"] = today
+    params.add(today=today)
     windows = ", ".join(
         f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
         f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
         f"AND decide_by < $today) AS overdue_{n}"
         for n in WINDOWS
     )
-    params |= {f"h{n}": add_months(today, n) for n in WINDOWS}
+    params.update({f"h{n}": add_months(today, n) for n in WINDOWS})
     df = r.df(
         f"""SELECT sum(n) AS records,
             sum(n) FILTER (WHERE contract_end IS NULL) AS no_end_date,
@@ -214,14 +212,14 @@ def upcoming(
     `limit` of them when given)."""
     today = today or date.today()
     sql, params = dated(state, lead)
-    params |= {
-        "today": today,
-        "horizon": add_months(today, int(months)),
-        "soon": add_months(today, SOON_MONTHS),
-        "overdue": DECISION_OVERDUE,
-        "due_soon": DECISION_SOON,
-        "later": DECISION_LATER,
-    }
+    params.add(
+        today=today,
+        horizon=add_months(today, int(months)),
+        soon=add_months(today, SOON_MONTHS),
+        overdue=DECISION_OVERDUE,
+        due_soon=DECISION_SOON,
+        later=DECISION_LATER,
+    )
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""SELECT decide_by,
@@ -242,7 +240,7 @@ def ended(
     """Contracts already past their end date (often running on): most recently ended first."""
     today = today or date.today()
     sql, params = selection.base(state)
-    params["today"] = today
+    params.add(today=today)
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""SELECT contract_end, date_diff('day', contract_end, $today) AS days_since_end,
@@ -278,7 +276,7 @@ def with_decide_by(
     sql, params = dated(state, lead)
     nearest = ""
     if limit is not None:
-        params["today"] = today or date.today()
+        params.add(today=today or date.today())
         nearest = (
             "ORDER BY contract_end < $today, abs(date_diff('day', $today, contract_end)), "
             "borough, service_area, system, vendor, source_ref"
