@@ -166,7 +166,7 @@ def prepared_file(content: bytes, name: str) -> Any:
             first = _prepare(content, name, sheet=sheet)
     if not first.columns:  # nothing could be read: the check says why
         return first
-    st.markdown(f"Recognised as **{FORMAT_LABELS.get(first.format, first.format)}**.")
+    st.markdown(f"Recognised as **{ui.plain(FORMAT_LABELS.get(first.format, first.format))}**.")
     mapping = _mapping_editor(first, f"{digest}-{sheet}")
     chosen = mapping or first.mapping
     borough = None
