@@ -85,7 +85,7 @@ def test_the_frozen_contracts_table_matches_the_live_schema(tmp_path):
         "snapshot_id",
         "record_no",
         "source",
-        *snapshots.EXTRA_NAMES,  # v4: what published notices add
+        *snapshots.EXTRA_NAMES,  # v5: what published notices add
     ]
     assert [kind.replace(" ", "") for _, kind in columns[n + 3 :]] == [
         t.replace(" ", "") for t in snapshots.EXTRA_TYPES.values()
@@ -123,10 +123,12 @@ _FIELDS_V1 = [
     "snapshot_id",
     "source",
 ]
-_V4_ADDED = ["source_kind", "total_value", "annual_value_derived", "notice_url"]
+_FIELDS_V3 = [*_FIELDS_V1, "vendor_as_written"]
+_V5_ADDED = ["source_kind", "total_value", "annual_value_derived", "notice_url"]
 RELEASED_VIEW = {
     1: _FIELDS_V1,
     2: _FIELDS_V1,
-    3: [*_FIELDS_V1, "vendor_as_written"],
-    4: [*_FIELDS_V1, "vendor_as_written", *_V4_ADDED],
+    3: _FIELDS_V3,
+    4: _FIELDS_V3,
+    5: [*_FIELDS_V3, *_V5_ADDED],
 }

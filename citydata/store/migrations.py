@@ -1,13 +1,14 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 4):
+Layout (schema version 5):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
 - `current_contracts`: the records of each borough's active snapshot (the public view);
   since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
 - `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors);
-- since v4, `snapshots.kind` is 'register' (a steward's upload, the embedded data) or 'published'
+- `alert_subscriptions`, `alerts_sent` (v4): who is told what, and what was sent to each.
+- since v5, `snapshots.kind` is 'register' (a steward's upload, the embedded data) or 'published'
   (notices from Contracts Finder, Find a Tender or another OCDS publisher): each borough has at
   most one active snapshot of each kind; `contracts` keeps `total_value` (the whole contract's
   value), `annual_value_derived` (true when the annual value was worked out from the total) and
@@ -121,6 +122,35 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
 
 
 def _v4(r: Reader) -> None:
+    """Alert subscriptions and what was sent to each (see citydata.store.subscriptions)."""
+    r.execute(
+        """CREATE TABLE alert_subscriptions (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL CHECK (channel IN ('email', 'teams', 'slack')),
+    target VARCHAR NOT NULL,
+    view_url VARCHAR NOT NULL,
+    decisions_months INTEGER,
+    ending_months INTEGER,
+    changes BOOLEAN NOT NULL,
+    feed_token VARCHAR NOT NULL UNIQUE,
+    since_snapshot INTEGER NOT NULL,
+    created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL
+)"""
+    )
+    r.execute(
+        """CREATE TABLE alerts_sent (
+    subscription_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (subscription_id, kind, item)
+)"""
+    )
+
+
+def _v5(r: Reader) -> None:
     """Published notices beside the registers: a snapshot's kind, a contract's total value.
 
     Frozen SQL: this step must create the same schema whatever the live code says later.
@@ -151,7 +181,7 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
