@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.output import briefing, exports
+from citydata.output import briefing, exports, word
 from citydata.query import borough_profile, mapdata
 from ui.charts.profile import timeline
 
@@ -87,7 +87,7 @@ else:
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-left, right, _ = st.columns([1, 1, 1])
+left, right, word_col = st.columns([1, 1, 1])
 stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
 left.download_button(
     "Download briefing (text)",
@@ -103,6 +103,14 @@ right.download_button(
     file_name=f"{stem}.xlsx",
     mime=exports.XLSX_MIME,
     icon=":material/download:",
+    on_click="ignore",
+)
+word_col.download_button(
+    "Download briefing (Word)",
+    data=lambda: word.borough(p),
+    file_name=f"{stem}.docx",
+    mime=word.DOCX_MIME,
+    icon=":material/article:",
     on_click="ignore",
 )
 st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")

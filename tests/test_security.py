@@ -396,6 +396,7 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "hhi_threshold": "-1",
     "vendor_profile": "'); DROP TABLE contracts; --",
     "adoption_system": "%",
+    "pipeline_window": "-12 months' OR 1=1",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 
