@@ -50,7 +50,7 @@ st.subheader("Who uses what: boroughs by service area")
 st.caption("Each cell names the systems a borough uses, with the vendor holding the contract.")
 shown = sorted(state.borough or boroughs.NAMES)
 wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)
-st.dataframe(
+ui.dataframe(
     wide, width="stretch", height=36 * (len(wide) + 1),
     column_config={"_index": st.column_config.TextColumn("Borough", width="medium", pinned=True)},
 )  # fmt: skip

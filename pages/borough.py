@@ -50,10 +50,10 @@ else:
             f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
             "the briefing below holds all of them."
         )
-    st.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
     st.subheader("Vendors and their share")
-    st.dataframe(
+    ui.dataframe(
         p.vendors, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
     )
 
@@ -74,7 +74,7 @@ else:
     if p.peers.empty:
         st.info("No other borough uses the same systems or vendors under these filters.")
     else:
-        st.dataframe(
+        ui.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
         )
 

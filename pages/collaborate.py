@@ -78,7 +78,7 @@ cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
 cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
 if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
-st.dataframe(
+ui.dataframe(
     groups,
     hide_index=True,
     width="stretch",
@@ -118,7 +118,7 @@ if note := exports.shown_note(
     len(rows), int(group["contracts"]), "contracts in this group, by end date"
 ):
     st.caption(note)
-st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
 def all_rows():

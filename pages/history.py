@@ -41,7 +41,7 @@ names = sorted(history["borough"].unique())
 chosen = names.index(state.borough[0]) if len(state.borough) == 1 else None
 borough = st.selectbox("Borough", names, index=chosen, placeholder="All boroughs", key="h_borough")
 shown = history if borough is None else history[history["borough"] == borough]
-st.dataframe(
+ui.dataframe(
     shown.drop(columns=["borough_code"]).assign(
         restored_from=shown["restored_from"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     ),
