@@ -22,6 +22,7 @@ PAGES = [
     st.Page("pages/pipeline.py", title="Renewal pipeline", icon=":material/event_upcoming:"),
     st.Page("pages/collaborate.py", title="Collaboration", icon=":material/handshake:"),
     st.Page("pages/market.py", title="Market", icon=":material/leaderboard:"),
+    st.Page("pages/coming.py", title="Coming to market", icon=":material/trending_up:"),
     st.Page("pages/vendor.py", title="Vendor profile", icon=":material/storefront:"),
     st.Page("pages/adoption.py", title="Adoption", icon=":material/apps:"),
     st.Page("pages/history.py", title="History", icon=":material/history:"),

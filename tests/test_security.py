@@ -396,6 +396,8 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "hhi_threshold": "-1",
     "vendor_profile": "'); DROP TABLE contracts; --",
     "adoption_system": "%",
+    "coming_years": "3; DROP TABLE contracts",
+    "pipeline_window": "1e308 months",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -200,6 +200,12 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
+
+
+def site_address() -> str:
+    """This app's address as the browser sees it (scheme and host), for links to static files."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
 
 # ---- shared page parts -----------------------------------------------------------------------
