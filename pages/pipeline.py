@@ -20,7 +20,7 @@ COLUMNS = ui.RECORD_COLUMN_CONFIG | {
 
 st.title("Renewal pipeline")
 st.caption(
-    "Contracts ending soon, and the date by which each borough should decide what comes next: "
+    f"Contracts ending soon, and the date by which each {ui.noun()} should decide what comes next: "
     "re-procure, extend, or buy together with neighbours."
 )
 ui.selection_header(state)
