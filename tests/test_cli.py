@@ -139,9 +139,9 @@ def test_unknown_filter_values_are_named_on_stderr_not_silently_matched(db_path)
     )
     rows = _records(done)
     said = done.stderr.decode()
-    assert "No borough called Camdem in the data (did you mean Camden?)." in said
-    assert "No hosting called cloud in the data (did you mean Cloud (SaaS)?)." in said
+    assert "No borough called “Camdem” in the data (did you mean Camden?)." in said
+    assert "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?)." in said
     assert rows and {r["borough"] for r in rows} == {"Hackney"}
     gone = cli("export", "--url", "http://localhost:8501/?vendor=Gone%20Ltd", db=db_path)
-    assert "No vendor called Gone Ltd in the data." in gone.stderr.decode()
+    assert "No vendor called “Gone Ltd” in the data." in gone.stderr.decode()
     assert "Using: All records." in gone.stderr.decode()

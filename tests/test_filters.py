@@ -147,7 +147,7 @@ def test_invalid_url_values_are_dropped_with_a_note():
     assert state.vendor == ("Capita",)
     assert state.end_to is None
     assert notes == [
-        "No borough called Gotham in the data.",
+        "No borough called “Gotham” in the data.",
         "“31/03/2027” is not a date (use YYYY-MM-DD); ignored.",
     ]
 
@@ -256,7 +256,7 @@ def test_normalise_drops_unknown_values_naming_the_closest_and_swaps_dates():
         borough=("Hackney",), end_from=date(2026, 1, 1), end_to=date(2027, 12, 31)
     )
     assert notes == [
-        "No borough called Camdem in the data (did you mean Camden?).",
-        "No hosting called cloud in the data (did you mean Cloud (SaaS)?).",
+        "No borough called “Camdem” in the data (did you mean Camden?).",
+        "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?).",
         "The end-date range was back to front (31 Dec 2027 to 1 Jan 2026); it has been swapped.",
     ]

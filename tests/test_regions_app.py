@@ -101,7 +101,7 @@ def test_a_region_the_app_cannot_use_stops_it_with_a_message(monkeypatch) -> Non
     monkeypatch.setenv(regions.SETTING, "atlantis")
     at = run_app()
     [error] = at.error
-    shown = error.value.replace("\\", "")  # the message is escaped for Markdown
+    shown = error.value.replace("\\", "").replace("\u2060", "")  # escaped for Markdown
     assert "CITYTOOLS_REGION is “atlantis”: give one of london, greater-manchester" in shown
     assert not at.metric
 

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.text import shorten
 from citydata.store import vendors
 
 SEARCH_COLUMNS: tuple[str, ...] = (
@@ -261,7 +262,7 @@ def from_query_params(
             try:
                 values[key] = date.fromisoformat(raw[0])
             except ValueError:
-                notes.append(f"“{raw[0]}” is not a date (use YYYY-MM-DD); ignored.")
+                notes.append(f"{_quoted_few(raw[:1])} is not a date (use YYYY-MM-DD); ignored.")
     q = list(params.get(SEARCH_KEY, ()))
     values[SEARCH_KEY] = q[0] if q else ""
     state = FilterState(**values)
@@ -303,9 +304,9 @@ def normalise(
 
 def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:
     """'No borough called Camdem in the data (did you mean Camden?).'"""
-    note = f"No {choice.noun} called {_either(dropped, 'or')} in the data"
+    note = f"No {choice.noun} called {_quoted_few(dropped)} in the data"
     close: list[str] = []
-    for value in dropped:
+    for value in dropped[:NOTE_VALUES]:
         for found, score, _ in process.extract(
             value, valid, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=80
         ):
@@ -333,6 +334,18 @@ def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
 
 def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+NOTE_VALUES, NOTE_VALUE_CHARS = 5, 60  # a note about a link names a few values, shortened
+
+
+def _quoted_few(values: list[str]) -> str:
+    """“a”, “b” or “c”: at most NOTE_VALUES values of NOTE_VALUE_CHARS characters each, so a
+    hostile link cannot fill the sidebar; how many more there were."""
+    shown = [f"“{shorten(' '.join(v.split()), NOTE_VALUE_CHARS)}”" for v in values[:NOTE_VALUES]]
+    if len(values) > NOTE_VALUES:
+        shown.append(f"{len(values) - NOTE_VALUES:,} more")
+    return _join(shown, "or")
 
 
 def _either(values: Iterable[str], word: str = "or") -> str:
