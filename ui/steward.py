@@ -55,6 +55,7 @@ def pages() -> list[Any]:
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
             st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
+            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
             st.Page("pages/sign_in.py", title="Sign out", icon=":material/logout:"),
         ]
     return [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]

@@ -263,7 +263,7 @@ def _check_consistent(w: Reader) -> None:
     )
     twice = w.scalar(
         "SELECT count(*) FROM (SELECT borough_code FROM snapshots WHERE status = 'active'"
-        " GROUP BY borough_code HAVING count(*) > 1)"
+        " GROUP BY borough_code, kind HAVING count(*) > 1)"
     )
     codes = {c for (c,) in w.rows("SELECT DISTINCT borough_code FROM snapshots")}
     if orphans or twice or codes - set(boroughs.BY_CODE):

@@ -177,8 +177,8 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
 
 
 def authorities() -> int:
-    """How many authorities there are to serve: every one in the borough registry."""
-    return len(boroughs.BOROUGHS)
+    """How many authorities there are to serve: every one of the region's (33 in London)."""
+    return boroughs.count()
 
 
 def headline_sentence(head: dict[str, Any], ranking: pd.DataFrame, by: str) -> str:
