@@ -38,4 +38,5 @@ page = st.navigation(PAGES + steward.pages(), expanded=True)
 ui.database_or_rebuild_offer()
 ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
+ui.copy_link()  # at the top of every page: the link of the view on screen
 page.run()
