@@ -254,9 +254,14 @@ def downloads(
             return read(lambda r: exports.records_csv(r, state))
         return exports.to_csv(labelled())
 
+    def excel() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_xlsx(r, state))
+        return exports.to_xlsx(labelled())
+
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
-        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+        ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
     for column, (label, make, suffix, mime, offered) in zip(
         st.columns([1, 1, 4]), kinds, strict=False
