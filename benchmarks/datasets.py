@@ -29,6 +29,8 @@ SOURCES = {
     "build": (
         "citydata/lifecycle.py",
         "citydata/store/migrations.py",
+        "citydata/store/vendors.py",
+        "data/vendor_aliases.csv",
         "citydata/core/schema.py",
         "citydata/store/db.py",
     ),

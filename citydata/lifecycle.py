@@ -6,22 +6,33 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from citydata.core import demo, settings
+from citydata.core import demo, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
+from citydata.store import migrations, vendors
 from citydata.store.db import Database, StoreError
-from citydata.store.migrations import migrate
 from citydata.store.snapshots import save_raw_file
 
 ROOT = settings.APP_ROOT
 DEFAULT_DB = settings.DATA_DIR / "citytools.duckdb"
 ENV_VAR = "CITYTOOLS_DB"
 RESTORE_VAR = "CITYTOOLS_RESTORE_FROM"
+REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database was built for
+
+# The data a schema version's new tables start with, loaded from the live data files in the
+# same transaction as that (frozen) migration: v3 created the vendor alias table.
+DATA_LOADS = {3: vendors.seed}
+
+
+def migrate(db: Database) -> int:
+    """Bring `db` to the current schema, loading each new table's starting data."""
+    return migrations.migrate(db, data=DATA_LOADS)
 
 
 def db_path(explicit: str | Path | None = None) -> Path:
@@ -41,10 +52,35 @@ def open_store(path: str | Path | None = None) -> Database:
     db = Database(path)
     try:
         migrate(db)
+        check_region(db)
     except BaseException:
         db.close()
         raise
     return db
+
+
+def region_of(db: Database) -> str:
+    """The region a database was built for (a file from before regions existed is London's)."""
+    value = db.scalar("SELECT value FROM meta WHERE key = ?", [REGION_KEY])
+    return value or regions.DEFAULT
+
+
+def check_region(db: Database) -> None:
+    """Refuse a database built for another region than CITYTOOLS_REGION chooses."""
+    region = regions.current()
+    recorded = region_of(db)
+    if recorded == region.key:
+        return
+    try:
+        label = regions.parse(recorded).label
+    except settings.SettingError:
+        label = recorded
+    raise settings.SettingError(
+        f"The database {db.path} holds the records of {label} ({regions.SETTING} = {recorded}), "
+        f"but this app is set up for {region.label} ({regions.SETTING} = {region.key}). "
+        f"Set {regions.SETTING} to {recorded}, or point CITYTOOLS_DB at another file (a new "
+        "one is built for the region)."
+    )
 
 
 def set_aside(path: str | Path) -> Path:
@@ -93,21 +129,32 @@ def restore_archive() -> Path | None:
 
 def build(
     path: str | Path | None = None,
-    csv: Path = demo.EMBEDDED_CSV,
+    csv: Path | None = None,
     restore_from: Path | None = None,
 ) -> Path:
     """Create a new database at `path` from the embedded default data (and a backup, if given).
 
-    The file is written beside the target under a temporary name and moved into place only
-    when complete, so an interrupted or failed build leaves no half-made database behind.
+    The embedded data is the region's: London's committed file, or for another region records
+    generated for its authorities (the same seed, so the same records each time). The file is
+    written beside the target under a temporary name and moved into place only when complete,
+    so an interrupted or failed build leaves no half-made database behind.
     """
     path = db_path(path)
+    region = regions.current()
+    if csv is None and not region.is_london:
+        with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
+            made = Path(folder) / f"demo_contracts_{region.key.split(':')[0]}.csv"
+            demo.write_csv(made, rows=demo.rows_for(region))
+            return build(path, made, restore_from)
+    csv = csv or demo.EMBEDDED_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(path)
     tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
     db = Database(tmp)
     try:
         migrate(db)
+        with db.write() as w:
+            w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [REGION_KEY, region.key])
         load_demo(db, csv)
         if restore_from is not None:
             _restore_into(db, restore_from)
@@ -176,6 +223,13 @@ def load_demo(db: Database, csv: Path) -> None:
         counts = w.rows(
             f"SELECT borough_code, count(*) FROM {source} GROUP BY ALL ORDER BY 1", params
         )
+        region = regions.current()
+        strangers = [code for code, _ in counts if code not in region.by_code]
+        if strangers:
+            raise StoreError(
+                f"{csv.name} holds records of {len(strangers)} authorities outside "
+                f"{region.label} (for example {strangers[0]}). Nothing was changed."
+            )
         ids = []
         for code, n in counts:
             snapshot_id = w.scalar("SELECT nextval('snapshot_ids')")

@@ -89,7 +89,7 @@ with tab_timeline:
 st.subheader("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()
 if problem:
-    st.warning(problem, icon=":material/warning:")
+    st.warning(ui.plain(problem), icon=":material/warning:")
 st.caption(ics.describe(figures["with_end"]))
 st.download_button(
     "Download calendar (.ics)",

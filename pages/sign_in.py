@@ -33,4 +33,4 @@ if access.mode == stewards.ACCOUNT:
 elif access.mode == stewards.PASSWORD:
     steward.password_form()
 else:
-    st.info(access.reason, icon=":material/lock:")
+    st.info(ui.plain(access.reason), icon=":material/lock:")

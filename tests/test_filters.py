@@ -11,13 +11,13 @@ from citydata.query.filters import FilterState
 from citydata.store import vendors
 
 SEARCHED_TEXT = ["vendor_as_written", "manufacturer", "source_ref"]
-TEXT = "{c} ILIKE $q{i} ESCAPE '\\'"
+TEXT = "{c} ILIKE $flt_q{i} ESCAPE '\\'"
 ALIAS = vendors.canonical_sql("w.vendor", "a")
 SEARCH = (
     "({listed}"
     + TEXT.format(c="system", i="{i}")
     + " OR vendor_as_written IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts)"
-    + f" AS w {ALIAS} WHERE a.vendor ILIKE $q{{i}} ESCAPE '\\')"
+    + f" AS w {ALIAS} WHERE a.vendor ILIKE $flt_q{{i}} ESCAPE '\\')"
     + "".join(" OR " + TEXT.format(c=c, i="{i}") for c in SEARCHED_TEXT)
     + ")"
 )
@@ -26,7 +26,7 @@ CASES = [
     pytest.param(FilterState(), "TRUE", {}, "All contracts", {}, id="nothing chosen"),
     pytest.param(
         FilterState(borough=("Camden",)),
-        "borough IN $borough",
+        "borough IN $flt_borough",
         {"borough": ["Camden"]},
         "Contracts where borough is Camden",
         {"borough": ["Camden"]},
@@ -34,7 +34,7 @@ CASES = [
     ),
     pytest.param(
         FilterState(borough=("Camden", "Hackney", "Islington"), service_area=("Housing",)),
-        "borough IN $borough AND service_area IN $service_area",
+        "borough IN $flt_borough AND service_area IN $flt_service_area",
         {"borough": ["Camden", "Hackney", "Islington"], "service_area": ["Housing"]},
         "Contracts where borough is Camden, Hackney or Islington and service area is Housing",
         {"borough": ["Camden", "Hackney", "Islington"], "service_area": ["Housing"]},
@@ -42,7 +42,7 @@ CASES = [
     ),
     pytest.param(
         FilterState(end_from=date(2026, 4, 1), end_to=date(2027, 3, 31)),
-        "contract_end >= $end_from AND contract_end <= $end_to",
+        "contract_end >= $flt_end_from AND contract_end <= $flt_end_to",
         {"end_from": date(2026, 4, 1), "end_to": date(2027, 3, 31)},
         "Contracts ending between 1 Apr 2026 and 31 Mar 2027"
         " (records with no end date are left out)",
@@ -51,7 +51,7 @@ CASES = [
     ),
     pytest.param(
         FilterState(end_to=date(2027, 3, 31)),
-        "contract_end <= $end_to",
+        "contract_end <= $flt_end_to",
         {"end_to": date(2027, 3, 31)},
         "Contracts ending on or before 31 Mar 2027 (records with no end date are left out)",
         {"end_to": ["2027-03-31"]},
@@ -59,8 +59,8 @@ CASES = [
     ),
     pytest.param(
         FilterState(vendor=("Capita",), hosting=("Cloud (SaaS)",), q="  Revenues  Open "),
-        "vendor IN $vendor AND hosting IN $hosting AND "
-        + SEARCH.format(listed="service_area IN $q0_service_area OR ", i=0)
+        "vendor IN $flt_vendor AND hosting IN $flt_hosting AND "
+        + SEARCH.format(listed="service_area IN $flt_q0_service_area OR ", i=0)
         + " AND "
         + SEARCH.format(listed="", i=1),
         {
@@ -82,7 +82,7 @@ CASES = [
 def test_filter_state_gives_sql_params_summary_and_url(state, sql, params, text, url):
     w = filters.where(state)
     assert w.sql == sql
-    assert w.params == params
+    assert w.params == {filters.param_name(k): v for k, v in params.items()}
     assert filters.summary(state) == text
     assert filters.to_query_params(state) == url
 
@@ -94,6 +94,50 @@ def test_url_parameters_round_trip(state, url):
     assert filters.where(back) == filters.where(state)
 
 
+def test_a_bound_parameter_name_cannot_be_given_twice():
+    params = filters.Params(flt_system=["Mosaic"])
+    for bind in (
+        lambda: params.__setitem__("flt_system", "Liquidlogic LAS"),
+        lambda: params.add(flt_system="Liquidlogic LAS"),
+        lambda: params.update({"flt_system": "Liquidlogic LAS"}),
+        lambda: params | {"flt_system": "Liquidlogic LAS"},
+    ):
+        with pytest.raises(filters.ParamCollision):
+            bind()
+    params |= {"system": "Liquidlogic LAS"}
+    assert params == {"flt_system": ["Mosaic"], "system": "Liquidlogic LAS"}
+
+
+def test_filter_parameters_are_never_named_after_a_column():
+    every = FilterState(
+        borough=("Camden",),
+        service_area=("Housing",),
+        vendor=("Capita",),
+        system=("Mosaic",),
+        hosting=("Cloud (SaaS)",),
+        end_from=date(2026, 1, 1),
+        end_to=date(2027, 1, 1),
+        q="housing",
+    )
+    names = set(filters.where(every).params)
+    assert names and all(n.startswith(filters.PARAM_PREFIX) for n in names)
+    _sql, params = selection.base(every)
+    assert isinstance(params, filters.Params)
+
+
+def test_a_page_question_cannot_overwrite_the_system_filter(db):
+    """Adoption with the System filter on Mosaic: nobody in the selection uses Liquidlogic LAS
+    (a parameter named after its column once let the page's $system replace the filter's)."""
+    from citydata.query import adoption
+
+    mosaic = FilterState(system=("Mosaic",))
+    with db.read() as r:
+        assert adoption.system_summary(r, FilterState(), "Liquidlogic LAS")["boroughs"] > 0
+        assert adoption.system_summary(r, mosaic, "Liquidlogic LAS")["boroughs"] == 0
+        assert adoption.system_users(r, mosaic, "Liquidlogic LAS").empty
+        assert adoption.system_summary(r, mosaic, "Mosaic")["boroughs"] > 0
+
+
 def test_invalid_url_values_are_dropped_with_a_note():
     state, notes = filters.from_query_params(
         {"borough": ["Camden", "Gotham"], "vendor": ["Capita"], "end_to": ["31/03/2027"]},
@@ -103,7 +147,7 @@ def test_invalid_url_values_are_dropped_with_a_note():
     assert state.vendor == ("Capita",)
     assert state.end_to is None
     assert notes == [
-        "No borough called Gotham in the data.",
+        "No borough called “Gotham” in the data.",
         "“31/03/2027” is not a date (use YYYY-MM-DD); ignored.",
     ]
 
@@ -195,3 +239,24 @@ def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_col
             expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {naive}", words)
             assert selection.headline(r, FilterState(q=q))["records"] == expected, q
         assert selection.headline(r, FilterState(q="zebra"))["records"] > 0
+
+
+def test_normalise_drops_unknown_values_naming_the_closest_and_swaps_dates():
+    options = {"borough": ["Camden", "Hackney"], "hosting": ["Cloud (SaaS)", "On premises"]}
+    state, notes = filters.normalise(
+        FilterState(
+            borough=("Camdem", "Hackney"),
+            hosting=("cloud",),
+            end_from=date(2027, 12, 31),
+            end_to=date(2026, 1, 1),
+        ),
+        options,
+    )
+    assert state == FilterState(
+        borough=("Hackney",), end_from=date(2026, 1, 1), end_to=date(2027, 12, 31)
+    )
+    assert notes == [
+        "No borough called “Camdem” in the data (did you mean Camden?).",
+        "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?).",
+        "The end-date range was back to front (31 Dec 2027 to 1 Jan 2026); it has been swapped.",
+    ]

@@ -16,6 +16,7 @@ from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
 from tests.apptest import run_app
+from tests.test_exports import LOOKALIKE_IDS, LOOKALIKES
 from tests.test_security import (
     START_IDS,
     assert_no_formula_in_xlsx,
@@ -71,6 +72,15 @@ def both_ways(db: Database, tmp_path, sql: str, params=None) -> tuple[bytes, byt
         df = r.df(f"SELECT * FROM ({sql}) AS b ORDER BY b.n", params)
     assert written == len(df)
     return out.read_bytes(), exports.to_csv(exports.with_labels(df))
+
+
+@pytest.mark.parametrize("value", LOOKALIKES, ids=LOOKALIKE_IDS)
+def test_the_sql_path_neutralises_look_alike_formula_starts_as_the_dataframe_path(tmp_path, value):
+    db = table_db(tmp_path, [value, "Mosaic", *LOOKALIKES, *AWKWARD, "\u2060", "\u202e"])
+    new, old = both_ways(db, tmp_path, "SELECT * FROM t")
+    db.close()
+    assert new == old, "DuckDB and Python neutralise the same characters"
+    assert csv_rows(new)[1][1] == "'" + value
 
 
 @pytest.mark.parametrize("start", TRIGGERS, ids=[START_IDS[s] for s in TRIGGERS])

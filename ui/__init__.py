@@ -16,6 +16,7 @@ import streamlit as st
 
 from citydata import lifecycle
 from citydata.core import settings
+from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
@@ -25,6 +26,7 @@ from citydata.store.db import Database, Reader, StoreError
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
 TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
+URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -43,13 +45,13 @@ def database_or_rebuild_offer() -> None:
         database()
         return
     except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
+        st.error(f"The app is set up wrongly. {plain(exc)}", icon=":material/error:")
         st.stop()
     except StoreError as exc:
         problem = str(exc)
     path = lifecycle.db_path()
     if not st.button("Rebuild from the embedded data", type="primary"):
-        st.error(f"The database cannot be used. {problem}", icon=":material/error:")
+        st.error(f"The database cannot be used. {plain(problem)}", icon=":material/error:")
         st.write(
             "You can start again from the embedded illustrative data. The current file is not "
             "deleted: it is renamed and kept beside the new one, so nothing is lost."
@@ -58,7 +60,7 @@ def database_or_rebuild_offer() -> None:
     kept = lifecycle.set_aside(path)
     lifecycle.build(path)
     database()
-    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {kept}.")
+    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {plain(kept)}.")
 
 
 def data_version() -> int:
@@ -160,11 +162,11 @@ def sidebar_filters() -> FilterState:
         )
         st.button("Clear filters", on_click=_clear_filters, width="stretch")
         for note in st.session_state.get("_url_notes", []):
-            st.warning(note, icon=":material/info:")
+            st.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
     state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
-    if state.end_from and state.end_to and state.end_from > state.end_to:
-        st.sidebar.warning("The end-date range is back to front; it has been swapped.")
-        state = state.with_(end_from=state.end_to, end_to=state.end_from)
+    state, notes = filters.normalise(state, options)  # the same clean-up as the command line's
+    for note in notes:
+        st.sidebar.warning(note, icon=":material/info:")
     return state
 
 
@@ -202,12 +204,13 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
 
 # ---- shared page parts -----------------------------------------------------------------------
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-
-def plain(text: str) -> str:
-    """Text for st.markdown/caption that shows literally: no links, images or formatting."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+def plain(text: Any, limit: int | None = text_rules.MARKDOWN_LIMIT) -> str:
+    """Text for any widget that renders Markdown (st.markdown, caption, warning, success, info,
+    error, button, tab and metric labels) that shows literally: one line, at most `limit`
+    characters, no link, image, heading, colour or auto-linked address (text.markdown_literal).
+    """
+    return text_rules.markdown_literal(text, limit)
 
 
 def selection_header(state: FilterState, noun: str = "contracts") -> None:

@@ -55,6 +55,7 @@ def pages() -> list[Any]:
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
             st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
+            st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
             st.Page("pages/sign_in.py", title="Sign out", icon=":material/logout:"),
         ]
     return [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
@@ -165,7 +166,7 @@ def prepared_file(content: bytes, name: str) -> Any:
             first = _prepare(content, name, sheet=sheet)
     if not first.columns:  # nothing could be read: the check says why
         return first
-    st.markdown(f"Recognised as **{FORMAT_LABELS.get(first.format, first.format)}**.")
+    st.markdown(f"Recognised as **{ui.plain(FORMAT_LABELS.get(first.format, first.format))}**.")
     mapping = _mapping_editor(first, f"{digest}-{sheet}")
     chosen = mapping or first.mapping
     borough = None

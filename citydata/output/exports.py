@@ -28,7 +28,8 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from citydata.core.schema import FIELD_BY_NAME
-from citydata.core.text import FORMULA_STARTS, neutralise_cell
+from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
+from citydata.core.text import formula_pattern, neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -171,7 +172,8 @@ EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the 
 APP_EXCEL_MAX_ROWS = 150_000
 APP_CSV_MAX_ROWS = 1_500_000
 _BOM = "\ufeff"  # COPY writes none: it goes in front of the first column's name instead
-_FORMULA_SQL = ", ".join(f"chr({ord(c)})" for c in FORMULA_STARTS)
+# text.starts_formula in DuckDB's regular expressions (RE2): the same characters, the same rule.
+_FORMULA_SQL = "'^" + formula_pattern(lambda cp: f"\\x{{{cp:X}}}") + "'"
 
 
 def _quoted(name: str) -> str:
@@ -184,7 +186,8 @@ def _csv_column(name: str, sql_type: str) -> str:
     if sql_type == "VARCHAR":
         # neutralise_cell; an empty string is written unquoted, like NULL, as the csv module does
         return (
-            f"CASE WHEN left({c}, 1) IN ({_FORMULA_SQL}) THEN '''' || {c} ELSE nullif({c}, '') END"
+            f"CASE WHEN regexp_matches({c}, {_FORMULA_SQL}) THEN '''' || {c} "
+            f"ELSE nullif({c}, '') END"
         )
     if sql_type.startswith("DECIMAL"):
         return f"CAST({c} AS DOUBLE)"  # a DataFrame holds DECIMAL as float64: the same digits

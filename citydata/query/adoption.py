@@ -44,7 +44,7 @@ def systems(r: Reader, state: FilterState, top_n: int | None = None) -> pd.DataF
     tail = ""
     if top_n is not None:
         tail = " LIMIT $top_n"
-        params["top_n"] = int(top_n)
+        params.add(top_n=int(top_n))
     return r.df(
         f"""SELECT system, count(DISTINCT borough_code) AS boroughs, count(*) AS records,
             string_agg(DISTINCT service_area, '; ' ORDER BY service_area) AS service_areas,
@@ -59,7 +59,7 @@ def systems(r: Reader, state: FilterState, top_n: int | None = None) -> pd.DataF
 def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]:
     """How widely `system` is used in the selection: boroughs, records, vendors, value."""
     sql, params = selection.base(state)
-    params["system"] = system
+    params.add(system=system)
     row = r.rows(
         f"""SELECT count(DISTINCT borough_code), count(*), count(DISTINCT vendor),
             round(sum(annual_value), 2), min(contract_end)
@@ -76,7 +76,7 @@ def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]
 def system_users(r: Reader, state: FilterState, system: str) -> pd.DataFrame:
     """The records of `system` in the selection, one per borough contract."""
     sql, params = selection.base(state)
-    params["system"] = system
+    params.add(system=system)
     return r.df(
         f"""SELECT {", ".join(USER_COLUMNS)} FROM ({sql}) AS b WHERE system = $system
         ORDER BY borough, service_area, contract_end NULLS LAST, vendor""",

@@ -85,7 +85,7 @@ def build(r: Reader, state: FilterState, borough: str, today: date | None = None
 def systems(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     """The borough's records, service areas in taxonomy order, then system and end date."""
     sql, params = selection.base(profile_state(state, borough))
-    params["areas"] = list(SERVICE_AREA_LABELS)
+    params.add(areas=list(SERVICE_AREA_LABELS))
     columns = ", ".join(c for c in SYSTEM_COLUMNS if c != "annual_value")
     return r.df(
         f"SELECT {columns}, round(annual_value, 2) AS annual_value FROM ({sql}) AS b "
@@ -122,11 +122,11 @@ def peers(r: Reader, state: FilterState, borough: str, today: date | None = None
     service area, system, vendor), then this borough's few rows are joined to the others'.
     """
     sql, params = selection.base(state.with_(borough=()))
-    params |= {
-        "me": _known(borough).name,
-        "areas": list(SERVICE_AREA_LABELS),
-        "today": today or date.today(),
-    }
+    params.add(
+        me=_known(borough).name,
+        areas=list(SERVICE_AREA_LABELS),
+        today=today or date.today(),
+    )
     return r.df(
         f"""
         WITH s AS (

@@ -30,7 +30,7 @@ import pandas as pd
 from citydata.core.dates import day_label
 from citydata.core.text import neutralise_cell
 from citydata.query import selection
-from citydata.query.filters import FilterState
+from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
 KEYS: dict[str, str] = {  # allow-list: what the user may group by -> how it is said
@@ -66,7 +66,7 @@ class Query:
             raise ValueError(f"the window must be 1 to {MAX_WINDOW_MONTHS} months")
 
 
-def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, dict[str, Any]]:
+def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]:
     """CTEs `starts` (each group's first end date), `assigned` (each end date of each key with
     its group's first end date) and `ranked` (the groups, best first).
 
@@ -75,7 +75,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, dict[st
     grouping works on thousands of rows however many records there are.
     """
     sql, params = selection.base(state)
-    params |= {"today": today, "window": int(q.window_months), "include_ended": q.include_ended}
+    params.add(today=today, window=int(q.window_months), include_ended=q.include_ended)
     key = q.by  # allow-listed by Query
     return (
         f"""
@@ -201,7 +201,7 @@ def group_members(
     end date; at most `limit`. A group holds every contract for its key ending in that span,
     so this needs no grouping."""
     sql, params = selection.base(state)
-    params |= {"key": key, "first": _as_date(first_end), "last": _as_date(last_end)}
+    params.add(key=key, first=_as_date(first_end), last=_as_date(last_end))
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""SELECT {_MEMBER_COLUMNS}

@@ -27,7 +27,7 @@ def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str
     """How many filtered records there are, with and without an end date, ended or not."""
     today = today or date.today()
     sql, params = selection.base(state)
-    params |= {"today": today, "horizon": add_months(today, 12)}
+    params.add(today=today, horizon=add_months(today, 12))
     row = r.rows(
         f"""SELECT count(*), count(contract_end),
             count(*) FILTER (WHERE contract_end IS NULL),
@@ -85,7 +85,7 @@ def month_days(r: Reader, state: FilterState, year_month: str) -> pd.DataFrame:
     contracts, annual_value."""
     first, after = _month_bounds(year_month)
     sql, params = selection.base(state)
-    params |= {"first": first, "after": after}
+    params.add(first=first, after=after)
     return r.df(
         f"""SELECT day(contract_end) AS day, count(*) AS contracts,
             round(coalesce(sum(annual_value), 0), 2) AS annual_value
@@ -99,7 +99,7 @@ def month(r: Reader, state: FilterState, year_month: str, limit: int | None = No
     """The contracts ending in one month ('YYYY-MM'), by day (the first `limit` when given)."""
     first, after = _month_bounds(year_month)
     sql, params = selection.base(state)
-    params |= {"first": first, "after": after}
+    params.add(first=first, after=after)
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""SELECT contract_end, borough, service_area, system, vendor,
@@ -158,14 +158,14 @@ def timeline(
         raise ValueError(f"group by one of {', '.join(TIMELINE_GROUPS)}")
     today = today or date.today()
     sql, params = selection.base(state)
-    params |= {
-        "today": today,
-        "horizon": add_months(today, 12),
-        "limit": int(limit),
-        "ended": ENDED,
-        "soon": ENDS_SOON,
-        "later": ENDS_LATER,
-    }
+    params.add(
+        today=today,
+        horizon=add_months(today, 12),
+        limit=int(limit),
+        ended=ENDED,
+        soon=ENDS_SOON,
+        later=ENDS_LATER,
+    )
     return r.df(
         f"""WITH nearest AS (
             SELECT * FROM ({sql}) AS b WHERE contract_end IS NOT NULL

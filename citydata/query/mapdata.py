@@ -139,9 +139,9 @@ def borough_values(
     sql, params = selection.base(state)
     if chosen.key == "ending":
         start, end = window_bounds(state, window, today)
-        params |= {"win_from": start or date.min, "win_to": end or date.max}
+        params.add(win_from=start or date.min, win_to=end or date.max)
     if chosen.key == "vendor_share":
-        params["share_vendor"] = vendor or ""
+        params.add(share_vendor=vendor or "")
     rows = r.df(
         f"""
         WITH b AS ({sql}),
@@ -185,7 +185,7 @@ def _all_boroughs(rows: pd.DataFrame) -> pd.DataFrame:
 def vendor_options(r: Reader, state: FilterState, limit: int = 200) -> list[str]:
     """Vendors under the filters, most records first: the choices for 'Share held by a vendor'."""
     sql, params = selection.base(state)
-    params["limit"] = int(limit)
+    params.add(limit=int(limit))
     rows = r.rows(
         f"SELECT vendor FROM ({sql}) AS b WHERE vendor IS NOT NULL "
         "GROUP BY vendor ORDER BY count(*) DESC, vendor LIMIT $limit",

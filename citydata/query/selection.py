@@ -14,7 +14,7 @@ import pandas as pd
 from citydata.core.dates import add_months
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import filters
-from citydata.query.filters import FilterState
+from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
 RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source", "snapshot_id")
@@ -26,17 +26,21 @@ RECORD_ORDER = ", ".join(
 )
 
 
-def base(state: FilterState) -> tuple[str, dict[str, Any]]:
-    """The filtered rows of current_contracts as a subquery, with its bound parameters."""
+def base(state: FilterState) -> tuple[str, Params]:
+    """The filtered rows of current_contracts as a subquery, with its bound parameters.
+
+    The parameters are a `Params`: add a query's own with `params.add(name=value)` (or `|=`);
+    binding a name twice raises instead of silently replacing a filter's value.
+    """
     w = filters.where(state)
-    return f"SELECT * FROM current_contracts WHERE {w.sql}", dict(w.params)
+    return f"SELECT * FROM current_contracts WHERE {w.sql}", w.params.copy()
 
 
 def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:
     """The Overview's figures for the current selection."""
     today = today or date.today()
     sql, params = base(state)
-    params |= {"today": today, "horizon": add_months(today, 12)}
+    params.add(today=today, horizon=add_months(today, 12))
     row = r.rows(
         f"""
         WITH b AS ({sql}),
@@ -78,11 +82,11 @@ def coverage(r: Reader, state: FilterState) -> pd.DataFrame:
     )
 
 
-def limit_clause(params: dict[str, Any], limit: int | None) -> str:
+def limit_clause(params: Params, limit: int | None) -> str:
     """' LIMIT $limit' (bound in `params`) when `limit` is given, else nothing."""
     if limit is None:
         return ""
-    params["limit"] = int(limit)
+    params.add(limit=int(limit))
     return " LIMIT $limit"
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.query import selection
-from citydata.query.filters import FilterState
+from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
 
@@ -44,10 +44,10 @@ CONTRACT_COLUMNS = (
 )
 
 
-def _rows(state: FilterState, vendor: str) -> tuple[str, dict[str, Any]]:
+def _rows(state: FilterState, vendor: str) -> tuple[str, Params]:
     """The selection's records in which `vendor` plays a role, with that `role`."""
     sql, params = selection.base(state)
-    params["profile_vendor"] = vendor
+    params.add(profile_vendor=vendor)
     return (
         f"""SELECT *, CASE WHEN vendor = $profile_vendor AND maker = $profile_vendor THEN 'own'
                       WHEN vendor = $profile_vendor THEN 'resale' ELSE 'made' END AS role
@@ -75,7 +75,7 @@ def summary(
 ) -> dict[str, Any]:
     """The profile's figures: records by role, boroughs, systems, areas, value, next end."""
     sql, params = _rows(state, vendor)
-    params["today"] = today or date.today()
+    params.add(today=today or date.today())
     row = r.rows(
         f"""WITH p AS MATERIALIZED ({sql}), h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
         SELECT (SELECT count(*) FROM h),

@@ -1,24 +1,27 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 3):
+Layout (schema version 4):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
 - `current_contracts`: the records of each borough's active snapshot (the public view);
   since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
-- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors).
+- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors);
+- `alert_subscriptions`, `alerts_sent` (v4): who is told what, and what was sent to each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.store import vendors
 from citydata.store.db import Database, Reader, StoreError
 
-_CONTRACT_COLUMNS = ",\n    ".join(f"{f.name} {f.sql_type}" for f in FIELDS)
-_VIEW_COLUMNS = ", ".join(f"c.{name}" for name in FIELD_NAMES)
+# Every migration is frozen: its SQL is written out as it was when that version was released,
+# never built from live code (citydata.core.schema.FIELDS, citydata.store.vendors), so a file
+# migrated step by step and a file built today are the same at the same version
+# (tests/test_migrations.py checks; an import-linter contract keeps this module off live code).
+# Data a new table starts with (the vendor aliases of v3) is loaded by citydata.lifecycle in the
+# same transaction as the migration, from the live data files.
 
 
 def _v1(r: Reader) -> None:
@@ -38,16 +41,29 @@ def _v1(r: Reader) -> None:
 )"""
     )
     r.execute(
-        f"""CREATE TABLE contracts (
+        """CREATE TABLE contracts (
     snapshot_id INTEGER NOT NULL,
     record_no INTEGER NOT NULL,
-    {_CONTRACT_COLUMNS},
+    borough_code VARCHAR,
+    borough VARCHAR,
+    service_area VARCHAR,
+    system VARCHAR,
+    vendor VARCHAR,
+    manufacturer VARCHAR,
+    contract_start DATE,
+    contract_end DATE,
+    annual_value DECIMAL(18,2),
+    hosting VARCHAR,
+    satisfaction TINYINT,
+    source_ref VARCHAR,
     source VARCHAR NOT NULL
 )"""
     )
     r.execute(
-        f"""CREATE VIEW current_contracts AS
-SELECT {_VIEW_COLUMNS}, c.snapshot_id, c.source
+        """CREATE VIEW current_contracts AS
+SELECT c.borough_code, c.borough, c.service_area, c.system, c.vendor, c.manufacturer, \
+c.contract_start, c.contract_end, c.annual_value, c.hosting, c.satisfaction, c.source_ref, \
+c.snapshot_id, c.source
 FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'"""
     )
 
@@ -70,7 +86,11 @@ def _v2(r: Reader) -> None:
 
 
 def _v3(r: Reader) -> None:
-    """Group vendor spellings: the alias table, and the view showing the canonical vendor."""
+    """Group vendor spellings: the alias table, and the view showing the canonical vendor.
+
+    The alias is looked up once per distinct spelling, not once per record; the key is the
+    spelling folded as citydata.store.vendors.fold_sql did in this version.
+    """
     r.execute(
         """CREATE TABLE vendor_aliases (
     alias VARCHAR PRIMARY KEY,
@@ -79,26 +99,56 @@ def _v3(r: Reader) -> None:
     added_at TIMESTAMP
 )"""
     )
-    vendors.seed(r)
-    # The alias is looked up once per distinct spelling, not once per record.
-    columns = ", ".join(
-        "coalesce(sp.vendor, c.vendor) AS vendor" if name == "vendor" else f"c.{name}"
-        for name in FIELD_NAMES
-    )
     r.execute(
-        f"""CREATE OR REPLACE VIEW current_contracts AS
+        """CREATE OR REPLACE VIEW current_contracts AS
 WITH spelling AS (
     SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
     FROM (SELECT DISTINCT vendor FROM contracts) AS w
-    {vendors.canonical_sql("w.vendor", "a")}
+    LEFT JOIN vendor_aliases AS a ON a.alias = \
+trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
 )
-SELECT {columns}, c.snapshot_id, c.source, c.vendor AS vendor_as_written
+SELECT c.borough_code, c.borough, c.service_area, c.system, \
+coalesce(sp.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start, c.contract_end, \
+c.annual_value, c.hosting, c.satisfaction, c.source_ref, \
+c.snapshot_id, c.source, c.vendor AS vendor_as_written
 FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
 LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
     )
 
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3)
+def _v4(r: Reader) -> None:
+    """Alert subscriptions and what was sent to each (see citydata.store.subscriptions)."""
+    r.execute(
+        """CREATE TABLE alert_subscriptions (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL CHECK (channel IN ('email', 'teams', 'slack')),
+    target VARCHAR NOT NULL,
+    view_url VARCHAR NOT NULL,
+    decisions_months INTEGER,
+    ending_months INTEGER,
+    changes BOOLEAN NOT NULL,
+    feed_token VARCHAR NOT NULL UNIQUE,
+    since_snapshot INTEGER NOT NULL,
+    created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL
+)"""
+    )
+    r.execute(
+        """CREATE TABLE alerts_sent (
+    subscription_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (subscription_id, kind, item)
+)"""
+    )
+
+
+# The meta counter citydata.store.vendors raises on every alias change (part of data_version).
+ALIAS_CHANGES_KEY = "alias_changes"
+
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -114,8 +164,16 @@ def schema_version(r: Reader) -> int:
     return int(value) if value is not None else -1
 
 
-def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
-    """Bring the file up to `target`, each step in its own transaction. Returns the version."""
+def migrate(
+    db: Database,
+    target: int = SCHEMA_VERSION,
+    data: Mapping[int, Callable[[Reader], object]] | None = None,
+) -> int:
+    """Bring the file up to `target`, each step in its own transaction. Returns the version.
+
+    `data` maps a version to the load of the data its new tables start with (live code, so it
+    is given by the caller, never part of the frozen step); it runs in that step's transaction.
+    """
     with db.write() as w:
         version = schema_version(w)
     if version < 0:
@@ -128,6 +186,8 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> int:
     for step in range(version, target):
         with db.write() as w:
             MIGRATIONS[step](w)
+            if data and step + 1 in data:
+                data[step + 1](w)
             w.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)])
     return max(version, target)
 
@@ -143,6 +203,6 @@ def data_version(db: Database | Reader) -> int:
             "SELECT coalesce((SELECT max(id) FROM snapshots), 0)"
             " + coalesce((SELECT sum(CAST(value AS BIGINT)) FROM meta"
             " WHERE key IN ($k, 'version_offset')), 0)",
-            {"k": vendors.CHANGES_KEY},
+            {"k": ALIAS_CHANGES_KEY},
         )
     )
