@@ -241,7 +241,8 @@ def load_demo(db: Database, csv: Path) -> None:
             )
             ids.append(snapshot_id)
         w.execute(
-            "INSERT INTO contracts SELECT s.id, c.record_no, "
+            f"INSERT INTO contracts (snapshot_id, record_no, {', '.join(FIELD_NAMES)}, source)"
+            " SELECT s.id, c.record_no, "
             f"{', '.join(f'c.{name}' for name in FIELD_NAMES)}, c.source"
             f" FROM (SELECT *, row_number() OVER () AS record_no FROM {source}) AS c"
             " JOIN (SELECT unnest($codes) AS code, unnest($ids) AS id) AS s"

@@ -10,15 +10,15 @@ from ui.charts.profile import timeline
 
 state = ui.page_filters()
 
-st.title("Borough profile")
+st.title(f"{ui.noun(capital=True)} profile")
 name = st.selectbox(
-    "Which borough?",
+    f"Which {ui.noun()}?",
     boroughs.NAMES,
     index=None,
-    placeholder="Choose a borough",
+    placeholder=f"Choose a {ui.noun()}",
     key="profile",
     bind="query-params",
-    help="Or click a borough on the Map page. The address of this page names the borough.",
+    help=f"Or click a {ui.noun()} on the Map page. The address of this page names the {ui.noun()}.",
 )
 if name is None:
     st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
@@ -30,7 +30,10 @@ st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
 st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
 ui.selection_header(p.state)
 if state.borough and state.borough != (name,):
-    st.caption("The sidebar's Borough filter does not apply on this page; the other filters do.")
+    st.caption(
+        f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page; "
+        "the other filters do."
+    )
 
 figures = p.figures
 cols = st.columns(5)
@@ -68,11 +71,11 @@ else:
 
     st.subheader("Peers: whom to call")
     st.caption(
-        "Other boroughs using the same system, or the same vendor, in the same service area; "
+        f"Other {ui.noun(2)} using the same system, or the same vendor, in the same service area; "
         "same system first, then the nearest end date."
     )
     if p.peers.empty:
-        st.info("No other borough uses the same systems or vendors under these filters.")
+        st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
         st.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
@@ -105,5 +108,7 @@ right.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")
+st.caption(
+    f"Share this profile: copy the link below; it opens this {ui.noun()} with the same filters."
+)
 st.code(ui.share_link(state, "borough", {"profile": name}), language=None)

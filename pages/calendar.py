@@ -14,8 +14,8 @@ today = date.today()
 
 st.title("Contract calendar")
 st.caption(
-    "When contracts end. Boroughs whose contracts for the same service end at the same time "
-    "can plan and buy together."
+    f"When contracts end. {ui.noun(2, True)} whose contracts for the same service end at the "
+    "same time can plan and buy together."
 )
 ui.selection_header(state)
 

@@ -12,16 +12,22 @@ state = ui.page_filters()
 today = date.today()
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "group": st.column_config.NumberColumn("Group", width="small"),
-    "boroughs": st.column_config.NumberColumn("Boroughs"),
+    "boroughs": st.column_config.NumberColumn(ui.noun(2, True)),
     "contracts": st.column_config.NumberColumn("Contracts"),
     "combined_annual_value": st.column_config.NumberColumn(
         "Combined annual value (£)", format="£%,.0f"
     ),
     "first_end": st.column_config.DateColumn("First end", format="DD/MM/YYYY"),
     "last_end": st.column_config.DateColumn("Last end", format="DD/MM/YYYY"),
-    "borough_list": st.column_config.TextColumn("Which boroughs"),
+    "borough_list": st.column_config.TextColumn(f"Which {ui.noun(2)}"),
     "systems": st.column_config.TextColumn("Systems"),
     "vendors": st.column_config.TextColumn("Vendors"),
+    "near_misses": st.column_config.TextColumn(
+        "Just outside",
+        help=f"{ui.noun(2, True)} whose contract for the same thing ends up to "
+        f"{collaboration.NEAR_MONTHS} months before the group starts or after its window "
+        "closes: worth inviting.",
+    ),
     "contracts_with_value": None,
     "groups_found": None,
     "contracts_in_groups": None,
@@ -29,17 +35,18 @@ COLUMNS = ui.RECORD_COLUMN_CONFIG | {
 
 st.title("Collaboration finder")
 st.caption(
-    "Boroughs whose contracts for the same service area, system or vendor end within a few "
-    "months of each other could procure together and bargain as one."
+    f"{ui.noun(2, True)} whose contracts for the same system, or the same vendor in a service "
+    "area, end "
+    "within a few months of each other could procure together and bargain as one."
 )
 ui.selection_header(state)
 
-left, middle, right = st.columns(3)
+left, middle, right = st.columns([3, 2, 2])
 by = left.segmented_control(
-    "Boroughs with contracts for the same",
+    f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
     format_func=lambda k: collaboration.KEYS[k].capitalize(),
-    default="service_area",
+    default=collaboration.DEFAULT_BY,
     required=True,
     key="group_by",
     bind="query-params",
@@ -68,11 +75,18 @@ if groups.empty:
 found = int(groups["groups_found"].iloc[0])
 cols = st.columns(3)
 cols[0].metric("Groups found", f"{found:,}")
-cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
+cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}")
 cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
 if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
-st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
+st.dataframe(
+    groups,
+    hide_index=True,
+    width="stretch",
+    column_config=COLUMNS,
+    column_order=["group", "key", "boroughs", "first_end", "last_end", "borough_list",
+                  "near_misses", "contracts", "combined_annual_value", "systems", "vendors"],
+)  # fmt: skip
 everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
 st.download_button(
     "Download all groups (CSV)",

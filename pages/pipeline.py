@@ -31,7 +31,7 @@ ORDER = {
 
 st.title("Renewal pipeline")
 st.caption(
-    "What each borough must decide in the coming months, and by when: re-procure, extend, or "
+    f"What each {ui.noun()} must decide in the coming months, and by when: re-procure, extend, or "
     "buy together with neighbours. The decide-by date is the contract's end date minus its "
     "service area's lead time."
 )

@@ -11,7 +11,7 @@ from ui import steward
 who = steward.require()
 st.title("Upload a register")
 st.caption(
-    "Check a register of systems and contracts, see what would change for each borough, then "
+    f"Check a register of systems and contracts, see what would change for each {ui.noun()}, then "
     "store it as a new snapshot. Nothing is stored until you press Commit; earlier snapshots "
     "are kept and can be restored from History."
 )

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from citydata import lifecycle
-from citydata.core import settings
+from citydata.core import boroughs, regions, settings
 from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
@@ -27,6 +27,22 @@ T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
 TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
+
+
+def configure_region() -> None:
+    """Take CITYTOOLS_REGION from the secrets too; a value that cannot be used stops the app
+    here with a message naming the setting (nothing is opened or built)."""
+    regions.use_secrets(st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {})
+    try:
+        regions.current()
+    except settings.SettingError as exc:
+        st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
+        st.stop()
+
+
+def noun(n: int | None = None, capital: bool = False) -> str:
+    """'borough' in London, 'council' elsewhere; plural for a count other than 1."""
+    return boroughs.noun(n, capital)
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -221,10 +237,13 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
         if len(demo) == 1:
             which = f"The records for {demo[0]} are"
         else:
-            which = f"The records for {'all 33' if len(demo) == 33 else len(demo)} boroughs are"
+            total = boroughs.count()
+            which = f"The records for {f'all {total}' if len(demo) == total else len(demo)} "
+            which += f"{boroughs.noun(2)} are"
         st.info(
             f"Illustrative data. {plain(which)} generated examples, not real contracts. Each "
-            "borough's examples are replaced when a data steward uploads its own register.",
+            f"{boroughs.noun()}'s examples are replaced when a data steward uploads its own "
+            "register.",
             icon=":material/science:",
         )
 
