@@ -123,16 +123,23 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
 
 
 @pytest.fixture(scope="session")
-def server(built_db, tmp_path_factory) -> Iterator[Server]:
+def server(built_db, tmp_path_factory, browser) -> Iterator[Server]:
     """The app served from this checkout over a private copy of the built database.
 
     One server for the whole run: the tests that use it only read, and each opens its own
-    browser context (its own Streamlit session). Tests that change data start their own
-    with `run_server`.
+    browser context (its own Streamlit session). Tests that change data start their own with
+    `run_server`. The home page is opened once first: a fresh server's first request takes a
+    recovery path of its own (see `ui.sidebar_filters`; test_upload_browser.py tests it), which
+    the tests sharing this server should not each meet by chance of their order.
     """
     db = tmp_path_factory.mktemp("server") / "citytools.duckdb"
     shutil.copyfile(built_db, db)
     with run_server(db) as srv:
+        context = browser.new_context()
+        first = context.new_page()
+        first.goto(srv.url)
+        settle(first, timeout=120_000)
+        context.close()
         yield srv
 
 
@@ -206,7 +213,7 @@ def steady_image(locator, *, colours: int = 2, timeout: float = 30.0) -> bytes:
         last = shot
 
 
-def settle(page, timeout: float = 30_000) -> None:
+def settle(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script and drawing."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(QUIET, timeout=timeout)

@@ -78,7 +78,7 @@ def test_the_map_draws_offline_and_a_click_opens_the_profile(
     server, page, artifacts, built_db, tmp_path
 ):
     offline(page, server)
-    draw_map(page, server)  # the first request to this server opens a page, not the home page
+    draw_map(page, server)  # the map opened by its address, not through the home page
     page.screenshot(path=artifacts / "map.png", full_page=True)
 
     canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")
