@@ -100,7 +100,7 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
     page.screenshot(path=artifacts / "collaboration.png", full_page=True)
 
     before = page.get_by_role("combobox", name="Group").input_value()
-    page.get_by_role("radio", name="Vendor").click()
+    page.get_by_role("radio", name="Vendor", exact=True).click()
     page.wait_for_function("() => location.search.includes('group_by=Vendor')")
     page.wait_for_function(
         "(before) => document.querySelector('input[aria-label=\"Group\"]').value !== before",
