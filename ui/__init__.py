@@ -374,3 +374,27 @@ PROFILE_COLUMN_CONFIG: dict[str, Any] = {
         "Months apart", help="Months from this borough's end date to the peer's (+ later)."
     ),
 }
+
+
+def service_type_split(state: FilterState) -> None:
+    """Frontline against corporate for the selection: records, their share and annual value."""
+    split = query(selection.service_type_split, state)
+    if split.empty:
+        return
+    st.subheader("Frontline and corporate services")
+    table(
+        split.rename(
+            columns={
+                "service_type": "Service type",
+                "records": "Records",
+                "records_share": "Share of records (%)",
+                "annual_value": "Annual value (£)",
+            }
+        ),
+        key="service_type_split",
+    )
+    st.caption(
+        "Frontline: services residents use directly (social care, housing, waste...). "
+        "Corporate: the council's own running (finance, HR, IT). Which service area is which "
+        "is set in data/service_area_types.toml; the Service type filter in the sidebar picks one."
+    )
