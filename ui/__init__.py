@@ -218,6 +218,24 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     return f"{base}?{query}" if query else base
 
 
+def current_link() -> str:
+    """The address of the view on screen: this page, with every URL parameter it holds (the
+    sidebar's filters and the page's own choices, which are bound to the URL)."""
+    base = (st.context.url or "").split("?", 1)[0].rstrip("/")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def copy_link(slot: Any) -> None:
+    """A "Copy link" button at the top of the page (drawn into `slot`, an `st.empty()` made
+    before the page ran, once the page has set its choices): it opens the link of this exact
+    view, with a copy button."""
+    with slot.container(), st.popover("Copy link", icon=":material/link:"):
+        st.caption("The link to this exact view, with its filters and choices:")
+        st.code(current_link(), language=None, wrap_lines=True)
+
+
 def site_address() -> str:
     """This app's address as the browser sees it (scheme and host), for links to static files."""
     parts = urlsplit(st.context.url or "")
@@ -309,6 +327,27 @@ def downloads(
         st.caption(plain(offer.note))
 
 
+def blank_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with missing values in its text columns as empty cells: a table shows a blank, never
+    the word "None". Number and date columns keep their type (and their formatting)."""
+    text = [
+        c
+        for c in df.columns
+        if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])) and df[c].isna().any()
+    ]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`)."""
+    return st.dataframe(blank_text(df), **kwargs)
+
+
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
     """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
     dates as dates. With `selectable`, one row can be picked; returns the selection event."""
@@ -322,7 +361,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
     return st.dataframe(
-        df.head(TABLE_ROWS),
+        blank_text(df.head(TABLE_ROWS)),
         hide_index=True,
         width="stretch",
         column_config=config,
