@@ -37,4 +37,5 @@ page = st.navigation(PAGES + steward.pages(), expanded=True)
 ui.database_or_rebuild_offer()
 ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
-page.run()
+with ui.naming_dropped_settings():  # a link's settings the page could not take are named
+    page.run()
