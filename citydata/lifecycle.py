@@ -18,10 +18,8 @@ from citydata.store import migrations, vendors
 from citydata.store.db import Database, StoreError
 from citydata.store.snapshots import save_raw_file
 
-ROOT = settings.APP_ROOT
-DEFAULT_DB = settings.DATA_DIR / "citytools.duckdb"
-ENV_VAR = "CITYTOOLS_DB"
-RESTORE_VAR = "CITYTOOLS_RESTORE_FROM"
+ENV_VAR = settings.DB
+RESTORE_VAR = settings.RESTORE_FROM
 
 # The data a schema version's new tables start with, loaded from the live data files in the
 # same transaction as that (frozen) migration: v3 created the vendor alias table.
@@ -35,7 +33,11 @@ def migrate(db: Database) -> int:
 
 def db_path(explicit: str | Path | None = None) -> Path:
     """The database file: an explicit path, else $CITYTOOLS_DB, else data/citytools.duckdb."""
-    return Path(explicit or os.environ.get(ENV_VAR) or DEFAULT_DB)
+    if explicit:
+        return Path(explicit)
+    found = settings.path(ENV_VAR)
+    assert found is not None  # the setting has a default
+    return found
 
 
 def open_store(path: str | Path | None = None) -> Database:
@@ -91,10 +93,9 @@ def keep_backup(path: str | Path) -> Path:
 
 def restore_archive() -> Path | None:
     """The backup named by $CITYTOOLS_RESTORE_FROM (relative to the app's folder), if any."""
-    value = settings.value(RESTORE_VAR)
-    if not value:
+    archive = settings.path(RESTORE_VAR)
+    if archive is None:
         return None
-    archive = Path(value) if Path(value).is_absolute() else ROOT / value
     if not archive.is_file():
         raise StoreError(f"{RESTORE_VAR} names {archive}, but there is no such file.")
     return archive

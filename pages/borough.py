@@ -4,8 +4,9 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
+from citydata.core.formatting import money
 from citydata.output import briefing, exports
-from citydata.query import borough_profile, mapdata
+from citydata.query import borough_profile
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -37,7 +38,7 @@ cols = st.columns(5)
 cols[0].metric("Records", f"{figures['records']:,}")
 cols[1].metric("Systems", f"{figures['systems']:,}")
 cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Annual value", mapdata.money(figures["annual_value"]))
+cols[3].metric("Annual value", money(figures["annual_value"]))
 cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
 
 if p.systems.empty:

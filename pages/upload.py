@@ -32,6 +32,7 @@ upload = st.file_uploader(
     "Register file: CSV, Excel (.xlsx) or OCDS JSON",
     type=["csv", "xlsx", "json"],
     key=f"upload-{st.session_state.get('_upload_round', 0)}",
+    max_upload_size=steward.upload_limit_mb(),
 )
 if upload is None:
     st.info("Choose a file to check. It is only read until you commit it.")

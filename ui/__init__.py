@@ -16,6 +16,7 @@ import streamlit as st
 
 from citydata import lifecycle
 from citydata.core import settings
+from citydata.core.formatting import markdown_text
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
@@ -202,12 +203,8 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
 
 # ---- shared page parts -----------------------------------------------------------------------
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text for st.markdown/caption that shows literally: no links, images or formatting."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+# Text for st.markdown/caption that shows literally: no links, images or formatting.
+plain = markdown_text
 
 
 def selection_header(state: FilterState, noun: str = "contracts") -> None:

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import count, day, markdown_text, money_in_full
 from citydata.core.text import neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
@@ -217,7 +218,7 @@ def group_members(
 
 def group_label(row: Any, q: Query) -> str:
     """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
-    first, last = _day(row["first_end"]), _day(row["last_end"])
+    first, last = day(row["first_end"]), day(row["last_end"])
     span = first if first == last else f"{first} to {last}"
     return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
 
@@ -248,15 +249,15 @@ def briefing_markdown(
         f"# Collaboration opportunity: {_md(group['key'])}",
         "",
         f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the same "
-        f"{noun} ending between {_day(group['first_end'])} and {_day(group['last_end'])}, "
+        f"{noun} ending between {day(group['first_end'])} and {day(group['last_end'])}, "
         f"within {q.window_months} months of each other.",
         "",
         f"- Boroughs: {_md(group['borough_list'])}",
         f"- Systems: {_md(group['systems'])}",
         f"- Vendors: {_md(group['vendors'])}",
-        f"- Combined annual value: £{value:,.0f}"
+        f"- Combined annual value: {money_in_full(value)}"
         + (
-            f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
+            f" ({count(missing, 'contract has', 'contracts have')} no value recorded)"
             if missing
             else ""
         ),
@@ -268,7 +269,7 @@ def briefing_markdown(
         amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
         cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
         lines.append(
-            "| " + " | ".join(_md(c) for c in cells) + f" | {_day(m['contract_end'])} | {amount} |"
+            "| " + " | ".join(_md(c) for c in cells) + f" | {day(m['contract_end'])} | {amount} |"
         )
     lines += [
         "",
@@ -281,22 +282,10 @@ def briefing_markdown(
     return "\n".join(lines)
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _day(value: Any) -> str:
-    return day_label(pd.Timestamp(value).date())
-
-
-# Inline Markdown that data text could trigger: emphasis, code, links, HTML, table cells.
-_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
-
-
 def _md(value: Any) -> str:
     """Data text for Markdown: one line, no formula start, special characters escaped."""
     text = " ".join(str("" if value is None else value).split())
-    return str(neutralise_cell(text)).translate(_MD_SPECIALS)
+    return markdown_text(neutralise_cell(text))
 
 
 def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: date) -> dict:
@@ -350,7 +339,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         )
     lines = []
     for g in groups_df.to_dict("records"):
-        lines.append(group_label(g, q) + f", £{float(g['combined_annual_value']):,.0f} a year")
+        lines.append(group_label(g, q) + f", {money_in_full(g['combined_annual_value'])} a year")
         lines.append(f"   boroughs: {g['borough_list']}")
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")

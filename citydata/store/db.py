@@ -1,8 +1,10 @@
 """One thin facade over a DuckDB file: a cursor per call, one writer at a time.
 
 DuckDB 2.0 refuses two threads on one connection, so every call takes its own cursor from the
-process's single connection. Reads that must agree with each other (the panels of one page) run
-inside `read()`, one transaction, so a commit landing half way through cannot mix two snapshots.
+process's single connection. Queries that must agree with each other run inside one `read()`, one
+transaction. The panels of a page are not one transaction (each reads, and is cached, on its
+own): they agree because every one of them checks the data version pinned at the start of the
+page's run, and the page runs again when a commit has moved it (ui.query).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ class Reader:
     def scalar(self, sql: str, params: Params = None) -> Any:
         row = self._cur.execute(sql, params).fetchone()
         return None if row is None else row[0]
+
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        """The first row as {column name: value}, or None when there is none."""
+        result = self._cur.execute(sql, params)
+        row = result.fetchone()
+        if row is None:
+            return None
+        return dict(zip((d[0] for d in result.description), row, strict=True))
 
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(sql, params)
@@ -94,6 +104,10 @@ class Database:
     def scalar(self, sql: str, params: Params = None) -> Any:
         with self._cursor() as cur:
             return Reader(cur).scalar(sql, params)
+
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        with self._cursor() as cur:
+            return Reader(cur).one(sql, params)
 
     @contextmanager
     def read(self) -> Iterator[Reader]:
