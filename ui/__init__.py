@@ -15,13 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from citydata import lifecycle
-from citydata.core import settings
 from citydata.core.formatting import markdown_text
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations
-from citydata.store.db import Database, Reader, StoreError
+from citydata.store.db import Database, Reader
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
@@ -36,30 +35,6 @@ def _database(path: str) -> Database:
 def database() -> Database:
     """The process's one database handle (built from the embedded data when missing)."""
     return _database(str(lifecycle.db_path()))
-
-
-def database_or_rebuild_offer() -> None:
-    """Open the database; when it cannot be used, explain and offer a rebuild, else stop here."""
-    try:
-        database()
-        return
-    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
-        st.stop()
-    except StoreError as exc:
-        problem = str(exc)
-    path = lifecycle.db_path()
-    if not st.button("Rebuild from the embedded data", type="primary"):
-        st.error(f"The database cannot be used. {problem}", icon=":material/error:")
-        st.write(
-            "You can start again from the embedded illustrative data. The current file is not "
-            "deleted: it is renamed and kept beside the new one, so nothing is lost."
-        )
-        st.stop()
-    kept = lifecycle.set_aside(path)
-    lifecycle.build(path)
-    database()
-    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {kept}.")
 
 
 def data_version() -> int:

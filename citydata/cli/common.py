@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -83,6 +84,11 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}” is not a date (use YYYY-MM-DD)") from None
+
+
+def note(text: str) -> None:
+    """A remark beside a command's output (on stderr, so piped output stays clean)."""
+    print(text, file=sys.stderr)
 
 
 def print_json(obj: object) -> None:

@@ -27,6 +27,16 @@ class StoreError(RuntimeError):
     """A database file that cannot be used, with a message a person can act on."""
 
 
+class FileBusy(StoreError):
+    """Another process holds the file (DuckDB lets one process write it, and then no other may
+    even read it): it is fine, only busy. Wait and try again; never rebuild it."""
+
+
+class FileUnusable(StoreError):
+    """The file is not a City Tools database: not a DuckDB file, another program's, corrupt or
+    unreadable, or written by a newer version."""
+
+
 class Reader:
     """Queries on one cursor; inside `Database.read()` they all see the same snapshot."""
 
@@ -87,9 +97,9 @@ class Database:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
-            raise StoreError(_explain_open_error(self.path, exc)) from exc
+            raise _open_error(self.path, exc) from exc
         except duckdb.Error as exc:
-            raise StoreError(f"{self.path} could not be opened as a database: {exc}") from exc
+            raise FileUnusable(f"{self.path} could not be opened as a database: {exc}") from exc
         self._write_lock = threading.Lock()
 
     # Single statements, each on a fresh cursor.
@@ -143,11 +153,15 @@ class Database:
             cur.close()
 
 
-def _explain_open_error(path: Path, exc: Exception) -> str:
+# DuckDB's words when another process holds the file's lock (read-write or read-only alike).
+_LOCK_HELD = ("could not set lock on file", "conflicting lock is held")
+
+
+def _open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
-    if "lock" in text.lower():
-        return (
-            f"{path} is in use by another program (usually the running app). Upload through the "
-            "app, or stop the app and try again."
+    if any(words in text.lower() for words in _LOCK_HELD):
+        return FileBusy(
+            f"{path} is in use by another program (usually the running app, or a command "
+            "importing a file). Upload through the app, or wait a moment and try again."
         )
-    return f"{path} could not be opened as a City Tools database: {text}"
+    return FileUnusable(f"{path} could not be opened as a City Tools database: {text}")

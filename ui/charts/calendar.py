@@ -107,13 +107,13 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
         )
     )
     dark = f"datum.contracts > {_light_text_threshold(grid['contracts'])}"
-    day = base.mark_text(fontSize=11, dy=-12).encode(
+    days = base.mark_text(fontSize=11, dy=-12).encode(
         text="day:Q", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#666666"))
     )
     count = base.mark_text(fontSize=12, fontWeight="bold", dy=8).encode(
         text="label:N", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#222222"))
     )
-    return (cells + day + count).properties(height=alt.Step(56))
+    return (cells + days + count).properties(height=alt.Step(56))
 
 
 def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerChart:
