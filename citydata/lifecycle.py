@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from citydata.core import demo, settings
+from citydata.core import demo, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import migrations, vendors
@@ -41,6 +41,7 @@ ENV_VAR = settings.DB
 RESTORE_VAR = settings.RESTORE_FROM
 # Seconds to wait before each new try when the file is busy (about 4 s in all).
 BUSY_WAITS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
+REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database was built for
 
 # The data a schema version's new tables start with, loaded from the live data files in the
 # same transaction as that (frozen) migration: v3 created the vendor alias table.
@@ -83,6 +84,7 @@ def open_store(path: str | Path | None = None, waits: tuple[float, ...] = BUSY_W
             time.sleep(wait)
     try:
         migrate(db)
+        check_region(db)
     except duckdb.Error as exc:  # a DuckDB file whose tables cannot be read
         db.close()
         raise FileUnusable(f"{path} could not be read as a City Tools database: {exc}") from exc
@@ -217,6 +219,30 @@ def _building(path: Path) -> Iterator[None]:
             os.close(folder)  # closing releases the lock
 
 
+def region_of(db: Database) -> str:
+    """The region a database was built for (a file from before regions existed is London's)."""
+    value = db.scalar("SELECT value FROM meta WHERE key = ?", [REGION_KEY])
+    return value or regions.DEFAULT
+
+
+def check_region(db: Database) -> None:
+    """Refuse a database built for another region than CITYTOOLS_REGION chooses."""
+    region = regions.current()
+    recorded = region_of(db)
+    if recorded == region.key:
+        return
+    try:
+        label = regions.parse(recorded).label
+    except settings.SettingError:
+        label = recorded
+    raise settings.SettingError(
+        f"The database {db.path} holds the records of {label} ({regions.SETTING} = {recorded}), "
+        f"but this app is set up for {region.label} ({regions.SETTING} = {region.key}). "
+        f"Set {regions.SETTING} to {recorded}, or point CITYTOOLS_DB at another file (a new "
+        "one is built for the region)."
+    )
+
+
 def set_aside(path: str | Path) -> Path:
     """Move an unusable database file (and its WAL) out of the way, never deleting it.
 
@@ -264,24 +290,35 @@ def restore_archive() -> Path | None:
 
 def build(
     path: str | Path | None = None,
-    csv: Path = demo.EMBEDDED_CSV,
+    csv: Path | None = None,
     restore_from: Path | None = None,
     keep_old: bool = False,
 ) -> Path:
     """Create a new database at `path` from the embedded default data (and a backup, if given).
 
-    The file is written beside the target under a temporary name of its own and moved into
-    place only when complete, so an interrupted or failed build leaves no half-made database
-    behind. Returns `path`; with `keep_old`, an existing file is first moved aside
-    (`set_aside`) and where it went is returned instead.
+    The embedded data is the region's: London's committed file, or for another region records
+    generated for its authorities (the same seed, so the same records each time). The file is
+    written beside the target under a temporary name of its own and moved into place only when
+    complete, so an interrupted or failed build leaves no half-made database behind. Returns
+    `path`; with `keep_old`, an existing file is first moved aside (`set_aside`) and where it
+    went is returned instead.
     """
     path = db_path(path)
+    region = regions.current()
+    if csv is None and not region.is_london:
+        with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
+            made = Path(folder) / f"demo_contracts_{region.key.split(':')[0]}.csv"
+            demo.write_csv(made, rows=demo.rows_for(region))
+            return build(path, made, restore_from, keep_old)
+    csv = csv or demo.EMBEDDED_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(path)
     tmp = path.with_name(f".{path.name}.building-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     db = Database(tmp)
     try:
         migrate(db)
+        with db.write() as w:
+            w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [REGION_KEY, region.key])
         load_demo(db, csv)
         if restore_from is not None:
             _restore_into(db, restore_from)
@@ -352,6 +389,13 @@ def load_demo(db: Database, csv: Path) -> None:
         counts = w.rows(
             f"SELECT borough_code, count(*) FROM {source} GROUP BY ALL ORDER BY 1", params
         )
+        region = regions.current()
+        strangers = [code for code, _ in counts if code not in region.by_code]
+        if strangers:
+            raise StoreError(
+                f"{csv.name} holds records of {len(strangers)} authorities outside "
+                f"{region.label} (for example {strangers[0]}). Nothing was changed."
+            )
         ids = []
         for code, n in counts:
             snapshot_id = w.scalar("SELECT nextval('snapshot_ids')")
@@ -363,7 +407,8 @@ def load_demo(db: Database, csv: Path) -> None:
             )
             ids.append(snapshot_id)
         w.execute(
-            "INSERT INTO contracts SELECT s.id, c.record_no, "
+            f"INSERT INTO contracts (snapshot_id, record_no, {', '.join(FIELD_NAMES)}, source)"
+            " SELECT s.id, c.record_no, "
             f"{', '.join(f'c.{name}' for name in FIELD_NAMES)}, c.source"
             f" FROM (SELECT *, row_number() OVER () AS record_no FROM {source}) AS c"
             " JOIN (SELECT unnest($codes) AS code, unnest($ids) AS id) AS s"

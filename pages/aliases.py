@@ -13,13 +13,16 @@ st.caption(
     "are counted as one vendor on every page. The records keep the name as it was written."
 )
 
+if done := st.session_state.pop("_alias_done", None):
+    st.success(done, icon=":material/check_circle:")
+
 suggestions = ui.read(vendors.suggest_aliases)
 st.subheader("Suggested groupings")
 if suggestions.empty:
     st.info("No near-duplicate vendor names in the current records.")
 else:
     st.write(
-        "Spellings in the current records that look like another vendor's name. Select one and "
+        "Spellings in the current records that look like another vendor's name. Choose one and "
         "accept it to count it under that vendor from now on."
     )
     shown = suggestions[["alias", "records", "vendor", "vendor_records", "score", "reason"]]
@@ -33,16 +36,30 @@ else:
             "reason": "Why",
         }
     )
-    picked = ui.table(shown, key="alias_suggestions", selectable=True)
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        row = suggestions.iloc[rows[0]]
-        label = f"Count “{row['alias']}” under “{row['vendor']}”"
+    ui.table(shown, key="alias_suggestions")
+    # Chosen by the spelling itself, not by its row: after an acceptance the list is shorter,
+    # and a row number would point at another suggestion (or past the end).
+    by_alias = {row["alias"]: row for row in suggestions.to_dict("records")}
+    alias = st.selectbox(
+        "Suggestion to accept",
+        list(by_alias),
+        index=None,
+        format_func=lambda a: f"{a} → {by_alias[a]['vendor']}",
+        placeholder="Choose a spelling",
+        key="alias_pick",
+    )
+    if alias is not None:
+        row = by_alias[alias]
+        label = f"Count “{ui.plain(row['alias'], 200)}” under “{ui.plain(row['vendor'], 200)}”"
         if st.button(label, type="primary", key="accept_suggestion"):
             stored = vendors.accept_alias(
                 ui.database(), row["alias"], row["vendor"], who.who or "data steward"
             )
-            st.success(f"“{row['alias']}” is now counted under {stored}.")
+            st.session_state["_alias_done"] = (
+                f"“{ui.plain(row['alias'])}” is now counted under {ui.plain(stored)}."
+            )
+            st.session_state.pop("alias_pick", None)
+            st.rerun()
 
 st.subheader("Group a spelling yourself")
 with st.form("manual_alias", clear_on_submit=True):
@@ -53,9 +70,9 @@ with st.form("manual_alias", clear_on_submit=True):
         try:
             stored = vendors.accept_alias(ui.database(), alias, vendor, who.who or "data steward")
         except vendors.AliasError as exc:
-            st.error(str(exc))
+            st.error(ui.plain(exc))
         else:
-            st.success(f"“{alias.strip()}” is now counted under {stored}.")
+            st.success(f"“{ui.plain(alias)}” is now counted under {ui.plain(stored)}.")
 
 st.subheader("All groupings")
 st.caption(

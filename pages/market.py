@@ -10,8 +10,8 @@ state = ui.page_filters()
 
 st.title("Market: vendors and concentration")
 st.caption(
-    "Who holds the boroughs' technology contracts, how concentrated each service area is, and "
-    "how satisfied boroughs are with their suppliers."
+    f"Who holds the {ui.noun(2)}' technology contracts, how concentrated each service area is, "
+    f"and how satisfied {ui.noun(2)} are with their suppliers."
 )
 ui.selection_header(state)
 
@@ -37,7 +37,8 @@ if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
 
-st.subheader(f"{head['top_n']} vendors hold {head['share']:.1f}% of records")
+ranking = market.ranking_from(agg, by, top_n)
+st.subheader(market.headline_sentence(head, ranking, by))
 cols = st.columns(4)
 cols[0].metric("Vendors", f"{head['vendors']:,}")
 cols[1].metric(f"Top {head['top_n']} vendors' share of records", f"{head['share']:.1f}%")
@@ -53,10 +54,14 @@ cols[3].metric(
 )
 
 st.subheader("Vendor ranking")
-ranking = market.ranking_from(agg, by, top_n)
-st.altair_chart(charts.ranking_chart(ranking, by), width="stretch")
-st.caption("Select a vendor in the table to open its profile.")
-picked = ui.table(charts.labelled(ranking), key="market_ranking", selectable=True)
+st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
+st.caption(
+    f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
+    f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
+    "them. Select a vendor in the table to open its profile."
+)
+shown = charts.ranking_table(ranking)
+picked = ui.table(shown, key="market_ranking", selectable=True)
 rows = picked.selection.rows if picked else []
 if rows and ranking["rank"].notna().iloc[rows[0]]:
     name = ranking["vendor"].iloc[rows[0]]
@@ -65,7 +70,7 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
         icon=":material/storefront:",
         query_params=filters.to_query_params(state) | {"vendor_profile": [name]},
     )  # fmt: skip
-ui.downloads(charts.labelled(ranking), "vendor-ranking", key="ranking")
+ui.downloads(shown, "vendor-ranking", key="ranking")
 
 st.subheader("Vendor shares by service area")
 areas = market.area_shares_from(agg, 3)
@@ -100,14 +105,14 @@ if not sat["scored"]:
     st.stop()
 cols = st.columns(3)
 cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
-cols[1].metric("Boroughs with scores", f"{sat['boroughs_scored']:,}")
+cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")
 cols[2].metric("Average satisfaction (1-5)", f"{sat['average']:.2f}")
 st.markdown(
-    f"Suppliers and satisfaction across the {sat['boroughs_scored']} boroughs with scores: "
+    f"Suppliers and satisfaction across the {sat['boroughs_scored']} {ui.noun(2)} with scores: "
     f"**{ui.plain(satisfaction.correlation_words(sat['correlation']))}**."
 )
 st.caption(
-    "Each borough's number of suppliers against its average score; the number in brackets is "
+    f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
 per_borough = satisfaction.by_borough_from(agg)

@@ -13,20 +13,32 @@ today = date.today()
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "decide_by": st.column_config.DateColumn("Decide by", format="DD/MM/YYYY"),
     "decision": st.column_config.TextColumn("Decision"),
+    "days_to_decide": st.column_config.NumberColumn("Days to decide"),
+    "days_overdue": st.column_config.NumberColumn("Days past decide-by"),
     "days_left": st.column_config.NumberColumn("Days to end"),
     "days_since_end": st.column_config.NumberColumn("Days since end"),
     "lead_months": st.column_config.NumberColumn("Lead time (months)"),
 }
+# Key columns first, so a laptop screen shows who, what and when without scrolling sideways.
+WHO = ("borough", "system", "vendor")
+ORDER = {
+    "due": ("decide_by", *WHO, "contract_end", "decision", "days_to_decide", "service_area"),
+    "overdue": ("contract_end", *WHO, "decide_by", "days_overdue", "days_left", "service_area"),
+    "ending": ("contract_end", *WHO, "decide_by", "decision", "days_left", "service_area"),
+    "ended": ("contract_end", *WHO, "days_since_end", "service_area"),
+    "undated": (*WHO, "service_area"),
+}
 
 st.title("Renewal pipeline")
 st.caption(
-    "Contracts ending soon, and the date by which each borough should decide what comes next: "
-    "re-procure, extend, or buy together with neighbours."
+    f"What each {ui.noun()} must decide in the coming months, and by when: re-procure, extend, or "
+    "buy together with neighbours. The decide-by date is the contract's end date minus its "
+    "service area's lead time."
 )
 ui.selection_header(state)
 lead, problem = pipeline.lead_times_or_default()
 if problem:
-    st.warning(problem, icon=":material/warning:")
+    st.warning(ui.plain(problem), icon=":material/warning:")
 
 figures = ui.query(pipeline.summary, state, lead, today)
 if not figures["records"]:
@@ -34,38 +46,50 @@ if not figures["records"]:
     st.stop()
 
 window = st.segmented_control(
-    "Contracts ending in the next",
+    "Decisions due in the next",
     pipeline.WINDOWS,
     format_func=lambda n: f"{n} months",
     default=12,
     required=True,
     key="pipeline_window",
+    bind="query-params",
 )
 cols = st.columns(4)
-cols[0].metric(f"Ending in next {window} months", f"{figures[f'ending_{window}']:,}")
+cols[0].metric(
+    f"Decide in next {window} months",
+    f"{figures[f'due_{window}']:,}",
+    help="Contracts still running whose decide-by date falls in this window.",
+)
 cols[1].metric(
-    "Of these, decide-by date passed",
-    f"{figures[f'overdue_{window}']:,}",
-    help="Their decide-by date (end date minus the service area's lead time) is past: decide now.",
+    "Decision overdue",
+    f"{figures['decisions_overdue']:,}",
+    help="Still running, but the decide-by date has passed: decide now.",
 )
 cols[2].metric("Already ended", f"{figures['ended']:,}")
 cols[3].metric("No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts.")
 
 tabs = st.tabs(
     [
+        f"Decide in the next {window} months ({figures[f'due_{window}']:,})",
+        f"Decision overdue ({figures['decisions_overdue']:,})",
         f"Ending in the next {window} months ({figures[f'ending_{window}']:,})",
         f"Already ended ({figures['ended']:,})",
         f"No end date ({figures['no_end_date']:,})",
     ]
 )
-# Each list: its query's function and arguments, the figure counting it, its order, its file.
+# Each list: its query's function and arguments, the figure counting it, its order, its file,
+# and its columns' order.
 lists = [
+    (pipeline.decisions_due, (lead, window, today), f"due_{window}", "soonest decision first",
+     "decisions-due", "due"),
+    (pipeline.decisions_overdue, (lead, today), "decisions_overdue", "soonest end first",
+     "decisions-overdue", "overdue"),
     (pipeline.upcoming, (lead, window, today), f"ending_{window}", "soonest decision first",
-     "renewal-pipeline"),
-    (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended"),
-    (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date"),
+     "renewal-pipeline", "ending"),
+    (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended", "ended"),
+    (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date", "undated"),
 ]  # fmt: skip
-for tab, (fn, args, total, order, stem) in zip(tabs, lists, strict=True):
+for tab, (fn, args, total, order, stem, kind) in zip(tabs, lists, strict=True):
     with tab:
         if not figures[total]:
             st.info("No contracts in this list for the current filters.")
@@ -73,7 +97,17 @@ for tab, (fn, args, total, order, stem) in zip(tabs, lists, strict=True):
         rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
         if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
             st.caption(note)
-        st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+        first = [c for c in ORDER[kind] if c in rows.columns]
+        ui.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config=COLUMNS,
+            column_order=[
+                *first,
+                *(c for c in rows.columns if c not in first and COLUMNS.get(c, 1)),
+            ],
+        )
         ui.downloads(
             lambda fn=fn, args=args: ui.read(lambda r: fn(r, state, *args)).rename(
                 columns=pipeline.LABELS
@@ -93,6 +127,6 @@ with st.expander("Lead times: how the decide-by date is worked out"):
             else ""
         )
     )
-    st.dataframe(
+    ui.dataframe(
         lead.table(), hide_index=True, column_config=COLUMNS | {"service_area": "Service area"}
     )

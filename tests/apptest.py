@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -41,3 +42,38 @@ def registered_pages() -> list[tuple[str, str, str]]:
         path = "" if "default=True" in call else (url.group(1) if url else stem)
         pages.append((file, title, path))
     return pages
+
+
+def markdown_html(source: str) -> str:
+    """What CommonMark makes of a widget's Markdown source (Streamlit renders the same syntax)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(source)
+
+
+def shown(source: str) -> str:
+    """The text a reader sees for a widget's Markdown source: escapes resolved, tags dropped,
+    invisible word joiners removed."""
+    text = re.sub(r"<[^>]+>", "", markdown_html(source))
+    return html.unescape(text).replace("\u2060", "").strip()
+
+
+# What Streamlit's Markdown would still turn into something other than text once CommonMark
+# has resolved the escapes: GitHub's bare-address links, colour and other directives, emoji and
+# icon short codes.
+_ACTIVE_TEXT = re.compile(
+    r"(?i)(https?://|www\.|mailto:\w|[\w.+-]+@[\w-]+\.[\w.-]+|:[a-z]+\[|:[\w/+-]+:)"
+)
+
+
+_TAGS = ("<a ", "<img", "<h1", "<h2", "<h3", "<ul", "<ol", "<code", "<em", "<strong", "<table",
+         "<blockquote", "<hr")  # fmt: skip
+
+
+def inert(source: str) -> list[str]:
+    """Why this Markdown source would not show as plain text ([] when it would)."""
+    rendered = markdown_html(source)
+    found = [tag for tag in _TAGS if tag in rendered]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
+    found += [m.group(0) for m in _ACTIVE_TEXT.finditer(text)]
+    return found

@@ -40,6 +40,7 @@ def db(db_path):
 def _isolated(monkeypatch, tmp_path):
     """No test touches data/citytools.duckdb or sees a previous test's cached results."""
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "unset.duckdb"))
+    monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", str(tmp_path / "feeds"))
     yield
     import streamlit as st
 

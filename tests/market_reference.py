@@ -72,7 +72,7 @@ def vendor_ranking(
         )
         SELECT u.rank, u.vendor, u.vendors, u.records,
                round(100.0 * u.records / t.records, 1) AS records_share,
-               u.boroughs, round(100.0 * u.boroughs / t.boroughs, 1) AS boroughs_share,
+               u.boroughs, round(100.0 * u.boroughs / 33, 1) AS boroughs_share,
                round(u.annual_value, 2) AS annual_value,
                round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
         FROM u, t ORDER BY u.rank NULLS LAST""",

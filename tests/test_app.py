@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from tests.apptest import metric, registered_pages, run_app
+from tests.apptest import metric, registered_pages, run_app, shown
 from tests.conftest import ROOT
 
 PAGES = [file for file, _, _ in registered_pages()]
@@ -21,6 +21,27 @@ def test_every_registered_page_opens_without_error(db_path, page):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_the_word_none_for_a_missing_value(db_path, page):
+    """Missing text (no hosting recorded, no reference) is a blank cell, not "None"."""
+    at = run_app({"q": "hosting"} if page == "pages/overview.py" else None)
+    at.switch_page(page)
+    at.run()
+    for table in at.dataframe:
+        df = table.value
+        for column in df.columns:
+            if df[column].dtype == object:
+                assert not df[column].isna().any(), (page, column)
+
+
+def test_a_missing_hosting_shows_as_a_blank_cell(db):
+    with db.read() as r:
+        borough = r.scalar("SELECT min(borough) FROM current_contracts WHERE hosting IS NULL")
+    at = run_app({"borough": borough})
+    records = next(t.value for t in at.dataframe if "hosting" in t.value.columns)
+    assert "" in set(records["hosting"]) and not records["hosting"].isna().any()
 
 
 def test_overview_figures_equal_sql_on_the_same_file(db):
@@ -52,7 +73,7 @@ def test_url_parameters_seed_the_filters(db):
 def test_unknown_url_values_are_dropped_with_a_visible_note(db_path):
     at = run_app({"borough": ["Camden", "Gotham"]})
     assert at.multiselect(key="borough").value == ["Camden"]
-    assert any("No borough called Gotham" in w.value for w in at.sidebar.warning)
+    assert any("No borough called “Gotham”" in shown(w.value) for w in at.sidebar.warning)
 
 
 def test_filters_that_match_nothing_say_so(db_path):
@@ -134,6 +155,18 @@ def test_a_memory_limit_that_is_not_an_amount_stops_the_app_with_a_message(db_pa
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
-    assert "CITYTOOLS_MEMORY_LIMIT is “lots”" in at.error[0].value
+    assert "CITYTOOLS_MEMORY_LIMIT is “lots”" in shown(at.error[0].value)
     assert not at.button and not at.metric  # no rebuild offered, no data shown
     assert db_path.read_bytes() == before
+
+
+def test_a_back_to_front_end_date_range_is_swapped_with_the_command_lines_words(db):
+    at = run_app({"end_from": "2027-12-31", "end_to": "2026-01-01"})
+    notes = [w.value for w in at.sidebar.warning]
+    assert any("back to front" in n and "swapped" in n for n in notes), notes
+    with db.read() as r:
+        expected = r.scalar(
+            "SELECT count(*) FROM current_contracts"
+            " WHERE contract_end BETWEEN DATE '2026-01-01' AND DATE '2027-12-31'"
+        )
+    assert metric(at, "Records") == f"{expected:,}"

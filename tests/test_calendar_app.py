@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from citydata.core.dates import add_months
-from citydata.query import collaboration, selection
+from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
 from tests.apptest import metric, run_app
 
@@ -87,26 +87,45 @@ def test_calendar_month_view_lists_that_months_contracts(db):
 
 
 def test_pipeline_figures_equal_sql_for_each_window(db):
+    """The default view answers "what must we decide in the next N months": the window is on
+    the decide-by date, and decisions already overdue are listed apart (once every contract in
+    the default view was "Overdue: decide now", because the window selected by end date)."""
     at = run_app({"service_area": "Housing"}, page="pages/pipeline.py")
     where, params = "service_area = $a", {"a": "Housing"}
     expected = sql_counts(db, where, params)
     assert metric(at, "Already ended") == f"{expected['ended']:,}"
     assert metric(at, "No end date") == f"{expected['no_end']:,}"
-    assert metric(at, "Ending in next 12 months") == f"{expected['ending_12']:,}"
     today = date.today()
-    for months in (3, 24):
-        at.button_group(key="pipeline_window").set_value(months).run()
+    lead, _ = pipeline.lead_times_or_default()
+    with db.read() as r:
+        dated = pipeline.with_decide_by(r, FilterState(service_area=("Housing",)), lead)
+    running = dated[dated.contract_end.dt.date >= today]
+    decide = running.decide_by.dt.date
+    overdue = int((decide < today).sum())
+    assert overdue > 0
+    assert metric(at, "Decision overdue") == f"{overdue:,}"
+    for months in (12, 3, 24):
+        if months != 12:
+            at.button_group(key="pipeline_window").set_value(months).run()
+        due = running[(decide >= today) & (decide < add_months(today, months))]
+        assert metric(at, f"Decide in next {months} months") == f"{len(due):,}"
+        shown = at.dataframe[0].value
+        assert len(shown) == len(due)
+        assert "Overdue: decide now" not in set(shown["decision"])
+        assert (shown["decide_by"].dt.date >= today).all()
+        assert len(at.dataframe[1].value) == overdue
+        assert (at.dataframe[1].value["decide_by"].dt.date < today).all()
         with db.read() as r:
             n = r.scalar(
                 f"SELECT count(*) FROM current_contracts WHERE {where} "
                 "AND contract_end >= $t AND contract_end < $h",
                 params | {"t": today, "h": add_months(today, months)},
             )
-        assert metric(at, f"Ending in next {months} months") == f"{n:,}"
-        assert len(at.dataframe[0].value) == n
+        assert len(at.dataframe[2].value) == n
     tabs = [t.label for t in at.tabs]
-    assert tabs[1] == f"Already ended ({expected['ended']:,})"
-    assert tabs[2] == f"No end date ({expected['no_end']:,})"
+    assert tabs[1] == f"Decision overdue ({overdue:,})"
+    assert tabs[3] == f"Already ended ({expected['ended']:,})"
+    assert tabs[4] == f"No end date ({expected['no_end']:,})"
 
 
 def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
@@ -123,6 +142,7 @@ def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
         "Download all groups (CSV)",
         "Download briefing (CSV)",
         "Download briefing (Markdown)",
+        "Download briefing (Word)",
     ]
     at.button_group(key="group_by").set_value("vendor").run()
     at.slider(key="window").set_value(12).run()

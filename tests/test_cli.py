@@ -116,3 +116,33 @@ def test_a_memory_limit_that_is_not_an_amount_is_refused_in_one_line(db_path):
     assert done.returncode == 1
     lines = done.stderr.decode().splitlines()
     assert lines == [lines[0]] and lines[0].startswith("refused: CITYTOOLS_MEMORY_LIMIT is")
+
+
+def _records(done: subprocess.CompletedProcess) -> list[dict[str, str]]:
+    assert done.returncode == 0, done.stderr
+    return list(csv.DictReader(io.StringIO(done.stdout.decode("utf-8-sig"))))
+
+
+def test_a_back_to_front_end_date_range_is_swapped_as_in_the_app(db_path):
+    """The app swaps a back-to-front range; the same link on the command line once gave 0 rows."""
+    forward = _records(
+        cli("export", "--end-from", "2026-01-01", "--end-to", "2027-12-31", db=db_path)
+    )
+    link = "http://localhost:8501/?end_from=2027-12-31&end_to=2026-01-01"
+    backward = cli("export", "--url", link, db=db_path)
+    assert forward and _records(backward) == forward
+    assert "back to front" in backward.stderr.decode() and "swapped" in backward.stderr.decode()
+
+
+def test_unknown_filter_values_are_named_on_stderr_not_silently_matched(db_path):
+    done = cli(
+        "export", "--borough", "Camdem", "--borough", "Hackney", "--hosting", "cloud", db=db_path
+    )
+    rows = _records(done)
+    said = done.stderr.decode()
+    assert "No borough called “Camdem” in the data (did you mean Camden?)." in said
+    assert "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?)." in said
+    assert rows and {r["borough"] for r in rows} == {"Hackney"}
+    gone = cli("export", "--url", "http://localhost:8501/?vendor=Gone%20Ltd", db=db_path)
+    assert "No vendor called “Gone Ltd” in the data." in gone.stderr.decode()
+    assert "Using: All records." in gone.stderr.decode()

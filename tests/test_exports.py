@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -61,3 +62,59 @@ def test_xlsx_download_read_back_holds_no_formula():
 def test_labels_are_what_people_read():
     df = exports.with_labels(pd.DataFrame(columns=["contract_end", "annual_value", "other"]))
     assert list(df.columns) == ["Contract end", "Annual value (£)", "other"]
+
+
+# ---- characters that imitate a formula start (issue: formula look-alikes) -------------------
+
+LOOKALIKES = [
+    '\uff1dHYPERLINK("http://x")',  # full-width equals
+    "\uff0b1+1",  # full-width plus
+    "\uff0d2+3",  # full-width hyphen-minus
+    "\uff20SUM(A1)",  # full-width commercial at
+    "\ufe621+1",  # small plus
+    "\u22122+3",  # minus sign
+    "\u202e=1+1",  # right-to-left override, then =
+    "\u200f\u200b=cmd|' /C calc'!A0",  # right-to-left mark and zero-width space, then =
+    "\ufeff@SUM(A1)",  # byte-order mark, then @
+    "\u00a0=1+1",  # no-break space, then =
+]
+LOOKALIKE_IDS = ["fw-eq", "fw-plus", "fw-minus", "fw-at", "small-plus", "minus-sign",
+                 "rlo-eq", "rlm-zwsp-eq", "bom-at", "nbsp-eq"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", LOOKALIKES, ids=LOOKALIKE_IDS)
+def test_a_look_alike_formula_start_is_neutralised_in_csv_and_excel(value):
+    df = pd.DataFrame({"system": [value, "Mosaic"]})
+    assert exports.neutralise_cell(value) == "'" + value
+    back = pd.read_csv(io.BytesIO(exports.to_csv(df)), encoding="utf-8-sig", dtype=str)
+    assert back["system"].tolist() == ["'" + value, "Mosaic"]
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(df))).active
+    assert sheet.cell(row=2, column=1).value == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Mosaic", "x=1", "– a dash", " =1 after a space", "\n=1", "€5"])
+def test_text_that_only_contains_a_formula_character_later_is_untouched(value):
+    assert exports.neutralise_cell(value) == value
+
+
+def test_every_character_whose_compatibility_form_starts_a_formula_is_a_look_alike():
+    from citydata.core import text
+
+    folded = {
+        chr(cp)
+        for cp in range(0x110000)
+        if unicodedata.normalize("NFKC", chr(cp))[:1] in ("=", "+", "-", "@")
+    }
+    assert folded <= set(text.FORMULA_LEADS), sorted(folded - set(text.FORMULA_LEADS))
+
+
+def test_the_invisible_characters_are_every_control_space_and_format_character():
+    from citydata.core import text
+
+    listed = {cp for a, b in text.INVISIBLE_RANGES for cp in range(a, b + 1)}
+    by_category = {
+        cp
+        for cp in range(0x110000)
+        if unicodedata.category(chr(cp)) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+    } - {ord(c) for c in "\t\n\r "}
+    assert listed == by_category

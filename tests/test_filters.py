@@ -147,7 +147,7 @@ def test_invalid_url_values_are_dropped_with_a_note():
     assert state.vendor == ("Capita",)
     assert state.end_to is None
     assert notes == [
-        "No borough called Gotham in the data.",
+        "No borough called “Gotham” in the data.",
         "“31/03/2027” is not a date (use YYYY-MM-DD); ignored.",
     ]
 
@@ -239,3 +239,24 @@ def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_col
             expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {naive}", words)
             assert selection.headline(r, FilterState(q=q))["records"] == expected, q
         assert selection.headline(r, FilterState(q="zebra"))["records"] > 0
+
+
+def test_normalise_drops_unknown_values_naming_the_closest_and_swaps_dates():
+    options = {"borough": ["Camden", "Hackney"], "hosting": ["Cloud (SaaS)", "On premises"]}
+    state, notes = filters.normalise(
+        FilterState(
+            borough=("Camdem", "Hackney"),
+            hosting=("cloud",),
+            end_from=date(2027, 12, 31),
+            end_to=date(2026, 1, 1),
+        ),
+        options,
+    )
+    assert state == FilterState(
+        borough=("Hackney",), end_from=date(2026, 1, 1), end_to=date(2027, 12, 31)
+    )
+    assert notes == [
+        "No borough called “Camdem” in the data (did you mean Camden?).",
+        "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?).",
+        "The end-date range was back to front (31 Dec 2027 to 1 Jan 2026); it has been swapped.",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from citydata.core.formatting import money
@@ -50,12 +51,24 @@ def test_ranking_by_value_and_by_boroughs(small):
     ]
     by_reach = market.vendor_ranking(small, ALL, "boroughs", 3)
     # Civica and Capita both serve 3 boroughs; Civica has more records, so comes first.
+    # Shares are of all 33 London authorities, not of the 3 that have records here.
     assert as_rows(by_reach, ["vendor", "boroughs", "boroughs_share"]) == [
-        ("Civica", 3, 100.0),
-        ("Capita", 3, 100.0),
-        ("Idox", 2, 66.7),
-        ("Others (3 vendors)", 3, 100.0),
+        ("Civica", 3, 9.1),
+        ("Capita", 3, 9.1),
+        ("Idox", 2, 6.1),
+        ("Others (3 vendors)", 3, 9.1),
     ]
+    head = market.headline(small, ALL, 3)
+    assert market.headline_sentence(head, by_reach, "boroughs") == (
+        "2 vendors lead by authorities served, each 3 of 33 (9.1%)"
+    )
+    assert market.headline_sentence(head, by_value, "annual_value") == (
+        f"3 vendors hold {head['value_share']:.1f}% of annual value"
+    )
+    one = market.vendor_ranking(small, ALL, "boroughs", 1)
+    assert market.headline_sentence(head, one, "boroughs") == (
+        "Civica leads by authorities served: 3 of 33 (9.1%)"
+    )
 
 
 def test_no_others_row_when_every_vendor_fits(small):
@@ -268,3 +281,32 @@ def test_tables_behind_the_charts_have_readable_headings(small):
     assert conc["Above threshold"].tolist() == ["Yes", "Yes", "No"]
     # One money format on every page (the Market charts said £1.2m where the map said £1.23m).
     assert money(1_234_567) == "£1.23m" and money(None) == "no value"
+
+
+def test_satisfaction_axes_run_from_1_to_5(small):
+    """Scores are 1 (poor) to 5 (good); the axes once ran 0-4."""
+    for chart in (
+        charts.satisfaction_scatter(satisfaction.by_borough(small, ALL)),
+        charts.vendor_satisfaction_chart(satisfaction.by_vendor(small, ALL)),
+    ):
+        spec = chart.to_dict()
+        axis = "y" if spec["layer"][0]["encoding"]["y"]["field"] == "average" else "x"
+        scored = spec["layer"][0]["encoding"][axis]
+        assert scored["field"] == "average"
+        assert scored["scale"]["domain"] == [1, 5] and scored["axis"]["values"] == [1, 2, 3, 4, 5]
+
+
+def test_the_ranking_table_has_no_column_of_ones_and_no_none(small):
+    shown = charts.ranking_table(market.vendor_ranking(small, ALL, "boroughs", 2))
+    assert "Vendors" not in shown.columns
+    assert shown.columns[:2].tolist() == ["Rank", "Vendor"]
+    assert "Share of all authorities (%)" in shown.columns
+    assert pd.isna(shown["Rank"].iloc[-1]) and shown["Rank"].iloc[0] == 1
+    labels = next(
+        iter(
+            charts.ranking_chart(market.vendor_ranking(small, ALL, "boroughs", 2), "boroughs", 33)
+            .to_dict()["datasets"]
+            .values()
+        )
+    )
+    assert labels[0]["label"] == "3 of 33 (9.1%)"

@@ -68,7 +68,21 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
     )
     value_share = round(100 * by_value.head(top_n).annual_value.sum() / v.annual_value.sum(), 1)
 
-    assert at.subheader[0].value == f"{n} vendors hold {share:.1f}% of records"
+    # the headline speaks of what the vendors are ranked by
+    if by == "records":
+        assert at.subheader[0].value == f"{n} vendors hold {share:.1f}% of records"
+    elif by == "annual_value":
+        assert at.subheader[0].value == f"{n} vendors hold {value_share:.1f}% of annual value"
+    else:
+        leader = v.sort_values(["boroughs", "records", "vendor"], ascending=[False, False, True])
+        b = int(leader.boroughs.iloc[0])
+        assert at.subheader[0].value.endswith(
+            f"lead by authorities served: {b} of 33 ({round(100 * b / 33, 1):.1f}%)"
+        ) or at.subheader[0].value == (
+            f"{leader.vendor.iloc[0]} leads by authorities served: {b} of 33"
+            f" ({round(100 * b / 33, 1):.1f}%)"
+        )
+        assert any("out of all 33 authorities" in c.value for c in at.caption)
     assert metric(at, "Vendors") == f"{len(v):,}"
     assert metric(at, f"Top {n} vendors' share of records") == f"{share:.1f}%"
     assert metric(at, "Vendors holding half the records") == f"{half:,}"
@@ -87,6 +101,10 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
         assert others["Vendor"] == f"Others ({len(v) - top_n} vendors)"
         assert others["Records"] == total - expected.records.sum()
     assert shown["Records"].sum() == total
+    assert "Vendors" not in shown.columns  # 1 on every named row said nothing
+    reach = shown.set_index("Vendor")["Share of all authorities (%)"][:n]
+    per = v.set_index("vendor").boroughs
+    assert reach.to_dict() == {k: round(100 * per[k] / 33, 1) for k in reach.index}
 
     # concentration per service area, worked out again from plain counts
     measure = "annual_value" if by == "annual_value" else "records"

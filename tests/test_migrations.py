@@ -8,7 +8,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core.schema import FIELDS
-from citydata.store import migrations, vendors
+from citydata.store import migrations, snapshots, vendors
 from citydata.store.db import Database
 
 
@@ -79,11 +79,16 @@ def test_the_frozen_contracts_table_matches_the_live_schema(tmp_path):
     finally:
         db.close()
     expected = [(f.name, f.sql_type.replace(" ", "")) for f in FIELDS]
-    assert [(name, kind.replace(" ", "")) for name, kind in columns[2:-1]] == expected
-    assert [name for name, _ in columns[:2] + columns[-1:]] == [
+    n = len(FIELDS)
+    assert [(name, kind.replace(" ", "")) for name, kind in columns[2 : n + 2]] == expected
+    assert [name for name, _ in columns[:2] + columns[n + 2 :]] == [
         "snapshot_id",
         "record_no",
         "source",
+        *snapshots.EXTRA_NAMES,  # v5: what published notices add
+    ]
+    assert [kind.replace(" ", "") for _, kind in columns[n + 3 :]] == [
+        t.replace(" ", "") for t in snapshots.EXTRA_TYPES.values()
     ]
 
 
@@ -118,4 +123,12 @@ _FIELDS_V1 = [
     "snapshot_id",
     "source",
 ]
-RELEASED_VIEW = {1: _FIELDS_V1, 2: _FIELDS_V1, 3: [*_FIELDS_V1, "vendor_as_written"]}
+_FIELDS_V3 = [*_FIELDS_V1, "vendor_as_written"]
+_V5_ADDED = ["source_kind", "total_value", "annual_value_derived", "notice_url"]
+RELEASED_VIEW = {
+    1: _FIELDS_V1,
+    2: _FIELDS_V1,
+    3: _FIELDS_V3,
+    4: _FIELDS_V3,
+    5: [*_FIELDS_V3, *_V5_ADDED],
+}

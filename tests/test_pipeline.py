@@ -205,3 +205,30 @@ def test_the_calendar_file_keeps_the_contracts_ending_nearest_today(tmp_path):
         date(2030, 1, 31),
     ], "upcoming first (soonest first), then the most recently ended; in date order"
     assert nearest["decide_by"].notna().all()
+
+
+def test_decisions_due_window_on_the_decide_by_date_and_overdue_ones_are_apart(tmp_path):
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-06-30", area="Housing"),  # decide by 30 Jun 2025: overdue
+            row("Hackney", "2027-01-31", area="Education"),  # decide by 31 Dec 2026: soon
+            row("Brent", "2027-11-15", area="Education"),  # decide by 15 Oct 2027: later
+            row("Barnet", "2028-06-30", area="Housing"),  # decide by 30 Jun 2026: overdue
+            row("Ealing", "2028-09-30", area="Parking"),  # ends later, decide by 30 Sep 2027
+            row("Harrow", "2029-06-30", area="Housing"),  # decide by 30 Jun 2027
+            row("Sutton", "2026-01-31", area="Education"),  # ended: in neither list
+        ],
+    )
+    with db.read() as r:
+        due = pipeline.decisions_due(r, EVERYTHING, LEAD, 12, TODAY)
+        overdue = pipeline.decisions_overdue(r, EVERYTHING, LEAD, TODAY)
+        s = pipeline.summary(r, EVERYTHING, LEAD, TODAY)
+    # Ealing ends after the 12-month window but must decide within it; nothing overdue is due
+    assert due["borough"].tolist() == ["Hackney", "Harrow", "Ealing", "Brent"]
+    assert due["decision"].tolist() == [pipeline.DECISION_SOON] + [pipeline.DECISION_LATER] * 3
+    assert due["days_to_decide"].tolist()[0] == 35
+    assert overdue["borough"].tolist() == ["Camden", "Barnet"], "soonest end first"
+    assert overdue["days_overdue"].tolist() == [514, 149]
+    assert s["due_12"] == 4 and s["decisions_overdue"] == 2
+    assert [s[f"due_{n}"] for n in pipeline.WINDOWS] == [1, 1, 4, 4]

@@ -30,6 +30,10 @@ VIEW_COLUMNS = [
     "snapshot_id",
     "source",
     "vendor_as_written",  # v3: `vendor` is the canonical vendor, this the spelling as written
+    "source_kind",  # v4: 'register' or 'published'
+    "total_value",  # v4: the whole contract's value when the source gives one
+    "annual_value_derived",  # v4: true when annual_value was worked out from total_value
+    "notice_url",  # v4: the published notice's page
 ]
 
 
@@ -51,6 +55,9 @@ def test_current_contracts_has_the_documented_columns_and_types(db):
     assert names == VIEW_COLUMNS
     assert types["contract_start"] == "DATE" and types["contract_end"] == "DATE"
     assert types["annual_value"].startswith("DECIMAL")
+    assert types["total_value"].startswith("DECIMAL")
+    with db.read() as r:
+        assert r.rows("SELECT DISTINCT source_kind FROM current_contracts") == [("register",)]
 
 
 def test_view_matches_the_csv_row_for_row(db):

@@ -239,7 +239,7 @@ def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
     db = lifecycle.open_store(path)
     try:
         with db.read() as r:
-            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION == 3
+            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION >= 3
             assert r.rows(
                 "SELECT vendor, vendor_as_written, annual_value FROM current_contracts"
                 " ORDER BY vendor"

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from citydata import lifecycle
-from citydata.query import filters
+from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -67,6 +67,9 @@ def cli_user(args: argparse.Namespace) -> str:
 
 
 def filter_state(args: argparse.Namespace) -> FilterState:
+    """The filters of the options or --url, cleaned up as the app's sidebar cleans them up:
+    values not in the data are dropped and a back-to-front end-date range is swapped, each
+    change said on stderr. A date that is not a date is a usage error."""
     if args.url:
         params = parse_qs(urlsplit(args.url).query)
     else:
@@ -76,6 +79,19 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     state, notes = filters.from_query_params(params)
     if notes:
         raise UsageError(" ".join(notes))
+    if state.is_empty():
+        return state
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            options = selection.options(r)
+    finally:
+        db.close()
+    state, notes = filters.normalise(state, options)
+    for note in notes:
+        print(f"Note: {note}", file=sys.stderr)
+    if notes:
+        print(f"Using: {filters.summary(state, 'records')}.", file=sys.stderr)
     return state
 
 

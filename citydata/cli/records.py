@@ -21,7 +21,7 @@ from citydata.cli.common import (
     note,
     print_json,
 )
-from citydata.core import demo
+from citydata.core import demo, regions
 from citydata.output import exports, ics
 from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
@@ -34,12 +34,17 @@ def add_parsers(sub: Any) -> None:
     p.add_argument(
         "--csv",
         type=Path,
-        default=demo.EMBEDDED_CSV,
-        help="build from this CSV in the embedded data's shape (e.g. one made by `demo`)",
+        default=None,
+        help="build from this CSV in the embedded data's shape (e.g. one made by `demo`); "
+        "default: the region's illustrative data",
     )
 
-    p = sub.add_parser("demo", help="write an illustrative data set (for benchmarks)")
-    p.add_argument("--rows", type=int, default=demo.DEFAULT_ROWS)
+    p = sub.add_parser(
+        "demo", help="write an illustrative data set for the region's authorities (benchmarks)"
+    )
+    p.add_argument(
+        "--rows", type=int, default=None, help="default: 800 for London's 33, in proportion"
+    )
     p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
     p.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
 
@@ -63,7 +68,7 @@ def add_parsers(sub: Any) -> None:
     )
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--by", choices=list(collaboration.KEYS), default="service_area")
+    p.add_argument("--by", choices=list(collaboration.KEYS), default=collaboration.DEFAULT_BY)
     p.add_argument(
         "--window-months",
         type=int,
@@ -88,12 +93,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         rows = r.scalar("SELECT count(*) FROM current_contracts")
         boroughs = r.scalar("SELECT count(DISTINCT borough_code) FROM current_contracts")
     db.close()
-    print(f"Built {path}: {rows} illustrative records for {boroughs} authorities.")
+    print(
+        f"Built {path}: {rows} illustrative records for {boroughs} authorities"
+        f" ({regions.current().label})."
+    )
     return EXIT_OK
 
 
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.rows is None:
+        args.rows = demo.rows_for(regions.current())
     if args.rows < 1:
         raise UsageError("--rows must be at least 1.")
     n = demo.write_csv(args.output, rows=args.rows, seed=args.seed)

@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from random import Random
 
-from citydata.core import settings
-from citydata.core.boroughs import BOROUGHS, Borough
+from citydata.core import regions, settings
+from citydata.core.boroughs import Borough
 from citydata.core.catalogue import AREAS, Area, Product
 from citydata.core.schema import FIELD_NAMES, HOSTING_VALUES
 
@@ -36,6 +36,8 @@ _ANCHOR_ORD = ANCHOR.toordinal()
 _EARLIEST_ORD = date(2012, 1, 1).toordinal()
 _DAY = timedelta(days=1)
 _TERMS = (3, 4, 5, 7)
+# Contract values relative to a London borough: a county council buys big, a district small.
+_TIER_SIZE = {"county": 1.6, "district": 0.45}
 _TERM_CUM = (25, 55, 85, 100)
 _MAIN_CUM = {a.label: list(itertools.accumulate(p.share for p in a.mains)) for a in AREAS}
 # Share of end dates: rolling (none), expired, within three years of ANCHOR, later.
@@ -65,8 +67,20 @@ class _Borough:
     extras: int = 0
 
 
+def rows_for(region: regions.Region) -> int:
+    """The embedded data's size for a region: 800 records for London's 33, in proportion."""
+    return round(DEFAULT_ROWS * len(region.authorities) / 33)
+
+
 def ref_prefix(borough: Borough) -> str:
-    """The register prefix of a borough, e.g. LBC for Camden, RBKC, LBBD, WCC, COL."""
+    """The register prefix of a borough, e.g. LBC for Camden, RBKC, LBBD, WCC, COL; elsewhere the
+    official name's initials (BMBC for Bolton Metropolitan Borough Council, MCC)."""
+    if not borough.code.startswith("E09"):
+        skip = {"of", "and", "upon", "the", "on", "in", "nan"}
+        words = [
+            w for w in borough.official_name.replace("-", " ").split() if w.lower() not in skip
+        ]
+        return "".join(w[0].upper() for w in words if w[0].isalpha())[:6] or "LA"
     if borough.code == _CITY:
         return "COL"
     if borough.official_name.startswith("City of "):
@@ -124,7 +138,7 @@ def _plan_borough(rng: Random, borough: Borough) -> _Borough:
     plan = _Borough(
         borough=borough,
         prefix=ref_prefix(borough),
-        size=0.35 if city else 0.7 + 0.6 * rng.random(),
+        size=0.35 if city else (0.7 + 0.6 * rng.random()) * _TIER_SIZE.get(borough.tier, 1.0),
         consolidation=1.0 - spread,
         sat_mean=4.0 - 1.1 * spread + 0.3 * (rng.random() - 0.5),
         sat_rate=0.25 + 0.2 * rng.random(),
@@ -284,12 +298,15 @@ def _extra(rng: Random, plan: _Borough) -> tuple[Area, Product]:
     return area, product
 
 
-def _iter_rows(rows: int, seed: int) -> Iterator[tuple]:
+def _iter_rows(
+    rows: int, seed: int, authorities: Sequence[Borough] | None = None
+) -> Iterator[tuple]:
     """Rows as tuples in COLUMNS order; annual value as a string, dates as dates."""
     if rows < 0:
         raise ValueError(f"rows must be >= 0, not {rows}")
     rng = Random(seed)
-    plans = [_plan_borough(rng, b) for b in BOROUGHS]
+    chosen = regions.current().authorities if authorities is None else authorities
+    plans = [_plan_borough(rng, b) for b in chosen]
     core = sum(len(p.mains) for p in plans)
     keep = set(rng.sample(range(core), rows)) if rows < core else None
     weights = [p.size * (0.6 + 0.8 * (1.0 - p.consolidation)) for p in plans]
@@ -308,27 +325,36 @@ def _iter_rows(rows: int, seed: int) -> Iterator[tuple]:
             yield _row(rng, plan, refs, area, product, vendor)
 
 
-def iter_records(rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> Iterator[dict]:
-    """Yield `rows` demo records as dicts keyed by schema.FIELD_NAMES plus "source", streaming.
+def iter_records(
+    rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED, authorities: Sequence[Borough] | None = None
+) -> Iterator[dict]:
+    """Yield `rows` demo records as dicts keyed by schema.FIELD_NAMES plus "source", streaming,
+    for `authorities` (default: the current region's).
 
     Dates are `datetime.date` or None, annual_value a `Decimal` or None, satisfaction an int or
     None. The same rows and seed always give the same records.
     """
     value_at = COLUMNS.index("annual_value")
-    for row in _iter_rows(rows, seed):
+    for row in _iter_rows(rows, seed, authorities):
         record = dict(zip(COLUMNS, row, strict=True))
         value = row[value_at]
         record["annual_value"] = None if value is None else Decimal(value)
         yield record
 
 
-def write_csv(path: str | Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED) -> int:
-    """Write the demo records to a UTF-8 CSV (ISO dates, empty for None), streaming; return rows."""
+def write_csv(
+    path: str | Path,
+    rows: int = DEFAULT_ROWS,
+    seed: int = DEFAULT_SEED,
+    authorities: Sequence[Borough] | None = None,
+) -> int:
+    """Write the demo records to a UTF-8 CSV (ISO dates, empty for None), streaming; return rows.
+    `authorities`: whose records (default: the current region's)."""
     count = 0
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(COLUMNS)
-        records = _iter_rows(rows, seed)
+        records = _iter_rows(rows, seed, authorities)
         while chunk := list(itertools.islice(records, 4096)):
             writer.writerows(chunk)
             count += len(chunk)

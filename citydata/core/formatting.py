@@ -4,15 +4,14 @@ chart, briefing, calendar file and message.
 - money: `money` short ('£950', '£12.3k', '£1.25m') for figures, charts and briefings;
   `money_in_full` ('£200,000', or '£12,345.00' with pence) where the exact amount matters;
 - counts: `count` ('1 contract', '1,234 contracts');
-- days: `day` ('1 Apr 2026', or a word for a missing date; citydata.core.dates.day_label);
-- text shown through Markdown (st.markdown, captions, warnings, a Markdown briefing):
-  `markdown_text`, which makes every character show as itself.
+- days: `day` ('1 Apr 2026', or a word for a missing date; citydata.core.dates.day_label).
+
+Text shown through Markdown has one escaper too: citydata.core.text.markdown_literal.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -79,13 +78,3 @@ def day(value: Any, missing: str = "not recorded") -> str:
     elif not isinstance(value, date):
         value = pd.Timestamp(value).date()
     return day_label(value)
-
-
-# Every character Markdown (with Streamlit's extensions: colours, LaTeX, directives) could read.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def markdown_text(text: Any) -> str:
-    """Text for st.markdown, captions and Markdown files that shows literally: no links,
-    images, headings, emphasis, colours or table cells."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))

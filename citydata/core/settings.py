@@ -7,6 +7,7 @@ secrets' top-level values in the environment, so a setting in the secrets works 
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,14 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CITYTOOLS_REGION",
+        "london",
+        "The councils this app is for: london (the 33 London authorities), greater-manchester, "
+        "west-midlands, liverpool-city-region, west-yorkshire, south-yorkshire, north-east, "
+        "wales, scotland, united-kingdom (every council), or a list of GSS codes separated by "
+        "commas. A database belongs to the region it was built for.",
+    ),
     Setting(
         "CITYTOOLS_DB",
         "data/citytools.duckdb",
@@ -71,6 +80,51 @@ SETTINGS: tuple[Setting, ...] = (
         "(slower, not refused). Unset: DuckDB's own default, 80% of the machine's memory. On a "
         "small host such as Streamlit Community Cloud, about half its memory.",
     ),
+    Setting(
+        "CITYTOOLS_PUBLIC_URL",
+        None,
+        "The app's public address, e.g. https://citytools.example.gov.uk: alerts link back to "
+        "their view there, and calendar feed addresses start with it.",
+    ),
+    Setting(
+        "CITYTOOLS_SMTP_HOST",
+        None,
+        "The mail server alerts are sent through (e.g. smtp.office365.com). Unset: e-mail "
+        "alerts stay unsent (webhook alerts still go).",
+    ),
+    Setting("CITYTOOLS_SMTP_PORT", "587", "The mail server's port."),
+    Setting(
+        "CITYTOOLS_SMTP_TLS",
+        "starttls",
+        "How the connection to the mail server is encrypted: starttls (port 587), ssl "
+        "(port 465) or none (only for a relay on the same machine or network).",
+    ),
+    Setting("CITYTOOLS_SMTP_USER", None, "The mail server's user name, when it needs one."),
+    Setting("CITYTOOLS_SMTP_PASSWORD", None, "The mail server's password, when it needs one."),
+    Setting(
+        "CITYTOOLS_SMTP_SENDER",
+        None,
+        "The address alerts come from, e.g. citytools@example.gov.uk. Needed for e-mail alerts.",
+    ),
+    Setting(
+        "CITYTOOLS_SEND_TIMEOUT",
+        "30",
+        "Seconds to wait for the mail server or a webhook before giving up (the alert is then "
+        "tried again on the next run).",
+    ),
+    Setting(
+        "CITYTOOLS_FEEDS_DIR",
+        "static/feeds",
+        "Where each alert's calendar feed is written (`alerts send` and the Alerts page "
+        "rewrite them). Streamlit serves static/ at /app/static/ when "
+        "server.enableStaticServing is on. off: no feeds.",
+    ),
+    Setting(
+        "CITYTOOLS_HIDE_MARKET_VALUES",
+        "false",
+        "true: the Coming to market page, its download and its feed show no contract values "
+        "(for installations that publish that page openly).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 DB = "CITYTOOLS_DB"
@@ -112,3 +166,15 @@ def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
     except ValueError:
         megabytes = float(BY_NAME[MAX_UPLOAD_MB].default or 25)
     return int(max(megabytes, 0.001) * 1024 * 1024)
+
+
+def secrets_file(path: Path | None = None) -> dict[str, Any]:
+    """.streamlit/secrets.toml as a dict ({} when there is none): the secrets the app sees, for
+    the command line (which has no Streamlit)."""
+    path = path or APP_ROOT / ".streamlit" / "secrets.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingError(f"{path} cannot be read: {exc}") from None

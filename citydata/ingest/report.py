@@ -15,6 +15,9 @@ from typing import Any
 import pandas as pd
 
 REFUSED = "refused"
+# Formats of published notices (Contracts Finder, Find a Tender, OCDS): they are stored as the
+# borough's published notices, beside (never instead of) its register.
+PUBLISHED_FORMATS = frozenset({"contracts_finder", "contracts_finder_api", "ocds", "ocds_flat"})
 WARNING = "warning"
 VALUE_CHARS = 200
 QUOTED_CHARS = 60  # a value quoted inside a reason
@@ -90,6 +93,11 @@ class Prepared:
     sheets: list[str] = field(default_factory=list)  # every sheet of an XLSX workbook
 
     @property
+    def source_kind(self) -> str:
+        """'published' for notices from a publisher, 'register' for a borough's own register."""
+        return "published" if self.format in PUBLISHED_FORMATS else "register"
+
+    @property
     def rows_refused(self) -> int:
         return len({p.row for p in self.problems if p.severity == REFUSED and p.row is not None})
 
@@ -128,6 +136,7 @@ class Prepared:
         return {
             "file_name": self.file_name,
             "format": self.format,
+            "source_kind": self.source_kind,
             "encoding": self.encoding,
             "sheet": self.sheet,
             "refused": self.refused,

@@ -172,7 +172,7 @@ def source(r: Reader, state: FilterState, borough: str) -> dict[str, Any]:
         """
         SELECT id, created_at, file_name, source, created_by, note, rows_imported, rows_rejected,
                restored_from
-        FROM snapshots WHERE borough_code = $code AND status = 'active'
+        FROM snapshots WHERE borough_code = $code AND status = 'active' AND kind = 'register'
         ORDER BY created_at DESC, id DESC LIMIT 1
         """,
         {"code": _known(borough).code},

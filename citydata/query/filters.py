@@ -18,9 +18,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.text import shorten
 from citydata.store import vendors
 
 SEARCH_COLUMNS: tuple[str, ...] = (
@@ -161,11 +164,14 @@ def where(state: FilterState) -> Where:
 
 # Columns that only ever hold a value of a fixed list (ingest normalises them): the search word
 # is matched against the list here and the SQL tests membership, not text on every record.
-_LISTED: dict[str, tuple[str, ...]] = {
-    "borough": tuple(b.name for b in boroughs.BOROUGHS),
-    "service_area": tuple(SERVICE_AREA_LABELS),
-    "hosting": tuple(HOSTING_VALUES),
-}
+def _listed() -> dict[str, tuple[str, ...]]:
+    return {
+        "borough": boroughs.NAMES,  # the current region's authorities
+        "service_area": tuple(SERVICE_AREA_LABELS),
+        "hosting": tuple(HOSTING_VALUES),
+    }
+
+
 # The canonical vendor is made by the view's alias join for every record; a record matches on it
 # when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
 _ALIASED = (
@@ -179,8 +185,9 @@ def _search(term: str, name: str) -> tuple[str, dict[str, Any]]:
     one joined string per record; a search word holds no spaces), membership for the others."""
     tests, params = [], {name: "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"}
     for column in SEARCH_COLUMNS:
-        if column in _LISTED:
-            if found := [v for v in _LISTED[column] if term in v.lower()]:
+        listed = _listed()
+        if column in listed:
+            if found := [v for v in listed[column] if term in v.lower()]:
                 tests.append(f"{column} IN ${name}_{column}")
                 params[f"{name}_{column}"] = found
         elif column == "vendor":
@@ -241,31 +248,73 @@ def from_query_params(
     params: Mapping[str, Iterable[str]],
     options: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[FilterState, list[str]]:
-    """A state from URL parameters, and a note for every value that was dropped.
+    """A state from URL parameters, and a note for every value that was dropped or changed.
 
-    `options` maps a choice key to its valid values; values not among them are dropped.
+    With `options` (a choice key to its valid values) the state is also `normalise`d.
     """
     notes: list[str] = []
     values: dict[str, Any] = {}
     for choice in CHOICES:
-        given = _dedupe(params.get(choice.key, ()))
-        if options is not None and choice.key in options:
-            valid = set(options[choice.key])
-            dropped = [v for v in given if v not in valid]
-            if dropped:
-                notes.append(f"No {choice.noun} called {_either(dropped, 'or')} in the data.")
-            given = [v for v in given if v in valid]
-        values[choice.key] = tuple(given)
+        values[choice.key] = tuple(_dedupe(params.get(choice.key, ())))
     for key in DATE_KEYS:
         raw = list(params.get(key, ()))
         if raw and raw[0]:
             try:
                 values[key] = date.fromisoformat(raw[0])
             except ValueError:
-                notes.append(f"“{raw[0]}” is not a date (use YYYY-MM-DD); ignored.")
+                notes.append(f"{_quoted_few(raw[:1])} is not a date (use YYYY-MM-DD); ignored.")
     q = list(params.get(SEARCH_KEY, ()))
     values[SEARCH_KEY] = q[0] if q else ""
-    return FilterState(**values), notes
+    state = FilterState(**values)
+    if options is None:
+        return state, notes
+    state, dropped = normalise(state, options)
+    return state, dropped + notes
+
+
+def normalise(
+    state: FilterState, options: Mapping[str, Iterable[str]]
+) -> tuple[FilterState, list[str]]:
+    """The one clean-up of a selection, shared by the sidebar and the command line.
+
+    Values of a choice filter that are not among `options` (a choice key to the values in the
+    data) are dropped, each named in a note with the closest valid value when there is one; an
+    end-date range given back to front is swapped. Returns the clean state and the notes.
+    """
+    notes: list[str] = []
+    changes: dict[str, Any] = {}
+    for choice in CHOICES:
+        given = getattr(state, choice.key)
+        if not given or choice.key not in options:
+            continue
+        valid = list(options[choice.key])
+        known = set(valid)
+        dropped = [v for v in given if v not in known]
+        if dropped:
+            notes.append(_unknown_note(choice, dropped, valid))
+            changes[choice.key] = tuple(v for v in given if v in known)
+    if state.end_from and state.end_to and state.end_from > state.end_to:
+        notes.append(
+            f"The end-date range was back to front ({day_label(state.end_from)} to "
+            f"{day_label(state.end_to)}); it has been swapped."
+        )
+        changes |= {"end_from": state.end_to, "end_to": state.end_from}
+    return state.with_(**changes), notes
+
+
+def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:
+    """'No borough called Camdem in the data (did you mean Camden?).'"""
+    note = f"No {choice.noun} called {_quoted_few(dropped)} in the data"
+    close: list[str] = []
+    for value in dropped[:NOTE_VALUES]:
+        for found, score, _ in process.extract(
+            value, valid, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=80
+        ):
+            if found not in close and score >= 80:
+                close.append(found)
+    if close:
+        note += f" (did you mean {_either(close[:3], 'or')}?)"
+    return note + "."
 
 
 def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
@@ -285,6 +334,18 @@ def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
 
 def _dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
+
+
+NOTE_VALUES, NOTE_VALUE_CHARS = 5, 60  # a note about a link names a few values, shortened
+
+
+def _quoted_few(values: list[str]) -> str:
+    """“a”, “b” or “c”: at most NOTE_VALUES values of NOTE_VALUE_CHARS characters each, so a
+    hostile link cannot fill the sidebar; how many more there were."""
+    shown = [f"“{shorten(' '.join(v.split()), NOTE_VALUE_CHARS)}”" for v in values[:NOTE_VALUES]]
+    if len(values) > NOTE_VALUES:
+        shown.append(f"{len(values) - NOTE_VALUES:,} more")
+    return _join(shown, "or")
 
 
 def _either(values: Iterable[str], word: str = "or") -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -125,8 +126,8 @@ def vendor_ranking(
 def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
     """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
 
-    Shares are of the selection's records, boroughs (a vendor's reach: boroughs it serves of
-    those in the selection) and annual value.
+    Shares are of the selection's records, of all the authorities in the borough registry (a
+    vendor's reach: 12 of London's 33 is 36.4%, whatever the filters), and of annual value.
     """
     measure = _measure(by)
     return from_aggregate(
@@ -157,12 +158,41 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
         )
         SELECT u.rank, u.vendor, u.vendors, u.records,
                round(100.0 * u.records / t.records, 1) AS records_share,
-               u.boroughs, round(100.0 * u.boroughs / t.boroughs, 1) AS boroughs_share,
+               u.boroughs, round(100.0 * u.boroughs / $authorities, 1) AS boroughs_share,
                round(u.annual_value, 2) AS annual_value,
                round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
         FROM u, t ORDER BY u.rank NULLS LAST""",
-        {"top_n": int(top_n)},
+        {"top_n": int(top_n), "authorities": authorities()},
     )
+
+
+def authorities() -> int:
+    """How many authorities there are to serve: every one of the region's (33 in London)."""
+    return boroughs.count()
+
+
+def headline_sentence(head: dict[str, Any], ranking: pd.DataFrame, by: str) -> str:
+    """The Market's headline, in the terms of the ranking the user chose (`by`).
+
+    Records: "10 vendors hold 62.0% of records"; value: "5 vendors hold 80.1% of annual value";
+    boroughs served: "Civica leads by authorities served: 30 of 33 (90.9%)".
+    """
+    _measure(by)
+    if by == "boroughs":
+        named = ranking[ranking["rank"].notna()]
+        if named.empty:
+            return "No vendor serves any authority in this selection"
+        top = named.iloc[0]
+        level = named[named["boroughs"] == top["boroughs"]]
+        served = f"{int(top['boroughs'])} of {authorities()} ({float(top['boroughs_share']):.1f}%)"
+        if len(level) == 1:
+            return f"{top['vendor']} leads by authorities served: {served}"
+        return f"{len(level)} vendors lead by authorities served, each {served}"
+    if by == "annual_value":
+        if head["value_share"] is None:
+            return "No annual values are recorded in this selection"
+        return f"{head['top_n']} vendors hold {head['value_share']:.1f}% of annual value"
+    return f"{head['top_n']} vendors hold {head['share']:.1f}% of records"
 
 
 def headline(

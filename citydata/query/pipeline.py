@@ -5,9 +5,12 @@ months, clamped to the end of a shorter month: 31 Aug 2028 minus 18 months is 28
 Lead times live in one TOML file (the setting CITYTOOLS_LEAD_TIMES, default
 data/lead_times.toml): `default = 18` and a `[service_areas]` table of label = months.
 
-"Ending in the next N months" means ending on or after today and before the same day N months
-on, as on the Overview. Contracts past their end date and contracts with no end date are
-counted separately, so none go missing.
+The question people bring is "what must we decide in the next N months": `decisions_due` lists
+the contracts still running whose decide-by date falls on or after today and before the same day
+N months on, and `decisions_overdue` apart those still running whose decide-by date has already
+passed (decide now). "Ending in the next N months" (`upcoming`) means ending on or after today
+and before the same day N months on, as on the Overview. Contracts past their end date and
+contracts with no end date are counted separately, so none go missing.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ LABELS = {
     "decide_by": "Decide by",
     "decision": "Decision",
     "days_left": "Days to end",
+    "days_to_decide": "Days to decide",
+    "days_overdue": "Days past decide-by",
     "days_since_end": "Days since end",
     "lead_months": "Lead time (months)",
 }
@@ -166,7 +171,8 @@ def summary(
 ) -> dict[str, Any]:
     """Counts for the pipeline's figures. Every record is exactly one of ended, upcoming or
     no end date; `ending_N` counts those ending in the next N months and `overdue_N` those of
-    them whose decide-by date has passed."""
+    them whose decide-by date has passed; `due_N` counts the contracts still running whose
+    decide-by date falls in the next N months, and `decisions_overdue` those whose has passed."""
     today = today or date.today()
     # Records are counted per service area and end date first: the decide-by dates are then
     # worked out for a few thousand rows, not for every record.
@@ -180,7 +186,9 @@ def summary(
     windows = ", ".join(
         f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
         f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
-        f"AND decide_by < $today) AS overdue_{n}"
+        f"AND decide_by < $today) AS overdue_{n}, "
+        f"sum(n) FILTER (WHERE contract_end >= $today AND decide_by >= $today "
+        f"AND decide_by < $h{n}) AS due_{n}"
         for n in WINDOWS
     )
     params.update({f"h{n}": add_months(today, n) for n in WINDOWS})
@@ -228,6 +236,63 @@ def upcoming(
         FROM ({sql}) AS d
         WHERE contract_end >= $today AND contract_end < $horizon
         ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
+        params,
+    )
+
+
+def decisions_due(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    months: int,
+    today: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Contracts still running whose decide-by date falls in the next `months` months (on or
+    after today, before the same day `months` on), soonest decision first."""
+    today = today or date.today()
+    sql, params = dated(state, lead)
+    params.add(
+        today=today,
+        horizon=add_months(today, int(months)),
+        soon=add_months(today, SOON_MONTHS),
+        due_soon=DECISION_SOON,
+        later=DECISION_LATER,
+    )
+    tail = selection.limit_clause(params, limit)
+    return r.df(
+        f"""SELECT decide_by,
+            CASE WHEN decide_by < $soon THEN $due_soon ELSE $later END AS decision,
+            date_diff('day', $today, decide_by) AS days_to_decide,
+            contract_end, date_diff('day', $today, contract_end) AS days_left,
+            {_DETAIL}, lead_months
+        FROM ({sql}) AS d
+        WHERE contract_end >= $today AND decide_by >= $today AND decide_by < $horizon
+        ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
+        params,
+    )
+
+
+def decisions_overdue(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    today: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Contracts still running whose decide-by date has passed: decide now. The contract
+    ending soonest first, since it leaves the least time."""
+    today = today or date.today()
+    sql, params = dated(state, lead)
+    params.add(today=today)
+    tail = selection.limit_clause(params, limit)
+    return r.df(
+        f"""SELECT contract_end, date_diff('day', $today, contract_end) AS days_left,
+            decide_by, date_diff('day', decide_by, $today) AS days_overdue,
+            {_DETAIL}, lead_months
+        FROM ({sql}) AS d
+        WHERE contract_end >= $today AND decide_by < $today
+        ORDER BY contract_end, decide_by, borough, system, source_ref{tail}""",
         params,
     )
 

@@ -1,12 +1,18 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 3):
+Layout (schema version 5):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
 - `current_contracts`: the records of each borough's active snapshot (the public view);
   since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
-- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors).
+- `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors);
+- `alert_subscriptions`, `alerts_sent` (v4): who is told what, and what was sent to each.
+- since v5, `snapshots.kind` is 'register' (a steward's upload, the embedded data) or 'published'
+  (notices from Contracts Finder, Find a Tender or another OCDS publisher): each borough has at
+  most one active snapshot of each kind; `contracts` keeps `total_value` (the whole contract's
+  value), `annual_value_derived` (true when the annual value was worked out from the total) and
+  `notice_url`; the view shows `source_kind`, `total_value`, `annual_value_derived`, `notice_url`.
 """
 
 from __future__ import annotations
@@ -115,10 +121,67 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
     )
 
 
+def _v4(r: Reader) -> None:
+    """Alert subscriptions and what was sent to each (see citydata.store.subscriptions)."""
+    r.execute(
+        """CREATE TABLE alert_subscriptions (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL CHECK (channel IN ('email', 'teams', 'slack')),
+    target VARCHAR NOT NULL,
+    view_url VARCHAR NOT NULL,
+    decisions_months INTEGER,
+    ending_months INTEGER,
+    changes BOOLEAN NOT NULL,
+    feed_token VARCHAR NOT NULL UNIQUE,
+    since_snapshot INTEGER NOT NULL,
+    created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL
+)"""
+    )
+    r.execute(
+        """CREATE TABLE alerts_sent (
+    subscription_id INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    item VARCHAR NOT NULL,
+    sent_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (subscription_id, kind, item)
+)"""
+    )
+
+
+def _v5(r: Reader) -> None:
+    """Published notices beside the registers: a snapshot's kind, a contract's total value.
+
+    Frozen SQL: this step must create the same schema whatever the live code says later.
+    """
+    r.execute("ALTER TABLE snapshots ADD COLUMN kind VARCHAR DEFAULT 'register'")
+    r.execute("UPDATE snapshots SET kind = 'register' WHERE kind IS NULL")
+    r.execute("ALTER TABLE contracts ADD COLUMN total_value DECIMAL(18,2)")
+    r.execute("ALTER TABLE contracts ADD COLUMN annual_value_derived BOOLEAN DEFAULT false")
+    r.execute("ALTER TABLE contracts ADD COLUMN notice_url VARCHAR")
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    coalesce(sp.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, s.kind AS source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,9 +1,20 @@
-"""Snapshots of a borough's register: preview an upload, commit it, compare, roll back, history.
+"""Snapshots of a borough's data: preview an upload, commit it, compare, roll back, history.
 
-Every change to the data is a new snapshot; nothing is updated in place. Committing a file makes
-one new active snapshot per borough in it and supersedes (keeps) each borough's previous one, all
-in one transaction: readers see the old data or the new, never a mix. A rollback is itself a new
-snapshot, a copy of an earlier one's records, so the history only ever grows.
+Every change to the data is a new snapshot; nothing is updated in place. A borough has two
+streams of snapshots, told apart by `kind`:
+
+- 'register': the borough's own register (a steward's upload, or the embedded data). Committing
+  a register makes one new active register snapshot per borough in the file and supersedes (keeps)
+  each borough's previous register, all in one transaction: readers see the old data or the new,
+  never a mix.
+- 'published': notices from Contracts Finder, Find a Tender or another OCDS publisher. A notice
+  import never touches a register, and a register never removes notices. Each notice import makes
+  a new active published snapshot holding the previous one's notices plus the new ones (a notice
+  already held, by its reference, is replaced by its newer version): fetching only what is new
+  never loses what came before.
+
+A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
+ever grows.
 """
 
 from __future__ import annotations
@@ -24,9 +35,24 @@ from citydata.store import changes
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
 
-_FIELDS_SQL = ", ".join(FIELD_NAMES)
+REGISTER = "register"
+PUBLISHED = "published"
+KINDS = (REGISTER, PUBLISHED)
+# Columns a record may carry besides the canonical fields (published notices fill them).
+EXTRA_TYPES = {
+    "total_value": "DECIMAL(18,2)",
+    "annual_value_derived": "BOOLEAN",
+    "notice_url": "VARCHAR",
+}
+EXTRA_NAMES = tuple(EXTRA_TYPES)
+_STORED = (*FIELD_NAMES, *EXTRA_NAMES)
+_STORED_SQL = ", ".join(_STORED)
 _AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
-_FROM_TEXT = ", ".join(f"CAST({f.name} AS {f.sql_type})" for f in FIELDS)
+_EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
+_FROM_TEXT = ", ".join(
+    [f"CAST({f.name} AS {f.sql_type})" for f in FIELDS]
+    + [f"CAST({n} AS {t})" for n, t in EXTRA_TYPES.items()]
+)
 _STAGED = "staged_upload"
 _SNAPSHOT = (
     "id",
@@ -42,6 +68,7 @@ _SNAPSHOT = (
     "mapping",
     "note",
     "restored_from",
+    "kind",
 )
 
 
@@ -62,24 +89,31 @@ class PreparedFile(Protocol):
     def rows_refused(self) -> int: ...
 
 
+def kind_of(prepared: PreparedFile) -> str:
+    """'published' for a file of published notices, else 'register'."""
+    kind = getattr(prepared, "source_kind", REGISTER)
+    return kind if kind in KINDS else REGISTER
+
+
 @dataclass(frozen=True)
 class BoroughChange:
     """What committing a file would do to one borough, compared with its current snapshot."""
 
     borough_code: str
     borough: str
-    base_snapshot_id: int | None  # the active snapshot now (None: the borough has none)
+    base_snapshot_id: int | None  # the active snapshot of this kind now (None: none yet)
     base_source: str | None  # 'demo' when the borough still shows the illustrative data
-    before: int  # records now
-    after: int  # records after the commit
+    before: int  # records now (of this kind)
+    after: int  # records after the commit (of this kind)
     diff: Diff
+    kind: str = REGISTER
 
 
 def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
     """Every snapshot, newest first (optionally of one borough)."""
     return r.df(
         "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
-        " s.rows_rejected, s.status, s.source, s.restored_from, s.note"
+        " s.rows_rejected, s.status, s.source, s.restored_from, s.note, s.kind"
         " FROM snapshots AS s WHERE $code IS NULL OR s.borough_code = $code"
         " ORDER BY s.id DESC",
         {"code": borough_code},
@@ -93,9 +127,14 @@ def snapshot(r: Reader, snapshot_id: int) -> dict[str, Any] | None:
     )
 
 
-def active(r: Reader) -> dict[str, int]:
-    """Each borough's active snapshot id."""
-    return dict(r.rows("SELECT borough_code, id FROM snapshots WHERE status = 'active'"))
+def active(r: Reader, kind: str = REGISTER) -> dict[str, int]:
+    """Each borough's active snapshot id of one kind (by default its register)."""
+    return dict(
+        r.rows(
+            "SELECT borough_code, id FROM snapshots WHERE status = 'active' AND kind = $kind",
+            {"kind": kind},
+        )
+    )
 
 
 def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
@@ -134,13 +173,24 @@ def compare(r: Reader, old_id: int, new_id: int) -> Diff:
     return changes.diff(records(r, old_id), records(r, new_id))
 
 
+def _kept(before: pd.DataFrame, new_refs: set[str]) -> np.ndarray:
+    """Positions of a published snapshot's notices that a new import does not replace."""
+    refs = before["source_ref"].astype(str).str.strip()
+    return np.flatnonzero(~(refs.isin(new_refs) & (refs != "")).to_numpy())
+
+
+def _refs(df: pd.DataFrame) -> set[str]:
+    return {str(v).strip() for v in df["source_ref"] if v is not None and str(v).strip()}
+
+
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
     """Per borough in the file: what would be added, removed and changed. Writes nothing."""
     _check(prepared)
+    kind = kind_of(prepared)
     file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
     out: list[BoroughChange] = []
     with db.read() as r:
-        current = active(r)
+        current = active(r, kind)
         sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
         groups = _borough_positions(prepared.records)
         bases = _records_of(r, [current[code] for code, _ in groups if code in current])
@@ -148,6 +198,10 @@ def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
             base = current.get(code)
             before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
             after = file_text.iloc[positions]
+            if kind == PUBLISHED:  # notices accumulate: the new ones join those held
+                old = changes.comparable(before)
+                kept = old.iloc[_kept(before, _refs(after))]
+                after = pd.concat([kept, after], ignore_index=True)
             out.append(
                 BoroughChange(
                     borough_code=code,
@@ -157,6 +211,7 @@ def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
                     before=len(before),
                     after=len(after),
                     diff=changes.diff_comparable(changes.comparable(before), after),
+                    kind=kind,
                 )
             )
     return out
@@ -169,20 +224,24 @@ def commit(
     user: str,
     *,
     expect: Mapping[str, int | None] | None = None,
+    source: str = "upload",
 ) -> list[int]:
     """Store the file's records as one new active snapshot per borough; return their ids.
 
-    All boroughs or none: one transaction. `expect` (borough code -> the active snapshot id the
-    user previewed against) refuses the commit when someone else changed a borough meanwhile.
+    A register supersedes each borough's register; published notices join each borough's
+    published stream (see the module's note). All boroughs or none: one transaction. `expect`
+    (borough code -> the active snapshot id of this kind the user previewed against) refuses
+    the commit when someone else changed a borough meanwhile.
     """
     _check(prepared)
+    kind = kind_of(prepared)
     mapping = json.dumps(prepared.mapping)
     now = datetime.now().replace(microsecond=0)
     staged = _staging_frame(prepared.records)
     rejected = prepared.rows_refused
     ids: list[int] = []
     with db.write() as w:
-        current = active(w)
+        current = active(w, kind)
         for code, seen in (expect or {}).items():
             if current.get(code) != seen:
                 raise CommitRefused(
@@ -190,7 +249,11 @@ def commit(
                     "or rolled back). Check the preview again before committing."
                 )
         file_hash = save_raw_file(w, prepared.file_name, content)
-        for code, rows in _by_borough(prepared.records):
+        groups = _by_borough(prepared.records)
+        if kind == PUBLISHED:
+            staged = _with_held_notices(w, staged, current, source)
+        for code, _rows in groups:
+            rows = int((staged["borough_code"] == code).sum())
             ids.append(
                 _new_snapshot(
                     w,
@@ -198,22 +261,50 @@ def commit(
                     now=now,
                     file_name=prepared.file_name,
                     file_hash=file_hash,
-                    rows_imported=len(rows),
+                    rows_imported=rows,
                     rows_rejected=rejected,
-                    source="upload",
+                    source=source,
                     user=user,
                     mapping=mapping,
                     note=f"Recognised as a {prepared.format} file",
+                    kind=kind,
                 )
             )
-        codes = [code for code, _ in _by_borough(prepared.records)]
+        codes = [code for code, _ in groups]
         staged["snapshot_id"] = staged["borough_code"].map(dict(zip(codes, ids, strict=True)))
+        staged["source"] = staged.pop("_source") if "_source" in staged else source
         w.register(_STAGED, staged)
         w.execute(
-            f"INSERT INTO contracts SELECT snapshot_id, record_no, {_FROM_TEXT}, 'upload'"
-            f" FROM {_STAGED}"
+            f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
+            f" SELECT snapshot_id, record_no, {_FROM_TEXT}, source FROM {_STAGED}"
         )
     return ids
+
+
+def _with_held_notices(
+    w: Reader, staged: pd.DataFrame, current: dict[str, int], source: str
+) -> pd.DataFrame:
+    """The new notices plus each borough's published notices they do not replace.
+
+    Each keeps its `record_no`: the row of the file it came from.
+    """
+    parts = []
+    for code, group in staged.groupby("borough_code", sort=True):
+        held = None
+        if code in current:
+            held = w.df(
+                f"SELECT record_no, {_AS_TEXT}, {_EXTRA_AS_TEXT}, source AS _source FROM contracts"
+                " WHERE snapshot_id = $id ORDER BY record_no",
+                {"id": current[code]},
+            )
+            held = held.iloc[_kept(held, _refs(group))]
+            for name in FIELD_NAMES:
+                held[name] = held[name].astype(object).where(held[name] != "", None)
+        parts += [df for df in (held, group) if df is not None]
+    out = pd.concat(parts, ignore_index=True)
+    held_source = out["_source"] if "_source" in out else pd.Series(None, index=out.index)
+    out["_source"] = held_source.astype(object).where(held_source.notna(), source)
+    return out
 
 
 def rollback(db: Database, snapshot_id: int, user: str) -> int:
@@ -243,9 +334,11 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
             mapping=target["mapping"],
             note=f"Rolled back to snapshot {snapshot_id} of {made}",
             restored_from=int(snapshot_id),
+            kind=target["kind"] or REGISTER,
         )
         w.execute(
-            f"INSERT INTO contracts SELECT $new, record_no, {_FIELDS_SQL}, source"
+            f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
+            f" SELECT $new, record_no, {_STORED_SQL}, source"
             " FROM contracts WHERE snapshot_id = $old",
             {"new": new_id, "old": int(snapshot_id)},
         )
@@ -253,19 +346,21 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
 
 
 def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
-    """Supersede the borough's active snapshot and add a new active one; return its id."""
+    """Supersede the borough's active snapshot of this kind and add a new active one."""
     snapshot_id = int(w.scalar("SELECT nextval('snapshot_ids')"))
+    v = {"restored_from": None, "kind": REGISTER} | v
     w.execute(
         "UPDATE snapshots SET status = 'superseded' WHERE borough_code = $code"
-        " AND status = 'active'",
-        {"code": code},
+        " AND status = 'active' AND kind = $kind",
+        {"code": code, "kind": v["kind"]},
     )
     w.execute(
         "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
-        " rows_imported, rows_rejected, status, source, created_by, mapping, note, restored_from)"
+        " rows_imported, rows_rejected, status, source, created_by, mapping, note, restored_from,"
+        " kind)"
         " VALUES ($id, $code, $now, $file_name, $file_hash, $rows_imported, $rows_rejected,"
-        " 'active', $source, $user, $mapping, $note, $restored_from)",
-        {"restored_from": None} | v | {"id": snapshot_id, "code": code},
+        " 'active', $source, $user, $mapping, $note, $restored_from, $kind)",
+        v | {"id": snapshot_id, "code": code},
     )
     return snapshot_id
 
@@ -305,6 +400,21 @@ def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
     else:
         numbers = [int(x) if pd.notna(x) else i for i, x in enumerate(df["row"], 1)]
     out.insert(0, "record_no", numbers)
+    for name in EXTRA_NAMES:
+        out[name] = _extra_text(name, df[name]) if name in df.columns else None
+    return out
+
+
+def _extra_text(name: str, values: pd.Series) -> list[str | None]:
+    """An extra column as text for the staging table (cast to its type in SQL)."""
+    out: list[str | None] = []
+    for v in values:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out.append(None)
+        elif name == "annual_value_derived":
+            out.append("true" if bool(v) else "false")
+        else:
+            out.append(str(v).strip() or None)
     return out
 
 
@@ -324,13 +434,20 @@ def changes_table(items: list[BoroughChange]) -> pd.DataFrame:
                 "Added": len(c.diff.added),
                 "Removed": len(c.diff.removed),
                 "Changed": c.diff.records_changed,
-                "Replaces": "illustrative data"
-                if c.base_source == "demo"
-                else (f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"),
+                "Replaces": _replaces(c),
             }
             for c in items
         ]
     )
+
+
+def _replaces(c: BoroughChange) -> str:
+    if c.kind == PUBLISHED:
+        held = f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "no notices yet"
+        return f"nothing: adds to the published notices ({held}); the register is kept"
+    if c.base_source == "demo":
+        return "illustrative data"
+    return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
 
 
 def problems_table(problems: list[Any]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ LABELS = {
     "records": "Records",
     "records_share": "Share of records (%)",
     "boroughs": "Boroughs",
-    "boroughs_share": "Share of boroughs (%)",
+    "boroughs_share": "Share of all authorities (%)",
     "annual_value": "Annual value (£)",
     "value_share": "Share of value (%)",
     "share": "Share of records (%)",
@@ -50,6 +50,9 @@ BAR = "#2b6cb0"
 MUTED = "#9aa5b1"
 HIGHLIGHT = "#c05621"
 ORDINALS = ("1st", "2nd", "3rd", "4th", "5th")
+# Satisfaction is scored 1 (poor) to 5 (good): its axes show exactly that range.
+SCORE_SCALE = alt.Scale(domain=[1, 5], nice=False, zero=False)
+SCORE_TICKS = [1, 2, 3, 4, 5]
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
@@ -65,8 +68,16 @@ def _pct(value: float | None) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.1f}%"
 
 
-def ranking_chart(ranking: pd.DataFrame, by: str) -> alt.LayerChart:
-    """Horizontal bars of `market.vendor_ranking`, the "Others" bar in grey, numbers as text."""
+def ranking_table(ranking: pd.DataFrame) -> pd.DataFrame:
+    """The ranking as people read it: readable names, no rank on the "Others" row (blank, not
+    "None"), and no count of vendors per row (1 on every named row; "Others" says its own)."""
+    out = ranking.drop(columns=["vendors"]).astype({"rank": "Int64"})
+    return labelled(out)
+
+
+def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.LayerChart:
+    """Horizontal bars of `market.vendor_ranking`, the "Others" bar in grey, numbers as text;
+    boroughs served read "12 of 33 (36.4%)", of all `authorities`."""
     df = ranking.copy()
     x_field, title = {
         "records": ("records", "Records"),
@@ -79,7 +90,8 @@ def ranking_chart(ranking: pd.DataFrame, by: str) -> alt.LayerChart:
         ]
     elif by == "boroughs":
         df["label"] = [
-            f"{n} ({_pct(s)})" for n, s in zip(df.boroughs, df.boroughs_share, strict=True)
+            f"{n} of {authorities} ({_pct(s)})"
+            for n, s in zip(df.boroughs, df.boroughs_share, strict=True)
         ]
     else:
         df["label"] = [
@@ -219,7 +231,8 @@ def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
         y=alt.Y(
             "average:Q",
             title="Average satisfaction (1 poor - 5 good)",
-            scale=alt.Scale(zero=False, nice=True),
+            scale=SCORE_SCALE,
+            axis=alt.Axis(values=SCORE_TICKS),
         ),
     )
     points = base.mark_circle(size=60, color=BAR, opacity=0.8).encode(
@@ -262,10 +275,27 @@ def bar_with_labels(
 
 
 def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.LayerChart:
-    """Average satisfaction of the vendors with the most scored records."""
+    """Average satisfaction of the vendors with the most scored records: a dot on the 1-5
+    scale per vendor (a bar would start at a score of 0, which nobody can give)."""
     df = per_vendor.head(top_n).copy()
     df["label"] = [f"{a:.2f} ({n} scored)" for a, n in zip(df.average, df.scored, strict=True)]
-    return bar_with_labels(df, "vendor", "average", "label", "Average satisfaction (1-5)", False)
+    base = alt.Chart(df).encode(
+        y=alt.Y("vendor:N", sort=list(df.vendor), title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(
+            "average:Q",
+            title="Average satisfaction (1 poor - 5 good)",
+            scale=SCORE_SCALE,
+            axis=alt.Axis(values=SCORE_TICKS),
+        ),
+        tooltip=[
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("average:Q", title="Average satisfaction"),
+            alt.Tooltip("scored:Q", title="Scored records"),
+        ],
+    )
+    dots = base.mark_circle(size=90, color=BAR, opacity=1)
+    text = base.mark_text(align="left", dx=8, color="#222").encode(text="label:N")
+    return (dots + text).properties(height=alt.Step(22))
 
 
 def systems_chart(systems: pd.DataFrame) -> alt.LayerChart:

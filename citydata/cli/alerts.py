@@ -1,0 +1,198 @@
+"""python -m citydata alerts: add, list, remove and send alert subscriptions.
+
+`alerts send` is for a scheduler (cron, or a scheduled CI workflow): it sends each subscription
+what is due, records what went, and rewrites the calendar feeds. Exit 1 when any alert could not
+be delivered (it stays unsent and is tried again next run); `--dry-run` prints what would be sent
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from citydata import lifecycle
+from citydata.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Refused,
+    UsageError,
+    add_db_option,
+    cli_user,
+    command,
+    iso_date,
+    print_json,
+)
+from citydata.core import settings
+from citydata.output import alerts
+from citydata.query import filters, opportunities, pipeline, selection
+from citydata.store import subscriptions
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("alerts", help="alerts before decisions fall due and contracts end")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    a = actions.add_parser("add", help="subscribe someone to a view's alerts")
+    add_db_option(a)
+    a.add_argument("--name", required=True, help="who or what the alert is for")
+    to = a.add_mutually_exclusive_group(required=True)
+    to.add_argument("--email", help="send by e-mail to this address")
+    to.add_argument("--teams", metavar="URL", help="post to this Teams incoming webhook")
+    to.add_argument("--slack", metavar="URL", help="post to this Slack incoming webhook")
+    a.add_argument("--url", default="", help="a shared link of the app: its view (filters)")
+    a.add_argument("--decisions", type=int, metavar="MONTHS", help="decisions due within")
+    a.add_argument("--ending", type=int, metavar="MONTHS", help="contracts ending within")
+    a.add_argument("--changes", action="store_true", help="new or changed records")
+    a.add_argument("--user", help="recorded as who added it (default: your login name)")
+    a.add_argument("--json", action="store_true", help="print JSON")
+
+    ls = actions.add_parser("list", help="list the subscriptions")
+    add_db_option(ls)
+    ls.add_argument("--json", action="store_true", help="print JSON")
+
+    rm = actions.add_parser("remove", help="remove a subscription")
+    add_db_option(rm)
+    rm.add_argument("id", type=int)
+
+    s = actions.add_parser("send", help="send what is due (for a scheduler)")
+    add_db_option(s)
+    s.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
+    s.add_argument("--id", type=int, help="only this subscription")
+    s.add_argument("--today", type=iso_date, help="the day to send for (default: today)")
+
+
+@command("alerts")
+def cmd_alerts(args: argparse.Namespace) -> int:
+    return {"add": _add, "list": _list, "remove": _remove, "send": _send}[args.action](args)
+
+
+def _add(args: argparse.Namespace) -> int:
+    channel, target = next(
+        (c, getattr(args, c)) for c in ("email", "teams", "slack") if getattr(args, c)
+    )
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            options = selection.options(r)
+        _, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query), options)
+        try:
+            sub = subscriptions.add(
+                db,
+                cli_user(args),
+                name=args.name,
+                channel=channel,
+                target=target,
+                view_url=args.url,
+                decisions_months=args.decisions,
+                ending_months=args.ending,
+                changes=args.changes,
+            )
+        except subscriptions.SubscriptionError as exc:
+            raise UsageError(str(exc)) from None
+        _write_feeds(db)
+    finally:
+        db.close()
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print_json(_public(sub))
+    else:
+        print(f"Added alert {sub.id} “{sub.name}”: {'; '.join(sub.wants())}.")
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            subs = subscriptions.all_(r)
+            table = subscriptions.table(r)
+    finally:
+        db.close()
+    if args.json:
+        print_json([_public(s) for s in subs])
+    elif table.empty:
+        print("No alerts.")
+    else:
+        print(table.to_string(index=False))
+    return EXIT_OK
+
+
+def _remove(args: argparse.Namespace) -> int:
+    db = lifecycle.open_store(args.db)
+    try:
+        if not subscriptions.remove(db, args.id):
+            raise Refused(f"There is no alert {args.id}.")
+        _write_feeds(db)
+    finally:
+        db.close()
+    print(f"Removed alert {args.id}.")
+    return EXIT_OK
+
+
+def _send(args: argparse.Namespace) -> int:
+    secrets = settings.secrets_file()
+    try:
+        lead = pipeline.load_lead_times()
+    except pipeline.LeadTimeError as exc:
+        raise Refused(str(exc)) from None
+    today = args.today or date.today()
+    db = lifecycle.open_store(args.db)
+
+    def show(msg: alerts.Message) -> None:
+        if args.dry_run:
+            print(f"--- would send to alert {msg.subscription.id}: {msg.subject}")
+            print(msg.text())
+
+    try:
+        outcomes = alerts.send_due(
+            db, lead, today, dry_run=args.dry_run, secrets=secrets, only=args.id, show=show
+        )
+        if not args.dry_run:
+            _write_feeds(db, secrets)
+    finally:
+        db.close()
+    failed = 0
+    for o in outcomes:
+        line = f"alert {o.subscription.id} “{o.subscription.name}”: {o.status}"
+        if o.count:
+            line += f" ({o.count} item{'s' if o.count != 1 else ''})"
+        if o.detail:
+            line += f": {o.detail}"
+            failed += 1
+        print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
+    if not outcomes:
+        print("No alerts." if args.id is None else f"There is no alert {args.id}.")
+    return EXIT_REFUSED if failed else EXIT_OK
+
+
+def _write_feeds(db: Any, secrets: dict[str, Any] | None = None) -> None:
+    folder = alerts.feeds_dir(secrets)
+    if folder is None:
+        return
+    lead, _ = pipeline.lead_times_or_default()
+    alerts.write_feeds(db, lead, folder)
+    hide = opportunities.values_hidden(secrets)
+    alerts.write_market_feed(db, lead, folder, date.today(), hide_values=hide)
+
+
+def _public(sub: subscriptions.Subscription) -> dict[str, Any]:
+    """A subscription for printing: the webhook address is a secret, so it is left out."""
+    public_url = settings.value("CITYTOOLS_PUBLIC_URL", settings.secrets_file())
+    return {
+        "id": sub.id,
+        "name": sub.name,
+        "channel": sub.channel,
+        "to": sub.target if sub.channel == "email" else None,
+        "view_url": sub.view_url,
+        "decisions_months": sub.decisions_months,
+        "ending_months": sub.ending_months,
+        "changes": sub.changes,
+        "feed": alerts.feed_url(sub, public_url),
+        "created_by": sub.created_by,
+        "created_at": sub.created_at,
+    }

@@ -1,0 +1,169 @@
+"""Every UK local authority: GSS codes, names however written, tiers, abolished bodies.
+
+The registry is `data/authorities.csv` (made from the GOV.UK-layout register by
+`data/scripts/make_authorities.py`; see data/README.md). The 33 London authorities keep their
+hand-written short names and the many ways Londoners write them (`citydata.core.boroughs`); every
+other authority is known by its code, short name, official name, the register's other names and
+the usual forms around the short name ("Bolton Council", "Bolton Metropolitan Borough Council").
+
+A name is folded (case, accents, apostrophes, '&', punctuation, spacing, a leading 'the') and
+then looked up exactly: never a guess. A folded name that could mean two authorities is dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from citydata.core import london, settings
+
+REGISTRY_PATH = settings.DATA_DIR / "authorities.csv"
+DISTRICTS_PATH = settings.DATA_DIR / "uk_districts.geojson"
+TIERS = ("london borough", "metropolitan borough", "unitary", "county", "district")
+
+
+@dataclass(frozen=True)
+class Authority:
+    code: str  # GSS code, e.g. E09000007, E08000003, W06000015
+    name: str  # canonical short name
+    official_name: str
+    tier: str = "london borough"  # one of TIERS
+    nation: str = "England"
+    county: str | None = None  # a district's county council (GSS code)
+    end_date: str | None = None  # ISO date an abolished body ended
+    successor: str | None = None  # GSS code of the body that took over an abolished one
+    other_names: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.end_date is None
+
+    @property
+    def has_district_shape(self) -> bool:
+        """County councils share their ground with their districts: no shape of their own."""
+        return self.tier != "county"
+
+
+LONDON: tuple[Authority, ...] = tuple(Authority(*row) for row in london.ROWS)
+_LONDON_BY_CODE = {a.code: a for a in LONDON}
+
+_APOSTROPHES = re.compile("['`\u00b4\u2018\u2019\u02bc]")
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Fold case, accents, apostrophes, '&', punctuation, spacing and a leading 'the'."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _APOSTROPHES.sub("", text).replace("&", " and ")
+    words = _NOT_WORD.sub(" ", text).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+# How people write a council's name around its short name ({} stands for the short name).
+_COUNCIL_FORMS = (
+    "{} Council",
+    "{} City Council",
+    "{} Borough Council",
+    "{} District Council",
+    "{} County Council",
+    "{} County Borough Council",
+    "{} Metropolitan Borough Council",
+    "{} Metropolitan District Council",
+    "{} MBC",
+    "{} BC",
+    "{} DC",
+    "{} CC",
+    "{} UA",
+    "City of {}",
+    "City of {} Council",
+    "Borough of {}",
+    "Metropolitan Borough of {}",
+    "City and County of {}",
+)
+_WORDS_AROUND = re.compile(
+    r"^(city of |city and county of )|( city| county| county borough| borough| district"
+    r"| metropolitan borough| metropolitan district)?( council)?$",
+    re.I,
+)
+
+
+def _stem(name: str) -> str:
+    """'City of Bristol' -> 'Bristol', 'St. Helens' -> 'St. Helens': the name inside the forms."""
+    return _WORDS_AROUND.sub("", name).strip() or name
+
+
+def _generated(authority: Authority) -> list[str]:
+    stems = {authority.name, _stem(authority.name), _stem(authority.official_name)}
+    return [form.format(s) for s in sorted(stems) for form in _COUNCIL_FORMS]
+
+
+@lru_cache(maxsize=1)
+def registry() -> tuple[Authority, ...]:
+    """Every authority in the register, sorted by code; London's 33 as `boroughs` writes them."""
+    out = []
+    with REGISTRY_PATH.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            others = tuple(n for n in row["other_names"].split("; ") if n)
+            if row["code"] in _LONDON_BY_CODE:
+                out.append(_LONDON_BY_CODE[row["code"]])
+                continue
+            out.append(
+                Authority(
+                    code=row["code"],
+                    name=row["name"],
+                    official_name=row["official_name"],
+                    tier=row["tier"],
+                    nation=row["nation"],
+                    county=row["county"] or None,
+                    end_date=row["end_date"] or None,
+                    successor=row["successor"] or None,
+                    other_names=others,
+                )
+            )
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def by_code() -> dict[str, Authority]:
+    return {a.code: a for a in registry()}
+
+
+@lru_cache(maxsize=1)
+def national_lookup() -> dict[str, Authority]:
+    """Folded name -> authority, for every authority (active and abolished).
+
+    Names come in three strengths: an active authority's own names (code, short and official
+    names, London's hand-written forms), an abolished body's own names, then the generated
+    forms. A stronger name wins; two names of the same strength that fold alike are dropped.
+    """
+    levels: list[list[tuple[str, Authority]]] = [[], [], []]
+    for a in registry():
+        own = [a.code, a.name, a.official_name, *a.other_names]
+        if a.code in london.CODES:
+            own += london.aliases(a)
+        levels[0 if a.active else 1] += [(n, a) for n in own]
+        if a.code not in london.CODES:
+            levels[2] += [(n, a) for n in _generated(a)]
+    table: dict[str, Authority] = {}
+    for level in levels:
+        found: dict[str, Authority | None] = {}
+        for name, a in level:
+            key = fold(name)
+            if not key or key in table:
+                continue
+            found[key] = a if found.get(key, a) == a else None
+        table |= {k: a for k, a in found.items() if a is not None}
+    return table
+
+
+def find(text: str | None) -> Authority | None:
+    """Any UK authority (active or abolished) a name or GSS code refers to, or None."""
+    if text is None:
+        return None
+    return national_lookup().get(fold(text))

@@ -1,0 +1,165 @@
+"""Regions: the group of councils one City Tools Explorer runs for, chosen by CITYTOOLS_REGION.
+
+A region is a key of `data/regions.toml` (london, the default; greater-manchester, wales, ...)
+or a custom list of GSS codes ("E08000001, E08000002, ..."). Everything that names, counts or
+draws "the authorities" asks `current()`: the demo data, the map, "of N" counts, the noun on
+pages, and which names an upload may carry.
+
+The region is read from the environment each time (cheap: parsed once per value), then from
+the app's secrets when the UI passed them in with `use_secrets`, then the default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+from citydata.core import authorities, settings
+from citydata.core.authorities import Authority
+
+SETTING = "CITYTOOLS_REGION"
+DEFAULT = "london"
+REGIONS_PATH = settings.DATA_DIR / "regions.toml"
+LONDON_GEOMETRY = settings.DATA_DIR / "london_boroughs.geojson"
+CUSTOM_PREFIX = "custom:"
+_GSS = re.compile(r"^[EWSN]\d{8}$")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class Region:
+    key: str  # a regions.toml key, or 'custom:' and the sorted codes
+    label: str  # 'London', 'Greater Manchester', 'your 5 councils'
+    noun: str  # 'borough' or 'council'
+    authorities: tuple[Authority, ...]
+
+    @cached_property
+    def by_code(self) -> dict[str, Authority]:
+        return {a.code: a for a in self.authorities}
+
+    @cached_property
+    def by_name(self) -> dict[str, Authority]:
+        return {a.name: a for a in self.authorities}
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.authorities)
+
+    @cached_property
+    def lookup(self) -> dict[str, Authority]:
+        """Folded name -> authority of this region; an abolished body's names give its successor."""
+        table = {}
+        for key, a in authorities.national_lookup().items():
+            if a.code in self.by_code:
+                table[key] = a
+            elif a.successor in self.by_code:
+                table[key] = self.by_code[a.successor]
+        return table
+
+    @property
+    def is_london(self) -> bool:
+        return self.key == DEFAULT
+
+    def nouns(self, n: int | None = None) -> str:
+        """'borough' or 'boroughs' (plural for a count other than 1), 'council' or 'councils'."""
+        return self.noun if n in (None, 1) else self.noun + "s"
+
+    @cached_property
+    def without_shape(self) -> tuple[Authority, ...]:
+        """Authorities the district map cannot draw (county councils): listed beside the map."""
+        return tuple(a for a in self.authorities if not a.has_district_shape)
+
+    def geojson(self) -> dict[str, Any]:
+        """The region's district shapes (properties: code, name); shared, do not mutate."""
+        return _geometry(self.key, tuple(self.by_code))
+
+    def describe(self) -> str:
+        """'the 33 London boroughs', 'the 10 councils of Greater Manchester'."""
+        if self.is_london:
+            return "the 33 London authorities (32 boroughs and the City of London)"
+        if self.key.startswith(CUSTOM_PREFIX):
+            return f"the {len(self.authorities)} councils this app is set up for"
+        return f"the {len(self.authorities)} councils of {self.label}"
+
+
+@lru_cache(maxsize=4)
+def _geometry(key: str, codes: tuple[str, ...]) -> dict[str, Any]:
+    if key == DEFAULT:
+        with LONDON_GEOMETRY.open(encoding="utf-8") as f:
+            return json.load(f)
+    wanted = set(codes)
+    with authorities.DISTRICTS_PATH.open(encoding="utf-8") as f:
+        features = [x for x in json.load(f)["features"] if x["properties"]["code"] in wanted]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@lru_cache(maxsize=1)
+def definitions() -> dict[str, dict[str, Any]]:
+    with REGIONS_PATH.open("rb") as f:
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=16)
+def parse(value: str) -> Region:
+    """The region a setting's value names; raises settings.SettingError with a clear message."""
+    text = value.strip()
+    defined = definitions()
+    if text.casefold() in defined:
+        return _defined(text.casefold(), defined[text.casefold()])
+    if text.startswith(CUSTOM_PREFIX):
+        text = text[len(CUSTOM_PREFIX) :]
+    codes = [c.upper() for c in _SEPARATORS.split(text) if c]
+    if not codes or not all(_GSS.match(c) for c in codes):
+        raise settings.SettingError(
+            f"{SETTING} is “{value}”: give one of {', '.join(defined)}, or a list of GSS codes "
+            "separated by commas (for example E08000001, E08000002)."
+        )
+    known = authorities.by_code()
+    unknown = [c for c in codes if c not in known]
+    gone = [c for c in codes if c in known and not known[c].active]
+    if unknown or gone:
+        problems = [f"{c} is no UK local authority's code" for c in unknown] + [
+            f"{c} ({known[c].official_name}) ended on {known[c].end_date}" for c in gone
+        ]
+        raise settings.SettingError(f"{SETTING} cannot be used: {'; '.join(problems)}.")
+    chosen = tuple(known[c] for c in sorted(set(codes)))
+    key = CUSTOM_PREFIX + ",".join(a.code for a in chosen)
+    return Region(key, f"these {len(chosen)} councils", "council", chosen)
+
+
+def _defined(key: str, spec: dict[str, Any]) -> Region:
+    known = authorities.by_code()
+    if "codes" in spec:
+        chosen = [known[c] for c in spec["codes"]]
+    else:
+        chosen = [a for a in authorities.registry() if a.active and a.nation in spec["nations"]]
+    return Region(key, spec["label"], spec["noun"], tuple(sorted(chosen, key=lambda a: a.code)))
+
+
+_secret_value: str | None = None
+
+
+def use_secrets(secrets: Mapping[str, Any] | None) -> None:
+    """Let the region come from the app's secrets when the environment does not set it."""
+    global _secret_value
+    value = None if secrets is None else secrets.get(SETTING)
+    _secret_value = str(value) if value not in (None, "") else None
+
+
+def current() -> Region:
+    """The region this process runs for: $CITYTOOLS_REGION, else the secrets, else London."""
+    value = settings.value(SETTING, {SETTING: _secret_value} if _secret_value else None)
+    return parse(value or DEFAULT)
+
+
+def outside(text: str | None) -> Authority | None:
+    """A UK authority the name refers to that is not part of the current region (else None)."""
+    found = authorities.find(text)
+    if found is None or current().lookup.get(authorities.fold(text or "")) is not None:
+        return None
+    return found

@@ -1,0 +1,304 @@
+"""Alerts: what each subscription is due to be told, the message, sending it, and its calendar feed.
+
+`send_due` is what `python -m citydata alerts send` runs. For every subscription it lists the
+items not yet sent (a decision falling due, a contract ending, a record new or changed), makes
+one message of them with a link back to the exact view, hands it to the mail server or webhook,
+and only then records the items as sent. A failure leaves them unrecorded, so the next run tries
+again; a second run the same day finds nothing new and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from citydata.core import settings
+from citydata.core.dates import day_label
+from citydata.output import delivery, ics
+from citydata.query import alerts as due
+from citydata.query import filters, opportunities
+from citydata.query.filters import FilterState
+from citydata.query.pipeline import LeadTimes
+from citydata.store import subscriptions
+from citydata.store.db import Database, Reader
+from citydata.store.subscriptions import Subscription
+
+FEED_PATH = "app/static/feeds"  # where Streamlit serves ./static/feeds/ (enableStaticServing)
+MARKET_FEED = "coming-to-market.ics"  # public: the whole Coming to market view
+
+
+@dataclass
+class Section:
+    kind: str
+    title: str
+    rows: pd.DataFrame
+    items: list[str]
+
+
+@dataclass
+class Message:
+    subscription: Subscription
+    link: str
+    view: str  # the filters in words
+    sections: list[Section] = field(default_factory=list)
+    watermark: int | None = None  # the newest snapshot, when changes were looked at
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.rows) for s in self.sections)
+
+    @property
+    def subject(self) -> str:
+        parts = [f"{s.title.lower()} ({len(s.rows)})" for s in self.sections if len(s.rows)]
+        return "City Tools Explorer: " + ", ".join(parts)
+
+    def text(self) -> str:
+        out = [
+            f"Alert “{self.subscription.name}” for: {self.view}.",
+        ]
+        for s in self.sections:
+            if s.rows.empty:
+                continue
+            out.append(f"{s.title} ({len(s.rows)}):")
+            shown = s.rows.head(due.MAX_LISTED)
+            out.append("\n".join(_line(row, s.kind) for row in shown.to_dict("records")))
+            if len(s.rows) > len(shown):
+                out.append(f"…and {len(s.rows) - len(shown)} more: open the view to see them.")
+        out.append(f"Open this view: {self.link}")
+        out.append(
+            "Decide-by dates are the contract's end date less its service area's lead time. "
+            "Check the borough's own register before acting. Each contract is listed once for "
+            "each date; you hear again if its dates change."
+        )
+        return "\n\n".join(out)
+
+
+def view_state(sub: Subscription) -> FilterState:
+    state, _ = filters.from_query_params(sub.view_params)
+    return state
+
+
+def view_link(view_url: str, public_url: str | None) -> str:
+    """The subscription's view at the app's public address (the link as given without one)."""
+    if not public_url:
+        return view_url or "(set CITYTOOLS_PUBLIC_URL to link to the app)"
+    parts = urlsplit(view_url)
+    path = parts.path or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return public_url.rstrip("/") + path + query
+
+
+def message(
+    r: Reader, sub: Subscription, lead: LeadTimes, today: date, public_url: str | None
+) -> Message:
+    """What `sub` is due to be told today: only items it has not been sent before."""
+    state = view_state(sub)
+    msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state))
+    if sub.decisions_months:
+        rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
+        msg.sections.append(_unsent(r, sub, "decision", rows, ics.DECIDE, "decide_by"))
+        msg.sections[-1].title = f"Decisions due within {sub.decisions_months} months"
+    if sub.ending_months:
+        rows = due.ending(r, state, lead, sub.ending_months, today)
+        msg.sections.append(_unsent(r, sub, "ending", rows, ics.END, "contract_end"))
+        msg.sections[-1].title = f"Contracts ending within {sub.ending_months} months"
+    if sub.changes:
+        msg.watermark = due.latest_snapshot(r)
+        rows = due.changed(r, state, lead, sub.since_snapshot)
+        keys = [f"{s}:{f}" for s, f in zip(rows["snapshot_id"], rows["fingerprint"], strict=True)]
+        sent = subscriptions.already_sent(r, sub.id, "change")
+        keep = [k not in sent for k in keys]
+        msg.sections.append(
+            Section(
+                "change",
+                "New or changed records",
+                rows[keep].reset_index(drop=True),
+                [k for k, ok in zip(keys, keep, strict=True) if ok],
+            )
+        )
+    return msg
+
+
+def _unsent(
+    r: Reader, sub: Subscription, kind: str, rows: pd.DataFrame, uid_kind: str, day: str
+) -> Section:
+    keys = [f"{ics.uid(row, uid_kind)}|{_iso(row[day])}" for row in rows.to_dict("records")]
+    sent = subscriptions.already_sent(r, sub.id, kind)
+    keep = [k not in sent for k in keys]
+    return Section(
+        kind,
+        subscriptions.KINDS[kind],
+        rows[keep].reset_index(drop=True),
+        [k for k, ok in zip(keys, keep, strict=True) if ok],
+    )
+
+
+@dataclass
+class Outcome:
+    subscription: Subscription
+    status: str  # 'sent', 'nothing due', 'would send', 'failed'
+    count: int = 0
+    detail: str = ""
+
+
+def send_due(
+    db: Database,
+    lead: LeadTimes,
+    today: date,
+    *,
+    dry_run: bool = False,
+    secrets: Mapping[str, Any] | None = None,
+    only: int | None = None,
+    show: Callable[[Message], None] | None = None,
+) -> list[Outcome]:
+    """Send every subscription what it is due (or, with `dry_run`, only say what would go)."""
+    public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
+    outcomes: list[Outcome] = []
+    with db.read() as r:
+        subs = [s for s in subscriptions.all_(r) if only is None or s.id == only]
+        messages = [message(r, s, lead, today, public_url) for s in subs]
+    mail: delivery.MailServer | None = None
+    if not dry_run and any(m.count and m.subscription.channel == "email" for m in messages):
+        mail = delivery.mail_server(secrets)
+    for msg in messages:
+        sub = msg.subscription
+        if not msg.count:
+            if msg.watermark is not None and not dry_run:
+                subscriptions.mark_sent(db, sub.id, {}, msg.watermark)
+            outcomes.append(Outcome(sub, "nothing due"))
+            continue
+        if show is not None:
+            show(msg)
+        if dry_run:
+            outcomes.append(Outcome(sub, "would send", msg.count))
+            continue
+        try:
+            _deliver(sub, msg, mail, secrets)
+        except delivery.DeliveryError as exc:
+            outcomes.append(Outcome(sub, "failed", msg.count, str(exc)))
+            continue
+        subscriptions.mark_sent(db, sub.id, {s.kind: s.items for s in msg.sections}, msg.watermark)
+        outcomes.append(Outcome(sub, "sent", msg.count))
+    return outcomes
+
+
+def _deliver(
+    sub: Subscription,
+    msg: Message,
+    mail: delivery.MailServer | None,
+    secrets: Mapping[str, Any] | None,
+) -> None:
+    if sub.channel == "email":
+        if mail is None:
+            raise delivery.DeliveryError(
+                "No mail server is set (CITYTOOLS_SMTP_HOST): e-mail alerts cannot be sent."
+            )
+        delivery.send_email(mail, sub.target, msg.subject, msg.text())
+        return
+    build = delivery.slack_payload if sub.channel == "slack" else delivery.teams_payload
+    payload = build(msg.subject, msg.text())
+    delivery.post_webhook(sub.target, payload, delivery.webhook_timeout(secrets))
+
+
+# ---- calendar feeds --------------------------------------------------------------------------
+
+
+def feeds_dir(secrets: Mapping[str, Any] | None = None) -> Path | None:
+    """Where feeds are written (None when switched off with 'off')."""
+    text = settings.value("CITYTOOLS_FEEDS_DIR", secrets) or ""
+    if text.strip().lower() in ("", "off", "none"):
+        return None
+    path = Path(text)
+    return path if path.is_absolute() else settings.APP_ROOT / path
+
+
+def feed_url(sub: Subscription, public_url: str | None) -> str:
+    name = f"{FEED_PATH}/{sub.feed_token}.ics"
+    return f"{public_url.rstrip('/')}/{name}" if public_url else f"/{name}"
+
+
+def write_feed(r: Reader, sub: Subscription, lead: LeadTimes, folder: Path) -> Path:
+    """The subscription's view as a calendar file, replaced in one step (readers never see
+    half a file). The name is the subscription's unguessable token."""
+    records = due.feed_records(r, view_state(sub), lead, ics.MAX_CONTRACTS)
+    content = ics.build(records, name=f"City Tools: {sub.name}")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sub.feed_token}.ics"
+    partial = folder / f".{sub.feed_token}.partial"
+    partial.write_bytes(content)
+    partial.replace(target)
+    return target
+
+
+def write_feeds(db: Database, lead: LeadTimes, folder: Path) -> list[Path]:
+    """Every subscription's feed; files of removed subscriptions are deleted."""
+    with db.read() as r:
+        subs = subscriptions.all_(r)
+        written = [write_feed(r, s, lead, folder) for s in subs]
+    keep = {p.name for p in written} | {MARKET_FEED}
+    for old in folder.glob("*.ics"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+    return written
+
+
+def write_market_feed(
+    db: Database, lead: LeadTimes, folder: Path, today: date, *, hide_values: bool
+) -> Path:
+    """The Coming to market calendar: every contract ending in the next three years, on its
+    end date and its decide-by date (values left out when the installation hides them)."""
+    years = max(opportunities.YEARS)
+    with db.read() as r:
+        records = opportunities.feed_records(
+            r, FilterState(), lead, years, today, ics.MAX_CONTRACTS
+        )
+    if hide_values:
+        records = opportunities.without_values(records)
+    content = ics.build(records, name="City Tools: coming to market")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / MARKET_FEED
+    partial = folder / f".{MARKET_FEED}.partial"
+    partial.write_bytes(content)
+    partial.replace(target)
+    return target
+
+
+def market_feed_url(public_url: str | None) -> str:
+    return (
+        f"{public_url.rstrip('/')}/{FEED_PATH}/{MARKET_FEED}"
+        if public_url
+        else (f"/{FEED_PATH}/{MARKET_FEED}")
+    )
+
+
+def _line(row: dict[str, Any], kind: str) -> str:
+    what = f"{_t(row['borough'])} – {_t(row['system'])} ({_t(row['vendor'])})"
+    dates = []
+    if kind == "change":
+        dates.append("New" if row.get("change") == "new" else "Changed")
+    if kind in ("decision", "change") and _iso(row.get("decide_by")):
+        dates.append(f"decide by {day_label(row['decide_by'])}")
+    if _iso(row.get("contract_end")):
+        dates.append(f"ends {day_label(row['contract_end'])}")
+    extra = f"; {_t(row['service_area'])}"
+    if ref := _t(row.get("source_ref")):
+        extra += f"; ref. {ref}"
+    return f"- {what}: {', '.join(dates) or 'no end date'}{extra}"
+
+
+def _iso(value: Any) -> str:
+    if value is None or (not isinstance(value, date) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).date().isoformat()
+
+
+def _t(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return " ".join(str(value).split())

@@ -1,0 +1,117 @@
+"""What an alert tells: the contracts of a view whose decision falls due, that end soon, or that
+are new or changed since the subscription was last told.
+
+Each function takes the view's `FilterState` and builds on the one filtered base query, so an
+alert lists exactly the contracts the linked page shows. "Decisions due within N months" are the
+contracts not yet ended whose decide-by date (see citydata.query.pipeline) falls before the same
+day N months on, overdue ones included; "ending within N months" is the Overview's and the
+pipeline's window (on or after today, before the same day N months on).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from citydata.core.dates import add_months
+from citydata.core.schema import FIELD_NAMES
+from citydata.query import pipeline
+from citydata.query.filters import FilterState
+from citydata.query.pipeline import LeadTimes
+from citydata.store.db import Reader
+
+# Every list an alert holds has these columns, soonest first.
+COLUMNS = (
+    "borough",
+    "borough_code",
+    "service_area",
+    "system",
+    "vendor",
+    "source_ref",
+    "contract_end",
+    "decide_by",
+    "annual_value",
+)
+# Most contracts one message lists; the link to the view shows the rest.
+MAX_LISTED = 200
+
+
+def decisions_due(
+    r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date
+) -> pd.DataFrame:
+    """Contracts not yet ended whose decide-by date is before today + `months` months."""
+    sql, params = pipeline.dated(state, lead)
+    params |= {"today": today, "horizon": add_months(today, int(months))}
+    return r.df(
+        f"""SELECT {_SELECT} FROM ({sql}) AS d
+        WHERE contract_end >= $today AND decide_by < $horizon
+        ORDER BY decide_by, contract_end, borough, system, source_ref""",
+        params,
+    )
+
+
+def ending(
+    r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date
+) -> pd.DataFrame:
+    """Contracts ending on or after today and before today + `months` months."""
+    sql, params = pipeline.dated(state, lead)
+    params |= {"today": today, "horizon": add_months(today, int(months))}
+    return r.df(
+        f"""SELECT {_SELECT} FROM ({sql}) AS d
+        WHERE contract_end >= $today AND contract_end < $horizon
+        ORDER BY contract_end, borough, system, source_ref""",
+        params,
+    )
+
+
+def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.DataFrame:
+    """Current records of the view from snapshots after `since` that no record of the same
+    borough in snapshot `since` or before matched field for field: `change` is 'changed' when
+    such an earlier record had the same reference (or, without one, the same service area,
+    system and vendor), else 'new'. `fingerprint` identifies the record and its values."""
+    sql, params = pipeline.dated(state, lead)
+    params["since"] = int(since)
+    same = " AND ".join(
+        f"o.{n} IS NOT DISTINCT FROM d.{'vendor_as_written' if n == 'vendor' else n}"
+        for n in FIELD_NAMES
+    )
+    values = ", ".join(
+        f"coalesce(CAST(d.{'vendor_as_written' if n == 'vendor' else n} AS VARCHAR), '')"
+        for n in FIELD_NAMES
+    )
+    return r.df(
+        f"""WITH d AS (SELECT * FROM ({sql}) AS x WHERE snapshot_id > $since),
+        earlier AS (
+            SELECT * FROM contracts
+            WHERE snapshot_id <= $since
+              AND borough_code IN (SELECT DISTINCT borough_code FROM d)
+        )
+        SELECT {_SELECT},
+            CASE WHEN EXISTS (
+                SELECT 1 FROM earlier AS o WHERE o.borough_code = d.borough_code AND (
+                    (d.source_ref IS NOT NULL AND o.source_ref = d.source_ref)
+                    OR (d.source_ref IS NULL AND o.service_area IS NOT DISTINCT FROM
+                        d.service_area AND o.system IS NOT DISTINCT FROM d.system
+                        AND o.vendor IS NOT DISTINCT FROM d.vendor_as_written))
+            ) THEN 'changed' ELSE 'new' END AS change,
+            md5(concat_ws(chr(31), {values})) AS fingerprint,
+            d.snapshot_id
+        FROM d
+        WHERE NOT EXISTS (SELECT 1 FROM earlier AS o WHERE {same})
+        ORDER BY borough, service_area, system, source_ref""",
+        params,
+    )
+
+
+def latest_snapshot(r: Reader) -> int:
+    """The newest snapshot's id (0 when there is none): the changes watermark."""
+    return int(r.scalar("SELECT coalesce(max(id), 0) FROM snapshots"))
+
+
+def feed_records(r: Reader, state: FilterState, lead: LeadTimes, limit: int) -> pd.DataFrame:
+    """The view's dated contracts for its calendar feed (the `limit` nearest to today)."""
+    return pipeline.with_decide_by(r, state, lead, limit=limit)
+
+
+_SELECT = ", ".join(f"round({c}, 2) AS {c}" if c == "annual_value" else c for c in COLUMNS)

@@ -1,0 +1,208 @@
+"""Make data/authorities.csv and data/uk_districts.geojson: every UK local authority, and a
+simplified boundary for every district-level council.
+
+Reads the GOV.UK-layout register of UK local authorities (``uk_local_authorities.csv``) and the
+ONS super-generalised district boundaries of December 2020 (``uk_lad_2020_bsc.geojson``, joined on
+GSS code, never on name), and writes:
+
+- ``data/authorities.csv``: one row per authority with a GSS code (combined authorities and the
+  Greater London Authority are not councils that buy these systems and are left out): code,
+  short name, official name, tier, nation, county (a district's county council), start and end
+  dates, successor (the GSS code of the body that took over an abolished one), other names;
+- ``data/uk_districts.geojson``: the 379 district-level areas, simplified for a browser map
+  (shapely ``make_valid`` then ``simplify``), rounded to 4 decimals, one feature a line.
+
+Needs shapely (a development dependency).
+
+    python data/scripts/make_authorities.py [REGISTER_CSV] [DISTRICTS_GEOJSON]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping, shape
+
+ROOT = Path(__file__).resolve().parents[2]
+# The reference files sit in a "shared" folder beside the checkout (or beside its parent).
+SHARED = next(
+    (p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
+DEFAULT_REGISTER = SHARED / "real" / "uk_local_authorities.csv"
+DEFAULT_DISTRICTS = SHARED / "uk_lad_2020_bsc.geojson"
+OUT_CSV = ROOT / "data" / "authorities.csv"
+OUT_GEOJSON = ROOT / "data" / "uk_districts.geojson"
+TOLERANCE = 0.0025  # degrees, about 150-280 m: near the ~200 m of the source
+GRID = 1e-4  # the 4th decimal place, about 10 m
+MAX_BYTES = 1_100_000
+COLUMNS = (
+    "code",
+    "name",
+    "official_name",
+    "tier",
+    "nation",
+    "county",
+    "start_date",
+    "end_date",
+    "successor",
+    "other_names",
+)
+TIERS = {
+    "CTY": "county",
+    "NMD": "district",
+    "UA": "unitary",
+    "MD": "metropolitan borough",
+    "LBO": "london borough",
+    "CC": "london borough",
+}
+NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+NOT_COUNCILS = ("COMB", "SRA")  # combined authorities, the Greater London Authority
+# The register's one damaged name: U+FFFD written as Latin-1 bytes ("Sir Ynys Mï¿½n").
+REPAIRS = {
+    "Sir Ynys M\u00ef\u00bf\u00bdn": "Sir Ynys M\u00f4n",
+    "Sir Ynys M\ufffdn": "Sir Ynys M\u00f4n",
+}
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text[4:] if text.startswith("The ") else text
+
+
+def _day(text: str) -> str:
+    return text[:10] if text else ""
+
+
+def _county(row: dict[str, str], rows: list[dict[str, str]]) -> str:
+    """A district's county council, from the old ONS (SNAC) code: its first two digits are the
+    county's ("45UB" Adur: "45" West Sussex). The register's `overlapping-la` is wrong for many
+    districts (Adur says Worcestershire), so it is not used. A district made after SNAC codes
+    ended (East Suffolk, 2019) takes the county of the districts it replaced."""
+    counties = {r["snac"]: r["gss-code"] for r in rows if r["local-authority-type"] == "CTY"}
+    if row["snac"][:2] in counties:
+        return counties[row["snac"][:2]]
+    before = [r for r in rows if r["replaced_by"] == row["local-authority-code"]]
+    found = {counties.get(r["snac"][:2]) for r in before} - {None}
+    if len(found) != 1:
+        raise SystemExit(f"no county for {row['official-name']}: {sorted(found)}")
+    return found.pop()
+
+
+def registry(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The authorities with a GSS code, sorted by code; names unique (active ones keep theirs)."""
+    by_la_code = {r["local-authority-code"]: r for r in rows}
+    kept = [
+        r for r in rows if r["gss-code"].strip() and r["local-authority-type"] not in NOT_COUNCILS
+    ]
+    out: list[dict[str, str]] = []
+    for r in kept:
+        code = r["gss-code"].strip()
+        kind = r["local-authority-type"]
+        tier = TIERS.get(kind) or ("district" if code.startswith("N") else "unitary")
+        county = _county(r, rows) if tier == "district" and code.startswith("E") else ""
+        successor = ""
+        if r["replaced_by"]:
+            successor = by_la_code[r["replaced_by"]]["gss-code"].strip()
+        names = [
+            REPAIRS.get(n.strip(), n.strip())
+            for n in (r["alt-name-1"], r["alt-name-2"], r["alt-name-3"])
+        ]
+        out.append(
+            {
+                "code": code,
+                "name": _short(names[0] or r["official-name"]),
+                "official_name": " ".join(r["official-name"].split()),
+                "tier": tier,
+                "nation": NATIONS[code[0]],
+                "county": county,
+                "start_date": _day(r["start-date"]),
+                "end_date": _day(r["end-date"]),
+                "successor": successor,
+                "other_names": "; ".join(n for n in names[1:] if n),
+            }
+        )
+    active_names = {a["name"] for a in out if not a["end_date"]}
+    for a in out:  # an abolished body whose short name an active one now uses
+        if a["end_date"] and a["name"] in active_names:
+            a["other_names"] = "; ".join(n for n in (a["name"], a["other_names"]) if n)
+            a["name"] = a["official_name"]
+    names = [a["name"] for a in out]
+    if len(set(names)) != len(names):
+        raise SystemExit(
+            f"duplicate short names: {sorted({n for n in names if names.count(n) > 1})}"
+        )
+    return sorted(out, key=lambda a: a["code"])
+
+
+def _rounded(coords: Any) -> Any:
+    if isinstance(coords[0], (int, float)):
+        return [round(c, 4) for c in coords]
+    return [_rounded(c) for c in coords]
+
+
+def districts(raw: dict[str, Any], authorities: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """One simplified feature per district-level area, named from the registry, sorted by code."""
+    by_code = {a["code"]: a for a in authorities}
+    features = []
+    for feature in raw["features"]:
+        code = feature["properties"]["code"]
+        if code not in by_code or by_code[code]["end_date"]:
+            raise SystemExit(f"{code} ({feature['properties']['name']}) is no active authority")
+        geometry = shapely.make_valid(shape(feature["geometry"]))
+        geometry = geometry.simplify(TOLERANCE, preserve_topology=True)
+        geometry = shapely.make_valid(shapely.set_precision(geometry, GRID))
+        if geometry.geom_type == "GeometryCollection":  # keep the areas, drop stray lines
+            parts = [g for g in geometry.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+            geometry = shapely.union_all(parts)
+        if not geometry.is_valid or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            raise SystemExit(f"bad geometry for {code}: {shapely.is_valid_reason(geometry)}")
+        out = mapping(geometry)
+        other = feature["properties"]["name"]  # ONS's latest name, e.g. after a 2025 rename
+        known = {by_code[code]["name"], *by_code[code]["other_names"].split("; ")}
+        if other not in known:
+            by_code[code]["other_names"] = "; ".join(
+                n for n in (by_code[code]["other_names"], other) if n
+            )
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": by_code[code]["name"]},
+                "geometry": {"type": out["type"], "coordinates": _rounded(out["coordinates"])},
+            }
+        )
+    return sorted(features, key=lambda f: f["properties"]["code"])
+
+
+def dumps(features: list[dict[str, Any]]) -> str:
+    lines = [json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in features]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("register", nargs="?", type=Path, default=DEFAULT_REGISTER)
+    parser.add_argument("districts", nargs="?", type=Path, default=DEFAULT_DISTRICTS)
+    args = parser.parse_args(argv)
+    with args.register.open(encoding="utf-8", newline="") as f:
+        authorities = registry(list(csv.DictReader(f)))
+    raw = json.loads(args.districts.read_text(encoding="utf-8"))
+    OUT_GEOJSON.write_text(dumps(districts(raw, authorities)), encoding="utf-8")
+    with OUT_CSV.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(authorities)
+    size = OUT_GEOJSON.stat().st_size
+    if size >= MAX_BYTES:
+        raise SystemExit(f"{OUT_GEOJSON} is {size} bytes, over {MAX_BYTES}")
+    print(f"wrote {OUT_CSV} ({len(authorities)} authorities), {OUT_GEOJSON} ({size:,} bytes)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

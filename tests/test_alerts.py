@@ -1,0 +1,362 @@
+"""Alerts end to end: `python -m citydata alerts` against a real SMTP server (aiosmtpd) and a real
+HTTP receiver on this machine, standing in for the council's mail server and a Teams or Slack
+incoming webhook. What a steward would notice: the message arrives with the contracts, their
+dates and a link back to the view; a second run sends nothing twice; a failing server leaves the
+alert unsent and the next run delivers it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+import threading
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from citydata import cli
+from citydata.store import subscriptions
+from tests import command
+
+TODAY = "2026-12-01"
+PUBLIC = "https://citytools.example.gov.uk"
+VIEW = "https://someone.streamlit.app/pipeline?borough=Camden&hosting=Cloud+%28SaaS%29&hosting=On+premises"
+QUERY = VIEW.split("?")[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every message the server accepts."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, msg))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CITYTOOLS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CITYTOOLS_SMTP_PORT", str(port))
+    monkeypatch.setenv("CITYTOOLS_SMTP_TLS", "none")
+    monkeypatch.setenv("CITYTOOLS_SMTP_SENDER", "citytools@example.gov.uk")
+    monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", PUBLIC)
+    monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
+    yield inbox
+    controller.stop()
+
+
+class Receiver:
+    """An incoming webhook: records each JSON body; answers `status`."""
+
+    def __init__(self):
+        self.bodies: list[dict] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length))
+                if receiver.status == 200:
+                    receiver.bodies.append(body)
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b"1")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", PUBLIC)
+    monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def alerts(db, *args: str) -> Done:
+    """`python -m citydata alerts ARGS` in this process (the first test runs the real command)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["alerts", *args, "--db", str(db)])
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+def send(db, *args: str):
+    return alerts(db, "send", "--today", TODAY, *args)
+
+
+def add_email(db, *extra: str):
+    done = alerts(
+        db,
+        "add",
+        "--name",
+        "Camden housing",
+        "--email",
+        "lead@camden.example.gov.uk",
+        "--url",
+        VIEW,
+        "--decisions",
+        "24",
+        "--ending",
+        "24",
+        *extra,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_email_alert_lists_contracts_with_dates_and_a_link_then_sends_nothing_twice(db_path, smtp):
+    add_email(db_path)
+    first = command.run("alerts", "send", "--today", TODAY, db=db_path, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "sent" in first.stdout
+    assert len(smtp.messages) == 1
+    rcpt, msg = smtp.messages[0]
+    assert rcpt == ["lead@camden.example.gov.uk"]
+    assert msg["From"] == "citytools@example.gov.uk"
+    assert msg["Subject"].startswith("City Tools Explorer: decisions due")
+    body = msg.get_content()
+    assert "Contracts where borough is Camden and hosting is Cloud (SaaS) or On premises" in body
+    assert f"{PUBLIC}/pipeline?{QUERY}" in body
+    lines = [line for line in body.splitlines() if line.startswith("- ")]
+    assert lines and all(line.startswith("- Camden – ") for line in lines)
+    assert any("decide by" in line and "ends" in line for line in lines)
+
+    again = send(db_path)
+    assert again.returncode == 0
+    assert "nothing due" in again.stdout
+    assert len(smtp.messages) == 1, "the second run the same day sent nothing"
+
+
+def test_dry_run_prints_the_message_and_sends_and_records_nothing(db_path, smtp):
+    add_email(db_path)
+    dry = send(db_path, "--dry-run")
+    assert dry.returncode == 0
+    assert "would send" in dry.stdout and "Open this view: " + PUBLIC in dry.stdout
+    assert smtp.messages == []
+    real = send(db_path)
+    assert "sent" in real.stdout and len(smtp.messages) == 1
+
+
+def test_a_mail_server_that_is_down_leaves_the_alert_unsent_until_the_next_run(
+    db_path, monkeypatch
+):
+    port = free_port()  # nothing listens here yet
+    monkeypatch.setenv("CITYTOOLS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CITYTOOLS_SMTP_PORT", str(port))
+    monkeypatch.setenv("CITYTOOLS_SMTP_TLS", "none")
+    monkeypatch.setenv("CITYTOOLS_SMTP_SENDER", "citytools@example.gov.uk")
+    monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
+    add_email(db_path)
+    down = send(db_path)
+    assert down.returncode == 1
+    assert "failed" in down.stderr and "could not be reached" in down.stderr
+    assert "Traceback" not in down.stderr
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        up = send(db_path)
+    finally:
+        controller.stop()
+    assert up.returncode == 0, up.stderr
+    assert len(inbox.messages) == 1, "the unsent alert went on the next run"
+
+
+def test_no_mail_server_set_fails_the_email_alert_but_not_the_webhook(db_path, webhook):
+    add_email(db_path)
+    hook = alerts(
+        db_path, "add", "--name", "Team", "--slack", webhook.url, "--url", VIEW, "--ending", "24"
+    )
+    assert hook.returncode == 0, hook.stderr
+    run = send(db_path)
+    assert run.returncode == 1
+    assert "CITYTOOLS_SMTP_HOST" in run.stderr
+    assert len(webhook.bodies) == 1, run.stdout + run.stderr
+
+
+def test_slack_webhook_gets_the_contracts_and_a_500_leaves_it_unsent(db_path, webhook):
+    hook = alerts(
+        db_path, "add", "--name", "Team", "--slack", webhook.url, "--url", VIEW, "--ending", "24"
+    )
+    assert hook.returncode == 0, hook.stderr
+    webhook.status = 500
+    failed = send(db_path)
+    assert failed.returncode == 1 and "answered 500" in failed.stderr
+    assert webhook.bodies == []
+
+    webhook.status = 200
+    ok = send(db_path)
+    assert ok.returncode == 0, ok.stderr
+    assert len(webhook.bodies) == 1
+    text = webhook.bodies[0]["text"]
+    assert "Contracts ending within 24 months" in text and "- Camden" in text
+    assert f"{PUBLIC}/pipeline?{QUERY}".replace("&", "&amp;") in text
+
+    assert "nothing due" in send(db_path).stdout
+    assert len(webhook.bodies) == 1
+
+
+def test_teams_webhook_gets_an_adaptive_card(db_path, webhook):
+    hook = alerts(
+        db_path, "add", "--name", "Team", "--teams", webhook.url, "--url", VIEW, "--decisions", "24"
+    )
+    assert hook.returncode == 0, hook.stderr
+    assert send(db_path).returncode == 0
+    (body,) = webhook.bodies
+    card = body["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    texts = " ".join(b["text"] for b in card["content"]["body"])
+    assert "Decisions due within 24 months" in texts and "decide by" in texts
+
+
+def test_a_webhook_that_cannot_be_reached_is_retried(db_path, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    hook = alerts(db_path, "add", "--name", "Team", "--slack", url, "--ending", "24")
+    assert hook.returncode == 0, hook.stderr
+    down = send(db_path)
+    assert down.returncode == 1 and "could not be reached" in down.stderr
+    assert "Traceback" not in down.stderr
+    again = send(db_path, "--dry-run")
+    assert "would send" in again.stdout, "still due: nothing was marked sent"
+
+
+def test_new_and_changed_records_after_an_upload_are_sent_once(db_path, webhook, tmp_path):
+    hook = alerts(
+        db_path,
+        "add",
+        "--name",
+        "Team",
+        "--slack",
+        webhook.url,
+        "--url",
+        "https://x/?borough=Camden",
+        "--changes",
+    )
+    assert hook.returncode == 0, hook.stderr
+    assert "nothing due" in send(db_path).stdout, "nothing changed since it was added"
+
+    upload = tmp_path / "camden.csv"
+    assert cli.main(["export", "--borough", "Camden", "-o", str(upload), "--db", str(db_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(upload.read_text(encoding="utf-8"))))
+    rows[0]["contract_end"] = "2031-03-31"
+    rows.append(rows[1] | {"source_ref": "NEW-1", "system": "Brand New System"})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload.write_text(out.getvalue(), encoding="utf-8")
+    with redirect_stdout(io.StringIO()):
+        code = cli.main(["import", str(upload), "--borough", "Camden", "--db", str(db_path)])
+    assert code == 0
+
+    assert send(db_path).returncode == 0
+    (body,) = webhook.bodies
+    lines = [line for line in body["text"].splitlines() if line.startswith("- ")]
+    assert len(lines) == 2, lines
+    assert any(line.startswith("- Camden – Brand New System") and "New" in line for line in lines)
+    assert any("Changed" in line and "ends 31 Mar 2031" in line for line in lines)
+    assert "nothing due" in send(db_path).stdout
+
+
+def test_list_remove_and_bad_subscriptions(db_path):
+    bad = alerts(db_path, "add", "--name", "X", "--email", "not-an-address", "--ending", "3")
+    assert bad.returncode == 2 and "not an e-mail address" in bad.stderr
+    plain_http = alerts(
+        db_path, "add", "--name", "X", "--slack", "http://hooks.example.com/x", "--ending", "3"
+    )
+    assert plain_http.returncode == 2 and "not a webhook address" in plain_http.stderr
+    nothing = alerts(db_path, "add", "--name", "X", "--email", "a@example.org")
+    assert nothing.returncode == 2 and "Choose what to send" in nothing.stderr
+
+    secret = "https://hooks.slack.com/services/T000/B000/SECRET"
+    added = alerts(db_path, "add", "--name", "Team", "--slack", secret, "--ending", "6", "--json")
+    assert added.returncode == 0, added.stderr
+    listed = json.loads(alerts(db_path, "list", "--json").stdout)
+    assert [s["name"] for s in listed] == ["Team"]
+    assert "SECRET" not in alerts(db_path, "list").stdout, "webhook addresses are secrets"
+    assert alerts(db_path, "remove", str(listed[0]["id"])).returncode == 0
+    assert alerts(db_path, "list").stdout.strip() == "No alerts."
+    assert alerts(db_path, "remove", "99").returncode == 1
+
+
+def test_each_alert_has_its_own_calendar_feed_with_an_unguessable_name(db_path, tmp_path):
+    feeds = tmp_path / "feeds"
+    added = json.loads(
+        alerts(
+            db_path,
+            "add",
+            "--name",
+            "Cal",
+            "--email",
+            "a@example.org",
+            "--url",
+            VIEW,
+            "--ending",
+            "6",
+            "--json",
+        ).stdout
+    )
+    token = added["feed"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert added["feed"].startswith("/app/static/feeds/") and len(token) >= 32
+    cal = Calendar.from_ical((feeds / f"{token}.ics").read_bytes())
+    events = [e for e in cal.walk("VEVENT")]
+    assert events and all("Camden" in str(e["SUMMARY"]) for e in events)
+    assert alerts(db_path, "remove", str(added["id"])).returncode == 0
+    assert not (feeds / f"{token}.ics").exists(), "a removed alert's feed is deleted"
+
+
+def test_store_refuses_bad_fields_without_writing(db):
+    with pytest.raises(subscriptions.SubscriptionError, match="between 0 and 60"):
+        subscriptions.add(
+            db,
+            "me",
+            name="x",
+            channel="email",
+            target="a@example.org",
+            view_url="",
+            decisions_months=99,
+            ending_months=None,
+            changes=False,
+        )
+    assert subscriptions.all_(db) == []

@@ -1,0 +1,65 @@
+"""The Alerts page: only for stewards; a steward adds an alert, sees what is due, sends it to a
+real webhook receiver on this machine, and removes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from citydata import lifecycle
+from citydata.store import subscriptions
+from tests.apptest import run_app
+from tests.test_alerts import webhook  # noqa: F401 - fixture
+from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
+
+
+def test_the_alerts_page_is_only_for_stewards(db_path):
+    at = run_app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/alerts.py")
+
+
+def test_a_steward_adds_previews_sends_and_removes_an_alert(db_path, password, webhook):  # noqa: F811
+    at = sign_in(run_app({"borough": "Camden"}))
+    at.switch_page("pages/alerts.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "No alerts yet." in [c.value for c in at.caption]
+
+    inputs = {t.label: t for t in at.text_input}
+    view = inputs["View (a link copied from this app)"]
+    assert "borough=Camden" in view.value, "the view starts with the sidebar's filters"
+    inputs["Name"].set_value("Camden IT")
+    at.radio[0].set_value("slack")
+    inputs["E-mail address, or the webhook address"].set_value(webhook.url)
+    next(n for n in at.number_input if n.label.startswith("Contracts ending")).set_value(24)
+    next(b for b in at.button if b.label == "Add alert").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Added alert 1" in s.value for s in at.success)
+
+    table = at.dataframe[0].value
+    assert list(table["Name"]) == ["Camden IT"] and list(table["To"]) == ["(webhook)"]
+    assert any("/app/static/feeds/" in t.value for t in at.text)
+    preview = next(e for e in at.expander if "Camden IT" in e.label)
+    assert "Contracts ending within 24 months" in preview.text[0].value
+
+    next(b for b in at.button if b.label == "Send now").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("sent" in s.value for s in at.success)
+    assert len(webhook.bodies) == 1 and "- Camden" in webhook.bodies[0]["text"]
+
+    next(b for b in at.button if b.label == "Remove this alert").click().run()
+    db = lifecycle.open_store(db_path)
+    try:
+        assert subscriptions.all_(db) == []
+    finally:
+        db.close()
+
+
+def test_a_bad_address_is_explained_and_nothing_is_stored(db_path, password):  # noqa: F811
+    at = sign_in(run_app())
+    at.switch_page("pages/alerts.py").run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Name"].set_value("Someone")
+    inputs["E-mail address, or the webhook address"].set_value("nobody at all")
+    next(b for b in at.button if b.label == "Add alert").click().run()
+    assert any("nobody at all" in e.value and "mail address" in e.value for e in at.error)
+    assert "No alerts yet." in [c.value for c in at.caption]

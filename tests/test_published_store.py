@@ -1,0 +1,103 @@
+"""Published notices are a second stream beside each borough's register, never instead of it.
+
+The regression behind this: a dry run of the real Contracts Finder export showed boroughs going
+from their whole register (29 records) to the one or two notices in the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from citydata import ingest, lifecycle
+from citydata.store import snapshots
+from tests.command import run
+from tests.snapshot_helpers import borough_records, prepared
+
+DATA = Path(__file__).resolve().parent / "data"
+CF_CSV = DATA / "real" / "cf_export_notices_2025-11.csv"
+OCDS = DATA / "real" / "ocds_cf2020_city_of_london_lbla_release.json"
+CAMDEN, CITY = "E09000007", "E09000001"
+
+
+def _counts(db, kind: str) -> dict[str, int]:
+    with db.read() as r:
+        return dict(
+            r.rows(
+                "SELECT borough_code, count(*) FROM current_contracts WHERE source_kind = $k"
+                " GROUP BY ALL",
+                {"k": kind},
+            )
+        )
+
+
+def test_a_contracts_finder_dry_run_keeps_every_register_whole(db_path):
+    done = run("import", str(CF_CSV), "--dry-run", "--json", db=db_path, text=True)
+    out = json.loads(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert out["source_kind"] == "published" and out["snapshot_ids"] == []
+    assert out["changes"], "the London notices are previewed"
+    for change in out["changes"]:  # the published stream starts empty and only grows
+        assert change["records_before"] == 0 and change["removed"] == 0
+        assert change["records_after"] == change["added"] >= 1
+    assert {"snapshot_ids", "rows_imported", "rows_rejected", "format", "mapping"} <= set(out)
+
+
+def test_importing_notices_adds_them_beside_the_registers(db_path):
+    db = lifecycle.open_store(db_path)
+    registers = _counts(db, "register")
+    db.close()
+    done = run("import", str(CF_CSV), "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    db = lifecycle.open_store(db_path)
+    try:
+        assert _counts(db, "register") == registers  # every register whole: 29 stays 29
+        published = _counts(db, "published")
+        assert sum(published.values()) == out["rows_imported"] > 0
+        with db.read() as r:
+            assert len(snapshots.active(r)) == 33  # the registers' snapshots are still active
+            kinds = r.rows(
+                "SELECT kind, count(*) FROM snapshots WHERE status = 'active' GROUP BY ALL"
+                " ORDER BY 1"
+            )
+        assert kinds == [("published", len(published)), ("register", 33)]
+    finally:
+        db.close()
+
+
+def test_a_register_upload_never_removes_notices_and_notices_accumulate(db):
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    assert notices.source_kind == "published"
+    [first] = snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    held = _counts(db, "published")[CITY]
+    # The steward uploads the City's register: the notices stay.
+    city = borough_records(db, CITY)
+    snapshots.commit(db, prepared(city.iloc[:3]), b"city register", "ann")
+    assert _counts(db, "register")[CITY] == 3
+    assert _counts(db, "published")[CITY] == held
+    # The same notices again replace themselves (by reference): nothing doubles, nothing is lost.
+    [second] = snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    assert _counts(db, "published")[CITY] == held
+    with db.read() as r:
+        assert snapshots.snapshot(r, first)["status"] == "superseded"
+        assert snapshots.active(r, "published")[CITY] == second
+        assert snapshots.snapshot(r, second)["kind"] == "published"
+
+
+def test_rolling_back_a_register_leaves_the_notices(db):
+    with db.read() as r:
+        demo_id = snapshots.active(r)[CAMDEN]
+    snapshots.commit(db, prepared(borough_records(db, CAMDEN).iloc[:2]), b"x", "ann")
+    published = prepared(borough_records(db, CAMDEN).iloc[:1])
+    published.format = "ocds"  # a notice of Camden's, as a publisher would give it
+    snapshots.commit(db, published, b"notice", "feed")
+    snapshots.rollback(db, demo_id, "bob")
+    assert _counts(db, "published")[CAMDEN] == 1
+    with db.read() as r:
+        assert snapshots.active(r)[CAMDEN] != demo_id  # a new register snapshot, a copy
+        assert r.scalar(
+            "SELECT count(*) FROM current_contracts WHERE borough_code = $c"
+            " AND source_kind = 'register'",
+            {"c": CAMDEN},
+        ) == len(borough_records(db, CAMDEN))
