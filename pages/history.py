@@ -43,7 +43,7 @@ borough = st.selectbox(
     ui.noun(capital=True), names, index=chosen, placeholder=f"All {ui.noun(2)}", key="h_borough"
 )
 shown = history if borough is None else history[history["borough"] == borough]
-st.dataframe(
+ui.dataframe(
     shown.drop(columns=["borough_code"]).assign(
         restored_from=shown["restored_from"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     ),

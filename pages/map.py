@@ -115,7 +115,7 @@ table = mapdata.ranked(values)
 columns = ["rank", "borough", "value", "records", "top_vendors", "note", "profile"]
 fmt = {"count": "%d", "percent": "%.1f%%", "money": "£%,.0f"}[metric.kind]
 table["profile"] = [ui.share_link(state, "borough", {"profile": b}) for b in table["borough"]]
-st.dataframe(
+ui.dataframe(
     table,
     column_order=[c for c in columns if not (c == "records" and metric.key == "records")],
     hide_index=True,

@@ -39,7 +39,8 @@ shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"])
 tab_chart.altair_chart(coverage_heatmap(wide), width="content")
-tab_table.dataframe(wide, width="stretch")
+with tab_table:
+    ui.dataframe(wide, width="stretch")
 
 st.subheader("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
@@ -48,7 +49,7 @@ if len(records) > ui.TABLE_ROWS:
         f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "
         "the downloads hold all of them."
     )
-st.dataframe(
+ui.dataframe(
     records.head(ui.TABLE_ROWS),
     hide_index=True,
     width="stretch",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +23,7 @@ from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations
-from citydata.store.db import Database, Reader, StoreError
+from citydata.store.db import Database, Reader
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
@@ -55,30 +55,6 @@ def _database(path: str) -> Database:
 def database() -> Database:
     """The process's one database handle (built from the embedded data when missing)."""
     return _database(str(lifecycle.db_path()))
-
-
-def database_or_rebuild_offer() -> None:
-    """Open the database; when it cannot be used, explain and offer a rebuild, else stop here."""
-    try:
-        database()
-        return
-    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {plain(exc)}", icon=":material/error:")
-        st.stop()
-    except StoreError as exc:
-        problem = str(exc)
-    path = lifecycle.db_path()
-    if not st.button("Rebuild from the embedded data", type="primary"):
-        st.error(f"The database cannot be used. {plain(problem)}", icon=":material/error:")
-        st.write(
-            "You can start again from the embedded illustrative data. The current file is not "
-            "deleted: it is renamed and kept beside the new one, so nothing is lost."
-        )
-        st.stop()
-    kept = lifecycle.set_aside(path)
-    lifecycle.build(path)
-    database()
-    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {plain(kept)}.")
 
 
 def data_version() -> int:
@@ -301,6 +277,30 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     return f"{base}?{query}" if query else base
 
 
+def current_link() -> str:
+    """The address of the view on screen: this page, with every URL parameter it holds (the
+    sidebar's filters and the page's own choices, which are bound to the URL)."""
+    base = (st.context.url or "").split("?", 1)[0].rstrip("/")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def copy_link(slot: Any) -> None:
+    """A "Copy link" button at the top of the page (drawn into `slot`, an `st.empty()` made
+    before the page ran, once the page has set its choices): it opens the link of this exact
+    view, with a copy button."""
+    with slot.container(), st.popover("Copy link", icon=":material/link:"):
+        st.caption("The link to this exact view, with its filters and choices:")
+        st.code(current_link(), language=None, wrap_lines=True)
+
+
+def site_address() -> str:
+    """This app's address as the browser sees it (scheme and host), for links to static files."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
 # ---- shared page parts -----------------------------------------------------------------------
 
 
@@ -359,9 +359,14 @@ def downloads(
             return read(lambda r: exports.records_csv(r, state))
         return exports.to_csv(labelled())
 
+    def excel() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_xlsx(r, state))
+        return exports.to_xlsx(labelled())
+
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
-        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+        ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
     for column, (label, make, suffix, mime, offered) in zip(
         st.columns([1, 1, 4]), kinds, strict=False
@@ -381,6 +386,27 @@ def downloads(
         st.caption(plain(offer.note))
 
 
+def blank_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with missing values in its text columns as empty cells: a table shows a blank, never
+    the word "None". Number and date columns keep their type (and their formatting)."""
+    text = [
+        c
+        for c in df.columns
+        if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])) and df[c].isna().any()
+    ]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`)."""
+    return st.dataframe(blank_text(df), **kwargs)
+
+
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
     """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
     dates as dates. With `selectable`, one row can be picked; returns the selection event."""
@@ -394,7 +420,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
     return st.dataframe(
-        df.head(TABLE_ROWS),
+        blank_text(df.head(TABLE_ROWS)),
         hide_index=True,
         width="stretch",
         column_config=config,

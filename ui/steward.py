@@ -19,7 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import ui
 from citydata import ingest
-from citydata.core import boroughs, stewards
+from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
@@ -141,7 +141,16 @@ def sign_out() -> None:
 
 
 def upload_limit() -> int:
-    return stewards.upload_limit_bytes(secrets())
+    """The largest file the app accepts: CITYTOOLS_MAX_UPLOAD_MB, within the server's own cap
+    (server.maxUploadSize in .streamlit/config.toml), which refuses bigger files before the app
+    sees them."""
+    server_cap = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+    return min(settings.upload_limit_bytes(secrets()), server_cap)
+
+
+def upload_limit_mb() -> int:
+    """`upload_limit` in whole megabytes, for the upload widgets' own (browser) check."""
+    return max(1, math.ceil(upload_limit() / 1024 / 1024))
 
 
 # ---- the upload's widgets ----------------------------------------------------------------------
@@ -169,7 +178,9 @@ def _prepare(
             del memo[other]
         while len(memo) >= MEMO_KEEP:
             memo.pop(next(iter(memo)))
-        memo[key] = ingest.prepare(content, name, borough=borough, mapping=mapping, sheet=sheet)
+        memo[key] = ingest.prepare(
+            content, name, borough=borough, mapping=mapping, sheet=sheet, max_bytes=upload_limit()
+        )
     return memo[key]
 
 
@@ -256,7 +267,7 @@ def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
     if df.empty:
         where.caption(empty)
     else:
-        where.dataframe(df, hide_index=True, width="stretch")
+        where.dataframe(ui.blank_text(df), hide_index=True, width="stretch")
 
 
 def snapshot_label(row: dict[str, Any]) -> str:
