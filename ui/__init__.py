@@ -194,6 +194,7 @@ PAGE_SETTING_LABELS = {
     "vendor_profile": "vendor",
     "adoption_system": "system",
     "pipeline_window": "window",
+    "coming_years": "number of years",
 }
 
 
