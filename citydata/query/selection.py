@@ -42,32 +42,24 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
     today = today or date.today()
     sql, params = base(state)
     params.add(today=today, horizon=add_months(today, 12))
-    row = r.rows(
+    out = r.one(
         f"""
         WITH b AS ({sql}),
         v AS (SELECT vendor, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, vendor)
               AS rk FROM b GROUP BY vendor)
         SELECT
-            (SELECT count(*) FROM b),
-            (SELECT count(DISTINCT borough_code) FROM b),
-            (SELECT count(DISTINCT vendor) FROM b),
-            (SELECT count(DISTINCT system) FROM b),
-            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon),
-            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v),
-            (SELECT round(sum(annual_value), 2) FROM b)
+            (SELECT count(*) FROM b) AS records,
+            (SELECT count(DISTINCT borough_code) FROM b) AS boroughs,
+            (SELECT count(DISTINCT vendor) FROM b) AS vendors,
+            (SELECT count(DISTINCT system) FROM b) AS systems,
+            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
+                AS ending_12_months,
+            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v)
+                AS top10_vendor_share,
+            (SELECT round(sum(annual_value), 2) FROM b) AS annual_value
         """,
         params,
-    )[0]
-    keys = (
-        "records",
-        "boroughs",
-        "vendors",
-        "systems",
-        "ending_12_months",
-        "top10_vendor_share",
-        "annual_value",
     )
-    out = dict(zip(keys, row, strict=True))
     out["annual_value"] = float(out["annual_value"] or 0)
     out["top10_vendor_share"] = float(out["top10_vendor_share"] or 0)
     return out
