@@ -23,7 +23,7 @@ name = st.selectbox(
 )
 if name is None:
     st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
-    st.stop()
+    ui.stop()
 
 p = ui.query(borough_profile.build, state, name)
 st.header(p.borough.name)

@@ -35,7 +35,7 @@ agg = ui.query(market.aggregate, state, role)  # the selection, read once for ev
 head = market.headline_from(agg, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 ranking = market.ranking_from(agg, by, top_n)
 st.subheader(market.headline_sentence(head, ranking, by))
@@ -102,7 +102,7 @@ st.subheader("Satisfaction with suppliers")
 sat = satisfaction.summary_from(agg)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
-    st.stop()
+    ui.stop()
 cols = st.columns(3)
 cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
 cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")

@@ -35,6 +35,7 @@ upload = st.file_uploader(
     max_upload_size=steward.upload_limit_mb(),
 )
 if upload is None:
+    steward.release()  # a file removed from the box leaves nothing behind in this session
     st.info("Choose a file to check. It is only read until you commit it.")
     st.stop()
 content = upload.getvalue()
@@ -70,5 +71,8 @@ for change in changes[:40]:
         steward.show_diff(change.diff, key=change.borough_code)
 
 label = f"Commit {len(changes)} new snapshot(s)" if len(changes) > 1 else "Commit"
-if st.button(label, type="primary", icon=":material/save:"):
+left, right, _ = st.columns([2, 1, 4])
+if left.button(label, type="primary", icon=":material/save:"):
     steward.commit(prepared, content, changes, who.who or "data steward")
+if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):
+    steward.cancel()

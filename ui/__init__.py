@@ -6,13 +6,15 @@ Pages call these helpers and `citydata`; nothing in `citydata` knows about Strea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
@@ -165,6 +167,88 @@ def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
     given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
     _, notes = filters.from_query_params(given, options)
     st.session_state["_url_notes"] = notes
+    # The page's own settings in the link (market_top, metric, profile...), as given: the page
+    # binds them to its widgets, and Streamlit drops a value a widget cannot take.
+    st.session_state["_link_settings"] = {
+        key: st.query_params[key]
+        for key in st.query_params
+        if key not in filters.URL_KEYS and not key.startswith("embed")
+    }
+
+
+# How a page setting is named in a note (the URL parameter of each page's bound widget).
+PAGE_SETTING_LABELS = {
+    "metric": "map colouring",
+    "window": "window",
+    "share_vendor": "vendor",
+    "profile": "borough",
+    "group_by": "grouping",
+    "market_by": "ranking",
+    "market_role": "way of counting",
+    "market_top": "number of vendors to show",
+    "hhi_threshold": "concentration threshold",
+    "vendor_profile": "vendor",
+    "adoption_system": "system",
+    "pipeline_window": "window",
+    "coming_years": "number of years",
+}
+
+
+def stop() -> None:
+    """st.stop() for a page that ends early: first name the link's settings it dropped."""
+    note_dropped_page_settings()
+    st.stop()
+
+
+@contextmanager
+def naming_dropped_settings() -> Iterator[None]:
+    """Run the page, then name the link's settings it dropped: also when the page stops early
+    (st.stop), not when it is interrupted to run again (its widgets may not exist yet)."""
+    try:
+        yield
+    except RerunException:
+        raise
+    except StopException:
+        note_dropped_page_settings()
+        raise
+    note_dropped_page_settings()
+
+
+def note_dropped_page_settings() -> None:
+    """After a page's first run from a link: name each of its settings that Streamlit dropped
+    because its widget could not take the value (a number out of range, an unknown choice).
+
+    A setting still in the address, or whose widget shows the value given, was taken; one
+    whose widget is not on the page (the map's window under another colouring) was not used,
+    not dropped. Called once the page has run (naming_dropped_settings).
+    """
+    given = st.session_state.pop("_link_settings", None)
+    if not given:
+        return
+    notes = st.session_state.setdefault("_url_notes", [])
+    for key, raw in given.items():
+        if key not in st.session_state:  # no widget of that name on this page
+            continue
+        shown = st.session_state[key]
+        if _same_setting(raw, shown):
+            continue
+        label = PAGE_SETTING_LABELS.get(key, key)
+        value = "none" if shown is None else str(shown)
+        note = (
+            f"The link's {label} “{text_rules.shorten(raw, 60)}” cannot be used here; "
+            f"showing {text_rules.shorten(value, 60)}."
+        )
+        notes.append(note)
+        st.sidebar.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
+
+
+def _same_setting(raw: str, shown: Any) -> bool:
+    if str(shown) == raw:
+        return True
+    try:
+        return float(raw) == float(shown)
+    except (TypeError, ValueError):
+        return False
 
 
 def _clear_filters() -> None:
