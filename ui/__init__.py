@@ -116,9 +116,9 @@ def page_filters() -> FilterState:
     Without them the page file is running on its own, not through app.py (a server's very first
     request opening a page by its address: see ui.pagesdir); then it runs again through app.py.
     """
-    if "filters" not in st.session_state:
-        from ui import pagesdir
+    from ui import pagesdir
 
+    if not pagesdir.inside_app():
         pagesdir.run_through_app()
     return st.session_state["filters"]
 

@@ -36,7 +36,16 @@ def run_through_app() -> None:
     st.rerun()
 
 
+def inside_app() -> bool:
+    """Whether this run went through app.py, which leaves the sidebar filters for the page."""
+    return "filters" in st.session_state
+
+
 def ensure_inside_app() -> None:
-    """Stop a page file that runs on its own, and run it again through app.py."""
-    if legacy_mode():
+    """Stop a page file that runs on its own, and run it again through app.py.
+
+    Only when both say so: the legacy mode is on and app.py has not run (a rerun drops a
+    click's trigger, so never rerun a run that did go through app.py).
+    """
+    if legacy_mode() and not inside_app():
         run_through_app()
