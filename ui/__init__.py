@@ -113,17 +113,13 @@ def filter_options(path: str, version: int) -> dict[str, list[str]]:
 def page_filters() -> FilterState:
     """The sidebar filters app.py drew for this run; call at the top of every page.
 
-    Streamlit 1.67 decides once per server process whether the app uses the legacy `pages/`
-    folder mode, and says yes until `st.navigation` has run once. So when a server's very first
-    request opens a page other than the home page (a shared link after a restart), the page runs
-    on its own, without app.py. Then turn that mode off and run again, through app.py, on the same
-    page and URL.
+    Without them the page file is running on its own, not through app.py (a server's very first
+    request opening a page by its address: see ui.pagesdir); then it runs again through app.py.
     """
-    if "filters" not in st.session_state:
-        from streamlit.runtime.pages_manager import PagesManager
+    from ui import pagesdir
 
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not pagesdir.inside_app():
+        pagesdir.run_through_app()
     return st.session_state["filters"]
 
 
