@@ -70,7 +70,7 @@ COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize()
 groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
 if groups.empty:
     st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
-    st.stop()
+    ui.stop()
 
 found = int(groups["groups_found"].iloc[0])
 cols = st.columns(3)
