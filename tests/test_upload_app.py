@@ -127,6 +127,8 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
     boxes = {s.label: s for s in at.selectbox}
     assert boxes["Vendor"].value == "(not in this file)"
     assert "Which borough is this file for?" in boxes
+    listed = boxes["Which borough is this file for?"].options
+    assert listed == sorted(listed) and listed[0] == "Barking and Dagenham", "A-Z, not GSS order"
     boxes["Which borough is this file for?"].set_value("Camden").run()
     assert "no column was found for the vendor" in at.error[0].value
     assert not [b for b in at.button if b.label == "Commit"]

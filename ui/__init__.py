@@ -138,11 +138,9 @@ def sidebar_filters() -> FilterState:
                 placeholder=f"All {choice.noun} values" if choice.key == "hosting" else "All",
             )
         st.caption("Contract ends")
-        left, right = st.columns(2)
-        left.date_input(
-            "From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY"
-        )
-        right.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
+        # One above the other: side by side, each box was too narrow to show a whole date.
+        st.date_input("From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY")
+        st.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
         st.text_input(
             "Search",
             key="q",

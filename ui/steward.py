@@ -212,7 +212,7 @@ def prepared_file(content: bytes, name: str) -> Any:
     if not (chosen.get("borough") or chosen.get("borough_code")):
         borough = st.selectbox(
             "Which borough is this file for?",
-            boroughs.NAMES,
+            sorted(boroughs.NAMES),  # A-Z: people look for a name, not a GSS code
             index=None,
             placeholder="Choose the borough",
             key=f"borough-{digest}",

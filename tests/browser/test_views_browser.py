@@ -74,3 +74,24 @@ def test_a_copied_link_opens_the_same_view(server, browser):
     settle(other, 60_000)
     assert other.get_by_text("Decide in next 6 months").first.is_visible()
     context.close()
+
+
+def test_the_sidebar_date_boxes_show_a_whole_date(server, browser, artifacts):
+    """Side by side, each box was too narrow at 1280 px and cut the year off."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{server.url}/?end_from=2027-04-01&end_to=2027-12-31")
+    settle(page, 60_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    assert page.get_by_text("ending between 1 Apr 2027 and 31 Dec 2027").first.is_visible()
+    fields = sidebar.get_by_test_id("stDateInputFieldsScroller")
+    assert fields.count() == 2
+    for i in (0, 1):
+        fields.nth(i).scroll_into_view_if_needed()
+        # the whole date fits: no part of the year is scrolled out of sight
+        assert fields.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth"), i
+    for name, year in (("year, From", "2027"), ("year, To", "2027")):
+        assert sidebar.get_by_role("spinbutton", name=name).inner_text() == year
+    sidebar.screenshot(path=artifacts / "sidebar-dates-1280.png")
+    context.close()
