@@ -156,11 +156,16 @@ def finish(
     }
 
 
-def not_technology_note(problems: list[Problem], buyer_column: str | None) -> list[Problem]:
-    """One file-level line counting the region's notices left out for not being technology."""
+def not_technology_rows(problems: list[Problem], buyer_column: str | None) -> set[int | None]:
+    """The rows of the region's notices left out for not being about technology."""
     left_out = {p.row for p in problems if p.reason.startswith(NOT_TECHNOLOGY)}
     elsewhere = {p.row for p in problems if p.severity == "refused" and p.column == buyer_column}
-    n = len(left_out - elsewhere)
+    return left_out - elsewhere
+
+
+def not_technology_note(problems: list[Problem], buyer_column: str | None) -> list[Problem]:
+    """One file-level line counting the region's notices left out for not being technology."""
+    n = len(not_technology_rows(problems, buyer_column))
     if not n:
         return []
     verb = (
