@@ -9,19 +9,25 @@ st.set_page_config(
     page_title="City Tools Explorer",
     page_icon=":material/location_city:",
     layout="wide",
-    menu_items={"About": "Which London borough uses which system, from whom, until when."},
+    menu_items={"About": "Which council uses which system, from whom, until when."},
 )
+ui.configure_region()
 
 # One flat list: Streamlit's sectioned menu puts headings inside its <ul>, which screen readers
 # (and axe-core) report as a broken list.
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/map.py", title="Map", icon=":material/map:"),
-    st.Page("pages/borough.py", title="Borough profile", icon=":material/location_city:"),
+    st.Page(
+        "pages/borough.py",
+        title="Borough profile" if ui.noun() == "borough" else "Council profile",
+        icon=":material/location_city:",
+    ),
     st.Page("pages/calendar.py", title="Calendar", icon=":material/calendar_month:"),
     st.Page("pages/pipeline.py", title="Renewal pipeline", icon=":material/event_upcoming:"),
     st.Page("pages/collaborate.py", title="Collaboration", icon=":material/handshake:"),
     st.Page("pages/market.py", title="Market", icon=":material/leaderboard:"),
+    st.Page("pages/coming.py", title="Coming to market", icon=":material/trending_up:"),
     st.Page("pages/vendor.py", title="Vendor profile", icon=":material/storefront:"),
     st.Page("pages/adoption.py", title="Adoption", icon=":material/apps:"),
     st.Page("pages/history.py", title="History", icon=":material/history:"),

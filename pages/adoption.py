@@ -21,7 +21,7 @@ if systems.empty:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     st.stop()
 
-st.subheader("Which boroughs use a system?")
+st.subheader(f"Which {ui.noun(2)} use a system?")
 system = st.selectbox(
     "System", ui.query(adoption.system_names, FilterState()), index=None,
     key="adoption_system", bind="query-params", placeholder="Choose or type a system",
@@ -32,7 +32,9 @@ if system is not None:
         st.info(f"No records of {ui.plain(system)} match these filters.")
     else:
         cols = st.columns(4)
-        cols[0].metric("Boroughs using it", f"{figures['boroughs']} of 33")
+        cols[0].metric(
+            f"{ui.noun(2, True)} using it", f"{figures['boroughs']} of {boroughs.count()}"
+        )
         cols[1].metric("Records", f"{figures['records']:,}")
         cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
         cols[3].metric("Annual value", f"£{figures['annual_value']:,.0f}")
@@ -41,17 +43,19 @@ if system is not None:
         ui.downloads(users, "system-users", key="system-users")
 
 st.subheader("Most used systems")
-st.caption("The 25 systems used by the most boroughs in the chart; every system in the table.")
+st.caption(f"The 25 systems used by the most {ui.noun(2)} in the chart; every system in the table.")
 ui.chart_and_table(
     charts.systems_chart(systems.head(25)), charts.labelled(systems), "systems", "systems"
 )
 
-st.subheader("Who uses what: boroughs by service area")
-st.caption("Each cell names the systems a borough uses, with the vendor holding the contract.")
+st.subheader(f"Who uses what: {ui.noun(2)} by service area")
+st.caption(f"Each cell names the systems a {ui.noun()} uses, with the vendor holding the contract.")
 shown = sorted(state.borough or boroughs.NAMES)
 wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)
-st.dataframe(
+ui.dataframe(
     wide, width="stretch", height=36 * (len(wide) + 1),
-    column_config={"_index": st.column_config.TextColumn("Borough", width="medium", pinned=True)},
+    column_config={"_index": st.column_config.TextColumn(
+        ui.noun(capital=True), width="medium", pinned=True
+    )},
 )  # fmt: skip
 ui.downloads(wide.reset_index(), "who-uses-what", key="matrix")

@@ -4,21 +4,21 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.output import briefing, exports
+from citydata.output import briefing, exports, word
 from citydata.query import borough_profile, mapdata
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
 
-st.title("Borough profile")
+st.title(f"{ui.noun(capital=True)} profile")
 name = st.selectbox(
-    "Which borough?",
+    f"Which {ui.noun()}?",
     boroughs.NAMES,
     index=None,
-    placeholder="Choose a borough",
+    placeholder=f"Choose a {ui.noun()}",
     key="profile",
     bind="query-params",
-    help="Or click a borough on the Map page. The address of this page names the borough.",
+    help=f"Or click a {ui.noun()} on the Map page. The address of this page names the {ui.noun()}.",
 )
 if name is None:
     st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
@@ -30,7 +30,10 @@ st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
 st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
 ui.selection_header(p.state)
 if state.borough and state.borough != (name,):
-    st.caption("The sidebar's Borough filter does not apply on this page; the other filters do.")
+    st.caption(
+        f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page; "
+        "the other filters do."
+    )
 
 figures = p.figures
 cols = st.columns(5)
@@ -50,10 +53,10 @@ else:
             f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
             "the briefing below holds all of them."
         )
-    st.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
     st.subheader("Vendors and their share")
-    st.dataframe(
+    ui.dataframe(
         p.vendors, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
     )
 
@@ -68,13 +71,13 @@ else:
 
     st.subheader("Peers: whom to call")
     st.caption(
-        "Other boroughs using the same system, or the same vendor, in the same service area; "
+        f"Other {ui.noun(2)} using the same system, or the same vendor, in the same service area; "
         "same system first, then the nearest end date."
     )
     if p.peers.empty:
-        st.info("No other borough uses the same systems or vendors under these filters.")
+        st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
-        st.dataframe(
+        ui.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
         )
 
@@ -87,7 +90,7 @@ else:
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-left, right, _ = st.columns([1, 1, 1])
+left, right, word_col = st.columns([1, 1, 1])
 stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
 left.download_button(
     "Download briefing (text)",
@@ -105,5 +108,15 @@ right.download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-st.caption("Share this profile: copy the link below; it opens this borough with the same filters.")
+word_col.download_button(
+    "Download briefing (Word)",
+    data=lambda: word.borough(p),
+    file_name=f"{stem}.docx",
+    mime=word.DOCX_MIME,
+    icon=":material/article:",
+    on_click="ignore",
+)
+st.caption(
+    f"Share this profile: copy the link below; it opens this {ui.noun()} with the same filters."
+)
 st.code(ui.share_link(state, "borough", {"profile": name}), language=None)

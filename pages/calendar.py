@@ -14,8 +14,8 @@ today = date.today()
 
 st.title("Contract calendar")
 st.caption(
-    "When contracts end. Boroughs whose contracts for the same service end at the same time "
-    "can plan and buy together."
+    f"When contracts end. {ui.noun(2, True)} whose contracts for the same service end at the "
+    "same time can plan and buy together."
 )
 ui.selection_header(state)
 
@@ -70,7 +70,7 @@ with tab_month:
     ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
     if note := expiry.describe_month_limit(len(ending), int(days["contracts"].sum())):
         st.caption(note)
-    st.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
 with tab_timeline:
     group_by = st.segmented_control(

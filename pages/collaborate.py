@@ -5,23 +5,29 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata.output import exports
-from citydata.query import collaboration
+from citydata.output import exports, word
+from citydata.query import collaboration, selection
 
 state = ui.page_filters()
 today = date.today()
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "group": st.column_config.NumberColumn("Group", width="small"),
-    "boroughs": st.column_config.NumberColumn("Boroughs"),
+    "boroughs": st.column_config.NumberColumn(ui.noun(2, True)),
     "contracts": st.column_config.NumberColumn("Contracts"),
     "combined_annual_value": st.column_config.NumberColumn(
         "Combined annual value (£)", format="£%,.0f"
     ),
     "first_end": st.column_config.DateColumn("First end", format="DD/MM/YYYY"),
     "last_end": st.column_config.DateColumn("Last end", format="DD/MM/YYYY"),
-    "borough_list": st.column_config.TextColumn("Which boroughs"),
+    "borough_list": st.column_config.TextColumn(f"Which {ui.noun(2)}"),
     "systems": st.column_config.TextColumn("Systems"),
     "vendors": st.column_config.TextColumn("Vendors"),
+    "near_misses": st.column_config.TextColumn(
+        "Just outside",
+        help=f"{ui.noun(2, True)} whose contract for the same thing ends up to "
+        f"{collaboration.NEAR_MONTHS} months before the group starts or after its window "
+        "closes: worth inviting.",
+    ),
     "contracts_with_value": None,
     "groups_found": None,
     "contracts_in_groups": None,
@@ -29,17 +35,18 @@ COLUMNS = ui.RECORD_COLUMN_CONFIG | {
 
 st.title("Collaboration finder")
 st.caption(
-    "Boroughs whose contracts for the same service area, system or vendor end within a few "
-    "months of each other could procure together and bargain as one."
+    f"{ui.noun(2, True)} whose contracts for the same system, or the same vendor in a service "
+    "area, end "
+    "within a few months of each other could procure together and bargain as one."
 )
 ui.selection_header(state)
 
-left, middle, right = st.columns(3)
+left, middle, right = st.columns([3, 2, 2])
 by = left.segmented_control(
-    "Boroughs with contracts for the same",
+    f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
     format_func=lambda k: collaboration.KEYS[k].capitalize(),
-    default="service_area",
+    default=collaboration.DEFAULT_BY,
     required=True,
     key="group_by",
     bind="query-params",
@@ -68,11 +75,18 @@ if groups.empty:
 found = int(groups["groups_found"].iloc[0])
 cols = st.columns(3)
 cols[0].metric("Groups found", f"{found:,}")
-cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} boroughs")
+cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}")
 cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
 if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
-st.dataframe(groups, hide_index=True, width="stretch", column_config=COLUMNS)
+ui.dataframe(
+    groups,
+    hide_index=True,
+    width="stretch",
+    column_config=COLUMNS,
+    column_order=["group", "key", "boroughs", "first_end", "last_end", "borough_list",
+                  "near_misses", "contracts", "combined_annual_value", "systems", "vendors"],
+)  # fmt: skip
 everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
 st.download_button(
     "Download all groups (CSV)",
@@ -105,14 +119,15 @@ if note := exports.shown_note(
     len(rows), int(group["contracts"]), "contracts in this group, by end date"
 ):
     st.caption(note)
-st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
 def all_rows():
     return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
 
 
-a, b, _ = st.columns([2, 2, 3])
+illustrative = ui.query(selection.demo_boroughs, state)
+a, b, c = st.columns(3)
 a.download_button(
     "Download briefing (CSV)",
     data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
@@ -124,11 +139,30 @@ a.download_button(
 )
 b.download_button(
     "Download briefing (Markdown)",
-    data=lambda: collaboration.briefing_markdown(group, all_rows(), query, today).encode("utf-8"),
+    data=lambda: collaboration.briefing_markdown(
+        group, all_rows(), query, today, illustrative
+    ).encode("utf-8"),
     file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.md",
     mime="text/markdown",
     key="collab-group-md",
     icon=":material/description:",
     on_click="ignore",  # no rerun: the file is made on click
 )
+c.download_button(
+    "Download briefing (Word)",
+    data=lambda: word.collaboration(
+        collaboration.briefing(group, all_rows(), query, today, illustrative)
+    ),
+    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.docx",
+    mime=word.DOCX_MIME,
+    key="collab-group-docx",
+    icon=":material/article:",
+    on_click="ignore",  # no rerun: the file is made on click
+)
+if set(illustrative) & set(rows["borough"]):
+    st.warning(
+        "Some of this group's records are illustrative examples, not real contracts; the "
+        "briefings say so.",
+        icon=":material/info:",
+    )
 st.caption(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window))

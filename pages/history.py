@@ -24,8 +24,8 @@ COLUMNS = {
 
 st.title("History")
 st.caption(
-    "Every snapshot of every borough's data: who stored it, when, from which file. Pick a "
-    "borough to compare two of its snapshots."
+    f"Every snapshot of every {ui.noun()}'s data: who stored it, when, from which file. Pick a "
+    f"{ui.noun()} to compare two of its snapshots."
 )
 if done := st.session_state.pop("_rolled_back", None):
     st.success(done, icon=":material/check_circle:")
@@ -34,14 +34,16 @@ state = ui.page_filters()
 if not state.is_empty():
     st.caption(
         ui.plain(f"Sidebar selection: {filters.summary(state)}. ")
-        + "The history is not filtered by it: it lists whole boroughs' snapshots."
+        + f"The history is not filtered by it: it lists whole {ui.noun(2)}' snapshots."
     )
 history = ui.read(snapshots.history)
 names = sorted(history["borough"].unique())
 chosen = names.index(state.borough[0]) if len(state.borough) == 1 else None
-borough = st.selectbox("Borough", names, index=chosen, placeholder="All boroughs", key="h_borough")
+borough = st.selectbox(
+    ui.noun(capital=True), names, index=chosen, placeholder=f"All {ui.noun(2)}", key="h_borough"
+)
 shown = history if borough is None else history[history["borough"] == borough]
-st.dataframe(
+ui.dataframe(
     shown.drop(columns=["borough_code"]).assign(
         restored_from=shown["restored_from"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     ),
@@ -51,7 +53,7 @@ st.dataframe(
     column_config=COLUMNS,
 )
 if borough is None:
-    st.info("Choose a borough to compare its snapshots or roll back.")
+    st.info(f"Choose a {ui.noun()} to compare its snapshots or roll back.")
     st.stop()
 
 rows = shown.to_dict("records")

@@ -21,17 +21,17 @@ if picked := st.session_state.pop("_map_pick", None):
     # Streamlit carries them over by itself.
     st.switch_page("pages/borough.py", query_params={"profile": picked})
 
-st.title("Borough map")
+st.title(f"{ui.noun(capital=True)} map")
 st.caption(
     "Where a system is used, where contracts are about to end, where one vendor dominates. "
-    "Click a borough to open its profile."
+    f"Click a {ui.noun()} to open its profile."
 )
 ui.selection_header(state)
 
 left, right = st.columns(2)
 metric = mapdata.METRIC_BY_KEY[
     left.selectbox(
-        "Colour boroughs by",
+        f"Colour {ui.noun(2)} by",
         [m.key for m in mapdata.METRICS],
         format_func=lambda key: mapdata.METRIC_BY_KEY[key].label,
         key="metric",
@@ -63,7 +63,9 @@ if not values["records"].any():
 bins = boroughmap.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)
 without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
-st.pydeck_chart(
+off_map = boroughmap.off_map(values)
+place = st.columns([3, 1]) if len(off_map) else [st]
+place[0].pydeck_chart(
     boroughmap.choropleth(values, metric, bins),
     height=620,
     key="map",
@@ -71,30 +73,56 @@ st.pydeck_chart(
     selection_mode="single-object",
     alt=boroughmap.alt_text(metric, values),
 )
+if len(off_map):
+    with place[1]:
+        st.markdown(f"**Not on the map ({len(off_map)})**")
+        st.caption(
+            "County councils share their ground with their district councils, so they have no "
+            "area of their own on this map. Their numbers:"
+        )
+        st.dataframe(
+            off_map.assign(
+                shown=[
+                    "no records"
+                    if s == mapdata.NO_RECORDS
+                    else mapdata.format_value(v, metric.kind)
+                    for v, s in zip(off_map["value"], off_map["status"], strict=True)
+                ]
+            ),
+            column_order=["borough", "shown"],
+            column_config={
+                "borough": st.column_config.TextColumn(ui.noun(capital=True)),
+                "shown": st.column_config.TextColumn(title),
+            },
+            hide_index=True,
+            width="stretch",
+            height=min(620, 36 * (len(off_map) + 1)),
+            key="off_map",
+        )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
 legend = boroughmap.legend(bins, title, any_missing=bool(without))
 st.altair_chart(legend, width="content", height=boroughmap.LEGEND_HEIGHT)
 if without:
     st.caption(
         f"Grey, hatched: no records under the current filters in {len(without)} "
-        f"borough{'s' if len(without) != 1 else ''}: {ui.plain(', '.join(without))}."
+        f"{ui.noun(len(without))}: {ui.plain(', '.join(without))}."
     )
 if metric.key == "annual_value" and (values["status"] == mapdata.NO_VALUES).any():
     st.caption("Grey without hatching: records exist, but none has an annual value.")
 
-st.subheader(f"Boroughs ranked by {metric.label.lower()}")
+st.subheader(f"{ui.noun(2, True)} ranked by {metric.label.lower()}")
 table = mapdata.ranked(values)
 columns = ["rank", "borough", "value", "records", "top_vendors", "note", "profile"]
 fmt = {"count": "%d", "percent": "%.1f%%", "money": "£%,.0f"}[metric.kind]
 table["profile"] = [ui.share_link(state, "borough", {"profile": b}) for b in table["borough"]]
-st.dataframe(
+ui.dataframe(
     table,
     column_order=[c for c in columns if not (c == "records" and metric.key == "records")],
     hide_index=True,
     width="stretch",
     column_config={
         "rank": st.column_config.NumberColumn("Rank", width="small"),
-        "borough": st.column_config.TextColumn("Borough", width="medium"),
+        "borough": st.column_config.TextColumn(ui.noun(capital=True), width="medium"),
         "value": st.column_config.NumberColumn(title, format=fmt),
         "records": st.column_config.NumberColumn("Records"),
         "top_vendors": st.column_config.TextColumn("Largest vendors (records)"),

@@ -10,8 +10,8 @@ state = ui.page_filters()
 
 st.title("Market: vendors and concentration")
 st.caption(
-    "Who holds the boroughs' technology contracts, how concentrated each service area is, and "
-    "how satisfied boroughs are with their suppliers."
+    f"Who holds the {ui.noun(2)}' technology contracts, how concentrated each service area is, "
+    f"and how satisfied {ui.noun(2)} are with their suppliers."
 )
 ui.selection_header(state)
 
@@ -56,9 +56,9 @@ cols[3].metric(
 st.subheader("Vendor ranking")
 st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
 st.caption(
-    f"Share of boroughs is out of all {market.authorities()} authorities, whatever the filters: "
-    "a vendor serving every borough in the selection may still serve few of them. Select a "
-    "vendor in the table to open its profile."
+    f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
+    f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
+    "them. Select a vendor in the table to open its profile."
 )
 shown = charts.ranking_table(ranking)
 picked = ui.table(shown, key="market_ranking", selectable=True)
@@ -105,14 +105,14 @@ if not sat["scored"]:
     st.stop()
 cols = st.columns(3)
 cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
-cols[1].metric("Boroughs with scores", f"{sat['boroughs_scored']:,}")
+cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")
 cols[2].metric("Average satisfaction (1-5)", f"{sat['average']:.2f}")
 st.markdown(
-    f"Suppliers and satisfaction across the {sat['boroughs_scored']} boroughs with scores: "
+    f"Suppliers and satisfaction across the {sat['boroughs_scored']} {ui.noun(2)} with scores: "
     f"**{ui.plain(satisfaction.correlation_words(sat['correlation']))}**."
 )
 st.caption(
-    "Each borough's number of suppliers against its average score; the number in brackets is "
+    f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
 per_borough = satisfaction.by_borough_from(agg)

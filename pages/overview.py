@@ -11,7 +11,7 @@ state = ui.page_filters()
 
 st.title("City Tools Explorer")
 st.caption(
-    "Which London borough uses which software system, from which vendor, in which service "
+    f"Which {boroughs.which()} uses which software system, from which vendor, in which service "
     "area, and when each contract ends."
 )
 ui.selection_header(state)
@@ -23,7 +23,7 @@ if not figures["records"]:
 
 top, bottom = st.columns(3), st.columns(3)
 top[0].metric("Records", f"{figures['records']:,}")
-top[1].metric("Boroughs covered", f"{figures['boroughs']} of 33")
+top[1].metric(f"{ui.noun(2, True)} covered", f"{figures['boroughs']} of {boroughs.count()}")
 top[2].metric("Ending in the next 12 months", f"{figures['ending_12_months']:,}")
 bottom[0].metric("Vendors", f"{figures['vendors']:,}")
 bottom[1].metric("Systems", f"{figures['systems']:,}")
@@ -33,13 +33,14 @@ bottom[2].metric(
     help="Share of the records held by the ten vendors with the most records.",
 )
 
-st.subheader("Coverage: records per borough and service area")
-st.caption("White cells with 0 are service areas where a borough has no record.")
+st.subheader(f"Coverage: records per {ui.noun()} and service area")
+st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"])
 tab_chart.altair_chart(coverage_heatmap(wide), width="content")
-tab_table.dataframe(wide, width="stretch")
+with tab_table:
+    ui.dataframe(wide, width="stretch")
 
 st.subheader("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
@@ -48,7 +49,7 @@ if len(records) > ui.TABLE_ROWS:
         f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "
         "the downloads hold all of them."
     )
-st.dataframe(
+ui.dataframe(
     records.head(ui.TABLE_ROWS),
     hide_index=True,
     width="stretch",

@@ -31,7 +31,7 @@ ORDER = {
 
 st.title("Renewal pipeline")
 st.caption(
-    "What each borough must decide in the coming months, and by when: re-procure, extend, or "
+    f"What each {ui.noun()} must decide in the coming months, and by when: re-procure, extend, or "
     "buy together with neighbours. The decide-by date is the contract's end date minus its "
     "service area's lead time."
 )
@@ -98,7 +98,7 @@ for tab, (fn, args, total, order, stem, kind) in zip(tabs, lists, strict=True):
         if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
             st.caption(note)
         first = [c for c in ORDER[kind] if c in rows.columns]
-        st.dataframe(
+        ui.dataframe(
             rows,
             hide_index=True,
             width="stretch",
@@ -127,6 +127,6 @@ with st.expander("Lead times: how the decide-by date is worked out"):
             else ""
         )
     )
-    st.dataframe(
+    ui.dataframe(
         lead.table(), hide_index=True, column_config=COLUMNS | {"service_area": "Service area"}
     )

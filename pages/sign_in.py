@@ -20,7 +20,7 @@ if access.allowed:
     st.stop()
 
 st.write(
-    "Data stewards keep the register up to date: they upload their borough's register, "
+    f"Data stewards keep the register up to date: they upload their {ui.noun()}'s register, "
     "check what would change, and can roll back. Everyone else can explore the data without "
     "signing in."
 )

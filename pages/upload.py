@@ -11,7 +11,7 @@ from ui import steward
 who = steward.require()
 st.title("Upload a register")
 st.caption(
-    "Check a register of systems and contracts, see what would change for each borough, then "
+    f"Check a register of systems and contracts, see what would change for each {ui.noun()}, then "
     "store it as a new snapshot. Nothing is stored until you press Commit; earlier snapshots "
     "are kept and can be restored from History."
 )
@@ -54,7 +54,7 @@ cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
 if prepared.problems:
     st.markdown(f"**Problems found ({len(prepared.problems):,})**")
     problems = snapshots.problems_table(prepared.problems)
-    st.dataframe(problems, hide_index=True, width="stretch")
+    ui.dataframe(problems, hide_index=True, width="stretch")
     ui.downloads(problems, "upload-problems", key="problems")
 else:
     st.success("No problems found.")
@@ -63,7 +63,7 @@ if prepared.refused or prepared.records.empty:
 
 st.subheader("What will change")
 changes = snapshots.preview(ui.database(), prepared)
-st.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
+ui.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
 for change in changes[:40]:
     with st.expander(f"{change.borough}: {change.diff.summary()}"):
         steward.show_diff(change.diff, key=change.borough_code)

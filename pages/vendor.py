@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.query import vendor_profile
 from citydata.query.filters import FilterState
@@ -12,9 +13,9 @@ state = ui.page_filters()
 
 st.title("Vendor profile")
 st.caption(
-    "One vendor: the boroughs it serves, its systems and service areas, when its contracts end "
-    "and what they are worth. A vendor that holds contracts for another maker's product "
-    "(a reseller or partner) is shown as such, apart from the maker."
+    f"One vendor: the {ui.noun(2)} it serves, its systems and service areas, when its "
+    "contracts end and what they are worth. A vendor that holds contracts for another maker's "
+    "product (a reseller or partner) is shown as such, apart from the maker."
 )
 vendor = st.selectbox(
     "Vendor", ui.query(vendor_profile.vendor_names, FilterState()), index=None,
@@ -35,7 +36,7 @@ if not figures["held"] and not figures["made"]:
 
 if figures["held"]:
     top, bottom = st.columns(3), st.columns(3)
-    top[0].metric("Boroughs served", f"{figures['boroughs']} of 33")
+    top[0].metric(f"{ui.noun(2, True)} served", f"{figures['boroughs']} of {boroughs.count()}")
     top[1].metric("Contracts held", f"{figures['held']:,}")
     top[2].metric(
         "Of which another maker's product",
@@ -56,7 +57,7 @@ if figures["made"]:
 
 served = ui.query(vendor_profile.boroughs, state, vendor)
 if not served.empty:
-    st.subheader("Boroughs served")
+    st.subheader(f"{ui.noun(2, True)} served")
     ui.table(charts.labelled(served))
     ui.downloads(charts.labelled(served), "vendor-boroughs", key="vendor-boroughs")
 

@@ -23,6 +23,27 @@ def test_every_registered_page_opens_without_error(db_path, page):
     assert not at.error
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_the_word_none_for_a_missing_value(db_path, page):
+    """Missing text (no hosting recorded, no reference) is a blank cell, not "None"."""
+    at = run_app({"q": "hosting"} if page == "pages/overview.py" else None)
+    at.switch_page(page)
+    at.run()
+    for table in at.dataframe:
+        df = table.value
+        for column in df.columns:
+            if df[column].dtype == object:
+                assert not df[column].isna().any(), (page, column)
+
+
+def test_a_missing_hosting_shows_as_a_blank_cell(db):
+    with db.read() as r:
+        borough = r.scalar("SELECT min(borough) FROM current_contracts WHERE hosting IS NULL")
+    at = run_app({"borough": borough})
+    records = next(t.value for t in at.dataframe if "hosting" in t.value.columns)
+    assert "" in set(records["hosting"]) and not records["hosting"].isna().any()
+
+
 def test_overview_figures_equal_sql_on_the_same_file(db):
     at = run_app()
     with db.read() as r:

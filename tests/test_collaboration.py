@@ -247,6 +247,7 @@ def reference_groups(records: pd.DataFrame, by: str, window: int) -> list[tuple]
     """The README's rule in plain Python: sort, start a group, take everything within the window
     of its first end date, keep groups of two or more boroughs."""
     out: list[tuple] = []
+    records = records.assign(area_vendor=records["service_area"] + " · " + records["vendor"])
     dated = records[records["contract_end"].notna() & records[by].notna()]
     dated = dated[dated["contract_end"] >= TODAY]
     for _, rows in dated.groupby(by):
@@ -344,8 +345,8 @@ def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):
         + [row(b, "2027-05-31", area="Education") for b in ("Camden", "Ealing")],
     )
     with db.read() as r:
-        every = collaboration.groups(r, EVERYTHING, Query(), TODAY)
-        best = collaboration.groups(r, EVERYTHING, Query(), TODAY, 2)
+        every = collaboration.groups(r, EVERYTHING, Query("service_area"), TODAY)
+        best = collaboration.groups(r, EVERYTHING, Query("service_area"), TODAY, 2)
     assert best["key"].tolist() == ["Housing", "Parking"] == every["key"].tolist()[:2]
     assert best["groups_found"].tolist() == [3, 3]
     assert best["contracts_in_groups"].tolist() == [7, 7] == [int(every["contracts"].sum())] * 2
@@ -375,3 +376,95 @@ def found_with(r, q: Query):
         collaboration.groups(r, EVERYTHING, q, TODAY),
         collaboration.members(r, EVERYTHING, q, TODAY),
     )
+
+
+def test_the_default_groups_one_system_not_a_whole_service_area(tmp_path):
+    """A "Corporate IT" group mixing firewalls, hosting and e-mail is nothing anyone can buy
+    together: by default a group is one system; "vendor in a service area" is offered too."""
+    it = "Corporate IT and infrastructure"
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", area=it, system="FortiGate", vendor="Fortinet"),
+            row("Hackney", "2027-02-28", area=it, system="Microsoft 365", vendor="Softcat"),
+            row("Brent", "2027-03-31", area=it, system="Microsoft 365", vendor="Softcat"),
+            row("Barnet", "2027-03-31", area=it, system="Azure", vendor="Softcat"),
+        ],
+    )
+    assert Query().by == "system"
+    by_default, members = found(db, Query())
+    assert by_default[["key", "borough_list"]].values.tolist() == [
+        ["Microsoft 365", "Brent, Hackney"]
+    ]
+    assert set(members["system"]) == {"Microsoft 365"}
+    by_area_vendor, members = found(db, Query("area_vendor", 6))
+    assert by_area_vendor[["key", "borough_list"]].values.tolist() == [
+        [f"{it} · Softcat", "Barnet, Brent, Hackney"]
+    ]
+    assert set(members["vendor"]) == {"Softcat"}
+    with db.read() as r:
+        one = collaboration.group_members(
+            r, EVERYTHING, Query("area_vendor", 6), f"{it} · Softcat", "2027-02-28", "2027-03-31"
+        )
+    assert sorted(one["borough"]) == ["Barnet", "Brent", "Hackney"]
+
+
+def test_a_contract_just_outside_a_group_is_named_as_a_near_miss(tmp_path):
+    """Contracts ending in the same year can fall into two groups; each group names the
+    boroughs just outside it (within NEAR_MONTHS), so nobody is missed by a few weeks."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31"),  # group A starts; its window closes 31 Jul 2027
+            row("Hackney", "2027-07-15"),  # in A
+            row("Islington", "2027-08-31"),  # group B starts, a month after A's window
+            row("Brent", "2027-09-30"),  # in B
+            row("Barnet", "2028-12-31"),  # far from both: never named
+        ],
+    )
+    q = Query("system", 6)
+    groups, _ = found(db, q)
+    assert groups["borough_list"].tolist() == ["Camden, Hackney", "Brent, Islington"]
+    assert groups["near_misses"].tolist() == [
+        "Islington (31 Aug 2027), Brent (30 Sep 2027)",
+        "Hackney (15 Jul 2027)",
+    ]
+    assert "just outside: Islington (31 Aug 2027), Brent (30 Sep 2027)" in (
+        collaboration.as_text(groups, q)
+    )
+    with db.read() as r:
+        members = collaboration.group_members(
+            r, EVERYTHING, q, *groups.iloc[0][["key", "first_end", "last_end"]]
+        )
+    briefing = collaboration.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    assert "Just outside (within 3 months of the group): Islington (31 Aug 2027)" in briefing
+
+
+def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_path):
+    import io
+
+    import docx
+
+    from citydata.output import word
+
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31")])
+    q = Query("system", 6)
+    groups, members = found(db, q)
+    group = groups.iloc[0]
+    real = collaboration.briefing_markdown(group, members, q, TODAY)
+    assert "Illustrative" not in real
+    text = collaboration.briefing_markdown(group, members, q, TODAY, ["Hackney", "Brent"])
+    assert text.splitlines()[2] == (
+        "> **Illustrative data: the records of Hackney are generated examples, not real "
+        "contracts. Do not act on them.**"
+    )
+    data = word.collaboration(collaboration.briefing(group, members, q, TODAY, ["Hackney"]))
+    doc = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[0] == "Collaboration opportunity: Open Housing"
+    assert paragraphs[1].startswith("Illustrative data: the records of Hackney")
+    assert doc.paragraphs[1].runs[0].bold
+    assert "Boroughs: Camden, Hackney" in paragraphs
+    (table,) = doc.tables
+    assert [c.text for c in table.rows[0].cells] == list(collaboration.BRIEFING_COLUMNS)
+    assert [row.cells[0].text for row in table.rows[1:]] == ["Camden", "Hackney"]

@@ -9,13 +9,13 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from citydata import lifecycle
-from citydata.core import settings
+from citydata.core import boroughs, regions, settings
 from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
@@ -27,6 +27,22 @@ T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
 TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
+
+
+def configure_region() -> None:
+    """Take CITYTOOLS_REGION from the secrets too; a value that cannot be used stops the app
+    here with a message naming the setting (nothing is opened or built)."""
+    regions.use_secrets(st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {})
+    try:
+        regions.current()
+    except settings.SettingError as exc:
+        st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
+        st.stop()
+
+
+def noun(n: int | None = None, capital: bool = False) -> str:
+    """'borough' in London, 'council' elsewhere; plural for a count other than 1."""
+    return boroughs.noun(n, capital)
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -202,6 +218,30 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     return f"{base}?{query}" if query else base
 
 
+def current_link() -> str:
+    """The address of the view on screen: this page, with every URL parameter it holds (the
+    sidebar's filters and the page's own choices, which are bound to the URL)."""
+    base = (st.context.url or "").split("?", 1)[0].rstrip("/")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def copy_link(slot: Any) -> None:
+    """A "Copy link" button at the top of the page (drawn into `slot`, an `st.empty()` made
+    before the page ran, once the page has set its choices): it opens the link of this exact
+    view, with a copy button."""
+    with slot.container(), st.popover("Copy link", icon=":material/link:"):
+        st.caption("The link to this exact view, with its filters and choices:")
+        st.code(current_link(), language=None, wrap_lines=True)
+
+
+def site_address() -> str:
+    """This app's address as the browser sees it (scheme and host), for links to static files."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
 # ---- shared page parts -----------------------------------------------------------------------
 
 
@@ -221,10 +261,13 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
         if len(demo) == 1:
             which = f"The records for {demo[0]} are"
         else:
-            which = f"The records for {'all 33' if len(demo) == 33 else len(demo)} boroughs are"
+            total = boroughs.count()
+            which = f"The records for {f'all {total}' if len(demo) == total else len(demo)} "
+            which += f"{boroughs.noun(2)} are"
         st.info(
             f"Illustrative data. {plain(which)} generated examples, not real contracts. Each "
-            "borough's examples are replaced when a data steward uploads its own register.",
+            f"{boroughs.noun()}'s examples are replaced when a data steward uploads its own "
+            "register.",
             icon=":material/science:",
         )
 
@@ -257,9 +300,14 @@ def downloads(
             return read(lambda r: exports.records_csv(r, state))
         return exports.to_csv(labelled())
 
+    def excel() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_xlsx(r, state))
+        return exports.to_xlsx(labelled())
+
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
-        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+        ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
     for column, (label, make, suffix, mime, offered) in zip(
         st.columns([1, 1, 4]), kinds, strict=False
@@ -279,6 +327,27 @@ def downloads(
         st.caption(plain(offer.note))
 
 
+def blank_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with missing values in its text columns as empty cells: a table shows a blank, never
+    the word "None". Number and date columns keep their type (and their formatting)."""
+    text = [
+        c
+        for c in df.columns
+        if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])) and df[c].isna().any()
+    ]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`)."""
+    return st.dataframe(blank_text(df), **kwargs)
+
+
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
     """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
     dates as dates. With `selectable`, one row can be picked; returns the selection event."""
@@ -292,7 +361,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
     return st.dataframe(
-        df.head(TABLE_ROWS),
+        blank_text(df.head(TABLE_ROWS)),
         hide_index=True,
         width="stretch",
         column_config=config,

@@ -25,7 +25,7 @@ from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
 
 _SIGNED_IN = "_steward_password_user"
-_ATTEMPTS = "_steward_attempts"
+_LAST_NAME = "_steward_last_name"
 _MEMO = "_steward_prepared"
 NOT_IN_FILE = "(not in this file)"
 FORMAT_LABELS = {
@@ -82,13 +82,28 @@ def require() -> stewards.Access:
     return found
 
 
-def password_form() -> None:
-    """Name and upload password; a few wrong passwords per session, then a wait."""
-    attempts: stewards.Attempts = st.session_state.setdefault(_ATTEMPTS, stewards.Attempts())
-    wait = attempts.wait_seconds(time.monotonic())
+@st.cache_resource
+def lockout() -> stewards.Lockout:
+    """The server's one count of wrong passwords, shared by every browser session."""
+    return stewards.Lockout()
+
+
+def _locked(name: str) -> bool:
+    """Say so and return True while `name` (or everyone) must wait before another try."""
+    wait = lockout().wait_seconds(name, time.monotonic())
     if wait:
         minutes = math.ceil(wait / 60)
-        st.error(f"Too many wrong passwords. Try again in {minutes} minute(s).")
+        st.error(
+            f"Too many wrong passwords. Try again in {minutes} minute(s).",
+            icon=":material/lock_clock:",
+        )
+    return bool(wait)
+
+
+def password_form() -> None:
+    """Name and upload password; a few wrong passwords per name, or more for all names
+    together, and then a wait, however many browser sessions they come from."""
+    if _locked(st.session_state.get(_LAST_NAME, "")):
         return
     with st.form("sign-in", enter_to_submit=True):
         name = st.text_input(
@@ -100,15 +115,20 @@ def password_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
+    st.session_state[_LAST_NAME] = name
     if not name.strip():
         st.error("Enter your name, so the history can say who changed what.")
+    elif _locked(name):  # checked again: the form may have been open since before the lock
+        return
     elif stewards.password_matches(password, secrets()):
+        lockout().succeeded(name)
         st.session_state[_SIGNED_IN] = stewards.who_typed_the_password(name)
-        st.session_state.pop(_ATTEMPTS, None)
         st.rerun()
     else:
-        attempts.failed(time.monotonic())
+        lockout().failed(name, time.monotonic())
         st.error("That password is not right.")
+        if _locked(name):
+            st.rerun()
 
 
 def sign_out() -> None:
@@ -227,7 +247,7 @@ def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
     if df.empty:
         where.caption(empty)
     else:
-        where.dataframe(df, hide_index=True, width="stretch")
+        where.dataframe(ui.blank_text(df), hide_index=True, width="stretch")
 
 
 def snapshot_label(row: dict[str, Any]) -> str:

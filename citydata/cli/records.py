@@ -67,7 +67,7 @@ def add_parsers(sub: Any) -> None:
     )
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--by", choices=list(collaboration.KEYS), default="service_area")
+    p.add_argument("--by", choices=list(collaboration.KEYS), default=collaboration.DEFAULT_BY)
     p.add_argument(
         "--window-months",
         type=int,

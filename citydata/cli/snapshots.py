@@ -25,7 +25,7 @@ from citydata.cli.common import (
     cli_user,
     command,
 )
-from citydata.core import boroughs
+from citydata.core import boroughs, regions
 from citydata.output import backup
 from citydata.store import snapshots
 from citydata.store.db import StoreError
@@ -60,7 +60,9 @@ def add_parsers(sub: Any) -> None:
 @command("import")
 def cmd_import(args: argparse.Namespace) -> int:
     if args.borough and boroughs.resolve(args.borough) is None:
-        raise UsageError(f"No London borough is called “{args.borough}”.")
+        if regions.current().is_london:
+            raise UsageError(f"No London borough is called “{args.borough}”.")
+        raise UsageError(f"{boroughs.UnknownBorough(args.borough)}.")
     content = args.file.read_bytes()
     prepared = ingest.prepare(content, args.file.name, borough=args.borough)
     out: dict[str, Any] = prepared.to_json() | {

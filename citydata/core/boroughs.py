@@ -70,6 +70,16 @@ def noun(n: int | None = None, capital: bool = False) -> str:
     return word[0].upper() + word[1:] if capital else word
 
 
+def which() -> str:
+    """'London borough' in London, else 'council in Greater Manchester' ('council' for a list)."""
+    region = regions.current()
+    if region.is_london:
+        return "London borough"
+    return (
+        "council" if region.key.startswith(regions.CUSTOM_PREFIX) else f"council in {region.label}"
+    )
+
+
 def count() -> int:
     """How many authorities the region has (the N of 'of N')."""
     return len(regions.current().authorities)

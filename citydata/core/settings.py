@@ -126,6 +126,12 @@ SETTINGS: tuple[Setting, ...] = (
         "rewrite them). Streamlit serves static/ at /app/static/ when "
         "server.enableStaticServing is on. off: no feeds.",
     ),
+    Setting(
+        "CITYTOOLS_HIDE_MARKET_VALUES",
+        "false",
+        "true: the Coming to market page, its download and its feed show no contract values "
+        "(for installations that publish that page openly).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest import dates, normalise, published
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
@@ -63,6 +63,32 @@ def _resolve(value: Any) -> normalise.Result:
     return (found.code, None, None) if found else (None, text, None)
 
 
+def unknown_authority(text: str, buyer: bool) -> str:
+    """Why a row's authority is refused: not one of the region's, and where it is if elsewhere."""
+    region = regions.current()
+    elsewhere = boroughs.outside(text)
+    if elsewhere is not None:
+        start = f"The buyer '{text}'" if buyer else f"'{text}'"
+        return (
+            f"{start} is {elsewhere.official_name}, which is outside {region.label}; only the "
+            f"contracts of {region.describe()} are imported."
+        )
+    if region.is_london:
+        return (
+            f"The buyer '{text}' is not a London borough or the City of London; "
+            "only the 33 London authorities' contracts are imported."
+            if buyer
+            else f"'{text}' is not one of the 33 London authorities "
+            "(32 boroughs and the City of London)."
+        )
+    if buyer:
+        return (
+            f"The buyer '{text}' is not one of {region.describe()}; only their contracts are "
+            "imported."
+        )
+    return f"'{text}' is not one of {region.describe()}."
+
+
 def _boroughs(
     rows: _Rows, mapping: dict[str, str | None], fmt: str, fixed: boroughs.Borough | None
 ) -> list:
@@ -78,13 +104,7 @@ def _boroughs(
         for i in range(n):
             reason = None
             if unknown[i] is not None:
-                reason = (
-                    f"The buyer '{unknown[i]}' is not a London borough or the City of London; "
-                    "only the 33 London authorities' contracts are imported."
-                    if fmt in BUYER_FORMATS
-                    else f"'{unknown[i]}' is not one of the 33 London authorities "
-                    "(32 boroughs and the City of London)."
-                )
+                reason = unknown_authority(unknown[i], fmt in BUYER_FORMATS)
             elif found[i] is not None:
                 if codes[i] is not None and codes[i] != found[i]:
                     reason = (

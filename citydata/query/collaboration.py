@@ -3,7 +3,9 @@
 How a group is made (the same rule the README gives council staff):
 
 1. Take the filtered contracts that have an end date (by default only those ending today or
-   later) and split them by the chosen key: the service area, the system or the vendor.
+   later) and split them by the chosen key: the system (the default), the vendor within a
+   service area, the vendor, or the whole service area. A key people can act on comes first:
+   a service area such as "Corporate IT" mixes firewalls, hosting and e-mail in one group.
 2. Within one key, sort the contracts by end date. The first group starts with the earliest end
    date and takes every contract ending no later than that date plus the window (e.g. 6 months;
    a contract ending exactly on that day is in). The next group starts with the next end date
@@ -11,6 +13,9 @@ How a group is made (the same rule the README gives council staff):
 3. Keep the groups with contracts from two or more boroughs (a borough with two contracts in
    a group counts once), ranked by number of boroughs, then combined annual value, then the
    earliest end date.
+4. Name the near misses: a borough not in a group whose contract for the same key ends within
+   NEAR_MONTHS before the group's first end date or after its window closes, so people can
+   invite it rather than miss it because it ended a few weeks the wrong side of a line.
 
 All of it is one DuckDB query: the records are first cut down to one row per key and end date
 (with the distinct boroughs, systems and vendors beside), a recursive CTE finds every group's
@@ -21,6 +26,7 @@ over pairs, and nothing per record leaves DuckDB unless a list of contracts is a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,11 +40,21 @@ from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
 KEYS: dict[str, str] = {  # allow-list: what the user may group by -> how it is said
-    "service_area": "service area",
     "system": "system",
+    "area_vendor": "vendor in a service area",
     "vendor": "vendor",
+    "service_area": "service area",
 }
+# The SQL of each key, over the records aliased as {t} (allow-listed: never user text).
+_KEY_SQL: dict[str, str] = {
+    "system": "{t}system",
+    "area_vendor": "{t}service_area || ' · ' || {t}vendor",
+    "vendor": "{t}vendor",
+    "service_area": "{t}service_area",
+}
+DEFAULT_BY = "system"
 DEFAULT_WINDOW_MONTHS = 6
+NEAR_MONTHS = 3  # a contract this close outside a group is named as a near miss
 MAX_WINDOW_MONTHS = 60
 
 
@@ -47,7 +63,8 @@ RULE = (
     "with the earliest end date and takes every contract ending within {window} months of it "
     "(on that day included); the next group starts with the next end date after that. Groups "
     "with contracts from only one borough are left out. Ranked by number of boroughs, then "
-    "combined annual value."
+    'combined annual value. "Just outside" names boroughs whose contract for the same {noun} '
+    f"ends up to {NEAR_MONTHS} months before a group starts or after its window closes."
 )
 
 
@@ -55,7 +72,7 @@ RULE = (
 class Query:
     """What the user asked: group by `by`, end dates within `window_months` of each other."""
 
-    by: str = "service_area"
+    by: str = DEFAULT_BY
     window_months: int = DEFAULT_WINDOW_MONTHS
     include_ended: bool = False
 
@@ -76,7 +93,8 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
     """
     sql, params = selection.base(state)
     params.add(today=today, window=int(q.window_months), include_ended=q.include_ended)
-    key = q.by  # allow-listed by Query
+    key = key_sql(q.by)
+    params.add(near=NEAR_MONTHS)
     return (
         f"""
         WITH RECURSIVE
@@ -128,14 +146,41 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
             GROUP BY p.key, a.first_end
             HAVING count(DISTINCT p.borough_code) FILTER (WHERE level = {_BOROUGH}) >= 2
         ),
-        ranked AS (
+        ranked0 AS (
             SELECT row_number() OVER (
                        ORDER BY boroughs DESC, combined_annual_value DESC, first_end, key
                    ) AS "group", *
             FROM g
+        ),
+        inside AS (
+            SELECT DISTINCT a.key, a.first_end, p.borough_code
+            FROM p JOIN assigned AS a USING (key, contract_end) WHERE p.level = {_BOROUGH}
+        ),
+        near AS (
+            SELECT r."group",
+                   string_agg(p.borough || ' (' || strftime(p.contract_end, '%-d %b %Y') || ')',
+                              ', ' ORDER BY p.contract_end, p.borough) AS near_misses
+            FROM ranked0 AS r JOIN p ON p.key = r.key AND p.level = {_BOROUGH}
+            WHERE ((p.contract_end > r.first_end + to_months($window)
+                    AND p.contract_end <= r.first_end + to_months($window) + to_months($near))
+                   OR (p.contract_end < r.first_end
+                       AND p.contract_end >= r.first_end - to_months($near)))
+              AND p.borough_code NOT IN (
+                  SELECT borough_code FROM inside AS i
+                  WHERE i.key = r.key AND i.first_end = r.first_end)
+            GROUP BY r."group"
+        ),
+        ranked AS (
+            SELECT ranked0.*, coalesce(near.near_misses, '') AS near_misses
+            FROM ranked0 LEFT JOIN near USING ("group")
         )""",
         params,
     )
+
+
+def key_sql(by: str, table: str = "") -> str:
+    """The SQL of the grouping key `by` (allow-listed in _KEY_SQL), on `table`'s columns."""
+    return _KEY_SQL[by].format(t=f"{table}." if table else "")
 
 
 # GROUPING(borough_code, system, vendor) of each grouping set of `p` (a bit set = not grouped).
@@ -164,7 +209,7 @@ def groups(
     return r.df(
         f"""{ctes}
         SELECT "group", key, boroughs, contracts, combined_annual_value, first_end, last_end,
-               borough_list, systems, vendors, contracts_with_value,
+               borough_list, systems, vendors, near_misses, contracts_with_value,
                count(*) OVER () AS groups_found,
                CAST(sum(contracts) OVER () AS BIGINT) AS contracts_in_groups
         FROM ranked ORDER BY "group"{tail}
@@ -181,7 +226,7 @@ def members(r: Reader, state: FilterState, q: Query, today: date | None = None) 
         f"""{ctes}
         SELECT r."group", {_MEMBER_COLUMNS}
         FROM ({sql}) AS b
-        JOIN assigned AS a ON a.key = b.{q.by} AND a.contract_end = b.contract_end
+        JOIN assigned AS a ON a.key = {key_sql(q.by, "b")} AND a.contract_end = b.contract_end
         JOIN ranked AS r ON r.key = a.key AND r.first_end = a.first_end
         ORDER BY r."group", b.contract_end, b.borough, b.system, b.source_ref""",
         params,
@@ -206,7 +251,7 @@ def group_members(
     return r.df(
         f"""SELECT {_MEMBER_COLUMNS}
         FROM ({sql}) AS b
-        WHERE b.{q.by} = $key AND b.contract_end BETWEEN $first AND $last
+        WHERE {key_sql(q.by, "b")} = $key AND b.contract_end BETWEEN $first AND $last
         ORDER BY b.contract_end, b.borough, b.system, b.source_ref{tail}""",
         params,
     )
@@ -233,52 +278,121 @@ def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.
     return df
 
 
+ILLUSTRATIVE_NOTE = (
+    "Illustrative data: the records of {boroughs} are generated examples, not real contracts. "
+    "Do not act on them."
+)
+BRIEFING_COLUMNS = (
+    "Borough",
+    "System",
+    "Vendor",
+    "Service area",
+    "Contract ends",
+    "Annual value (£)",
+)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One group's briefing as plain text parts, rendered to Markdown here and to a Word
+    document by `citydata.output.word`: every format says the same."""
+
+    title: str
+    warning: str  # empty unless some records are illustrative
+    intro: str
+    facts: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, ...], ...]  # BRIEFING_COLUMNS
+    footer: str
+
+
+def briefing(
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
+) -> Briefing:
+    """The parts of a briefing on one group. `illustrative`: boroughs whose records are the
+    illustrative default data (the briefing then says so first). Text is as in the data (one
+    line each, no formula start); the renderer escapes it for its format."""
+    today = today or date.today()
+    noun = KEYS[q.by]
+    value = float(group["combined_annual_value"] or 0)
+    missing = int(group["contracts"]) - int(group["contracts_with_value"])
+    shown = set(group_members["borough"]) if "borough" in group_members else set()
+    demo = sorted(b for b in illustrative if b in shown)
+    facts = [
+        ("Boroughs", _plain(group["borough_list"])),
+        ("Systems", _plain(group["systems"])),
+        ("Vendors", _plain(group["vendors"])),
+    ]
+    if near := group.get("near_misses"):
+        facts.append((f"Just outside (within {NEAR_MONTHS} months of the group)", _plain(near)))
+    facts.append(
+        (
+            "Combined annual value",
+            f"£{value:,.0f}"
+            + (
+                f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
+                if missing
+                else ""
+            ),
+        )
+    )
+    rows = []
+    for _, m in group_members.iterrows():
+        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
+        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
+        rows.append((*(_plain(c) for c in cells), _day(m["contract_end"]), amount))
+    return Briefing(
+        title=f"Collaboration opportunity: {_plain(group['key'])}",
+        warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
+        intro=(
+            f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
+            f"same {noun} ending between {_day(group['first_end'])} and "
+            f"{_day(group['last_end'])}, within {q.window_months} months of each other."
+        ),
+        facts=tuple(facts),
+        rows=tuple(rows),
+        footer=(
+            f"Grouping rule: contracts for the same {noun} ending within {q.window_months} "
+            "months of the group's first end date. "
+            f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
+            "before acting."
+        ),
+    )
+
+
 def briefing_markdown(
-    group: Any, group_members: pd.DataFrame, q: Query, today: date | None = None
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
 ) -> str:
     """A short Markdown briefing on one group, to paste into an email or a paper.
 
     Data text is escaped for Markdown and cannot start a spreadsheet formula.
     """
-    today = today or date.today()
-    noun = KEYS[q.by]
-    value = float(group["combined_annual_value"] or 0)
-    missing = int(group["contracts"]) - int(group["contracts_with_value"])
-    lines = [
-        f"# Collaboration opportunity: {_md(group['key'])}",
-        "",
-        f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the same "
-        f"{noun} ending between {_day(group['first_end'])} and {_day(group['last_end'])}, "
-        f"within {q.window_months} months of each other.",
-        "",
-        f"- Boroughs: {_md(group['borough_list'])}",
-        f"- Systems: {_md(group['systems'])}",
-        f"- Vendors: {_md(group['vendors'])}",
-        f"- Combined annual value: £{value:,.0f}"
-        + (
-            f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
-            if missing
-            else ""
-        ),
-        "",
-        "| Borough | System | Vendor | Service area | Contract ends | Annual value (£) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for _, m in group_members.iterrows():
-        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
-        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
-        lines.append(
-            "| " + " | ".join(_md(c) for c in cells) + f" | {_day(m['contract_end'])} | {amount} |"
-        )
+    b = briefing(group, group_members, q, today, illustrative)
+    lines = [f"# {_esc(b.title)}", ""]
+    if b.warning:
+        lines += [f"> **{_esc(b.warning)}**", ""]
+    lines += [b.intro, ""]
+    lines += [f"- {label}: {_esc(text)}" for label, text in b.facts]
     lines += [
         "",
-        f"Grouping rule: contracts for the same {noun} ending within {q.window_months} months "
-        "of the group's first end date. "
-        f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
-        "before acting.",
-        "",
+        "| " + " | ".join(BRIEFING_COLUMNS) + " |",
+        "|" + "---|" * len(BRIEFING_COLUMNS),
     ]
+    for cells in b.rows:
+        lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
+    lines += ["", b.footer, ""]
     return "\n".join(lines)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -293,10 +407,15 @@ def _day(value: Any) -> str:
 _MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
 
 
-def _md(value: Any) -> str:
-    """Data text for Markdown: one line, no formula start, special characters escaped."""
+def _plain(value: Any) -> str:
+    """Data text for a briefing: one line, no formula start."""
     text = " ".join(str("" if value is None else value).split())
-    return str(neutralise_cell(text)).translate(_MD_SPECIALS)
+    return str(neutralise_cell(text))
+
+
+def _esc(text: str) -> str:
+    """Briefing text for Markdown: special characters escaped."""
+    return text.translate(_MD_SPECIALS)
 
 
 def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: date) -> dict:
@@ -316,6 +435,7 @@ def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: d
                 "last_end": _iso(g["last_end"]),
                 "systems": sorted(set(rows["system"])),
                 "vendors": sorted(set(rows["vendor"])),
+                "near_misses": g.get("near_misses") or "",
                 "members": [
                     {
                         "borough": m["borough"],
@@ -354,6 +474,8 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         lines.append(f"   boroughs: {g['borough_list']}")
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")
+        if g.get("near_misses"):
+            lines.append(f"   just outside: {g['near_misses']}")
     return "\n".join(lines)
 
 

@@ -44,6 +44,13 @@ class Reader:
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(sql, params)
 
+    def stream(self, sql: str, params: Params = None, size: int = 10_000) -> Iterator[tuple]:
+        """The rows of `sql` one by one, fetched `size` at a time: memory for `size` rows, not
+        for all of them. Run nothing else on this reader until the rows are used up."""
+        result = self._cur.execute(sql, params)
+        while batch := result.fetchmany(size):
+            yield from batch
+
     def register(self, name: str, df: pd.DataFrame) -> None:
         """Make `df` queryable as the table `name` on this cursor (for bulk inserts)."""
         self._cur.register(name, df)

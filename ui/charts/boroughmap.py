@@ -1,4 +1,4 @@
-"""The borough map: a choropleth of the 33 authorities, its colour classes and its legend.
+"""The borough map: a choropleth of the region's authorities, its colour classes and its legend.
 
 Pure builders: the per-borough values (from `citydata.mapdata.borough_values`) in, a pydeck Deck or
 an Altair legend out. Boroughs without records are drawn grey and hatched, never in the colour of
@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import pydeck as pdk
 
-from citydata.core import boroughs
+from citydata.core import boroughs, regions
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
 
 # ColorBrewer YlGnBu without its palest step: light = low, dark = high; every class stands out
@@ -28,6 +28,9 @@ OUTLINE_COLOUR = (255, 255, 255, 255)
 LAYER_ID = "boroughs"
 LEGEND_HEIGHT = 80
 VIEW = pdk.ViewState(latitude=51.489, longitude=-0.107, zoom=9.2, min_zoom=7, max_zoom=13)
+LONDON_SPAN = 0.86  # degrees of longitude London's map spans: the scale hatching is tuned for
+MAP_SIZE = (900, 620)  # the map's size in pixels that a region's extent is fitted to
+MAX_LABELLED = 60  # above this many areas, names are left to the tooltip (they would overlap)
 # The glyphs the labels may use. Wrapped in quotes so pydeck passes the string on as a value
 # rather than as an expression (pydeck strips the quote character, hence none inside).
 LABEL_CHARACTERS = '"' + "".join(chr(c) for c in range(32, 127) if chr(c) != '"') + "£–’" + '"'
@@ -78,7 +81,10 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
     """The map: polygons coloured by class, hatching over boroughs without records, labels."""
     by_code = values.set_index("borough_code")
     features, labels, hatch = [], [], []
-    for feature in boroughs.geojson()["features"]:
+    shapes = boroughs.geojson()["features"]
+    labelled = len(shapes) <= MAX_LABELLED
+    spacing = hatch_spacing()
+    for feature in shapes:
         code = feature["properties"]["code"]
         row = by_code.loc[code]
         no_records = row["status"] == NO_RECORDS
@@ -99,15 +105,16 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
                 },
             }
         )
-        rings = feature["geometry"]["coordinates"]
-        labels.append(
-            {
-                "position": _centroid(rings[0]),
-                "text": _short_name(row["borough"]) + ("" if no_records else f"\n{value_label}"),
-            }
-        )
+        if labelled:
+            labels.append(
+                {
+                    "position": _centroid(_main_ring(feature["geometry"])),
+                    "text": _short_name(row["borough"])
+                    + ("" if no_records else f"\n{value_label}"),
+                }
+            )
         if no_records:
-            hatch += [{"path": segment} for segment in _hatching(code)]
+            hatch += [{"path": segment} for segment in _hatching(code, spacing)]
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -161,7 +168,77 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             "backgroundColor": "#1f2937",
         },
     }
-    return pdk.Deck(layers=layers, initial_view_state=VIEW, map_style=None, tooltip=tooltip)
+    return pdk.Deck(layers=layers, initial_view_state=view(), map_style=None, tooltip=tooltip)
+
+
+def _polygons(geometry: dict) -> list:
+    """The polygons (each a list of rings) of a Polygon or MultiPolygon."""
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    return geometry["coordinates"]
+
+
+def _main_ring(geometry: dict) -> list[list[float]]:
+    """The outer ring of the largest polygon: where the label goes."""
+    return max((p[0] for p in _polygons(geometry)), key=lambda ring: abs(_area(ring)))
+
+
+def _area(ring: list[list[float]]) -> float:
+    return sum(
+        x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)
+    )
+
+
+@lru_cache(maxsize=16)
+def _extent(key: str) -> tuple[float, float, float, float]:
+    """West, south, east, north of the region's shapes."""
+    points = [
+        point
+        for f in boroughs.geojson()["features"]
+        for polygon in _polygons(f["geometry"])
+        for point in polygon[0]
+    ]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def view() -> pdk.ViewState:
+    """Where the map opens: London's fixed view, or the region's shapes fitted to the map."""
+    region = regions.current()
+    if region.is_london or not boroughs.geojson()["features"]:
+        return VIEW
+    west, south, east, north = _extent(region.key)
+    lat = (south + north) / 2
+
+    def mercator(y: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(y) / 2))
+
+    width, height = MAP_SIZE
+    zoom_x = math.log2(width * 360 / (256 * max(east - west, 1e-3)))
+    zoom_y = math.log2(height * 2 * math.pi / (256 * max(mercator(north) - mercator(south), 1e-4)))
+    zoom = round(min(zoom_x, zoom_y) - 0.15, 2)
+    return pdk.ViewState(
+        latitude=round(lat, 4),
+        longitude=round((west + east) / 2, 4),
+        zoom=zoom,
+        min_zoom=max(zoom - 2, 3),
+        max_zoom=13,
+    )
+
+
+def hatch_spacing() -> float:
+    """Hatch lines as far apart on screen in any region as in London's map."""
+    region = regions.current()
+    if region.is_london or not boroughs.geojson()["features"]:
+        return 0.0028
+    west, _, east, _ = _extent(region.key)
+    return round(0.0028 * max(1.0, (east - west) / LONDON_SPAN), 5)
+
+
+def off_map(values: pd.DataFrame) -> pd.DataFrame:
+    """The authorities with no shape of their own (county councils), with their values."""
+    codes = [a.code for a in regions.current().without_shape]
+    return values[values["borough_code"].isin(codes)]
 
 
 def legend(bins: list[ColourClass], title: str, any_missing: bool) -> alt.Chart:
@@ -222,11 +299,15 @@ def hatch_lines(rings: list[list[list[float]]], spacing: float = 0.0028) -> list
     return segments
 
 
-@lru_cache(maxsize=64)
-def _hatching(code: str) -> list[list[list[float]]]:
+@lru_cache(maxsize=512)
+def _hatching(code: str, spacing: float = 0.0028) -> list[list[list[float]]]:
     """A borough's hatch lines; its boundary never changes, so they are worked out once."""
     feature = next(f for f in boroughs.geojson()["features"] if f["properties"]["code"] == code)
-    return hatch_lines(feature["geometry"]["coordinates"])
+    return [
+        segment
+        for polygon in _polygons(feature["geometry"])
+        for segment in hatch_lines(polygon, spacing)
+    ]
 
 
 def _centroid(ring: list[list[float]]) -> list[float]:
@@ -306,7 +387,13 @@ def _money_short(value: float) -> str:
 def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     """A one-line description of the map for screen readers."""
     missing = int((values["status"] == NO_RECORDS).sum())
+    region = regions.current()
+    whose = (
+        "London's 33 authorities"
+        if region.is_london
+        else f"the {len(region.authorities)} councils of {region.label}"
+    )
     return (
-        f"Map of London's 33 authorities coloured by {metric.label.lower()}; "
+        f"Map of {whose} coloured by {metric.label.lower()}; "
         f"{missing} without records are grey and hatched. The same numbers are in the table below."
     )

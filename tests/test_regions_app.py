@@ -1,0 +1,186 @@
+"""The app, the command line and uploads for regions other than London: Greater Manchester, Wales
+and a custom list of codes (two districts and their county), each with its own database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from citydata import lifecycle
+from citydata.core import regions
+from citydata.ingest import prepare
+from tests import command
+from tests.apptest import metric, run_app
+from tests.conftest import DATA
+
+CUSTOM = "E07000223, E07000224, E10000032"  # Adur, Arun and West Sussex County Council
+REGIONS = {
+    # value: (label in words, number of councils, one council's name, one council's shape)
+    "greater-manchester": ("council in Greater Manchester", 10, "Bolton"),
+    "wales": ("council in Wales", 22, "Cardiff"),
+    CUSTOM: ("council", 3, "Adur"),
+}
+MAP = "pages/map.py"
+
+
+@pytest.fixture(params=list(REGIONS), ids=["greater-manchester", "wales", "custom"])
+def region(request, monkeypatch, tmp_path) -> regions.Region:
+    """The app set up for a region; its database is built on first start (none exists yet)."""
+    monkeypatch.setenv(regions.SETTING, request.param)
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    return regions.current()
+
+
+def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
+    words, n, _ = REGIONS[region.key if not region.key.startswith("custom:") else CUSTOM]
+    at = run_app()
+    assert metric(at, "Councils covered") == f"{n} of {n}"
+    assert f"Which {words} uses which software system" in at.caption[0].value
+    [notice] = [x.value for x in at.info if x.value.startswith("Illustrative data.")]
+    assert f"The records for all {n} councils are generated examples" in notice
+    assert "council's examples are replaced" in notice
+    assert "borough" not in " ".join(m.label for m in at.metric).lower()
+
+
+def test_the_map_draws_the_regions_shapes_and_lists_counties_beside_it(region) -> None:
+    at = run_app(page=MAP)
+    assert at.title[0].value == "Council map"
+    [chart] = at.get("deck_gl_json_chart")
+    spec = json.loads(chart.proto.json)
+    [layer] = [x for x in spec["layers"] if x["@@type"] == "GeoJsonLayer"]
+    drawn = [f["properties"]["code"] for f in layer["data"]["features"]]
+    with_shape = [a.code for a in region.authorities if a.has_district_shape]
+    assert drawn == with_shape
+    view = spec["initialViewState"]
+    lons = [p[0] for f in layer["data"]["features"] for p in _outer_points(f["geometry"])]
+    lats = [p[1] for f in layer["data"]["features"] for p in _outer_points(f["geometry"])]
+    assert min(lons) < view["longitude"] < max(lons) and min(lats) < view["latitude"] < max(lats)
+    off_map = [m.value for m in at.markdown if m.value.startswith("**Not on the map")]
+    if region.without_shape:
+        assert off_map == ["**Not on the map (1)**"]
+        [listed] = [d.value for d in at.dataframe if "shown" in d.value.columns]
+        assert listed["borough"].tolist() == ["West Sussex"]
+    else:
+        assert off_map == []
+    ranked = at.dataframe[-1].value
+    assert sorted(ranked["borough"]) == sorted(region.names)
+
+
+def _outer_points(geometry: dict) -> list:
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    return [p for polygon in polygons for p in polygon[0]]
+
+
+def test_a_councils_profile_opens_by_name(region) -> None:
+    _, _, name = REGIONS[region.key if not region.key.startswith("custom:") else CUSTOM]
+    at = run_app({"profile": name}, page="pages/borough.py")
+    assert at.title[0].value == "Council profile"
+    assert at.header[0].value == name
+    assert f"GSS code {region.by_name[name].code}" in at.caption[0].value
+
+
+def test_opening_another_regions_database_stops_the_app_with_a_message(
+    monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv(regions.SETTING, "wales")
+    path = lifecycle.build(tmp_path / "wales.duckdb")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(path))
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    at = run_app()
+    [error] = at.error
+    assert error.value.startswith("The app is set up wrongly. The database")
+    assert "holds the records of Wales" in error.value
+    assert not at.button  # no rebuild offered: the file is fine, the setting is not
+
+
+def test_a_region_the_app_cannot_use_stops_it_with_a_message(monkeypatch) -> None:
+    monkeypatch.setenv(regions.SETTING, "atlantis")
+    at = run_app()
+    [error] = at.error
+    shown = error.value.replace("\\", "").replace("\u2060", "")  # escaped for Markdown
+    assert "CITYTOOLS_REGION is “atlantis”: give one of london, greater-manchester" in shown
+    assert not at.metric
+
+
+# ---- recognising the region's councils in uploads ---------------------------------------------
+
+REGISTER = """Council,Service area,System,Vendor,Contract end
+{one},Housing,Northgate Housing,Northgate,31/03/2027
+{two},Libraries,Spydus,Civica,31/03/2028
+LB Camden,Housing,Northgate Housing,Northgate,31/03/2027
+Gotham,Parking,Chipside,Chipside Ltd,31/03/2027
+"""
+SPELLINGS = {
+    "greater-manchester": ("BOLTON METROPOLITAN BOROUGH COUNCIL", "Manchester City Council"),
+    "wales": ("Caerdydd", "Sir Ynys Môn"),
+    CUSTOM: ("Adur District Council", "West Sussex County Council"),
+}
+
+
+def test_an_upload_accepts_the_regions_councils_however_written(region) -> None:
+    key = region.key if not region.key.startswith("custom:") else CUSTOM
+    one, two = SPELLINGS[key]
+    p = prepare(REGISTER.format(one=one, two=two).encode(), "register.csv")
+    assert [region.by_name[n].code for n in p.records["borough"]] == [
+        region.lookup[_fold(one)].code,
+        region.lookup[_fold(two)].code,
+    ]
+    camden, gotham = sorted(p.rejects, key=lambda x: x.row)
+    assert camden.reason == (
+        f"'LB Camden' is London Borough of Camden, which is outside {region.label}; only the "
+        f"contracts of {region.describe()} are imported."
+    )
+    assert gotham.reason == f"'Gotham' is not one of {region.describe()}."
+
+
+def _fold(text: str) -> str:
+    from citydata.core.authorities import fold
+
+    return fold(text)
+
+
+def test_published_notices_keep_the_regions_buyers(monkeypatch) -> None:
+    """The real Contracts Finder export: 852 notices from buyers all over England."""
+    raw = (DATA / "real" / "cf_export_notices_2025-11.csv").read_bytes()
+    kept = {}
+    for value in ("greater-manchester", "west-midlands", "united-kingdom"):
+        monkeypatch.setenv(regions.SETTING, value)
+        p = prepare(raw, "notices.csv")
+        kept[value] = sorted(p.records["borough"].unique())
+        if value == "greater-manchester":
+            lincs = [x for x in p.rejects if x.value == "Lincolnshire County Council"]
+            assert lincs[0].reason == (
+                "The buyer 'Lincolnshire County Council' is Lincolnshire County Council, which "
+                "is outside Greater Manchester; only the contracts of the 10 councils of Greater "
+                "Manchester are imported."
+            )
+    assert kept["greater-manchester"] == ["Rochdale", "Salford", "Wigan"]
+    assert kept["west-midlands"] == ["Birmingham", "Dudley"]
+    assert len(kept["united-kingdom"]) > 60 and "Lincolnshire" in kept["united-kingdom"]
+
+
+# ---- the command line ---------------------------------------------------------------------------
+
+
+def test_the_command_line_imports_a_register_for_the_region(region, tmp_path) -> None:
+    key = region.key if not region.key.startswith("custom:") else CUSTOM
+    one, two = SPELLINGS[key]
+    db = tmp_path / "cli.duckdb"
+    assert command.run("build", "--db", str(db), text=True).returncode == 0
+    file = tmp_path / "register.csv"
+    file.write_text(REGISTER.format(one=one, two=two), encoding="utf-8")
+    done = command.run("import", str(file), "--db", str(db), "--json", text=True)
+    out = json.loads(done.stdout)
+    assert (done.returncode, out["rows_imported"], out["rows_rejected"]) == (0, 2, 2), done.stderr
+    wrong = command.run("import", str(file), "--db", str(db), "--borough", "Camden", text=True)
+    assert wrong.returncode == 2
+    assert "Camden" in wrong.stderr and "is outside" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_the_regions_file_is_in_the_repository() -> None:
+    assert Path(regions.REGIONS_PATH).is_file()
