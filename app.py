@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import steward
+from ui import startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -35,7 +35,9 @@ PAGES = [
 
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
 page = st.navigation(PAGES + steward.pages(), expanded=True)
-ui.database_or_rebuild_offer()
+startup.open_database(page)  # or explain why not (busy, unusable) and stop
 ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
-page.run()
+ui.copy_link()  # at the top of every page: the link of the view on screen
+with ui.naming_dropped_settings():  # a link's settings the page could not take are named
+    page.run()

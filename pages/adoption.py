@@ -19,7 +19,7 @@ ui.selection_header(state)
 systems = ui.query(adoption.systems, state)
 if systems.empty:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 st.subheader(f"Which {ui.noun(2)} use a system?")
 system = st.selectbox(

@@ -4,8 +4,9 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
+from citydata.core.formatting import money
 from citydata.output import briefing, exports, word
-from citydata.query import borough_profile, mapdata
+from citydata.query import borough_profile
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -22,7 +23,7 @@ name = st.selectbox(
 )
 if name is None:
     st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
-    st.stop()
+    ui.stop()
 
 p = ui.query(borough_profile.build, state, name)
 st.header(p.borough.name)
@@ -40,7 +41,7 @@ cols = st.columns(5)
 cols[0].metric("Records", f"{figures['records']:,}")
 cols[1].metric("Systems", f"{figures['systems']:,}")
 cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Annual value", mapdata.money(figures["annual_value"]))
+cols[3].metric("Annual value", money(figures["annual_value"]))
 cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
 
 if p.systems.empty:

@@ -58,7 +58,7 @@ if metric.key == "vendor_share":
 values = ui.query(mapdata.borough_values, state, metric.key, window, vendor)
 if not values["records"].any():
     st.info("No contracts match these filters. Remove a filter in the sidebar to see the map.")
-    st.stop()
+    ui.stop()
 
 bins = boroughmap.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)

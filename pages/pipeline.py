@@ -43,7 +43,7 @@ if problem:
 figures = ui.query(pipeline.summary, state, lead, today)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 window = st.segmented_control(
     "Decisions due in the next",

@@ -32,8 +32,10 @@ upload = st.file_uploader(
     "Register file: CSV, Excel (.xlsx) or OCDS JSON",
     type=["csv", "xlsx", "json"],
     key=f"upload-{st.session_state.get('_upload_round', 0)}",
+    max_upload_size=steward.upload_limit_mb(),
 )
 if upload is None:
+    steward.release()  # a file removed from the box leaves nothing behind in this session
     st.info("Choose a file to check. It is only read until you commit it.")
     st.stop()
 content = upload.getvalue()
@@ -69,5 +71,8 @@ for change in changes[:40]:
         steward.show_diff(change.diff, key=change.borough_code)
 
 label = f"Commit {len(changes)} new snapshot(s)" if len(changes) > 1 else "Commit"
-if st.button(label, type="primary", icon=":material/save:"):
+left, right, _ = st.columns([2, 1, 4])
+if left.button(label, type="primary", icon=":material/save:"):
     steward.commit(prepared, content, changes, who.who or "data steward")
+if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):
+    steward.cancel()

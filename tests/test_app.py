@@ -94,14 +94,15 @@ def test_downloads_are_offered(db_path):
     ids=["text file", "binary file"],
 )
 def test_an_unusable_database_is_explained_and_left_alone(db_path, content):
-    """The rebuild button itself is clicked in a real browser (tests/browser)."""
+    """A visitor is offered no rebuild: only a signed-in steward is (tests/test_lifecycle.py);
+    the rebuild button itself is clicked in a real browser (tests/browser)."""
     db_path.unlink()
     db_path.write_bytes(content)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
     assert "The database cannot be used" in at.error[0].value
-    assert [b.label for b in at.button] == ["Rebuild from the embedded data"]
+    assert not at.button
     assert db_path.read_bytes() == content
 
 

@@ -155,9 +155,9 @@ def test_who_typed_the_password_is_recorded_by_name():
 
 
 def test_upload_size_limit(monkeypatch):
-    assert stewards.upload_limit_bytes({}) == 25 * 1024 * 1024
+    assert settings.upload_limit_bytes({}) == 25 * 1024 * 1024
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "2")
-    limit = stewards.upload_limit_bytes({})
+    limit = settings.upload_limit_bytes({})
     assert limit == 2 * 1024 * 1024
     assert stewards.too_big(limit, limit) is None
     assert "largest accepted is 2 MB" in stewards.too_big(limit + 1, limit)

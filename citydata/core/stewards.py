@@ -181,16 +181,6 @@ class Lockout:
             self._failures.pop(self._keys(name)[1], None)
 
 
-def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
-    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB)."""
-    raw = _setting("CITYTOOLS_MAX_UPLOAD_MB", secrets or {})
-    try:
-        megabytes = float(raw or 25)
-    except ValueError:
-        megabytes = 25.0
-    return int(max(megabytes, 0.001) * 1024 * 1024)
-
-
 def too_big(size: int, limit: int) -> str | None:
     """A message when a file of `size` bytes is over `limit`, else None."""
     if size <= limit:

@@ -16,11 +16,11 @@ import json
 import re
 import zipfile
 
+from citydata.core import settings
 from citydata.ingest import encoding, layout, notices, ocds, workbook
 from citydata.ingest.report import IngestError, refused, warning
 from citydata.ingest.table import Table
 
-MAX_BYTES = 25 * 1024 * 1024  # largest file accepted
 MAX_ROWS = 500_000  # most data rows
 MAX_COLUMNS = 500  # most columns
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # most a workbook (a ZIP) may unpack to
@@ -46,12 +46,18 @@ _ENCODING_NAMES = {"cp1252": "Windows-1252 (Excel on Windows)", "mac_roman": "Ma
 _SAVE_AS = "Open it in Excel and save it as .xlsx or CSV, then upload that."
 
 
-def read(content: bytes, file_name: str, sheet: str | None = None) -> Table:
-    """The table in a file; IngestError (a whole-file refusal) when there is none."""
-    if len(content) > MAX_BYTES:
+def read(
+    content: bytes, file_name: str, sheet: str | None = None, max_bytes: int | None = None
+) -> Table:
+    """The table in a file; IngestError (a whole-file refusal) when there is none.
+
+    `max_bytes`: the largest file accepted (default: the CITYTOOLS_MAX_UPLOAD_MB setting).
+    """
+    limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
+    if len(content) > limit:
         raise IngestError(
             f"This file is {len(content) / 1024 / 1024:.1f} MB; the largest file accepted is "
-            f"{MAX_BYTES // 1024 // 1024} MB. Split it (one borough per file) and upload each."
+            f"{limit / 1024 / 1024:.0f} MB. Split it (one borough per file) and upload each."
         )
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("This file is empty.")

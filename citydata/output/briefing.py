@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon, source_sentence
-from citydata.query.mapdata import money
 
 ILLUSTRATIVE = (
     "Illustrative data: these records are generated examples, not real contracts. Do not act "
@@ -174,7 +174,7 @@ def _given(value: object) -> bool:
 
 
 def _day(value: object) -> str:
-    return day_label(pd.Timestamp(value).date()) if _given(value) else "no end date"
+    return day(value, missing="no end date")
 
 
 def _period(start: object, end: object) -> str:

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
@@ -262,7 +263,7 @@ def group_members(
 
 def group_label(row: Any, q: Query) -> str:
     """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
-    first, last = _day(row["first_end"]), _day(row["last_end"])
+    first, last = day(row["first_end"]), day(row["last_end"])
     span = first if first == last else f"{first} to {last}"
     return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
 
@@ -331,9 +332,9 @@ def briefing(
     facts.append(
         (
             "Combined annual value",
-            f"£{value:,.0f}"
+            money_in_full(value)
             + (
-                f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
+                f" ({count(missing, 'contract has', 'contracts have')} no value recorded)"
                 if missing
                 else ""
             ),
@@ -343,14 +344,14 @@ def briefing(
     for _, m in group_members.iterrows():
         amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
         cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
-        rows.append((*(_plain(c) for c in cells), _day(m["contract_end"]), amount))
+        rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
     return Briefing(
         title=f"Collaboration opportunity: {_plain(group['key'])}",
         warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
         intro=(
             f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
-            f"same {noun} ending between {_day(group['first_end'])} and "
-            f"{_day(group['last_end'])}, within {q.window_months} months of each other."
+            f"same {noun} ending between {day(group['first_end'])} and "
+            f"{day(group['last_end'])}, within {q.window_months} months of each other."
         ),
         facts=tuple(facts),
         rows=tuple(rows),
@@ -395,22 +396,16 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _day(value: Any) -> str:
-    return day_label(pd.Timestamp(value).date())
-
-
-# Inline Markdown that data text could trigger: emphasis, code, links, HTML, table cells.
-_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
-
-
 def _plain(value: Any) -> str:
     """Data text for a briefing: one line, no formula start."""
     text = " ".join(str("" if value is None else value).split())
     return str(neutralise_cell(text))
+
+
+# Inline Markdown that data text could trigger in a Markdown file (CommonMark, not Streamlit's
+# widgets, which use citydata.core.text.markdown_literal): emphasis, code, links, HTML, cells.
+# Fewer escapes than a widget needs, because the file is pasted into e-mails as it is.
+_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
 
 
 def _esc(text: str) -> str:
@@ -470,7 +465,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         )
     lines = []
     for g in groups_df.to_dict("records"):
-        lines.append(group_label(g, q) + f", £{float(g['combined_annual_value']):,.0f} a year")
+        lines.append(group_label(g, q) + f", {money_in_full(g['combined_annual_value'])} a year")
         lines.append(f"   boroughs: {g['borough_list']}")
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")
