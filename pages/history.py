@@ -22,6 +22,8 @@ COLUMNS = {
     "note": "Note",
 }
 
+state = ui.page_filters()  # first: a page running on its own reruns through app.py
+
 st.title("History")
 st.caption(
     f"Every snapshot of every {ui.noun()}'s data: who stored it, when, from which file. Pick a "
@@ -30,7 +32,6 @@ st.caption(
 if done := st.session_state.pop("_rolled_back", None):
     st.success(done, icon=":material/check_circle:")
 
-state = ui.page_filters()
 if not state.is_empty():
     st.caption(
         ui.plain(f"Sidebar selection: {filters.summary(state)}. ")

@@ -53,6 +53,8 @@ cols[3].metric(
     "no values" if value_share is None else f"{value_share:.1f}%",
 )
 
+ui.service_type_split(state)
+
 st.subheader("Vendor ranking")
 st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
 st.caption(

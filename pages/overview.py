@@ -32,6 +32,7 @@ bottom[2].metric(
     f"{figures['top10_vendor_share']:.0f}%",
     help="Share of the records held by the ten vendors with the most records.",
 )
+ui.service_type_split(state)
 
 st.subheader(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")

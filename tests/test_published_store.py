@@ -16,8 +16,8 @@ from tests.snapshot_helpers import borough_records, prepared
 
 DATA = Path(__file__).resolve().parent / "data"
 CF_CSV = DATA / "real" / "cf_export_notices_2025-11.csv"
-OCDS = DATA / "real" / "ocds_cf2020_city_of_london_lbla_release.json"
-CAMDEN, CITY = "E09000007", "E09000001"
+OCDS = DATA / "notices" / "ocds_record_package_1_0.json"  # Hackney's technology awards
+CAMDEN, CITY = "E09000007", "E09000012"  # CITY: the borough of the OCDS file (Hackney)
 
 
 def _counts(db, kind: str) -> dict[str, int]:

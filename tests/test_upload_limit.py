@@ -13,7 +13,7 @@ from citydata.core import settings
 from tests import command
 from tests.apptest import run_app
 from tests.conftest import DATA
-from tests.test_upload_app import sign_in
+from tests.test_upload_app import PASSWORD, sign_in
 
 MB = 1024 * 1024
 
@@ -67,10 +67,10 @@ def server_cap():
 def test_the_app_accepts_what_the_setting_allows_within_the_server_cap(
     over_25_mb, db_path, monkeypatch, server_cap
 ):
-    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     monkeypatch.setenv(settings.MAX_UPLOAD_MB, "26")
     server_cap(30)
-    at = sign_in(run_app(), password="pw")
+    at = sign_in(run_app())
     at.switch_page("pages/upload.py").run()
     uploader = at.get("file_uploader")[0]
     assert uploader.proto.max_upload_size_mb == 26, "the browser checks the same limit"
@@ -83,9 +83,9 @@ def test_the_app_accepts_what_the_setting_allows_within_the_server_cap(
 def test_the_server_cap_bounds_the_app(db_path, monkeypatch, server_cap):
     """Above server.maxUploadSize the server refuses a file before the app sees it, so the app
     says the smaller of the two."""
-    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     monkeypatch.setenv(settings.MAX_UPLOAD_MB, "40")
     server_cap(25)
-    at = sign_in(run_app(), password="pw")
+    at = sign_in(run_app())
     at.switch_page("pages/upload.py").run()
     assert at.get("file_uploader")[0].proto.max_upload_size_mb == 25

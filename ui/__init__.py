@@ -113,17 +113,13 @@ def filter_options(path: str, version: int) -> dict[str, list[str]]:
 def page_filters() -> FilterState:
     """The sidebar filters app.py drew for this run; call at the top of every page.
 
-    Streamlit 1.67 decides once per server process whether the app uses the legacy `pages/`
-    folder mode, and says yes until `st.navigation` has run once. So when a server's very first
-    request opens a page other than the home page (a shared link after a restart), the page runs
-    on its own, without app.py. Then turn that mode off and run again, through app.py, on the same
-    page and URL.
+    Without them the page file is running on its own, not through app.py (a server's very first
+    request opening a page by its address: see ui.pagesdir); then it runs again through app.py.
     """
-    if "filters" not in st.session_state:
-        from streamlit.runtime.pages_manager import PagesManager
+    from ui import pagesdir
 
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not pagesdir.inside_app():
+        pagesdir.run_through_app()
     return st.session_state["filters"]
 
 
@@ -287,11 +283,11 @@ def current_link() -> str:
     return f"{base}?{query}" if query else base
 
 
-def copy_link(slot: Any) -> None:
-    """A "Copy link" button at the top of the page (drawn into `slot`, an `st.empty()` made
-    before the page ran, once the page has set its choices): it opens the link of this exact
-    view, with a copy button."""
-    with slot.container(), st.popover("Copy link", icon=":material/link:"):
+def copy_link() -> None:
+    """A "Copy link" button at the top of the page: it opens the link of this exact view (the
+    browser has already put a changed choice in the address when the page runs again), with a
+    copy button."""
+    with st.popover("Copy link", icon=":material/link:"):
         st.caption("The link to this exact view, with its filters and choices:")
         st.code(current_link(), language=None, wrap_lines=True)
 
@@ -473,3 +469,27 @@ PROFILE_COLUMN_CONFIG: dict[str, Any] = {
         "Months apart", help="Months from this borough's end date to the peer's (+ later)."
     ),
 }
+
+
+def service_type_split(state: FilterState) -> None:
+    """Frontline against corporate for the selection: records, their share and annual value."""
+    split = query(selection.service_type_split, state)
+    if split.empty:
+        return
+    st.subheader("Frontline and corporate services")
+    table(
+        split.rename(
+            columns={
+                "service_type": "Service type",
+                "records": "Records",
+                "records_share": "Share of records (%)",
+                "annual_value": "Annual value (£)",
+            }
+        ),
+        key="service_type_split",
+    )
+    st.caption(
+        "Frontline: services residents use directly (social care, housing, waste...). "
+        "Corporate: the council's own running (finance, HR, IT). Which service area is which "
+        "is set in data/service_area_types.toml; the Service type filter in the sidebar picks one."
+    )

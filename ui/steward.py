@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 import ui
 from citydata import ingest
@@ -23,6 +22,7 @@ from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
+from ui import pagesdir
 
 _SIGNED_IN = "_steward_password_user"
 _LAST_NAME = "_steward_last_name"
@@ -64,8 +64,7 @@ def pages() -> list[Any]:
 
 def inside_app() -> None:
     """Make sure this page runs inside app.py, whose navigation decides who sees which page."""
-    if PagesManager.uses_pages_directory:
-        ui.page_filters()
+    pagesdir.ensure_inside_app()
 
 
 def require() -> stewards.Access:
