@@ -38,5 +38,6 @@ page = st.navigation(PAGES + steward.pages(), expanded=True)
 startup.open_database(page)  # or explain why not (busy, unusable) and stop
 ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
+ui.copy_link()  # at the top of every page: the link of the view on screen
 with ui.naming_dropped_settings():  # a link's settings the page could not take are named
     page.run()

@@ -41,8 +41,7 @@ st.caption(
 )
 ui.selection_header(state)
 
-left, middle, right = st.columns([3, 2, 2])
-by = left.segmented_control(
+by = st.segmented_control(
     f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
     format_func=lambda k: collaboration.KEYS[k].capitalize(),
@@ -51,6 +50,7 @@ by = left.segmented_control(
     key="group_by",
     bind="query-params",
 )
+middle, right = st.columns(2)
 window = middle.slider(
     "Ending within (months) of each other",
     min_value=1,

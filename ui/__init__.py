@@ -283,11 +283,11 @@ def current_link() -> str:
     return f"{base}?{query}" if query else base
 
 
-def copy_link(slot: Any) -> None:
-    """A "Copy link" button at the top of the page (drawn into `slot`, an `st.empty()` made
-    before the page ran, once the page has set its choices): it opens the link of this exact
-    view, with a copy button."""
-    with slot.container(), st.popover("Copy link", icon=":material/link:"):
+def copy_link() -> None:
+    """A "Copy link" button at the top of the page: it opens the link of this exact view (the
+    browser has already put a changed choice in the address when the page runs again), with a
+    copy button."""
+    with st.popover("Copy link", icon=":material/link:"):
         st.caption("The link to this exact view, with its filters and choices:")
         st.code(current_link(), language=None, wrap_lines=True)
 
