@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from ui import steward
+from ui import startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -27,6 +27,7 @@ PAGES = [
     st.Page("pages/pipeline.py", title="Renewal pipeline", icon=":material/event_upcoming:"),
     st.Page("pages/collaborate.py", title="Collaboration", icon=":material/handshake:"),
     st.Page("pages/market.py", title="Market", icon=":material/leaderboard:"),
+    st.Page("pages/coming.py", title="Coming to market", icon=":material/trending_up:"),
     st.Page("pages/vendor.py", title="Vendor profile", icon=":material/storefront:"),
     st.Page("pages/adoption.py", title="Adoption", icon=":material/apps:"),
     st.Page("pages/history.py", title="History", icon=":material/history:"),
@@ -34,7 +35,9 @@ PAGES = [
 
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
 page = st.navigation(PAGES + steward.pages(), expanded=True)
-ui.database_or_rebuild_offer()
+startup.open_database(page)  # or explain why not (busy, unusable) and stop
 ui.pin_version()
 st.session_state["filters"] = ui.sidebar_filters()
-page.run()
+ui.copy_link()  # at the top of every page: the link of the view on screen
+with ui.naming_dropped_settings():  # a link's settings the page could not take are named
+    page.run()

@@ -1,12 +1,28 @@
-"""The database file's life: where it is, opening it, building it from the embedded data (and a
-backup, when $CITYTOOLS_RESTORE_FROM names one), and keeping the old file when it is rebuilt."""
+"""The database file's life, in one place: where it is, opening it (waiting while another
+process holds it), building it from the embedded data (and a backup, when
+$CITYTOOLS_RESTORE_FROM names one) on a first start, rebuilding an unusable file the same way
+while keeping the old one, and reading a consistent copy while another process holds the file.
+
+Two kinds of trouble, never confused:
+- busy (`FileBusy`): another process holds the file, usually the running app or a command
+  importing a file. The file is fine: `open_store` waits and tries again a few times, then says
+  so. A busy file is never rebuilt or moved.
+- unusable (`FileUnusable`): not a DuckDB file, another program's, corrupt, unreadable or from a
+  newer version. `rebuild` replaces it (for a signed-in data steward, in the app).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
 import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,13 +32,15 @@ from citydata.core import demo, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import migrations, vendors
-from citydata.store.db import Database, StoreError
+from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
 from citydata.store.snapshots import save_raw_file
 
-ROOT = settings.APP_ROOT
-DEFAULT_DB = settings.DATA_DIR / "citytools.duckdb"
-ENV_VAR = "CITYTOOLS_DB"
-RESTORE_VAR = "CITYTOOLS_RESTORE_FROM"
+__all__ = ["FileBusy", "FileUnusable", "StoreError"]
+
+ENV_VAR = settings.DB
+RESTORE_VAR = settings.RESTORE_FROM
+# Seconds to wait before each new try when the file is busy (about 4 s in all).
+BUSY_WAITS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
 REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database was built for
 
 # The data a schema version's new tables start with, loaded from the live data files in the
@@ -37,26 +55,168 @@ def migrate(db: Database) -> int:
 
 def db_path(explicit: str | Path | None = None) -> Path:
     """The database file: an explicit path, else $CITYTOOLS_DB, else data/citytools.duckdb."""
-    return Path(explicit or os.environ.get(ENV_VAR) or DEFAULT_DB)
+    if explicit:
+        return Path(explicit)
+    found = settings.path(ENV_VAR)
+    assert found is not None  # the setting has a default
+    return found
 
 
-def open_store(path: str | Path | None = None) -> Database:
+def open_store(path: str | Path | None = None, waits: tuple[float, ...] = BUSY_WAITS) -> Database:
     """Open (building it first when missing) and migrate the database at `path`.
 
     A missing database is built from the embedded data, then, when $CITYTOOLS_RESTORE_FROM names
-    a backup archive, that backup is restored into it before it is used.
+    a backup archive, that backup is restored into it before it is used. A busy file is tried
+    again after each of `waits` seconds, then FileBusy; an unusable one raises FileUnusable.
     """
     path = db_path(path)
     if not path.exists():
-        build(path, restore_from=restore_archive())
-    db = Database(path)
+        with _building(path):
+            if not path.exists():  # another thread or process may have built it meanwhile
+                build(path, restore_from=restore_archive())
+    for wait in (*waits, None):
+        try:
+            db = Database(path)
+            break
+        except FileBusy:
+            if wait is None:
+                raise
+            time.sleep(wait)
     try:
         migrate(db)
         check_region(db)
+    except duckdb.Error as exc:  # a DuckDB file whose tables cannot be read
+        db.close()
+        raise FileUnusable(f"{path} could not be read as a City Tools database: {exc}") from exc
     except BaseException:
         db.close()
         raise
     return db
+
+
+def rebuild(path: str | Path | None = None) -> Path | None:
+    """Replace an unusable database file by a new build, as on a first start (the embedded
+    data, then $CITYTOOLS_RESTORE_FROM), keeping the old file beside it. Returns where the old
+    file went, or None when there was nothing to rebuild (the file opens now: another rebuild
+    finished first). A busy file raises FileBusy and is left alone.
+
+    One rebuild at a time per file, across threads and processes; each build writes its own
+    temporary file, and the old file is moved aside only once the new one is complete.
+    """
+    path = db_path(path)
+    with _building(path):
+        if not path.exists():
+            build(path, restore_from=restore_archive())
+            return None
+        if _usable(path):
+            return None
+        return build(path, restore_from=restore_archive(), keep_old=True)
+
+
+def _usable(path: Path) -> bool:
+    """Whether the file opens as a City Tools database now; FileBusy when another holds it."""
+    try:
+        db = Database(path)
+    except FileUnusable:
+        return False
+    try:
+        migrate(db)
+        return True
+    except (FileUnusable, duckdb.Error):
+        return False
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def open_for_reading(
+    path: str | Path | None = None, on_copy: Callable[[str], object] | None = None
+) -> Iterator[Database]:
+    """The database for a command that only reads (export, lists, backup), even while another
+    process holds the file.
+
+    DuckDB lets one process write a file, and then no other process may open it at all, not
+    even read-only. So when the file is busy (the app is serving), the command reads a private
+    copy made just now, checked to be complete: the file and its write-ahead log did not change
+    while they were copied (the app writes only when a steward commits, rolls back or restores).
+    `on_copy` is told when that happens, with a sentence to show. The copy is deleted after.
+    """
+    path = db_path(path)
+    try:
+        db = open_store(path, waits=())
+    except FileBusy:
+        db = None
+    if db is not None:
+        try:
+            yield db
+        finally:
+            db.close()
+        return
+    with tempfile.TemporaryDirectory(prefix=f".{path.name}.reading-", dir=path.parent) as tmp:
+        copy = _consistent_copy(path, Path(tmp))
+        if on_copy is not None:
+            on_copy(
+                f"{path} is in use by the running app: reading a copy of it made just now "
+                f"({datetime.now():%H:%M:%S})."
+            )
+        db = Database(copy)
+        try:
+            migrate(db)
+            yield db
+        finally:
+            db.close()
+
+
+def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] = BUSY_WAITS) -> Path:
+    """Copy the database file and its write-ahead log into `into`, again until neither changed
+    while being copied; FileBusy when they keep changing."""
+    wal = path.with_name(path.name + ".wal")
+    target = into / path.name
+    target_wal = target.with_name(target.name + ".wal")
+    for wait in (*waits, None):
+        before = _fingerprint(path), _fingerprint(wal)
+        try:
+            shutil.copyfile(path, target)
+            target_wal.unlink(missing_ok=True)
+            if before[1] is not None:
+                shutil.copyfile(wal, target_wal)
+        except FileNotFoundError:  # the log was folded into the file meanwhile
+            pass
+        else:
+            if (_fingerprint(path), _fingerprint(wal)) == before:
+                return target
+        if wait is None:
+            break
+        time.sleep(wait)
+    raise FileBusy(
+        f"{path} kept changing while a copy was read (the app is writing to it). Try again in a "
+        "moment."
+    )
+
+
+def _fingerprint(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _building(path: Path) -> Iterator[None]:
+    """Hold the build lock of `path`: a thread lock, and an OS lock on its folder (no file is
+    left behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _BUILD_LOCK:
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(folder)  # closing releases the lock
 
 
 def region_of(db: Database) -> str:
@@ -91,6 +251,8 @@ def set_aside(path: str | Path) -> Path:
     path = Path(path)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.unusable-{stamp}")
+    if target.exists():
+        target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:8]}")
     path.replace(target)
     wal = path.with_name(path.name + ".wal")
     if wal.exists():
@@ -118,10 +280,9 @@ def keep_backup(path: str | Path) -> Path:
 
 def restore_archive() -> Path | None:
     """The backup named by $CITYTOOLS_RESTORE_FROM (relative to the app's folder), if any."""
-    value = settings.value(RESTORE_VAR)
-    if not value:
+    archive = settings.path(RESTORE_VAR)
+    if archive is None:
         return None
-    archive = Path(value) if Path(value).is_absolute() else ROOT / value
     if not archive.is_file():
         raise StoreError(f"{RESTORE_VAR} names {archive}, but there is no such file.")
     return archive
@@ -131,13 +292,16 @@ def build(
     path: str | Path | None = None,
     csv: Path | None = None,
     restore_from: Path | None = None,
+    keep_old: bool = False,
 ) -> Path:
     """Create a new database at `path` from the embedded default data (and a backup, if given).
 
     The embedded data is the region's: London's committed file, or for another region records
     generated for its authorities (the same seed, so the same records each time). The file is
-    written beside the target under a temporary name and moved into place only when complete,
-    so an interrupted or failed build leaves no half-made database behind.
+    written beside the target under a temporary name of its own and moved into place only when
+    complete, so an interrupted or failed build leaves no half-made database behind. Returns
+    `path`; with `keep_old`, an existing file is first moved aside (`set_aside`) and where it
+    went is returned instead.
     """
     path = db_path(path)
     region = regions.current()
@@ -145,11 +309,11 @@ def build(
         with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
             made = Path(folder) / f"demo_contracts_{region.key.split(':')[0]}.csv"
             demo.write_csv(made, rows=demo.rows_for(region))
-            return build(path, made, restore_from)
+            return build(path, made, restore_from, keep_old)
     csv = csv or demo.EMBEDDED_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(path)
-    tmp = path.with_name(f".{path.name}.building-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.building-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     db = Database(tmp)
     try:
         migrate(db)
@@ -170,8 +334,9 @@ def build(
             ) from exc
         raise
     db.close()
+    kept = set_aside(path) if keep_old and path.exists() else None
     os.replace(tmp, path)
-    return path
+    return kept or path
 
 
 def _restore_into(db: Database, archive: Path) -> None:
@@ -182,10 +347,11 @@ def _restore_into(db: Database, archive: Path) -> None:
 
 
 def _remove_abandoned_builds(path: Path) -> None:
-    """Delete half-made files of builds whose process is gone (killed, power cut)."""
+    """Delete half-made files of builds whose process is gone (killed, power cut). A build of
+    this process or of another live one may be under way: its files are left alone."""
     for leftover in path.parent.glob(f".{path.name}.building-*"):
-        pid = leftover.name.rsplit("-", 1)[-1].removesuffix(".wal")
-        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        pid = leftover.name.removeprefix(f".{path.name}.building-").split("-")[0].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
             leftover.unlink(missing_ok=True)
 
 

@@ -19,7 +19,7 @@ ui.selection_header(state)
 systems = ui.query(adoption.systems, state)
 if systems.empty:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 st.subheader(f"Which {ui.noun(2)} use a system?")
 system = st.selectbox(
@@ -52,7 +52,7 @@ st.subheader(f"Who uses what: {ui.noun(2)} by service area")
 st.caption(f"Each cell names the systems a {ui.noun()} uses, with the vendor holding the contract.")
 shown = sorted(state.borough or boroughs.NAMES)
 wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)
-st.dataframe(
+ui.dataframe(
     wide, width="stretch", height=36 * (len(wide) + 1),
     column_config={"_index": st.column_config.TextColumn(
         ui.noun(capital=True), width="medium", pinned=True

@@ -1,7 +1,6 @@
 """Alerts: a data steward subscribes people to a view's decisions, contract ends and changes."""
 
 from datetime import date
-from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -95,7 +94,7 @@ if not subs:
     st.caption("No alerts yet.")
 else:
     ui.table(ui.read(subscriptions.table), key="alert_table")
-    base = public_url or "{0.scheme}://{0.netloc}".format(urlsplit(st.context.url or ""))
+    base = public_url or ui.site_address()
     if alerts.feeds_dir(secrets) is not None:
         st.markdown(
             "**Calendar feeds.** Each alert's contracts as a calendar that updates itself: in "

@@ -4,8 +4,9 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.output import briefing, exports
-from citydata.query import borough_profile, mapdata
+from citydata.core.formatting import money
+from citydata.output import briefing, exports, word
+from citydata.query import borough_profile
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -22,7 +23,7 @@ name = st.selectbox(
 )
 if name is None:
     st.info("Choose a borough above, or click one on the Map page, to see its borough_profile.")
-    st.stop()
+    ui.stop()
 
 p = ui.query(borough_profile.build, state, name)
 st.header(p.borough.name)
@@ -40,7 +41,7 @@ cols = st.columns(5)
 cols[0].metric("Records", f"{figures['records']:,}")
 cols[1].metric("Systems", f"{figures['systems']:,}")
 cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Annual value", mapdata.money(figures["annual_value"]))
+cols[3].metric("Annual value", money(figures["annual_value"]))
 cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
 
 if p.systems.empty:
@@ -53,10 +54,10 @@ else:
             f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
             "the briefing below holds all of them."
         )
-    st.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
     st.subheader("Vendors and their share")
-    st.dataframe(
+    ui.dataframe(
         p.vendors, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
     )
 
@@ -77,7 +78,7 @@ else:
     if p.peers.empty:
         st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
-        st.dataframe(
+        ui.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
         )
 
@@ -90,7 +91,7 @@ else:
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-left, right, _ = st.columns([1, 1, 1])
+left, right, word_col = st.columns([1, 1, 1])
 stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
 left.download_button(
     "Download briefing (text)",
@@ -106,6 +107,14 @@ right.download_button(
     file_name=f"{stem}.xlsx",
     mime=exports.XLSX_MIME,
     icon=":material/download:",
+    on_click="ignore",
+)
+word_col.download_button(
+    "Download briefing (Word)",
+    data=lambda: word.borough(p),
+    file_name=f"{stem}.docx",
+    mime=word.DOCX_MIME,
+    icon=":material/article:",
     on_click="ignore",
 )
 st.caption(

@@ -70,7 +70,7 @@ with tab_month:
     ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
     if note := expiry.describe_month_limit(len(ending), int(days["contracts"].sum())):
         st.caption(note)
-    st.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
 with tab_timeline:
     group_by = st.segmented_control(

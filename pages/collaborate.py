@@ -5,8 +5,8 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata.output import exports
-from citydata.query import collaboration
+from citydata.output import exports, word
+from citydata.query import collaboration, selection
 
 state = ui.page_filters()
 today = date.today()
@@ -41,8 +41,7 @@ st.caption(
 )
 ui.selection_header(state)
 
-left, middle, right = st.columns([3, 2, 2])
-by = left.segmented_control(
+by = st.segmented_control(
     f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
     format_func=lambda k: collaboration.KEYS[k].capitalize(),
@@ -51,6 +50,7 @@ by = left.segmented_control(
     key="group_by",
     bind="query-params",
 )
+middle, right = st.columns(2)
 window = middle.slider(
     "Ending within (months) of each other",
     min_value=1,
@@ -70,7 +70,7 @@ COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize()
 groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
 if groups.empty:
     st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
-    st.stop()
+    ui.stop()
 
 found = int(groups["groups_found"].iloc[0])
 cols = st.columns(3)
@@ -79,7 +79,7 @@ cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}")
 cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
 if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
-st.dataframe(
+ui.dataframe(
     groups,
     hide_index=True,
     width="stretch",
@@ -119,14 +119,15 @@ if note := exports.shown_note(
     len(rows), int(group["contracts"]), "contracts in this group, by end date"
 ):
     st.caption(note)
-st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
 def all_rows():
     return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
 
 
-a, b, _ = st.columns([2, 2, 3])
+illustrative = ui.query(selection.demo_boroughs, state)
+a, b, c = st.columns(3)
 a.download_button(
     "Download briefing (CSV)",
     data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
@@ -138,11 +139,30 @@ a.download_button(
 )
 b.download_button(
     "Download briefing (Markdown)",
-    data=lambda: collaboration.briefing_markdown(group, all_rows(), query, today).encode("utf-8"),
+    data=lambda: collaboration.briefing_markdown(
+        group, all_rows(), query, today, illustrative
+    ).encode("utf-8"),
     file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.md",
     mime="text/markdown",
     key="collab-group-md",
     icon=":material/description:",
     on_click="ignore",  # no rerun: the file is made on click
 )
+c.download_button(
+    "Download briefing (Word)",
+    data=lambda: word.collaboration(
+        collaboration.briefing(group, all_rows(), query, today, illustrative)
+    ),
+    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.docx",
+    mime=word.DOCX_MIME,
+    key="collab-group-docx",
+    icon=":material/article:",
+    on_click="ignore",  # no rerun: the file is made on click
+)
+if set(illustrative) & set(rows["borough"]):
+    st.warning(
+        "Some of this group's records are illustrative examples, not real contracts; the "
+        "briefings say so.",
+        icon=":material/info:",
+    )
 st.caption(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window))

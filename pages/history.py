@@ -22,6 +22,8 @@ COLUMNS = {
     "note": "Note",
 }
 
+state = ui.page_filters()  # first: a page running on its own reruns through app.py
+
 st.title("History")
 st.caption(
     f"Every snapshot of every {ui.noun()}'s data: who stored it, when, from which file. Pick a "
@@ -30,7 +32,6 @@ st.caption(
 if done := st.session_state.pop("_rolled_back", None):
     st.success(done, icon=":material/check_circle:")
 
-state = ui.page_filters()
 if not state.is_empty():
     st.caption(
         ui.plain(f"Sidebar selection: {filters.summary(state)}. ")
@@ -43,7 +44,7 @@ borough = st.selectbox(
     ui.noun(capital=True), names, index=chosen, placeholder=f"All {ui.noun(2)}", key="h_borough"
 )
 shown = history if borough is None else history[history["borough"] == borough]
-st.dataframe(
+ui.dataframe(
     shown.drop(columns=["borough_code"]).assign(
         restored_from=shown["restored_from"].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     ),

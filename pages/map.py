@@ -58,7 +58,7 @@ if metric.key == "vendor_share":
 values = ui.query(mapdata.borough_values, state, metric.key, window, vendor)
 if not values["records"].any():
     st.info("No contracts match these filters. Remove a filter in the sidebar to see the map.")
-    st.stop()
+    ui.stop()
 
 bins = boroughmap.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)
@@ -115,7 +115,7 @@ table = mapdata.ranked(values)
 columns = ["rank", "borough", "value", "records", "top_vendors", "note", "profile"]
 fmt = {"count": "%d", "percent": "%.1f%%", "money": "£%,.0f"}[metric.kind]
 table["profile"] = [ui.share_link(state, "borough", {"profile": b}) for b in table["borough"]]
-st.dataframe(
+ui.dataframe(
     table,
     column_order=[c for c in columns if not (c == "records" and metric.key == "records")],
     hide_index=True,

@@ -35,7 +35,7 @@ agg = ui.query(market.aggregate, state, role)  # the selection, read once for ev
 head = market.headline_from(agg, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 ranking = market.ranking_from(agg, by, top_n)
 st.subheader(market.headline_sentence(head, ranking, by))
@@ -52,6 +52,8 @@ cols[3].metric(
     f"Top {head['top_n']} vendors' share of value",
     "no values" if value_share is None else f"{value_share:.1f}%",
 )
+
+ui.service_type_split(state)
 
 st.subheader("Vendor ranking")
 st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
@@ -102,7 +104,7 @@ st.subheader("Satisfaction with suppliers")
 sat = satisfaction.summary_from(agg)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
-    st.stop()
+    ui.stop()
 cols = st.columns(3)
 cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
 cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")

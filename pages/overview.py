@@ -32,6 +32,7 @@ bottom[2].metric(
     f"{figures['top10_vendor_share']:.0f}%",
     help="Share of the records held by the ten vendors with the most records.",
 )
+ui.service_type_split(state)
 
 st.subheader(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
@@ -39,7 +40,8 @@ shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"])
 tab_chart.altair_chart(coverage_heatmap(wide), width="content")
-tab_table.dataframe(wide, width="stretch")
+with tab_table:
+    ui.dataframe(wide, width="stretch")
 
 st.subheader("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
@@ -48,7 +50,7 @@ if len(records) > ui.TABLE_ROWS:
         f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "
         "the downloads hold all of them."
     )
-st.dataframe(
+ui.dataframe(
     records.head(ui.TABLE_ROWS),
     hide_index=True,
     width="stretch",

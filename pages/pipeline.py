@@ -43,7 +43,7 @@ if problem:
 figures = ui.query(pipeline.summary, state, lead, today)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 window = st.segmented_control(
     "Decisions due in the next",
@@ -98,7 +98,7 @@ for tab, (fn, args, total, order, stem, kind) in zip(tabs, lists, strict=True):
         if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
             st.caption(note)
         first = [c for c in ORDER[kind] if c in rows.columns]
-        st.dataframe(
+        ui.dataframe(
             rows,
             hide_index=True,
             width="stretch",
@@ -127,6 +127,6 @@ with st.expander("Lead times: how the decide-by date is worked out"):
             else ""
         )
     )
-    st.dataframe(
+    ui.dataframe(
         lead.table(), hide_index=True, column_config=COLUMNS | {"service_area": "Service area"}
     )

@@ -32,8 +32,10 @@ upload = st.file_uploader(
     "Register file: CSV, Excel (.xlsx) or OCDS JSON",
     type=["csv", "xlsx", "json"],
     key=f"upload-{st.session_state.get('_upload_round', 0)}",
+    max_upload_size=steward.upload_limit_mb(),
 )
 if upload is None:
+    steward.release()  # a file removed from the box leaves nothing behind in this session
     st.info("Choose a file to check. It is only read until you commit it.")
     st.stop()
 content = upload.getvalue()
@@ -54,7 +56,7 @@ cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
 if prepared.problems:
     st.markdown(f"**Problems found ({len(prepared.problems):,})**")
     problems = snapshots.problems_table(prepared.problems)
-    st.dataframe(problems, hide_index=True, width="stretch")
+    ui.dataframe(problems, hide_index=True, width="stretch")
     ui.downloads(problems, "upload-problems", key="problems")
 else:
     st.success("No problems found.")
@@ -63,11 +65,14 @@ if prepared.refused or prepared.records.empty:
 
 st.subheader("What will change")
 changes = snapshots.preview(ui.database(), prepared)
-st.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
+ui.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
 for change in changes[:40]:
     with st.expander(f"{change.borough}: {change.diff.summary()}"):
         steward.show_diff(change.diff, key=change.borough_code)
 
 label = f"Commit {len(changes)} new snapshot(s)" if len(changes) > 1 else "Commit"
-if st.button(label, type="primary", icon=":material/save:"):
+left, right, _ = st.columns([2, 1, 4])
+if left.button(label, type="primary", icon=":material/save:"):
     steward.commit(prepared, content, changes, who.who or "data steward")
+if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):
+    steward.cancel()

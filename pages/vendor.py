@@ -24,7 +24,7 @@ vendor = st.selectbox(
 ui.selection_header(state)
 if vendor is None:
     st.info("Choose a vendor above, or open one from the ranking on the Market page.")
-    st.stop()
+    ui.stop()
 
 figures = ui.query(vendor_profile.summary, state, vendor)
 if not figures["held"] and not figures["made"]:
@@ -32,7 +32,7 @@ if not figures["held"] and not figures["made"]:
         f"No contracts of {ui.plain(vendor)} match these filters. Remove a filter in the "
         "sidebar to see more."
     )
-    st.stop()
+    ui.stop()
 
 if figures["held"]:
     top, bottom = st.columns(3), st.columns(3)

@@ -23,6 +23,27 @@ def test_every_registered_page_opens_without_error(db_path, page):
     assert not at.error
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_no_table_shows_the_word_none_for_a_missing_value(db_path, page):
+    """Missing text (no hosting recorded, no reference) is a blank cell, not "None"."""
+    at = run_app({"q": "hosting"} if page == "pages/overview.py" else None)
+    at.switch_page(page)
+    at.run()
+    for table in at.dataframe:
+        df = table.value
+        for column in df.columns:
+            if df[column].dtype == object:
+                assert not df[column].isna().any(), (page, column)
+
+
+def test_a_missing_hosting_shows_as_a_blank_cell(db):
+    with db.read() as r:
+        borough = r.scalar("SELECT min(borough) FROM current_contracts WHERE hosting IS NULL")
+    at = run_app({"borough": borough})
+    records = next(t.value for t in at.dataframe if "hosting" in t.value.columns)
+    assert "" in set(records["hosting"]) and not records["hosting"].isna().any()
+
+
 def test_overview_figures_equal_sql_on_the_same_file(db):
     at = run_app()
     with db.read() as r:
@@ -73,14 +94,15 @@ def test_downloads_are_offered(db_path):
     ids=["text file", "binary file"],
 )
 def test_an_unusable_database_is_explained_and_left_alone(db_path, content):
-    """The rebuild button itself is clicked in a real browser (tests/browser)."""
+    """A visitor is offered no rebuild: only a signed-in steward is (tests/test_lifecycle.py);
+    the rebuild button itself is clicked in a real browser (tests/browser)."""
     db_path.unlink()
     db_path.write_bytes(content)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
     assert "The database cannot be used" in at.error[0].value
-    assert [b.label for b in at.button] == ["Rebuild from the embedded data"]
+    assert not at.button
     assert db_path.read_bytes() == content
 
 

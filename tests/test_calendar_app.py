@@ -142,6 +142,7 @@ def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
         "Download all groups (CSV)",
         "Download briefing (CSV)",
         "Download briefing (Markdown)",
+        "Download briefing (Word)",
     ]
     at.button_group(key="group_by").set_value("vendor").run()
     at.slider(key="window").set_value(12).run()

@@ -438,3 +438,33 @@ def test_a_contract_just_outside_a_group_is_named_as_a_near_miss(tmp_path):
         )
     briefing = collaboration.briefing_markdown(groups.iloc[0], members, q, TODAY)
     assert "Just outside (within 3 months of the group): Islington (31 Aug 2027)" in briefing
+
+
+def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_path):
+    import io
+
+    import docx
+
+    from citydata.output import word
+
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31")])
+    q = Query("system", 6)
+    groups, members = found(db, q)
+    group = groups.iloc[0]
+    real = collaboration.briefing_markdown(group, members, q, TODAY)
+    assert "Illustrative" not in real
+    text = collaboration.briefing_markdown(group, members, q, TODAY, ["Hackney", "Brent"])
+    assert text.splitlines()[2] == (
+        "> **Illustrative data: the records of Hackney are generated examples, not real "
+        "contracts. Do not act on them.**"
+    )
+    data = word.collaboration(collaboration.briefing(group, members, q, TODAY, ["Hackney"]))
+    doc = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[0] == "Collaboration opportunity: Open Housing"
+    assert paragraphs[1].startswith("Illustrative data: the records of Hackney")
+    assert doc.paragraphs[1].runs[0].bold
+    assert "Boroughs: Camden, Hackney" in paragraphs
+    (table,) = doc.tables
+    assert [c.text for c in table.rows[0].cells] == list(collaboration.BRIEFING_COLUMNS)
+    assert [row.cells[0].text for row in table.rows[1:]] == ["Camden", "Hackney"]

@@ -208,7 +208,7 @@ def test_the_sidebar_offers_every_current_value_once_in_order_without_blanks(db)
         w.execute("UPDATE contracts SET hosting = NULL WHERE record_no = 1")
     with db.read() as r:
         offered = selection.options(r)
-        for choice in filters.CHOICES:
+        for choice in [c for c in filters.CHOICES if c.fixed_options() is None]:
             expected = r.rows(
                 f"SELECT DISTINCT {choice.column} FROM current_contracts"
                 f" WHERE {choice.column} IS NOT NULL ORDER BY 1"

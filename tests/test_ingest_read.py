@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from citydata.ingest import MAX_BYTES, encoding, prepare, read
+from citydata.core.settings import upload_limit_bytes
+from citydata.ingest import encoding, prepare, read
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 
@@ -186,7 +187,7 @@ def test_blank_only_file_is_empty():
 
 
 def test_size_limit(monkeypatch):
-    p = prepare(b"a" * (MAX_BYTES + 1), "big.csv")
+    p = prepare(b"a" * (upload_limit_bytes() + 1), "big.csv")
     assert "the largest file accepted is 25 MB" in p.refused
 
 

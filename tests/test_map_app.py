@@ -138,7 +138,11 @@ def test_a_url_naming_a_borough_opens_its_profile(db):
     assert any("Illustrative default data" in m.value for m in at.markdown)
     assert any("Public health" in m.value for m in at.markdown)  # what is missing
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Download briefing (text)", "Download briefing (Excel)"]
+    assert labels == [
+        "Download briefing (text)",
+        "Download briefing (Excel)",
+        "Download briefing (Word)",
+    ]
 
 
 def test_the_profile_keeps_the_other_filters_and_says_the_borough_filter_is_set_aside(db):

@@ -11,7 +11,7 @@ import pytest
 
 from citydata.core import boroughs
 from citydata.core.schema import SERVICE_AREA_LABELS
-from citydata.output import briefing
+from citydata.output import briefing, word
 from citydata.query import borough_profile
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
@@ -237,3 +237,47 @@ def test_excel_briefing_has_every_part_and_neutralises_formulas(db):
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
     summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=2)}
     assert summary["Borough"] == "Camden" and summary["Records"] == p.figures["records"]
+
+
+def _docx_text(data: bytes) -> tuple[list[str], list[list[list[str]]], list[str]]:
+    """(paragraphs, tables as rows of cells, the styles of the paragraphs) of a .docx file."""
+    import docx
+
+    doc = docx.Document(io.BytesIO(data))
+    paragraphs = [p.text for p in doc.paragraphs]
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    return paragraphs, tables, [p.style.name for p in doc.paragraphs]
+
+
+def test_briefings_say_first_when_the_data_is_illustrative(db):
+    p = build(db)
+    assert p.source["is_demo"]
+    assert briefing.text(p).splitlines()[3].startswith("ILLUSTRATIVE DATA: THESE RECORDS ARE")
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    first = [c.value for c in next(book["Summary"].iter_rows(min_row=2))]
+    assert first == ["Warning", briefing.ILLUSTRATIVE]
+    paragraphs, _, _ = _docx_text(word.borough(p))
+    assert paragraphs[1] == briefing.ILLUSTRATIVE
+
+
+def test_word_briefing_opens_and_carries_the_page_content(db):
+    records = borough_records(db, CAMDEN)
+    records.loc[records.index[0], "system"] = '=HYPERLINK("http://example.com","x") *bold*'
+    snapshots.commit(db, prepared(records), b"real", "ann")
+    p = build(db)
+    data = word.borough(p)
+    assert data[:2] == b"PK"  # a zip: what Word opens
+    paragraphs, tables, styles = _docx_text(data)
+    assert paragraphs[0] == "Camden: systems and contracts briefing" and styles[0] == "Title"
+    assert briefing.ILLUSTRATIVE not in paragraphs, "real data: no warning"
+    for heading in (
+        "Systems by service area",
+        "Vendors (share of the borough's records)",
+        "Contracts ending in the next 24 months",
+        "Service areas with no records",
+    ):
+        assert heading in paragraphs and styles[paragraphs.index(heading)] == "Heading 1"
+    systems = next(t for t in tables if t[0][:2] == ["Service area", "System"])
+    assert len(systems) == len(p.systems) + 1
+    assert '=HYPERLINK("http://example.com","x") *bold*' in [row[1] for row in systems]
+    assert not any(cell == "None" for t in tables for row in t for cell in row)

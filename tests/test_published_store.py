@@ -16,8 +16,8 @@ from tests.snapshot_helpers import borough_records, prepared
 
 DATA = Path(__file__).resolve().parent / "data"
 CF_CSV = DATA / "real" / "cf_export_notices_2025-11.csv"
-OCDS = DATA / "real" / "ocds_cf2020_city_of_london_lbla_release.json"
-CAMDEN, CITY = "E09000007", "E09000001"
+OCDS = DATA / "notices" / "ocds_record_package_1_0.json"  # Hackney's technology awards
+CAMDEN, CITY = "E09000007", "E09000012"  # CITY: the borough of the OCDS file (Hackney)
 
 
 def _counts(db, kind: str) -> dict[str, int]:
@@ -101,3 +101,22 @@ def test_rolling_back_a_register_leaves_the_notices(db):
             " AND source_kind = 'register'",
             {"c": CAMDEN},
         ) == len(borough_records(db, CAMDEN))
+
+
+def test_the_source_filter_shows_registers_published_notices_or_both(db):
+    from citydata.query import filters, selection
+    from citydata.query.filters import FilterState
+
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    hackney = ("Hackney",)
+    with db.read() as r:
+        both = selection.records(r, FilterState(borough=hackney))
+        only = selection.records(r, FilterState(borough=hackney, source_kind=("published",)))
+        register = selection.records(r, FilterState(borough=hackney, source_kind=("register",)))
+        options = selection.options(r)["source_kind"]
+    assert len(only) == len(notices.records) == 3
+    assert len(both) == len(only) + len(register) and len(register) > 0
+    assert options == ["published", "register"]
+    state = FilterState(source_kind=("published",))
+    assert "source is published" in filters.summary(state, "records")

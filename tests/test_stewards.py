@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citydata.core import settings, stewards
-from citydata.core.stewards import ACCOUNT, NONE, PASSWORD, Attempts
+from citydata.core.stewards import ACCOUNT, NONE, PASSWORD, Lockout
 
 AUTH = {
     "redirect_uri": "https://tools.example.gov.uk/oauth2callback",
@@ -109,14 +109,44 @@ def test_steward_emails_are_read_from_lists_and_text():
     assert stewards.steward_emails(None) == frozenset()
 
 
-def test_wrong_passwords_lock_the_session_for_a_while():
-    attempts = Attempts()
+def test_wrong_passwords_lock_the_name_for_a_while():
+    lockout = Lockout()
     for i in range(stewards.MAX_FAILURES):
-        assert attempts.wait_seconds(100.0 + i) == 0
-        attempts.failed(100.0 + i)
-    wait = attempts.wait_seconds(105.0)
-    assert 0 < wait <= stewards.WINDOW_SECONDS
-    assert attempts.wait_seconds(100.0 + stewards.WINDOW_SECONDS + 1) == 0
+        assert lockout.wait_seconds("Ann", 100.0 + i) == 0
+        lockout.failed("Ann", 100.0 + i)
+    wait = lockout.wait_seconds(" ANN ", 105.0)
+    assert 0 < wait <= stewards.WINDOW_SECONDS, "the same name, however it is typed"
+    assert lockout.wait_seconds("Bob", 105.0) == 0, "another name may still try"
+    assert lockout.wait_seconds("Ann", 100.0 + stewards.WINDOW_SECONDS + 1) == 0
+
+
+def test_wrong_passwords_under_many_names_lock_everyone():
+    lockout = Lockout()
+    for i in range(stewards.MAX_FAILURES_ALL):
+        assert lockout.wait_seconds(f"name {i}", 100.0 + i) == 0
+        lockout.failed(f"name {i}", 100.0 + i)
+    assert lockout.wait_seconds("a new name", 120.0) > 0
+    assert lockout.wait_seconds("a new name", 100.0 + stewards.WINDOW_SECONDS + 1) == 0
+
+
+def test_the_right_password_clears_the_names_count_but_not_the_installations():
+    lockout = Lockout()
+    for i in range(stewards.MAX_FAILURES - 1):
+        lockout.failed("Ann", 100.0 + i)
+    lockout.succeeded("Ann")
+    lockout.failed("Ann", 110.0)
+    assert lockout.wait_seconds("Ann", 111.0) == 0
+    for i in range(stewards.MAX_FAILURES_ALL - stewards.MAX_FAILURES):
+        lockout.failed(f"other {i}", 112.0)
+    assert lockout.wait_seconds("Ann", 113.0) > 0, "every failure counted for the installation"
+
+
+def test_the_lockout_remembers_a_bounded_number_of_names(monkeypatch):
+    monkeypatch.setattr(stewards, "MAX_NAMES_KEPT", 50)
+    lockout = Lockout()
+    for i in range(500):
+        lockout.failed(f"name {i}", float(i * 1000))  # far apart: never the installation's limit
+    assert len(lockout._failures) <= 51
 
 
 def test_who_typed_the_password_is_recorded_by_name():
@@ -125,9 +155,9 @@ def test_who_typed_the_password_is_recorded_by_name():
 
 
 def test_upload_size_limit(monkeypatch):
-    assert stewards.upload_limit_bytes({}) == 25 * 1024 * 1024
+    assert settings.upload_limit_bytes({}) == 25 * 1024 * 1024
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "2")
-    limit = stewards.upload_limit_bytes({})
+    limit = settings.upload_limit_bytes({})
     assert limit == 2 * 1024 * 1024
     assert stewards.too_big(limit, limit) is None
     assert "largest accepted is 2 MB" in stewards.too_big(limit + 1, limit)

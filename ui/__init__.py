@@ -6,13 +6,15 @@ Pages call these helpers and `citydata`; nothing in `citydata` knows about Strea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
@@ -21,7 +23,7 @@ from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations
-from citydata.store.db import Database, Reader, StoreError
+from citydata.store.db import Database, Reader
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
@@ -53,30 +55,6 @@ def _database(path: str) -> Database:
 def database() -> Database:
     """The process's one database handle (built from the embedded data when missing)."""
     return _database(str(lifecycle.db_path()))
-
-
-def database_or_rebuild_offer() -> None:
-    """Open the database; when it cannot be used, explain and offer a rebuild, else stop here."""
-    try:
-        database()
-        return
-    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {plain(exc)}", icon=":material/error:")
-        st.stop()
-    except StoreError as exc:
-        problem = str(exc)
-    path = lifecycle.db_path()
-    if not st.button("Rebuild from the embedded data", type="primary"):
-        st.error(f"The database cannot be used. {plain(problem)}", icon=":material/error:")
-        st.write(
-            "You can start again from the embedded illustrative data. The current file is not "
-            "deleted: it is renamed and kept beside the new one, so nothing is lost."
-        )
-        st.stop()
-    kept = lifecycle.set_aside(path)
-    lifecycle.build(path)
-    database()
-    st.success(f"Rebuilt from the embedded data. The unusable file was kept as {plain(kept)}.")
 
 
 def data_version() -> int:
@@ -135,17 +113,13 @@ def filter_options(path: str, version: int) -> dict[str, list[str]]:
 def page_filters() -> FilterState:
     """The sidebar filters app.py drew for this run; call at the top of every page.
 
-    Streamlit 1.67 decides once per server process whether the app uses the legacy `pages/`
-    folder mode, and says yes until `st.navigation` has run once. So when a server's very first
-    request opens a page other than the home page (a shared link after a restart), the page runs
-    on its own, without app.py. Then turn that mode off and run again, through app.py, on the same
-    page and URL.
+    Without them the page file is running on its own, not through app.py (a server's very first
+    request opening a page by its address: see ui.pagesdir); then it runs again through app.py.
     """
-    if "filters" not in st.session_state:
-        from streamlit.runtime.pages_manager import PagesManager
+    from ui import pagesdir
 
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if not pagesdir.inside_app():
+        pagesdir.run_through_app()
     return st.session_state["filters"]
 
 
@@ -193,6 +167,88 @@ def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
     given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
     _, notes = filters.from_query_params(given, options)
     st.session_state["_url_notes"] = notes
+    # The page's own settings in the link (market_top, metric, profile...), as given: the page
+    # binds them to its widgets, and Streamlit drops a value a widget cannot take.
+    st.session_state["_link_settings"] = {
+        key: st.query_params[key]
+        for key in st.query_params
+        if key not in filters.URL_KEYS and not key.startswith("embed")
+    }
+
+
+# How a page setting is named in a note (the URL parameter of each page's bound widget).
+PAGE_SETTING_LABELS = {
+    "metric": "map colouring",
+    "window": "window",
+    "share_vendor": "vendor",
+    "profile": "borough",
+    "group_by": "grouping",
+    "market_by": "ranking",
+    "market_role": "way of counting",
+    "market_top": "number of vendors to show",
+    "hhi_threshold": "concentration threshold",
+    "vendor_profile": "vendor",
+    "adoption_system": "system",
+    "pipeline_window": "window",
+    "coming_years": "number of years",
+}
+
+
+def stop() -> None:
+    """st.stop() for a page that ends early: first name the link's settings it dropped."""
+    note_dropped_page_settings()
+    st.stop()
+
+
+@contextmanager
+def naming_dropped_settings() -> Iterator[None]:
+    """Run the page, then name the link's settings it dropped: also when the page stops early
+    (st.stop), not when it is interrupted to run again (its widgets may not exist yet)."""
+    try:
+        yield
+    except RerunException:
+        raise
+    except StopException:
+        note_dropped_page_settings()
+        raise
+    note_dropped_page_settings()
+
+
+def note_dropped_page_settings() -> None:
+    """After a page's first run from a link: name each of its settings that Streamlit dropped
+    because its widget could not take the value (a number out of range, an unknown choice).
+
+    A setting still in the address, or whose widget shows the value given, was taken; one
+    whose widget is not on the page (the map's window under another colouring) was not used,
+    not dropped. Called once the page has run (naming_dropped_settings).
+    """
+    given = st.session_state.pop("_link_settings", None)
+    if not given:
+        return
+    notes = st.session_state.setdefault("_url_notes", [])
+    for key, raw in given.items():
+        if key not in st.session_state:  # no widget of that name on this page
+            continue
+        shown = st.session_state[key]
+        if _same_setting(raw, shown):
+            continue
+        label = PAGE_SETTING_LABELS.get(key, key)
+        value = "none" if shown is None else str(shown)
+        note = (
+            f"The link's {label} “{text_rules.shorten(raw, 60)}” cannot be used here; "
+            f"showing {text_rules.shorten(value, 60)}."
+        )
+        notes.append(note)
+        st.sidebar.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
+
+
+def _same_setting(raw: str, shown: Any) -> bool:
+    if str(shown) == raw:
+        return True
+    try:
+        return float(raw) == float(shown)
+    except (TypeError, ValueError):
+        return False
 
 
 def _clear_filters() -> None:
@@ -216,6 +272,30 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
+
+
+def current_link() -> str:
+    """The address of the view on screen: this page, with every URL parameter it holds (the
+    sidebar's filters and the page's own choices, which are bound to the URL)."""
+    base = (st.context.url or "").split("?", 1)[0].rstrip("/")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    query = urlencode(params, doseq=True)
+    return f"{base}?{query}" if query else base
+
+
+def copy_link() -> None:
+    """A "Copy link" button at the top of the page: it opens the link of this exact view (the
+    browser has already put a changed choice in the address when the page runs again), with a
+    copy button."""
+    with st.popover("Copy link", icon=":material/link:"):
+        st.caption("The link to this exact view, with its filters and choices:")
+        st.code(current_link(), language=None, wrap_lines=True)
+
+
+def site_address() -> str:
+    """This app's address as the browser sees it (scheme and host), for links to static files."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
 
 # ---- shared page parts -----------------------------------------------------------------------
@@ -276,9 +356,14 @@ def downloads(
             return read(lambda r: exports.records_csv(r, state))
         return exports.to_csv(labelled())
 
+    def excel() -> bytes:
+        if state is not None:
+            return read(lambda r: exports.records_xlsx(r, state))
+        return exports.to_xlsx(labelled())
+
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
-        ("Excel", lambda: exports.to_xlsx(labelled()), "xlsx", exports.XLSX_MIME, offer.excel),
+        ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
     for column, (label, make, suffix, mime, offered) in zip(
         st.columns([1, 1, 4]), kinds, strict=False
@@ -298,6 +383,27 @@ def downloads(
         st.caption(plain(offer.note))
 
 
+def blank_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with missing values in its text columns as empty cells: a table shows a blank, never
+    the word "None". Number and date columns keep their type (and their formatting)."""
+    text = [
+        c
+        for c in df.columns
+        if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])) and df[c].isna().any()
+    ]
+    if not text:
+        return df
+    out = df.copy()
+    for c in text:
+        out[c] = out[c].astype(object).where(out[c].notna(), "")
+    return out
+
+
+def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
+    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`)."""
+    return st.dataframe(blank_text(df), **kwargs)
+
+
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
     """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
     dates as dates. With `selectable`, one row can be picked; returns the selection event."""
@@ -311,7 +417,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
     return st.dataframe(
-        df.head(TABLE_ROWS),
+        blank_text(df.head(TABLE_ROWS)),
         hide_index=True,
         width="stretch",
         column_config=config,
@@ -363,3 +469,27 @@ PROFILE_COLUMN_CONFIG: dict[str, Any] = {
         "Months apart", help="Months from this borough's end date to the peer's (+ later)."
     ),
 }
+
+
+def service_type_split(state: FilterState) -> None:
+    """Frontline against corporate for the selection: records, their share and annual value."""
+    split = query(selection.service_type_split, state)
+    if split.empty:
+        return
+    st.subheader("Frontline and corporate services")
+    table(
+        split.rename(
+            columns={
+                "service_type": "Service type",
+                "records": "Records",
+                "records_share": "Share of records (%)",
+                "annual_value": "Annual value (£)",
+            }
+        ),
+        key="service_type_split",
+    )
+    st.caption(
+        "Frontline: services residents use directly (social care, housing, waste...). "
+        "Corporate: the council's own running (finance, HR, IT). Which service area is which "
+        "is set in data/service_area_types.toml; the Service type filter in the sidebar picks one."
+    )

@@ -15,18 +15,19 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 import ui
 from citydata import ingest
-from citydata.core import boroughs, stewards
+from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
+from ui import pagesdir
 
 _SIGNED_IN = "_steward_password_user"
-_ATTEMPTS = "_steward_attempts"
+_LAST_NAME = "_steward_last_name"
 _MEMO = "_steward_prepared"
+MEMO_KEEP = 2  # prepared versions of the current file kept: as read, and as corrected
 NOT_IN_FILE = "(not in this file)"
 FORMAT_LABELS = {
     "template": "the City Tools Explorer template",
@@ -63,8 +64,7 @@ def pages() -> list[Any]:
 
 def inside_app() -> None:
     """Make sure this page runs inside app.py, whose navigation decides who sees which page."""
-    if PagesManager.uses_pages_directory:
-        ui.page_filters()
+    pagesdir.ensure_inside_app()
 
 
 def require() -> stewards.Access:
@@ -82,13 +82,28 @@ def require() -> stewards.Access:
     return found
 
 
-def password_form() -> None:
-    """Name and upload password; a few wrong passwords per session, then a wait."""
-    attempts: stewards.Attempts = st.session_state.setdefault(_ATTEMPTS, stewards.Attempts())
-    wait = attempts.wait_seconds(time.monotonic())
+@st.cache_resource
+def lockout() -> stewards.Lockout:
+    """The server's one count of wrong passwords, shared by every browser session."""
+    return stewards.Lockout()
+
+
+def _locked(name: str) -> bool:
+    """Say so and return True while `name` (or everyone) must wait before another try."""
+    wait = lockout().wait_seconds(name, time.monotonic())
     if wait:
         minutes = math.ceil(wait / 60)
-        st.error(f"Too many wrong passwords. Try again in {minutes} minute(s).")
+        st.error(
+            f"Too many wrong passwords. Try again in {minutes} minute(s).",
+            icon=":material/lock_clock:",
+        )
+    return bool(wait)
+
+
+def password_form() -> None:
+    """Name and upload password; a few wrong passwords per name, or more for all names
+    together, and then a wait, however many browser sessions they come from."""
+    if _locked(st.session_state.get(_LAST_NAME, "")):
         return
     with st.form("sign-in", enter_to_submit=True):
         name = st.text_input(
@@ -100,15 +115,20 @@ def password_form() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
+    st.session_state[_LAST_NAME] = name
     if not name.strip():
         st.error("Enter your name, so the history can say who changed what.")
+    elif _locked(name):  # checked again: the form may have been open since before the lock
+        return
     elif stewards.password_matches(password, secrets()):
+        lockout().succeeded(name)
         st.session_state[_SIGNED_IN] = stewards.who_typed_the_password(name)
-        st.session_state.pop(_ATTEMPTS, None)
         st.rerun()
     else:
-        attempts.failed(time.monotonic())
+        lockout().failed(name, time.monotonic())
         st.error("That password is not right.")
+        if _locked(name):
+            st.rerun()
 
 
 def sign_out() -> None:
@@ -120,7 +140,16 @@ def sign_out() -> None:
 
 
 def upload_limit() -> int:
-    return stewards.upload_limit_bytes(secrets())
+    """The largest file the app accepts: CITYTOOLS_MAX_UPLOAD_MB, within the server's own cap
+    (server.maxUploadSize in .streamlit/config.toml), which refuses bigger files before the app
+    sees them."""
+    server_cap = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+    return min(settings.upload_limit_bytes(secrets()), server_cap)
+
+
+def upload_limit_mb() -> int:
+    """`upload_limit` in whole megabytes, for the upload widgets' own (browser) check."""
+    return max(1, math.ceil(upload_limit() / 1024 / 1024))
 
 
 # ---- the upload's widgets ----------------------------------------------------------------------
@@ -133,7 +162,8 @@ def _prepare(
     mapping: dict | None = None,
     sheet: str | None = None,
 ) -> Any:
-    """ingest.prepare, remembered for this session's last few choices for the same file."""
+    """ingest.prepare, remembered for this session: the current file only, as read and with the
+    steward's latest corrections (MEMO_KEEP), never earlier files."""
     key = (
         hashlib.sha256(content).hexdigest(),
         name,
@@ -143,10 +173,19 @@ def _prepare(
     )
     memo: dict = st.session_state.setdefault(_MEMO, {})
     if key not in memo:
-        while len(memo) >= 4:
+        for other in [k for k in memo if k[0] != key[0]]:  # another file: forget the old one
+            del memo[other]
+        while len(memo) >= MEMO_KEEP:
             memo.pop(next(iter(memo)))
-        memo[key] = ingest.prepare(content, name, borough=borough, mapping=mapping, sheet=sheet)
+        memo[key] = ingest.prepare(
+            content, name, borough=borough, mapping=mapping, sheet=sheet, max_bytes=upload_limit()
+        )
     return memo[key]
+
+
+def release() -> None:
+    """Forget the prepared files of this session (after a commit, a cancel or a removed file)."""
+    st.session_state.pop(_MEMO, None)
 
 
 def prepared_file(content: bytes, name: str) -> Any:
@@ -227,7 +266,7 @@ def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
     if df.empty:
         where.caption(empty)
     else:
-        where.dataframe(df, hide_index=True, width="stretch")
+        where.dataframe(ui.blank_text(df), hide_index=True, width="stretch")
 
 
 def snapshot_label(row: dict[str, Any]) -> str:
@@ -235,6 +274,13 @@ def snapshot_label(row: dict[str, Any]) -> str:
     when = pd.Timestamp(row["created_at"]).strftime("%d/%m/%Y %H:%M")
     state = ", current" if row["status"] == "active" else ""
     return f"{row['id']} · {when} · {row['file_name'] or 'no file'} ({row['source']}{state})"
+
+
+def cancel() -> None:
+    """Drop the file being checked: an empty upload box, nothing kept in this session."""
+    release()
+    st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
+    st.rerun()
 
 
 def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange], who: str) -> None:

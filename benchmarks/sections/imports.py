@@ -15,6 +15,7 @@ same code on twice the rows a steward could upload at once.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -35,7 +36,8 @@ def steps(ctx: Context) -> list[str]:
 def run(ctx: Context, step: str) -> dict[str, Any]:
     from citydata.ingest import read
 
-    read.MAX_BYTES = max(read.MAX_BYTES, Path(ctx.csv).stat().st_size)  # this worker only
+    size_mb = Path(ctx.csv).stat().st_size / 1024 / 1024 + 1
+    os.environ["CITYTOOLS_MAX_UPLOAD_MB"] = str(max(25, size_mb))  # this worker only
     read.MAX_ROWS = max(read.MAX_ROWS, ctx.rows)
     return {"read_csv": _read_csv, "prepare": _prepare, "import": _import}[step](ctx)
 

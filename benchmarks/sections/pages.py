@@ -25,6 +25,13 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 RUN_TIMEOUT_SECONDS = 1800.0
 
 
+def _first_text(node: ast.expr) -> str:
+    """A title written as text, or the first choice of `"A" if ... else "B"` (the London one)."""
+    while isinstance(node, ast.IfExp):
+        node = node.body
+    return str(node.value) if isinstance(node, ast.Constant) else ""
+
+
 def app_pages(app: Path = APP) -> list[tuple[str, str]]:
     """(path, title) of every `st.Page("pages/...", title=...)` in app.py, in order."""
     out = []
@@ -35,7 +42,7 @@ def app_pages(app: Path = APP) -> list[tuple[str, str]]:
             continue
         path = str(node.args[0].value)
         title = next(
-            (str(k.value.value) for k in node.keywords if k.arg == "title"),
+            (_first_text(k.value) for k in node.keywords if k.arg == "title"),
             Path(path).stem.replace("_", " ").capitalize(),
         )
         out.append((path, title))

@@ -28,7 +28,7 @@ from citydata.cli.common import (
 )
 from citydata.core import settings
 from citydata.output import alerts
-from citydata.query import filters, pipeline, selection
+from citydata.query import filters, opportunities, pipeline, selection
 from citydata.store import subscriptions
 
 
@@ -176,6 +176,8 @@ def _write_feeds(db: Any, secrets: dict[str, Any] | None = None) -> None:
         return
     lead, _ = pipeline.lead_times_or_default()
     alerts.write_feeds(db, lead, folder)
+    hide = opportunities.values_hidden(secrets)
+    alerts.write_market_feed(db, lead, folder, date.today(), hide_values=hide)
 
 
 def _public(sub: subscriptions.Subscription) -> dict[str, Any]:

@@ -81,12 +81,9 @@ def filter_state(args: argparse.Namespace) -> FilterState:
         raise UsageError(" ".join(notes))
     if state.is_empty():
         return state
-    db = lifecycle.open_store(args.db)
-    try:
-        with db.read() as r:
-            options = selection.options(r)
-    finally:
-        db.close()
+    # a read: while the app serves, from a copy of the database made just now (lifecycle)
+    with lifecycle.open_for_reading(args.db) as db, db.read() as r:
+        options = selection.options(r)
     state, notes = filters.normalise(state, options)
     for note in notes:
         print(f"Note: {note}", file=sys.stderr)
@@ -100,6 +97,11 @@ def iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}” is not a date (use YYYY-MM-DD)") from None
+
+
+def note(text: str) -> None:
+    """A remark beside a command's output (on stderr, so piped output stays clean)."""
+    print(text, file=sys.stderr)
 
 
 def print_json(obj: object) -> None:

@@ -18,6 +18,7 @@ from citydata.cli.common import (
     command,
     filter_state,
     iso_date,
+    note,
     print_json,
 )
 from citydata.core import demo, regions
@@ -112,12 +113,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 @command("snapshots")
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    db = lifecycle.open_store(args.db)
-    df = db.df(
-        "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
-        " s.rows_rejected, s.status, s.source, s.restored_from FROM snapshots AS s ORDER BY s.id"
-    )
-    db.close()
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db:
+        df = db.df(
+            "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name,"
+            " s.rows_imported, s.rows_rejected, s.status, s.source, s.restored_from"
+            " FROM snapshots AS s ORDER BY s.id"
+        )
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
     else:
@@ -130,23 +131,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     state = filter_state(args)
     if args.format == "ics":
         return _export_ics(args, state)
-    db = lifecycle.open_store(args.db)
-    try:
-        with db.read() as r:
-            if args.format == "csv":  # streamed by DuckDB: any number of records
-                out = args.output or sys.stdout.buffer
-                written = exports.save_records_csv(r, state, out, labels=False)
-            else:
-                written = exports.record_count(r, state)
-                if written > exports.EXCEL_MAX_ROWS:
-                    raise Refused(
-                        f"{written:,} records are more than an Excel sheet holds "
-                        f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
-                        "the filters. Nothing was written."
-                    )
-                data = exports.to_xlsx(selection.records(r, state))
-    finally:
-        db.close()
+    # While the app serves, this reads a copy of the database made just now (lifecycle).
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        if args.format == "csv":  # streamed by DuckDB: any number of records
+            out = args.output or sys.stdout.buffer
+            written = exports.save_records_csv(r, state, out, labels=False)
+        else:
+            written = exports.record_count(r, state)
+            if written > exports.EXCEL_MAX_ROWS:
+                raise Refused(
+                    f"{written:,} records are more than an Excel sheet holds "
+                    f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
+                    "the filters. Nothing was written."
+                )
+            data = exports.to_xlsx(selection.records(r, state))
     if args.format != "csv":
         if args.output:
             args.output.write_bytes(data)
@@ -162,10 +160,9 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
         lead = pipeline.load_lead_times()
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
-    db = lifecycle.open_store(args.db)
-    with db.read() as r:  # as on the Calendar page: the contracts ending nearest today
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        # as on the Calendar page: the contracts ending nearest today
         df = pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS)
-    db.close()
     data = ics.build(df)
     if args.output:
         args.output.write_bytes(data)
@@ -188,11 +185,9 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     today = args.today or date.today()
-    db = lifecycle.open_store(args.db)
-    with db.read() as r:
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         groups = collaboration.groups(r, state, q, today)
         members = collaboration.members(r, state, q, today)
-    db.close()
     if args.json:
         print_json(collaboration.report(groups, members, q, today))
     else:

@@ -24,6 +24,7 @@ from citydata.cli.common import (
     add_db_option,
     cli_user,
     command,
+    note,
 )
 from citydata.core import boroughs, regions
 from citydata.output import backup
@@ -164,14 +165,12 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 @command("backup")
 def cmd_backup(args: argparse.Namespace) -> int:
-    db = lifecycle.open_store(args.db)
     partial = args.output.with_name(f".{args.output.name}.partial-{os.getpid()}")
     try:
-        with partial.open("wb") as f:
+        with lifecycle.open_for_reading(args.db, on_copy=note) as db, partial.open("wb") as f:
             manifest = backup.write(db, f)
         partial.replace(args.output)
     finally:
-        db.close()
         partial.unlink(missing_ok=True)
     rows = manifest["tables"]
     print(

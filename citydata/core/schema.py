@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from citydata.core.keys import fold_words
+
 
 @dataclass(frozen=True)
 class Field:
@@ -153,21 +155,12 @@ SERVICE_AREAS: tuple[ServiceArea, ...] = (
     ServiceArea("other", "Other", ("miscellaneous", "misc", "general")),
 )
 SERVICE_AREA_LABELS: tuple[str, ...] = tuple(a.label for a in SERVICE_AREAS)
-SERVICE_AREA_BY_KEY = {a.key: a for a in SERVICE_AREAS}
-
-
-def _fold(text: str) -> str:
-    """Lower-case, straighten apostrophes, turn '&' into 'and', collapse spaces."""
-    text = text.strip().lower().replace("\u2019", "'").replace("&", " and ")
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 _AREA_LOOKUP: dict[str, str] = {}
 for _area in SERVICE_AREAS:
     for _word in (_area.key.replace("_", " "), _area.label, *_area.synonyms):
-        _AREA_LOOKUP[_fold(_word)] = _area.label
-        _AREA_LOOKUP[_fold(_word).replace("'", "")] = _area.label
+        _AREA_LOOKUP[fold_words(_word)] = _area.label
 
 
 def service_area_label(text: str | None) -> str | None:
@@ -178,19 +171,18 @@ def service_area_label(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    folded = _fold(str(text))
-    return _AREA_LOOKUP.get(folded) or _AREA_LOOKUP.get(folded.replace("'", ""))
+    return _AREA_LOOKUP.get(fold_words(str(text)))
 
 
 def hosting_label(text: str | None) -> str | None:
     """The canonical hosting value for a free-text hosting word, or None when blank or unknown."""
     if text is None:
         return None
-    folded = _fold(str(text)).replace("-", " ")
+    folded = fold_words(str(text))
     if not folded:
         return None
     for label in HOSTING_VALUES:
-        if folded == _fold(label):
+        if folded == fold_words(label):
             return label
     for label, words in _HOSTING_WORDS.items():
         if folded in words:

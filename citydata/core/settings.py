@@ -1,6 +1,7 @@
-"""Every setting, declared once: name, default and help. The README documents each (a test
-checks), and `value()` reads one from the environment, then Streamlit secrets passed in by the
-UI, then the default.
+"""Every setting: declared here (name, default, help) and read here, by `value()` and the
+helpers below (a path, the upload limit), from the environment, then Streamlit secrets passed in
+by the UI, then the default. The README documents each (a test checks). Streamlit also puts the
+secrets' top-level values in the environment, so a setting in the secrets works everywhere.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CITYTOOLS_CONTRACTS_FINDER_URL",
+        "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search",
+        "Where `fetch contracts-finder` asks for notices: Contracts Finder's OCDS search.",
+    ),
+    Setting(
+        "CITYTOOLS_FIND_A_TENDER_URL",
+        "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages",
+        "Where `fetch find-a-tender` asks for notices: Find a Tender's OCDS release packages.",
+    ),
+    Setting(
         "CITYTOOLS_REGION",
         "london",
         "The councils this app is for: london (the 33 London authorities), greater-manchester, "
@@ -35,7 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CITYTOOLS_DB",
         "data/citytools.duckdb",
-        "The database file. Built from the embedded default data when missing.",
+        "The database file. Built from the embedded default data when missing. A relative path "
+        "is taken from the app's folder.",
     ),
     Setting(
         "CITYTOOLS_LEAD_TIMES",
@@ -66,8 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CITYTOOLS_MAX_UPLOAD_MB",
         "25",
-        "The largest file accepted for upload, in megabytes (checked by the app as well as by "
-        "Streamlit's server.maxUploadSize).",
+        "The largest file accepted for upload, in megabytes, by the app and by the command "
+        "line's import. The app's server has its own cap, server.maxUploadSize in "
+        ".streamlit/config.toml (25): raise both to accept bigger files.",
     ),
     Setting(
         "CITYTOOLS_MEMORY_LIMIT",
@@ -116,8 +129,17 @@ SETTINGS: tuple[Setting, ...] = (
         "rewrite them). Streamlit serves static/ at /app/static/ when "
         "server.enableStaticServing is on. off: no feeds.",
     ),
+    Setting(
+        "CITYTOOLS_HIDE_MARKET_VALUES",
+        "false",
+        "true: the Coming to market page, its download and its feed show no contract values "
+        "(for installations that publish that page openly).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
+DB = "CITYTOOLS_DB"
+RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
+MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
 
 
 class SettingError(ValueError):
@@ -132,6 +154,28 @@ def value(name: str, secrets: Mapping[str, Any] | None = None) -> str | None:
     if secrets is not None and secrets.get(name) not in (None, ""):
         return str(secrets[name])
     return setting.default
+
+
+def path(name: str, secrets: Mapping[str, Any] | None = None) -> Path | None:
+    """A setting naming a file: an absolute path as given, a relative one from the app's folder."""
+    text = value(name, secrets)
+    if not text:
+        return None
+    given = Path(text).expanduser()
+    return given if given.is_absolute() else APP_ROOT / given
+
+
+def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
+    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB), in bytes.
+
+    A value that is not a number falls back to the default rather than switching uploads off.
+    """
+    raw = value(MAX_UPLOAD_MB, secrets)
+    try:
+        megabytes = float(raw or BY_NAME[MAX_UPLOAD_MB].default or 25)
+    except ValueError:
+        megabytes = float(BY_NAME[MAX_UPLOAD_MB].default or 25)
+    return int(max(megabytes, 0.001) * 1024 * 1024)
 
 
 def secrets_file(path: Path | None = None) -> dict[str, Any]:

@@ -17,15 +17,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from citydata.core import settings
 
 ACCOUNT, PASSWORD, NONE = "account", "password", "none"
-MAX_FAILURES = 5  # wrong passwords allowed per session within WINDOW_SECONDS
+MAX_FAILURES = 5  # wrong passwords allowed for one name within WINDOW_SECONDS
+MAX_FAILURES_ALL = 20  # wrong passwords allowed for all names together within WINDOW_SECONDS
 WINDOW_SECONDS = 300.0
+MAX_NAMES_KEPT = 10_000  # names whose wrong passwords are remembered
+INSTALLATION = "installation"
 _EMAIL = re.compile(r"[^\s,;'\"\[\]<>]+@[^\s,;'\"\[\]<>]+")
 _OIDC_KEYS = ("client_id", "client_secret", "server_metadata_url")
 
@@ -124,32 +129,56 @@ def who_typed_the_password(name: str) -> str:
     return f"{cleaned} (upload password)" if cleaned else "someone with the upload password"
 
 
-@dataclass
-class Attempts:
-    """Wrong passwords of one browser session: after MAX_FAILURES within WINDOW_SECONDS, wait."""
+class Lockout:
+    """Wrong upload passwords, counted for the whole server process, not per browser session.
 
-    failures: list[float] = field(default_factory=list)
+    A reload, a new tab or another browser starts a new session but meets the same counts:
+    after MAX_FAILURES wrong passwords for one name within WINDOW_SECONDS, that name waits; after
+    MAX_FAILURES_ALL for any names together, everyone waits, so changing the name typed does not
+    buy more guesses. The counts live in the server's memory, guarded by a lock (Streamlit runs
+    each session in a thread of one process): restarting the app clears them.
+    """
 
-    def wait_seconds(self, now: float) -> float:
-        """0 when another attempt is allowed, else how long until it is."""
-        recent = [t for t in self.failures if now - t < WINDOW_SECONDS]
-        self.failures = recent
-        if len(recent) < MAX_FAILURES:
-            return 0.0
-        return max(0.0, WINDOW_SECONDS - (now - recent[-MAX_FAILURES]))
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[float]] = {}
 
-    def failed(self, now: float) -> None:
-        self.failures.append(now)
+    @staticmethod
+    def _keys(name: str) -> tuple[str, str]:
+        return (INSTALLATION, "name:" + " ".join(name.casefold().split()))
 
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= WINDOW_SECONDS:
+            times.popleft()
+        return times
 
-def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
-    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB)."""
-    raw = _setting("CITYTOOLS_MAX_UPLOAD_MB", secrets or {})
-    try:
-        megabytes = float(raw or 25)
-    except ValueError:
-        megabytes = 25.0
-    return int(max(megabytes, 0.001) * 1024 * 1024)
+    def wait_seconds(self, name: str, now: float) -> float:
+        """0 when a password for `name` may be tried now, else how long until it may."""
+        with self._lock:
+            wait = 0.0
+            for key, limit in zip(self._keys(name), (MAX_FAILURES_ALL, MAX_FAILURES), strict=True):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = max(wait, WINDOW_SECONDS - (now - times[-limit]))
+            return wait
+
+    def failed(self, name: str, now: float) -> None:
+        with self._lock:
+            for key in self._keys(name):
+                times = self._recent(key, now)
+                times.append(now)
+                while len(times) > MAX_FAILURES_ALL:  # bounded memory, whatever is sent
+                    times.popleft()
+                self._failures[key] = self._failures.pop(key)  # the newest last
+            while len(self._failures) > MAX_NAMES_KEPT + 1:  # forget the longest-quiet name
+                oldest = next(k for k in self._failures if k != INSTALLATION)
+                del self._failures[oldest]
+
+    def succeeded(self, name: str) -> None:
+        """The right password for `name`: its own count starts again (not the installation's)."""
+        with self._lock:
+            self._failures.pop(self._keys(name)[1], None)
 
 
 def too_big(size: int, limit: int) -> str | None:

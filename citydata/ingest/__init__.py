@@ -17,18 +17,17 @@ import logging
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, technology
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
 from citydata.ingest import validate as _validate
-from citydata.ingest.read import MAX_BYTES, MAX_COLUMNS, MAX_ROWS
+from citydata.ingest.read import MAX_COLUMNS, MAX_ROWS
 from citydata.ingest.report import IngestError, Prepared, Problem
 from citydata.ingest.table import Table
 from citydata.ingest.template import TEMPLATE_COLUMNS, template_bytes
 
 __all__ = [
-    "MAX_BYTES",
     "MAX_COLUMNS",
     "MAX_ROWS",
     "TEMPLATE_COLUMNS",
@@ -55,13 +54,15 @@ def prepare(
     borough: str | None = None,
     mapping: dict[str, str | None] | None = None,
     sheet: str | None = None,
+    max_bytes: int | None = None,
 ) -> Prepared:
     """Read, recognise and normalise one uploaded file. Never raises for bad input.
 
     `borough`: the borough of a single-borough file (any name or code boroughs.resolve knows);
     rows that name another borough are refused. `mapping`: the user's column choices, field ->
     source column (None: no column); fields left out keep the suggestion. `sheet`: which sheet
-    of a workbook to read (default: the first that looks like a register).
+    of a workbook to read (default: the first that looks like a register). `max_bytes`: the
+    largest file accepted (default: the CITYTOOLS_MAX_UPLOAD_MB setting).
     """
     result = Prepared(
         file_name=file_name or "",
@@ -78,9 +79,12 @@ def prepare(
     try:
         if not isinstance(content, bytes):
             content = bytes(content)  # bytearray, memoryview: what upload widgets hand over
-        _prepare(result, content, borough, mapping, sheet)
+        _prepare(result, content, borough, mapping, sheet, max_bytes)
     except IngestError as exc:
         result.refused = str(exc)
+    except technology.RulesError as exc:  # a rules file a steward edited
+        result.refused = f"Published notices cannot be sorted: {exc} Nothing was imported."
+        result.records = empty_records()
     except Exception:  # a file no rule foresaw: refuse it rather than fail the upload
         log.exception("preparing %r failed", file_name)
         result.refused = (
@@ -97,8 +101,9 @@ def _prepare(
     borough: str | None,
     mapping: dict[str, str | None] | None,
     sheet: str | None,
+    max_bytes: int | None = None,
 ) -> None:
-    table = _read.read(content, result.file_name, sheet)
+    table = _read.read(content, result.file_name, sheet, max_bytes)
     result.encoding, result.sheet, result.sheets = table.encoding, table.sheet, table.sheets
     result.columns, result.rows_read = list(table.columns), table.rows_read
     result.problems = list(table.problems)

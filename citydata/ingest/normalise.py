@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citydata.core.keys import fold_words
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
 
 Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
@@ -155,20 +156,15 @@ def hosting_result(value: Any) -> Result:
     return label, None, None
 
 
-def _fold(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("&", " and ")
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]+", " ", text.replace("'", ""))).strip()
-
-
 # Known words for each area, longest first, for names that contain one ('Adults' and
 # Community Services', 'Environmental Services Department').
 _AREA_WORDS: list[tuple[re.Pattern[str], str, int]] = sorted(
     (
-        (re.compile(rf"\b{re.escape(_fold(w))}\b"), a.label, len(_fold(w)))
+        (re.compile(rf"\b{re.escape(fold_words(w))}\b"), a.label, len(fold_words(w)))
         for a in SERVICE_AREAS
         if a.label != OTHER
         for w in (a.label, a.key.replace("_", " "), *a.synonyms)
-        if len(_fold(w)) >= 3
+        if len(fold_words(w)) >= 3
     ),
     key=lambda item: -item[2],
 )
@@ -182,7 +178,7 @@ def area_result(value: Any) -> Result:
     label = service_area_label(text)
     if label is not None:
         return label, None, None
-    folded = _fold(text)
+    folded = fold_words(text)
     found = [(label, size) for pattern, label, size in _AREA_WORDS if pattern.search(folded)]
     if found:
         longest = found[0][1]

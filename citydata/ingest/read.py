@@ -16,11 +16,11 @@ import json
 import re
 import zipfile
 
-from citydata.ingest import encoding, layout, ocds, workbook
+from citydata.core import settings
+from citydata.ingest import encoding, layout, notices, ocds, workbook
 from citydata.ingest.report import IngestError, refused, warning
 from citydata.ingest.table import Table
 
-MAX_BYTES = 25 * 1024 * 1024  # largest file accepted
 MAX_ROWS = 500_000  # most data rows
 MAX_COLUMNS = 500  # most columns
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # most a workbook (a ZIP) may unpack to
@@ -46,17 +46,23 @@ _ENCODING_NAMES = {"cp1252": "Windows-1252 (Excel on Windows)", "mac_roman": "Ma
 _SAVE_AS = "Open it in Excel and save it as .xlsx or CSV, then upload that."
 
 
-def read(content: bytes, file_name: str, sheet: str | None = None) -> Table:
-    """The table in a file; IngestError (a whole-file refusal) when there is none."""
-    if len(content) > MAX_BYTES:
+def read(
+    content: bytes, file_name: str, sheet: str | None = None, max_bytes: int | None = None
+) -> Table:
+    """The table in a file; IngestError (a whole-file refusal) when there is none.
+
+    `max_bytes`: the largest file accepted (default: the CITYTOOLS_MAX_UPLOAD_MB setting).
+    """
+    limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
+    if len(content) > limit:
         raise IngestError(
             f"This file is {len(content) / 1024 / 1024:.1f} MB; the largest file accepted is "
-            f"{MAX_BYTES // 1024 // 1024} MB. Split it (one borough per file) and upload each."
+            f"{limit / 1024 / 1024:.0f} MB. Split it (one borough per file) and upload each."
         )
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("This file is empty.")
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip(content, sheet)
+        return _flat_ocds(_zip(content, sheet))
     for magic, what in _MAGIC:
         if content.startswith(magic):
             if what.startswith("an old-style Excel"):
@@ -70,11 +76,16 @@ def read(content: bytes, file_name: str, sheet: str | None = None) -> Table:
         what = "a web page (HTML)" if "<?xml" not in head else "an XML document"
         raise IngestError(f"This is {what}, not a CSV table. {_SAVE_AS}")
     if file_name.lower().endswith(".json") or (head.startswith(("{", "[")) and _is_json(text)):
-        table = ocds.read_json(text, max_rows=MAX_ROWS)
+        doc = ocds.parse_json(text)
+        if notices.is_cf_search(doc):
+            table = notices.cf_search(doc, max_rows=MAX_ROWS)
+        else:
+            table = ocds.from_document(doc, max_rows=MAX_ROWS)
         table.encoding = enc
         return table
     table = read_csv(text)
     table.encoding = enc
+    table = _flat_ocds(table)
     if enc in encoding.WESTERN and encoding.implausible(text[: _SNIFF_CHARS * 4]):
         table.problems.insert(
             0,
@@ -88,6 +99,11 @@ def read(content: bytes, file_name: str, sheet: str | None = None) -> Table:
             ),
         )
     return table
+
+
+def _flat_ocds(table: Table) -> Table:
+    """A flattened OCDS table (JSON paths as headers) read as OCDS; any other table as it is."""
+    return notices.flattened(table, MAX_ROWS) if notices.is_flattened(table.columns) else table
 
 
 def _is_json(text: str) -> bool:

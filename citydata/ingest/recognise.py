@@ -18,8 +18,9 @@ from functools import lru_cache
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES, FIELDS
-from citydata.ingest.report import Problem, warning
+from citydata.core.keys import fold_header
+from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, warning
 
 MATCH_CUTOFF = 85
 
@@ -90,23 +91,18 @@ _TEMPLATE_NAMES = {
 }
 
 
-def fold(header: str) -> str:
-    """Lower case, '&' as 'and', no bracketed notes or punctuation: 'Value (£) ' -> 'value'."""
-    text = re.sub(r"\(.*?\)|\[.*?\]", " ", str(header).lower().replace("&", " and "))
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 _EXACT: dict[str, tuple[str, int]] = {}
 for _field, _words in SYNONYMS.items():
     for _rank, _word in enumerate(_words):
-        _EXACT.setdefault(fold(_word), (_field, _rank))
+        _EXACT.setdefault(fold_header(_word), (_field, _rank))
 for _word, _name in _TEMPLATE_NAMES.items():
-    _EXACT[fold(_word)] = (_name, -1)
+    _EXACT[fold_header(_word)] = (_name, -1)
 
 
 _CHOICES = [
-    (fold(w), field, rank) for field, words in SYNONYMS.items() for rank, w in enumerate(words)
+    (fold_header(w), field, rank)
+    for field, words in SYNONYMS.items()
+    for rank, w in enumerate(words)
 ]
 _CHOICE_TEXTS = [c[0] for c in _CHOICES]
 _LONGEST_HEADER = 80  # longer cells are sentences, not column names: no fuzzy guess
@@ -115,7 +111,7 @@ _LONGEST_HEADER = 80  # longer cells are sentences, not column names: no fuzzy g
 @lru_cache(maxsize=4096)
 def candidates(header: str) -> tuple[tuple[str, float, int], ...]:
     """(field, score, rank) for each field the header could name; score 100 = exact synonym."""
-    folded = fold(header)
+    folded = fold_header(header)
     if not folded:
         return ()
     if folded in _EXACT:
@@ -170,9 +166,9 @@ def _first_with_data(data: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 
 def _contracts_finder(columns: list[str], data: pd.DataFrame) -> dict[str, str | None] | None:
-    folded = {fold(c): c for c in columns}
+    folded = {fold_header(c): c for c in columns}
     if {"notice identifier", "notice type", "organisation name"} <= folded.keys():
-        supplier = next((c for c in columns if fold(c) == "supplier"), None)
+        supplier = next((c for c in columns if fold_header(c) == "supplier"), None)
         return dict.fromkeys(FIELD_NAMES) | {
             "source_ref": folded["notice identifier"],
             "borough": folded["organisation name"],
@@ -195,20 +191,25 @@ def _contracts_finder(columns: list[str], data: pd.DataFrame) -> dict[str, str |
     return None
 
 
+_OCDS_KINDS = {"ocds": "ocds", "cf_api": "contracts_finder_api", "ocds_flat": "ocds_flat"}
+
+
 def recognise(columns: list[str], data: pd.DataFrame, kind: str) -> tuple[str, dict]:
     """(format, suggested mapping) for a table's columns."""
-    if kind == "ocds":
+    if kind in _OCDS_KINDS:
         from citydata.ingest.ocds import MAPPING
 
-        return "ocds", dict.fromkeys(FIELD_NAMES) | MAPPING
+        return _OCDS_KINDS[kind], dict.fromkeys(FIELD_NAMES) | MAPPING
     cf = _contracts_finder(columns, data)
     if cf is not None:
         return "contracts_finder", cf
     mapping = suggest(columns)
-    template = {_EXACT[fold(c)][0] for c in columns if _EXACT.get(fold(c), ("", 0))[1] == -1}
+    template = {
+        _EXACT[fold_header(c)][0] for c in columns if _EXACT.get(fold_header(c), ("", 0))[1] == -1
+    }
     if len(template) >= 5 and {"system", "vendor"} <= template:
         return "template", mapping
-    folded = [fold(c) for c in columns]
+    folded = [fold_header(c) for c in columns]
     marks = sum(1 for f in folded if _TRANSPARENCY_MARKS.search(f))
     if marks and mapping["system"] and mapping["vendor"] and mapping["source_ref"]:
         return "transparency", mapping
@@ -216,18 +217,31 @@ def recognise(columns: list[str], data: pd.DataFrame, kind: str) -> tuple[str, d
 
 
 def is_annual(header: str) -> bool:
-    return bool(_ANNUAL.search(fold(header)))
+    return bool(_ANNUAL.search(fold_header(header)))
 
 
 def looks_like_spend(columns: list[str]) -> bool:
     """Headers of a payments (spend) file rather than a contracts register."""
-    return any(_SPEND_WORDS.search(fold(c)) for c in columns)
+    return any(_SPEND_WORDS.search(fold_header(c)) for c in columns)
 
 
 def mapping_notes(fmt: str, mapping: dict[str, str | None]) -> list[Problem]:
     """File-level warnings about what the mapping means for the values."""
     notes = []
     value = mapping.get("annual_value")
+    if fmt in PUBLISHED_FORMATS:
+        if value:
+            notes.append(
+                warning(
+                    None,
+                    value,
+                    None,
+                    f"'{value}' is each contract's total value: it is kept as the total, and the "
+                    "annual value is worked out from it (total divided by the contract's years) "
+                    "only where the start and end dates are given.",
+                )
+            )
+        return notes
     if value and fmt != "template" and not is_annual(value):
         notes.append(
             warning(
@@ -245,7 +259,3 @@ def mapping_notes(fmt: str, mapping: dict[str, str | None]) -> list[Problem]:
         )
         notes.append(warning(None, None, None, reason))
     return notes
-
-
-def field_label(name: str) -> str:
-    return FIELD_BY_NAME[name].label

@@ -1,54 +1,67 @@
-"""Excel workbooks (.xlsx): the cells of one sheet, read with openpyxl in read-only mode.
+"""Excel workbooks (.xlsx): the cells of one sheet, read with python-calamine.
 
-Cells keep their types: dates come as dates, numbers as numbers (a date column holding Excel
-serial numbers is turned into dates by the date normaliser). Formulas give their last saved
-value. Without a `sheet=` the first sheet whose header names known columns is read.
+Cells keep their types: dates come as dates, numbers as numbers (whole numbers as int, as Excel
+shows them; a date column holding Excel serial numbers is turned into dates by the date
+normaliser). Formulas give their last saved value; error cells (#N/A, #REF!...) are empty.
+Without a `sheet=` the first visible sheet whose header names known columns is read.
+
+calamine (Rust) reads a sheet many times faster than openpyxl and makes no Python object for
+a cell until the rows are handed over; `read._zip` has already refused workbooks that unpack
+to more than any register needs.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 from datetime import datetime
 from typing import Any
 
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from citydata.ingest import layout, recognise
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
 
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
+_MIDNIGHT = datetime.min.time()
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, str) and value.strip() in _ERRORS:
-        return None
+    """A cell as openpyxl gave it: empty as None, whole numbers as int, midnight as a date."""
+    cls = value.__class__
+    if cls is str:
+        if value == "" or (value[:1] == "#" and value.strip() in _ERRORS):
+            return None
+        return value
+    if cls is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if cls is datetime and value.time() == _MIDNIGHT:
+        return value.date()
     return value
 
 
-def _sheet_rows(ws: Any, max_rows: int, max_columns: int) -> list[list[Any]]:
-    ws.reset_dimensions()  # some writers record a wrong size; read what is there
+def _sheet_rows(
+    wb: CalamineWorkbook, name: str, max_rows: int, max_columns: int
+) -> list[list[Any]]:
+    limit = max_rows + layout.HEADER_SEARCH_ROWS * 4
+    # From A1 (skip_empty_area=False): row numbers in problems are the ones Excel shows.
+    # Some writers record a wrong sheet size; calamine reads the cells that are there.
+    cells = wb.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limit + 1)
     rows: list[list[Any]] = []
-    for values in ws.iter_rows(values_only=True):
-        row = [
-            _cell(v) if v.__class__ is datetime or (v.__class__ is str and v[:1] == "#") else v
-            for v in values
-        ]
+    for values in cells:
+        row = [_cell(v) for v in values]
         while row and row[-1] is None:
             row.pop()
         if len(row) > max_columns:
             raise IngestError(
-                f"Sheet '{ws.title}' has {len(row)} columns; the most accepted is {max_columns}."
+                f"Sheet '{name}' has {len(row)} columns; the most accepted is {max_columns}."
             )
         rows.append(row)
-        if len(rows) > max_rows + layout.HEADER_SEARCH_ROWS * 4:
-            raise IngestError(
-                f"Sheet '{ws.title}' has more than {max_rows:,} rows, the most accepted in one "
-                "file. Split it (one borough per file) and upload each."
-            )
+    if len(rows) > limit:
+        raise IngestError(
+            f"Sheet '{name}' has more than {max_rows:,} rows, the most accepted in one "
+            "file. Split it (one borough per file) and upload each."
+        )
     return rows
 
 
@@ -66,7 +79,7 @@ def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: 
         chosen, names, rows = _read_sheet(content, sheet, max_rows, max_columns)
     except IngestError:
         raise
-    except Exception as exc:  # openpyxl raises many kinds of error for a damaged workbook
+    except Exception as exc:  # calamine raises several kinds of error for a damaged workbook
         raise IngestError(
             f"This Excel file could not be opened ({type(exc).__name__}). Open it in Excel, "
             "save it again as .xlsx and upload that."
@@ -82,11 +95,11 @@ def _read_sheet(
     content: bytes, sheet: str | None, max_rows: int, max_columns: int
 ) -> tuple[str, list[str], list[list[Any]]]:
     """(name, all names, rows) of `sheet`, else of the first sheet that looks like a register."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
     try:
-        names = list(wb.sheetnames)
+        worksheets = set(wb.sheet_names)
+        sheets = [m for m in wb.sheets_metadata if m.name in worksheets]
+        names = [m.name for m in sheets]
         if sheet is not None and sheet not in names:
             raise IngestError(
                 f"This workbook has no sheet called '{sheet}'; its sheets are: "
@@ -94,16 +107,15 @@ def _read_sheet(
                 + "."
             )
         chosen, rows = None, None
-        for name in [sheet] if sheet is not None else names:
-            ws = wb[name]
-            if getattr(ws, "sheet_state", "visible") != "visible" and sheet is None:
+        for meta in [m for m in sheets if m.name == sheet] if sheet is not None else sheets:
+            if sheet is None and meta.visible != SheetVisibleEnum.Visible:
                 continue
-            candidate = _sheet_rows(ws, max_rows, max_columns)
+            candidate = _sheet_rows(wb, meta.name, max_rows, max_columns)
             if sheet is not None or _score(candidate) >= 2:
-                chosen, rows = name, candidate
+                chosen, rows = meta.name, candidate
                 break
             if rows is None and any(not layout.is_blank(r) for r in candidate):
-                chosen, rows = name, candidate  # the first sheet with anything, as a fallback
+                chosen, rows = meta.name, candidate  # the first sheet with anything, as a fallback
     finally:
         wb.close()
     if rows is None or chosen is None or all(layout.is_blank(r) for r in rows):

@@ -22,7 +22,7 @@ from citydata.core import settings
 from citydata.core.dates import day_label
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
-from citydata.query import filters
+from citydata.query import filters, opportunities
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
@@ -30,6 +30,7 @@ from citydata.store.db import Database, Reader
 from citydata.store.subscriptions import Subscription
 
 FEED_PATH = "app/static/feeds"  # where Streamlit serves ./static/feeds/ (enableStaticServing)
+MARKET_FEED = "coming-to-market.ics"  # public: the whole Coming to market view
 
 
 @dataclass
@@ -240,11 +241,40 @@ def write_feeds(db: Database, lead: LeadTimes, folder: Path) -> list[Path]:
     with db.read() as r:
         subs = subscriptions.all_(r)
         written = [write_feed(r, s, lead, folder) for s in subs]
-    keep = {p.name for p in written}
+    keep = {p.name for p in written} | {MARKET_FEED}
     for old in folder.glob("*.ics"):
         if old.name not in keep:
             old.unlink(missing_ok=True)
     return written
+
+
+def write_market_feed(
+    db: Database, lead: LeadTimes, folder: Path, today: date, *, hide_values: bool
+) -> Path:
+    """The Coming to market calendar: every contract ending in the next three years, on its
+    end date and its decide-by date (values left out when the installation hides them)."""
+    years = max(opportunities.YEARS)
+    with db.read() as r:
+        records = opportunities.feed_records(
+            r, FilterState(), lead, years, today, ics.MAX_CONTRACTS
+        )
+    if hide_values:
+        records = opportunities.without_values(records)
+    content = ics.build(records, name="City Tools: coming to market")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / MARKET_FEED
+    partial = folder / f".{MARKET_FEED}.partial"
+    partial.write_bytes(content)
+    partial.replace(target)
+    return target
+
+
+def market_feed_url(public_url: str | None) -> str:
+    return (
+        f"{public_url.rstrip('/')}/{FEED_PATH}/{MARKET_FEED}"
+        if public_url
+        else (f"/{FEED_PATH}/{MARKET_FEED}")
+    )
 
 
 def _line(row: dict[str, Any], kind: str) -> str:

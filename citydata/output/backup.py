@@ -16,7 +16,6 @@ Restoring replaces the tables the archive holds in one transaction: all of it or
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -32,7 +31,7 @@ import pandas as pd
 
 from citydata import __version__
 from citydata.core import boroughs
-from citydata.output import exports
+from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations, snapshots
@@ -41,7 +40,6 @@ from citydata.store.db import Database, Reader
 PRODUCT = "City Tools Explorer"
 FORMAT = "citytools-backup"
 FORMAT_VERSION = 1
-MAX_UNPACKED_BYTES = 8 * 1024**3
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _NOUNS = {"contracts": "records", "raw_files": "stored files", "vendor_aliases": "vendor aliases"}
 _HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -129,26 +127,44 @@ def file_name(now: datetime | None = None) -> str:
 
 
 def restore(db: Database, content: bytes) -> Restored:
-    """Replace the data in `db` with the archive's, atomically; BackupError when refused."""
+    """Replace the data in `db` with the archive's, atomically; BackupError when refused.
+
+    Everything is checked (citydata.output.archive) before the live database is touched: the
+    zip, the manifest, every table's columns, types and values. Then the tables are replaced
+    in one write transaction, which a late failure rolls back.
+    """
+    try:
+        return _restore(db, content)
+    except archive.ArchiveError as exc:
+        raise BackupError(str(exc)) from exc
+
+
+def _restore(db: Database, content: bytes) -> Restored:
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise BackupError(_NOT_OURS)
-    with zipfile.ZipFile(io.BytesIO(content)) as zf, tempfile.TemporaryDirectory() as tmp:
-        manifest = _manifest(zf)
-        with db.write() as w:
-            ours = tables(w)
+    budget = archive.Budget(len(content))
+    with tempfile.TemporaryDirectory() as tmp, archive.reading():
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            archive.check_members(zf, budget)
+            manifest = _manifest(zf, budget)
+            with db.read() as r:
+                ours = tables(r)
             unknown = sorted(set(manifest["tables"]) - set(ours))
             if unknown:
                 raise BackupError(
                     f"This backup holds tables this version does not know ({', '.join(unknown)})."
                 )
-            files = _raw_files(zf, manifest)
+            paths = {}
+            for name in ours:
+                if name in manifest["tables"]:
+                    paths[name] = Path(tmp) / f"{name}.parquet"
+                    archive.extract(zf, f"tables/{name}.parquet", paths[name], budget)
+            files = _raw_files(zf, manifest, Path(tmp), budget)
+        _check_tables(db, manifest, paths)
+        with db.write() as w:
             before = migrations.data_version(w)
             restored: dict[str, int] = {}
-            for name in ours:
-                if name not in manifest["tables"]:
-                    continue
-                path = Path(tmp) / f"{name}.parquet"
-                path.write_bytes(_member(zf, f"tables/{name}.parquet"))
+            for name, path in paths.items():
                 w.execute(f"DELETE FROM {name}")
                 try:
                     _load(w, name, path, files)
@@ -168,6 +184,21 @@ def restore(db: Database, content: bytes) -> Restored:
     )
 
 
+def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]) -> None:
+    """Every table as the schema had it at the backup's version, the records as an upload
+    could have stored them, snapshots and records agreeing; read from the unpacked files."""
+    schema = archive.schema_at(manifest["schema_version"])
+    with db.read() as r:
+        for name, path in paths.items():
+            if name not in schema:
+                raise BackupError(
+                    f"This backup is damaged: its table {name} did not exist in its version."
+                )
+            archive.check_table(r, name, path, schema[name])
+        archive.check_records(r, paths["contracts"])
+        archive.check_snapshots(r, paths["snapshots"], paths["contracts"])
+
+
 def _load(w: Reader, name: str, path: Path, files: pd.DataFrame) -> None:
     if name == "raw_files":
         w.register("restored_raw", files)
@@ -180,20 +211,15 @@ def _load(w: Reader, name: str, path: Path, files: pd.DataFrame) -> None:
         w.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet($p)", {"p": str(path)})
 
 
-def _manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
-    if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED_BYTES:
-        raise BackupError("This archive unpacks to more than 8 GB; it is not a backup of ours.")
-    try:
-        manifest = json.loads(zf.read("manifest.json"))
-    except (KeyError, ValueError, UnicodeDecodeError) as exc:
-        raise BackupError(_NOT_OURS) from exc
+def _manifest(zf: zipfile.ZipFile, budget: archive.Budget) -> dict[str, Any]:
+    manifest = archive.manifest_json(zf, budget)
     if not isinstance(manifest, dict) or (manifest.get("product"), manifest.get("format")) != (
         PRODUCT,
         FORMAT,
     ):
         raise BackupError(_NOT_OURS)
     versions = (manifest.get("format_version"), manifest.get("schema_version"))
-    if not all(isinstance(v, int) for v in versions):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in versions):
         raise BackupError("This backup is damaged: its manifest has no version.")
     if versions[0] > FORMAT_VERSION or versions[1] > migrations.SCHEMA_VERSION:
         raise BackupError(
@@ -213,24 +239,20 @@ def _manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
     return manifest
 
 
-def _member(zf: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        return zf.read(name)
-    except KeyError as exc:
-        raise BackupError(f"This backup is damaged: {name} is missing.") from exc
-
-
-def _raw_files(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> pd.DataFrame:
-    """The stored files' bytes, each checked against its SHA-256."""
+def _raw_files(
+    zf: zipfile.ZipFile, manifest: dict[str, Any], tmp: Path, budget: archive.Budget
+) -> pd.DataFrame:
+    """The stored files' bytes, each streamed within the budget and checked by its SHA-256."""
     rows = []
     for entry in manifest.get("raw_files", []):
         file_hash = str(entry.get("file_hash", "")) if isinstance(entry, dict) else ""
         if not _HASH.match(file_hash):
             raise BackupError("This backup is damaged: a stored file is named wrongly.")
-        data = _member(zf, f"raw/{file_hash}")
-        if hashlib.sha256(data).hexdigest() != file_hash:
+        path = tmp / f"raw-{file_hash}"
+        if archive.extract(zf, f"raw/{file_hash}", path, budget) != file_hash:
             raise BackupError(f"This backup is damaged: the stored file {file_hash[:12]}… differs.")
-        rows.append({"file_hash": file_hash, "content": data})
+        rows.append({"file_hash": file_hash, "content": path.read_bytes()})
+        path.unlink()
     return pd.DataFrame(rows, columns=["file_hash", "content"])
 
 

@@ -13,11 +13,15 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon, source_sentence
-from citydata.query.mapdata import money
 
+ILLUSTRATIVE = (
+    "Illustrative data: these records are generated examples, not real contracts. Do not act "
+    "on them."
+)
 PEERS_PER_CONTRACT = 3
 WIDTH = 96
 
@@ -27,6 +31,8 @@ def text(p: Profile) -> str:
     lines: list[str] = []
     title = f"{p.borough.name}: systems and contracts briefing"
     lines += [title, "=" * len(title), ""]
+    if p.source.get("is_demo"):
+        lines += [*_wrap(ILLUSTRATIVE.upper()), ""]
     lines += _wrap(f"{p.borough.official_name} ({p.borough.code}). Prepared {day_label(p.today)}.")
     lines += _wrap("Source: " + source_sentence(p.source))
     lines += _wrap("Selection: " + filters.summary(p.state) + ".")
@@ -85,6 +91,7 @@ def xlsx(p: Profile) -> bytes:
     """The briefing as a workbook: Summary, Systems, Vendors, Ending soon, Peers, Missing."""
     summary = pd.DataFrame(
         [
+            *([("Warning", ILLUSTRATIVE)] if p.source.get("is_demo") else []),
             ("Borough", p.borough.name),
             ("Authority", p.borough.official_name),
             ("GSS code", p.borough.code),
@@ -167,7 +174,7 @@ def _given(value: object) -> bool:
 
 
 def _day(value: object) -> str:
-    return day_label(pd.Timestamp(value).date()) if _given(value) else "no end date"
+    return day(value, missing="no end date")
 
 
 def _period(start: object, end: object) -> str:

@@ -12,12 +12,15 @@ a DataFrame: DuckDB writes the CSV itself (`COPY ... TO`), neutralised in SQL, b
 from __future__ import annotations
 
 import io
+import math
+import numbers
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -69,31 +72,104 @@ def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
 def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> bytes:
     """An Excel workbook with one sheet per frame, neutralised, text stored as text."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+    with _XlsxStream(buffer, max_width) as book:
         for name, frame in sheets.items():
-            safe = neutralise(frame).map(_for_excel)
-            safe.columns = [_for_excel(c) for c in safe.columns]
-            safe.to_excel(writer, index=False, sheet_name=name[:31])
-            sheet_obj = writer.sheets[name[:31]]
-            for cells in sheet_obj.iter_rows(min_row=2):
-                for cell in cells:
-                    if isinstance(cell.value, str):
-                        cell.data_type = "s"
-            for column in sheet_obj.columns:
-                width = max((len(str(c.value)) for c in column if c.value is not None), default=8)
-                sheet_obj.column_dimensions[column[0].column_letter].width = min(
-                    width + 2, max_width
-                )
+            names = [neutralise_cell(str(c)) for c in frame.columns]
+            rows = neutralise(frame).itertuples(index=False, name=None)
+            book.sheet(name, names, rows)
     return buffer.getvalue()
+
+
+class _XlsxStream:
+    """A workbook written row by row (xlsxwriter's constant-memory mode): each row goes to a
+    temporary file as it is written, so a sheet of many rows needs no more memory than one.
+
+    Every value is written by its type: text always as text (never as a formula, a number or
+    a link, whatever it starts with), dates with a date format, missing values as empty cells.
+    Callers neutralise text first; control characters a worksheet cannot hold are dropped.
+    """
+
+    def __init__(self, out: BinaryIO | str, max_width: int = 50):
+        import xlsxwriter  # only when an Excel file is made
+
+        self.book = xlsxwriter.Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "tmpdir": tempfile.gettempdir(),
+            },
+        )
+        self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
+        self.datetime = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.max_width = max_width
+
+    def __enter__(self) -> _XlsxStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.book.close()
+
+    def sheet(self, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
+        """Write one sheet; returns the number of rows written under the header."""
+        ws = self.book.add_worksheet(_for_excel(name)[:31])
+        widths = [len(h) for h in header]
+        for col, text in enumerate(header):
+            ws.write_string(0, col, _for_excel(text))
+        count = 0
+        for count, values in enumerate(rows, start=1):
+            for col, value in enumerate(values):
+                width = self._write(ws, count, col, value)
+                if width > widths[col]:
+                    widths[col] = width
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, min(max(width, 6) + 2, self.max_width))
+        return count
+
+    def _write(self, ws: Any, row: int, col: int, value: Any) -> int:
+        cls = value.__class__
+        if cls is str:
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            ws.write_string(row, col, value)
+            return len(value)
+        if value is None or value is pd.NaT or value is pd.NA:
+            return 0
+        if cls is bool or isinstance(value, bool):
+            ws.write_boolean(row, col, value)
+            return 5
+        if isinstance(value, numbers.Number):
+            number = float(value)  # Decimal, numpy numbers
+            if math.isfinite(number):
+                ws.write_number(row, col, number)
+                return len(str(value))
+            return 0  # NaN: missing
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            if value.time() == datetime.min.time():
+                ws.write_datetime(row, col, value, self.date)
+                return 10
+            ws.write_datetime(row, col, value, self.datetime)
+            return 16
+        if isinstance(value, date):
+            ws.write_datetime(row, col, value, self.date)
+            return 10
+        text = _for_excel(str(value))
+        ws.write_string(row, col, text)
+        return len(text)
 
 
 # ---- every filtered record, written by DuckDB -----------------------------------------------
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
-# The app builds an Excel file in memory (openpyxl): about 15 MB and half a second per thousand
-# records. A CSV is about 150 bytes a record, held in the server's memory once clicked.
-APP_EXCEL_MAX_ROWS = 50_000
+# The app streams an Excel file row by row from DuckDB (xlsxwriter, constant memory; see
+# benchmarks/RESULTS.md for its speed): the finished file, about 60 bytes a record, is held in
+# the server's memory once clicked, as a CSV of about 150 bytes a record is.
+APP_EXCEL_MAX_ROWS = 150_000
 APP_CSV_MAX_ROWS = 1_500_000
 _BOM = "\ufeff"  # COPY writes none: it goes in front of the first column's name instead
 # text.starts_formula in DuckDB's regular expressions (RE2): the same characters, the same rule.
@@ -172,6 +248,24 @@ def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool
     """Every filtered record, in the Overview's order, written by DuckDB to `path`."""
     sql, params = records_select(state)
     return copy_csv(r, sql, params, path, order_by=selection.RECORD_ORDER, labels=labels)
+
+
+def records_xlsx(r: Reader, state: FilterState) -> bytes:
+    """The app's Excel download of every filtered record, in the Overview's order, labelled
+    and neutralised in SQL as the CSV is, streamed from DuckDB into a constant-memory
+    workbook (check `offer` first: the finished file is held in memory)."""
+    sql, params = records_select(state)
+    columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
+    header = [
+        neutralise_cell(FIELD_BY_NAME[n].label if n in FIELD_BY_NAME else str(n))
+        for n, _ in columns
+    ]
+    select = ", ".join(_csv_column(str(n), t) for n, t in columns)
+    ordered = f"SELECT {select} FROM ({sql}) AS b ORDER BY {selection.RECORD_ORDER}"
+    buffer = io.BytesIO()
+    with _XlsxStream(buffer) as book:
+        book.sheet("Contracts", header, r.stream(ordered, params))
+    return buffer.getvalue()
 
 
 def records_csv(r: Reader, state: FilterState) -> bytes:

@@ -18,6 +18,7 @@ import pandas as pd
 from icalendar import Calendar, Event
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import money_in_full
 
 PRODID = "-//City Tools Explorer//Contract calendar//EN"
 UID_DOMAIN = "citytools-explorer"
@@ -126,7 +127,7 @@ def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
         lines.append(f"Decide by: {day_label(decide)}{lead}")
     value = row.get("annual_value")
     if value is not None and pd.notna(value):
-        lines.append(f"Annual value: £{float(value):,.0f}")
+        lines.append(f"Annual value: {money_in_full(value)}")
     if ref := _text(row.get("source_ref")):
         lines.append(f"Reference: {ref}")
     lines.append("From City Tools Explorer: check the borough's register before acting.")

@@ -44,7 +44,6 @@ PEER_COLUMNS: tuple[str, ...] = (
     "months_apart",
 )
 # What the page shows of a peer (the borough's own vendor is the peer's, or beside the point).
-PEER_COLUMNS_SHOWN: tuple[str, ...] = tuple(c for c in PEER_COLUMNS if c != "vendor")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ over pairs, and nothing per record leaves DuckDB unless a list of contracts is a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import neutralise_cell
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
@@ -261,7 +263,7 @@ def group_members(
 
 def group_label(row: Any, q: Query) -> str:
     """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
-    first, last = _day(row["first_end"]), _day(row["last_end"])
+    first, last = day(row["first_end"]), day(row["last_end"])
     span = first if first == last else f"{first} to {last}"
     return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
 
@@ -277,75 +279,138 @@ def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.
     return df
 
 
+ILLUSTRATIVE_NOTE = (
+    "Illustrative data: the records of {boroughs} are generated examples, not real contracts. "
+    "Do not act on them."
+)
+BRIEFING_COLUMNS = (
+    "Borough",
+    "System",
+    "Vendor",
+    "Service area",
+    "Contract ends",
+    "Annual value (£)",
+)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One group's briefing as plain text parts, rendered to Markdown here and to a Word
+    document by `citydata.output.word`: every format says the same."""
+
+    title: str
+    warning: str  # empty unless some records are illustrative
+    intro: str
+    facts: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, ...], ...]  # BRIEFING_COLUMNS
+    footer: str
+
+
+def briefing(
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
+) -> Briefing:
+    """The parts of a briefing on one group. `illustrative`: boroughs whose records are the
+    illustrative default data (the briefing then says so first). Text is as in the data (one
+    line each, no formula start); the renderer escapes it for its format."""
+    today = today or date.today()
+    noun = KEYS[q.by]
+    value = float(group["combined_annual_value"] or 0)
+    missing = int(group["contracts"]) - int(group["contracts_with_value"])
+    shown = set(group_members["borough"]) if "borough" in group_members else set()
+    demo = sorted(b for b in illustrative if b in shown)
+    facts = [
+        ("Boroughs", _plain(group["borough_list"])),
+        ("Systems", _plain(group["systems"])),
+        ("Vendors", _plain(group["vendors"])),
+    ]
+    if near := group.get("near_misses"):
+        facts.append((f"Just outside (within {NEAR_MONTHS} months of the group)", _plain(near)))
+    facts.append(
+        (
+            "Combined annual value",
+            money_in_full(value)
+            + (
+                f" ({count(missing, 'contract has', 'contracts have')} no value recorded)"
+                if missing
+                else ""
+            ),
+        )
+    )
+    rows = []
+    for _, m in group_members.iterrows():
+        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
+        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
+        rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
+    return Briefing(
+        title=f"Collaboration opportunity: {_plain(group['key'])}",
+        warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
+        intro=(
+            f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
+            f"same {noun} ending between {day(group['first_end'])} and "
+            f"{day(group['last_end'])}, within {q.window_months} months of each other."
+        ),
+        facts=tuple(facts),
+        rows=tuple(rows),
+        footer=(
+            f"Grouping rule: contracts for the same {noun} ending within {q.window_months} "
+            "months of the group's first end date. "
+            f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
+            "before acting."
+        ),
+    )
+
+
 def briefing_markdown(
-    group: Any, group_members: pd.DataFrame, q: Query, today: date | None = None
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
 ) -> str:
     """A short Markdown briefing on one group, to paste into an email or a paper.
 
     Data text is escaped for Markdown and cannot start a spreadsheet formula.
     """
-    today = today or date.today()
-    noun = KEYS[q.by]
-    value = float(group["combined_annual_value"] or 0)
-    missing = int(group["contracts"]) - int(group["contracts_with_value"])
-    lines = [
-        f"# Collaboration opportunity: {_md(group['key'])}",
-        "",
-        f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the same "
-        f"{noun} ending between {_day(group['first_end'])} and {_day(group['last_end'])}, "
-        f"within {q.window_months} months of each other.",
-        "",
-        f"- Boroughs: {_md(group['borough_list'])}",
-        f"- Systems: {_md(group['systems'])}",
-        f"- Vendors: {_md(group['vendors'])}",
-        *(
-            [f"- Just outside (within {NEAR_MONTHS} months of the group): {_md(near)}"]
-            if (near := group.get("near_misses"))
-            else []
-        ),
-        f"- Combined annual value: £{value:,.0f}"
-        + (
-            f" ({_count(missing, 'contract has', 'contracts have')} no value recorded)"
-            if missing
-            else ""
-        ),
-        "",
-        "| Borough | System | Vendor | Service area | Contract ends | Annual value (£) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for _, m in group_members.iterrows():
-        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
-        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
-        lines.append(
-            "| " + " | ".join(_md(c) for c in cells) + f" | {_day(m['contract_end'])} | {amount} |"
-        )
+    b = briefing(group, group_members, q, today, illustrative)
+    lines = [f"# {_esc(b.title)}", ""]
+    if b.warning:
+        lines += [f"> **{_esc(b.warning)}**", ""]
+    lines += [b.intro, ""]
+    lines += [f"- {label}: {_esc(text)}" for label, text in b.facts]
     lines += [
         "",
-        f"Grouping rule: contracts for the same {noun} ending within {q.window_months} months "
-        "of the group's first end date. "
-        f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
-        "before acting.",
-        "",
+        "| " + " | ".join(BRIEFING_COLUMNS) + " |",
+        "|" + "---|" * len(BRIEFING_COLUMNS),
     ]
+    for cells in b.rows:
+        lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
+    lines += ["", b.footer, ""]
     return "\n".join(lines)
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _day(value: Any) -> str:
-    return day_label(pd.Timestamp(value).date())
+def _plain(value: Any) -> str:
+    """Data text for a briefing: one line, no formula start."""
+    text = " ".join(str("" if value is None else value).split())
+    return str(neutralise_cell(text))
 
 
-# Inline Markdown that data text could trigger: emphasis, code, links, HTML, table cells.
+# Inline Markdown that data text could trigger in a Markdown file (CommonMark, not Streamlit's
+# widgets, which use citydata.core.text.markdown_literal): emphasis, code, links, HTML, cells.
+# Fewer escapes than a widget needs, because the file is pasted into e-mails as it is.
 _MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
 
 
-def _md(value: Any) -> str:
-    """Data text for Markdown: one line, no formula start, special characters escaped."""
-    text = " ".join(str("" if value is None else value).split())
-    return str(neutralise_cell(text)).translate(_MD_SPECIALS)
+def _esc(text: str) -> str:
+    """Briefing text for Markdown: special characters escaped."""
+    return text.translate(_MD_SPECIALS)
 
 
 def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: date) -> dict:
@@ -400,7 +465,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         )
     lines = []
     for g in groups_df.to_dict("records"):
-        lines.append(group_label(g, q) + f", £{float(g['combined_annual_value']):,.0f} a year")
+        lines.append(group_label(g, q) + f", {money_in_full(g['combined_annual_value'])} a year")
         lines.append(f"   boroughs: {g['borough_list']}")
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")

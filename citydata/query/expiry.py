@@ -19,7 +19,6 @@ from citydata.store.db import Reader
 TIMELINE_GROUPS: dict[str, str] = {"borough": "Borough", "service_area": "Service area"}
 TIMELINE_LIMIT = 150  # bars a page can show legibly; the nearest to today are kept
 ENDED, ENDS_SOON, ENDS_LATER = "Ended", "Ends within 12 months", "Ends later"
-STATUSES: tuple[str, ...] = (ENDED, ENDS_SOON, ENDS_LATER)
 WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -28,16 +27,16 @@ def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str
     today = today or date.today()
     sql, params = selection.base(state)
     params.add(today=today, horizon=add_months(today, 12))
-    row = r.rows(
-        f"""SELECT count(*), count(contract_end),
-            count(*) FILTER (WHERE contract_end IS NULL),
-            count(*) FILTER (WHERE contract_end < $today),
+    row = r.one(
+        f"""SELECT count(*) AS records, count(contract_end) AS with_end,
+            count(*) FILTER (WHERE contract_end IS NULL) AS no_end,
+            count(*) FILTER (WHERE contract_end < $today) AS ended,
             count(*) FILTER (WHERE contract_end >= $today AND contract_end < $horizon)
+                AS ending_12_months
         FROM ({sql}) AS b""",
         params,
-    )[0]
-    keys = ("records", "with_end", "no_end", "ended", "ending_12_months")
-    return {k: int(v) for k, v in zip(keys, row, strict=True)}
+    )
+    return {k: int(v) for k, v in row.items()}
 
 
 def heatmap(r: Reader, state: FilterState) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from citydata.core import boroughs
+from citydata.core import boroughs, service_types
 from citydata.core.dates import day_label
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.text import shorten
@@ -90,10 +90,12 @@ class FilterState:
     """The user's selection; hashable, so it can key a cache."""
 
     borough: tuple[str, ...] = ()
+    service_type: tuple[str, ...] = ()
     service_area: tuple[str, ...] = ()
     vendor: tuple[str, ...] = ()
     system: tuple[str, ...] = ()
     hosting: tuple[str, ...] = ()
+    source_kind: tuple[str, ...] = ()  # 'register', 'published' or both (empty: both)
     end_from: date | None = None
     end_to: date | None = None
     q: str = ""
@@ -131,13 +133,32 @@ class Choice:
     def describe(self, values: tuple[str, ...]) -> str:
         return f"{self.said} is {_either(values)}"
 
+    def fixed_options(self) -> tuple[str, ...] | None:
+        """The values offered whatever the data holds (None: the column's current values)."""
+        return None
+
+
+@dataclass(frozen=True)
+class ServiceTypeChoice(Choice):
+    """Frontline or corporate: the service areas of the chosen types (data/
+    service_area_types.toml, see citydata.core.service_types)."""
+
+    def clause(self, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        name = param_name(self.key)
+        return f"{self.column} IN ${name}", {name: service_types.areas_of(values)}
+
+    def fixed_options(self) -> tuple[str, ...] | None:
+        return tuple(service_types.TYPES.values()) if service_types.current() else ()
+
 
 CHOICES: tuple[Choice, ...] = (
     Choice("borough", "borough", "Borough", "borough"),
+    ServiceTypeChoice("service_type", "service_area", "Service type", "service type"),
     Choice("service_area", "service_area", "Service area", "service area"),
     Choice("vendor", "vendor", "Vendor", "vendor"),
     Choice("system", "system", "System", "system"),
     Choice("hosting", "hosting", "Hosting", "hosting"),
+    Choice("source_kind", "source_kind", "Source (register or published notice)", "source"),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DATE_KEYS: tuple[str, str] = ("end_from", "end_to")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.dates import add_months, day_label
+from citydata.core.formatting import money
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -223,7 +224,7 @@ def labelled(table: pd.DataFrame, title: str) -> pd.DataFrame:
 
 
 def format_value(value: Any, kind: str) -> str:
-    """A metric value as people write it: '1,234', '45.5%', '£1.2m'."""
+    """A metric value as people write it: '1,234', '45.5%', '£1.23m'."""
     if value is None or pd.isna(value):
         return "no value"
     if kind == "percent":
@@ -231,15 +232,3 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "money":
         return money(value)
     return f"{value:,.0f}"
-
-
-def money(value: float) -> str:
-    """'£950', '£12.3k', '£1.25m'."""
-    value = float(value)
-    if abs(value) >= 1_000_000:
-        return f"£{value / 1_000_000:,.2f}m"
-    if abs(value) >= 10_000:
-        return f"£{value / 1_000:,.0f}k"
-    if abs(value) >= 1_000:
-        return f"£{value / 1_000:,.1f}k"
-    return f"£{value:,.0f}"

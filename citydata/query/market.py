@@ -41,17 +41,6 @@ ROLE_LABELS = {"supplier": "Supplier", "maker": "Maker"}
 NOT_GIVEN = "(vendor not given)"
 DEFAULT_TOP_N = 10
 DEFAULT_HHI_THRESHOLD = 2000
-RANKING_COLUMNS = [
-    "rank",
-    "vendor",
-    "vendors",
-    "records",
-    "records_share",
-    "boroughs",
-    "boroughs_share",
-    "annual_value",
-    "value_share",
-]
 # The aggregate's rows with the value back as exact pounds (DECIMAL, as summed from records).
 _AGG = "SELECT *, CAST(value_pence AS DECIMAL(38, 0)) * 0.01 AS annual_value FROM agg"
 
@@ -107,19 +96,20 @@ def _over(agg: pd.DataFrame) -> Iterator[Reader]:
         yield Reader(cur)
 
 
-def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, rows: bool = False) -> Any:
+def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, one: bool = False) -> Any:
     """`sql` over the table `agg` (rows as `aggregate()` returns them) on `source`: a frame
     in memory, or the selection in the database, with the aggregate as the statement's first
-    common table expression (one scan; only the answer is fetched). The same SQL either way."""
+    common table expression (one scan; only the answer is fetched). The same SQL either way.
+    A frame, or with `one` the first row as a dict."""
     if isinstance(source, pd.DataFrame):
         with _over(source) as r:
-            return r.rows(sql, params) if rows else r.df(sql, params)
+            return r.one(sql, params) if one else r.df(sql, params)
     r, state, role = source
     agg_sql, agg_params = _aggregate(state, role)
     body = sql.strip()
     body = ", " + body.removeprefix("WITH ") if body.startswith("WITH ") else " " + body
     sql, params = f"WITH agg AS ({agg_sql}){body}", agg_params | params
-    return r.rows(sql, params) if rows else r.df(sql, params)
+    return r.one(sql, params) if one else r.df(sql, params)
 
 
 def vendor_ranking(
@@ -215,7 +205,7 @@ def headline(
 def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
     """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
     more than half of them, and the share of annual value held by the N with the most value."""
-    row = from_aggregate(
+    out = from_aggregate(
         agg,
         f"""
         WITH v AS MATERIALIZED (
@@ -226,20 +216,19 @@ def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
                       row_number() OVER (ORDER BY value DESC NULLS LAST, n DESC, who)
                           AS value_rank
                FROM v)
-        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v), (SELECT count(*) FROM v),
-               (SELECT least(count(*), $top_n) FROM v),
-               (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n),
+        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v) AS records,
+               (SELECT count(*) FROM v) AS vendors,
+               (SELECT least(count(*), $top_n) FROM v) AS top_n,
+               (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n) AS top_records,
                (SELECT round(100.0 * sum(n) FILTER (WHERE rank <= $top_n)
-                             / nullif(sum(n), 0), 1) FROM rk),
-               (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)),
+                             / nullif(sum(n), 0), 1) FROM rk) AS share,
+               (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)) AS half_vendors,
                (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
-                             / nullif(sum(value), 0), 1) FROM rk)
+                             / nullif(sum(value), 0), 1) FROM rk) AS value_share
         """,
         {"top_n": int(top_n)},
-        rows=True,
-    )[0]
-    keys = ("records", "vendors", "top_n", "top_records", "share", "half_vendors", "value_share")
-    out = dict(zip(keys, row, strict=True))
+        one=True,
+    )
     for key in ("share", "value_share"):
         out[key] = None if out[key] is None else float(out[key])
     return out

@@ -30,7 +30,6 @@ from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
-ROOT = settings.APP_ROOT
 SETTING = "CITYTOOLS_LEAD_TIMES"
 WINDOWS: tuple[int, ...] = (3, 6, 12, 24)
 BUILTIN_DEFAULT_MONTHS = 18
@@ -80,8 +79,7 @@ class LeadTimes:
 
 
 def lead_times_path() -> Path:
-    path = Path(settings.value(SETTING) or settings.BY_NAME[SETTING].default or "")
-    return path if path.is_absolute() else ROOT / path
+    return settings.path(SETTING) or settings.APP_ROOT / "data" / "lead_times.toml"
 
 
 def load_lead_times(path: str | Path | None = None) -> LeadTimes:

@@ -70,7 +70,7 @@ def summary_from(agg: market.Source) -> dict[str, Any]:
     correlation (Pearson's r over boroughs with a score; None for fewer than three).
 
     The aggregate is reduced to one row per borough, and every figure read from that."""
-    row = market.from_aggregate(
+    out = market.from_aggregate(
         agg,
         """
         WITH per AS MATERIALIZED (
@@ -78,18 +78,17 @@ def summary_from(agg: market.Source) -> dict[str, Any]:
                    sum(scored) AS scored, sum(score_total) AS total,
                    sum(score_total) / nullif(sum(scored), 0) AS average
             FROM agg GROUP BY borough)
-        SELECT coalesce(CAST(sum(records) AS BIGINT), 0),
-               coalesce(CAST(sum(scored) AS BIGINT), 0),
-               round(sum(total) / nullif(sum(scored), 0), 2),
-               count(*) FILTER (WHERE scored > 0),
+        SELECT coalesce(CAST(sum(records) AS BIGINT), 0) AS records,
+               coalesce(CAST(sum(scored) AS BIGINT), 0) AS scored,
+               round(sum(total) / nullif(sum(scored), 0), 2) AS average,
+               count(*) FILTER (WHERE scored > 0) AS boroughs_scored,
                CASE WHEN count(*) FILTER (WHERE scored > 0) >= $min_boroughs
-                    THEN round(corr(suppliers, average) FILTER (WHERE scored > 0), 2) END
+                    THEN round(corr(suppliers, average) FILTER (WHERE scored > 0), 2)
+               END AS correlation
         FROM per""",
         {"min_boroughs": MIN_BOROUGHS_FOR_CORRELATION},
-        rows=True,
-    )[0]
-    keys = ("records", "scored", "average", "boroughs_scored", "correlation")
-    out = dict(zip(keys, row, strict=True))
+        one=True,
+    )
     for key in ("average", "correlation"):
         value = out[key]
         out[key] = None if value is None or value != value else float(value)

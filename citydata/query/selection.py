@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import service_types
 from citydata.core.dates import add_months
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import filters
@@ -41,32 +42,24 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
     today = today or date.today()
     sql, params = base(state)
     params.add(today=today, horizon=add_months(today, 12))
-    row = r.rows(
+    out = r.one(
         f"""
         WITH b AS ({sql}),
         v AS (SELECT vendor, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, vendor)
               AS rk FROM b GROUP BY vendor)
         SELECT
-            (SELECT count(*) FROM b),
-            (SELECT count(DISTINCT borough_code) FROM b),
-            (SELECT count(DISTINCT vendor) FROM b),
-            (SELECT count(DISTINCT system) FROM b),
-            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon),
-            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v),
-            (SELECT round(sum(annual_value), 2) FROM b)
+            (SELECT count(*) FROM b) AS records,
+            (SELECT count(DISTINCT borough_code) FROM b) AS boroughs,
+            (SELECT count(DISTINCT vendor) FROM b) AS vendors,
+            (SELECT count(DISTINCT system) FROM b) AS systems,
+            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
+                AS ending_12_months,
+            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v)
+                AS top10_vendor_share,
+            (SELECT round(sum(annual_value), 2) FROM b) AS annual_value
         """,
         params,
-    )[0]
-    keys = (
-        "records",
-        "boroughs",
-        "vendors",
-        "systems",
-        "ending_12_months",
-        "top10_vendor_share",
-        "annual_value",
     )
-    out = dict(zip(keys, row, strict=True))
     out["annual_value"] = float(out["annual_value"] or 0)
     out["top10_vendor_share"] = float(out["top10_vendor_share"] or 0)
     return out
@@ -102,12 +95,14 @@ def records(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataF
 
 def options(r: Reader) -> dict[str, list[str]]:
     """Every value each choice filter can take, from the current data (one scan for all)."""
+    from_data = [c for c in filters.CHOICES if c.fixed_options() is None]
     lists = ", ".join(
         f"list(DISTINCT {c.column} ORDER BY {c.column}) FILTER (WHERE {c.column} IS NOT NULL)"
-        for c in filters.CHOICES
+        for c in from_data
     )
     row = r.rows(f"SELECT {lists} FROM current_contracts")[0]
-    return {c.key: list(values or []) for c, values in zip(filters.CHOICES, row, strict=True)}
+    found = {c.key: list(values or []) for c, values in zip(from_data, row, strict=True)}
+    return {c.key: found.get(c.key) or list(c.fixed_options() or ()) for c in filters.CHOICES}
 
 
 def demo_boroughs(r: Reader, state: FilterState) -> list[str]:
@@ -117,3 +112,25 @@ def demo_boroughs(r: Reader, state: FilterState) -> list[str]:
         f"SELECT DISTINCT borough FROM ({sql}) AS b WHERE source = 'demo' ORDER BY 1", params
     )
     return [v for (v,) in rows]
+
+
+def service_type_split(r: Reader, state: FilterState) -> pd.DataFrame:
+    """Records and annual value of the selection by service type (frontline or corporate, see
+    citydata.core.service_types), with each one's share of the records; empty when the
+    service-type file cannot be used."""
+    pairs = service_types.current()
+    if not pairs:
+        return pd.DataFrame(columns=["service_type", "records", "records_share", "annual_value"])
+    sql, params = base(state)
+    params |= {"st_areas": [a for a, _ in pairs], "st_types": [t for _, t in pairs]}
+    return r.df(
+        f"""SELECT coalesce(t.service_type, 'Not classified') AS service_type,
+            count(*) AS records,
+            round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS records_share,
+            round(sum(b.annual_value), 2) AS annual_value
+        FROM ({sql}) AS b
+        LEFT JOIN (SELECT unnest($st_areas::VARCHAR[]) AS service_area,
+                          unnest($st_types::VARCHAR[]) AS service_type) AS t USING (service_area)
+        GROUP BY ALL ORDER BY service_type DESC""",
+        params,
+    )

@@ -27,7 +27,6 @@ ROLE_LABELS = {
     "resale": "Resells another maker's product",
     "made": "Its product, sold by another vendor",
 }
-HELD = ("own", "resale")
 CONTRACT_COLUMNS = (
     "role",
     "borough",
@@ -76,33 +75,21 @@ def summary(
     """The profile's figures: records by role, boroughs, systems, areas, value, next end."""
     sql, params = _rows(state, vendor)
     params.add(today=today or date.today())
-    row = r.rows(
+    out = r.one(
         f"""WITH p AS MATERIALIZED ({sql}), h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
-        SELECT (SELECT count(*) FROM h),
-               (SELECT count(*) FROM p WHERE role = 'own'),
-               (SELECT count(*) FROM p WHERE role = 'resale'),
-               (SELECT count(*) FROM p WHERE role = 'made'),
-               (SELECT count(DISTINCT borough_code) FROM h),
-               (SELECT count(DISTINCT system) FROM h),
-               (SELECT count(DISTINCT service_area) FROM h),
-               (SELECT round(sum(annual_value), 2) FROM h),
-               (SELECT min(contract_end) FROM h WHERE contract_end >= $today),
-               (SELECT count(DISTINCT borough_code) FROM p WHERE role = 'made')""",
+        SELECT (SELECT count(*) FROM h) AS held,
+               (SELECT count(*) FROM p WHERE role = 'own') AS own,
+               (SELECT count(*) FROM p WHERE role = 'resale') AS resale,
+               (SELECT count(*) FROM p WHERE role = 'made') AS made,
+               (SELECT count(DISTINCT borough_code) FROM h) AS boroughs,
+               (SELECT count(DISTINCT system) FROM h) AS systems,
+               (SELECT count(DISTINCT service_area) FROM h) AS service_areas,
+               (SELECT round(sum(annual_value), 2) FROM h) AS annual_value,
+               (SELECT min(contract_end) FROM h WHERE contract_end >= $today) AS next_end,
+               (SELECT count(DISTINCT borough_code) FROM p WHERE role = 'made') AS made_boroughs
+        """,
         params,
-    )[0]
-    keys = (
-        "held",
-        "own",
-        "resale",
-        "made",
-        "boroughs",
-        "systems",
-        "service_areas",
-        "annual_value",
-        "next_end",
-        "made_boroughs",
     )
-    out = dict(zip(keys, row, strict=True))
     out["annual_value"] = float(out["annual_value"] or 0)
     return out
 

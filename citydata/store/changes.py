@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import count, money_in_full
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 
 # Fields compared between two records of the same borough (the borough itself cannot differ).
@@ -134,7 +135,7 @@ class Diff:
         )
         if self.changed.empty:
             return text
-        return text + f" ({len(self.changed)} {'field' if len(self.changed) == 1 else 'fields'})"
+        return text + f" ({count(len(self.changed), 'field')})"
 
 
 Columns = dict[str, Any]  # field name -> canonical text per record (list or object array)
@@ -265,7 +266,7 @@ def shown(name: str, text: str) -> str:
             return text
     if name == "annual_value":
         try:
-            return f"£{Decimal(text):,.2f}"
+            return money_in_full(Decimal(text), pence=True)
         except InvalidOperation:
             return text
     return text

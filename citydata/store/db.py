@@ -1,8 +1,10 @@
 """One thin facade over a DuckDB file: a cursor per call, one writer at a time.
 
 DuckDB 2.0 refuses two threads on one connection, so every call takes its own cursor from the
-process's single connection. Reads that must agree with each other (the panels of one page) run
-inside `read()`, one transaction, so a commit landing half way through cannot mix two snapshots.
+process's single connection. Queries that must agree with each other run inside one `read()`, one
+transaction. The panels of a page are not one transaction (each reads, and is cached, on its
+own): they agree because every one of them checks the data version pinned at the start of the
+page's run, and the page runs again when a commit has moved it (ui.query).
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ class StoreError(RuntimeError):
     """A database file that cannot be used, with a message a person can act on."""
 
 
+class FileBusy(StoreError):
+    """Another process holds the file (DuckDB lets one process write it, and then no other may
+    even read it): it is fine, only busy. Wait and try again; never rebuild it."""
+
+
+class FileUnusable(StoreError):
+    """The file is not a City Tools database: not a DuckDB file, another program's, corrupt or
+    unreadable, or written by a newer version."""
+
+
 class Reader:
     """Queries on one cursor; inside `Database.read()` they all see the same snapshot."""
 
@@ -41,8 +53,23 @@ class Reader:
         row = self._cur.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        """The first row as {column name: value}, or None when there is none."""
+        result = self._cur.execute(sql, params)
+        row = result.fetchone()
+        if row is None:
+            return None
+        return dict(zip((d[0] for d in result.description), row, strict=True))
+
     def execute(self, sql: str, params: Params = None) -> None:
         self._cur.execute(sql, params)
+
+    def stream(self, sql: str, params: Params = None, size: int = 10_000) -> Iterator[tuple]:
+        """The rows of `sql` one by one, fetched `size` at a time: memory for `size` rows, not
+        for all of them. Run nothing else on this reader until the rows are used up."""
+        result = self._cur.execute(sql, params)
+        while batch := result.fetchmany(size):
+            yield from batch
 
     def register(self, name: str, df: pd.DataFrame) -> None:
         """Make `df` queryable as the table `name` on this cursor (for bulk inserts)."""
@@ -77,9 +104,9 @@ class Database:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
-            raise StoreError(_explain_open_error(self.path, exc)) from exc
+            raise _open_error(self.path, exc) from exc
         except duckdb.Error as exc:
-            raise StoreError(f"{self.path} could not be opened as a database: {exc}") from exc
+            raise FileUnusable(f"{self.path} could not be opened as a database: {exc}") from exc
         self._write_lock = threading.Lock()
 
     # Single statements, each on a fresh cursor.
@@ -94,6 +121,10 @@ class Database:
     def scalar(self, sql: str, params: Params = None) -> Any:
         with self._cursor() as cur:
             return Reader(cur).scalar(sql, params)
+
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        with self._cursor() as cur:
+            return Reader(cur).one(sql, params)
 
     @contextmanager
     def read(self) -> Iterator[Reader]:
@@ -129,11 +160,15 @@ class Database:
             cur.close()
 
 
-def _explain_open_error(path: Path, exc: Exception) -> str:
+# DuckDB's words when another process holds the file's lock (read-write or read-only alike).
+_LOCK_HELD = ("could not set lock on file", "conflicting lock is held")
+
+
+def _open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
-    if "lock" in text.lower():
-        return (
-            f"{path} is in use by another program (usually the running app). Upload through the "
-            "app, or stop the app and try again."
+    if any(words in text.lower() for words in _LOCK_HELD):
+        return FileBusy(
+            f"{path} is in use by another program (usually the running app, or a command "
+            "importing a file). Upload through the app, or wait a moment and try again."
         )
-    return f"{path} could not be opened as a City Tools database: {text}"
+    return FileUnusable(f"{path} could not be opened as a City Tools database: {text}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from citydata.store.db import Database, Reader, StoreError
+from citydata.store.db import Database, FileUnusable, Reader
 
 # Every migration is frozen: its SQL is written out as it was when that version was released,
 # never built from live code (citydata.core.schema.FIELDS, citydata.store.vendors), so a file
@@ -210,9 +210,9 @@ def migrate(
     with db.write() as w:
         version = schema_version(w)
     if version < 0:
-        raise StoreError(f"{db.path} is a DuckDB file, but not a City Tools Explorer database.")
+        raise FileUnusable(f"{db.path} is a DuckDB file, but not a City Tools Explorer database.")
     if version > SCHEMA_VERSION:
-        raise StoreError(
+        raise FileUnusable(
             f"{db.path} was written by a newer version of City Tools Explorer "
             f"(schema {version}; this one knows up to {SCHEMA_VERSION})."
         )

@@ -122,10 +122,9 @@ def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
 
 def snapshot(r: Reader, snapshot_id: int) -> dict[str, Any] | None:
     """One snapshot's row as a dict, or None when there is no such snapshot."""
-    rows = r.rows(
+    return r.one(
         f"SELECT {', '.join(_SNAPSHOT)} FROM snapshots WHERE id = $id", {"id": int(snapshot_id)}
     )
-    return dict(zip(_SNAPSHOT, rows[0], strict=True)) if rows else None
 
 
 def active(r: Reader, kind: str = REGISTER) -> dict[str, int]:

@@ -2,8 +2,8 @@
 
 Registers write one company many ways ("Capita Business Services Ltd", "CAPITA PLC", "Capita").
 Records keep the spelling as written; the `vendor_aliases` table maps the *folded* spelling (see
-`fold`) to a canonical vendor, and the `current_contracts` view shows the canonical name as
-`vendor` and the original as `vendor_as_written`. The table is seeded from
+`citydata.core.keys.fold`) to a canonical vendor, and the `current_contracts` view shows the
+canonical name as `vendor` and the original as `vendor_as_written`. The table is seeded from
 data/vendor_aliases.csv and grows when a data steward accepts a suggestion (`accept_alias`).
 
 The table never chains: every `vendor` in it is a canonical name, never itself the folded key
@@ -13,7 +13,6 @@ of a row that points elsewhere. `accept_alias` keeps it that way.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from citydata.core import settings
+from citydata.core.keys import fold, fold_sql
 from citydata.store.db import Database, Reader
 from citydata.store.migrations import ALIAS_CHANGES_KEY
 
@@ -42,24 +42,6 @@ COMPANY_WORDS = frozenset(
 
 class AliasError(ValueError):
     """An alias that cannot be stored, with a message a data steward can act on."""
-
-
-def fold(name: str | None) -> str:
-    """The key two spellings share when they differ only in case, spacing or punctuation.
-
-    ASCII letters and digits survive, '&' reads as 'and', everything else is a word break.
-    `fold_sql` does exactly the same in DuckDB (a test checks them against each other).
-
-    >>> fold("  CAPITA  Business-Services Ltd.")
-    'capita business services ltd'
-    """
-    text = (name or "").replace("&", " and ")
-    return re.sub(r"[^A-Za-z0-9]+", " ", text).lower().strip()
-
-
-def fold_sql(expr: str) -> str:
-    """`fold` as a DuckDB expression over `expr` (an allow-listed column, never user text)."""
-    return f"trim(lower(regexp_replace(replace({expr}, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
 
 
 def canonical_sql(expr: str, name: str) -> str:

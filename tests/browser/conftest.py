@@ -5,6 +5,7 @@ Without /usr/bin/chromium these tests are skipped locally, and fail when CI is s
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -52,6 +53,47 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Path]:
+    """Start streamlit on a free port; another port if someone took this one meanwhile.
+
+    The port is free when chosen but another process (a parallel test run, another server)
+    can take it before streamlit binds it: streamlit then exits, and we try a new port
+    rather than fail. The file watcher is off: editing the checkout while the tests run
+    must not put a "source file changed" prompt on the page.
+    """
+    for _attempt in range(5):
+        port = _free_port()
+        log = db.with_name(f"streamlit-{port}.log")
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "streamlit", "run", "app.py",
+                    "--server.headless", "true",
+                    "--server.port", str(port),
+                    "--server.address", "127.0.0.1",
+                    "--server.fileWatcherType", "none",
+                    "--browser.gatherUsageStats", "false",
+                ],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return url, process, log
+            except OSError:
+                time.sleep(0.1)  # polling interval while the server starts, not a fixed wait
+        text = log.read_text(errors="replace")
+        if process.poll() is None:
+            process.kill()
+        elif "already in use" in text:
+            continue
+        pytest.fail(f"streamlit did not start: {text[-2000:]}")
+    pytest.fail("streamlit found no free port in five tries")
+
+
 class Server:
     def __init__(self, url: str, process: subprocess.Popen, log: Path, db: Path):
         self.url, self.process, self.log, self.db = url, process, log, db
@@ -66,32 +108,8 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
 
     On exit the server log must hold no traceback.
     """
-    port = _free_port()
-    log = db.with_name(f"streamlit-{port}.log")
     env = os.environ | {"CITYTOOLS_DB": str(db), "PYTHONUNBUFFERED": "1"} | (extra_env or {})
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(f"streamlit did not start: {log.read_text(errors='replace')[-2000:]}")
+    url, process, log = _start(db, env)
     srv = Server(url, process, log, db)
     try:
         yield srv
@@ -104,12 +122,24 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
     assert "Traceback" not in srv.log_text(), srv.log_text()[-3000:]
 
 
-@pytest.fixture(scope="module")
-def server(built_db, tmp_path_factory) -> Iterator[Server]:
-    """The app served from this checkout over a private copy of the built database."""
+@pytest.fixture(scope="session")
+def server(built_db, tmp_path_factory, browser) -> Iterator[Server]:
+    """The app served from this checkout over a private copy of the built database.
+
+    One server for the whole run: the tests that use it only read, and each opens its own
+    browser context (its own Streamlit session). Tests that change data start their own with
+    `run_server`. The home page is opened once first: a fresh server's first request takes a
+    recovery path of its own (see `ui.sidebar_filters`; test_upload_browser.py tests it), which
+    the tests sharing this server should not each meet by chance of their order.
+    """
     db = tmp_path_factory.mktemp("server") / "citytools.duckdb"
     shutil.copyfile(built_db, db)
     with run_server(db) as srv:
+        context = browser.new_context()
+        first = context.new_page()
+        first.goto(srv.url)
+        settle(first, timeout=120_000)
+        context.close()
         yield srv
 
 
@@ -132,15 +162,58 @@ def page(browser, artifacts):
     context.close()
 
 
-def settle(page, timeout: float = 30_000) -> None:
+# The script has finished (`data-test-script-state` is `rerunRequested` from the moment a
+# widget changes, `running` while the script runs), Streamlit's running indicator is gone, no
+# element of the previous run is still shown faded (`data-stale`), and no element is a grey
+# placeholder waiting for its code (element code loads lazily).
+SETTLED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"],'
+      + ' [data-testid="stSkeleton"], [data-testid="stSkeletonElement"],'
+      + ' [data-testid="stAppSkeleton"]');
+}"""
+# ... and the page has not changed for QUIET_MS. A run can end and the server start the next
+# at once (a page's `st.rerun()`, a fresh server's first request, a "Page not found" sent to
+# the home page): between the two the app root says `notRunning` for a moment. A watcher on
+# the page's DOM restarts the quiet period at every change, so this waits for the page to be
+# still, however long that takes, rather than for a fixed time.
+QUIET_MS = 250
+QUIET = f"""() => {{
+  const w = window;
+  if (!w.__quiet) {{
+    w.__quiet = {{since: performance.now()}};
+    new MutationObserver(() => {{ w.__quiet.since = performance.now(); }}).observe(
+      document.documentElement,
+      {{subtree: true, childList: true, attributes: true, characterData: true}});
+  }}
+  if (!({SETTLED})()) {{ w.__quiet.since = performance.now(); return false; }}
+  return performance.now() - w.__quiet.since >= {QUIET_MS};
+}}"""
+
+
+def steady_image(locator, *, colours: int = 2, timeout: float = 30.0) -> bytes:
+    """A screenshot of `locator` once two in a row are the same and not of one colour.
+
+    For what draws on a canvas over several animation frames (deck.gl, Glide's tables):
+    the condition is the picture itself, not a pause.
+    """
+    from PIL import Image
+
+    deadline = time.monotonic() + timeout
+    last = b""
+    while True:
+        shot = locator.screenshot(animations="disabled")
+        if shot == last:
+            found = Image.open(io.BytesIO(shot)).convert("RGB").getcolors(maxcolors=colours)
+            if found is None:  # more than `colours` colours: something is drawn
+                return shot
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{locator} did not finish drawing in {timeout:.0f} s")
+        last = shot
+
+
+def settle(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script and drawing."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
+    page.wait_for_function(QUIET, timeout=timeout)

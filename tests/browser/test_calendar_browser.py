@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import docx
 from icalendar import Calendar
 
 from citydata import lifecycle
@@ -31,10 +32,22 @@ def open_page(page, server, path: str) -> None:
 
 
 def visible_chart(page):
-    chart = page.locator('[data-testid="stVegaLiteChart"]:visible svg').first
-    chart.wait_for(state="visible")
-    page.wait_for_timeout(500)
-    return page.locator('[data-testid="stVegaLiteChart"]:visible').first
+    chart = page.locator('[data-testid="stVegaLiteChart"]:visible').first
+    chart.locator("svg").first.wait_for(state="visible")
+    # Drawn: the chart has marks, and the same marks on two animation frames in a row.
+    chart.evaluate(
+        f"""(chart) => new Promise((done) => {{
+            const marks = {MARKS};
+            let last = null;
+            const look = () => {{
+                const now = JSON.stringify(marks(chart));
+                if (now === last && now !== 'null' && chart.querySelector('g.role-mark')) done();
+                else {{ last = now; requestAnimationFrame(look); }}
+            }};
+            look();
+        }})"""
+    )
+    return chart
 
 
 def test_heatmap_and_timeline_draw_and_the_calendar_file_downloads(
@@ -88,7 +101,7 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
     page.screenshot(path=artifacts / "collaboration.png", full_page=True)
 
     before = page.get_by_role("combobox", name="Group").input_value()
-    page.get_by_role("radio", name="Vendor").click()
+    page.get_by_role("radio", name="Vendor", exact=True).click()
     page.wait_for_function("() => location.search.includes('group_by=Vendor')")
     page.wait_for_function(
         "(before) => document.querySelector('input[aria-label=\"Group\"]').value !== before",
@@ -113,4 +126,13 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
     markdown = info.value.path().read_text(encoding="utf-8")
     assert markdown.startswith(f"# Collaboration opportunity: {vendor}")
     assert f"{boroughs} boroughs have {len(rows)} contracts for the same vendor" in markdown
+    assert "Illustrative data: the records of" in markdown  # the default data is examples
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download briefing (Word)").click()
+    assert info.value.suggested_filename.endswith(".docx")
+    document = docx.Document(info.value.path())
+    assert document.paragraphs[0].text == f"Collaboration opportunity: {vendor}"
+    assert document.paragraphs[1].text.startswith("Illustrative data: the records of")
+    assert len(document.tables[0].rows) == len(rows) + 1
     page.screenshot(path=artifacts / "collaboration-vendor.png", full_page=True)

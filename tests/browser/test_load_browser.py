@@ -36,7 +36,7 @@ from citydata import lifecycle
 from citydata.query import borough_profile, filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_server
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, QUIET, run_server
 from tests.snapshot_helpers import borough_records, prepared
 
 pytestmark = pytest.mark.slow
@@ -200,16 +200,6 @@ class Tally:
     steward_done: bool = False
 
 
-SCRIPT_DONE = (
-    "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
-    " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }"
-)
-NO_STATUS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-# Element code loads lazily: until it has, an element is drawn as a grey placeholder.
-DRAWN = (
-    '() => !document.querySelector(\'[data-testid="stSkeleton"],'
-    ' [data-testid="stSkeletonElement"], [data-testid="stAppSkeleton"]\')'
-)
 READ_PAGE = """() => {
   const text = (sel) => [...document.querySelectorAll(sel)].map((e) => e.innerText);
   const metrics = {};
@@ -234,10 +224,7 @@ NOTICE = re.compile(r"Illustrative data\. The records for (.+?) (?:are|is) gener
 async def settle(page) -> None:
     """As conftest.settle, for the async API, and until every element is drawn."""
     await page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    await page.wait_for_function(SCRIPT_DONE, timeout=TIMEOUT_MS)
-    await page.wait_for_timeout(300)
-    await page.wait_for_function(NO_STATUS, timeout=TIMEOUT_MS)
-    await page.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
+    await page.wait_for_function(QUIET, timeout=TIMEOUT_MS)
 
 
 async def shown(page, link: str) -> dict:

@@ -17,7 +17,7 @@ from PIL import Image
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
-from tests.browser.conftest import settle
+from tests.browser.conftest import settle, steady_image
 from ui.charts import boroughmap
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
@@ -37,7 +37,7 @@ def draw_map(page, server, query: str = "") -> None:
     page.goto(f"{server.url}/map{query}")
     settle(page)
     page.locator(f"{CHART} canvas").first.wait_for(state="visible")
-    page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames
+    steady_image(page.locator(CHART), colours=50)  # deck.gl draws over several frames
 
 
 def whole_page(page, path) -> None:
@@ -45,7 +45,7 @@ def whole_page(page, path) -> None:
     size = page.viewport_size
     page.set_viewport_size({"width": size["width"], "height": 3400})
     page.locator('[data-testid="stDataFrame"] canvas').last.wait_for(state="visible")
-    page.wait_for_timeout(1500)
+    steady_image(page.locator('[data-testid="stDataFrame"]').last)
     page.screenshot(path=path)
     page.set_viewport_size(size)
 
@@ -78,7 +78,7 @@ def test_the_map_draws_offline_and_a_click_opens_the_profile(
     server, page, artifacts, built_db, tmp_path
 ):
     offline(page, server)
-    draw_map(page, server)  # the first request to this server opens a page, not the home page
+    draw_map(page, server)  # the map opened by its address, not through the home page
     page.screenshot(path=artifacts / "map.png", full_page=True)
 
     canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")

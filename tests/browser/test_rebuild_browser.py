@@ -1,25 +1,44 @@
-"""An unusable database file: the app explains, rebuilds on request and keeps the old file."""
+"""An unusable database file: the app explains; a signed-in data steward rebuilds it, and the
+old file is kept. A visitor is offered no rebuild."""
 
 from __future__ import annotations
 
 from citydata.core import demo
 from tests.browser.conftest import run_server, settle
 
+PASSWORD = "correct horse battery staple"
 
-def test_rebuild_from_the_embedded_data_keeps_the_unusable_file(tmp_path, page, artifacts):
+
+def test_a_steward_rebuilds_from_the_embedded_data_and_the_unusable_file_is_kept(
+    tmp_path, page, artifacts
+):
     db = tmp_path / "citytools.duckdb"
     junk = b"this is not a database\n" * 500
     db.write_bytes(junk)
-    with run_server(db) as server:
+    with run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": PASSWORD}) as server:
         page.goto(server.url)
         settle(page)
         assert page.get_by_text("The database cannot be used").is_visible()
+        assert page.get_by_text("A data steward can rebuild it").is_visible()
+        assert page.get_by_role("button", name="Rebuild from the embedded data").count() == 0
+        page.screenshot(path=artifacts / "rebuild-visitor.png")
+
+        page.get_by_role("link", name="Sign in").click()
+        settle(page)
+        page.get_by_role("textbox", name="Your name or email").fill("Ann Steward")
+        page.get_by_role("textbox", name="Upload password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        settle(page)
+        rebuild = page.get_by_role("button", name="Rebuild from the embedded data")
+        rebuild.wait_for()
         page.screenshot(path=artifacts / "rebuild-offer.png")
-        page.get_by_role("button", name="Rebuild from the embedded data").click()
+        rebuild.click()
         settle(page)
         page.get_by_text("Rebuilt from the embedded data").wait_for()
+        page.screenshot(path=artifacts / "rebuild-done.png")
+        page.get_by_role("link", name="Overview").click()
+        settle(page)
         embedded = sum(1 for _ in demo.EMBEDDED_CSV.open(encoding="utf-8")) - 1
         assert page.get_by_test_id("stMetricValue").first.inner_text() == f"{embedded:,}"
-        page.screenshot(path=artifacts / "rebuild-done.png")
     kept = list(tmp_path.glob("citytools.duckdb.unusable-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == junk

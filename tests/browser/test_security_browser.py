@@ -65,7 +65,8 @@ def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artif
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&profile=Camden&q=%3Cscript%3E")
     settle(page)
-    page.wait_for_timeout(500)
+    # A planted <img onerror> would fire once its image failed: wait for every image to be done.
+    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
     assert dialogs == []
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0

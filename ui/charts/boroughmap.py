@@ -17,6 +17,7 @@ import pandas as pd
 import pydeck as pdk
 
 from citydata.core import boroughs, regions
+from citydata.core.formatting import money
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
 
 # ColorBrewer YlGnBu without its palest step: light = low, dark = high; every class stands out
@@ -369,20 +370,12 @@ def _spread(count: int, n: int) -> list[str]:
 
 
 def _class_label(lo: float, hi: float, kind: str, last: bool, top: float) -> str:
-    write = {"count": "{:,.0f}".format, "percent": "{:g}%".format, "money": _money_short}[kind]
+    write = {"count": "{:,.0f}".format, "percent": "{:g}%".format, "money": _legend_money}[kind]
     if last:
         return write(lo) if top <= lo else f"{write(lo)}+"
     if kind == "count":
         return write(lo) if hi - 1 <= lo else f"{write(lo)}–{write(hi - 1)}"
     return f"{write(lo)}–{write(hi)}"
-
-
-def _money_short(value: float) -> str:
-    if value >= 1_000_000:
-        return f"£{value / 1_000_000:g}m"
-    if value >= 1_000:
-        return f"£{value / 1_000:g}k"
-    return f"£{value:g}"
 
 
 def alt_text(metric: Metric, values: pd.DataFrame) -> str:
@@ -398,3 +391,8 @@ def alt_text(metric: Metric, values: pd.DataFrame) -> str:
         f"Map of {whose} coloured by {metric.label.lower()}; "
         f"{missing} without records are grey and hatched. The same numbers are in the table below."
     )
+
+
+def _legend_money(value: float) -> str:
+    """A class boundary: round numbers such as £1.025m keep their fourth figure."""
+    return money(value, digits=4)

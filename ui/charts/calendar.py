@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import day, money
 from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
 
 MONTHS: tuple[str, ...] = tuple(_cal.month_abbr[m] for m in range(1, 13))
@@ -36,7 +37,7 @@ def heatmap_chart(
     grid["Month"] = grid["month"].map(lambda m: MONTHS[m - 1])
     grid["Year"] = grid["year"].astype(str)
     grid["When"] = grid["Month"] + " " + grid["Year"]
-    grid["Value label"] = grid["annual_value"].map(_money)
+    grid["Value label"] = grid["annual_value"].map(money)
     title = MEASURES[measure]
     base = alt.Chart(grid).encode(
         x=alt.X("Month:N", sort=list(MONTHS), title=None, axis=alt.Axis(labelAngle=0)),
@@ -82,7 +83,7 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
     """A month as a wall calendar: Monday to Sunday across, weeks down, days with endings shaded."""
     data = grid.assign(
         label=grid["contracts"].map(lambda n: f"{n} ending" if n else ""),
-        when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {_day(t)}"),
+        when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {day(t)}"),
     )
     base = alt.Chart(data).encode(
         x=alt.X(
@@ -106,22 +107,22 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
         )
     )
     dark = f"datum.contracts > {_light_text_threshold(grid['contracts'])}"
-    day = base.mark_text(fontSize=11, dy=-12).encode(
+    days = base.mark_text(fontSize=11, dy=-12).encode(
         text="day:Q", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#666666"))
     )
     count = base.mark_text(fontSize=12, fontWeight="bold", dy=8).encode(
         text="label:N", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#222222"))
     )
-    return (cells + day + count).properties(height=alt.Step(56))
+    return (cells + days + count).properties(height=alt.Step(56))
 
 
 def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerChart:
     """One bar per contract from start to end (a dot at the end), today marked in red."""
     data = df.assign(
         row=timeline_row_labels(df, group_by),
-        value_label=df["annual_value"].map(_money),
-        start_label=pd.to_datetime(df["contract_start"]).map(_day),
-        end_label=pd.to_datetime(df["contract_end"]).map(_day),
+        value_label=df["annual_value"].map(money),
+        start_label=pd.to_datetime(df["contract_start"]).map(day),
+        end_label=pd.to_datetime(df["contract_end"]).map(day),
     )
     order = list(data["row"])
     colour = alt.Color(
@@ -160,19 +161,6 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         .encode(x="today:T", y=alt.value(0), text="label:N")
     )
     return (bars + ends + rule + label).properties(height=alt.Step(20))
-
-
-def _day(value: pd.Timestamp) -> str:
-    return "not recorded" if pd.isna(value) else day_label(value.date())
-
-
-def _money(value: float) -> str:
-    value = float(value or 0)
-    if value >= 1_000_000:
-        return f"£{value / 1_000_000:.1f}m"
-    if value >= 1_000:
-        return f"£{value / 1_000:.0f}k"
-    return f"£{value:,.0f}"
 
 
 def _light_text_threshold(values: pd.Series) -> float:

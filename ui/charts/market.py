@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from citydata.core.formatting import money
 from citydata.output.exports import with_labels
 
 LABELS = {
@@ -61,17 +62,6 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == bool:
             out[column] = out[column].map({True: "Yes", False: "No"})
     return with_labels(out.rename(columns=LABELS))
-
-
-def money(value: float | None) -> str:
-    """£1.2m, £350k, £900: short enough for a chart label."""
-    if value is None or pd.isna(value):
-        return "no value"
-    if abs(value) >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    if abs(value) >= 1e3:
-        return f"£{value / 1e3:,.0f}k"
-    return f"£{value:,.0f}"
 
 
 def _pct(value: float | None) -> str:

@@ -626,6 +626,7 @@ def _ocds_release(ocid: str, title: object, supplier: object, **extra: object) -
         "id": f"{ocid}-award",
         "tag": ["award"],
         "buyer": {"name": "London Borough of Camden"},
+        "tender": {"classification": {"scheme": "CPV", "id": "48000000"}},  # software
         "awards": [
             {
                 "id": "1",
@@ -939,6 +940,32 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+README_BACKUPS = """
+## Hostile backups
+
+In `backups/`, made by `backups/make_backups.py`
+(`python tests/data/hostile/backups/make_backups.py` rewrites them from a backup of the embedded
+data, so they differ byte for byte each time; what each attacks does not).
+`tests/test_hostile_backups.py` checks that every one is refused with one plain message, in the
+app and on the command line, in bounded memory, and changes nothing.
+
+| file | what it attacks |
+|---|---|
+"""
+
+
+def _backups() -> dict:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_backups", HERE / "backups" / "make_backups.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.BACKUPS
+
+
 def readme() -> str:
     lines = [README_HEAD]
     for name, (_, what) in FILES.items():
@@ -946,6 +973,9 @@ def readme() -> str:
         lines.append(f"| `{name}`{star} | {_cell(what)} |\n")
     lines.append(README_LARGE)
     for name, (_, what) in LARGE.items():
+        lines.append(f"| `{name}` | {_cell(what)} |\n")
+    lines.append(README_BACKUPS)
+    for name, (_, what) in _backups().items():
         lines.append(f"| `{name}` | {_cell(what)} |\n")
     return "".join(lines)
 

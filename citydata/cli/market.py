@@ -1,0 +1,73 @@
+"""python -m citydata coming: the Coming to market table, as CSV or JSON, and its calendar feed.
+
+Values are left out when CITYTOOLS_HIDE_MARKET_VALUES is true, as on the page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from citydata import lifecycle
+from citydata.cli.common import (
+    EXIT_OK,
+    Refused,
+    add_db_option,
+    add_filter_options,
+    command,
+    filter_state,
+    iso_date,
+)
+from citydata.core import settings
+from citydata.output import alerts, exports
+from citydata.query import opportunities, pipeline
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("coming", help="contracts coming to market, per service area")
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument("--years", type=int, choices=opportunities.YEARS, default=2)
+    p.add_argument("--today", type=iso_date, help="the day to look ahead from (default: today)")
+    p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of CSV")
+    p.add_argument(
+        "--feed", action="store_true", help="also rewrite the subscribable calendar feed"
+    )
+
+
+@command("coming")
+def cmd_coming(args: argparse.Namespace) -> int:
+    state = filter_state(args)
+    secrets = settings.secrets_file()
+    hide = opportunities.values_hidden(secrets)
+    try:
+        lead = pipeline.load_lead_times()
+    except pipeline.LeadTimeError as exc:
+        raise Refused(str(exc)) from None
+    today = args.today or date.today()
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            table = opportunities.markets(r, state, lead, args.years, today)
+        if args.feed and (folder := alerts.feeds_dir(secrets)) is not None:
+            path = alerts.write_market_feed(db, lead, folder, today, hide_values=hide)
+            print(f"Wrote the calendar feed {path}.", file=sys.stderr)
+    finally:
+        db.close()
+    if hide:
+        table = opportunities.without_values(table)
+    if args.json:
+        print(json.dumps(table.to_dict("records"), indent=2, default=str))
+        return EXIT_OK
+    data = exports.to_csv(opportunities.labelled(table))
+    if args.output:
+        args.output.write_bytes(data)
+        print(f"Wrote {len(table)} service areas to {args.output}.", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK

@@ -1,0 +1,209 @@
+"""Coming to market: the boroughs' contracts that end, or whose renewal falls to be decided, in
+the next one to three years, per service area and quarter: for suppliers and new entrants.
+
+Built on the one filtered base query with decide-by dates (citydata.query.pipeline), so its
+counts agree with the Renewal pipeline. "In the next N years" means on or after today and before
+the same day N years on. Per service area: the contracts ending and their combined annual value,
+the boroughs, the decisions due, the incumbents (the suppliers of the contracts ending, most
+first), the suppliers now in that market and its HHI concentration (of records, as on the Market
+page), and whether a challenger has room: at least `ROOM_MIN_ENDING` contracts ending in a
+market held by at most `ROOM_MAX_VENDORS` suppliers or highly concentrated (HHI above 2,000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import settings
+from citydata.core.dates import add_months
+from citydata.query import market, pipeline
+from citydata.query.filters import FilterState
+from citydata.query.pipeline import LeadTimes
+from citydata.store.db import Reader
+
+HIDE_VALUES = "CITYTOOLS_HIDE_MARKET_VALUES"
+YEARS = (1, 2, 3)
+DEFAULT_YEARS = 2
+ROOM_MIN_ENDING = 3
+ROOM_MAX_VENDORS = 3
+HIGH_HHI = 2000
+MODERATE_HHI = 1000
+INCUMBENTS_SHOWN = 3
+VALUE_COLUMNS = ("value_ending", "value_deciding")
+
+LABELS = {
+    "service_area": "Service area",
+    "quarter": "Quarter",
+    "ending": "Contracts ending",
+    "value_ending": "Annual value ending (£)",
+    "boroughs": "Boroughs",
+    "deciding": "Decisions due",
+    "value_deciding": "Annual value of decisions due (£)",
+    "suppliers": "Suppliers in this market now",
+    "hhi": "Concentration (HHI)",
+    "concentration": "How concentrated",
+    "incumbents": "Main incumbents",
+    "room": "Room for a challenger",
+}
+
+
+def _window(state: FilterState, lead: LeadTimes, years: int, today: date) -> tuple[str, dict]:
+    sql, params = pipeline.dated(state, lead)
+    params |= {"today": today, "horizon": add_months(today, 12 * int(years))}
+    return sql, params
+
+
+def quarters(
+    r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date
+) -> pd.DataFrame:
+    """Per service area and calendar quarter: contracts ending (and their combined annual
+    value) and decisions falling due in the window. `quarter` is '2027 Q1' (January-March)."""
+    sql, params = _window(state, lead, years, today)
+    return r.df(
+        f"""WITH d AS ({sql}),
+        e AS (SELECT service_area, contract_end AS day, 1 AS ending, annual_value AS v_end,
+                     0 AS deciding, NULL::DECIMAL(18,2) AS v_dec
+              FROM d WHERE contract_end >= $today AND contract_end < $horizon
+              UNION ALL
+              SELECT service_area, decide_by, 0, NULL, 1, annual_value
+              FROM d WHERE decide_by >= $today AND decide_by < $horizon)
+        SELECT service_area,
+               year(day) || ' Q' || quarter(day) AS quarter,
+               CAST(sum(ending) AS INTEGER) AS ending,
+               round(sum(v_end), 2) AS value_ending,
+               CAST(sum(deciding) AS INTEGER) AS deciding,
+               round(sum(v_dec), 2) AS value_deciding
+        FROM e GROUP BY ALL ORDER BY service_area, quarter""",
+        params,
+    )
+
+
+def markets(
+    r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date
+) -> pd.DataFrame:
+    """One row per service area with contracts ending or decisions due in the window, the
+    markets with most contracts ending first."""
+    sql, params = _window(state, lead, years, today)
+    window = r.df(
+        f"""WITH d AS ({sql}),
+        ending AS (SELECT * FROM d WHERE contract_end >= $today AND contract_end < $horizon),
+        inc AS (SELECT service_area, string_agg(vendor, ', ' ORDER BY n DESC, vendor)
+                    AS incumbents
+                FROM (SELECT *, row_number() OVER (PARTITION BY service_area
+                                                   ORDER BY n DESC, vendor) AS rk
+                      FROM (SELECT service_area, vendor, count(*) AS n FROM ending
+                            WHERE vendor IS NOT NULL GROUP BY ALL))
+                WHERE rk <= {INCUMBENTS_SHOWN} GROUP BY service_area),
+        w AS (SELECT service_area,
+               CAST(count(*) FILTER (WHERE contract_end >= $today AND contract_end < $horizon)
+                    AS INTEGER) AS ending,
+               round(sum(annual_value) FILTER (WHERE contract_end >= $today
+                     AND contract_end < $horizon), 2) AS value_ending,
+               CAST(count(DISTINCT borough) FILTER (WHERE contract_end >= $today
+                     AND contract_end < $horizon) AS INTEGER) AS boroughs,
+               CAST(count(*) FILTER (WHERE decide_by >= $today AND decide_by < $horizon)
+                    AS INTEGER) AS deciding,
+               round(sum(annual_value) FILTER (WHERE decide_by >= $today
+                     AND decide_by < $horizon), 2) AS value_deciding
+              FROM d GROUP BY service_area)
+        SELECT w.*, inc.incumbents FROM w LEFT JOIN inc USING (service_area)
+        WHERE ending > 0 OR deciding > 0""",
+        params,
+    )
+    conc = market.concentration(r, state)[["service_area", "vendors", "hhi"]]
+    out = window.merge(conc, on="service_area", how="left").rename(columns={"vendors": "suppliers"})
+    out["suppliers"] = out["suppliers"].fillna(0).astype(int)
+    out["concentration"] = out["hhi"].map(concentration_words)
+    out["room"] = [
+        room_words(e, s, h)
+        for e, s, h in zip(out["ending"], out["suppliers"], out["hhi"], strict=True)
+    ]
+    out["incumbents"] = out["incumbents"].fillna("(not given)")
+    columns = ["service_area", "ending", "value_ending", "boroughs", "deciding", "value_deciding",
+               "incumbents", "suppliers", "hhi", "concentration", "room"]  # fmt: skip
+    return out.sort_values(["ending", "service_area"], ascending=[False, True])[
+        columns
+    ].reset_index(drop=True)
+
+
+def concentration_words(hhi: float | None) -> str:
+    """Plain words for an HHI (the competition authorities' usual bands)."""
+    if hhi is None or pd.isna(hhi):
+        return "not known"
+    if hhi > HIGH_HHI:
+        return "highly concentrated: a few suppliers hold most of it"
+    if hhi >= MODERATE_HHI:
+        return "moderately concentrated"
+    return "competitive: many suppliers"
+
+
+def has_room(ending: int, suppliers: int, hhi: float | None) -> bool:
+    concentrated = hhi is not None and not pd.isna(hhi) and hhi > HIGH_HHI
+    return ending >= ROOM_MIN_ENDING and (suppliers <= ROOM_MAX_VENDORS or concentrated)
+
+
+def room_words(ending: int, suppliers: int, hhi: float | None) -> str:
+    if has_room(ending, suppliers, hhi):
+        return f"Yes: {ending} contracts ending, {suppliers} suppliers hold this market"
+    if ending < ROOM_MIN_ENDING:
+        return "Few contracts ending"
+    return "Crowded: many suppliers already"
+
+
+def headline(df: pd.DataFrame) -> dict[str, float | int]:
+    """Totals over the markets table."""
+    return {
+        "ending": int(df["ending"].sum()),
+        "value_ending": float(df["value_ending"].fillna(0).sum()),
+        "deciding": int(df["deciding"].sum()),
+        "room": int(
+            sum(
+                has_room(e, s, h)
+                for e, s, h in zip(df["ending"], df["suppliers"], df["hhi"], strict=True)
+            )
+        ),
+    }
+
+
+def values_hidden(secrets: Mapping[str, Any] | None = None) -> bool:
+    """True when the installation hides contract values from this view (HIDE_VALUES)."""
+    text = (settings.value(HIDE_VALUES, secrets) or "").strip().lower()
+    if text in ("", "false", "no", "0", "off"):
+        return False
+    if text in ("true", "yes", "1", "on"):
+        return True
+    raise settings.SettingError(f"{HIDE_VALUES} is “{text[:20]}”; use true or false.")
+
+
+def without_values(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with contract values removed (for installations that hide them)."""
+    return df.drop(columns=[c for c in (*VALUE_COLUMNS, "annual_value") if c in df.columns])
+
+
+def quarter_grid(quarters: pd.DataFrame, what: str = "ending") -> pd.DataFrame:
+    """`quarters` as a grid: a row per service area, a column per quarter, `what` in cells."""
+    if what not in ("ending", "deciding", "value_ending", "value_deciding"):
+        raise ValueError(f"no such measure: {what}")
+    grid = quarters.pivot_table(
+        index="service_area", columns="quarter", values=what, aggfunc="sum", fill_value=0
+    )
+    grid.columns = [str(c) for c in grid.columns]
+    return grid.reset_index().rename(columns={"service_area": "Service area"})
+
+
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    return df.rename(columns=LABELS)
+
+
+def feed_records(
+    r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date, limit: int
+) -> pd.DataFrame:
+    """Contracts ending in the window, with decide-by dates, for the subscribable calendar."""
+    records = pipeline.with_decide_by(r, state, lead, limit=limit, today=today)
+    horizon = pd.Timestamp(add_months(today, 12 * int(years)))
+    ends = pd.to_datetime(records["contract_end"])
+    return records[(ends >= pd.Timestamp(today)) & (ends < horizon)].reset_index(drop=True)

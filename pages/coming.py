@@ -1,0 +1,109 @@
+"""Coming to market: for suppliers and new entrants, the contracts ending in the next 1-3 years."""
+
+from datetime import date
+
+import streamlit as st
+
+import ui
+from citydata.core import settings
+from citydata.output import alerts
+from citydata.query import opportunities, pipeline
+from ui import steward
+
+state = ui.page_filters()
+today = date.today()
+secrets = steward.secrets()
+try:
+    hide = opportunities.values_hidden(secrets)
+except settings.SettingError as exc:
+    st.error(ui.plain(str(exc)))
+    hide = True
+
+st.title("Coming to market")
+st.caption(
+    "For suppliers and new entrants: which council contracts end in the next few years, in "
+    "which service areas, and who holds them now. Councils usually decide whether to buy again "
+    "a year or more before a contract ends (the decide-by date), so that is when to talk to "
+    "them. Figures come from the boroughs' own registers and may be incomplete."
+)
+ui.selection_header(state)
+lead, problem = pipeline.lead_times_or_default()
+if problem:
+    st.warning(ui.plain(problem), icon=":material/warning:")
+
+years = st.segmented_control(
+    "Looking ahead",
+    opportunities.YEARS,
+    format_func=lambda n: f"{n} year{'s' if n > 1 else ''}",
+    default=opportunities.DEFAULT_YEARS,
+    required=True,
+    key="coming_years",
+    bind="query-params",
+)
+markets = ui.query(opportunities.markets, state, lead, years, today)
+if markets.empty:
+    st.info(
+        "No contracts in this selection end or fall due for decision in that time. Look further "
+        "ahead, or remove a filter in the sidebar."
+    )
+    st.stop()
+head = opportunities.headline(markets)
+
+cols = st.columns(4)
+cols[0].metric(f"Contracts ending in {years} year(s)", f"{head['ending']:,}")
+if hide:
+    cols[1].metric("Their annual value", "not published")
+else:
+    cols[1].metric("Their combined annual value", f"£{head['value_ending']:,.0f}")
+cols[2].metric("Renewal decisions due", f"{head['deciding']:,}")
+cols[3].metric(
+    "Markets with room for a challenger",
+    f"{head['room']:,}",
+    help=(
+        f"Service areas with at least {opportunities.ROOM_MIN_ENDING} contracts ending whose "
+        f"market is held by {opportunities.ROOM_MAX_VENDORS} suppliers or fewer, or is highly "
+        f"concentrated (HHI above {opportunities.HIGH_HHI:,})."
+    ),
+)
+
+st.subheader("By service area")
+st.caption(
+    "Main incumbents: the suppliers holding most of the contracts that end. Concentration "
+    "(the Herfindahl-Hirschman index, 0-10,000) measures how much of the whole market a few "
+    "suppliers hold: above 2,000 a few suppliers hold most of it, below 1,000 it is shared by "
+    "many. A challenger has most room where many contracts end and few suppliers compete."
+)
+shown = opportunities.without_values(markets) if hide else markets
+table = opportunities.labelled(shown)
+ui.table(table, key="coming_markets")
+ui.downloads(table, "coming-to-market", key="coming")
+
+st.subheader("By quarter")
+quarters = ui.query(opportunities.quarters, state, lead, years, today)
+what = st.segmented_control(
+    "Show",
+    ["ending", "deciding", *([] if hide else ["value_ending"])],
+    format_func={
+        "ending": "Contracts ending",
+        "deciding": "Decisions due",
+        "value_ending": "Annual value ending (£)",
+    }.get,
+    default="ending",
+    required=True,
+    key="coming_show",
+)
+grid = opportunities.quarter_grid(quarters, what)
+ui.table(grid, key="coming_quarters")
+st.caption("Quarters are calendar quarters: Q1 is January to March.")
+
+st.subheader("Follow it in your calendar")
+public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets) or ui.site_address()
+if alerts.feeds_dir(secrets) is None:
+    st.caption("This installation publishes no calendar feeds.")
+else:
+    st.markdown(
+        "Every contract ending in the next three years, on its end date and its decide-by "
+        "date, as a calendar that updates itself. In Outlook: *Add calendar → Subscribe from "
+        "web*, and paste this address:"
+    )
+    st.code(alerts.market_feed_url(public_url), language=None)

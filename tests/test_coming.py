@@ -1,0 +1,176 @@
+"""Coming to market: the counts, values, incumbents and concentration a supplier reads, checked
+against plain SQL and Python over the same file; values hidden by the setting everywhere; the
+download and the command line neutralised against formulas."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stderr, redirect_stdout
+from datetime import date
+
+import pandas as pd
+import pytest
+from icalendar import Calendar
+
+from citydata import cli
+from citydata.core.dates import add_months
+from citydata.query import market, opportunities, pipeline
+from citydata.query.filters import FilterState
+from citydata.store import snapshots
+from tests.apptest import metric, run_app
+from tests.snapshot_helpers import borough_records, prepared
+
+TODAY = date(2026, 12, 1)
+LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
+
+
+def expected(db, state_sql: str, years: int) -> pd.DataFrame:
+    """Per service area, worked out in Python from the raw rows."""
+    rows = db.df(
+        "SELECT service_area, vendor, borough, contract_end, CAST(annual_value AS DOUBLE) AS v"
+        f" FROM current_contracts WHERE {state_sql}"
+    )
+    horizon = add_months(TODAY, 12 * years)
+    rows = rows[rows["contract_end"].notna()].copy()
+    rows["end"] = pd.to_datetime(rows["contract_end"]).dt.date
+    rows["decide"] = [
+        add_months(e, -LEAD.months_for(a))
+        for e, a in zip(rows["end"], rows["service_area"], strict=True)
+    ]
+    ending = rows[(rows["end"] >= TODAY) & (rows["end"] < horizon)]
+    deciding = rows[(rows["decide"] >= TODAY) & (rows["decide"] < horizon)]
+    return pd.DataFrame(
+        {
+            "ending": ending.groupby("service_area").size(),
+            "value_ending": ending.groupby("service_area")["v"].sum(),
+            "boroughs": ending.groupby("service_area")["borough"].nunique(),
+            "deciding": deciding.groupby("service_area").size(),
+        }
+    ).fillna(0)
+
+
+@pytest.mark.parametrize("years", opportunities.YEARS)
+def test_markets_agree_with_the_raw_rows(db, years):
+    with db.read() as r:
+        got = opportunities.markets(r, FilterState(), LEAD, years, TODAY).set_index("service_area")
+        conc = market.concentration(r, FilterState()).set_index("service_area")
+        quarters = opportunities.quarters(r, FilterState(), LEAD, years, TODAY)
+    want = expected(db, "TRUE", years)
+    assert sorted(got.index) == sorted(want.index)
+    for area, row in want.iterrows():
+        assert got.loc[area, "ending"] == row["ending"], area
+        assert got.loc[area, "deciding"] == row["deciding"], area
+        assert got.loc[area, "boroughs"] == row["boroughs"], area
+        assert got.loc[area, "value_ending"] == pytest.approx(row["value_ending"], abs=0.05)
+        assert got.loc[area, "hhi"] == conc.loc[area, "hhi"]
+        assert got.loc[area, "suppliers"] == conc.loc[area, "vendors"]
+    assert quarters["ending"].sum() == got["ending"].sum()
+    assert quarters["deciding"].sum() == got["deciding"].sum()
+    assert list(got["ending"]) == sorted(got["ending"], reverse=True), "most ending first"
+
+
+def test_filters_narrow_it_like_every_other_page(db):
+    state = FilterState(borough=("Camden", "Hackney"))
+    with db.read() as r:
+        got = opportunities.markets(r, state, LEAD, 3, TODAY).set_index("service_area")
+    want = expected(db, "borough IN ('Camden', 'Hackney')", 3)
+    assert got["ending"].sum() == want["ending"].sum() > 0
+
+
+def test_incumbents_are_the_suppliers_of_the_contracts_ending_most_first(db):
+    with db.read() as r:
+        got = opportunities.markets(r, FilterState(), LEAD, 3, TODAY).set_index("service_area")
+    rows = db.df(
+        "SELECT service_area, vendor, count(*) AS n FROM current_contracts"
+        " WHERE contract_end >= $t AND contract_end < $h GROUP BY ALL",
+        {"t": TODAY, "h": add_months(TODAY, 36)},
+    )
+    for area, group in rows.groupby("service_area"):
+        top = group.sort_values(["n", "vendor"], ascending=[False, True])["vendor"].head(3)
+        assert got.loc[area, "incumbents"] == ", ".join(top)
+
+
+@pytest.mark.parametrize(
+    ("ending", "suppliers", "hhi", "room"),
+    [
+        (10, 2, 5000, True),  # many ending, few suppliers
+        (10, 8, 2500, True),  # many suppliers, but a few hold most of it
+        (10, 8, 1500, False),  # crowded
+        (2, 1, 10000, False),  # too few contracts ending to matter
+        (3, 3, None, True),
+    ],
+)
+def test_room_for_a_challenger(ending, suppliers, hhi, room):
+    assert opportunities.has_room(ending, suppliers, hhi) is room
+    assert opportunities.room_words(ending, suppliers, hhi).startswith("Yes") is room
+
+
+def test_concentration_in_plain_words():
+    assert opportunities.concentration_words(2500).startswith("highly concentrated")
+    assert opportunities.concentration_words(1500) == "moderately concentrated"
+    assert opportunities.concentration_words(400).startswith("competitive")
+
+
+def coming(db_path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["coming", "--today", TODAY.isoformat(), "--db", str(db_path), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_command_line_writes_a_formula_safe_csv(db, db_path, tmp_path):
+    records = borough_records(db, "E09000007")
+    first = records.index[:5]  # five contracts of one supplier ending: its top incumbent
+    records.loc[first, "vendor"] = '=HYPERLINK("http://x")'
+    records.loc[first, "service_area"] = "Parking"
+    records.loc[first, "contract_end"] = "2027-06-30"
+    snapshots.commit(db, prepared(records), b"camden", user="Ann")
+    db.close()
+    out = tmp_path / "coming.csv"
+    code, _, _ = coming(db_path, "--years", "1", "-o", str(out))
+    assert code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert "Annual value ending (£)" in table.columns
+    cells = [str(c) for c in table["Main incumbents"]]
+    assert any("HYPERLINK" in c for c in cells)
+    assert not any(c.startswith("=") for c in cells)
+
+
+def test_hidden_values_leave_the_page_the_download_the_json_and_the_feed(
+    db_path, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("CITYTOOLS_HIDE_MARKET_VALUES", "true")
+    code, out, err = coming(db_path, "--json", "--feed")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert rows and not any("value" in key for row in rows for key in row)
+    feed = Calendar.from_ical((tmp_path / "feeds" / "coming-to-market.ics").read_bytes())
+    descriptions = [str(e["DESCRIPTION"]) for e in feed.walk("VEVENT")]
+    assert descriptions and not any("Annual value" in d for d in descriptions)
+
+    at = run_app(page="pages/coming.py")
+    assert metric(at, "Their annual value") == "not published"
+    assert not any("£" in str(c) for d in at.dataframe for c in d.value.columns)
+
+
+def test_the_page_shows_the_same_figures(db_path):
+    at = run_app({"coming_years": "3 years"}, page="pages/coming.py")
+    assert not at.error
+    lead, _ = pipeline.lead_times_or_default()
+    from citydata import lifecycle
+
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            head = opportunities.headline(
+                opportunities.markets(r, FilterState(), lead, 3, date.today())
+            )
+    finally:
+        db.close()
+    assert metric(at, "Contracts ending in 3 year(s)") == f"{head['ending']:,}"
+    assert metric(at, "Their combined annual value") == f"£{head['value_ending']:,.0f}"
+    assert metric(at, "Markets with room for a challenger") == f"{head['room']:,}"
+    assert any("coming-to-market.ics" in c.value for c in at.code)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download CSV" in labels

@@ -1,0 +1,263 @@
+"""The database file's life (citydata.lifecycle, ui.startup): a busy file is waited for and never
+rebuilt; an unusable one is rebuilt only by a signed-in steward, as on a first start, keeping the
+old file; commands that only read work while another process holds the file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from citydata import lifecycle
+from citydata.output import backup
+from citydata.store import snapshots
+from tests import command
+from tests.conftest import ROOT
+from tests.snapshot_helpers import borough_records, prepared
+
+JUNK = b"this is not a database\n" * 500
+STEWARD = "_steward_password_user"  # ui.steward's session key for a password sign-in
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("SELECT count(*) FROM snapshots").fetchall()
+print("holding", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+@contextmanager
+def held_by_another_process(path: Path):
+    """A real second process holding DuckDB's lock on `path` until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        if holder.poll() is None:
+            holder.communicate("release\n", timeout=30)
+
+
+def app(steward: bool = False) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    if steward:
+        at.session_state[STEWARD] = "Ann Steward (upload password)"
+    return at.run()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+# ---- busy: another process holds the file --------------------------------------------------
+
+
+def test_a_busy_file_is_waited_for_then_reported_busy_and_left_alone(db_path):
+    before = db_path.read_bytes()
+    busy = pytest.raises(lifecycle.FileBusy, match="in use by another program")
+    with held_by_another_process(db_path), busy:
+        lifecycle.open_store(db_path, waits=(0.05, 0.05))
+    assert db_path.read_bytes() == before
+    assert not list(db_path.parent.glob("*.unusable-*"))
+
+
+def test_a_busy_file_opens_as_soon_as_the_other_process_lets_go(db_path):
+    with held_by_another_process(db_path) as holder:
+        with pytest.raises(lifecycle.FileBusy):
+            lifecycle.open_store(db_path, waits=())
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        db = lifecycle.open_store(db_path, waits=(0.2,) * 100)
+    try:
+        assert db.scalar("SELECT count(*) FROM current_contracts") == 800
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("steward", [False, True], ids=["visitor", "steward"])
+def test_the_app_says_busy_and_offers_no_rebuild_even_to_a_steward(db_path, steward, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    before = db_path.read_bytes()
+    with held_by_another_process(db_path):
+        at = app(steward)
+        assert not at.exception
+        assert any("The data is busy" in w.value for w in at.warning)
+        assert [b.label for b in at.button] == ["Try again"]
+        assert not at.error and not at.metric
+    assert db_path.read_bytes() == before
+    assert not list(db_path.parent.glob("*.unusable-*"))
+    at.button[0].click().run()  # the other process has let go: the page opens
+    assert not at.exception and at.metric
+
+
+def test_a_rebuild_refuses_a_busy_file(db_path):
+    with held_by_another_process(db_path), pytest.raises(lifecycle.FileBusy):
+        lifecycle.rebuild(db_path)
+    assert not list(db_path.parent.glob("*.unusable-*"))
+
+
+# ---- unusable: not a database, or not ours --------------------------------------------------
+
+
+@pytest.fixture
+def junk_db(db_path) -> Path:
+    db_path.unlink()
+    db_path.write_bytes(JUNK)
+    return db_path
+
+
+def test_a_visitor_is_told_but_offered_no_rebuild_and_can_still_sign_in(junk_db, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    at = app()
+    assert not at.exception
+    assert "The database cannot be used" in at.error[0].value
+    assert not at.button
+    assert "A data steward can rebuild it" in at.markdown[0].value
+    at.switch_page("pages/sign_in.py").run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Your name or email", "Upload password"]
+    assert junk_db.read_bytes() == JUNK
+
+
+def test_only_a_signed_in_steward_is_offered_the_rebuild(junk_db, monkeypatch):
+    """The click itself, and the page drawn after it, are in tests/browser/test_rebuild_browser."""
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    at = app(steward=True)
+    assert not at.exception
+    assert "The database cannot be used" in at.error[0].value
+    assert [b.label for b in at.button] == ["Rebuild from the embedded data"]
+    assert junk_db.read_bytes() == JUNK
+
+
+def test_a_rebuild_is_a_first_start_honouring_the_backup_and_keeps_the_file(
+    db_path, db, tmp_path, monkeypatch
+):
+    camden = borough_records(db, "E09000007").head(3)
+    snapshots.commit(db, prepared(camden), b"register bytes", user="steward@example.org")
+    archive = tmp_path / "backup.zip"
+    archive.write_bytes(backup.archive_bytes(db))
+    db.close()
+    db_path.unlink()
+    db_path.write_bytes(JUNK)
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(archive))
+
+    kept = lifecycle.rebuild(db_path)
+
+    assert kept is not None and kept.name.startswith("citytools.duckdb.unusable-")
+    assert kept.read_bytes() == JUNK
+    rebuilt = lifecycle.open_store(db_path)
+    try:
+        camden_now = "SELECT count(*) FROM current_contracts WHERE borough = 'Camden'"
+        assert rebuilt.scalar(camden_now) == 3, "the backup was restored"
+    finally:
+        rebuilt.close()
+    assert not [name for name in leftovers(db_path.parent) if ".building-" in name]
+
+
+def test_concurrent_rebuilds_each_build_their_own_file_and_one_wins(junk_db):
+    results, errors = [], []
+
+    def rebuild() -> None:
+        try:
+            results.append(lifecycle.rebuild(junk_db))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rebuild) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    kept = [r for r in results if r is not None]
+    assert len(kept) == 1 and kept[0].read_bytes() == JUNK, "the old file is moved aside once"
+    assert results.count(None) == 2, "the others find the file rebuilt"
+    assert not [name for name in leftovers(junk_db.parent) if ".building-" in name]
+    db = lifecycle.open_store(junk_db)
+    try:
+        assert db.scalar("SELECT count(*) FROM current_contracts") == 800
+    finally:
+        db.close()
+
+
+def test_a_rebuild_leaves_a_usable_file_alone(db_path):
+    before = db_path.read_bytes()
+    assert lifecycle.rebuild(db_path) is None
+    assert db_path.read_bytes() == before
+    assert not list(db_path.parent.glob("*.unusable-*"))
+
+
+def test_a_live_builds_temporary_file_is_never_swept_away(tmp_path):
+    """Each build's temporary file is its own: another build in the same process (a second
+    session's rebuild) must not delete it as abandoned."""
+    target = tmp_path / "citytools.duckdb"
+    mine = tmp_path / f".citytools.duckdb.building-{lifecycle.os.getpid()}-abc"
+    mine.write_bytes(b"half made")
+    lifecycle.build(target)
+    assert mine.exists()
+
+
+# ---- reading while another process holds the file ------------------------------------------
+
+
+def test_read_only_commands_work_while_another_process_holds_the_file(db_path, tmp_path):
+    out = tmp_path / "camden.csv"
+    with held_by_another_process(db_path):
+        export = command.run(
+            "export", "--url", "http://localhost:8501/?borough=Camden", "-o", str(out),
+            db=db_path, text=True,
+        )  # fmt: skip
+        listed = command.run("snapshots", "--json", db=db_path, text=True)
+        written = command.run("aliases", "--sync", db=db_path, text=True)
+    assert export.returncode == 0, export.stderr
+    assert "reading a copy of it made just now" in export.stderr
+    db = lifecycle.open_store(db_path)
+    try:
+        camden = db.scalar("SELECT count(*) FROM current_contracts WHERE borough = 'Camden'")
+    finally:
+        db.close()
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == camden + 1
+    assert listed.returncode == 0 and '"borough_code"' in listed.stdout
+    assert written.returncode == 1 and "in use by another program" in written.stderr
+    assert "Traceback" not in export.stderr + listed.stderr + written.stderr
+    assert not [name for name in leftovers(db_path.parent) if ".reading-" in name]
+
+
+WRITE_FOREVER = """
+import sys
+with open(sys.argv[1], "r+b", buffering=0) as f:
+    print("writing", flush=True)
+    while True:  # rewrites the same bytes in place: the file changes, its size does not
+        f.seek(0)
+        f.write(bytes(4096))
+"""
+
+
+def test_a_copy_that_keeps_changing_is_refused(db_path, tmp_path):
+    """A file written to while it is copied is not read: the copy would mix two states."""
+    into = tmp_path / "copies"
+    into.mkdir()
+    growing = tmp_path / "growing.duckdb"
+    growing.write_bytes(db_path.read_bytes() + bytes(40 * 1024 * 1024))  # a copy takes a while
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITE_FOREVER, str(growing)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        with pytest.raises(lifecycle.FileBusy, match="kept changing"):
+            lifecycle._consistent_copy(growing, into, waits=(0.01, 0.01, 0.01))
+    finally:
+        writer.kill()
+        writer.wait()

@@ -1,0 +1,91 @@
+"""CITYTOOLS_MAX_UPLOAD_MB governs the app and the command line alike (raising it above 25 used
+to change nothing: the import refused at a fixed 25 MB), within the server's own cap."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit import config as st_config
+
+from citydata import ingest
+from citydata.core import settings
+from tests import command
+from tests.apptest import run_app
+from tests.conftest import DATA
+from tests.test_upload_app import PASSWORD, sign_in
+
+MB = 1024 * 1024
+
+
+def padded_register(size: int) -> bytes:
+    """A three-row CSV register padded with blank lines to exactly `size` bytes."""
+    register = (DATA / "hostile" / "csv_renamed.xlsx").read_bytes()  # a CSV register
+    content = register + (b" " * 99_998 + b"\r\n") * ((size - len(register)) // 100_000)
+    return content + b" " * (size - len(content))
+
+
+@pytest.fixture(scope="module")
+def over_25_mb() -> bytes:
+    return padded_register(25 * MB + 1)
+
+
+def test_the_setting_raises_the_import_limit(over_25_mb, monkeypatch):
+    assert "largest file accepted is 25 MB" in ingest.prepare(over_25_mb, "r.csv").refused
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, "26")
+    prepared = ingest.prepare(over_25_mb, "r.csv")
+    assert prepared.refused is None and len(prepared.records) == 3
+
+
+@pytest.mark.timeout(240)
+def test_the_setting_raises_the_command_line_limit(over_25_mb, db_path, tmp_path, monkeypatch):
+    file = tmp_path / "register.csv"
+    file.write_bytes(over_25_mb)
+    refused = command.run("import", str(file), "--dry-run", "--json", db=db_path, text=True)
+    assert refused.returncode != 0
+    assert "largest file accepted is 25 MB" in json.loads(refused.stdout)["refused"]
+
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, "26")
+    accepted = command.run("import", str(file), "--dry-run", "--json", db=db_path, text=True)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert json.loads(accepted.stdout).get("refused") is None
+
+
+@pytest.fixture
+def server_cap():
+    """Set server.maxUploadSize for this test (AppTest runs in this process's config)."""
+    before = st_config.get_option("server.maxUploadSize")
+
+    def set_cap(megabytes: int) -> None:
+        st_config.set_option("server.maxUploadSize", megabytes)
+
+    yield set_cap
+    st_config.set_option("server.maxUploadSize", before)
+
+
+@pytest.mark.timeout(240)
+def test_the_app_accepts_what_the_setting_allows_within_the_server_cap(
+    over_25_mb, db_path, monkeypatch, server_cap
+):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, "26")
+    server_cap(30)
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    uploader = at.get("file_uploader")[0]
+    assert uploader.proto.max_upload_size_mb == 26, "the browser checks the same limit"
+    uploader.set_value(("register.csv", over_25_mb, "text/csv")).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.metric, "the file was read"
+
+
+def test_the_server_cap_bounds_the_app(db_path, monkeypatch, server_cap):
+    """Above server.maxUploadSize the server refuses a file before the app sees it, so the app
+    says the smaller of the two."""
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, "40")
+    server_cap(25)
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    assert at.get("file_uploader")[0].proto.max_upload_size_mb == 25

@@ -1,0 +1,86 @@
+"""The app's first step on every run: open the database, or say plainly why it cannot be used.
+
+The file's life is `citydata.lifecycle`'s; this module only speaks to the visitor:
+- busy (another process holds the file, usually a command-line import): lifecycle waited and
+  tried again; say the data is busy and to try again in a moment. Never offer a rebuild: the
+  file is fine, and moving it aside would lose what the other process is writing.
+- unusable (not a DuckDB file, another program's, corrupt, from a newer version): explain. Only
+  a signed-in data steward is offered "Rebuild from the embedded data" (lifecycle.rebuild: the
+  same build as a first start, $CITYTOOLS_RESTORE_FROM honoured, the old file kept beside it).
+  The sign-in page still opens, so a steward can sign in to do it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+import ui
+from citydata import lifecycle
+from citydata.core import settings
+from ui import steward
+
+SIGN_IN_URL_PATH = "sign_in"
+BUSY = (
+    "The data is busy: another program is using the database right now (usually an import "
+    "from the command line). Try again in a moment."
+)
+
+
+def open_database(page: Any) -> None:
+    """Return when the database is open; otherwise explain (and, for a steward, offer a
+    rebuild) and stop this run. `page` is the page being opened: the sign-in page still runs."""
+    try:
+        ui.database()
+        return
+    except settings.SettingError as exc:  # the file may be fine: no rebuild offered
+        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
+        st.stop()
+    except lifecycle.FileBusy:
+        _busy()
+    except lifecycle.StoreError as exc:
+        problem = str(exc)
+    st.error(f"The database cannot be used. {ui.plain(problem)}", icon=":material/error:")
+    if not steward.access().allowed:
+        st.write(
+            "A data steward can rebuild it from the embedded data after signing in; the current "
+            "file is kept. Everyone else: please try again later."
+        )
+        if getattr(page, "url_path", None) == SIGN_IN_URL_PATH:
+            page.run()
+        st.stop()
+    _offer_rebuild()
+
+
+def _busy() -> None:
+    st.warning(BUSY, icon=":material/hourglass_top:")
+    st.button("Try again", type="primary")  # a click runs the page again
+    st.stop()
+
+
+def _offer_rebuild() -> None:
+    restore = settings.value(lifecycle.RESTORE_VAR)
+    st.write(
+        "You can start again from the embedded illustrative data"
+        + (", then the backup named by CITYTOOLS_RESTORE_FROM" if restore else "")
+        + ". The current file is not deleted: it is renamed and kept beside the new one, so "
+        "nothing is lost."
+    )
+    if not st.button("Rebuild from the embedded data", type="primary"):
+        st.stop()
+    try:
+        kept = lifecycle.rebuild()
+    except lifecycle.FileBusy:
+        _busy()
+    except lifecycle.StoreError as exc:
+        st.error(f"The rebuild failed. {ui.plain(str(exc))}", icon=":material/error:")
+        st.stop()
+    ui.database()
+    if kept is None:
+        st.success("The database was rebuilt meanwhile (by someone else); it opens now.")
+    else:
+        st.success(
+            "Rebuilt from the embedded data. The unusable file was kept as "
+            f"{ui.plain(kept.name)}, beside the new one."
+        )
