@@ -191,3 +191,9 @@ def test_the_command_line_imports_a_register_for_the_region(region, tmp_path) ->
 
 def test_the_regions_file_is_in_the_repository() -> None:
     assert Path(regions.REGIONS_PATH).is_file()
+
+
+def test_the_coverage_matrix_names_its_rows_councils(region) -> None:
+    at = run_app()
+    [table] = [d.value for d in at.dataframe if d.value.index.name in ("Council", "Borough")]
+    assert table.index.name == "Council" and list(table.index) == sorted(region.names)
