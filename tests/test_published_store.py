@@ -101,3 +101,22 @@ def test_rolling_back_a_register_leaves_the_notices(db):
             " AND source_kind = 'register'",
             {"c": CAMDEN},
         ) == len(borough_records(db, CAMDEN))
+
+
+def test_the_source_filter_shows_registers_published_notices_or_both(db):
+    from citydata.query import filters, selection
+    from citydata.query.filters import FilterState
+
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    hackney = ("Hackney",)
+    with db.read() as r:
+        both = selection.records(r, FilterState(borough=hackney))
+        only = selection.records(r, FilterState(borough=hackney, source_kind=("published",)))
+        register = selection.records(r, FilterState(borough=hackney, source_kind=("register",)))
+        options = selection.options(r)["source_kind"]
+    assert len(only) == len(notices.records) == 3
+    assert len(both) == len(only) + len(register) and len(register) > 0
+    assert options == ["published", "register"]
+    state = FilterState(source_kind=("published",))
+    assert "source is published" in filters.summary(state, "records")

@@ -95,6 +95,7 @@ class FilterState:
     vendor: tuple[str, ...] = ()
     system: tuple[str, ...] = ()
     hosting: tuple[str, ...] = ()
+    source_kind: tuple[str, ...] = ()  # 'register', 'published' or both (empty: both)
     end_from: date | None = None
     end_to: date | None = None
     q: str = ""
@@ -147,6 +148,7 @@ CHOICES: tuple[Choice, ...] = (
     Choice("vendor", "vendor", "Vendor", "vendor"),
     Choice("system", "system", "System", "system"),
     Choice("hosting", "hosting", "Hosting", "hosting"),
+    Choice("source_kind", "source_kind", "Source (register or published notice)", "source"),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DATE_KEYS: tuple[str, str] = ("end_from", "end_to")
