@@ -15,9 +15,22 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+import pandas as pd
+
 from citydata import lifecycle
-from citydata.cli.common import EXIT_OK, EXIT_REFUSED, add_db_option, command, iso_date
+from citydata.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    UsageError,
+    add_db_option,
+    command,
+    iso_date,
+)
+from citydata.core import boroughs
 from citydata.feeds import fetch
+from citydata.output import exports
+from citydata.query import reconciliation
+from citydata.query.filters import FilterState
 
 
 def add_parsers(sub: Any) -> None:
@@ -32,6 +45,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--restart", action="store_true", help="start again instead of resuming")
     p.add_argument("--max-pages", type=int, help="stop after this many pages (resume later)")
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
+
+    p = sub.add_parser("reconcile", help="a borough's register against its published notices")
+    p.add_argument("--borough", required=True, help="the borough")
+    add_db_option(p)
+    p.add_argument("-o", "--output", help="write every record with its outcome to this CSV")
 
 
 @command("fetch")
@@ -72,3 +90,30 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     else:
         print(run.summary())
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
+
+
+@command("reconcile")
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    found = boroughs.resolve(args.borough)
+    if found is None:
+        raise UsageError(str(boroughs.UnknownBorough(args.borough)))
+    db = lifecycle.open_store(args.db)
+    try:
+        with db.read() as r:
+            result = reconciliation.reconcile(r, FilterState(), found.name)
+    finally:
+        db.close()
+    print(result.sentence(found.name))
+    if args.output:
+        table = pd.concat(
+            [
+                result.matched.assign(outcome="matched"),
+                result.register_only.assign(outcome="in the register, no published notice"),
+                result.published_only.assign(outcome="published, missing from the register"),
+            ],
+            ignore_index=True,
+        )
+        table = table[["outcome", *(c for c in table.columns if c != "outcome")]]
+        with open(args.output, "wb") as f:
+            f.write(exports.to_csv(table))
+    return EXIT_OK
