@@ -21,7 +21,7 @@ class Statement:
 
     sql: str
     params: Params
-    fetch: str  # "df" (a DataFrame), "rows" (tuples), "scalar", "execute" (no result)
+    fetch: str  # "df" (a DataFrame), "rows" (tuples), "scalar", "one" (a row), "execute"
 
 
 class RecordingReader:
@@ -48,6 +48,14 @@ class RecordingReader:
         self.statements.append(Statement(sql, params, "scalar"))
         return self._inner.scalar(sql, params)
 
+    def one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        self.statements.append(Statement(sql, params, "one"))
+        return self._inner.one(sql, params)
+
+    def stream(self, sql: str, params: Params = None, size: int = 10_000) -> Any:
+        self.statements.append(Statement(sql, params, "rows"))
+        return self._inner.stream(sql, params, size)
+
     def execute(self, sql: str, params: Params = None) -> None:
         self.statements.append(Statement(sql, params, "execute"))
         self._inner.execute(sql, params)
@@ -67,6 +75,8 @@ def replay_raw(cur: duckdb.DuckDBPyConnection, statements: Sequence[Statement]) 
     for s in statements:
         if s.fetch == "df":
             n = cur.sql(s.sql, params=s.params).to_arrow_table().num_rows
+        elif s.fetch == "one":  # every row fetched: an unfinished result blocks the cursor
+            n = min(1, len(cur.execute(s.sql, s.params).fetchall()))
         else:
             n = len(cur.execute(s.sql, s.params).fetchall())
     return n

@@ -292,7 +292,8 @@ def corpus(table: dict[str, Expect]) -> list:
 def assert_outcome(p: Prepared, e: Expect) -> None:
     assert isinstance(p, Prepared)
     assert not (p.refused or "").startswith(UNEXPECTED), "no rule foresaw this file"
-    assert list(p.records.columns) == [*FIELD_NAMES, "row"]
+    extra = list(snapshots.EXTRA_NAMES) if p.source_kind == "published" else []
+    assert list(p.records.columns) == [*FIELD_NAMES, *extra, "row"]
     reasons = [x.reason for x in p.rejects]
     if e.outcome == "refused":
         assert p.refused, f"imported {len(p.records)} rows"

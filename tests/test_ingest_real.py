@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from citydata.core import boroughs
-from citydata.ingest import prepare
+from citydata.ingest import prepare, read
 
 DATA = Path(__file__).resolve().parent / "data"
 REAL = DATA / "real"
@@ -65,20 +65,34 @@ def cf():
     return load("real/cf_export_notices_2025-11.csv")
 
 
-def test_contracts_finder_export_keeps_the_london_borough_notices(cf):
+def test_contracts_finder_export_keeps_the_london_boroughs_technology_notices(cf):
     assert cf.refused is None and cf.format == "contracts_finder"
+    assert cf.source_kind == "published"
     assert cf.rows_read == 852
-    assert (len(cf.records), cf.rows_refused) == (30, 822)
-    assert dict(collections.Counter(cf.records["borough"])) == CF_LONDON
-    assert cf.records["row"].iloc[0] == 135  # the line the Islington notice starts on
+    # 822 buyers are not London authorities; of the 30 London notices 27 are not technology
+    # (nursing beds, vehicle repairs, printing, building works...): 3 remain, all Kingston's.
+    assert (len(cf.records), cf.rows_refused) == (3, 849)
+    assert dict(collections.Counter(cf.records["borough"])) == {"Kingston upon Thames": 3}
+    assert cf.records["system"].tolist() == [
+        "PlanX Subscription",
+        "ASV Scans for PCI Renewal 2024",
+        "Digital Signage Renwal",
+    ]
+    assert cf.records["service_area"].tolist() == [
+        "Planning and building control",
+        "Corporate IT and infrastructure",
+        "Corporate IT and infrastructure",
+    ]
     assert cf.records["vendor"].isna().all()  # open notices: nothing awarded yet
+    notes = [x.reason for x in cf.warnings if x.row is None]
+    assert "27 notices are not technology contracts: counted and left out" in " ".join(notes)
 
 
-def test_contracts_finder_refusals_name_the_buyer(cf):
+def test_contracts_finder_refusals_name_the_buyer_or_say_it_is_not_technology(cf):
     refused_rows = collections.defaultdict(list)
     for x in cf.rejects:
         refused_rows[x.row].append(x)
-    assert len(refused_rows) == 822
+    assert len(refused_rows) == 849
     buyer = [x for x in cf.rejects if x.column == "Organisation Name"]
     assert len(buyer) == 822
     assert all(boroughs.resolve(x.value) is None for x in buyer)
@@ -87,26 +101,32 @@ def test_contracts_finder_refusals_name_the_buyer(cf):
         "The buyer 'Castle Pool Community Partnership' is not a London borough or the City of "
         "London; only the 33 London authorities' contracts are imported."
     )
-    # Five (non-London) notices have the cut-short date '01/01/1' as both start and end date:
-    # each is refused for all three reasons at once.
+    london = {
+        row
+        for row, found in refused_rows.items()
+        if not any(x.column == "Organisation Name" for x in found)
+    }
+    not_tech = [x for x in cf.rejects if x.reason.startswith("Not a technology contract")]
+    camden_beds = next(x for x in not_tech if x.row == 1615)  # Camden's nursing beds
+    assert camden_beds.column == "Cpv Codes" and "85144000" in camden_beds.reason
+    assert len(london) == 27 and london <= {x.row for x in not_tech}
+    # Five (non-London) notices have the cut-short date '01/01/1' as both start and end date.
     truncated = [x for x in cf.rejects if x.value == "01/01/1"]
     assert sorted({x.row for x in truncated}) == [672, 1658, 2484, 2776, 5433]
     assert sorted(x.column for x in truncated) == ["End Date"] * 5 + ["Start Date"] * 5
 
 
-def test_contracts_finder_quirks_on_the_accepted_rows(cf):
+def test_contracts_finder_values_are_totals_and_annual_is_derived_from_dates(cf):
     by_row = cf.records.set_index("row")
-    camden = by_row.loc[1615]
-    assert camden["borough"] == "Camden"
-    assert (camden["contract_start"], camden["contract_end"]) == (
-        date(2026, 7, 1),
-        date(2031, 6, 30),
-    )
-    assert str(camden["annual_value"]) == "29000000.00"
+    planx = by_row.loc[5184]
+    assert planx["borough"] == "Kingston upon Thames"
+    assert str(planx["total_value"]) == "72000.00"  # the notice's value: the whole contract's
+    assert planx["annual_value_derived"] is True
+    years = (planx["contract_end"] - planx["contract_start"]).days / 365.25
+    assert abs(float(planx["annual_value"]) - 72000 / years) < 72000 / years * 0.01
     ragged = sorted(x.row for x in cf.warnings if "values but the header row has 43" in x.reason)
-    assert len(ragged) == 15 and ragged[0] == 1615  # short by the last field, 'Closing Time'
-    assert [x.row for x in cf.warnings if x.column == "End Date"] == [5209]  # Newham: no dates
-    assert sum("No supplier is named" in x.reason for x in cf.warnings) == 30
+    assert len(ragged) >= 1
+    assert sum("No supplier is named" in x.reason for x in cf.warnings) == 3
     assert any(x.column == "Value Low" and "total value" in x.reason for x in cf.warnings)
 
 
@@ -121,7 +141,8 @@ def test_london_fire_commissioner_awards_are_refused_because_the_buyer_is_not_a_
         "Commissioner' is not a London borough or the City of London; only the 33 London "
         "authorities' contracts are imported."
     )
-    assert len(p.rejects) == 9 and {x.column for x in p.rejects} == {"Buyer Name"}
+    assert {x.row for x in p.rejects} == {x.row for x in p.rejects if x.column == "Buyer Name"}
+    assert len([x for x in p.rejects if x.column == "Buyer Name"]) == 9
     assert p.records.empty
     assert p.mapping["annual_value"] == "Award Value" and p.mapping["system"] == "Award Title"
 
@@ -129,23 +150,31 @@ def test_london_fire_commissioner_awards_are_refused_because_the_buyer_is_not_a_
 # OCDS release package: one City of London award (tagged 'tender') to four chambers.
 
 
-def test_ocds_release_package_gives_one_row_per_supplier():
-    p = load("real/ocds_cf2020_city_of_london_lbla_release.json")
-    assert p.refused is None and p.format == "ocds"
-    assert p.records["vendor"].tolist() == [
+def test_ocds_release_package_gives_one_row_per_supplier_and_is_not_technology():
+    """Legal services (CPV 791...): read as one row per supplier, then counted and left out."""
+    table = read.read(
+        (DATA / "real/ocds_cf2020_city_of_london_lbla_release.json").read_bytes(), "x"
+    )
+    assert table.data["Supplier"].tolist() == [
         "Cornerstone Barristers",
         "Ely Place Chambers",
         "The 36 Group Ltd",
         "Chambers of Rachel Sleeman",
     ]
-    assert set(p.records["borough"]) == {"City of London"}
-    assert set(p.records["system"]) == {
+    assert set(table.data["Title"]) == {  # '&#039;' decoded
         "London Boroughs' Legal Alliance (LBLA) Barristers Framework - Lot 7: Property"
     }
-    assert set(p.records["contract_start"]) == {date(2020, 1, 1)}
-    assert set(p.records["contract_end"]) == {date(2022, 12, 31)}
-    assert p.records["annual_value"].isna().all()
-    shared = [x for x in p.warnings if x.column == "Value" and x.row is not None]
+    assert set(table.data["Contract start"]) == {"2020-01-01T00:00:00Z"}
+    assert set(table.data["Buyer e-mail"]) == {"Matthew.Jones@cityoflondon.gov.uk"}
+    assert set(table.data["CPV codes"]) == {"79100000 79110000 79130000 79140000"}
+    p = load("real/ocds_cf2020_city_of_london_lbla_release.json")
+    assert p.format == "ocds" and p.records.empty
+    assert p.refused == (
+        "None of the 4 rows can be imported. For example, row 1: Not a technology contract: "
+        "79100000, 79110000, 79130000, and no software is named. Only technology notices are "
+        "imported."
+    )
+    shared = [x for x in table.problems if x.column == "Value"]
     assert len(shared) == 4 and "£1,300,000" in shared[0].reason
 
 
@@ -215,13 +244,18 @@ def test_london_fire_commissioner_awards_read_cleanly_under_a_chosen_borough():
         borough="Croydon",
         mapping={"borough": None},
     )
-    assert p.refused is None and p.rejects == []
-    assert p.records["row"].tolist() == [2, 7, 10, 13, 16, 17, 24, 29, 32]
-    wifi = p.records.iloc[1]
+    assert p.refused is None
+    # No CPV codes: technology by title (wireless, cyber, software, platform, Citrix); the
+    # handling equipment, the online library, insurance and library services are left out.
+    assert p.records["row"].tolist() == [7, 10, 16, 17, 29]
+    assert {x.row for x in p.rejects} == {2, 13, 24, 32}
+    wifi = p.records.iloc[0]
     assert (wifi["system"], wifi["vendor"]) == (
         "Replacement of Wireless Access Points",
         "BT Global Services",
     )
     assert (wifi["contract_start"], wifi["contract_end"]) == (date(2020, 2, 18), date(2023, 2, 17))
-    assert str(wifi["annual_value"]) == "453000.00"
-    assert str(p.records["annual_value"].iloc[7]) == "73470.49"
+    assert str(wifi["total_value"]) == "453000.00"  # '453000.0', the whole contract's value
+    assert str(wifi["annual_value"]) == "151000.00" and wifi["annual_value_derived"]
+    assert wifi["service_area"] == "Corporate IT and infrastructure"
+    assert str(p.records["total_value"].iloc[4]) == "73470.49"

@@ -100,18 +100,20 @@ def test_contracts_finder_export_is_recognised():
 
 def test_contracts_finder_supplier_column_gives_the_name():
     header = (
-        '"Notice Identifier","Notice Type","Organisation Name",Title,"Start Date","End Date",'
-        '"Awarded Value","Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]"\n'
+        '"Notice Identifier","Notice Type","Organisation Name",Title,"Cpv Codes","Start Date",'
+        '"End Date","Awarded Value","Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]"\n'
     )
     row = (
-        "N-1,Contract,London Borough of Camden,Case management,01/04/2024,31/03/2029,"
+        "N-1,Contract,London Borough of Camden,Case management,48000000,01/04/2024,31/03/2029,"
         '"1,500,000","Servelec Group Ltd|Rutland House, Sheffield|Companies House|123|No|No"\n'
     )
     p = prepare((header + row).encode(), "cf.csv")
     assert p.format == "contracts_finder"
-    assert p.records[["borough", "vendor", "annual_value"]].values.tolist() == [
-        ["Camden", "Servelec Group Ltd", Decimal("1500000.00")]
+    # The notice's value is the whole contract's: kept as the total; 5 years give the annual.
+    assert p.records[["borough", "vendor", "total_value", "annual_value"]].values.tolist() == [
+        ["Camden", "Servelec Group Ltd", Decimal("1500000.00"), Decimal("300000.00")]
     ]
+    assert p.records["annual_value_derived"].tolist() == [True]
 
 
 def test_generic_headers_are_matched_by_synonyms_and_fuzzily():

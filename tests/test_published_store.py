@@ -6,7 +6,10 @@ from their whole register (29 records) to the one or two notices in the file.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
 
 from citydata import ingest, lifecycle
@@ -16,8 +19,8 @@ from tests.snapshot_helpers import borough_records, prepared
 
 DATA = Path(__file__).resolve().parent / "data"
 CF_CSV = DATA / "real" / "cf_export_notices_2025-11.csv"
-OCDS = DATA / "real" / "ocds_cf2020_city_of_london_lbla_release.json"
-CAMDEN, CITY = "E09000007", "E09000001"
+OCDS = DATA / "notices" / "ocds_record_package_1_0.json"  # Hackney's technology awards
+CAMDEN, CITY = "E09000007", "E09000012"  # CITY: the borough of the OCDS file (Hackney)
 
 
 def _counts(db, kind: str) -> dict[str, int]:
@@ -101,3 +104,77 @@ def test_rolling_back_a_register_leaves_the_notices(db):
             " AND source_kind = 'register'",
             {"c": CAMDEN},
         ) == len(borough_records(db, CAMDEN))
+
+
+def test_the_source_filter_shows_registers_published_notices_or_both(db):
+    from citydata.query import filters, selection
+    from citydata.query.filters import FilterState
+
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    hackney = ("Hackney",)
+    with db.read() as r:
+        both = selection.records(r, FilterState(borough=hackney))
+        only = selection.records(r, FilterState(borough=hackney, source_kind=("published",)))
+        register = selection.records(r, FilterState(borough=hackney, source_kind=("register",)))
+        options = selection.options(r)["source_kind"]
+    assert len(only) == len(notices.records) == 3
+    assert len(both) == len(only) + len(register) and len(register) > 0
+    assert options == ["published", "register"]
+    state = FilterState(source_kind=("published",))
+    assert "source is published" in filters.summary(state, "records")
+
+
+def test_reconciliation_matches_notices_to_register_records_by_supplier_and_dates(db):
+    from datetime import date
+
+    from citydata.query import reconciliation
+    from citydata.query.filters import FilterState
+
+    register = borough_records(db, CITY).iloc[:2].copy()
+    register["system"] = ["NEC Housing", "Payroll system"]
+    register["vendor"] = ["NEC Software Solutions", "Zeta Payroll Ltd"]
+    register["contract_start"] = [date(2024, 4, 1), date(2023, 1, 1)]
+    register["contract_end"] = [date(2030, 3, 31), date(2026, 1, 1)]
+    snapshots.commit(db, prepared(register), b"hackney register", "ann")
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    with db.read() as r:
+        result = reconciliation.reconcile(r, FilterState(), "Hackney")
+    assert result.matched[["system", "notice_title"]].values.tolist() == [
+        ["NEC Housing", "Housing management system (lot 1)"]
+    ]
+    assert (
+        result.matched["notice_url"]
+        .iloc[0]
+        .startswith("https://www.contractsfinder.service.gov.uk/Notice/")
+    )
+    assert result.register_only["system"].tolist() == ["Payroll system"]
+    assert sorted(result.published_only["vendor"]) == [
+        "Kirona Solutions Ltd",
+        "Totalmobile",
+    ]  # canonical
+    assert result.sentence("Hackney") == (
+        "Hackney: 1 register records match a published notice; 1 are in the register with no "
+        "published notice found; 2 published notices are missing from the register."
+    )
+
+
+def test_reconcile_from_the_command_line_writes_every_record_with_its_outcome(db_path, tmp_path):
+    db = lifecycle.open_store(db_path)
+    snapshots.commit(db, ingest.prepare(OCDS.read_bytes(), OCDS.name), OCDS.read_bytes(), "feed")
+    register = len(borough_records(db, CITY))
+    db.close()
+    out = tmp_path / "hackney.csv"
+    done = run("reconcile", "--borough", "LB Hackney", "-o", str(out), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    matched, register_only, published_only = map(int, re.findall(r"\d+", done.stdout))
+    assert done.stdout.startswith(f"Hackney: {matched} register records match")
+    assert matched + register_only == register and matched + published_only == 3
+    lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(lines) == 1 + register + published_only  # a header, then one line per record
+    outcomes = [line[0] for line in lines[1:]]  # the first column
+    assert outcomes.count("published, missing from the register") == published_only
+    assert outcomes.count("matched") == matched
+    bad = run("reconcile", "--borough", "Atlantis", db=db_path, text=True)
+    assert bad.returncode == 2 and "Atlantis" in bad.stderr and "Traceback" not in bad.stderr

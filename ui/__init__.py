@@ -131,7 +131,7 @@ def sidebar_filters() -> FilterState:
         st.header("Filters")
         for choice in filters.CHOICES:
             st.multiselect(
-                choice.label,
+                choice.shown,
                 options[choice.key],
                 key=choice.key,
                 bind="query-params",

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from citydata.cli import alerts, aliases, market, records, snapshots
+from citydata.cli import alerts, aliases, fetch, market, records, snapshots
 from citydata.cli.common import (
     COMMANDS,
     EXIT_OK,
@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m citydata", description="City Tools Explorer's command line."
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (records, snapshots, aliases, alerts, market):
+    for module in (records, snapshots, aliases, alerts, market, fetch):
         module.add_parsers(sub)
     return top
 

@@ -26,6 +26,16 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "CITYTOOLS_CONTRACTS_FINDER_URL",
+        "https://www.contractsfinder.service.gov.uk/Published/Notices/OCDS/Search",
+        "Where `fetch contracts-finder` asks for notices: Contracts Finder's OCDS search.",
+    ),
+    Setting(
+        "CITYTOOLS_FIND_A_TENDER_URL",
+        "https://www.find-tender.service.gov.uk/api/1.0/ocdsReleasePackages",
+        "Where `fetch find-a-tender` asks for notices: Find a Tender's OCDS release packages.",
+    ),
+    Setting(
         "CITYTOOLS_REGION",
         "london",
         "The councils this app is for: london (the 33 London authorities), greater-manchester, "

@@ -17,7 +17,7 @@ import logging
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, technology
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
@@ -82,6 +82,9 @@ def prepare(
         _prepare(result, content, borough, mapping, sheet, max_bytes)
     except IngestError as exc:
         result.refused = str(exc)
+    except technology.RulesError as exc:  # a rules file a steward edited
+        result.refused = f"Published notices cannot be sorted: {exc} Nothing was imported."
+        result.records = empty_records()
     except Exception:  # a file no rule foresaw: refuse it rather than fail the upload
         log.exception("preparing %r failed", file_name)
         result.refused = (

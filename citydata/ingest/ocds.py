@@ -1,7 +1,14 @@
 """Open Contracting Data Standard (OCDS) JSON: releases flattened to one row per supplier.
 
-Accepted: a release package (`{"releases": [...]}`), a record package (each record's
-`compiledRelease`), a list of releases, or one release. Each award gives one row per supplier;
+Accepted (1.0 and 1.1): a release package (`{"releases": [...]}`), a record package (each
+record's `compiledRelease`, else its releases compiled), a list of releases, or one release;
+Contracts Finder's and Find a Tender's OCDS alike. Several releases of one process (the same
+`ocid`: a tender, then its award) are compiled into one, newest last: a later release's values
+replace an earlier one's, and awards and contracts are merged by their `id`. The buyer comes
+with its contact e-mail and identifiers (a platform publishing for a council is recognised by
+them); CPV codes from the tender, its items and the awards' items; the contract period from the
+award, else from its contract (`contracts[].period`, matched by `awardID`), else the tender.
+Each award gives one row per supplier;
 a release without awards gives one row without a supplier. The `tag` is not trusted (Contracts
 Finder tags award releases 'tender'): awards are used wherever they are. Values: the award's,
 else the tender's when above zero, else the tender's `minValue`. When several suppliers share
@@ -11,7 +18,9 @@ rows get no value and a warning that names it. Row numbers count the flattened r
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 import pandas as pd
@@ -31,6 +40,10 @@ COLUMNS = (
     "Contract end",
     "Value",
     "Currency",
+    "Buyer e-mail",
+    "Buyer identifier",
+    "CPV codes",
+    "Notice URL",
 )
 MAPPING = {
     "borough": "Buyer",
@@ -43,22 +56,75 @@ MAPPING = {
 }
 
 
-def _releases(doc: Any) -> list[dict[str, Any]]:
+def releases_of(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc, list):
-        return [r for r in doc if isinstance(r, dict)]
+        return compile_releases([r for r in doc if isinstance(r, dict)])
     if not isinstance(doc, dict):
         return []
     if isinstance(doc.get("releases"), list):
-        return [r for r in doc["releases"] if isinstance(r, dict)]
+        return compile_releases([r for r in doc["releases"] if isinstance(r, dict)])
     if isinstance(doc.get("records"), list):
         out = []
         for record in doc["records"]:
-            if isinstance(record, dict) and isinstance(record.get("compiledRelease"), dict):
+            if not isinstance(record, dict):
+                continue
+            if isinstance(record.get("compiledRelease"), dict):
                 out.append(record["compiledRelease"])
+            elif isinstance(record.get("releases"), list):
+                releases = [r for r in record["releases"] if isinstance(r, dict) and "ocid" in r]
+                out += compile_releases(releases)  # linked releases (bare URLs) carry nothing
         return out
     if "ocid" in doc:
         return [doc]
     return []
+
+
+def _merge_lists(old: list[Any], new: list[Any]) -> list[Any]:
+    """Objects with an `id` merged by id (the newer's values win); others appended."""
+    out = list(old)
+    positions = {o.get("id"): i for i, o in enumerate(out) if isinstance(o, dict) and "id" in o}
+    for item in new:
+        key = item.get("id") if isinstance(item, dict) else None
+        if key is not None and key in positions:
+            out[positions[key]] = _merge(out[positions[key]], item)
+        else:
+            out.append(item)
+    return out
+
+
+def _merge(old: Any, new: Any) -> Any:
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for key, value in new.items():
+            merged[key] = _merge(old.get(key), value) if key in old else value
+        return merged
+    if isinstance(old, list) and isinstance(new, list) and key_lists(old, new):
+        return _merge_lists(old, new)
+    return old if new in (None, "", [], {}) else new
+
+
+def key_lists(old: list[Any], new: list[Any]) -> bool:
+    return all(isinstance(o, dict) and "id" in o for o in [*old, *new])
+
+
+def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One release per `ocid`, earlier releases overlaid by later ones (by `date`), in order."""
+    by_ocid: dict[Any, list[dict[str, Any]]] = {}
+    order: list[Any] = []
+    for i, release in enumerate(releases):
+        key = release.get("ocid") if isinstance(release.get("ocid"), str) else ("#", i)
+        if key not in by_ocid:
+            by_ocid[key] = []
+            order.append(key)
+        by_ocid[key].append(release)
+    out = []
+    for key in order:
+        group = sorted(by_ocid[key], key=lambda r: str(r.get("date") or ""))
+        compiled = group[0]
+        for later in group[1:]:
+            compiled = _merge(compiled, later)
+        out.append(compiled)
+    return out
 
 
 def _list(value: Any) -> list[Any]:
@@ -68,7 +134,9 @@ def _list(value: Any) -> list[Any]:
 
 def _cell(value: Any) -> Any:
     """A value for a table cell: text, a number or None; an object or array as its JSON."""
-    if value is None or isinstance(value, str | int | float):
+    if isinstance(value, str):
+        return unescape(value)
+    if value is None or isinstance(value, int | float):
         return value
     return json.dumps(value, ensure_ascii=False)
 
@@ -104,17 +172,107 @@ def _buyer(release: dict[str, Any]) -> Any:
     return None
 
 
-def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[list[Any]]:
+def _buyer_party(release: dict[str, Any]) -> dict[str, Any]:
+    buyer_id = _get(release, "buyer", "id")
+    parties = [p for p in _list(release.get("parties")) if isinstance(p, dict)]
+    buyer_name = _get(release, "buyer", "name")
+    for party in parties:
+        if buyer_id is not None and party.get("id") == buyer_id:
+            return party
+    for party in parties:
+        if "buyer" in _list(party.get("roles")) or "procuringEntity" in _list(party.get("roles")):
+            return party
+    for party in parties:
+        if buyer_name and party.get("name") == buyer_name:
+            return party
+    if len(parties) == 1 and not parties[0].get("roles"):  # a flattened file's one party
+        return parties[0]
+    return release.get("buyer") if isinstance(release.get("buyer"), dict) else {}
+
+
+def _text(values: list[Any]) -> str | None:
+    kept = [str(v).strip() for v in values if isinstance(v, str | int) and str(v).strip()]
+    return " ".join(dict.fromkeys(kept)) or None
+
+
+def _buyer_contacts(release: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(e-mail addresses, identifiers) of the buyer, each space-separated, or None."""
+    party = _buyer_party(release)
+    emails = [_get(party, "contactPoint", "email")]
+    identifiers = [party.get("id"), _get(release, "buyer", "id")]
+    for ident in [party.get("identifier"), *_list(party.get("additionalIdentifiers"))]:
+        if isinstance(ident, dict) and ident.get("id"):
+            scheme = ident.get("scheme")
+            identifiers.append(f"{scheme}:{ident['id']}" if scheme else ident["id"])
+    return _text(emails), _text(identifiers)
+
+
+def _cpv(release: dict[str, Any], award: dict[str, Any]) -> str | None:
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    found = [_get(tender, "classification", "id")]
+    for item in [*_list(tender.get("items")), *_list(award.get("items"))]:
+        if isinstance(item, dict):
+            found.append(_get(item, "classification", "id"))
+            for extra in _list(item.get("additionalClassifications")):
+                found.append(_get(extra, "id"))
+    return _text([c for c in found if isinstance(c, str) and re.match(r"\d{8}", c)])
+
+
+_CF_OCID = re.compile(
+    r"^ocds-b5fd17-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+)
+_FTS_ID = re.compile(r"\b(\d{6}-\d{4})\b")
+
+
+def notice_url(release: dict[str, Any]) -> str | None:
+    """The notice's page on Contracts Finder or Find a Tender, when the identifiers say which."""
+    ocid, release_id = str(release.get("ocid") or ""), str(release.get("id") or "")
+    cf = _CF_OCID.match(ocid) or _CF_OCID.match(release_id)
+    if cf:
+        return f"https://www.contractsfinder.service.gov.uk/Notice/{cf.group(1)}"
+    fts = _FTS_ID.search(release_id)
+    if ocid.startswith("ocds-h6vhtk-") and fts:
+        return f"https://www.find-tender.service.gov.uk/Notice/{fts.group(1)}"
+    return None
+
+
+def _period(release: dict[str, Any], award: dict[str, Any], tender: dict[str, Any]) -> Any:
+    if isinstance(award.get("contractPeriod"), dict):
+        return award["contractPeriod"]
+    for contract in _list(release.get("contracts")):
+        if (
+            isinstance(contract, dict)
+            and isinstance(contract.get("period"), dict)
+            and (award.get("id") is None or contract.get("awardID") == award.get("id"))
+        ):
+            return contract["period"]
+    return tender.get("contractPeriod") or {}
+
+
+def unescape(value: Any) -> Any:
+    """HTML and XML entities decoded: '&amp;' '&#039;' '&apos;' as the characters they are."""
+    if isinstance(value, str) and "&" in value:
+        return html.unescape(value)
+    return value
+
+
+def _rows(
+    release: dict[str, Any], problems: list[Problem], start: int, one_line: bool = False
+) -> list[list[Any]]:
+    """One row per supplier of each award. Problems are numbered from `start`, or all at
+    `start` when the release came from one line of a file (`one_line`)."""
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     awards = [a for a in awards if a.get("status") not in ("cancelled", "unsuccessful")]
     base = [release.get("ocid"), release.get("id")]
     buyer = _buyer(release)
+    emails, identifiers = _buyer_contacts(release)
+    url = notice_url(release)
     rows: list[list[Any]] = []
     for award in awards or [{}]:
         title = award.get("title") or tender.get("title") or release.get("title")
         description = award.get("description") or tender.get("description")
-        period = award.get("contractPeriod") or tender.get("contractPeriod") or {}
+        period = _period(release, award, tender)
         value, currency = _amount(award.get("value"))
         if value is None:
             value, currency = _amount(tender.get("value"))
@@ -123,7 +281,7 @@ def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[
         suppliers = [s.get("name") for s in _list(award.get("suppliers")) if isinstance(s, dict)]
         shared = value is not None and len(suppliers) > 1
         for supplier in suppliers or [None]:
-            number = start + len(rows)
+            number = start if one_line else start + len(rows)
             shown_value = value
             if shared:
                 problems.append(
@@ -155,15 +313,20 @@ def _rows(release: dict[str, Any], problems: list[Problem], start: int) -> list[
                         _get(period, "endDate"),
                         shown_value,
                         currency,
+                        emails,
+                        identifiers,
+                        _cpv(release, award),
+                        url,
                     )
                 ]
             )
     return rows
 
 
-def read_json(text: str, max_rows: int | None = None) -> Table:
+def parse_json(text: str) -> Any:
+    """The JSON document in a text; IngestError saying why when it is not JSON."""
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise IngestError(
             "This JSON file is nested too deeply to be an Open Contracting (OCDS) release "
@@ -173,30 +336,56 @@ def read_json(text: str, max_rows: int | None = None) -> Table:
         raise IngestError(
             f"This JSON file cannot be read ({exc}). Upload the file as it was downloaded."
         ) from None
-    releases = _releases(doc)
+
+
+def read_json(text: str, max_rows: int | None = None) -> Table:
+    return from_document(parse_json(text), max_rows)
+
+
+def from_document(doc: Any, max_rows: int | None = None) -> Table:
+    """An OCDS package, record package, list of releases or release as a table."""
+    releases = releases_of(doc)
     if not releases:
         raise IngestError(
-            "This JSON file is not an Open Contracting (OCDS) release package: it has no "
-            "releases. Upload a CSV or Excel register instead."
+            "This JSON file is not an Open Contracting (OCDS) release package, nor a Contracts "
+            "Finder search result: it has no releases and no notices. Upload a CSV or Excel "
+            "register instead."
         )
+    return from_releases(releases, None, max_rows)
+
+
+def from_releases(
+    releases: list[dict[str, Any]],
+    lines: list[int] | None,
+    max_rows: int | None = None,
+    kind: str = "ocds",
+) -> Table:
+    """Releases as a table: one row per supplier of each award. `lines`: each release's row in
+    the file it came from (a flattened CSV); None: rows are numbered from 1."""
     problems: list[Problem] = []
     rows: list[list[Any]] = []
+    numbers: list[int] = []
     too_many = IngestError(
-        f"This JSON file has more than {max_rows or 0:,} rows, the most accepted in one file. "
+        f"This file has more than {max_rows or 0:,} rows, the most accepted in one file. "
         "Split it (one borough per file) and upload each."
     )
     if max_rows is not None and len(releases) > max_rows:
         raise too_many
-    for release in releases:
-        rows += _rows(release, problems, len(rows) + 1)
+    for i, release in enumerate(releases):
+        start = lines[i] if lines is not None else len(rows) + 1
+        made = _rows(release, problems, start, one_line=lines is not None)
+        rows += made
+        numbers += (
+            [start] * len(made) if lines is not None else list(range(start, start + len(made)))
+        )
         if max_rows is not None and len(rows) > max_rows:
             raise too_many
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     return Table(
         columns=list(COLUMNS),
         data=frame,
-        rows=list(range(1, len(rows) + 1)),
+        rows=numbers,
         problems=problems,
         rows_read=len(rows),
-        kind="ocds",
+        kind=kind,
     )

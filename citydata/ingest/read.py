@@ -17,7 +17,7 @@ import re
 import zipfile
 
 from citydata.core import settings
-from citydata.ingest import encoding, layout, ocds, workbook
+from citydata.ingest import encoding, layout, notices, ocds, workbook
 from citydata.ingest.report import IngestError, refused, warning
 from citydata.ingest.table import Table
 
@@ -62,7 +62,7 @@ def read(
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("This file is empty.")
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip(content, sheet)
+        return _flat_ocds(_zip(content, sheet))
     for magic, what in _MAGIC:
         if content.startswith(magic):
             if what.startswith("an old-style Excel"):
@@ -76,11 +76,16 @@ def read(
         what = "a web page (HTML)" if "<?xml" not in head else "an XML document"
         raise IngestError(f"This is {what}, not a CSV table. {_SAVE_AS}")
     if file_name.lower().endswith(".json") or (head.startswith(("{", "[")) and _is_json(text)):
-        table = ocds.read_json(text, max_rows=MAX_ROWS)
+        doc = ocds.parse_json(text)
+        if notices.is_cf_search(doc):
+            table = notices.cf_search(doc, max_rows=MAX_ROWS)
+        else:
+            table = ocds.from_document(doc, max_rows=MAX_ROWS)
         table.encoding = enc
         return table
     table = read_csv(text)
     table.encoding = enc
+    table = _flat_ocds(table)
     if enc in encoding.WESTERN and encoding.implausible(text[: _SNIFF_CHARS * 4]):
         table.problems.insert(
             0,
@@ -94,6 +99,11 @@ def read(
             ),
         )
     return table
+
+
+def _flat_ocds(table: Table) -> Table:
+    """A flattened OCDS table (JSON paths as headers) read as OCDS; any other table as it is."""
+    return notices.flattened(table, MAX_ROWS) if notices.is_flattened(table.columns) else table
 
 
 def _is_json(text: str) -> bool:

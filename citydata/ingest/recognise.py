@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from citydata.core.keys import fold_header
 from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.ingest.report import Problem, warning
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, warning
 
 MATCH_CUTOFF = 85
 
@@ -191,12 +191,15 @@ def _contracts_finder(columns: list[str], data: pd.DataFrame) -> dict[str, str |
     return None
 
 
+_OCDS_KINDS = {"ocds": "ocds", "cf_api": "contracts_finder_api", "ocds_flat": "ocds_flat"}
+
+
 def recognise(columns: list[str], data: pd.DataFrame, kind: str) -> tuple[str, dict]:
     """(format, suggested mapping) for a table's columns."""
-    if kind == "ocds":
+    if kind in _OCDS_KINDS:
         from citydata.ingest.ocds import MAPPING
 
-        return "ocds", dict.fromkeys(FIELD_NAMES) | MAPPING
+        return _OCDS_KINDS[kind], dict.fromkeys(FIELD_NAMES) | MAPPING
     cf = _contracts_finder(columns, data)
     if cf is not None:
         return "contracts_finder", cf
@@ -226,6 +229,19 @@ def mapping_notes(fmt: str, mapping: dict[str, str | None]) -> list[Problem]:
     """File-level warnings about what the mapping means for the values."""
     notes = []
     value = mapping.get("annual_value")
+    if fmt in PUBLISHED_FORMATS:
+        if value:
+            notes.append(
+                warning(
+                    None,
+                    value,
+                    None,
+                    f"'{value}' is each contract's total value: it is kept as the total, and the "
+                    "annual value is worked out from it (total divided by the contract's years) "
+                    "only where the start and end dates are given.",
+                )
+            )
+        return notes
     if value and fmt != "template" and not is_annual(value):
         notes.append(
             warning(

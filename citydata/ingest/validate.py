@@ -17,11 +17,11 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, normalise
-from citydata.ingest.report import Problem, refused, warning
+from citydata.ingest import dates, normalise, published
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
-BUYER_FORMATS = ("contracts_finder", "ocds")
+BUYER_FORMATS = PUBLISHED_FORMATS
 
 
 class _Rows:
@@ -170,6 +170,9 @@ def build(
     """(accepted records, problems) for a table read with `mapping`."""
     rows = _Rows(table)
     n = len(rows.numbers)
+    notices = published.is_published(fmt)
+    if notices:
+        rows.problems += published.recognise_buyers(table, mapping.get("borough"))
     codes = _boroughs(rows, mapping, fmt, fixed)
     vendor_column = mapping.get("vendor")
     pipe = vendor_column is not None and "|" in vendor_column  # Contracts Finder's packed column
@@ -190,13 +193,24 @@ def build(
         "satisfaction": _column(rows, mapping.get("satisfaction"), normalise.satisfaction_result),
         "source_ref": _text(rows, mapping.get("source_ref")),
     }
+    extra: dict[str, list] = {}
+    if notices:
+        extra = published.finish(
+            table,
+            mapping,
+            out,
+            lambda column, values, reasons: rows.add(column, values, reasons, refuse=True),
+        )
     _row_rules(rows, mapping, out, fmt)
     keep = ~rows.bad
     columns = {name: np.asarray(out[name], dtype=object)[keep] for name in FIELD_NAMES}
+    columns |= {name: np.asarray(v, dtype=object)[keep] for name, v in extra.items()}
     records = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})
     records["satisfaction"] = records["satisfaction"].astype("Int64")
     records["row"] = pd.Series(rows.numbers[keep], dtype="int64")
     _duplicates(rows, records)
+    if notices:
+        rows.problems += published.not_technology_note(rows.problems, mapping.get("borough"))
     return records, rows.problems
 
 

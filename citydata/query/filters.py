@@ -95,6 +95,7 @@ class FilterState:
     vendor: tuple[str, ...] = ()
     system: tuple[str, ...] = ()
     hosting: tuple[str, ...] = ()
+    source_kind: tuple[str, ...] = ()  # 'register', 'published' or both (empty: both)
     end_from: date | None = None
     end_to: date | None = None
     q: str = ""
@@ -119,8 +120,18 @@ class Choice:
         name = param_name(self.key)
         return f"{self.column} IN ${name}", {name: list(values)}
 
+    @property
+    def said(self) -> str:
+        """The noun as said in the summary: the authority's word follows the region."""
+        return boroughs.noun() if self.key == "borough" else self.noun
+
+    @property
+    def shown(self) -> str:
+        """The sidebar label: 'Borough' in London, 'Council' elsewhere."""
+        return boroughs.noun(capital=True) if self.key == "borough" else self.label
+
     def describe(self, values: tuple[str, ...]) -> str:
-        return f"{self.noun} is {_either(values)}"
+        return f"{self.said} is {_either(values)}"
 
     def fixed_options(self) -> tuple[str, ...] | None:
         """The values offered whatever the data holds (None: the column's current values)."""
@@ -147,6 +158,7 @@ CHOICES: tuple[Choice, ...] = (
     Choice("vendor", "vendor", "Vendor", "vendor"),
     Choice("system", "system", "System", "system"),
     Choice("hosting", "hosting", "Hosting", "hosting"),
+    Choice("source_kind", "source_kind", "Source (register or published notice)", "source"),
 )
 CHOICE_BY_KEY = {c.key: c for c in CHOICES}
 DATE_KEYS: tuple[str, str] = ("end_from", "end_to")
@@ -323,7 +335,7 @@ def normalise(
 
 def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:
     """'No borough called Camdem in the data (did you mean Camden?).'"""
-    note = f"No {choice.noun} called {_quoted_few(dropped)} in the data"
+    note = f"No {choice.said} called {_quoted_few(dropped)} in the data"
     close: list[str] = []
     for value in dropped[:NOTE_VALUES]:
         for found, score, _ in process.extract(

@@ -155,7 +155,11 @@ def districts(raw: dict[str, Any], authorities: list[dict[str, str]]) -> list[di
         code = feature["properties"]["code"]
         if code not in by_code or by_code[code]["end_date"]:
             raise SystemExit(f"{code} ({feature['properties']['name']}) is no active authority")
-        geometry = shapely.make_valid(shape(feature["geometry"]))
+        # make_valid splits a self-touching ring into parts that share edges: merge them again,
+        # or the map would draw their shared edges as boundaries inside the district
+        geometry = shapely.union_all(
+            shapely.get_parts(shapely.make_valid(shape(feature["geometry"])))
+        )
         geometry = geometry.simplify(TOLERANCE, preserve_topology=True)
         geometry = shapely.make_valid(shapely.set_precision(geometry, GRID))
         if geometry.geom_type == "GeometryCollection":  # keep the areas, drop stray lines

@@ -30,7 +30,7 @@ LAYER_ID = "boroughs"
 LEGEND_HEIGHT = 80
 VIEW = pdk.ViewState(latitude=51.489, longitude=-0.107, zoom=9.2, min_zoom=7, max_zoom=13)
 LONDON_SPAN = 0.86  # degrees of longitude London's map spans: the scale hatching is tuned for
-MAP_SIZE = (900, 620)  # the map's size in pixels that a region's extent is fitted to
+MAP_SIZE = (640, 600)  # pixels a region's extent is fitted to (the map is narrower with a list)
 MAX_LABELLED = 60  # above this many areas, names are left to the tooltip (they would overlap)
 # The glyphs the labels may use. Wrapped in quotes so pydeck passes the string on as a value
 # rather than as an expression (pydeck strips the quote character, hence none inside).
@@ -215,8 +215,9 @@ def view() -> pdk.ViewState:
         return math.log(math.tan(math.pi / 4 + math.radians(y) / 2))
 
     width, height = MAP_SIZE
-    zoom_x = math.log2(width * 360 / (256 * max(east - west, 1e-3)))
-    zoom_y = math.log2(height * 2 * math.pi / (256 * max(mercator(north) - mercator(south), 1e-4)))
+    # deck.gl's world is 512 pixels wide at zoom 0
+    zoom_x = math.log2(width * 360 / (512 * max(east - west, 1e-3)))
+    zoom_y = math.log2(height * 2 * math.pi / (512 * max(mercator(north) - mercator(south), 1e-4)))
     zoom = round(min(zoom_x, zoom_y) - 0.15, 2)
     return pdk.ViewState(
         latitude=round(lat, 4),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from citydata.core import boroughs as authorities
 from citydata.core.schema import SERVICE_AREA_LABELS
 
 
@@ -18,14 +19,15 @@ def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
         .fillna(0)
         .astype(int)
     )
-    wide.index.name = "Borough"
+    wide.index.name = authorities.noun(capital=True)  # 'Borough' in London, else 'Council'
     wide.columns.name = None
     return wide
 
 
 def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
     """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
-    long = wide.reset_index().melt(id_vars="Borough", var_name="Service area", value_name="Records")
+    who = wide.index.name or "Borough"
+    long = wide.reset_index().melt(id_vars=who, var_name="Service area", value_name="Records")
     dark_from = max(2, int(long["Records"].max() * 0.6))
     base = alt.Chart(long).encode(
         x=alt.X(
@@ -34,9 +36,9 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
             axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=170, labelOverlap=False),
         ),
         y=alt.Y(
-            "Borough:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=160)
+            f"{who}:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=160)
         ),
-        tooltip=["Borough", "Service area", "Records"],
+        tooltip=[who, "Service area", "Records"],
     )
     cells = base.mark_rect(stroke="#c8c8c8").encode(
         color=alt.condition(

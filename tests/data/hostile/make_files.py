@@ -626,6 +626,7 @@ def _ocds_release(ocid: str, title: object, supplier: object, **extra: object) -
         "id": f"{ocid}-award",
         "tag": ["award"],
         "buyer": {"name": "London Borough of Camden"},
+        "tender": {"classification": {"scheme": "CPV", "id": "48000000"}},  # software
         "awards": [
             {
                 "id": "1",

@@ -1,0 +1,89 @@
+"""Which authority bought something, when the publisher's buyer name does not say so plainly.
+
+Names go through the region's registry (`citydata.core.boroughs.resolve`: "THE LONDON BOROUGH OF
+HAVERING", "LB Hackney", "Croydon"...). When the buyer is a publishing platform or a shared
+service, the contact e-mail's domain (`ann@camden.gov.uk`) or a party identifier (a GSS code such
+as E09000007, or an ISO 3166-2:GB code such as GB-CMD / `GB-LAE:CMD`) names the authority. The
+domains and codes are data: `data/authority_identifiers.csv` (code, e-mail domains separated by
+spaces, ISO 3166-2 code). Only authorities of the current region are ever returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from citydata.core import boroughs, settings
+from citydata.core.authorities import Authority
+
+IDENTIFIERS_PATH = settings.DATA_DIR / "authority_identifiers.csv"
+_EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
+_GSS = re.compile(r"\b([EWSN]\d{8})\b")
+_ISO = re.compile(r"(?:^|[\s:/-])([A-Z]{3})$")
+
+
+@dataclass(frozen=True)
+class Found:
+    authority: Authority
+    how: str  # "name" | "e-mail" | "identifier"
+    evidence: str
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    domains: dict[str, str] = {}
+    iso: dict[str, str] = {}
+    with IDENTIFIERS_PATH.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            for domain in (row.get("email_domains") or "").split():
+                domains[domain.lower()] = row["code"]
+            if row.get("iso_3166_2"):
+                iso[row["iso_3166_2"].upper()] = row["code"]
+    return domains, iso
+
+
+def by_email(text: str | None) -> Found | None:
+    """The region's authority whose e-mail domain an address (or text holding one) uses."""
+    domains, _ = _tables()
+    for match in _EMAIL.finditer(text or ""):
+        host = match.group(1).lower()
+        parts = host.split(".")
+        for i in range(len(parts) - 1):  # ann@social.camden.gov.uk counts as camden.gov.uk
+            code = domains.get(".".join(parts[i:]))
+            authority = boroughs.BY_CODE.get(code) if code else None
+            if authority:
+                return Found(authority, "e-mail", ".".join(parts[i:]))
+    return None
+
+
+def by_identifier(text: str | None) -> Found | None:
+    """The region's authority a party identifier names: a GSS code or an ISO 3166-2:GB code."""
+    if not text:
+        return None
+    text = str(text).strip()
+    gss = _GSS.search(text)
+    if gss and gss.group(1) in boroughs.BY_CODE:
+        return Found(boroughs.BY_CODE[gss.group(1)], "identifier", text)
+    iso = _ISO.search(text.upper())
+    if iso and ("GB" in text.upper() or "LA" in text.upper()):
+        code = _tables()[1].get(iso.group(1))
+        if code and code in boroughs.BY_CODE:
+            return Found(boroughs.BY_CODE[code], "identifier", text)
+    return None
+
+
+def find(
+    name: str | None, emails: str | None = None, identifiers: str | None = None
+) -> Found | None:
+    """The buyer's authority from its name, else its contact e-mail, else its identifiers."""
+    if name:
+        authority = boroughs.resolve(name)
+        if authority is not None:
+            return Found(authority, "name", name)
+    for part in re.split(r"[\s;|,]+", identifiers or ""):
+        found = by_identifier(part)
+        if found:
+            return found
+    return by_email(emails)

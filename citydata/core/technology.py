@@ -1,0 +1,179 @@
+"""Which published notices are about technology, and which service area each belongs to.
+
+Data, not code: `data/technology_cpv.csv` lists the CPV code prefixes that make a notice a
+technology contract (48 software, 72 IT services, 302 computer equipment, 642 telecommunications,
+503 IT repair and support...), and `data/cpv_service_areas.csv` holds the rules that file it under
+a service area (`cpv`: a CPV prefix, the longest matching prefix wins; `keyword`: a word or phrase
+in the title or description) plus the `technology` words that make a notice without a technology
+CPV code count all the same. A steward can edit both files; the product catalogue
+(`citydata.core.catalogue`) adds its products' names: a notice naming "Liquidlogic LCS" is a
+Children's social care system whatever its CPV code.
+
+Order of evidence for the service area: a catalogue product in the title or description, a
+keyword in the title, the most specific CPV rule (longer than two digits), a keyword in the
+description, then the general CPV rules (48, 72).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from citydata.core import catalogue, settings
+from citydata.core.schema import SERVICE_AREA_LABELS
+
+TECHNOLOGY_CPV_PATH = settings.DATA_DIR / "technology_cpv.csv"
+SERVICE_AREA_RULES_PATH = settings.DATA_DIR / "cpv_service_areas.csv"
+OTHER = "Other"
+# Product names that are also everyday words: they count only beside their maker's name.
+_AMBIGUOUS = frozenset(
+    {"Paris", "Confirm", "Alloy", "Uniform", "Synergy", "Assure", "Xpress", "Eclipse", "Mosaic",
+     "Arbor", "Koha", "Lilie", "Taranto", "Exor", "QL", "M3", "APP", "CMIS", "Wonde"}
+)  # fmt: skip
+# E-tendering portals: notices name them as where to apply, so they count only in the title.
+_PORTALS = frozenset({"ProContract", "In-Tend", "Delta eSourcing", "Proactis", "Jaggaer", "Atamis"})
+_CPV = re.compile(r"\b(\d{8})(?:-\d)?\b")
+
+
+class RulesError(ValueError):
+    """A rules file a steward edited that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    technology: bool
+    service_area: str
+    why: str  # plain English: what made it technology (or not), and the area
+
+
+@dataclass(frozen=True)
+class Rules:
+    technology_cpv: tuple[tuple[str, str], ...]  # (prefix, meaning)
+    cpv_areas: tuple[tuple[str, str], ...]  # (prefix, area), longest prefix first
+    keywords: tuple[tuple[re.Pattern[str], str, str], ...]  # (pattern, word, area)
+    technology_words: tuple[tuple[re.Pattern[str], str], ...]
+    products: tuple[tuple[re.Pattern[str], str, str], ...]  # (pattern, product, area)
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RulesError(f"{path.name} has no column {', '.join(missing)}.")
+        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+
+
+def _word(text: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w]){re.escape(text.casefold())}(?![\w])")
+
+
+def _product_patterns() -> list[tuple[re.Pattern[str], str, str]]:
+    out = []
+    for area in catalogue.AREAS:
+        for product in (*area.mains, *area.extras):
+            name = product.system
+            if name in _AMBIGUOUS or len(name) < 4:
+                pattern = rf"(?<!\w){re.escape(product.maker)}\W+(?:\w+\W+)?{re.escape(name)}(?!\w)"
+                out.append((re.compile(pattern, re.I), name, area.label))
+            else:
+                out.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I), name, area.label))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load(
+    tech_path: Path = TECHNOLOGY_CPV_PATH, rules_path: Path = SERVICE_AREA_RULES_PATH
+) -> Rules:
+    """The rules from the two data files; RulesError naming the line when one is wrong."""
+    tech = []
+    for line, row in enumerate(_rows(tech_path, ("cpv_prefix", "meaning")), 2):
+        if not row["cpv_prefix"].isdigit():
+            raise RulesError(
+                f"{tech_path.name}, line {line}: '{row['cpv_prefix']}' is no CPV prefix."
+            )
+        tech.append((row["cpv_prefix"], row["meaning"]))
+    cpv, keywords, words = [], [], []
+    for line, row in enumerate(_rows(rules_path, ("rule", "match", "service_area")), 2):
+        rule, match, area = row["rule"], row["match"], row["service_area"]
+        if rule in ("cpv", "keyword") and area not in SERVICE_AREA_LABELS:
+            raise RulesError(
+                f"{rules_path.name}, line {line}: '{area}' is not a service area "
+                f"(one of: {', '.join(SERVICE_AREA_LABELS)})."
+            )
+        if rule == "cpv" and match.isdigit():
+            cpv.append((match, area))
+        elif rule == "keyword" and match:
+            keywords.append((_word(match), match, area))
+        elif rule == "technology" and match:
+            words.append((_word(match), match))
+        else:
+            raise RulesError(
+                f"{rules_path.name}, line {line}: the rule must be cpv (with digits), keyword or "
+                "technology, with something to match."
+            )
+    cpv.sort(key=lambda p: -len(p[0]))
+    return Rules(tuple(tech), tuple(cpv), tuple(keywords), tuple(words), tuple(_product_patterns()))
+
+
+def cpv_codes(text: str | None) -> list[str]:
+    """The 8-digit CPV codes in a cell ('72000000 48000000-8', '72000000-5; 48100000')."""
+    return _CPV.findall(text or "")
+
+
+def _keyword(rules: Rules, text: str) -> tuple[str, str] | None:
+    folded = text.casefold()
+    for pattern, word, area in rules.keywords:
+        if pattern.search(folded):
+            return word, area
+    return None
+
+
+def classify(cpv: str | None, title: str | None, description: str | None) -> Verdict:
+    """Is this notice about technology, and under which service area does it go?"""
+    rules = load()
+    codes = cpv_codes(cpv)
+    title, description = title or "", description or ""
+    text = f"{title}\n{description}"
+    product = next(
+        ((n, a) for p, n, a in rules.products if p.search(title if n in _PORTALS else text)), None
+    )
+    tech_code = next(
+        ((c, m) for c in codes for prefix, m in rules.technology_cpv if c.startswith(prefix)), None
+    )
+    tech_word = next((w for p, w in rules.technology_words if p.search(text.casefold())), None)
+    if product:
+        why = f"names the product {product[0]}"
+    elif tech_code:
+        why = f"CPV {tech_code[0]} ({tech_code[1]})"
+    elif tech_word:
+        why = f"its title or description says '{tech_word}'"
+    else:
+        listed = ", ".join(codes[:3]) if codes else "no CPV code"
+        return Verdict(False, OTHER, f"{listed}, and no software is named")
+    return Verdict(True, _area(rules, codes, title, description, product), why)
+
+
+def _area(
+    rules: Rules, codes: list[str], title: str, description: str, product: tuple[str, str] | None
+) -> str:
+    if product:
+        return product[1]
+    found = _keyword(rules, title)
+    if found:
+        return found[1]
+    specific = [(p, a) for p, a in rules.cpv_areas if len(p) > 2]
+    general = [(p, a) for p, a in rules.cpv_areas if len(p) <= 2]
+    for prefix, area in specific:
+        if any(c.startswith(prefix) for c in codes):
+            return area
+    found = _keyword(rules, description)
+    if found:
+        return found[1]
+    for prefix, area in general:
+        if any(c.startswith(prefix) for c in codes):
+            return area
+    return OTHER

@@ -1,0 +1,84 @@
+"""Polite HTTP for the feeds: one GET with retries, Retry-After on 429, backoff on 5xx.
+
+A response is retried when the server says it is busy (429: after its Retry-After, at most
+MAX_WAIT seconds), fails (5xx, a dropped connection, a timeout: after BACKOFF x 2^attempt
+seconds), or sends a body cut short (JSON that does not parse). After ATTEMPTS tries the fetch
+stops with a FeedError saying what happened; nothing of that page is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+ATTEMPTS = 4
+MAX_WAIT = 120.0
+USER_AGENT = "CityToolsExplorer (+https://github.com/) published-notices fetch"
+
+
+class FeedError(RuntimeError):
+    """A feed that cannot be read now; the message says what happened, in plain English."""
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    content: bytes  # the response's bytes, as received
+    document: Any  # the parsed JSON
+
+
+def _retry_after(response: httpx.Response, fallback: float) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return min(max(float(value), 0.0), MAX_WAIT)
+    except ValueError:
+        return min(fallback, MAX_WAIT)
+
+
+def get(
+    client: httpx.Client,
+    url: str,
+    params: dict[str, Any] | None = None,
+    *,
+    backoff: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Page:
+    """The JSON page at `url`; FeedError after ATTEMPTS failed tries."""
+    problem = "no answer"
+    for attempt in range(ATTEMPTS):
+        wait = backoff * 2**attempt
+        try:
+            response = client.get(url, params=params)
+        except httpx.TimeoutException:
+            problem = "the publisher did not answer in time"
+        except httpx.HTTPError as exc:
+            problem = f"the connection failed ({type(exc).__name__})"
+        else:
+            if response.status_code == 429:
+                problem = "the publisher asked us to slow down (429) too many times"
+                wait = _retry_after(response, wait)
+            elif response.status_code >= 500:
+                problem = f"the publisher's server failed ({response.status_code})"
+            elif response.status_code >= 400:
+                raise FeedError(
+                    f"The publisher refused the request ({response.status_code}) for {url}."
+                )
+            else:
+                try:
+                    return Page(str(response.url), response.content, json.loads(response.content))
+                except ValueError:
+                    problem = "the response was cut short or is not JSON"
+        if attempt < ATTEMPTS - 1:
+            sleep(wait)
+    raise FeedError(f"Stopped after {ATTEMPTS} tries: {problem}.")
+
+
+def new_client(timeout: float = 60.0) -> httpx.Client:
+    return httpx.Client(
+        timeout=timeout, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+    )

@@ -1,0 +1,181 @@
+"""What makes published notices records of technology systems: buyer, technology, area, money.
+
+Applied to every file of published notices (Contracts Finder's CSV and API, OCDS JSON and
+flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
+
+- **Buyer.** A buyer name the region's registry does not know (a publishing platform, a shared
+  service) is recognised from the buyer's contact e-mail domain or its identifiers
+  (`citydata.core.buyers`), with a warning saying how. Otherwise the row is refused as not one of
+  the region's authorities.
+- **Technology only.** Each notice is classified by its CPV codes and the product catalogue's
+  names in its title and description (`citydata.core.technology`). A notice that is not about
+  technology is refused, with a reason naming its CPV codes, and the file says how many were.
+- **Service area** from the same rules (data/cpv_service_areas.csv), unless the file has a
+  service-area column.
+- **Money.** The notice's value is the whole contract's: it is kept as `total_value`. The annual
+  value is derived from it only when the start and end dates are known (total divided by the
+  contract's years, at least one), and `annual_value_derived` says so. A total is never stored
+  as an annual value.
+- Text (titles, suppliers) has HTML and XML entities decoded (`&amp;`, `&#039;`, `&apos;`).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import boroughs, buyers, technology
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, warning
+from citydata.ingest.table import Table
+
+EMAIL_COLUMNS = ("Buyer e-mail", "Contact Email")
+IDENTIFIER_COLUMNS = ("Buyer identifier",)
+CPV_COLUMNS = ("CPV codes", "Cpv Codes", "Classification Code")
+DESCRIPTION_COLUMNS = ("Description", "Award Description")
+URL_COLUMNS = ("Notice URL",)
+PENNY = Decimal("0.01")
+NOT_TECHNOLOGY = "Not a technology contract"
+
+
+def is_published(fmt: str) -> bool:
+    return fmt in PUBLISHED_FORMATS
+
+
+def _column(table: Table, names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in table.data.columns), None)
+
+
+def _cell(table: Table, column: str | None, i: int) -> str | None:
+    if column is None:
+        return None
+    value = table.data[column].iloc[i]
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return html.unescape(str(value)) if "&" in str(value) else str(value)
+
+
+def recognise_buyers(table: Table, buyer_column: str | None) -> list[Problem]:
+    """Put the authority's code in the buyer cell of rows whose buyer is known only by its
+    contact e-mail or identifiers; a warning for each. Changes nothing else."""
+    if buyer_column is None or buyer_column not in table.data.columns:
+        return []
+    emails = _column(table, EMAIL_COLUMNS)
+    identifiers = _column(table, IDENTIFIER_COLUMNS)
+    if emails is None and identifiers is None:
+        return []
+    cells = table.data[buyer_column].astype(object).tolist()
+    problems = []
+    for i, written in enumerate(cells):
+        name = html.unescape(str(written)) if isinstance(written, str) else None
+        if name and boroughs.resolve(name) is not None:
+            if name != written:
+                cells[i] = name
+            continue
+        found = buyers.find(None, _cell(table, emails, i), _cell(table, identifiers, i))
+        if found is None:
+            continue
+        cells[i] = found.authority.code
+        how = (
+            f"its contact e-mail ({found.evidence})"
+            if found.how == "e-mail"
+            else (f"its identifier ({found.evidence})")
+        )
+        problems.append(
+            warning(
+                table.rows[i],
+                buyer_column,
+                written,
+                f"The buyer '{name or ''}' is not itself a council; the notice is "
+                f"{found.authority.name}'s, from {how}.",
+            )
+        )
+    table.data[buyer_column] = pd.Series(cells, index=table.data.index, dtype=object)
+    return problems
+
+
+def _years(start: Any, end: Any) -> float | None:
+    """The contract's length in years, counted in months to the day after its last day
+    (1 April 2024 to 31 March 2027 is 3 years exactly); at least one year."""
+    if not (isinstance(start, date) and isinstance(end, date) and end > start):
+        return None
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    months += (after.day - start.day) / 30
+    return max(months / 12, 1.0)
+
+
+def finish(
+    table: Table,
+    mapping: dict[str, str | None],
+    out: dict[str, list],
+    refuse: Any,
+) -> dict[str, list]:
+    """Classify, file and value each notice in `out` (the built columns). `refuse(column,
+    values, reasons)` refuses rows. Returns the extra columns: total_value,
+    annual_value_derived, notice_url."""
+    n = len(table.rows)
+    cpv = _column(table, CPV_COLUMNS)
+    description = _column(table, DESCRIPTION_COLUMNS)
+    url = _column(table, URL_COLUMNS)
+    for name in ("system", "vendor", "manufacturer"):
+        out[name] = [html.unescape(v) if isinstance(v, str) and "&" in v else v for v in out[name]]
+    reasons: list[str | None] = []
+    for i in range(n):
+        verdict = technology.classify(
+            _cell(table, cpv, i), out["system"][i], _cell(table, description, i)
+        )
+        if verdict.technology:
+            reasons.append(None)
+            if not mapping.get("service_area"):
+                out["service_area"][i] = verdict.service_area
+        else:
+            reasons.append(
+                f"{NOT_TECHNOLOGY}: {verdict.why}. Only technology notices are imported."
+            )
+    refuse(cpv or mapping.get("system"), table.data[cpv].tolist() if cpv else None, reasons)
+    totals = list(out["annual_value"])
+    annual: list[Any] = []
+    derived: list[bool] = []
+    for total, start, end in zip(totals, out["contract_start"], out["contract_end"], strict=True):
+        years = _years(start, end)
+        if total is not None and years is not None:
+            annual.append((Decimal(total) / Decimal(str(years))).quantize(PENNY, ROUND_HALF_UP))
+            derived.append(True)
+        else:
+            annual.append(None)
+            derived.append(False)
+    out["annual_value"] = annual
+    return {
+        "total_value": totals,
+        "annual_value_derived": derived,
+        "notice_url": [_cell(table, url, i) for i in range(n)],
+    }
+
+
+def not_technology_rows(problems: list[Problem], buyer_column: str | None) -> set[int | None]:
+    """The rows of the region's notices left out for not being about technology."""
+    left_out = {p.row for p in problems if p.reason.startswith(NOT_TECHNOLOGY)}
+    elsewhere = {p.row for p in problems if p.severity == "refused" and p.column == buyer_column}
+    return left_out - elsewhere
+
+
+def not_technology_note(problems: list[Problem], buyer_column: str | None) -> list[Problem]:
+    """One file-level line counting the region's notices left out for not being technology."""
+    n = len(not_technology_rows(problems, buyer_column))
+    if not n:
+        return []
+    verb = (
+        "notice is not a technology contract" if n == 1 else "notices are not technology contracts"
+    )
+    return [
+        warning(
+            None,
+            None,
+            None,
+            f"{n:,} {verb}: counted and left out (City Tools holds technology systems only).",
+        )
+    ]

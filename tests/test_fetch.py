@@ -1,0 +1,222 @@
+"""Fetching published notices from a real HTTP server on localhost replaying recorded responses.
+
+The server (http.server in a thread) plays each page's answers in order: recorded pages from
+tests/data/feeds/ (their `{base}` is the server's own address), 429 with Retry-After, 500s, a body
+cut short, an empty result, a changed schema. No test reaches the internet: the feed addresses
+are settings pointed at the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from citydata.feeds import fetch
+from tests.conftest import ROOT
+
+FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
+SINCE = date(2025, 1, 1)
+FETCH = [sys.executable, "-m", "citydata", "fetch", "contracts-finder", "--since", "2025-01-01"]
+
+
+class Replay(ThreadingHTTPServer):
+    """Answers per page ('page1' for the first request, else the `cursor`), played in order;
+    the last answer of a page repeats. Every request is logged."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.script: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
+        self.log: list[tuple[str, dict[str, list[str]]]] = []
+        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def page(self, name: str) -> bytes:
+        return (FEEDS / name).read_text(encoding="utf-8").replace("{base}", self.base).encode()
+
+    def play(self, key: str, *answers: tuple[int, dict[str, str], bytes]) -> None:
+        self.script[key] = list(answers)
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # http.server's name for it
+        server: Replay = self.server  # type: ignore[assignment]
+        query = parse_qs(urlsplit(self.path).query)
+        key = query.get("cursor", ["page1"])[0]
+        server.log.append((key, query))
+        answers = server.script.get(key) or [(404, {}, b"{}")]
+        status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server(monkeypatch):
+    replay = Replay()
+    thread = threading.Thread(target=replay.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", f"{replay.base}/search")
+    yield replay
+    replay.shutdown()
+    replay.server_close()
+
+
+def ok(body: bytes) -> tuple[int, dict[str, str], bytes]:
+    return (200, {}, body)
+
+
+def published(db) -> list[tuple[str, str, str]]:
+    return db.rows(
+        "SELECT borough, system, vendor FROM current_contracts WHERE source_kind = 'published'"
+        " ORDER BY ALL"
+    )
+
+
+def registers(db) -> list[tuple]:
+    return db.rows(
+        "SELECT borough_code, count(*) FROM current_contracts WHERE source_kind = 'register'"
+        " GROUP BY ALL ORDER BY ALL"
+    )
+
+
+def raw_names(db) -> list[str]:
+    return [n for (n,) in db.rows("SELECT file_name FROM raw_files WHERE file_name LIKE '%page%'")]
+
+
+def test_pages_through_results_and_imports_only_the_regions_technology_notices(db, server):
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    before = registers(db)
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert (run.status, run.pages, run.notices, run.imported) == ("done", 2, 4, 2)
+    assert run.not_technology == 1  # Camden's grounds maintenance (Leeds is outside the region)
+    assert published(db) == [
+        ("Camden", "Revenues and benefits system", "NEC Software Solutions"),
+        ("Hackney", "Parking permits and enforcement software", "Taranto Systems Ltd"),
+    ]
+    assert registers(db) == before  # the registers are untouched
+    # The first request asks for notices since the date; the next follows links.next.
+    assert server.log[0][1]["publishedFrom"] == ["2025-01-01T00:00:00"]
+    assert [key for key, _ in server.log] == ["page1", "page2"]
+    # The responses are kept as received, like uploaded files.
+    kept = db.rows("SELECT content FROM raw_files WHERE file_name LIKE 'contracts-finder%'")
+    assert sorted(bytes(c) for (c,) in kept) == sorted(
+        [server.page("contracts_finder_page1.json"), server.page("contracts_finder_page2.json")]
+    )
+    last = fetch.last_run(db, "contracts-finder")
+    assert last.status == "done" and last.imported == 2 and last.finished_at
+
+
+def test_waits_as_told_by_429_retry_after_and_backs_off_on_5xx(db, server):
+    server.play(
+        "page1",
+        (429, {"Retry-After": "0"}, b'{"error": "slow down"}'),
+        (503, {}, b"Service Unavailable"),
+        (500, {}, b"oops"),
+        ok(server.page("contracts_finder_page1.json")),
+    )
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "done" and run.imported == 2
+    assert [key for key, _ in server.log] == ["page1"] * 4 + ["page2"]
+
+
+def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_resumes(db, server):
+    good = server.page("contracts_finder_page2.json")
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(good[: len(good) // 2]))  # cut short, every time
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "failed" and run.pages == 1
+    assert "cut short" in run.message and "Run the fetch again" in run.message
+    assert published(db) == [("Camden", "Revenues and benefits system", "NEC Software Solutions")]
+    assert len(raw_names(db)) == 1
+    # The publisher recovers: the next run carries on from page 2, not from the start.
+    server.log.clear()
+    server.play("page2", ok(good))
+    again = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert again.status == "done" and again.pages == 2 and again.imported == 2
+    assert [key for key, _ in server.log] == ["page2"]
+    assert len(published(db)) == 2
+
+
+def test_an_interrupted_run_resumes_after_the_last_page_stored(db, server):
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    first = fetch.run(db, "contracts-finder", SINCE, backoff=0.01, max_pages=1)
+    assert first.status == "failed" and first.pages == 1 and first.next_url.endswith("page2")
+    server.log.clear()
+    second = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert [key for key, _ in server.log] == ["page2"] and second.status == "done"
+    # --restart starts again; notices already held are replaced, not doubled.
+    third = fetch.run(db, "contracts-finder", SINCE, backoff=0.01, restart=True)
+    assert third.status == "done" and len(published(db)) == 2
+
+
+def test_an_empty_result_is_done_with_nothing_stored(db, server):
+    server.play("page1", ok(server.page("empty_result.json")))
+    before = db.scalar("SELECT count(*) FROM snapshots")
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert (run.status, run.notices, run.message) == ("done", 0, "No new notices.")
+    assert db.scalar("SELECT count(*) FROM snapshots") == before
+
+
+def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothing(db_path, server):
+    server.play("page1", ok(server.page("changed_schema.json")))
+    env = os.environ | {
+        "CITYTOOLS_DB": str(db_path),
+        "CITYTOOLS_CONTRACTS_FINDER_URL": f"{server.base}/search",
+    }
+    done = subprocess.run(
+        FETCH,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "no longer looks like a list of notices" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    done = subprocess.run(
+        [*FETCH, "--json", "--restart"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["status"], out["imported"], out["pages"]) == ("done", 2, 2)
+
+
+def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path):
+    env = os.environ | {"CITYTOOLS_DB": str(db_path), "CITYTOOLS_FIND_A_TENDER_URL": "ftp://x"}
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "fetch", "find-a-tender", "--since", "2025-01-01"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "CITYTOOLS_FIND_A_TENDER_URL" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,221 @@
+"""Every shape publishers give notices in, recognised by itself and read as technology records.
+
+The files in tests/data/notices/ are made for these tests in the publishers' real layouts (see
+tests/data/README.md); the real Contracts Finder export, OCDS release package and award register
+are tested in test_ingest_real.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from citydata.core import buyers, technology
+from citydata.ingest import prepare
+
+NOTICES = Path(__file__).resolve().parent / "data" / "notices"
+
+
+def load(name: str, content: bytes | None = None):
+    return prepare(content if content is not None else (NOTICES / name).read_bytes(), name)
+
+
+def test_contracts_finder_api_search_result_is_read_and_only_technology_is_kept():
+    p = load("cf_api_search.json")
+    assert (p.format, p.source_kind, p.refused) == ("contracts_finder_api", "published", None)
+    assert p.records["borough"].tolist() == ["Camden", "Havering", "Kensington and Chelsea"]
+    camden = p.records.iloc[0]
+    # '&#039;', '&amp;' decoded; the product names the service area.
+    assert camden["system"] == (
+        "Children's social care case management: Liquidlogic LCS support & hosting"
+    )
+    assert camden["service_area"] == "Children's social care"
+    assert (camden["contract_start"], camden["contract_end"]) == (
+        date(2024, 4, 1),
+        date(2027, 3, 31),
+    )
+    assert camden["total_value"] == Decimal("1500000.00")
+    assert camden["annual_value"] == Decimal("500000.00") and camden["annual_value_derived"]
+    assert camden["notice_url"] == (
+        "https://www.contractsfinder.service.gov.uk/Notice/6f1c9a52-3b1e-4f7a-9d2e-0a1b2c3d4e01"
+    )
+    havering = p.records.iloc[1]  # "THE LONDON BOROUGH OF HAVERING"; no end date
+    assert havering["service_area"] == "Revenues and benefits"
+    assert havering["total_value"] == Decimal("450000.00")  # awarded 0: the estimate's top
+    assert havering["annual_value"] is None and not havering["annual_value_derived"]
+    assert p.records.iloc[2]["service_area"] == "Corporate IT and infrastructure"
+    # The bench, the nursing beds and the building works: counted and reported, not imported.
+    not_tech = {x.row: x.reason for x in p.rejects if x.column == "CPV codes"}
+    assert sorted(not_tech) == [4, 5, 6]
+    assert "39113000" in not_tech[4] and "Not a technology contract" in not_tech[4]
+    notes = [x.reason for x in p.warnings if x.row is None]
+    assert any(r.startswith("3 notices are not technology contracts") for r in notes)
+    manchester = [x for x in p.rejects if x.row == 7]
+    assert "Manchester City Council, which is outside London" in manchester[0].reason
+
+
+def test_ocds_record_package_compiles_releases_and_reads_each_award_and_supplier():
+    p = load("ocds_record_package_1_0.json")
+    assert (p.format, p.source_kind, p.refused) == ("ocds", "published", None)
+    assert p.records["vendor"].tolist() == [
+        "NEC Software Solutions UK Ltd",
+        "Kirona Solutions Ltd",
+        "Totalmobile Ltd",
+    ]
+    assert set(p.records["borough"]) == {"Hackney"}  # the buyer from the tender release
+    assert set(p.records["service_area"]) == {"Housing"}
+    lot1, lot2 = p.records.iloc[0], p.records.iloc[1]
+    # contracts[].period, matched to each award by awardID
+    assert (lot1["contract_start"], lot1["contract_end"]) == (date(2024, 4, 1), date(2030, 3, 31))
+    assert (lot2["contract_start"], lot2["contract_end"]) == (date(2024, 6, 1), date(2026, 5, 31))
+    assert lot1["total_value"] == Decimal("2400000.00") and lot1["annual_value"] == Decimal(
+        "400000.00"
+    )
+    assert lot2["total_value"] is None  # shared by two suppliers: not repeated on each
+    assert any("shared by 2 suppliers" in x.reason for x in p.warnings)
+
+
+def test_find_a_tender_buyers_known_by_contact_email_and_identifier():
+    p = load("fts_release_package.json")
+    assert (p.format, p.refused) == ("ocds", None)
+    assert p.records["borough"].tolist() == ["Croydon", "Havering"]
+    assert p.records["service_area"].tolist() == ["Parking", "Customer services and CRM"]
+    assert p.records["notice_url"].tolist() == [
+        "https://www.find-tender.service.gov.uk/Notice/003456-2025",
+        "https://www.find-tender.service.gov.uk/Notice/003457-2025",
+    ]
+    said = [x.reason for x in p.warnings if x.column == "Buyer"]
+    assert said == [
+        "The buyer 'Delta eSourcing' is not itself a council; the notice is Croydon's, from its "
+        "contact e-mail (croydon.gov.uk).",
+        "The buyer 'oneSource shared service' is not itself a council; the notice is "
+        "Havering's, from its identifier (GB-LAE:HAV).",
+    ]
+
+
+def test_flattened_ocds_csv_is_recognised_by_its_json_path_headers():
+    p = load("ocds_flattened.csv")
+    assert (p.format, p.source_kind, p.refused) == ("ocds_flat", "published", None)
+    assert p.records[["borough", "system", "vendor", "row"]].values.tolist() == [
+        ["Lewisham", "Library management system (Spydus)", "Civica UK Ltd", 2],
+        ["Southwark", "Waste & recycling collection software", "Bartec Auto ID Ltd", 4],
+        ["Southwark", "Waste & recycling collection software", "Whitespace Work Software Ltd", 4],
+    ]
+    assert p.records["service_area"].tolist() == [
+        "Libraries and culture",
+        "Environment and waste",
+        "Environment and waste",
+    ]
+    assert p.records.iloc[0]["total_value"] == Decimal("450000.00")  # '450000.0' as text
+    assert [x.row for x in p.rejects] == [3]  # grounds maintenance: not technology
+
+
+def test_flattened_ocds_xlsx_reads_the_same_as_the_csv():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in (NOTICES / "ocds_flattened.csv").read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(","))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    from_xlsx = load("ocds_flattened.xlsx", buffer.getvalue())
+    from_csv = load("ocds_flattened.csv")
+    assert from_xlsx.format == "ocds_flat" and from_xlsx.refused is None
+    columns = ["borough", "system", "vendor", "service_area", "total_value", "row"]
+    assert from_xlsx.records[columns].values.tolist() == from_csv.records[columns].values.tolist()
+
+
+def test_ocds_1_1_release_package_with_several_releases_of_one_process():
+    tender = {
+        "ocid": "ocds-b5fd17-00000000-0000-4000-8000-000000000009",
+        "id": "t",
+        "date": "2024-01-01T00:00:00Z",
+        "tag": ["tender"],
+        "buyer": {"name": "Westminster City Council"},
+        "tender": {"title": "CRM platform", "classification": {"id": "48445000"}},
+    }
+    award = {
+        "ocid": tender["ocid"],
+        "id": "a",
+        "date": "2024-02-01T00:00:00Z",
+        "tag": ["award"],
+        "awards": [
+            {
+                "id": "1",
+                "suppliers": [{"name": "Salesforce UK Ltd"}],
+                "value": {"amount": 90000, "currency": "GBP"},
+                "contractPeriod": {"startDate": "2024-03-01", "endDate": "2025-02-28"},
+            }
+        ],
+    }
+    package = {"version": "1.1", "releases": [award, tender]}  # out of order on purpose
+    p = load("package.json", json.dumps(package).encode())
+    assert len(p.records) == 1
+    row = p.records.iloc[0]
+    assert (row["borough"], row["system"], row["vendor"]) == (
+        "Westminster",
+        "CRM platform",
+        "Salesforce UK Ltd",
+    )
+    assert row["service_area"] == "Customer services and CRM"
+    assert row["annual_value"] == Decimal("90000.00")  # one year: the total is the year's
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("THE LONDON BOROUGH OF HAVERING", "Havering"),
+        ("Royal Borough of Kensington and Chelsea", "Kensington and Chelsea"),
+        ("Croydon", "Croydon"),
+        ("LB Hackney", "Hackney"),
+    ],
+)
+def test_buyer_names_however_spelt(name, expected):
+    assert buyers.find(name).authority.name == expected
+
+
+def test_buyer_platforms_by_email_domain_and_identifier_never_outside_the_region():
+    assert buyers.find("Delta eSourcing", "a.b@social.camden.gov.uk").authority.name == "Camden"
+    assert buyers.find("Platform", None, "E09000012").authority.name == "Hackney"
+    assert buyers.find("Platform", "a@manchester.gov.uk", "E08000003") is None
+    assert buyers.find("Platform", "a@camden.gov.uk.evil.example") is None
+
+
+@pytest.mark.parametrize(
+    ("cpv", "title", "technology_", "area"),
+    [
+        ("48000000", "Liquidlogic LCS", True, "Children's social care"),
+        ("72000000", "Council tax system", True, "Revenues and benefits"),
+        ("30213100", "Laptops", True, "Corporate IT and infrastructure"),
+        ("64200000", "Mobile phone contract", True, "Corporate IT and infrastructure"),
+        ("50300000", "Printer repairs", True, "Corporate IT and infrastructure"),
+        ("45000000", "Building works", False, "Other"),
+        ("39113000", "Memorial bench", False, "Other"),
+        ("", "Uniform supply for staff", False, "Other"),  # a product name as an everyday word
+        ("", "Idox Uniform upgrade", True, "Planning and building control"),
+        ("79100000", "Legal services|Apply via ProContract", False, "Other"),  # a portal
+    ],
+)
+def test_technology_and_service_area_rules(cpv, title, technology_, area):
+    title, _, description = title.partition("|")
+    verdict = technology.classify(cpv, title, description)
+    assert (verdict.technology, verdict.service_area) == (technology_, area)
+
+
+def test_an_edited_rules_file_with_a_mistake_is_refused_naming_the_line(tmp_path):
+    rules = tmp_path / "cpv_service_areas.csv"
+    rules.write_text(
+        "rule,match,service_area,note\ncpv,48,Corporate IT and infrastructure,\n"
+        "keyword,bins,Rubbish,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(technology.RulesError) as caught:
+        technology.load(technology.TECHNOLOGY_CPV_PATH, rules)
+    assert str(caught.value).startswith(
+        "cpv_service_areas.csv, line 3: 'Rubbish' is not a service area"
+    )
