@@ -4,7 +4,7 @@
 
 Drives the real upload page under Streamlit's AppTest (in this process, so Python's allocations
 can be traced): sign in, upload a register of the demo generator's records (the app's own
-export layout; 60,000 rows is about 10 MB), try three columns for the vendor (as a steward
+export layout; 60,000 rows is about 8 MB), try three columns for the vendor (as a steward
 correcting a mapping does), then cancel. Prints the Python memory held (tracemalloc, after a
 garbage collection) at each step and the peak; the uploaded bytes Streamlit itself keeps are
 included while the file is in the box.
