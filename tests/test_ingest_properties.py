@@ -264,6 +264,8 @@ def test_csv_and_excel_downloads_hold_each_text_neutralised_and_nothing_else(row
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(df))).active
     cells = [[c.value for c in line] for line in sheet.iter_rows()]
     blank = [[v if v != "" else None for v in r] for r in [header, *want]]
+    while blank and all(v is None for v in blank[-1]):  # a sheet ends at its last value
+        blank.pop()
     assert cells == blank
     assert all(c.data_type != "f" for line in sheet.iter_rows() for c in line)
 

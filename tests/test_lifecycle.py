@@ -236,10 +236,11 @@ def test_read_only_commands_work_while_another_process_holds_the_file(db_path, t
 
 
 WRITE_FOREVER = """
-import sys
+import sys, time
+stop = time.monotonic() + 120  # never outlives a test killed before its clean-up
 with open(sys.argv[1], "r+b", buffering=0) as f:
     print("writing", flush=True)
-    while True:  # rewrites the same bytes in place: the file changes, its size does not
+    while time.monotonic() < stop:  # rewrites the same bytes in place: the size never grows
         f.seek(0)
         f.write(bytes(4096))
 """

@@ -133,6 +133,8 @@ class _XlsxStream:
         if cls is str:
             if ILLEGAL_CHARACTERS_RE.search(value):
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if not value:  # an empty cell, as for a missing value: Excel's blanks count none
+                return 0
             ws.write_string(row, col, value)
             return len(value)
         if value is None or value is pd.NaT or value is pd.NA:
