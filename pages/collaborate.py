@@ -160,7 +160,7 @@ c.download_button(
     on_click="ignore",  # no rerun: the file is made on click
 )
 if set(illustrative) & set(rows["borough"]):
-    st.warning(
+    st.info(
         "Some of this group's records are illustrative examples, not real contracts; the "
         "briefings say so.",
         icon=":material/info:",
