@@ -53,8 +53,6 @@ cols[3].metric(
     "no values" if value_share is None else f"{value_share:.1f}%",
 )
 
-ui.service_type_split(state)
-
 st.subheader("Vendor ranking")
 st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
 st.caption(
@@ -77,6 +75,8 @@ ui.downloads(shown, "vendor-ranking", key="ranking")
 st.subheader("Vendor shares by service area")
 areas = market.area_shares_from(agg, 3)
 ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
+
+ui.service_type_split(state)
 
 st.subheader("Concentration per service area")
 threshold = st.slider(

@@ -488,6 +488,6 @@ def service_type_split(state: FilterState) -> None:
     )
     st.caption(
         "Frontline: services residents use directly (social care, housing, waste...). "
-        "Corporate: the council's own running (finance, HR, IT). Which service area is which "
-        "is set in data/service_area_types.toml; the Service type filter in the sidebar picks one."
+        "Corporate: the council's own running (finance, HR, IT). The people who run the app "
+        "decide which service area is which; the Service type filter in the sidebar picks one."
     )
