@@ -20,7 +20,10 @@ PASSWORD = "correct horse battery staple"
 
 
 def pick(page, label: str, option: str, where: str = "stMain") -> None:
-    page.get_by_test_id(where).get_by_role("combobox", name=label).click()
+    box = page.get_by_test_id(where).get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.keyboard.type(option)  # as a person narrows a long list; it also opens the list
     page.get_by_role("option", name=option, exact=True).click()
     settle(page)
 
