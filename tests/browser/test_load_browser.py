@@ -100,7 +100,7 @@ def visit(link: str, **params: str | tuple[str, ...]) -> Visit:
 CAMDEN_OVERVIEW = visit("Overview", borough="Camden")
 VISITS = (
     visit("Overview"),
-    visit("Map", metric="ending"),
+    visit("Map", borough=("Camden", "Hackney")),
     CAMDEN_OVERVIEW,
     visit("Market"),
     visit("Borough profile", profile="Camden"),
@@ -270,7 +270,11 @@ async def browse(page, n: int, base: str, deadline: float, tally: Tally) -> None
         for link in ("Overview", ONWARD[i % len(ONWARD)]):
             if link == v.link or not more():
                 continue
-            await page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+            await (
+                page.get_by_test_id("stSidebarNav")
+                .get_by_role("link", name=link, exact=True)
+                .click()
+            )
             key = ("Overview", v.filters) if link == "Overview" else None
             check(tally, f"{where}, then {link}", await shown(page, link), key)
             count(tally, link)
