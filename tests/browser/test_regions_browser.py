@@ -14,7 +14,7 @@ from PIL import Image
 
 from citydata.core import regions
 from tests import command
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import run_server, settle, steady_image
 from tests.browser.test_map_browser import CHART, offline
 from ui.charts import boroughmap
 
@@ -71,11 +71,11 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
             page.goto(f"{server.url}/map")
             settle(page, timeout=120_000)
             page.locator(f"{CHART} canvas").first.wait_for(state="visible")
-            page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames
+            drawn = steady_image(page.locator(CHART))  # deck.gl draws over several frames
             page.screenshot(path=artifacts / f"region-{case}-map.png", full_page=True)
             assert page.get_by_role("heading", name="Council map").is_visible()
 
-            canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")
+            canvas = Image.open(io.BytesIO(drawn)).convert("RGB")
             colours = Counter(canvas.get_flattened_data())
             area = canvas.width * canvas.height
             assert area - colours[(255, 255, 255)] > 0.05 * area, "the map is nearly blank"
