@@ -131,4 +131,5 @@ RELEASED_VIEW = {
     3: _FIELDS_V3,
     4: _FIELDS_V3,
     5: [*_FIELDS_V3, *_V5_ADDED],
+    6: [*_FIELDS_V3, *_V5_ADDED, "record_no", "matched"],
 }

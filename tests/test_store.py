@@ -34,6 +34,8 @@ VIEW_COLUMNS = [
     "total_value",  # v4: the whole contract's value when the source gives one
     "annual_value_derived",  # v4: true when annual_value was worked out from total_value
     "notice_url",  # v4: the published notice's page
+    "record_no",  # v6: the record's row in its snapshot
+    "matched",  # v6: a register record with its published notice found, and that notice
 ]
 
 
