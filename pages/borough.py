@@ -6,7 +6,7 @@ import ui
 from citydata.core import boroughs
 from citydata.core.formatting import money
 from citydata.output import briefing, word
-from citydata.query import borough_profile
+from citydata.query import borough_profile, filters, reconciliation
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -88,6 +88,18 @@ if p.missing_areas:
 else:
     chosen = "chosen " if state.service_area else ""
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
+
+st.subheader("Register and published notices")
+rec = ui.query(reconciliation.reconcile, state, name)
+st.write(ui.plain(rec.sentence(name)))
+if len(rec.matched) or len(rec.published_only):
+    st.write(ui.plain(rec.disagreement_sentence()))
+st.page_link(
+    "pages/reconcile.py",
+    label="Compare them record by record",
+    icon=":material/compare_arrows:",
+    query_params=filters.to_query_params(state) | {"reconcile": [name]},
+)
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")

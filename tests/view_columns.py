@@ -31,4 +31,9 @@ _V5 = [
     "annual_value_derived",  # true when annual_value was worked out from total_value
     "notice_url",  # the published notice's page
 ]
-RELEASED = {1: _V1, 2: _V1, 3: _V3, 4: _V3, 5: _V5}
+_V6 = [
+    *_V5,
+    "record_no",  # the record's row in its snapshot
+    "matched",  # a register record with its published notice found, and that notice
+]
+RELEASED = {1: _V1, 2: _V1, 3: _V3, 4: _V3, 5: _V5, 6: _V6}

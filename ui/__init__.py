@@ -189,6 +189,7 @@ PAGE_SETTING_LABELS = {
     "adoption_system": "system",
     "pipeline_window": "window",
     "coming_years": "number of years",
+    "reconcile": "borough",
 }
 
 

@@ -15,8 +15,6 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-import pandas as pd
-
 from citydata import lifecycle
 from citydata.cli.common import (
     EXIT_OK,
@@ -104,16 +102,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(result.sentence(found.name))
+    print(result.disagreement_sentence())
     if args.output:
-        table = pd.concat(
-            [
-                result.matched.assign(outcome="matched"),
-                result.register_only.assign(outcome="in the register, no published notice"),
-                result.published_only.assign(outcome="published, missing from the register"),
-            ],
-            ignore_index=True,
-        )
-        table = table[["outcome", *(c for c in table.columns if c != "outcome")]]
         with open(args.output, "wb") as f:
-            f.write(exports.to_csv(table))
+            f.write(exports.to_csv(result.table()))
     return EXIT_OK
