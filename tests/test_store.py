@@ -34,6 +34,8 @@ VIEW_COLUMNS = [
     "total_value",  # v4: the whole contract's value when the source gives one
     "annual_value_derived",  # v4: true when annual_value was worked out from total_value
     "notice_url",  # v4: the published notice's page
+    "skill_level",  # v6: in-house skill level with the system (None, Basic, Intermediate, Expert)
+    "contact_role",  # v6: who a peer should ask, as a role
 ]
 
 

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 5):
+Layout (schema version 6):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
@@ -13,6 +13,8 @@ Layout (schema version 5):
   most one active snapshot of each kind; `contracts` keeps `total_value` (the whole contract's
   value), `annual_value_derived` (true when the annual value was worked out from the total) and
   `notice_url`; the view shows `source_kind`, `total_value`, `annual_value_derived`, `notice_url`.
+- since v6, `contracts` (and the view) keep `skill_level` (None, Basic, Intermediate, Expert) and
+  `contact_role` (a role to ask, never a person): skills to share (citydata.core.skills).
 """
 
 from __future__ import annotations
@@ -178,10 +180,35 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
     )
 
 
+def _v6(r: Reader) -> None:
+    """Skills to share: a record's in-house skill level with its system and a contact role.
+
+    Frozen SQL. Both optional; the view gains them as its last columns.
+    """
+    r.execute("ALTER TABLE contracts ADD COLUMN skill_level VARCHAR")
+    r.execute("ALTER TABLE contracts ADD COLUMN contact_role VARCHAR")
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    coalesce(sp.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, s.kind AS source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.skill_level, c.contact_role
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
