@@ -132,4 +132,5 @@ RELEASED_VIEW = {
     4: _FIELDS_V3,
     5: [*_FIELDS_V3, *_V5_ADDED],
     6: [*_FIELDS_V3, *_V5_ADDED, "record_no", "matched"],
+    7: [*_FIELDS_V3, *_V5_ADDED, "record_no", "matched"],
 }

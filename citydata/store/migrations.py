@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 6):
+Layout (schema version 7):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
@@ -17,6 +17,8 @@ Layout (schema version 6):
   record (see citydata.store.matches); the view shows `record_no` and `matched` (true for a
   register record with a published notice found, and for that notice), so that with both sources
   a matched contract is counted once, as the register record.
+- since v7, `feed_runs` records every fetch of a feed and every notices file imported from the
+  app: when, by whom, status, pages, notices read, records kept, left out and why, message.
 """
 
 from __future__ import annotations
@@ -230,10 +232,33 @@ LEFT JOIN live AS mr ON s.kind = 'register' AND mr.register_snapshot_id = c.snap
     )
 
 
+def _v7(r: Reader) -> None:
+    """The history of published-notice fetches and imports (see citydata.feeds.fetch)."""
+    r.execute(
+        """CREATE TABLE feed_runs (
+    id INTEGER PRIMARY KEY,
+    feed VARCHAR NOT NULL,
+    since DATE,
+    file_name VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    started_by VARCHAR,
+    status VARCHAR NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    pages INTEGER NOT NULL,
+    notices INTEGER NOT NULL,
+    kept INTEGER NOT NULL,
+    not_technology INTEGER NOT NULL,
+    other_councils INTEGER NOT NULL,
+    refused INTEGER NOT NULL,
+    message VARCHAR
+)"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
