@@ -78,7 +78,7 @@ def test_a_matched_notice_counts_once_as_the_register_record(hackney):
 
 def test_every_breakdown_and_download_counts_the_contract_once(hackney, tmp_path):
     with hackney.read() as r:
-        ranking = market.vendor_ranking(r, BOTH, by="records")
+        ranking = market.ranking_from(market.aggregate(r, BOTH), by="records")
         shown = mapdata.borough_values(r, BOTH)
         downloaded = exports.record_count(r, BOTH)
         target = tmp_path / "records.csv"

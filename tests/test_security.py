@@ -201,7 +201,7 @@ def _adoption(r) -> pd.DataFrame:
 
 def _market(r) -> pd.DataFrame:
     planted = FilterState(borough=tuple(PLANTED.values()))  # the planted vendor leads there
-    return market_charts.labelled(market.vendor_ranking(r, planted))
+    return market_charts.labelled(market.ranking_from(market.aggregate(r, planted)))
 
 
 def _pipeline(r) -> pd.DataFrame:
