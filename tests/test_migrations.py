@@ -10,6 +10,7 @@ from citydata import lifecycle
 from citydata.core.schema import FIELDS
 from citydata.store import migrations, snapshots, vendors
 from citydata.store.db import Database
+from tests.view_columns import RELEASED
 
 
 def describe(path: Path) -> dict[str, list[tuple]]:
@@ -106,34 +107,6 @@ def test_each_version_stays_as_it_was_released(tmp_path, version):
         columns = [name for name, *_ in db.rows("DESCRIBE current_contracts")]
     finally:
         db.close()
-    assert version in RELEASED_VIEW, "write the new version's view columns in RELEASED_VIEW"
-    assert columns[: len(RELEASED_VIEW[1])] == RELEASED_VIEW[1]
-    assert columns == RELEASED_VIEW[version]
-
-
-_FIELDS_V1 = [
-    "borough_code",
-    "borough",
-    "service_area",
-    "system",
-    "vendor",
-    "manufacturer",
-    "contract_start",
-    "contract_end",
-    "annual_value",
-    "hosting",
-    "satisfaction",
-    "source_ref",
-    "snapshot_id",
-    "source",
-]
-_FIELDS_V3 = [*_FIELDS_V1, "vendor_as_written"]
-_V5_ADDED = ["source_kind", "total_value", "annual_value_derived", "notice_url"]
-RELEASED_VIEW = {
-    1: _FIELDS_V1,
-    2: _FIELDS_V1,
-    3: _FIELDS_V3,
-    4: _FIELDS_V3,
-    5: [*_FIELDS_V3, *_V5_ADDED],
-    6: [*_FIELDS_V3, *_V5_ADDED, "skill_level", "contact_role"],
-}
+    assert version in RELEASED, "write the new version's view columns in RELEASED"
+    assert columns[: len(RELEASED[1])] == RELEASED[1]
+    assert columns == RELEASED[version]

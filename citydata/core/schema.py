@@ -39,7 +39,7 @@ FIELDS: tuple[Field, ...] = (
     Field("hosting", "VARCHAR", "Hosting", "Where the system runs"),
     Field("satisfaction", "TINYINT", "Satisfaction", "Supplier satisfaction, 1 (poor) to 5 (good)"),
     Field("source_ref", "VARCHAR", "Reference", "The register's own reference for the contract"),
-    # Skills to share (citydata.core.skills): optional, added in schema version 6.
+    # Skills to share (citydata.core.skills): optional, added in schema version 8.
     Field(
         "skill_level",
         "VARCHAR",

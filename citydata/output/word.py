@@ -24,7 +24,6 @@ from citydata.query.borough_profile import Profile, ending_soon, source_sentence
 from citydata.query.collaboration import BRIEFING_COLUMNS, Briefing
 from citydata.query.mapdata import money
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 
 
