@@ -54,6 +54,7 @@ def pages() -> list[Any]:
     if access().allowed:
         return [
             st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+            st.Page("pages/notices.py", title="Published notices", icon=":material/feed:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
             st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
             st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),

@@ -44,6 +44,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--max-pages", type=int, help="stop after this many pages (resume later)")
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
 
+    p = sub.add_parser(
+        "fetch-history", help="the latest fetches and notices files imported, newest first"
+    )
+    add_db_option(p)
+    p.add_argument("--limit", type=int, default=20, help="how many runs to list (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = sub.add_parser("reconcile", help="a borough's register against its published notices")
     p.add_argument("--borough", required=True, help="the borough")
     add_db_option(p)
@@ -88,6 +95,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     else:
         print(run.summary())
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
+
+
+@command("fetch-history")
+def cmd_fetch_history(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be 1 or more.")
+    with lifecycle.open_for_reading(args.db, on_copy=lambda s: print(s, file=sys.stderr)) as db:
+        runs = fetch.history(db, args.limit)
+    if args.json:
+        print(runs.to_json(orient="records", date_format="iso", indent=2))
+    elif runs.empty:
+        print("No fetch or notices import has run yet.")
+    else:
+        for row in runs.to_dict("records"):
+            print(fetch.history_line(row))
+    return EXIT_OK
 
 
 @command("reconcile")
