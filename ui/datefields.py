@@ -3,8 +3,9 @@
 Streamlit's date box (a react-aria date field, Streamlit 1.67) takes a typed date only when the
 focus leaves the whole field: Enter did nothing, and Tab from the year only moved to the box's own
 calendar button, so a typed "31/12/2027" stayed on screen unapplied. This script makes Enter in a
-date box, and Tab from its last part (the year), step just outside the field: that applies the date (Streamlit's own code then checks it and
-sends it, as on a click elsewhere). Enter in the open calendar (picking a day) is left alone.
+date box, and Tab from its last part (the year), step just outside the field: that applies the
+date (Streamlit's own code then checks it and sends it, as on a click elsewhere). Enter in the
+open calendar (picking a day) is left alone.
 
 The script is a constant: no user text goes into it.
 """
