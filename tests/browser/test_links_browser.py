@@ -95,8 +95,7 @@ def tab(page, name: str):
 
 def pressed(page, name: str) -> bool:
     """Whether the segmented-control button `name` is the chosen one."""
-    chosen = page.locator('[data-testid="stBaseButton-segmented_controlActive"]', has_text=name)
-    return chosen.count() == 1
+    return page.get_by_role("radio", name=name, exact=True).get_attribute("aria-checked") == "true"
 
 
 def open_fresh(browser, link: str, artifacts, name: str):
@@ -115,7 +114,7 @@ def no_sidebar_note(page) -> bool:
 
 
 def button(page, name: str):
-    return page.locator('[data-testid="stButtonGroup"] button', has_text=name).first
+    return page.get_by_role("radio", name=name, exact=True)
 
 
 # (page, what a person does there, the URL parameters that must follow, what the same view shows)
@@ -161,7 +160,7 @@ CHOICES = [
         "collaborate",
         lambda p: p.get_by_text("Include ended contracts").click(),
         {"include_ended": ["true"]},
-        lambda p: p.get_by_label("Include ended contracts").is_checked(),
+        lambda p: p.get_by_role("switch", name="Include ended contracts").is_checked(),
     ),
 ]
 
