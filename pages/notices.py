@@ -65,7 +65,9 @@ running = (job := jobs.get(feed)) is not None and not job.finished
 clicked = st.button(
     f"Fetch from {label}", type="primary", disabled=running, icon=":material/cloud_download:"
 )
-if clicked and not jobs.start(ui.database(), feed, since, name):
+if clicked:
+    if jobs.start(ui.database(), feed, since, name):
+        st.rerun()  # drawn again with the button off while the fetch runs
     st.info(f"A fetch from {label} is already running.")
 progress()
 st.caption(
