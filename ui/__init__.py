@@ -22,7 +22,7 @@ from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations
+from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
 
 T = TypeVar("T")
@@ -49,7 +49,9 @@ def noun(n: int | None = None, capital: bool = False) -> str:
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _database(path: str) -> Database:
-    return lifecycle.open_store(path)
+    db = lifecycle.open_store(path)
+    ledger.fold(db, path)  # what `alerts send` recorded while this app was stopped or serving
+    return db
 
 
 def database() -> Database:
