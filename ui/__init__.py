@@ -24,6 +24,7 @@ from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
+from ui import datefields
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
@@ -143,6 +144,7 @@ def sidebar_filters() -> FilterState:
         # One above the other: side by side, each box was too narrow to show a whole date.
         st.date_input("From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY")
         st.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
+        datefields.enter_applies_dates()
         st.text_input(
             "Search",
             key="q",
