@@ -7,6 +7,7 @@ from citydata.core import boroughs
 from citydata.core.formatting import money
 from citydata.output import briefing, word
 from citydata.query import borough_profile, filters, reconciliation
+from ui import skills
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -81,6 +82,15 @@ else:
         ui.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
         )
+        shared = sorted(set(p.peers.loc[p.peers["match"] == "Same system", "system"]))
+        if shared:
+            st.markdown(f"**Who can help:** the other {ui.noun(2)} running one of these systems.")
+            asked = st.selectbox(
+                "Which system?", shared, index=None, key="profile_help",
+                bind="query-params", placeholder="Choose one of its systems",
+            )  # fmt: skip
+            if asked is not None:
+                skills.panel(state, asked, key="profile-who-can-help", besides=p.borough.name)
 
 st.subheader("What is missing")
 if p.missing_areas:

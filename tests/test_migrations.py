@@ -79,16 +79,20 @@ def test_the_frozen_contracts_table_matches_the_live_schema(tmp_path):
         )
     finally:
         db.close()
-    expected = [(f.name, f.sql_type.replace(" ", "")) for f in FIELDS]
-    n = len(FIELDS)
-    assert [(name, kind.replace(" ", "")) for name, kind in columns[2 : n + 2]] == expected
-    assert [name for name, _ in columns[:2] + columns[n + 2 :]] == [
+    found = {name: kind.replace(" ", "") for name, kind in columns}
+    # every field with its type (v1's fields first, in order; later fields are added at the end)
+    assert {f.name: found.get(f.name) for f in FIELDS} == {
+        f.name: f.sql_type.replace(" ", "") for f in FIELDS
+    }
+    assert [name for name, _ in columns[2:14]] == [f.name for f in FIELDS[:12]]
+    others = [name for name, _ in columns if name not in {f.name for f in FIELDS}]
+    assert others == [
         "snapshot_id",
         "record_no",
         "source",
         *snapshots.EXTRA_NAMES,  # v5: what published notices add
     ]
-    assert [kind.replace(" ", "") for _, kind in columns[n + 3 :]] == [
+    assert [found[n] for n in snapshots.EXTRA_NAMES] == [
         t.replace(" ", "") for t in snapshots.EXTRA_TYPES.values()
     ]
 
