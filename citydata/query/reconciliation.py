@@ -30,15 +30,6 @@ COLUMNS = (
     "annual_value",
     "source_ref",
 )
-NOTICE_COLUMNS = (
-    "notice_title",
-    "notice_vendor",
-    "notice_start",
-    "notice_end",
-    "notice_annual_value",
-    "notice_total_value",
-    "notice_url",
-)
 # Annual values further apart than this share of the larger one are called different.
 VALUE_TOLERANCE = 0.10
 OUTCOMES = {

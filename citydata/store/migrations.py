@@ -102,7 +102,7 @@ def _v3(r: Reader) -> None:
     """Group vendor spellings: the alias table, and the view showing the canonical vendor.
 
     The alias is looked up once per distinct spelling, not once per record; the key is the
-    spelling folded as citydata.store.vendors.fold_sql did in this version.
+    spelling folded as the live fold (citydata.core.keys.fold_sql) did in this version.
     """
     r.execute(
         """CREATE TABLE vendor_aliases (
