@@ -33,6 +33,9 @@ _ROWS = """SELECT snapshot_id, record_no, coalesce(source_ref, '') AS ref, sourc
     vendor, contract_start, contract_end
 FROM current_contracts WHERE borough_code = $code ORDER BY source_kind, snapshot_id, record_no"""
 
+_HAS_BOTH = """SELECT count(DISTINCT kind) = 2 FROM snapshots
+WHERE borough_code = $code AND status = 'active'"""
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -111,6 +114,8 @@ def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
     total = 0
     for code in sorted(set(codes)):
         w.execute("DELETE FROM notice_matches WHERE borough_code = $code", {"code": code})
+        if not w.scalar(_HAS_BOTH, {"code": code}):
+            continue  # no notices (or no register) held: nothing to pair, nothing to read
         rows = w.df(_ROWS, {"code": code})
         register = rows[rows["source_kind"] == "register"].to_dict("records")
         notices = rows[rows["source_kind"] == "published"].to_dict("records")
