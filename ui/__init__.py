@@ -189,6 +189,7 @@ PAGE_SETTING_LABELS = {
     "adoption_system": "system",
     "pipeline_window": "window",
     "coming_years": "number of years",
+    "reconcile": "borough",
 }
 
 
@@ -379,6 +380,32 @@ def downloads(
         )
     if offer.note:
         st.caption(plain(offer.note))
+
+
+# A briefing's file kinds: ending -> (what the button calls it, MIME type, icon).
+BRIEFING_KINDS = {
+    "txt": ("text", "text/plain", ":material/description:"),
+    "md": ("Markdown", "text/markdown", ":material/description:"),
+    "csv": ("CSV", "text/csv", ":material/download:"),
+    "xlsx": ("Excel", exports.XLSX_MIME, ":material/download:"),
+    "docx": ("Word", exports.DOCX_MIME, ":material/article:"),
+}
+
+
+def briefing_downloads(stem: str, key: str, **files: Callable[[], bytes]) -> None:
+    """One "Download briefing (kind)" button per file, side by side: `txt=make, docx=...`,
+    each named `stem.<ending>` and made only when clicked (no rerun)."""
+    for column, (ending, make) in zip(st.columns(len(files)), files.items(), strict=True):
+        label, mime, icon = BRIEFING_KINDS[ending]
+        column.download_button(
+            f"Download briefing ({label})",
+            data=make,
+            file_name=f"{stem}.{ending}",
+            mime=mime,
+            key=f"{key}-{ending}",
+            icon=icon,
+            on_click="ignore",
+        )
 
 
 def blank_text(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Cell values to canonical values: text, money, hosting, service areas, satisfaction.
+"""Cell values to canonical values: text, money, hosting, service areas, satisfaction, skills.
 
 Each scalar function takes a cell as read (text, or a number/date from a workbook) and returns
 (value, refusal reason or None, warning or None). `per_unique` applies one to a whole column by
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citydata.core import skills
 from citydata.core.keys import fold_words
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
 
@@ -161,6 +162,49 @@ def satisfaction_result(value: Any) -> Result:
     if not number.is_integer() or not 1 <= number <= 5:
         return None, reason, None
     return int(number), None, None
+
+
+def skill_result(value: Any) -> Result:
+    """One of the skill levels (None, Basic, Intermediate, Expert); blank is not recorded."""
+    text = clean_text(value)
+    if text is None or (text.lower() in _NO_VALUE and text.lower() != "none"):
+        return None, None, None
+    label = skills.skill_label(text)
+    if label is None:
+        known = ", ".join(skills.SKILL_LEVELS)
+        return None, f"The in-house skill level must be one of {known}, not '{text}'.", None
+    return label, None, None
+
+
+def role_result(value: Any) -> Result:
+    """A contact role ('Systems manager'); a person's e-mail or telephone number is refused, a
+    name is left out with a warning: the register is shared, people's details do not go in it."""
+    text = clean_text(value)
+    if text is None or text.lower() in _NO_VALUE:
+        return None, None, None
+    why = skills.role_problem(text)
+    if why in ("an e-mail address", "a telephone number"):
+        return (
+            None,
+            f"'{text}' holds {why}: give a role (such as 'Systems manager'), not a person's "
+            "contact details.",
+            None,
+        )
+    if why is not None:
+        return (
+            None,
+            None,
+            f"'{text}' looks like {why}, not a role: left blank. Write a role, such as "
+            "'Systems manager' or 'ICT service desk'.",
+        )
+    if len(text) > skills.MAX_ROLE:
+        return (
+            None,
+            None,
+            f"The contact role is longer than {skills.MAX_ROLE} characters: left blank. "
+            "Write a short role, such as 'Systems manager'.",
+        )
+    return text, None, None
 
 
 def hosting_result(value: Any) -> Result:

@@ -2,10 +2,12 @@
 
 A row is refused (left out, with its row number, column, value and reason) when a value is
 impossible: a date that does not exist or is cut short, an end before the start, an unknown or
-conflicting borough, a negative or unreadable amount, satisfaction outside 1-5, or neither a
-system nor a vendor. A row is imported with a warning when something was filled in or read
+conflicting borough, a negative or unreadable amount, satisfaction outside 1-5, a skill level
+that is not one of the four, a person's e-mail or telephone number as the contact role, or
+neither a system nor a vendor. A row is imported with a warning when something was filled in or read
 generously: no end date (or 'TBC', 'rolling'...), an unknown service area filed under 'Other',
-an unknown hosting word left blank, no vendor, a repeat of an earlier row.
+an unknown hosting word left blank, a contact role that looks like a person's name left blank,
+no vendor, a repeat of an earlier row.
 """
 
 from __future__ import annotations
@@ -230,6 +232,8 @@ def build(
         "hosting": _column(rows, mapping.get("hosting"), normalise.hosting_result),
         "satisfaction": _column(rows, mapping.get("satisfaction"), normalise.satisfaction_result),
         "source_ref": _text(rows, mapping.get("source_ref")),
+        "skill_level": _column(rows, mapping.get("skill_level"), normalise.skill_result),
+        "contact_role": _column(rows, mapping.get("contact_role"), normalise.role_result),
     }
     extra: dict[str, list] = {}
     if notices:
