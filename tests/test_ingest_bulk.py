@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import citydata.ingest as ingest
+from citydata.core.schema import FIELD_NAMES
 from citydata.ingest import bulk, dates, normalise
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -118,6 +119,24 @@ def test_a_register_of_messy_values_takes_the_duckdb_path_and_reads_the_same():
                      "repeats row 10", "too large", "cannot be right"):  # fmt: skip
         assert expected in reasons
     assert fast.records["row"].tolist() == [2, 3, 8, 9, 10, 11]
+
+
+def test_the_duckdb_path_reads_every_field_of_a_record():
+    assert set(FIELD_NAMES) == bulk._HANDLED  # else every file quietly takes the slow path
+
+
+def test_skill_levels_and_contact_roles_read_the_same_both_ways():
+    rows = [["Borough", "System", "Vendor", "In-house skill level", "Contact role"]]
+    rows += [["Camden", "Mosaic", "Servelec", "advanced", "Systems manager"]]
+    rows += [["Camden", "Care", "Liquidlogic", "none", "jane.smith@camden.gov.uk"]]  # refused
+    rows += [["Camden", "Civica CX", "Civica", "Guru", "Jane Smith"]]  # refused, then a warning
+    rows += [["Camden", "Uniform", "Idox", "", "Dr Patel"]]  # a name: left out, a warning
+    rows += [["Camden", "Spydus", "Civica", "Basic", "020 7974 4444"]]  # a telephone number
+    fast, slow, built = both(_csv(rows), "skills.csv")
+    assert built
+    assert_same(fast, slow)
+    assert fast.records["row"].tolist() == [2, 5]
+    assert fast.records["skill_level"].tolist() == ["Expert", None]
 
 
 def test_a_register_for_one_borough_and_a_borough_code_column_read_the_same():

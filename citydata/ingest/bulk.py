@@ -48,8 +48,11 @@ _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "annual_value": (normalise.money_result, "DECIMAL(18,2)"),
     "hosting": (normalise.hosting_result, "VARCHAR"),
     "satisfaction": (normalise.satisfaction_result, "INTEGER"),
+    "skill_level": (normalise.skill_result, "VARCHAR"),
+    "contact_role": (normalise.role_result, "VARCHAR"),
 }
 _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
+_HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
 
 class NotPlain(Exception):
@@ -224,6 +227,8 @@ class _Build:
     ) -> None:
         if fmt in PUBLISHED_FORMATS:
             raise NotPlain("published notices")
+        if set(FIELD_NAMES) != _HANDLED:  # a new field: the Python path reads it until this does
+            raise NotPlain("a field this module does not read")
         vendor = mapping.get("vendor")
         if vendor is not None and "|" in vendor:
             raise NotPlain("a packed supplier column")
