@@ -281,21 +281,20 @@ class _Build:
             f"SELECT *, COALESCE({refusals}, false) AS bad FROM"
             f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
         ).to_arrow_table()
-        order = rows["i"].to_numpy()
-        if len(order) > 1 and not (order[1:] > order[:-1]).all():
-            rows = rows.sort_by("i")  # DuckDB kept the file's order so far; if not, restore it
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
-        self.rows = rows
-        self.numbers = pc.add(rows["i"], self.r.first_line)
+        order = rows["i"].to_numpy()
+        positions = np.arange(len(order))
+        if len(order) > 1 and not (order[1:] > order[:-1]).all():
+            positions = np.argsort(order, kind="stable")  # the file's order (joins mix it)
+        self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
         self._problems()
-        if pc.any(rows["bad"]).as_py():
-            good = pc.invert(rows["bad"])
-            accepted, numbers = rows.filter(good), pc.filter(self.numbers, good)
-        else:
-            accepted, numbers = rows, self.numbers
-        del self.rows, rows
-        encoded = {name: _Encoded(accepted[name]) for name in _OBJECTS}
-        records = _records(accepted, numbers, encoded)
+        bad = rows["bad"].to_numpy(zero_copy_only=False)
+        positions = positions[~bad[positions]]
+        numbers = order[positions] + self.r.first_line
+        del self.rows
+        encoded = {name: _Encoded(rows[name], positions) for name in _ENCODED}
+        records = _records(rows, positions, numbers, encoded)
+        del rows
         self._duplicates(encoded, numbers)
         return records, self.problems
 
@@ -379,8 +378,10 @@ class _Build:
             reasons = [reason] * len(numbers)
         else:
             reasons = pc.filter(reason, mask).to_pylist()
-        for k, row in enumerate(numbers):
-            self.problems.append(make(row, name, values[k] if values else None, reasons[k]))
+        if values is None:
+            values = [None] * len(numbers)
+        for row, value, why in sorted(zip(numbers, values, reasons, strict=True)):
+            self.problems.append(make(row, name, value, why))
 
     def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
         reasons = self.rows[column]
@@ -406,7 +407,7 @@ class _Build:
             numbers = pc.filter(self.numbers, backwards).to_pylist()
             cells = pc.filter(rows["contract_end_cell"], backwards).to_pylist()
             end = m.get("contract_end")
-            for row, cell_value, reason in zip(numbers, cells, reasons, strict=True):
+            for row, cell_value, reason in sorted(zip(numbers, cells, reasons, strict=True)):
                 self.problems.append(refused(row, end, cell_value, reason))
         no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
         system, vendor = m.get("system"), m.get("vendor")
@@ -416,24 +417,28 @@ class _Build:
         self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
         self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)
 
-    def _duplicates(self, encoded: dict[str, _Encoded], numbers: pa.ChunkedArray) -> None:
+    def _duplicates(self, encoded: dict[str, _Encoded], numbers: np.ndarray) -> None:
         """validate's repeat warnings, from the accepted rows' dictionary codes."""
         if len(numbers) == 0:
             return
         codes = {name: encoded[name].folded() for name in validate.DUPLICATE_KEY}
-        self.problems += validate.repeats(codes, numbers.to_numpy())
+        self.problems += validate.repeats(codes, numbers)
 
 
-_OBJECTS = tuple(n for n in FIELD_NAMES if n not in ("borough", "satisfaction"))
+_DIRECT = ("annual_value",)  # mostly distinct: made one by one, not through a dictionary
+_ENCODED = tuple(n for n in FIELD_NAMES if n not in ("borough", "satisfaction", *_DIRECT))
 
 
 class _Encoded:
-    """One column of the result, dictionary-encoded once: its Python values and its codes."""
+    """One column of the result, dictionary-encoded once: its Python values and its codes, at
+    `positions` (the accepted rows, in the file's order)."""
 
-    def __init__(self, column: pa.ChunkedArray) -> None:
+    def __init__(self, column: pa.ChunkedArray, positions: np.ndarray) -> None:
         encoded = pc.dictionary_encode(column).combine_chunks()
         self.dictionary = encoded.dictionary
-        self.indices = encoded.indices
+        blank = len(self.dictionary)  # the code of a blank: past the last value
+        codes = encoded.indices.fill_null(blank).to_numpy(zero_copy_only=False)
+        self.codes = codes[positions]
 
     def objects(self, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
         """The column as an object array of Python values (None for null), each made once."""
@@ -443,29 +448,33 @@ class _Encoded:
         values = np.empty(len(dictionary) + 1, dtype=object)
         values[: len(dictionary)] = dictionary
         values[len(dictionary)] = None
-        return values[self.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)]
+        return values[self.codes]
 
     def folded(self) -> np.ndarray:
         """validate.folded_codes of the column (codes equal where the text is equal casefolded)."""
-        codes = self.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         if len(self.dictionary) and pc.all(pc.string_is_ascii(self.dictionary)).as_py():
             # casefold is lower case for ASCII text: refold the distinct values in Arrow
             refold = pc.dictionary_encode(pc.ascii_lower(self.dictionary)).indices.to_numpy()
-            return np.append(refold, -1)[codes]
-        return validate.folded_codes(codes, self.dictionary.to_pylist())
+            return np.append(refold, -1)[self.codes]
+        return validate.folded_codes(self.codes, self.dictionary.to_pylist())
 
 
 def _records(
-    accepted: pa.Table, numbers: pa.ChunkedArray, encoded: dict[str, _Encoded]
+    rows: pa.Table, positions: np.ndarray, numbers: np.ndarray, encoded: dict[str, _Encoded]
 ) -> pd.DataFrame:
     """The accepted rows as validate.build gives them: Python values in object columns."""
     columns: dict[str, Any] = {
-        name: pd.Series(encoded[name].objects(), dtype=object) for name in _OBJECTS
+        name: pd.Series(encoded[name].objects(), dtype=object) for name in _ENCODED
     }
     columns["borough"] = pd.Series(encoded["borough_code"].objects(_NAMES.get), dtype=object)
-    columns["satisfaction"] = pd.array(accepted["satisfaction"].to_pandas(), dtype="Int64")
+    for name in _DIRECT:
+        values = np.empty(len(rows), dtype=object)
+        values[:] = rows[name].to_pylist()
+        columns[name] = pd.Series(values[positions], dtype=object)
+    satisfaction = rows["satisfaction"].to_pandas().to_numpy()[positions]
+    columns["satisfaction"] = pd.array(satisfaction, dtype="Int64")
     records = pd.DataFrame({name: columns[name] for name in FIELD_NAMES})
-    records["row"] = pd.Series(numbers.to_numpy(), dtype="int64")
+    records["row"] = pd.Series(numbers, dtype="int64")
     return records
 
 
