@@ -98,10 +98,9 @@ class Run:
         label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
         what = (
             f"{label} since {self.since}: {self.pages:,} pages, {self.notices:,} notices read, "
-            f"{self.imported:,} technology records of the region's councils imported, "
-            f"{self.not_technology:,} of their notices not technology."
+            f"{self.imported:,} technology records of the region's councils imported."
         )
-        return f"{what} {self.message}".strip()
+        return " ".join(p for p in (what, self.left_out(), self.message) if p)
 
     def left_out(self) -> str:
         """What was left out and why, in words ('' when nothing was)."""
