@@ -32,6 +32,7 @@ PAGES = [
     st.Page("pages/vendor.py", title="Vendor profile", icon=":material/storefront:"),
     st.Page("pages/adoption.py", title="Adoption", icon=":material/apps:"),
     st.Page("pages/history.py", title="History", icon=":material/history:"),
+    st.Page("pages/reconcile.py", title="Reconciliation", icon=":material/compare_arrows:"),
 ]
 
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).

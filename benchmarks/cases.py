@@ -84,6 +84,27 @@ def download_csv(r: Reader, state: FilterState) -> None:
     DOWNLOAD_FILE.read_bytes()
 
 
+def market_panels(r: Reader, state: FilterState, role: str) -> dict[str, Any]:
+    """The Market page: one read of the selection (`market.aggregate`), then every panel
+    worked out from that frame in memory, as the page does."""
+    agg = market.aggregate(r, state, role)
+    return {
+        "headline": market.headline_from(agg, market.DEFAULT_TOP_N),
+        "ranking": market.ranking_from(agg, "records", market.DEFAULT_TOP_N),
+        "areas": market.area_shares_from(agg, 3),
+        "concentration": market.concentration_from(agg),
+        "satisfaction": satisfaction.summary_from(agg),
+        "by borough": satisfaction.by_borough_from(agg),
+        "by vendor": satisfaction.by_vendor_from(agg),
+    }
+
+
+def concentration(r: Reader, state: FilterState) -> Any:
+    """Concentration per service area in one statement, as the Coming to market page reads it
+    (`opportunities.markets`), needing no other panel of the Market's."""
+    return market.concentration_from((r, state, "supplier"))
+
+
 CASES: list[Case] = [
     Case("sidebar.options", "All pages", filter_options),
 ]
@@ -133,20 +154,12 @@ for _label, _state in AREA_FILTERS.items():
             ("Camden",),
         ),
         Case(
-            f"market.ranking [{_label}]",
-            "Market",
-            market.vendor_ranking,
+            f"coming.concentration [{_label}]",
+            "Coming to market",
+            concentration,
             _state,
-            ("records", 10, "supplier"),
+            note="one statement in the database, as `opportunities.markets` reads it",
         ),
-        Case(
-            f"market.concentration [{_label}]",
-            "Market",
-            market.concentration,
-            _state,
-            (2000, "records", "supplier"),
-        ),
-        Case(f"market.satisfaction [{_label}]", "Market", satisfaction.by_borough, _state),
         Case(f"adoption.matrix [{_label}]", "Adoption", adoption.matrix, _state),
         Case(
             f"vendor.summary [{_label}]",
@@ -241,10 +254,14 @@ for _label, _state in AREA_FILTERS.items():
             ("supplier",),
             note="the page's one read of the selection: every panel is worked out from it",
         ),
-        Case(f"market.headline [{_label}]", "Market", market.headline, _state, (10, "supplier")),
-        Case(f"market.areas [{_label}]", "Market", market.area_shares, _state, (3, "supplier")),
-        Case(f"market.sat_summary [{_label}]", "Market", satisfaction.summary, _state),
-        Case(f"market.sat_vendor [{_label}]", "Market", satisfaction.by_vendor, _state),
+        Case(
+            f"market.panels [{_label}]",
+            "Market",
+            market_panels,
+            _state,
+            ("supplier",),
+            note="the page's read then every panel from it in memory; raw: the read alone",
+        ),
         Case(f"adoption.systems [{_label}]", "Adoption", adoption.systems, _state),
     ]
 CASES.append(

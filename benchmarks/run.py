@@ -208,8 +208,8 @@ def _dataset_lines(ctx: Context, dataset: dict[str, Any]) -> list[str]:
         )
 
     return [
-        f"Data set: {ctx.rows:,} records, seed {ctx.seed}. CSV (`citydata.demo.write_csv`): "
-        f"{how(gen)}. Database (`citydata.store.build(path, csv=...)`): {how(build)}."
+        f"Data set: {ctx.rows:,} records, seed {ctx.seed}. CSV (`citydata.core.demo.write_csv`): "
+        f"{how(gen)}. Database (`citydata.lifecycle.build(path, csv=...)`): {how(build)}."
     ]
 
 
@@ -221,7 +221,7 @@ def _dataset_verdicts(ctx: Context, dataset: dict[str, Any]) -> list[Verdict]:
     return [
         Verdict(
             f"peak memory < {report.size_bytes(limit)}",
-            "store.build from the CSV",
+            "lifecycle.build from the CSV",
             report.size_bytes(peak),
             peak < limit,
         )

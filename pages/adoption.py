@@ -6,6 +6,7 @@ import ui
 from citydata.core import boroughs
 from citydata.query import adoption
 from citydata.query.filters import FilterState
+from ui import skills
 from ui.charts import market as charts
 
 state = ui.page_filters()
@@ -41,6 +42,8 @@ if system is not None:
         users = charts.labelled(ui.query(adoption.system_users, state, system))
         ui.table(users)
         ui.downloads(users, "system-users", key="system-users")
+        st.subheader(f"Who can help with {ui.plain(system)}")
+        skills.panel(state, system, key="who-can-help")
 
 st.subheader("Most used systems")
 st.caption(f"The 25 systems used by the most {ui.noun(2)} in the chart; every system in the table.")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from citydata.store import vendors
+from citydata.store import matches, vendors
 from ui import steward
 
 who = steward.require()
@@ -55,6 +55,7 @@ else:
             stored = vendors.accept_alias(
                 ui.database(), row["alias"], row["vendor"], who.who or "data steward"
             )
+            matches.refresh_all(ui.database())
             st.session_state["_alias_done"] = (
                 f"“{ui.plain(row['alias'])}” is now counted under {ui.plain(stored)}."
             )
@@ -72,6 +73,7 @@ with st.form("manual_alias", clear_on_submit=True):
         except vendors.AliasError as exc:
             st.error(ui.plain(exc))
         else:
+            matches.refresh_all(ui.database())
             st.success(f"“{ui.plain(alias)}” is now counted under {ui.plain(stored)}.")
 
 st.subheader("All groupings")

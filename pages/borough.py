@@ -5,8 +5,9 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.formatting import money
-from citydata.output import briefing, exports, word
-from citydata.query import borough_profile
+from citydata.output import briefing, word
+from citydata.query import borough_profile, filters, reconciliation
+from ui import skills
 from ui.charts.profile import timeline
 
 state = ui.page_filters()
@@ -81,6 +82,15 @@ else:
         ui.dataframe(
             p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
         )
+        shared = sorted(set(p.peers.loc[p.peers["match"] == "Same system", "system"]))
+        if shared:
+            st.markdown(f"**Who can help:** the other {ui.noun(2)} running one of these systems.")
+            asked = st.selectbox(
+                "Which system?", shared, index=None, key="profile_help",
+                bind="query-params", placeholder="Choose one of its systems",
+            )  # fmt: skip
+            if asked is not None:
+                skills.panel(state, asked, key="profile-who-can-help", besides=p.borough.name)
 
 st.subheader("What is missing")
 if p.missing_areas:
@@ -89,34 +99,27 @@ else:
     chosen = "chosen " if state.service_area else ""
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
 
+st.subheader("Register and published notices")
+rec = ui.query(reconciliation.reconcile, state, name)
+st.write(ui.plain(rec.sentence(name)))
+if len(rec.matched) or len(rec.published_only):
+    st.write(ui.plain(rec.disagreement_sentence()))
+st.page_link(
+    "pages/reconcile.py",
+    label="Compare them record by record",
+    icon=":material/compare_arrows:",
+    query_params=filters.to_query_params(state) | {"reconcile": [name]},
+)
+
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-left, right, word_col = st.columns([1, 1, 1])
 stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
-left.download_button(
-    "Download briefing (text)",
-    data=lambda: briefing.text(p).encode("utf-8"),
-    file_name=f"{stem}.txt",
-    mime="text/plain",
-    icon=":material/description:",
-    on_click="ignore",  # no rerun: the file is made on click
-)
-right.download_button(
-    "Download briefing (Excel)",
-    data=lambda: briefing.xlsx(p),
-    file_name=f"{stem}.xlsx",
-    mime=exports.XLSX_MIME,
-    icon=":material/download:",
-    on_click="ignore",
-)
-word_col.download_button(
-    "Download briefing (Word)",
-    data=lambda: word.borough(p),
-    file_name=f"{stem}.docx",
-    mime=word.DOCX_MIME,
-    icon=":material/article:",
-    on_click="ignore",
-)
+ui.briefing_downloads(
+    stem, "borough-briefing",
+    txt=lambda: briefing.text(p).encode("utf-8"),
+    xlsx=lambda: briefing.xlsx(p),
+    docx=lambda: word.borough(p),
+)  # fmt: skip
 st.caption(
     f"Share this profile: copy the link below; it opens this {ui.noun()} with the same filters."
 )

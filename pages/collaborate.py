@@ -127,38 +127,16 @@ def all_rows():
 
 
 illustrative = ui.query(selection.demo_boroughs, state)
-a, b, c = st.columns(3)
-a.download_button(
-    "Download briefing (CSV)",
-    data=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
-    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.csv",
-    mime="text/csv",
-    key="collab-group-csv",
-    icon=":material/download:",
-    on_click="ignore",  # no rerun: the file is made on click
-)
-b.download_button(
-    "Download briefing (Markdown)",
-    data=lambda: collaboration.briefing_markdown(
+ui.briefing_downloads(
+    f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
+    csv=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
+    md=lambda: collaboration.briefing_markdown(
         group, all_rows(), query, today, illustrative
     ).encode("utf-8"),
-    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.md",
-    mime="text/markdown",
-    key="collab-group-md",
-    icon=":material/description:",
-    on_click="ignore",  # no rerun: the file is made on click
-)
-c.download_button(
-    "Download briefing (Word)",
-    data=lambda: word.collaboration(
+    docx=lambda: word.collaboration(
         collaboration.briefing(group, all_rows(), query, today, illustrative)
     ),
-    file_name=f"collaboration-group-{chosen}-{today:%Y-%m-%d}.docx",
-    mime=word.DOCX_MIME,
-    key="collab-group-docx",
-    icon=":material/article:",
-    on_click="ignore",  # no rerun: the file is made on click
-)
+)  # fmt: skip
 if set(illustrative) & set(rows["borough"]):
     st.info(
         "Some of this group's records are illustrative examples, not real contracts; the "

@@ -54,7 +54,9 @@ def expected(db, state_sql: str, years: int) -> pd.DataFrame:
 def test_markets_agree_with_the_raw_rows(db, years):
     with db.read() as r:
         got = opportunities.markets(r, FilterState(), LEAD, years, TODAY).set_index("service_area")
-        conc = market.concentration(r, FilterState()).set_index("service_area")
+        conc = market.concentration_from(market.aggregate(r, FilterState())).set_index(
+            "service_area"
+        )
         quarters = opportunities.quarters(r, FilterState(), LEAD, years, TODAY)
     want = expected(db, "TRUE", years)
     assert sorted(got.index) == sorted(want.index)

@@ -38,6 +38,7 @@ class Replay(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.script: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
         self.log: list[tuple[str, dict[str, list[str]]]] = []
+        self.gates: dict[str, threading.Event] = {}  # a page answered only once its gate opens
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
 
     def page(self, name: str) -> bytes:
@@ -53,6 +54,8 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(urlsplit(self.path).query)
         key = query.get("cursor", ["page1"])[0]
         server.log.append((key, query))
+        if key in server.gates:
+            server.gates[key].wait(timeout=60)
         answers = server.script.get(key) or [(404, {}, b"{}")]
         status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
         self.send_response(status)
@@ -113,6 +116,8 @@ def test_pages_through_results_and_imports_only_the_regions_technology_notices(d
     assert registers(db) == before  # the registers are untouched
     # The first request asks for notices since the date; the next follows links.next.
     assert server.log[0][1]["publishedFrom"] == ["2025-01-01T00:00:00"]
+    assert server.log[0][1]["limit"] == ["100"]  # the documented page size (see data/feeds)
+    assert "size" not in server.log[0][1]  # the retired search's parameter
     assert [key for key, _ in server.log] == ["page1", "page2"]
     # The responses are kept as received, like uploaded files.
     kept = db.rows("SELECT content FROM raw_files WHERE file_name LIKE 'contracts-finder%'")
@@ -123,18 +128,19 @@ def test_pages_through_results_and_imports_only_the_regions_technology_notices(d
     assert last.status == "done" and last.imported == 2 and last.finished_at
 
 
-def test_waits_as_told_by_429_retry_after_and_backs_off_on_5xx(db, server):
+def test_waits_as_told_by_429_or_403_and_backs_off_on_5xx(db, server):
     server.play(
         "page1",
         (429, {"Retry-After": "0"}, b'{"error": "slow down"}'),
+        (403, {}, b"Too many requests"),  # Contracts Finder's documented rate limit
         (503, {}, b"Service Unavailable"),
-        (500, {}, b"oops"),
         ok(server.page("contracts_finder_page1.json")),
     )
     server.play("page2", ok(server.page("contracts_finder_page2.json")))
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "done" and run.imported == 2
     assert [key for key, _ in server.log] == ["page1"] * 4 + ["page2"]
+    assert run.run_id and fetch.history(db)["status"].tolist()[0] == "done"
 
 
 def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_resumes(db, server):
@@ -220,3 +226,12 @@ def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path):
     )
     assert done.returncode == 1
     assert "CITYTOOLS_FIND_A_TENDER_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_page_in_iso_8859_1_is_read_not_taken_for_a_cut_short_body(db, server):
+    page = server.page("contracts_finder_page2.json").decode("utf-8")
+    page = page.replace("Parking permits", "Parking permits (café)")
+    server.play("page1", ok(page.encode("iso-8859-1")))  # not valid UTF-8
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "done" and run.imported == 1
+    assert published(db)[0][1] == "Parking permits (café) and enforcement software"

@@ -25,12 +25,19 @@ def small(tmp_path):
     db.close()
 
 
+@pytest.fixture
+def agg(small):
+    """The whole selection read once, as the Market page reads it: every panel is worked out
+    from this frame (`market.*_from`, `satisfaction.*_from`)."""
+    return market.aggregate(small, ALL)
+
+
 def as_rows(df, columns):
     return [tuple(row) for row in df[columns].itertuples(index=False)]
 
 
-def test_ranking_by_records_keeps_the_top_two_and_groups_the_rest(small):
-    ranking = market.vendor_ranking(small, ALL, "records", 2)
+def test_ranking_by_records_keeps_the_top_two_and_groups_the_rest(agg):
+    ranking = market.ranking_from(agg, "records", 2)
     assert as_rows(ranking, ["vendor", "vendors", "records", "records_share"]) == [
         ("Civica", 1, 7, 38.9),  # 7 / 18
         ("Capita", 1, 6, 33.3),  # every spelling of Capita grouped: 6 / 18
@@ -42,14 +49,14 @@ def test_ranking_by_records_keeps_the_top_two_and_groups_the_rest(small):
     assert ranking["records"].sum() == 18
 
 
-def test_ranking_by_value_and_by_boroughs(small):
-    by_value = market.vendor_ranking(small, ALL, "annual_value", 2)
+def test_ranking_by_value_and_by_boroughs(agg):
+    by_value = market.ranking_from(agg, "annual_value", 2)
     assert as_rows(by_value, ["vendor", "annual_value", "value_share"]) == [
         ("Capita", 410_000.0, 50.0),  # of £820,000
         ("Civica", 310_000.0, 37.8),
         ("Others (4 vendors)", 100_000.0, 12.2),  # Zellis has no value: counts for nothing
     ]
-    by_reach = market.vendor_ranking(small, ALL, "boroughs", 3)
+    by_reach = market.ranking_from(agg, "boroughs", 3)
     # Civica and Capita both serve 3 boroughs; Civica has more records, so comes first.
     # Shares are of all 33 London authorities, not of the 3 that have records here.
     assert as_rows(by_reach, ["vendor", "boroughs", "boroughs_share"]) == [
@@ -58,44 +65,44 @@ def test_ranking_by_value_and_by_boroughs(small):
         ("Idox", 2, 6.1),
         ("Others (3 vendors)", 3, 9.1),
     ]
-    head = market.headline(small, ALL, 3)
+    head = market.headline_from(agg, 3)
     assert market.headline_sentence(head, by_reach, "boroughs") == (
         "2 vendors lead by authorities served, each 3 of 33 (9.1%)"
     )
     assert market.headline_sentence(head, by_value, "annual_value") == (
         f"3 vendors hold {head['value_share']:.1f}% of annual value"
     )
-    one = market.vendor_ranking(small, ALL, "boroughs", 1)
+    one = market.ranking_from(agg, "boroughs", 1)
     assert market.headline_sentence(head, one, "boroughs") == (
         "Civica leads by authorities served: 3 of 33 (9.1%)"
     )
 
 
-def test_no_others_row_when_every_vendor_fits(small):
-    ranking = market.vendor_ranking(small, ALL, "records", 10)
+def test_no_others_row_when_every_vendor_fits(agg):
+    ranking = market.ranking_from(agg, "records", 10)
     assert len(ranking) == 6 and ranking["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     # ties (one record each) are broken by name
     assert ranking["vendor"].tolist()[3:] == ["Agilisys", "Bytes Software Services", "Zellis"]
 
 
 def test_counting_by_maker_credits_the_manufacturer_not_the_reseller(small):
-    makers = market.vendor_ranking(small, ALL, "records", 10, role="maker")
+    makers = market.ranking_from(market.aggregate(small, ALL, "maker"), "records", 10)
     assert "Bytes Software Services" not in makers["vendor"].tolist()
     assert makers.set_index("vendor").loc["Microsoft", "records"] == 1
     assert makers.set_index("vendor").loc["Capita", "records"] == 6  # "Capita plc" grouped
 
 
-def test_headline_share_and_how_few_vendors_hold_half(small):
-    head = market.headline(small, ALL, 2)
+def test_headline_share_and_how_few_vendors_hold_half(agg):
+    head = market.headline_from(agg, 2)
     assert head["records"] == 18 and head["vendors"] == 6 and head["top_n"] == 2
     assert head["top_records"] == 13 and head["share"] == 72.2
     assert head["half_vendors"] == 2  # 7 is not more than half of 18; 7 + 6 is
     assert head["value_share"] == 87.8  # (410k + 310k) / 820k
-    assert market.headline(small, ALL, 50)["top_n"] == 6
+    assert market.headline_from(agg, 50)["top_n"] == 6
 
 
-def test_shares_by_service_area_with_others(small):
-    areas = market.area_shares(small, ALL, 2)
+def test_shares_by_service_area_with_others(agg):
+    areas = market.area_shares_from(agg, 2)
     housing = areas[areas.service_area == "Housing"]
     assert as_rows(housing, ["vendor", "records", "share"]) == [
         ("Capita", 5, 50.0),
@@ -106,8 +113,8 @@ def test_shares_by_service_area_with_others(small):
     assert as_rows(education, ["vendor", "share"]) == [("Civica", 100.0)]
 
 
-def test_hhi_top_shares_and_the_threshold(small):
-    conc = market.concentration(small, ALL, threshold=2500).set_index("service_area")
+def test_hhi_top_shares_and_the_threshold(agg):
+    conc = market.concentration_from(agg, threshold=2500).set_index("service_area")
     assert conc.loc["Housing", "hhi"] == 3800  # 50² + 30² + 20²
     assert conc.loc["Parking", "hhi"] == 2500  # 4 x 25²
     assert conc.loc["Education", "hhi"] == 10_000  # one vendor
@@ -121,12 +128,12 @@ def test_hhi_top_shares_and_the_threshold(small):
         "Parking": False,
     }
     assert list(conc.index) == ["Education", "Housing", "Parking"]  # most concentrated first
-    lower = market.concentration(small, ALL, threshold=2499)
+    lower = market.concentration_from(agg, threshold=2499)
     assert lower["above_threshold"].all()
 
 
-def test_hhi_by_value(small):
-    conc = market.concentration(small, ALL, by="annual_value").set_index("service_area")
+def test_hhi_by_value(agg):
+    conc = market.concentration_from(agg, by="annual_value").set_index("service_area")
     # Housing: 400k, 150k, 50k of 600k -> 66.67² + 25² + 8.33² = 5138.9
     assert conc.loc["Housing", "hhi"] == 5139
     assert conc.loc["Housing", "top1_share"] == 66.7
@@ -134,38 +141,38 @@ def test_hhi_by_value(small):
 
 def test_filters_apply_to_every_breakdown(small):
     hackney = FilterState(borough=("Hackney",))
-    assert market.headline(small, hackney, 10)["records"] == 5
-    ranking = market.vendor_ranking(small, hackney, "records", 10)
+    assert market.headline_from(market.aggregate(small, hackney), 10)["records"] == 5
+    ranking = market.ranking_from(market.aggregate(small, hackney), "records", 10)
     assert dict(zip(ranking.vendor, ranking.records, strict=True)) == {
         "Capita": 2,
         "Civica": 2,
         "Bytes Software Services": 1,
     }
     empty = FilterState(q="nothing like this")
-    assert market.vendor_ranking(small, empty).empty
-    assert market.concentration(small, empty).empty
-    assert market.headline(small, empty)["share"] is None
+    assert market.ranking_from(market.aggregate(small, empty)).empty
+    assert market.concentration_from(market.aggregate(small, empty)).empty
+    assert market.headline_from(market.aggregate(small, empty))["share"] is None
 
 
-def test_unknown_measures_and_roles_are_refused(small):
+def test_unknown_measures_and_roles_are_refused(small, agg):
     with pytest.raises(ValueError):
-        market.vendor_ranking(small, ALL, "records; DROP TABLE contracts")
+        market.ranking_from(agg, "records; DROP TABLE contracts")
     with pytest.raises(ValueError):
-        market.vendor_ranking(small, ALL, role="anyone")
+        market.aggregate(small, ALL, "anyone")
     with pytest.raises(ValueError):
-        market.concentration(small, ALL, by="boroughs")
+        market.concentration_from(agg, by="boroughs")
 
 
-def test_satisfaction_per_vendor_per_borough_and_the_correlation(small):
-    per_borough = satisfaction.by_borough(small, ALL).set_index("borough")
+def test_satisfaction_per_vendor_per_borough_and_the_correlation(small, agg):
+    per_borough = satisfaction.by_borough_from(agg).set_index("borough")
     assert per_borough["suppliers"].to_dict() == {"Camden": 4, "Hackney": 3, "Islington": 4}
     assert per_borough["scored"].to_dict() == {"Camden": 2, "Hackney": 1, "Islington": 2}
     assert per_borough["average"].to_dict() == {"Camden": 2.0, "Hackney": 4.0, "Islington": 3.0}
-    per_vendor = satisfaction.by_vendor(small, ALL).set_index("vendor")
+    per_vendor = satisfaction.by_vendor_from(agg).set_index("vendor")
     assert per_vendor.loc["Capita", "average"] == 3.0 and per_vendor.loc["Capita", "scored"] == 2
     assert per_vendor.loc["Civica", "average"] == 2.5
     assert "Idox" not in per_vendor.index  # no scores
-    summary = satisfaction.summary(small, ALL)
+    summary = satisfaction.summary_from(agg)
     # x = (4, 3, 4), y = (2, 4, 3): r = -1 / sqrt(2/3 * 2) = -0.866
     assert summary == {
         "records": 18,
@@ -174,7 +181,9 @@ def test_satisfaction_per_vendor_per_borough_and_the_correlation(small):
         "boroughs_scored": 3,
         "correlation": -0.87,
     }
-    two = satisfaction.summary(small, FilterState(borough=("Camden", "Hackney")))
+    two = satisfaction.summary_from(
+        market.aggregate(small, FilterState(borough=("Camden", "Hackney")))
+    )
     assert two["correlation"] is None and two["boroughs_scored"] == 2
     assert "lower satisfaction" in satisfaction.correlation_words(-0.87)
     assert satisfaction.correlation_words(None) == "too few boroughs with scores to say"
@@ -240,17 +249,15 @@ def test_which_boroughs_use_a_system_and_the_matrix(small):
     assert list(wide.columns) == ["Education", "Housing", "Parking"]  # taxonomy order
 
 
-def test_every_chart_writes_its_numbers_as_text_not_only_colour(small):
-    ranking = market.vendor_ranking(small, ALL, "records", 2)
+def test_every_chart_writes_its_numbers_as_text_not_only_colour(small, agg):
+    ranking = market.ranking_from(agg, "records", 2)
     built = {
         "ranking": charts.ranking_chart(ranking, "records"),
-        "by value": charts.ranking_chart(
-            market.vendor_ranking(small, ALL, "annual_value"), "annual_value"
-        ),
-        "areas": charts.area_share_chart(market.area_shares(small, ALL, 2)),
-        "concentration": charts.concentration_chart(market.concentration(small, ALL), 2000),
-        "scatter": charts.satisfaction_scatter(satisfaction.by_borough(small, ALL)),
-        "vendors": charts.vendor_satisfaction_chart(satisfaction.by_vendor(small, ALL)),
+        "by value": charts.ranking_chart(market.ranking_from(agg, "annual_value"), "annual_value"),
+        "areas": charts.area_share_chart(market.area_shares_from(agg, 2)),
+        "concentration": charts.concentration_chart(market.concentration_from(agg), 2000),
+        "scatter": charts.satisfaction_scatter(satisfaction.by_borough_from(agg)),
+        "vendors": charts.vendor_satisfaction_chart(satisfaction.by_vendor_from(agg)),
         "systems": charts.systems_chart(adoption.systems(small, ALL)),
         "ends": charts.end_years_chart(vendor_profile.end_years(small, ALL, "Capita")),
     }
@@ -266,8 +273,8 @@ def test_every_chart_writes_its_numbers_as_text_not_only_colour(small):
     assert "10,000 · Civica 100% · above" in [r.get("label") for r in conc]
 
 
-def test_tables_behind_the_charts_have_readable_headings(small):
-    conc = charts.labelled(market.concentration(small, ALL, threshold=2500))
+def test_tables_behind_the_charts_have_readable_headings(agg):
+    conc = charts.labelled(market.concentration_from(agg, threshold=2500))
     assert list(conc.columns) == [
         "Service area",
         "Records",
@@ -283,11 +290,11 @@ def test_tables_behind_the_charts_have_readable_headings(small):
     assert money(1_234_567) == "£1.23m" and money(None) == "no value"
 
 
-def test_satisfaction_axes_run_from_1_to_5(small):
+def test_satisfaction_axes_run_from_1_to_5(agg):
     """Scores are 1 (poor) to 5 (good); the axes once ran 0-4."""
     for chart in (
-        charts.satisfaction_scatter(satisfaction.by_borough(small, ALL)),
-        charts.vendor_satisfaction_chart(satisfaction.by_vendor(small, ALL)),
+        charts.satisfaction_scatter(satisfaction.by_borough_from(agg)),
+        charts.vendor_satisfaction_chart(satisfaction.by_vendor_from(agg)),
     ):
         spec = chart.to_dict()
         axis = "y" if spec["layer"][0]["encoding"]["y"]["field"] == "average" else "x"
@@ -296,15 +303,15 @@ def test_satisfaction_axes_run_from_1_to_5(small):
         assert scored["scale"]["domain"] == [1, 5] and scored["axis"]["values"] == [1, 2, 3, 4, 5]
 
 
-def test_the_ranking_table_has_no_column_of_ones_and_no_none(small):
-    shown = charts.ranking_table(market.vendor_ranking(small, ALL, "boroughs", 2))
+def test_the_ranking_table_has_no_column_of_ones_and_no_none(agg):
+    shown = charts.ranking_table(market.ranking_from(agg, "boroughs", 2))
     assert "Vendors" not in shown.columns
     assert shown.columns[:2].tolist() == ["Rank", "Vendor"]
     assert "Share of all authorities (%)" in shown.columns
     assert pd.isna(shown["Rank"].iloc[-1]) and shown["Rank"].iloc[0] == 1
     labels = next(
         iter(
-            charts.ranking_chart(market.vendor_ranking(small, ALL, "boroughs", 2), "boroughs", 33)
+            charts.ranking_chart(market.ranking_from(agg, "boroughs", 2), "boroughs", 33)
             .to_dict()["datasets"]
             .values()
         )

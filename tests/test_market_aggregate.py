@@ -45,29 +45,38 @@ STATES = {
 
 def panels_agree(r, state: FilterState, role: str) -> None:
     """Every panel equals its own query over the whole selection, worked out from one
-    aggregate frame (as the page does) or in one statement (as `market.headline(r, ...)`)."""
+    aggregate frame (as the Market page does) or in one statement in the database (as the
+    Coming to market page reads concentration). Each reference query is run once and both
+    ways of working a panel out are compared with it."""
+    tops = (1, 2, 3, 10)
+    thresholds = [(by, t) for by in ("records", "annual_value") for t in (500, 2000, 2500)]
+    want_headline = {n: direct.headline(r, state, n, role) for n in tops}
+    want_ranking = {
+        (by, n): direct.vendor_ranking(r, state, by, n, role)
+        for by in market.MEASURES
+        for n in tops
+    }
+    want_areas = {n: direct.area_shares(r, state, n, role) for n in tops}
+    want_concentration = {
+        (by, t): direct.concentration(r, state, t, by, role) for by, t in thresholds
+    }
+    want_summary = direct.summary(r, state)
+    want_by_borough, want_by_vendor = direct.by_borough(r, state), direct.by_vendor(r, state)
     for agg in (market.aggregate(r, state, role), (r, state, role)):
-        for top_n in (1, 2, 3, 10):
-            assert market.headline_from(agg, top_n) == direct.headline(r, state, top_n, role)
+        for top_n in tops:
+            assert market.headline_from(agg, top_n) == want_headline[top_n]
             for by in market.MEASURES:
                 pd.testing.assert_frame_equal(
-                    market.ranking_from(agg, by, top_n),
-                    direct.vendor_ranking(r, state, by, top_n, role),
+                    market.ranking_from(agg, by, top_n), want_ranking[by, top_n]
                 )
+            pd.testing.assert_frame_equal(market.area_shares_from(agg, top_n), want_areas[top_n])
+        for by, threshold in thresholds:
             pd.testing.assert_frame_equal(
-                market.area_shares_from(agg, top_n), direct.area_shares(r, state, top_n, role)
+                market.concentration_from(agg, threshold, by), want_concentration[by, threshold]
             )
-        for by in ("records", "annual_value"):
-            for threshold in (500, 2000, 2500):
-                pd.testing.assert_frame_equal(
-                    market.concentration_from(agg, threshold, by),
-                    direct.concentration(r, state, threshold, by, role),
-                )
-        assert satisfaction.summary_from(agg) == direct.summary(r, state)
-        pd.testing.assert_frame_equal(
-            satisfaction.by_borough_from(agg), direct.by_borough(r, state)
-        )
-        pd.testing.assert_frame_equal(satisfaction.by_vendor_from(agg), direct.by_vendor(r, state))
+        assert satisfaction.summary_from(agg) == want_summary
+        pd.testing.assert_frame_equal(satisfaction.by_borough_from(agg), want_by_borough)
+        pd.testing.assert_frame_equal(satisfaction.by_vendor_from(agg), want_by_vendor)
 
 
 @pytest.mark.parametrize("role", sorted(market.ROLES))
@@ -98,7 +107,7 @@ def test_every_panel_from_the_aggregate_equals_its_own_query_on_awkward_data(edg
 
 
 def test_the_awkward_cases_are_really_there(edge):
-    ranking = market.vendor_ranking(edge, FilterState(), "annual_value", 50)
+    ranking = market.ranking_from(market.aggregate(edge, FilterState()), "annual_value", 50)
     values = dict(zip(ranking.vendor, ranking.annual_value, strict=True))
     assert values[market.NOT_GIVEN] == 12_345.67  # no vendor: counted together, as "not given"
     assert pd.isna(values["Zellis"]) and pd.isna(values["Arcus"])  # no value: ranked last
@@ -107,11 +116,18 @@ def test_the_awkward_cases_are_really_there(edge):
     assert ranking.vendor.tolist().index("Tie One") < ranking.vendor.tolist().index("Tie Two")
     # Money is exact: £0.01 eight times is £0.08, not a float's near miss
     assert values["Halfway Ltd"] == 0.08
-    assert market.headline(edge, FilterState(vendor=("Zellis",)))["value_share"] is None
-    per_vendor = satisfaction.by_vendor(edge, FilterState()).set_index("vendor")
+    assert (
+        market.headline_from(market.aggregate(edge, FilterState(vendor=("Zellis",))))["value_share"]
+        is None
+    )
+    per_vendor = satisfaction.by_vendor_from(market.aggregate(edge, FilterState())).set_index(
+        "vendor"
+    )
     assert per_vendor.loc["Halfway Ltd", "average"] == 2.13  # 2.125 rounds half away from 0
     # the records with no vendor are not a supplier of their borough
-    suppliers = satisfaction.by_borough(edge, FilterState()).set_index("borough")["suppliers"]
+    suppliers = satisfaction.by_borough_from(market.aggregate(edge, FilterState())).set_index(
+        "borough"
+    )["suppliers"]
     assert suppliers.to_dict() == {"Camden": 5, "Hackney": 5, "Islington": 6}
 
 
@@ -139,11 +155,16 @@ def test_the_page_reads_the_selection_once(db_path, monkeypatch):
 
     counted.__module__, counted.__qualname__ = real.__module__, real.__qualname__
     monkeypatch.setattr(market, "aggregate", counted)
-    for name in ("headline", "vendor_ranking", "area_shares", "concentration"):
-        monkeypatch.setattr(market, name, None)  # the page may not read per panel
-    for name in ("summary", "by_borough", "by_vendor"):
-        monkeypatch.setattr(satisfaction, name, None)
+    sources = []
+    panel = market.from_aggregate
+
+    def in_memory(source, *args, **kwargs):
+        sources.append(type(source))  # a frame; (reader, state, role) would read per panel
+        return panel(source, *args, **kwargs)
+
+    monkeypatch.setattr(market, "from_aggregate", in_memory)
     at = run_app({"market_role": "Maker"}, "pages/market.py")
     assert not at.exception and not at.error
     assert calls == ["maker"]
+    assert len(sources) == 7 and set(sources) == {pd.DataFrame}  # 4 market and 3 satisfaction
     assert len(at.dataframe) >= 5  # ranking, areas, concentration, boroughs, vendors

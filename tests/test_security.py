@@ -201,7 +201,7 @@ def _adoption(r) -> pd.DataFrame:
 
 def _market(r) -> pd.DataFrame:
     planted = FilterState(borough=tuple(PLANTED.values()))  # the planted vendor leads there
-    return market_charts.labelled(market.vendor_ranking(r, planted))
+    return market_charts.labelled(market.ranking_from(market.aggregate(r, planted)))
 
 
 def _pipeline(r) -> pd.DataFrame:
@@ -409,6 +409,7 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "adoption_system": "%",
     "coming_years": "3; DROP TABLE contracts",
     "pipeline_window": "1e308 months",
+    "reconcile": "Hackney' OR '1'='1",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 

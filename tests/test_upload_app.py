@@ -72,6 +72,8 @@ def camden_register(db_path, *, vendor_header: str = "Supplier") -> bytes:
         "hosting": "Hosting",
         "satisfaction": "Satisfaction",
         "source_ref": "Ref",
+        "skill_level": "Skill level",
+        "contact_role": "Contact role",
     }
     df = df[list(headings)].copy()
     df.loc[df.index[0], "annual_value"] = 999.0

@@ -164,7 +164,9 @@ def test_accepting_a_suggestion_groups_the_records_and_refreshes_the_cache_key(t
         assert migrations.data_version(db) > before
         vendors.accept_alias(db, "Acme Systems", "Acme Systems Ltd", "ann")
         with db.read() as r:
-            ranking = market.vendor_ranking(r, FilterState(service_area=("Housing",)), top_n=10)
+            ranking = market.ranking_from(
+                market.aggregate(r, FilterState(service_area=("Housing",))), top_n=10
+            )
             row = r.rows("SELECT * FROM vendor_aliases WHERE alias = 'acme systems'")[0]
             left = set(vendors.suggest_aliases(r)["alias"])
             assert left == {"Civca", "Capita Revenues Services"}

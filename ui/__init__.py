@@ -22,8 +22,9 @@ from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations
+from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
+from ui import datefields
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
@@ -49,7 +50,9 @@ def noun(n: int | None = None, capital: bool = False) -> str:
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _database(path: str) -> Database:
-    return lifecycle.open_store(path)
+    db = lifecycle.open_store(path)
+    ledger.fold(db, path)  # what `alerts send` recorded while this app was stopped or serving
+    return db
 
 
 def database() -> Database:
@@ -141,6 +144,7 @@ def sidebar_filters() -> FilterState:
         # One above the other: side by side, each box was too narrow to show a whole date.
         st.date_input("From", value=None, key="end_from", bind="query-params", format="DD/MM/YYYY")
         st.date_input("To", value=None, key="end_to", bind="query-params", format="DD/MM/YYYY")
+        datefields.enter_applies_dates()
         st.text_input(
             "Search",
             key="q",
@@ -189,6 +193,7 @@ PAGE_SETTING_LABELS = {
     "adoption_system": "system",
     "pipeline_window": "window",
     "coming_years": "number of years",
+    "reconcile": "borough",
 }
 
 
@@ -379,6 +384,32 @@ def downloads(
         )
     if offer.note:
         st.caption(plain(offer.note))
+
+
+# A briefing's file kinds: ending -> (what the button calls it, MIME type, icon).
+BRIEFING_KINDS = {
+    "txt": ("text", "text/plain", ":material/description:"),
+    "md": ("Markdown", "text/markdown", ":material/description:"),
+    "csv": ("CSV", "text/csv", ":material/download:"),
+    "xlsx": ("Excel", exports.XLSX_MIME, ":material/download:"),
+    "docx": ("Word", exports.DOCX_MIME, ":material/article:"),
+}
+
+
+def briefing_downloads(stem: str, key: str, **files: Callable[[], bytes]) -> None:
+    """One "Download briefing (kind)" button per file, side by side: `txt=make, docx=...`,
+    each named `stem.<ending>` and made only when clicked (no rerun)."""
+    for column, (ending, make) in zip(st.columns(len(files)), files.items(), strict=True):
+        label, mime, icon = BRIEFING_KINDS[ending]
+        column.download_button(
+            f"Download briefing ({label})",
+            data=make,
+            file_name=f"{stem}.{ending}",
+            mime=mime,
+            key=f"{key}-{ending}",
+            icon=icon,
+            on_click="ignore",
+        )
 
 
 def blank_text(df: pd.DataFrame) -> pd.DataFrame:

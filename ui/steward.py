@@ -1,9 +1,9 @@
 """Data stewards in the app: who is signed in, which pages they get, and their tools' widgets.
 
-The decision itself is `citydata.stewards` (pure, tested without Streamlit); this module feeds it
-Streamlit's secrets, `st.user` and the session. Pages that change data are registered only for a
-steward, because a page that is not registered cannot be opened, not even by its address; each
-of them checks again with `require()`.
+The decision itself is `citydata.core.stewards` (pure, tested without Streamlit); this module
+feeds it Streamlit's secrets, `st.user` and the session. Pages that change data are registered
+only for a steward, because a page that is not registered cannot be opened, not even by its
+address; each of them checks again with `require()`.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def pages() -> list[Any]:
     if found.allowed:
         return [
             upload,
+            st.Page("pages/notices.py", title="Published notices", icon=":material/feed:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
             st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
             st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),

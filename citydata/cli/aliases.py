@@ -16,7 +16,7 @@ import pandas as pd
 
 from citydata import lifecycle
 from citydata.cli.common import EXIT_OK, Refused, UsageError, add_db_option, cli_user, command
-from citydata.store import vendors
+from citydata.store import matches, vendors
 
 
 def add_parsers(sub: Any) -> None:
@@ -79,6 +79,8 @@ def cmd_aliases(args: argparse.Namespace) -> int:
                 raise Refused(str(exc)) from None
             if not args.json:
                 print(f"Grouped “{alias}” under “{stored}”.")
+        if pairs:
+            matches.refresh_all(db)  # a vendor grouped anew may match notices to records
         with db.read() as r:
             if args.suggest:
                 _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")

@@ -15,8 +15,6 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-import pandas as pd
-
 from citydata import lifecycle
 from citydata.cli.common import (
     EXIT_OK,
@@ -45,6 +43,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--restart", action="store_true", help="start again instead of resuming")
     p.add_argument("--max-pages", type=int, help="stop after this many pages (resume later)")
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
+
+    p = sub.add_parser(
+        "fetch-history", help="the latest fetches and notices files imported, newest first"
+    )
+    add_db_option(p)
+    p.add_argument("--limit", type=int, default=20, help="how many runs to list (default 20)")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("reconcile", help="a borough's register against its published notices")
     p.add_argument("--borough", required=True, help="the borough")
@@ -92,6 +97,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 
+@command("fetch-history")
+def cmd_fetch_history(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be 1 or more.")
+    with lifecycle.open_for_reading(args.db, on_copy=lambda s: print(s, file=sys.stderr)) as db:
+        runs = fetch.history(db, args.limit)
+    if args.json:
+        print(runs.to_json(orient="records", date_format="iso", indent=2))
+    elif runs.empty:
+        print("No fetch or notices import has run yet.")
+    else:
+        for row in runs.to_dict("records"):
+            print(fetch.history_line(row))
+    return EXIT_OK
+
+
 @command("reconcile")
 def cmd_reconcile(args: argparse.Namespace) -> int:
     found = boroughs.resolve(args.borough)
@@ -104,16 +125,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     finally:
         db.close()
     print(result.sentence(found.name))
+    print(result.disagreement_sentence())
     if args.output:
-        table = pd.concat(
-            [
-                result.matched.assign(outcome="matched"),
-                result.register_only.assign(outcome="in the register, no published notice"),
-                result.published_only.assign(outcome="published, missing from the register"),
-            ],
-            ignore_index=True,
-        )
-        table = table[["outcome", *(c for c in table.columns if c != "outcome")]]
         with open(args.output, "wb") as f:
-            f.write(exports.to_csv(table))
+            f.write(exports.to_csv(result.table()))
     return EXIT_OK

@@ -22,6 +22,7 @@ from citydata.core import regions, settings
 from citydata.core.boroughs import Borough
 from citydata.core.catalogue import AREAS, Area, Product
 from citydata.core.schema import FIELD_NAMES, HOSTING_VALUES
+from citydata.core.skills import SKILL_LEVELS
 
 DEFAULT_SEED = 2015
 DEFAULT_ROWS = 800
@@ -246,6 +247,31 @@ def _satisfaction(rng: Random, plan: _Borough) -> int | None:
     return min(5, max(1, round(plan.sat_mean + 0.9 * _normal(rng))))
 
 
+_SKILL_CUM = (10, 35, 75, 100)  # None, Basic, Intermediate, Expert
+_ROLES = (
+    "Systems manager",
+    "Application support lead",
+    "Business systems team",
+    "Product owner",
+    "ICT service desk",
+    "Head of digital services",
+)
+
+
+def _skills(rng: Random, area: Area) -> tuple[str | None, str | None]:
+    """The in-house skill level and contact role, for about half the records. Drawn from their
+    own generator, so the other columns are the same with or without them."""
+    if rng.random() >= 0.5:
+        return None, None
+    level = SKILL_LEVELS[_index(_SKILL_CUM, rng.random() * _SKILL_CUM[-1])]
+    pick = rng.random()
+    if pick < 0.25:
+        return level, None
+    if pick < 0.55:
+        return level, f"{area.label} systems lead"
+    return level, _ROLES[int(rng.random() * len(_ROLES))]
+
+
 class _Refs:
     """A borough's register references: increasing numbers with the odd gap."""
 
@@ -258,7 +284,13 @@ class _Refs:
 
 
 def _row(
-    rng: Random, plan: _Borough, refs: _Refs, area: Area, product: Product, vendor: str
+    rng: Random,
+    plan: _Borough,
+    refs: _Refs,
+    area: Area,
+    product: Product,
+    vendor: str,
+    skills_rng: Random,
 ) -> tuple:
     start, end = _dates(rng)
     b = plan.borough
@@ -275,6 +307,7 @@ def _row(
         _hosting(rng, product, start),
         _satisfaction(rng, plan),
         refs.next(),
+        *_skills(skills_rng, area),
         SOURCE,
     )
 
@@ -305,6 +338,7 @@ def _iter_rows(
     if rows < 0:
         raise ValueError(f"rows must be >= 0, not {rows}")
     rng = Random(seed)
+    skills_rng = Random(seed * 7919 + 17)
     chosen = regions.current().authorities if authorities is None else authorities
     plans = [_plan_borough(rng, b) for b in chosen]
     core = sum(len(p.mains) for p in plans)
@@ -317,12 +351,12 @@ def _iter_rows(
         refs = _Refs(rng, plan.prefix)
         for area, product, vendor in plan.mains:
             if keep is None or index in keep:
-                yield _row(rng, plan, refs, area, product, vendor)
+                yield _row(rng, plan, refs, area, product, vendor, skills_rng)
             index += 1
         for _ in range(plan.extras):
             area, product = _extra(rng, plan)
             vendor = _pick_vendor(rng, product, plan)
-            yield _row(rng, plan, refs, area, product, vendor)
+            yield _row(rng, plan, refs, area, product, vendor, skills_rng)
 
 
 def iter_records(

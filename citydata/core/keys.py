@@ -6,7 +6,7 @@
 - `fold_words`: service areas and hosting words, apostrophes dropped ("Children's" ->
   'childrens').
 
-Borough names have their own fold in citydata.core.boroughs (accents and a leading 'the' too);
+Authority names have their own fold in citydata.core.authorities (accents and a leading 'the' too);
 records are recognised across two snapshots ignoring only case and spacing (citydata.store.changes),
 since any other difference is a change worth showing.
 """

@@ -39,6 +39,21 @@ FIELDS: tuple[Field, ...] = (
     Field("hosting", "VARCHAR", "Hosting", "Where the system runs"),
     Field("satisfaction", "TINYINT", "Satisfaction", "Supplier satisfaction, 1 (poor) to 5 (good)"),
     Field("source_ref", "VARCHAR", "Reference", "The register's own reference for the contract"),
+    # Skills to share (citydata.core.skills): optional, added in schema version 8.
+    Field(
+        "skill_level",
+        "VARCHAR",
+        "In-house skill level",
+        "How much skill the borough has in house with the system: None, Basic, Intermediate "
+        "or Expert",
+    ),
+    Field(
+        "contact_role",
+        "VARCHAR",
+        "Contact role",
+        "Who a peer should ask about the system, as a role (e.g. Systems manager), never a "
+        "person's name or e-mail",
+    ),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 FIELD_BY_NAME = {f.name: f for f in FIELDS}

@@ -1,17 +1,19 @@
 """Fetch a feed of published notices page by page, import each page, remember where it got to.
 
 Each feed is an OCDS release-package search that pages with `links.next`: Contracts Finder's
-`/Published/Notices/OCDS/Search` (`publishedFrom`, `size`) and Find a Tender's
+`/Published/Notices/OCDS/Search` (`publishedFrom`, `limit`) and Find a Tender's
 `/api/1.0/ocdsReleasePackages` (`updatedFrom`, `limit`). The base addresses are settings
 (CITYTOOLS_CONTRACTS_FINDER_URL, CITYTOOLS_FIND_A_TENDER_URL), so a test or a mirror can stand in.
 
 For every page: its bytes are kept (the `raw_files` table, like an uploaded file); its notices go
 through the same reading as an uploaded file (`citydata.ingest.prepare`), so only the region's
-authorities' technology notices are imported, as published notices beside the registers; then
-the run's state (`meta` key `feed:<name>`: status, the next page's address, counts, message) is
-written. A run stopped half way (interrupted, a failing server) resumes from the page after the
-last one stored when run again with the same --since. A page that cannot be read stops the run
-with a message and stores nothing of that page.
+authorities' technology notices are imported, as published notices beside the registers; then the
+run's state (`meta` key `feed:<name>`: status, the next page's address, counts, message) is
+written, and the run's line in the `feed_runs` history (each run, and each notices file imported
+from the app, with when, by whom, what it read, kept and left out and why). A run stopped half way
+(interrupted, a failing server) resumes from the page after the last one stored when run again with
+the same --since. A page that cannot be read stops the run with a message and stores nothing of
+that page.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ FEEDS: dict[str, Feed] = {
             "Contracts Finder",
             "CITYTOOLS_CONTRACTS_FINDER_URL",
             "publishedFrom",
-            "size",
+            "limit",  # 1-100; `size` belonged to the retired page-numbered search
         ),
         Feed(
             "find-a-tender",
@@ -77,18 +79,38 @@ class Run:
     pages: int = 0
     notices: int = 0  # releases read
     imported: int = 0  # records stored
-    not_technology: int = 0  # the region's notices left out as not technology
+    not_technology: int = 0  # the region's records left out as not technology
+    other_councils: int = 0  # records of buyers outside the region (or not recognised)
+    refused: int = 0  # records left out for another reason (no supplier, a bad date...)
     snapshot_ids: list[int] = field(default_factory=list)
     message: str = ""
+    run_id: int | None = None  # its line in feed_runs
+    started_by: str = ""
+    file_name: str | None = None  # for a notices file imported from the app
 
     def summary(self) -> str:
+        if self.feed == "file":
+            what = (
+                f"{self.file_name}: {self.notices:,} rows read, {self.imported:,} technology "
+                f"records of the region's councils kept. {self.left_out()}"
+            )
+            return f"{what} {self.message}".strip()
         label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
         what = (
             f"{label} since {self.since}: {self.pages:,} pages, {self.notices:,} notices read, "
-            f"{self.imported:,} technology records of the region's councils imported, "
-            f"{self.not_technology:,} of their notices not technology."
+            f"{self.imported:,} technology records of the region's councils imported."
         )
-        return f"{what} {self.message}".strip()
+        return " ".join(p for p in (what, self.left_out(), self.message) if p)
+
+    def left_out(self) -> str:
+        """What was left out and why, in words ('' when nothing was)."""
+        parts = [
+            (self.not_technology, "not technology"),
+            (self.other_councils, "bought by a council outside the region or not recognised"),
+            (self.refused, "refused for another reason (see the file's problems)"),
+        ]
+        said = [f"{n:,} {why}" for n, why in parts if n]
+        return ("Left out: " + "; ".join(said) + ".") if said else ""
 
 
 def _key(feed: Feed) -> str:
@@ -109,10 +131,100 @@ def last_run(r: Database | Reader, feed_key: str) -> Run | None:
 
 def _save(db: Database, run: Run) -> None:
     with db.write() as w:
-        w.execute(
-            "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
-            {"k": _key(FEEDS[run.feed]), "v": json.dumps(asdict(run))},
-        )
+        if run.feed in FEEDS:
+            w.execute(
+                "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
+                {"k": _key(FEEDS[run.feed]), "v": json.dumps(asdict(run))},
+            )
+        record(w, run)
+
+
+def record(w: Reader, run: Run) -> None:
+    """Write the run's line in the feed_runs history (a new line when it has none yet)."""
+    if run.run_id is None:
+        run.run_id = int(w.scalar("SELECT coalesce(max(id), 0) + 1 FROM feed_runs"))
+    w.execute(
+        "INSERT OR REPLACE INTO feed_runs VALUES ($id, $feed, $since, $file_name, $started_at,"
+        " $finished_at, $started_by, $status, $pages, $notices, $kept, $not_technology,"
+        " $other_councils, $refused, $message)",
+        {
+            "id": run.run_id,
+            "feed": run.feed,
+            "since": run.since or None,
+            "file_name": run.file_name,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "started_by": run.started_by or None,
+            "status": run.status,
+            "pages": run.pages,
+            "notices": run.notices,
+            "kept": run.imported,
+            "not_technology": run.not_technology,
+            "other_councils": run.other_councils,
+            "refused": run.refused,
+            "message": run.message or None,
+        },
+    )
+
+
+HISTORY_COLUMNS = (
+    "started_at",
+    "feed",
+    "since",
+    "file_name",
+    "started_by",
+    "status",
+    "pages",
+    "notices",
+    "kept",
+    "not_technology",
+    "other_councils",
+    "refused",
+    "message",
+    "finished_at",
+)
+
+
+def history_line(row: dict[str, Any]) -> str:
+    """One history line in words: when, what, who, the outcome, the counts, the message."""
+    what = (
+        f"file {row['file_name']}"
+        if row["feed"] == "file"
+        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
+        f" since {pd_day(row['since'])}"
+    )
+    run = Run(
+        feed=row["feed"],
+        since="",
+        pages=int(row["pages"]),
+        notices=int(row["notices"]),
+        imported=int(row["kept"]),
+        not_technology=int(row["not_technology"]),
+        other_councils=int(row["other_councils"]),
+        refused=int(row["refused"]),
+    )
+    parts = [
+        f"{row['started_at']:%Y-%m-%d %H:%M}",
+        what,
+        f"by {row['started_by'] or 'unknown'}",
+        row["status"],
+        f"{run.pages:,} pages, {run.notices:,} read, {run.imported:,} kept.",
+        run.left_out(),
+        row["message"] or "",
+    ]
+    return " · ".join(p for p in parts[:4]) + ": " + " ".join(p for p in parts[4:] if p)
+
+
+def pd_day(value: Any) -> str:
+    return str(value)[:10] if value is not None and str(value) not in ("NaT", "None") else "-"
+
+
+def history(r: Database | Reader, limit: int = 50) -> Any:
+    """The latest fetches and imports, newest first (a DataFrame of HISTORY_COLUMNS)."""
+    return r.df(
+        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM feed_runs ORDER BY id DESC LIMIT $n",
+        {"n": int(limit)},
+    )
 
 
 def base_url(feed: Feed) -> str:
@@ -146,6 +258,7 @@ def run(
     max_pages: int | None = None,
     on_page: Callable[[Run], None] | None = None,
     client: httpx.Client | None = None,
+    started_by: str = "command line",
 ) -> Run:
     """Fetch the feed's notices published since `since`; resume an unfinished run."""
     feed = FEEDS[feed_key]
@@ -161,10 +274,12 @@ def run(
         and previous.next_url
     ):
         state = previous
-        state.status, state.message, state.finished_at = "running", "", None
+        state.status, state.finished_at = "running", None
+        state.message = f"Carried on from page {state.pages + 1}."
+        state.run_id, state.started_at, state.started_by = None, now, started_by
         url, params = state.next_url, None
     else:
-        state = Run(feed=feed_key, since=since_text, started_at=now)
+        state = Run(feed=feed_key, since=since_text, started_at=now, started_by=started_by)
         url = base
         params = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
     state.next_url = url
@@ -202,6 +317,12 @@ def run(
             state.message = "No new notices." if state.notices == 0 else ""
     except FeedError as exc:
         state.status, state.message = "failed", f"{exc} Run the fetch again to carry on."
+    except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
+        state.status = "failed"
+        state.message = (
+            f"The fetch stopped: {type(exc).__name__}. Nothing of the unfinished page was "
+            "stored. Run the fetch again to carry on."
+        )
     finally:
         if own_client:
             session.close()
@@ -218,8 +339,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     if releases == 0:
         return
     prepared = ingest.prepare(page.content, name)
-    buyer_column = prepared.mapping.get("borough")
-    state.not_technology += len(published.not_technology_rows(prepared.problems, buyer_column))
+    _count_left_out(state, prepared)
     if prepared.refused or prepared.records.empty:
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
@@ -230,3 +350,50 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         ids = []
     state.snapshot_ids += ids
     state.imported += len(prepared.records)
+
+
+def _count_left_out(state: Run, prepared: Any) -> None:
+    """Add the file's left-out records to the run's counts, by reason."""
+    buyer_column = prepared.mapping.get("borough")
+    not_tech = published.not_technology_rows(prepared.problems, buyer_column)
+    refused = {p.row for p in prepared.problems if p.severity == "refused" and p.row is not None}
+    elsewhere = {
+        p.row
+        for p in prepared.problems
+        if p.severity == "refused" and p.column == buyer_column and p.row is not None
+    }
+    state.not_technology += len(not_tech)
+    state.other_councils += len(elsewhere)
+    state.refused += len(refused - elsewhere - not_tech)
+
+
+def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
+    """Import a downloaded notices file (any shape `citydata.ingest` reads) as published notices,
+    and record it in the history. A file that is not published notices, or that is refused,
+    stores nothing; the run's message says why."""
+    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    state = Run(feed="file", since="", started_at=now, started_by=user, file_name=file_name)
+    prepared = ingest.prepare(content, file_name)
+    state.pages, state.notices = 1, int(prepared.rows_read)
+    _count_left_out(state, prepared)
+    if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
+        state.status = "failed"
+        state.message = (
+            "This file is a register, not published notices (Contracts Finder, Find a Tender "
+            "or OCDS): upload it on the Upload page. Nothing was stored."
+        )
+    elif prepared.refused:
+        state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
+    elif prepared.records.empty:
+        state.status, state.message = "done", "No technology notices of the region's councils."
+    else:
+        try:
+            state.snapshot_ids = snapshots.commit(db, prepared, content, user, source="upload")
+        except snapshots.CommitRefused as exc:
+            state.status, state.message = "failed", f"{exc} Nothing was stored."
+        else:
+            state.status, state.imported = "done", len(prepared.records)
+    state.finished_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    with db.write() as w:
+        record(w, state)
+    return state

@@ -74,6 +74,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "contract ref", "contract reference number", "contract number", "contract id",
         "notice id", "notice identifier", "our ref", "our reference", "id",
     ),
+    "skill_level": (
+        "in house skill level", "skill level", "in house skill", "in house skills",
+        "in house skill level with the system", "skill level with the system", "skills level",
+        "in house expertise", "expertise level", "expertise", "internal skill level",
+        "internal skills", "skills", "skill", "system knowledge", "knowledge level",
+    ),
+    "contact_role": (
+        "contact role", "contact job title", "role of contact", "peer contact role",
+        "contact for peers", "who to ask", "point of contact role", "system owner role",
+        "lead role", "role",
+    ),
 }  # fmt: skip
 
 _TRANSPARENCY_MARKS = re.compile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -74,6 +75,7 @@ class Problem:
         return ", ".join(parts) or "the file"
 
 
+@lru_cache(maxsize=4096)  # most reasons repeat row after row
 def short_reason(reason: str) -> str:
     """A reason as shown: values it quotes cut to QUOTED_CHARS, the whole to REASON_CHARS."""
     reason = _LONG_QUOTED.sub(lambda m: f"'{m[1][: QUOTED_CHARS - 1]}…'", reason)

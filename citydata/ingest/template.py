@@ -2,7 +2,7 @@
 
 The CSV is UTF-8 with a byte-order mark (Excel then shows '£' right) and UK dates; the workbook
 has the same columns on a 'Contracts' sheet, real dates and numbers, and a 'Help' sheet that
-says what goes in each column and lists the service areas and hosting words.
+says what goes in each column and lists the service areas, hosting words and skill levels.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from citydata.core.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.skills import SKILL_LEVELS
 
 TEMPLATE_COLUMNS: tuple[str, ...] = tuple(f.label for f in FIELDS)
 
@@ -32,6 +33,8 @@ EXAMPLE: dict[str, object] = {
     "hosting": "On premises",
     "satisfaction": 4,
     "source_ref": "CAM-IT-0042",
+    "skill_level": "Expert",
+    "contact_role": "Adults' systems manager",
 }
 
 
@@ -85,6 +88,14 @@ def _xlsx() -> bytes:
     help_ws.append([])
     help_ws.append(["Service areas", "; ".join(SERVICE_AREA_LABELS)])
     help_ws.append(["Hosting", "; ".join(HOSTING_VALUES)])
+    help_ws.append(["In-house skill level", "; ".join(SKILL_LEVELS) + " (or leave it empty)"])
+    help_ws.append(
+        [
+            "Contact role",
+            "A role other boroughs can ask, such as Systems manager or ICT service desk. Never "
+            "a person's name, e-mail address or telephone number: the register is shared.",
+        ]
+    )
     help_ws.append(["Dates", "Day first, as 31/03/2027. Leave the end empty when rolling."])
     help_ws.append(["Borough", "Either column will do: the name (Camden) or the code (E09000007)."])
     for cell in help_ws[1]:

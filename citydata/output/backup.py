@@ -34,7 +34,7 @@ from citydata.core import boroughs
 from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations, snapshots
+from citydata.store import matches, migrations, snapshots
 from citydata.store.db import Database, Reader
 
 PRODUCT = "City Tools Explorer"
@@ -176,6 +176,7 @@ def _restore(db: Database, content: bytes) -> Restored:
                 if restored[name] != manifest["tables"][name]["rows"]:
                     raise BackupError(f"This backup is damaged: table {name} is incomplete.")
             _check_consistent(w)
+            matches.refresh(w)  # pairs of the restored records, whatever the backup held
             _move_forward(w, before)
     return Restored(
         tables=restored,

@@ -167,6 +167,7 @@ class _XlsxStream:
 # ---- every filtered record, written by DuckDB -----------------------------------------------
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
 # The app streams an Excel file row by row from DuckDB (xlsxwriter, constant memory; see
 # benchmarks/RESULTS.md for its speed): the finished file, about 60 bytes a record, is held in

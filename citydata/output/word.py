@@ -18,13 +18,12 @@ from docx.document import Document as DocxDocument
 from docx.shared import Pt, RGBColor
 
 from citydata.core.dates import day_label
+from citydata.core.formatting import day, money
 from citydata.output.briefing import ILLUSTRATIVE
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon, source_sentence
 from citydata.query.collaboration import BRIEFING_COLUMNS, Briefing
-from citydata.query.mapdata import money
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 
 
@@ -173,8 +172,8 @@ def _text(value: object) -> str:
 
 
 def _day(value: object) -> str:
-    return day_label(pd.Timestamp(value).date()) if _given(value) else ""
+    return day(value, missing="")
 
 
 def _money(value: object) -> str:
-    return money(float(value)) if _given(value) else ""
+    return money(value, missing="")

@@ -37,32 +37,29 @@ COLUMNS = (
 MAX_LISTED = 200
 
 
+def _listed(
+    r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date, where: str, order: str
+) -> pd.DataFrame:
+    """The view's dated contracts in `where` (over `$today` and `$horizon`, `months` on)."""
+    sql, params = pipeline.dated(state, lead)
+    params |= {"today": today, "horizon": add_months(today, int(months))}
+    return r.df(f"SELECT {_SELECT} FROM ({sql}) AS d WHERE {where} ORDER BY {order}", params)
+
+
 def decisions_due(
     r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date
 ) -> pd.DataFrame:
     """Contracts not yet ended whose decide-by date is before today + `months` months."""
-    sql, params = pipeline.dated(state, lead)
-    params |= {"today": today, "horizon": add_months(today, int(months))}
-    return r.df(
-        f"""SELECT {_SELECT} FROM ({sql}) AS d
-        WHERE contract_end >= $today AND decide_by < $horizon
-        ORDER BY decide_by, contract_end, borough, system, source_ref""",
-        params,
-    )
+    due = "contract_end >= $today AND decide_by < $horizon"  # overdue ones included
+    return _listed(r, state, lead, months, today, due, "decide_by, contract_end, " + _ORDER)
 
 
 def ending(
     r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date
 ) -> pd.DataFrame:
     """Contracts ending on or after today and before today + `months` months."""
-    sql, params = pipeline.dated(state, lead)
-    params |= {"today": today, "horizon": add_months(today, int(months))}
-    return r.df(
-        f"""SELECT {_SELECT} FROM ({sql}) AS d
-        WHERE contract_end >= $today AND contract_end < $horizon
-        ORDER BY contract_end, borough, system, source_ref""",
-        params,
-    )
+    window = pipeline.ending_window("horizon")
+    return _listed(r, state, lead, months, today, window, "contract_end, " + _ORDER)
 
 
 def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.DataFrame:
@@ -114,4 +111,5 @@ def feed_records(r: Reader, state: FilterState, lead: LeadTimes, limit: int) -> 
     return pipeline.with_decide_by(r, state, lead, limit=limit)
 
 
+_ORDER = "borough, system, source_ref"
 _SELECT = ", ".join(f"round({c}, 2) AS {c}" if c == "annual_value" else c for c in COLUMNS)

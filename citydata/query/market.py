@@ -4,9 +4,10 @@ The selection is read once: `aggregate(r, state, role)` wraps `selection.base(st
 figures agree with every other page) and reduces it to one row per borough, service area,
 vendor and `who` (the vendor, or with `role="maker"` the maker, each record is counted under).
 Every panel is then worked out from that small frame (`headline_from`, `ranking_from`, ...,
-and the satisfaction panels in `citydata.satisfaction`), in memory. The functions taking a
-Reader (`headline(r, state, ...)`) run the same SQL for one panel in one statement, with the
-aggregate as its first common table expression.
+and the satisfaction panels in `citydata.query.satisfaction`), in memory. Given
+`(reader, state, role)` instead of a frame, a panel runs the same SQL in the database in one
+statement, the aggregate as its first common table expression: the Coming to market page reads
+concentration that way, needing no other panel.
 
 Vendors are counted as the canonical vendor (aliases grouped). Money travels as whole pence,
 so sums stay exact. Shares are percentages rounded to one decimal; the Herfindahl-Hirschman
@@ -112,17 +113,6 @@ def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, one: boo
     return r.one(sql, params) if one else r.df(sql, params)
 
 
-def vendor_ranking(
-    r: Reader,
-    state: FilterState,
-    by: str = "records",
-    top_n: int = DEFAULT_TOP_N,
-    role: str = "supplier",
-) -> pd.DataFrame:
-    """`ranking_from` the selection, in one statement."""
-    return ranking_from((r, state, role), by, top_n)
-
-
 def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
     """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
 
@@ -195,13 +185,6 @@ def headline_sentence(head: dict[str, Any], ranking: pd.DataFrame, by: str) -> s
     return f"{head['top_n']} vendors hold {head['share']:.1f}% of records"
 
 
-def headline(
-    r: Reader, state: FilterState, top_n: int = DEFAULT_TOP_N, role: str = "supplier"
-) -> dict[str, Any]:
-    """`headline_from` the selection, in one statement."""
-    return headline_from((r, state, role), top_n)
-
-
 def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
     """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
     more than half of them, and the share of annual value held by the N with the most value."""
@@ -234,13 +217,6 @@ def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
     return out
 
 
-def area_shares(
-    r: Reader, state: FilterState, top_n: int = 3, role: str = "supplier"
-) -> pd.DataFrame:
-    """`area_shares_from` the selection, in one statement."""
-    return area_shares_from((r, state, role), top_n)
-
-
 def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
     """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
     return from_aggregate(
@@ -263,17 +239,6 @@ def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
         FROM g ORDER BY service_area, rank NULLS LAST""",
         {"top_n": int(top_n)},
     )
-
-
-def concentration(
-    r: Reader,
-    state: FilterState,
-    threshold: int = DEFAULT_HHI_THRESHOLD,
-    by: str = "records",
-    role: str = "supplier",
-) -> pd.DataFrame:
-    """`concentration_from` the selection, in one statement."""
-    return concentration_from((r, state, role), threshold, by)
 
 
 def _concentration_measure(by: str) -> str:

@@ -114,7 +114,7 @@ def markets(
         WHERE ending > 0 OR deciding > 0""",
         params,
     )
-    conc = market.concentration(r, state)[["service_area", "vendors", "hhi"]]
+    conc = market.concentration_from((r, state, "supplier"))[["service_area", "vendors", "hhi"]]
     out = window.merge(conc, on="service_area", how="left").rename(columns={"vendors": "suppliers"})
     out["suppliers"] = out["suppliers"].fillna(0).astype(int)
     out["concentration"] = out["hhi"].map(concentration_words)

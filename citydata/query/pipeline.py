@@ -166,6 +166,21 @@ def _with_decide_by(sql: str, params: Params, lead: LeadTimes) -> tuple[str, Par
     )
 
 
+# The windows every figure and list counts in (here and in alerts), so that a figure counts
+# exactly what its list shows. `horizon` names the bound parameter that ends the window.
+def ending_window(horizon: str) -> str:
+    """Ending on or after `$today` and before the horizon."""
+    return f"contract_end >= $today AND contract_end < ${horizon}"
+
+
+def deciding_window(horizon: str) -> str:
+    """Still running, the decide-by date on or after `$today` and before the horizon."""
+    return f"contract_end >= $today AND decide_by >= $today AND decide_by < ${horizon}"
+
+
+_OVERDUE = "contract_end >= $today AND decide_by < $today"
+
+
 def summary(
     r: Reader, state: FilterState, lead: LeadTimes, today: date | None = None
 ) -> dict[str, Any]:
@@ -184,11 +199,9 @@ def summary(
     )
     params.add(today=today)
     windows = ", ".join(
-        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n}) AS ending_{n}, "
-        f"sum(n) FILTER (WHERE contract_end >= $today AND contract_end < $h{n} "
-        f"AND decide_by < $today) AS overdue_{n}, "
-        f"sum(n) FILTER (WHERE contract_end >= $today AND decide_by >= $today "
-        f"AND decide_by < $h{n}) AS due_{n}"
+        f"sum(n) FILTER (WHERE {ending_window(f'h{n}')}) AS ending_{n}, "
+        f"sum(n) FILTER (WHERE {ending_window(f'h{n}')} AND decide_by < $today) AS overdue_{n}, "
+        f"sum(n) FILTER (WHERE {deciding_window(f'h{n}')}) AS due_{n}"
         for n in WINDOWS
     )
     params.update({f"h{n}": add_months(today, n) for n in WINDOWS})
@@ -197,8 +210,7 @@ def summary(
             sum(n) FILTER (WHERE contract_end IS NULL) AS no_end_date,
             sum(n) FILTER (WHERE contract_end < $today) AS ended,
             sum(n) FILTER (WHERE contract_end >= $today) AS upcoming,
-            sum(n) FILTER (WHERE contract_end >= $today AND decide_by < $today)
-                AS decisions_overdue,
+            sum(n) FILTER (WHERE {_OVERDUE}) AS decisions_overdue,
             {windows}
         FROM ({sql}) AS d""",
         params,
@@ -206,16 +218,18 @@ def summary(
     return {k: 0 if pd.isna(v) else int(v) for k, v in df.iloc[0].items()}
 
 
-def upcoming(
+def _by_decision(
     r: Reader,
     state: FilterState,
     lead: LeadTimes,
     months: int,
-    today: date | None = None,
-    limit: int | None = None,
+    today: date | None,
+    limit: int | None,
+    where: str,
+    extra: str = "",
 ) -> pd.DataFrame:
-    """Contracts ending within the next `months` months, soonest decision first (the first
-    `limit` of them when given)."""
+    """The dated records in `where` (with `$today` and `$horizon`, `months` on), the decision
+    each calls for and `extra` columns, soonest decision first."""
     today = today or date.today()
     sql, params = dated(state, lead)
     params.add(
@@ -231,13 +245,26 @@ def upcoming(
         f"""SELECT decide_by,
             CASE WHEN decide_by < $today THEN $overdue
                  WHEN decide_by < $soon THEN $due_soon ELSE $later END AS decision,
-            contract_end, date_diff('day', $today, contract_end) AS days_left,
+            {extra}contract_end, date_diff('day', $today, contract_end) AS days_left,
             {_DETAIL}, lead_months
         FROM ({sql}) AS d
-        WHERE contract_end >= $today AND contract_end < $horizon
+        WHERE {where}
         ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
         params,
     )
+
+
+def upcoming(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    months: int,
+    today: date | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Contracts ending within the next `months` months, soonest decision first (the first
+    `limit` of them when given)."""
+    return _by_decision(r, state, lead, months, today, limit, ending_window("horizon"))
 
 
 def decisions_due(
@@ -250,27 +277,10 @@ def decisions_due(
 ) -> pd.DataFrame:
     """Contracts still running whose decide-by date falls in the next `months` months (on or
     after today, before the same day `months` on), soonest decision first."""
-    today = today or date.today()
-    sql, params = dated(state, lead)
-    params.add(
-        today=today,
-        horizon=add_months(today, int(months)),
-        soon=add_months(today, SOON_MONTHS),
-        due_soon=DECISION_SOON,
-        later=DECISION_LATER,
-    )
-    tail = selection.limit_clause(params, limit)
-    return r.df(
-        f"""SELECT decide_by,
-            CASE WHEN decide_by < $soon THEN $due_soon ELSE $later END AS decision,
-            date_diff('day', $today, decide_by) AS days_to_decide,
-            contract_end, date_diff('day', $today, contract_end) AS days_left,
-            {_DETAIL}, lead_months
-        FROM ({sql}) AS d
-        WHERE contract_end >= $today AND decide_by >= $today AND decide_by < $horizon
-        ORDER BY decide_by, contract_end, borough, system, source_ref{tail}""",
-        params,
-    )
+    return _by_decision(
+        r, state, lead, months, today, limit, deciding_window("horizon"),
+        extra="date_diff('day', $today, decide_by) AS days_to_decide, ",
+    )  # fmt: skip
 
 
 def decisions_overdue(
@@ -291,7 +301,7 @@ def decisions_overdue(
             decide_by, date_diff('day', decide_by, $today) AS days_overdue,
             {_DETAIL}, lead_months
         FROM ({sql}) AS d
-        WHERE contract_end >= $today AND decide_by < $today
+        WHERE {_OVERDUE}
         ORDER BY contract_end, decide_by, borough, system, source_ref{tail}""",
         params,
     )

@@ -1,11 +1,10 @@
 """A borough's register against its published awards: matched, register only, published only.
 
-A published notice matches a register record of the same borough when they name the same
-supplier (the canonical vendor, compared by rapidfuzz's token-sort ratio after folding case and
-company words: at least VENDOR_SCORE) and either their contract dates overlap or their titles are
-alike (the system's name against the notice's title: at least TITLE_SCORE). Each record is matched
-at most once, best pair first. Built from the one filtered base query (the Borough filter is
-replaced by the borough; the Source filter is ignored: both sources are compared).
+The pairs are the ones the counts use everywhere: a notice is matched to a register record by
+`citydata.store.matches` (same supplier, and overlapping dates or a similar title) whenever the
+borough's records change, and kept in `notice_matches`. Built from the one filtered base query
+(the Borough filter is replaced by the borough; both sources are compared, whatever the Source
+filter says). A matched pair whose dates, value or supplier disagree says how, in plain words.
 """
 
 from __future__ import annotations
@@ -15,24 +14,40 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from rapidfuzz import fuzz
 
 from citydata.core import boroughs
+from citydata.core.formatting import day, money
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import vendors
 from citydata.store.db import Reader
 
-VENDOR_SCORE = 85
-TITLE_SCORE = 70
-COLUMNS = ("service_area", "system", "vendor", "contract_start", "contract_end", "source_ref")
+COLUMNS = (
+    "service_area",
+    "system",
+    "vendor",
+    "contract_start",
+    "contract_end",
+    "annual_value",
+    "source_ref",
+)
+# Annual values further apart than this share of the larger one are called different.
+VALUE_TOLERANCE = 0.10
+OUTCOMES = {
+    "matched": "matched",
+    "register_only": "in the register, no published notice",
+    "published_only": "published, missing from the register",
+}
 
 
 @dataclass(frozen=True)
 class Reconciled:
-    matched: pd.DataFrame  # register record + notice side by side (notice_* columns)
+    matched: pd.DataFrame  # register record + its notice (notice_* columns) + differences
     register_only: pd.DataFrame
-    published_only: pd.DataFrame  # with notice_url
+    published_only: pd.DataFrame  # with notice_url and total_value
+
+    @property
+    def disagreements(self) -> int:
+        return int((self.matched["differences"] != "").sum()) if len(self.matched) else 0
 
     def sentence(self, borough: str) -> str:
         m, r, p = len(self.matched), len(self.register_only), len(self.published_only)
@@ -42,27 +57,58 @@ class Reconciled:
             "from the register."
         )
 
+    def disagreement_sentence(self) -> str:
+        n = self.disagreements
+        if not n:
+            return "Every matched pair agrees on its dates, value and supplier."
+        pairs = "pair disagrees" if n == 1 else "pairs disagree"
+        return f"{n:,} matched {pairs} on dates, value or supplier: see Differences."
 
-def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    def day(v: Any, far: date) -> date:
-        return v if isinstance(v, date) and not pd.isna(v) else far
+    def table(self) -> pd.DataFrame:
+        """Every record with its outcome (the first column): what the download holds."""
+        parts = [
+            getattr(self, name).assign(outcome=label)
+            for name, label in OUTCOMES.items()
+            if len(getattr(self, name))
+        ]
+        if not parts:
+            return pd.DataFrame(columns=["outcome", *COLUMNS])
+        out = pd.concat(parts, ignore_index=True)
+        return out[["outcome", *(c for c in out.columns if c != "outcome")]]
 
-    a0, a1 = day(a["contract_start"], date.min), day(a["contract_end"], date.max)
-    b0, b1 = day(b["contract_start"], date.min), day(b["contract_end"], date.max)
-    known = not pd.isna(a["contract_start"]) and not pd.isna(b["contract_start"])
-    return known and a0 <= b1 and b0 <= a1
+
+def web_link(url: Any) -> str | None:
+    """A notice's address when it is a plain http(s) address, else None (never a script)."""
+    text = str(url).strip() if _known(url) else ""
+    return text if text.lower().startswith(("https://", "http://")) and " " not in text else None
 
 
-def _score(reg: dict[str, Any], notice: dict[str, Any]) -> float | None:
-    supplier = vendors.similarity(str(reg["vendor"] or ""), str(notice["vendor"] or ""))
-    if supplier < VENDOR_SCORE:
-        return None
-    title = fuzz.token_set_ratio(
-        str(reg["system"] or "").lower(), str(notice["system"] or "").lower()
-    )
-    if _overlap(reg, notice) or title >= TITLE_SCORE:
-        return supplier + title / 100
-    return None
+def _known(v: Any) -> bool:
+    return v is not None and not (not isinstance(v, str) and pd.isna(v))
+
+
+def _as_day(v: Any) -> date | None:
+    return pd.Timestamp(v).date() if _known(v) else None
+
+
+def differences(row: dict[str, Any]) -> str:
+    """How a matched register record and its notice disagree, in plain words ('' if not)."""
+    said = []
+    for what, ours, theirs in (
+        ("start", row["contract_start"], row["notice_start"]),
+        ("end", row["contract_end"], row["notice_end"]),
+    ):
+        a, b = _as_day(ours), _as_day(theirs)
+        if a and b and a != b:
+            said.append(f"{what} date: register {day(a)}, notice {day(b)}")
+    a, b = row["annual_value"], row["notice_annual_value"]
+    if _known(a) and _known(b):
+        a, b = float(a), float(b)
+        if abs(a - b) > VALUE_TOLERANCE * max(abs(a), abs(b)):
+            said.append(f"annual value: register {money(a)}, notice {money(b)}")
+    if _known(row["notice_vendor"]) and str(row["vendor"]) != str(row["notice_vendor"]):
+        said.append(f"supplier: register {row['vendor']}, notice {row['notice_vendor']}")
+    return "; ".join(said)
 
 
 def reconcile(r: Reader, state: FilterState, borough: str) -> Reconciled:
@@ -70,43 +116,32 @@ def reconcile(r: Reader, state: FilterState, borough: str) -> Reconciled:
     found = boroughs.resolve(borough)
     if found is None:
         raise boroughs.UnknownBorough(borough)
-    sql, params = selection.base(state.with_(borough=(found.name,), source_kind=()))
-    df = r.df(
-        f"SELECT {', '.join(COLUMNS)}, source_kind, notice_url, total_value FROM ({sql}) AS b"
-        " ORDER BY system, vendor",
+    state = state.with_(borough=(found.name,))
+    cols = ", ".join(f"b.{c}" for c in COLUMNS)
+    reg_sql, params = selection.base(state.with_(source_kind=("register",)))
+    matched = r.df(
+        f"""SELECT {cols}, n.system AS notice_title, n.vendor AS notice_vendor,
+            n.contract_start AS notice_start, n.contract_end AS notice_end,
+            n.annual_value AS notice_annual_value, n.total_value AS notice_total_value,
+            n.notice_url
+        FROM ({reg_sql}) AS b
+        JOIN notice_matches AS m
+            ON m.register_snapshot_id = b.snapshot_id AND m.register_record_no = b.record_no
+        JOIN current_contracts AS n ON n.snapshot_id = m.notice_snapshot_id
+            AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref
+        ORDER BY b.system, b.vendor, b.source_ref""",
         params,
     )
-    reg = df[df["source_kind"] == "register"].reset_index(drop=True)
-    pub = df[df["source_kind"] == "published"].reset_index(drop=True)
-    pairs = []
-    reg_rows, pub_rows = reg.to_dict("records"), pub.to_dict("records")
-    for i, a in enumerate(reg_rows):
-        for j, b in enumerate(pub_rows):
-            score = _score(a, b)
-            if score is not None:
-                pairs.append((-score, i, j))
-    used_r: set[int] = set()
-    used_p: set[int] = set()
-    matched = []
-    for _, i, j in sorted(pairs):
-        if i in used_r or j in used_p:
-            continue
-        used_r.add(i)
-        used_p.add(j)
-        notice = pub_rows[j]
-        matched.append(
-            {**{c: reg_rows[i][c] for c in COLUMNS}}
-            | {"notice_title": notice["system"], "notice_vendor": notice["vendor"]}
-            | {"notice_url": notice["notice_url"], "notice_total_value": notice["total_value"]}
-        )
-    keep = list(COLUMNS)
-    return Reconciled(
-        matched=pd.DataFrame(
-            matched,
-            columns=[*keep, "notice_title", "notice_vendor", "notice_url", "notice_total_value"],
-        ),
-        register_only=reg.drop(index=list(used_r))[keep].reset_index(drop=True),
-        published_only=pub.drop(index=list(used_p))[
-            [*keep, "notice_url", "total_value"]
-        ].reset_index(drop=True),
+    matched["differences"] = [differences(row) for row in matched.to_dict("records")]
+    register_only = r.df(
+        f"SELECT {cols} FROM ({reg_sql}) AS b WHERE NOT b.matched"
+        " ORDER BY b.system, b.vendor, b.source_ref",
+        params,
     )
+    pub_sql, params = selection.base(state.with_(source_kind=("published",)))
+    published_only = r.df(
+        f"SELECT {cols}, b.notice_url, b.total_value FROM ({pub_sql}) AS b WHERE NOT b.matched"
+        " ORDER BY b.system, b.vendor, b.source_ref",
+        params,
+    )
+    return Reconciled(matched, register_only, published_only)

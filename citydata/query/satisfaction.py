@@ -1,14 +1,14 @@
 """Supplier satisfaction (1 poor .. 5 good) per vendor and per borough, and the original finding.
 
-City Tools found that boroughs with more suppliers reported lower satisfaction. `summary` gives
-the correlation between a borough's number of suppliers and its average score, always with the
-number of scored records and boroughs, so nobody over-reads a handful. Averages are rounded to
-two decimals; only scored records count towards them.
+City Tools found that boroughs with more suppliers reported lower satisfaction. `summary_from`
+gives the correlation between a borough's number of suppliers and its average score, always
+with the number of scored records and boroughs, so nobody over-reads a handful. Averages are
+rounded to two decimals; only scored records count towards them.
 
-Every figure is worked out from the selection's `market.aggregate` (`summary_from`, ...), which
-holds each group's scored records and the sum of their scores; the functions taking a Reader
-run the same SQL in one statement (see `market.from_aggregate`). Suppliers are the canonical
-vendors holding the contracts, whichever role the aggregate counts records under.
+Every figure is worked out from the selection's `market.aggregate` (see
+`market.from_aggregate`), which holds each group's scored records and the sum of their scores.
+Suppliers are the canonical vendors holding the contracts, whichever role the aggregate counts
+records under.
 """
 
 from __future__ import annotations
@@ -18,15 +18,8 @@ from typing import Any
 import pandas as pd
 
 from citydata.query import market
-from citydata.query.filters import FilterState
-from citydata.store.db import Reader
 
 MIN_BOROUGHS_FOR_CORRELATION = 3
-
-
-def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
-    """`by_vendor_from` the selection, in one statement."""
-    return by_vendor_from((r, state, "supplier"))
 
 
 def by_vendor_from(agg: market.Source) -> pd.DataFrame:
@@ -42,11 +35,6 @@ def by_vendor_from(agg: market.Source) -> pd.DataFrame:
     )
 
 
-def by_borough(r: Reader, state: FilterState) -> pd.DataFrame:
-    """`by_borough_from` the selection, in one statement."""
-    return by_borough_from((r, state, "supplier"))
-
-
 def by_borough_from(agg: market.Source) -> pd.DataFrame:
     """Every borough in the selection: its suppliers (distinct vendors), records, scored
     records and average score (empty when none is scored)."""
@@ -58,11 +46,6 @@ def by_borough_from(agg: market.Source) -> pd.DataFrame:
         FROM agg GROUP BY borough ORDER BY borough""",
         {},
     )
-
-
-def summary(r: Reader, state: FilterState) -> dict[str, Any]:
-    """`summary_from` the selection, in one statement."""
-    return summary_from((r, state, "supplier"))
 
 
 def summary_from(agg: market.Source) -> dict[str, Any]:

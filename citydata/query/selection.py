@@ -27,14 +27,23 @@ RECORD_ORDER = ", ".join(
 )
 
 
+# Unless only published notices are asked for, a notice matched to a register record is that
+# record's evidence, not a second contract: the record is counted once, as the register record
+# (the pairs are kept by citydata.store.matches; the view's `matched` says which).
+ONCE = "NOT (source_kind = 'published' AND matched)"
+
+
 def base(state: FilterState) -> tuple[str, Params]:
     """The filtered rows of current_contracts as a subquery, with its bound parameters.
 
-    The parameters are a `Params`: add a query's own with `params.add(name=value)` (or `|=`);
-    binding a name twice raises instead of silently replacing a filter's value.
+    With both sources (or registers only) a published notice matched to a register record is
+    left out (see ONCE). The parameters are a `Params`: add a query's own with
+    `params.add(name=value)` (or `|=`); binding a name twice raises instead of silently
+    replacing a filter's value.
     """
     w = filters.where(state)
-    return f"SELECT * FROM current_contracts WHERE {w.sql}", w.params.copy()
+    once = "" if state.source_kind == ("published",) else f"{ONCE} AND "
+    return f"SELECT * FROM current_contracts WHERE {once}{w.sql}", w.params.copy()
 
 
 def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 5):
+Layout (schema version 8):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: the bytes of every file a snapshot came from;
@@ -13,6 +13,14 @@ Layout (schema version 5):
   most one active snapshot of each kind; `contracts` keeps `total_value` (the whole contract's
   value), `annual_value_derived` (true when the annual value was worked out from the total) and
   `notice_url`; the view shows `source_kind`, `total_value`, `annual_value_derived`, `notice_url`.
+- since v6, `notice_matches` holds which published notice is the evidence of which register
+  record (see citydata.store.matches); the view shows `record_no` and `matched` (true for a
+  register record with a published notice found, and for that notice), so that with both sources
+  a matched contract is counted once, as the register record.
+- since v7, `feed_runs` records every fetch of a feed and every notices file imported from the
+  app: when, by whom, status, pages, notices read, records kept, left out and why, message.
+- since v8, `contracts` (and the view) keep `skill_level` (None, Basic, Intermediate, Expert) and
+  `contact_role` (a role to ask, never a person): skills to share (citydata.core.skills).
 """
 
 from __future__ import annotations
@@ -94,7 +102,7 @@ def _v3(r: Reader) -> None:
     """Group vendor spellings: the alias table, and the view showing the canonical vendor.
 
     The alias is looked up once per distinct spelling, not once per record; the key is the
-    spelling folded as citydata.store.vendors.fold_sql did in this version.
+    spelling folded as the live fold (citydata.core.keys.fold_sql) did in this version.
     """
     r.execute(
         """CREATE TABLE vendor_aliases (
@@ -178,10 +186,117 @@ LEFT JOIN spelling AS sp ON sp.written = c.vendor"""
     )
 
 
+def _v6(r: Reader) -> None:
+    """Published notices matched to register records, so a contract is counted once.
+
+    Frozen SQL. A notice is keyed by its snapshot, row and reference (a published snapshot keeps
+    earlier files' notices with their own row numbers), a register record by snapshot and row.
+    """
+    r.execute(
+        """CREATE TABLE notice_matches (
+    borough_code VARCHAR NOT NULL,
+    notice_snapshot_id INTEGER NOT NULL,
+    notice_record_no INTEGER NOT NULL,
+    notice_ref VARCHAR NOT NULL,
+    register_snapshot_id INTEGER NOT NULL,
+    register_record_no INTEGER NOT NULL,
+    vendor_score SMALLINT NOT NULL,
+    title_score SMALLINT NOT NULL,
+    dates_overlap BOOLEAN NOT NULL,
+    PRIMARY KEY (notice_snapshot_id, notice_record_no, notice_ref)
+)"""
+    )
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+),
+live AS (
+    SELECT m.* FROM notice_matches AS m
+    JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'
+    JOIN snapshots AS rs ON rs.id = m.register_snapshot_id AND rs.status = 'active'
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    coalesce(sp.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, s.kind AS source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.record_no,
+    (mn.notice_snapshot_id IS NOT NULL OR mr.register_snapshot_id IS NOT NULL) AS matched
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+LEFT JOIN spelling AS sp ON sp.written = c.vendor
+LEFT JOIN live AS mn ON s.kind = 'published' AND mn.notice_snapshot_id = c.snapshot_id
+    AND mn.notice_record_no = c.record_no AND mn.notice_ref = coalesce(c.source_ref, '')
+LEFT JOIN live AS mr ON s.kind = 'register' AND mr.register_snapshot_id = c.snapshot_id
+    AND mr.register_record_no = c.record_no"""
+    )
+
+
+def _v7(r: Reader) -> None:
+    """The history of published-notice fetches and imports (see citydata.feeds.fetch)."""
+    r.execute(
+        """CREATE TABLE feed_runs (
+    id INTEGER PRIMARY KEY,
+    feed VARCHAR NOT NULL,
+    since DATE,
+    file_name VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    started_by VARCHAR,
+    status VARCHAR NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    pages INTEGER NOT NULL,
+    notices INTEGER NOT NULL,
+    kept INTEGER NOT NULL,
+    not_technology INTEGER NOT NULL,
+    other_councils INTEGER NOT NULL,
+    refused INTEGER NOT NULL,
+    message VARCHAR
+)"""
+    )
+
+
+def _v8(r: Reader) -> None:
+    """Skills to share: a record's in-house skill level with its system and a contact role.
+
+    Frozen SQL. Both optional; the view gains them as its last columns.
+    """
+    r.execute("ALTER TABLE contracts ADD COLUMN skill_level VARCHAR")
+    r.execute("ALTER TABLE contracts ADD COLUMN contact_role VARCHAR")
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+),
+live AS (
+    SELECT m.* FROM notice_matches AS m
+    JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'
+    JOIN snapshots AS rs ON rs.id = m.register_snapshot_id AND rs.status = 'active'
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    coalesce(sp.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, s.kind AS source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.record_no,
+    (mn.notice_snapshot_id IS NOT NULL OR mr.register_snapshot_id IS NOT NULL) AS matched,
+    c.skill_level, c.contact_role
+FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+LEFT JOIN spelling AS sp ON sp.written = c.vendor
+LEFT JOIN live AS mn ON s.kind = 'published' AND mn.notice_snapshot_id = c.snapshot_id
+    AND mn.notice_record_no = c.record_no AND mn.notice_ref = coalesce(c.source_ref, '')
+LEFT JOIN live AS mr ON s.kind = 'register' AND mr.register_snapshot_id = c.snapshot_id
+    AND mr.register_record_no = c.record_no"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

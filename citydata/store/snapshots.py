@@ -31,7 +31,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.store import changes
+from citydata.store import changes, matches
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
 
@@ -310,6 +310,7 @@ def commit(
             f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
             f" SELECT snapshot_id, record_no, {_FROM_TEXT}, source FROM {_STAGED}"
         )
+        matches.refresh(w, codes)
     return ids
 
 
@@ -374,6 +375,7 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
             " FROM contracts WHERE snapshot_id = $old",
             {"new": new_id, "old": int(snapshot_id)},
         )
+        matches.refresh(w, [code])
     return new_id
 
 

@@ -1,8 +1,9 @@
 """Make data/london_boroughs.geojson: the 33 London authorities, simplified for a browser map.
 
 Reads the full-resolution boundaries (property ``BOROUGH``, WGS84), joins each name to its GSS
-code with ``citydata.boroughs.resolve``, simplifies, rounds to 5 decimals (about 1 m) and writes
-compact GeoJSON sorted by code, one feature a line. Needs shapely (a development dependency).
+code with ``citydata.core.boroughs.resolve``, simplifies, rounds to 5 decimals (about 1 m) and
+writes compact GeoJSON sorted by code, one feature a line. Needs shapely (a development
+dependency).
 
     python data/scripts/make_borough_geometry.py [RAW_GEOJSON]
 """

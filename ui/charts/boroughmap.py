@@ -1,9 +1,9 @@
 """The borough map: a choropleth of the region's authorities, its colour classes and its legend.
 
-Pure builders: the per-borough values (from `citydata.mapdata.borough_values`) in, a pydeck Deck or
-an Altair legend out. Boroughs without records are drawn grey and hatched, never in the colour of
-zero. Everything is drawn by deck.gl layers, so the polygons show even when basemap tiles cannot
-load (no token, no internet).
+Pure builders: the per-borough values (from `citydata.query.mapdata.borough_values`) in, a
+pydeck Deck or an Altair legend out. Boroughs without records are drawn grey and hatched, never
+in the colour of zero. Everything is drawn by deck.gl layers, so the polygons show even when
+basemap tiles cannot load (no token, no internet).
 """
 
 from __future__ import annotations

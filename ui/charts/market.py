@@ -76,7 +76,7 @@ def ranking_table(ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.LayerChart:
-    """Horizontal bars of `market.vendor_ranking`, the "Others" bar in grey, numbers as text;
+    """Horizontal bars of `market.ranking_from`, the "Others" bar in grey, numbers as text;
     boroughs served read "12 of 33 (36.4%)", of all `authorities`."""
     df = ranking.copy()
     x_field, title = {
@@ -128,7 +128,7 @@ def _segment_label(vendor: str, share: float, named: bool) -> str:
 
 
 def area_share_chart(long: pd.DataFrame) -> alt.LayerChart:
-    """Stacked 100% bars of `market.area_shares`: leaders left, names written on the bars."""
+    """Stacked 100% bars of `market.area_shares_from`: leaders left, names written on the bars."""
     df = long.copy()
     df["place"] = [
         "Others" if pd.isna(rk) else ORDINALS[int(rk) - 1] if rk <= 5 else f"{int(rk)}th"

@@ -1,0 +1,89 @@
+"""python -m citydata who-can-help SYSTEM: the boroughs that run a system, with their in-house
+skill level, contact role and satisfaction, best first (the Adoption page's "Who can help").
+
+A read: while the app serves, it reads a copy of the database made just now (lifecycle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import process
+
+from citydata import lifecycle
+from citydata.cli.common import (
+    EXIT_OK,
+    Refused,
+    add_db_option,
+    add_filter_options,
+    command,
+    filter_state,
+    iso_date,
+    note,
+    print_json,
+)
+from citydata.core import boroughs
+from citydata.output import exports
+from citydata.query import adoption, helpers
+from citydata.query.filters import FilterState
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "who-can-help",
+        help="the boroughs that run a system, with their in-house skill and satisfaction",
+    )
+    p.add_argument("name", metavar="SYSTEM", help="the system, as the app names it (e.g. Mosaic)")
+    add_db_option(p)
+    add_filter_options(p)
+    p.add_argument("--besides", metavar="BOROUGH", help="leave out this borough (yours)")
+    p.add_argument("--today", type=iso_date, help="the day for next end dates (default: today)")
+    p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print a table)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+@command("who-can-help")
+def cmd_who_can_help(args: argparse.Namespace) -> int:
+    state = filter_state(args)
+    besides = None
+    if args.besides:
+        found = boroughs.resolve(args.besides)
+        if found is None:
+            raise Refused(f"“{args.besides[:60]}” is not one of {boroughs.count()} authorities.")
+        besides = found.name
+    today = args.today or date.today()
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        names = adoption.system_names(r, FilterState())
+        system = _known_system(args.name, names)
+        table = helpers.who_can_help(r, state, system, besides=besides, today=today)
+    sentence = helpers.in_words(table, system)
+    if args.json:
+        print_json({"system": system, "summary": sentence, "boroughs": table.to_dict("records")})
+        return EXIT_OK
+    if args.output:
+        args.output.write_bytes(exports.to_csv(helpers.labelled(table)))
+        note(f"{sentence}\nWrote {len(table)} boroughs to {args.output}.")
+        return EXIT_OK
+    print(sentence)
+    if not table.empty:
+        shown = helpers.labelled(table).fillna("").astype(str)
+        print()
+        print(shown.to_string(index=False))
+    return EXIT_OK
+
+
+def _known_system(written: str, names: list[str]) -> str:
+    """The system as the data names it (case and spacing aside); Refused with the nearest names
+    when there is none."""
+    folded = " ".join(written.split()).casefold()
+    for name in names:
+        if name.casefold() == folded:
+            return name
+    near = [m[0] for m in process.extract(written, names, limit=3, score_cutoff=60)]
+    hint = f" Did you mean: {'; '.join(near)}?" if near else ""
+    print(f"No system is called “{written[:80]}” in the data.{hint}", file=sys.stderr)
+    raise Refused("Name a system as the app lists it (the Adoption page lists them all).")

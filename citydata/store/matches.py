@@ -1,0 +1,150 @@
+"""Which published notice is the evidence of which register record, kept beside the records.
+
+A published notice matches a register record of the same borough when they name the same
+supplier (the canonical vendor, compared with `citydata.store.vendors.similarity`: at least
+VENDOR_SCORE) and either their contract dates overlap (both starts known) or their titles are
+alike (the system's name against the notice's title, rapidfuzz's token-set ratio: at least
+TITLE_SCORE). Each record is matched at most once, best pair first.
+
+The pairs are worked out whenever a borough's active records change (an import of either kind,
+a rollback, a new vendor alias, a restore) inside the same transaction, and kept in the
+`notice_matches` table. The `current_contracts` view shows `matched`, so with both sources a
+matched contract is counted once, as the register record (`citydata.query.filters`), and the
+Reconciliation page lists the same pairs the counts use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from citydata.store import vendors
+from citydata.store.db import Database, Reader
+
+VENDOR_SCORE = 85
+TITLE_SCORE = 70
+
+_ROWS = """SELECT borough_code, snapshot_id, record_no, coalesce(source_ref, '') AS ref,
+    source_kind, system, vendor, contract_start, contract_end
+FROM current_contracts WHERE borough_code = ANY($codes)
+ORDER BY borough_code, source_kind, snapshot_id, record_no"""
+
+_HAS_BOTH = """SELECT borough_code FROM snapshots WHERE status = 'active'
+GROUP BY borough_code HAVING count(DISTINCT kind) = 2 ORDER BY borough_code"""
+
+
+@dataclass(frozen=True)
+class Pair:
+    register: int  # position in the register rows
+    notice: int  # position in the notice rows
+    vendor_score: int
+    title_score: int
+    dates_overlap: bool
+
+
+def _day(v: Any) -> date | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return pd.Timestamp(v).date()
+
+
+def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two records' contract periods overlap (both starts must be known)."""
+    a0, b0 = _day(a["contract_start"]), _day(b["contract_start"])
+    if a0 is None or b0 is None:
+        return False
+    a1, b1 = _day(a["contract_end"]) or date.max, _day(b["contract_end"]) or date.max
+    return a0 <= b1 and b0 <= a1
+
+
+def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list[Pair]:
+    """The best one-to-one pairs of register records and notices (see the module's note).
+
+    Vendor names are compared once per distinct pair of names, so a large register with a few
+    notices stays quick.
+    """
+    by_vendor: dict[str, list[int]] = {}
+    for j, n in enumerate(notices):
+        by_vendor.setdefault(str(n["vendor"] or ""), []).append(j)
+    scores: dict[tuple[str, str], int] = {}
+    candidates = []
+    for i, a in enumerate(register):
+        written = str(a["vendor"] or "")
+        for name, js in by_vendor.items():
+            key = (written, name)
+            if key not in scores:
+                scores[key] = vendors.similarity(written, name) if written and name else 0
+            if scores[key] < VENDOR_SCORE:
+                continue
+            for j in js:
+                b = notices[j]
+                title = int(
+                    fuzz.token_set_ratio(
+                        str(a["system"] or "").lower(), str(b["system"] or "").lower()
+                    )
+                )
+                dates = overlap(a, b)
+                if dates or title >= TITLE_SCORE:
+                    rank = -(scores[key] + title / 100)
+                    candidates.append((rank, i, j, scores[key], title, dates))
+    used_r: set[int] = set()
+    used_n: set[int] = set()
+    out = []
+    for _, i, j, vendor_score, title, dates in sorted(candidates):
+        if i in used_r or j in used_n:
+            continue
+        used_r.add(i)
+        used_n.add(j)
+        out.append(Pair(i, j, vendor_score, title, dates))
+    return out
+
+
+def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
+    """Work the pairs out again for these boroughs (all when None); return how many pairs.
+
+    Call inside the write transaction that changed the boroughs' records. One read for all the
+    boroughs that hold both a register and notices; the others are not read at all.
+    """
+    if codes is None:
+        w.execute("DELETE FROM notice_matches")
+    else:
+        codes = sorted(set(codes))
+        w.execute("DELETE FROM notice_matches WHERE borough_code = ANY($codes)", {"codes": codes})
+    both = [c for (c,) in w.rows(_HAS_BOTH) if codes is None or c in codes]
+    if not both:
+        return 0
+    rows = w.df(_ROWS, {"codes": both})
+    found: list[dict[str, Any]] = []
+    for code, group in rows.groupby("borough_code", sort=True):
+        register = group[group["source_kind"] == "register"].to_dict("records")
+        notices = group[group["source_kind"] == "published"].to_dict("records")
+        for p in pairs(register, notices):
+            notice, record = notices[p.notice], register[p.register]
+            found.append(
+                {
+                    "borough_code": str(code),
+                    "notice_snapshot_id": int(notice["snapshot_id"]),
+                    "notice_record_no": int(notice["record_no"]),
+                    "notice_ref": str(notice["ref"]),
+                    "register_snapshot_id": int(record["snapshot_id"]),
+                    "register_record_no": int(record["record_no"]),
+                    "vendor_score": p.vendor_score,
+                    "title_score": p.title_score,
+                    "dates_overlap": p.dates_overlap,
+                }
+            )
+    if found:
+        w.register("new_notice_matches", pd.DataFrame(found))
+        w.execute("INSERT OR IGNORE INTO notice_matches BY NAME SELECT * FROM new_notice_matches")
+    return len(found)
+
+
+def refresh_all(db: Database) -> int:
+    """Work every borough's pairs out again (after a vendor alias or a restore changed names)."""
+    with db.write() as w:
+        return refresh(w)

@@ -1,0 +1,102 @@
+"""Reconciliation: a borough's register against the contracts it published, side by side."""
+
+import streamlit as st
+
+import ui
+from citydata.core import boroughs
+from citydata.output import exports
+from citydata.query import reconciliation
+
+state = ui.page_filters()
+
+st.title("Reconciliation")
+st.write(
+    f"A {ui.noun()}'s register (uploaded by its data steward) against the contract awards it "
+    "published on Contracts Finder or Find a Tender. A published notice matches a register "
+    "record when both name the same supplier and their contract dates overlap or their titles "
+    "are alike. A matched contract is counted once everywhere in the app, as the register "
+    "record; the notice is its evidence."
+)
+name = st.selectbox(
+    f"Which {ui.noun()}?",
+    boroughs.NAMES,
+    index=None,
+    placeholder=f"Choose a {ui.noun()}",
+    key="reconcile",
+    bind="query-params",
+)
+if name is None:
+    st.info(f"Choose a {ui.noun()} above to compare its register with its published notices.")
+    ui.stop()
+
+result = ui.query(reconciliation.reconcile, state, name)
+if state.borough and state.borough != (name,):
+    st.caption(
+        f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page, nor does "
+        "Source (both are compared); the other filters do."
+    )
+cols = st.columns(4)
+cols[0].metric("Matched", f"{len(result.matched):,}")
+cols[1].metric("In the register only", f"{len(result.register_only):,}")
+cols[2].metric("Published only", f"{len(result.published_only):,}")
+cols[3].metric("Matched but disagreeing", f"{result.disagreements:,}")
+st.write(ui.plain(result.sentence(name)))
+if result.matched.empty and result.published_only.empty:
+    st.info(
+        f"No published notices are held for {name} under these filters. A data steward can "
+        "fetch them on the Published notices page (or `python -m citydata fetch`).",
+        icon=":material/info:",
+    )
+else:
+    st.write(ui.plain(result.disagreement_sentence()))
+
+COLUMNS = ui.RECORD_COLUMN_CONFIG | {
+    "notice_url": st.column_config.LinkColumn("Notice", display_text="Open notice"),
+    "notice_title": st.column_config.TextColumn("Notice title"),
+    "notice_vendor": st.column_config.TextColumn("Notice's supplier"),
+    "notice_start": st.column_config.DateColumn("Notice start", format="DD/MM/YYYY"),
+    "notice_end": st.column_config.DateColumn("Notice end", format="DD/MM/YYYY"),
+    "notice_annual_value": st.column_config.NumberColumn("Notice a year (£)", format="£%,.0f"),
+    "notice_total_value": st.column_config.NumberColumn("Notice total (£)", format="£%,.0f"),
+    "total_value": st.column_config.NumberColumn("Total value (£)", format="£%,.0f"),
+    "differences": st.column_config.TextColumn("Differences"),
+}
+
+
+def linked(df):
+    out = df.copy()
+    if "notice_url" in out:
+        out["notice_url"] = [reconciliation.web_link(u) for u in out["notice_url"]]
+    return out
+
+
+st.subheader("Matched: in the register and published")
+st.caption("Differences says where the register and the notice disagree (dates, value, supplier).")
+ui.dataframe(
+    linked(result.matched),
+    hide_index=True,
+    width="stretch",
+    column_config=COLUMNS,
+)
+st.subheader("In the register, no published notice found")
+st.caption(
+    "Contracts below the publishing threshold, older than the notices held, or published under "
+    "another supplier's name."
+)
+ui.dataframe(result.register_only, hide_index=True, width="stretch", column_config=COLUMNS)
+st.subheader("Published, missing from the register")
+st.caption("Awards the register may need to add, each with a link to its notice.")
+ui.dataframe(
+    linked(result.published_only),
+    hide_index=True,
+    width="stretch",
+    column_config=COLUMNS,
+)
+st.download_button(
+    "Download the reconciliation (CSV)",
+    data=lambda: exports.to_csv(result.table()),
+    file_name=f"{name.lower().replace(' ', '-')}-reconciliation.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+)

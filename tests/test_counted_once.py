@@ -1,0 +1,164 @@
+"""With both sources, a published notice matched to a register record is counted once.
+
+The register record counts; its notice is the evidence (Reconciliation shows the pair). Every
+breakdown is built on the one base query, so the Overview's figures, the coverage, the market,
+the map, the pipeline, the downloads and the command line's export all agree. Real DuckDB files,
+the real OCDS record package of Hackney's awards, the real command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from citydata import ingest, lifecycle
+from citydata.output import exports
+from citydata.query import mapdata, market, reconciliation, selection
+from citydata.query.filters import FilterState
+from citydata.store import matches, snapshots
+from tests.command import run
+from tests.snapshot_helpers import borough_records, prepared
+
+OCDS = Path(__file__).resolve().parent / "data" / "notices" / "ocds_record_package_1_0.json"
+HACKNEY = "E09000012"
+BOTH = FilterState(borough=("Hackney",))
+PUBLISHED = FilterState(borough=("Hackney",), source_kind=("published",))
+REGISTER = FilterState(borough=("Hackney",), source_kind=("register",))
+
+
+def _register(db, systems: list[tuple[str, str, date, date]]) -> None:
+    rows = borough_records(db, HACKNEY).iloc[: len(systems)].copy()
+    rows["system"] = [s for s, *_ in systems]
+    rows["vendor"] = [v for _, v, *_ in systems]
+    rows["contract_start"] = [a for *_, a, _ in systems]
+    rows["contract_end"] = [b for *_, b in systems]
+    rows["service_area"] = "Housing"
+    snapshots.commit(db, prepared(rows), b"hackney register", "ann")
+
+
+def _notices(db) -> None:
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    assert notices.source_kind == "published" and len(notices.records) == 3
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+
+
+@pytest.fixture
+def hackney(db):
+    """Hackney's register of two records, one of which a published notice (of three) matches."""
+    _register(
+        db,
+        [
+            ("NEC Housing", "NEC Software Solutions", date(2024, 4, 1), date(2030, 3, 31)),
+            ("Payroll system", "Zeta Payroll Ltd", date(2023, 1, 1), date(2026, 1, 1)),
+        ],
+    )
+    _notices(db)
+    return db
+
+
+def test_a_matched_notice_counts_once_as_the_register_record(hackney):
+    with hackney.read() as r:
+        both = selection.records(r, BOTH)
+        head = selection.headline(r, BOTH)
+        published = selection.records(r, PUBLISHED)
+        register = selection.records(r, REGISTER)
+        coverage = selection.coverage(r, BOTH)
+    assert len(register) == 2 and len(published) == 3
+    assert len(both) == 4 == head["records"] == coverage["records"].sum()
+    assert both["system"].tolist().count("NEC Housing") == 1
+    assert "Housing management system (lot 1)" not in both["system"].tolist()  # the evidence
+    assert set(published["system"]) >= {"Housing management system (lot 1)"}  # still a notice
+    # NEC counted once, not twice, in the borough's vendor figures.
+    assert head["vendors"] == both["vendor"].nunique()
+
+
+def test_every_breakdown_and_download_counts_the_contract_once(hackney, tmp_path):
+    with hackney.read() as r:
+        ranking = market.ranking_from(market.aggregate(r, BOTH), by="records")
+        shown = mapdata.borough_values(r, BOTH)
+        downloaded = exports.record_count(r, BOTH)
+        target = tmp_path / "records.csv"
+        written = exports.save_records_csv(r, BOTH, target, labels=False)
+    nec = ranking.loc[ranking["vendor"] == "NEC Software Solutions", "records"]
+    assert nec.tolist() == [1]
+    assert ranking["records"].sum() == 4
+    assert shown.loc[shown["borough_code"] == HACKNEY, "records"].tolist() == [4]
+    assert downloaded == written == 4
+    assert len(list(csv.DictReader(target.open(encoding="utf-8-sig")))) == 4
+
+
+def test_the_command_line_export_counts_the_contract_once(db_path):
+    db = lifecycle.open_store(db_path)
+    try:
+        _register(db, [("NEC Housing", "NEC Software Solutions", date(2024, 4, 1), None)])
+        _notices(db)
+    finally:
+        db.close()
+    lines = {}
+    for label, extra in (
+        ("both", []),
+        ("published", ["--source-kind", "published"]),
+        ("register", ["--source-kind", "register"]),
+    ):
+        done = run("export", "--borough", "Hackney", *extra, db=db_path, text=True)
+        assert done.returncode == 0, done.stderr
+        lines[label] = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert (len(lines["register"]), len(lines["published"]), len(lines["both"])) == (1, 3, 3)
+    systems = [row["system"] for row in lines["both"]]
+    assert systems.count("NEC Housing") == 1
+    assert "Housing management system (lot 1)" not in systems  # the record's evidence
+    assert "Housing management system (lot 1)" in [row["system"] for row in lines["published"]]
+
+
+def test_the_pairs_follow_the_register_when_it_changes(hackney):
+    # A new register without the matched record: the notice counts again, as a notice.
+    _register(db := hackney, [("Payroll system", "Zeta Payroll Ltd", date(2023, 1, 1), None)])
+    with db.read() as r:
+        assert len(selection.records(r, BOTH)) == 1 + 3
+        assert r.scalar("SELECT count(*) FROM current_contracts WHERE matched") == 0
+    # Rolled back to the register that had it: matched again, counted once.
+    with db.read() as r:
+        earlier = int(
+            r.scalar(
+                "SELECT max(id) FROM snapshots WHERE borough_code = $c AND kind = 'register'"
+                " AND status = 'superseded' AND source = 'upload'",
+                {"c": HACKNEY},
+            )
+        )
+    snapshots.rollback(db, earlier, "bob")
+    with db.read() as r:
+        assert len(selection.records(r, BOTH)) == 4
+        result = reconciliation.reconcile(r, FilterState(), "Hackney")
+    assert result.matched["system"].tolist() == ["NEC Housing"]
+
+
+def test_reconciliation_says_where_a_matched_pair_disagrees(hackney):
+    with hackney.read() as r:
+        result = reconciliation.reconcile(r, FilterState(), "Hackney")
+        pair = r.one(
+            "SELECT contract_start, contract_end FROM current_contracts"
+            " WHERE source_kind = 'published' AND matched"
+        )
+    [said] = result.matched["differences"].tolist()
+    if pair["contract_start"] != date(2024, 4, 1):
+        assert "start date: register 1 Apr 2024" in said
+    if pair["contract_end"] != date(2030, 3, 31):
+        assert "end date: register 31 Mar 2030" in said
+    assert said, "the notice's dates or supplier differ from the hand-made register record"
+    assert result.disagreements == 1
+    assert result.disagreement_sentence().startswith("1 matched pair disagrees")
+    table = result.table()
+    assert table["outcome"].tolist().count("matched") == 1
+    assert len(table) == 1 + 1 + 2
+
+
+def test_pairs_are_worked_out_again_from_scratch(hackney):
+    with hackney.write() as w:
+        before = w.rows("SELECT * FROM notice_matches ORDER BY ALL")
+        w.execute("DELETE FROM notice_matches")
+        assert matches.refresh(w) == len(before) == 1
+        assert w.rows("SELECT * FROM notice_matches ORDER BY ALL") == before

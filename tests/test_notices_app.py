@@ -1,0 +1,139 @@
+"""The steward's Published notices page (AppTest) against a real HTTP server on localhost.
+
+The fetch runs in a background thread of the app, writing through the app's own Database; a
+visitor's page still opens while it waits for the publisher, and the history it writes is the
+one `python -m citydata fetch-history` prints.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from citydata import lifecycle
+from tests.apptest import run_app
+from tests.command import run
+from tests.test_fetch import ok
+from tests.test_fetch import server as replay
+from tests.test_upload_app import PASSWORD, camden_register, sign_in
+
+NOTICES = Path(__file__).resolve().parent / "data" / "notices"
+server = replay  # the HTTP server on localhost replaying recorded pages (a fixture)
+
+
+@pytest.fixture
+def password(monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    return PASSWORD
+
+
+def wait_for(condition, timeout: float = 60.0):
+    """Poll `condition` until it returns something true (no fixed sleep stands for a result)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := condition():
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the condition was not met in time")
+
+
+def runs(db_path) -> list[tuple]:
+    db = lifecycle.open_store(db_path)
+    try:
+        return db.rows(
+            "SELECT feed, status, pages, kept, not_technology, started_by FROM feed_runs"
+            " ORDER BY id"
+        )
+    finally:
+        db.close()
+
+
+def open_notices(at):
+    at.switch_page("pages/notices.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_visitor_cannot_open_the_published_notices_page(db_path):
+    at = run_app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/notices.py")
+
+
+def test_a_steward_fetches_in_the_background_while_visitors_keep_reading(
+    db_path,
+    password,
+    server,
+):
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    gate = server.gates["page2"] = threading.Event()  # the publisher is slow with page 2
+    at = open_notices(sign_in(run_app(), name="Ann Steward"))
+    assert at.title[0].value == "Published notices"
+    assert any("never fetched" in m.value for m in at.markdown)
+    [fetch_button] = [b for b in at.button if b.label == "Fetch from Contracts Finder"]
+    fetch_button.click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    # Page 1 is stored while page 2 is still on its way: the run is recorded as running.
+    wait_for(lambda: [r for r in runs(db_path) if r[1] == "running" and r[2] == 1])
+    visitor = run_app(page="pages/overview.py")  # another visitor's page opens meanwhile
+    assert not visitor.exception and visitor.title
+    at.run()  # the steward's page shows the progress, and the button is off
+    bars = at.get("progress")
+    assert bars and "Page 1 of at most 50" in bars[0].proto.text
+    assert next(b for b in at.button if b.label == "Fetch from Contracts Finder").disabled
+    gate.set()
+    wait_for(lambda: [r for r in runs(db_path) if r[1] == "done"])
+    assert runs(db_path) == [("contracts-finder", "done", 2, 2, 1, "Ann Steward (upload password)")]
+    at.run()
+    said = " ".join(m.value for m in [*at.success, *at.markdown])
+    assert "2 pages, 4 notices read, 2 technology records" in said
+    history = at.dataframe[0].value
+    assert history[["feed", "status", "kept", "not_technology"]].values.tolist() == [
+        ["contracts-finder", "done", 2, 1]
+    ]
+    # The same history from the command line.
+    done = run("fetch-history", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "by Ann Steward (upload password) · done: 2 pages, 4 read, 2 kept. Left out: 1 not "
+        "technology; 1 bought by a council outside the region or not recognised."
+    ) in done.stdout  # Leeds's notice: a council outside the region
+
+
+def test_a_steward_imports_a_notices_file_and_a_register_is_sent_to_upload(db_path, password):
+    at = open_notices(sign_in(run_app(), name="Bob Steward"))
+    content = (NOTICES / "ocds_record_package_1_0.json").read_bytes()
+    at.get("file_uploader")[0].set_value(
+        ("ocds_record_package_1_0.json", content, "application/json")
+    )
+    at.run()
+    next(b for b in at.button if b.label == "Import these notices").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "3 technology records of the region's councils kept" in at.success[0].value
+    # A register is not published notices: refused, nothing stored, told where it goes.
+    before = runs(db_path)
+    at.run()  # the box is emptied after an import
+    assert not [b for b in at.button if b.label == "Import these notices"]
+    at.get("file_uploader")[0].set_value(("camden.csv", camden_register(db_path), "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Import these notices").click()
+    at.run()
+    assert "This file is a register, not published notices" in at.error[0].value
+    after = runs(db_path)
+    assert after[: len(before)] == before
+    assert after[-1][:2] == ("file", "failed")  # recorded in the history as refused
+    db = lifecycle.open_store(db_path)
+    try:
+        assert db.scalar("SELECT count(*) FROM snapshots WHERE file_name = 'camden.csv'") == 0
+    finally:
+        db.close()
+    done = run("fetch-history", "--json", db=db_path, text=True)
+    assert '"file_name":"ocds_record_package_1_0.json"' in done.stdout.replace(" ", "")

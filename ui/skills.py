@@ -1,0 +1,41 @@
+"""The "Who can help" panel: the boroughs running a system, most in-house skill first.
+
+Shown on the Adoption page (for the chosen system) and on the borough profile (for one of the
+borough's systems, from its peers). The table comes from citydata.query.helpers.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from citydata.query import helpers
+from citydata.query.filters import FilterState
+
+COLUMN_CONFIG = {
+    "Satisfaction (1-5)": st.column_config.NumberColumn(format="%.1f"),
+    "Next contract end": st.column_config.DateColumn(format="DD/MM/YYYY"),
+    "Records": st.column_config.NumberColumn(),
+}
+
+
+def panel(state: FilterState, system: str, key: str, besides: str | None = None) -> None:
+    """A sentence saying who can help with `system` (or that nobody recorded skills), and the
+    table with its downloads."""
+    found = ui.query(helpers.who_can_help, state, system, besides)
+    st.markdown(ui.plain(helpers.in_words(found, system, ui.noun())))
+    if found.empty:
+        return
+    table = helpers.labelled(found)
+    ui.dataframe(table, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key)
+    st.caption(
+        f"Every {ui.noun()} running it under the filters (the {ui.noun(capital=True)} filter "
+        "aside), most in-house skill first, then the most satisfied. Skill levels and contact "
+        "roles are what each register records; ask the role, not a named person."
+    )
+    ui.downloads(table, f"who-can-help-{_stem(system)}", key=f"{key}-downloads")
+
+
+def _stem(text: str) -> str:
+    kept = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in kept.split("-") if part)[:40] or "system"
