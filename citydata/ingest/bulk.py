@@ -38,6 +38,9 @@ from citydata.ingest import read as _read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
+# Smaller files take the Python reader: DuckDB's fixed cost (a database, a dozen queries) is
+# more than Python's whole work below about this size (some 7,000 rows).
+MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
