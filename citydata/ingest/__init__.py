@@ -108,7 +108,7 @@ def _prepare_plain(
 ) -> bool:
     """Prepare a plain CSV register in DuckDB (see citydata.ingest.bulk); False when it is not
     one, and then nothing in `result` has changed."""
-    if sheet is not None or not bulk_enabled:
+    if sheet is not None or not bulk_enabled or len(content) < _bulk.MIN_BYTES:
         return False
     limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
     try:

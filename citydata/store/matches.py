@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from citydata.store import vendors
 from citydata.store.db import Database, Reader
+from citydata.store.migrations import ALIAS_CHANGES_KEY
 
 VENDOR_SCORE = 85
 TITLE_SCORE = 70
@@ -145,6 +146,16 @@ def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
 
 
 def refresh_all(db: Database) -> int:
-    """Work every borough's pairs out again (after a vendor alias or a restore changed names)."""
+    """Work every borough's pairs out again (after a vendor alias changed names).
+
+    Moves the data version on (`migrations.data_version`), so no page keeps a result cached
+    between the alias's commit and this one.
+    """
     with db.write() as w:
-        return refresh(w)
+        found = refresh(w)
+        w.execute(
+            "INSERT INTO meta VALUES ($k, '1') ON CONFLICT (key) DO UPDATE"
+            " SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)",
+            {"k": ALIAS_CHANGES_KEY},
+        )
+    return found
