@@ -400,7 +400,6 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "window": "1e308",
     "share_vendor": "*",
     "profile": "Camden' OR '1'='1",
-    "profile_help": "Mosaic' OR '1'='1",
     "group_by": "system; DROP TABLE snapshots",
     "market_by": "__class__",
     "market_role": "supplier' --",
