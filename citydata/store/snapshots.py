@@ -252,8 +252,9 @@ def commit(
         groups = _by_borough(prepared.records)
         if kind == PUBLISHED:
             staged = _with_held_notices(w, staged, current, source)
+        counts = staged["borough_code"].value_counts()  # once, not a scan per borough
         for code, _rows in groups:
-            rows = int((staged["borough_code"] == code).sum())
+            rows = int(counts.get(code, 0))
             ids.append(
                 _new_snapshot(
                     w,
