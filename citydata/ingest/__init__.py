@@ -185,7 +185,8 @@ def _prepare_table(
     result.records = records
     if records.empty:
         first = next((p for p in result.problems if p.severity == "refused"), None)
-        example = f" For example, row {first.row}: {first.reason}" if first else ""
+        where = "" if first is None or first.row is None else f", row {first.row}"
+        example = f" For example{where}: {first.reason}" if first else ""
         raise IngestError(f"None of the {result.rows_read:,} rows can be imported.{example}")
 
 
