@@ -184,6 +184,7 @@ PAGE_SETTING_LABELS = {
     "window": "window",
     "share_vendor": "vendor",
     "profile": "borough",
+    "profile_help": "system to find helpers for",
     "group_by": "grouping",
     "market_by": "ranking",
     "market_role": "way of counting",
