@@ -28,6 +28,7 @@ import pickle
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from citydata import ingest
@@ -35,6 +36,7 @@ from citydata.core import settings
 
 log = logging.getLogger(__name__)
 MAX_WORKERS = 4
+ROOT = Path(__file__).resolve().parents[1]
 _lock = threading.Lock()
 _slots: dict[int, threading.BoundedSemaphore] = {}
 
@@ -72,6 +74,7 @@ def prepare(content: bytes, name: str, size: int, **options: Any) -> ingest.Prep
     with _slot(size):
         done = subprocess.run(
             [sys.executable, "-m", "citydata.ingest.worker"],
+            cwd=ROOT,  # where citydata is, wherever the server was started from
             input=request,
             capture_output=True,
             check=False,
