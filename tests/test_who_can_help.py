@@ -14,6 +14,7 @@ from citydata.query.filters import FilterState
 from citydata.store import snapshots
 from tests.apptest import run_app, shown
 from tests.command import run
+from tests.test_security import open_page
 
 ADOPTION = "pages/adoption.py"
 PROFILE = "pages/borough.py"
@@ -143,3 +144,16 @@ def test_an_unknown_system_is_refused_with_the_nearest_names(db_path, written):
     done = run("who-can-help", written, db=db_path, text=True)
     assert done.returncode == 1
     assert "Did you mean: Mosaic" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_link_naming_a_system_the_borough_does_not_share_is_named_and_dropped(db):
+    at = open_page(PROFILE, {"profile": "Camden", "profile_help": "Nothing Camden Runs"})
+    assert not at.exception and not at.error
+    [asked] = [s for s in at.selectbox if s.label == "Which system?"]
+    assert asked.value is None
+    assert not [d for d in at.dataframe if "In-house skill level" in d.value.columns]
+    notes = [shown(w.value) for w in at.sidebar.warning]
+    assert any(
+        n.startswith("The link's system to find helpers for “Nothing Camden Runs” cannot be used")
+        for n in notes
+    ), notes

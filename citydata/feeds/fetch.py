@@ -98,10 +98,9 @@ class Run:
         label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
         what = (
             f"{label} since {self.since}: {self.pages:,} pages, {self.notices:,} notices read, "
-            f"{self.imported:,} technology records of the region's councils imported, "
-            f"{self.not_technology:,} of their notices not technology."
+            f"{self.imported:,} technology records of the region's councils imported."
         )
-        return f"{what} {self.message}".strip()
+        return " ".join(p for p in (what, self.left_out(), self.message) if p)
 
     def left_out(self) -> str:
         """What was left out and why, in words ('' when nothing was)."""
@@ -345,7 +344,10 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
         return
-    ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
+    try:
+        ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
+    except snapshots.NothingChanged:  # every notice on the page is already held as it is
+        ids = []
     state.snapshot_ids += ids
     state.imported += len(prepared.records)
 
