@@ -284,8 +284,9 @@ def commit(
             staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
         if kind == PUBLISHED:
             staged = _with_held_notices(w, staged, current, source)
+        counts = staged["borough_code"].value_counts()  # once, not a scan per borough
         for code, _rows in groups:
-            rows = int((staged["borough_code"] == code).sum())
+            rows = int(counts.get(code, 0))
             ids.append(
                 _new_snapshot(
                     w,
