@@ -35,6 +35,12 @@ FIXTURES = sorted(
 )
 
 
+@pytest.fixture(autouse=True)
+def _every_size(monkeypatch):
+    """Small files too take the DuckDB path here (in the app only files of 1 MB and more)."""
+    monkeypatch.setattr(bulk, "MIN_BYTES", 0)
+
+
 def both(content: bytes, name: str, **kwargs) -> tuple[ingest.Prepared, ingest.Prepared, bool]:
     """(prepared the DuckDB way where it can, prepared the Python way, whether DuckDB built it)."""
     built = []
@@ -119,6 +125,19 @@ def test_a_register_of_messy_values_takes_the_duckdb_path_and_reads_the_same():
                      "repeats row 10", "too large", "cannot be right"):  # fmt: skip
         assert expected in reasons
     assert fast.records["row"].tolist() == [2, 3, 8, 9, 10, 11]
+
+
+def test_a_large_register_takes_the_duckdb_path_and_a_small_one_python(monkeypatch):
+    monkeypatch.setattr(bulk, "MIN_BYTES", 1024 * 1024)
+    row = ["Camden", "Housing", "Civica CX", "Civica", "01/04/2020", "31/03/2027", "£12,500.00",
+           "Cloud", "4", "CAM-{}"]  # fmt: skip
+    small = _csv([MESSY[0], *([c.format(i) for c in row] for i in range(10))])
+    large = _csv([MESSY[0], *([c.format(i) for c in row] for i in range(20_000))])
+    assert not both(small, "small.csv")[2]
+    fast, slow, built = both(large, "large.csv")
+    assert built and len(large) >= bulk.MIN_BYTES
+    assert_same(fast, slow)
+    assert len(fast.records) == 20_000
 
 
 def test_the_duckdb_path_reads_every_field_of_a_record():

@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
         ".streamlit/config.toml (25): raise both to accept bigger files.",
     ),
     Setting(
+        "CITYTOOLS_UPLOAD_WORKERS",
+        "1",
+        "How many uploaded files the app checks at once, each in a worker process of its own "
+        "(0 to 4), so that checking a large file does not slow other visitors' pages; more "
+        "uploads at once wait their turn. 0: check in the steward's own session, as before.",
+    ),
+    Setting(
         "CITYTOOLS_MEMORY_LIMIT",
         None,
         "The most memory the database may use for one app or command, e.g. 1GB or 1500MB; "
@@ -146,6 +153,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 DB = "CITYTOOLS_DB"
 RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
 MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
+UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
 
 
 class SettingError(ValueError):

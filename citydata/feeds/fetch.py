@@ -397,7 +397,10 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
         return
-    ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
+    try:
+        ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
+    except snapshots.NothingChanged:  # every notice on the page is already held as it is
+        ids = []
     state.snapshot_ids += ids
     state.imported += len(prepared.records)
 

@@ -108,7 +108,7 @@ def _prepare_plain(
 ) -> bool:
     """Prepare a plain CSV register in DuckDB (see citydata.ingest.bulk); False when it is not
     one, and then nothing in `result` has changed."""
-    if sheet is not None or not bulk_enabled:
+    if sheet is not None or not bulk_enabled or len(content) < _bulk.MIN_BYTES:
         return False
     limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
     try:
@@ -185,7 +185,8 @@ def _prepare_table(
     result.records = records
     if records.empty:
         first = next((p for p in result.problems if p.severity == "refused"), None)
-        example = f" For example, row {first.row}: {first.reason}" if first else ""
+        where = "" if first is None or first.row is None else f", row {first.row}"
+        example = f" For example{where}: {first.reason}" if first else ""
         raise IngestError(f"None of the {result.rows_read:,} rows can be imported.{example}")
 
 

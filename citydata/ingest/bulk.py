@@ -38,6 +38,9 @@ from citydata.ingest import read as _read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
+# Smaller files take the Python reader: DuckDB's fixed cost (a database, a dozen queries) is
+# more than Python's whole work below about this size (some 7,000 rows).
+MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
@@ -236,6 +239,7 @@ class _Build:
         self.mapping = mapping
         self.src = {f: reader.column(mapping.get(f)) for f in FIELD_NAMES}
         self.problems: list[Problem] = []
+        self.mixed = False  # whether the result's rows are out of the file's order
 
     def run(self) -> tuple[pd.DataFrame, list[Problem]]:
         odd = self._distinct()
@@ -283,9 +287,9 @@ class _Build:
         ).to_arrow_table()
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
         order = rows["i"].to_numpy()
-        positions = np.arange(len(order))
-        if len(order) > 1 and not (order[1:] > order[:-1]).all():
-            positions = np.argsort(order, kind="stable")  # the file's order (joins mix it)
+        self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
+        # the file's order (DuckDB's parallel joins may mix it)
+        positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
         self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
         self._problems()
         bad = rows["bad"].to_numpy(zero_copy_only=False)
@@ -302,9 +306,11 @@ class _Build:
         """One scan: the values each Python rule must read, and whether any row is irregular."""
         names = [f"c{i}" for i in range(len(self.r.header))]
         first = "COALESCE(" + ", ".join(f"NULLIF({n}, '')" for n in names) + ", '')"
-        words = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names)
+        others = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names[1:]) or "false"
+        # (CASE: the other cells are looked at only where the first has no letter or digit)
+        blank = f"CASE WHEN regexp_matches(c0, '[A-Za-z0-9]') THEN false ELSE NOT ({others}) END"
         irregular = (
-            f"NOT ({words}) OR {first} ILIKE '%total%'"
+            f"{blank} OR {first} ILIKE '%total%'"
             f" OR lower(trim(c0)) = {_lit(self.r.header[0].lower())}"
         )
         parts = {"irregular": f"count(*) FILTER (WHERE {irregular})"}
@@ -380,7 +386,8 @@ class _Build:
             reasons = pc.filter(reason, mask).to_pylist()
         if values is None:
             values = [None] * len(numbers)
-        for row, value, why in sorted(zip(numbers, values, reasons, strict=True)):
+        found = zip(numbers, values, reasons, strict=True)
+        for row, value, why in sorted(found) if self.mixed else found:
             self.problems.append(make(row, name, value, why))
 
     def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
@@ -407,7 +414,8 @@ class _Build:
             numbers = pc.filter(self.numbers, backwards).to_pylist()
             cells = pc.filter(rows["contract_end_cell"], backwards).to_pylist()
             end = m.get("contract_end")
-            for row, cell_value, reason in sorted(zip(numbers, cells, reasons, strict=True)):
+            found = zip(numbers, cells, reasons, strict=True)
+            for row, cell_value, reason in sorted(found) if self.mixed else found:
                 self.problems.append(refused(row, end, cell_value, reason))
         no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
         system, vendor = m.get("system"), m.get("vendor")

@@ -162,12 +162,12 @@ def _body(
         first = cell_text(first) if isinstance(first, str) and first[:1] in _TOTAL_START else ""
         if first and _TOTAL.fullmatch(first):
             problems.append(
-                warning(None, None, first, f"{unit} {number} is a total row and was skipped.")
+                warning(number, None, first, f"{unit} {number} is a total row and was skipped.")
             )
             continue
         if row[:1] == header[:1] and [cell_text(v) for v in row] == header:
             problems.append(
-                warning(None, None, None, f"{unit} {number} repeats the header and was skipped.")
+                warning(number, None, None, f"{unit} {number} repeats the header and was skipped.")
             )
             continue
         body.append(row)
