@@ -179,3 +179,36 @@ def test_without_the_app_the_fetch_imports_directly_and_queues_nothing(db_path, 
     assert "The app is running" not in done.stdout
     assert not spool.waiting(db_path)
     assert [r["kept"] for r in history(db_path)] == [2]
+
+
+@contextmanager
+def held_by_this_process_as_the_app(db_path: Path) -> Iterator[object]:
+    """This process plays the app: it holds the database and says it imports the inbox."""
+    db = lifecycle.open_store(db_path)
+    spool.beat(spool.inbox_for(db_path), spool.PERIOD)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_path, feed):
+    with held_by_this_process_as_the_app(db_path) as db:
+        first = command.run(*FETCH, "--max-pages", "1", db=db_path, text=True)
+        assert first.returncode == 1, first.stderr  # stopped early: run again to carry on
+        assert "it will import these 1 pages itself" in first.stdout
+        second = command.run(*FETCH, "--json", db=db_path, text=True)
+        assert second.returncode == 0, second.stderr
+        assert "Carrying on" not in second.stderr  # --json keeps stderr quiet
+        report = json.loads(second.stdout)
+        assert (report["status"], report["pages"]) == ("done", 2)
+        assert Path(report["queued_for_app"]).parent == spool.inbox_for(db_path)
+        # The second fetch asked only for page 2: it carried on from the waiting batch.
+        assert [key for key, _ in feed.log] == ["page1", "page2"]
+        runs = [spool.import_batch(db, folder) for folder in spool.waiting(db_path)]
+        assert [(r.status, r.pages) for r in runs] == [("failed", 1), ("done", 2)]
+        assert [r["started_by"] for r in fetch.history(db).to_dict("records")] == [
+            "command line (queued)"
+        ] * 2
+        assert len(published(db)) == 2
+        assert fetch.last_run(db, "contracts-finder").status == "done"
