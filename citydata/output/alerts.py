@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from citydata.core import settings
+from citydata.core import boroughs, settings
 from citydata.core.dates import day_label
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
@@ -78,8 +78,8 @@ class Message:
         out.append(f"Open this view: {self.link}")
         out.append(
             "Decide-by dates are the contract's end date less its service area's lead time. "
-            "Check the borough's own register before acting. Each contract is listed once for "
-            "each date; you hear again if its dates change."
+            f"Check the {boroughs.noun()}'s own register before acting. Each contract is listed "
+            "once for each date; you hear again if its dates change."
         )
         return "\n\n".join(out)
 

@@ -8,6 +8,7 @@ basemap tiles cannot load (no token, no internet).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +16,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from citydata.core import boroughs, regions
 from citydata.core.formatting import money
@@ -35,6 +37,14 @@ MAX_LABELLED = 60  # above this many areas, names are left to the tooltip (they 
 # The glyphs the labels may use. Wrapped in quotes so pydeck passes the string on as a value
 # rather than as an expression (pydeck strips the quote character, hence none inside).
 LABEL_CHARACTERS = '"' + "".join(chr(c) for c in range(32, 127) if chr(c) != '"') + "£–’" + '"'
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck written as compact JSON: pydeck indents it, one coordinate a line, which made the
+    national map's spec five times the size of its shapes (Streamlit sends it on every run)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,9 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             get_fill_color="properties.fill_color",
             get_line_color=list(OUTLINE_COLOUR),
             line_width_min_pixels=1.5,
+            # A click is found by drawing the pickable shapes again, on the mouse's press: the
+            # outlines need not be, and on a slow machine a long press is no click at all.
+            _sub_layer_props={"polygons-stroke": {"pickable": False}},
         ),
         pdk.Layer(
             "PathLayer",
@@ -169,7 +182,7 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             "backgroundColor": "#1f2937",
         },
     }
-    return pdk.Deck(layers=layers, initial_view_state=view(), map_style=None, tooltip=tooltip)
+    return CompactDeck(layers=layers, initial_view_state=view(), map_style=None, tooltip=tooltip)
 
 
 def _polygons(geometry: dict) -> list:
