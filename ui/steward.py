@@ -17,12 +17,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from citydata import ingest
 from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
-from ui import pagesdir
+from ui import pagesdir, preparing
 
 _SIGNED_IN = "_steward_password_user"
 _LAST_NAME = "_steward_last_name"
@@ -212,9 +211,16 @@ def _prepare(
             del memo[other]
         while len(memo) >= MEMO_KEEP:
             memo.pop(next(iter(memo)))
-        memo[key] = ingest.prepare(
-            content, name, borough=borough, mapping=mapping, sheet=sheet, max_bytes=upload_limit()
-        )
+        with st.spinner("Checking the file…", show_time=True):
+            memo[key] = preparing.prepare(  # in a worker process: see ui/preparing.py
+                content,
+                name,
+                preparing.workers(secrets()),
+                borough=borough,
+                mapping=mapping,
+                sheet=sheet,
+                max_bytes=upload_limit(),
+            )
     return memo[key]
 
 

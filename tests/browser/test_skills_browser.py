@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from citydata.query import helpers
+from citydata.query import skills
 from citydata.query.filters import FilterState
 from tests.browser.conftest import settle
 from tests.browser.test_upload_browser import pick
@@ -19,9 +19,7 @@ def test_a_profile_peer_leads_to_who_can_help_and_the_link_keeps_it(server, page
         " AND skill_level = 'Expert' GROUP BY system ORDER BY count(*) DESC, system LIMIT 1"
     )
     with db.read() as r:
-        expected = helpers.in_words(
-            helpers.who_can_help(r, FilterState(), system, "Camden"), system
-        )
+        expected = skills.in_words(skills.who_can_help(r, FilterState(), system, "Camden"), system)
     page.goto(f"{server.url}/borough?profile=Camden")
     settle(page)
     pick(page, "Which system?", system)
