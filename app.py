@@ -3,7 +3,8 @@
 import streamlit as st
 
 import ui
-from ui import startup, steward
+from citydata.query.filters import FilterState
+from ui import fetching, startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -37,8 +38,13 @@ PAGES = [
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
 page = st.navigation(PAGES + steward.pages(), expanded=True)
 startup.open_database(page)  # or explain why not (busy, unusable) and stop
+fetching.start_inbox(ui.database())  # imports the fetches queued while the app holds the file
 ui.pin_version()
-st.session_state["filters"] = ui.sidebar_filters()
+# The steward pages use no filter: no sidebar of filters that would do nothing there.
+if page.url_path in steward.WITHOUT_FILTERS:
+    st.session_state["filters"] = FilterState()
+else:
+    st.session_state["filters"] = ui.sidebar_filters()
 ui.copy_link()  # at the top of every page: the link of the view on screen
 with ui.naming_dropped_settings():  # a link's settings the page could not take are named
     page.run()

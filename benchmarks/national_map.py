@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,11 @@ def measure(repeat: int, browser: bool) -> list[tuple[str, str]]:
     rows.append(("map sent to the browser (deck JSON)", f"{len(deck.to_json()) / 1024**2:.2f} MB"))
     db.close()
 
+    # The browser's server gets its own copy: the AppTest runs below keep this process's
+    # connection to the file open, and DuckDB lets only one process write-open a file.
+    server_db = folder / "uk-server.duckdb"
+    shutil.copyfile(db_path, server_db)
+
     from streamlit.testing.v1 import AppTest
 
     os.environ["CITYTOOLS_DB"] = str(db_path)
@@ -113,7 +119,7 @@ def measure(repeat: int, browser: bool) -> list[tuple[str, str]]:
         )
     )
     if browser:
-        rows += _browser(db_path, repeat)
+        rows += _browser(server_db, repeat)
     return rows
 
 
@@ -151,7 +157,11 @@ def _browser(db_path: Path, repeat: int) -> list[tuple[str, str]]:
             page.route(
                 "**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort()
             )
-            loads = []
+            received: list[int] = []
+            page.on(
+                "websocket", lambda ws: ws.on("framereceived", lambda f: received.append(len(f)))
+            )
+            loads, paints = [], []
             for _ in range(max(3, repeat // 2)):
                 start = time.perf_counter()
                 page.goto(f"{url}/map")
@@ -162,21 +172,47 @@ def _browser(db_path: Path, repeat: int) -> list[tuple[str, str]]:
                     timeout=120_000,
                 )
                 loads.append(time.perf_counter() - start)
+                _first_paint(page)
+                paints.append(time.perf_counter() - start)
             rows.append(
                 (
                     "open /map in Chromium until the map's canvas is there (p50)",
                     f"{statistics.median(loads):.2f} s",
                 )
             )
+            rows.append(
+                (
+                    "open /map until the districts are drawn (first paint of the map, p50)",
+                    f"{statistics.median(paints):.2f} s",
+                )
+            )
+            sizes = []
+            for choice in ("Distinct vendors", "Records", "Distinct systems"):
+                received.clear()
+                page.get_by_role("combobox", name="Colour councils by").click()
+                page.get_by_role("option", name=choice, exact=True).click()
+                page.wait_for_function(
+                    "() => document.querySelector('[data-testid=\"stApp\"]')"
+                    "?.getAttribute('data-test-script-state') === 'notRunning'"
+                    " && !document.querySelector('[data-stale=\"true\"]')",
+                    timeout=120_000,
+                )
+                sizes.append(sum(received))
+            rows.append(
+                (
+                    "bytes the server sends for one rerun of the map page (a choice changed, p50)",
+                    f"{statistics.median(sizes) / 1024**2:.2f} MB",
+                )
+            )
             box = page.locator('[data-testid="stDeckGlJsonChart"]').bounding_box()
             hovers = []
-            points = [(0.45, 0.55), (0.55, 0.75), (0.5, 0.35), (0.6, 0.85), (0.4, 0.65)]
+            points = [_on_screen(box, name) for name in HOVERED]
             for i in range(repeat):
-                fx, fy = points[i % len(points)]
+                x, y = points[i % len(points)]
                 page.mouse.move(box["x"] + 5, box["y"] + 5)
                 page.locator(".deck-tooltip").wait_for(state="hidden")
                 start = time.perf_counter()
-                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+                page.mouse.move(x, y)
                 page.locator(".deck-tooltip").wait_for(state="visible", timeout=10_000)
                 hovers.append(time.perf_counter() - start)
             rows.append(
@@ -190,6 +226,47 @@ def _browser(db_path: Path, repeat: int) -> list[tuple[str, str]]:
         server.terminate()
         server.wait(timeout=10)
     return rows
+
+
+HOVERED = ("Leeds", "Birmingham", "Cornwall", "Highland", "Powys")
+
+
+def _on_screen(box: dict, name: str) -> tuple[float, float]:
+    """Where the middle of a district's largest part is in the map's initial view."""
+    import math
+
+    from citydata.core import regions
+    from ui.charts import boroughmap
+
+    feature = next(
+        f for f in regions.current().geojson()["features"] if f["properties"]["name"] == name
+    )
+    lon, lat = boroughmap._centroid(boroughmap._main_ring(feature["geometry"]))
+    view = boroughmap.view()
+    world = 512 * 2**view.zoom
+
+    def project(lo: float, la: float) -> tuple[float, float]:
+        y = math.log(math.tan(math.pi / 4 + math.radians(la) / 2))
+        return (lo + 180) / 360 * world, (1 - y / math.pi) / 2 * world
+
+    cx, cy = project(view.longitude, view.latitude)
+    x, y = project(lon, lat)
+    return box["x"] + box["width"] / 2 + (x - cx), box["y"] + box["height"] / 2 + (y - cy)
+
+
+def _first_paint(page, timeout: float = 120.0) -> None:
+    """Wait until the map's canvas shows the districts: a screenshot with many colours."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]')
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shot = Image.open(BytesIO(chart.screenshot())).convert("RGB")
+        if shot.getcolors(maxcolors=20) is None:  # more than 20 colours: shapes are drawn
+            return
+    raise TimeoutError("the map was not drawn")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,3 +17,5 @@ PEAK_MEMORY_BYTES = (10_000_000, 3 * GIB)
 
 # For a 100k- and a 1M-row register: the import at least half as fast as DuckDB's read_csv.
 IMPORT_SPEED_SHARE = ((100_000, 1_000_000), 0.5)
+# ... and at 1M rows the import's peak memory under 1 GiB.
+IMPORT_PEAK_BYTES = (1_000_000, 1 * GIB)

@@ -13,8 +13,8 @@ state = ui.page_filters()
 
 st.title("System adoption")
 st.caption(
-    "Which boroughs use which system, and from which vendor: the place to find the boroughs "
-    "on the same system as yours."
+    f"Which {ui.noun(2)} use which system, and from which vendor: the place to find the "
+    f"{ui.noun(2)} on the same system as yours."
 )
 ui.selection_header(state)
 systems = ui.query(adoption.systems, state)

@@ -5,10 +5,12 @@ from datetime import date
 import streamlit as st
 
 import ui
+from citydata import lifecycle
 from citydata.core import settings
 from citydata.output import alerts
 from citydata.query import filters, pipeline
-from citydata.store import subscriptions
+from citydata.store import ledger, subscriptions
+from citydata.store.db import FileBusy
 from ui import steward
 
 who = steward.require()
@@ -38,6 +40,11 @@ def write_feeds() -> None:
     if folder is not None:
         alerts.write_feeds(ui.database(), lead, folder)
 
+
+# What a scheduled `alerts send` delivered while this app held the database waits in a ledger
+# beside the file: fold it in now (skipped while a send is under way; then next time).
+database_path = lifecycle.db_path()
+ledger.fold(ui.database(), database_path)
 
 st.subheader("New alert")
 with st.form("new_alert", clear_on_submit=True):
@@ -114,7 +121,13 @@ else:
     st.subheader("Due today")
     shown: list[alerts.Message] = []
     alerts.send_due(
-        ui.database(), lead, date.today(), dry_run=True, secrets=secrets, show=shown.append
+        ui.database(),
+        lead,
+        date.today(),
+        dry_run=True,
+        secrets=secrets,
+        show=shown.append,
+        ledger=ledger.peek(database_path),
     )
     if not shown:
         st.caption("Nothing is due: every alert has been sent what it watches.")
@@ -124,8 +137,11 @@ else:
     if shown and st.button("Send now", type="primary", key="send_alerts"):
         write_feeds()
         try:
-            sent = alerts.send_due(ui.database(), lead, date.today(), secrets=secrets)
-        except settings.SettingError as exc:
+            # one sender at a time: a scheduled run under way finishes first
+            with ledger.held(database_path, wait=60) as book:
+                book.fold_into(ui.database())
+                sent = alerts.send_due(ui.database(), lead, date.today(), secrets=secrets)
+        except (settings.SettingError, FileBusy) as exc:
             st.error(ui.plain(str(exc)))
             sent = []
         for o in sent:

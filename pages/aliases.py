@@ -78,8 +78,20 @@ with st.form("manual_alias", clear_on_submit=True):
 
 st.subheader("All groupings")
 st.caption(
-    "Groupings come from data/vendor_aliases.csv when the database is built, and from stewards "
-    "here or with `python -m citydata aliases --accept`. To keep one for new databases, add it "
-    "to that file too."
+    "Every spelling counted under another vendor's name, who grouped it and when. The first "
+    "ones came with the app; the others were added by data stewards on this page. To stop "
+    "counting a spelling under a vendor, ask whoever looks after the app."
 )
-ui.table(ui.read(vendors.aliases), key="alias_table")
+groupings = ui.read(vendors.aliases)
+ui.table(
+    groupings[["alias", "vendor", "records", "added_by", "added_at"]].rename(
+        columns={
+            "alias": "Spelling",
+            "vendor": "Counted under",
+            "records": "Records with this spelling",
+            "added_by": "Grouped by",
+            "added_at": "Grouped on",
+        }
+    ),
+    key="alias_table",
+)

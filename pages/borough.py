@@ -23,7 +23,7 @@ name = st.selectbox(
     help=f"Or click a {ui.noun()} on the Map page. The address of this page names the {ui.noun()}.",
 )
 if name is None:
-    st.info("Choose a borough above, or click one on the Map page, to see its profile.")
+    st.info(f"Choose a {ui.noun()} above, or click one on the Map page, to see its profile.")
     ui.stop()
 
 p = ui.query(borough_profile.build, state, name)

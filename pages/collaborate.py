@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
+from citydata.core import boroughs
 from citydata.output import exports, word
 from citydata.query import collaboration, selection
 
@@ -144,4 +145,4 @@ if set(illustrative) & set(rows["borough"]):
         "briefings say so.",
         icon=":material/info:",
     )
-st.caption(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window))
+st.caption(boroughs.reword(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window)))

@@ -24,7 +24,7 @@ st.caption(
     "For suppliers and new entrants: which council contracts end in the next few years, in "
     "which service areas, and who holds them now. Councils usually decide whether to buy again "
     "a year or more before a contract ends (the decide-by date), so that is when to talk to "
-    "them. Figures come from the boroughs' own registers and may be incomplete."
+    f"them. Figures come from the {ui.noun(2)}' own registers and may be incomplete."
 )
 ui.selection_header(state)
 lead, problem = pipeline.lead_times_or_default()

@@ -3,23 +3,37 @@
 import streamlit as st
 
 import ui
+from citydata.core import regions
 from citydata.query import mapdata
 from ui.charts import boroughmap
 
 state = ui.page_filters()
 
 
+def map_key() -> str:
+    """The map's widget key: a new one after every click that opened a profile.
+
+    The browser remembers a map's selection under its key, also while another page is shown.
+    Back on the map, a click on the borough picked last time would clear that old selection
+    (a click on the selected shape unselects it) rather than select it, and nothing opened
+    until a second click. A fresh key starts every visit with nothing selected.
+    """
+    return f"map-{st.session_state.get('_map_picks', 0)}"
+
+
 def open_profile() -> None:
     """A click on a borough: remember it, and go to its profile once the page has run."""
-    picked = st.session_state["map"].selection.objects.get(boroughmap.LAYER_ID, [])
+    picked = st.session_state[map_key()].selection.objects.get(boroughmap.LAYER_ID, [])
     if picked:
-        st.session_state["_map_pick"] = picked[0]["properties"]["name"]
+        st.session_state["_map_pick"] = picked[0]["properties"]["code"]
+        st.session_state["_map_picks"] = st.session_state.get("_map_picks", 0) + 1
 
 
-if picked := st.session_state.pop("_map_pick", None):
-    # Only the profile's own parameter is passed: the sidebar filters are bound to the URL and
-    # Streamlit carries them over by itself.
-    st.switch_page("pages/borough.py", query_params={"profile": picked})
+if (picked := st.session_state.pop("_map_pick", None)) in regions.current().by_code:
+    # The profile's address (borough?profile=Barnet, with the sidebar's filters, which are bound
+    # to the URL and carried over by Streamlit): the view a click opens can be shared.
+    name = regions.current().by_code[picked].name
+    st.switch_page("pages/borough.py", query_params={"profile": name})
 
 st.title(f"{ui.noun(capital=True)} map")
 st.caption(
@@ -68,7 +82,7 @@ place = st.columns([3, 1]) if len(off_map) else [st]
 place[0].pydeck_chart(
     boroughmap.choropleth(values, metric, bins),
     height=620,
-    key="map",
+    key=map_key(),
     on_select=open_profile,
     selection_mode="single-object",
     alt=boroughmap.alt_text(metric, values),

@@ -39,9 +39,9 @@ since = right.date_input(
 jobs = fetching.jobs()
 
 
-@st.fragment(run_every=1.0)
 def progress() -> None:
-    """The running fetch's progress, redrawn every second without rerunning the page."""
+    """The fetch's progress (redrawn every second while it runs, without rerunning the page),
+    then its outcome."""
     job = jobs.get(feed)
     if job is None:
         return
@@ -65,9 +65,11 @@ running = (job := jobs.get(feed)) is not None and not job.finished
 clicked = st.button(
     f"Fetch from {label}", type="primary", disabled=running, icon=":material/cloud_download:"
 )
-if clicked and not jobs.start(ui.database(), feed, since, name):
+if clicked:
+    if jobs.start(ui.database(), feed, since, name):
+        st.rerun()  # drawn again with the button off while the fetch runs
     st.info(f"A fetch from {label} is already running.")
-progress()
+st.fragment(progress, run_every=1.0 if running else None)()
 st.caption(
     f"At most {fetching.PAGES_PER_RUN} pages of 100 notices per click; press again to carry on. "
     "The fetch runs on the server: you can leave this page, and others can use the app meanwhile."
@@ -134,5 +136,7 @@ else:
     )
 st.caption(
     "The same history from the command line: `python -m citydata fetch-history`. To fetch every "
-    "night without opening the app, see the README (cron, or a scheduled workflow)."
+    "night without opening the app, see the README (cron, or a scheduled workflow): a scheduled "
+    "fetch that runs while the app is open hands its pages to the app, which imports them "
+    "within a minute (By: command line (queued))."
 )

@@ -3,7 +3,6 @@
 import streamlit as st
 
 import ui
-from citydata.core import stewards
 from ui import steward
 
 steward.inside_app()
@@ -24,13 +23,4 @@ st.write(
     "check what would change, and can roll back. Everyone else can explore the data without "
     "signing in."
 )
-if access.mode == stewards.ACCOUNT:
-    if st.user.get("is_logged_in"):
-        st.warning(ui.plain(access.reason))
-        st.button("Sign out", on_click=st.logout)
-    else:
-        st.button("Sign in with your organisation account", type="primary", on_click=st.login)
-elif access.mode == stewards.PASSWORD:
-    steward.password_form()
-else:
-    st.info(ui.plain(access.reason), icon=":material/lock:")
+steward.sign_in_widgets(access)

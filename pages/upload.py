@@ -5,11 +5,12 @@ import streamlit as st
 import ui
 from citydata import ingest
 from citydata.core import stewards
+from citydata.query.filters import FilterState, to_query_params
 from citydata.store import snapshots
 from ui import steward
 
-who = steward.require()
 st.title("Upload a register")
+who = steward.require(offer_sign_in=True)  # signed out: the sign-in form here, then this page
 st.caption(
     f"Check a register of systems and contracts, see what would change for each {ui.noun()}, then "
     "store it as a new snapshot. Nothing is stored until you press Commit; earlier snapshots "
@@ -17,7 +18,14 @@ st.caption(
 )
 if done := st.session_state.pop("_upload_done", None):
     st.success(done, icon=":material/check_circle:")
-    st.page_link("pages/overview.py", label="See the new data", icon=":material/dashboard:")
+    stored = st.session_state.pop("_upload_boroughs", ())
+    # The Overview filtered to what was stored, through the same URL parameters as a shared link.
+    st.page_link(
+        "pages/overview.py",
+        label=f"See the new data for {', '.join(stored)}" if stored else "See the new data",
+        icon=":material/dashboard:",
+        query_params=to_query_params(FilterState(borough=tuple(stored))),
+    )
     st.page_link("pages/history.py", label="Compare or roll back", icon=":material/history:")
 
 with st.expander("Start from the template"):
@@ -43,25 +51,34 @@ if too_big := stewards.too_big(len(content), steward.upload_limit()):
     st.error(too_big)
     st.stop()
 
-prepared = steward.prepared_file(content, upload.name)
+prepared, needs_borough = steward.prepared_file(content, upload.name)
 
+# One status at a time: waiting for the borough, refused, or the check's result.
 st.subheader("Check")
+if needs_borough:
+    st.info(
+        f"This file has no {ui.noun()} column: choose above which {ui.noun()} it is for, and "
+        "it is checked.",
+        icon=":material/arrow_upward:",
+    )
+    st.stop()
 if prepared.refused:
     st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")
+    steward.show_problems(prepared)
+    st.stop()
 cols = st.columns(4)
 cols[0].metric("Rows read", f"{prepared.rows_read:,}")
 cols[1].metric("Rows to import", f"{len(prepared.records):,}")
 cols[2].metric("Rows refused", f"{prepared.rows_refused:,}")
 cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
-if prepared.problems:
-    st.markdown(f"**Problems found ({len(prepared.problems):,})**")
-    problems = snapshots.problems_table(prepared.problems)
-    ui.dataframe(problems, hide_index=True, width="stretch")
-    ui.downloads(problems, "upload-problems", key="problems")
-else:
-    st.success("No problems found.")
-if prepared.refused or prepared.records.empty:
-    st.stop()
+if unused := prepared.unused_columns:
+    st.markdown(
+        "**These columns will not be imported:** "
+        + ui.plain(", ".join(f"“{c}”" for c in unused))
+        + ". If one of them holds a field, choose it under Columns above."
+    )
+if not steward.show_problems(prepared):
+    st.success("No problems found.", icon=":material/check_circle:")
 
 st.subheader("What will change")
 changes = snapshots.preview(ui.database(), prepared)
@@ -70,9 +87,19 @@ for change in changes[:40]:
     with st.expander(f"{change.borough}: {change.diff.summary()}"):
         steward.show_diff(change.diff, key=change.borough_code)
 
-label = f"Commit {len(changes)} new snapshot(s)" if len(changes) > 1 else "Commit"
+changed = [c for c in changes if not c.diff.is_empty]
+unchanged = None if changed else snapshots.unchanged_message(changes)
+if unchanged:
+    st.info(ui.plain(unchanged), icon=":material/info:")
+label = f"Commit {len(changed)} new snapshot(s)" if len(changed) > 1 else "Commit"
 left, right, _ = st.columns([2, 1, 4])
-if left.button(label, type="primary", icon=":material/save:"):
+if left.button(
+    label,
+    type="primary",
+    icon=":material/save:",
+    disabled=not changed,
+    help="Nothing to store: the file changes nothing." if unchanged else None,
+):
     steward.commit(prepared, content, changes, who.who or "data steward")
 if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):
     steward.cancel()

@@ -50,15 +50,19 @@ ROWS = [
 
 
 def write_csv(path: Path, rows: list[tuple[str, ...]] = ROWS) -> Path:
-    """`rows` in the embedded data's layout (all 'demo' records)."""
+    """`rows` in the embedded data's layout (all 'demo' records; columns not given, such as
+    the skill level, left empty)."""
     with path.open("w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(COLUMNS)
+        out = csv.DictWriter(f, COLUMNS)
+        out.writeheader()
         for i, (code, area, system, vendor, maker, end, value, sat) in enumerate(rows, start=1):
-            out.writerow(
-                [code, NAMES[code], area, system, vendor, maker or None, "2024-04-01", end,
-                 value, "Cloud (SaaS)", sat, f"REF-{i:03d}", "demo"]
-            )  # fmt: skip
+            out.writerow({
+                "borough_code": code, "borough": NAMES[code], "service_area": area,
+                "system": system, "vendor": vendor, "manufacturer": maker,
+                "contract_start": "2024-04-01", "contract_end": end, "annual_value": value,
+                "hosting": "Cloud (SaaS)", "satisfaction": sat, "source_ref": f"REF-{i:03d}",
+                "source": "demo",
+            })  # fmt: skip
     return path
 
 

@@ -21,6 +21,14 @@ def borough_records(db: Database, code: str) -> pd.DataFrame:
     return df
 
 
+def edited_records(db: Database, code: str) -> pd.DataFrame:
+    """`borough_records` with one record's annual value changed: an upload that changes
+    something (a file identical to the current data is refused as a duplicate)."""
+    df = borough_records(db, code)
+    df.loc[df.index[0], "annual_value"] = "123456.78"
+    return df
+
+
 def prepared(
     records: pd.DataFrame,
     *,

@@ -51,3 +51,22 @@ def test_a_steward_sees_the_suggestion_and_groups_the_spelling(misspelt, passwor
         )
     assert rows == [("Idox",)]
     assert added_by.startswith("Ann Steward")
+
+
+def test_the_vendor_names_page_speaks_plain_words_not_columns_or_commands(misspelt, password):  # noqa: F811
+    at = sign_in(run_app())
+    at.switch_page("pages/aliases.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    groupings = at.dataframe[-1].value
+    assert list(groupings.columns) == [
+        "Spelling",
+        "Counted under",
+        "Records with this spelling",
+        "Grouped by",
+        "Grouped on",
+    ]
+    words = " ".join(
+        [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    )
+    for technical in ("added_by", "vendor_aliases", ".csv", "python -m", "--accept", "`"):
+        assert technical not in words, technical

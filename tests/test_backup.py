@@ -14,7 +14,7 @@ from citydata import lifecycle
 from citydata.output import backup
 from citydata.output.backup import BackupError
 from citydata.store import migrations, snapshots
-from tests.snapshot_helpers import borough_records, dump, prepared
+from tests.snapshot_helpers import borough_records, dump, edited_records, prepared
 
 CAMDEN = "E09000007"
 
@@ -52,7 +52,7 @@ def test_a_backup_restored_into_a_fresh_database_gives_back_everything(busy_db, 
         assert restored.tables["snapshots"] == 36 and restored.kept == []
         assert "36 snapshots" in restored.summary()
         [new_id] = snapshots.commit(
-            fresh, prepared(borough_records(fresh, CAMDEN)), b"after restore", "ann"
+            fresh, prepared(edited_records(fresh, CAMDEN)), b"after restore", "ann"
         )
         assert new_id > 36, "new snapshot ids continue after the restored ones"
     finally:

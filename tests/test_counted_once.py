@@ -162,3 +162,19 @@ def test_pairs_are_worked_out_again_from_scratch(hackney):
         w.execute("DELETE FROM notice_matches")
         assert matches.refresh(w) == len(before) == 1
         assert w.rows("SELECT * FROM notice_matches ORDER BY ALL") == before
+
+
+def test_a_vendor_grouped_anew_pairs_a_notice_and_moves_the_data_version(db):
+    from citydata.store import migrations, vendors
+
+    _register(db, [("Housing system", "Acme Housing Ltd", date(2024, 4, 1), date(2030, 3, 31))])
+    _notices(db)
+    with db.read() as r:
+        before = (migrations.data_version(r), len(selection.records(r, BOTH)))
+    # The register's spelling is grouped under the notice's supplier: now the same vendor.
+    vendors.accept_alias(db, "Acme Housing Ltd", "NEC Software Solutions", "ann")
+    matches.refresh_all(db)
+    with db.read() as r:
+        after = (migrations.data_version(r), len(selection.records(r, BOTH)))
+    assert after[0] > before[0] + 1  # the alias and the new pairs each move it on
+    assert after[1] == before[1] - 1  # the notice is now the record's evidence

@@ -16,7 +16,7 @@ from citydata.query import filters
 from citydata.store import snapshots, vendors
 from citydata.store.db import Database
 from tests.apptest import inert, run_app, shown
-from tests.snapshot_helpers import borough_records, prepared
+from tests.snapshot_helpers import borough_records, edited_records, prepared
 from tests.test_security import open_page
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
@@ -115,7 +115,7 @@ def test_a_stewards_name_with_addresses_shows_as_text_on_the_sign_in_page(db_pat
 
 def test_an_uploaded_file_name_with_an_address_shows_as_text_in_the_borough_profile(db_path):
     db = lifecycle.open_store(db_path)
-    records = borough_records(db, "E09000007")
+    records = edited_records(db, "E09000007")
     name = "https://example.org/phish [x](https://example.org) help@example.org.csv"
     snapshots.commit(db, prepared(records, file_name=name), b"register", user="www.example.org")
     db.close()

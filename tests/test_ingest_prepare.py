@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.ingest import IngestError, Prepared, Problem, prepare
+from citydata.ingest import IngestError, Prepared, Problem, bulk, prepare
 from citydata.ingest import validate as validate_module
 
 UNEXPECTED = "This file could not be read."
@@ -192,6 +192,7 @@ def test_an_unforeseen_failure_is_a_refusal_not_an_exception(monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(validate_module, "build", broken)
+    monkeypatch.setattr(bulk, "build", broken)  # the DuckDB path falls back to the Python one
     p = prepare(b"Borough,System,Vendor\nCamden,Mosaic,Servelec\n", "x.csv")
     assert p.refused.startswith(UNEXPECTED) and p.records.empty
 

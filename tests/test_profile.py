@@ -15,7 +15,7 @@ from citydata.output import briefing, word
 from citydata.query import borough_profile
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.snapshot_helpers import borough_records, prepared
+from tests.snapshot_helpers import borough_records, edited_records, prepared
 
 TODAY = date(2026, 10, 1)
 CAMDEN = boroughs.BY_NAME["Camden"].code
@@ -189,7 +189,7 @@ def test_source_says_demo_data_and_which_snapshot(db):
 
 
 def test_source_names_the_uploaded_file_who_and_when(db):
-    records = borough_records(db, CAMDEN)
+    records = edited_records(db, CAMDEN)
     [new_id] = snapshots.commit(
         db, prepared(records, file_name="camden-register.csv"), b"bytes", "ann@camden.gov.uk"
     )

@@ -12,6 +12,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from citydata import ingest, lifecycle
 from citydata.store import snapshots
 from tests.command import run
@@ -79,7 +81,12 @@ def test_a_register_upload_never_removes_notices_and_notices_accumulate(db):
     snapshots.commit(db, prepared(city.iloc[:3]), b"city register", "ann")
     assert _counts(db, "register")[CITY] == 3
     assert _counts(db, "published")[CITY] == held
-    # The same notices again replace themselves (by reference): nothing doubles, nothing is lost.
+    # The same notices again would change nothing: refused, no duplicate snapshot.
+    with pytest.raises(snapshots.NothingChanged, match="already held"):
+        snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    assert _counts(db, "published")[CITY] == held
+    # A newer version of one notice replaces it (by reference): nothing doubles, nothing is lost.
+    notices.records.loc[notices.records.index[0], "system"] = "Renamed by the publisher"
     [second] = snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
     assert _counts(db, "published")[CITY] == held
     with db.read() as r:

@@ -80,3 +80,27 @@ def test_the_download_holds_every_record_with_its_outcome(hackney):
         "in the register, no published notice",
         "published, missing from the register",
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "records"),
+    [(None, "4"), ("published", "3"), ("register", "2")],
+)
+def test_the_overview_counts_a_matched_contract_once(hackney, source, records):
+    params = {"borough": "Hackney"} | ({"source_kind": source} if source else {})
+    at = run_app(params, page="pages/overview.py")
+    assert metric(at, "Records") == records
+
+
+def test_a_restored_backup_keeps_a_matched_contract_counted_once(hackney):
+    from citydata.output import backup
+    from citydata.query import selection
+    from citydata.query.filters import FilterState
+
+    archive = backup.archive_bytes(hackney)
+    with hackney.write() as w:
+        w.execute("DELETE FROM notice_matches")  # whatever the table holds before the restore
+    backup.restore(hackney, archive)
+    with hackney.read() as r:
+        assert len(selection.records(r, FilterState(borough=("Hackney",)))) == 4
+        assert r.scalar("SELECT count(*) FROM current_contracts WHERE matched") == 2

@@ -155,6 +155,35 @@ def test_every_district_has_a_shape_and_only_counties_have_none(region) -> None:
     assert authorities.DISTRICTS_PATH.stat().st_size < 1_100_000
 
 
+def _vertices(features: list[dict]) -> int:
+    def count(c) -> int:
+        return 1 if isinstance(c[0], (int, float)) else sum(count(x) for x in c)
+
+    return sum(count(f["geometry"]["coordinates"]) for f in features)
+
+
+def test_the_national_view_draws_shapes_simplified_for_its_scale(region) -> None:
+    """The national map sends every district on every run and draws them again to find what a
+    click hit: its shapes are the region shapes simplified further (a quarter of the points),
+    every district still there, each the same as its region shape give or take a pixel."""
+    national = region("united-kingdom").geojson()["features"]
+    wales = {f["properties"]["code"]: f for f in region("wales").geojson()["features"]}
+    with authorities.DISTRICTS_PATH.open(encoding="utf-8") as f:
+        fine = json.load(f)["features"]
+    assert [f["properties"] for f in national] == [f["properties"] for f in fine]
+    assert _vertices(national) < _vertices(fine) / 3
+    assert _vertices(list(wales.values())) == _vertices(
+        [f for f in fine if f["properties"]["code"] in wales]
+    ), "a region's own map keeps the finer shapes"
+    geometry = pytest.importorskip("shapely.geometry")
+    for coarse, detailed in zip(national, fine, strict=True):
+        a, b = geometry.shape(coarse["geometry"]), geometry.shape(detailed["geometry"])
+        assert a.is_valid and not a.is_empty, coarse["properties"]["name"]
+        # the same area give or take a ring of about a pixel round it (and the islets left out)
+        assert a.symmetric_difference(b).area < 0.01 * b.length, coarse["properties"]["name"]
+    assert regions.NATIONAL_GEOMETRY.stat().st_size < 400_000
+
+
 def test_a_region_draws_only_its_own_shapes(region) -> None:
     gm = region("greater-manchester")
     features = gm.geojson()["features"]

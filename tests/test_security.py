@@ -410,6 +410,7 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "coming_years": "3; DROP TABLE contracts",
     "pipeline_window": "1e308 months",
     "reconcile": "Hackney' OR '1'='1",
+    "profile_help": "Mosaic' OR '1'='1",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 

@@ -140,3 +140,26 @@ def test_the_default_data_shows_skills_out_of_the_box(db):
 
 def test_role_result_keeps_a_role_as_written():
     assert role_result("  Systems   manager ") == ("Systems manager", None, None)
+
+
+def test_a_backup_whose_records_name_a_person_is_refused(db_path, tmp_path):
+    """A restored backup holds only what an upload could store: no e-mail as a contact role."""
+    from tests.test_hostile_backups import make_backups
+
+    archive = make_backups.edit_table(
+        make_backups.base_backup(tmp_path),
+        tmp_path,
+        "contracts",
+        "SELECT * REPLACE (CASE WHEN record_no = 1 THEN 'jane.smith@camden.gov.uk'"
+        " ELSE contact_role END AS contact_role) FROM t",
+    )
+    hostile = tmp_path / "hostile.zip"
+    hostile.write_bytes(archive)
+    done = run("restore", str(hostile), db=db_path, text=True)
+    assert done.returncode == 1
+    assert "contact_role 'jane.smith@camden.gov.uk', which an upload refuses" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    fine = tmp_path / "fine.zip"
+    fine.write_bytes(make_backups.base_backup(tmp_path / "again"))
+    assert run("restore", str(fine), db=db_path, text=True).returncode == 0

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -92,6 +93,19 @@ def test_dry_run_previews_and_writes_nothing(db_path, tmp_path):
     assert "Camden:" in done.stdout and "1 removed, 1 changed" in done.stdout
     assert "Dry run: nothing was written." in done.stdout
     assert db_path.read_bytes() == original
+
+
+def test_importing_a_file_that_changes_nothing_is_refused_with_a_reason(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path)  # Camden's current records, as they are
+    before = dump_of(db_path)
+    done = cli("import", str(file), db=db_path)
+    assert done.returncode == 1, done.stdout
+    assert re.search(r"Camden: (\d+) records now, \1 after \(No changes.\)", done.stdout)
+    assert (
+        "refused: Nothing would change: this file's records are the same as the current data of "
+        "Camden (snapshot 7), so no new snapshot was made. Nothing was written."
+    ) in done.stderr
+    assert dump_of(db_path) == before, "no duplicate snapshot"
 
 
 def test_a_refused_file_exits_1_and_leaves_the_database_file_identical(db_path):

@@ -86,7 +86,9 @@ def test_commit_makes_one_new_active_snapshot_and_keeps_the_previous(db):
 
 
 def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch):
-    both = pd.concat([borough_records(db, CAMDEN), borough_records(db, HACKNEY)])
+    hackney = borough_records(db, HACKNEY)
+    hackney.loc[0, "annual_value"] = Decimal("2.5")
+    both = pd.concat([edited_camden(db), hackney])
     before = dump(db)
     real = snapshots._new_snapshot
     calls = []
@@ -130,7 +132,9 @@ def test_a_refused_commit_leaves_the_database_and_its_file_identical(db_path, ca
 def test_commit_refuses_when_the_borough_changed_since_the_preview(db):
     camden = edited_camden(db)
     [change] = snapshots.preview(db, prepared(camden))
-    snapshots.commit(db, prepared(borough_records(db, CAMDEN)), b"other", "bob")
+    other = borough_records(db, CAMDEN)
+    other.loc[0, "annual_value"] = Decimal("7")
+    snapshots.commit(db, prepared(other), b"other", "bob")
     with pytest.raises(CommitRefused, match="changed since this preview"):
         snapshots.commit(
             db, prepared(camden), b"mine", "ann", expect={CAMDEN: change.base_snapshot_id}
@@ -227,5 +231,31 @@ def test_problems_table_says_what_happened_to_each_row():
         ]
     )
     assert list(table.columns) == ["Row", "Column", "Value", "Problem", "Outcome"]
-    assert list(table["Outcome"]) == ["imported with a change", "not imported"]
-    assert pd.isna(table["Row"].iloc[0]) and table["Row"].iloc[1] == 12
+    assert list(table["Outcome"]) == ["not imported"]
+    assert table["Row"].tolist() == [12], "a note about the file has no row: it is shown apart"
+
+
+def test_a_file_that_changes_nothing_is_refused_and_a_partly_unchanged_one_stores_only_changes(
+    db_path,
+):
+    db = lifecycle.open_store(db_path)
+    try:
+        same = pd.concat([borough_records(db, CAMDEN), borough_records(db, HACKNEY)])
+        before, original = dump(db), None
+        with pytest.raises(snapshots.NothingChanged) as refused:
+            snapshots.commit(db, prepared(same), b"same", "ann")
+        assert str(refused.value) == (
+            "Nothing would change: this file's records are the same as the current data of "
+            "Camden (snapshot 7), Hackney (snapshot 12), so no new snapshot was made."
+        )
+        assert dump(db) == before, "no duplicate snapshot, no stored file"
+        with db.read() as r:
+            original = snapshots.active(r)
+        mixed = pd.concat([edited_camden(db), borough_records(db, HACKNEY)])
+        ids = snapshots.commit(db, prepared(mixed), b"mixed", "ann")
+        with db.read() as r:
+            now = snapshots.active(r)
+        assert [now[CAMDEN]] == ids, "only Camden changed, so only Camden has a new snapshot"
+        assert now[HACKNEY] == original[HACKNEY]
+    finally:
+        db.close()

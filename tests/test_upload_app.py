@@ -10,7 +10,7 @@ from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.apptest import metric, run_app
+from tests.apptest import metric, run_app, shown
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse battery staple"
@@ -91,28 +91,30 @@ def test_with_nothing_configured_nobody_can_reach_the_upload_page(db_path, monke
 
 def test_the_upload_page_checks_again_when_opened_on_its_own(db_path, password):
     at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
-    assert "Only signed-in data stewards" in at.warning[0].value
+    assert "Upload password" in [t.label for t in at.text_input], "only the sign-in form"
     assert not at.get("file_uploader")
 
 
-def test_a_wrong_password_is_refused_and_repeated_wrong_passwords_lock_the_session(
-    db_path, password
-):
+def test_a_visitor_signs_in_on_the_upload_page_and_carries_on_there(db_path, password):
     at = run_app()
-    sign_in(at, password="guess")
-    assert at.error[0].value == "That password is not right."
-    assert not can_open_upload(at)
-    for _ in range(4):
-        sign_in(at, password="guess again")
-    at.switch_page("pages/sign_in.py").run()
-    assert "Too many wrong passwords" in at.error[0].value
-    assert not at.text_input, "the form is gone while the session waits"
+    at.switch_page("pages/upload.py").run()  # registered for visitors where sign-in is set up
+    assert at.title[0].value == "Upload a register"
+    assert not at.get("file_uploader"), "nothing of the page before signing in"
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Your name or email"].set_value("Ann Steward")
+    inputs["Upload password"].set_value(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Upload a register", "still on the upload page"
+    assert at.get("file_uploader"), "the upload box, without another page"
 
 
-def test_a_name_is_needed_to_sign_in(db_path, password):
-    at = sign_in(run_app(), name="  ")
-    assert "Enter your name" in at.error[0].value
-    assert not can_open_upload(at)
+def test_without_sign_in_set_up_there_is_no_upload_page_for_visitors(db_path, monkeypatch):
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    at = run_app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/upload.py")
 
 
 def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path, password):
@@ -131,8 +133,14 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
     assert "Which borough is this file for?" in boxes
     listed = boxes["Which borough is this file for?"].options
     assert listed == sorted(listed) and listed[0] == "Barking and Dagenham", "A-Z, not GSS order"
+    # Before the borough is chosen: one status, saying what to do; no refusal, no "no problems".
+    assert [i.value for i in at.info] == [
+        "This file has no borough column: choose above which borough it is for, and it is checked."
+    ]
+    assert not at.error and not at.success and not at.metric
     boxes["Which borough is this file for?"].set_value("Camden").run()
     assert "no column was found for the vendor" in at.error[0].value
+    assert not at.success, "a refused file is not also said to have no problems"
     assert not [b for b in at.button if b.label == "Commit"]
 
     next(s for s in at.selectbox if s.label == "Vendor").set_value("Who we pay").run()
@@ -149,6 +157,10 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
     next(b for b in at.button if b.label == "Commit").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Stored 1 new snapshot(s): Camden (snapshot 34)." in at.success[0].value
+    link = next(p.proto for p in at.get("page_link") if "See the new data" in p.proto.label)
+    assert link.label == "See the new data for Camden"
+    assert link.page.endswith("overview") or link.page_script_hash
+    assert link.query_string == "borough=Camden", "the Overview filtered to Camden"
     assert at.get("file_uploader")[0].value is None, "a fresh upload starts"
     db = lifecycle.open_store(db_path)
     try:
@@ -236,3 +248,57 @@ def test_an_unreadable_file_is_refused_without_questions(db_path, password):
     assert not at.exception
     assert "not a text file" in at.error[0].value and "Nothing will be stored" in at.error[0].value
     assert not at.selectbox, "no column or borough to choose in a file that cannot be read"
+
+
+def upload_file(at: AppTest, name: str, content: bytes) -> AppTest:
+    at.get("file_uploader")[0].set_value((name, content, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_columns_left_out_are_named_and_file_notes_have_no_row(db_path, password):
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    content = camden_register(db_path, vendor_header="Supplier")
+    lines = content.decode("utf-8-sig").splitlines()
+    lines[0] += ",Notes"
+    lines[1:] = [line + ",x" for line in lines[1:]]
+    lines.append("Total,,,,,,,,,,")  # a total row: skipped, with its line number
+    lines[:0] = ["Camden contracts register", ""]  # a title: a note about the file
+    upload_file(at, "camden.csv", ("\n".join(lines) + "\n").encode("utf-8-sig"))
+    next(s for s in at.selectbox if s.label == "Which borough is this file for?").set_value(
+        "Camden"
+    ).run()
+    assert not at.error, [e.value for e in at.error]
+    text = [m.value for m in at.markdown]
+    assert any(t.startswith("**These columns will not be imported:** “Notes”") for t in text)
+    table = next(d.value for d in at.dataframe if "Row" in d.value.columns)
+    assert table["Row"].notna().all(), "every row problem has its row; no 'Row None'"
+    assert f"Line {len(lines)} is a total row and was skipped." in set(table["Problem"])
+    assert "About the file (1)" in "".join(text)
+    note = shown(next(t for t in text if t.startswith("- ")))
+    assert note.startswith("The 2 lines above the header row (line 3) hold a title")
+    assert "Row" not in note and "None" not in note
+    assert metric(at, "Imported with a change") == "0", "a skipped row is not imported"
+
+
+def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
+    content = camden_register(db_path, vendor_header="Supplier")
+    db = lifecycle.open_store(db_path)
+    try:
+        snapshots.commit(db, ingest.prepare(content, "c.csv", borough="Camden"), content, "ann")
+    finally:
+        db.close()
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    upload_file(at, "camden again.csv", content)
+    next(s for s in at.selectbox if s.label == "Which borough is this file for?").set_value(
+        "Camden"
+    ).run()
+    commit = next(b for b in at.button if b.label == "Commit")
+    assert commit.disabled
+    assert any(
+        "Nothing would change: this file's records are the same as the current data of Camden "
+        "(snapshot 34)" in shown(i.value)
+        for i in at.info
+    )

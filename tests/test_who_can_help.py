@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from citydata import ingest, lifecycle
-from citydata.query import helpers
+from citydata.query import skills
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
 from tests.apptest import run_app, shown
 from tests.command import run
+from tests.test_security import open_page
 
 ADOPTION = "pages/adoption.py"
 PROFILE = "pages/borough.py"
@@ -53,7 +54,7 @@ def expected(db, system: str, where: str = "true", besides: str = "") -> list[tu
 
 def test_the_boroughs_come_best_skill_first_then_most_satisfied(db):
     with db.read() as r:
-        found = helpers.who_can_help(r, FilterState(), "Mosaic")
+        found = skills.who_can_help(r, FilterState(), "Mosaic")
     rows = [
         (b, None if pd.isna(s) else s, None if pd.isna(sat) else sat)
         for b, s, sat in zip(found.borough, found.skill_level, found.satisfaction, strict=True)
@@ -67,8 +68,8 @@ def test_the_boroughs_come_best_skill_first_then_most_satisfied(db):
 def test_filters_apply_but_the_borough_filter_does_not_and_besides_leaves_one_out(db):
     state = FilterState(borough=("Camden",), service_area=("Adults' social care",))
     with db.read() as r:
-        mosaic = set(helpers.who_can_help(r, FilterState(), "Mosaic").borough)
-        found = helpers.who_can_help(r, state, "Mosaic", "Westminster")
+        mosaic = set(skills.who_can_help(r, FilterState(), "Mosaic").borough)
+        found = skills.who_can_help(r, state, "Mosaic", "Westminster")
     assert set(found.borough) == {
         b for b, *_ in expected(db, "Mosaic", "service_area = 'Adults'' social care'")
     } - {"Westminster"}
@@ -78,10 +79,10 @@ def test_filters_apply_but_the_borough_filter_does_not_and_besides_leaves_one_ou
 def test_plain_words_when_nobody_recorded_skills(db):
     add_camden_register(db)
     with db.read() as r:
-        found = helpers.who_can_help(r, FilterState(), "Brand New Housing")
-    sentence = helpers.in_words(found, "Brand New Housing")
+        found = skills.who_can_help(r, FilterState(), "Brand New Housing")
+    sentence = skills.in_words(found, "Brand New Housing")
     assert sentence.startswith("1 borough runs Brand New Housing, but none has recorded")
-    assert helpers.in_words(found.iloc[0:0], "X").startswith("No other borough runs X")
+    assert skills.in_words(found.iloc[0:0], "X").startswith("No other borough runs X")
 
 
 def test_the_adoption_page_shows_who_can_help(db):
@@ -91,7 +92,7 @@ def test_the_adoption_page_shows_who_can_help(db):
     table = next(d.value for d in at.dataframe if "In-house skill level" in d.value.columns)
     with db.read() as r:
         assert list(table["Borough"]) == list(
-            helpers.who_can_help(r, FilterState(), "Mosaic").borough
+            skills.who_can_help(r, FilterState(), "Mosaic").borough
         )
     assert table["In-house skill level"].iloc[0] == "Expert"
     assert any(shown(m.value).startswith(f"{len(table)} boroughs run Mosaic") for m in at.markdown)
@@ -128,11 +129,11 @@ def test_the_command_line_gives_the_same_table(db_path):
     db = lifecycle.open_store(db_path)
     try:
         with db.read() as r:
-            found = helpers.who_can_help(r, FilterState(), "Mosaic", "Camden")
+            found = skills.who_can_help(r, FilterState(), "Mosaic", "Camden")
     finally:
         db.close()
     assert [b["borough"] for b in out["boroughs"]] == list(found.borough)
-    assert out["summary"] == helpers.in_words(found, "Mosaic")
+    assert out["summary"] == skills.in_words(found, "Mosaic")
 
     text = run("who-can-help", "Mosaic", db=db_path, text=True)
     assert text.returncode == 0 and "In-house skill level" in text.stdout
@@ -143,3 +144,26 @@ def test_an_unknown_system_is_refused_with_the_nearest_names(db_path, written):
     done = run("who-can-help", written, db=db_path, text=True)
     assert done.returncode == 1
     assert "Did you mean: Mosaic" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_link_naming_a_system_the_borough_does_not_share_is_named_and_dropped(db):
+    at = open_page(PROFILE, {"profile": "Camden", "profile_help": "Nothing Camden Runs"})
+    assert not at.exception and not at.error
+    [asked] = [s for s in at.selectbox if s.label == "Which system?"]
+    assert asked.value is None
+    assert not [d for d in at.dataframe if "In-house skill level" in d.value.columns]
+    notes = [shown(w.value) for w in at.sidebar.warning]
+    assert any(
+        n.startswith("The link's system to find helpers for “Nothing Camden Runs” cannot be used")
+        for n in notes
+    ), notes
+
+
+def test_the_command_line_answers_while_another_process_holds_the_database(db_path):
+    from tests.test_lifecycle import held_by_another_process
+
+    with held_by_another_process(db_path):
+        done = run("who-can-help", "Mosaic", "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "reading a copy of it made just now" in done.stderr
+    assert json.loads(done.stdout)["boroughs"][0]["skill_level"] == "Expert"

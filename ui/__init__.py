@@ -22,7 +22,7 @@ from citydata.core import text as text_rules
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations
+from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
 from ui import datefields
 
@@ -50,7 +50,9 @@ def noun(n: int | None = None, capital: bool = False) -> str:
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _database(path: str) -> Database:
-    return lifecycle.open_store(path)
+    db = lifecycle.open_store(path)
+    ledger.fold(db, path)  # what `alerts send` recorded while this app was stopped or serving
+    return db
 
 
 def database() -> Database:
@@ -184,6 +186,7 @@ PAGE_SETTING_LABELS = {
     "window": "window",
     "share_vendor": "vendor",
     "profile": "borough",
+    "profile_help": "system to find helpers for",
     "group_by": "grouping",
     "include_ended": "ended contracts setting",
     "collab_group": "group",
@@ -457,8 +460,26 @@ def blank_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
-    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`)."""
+    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`), its column
+    names in the region's words ('Council' outside London)."""
+    kwargs["column_config"] = region_columns(df, kwargs.get("column_config"))
     return st.dataframe(blank_text(df), **kwargs)
+
+
+def region_columns(df: pd.DataFrame, config: dict[str, Any] | None) -> dict[str, Any]:
+    """A column config whose labels and help say 'council' rather than 'borough' outside
+    London; a column without a label of its own gets its name so reworded."""
+    out = dict(config or {})
+    for name in map(str, df.columns):
+        shown = out.get(name, {})
+        if shown is None:
+            continue
+        shown = {"label": name} | dict(shown) if isinstance(shown, dict) else {"label": shown}
+        out[name] = {
+            k: boroughs.reword(v) if k in ("label", "help") and isinstance(v, str) else v
+            for k, v in shown.items()
+        }
+    return out
 
 
 def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) -> Any:
@@ -477,7 +498,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
         blank_text(df.head(TABLE_ROWS)),
         hide_index=True,
         width="stretch",
-        column_config=config,
+        column_config=region_columns(df, config),
         key=key,
         **(extra if selectable else {}),
     )
@@ -496,7 +517,7 @@ def chart_and_table(chart: Any, df: pd.DataFrame, stem: str, key: str) -> None:
 RECORD_COLUMN_CONFIG: dict[str, Any] = {
     "borough_code": None,
     "snapshot_id": None,
-    "borough": st.column_config.TextColumn("Borough"),
+    "borough": st.column_config.TextColumn("Borough"),  # 'Council' outside London (dataframe)
     "service_area": st.column_config.TextColumn("Service area"),
     "system": st.column_config.TextColumn("System"),
     "vendor": st.column_config.TextColumn("Vendor"),

@@ -1,7 +1,7 @@
 """The "Who can help" panel: the boroughs running a system, most in-house skill first.
 
 Shown on the Adoption page (for the chosen system) and on the borough profile (for one of the
-borough's systems, from its peers). The table comes from citydata.query.helpers.
+borough's systems, from its peers). The table comes from citydata.query.skills.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from citydata.query import helpers
+from citydata.query import skills
 from citydata.query.filters import FilterState
 
 COLUMN_CONFIG = {
@@ -22,11 +22,11 @@ COLUMN_CONFIG = {
 def panel(state: FilterState, system: str, key: str, besides: str | None = None) -> None:
     """A sentence saying who can help with `system` (or that nobody recorded skills), and the
     table with its downloads."""
-    found = ui.query(helpers.who_can_help, state, system, besides)
-    st.markdown(ui.plain(helpers.in_words(found, system, ui.noun())))
+    found = ui.query(skills.who_can_help, state, system, besides)
+    st.markdown(ui.plain(skills.in_words(found, system, ui.noun())))
     if found.empty:
         return
-    table = helpers.labelled(found)
+    table = skills.labelled(found)
     ui.dataframe(table, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key)
     st.caption(
         f"Every {ui.noun()} running it under the filters (the {ui.noun(capital=True)} filter "

@@ -22,6 +22,9 @@ from citydata.core import settings
 from ui import steward
 
 SIGN_IN_URL_PATH = "sign_in"
+# Pages that still run when the database cannot be opened: where stewards sign in (the upload
+# page shows only its sign-in form until then, and reads no data before it).
+SIGN_IN_PAGES = frozenset({SIGN_IN_URL_PATH, "upload"})
 BUSY = (
     "The data is busy: another program is using the database right now (usually an import "
     "from the command line). Try again in a moment."
@@ -47,7 +50,7 @@ def open_database(page: Any) -> None:
             "A data steward can rebuild it from the embedded data after signing in; the current "
             "file is kept. Everyone else: please try again later."
         )
-        if getattr(page, "url_path", None) == SIGN_IN_URL_PATH:
+        if getattr(page, "url_path", None) in SIGN_IN_PAGES:
             page.run()
         st.stop()
     _offer_rebuild()

@@ -17,12 +17,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from citydata import ingest
 from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
-from ui import pagesdir
+from ui import pagesdir, preparing
 
 _SIGNED_IN = "_steward_password_user"
 _LAST_NAME = "_steward_last_name"
@@ -49,18 +48,30 @@ def access() -> stewards.Access:
     return stewards.decide(secrets(), user, st.session_state.get(_SIGNED_IN))
 
 
+# Pages where the sidebar's filters do nothing: app.py does not draw them there.
+WITHOUT_FILTERS = frozenset({"upload", "backup", "aliases", "sign_in"})
+
+
 def pages() -> list[Any]:
-    """The steward's pages for st.navigation: only registered for a signed-in steward."""
-    if access().allowed:
+    """The steward's pages for st.navigation: only registered for a signed-in steward.
+
+    The one exception is Upload where stewards can sign in: a visitor gets it too, and it shows
+    only the sign-in form (`require(offer_sign_in=True)`), so a steward signs in where they
+    meant to go and carries on there.
+    """
+    upload = st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:")
+    found = access()
+    if found.allowed:
         return [
-            st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
+            upload,
             st.Page("pages/notices.py", title="Published notices", icon=":material/feed:"),
             st.Page("pages/backup.py", title="Backup and restore", icon=":material/backup:"),
             st.Page("pages/aliases.py", title="Vendor names", icon=":material/merge:"),
             st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications:"),
             st.Page("pages/sign_in.py", title="Sign out", icon=":material/logout:"),
         ]
-    return [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
+    sign_in = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")
+    return [upload, sign_in] if found.mode != stewards.NONE else [sign_in]
 
 
 def inside_app() -> None:
@@ -68,8 +79,11 @@ def inside_app() -> None:
     pagesdir.ensure_inside_app()
 
 
-def require() -> stewards.Access:
+def require(offer_sign_in: bool = False) -> stewards.Access:
     """At the top of a page that changes data: stop unless this is a signed-in steward.
+
+    With `offer_sign_in`, someone who is not signed in gets the sign-in form on this page (and
+    nothing else of it); once signed in, the page runs again and carries on.
 
     A server's very first request can run a page file on its own, without app.py and so
     without its navigation (see ui.page_filters); then run again through app.py, which does not
@@ -77,10 +91,29 @@ def require() -> stewards.Access:
     """
     inside_app()
     found = access()
-    if not found.allowed:
+    if found.allowed:
+        return found
+    if offer_sign_in and found.mode != stewards.NONE:
+        st.write("Only data stewards can upload. Sign in to carry on here.")
+        sign_in_widgets(found)
+    else:
         st.warning("Only signed-in data stewards can use this page.", icon=":material/lock:")
-        st.stop()
-    return found
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover
+
+
+def sign_in_widgets(found: stewards.Access) -> None:
+    """How to sign in on this installation: the password form, the account button, or why not."""
+    if found.mode == stewards.ACCOUNT:
+        if st.user.get("is_logged_in"):
+            st.warning(ui.plain(found.reason))
+            st.button("Sign out", on_click=st.logout)
+        else:
+            st.button("Sign in with your organisation account", type="primary", on_click=st.login)
+    elif found.mode == stewards.PASSWORD:
+        password_form()
+    else:
+        st.info(ui.plain(found.reason), icon=":material/lock:")
 
 
 @st.cache_resource
@@ -178,9 +211,16 @@ def _prepare(
             del memo[other]
         while len(memo) >= MEMO_KEEP:
             memo.pop(next(iter(memo)))
-        memo[key] = ingest.prepare(
-            content, name, borough=borough, mapping=mapping, sheet=sheet, max_bytes=upload_limit()
-        )
+        with st.spinner("Checking the file…", show_time=True):
+            memo[key] = preparing.prepare(  # in a worker process: see ui/preparing.py
+                content,
+                name,
+                preparing.workers(secrets()),
+                borough=borough,
+                mapping=mapping,
+                sheet=sheet,
+                max_bytes=upload_limit(),
+            )
     return memo[key]
 
 
@@ -189,8 +229,12 @@ def release() -> None:
     st.session_state.pop(_MEMO, None)
 
 
-def prepared_file(content: bytes, name: str) -> Any:
-    """Read the file, let the steward correct the columns and name the borough; the result."""
+def prepared_file(content: bytes, name: str) -> tuple[Any, bool]:
+    """Read the file, let the steward correct the columns and name the borough.
+
+    Returns the prepared file, and whether it still waits for the steward to say which borough
+    it is for (a file without a borough column): until then it is not checked further.
+    """
     digest = hashlib.sha256(content).hexdigest()[:16]
     first = _prepare(content, name)
     sheet = None
@@ -205,7 +249,7 @@ def prepared_file(content: bytes, name: str) -> Any:
         if sheet != first.sheet:
             first = _prepare(content, name, sheet=sheet)
     if not first.columns:  # nothing could be read: the check says why
-        return first
+        return first, False
     st.markdown(f"Recognised as **{ui.plain(FORMAT_LABELS.get(first.format, first.format))}**.")
     mapping = _mapping_editor(first, f"{digest}-{sheet}")
     chosen = mapping or first.mapping
@@ -219,9 +263,11 @@ def prepared_file(content: bytes, name: str) -> Any:
             key=f"borough-{digest}",
             help="This file has no borough column, so all its rows are for one borough.",
         )
+        if borough is None:
+            return first, True
     if borough is None and mapping == first.mapping:
-        return first
-    return _prepare(content, name, borough, mapping, sheet)
+        return first, False
+    return _prepare(content, name, borough, mapping, sheet), False
 
 
 def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
@@ -244,6 +290,21 @@ def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
             )
             chosen[field.name] = None if picked == NOT_IN_FILE else picked
     return chosen
+
+
+def show_problems(prepared: Any) -> bool:
+    """Notes about the whole file (in words, no row), then the problems of single rows (with
+    their row and column) as a table with its downloads. Returns whether there were any."""
+    notes, rows = prepared.file_notes, prepared.row_problems
+    if notes:
+        st.markdown(f"**About the file ({len(notes):,})**")
+        st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
+    if rows:
+        st.markdown(f"**Problems in rows ({len(rows):,})**")
+        problems = snapshots.problems_table(rows)
+        ui.dataframe(problems, hide_index=True, width="stretch")
+        ui.downloads(problems, "upload-problems", key="problems")
+    return bool(notes or rows)
 
 
 def show_diff(diff: Diff, key: str) -> None:
@@ -290,10 +351,12 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
     try:
         ids = snapshots.commit(ui.database(), prepared, content, who, expect=expect)
     except snapshots.CommitRefused as exc:
-        st.error(ui.plain(str(exc)))
+        st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return
-    names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(changes, ids, strict=True))
+    stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
+    names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
     st.session_state["_upload_done"] = f"Stored {len(ids)} new snapshot(s): {names}."
+    st.session_state["_upload_boroughs"] = tuple(c.borough for c in stored)
     st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
     st.session_state.pop(_MEMO, None)
     st.rerun()

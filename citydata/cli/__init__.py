@@ -1,5 +1,9 @@
-"""python -m citydata: build, demo, snapshots, export, collaborate, import, rollback, backup,
-restore, aliases, alerts, coming, who-can-help.
+"""python -m citydata: every command, and the module that holds it.
+
+- records.py: build, demo, snapshots (list), export, collaborate;
+- snapshots.py: import, rollback, backup, restore (the commands that change the data);
+- aliases.py: aliases; alerts.py: alerts; coming.py: coming (the Coming to market page's table);
+- fetch.py: fetch, fetch-history, reconcile (published notices); skills.py: who-can-help.
 
 Exit codes: 0 done, 1 refused (nothing written), 2 usage error. Every failure is one plain line
 on stderr, never a traceback. Each command module registers its commands in `common.COMMANDS`
@@ -13,7 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from citydata.cli import alerts, aliases, fetch, market, records, skills, snapshots
+from citydata.cli import alerts, aliases, coming, fetch, records, skills, snapshots
 from citydata.cli.common import (
     COMMANDS,
     EXIT_OK,
@@ -31,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m citydata", description="City Tools Explorer's command line."
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (records, snapshots, aliases, alerts, market, fetch, skills):
+    for module in (records, snapshots, aliases, alerts, coming, fetch, skills):
         module.add_parsers(sub)
     return top
 

@@ -4,6 +4,12 @@
 what is due, records what went, and rewrites the calendar feeds. Exit 1 when any alert could not
 be delivered (it stays unsent and is tried again next run); `--dry-run` prints what would be sent
 and changes nothing.
+
+`alerts send` works while the app serves (and holds the database): it then reads a checked copy
+of the database and records what it sent in the ledger beside the file (citydata.store.ledger),
+which the app folds into the database. When nobody holds the file, it folds the ledger in
+itself and records in the database. Either way it holds the ledger's lock from reading what was
+sent to recording what it sent, so two runs at once never send an item twice.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from citydata.cli.common import (
     cli_user,
     command,
     iso_date,
+    note,
     print_json,
 )
 from citydata.core import settings
 from citydata.output import alerts
 from citydata.query import filters, opportunities, pipeline, selection
-from citydata.store import subscriptions
+from citydata.store import ledger, subscriptions
 
 
 def add_parsers(sub: Any) -> None:
@@ -96,8 +103,8 @@ def _add(args: argparse.Namespace) -> int:
         _write_feeds(db)
     finally:
         db.close()
-    for note in notes:
-        print(f"note: {note}", file=sys.stderr)
+    for remark in notes:
+        print(f"note: {remark}", file=sys.stderr)
     if args.json:
         print_json(_public(sub))
     else:
@@ -141,21 +148,34 @@ def _send(args: argparse.Namespace) -> int:
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
     today = args.today or date.today()
-    db = lifecycle.open_store(args.db)
+    path = lifecycle.db_path(args.db)
 
     def show(msg: alerts.Message) -> None:
         if args.dry_run:
             print(f"--- would send to alert {msg.subscription.id}: {msg.subject}")
             print(msg.text())
 
-    try:
+    copied: list[str] = []
+
+    def on_copy(sentence: str) -> None:
+        copied.append(sentence)
+        note(f"{sentence} What is sent is recorded in {ledger.path_for(path).name}.")
+
+    with ledger.held(path) as book, lifecycle.open_for_reading(path, on_copy=on_copy) as db:
+        if not copied and not args.dry_run:  # nobody else holds the file: the table records
+            book.fold_into(db)
         outcomes = alerts.send_due(
-            db, lead, today, dry_run=args.dry_run, secrets=secrets, only=args.id, show=show
+            db,
+            lead,
+            today,
+            dry_run=args.dry_run,
+            secrets=secrets,
+            only=args.id,
+            show=show,
+            ledger=book if copied or args.dry_run else None,
         )
         if not args.dry_run:
             _write_feeds(db, secrets)
-    finally:
-        db.close()
     failed = 0
     for o in outcomes:
         line = f"alert {o.subscription.id} “{o.subscription.name}”: {o.status}"

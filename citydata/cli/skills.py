@@ -28,7 +28,7 @@ from citydata.cli.common import (
 )
 from citydata.core import boroughs
 from citydata.output import exports
-from citydata.query import adoption, helpers
+from citydata.query import adoption, skills
 from citydata.query.filters import FilterState
 
 
@@ -59,18 +59,18 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())
         system = _known_system(args.name, names)
-        table = helpers.who_can_help(r, state, system, besides=besides, today=today)
-    sentence = helpers.in_words(table, system)
+        table = skills.who_can_help(r, state, system, besides=besides, today=today)
+    sentence = skills.in_words(table, system)
     if args.json:
         print_json({"system": system, "summary": sentence, "boroughs": table.to_dict("records")})
         return EXIT_OK
     if args.output:
-        args.output.write_bytes(exports.to_csv(helpers.labelled(table)))
+        args.output.write_bytes(exports.to_csv(skills.labelled(table)))
         note(f"{sentence}\nWrote {len(table)} boroughs to {args.output}.")
         return EXIT_OK
     print(sentence)
     if not table.empty:
-        shown = helpers.labelled(table).fillna("").astype(str)
+        shown = skills.labelled(table).fillna("").astype(str)
         print()
         print(shown.to_string(index=False))
     return EXIT_OK

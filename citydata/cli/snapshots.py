@@ -128,9 +128,7 @@ def _report(
         f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
     )
     for p in prepared.problems[:SHOWN_PROBLEMS]:
-        where = f"row {p.row}" if p.row else "file"
-        if p.column:
-            where += f", column “{p.column}”"
+        where = p.where()
         if p.value:
             where += f" (“{p.value}”)"
         outcome = "not imported" if p.severity == "refused" else "imported with a change"

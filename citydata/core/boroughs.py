@@ -7,6 +7,7 @@ access), so code written for London works for any region.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from citydata.core import regions
@@ -68,6 +69,20 @@ def noun(n: int | None = None, capital: bool = False) -> str:
     """What the region's authorities are called: 'borough(s)' in London, 'council(s)' elsewhere."""
     word = regions.current().nouns(n)
     return word[0].upper() + word[1:] if capital else word
+
+
+_BOROUGH = re.compile(r"\b([Bb])orough(s?)\b")
+
+
+def reword(text: str) -> str:
+    """The app's own wording for the region: 'Borough' -> 'Council' outside London.
+
+    For the app's labels, headings and captions only, never for data (names such as
+    "Tewkesbury Borough Council" stay as they are).
+    """
+    if regions.current().is_london:
+        return text
+    return _BOROUGH.sub(lambda m: ("C" if m[1] == "B" else "c") + "ouncil" + m[2], text)
 
 
 def which() -> str:

@@ -26,6 +26,10 @@ SETTING = "CITYTOOLS_REGION"
 DEFAULT = "london"
 REGIONS_PATH = settings.DATA_DIR / "regions.toml"
 LONDON_GEOMETRY = settings.DATA_DIR / "london_boroughs.geojson"
+# A region drawing more districts than this (England, the United Kingdom) is a national view:
+# its map uses the shapes simplified for that scale (data/scripts/make_national_geometry.py).
+NATIONAL_GEOMETRY = settings.DATA_DIR / "uk_districts_national.geojson"
+NATIONAL_FROM = 100
 CUSTOM_PREFIX = "custom:"
 _GSS = re.compile(r"^[EWSN]\d{8}$")
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -93,7 +97,8 @@ def _geometry(key: str, codes: tuple[str, ...]) -> dict[str, Any]:
         with LONDON_GEOMETRY.open(encoding="utf-8") as f:
             return json.load(f)
     wanted = set(codes)
-    with authorities.DISTRICTS_PATH.open(encoding="utf-8") as f:
+    path = NATIONAL_GEOMETRY if len(wanted) > NATIONAL_FROM else authorities.DISTRICTS_PATH
+    with path.open(encoding="utf-8") as f:
         features = [x for x in json.load(f)["features"] if x["properties"]["code"] in wanted]
     return {"type": "FeatureCollection", "features": features}
 

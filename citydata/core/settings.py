@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
         ".streamlit/config.toml (25): raise both to accept bigger files.",
     ),
     Setting(
+        "CITYTOOLS_UPLOAD_WORKERS",
+        "1",
+        "How many uploaded files the app checks at once, each in a worker process of its own "
+        "(0 to 4), so that checking a large file does not slow other visitors' pages; more "
+        "uploads at once wait their turn. 0: check in the steward's own session, as before.",
+    ),
+    Setting(
         "CITYTOOLS_MEMORY_LIMIT",
         None,
         "The most memory the database may use for one app or command, e.g. 1GB or 1500MB; "
@@ -130,6 +137,12 @@ SETTINGS: tuple[Setting, ...] = (
         "server.enableStaticServing is on. off: no feeds.",
     ),
     Setting(
+        "CITYTOOLS_INBOX_SECONDS",
+        "30",
+        "How often (seconds) the running app imports the fetches `python -m citydata fetch` "
+        "queued for it while it held the database.",
+    ),
+    Setting(
         "CITYTOOLS_HIDE_MARKET_VALUES",
         "false",
         "true: the Coming to market page, its download and its feed show no contract values "
@@ -140,6 +153,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 DB = "CITYTOOLS_DB"
 RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
 MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
+UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
 
 
 class SettingError(ValueError):

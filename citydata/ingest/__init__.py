@@ -13,12 +13,14 @@ Pure: reads bytes, touches no database, never raises for bad input.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pandas as pd
 
-from citydata.core import boroughs, technology
+from citydata.core import boroughs, settings, technology
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
+from citydata.ingest import bulk as _bulk
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
 from citydata.ingest import validate as _validate
@@ -79,7 +81,8 @@ def prepare(
     try:
         if not isinstance(content, bytes):
             content = bytes(content)  # bytearray, memoryview: what upload widgets hand over
-        _prepare(result, content, borough, mapping, sheet, max_bytes)
+        if not _prepare_plain(result, content, borough, mapping, sheet, max_bytes):
+            _prepare(result, content, borough, mapping, sheet, max_bytes)
     except IngestError as exc:
         result.refused = str(exc)
     except technology.RulesError as exc:  # a rules file a steward edited
@@ -95,6 +98,51 @@ def prepare(
     return result
 
 
+def _prepare_plain(
+    result: Prepared,
+    content: bytes,
+    borough: str | None,
+    mapping: dict[str, str | None] | None,
+    sheet: str | None,
+    max_bytes: int | None,
+) -> bool:
+    """Prepare a plain CSV register in DuckDB (see citydata.ingest.bulk); False when it is not
+    one, and then nothing in `result` has changed."""
+    if sheet is not None or not bulk_enabled or len(content) < _bulk.MIN_BYTES:
+        return False
+    limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
+    try:
+        table = _bulk.read(content, result.file_name, limit)
+    except Exception:  # the Python reader says what is wrong with the file
+        log.debug("plain read of %r failed", result.file_name, exc_info=True)
+        return False
+    if table is None:
+        return False
+    trial = dataclasses.replace(result)
+    try:
+        _prepare_table(trial, table, borough, mapping)
+    except _bulk.NotPlain:
+        return False
+    except IngestError:
+        _copy(trial, result)  # what was recognised before the refusal, as the Python path
+        raise
+    except Exception:  # a fault of the DuckDB path: the Python reader still reads the file
+        log.exception("plain preparation of %r failed", result.file_name)
+        return False
+    finally:
+        table.columnar.close()
+    _copy(trial, result)
+    return True
+
+
+def _copy(source: Prepared, target: Prepared) -> None:
+    for name, value in vars(source).items():
+        setattr(target, name, value)
+
+
+bulk_enabled = True  # False: every file takes the Python reader (tests compare the two)
+
+
 def _prepare(
     result: Prepared,
     content: bytes,
@@ -104,6 +152,15 @@ def _prepare(
     max_bytes: int | None = None,
 ) -> None:
     table = _read.read(content, result.file_name, sheet, max_bytes)
+    _prepare_table(result, table, borough, mapping)
+
+
+def _prepare_table(
+    result: Prepared,
+    table: Table,
+    borough: str | None,
+    mapping: dict[str, str | None] | None,
+) -> None:
     result.encoding, result.sheet, result.sheets = table.encoding, table.sheet, table.sheets
     result.columns, result.rows_read = list(table.columns), table.rows_read
     result.problems = list(table.problems)
@@ -118,7 +175,8 @@ def _prepare(
     _check_required(result.mapping, fixed, table)
     if table.rows_read == 0:
         raise IngestError("This file has a header row but no data rows under it.")
-    records, problems = _validate.build(table, result.format, result.mapping, fixed)
+    build = _bulk.build if table.columnar is not None else _validate.build
+    records, problems = build(table, result.format, result.mapping, fixed)
     problems = result.problems + problems
     gone = {p.row for p in problems if p.severity == "refused"}  # their warnings are moot
     result.problems = _recognise.mapping_notes(result.format, result.mapping) + [
@@ -127,7 +185,8 @@ def _prepare(
     result.records = records
     if records.empty:
         first = next((p for p in result.problems if p.severity == "refused"), None)
-        example = f" For example, row {first.row}: {first.reason}" if first else ""
+        where = "" if first is None or first.row is None else f", row {first.row}"
+        example = f" For example{where}: {first.reason}" if first else ""
         raise IngestError(f"None of the {result.rows_read:,} rows can be imported.{example}")
 
 

@@ -61,6 +61,16 @@ _MONTH_FIRST = re.compile(rf"{_WEEKDAY}([a-z]+)\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"\d{4,6}(?:\.\d+)?")
 
+# The common spellings, read with a plain strptime: one list for both ways a register is read
+# (parse_date here, and DuckDB's regexp_full_match + try_strptime in citydata.ingest.bulk).
+# A value that matches a pattern but does not parse, or parses to a year out of range, is left
+# to the full rules below, which say why.
+STRICT_FORMATS: tuple[tuple[str, str], ...] = (
+    (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d"),
+    (r"[0-9]{2}/[0-9]{2}/[0-9]{4}", "%d/%m/%Y"),
+)
+_STRICT = tuple((re.compile(pattern), fmt) for pattern, fmt in STRICT_FORMATS)
+
 Parsed = tuple[date | None, str | None]  # (the date, or None with a reason or a blank kind)
 
 
@@ -118,6 +128,8 @@ def parse_date(value: Any) -> Parsed:
         if value == 0:
             return None, PLACEHOLDER  # an empty formula cell
         return _from_serial(float(value), f"{value:g}")
+    if type(value) is str and (strict := _strict(value)):
+        return strict, None
     written = re.sub(r"\s+", " ", str(value).replace("\u00a0", " ")).strip()
     text = written.lower()
     if not text:
@@ -152,6 +164,18 @@ def parse_date(value: Any) -> Parsed:
     if _SERIAL.fullmatch(text):
         return _from_serial(float(text), written)
     return None, f"'{written}' is not a date (write it as 31/03/2027)."
+
+
+def _strict(text: str) -> date | None:
+    """The day a value in one of STRICT_FORMATS names, or None (then the full rules decide)."""
+    for pattern, fmt in _STRICT:
+        if pattern.fullmatch(text):
+            try:
+                day = datetime.strptime(text, fmt).date()
+            except ValueError:
+                return None
+            return day if MIN_YEAR <= day.year <= MAX_YEAR else None
+    return None
 
 
 def _offset(text: str) -> timezone:

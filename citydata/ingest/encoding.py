@@ -20,7 +20,12 @@ from citydata.ingest.report import IngestError
 
 WESTERN = ("cp1252", "mac_roman")
 _SAMPLE = 256 * 1024
-_ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
+# Unicode's control (Cc), surrogate (Cs) and private-use (Co) characters, less tab, line feed,
+# carriage return and form feed: binary data that happened to decode.
+_BINARY = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+)
 _LETTERS = ("Ll", "Lu", "Lo", "Mn")
 _AFTER_LETTER_OK = set("’”…®™©")
 # Letters and signs one of the two encodings makes of the other's accents; rare in English text.
@@ -66,11 +71,7 @@ def _strict(content: bytes, codec: str, name: str) -> str:
 def _check_text(text: str) -> None:
     """Refuse text that is mostly control characters: binary data that happened to decode."""
     sample = text[:_SAMPLE]
-    bad = sum(
-        1
-        for c in sample
-        if unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in _ALLOWED_CONTROLS
-    )
+    bad = sum(1 for _ in _BINARY.finditer(sample))
     if bad > max(2, len(sample) // 100):
         raise IngestError(
             "This file is not a text file (it contains binary data): upload a CSV or an Excel "

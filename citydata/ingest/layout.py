@@ -83,6 +83,23 @@ def find_header(rows: list[list[Any]]) -> int | None:
     return None
 
 
+def preamble(rows: list[list[Any]], lines: list[int], header_at: int, unit: str) -> list[Problem]:
+    """The warning that title or note rows above the header were skipped, if there are any."""
+    if not any(not is_blank(rows[i]) for i in range(header_at)):
+        return []
+    title = next(cell_text(v) for r in rows[:header_at] for v in r if cell_text(v))
+    above = lines[header_at] - 1
+    return [
+        warning(
+            None,
+            None,
+            title,
+            f"The {above} {unit.lower()}s above the header row ({unit.lower()} "
+            f"{lines[header_at]}) hold a title or notes, not contracts; they were skipped.",
+        )
+    ]
+
+
 def _column_name(position: int, unit: str) -> str:
     if unit == "Row":  # a spreadsheet: name columns by letter, as Excel shows them
         letters, n = "", position + 1
@@ -103,19 +120,7 @@ def tabulate(
             "No header row was found: the first row of the table should name its columns "
             "(for example Borough, Service area, System, Vendor, Contract end)."
         )
-    problems: list[Problem] = []
-    if any(not is_blank(rows[i]) for i in range(header_at)):
-        title = next(cell_text(v) for r in rows[:header_at] for v in r if cell_text(v))
-        above = lines[header_at] - 1
-        problems.append(
-            warning(
-                None,
-                None,
-                title,
-                f"The {above} {unit.lower()}s above the header row ({unit.lower()} "
-                f"{lines[header_at]}) hold a title or notes, not contracts; they were skipped.",
-            )
-        )
+    problems = preamble(rows, lines, header_at, unit)
     header = [cell_text(v) for v in rows[header_at]]
     body, numbers = _body(rows[header_at + 1 :], lines[header_at + 1 :], header, unit, problems)
     if len(body) > max_rows:
@@ -157,12 +162,12 @@ def _body(
         first = cell_text(first) if isinstance(first, str) and first[:1] in _TOTAL_START else ""
         if first and _TOTAL.fullmatch(first):
             problems.append(
-                warning(None, None, first, f"{unit} {number} is a total row and was skipped.")
+                warning(number, None, first, f"{unit} {number} is a total row and was skipped.")
             )
             continue
         if row[:1] == header[:1] and [cell_text(v) for v in row] == header:
             problems.append(
-                warning(None, None, None, f"{unit} {number} repeats the header and was skipped.")
+                warning(number, None, None, f"{unit} {number} repeats the header and was skipped.")
             )
             continue
         body.append(row)

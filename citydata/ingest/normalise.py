@@ -31,6 +31,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", re.IGNORECASE)
 _FORCED_TEXT = re.compile(r"'(?=[=+\-@0-9])")
+# Text that clean_text leaves as it is: no space at either end or twice in a row, no tab, line
+# break, control or invisible character, no '&' (an entity?) and no leading apostrophe. The
+# pattern reads the same in Python's re and in DuckDB's regexp_full_match (RE2), so the SQL path
+# keeps such text as it is and sends only the rest through clean_text.
+_UNCLEAN = "\\x00-\\x20&\\x7f-\\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff"
+CLEAN_TEXT = f"[^{_UNCLEAN}'](?: ?[^{_UNCLEAN}])*"
+_CLEAN_TEXT = re.compile(CLEAN_TEXT)
 
 
 def per_unique(series: pd.Series, fn: Callable[[Any], Result]) -> tuple[list, list, list]:
@@ -46,6 +53,8 @@ def per_unique(series: pd.Series, fn: Callable[[Any], Result]) -> tuple[list, li
 
 def clean_text(value: Any) -> str | None:
     """Trimmed text: entities decoded, control characters gone, spaces collapsed; None if blank."""
+    if type(value) is str and _CLEAN_TEXT.fullmatch(value):
+        return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -79,7 +88,13 @@ _MONEY_NOISE = re.compile(
 )
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?[a-z]*")
 _NOT_POUNDS = re.compile(r"[$€¥]|\b(usd|eur|euro|euros|dollars?)\b")
-_PLAIN_NUMBER = re.compile(r"\d{1,15}(\.\d{1,2})?")
+# Amounts as most registers write them, read the same way by Python here and by DuckDB's
+# regexp_full_match and CAST in citydata.ingest.bulk: plain pounds and pence, and pounds with
+# a £ sign and thousands commas. Under 1e15 by their length; anything else: money_result.
+PLAIN_MONEY = r"[0-9]{1,15}(\.[0-9]{1,2})?"
+GROUPED_POUNDS = r"£?[0-9]{1,3}(,[0-9]{3}){0,4}(\.[0-9]{1,2})?"
+_PLAIN_NUMBER = re.compile(PLAIN_MONEY)
+_GROUPED_POUNDS = re.compile(GROUPED_POUNDS)
 _NUMBER = re.compile(r"(-)?(\d+(?:\.\d*)?|\.\d+)(k|m|bn|million|billion)?")
 _SCALE = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 10**9, "billion": 10**9}
 _NO_VALUE = frozenset(
@@ -102,6 +117,9 @@ def money_result(value: Any) -> Result:
         written = f"{value:,}"
     elif _PLAIN_NUMBER.fullmatch(value):  # the common case, quickly: '1234.5'
         return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP), None, None
+    elif _GROUPED_POUNDS.fullmatch(value):  # '£1,234.50'
+        plain = value.replace("£", "").replace(",", "")
+        return Decimal(plain).quantize(PENNY, rounding=ROUND_HALF_UP), None, None
     else:
         written = _SPACE.sub(" ", str(value)).strip()
         text = written.lower().replace("−", "-").replace("–", "-")

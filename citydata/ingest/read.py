@@ -18,7 +18,7 @@ import zipfile
 
 from citydata.core import settings
 from citydata.ingest import encoding, layout, notices, ocds, workbook
-from citydata.ingest.report import IngestError, refused, warning
+from citydata.ingest.report import IngestError, Problem, refused, warning
 from citydata.ingest.table import Table
 
 MAX_ROWS = 500_000  # most data rows
@@ -86,19 +86,24 @@ def read(
     table = read_csv(text)
     table.encoding = enc
     table = _flat_ocds(table)
-    if enc in encoding.WESTERN and encoding.implausible(text[: _SNIFF_CHARS * 4]):
-        table.problems.insert(
-            0,
-            warning(
-                None,
-                None,
-                None,
-                f"This file is not saved as UTF-8 and was read as {_ENCODING_NAMES[enc]}, but "
-                "some letters in it look wrong (text in another alphabet?). Check the names; if "
-                "they are not as written, save the file as 'CSV UTF-8' and upload that.",
-            ),
-        )
+    table.problems[:0] = encoding_doubts(text, enc)
     return table
+
+
+def encoding_doubts(text: str, enc: str) -> list[Problem]:
+    """A warning when a file read as Windows-1252 or Mac Roman still has implausible letters."""
+    if enc not in encoding.WESTERN or not encoding.implausible(text[: _SNIFF_CHARS * 4]):
+        return []
+    return [
+        warning(
+            None,
+            None,
+            None,
+            f"This file is not saved as UTF-8 and was read as {_ENCODING_NAMES[enc]}, but "
+            "some letters in it look wrong (text in another alphabet?). Check the names; if "
+            "they are not as written, save the file as 'CSV UTF-8' and upload that.",
+        )
+    ]
 
 
 def _flat_ocds(table: Table) -> Table:

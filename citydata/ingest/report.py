@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -58,7 +59,23 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
+    @property
+    def about_file(self) -> bool:
+        """A note about the whole file (its layout, a column, its encoding), not about one row.
 
+        Such a note has no row number and is never shown with one: its reason says what and why
+        on its own (see `where`)."""
+        return self.row is None
+
+    def where(self) -> str:
+        """Where to look, in words: "row 12, column 'Vendor'", "column 'Value'", "the file"."""
+        parts = [] if self.row is None else [f"row {self.row}"]
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts) or "the file"
+
+
+@lru_cache(maxsize=4096)  # most reasons repeat row after row
 def short_reason(reason: str) -> str:
     """A reason as shown: values it quotes cut to QUOTED_CHARS, the whole to REASON_CHARS."""
     reason = _LONG_QUOTED.sub(lambda m: f"'{m[1][: QUOTED_CHARS - 1]}…'", reason)
@@ -103,11 +120,28 @@ class Prepared:
 
     @property
     def rows_warned(self) -> int:
-        """Accepted rows that were imported with at least one change."""
-        bad = {p.row for p in self.problems if p.severity == REFUSED}
-        return len(
-            {p.row for p in self.problems if p.severity == WARNING and p.row is not None} - bad
-        )
+        """Accepted rows that were imported with at least one change (a skipped total row or
+        repeated header has a warning with its row number, but is not imported)."""
+        warned = {p.row for p in self.problems if p.severity == WARNING and p.row is not None}
+        if "row" in self.records.columns:
+            return len(warned & set(self.records["row"].tolist()))
+        return len(warned - {p.row for p in self.problems if p.severity == REFUSED})
+
+    @property
+    def file_notes(self) -> list[Problem]:
+        """Notes about the whole file (no row number)."""
+        return [p for p in self.problems if p.about_file]
+
+    @property
+    def row_problems(self) -> list[Problem]:
+        """Problems of single rows, each with its row number."""
+        return [p for p in self.problems if not p.about_file]
+
+    @property
+    def unused_columns(self) -> list[str]:
+        """The file's columns that no field is read from: they will not be imported."""
+        used = {c for c in self.mapping.values() if c}
+        return [c for c in self.columns if c not in used]
 
     @property
     def boroughs(self) -> list[str]:

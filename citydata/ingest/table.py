@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -23,3 +24,4 @@ class Table:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     kind: str = "table"  # "table" | "ocds"
+    columnar: Any = None  # the rows held by citydata.ingest.bulk (then `data` has no rows)

@@ -91,66 +91,104 @@ def unknown_authority(text: str, buyer: bool) -> str:
     return f"'{text}' is not one of {region.describe()}."
 
 
+def borough_outcome(
+    code_cell: Any, name_cell: Any, fixed: boroughs.Borough | None, buyer: bool
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """One row's borough: (code, why the code cell is refused, why the borough cell is refused,
+    why the row is refused for its borough as a whole); each reason None when there is none.
+
+    A cell of a column that is not mapped is None. The rule for every row of every path.
+    """
+    code = None
+    reasons: list[str | None] = []
+    for cell in (code_cell, name_cell):
+        found, unknown, _ = _resolve(cell)
+        reason = None
+        if unknown is not None:
+            reason = unknown_authority(unknown, buyer)
+        elif found is not None:
+            if code is not None and code != found:
+                reason = (
+                    f"The borough code says {boroughs.BY_CODE[code].name} but the "
+                    f"borough says {boroughs.BY_CODE[found].name}."
+                )
+            code = code or found
+        reasons.append(reason)
+    final = None
+    if code is None and fixed is not None:
+        code = fixed.code
+    elif code is None and not any(reasons):
+        final = "No borough is given: fill in the borough, or choose one for the whole file."
+    elif fixed is not None and code not in (None, fixed.code):
+        final = (
+            f"This row is for {boroughs.BY_CODE[code].name}, but the file is being "
+            f"imported for {fixed.name}."
+        )
+    return code, reasons[0], reasons[1], final
+
+
 def _boroughs(
     rows: _Rows, mapping: dict[str, str | None], fmt: str, fixed: boroughs.Borough | None
 ) -> list:
     n = len(rows.numbers)
-    codes: list = [None] * n
-    for field in ("borough_code", "borough"):
+    code_series = _source(rows.table, mapping.get("borough_code"))
+    name_series = _source(rows.table, mapping.get("borough"))
+    code_cells = list(code_series) if code_series is not None else [None] * n
+    name_cells = list(name_series) if name_series is not None else [None] * n
+    seen: dict[tuple, tuple] = {}
+    outcomes = []
+    for pair in zip(code_cells, name_cells, strict=True):
+        outcome = seen.get(pair)
+        if outcome is None:
+            outcome = seen[pair] = borough_outcome(*pair, fixed, fmt in BUYER_FORMATS)
+        outcomes.append(outcome)
+    for position, field in ((1, "borough_code"), (2, "borough")):
         column = mapping.get(field)
-        series = _source(rows.table, column)
-        if series is None:
-            continue
-        found, unknown, _ = normalise.per_unique(series, _resolve)
-        reasons = []
-        for i in range(n):
-            reason = None
-            if unknown[i] is not None:
-                reason = unknown_authority(unknown[i], fmt in BUYER_FORMATS)
-            elif found[i] is not None:
-                if codes[i] is not None and codes[i] != found[i]:
-                    reason = (
-                        f"The borough code says {boroughs.BY_CODE[codes[i]].name} but the "
-                        f"borough says {boroughs.BY_CODE[found[i]].name}."
-                    )
-                codes[i] = codes[i] or found[i]
-            reasons.append(reason)
-        rows.add(column, list(series), reasons, refuse=True)
+        if column:
+            cells = code_cells if field == "borough_code" else name_cells
+            rows.add(column, cells, [o[position] for o in outcomes], refuse=True)
     column = mapping.get("borough") or mapping.get("borough_code")
-    reasons = []
-    for i in range(n):
-        reason = None
-        if codes[i] is None and fixed is not None:
-            codes[i] = fixed.code
-        elif codes[i] is None and not rows.bad[i]:
-            reason = "No borough is given: fill in the borough, or choose one for the whole file."
-        elif fixed is not None and codes[i] not in (None, fixed.code):
-            reason = (
-                f"This row is for {boroughs.BY_CODE[codes[i]].name}, but the file is being "
-                f"imported for {fixed.name}."
-            )
-        reasons.append(reason)
-    rows.add(column, _source(rows.table, column), reasons, refuse=True)
-    return codes
+    rows.add(column, _source(rows.table, column), [o[3] for o in outcomes], refuse=True)
+    return [o[0] for o in outcomes]
+
+
+def date_result(value: Any, *, end: bool) -> normalise.Result:
+    """A start or end date cell: (date, refusal, warning), as every path reads it."""
+    day, note = dates.parse_date(value)
+    what = "end" if end else "start"
+    if day is not None:
+        return day, None, None
+    if note == dates.BLANK:
+        return None, None, ("No end date is given: recorded as no end date." if end else None)
+    if note == dates.PLACEHOLDER:
+        return None, None, f"'{normalise.clean_text(value)}' is not a date: no {what} date."
+    return None, note, None
+
+
+def backwards_reason(start: Any, end: Any) -> str | None:
+    """Why a row whose contract ends before it starts is refused; None when it does not."""
+    if start and end and end < start:
+        return f"The contract ends ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})."
+    return None
+
+
+def no_vendor_reason(fmt: str) -> str:
+    if fmt in BUYER_FORMATS:
+        return "No supplier is named (the notice has no award yet)."
+    return "No vendor is given."
+
+
+NEITHER = "Neither a system nor a vendor is given."
+NO_SYSTEM = "No system is given."
 
 
 def _dates(rows: _Rows, column: str | None, *, end: bool) -> list:
     series = _source(rows.table, column)
     if series is None:
         return [None] * len(rows.numbers)
-
-    def parse(value: Any) -> normalise.Result:
-        day, note = dates.parse_date(value)
-        what = "end" if end else "start"
-        if day is not None:
-            return day, None, None
-        if note == dates.BLANK:
-            return None, None, ("No end date is given: recorded as no end date." if end else None)
-        if note == dates.PLACEHOLDER:
-            return None, None, f"'{normalise.clean_text(value)}' is not a date: no {what} date."
-        return None, note, None
-
-    values, refusals, warnings = normalise.per_unique(series, parse)
+    values, refusals, warnings = normalise.per_unique(
+        series, lambda value: date_result(value, end=end)
+    )
     rows.add(column, list(series), refusals, refuse=True)
     rows.add(column, list(series), warnings, refuse=False)
     return values
@@ -220,25 +258,46 @@ def build(
 
 def _row_rules(rows: _Rows, mapping: dict[str, str | None], out: dict[str, list], fmt: str) -> None:
     starts, ends = out["contract_start"], out["contract_end"]
-    backwards = [
-        f"The contract ends ({end:%d/%m/%Y}) before it starts ({start:%d/%m/%Y})."
-        if start and end and end < start
-        else None
-        for start, end in zip(starts, ends, strict=True)
-    ]
+    backwards = [backwards_reason(start, end) for start, end in zip(starts, ends, strict=True)]
     end_column = mapping.get("contract_end")
     rows.add(end_column, _source(rows.table, end_column), backwards, refuse=True)
-    if fmt in BUYER_FORMATS:
-        no_vendor = "No supplier is named (the notice has no award yet)."
-    else:
-        no_vendor = "No vendor is given."
+    no_vendor = no_vendor_reason(fmt)
     pairs = list(zip(out["system"], out["vendor"], strict=True))
-    neither = "Neither a system nor a vendor is given."
     system, vendor = mapping.get("system"), mapping.get("vendor")
-    rows.add(system, None, [neither if not (s or v) else None for s, v in pairs], refuse=True)
+    rows.add(system, None, [NEITHER if not (s or v) else None for s, v in pairs], refuse=True)
     rows.add(vendor, None, [no_vendor if s and not v else None for s, v in pairs], refuse=False)
-    no_system = "No system is given."
-    rows.add(system, None, [no_system if v and not s else None for s, v in pairs], refuse=False)
+    rows.add(system, None, [NO_SYSTEM if v and not s else None for s, v in pairs], refuse=False)
+
+
+def repeat_reason(original: int) -> str:
+    return (
+        f"This repeats row {original} (same borough, reference, service area, system "
+        "and vendor): both were imported; check it is not entered twice."
+    )
+
+
+DUPLICATE_KEY = ("borough_code", "source_ref", "service_area", "system", "vendor")
+
+
+def folded_codes(column_codes: np.ndarray, uniques: list) -> np.ndarray:
+    """Codes of a factorized column (-1 for blank) refolded so 'Capita' and 'CAPITA' are one."""
+    refold, _ = pd.factorize(pd.Series([str(u).casefold() for u in uniques], dtype=object))
+    refold = np.append(refold, -1)  # the code for a blank (-1 picks the last element)
+    return refold[column_codes]
+
+
+def repeats(codes: dict[str, np.ndarray], numbers: np.ndarray) -> list[Problem]:
+    """The warning for each row whose DUPLICATE_KEY codes repeat an earlier row's."""
+    key = pd.DataFrame(codes)
+    repeated = key.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return []
+    group = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
+    first_row = pd.Series(numbers).groupby(group).transform("min").to_numpy()
+    return [
+        warning(int(row), None, None, repeat_reason(original))
+        for row, original in zip(numbers[repeated], first_row[repeated], strict=True)
+    ]
 
 
 def _duplicates(rows: _Rows, records: pd.DataFrame) -> None:
@@ -246,25 +305,7 @@ def _duplicates(rows: _Rows, records: pd.DataFrame) -> None:
     if records.empty:
         return
     codes = {}
-    for name in ("borough_code", "source_ref", "service_area", "system", "vendor"):
+    for name in DUPLICATE_KEY:
         column_codes, uniques = pd.factorize(records[name].astype(object), use_na_sentinel=True)
-        # 'Capita' and 'CAPITA' are the same vendor: fold the distinct values, then recode
-        refold, _ = pd.factorize(pd.Series([str(u).casefold() for u in uniques], dtype=object))
-        refold = np.append(refold, -1)  # the code for a blank (-1 picks the last element)
-        codes[name] = refold[column_codes]
-    key = pd.DataFrame(codes)
-    repeated = key.duplicated(keep="first").to_numpy()
-    if not repeated.any():
-        return
-    group = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
-    first_row = pd.Series(records["row"].to_numpy()).groupby(group).transform("min").to_numpy()
-    for row, original in zip(records["row"].to_numpy()[repeated], first_row[repeated], strict=True):
-        rows.problems.append(
-            warning(
-                int(row),
-                None,
-                None,
-                f"This repeats row {original} (same borough, reference, service area, system "
-                "and vendor): both were imported; check it is not entered twice.",
-            )
-        )
+        codes[name] = folded_codes(column_codes, list(uniques))
+    rows.problems += repeats(codes, records["row"].to_numpy())

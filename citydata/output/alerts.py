@@ -5,12 +5,16 @@ items not yet sent (a decision falling due, a contract ending, a record new or c
 one message of them with a link back to the exact view, hands it to the mail server or webhook,
 and only then records the items as sent. A failure leaves them unrecorded, so the next run tries
 again; a second run the same day finds nothing new and sends nothing.
+
+What was sent lives in the `alerts_sent` table and, for runs made while the app held the
+database, in the ledger beside it (citydata.store.ledger): given a ledger, `send_due` reads both
+and records in the ledger, so it can run on a read-only copy of the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from citydata.core import settings
+from citydata.core import boroughs, settings
 from citydata.core.dates import day_label
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
@@ -27,6 +31,7 @@ from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
 from citydata.store.db import Database, Reader
+from citydata.store.ledger import Ledger
 from citydata.store.subscriptions import Subscription
 
 FEED_PATH = "app/static/feeds"  # where Streamlit serves ./static/feeds/ (enableStaticServing)
@@ -73,8 +78,8 @@ class Message:
         out.append(f"Open this view: {self.link}")
         out.append(
             "Decide-by dates are the contract's end date less its service area's lead time. "
-            "Check the borough's own register before acting. Each contract is listed once for "
-            "each date; you hear again if its dates change."
+            f"Check the {boroughs.noun()}'s own register before acting. Each contract is listed "
+            "once for each date; you hear again if its dates change."
         )
         return "\n\n".join(out)
 
@@ -95,24 +100,32 @@ def view_link(view_url: str, public_url: str | None) -> str:
 
 
 def message(
-    r: Reader, sub: Subscription, lead: LeadTimes, today: date, public_url: str | None
+    r: Reader,
+    sub: Subscription,
+    lead: LeadTimes,
+    today: date,
+    public_url: str | None,
+    ledger: Ledger | None = None,
 ) -> Message:
-    """What `sub` is due to be told today: only items it has not been sent before."""
+    """What `sub` is due to be told today: only items it has not been sent before (by the table,
+    or by the `ledger` when given)."""
+    if ledger is not None and (since := ledger.since(sub)) is not None:
+        sub = replace(sub, since_snapshot=max(sub.since_snapshot, since))
     state = view_state(sub)
     msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state))
     if sub.decisions_months:
         rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
-        msg.sections.append(_unsent(r, sub, "decision", rows, ics.DECIDE, "decide_by"))
+        msg.sections.append(_unsent(r, sub, "decision", rows, ics.DECIDE, "decide_by", ledger))
         msg.sections[-1].title = f"Decisions due within {sub.decisions_months} months"
     if sub.ending_months:
         rows = due.ending(r, state, lead, sub.ending_months, today)
-        msg.sections.append(_unsent(r, sub, "ending", rows, ics.END, "contract_end"))
+        msg.sections.append(_unsent(r, sub, "ending", rows, ics.END, "contract_end", ledger))
         msg.sections[-1].title = f"Contracts ending within {sub.ending_months} months"
     if sub.changes:
         msg.watermark = due.latest_snapshot(r)
         rows = due.changed(r, state, lead, sub.since_snapshot)
         keys = [f"{s}:{f}" for s, f in zip(rows["snapshot_id"], rows["fingerprint"], strict=True)]
-        sent = subscriptions.already_sent(r, sub.id, "change")
+        sent = _sent(r, sub, "change", ledger)
         keep = [k not in sent for k in keys]
         msg.sections.append(
             Section(
@@ -125,11 +138,22 @@ def message(
     return msg
 
 
+def _sent(r: Reader, sub: Subscription, kind: str, ledger: Ledger | None) -> set[str]:
+    sent = subscriptions.already_sent(r, sub.id, kind)
+    return sent | ledger.sent(sub, kind) if ledger is not None else sent
+
+
 def _unsent(
-    r: Reader, sub: Subscription, kind: str, rows: pd.DataFrame, uid_kind: str, day: str
+    r: Reader,
+    sub: Subscription,
+    kind: str,
+    rows: pd.DataFrame,
+    uid_kind: str,
+    day: str,
+    ledger: Ledger | None,
 ) -> Section:
     keys = [f"{ics.uid(row, uid_kind)}|{_iso(row[day])}" for row in rows.to_dict("records")]
-    sent = subscriptions.already_sent(r, sub.id, kind)
+    sent = _sent(r, sub, kind, ledger)
     keep = [k not in sent for k in keys]
     return Section(
         kind,
@@ -156,21 +180,34 @@ def send_due(
     secrets: Mapping[str, Any] | None = None,
     only: int | None = None,
     show: Callable[[Message], None] | None = None,
+    ledger: Ledger | None = None,
 ) -> list[Outcome]:
-    """Send every subscription what it is due (or, with `dry_run`, only say what would go)."""
+    """Send every subscription what it is due (or, with `dry_run`, only say what would go).
+
+    Without a `ledger`, what was sent is read from and recorded in the database's table. With
+    one, it is read from both and recorded in the ledger only (`db` may then be a read-only
+    copy): for a run while the app holds the database.
+    """
     public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
     outcomes: list[Outcome] = []
     with db.read() as r:
         subs = [s for s in subscriptions.all_(r) if only is None or s.id == only]
-        messages = [message(r, s, lead, today, public_url) for s in subs]
+        messages = [message(r, s, lead, today, public_url, ledger) for s in subs]
+
+    def record(sub: Subscription, items: dict[str, list[str]], since: int | None) -> None:
+        if ledger is not None:
+            ledger.record(sub, items, since)
+        else:
+            subscriptions.mark_sent(db, sub.id, items, since)
+
     mail: delivery.MailServer | None = None
     if not dry_run and any(m.count and m.subscription.channel == "email" for m in messages):
         mail = delivery.mail_server(secrets)
     for msg in messages:
         sub = msg.subscription
         if not msg.count:
-            if msg.watermark is not None and not dry_run:
-                subscriptions.mark_sent(db, sub.id, {}, msg.watermark)
+            if msg.watermark is not None and msg.watermark > sub.since_snapshot and not dry_run:
+                record(sub, {}, msg.watermark)
             outcomes.append(Outcome(sub, "nothing due"))
             continue
         if show is not None:
@@ -183,7 +220,7 @@ def send_due(
         except delivery.DeliveryError as exc:
             outcomes.append(Outcome(sub, "failed", msg.count, str(exc)))
             continue
-        subscriptions.mark_sent(db, sub.id, {s.kind: s.items for s in msg.sections}, msg.watermark)
+        record(sub, {s.kind: s.items for s in msg.sections}, msg.watermark)
         outcomes.append(Outcome(sub, "sent", msg.count))
     return outcomes
 

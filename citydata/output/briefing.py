@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output import exports
@@ -52,7 +53,7 @@ def text(p: Profile) -> str:
         for row in rows.itertuples():
             lines += _wrap(f"- {_system_line(row)}", indent="  ")
 
-    lines += _heading("Vendors (share of the borough's records)")
+    lines += _heading(boroughs.reword("Vendors (share of the borough's records)"))
     for row in p.vendors.itertuples():
         lines.append(
             f"- {_one(row.vendor)}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
@@ -68,9 +69,15 @@ def text(p: Profile) -> str:
             f"{_one(row.vendor)}"
         )
 
-    lines += _heading("Peers: other boroughs on the same system or vendor, nearest end first")
+    lines += _heading(
+        boroughs.reword("Peers: other boroughs on the same system or vendor, nearest end first")
+    )
     if p.peers.empty:
-        lines.append("No other borough uses the same systems or vendors under this selection.")
+        lines.append(
+            boroughs.reword(
+                "No other borough uses the same systems or vendors under this selection."
+            )
+        )
     for (area, system), rows in p.peers.groupby(["service_area", "system"], sort=False):
         firsts = rows.drop_duplicates("peer_borough")
         named = [_peer(row) for row in firsts.head(PEERS_PER_CONTRACT).itertuples()]
@@ -92,7 +99,7 @@ def xlsx(p: Profile) -> bytes:
     summary = pd.DataFrame(
         [
             *([("Warning", ILLUSTRATIVE)] if p.source.get("is_demo") else []),
-            ("Borough", p.borough.name),
+            (boroughs.noun(capital=True), p.borough.name),
             ("Authority", p.borough.official_name),
             ("GSS code", p.borough.code),
             ("Prepared", day_label(p.today)),
@@ -119,7 +126,7 @@ def xlsx(p: Profile) -> bytes:
             }
         ),
         "Ending soon": exports.with_labels(ending_soon(p.systems, p.today, 24)),
-        "Peers": p.peers.rename(columns=_PEER_LABELS),
+        "Peers": p.peers.rename(columns=_PEER_LABELS).rename(columns=boroughs.reword),
         "Missing": pd.DataFrame({"Service areas with no records": p.missing_areas}),
     }
     return exports.to_xlsx_sheets(sheets, max_width=60)

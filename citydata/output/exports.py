@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from citydata.core import boroughs
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
 from citydata.core.text import formula_pattern, neutralise_cell
@@ -52,7 +53,8 @@ def _for_excel(value: Any) -> Any:
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Column names as people read them ('Contract end' rather than 'contract_end')."""
-    return df.rename(columns={n: f.label for n, f in FIELD_BY_NAME.items()})
+    renamed = df.rename(columns={n: f.label for n, f in FIELD_BY_NAME.items()})
+    return renamed.rename(columns=lambda c: boroughs.reword(c) if isinstance(c, str) else c)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 from icalendar import Calendar, Event
 
+from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import money_in_full
 
@@ -115,7 +116,7 @@ def describe(contracts: int, limit: int = MAX_CONTRACTS) -> str:
 
 def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
     lines = [
-        f"Borough: {_text(row.get('borough'))}",
+        f"{boroughs.noun(capital=True)}: {_text(row.get('borough'))}",
         f"Service area: {_text(row.get('service_area'))}",
         f"System: {_text(row.get('system'))}",
         f"Vendor: {_text(row.get('vendor'))}",
@@ -130,7 +131,9 @@ def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
         lines.append(f"Annual value: {money_in_full(value)}")
     if ref := _text(row.get("source_ref")):
         lines.append(f"Reference: {ref}")
-    lines.append("From City Tools Explorer: check the borough's register before acting.")
+    lines.append(
+        boroughs.reword("From City Tools Explorer: check the borough's register before acting.")
+    )
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.shared import Pt, RGBColor
 
+from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output.briefing import ILLUSTRATIVE
@@ -85,7 +86,7 @@ def borough(p: Profile) -> bytes:
         _table(doc, columns, rows)
     else:
         doc.add_paragraph("No records match the selection.")
-    doc.add_heading("Vendors (share of the borough's records)", level=1)
+    doc.add_heading(boroughs.reword("Vendors (share of the borough's records)"), level=1)
     _table(
         doc,
         ("Vendor", "Records", "Share", "Annual value"),
@@ -104,13 +105,24 @@ def borough(p: Profile) -> bytes:
             f"{_text(r.vendor)}",
             style="List Bullet",
         )
-    doc.add_heading("Peers: other boroughs on the same system or vendor", level=1)
+    doc.add_heading(boroughs.reword("Peers: other boroughs on the same system or vendor"), level=1)
     if p.peers.empty:
-        doc.add_paragraph("No other borough uses the same systems or vendors under this selection.")
+        doc.add_paragraph(
+            boroughs.reword(
+                "No other borough uses the same systems or vendors under this selection."
+            )
+        )
     else:
         _table(
             doc,
-            ("Service area", "System", "Peer borough", "Peer's system", "Peer's end", "Match"),
+            (
+                "Service area",
+                "System",
+                boroughs.reword("Peer borough"),
+                "Peer's system",
+                "Peer's end",
+                "Match",
+            ),
             [
                 (
                     _text(r.service_area),

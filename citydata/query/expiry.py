@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.dates import add_months
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -117,7 +118,8 @@ def describe_month_limit(shown: int, total: int) -> str | None:
         return None
     return (
         f"Showing the first {shown:,} of the {total:,} contracts ending this month, by day. "
-        "Narrow the filters in the sidebar (a borough or a service area) to see every one."
+        f"Narrow the filters in the sidebar (a {boroughs.noun()} or a service area) to see "
+        "every one."
     )
 
 
@@ -190,7 +192,8 @@ def describe_limit(shown: int, with_end: int) -> str | None:
         return None
     return (
         f"The timeline shows the {shown} contracts ending nearest to today, of {with_end:,} "
-        "with an end date. Narrow the filters in the sidebar (a borough or a service area) "
+        f"with an end date. Narrow the filters in the sidebar (a {boroughs.noun()} or a service "
+        "area) "
         "to see every one."
     )
 

@@ -52,7 +52,7 @@ METRICS: tuple[Metric, ...] = (
         "",
         "count(DISTINCT vendor)",
         "count",
-        "How many different vendors hold the borough's contracts.",
+        "How many different vendors hold its contracts.",
     ),
     Metric(
         "systems",
@@ -60,7 +60,7 @@ METRICS: tuple[Metric, ...] = (
         "",
         "count(DISTINCT system)",
         "count",
-        "How many different systems the borough uses.",
+        "How many different systems it uses.",
     ),
     Metric(
         "vendor_share",
@@ -68,7 +68,7 @@ METRICS: tuple[Metric, ...] = (
         "%",
         "round(100.0 * count(*) FILTER (WHERE vendor = $share_vendor) / count(*), 1)",
         "percent",
-        "The share of the borough's records held by the chosen vendor.",
+        "The share of its records held by the chosen vendor.",
     ),
     Metric(
         "annual_value",
@@ -211,8 +211,8 @@ def labelled(table: pd.DataFrame, title: str) -> pd.DataFrame:
     """The ranked table with the column names people read (for downloads)."""
     names = {
         "rank": "Rank",
-        "borough_code": "Borough code",
-        "borough": "Borough",
+        "borough_code": boroughs.reword("Borough code"),
+        "borough": boroughs.reword("Borough"),
         "value": title,
         "records": "Records",
         "top_vendors": "Largest vendors (records)",

@@ -25,13 +25,18 @@ from rapidfuzz import fuzz
 
 from citydata.store import vendors
 from citydata.store.db import Database, Reader
+from citydata.store.migrations import ALIAS_CHANGES_KEY
 
 VENDOR_SCORE = 85
 TITLE_SCORE = 70
 
-_ROWS = """SELECT snapshot_id, record_no, coalesce(source_ref, '') AS ref, source_kind, system,
-    vendor, contract_start, contract_end
-FROM current_contracts WHERE borough_code = $code ORDER BY source_kind, snapshot_id, record_no"""
+_ROWS = """SELECT borough_code, snapshot_id, record_no, coalesce(source_ref, '') AS ref,
+    source_kind, system, vendor, contract_start, contract_end
+FROM current_contracts WHERE borough_code = ANY($codes)
+ORDER BY borough_code, source_kind, snapshot_id, record_no"""
+
+_HAS_BOTH = """SELECT borough_code FROM snapshots WHERE status = 'active'
+GROUP BY borough_code HAVING count(DISTINCT kind) = 2 ORDER BY borough_code"""
 
 
 @dataclass(frozen=True)
@@ -103,45 +108,54 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
 def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
     """Work the pairs out again for these boroughs (all when None); return how many pairs.
 
-    Call inside the write transaction that changed the boroughs' records.
+    Call inside the write transaction that changed the boroughs' records. One read for all the
+    boroughs that hold both a register and notices; the others are not read at all.
     """
     if codes is None:
         w.execute("DELETE FROM notice_matches")
-        codes = [c for (c,) in w.rows("SELECT DISTINCT borough_code FROM snapshots")]
-    total = 0
-    for code in sorted(set(codes)):
-        w.execute("DELETE FROM notice_matches WHERE borough_code = $code", {"code": code})
-        rows = w.df(_ROWS, {"code": code})
-        register = rows[rows["source_kind"] == "register"].to_dict("records")
-        notices = rows[rows["source_kind"] == "published"].to_dict("records")
-        if not register or not notices:
-            continue
-        found = pairs(register, notices)
-        if not found:
-            continue
-        table = pd.DataFrame(
-            [
+    else:
+        codes = sorted(set(codes))
+        w.execute("DELETE FROM notice_matches WHERE borough_code = ANY($codes)", {"codes": codes})
+    both = [c for (c,) in w.rows(_HAS_BOTH) if codes is None or c in codes]
+    if not both:
+        return 0
+    rows = w.df(_ROWS, {"codes": both})
+    found: list[dict[str, Any]] = []
+    for code, group in rows.groupby("borough_code", sort=True):
+        register = group[group["source_kind"] == "register"].to_dict("records")
+        notices = group[group["source_kind"] == "published"].to_dict("records")
+        for p in pairs(register, notices):
+            notice, record = notices[p.notice], register[p.register]
+            found.append(
                 {
-                    "borough_code": code,
-                    "notice_snapshot_id": int(notices[p.notice]["snapshot_id"]),
-                    "notice_record_no": int(notices[p.notice]["record_no"]),
-                    "notice_ref": str(notices[p.notice]["ref"]),
-                    "register_snapshot_id": int(register[p.register]["snapshot_id"]),
-                    "register_record_no": int(register[p.register]["record_no"]),
+                    "borough_code": str(code),
+                    "notice_snapshot_id": int(notice["snapshot_id"]),
+                    "notice_record_no": int(notice["record_no"]),
+                    "notice_ref": str(notice["ref"]),
+                    "register_snapshot_id": int(record["snapshot_id"]),
+                    "register_record_no": int(record["record_no"]),
                     "vendor_score": p.vendor_score,
                     "title_score": p.title_score,
                     "dates_overlap": p.dates_overlap,
                 }
-                for p in found
-            ]
-        )
-        w.register("new_notice_matches", table)
+            )
+    if found:
+        w.register("new_notice_matches", pd.DataFrame(found))
         w.execute("INSERT OR IGNORE INTO notice_matches BY NAME SELECT * FROM new_notice_matches")
-        total += len(found)
-    return total
+    return len(found)
 
 
 def refresh_all(db: Database) -> int:
-    """Work every borough's pairs out again (after a vendor alias or a restore changed names)."""
+    """Work every borough's pairs out again (after a vendor alias changed names).
+
+    Moves the data version on (`migrations.data_version`), so no page keeps a result cached
+    between the alias's commit and this one.
+    """
     with db.write() as w:
-        return refresh(w)
+        found = refresh(w)
+        w.execute(
+            "INSERT INTO meta VALUES ($k, '1') ON CONFLICT (key) DO UPDATE"
+            " SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)",
+            {"k": ALIAS_CHANGES_KEY},
+        )
+    return found

@@ -76,6 +76,11 @@ class CommitRefused(Exception):
     """An upload or rollback that cannot be done; nothing was written. The message says why."""
 
 
+class NothingChanged(CommitRefused):
+    """A file whose records are already each borough's current data: storing it would only add
+    a duplicate snapshot, so nothing was written."""
+
+
 class PreparedFile(Protocol):
     """What `citydata.ingest.prepare` returns, as far as storing it is concerned."""
 
@@ -186,35 +191,53 @@ def _refs(df: pd.DataFrame) -> set[str]:
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
     """Per borough in the file: what would be added, removed and changed. Writes nothing."""
     _check(prepared)
+    with db.read() as r:
+        return _compare(r, prepared)
+
+
+def _compare(r: Reader, prepared: PreparedFile) -> list[BoroughChange]:
+    """Each borough of the file against its active snapshot of the file's kind, as `r` sees it."""
     kind = kind_of(prepared)
     file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
     out: list[BoroughChange] = []
-    with db.read() as r:
-        current = active(r, kind)
-        sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
-        groups = _borough_positions(prepared.records)
-        bases = _records_of(r, [current[code] for code, _ in groups if code in current])
-        for code, positions in groups:
-            base = current.get(code)
-            before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
-            after = file_text.iloc[positions]
-            if kind == PUBLISHED:  # notices accumulate: the new ones join those held
-                old = changes.comparable(before)
-                kept = old.iloc[_kept(before, _refs(after))]
-                after = pd.concat([kept, after], ignore_index=True)
-            out.append(
-                BoroughChange(
-                    borough_code=code,
-                    borough=_name(code),
-                    base_snapshot_id=base,
-                    base_source=sources.get(base),
-                    before=len(before),
-                    after=len(after),
-                    diff=changes.diff_comparable(changes.comparable(before), after),
-                    kind=kind,
-                )
+    current = active(r, kind)
+    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    groups = _borough_positions(prepared.records)
+    bases = _records_of(r, [current[code] for code, _ in groups if code in current])
+    for code, positions in groups:
+        base = current.get(code)
+        before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+        after = file_text.iloc[positions]
+        if kind == PUBLISHED:  # notices accumulate: the new ones join those held
+            old = changes.comparable(before)
+            kept = old.iloc[_kept(before, _refs(after))]
+            after = pd.concat([kept, after], ignore_index=True)
+        out.append(
+            BoroughChange(
+                borough_code=code,
+                borough=_name(code),
+                base_snapshot_id=base,
+                base_source=sources.get(base),
+                before=len(before),
+                after=len(after),
+                diff=changes.diff_comparable(changes.comparable(before), after),
+                kind=kind,
             )
+        )
     return out
+
+
+def unchanged_message(items: list[BoroughChange]) -> str:
+    """Why a file whose every borough is unchanged is not stored, in words."""
+    named = ", ".join(
+        f"{c.borough} (snapshot {c.base_snapshot_id})" if c.base_snapshot_id else c.borough
+        for c in items
+    )
+    if items and items[0].kind == PUBLISHED:
+        same = f"every notice in this file is already held, as it is, for {named}"
+    else:
+        same = f"this file's records are the same as the current data of {named}"
+    return f"Nothing would change: {same}, so no new snapshot was made."
 
 
 def commit(
@@ -226,12 +249,15 @@ def commit(
     expect: Mapping[str, int | None] | None = None,
     source: str = "upload",
 ) -> list[int]:
-    """Store the file's records as one new active snapshot per borough; return their ids.
+    """Store the file's records as one new active snapshot per borough whose records change;
+    return their ids, in the order of the boroughs' codes.
 
     A register supersedes each borough's register; published notices join each borough's
     published stream (see the module's note). All boroughs or none: one transaction. `expect`
     (borough code -> the active snapshot id of this kind the user previewed against) refuses
-    the commit when someone else changed a borough meanwhile.
+    the commit when someone else changed a borough meanwhile. A borough whose records would stay
+    the same gets no new snapshot (it would be a duplicate); when that is every borough of the
+    file, `NothingChanged` says so and nothing is written.
     """
     _check(prepared)
     kind = kind_of(prepared)
@@ -248,12 +274,19 @@ def commit(
                     f"{_name(code)}'s data changed since this preview (someone else committed "
                     "or rolled back). Check the preview again before committing."
                 )
+        compared = _compare(w, prepared)
+        same = {c.borough_code for c in compared if c.diff.is_empty}
+        if len(same) == len(compared):
+            raise NothingChanged(unchanged_message(compared))
         file_hash = save_raw_file(w, prepared.file_name, content)
-        groups = _by_borough(prepared.records)
+        groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
+        if same:
+            staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
         if kind == PUBLISHED:
             staged = _with_held_notices(w, staged, current, source)
+        counts = staged["borough_code"].value_counts()  # once, not a scan per borough
         for code, _rows in groups:
-            rows = int((staged["borough_code"] == code).sum())
+            rows = int(counts.get(code, 0))
             ids.append(
                 _new_snapshot(
                     w,
@@ -453,7 +486,8 @@ def _replaces(c: BoroughChange) -> str:
 
 
 def problems_table(problems: list[Any]) -> pd.DataFrame:
-    """Every problem of a prepared file, for a table and a download."""
+    """The problems of single rows of a prepared file, for a table and a download: each has its
+    row. Notes about the whole file have no row and are shown apart (`Prepared.file_notes`)."""
     return pd.DataFrame(
         [
             {
@@ -464,6 +498,7 @@ def problems_table(problems: list[Any]) -> pd.DataFrame:
                 "Outcome": "not imported" if p.severity == "refused" else "imported with a change",
             }
             for p in problems
+            if p.row is not None
         ],
         columns=["Row", "Column", "Value", "Problem", "Outcome"],
     ).astype({"Row": "Int64"})

@@ -8,6 +8,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from citydata.core.boroughs import noun
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
@@ -132,7 +133,7 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         legend=alt.Legend(orient="top"),
     )
     tooltip = [
-        alt.Tooltip("borough:N", title="Borough"),
+        alt.Tooltip("borough:N", title=noun(capital=True)),
         alt.Tooltip("service_area:N", title="Service area"),
         alt.Tooltip("system:N", title="System"),
         alt.Tooltip("vendor:N", title="Vendor"),

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core import boroughs as authorities
+from citydata.core.boroughs import noun
 from citydata.core.schema import SERVICE_AREA_LABELS
 
 
@@ -26,7 +27,7 @@ def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
 
 def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
     """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
-    who = wide.index.name or "Borough"
+    who = wide.index.name or noun(capital=True)
     long = wide.reset_index().melt(id_vars=who, var_name="Service area", value_name="Records")
     dark_from = max(2, int(long["Records"].max() * 0.6))
     base = alt.Chart(long).encode(

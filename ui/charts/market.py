@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from citydata.core.boroughs import noun
 from citydata.core.formatting import money
 from citydata.output.exports import with_labels
 
@@ -81,7 +82,7 @@ def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.
     df = ranking.copy()
     x_field, title = {
         "records": ("records", "Records"),
-        "boroughs": ("boroughs", "Boroughs served"),
+        "boroughs": ("boroughs", f"{noun(2, True)} served"),
         "annual_value": ("annual_value", "Annual value (£)"),
     }[by]
     if by == "records":
@@ -104,7 +105,7 @@ def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.
         tooltip=[
             alt.Tooltip("vendor:N", title="Vendor"),
             alt.Tooltip("records:Q", title="Records", format=","),
-            alt.Tooltip("boroughs:Q", title="Boroughs served"),
+            alt.Tooltip("boroughs:Q", title=f"{noun(2, True)} served"),
             alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
         ],
     )
@@ -237,7 +238,7 @@ def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
     )
     points = base.mark_circle(size=60, color=BAR, opacity=0.8).encode(
         tooltip=[
-            alt.Tooltip("borough:N", title="Borough"),
+            alt.Tooltip("borough:N", title=noun(capital=True)),
             alt.Tooltip("suppliers:Q", title="Suppliers"),
             alt.Tooltip("average:Q", title="Average satisfaction"),
             alt.Tooltip("scored:Q", title="Scored records"),
@@ -301,8 +302,8 @@ def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.
 def systems_chart(systems: pd.DataFrame) -> alt.LayerChart:
     """Systems by the number of boroughs using them."""
     df = systems.copy()
-    df["label"] = [f"{n} boroughs" if n != 1 else "1 borough" for n in df.boroughs]
-    return bar_with_labels(df, "system", "boroughs", "label", "Boroughs using it")
+    df["label"] = [f"{n} {noun(n)}" for n in df.boroughs]
+    return bar_with_labels(df, "system", "boroughs", "label", f"{noun(2, True)} using it")
 
 
 def end_years_chart(years: pd.DataFrame) -> alt.LayerChart:

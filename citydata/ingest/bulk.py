@@ -1,0 +1,531 @@
+"""A plain CSV register read and normalised by DuckDB: the same records and problems, faster.
+
+Most uploads are one table under one header row, one record a line. For those DuckDB reads the
+file (`read_csv`, every column text, explicit options) and SQL normalises it: text, dates and
+amounts in the common spellings are read in SQL with the very patterns the Python rules use
+(`normalise.CLEAN_TEXT`, `dates.STRICT_FORMATS`, `normalise.PLAIN_MONEY` and `GROUPED_POUNDS`);
+every other distinct value (and every borough, service area, hosting and satisfaction value) is
+read once by the Python rule for its field and joined back. The problem report is made by
+queries that select only the offending rows, and their messages are written by the functions
+`validate` uses, in the same order, so a file gives the same records and problems either way.
+
+Anything else - a file DuckDB reads differently from Python's csv module or cannot read, a
+record over several lines, blank, total or repeated header rows, ragged rows, published notices
+(Contracts Finder, OCDS) - raises `NotPlain`, and the caller reads the file the Python way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_NAMES
+from citydata.ingest import dates, encoding, layout, normalise, notices, validate
+from citydata.ingest import read as _read
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
+from citydata.ingest.table import Table
+
+# Smaller files take the Python reader: DuckDB's fixed cost (a database, a dozen queries) is
+# more than Python's whole work below about this size (some 7,000 rows).
+MIN_BYTES = 1024 * 1024
+_HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
+_HEAD_CHARS = 1024 * 1024
+_TEXT = ("system", "vendor", "manufacturer", "source_ref")
+_BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
+    "service_area": (normalise.area_result, "VARCHAR"),
+    "contract_start": (lambda v: validate.date_result(v, end=False), "DATE"),
+    "contract_end": (lambda v: validate.date_result(v, end=True), "DATE"),
+    "annual_value": (normalise.money_result, "DECIMAL(18,2)"),
+    "hosting": (normalise.hosting_result, "VARCHAR"),
+    "satisfaction": (normalise.satisfaction_result, "INTEGER"),
+    "skill_level": (normalise.skill_result, "VARCHAR"),
+    "contact_role": (normalise.role_result, "VARCHAR"),
+}
+_CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
+_HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
+
+
+class NotPlain(Exception):
+    """This file needs the Python reader (the reason is for the log only)."""
+
+
+def read(content: bytes, file_name: str, limit: int) -> Table | None:
+    """The file as a Table whose rows wait in DuckDB, or None when it is not a plain CSV.
+
+    The Table's `data` holds no rows (only its columns); `columnar` holds the reader.
+    """
+    if len(content) > limit or not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        return None
+    if content.startswith((b"PK\x03\x04", b"PK\x05\x06")) or any(
+        content.startswith(magic) for magic, _ in _read._MAGIC
+    ):
+        return None
+    if file_name.lower().endswith(".json"):
+        return None
+    try:
+        text, enc = encoding.decode(content)
+    except Exception:
+        return None
+    head = text.lstrip("\ufeff \t\r\n")[:1]
+    if head in ("{", "[", "<"):
+        return None
+    delimiter = _read.sniff_delimiter(text)
+    if _read.sniff_quote(text, delimiter) != '"':
+        return None
+    rows, ends = _head(text, delimiter)
+    header_at = layout.find_header(rows)
+    if header_at is None or ends[: header_at + 1] != list(range(1, header_at + 2)):
+        return None
+    header = [layout.cell_text(v) for v in rows[header_at]]
+    if (
+        not all(header)
+        or len(set(header)) != len(header)
+        or len(header) > _read.MAX_COLUMNS
+        or notices.is_flattened(header)
+    ):
+        return None
+    if enc == "utf-8":
+        data = content
+    elif enc == "utf-8-sig":
+        data = content[3:]
+    else:
+        data = text.encode("utf-8")
+    problems = _read.encoding_doubts(text, enc) + layout.preamble(rows, ends, header_at, "Line")
+    del text
+    if not _one_record_a_line(data, delimiter):
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    reader = Columnar(data, delimiter, header, skip=header_at + 1)
+    if reader.count != lines - (header_at + 1) or reader.count > _read.MAX_ROWS:
+        reader.close()
+        return None
+    if reader.count == 0:
+        reader.close()
+        return None
+    table = Table(
+        columns=header,
+        data=pd.DataFrame({name: pd.Series(dtype=object) for name in header}),
+        rows=[],
+        problems=problems,
+        rows_read=reader.count,
+        encoding=enc,
+        delimiter=delimiter,
+    )
+    table.columnar = reader
+    return table
+
+
+def _head(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The first records as Python's csv module reads them, with the line each one ends on.
+
+    Read from the start of the text only; ([], []) when those records do not fit in it.
+    """
+    sample = text[:_HEAD_CHARS]
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
+    rows, ends = [], []
+    try:
+        for record in reader:
+            rows.append(record)
+            ends.append(reader.line_num)
+            if len(rows) > _HEAD_RECORDS:
+                break
+    except csv.Error:
+        return [], []
+    if len(rows) <= _HEAD_RECORDS and len(sample) < len(text):
+        return [], []  # the last record read may be cut short: let the Python reader decide
+    return rows[:_HEAD_RECORDS], ends[:_HEAD_RECORDS]
+
+
+def _one_record_a_line(data: bytes, delimiter: str) -> bool:
+    """No bare carriage return, and no space beside a quote mark at a field's edge.
+
+    DuckDB trims spaces around a quoted field ('a, "b"' gives 'b'); Python's csv module keeps
+    them (' "b"'). Such files take the Python reader.
+    """
+    if b"\x01" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return False
+    if b'"' not in data or not any(
+        edge in data for edge in (b' "', b'" ', b'\t"', b'"\t')
+    ):  # (quick searches first: most files have no space beside a quote)
+        return True
+    d = re.escape(delimiter.encode())
+    edge = re.compile(rb"(?:^|" + d + rb'|\n)[ \t]+"|"[ \t]+(?:' + d + rb"|\r|\n|$)", re.M)
+    return edge.search(data) is None
+
+
+class Columnar:
+    """The data rows in an in-memory DuckDB table `raw` (c0, c1... as text, '' for empty)."""
+
+    def __init__(self, data: bytes, delimiter: str, header: list[str], *, skip: int) -> None:
+        self.header = header
+        self.first_line = skip + 1  # the line of the first data row
+        self.con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
+        names = [f"c{i}" for i in range(len(header))]
+        with _file(data) as path:
+            columns = {name: "VARCHAR" for name in names}
+            try:
+                self.con.execute(
+                    "CREATE TABLE raw AS SELECT * FROM read_csv($path, delim=$delim,"
+                    " quote='\"', escape='\"', header=false, skip=$skip, columns=$columns,"
+                    " auto_detect=false, strict_mode=true, null_padding=false,"
+                    " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
+                    " max_line_size=100000000, parallel=true)",
+                    {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
+                )
+            except duckdb.Error:
+                self.con.close()
+                self.count = -1
+                return
+        self.count = self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+
+    def column(self, name: str | None) -> str | None:
+        return None if name is None else f"c{self.header.index(name)}"
+
+    def close(self) -> None:
+        self.con.close()
+
+
+@contextmanager
+def _file(data: bytes) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="citytools-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(data)
+        yield path
+
+
+def build(
+    table: Table, fmt: str, mapping: dict[str, str | None], fixed: boroughs.Borough | None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """validate.build for a table read by `read`: (accepted records, problems)."""
+    reader: Columnar = table.columnar
+    try:
+        return _Build(reader, fmt, mapping, fixed).run()
+    finally:
+        reader.close()
+
+
+class _Build:
+    """validate.build in SQL: one scan for the distinct values the Python rules must read, one
+    query for every row's values and reasons; Python sees only the offending rows."""
+
+    def __init__(
+        self,
+        reader: Columnar,
+        fmt: str,
+        mapping: dict[str, str | None],
+        fixed: boroughs.Borough | None,
+    ) -> None:
+        if fmt in PUBLISHED_FORMATS:
+            raise NotPlain("published notices")
+        if set(FIELD_NAMES) != _HANDLED:  # a new field: the Python path reads it until this does
+            raise NotPlain("a field this module does not read")
+        vendor = mapping.get("vendor")
+        if vendor is not None and "|" in vendor:
+            raise NotPlain("a packed supplier column")
+        self.r, self.con, self.fmt, self.fixed = reader, reader.con, fmt, fixed
+        self.mapping = mapping
+        self.src = {f: reader.column(mapping.get(f)) for f in FIELD_NAMES}
+        self.problems: list[Problem] = []
+        self.mixed = False  # whether the result's rows are out of the file's order
+
+    def run(self) -> tuple[pd.DataFrame, list[Problem]]:
+        odd = self._distinct()
+        joins = [self._boroughs(odd.pop("borough"))]
+        select = ["raw.rowid AS i", "tb.code AS borough_code", "tb.r1", "tb.r2", "tb.r3"]
+        select += ["tb.a AS borough_code_x", "tb.b AS borough_x"]
+        for field in _TEXT:
+            column = self.src[field]
+            if column is None:
+                select.append(f"NULL::VARCHAR AS {field}")
+                continue
+            self._lookup(field, odd[field], normalise.text_result, "VARCHAR")
+            joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
+            select.append(
+                f"CASE WHEN {_clean(column)} THEN {column} ELSE t_{field}.val END AS {field}"
+            )
+        for field in _CHECKED:
+            column = self.src[field]
+            if column is None:
+                sql_type = _BY_FIELD[field][1]
+                value = "'Other'" if field == "service_area" else f"CAST(NULL AS {sql_type})"
+                select += [f"{value} AS {field}", f"NULL AS {field}_r", f"NULL AS {field}_w"]
+                select.append(f"NULL AS {field}_x")
+                continue
+            fn, sql_type = _BY_FIELD[field]
+            fast = _fast(field, column)
+            self._lookup(field, odd[field], fn, sql_type)
+            joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
+            value = f"t_{field}.val" if fast is None else f"COALESCE({fast}, t_{field}.val)"
+            select += [
+                f"{value} AS {field}",
+                f"t_{field}.refusal AS {field}_r",
+                f"t_{field}.warn AS {field}_w",
+                f"t_{field}.src AS {field}_x",  # the cell, wherever a reason may be
+            ]
+        select.append(f"{_cell(self.src['contract_end'])} AS contract_end_cell")
+        refusals = " OR ".join(
+            ["r1 IS NOT NULL", "r2 IS NOT NULL", "r3 IS NOT NULL"]
+            + [f"{f}_r IS NOT NULL" for f in _CHECKED]
+            + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
+        )
+        rows = self.con.sql(
+            f"SELECT *, COALESCE({refusals}, false) AS bad FROM"
+            f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+        ).to_arrow_table()
+        self.con.execute("DROP TABLE raw")  # its memory, before the records are made
+        order = rows["i"].to_numpy()
+        self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
+        # the file's order (DuckDB's parallel joins may mix it)
+        positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
+        self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
+        self._problems()
+        bad = rows["bad"].to_numpy(zero_copy_only=False)
+        positions = positions[~bad[positions]]
+        numbers = order[positions] + self.r.first_line
+        del self.rows
+        encoded = {name: _Encoded(rows[name], positions) for name in _ENCODED}
+        records = _records(rows, positions, numbers, encoded)
+        del rows
+        self._duplicates(encoded, numbers)
+        return records, self.problems
+
+    def _distinct(self) -> dict[str, list]:
+        """One scan: the values each Python rule must read, and whether any row is irregular."""
+        names = [f"c{i}" for i in range(len(self.r.header))]
+        first = "COALESCE(" + ", ".join(f"NULLIF({n}, '')" for n in names) + ", '')"
+        others = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names[1:]) or "false"
+        # (CASE: the other cells are looked at only where the first has no letter or digit)
+        blank = f"CASE WHEN regexp_matches(c0, '[A-Za-z0-9]') THEN false ELSE NOT ({others}) END"
+        irregular = (
+            f"{blank} OR {first} ILIKE '%total%'"
+            f" OR lower(trim(c0)) = {_lit(self.r.header[0].lower())}"
+        )
+        parts = {"irregular": f"count(*) FILTER (WHERE {irregular})"}
+        a, b = self.src["borough_code"], self.src["borough"]
+        parts["borough"] = f"list(DISTINCT [{a or 'NULL'}, {b or 'NULL'}])"
+        for field in (*_TEXT, *_CHECKED):
+            column = self.src[field]
+            if column is None:
+                continue
+            if field in _TEXT:
+                where = f"NOT {_clean(column)}"
+            else:
+                fast = _fast(field, column)
+                where = "true" if fast is None else f"({fast}) IS NULL"
+            parts[field] = f"list(DISTINCT {column}) FILTER (WHERE {where})"
+        found = self.con.sql(
+            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items()) + " FROM raw"
+        ).fetchall()[0]
+        out = dict(zip(parts, found, strict=True))
+        if out.pop("irregular"):
+            raise NotPlain("blank, total or repeated header rows")
+        return {name: values or [] for name, values in out.items()}
+
+    def _lookup(self, name: str, values: list, fn: Callable, sql_type: str) -> None:
+        """A table of each value's (normalised value, refusal, warning) by the Python rule."""
+        out: dict[str, list] = {"src": [], "val": [], "refusal": [], "warn": []}
+        for v in values:
+            value, refusal, warn = fn(v)
+            out["src"].append(v)
+            out["val"].append(None if value is None else _sql_text(value))
+            out["refusal"].append(refusal)
+            out["warn"].append(warn)
+        frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
+        self.con.register(f"lk_{name}", frame)
+        self.con.execute(
+            f"CREATE TABLE t_{name} AS SELECT src, CAST(val AS {sql_type}) AS val, refusal, warn"
+            f" FROM lk_{name}"
+        )
+        self.con.unregister(f"lk_{name}")
+
+    def _boroughs(self, pairs: list) -> str:
+        """The join to each (borough code cell, borough cell) pair's outcome."""
+        a, b = self.src["borough_code"], self.src["borough"]
+        buyer = self.fmt in validate.BUYER_FORMATS
+        out: dict[str, list] = {k: [] for k in ("a", "b", "code", "r1", "r2", "r3")}
+        for code_cell, name_cell in pairs:
+            code, r1, r2, r3 = validate.borough_outcome(code_cell, name_cell, self.fixed, buyer)
+            for k, v in zip(out, (code_cell, name_cell, code, r1, r2, r3), strict=True):
+                out[k].append(v)
+        frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
+        self.con.register("lk_borough", frame)
+        self.con.execute("CREATE TABLE t_borough AS SELECT * FROM lk_borough")
+        self.con.unregister("lk_borough")
+        on = [f"tb.a = raw.{a}" if a else "tb.a IS NULL"]
+        on.append(f"tb.b = raw.{b}" if b else "tb.b IS NULL")
+        return "LEFT JOIN t_borough tb ON " + " AND ".join(on)
+
+    # -- the problem report: only the offending rows reach Python --------------------------
+
+    def _add(
+        self, name: str | None, mask: pa.ChunkedArray, reason: Any, refuse: bool, cell: str | None
+    ) -> None:
+        """One problem per row where `mask` holds, in row order; `reason` a column or a text,
+        `cell` the column of the result holding the value as written (None: no value)."""
+        if not pc.any(mask).as_py():
+            return
+        make = refused if refuse else warning
+        numbers = pc.filter(self.numbers, mask).to_pylist()
+        values = pc.filter(self.rows[cell], mask).to_pylist() if cell else None
+        if isinstance(reason, str):
+            reasons = [reason] * len(numbers)
+        else:
+            reasons = pc.filter(reason, mask).to_pylist()
+        if values is None:
+            values = [None] * len(numbers)
+        found = zip(numbers, values, reasons, strict=True)
+        for row, value, why in sorted(found) if self.mixed else found:
+            self.problems.append(make(row, name, value, why))
+
+    def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
+        reasons = self.rows[column]
+        self._add(name, pc.is_valid(reasons), reasons, refuse, cell)
+
+    def _problems(self) -> None:
+        m, rows = self.mapping, self.rows
+        for position, field in ((1, "borough_code"), (2, "borough")):
+            if m.get(field):
+                self._reasons(m[field], f"r{position}", True, f"{field}_x")
+        final = "borough" if m.get("borough") else "borough_code"
+        cell = f"{final}_x" if m.get(final) else None
+        self._reasons(m.get(final), "r3", True, cell)
+        for field in _CHECKED:
+            if self.src[field] is not None:
+                self._reasons(m[field], f"{field}_r", True, f"{field}_x")
+                self._reasons(m[field], f"{field}_w", False, f"{field}_x")
+        backwards = pc.fill_null(pc.less(rows["contract_end"], rows["contract_start"]), False)
+        if pc.any(backwards).as_py():
+            starts = pc.filter(rows["contract_start"], backwards).to_pylist()
+            ends = pc.filter(rows["contract_end"], backwards).to_pylist()
+            reasons = [validate.backwards_reason(a, b) for a, b in zip(starts, ends, strict=True)]
+            numbers = pc.filter(self.numbers, backwards).to_pylist()
+            cells = pc.filter(rows["contract_end_cell"], backwards).to_pylist()
+            end = m.get("contract_end")
+            found = zip(numbers, cells, reasons, strict=True)
+            for row, cell_value, reason in sorted(found) if self.mixed else found:
+                self.problems.append(refused(row, end, cell_value, reason))
+        no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
+        system, vendor = m.get("system"), m.get("vendor")
+        has_system, has_vendor = pc.invert(no_system), pc.invert(no_vendor)
+        self._add(system, pc.and_(no_system, no_vendor), validate.NEITHER, True, None)
+        no_vendor_reason = validate.no_vendor_reason(self.fmt)
+        self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
+        self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)
+
+    def _duplicates(self, encoded: dict[str, _Encoded], numbers: np.ndarray) -> None:
+        """validate's repeat warnings, from the accepted rows' dictionary codes."""
+        if len(numbers) == 0:
+            return
+        codes = {name: encoded[name].folded() for name in validate.DUPLICATE_KEY}
+        self.problems += validate.repeats(codes, numbers)
+
+
+_DIRECT = ("annual_value",)  # mostly distinct: made one by one, not through a dictionary
+_ENCODED = tuple(n for n in FIELD_NAMES if n not in ("borough", "satisfaction", *_DIRECT))
+
+
+class _Encoded:
+    """One column of the result, dictionary-encoded once: its Python values and its codes, at
+    `positions` (the accepted rows, in the file's order)."""
+
+    def __init__(self, column: pa.ChunkedArray, positions: np.ndarray) -> None:
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        self.dictionary = encoded.dictionary
+        blank = len(self.dictionary)  # the code of a blank: past the last value
+        codes = encoded.indices.fill_null(blank).to_numpy(zero_copy_only=False)
+        self.codes = codes[positions]
+
+    def objects(self, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
+        """The column as an object array of Python values (None for null), each made once."""
+        dictionary = self.dictionary.to_pylist()
+        if convert is not None:
+            dictionary = [convert(v) for v in dictionary]
+        values = np.empty(len(dictionary) + 1, dtype=object)
+        values[: len(dictionary)] = dictionary
+        values[len(dictionary)] = None
+        return values[self.codes]
+
+    def folded(self) -> np.ndarray:
+        """validate.folded_codes of the column (codes equal where the text is equal casefolded)."""
+        if len(self.dictionary) and pc.all(pc.string_is_ascii(self.dictionary)).as_py():
+            # casefold is lower case for ASCII text: refold the distinct values in Arrow
+            refold = pc.dictionary_encode(pc.ascii_lower(self.dictionary)).indices.to_numpy()
+            return np.append(refold, -1)[self.codes]
+        return validate.folded_codes(self.codes, self.dictionary.to_pylist())
+
+
+def _records(
+    rows: pa.Table, positions: np.ndarray, numbers: np.ndarray, encoded: dict[str, _Encoded]
+) -> pd.DataFrame:
+    """The accepted rows as validate.build gives them: Python values in object columns."""
+    columns: dict[str, Any] = {
+        name: pd.Series(encoded[name].objects(), dtype=object) for name in _ENCODED
+    }
+    columns["borough"] = pd.Series(encoded["borough_code"].objects(_NAMES.get), dtype=object)
+    for name in _DIRECT:
+        values = np.empty(len(rows), dtype=object)
+        values[:] = rows[name].to_pylist()
+        columns[name] = pd.Series(values[positions], dtype=object)
+    satisfaction = rows["satisfaction"].to_pandas().to_numpy()[positions]
+    columns["satisfaction"] = pd.array(satisfaction, dtype="Int64")
+    records = pd.DataFrame({name: columns[name] for name in FIELD_NAMES})
+    records["row"] = pd.Series(numbers, dtype="int64")
+    return records
+
+
+_NAMES = {b.code: b.name for b in boroughs.BY_CODE.values()}
+
+
+def _cell(column: str | None) -> str:
+    return f"raw.{column}" if column else "NULL"
+
+
+def _clean(column: str) -> str:
+    """SQL: the cell is text clean_text leaves as it is."""
+    return f"regexp_full_match({column}, {_lit(normalise.CLEAN_TEXT)})"
+
+
+def _fast(field: str, column: str) -> str | None:
+    """SQL for a value read the common way, NULL when the Python rule must read it."""
+    if field in ("contract_start", "contract_end"):
+        low, high = dates.MIN_YEAR, dates.MAX_YEAR
+        cases = " ".join(
+            f"WHEN regexp_full_match({column}, {_lit(pattern)})"
+            f" THEN try_strptime({column}, {_lit(fmt)})"
+            for pattern, fmt in dates.STRICT_FORMATS
+        )
+        day = f"CAST(CASE {cases} END AS DATE)"
+        return f"CASE WHEN year({day}) BETWEEN {low} AND {high} THEN {day} END"
+    if field == "annual_value":
+        return (
+            f"CASE WHEN regexp_full_match({column}, {_lit(normalise.PLAIN_MONEY)})"
+            f" THEN CAST({column} AS DECIMAL(18,2))"
+            f" WHEN regexp_full_match({column}, {_lit(normalise.GROUPED_POUNDS)}) THEN"
+            f" CAST(replace(replace({column}, '£', ''), ',', '') AS DECIMAL(18,2)) END"
+        )
+    return None
+
+
+def _lit(text: str) -> str:
+    """One of this module's own patterns as a SQL string literal (never a user's value)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_text(value: Any) -> str:
+    """A normalised value as text DuckDB casts back to its type."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

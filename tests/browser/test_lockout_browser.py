@@ -1,0 +1,79 @@
+"""Wrong upload passwords are counted by the server: five from one browser lock that name out
+of another browser too (its own context: no shared cookies, storage or Streamlit session), with
+a message that says what happened and how long to wait. The README promises it; the AppTest
+sessions of tests/test_lockout.py show the rule, this shows it over a real server.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from citydata.core import stewards
+from tests.browser.conftest import run_server, settle
+
+PASSWORD = "correct horse battery staple"
+LOCKED = re.compile(r"Too many wrong passwords\. Try again in \d+ minute\(s\)\.")
+
+
+@pytest.fixture
+def steward_server(built_db, tmp_path):
+    db = tmp_path / "citytools.duckdb"
+    shutil.copyfile(built_db, db)
+    with run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": PASSWORD}) as srv:
+        yield srv
+
+
+def open_sign_in(browser, url: str):
+    """A new browser context (another browser, as far as the server can tell) on the sign-in
+    page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{url}/sign_in")
+    settle(page)
+    page.get_by_role("heading", name="Data stewards").wait_for()
+    return context, page
+
+
+def sign_in(page, name: str, password: str) -> None:
+    page.get_by_role("textbox", name="Your name or email").fill(name)
+    page.get_by_role("textbox", name="Upload password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
+def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
+    steward_server, browser, artifacts
+):
+    first, guesser = open_sign_in(browser, steward_server.url)
+    for _ in range(stewards.MAX_FAILURES - 1):
+        sign_in(guesser, "Ann Steward", "guess")
+        guesser.get_by_text("That password is not right.").wait_for()
+        assert guesser.get_by_text(LOCKED).count() == 0
+    sign_in(guesser, "Ann Steward", "guess")
+    guesser.get_by_text(LOCKED).wait_for()
+    assert guesser.get_by_role("button", name="Sign in").count() == 0  # no form to guess in
+    guesser.screenshot(path=artifacts / "lockout-first-browser.png", full_page=True)
+    first.close()
+
+    # Another browser: a fresh form, but the name stays locked, even with the right password.
+    second, ann = open_sign_in(browser, steward_server.url)
+    sign_in(ann, "Ann Steward", PASSWORD)
+    message = ann.get_by_text(LOCKED)
+    message.wait_for()
+    assert message.is_visible()
+    assert ann.get_by_role("link", name="Upload a register").count() == 0
+    assert ann.get_by_text("Signed in").count() == 0
+    ann.screenshot(path=artifacts / "lockout-second-browser.png", full_page=True)
+    second.close()
+
+    # The lock is on the name, not on the server: another name signs in from a third browser.
+    third, bob = open_sign_in(browser, steward_server.url)
+    sign_in(bob, "Bob Steward", PASSWORD)
+    bob.get_by_text("Signed in as Bob Steward").wait_for()
+    assert bob.get_by_role("link", name="Upload a register").is_visible()
+    assert bob.get_by_text(LOCKED).count() == 0
+    third.close()

@@ -1,0 +1,243 @@
+"""A plain CSV register is read and normalised by DuckDB (citydata.ingest.bulk); every other file
+by Python. Both must give a person the same result: the same records, the same problems (row,
+column, value, reason, in the same order), the same recognised format and mapping.
+
+Each fixture file of tests/data is prepared both ways and compared; a register written with
+every kind of messy value is checked to take the DuckDB path and to match; and the patterns the
+SQL uses (clean text, the strict date formats, plain and grouped amounts) are checked to read
+in DuckDB exactly as the Python rules read them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import citydata.ingest as ingest
+from citydata.core.schema import FIELD_NAMES
+from citydata.ingest import bulk, dates, normalise
+
+DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = sorted(
+    p
+    for folder in ("ingest", "hostile", "real", "notices")
+    for p in (DATA / folder).glob("*")
+    if p.suffix in (".csv", ".txt", ".xlsx", ".json")
+)
+
+
+@pytest.fixture(autouse=True)
+def _every_size(monkeypatch):
+    """Small files too take the DuckDB path here (in the app only files of 1 MB and more)."""
+    monkeypatch.setattr(bulk, "MIN_BYTES", 0)
+
+
+def both(content: bytes, name: str, **kwargs) -> tuple[ingest.Prepared, ingest.Prepared, bool]:
+    """(prepared the DuckDB way where it can, prepared the Python way, whether DuckDB built it)."""
+    built = []
+    real = bulk.build
+
+    def spy(*args):
+        out = real(*args)  # NotPlain: the Python reader takes over
+        built.append(True)
+        return out
+
+    bulk.build = spy
+    try:
+        fast = ingest.prepare(content, name, **kwargs)
+    finally:
+        bulk.build = real
+    ingest.bulk_enabled = False
+    try:
+        slow = ingest.prepare(content, name, **kwargs)
+    finally:
+        ingest.bulk_enabled = True
+    return fast, slow, bool(built)
+
+
+def assert_same(fast: ingest.Prepared, slow: ingest.Prepared) -> None:
+    for name in ("format", "encoding", "columns", "mapping", "suggested_mapping", "refused"):
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert (fast.rows_read, fast.sheet, fast.sheets) == (slow.rows_read, slow.sheet, slow.sheets)
+    assert fast.problems == slow.problems
+    assert list(fast.records.columns) == list(slow.records.columns)
+    assert list(fast.records.dtypes) == list(slow.records.dtypes)
+    for column in fast.records.columns:  # repr: Decimal('1.50') and a date, not just equal
+        assert list(map(repr, fast.records[column])) == list(map(repr, slow.records[column]))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("borough", [None, "Lewisham"])
+def test_every_fixture_prepares_the_same_both_ways(path, borough):
+    fast, slow, _ = both(path.read_bytes(), path.name, borough=borough)
+    assert_same(fast, slow)
+
+
+MESSY = [
+    ["Borough", "Service area", "System", "Vendor", "Start date", "End date", "Annual value",
+     "Hosting", "Satisfaction", "Reference"],
+    ["Camden", "Housing", "Civica CX", "Civica", "01/04/2020", "31/03/2027", "£12,500.00",
+     "Cloud", "4", "CAM-1"],
+    ["camden", "housing", "civica cx", "CIVICA", "2020-04-01", "", "12500", "saas", "4/5",
+     "cam-1"],  # a repeat of the row above, spelt otherwise
+    ["Gotham", "Housing", "Mosaic", "Servelec", "1 April 2020", "TBC", "1.5m", "", "",
+     "X-2"],  # no such borough
+    ["Camden", "Adults and Community Services", "Mosaic", "Servelec", "31/02/2026",
+     "2027-03-31", "-5", "on prem", "9", "X-3"],  # no such day, negative, satisfaction 9
+    ["Islington", "Parking", "  Chipside  ", "", "2026-01-01", "2025-01-01", "$100",
+     "Mainframe", "", "X-4"],  # ends before it starts, dollars, no vendor
+    ["Hackney", "", "", "", "", "", "n/a", "", "", "X-5"],  # neither system nor vendor
+    ["E09000019", "Libraries", "Spydus", "Civica", "7/1/25", "rolling", "1,234",
+     "Hybrid", "5", "X-6"],  # a code in the borough column, short dates
+    ["Tower Hamlets", "Waste", "Bartec", "Bartec &amp; Co", "20190618", "46477",
+     "100 per annum", "hosted", "3", "'0123"],  # an entity, an Excel serial, a forced text
+    ["Southwark", "Schools", "Straße Systems", "ÖKO Ltd", "2019-06-18T00:00:00Z",
+     "31st March 2027", "£1.5k", "cloud", "3", "STRASSE-1"],
+    ["Southwark", "Schools", "STRASSE SYSTEMS", "öko ltd", "18/06/2019", "2027-03-31",
+     "0", "Cloud", "1", "strasse-1"],  # the same as the row above once case-folded
+    ["Lambeth", "Revenues", "Academy", "Capita", "1949-12-31", "2101-01-01", "1000000000000000",
+     "cloud", "2", "X-9"],  # years out of range, too large an amount
+]  # fmt: skip
+
+
+def _csv(rows: list[list[str]], **kwargs) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out, **kwargs).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_register_of_messy_values_takes_the_duckdb_path_and_reads_the_same():
+    fast, slow, built = both(_csv(MESSY), "messy.csv")
+    assert built, "a plain CSV should be built by DuckDB"
+    assert_same(fast, slow)
+    reasons = " ".join(p.reason for p in fast.problems)
+    for expected in ("not one of the 33 London", "February", "negative", "before it starts",
+                     "not in pounds", "Neither a system nor a vendor", "repeats row 2",
+                     "repeats row 10", "too large", "cannot be right"):  # fmt: skip
+        assert expected in reasons
+    assert fast.records["row"].tolist() == [2, 3, 8, 9, 10, 11]
+
+
+def test_a_large_register_takes_the_duckdb_path_and_a_small_one_python(monkeypatch):
+    monkeypatch.setattr(bulk, "MIN_BYTES", 1024 * 1024)
+    row = ["Camden", "Housing", "Civica CX", "Civica", "01/04/2020", "31/03/2027", "£12,500.00",
+           "Cloud", "4", "CAM-{}"]  # fmt: skip
+    small = _csv([MESSY[0], *([c.format(i) for c in row] for i in range(10))])
+    large = _csv([MESSY[0], *([c.format(i) for c in row] for i in range(20_000))])
+    assert not both(small, "small.csv")[2]
+    fast, slow, built = both(large, "large.csv")
+    assert built and len(large) >= bulk.MIN_BYTES
+    assert_same(fast, slow)
+    assert len(fast.records) == 20_000
+
+
+def test_the_duckdb_path_reads_every_field_of_a_record():
+    assert set(FIELD_NAMES) == bulk._HANDLED  # else every file quietly takes the slow path
+
+
+def test_skill_levels_and_contact_roles_read_the_same_both_ways():
+    rows = [["Borough", "System", "Vendor", "In-house skill level", "Contact role"]]
+    rows += [["Camden", "Mosaic", "Servelec", "advanced", "Systems manager"]]
+    rows += [["Camden", "Care", "Liquidlogic", "none", "jane.smith@camden.gov.uk"]]  # refused
+    rows += [["Camden", "Civica CX", "Civica", "Guru", "Jane Smith"]]  # refused, then a warning
+    rows += [["Camden", "Uniform", "Idox", "", "Dr Patel"]]  # a name: left out, a warning
+    rows += [["Camden", "Spydus", "Civica", "Basic", "020 7974 4444"]]  # a telephone number
+    fast, slow, built = both(_csv(rows), "skills.csv")
+    assert built
+    assert_same(fast, slow)
+    assert fast.records["row"].tolist() == [2, 5]
+    assert fast.records["skill_level"].tolist() == ["Expert", None]
+
+
+def test_a_register_for_one_borough_and_a_borough_code_column_read_the_same():
+    rows = [["Borough code", "Borough", "System", "Vendor", "Contract end"]]
+    rows += [["E09000007", "Camden", "Mosaic", "Servelec", "31/03/2027"]]
+    rows += [["E09000007", "Hackney", "Mosaic", "Servelec", "31/03/2027"]]  # conflicting
+    rows += [["", "", "Mosaic", "Servelec", "31/03/2027"]]
+    rows += [["E09000012", "", "Mosaic", "Servelec", "31/03/2027"]]  # Hackney, not Camden
+    for borough in (None, "Camden"):
+        fast, slow, built = both(_csv(rows, delimiter=";"), "codes.csv", borough=borough)
+        assert built
+        assert_same(fast, slow)
+        assert fast.problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'System,Vendor,Borough\n"Mosaic", "Servelec",Camden\n',  # a space before a quote
+        "System,Vendor,Borough\nMosaic,Servelec,Camden\n\nCare,Liquidlogic,Camden\n",  # blank
+        "System,Vendor,Borough\nMosaic,Servelec,Camden\nTotal,,\n",  # a total row
+        'System,Vendor,Borough\n"Mosaic\nfor adults",Servelec,Camden\n',  # a record, two lines
+        "System,Vendor,Borough\nMosaic,Servelec\n",  # a short row
+        "System,Vendor,Borough\rMosaic,Servelec,Camden\r",  # old Mac line ends
+    ],
+)
+def test_files_duckdb_reads_otherwise_take_the_python_reader(text):
+    fast, slow, built = both(text.encode(), "odd.csv")
+    assert not built
+    assert_same(fast, slow)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=40))
+def test_text_the_sql_keeps_as_it_is_is_text_clean_text_keeps(values):
+    pattern = bulk._lit(normalise.CLEAN_TEXT)
+    rows = duckdb.sql(
+        f"SELECT v, regexp_full_match(v, {pattern}) FROM unnest($v) t(v)", params={"v": values}
+    ).fetchall()
+    for value, kept in rows:
+        if kept:
+            assert normalise.clean_text(value) == value
+        assert kept == bool(normalise._CLEAN_TEXT.fullmatch(value))
+
+
+def _sql(expression: str, text: str):
+    """`expression` over a one-cell table whose cell `c` holds `text`."""
+    return duckdb.sql(f"SELECT {expression} FROM (SELECT $t AS c)", params={"t": text}).fetchall()[
+        0
+    ][0]
+
+
+DATES = ["2026-03-31", "2026-02-29", "2028-02-29", "1949-12-31", "2100-12-31", "2101-01-01",
+         "0000-00-00", "31/03/2027", "29/02/2027", "01/13/2027", "00/01/2027", "7/1/2025",
+         "2026-3-31", "31/12/1950"]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", DATES)
+def test_the_strict_date_formats_read_the_same_in_duckdb_and_python(text):
+    got = _sql(bulk._fast("contract_end", "c"), text)
+    day, note = dates.parse_date(text)
+    if got is not None:
+        assert got == day and note is None
+    python_strict = next(
+        (fmt for pattern, fmt in dates.STRICT_FORMATS if re.fullmatch(pattern, text)), None
+    )
+    if python_strict and day is not None:
+        assert datetime.strptime(text, python_strict).date() == day
+        assert got == day  # what Python reads by these formats, DuckDB reads too
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(normalise.PLAIN_MONEY, fullmatch=True),
+        st.from_regex(normalise.GROUPED_POUNDS, fullmatch=True),
+        st.text(alphabet="£0123456789,.", max_size=16),
+    )
+)
+def test_amounts_the_sql_reads_are_the_amounts_python_reads(text):
+    got = _sql(bulk._fast("annual_value", "c"), text)
+    value, refusal, _ = normalise.money_result(text)
+    if got is not None:
+        assert refusal is None and isinstance(value, Decimal)
+        assert str(got) == str(value)

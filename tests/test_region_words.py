@@ -1,0 +1,110 @@
+"""Under a region other than London nothing a person reads says "borough": headings, captions,
+labels, metrics, table columns, chart titles and tooltips, and the files they download."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from citydata import lifecycle
+from citydata.core import regions
+from tests.apptest import registered_pages, run_app
+
+WORD = re.compile(r"borough", re.I)
+
+
+@pytest.fixture
+def greater_manchester(monkeypatch, tmp_path):
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "gm.duckdb"))
+
+
+def _spec_words(node, out: list[str]) -> None:
+    """Titles, axis and legend titles, tooltip titles and text marks of a Vega-Lite spec."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("title", "text", "label") and isinstance(value, str):
+                out.append(value)
+            elif key == "title" and isinstance(value, list):
+                out += [str(v) for v in value]
+            else:
+                _spec_words(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _spec_words(value, out)
+
+
+def seen(at) -> list[str]:
+    """What a person reads on the page AppTest ran."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning",
+                 "success", "error"):  # fmt: skip
+        out += [e.value for e in getattr(at, kind)]
+    out += [m.label for m in at.metric]
+    for kind in ("selectbox", "multiselect", "text_input", "date_input", "radio", "button",
+                 "number_input", "slider", "toggle", "checkbox", "select_slider"):  # fmt: skip
+        for w in getattr(at, kind, []):
+            out += [str(w.label or ""), str(getattr(w, "help", "") or "")]
+            out += [str(getattr(w, "placeholder", "") or "")]
+    out += [b.label for b in at.get("download_button")]
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns or "{}")
+        order = list(frame.proto.column_order) or [str(c) for c in frame.value.columns]
+        for column in order:
+            shown = config.get(column, {})
+            if not shown.get("hidden"):
+                out.append(shown.get("label") or column)
+    for chart in at.get("arrow_vega_lite_chart"):
+        _spec_words(json.loads(chart.proto.spec), out)
+    for deck in at.get("deck_gl_json_chart"):
+        out += [deck.proto.tooltip]
+    return [t for t in out if t]
+
+
+PAGES = [file for file, _, _ in registered_pages()]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_says_borough_under_another_region(greater_manchester, page) -> None:
+    at = run_app(page=page)
+    said = [t for t in seen(at) if WORD.search(re.sub(r"https?://\S+", "", t))]
+    assert not said, said
+
+
+def test_downloads_and_briefings_say_council_under_another_region(greater_manchester, tmp_path):
+    """The files people take away: records, the map's table, a council's briefing as text,
+    Excel and Word, and calendar entries."""
+    import io
+
+    import docx
+    import openpyxl
+
+    from citydata.output import briefing, exports, ics, word
+    from citydata.query import borough_profile, mapdata, pipeline, selection
+    from citydata.query.filters import FilterState
+
+    db = lifecycle.open_store(lifecycle.build(tmp_path / "gm-files.duckdb"))
+    try:
+        with db.read() as r:
+            records = exports.with_labels(selection.records(r, FilterState()))
+            values = mapdata.borough_values(r, FilterState())
+            profile = borough_profile.build(r, FilterState(), "Bolton")
+            lead = pipeline.load_lead_times()
+            dated = pipeline.with_decide_by(r, FilterState(), lead, limit=20)
+    finally:
+        db.close()
+    said = [*map(str, records.columns), *mapdata.labelled(mapdata.ranked(values), "Records")]
+    said.append(briefing.text(profile))
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(profile)))
+    said += [str(c.value) for sheet in book for row in sheet.iter_rows(max_row=12) for c in row]
+    document = docx.Document(io.BytesIO(word.borough(profile)))
+    said += [p.text for p in document.paragraphs]
+    said += [c.text for t in document.tables for row in t.rows[:2] for c in row.cells]
+    entries = ics.build(dated).decode("utf-8")
+    said.append(entries.replace("\r\n ", ""))
+    assert "Council" in records.columns, "the authority's column is named for the region"
+    # the council's official name is data ("Bolton Metropolitan Borough Council"), not wording
+    found = [t for t in said if WORD.search(t.replace(profile.borough.official_name, ""))]
+    assert not found, found[:5]

@@ -1,0 +1,90 @@
+"""Checking an uploaded file away from the server's other visitors.
+
+`ingest.prepare` (read, recognise, normalise and check every row) is pure Python and pandas
+work: seconds of CPU for a large register, holding Python's global lock most of that time. Run
+in the steward's session thread, it slows every other visitor's page, because Streamlit runs
+every session as a thread of one process (benchmarks/upload_latency.py measures it; see
+benchmarks/RESULTS.md). So the app hands it to a small pool of worker processes:
+
+- the session thread only waits (without the lock) for its one result, so a session has at most
+  one preparation under way, and the page shows a spinner meanwhile;
+- at most CITYTOOLS_UPLOAD_WORKERS files are checked at once on the server (1 by default; 0
+  checks in the session thread as before); more uploads at once wait for their turn;
+- each check is a fresh process (`python -m citydata.ingest.worker`, bytes in, a pickled
+  `Prepared` out) that exits when done, so what a large file took goes back to the system.
+  (Not multiprocessing: Streamlit replaces `__main__` with the app's script, which a spawned
+  multiprocessing worker would run again.);
+- nothing Streamlit is touched outside the session thread: the worker gets bytes and returns
+  plain data, which the session keeps as before (ui.steward's memo).
+
+The database is not opened by the workers (DuckDB allows one writing process): the preview,
+which compares with the stored snapshots, stays in the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from citydata import ingest
+from citydata.core import settings
+
+log = logging.getLogger(__name__)
+MAX_WORKERS = 4
+ROOT = Path(__file__).resolve().parents[1]
+_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+BROKEN = (
+    "This file could not be checked: the checker stopped before it finished (the file may be "
+    "too big for this server's memory). Try again; if it happens again, split the file."
+)
+
+
+def workers(secrets: dict[str, Any] | None = None) -> int:
+    """CITYTOOLS_UPLOAD_WORKERS as a number of processes, 0 to MAX_WORKERS."""
+    raw = settings.value(settings.UPLOAD_WORKERS, secrets)
+    try:
+        n = int(raw or 1)
+    except ValueError as exc:
+        raise settings.SettingError(
+            f"{settings.UPLOAD_WORKERS} must be a whole number from 0 to {MAX_WORKERS}, not "
+            f"“{raw}”."
+        ) from exc
+    return max(0, min(MAX_WORKERS, n))
+
+
+def _slot(size: int) -> threading.BoundedSemaphore:
+    """The server's turns for `size` checks at once (one semaphore per setting value)."""
+    with _lock:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def prepare(content: bytes, name: str, size: int, **options: Any) -> ingest.Prepared:
+    """`ingest.prepare(content, name, **options)` in a worker process (in this thread when
+    `size` is 0). Never raises for a bad file; a worker that failed gives a refused result."""
+    if size <= 0:
+        return ingest.prepare(content, name, **options)
+    request = pickle.dumps((bytes(content), name, options), protocol=pickle.HIGHEST_PROTOCOL)
+    with _slot(size):
+        done = subprocess.run(
+            [sys.executable, "-m", "citydata.ingest.worker"],
+            cwd=ROOT,  # where citydata is, wherever the server was started from
+            input=request,
+            capture_output=True,
+            check=False,
+        )
+    if done.returncode == 0:
+        try:
+            return pickle.loads(done.stdout)  # from the worker this module started
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            pass
+    log.error("an upload's worker failed (%s): %s", done.returncode, done.stderr[-2000:])
+    result = ingest.prepare(b"", name)  # an empty result of the right shape
+    result.refused = BROKEN
+    return result
