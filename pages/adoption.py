@@ -22,7 +22,7 @@ if systems.empty:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-st.subheader(f"Which {ui.noun(2)} use a system?")
+st.header(f"Which {ui.noun(2)} use a system?")
 system = st.selectbox(
     "System", ui.query(adoption.system_names, FilterState()), index=None,
     key="adoption_system", bind="query-params", placeholder="Choose or type a system",
@@ -42,16 +42,16 @@ if system is not None:
         users = charts.labelled(ui.query(adoption.system_users, state, system))
         ui.table(users)
         ui.downloads(users, "system-users", key="system-users")
-        st.subheader(f"Who can help with {ui.plain(system)}")
+        st.header(f"Who can help with {ui.plain(system)}")
         skills.panel(state, system, key="who-can-help")
 
-st.subheader("Most used systems")
+st.header("Most used systems")
 st.caption(f"The 25 systems used by the most {ui.noun(2)} in the chart; every system in the table.")
 ui.chart_and_table(
     charts.systems_chart(systems.head(25)), charts.labelled(systems), "systems", "systems"
 )
 
-st.subheader(f"Who uses what: {ui.noun(2)} by service area")
+st.header(f"Who uses what: {ui.noun(2)} by service area")
 st.caption(f"Each cell names the systems a {ui.noun()} uses, with the vendor holding the contract.")
 shown = sorted(state.borough or boroughs.NAMES)
 wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)

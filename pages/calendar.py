@@ -94,7 +94,7 @@ with tab_timeline:
         st.caption(note)
     st.altair_chart(charts.timeline_chart(periods, group_by, today), width="stretch")
 
-st.subheader("Add these dates to your calendar")
+st.header("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(ui.plain(problem), icon=":material/warning:")

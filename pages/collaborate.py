@@ -110,7 +110,7 @@ st.download_button(
 if not everyone.csv:
     st.caption(ui.plain(everyone.note))
 
-st.subheader("Briefing on one group")
+st.header("Briefing on one group")
 # The labels are the options, so a new grouping (new labels) starts again at group 1.
 labels = {collaboration.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
 chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]

@@ -66,7 +66,7 @@ cols[3].metric(
     ),
 )
 
-st.subheader("By service area")
+st.header("By service area")
 st.caption(
     "Main incumbents: the suppliers holding most of the contracts that end. Concentration "
     "(the Herfindahl-Hirschman index, 0-10,000) measures how much of the whole market a few "
@@ -78,7 +78,7 @@ table = opportunities.labelled(shown)
 ui.table(table, key="coming_markets")
 ui.downloads(table, "coming-to-market", key="coming")
 
-st.subheader("By quarter")
+st.header("By quarter")
 quarters = ui.query(opportunities.quarters, state, lead, years, today)
 what = st.segmented_control(
     "Show",
@@ -100,7 +100,7 @@ grid = opportunities.quarter_grid(quarters, what)
 ui.table(grid, key="coming_quarters")
 st.caption("Quarters are calendar quarters: Q1 is January to March.")
 
-st.subheader("Follow it in your calendar")
+st.header("Follow it in your calendar")
 public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets) or ui.site_address()
 if alerts.feeds_dir(secrets) is None:
     st.caption("This installation publishes no calendar feeds.")

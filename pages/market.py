@@ -40,7 +40,7 @@ if not head["records"]:
     ui.stop()
 
 ranking = market.ranking_from(agg, by, top_n)
-st.subheader(market.headline_sentence(head, ranking, by))
+st.header(market.headline_sentence(head, ranking, by))
 cols = st.columns(4)
 cols[0].metric("Vendors", f"{head['vendors']:,}")
 cols[1].metric(f"Top {head['top_n']} vendors' share of records", f"{head['share']:.1f}%")
@@ -55,7 +55,7 @@ cols[3].metric(
     "no values" if value_share is None else f"{value_share:.1f}%",
 )
 
-st.subheader("Vendor ranking")
+st.header("Vendor ranking")
 st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
 st.caption(
     f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
@@ -74,13 +74,13 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
     )  # fmt: skip
 ui.downloads(shown, "vendor-ranking", key="ranking")
 
-st.subheader("Vendor shares by service area")
+st.header("Vendor shares by service area")
 areas = market.area_shares_from(agg, 3)
 ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
 
 ui.service_type_split(state)
 
-st.subheader("Concentration per service area")
+st.header("Concentration per service area")
 threshold = st.slider(
     "Highlight markets with an HHI above", min_value=500, max_value=5000, step=100,
     value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
@@ -102,7 +102,7 @@ ui.chart_and_table(
     charts.concentration_chart(conc, threshold), charts.labelled(conc), "concentration", "conc"
 )
 
-st.subheader("Satisfaction with suppliers")
+st.header("Satisfaction with suppliers")
 sat = satisfaction.summary_from(agg)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")

@@ -34,7 +34,7 @@ bottom[2].metric(
 )
 ui.service_type_split(state)
 
-st.subheader(f"Coverage: records per {ui.noun()} and service area")
+st.header(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
@@ -43,7 +43,7 @@ tab_chart.altair_chart(coverage_heatmap(wide), width="content")
 with tab_table:
     ui.dataframe(wide, width="stretch")
 
-st.subheader("Records")
+st.header("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
 if len(records) > ui.TABLE_ROWS:
     st.caption(

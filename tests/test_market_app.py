@@ -70,15 +70,15 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
 
     # the headline speaks of what the vendors are ranked by
     if by == "records":
-        assert at.subheader[0].value == f"{n} vendors hold {share:.1f}% of records"
+        assert at.header[0].value == f"{n} vendors hold {share:.1f}% of records"
     elif by == "annual_value":
-        assert at.subheader[0].value == f"{n} vendors hold {value_share:.1f}% of annual value"
+        assert at.header[0].value == f"{n} vendors hold {value_share:.1f}% of annual value"
     else:
         leader = v.sort_values(["boroughs", "records", "vendor"], ascending=[False, False, True])
         b = int(leader.boroughs.iloc[0])
-        assert at.subheader[0].value.endswith(
+        assert at.header[0].value.endswith(
             f"lead by authorities served: {b} of 33 ({round(100 * b / 33, 1):.1f}%)"
-        ) or at.subheader[0].value == (
+        ) or at.header[0].value == (
             f"{leader.vendor.iloc[0]} leads by authorities served: {b} of 33"
             f" ({round(100 * b / 33, 1):.1f}%)"
         )

@@ -555,7 +555,7 @@ def service_type_split(state: FilterState) -> None:
     split = query(selection.service_type_split, state)
     if split.empty:
         return
-    st.subheader("Frontline and corporate services")
+    st.header("Frontline and corporate services")  # a section under the page's title (h2)
     table(
         split.rename(
             columns={
