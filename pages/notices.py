@@ -136,5 +136,7 @@ else:
     )
 st.caption(
     "The same history from the command line: `python -m citydata fetch-history`. To fetch every "
-    "night without opening the app, see the README (cron, or a scheduled workflow)."
+    "night without opening the app, see the README (cron, or a scheduled workflow): a scheduled "
+    "fetch that runs while the app is open hands its pages to the app, which imports them "
+    "within a minute (By: command line (queued))."
 )

@@ -157,3 +157,13 @@ def test_a_link_naming_a_system_the_borough_does_not_share_is_named_and_dropped(
         n.startswith("The link's system to find helpers for “Nothing Camden Runs” cannot be used")
         for n in notes
     ), notes
+
+
+def test_the_command_line_answers_while_another_process_holds_the_database(db_path):
+    from tests.test_lifecycle import held_by_another_process
+
+    with held_by_another_process(db_path):
+        done = run("who-can-help", "Mosaic", "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "reading a copy of it made just now" in done.stderr
+    assert json.loads(done.stdout)["boroughs"][0]["skill_level"] == "Expert"

@@ -11,15 +11,18 @@ cursor, and a page sees a new snapshot only once that page's notices are committ
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import streamlit as st
 
 from citydata.core import settings
-from citydata.feeds import fetch
+from citydata.feeds import fetch, spool
 from citydata.store.db import Database
 
+INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
 # Pages one click fetches at most (a fetch carries on where the last one stopped).
 PAGES_PER_RUN = 50
 
@@ -56,6 +59,20 @@ class Jobs:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
+        self._importing: set[str] = set()  # feeds whose queued batch the inbox is importing
+
+    def begin_import(self, feed: str) -> bool:
+        """Claim `feed` for importing a queued batch; False while a fetch of it runs here."""
+        with self._lock:
+            running = self._jobs.get(feed)
+            if (running and not running.finished) or feed in self._importing:
+                return False
+            self._importing.add(feed)
+            return True
+
+    def end_import(self, feed: str) -> None:
+        with self._lock:
+            self._importing.discard(feed)
 
     def get(self, feed: str) -> Job | None:
         with self._lock:
@@ -66,7 +83,7 @@ class Jobs:
         """Start a fetch of `feed`; False when one is already running."""
         with self._lock:
             running = self._jobs.get(feed)
-            if running and not running.finished:
+            if (running and not running.finished) or feed in self._importing:
                 return False
             job = Job(feed=feed, since=since, started_by=who)
             job.thread = threading.Thread(
@@ -103,3 +120,61 @@ class Jobs:
 @st.cache_resource
 def jobs() -> Jobs:
     return Jobs()
+
+
+class Inbox:
+    """Imports the fetches queued by `python -m citydata fetch` while this app holds the
+    database (citydata.feeds.spool): one thread per server, at start and then every
+    CITYTOOLS_INBOX_SECONDS, through the app's own `Database`, one feed at a time with the
+    Published notices page's fetches (`Jobs`). It never touches Streamlit: only the database,
+    the inbox folder and the shared `Jobs`."""
+
+    def __init__(self, db: Database, jobs: Jobs, period: float) -> None:
+        self.db, self.jobs, self.period = db, jobs, period
+        self.inbox = spool.inbox_for(db.path)
+        # The thread holds the importer only weakly: it ends once the importer is let go (the
+        # cache cleared, the process ending), leaving no database handle in a sleeping thread.
+        self.thread = threading.Thread(
+            target=_listen, args=(weakref.ref(self), period), name="fetch-inbox", daemon=True
+        )
+        self.thread.start()
+
+    def run_once(self) -> None:
+        spool.beat(self.inbox, self.period)
+        spool.sweep(self.db.path)
+        for folder in spool.waiting(self.db.path):
+            feed = spool.feed_of(folder)
+            if feed is not None and not self.jobs.begin_import(feed):
+                continue  # a fetch of this feed runs on the page: next pass
+            try:
+                spool.import_batch(self.db, folder)
+            finally:
+                if feed is not None:
+                    self.jobs.end_import(feed)
+
+
+def _listen(inbox: weakref.ref[Inbox], period: float) -> None:
+    while (importer := inbox()) is not None:
+        try:
+            importer.run_once()
+        except Exception as exc:  # keep listening; say why in the server's log
+            print(f"City Tools: the fetch inbox could not be read ({exc!r}).", flush=True)
+        del importer
+        time.sleep(period)
+
+
+def inbox_period() -> float:
+    try:
+        return max(float(settings.value(INBOX_SECONDS) or spool.PERIOD), 0.5)
+    except ValueError:
+        return spool.PERIOD
+
+
+@st.cache_resource(show_spinner=False)
+def _inbox(_db: Database, path: str) -> Inbox:
+    return Inbox(_db, jobs(), inbox_period())
+
+
+def start_inbox(db: Database) -> Inbox:
+    """Start the server's inbox importer (once per process and database file)."""
+    return _inbox(db, str(db.path))

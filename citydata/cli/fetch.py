@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from citydata import lifecycle
@@ -25,7 +26,7 @@ from citydata.cli.common import (
     iso_date,
 )
 from citydata.core import boroughs
-from citydata.feeds import fetch
+from citydata.feeds import fetch, spool
 from citydata.output import exports
 from citydata.query import reconciliation
 from citydata.query.filters import FilterState
@@ -59,34 +60,24 @@ def add_parsers(sub: Any) -> None:
 
 @command("fetch")
 def cmd_fetch(args: argparse.Namespace) -> int:
-    db = lifecycle.open_store(args.db)
+    path = lifecycle.db_path(args.db)
+    try:
+        db = lifecycle.open_store(path, waits=())
+    except lifecycle.FileBusy:
+        if spool.listening(path):  # the running app holds the file: hand the pages to it
+            return _fetch_for_app(args, path)
+        db = lifecycle.open_store(path)  # another command: wait for it as before
     try:
         previous = fetch.last_run(db, args.feed)
-        resuming = (
-            not args.restart
-            and previous is not None
-            and previous.status != "done"
-            and previous.since == args.since.isoformat()
-            and previous.next_url
-        )
-        if resuming and not args.json:
-            print(f"Carrying on from page {previous.pages + 1}…", file=sys.stderr)
-
-        def progress(run: fetch.Run) -> None:
-            if not args.json:
-                print(
-                    f"  page {run.pages}: {run.notices:,} notices read, {run.imported:,} imported",
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-        run = fetch.run(
-            db,
+        _say_resuming(args, previous)
+        run = fetch.download(
+            fetch.DatabaseStore(db),
             args.feed,
             args.since,
+            previous,
             restart=args.restart,
             max_pages=args.max_pages,
-            on_page=progress,
+            on_page=lambda run: _progress(args, run),
         )
     finally:
         db.close()
@@ -95,6 +86,59 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     else:
         print(run.summary())
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
+
+
+def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
+    """Fetch into a batch the running app imports (citydata.feeds.spool)."""
+    previous = spool.waiting_end(path, args.feed)  # a batch still waiting: carry on from it
+    if previous is None:
+        with lifecycle.open_for_reading(path) as copy:
+            previous = fetch.last_run(copy, args.feed)
+    _say_resuming(args, previous)
+    batch = spool.Batch(path)
+    try:
+        run = fetch.download(
+            batch,
+            args.feed,
+            args.since,
+            previous,
+            restart=args.restart,
+            max_pages=args.max_pages,
+            on_page=lambda run: _progress(args, run),
+        )
+    finally:
+        queued = batch.queue()  # what was fetched, even when stopped half way
+    said = (
+        f"The app is running and holds the database, so it will import these {run.pages:,} "
+        f"pages itself within a minute (see `python -m citydata fetch-history` or the "
+        f"Published notices page). Queued as {queued}."
+    )
+    if args.json:
+        print(json.dumps(asdict(run) | {"queued_for_app": str(queued)}, indent=2))
+    else:
+        print(f"{run.summary()}\n{said}")
+    return EXIT_OK if run.status == "done" else EXIT_REFUSED
+
+
+def _say_resuming(args: argparse.Namespace, previous: fetch.Run | None) -> None:
+    resuming = (
+        not args.restart
+        and previous is not None
+        and previous.status != "done"
+        and previous.since == args.since.isoformat()
+        and previous.next_url
+    )
+    if resuming and previous is not None and not args.json:
+        print(f"Carrying on from page {previous.pages + 1}…", file=sys.stderr)
+
+
+def _progress(args: argparse.Namespace, run: fetch.Run) -> None:
+    if not args.json:
+        print(
+            f"  page {run.pages}: {run.notices:,} notices read, {run.imported:,} imported",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 @command("fetch-history")

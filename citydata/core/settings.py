@@ -137,6 +137,12 @@ SETTINGS: tuple[Setting, ...] = (
         "server.enableStaticServing is on. off: no feeds.",
     ),
     Setting(
+        "CITYTOOLS_INBOX_SECONDS",
+        "30",
+        "How often (seconds) the running app imports the fetches `python -m citydata fetch` "
+        "queued for it while it held the database.",
+    ),
+    Setting(
         "CITYTOOLS_HIDE_MARKET_VALUES",
         "false",
         "true: the Coming to market page, its download and its feed show no contract values "

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -131,12 +131,17 @@ def last_run(r: Database | Reader, feed_key: str) -> Run | None:
 
 def _save(db: Database, run: Run) -> None:
     with db.write() as w:
-        if run.feed in FEEDS:
-            w.execute(
-                "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
-                {"k": _key(FEEDS[run.feed]), "v": json.dumps(asdict(run))},
-            )
-        record(w, run)
+        save_state(w, run)
+
+
+def save_state(w: Reader, run: Run) -> None:
+    """Write the feed's state (where to carry on) and the run's history line."""
+    if run.feed in FEEDS:
+        w.execute(
+            "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
+            {"k": _key(FEEDS[run.feed]), "v": json.dumps(asdict(run))},
+        )
+    record(w, run)
 
 
 def record(w: Reader, run: Run) -> None:
@@ -242,10 +247,30 @@ def _same_site(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def _next(document: Any) -> str | None:
+def next_link(document: Any) -> str | None:
     links = document.get("links") if isinstance(document, dict) else None
     nxt = links.get("next") if isinstance(links, dict) else None
     return nxt if isinstance(nxt, str) and nxt.strip() else None
+
+
+class Store(Protocol):
+    """Where a fetch puts what it reads: the database itself (`DatabaseStore`), or a batch
+    queued for the running app to import (citydata.feeds.spool)."""
+
+    def save(self, run: Run) -> None: ...
+
+    def page(self, feed: Feed, state: Run, page: http.Page, releases: int) -> None: ...
+
+
+class DatabaseStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def save(self, run: Run) -> None:
+        _save(self.db, run)
+
+    def page(self, feed: Feed, state: Run, page: http.Page, releases: int) -> None:
+        _store_page(self.db, feed, state, page, releases)
 
 
 def run(
@@ -261,10 +286,38 @@ def run(
     started_by: str = "command line",
 ) -> Run:
     """Fetch the feed's notices published since `since`; resume an unfinished run."""
+    return download(
+        DatabaseStore(db),
+        feed_key,
+        since,
+        last_run(db, feed_key),
+        restart=restart,
+        backoff=backoff,
+        max_pages=max_pages,
+        on_page=on_page,
+        client=client,
+        started_by=started_by,
+    )
+
+
+def download(
+    store: Store,
+    feed_key: str,
+    since: date,
+    previous: Run | None,
+    *,
+    restart: bool = False,
+    backoff: float = 2.0,
+    max_pages: int | None = None,
+    on_page: Callable[[Run], None] | None = None,
+    client: httpx.Client | None = None,
+    started_by: str = "command line",
+) -> Run:
+    """The fetch itself: page after page into `store`, carrying on from `previous` (the feed's
+    last run) when it stopped half way with the same `since`."""
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
-    previous = last_run(db, feed_key)
     now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
     if (
         not restart
@@ -283,7 +336,7 @@ def run(
         url = base
         params = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
     state.next_url = url
-    _save(db, state)
+    store.save(state)
     own_client = client is None
     session = client or http.new_client()
     try:
@@ -301,14 +354,14 @@ def run(
                     "release package with 'releases'): the feed may have changed. Nothing from "
                     "this page was stored."
                 )
-            nxt = _next(document)
+            nxt = next_link(document)
             if nxt is not None and not _same_site(nxt, base):
                 raise FeedError(f"{feed.label} sent a next page on another site; stopped there.")
-            _store_page(db, feed, state, page, len(releases))
+            store.page(feed, state, page, len(releases))
             state.pages += 1
             state.notices += len(releases)
             state.next_url = nxt
-            _save(db, state)
+            store.save(state)
             if on_page:
                 on_page(state)
             url, params = nxt, None
@@ -330,7 +383,7 @@ def run(
         if state.status == "running":  # interrupted (Ctrl-C, a crash): resumable
             state.status = "failed"
             state.message = state.message or "Interrupted; run the fetch again to carry on."
-        _save(db, state)
+        store.save(state)
     return state
 
 
@@ -339,7 +392,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     if releases == 0:
         return
     prepared = ingest.prepare(page.content, name)
-    _count_left_out(state, prepared)
+    count_left_out(state, prepared)
     if prepared.refused or prepared.records.empty:
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
@@ -352,7 +405,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     state.imported += len(prepared.records)
 
 
-def _count_left_out(state: Run, prepared: Any) -> None:
+def count_left_out(state: Run, prepared: Any) -> None:
     """Add the file's left-out records to the run's counts, by reason."""
     buyer_column = prepared.mapping.get("borough")
     not_tech = published.not_technology_rows(prepared.problems, buyer_column)
@@ -375,7 +428,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     state = Run(feed="file", since="", started_at=now, started_by=user, file_name=file_name)
     prepared = ingest.prepare(content, file_name)
     state.pages, state.notices = 1, int(prepared.rows_read)
-    _count_left_out(state, prepared)
+    count_left_out(state, prepared)
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         state.status = "failed"
         state.message = (

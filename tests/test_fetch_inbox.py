@@ -1,0 +1,226 @@
+"""A scheduled `python -m citydata fetch` while the app serves: the running app imports it.
+
+A real `streamlit run` holds the database (a session opened over the app's WebSocket, as a
+browser opens one, runs the script, which opens the file); a real HTTP server on localhost
+replays the recorded pages of tests/data/feeds; the command runs as a process, as cron runs it.
+The tests wait on conditions (the history the command line reads, the inbox's folders), never
+for a fixed time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+from citydata import lifecycle
+from citydata.feeds import fetch, spool
+from tests import command
+from tests.browser.conftest import run_server
+from tests.test_fetch import Replay, ok, published
+
+FETCH = ("fetch", "contracts-finder", "--since", "2025-01-01")
+
+
+@pytest.fixture
+def feed(monkeypatch) -> Iterator[Replay]:
+    """The recorded two pages of Contracts Finder, replayed on localhost (tests/test_fetch.py)."""
+    replay = Replay()
+    thread = threading.Thread(target=replay.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", f"{replay.base}/search")
+    replay.play("page1", ok(replay.page("contracts_finder_page1.json")))
+    replay.play("page2", ok(replay.page("contracts_finder_page2.json")))
+    yield replay
+    replay.shutdown()
+    replay.server_close()
+
+
+def open_session(url: str) -> None:
+    """Open one session as a browser would and wait until its first script run has finished
+    (the app then holds the database and its inbox importer is running)."""
+    with connect(url.replace("http", "ws", 1) + "/_stcore/stream", open_timeout=30) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = ""
+        ws.send(msg.SerializeToString())
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(ws.recv(timeout=120))
+            if forward.WhichOneof("type") == "script_finished":
+                return
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)  # polling interval while waiting on the condition, not a fixed wait
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@contextmanager
+def serving(db_path: Path) -> Iterator[None]:
+    with run_server(db_path, {"CITYTOOLS_INBOX_SECONDS": "0.5"}) as srv:
+        open_session(srv.url)
+        assert spool.listening(db_path)
+        yield
+
+
+def history(db_path: Path) -> list[dict]:
+    done = command.run("fetch-history", "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def folders(db_path: Path, where: str) -> list[Path]:
+    found = spool.inbox_for(db_path) / where
+    return sorted(found.iterdir()) if found.is_dir() else []
+
+
+def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_path, feed):
+    with serving(db_path):
+        first = command.run(*FETCH, db=db_path, text=True)
+        assert first.returncode == 0, first.stderr
+        assert "The app is running and holds the database" in first.stdout
+        assert "it will import these 2 pages itself" in first.stdout
+        assert "Traceback" not in first.stdout + first.stderr
+        wait_for(lambda: folders(db_path, "done"), "the app to import the batch")
+        runs = history(db_path)
+        latest = runs[0]
+        assert (latest["feed"], latest["status"], latest["pages"], latest["notices"]) == (
+            "contracts-finder",
+            "done",
+            2,
+            4,
+        )
+        assert latest["kept"] == 2
+        assert runs[0]["started_by"] == "command line (queued)"
+        outcome = (folders(db_path, "done")[0] / spool.OUTCOME).read_text()
+        assert "2 technology records of the region's councils imported" in outcome
+
+        # The second scheduled run fetches the same notices again: imported once, not twice.
+        second = command.run(*FETCH, db=db_path, text=True)
+        assert second.returncode == 0, second.stderr
+        wait_for(lambda: len(folders(db_path, "done")) == 2, "the second batch")
+        assert not spool.waiting(db_path)
+    db = lifecycle.open_store(db_path)
+    try:
+        assert published(db) == [
+            ("Camden", "Revenues and benefits system", "NEC Software Solutions"),
+            ("Hackney", "Parking permits and enforcement software", "Taranto Systems Ltd"),
+        ]
+        assert fetch.last_run(db, "contracts-finder").status == "done"
+        assert len(fetch.history(db)) == 2
+    finally:
+        db.close()
+
+
+def test_the_same_batch_is_never_imported_twice(db_path, feed):
+    with serving(db_path):
+        assert command.run(*FETCH, db=db_path, text=True).returncode == 0
+        wait_for(lambda: folders(db_path, "done"), "the app to import the batch")
+        # As if the app had stopped after importing but before moving the batch along.
+        done = folders(db_path, "done")[0]
+        done.rename(spool.inbox_for(db_path) / done.name)
+        wait_for(lambda: not spool.waiting(db_path), "the app to file the batch again")
+        assert len(history(db_path)) == 1
+        again = spool.inbox_for(db_path) / "done" / done.name
+        assert (again / spool.OUTCOME).read_text().strip() == "Already imported."
+
+
+def test_a_corrupt_batch_is_refused_with_its_reason_and_changes_nothing(db_path, feed):
+    before = lifecycle.open_store(db_path)
+    try:
+        records = before.rows("SELECT count(*) FROM current_contracts")
+        raw = before.rows("SELECT count(*) FROM raw_files")
+    finally:
+        before.close()
+    with serving(db_path):
+        # Queue a batch while the importer cannot see it yet, then cut its second page short,
+        # as a full disk or a copy gone wrong would.
+        batch = spool.Batch(db_path)
+        state = fetch.download(batch, "contracts-finder", date(2025, 1, 1), None)
+        assert state.pages == 2
+        page2 = batch.folder / "page-0002.json"
+        page2.write_bytes(page2.read_bytes()[:200])
+        batch.queue()
+        failed = wait_for(lambda: folders(db_path, "failed"), "the app to refuse the batch")
+        reason = (failed[0] / spool.OUTCOME).read_text()
+        assert "Page 2 (page-0002.json) is not what was downloaded" in reason
+        assert "Nothing was stored" in reason
+        runs = history(db_path)
+        assert [(r["status"], r["kept"]) for r in runs] == [("failed", 0)]
+        assert "is not what was downloaded" in runs[0]["message"]
+    after = lifecycle.open_store(db_path)
+    try:
+        assert after.rows("SELECT count(*) FROM current_contracts") == records
+        assert after.rows("SELECT count(*) FROM raw_files") == raw
+        assert published(after) == []
+        assert fetch.last_run(after, "contracts-finder") is None  # nothing to carry on from
+    finally:
+        after.close()
+
+
+def test_without_the_app_the_fetch_imports_directly_and_queues_nothing(db_path, feed):
+    done = command.run(*FETCH, db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "The app is running" not in done.stdout
+    assert not spool.waiting(db_path)
+    assert [r["kept"] for r in history(db_path)] == [2]
+
+
+@contextmanager
+def held_by_this_process_as_the_app(db_path: Path) -> Iterator[object]:
+    """This process plays the app: it holds the database and says it imports the inbox."""
+    db = lifecycle.open_store(db_path)
+    spool.beat(spool.inbox_for(db_path), spool.PERIOD)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_path, feed):
+    with held_by_this_process_as_the_app(db_path) as db:
+        first = command.run(*FETCH, "--max-pages", "1", db=db_path, text=True)
+        assert first.returncode == 1, first.stderr  # stopped early: run again to carry on
+        assert "it will import these 1 pages itself" in first.stdout
+        second = command.run(*FETCH, "--json", db=db_path, text=True)
+        assert second.returncode == 0, second.stderr
+        assert "Carrying on" not in second.stderr  # --json keeps stderr quiet
+        report = json.loads(second.stdout)
+        assert (report["status"], report["pages"]) == ("done", 2)
+        assert Path(report["queued_for_app"]).parent == spool.inbox_for(db_path)
+        # The second fetch asked only for page 2: it carried on from the waiting batch.
+        assert [key for key, _ in feed.log] == ["page1", "page2"]
+        runs = [spool.import_batch(db, folder) for folder in spool.waiting(db_path)]
+        assert [(r.status, r.pages) for r in runs] == [("failed", 1), ("done", 2)]
+        assert [r["started_by"] for r in fetch.history(db).to_dict("records")] == [
+            "command line (queued)"
+        ] * 2
+        assert len(published(db)) == 2
+        assert fetch.last_run(db, "contracts-finder").status == "done"
+
+
+def test_a_fetch_killed_before_queueing_leaves_nothing_the_app_imports_and_is_swept(db_path, feed):
+    killed = spool.Batch(db_path)  # a fetch killed (SIGKILL) before it queued its batch
+    fetch.download(killed, "contracts-finder", date(2025, 1, 1), None)
+    assert spool.waiting(db_path) == []  # half a batch is never seen
+    under_way = spool.Batch(db_path)
+    day_old = time.time() - spool.ABANDONED_AFTER - 60
+    os.utime(killed.folder, (day_old, day_old))
+    assert spool.sweep(db_path) == [killed.folder]
+    assert not killed.folder.exists() and under_way.folder.exists()
