@@ -45,7 +45,7 @@ ui.selection_header(state)
 by = st.segmented_control(
     f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
-    format_func=lambda k: collaboration.KEYS[k].capitalize(),
+    format_func=ui.shown_as("group_by", lambda k: collaboration.KEYS[k].capitalize()),
     default=collaboration.DEFAULT_BY,
     required=True,
     key="group_by",
@@ -63,6 +63,7 @@ window = middle.slider(
 include_ended = right.toggle(
     "Include ended contracts",
     key="include_ended",
+    bind="query-params",
     help="Contracts past their end date are often still running on an extension.",
 )
 query = collaboration.Query(by, window, include_ended)
@@ -112,7 +113,7 @@ if not everyone.csv:
 st.subheader("Briefing on one group")
 # The labels are the options, so a new grouping (new labels) starts again at group 1.
 labels = {group_briefing.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
-chosen = labels[st.selectbox("Group", list(labels), key="collab_group")]
+chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
 group = groups[groups["group"] == chosen].iloc[0]
 span = (group["key"], group["first_end"], group["last_end"])
 rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)

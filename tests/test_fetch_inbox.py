@@ -10,6 +10,7 @@ for a fixed time.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -212,3 +213,14 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         ] * 2
         assert len(published(db)) == 2
         assert fetch.last_run(db, "contracts-finder").status == "done"
+
+
+def test_a_fetch_killed_before_queueing_leaves_nothing_the_app_imports_and_is_swept(db_path, feed):
+    killed = spool.Batch(db_path)  # a fetch killed (SIGKILL) before it queued its batch
+    fetch.download(killed, "contracts-finder", date(2025, 1, 1), None)
+    assert spool.waiting(db_path) == []  # half a batch is never seen
+    under_way = spool.Batch(db_path)
+    day_old = time.time() - spool.ABANDONED_AFTER - 60
+    os.utime(killed.folder, (day_old, day_old))
+    assert spool.sweep(db_path) == [killed.folder]
+    assert not killed.folder.exists() and under_way.folder.exists()

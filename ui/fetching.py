@@ -141,6 +141,7 @@ class Inbox:
 
     def run_once(self) -> None:
         spool.beat(self.inbox, self.period)
+        spool.sweep(self.db.path)
         for folder in spool.waiting(self.db.path):
             feed = spool.feed_of(folder)
             if feed is not None and not self.jobs.begin_import(feed):

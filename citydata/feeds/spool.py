@@ -49,6 +49,8 @@ FORMAT = 1
 # The app checks the inbox this often (seconds); a command trusts a heartbeat this many periods old.
 PERIOD = 30.0
 STALE_PERIODS = 3
+# A fetch killed before it queued its batch leaves a hidden folder; swept after a day.
+ABANDONED_AFTER = 24 * 3600.0
 
 
 class BatchRefused(Exception):
@@ -152,6 +154,23 @@ class Batch:
         target = self.inbox / f"{self.id}-{self.state.feed}"
         os.rename(self.folder, target)
         return target
+
+
+def sweep(db_path: str | Path, older_than: float = ABANDONED_AFTER) -> list[Path]:
+    """Delete the hidden folders of fetches killed before they queued their batch (older than
+    `older_than` seconds; a fetch under way is never that old). Returns what was deleted."""
+    inbox = inbox_for(db_path)
+    if not inbox.is_dir():
+        return []
+    gone = []
+    for folder in inbox.glob(".incoming-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > older_than:
+                shutil.rmtree(folder)
+                gone.append(folder)
+        except OSError:
+            continue
+    return gone
 
 
 def waiting(db_path: str | Path) -> list[Path]:

@@ -30,7 +30,8 @@ def pick(page, label: str, option: str, where: str = "stMain") -> None:
 
 def links_to(page, path: str) -> int:
     """How many links on the page lead to the app's page at `path`."""
-    hrefs = [a.get_attribute("href") or "" for a in page.locator("a").all()]
+    # Read in one step: asking link by link, a link that a rerun has just removed is waited for.
+    hrefs = page.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href') || '')")
     return sum(h == path or h.endswith(f"/{path}") for h in hrefs)
 
 

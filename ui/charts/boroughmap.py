@@ -30,6 +30,11 @@ HATCH_COLOUR = (110, 110, 110, 220)
 OUTLINE_COLOUR = (255, 255, 255, 255)
 LAYER_ID = "boroughs"
 LEGEND_HEIGHT = 80
+LABEL, SMALL_LABEL = 12, 10  # label sizes in pixels: most areas, and small ones
+SMALL_AREA = 0.0032  # square degrees (about 25 km² in London): an area labelled small
+DARK_FILLS = frozenset(PALETTE[3:])  # fills too dark for dark text (contrast under 4.5:1)
+LABEL_INK = [25, 25, 25, 255]
+LABEL_HALO = [255, 255, 255, 235]
 VIEW = pdk.ViewState(latitude=51.489, longitude=-0.107, zoom=9.2, min_zoom=7, max_zoom=13)
 LONDON_SPAN = 0.86  # degrees of longitude London's map spans: the scale hatching is tuned for
 MAP_SIZE = (640, 600)  # pixels a region's extent is fitted to (the map is narrower with a list)
@@ -95,6 +100,7 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
     shapes = boroughs.geojson()["features"]
     labelled = len(shapes) <= MAX_LABELLED
     spacing = hatch_spacing()
+    small_area = SMALL_AREA * (hatch_spacing() / 0.0028) ** 2  # as small on screen as in London
     for feature in shapes:
         code = feature["properties"]["code"]
         row = by_code.loc[code]
@@ -117,11 +123,17 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             }
         )
         if labelled:
+            ring = _main_ring(feature["geometry"])
+            small = abs(_area(ring)) / 2 < small_area
+            fill = colour_of(row["value"], bins)
             labels.append(
                 {
-                    "position": _centroid(_main_ring(feature["geometry"])),
-                    "text": _short_name(row["borough"])
-                    + ("" if no_records else f"\n{value_label}"),
+                    "position": _centroid(ring),
+                    # a small area's on one line: two would reach into its neighbours' labels
+                    "text": _short_name(row["borough"], small)
+                    + ("" if no_records else (" " if small else "\n") + value_label),
+                    "size": SMALL_LABEL if small else LABEL,
+                    "on_dark": fill in DARK_FILLS,
                 }
             )
         if no_records:
@@ -152,23 +164,8 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             width_min_pixels=1,
             pickable=False,
         ),
-        pdk.Layer(
-            "TextLayer",
-            id="labels",
-            data=labels,
-            get_position="position",
-            get_text="text",
-            get_size=12,
-            font_family='"Source Sans Pro, Helvetica, Arial, sans-serif"',
-            font_weight=600,
-            get_color=[25, 25, 25, 255],
-            character_set=LABEL_CHARACTERS,
-            font_settings={"sdf": True},
-            outline_width=3,
-            outline_color=[255, 255, 255, 230],
-            line_height=1.15,
-            pickable=False,
-        ),
+        _labels([x for x in labels if not x["on_dark"]], "labels", LABEL_INK, LABEL_HALO),
+        _labels([x for x in labels if x["on_dark"]], "labels-on-dark", LABEL_HALO, LABEL_INK),
     ]
     records_line = "" if metric.key == "records" else "Records: {records}\n"
     tooltip = {
@@ -183,6 +180,28 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
         },
     }
     return CompactDeck(layers=layers, initial_view_state=view(), map_style=None, tooltip=tooltip)
+
+
+def _labels(data: list[dict], layer_id: str, ink: list[int], halo: list[int]) -> pdk.Layer:
+    """Names and values: dark on a white halo over light fills, white on a dark halo over the
+    two darkest classes (a dark label there could not be read)."""
+    return pdk.Layer(
+        "TextLayer",
+        id=layer_id,
+        data=data,
+        get_position="position",
+        get_text="text",
+        get_size="size",
+        font_family='"Source Sans Pro, Helvetica, Arial, sans-serif"',
+        font_weight=600,
+        get_color=ink,
+        character_set=LABEL_CHARACTERS,
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=halo,
+        line_height=1.15,
+        pickable=False,
+    )
 
 
 def _polygons(geometry: dict) -> list:
@@ -338,6 +357,16 @@ def _centroid(ring: list[list[float]]) -> list[float]:
     return [round(cx / (3 * area), 6), round(cy / (3 * area), 6)]
 
 
+# Small central boroughs: a short name in smaller type, so neighbouring labels do not overlap
+# (the full name is in the tooltip).
+_SMALL = {
+    "City of London": "City",
+    "Kensington and Chelsea": "K&C",
+    "Hammersmith and Fulham": "H&F",
+    "Tower Hamlets": "Tower H.",
+    "Westminster": "Westm.",
+    "Islington": "Isl.",
+}
 _SHORT = {
     "City of London": "City",
     "Barking and Dagenham": "Barking & Dag.",
@@ -350,8 +379,8 @@ _SHORT = {
 }
 
 
-def _short_name(name: str) -> str:
-    return _SHORT.get(name, name)
+def _short_name(name: str, small: bool = False) -> str:
+    return _SMALL.get(name, name) if small else _SHORT.get(name, name)
 
 
 def _rgba(hex_colour: str, alpha: int) -> list[int]:
