@@ -22,7 +22,7 @@ ui.selection_header(state)
 figures = ui.query(expiry.counts, state, today)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 cols = st.columns(4)
 cols[0].metric("Contracts with an end date", f"{figures['with_end']:,}")
@@ -36,19 +36,23 @@ cols[3].metric(
 )
 if not figures["with_end"]:
     st.info("None of these contracts has an end date recorded, so none can be shown in time.")
-    st.stop()
+    ui.stop()
 
 heat = ui.query(expiry.heatmap, state)
-tab_year, tab_month, tab_timeline = st.tabs(["Year by month", "One month", "Timeline"])
+# Every choice on this page is in its link (the tab, the shading, the month, the grouping).
+tab_year, tab_month, tab_timeline = st.tabs(
+    ["Year by month", "One month", "Timeline"], key="calendar_view", bind="query-params"
+)
 
 with tab_year:
     measure = st.segmented_control(
         "Shade by",
         list(charts.MEASURES),
-        format_func=charts.MEASURES.get,
+        format_func=ui.shown_as("calendar_measure", charts.MEASURES.get),
         default="contracts",
         required=True,
         key="calendar_measure",
+        bind="query-params",
     )
     st.altair_chart(charts.heatmap_chart(heat, measure, today), width="stretch")
     st.caption(
@@ -62,13 +66,16 @@ with tab_month:
         "Month",
         list(months),
         index=list(months).index(expiry.default_month(months, today)),
-        format_func=months.get,
+        format_func=ui.shown_as("calendar_month", months.get),
         key="calendar_month",
+        bind="query-params",
     )
     days = ui.query(expiry.month_days, state, chosen)
+    n = int(days["contracts"].sum())
+    st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
     st.altair_chart(charts.month_chart(expiry.month_grid(days, chosen)), width="stretch")
     ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
-    if note := expiry.describe_month_limit(len(ending), int(days["contracts"].sum())):
+    if note := expiry.describe_month_limit(len(ending), n):
         st.caption(note)
     ui.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
@@ -76,10 +83,11 @@ with tab_timeline:
     group_by = st.segmented_control(
         "Group by",
         list(expiry.TIMELINE_GROUPS),
-        format_func=expiry.TIMELINE_GROUPS.get,
+        format_func=ui.shown_as("timeline_group", expiry.TIMELINE_GROUPS.get),
         default="borough",
         required=True,
         key="timeline_group",
+        bind="query-params",
     )
     periods = ui.query(expiry.timeline, state, group_by, today)
     if note := expiry.describe_limit(len(periods), figures["with_end"]):

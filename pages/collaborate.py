@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.output import exports, word
+from citydata.output import exports, group_briefing, word
 from citydata.query import collaboration, selection
 
 state = ui.page_filters()
@@ -45,7 +45,7 @@ ui.selection_header(state)
 by = st.segmented_control(
     f"{ui.noun(2, True)} with contracts for the same",
     list(collaboration.KEYS),
-    format_func=lambda k: collaboration.KEYS[k].capitalize(),
+    format_func=ui.shown_as("group_by", lambda k: collaboration.KEYS[k].capitalize()),
     default=collaboration.DEFAULT_BY,
     required=True,
     key="group_by",
@@ -63,6 +63,7 @@ window = middle.slider(
 include_ended = right.toggle(
     "Include ended contracts",
     key="include_ended",
+    bind="query-params",
     help="Contracts past their end date are often still running on an extension.",
 )
 query = collaboration.Query(by, window, include_ended)
@@ -70,7 +71,7 @@ COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize()
 
 groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
 if groups.empty:
-    st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
+    st.info(group_briefing.as_text(groups, query) + " Widen the window or remove a filter.")
     ui.stop()
 
 found = int(groups["groups_found"].iloc[0])
@@ -93,7 +94,7 @@ st.download_button(
     "Download all groups (CSV)",
     data=lambda: exports.to_csv(
         exports.with_labels(
-            collaboration.briefing_frame(
+            group_briefing.briefing_frame(
                 ui.read(lambda r: collaboration.members(r, state, query, today)), with_group=True
             )
         )
@@ -111,8 +112,8 @@ if not everyone.csv:
 
 st.subheader("Briefing on one group")
 # The labels are the options, so a new grouping (new labels) starts again at group 1.
-labels = {collaboration.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
-chosen = labels[st.selectbox("Group", list(labels), key="collab_group")]
+labels = {group_briefing.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
+chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
 group = groups[groups["group"] == chosen].iloc[0]
 span = (group["key"], group["first_end"], group["last_end"])
 rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
@@ -130,12 +131,12 @@ def all_rows():
 illustrative = ui.query(selection.demo_boroughs, state)
 ui.briefing_downloads(
     f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
-    csv=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
-    md=lambda: collaboration.briefing_markdown(
+    csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),
+    md=lambda: group_briefing.briefing_markdown(
         group, all_rows(), query, today, illustrative
     ).encode("utf-8"),
     docx=lambda: word.collaboration(
-        collaboration.briefing(group, all_rows(), query, today, illustrative)
+        group_briefing.briefing(group, all_rows(), query, today, illustrative)
     ),
 )  # fmt: skip
 if set(illustrative) & set(rows["borough"]):

@@ -46,7 +46,7 @@ if markets.empty:
         "No contracts in this selection end or fall due for decision in that time. Look further "
         "ahead, or remove a filter in the sidebar."
     )
-    st.stop()
+    ui.stop()
 head = opportunities.headline(markets)
 
 cols = st.columns(4)
@@ -83,14 +83,18 @@ quarters = ui.query(opportunities.quarters, state, lead, years, today)
 what = st.segmented_control(
     "Show",
     ["ending", "deciding", *([] if hide else ["value_ending"])],
-    format_func={
-        "ending": "Contracts ending",
-        "deciding": "Decisions due",
-        "value_ending": "Annual value ending (£)",
-    }.get,
+    format_func=ui.shown_as(
+        "coming_show",
+        {
+            "ending": "Contracts ending",
+            "deciding": "Decisions due",
+            "value_ending": "Annual value ending (£)",
+        }.get,
+    ),
     default="ending",
     required=True,
     key="coming_show",
+    bind="query-params",
 )
 grid = opportunities.quarter_grid(quarters, what)
 ui.table(grid, key="coming_quarters")

@@ -41,7 +41,12 @@ history = ui.read(snapshots.history)
 names = sorted(history["borough"].unique())
 chosen = names.index(state.borough[0]) if len(state.borough) == 1 else None
 borough = st.selectbox(
-    ui.noun(capital=True), names, index=chosen, placeholder=f"All {ui.noun(2)}", key="h_borough"
+    ui.noun(capital=True),
+    names,
+    index=chosen,
+    placeholder=f"All {ui.noun(2)}",
+    key="h_borough",
+    bind="query-params",
 )
 shown = history if borough is None else history[history["borough"] == borough]
 ui.dataframe(
@@ -55,14 +60,14 @@ ui.dataframe(
 )
 if borough is None:
     st.info(f"Choose a {ui.noun()} to compare its snapshots or roll back.")
-    st.stop()
+    ui.stop()
 
 rows = shown.to_dict("records")
 labels = {r["id"]: steward.snapshot_label(r) for r in rows}
 ids = list(labels)
 if len(ids) < 2:
     st.info(f"{ui.plain(borough)} has one snapshot so far: nothing to compare.")
-    st.stop()
+    ui.stop()
 
 st.subheader(f"Compare two snapshots of {borough}")
 left, right = st.columns(2)

@@ -17,11 +17,13 @@ ui.selection_header(state)
 
 left, middle, right = st.columns([2, 2, 1])
 by = left.segmented_control(
-    "Rank vendors by", list(market.MEASURE_LABELS), format_func=market.MEASURE_LABELS.get,
+    "Rank vendors by", list(market.MEASURE_LABELS),
+    format_func=ui.shown_as("market_by", market.MEASURE_LABELS.get),
     default="records", required=True, key="market_by", bind="query-params",
 )  # fmt: skip
 role = middle.segmented_control(
-    "Count each contract under", list(market.ROLE_LABELS), format_func=market.ROLE_LABELS.get,
+    "Count each contract under", list(market.ROLE_LABELS),
+    format_func=ui.shown_as("market_role", market.ROLE_LABELS.get),
     default="supplier", required=True, key="market_role", bind="query-params",
     help="Supplier: who holds the contract. Maker: who makes the product, so a reseller's "
     "contracts count for the maker of what it sells.",

@@ -19,7 +19,7 @@ ui.selection_header(state)
 figures = ui.query(selection.headline, state)
 if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
-    st.stop()
+    ui.stop()
 
 top, bottom = st.columns(3), st.columns(3)
 top[0].metric("Records", f"{figures['records']:,}")
@@ -38,7 +38,7 @@ st.subheader(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
-tab_chart, tab_table = st.tabs(["Matrix", "Table"])
+tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
 tab_chart.altair_chart(coverage_heatmap(wide), width="content")
 with tab_table:
     ui.dataframe(wide, width="stretch")

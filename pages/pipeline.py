@@ -68,15 +68,16 @@ cols[1].metric(
 cols[2].metric("Already ended", f"{figures['ended']:,}")
 cols[3].metric("No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts.")
 
-tabs = st.tabs(
-    [
-        f"Decide in the next {window} months ({figures[f'due_{window}']:,})",
-        f"Decision overdue ({figures['decisions_overdue']:,})",
-        f"Ending in the next {window} months ({figures[f'ending_{window}']:,})",
-        f"Already ended ({figures['ended']:,})",
-        f"No end date ({figures['no_end_date']:,})",
-    ]
-)
+# The list shown is in the link (`pipeline_list`, the tab's label): so the labels stay the same
+# whatever the window and the counts, and each list says its count at its top instead.
+TITLES = {
+    "Decisions due": f"Decide in the next {window} months",
+    "Decision overdue": "Decision overdue",
+    "Ending soon": f"Ending in the next {window} months",
+    "Already ended": "Already ended",
+    "No end date": "No end date",
+}
+tabs = st.tabs(list(TITLES), key="pipeline_list", bind="query-params")
 # Each list: its query's function and arguments, the figure counting it, its order, its file,
 # and its columns' order.
 lists = [
@@ -89,8 +90,11 @@ lists = [
     (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended", "ended"),
     (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date", "undated"),
 ]  # fmt: skip
-for tab, (fn, args, total, order, stem, kind) in zip(tabs, lists, strict=True):
+for tab, title, (fn, args, total, order, stem, kind) in zip(
+    tabs, TITLES.values(), lists, strict=True
+):
     with tab:
+        st.markdown(f"**{title}: {figures[total]:,} contracts**")
         if not figures[total]:
             st.info("No contracts in this list for the current filters.")
             continue

@@ -60,9 +60,9 @@ def test_one_month_lists_its_contracts_day_by_day(tmp_path):
     assert grid.loc[0, "weekday"] == "Mon" and grid["week"].max() == 4, "Feb 2027 starts Monday"
     options = expiry.month_options(heat)
     assert options == {
-        "2027-01": "January 2027 (1 contract)",
-        "2027-02": "February 2027 (4 contracts)",
-        "2027-03": "March 2027 (1 contract)",
+        "2027-01": "January 2027",
+        "2027-02": "February 2027",
+        "2027-03": "March 2027",
     }
     assert expiry.default_month(options, date(2027, 2, 10)) == "2027-02"
     assert expiry.default_month(options, date(2026, 6, 1)) == "2027-01"

@@ -178,7 +178,9 @@ def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
     }
 
 
-# How a page setting is named in a note (the URL parameter of each page's bound widget).
+# How a page setting is named in a note (the URL parameter of each page's bound widget). Every
+# widget that changes what a page shows is bound to the URL under one of these names (see the
+# README's "Share a view" for the few that are not, and why).
 PAGE_SETTING_LABELS = {
     "metric": "map colouring",
     "window": "window",
@@ -186,6 +188,8 @@ PAGE_SETTING_LABELS = {
     "profile": "borough",
     "profile_help": "system to find helpers for",
     "group_by": "grouping",
+    "include_ended": "ended contracts setting",
+    "collab_group": "group",
     "market_by": "ranking",
     "market_role": "way of counting",
     "market_top": "number of vendors to show",
@@ -193,9 +197,28 @@ PAGE_SETTING_LABELS = {
     "vendor_profile": "vendor",
     "adoption_system": "system",
     "pipeline_window": "window",
+    "pipeline_list": "list",
     "coming_years": "number of years",
-    "reconcile": "borough",
+    "coming_show": "quarter figures",
+    "coverage_view": "view",
+    "calendar_view": "calendar view",
+    "calendar_measure": "shading",
+    "calendar_month": "month",
+    "timeline_group": "timeline grouping",
+    "h_borough": "borough",
 }
+# A page setting's value in a link is the label its widget shows (Streamlit binds a select box
+# or segmented control by its shown label, not by the value behind it): how each key's value is
+# shown, for the pages that show a value differently (see `shown_as`).
+_SHOWN_AS: dict[str, Callable[[Any], str]] = {}
+
+
+def shown_as(key: str, format_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`format_func` for a URL-bound widget's `key`, remembered so that a link naming the shown
+    label of the value on screen (the default one, which Streamlit leaves out of the address)
+    is not called dropped. Use as `format_func=ui.shown_as("key", fn)`."""
+    _SHOWN_AS[key] = format_func
+    return format_func
 
 
 def stop() -> None:
@@ -222,9 +245,10 @@ def note_dropped_page_settings() -> None:
     """After a page's first run from a link: name each of its settings that Streamlit dropped
     because its widget could not take the value (a number out of range, an unknown choice).
 
-    A setting still in the address, or whose widget shows the value given, was taken; one
-    whose widget is not on the page (the map's window under another colouring) was not used,
-    not dropped. Called once the page has run (naming_dropped_settings).
+    A setting still in the address (Streamlit removes one it could not take), or whose widget
+    shows the value given (or its shown label: Streamlit also removes the default value), was
+    taken; one whose widget is not on the page (the map's window under another colouring) was
+    not used, not dropped. Called once the page has run (naming_dropped_settings).
     """
     given = st.session_state.pop("_link_settings", None)
     if not given:
@@ -234,7 +258,7 @@ def note_dropped_page_settings() -> None:
         if key not in st.session_state:  # no widget of that name on this page
             continue
         shown = st.session_state[key]
-        if _same_setting(raw, shown):
+        if st.query_params.get_all(key) == [raw] or _same_setting(raw, shown, key):
             continue
         label = PAGE_SETTING_LABELS.get(key, key)
         value = "none" if shown is None else str(shown)
@@ -246,9 +270,15 @@ def note_dropped_page_settings() -> None:
         st.sidebar.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
 
 
-def _same_setting(raw: str, shown: Any) -> bool:
+def _same_setting(raw: str, shown: Any, key: str = "") -> bool:
     if str(shown) == raw:
         return True
+    if key in _SHOWN_AS:
+        try:
+            if str(_SHOWN_AS[key](shown)) == raw:
+                return True
+        except (KeyError, TypeError, ValueError):
+            pass
     try:
         return float(raw) == float(shown)
     except (TypeError, ValueError):
@@ -475,8 +505,9 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
 
 
 def chart_and_table(chart: Any, df: pd.DataFrame, stem: str, key: str) -> None:
-    """A chart, the table behind it (its own tab) and the table's downloads."""
-    tab_chart, tab_table = st.tabs(["Chart", "Table"])
+    """A chart, the table behind it (its own tab, in the link as `<key>_view`) and the
+    table's downloads."""
+    tab_chart, tab_table = st.tabs(["Chart", "Table"], key=f"{key}_view", bind="query-params")
     tab_chart.altair_chart(chart, width="stretch")
     with tab_table:
         table(df)

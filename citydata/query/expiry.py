@@ -57,13 +57,15 @@ def month_key(year: int, month: int) -> str:
 
 
 def month_options(heat: pd.DataFrame) -> dict[str, str]:
-    """Months with endings, as 'YYYY-MM' -> 'March 2027 (12 contracts)', in date order."""
-    out: dict[str, str] = {}
-    for row in heat.itertuples(index=False):
-        n = int(row.contracts)
-        name = f"{_cal.month_name[int(row.month)]} {int(row.year)}"
-        out[month_key(row.year, row.month)] = f"{name} ({n} contract{'s' if n != 1 else ''})"
-    return out
+    """Months with endings, as 'YYYY-MM' -> 'March 2027', in date order.
+
+    The label is the month alone, with no count: it is the month's name in a shared link
+    (Streamlit binds a select box by its shown label), so it must not change with the data.
+    """
+    return {
+        month_key(row.year, row.month): f"{_cal.month_name[int(row.month)]} {int(row.year)}"
+        for row in heat.itertuples(index=False)
+    }
 
 
 def default_month(options: dict[str, str], today: date | None = None) -> str | None:

@@ -71,3 +71,151 @@ def test_a_click_elsewhere_applies_a_typed_end_date(server, page):
     page.wait_for_function("() => location.search.includes('end_to=2026-06-30')")
     settle(page)
     assert summary(page).startswith("Contracts ending on or before 30 Jun 2026")
+
+
+def copied_link(page) -> str:
+    """The address the page's "Copy link" shows, as a person would copy it."""
+    page.get_by_role("button", name="Copy link").click()
+    link = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"] code').inner_text()
+    page.keyboard.press("Escape")
+    return link.strip()
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose `option` in the select box labelled `label`."""
+    box = page.locator('[data-testid="stMain"]').get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)  # the list is long, and only its visible part is drawn: type, as people do
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def tab(page, name: str):
+    return page.get_by_role("tab", name=name, exact=True)
+
+
+def pressed(page, name: str) -> bool:
+    """Whether the segmented-control button `name` is the chosen one."""
+    return page.get_by_role("radio", name=name, exact=True).get_attribute("aria-checked") == "true"
+
+
+def open_fresh(browser, link: str, artifacts, name: str):
+    """`link` opened in a new browser context (no cookies, no session): a colleague's browser."""
+    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
+    other = fresh.new_page()
+    other.set_default_timeout(30_000)
+    other.goto(link)
+    settle(other)
+    other.screenshot(path=artifacts / f"link-{name}.png", full_page=True)
+    return fresh, other
+
+
+def no_sidebar_note(page) -> bool:
+    return page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').count() == 0
+
+
+def button(page, name: str):
+    return page.get_by_role("radio", name=name, exact=True)
+
+
+# (page, what a person does there, the URL parameters that must follow, what the same view shows)
+CHOICES = [
+    (
+        "calendar",
+        lambda p: (tab(p, "Timeline").click(), settle(p), button(p, "Service area").click()),
+        {"calendar_view": ["Timeline"], "timeline_group": ["Service area"]},
+        lambda p: (
+            tab(p, "Timeline").get_attribute("aria-selected") == "true"
+            and pressed(p, "Service area")
+        ),
+    ),
+    (
+        "history",
+        lambda p: pick(p, "Borough", "Camden"),
+        {"h_borough": ["Camden"]},
+        lambda p: (
+            p.get_by_text("Camden has one snapshot so far")
+            .or_(p.get_by_text("Compare two snapshots of Camden"))
+            .first.is_visible()
+        ),
+    ),
+    (
+        "pipeline",
+        lambda p: tab(p, "Already ended").click(),
+        {"pipeline_list": ["Already ended"]},
+        lambda p: tab(p, "Already ended").get_attribute("aria-selected") == "true",
+    ),
+    (
+        "",
+        lambda p: tab(p, "Table").click(),
+        {"coverage_view": ["Table"]},
+        lambda p: tab(p, "Table").get_attribute("aria-selected") == "true",
+    ),
+    (
+        "coming",
+        lambda p: button(p, "Decisions due").click(),
+        {"coming_show": ["Decisions due"]},
+        lambda p: pressed(p, "Decisions due"),
+    ),
+    (
+        "collaborate",
+        lambda p: p.get_by_text("Include ended contracts").click(),
+        {"include_ended": ["true"]},
+        lambda p: p.get_by_role("switch", name="Include ended contracts").is_checked(),
+    ),
+]
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize(
+    "path, act, expected, same_view",
+    CHOICES,
+    ids=[f"{c[0] or 'overview'}-{'-'.join(c[2])}" for c in CHOICES],
+)
+def test_a_page_choice_is_in_the_link_and_the_link_shows_the_same_view(
+    server, browser, page, artifacts, path, act, expected, same_view
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server.url}/{path}")
+    settle(page)
+    act(page)
+    settle(page)
+    for key in expected:
+        page.wait_for_function(f"() => new URLSearchParams(location.search).has({key!r})")
+    assert {k: params(page)[k] for k in expected} == expected
+    link = copied_link(page)
+    assert {k: parse_qs(urlsplit(link).query).get(k) for k in expected} == expected
+
+    name = f"{path or 'overview'}-{'-'.join(expected)}"
+    fresh, other = open_fresh(browser, link, artifacts, name)
+    try:
+        assert same_view(other)
+        assert no_sidebar_note(other)
+    finally:
+        fresh.close()
+
+
+@pytest.mark.timeout(240)
+def test_the_calendar_month_is_in_the_link(server, browser, page, artifacts, built_db):
+    import duckdb
+
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        (latest,) = con.execute("SELECT max(contract_end) FROM current_contracts").fetchone()
+    month = f"{latest:%B %Y}"  # the latest month with endings: never the default one
+    page.goto(f"{server.url}/calendar")
+    settle(page)
+    tab(page, "One month").click()
+    settle(page)
+    pick(page, "Month", month)
+    settle(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).has('calendar_month')")
+    assert params(page)["calendar_month"] == [month]
+    assert params(page)["calendar_view"] == ["One month"]
+    link = copied_link(page)
+
+    fresh, other = open_fresh(browser, link, artifacts, "calendar-month")
+    try:
+        assert tab(other, "One month").get_attribute("aria-selected") == "true"
+        assert other.get_by_text(f"ending in {month}").first.is_visible()
+        assert no_sidebar_note(other)
+    finally:
+        fresh.close()

@@ -1,0 +1,84 @@
+"""Every page's own choices are in its link: a link naming a choice opens the page on it, and a
+link naming something the page cannot show is named in the sidebar (as for the filters).
+
+The browser side (choosing on screen writes the address; the copied link opened afresh shows the
+same view) is tests/browser/test_links_browser.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from citydata.query import expiry
+from citydata.query.filters import FilterState
+from tests.apptest import shown
+from tests.test_security import open_page
+
+# (page, the link's settings as a person's link carries them, what each widget then holds)
+TAKEN = [
+    ("pages/overview.py", {"coverage_view": "Table"}, {"coverage_view": "Table"}),
+    (
+        "pages/calendar.py",
+        {"calendar_view": "Timeline", "timeline_group": "Service area"},
+        {"calendar_view": "Timeline", "timeline_group": "service_area"},
+    ),
+    (
+        "pages/calendar.py",
+        {"calendar_measure": "Annual value (£)"},
+        {"calendar_measure": "annual_value"},
+    ),
+    ("pages/pipeline.py", {"pipeline_list": "Already ended"}, {"pipeline_list": "Already ended"}),
+    ("pages/coming.py", {"coming_show": "Decisions due"}, {"coming_show": "deciding"}),
+    (
+        "pages/collaborate.py",
+        {"include_ended": "true", "group_by": "Vendor"},
+        {"include_ended": True, "group_by": "vendor"},
+    ),
+    ("pages/history.py", {"h_borough": "Camden"}, {"h_borough": "Camden"}),
+    # Streamlit binds by the shown label: a link naming one was once called "cannot be used".
+    ("pages/market.py", {"market_by": "Boroughs served"}, {"market_by": "boroughs"}),
+    ("pages/market.py", {"market_by": "Records"}, {"market_by": "records"}),  # the default
+    ("pages/market.py", {"areas_view": "Table"}, {"areas_view": "Table"}),
+]
+
+
+@pytest.mark.parametrize(
+    "page, params, held", TAKEN, ids=[f"{p}-{'-'.join(q)}" for p, q, _ in TAKEN]
+)
+def test_a_link_opens_the_page_on_its_choices_without_a_note(db_path, page, params, held):
+    at = open_page(page, params)
+    assert not at.sidebar.warning, [shown(w.value) for w in at.sidebar.warning]
+    for key, value in held.items():
+        assert at.session_state[key] == value, key
+
+
+def test_a_link_opens_the_calendar_on_its_month(db, db_path):
+    with db.read() as r:
+        months = expiry.month_options(expiry.heatmap(r, FilterState()))
+    key, label = list(months.items())[-1]  # the latest month: never the default one
+    at = open_page("pages/calendar.py", {"calendar_view": "One month", "calendar_month": label})
+    assert not at.sidebar.warning, [shown(w.value) for w in at.sidebar.warning]
+    assert at.session_state["calendar_month"] == key
+    assert any(m.value.endswith(f"ending in {label}**") for m in at.markdown)
+
+
+DROPPED = [
+    ("pages/overview.py", {"coverage_view": "Pie"}, "view “Pie”"),
+    ("pages/calendar.py", {"calendar_view": "Agenda"}, "calendar view “Agenda”"),
+    ("pages/calendar.py", {"calendar_month": "Smarch 2027"}, "month “Smarch 2027”"),
+    ("pages/calendar.py", {"timeline_group": "__class__"}, "timeline grouping “__class__”"),
+    ("pages/calendar.py", {"calendar_measure": "Colour"}, "shading “Colour”"),
+    ("pages/pipeline.py", {"pipeline_list": "Decide in the next 12 months (3)"}, "list “Decide"),
+    ("pages/coming.py", {"coming_show": "Everything"}, "quarter figures “Everything”"),
+    ("pages/collaborate.py", {"collab_group": "99. Nothing"}, "group “99. Nothing”"),
+    ("pages/history.py", {"h_borough": "Camdem"}, "borough “Camdem”"),
+]
+
+
+@pytest.mark.parametrize(
+    "page, params, named", DROPPED, ids=[f"{p}-{'-'.join(q)}" for p, q, _ in DROPPED]
+)
+def test_a_choice_the_page_cannot_show_is_named(db_path, page, params, named):
+    at = open_page(page, params)
+    notes = [shown(w.value) for w in at.sidebar.warning]
+    assert any(named in n and "cannot be used here" in n for n in notes), notes
