@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.output import exports, word
+from citydata.output import exports, group_briefing, word
 from citydata.query import collaboration, selection
 
 state = ui.page_filters()
@@ -71,7 +71,7 @@ COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize()
 
 groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
 if groups.empty:
-    st.info(collaboration.as_text(groups, query) + " Widen the window or remove a filter.")
+    st.info(group_briefing.as_text(groups, query) + " Widen the window or remove a filter.")
     ui.stop()
 
 found = int(groups["groups_found"].iloc[0])
@@ -94,7 +94,7 @@ st.download_button(
     "Download all groups (CSV)",
     data=lambda: exports.to_csv(
         exports.with_labels(
-            collaboration.briefing_frame(
+            group_briefing.briefing_frame(
                 ui.read(lambda r: collaboration.members(r, state, query, today)), with_group=True
             )
         )
@@ -112,7 +112,7 @@ if not everyone.csv:
 
 st.header("Briefing on one group")
 # The labels are the options, so a new grouping (new labels) starts again at group 1.
-labels = {collaboration.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
+labels = {group_briefing.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
 chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
 group = groups[groups["group"] == chosen].iloc[0]
 span = (group["key"], group["first_end"], group["last_end"])
@@ -131,12 +131,12 @@ def all_rows():
 illustrative = ui.query(selection.demo_boroughs, state)
 ui.briefing_downloads(
     f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
-    csv=lambda: exports.to_csv(exports.with_labels(collaboration.briefing_frame(all_rows()))),
-    md=lambda: collaboration.briefing_markdown(
+    csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),
+    md=lambda: group_briefing.briefing_markdown(
         group, all_rows(), query, today, illustrative
     ).encode("utf-8"),
     docx=lambda: word.collaboration(
-        collaboration.briefing(group, all_rows(), query, today, illustrative)
+        group_briefing.briefing(group, all_rows(), query, today, illustrative)
     ),
 )  # fmt: skip
 if set(illustrative) & set(rows["borough"]):

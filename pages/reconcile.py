@@ -17,10 +17,12 @@ st.write(
     "are alike. A matched contract is counted once everywhere in the app, as the register "
     "record; the notice is its evidence."
 )
+# One borough chosen in the sidebar opens its reconciliation straight away.
+sidebar_one = state.borough[0] if len(state.borough) == 1 else None
 name = st.selectbox(
     f"Which {ui.noun()}?",
     boroughs.NAMES,
-    index=None,
+    index=boroughs.NAMES.index(sidebar_one) if sidebar_one in boroughs.NAMES else None,
     placeholder=f"Choose a {ui.noun()}",
     key="reconcile",
     bind="query-params",
@@ -29,6 +31,9 @@ if name is None:
     st.info(f"Choose a {ui.noun()} above to compare its register with its published notices.")
     ui.stop()
 
+# What is compared, in the same plain words as every other page: the chosen borough, both
+# sources, and the sidebar's other filters.
+ui.selection_header(state.with_(borough=(name,), source_kind=()))
 result = ui.query(reconciliation.reconcile, state, name)
 if state.borough and state.borough != (name,):
     st.caption(

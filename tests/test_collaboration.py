@@ -10,7 +10,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core.dates import add_months
-from citydata.output import exports
+from citydata.output import exports, group_briefing
 from citydata.query import collaboration
 from citydata.query.collaboration import Query
 from citydata.query.filters import FilterState
@@ -312,7 +312,7 @@ def test_briefing_markdown_is_readable_and_carries_no_formula_or_markup(tmp_path
     )
     q = Query("service_area", 6)
     groups, members = found(db, q)
-    text = collaboration.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    text = group_briefing.briefing_markdown(groups.iloc[0], members, q, TODAY)
     assert text.startswith("# Collaboration opportunity: Housing")
     assert "2 boroughs have 2 contracts for the same service area" in text
     assert "Café\\|Sys" in text, "UTF-8 intact, table pipe escaped"
@@ -329,7 +329,7 @@ def test_report_lists_each_group_with_its_members(tmp_path):
     db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31", value=None)])
     q = Query("service_area", 6)
     groups, members = found(db, q)
-    out = collaboration.report(groups, members, q, TODAY)
+    out = group_briefing.report(groups, members, q, TODAY)
     assert out["by"] == "service_area" and out["today"] == "2026-11-26"
     (g,) = out["groups"]
     assert g["boroughs"] == ["Camden", "Hackney"] and g["combined_annual_value"] == 100000.0
@@ -430,13 +430,13 @@ def test_a_contract_just_outside_a_group_is_named_as_a_near_miss(tmp_path):
         "Hackney (15 Jul 2027)",
     ]
     assert "just outside: Islington (31 Aug 2027), Brent (30 Sep 2027)" in (
-        collaboration.as_text(groups, q)
+        group_briefing.as_text(groups, q)
     )
     with db.read() as r:
         members = collaboration.group_members(
             r, EVERYTHING, q, *groups.iloc[0][["key", "first_end", "last_end"]]
         )
-    briefing = collaboration.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    briefing = group_briefing.briefing_markdown(groups.iloc[0], members, q, TODAY)
     assert "Just outside (within 3 months of the group): Islington (31 Aug 2027)" in briefing
 
 
@@ -451,14 +451,14 @@ def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_pa
     q = Query("system", 6)
     groups, members = found(db, q)
     group = groups.iloc[0]
-    real = collaboration.briefing_markdown(group, members, q, TODAY)
+    real = group_briefing.briefing_markdown(group, members, q, TODAY)
     assert "Illustrative" not in real
-    text = collaboration.briefing_markdown(group, members, q, TODAY, ["Hackney", "Brent"])
+    text = group_briefing.briefing_markdown(group, members, q, TODAY, ["Hackney", "Brent"])
     assert text.splitlines()[2] == (
         "> **Illustrative data: the records of Hackney are generated examples, not real "
         "contracts. Do not act on them.**"
     )
-    data = word.collaboration(collaboration.briefing(group, members, q, TODAY, ["Hackney"]))
+    data = word.collaboration(group_briefing.briefing(group, members, q, TODAY, ["Hackney"]))
     doc = docx.Document(io.BytesIO(data))
     paragraphs = [p.text for p in doc.paragraphs]
     assert paragraphs[0] == "Collaboration opportunity: Open Housing"
@@ -466,5 +466,5 @@ def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_pa
     assert doc.paragraphs[1].runs[0].bold
     assert "Boroughs: Camden, Hackney" in paragraphs
     (table,) = doc.tables
-    assert [c.text for c in table.rows[0].cells] == list(collaboration.BRIEFING_COLUMNS)
+    assert [c.text for c in table.rows[0].cells] == list(group_briefing.BRIEFING_COLUMNS)
     assert [row.cells[0].text for row in table.rows[1:]] == ["Camden", "Hackney"]

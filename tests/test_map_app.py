@@ -190,3 +190,34 @@ def test_a_long_profile_shows_its_first_records_and_says_the_briefing_has_them_a
     assert f"Showing the first 5 of {records:,} records; the briefing below holds all of them." in [
         c.value for c in at.caption
     ]
+
+
+def test_labels_read_on_every_fill_and_small_central_boroughs_do_not_crowd(db):
+    """White on a dark halo over the two darkest classes, dark on a white halo elsewhere; the
+    small central boroughs on one line in smaller type with short names (full ones in the
+    tooltip), the others as before: name, then value."""
+    from ui.charts import boroughmap
+
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(), "records")
+    bins = boroughmap.classes(values["value"], "count")
+    deck = json.loads(
+        boroughmap.choropleth(values, mapdata.METRIC_BY_KEY["records"], bins).to_json()
+    )
+    layers = {x["id"]: x for x in deck["layers"]}
+    light, dark = layers["labels"], layers["labels-on-dark"]
+    assert light["getColor"] == dark["outlineColor"] == [25, 25, 25, 255]
+    assert dark["getColor"] == light["outlineColor"] == [255, 255, 255, 235]
+    fill = {
+        f["properties"]["code"]: f["properties"]["fill_color"]
+        for f in layers[boroughmap.LAYER_ID]["data"]["features"]
+    }
+    darkest = [boroughmap._rgba(c, 235) for c in boroughmap.DARK_FILLS]
+    on_dark = {x["code"] for x in dark["data"]}
+    assert on_dark, "some borough is in a dark class"
+    assert on_dark == {code for code, colour in fill.items() if colour in darkest}
+    small = {x["text"] for x in light["data"] + dark["data"] if x["size"] == boroughmap.SMALL_LABEL}
+    assert {t.rsplit(" ", 1)[0] for t in small} >= {"City", "K&C", "H&F", "Westm.", "Isl."}
+    assert all("\n" not in t for t in small)
+    barnet = next(x for x in light["data"] + dark["data"] if x["text"].startswith("Barnet"))
+    assert barnet["size"] == boroughmap.LABEL and "\n" in barnet["text"]

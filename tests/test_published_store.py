@@ -166,7 +166,7 @@ def test_reconciliation_matches_notices_to_register_records_by_supplier_and_date
         "Totalmobile",
     ]  # canonical
     assert result.sentence("Hackney") == (
-        "Hackney: 1 register records match a published notice; 1 are in the register with no "
+        "Hackney: 1 register record matches a published notice; 1 is in the register with no "
         "published notice found; 2 published notices are missing from the register."
     )
 
@@ -181,7 +181,7 @@ def test_reconcile_from_the_command_line_writes_every_record_with_its_outcome(db
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     matched, register_only, published_only = map(int, re.findall(r"\d+", first))
-    assert done.stdout.startswith(f"Hackney: {matched} register records match")
+    assert done.stdout.startswith(f"Hackney: {matched} register record")
     assert matched + register_only == register and matched + published_only == 3
     lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(lines) == 1 + register + published_only  # a header, then one line per record

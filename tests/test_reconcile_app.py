@@ -32,7 +32,7 @@ def test_the_page_shows_matched_register_only_and_published_only_with_a_download
     assert metric(at, "Published only") == "2"
     assert metric(at, "Matched but disagreeing") == "1"
     said = " ".join(shown(m.value) for m in at.markdown)
-    assert "Hackney: 1 register records match a published notice" in said
+    assert "Hackney: 1 register record matches a published notice" in said
     matched, register_only, published_only = (t.value for t in at.dataframe)
     assert matched["notice_title"].tolist() == ["Housing management system (lot 1)"]
     assert matched["notice_url"].iloc[0].startswith("https://www.contractsfinder.service.gov.uk/")
@@ -53,7 +53,7 @@ def test_the_borough_profile_has_a_reconciliation_section(hackney):
     at = run_app({"profile": "Hackney"}, page="pages/borough.py")
     assert "Register and published notices" in [s.value for s in at.subheader]
     said = " ".join(shown(m.value) for m in at.markdown)
-    assert "Hackney: 1 register records match a published notice; 1 are in the register" in said
+    assert "Hackney: 1 register record matches a published notice; 1 is in the register" in said
     assert "1 matched pair disagrees" in said
     assert metric(at, "Records") == "4"  # the matched notice is not a second record
 

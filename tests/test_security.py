@@ -33,7 +33,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 from citydata import ingest, lifecycle
 from citydata.core import boroughs, settings
-from citydata.output import backup, briefing, exports, ics
+from citydata.output import backup, briefing, exports, group_briefing, ics
 from citydata.query import (
     adoption,
     borough_profile,
@@ -212,7 +212,7 @@ def _pipeline(r) -> pd.DataFrame:
 def _collaboration(r) -> pd.DataFrame:
     q = collaboration.Query("system", 6)
     members = collaboration.members(r, FilterState(), q, TODAY)
-    return exports.with_labels(collaboration.briefing_frame(members, with_group=True))
+    return exports.with_labels(group_briefing.briefing_frame(members, with_group=True))
 
 
 TABLES = {  # what the pages offer through ui.downloads / their own download buttons
@@ -287,8 +287,8 @@ def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted):
     assert len(mine) == 1, "Camden and Hackney end together on the planted system"
     group = mine.iloc[0]
     rows = members[members["group"] == group["group"]]
-    text = collaboration.briefing_markdown(group, rows, q, TODAY)
-    assert one_line(hostile(start, "system")).translate(collaboration._MD_SPECIALS) in text
+    text = group_briefing.briefing_markdown(group, rows, q, TODAY)
+    assert one_line(hostile(start, "system")).translate(group_briefing._MD_SPECIALS) in text
     for line in text.splitlines():
         assert not line.startswith(FORMULA_STARTS) or line.startswith("- "), line
         if line.startswith("|") and not line.startswith("|---"):

@@ -22,7 +22,7 @@ from citydata.cli.common import (
     print_json,
 )
 from citydata.core import demo, regions
-from citydata.output import exports, ics
+from citydata.output import exports, group_briefing, ics
 from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
 
@@ -189,7 +189,7 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
         groups = collaboration.groups(r, state, q, today)
         members = collaboration.members(r, state, q, today)
     if args.json:
-        print_json(collaboration.report(groups, members, q, today))
+        print_json(group_briefing.report(groups, members, q, today))
     else:
-        print(collaboration.as_text(groups, q))
+        print(group_briefing.as_text(groups, q))
     return EXIT_OK

@@ -21,15 +21,15 @@ from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output.briefing import ILLUSTRATIVE
+from citydata.output.group_briefing import BRIEFING_COLUMNS, Briefing
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon, source_sentence
-from citydata.query.collaboration import BRIEFING_COLUMNS, Briefing
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 
 
 def collaboration(b: Briefing) -> bytes:
-    """One collaboration group's briefing (see `collaboration.briefing`)."""
+    """One collaboration group's briefing (see `group_briefing.briefing`)."""
     doc = _new(b.title)
     if b.warning:
         _warning(doc, b.warning)

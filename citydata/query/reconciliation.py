@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs
-from citydata.core.formatting import day, money
+from citydata.core.formatting import count, day, money
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -51,10 +51,13 @@ class Reconciled:
 
     def sentence(self, borough: str) -> str:
         m, r, p = len(self.matched), len(self.register_only), len(self.published_only)
+        matches = "matches" if m == 1 else "match"
+        are = "is" if r == 1 else "are"
+        missing = "is" if p == 1 else "are"
         return (
-            f"{borough}: {m:,} register records match a published notice; {r:,} are in the "
-            f"register with no published notice found; {p:,} published notices are missing "
-            "from the register."
+            f"{borough}: {count(m, 'register record')} {matches} a published notice; {r:,} "
+            f"{are} in the register with no published notice found; "
+            f"{count(p, 'published notice')} {missing} missing from the register."
         )
 
     def disagreement_sentence(self) -> str:

@@ -128,6 +128,7 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             fill = colour_of(row["value"], bins)
             labels.append(
                 {
+                    "code": code,
                     "position": _centroid(ring),
                     # a small area's on one line: two would reach into its neighbours' labels
                     "text": _short_name(row["borough"], small)

@@ -1,0 +1,236 @@
+"""A collaboration group as people take it away: its label, the members as a download, the
+briefing (Markdown here, Word in `citydata.output.word`) and the command line's report.
+
+The groups themselves are found by `citydata.query.collaboration`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from citydata.core.dates import day_label
+from citydata.core.formatting import count, day, money_in_full
+from citydata.core.text import neutralise_cell
+from citydata.query.collaboration import KEYS, NEAR_MONTHS, Query
+
+
+def group_label(row: Any, q: Query) -> str:
+    """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
+    first, last = day(row["first_end"]), day(row["last_end"])
+    span = first if first == last else f"{first} to {last}"
+    return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
+
+
+def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.DataFrame:
+    """Members as a download: dates as dates, the group number only when several groups."""
+    df = group_members.copy()
+    if with_group:
+        df = df.rename(columns={"group": "Group"})
+    else:
+        df = df.drop(columns=["group"], errors="ignore")
+    df["contract_end"] = pd.to_datetime(df["contract_end"]).dt.date
+    return df
+
+
+ILLUSTRATIVE_NOTE = (
+    "Illustrative data: the records of {boroughs} are generated examples, not real contracts. "
+    "Do not act on them."
+)
+BRIEFING_COLUMNS = (
+    "Borough",
+    "System",
+    "Vendor",
+    "Service area",
+    "Contract ends",
+    "Annual value (£)",
+)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One group's briefing as plain text parts, rendered to Markdown here and to a Word
+    document by `citydata.output.word`: every format says the same."""
+
+    title: str
+    warning: str  # empty unless some records are illustrative
+    intro: str
+    facts: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, ...], ...]  # BRIEFING_COLUMNS
+    footer: str
+
+
+def briefing(
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
+) -> Briefing:
+    """The parts of a briefing on one group. `illustrative`: boroughs whose records are the
+    illustrative default data (the briefing then says so first). Text is as in the data (one
+    line each, no formula start); the renderer escapes it for its format."""
+    today = today or date.today()
+    noun = KEYS[q.by]
+    value = float(group["combined_annual_value"] or 0)
+    missing = int(group["contracts"]) - int(group["contracts_with_value"])
+    shown = set(group_members["borough"]) if "borough" in group_members else set()
+    demo = sorted(b for b in illustrative if b in shown)
+    facts = [
+        ("Boroughs", _plain(group["borough_list"])),
+        ("Systems", _plain(group["systems"])),
+        ("Vendors", _plain(group["vendors"])),
+    ]
+    if near := group.get("near_misses"):
+        facts.append((f"Just outside (within {NEAR_MONTHS} months of the group)", _plain(near)))
+    facts.append(
+        (
+            "Combined annual value",
+            money_in_full(value)
+            + (
+                f" ({count(missing, 'contract has', 'contracts have')} no value recorded)"
+                if missing
+                else ""
+            ),
+        )
+    )
+    rows = []
+    for _, m in group_members.iterrows():
+        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
+        cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
+        rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
+    return Briefing(
+        title=f"Collaboration opportunity: {_plain(group['key'])}",
+        warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
+        intro=(
+            f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
+            f"same {noun} ending between {day(group['first_end'])} and "
+            f"{day(group['last_end'])}, within {q.window_months} months of each other."
+        ),
+        facts=tuple(facts),
+        rows=tuple(rows),
+        footer=(
+            f"Grouping rule: contracts for the same {noun} ending within {q.window_months} "
+            "months of the group's first end date. "
+            f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
+            "before acting."
+        ),
+    )
+
+
+def briefing_markdown(
+    group: Any,
+    group_members: pd.DataFrame,
+    q: Query,
+    today: date | None = None,
+    illustrative: Iterable[str] = (),
+) -> str:
+    """A short Markdown briefing on one group, to paste into an email or a paper.
+
+    Data text is escaped for Markdown and cannot start a spreadsheet formula.
+    """
+    b = briefing(group, group_members, q, today, illustrative)
+    lines = [f"# {_esc(b.title)}", ""]
+    if b.warning:
+        lines += [f"> **{_esc(b.warning)}**", ""]
+    lines += [b.intro, ""]
+    lines += [f"- {label}: {_esc(text)}" for label, text in b.facts]
+    lines += [
+        "",
+        "| " + " | ".join(BRIEFING_COLUMNS) + " |",
+        "|" + "---|" * len(BRIEFING_COLUMNS),
+    ]
+    for cells in b.rows:
+        lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
+    lines += ["", b.footer, ""]
+    return "\n".join(lines)
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plain(value: Any) -> str:
+    """Data text for a briefing: one line, no formula start."""
+    text = " ".join(str("" if value is None else value).split())
+    return str(neutralise_cell(text))
+
+
+# Inline Markdown that data text could trigger in a Markdown file (CommonMark, not Streamlit's
+# widgets, which use citydata.core.text.markdown_literal): emphasis, code, links, HTML, cells.
+# Fewer escapes than a widget needs, because the file is pasted into e-mails as it is.
+_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+
+
+def _esc(text: str) -> str:
+    """Briefing text for Markdown: special characters escaped."""
+    return text.translate(_MD_SPECIALS)
+
+
+def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: date) -> dict:
+    """Everything found, as plain JSON-ready data (the command line's --json)."""
+    out_groups = []
+    for g in groups_df.to_dict("records"):
+        rows = members_df[members_df["group"] == g["group"]]
+        out_groups.append(
+            {
+                "group": int(g["group"]),
+                "key": g["key"],
+                "boroughs": sorted(set(rows["borough"])),
+                "borough_count": int(g["boroughs"]),
+                "contracts": int(g["contracts"]),
+                "combined_annual_value": float(g["combined_annual_value"]),
+                "first_end": _iso(g["first_end"]),
+                "last_end": _iso(g["last_end"]),
+                "systems": sorted(set(rows["system"])),
+                "vendors": sorted(set(rows["vendor"])),
+                "near_misses": g.get("near_misses") or "",
+                "members": [
+                    {
+                        "borough": m["borough"],
+                        "service_area": m["service_area"],
+                        "system": m["system"],
+                        "vendor": m["vendor"],
+                        "contract_end": _iso(m["contract_end"]),
+                        "annual_value": None
+                        if pd.isna(m["annual_value"])
+                        else float(m["annual_value"]),
+                        "source_ref": None if pd.isna(m["source_ref"]) else m["source_ref"],
+                    }
+                    for m in rows.to_dict("records")
+                ],
+            }
+        )
+    return {
+        "by": q.by,
+        "window_months": q.window_months,
+        "include_ended": q.include_ended,
+        "today": today.isoformat(),
+        "groups": out_groups,
+    }
+
+
+def as_text(groups_df: pd.DataFrame, q: Query) -> str:
+    """The groups as lines a person reads in a terminal."""
+    if groups_df.empty:
+        return (
+            f"No two boroughs have contracts for the same {KEYS[q.by]} ending within "
+            f"{q.window_months} months of each other in this selection."
+        )
+    lines = []
+    for g in groups_df.to_dict("records"):
+        lines.append(group_label(g, q) + f", {money_in_full(g['combined_annual_value'])} a year")
+        lines.append(f"   boroughs: {g['borough_list']}")
+        lines.append(f"   systems:  {g['systems']}")
+        lines.append(f"   vendors:  {g['vendors']}")
+        if g.get("near_misses"):
+            lines.append(f"   just outside: {g['near_misses']}")
+    return "\n".join(lines)
+
+
+def _iso(value: Any) -> str:
+    return pd.Timestamp(value).date().isoformat()
