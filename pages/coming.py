@@ -57,7 +57,7 @@ else:
     cols[1].metric("Their combined annual value", f"£{head['value_ending']:,.0f}")
 cols[2].metric("Renewal decisions due", f"{head['deciding']:,}")
 cols[3].metric(
-    "Markets with room for a challenger",
+    "Room for a challenger",
     f"{head['room']:,}",
     help=(
         f"Service areas with at least {opportunities.ROOM_MIN_ENDING} contracts ending whose "

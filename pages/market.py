@@ -45,7 +45,7 @@ cols = st.columns(4)
 cols[0].metric("Vendors", f"{head['vendors']:,}")
 cols[1].metric(f"Top {head['top_n']} vendors' share of records", f"{head['share']:.1f}%")
 cols[2].metric(
-    "Vendors holding half the records",
+    "Vendors holding half",
     f"{head['half_vendors']:,}",
     help="The fewest vendors that together hold more than half of the records.",
 )

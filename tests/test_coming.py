@@ -172,7 +172,7 @@ def test_the_page_shows_the_same_figures(db_path):
         db.close()
     assert metric(at, "Contracts ending in 3 year(s)") == f"{head['ending']:,}"
     assert metric(at, "Their combined annual value") == f"£{head['value_ending']:,.0f}"
-    assert metric(at, "Markets with room for a challenger") == f"{head['room']:,}"
+    assert metric(at, "Room for a challenger") == f"{head['room']:,}"
     assert any("coming-to-market.ics" in c.value for c in at.code)
     labels = [b.label for b in at.get("download_button")]
     assert "Download CSV" in labels
