@@ -181,3 +181,23 @@ def test_missing_required_fields_are_all_named():
     assert "Its columns are 'Colour', 'Size'." in p.refused
     p = prepare(b"Colour,System,Vendor\nred,Mosaic,Servelec\n", "x.csv", borough="Camden")
     assert p.refused is None and p.records["borough"].tolist() == ["Camden"]
+
+
+def test_a_persons_contact_column_is_never_taken_for_a_field():
+    # "Contact name" is one letter from "contract name", a System heading: the people's names
+    # in it were imported as systems.
+    content = (
+        b"Borough,Software package,Supplier,Contact name,Contact email,End date\n"
+        b"Brent,Mosaic,Servelec,Jane Smith,jane.smith@brent.gov.uk,31/03/2027\n"
+    )
+    p = prepare(content, "x.csv")
+    assert "Contact name" not in p.mapping.values()
+    assert "Contact email" not in p.mapping.values()
+    assert p.refused.startswith(
+        "This file cannot be imported: no column was found for the system (or the contract title)"
+    )
+    for header in ("Contact Name", "contact  name", "Contract Manager", "Owner", "E-mail"):
+        assert recognise.header_field(header) is None, header
+    assert recognise.header_field("Contract name") == "system"  # the real heading still maps
+    p = prepare(content, "x.csv", mapping={"system": "Software package"})
+    assert p.refused is None and p.records["system"].tolist() == ["Mosaic"]

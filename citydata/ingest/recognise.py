@@ -87,6 +87,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# Headers that name something a register row does not keep, above all a person's details. They
+# are never guessed as a field: "Contact name" is one letter from "contract name" (a System
+# heading), and a person's name must not be imported as a system.
+NOT_FIELDS: tuple[str, ...] = (
+    "contact", "contact name", "contact details", "contact email", "contact e mail",
+    "contact email address", "contact phone", "contact telephone", "contact number",
+    "contact tel", "email", "e mail", "email address", "phone", "telephone", "mobile",
+    "officer", "officer name", "lead officer", "responsible officer", "contract manager",
+    "contract manager name", "contract owner", "owner", "owner name", "account manager",
+)  # fmt: skip
+
 _TRANSPARENCY_MARKS = re.compile(
     r"\b(review date|sme|vcse|sme vcse|vat|irrecoverable|registration number|company number"
     r"|charity|title of agreement|department responsible|value of agreement)\b"
@@ -110,6 +121,8 @@ for _word, _name in _TEMPLATE_NAMES.items():
     _EXACT[fold_header(_word)] = (_name, -1)
 
 
+_NOT_FIELDS = frozenset(fold_header(h) for h in NOT_FIELDS)
+
 _CHOICES = [
     (fold_header(w), field, rank)
     for field, words in SYNONYMS.items()
@@ -128,6 +141,8 @@ def candidates(header: str) -> tuple[tuple[str, float, int], ...]:
     if folded in _EXACT:
         field, rank = _EXACT[folded]
         return ((field, 100.0, rank),)
+    if folded in _NOT_FIELDS:
+        return ()
     if len(folded) > _LONGEST_HEADER:
         return ()
     best: dict[str, tuple[float, int]] = {}
