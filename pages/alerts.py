@@ -19,7 +19,7 @@ st.caption(
     "Tell people when a renewal decision falls due, when contracts end, or when a borough's "
     "records change, by e-mail or in a Microsoft Teams or Slack channel. Each alert watches a "
     "view: any link copied from this app, with its filters. Alerts go out when "
-    "`python -m citydata alerts send` runs (daily, from a scheduler: see the README); each "
+    "the alerts command runs (daily, from a scheduler: see the README); each "
     "contract is sent once per date, so nobody is told the same thing twice."
 )
 secrets = steward.secrets()
@@ -46,7 +46,7 @@ def write_feeds() -> None:
 database_path = lifecycle.db_path()
 ledger.fold(ui.database(), database_path)
 
-st.subheader("New alert")
+st.header("New alert")
 with st.form("new_alert", clear_on_submit=True):
     name = st.text_input(
         "Name", max_chars=subscriptions.MAX_NAME, help="Who or what it is for, e.g. Camden IT"
@@ -95,7 +95,7 @@ with st.form("new_alert", clear_on_submit=True):
             write_feeds()
             st.success(ui.plain(f"Added alert {added.id}, “{added.name}”."))
 
-st.subheader("Alerts")
+st.header("Alerts")
 subs = ui.read(subscriptions.all_)
 if not subs:
     st.caption("No alerts yet.")
@@ -118,7 +118,7 @@ else:
         write_feeds()
         st.rerun()
 
-    st.subheader("Due today")
+    st.header("Due today")
     shown: list[alerts.Message] = []
     alerts.send_due(
         ui.database(),

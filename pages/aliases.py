@@ -17,7 +17,7 @@ if done := st.session_state.pop("_alias_done", None):
     st.success(done, icon=":material/check_circle:")
 
 suggestions = ui.read(vendors.suggest_aliases)
-st.subheader("Suggested groupings")
+st.header("Suggested groupings")
 if suggestions.empty:
     st.info("No near-duplicate vendor names in the current records.")
 else:
@@ -62,7 +62,7 @@ else:
             st.session_state.pop("alias_pick", None)
             st.rerun()
 
-st.subheader("Group a spelling yourself")
+st.header("Group a spelling yourself")
 with st.form("manual_alias", clear_on_submit=True):
     left, right = st.columns(2)
     alias = left.text_input("Spelling as written", max_chars=vendors.MAX_NAME)
@@ -76,7 +76,7 @@ with st.form("manual_alias", clear_on_submit=True):
             matches.refresh_all(ui.database())
             st.success(f"“{ui.plain(alias)}” is now counted under {ui.plain(stored)}.")
 
-st.subheader("All groupings")
+st.header("All groupings")
 st.caption(
     "Every spelling counted under another vendor's name, who grouped it and when. The first "
     "ones came with the app; the others were added by data stewards on this page. To stop "

@@ -9,7 +9,7 @@ from ui import steward
 steward.require()
 st.title("Backup and restore")
 
-st.subheader("Download a backup")
+st.header("Download a backup")
 st.write(
     "One .zip file with every snapshot, record, uploaded file, column mapping and vendor alias. "
     "Keep it somewhere safe: if the app's disk is rebuilt (as happens on hosted services), "
@@ -26,7 +26,7 @@ st.download_button(
     on_click="ignore",  # no rerun: the archive is made on click
 )
 
-st.subheader("Restore a backup")
+st.header("Restore a backup")
 st.warning(
     "Restoring replaces all the data in the app with the backup's, for everyone. The current "
     "data is not kept: download a backup of it first if you may need it.",
