@@ -4,10 +4,9 @@ violation of any impact, minor included, on the app's pages in Chromium.
 Headings once jumped from the page title (h1) to h3 on most pages (axe `heading-order`): a
 section under a page's title is an h2 (`st.header`), a part of a section an h3.
 
-Signed in, the stewards' Sign out, History, Vendor names and Alerts pages are checked too (the
-Alerts page's command in grey code failed colour contrast). Not here yet: the Map page, and the
-Upload and Backup pages (axe reports a minor presentation-role-conflict there, not yet traced);
-test_security_browser.py checks every public page for serious and critical violations.
+Signed in, every steward's page is checked too (the Alerts page's command in grey code failed
+colour contrast); only Streamlit's own file drop zone is left out (see `streamlit_chrome`). Not
+here yet: the Map page; test_security_browser.py checks it for serious and critical violations.
 """
 
 from __future__ import annotations
@@ -38,7 +37,18 @@ def test_axe_finds_no_violation_on_the_page(server, page, url_path):
     assert found == [], "\n".join(found)
 
 
-STEWARD_PAGES = ["Sign out", "History", "Vendor names", "Alerts"]
+STEWARD_PAGES = ["Sign out", "Upload", "Backup and restore", "History", "Vendor names", "Alerts"]
+
+
+def streamlit_chrome(violation: dict, node: dict) -> bool:
+    """Streamlit's own markup, not the app's: the file uploader's drop zone is a
+    `<section role="presentation" tabindex="-1" aria-label=...>` written by Streamlit 1.67's
+    st.file_uploader (a presentation role with a label and a tab stop: axe's minor
+    `presentation-role-conflict`). The app passes only the label; it cannot change the role."""
+    return (
+        violation["id"] == "presentation-role-conflict"
+        and 'data-testid="stFileUploaderDropzone"' in node["html"]
+    )
 
 
 @pytest.mark.timeout(300)
@@ -65,9 +75,9 @@ def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_pa
             nav = page.locator('[data-testid="stSidebarNav"]')
             nav.get_by_role("link", name=title, exact=True).click()
             settle(page)
-            found += [
-                f"{title}: {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:5]]}"
-                for v in Axe().run(page).response["violations"]
-            ]
+            for v in Axe().run(page).response["violations"]:
+                nodes = [n["target"] for n in v["nodes"] if not streamlit_chrome(v, n)]
+                if nodes:
+                    found.append(f"{title}: {v['id']} ({v['impact']}): {nodes[:5]}")
         context.close()
     assert found == [], "\n".join(found)
