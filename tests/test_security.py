@@ -411,6 +411,16 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "pipeline_window": "1e308 months",
     "reconcile": "Hackney' OR '1'='1",
     "profile_help": "Mosaic' OR '1'='1",
+    "calendar_measure": "value' OR 1=1 --",
+    "calendar_month": "2026-13; DROP TABLE contracts",
+    "calendar_view": "<script>alert(1)</script>",
+    "timeline_group": "__dict__",
+    "collab_group": "99999999999999999999",
+    "include_ended": "yes' OR '1'='1",
+    "coming_show": "%",
+    "coverage_view": "Matrix; DROP TABLE snapshots",
+    "h_borough": "Camden' OR '1'='1",
+    "pipeline_list": "../../etc/passwd",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 
