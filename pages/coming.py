@@ -34,7 +34,7 @@ if problem:
 years = st.segmented_control(
     "Looking ahead",
     opportunities.YEARS,
-    format_func=lambda n: f"{n} year{'s' if n > 1 else ''}",
+    format_func=ui.shown_as("coming_years", lambda n: f"{n} year{'s' if n > 1 else ''}"),
     default=opportunities.DEFAULT_YEARS,
     required=True,
     key="coming_years",

@@ -47,7 +47,7 @@ metric = mapdata.METRIC_BY_KEY[
     left.selectbox(
         f"Colour {ui.noun(2)} by",
         [m.key for m in mapdata.METRICS],
-        format_func=lambda key: mapdata.METRIC_BY_KEY[key].label,
+        format_func=ui.shown_as("metric", lambda key: mapdata.METRIC_BY_KEY[key].label),
         key="metric",
         bind="query-params",
         help="  \n".join(f"**{m.label}**: {m.help}" for m in mapdata.METRICS),
@@ -59,7 +59,7 @@ if metric.key == "ending":
         "Ending within",
         list(mapdata.WINDOWS),
         index=1,
-        format_func=mapdata.WINDOWS.get,
+        format_func=ui.shown_as("window", mapdata.WINDOWS.get),
         key="window",
         bind="query-params",
     )
@@ -124,7 +124,7 @@ if without:
 if metric.key == "annual_value" and (values["status"] == mapdata.NO_VALUES).any():
     st.caption("Grey without hatching: records exist, but none has an annual value.")
 
-st.subheader(f"{ui.noun(2, True)} ranked by {metric.label.lower()}")
+st.header(f"{ui.noun(2, True)} ranked by {metric.label.lower()}")
 table = mapdata.ranked(values)
 columns = ["rank", "borough", "value", "records", "top_vendors", "note", "profile"]
 fmt = {"count": "%d", "percent": "%.1f%%", "money": "£%,.0f"}[metric.kind]

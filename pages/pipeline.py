@@ -48,7 +48,7 @@ if not figures["records"]:
 window = st.segmented_control(
     "Decisions due in the next",
     pipeline.WINDOWS,
-    format_func=lambda n: f"{n} months",
+    format_func=ui.shown_as("pipeline_window", lambda n: f"{n} months"),
     default=12,
     required=True,
     key="pipeline_window",

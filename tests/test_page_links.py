@@ -39,6 +39,14 @@ TAKEN = [
     ("pages/market.py", {"market_by": "Boroughs served"}, {"market_by": "boroughs"}),
     ("pages/market.py", {"market_by": "Records"}, {"market_by": "records"}),  # the default
     ("pages/market.py", {"areas_view": "Table"}, {"areas_view": "Table"}),
+    ("pages/map.py", {"metric": "Records"}, {"metric": "records"}),  # the default
+    (
+        "pages/map.py",
+        {"metric": "Contracts ending", "window": "Next 12 months"},  # the window's default
+        {"metric": "ending", "window": 12},
+    ),
+    ("pages/pipeline.py", {"pipeline_window": "12 months"}, {"pipeline_window": 12}),  # default
+    ("pages/coming.py", {"coming_years": "2 years"}, {"coming_years": 2}),  # the default
 ]
 
 

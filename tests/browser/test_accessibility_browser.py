@@ -5,8 +5,7 @@ Headings once jumped from the page title (h1) to h3 on most pages (axe `heading-
 section under a page's title is an h2 (`st.header`), a part of a section an h3.
 
 Signed in, every steward's page is checked too (the Alerts page's command in grey code failed
-colour contrast); only Streamlit's own file drop zone is left out (see `streamlit_chrome`). Not
-here yet: the Map page; test_security_browser.py checks it for serious and critical violations.
+colour contrast); only Streamlit's own file drop zone is left out (see `streamlit_chrome`).
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ import pytest
 from tests.apptest import registered_pages
 from tests.browser.conftest import settle
 
-NOT_YET = {"map"}
-PAGES = [path for _, _, path in registered_pages() if path not in NOT_YET]
+PAGES = [path for _, _, path in registered_pages()]
 
 
 @pytest.mark.timeout(180)
