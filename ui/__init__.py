@@ -5,16 +5,12 @@ Pages call these helpers and `citydata`; nothing in `citydata` knows about Strea
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
@@ -24,12 +20,22 @@ from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
-from ui import datefields
+from ui import datefields, links
+from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
+    PAGE_SETTING_LABELS,
+    copy_link,
+    current_link,
+    naming_dropped_settings,
+    note_dropped_page_settings,
+    share_link,
+    shown_as,
+    site_address,
+    stop,
+)
 
 T = TypeVar("T")
 CACHE_TTL_SECONDS = 300
 TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
-URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
 
 
 def configure_region() -> None:
@@ -129,7 +135,7 @@ def page_filters() -> FilterState:
 def sidebar_filters() -> FilterState:
     """Draw the filters in the sidebar, bound to the URL, and return the user's selection."""
     options = filter_options(str(lifecycle.db_path()), data_version())
-    _note_invalid_url_values(options)
+    links.note_invalid_url_values(options)
     with st.sidebar:
         st.header("Filters")
         for choice in filters.CHOICES:
@@ -154,135 +160,12 @@ def sidebar_filters() -> FilterState:
         )
         st.button("Clear filters", on_click=_clear_filters, width="stretch")
         for note in st.session_state.get("_url_notes", []):
-            st.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
+            st.warning(plain(note, links.URL_NOTE_LIMIT), icon=":material/info:")
     state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
     state, notes = filters.normalise(state, options)  # the same clean-up as the command line's
     for note in notes:
         st.sidebar.warning(note, icon=":material/info:")
     return state
-
-
-def _note_invalid_url_values(options: dict[str, list[str]]) -> None:
-    """Streamlit drops URL values that are not options; say so rather than drop them silently."""
-    if "_url_notes" in st.session_state:
-        return
-    given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
-    _, notes = filters.from_query_params(given, options)
-    st.session_state["_url_notes"] = notes
-    # The page's own settings in the link (market_top, metric, profile...), as given: the page
-    # binds them to its widgets, and Streamlit drops a value a widget cannot take.
-    st.session_state["_link_settings"] = {
-        key: st.query_params[key]
-        for key in st.query_params
-        if key not in filters.URL_KEYS and not key.startswith("embed")
-    }
-
-
-# How a page setting is named in a note (the URL parameter of each page's bound widget). Every
-# widget that changes what a page shows is bound to the URL under one of these names (see the
-# README's "Share a view" for the few that are not, and why).
-PAGE_SETTING_LABELS = {
-    "metric": "map colouring",
-    "window": "window",
-    "share_vendor": "vendor",
-    "profile": "borough",
-    "profile_help": "system to find helpers for",
-    "group_by": "grouping",
-    "include_ended": "ended contracts setting",
-    "collab_group": "group",
-    "market_by": "ranking",
-    "market_role": "way of counting",
-    "market_top": "number of vendors to show",
-    "hhi_threshold": "concentration threshold",
-    "vendor_profile": "vendor",
-    "adoption_system": "system",
-    "pipeline_window": "window",
-    "pipeline_list": "list",
-    "coming_years": "number of years",
-    "coming_show": "quarter figures",
-    "coverage_view": "view",
-    "calendar_view": "calendar view",
-    "calendar_measure": "shading",
-    "calendar_month": "month",
-    "timeline_group": "timeline grouping",
-    "h_borough": "borough",
-}
-# A page setting's value in a link is the label its widget shows (Streamlit binds a select box
-# or segmented control by its shown label, not by the value behind it): how each key's value is
-# shown, for the pages that show a value differently (see `shown_as`).
-_SHOWN_AS: dict[str, Callable[[Any], str]] = {}
-
-
-def shown_as(key: str, format_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`format_func` for a URL-bound widget's `key`, remembered so that a link naming the shown
-    label of the value on screen (the default one, which Streamlit leaves out of the address)
-    is not called dropped. Use as `format_func=ui.shown_as("key", fn)`."""
-    _SHOWN_AS[key] = format_func
-    return format_func
-
-
-def stop() -> None:
-    """st.stop() for a page that ends early: first name the link's settings it dropped."""
-    note_dropped_page_settings()
-    st.stop()
-
-
-@contextmanager
-def naming_dropped_settings() -> Iterator[None]:
-    """Run the page, then name the link's settings it dropped: also when the page stops early
-    (st.stop), not when it is interrupted to run again (its widgets may not exist yet)."""
-    try:
-        yield
-    except RerunException:
-        raise
-    except StopException:
-        note_dropped_page_settings()
-        raise
-    note_dropped_page_settings()
-
-
-def note_dropped_page_settings() -> None:
-    """After a page's first run from a link: name each of its settings that Streamlit dropped
-    because its widget could not take the value (a number out of range, an unknown choice).
-
-    A setting still in the address (Streamlit removes one it could not take), or whose widget
-    shows the value given (or its shown label: Streamlit also removes the default value), was
-    taken; one whose widget is not on the page (the map's window under another colouring) was
-    not used, not dropped. Called once the page has run (naming_dropped_settings).
-    """
-    given = st.session_state.pop("_link_settings", None)
-    if not given:
-        return
-    notes = st.session_state.setdefault("_url_notes", [])
-    for key, raw in given.items():
-        if key not in st.session_state:  # no widget of that name on this page
-            continue
-        shown = st.session_state[key]
-        if st.query_params.get_all(key) == [raw] or _same_setting(raw, shown, key):
-            continue
-        label = PAGE_SETTING_LABELS.get(key, key)
-        value = "none" if shown is None else str(shown)
-        note = (
-            f"The link's {label} “{text_rules.shorten(raw, 60)}” cannot be used here; "
-            f"showing {text_rules.shorten(value, 60)}."
-        )
-        notes.append(note)
-        st.sidebar.warning(plain(note, URL_NOTE_LIMIT), icon=":material/info:")
-
-
-def _same_setting(raw: str, shown: Any, key: str = "") -> bool:
-    if str(shown) == raw:
-        return True
-    if key in _SHOWN_AS:
-        try:
-            if str(_SHOWN_AS[key](shown)) == raw:
-                return True
-        except (KeyError, TypeError, ValueError):
-            pass
-    try:
-        return float(raw) == float(shown)
-    except (TypeError, ValueError):
-        return False
 
 
 def _clear_filters() -> None:
@@ -292,44 +175,6 @@ def _clear_filters() -> None:
         st.session_state[key] = None
     st.session_state[filters.SEARCH_KEY] = ""
     st.session_state["_url_notes"] = []
-
-
-def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None = None) -> str:
-    """The address of this exact view, to paste into an email.
-
-    `extra` adds a page's own URL parameters (e.g. {"profile": "Camden"}) after the filters.
-    """
-    base = (st.context.url or "").rstrip("/")
-    if page and not base.endswith("/" + page):
-        base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
-        base = f"{base}/{page}"
-    params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
-    query = urlencode(params, doseq=True)
-    return f"{base}?{query}" if query else base
-
-
-def current_link() -> str:
-    """The address of the view on screen: this page, with every URL parameter it holds (the
-    sidebar's filters and the page's own choices, which are bound to the URL)."""
-    base = (st.context.url or "").split("?", 1)[0].rstrip("/")
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
-    query = urlencode(params, doseq=True)
-    return f"{base}?{query}" if query else base
-
-
-def copy_link() -> None:
-    """A "Copy link" button at the top of the page: it opens the link of this exact view (the
-    browser has already put a changed choice in the address when the page runs again), with a
-    copy button."""
-    with st.popover("Copy link", icon=":material/link:"):
-        st.caption("The link to this exact view, with its filters and choices:")
-        st.code(current_link(), language=None, wrap_lines=True)
-
-
-def site_address() -> str:
-    """This app's address as the browser sees it (scheme and host), for links to static files."""
-    parts = urlsplit(st.context.url or "")
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
 
 # ---- shared page parts -----------------------------------------------------------------------
