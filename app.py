@@ -46,5 +46,6 @@ if page.url_path in steward.WITHOUT_FILTERS:
 else:
     st.session_state["filters"] = ui.sidebar_filters()
 ui.copy_link()  # at the top of every page: the link of the view on screen
+ui.links.flag_unreadable_link()  # a link too long for Streamlit to read is named
 with ui.naming_dropped_settings():  # a link's settings the page could not take are named
     page.run()

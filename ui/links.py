@@ -9,6 +9,7 @@ value the app could not take (`note_invalid_url_values` for the sidebar's filter
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -186,3 +187,42 @@ def site_address() -> str:
     """This app's address as the browser sees it (scheme and host), for links to static files."""
     parts = urlsplit(st.context.url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+# Streamlit reads a link's settings on the server, and ignores the whole query string when it has
+# more than 1,000 parameters or 512 KiB (streamlit.runtime.state.query_params): the app never sees
+# such a link, while the address bar still shows it. Only the browser can tell, so this constant
+# script (no user text goes into it) compares the address with those limits and, when they are
+# passed, shows a plain note above the page (text only, role "alert").
+TOO_LONG_NOTE = (
+    "This link holds more settings than the app can read (over 1,000, or over 512 KB), so none "
+    "of them was applied: the page shows its usual view, whatever the address says. Ask for a "
+    "shorter link, with fewer values in each filter."
+)
+TOO_LONG_SCRIPT = """
+<script>
+(() => {
+  const w = window;
+  const search = w.location.search.replace(/^[?]/, "");
+  if (!search || w.__citytoolsCheckedLink === search) return;
+  w.__citytoolsCheckedLink = search;
+  const fields = search.split("&").length;
+  if (fields <= 1000 && search.length <= 512 * 1024) return;
+  if (document.getElementById("citytools-link-too-long")) return;
+  const note = document.createElement("div");
+  note.id = "citytools-link-too-long";
+  note.setAttribute("role", "alert");
+  note.textContent = NOTE;
+  note.style.cssText = "position:fixed;top:0.5rem;left:50%;transform:translateX(-50%);" +
+    "z-index:1000000;max-width:40rem;padding:0.75rem 1rem;border-radius:0.5rem;" +
+    "background:#fff3cd;color:#3d2e00;border:1px solid #8a6d00;font:1rem sans-serif;";
+  document.body.appendChild(note);
+})();
+</script>
+"""
+
+
+def flag_unreadable_link() -> None:
+    """Say so when the address holds a link Streamlit ignored as too long (see TOO_LONG_SCRIPT)."""
+    script = TOO_LONG_SCRIPT.replace("NOTE", json.dumps(TOO_LONG_NOTE))
+    st.sidebar.html(script, unsafe_allow_javascript=True)  # draws nothing; not in the page

@@ -219,3 +219,22 @@ def test_the_calendar_month_is_in_the_link(server, browser, page, artifacts, bui
         assert no_sidebar_note(other)
     finally:
         fresh.close()
+
+
+@pytest.mark.timeout(180)
+def test_a_link_too_long_for_the_app_to_read_says_so(server, page, artifacts):
+    # Streamlit ignores a query string of more than 1,000 parameters as a whole, before the app
+    # sees it: the page showed every record while the address still showed the filters.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server.url}/?borough=Camden")
+    settle(page)
+    assert summary(page).startswith("Contracts where borough is Camden")
+    assert page.locator("#citytools-link-too-long").count() == 0  # an ordinary link: no note
+    padding = "&".join(f"x{i}=1" for i in range(1000))
+    page.goto(f"{server.url}/?borough=Camden&{padding}")
+    settle(page)
+    note = page.get_by_role("alert").filter(has_text="more settings than the app can read")
+    note.wait_for()
+    assert "none of them was applied" in note.inner_text()
+    assert "Camden" not in summary(page)  # what the note says is what happened
+    page.screenshot(path=artifacts / "link-too-long.png")
