@@ -84,9 +84,9 @@ st.caption(
 )
 groupings = ui.read(vendors.aliases)
 ui.table(
-    groupings[["alias", "vendor", "records", "added_by", "added_at"]].rename(
+    groupings[["spelling", "vendor", "records", "added_by", "added_at"]].rename(
         columns={
-            "alias": "Spelling",
+            "spelling": "Spelling",
             "vendor": "Counted under",
             "records": "Records with this spelling",
             "added_by": "Grouped by",

@@ -65,6 +65,10 @@ def test_the_vendor_names_page_speaks_plain_words_not_columns_or_commands(misspe
         "Grouped by",
         "Grouped on",
     ]
+    # A spelling the records use is shown as they write it, not as its folded key.
+    used = groupings[groupings["Records with this spelling"] > 0]
+    assert not used.empty and "Aareon" in set(used["Spelling"])
+    assert "aareon" not in set(groupings["Spelling"])
     words = " ".join(
         [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
     )

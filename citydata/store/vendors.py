@@ -132,13 +132,17 @@ def seed(w: Reader, path: Path = ALIASES_CSV) -> int:
 
 
 def aliases(r: Reader) -> pd.DataFrame:
-    """The alias table with how many current records each spelling groups."""
+    """The alias table with how many current records each spelling groups; `spelling` is the
+    alias as the records write it most often (the stored alias is its folded key, "capita plc"),
+    or the key when no current record uses it."""
     return r.df(
         f"""WITH w AS (
             SELECT vendor_as_written AS written, count(*) AS n FROM current_contracts GROUP BY 1),
-        k AS (SELECT {fold_sql("written")} AS key, sum(n) AS n FROM w GROUP BY 1)
-        SELECT a.alias, a.vendor, a.added_by, a.added_at,
-               CAST(coalesce(k.n, 0) AS BIGINT) AS records
+        k AS (SELECT {fold_sql("written")} AS key, sum(n) AS n,
+                     arg_max(written, n ORDER BY written DESC) AS written
+              FROM w GROUP BY 1)
+        SELECT a.alias, coalesce(k.written, a.alias) AS spelling, a.vendor, a.added_by,
+               a.added_at, CAST(coalesce(k.n, 0) AS BIGINT) AS records
         FROM vendor_aliases AS a LEFT JOIN k ON k.key = a.alias
         ORDER BY a.vendor, a.alias"""
     )
