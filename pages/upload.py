@@ -9,6 +9,7 @@ from citydata.query.filters import FilterState, to_query_params
 from citydata.store import snapshots
 from ui import steward
 
+steward.inside_app()  # before drawing: a server's first request may run this file on its own
 st.title("Upload a register")
 who = steward.require(offer_sign_in=True)  # signed out: the sign-in form here, then this page
 st.caption(

@@ -88,7 +88,7 @@ def test_plain_words_when_nobody_recorded_skills(db):
 def test_the_adoption_page_shows_who_can_help(db):
     at = run_app({"adoption_system": "Mosaic"}, ADOPTION)
     assert not at.exception and not at.error
-    assert any(s.value == "Who can help with Mosaic" for s in at.subheader)
+    assert any(h.value == "Who can help with Mosaic" for h in at.header)  # a section (h2)
     table = next(d.value for d in at.dataframe if "In-house skill level" in d.value.columns)
     with db.read() as r:
         assert list(table["Borough"]) == list(

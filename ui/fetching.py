@@ -10,8 +10,8 @@ cursor, and a page sees a new snapshot only once that page's notices are committ
 
 from __future__ import annotations
 
+import atexit
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -153,14 +153,28 @@ class Inbox:
                     self.jobs.end_import(feed)
 
 
+# Set when the server's process ends: the inbox thread then stops between two passes, and the
+# process waits for it, so no database handle is left in a thread still running at exit (DuckDB's
+# bindings then print a reference-leak report into the server's log).
+_stopping = threading.Event()
+
+
+@atexit.register
+def _stop_listening() -> None:
+    _stopping.set()
+    for thread in threading.enumerate():
+        if thread.name == "fetch-inbox":
+            thread.join(timeout=60)
+
+
 def _listen(inbox: weakref.ref[Inbox], period: float) -> None:
-    while (importer := inbox()) is not None:
+    while not _stopping.is_set() and (importer := inbox()) is not None:
         try:
             importer.run_once()
         except Exception as exc:  # keep listening; say why in the server's log
             print(f"City Tools: the fetch inbox could not be read ({exc!r}).", flush=True)
         del importer
-        time.sleep(period)
+        _stopping.wait(period)
 
 
 def inbox_period() -> float:
