@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, encoding, layout, normalise, notices, validate
+from citydata.ingest import dates, encoding, layout, normalise, notices, records, validate
 from citydata.ingest import read as _read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -208,8 +208,9 @@ def _file(data: bytes) -> Iterator[Path]:
 
 def build(
     table: Table, fmt: str, mapping: dict[str, str | None], fixed: boroughs.Borough | None
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """validate.build for a table read by `read`: (accepted records, problems)."""
+) -> tuple[pa.Table, list[Problem]]:
+    """validate.build for a table read by `read`: (the accepted records as typed values, see
+    citydata.ingest.records; the problems)."""
     reader: Columnar = table.columnar
     try:
         return _Build(reader, fmt, mapping, fixed).run()
@@ -239,9 +240,8 @@ class _Build:
         self.mapping = mapping
         self.src = {f: reader.column(mapping.get(f)) for f in FIELD_NAMES}
         self.problems: list[Problem] = []
-        self.mixed = False  # whether the result's rows are out of the file's order
 
-    def run(self) -> tuple[pd.DataFrame, list[Problem]]:
+    def run(self) -> tuple[pa.Table, list[Problem]]:
         odd = self._distinct()
         joins = [self._boroughs(odd.pop("borough"))]
         select = ["raw.rowid AS i", "tb.code AS borough_code", "tb.r1", "tb.r2", "tb.r3"]
@@ -281,26 +281,31 @@ class _Build:
             + [f"{f}_r IS NOT NULL" for f in _CHECKED]
             + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
         )
-        rows = self.con.sql(
-            f"SELECT *, COALESCE({refusals}, false) AS bad FROM"
+        self.con.execute(
+            f"CREATE TABLE result AS SELECT *, COALESCE({refusals}, false) AS bad FROM"
             f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
-        ).to_arrow_table()
+        )
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
-        order = rows["i"].to_numpy()
-        self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
-        # the file's order (DuckDB's parallel joins may mix it)
-        positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
-        self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
+        # Only the rows with something to report reach Python, in the file's order (DuckDB's
+        # parallel joins may mix the order of `result`).
+        reasons = " OR ".join(
+            ["bad", "system IS NULL", "vendor IS NULL"] + [f"{f}_w IS NOT NULL" for f in _CHECKED]
+        )
+        problems = self.con.sql(f"SELECT * FROM result WHERE {reasons} ORDER BY i")
+        self.rows = problems.to_arrow_table()
+        self.numbers = pc.add(self.rows["i"], self.r.first_line)
         self._problems()
-        bad = rows["bad"].to_numpy(zero_copy_only=False)
-        positions = positions[~bad[positions]]
-        numbers = order[positions] + self.r.first_line
         del self.rows
-        encoded = {name: _Encoded(rows[name], positions) for name in _ENCODED}
-        records = _records(rows, positions, numbers, encoded)
-        del rows
-        self._duplicates(encoded, numbers)
-        return records, self.problems
+        kept = [name for name in FIELD_NAMES if name != "borough"]
+        table = self.con.sql(
+            f"SELECT {', '.join(kept)}, i + {int(self.r.first_line)} AS row FROM result"
+            " WHERE NOT bad ORDER BY i"
+        ).to_arrow_table()
+        self.con.execute("DROP TABLE result")
+        at = FIELD_NAMES.index("borough")
+        table = table.add_column(at, "borough", records.borough_names(table["borough_code"]))
+        self._duplicates(table)
+        return table, self.problems
 
     def _distinct(self) -> dict[str, list]:
         """One scan: the values each Python rule must read, and whether any row is irregular."""
@@ -386,8 +391,7 @@ class _Build:
             reasons = pc.filter(reason, mask).to_pylist()
         if values is None:
             values = [None] * len(numbers)
-        found = zip(numbers, values, reasons, strict=True)
-        for row, value, why in sorted(found) if self.mixed else found:
+        for row, value, why in zip(numbers, values, reasons, strict=True):
             self.problems.append(make(row, name, value, why))
 
     def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
@@ -414,8 +418,7 @@ class _Build:
             numbers = pc.filter(self.numbers, backwards).to_pylist()
             cells = pc.filter(rows["contract_end_cell"], backwards).to_pylist()
             end = m.get("contract_end")
-            found = zip(numbers, cells, reasons, strict=True)
-            for row, cell_value, reason in sorted(found) if self.mixed else found:
+            for row, cell_value, reason in zip(numbers, cells, reasons, strict=True):
                 self.problems.append(refused(row, end, cell_value, reason))
         no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
         system, vendor = m.get("system"), m.get("vendor")
@@ -425,68 +428,24 @@ class _Build:
         self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
         self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)
 
-    def _duplicates(self, encoded: dict[str, _Encoded], numbers: np.ndarray) -> None:
+    def _duplicates(self, table: pa.Table) -> None:
         """validate's repeat warnings, from the accepted rows' dictionary codes."""
-        if len(numbers) == 0:
+        if table.num_rows == 0:
             return
-        codes = {name: encoded[name].folded() for name in validate.DUPLICATE_KEY}
-        self.problems += validate.repeats(codes, numbers)
+        codes = {name: _folded(table[name]) for name in validate.DUPLICATE_KEY}
+        self.problems += validate.repeats(codes, table["row"].to_numpy())
 
 
-_DIRECT = ("annual_value",)  # mostly distinct: made one by one, not through a dictionary
-_ENCODED = tuple(n for n in FIELD_NAMES if n not in ("borough", "satisfaction", *_DIRECT))
-
-
-class _Encoded:
-    """One column of the result, dictionary-encoded once: its Python values and its codes, at
-    `positions` (the accepted rows, in the file's order)."""
-
-    def __init__(self, column: pa.ChunkedArray, positions: np.ndarray) -> None:
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        self.dictionary = encoded.dictionary
-        blank = len(self.dictionary)  # the code of a blank: past the last value
-        codes = encoded.indices.fill_null(blank).to_numpy(zero_copy_only=False)
-        self.codes = codes[positions]
-
-    def objects(self, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
-        """The column as an object array of Python values (None for null), each made once."""
-        dictionary = self.dictionary.to_pylist()
-        if convert is not None:
-            dictionary = [convert(v) for v in dictionary]
-        values = np.empty(len(dictionary) + 1, dtype=object)
-        values[: len(dictionary)] = dictionary
-        values[len(dictionary)] = None
-        return values[self.codes]
-
-    def folded(self) -> np.ndarray:
-        """validate.folded_codes of the column (codes equal where the text is equal casefolded)."""
-        if len(self.dictionary) and pc.all(pc.string_is_ascii(self.dictionary)).as_py():
-            # casefold is lower case for ASCII text: refold the distinct values in Arrow
-            refold = pc.dictionary_encode(pc.ascii_lower(self.dictionary)).indices.to_numpy()
-            return np.append(refold, -1)[self.codes]
-        return validate.folded_codes(self.codes, self.dictionary.to_pylist())
-
-
-def _records(
-    rows: pa.Table, positions: np.ndarray, numbers: np.ndarray, encoded: dict[str, _Encoded]
-) -> pd.DataFrame:
-    """The accepted rows as validate.build gives them: Python values in object columns."""
-    columns: dict[str, Any] = {
-        name: pd.Series(encoded[name].objects(), dtype=object) for name in _ENCODED
-    }
-    columns["borough"] = pd.Series(encoded["borough_code"].objects(_NAMES.get), dtype=object)
-    for name in _DIRECT:
-        values = np.empty(len(rows), dtype=object)
-        values[:] = rows[name].to_pylist()
-        columns[name] = pd.Series(values[positions], dtype=object)
-    satisfaction = rows["satisfaction"].to_pandas().to_numpy()[positions]
-    columns["satisfaction"] = pd.array(satisfaction, dtype="Int64")
-    records = pd.DataFrame({name: columns[name] for name in FIELD_NAMES})
-    records["row"] = pd.Series(numbers, dtype="int64")
-    return records
-
-
-_NAMES = {b.code: b.name for b in boroughs.BY_CODE.values()}
+def _folded(column: pa.ChunkedArray) -> np.ndarray:
+    """validate.folded_codes of a column (codes equal where the text is equal casefolded)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    dictionary = encoded.dictionary
+    codes = encoded.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    if len(dictionary) and pc.all(pc.string_is_ascii(dictionary)).as_py():
+        # casefold is lower case for ASCII text: refold the distinct values in Arrow
+        refold = pc.dictionary_encode(pc.ascii_lower(dictionary)).indices.to_numpy()
+        return np.append(refold, -1)[codes]
+    return validate.folded_codes(codes, dictionary.to_pylist())
 
 
 def _cell(column: str | None) -> str:
