@@ -76,8 +76,11 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
         return None
     if file_name.lower().endswith(".json"):
         return None
+    # A UTF-8 file is read as text only as far as the sniffing needs (DuckDB checks the rest:
+    # a file that is not UTF-8 after all fails there and takes the Python reader).
+    found = encoding.utf8_head(content, 4 * _HEAD_CHARS + 4)
     try:
-        text, enc = encoding.decode(content)
+        text, enc = found or encoding.decode(content)
     except Exception:
         return None
     head = text.lstrip("\ufeff \t\r\n")[:1]
