@@ -43,6 +43,7 @@ from citydata.ingest.table import Table
 MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
+_BATCH = 100_000
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "service_area": (normalise.area_result, "VARCHAR"),
@@ -290,11 +291,15 @@ class _Build:
             + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
         )
         backwards = "contract_end < contract_start"
-        rows = self.con.sql(
-            f"SELECT * REPLACE (CASE WHEN {backwards} THEN contract_end_cell END"
-            f" AS contract_end_cell), COALESCE({refusals}, false) AS bad FROM"
-            f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
-        ).to_arrow_table()
+        rows = (
+            self.con.sql(
+                f"SELECT * REPLACE (CASE WHEN {backwards} THEN contract_end_cell END"
+                f" AS contract_end_cell), COALESCE({refusals}, false) AS bad FROM"
+                f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+            )
+            .to_arrow_reader(_BATCH)
+            .read_all()
+        )  # (streamed: DuckDB never holds it all too)
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
         order = rows["i"].to_numpy()
         self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
