@@ -63,7 +63,7 @@ else:
     )
 
     st.subheader("When its contracts end")
-    st.altair_chart(timeline(systems, p.today), width="stretch")
+    ui.charting.chart(timeline, systems, p.today)
     undated = systems[systems["contract_end"].isna()]
     if len(undated):
         st.caption(

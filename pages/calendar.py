@@ -44,6 +44,7 @@ tab_year, tab_month, tab_timeline = st.tabs(
     ["Year by month", "One month", "Timeline"], key="calendar_view", bind="query-params"
 )
 
+# Every tab's choice is drawn (so it stays in the link), only the tab on screen is built.
 with tab_year:
     measure = st.segmented_control(
         "Shade by",
@@ -54,11 +55,12 @@ with tab_year:
         key="calendar_measure",
         bind="query-params",
     )
-    st.altair_chart(charts.heatmap_chart(heat, measure, today), width="stretch")
-    st.caption(
-        "Each cell counts the contracts ending in that month (hover for the annual value); "
-        "this month is outlined in red."
-    )
+    if tab_year.open:
+        ui.charting.chart(charts.heatmap_chart, heat, measure, today)
+        st.caption(
+            "Each cell counts the contracts ending in that month (hover for the annual value); "
+            "this month is outlined in red."
+        )
 
 with tab_month:
     months = expiry.month_options(heat)
@@ -70,14 +72,17 @@ with tab_month:
         key="calendar_month",
         bind="query-params",
     )
-    days = ui.query(expiry.month_days, state, chosen)
-    n = int(days["contracts"].sum())
-    st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
-    st.altair_chart(charts.month_chart(expiry.month_grid(days, chosen)), width="stretch")
-    ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
-    if note := expiry.describe_month_limit(len(ending), n):
-        st.caption(note)
-    ui.dataframe(ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    if tab_month.open:
+        days = ui.query(expiry.month_days, state, chosen)
+        n = int(days["contracts"].sum())
+        st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
+        ui.charting.chart(charts.month_chart, expiry.month_grid(days, chosen))
+        ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
+        if note := expiry.describe_month_limit(len(ending), n):
+            st.caption(note)
+        ui.dataframe(
+            ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG
+        )
 
 with tab_timeline:
     group_by = st.segmented_control(
@@ -89,10 +94,11 @@ with tab_timeline:
         key="timeline_group",
         bind="query-params",
     )
-    periods = ui.query(expiry.timeline, state, group_by, today)
-    if note := expiry.describe_limit(len(periods), figures["with_end"]):
-        st.caption(note)
-    st.altair_chart(charts.timeline_chart(periods, group_by, today), width="stretch")
+    if tab_timeline.open:
+        periods = ui.query(expiry.timeline, state, group_by, today)
+        if note := expiry.describe_limit(len(periods), figures["with_end"]):
+            st.caption(note)
+        ui.charting.chart(charts.timeline_chart, periods, group_by, today)
 
 st.header("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()

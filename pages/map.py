@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from citydata.core import regions
+from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from ui.charts import boroughmap
 
@@ -79,8 +79,15 @@ title = mapdata.heading(metric, vendor)
 without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
 off_map = boroughmap.off_map(values)
 place = st.columns([3, 1]) if len(off_map) else [st]
+# The shapes as a file the browser fetches once (served from static/, see README); without
+# static serving the map carries them itself.
+shapes = (
+    mapshapes.publish(regions.current().key)
+    if st.get_option("server.enableStaticServing")
+    else None
+)
 place[0].pydeck_chart(
-    boroughmap.choropleth(values, metric, bins),
+    boroughmap.choropleth(values, metric, bins, shapes),
     height=620,
     key=map_key(),
     on_select=open_profile,

@@ -33,13 +33,15 @@ top_n = right.number_input(
     bind="query-params",
 )  # fmt: skip
 
-agg = ui.query(market.aggregate, state, role)  # the selection, read once for every panel
-head = market.headline_from(agg, top_n)
+# The selection is read once (market.aggregate); each panel is worked out from that read,
+# once per selection and choice (ui.derive), so a rerun only draws.
+source = (market.aggregate, state, (role,))
+head = ui.derive(market.headline_from, *source, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-ranking = market.ranking_from(agg, by, top_n)
+ranking = ui.derive(market.ranking_from, *source, by, top_n)
 st.header(market.headline_sentence(head, ranking, by))
 cols = st.columns(4)
 cols[0].metric("Vendors", f"{head['vendors']:,}")
@@ -56,7 +58,7 @@ cols[3].metric(
 )
 
 st.header("Vendor ranking")
-st.altair_chart(charts.ranking_chart(ranking, by, market.authorities()), width="stretch")
+ui.charting.chart(charts.ranking_chart, ranking, by, market.authorities())
 st.caption(
     f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
     f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
@@ -75,8 +77,10 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
 ui.downloads(shown, "vendor-ranking", key="ranking")
 
 st.header("Vendor shares by service area")
-areas = market.area_shares_from(agg, 3)
-ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
+areas = ui.derive(market.area_shares_from, *source, 3)
+ui.chart_and_table(
+    charts.area_share_chart, (areas,), charts.labelled(areas), "area-shares", "areas"
+)
 
 ui.service_type_split(state)
 
@@ -86,7 +90,7 @@ threshold = st.slider(
     value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
 )  # fmt: skip
 measure = "annual_value" if by == "annual_value" else "records"
-conc = market.concentration_from(agg, threshold, measure)
+conc = ui.derive(market.concentration_from, *source, threshold, measure)
 above = conc[conc.above_threshold]
 st.markdown(
     f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
@@ -99,11 +103,11 @@ st.caption(
     "concentrated and above 2,000 highly concentrated."
 )
 ui.chart_and_table(
-    charts.concentration_chart(conc, threshold), charts.labelled(conc), "concentration", "conc"
+    charts.concentration_chart, (conc, threshold), charts.labelled(conc), "concentration", "conc"
 )
 
 st.header("Satisfaction with suppliers")
-sat = satisfaction.summary_from(agg)
+sat = ui.derive(satisfaction.summary_from, *source)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
     ui.stop()
@@ -119,14 +123,14 @@ st.caption(
     f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
-per_borough = satisfaction.by_borough_from(agg)
+per_borough = ui.derive(satisfaction.by_borough_from, *source)
 ui.chart_and_table(
-    charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
+    charts.satisfaction_scatter, (per_borough,), charts.labelled(per_borough),
     "satisfaction-by-borough", "sat-borough",
 )  # fmt: skip
-per_vendor = satisfaction.by_vendor_from(agg)
+per_vendor = ui.derive(satisfaction.by_vendor_from, *source)
 st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")
 ui.chart_and_table(
-    charts.vendor_satisfaction_chart(per_vendor), charts.labelled(per_vendor),
+    charts.vendor_satisfaction_chart, (per_vendor,), charts.labelled(per_vendor),
     "satisfaction-by-vendor", "sat-vendor",
 )  # fmt: skip

@@ -39,9 +39,12 @@ st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no rec
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
-tab_chart.altair_chart(coverage_heatmap(wide), width="content")
-with tab_table:
-    ui.dataframe(wide, width="stretch")
+if tab_chart.open:  # only the tab on screen is built and sent
+    with tab_chart:
+        ui.charting.chart(coverage_heatmap, wide, width="content")
+if tab_table.open:
+    with tab_table:
+        ui.dataframe(wide, width="stretch")
 
 st.header("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)

@@ -98,6 +98,8 @@ for tab, title, (fn, args, total, order, stem, kind) in zip(
         if not figures[total]:
             st.info("No contracts in this list for the current filters.")
             continue
+        if not tab.open:  # only the list on screen is read and sent
+            continue
         rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
         if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
             st.caption(note)

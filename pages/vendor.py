@@ -69,7 +69,9 @@ ui.downloads(charts.labelled(systems), "vendor-systems", key="vendor-systems")
 years = ui.query(vendor_profile.end_years, state, vendor)
 if not years.empty:
     st.subheader("When its contracts end")
-    ui.chart_and_table(charts.end_years_chart(years), charts.labelled(years), "vendor-ends", "ends")
+    ui.chart_and_table(
+        charts.end_years_chart, (years,), charts.labelled(years), "vendor-ends", "ends"
+    )
 
 st.subheader("Records")
 records = ui.query(vendor_profile.contracts, state, vendor)

@@ -62,11 +62,11 @@ def test_calendar_figures_equal_sql(db):
     assert metric(at, "Ending in next 12 months") == f"{expected['ending_12']:,}"
     assert [b.label for b in at.get("download_button")] == ["Download calendar (.ics)"]
     assert any(f"{2 * expected['with_end']:,} all-day events" in c.value for c in at.caption)
-    assert len(at.get("vega_lite_chart")) == 3, "heatmap, month, timeline"
+    assert len(at.get("vega_lite_chart")) == 1, "the heatmap; the other tabs draw when opened"
 
 
 def test_calendar_month_view_lists_that_months_contracts(db):
-    at = run_app({"borough": "Camden"}, page="pages/calendar.py")
+    at = run_app({"borough": "Camden", "calendar_view": "One month"}, page="pages/calendar.py")
     with db.read() as r:
         last = r.scalar("SELECT max(contract_end) FROM current_contracts WHERE borough = 'Camden'")
     default = at.selectbox(key="calendar_month").value
@@ -86,11 +86,15 @@ def test_calendar_month_view_lists_that_months_contracts(db):
         assert (table["contract_end"].dt.strftime("%Y-%m") == chosen).all()
 
 
+PIPELINE = "pages/pipeline.py"
+
+
 def test_pipeline_figures_equal_sql_for_each_window(db):
     """The default view answers "what must we decide in the next N months": the window is on
     the decide-by date, and decisions already overdue are listed apart (once every contract in
     the default view was "Overdue: decide now", because the window selected by end date)."""
-    at = run_app({"service_area": "Housing"}, page="pages/pipeline.py")
+    view = {"service_area": "Housing"}
+    at = run_app(view, page=PIPELINE)
     where, params = "service_area = $a", {"a": "Housing"}
     expected = sql_counts(db, where, params)
     assert metric(at, "Already ended") == f"{expected['ended']:,}"
@@ -109,19 +113,22 @@ def test_pipeline_figures_equal_sql_for_each_window(db):
             at.button_group(key="pipeline_window").set_value(months).run()
         due = running[(decide >= today) & (decide < add_months(today, months))]
         assert metric(at, f"Decide in next {months} months") == f"{len(due):,}"
-        shown = at.dataframe[0].value
+        shown = at.dataframe[0].value  # the list on screen; the others wait for their tab
         assert len(shown) == len(due)
         assert "Overdue: decide now" not in set(shown["decision"])
         assert (shown["decide_by"].dt.date >= today).all()
-        assert len(at.dataframe[1].value) == overdue
-        assert (at.dataframe[1].value["decide_by"].dt.date < today).all()
+        window = {"pipeline_window": f"{months} months"}
+        listed = run_app(view | window | {"pipeline_list": "Decision overdue"}, PIPELINE)
+        assert len(listed.dataframe[0].value) == overdue
+        assert (listed.dataframe[0].value["decide_by"].dt.date < today).all()
         with db.read() as r:
             n = r.scalar(
                 f"SELECT count(*) FROM current_contracts WHERE {where} "
                 "AND contract_end >= $t AND contract_end < $h",
                 params | {"t": today, "h": add_months(today, months)},
             )
-        assert len(at.dataframe[2].value) == n
+        listed = run_app(view | window | {"pipeline_list": "Ending soon"}, PIPELINE)
+        assert len(listed.dataframe[0].value) == n
     # The tabs' labels stay the same (they are the link's `pipeline_list`); each list's count
     # heads it.
     tabs = [t.label for t in at.tabs]
@@ -179,12 +186,13 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
     import ui
 
     monkeypatch.setattr(ui, "TABLE_ROWS", 5)
-    at = run_app(page="pages/pipeline.py")
     expected = sql_counts(db)
     assert expected["ending_12"] > 5 and expected["ended"] > 5
-    for table in at.dataframe[:3]:
-        assert len(table.value) <= 5
-    captions = [c.value for c in at.caption]
+    captions = []
+    for shown in ("Decisions due", "Ending soon", "Already ended"):
+        at = run_app({"pipeline_list": shown}, page=PIPELINE)
+        assert len(at.dataframe[0].value) <= 5, shown  # the list on screen
+        captions += [c.value for c in at.caption]
     assert any(
         c.startswith(f"Showing the first 5 of {expected['ending_12']:,} contracts, soonest")
         for c in captions
@@ -201,7 +209,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
     if len(groups) > 5:
         assert any(c.startswith(f"Showing the first 5 of {len(groups):,} groups") for c in captions)
 
-    at = run_app(page="pages/calendar.py")
+    at = run_app({"calendar_view": "One month"}, page="pages/calendar.py")
     year, month = (int(p) for p in at.selectbox(key="calendar_month").value.split("-"))
     with db.read() as r:
         n = r.scalar(
@@ -221,7 +229,7 @@ def test_lists_too_long_to_download_from_the_app_say_so_instead(db, monkeypatch)
 
     monkeypatch.setattr(exports, "APP_CSV_MAX_ROWS", 5)
     expected = sql_counts(db)
-    at = run_app(page="pages/pipeline.py")
+    at = run_app({"pipeline_list": "Ending soon"}, page=PIPELINE)
     buttons = {b.key: b.proto for b in at.get("download_button")}
     assert buttons["renewal-pipeline-csv"].disabled and buttons["renewal-pipeline-xlsx"].disabled
     assert any(

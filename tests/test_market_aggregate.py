@@ -163,8 +163,11 @@ def test_the_page_reads_the_selection_once(db_path, monkeypatch):
         return panel(source, *args, **kwargs)
 
     monkeypatch.setattr(market, "from_aggregate", in_memory)
-    at = run_app({"market_role": "Maker"}, "pages/market.py")
+    tables = {f"{k}_view": "Table" for k in ("areas", "conc", "sat-borough", "sat-vendor")}
+    at = run_app({"market_role": "Maker"} | tables, "pages/market.py")
     assert not at.exception and not at.error
     assert calls == ["maker"]
     assert len(sources) == 7 and set(sources) == {pd.DataFrame}  # 4 market and 3 satisfaction
     assert len(at.dataframe) >= 5  # ranking, areas, concentration, boroughs, vendors
+    at.run()  # the same selection again: the panels are not worked out again
+    assert calls == ["maker"] and len(sources) == 7

@@ -20,7 +20,7 @@ from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
-from ui import datefields, links
+from ui import charting, datefields, links
 from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
     PAGE_SETTING_LABELS,
     copy_link,
@@ -100,6 +100,37 @@ def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
     version = st.session_state.get("_data_version") or data_version()
     try:
         return _cached(fn, name, str(lifecycle.db_path()), version, state, tuple(args))
+    except _NewerData:
+        st.rerun()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
+def _derived(
+    _then: Callable[..., Any],
+    then_name: str,
+    _fn: Callable[..., Any],
+    name: str,
+    path: str,
+    version: int,
+    state: Any,
+    args: tuple,
+    then_args: tuple,
+) -> Any:
+    return _then(_cached(_fn, name, path, version, state, args), *then_args)
+
+
+def derive(
+    then: Callable[..., T], fn: Callable[..., Any], state: Any, args: tuple, *then_args: Any
+) -> T:
+    """`then(query(fn, state, *args), *then_args)`, cached by the same small keys as `query`:
+    a panel worked out from a query's result (the Market page's panels from its one read of
+    the selection) is worked out once per selection, not on every rerun."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    then_name = f"{then.__module__}.{then.__qualname__}"
+    version = st.session_state.get("_data_version") or data_version()
+    path = str(lifecycle.db_path())
+    try:
+        return _derived(then, then_name, fn, name, path, version, state, tuple(args), then_args)
     except _NewerData:
         st.rerun()
 
@@ -349,13 +380,19 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
     )
 
 
-def chart_and_table(chart: Any, df: pd.DataFrame, stem: str, key: str) -> None:
-    """A chart, the table behind it (its own tab, in the link as `<key>_view`) and the
-    table's downloads."""
+def chart_and_table(
+    build: Callable[..., Any], args: tuple, df: pd.DataFrame, stem: str, key: str
+) -> None:
+    """The chart `build(*args)` (a cached specification: `charting.chart`), the table behind
+    it (its own tab, in the link as `<key>_view`) and the table's downloads. Only the tab on
+    screen is built and sent; the other is made when someone opens it."""
     tab_chart, tab_table = st.tabs(["Chart", "Table"], key=f"{key}_view", bind="query-params")
-    tab_chart.altair_chart(chart, width="stretch")
-    with tab_table:
-        table(df)
+    if tab_chart.open:
+        with tab_chart:
+            charting.chart(build, *args)
+    if tab_table.open:
+        with tab_table:
+            table(df)
     downloads(df, stem, key)
 
 
