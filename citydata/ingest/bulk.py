@@ -43,6 +43,7 @@ from citydata.ingest.table import Table
 MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
+_BATCH = 100_000
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "service_area": (normalise.area_result, "VARCHAR"),
@@ -54,6 +55,7 @@ _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "skill_level": (normalise.skill_result, "VARCHAR"),
     "contact_role": (normalise.role_result, "VARCHAR"),
 }
+_BOROUGH_CELLS = (("a", "borough_code"), ("b", "borough"))
 _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
@@ -75,8 +77,11 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
         return None
     if file_name.lower().endswith(".json"):
         return None
+    # A UTF-8 file is read as text only as far as the sniffing needs (DuckDB checks the rest:
+    # a file that is not UTF-8 after all fails there and takes the Python reader).
+    found = encoding.utf8_head(content, 4 * _HEAD_CHARS + 4)
     try:
-        text, enc = encoding.decode(content)
+        text, enc = found or encoding.decode(content)
     except Exception:
         return None
     head = text.lstrip("\ufeff \t\r\n")[:1]
@@ -240,12 +245,14 @@ class _Build:
         self.mapping = mapping
         self.src = {f: reader.column(mapping.get(f)) for f in FIELD_NAMES}
         self.problems: list[Problem] = []
+        self.mixed = False  # whether the result's rows are out of the file's order
 
     def run(self) -> tuple[pa.Table, list[Problem]]:
         odd = self._distinct()
         joins = [self._boroughs(odd.pop("borough"))]
         select = ["raw.rowid AS i", "tb.code AS borough_code", "tb.r1", "tb.r2", "tb.r3"]
-        select += ["tb.a AS borough_code_x", "tb.b AS borough_x"]
+        said = "tb.r1 IS NOT NULL OR tb.r2 IS NOT NULL OR tb.r3 IS NOT NULL"
+        select += [f"CASE WHEN {said} THEN tb.{k} END AS {n}_x" for k, n in _BOROUGH_CELLS]
         for field in _TEXT:
             column = self.src[field]
             if column is None:
@@ -273,7 +280,9 @@ class _Build:
                 f"{value} AS {field}",
                 f"t_{field}.refusal AS {field}_r",
                 f"t_{field}.warn AS {field}_w",
-                f"t_{field}.src AS {field}_x",  # the cell, wherever a reason may be
+                # the cell as written, where there is a reason (NULL elsewhere: less to move)
+                f"CASE WHEN t_{field}.refusal IS NOT NULL OR t_{field}.warn IS NOT NULL"
+                f" THEN t_{field}.src END AS {field}_x",
             ]
         select.append(f"{_cell(self.src['contract_end'])} AS contract_end_cell")
         refusals = " OR ".join(
@@ -281,29 +290,34 @@ class _Build:
             + [f"{f}_r IS NOT NULL" for f in _CHECKED]
             + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
         )
-        self.con.execute(
-            f"CREATE TABLE result AS SELECT *, COALESCE({refusals}, false) AS bad FROM"
-            f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
-        )
+        backwards = "contract_end < contract_start"
+        rows = (
+            self.con.sql(
+                f"SELECT * REPLACE (CASE WHEN {backwards} THEN contract_end_cell END"
+                f" AS contract_end_cell), COALESCE({refusals}, false) AS bad FROM"
+                f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+            )
+            .to_arrow_reader(_BATCH)
+            .read_all()
+        )  # (streamed: DuckDB never holds it all too)
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
-        # Only the rows with something to report reach Python, in the file's order (DuckDB's
-        # parallel joins may mix the order of `result`).
-        reasons = " OR ".join(
-            ["bad", "system IS NULL", "vendor IS NULL"] + [f"{f}_w IS NOT NULL" for f in _CHECKED]
-        )
-        problems = self.con.sql(f"SELECT * FROM result WHERE {reasons} ORDER BY i")
-        self.rows = problems.to_arrow_table()
-        self.numbers = pc.add(self.rows["i"], self.r.first_line)
+        order = rows["i"].to_numpy()
+        self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
+        # the file's order (DuckDB's parallel joins may mix it)
+        positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
+        self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
         self._problems()
         del self.rows
-        kept = [name for name in FIELD_NAMES if name != "borough"]
-        table = self.con.sql(
-            f"SELECT {', '.join(kept)}, i + {int(self.r.first_line)} AS row FROM result"
-            " WHERE NOT bad ORDER BY i"
-        ).to_arrow_table()
-        self.con.execute("DROP TABLE result")
-        at = FIELD_NAMES.index("borough")
-        table = table.add_column(at, "borough", records.borough_names(table["borough_code"]))
+        bad = rows["bad"].to_numpy(zero_copy_only=False)
+        accepted = positions[~bad[positions]]
+        kept = rows.select([name for name in FIELD_NAMES if name != "borough"])
+        if self.mixed or len(accepted) < len(order):
+            kept = kept.take(accepted)
+        del rows
+        numbers = pa.array(order[accepted] + self.r.first_line, pa.int64())
+        names = records.borough_names(kept["borough_code"])
+        table = kept.add_column(FIELD_NAMES.index("borough"), "borough", names)
+        table = table.append_column("row", numbers)
         self._duplicates(table)
         return table, self.problems
 
@@ -391,7 +405,8 @@ class _Build:
             reasons = pc.filter(reason, mask).to_pylist()
         if values is None:
             values = [None] * len(numbers)
-        for row, value, why in zip(numbers, values, reasons, strict=True):
+        found = zip(numbers, values, reasons, strict=True)
+        for row, value, why in sorted(found) if self.mixed else found:
             self.problems.append(make(row, name, value, why))
 
     def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
@@ -418,7 +433,8 @@ class _Build:
             numbers = pc.filter(self.numbers, backwards).to_pylist()
             cells = pc.filter(rows["contract_end_cell"], backwards).to_pylist()
             end = m.get("contract_end")
-            for row, cell_value, reason in zip(numbers, cells, reasons, strict=True):
+            found = zip(numbers, cells, reasons, strict=True)
+            for row, cell_value, reason in sorted(found) if self.mixed else found:
                 self.problems.append(refused(row, end, cell_value, reason))
         no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
         system, vendor = m.get("system"), m.get("vendor")
