@@ -3,8 +3,9 @@
 import streamlit as st
 
 import ui
-from citydata.core import regions
+from citydata.core import mapshapes, regions
 from citydata.query import mapdata
+from ui import charting
 from ui.charts import boroughmap
 
 state = ui.page_filters()
@@ -79,8 +80,15 @@ title = mapdata.heading(metric, vendor)
 without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
 off_map = boroughmap.off_map(values)
 place = st.columns([3, 1]) if len(off_map) else [st]
+# The shapes as a file the browser fetches once (served from static/, see README); without
+# static serving the map carries them itself.
+shapes = (
+    mapshapes.publish(regions.current().key)
+    if st.get_option("server.enableStaticServing")
+    else None
+)
 place[0].pydeck_chart(
-    boroughmap.choropleth(values, metric, bins),
+    boroughmap.choropleth(values, metric, bins, shapes),
     height=620,
     key=map_key(),
     on_select=open_profile,
@@ -114,8 +122,8 @@ if len(off_map):
             key="off_map",
         )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
-legend = boroughmap.legend(bins, title, any_missing=bool(without))
-st.altair_chart(legend, width="content", height=boroughmap.LEGEND_HEIGHT)
+legend = charting.spec(boroughmap.legend, bins, title, any_missing=bool(without))
+st.vega_lite_chart(spec=legend, width="content", height=boroughmap.LEGEND_HEIGHT)
 if without:
     st.caption(
         f"Grey, hatched: no records under the current filters in {len(without)} "

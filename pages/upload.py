@@ -69,7 +69,7 @@ if prepared.refused:
     st.stop()
 cols = st.columns(4)
 cols[0].metric("Rows read", f"{prepared.rows_read:,}")
-cols[1].metric("Rows to import", f"{len(prepared.records):,}")
+cols[1].metric("Rows to import", f"{prepared.rows_accepted:,}")
 cols[2].metric("Rows refused", f"{prepared.rows_refused:,}")
 cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
 if unused := prepared.unused_columns:

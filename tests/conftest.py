@@ -16,26 +16,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """With `-n` (the README's command runs on two processes): a test file is one unit of work,
-    and all of tests/browser one unit, sent first.
+    """With `-n` (the README's command runs on two processes): one test file per unit of work,
+    the longest first, a browser file beside a plain one (tests/scheduling.py)."""
+    from tests import scheduling
 
-    So the browser tests run one after another on one worker, with the one shared `streamlit
-    run` and Chromium (tests/browser/conftest.py), while the other worker takes the other files;
-    and a module-scoped fixture (a generated 300,000-record database, say) is built once.
-    (pytest-xdist's own `--dist loadgroup` cannot do this under pytest 9.2: it regroups tests by
-    rewriting an attribute that pytest no longer reads.) Other `--dist` modes are left alone.
-    """
-    if config.getvalue("dist") != "load":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByFile(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::", 1)[0]
-            return "tests/browser" if path.startswith("tests/browser/") else path
-
-    config.option.loadscopereorder = False  # collection order: tests/browser comes first
-    return ByFile(config, log)
+    return scheduling.make_scheduler(config, log)
 
 
 @pytest.fixture(scope="session")

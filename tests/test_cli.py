@@ -1,4 +1,9 @@
-"""python -m citydata, run as a user runs it: a real process, real files, exit codes."""
+"""python -m citydata: real files, exit codes, messages.
+
+The first tests start the command as a user does, a real process (`command.process`): building,
+usage errors without a traceback, a database another program holds, a setting read at start.
+The others call it in this process (`command.run`: the same stdout, stderr and exit code,
+without the second or two a new Python process takes to start)."""
 
 from __future__ import annotations
 
@@ -15,11 +20,12 @@ from tests import command
 from tests.conftest import ROOT
 
 cli = command.run
+process = command.process
 
 
 def test_build_creates_the_database_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "new.duckdb"
-    done = cli("build", "--db", str(path))
+    done = process("build", "--db", str(path))
     assert done.returncode == 0, done.stderr
     assert b"33 authorities" in done.stdout
     con = duckdb.connect(str(path), read_only=True)
@@ -28,7 +34,7 @@ def test_build_creates_the_database_and_refuses_to_overwrite(tmp_path):
     )
     con.close()
 
-    again = cli("build", "--db", str(path))
+    again = process("build", "--db", str(path))
     assert again.returncode == 1
     assert b"already exists" in again.stderr and b"Traceback" not in again.stderr
 
@@ -77,7 +83,7 @@ def test_snapshots_lists_one_active_demo_snapshot_per_borough(db_path):
 
 def test_usage_errors_exit_2_without_a_traceback(db_path):
     for args in (["nonsense"], ["export", "--end-to", "31/03/2027", "--db", str(db_path)]):
-        done = cli(*args)
+        done = process(*args)
         assert done.returncode == 2, args
         assert b"Traceback" not in done.stderr
 
@@ -86,7 +92,7 @@ def test_a_database_held_by_another_process_is_refused_clearly(db_path):
     """A command that writes is refused; one that only reads works on a copy (test_lifecycle)."""
     holder = duckdb.connect(str(db_path))
     try:
-        done = cli("aliases", "--sync", "--db", str(db_path))
+        done = process("aliases", "--sync", "--db", str(db_path))
     finally:
         holder.close()
     assert done.returncode == 1

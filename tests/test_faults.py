@@ -9,8 +9,8 @@ write-ahead log (WAL) and kills the process at a chosen moment of the rollback:
 - checkpointing: the committed change is being copied from the WAL into the file;
 - closing: the WAL is gone, the process is tidying up before it exits.
 
-After each kill the database opens, and a full dump of it equals the dump before the rollback or
-the dump after an uninterrupted one; then it takes the next change as usual. (Kill during a build:
+After each kill the database opens, and every row of it equals those before the rollback or
+those after an uninterrupted one; then it takes the next change as usual. (Kill during a build:
 tests/test_crash.py; during an import: tests/test_snapshot_cli.py.)
 
 A commit landing while a page is half drawn: the page shows one state of the data, whole.
@@ -18,7 +18,6 @@ A commit landing while a page is half drawn: the page shows one state of the dat
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -26,7 +25,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -42,33 +40,52 @@ from citydata.store import snapshots
 from tests import command
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
-from tests.snapshot_helpers import borough_records, dump, prepared
+from tests.snapshot_helpers import borough_records, prepared
 
 CAMDEN = "E09000007"
 USER = "Ann Steward"
 KEPT = 2_000  # records of the smaller Camden register imported over the large snapshot
 
 
-def fingerprint(path: Path, new_ids: range = range(0)) -> dict[str, tuple[int, str]]:
+def fingerprint(path: Path, new_ids: range = range(0)) -> dict[str, tuple[int, int]]:
     """Open the database (as the app would) and digest every row of every table.
 
-    `new_ids`: snapshots made by the rollback under test, whose creation time is left out (it
-    is the clock's, not the data's).
+    Per table: its number of rows and the sum of DuckDB's hash of each whole row, worked out
+    in DuckDB (the tables hold about 530,000 records: Python spent seconds on each dump);
+    equal rows give equal digests, in any order. `new_ids`: snapshots made by the rollback
+    under test, whose creation time is left out (it is the clock's, not the data's).
     """
     db = lifecycle.open_store(path)
     try:
-        tables = dump(db)
+        with db.read() as r:
+            tables = [t for (t,) in r.rows(TABLES)]
+            out = {}
+            for name in tables:
+                rows = f'"{name}"'  # a name from the database's own catalogue
+                if name == "snapshots":
+                    stamps = [c for (c,) in r.rows(STAMPS, {"table": name})]
+                    if stamps and new_ids:
+                        kept = ", ".join(
+                            f"CASE WHEN id BETWEEN {new_ids.start} AND {new_ids.stop - 1}"
+                            f" THEN NULL ELSE {c} END AS {c}"
+                            for c in stamps
+                        )
+                        rows = f"(SELECT * REPLACE ({kept}) FROM snapshots)"
+                count, digest = r.rows(f"SELECT count(*), sum(hash(t)) FROM {rows} AS t")[0]
+                out[name] = (count, int(digest or 0))
     finally:
         db.close()
-    out = {}
-    for name, rows in tables.items():
-        digest = hashlib.sha256()
-        for row in rows:
-            if name == "snapshots" and row[0] in new_ids:
-                row = tuple(None if isinstance(v, datetime) else v for v in row)
-            digest.update(repr(row).encode())
-        out[name] = (len(rows), digest.hexdigest())
     return out
+
+
+TABLES = (
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    " AND table_type = 'BASE TABLE' ORDER BY 1"
+)
+STAMPS = (
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    " AND table_name = $table AND data_type LIKE 'TIMESTAMP%' ORDER BY ordinal_position"
+)
 
 
 @dataclass

@@ -194,11 +194,11 @@ def held_by_this_process_as_the_app(db_path: Path) -> Iterator[object]:
 
 
 def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_path, feed):
-    with held_by_this_process_as_the_app(db_path) as db:
-        first = command.run(*FETCH, "--max-pages", "1", db=db_path, text=True)
+    with held_by_this_process_as_the_app(db_path) as db:  # so the command is another process
+        first = command.process(*FETCH, "--max-pages", "1", db=db_path, text=True)
         assert first.returncode == 1, first.stderr  # stopped early: run again to carry on
         assert "it will import these 1 pages itself" in first.stdout
-        second = command.run(*FETCH, "--json", db=db_path, text=True)
+        second = command.process(*FETCH, "--json", db=db_path, text=True)
         assert second.returncode == 0, second.stderr
         assert "Carrying on" not in second.stderr  # --json keeps stderr quiet
         report = json.loads(second.stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from citydata.query import borough_profile, mapdata
@@ -22,7 +23,8 @@ def deck_spec(at) -> dict:
 
 
 def borough_layer(at) -> dict:
-    [layer] = [x for x in deck_spec(at)["layers"] if x["@@type"] == "GeoJsonLayer"]
+    """The layer the pointer finds: each borough's outline with its numbers."""
+    [layer] = [x for x in deck_spec(at)["layers"] if x["id"] == "boroughs"]
     return layer
 
 
@@ -58,6 +60,28 @@ def test_the_map_holds_one_deck_whose_33_boroughs_carry_the_metric(db):
     assert shown_values(at) == {k: float(v) for k, v in expected.items()}
     spec = deck_spec(at)
     assert "mapStyle" not in spec or spec["mapStyle"] is None  # no token needed
+
+
+def test_the_shapes_are_a_file_the_browser_fetches_once_and_the_deck_carries_the_colours(db):
+    """The drawn shapes are named by address (served from static/), so a filter change sends
+    only the numbers; the file's shapes are the region's, in the order of the colours."""
+    from citydata.core import boroughs, mapshapes
+    from ui.charts import boroughmap
+
+    at = run_app(page=MAP)
+    spec = deck_spec(at)
+    [shapes] = [x for x in spec["layers"] if x["id"] == boroughmap.SHAPES_ID]
+    assert shapes["data"].startswith("app/static/maps/london-") and not shapes["pickable"]
+    served = json.loads(mapshapes.path_of(shapes["data"]).read_text())
+    codes = [f["properties"]["code"] for f in served["features"]]
+    assert codes == [f["properties"]["code"] for f in boroughs.geojson()["features"]]
+    assert [f["properties"]["i"] for f in served["features"]] == list(range(33))
+    colours = boroughmap.fill_colours(spec)
+    values = shown_values(at)
+    names = [f["properties"]["name"] for f in served["features"]]
+    bins = boroughmap.classes(pd.Series(list(values.values()), dtype="float64"), "count")
+    assert colours == [boroughmap._rgba(boroughmap.colour_of(values[n], bins), 235) for n in names]
+    assert len(json.dumps(shapes)) < 2_000  # the colours, not the shapes
 
 
 def test_changing_the_metric_changes_the_values(db):
@@ -208,10 +232,8 @@ def test_labels_read_on_every_fill_and_small_central_boroughs_do_not_crowd(db):
     light, dark = layers["labels"], layers["labels-on-dark"]
     assert light["getColor"] == dark["outlineColor"] == [25, 25, 25, 255]
     assert dark["getColor"] == light["outlineColor"] == [255, 255, 255, 235]
-    fill = {
-        f["properties"]["code"]: f["properties"]["fill_color"]
-        for f in layers[boroughmap.LAYER_ID]["data"]["features"]
-    }
+    codes = [f["properties"]["code"] for f in layers[boroughmap.LAYER_ID]["data"]["features"]]
+    fill = dict(zip(codes, boroughmap.fill_colours(deck), strict=True))
     darkest = [boroughmap._rgba(c, 235) for c in boroughmap.DARK_FILLS]
     on_dark = {x["code"] for x in dark["data"]}
     assert on_dark, "some borough is in a dark class"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from citydata import lifecycle
-from citydata.core import regions
+from citydata.core import mapshapes, regions
 from citydata.ingest import prepare
 from tests import command
 from tests.apptest import metric, run_app
@@ -49,8 +49,11 @@ def test_the_map_draws_the_regions_shapes_and_lists_counties_beside_it(region) -
     assert at.title[0].value == "Council map"
     [chart] = at.get("deck_gl_json_chart")
     spec = json.loads(chart.proto.json)
-    [layer] = [x for x in spec["layers"] if x["@@type"] == "GeoJsonLayer"]
+    [layer] = [x for x in spec["layers"] if x["id"] == "boroughs"]  # outlines, with numbers
     drawn = [f["properties"]["code"] for f in layer["data"]["features"]]
+    [shapes] = [x for x in spec["layers"] if x["id"] == "borough-shapes"]
+    served = json.loads(mapshapes.path_of(shapes["data"]).read_text())
+    assert [f["properties"]["code"] for f in served["features"]] == drawn
     with_shape = [a.code for a in region.authorities if a.has_district_shape]
     assert drawn == with_shape
     view = spec["initialViewState"]

@@ -15,6 +15,7 @@ description line with its label, and line breaks inside data are collapsed to sp
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import re
@@ -386,8 +387,13 @@ def test_an_excel_download_survives_a_control_character_in_stored_text():
 
 
 def bound_keys(source: str) -> set[str]:
-    """The keys a page's widgets bind to the URL."""
-    return set(re.findall(r'key="(\w+)",\s*bind="query-params"', source))
+    """The keys a page's widgets bind to the URL, with the Chart/Table tabs of each
+    `ui.chart_and_table(..., key)` (bound as `<key>_view`)."""
+    keys = set(re.findall(r'key="(\w+)",\s*bind="query-params"', source))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "chart_and_table":
+            keys.add(f"{node.args[-1].value}_view")
+    return keys
 
 
 PAGE_KEYS = {
@@ -421,6 +427,12 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "coverage_view": "Matrix; DROP TABLE snapshots",
     "h_borough": "Camden' OR '1'='1",
     "pipeline_list": "../../etc/passwd",
+    "areas_view": "Chart' OR '1'='1",
+    "conc_view": "<img src=x onerror=alert(1)>",
+    "sat-borough_view": "Table; DROP TABLE contracts",
+    "sat-vendor_view": '=HYPERLINK("http://x")',
+    "systems_view": "__proto__",
+    "ends_view": "../Table",
 }
 LONG = "<script>alert(1)</script>" + "\u202e" + "A" * 5000
 
@@ -466,7 +478,7 @@ def test_hostile_url_values_on_every_page_are_dropped_and_change_nothing(db, pag
     filter_notes = [n for n in notes if not n.startswith("The link's ")]
     assert len(filter_notes) == len(URL_KEYS) - 1, "each dropped value is named"
     for key in PAGE_KEYS[page]:  # and each page setting its widget could not take
-        label = ui.PAGE_SETTING_LABELS.get(key, key)
+        label = ui.links.setting_label(key)
         if key in at.session_state and str(at.session_state[key]) != str(PAGE_VALUES[key]):
             assert any(n.startswith(f"The link's {label} ") for n in notes), (key, notes)
     got, want = shown_tables(at), shown_tables(baseline)

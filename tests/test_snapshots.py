@@ -13,7 +13,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.store import migrations, snapshots
+from citydata.store import incoming, migrations, snapshots
 from citydata.store.snapshots import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
@@ -90,20 +90,17 @@ def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch):
     hackney.loc[0, "annual_value"] = Decimal("2.5")
     both = pd.concat([edited_camden(db), hackney])
     before = dump(db)
-    real = snapshots._new_snapshot
-    calls = []
+    real = incoming.store
 
-    def fail_on_second(w, code, **v):
-        calls.append(code)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real(w, code, **v)
+    def fail_after_the_records(w, ids, source):  # snapshots, the file and records written
+        real(w, ids, source)
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(snapshots, "_new_snapshot", fail_on_second)
+    monkeypatch.setattr(incoming, "store", fail_after_the_records)
     with pytest.raises(RuntimeError):
         snapshots.commit(db, prepared(both), b"x", "ann")
     assert dump(db) == before
-    monkeypatch.setattr(snapshots, "_new_snapshot", real)
+    monkeypatch.setattr(incoming, "store", real)
     ids = snapshots.commit(db, prepared(both), b"x", "ann")
     with db.read() as r:
         assert sorted(snapshots.active(r)[c] for c in (CAMDEN, HACKNEY)) == sorted(ids)

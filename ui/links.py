@@ -71,6 +71,15 @@ PAGE_SETTING_LABELS = {
     "timeline_group": "timeline grouping",
     "h_borough": "borough",
 }
+
+
+def setting_label(key: str) -> str:
+    """How the page setting bound to the URL as `key` is named to the user."""
+    if key.endswith("_view") and key not in PAGE_SETTING_LABELS:
+        return "view"  # a chart's Chart/Table tabs (ui.chart_and_table)
+    return PAGE_SETTING_LABELS.get(key, key)
+
+
 # A page setting's value in a link is the label its widget shows (Streamlit binds a select box
 # or segmented control by its shown label, not by the value behind it): how each key's value is
 # shown, for the pages that show a value differently (see `shown_as`).
@@ -124,7 +133,7 @@ def note_dropped_page_settings() -> None:
         shown = st.session_state[key]
         if st.query_params.get_all(key) == [raw] or _same_setting(raw, shown, key):
             continue
-        label = PAGE_SETTING_LABELS.get(key, key)
+        label = setting_label(key)
         value = "none" if shown is None else str(shown)
         note = (
             f"The link's {label} “{text_rules.shorten(raw, 60)}” cannot be used here; "

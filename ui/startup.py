@@ -43,7 +43,10 @@ def open_database(page: Any) -> None:
     except lifecycle.FileBusy:
         _busy()
     except lifecycle.StoreError as exc:
-        problem = str(exc)
+        _unusable(page, str(exc))
+
+
+def _unusable(page: Any, problem: str) -> None:
     st.error(f"The database cannot be used. {ui.plain(problem)}", icon=":material/error:")
     if not steward.access().allowed:
         st.write(

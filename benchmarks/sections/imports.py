@@ -17,7 +17,6 @@ same code on twice the rows a steward could upload at once.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 import tempfile
@@ -72,28 +71,34 @@ def _prepare(ctx: Context) -> dict[str, Any]:
     return {"seconds": times, "rows": len(prepared.records)}
 
 
-def edited(content: bytes) -> bytes:
+def edited(source: Path, target: Path) -> None:
     """The register with one record of each borough changed (its system renamed), so that
-    re-importing it replaces every borough's snapshot (an unchanged file stores nothing)."""
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
-    header, seen = rows[0], set()
-    code, system = header.index("borough_code"), header.index("system")
-    for row in rows[1:]:
-        if row and row[code] not in seen:
-            seen.add(row[code])
-            row[system] = f"{row[system]} (renewed)"
-    out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
+    re-importing it replaces every borough's snapshot (an unchanged file stores nothing).
+
+    Written row by row: the import's peak memory is the import's, not this edit's."""
+    with (
+        source.open(newline="", encoding="utf-8") as f,
+        target.open("w", newline="", encoding="utf-8") as out,
+    ):
+        rows, writer = csv.reader(f), csv.writer(out, lineterminator="\n")
+        header = next(rows)
+        writer.writerow(header)
+        code, system, seen = header.index("borough_code"), header.index("system"), set()
+        for row in rows:
+            if row and row[code] not in seen:
+                seen.add(row[code])
+                row[system] = f"{row[system]} (renewed)"
+            writer.writerow(row)
 
 
 def _import(ctx: Context) -> dict[str, Any]:
     from citydata import ingest, lifecycle
     from citydata.store import snapshots
 
-    content = edited(Path(ctx.csv).read_bytes())
     phases: dict[str, list[float]] = {phase: [] for phase in PHASES}
     with tempfile.TemporaryDirectory() as tmp:
+        edited(Path(ctx.csv), Path(tmp) / "edited.csv")
+        content = (Path(tmp) / "edited.csv").read_bytes()
         for i in range(ctx.repeat):
             path = Path(tmp) / f"store-{i}.duckdb"
             shutil.copyfile(ctx.db, path)

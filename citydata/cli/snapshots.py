@@ -72,7 +72,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         "dry_run": bool(args.dry_run),
         "changes": [],
     }
-    if prepared.refused or prepared.records.empty:
+    if prepared.refused or prepared.rows_accepted == 0:
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
     changes: list[BoroughChange] = []
@@ -84,7 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         changes = snapshots.preview(db, prepared)
         out["changes"] = [_change_json(c) for c in changes]
-        out["rows_imported"] = len(prepared.records)
+        out["rows_imported"] = prepared.rows_accepted
         if not args.dry_run:
             print(f"Writing {len(changes)} snapshot(s)…", file=sys.stderr, flush=True)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
@@ -124,7 +124,7 @@ def _report(
         return code
     print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
     print(
-        f"  {prepared.rows_read:,} rows read: {len(prepared.records):,} accepted, "
+        f"  {prepared.rows_read:,} rows read: {prepared.rows_accepted:,} accepted, "
         f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
     )
     for p in prepared.problems[:SHOWN_PROBLEMS]:

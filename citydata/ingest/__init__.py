@@ -17,6 +17,7 @@ import dataclasses
 import logging
 
 import pandas as pd
+import pyarrow as pa
 
 from citydata.core import boroughs, settings, technology
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
@@ -136,8 +137,8 @@ def _prepare_plain(
 
 
 def _copy(source: Prepared, target: Prepared) -> None:
-    for name, value in vars(source).items():
-        setattr(target, name, value)
+    target.__dict__.clear()  # (records made lazily from a table are not in `source`'s own)
+    target.__dict__.update(vars(source))
 
 
 bulk_enabled = True  # False: every file takes the Python reader (tests compare the two)
@@ -182,8 +183,11 @@ def _prepare_table(
     result.problems = _recognise.mapping_notes(result.format, result.mapping) + [
         p for p in problems if p.severity == "refused" or p.row is None or p.row not in gone
     ]
-    result.records = records
-    if records.empty:
+    if isinstance(records, pa.Table):  # typed, from DuckDB: see citydata.ingest.records
+        result.set_table(records)
+    else:
+        result.records = records
+    if result.rows_accepted == 0:
         first = next((p for p in result.problems if p.severity == "refused"), None)
         where = "" if first is None or first.row is None else f", row {first.row}"
         example = f" For example{where}: {first.reason}" if first else ""

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, encoding, layout, normalise, notices, validate
+from citydata.ingest import dates, encoding, layout, normalise, notices, records, validate
 from citydata.ingest import read as _read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -43,6 +43,7 @@ from citydata.ingest.table import Table
 MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
+_BATCH = 100_000
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "service_area": (normalise.area_result, "VARCHAR"),
@@ -54,6 +55,7 @@ _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "skill_level": (normalise.skill_result, "VARCHAR"),
     "contact_role": (normalise.role_result, "VARCHAR"),
 }
+_BOROUGH_CELLS = (("a", "borough_code"), ("b", "borough"))
 _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
@@ -75,8 +77,11 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
         return None
     if file_name.lower().endswith(".json"):
         return None
+    # A UTF-8 file is read as text only as far as the sniffing needs (DuckDB checks the rest:
+    # a file that is not UTF-8 after all fails there and takes the Python reader).
+    found = encoding.utf8_head(content, 4 * _HEAD_CHARS + 4)
     try:
-        text, enc = encoding.decode(content)
+        text, enc = found or encoding.decode(content)
     except Exception:
         return None
     head = text.lstrip("\ufeff \t\r\n")[:1]
@@ -208,8 +213,9 @@ def _file(data: bytes) -> Iterator[Path]:
 
 def build(
     table: Table, fmt: str, mapping: dict[str, str | None], fixed: boroughs.Borough | None
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """validate.build for a table read by `read`: (accepted records, problems)."""
+) -> tuple[pa.Table, list[Problem]]:
+    """validate.build for a table read by `read`: (the accepted records as typed values, see
+    citydata.ingest.records; the problems)."""
     reader: Columnar = table.columnar
     try:
         return _Build(reader, fmt, mapping, fixed).run()
@@ -241,11 +247,12 @@ class _Build:
         self.problems: list[Problem] = []
         self.mixed = False  # whether the result's rows are out of the file's order
 
-    def run(self) -> tuple[pd.DataFrame, list[Problem]]:
+    def run(self) -> tuple[pa.Table, list[Problem]]:
         odd = self._distinct()
         joins = [self._boroughs(odd.pop("borough"))]
         select = ["raw.rowid AS i", "tb.code AS borough_code", "tb.r1", "tb.r2", "tb.r3"]
-        select += ["tb.a AS borough_code_x", "tb.b AS borough_x"]
+        said = "tb.r1 IS NOT NULL OR tb.r2 IS NOT NULL OR tb.r3 IS NOT NULL"
+        select += [f"CASE WHEN {said} THEN tb.{k} END AS {n}_x" for k, n in _BOROUGH_CELLS]
         for field in _TEXT:
             column = self.src[field]
             if column is None:
@@ -273,7 +280,9 @@ class _Build:
                 f"{value} AS {field}",
                 f"t_{field}.refusal AS {field}_r",
                 f"t_{field}.warn AS {field}_w",
-                f"t_{field}.src AS {field}_x",  # the cell, wherever a reason may be
+                # the cell as written, where there is a reason (NULL elsewhere: less to move)
+                f"CASE WHEN t_{field}.refusal IS NOT NULL OR t_{field}.warn IS NOT NULL"
+                f" THEN t_{field}.src END AS {field}_x",
             ]
         select.append(f"{_cell(self.src['contract_end'])} AS contract_end_cell")
         refusals = " OR ".join(
@@ -281,10 +290,16 @@ class _Build:
             + [f"{f}_r IS NOT NULL" for f in _CHECKED]
             + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
         )
-        rows = self.con.sql(
-            f"SELECT *, COALESCE({refusals}, false) AS bad FROM"
-            f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
-        ).to_arrow_table()
+        backwards = "contract_end < contract_start"
+        rows = (
+            self.con.sql(
+                f"SELECT * REPLACE (CASE WHEN {backwards} THEN contract_end_cell END"
+                f" AS contract_end_cell), COALESCE({refusals}, false) AS bad FROM"
+                f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+            )
+            .to_arrow_reader(_BATCH)
+            .read_all()
+        )  # (streamed: DuckDB never holds it all too)
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
         order = rows["i"].to_numpy()
         self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
@@ -292,15 +307,19 @@ class _Build:
         positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
         self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
         self._problems()
-        bad = rows["bad"].to_numpy(zero_copy_only=False)
-        positions = positions[~bad[positions]]
-        numbers = order[positions] + self.r.first_line
         del self.rows
-        encoded = {name: _Encoded(rows[name], positions) for name in _ENCODED}
-        records = _records(rows, positions, numbers, encoded)
+        bad = rows["bad"].to_numpy(zero_copy_only=False)
+        accepted = positions[~bad[positions]]
+        kept = rows.select([name for name in FIELD_NAMES if name != "borough"])
+        if self.mixed or len(accepted) < len(order):
+            kept = kept.take(accepted)
         del rows
-        self._duplicates(encoded, numbers)
-        return records, self.problems
+        numbers = pa.array(order[accepted] + self.r.first_line, pa.int64())
+        names = records.borough_names(kept["borough_code"])
+        table = kept.add_column(FIELD_NAMES.index("borough"), "borough", names)
+        table = table.append_column("row", numbers)
+        self._duplicates(table)
+        return table, self.problems
 
     def _distinct(self) -> dict[str, list]:
         """One scan: the values each Python rule must read, and whether any row is irregular."""
@@ -425,68 +444,24 @@ class _Build:
         self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
         self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)
 
-    def _duplicates(self, encoded: dict[str, _Encoded], numbers: np.ndarray) -> None:
+    def _duplicates(self, table: pa.Table) -> None:
         """validate's repeat warnings, from the accepted rows' dictionary codes."""
-        if len(numbers) == 0:
+        if table.num_rows == 0:
             return
-        codes = {name: encoded[name].folded() for name in validate.DUPLICATE_KEY}
-        self.problems += validate.repeats(codes, numbers)
+        codes = {name: _folded(table[name]) for name in validate.DUPLICATE_KEY}
+        self.problems += validate.repeats(codes, table["row"].to_numpy())
 
 
-_DIRECT = ("annual_value",)  # mostly distinct: made one by one, not through a dictionary
-_ENCODED = tuple(n for n in FIELD_NAMES if n not in ("borough", "satisfaction", *_DIRECT))
-
-
-class _Encoded:
-    """One column of the result, dictionary-encoded once: its Python values and its codes, at
-    `positions` (the accepted rows, in the file's order)."""
-
-    def __init__(self, column: pa.ChunkedArray, positions: np.ndarray) -> None:
-        encoded = pc.dictionary_encode(column).combine_chunks()
-        self.dictionary = encoded.dictionary
-        blank = len(self.dictionary)  # the code of a blank: past the last value
-        codes = encoded.indices.fill_null(blank).to_numpy(zero_copy_only=False)
-        self.codes = codes[positions]
-
-    def objects(self, convert: Callable[[Any], Any] | None = None) -> np.ndarray:
-        """The column as an object array of Python values (None for null), each made once."""
-        dictionary = self.dictionary.to_pylist()
-        if convert is not None:
-            dictionary = [convert(v) for v in dictionary]
-        values = np.empty(len(dictionary) + 1, dtype=object)
-        values[: len(dictionary)] = dictionary
-        values[len(dictionary)] = None
-        return values[self.codes]
-
-    def folded(self) -> np.ndarray:
-        """validate.folded_codes of the column (codes equal where the text is equal casefolded)."""
-        if len(self.dictionary) and pc.all(pc.string_is_ascii(self.dictionary)).as_py():
-            # casefold is lower case for ASCII text: refold the distinct values in Arrow
-            refold = pc.dictionary_encode(pc.ascii_lower(self.dictionary)).indices.to_numpy()
-            return np.append(refold, -1)[self.codes]
-        return validate.folded_codes(self.codes, self.dictionary.to_pylist())
-
-
-def _records(
-    rows: pa.Table, positions: np.ndarray, numbers: np.ndarray, encoded: dict[str, _Encoded]
-) -> pd.DataFrame:
-    """The accepted rows as validate.build gives them: Python values in object columns."""
-    columns: dict[str, Any] = {
-        name: pd.Series(encoded[name].objects(), dtype=object) for name in _ENCODED
-    }
-    columns["borough"] = pd.Series(encoded["borough_code"].objects(_NAMES.get), dtype=object)
-    for name in _DIRECT:
-        values = np.empty(len(rows), dtype=object)
-        values[:] = rows[name].to_pylist()
-        columns[name] = pd.Series(values[positions], dtype=object)
-    satisfaction = rows["satisfaction"].to_pandas().to_numpy()[positions]
-    columns["satisfaction"] = pd.array(satisfaction, dtype="Int64")
-    records = pd.DataFrame({name: columns[name] for name in FIELD_NAMES})
-    records["row"] = pd.Series(numbers, dtype="int64")
-    return records
-
-
-_NAMES = {b.code: b.name for b in boroughs.BY_CODE.values()}
+def _folded(column: pa.ChunkedArray) -> np.ndarray:
+    """validate.folded_codes of a column (codes equal where the text is equal casefolded)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    dictionary = encoded.dictionary
+    codes = encoded.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    if len(dictionary) and pc.all(pc.string_is_ascii(dictionary)).as_py():
+        # casefold is lower case for ASCII text: refold the distinct values in Arrow
+        refold = pc.dictionary_encode(pc.ascii_lower(dictionary)).indices.to_numpy()
+        return np.append(refold, -1)[codes]
+    return validate.folded_codes(codes, dictionary.to_pylist())
 
 
 def _cell(column: str | None) -> str:

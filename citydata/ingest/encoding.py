@@ -56,6 +56,29 @@ def decode(content: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+def utf8_head(content: bytes, size: int) -> tuple[str, str] | None:
+    """(the text of the first `size` bytes, 'utf-8' or 'utf-8-sig') when they read as UTF-8 text
+    as `decode` would read them; None when `decode` must look at the whole file.
+
+    For a reader that checks the rest itself (DuckDB refuses bytes that are not UTF-8): the
+    whole file is never held as text."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    bom = content.startswith(codecs.BOM_UTF8)
+    head = content[3 if bom else 0 : size]
+    if b"\x00" in head[:_SAMPLE]:
+        return None
+    try:  # (a letter cut at the end of the head waits for bytes that are not read)
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=len(content) <= size)
+    except UnicodeDecodeError:
+        return None
+    try:
+        _check_text(text)
+    except IngestError:
+        return None
+    return text, "utf-8-sig" if bom else "utf-8"
+
+
 def _strict(content: bytes, codec: str, name: str) -> str:
     try:
         text = content.decode(codec)

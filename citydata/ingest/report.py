@@ -14,6 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from citydata.ingest import records as _records
 
 REFUSED = "refused"
 # Formats of published notices (Contracts Finder, Find a Tender, OCDS): they are stored as the
@@ -108,6 +112,32 @@ class Prepared:
     rows_read: int
     sheet: str | None = None  # the XLSX sheet read (None for other formats)
     sheets: list[str] = field(default_factory=list)  # every sheet of an XLSX workbook
+    # The accepted records as typed values, for a file read by DuckDB (citydata.ingest.records;
+    # None otherwise). Then `records` is made from it only when something reads it.
+    table: pa.Table | None = None
+
+    def set_table(self, table: pa.Table) -> None:
+        """Accepted records as a typed table; `records` follows from it when first read."""
+        self.__dict__.pop("records", None)
+        self.table = table
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for an attribute not found: `records` of a file whose records are a table.
+        table = self.__dict__.get("table")
+        if name != "records" or table is None:
+            raise AttributeError(name)
+        frame = self.__dict__["records"] = _records.frame(table)
+        return frame
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "records":  # new records replace the table they were made from
+            self.__dict__["table"] = None
+        super().__setattr__(name, value)
+
+    @property
+    def rows_accepted(self) -> int:
+        table = self.__dict__.get("table")
+        return table.num_rows if table is not None else len(self.records)
 
     @property
     def source_kind(self) -> str:
@@ -123,6 +153,9 @@ class Prepared:
         """Accepted rows that were imported with at least one change (a skipped total row or
         repeated header has a warning with its row number, but is not imported)."""
         warned = {p.row for p in self.problems if p.severity == WARNING and p.row is not None}
+        if self.table is not None:
+            found = pc.is_in(self.table["row"], value_set=pa.array(sorted(warned), pa.int64()))
+            return int(pc.sum(found).as_py() or 0)
         if "row" in self.records.columns:
             return len(warned & set(self.records["row"].tolist()))
         return len(warned - {p.row for p in self.problems if p.severity == REFUSED})
@@ -145,6 +178,8 @@ class Prepared:
 
     @property
     def boroughs(self) -> list[str]:
+        if self.table is not None:
+            return sorted(c for c in pc.unique(self.table["borough_code"]).to_pylist() if c)
         if self.records.empty:
             return []
         return sorted(self.records["borough_code"].dropna().unique().tolist())
@@ -161,7 +196,7 @@ class Prepared:
         """Self, or IngestError when nothing from this file may be stored."""
         if self.refused:
             raise IngestError(self.refused, self.problems)
-        if self.records.empty:
+        if self.rows_accepted == 0:
             raise IngestError("No rows of this file can be imported.", self.problems)
         return self
 
@@ -178,7 +213,7 @@ class Prepared:
             "suggested_mapping": dict(self.suggested_mapping),
             "boroughs": self.boroughs,
             "rows_read": self.rows_read,
-            "rows_accepted": len(self.records),
+            "rows_accepted": self.rows_accepted,
             "rows_rejected": self.rows_refused,
             "rows_warned": self.rows_warned,
             "rejects": [p.as_dict() for p in sorted(self.rejects, key=_row_order)],

@@ -200,7 +200,24 @@ def diff_comparable(before: pd.DataFrame, after: pd.DataFrame) -> Diff:
     )
 
 
-def _diff(before: Columns, after: Columns) -> Diff:
+def unchanged(records: int) -> Diff:
+    """The difference between two sets of `records` identical records: none."""
+    empty = pd.DataFrame(columns=list(FIELD_NAMES))
+    changed = pd.DataFrame(columns=["record_no", "record", "field", "before", "after"])
+    return Diff(added=empty, removed=empty.copy(), changed=changed, unchanged=records)
+
+
+def diff_rest(before: Columns, after: Columns, before_at: np.ndarray, twins: int) -> Diff:
+    """`diff` of two sets of records from which `twins` exact twins were already paired away
+    (each identical record of one side with an identical record of the other, first ones
+    first: see `citydata.store.incoming`). `before_at`: each remaining earlier record's position
+    among all the earlier records. The same result as `diff` of the whole sets."""
+    return _diff(before, after, before_at, twins)
+
+
+def _diff(
+    before: Columns, after: Columns, before_at: np.ndarray | None = None, twins: int = 0
+) -> Diff:
     nb, na = len(before["source_ref"]), len(after["source_ref"])
     pairs = _pair(
         before,
@@ -225,6 +242,8 @@ def _diff(before: Columns, after: Columns) -> Diff:
     news = [np.asarray(after[n], dtype=object)[at_a] for n in COMPARED]
     differs = [np.asarray(old != new, dtype=bool) for old, new in zip(olds, news, strict=True)]
     touched = np.logical_or.reduce(differs) if differs and len(pairs) else np.zeros(0, bool)
+    # A pair's number counts every earlier pair, the twins paired away included.
+    shift = np.zeros(len(pairs), np.int64) if before_at is None else before_at[at_b] - at_b
     changes: list[dict[str, Any]] = []
     for p in np.flatnonzero(touched).tolist():
         new_row = {n: col[p] for n, col in zip(COMPARED, news, strict=True)}
@@ -233,7 +252,7 @@ def _diff(before: Columns, after: Columns) -> Diff:
             if differs[k][p]:
                 changes.append(
                     {
-                        "record_no": p + 1,
+                        "record_no": p + 1 + int(shift[p]),
                         "record": label,
                         "field": FIELD_BY_NAME[name].label,
                         "before": shown(name, olds[k][p]),
@@ -245,7 +264,7 @@ def _diff(before: Columns, after: Columns) -> Diff:
         added=_subset(after, left_a),
         removed=_subset(before, left_b),
         changed=pd.DataFrame(changes, columns=columns),
-        unchanged=len(pairs) - int(touched.sum()),
+        unchanged=twins + len(pairs) - int(touched.sum()),
     )
 
 

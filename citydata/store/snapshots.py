@@ -31,29 +31,20 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.store import changes, matches
+from citydata.store import changes, incoming, matches
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
+from citydata.store.incoming import STORED
 
 REGISTER = "register"
 PUBLISHED = "published"
 KINDS = (REGISTER, PUBLISHED)
-# Columns a record may carry besides the canonical fields (published notices fill them).
-EXTRA_TYPES = {
-    "total_value": "DECIMAL(18,2)",
-    "annual_value_derived": "BOOLEAN",
-    "notice_url": "VARCHAR",
-}
-EXTRA_NAMES = tuple(EXTRA_TYPES)
-_STORED = (*FIELD_NAMES, *EXTRA_NAMES)
-_STORED_SQL = ", ".join(_STORED)
+EXTRA_NAMES, EXTRA_TYPES = incoming.EXTRA_NAMES, incoming.EXTRA_TYPES  # for other modules
+_STORED_SQL = ", ".join(STORED)
 _AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
 _EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
-_FROM_TEXT = ", ".join(
-    [f"CAST({f.name} AS {f.sql_type})" for f in FIELDS]
-    + [f"CAST({n} AS {t})" for n, t in EXTRA_TYPES.items()]
-)
-_STAGED = "staged_upload"
+_FROM_TEXT = incoming.CAST
+_STAGED = "staged_notices"
 _SNAPSHOT = (
     "id",
     "borough_code",
@@ -190,13 +181,45 @@ def _refs(df: pd.DataFrame) -> set[str]:
 
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
     """Per borough in the file: what would be added, removed and changed. Writes nothing."""
-    _check(prepared)
+    staged = _check(prepared)
     with db.read() as r:
-        return _compare(r, prepared)
+        if kind_of(prepared) == PUBLISHED:
+            return _compare(r, prepared)
+        r.register(incoming.STAGED, staged)
+        current = active(r, REGISTER)
+        bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
+        counts = incoming.tally(r, [b for b in bases.values() if b is not None])
+        totals = {code: counts[code][:2] for code in bases}
+        diffs = incoming.differences(r, [b for b in bases.values() if b is not None], totals)
+        return _changes(r, bases, totals, diffs, REGISTER)
+
+
+def _changes(
+    r: Reader,
+    bases: dict[str, int | None],
+    totals: dict[str, tuple[int, int]],
+    diffs: dict[str, Diff],
+    kind: str,
+) -> list[BoroughChange]:
+    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    return [
+        BoroughChange(
+            borough_code=code,
+            borough=_name(code),
+            base_snapshot_id=base,
+            base_source=sources.get(base),
+            before=totals[code][0],
+            after=totals[code][1],
+            diff=diffs[code],
+            kind=kind,
+        )
+        for code, base in bases.items()
+    ]
 
 
 def _compare(r: Reader, prepared: PreparedFile) -> list[BoroughChange]:
-    """Each borough of the file against its active snapshot of the file's kind, as `r` sees it."""
+    """Each borough of a file of published notices against its active published snapshot, as
+    `r` sees it (a register is compared in SQL: see `citydata.store.incoming`)."""
     kind = kind_of(prepared)
     file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
     out: list[BoroughChange] = []
@@ -259,13 +282,10 @@ def commit(
     the same gets no new snapshot (it would be a duplicate); when that is every borough of the
     file, `NothingChanged` says so and nothing is written.
     """
-    _check(prepared)
+    staged = _check(prepared)
     kind = kind_of(prepared)
     mapping = json.dumps(prepared.mapping)
     now = datetime.now().replace(microsecond=0)
-    staged = _staging_frame(prepared.records)
-    rejected = prepared.rows_refused
-    ids: list[int] = []
     with db.write() as w:
         current = active(w, kind)
         for code, seen in (expect or {}).items():
@@ -274,44 +294,87 @@ def commit(
                     f"{_name(code)}'s data changed since this preview (someone else committed "
                     "or rolled back). Check the preview again before committing."
                 )
-        compared = _compare(w, prepared)
-        same = {c.borough_code for c in compared if c.diff.is_empty}
-        if len(same) == len(compared):
-            raise NothingChanged(unchanged_message(compared))
-        file_hash = save_raw_file(w, prepared.file_name, content)
-        groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
-        if same:
-            staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
         if kind == PUBLISHED:
-            staged = _with_held_notices(w, staged, current, source)
-        counts = staged["borough_code"].value_counts()  # once, not a scan per borough
-        for code, _rows in groups:
-            rows = int(counts.get(code, 0))
-            ids.append(
-                _new_snapshot(
-                    w,
-                    code,
-                    now=now,
-                    file_name=prepared.file_name,
-                    file_hash=file_hash,
-                    rows_imported=rows,
-                    rows_rejected=rejected,
-                    source=source,
-                    user=user,
-                    mapping=mapping,
-                    note=f"Recognised as a {prepared.format} file",
-                    kind=kind,
-                )
-            )
-        codes = [code for code, _ in groups]
-        staged["snapshot_id"] = staged["borough_code"].map(dict(zip(codes, ids, strict=True)))
-        staged["source"] = staged.pop("_source") if "_source" in staged else source
-        w.register(_STAGED, staged)
-        w.execute(
-            f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
-            f" SELECT snapshot_id, record_no, {_FROM_TEXT}, source FROM {_STAGED}"
+            return _commit_notices(w, prepared, content, user, current, now, mapping, source)
+        w.register(incoming.STAGED, staged)
+        bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
+        counts = incoming.tally(w, [b for b in bases.values() if b is not None])
+        same = [code for code, (nb, na, twins) in counts.items() if nb == na == twins]
+        if len(same) == len(bases):
+            totals = {code: counts[code][:2] for code in bases}
+            diffs = {code: changes.unchanged(counts[code][2]) for code in bases}
+            raise NothingChanged(unchanged_message(_changes(w, bases, totals, diffs, kind)))
+        file_hash = save_raw_file(w, prepared.file_name, content)
+        ids = _new_snapshots(
+            w,
+            {code: counts[code][1] for code in bases if code not in same},
+            now=now,
+            file_name=prepared.file_name,
+            file_hash=file_hash,
+            rows_rejected=prepared.rows_refused,
+            source=source,
+            user=user,
+            mapping=mapping,
+            note=f"Recognised as a {prepared.format} file",
+            kind=kind,
         )
-        matches.refresh(w, codes)
+        incoming.store(w, ids, source)
+        matches.refresh(w, list(ids))
+    return list(ids.values())
+
+
+def _commit_notices(
+    w: Reader,
+    prepared: PreparedFile,
+    content: bytes,
+    user: str,
+    current: dict[str, int],
+    now: datetime,
+    mapping: str,
+    source: str,
+) -> list[int]:
+    """`commit` of published notices: each borough's new notices join those it holds."""
+    kind = PUBLISHED
+    staged = _staging_frame(prepared.records)
+    rejected = prepared.rows_refused
+    ids: list[int] = []
+    compared = _compare(w, prepared)
+    same = {c.borough_code for c in compared if c.diff.is_empty}
+    if len(same) == len(compared):
+        raise NothingChanged(unchanged_message(compared))
+    file_hash = save_raw_file(w, prepared.file_name, content)
+    groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
+    if same:
+        staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
+    staged = _with_held_notices(w, staged, current, source)
+    counts = staged["borough_code"].value_counts()  # once, not a scan per borough
+    for code, _rows in groups:
+        rows = int(counts.get(code, 0))
+        ids.append(
+            _new_snapshot(
+                w,
+                code,
+                now=now,
+                file_name=prepared.file_name,
+                file_hash=file_hash,
+                rows_imported=rows,
+                rows_rejected=rejected,
+                source=source,
+                user=user,
+                mapping=mapping,
+                note=f"Recognised as a {prepared.format} file",
+                kind=kind,
+            )
+        )
+    codes = [code for code, _ in groups]
+    staged["snapshot_id"] = staged["borough_code"].map(dict(zip(codes, ids, strict=True)))
+    staged["source"] = staged.pop("_source") if "_source" in staged else source
+    w.register(_STAGED, staged)
+    w.execute(
+        f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
+        f" SELECT snapshot_id, record_no, {_FROM_TEXT}, source FROM {_STAGED}"
+    )
+    matches.refresh(w, codes)
     return ids
 
 
@@ -400,17 +463,54 @@ def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
     return snapshot_id
 
 
-def _check(prepared: PreparedFile) -> None:
+def _new_snapshots(w: Reader, rows: dict[str, int], **v: Any) -> dict[str, int]:
+    """`_new_snapshot` for several boroughs at once (`rows`: code -> records imported), in
+    three statements; their ids rise in the order of `rows`."""
+    codes = list(rows)
+    found = w.rows("SELECT nextval('snapshot_ids') FROM range($n)", {"n": len(codes)})
+    ids = sorted(int(i) for (i,) in found)
+    v = {"restored_from": None} | v
+    w.execute(
+        "UPDATE snapshots SET status = 'superseded' WHERE borough_code = ANY($codes)"
+        " AND status = 'active' AND kind = $kind",
+        {"codes": codes, "kind": v["kind"]},
+    )
+    w.execute(
+        "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+        " rows_imported, rows_rejected, status, source, created_by, mapping, note, restored_from,"
+        " kind)"
+        " SELECT unnest($ids), unnest($codes), $now, $file_name, $file_hash, unnest($rows),"
+        " $rows_rejected, 'active', $source, $user, $mapping, $note, $restored_from, $kind",
+        v | {"ids": ids, "codes": codes, "rows": [int(rows[c]) for c in codes]},
+    )
+    return dict(zip(codes, ids, strict=True))
+
+
+def _check(prepared: PreparedFile) -> Any:
+    """CommitRefused unless the prepared file can be stored; a register's records staged for
+    the store (`incoming.staged`), None for published notices."""
     if prepared.refused:
         raise CommitRefused(prepared.refused)
-    if prepared.records is None or prepared.records.empty:
+    table = getattr(prepared, "table", None)
+    if table is None and prepared.records is None:
         raise CommitRefused("No row of this file can be imported, so nothing was stored.")
-    missing = [n for n in FIELD_NAMES if n not in prepared.records.columns]
+    columns = table.column_names if table is not None else prepared.records.columns
+    if (table.num_rows if table is not None else len(prepared.records)) == 0:
+        raise CommitRefused("No row of this file can be imported, so nothing was stored.")
+    missing = [n for n in FIELD_NAMES if n not in columns]
     if missing:
         raise CommitRefused(f"The prepared records lack the fields {', '.join(missing)}.")
-    unknown = set(prepared.records["borough_code"]) - set(boroughs.BY_CODE)
+    if kind_of(prepared) == PUBLISHED:
+        staged, codes = None, set(prepared.records["borough_code"])
+    else:
+        staged = incoming.staged(prepared)
+        codes = incoming.borough_codes(staged) | (
+            {None} if staged["borough_code"].null_count else set()
+        )
+    unknown = codes - set(boroughs.BY_CODE)
     if unknown:
         raise CommitRefused(f"Unknown borough codes: {', '.join(sorted(map(str, unknown)))}.")
+    return staged
 
 
 def _by_borough(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -428,28 +528,9 @@ def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = changes.comparable(df)
     for name in FIELD_NAMES:
         out[name] = out[name].astype(object).where(out[name] != "", None)
-    if "row" not in df.columns:
-        numbers: Any = np.arange(1, len(df) + 1, dtype=np.int64)
-    elif pd.api.types.is_integer_dtype(df["row"].dtype) and not df["row"].hasnans:
-        numbers = df["row"].to_numpy(dtype=np.int64)
-    else:
-        numbers = [int(x) if pd.notna(x) else i for i, x in enumerate(df["row"], 1)]
-    out.insert(0, "record_no", numbers)
+    out.insert(0, "record_no", incoming.row_numbers(df))
     for name in EXTRA_NAMES:
-        out[name] = _extra_text(name, df[name]) if name in df.columns else None
-    return out
-
-
-def _extra_text(name: str, values: pd.Series) -> list[str | None]:
-    """An extra column as text for the staging table (cast to its type in SQL)."""
-    out: list[str | None] = []
-    for v in values:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            out.append(None)
-        elif name == "annual_value_derived":
-            out.append("true" if bool(v) else "false")
-        else:
-            out.append(str(v).strip() or None)
+        out[name] = incoming.extra_text(name, df[name]) if name in df.columns else None
     return out
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
-from tests.browser.conftest import settle, steady_image
+from tests.browser.conftest import quick_click, settle, steady_image
 from ui.charts import boroughmap
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
@@ -111,7 +111,7 @@ def test_the_map_draws_offline_and_a_click_opens_the_profile(
     assert "Barnet" in tooltip.inner_text() and "Largest vendors" in tooltip.inner_text()
     page.screenshot(path=artifacts / "map-tooltip.png")
 
-    page.mouse.click(x, y)
+    quick_click(page, x, y)
     page.wait_for_url("**/borough?**")
     settle(page)
     assert parse_qs(urlsplit(page.url).query)["profile"] == ["Barnet"]
@@ -194,7 +194,7 @@ def test_one_click_opens_each_borough_in_turn_and_the_address_shares_it(server, 
         page.locator(f"{CHART} canvas").first.wait_for(state="visible")
         steady_image(page.locator(CHART), colours=50)
         x, y = pixel_of(page, *a_point_well_inside(name))
-        page.mouse.click(x, y)  # once: no hover first, no second try
+        quick_click(page, x, y)  # once: no hover first, no second try
         try:
             page.wait_for_url("**/borough?**", timeout=60_000)
         except PlaywrightTimeout:

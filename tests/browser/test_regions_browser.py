@@ -14,7 +14,7 @@ from PIL import Image
 
 from citydata.core import regions
 from tests import command
-from tests.browser.conftest import run_server, settle, steady_image
+from tests.browser.conftest import quick_click, run_server, settle, steady_image
 from tests.browser.test_map_browser import CHART, offline
 from ui.charts import boroughmap
 
@@ -97,7 +97,7 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
 
             # One click opens the profile, on the national map too (379 districts: it did not,
             # while pressing took the browser so long to find the district that it was no click)
-            page.mouse.click(x, y)
+            quick_click(page, x, y)
             page.wait_for_url("**/borough?**")
             settle(page, timeout=120_000)
             assert parse_qs(urlsplit(page.url).query)["profile"] == [council]

@@ -8,8 +8,10 @@ basemap tiles cannot load (no token, no internet).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +20,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from citydata.core import boroughs, regions
+from citydata.core import boroughs, mapshapes, regions
 from citydata.core.formatting import money
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
 
@@ -28,7 +30,8 @@ PALETTE: tuple[str, ...] = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494
 NO_DATA_COLOUR = "#d4d4d4"
 HATCH_COLOUR = (110, 110, 110, 220)
 OUTLINE_COLOUR = (255, 255, 255, 255)
-LAYER_ID = "boroughs"
+LAYER_ID = "boroughs"  # the layer a click and the tooltip find
+SHAPES_ID = "borough-shapes"  # the drawn shapes
 LEGEND_HEIGHT = 80
 LABEL, SMALL_LABEL = 12, 10  # label sizes in pixels: most areas, and small ones
 SMALL_AREA = 0.0032  # square degrees (about 25 km² in London): an area labelled small
@@ -46,10 +49,18 @@ LABEL_CHARACTERS = '"' + "".join(chr(c) for c in range(32, 127) if chr(c) != '"'
 
 class CompactDeck(pdk.Deck):
     """A Deck written as compact JSON: pydeck indents it, one coordinate a line, which made the
-    national map's spec five times the size of its shapes (Streamlit sends it on every run)."""
+    national map's spec five times the size of its shapes (Streamlit sends it on every run).
+    Written once: a map built earlier (`choropleth` keeps them) is not serialised again."""
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        if self not in _WRITTEN:
+            _WRITTEN[self] = json.dumps(
+                self, sort_keys=True, default=default_serialize, separators=(",", ":")
+            )
+        return _WRITTEN[self]
+
+
+_WRITTEN: weakref.WeakKeyDictionary[CompactDeck, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -93,45 +104,89 @@ def colour_of(value: float | None, bins: list[ColourClass]) -> str:
     return bins[-1].colour
 
 
-def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) -> pdk.Deck:
-    """The map: polygons coloured by class, hatching over boroughs without records, labels."""
-    by_code = values.set_index("borough_code")
-    features, labels, hatch = [], [], []
+def choropleth(
+    values: pd.DataFrame,
+    metric: Metric,
+    bins: list[ColourClass],
+    shapes_url: str | None = None,
+) -> pdk.Deck:
+    """The map: areas coloured by class, hatching over areas without records, labels.
+
+    `shapes_url` is the address of the region's shapes file (`mapshapes.publish`): the browser
+    fetches it once, and the map then carries only the colours, the labels and, for the tooltip
+    and the click, a light outline of each area with its numbers. Without one the map carries
+    the shapes itself. Built once per region, metric, classes, values and address: an answer
+    already drawn is sent again as the very same message (Streamlit's message cache then lets
+    the browser reuse it, and nothing is rebuilt).
+    """
+    rows = tuple(
+        (
+            code,
+            name,
+            None if pd.isna(value) else float(value),
+            int(records),
+            top or "",
+            status,
+        )
+        for code, name, value, records, top, status in zip(
+            values["borough_code"],
+            values["borough"],
+            values["value"],
+            values["records"],
+            values["top_vendors"],
+            values["status"],
+            strict=True,
+        )
+    )
+    return _choropleth(regions.current().key, metric, tuple(bins), rows, shapes_url)
+
+
+@lru_cache(maxsize=64)
+def _choropleth(
+    region_key: str,
+    metric: Metric,
+    bins: tuple[ColourClass, ...],
+    rows: tuple[tuple, ...],
+    shapes_url: str | None,
+) -> pdk.Deck:
+    by_code = {row[0]: row for row in rows}
+    features, fills, labels, hatch = [], [], [], []
     shapes = boroughs.geojson()["features"]
+    outlines = mapshapes.outlines(region_key, pixel_degrees())
     labelled = len(shapes) <= MAX_LABELLED
     spacing = hatch_spacing()
-    small_area = SMALL_AREA * (hatch_spacing() / 0.0028) ** 2  # as small on screen as in London
-    for feature in shapes:
+    small_area = SMALL_AREA * (spacing / 0.0028) ** 2  # as small on screen as in London
+    for feature, outline in zip(shapes, outlines, strict=True):
         code = feature["properties"]["code"]
-        row = by_code.loc[code]
-        no_records = row["status"] == NO_RECORDS
-        value_label = "no records" if no_records else format_value(row["value"], metric.kind)
+        _, name, value, records, top_vendors, status = by_code[code]
+        no_records = status == NO_RECORDS
+        value_label = "no records" if no_records else format_value(value, metric.kind)
+        fill = colour_of(value, list(bins))
+        fills.append(_rgba(fill, 235))
         features.append(
             {
                 "type": "Feature",
-                "geometry": feature["geometry"],
+                "geometry": outline,
                 "properties": {
                     "code": code,
-                    "name": row["borough"],
-                    "value": None if pd.isna(row["value"]) else float(row["value"]),
+                    "name": name,
+                    "value": value,
                     "value_label": value_label,
-                    "records": int(row["records"]),
-                    "status": row["status"],
-                    "top_vendors": row["top_vendors"] or "none",
-                    "fill_color": _rgba(colour_of(row["value"], bins), 235),
+                    "records": records,
+                    "status": status,
+                    "top_vendors": top_vendors or "none",
                 },
             }
         )
         if labelled:
             ring = _main_ring(feature["geometry"])
             small = abs(_area(ring)) / 2 < small_area
-            fill = colour_of(row["value"], bins)
             labels.append(
                 {
                     "code": code,
                     "position": _centroid(ring),
                     # a small area's on one line: two would reach into its neighbours' labels
-                    "text": _short_name(row["borough"], small)
+                    "text": _short_name(name, small)
                     + ("" if no_records else (" " if small else "\n") + value_label),
                     "size": SMALL_LABEL if small else LABEL,
                     "on_dark": fill in DARK_FILLS,
@@ -139,22 +194,24 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             )
         if no_records:
             hatch += [{"path": segment} for segment in _hatching(code, spacing)]
+    # The colours, one per shape in the file's order (its features' `i`). A deck.gl expression:
+    # the list is in brackets because deck.gl's expression parser indexes a list literal only
+    # when it is wrapped so.
+    colours = "(" + json.dumps(fills, separators=(",", ":")) + ")[properties.i]"
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
-            id=LAYER_ID,
-            data={"type": "FeatureCollection", "features": features},
-            pickable=True,
-            auto_highlight=True,
-            highlight_color=[255, 140, 0, 140],
+            id=SHAPES_ID,
+            data=shapes_url or json.loads(mapshapes.document(region_key)),
+            pickable=False,
             stroked=True,
             filled=True,
-            get_fill_color="properties.fill_color",
+            get_fill_color=colours,
+            # deck.gl recomputes colours only when a trigger changes (a new function is not
+            # enough): the colours themselves are the trigger.
+            update_triggers={"getFillColor": _digest(fills)},
             get_line_color=list(OUTLINE_COLOUR),
             line_width_min_pixels=1.5,
-            # A click is found by drawing the pickable shapes again, on the mouse's press: the
-            # outlines need not be, and on a slow machine a long press is no click at all.
-            _sub_layer_props={"polygons-stroke": {"pickable": False}},
         ),
         pdk.Layer(
             "PathLayer",
@@ -164,6 +221,20 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
             get_color=list(HATCH_COLOUR),
             width_min_pixels=1,
             pickable=False,
+        ),
+        # What the pointer finds: each area's light outline with its numbers, not drawn (only
+        # lit up under the pointer). A click is found by drawing the pickable shapes again, on
+        # the mouse's press: light shapes make that quick on a slow machine too.
+        pdk.Layer(
+            "GeoJsonLayer",
+            id=LAYER_ID,
+            data={"type": "FeatureCollection", "features": features},
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=[255, 140, 0, 140],
+            stroked=False,
+            filled=True,
+            get_fill_color=[0, 0, 0, 0],
         ),
         _labels([x for x in labels if not x["on_dark"]], "labels", LABEL_INK, LABEL_HALO),
         _labels([x for x in labels if x["on_dark"]], "labels-on-dark", LABEL_HALO, LABEL_INK),
@@ -181,6 +252,22 @@ def choropleth(values: pd.DataFrame, metric: Metric, bins: list[ColourClass]) ->
         },
     }
     return CompactDeck(layers=layers, initial_view_state=view(), map_style=None, tooltip=tooltip)
+
+
+def fill_colours(spec: dict) -> list[list[int]]:
+    """The fill colours a built map's JSON gives its shapes, in the shapes file's order."""
+    [layer] = [x for x in spec["layers"] if x["id"] == SHAPES_ID]
+    expression = layer["getFillColor"].removeprefix("@@=")
+    return json.loads(expression[1 : expression.rindex(")")])
+
+
+def pixel_degrees() -> float:
+    """Degrees of longitude one screen pixel spans where the map opens: the outline's detail."""
+    return round(360 / (512 * 2 ** view().zoom), 6)
+
+
+def _digest(data: object) -> str:
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
 def _labels(data: list[dict], layer_id: str, ink: list[int], halo: list[int]) -> pdk.Layer:
