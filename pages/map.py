@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import mapshapes, regions
 from citydata.query import mapdata
+from ui import charting
 from ui.charts import boroughmap
 
 state = ui.page_filters()
@@ -121,8 +122,8 @@ if len(off_map):
             key="off_map",
         )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
-legend = boroughmap.legend(bins, title, any_missing=bool(without))
-st.altair_chart(legend, width="content", height=boroughmap.LEGEND_HEIGHT)
+legend = charting.spec(boroughmap.legend, bins, title, any_missing=bool(without))
+st.vega_lite_chart(spec=legend, width="content", height=boroughmap.LEGEND_HEIGHT)
 if without:
     st.caption(
         f"Grey, hatched: no records under the current filters in {len(without)} "

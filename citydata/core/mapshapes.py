@@ -91,7 +91,7 @@ def path_of(address: str, static_dir: Path = STATIC_DIR) -> Path:
 def outlines(key: str, tolerance: float) -> tuple[dict[str, Any], ...]:
     """Each area's shape simplified to `tolerance` degrees (a pixel or so on the map): what the
     pointer finds for the tooltip and the click. Shared: do not mutate."""
-    digits = max(2, min(DIGITS, 1 - int(f"{tolerance:e}".split("e")[1])))
+    digits = max(2, min(DIGITS, -int(f"{tolerance:e}".split("e")[1])))  # about half a pixel
     out = []
     for f in _region(key).geojson()["features"]:
         simple = shape(f["geometry"]).simplify(tolerance, preserve_topology=True)
