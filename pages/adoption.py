@@ -23,27 +23,34 @@ if systems.empty:
     ui.stop()
 
 st.header(f"Which {ui.noun(2)} use a system?")
-system = st.selectbox(
-    "System", ui.query(adoption.system_names, FilterState()), index=None,
-    key="adoption_system", bind="query-params", placeholder="Choose or type a system",
-)  # fmt: skip
-if system is not None:
-    figures = ui.query(adoption.system_summary, state, system)
-    if not figures["records"]:
-        st.info(f"No records of {ui.plain(system)} match these filters.")
-    else:
-        cols = st.columns(4)
-        cols[0].metric(
-            f"{ui.noun(2, True)} using it", f"{figures['boroughs']} of {boroughs.count()}"
-        )
-        cols[1].metric("Records", f"{figures['records']:,}")
-        cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
-        cols[3].metric("Annual value", f"£{figures['annual_value']:,.0f}")
-        users = charts.labelled(ui.query(adoption.system_users, state, system))
-        ui.table(users)
-        ui.downloads(users, "system-users", key="system-users")
-        st.header(f"Who can help with {ui.plain(system)}")
-        skills.panel(state, system, key="who-can-help")
+
+
+@st.fragment  # another system chosen reruns this section alone, not the page
+def system_users(state):
+    system = st.selectbox(
+        "System", ui.query(adoption.system_names, FilterState()), index=None,
+        key="adoption_system", bind="query-params", placeholder="Choose or type a system",
+    )  # fmt: skip
+    if system is not None:
+        figures = ui.query(adoption.system_summary, state, system)
+        if not figures["records"]:
+            st.info(f"No records of {ui.plain(system)} match these filters.")
+        else:
+            cols = st.columns(4)
+            cols[0].metric(
+                f"{ui.noun(2, True)} using it", f"{figures['boroughs']} of {boroughs.count()}"
+            )
+            cols[1].metric("Records", f"{figures['records']:,}")
+            cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
+            cols[3].metric("Annual value", f"£{figures['annual_value']:,.0f}")
+            users = charts.labelled(ui.query(adoption.system_users, state, system))
+            ui.table(users)
+            ui.downloads(users, "system-users", key="system-users")
+            st.header(f"Who can help with {ui.plain(system)}")
+            skills.panel(state, system, key="who-can-help")
+
+
+system_users(state)
 
 st.header("Most used systems")
 st.caption(f"The 25 systems used by the most {ui.noun(2)} in the chart; every system in the table.")

@@ -26,6 +26,17 @@ if name is None:
     st.info(f"Choose a {ui.noun()} above, or click one on the Map page, to see its profile.")
     ui.stop()
 
+
+@st.fragment  # another system chosen reruns this panel alone, not the profile
+def who_can_help(state, shared, besides):
+    asked = st.selectbox(
+        "Which system?", shared, index=None, key="profile_help",
+        bind="query-params", placeholder="Choose one of its systems",
+    )  # fmt: skip
+    if asked is not None:
+        skills.panel(state, asked, key="profile-who-can-help", besides=besides)
+
+
 p = ui.query(borough_profile.build, state, name)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
@@ -79,18 +90,21 @@ else:
     if p.peers.empty:
         st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
+        if len(p.peers) > ui.TABLE_ROWS:
+            st.caption(
+                f"Showing the first {ui.TABLE_ROWS:,} of {len(p.peers):,} peers; "
+                "the briefing below holds all of them."
+            )
         ui.dataframe(
-            p.peers, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
+            p.peers.head(ui.TABLE_ROWS),
+            hide_index=True,
+            width="stretch",
+            column_config=ui.PROFILE_COLUMN_CONFIG,
         )
         shared = sorted(set(p.peers.loc[p.peers["match"] == "Same system", "system"]))
         if shared:
             st.markdown(f"**Who can help:** the other {ui.noun(2)} running one of these systems.")
-            asked = st.selectbox(
-                "Which system?", shared, index=None, key="profile_help",
-                bind="query-params", placeholder="Choose one of its systems",
-            )  # fmt: skip
-            if asked is not None:
-                skills.panel(state, asked, key="profile-who-can-help", besides=p.borough.name)
+            who_can_help(state, shared, p.borough.name)
 
 st.subheader("What is missing")
 if p.missing_areas:

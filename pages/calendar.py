@@ -38,67 +38,73 @@ if not figures["with_end"]:
     st.info("None of these contracts has an end date recorded, so none can be shown in time.")
     ui.stop()
 
-heat = ui.query(expiry.heatmap, state)
-# Every choice on this page is in its link (the tab, the shading, the month, the grouping).
-tab_year, tab_month, tab_timeline = st.tabs(
-    ["Year by month", "One month", "Timeline"], key="calendar_view", bind="query-params"
-)
 
-# Every tab's choice is drawn (so it stays in the link), only the tab on screen is built.
-with tab_year:
-    measure = st.segmented_control(
-        "Shade by",
-        list(charts.MEASURES),
-        format_func=ui.shown_as("calendar_measure", charts.MEASURES.get),
-        default="contracts",
-        required=True,
-        key="calendar_measure",
-        bind="query-params",
+@st.fragment  # a tab or a choice inside the calendar reruns the calendar alone, not the page
+def calendar_views(state, today, with_end):
+    heat = ui.query(expiry.heatmap, state)
+    # Every choice on this page is in its link (the tab, the shading, the month, the grouping).
+    tab_year, tab_month, tab_timeline = st.tabs(
+        ["Year by month", "One month", "Timeline"], key="calendar_view", bind="query-params"
     )
-    if tab_year.open:
-        ui.charting.chart(charts.heatmap_chart, heat, measure, today)
-        st.caption(
-            "Each cell counts the contracts ending in that month (hover for the annual value); "
-            "this month is outlined in red."
+
+    # Every tab's choice is drawn (so it stays in the link), only the tab on screen is built.
+    with tab_year:
+        measure = st.segmented_control(
+            "Shade by",
+            list(charts.MEASURES),
+            format_func=ui.shown_as("calendar_measure", charts.MEASURES.get),
+            default="contracts",
+            required=True,
+            key="calendar_measure",
+            bind="query-params",
         )
+        if tab_year.open:
+            ui.charting.chart(charts.heatmap_chart, heat, measure, today)
+            st.caption(
+                "Each cell counts the contracts ending in that month (hover for the annual value); "
+                "this month is outlined in red."
+            )
 
-with tab_month:
-    months = expiry.month_options(heat)
-    chosen = st.selectbox(
-        "Month",
-        list(months),
-        index=list(months).index(expiry.default_month(months, today)),
-        format_func=ui.shown_as("calendar_month", months.get),
-        key="calendar_month",
-        bind="query-params",
-    )
-    if tab_month.open:
-        days = ui.query(expiry.month_days, state, chosen)
-        n = int(days["contracts"].sum())
-        st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
-        ui.charting.chart(charts.month_chart, expiry.month_grid(days, chosen))
-        ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
-        if note := expiry.describe_month_limit(len(ending), n):
-            st.caption(note)
-        ui.dataframe(
-            ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG
+    with tab_month:
+        months = expiry.month_options(heat)
+        chosen = st.selectbox(
+            "Month",
+            list(months),
+            index=list(months).index(expiry.default_month(months, today)),
+            format_func=ui.shown_as("calendar_month", months.get),
+            key="calendar_month",
+            bind="query-params",
         )
+        if tab_month.open:
+            days = ui.query(expiry.month_days, state, chosen)
+            n = int(days["contracts"].sum())
+            st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
+            ui.charting.chart(charts.month_chart, expiry.month_grid(days, chosen))
+            ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
+            if note := expiry.describe_month_limit(len(ending), n):
+                st.caption(note)
+            ui.dataframe(
+                ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG
+            )
 
-with tab_timeline:
-    group_by = st.segmented_control(
-        "Group by",
-        list(expiry.TIMELINE_GROUPS),
-        format_func=ui.shown_as("timeline_group", expiry.TIMELINE_GROUPS.get),
-        default="borough",
-        required=True,
-        key="timeline_group",
-        bind="query-params",
-    )
-    if tab_timeline.open:
-        periods = ui.query(expiry.timeline, state, group_by, today)
-        if note := expiry.describe_limit(len(periods), figures["with_end"]):
-            st.caption(note)
-        ui.charting.chart(charts.timeline_chart, periods, group_by, today)
+    with tab_timeline:
+        group_by = st.segmented_control(
+            "Group by",
+            list(expiry.TIMELINE_GROUPS),
+            format_func=ui.shown_as("timeline_group", expiry.TIMELINE_GROUPS.get),
+            default="borough",
+            required=True,
+            key="timeline_group",
+            bind="query-params",
+        )
+        if tab_timeline.open:
+            periods = ui.query(expiry.timeline, state, group_by, today)
+            if note := expiry.describe_limit(len(periods), with_end):
+                st.caption(note)
+            ui.charting.chart(charts.timeline_chart, periods, group_by, today)
+
+
+calendar_views(state, today, figures["with_end"])
 
 st.header("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()

@@ -111,38 +111,46 @@ if not everyone.csv:
     st.caption(ui.plain(everyone.note))
 
 st.header("Briefing on one group")
-# The labels are the options, so a new grouping (new labels) starts again at group 1.
-labels = {group_briefing.group_label(g, query): int(g["group"]) for _, g in groups.iterrows()}
-chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
-group = groups[groups["group"] == chosen].iloc[0]
-span = (group["key"], group["first_end"], group["last_end"])
-rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
-if note := exports.shown_note(
-    len(rows), int(group["contracts"]), "contracts in this group, by end date"
-):
-    st.caption(note)
-ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 
 
-def all_rows():
-    return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
+@st.fragment  # another group chosen reruns the briefing alone, not the page
+def briefing(state, query, today, groups):
+    # The labels are the options, so a new grouping (new labels) starts again at group 1.
+    labels = ui.derive(
+        group_briefing.group_labels, collaboration.groups, state, (query, today, ui.TABLE_ROWS),
+        query,
+    )  # fmt: skip
+    chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
+    group = groups[groups["group"] == chosen].iloc[0]
+    span = (group["key"], group["first_end"], group["last_end"])
+    rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
+    if note := exports.shown_note(
+        len(rows), int(group["contracts"]), "contracts in this group, by end date"
+    ):
+        st.caption(note)
+    ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+
+    def all_rows():
+        return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
+
+    illustrative = ui.query(selection.demo_boroughs, state)
+    ui.briefing_downloads(
+        f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
+        csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),
+        md=lambda: group_briefing.briefing_markdown(
+            group, all_rows(), query, today, illustrative
+        ).encode("utf-8"),
+        docx=lambda: word.collaboration(
+            group_briefing.briefing(group, all_rows(), query, today, illustrative)
+        ),
+    )  # fmt: skip
+    if set(illustrative) & set(rows["borough"]):
+        st.info(
+            "Some of this group's records are illustrative examples, not real contracts; the "
+            "briefings say so.",
+            icon=":material/info:",
+        )
 
 
-illustrative = ui.query(selection.demo_boroughs, state)
-ui.briefing_downloads(
-    f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
-    csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),
-    md=lambda: group_briefing.briefing_markdown(
-        group, all_rows(), query, today, illustrative
-    ).encode("utf-8"),
-    docx=lambda: word.collaboration(
-        group_briefing.briefing(group, all_rows(), query, today, illustrative)
-    ),
-)  # fmt: skip
-if set(illustrative) & set(rows["borough"]):
-    st.info(
-        "Some of this group's records are illustrative examples, not real contracts; the "
-        "briefings say so.",
-        icon=":material/info:",
-    )
+briefing(state, query, today, groups)
 st.caption(boroughs.reword(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window)))

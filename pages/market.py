@@ -85,26 +85,37 @@ ui.chart_and_table(
 ui.service_type_split(state)
 
 st.header("Concentration per service area")
-threshold = st.slider(
-    "Highlight markets with an HHI above", min_value=500, max_value=5000, step=100,
-    value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
-)  # fmt: skip
-measure = "annual_value" if by == "annual_value" else "records"
-conc = ui.derive(market.concentration_from, *source, threshold, measure)
-above = conc[conc.above_threshold]
-st.markdown(
-    f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
-    + (": " + ui.plain(", ".join(above.service_area)) if len(above) else ".")
-)
-st.caption(
-    f"Shares of {'annual value' if measure == 'annual_value' else 'records'}. The "
-    "Herfindahl-Hirschman index adds up the squared percentage shares of every vendor: 10,000 "
-    "is one vendor holding everything. UK merger guidance (2010) called a market above 1,000 "
-    "concentrated and above 2,000 highly concentrated."
-)
-ui.chart_and_table(
-    charts.concentration_chart, (conc, threshold), charts.labelled(conc), "concentration", "conc"
-)
+
+
+@st.fragment  # moving the threshold reruns this panel alone, not the page
+def concentration(source, by):
+    threshold = st.slider(
+        "Highlight markets with an HHI above", min_value=500, max_value=5000, step=100,
+        value=market.DEFAULT_HHI_THRESHOLD, key="hhi_threshold", bind="query-params",
+    )  # fmt: skip
+    measure = "annual_value" if by == "annual_value" else "records"
+    conc = ui.derive(market.concentration_from, *source, threshold, measure)
+    above = conc[conc.above_threshold]
+    st.markdown(
+        f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
+        + (": " + ui.plain(", ".join(above.service_area)) if len(above) else ".")
+    )
+    st.caption(
+        f"Shares of {'annual value' if measure == 'annual_value' else 'records'}. The "
+        "Herfindahl-Hirschman index adds up the squared percentage shares of every vendor: 10,000 "
+        "is one vendor holding everything. UK merger guidance (2010) called a market above 1,000 "
+        "concentrated and above 2,000 highly concentrated."
+    )
+    ui.chart_and_table(
+        charts.concentration_chart,
+        (conc, threshold),
+        charts.labelled(conc),
+        "concentration",
+        "conc",
+    )
+
+
+concentration(source, by)
 
 st.header("Satisfaction with suppliers")
 sat = ui.derive(satisfaction.summary_from, *source)

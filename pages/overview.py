@@ -38,13 +38,20 @@ st.header(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
 shown = list(state.borough) or list(boroughs.NAMES)
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
-tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
-if tab_chart.open:  # only the tab on screen is built and sent
-    with tab_chart:
-        ui.charting.chart(coverage_heatmap, wide, width="content")
-if tab_table.open:
-    with tab_table:
-        ui.dataframe(wide, width="stretch")
+
+
+@st.fragment  # switching between the matrix and its table reruns this panel alone
+def coverage(wide):
+    tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
+    if tab_chart.open:  # only the tab on screen is built and sent
+        with tab_chart:
+            ui.charting.chart(coverage_heatmap, wide, width="content")
+    if tab_table.open:
+        with tab_table:
+            ui.dataframe(wide, width="stretch")
+
+
+coverage(wide)
 
 st.header("Records")
 records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)

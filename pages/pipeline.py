@@ -45,83 +45,92 @@ if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-window = st.segmented_control(
-    "Decisions due in the next",
-    pipeline.WINDOWS,
-    format_func=ui.shown_as("pipeline_window", lambda n: f"{n} months"),
-    default=12,
-    required=True,
-    key="pipeline_window",
-    bind="query-params",
-)
-cols = st.columns(4)
-cols[0].metric(
-    f"Decide in next {window} months",
-    f"{figures[f'due_{window}']:,}",
-    help="Contracts still running whose decide-by date falls in this window.",
-)
-cols[1].metric(
-    "Decision overdue",
-    f"{figures['decisions_overdue']:,}",
-    help="Still running, but the decide-by date has passed: decide now.",
-)
-cols[2].metric("Already ended", f"{figures['ended']:,}")
-cols[3].metric("No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts.")
 
-# The list shown is in the link (`pipeline_list`, the tab's label): so the labels stay the same
-# whatever the window and the counts, and each list says its count at its top instead.
-TITLES = {
-    "Decisions due": f"Decide in the next {window} months",
-    "Decision overdue": "Decision overdue",
-    "Ending soon": f"Ending in the next {window} months",
-    "Already ended": "Already ended",
-    "No end date": "No end date",
-}
-tabs = st.tabs(list(TITLES), key="pipeline_list", bind="query-params")
-# Each list: its query's function and arguments, the figure counting it, its order, its file,
-# and its columns' order.
-lists = [
-    (pipeline.decisions_due, (lead, window, today), f"due_{window}", "soonest decision first",
-     "decisions-due", "due"),
-    (pipeline.decisions_overdue, (lead, today), "decisions_overdue", "soonest end first",
-     "decisions-overdue", "overdue"),
-    (pipeline.upcoming, (lead, window, today), f"ending_{window}", "soonest decision first",
-     "renewal-pipeline", "ending"),
-    (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended", "ended"),
-    (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date", "undated"),
-]  # fmt: skip
-for tab, title, (fn, args, total, order, stem, kind) in zip(
-    tabs, TITLES.values(), lists, strict=True
-):
-    with tab:
-        st.markdown(f"**{title}: {figures[total]:,} contracts**")
-        if not figures[total]:
-            st.info("No contracts in this list for the current filters.")
-            continue
-        if not tab.open:  # only the list on screen is read and sent
-            continue
-        rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
-        if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
-            st.caption(note)
-        first = [c for c in ORDER[kind] if c in rows.columns]
-        ui.dataframe(
-            rows,
-            hide_index=True,
-            width="stretch",
-            column_config=COLUMNS,
-            column_order=[
-                *first,
-                *(c for c in rows.columns if c not in first and COLUMNS.get(c, 1)),
-            ],
-        )
-        ui.downloads(
-            lambda fn=fn, args=args: ui.read(lambda r: fn(r, state, *args)).rename(
-                columns=pipeline.LABELS
-            ),
-            stem,
-            key=stem,
-            records=figures[total],
-        )
+@st.fragment  # the window or a list chosen reruns the lists alone, not the page
+def decisions(state, lead, today, figures):
+    window = st.segmented_control(
+        "Decisions due in the next",
+        pipeline.WINDOWS,
+        format_func=ui.shown_as("pipeline_window", lambda n: f"{n} months"),
+        default=12,
+        required=True,
+        key="pipeline_window",
+        bind="query-params",
+    )
+    cols = st.columns(4)
+    cols[0].metric(
+        f"Decide in next {window} months",
+        f"{figures[f'due_{window}']:,}",
+        help="Contracts still running whose decide-by date falls in this window.",
+    )
+    cols[1].metric(
+        "Decision overdue",
+        f"{figures['decisions_overdue']:,}",
+        help="Still running, but the decide-by date has passed: decide now.",
+    )
+    cols[2].metric("Already ended", f"{figures['ended']:,}")
+    cols[3].metric(
+        "No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts."
+    )
+
+    # The list shown is in the link (`pipeline_list`, the tab's label): so the labels stay the
+    # same whatever the window and the counts, and each list says its count at its top instead.
+    titles = {
+        "Decisions due": f"Decide in the next {window} months",
+        "Decision overdue": "Decision overdue",
+        "Ending soon": f"Ending in the next {window} months",
+        "Already ended": "Already ended",
+        "No end date": "No end date",
+    }
+    tabs = st.tabs(list(titles), key="pipeline_list", bind="query-params")
+    # Each list: its query's function and arguments, the figure counting it, its order, its file,
+    # and its columns' order.
+    lists = [
+        (pipeline.decisions_due, (lead, window, today), f"due_{window}", "soonest decision first",
+         "decisions-due", "due"),
+        (pipeline.decisions_overdue, (lead, today), "decisions_overdue", "soonest end first",
+         "decisions-overdue", "overdue"),
+        (pipeline.upcoming, (lead, window, today), f"ending_{window}", "soonest decision first",
+         "renewal-pipeline", "ending"),
+        (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended",
+         "ended"),
+        (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date", "undated"),
+    ]  # fmt: skip
+    for tab, title, (fn, args, total, order, stem, kind) in zip(
+        tabs, titles.values(), lists, strict=True
+    ):
+        with tab:
+            st.markdown(f"**{title}: {figures[total]:,} contracts**")
+            if not figures[total]:
+                st.info("No contracts in this list for the current filters.")
+                continue
+            if not tab.open:  # only the list on screen is read and sent
+                continue
+            rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
+            if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
+                st.caption(note)
+            first = [c for c in ORDER[kind] if c in rows.columns]
+            ui.dataframe(
+                rows,
+                hide_index=True,
+                width="stretch",
+                column_config=COLUMNS,
+                column_order=[
+                    *first,
+                    *(c for c in rows.columns if c not in first and COLUMNS.get(c, 1)),
+                ],
+            )
+            ui.downloads(
+                lambda fn=fn, args=args: ui.read(lambda r: fn(r, state, *args)).rename(
+                    columns=pipeline.LABELS
+                ),
+                stem,
+                key=stem,
+                records=figures[total],
+            )
+
+
+decisions(state, lead, today, figures)
 
 with st.expander("Lead times: how the decide-by date is worked out"):
     st.markdown(

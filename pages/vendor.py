@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.dates import day_label
+from citydata.output import exports
 from citydata.query import vendor_profile
 from citydata.query.filters import FilterState
 from ui.charts import market as charts
@@ -74,9 +75,18 @@ if not years.empty:
     )
 
 st.subheader("Records")
-records = ui.query(vendor_profile.contracts, state, vendor)
+# The first rows are read and shown; the downloads read every record when clicked.
+records = ui.query(vendor_profile.contracts, state, vendor, ui.TABLE_ROWS)
+total = figures["held"] + figures["made"]
+if note := exports.shown_note(len(records), total, "records, its own contracts first"):
+    st.caption(note)
 ui.table(charts.labelled(records))
-ui.downloads(charts.labelled(records), "vendor-records", key="vendor-records")
+ui.downloads(
+    lambda: charts.labelled(ui.read(lambda r: vendor_profile.contracts(r, state, vendor))),
+    "vendor-records",
+    key="vendor-records",
+    records=total,
+)
 
 st.caption("Share this profile: copy the link below; it opens with the same vendor and filters.")
 st.code(ui.share_link(state, "vendor", {"vendor_profile": vendor}), language=None)

@@ -380,12 +380,14 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
     )
 
 
+@st.fragment
 def chart_and_table(
     build: Callable[..., Any], args: tuple, df: pd.DataFrame, stem: str, key: str
 ) -> None:
     """The chart `build(*args)` (a cached specification: `charting.chart`), the table behind
     it (its own tab, in the link as `<key>_view`) and the table's downloads. Only the tab on
-    screen is built and sent; the other is made when someone opens it."""
+    screen is built and sent; the other is made when someone opens it, and switching tabs
+    reruns this panel alone (a fragment), not the page."""
     tab_chart, tab_table = st.tabs(["Chart", "Table"], key=f"{key}_view", bind="query-params")
     if tab_chart.open:
         with tab_chart:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from altair.utils import schemapi
 
 # The conversion `st.altair_chart` itself makes (Streamlit's theme, every dataset as Arrow
 # bytes), so a cached chart is drawn exactly as `st.altair_chart` would draw it
@@ -22,6 +23,11 @@ import streamlit as st
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from citydata.core import regions
+
+# Altair validates every piece of a chart as it is made (its "debug mode": the heatmap of the
+# Overview spent 46 ms there), then the whole specification again when it is turned into
+# Vega-Lite. The builders are tested; the one check of the whole specification stays.
+schemapi.disable_debug_mode()
 
 CHART_TTL_SECONDS = 600  # specifications for a selection nobody has shown for 10 minutes go
 

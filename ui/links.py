@@ -183,13 +183,17 @@ def current_link() -> str:
     return f"{base}?{query}" if query else base
 
 
+@st.fragment
 def copy_link() -> None:
-    """A "Copy link" button at the top of the page: it opens the link of this exact view (the
-    browser has already put a changed choice in the address when the page runs again), with a
-    copy button."""
-    with st.popover("Copy link", icon=":material/link:"):
-        st.caption("The link to this exact view, with its filters and choices:")
-        st.code(current_link(), language=None, wrap_lines=True)
+    """A "Copy link" button at the top of the page: it opens the link of this exact view, with
+    a copy button. The link is read when the button is pressed (a rerun of this fragment
+    alone): a choice made inside a panel that reran on its own (a fragment) has changed the
+    address since the page last ran."""
+    popover = st.popover("Copy link", icon=":material/link:", key="copy_link", on_change="rerun")
+    if popover.open:
+        with popover:
+            st.caption("The link to this exact view, with its filters and choices:")
+            st.code(current_link(), language=None, wrap_lines=True)
 
 
 def site_address() -> str:

@@ -26,6 +26,11 @@ def group_label(row: Any, q: Query) -> str:
     return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
 
 
+def group_labels(groups: pd.DataFrame, q: Query) -> dict[str, int]:
+    """Each group's `group_label` -> its number, in the frame's order (the choice of group)."""
+    return {group_label(g, q): int(g["group"]) for g in groups.to_dict("records")}
+
+
 def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.DataFrame:
     """Members as a download: dates as dates, the group number only when several groups."""
     df = group_members.copy()

@@ -138,13 +138,15 @@ def end_years(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
     )
 
 
-def contracts(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
-    """Every record of the profile, labelled with the vendor's role in it."""
+def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = None) -> pd.DataFrame:
+    """Every record of the profile (the first `limit` when given), labelled with the vendor's
+    role in it."""
     sql, params = _rows(state, vendor)
+    tail = selection.limit_clause(params, limit)
     df = r.df(
         f"""SELECT {", ".join(CONTRACT_COLUMNS)} FROM ({sql}) AS p
         ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
-                 borough, service_area, system, contract_end NULLS LAST""",
+                 borough, service_area, system, contract_end NULLS LAST{tail}""",
         params,
     )
     df["role"] = df["role"].map(ROLE_LABELS)

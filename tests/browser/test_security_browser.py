@@ -1,5 +1,7 @@
-"""Every page, opened in a real browser: planted script and HTML never run, and axe-core finds
-no serious or critical accessibility violation."""
+"""Every page, opened in a real browser: planted script and HTML never run.
+
+(axe-core's accessibility check of every page is in test_accessibility_browser.py: violations of
+any impact, not only the serious and critical ones this file once checked.)"""
 
 from __future__ import annotations
 
@@ -72,19 +74,3 @@ def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artif
     assert page.locator("a[href^='javascript']").count() == 0
     assert page.get_by_text("“<script>”").first.is_visible()
     page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)
-
-
-@pytest.mark.parametrize(("url_path"), [path for _, _, path in registered_pages()])
-def test_no_serious_or_critical_accessibility_violation(server, page, url_path):
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.goto(f"{server.url}/{url_path}")
-    settle(page)
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']}: "
-        + "; ".join(f"{n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:5])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], "\n".join(serious)
