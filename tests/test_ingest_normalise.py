@@ -212,6 +212,7 @@ def test_money_never_raises(value):
         ("\u00a0Servelec\u00a0", "Servelec"),
         ("'+44 3001234500", "+44 3001234500"),
         ("'=SUM(A1)", "=SUM(A1)"),
+        ("'\uff20handle", "\uff20handle"),  # a download's apostrophe before a look-alike '@'
         ("'Tis a name", "'Tis a name"),
         ("Fish & Chips", "Fish & Chips"),
         (1234.0, "1234"),

@@ -6,14 +6,18 @@ process it started (the `streamlit run` servers, Chromium, `python -m citydata`)
 to, so several runs add up; delete it to start again), and per-file totals at the end.
 
 On a shared machine wall-clock seconds follow the load; CPU seconds much less, so they are what
-compares between runs. A process that ended between two readings counts once its parent has
-collected it (Python's `subprocess` does); one orphaned before being read is missed.
+compares between runs. Per test, a process that ended between two readings counts once its
+parent has collected it (Python's `subprocess` does); one orphaned before being read is missed,
+and a session's server and Chromium stopping at the end can make its last test's figure small
+or negative. The exact figure is the process's own at its end (a "session" line: the process
+and every process it and they collected, from getrusage).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -83,12 +87,36 @@ def pytest_runtest_protocol(item, nextitem):
         f.write(json.dumps(line) + "\n")
 
 
+_started = time.monotonic()
+
+
+def pytest_unconfigure(config):
+    """The whole process: wall seconds and CPU seconds, its own and its collected children's."""
+    if not OUT.parent.exists():
+        return
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    line = {
+        "session": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+        "wall": round(time.monotonic() - _started, 2),
+        "cpu": round(cpu, 2),
+        "load": _load(),
+    }
+    with OUT.open("a") as f:
+        f.write(json.dumps(line) + "\n")
+
+
 def pytest_terminal_summary(terminalreporter):
     if os.environ.get("PYTEST_XDIST_WORKER") or not OUT.exists():
         return
     files: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for line in OUT.read_text().splitlines():
         done = json.loads(line)
+        if "test" not in done:
+            continue
         totals = files[done["test"].split("::", 1)[0]]
         totals[0] += done["wall"]
         totals[1] += done["cpu"]

@@ -21,6 +21,7 @@ import pandas as pd
 from citydata.core import skills
 from citydata.core.keys import fold_words
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
+from citydata.core.text import starts_formula
 
 Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
 MAX_VALUE = Decimal("1e15")
@@ -67,8 +68,9 @@ def clean_text(value: Any) -> str | None:
         if "&" in text and _ENTITY.search(text):
             text = html.unescape(text)
     text = _SPACE.sub(" ", _CONTROL.sub("", text.replace("\t", " "))).strip()
-    if text.startswith("'") and _FORCED_TEXT.match(text):
-        text = text[1:]  # Excel's "store as text" apostrophe: '0123, '+44..., '=x
+    if text.startswith("'") and (_FORCED_TEXT.match(text) or starts_formula(text[1:])):
+        text = text[1:]  # Excel's "store as text" apostrophe: '0123, '+44..., '=x, and what
+        # our own downloads put before a formula look-alike ('＠, '－)
     return text or None
 
 
