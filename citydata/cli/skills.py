@@ -70,7 +70,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(sentence)
     if not table.empty:
-        shown = skills.labelled(table).fillna("").astype(str)
+        shown = skills.labelled(table).astype(object).fillna("").astype(str)
         print()
         print(shown.to_string(index=False))
     return EXIT_OK
