@@ -59,6 +59,7 @@ def document(key: str) -> bytes:
     return text.encode("utf-8")
 
 
+@lru_cache(maxsize=4)
 def file_name(key: str) -> str:
     """'london-3f2a9c1b7d4e.json': the region, and a digest of the shapes (a changed shape gets
     a new name, so no browser keeps an old copy)."""

@@ -30,37 +30,30 @@ import numpy as np
 import pandas as pd
 
 from citydata.core import boroughs
-from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.core.schema import FIELD_NAMES
 from citydata.store import changes, incoming, matches
+from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
+from citydata.store.history import (
+    KINDS,
+    PUBLISHED,
+    REGISTER,
+    active,
+    records,
+    snapshot,
+)
+from citydata.store.history import history as history  # (named here for other modules)
+from citydata.store.history import name as _name
 from citydata.store.incoming import STORED
+from citydata.store.summary import changes_table as changes_table  # (for other modules)
+from citydata.store.summary import problems_table as problems_table
 
-REGISTER = "register"
-PUBLISHED = "published"
-KINDS = (REGISTER, PUBLISHED)
 EXTRA_NAMES, EXTRA_TYPES = incoming.EXTRA_NAMES, incoming.EXTRA_TYPES  # for other modules
 _STORED_SQL = ", ".join(STORED)
-_AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
 _EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
 _FROM_TEXT = incoming.CAST
 _STAGED = "staged_notices"
-_SNAPSHOT = (
-    "id",
-    "borough_code",
-    "created_at",
-    "created_by",
-    "file_name",
-    "file_hash",
-    "rows_imported",
-    "rows_rejected",
-    "status",
-    "source",
-    "mapping",
-    "note",
-    "restored_from",
-    "kind",
-)
 
 
 class CommitRefused(Exception):
@@ -103,60 +96,6 @@ class BoroughChange:
     after: int  # records after the commit (of this kind)
     diff: Diff
     kind: str = REGISTER
-
-
-def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
-    """Every snapshot, newest first (optionally of one borough)."""
-    return r.df(
-        "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
-        " s.rows_rejected, s.status, s.source, s.restored_from, s.note, s.kind"
-        " FROM snapshots AS s WHERE $code IS NULL OR s.borough_code = $code"
-        " ORDER BY s.id DESC",
-        {"code": borough_code},
-    ).assign(borough=lambda d: d["borough_code"].map(_name))
-
-
-def snapshot(r: Reader, snapshot_id: int) -> dict[str, Any] | None:
-    """One snapshot's row as a dict, or None when there is no such snapshot."""
-    return r.one(
-        f"SELECT {', '.join(_SNAPSHOT)} FROM snapshots WHERE id = $id", {"id": int(snapshot_id)}
-    )
-
-
-def active(r: Reader, kind: str = REGISTER) -> dict[str, int]:
-    """Each borough's active snapshot id of one kind (by default its register)."""
-    return dict(
-        r.rows(
-            "SELECT borough_code, id FROM snapshots WHERE status = 'active' AND kind = $kind",
-            {"kind": kind},
-        )
-    )
-
-
-def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
-    """A snapshot's records as canonical text (see `changes.canonical`), in stored order."""
-    return r.df(
-        f"SELECT {_AS_TEXT} FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
-        {"id": int(snapshot_id)},
-    )
-
-
-def _records_of(r: Reader, snapshot_ids: list[int]) -> dict[int, pd.DataFrame]:
-    """`records` of several snapshots at once (one query), by snapshot id."""
-    if not snapshot_ids:
-        return {}
-    df = r.df(
-        f"SELECT snapshot_id, {_AS_TEXT} FROM contracts"
-        " WHERE snapshot_id IN (SELECT unnest($ids)) ORDER BY snapshot_id, record_no",
-        {"ids": [int(i) for i in snapshot_ids]},
-    )
-    groups = df.groupby("snapshot_id", sort=False).indices
-    frame = df[list(FIELD_NAMES)]
-    empty = frame.iloc[:0]
-    return {
-        int(i): frame.iloc[groups[i]].reset_index(drop=True) if i in groups else empty
-        for i in snapshot_ids
-    }
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -226,7 +165,7 @@ def _compare(r: Reader, prepared: PreparedFile) -> list[BoroughChange]:
     current = active(r, kind)
     sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
     groups = _borough_positions(prepared.records)
-    bases = _records_of(r, [current[code] for code, _ in groups if code in current])
+    bases = _history.records_of(r, [current[code] for code, _ in groups if code in current])
     for code, positions in groups:
         base = current.get(code)
         before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
@@ -390,8 +329,8 @@ def _with_held_notices(
         held = None
         if code in current:
             held = w.df(
-                f"SELECT record_no, {_AS_TEXT}, {_EXTRA_AS_TEXT}, source AS _source FROM contracts"
-                " WHERE snapshot_id = $id ORDER BY record_no",
+                f"SELECT record_no, {_history.AS_TEXT}, {_EXTRA_AS_TEXT}, source AS _source"
+                " FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
                 {"id": current[code]},
             )
             held = held.iloc[_kept(held, _refs(group))]
@@ -532,57 +471,6 @@ def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name in EXTRA_NAMES:
         out[name] = incoming.extra_text(name, df[name]) if name in df.columns else None
     return out
-
-
-def _name(code: str) -> str:
-    b = boroughs.BY_CODE.get(code)
-    return b.name if b else code
-
-
-def changes_table(items: list[BoroughChange]) -> pd.DataFrame:
-    """One line per borough for the preview."""
-    return pd.DataFrame(
-        [
-            {
-                "Borough": c.borough,
-                "Records now": c.before,
-                "Records after": c.after,
-                "Added": len(c.diff.added),
-                "Removed": len(c.diff.removed),
-                "Changed": c.diff.records_changed,
-                "Replaces": _replaces(c),
-            }
-            for c in items
-        ]
-    )
-
-
-def _replaces(c: BoroughChange) -> str:
-    if c.kind == PUBLISHED:
-        held = f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "no notices yet"
-        return f"nothing: adds to the published notices ({held}); the register is kept"
-    if c.base_source == "demo":
-        return "illustrative data"
-    return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
-
-
-def problems_table(problems: list[Any]) -> pd.DataFrame:
-    """The problems of single rows of a prepared file, for a table and a download: each has its
-    row. Notes about the whole file have no row and are shown apart (`Prepared.file_notes`)."""
-    return pd.DataFrame(
-        [
-            {
-                "Row": p.row,
-                "Column": p.column or "",
-                "Value": p.value or "",
-                "Problem": p.reason,
-                "Outcome": "not imported" if p.severity == "refused" else "imported with a change",
-            }
-            for p in problems
-            if p.row is not None
-        ],
-        columns=["Row", "Column", "Value", "Problem", "Outcome"],
-    ).astype({"Row": "Int64"})
 
 
 def save_raw_file(w: Reader, file_name: str, content: bytes) -> str:

@@ -7,6 +7,7 @@ and the boroughs must still be drawn.
 from __future__ import annotations
 
 import io
+import json
 import math
 import shutil
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
@@ -212,3 +214,43 @@ def test_one_click_opens_each_borough_in_turn_and_the_address_shares_it(server, 
         # times, so Back can first show the profile again without its filters.)
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Map").click()
         page.wait_for_url(lambda url: urlsplit(url).path.endswith("/map"))
+
+
+def test_the_shapes_come_once_as_a_file_and_a_change_sends_only_the_numbers(server, page):
+    """The boroughs' shapes are fetched once, from the app's static files; changing what the map
+    shows sends new colours and numbers over the page's connection, never the shapes, and the
+    tooltip shows the new numbers."""
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/app/static/maps/" in r.url else None)
+    frames: list[bytes] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode())
+        ),
+    )
+    offline(page, server)
+    draw_map(page, server)
+    shapes = json.loads(mapshapes.document(regions.current().key))
+    # Coordinates only the file has (to the metre; what the pointer finds is rounded to ~100 m).
+    fine = [
+        f"{p[0]:.5f}".encode()
+        for f in shapes["features"]
+        for p in f["geometry"]["coordinates"][0][:3]
+        if f["geometry"]["type"] == "Polygon" and round(p[0], 3) != p[0]
+    ]
+    assert len(fine) > 30
+    assert len(fetched) == 1 and fetched[0].endswith(mapshapes.file_name("london"))
+    for choice in ("Distinct vendors", "Records", "Distinct vendors"):
+        page.get_by_role("combobox", name="Colour boroughs by").click()
+        page.get_by_role("option", name=choice, exact=True).click()
+        settle(page)
+        steady_image(page.locator(CHART), colours=50)
+    assert len(fetched) == 1, fetched  # the browser kept the shapes
+    sent = b"".join(frames)
+    assert not [c for c in fine if c in sent], "the shapes travelled over the connection"
+    x, y = pixel_of(page, *a_point_inside("Barnet"))
+    page.mouse.move(x, y)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible")
+    assert "Barnet" in tooltip.inner_text() and "Distinct vendors:" in tooltip.inner_text()

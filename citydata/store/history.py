@@ -1,0 +1,94 @@
+"""Snapshots as they are: the list, one snapshot, each borough's active one, its records.
+
+Reading only; `citydata.store.snapshots` makes new snapshots (and names these functions too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import boroughs
+from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.store.db import Reader
+
+REGISTER = "register"
+PUBLISHED = "published"
+KINDS = (REGISTER, PUBLISHED)
+AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
+_SNAPSHOT = (
+    "id",
+    "borough_code",
+    "created_at",
+    "created_by",
+    "file_name",
+    "file_hash",
+    "rows_imported",
+    "rows_rejected",
+    "status",
+    "source",
+    "mapping",
+    "note",
+    "restored_from",
+    "kind",
+)
+
+
+def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
+    """Every snapshot, newest first (optionally of one borough)."""
+    return r.df(
+        "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
+        " s.rows_rejected, s.status, s.source, s.restored_from, s.note, s.kind"
+        " FROM snapshots AS s WHERE $code IS NULL OR s.borough_code = $code"
+        " ORDER BY s.id DESC",
+        {"code": borough_code},
+    ).assign(borough=lambda d: d["borough_code"].map(name))
+
+
+def snapshot(r: Reader, snapshot_id: int) -> dict[str, Any] | None:
+    """One snapshot's row as a dict, or None when there is no such snapshot."""
+    return r.one(
+        f"SELECT {', '.join(_SNAPSHOT)} FROM snapshots WHERE id = $id", {"id": int(snapshot_id)}
+    )
+
+
+def active(r: Reader, kind: str = REGISTER) -> dict[str, int]:
+    """Each borough's active snapshot id of one kind (by default its register)."""
+    return dict(
+        r.rows(
+            "SELECT borough_code, id FROM snapshots WHERE status = 'active' AND kind = $kind",
+            {"kind": kind},
+        )
+    )
+
+
+def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
+    """A snapshot's records as canonical text (see `changes.canonical`), in stored order."""
+    return r.df(
+        f"SELECT {AS_TEXT} FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
+        {"id": int(snapshot_id)},
+    )
+
+
+def records_of(r: Reader, snapshot_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """`records` of several snapshots at once (one query), by snapshot id."""
+    if not snapshot_ids:
+        return {}
+    df = r.df(
+        f"SELECT snapshot_id, {AS_TEXT} FROM contracts"
+        " WHERE snapshot_id IN (SELECT unnest($ids)) ORDER BY snapshot_id, record_no",
+        {"ids": [int(i) for i in snapshot_ids]},
+    )
+    groups = df.groupby("snapshot_id", sort=False).indices
+    frame = df[list(FIELD_NAMES)]
+    empty = frame.iloc[:0]
+    return {
+        int(i): frame.iloc[groups[i]].reset_index(drop=True) if i in groups else empty
+        for i in snapshot_ids
+    }
+
+
+def name(code: str) -> str:
+    b = boroughs.BY_CODE.get(code)
+    return b.name if b else code

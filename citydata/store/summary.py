@@ -1,0 +1,55 @@
+"""A preview as tables people read: one line per borough, one line per problem of a row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from citydata.store.history import PUBLISHED
+
+
+def changes_table(items: list[Any]) -> pd.DataFrame:
+    """One line per borough for the preview."""
+    return pd.DataFrame(
+        [
+            {
+                "Borough": c.borough,
+                "Records now": c.before,
+                "Records after": c.after,
+                "Added": len(c.diff.added),
+                "Removed": len(c.diff.removed),
+                "Changed": c.diff.records_changed,
+                "Replaces": _replaces(c),
+            }
+            for c in items
+        ]
+    )
+
+
+def _replaces(c: Any) -> str:
+    if c.kind == PUBLISHED:
+        held = f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "no notices yet"
+        return f"nothing: adds to the published notices ({held}); the register is kept"
+    if c.base_source == "demo":
+        return "illustrative data"
+    return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
+
+
+def problems_table(problems: list[Any]) -> pd.DataFrame:
+    """The problems of single rows of a prepared file, for a table and a download: each has its
+    row. Notes about the whole file have no row and are shown apart (`Prepared.file_notes`)."""
+    return pd.DataFrame(
+        [
+            {
+                "Row": p.row,
+                "Column": p.column or "",
+                "Value": p.value or "",
+                "Problem": p.reason,
+                "Outcome": "not imported" if p.severity == "refused" else "imported with a change",
+            }
+            for p in problems
+            if p.row is not None
+        ],
+        columns=["Row", "Column", "Value", "Problem", "Outcome"],
+    ).astype({"Row": "Int64"})
