@@ -22,12 +22,12 @@ BROWSER = "tests/browser/"
 # 3-10 (tests/README.md), the others their CPU seconds. Only their order matters.
 COST: dict[str, float] = {
     "tests/browser/test_load_browser.py": 130,
+    "tests/browser/test_map_browser.py": 95,
     "tests/browser/test_links_browser.py": 85,
     "tests/browser/test_accessibility_browser.py": 75,
     "tests/test_faults.py": 60,
     "tests/browser/test_regions_browser.py": 60,
     "tests/browser/test_views_browser.py": 60,
-    "tests/browser/test_map_browser.py": 60,
     "tests/browser/test_upload_browser.py": 60,
     "tests/browser/test_faults_browser.py": 50,
     "tests/browser/test_lifecycle_browser.py": 50,
