@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 
@@ -77,3 +78,13 @@ def inert(source: str) -> list[str]:
     text = html.unescape(re.sub(r"<[^>]+>", " ", rendered))
     found += [m.group(0) for m in _ACTIVE_TEXT.finditer(text)]
     return found
+
+
+def bound_keys(source: str) -> set[str]:
+    """The keys a page's widgets bind to the URL, with the Chart/Table tabs of each
+    `ui.chart_and_table(..., key)` (bound as `<key>_view`)."""
+    keys = set(re.findall(r'key="(\w+)",\s*bind="query-params"', source))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "chart_and_table":
+            keys.add(f"{node.args[-1].value}_view")
+    return keys

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from citydata import lifecycle
 from citydata.core import regions
-from tests.apptest import registered_pages, run_app
+from tests.apptest import bound_keys, registered_pages, run_app
 from tests.conftest import ROOT
 
 WORD = re.compile(r"borough", re.I)
@@ -66,18 +66,17 @@ def seen(at) -> list[str]:
 
 
 PAGES = [file for file, _, _ in registered_pages()]
-# Pages build only the tab on screen: the links that open the others (every chart's Table tab,
-# the Overview's table, the Calendar's other views, the pipeline's other lists).
+# Pages build only the tab on screen: the links that open the others (every chart's Table tab
+# and the Overview's table, as the pages bind them; the Calendar's other views, the pipeline's
+# other lists).
+TABLE_TABS = {
+    key: "Table"
+    for page in PAGES
+    for key in bound_keys((ROOT / page).read_text("utf-8"))
+    if key.endswith("_view") and key != "calendar_view"
+}
 OTHER_TABS = [
-    {
-        **{
-            f"{key}_view": "Table"
-            for key in ("areas", "conc", "sat-borough", "sat-vendor", "systems", "ends")
-        },
-        "coverage_view": "Table",
-        "calendar_view": "One month",
-        "pipeline_list": "Decision overdue",
-    },
+    TABLE_TABS | {"calendar_view": "One month", "pipeline_list": "Decision overdue"},
     {"calendar_view": "Timeline", "pipeline_list": "Ending soon"},
 ]
 WITH_TABS = [

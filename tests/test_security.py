@@ -15,7 +15,6 @@ description line with its label, and line breaks inside data are collapsed to sp
 
 from __future__ import annotations
 
-import ast
 import csv
 import io
 import re
@@ -47,7 +46,7 @@ from citydata.query import (
 from citydata.query.filters import URL_KEYS, FilterState
 from citydata.store import snapshots
 from citydata.store.db import Database
-from tests.apptest import registered_pages
+from tests.apptest import bound_keys, registered_pages
 from tests.apptest import shown as markdown_shown
 from tests.conftest import DATA, ROOT
 from tests.snapshot_helpers import dump
@@ -384,16 +383,6 @@ def test_an_excel_download_survives_a_control_character_in_stored_text():
 
 
 # ---- hostile URL parameters on every page ---------------------------------------------------
-
-
-def bound_keys(source: str) -> set[str]:
-    """The keys a page's widgets bind to the URL, with the Chart/Table tabs of each
-    `ui.chart_and_table(..., key)` (bound as `<key>_view`)."""
-    keys = set(re.findall(r'key="(\w+)",\s*bind="query-params"', source))
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "chart_and_table":
-            keys.add(f"{node.args[-1].value}_view")
-    return keys
 
 
 PAGE_KEYS = {
