@@ -60,6 +60,9 @@ _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
 
+_BLANK = re.compile(rb"[ \t\r\n\x00\xef\xbb\xbf]*")
+
+
 class NotPlain(Exception):
     """This file needs the Python reader (the reason is for the log only)."""
 
@@ -69,7 +72,7 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
 
     The Table's `data` holds no rows (only its columns); `columnar` holds the reader.
     """
-    if len(content) > limit or not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+    if len(content) > limit or _BLANK.fullmatch(content):  # (a match, not a stripped copy)
         return None
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")) or any(
         content.startswith(magic) for magic, _ in _read._MAGIC
@@ -102,18 +105,18 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
         or notices.is_flattened(header)
     ):
         return None
-    if enc == "utf-8":
-        data = content
-    elif enc == "utf-8-sig":
-        data = content[3:]
+    # The UTF-8 bytes without a byte order mark: the upload's own bytes from `start` on (never
+    # a copy of them), or the text of a file in another encoding as UTF-8.
+    if enc in ("utf-8", "utf-8-sig"):
+        data, start = content, 3 if enc == "utf-8-sig" else 0
     else:
-        data = text.encode("utf-8")
+        data, start = text.encode("utf-8"), 0
     problems = _read.encoding_doubts(text, enc) + layout.preamble(rows, ends, header_at, "Line")
     del text
-    if not _one_record_a_line(data, delimiter):
+    if not _one_record_a_line(data, start, delimiter):
         return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    reader = Columnar(data, delimiter, header, skip=header_at + 1)
+    lines = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
+    reader = Columnar(memoryview(data)[start:], delimiter, header, skip=header_at + 1)
     if reader.count != lines - (header_at + 1) or reader.count > _read.MAX_ROWS:
         reader.close()
         return None
@@ -154,27 +157,32 @@ def _head(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     return rows[:_HEAD_RECORDS], ends[:_HEAD_RECORDS]
 
 
-def _one_record_a_line(data: bytes, delimiter: str) -> bool:
-    """No bare carriage return, and no space beside a quote mark at a field's edge.
+def _one_record_a_line(data: bytes, start: int, delimiter: str) -> bool:
+    """No bare carriage return, and no space beside a quote mark at a field's edge (in the
+    bytes from `start` on).
 
     DuckDB trims spaces around a quoted field ('a, "b"' gives 'b'); Python's csv module keeps
     them (' "b"'). Such files take the Python reader.
     """
-    if b"\x01" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if data.find(b"\x01", start) >= 0:
         return False
-    if b'"' not in data or not any(
-        edge in data for edge in (b' "', b'" ', b'\t"', b'"\t')
+    if data.find(b"\r", start) >= 0 and data.count(b"\r", start) != data.count(b"\r\n", start):
+        return False
+    if data.find(b'"', start) < 0 or not any(
+        data.find(edge, start) >= 0 for edge in (b' "', b'" ', b'\t"', b'"\t')
     ):  # (quick searches first: most files have no space beside a quote)
         return True
     d = re.escape(delimiter.encode())
     edge = re.compile(rb"(?:^|" + d + rb'|\n)[ \t]+"|"[ \t]+(?:' + d + rb"|\r|\n|$)", re.M)
-    return edge.search(data) is None
+    return edge.search(memoryview(data)[start:]) is None  # ('^' at `start` too)
 
 
 class Columnar:
     """The data rows in an in-memory DuckDB table `raw` (c0, c1... as text, '' for empty)."""
 
-    def __init__(self, data: bytes, delimiter: str, header: list[str], *, skip: int) -> None:
+    def __init__(
+        self, data: bytes | memoryview, delimiter: str, header: list[str], *, skip: int
+    ) -> None:
         self.header = header
         self.first_line = skip + 1  # the line of the first data row
         self.con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
@@ -204,7 +212,7 @@ class Columnar:
 
 
 @contextmanager
-def _file(data: bytes) -> Iterator[Path]:
+def _file(data: bytes | memoryview) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="citytools-") as folder:
         path = Path(folder) / "upload.csv"
         path.write_bytes(data)
