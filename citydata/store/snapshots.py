@@ -19,7 +19,6 @@ ever grows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, matches
+from citydata.store import changes, incoming, matches, rawfiles
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
@@ -475,9 +474,4 @@ def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def save_raw_file(w: Reader, file_name: str, content: bytes) -> str:
     """Keep the bytes of a file once, keyed by their SHA-256; returns the hash."""
-    file_hash = hashlib.sha256(content).hexdigest()
-    w.execute(
-        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [file_hash, file_name, len(content), content, datetime.now().replace(microsecond=0)],
-    )
-    return file_hash
+    return rawfiles.save(w, file_name, content)
