@@ -188,11 +188,13 @@ def to_sqlite(db: Path, out: Path) -> tuple[list[str], float]:
     return names, time.perf_counter() - start
 
 
-def sqlite_copy(db: Path) -> tuple[Path, float]:
-    """The SQLite copy for Datasette, kept beside the cached database (10M rows take minutes
-    to copy) and made again when the database is newer; returns it and what copying took."""
+def sqlite_copy(db: Path, csv: Path) -> tuple[Path, float]:
+    """The SQLite copy for Datasette, kept beside the cached database (10M rows take a quarter
+    of an hour to copy) and made again when the generated CSV it comes from is newer (a
+    database rebuilt from the same CSV by newer store code holds the same records); returns
+    it and what copying took."""
     lite, note = db.with_suffix(".sqlite"), db.with_suffix(".sqlite.json")
-    if lite.exists() and note.exists() and lite.stat().st_mtime >= db.stat().st_mtime:
+    if lite.exists() and note.exists() and lite.stat().st_mtime >= csv.stat().st_mtime:
         return lite, json.loads(note.read_text())["seconds"]
     _names, seconds = to_sqlite(db, lite)
     note.write_text(json.dumps({"seconds": seconds}))
@@ -460,7 +462,10 @@ def run_size(
     work = Path(tempfile.mkdtemp(prefix="citytools-browser-"))
     roots = {"this": ROOT} | ({"against": against} if against else {})
     try:
-        lite, copy_seconds = sqlite_copy(Path(ctx.db)) if peer else (Path(), 0.0)
+        if peer:
+            lite, copy_seconds = sqlite_copy(Path(ctx.db), Path(ctx.csv))
+        else:
+            lite, copy_seconds = Path(), 0.0
         import duckdb
 
         con = duckdb.connect(str(ctx.db), read_only=True)
