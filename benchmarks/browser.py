@@ -71,6 +71,7 @@ CHROMIUM = os.environ.get("CITYTOOLS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 TIMEOUT_MS = 120_000
+FIRST_PAGE_MS = 900_000  # a new server's first page (not timed) fills its caches: minutes at 10M
 
 # As tests/browser/conftest.py's SETTLED, and every visible chart, map and table drawn.
 SETTLED = """() => {
@@ -215,9 +216,9 @@ class Wire:
         self.received += len(payload.encode() if isinstance(payload, str) else payload)
 
 
-def settle(page: Any) -> None:
-    page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
+def settle(page: Any, timeout: int = TIMEOUT_MS) -> None:
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(SETTLED, timeout=timeout)
 
 
 # Counts the script runs the page has finished (the app root's data-test-script-state leaving
@@ -495,7 +496,7 @@ def run_size(
                 )
                 context, page, _ = _new_page(browser)
                 page.goto(urls[side])  # the server's first page, as people open it: the home page
-                settle(page)
+                settle(page, timeout=FIRST_PAGE_MS)
                 context.close()
             k = 0
             for _ in range(repeat):
