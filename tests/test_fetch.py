@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from citydata.feeds import fetch
+from citydata.store import rawfiles
 from tests.conftest import ROOT
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
@@ -120,8 +121,14 @@ def test_pages_through_results_and_imports_only_the_regions_technology_notices(d
     assert "size" not in server.log[0][1]  # the retired search's parameter
     assert [key for key, _ in server.log] == ["page1", "page2"]
     # The responses are kept as received, like uploaded files.
-    kept = db.rows("SELECT content FROM raw_files WHERE file_name LIKE 'contracts-finder%'")
-    assert sorted(bytes(c) for (c,) in kept) == sorted(
+    with db.read() as r:
+        kept = [
+            rawfiles.content(r, h)
+            for (h,) in r.rows(
+                "SELECT file_hash FROM raw_files WHERE file_name LIKE 'contracts-finder%'"
+            )
+        ]
+    assert sorted(kept) == sorted(
         [server.page("contracts_finder_page1.json"), server.page("contracts_finder_page2.json")]
     )
     last = fetch.last_run(db, "contracts-finder")

@@ -117,3 +117,42 @@ def test_typed_records_from_an_arrow_table_are_stored_as_their_values(db):
         )
     pd.testing.assert_frame_equal(stored, changes.comparable(frame), check_dtype=False)
     assert [n for (n,) in numbers] == list(frame["row"])
+
+
+def _typed(frame: pd.DataFrame):
+    """A prepared file whose records are a typed Arrow table, as the DuckDB reader makes them."""
+    values = {
+        n: [None if pd.isna(v) else str(v).strip() or None for v in frame[n]] for n in FIELD_NAMES
+    }
+    table = pa.table(
+        {n: pa.array(values[n], pa.string()) for n in FIELD_NAMES}
+        | {"row": pa.array(frame["row"], pa.int64())}
+    )
+    typed = prepared(frame)
+    typed.table = table
+    return typed
+
+
+def test_a_commit_after_its_preview_counts_against_the_data_as_it_is_then(db):
+    """The commit reuses its preview's tally only while the data is as previewed: a file
+    committed in between (same borough) is what the commit compares with."""
+    code = "E09000012"
+    first = _frame([_record(random.Random(i), code) for i in range(15)])
+    second = _frame([_record(random.Random(100 + i), code) for i in range(9)])
+    snapshots.commit(db, prepared(first), b"first", "test")
+    typed = _typed(second)
+    [change] = snapshots.preview(db, typed)
+    assert (change.before, change.after) == (15, 9)
+    [new_id] = snapshots.commit(
+        db, typed, b"second", "test", expect={code: change.base_snapshot_id}
+    )
+    with db.read() as r:
+        assert r.scalar("SELECT rows_imported FROM snapshots WHERE id = ?", [new_id]) == 9
+    # previewed again against the first file's data, then that data came back meanwhile
+    again = _typed(second)
+    snapshots.rollback(db, change.base_snapshot_id, "test")
+    [back] = snapshots.preview(db, again)
+    snapshots.commit(db, prepared(second), b"second again", "test")  # someone else, meanwhile
+    assert back.before == 15
+    with pytest.raises(snapshots.NothingChanged):  # its records are now the current data
+        snapshots.commit(db, again, b"second", "test")

@@ -13,7 +13,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.store import incoming, migrations, snapshots
+from citydata.store import incoming, migrations, rawfiles, snapshots
 from citydata.store.snapshots import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
@@ -65,9 +65,7 @@ def test_commit_makes_one_new_active_snapshot_and_keeps_the_previous(db):
         assert snapshots.snapshot(r, old_id)["status"] == "superseded"
         assert snapshots.active(r)[CAMDEN] == new_id
         current = r.df(f"SELECT * FROM current_contracts WHERE borough_code = '{CAMDEN}'")
-        stored = r.scalar(
-            "SELECT content FROM raw_files WHERE file_hash = $h", {"h": snap["file_hash"]}
-        )
+        stored = rawfiles.content(r, snap["file_hash"])
         hackney_after = r.rows(
             f"SELECT * FROM current_contracts WHERE borough_code = '{HACKNEY}' ORDER BY ALL"
         )

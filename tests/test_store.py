@@ -11,7 +11,7 @@ from citydata import lifecycle
 from citydata.core import boroughs, demo
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations
+from citydata.store import migrations, rawfiles
 from citydata.store.db import Database, StoreError
 from tests.view_columns import RELEASED
 
@@ -53,7 +53,9 @@ def test_view_matches_the_csv_row_for_row(db):
 
 
 def test_the_raw_embedded_file_is_kept(db):
-    assert db.scalar("SELECT content FROM raw_files") == demo.EMBEDDED_CSV.read_bytes()
+    with db.read() as r:
+        stored = rawfiles.content(r, r.scalar("SELECT file_hash FROM raw_files"))
+    assert stored == demo.EMBEDDED_CSV.read_bytes()
 
 
 def test_missing_file_is_built_on_open_and_env_var_chooses_it(tmp_path, monkeypatch):

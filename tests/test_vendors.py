@@ -16,7 +16,7 @@ from citydata import lifecycle
 from citydata.core import catalogue
 from citydata.query import market
 from citydata.query.filters import FilterState
-from citydata.store import migrations, vendors
+from citydata.store import migrations, rawfiles, vendors
 from citydata.store.db import Database
 from tests import command, market_data
 
@@ -251,6 +251,7 @@ def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
             ]
             assert r.scalar("SELECT created_by FROM snapshots") == "ann@camden"
             assert r.scalar("SELECT count(*) FROM raw_files") == 1
+            assert rawfiles.content(r, "abc") == b"abc"  # carried over, still readable
             assert r.scalar("SELECT count(*) FROM vendor_aliases") == len(vendors.load_csv())
             assert r.scalar("SELECT count(*) FROM contracts") == 2
     finally:

@@ -1,48 +1,34 @@
-"""A plain CSV register read and normalised by DuckDB: the same records and problems, faster.
+"""A plain CSV register normalised and checked in SQL: the same records and problems, faster.
 
-Most uploads are one table under one header row, one record a line. For those DuckDB reads the
-file (`read_csv`, every column text, explicit options) and SQL normalises it: text, dates and
-amounts in the common spellings are read in SQL with the very patterns the Python rules use
-(`normalise.CLEAN_TEXT`, `dates.STRICT_FORMATS`, `normalise.PLAIN_MONEY` and `GROUPED_POUNDS`);
-every other distinct value (and every borough, service area, hosting and satisfaction value) is
-read once by the Python rule for its field and joined back. The problem report is made by
-queries that select only the offending rows, and their messages are written by the functions
-`validate` uses, in the same order, so a file gives the same records and problems either way.
-
-Anything else - a file DuckDB reads differently from Python's csv module or cannot read, a
-record over several lines, blank, total or repeated header rows, ragged rows, published notices
-(Contracts Finder, OCDS) - raises `NotPlain`, and the caller reads the file the Python way.
+`citydata.ingest.plain` reads the file into DuckDB (every column text). SQL normalises it: text,
+dates and amounts in the common spellings are read in SQL with the very patterns the Python
+rules use (`normalise.CLEAN_TEXT`, `dates.STRICT_FORMATS`, `normalise.PLAIN_MONEY` and
+`GROUPED_POUNDS`); every other distinct value (and every borough, service area, hosting and
+satisfaction value) is read once by the Python rule for its field and joined back. The problem
+report is made by queries that select only the offending rows, and their messages are written
+by the functions `validate` uses, in the same order, so a file gives the same records and
+problems either way. A file with blank, total or repeated header rows, a packed supplier column
+or published notices raises `NotPlain`, and the caller reads the file the Python way.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, encoding, layout, normalise, notices, records, validate
-from citydata.ingest import read as _read
+from citydata.ingest import dates, normalise, records, validate
+from citydata.ingest.plain import MIN_BYTES, Columnar, NotPlain, read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
-# Smaller files take the Python reader: DuckDB's fixed cost (a database, a dozen queries) is
-# more than Python's whole work below about this size (some 7,000 rows).
-MIN_BYTES = 1024 * 1024
-_HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
-_HEAD_CHARS = 1024 * 1024
+__all__ = ["MIN_BYTES", "NotPlain", "build", "read"]  # (reading: citydata.ingest.plain)
+
 _BATCH = 100_000
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
@@ -58,157 +44,6 @@ _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
 _BOROUGH_CELLS = (("a", "borough_code"), ("b", "borough"))
 _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
-
-
-class NotPlain(Exception):
-    """This file needs the Python reader (the reason is for the log only)."""
-
-
-def read(content: bytes, file_name: str, limit: int) -> Table | None:
-    """The file as a Table whose rows wait in DuckDB, or None when it is not a plain CSV.
-
-    The Table's `data` holds no rows (only its columns); `columnar` holds the reader.
-    """
-    if len(content) > limit or not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        return None
-    if content.startswith((b"PK\x03\x04", b"PK\x05\x06")) or any(
-        content.startswith(magic) for magic, _ in _read._MAGIC
-    ):
-        return None
-    if file_name.lower().endswith(".json"):
-        return None
-    # A UTF-8 file is read as text only as far as the sniffing needs (DuckDB checks the rest:
-    # a file that is not UTF-8 after all fails there and takes the Python reader).
-    found = encoding.utf8_head(content, 4 * _HEAD_CHARS + 4)
-    try:
-        text, enc = found or encoding.decode(content)
-    except Exception:
-        return None
-    head = text.lstrip("\ufeff \t\r\n")[:1]
-    if head in ("{", "[", "<"):
-        return None
-    delimiter = _read.sniff_delimiter(text)
-    if _read.sniff_quote(text, delimiter) != '"':
-        return None
-    rows, ends = _head(text, delimiter)
-    header_at = layout.find_header(rows)
-    if header_at is None or ends[: header_at + 1] != list(range(1, header_at + 2)):
-        return None
-    header = [layout.cell_text(v) for v in rows[header_at]]
-    if (
-        not all(header)
-        or len(set(header)) != len(header)
-        or len(header) > _read.MAX_COLUMNS
-        or notices.is_flattened(header)
-    ):
-        return None
-    if enc == "utf-8":
-        data = content
-    elif enc == "utf-8-sig":
-        data = content[3:]
-    else:
-        data = text.encode("utf-8")
-    problems = _read.encoding_doubts(text, enc) + layout.preamble(rows, ends, header_at, "Line")
-    del text
-    if not _one_record_a_line(data, delimiter):
-        return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    reader = Columnar(data, delimiter, header, skip=header_at + 1)
-    if reader.count != lines - (header_at + 1) or reader.count > _read.MAX_ROWS:
-        reader.close()
-        return None
-    if reader.count == 0:
-        reader.close()
-        return None
-    table = Table(
-        columns=header,
-        data=pd.DataFrame({name: pd.Series(dtype=object) for name in header}),
-        rows=[],
-        problems=problems,
-        rows_read=reader.count,
-        encoding=enc,
-        delimiter=delimiter,
-    )
-    table.columnar = reader
-    return table
-
-
-def _head(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """The first records as Python's csv module reads them, with the line each one ends on.
-
-    Read from the start of the text only; ([], []) when those records do not fit in it.
-    """
-    sample = text[:_HEAD_CHARS]
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False)
-    rows, ends = [], []
-    try:
-        for record in reader:
-            rows.append(record)
-            ends.append(reader.line_num)
-            if len(rows) > _HEAD_RECORDS:
-                break
-    except csv.Error:
-        return [], []
-    if len(rows) <= _HEAD_RECORDS and len(sample) < len(text):
-        return [], []  # the last record read may be cut short: let the Python reader decide
-    return rows[:_HEAD_RECORDS], ends[:_HEAD_RECORDS]
-
-
-def _one_record_a_line(data: bytes, delimiter: str) -> bool:
-    """No bare carriage return, and no space beside a quote mark at a field's edge.
-
-    DuckDB trims spaces around a quoted field ('a, "b"' gives 'b'); Python's csv module keeps
-    them (' "b"'). Such files take the Python reader.
-    """
-    if b"\x01" in data or data.count(b"\r") != data.count(b"\r\n"):
-        return False
-    if b'"' not in data or not any(
-        edge in data for edge in (b' "', b'" ', b'\t"', b'"\t')
-    ):  # (quick searches first: most files have no space beside a quote)
-        return True
-    d = re.escape(delimiter.encode())
-    edge = re.compile(rb"(?:^|" + d + rb'|\n)[ \t]+"|"[ \t]+(?:' + d + rb"|\r|\n|$)", re.M)
-    return edge.search(data) is None
-
-
-class Columnar:
-    """The data rows in an in-memory DuckDB table `raw` (c0, c1... as text, '' for empty)."""
-
-    def __init__(self, data: bytes, delimiter: str, header: list[str], *, skip: int) -> None:
-        self.header = header
-        self.first_line = skip + 1  # the line of the first data row
-        self.con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
-        names = [f"c{i}" for i in range(len(header))]
-        with _file(data) as path:
-            columns = {name: "VARCHAR" for name in names}
-            try:
-                self.con.execute(
-                    "CREATE TABLE raw AS SELECT * FROM read_csv($path, delim=$delim,"
-                    " quote='\"', escape='\"', header=false, skip=$skip, columns=$columns,"
-                    " auto_detect=false, strict_mode=true, null_padding=false,"
-                    " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
-                    " max_line_size=100000000, parallel=true)",
-                    {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
-                )
-            except duckdb.Error:
-                self.con.close()
-                self.count = -1
-                return
-        self.count = self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-
-    def column(self, name: str | None) -> str | None:
-        return None if name is None else f"c{self.header.index(name)}"
-
-    def close(self) -> None:
-        self.con.close()
-
-
-@contextmanager
-def _file(data: bytes) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="citytools-") as folder:
-        path = Path(folder) / "upload.csv"
-        path.write_bytes(data)
-        yield path
 
 
 def build(

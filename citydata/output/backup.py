@@ -6,7 +6,8 @@ backup brings back every snapshot, record, uploaded file, mapping and vendor ali
 The archive (format 1):
 - `manifest.json`: what it is (product, format, schema version, when), every table with its
   columns and row count, every stored file with its SHA-256;
-- `tables/<table>.parquet`: each table, types kept (for `raw_files`, without the bytes);
+- `tables/<table>.parquet`: each table, types kept (for `raw_files`, without the bytes; the
+  database's own pieces of them, `raw_file_chunks`, are not a table of the archive);
 - `raw/<sha256>`: the bytes of every stored file, exactly as received;
 - `readable/*.csv`: the history and the current records for people to open in a spreadsheet
   (formula starts neutralised). Restoring does not read them.
@@ -34,7 +35,7 @@ from citydata.core import boroughs
 from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import matches, migrations, snapshots
+from citydata.store import matches, migrations, rawfiles, snapshots
 from citydata.store.db import Database, Reader
 
 PRODUCT = "City Tools Explorer"
@@ -42,6 +43,7 @@ FORMAT = "citytools-backup"
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _NOUNS = {"contracts": "records", "raw_files": "stored files", "vendor_aliases": "vendor aliases"}
+_PIECES = "raw_file_chunks"  # how the database keeps raw/<sha256> (citydata.store.rawfiles)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _NOT_OURS = (
     "This file is not a City Tools Explorer backup. Choose a .zip file made by 'Download a "
@@ -73,7 +75,7 @@ def tables(r: Reader) -> list[str]:
             " AND table_type = 'BASE TABLE' ORDER BY table_name"
         )
     ]
-    return [n for n in names if n != "meta" and _NAME.match(n)]
+    return [n for n in names if n not in ("meta", _PIECES) and _NAME.match(n)]
 
 
 def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
@@ -92,21 +94,20 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in tables(r):
                 path = Path(tmp) / f"{name}.parquet"
-                select = "* EXCLUDE (content)" if name == "raw_files" else "*"
-                r.execute(
-                    f"COPY (SELECT {select} FROM {name}) TO '{_quoted(path)}' (FORMAT parquet)"
-                )
+                r.execute(f"COPY (SELECT * FROM {name}) TO '{_quoted(path)}' (FORMAT parquet)")
                 zf.write(path, f"tables/{name}.parquet")
                 manifest["tables"][name] = {
                     "rows": r.scalar(f"SELECT count(*) FROM {name}"),
-                    "columns": [c for (c, *_) in r.rows(f"DESCRIBE SELECT {select} FROM {name}")],
+                    "columns": [c for (c, *_) in r.rows(f"DESCRIBE {name}")],
                 }
-            for file_hash, file_name, content in r.rows(
-                "SELECT file_hash, file_name, content FROM raw_files ORDER BY file_hash"
-            ):
-                zf.writestr(f"raw/{file_hash}", bytes(content))
+            for file_hash, file_name, size in rawfiles.listing(r):
+                written = 0  # streamed piece by piece: one piece in memory at a time
+                with zf.open(f"raw/{file_hash}", "w", force_zip64=size >= 2**31) as member:
+                    for piece in rawfiles.pieces(r, file_hash):
+                        member.write(piece)
+                        written += len(piece)
                 manifest["raw_files"].append(
-                    {"file_hash": file_hash, "file_name": file_name, "size_bytes": len(content)}
+                    {"file_hash": file_hash, "file_name": file_name, "size_bytes": written}
                 )
             history = snapshots.history(r).drop(columns=["borough_code"])
             current = selection.records(r, FilterState())
@@ -166,6 +167,8 @@ def _restore(db: Database, content: bytes) -> Restored:
             restored: dict[str, int] = {}
             for name, path in paths.items():
                 w.execute(f"DELETE FROM {name}")
+                if name == "raw_files":
+                    w.execute(f"DELETE FROM {_PIECES}")
                 try:
                     _load(w, name, path, files)
                 except duckdb.Error as exc:
@@ -200,14 +203,17 @@ def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]
         archive.check_snapshots(r, paths["snapshots"], paths["contracts"])
 
 
-def _load(w: Reader, name: str, path: Path, files: pd.DataFrame) -> None:
-    if name == "raw_files":
-        w.register("restored_raw", files)
+def _load(w: Reader, name: str, path: Path, files: dict[str, Path]) -> None:
+    if name == "raw_files":  # the files whose bytes the archive holds, with those bytes
         w.execute(
-            "INSERT INTO raw_files BY NAME SELECT p.*, f.content FROM read_parquet($p)"
-            " AS p JOIN restored_raw AS f USING (file_hash)",
-            {"p": str(path)},
+            "INSERT INTO raw_files BY NAME SELECT * FROM read_parquet($p)"
+            " WHERE file_hash = ANY($held::VARCHAR[])",
+            {"p": str(path), "held": list(files)},
         )
+        held = {h for (h,) in w.rows("SELECT file_hash FROM raw_files")}
+        for file_hash, file_path in files.items():
+            if file_hash in held:
+                rawfiles.save_pieces_from(w, file_hash, file_path)
     else:
         w.execute(f"INSERT INTO {name} BY NAME SELECT * FROM read_parquet($p)", {"p": str(path)})
 
@@ -242,9 +248,10 @@ def _manifest(zf: zipfile.ZipFile, budget: archive.Budget) -> dict[str, Any]:
 
 def _raw_files(
     zf: zipfile.ZipFile, manifest: dict[str, Any], tmp: Path, budget: archive.Budget
-) -> pd.DataFrame:
-    """The stored files' bytes, each streamed within the budget and checked by its SHA-256."""
-    rows = []
+) -> dict[str, Path]:
+    """The stored files (hash -> where their bytes were unpacked), each streamed within the
+    budget and checked by its SHA-256."""
+    files = {}
     for entry in manifest.get("raw_files", []):
         file_hash = str(entry.get("file_hash", "")) if isinstance(entry, dict) else ""
         if not _HASH.match(file_hash):
@@ -252,9 +259,8 @@ def _raw_files(
         path = tmp / f"raw-{file_hash}"
         if archive.extract(zf, f"raw/{file_hash}", path, budget) != file_hash:
             raise BackupError(f"This backup is damaged: the stored file {file_hash[:12]}… differs.")
-        rows.append({"file_hash": file_hash, "content": path.read_bytes()})
-        path.unlink()
-    return pd.DataFrame(rows, columns=["file_hash", "content"])
+        files[file_hash] = path
+    return files
 
 
 def _check_consistent(w: Reader) -> None:

@@ -75,6 +75,9 @@ class Reader:
         """Make `df` queryable as the table `name` on this cursor (for bulk inserts)."""
         self._cur.register(name, df)
 
+    def unregister(self, name: str) -> None:
+        self._cur.unregister(name)
+
 
 MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
 

@@ -1,9 +1,10 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 8):
+Layout (schema version 9):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
-- `raw_files`: the bytes of every file a snapshot came from;
+- `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
+  see citydata.store.rawfiles);
 - `current_contracts`: the records of each borough's active snapshot (the public view);
   since v3 its `vendor` is the canonical vendor and `vendor_as_written` the spelling as written;
 - `vendor_aliases`: folded vendor spelling -> canonical vendor (see citydata.store.vendors);
@@ -21,6 +22,8 @@ Layout (schema version 8):
   app: when, by whom, status, pages, notices read, records kept, left out and why, message.
 - since v8, `contracts` (and the view) keep `skill_level` (None, Basic, Intermediate, Expert) and
   `contact_role` (a role to ask, never a person): skills to share (citydata.core.skills).
+- since v9, a file's bytes are kept in `raw_file_chunks` (pieces of a few MiB, compressed one by
+  one) instead of one BLOB in `raw_files.content` (citydata.store.rawfiles).
 """
 
 from __future__ import annotations
@@ -293,10 +296,31 @@ LEFT JOIN live AS mr ON s.kind = 'register' AND mr.register_snapshot_id = c.snap
     )
 
 
+def _v9(r: Reader) -> None:
+    """A file's bytes in compressed pieces instead of one BLOB (see citydata.store.rawfiles).
+
+    Frozen SQL. The files already held are carried over as they are: each one piece, 'none'.
+    """
+    r.execute(
+        """CREATE TABLE raw_file_chunks (
+    file_hash VARCHAR NOT NULL,
+    chunk_no INTEGER NOT NULL,
+    compression VARCHAR NOT NULL CHECK (compression IN ('none', 'zstd')),
+    content BLOB NOT NULL,
+    PRIMARY KEY (file_hash, chunk_no)
+)"""
+    )
+    r.execute(
+        "INSERT INTO raw_file_chunks SELECT file_hash, 0, 'none', content FROM raw_files"
+        " ORDER BY file_hash"
+    )
+    r.execute("ALTER TABLE raw_files DROP COLUMN content")
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,7 +19,6 @@ ever grows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, matches
+from citydata.store import changes, incoming, matches, migrations, rawfiles
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
@@ -127,7 +126,7 @@ def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
         r.register(incoming.STAGED, staged)
         current = active(r, REGISTER)
         bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
-        counts = incoming.tally(r, [b for b in bases.values() if b is not None])
+        counts = _tally(r, db, prepared, bases)
         totals = {code: counts[code][:2] for code in bases}
         diffs = incoming.differences(r, [b for b in bases.values() if b is not None], totals)
         return _changes(r, bases, totals, diffs, REGISTER)
@@ -237,7 +236,7 @@ def commit(
             return _commit_notices(w, prepared, content, user, current, now, mapping, source)
         w.register(incoming.STAGED, staged)
         bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
-        counts = incoming.tally(w, [b for b in bases.values() if b is not None])
+        counts = _tally(w, db, prepared, bases)
         same = [code for code, (nb, na, twins) in counts.items() if nb == na == twins]
         if len(same) == len(bases):
             totals = {code: counts[code][:2] for code in bases}
@@ -425,6 +424,41 @@ def _new_snapshots(w: Reader, rows: dict[str, int], **v: Any) -> dict[str, int]:
     return dict(zip(codes, ids, strict=True))
 
 
+def _memo(prepared: PreparedFile) -> dict[str, Any]:
+    """What the store worked out for a prepared file read by DuckDB, kept with it so that the
+    commit after a preview does not work it out again: its staged records and its tally. Kept
+    only for a typed table (`Prepared.table`, immutable), and dropped when the table is
+    replaced; empty (nothing kept) for records in a DataFrame, which can change in place."""
+    table = getattr(prepared, "table", None)
+    if table is None:
+        return {}
+    memo = getattr(prepared, "_store_memo", None)
+    if memo is None or memo.get("table") is not table:
+        memo = {"table": table}
+        try:
+            prepared._store_memo = memo  # type: ignore[attr-defined]
+        except AttributeError:  # an object that keeps no attributes of ours: no memo
+            return {}
+    return memo
+
+
+def _tally(
+    r: Reader, db: Database, prepared: PreparedFile, bases: dict[str, int | None]
+) -> dict[str, tuple[int, int, int]]:
+    """`incoming.tally` of the staged records against `bases`, once per file and state of the
+    data: a snapshot's records never change, and `data_version` moves on with every snapshot
+    added or restored, so the same key means the same answer (a commit after its preview)."""
+    ids = [b for b in bases.values() if b is not None]
+    memo = _memo(prepared)
+    key = (str(db.path), migrations.data_version(r), tuple(sorted(bases.items())))
+    if memo.get("tally", (None, None))[0] == key:
+        return memo["tally"][1]
+    counts = incoming.tally(r, ids)
+    if memo:
+        memo["tally"] = (key, counts)
+    return counts
+
+
 def _check(prepared: PreparedFile) -> Any:
     """CommitRefused unless the prepared file can be stored; a register's records staged for
     the store (`incoming.staged`), None for published notices."""
@@ -442,7 +476,12 @@ def _check(prepared: PreparedFile) -> Any:
     if kind_of(prepared) == PUBLISHED:
         staged, codes = None, set(prepared.records["borough_code"])
     else:
-        staged = incoming.staged(prepared)
+        memo = _memo(prepared)
+        staged = memo.get("staged")
+        if staged is None:
+            staged = incoming.staged(prepared)
+            if memo:
+                memo["staged"] = staged
         codes = incoming.borough_codes(staged) | (
             {None} if staged["borough_code"].null_count else set()
         )
@@ -475,9 +514,4 @@ def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def save_raw_file(w: Reader, file_name: str, content: bytes) -> str:
     """Keep the bytes of a file once, keyed by their SHA-256; returns the hash."""
-    file_hash = hashlib.sha256(content).hexdigest()
-    w.execute(
-        "INSERT INTO raw_files VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [file_hash, file_name, len(content), content, datetime.now().replace(microsecond=0)],
-    )
-    return file_hash
+    return rawfiles.save(w, file_name, content)
