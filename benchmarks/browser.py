@@ -2,11 +2,15 @@
 Datasette over the same rows as the peer.
 
     python -m benchmarks.browser [--sizes 10k,100k] [--repeat 2] [--pages Overview,Map]
+                                 [--against OTHER_CHECKOUT] [--no-peer]
 
 Chromium (/usr/bin/chromium, driven by Playwright) opens each page of `app.py`'s `PAGES`:
 
 - **link, cold**: a shared link (`/page?borough=B`, a borough no earlier step has selected) opened
-  in a new browser context, timed from `goto` until the page has settled;
+  in a new browser context, timed from `goto` until the page has settled; the profile pages'
+  links also name what they profile (`profile=B`, `vendor_profile=V` with V the vendor with
+  the most records in the borough and the service area the filter step picks), so they time a
+  profile rather than the question which one;
 - **link, cached**: the same link again in another new context (the server's caches hold it);
 - **filter, cold**: on that page, a service area added in the sidebar's "Service area" filter
   (a selection nobody has made), timed from the key press that picks it;
@@ -22,6 +26,19 @@ serves the same rows copied into SQLite with an index on each faceted column; it
 `goto` until the page's load event: a table filtered by borough with three facets (service area,
 vendor, hosting), and the same faceted table without a filter. Datasette's facet and SQL
 time limits are raised to 20 s so that it computes every facet rather than giving up.
+
+Where each filter change's time went (the last table): on the page's own clock from the key
+press, when the script's run ended, when the last websocket message arrived and when the page
+had settled; the renderer's main-thread time from Chrome's counters (all tasks, JavaScript,
+style and layout); the server process's CPU time; the websocket messages and the batches of
+changes to the page (about one per React commit); and how many visible charts and tables were
+drawn anew (a Vega chart embedded again gets a new <svg>; one whose data changed in place keeps
+it).
+
+`--against DIR` serves another checkout of the app (a worktree of main, say) at the same time
+over a copy of the same database and measures each step on both, alternating which goes
+first: an A/B inside one run, which is the only comparison that means anything on a loaded
+machine. `--no-peer` leaves Datasette out.
 
 It prints markdown tables for RESULTS.md. The machine is shared: compare the ratios of one run.
 """
@@ -43,7 +60,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +84,7 @@ SETTLED = """() => {
   for (const el of drawers) {
     if (el.offsetParent !== null && !el.querySelector('svg, canvas')) return false;
   }
+  if (window.__ct) window.__ct.settledAt = performance.now();
   return true;
 }"""
 
@@ -104,14 +122,21 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"{url} did not answer: {log.read_text(errors='replace')[-2000:]}")
 
 
+# The server process behind each URL `serve` gives (its CPU time is one of the phases).
+SERVERS: dict[str, subprocess.Popen] = {}
+
+
 @contextmanager
-def serve(command: list[str], health: str, env: dict[str, str], log: Path) -> Iterator[str]:
+def serve(
+    command: list[str], health: str, env: dict[str, str], log: Path, root: Path = ROOT
+) -> Iterator[str]:
     port = _free_port()
     command = [c.replace("{port}", str(port)) for c in command]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=os.environ | env, stdout=out,
+        process = subprocess.Popen(command, cwd=root, env=os.environ | env, stdout=out,
                                    stderr=subprocess.STDOUT)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    SERVERS[url] = process
     try:
         _wait_http(url + health, process, log)
         yield url
@@ -123,12 +148,12 @@ def serve(command: list[str], health: str, env: dict[str, str], log: Path) -> It
             process.kill()
 
 
-def streamlit(db: Path, log: Path):
+def streamlit(db: Path, log: Path, root: Path = ROOT):
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", "{port}", "--server.address", "127.0.0.1",
                "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false"]  # fmt: skip
-    return serve(command, "/_stcore/health", {"CITYTOOLS_DB": str(db)}, log)
+    return serve(command, "/_stcore/health", {"CITYTOOLS_DB": str(db)}, log, root)
 
 
 def datasette(sqlite: Path, log: Path):
@@ -198,19 +223,64 @@ def settle(page: Any) -> None:
 # Counts the script runs the page has finished (the app root's data-test-script-state leaving
 # "running"). Right after a key press the page can still look settled, before its run has
 # begun: a change is timed until a run that began after it has finished, then settled.
+# For the phases (`--phases`) it also notes, on the page's own clock, the last key press, the
+# end of the last run, the last websocket message received and when the page settled.
 COUNT_RUNS = """(() => {
   window.__citytoolsRuns = 0;
+  window.__ct = {keyAt: 0, runEnd: 0, lastMessage: 0, messages: 0, settledAt: 0, updates: 0};
+  document.addEventListener('keydown', () => { window.__ct.keyAt = performance.now(); }, true);
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => {
+        window.__ct.lastMessage = performance.now();
+        window.__ct.messages += 1;
+      });
+    }
+  };
   const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) { setTimeout(watch, 10); return; }
     new MutationObserver((records) => {
-      for (const r of records) if (r.oldValue === 'running') window.__citytoolsRuns += 1;
+      for (const r of records) if (r.oldValue === 'running') {
+        window.__citytoolsRuns += 1;
+        window.__ct.runEnd = performance.now();
+      }
     }).observe(app, {attributes: true, attributeOldValue: true,
                      attributeFilter: ['data-test-script-state']});
+    // Each batch of changes to the page (about one per React commit) counts once.
+    new MutationObserver(() => { window.__ct.updates += 1; }).observe(
+      document.body, {childList: true, subtree: true, attributes: true, characterData: true});
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch);
   else watch();
 })();"""
+
+# Marks what is drawn now, so that after a change `DRAWN_ANEW` can count what was drawn again
+# from scratch: a Vega chart embedded anew gets a new <svg>/<canvas> (one whose data changed in
+# place keeps it); a table, a map likewise.
+MARK_DRAWN = """() => {
+  for (const el of document.querySelectorAll('[data-testid="stVegaLiteChart"] svg,'
+      + ' [data-testid="stVegaLiteChart"] canvas, [data-testid="stDataFrame"] canvas,'
+      + ' [data-testid="stDeckGlJsonChart"] canvas')) el.__ctOld = true;
+}"""
+DRAWN_ANEW = """() => {
+  const count = (sel) => {
+    let shown = 0, anew = 0;
+    for (const el of document.querySelectorAll(sel)) {
+      if (el.offsetParent === null) continue;
+      shown += 1;
+      const drawn = el.querySelector('svg, canvas');
+      if (drawn && !drawn.__ctOld) anew += 1;
+    }
+    return [shown, anew];
+  };
+  return {charts: count('[data-testid="stVegaLiteChart"]'),
+          tables: count('[data-testid="stDataFrame"]'),
+          elements: document.querySelectorAll(
+            '[data-testid="stMain"] [data-testid="stElementContainer"]').length};
+}"""
 
 
 def runs(page: Any) -> int:
@@ -239,35 +309,108 @@ def timed(page: Any, wire: Wire, action: Any) -> tuple[float, int]:
     return time.perf_counter() - start, wire.received - before
 
 
-def measure_page(browser: Any, url: str, path: str, borough: str, area: str) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Phases:
+    """Where one change's time went: on the page's clock from the key press, when the script's
+    run ended (the root's state leaving "running"), when the last websocket message arrived and
+    when the page had settled; the renderer's main-thread time (Chrome's own counters: all
+    tasks, of them JavaScript, and style and layout); the server's CPU time; and how many of the
+    visible charts and tables were drawn anew rather than updated in place."""
+
+    METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+    def __init__(self, page: Any, url: str):
+        self.page = page
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+        self.pid = SERVERS[url].pid
+
+    def _metrics(self) -> dict[str, float]:
+        got = self.cdp.send("Performance.getMetrics")["metrics"]
+        return {m["name"]: m["value"] for m in got if m["name"] in self.METRICS}
+
+    def before(self) -> None:
+        self.page.evaluate(MARK_DRAWN)
+        self.page.evaluate(
+            "window.__ct.settledAt = 0; window.__ct.runEnd = 0; window.__ct.messages = 0;"
+            " window.__ct.updates = 0"
+        )
+        self.m0, self.cpu0 = self._metrics(), _cpu_seconds(self.pid)
+
+    def after(self) -> dict[str, float]:
+        m1, cpu1 = self._metrics(), _cpu_seconds(self.pid)
+        ct = self.page.evaluate("window.__ct")
+        drawn = self.page.evaluate(DRAWN_ANEW)
+        ms = {k: (m1[k] - self.m0[k]) * 1000 for k in self.METRICS}
+        return {
+            "script end": ct["runEnd"] - ct["keyAt"],
+            "last message": ct["lastMessage"] - ct["keyAt"],
+            "drawn": ct["settledAt"] - ct["keyAt"],
+            "renderer busy": ms["TaskDuration"],
+            "renderer JS": ms["ScriptDuration"],
+            "style+layout": ms["LayoutDuration"] + ms["RecalcStyleDuration"],
+            "server CPU": (cpu1 - self.cpu0) * 1000,
+            "messages": ct["messages"],
+            "page updates": ct["updates"],
+            "charts": drawn["charts"][0],
+            "charts anew": drawn["charts"][1],
+            "tables": drawn["tables"][0],
+            "tables anew": drawn["tables"][1],
+            "elements": drawn["elements"],
+        }
+
+
+def profile_params(path: str, borough: str, vendor: str) -> str:
+    """The query string naming what a profile page shows, so that it is timed as a profile."""
+    if path == "borough":
+        return "&profile=" + urllib.parse.quote_plus(borough)
+    if path == "vendor":
+        return "&vendor_profile=" + urllib.parse.quote_plus(vendor)
+    return ""
+
+
+def measure_page(
+    browser: Any, url: str, path: str, borough: str, area: str, vendor: str = ""
+) -> dict[str, Any]:
     link = f"{url}/{path}?borough={urllib.parse.quote_plus(borough)}"
+    link += profile_params(path, borough, vendor)
     out: dict[str, Any] = {}
     context, page, wire = _new_page(browser)
     out["link cold"] = timed(page, wire, lambda: page.goto(link))
     context.close()
     context, page, wire = _new_page(browser)
     out["link cached"] = timed(page, wire, lambda: page.goto(link))
+    phases = Phases(page, url)
     box = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Service area")
 
     def pick() -> float:
         box.click()
         page.keyboard.type(area)
         page.get_by_role("option", name=area, exact=True).wait_for()
+        phases.before()
         start = time.perf_counter()
         page.keyboard.press("Enter")
         return start
 
-    def change(start_fn: Any) -> tuple[float, int]:
+    def change(start_fn: Any) -> tuple[float, int, dict[str, float]]:
         before, finished = wire.received, runs(page)
         start = start_fn()
         settle_after(page, finished)
+        took = time.perf_counter() - start
+        found = phases.after()
         page.keyboard.press("Escape")
-        return time.perf_counter() - start, wire.received - before
+        return took, wire.received - before, found
 
     out["filter cold"] = change(pick)
 
     def unpick() -> float:
         box.click()
+        phases.before()
         start = time.perf_counter()
         page.keyboard.press("Backspace")
         return start
@@ -301,16 +444,28 @@ def _ms(seconds: list[float]) -> str:
     return f"{p50 * 1000:.0f} ms" if p50 < 10 else f"{p50:.1f} s"
 
 
-def run_size(label: str, rows: int, repeat: int, only: list[str]) -> str:
+def run_size(
+    label: str,
+    rows: int,
+    repeat: int,
+    only: list[str],
+    against: Path | None = None,
+    peer: bool = True,
+) -> str:
+    """Every chosen page `repeat` times; with `against` (another checkout of the app) each
+    measurement is made on both, served at once over copies of the same database, this
+    checkout and the other alternating first."""
     from playwright.sync_api import sync_playwright
 
     ctx = datasets.context(label, rows, 2015, repeat)
     datasets.prepare(ctx, lambda _s, step, c: {"ok": True, **datasets.run(c, step)})
     work = Path(tempfile.mkdtemp(prefix="citytools-browser-"))
+    roots = {"this": ROOT} | ({"against": against} if against else {})
     try:
-        db = work / "citytools.duckdb"
-        shutil.copyfile(ctx.db, db)
-        lite, copy_seconds = sqlite_copy(Path(ctx.db), Path(ctx.csv))
+        if peer:
+            lite, copy_seconds = sqlite_copy(Path(ctx.db), Path(ctx.csv))
+        else:
+            lite, copy_seconds = Path(), 0.0
         import duckdb
 
         con = duckdb.connect(str(ctx.db), read_only=True)
@@ -320,47 +475,72 @@ def run_size(label: str, rows: int, repeat: int, only: list[str]) -> str:
         areas = [a for (a,) in con.execute(
             "SELECT service_area FROM current_contracts GROUP BY 1 ORDER BY count(*) DESC"
         ).fetchall()]  # fmt: skip
+        # the vendor profile shows the vendor with the most records in the borough and area
+        vendors = {(b, a): v for b, a, v in con.execute(
+            "SELECT borough, service_area, arg_max(vendor, n) FROM (SELECT borough, service_area,"
+            " vendor, count(*) AS n FROM current_contracts GROUP BY ALL) GROUP BY ALL"
+        ).fetchall()}  # fmt: skip
         con.close()
         chosen = [(t, p) for t, p in pages() if not only or any(o in t for o in only)]
-        results: dict[str, list[dict[str, Any]]] = {t: [] for t, _ in chosen}
-        with sync_playwright() as pw:
+        results = {side: {t: [] for t, _ in chosen} for side in roots}
+        peer_times: dict[str, list[float]] = {}
+        with sync_playwright() as pw, ExitStack() as servers:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            with streamlit(db, work / "streamlit.log") as url:
+            urls = {}
+            for side, root in roots.items():
+                db = work / f"{side}.duckdb"
+                shutil.copyfile(ctx.db, db)
+                urls[side] = servers.enter_context(
+                    streamlit(db, work / f"streamlit-{side}.log", root)
+                )
                 context, page, _ = _new_page(browser)
-                page.goto(url)  # the server's first page, as people open it: the home page
+                page.goto(urls[side])  # the server's first page, as people open it: the home page
                 settle(page)
                 context.close()
-                k = 0
-                for _ in range(repeat):
-                    for title, path in chosen:
-                        borough = boroughs[k % len(boroughs)]
-                        area = areas[(k * 7) % len(areas)]
-                        k += 1
-                        results[title].append(measure_page(browser, url, path, borough, area))
-            with datasette(lite, work / "datasette.log") as url:
-                page_ctx = browser.new_context()
-                page_ctx.new_page().goto(f"{url}/contracts/contracts")  # warm up the process
-                page_ctx.close()
-                peer = measure_datasette(browser, url, boroughs[: max(3, repeat * 2)])
+            k = 0
+            for _ in range(repeat):
+                for title, path in chosen:
+                    borough = boroughs[k % len(boroughs)]
+                    area = areas[(k * 7) % len(areas)]
+                    vendor = vendors.get((borough, area), "")
+                    sides = list(roots) if k % 2 == 0 else list(reversed(roots))
+                    k += 1
+                    for side in sides:
+                        results[side][title].append(
+                            measure_page(browser, urls[side], path, borough, area, vendor)
+                        )
+            servers.close()
+            if peer:
+                with datasette(lite, work / "datasette.log") as url:
+                    page_ctx = browser.new_context()
+                    page_ctx.new_page().goto(f"{url}/contracts/contracts")  # warm the process
+                    page_ctx.close()
+                    peer_times = measure_datasette(browser, url, boroughs[: max(3, repeat * 2)])
             browser.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return render(label, rows, repeat, results, peer, copy_seconds)
+    out = [render(label, rows, repeat, results["this"], peer_times, copy_seconds)]
+    if against:
+        out.append(render_ab(label, repeat, results["this"], results["against"], against))
+    out.append(render_phases(label, results))
+    return "\n".join(out)
 
 
 KINDS = ("filter cold", "filter cached", "link cold", "link cached")
 
 
 def render(label, rows, repeat, results, peer, copy_seconds) -> str:
-    filtered = statistics.median(peer["filtered"])
-    lines = [
-        f"#### Browser, {label} records ({rows:,}), n = {repeat} per page",
-        "",
-        f"Datasette over the same rows in SQLite (copied in {copy_seconds:.0f} s, four indexes): "
-        f"table filtered by borough with three facets p50 {_ms(peer['filtered'])} "
-        f"(n = {len(peer['filtered'])}), the faceted table without a filter p50 "
-        f"{_ms(peer['unfiltered'])}.",
-        "",
+    lines = [f"#### Browser, {label} records ({rows:,}), n = {repeat} per page", ""]
+    filtered = statistics.median(peer["filtered"]) if peer else None
+    if peer:
+        lines += [
+            f"Datasette over the same rows in SQLite (copied in {copy_seconds:.0f} s, four "
+            f"indexes): table filtered by borough with three facets p50 {_ms(peer['filtered'])} "
+            f"(n = {len(peer['filtered'])}), the faceted table without a filter p50 "
+            f"{_ms(peer['unfiltered'])}.",
+            "",
+        ]
+    lines += [
         "| Page | Filter change, cold | Filter change, cached | Cached / cold | Shared link, cold "
         "| Shared link, cached | Bytes sent (filter cold / cached) "
         "| Datasette filtered / filter change cold |",
@@ -372,12 +552,78 @@ def render(label, rows, repeat, results, peer, copy_seconds) -> str:
         t = {k: [r[k][0] for r in runs] for k in KINDS}
         b = {k: statistics.median(r[k][1] for r in runs) for k in KINDS}
         ratio = statistics.median(r["filter cached"][0] / r["filter cold"][0] for r in runs)
+        versus = f"{filtered / statistics.median(t['filter cold']):.1f}x" if peer else "-"
         lines.append(
             f"| {title} | {_ms(t['filter cold'])} | {_ms(t['filter cached'])} | {ratio:.2f} "
             f"| {_ms(t['link cold'])} | {_ms(t['link cached'])} "
             f"| {b['filter cold'] / 1024:.0f} / {b['filter cached'] / 1024:.0f} KiB "
-            f"| {filtered / statistics.median(t['filter cold']):.1f}x |"
+            f"| {versus} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def render_ab(label, repeat, this, other, against: Path) -> str:
+    """This checkout against another, measured in the same run, alternating."""
+    lines = [
+        f"#### Browser A/B, {label} records, n = {repeat} per page and side: "
+        f"before (`{against}`) → after (this checkout)",
+        "",
+        "| Page | Filter change, cold: before → after | Cached: before → after "
+        "| Cached / cold: before → after | Bytes cold / cached: before → after |",
+        "|---|---|---|---|---|",
+    ]
+    for title, runs in this.items():
+        was = other[title]
+        if not runs or not was:
+            continue
+
+        def p50(rs, kind):
+            return _ms([r[kind][0] for r in rs])
+
+        def ratio(rs):
+            return statistics.median(r["filter cached"][0] / r["filter cold"][0] for r in rs)
+
+        def kib(rs):
+            cold = statistics.median(r["filter cold"][1] for r in rs) / 1024
+            return f"{cold:.0f} / {statistics.median(r['filter cached'][1] for r in rs) / 1024:.0f}"
+
+        lines.append(
+            f"| {title} | {p50(was, 'filter cold')} → {p50(runs, 'filter cold')} "
+            f"| {p50(was, 'filter cached')} → {p50(runs, 'filter cached')} "
+            f"| {ratio(was):.2f} → {ratio(runs):.2f} | {kib(was)} → {kib(runs)} KiB |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+PHASES = ("script end", "last message", "drawn", "renderer busy", "renderer JS", "style+layout",
+          "server CPU", "messages", "page updates")  # fmt: skip
+
+
+def render_phases(label: str, results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
+    """Medians of each change's phases (see `Phases`), per side, page and kind of change."""
+    lines = [
+        f"#### Where a filter change's time goes, {label} records (p50, ms; charts and tables: "
+        "shown / drawn anew)",
+        "",
+        "| Side | Page | Change | " + " | ".join(PHASES) + " | Charts | Tables | Elements |",
+        "|---|---|---|" + "---|" * (len(PHASES) + 3),
+    ]
+    for side, by_page in results.items():
+        for title, runs in by_page.items():
+            for kind in ("filter cold", "filter cached"):
+                got = [r[kind][2] for r in runs]
+                if not got:
+                    continue
+
+                def med(key, got=got):
+                    return statistics.median(g[key] for g in got)
+
+                lines.append(
+                    f"| {side} | {title} | {kind.split()[1]} | "
+                    + " | ".join(f"{med(k):.0f}" for k in PHASES)
+                    + f" | {med('charts'):.0f} / {med('charts anew'):.0f}"
+                    f" | {med('tables'):.0f} / {med('tables anew'):.0f} | {med('elements'):.0f} |"
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -386,10 +632,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--pages", default="", help="comma-separated page titles (parts of)")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout of the app (e.g. a worktree of main): served at the same time "
+        "over a copy of the same database and measured alternately, for an A/B in one run",
+    )
+    parser.add_argument("--no-peer", action="store_true", help="leave Datasette out")
     args = parser.parse_args(argv)
     only = [p for p in args.pages.split(",") if p]
     for label, rows in datasets.parse_sizes(args.sizes):
-        print(run_size(label, rows, args.repeat, only))
+        against = args.against.resolve() if args.against else None
+        print(run_size(label, rows, args.repeat, only, against, not args.no_peer))
     return 0
 
 
