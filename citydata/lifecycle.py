@@ -62,14 +62,16 @@ def db_path(explicit: str | Path | None = None) -> Path:
     return found
 
 
-def open_store(path: str | Path | None = None, waits: tuple[float, ...] = BUSY_WAITS) -> Database:
+def open_store(path: str | Path | None = None, waits: tuple[float, ...] | None = None) -> Database:
     """Open (building it first when missing) and migrate the database at `path`.
 
     A missing database is built from the embedded data, then, when $CITYTOOLS_RESTORE_FROM names
     a backup archive, that backup is restored into it before it is used. A busy file is tried
-    again after each of `waits` seconds, then FileBusy; an unusable one raises FileUnusable.
+    again after each of `waits` seconds (BUSY_WAITS unless given), then FileBusy; an unusable
+    one raises FileUnusable.
     """
     path = db_path(path)
+    waits = BUSY_WAITS if waits is None else waits
     if not path.exists():
         with _building(path):
             if not path.exists():  # another thread or process may have built it meanwhile
@@ -167,12 +169,13 @@ def open_for_reading(
             db.close()
 
 
-def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] = BUSY_WAITS) -> Path:
+def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] | None = None) -> Path:
     """Copy the database file and its write-ahead log into `into`, again until neither changed
     while being copied; FileBusy when they keep changing."""
     wal = path.with_name(path.name + ".wal")
     target = into / path.name
     target_wal = target.with_name(target.name + ".wal")
+    waits = BUSY_WAITS if waits is None else waits
     for wait in (*waits, None):
         before = _fingerprint(path), _fingerprint(wal)
         try:

@@ -61,8 +61,12 @@ if p.systems.empty:
 else:
     st.subheader("Systems by service area")
     systems = p.systems.head(ui.TABLE_ROWS)  # the table, the timeline; the briefing has all
+    # A note that comes and goes with the selection keeps its place (an empty one when there is
+    # nothing to say), so the table and chart below stay where they are and the browser
+    # updates them rather than drawing them anew.
+    note = st.empty()
     if len(p.systems) > ui.TABLE_ROWS:
-        st.caption(
+        note.caption(
             f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
             "the briefing below holds all of them."
         )
@@ -76,8 +80,9 @@ else:
     st.subheader("When its contracts end")
     ui.charting.chart(timeline, systems, p.today)
     undated = systems[systems["contract_end"].isna()]
+    note = st.empty()
     if len(undated):
-        st.caption(
+        note.caption(
             "No end date recorded (rolling or unknown): "
             + ui.plain(", ".join(undated["system"] + " (" + undated["service_area"] + ")"))
         )
@@ -90,8 +95,9 @@ else:
     if p.peers.empty:
         st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
+        note = st.empty()
         if len(p.peers) > ui.TABLE_ROWS:
-            st.caption(
+            note.caption(
                 f"Showing the first {ui.TABLE_ROWS:,} of {len(p.peers):,} peers; "
                 "the briefing below holds all of them."
             )

@@ -89,6 +89,7 @@ def test_a_busy_file_opens_as_soon_as_the_other_process_lets_go(db_path):
 @pytest.mark.parametrize("steward", [False, True], ids=["visitor", "steward"])
 def test_the_app_says_busy_and_offers_no_rebuild_even_to_a_steward(db_path, steward, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    monkeypatch.setattr(lifecycle, "BUSY_WAITS", (0.05,))  # the waiting: the first test above
     before = db_path.read_bytes()
     with held_by_another_process(db_path):
         at = app(steward)
@@ -102,7 +103,8 @@ def test_the_app_says_busy_and_offers_no_rebuild_even_to_a_steward(db_path, stew
     assert not at.exception and at.metric
 
 
-def test_a_rebuild_refuses_a_busy_file(db_path):
+def test_a_rebuild_refuses_a_busy_file(db_path, monkeypatch):
+    monkeypatch.setattr(lifecycle, "BUSY_WAITS", (0.05,))  # the waiting: the first test above
     with held_by_another_process(db_path), pytest.raises(lifecycle.FileBusy):
         lifecycle.rebuild(db_path)
     assert not list(db_path.parent.glob("*.unusable-*"))

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 
 from citydata import ingest, lifecycle
+from citydata.cli import main
 from citydata.output import backup
 from citydata.store import migrations, rawfiles, snapshots
 from citydata.store.db import Database
@@ -139,3 +140,25 @@ def test_a_backup_of_a_large_file_restores_it_exactly(db, tmp_path):
         assert {t: rows for t, rows in dump(fresh).items() if t != "meta"} == kept
     finally:
         fresh.close()
+
+
+def test_the_command_line_writes_a_snapshots_file_back_exactly(db_path, tmp_path, capsys):
+    content = large_register(40_000)
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            camden = snapshots.active(r)[CAMDEN]
+        records = db.df("SELECT * FROM current_contracts WHERE borough_code = $c", {"c": CAMDEN})
+        records.loc[0, "system"] = "Renamed system"
+        p = ingest.prepare(records.to_csv(index=False).encode("utf-8"), "camden.csv")
+        [new_id] = snapshots.commit(db, p, content, "ann", expect={CAMDEN: camden})
+    finally:
+        db.close()
+    out = tmp_path / "original.csv"
+    assert main(["original", str(new_id), "-o", str(out), "--db", str(db_path)]) == 0
+    assert out.read_bytes() == content
+    assert "camden.csv, as received" in capsys.readouterr().out
+    missing = tmp_path / "none.csv"
+    assert main(["original", "99999", "-o", str(missing), "--db", str(db_path)]) == 1
+    assert "There is no snapshot 99999" in capsys.readouterr().err
+    assert not missing.exists()

@@ -1,8 +1,9 @@
-"""The record commands: build, demo, snapshots, export, collaborate."""
+"""The record commands: build, demo, snapshots, original, export, collaborate."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ from citydata.core import demo, regions
 from citydata.output import exports, group_briefing, ics
 from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
+from citydata.store import rawfiles
 
 
 def add_parsers(sub: Any) -> None:
@@ -51,6 +53,11 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("snapshots", help="list the stored snapshots")
     add_db_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("original", help="write the file a snapshot came from, byte for byte")
+    add_db_option(p)
+    p.add_argument("id", type=int, help="the snapshot's id (see `snapshots`)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     p = sub.add_parser("export", help="write the current records, filtered as in the app")
     add_db_option(p)
@@ -123,6 +130,36 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
         print(df.to_json(orient="records", date_format="iso"))
     else:
         print(df.to_string(index=False))
+    return EXIT_OK
+
+
+@command("original")
+def cmd_original(args: argparse.Namespace) -> int:
+    """The stored bytes of a snapshot's file (kept compressed in pieces: citydata.store.rawfiles),
+    written piece by piece and checked against the SHA-256 they are kept under."""
+    partial = args.output.with_name(f".{args.output.name}.partial")
+    try:
+        with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+            found = r.one(
+                "SELECT s.file_name, s.file_hash, f.file_hash AS held FROM snapshots AS s"
+                " LEFT JOIN raw_files AS f USING (file_hash) WHERE s.id = $id",
+                {"id": args.id},
+            )
+            if found is None:
+                raise Refused(f"There is no snapshot {args.id}. Nothing was written.")
+            if found["held"] is None:
+                raise Refused(f"Snapshot {args.id} has no stored file. Nothing was written.")
+            digest = hashlib.sha256()
+            with partial.open("wb") as out:
+                for piece in rawfiles.pieces(r, found["file_hash"]):
+                    digest.update(piece)
+                    out.write(piece)
+        if digest.hexdigest() != found["file_hash"]:
+            raise Refused(f"The stored file of snapshot {args.id} is damaged. Nothing was written.")
+        partial.replace(args.output)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"Wrote {args.output}: {found['file_name']}, as received.")
     return EXIT_OK
 
 

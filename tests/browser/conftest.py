@@ -123,7 +123,7 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
 
 
 @pytest.fixture(scope="session")
-def server(built_db, tmp_path_factory, browser) -> Iterator[Server]:
+def server(built_db, tmp_path_factory, kept_context) -> Iterator[Server]:
     """The app served from this checkout over a private copy of the built database.
 
     One server for the whole run: the tests that use it only read, and each opens its own
@@ -135,11 +135,10 @@ def server(built_db, tmp_path_factory, browser) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("server") / "citytools.duckdb"
     shutil.copyfile(built_db, db)
     with run_server(db) as srv:
-        context = browser.new_context()
-        first = context.new_page()
+        first = kept_context.new_page()
         first.goto(srv.url)
         settle(first, timeout=120_000)
-        context.close()
+        forget(kept_context)
         yield srv
 
 
@@ -153,13 +152,54 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, artifacts):
+# What a browser context keeps between its pages, and how `forget` clears it: cookies,
+# permissions and every origin's storage. The HTTP cache stays: the app's code is then loaded
+# and compiled once per process rather than once per test (about 0.8 CPU s a page here).
+STORAGE = "cookies,local_storage,indexeddb,websql,file_systems,cache_storage,service_workers"
+
+
+@pytest.fixture(scope="session")
+def kept_context(browser):
+    """One browser context per test process, for the `page` fixture (see `forget`)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
+    yield context
+    context.close()
+
+
+def forget(context) -> None:
+    """Close the context's pages and clear what a page could leave for the next test.
+
+    Each page is its own Streamlit session (its own websocket), so what the server knows of
+    a test's visitor goes with its page; what the browser keeps (cookies such as the sign-in
+    form's XSRF token, localStorage, permissions) is cleared here, and checked to be gone.
+    """
+    # Read and cleared through the test's page while it is open: reading an origin no page
+    # is on costs Playwright a hidden page (a renderer process).
+    probe = context.pages[0] if context.pages else context.new_page()
+    origins = [o["origin"] for o in context.storage_state(indexed_db=True)["origins"]]
+    if origins:
+        cdp = context.new_cdp_session(probe)
+        for origin in origins:
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE})
+        cdp.detach()
+        left = context.storage_state(indexed_db=True)["origins"]
+        assert left == [], f"a test left this in the browser: {left}"
+    for pg in context.pages:
+        pg.close()
+    context.clear_cookies()
+    context.clear_permissions()
+    context.set_offline(False)
+    assert context.cookies() == []
+
+
+@pytest.fixture
+def page(kept_context, artifacts):
+    """A new tab (a new Streamlit session) in this process's browser context, 1400 x 1000,
+    with nothing left by an earlier test (`forget`)."""
+    pg = kept_context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
-    context.close()
+    forget(kept_context)
 
 
 # The script has finished (`data-test-script-state` is `rerunRequested` from the moment a

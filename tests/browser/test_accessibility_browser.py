@@ -15,10 +15,18 @@ drawn on a canvas, so their columns cannot be measured here; their key columns (
 boroughs, vendors) come first by their pages' column order, and the screenshots saved
 (test-artifacts/fit-*.png) are for a person to look at. Each page is opened once, at 1280 px,
 and the window then widened to 1440 px, as on a laptop: the layout follows the width without a
-new run (test_views_browser.py does the same).
+new run.
+
+The same load of each page checks what a council officer shares from it (this was
+test_views_browser.py's first test, which opened every page again): at both widths the page's
+title and a "Copy link" button near the top (above a laptop's fold), and the link copied gives
+this exact view. Four pages are opened with a view in their address (the sidebar's filters and
+the page's own choices: `VIEWS`), which the copied link must keep.
 """
 
 from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -27,6 +35,13 @@ from tests.browser.conftest import settle
 
 PAGES = [path for _, _, path in registered_pages()]
 WIDTHS = (1280, 1440)
+# A view with the sidebar's filters and the page's own choices in its address.
+VIEWS = {
+    "": "borough=Camden&borough=Hackney",
+    "pipeline": "service_area=Housing&pipeline_window=24+months",
+    "market": "market_by=Boroughs+served",
+    "collaborate": "group_by=Vendor&window=12",
+}
 CUT_OFF = """() => {
   const out = [];
   const cut = (e) => e.scrollWidth > e.clientWidth + 1;
@@ -49,15 +64,40 @@ CUT_OFF = """() => {
 }"""
 
 
+def copied_link(page) -> str:
+    """The address the page's "Copy link" button offers."""
+    page.get_by_role("button", name="Copy link").first.click()
+    code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").first
+    code.wait_for()
+    text = code.inner_text().strip()
+    page.keyboard.press("Escape")
+    return text
+
+
+def shares_this_view(page, where: str, query: str) -> None:
+    """The title and "Copy link" are in sight near the top, and the copied link is this view."""
+    assert page.get_by_role("heading", level=1).first.is_visible(), where
+    button = page.get_by_role("button", name="Copy link").first
+    assert button.is_visible(), where
+    assert button.bounding_box()["y"] < 200, where  # above the fold of a laptop screen
+    link = copied_link(page)
+    got, now = urlsplit(link), urlsplit(page.url)
+    assert got.path.rstrip("/") == now.path.rstrip("/"), (where, link)
+    assert parse_qs(got.query) == parse_qs(now.query), (where, link)
+    for key in parse_qs(query):
+        assert key in parse_qs(got.query), (where, key, link)
+
+
 @pytest.mark.timeout(180)
 @pytest.mark.parametrize("url_path", PAGES, ids=[p or "overview" for p in PAGES])
-def test_axe_finds_no_violation_and_nothing_is_cut_off_on_the_page(
+def test_axe_finds_no_violation_nothing_is_cut_off_and_the_link_copies_the_view(
     server, page, artifacts, url_path
 ):
     from axe_playwright_python.sync_playwright import Axe
 
+    query = VIEWS.get(url_path, "")
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
-    page.goto(f"{server.url}/{url_path}")
+    page.goto(f"{server.url}/{url_path}" + (f"?{query}" if query else ""))
     settle(page)
     results = Axe().run(page)
     found = [
@@ -72,6 +112,7 @@ def test_axe_finds_no_violation_and_nothing_is_cut_off_on_the_page(
         shot = artifacts / f"fit-{url_path or 'overview'}-{width}.png"
         page.screenshot(path=shot, full_page=True)
         cut[width] = page.evaluate(CUT_OFF)
+        shares_this_view(page, f"/{url_path} at {width} px", query)
     assert found == [], "\n".join(found)
     assert cut == {width: [] for width in WIDTHS}
 

@@ -51,9 +51,8 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser
     assert f"{len(rows):,}" == records
 
 
-def test_the_coverage_matrix_fits_a_laptop_screen(server, browser, artifacts):
-    context = browser.new_context(viewport={"width": 1280, "height": 1600})
-    page = context.new_page()
+def test_the_coverage_matrix_fits_a_laptop_screen(server, page, artifacts):
+    page.set_viewport_size({"width": 1280, "height": 1600})
     page.goto(server.url)
     settle(page)
     chart = page.get_by_test_id("stVegaLiteChart").first
@@ -63,5 +62,4 @@ def test_the_coverage_matrix_fits_a_laptop_screen(server, browser, artifacts):
     main = page.get_by_test_id("stMainBlockContainer")
     room = main.bounding_box()
     padding = main.evaluate("e => parseFloat(getComputedStyle(e).paddingRight)")
-    context.close()
     assert drawn["x"] + drawn["width"] <= room["x"] + room["width"] - padding + 1, (drawn, room)

@@ -39,6 +39,10 @@ def heatmap_chart(
     grid["Year"] = grid["year"].astype(str)
     grid["When"] = grid["Month"] + " " + grid["Year"]
     grid["Value label"] = grid["annual_value"].map(money)
+    # What depends on the selection travels in the data (which cells get white text, which is
+    # this month), so the specification stays the same and the browser swaps the data in place.
+    grid["dark"] = grid[measure] > _light_text_threshold(grid[measure])
+    grid["now"] = (grid["year"] == today.year) & (grid["month"] == today.month) if today else False
     title = MEASURES[measure]
     base = alt.Chart(grid).encode(
         x=alt.X("Month:N", sort=list(MONTHS), title=None, axis=alt.Axis(labelAngle=0)),
@@ -62,22 +66,16 @@ def heatmap_chart(
         )
     )
     text_field = "contracts:Q" if measure == "contracts" else "Value label:N"
-    threshold = _light_text_threshold(grid[measure])
     text = base.mark_text(fontSize=11).encode(
         text=alt.condition("datum.contracts > 0", alt.Text(text_field), alt.value("")),
-        color=alt.condition(
-            f"datum.{measure} > {threshold}", alt.value("white"), alt.value("#333333")
-        ),
+        color=alt.condition("datum.dark", alt.value("white"), alt.value("#333333")),
     )
-    layers = cells + text
-    now = grid[(grid["year"] == today.year) & (grid["month"] == today.month)] if today else grid[:0]
-    if len(now):
-        layers += (
-            alt.Chart(now)
-            .mark_rect(fillOpacity=0, stroke="#c62828", strokeWidth=2.5)
-            .encode(x=alt.X("Month:N", sort=list(MONTHS)), y="Year:O")
-        )
-    return layers.properties(height=alt.Step(26))
+    now = (
+        base.transform_filter("datum.now")
+        .mark_rect(fillOpacity=0, stroke="#c62828", strokeWidth=2.5)
+        .encode(tooltip=alt.value(None))
+    )
+    return (cells + text + now).properties(height=alt.Step(26))
 
 
 def month_chart(grid: pd.DataFrame) -> alt.Chart:
@@ -85,6 +83,7 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
     data = grid.assign(
         label=grid["contracts"].map(lambda n: f"{n} ending" if n else ""),
         when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {day(t)}"),
+        dark=grid["contracts"] > _light_text_threshold(grid["contracts"]),
     )
     base = alt.Chart(data).encode(
         x=alt.X(
@@ -107,7 +106,7 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
             alt.value("#ffffff"),
         )
     )
-    dark = f"datum.contracts > {_light_text_threshold(grid['contracts'])}"
+    dark = "datum.dark"  # in the data, so the specification stays the same
     days = base.mark_text(fontSize=11, dy=-12).encode(
         text="day:Q", color=alt.condition(dark, alt.value("#ffffff"), alt.value("#666666"))
     )
@@ -124,8 +123,8 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         value_label=df["annual_value"].map(money),
         start_label=pd.to_datetime(df["contract_start"]).map(day),
         end_label=pd.to_datetime(df["contract_end"]).map(day),
+        position=range(len(df)),  # the rows' order, in the data (see heatmap_chart)
     )
-    order = list(data["row"])
     colour = alt.Color(
         "status:N",
         title=None,
@@ -141,7 +140,12 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         alt.Tooltip("end_label:N", title="End"),
         alt.Tooltip("value_label:N", title="Annual value"),
     ]
-    y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=360, labelOverlap=False))
+    y = alt.Y(
+        "row:N",
+        sort=alt.EncodingSortField(field="position", op="min"),
+        title=None,
+        axis=alt.Axis(labelLimit=360, labelOverlap=False),
+    )
     base = alt.Chart(data).encode(y=y, color=colour, tooltip=tooltip)
     bars = (
         base.transform_filter("isValid(datum.contract_start)")

@@ -28,16 +28,22 @@ def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
 def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
     """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
     who = wide.index.name or noun(capital=True)
+    # What depends on the selection travels in the data (the rows' order, which cells get white
+    # text), so the specification stays the same and the browser swaps the data in place.
+    rows = {name: i for i, name in enumerate(wide.index)}
     long = wide.reset_index().melt(id_vars=who, var_name="Service area", value_name="Records")
-    dark_from = max(2, int(long["Records"].max() * 0.6))
+    long["position"] = long[who].map(rows)
+    long["dark"] = long["Records"] >= max(2, int(long["Records"].max() * 0.6))
     base = alt.Chart(long).encode(
         x=alt.X(
             "Service area:N",
-            sort=list(wide.columns),
+            sort=list(wide.columns),  # every service area, whatever the selection
             axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=170, labelOverlap=False),
         ),
         y=alt.Y(
-            f"{who}:N", sort=list(wide.index), axis=alt.Axis(labelOverlap=False, labelLimit=160)
+            f"{who}:N",
+            sort=alt.EncodingSortField(field="position", op="min"),
+            axis=alt.Axis(labelOverlap=False, labelLimit=160),
         ),
         tooltip=[who, "Service area", "Records"],
     )
@@ -54,6 +60,6 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("Records:Q"),
-        color=alt.condition(f"datum.Records >= {dark_from}", alt.value("white"), alt.value("#222")),
+        color=alt.condition("datum.dark", alt.value("white"), alt.value("#222")),
     )
     return (cells + text).properties(width=alt.Step(30), height=alt.Step(20))

@@ -56,6 +56,16 @@ SCORE_SCALE = alt.Scale(domain=[1, 5], nice=False, zero=False)
 SCORE_TICKS = [1, 2, 3, 4, 5]
 
 
+def _in_order(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its rows' order as a column, "position": a chart sorts by it (`IN_ORDER`)
+    rather than by a list of the selection's names written into its specification, so a
+    filter change only swaps the chart's data and the browser updates the chart in place."""
+    return df.assign(position=range(len(df)))
+
+
+IN_ORDER = alt.EncodingSortField(field="position", op="min")
+
+
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
     """`df` with the column names people read; yes/no columns as words."""
     out = df.copy()
@@ -79,7 +89,7 @@ def ranking_table(ranking: pd.DataFrame) -> pd.DataFrame:
 def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.LayerChart:
     """Horizontal bars of `market.ranking_from`, the "Others" bar in grey, numbers as text;
     boroughs served read "12 of 33 (36.4%)", of all `authorities`."""
-    df = ranking.copy()
+    df = _in_order(ranking)
     x_field, title = {
         "records": ("records", "Records"),
         "boroughs": ("boroughs", f"{noun(2, True)} served"),
@@ -100,7 +110,7 @@ def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.
         ]
     df["kind"] = ["Others" if pd.isna(rk) else "Vendor" for rk in df["rank"]]
     base = alt.Chart(df).encode(
-        y=alt.Y("vendor:N", sort=list(df.vendor), title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{x_field}:Q", title=title),
         tooltip=[
             alt.Tooltip("vendor:N", title="Vendor"),
@@ -128,8 +138,9 @@ def _segment_label(vendor: str, share: float, named: bool) -> str:
     return f"{share:.0f}%" if share >= 6 else ""
 
 
-def area_share_chart(long: pd.DataFrame) -> alt.LayerChart:
-    """Stacked 100% bars of `market.area_shares_from`: leaders left, names written on the bars."""
+def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> alt.LayerChart:
+    """Stacked 100% bars of `market.area_shares_from(..., top_n)`: leaders left, names written
+    on the bars; the places' colours are the same in every selection."""
     df = long.copy()
     df["place"] = [
         "Others" if pd.isna(rk) else ORDINALS[int(rk) - 1] if rk <= 5 else f"{int(rk)}th"
@@ -143,9 +154,10 @@ def area_share_chart(long: pd.DataFrame) -> alt.LayerChart:
         df[df.order == 1].sort_values("share", ascending=False)["service_area"].tolist()
         or df["service_area"].drop_duplicates().tolist()
     )
-    places = [p for p in (*ORDINALS, "Others") if p in set(df.place)]
+    df["position"] = df["service_area"].map({a: i for i, a in enumerate(areas)})
+    places = [*(ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}th" for i in range(top_n)), "Others"]
     base = alt.Chart(df).encode(
-        y=alt.Y("service_area:N", sort=areas, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "share:Q", stack="zero", title="Share of records (%)", scale=alt.Scale(domain=[0, 100])
         ),
@@ -175,16 +187,14 @@ def area_share_chart(long: pd.DataFrame) -> alt.LayerChart:
 def concentration_chart(conc: pd.DataFrame, threshold: int) -> alt.LayerChart:
     """HHI per service area with the threshold drawn as a dashed line; markets above it are
     coloured and say so in words."""
-    df = conc.dropna(subset=["hhi"]).copy()
+    df = _in_order(conc.dropna(subset=["hhi"]))
     df["status"] = ["Above threshold" if a else "At or below" for a in df.above_threshold]
     df["label"] = [
         f"{h:,} · {v} {s:.0f}%" + (" · above" if a else "")
         for h, v, s, a in zip(df.hhi, df.top_vendor, df.top1_share, df.above_threshold, strict=True)
     ]
     base = alt.Chart(df).encode(
-        y=alt.Y(
-            "service_area:N", sort=list(df.service_area), title=None, axis=alt.Axis(labelLimit=260)
-        ),
+        y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "hhi:Q",
             title="Herfindahl-Hirschman index (0-10,000)",
@@ -263,10 +273,8 @@ def bar_with_labels(
     """Horizontal bars in the frame's order, each bar's `label` written beside it; `counts`
     keeps the axis to whole numbers."""
     axis = alt.Axis(format="d", tickMinStep=1) if counts else alt.Axis()
-    base = alt.Chart(df).encode(
-        y=alt.Y(
-            f"{category}:N", sort=list(df[category]), title=None, axis=alt.Axis(labelLimit=260)
-        ),
+    base = alt.Chart(_in_order(df)).encode(
+        y=alt.Y(f"{category}:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=title, axis=axis),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=title)],
     )
@@ -278,10 +286,10 @@ def bar_with_labels(
 def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.LayerChart:
     """Average satisfaction of the vendors with the most scored records: a dot on the 1-5
     scale per vendor (a bar would start at a score of 0, which nobody can give)."""
-    df = per_vendor.head(top_n).copy()
+    df = _in_order(per_vendor.head(top_n))
     df["label"] = [f"{a:.2f} ({n} scored)" for a, n in zip(df.average, df.scored, strict=True)]
     base = alt.Chart(df).encode(
-        y=alt.Y("vendor:N", sort=list(df.vendor), title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "average:Q",
             title="Average satisfaction (1 poor - 5 good)",

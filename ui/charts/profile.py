@@ -38,7 +38,8 @@ def timeline(systems: pd.DataFrame, today: date) -> alt.Chart:
     frame = timeline_frame(systems, today)[
         ["contract", "vendor", "start", "end", "urgency", "annual_value"]
     ]
-    order = list(dict.fromkeys(frame["contract"]))
+    # the rows' order travels in the data, so a new selection only swaps the chart's data
+    frame = frame.assign(position=range(len(frame)))
     colour = alt.Color(
         "urgency:N",
         title="Contract end",
@@ -48,7 +49,7 @@ def timeline(systems: pd.DataFrame, today: date) -> alt.Chart:
     base = alt.Chart(frame).encode(
         y=alt.Y(
             "contract:N",
-            sort=order,
+            sort=alt.EncodingSortField(field="position", op="min"),
             title=None,
             axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=11),
         ),
