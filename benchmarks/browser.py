@@ -46,27 +46,21 @@ It prints markdown tables for RESULTS.md. The machine is shared: compare the rat
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import socket
-import sqlite3
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets
+from benchmarks.browser_tables import render, render_ab, render_phases
+from benchmarks.servers import ROOT, SERVERS, datasette, sqlite_copy, streamlit
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CITYTOOLS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -102,104 +96,6 @@ def pages() -> list[tuple[str, str]]:
         if file and title:
             out.append((title.group(1), "" if "default=True" in entry else file.group(1)))
     return out
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)  # polling while the server starts
-    process.kill()
-    raise RuntimeError(f"{url} did not answer: {log.read_text(errors='replace')[-2000:]}")
-
-
-# The server process behind each URL `serve` gives (its CPU time is one of the phases).
-SERVERS: dict[str, subprocess.Popen] = {}
-
-
-@contextmanager
-def serve(
-    command: list[str], health: str, env: dict[str, str], log: Path, root: Path = ROOT
-) -> Iterator[str]:
-    port = _free_port()
-    command = [c.replace("{port}", str(port)) for c in command]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=os.environ | env, stdout=out,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    SERVERS[url] = process
-    try:
-        _wait_http(url + health, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def streamlit(db: Path, log: Path, root: Path = ROOT):
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", "{port}", "--server.address", "127.0.0.1",
-               "--server.fileWatcherType", "none",
-               "--browser.gatherUsageStats", "false"]  # fmt: skip
-    return serve(command, "/_stcore/health", {"CITYTOOLS_DB": str(db)}, log, root)
-
-
-def datasette(sqlite: Path, log: Path):
-    exe = Path(sys.executable).with_name("datasette")
-    command = [str(exe), "serve", str(sqlite), "--port", "{port}", "--host", "127.0.0.1",
-               "--setting", "facet_time_limit_ms", "20000",
-               "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
-    return serve(command, "/-/versions.json", {}, log)
-
-
-def to_sqlite(db: Path, out: Path) -> tuple[list[str], float]:
-    """The database's current records as table `contracts` in SQLite, faceted columns indexed."""
-    import duckdb
-
-    start = time.perf_counter()
-    out.unlink(missing_ok=True)
-    con = duckdb.connect(str(db), read_only=True)
-    result = con.execute("SELECT * FROM current_contracts")
-    names = [d[0] for d in result.description]
-    lite = sqlite3.connect(out)
-    lite.execute(f"CREATE TABLE contracts ({', '.join(names)})")  # our own column names
-    marks = ", ".join("?" * len(names))
-    while batch := result.fetchmany(50_000):
-        rows = [tuple(v if v is None or isinstance(v, int | float | str) else str(v) for v in r)
-                for r in batch]  # fmt: skip
-        lite.executemany(f"INSERT INTO contracts VALUES ({marks})", rows)  # noqa: S608
-    for column in ("borough", "service_area", "vendor", "hosting"):
-        lite.execute(f"CREATE INDEX contracts_{column} ON contracts ({column})")
-    lite.commit()
-    lite.close()
-    con.close()
-    return names, time.perf_counter() - start
-
-
-def sqlite_copy(db: Path, csv: Path) -> tuple[Path, float]:
-    """The SQLite copy for Datasette, kept beside the cached database (10M rows take a quarter
-    of an hour to copy) and made again when the generated CSV it comes from is newer (a
-    database rebuilt from the same CSV by newer store code holds the same records); returns
-    it and what copying took."""
-    lite, note = db.with_suffix(".sqlite"), db.with_suffix(".sqlite.json")
-    if lite.exists() and note.exists() and lite.stat().st_mtime >= csv.stat().st_mtime:
-        return lite, json.loads(note.read_text())["seconds"]
-    _names, seconds = to_sqlite(db, lite)
-    note.write_text(json.dumps({"seconds": seconds}))
-    return lite, seconds
 
 
 class Wire:
@@ -440,11 +336,6 @@ def measure_datasette(browser: Any, url: str, boroughs: list[str]) -> dict[str, 
     return out
 
 
-def _ms(seconds: list[float]) -> str:
-    p50 = statistics.median(seconds)
-    return f"{p50 * 1000:.0f} ms" if p50 < 10 else f"{p50:.1f} s"
-
-
 def run_size(
     label: str,
     rows: int,
@@ -525,107 +416,6 @@ def run_size(
         out.append(render_ab(label, repeat, results["this"], results["against"], against))
     out.append(render_phases(label, results))
     return "\n".join(out)
-
-
-KINDS = ("filter cold", "filter cached", "link cold", "link cached")
-
-
-def render(label, rows, repeat, results, peer, copy_seconds) -> str:
-    lines = [f"#### Browser, {label} records ({rows:,}), n = {repeat} per page", ""]
-    filtered = statistics.median(peer["filtered"]) if peer else None
-    if peer:
-        lines += [
-            f"Datasette over the same rows in SQLite (copied in {copy_seconds:.0f} s, four "
-            f"indexes): table filtered by borough with three facets p50 {_ms(peer['filtered'])} "
-            f"(n = {len(peer['filtered'])}), the faceted table without a filter p50 "
-            f"{_ms(peer['unfiltered'])}.",
-            "",
-        ]
-    lines += [
-        "| Page | Filter change, cold | Filter change, cached | Cached / cold | Shared link, cold "
-        "| Shared link, cached | Bytes sent (filter cold / cached) "
-        "| Datasette filtered / filter change cold |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for title, runs in results.items():
-        if not runs:
-            continue
-        t = {k: [r[k][0] for r in runs] for k in KINDS}
-        b = {k: statistics.median(r[k][1] for r in runs) for k in KINDS}
-        ratio = statistics.median(r["filter cached"][0] / r["filter cold"][0] for r in runs)
-        versus = f"{filtered / statistics.median(t['filter cold']):.1f}x" if peer else "-"
-        lines.append(
-            f"| {title} | {_ms(t['filter cold'])} | {_ms(t['filter cached'])} | {ratio:.2f} "
-            f"| {_ms(t['link cold'])} | {_ms(t['link cached'])} "
-            f"| {b['filter cold'] / 1024:.0f} / {b['filter cached'] / 1024:.0f} KiB "
-            f"| {versus} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def render_ab(label, repeat, this, other, against: Path) -> str:
-    """This checkout against another, measured in the same run, alternating."""
-    lines = [
-        f"#### Browser A/B, {label} records, n = {repeat} per page and side: "
-        f"before (`{against}`) → after (this checkout)",
-        "",
-        "| Page | Filter change, cold: before → after | Cached: before → after "
-        "| Cached / cold: before → after | Bytes cold / cached: before → after |",
-        "|---|---|---|---|---|",
-    ]
-    for title, runs in this.items():
-        was = other[title]
-        if not runs or not was:
-            continue
-
-        def p50(rs, kind):
-            return _ms([r[kind][0] for r in rs])
-
-        def ratio(rs):
-            return statistics.median(r["filter cached"][0] / r["filter cold"][0] for r in rs)
-
-        def kib(rs):
-            cold = statistics.median(r["filter cold"][1] for r in rs) / 1024
-            return f"{cold:.0f} / {statistics.median(r['filter cached'][1] for r in rs) / 1024:.0f}"
-
-        lines.append(
-            f"| {title} | {p50(was, 'filter cold')} → {p50(runs, 'filter cold')} "
-            f"| {p50(was, 'filter cached')} → {p50(runs, 'filter cached')} "
-            f"| {ratio(was):.2f} → {ratio(runs):.2f} | {kib(was)} → {kib(runs)} KiB |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-PHASES = ("script end", "last message", "drawn", "renderer busy", "renderer JS", "style+layout",
-          "server CPU", "messages", "page updates")  # fmt: skip
-
-
-def render_phases(label: str, results: dict[str, dict[str, list[dict[str, Any]]]]) -> str:
-    """Medians of each change's phases (see `Phases`), per side, page and kind of change."""
-    lines = [
-        f"#### Where a filter change's time goes, {label} records (p50, ms; charts and tables: "
-        "shown / drawn anew)",
-        "",
-        "| Side | Page | Change | " + " | ".join(PHASES) + " | Charts | Tables | Elements |",
-        "|---|---|---|" + "---|" * (len(PHASES) + 3),
-    ]
-    for side, by_page in results.items():
-        for title, runs in by_page.items():
-            for kind in ("filter cold", "filter cached"):
-                got = [r[kind][2] for r in runs]
-                if not got:
-                    continue
-
-                def med(key, got=got):
-                    return statistics.median(g[key] for g in got)
-
-                lines.append(
-                    f"| {side} | {title} | {kind.split()[1]} | "
-                    + " | ".join(f"{med(k):.0f}" for k in PHASES)
-                    + f" | {med('charts'):.0f} / {med('charts anew'):.0f}"
-                    f" | {med('tables'):.0f} / {med('tables anew'):.0f} | {med('elements'):.0f} |"
-                )
-    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
