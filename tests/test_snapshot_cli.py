@@ -223,7 +223,10 @@ def test_the_template_round_trips_exported_data_imports_with_no_change(db_path, 
 
 @pytest.mark.slow
 def test_an_import_killed_mid_commit_leaves_the_previous_snapshots_intact(db_path, tmp_path):
-    """SIGKILL at several moments of a big import: the file always opens, old data or new."""
+    """SIGKILL at several moments of a big import's writing: the file always opens, old data or
+    new. The moments are fractions of a whole write, most of them early: the commit is its first
+    part (closing the file and leaving follow), and on a quiet machine it once ended within the
+    first tenth, so kills spread evenly from 0.1 all landed after it and none cut it short."""
     big = tmp_path / "big.csv"
     demo.write_csv(big, rows=30_000, seed=11)
     pristine = tmp_path / "pristine.duckdb"
@@ -254,7 +257,7 @@ def test_an_import_killed_mid_commit_leaves_the_previous_snapshots_intact(db_pat
     _, writing = run(full, None)
     after = dump_of(full)
     outcomes = []
-    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+    for fraction in (0.0, 0.02, 0.05, 0.1, 0.3, 0.6):
         target = tmp_path / f"killed-{fraction}.duckdb"
         target.write_bytes(pristine.read_bytes())
         killed, _ = run(target, writing * fraction)
