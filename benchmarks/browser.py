@@ -330,8 +330,10 @@ def measure_datasette(browser: Any, url: str, boroughs: list[str]) -> dict[str, 
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             start = time.perf_counter()
-            page.goto(f"{url}/contracts/contracts?{query}", wait_until="load")
+            answer = page.goto(f"{url}/contracts/contracts?{query}", wait_until="load")
             out[kind].append(time.perf_counter() - start)
+            if not answer or not answer.ok or not page.get_by_text("service_area").count():
+                raise RuntimeError(f"Datasette did not serve the faceted table: {page.url}")
             context.close()
     return out
 

@@ -72,8 +72,13 @@ def streamlit(db: Path, log: Path, root: Path = ROOT):
 
 
 def datasette(sqlite: Path, log: Path):
+    """Datasette over `sqlite`, served as database `contracts` (Datasette names a database
+    after its file: a link named contracts.sqlite beside the log points at the kept copy)."""
     exe = Path(sys.executable).with_name("datasette")
-    command = [str(exe), "serve", str(sqlite), "--port", "{port}", "--host", "127.0.0.1",
+    named = log.with_name("contracts.sqlite")
+    named.unlink(missing_ok=True)
+    named.symlink_to(sqlite.resolve())
+    command = [str(exe), "serve", str(named), "--port", "{port}", "--host", "127.0.0.1",
                "--setting", "facet_time_limit_ms", "20000",
                "--setting", "sql_time_limit_ms", "20000"]  # fmt: skip
     return serve(command, "/-/versions.json", {}, log)
