@@ -37,13 +37,7 @@ def who_can_help(state, shared, besides):
         skills.panel(state, asked, key="profile-who-can-help", besides=besides)
 
 
-# Every panel is worked out before the first is drawn, so the profile reaches the browser in
-# one burst (see ui.prepare_chart).
 p = ui.query(borough_profile.build, state, name)
-rec = ui.query(reconciliation.reconcile, state, name)
-systems = p.systems.head(ui.TABLE_ROWS)  # the table, the timeline; the briefing has all
-if not systems.empty:
-    ui.charting.prepare(timeline, systems, p.today)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
 st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
@@ -66,6 +60,7 @@ if p.systems.empty:
     st.info(f"No records for {name} match these filters. Remove a filter in the sidebar.")
 else:
     st.subheader("Systems by service area")
+    systems = p.systems.head(ui.TABLE_ROWS)  # the table, the timeline; the briefing has all
     # A note that comes and goes with the selection keeps its place (an empty one when there is
     # nothing to say), so the table and chart below stay where they are and the browser
     # updates them rather than drawing them anew.
@@ -125,6 +120,7 @@ else:
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
 
 st.subheader("Register and published notices")
+rec = ui.query(reconciliation.reconcile, state, name)
 st.write(ui.plain(rec.sentence(name)))
 if len(rec.matched) or len(rec.published_only):
     st.write(ui.plain(rec.disagreement_sentence()))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from citydata.query import filters, market, satisfaction, selection
+from citydata.query import filters, market, satisfaction
 from ui.charts import market as charts
 
 state = ui.page_filters()
@@ -34,30 +34,14 @@ top_n = right.number_input(
 )  # fmt: skip
 
 # The selection is read once (market.aggregate); each panel is worked out from that read,
-# once per selection and choice (ui.derive), so a rerun only draws. Every panel and chart is
-# worked out before the first is drawn: the page then reaches the browser in one burst, redrawn
-# once or twice rather than once per query (ui.prepare_chart).
+# once per selection and choice (ui.derive), so a rerun only draws.
 source = (market.aggregate, state, (role,))
 head = ui.derive(market.headline_from, *source, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
-ranking = ui.derive(market.ranking_from, *source, by, top_n)
-areas = ui.derive(market.area_shares_from, *source, 3)
-ui.query(selection.service_type_split, state)
-threshold = ui.shown_value("hhi_threshold", market.DEFAULT_HHI_THRESHOLD)
-measure = "annual_value" if by == "annual_value" else "records"
-conc = ui.derive(market.concentration_from, *source, threshold, measure)
-sat = ui.derive(satisfaction.summary_from, *source)
-per_borough = ui.derive(satisfaction.by_borough_from, *source)
-per_vendor = ui.derive(satisfaction.by_vendor_from, *source)
-ui.charting.prepare(charts.ranking_chart, ranking, by, market.authorities())
-ui.prepare_chart(charts.area_share_chart, (areas,), "areas")
-ui.prepare_chart(charts.concentration_chart, (conc, threshold), "conc")
-if sat["scored"]:
-    ui.prepare_chart(charts.satisfaction_scatter, (per_borough,), "sat-borough")
-    ui.prepare_chart(charts.vendor_satisfaction_chart, (per_vendor,), "sat-vendor")
 
+ranking = ui.derive(market.ranking_from, *source, by, top_n)
 st.header(market.headline_sentence(head, ranking, by))
 cols = st.columns(4)
 cols[0].metric("Vendors", f"{head['vendors']:,}")
@@ -93,6 +77,7 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
 ui.downloads(shown, "vendor-ranking", key="ranking")
 
 st.header("Vendor shares by service area")
+areas = ui.derive(market.area_shares_from, *source, 3)
 ui.chart_and_table(
     charts.area_share_chart, (areas,), charts.labelled(areas), "area-shares", "areas"
 )
@@ -133,6 +118,7 @@ def concentration(source, by):
 concentration(source, by)
 
 st.header("Satisfaction with suppliers")
+sat = ui.derive(satisfaction.summary_from, *source)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
     ui.stop()
@@ -148,10 +134,12 @@ st.caption(
     f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
+per_borough = ui.derive(satisfaction.by_borough_from, *source)
 ui.chart_and_table(
     charts.satisfaction_scatter, (per_borough,), charts.labelled(per_borough),
     "satisfaction-by-borough", "sat-borough",
 )  # fmt: skip
+per_vendor = ui.derive(satisfaction.by_vendor_from, *source)
 st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")
 ui.chart_and_table(
     charts.vendor_satisfaction_chart, (per_vendor,), charts.labelled(per_vendor),

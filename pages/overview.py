@@ -21,15 +21,6 @@ if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-# Every panel is worked out before the first is drawn, so the page reaches the browser in one
-# burst (see ui.prepare_chart).
-ui.query(selection.service_type_split, state)
-shown = list(state.borough) or list(boroughs.NAMES)
-wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
-if ui.shown_value("coverage_view", "Matrix") == "Matrix":
-    ui.charting.prepare(coverage_heatmap, wide)
-records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
-
 top, bottom = st.columns(3), st.columns(3)
 top[0].metric("Records", f"{figures['records']:,}")
 top[1].metric(f"{ui.noun(2, True)} covered", f"{figures['boroughs']} of {boroughs.count()}")
@@ -45,6 +36,8 @@ ui.service_type_split(state)
 
 st.header(f"Coverage: records per {ui.noun()} and service area")
 st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
+shown = list(state.borough) or list(boroughs.NAMES)
+wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
 
 
 @st.fragment  # switching between the matrix and its table reruns this panel alone
@@ -61,6 +54,7 @@ def coverage(wide):
 coverage(wide)
 
 st.header("Records")
+records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
 if len(records) > ui.TABLE_ROWS:
     st.caption(
         f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "

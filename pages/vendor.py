@@ -27,8 +27,6 @@ if vendor is None:
     st.info("Choose a vendor above, or open one from the ranking on the Market page.")
     ui.stop()
 
-# Every panel is worked out before the first is drawn, so the profile reaches the browser in
-# one burst (see ui.prepare_chart).
 figures = ui.query(vendor_profile.summary, state, vendor)
 if not figures["held"] and not figures["made"]:
     st.info(
@@ -36,13 +34,6 @@ if not figures["held"] and not figures["made"]:
         "sidebar to see more."
     )
     ui.stop()
-served = ui.query(vendor_profile.boroughs, state, vendor)
-systems = ui.query(vendor_profile.systems, state, vendor)
-years = ui.query(vendor_profile.end_years, state, vendor)
-# The first rows are read and shown; the downloads read every record when clicked.
-records = ui.query(vendor_profile.contracts, state, vendor, ui.TABLE_ROWS)
-if not years.empty:
-    ui.prepare_chart(charts.end_years_chart, (years,), "ends")
 
 if figures["held"]:
     top, bottom = st.columns(3), st.columns(3)
@@ -65,15 +56,18 @@ if figures["made"]:
         f"**{figures['made_boroughs']}** boroughs (listed under Systems and Records)."
     )
 
+served = ui.query(vendor_profile.boroughs, state, vendor)
 if not served.empty:
     st.subheader(f"{ui.noun(2, True)} served")
     ui.table(charts.labelled(served))
     ui.downloads(charts.labelled(served), "vendor-boroughs", key="vendor-boroughs")
 
 st.subheader("Systems")
+systems = ui.query(vendor_profile.systems, state, vendor)
 ui.table(charts.labelled(systems))
 ui.downloads(charts.labelled(systems), "vendor-systems", key="vendor-systems")
 
+years = ui.query(vendor_profile.end_years, state, vendor)
 if not years.empty:
     st.subheader("When its contracts end")
     ui.chart_and_table(
@@ -81,6 +75,8 @@ if not years.empty:
     )
 
 st.subheader("Records")
+# The first rows are read and shown; the downloads read every record when clicked.
+records = ui.query(vendor_profile.contracts, state, vendor, ui.TABLE_ROWS)
 total = figures["held"] + figures["made"]
 if note := exports.shown_note(len(records), total, "records, its own contracts first"):
     st.caption(note)

@@ -34,7 +34,6 @@ from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.
 )
 
 T = TypeVar("T")
-V = TypeVar("V")
 CACHE_TTL_SECONDS = 300
 TABLE_ROWS = 1_000  # rows a table shows; downloads hold everything
 
@@ -381,38 +380,6 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
         key=key,
         **(extra if selectable else {}),
     )
-
-
-# ---- working a page out before drawing it ---------------------------------------------------
-#
-# Streamlit's frontend redraws the whole page (every element, the sidebar's too) each time
-# messages reach it after a pause; a page that runs a query or builds a chart between two
-# elements is redrawn once per such pause (a new selection on the Market page: 20-35 redraws).
-# A page that works out every panel first and only then draws them sends its elements in one
-# burst, redrawn a few times (benchmarks/RESULTS.md, "Drawing a page in one go").
-
-
-def shown_value(key: str, default: V) -> V:
-    """The value the URL-bound widget `key` will take when it is drawn, as far as it can be
-    known before: its value in this session, else the link's, else `default` (also when the
-    link's cannot be read as `default`'s type). For working a page out before drawing it: a
-    wrong guess only costs the work of preparing what is then not shown."""
-    value = st.session_state.get(key)
-    if value is None:
-        value = st.query_params.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        return type(default)(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def prepare_chart(build: Callable[..., Any], args: tuple, key: str) -> None:
-    """Work out now the chart `chart_and_table(build, args, ..., key=key)` will draw, if its
-    Chart tab is the one shown (`shown_value`), so that drawing the panel takes no time."""
-    if shown_value(f"{key}_view", "Chart") == "Chart":
-        charting.prepare(build, *args)
 
 
 @st.fragment

@@ -44,12 +44,6 @@ def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]
     return _spec(build, name, regions.current().key, args, kwargs)
 
 
-def prepare(build: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    """Work out `build(*args, **kwargs)`'s specification now (see `spec`), so that drawing it
-    later (`chart` with the same arguments) takes no time: see `ui.prepare_chart`."""
-    spec(build, *args, **kwargs)
-
-
 def chart(
     build: Callable[..., Any], *args: Any, width: str | int = "stretch", **kwargs: Any
 ) -> None:
