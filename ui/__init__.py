@@ -275,11 +275,10 @@ def downloads(
         ("CSV", csv, "csv", "text/csv", offer.csv),
         ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
-    # One row holding both buttons: one block for the browser to draw on every run, where
-    # columns were four (the row and a column per button).
-    row = st.container(horizontal=True)
-    for label, make, suffix, mime, offered in kinds:
-        row.download_button(
+    for column, (label, make, suffix, mime, offered) in zip(
+        st.columns([1, 1, 4]), kinds, strict=False
+    ):
+        column.download_button(
             f"Download {label}",
             data=make,
             file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
@@ -307,10 +306,9 @@ BRIEFING_KINDS = {
 def briefing_downloads(stem: str, key: str, **files: Callable[[], bytes]) -> None:
     """One "Download briefing (kind)" button per file, side by side: `txt=make, docx=...`,
     each named `stem.<ending>` and made only when clicked (no rerun)."""
-    row = st.container(horizontal=True)  # one block, not a column per button
-    for ending, make in files.items():
+    for column, (ending, make) in zip(st.columns(len(files)), files.items(), strict=True):
         label, mime, icon = BRIEFING_KINDS[ending]
-        row.download_button(
+        column.download_button(
             f"Download briefing ({label})",
             data=make,
             file_name=f"{stem}.{ending}",
