@@ -192,12 +192,14 @@ def differences(r: Reader, bases: list[int], totals: dict[str, tuple[int, int]])
     n_a = (~before).groupby(key).transform("sum").to_numpy()
     rest = rows[rank >= np.minimum(n_b, n_a)].reset_index(drop=True)  # twins: the first ones
     rest = pd.concat([rest[["side", "pos"]], changes.comparable(rest)], axis=1)
-    by = {k: g for k, g in rest.groupby(["side", "borough_code"], sort=False)}
+    groups = rest.groupby(["side", "borough_code"], sort=False).indices  # (in their order)
+    values = {n: rest[n].to_numpy(dtype=object) for n in FIELD_NAMES}
+    positions, none = rest["pos"].to_numpy(dtype=np.int64), np.empty(0, dtype=np.int64)
     out = {}
     for code, (nb, _na) in totals.items():
-        sides = [by.get((side, code), rest.iloc[:0]) for side in (0, 1)]
-        old, new = ({n: g[n].to_numpy(dtype=object) for n in FIELD_NAMES} for g in sides)
-        at = sides[0]["pos"].to_numpy(dtype=np.int64)
+        sides = [groups.get((side, code), none) for side in (0, 1)]
+        old, new = ({n: values[n][at] for n in FIELD_NAMES} for at in sides)
+        at = positions[sides[0]]
         out[code] = changes.diff_rest(old, new, at, nb - len(at))
     return out
 
