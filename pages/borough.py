@@ -37,7 +37,8 @@ def who_can_help(state, shared, besides):
         skills.panel(state, asked, key="profile-who-can-help", besides=besides)
 
 
-p = ui.query(borough_profile.build, state, name)
+# The page's tables hold their first rows; the briefing below reads everything when clicked.
+p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
 st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
@@ -60,14 +61,14 @@ if p.systems.empty:
     st.info(f"No records for {name} match these filters. Remove a filter in the sidebar.")
 else:
     st.subheader("Systems by service area")
-    systems = p.systems.head(ui.TABLE_ROWS)  # the table, the timeline; the briefing has all
+    systems = p.systems  # the table, the timeline; the briefing has all
     # A note that comes and goes with the selection keeps its place (an empty one when there is
     # nothing to say), so the table and chart below stay where they are and the browser
     # updates them rather than drawing them anew.
     note = st.empty()
-    if len(p.systems) > ui.TABLE_ROWS:
+    if figures["records"] > len(systems):
         note.caption(
-            f"Showing the first {ui.TABLE_ROWS:,} of {len(p.systems):,} records; "
+            f"Showing the first {len(systems):,} of {figures['records']:,} records; "
             "the briefing below holds all of them."
         )
     ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
@@ -96,18 +97,18 @@ else:
         st.info(f"No other {ui.noun()} uses the same systems or vendors under these filters.")
     else:
         note = st.empty()
-        if len(p.peers) > ui.TABLE_ROWS:
+        if p.peer_count > len(p.peers):
             note.caption(
-                f"Showing the first {ui.TABLE_ROWS:,} of {len(p.peers):,} peers; "
+                f"Showing the first {len(p.peers):,} of {p.peer_count:,} peers; "
                 "the briefing below holds all of them."
             )
         ui.dataframe(
-            p.peers.head(ui.TABLE_ROWS),
+            p.peers,
             hide_index=True,
             width="stretch",
             column_config=ui.PROFILE_COLUMN_CONFIG,
         )
-        shared = sorted(set(p.peers.loc[p.peers["match"] == "Same system", "system"]))
+        shared = list(p.shared_systems)
         if shared:
             st.markdown(f"**Who can help:** the other {ui.noun(2)} running one of these systems.")
             who_can_help(state, shared, p.borough.name)
@@ -134,11 +135,18 @@ st.page_link(
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
 stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
+
+
+def whole() -> borough_profile.Profile:
+    """The profile with every record and peer, read when a briefing is asked for."""
+    return ui.read(lambda r: borough_profile.build(r, state, name, p.today))
+
+
 ui.briefing_downloads(
     stem, "borough-briefing",
-    txt=lambda: briefing.text(p).encode("utf-8"),
-    xlsx=lambda: briefing.xlsx(p),
-    docx=lambda: word.borough(p),
+    txt=lambda: briefing.text(whole()).encode("utf-8"),
+    xlsx=lambda: briefing.xlsx(whole()),
+    docx=lambda: word.borough(whole()),
 )  # fmt: skip
 st.caption(
     f"Share this profile: copy the link below; it opens this {ui.noun()} with the same filters."

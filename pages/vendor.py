@@ -27,7 +27,10 @@ if vendor is None:
     st.info("Choose a vendor above, or open one from the ranking on the Market page.")
     ui.stop()
 
-figures = ui.query(vendor_profile.summary, state, vendor)
+# Every panel from one read of the vendor's records; the first rows of its records are shown,
+# and the downloads read every record when clicked.
+profile = ui.query(vendor_profile.profile, state, vendor, ui.TABLE_ROWS)
+figures = profile.summary
 if not figures["held"] and not figures["made"]:
     st.info(
         f"No contracts of {ui.plain(vendor)} match these filters. Remove a filter in the "
@@ -56,18 +59,18 @@ if figures["made"]:
         f"**{figures['made_boroughs']}** boroughs (listed under Systems and Records)."
     )
 
-served = ui.query(vendor_profile.boroughs, state, vendor)
+served = profile.boroughs
 if not served.empty:
     st.subheader(f"{ui.noun(2, True)} served")
     ui.table(charts.labelled(served))
     ui.downloads(charts.labelled(served), "vendor-boroughs", key="vendor-boroughs")
 
 st.subheader("Systems")
-systems = ui.query(vendor_profile.systems, state, vendor)
+systems = profile.systems
 ui.table(charts.labelled(systems))
 ui.downloads(charts.labelled(systems), "vendor-systems", key="vendor-systems")
 
-years = ui.query(vendor_profile.end_years, state, vendor)
+years = profile.end_years
 if not years.empty:
     st.subheader("When its contracts end")
     ui.chart_and_table(
@@ -75,8 +78,7 @@ if not years.empty:
     )
 
 st.subheader("Records")
-# The first rows are read and shown; the downloads read every record when clicked.
-records = ui.query(vendor_profile.contracts, state, vendor, ui.TABLE_ROWS)
+records = profile.contracts
 total = figures["held"] + figures["made"]
 if note := exports.shown_note(len(records), total, "records, its own contracts first"):
     st.caption(note)

@@ -57,6 +57,16 @@ def _isolated(monkeypatch, tmp_path):
     st.cache_resource.clear()
 
 
+@pytest.fixture
+def short_busy_waits(monkeypatch):
+    """For a test of what a command does once it finds the database file held by another
+    process (refuses to write, reads a copy), not of how long it waits first
+    (tests/test_lifecycle.py checks the waiting): `lifecycle.open_store` in this process tries
+    again once after 0.05 s instead of after 0.25, 0.5, 1 and 2 s (BUSY_WAITS, 3.75 s a
+    command). A `streamlit run` or `python -m citydata` the test starts still waits in full."""
+    monkeypatch.setattr(lifecycle, "BUSY_WAITS", (0.05,))
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -214,6 +214,7 @@ def test_a_live_builds_temporary_file_is_never_swept_away(tmp_path):
 # ---- reading while another process holds the file ------------------------------------------
 
 
+@pytest.mark.usefixtures("short_busy_waits")
 def test_read_only_commands_work_while_another_process_holds_the_file(db_path, tmp_path):
     out = tmp_path / "camden.csv"
     with held_by_another_process(db_path):

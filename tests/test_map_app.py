@@ -208,12 +208,17 @@ def test_a_long_profile_shows_its_first_records_and_says_the_briefing_has_them_a
     monkeypatch.setattr(ui, "TABLE_ROWS", 5)
     at = run_app({"profile": "Camden"}, page=BOROUGH)
     with db.read() as r:
-        records = len(borough_profile.build(r, FilterState(), "Camden").systems)
-    assert records > 5
+        whole = borough_profile.build(r, FilterState(), "Camden")
+    records, peers = len(whole.systems), len(whole.peers)
+    assert records > 5 and peers > 5
     assert len(at.dataframe[0].value) == 5
-    assert f"Showing the first 5 of {records:,} records; the briefing below holds all of them." in [
-        c.value for c in at.caption
-    ]
+    captions = [c.value for c in at.caption]
+    assert f"Showing the first 5 of {records:,} records; the briefing below holds all of them." in (
+        captions
+    )
+    assert f"Showing the first 5 of {peers:,} peers; the briefing below holds all of them." in (
+        captions
+    )
 
 
 def test_labels_read_on_every_fill_and_small_central_boroughs_do_not_crowd(db):

@@ -9,17 +9,19 @@ import pandas as pd
 import pytest
 
 from citydata.core.formatting import money
-from citydata.query import adoption, market, satisfaction, vendor_profile
+from citydata.query import adoption, market, satisfaction, selection, vendor_profile
 from citydata.query.filters import FilterState
+from citydata.store import vendors
 from tests import market_data
 from ui.charts import market as charts
 
 ALL = FilterState()
 
 
-@pytest.fixture
-def small(tmp_path):
-    db = market_data.build(tmp_path)
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The hand-made market, built once for the module (about 0.35 CPU s): its tests only read."""
+    db = market_data.build(tmp_path_factory.mktemp("market"))
     with db.read() as r:
         yield r
     db.close()
@@ -227,6 +229,54 @@ def test_vendor_profile_tables(small):
     ]
     names = vendor_profile.vendor_names(small, ALL)
     assert "Microsoft" in names and "Capita" in names and "CAPITA PLC" not in names
+
+
+def test_the_whole_profile_read_once_is_every_panel_read_on_its_own(small):
+    """The page reads a profile once (`profile`, one pass over the selection into a table of
+    the read); each panel read on its own must give the same answer, for every vendor and
+    maker, in a filtered selection too, and the read is left as it was."""
+    hackney = FilterState(borough=("Hackney", "Camden"))
+    for state in (ALL, hackney):
+        for vendor in vendor_profile.vendor_names(small, ALL):
+            whole = vendor_profile.profile(small, state, vendor, 2, date(2027, 4, 1))
+            assert whole.summary == vendor_profile.summary(small, state, vendor, date(2027, 4, 1))
+            pd.testing.assert_frame_equal(
+                whole.boroughs, vendor_profile.boroughs(small, state, vendor)
+            )
+            pd.testing.assert_frame_equal(
+                whole.systems, vendor_profile.systems(small, state, vendor)
+            )
+            pd.testing.assert_frame_equal(
+                whole.end_years, vendor_profile.end_years(small, state, vendor)
+            )
+            pd.testing.assert_frame_equal(
+                whole.contracts, vendor_profile.contracts(small, state, vendor, 2)
+            )
+    capita = vendor_profile.profile(small, ALL, "Capita")
+    assert capita.summary["held"] == 6 and len(capita.contracts) == 6
+    assert not small.rows(
+        "SELECT table_name FROM duckdb_tables() WHERE table_name = $t",
+        {"t": vendor_profile.KEPT},
+    )
+
+
+def test_a_vendors_rows_are_found_before_the_makers_are_joined_with_the_same_result(small):
+    """`vendors.involving` keeps the rows whose vendor or maker is V before the maker join;
+    the rows must be those of keeping `vendor = V OR maker = V` after joining every row."""
+    sql, params = selection.base(ALL)
+    for vendor in vendor_profile.vendor_names(small, ALL):
+        bound = dict(params, v=vendor)
+        every = small.rows(
+            f"SELECT source_ref, maker FROM ({vendors.with_maker(sql)}) AS m"
+            " WHERE vendor = $v OR maker = $v ORDER BY ALL",
+            bound,
+        )
+        first = small.rows(
+            f"SELECT source_ref, maker FROM ({vendors.with_maker(vendors.involving(sql, 'v'))})"
+            " AS m WHERE vendor = $v OR maker = $v ORDER BY ALL",
+            bound,
+        )
+        assert first == every and every, vendor
 
 
 def test_which_boroughs_use_a_system_and_the_matrix(small):

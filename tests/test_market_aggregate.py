@@ -92,9 +92,10 @@ def test_every_panel_from_the_aggregate_equals_its_own_query_on_the_demo_data(
         db.close()
 
 
-@pytest.fixture
-def edge(tmp_path):
-    db = market_data.build(tmp_path, EDGE_ROWS)
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory):
+    """The awkward market, built once for the module (about 0.35 CPU s): its tests only read."""
+    db = market_data.build(tmp_path_factory.mktemp("edge"), EDGE_ROWS)
     with db.read() as r:
         yield r
     db.close()

@@ -86,6 +86,25 @@ def test_peers_are_exactly_the_other_boroughs_on_the_same_system_or_vendor_per_a
     assert (vendor["vendor"] == vendor["peer_vendor"]).all()
 
 
+def test_the_page_reads_the_first_rows_and_counts_them_all(db):
+    """The page's profile (`shown`) holds the first rows of the records and the peers, in the
+    briefing's order, while its counts and the systems shared with a peer cover every one."""
+    for state in (FilterState(), FilterState(service_area=("Housing",))):
+        whole = build(db, state)
+        with db.read() as r:
+            shown = borough_profile.shown(r, state, "Camden", 3)
+        if state.is_empty():  # (under the filter there are fewer than three records)
+            assert len(whole.systems) > 3 and len(whole.peers) > 3
+        pd.testing.assert_frame_equal(shown.systems, whole.systems.head(3))
+        # (a column with no missing value among the first rows may come back as plain int64)
+        pd.testing.assert_frame_equal(shown.peers, whole.peers.head(3), check_dtype=False)
+        assert shown.figures["records"] == len(whole.systems)
+        assert shown.peer_count == whole.peer_count == len(whole.peers)
+        same = whole.peers.loc[whole.peers["match"] == "Same system", "system"]
+        assert shown.shared_systems == whole.shared_systems == tuple(sorted(set(same)))
+        assert shown.shared_systems and shown.vendors.equals(whole.vendors)
+
+
 def _copies(w, borough: str, like: tuple[str, str, str], ends: list[date]) -> None:
     """Add records of `borough` for (service area, system, vendor) `like`, one per end date."""
     area, system, vendor = like

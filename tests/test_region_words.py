@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,10 +19,22 @@ from tests.conftest import ROOT
 WORD = re.compile(r"borough", re.I)
 
 
+@pytest.fixture(scope="module")
+def gm_built(tmp_path_factory) -> Path:
+    """Greater Manchester's database built once for the module (0.3 CPU s a build; building on
+    first start is tests/test_regions_app.py's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(regions.SETTING, "greater-manchester")
+        return lifecycle.build(tmp_path_factory.mktemp("gm") / "gm.duckdb")
+
+
 @pytest.fixture
-def greater_manchester(monkeypatch, tmp_path):
+def greater_manchester(monkeypatch, tmp_path, gm_built):
+    """The app set up for Greater Manchester, on a private copy of its database."""
     monkeypatch.setenv(regions.SETTING, "greater-manchester")
-    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "gm.duckdb"))
+    path = tmp_path / "gm.duckdb"
+    shutil.copyfile(gm_built, path)
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(path))
 
 
 def _spec_words(node, out: list[str]) -> None:

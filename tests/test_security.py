@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -116,13 +117,23 @@ def plant(path, start: str) -> None:
         db.close()
 
 
-@pytest.fixture(params=FORMULA_STARTS, ids=[START_IDS[s] for s in FORMULA_STARTS])
-def planted(request, db_path):
-    """(database, the formula start planted) for a copy of the built data."""
-    plant(db_path, request.param)
-    database = lifecycle.open_store(db_path)
+@pytest.fixture(scope="module", params=FORMULA_STARTS, ids=[START_IDS[s] for s in FORMULA_STARTS])
+def planted(request, built_db, tmp_path_factory):
+    """(database, the formula start planted) for a copy of the built data.
+
+    One database per formula start for the whole module (planting one for each of the ~100
+    cases cost about 0.15 CPU s a case): the tests using it only read, and it is checked to
+    hold the same at the end."""
+    path = tmp_path_factory.mktemp("planted") / "citytools.duckdb"
+    shutil.copyfile(built_db, path)
+    plant(path, request.param)
+    database = lifecycle.open_store(path)
+    before = dump(database)
     yield database, request.param
-    database.close()
+    try:
+        assert dump(database) == before, "a test changed the shared planted database"
+    finally:
+        database.close()
 
 
 # ---- reading files back as a user's software would ----------------------------------------

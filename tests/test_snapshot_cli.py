@@ -137,6 +137,7 @@ def test_usage_errors_exit_2(db_path, args, message):
     assert done.returncode == 2 and message in done.stderr
 
 
+@pytest.mark.usefixtures("short_busy_waits")
 def test_while_the_app_holds_the_database_the_cli_refuses_clearly_and_changes_nothing(
     db_path, tmp_path
 ):

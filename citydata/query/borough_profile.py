@@ -57,6 +57,8 @@ class Profile:
     missing_areas: list[str]
     source: dict[str, Any] = field(default_factory=dict)
     today: date = field(default_factory=date.today)
+    peer_count: int = 0  # every peer row, also when `peers` holds only the first ones
+    shared_systems: tuple[str, ...] = ()  # its systems another borough also runs
 
 
 def profile_state(state: FilterState, borough: str) -> FilterState:
@@ -66,30 +68,49 @@ def profile_state(state: FilterState, borough: str) -> FilterState:
 
 def build(r: Reader, state: FilterState, borough: str, today: date | None = None) -> Profile:
     """Everything the profile page and its briefing show, read in one go."""
+    return _build(r, state, borough, today, None)
+
+
+def shown(r: Reader, state: FilterState, borough: str, limit: int) -> Profile:
+    """The profile as the page shows it: the borough's records and its peers cut to their first
+    `limit` rows (the figures, peer count and shared systems still count every one), so what
+    is read, kept and sent does not grow with the borough's records. The briefing reads
+    everything (`build`)."""
+    return _build(r, state, borough, None, limit)
+
+
+def _build(
+    r: Reader, state: FilterState, borough: str, today: date | None, limit: int | None
+) -> Profile:
     b = _known(borough)
     today = today or date.today()
+    found, count, shared = _peers(r, state, b.name, today, limit)
     return Profile(
         borough=b,
         state=profile_state(state, b.name),
         figures=selection.headline(r, profile_state(state, b.name), today),
-        systems=systems(r, state, b.name),
+        systems=systems(r, state, b.name, limit),
         vendors=vendor_shares(r, state, b.name),
-        peers=peers(r, state, b.name, today),
+        peers=found,
         missing_areas=missing_areas(r, state, b.name),
         source=source(r, state, b.name),
         today=today,
+        peer_count=count,
+        shared_systems=shared,
     )
 
 
-def systems(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
-    """The borough's records, service areas in taxonomy order, then system and end date."""
+def systems(r: Reader, state: FilterState, borough: str, limit: int | None = None) -> pd.DataFrame:
+    """The borough's records (the first `limit` when given), service areas in taxonomy order,
+    then system and end date."""
     sql, params = selection.base(profile_state(state, borough))
     params.add(areas=list(SERVICE_AREA_LABELS))
     columns = ", ".join(c for c in SYSTEM_COLUMNS if c != "annual_value")
+    tail = selection.limit_clause(params, limit)
     return r.df(
         f"SELECT {columns}, round(annual_value, 2) AS annual_value FROM ({sql}) AS b "
         "ORDER BY coalesce(list_position($areas, service_area), 999), service_area, system, "
-        "contract_end NULLS LAST",
+        f"contract_end NULLS LAST, snapshot_id, record_no{tail}",
         params,
     )[list(SYSTEM_COLUMNS)]
 
@@ -120,13 +141,18 @@ def peers(r: Reader, state: FilterState, borough: str, today: date | None = None
     Set-based, so it scales: every borough's rows are first reduced to one row per (borough,
     service area, system, vendor), then this borough's few rows are joined to the others'.
     """
+    return _peers(r, state, _known(borough).name, today or date.today(), None)[0]
+
+
+def _peers(
+    r: Reader, state: FilterState, me: str, today: date, limit: int | None
+) -> tuple[pd.DataFrame, int, tuple[str, ...]]:
+    """`peers`' first `limit` rows (all when None), how many there are, and the borough's
+    systems with a same-system peer, from one pass over the selection."""
     sql, params = selection.base(state.with_(borough=()))
-    params.add(
-        me=_known(borough).name,
-        areas=list(SERVICE_AREA_LABELS),
-        today=today or date.today(),
-    )
-    return r.df(
+    params.add(me=me, areas=list(SERVICE_AREA_LABELS), today=today)
+    tail = selection.limit_clause(params, limit)
+    df = r.df(
         f"""
         WITH s AS (
             SELECT borough, service_area, system, vendor,
@@ -135,20 +161,32 @@ def peers(r: Reader, state: FilterState, borough: str, today: date | None = None
             FROM ({sql}) AS b GROUP BY borough, service_area, system, vendor
         ),
         mine AS (SELECT * FROM s WHERE borough = $me),
-        others AS (SELECT * FROM s WHERE borough <> $me)
-        SELECT m.service_area, m.system, m.vendor, m.contract_end,
-               CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END AS match,
-               o.borough AS peer_borough, o.system AS peer_system, o.vendor AS peer_vendor,
-               o.contract_end AS peer_contract_end,
-               datediff('month', m.contract_end, o.contract_end) AS months_apart
-        FROM mine AS m JOIN others AS o
-          ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
-        ORDER BY coalesce(list_position($areas, m.service_area), 999), m.service_area, m.system,
-                 m.contract_end NULLS LAST, o.system <> m.system, abs(months_apart) NULLS LAST,
-                 o.borough, o.system, o.vendor, m.vendor
+        others AS (SELECT * FROM s WHERE borough <> $me),
+        found AS MATERIALIZED (
+            SELECT m.service_area, m.system, m.vendor, m.contract_end,
+                   CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END
+                       AS match,
+                   o.borough AS peer_borough, o.system AS peer_system, o.vendor AS peer_vendor,
+                   o.contract_end AS peer_contract_end,
+                   datediff('month', m.contract_end, o.contract_end) AS months_apart
+            FROM mine AS m JOIN others AS o
+              ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
+        )
+        SELECT *, (SELECT count(*) FROM found) AS found_count,
+               (SELECT list(DISTINCT system ORDER BY system) FROM found
+                WHERE match = 'Same system') AS found_shared
+        FROM found
+        ORDER BY coalesce(list_position($areas, service_area), 999), service_area, system,
+                 contract_end NULLS LAST, match <> 'Same system', abs(months_apart) NULLS LAST,
+                 peer_borough, peer_system, peer_vendor, vendor{tail}
         """,
         params,
-    )[list(PEER_COLUMNS)]
+    )
+    if df.empty:
+        return df[list(PEER_COLUMNS)], 0, ()
+    shared = df["found_shared"].iloc[0]
+    count, shared = int(df["found_count"].iloc[0]), () if shared is None else tuple(shared)
+    return df[list(PEER_COLUMNS)].reset_index(drop=True), count, shared
 
 
 def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:

@@ -8,10 +8,16 @@ falls in at most one role:
 - "made": V makes the product and another vendor holds the contract.
 "Boroughs served", "systems", value and contract ends describe the contracts V holds (own and
 resale); its products sold by others are counted apart. Names are canonical (aliases grouped).
+
+The page reads the vendor's records of the selection once (`profile`), into a table of its
+read, and works out every panel from that; each panel is also a function of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -43,6 +49,28 @@ CONTRACT_COLUMNS = (
 )
 
 
+ORDER = """CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
+    borough, service_area, system, contract_end NULLS LAST, snapshot_id, record_no"""
+KEPT = "vendor_profile_rows"  # the table of one read's profile rows (`profile`)
+KEPT_COLUMNS = (
+    "borough_code",
+    "borough",
+    "service_area",
+    "system",
+    "vendor",
+    "vendor_as_written",
+    "maker",
+    "contract_start",
+    "contract_end",
+    "annual_value",
+    "hosting",
+    "source_ref",
+    "snapshot_id",
+    "record_no",
+    "role",
+)
+
+
 def _rows(state: FilterState, vendor: str) -> tuple[str, Params]:
     """The selection's records in which `vendor` plays a role, with that `role`."""
     sql, params = selection.base(state)
@@ -50,7 +78,7 @@ def _rows(state: FilterState, vendor: str) -> tuple[str, Params]:
     return (
         f"""SELECT *, CASE WHEN vendor = $profile_vendor AND maker = $profile_vendor THEN 'own'
                       WHEN vendor = $profile_vendor THEN 'resale' ELSE 'made' END AS role
-        FROM ({vendors.with_maker(sql)}) AS m
+        FROM ({vendors.with_maker(vendors.involving(sql, "profile_vendor"))}) AS m
         WHERE vendor = $profile_vendor OR maker = $profile_vendor""",
         params,
     )
@@ -69,14 +97,83 @@ def vendor_names(r: Reader, state: FilterState) -> list[str]:
     return [v for (v,) in rows]
 
 
+@dataclass(frozen=True)
+class Profile:
+    """Every panel of a vendor's profile, worked out from one read of its records."""
+
+    summary: dict[str, Any]
+    boroughs: pd.DataFrame
+    systems: pd.DataFrame
+    end_years: pd.DataFrame
+    contracts: pd.DataFrame  # the first `limit` records
+
+
+def profile(
+    r: Reader, state: FilterState, vendor: str, limit: int | None = None, today: date | None = None
+) -> Profile:
+    """The whole profile. The vendor's records are found in the selection once and kept, for
+    this read only, in a temporary table that every panel reads: one pass over the selection
+    instead of one per panel."""
+    with _kept(r, state, vendor):
+        return Profile(
+            summary=_summary(r, KEPT, Params(), today),
+            boroughs=_boroughs(r, KEPT, Params()),
+            systems=_systems(r, KEPT, Params()),
+            end_years=_end_years(r, KEPT, Params()),
+            contracts=_contracts(r, KEPT, Params(), limit),
+        )
+
+
+@contextmanager
+def _kept(r: Reader, state: FilterState, vendor: str) -> Iterator[None]:
+    sql, params = _rows(state, vendor)
+    columns = ", ".join(KEPT_COLUMNS)
+    r.execute(f"CREATE OR REPLACE TEMPORARY TABLE {KEPT} AS SELECT {columns} FROM ({sql})", params)
+    try:
+        yield
+    finally:
+        r.execute(f"DROP TABLE IF EXISTS {KEPT}")
+
+
 def summary(
     r: Reader, state: FilterState, vendor: str, today: date | None = None
 ) -> dict[str, Any]:
     """The profile's figures: records by role, boroughs, systems, areas, value, next end."""
     sql, params = _rows(state, vendor)
+    return _summary(r, f"({sql})", params, today)
+
+
+def boroughs(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """Boroughs where `vendor` holds contracts: records, systems, annual value, next end."""
+    sql, params = _rows(state, vendor)
+    return _boroughs(r, f"({sql})", params)
+
+
+def systems(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """The systems in the profile, per role: who makes or supplies each, boroughs, records."""
+    sql, params = _rows(state, vendor)
+    return _systems(r, f"({sql})", params)
+
+
+def end_years(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
+    """Contracts `vendor` holds by the year they end ('No end date' for rolling ones)."""
+    sql, params = _rows(state, vendor)
+    return _end_years(r, f"({sql})", params)
+
+
+def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = None) -> pd.DataFrame:
+    """Every record of the profile (the first `limit` when given), labelled with the vendor's
+    role in it, its own contracts first."""
+    sql, params = _rows(state, vendor)
+    return _contracts(r, f"({sql})", params, limit)
+
+
+# Each panel from `rows`: the profile's rows as a parenthesised query or the kept table's name.
+def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[str, Any]:
     params.add(today=today or date.today())
     out = r.one(
-        f"""WITH p AS MATERIALIZED ({sql}), h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
+        f"""WITH p AS MATERIALIZED (SELECT * FROM {rows} AS r),
+        h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
         SELECT (SELECT count(*) FROM h) AS held,
                (SELECT count(*) FROM p WHERE role = 'own') AS own,
                (SELECT count(*) FROM p WHERE role = 'resale') AS resale,
@@ -94,60 +191,48 @@ def summary(
     return out
 
 
-def boroughs(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
-    """Boroughs where `vendor` holds contracts: records, systems, annual value, next end."""
-    sql, params = _rows(state, vendor)
+def _boroughs(r: Reader, rows: str, params: Params) -> pd.DataFrame:
     return r.df(
         f"""SELECT borough, count(*) AS records,
             string_agg(DISTINCT system, '; ' ORDER BY system) AS systems,
             round(sum(annual_value), 2) AS annual_value,
             min(contract_end) AS first_end, max(contract_end) AS last_end
-        FROM ({sql}) AS p WHERE role IN ('own', 'resale')
+        FROM {rows} AS p WHERE role IN ('own', 'resale')
         GROUP BY borough ORDER BY borough""",
         params,
     )
 
 
-def systems(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
-    """The systems in the profile, per role: who makes or supplies each, boroughs, records."""
-    sql, params = _rows(state, vendor)
+def _systems(r: Reader, rows: str, params: Params) -> pd.DataFrame:
     df = r.df(
         f"""SELECT system, role, maker,
             string_agg(DISTINCT vendor, '; ' ORDER BY vendor) AS supplied_by,
             string_agg(DISTINCT service_area, '; ' ORDER BY service_area) AS service_areas,
             count(DISTINCT borough_code) AS boroughs, count(*) AS records,
             round(sum(annual_value), 2) AS annual_value
-        FROM ({sql}) AS p GROUP BY system, role, maker
+        FROM {rows} AS p GROUP BY system, role, maker
         ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
-                 boroughs DESC, system""",
+                 boroughs DESC, system, maker""",
         params,
     )
     df["role"] = df["role"].map(ROLE_LABELS)
     return df
 
 
-def end_years(r: Reader, state: FilterState, vendor: str) -> pd.DataFrame:
-    """Contracts `vendor` holds by the year they end ('No end date' for rolling ones)."""
-    sql, params = _rows(state, vendor)
+def _end_years(r: Reader, rows: str, params: Params) -> pd.DataFrame:
     return r.df(
         f"""SELECT coalesce(CAST(year(contract_end) AS VARCHAR), 'No end date') AS year,
             count(*) AS records, round(sum(annual_value), 2) AS annual_value
-        FROM ({sql}) AS p WHERE role IN ('own', 'resale')
+        FROM {rows} AS p WHERE role IN ('own', 'resale')
         GROUP BY ALL ORDER BY year""",
         params,
     )
 
 
-def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = None) -> pd.DataFrame:
-    """Every record of the profile (the first `limit` when given), labelled with the vendor's
-    role in it."""
-    sql, params = _rows(state, vendor)
+def _contracts(r: Reader, rows: str, params: Params, limit: int | None) -> pd.DataFrame:
     tail = selection.limit_clause(params, limit)
     df = r.df(
-        f"""SELECT {", ".join(CONTRACT_COLUMNS)} FROM ({sql}) AS p
-        ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
-                 borough, service_area, system, contract_end NULLS LAST{tail}""",
-        params,
+        f"SELECT {', '.join(CONTRACT_COLUMNS)} FROM {rows} AS p ORDER BY {ORDER}{tail}", params
     )
     df["role"] = df["role"].map(ROLE_LABELS)
     return df

@@ -317,10 +317,64 @@ def _v9(r: Reader) -> None:
     r.execute("ALTER TABLE raw_files DROP COLUMN content")
 
 
+def _v10(r: Reader) -> None:
+    """The same view, its joins in an order that stays quick as the records grow.
+
+    Frozen SQL. The same columns and rows as v8's view. There the records were joined to the
+    notice matches before the vendor spellings, and DuckDB, taking the matches (usually none)
+    to leave about one row, built its hash table of the spellings' join from every record:
+    counting the records in use took 1.0 s at 10 million records and grouping them 3.2 s. Now
+    the records in use get their canonical vendor first (`active`) and then meet the matches:
+    0.12 s and 1.4 s.
+    """
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+),
+live AS (
+    SELECT m.* FROM notice_matches AS m
+    JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'
+    JOIN snapshots AS rs ON rs.id = m.register_snapshot_id AND rs.status = 'active'
+),
+active AS (
+    SELECT c.*, s.kind AS source_kind, coalesce(sp.vendor, c.vendor) AS canonical_vendor
+    FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+    LEFT JOIN spelling AS sp ON sp.written = c.vendor
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    c.canonical_vendor AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, c.source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.record_no,
+    (mn.notice_snapshot_id IS NOT NULL OR mr.register_snapshot_id IS NOT NULL) AS matched,
+    c.skill_level, c.contact_role
+FROM active AS c
+LEFT JOIN live AS mn ON c.source_kind = 'published' AND mn.notice_snapshot_id = c.snapshot_id
+    AND mn.notice_record_no = c.record_no AND mn.notice_ref = coalesce(c.source_ref, '')
+LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id = c.snapshot_id
+    AND mr.register_record_no = c.record_no"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+    _v9,
+    _v10,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -270,6 +270,15 @@ def _reason(alias: str, vendor: str, score: int) -> str:
     return f"similar names ({score}% alike)"
 
 
+def _makers() -> str:
+    """Each manufacturer spelling with its canonical maker: a lookup, so it reads the spellings
+    of every snapshot's records (those of snapshots not in use are never joined), which is one
+    quick pass over one column rather than the `current_contracts` view."""
+    return f"""SELECT w.written, coalesce(a.vendor, w.written) AS maker
+        FROM (SELECT DISTINCT manufacturer AS written FROM contracts) AS w
+        {canonical_sql("w.written", "a")}"""
+
+
 def with_maker(sql: str) -> str:
     """Rows of the subquery `sql` plus `maker`: the canonical manufacturer, else the vendor.
 
@@ -277,8 +286,15 @@ def with_maker(sql: str) -> str:
     manufacturer means the vendor makes it. Spellings are looked up once each, not per row.
     """
     return f"""SELECT b.*, coalesce(nullif(trim(mk.maker), ''), b.vendor) AS maker FROM ({sql}) AS b
-    LEFT JOIN (
-        SELECT w.written, coalesce(a.vendor, w.written) AS maker
-        FROM (SELECT DISTINCT manufacturer AS written FROM current_contracts) AS w
-        {canonical_sql("w.written", "a")}
-    ) AS mk ON mk.written = b.manufacturer"""
+    LEFT JOIN ({_makers()}) AS mk ON mk.written = b.manufacturer"""
+
+
+def involving(sql: str, param: str) -> str:
+    """Rows of the subquery `sql` whose vendor, or whose `maker`, is the parameter `$param`.
+
+    The same rows as keeping `vendor = $param OR maker = $param` of `with_maker(sql)`, but the
+    spellings of that maker are found first, so only the vendor's rows are joined to the makers
+    rather than every row of `sql`.
+    """
+    return f"""SELECT * FROM ({sql}) AS v WHERE v.vendor = ${param} OR v.manufacturer IN (
+        SELECT written FROM ({_makers()}) AS mk WHERE trim(mk.maker) = ${param})"""

@@ -202,6 +202,27 @@ def page(kept_context, artifacts):
     forget(kept_context)
 
 
+@pytest.fixture(scope="session")
+def colleague_context(browser):
+    """A second browser context per test process, for the `colleague` fixture."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def colleague(colleague_context):
+    """A colleague's browser: a new tab, 1400 x 1000, in a second context that shares nothing
+    with `page`'s (no cookies, no session, no storage), for opening a link the test's visitor
+    shared. Kept per process and cleared after each test as `page`'s is (`forget`): a browser
+    that has loaded the app before, as a colleague's would have (about 0.8 CPU s a page less
+    than a new context)."""
+    pg = colleague_context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    forget(colleague_context)
+
+
 # The script has finished (`data-test-script-state` is `rerunRequested` from the moment a
 # widget changes, `running` while the script runs), Streamlit's running indicator is gone, no
 # element of the previous run is still shown faded (`data-stale`), and no element is a grey

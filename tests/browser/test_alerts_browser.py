@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from citydata import lifecycle
 from citydata.store import ledger
 from tests import command
@@ -15,6 +17,7 @@ from tests.browser.conftest import run_server, settle
 from tests.test_alerts import TODAY, add_email, smtp  # noqa: F401 - fixture
 
 
+@pytest.mark.usefixtures("short_busy_waits")
 def test_cron_alerts_send_while_the_app_serves_sends_nothing_twice(
     built_db,
     tmp_path,

@@ -13,6 +13,8 @@ import json
 import re
 import shutil
 
+import pytest
+
 from tests.browser.conftest import run_server, settle
 from tests.test_snapshot_cli import camden_file, cli, dump_of
 
@@ -32,6 +34,7 @@ def figures(page, url: str) -> tuple[str, bool]:
     return value, page.get_by_text("Illustrative data").count() > 0
 
 
+@pytest.mark.usefixtures("short_busy_waits")
 def test_while_the_app_serves_the_file_writing_commands_refuse_and_the_app_is_unharmed(
     built_db, tmp_path, page, artifacts
 ):

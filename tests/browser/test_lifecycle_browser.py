@@ -7,12 +7,15 @@ from __future__ import annotations
 import shutil
 from urllib.parse import quote
 
+import pytest
+
 from citydata import lifecycle
 from tests import command
 from tests.browser.conftest import run_server, settle
 from tests.test_lifecycle import held_by_another_process
 
 
+@pytest.mark.usefixtures("short_busy_waits")
 def test_the_command_line_exports_a_shared_link_while_the_app_serves(
     built_db, tmp_path, page, artifacts
 ):

@@ -98,15 +98,13 @@ def pressed(page, name: str) -> bool:
     return page.get_by_role("radio", name=name, exact=True).get_attribute("aria-checked") == "true"
 
 
-def open_fresh(browser, link: str, artifacts, name: str):
-    """`link` opened in a new browser context (no cookies, no session): a colleague's browser."""
-    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
-    other = fresh.new_page()
-    other.set_default_timeout(30_000)
-    other.goto(link)
-    settle(other)
-    other.screenshot(path=artifacts / f"link-{name}.png", full_page=True)
-    return fresh, other
+def open_fresh(colleague, link: str, artifacts, name: str):
+    """`link` opened at 1280 x 900 in a colleague's browser (no cookies, no session)."""
+    colleague.set_viewport_size({"width": 1280, "height": 900})
+    colleague.goto(link)
+    settle(colleague)
+    colleague.screenshot(path=artifacts / f"link-{name}.png", full_page=True)
+    return colleague
 
 
 def no_sidebar_note(page) -> bool:
@@ -172,7 +170,7 @@ CHOICES = [
     ids=[f"{c[0] or 'overview'}-{'-'.join(c[2])}" for c in CHOICES],
 )
 def test_a_page_choice_is_in_the_link_and_the_link_shows_the_same_view(
-    server, browser, page, artifacts, path, act, expected, same_view
+    server, colleague, page, artifacts, path, act, expected, same_view
 ):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{server.url}/{path}")
@@ -186,16 +184,13 @@ def test_a_page_choice_is_in_the_link_and_the_link_shows_the_same_view(
     assert {k: parse_qs(urlsplit(link).query).get(k) for k in expected} == expected
 
     name = f"{path or 'overview'}-{'-'.join(expected)}"
-    fresh, other = open_fresh(browser, link, artifacts, name)
-    try:
-        assert same_view(other)
-        assert no_sidebar_note(other)
-    finally:
-        fresh.close()
+    other = open_fresh(colleague, link, artifacts, name)
+    assert same_view(other)
+    assert no_sidebar_note(other)
 
 
 @pytest.mark.timeout(240)
-def test_the_calendar_month_is_in_the_link(server, browser, page, artifacts, built_db):
+def test_the_calendar_month_is_in_the_link(server, colleague, page, artifacts, built_db):
     import duckdb
 
     with duckdb.connect(str(built_db), read_only=True) as con:
@@ -212,13 +207,10 @@ def test_the_calendar_month_is_in_the_link(server, browser, page, artifacts, bui
     assert params(page)["calendar_view"] == ["One month"]
     link = copied_link(page)
 
-    fresh, other = open_fresh(browser, link, artifacts, "calendar-month")
-    try:
-        assert tab(other, "One month").get_attribute("aria-selected") == "true"
-        assert other.get_by_text(f"ending in {month}").first.is_visible()
-        assert no_sidebar_note(other)
-    finally:
-        fresh.close()
+    other = open_fresh(colleague, link, artifacts, "calendar-month")
+    assert tab(other, "One month").get_attribute("aria-selected") == "true"
+    assert other.get_by_text(f"ending in {month}").first.is_visible()
+    assert no_sidebar_note(other)
 
 
 @pytest.mark.timeout(180)

@@ -137,7 +137,7 @@ def test_boroughs_without_records_are_hatched_and_named(server, page, artifacts)
 
 
 def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
-    server, page, browser, artifacts
+    server, page, colleague, artifacts
 ):
     offline(page, server)
     page.goto(f"{server.url}/borough?service_area=Housing&service_area=Parking")
@@ -154,15 +154,13 @@ def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
     records = page.get_by_test_id("stMetricValue").first.inner_text()
     whole_page(page, artifacts / "profile.png")
 
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-    other = fresh.new_page()
+    other = colleague
     offline(other, server)
     other.goto(page.url)
     settle(other)
     assert other.get_by_role("heading", name="Hackney", exact=True).is_visible()
     assert other.get_by_test_id("stMetricValue").first.inner_text() == records
     assert other.get_by_text("service area is Housing or Parking").first.is_visible()
-    fresh.close()
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Download briefing (text)").click()

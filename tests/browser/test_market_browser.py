@@ -16,7 +16,7 @@ def ranking_table(page):
     return grid
 
 
-def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, browser, artifacts):
+def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, colleague, artifacts):
     # A fresh server's first request opening a page is tested in test_map_browser and
     # test_upload_browser; this test starts where most people do, on the home page.
     page.goto(server.url)
@@ -50,8 +50,7 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, browser, 
     page.screenshot(path=artifacts / "vendor-profile.png", full_page=True)
 
     shared = page.url
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-    other = fresh.new_page()
+    other = colleague
     other.goto(shared)
     settle(other)
     chosen = other.get_by_test_id("stSelectbox").first
@@ -60,7 +59,6 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, browser, 
     code = other.get_by_test_id("stCode").last.inner_text()
     assert "vendor_profile=" in code and urlsplit(code).path.endswith("/vendor")
     other.screenshot(path=artifacts / "vendor-profile-shared.png", full_page=True)
-    fresh.close()
 
 
 def test_the_adoption_page_names_each_borough_s_systems(server, page, artifacts):

@@ -17,7 +17,7 @@ def pick(page, label: str, option: str) -> None:
     settle(page)
 
 
-def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser, artifacts):
+def test_pick_a_borough_share_the_link_reopen_and_download(server, page, colleague, artifacts):
     page.goto(server.url)
     settle(page)
     page.screenshot(path=artifacts / "overview.png", full_page=True)
@@ -31,8 +31,7 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser
     page.screenshot(path=artifacts / "overview-camden.png", full_page=True)
 
     shared = page.url
-    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
-    other = fresh.new_page()
+    other = colleague
     other.goto(shared)
     settle(other)
     assert other.get_by_text("Contracts where borough is Camden").first.is_visible()
@@ -40,7 +39,6 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, browser
     chips = other.get_by_test_id("stMultiSelect").first.inner_text()
     assert "Camden" in chips
     other.screenshot(path=artifacts / "overview-shared-link.png", full_page=True)
-    fresh.close()
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").click()
