@@ -202,6 +202,8 @@ def _dataset_lines(ctx: Context, dataset: dict[str, Any]) -> list[str]:
 
     def how(res: StepResult) -> str:
         cached = " (cached from an earlier run)" if res.get("cached") else ""
+        if "data" not in res:  # made by hand or by another benchmark, without its timings
+            return f"{report.size_bytes(res['bytes'])}{cached}"
         return (
             f"{report.size_bytes(res['data']['bytes'])}, made in {report.seconds(res['seconds'])}"
             f", peak RSS {report.size_bytes(res['peak_rss'])}{cached}"

@@ -292,3 +292,21 @@ def test_amounts_the_sql_reads_are_the_amounts_python_reads(text):
     if got is not None:
         assert refusal is None and isinstance(value, Decimal)
         assert str(got) == str(value)
+
+
+def test_rows_handed_back_out_of_the_files_order_are_put_back_in_it(monkeypatch):
+    """DuckDB's parallel scans may hand a large file's rows back out of order (batches that
+    overlap): the records and the problems still come in the file's order."""
+    rows = [MESSY[0], *(MESSY[1:] * 40)]
+    content = _csv(rows)
+
+    def shuffled(reader):
+        batches = list(reader)
+        picked = [b.slice(k, 1) for b in batches for k in range(b.num_rows)]
+        return iter(picked[1::2][::-1] + picked[::2])  # every other row, backwards first
+
+    monkeypatch.setattr(bulk, "_batches", shuffled)
+    fast, slow, built = both(content, "shuffled.csv")
+    assert built
+    assert_same(fast, slow)
+    assert fast.records["row"].is_monotonic_increasing and len(fast.records) == 6 * 40

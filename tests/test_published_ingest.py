@@ -219,3 +219,41 @@ def test_an_edited_rules_file_with_a_mistake_is_refused_naming_the_line(tmp_path
     assert str(caught.value).startswith(
         "cpv_service_areas.csv, line 3: 'Rubbish' is not a service area"
     )
+
+
+def test_the_quick_test_before_each_rule_never_changes_a_verdict():
+    """`classify` looks for a rule's folded word in the folded text before running its pattern;
+    the pattern alone must never find more. Every product, keyword and technology word, written
+    in capitals, in small letters, and with each i as Python's case-blind matching also reads it
+    (dotted capital I, dotless i), in a title and in a description."""
+    rules = technology.load()
+    words = [n for _, n, _, _ in rules.products]
+    words += [w for _, w, _ in rules.keywords] + [w for _, w in rules.technology_words]
+    spellings = (
+        str.upper,
+        str.lower,
+        lambda w: w.replace("i", "İ"),
+        lambda w: w.replace("i", "ı"),
+        lambda w: w.upper().replace("I", "ı"),
+    )
+    checked = 0
+    for word in words:
+        for spelling in spellings:
+            written = spelling(word)
+            for title, description in ((f"New {written} system", ""), ("Notice", written)):
+                text = f"{title}\n{description}"
+                by_pattern = next(
+                    (
+                        n
+                        for p, n, _, _ in rules.products
+                        if p.search(title if n in technology._PORTALS else text)
+                    ),
+                    None,
+                )
+                found = technology._product(rules, title, text)
+                assert (found and found[0]) == by_pattern, (word, written)
+                for p, w, *_ in (*rules.keywords, *rules.technology_words):
+                    if p.search(text.casefold()):
+                        assert technology._fold(w) in technology._fold(text), (w, written)
+                        checked += 1
+    assert checked > len(words)

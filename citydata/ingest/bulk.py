@@ -13,7 +13,7 @@ or published notices raises `NotPlain`, and the caller reads the file the Python
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, normalise, records, validate
+from citydata.ingest import dates, normalise, validate
+from citydata.ingest import records as records_mod
 from citydata.ingest.plain import MIN_BYTES, Columnar, NotPlain, read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -80,14 +81,19 @@ class _Build:
         self.mapping = mapping
         self.src = {f: reader.column(mapping.get(f)) for f in FIELD_NAMES}
         self.problems: list[Problem] = []
-        self.mixed = False  # whether the result's rows are out of the file's order
+        self.found: dict[str, pa.Table] = {}  # each lookup's rows, as `_lookup` made them
+        self.mixed = False  # whether the noted rows are out of the file's order
 
     def run(self) -> tuple[pa.Table, list[Problem]]:
         odd = self._distinct()
         joins = [self._boroughs(odd.pop("borough"))]
-        select = ["raw.rowid AS i", "tb.code AS borough_code", "tb.r1", "tb.r2", "tb.r3"]
         said = "tb.r1 IS NOT NULL OR tb.r2 IS NOT NULL OR tb.r3 IS NOT NULL"
-        select += [f"CASE WHEN {said} THEN tb.{k} END AS {n}_x" for k, n in _BOROUGH_CELLS]
+        select = [
+            "raw.rowid AS i",
+            "tb.code AS borough_code",
+            f"CASE WHEN {said} THEN tb.k END AS tb_k",
+        ]
+        refusals = [said]
         for field in _TEXT:
             column = self.src[field]
             if column is None:
@@ -103,55 +109,67 @@ class _Build:
             if column is None:
                 sql_type = _BY_FIELD[field][1]
                 value = "'Other'" if field == "service_area" else f"CAST(NULL AS {sql_type})"
-                select += [f"{value} AS {field}", f"NULL AS {field}_r", f"NULL AS {field}_w"]
-                select.append(f"NULL AS {field}_x")
+                select += [f"{value} AS {field}", f"NULL::INTEGER AS {field}_k"]
                 continue
             fn, sql_type = _BY_FIELD[field]
             fast = _fast(field, column)
             self._lookup(field, odd[field], fn, sql_type)
-            joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
-            value = f"t_{field}.val" if fast is None else f"COALESCE({fast}, t_{field}.val)"
+            t = f"t_{field}"
+            joins.append(f"LEFT JOIN {t} ON {t}.src = raw.{column}")
+            value = f"{t}.val" if fast is None else f"COALESCE({fast}, {t}.val)"
             select += [
                 f"{value} AS {field}",
-                f"t_{field}.refusal AS {field}_r",
-                f"t_{field}.warn AS {field}_w",
-                # the cell as written, where there is a reason (NULL elsewhere: less to move)
-                f"CASE WHEN t_{field}.refusal IS NOT NULL OR t_{field}.warn IS NOT NULL"
-                f" THEN t_{field}.src END AS {field}_x",
+                # the value's row in its lookup, where it has a reason (NULL elsewhere)
+                f"CASE WHEN {t}.refusal IS NOT NULL OR {t}.warn IS NOT NULL THEN {t}.k END"
+                f" AS {field}_k",
             ]
-        select.append(f"{_cell(self.src['contract_end'])} AS contract_end_cell")
-        refusals = " OR ".join(
-            ["r1 IS NOT NULL", "r2 IS NOT NULL", "r3 IS NOT NULL"]
-            + [f"{f}_r IS NOT NULL" for f in _CHECKED]
-            + ["contract_end < contract_start", "(system IS NULL AND vendor IS NULL)"]
+            refusals.append(f"{t}.refusal IS NOT NULL")
+        select.append(f"{_cell(self.src['contract_end'])} AS end_cell")
+        select.append(f"({' OR '.join(refusals)}) AS refused")
+        backwards = "coalesce(contract_end < contract_start, false)"
+        missing = "(system IS NULL AND vendor IS NULL)"
+        bad = f"refused OR {backwards} OR {missing}"
+        noted = " OR ".join(
+            [bad, "tb_k IS NOT NULL", "system IS NULL", "vendor IS NULL"]
+            + [f"{f}_k IS NOT NULL" for f in _CHECKED]
         )
-        backwards = "contract_end < contract_start"
-        rows = (
-            self.con.sql(
-                f"SELECT * REPLACE (CASE WHEN {backwards} THEN contract_end_cell END"
-                f" AS contract_end_cell), COALESCE({refusals}, false) AS bad FROM"
-                f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+        # One pass: every row's values, whether it is refused (`bad`) and whether the report
+        # has anything to say of it (`noted`); only the noted rows' details reach Python, and
+        # the reasons themselves stay in the lookups (`_k`: a row of one).
+        reader = self.con.sql(
+            f"SELECT * EXCLUDE (end_cell, refused), CASE WHEN {backwards} THEN end_cell END"
+            f" AS contract_end_cell, {bad} AS bad, {noted} AS noted FROM"
+            f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
+        ).to_arrow_reader(_BATCH)
+        names = ["i", *(n for n in FIELD_NAMES if n != "borough")]
+        kept, noted_rows = [], []
+        for batch in _batches(reader):  # (neither DuckDB nor Python holds every column at once)
+            if pc.any(batch["noted"]).as_py():
+                noted_rows.append(batch.filter(batch["noted"]))
+            good = batch.select(names)
+            kept.append(
+                good if not pc.any(batch["bad"]).as_py() else good.filter(pc.invert(batch["bad"]))
             )
-            .to_arrow_reader(_BATCH)
-            .read_all()
-        )  # (streamed: DuckDB never holds it all too)
         self.con.execute("DROP TABLE raw")  # its memory, before the records are made
-        order = rows["i"].to_numpy()
-        self.mixed = bool(len(order) > 1 and not (order[1:] > order[:-1]).all())
-        # the file's order (DuckDB's parallel joins may mix it)
-        positions = np.argsort(order, kind="stable") if self.mixed else np.arange(len(order))
-        self.rows, self.numbers = rows, pc.add(rows["i"], self.r.first_line)
+        self.rows = pa.Table.from_batches(noted_rows, schema=reader.schema)
+        self.numbers = pc.add(self.rows["i"], self.r.first_line)
+        self.mixed = not _rising(self.rows["i"])  # (DuckDB's parallel joins may mix the order)
         self._problems()
-        del self.rows
-        bad = rows["bad"].to_numpy(zero_copy_only=False)
-        accepted = positions[~bad[positions]]
-        kept = rows.select([name for name in FIELD_NAMES if name != "borough"])
-        if self.mixed or len(accepted) < len(order):
-            kept = kept.take(accepted)
-        del rows
-        numbers = pa.array(order[accepted] + self.r.first_line, pa.int64())
-        names = records.borough_names(kept["borough_code"])
-        table = kept.add_column(FIELD_NAMES.index("borough"), "borough", names)
+        del self.rows, noted_rows
+        schema = pa.schema([reader.schema.field(n) for n in names])
+        records = pa.Table.from_batches(kept, schema=schema)
+        del kept
+        if not _rising(records["i"]):  # the file's order, one column at a time (less memory)
+            order = np.argsort(records["i"].to_numpy(), kind="stable")
+            columns = dict(zip(records.column_names, records.columns, strict=True))
+            del records
+            for name in list(columns):
+                columns[name] = columns[name].take(order)  # (the old column goes)
+            records = pa.table(columns)
+        numbers = pc.add(records["i"], self.r.first_line).cast(pa.int64())
+        records = records.drop_columns(["i"])
+        borough = records_mod.borough_names(records["borough_code"])
+        table = records.add_column(FIELD_NAMES.index("borough"), "borough", borough)
         table = table.append_column("row", numbers)
         self._duplicates(table)
         return table, self.problems
@@ -189,7 +207,8 @@ class _Build:
         return {name: values or [] for name, values in out.items()}
 
     def _lookup(self, name: str, values: list, fn: Callable, sql_type: str) -> None:
-        """A table of each value's (normalised value, refusal, warning) by the Python rule."""
+        """A table of each value's (normalised value, refusal, warning) by the Python rule, and
+        `k`, its row (the report reads the reasons of a row from `self.found[name]`)."""
         out: dict[str, list] = {"src": [], "val": [], "refusal": [], "warn": []}
         for v in values:
             value, refusal, warn = fn(v)
@@ -197,12 +216,14 @@ class _Build:
             out["val"].append(None if value is None else _sql_text(value))
             out["refusal"].append(refusal)
             out["warn"].append(warn)
+        self._register(name, out, f"src, CAST(val AS {sql_type}) AS val, refusal, warn")
+
+    def _register(self, name: str, out: dict[str, list], select: str) -> None:
         frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
+        self.found[name] = frame
+        frame = frame.append_column("k", pa.array(np.arange(len(frame), dtype=np.int32)))
         self.con.register(f"lk_{name}", frame)
-        self.con.execute(
-            f"CREATE TABLE t_{name} AS SELECT src, CAST(val AS {sql_type}) AS val, refusal, warn"
-            f" FROM lk_{name}"
-        )
+        self.con.execute(f"CREATE TABLE t_{name} AS SELECT {select}, k FROM lk_{name}")
         self.con.unregister(f"lk_{name}")
 
     def _boroughs(self, pairs: list) -> str:
@@ -214,26 +235,33 @@ class _Build:
             code, r1, r2, r3 = validate.borough_outcome(code_cell, name_cell, self.fixed, buyer)
             for k, v in zip(out, (code_cell, name_cell, code, r1, r2, r3), strict=True):
                 out[k].append(v)
-        frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
-        self.con.register("lk_borough", frame)
-        self.con.execute("CREATE TABLE t_borough AS SELECT * FROM lk_borough")
-        self.con.unregister("lk_borough")
+        self._register("borough", out, "a, b, code, r1, r2, r3")
         on = [f"tb.a = raw.{a}" if a else "tb.a IS NULL"]
         on.append(f"tb.b = raw.{b}" if b else "tb.b IS NULL")
         return "LEFT JOIN t_borough tb ON " + " AND ".join(on)
 
-    # -- the problem report: only the offending rows reach Python --------------------------
+    # -- the problem report: only the noted rows reach Python ------------------------------
+
+    def _looked(self, name: str, part: str) -> pa.ChunkedArray:
+        """`part` of the lookup row of each noted row's value (NULL where it has no reason)."""
+        column = "tb_k" if name == "borough" else f"{name}_k"
+        return pc.take(self.found[name][part], self.rows[column])
 
     def _add(
-        self, name: str | None, mask: pa.ChunkedArray, reason: Any, refuse: bool, cell: str | None
+        self,
+        name: str | None,
+        mask: pa.ChunkedArray,
+        reason: Any,
+        refuse: bool,
+        cell: pa.ChunkedArray | None,
     ) -> None:
         """One problem per row where `mask` holds, in row order; `reason` a column or a text,
-        `cell` the column of the result holding the value as written (None: no value)."""
+        `cell` the column holding the value as written (None: no value)."""
         if not pc.any(mask).as_py():
             return
         make = refused if refuse else warning
         numbers = pc.filter(self.numbers, mask).to_pylist()
-        values = pc.filter(self.rows[cell], mask).to_pylist() if cell else None
+        values = pc.filter(cell, mask).to_pylist() if cell is not None else None
         if isinstance(reason, str):
             reasons = [reason] * len(numbers)
         else:
@@ -244,22 +272,26 @@ class _Build:
         for row, value, why in sorted(found) if self.mixed else found:
             self.problems.append(make(row, name, value, why))
 
-    def _reasons(self, name: str | None, column: str, refuse: bool, cell: str | None) -> None:
-        reasons = self.rows[column]
+    def _reasons(self, name: str | None, reasons: pa.ChunkedArray, refuse: bool, cell: Any) -> None:
         self._add(name, pc.is_valid(reasons), reasons, refuse, cell)
 
     def _problems(self) -> None:
         m, rows = self.mapping, self.rows
+        if rows.num_rows == 0:
+            return
+        cells = {"borough_code": "a", "borough": "b"}
         for position, field in ((1, "borough_code"), (2, "borough")):
             if m.get(field):
-                self._reasons(m[field], f"r{position}", True, f"{field}_x")
+                reasons = self._looked("borough", f"r{position}")
+                self._reasons(m[field], reasons, True, self._looked("borough", cells[field]))
         final = "borough" if m.get("borough") else "borough_code"
-        cell = f"{final}_x" if m.get(final) else None
-        self._reasons(m.get(final), "r3", True, cell)
+        cell = self._looked("borough", cells[final]) if m.get(final) else None
+        self._reasons(m.get(final), self._looked("borough", "r3"), True, cell)
         for field in _CHECKED:
             if self.src[field] is not None:
-                self._reasons(m[field], f"{field}_r", True, f"{field}_x")
-                self._reasons(m[field], f"{field}_w", False, f"{field}_x")
+                cell = self._looked(field, "src")
+                self._reasons(m[field], self._looked(field, "refusal"), True, cell)
+                self._reasons(m[field], self._looked(field, "warn"), False, cell)
         backwards = pc.fill_null(pc.less(rows["contract_end"], rows["contract_start"]), False)
         if pc.any(backwards).as_py():
             starts = pc.filter(rows["contract_start"], backwards).to_pylist()
@@ -297,6 +329,18 @@ def _folded(column: pa.ChunkedArray) -> np.ndarray:
         refold = pc.dictionary_encode(pc.ascii_lower(dictionary)).indices.to_numpy()
         return np.append(refold, -1)[codes]
     return validate.folded_codes(codes, dictionary.to_pylist())
+
+
+def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    """The result's batches as DuckDB hands them over: each in the file's order, but a batch
+    may hold rows from before the previous one's (parallel scans)."""
+    return iter(reader)
+
+
+def _rising(column: pa.ChunkedArray) -> bool:
+    """Whether the numbers rise from first to last."""
+    values = column.to_numpy()
+    return bool(len(values) < 2 or (values[1:] > values[:-1]).all())
 
 
 def _cell(column: str | None) -> str:

@@ -157,7 +157,10 @@ class Columnar:
     ) -> None:
         self.header = header
         self.first_line = skip + 1  # the line of the first data row
-        self.con = duckdb.connect(":memory:", config={"preserve_insertion_order": True})
+        self.con = duckdb.connect(
+            ":memory:",
+            config={"preserve_insertion_order": True, "allocator_background_threads": True},
+        )
         names = [f"c{i}" for i in range(len(header))]
         with _file(data) as path:
             columns = {name: "VARCHAR" for name in names}

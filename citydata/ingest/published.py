@@ -49,10 +49,15 @@ def _column(table: Table, names: tuple[str, ...]) -> str | None:
     return next((n for n in names if n in table.data.columns), None)
 
 
-def _cell(table: Table, column: str | None, i: int) -> str | None:
+def _cells(table: Table, column: str | None) -> list[str | None]:
+    """Every cell of `column` as text (None when empty or when there is no such column), its
+    HTML entities decoded; read as one list, not cell by cell through the DataFrame."""
     if column is None:
-        return None
-    value = table.data[column].iloc[i]
+        return [None] * len(table.data)
+    return [_text(value) for value in table.data[column].tolist()]
+
+
+def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and value != value):
         return None
     return html.unescape(str(value)) if "&" in str(value) else str(value)
@@ -68,6 +73,7 @@ def recognise_buyers(table: Table, buyer_column: str | None) -> list[Problem]:
     if emails is None and identifiers is None:
         return []
     cells = table.data[buyer_column].astype(object).tolist()
+    email_cells, identifier_cells = _cells(table, emails), _cells(table, identifiers)
     problems = []
     for i, written in enumerate(cells):
         name = html.unescape(str(written)) if isinstance(written, str) else None
@@ -75,7 +81,7 @@ def recognise_buyers(table: Table, buyer_column: str | None) -> list[Problem]:
             if name != written:
                 cells[i] = name
             continue
-        found = buyers.find(None, _cell(table, emails, i), _cell(table, identifiers, i))
+        found = buyers.find(None, email_cells[i], identifier_cells[i])
         if found is None:
             continue
         cells[i] = found.authority.code
@@ -124,10 +130,9 @@ def finish(
     for name in ("system", "vendor", "manufacturer"):
         out[name] = [html.unescape(v) if isinstance(v, str) and "&" in v else v for v in out[name]]
     reasons: list[str | None] = []
+    cpvs, descriptions = _cells(table, cpv), _cells(table, description)
     for i in range(n):
-        verdict = technology.classify(
-            _cell(table, cpv, i), out["system"][i], _cell(table, description, i)
-        )
+        verdict = technology.classify(cpvs[i], out["system"][i], descriptions[i])
         if verdict.technology:
             reasons.append(None)
             if not mapping.get("service_area"):
@@ -152,7 +157,7 @@ def finish(
     return {
         "total_value": totals,
         "annual_value_derived": derived,
-        "notice_url": [_cell(table, url, i) for i in range(n)],
+        "notice_url": _cells(table, url),
     }
 
 

@@ -288,16 +288,35 @@ def folded_codes(column_codes: np.ndarray, uniques: list) -> np.ndarray:
 
 def repeats(codes: dict[str, np.ndarray], numbers: np.ndarray) -> list[Problem]:
     """The warning for each row whose DUPLICATE_KEY codes repeat an earlier row's."""
-    key = pd.DataFrame(codes)
-    repeated = key.duplicated(keep="first").to_numpy()
+    key = _one_key(list(codes.values()))
+    if key is None:  # (too many distinct values to number every combination in 63 bits)
+        frame = pd.DataFrame(codes)
+        repeated = frame.duplicated(keep="first").to_numpy()
+        group = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+    else:
+        repeated = pd.Series(key).duplicated(keep="first").to_numpy()
+        group = key
     if not repeated.any():
         return []
-    group = key.groupby(list(key.columns), sort=False).ngroup().to_numpy()
     first_row = pd.Series(numbers).groupby(group).transform("min").to_numpy()
     return [
         warning(int(row), None, None, repeat_reason(original))
         for row, original in zip(numbers[repeated], first_row[repeated], strict=True)
     ]
+
+
+def _one_key(columns: list[np.ndarray]) -> np.ndarray | None:
+    """One number per row for the combination of its codes (each -1 or more), equal exactly
+    where every code is equal; None when the combinations do not fit in 63 bits."""
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    room = 1
+    for codes in columns:
+        size = int(codes.max()) + 2 if len(codes) else 1
+        room *= size
+        if room >= 2**62:
+            return None
+        key = key * size + (codes.astype(np.int64) + 1)
+    return key
 
 
 def _duplicates(rows: _Rows, records: pd.DataFrame) -> None:

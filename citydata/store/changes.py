@@ -268,8 +268,13 @@ def _diff(
     )
 
 
+_NO_RECORDS = pd.DataFrame([], columns=list(FIELD_NAMES))
+
+
 def _subset(columns: Columns, keep: list[int]) -> pd.DataFrame:
     """The records at `keep` (ascending), as the frame of their canonical text."""
+    if not keep:
+        return _NO_RECORDS.copy()  # (the usual case: nothing added or removed)
     picked = [[columns[n][i] for i in keep] for n in FIELD_NAMES]
     return pd.DataFrame(list(zip(*picked, strict=True)), columns=list(FIELD_NAMES))
 

@@ -140,8 +140,7 @@ def _fingerprint(alias: str, cast: bool) -> str:
 
 
 FIELD_TYPES = {f.name: f.sql_type for f in FIELDS}
-_BASE = f"""SELECT c.rowid AS rid, c.borough_code, {_fingerprint("c", False)} AS h,
-    row_number() OVER (PARTITION BY c.snapshot_id ORDER BY c.record_no) - 1 AS pos
+_BASE = f"""SELECT c.rowid AS rid, c.borough_code, c.record_no, {_fingerprint("c", False)} AS h
     FROM contracts AS c WHERE c.snapshot_id = ANY($ids)"""
 _FILE = f"SELECT s.seq, s.borough_code, s.pos, {_fingerprint('s', True)} AS h FROM {STAGED} AS s"
 _COUNTS = """cb AS (SELECT borough_code, h, count(*) AS n FROM base GROUP BY ALL),
@@ -166,9 +165,14 @@ _SHOWN = ("borough_code", "borough", *COMPARED)
 _ODD = f"""
 WITH base AS MATERIALIZED ({_BASE}), file AS MATERIALIZED ({_FILE}), {_COUNTS},
 odd AS (SELECT borough_code, h FROM cb FULL JOIN ca USING (borough_code, h)
-        WHERE coalesce(cb.n, 0) <> coalesce(ca.n, 0))
+        WHERE coalesce(cb.n, 0) <> coalesce(ca.n, 0)),
+odd_base AS (SELECT * FROM base SEMI JOIN odd USING (borough_code, h)),
+-- each record's position among its borough's current records, in the order of the file's rows
+-- (rowid: a stable order for equal row numbers), worked out over the fingerprints only
+placed AS (SELECT rid, h, row_number() OVER (PARTITION BY borough_code ORDER BY record_no, rid)
+           - 1 AS pos FROM base)
 SELECT 0 AS side, b.h, b.pos, {_text("c", _SHOWN)}
-FROM (SELECT * FROM base SEMI JOIN odd USING (borough_code, h)) AS b
+FROM (SELECT * FROM placed SEMI JOIN odd_base USING (rid)) AS b
 JOIN contracts AS c ON c.rowid = b.rid
 UNION ALL
 SELECT 1 AS side, f.h, f.pos, {_text("s", _SHOWN)}
@@ -188,12 +192,14 @@ def differences(r: Reader, bases: list[int], totals: dict[str, tuple[int, int]])
     n_a = (~before).groupby(key).transform("sum").to_numpy()
     rest = rows[rank >= np.minimum(n_b, n_a)].reset_index(drop=True)  # twins: the first ones
     rest = pd.concat([rest[["side", "pos"]], changes.comparable(rest)], axis=1)
-    by = {k: g for k, g in rest.groupby(["side", "borough_code"], sort=False)}
+    groups = rest.groupby(["side", "borough_code"], sort=False).indices  # (in their order)
+    values = {n: rest[n].to_numpy(dtype=object) for n in FIELD_NAMES}
+    positions, none = rest["pos"].to_numpy(dtype=np.int64), np.empty(0, dtype=np.int64)
     out = {}
     for code, (nb, _na) in totals.items():
-        sides = [by.get((side, code), rest.iloc[:0]) for side in (0, 1)]
-        old, new = ({n: g[n].to_numpy(dtype=object) for n in FIELD_NAMES} for g in sides)
-        at = sides[0]["pos"].to_numpy(dtype=np.int64)
+        sides = [groups.get((side, code), none) for side in (0, 1)]
+        old, new = ({n: values[n][at] for n in FIELD_NAMES} for at in sides)
+        at = positions[sides[0]]
         out[code] = changes.diff_rest(old, new, at, nb - len(at))
     return out
 
