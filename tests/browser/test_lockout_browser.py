@@ -78,6 +78,9 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     third, bob = open_sign_in(browser, steward_server.url)
     sign_in(bob, "Bob Steward", PASSWORD)
     bob.get_by_text("Signed in as Bob Steward").wait_for()
+    # The sidebar's list of pages gains the upload pages in the same run, but the browser can
+    # draw the page's text before the sidebar: wait for the link rather than look at once.
+    bob.get_by_role("link", name="Upload a register").wait_for()
     assert bob.get_by_role("link", name="Upload a register").is_visible()
     assert bob.get_by_text(LOCKED).count() == 0
     third.close()
