@@ -52,23 +52,8 @@ CONTRACT_COLUMNS = (
 ORDER = """CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
     borough, service_area, system, contract_end NULLS LAST, snapshot_id, record_no"""
 KEPT = "vendor_profile_rows"  # the table of one read's profile rows (`profile`)
-KEPT_COLUMNS = (
-    "borough_code",
-    "borough",
-    "service_area",
-    "system",
-    "vendor",
-    "vendor_as_written",
-    "maker",
-    "contract_start",
-    "contract_end",
-    "annual_value",
-    "hosting",
-    "source_ref",
-    "snapshot_id",
-    "record_no",
-    "role",
-)
+# what the panels read of the kept rows: the records table's columns, and what they count by
+KEPT_COLUMNS = (*CONTRACT_COLUMNS, "borough_code", "snapshot_id", "record_no")
 
 
 def _rows(state: FilterState, vendor: str) -> tuple[str, Params]:
