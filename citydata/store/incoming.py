@@ -166,13 +166,13 @@ _ODD = f"""
 WITH base AS MATERIALIZED ({_BASE}), file AS MATERIALIZED ({_FILE}), {_COUNTS},
 odd AS (SELECT borough_code, h FROM cb FULL JOIN ca USING (borough_code, h)
         WHERE coalesce(cb.n, 0) <> coalesce(ca.n, 0)),
-odd_base AS (SELECT * FROM base SEMI JOIN odd USING (borough_code, h)),
 -- each record's position among its borough's current records, in the order of the file's rows
 -- (rowid: a stable order for equal row numbers), worked out over the fingerprints only
-placed AS (SELECT rid, h, row_number() OVER (PARTITION BY borough_code ORDER BY record_no, rid)
-           - 1 AS pos FROM base)
+placed AS (SELECT rid, borough_code, h,
+           row_number() OVER (PARTITION BY borough_code ORDER BY record_no, rid) - 1 AS pos
+           FROM base)
 SELECT 0 AS side, b.h, b.pos, {_text("c", _SHOWN)}
-FROM (SELECT * FROM placed SEMI JOIN odd_base USING (rid)) AS b
+FROM (SELECT * FROM placed SEMI JOIN odd USING (borough_code, h)) AS b
 JOIN contracts AS c ON c.rowid = b.rid
 UNION ALL
 SELECT 1 AS side, f.h, f.pos, {_text("s", _SHOWN)}
