@@ -147,6 +147,14 @@ for _label, _state in AREA_FILTERS.items():
             ("Camden", ANCHOR),
         ),
         Case(
+            f"borough_profile.shown [{_label}]",
+            "Borough profile",
+            borough_profile.shown,
+            _state,
+            ("Camden", 1000, ANCHOR),
+            note="what the page reads: its first 1,000 records and peers (build: the briefing)",
+        ),
+        Case(
             f"borough_profile.peers [{_label}]",
             "Borough profile",
             borough_profile.peers,
@@ -162,11 +170,12 @@ for _label, _state in AREA_FILTERS.items():
         ),
         Case(f"adoption.matrix [{_label}]", "Adoption", adoption.matrix, _state),
         Case(
-            f"vendor.summary [{_label}]",
+            f"vendor_profile.profile [{_label}]",
             "Vendor profile",
-            vendor_profile.summary,
+            vendor_profile.profile,
             _state,
-            ("Softcat",),
+            ("Softcat", 1000, ANCHOR),
+            note="every panel from one read of the vendor's records, as the page reads it",
         ),
         Case(f"expiry.heatmap [{_label}]", "Calendar", expiry.heatmap, _state),
         Case(

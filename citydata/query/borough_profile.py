@@ -71,12 +71,14 @@ def build(r: Reader, state: FilterState, borough: str, today: date | None = None
     return _build(r, state, borough, today, None)
 
 
-def shown(r: Reader, state: FilterState, borough: str, limit: int) -> Profile:
+def shown(
+    r: Reader, state: FilterState, borough: str, limit: int, today: date | None = None
+) -> Profile:
     """The profile as the page shows it: the borough's records and its peers cut to their first
     `limit` rows (the figures, peer count and shared systems still count every one), so what
     is read, kept and sent does not grow with the borough's records. The briefing reads
     everything (`build`)."""
-    return _build(r, state, borough, None, limit)
+    return _build(r, state, borough, today, limit)
 
 
 def _build(
