@@ -10,7 +10,7 @@ import docx
 from icalendar import Calendar
 
 from citydata import lifecycle
-from tests.browser.conftest import settle
+from tests.browser.conftest import POLL_MS, settle
 
 MARKS = """(chart) => {
     const svg = chart.querySelector('svg');
@@ -102,10 +102,11 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
 
     before = page.get_by_role("combobox", name="Group").input_value()
     page.get_by_role("radio", name="Vendor", exact=True).click()
-    page.wait_for_function("() => location.search.includes('group_by=Vendor')")
+    page.wait_for_function("() => location.search.includes('group_by=Vendor')", polling=POLL_MS)
     page.wait_for_function(
         "(before) => document.querySelector('input[aria-label=\"Group\"]').value !== before",
         arg=before,
+        polling=POLL_MS,
     )
     settle(page)
     chosen = page.get_by_role("combobox", name="Group").input_value()

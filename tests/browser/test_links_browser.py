@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import settle
+from tests.browser.conftest import POLL_MS, settle
 
 
 def summary(page) -> str:
@@ -42,7 +42,7 @@ def test_enter_applies_a_typed_end_date(server, page, artifacts):
 
     type_date(page, "To", "31122027")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => location.search.includes('end_to=2027-12-31')")
+    page.wait_for_function("() => location.search.includes('end_to=2027-12-31')", polling=POLL_MS)
     settle(page)
     assert summary(page).startswith("Contracts ending on or before 31 Dec 2027")
     page.locator('[data-testid="stSidebar"]').screenshot(path=artifacts / "date-enter.png")
@@ -54,7 +54,7 @@ def test_tab_out_of_the_year_applies_a_typed_end_date(server, page):
     settle(page)
     type_date(page, "From", "01012027")
     page.keyboard.press("Tab")
-    page.wait_for_function("() => location.search.includes('end_from=2027-01-01')")
+    page.wait_for_function("() => location.search.includes('end_from=2027-01-01')", polling=POLL_MS)
     settle(page)
     assert summary(page).startswith("Contracts ending on or after 1 Jan 2027")
     # Tab went where it always goes (the box's calendar button), not somewhere else.
@@ -68,7 +68,7 @@ def test_a_click_elsewhere_applies_a_typed_end_date(server, page):
     settle(page)
     type_date(page, "To", "30062026")
     page.get_by_role("heading", name="City Tools Explorer").click()
-    page.wait_for_function("() => location.search.includes('end_to=2026-06-30')")
+    page.wait_for_function("() => location.search.includes('end_to=2026-06-30')", polling=POLL_MS)
     settle(page)
     assert summary(page).startswith("Contracts ending on or before 30 Jun 2026")
 
@@ -178,7 +178,9 @@ def test_a_page_choice_is_in_the_link_and_the_link_shows_the_same_view(
     act(page)
     settle(page)
     for key in expected:
-        page.wait_for_function(f"() => new URLSearchParams(location.search).has({key!r})")
+        page.wait_for_function(
+            f"() => new URLSearchParams(location.search).has({key!r})", polling=POLL_MS
+        )
     assert {k: params(page)[k] for k in expected} == expected
     link = copied_link(page)
     assert {k: parse_qs(urlsplit(link).query).get(k) for k in expected} == expected
@@ -202,7 +204,9 @@ def test_the_calendar_month_is_in_the_link(server, colleague, page, artifacts, b
     settle(page)
     pick(page, "Month", month)
     settle(page)
-    page.wait_for_function("() => new URLSearchParams(location.search).has('calendar_month')")
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).has('calendar_month')", polling=POLL_MS
+    )
     assert params(page)["calendar_month"] == [month]
     assert params(page)["calendar_view"] == ["One month"]
     link = copied_link(page)

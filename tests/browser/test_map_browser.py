@@ -21,7 +21,7 @@ from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
-from tests.browser.conftest import quick_click, settle, steady_image
+from tests.browser.conftest import POLL_MS, quick_click, settle, steady_image
 from ui.charts import boroughmap
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
@@ -146,7 +146,7 @@ def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
     page.keyboard.type("Hackn")
     page.get_by_role("option", name="Hackney", exact=True).click()
     settle(page)
-    page.wait_for_function("() => location.search.includes('profile=Hackney')")
+    page.wait_for_function("() => location.search.includes('profile=Hackney')", polling=POLL_MS)
     query = parse_qs(urlsplit(page.url).query)
     assert query["profile"] == ["Hackney"]
     assert query["service_area"] == ["Housing", "Parking"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import settle
+from tests.browser.conftest import POLL_MS, settle
 from tests.browser.test_accessibility_browser import VIEWS, copied_link
 
 
@@ -19,7 +19,7 @@ def test_a_copied_link_opens_the_same_view(server, page):
         page.get_by_role("button", name="6 months")
     ).first.click()
     settle(page, 60_000)
-    page.wait_for_function("() => location.search.includes('pipeline_window=6')")
+    page.wait_for_function("() => location.search.includes('pipeline_window=6')", polling=POLL_MS)
     link = copied_link(page)
     assert parse_qs(urlsplit(link).query)["pipeline_window"] == ["6 months"]
     other = page.context.new_page()  # another tab: a Streamlit session of its own
