@@ -10,8 +10,12 @@ the URL, then moves through the sidebar to the Overview and on to another page, 
 Camden's two states have different numbers of records (23 and 30), and only the first is the
 illustrative data, so every Overview and Borough profile a person sees can show exactly two
 (Records figure, illustrative-data notice) pairs for its filters: anything else is a page mixing
-two states of the data. People stop starting new pages CITYTOOLS_LOAD_SECONDS (30 by default)
-after they begin, once the steward has committed at least five times; pages in flight finish.
+two states of the data. People stop starting new pages CITYTOOLS_LOAD_SECONDS (15 by default)
+after they begin, once the steward has committed at least three times; pages in flight finish.
+(Every person's first page alone, twenty opened at once, keeps the two cores busy for about 40 s
+while the steward commits: three commits land among pages under way, as five did. The test
+once browsed for 30 s and five commits, about 77 s on a quiet machine with 21 busy tabs, for no
+check more.)
 Only the server on 127.0.0.1 is reachable from the browser. The throughput is printed and saved
 to test-artifacts/load-throughput.json.
 """
@@ -43,8 +47,8 @@ pytestmark = pytest.mark.slow
 
 SESSIONS = 20
 CONTEXTS = 5  # browser contexts the sessions (tabs) are spread over
-BROWSE_SECONDS = float(os.environ.get("CITYTOOLS_LOAD_SECONDS", "30"))
-MIN_COMMITS = 5
+BROWSE_SECONDS = float(os.environ.get("CITYTOOLS_LOAD_SECONDS", "15"))
+MIN_COMMITS = 3
 STEWARD_PAUSE_MS = 1_000  # between two rollbacks
 TIMEOUT_MS = 150_000  # generous: 21 busy tabs on two cores; a hang still fails
 PASSWORD = "correct horse battery staple"
