@@ -25,8 +25,8 @@ MARKS = """(chart) => {
 
 
 def open_page(page, server, path: str) -> None:
-    page.goto(server.url)  # the app frame first, as the navigation does
-    settle(page)
+    """The page opened by its address (the shared server has served the home page already;
+    the home page opened first was a full page load more, 3-5 CPU s)."""
     page.goto(f"{server.url}/{path}")
     settle(page)
 

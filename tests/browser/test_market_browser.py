@@ -21,7 +21,9 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, colleague
     # test_upload_browser; this test starts where most people do, on the home page.
     page.goto(server.url)
     settle(page)
-    page.goto(f"{server.url}/market")
+    # and goes on by the sidebar, as people do (opening the address again was a full page load)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Market", exact=True).click()
+    page.wait_for_url("**/market**")
     settle(page)
     assert page.get_by_role("heading", name="Market: vendors and concentration").is_visible()
     headline = page.get_by_role("heading", name="vendors hold").first.inner_text()
