@@ -1,11 +1,11 @@
 """Twenty people browse the app at once while a data steward keeps changing the data.
 
 One real `streamlit run`; one Chromium driven from an asyncio loop, with 20 browser sessions (each
-a tab with its own Streamlit session, spread over 5 browser contexts: a context's first load
-compiles the app's code, which costs a 2-core machine about three times a later load) and a
-steward's context, where a signed-in steward rolls Camden back and forth on the History page:
-each click commits a new snapshot inside the server. Each person opens addresses with filters in
-the URL, then moves through the sidebar to the Overview and on to another page, again and again.
+a tab with its own Streamlit session, spread over 5 browser contexts, which start browsing
+together, the first page of each compiling the app's code) and a steward's context, where a
+signed-in steward rolls Camden back and forth on the History page: each click commits a new
+snapshot inside the server. Each person opens addresses with filters in the URL, then moves
+through the sidebar to the Overview and on to another page, again and again.
 
 Camden's two states have different numbers of records (23 and 30), and only the first is the
 illustrative data, so every Overview and Borough profile a person sees can show exactly two
@@ -326,13 +326,6 @@ async def steward(page, deadline: float, tally: Tally, artifacts) -> None:
         tally.steward_done = True
 
 
-async def warm_up(context, base: str, tally: Tally) -> None:
-    """The context's first page: it loads the app's code before the clock starts."""
-    page = await context.new_page()
-    await page.goto(VISITS[7].url(base))
-    check(tally, "warm-up", await shown(page, VISITS[7].link))
-
-
 async def load(base: str, artifacts) -> tuple[Tally, float]:
     from playwright.async_api import async_playwright
 
@@ -355,10 +348,9 @@ async def load(base: str, artifacts) -> tuple[Tally, float]:
                 await context.route("**/*", loopback_only)
                 contexts.append(context)
             ready = await sign_in_at_history(contexts[0], base, tally)
-            await asyncio.gather(*(warm_up(c, base, tally) for c in contexts[1:]))
-            pages = [c.pages[0] for c in contexts[1:]]
-            for n in range(CONTEXTS, SESSIONS):
-                pages.append(await contexts[1 + n % CONTEXTS].new_page())
+            # No page opened beforehand to warm a context up: it would be five page loads more
+            # (3-5 CPU s each) that check nothing; the people's first pages compile the code.
+            pages = [await contexts[1 + n % CONTEXTS].new_page() for n in range(SESSIONS)]
             started = time.monotonic()
             deadline = started + BROWSE_SECONDS
             await asyncio.gather(
