@@ -17,7 +17,7 @@ and the steward's three commits land while pages are under way: the test checks 
 one commit fell between a checked page's request and its reading (`Tally.under_way`). (It once
 browsed for 30 s and until five commits, 77 s and 32 page loads on the quiet machine, where
 the pages after each person's first were more pages of the same kinds, at 3-5 CPU s each.)
-Only the server on 127.0.0.1 is reachable from the browser. The throughput is printed and saved
+Only this machine (loopback) is reachable from the browser. The throughput is printed and saved
 to test-artifacts/load-throughput.json.
 """
 
