@@ -156,3 +156,34 @@ def test_a_commit_after_its_preview_counts_against_the_data_as_it_is_then(db):
     assert back.before == 15
     with pytest.raises(snapshots.NothingChanged):  # its records are now the current data
         snapshots.commit(db, again, b"second", "test")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_file_of_several_boroughs_is_compared_with_each_boroughs_own_records(db, seed):
+    """Records are paired within their borough only: the same record in two boroughs is two
+    records, a borough the file leaves out is not compared, and a borough new to the data has
+    every record added."""
+    rng = random.Random(seed)
+    codes = ["E09000007", "E09000012", "E09000019"]  # Camden, Hackney, Islington
+    before = [_record(rng, rng.choice(codes[:2])) for _ in range(rng.randint(10, 40))]
+    before += [dict(r, borough_code=codes[1], borough="Hackney") for r in before[:5]]
+    kept = [_record(rng, "E09000022") for _ in range(4)]  # Lambeth: not in the file
+    snapshots.commit(db, prepared(_frame(before + kept)), b"before", "test")
+    after = [dict(r) for r in before if rng.random() < 0.85]
+    for r in after:
+        if rng.random() < 0.2:
+            r.update({k: v for k, v in _record(rng, r["borough_code"]).items() if k != "borough"})
+    after += [_record(rng, rng.choice(codes)) for _ in range(rng.randint(1, 8))]
+    after += [dict(r) for r in rng.sample(after, 3)]  # repeated records
+    rng.shuffle(after)
+    file = _frame(after)
+    got = {c.borough_code: c for c in snapshots.preview(db, prepared(file))}
+    assert sorted(got) == sorted(set(file["borough_code"]))
+    with db.read() as r:
+        current = snapshots.active(r)
+        for code, change in got.items():
+            base = current.get(code)
+            old = snapshots.records(r, base) if base else pd.DataFrame(columns=FIELD_NAMES)
+            new = file[file["borough_code"] == code]
+            assert (change.before, change.after) == (len(old), len(new))
+            _same(change.diff, changes.diff(old, new))

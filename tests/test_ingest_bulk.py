@@ -294,9 +294,12 @@ def test_amounts_the_sql_reads_are_the_amounts_python_reads(text):
         assert str(got) == str(value)
 
 
-def test_rows_handed_back_out_of_the_files_order_are_put_back_in_it(monkeypatch):
+@pytest.mark.parametrize("runs", [bulk._RUNS, 0], ids=["runs sliced", "rows sorted"])
+def test_rows_handed_back_out_of_the_files_order_are_put_back_in_it(monkeypatch, runs):
     """DuckDB's parallel scans may hand a large file's rows back out of order (batches that
-    overlap): the records and the problems still come in the file's order."""
+    overlap): the records and the problems still come in the file's order, whether the runs
+    of rows are put in order as they are or, past `_RUNS` of them, every row is sorted."""
+    monkeypatch.setattr(bulk, "_RUNS", runs)
     rows = [MESSY[0], *(MESSY[1:] * 40)]
     content = _csv(rows)
 
@@ -310,3 +313,21 @@ def test_rows_handed_back_out_of_the_files_order_are_put_back_in_it(monkeypatch)
     assert built
     assert_same(fast, slow)
     assert fast.records["row"].is_monotonic_increasing and len(fast.records) == 6 * 40
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n".join(",".join(r) for r in MESSY) + "\n",  # read and built by DuckDB
+        "System,Vendor,Borough\nMosaic,Servelec,Camden\nTotal,,\n",  # read, then not plain
+        'System,Vendor,Borough\n"Mosaic\nfor adults",Servelec,Camden\n',  # counted otherwise
+    ],
+    ids=["built", "declined", "recounted"],
+)
+def test_the_duckdb_path_leaves_no_file_behind(monkeypatch, tmp_path, text):
+    """The rows DuckDB reads are kept in a database file in a temporary folder while the file
+    is checked; the folder goes with it, whichever way the file is read in the end."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    fast, slow = both_ways(text.encode(), "register.csv")
+    assert_same(fast, slow)
+    assert list(tmp_path.iterdir()) == []

@@ -31,6 +31,7 @@ from citydata.ingest.table import Table
 __all__ = ["MIN_BYTES", "NotPlain", "build", "read"]  # (reading: citydata.ingest.plain)
 
 _BATCH = 100_000
+_RUNS = 5_000  # runs of rows out of order beyond which they are sorted rather than sliced
 _TEXT = ("system", "vendor", "manufacturer", "source_ref")
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "service_area": (normalise.area_result, "VARCHAR"),
@@ -159,13 +160,8 @@ class _Build:
         schema = pa.schema([reader.schema.field(n) for n in names])
         records = pa.Table.from_batches(kept, schema=schema)
         del kept
-        if not _rising(records["i"]):  # the file's order, one column at a time (less memory)
-            order = np.argsort(records["i"].to_numpy(), kind="stable")
-            columns = dict(zip(records.column_names, records.columns, strict=True))
-            del records
-            for name in list(columns):
-                columns[name] = columns[name].take(order)  # (the old column goes)
-            records = pa.table(columns)
+        if not _rising(records["i"]):
+            records = _in_order(records)
         numbers = pc.add(records["i"], self.r.first_line).cast(pa.int64())
         records = records.drop_columns(["i"])
         borough = records_mod.borough_names(records["borough_code"])
@@ -335,6 +331,26 @@ def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
     """The result's batches as DuckDB hands them over: each in the file's order, but a batch
     may hold rows from before the previous one's (parallel scans)."""
     return iter(reader)
+
+
+def _in_order(records: pa.Table) -> pa.Table:
+    """The records in the file's order (of `i`).
+
+    DuckDB hands over runs of consecutive rows, from its threads in turn; the runs are put
+    in order as slices of the batches as they are (no copy), or, when there are too many
+    runs for that, every column is put in order a column at a time."""
+    i = records["i"].to_numpy()
+    starts = np.flatnonzero(np.diff(i) != 1) + 1  # each run: consecutive row ids
+    if len(starts) < _RUNS:
+        bounds = np.concatenate(([0], starts, [len(i)])).tolist()
+        runs = sorted(zip(i[bounds[:-1]].tolist(), bounds[:-1], bounds[1:], strict=True))
+        return pa.concat_tables(records.slice(a, b - a) for _, a, b in runs)
+    order = np.argsort(i, kind="stable")
+    columns = dict(zip(records.column_names, records.columns, strict=True))
+    del records
+    for name in list(columns):
+        columns[name] = columns[name].take(order)  # (the old column goes)
+    return pa.table(columns)
 
 
 def _rising(column: pa.ChunkedArray) -> bool:

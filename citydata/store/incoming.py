@@ -7,13 +7,13 @@ column types in SQL. The table is registered on the transaction's own cursor, so
 file of a million records with each borough's current records, and storing it, never makes a
 Python object per record:
 
-- `tally`: per borough, how many records there are now, how many the file has, and how many of
-  them are exact twins (equal in every compared field, found by a fingerprint of the fields):
-  GROUP BY on both sides and a join;
-- `differences`: what `changes.diff` would say, from only the records that are not paired as
-  twins (usually a handful): every identical record of one side pairs with an identical record of
-  the other, first with first, exactly as `changes.diff` pairs twins, and `changes.diff_rest`
-  pairs and compares what is left as it would have in the whole sets;
+- `Comparison`: every record of both sides gets a fingerprint of its borough and compared
+  fields, computed once by DuckDB (a 64-bit hash); NumPy counts each fingerprint on both sides,
+  which gives per borough how many records there are now, how many the file has and how many
+  are exact twins, and the records that are not paired as twins (usually a handful): every
+  identical record of one side pairs with an identical record of the other, first with first,
+  exactly as `changes.diff` pairs twins; `Comparison.differences` reads only those records and
+  `changes.diff_rest` pairs and compares them as it would have in the whole sets;
 - `store`: one INSERT ... SELECT into `contracts`.
 
 Published notices (accumulating, see `citydata.store.snapshots`) keep the Python comparison.
@@ -124,13 +124,14 @@ def borough_codes(table: pa.Table) -> set[str]:
 
 
 def _fingerprint(alias: str, cast: bool) -> str:
-    """SQL: a 64-bit hash of a record's compared fields as stored (typed; NULL for empty text).
+    """SQL: a 64-bit hash of a record's borough and compared fields as stored (typed; NULL for
+    empty text).
 
-    Equal records have equal fingerprints. Two different records of one borough would need
-    equal 64-bit hashes to be taken for twins (odds near n / 2^64 for a changed record among
-    n), and then only the counts would be off: every record that does differ is compared field
-    by field (`differences`)."""
-    parts = []
+    Equal records have equal fingerprints. Two different records would need equal 64-bit
+    hashes to be taken for twins (odds near n / 2^64 for a changed record among n), and then
+    only the counts would be off: every record that does differ is compared field by field
+    (`Comparison.differences`)."""
+    parts = [f"{alias}.borough_code"]
     for name in COMPARED:
         column, sql_type = f"{alias}.{name}", FIELD_TYPES[name]
         if cast:
@@ -140,68 +141,131 @@ def _fingerprint(alias: str, cast: bool) -> str:
 
 
 FIELD_TYPES = {f.name: f.sql_type for f in FIELDS}
-_BASE = f"""SELECT c.rowid AS rid, c.borough_code, c.record_no, {_fingerprint("c", False)} AS h
-    FROM contracts AS c WHERE c.snapshot_id = ANY($ids)"""
-_FILE = f"SELECT s.seq, s.borough_code, s.pos, {_fingerprint('s', True)} AS h FROM {STAGED} AS s"
-_COUNTS = """cb AS (SELECT borough_code, h, count(*) AS n FROM base GROUP BY ALL),
-     ca AS (SELECT borough_code, h, count(*) AS n FROM file GROUP BY ALL)"""
-_TALLY = f"""
-WITH base AS ({_BASE}), file AS ({_FILE}), {_COUNTS}
-SELECT borough_code, sum(coalesce(cb.n, 0)), sum(coalesce(ca.n, 0)),
-       sum(least(coalesce(cb.n, 0), coalesce(ca.n, 0)))
-FROM cb FULL JOIN ca USING (borough_code, h) GROUP BY borough_code"""
-
-
-def tally(r: Reader, bases: list[int]) -> dict[str, tuple[int, int, int]]:
-    """Per borough of the staged file: (records now, records in the file, exact twins), where
-    `bases` are the current snapshots of the file's boroughs (the staged table registered)."""
-    return {
-        str(code): (int(nb), int(na), int(twins))
-        for code, nb, na, twins in r.rows(_TALLY, {"ids": [int(i) for i in bases]})
-    }
-
-
+_BASE = f"""SELECT c.rowid AS rid, c.snapshot_id AS sid, c.record_no,
+    {_fingerprint("c", False)} AS h FROM contracts AS c WHERE c.snapshot_id = ANY($ids)"""
+_FILE = f"SELECT s.seq, {_fingerprint('s', True)} AS h FROM {STAGED} AS s"
+_ODD_BASE, _ODD_FILE = "odd_current", "odd_staged"
 _SHOWN = ("borough_code", "borough", *COMPARED)
-_ODD = f"""
-WITH base AS MATERIALIZED ({_BASE}), file AS MATERIALIZED ({_FILE}), {_COUNTS},
-odd AS (SELECT borough_code, h FROM cb FULL JOIN ca USING (borough_code, h)
-        WHERE coalesce(cb.n, 0) <> coalesce(ca.n, 0)),
--- each record's position among its borough's current records, in the order of the file's rows
--- (rowid: a stable order for equal row numbers), worked out over the fingerprints only
-placed AS (SELECT rid, borough_code, h,
-           row_number() OVER (PARTITION BY borough_code ORDER BY record_no, rid) - 1 AS pos
-           FROM base)
-SELECT 0 AS side, b.h, b.pos, {_text("c", _SHOWN)}
-FROM (SELECT * FROM placed SEMI JOIN odd USING (borough_code, h)) AS b
-JOIN contracts AS c ON c.rowid = b.rid
+_LEFT = f"""
+SELECT 0 AS side, o.pos, {_text("c", _SHOWN)}
+FROM contracts AS c JOIN {_ODD_BASE} AS o ON c.rowid = o.rid WHERE c.snapshot_id = ANY($ids)
 UNION ALL
-SELECT 1 AS side, f.h, f.pos, {_text("s", _SHOWN)}
-FROM (SELECT * FROM file SEMI JOIN odd USING (borough_code, h)) AS f
-JOIN {STAGED} AS s ON s.seq = f.seq"""
+SELECT 1 AS side, o.pos, {_text("s", _SHOWN)}
+FROM {STAGED} AS s JOIN {_ODD_FILE} AS o USING (seq)"""
 
 
-def differences(r: Reader, bases: list[int], totals: dict[str, tuple[int, int]]) -> dict[str, Diff]:
-    """`changes.diff` of each borough's current records (`bases`: their snapshots) and its
-    staged ones; `totals`: each borough's (records now, records in the file)."""
-    rows = r.df(_ODD, {"ids": [int(i) for i in bases]})
-    rows = rows.sort_values(["side", "borough_code", "pos"], kind="stable")
-    key = [rows["borough_code"], rows["h"]]
-    rank = rows.groupby(["side", "borough_code", "h"], sort=False).cumcount().to_numpy()
-    before = rows["side"].eq(0)
-    n_b = before.groupby(key).transform("sum").to_numpy()
-    n_a = (~before).groupby(key).transform("sum").to_numpy()
-    rest = rows[rank >= np.minimum(n_b, n_a)].reset_index(drop=True)  # twins: the first ones
-    rest = pd.concat([rest[["side", "pos"]], changes.comparable(rest)], axis=1)
-    groups = rest.groupby(["side", "borough_code"], sort=False).indices  # (in their order)
-    values = {n: rest[n].to_numpy(dtype=object) for n in FIELD_NAMES}
-    positions, none = rest["pos"].to_numpy(dtype=np.int64), np.empty(0, dtype=np.int64)
-    out = {}
-    for code, (nb, _na) in totals.items():
-        sides = [groups.get((side, code), none) for side in (0, 1)]
-        old, new = ({n: values[n][at] for n in FIELD_NAMES} for at in sides)
-        at = positions[sides[0]]
-        out[code] = changes.diff_rest(old, new, at, nb - len(at))
-    return out
+class Comparison:
+    """The staged records against each borough's current records (`bases`: borough code of the
+    file -> its current snapshot, None for none), by fingerprint, computed once for both sides.
+
+    `counts`: per borough, (records now, records in the file, exact twins). The records left
+    once twins are paired away (each identical record of one side with an identical record of
+    the other, first with first, as `changes.diff` pairs twins) are kept by row id and position
+    for `differences`; usually a handful.
+    """
+
+    def __init__(self, r: Reader, bases: dict[str, int | None], table: pa.Table) -> None:
+        codes = sorted(bases)
+        self.codes, self.ids = codes, [int(b) for b in bases.values() if b is not None]
+        k = len(codes)
+        base = r.df(_BASE, {"ids": self.ids})
+        found = r.df(_FILE)
+        n = table.num_rows
+        h_file = np.empty(n, dtype=np.uint64)
+        h_file[found["seq"].to_numpy()] = found["h"].to_numpy(dtype=np.uint64)
+        del found
+        b_file = _indices(table["borough_code"], codes)
+        snapshot_at = {int(bases[c]): i for i, c in enumerate(codes) if bases[c] is not None}
+        sid = base["sid"].to_numpy(dtype=np.int64)
+        b_base = pd.Series(sid).map(snapshot_at).to_numpy(dtype=np.int64)
+        h_base = base["h"].to_numpy(dtype=np.uint64)
+        keys_b, first_b, inv_b, n_b = np.unique(
+            h_base, return_index=True, return_inverse=True, return_counts=True
+        )
+        keys_f, inv_f, n_f = np.unique(h_file, return_inverse=True, return_counts=True)
+        other_b, other_f = _counts_in(keys_b, keys_f, n_f), _counts_in(keys_f, keys_b, n_b)
+        twins = np.bincount(b_base[first_b], weights=np.minimum(n_b, other_b), minlength=k)
+        before = np.bincount(b_base, minlength=k)
+        after = np.bincount(b_file, minlength=k)
+        self.counts = {
+            code: (int(before[i]), int(after[i]), int(twins[i])) for i, code in enumerate(codes)
+        }
+        # The records of a fingerprint whose count differs between the sides; of those, the
+        # first ones (by their place in their borough) are twins and the rest is left.
+        odd_b = np.flatnonzero(n_b[inv_b] != other_b[inv_b])
+        odd_f = np.flatnonzero(n_f[inv_f] != other_f[inv_f])
+        pos_b = _places(b_base, base["record_no"].to_numpy(), base["rid"].to_numpy(), odd_b)
+        pos_f = table["pos"].to_numpy()[odd_f]
+        keep_b = _left(inv_b[odd_b], pos_b, np.minimum(n_b, other_b)[inv_b[odd_b]])
+        keep_f = _left(inv_f[odd_f], pos_f, np.minimum(n_f, other_f)[inv_f[odd_f]])
+        rids = base["rid"].to_numpy(dtype=np.int64)[odd_b[keep_b]]
+        self.left_base = pa.table({"rid": rids, "pos": pos_b[keep_b]})
+        self.left_file = pa.table(
+            {"seq": odd_f[keep_f].astype(np.int64), "pos": pos_f[keep_f].astype(np.int64)}
+        )
+
+    def differences(self, r: Reader, totals: dict[str, tuple[int, int]]) -> dict[str, Diff]:
+        """`changes.diff` of each borough's current records and its staged ones (the staged
+        table registered on `r`); `totals`: each borough's (records now, records in the file)."""
+        r.register(_ODD_BASE, self.left_base)
+        r.register(_ODD_FILE, self.left_file)
+        try:
+            rows = r.df(_LEFT, {"ids": self.ids})
+        finally:
+            r.unregister(_ODD_BASE)
+            r.unregister(_ODD_FILE)
+        rows = rows.sort_values(["side", "borough_code", "pos"], kind="stable")
+        rest = rows.reset_index(drop=True)
+        rest = pd.concat([rest[["side", "pos"]], changes.comparable(rest)], axis=1)
+        groups = rest.groupby(["side", "borough_code"], sort=False).indices  # (in their order)
+        values = {n: rest[n].to_numpy(dtype=object) for n in FIELD_NAMES}
+        positions, none = rest["pos"].to_numpy(dtype=np.int64), np.empty(0, dtype=np.int64)
+        out = {}
+        for code, (nb, _na) in totals.items():
+            sides = [groups.get((side, code), none) for side in (0, 1)]
+            old, new = ({n: values[n][at] for n in FIELD_NAMES} for at in sides)
+            at = positions[sides[0]]
+            out[code] = changes.diff_rest(old, new, at, nb - len(at))
+        return out
+
+
+def _indices(codes: pa.ChunkedArray, order: list[str]) -> np.ndarray:
+    """Each borough code's place in `order`."""
+    encoded = pc.dictionary_encode(codes).combine_chunks()
+    at = {c: i for i, c in enumerate(order)}
+    lookup = np.array([at[c] for c in encoded.dictionary.to_pylist()] or [0], dtype=np.int64)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _counts_in(keys: np.ndarray, other: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """How many records of the other side have each of `keys` (`other`: its sorted keys,
+    `counts`: their records)."""
+    if len(other) == 0:
+        return np.zeros(len(keys), dtype=np.int64)
+    at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
+    return np.where(other[at] == keys, counts[at], 0)
+
+
+def _places(borough: np.ndarray, record_no: np.ndarray, rid: np.ndarray, wanted: np.ndarray):
+    """The place of each current record at `wanted` among its borough's current records, in
+    the order of the file's rows (row id: a stable order for equal row numbers)."""
+    if len(wanted) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort((rid, record_no, borough))
+    ranked = borough[order]
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.arange(len(order)) - np.searchsorted(ranked, ranked)
+    return place[wanted]
+
+
+def _left(key: np.ndarray, pos: np.ndarray, twins: np.ndarray) -> np.ndarray:
+    """Which of these records (their fingerprint's number `key`, their place) are left once
+    the first `twins` of each fingerprint are paired away."""
+    order = np.lexsort((pos, key))
+    rank = pd.Series(key[order]).groupby(key[order]).cumcount().to_numpy()
+    keep = np.empty(len(key), dtype=bool)
+    keep[order] = rank >= twins[order]
+    return keep
 
 
 def store(w: Reader, ids: dict[str, int], source: str) -> None:

@@ -126,10 +126,9 @@ def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
         r.register(incoming.STAGED, staged)
         current = active(r, REGISTER)
         bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
-        counts = _tally(r, db, prepared, bases)
-        totals = {code: counts[code][:2] for code in bases}
-        diffs = incoming.differences(r, [b for b in bases.values() if b is not None], totals)
-        return _changes(r, bases, totals, diffs, REGISTER)
+        compared = _compared(r, db, prepared, bases, staged)
+        totals = {code: compared.counts[code][:2] for code in bases}
+        return _changes(r, bases, totals, compared.differences(r, totals), REGISTER)
 
 
 def _changes(
@@ -236,7 +235,7 @@ def commit(
             return _commit_notices(w, prepared, content, user, current, now, mapping, source)
         w.register(incoming.STAGED, staged)
         bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
-        counts = _tally(w, db, prepared, bases)
+        counts = _compared(w, db, prepared, bases, staged).counts
         same = [code for code, (nb, na, twins) in counts.items() if nb == na == twins]
         if len(same) == len(bases):
             totals = {code: counts[code][:2] for code in bases}
@@ -442,21 +441,25 @@ def _memo(prepared: PreparedFile) -> dict[str, Any]:
     return memo
 
 
-def _tally(
-    r: Reader, db: Database, prepared: PreparedFile, bases: dict[str, int | None]
-) -> dict[str, tuple[int, int, int]]:
-    """`incoming.tally` of the staged records against `bases`, once per file and state of the
-    data: a snapshot's records never change, and `data_version` moves on with every snapshot
-    added or restored, so the same key means the same answer (a commit after its preview)."""
-    ids = [b for b in bases.values() if b is not None]
+def _compared(
+    r: Reader,
+    db: Database,
+    prepared: PreparedFile,
+    bases: dict[str, int | None],
+    staged: Any,
+) -> incoming.Comparison:
+    """`incoming.Comparison` of the staged records with `bases`, once per file and state of
+    the data: a snapshot's records never change, and `data_version` moves on with every
+    snapshot added or restored, so the same key means the same answer (a commit after its
+    preview)."""
     memo = _memo(prepared)
     key = (str(db.path), migrations.data_version(r), tuple(sorted(bases.items())))
-    if memo.get("tally", (None, None))[0] == key:
-        return memo["tally"][1]
-    counts = incoming.tally(r, ids)
+    if memo.get("compared", (None, None))[0] == key:
+        return memo["compared"][1]
+    compared = incoming.Comparison(r, bases, staged)
     if memo:
-        memo["tally"] = (key, counts)
-    return counts
+        memo["compared"] = (key, compared)
+    return compared
 
 
 def _check(prepared: PreparedFile) -> Any:
