@@ -163,10 +163,16 @@ def _same_setting(raw: str, shown: Any, key: str = "") -> bool:
 def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None = None) -> str:
     """The address of this exact view, to paste into an email.
 
-    `extra` adds a page's own URL parameters (e.g. {"profile": "Camden"}) after the filters.
+    `page` is the page's address ("" for the home page, the Overview). `extra` adds a page's own
+    URL parameters (e.g. {"profile": "Camden"}) after the filters.
     """
     base = (st.context.url or "").rstrip("/")
-    if page and not base.endswith("/" + page):
+    if not page:
+        # The home page is the site's root, whatever address this session was opened at: a
+        # visitor sent to the Overview from a page that is not theirs (/backup, say) must not
+        # share a link to that page.
+        base = site_address()
+    elif not base.endswith("/" + page):
         base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
         base = f"{base}/{page}"
     params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
