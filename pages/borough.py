@@ -148,7 +148,4 @@ ui.briefing_downloads(
     xlsx=lambda: briefing.xlsx(whole()),
     docx=lambda: word.borough(whole()),
 )  # fmt: skip
-st.caption(
-    f"Share this profile: copy the link below; it opens this {ui.noun()} with the same filters."
-)
-st.code(ui.share_link(state, "borough", {"profile": name}), language=None)
+ui.share_note(f"this {ui.noun()}'s profile", ui.share_link(state, "borough", {"profile": name}))

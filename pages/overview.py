@@ -67,5 +67,4 @@ ui.dataframe(
     column_config=ui.RECORD_COLUMN_CONFIG,
 )
 ui.downloads(state, "city-tools-contracts", "records", figures["records"])  # every record
-st.caption("Share this view: copy the link below; it opens with the same filters.")
-st.code(ui.share_link(state), language=None)
+ui.share_note("this view", ui.share_link(state))

@@ -90,5 +90,4 @@ ui.downloads(
     records=total,
 )
 
-st.caption("Share this profile: copy the link below; it opens with the same vendor and filters.")
-st.code(ui.share_link(state, "vendor", {"vendor_profile": vendor}), language=None)
+ui.share_note("this profile", ui.share_link(state, "vendor", {"vendor_profile": vendor}))

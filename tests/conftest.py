@@ -57,6 +57,34 @@ def _isolated(monkeypatch, tmp_path):
     st.cache_resource.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_component_scan():
+    """Scan the installed packages for Streamlit components once per test process.
+
+    Each new AppTest (a new visitor's session, in the tests that run the app in-process) has
+    Streamlit read the metadata of every installed package, looking for custom components:
+    0.2-0.3 s of CPU each time, about as long as running one of the app's pages, and the same
+    answer every time, since nothing is installed during a run. The first AppTest's registry
+    serves the rest. (A `streamlit run` scans once when it starts, as before.)
+    """
+    from streamlit.components.v2.component_manager import BidiComponentManager
+    from streamlit.testing.v1 import AppTest
+
+    scanned: list[BidiComponentManager] = []
+    new_app_test = AppTest.__init__
+
+    def init(self, *args, **kwargs):
+        new_app_test(self, *args, **kwargs)
+        if not scanned:
+            scanned.append(BidiComponentManager())
+            scanned[0].discover_and_register_components(start_file_watching=False)
+        self._bidi_component_manager = scanned[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AppTest, "__init__", init)
+        yield
+
+
 @pytest.fixture
 def short_busy_waits(monkeypatch):
     """For a test of what a command does once it finds the database file held by another

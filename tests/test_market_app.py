@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from urllib.parse import quote_plus
 
 import pandas as pd
 import pytest
@@ -191,7 +192,9 @@ def test_vendor_profile_figures_equal_sql(db, vendor, params, where):
     assert metric(at, "Of which another maker's product") == f"{resale:,}"
     served = table(at, "Borough", "Records")
     assert served["Records"].sum() == held and len(served) == boroughs
-    assert any(vendor.replace(" ", "+") in c.value or vendor in c.value for c in at.code)
+    # The page ends with its link to share: the same vendor and filters, as a plain link.
+    shared = [c.value for c in at.caption if "[this link](" in c.value]
+    assert len(shared) == 1 and f"vendor_profile={quote_plus(vendor)}" in shared[0], shared
 
 
 def test_a_reseller_and_a_maker_are_shown_apart(db):

@@ -28,6 +28,7 @@ from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.
     naming_dropped_settings,
     note_dropped_page_settings,
     share_link,
+    share_note,
     shown_as,
     site_address,
     stop,

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
@@ -172,6 +172,22 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
+
+
+def share_note(what: str, link: str) -> None:
+    """The line under a page that says how to share it, with its link to open or copy.
+
+    A plain link rather than a code box (`st.code`): a code box makes the browser load
+    Streamlit's syntax highlighter, about 0.2-0.6 s of its work on every page load, for one line
+    of text. The copy button is one press away, under **Copy link** at the top of the page.
+    """
+    # The address is built by share_link (every value URL-encoded); quoting again keeps any
+    # character of the app's own address that Markdown reads (brackets, spaces) inside the link.
+    target = quote(link, safe=":/?&=%+#,;@~!$'*")
+    st.caption(
+        f"Share {what}: press **Copy link** at the top of the page, or send [this link]({target});"
+        " it opens with the same filters."
+    )
 
 
 def current_link() -> str:

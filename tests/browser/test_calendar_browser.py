@@ -10,7 +10,7 @@ import docx
 from icalendar import Calendar
 
 from citydata import lifecycle
-from tests.browser.conftest import settle
+from tests.browser.conftest import POLL_MS, settle
 
 MARKS = """(chart) => {
     const svg = chart.querySelector('svg');
@@ -25,8 +25,8 @@ MARKS = """(chart) => {
 
 
 def open_page(page, server, path: str) -> None:
-    page.goto(server.url)  # the app frame first, as the navigation does
-    settle(page)
+    """The page opened by its address (the shared server has served the home page already;
+    the home page opened first was a full page load more, 3-5 CPU s)."""
     page.goto(f"{server.url}/{path}")
     settle(page)
 
@@ -102,10 +102,11 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
 
     before = page.get_by_role("combobox", name="Group").input_value()
     page.get_by_role("radio", name="Vendor", exact=True).click()
-    page.wait_for_function("() => location.search.includes('group_by=Vendor')")
+    page.wait_for_function("() => location.search.includes('group_by=Vendor')", polling=POLL_MS)
     page.wait_for_function(
         "(before) => document.querySelector('input[aria-label=\"Group\"]').value !== before",
         arg=before,
+        polling=POLL_MS,
     )
     settle(page)
     chosen = page.get_by_role("combobox", name="Group").input_value()

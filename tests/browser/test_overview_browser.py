@@ -6,7 +6,7 @@ import csv
 import io
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import settle
+from tests.browser.conftest import POLL_MS, settle
 
 
 def pick(page, label: str, option: str) -> None:
@@ -24,7 +24,7 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, colleag
     assert page.get_by_text("Illustrative data").first.is_visible()
 
     pick(page, "Borough", "Camden")
-    page.wait_for_function("() => location.search.includes('borough=Camden')")
+    page.wait_for_function("() => location.search.includes('borough=Camden')", polling=POLL_MS)
     assert parse_qs(urlsplit(page.url).query)["borough"] == ["Camden"]
     assert page.get_by_text("Contracts where borough is Camden").first.is_visible()
     records = page.get_by_test_id("stMetricValue").first.inner_text()

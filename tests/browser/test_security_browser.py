@@ -13,7 +13,7 @@ import pytest
 from citydata import lifecycle
 from citydata.store.db import Database
 from tests.apptest import registered_pages
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import POLL_MS, run_server, settle
 
 HOSTILE = {
     "system": '<script>alert("xss-system")</script>',
@@ -68,7 +68,7 @@ def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artif
     page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&profile=Camden&q=%3Cscript%3E")
     settle(page)
     # A planted <img onerror> would fire once its image failed: wait for every image to be done.
-    page.wait_for_function("() => [...document.images].every((i) => i.complete)")
+    page.wait_for_function("() => [...document.images].every((i) => i.complete)", polling=POLL_MS)
     assert dialogs == []
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
