@@ -14,7 +14,7 @@ import pytest
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, snapshots
+from citydata.store import changes, incoming, snapshots
 from tests.snapshot_helpers import prepared
 
 _AREAS = ("Revenues and Benefits", "Housing", "Waste")
@@ -116,6 +116,30 @@ def test_typed_records_from_an_arrow_table_are_stored_as_their_values(db):
             [snapshot_id],
         )
     pd.testing.assert_frame_equal(stored, changes.comparable(frame), check_dtype=False)
+    assert [n for (n,) in numbers] == list(frame["row"])
+
+
+def test_records_stored_a_slice_at_a_time_are_every_record_of_the_file(db, monkeypatch):
+    """The store inserts a large file's records in slices; all of them are stored, each with
+    its row and values, and only those of the boroughs whose records change."""
+    monkeypatch.setattr(incoming, "_SLICE", 4)
+    rows = [_record(random.Random(i), c) for i in range(9) for c in ("E09000007", "E09000012")]
+    snapshots.commit(db, prepared(_frame(rows[:6])), b"first", "test")
+    frame = _frame(rows)
+    ids = snapshots.commit(db, prepared(frame), b"second", "test")
+    assert len(ids) == 2
+    with db.read() as r:
+        stored = pd.concat([snapshots.records(r, i) for i in sorted(ids)], ignore_index=True)
+        numbers = r.rows(
+            "SELECT record_no FROM contracts WHERE snapshot_id = ANY(?) ORDER BY record_no",
+            [list(ids)],
+        )
+    want = changes.comparable(frame).sort_values(["borough_code"], kind="stable")
+    pd.testing.assert_frame_equal(
+        stored.sort_values(["borough_code"], kind="stable").reset_index(drop=True),
+        want.reset_index(drop=True),
+        check_dtype=False,
+    )
     assert [n for (n,) in numbers] == list(frame["row"])
 
 

@@ -83,15 +83,17 @@ def test_commit_makes_one_new_active_snapshot_and_keeps_the_previous(db):
     assert old_rows > 0, "the superseded snapshot's records are kept"
 
 
-def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch):
+@pytest.mark.parametrize("slice_size", [incoming._SLICE, 3], ids=["one slice", "slices of 3"])
+def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch, slice_size):
+    monkeypatch.setattr(incoming, "_SLICE", slice_size)  # records inserted a slice at a time
     hackney = borough_records(db, HACKNEY)
     hackney.loc[0, "annual_value"] = Decimal("2.5")
     both = pd.concat([edited_camden(db), hackney])
     before = dump(db)
     real = incoming.store
 
-    def fail_after_the_records(w, ids, source):  # snapshots, the file and records written
-        real(w, ids, source)
+    def fail_after_the_records(w, ids, source, table):  # snapshots, file, records written
+        real(w, ids, source, table)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(incoming, "store", fail_after_the_records)

@@ -1,7 +1,7 @@
 """A plain CSV register: told apart from every other file, and read by DuckDB.
 
 Most uploads are one table under one header row, one record a line. For those DuckDB reads the
-file (`read_csv`, every column text, explicit options) into a table of its own (`Columnar`),
+file (`read_csv`, every column text, explicit options) into an in-memory table (`Columnar`),
 and `citydata.ingest.bulk` normalises and checks it in SQL.
 
 Anything else - a file DuckDB reads differently from Python's csv module or cannot read, a
@@ -16,6 +16,8 @@ import csv
 import io
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -148,57 +150,55 @@ def _one_record_a_line(data: bytes, start: int, delimiter: str) -> bool:
 
 
 class Columnar:
-    """The data rows in a DuckDB table `raw` (c0, c1... as text, '' for empty).
-
-    The table is kept in a database file of its own in a temporary folder, not in memory: a
-    file's table is stored compressed (a register's columns repeat a few values), so a
-    million rows of text take tens of MiB instead of several hundred, and DuckDB gives the
-    memory of what it read back at once (`_CONFIG`). The folder goes with `close`.
-    """
+    """The data rows in an in-memory DuckDB table `raw` (c0, c1... as text, '' for empty)."""
 
     def __init__(
         self, data: bytes | memoryview, delimiter: str, header: list[str], *, skip: int
     ) -> None:
         self.header = header
         self.first_line = skip + 1  # the line of the first data row
-        self._folder = tempfile.TemporaryDirectory(prefix="citytools-")
-        folder = Path(self._folder.name)
-        self.con = duckdb.connect(str(folder / "rows.duckdb"), config=_CONFIG)
+        self.con = duckdb.connect(":memory:", config=_CONFIG)
         names = [f"c{i}" for i in range(len(header))]
-        path = folder / "upload.csv"
-        path.write_bytes(data)
-        columns = {name: "VARCHAR" for name in names}
-        try:
-            self.con.execute(
-                "CREATE TABLE raw AS SELECT * FROM read_csv($path, delim=$delim,"
-                " quote='\"', escape='\"', header=false, skip=$skip, columns=$columns,"
-                " auto_detect=false, strict_mode=true, null_padding=false,"
-                " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
-                " max_line_size=100000000, parallel=true)",
-                {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
-            )
-        except duckdb.Error:
-            self.close()
-            self.count = -1
-            return
-        finally:
-            path.unlink(missing_ok=True)  # (its copy: DuckDB's table holds the rows now)
+        with _file(data) as path:
+            columns = {name: "VARCHAR" for name in names}
+            try:
+                self.con.execute(
+                    "CREATE TABLE raw AS SELECT * FROM read_csv($path, delim=$delim,"
+                    " quote='\"', escape='\"', header=false, skip=$skip, columns=$columns,"
+                    " auto_detect=false, strict_mode=true, null_padding=false,"
+                    " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
+                    " max_line_size=100000000, parallel=true)",
+                    {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
+                )
+            except duckdb.Error:
+                self.con.close()
+                self.count = -1
+                return
         self.count = self.con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
 
     def column(self, name: str | None) -> str | None:
         return None if name is None else f"c{self.header.index(name)}"
 
     def close(self) -> None:
+        """Close the database: its memory goes back to the system at once (a dropped table's
+        is given back only some time later)."""
         self.con.close()
-        self._folder.cleanup()
 
 
-# The rows' order is the file's (rowid is the row); freed memory goes back to the system at
-# once rather than being kept for later queries (DuckDB keeps up to 128 MiB after a task,
-# and flushes a release only from 512 MiB).
+# The rows' order is the file's (rowid is the row); memory DuckDB frees goes back to the
+# system after each query rather than being kept for later ones (by default DuckDB keeps up
+# to 128 MiB after a task, and flushes a release only from 512 MiB).
 _CONFIG = {
     "preserve_insertion_order": True,
     "allocator_background_threads": True,
     "allocator_flush_threshold": "8MB",
     "allocator_bulk_deallocation_flush_threshold": "8MB",
 }
+
+
+@contextmanager
+def _file(data: bytes | memoryview) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="citytools-") as folder:
+        path = Path(folder) / "upload.csv"
+        path.write_bytes(data)
+        yield path

@@ -8,13 +8,14 @@ file of a million records with each borough's current records, and storing it, n
 Python object per record:
 
 - `Comparison`: every record of both sides gets a fingerprint of its borough and compared
-  fields, computed once by DuckDB (a 64-bit hash); NumPy counts each fingerprint on both sides,
-  which gives per borough how many records there are now, how many the file has and how many
-  are exact twins, and the records that are not paired as twins (usually a handful): every
-  identical record of one side pairs with an identical record of the other, first with first,
-  exactly as `changes.diff` pairs twins; `Comparison.differences` reads only those records and
-  `changes.diff_rest` pairs and compares them as it would have in the whole sets;
-- `store`: one INSERT ... SELECT into `contracts`.
+  fields, computed once by DuckDB (a 64-bit hash); each fingerprint is numbered once (pandas'
+  factorize) and counted on both sides, which gives per borough how many records there are
+  now, how many the file has and how many are exact twins, and the records that are not
+  paired as twins (usually a handful): every identical record of one side pairs with an
+  identical record of the other, first with first, exactly as `changes.diff` pairs twins;
+  `Comparison.differences` reads only those records and `changes.diff_rest` pairs and compares
+  them as it would have in the whole sets;
+- `store`: INSERT ... SELECT into `contracts`, a slice of the records at a time.
 
 Published notices (accumulating, see `citydata.store.snapshots`) keep the Python comparison.
 """
@@ -179,12 +180,17 @@ class Comparison:
         sid = base["sid"].to_numpy(dtype=np.int64)
         b_base = pd.Series(sid).map(snapshot_at).to_numpy(dtype=np.int64)
         h_base = base["h"].to_numpy(dtype=np.uint64)
-        keys_b, first_b, inv_b, n_b = np.unique(
-            h_base, return_index=True, return_inverse=True, return_counts=True
-        )
-        keys_f, inv_f, n_f = np.unique(h_file, return_inverse=True, return_counts=True)
-        other_b, other_f = _counts_in(keys_b, keys_f, n_f), _counts_in(keys_f, keys_b, n_b)
-        twins = np.bincount(b_base[first_b], weights=np.minimum(n_b, other_b), minlength=k)
+        # Every fingerprint of both sides numbered once (a hash table, no sort), then counted
+        # per side: the twins of a fingerprint are as many as its fewer side has.
+        key, fingerprints = pd.factorize(np.concatenate([h_base, h_file]))
+        size = len(fingerprints)
+        key_b, key_f = key[: len(h_base)], key[len(h_base) :]
+        del key, fingerprints
+        n_b, n_f = np.bincount(key_b, minlength=size), np.bincount(key_f, minlength=size)
+        pairs = np.minimum(n_b, n_f)
+        borough_of = np.zeros(len(n_b), dtype=np.int64)
+        borough_of[key_b] = b_base  # (a fingerprint holds its borough: one borough a key)
+        twins = np.bincount(borough_of, weights=pairs, minlength=k)
         before = np.bincount(b_base, minlength=k)
         after = np.bincount(b_file, minlength=k)
         self.counts = {
@@ -192,12 +198,12 @@ class Comparison:
         }
         # The records of a fingerprint whose count differs between the sides; of those, the
         # first ones (by their place in their borough) are twins and the rest is left.
-        odd_b = np.flatnonzero(n_b[inv_b] != other_b[inv_b])
-        odd_f = np.flatnonzero(n_f[inv_f] != other_f[inv_f])
+        odd_b = np.flatnonzero(n_b[key_b] != n_f[key_b])
+        odd_f = np.flatnonzero(n_f[key_f] != n_b[key_f])
         pos_b = _places(b_base, base["record_no"].to_numpy(), base["rid"].to_numpy(), odd_b)
         pos_f = table["pos"].to_numpy()[odd_f]
-        keep_b = _left(inv_b[odd_b], pos_b, np.minimum(n_b, other_b)[inv_b[odd_b]])
-        keep_f = _left(inv_f[odd_f], pos_f, np.minimum(n_f, other_f)[inv_f[odd_f]])
+        keep_b = _left(key_b[odd_b], pos_b, pairs[key_b[odd_b]])
+        keep_f = _left(key_f[odd_f], pos_f, pairs[key_f[odd_f]])
         rids = base["rid"].to_numpy(dtype=np.int64)[odd_b[keep_b]]
         self.left_base = pa.table({"rid": rids, "pos": pos_b[keep_b]})
         self.left_file = pa.table(
@@ -237,15 +243,6 @@ def _indices(codes: pa.ChunkedArray, order: list[str]) -> np.ndarray:
     return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-def _counts_in(keys: np.ndarray, other: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """How many records of the other side have each of `keys` (`other`: its sorted keys,
-    `counts`: their records)."""
-    if len(other) == 0:
-        return np.zeros(len(keys), dtype=np.int64)
-    at = np.minimum(np.searchsorted(other, keys), len(other) - 1)
-    return np.where(other[at] == keys, counts[at], 0)
-
-
 def _places(borough: np.ndarray, record_no: np.ndarray, rid: np.ndarray, wanted: np.ndarray):
     """The place of each current record at `wanted` among its borough's current records, in
     the order of the file's rows (row id: a stable order for equal row numbers)."""
@@ -268,16 +265,27 @@ def _left(key: np.ndarray, pos: np.ndarray, twins: np.ndarray) -> np.ndarray:
     return keep
 
 
-def store(w: Reader, ids: dict[str, int], source: str) -> None:
-    """Insert the staged records of the boroughs in `ids` (code -> their new snapshot)."""
+def store(w: Reader, ids: dict[str, int], source: str, table: pa.Table) -> None:
+    """Insert the staged records (`table`, as `staged` made it) of the boroughs in `ids` (code
+    -> their new snapshot), a slice of `_SLICE` records at a time: one INSERT of a million
+    records held about 140 MiB more of DuckDB's memory until the commit than slices of them."""
     params: dict[str, Any] = {"source": source, "codes": list(ids)}
     whens = []
     for k, (code, snapshot_id) in enumerate(ids.items()):
         whens.append(f"WHEN $c{k} THEN $i{k}")
         params |= {f"c{k}": code, f"i{k}": int(snapshot_id)}
-    w.execute(
+    insert = (
         f"INSERT INTO contracts (snapshot_id, record_no, {', '.join(STORED)}, source)"
         f" SELECT CASE borough_code {' '.join(whens)} END, record_no, {CAST}, $source"
-        f" FROM {STAGED} WHERE borough_code = ANY($codes)",
-        params,
+        f" FROM {_SLICED} WHERE borough_code = ANY($codes)"
     )
+    for start in range(0, table.num_rows, _SLICE):
+        w.register(_SLICED, table.slice(start, _SLICE))
+        try:
+            w.execute(insert, params)
+        finally:
+            w.unregister(_SLICED)
+
+
+_SLICED = "staged_slice"
+_SLICE = 2 * 122_880  # two of DuckDB's row groups

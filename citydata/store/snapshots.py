@@ -255,7 +255,7 @@ def commit(
             note=f"Recognised as a {prepared.format} file",
             kind=kind,
         )
-        incoming.store(w, ids, source)
+        incoming.store(w, ids, source, staged)
         matches.refresh(w, list(ids))
     return list(ids.values())
 
