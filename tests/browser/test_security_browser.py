@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -61,16 +62,36 @@ def hostile_server(built_db, tmp_path_factory):
         yield server
 
 
-@pytest.mark.parametrize(("url_path"), [path for _, _, path in registered_pages()])
-def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artifacts, url_path):
+# The filters in the address follow a move by the sidebar; a page's own parameters do not, so
+# the Borough profile (profile=Camden) is opened by its address.
+QUERY = "borough=Camden&profile=Camden&q=%3Cscript%3E"
+BY_ADDRESS = {"", "borough"}
+
+
+@pytest.mark.timeout(300)
+def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artifacts):
+    """Every page, in one visitor's session moving by the sidebar as people do (a move costs
+    the browser about half of opening an address: each page was a test of its own, opened by
+    its address)."""
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{hostile_server.url}/{url_path}?borough=Camden&profile=Camden&q=%3Cscript%3E")
-    settle(page)
-    # A planted <img onerror> would fire once its image failed: wait for every image to be done.
-    page.wait_for_function("() => [...document.images].every((i) => i.complete)", polling=POLL_MS)
-    assert dialogs == []
-    assert page.locator("img[src='x']").count() == 0
-    assert page.locator("a[href^='javascript']").count() == 0
-    assert page.get_by_text("“<script>”").first.is_visible()
-    page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)
+    nav = page.get_by_test_id("stSidebarNav")
+    for _, title, url_path in registered_pages():
+        if url_path in BY_ADDRESS:
+            page.goto(f"{hostile_server.url}/{url_path}?{QUERY}")
+        else:
+            nav.get_by_role("link", name=title, exact=True).click()
+            page.wait_for_url(lambda url, p=url_path: urlsplit(url).path.endswith(f"/{p}"))
+        settle(page)
+        where = f"/{url_path}"
+        # A planted <img onerror> would fire once its image failed: wait for every image to be
+        # done.
+        page.wait_for_function(
+            "() => [...document.images].every((i) => i.complete)", polling=POLL_MS
+        )
+        assert dialogs == [], where
+        assert page.locator("img[src='x']").count() == 0, where
+        assert page.locator("a[href^='javascript']").count() == 0, where
+        assert parse_qs(urlsplit(page.url).query)["q"] == ["<script>"], where
+        assert page.get_by_text("“<script>”").first.is_visible(), where
+        page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)
