@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -62,6 +63,13 @@ def test_without_signing_in_the_upload_page_shows_only_the_sign_in_form(
         assert links_to(page, "upload") == 1 and links_to(page, "sign_in") == 1
         if path.startswith("upload"):
             assert page.get_by_role("textbox", name="Upload password").is_visible()
+        else:  # sent to the Overview: the link it offers to copy is the Overview's
+            page.keyboard.press("Escape")  # Streamlit's "Page not found" notice
+            page.get_by_role("dialog").wait_for(state="hidden")
+            page.get_by_role("button", name="Copy link").first.click()
+            code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").first
+            code.wait_for()
+            assert urlsplit(code.inner_text()).path in ("", "/"), code.inner_text()
         page.screenshot(path=artifacts / f"not-signed-in-{path[:6]}.png", full_page=True)
         page.keyboard.press("Escape")
     page.get_by_role("link", name="Sign in").click()
