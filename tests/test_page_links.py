@@ -90,3 +90,30 @@ def test_a_choice_the_page_cannot_show_is_named(db_path, page, params, named):
     at = open_page(page, params)
     notes = [shown(w.value) for w in at.sidebar.warning]
     assert any(named in n and "cannot be used here" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        ("pages/overview.py", {"borough": "Camden"}, "(/citytools?borough=Camden)"),
+        ("pages/borough.py", {"profile": "Camden"}, "(/citytools/borough?profile=Camden)"),
+    ],
+)
+def test_the_link_to_share_keeps_the_server_s_base_path(
+    db_path, monkeypatch, page, params, expected
+):
+    """Served under a base path (`server.baseUrlPath`), the line under a page links to the page
+    under that path, from whichever address the visitor opened."""
+    import streamlit as st
+
+    from tests.apptest import run_app
+
+    monkeypatch.setattr(st, "get_option", _with_base_path(st.get_option))
+
+    at = run_app(params, page)
+    shared = [c.value for c in at.caption if "[this link](" in c.value]
+    assert len(shared) == 1 and expected in shared[0], shared
+
+
+def _with_base_path(get_option):
+    return lambda key: "citytools" if key == "server.baseUrlPath" else get_option(key)

@@ -10,7 +10,6 @@ value the app could not take (`note_invalid_url_values` for the sidebar's filter
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -166,15 +165,12 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     `page` is the page's address ("" for the home page, the Overview). `extra` adds a page's own
     URL parameters (e.g. {"profile": "Camden"}) after the filters.
     """
-    base = (st.context.url or "").rstrip("/")
-    if not page:
-        # The home page is the site's root, whatever address this session was opened at: a
-        # visitor sent to the Overview from a page that is not theirs (/backup, say) must not
-        # share a link to that page.
-        base = site_address()
-    elif not base.endswith("/" + page):
-        base = re.sub(r"/[^/]*$", "", base) if base.count("/") > 2 else base
-        base = f"{base}/{page}"
+    # From the app's home address, never from the address this session was opened at: a
+    # visitor sent to the Overview from a page that is not theirs (/backup, say) must not
+    # share a link to that page. The server's base path (`server.baseUrlPath`) is kept.
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    path = "/".join(part for part in (prefix, page) if part)
+    base = f"{site_address()}/{path}" if path else site_address()
     params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
