@@ -331,3 +331,13 @@ def test_the_duckdb_path_leaves_no_file_behind(monkeypatch, tmp_path, text):
     fast, slow = both_ways(text.encode(), "register.csv")
     assert_same(fast, slow)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rows_whose_repeat_keys_collide_are_told_apart_by_their_values(monkeypatch):
+    # Every row given one key, as if the hash collided everywhere: only true repeats are named.
+    monkeypatch.setattr(bulk, "_repeat_key", lambda: "0::UBIGINT")
+    fast, slow, built = both(_csv(MESSY), "messy.csv")
+    assert built
+    assert_same(fast, slow)
+    repeats = [p.row for p in fast.problems if "repeats row" in p.reason]
+    assert repeats == [3, 11]

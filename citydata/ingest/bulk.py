@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -101,13 +102,14 @@ class _Build:
         for field in _TEXT:
             column = self.src[field]
             if column is None:
-                select.append(f"NULL::VARCHAR AS {field}")
+                select += [f"NULL::VARCHAR AS {field}", f"NULL::VARCHAR AS fold_{field}"]
                 continue
-            self._lookup(field, odd[field], normalise.text_result, "VARCHAR")
+            self._lookup(field, odd[field], normalise.text_result, "VARCHAR", folds=True)
             joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
             select.append(
                 f"CASE WHEN {_clean(column)} THEN {column} ELSE t_{field}.val END AS {field}"
             )
+            select.append(f"t_{field}.fold AS fold_{field}")
         for field in _CHECKED:
             column = self.src[field]
             if column is None:
@@ -140,12 +142,14 @@ class _Build:
         # One pass: every row's values, whether it is refused (`bad`) and whether the report
         # has anything to say of it (`noted`); only the noted rows' details reach Python, and
         # the reasons themselves stay in the lookups (`_k`: a row of one).
+        folds = [f"fold_{f}" for f in _TEXT]
         reader = self.con.sql(
-            f"SELECT * EXCLUDE (end_cell, refused), CASE WHEN {backwards} THEN end_cell END"
-            f" AS contract_end_cell, {bad} AS bad, {noted} AS noted FROM"
+            f"SELECT * EXCLUDE (end_cell, refused{''.join(', ' + f for f in folds)}),"
+            f" CASE WHEN {backwards} THEN end_cell END AS contract_end_cell, {bad} AS bad,"
+            f" {noted} AS noted, {_repeat_key()} AS repeat_key FROM"
             f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
         ).to_arrow_reader(_BATCH)
-        names = ["i", *(n for n in FIELD_NAMES if n != "borough")]
+        names = ["i", *(n for n in FIELD_NAMES if n != "borough"), "repeat_key"]
         kept, noted_rows = [], []
         for batch in _batches(reader):  # (neither DuckDB nor Python holds every column at once)
             if pc.any(batch["noted"]).as_py():
@@ -166,11 +170,12 @@ class _Build:
         if not _rising(records["i"]):
             records = _in_order(records)
         numbers = pc.add(records["i"], self.r.first_line).cast(pa.int64())
-        records = records.drop_columns(["i"])
+        keys = records["repeat_key"].to_numpy()
+        records = records.drop_columns(["i", "repeat_key"])
         borough = records_mod.borough_names(records["borough_code"])
         table = records.add_column(FIELD_NAMES.index("borough"), "borough", borough)
         table = table.append_column("row", numbers)
-        self._duplicates(table)
+        self._duplicates(table, keys)
         return table, self.problems
 
     def _distinct(self) -> dict[str, list]:
@@ -191,8 +196,8 @@ class _Build:
             column = self.src[field]
             if column is None:
                 continue
-            if field in _TEXT:
-                where = f"NOT {_clean(column)}"
+            if field in _TEXT:  # (and text not in ASCII: its casefolding, see _repeat_key)
+                where = f"NOT ({_clean(column)} AND strlen({column}) = length({column}))"
             else:
                 fast = _fast(field, column)
                 where = "true" if fast is None else f"({fast}) IS NULL"
@@ -205,9 +210,12 @@ class _Build:
             raise NotPlain("blank, total or repeated header rows")
         return {name: values or [] for name, values in out.items()}
 
-    def _lookup(self, name: str, values: list, fn: Callable, sql_type: str) -> None:
+    def _lookup(
+        self, name: str, values: list, fn: Callable, sql_type: str, *, folds: bool = False
+    ) -> None:
         """A table of each value's (normalised value, refusal, warning) by the Python rule, and
-        `k`, its row (the report reads the reasons of a row from `self.found[name]`)."""
+        `k`, its row (the report reads the reasons of a row from `self.found[name]`); with
+        `folds`, also `fold`: the normalised text casefolded (for the repeat key)."""
         out: dict[str, list] = {"src": [], "val": [], "refusal": [], "warn": []}
         for v in values:
             value, refusal, warn = fn(v)
@@ -215,7 +223,11 @@ class _Build:
             out["val"].append(None if value is None else _sql_text(value))
             out["refusal"].append(refusal)
             out["warn"].append(warn)
-        self._register(name, out, f"src, CAST(val AS {sql_type}) AS val, refusal, warn")
+        select = f"src, CAST(val AS {sql_type}) AS val, refusal, warn"
+        if folds:
+            out["fold"] = [None if v is None else v.casefold() for v in out["val"]]
+            select += ", fold"
+        self._register(name, out, select)
 
     def _register(self, name: str, out: dict[str, list], select: str) -> None:
         frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
@@ -310,12 +322,20 @@ class _Build:
         self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
         self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)
 
-    def _duplicates(self, table: pa.Table) -> None:
-        """validate's repeat warnings, from the accepted rows' dictionary codes."""
+    def _duplicates(self, table: pa.Table, keys: np.ndarray) -> None:
+        """validate's repeat warnings.
+
+        `keys`: each accepted row's repeat key (`_repeat_key`), equal for rows that repeat each
+        other and, rarely, for others too (a hash); only the rows whose key is shared are
+        compared by their casefolded values, as validate does."""
         if table.num_rows == 0:
             return
-        codes = {name: _folded(table[name]) for name in validate.DUPLICATE_KEY}
-        self.problems += validate.repeats(codes, table["row"].to_numpy())
+        shared = pd.Series(keys).duplicated(keep=False).to_numpy()
+        if not shared.any():
+            return
+        rows = table.select([*validate.DUPLICATE_KEY, "row"]).filter(pa.array(shared))
+        codes = {name: _folded(rows[name]) for name in validate.DUPLICATE_KEY}
+        self.problems += validate.repeats(codes, rows["row"].to_numpy())
 
 
 def _folded(column: pa.ChunkedArray) -> np.ndarray:
@@ -328,6 +348,22 @@ def _folded(column: pa.ChunkedArray) -> np.ndarray:
         refold = pc.dictionary_encode(pc.ascii_lower(dictionary)).indices.to_numpy()
         return np.append(refold, -1)[codes]
     return validate.folded_codes(codes, dictionary.to_pylist())
+
+
+def _repeat_key() -> str:
+    """SQL: a hash of a record's validate.DUPLICATE_KEY values, its text casefolded.
+
+    Text in ASCII is casefolded by `lower`; any other text comes with its casefolding from its
+    lookup (`fold_<field>`: Python's `casefold`, which `lower` is not: 'STRAßE' is 'strasse')."""
+    parts = []
+    for name in validate.DUPLICATE_KEY:
+        if name in _TEXT:
+            parts.append(
+                f"CASE WHEN strlen({name}) = length({name}) THEN lower({name}) ELSE fold_{name} END"
+            )
+        else:  # (a borough code or a service area: one spelling each)
+            parts.append(name)
+    return f"hash({', '.join(parts)})"
 
 
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
