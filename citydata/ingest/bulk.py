@@ -106,9 +106,9 @@ class _Build:
                 continue
             self._lookup(field, odd[field], normalise.text_result, "VARCHAR", folds=True)
             joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
-            select.append(
-                f"CASE WHEN {_clean(column)} THEN {column} ELSE t_{field}.val END AS {field}"
-            )
+            # (no match in the lookup: the text is kept as it is, see _distinct)
+            t = f"t_{field}"
+            select.append(f"CASE WHEN {t}.src IS NULL THEN {column} ELSE {t}.val END AS {field}")
             select.append(f"t_{field}.fold AS fold_{field}")
         for field in _CHECKED:
             column = self.src[field]
