@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from citydata.core import demo, regions, settings
+from citydata.core import demo, processes, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import migrations, vendors
@@ -354,18 +354,8 @@ def _remove_abandoned_builds(path: Path) -> None:
     this process or of another live one may be under way: its files are left alone."""
     for leftover in path.parent.glob(f".{path.name}.building-*"):
         pid = leftover.name.removeprefix(f".{path.name}.building-").split("-")[0].split(".")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not processes.alive(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # A file bigger than this (a generated benchmark set, never an upload) keeps only its hash:

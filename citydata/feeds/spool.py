@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from citydata import ingest
+from citydata.core import processes
 from citydata.feeds import client as http
 from citydata.feeds import fetch
 from citydata.store.db import Database
@@ -88,13 +89,7 @@ def listening(db_path: str | Path) -> bool:
         return False
     if host != socket.gethostname() or time.time() - at > STALE_PERIODS * period + 5:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return processes.alive(pid)
 
 
 class Batch:
