@@ -137,3 +137,32 @@ def test_a_steward_imports_a_notices_file_and_a_register_is_sent_to_upload(db_pa
         db.close()
     done = run("fetch-history", "--json", db=db_path, text=True)
     assert '"file_name":"ocds_record_package_1_0.json"' in done.stdout.replace(" ", "")
+
+
+def test_notices_stored_from_the_upload_page_are_in_the_history(db_path, password):
+    # However notices come in, the history says when, by whom and what was kept.
+    at = sign_in(run_app(), name="Cat Steward")
+    at.switch_page("pages/upload.py").run()
+    content = (NOTICES / "ocds_record_package_1_0.json").read_bytes()
+    at.get("file_uploader")[0].set_value(
+        ("ocds_record_package_1_0.json", content, "application/json")
+    ).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    next(b for b in at.button if b.label == "Commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Stored" in at.success[0].value
+    assert runs(db_path)[-1] == ("file", "done", 1, 3, 0, "Cat Steward (upload password)")
+    at = open_notices(at)
+    [history] = [d.value for d in at.dataframe if "file_name" in d.value.columns]
+    assert history.iloc[0]["file_name"] == "ocds_record_package_1_0.json"
+    assert (history.iloc[0]["status"], history.iloc[0]["kept"]) == ("done", 3)
+    # A register stored from the Upload page is not a notices import.
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("camden.csv", camden_register(db_path), "text/csv"))
+    at.run()
+    next(s for s in at.selectbox if s.label == "Which borough is this file for?").set_value(
+        "Camden"
+    ).run()
+    next(b for b in at.button if b.label == "Commit").click().run()
+    assert "Stored 1 new snapshot(s): Camden" in at.success[0].value
+    assert len(runs(db_path)) == 1

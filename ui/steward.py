@@ -19,6 +19,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs, settings, stewards
 from citydata.core.schema import FIELDS
+from citydata.feeds import fetch
 from citydata.store import snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
@@ -353,6 +354,7 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
     except snapshots.CommitRefused as exc:
         st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return
+    fetch.record_upload(ui.database(), prepared, who, ids)  # (published notices only)
     stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
     names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
     st.session_state["_upload_done"] = f"Stored {len(ids)} new snapshot(s): {names}."

@@ -318,7 +318,7 @@ def download(
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
-    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    now = _now()
     if (
         not restart
         and previous is not None
@@ -379,7 +379,7 @@ def download(
     finally:
         if own_client:
             session.close()
-        state.finished_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        state.finished_at = _now()
         if state.status == "running":  # interrupted (Ctrl-C, a crash): resumable
             state.status = "failed"
             state.message = state.message or "Interrupted; run the fetch again to carry on."
@@ -424,11 +424,9 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     """Import a downloaded notices file (any shape `citydata.ingest` reads) as published notices,
     and record it in the history. A file that is not published notices, or that is refused,
     stores nothing; the run's message says why."""
-    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
-    state = Run(feed="file", since="", started_at=now, started_by=user, file_name=file_name)
+    started = _now()
     prepared = ingest.prepare(content, file_name)
-    state.pages, state.notices = 1, int(prepared.rows_read)
-    count_left_out(state, prepared)
+    state = _file_run(prepared, file_name, user, started)
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         state.status = "failed"
         state.message = (
@@ -446,7 +444,33 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
             state.status, state.imported = "done", len(prepared.records)
-    state.finished_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    state.finished_at = _now()
     with db.write() as w:
         record(w, state)
     return state
+
+
+def record_upload(db: Database, prepared: Any, user: str, snapshot_ids: list[int]) -> Run | None:
+    """Put a notices file just stored from the Upload page in the history, as `import_file`
+    puts one imported on the Published notices page, so that the history says when notices last
+    came in whichever way they came. A register: nothing (None)."""
+    if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
+        return None
+    state = _file_run(prepared, prepared.file_name, user, _now())
+    state.status, state.imported = "done", len(prepared.records)
+    state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
+    with db.write() as w:
+        record(w, state)
+    return state
+
+
+def _file_run(prepared: Any, file_name: str, user: str, started: str) -> Run:
+    """A notices file's line in the history, before it is stored: what it read and left out."""
+    state = Run(feed="file", since="", started_at=started, started_by=user, file_name=file_name)
+    state.pages, state.notices = 1, int(prepared.rows_read)
+    count_left_out(state, prepared)
+    return state
+
+
+def _now() -> str:
+    return datetime.now().replace(microsecond=0).isoformat(sep=" ")
