@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -41,14 +42,44 @@ def save(w: Reader, file_name: str, content: bytes) -> str:
     it is); returns the hash. Runs in the caller's transaction."""
     file_hash = digest(content)
     view = memoryview(content)
-    _save(
-        w,
-        file_hash,
-        file_name,
-        len(content),
-        (view[i : i + CHUNK] for i in range(0, len(view), CHUNK)),
-    )
+    pieces = (view[i : i + CHUNK] for i in range(0, len(view), CHUNK))
+    _save(w, file_hash, file_name, len(content), _compressed(pieces))
     return file_hash
+
+
+class Packing:
+    """A file's hash and its compressed pieces, worked out in a thread of their own while the
+    caller goes on (hashlib and Zstandard let go of Python's lock): a commit compares and
+    stores a register's records meanwhile. `save` then stores what `save(w, ...)` would.
+
+        with Packing(content) as packing:
+            ...
+            packing.save(w, file_name)
+
+    Leaving the block does not wait for work no longer wanted (a commit refused)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.size = len(content)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="citytools-rawfile")
+        self._hash = self._pool.submit(digest, content)
+        view = memoryview(content)
+        pieces = (view[i : i + CHUNK] for i in range(0, len(view), CHUNK))
+        self._pieces = self._pool.submit(lambda: list(_compressed(pieces)))
+
+    def __enter__(self) -> Packing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def file_hash(self) -> str:
+        return self._hash.result()
+
+    def save(self, w: Reader, file_name: str) -> str:
+        """`save` of the file, in the caller's transaction; returns the hash."""
+        _save(w, self.file_hash, file_name, self.size, self._pieces.result())
+        return self.file_hash
 
 
 def save_pieces_from(w: Reader, file_hash: str, path: Path) -> None:
@@ -60,12 +91,10 @@ def save_pieces_from(w: Reader, file_hash: str, path: Path) -> None:
             while piece := f.read(CHUNK):
                 yield piece
 
-    _save_pieces(w, file_hash, read())
+    _save_pieces(w, file_hash, _compressed(read()))
 
 
-def _save(
-    w: Reader, file_hash: str, file_name: str, size: int, pieces: Iterable[bytes | memoryview]
-) -> None:
+def _save(w: Reader, file_hash: str, file_name: str, size: int, pieces: Iterable[bytes]) -> None:
     held = w.scalar("SELECT count(*) FROM raw_files WHERE file_hash = $h", {"h": file_hash})
     if held:
         return
@@ -82,17 +111,28 @@ def _save(
     _save_pieces(w, file_hash, pieces)
 
 
-def _save_pieces(w: Reader, file_hash: str, pieces: Iterable[bytes | memoryview]) -> None:
+def _compressed(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes]:
+    """Each piece compressed on its own; one empty piece for an empty file."""
     compressor = zstandard.ZstdCompressor(level=LEVEL)
+    empty = True
+    for piece in pieces:
+        empty = False
+        yield compressor.compress(piece)
+    if empty:
+        yield compressor.compress(b"")
+
+
+def _save_pieces(w: Reader, file_hash: str, pieces: Iterable[bytes]) -> None:
+    """Store the compressed pieces, in order."""
     batch: list[bytes] = []
     number = 0
     for piece in pieces:
-        batch.append(compressor.compress(piece))
+        batch.append(piece)
         if sum(map(len, batch)) >= CHUNK:  # a few MiB per INSERT: little held at once
             _insert(w, file_hash, number, batch)
             number, batch = number + len(batch), []
-    if batch or number == 0:
-        _insert(w, file_hash, number, batch or [compressor.compress(b"")])
+    if batch:
+        _insert(w, file_hash, number, batch)
 
 
 def _insert(w: Reader, file_hash: str, first: int, pieces: list[bytes]) -> None:

@@ -223,7 +223,8 @@ def commit(
     kind = kind_of(prepared)
     mapping = json.dumps(prepared.mapping)
     now = datetime.now().replace(microsecond=0)
-    with db.write() as w:
+    # The file's hash and compressed bytes are worked out in a thread meanwhile.
+    with rawfiles.Packing(content) as packing, db.write() as w:
         current = active(w, kind)
         for code, seen in (expect or {}).items():
             if current.get(code) != seen:
@@ -232,7 +233,7 @@ def commit(
                     "or rolled back). Check the preview again before committing."
                 )
         if kind == PUBLISHED:
-            return _commit_notices(w, prepared, content, user, current, now, mapping, source)
+            return _commit_notices(w, prepared, packing, user, current, now, mapping, source)
         w.register(incoming.STAGED, staged)
         bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
         counts = _compared(w, db, prepared, bases, staged).counts
@@ -241,7 +242,7 @@ def commit(
             totals = {code: counts[code][:2] for code in bases}
             diffs = {code: changes.unchanged(counts[code][2]) for code in bases}
             raise NothingChanged(unchanged_message(_changes(w, bases, totals, diffs, kind)))
-        file_hash = save_raw_file(w, prepared.file_name, content)
+        file_hash = packing.file_hash
         ids = _new_snapshots(
             w,
             {code: counts[code][1] for code in bases if code not in same},
@@ -256,6 +257,7 @@ def commit(
             kind=kind,
         )
         incoming.store(w, ids, source, staged)
+        packing.save(w, prepared.file_name)  # (compressed while the records were stored)
         matches.refresh(w, list(ids))
     return list(ids.values())
 
@@ -263,7 +265,7 @@ def commit(
 def _commit_notices(
     w: Reader,
     prepared: PreparedFile,
-    content: bytes,
+    packing: rawfiles.Packing,
     user: str,
     current: dict[str, int],
     now: datetime,
@@ -279,7 +281,7 @@ def _commit_notices(
     same = {c.borough_code for c in compared if c.diff.is_empty}
     if len(same) == len(compared):
         raise NothingChanged(unchanged_message(compared))
-    file_hash = save_raw_file(w, prepared.file_name, content)
+    file_hash = packing.save(w, prepared.file_name)
     groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
     if same:
         staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
