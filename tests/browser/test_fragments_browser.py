@@ -22,7 +22,12 @@ class Received:
 
     def __init__(self, page):
         self.frames: list[bytes] = []
-        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        self.socket = None  # the page's websocket, once it has one
+        page.on("websocket", self._opened)
+
+    def _opened(self, ws) -> None:
+        self.socket = ws
+        ws.on("framereceived", self._frame)
 
     def _frame(self, payload: str | bytes) -> None:
         if isinstance(payload, bytes):
@@ -44,15 +49,20 @@ def elements_sent(messages: list[ForwardMsg]) -> list[ForwardMsg]:
     return [m for m in messages if m.WhichOneof("type") == "delta"]
 
 
-def after_change(page, received: Received, change) -> list[ForwardMsg]:
-    """The messages of the run `change()` starts, once it has finished and the page settled."""
-    received.mark()
-    change()
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=\"stApp\"]')"
-        "?.getAttribute('data-test-script-state') !== 'notRunning'",
-        timeout=30_000,
+def _finishes_a_run(payload: str | bytes) -> bool:
+    return isinstance(payload, bytes) and (
+        ForwardMsg.FromString(payload).WhichOneof("type") == "script_finished"
     )
+
+
+def after_change(page, received: Received, change) -> list[ForwardMsg]:
+    """The messages of the run `change()` starts, once it has finished and the page settled.
+
+    The wait is for the run's own last message: a panel's run can start and finish between
+    two looks at the page's script state, so waiting to see it running could wait forever."""
+    received.mark()
+    with received.socket.expect_event("framereceived", _finishes_a_run, timeout=30_000):
+        change()
     settle(page)
     assert received.finished(), "no run finished after the change"
     return received.messages()
