@@ -109,7 +109,7 @@ class _Build:
             # (no match in the lookup: the text is kept as it is, see _distinct)
             t = f"t_{field}"
             select.append(f"CASE WHEN {t}.src IS NULL THEN {column} ELSE {t}.val END AS {field}")
-            select.append(f"t_{field}.fold AS fold_{field}")
+            select.append(f"{t}.fold AS fold_{field}")
         for field in _CHECKED:
             column = self.src[field]
             if column is None:

@@ -41,9 +41,7 @@ def save(w: Reader, file_name: str, content: bytes) -> str:
     """Keep the bytes of a file once, keyed by their SHA-256 (a file already held is left as
     it is); returns the hash. Runs in the caller's transaction."""
     file_hash = digest(content)
-    view = memoryview(content)
-    pieces = (view[i : i + CHUNK] for i in range(0, len(view), CHUNK))
-    _save(w, file_hash, file_name, len(content), _compressed(pieces))
+    _save(w, file_hash, file_name, len(content), _compressed(_pieces(content)))
     return file_hash
 
 
@@ -62,9 +60,7 @@ class Packing:
         self.size = len(content)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="citytools-rawfile")
         self._hash = self._pool.submit(digest, content)
-        view = memoryview(content)
-        pieces = (view[i : i + CHUNK] for i in range(0, len(view), CHUNK))
-        self._pieces = self._pool.submit(lambda: list(_compressed(pieces)))
+        self._pieces = self._pool.submit(lambda: list(_compressed(_pieces(content))))
 
     def __enter__(self) -> Packing:
         return self
@@ -109,6 +105,12 @@ def _save(w: Reader, file_hash: str, file_name: str, size: int, pieces: Iterable
         },
     )
     _save_pieces(w, file_hash, pieces)
+
+
+def _pieces(content: bytes) -> Iterator[memoryview]:
+    """The file in pieces of CHUNK bytes (views: no copy)."""
+    view = memoryview(content)
+    return (view[i : i + CHUNK] for i in range(0, len(view), CHUNK))
 
 
 def _compressed(pieces: Iterable[bytes | memoryview]) -> Iterator[bytes]:
