@@ -110,4 +110,4 @@ else:
         "date, as a calendar that updates itself. In Outlook: *Add calendar → Subscribe from "
         "web*, and paste this address:"
     )
-    st.code(alerts.market_feed_url(public_url), language=None)
+    ui.address_to_copy(alerts.market_feed_url(public_url), key="coming_feed_copy")

@@ -173,6 +173,9 @@ def test_the_page_shows_the_same_figures(db_path):
     assert metric(at, "Contracts ending in 3 year(s)") == f"{head['ending']:,}"
     assert metric(at, "Their combined annual value") == f"£{head['value_ending']:,.0f}"
     assert metric(at, "Room for a challenger") == f"{head['room']:,}"
-    assert any("coming-to-market.ics" in c.value for c in at.code)
+    # The calendar's address as a link; its copy box only when asked for ("Copy address"): a
+    # code box on the page would make the browser load the syntax highlighter on every load.
+    assert any("coming-to-market.ics)" in m.value for m in at.markdown)
+    assert not at.code
     labels = [b.label for b in at.get("download_button")]
     assert "Download CSV" in labels

@@ -23,6 +23,7 @@ from citydata.store.db import Database, Reader
 from ui import charting, datefields, links
 from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
     PAGE_SETTING_LABELS,
+    address_to_copy,
     copy_link,
     current_link,
     naming_dropped_settings,

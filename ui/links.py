@@ -207,11 +207,36 @@ def copy_link() -> None:
     a copy button. The link is read when the button is pressed (a rerun of this fragment
     alone): a choice made inside a panel that reran on its own (a fragment) has changed the
     address since the page last ran."""
-    popover = st.popover("Copy link", icon=":material/link:", key="copy_link", on_change="rerun")
+    _copy_box(
+        "Copy link",
+        ":material/link:",
+        "copy_link",
+        "The link to this exact view, with its filters and choices:",
+        current_link,
+    )
+
+
+@st.fragment
+def address_to_copy(address: str, *, key: str) -> None:
+    """An address for another program (a calendar's feed), shown as a link, with a "Copy
+    address" button beside it that opens it with a copy button (as `share_note` and
+    `copy_link`: no code box on the page itself)."""
+    # Quoted, it holds no backtick, bracket or parenthesis: its text shows as it is, in an
+    # inline code span (no highlighter: that is only for code boxes), and copies as it is.
+    target = quote(address, safe=":/?&=%+#,;@~!$'*")
+    st.markdown(f"[`{target}`]({target})")
+    _copy_box("Copy address", ":material/content_copy:", key, "The address:", lambda: address)
+
+
+def _copy_box(label: str, icon: str, key: str, caption: str, text: Callable[[], str]) -> None:
+    """A button that opens `text()` in a box with a copy button. The box is a code box, made
+    only when the button is pressed: on the page itself a code box makes the browser load
+    Streamlit's syntax highlighter, about 0.2-0.6 s of its work on every load (`share_note`)."""
+    popover = st.popover(label, icon=icon, key=key, on_change="rerun")
     if popover.open:
         with popover:
-            st.caption("The link to this exact view, with its filters and choices:")
-            st.code(current_link(), language=None, wrap_lines=True)
+            st.caption(caption)
+            st.code(text(), language=None, wrap_lines=True)
 
 
 def site_address() -> str:

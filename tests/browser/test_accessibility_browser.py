@@ -30,6 +30,7 @@ that opened its page again: eight loads of 3-5 CPU s.)
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -78,6 +79,18 @@ def copied_link(page) -> str:
     return text
 
 
+def feed_address_copies(page) -> None:
+    """Coming to market's calendar address is a link, and "Copy address" offers it to copy."""
+    link = page.get_by_role("link", name=re.compile(r"coming-to-market\.ics$"))
+    address = link.get_attribute("href")
+    assert address.endswith("/app/static/feeds/coming-to-market.ics"), address
+    page.get_by_role("button", name="Copy address").click()
+    code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").first
+    code.wait_for()
+    assert code.inner_text().strip() == address
+    page.keyboard.press("Escape")
+
+
 def shares_this_view(page, where: str, query: str) -> None:
     """The title and "Copy link" are in sight near the top, and the copied link is this view."""
     assert page.get_by_role("heading", level=1).first.is_visible(), where
@@ -106,6 +119,8 @@ def test_axe_finds_no_violation_nothing_is_cut_off_and_the_link_copies_the_view(
     page.goto(f"{server.url}/{url_path}" + (f"?{query}" if query else ""))
     settle(page)
     results = Axe().run(page)
+    if url_path == "coming":
+        feed_address_copies(page)
     found = [
         f"{v['id']} ({v['impact']}): {v['help']}: "
         + "; ".join(f"{n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:5])
