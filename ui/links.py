@@ -183,13 +183,17 @@ def share_note(what: str, link: str) -> None:
     Streamlit's syntax highlighter, about 0.2-0.6 s of its work on every page load, for one line
     of text. The copy button is one press away, under **Copy link** at the top of the page.
     """
-    # The address is built by share_link (every value URL-encoded); quoting again keeps any
-    # character of the app's own address that Markdown reads (brackets, spaces) inside the link.
-    target = quote(link, safe=":/?&=%+#,;@~!$'*")
     st.caption(
-        f"Share {what}: press **Copy link** at the top of the page, or send [this link]({target});"
-        " it opens with the same filters."
+        f"Share {what}: press **Copy link** at the top of the page, or send"
+        f" [this link]({_in_markdown(link)}); it opens with the same filters."
     )
+
+
+def _in_markdown(address: str) -> str:
+    """An address to put in Markdown (a link's target, a code span): its values are URL-encoded
+    already (share_link); quoting again encodes any character of the app's own address that
+    Markdown reads (brackets, parentheses, backticks, spaces), and leaves the rest as it is."""
+    return quote(address, safe=":/?&=%+#,;@~!$'*")
 
 
 def current_link() -> str:
@@ -221,11 +225,11 @@ def address_to_copy(address: str, *, key: str) -> None:
     """An address for another program (a calendar's feed), shown as a link, with a "Copy
     address" button beside it that opens it with a copy button (as `share_note` and
     `copy_link`: no code box on the page itself)."""
-    # Quoted, it holds no backtick, bracket or parenthesis: its text shows as it is, in an
-    # inline code span (no highlighter: that is only for code boxes), and copies as it is.
-    target = quote(address, safe=":/?&=%+#,;@~!$'*")
+    # Its text in an inline code span (no highlighter: that is only for code boxes), shown and
+    # copied as the link's own target.
+    target = _in_markdown(address)
     st.markdown(f"[`{target}`]({target})")
-    _copy_box("Copy address", ":material/content_copy:", key, "The address:", lambda: address)
+    _copy_box("Copy address", ":material/content_copy:", key, "The address:", lambda: target)
 
 
 def _copy_box(label: str, icon: str, key: str, caption: str, text: Callable[[], str]) -> None:
