@@ -24,6 +24,7 @@ to test-artifacts/load-throughput.json.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -50,7 +51,6 @@ SESSIONS = 20
 CONTEXTS = 5  # browser contexts the sessions (tabs) are spread over
 BROWSE_SECONDS = float(os.environ.get("CITYTOOLS_LOAD_SECONDS", "15"))
 MIN_COMMITS = 3
-STEWARD_PAUSE_MS = 1_000  # between two rollbacks
 # Nothing but the machine itself is reachable: every other address goes to a proxy where
 # nothing listens (Chromium never sends loopback addresses to a proxy). Not Playwright's
 # `route`: a routed context has no HTTP cache, so each of the 21 tabs fetched the app's code
@@ -212,6 +212,7 @@ class Tally:
     # (the commit itself falls between the two): monotonic seconds.
     spans: list[tuple[float, float]] = field(default_factory=list)
     commit_spans: list[tuple[float, float]] = field(default_factory=list)
+    page_read: asyncio.Event = field(default_factory=asyncio.Event)  # set as a page is checked
 
     def under_way(self) -> int:
         """How many (checked page, commit) pairs had the commit land while the page was under
@@ -270,6 +271,7 @@ def check(
         tally.checked += 1
         if since is not None:
             tally.spans.append((since, time.monotonic()))
+            tally.page_read.set()
 
 
 def count(tally: Tally, link: str) -> None:
@@ -344,10 +346,22 @@ async def steward(page, deadline: float, tally: Tally, artifacts) -> None:
             await settle(page)  # the rerun that shows the message has drawn the new button too
             check(tally, f"steward after rollback to {target}", await page.evaluate(READ_PAGE))
             tally.commits.append(target)
-            await page.wait_for_timeout(STEWARD_PAUSE_MS)
+            await seen_since(tally, time.monotonic(), deadline)
         await page.screenshot(path=artifacts / "load-steward-history.png", full_page=True)
     finally:
         tally.steward_done = True
+
+
+async def seen_since(tally: Tally, since: float, deadline: float) -> None:
+    """Until someone has read a checked page they asked for after `since` (a person saw the
+    data as the last commit left it), or browsing time is over: the steward's pace."""
+    while not any(asked > since for asked, _ in tally.spans):
+        tally.page_read.clear()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(tally.page_read.wait(), left)
 
 
 async def load(base: str, artifacts) -> tuple[Tally, float]:
