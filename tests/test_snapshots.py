@@ -13,7 +13,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.store import incoming, migrations, rawfiles, snapshots
+from citydata.store import incoming, matches, migrations, rawfiles, snapshots
 from citydata.store.snapshots import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
@@ -90,17 +90,17 @@ def test_a_file_of_several_boroughs_commits_all_or_nothing(db, monkeypatch, slic
     hackney.loc[0, "annual_value"] = Decimal("2.5")
     both = pd.concat([edited_camden(db), hackney])
     before = dump(db)
-    real = incoming.store
+    real = matches.refresh
 
-    def fail_after_the_records(w, ids, source, table):  # snapshots, file, records written
-        real(w, ids, source, table)
+    def fail_at_the_end(w, ids):  # the commit's last step: snapshots, records, file written
+        real(w, ids)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(incoming, "store", fail_after_the_records)
+    monkeypatch.setattr(matches, "refresh", fail_at_the_end)
     with pytest.raises(RuntimeError):
         snapshots.commit(db, prepared(both), b"x", "ann")
     assert dump(db) == before
-    monkeypatch.setattr(incoming, "store", real)
+    monkeypatch.setattr(matches, "refresh", real)
     ids = snapshots.commit(db, prepared(both), b"x", "ann")
     with db.read() as r:
         assert sorted(snapshots.active(r)[c] for c in (CAMDEN, HACKNEY)) == sorted(ids)
