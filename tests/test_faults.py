@@ -251,7 +251,10 @@ def test_a_rollback_killed_at_any_moment_leaves_the_old_data_or_the_new(
     outcome = "old" if state == big["before"] else "new"
     if must_be:
         assert outcome == must_be, run.phases
-    assert not wal.exists()  # opening folded the WAL into the file
+    # Opening folds a committed WAL into the file. A kill while the commit's record was still
+    # being written leaves a WAL that ends mid-record: DuckDB replays nothing from it (the old
+    # data, checked above) and keeps it until the next change overwrites it.
+    assert not wal.exists() or outcome == "old", "a committed WAL was not folded in"
 
     # The next change works as usual. After "old": the same rollback, done in full, gives
     # exactly what an uninterrupted one gives (same snapshot id: nothing half-made remains).
@@ -268,10 +271,51 @@ def test_a_rollback_killed_at_any_moment_leaves_the_old_data_or_the_new(
             )
     finally:
         db.close()
+    assert not wal.exists()  # the next change, closed, leaves nothing in a WAL
     if outcome == "old":
         assert fingerprint(path, new) == big["after"]
     else:
         assert current == KEPT
+
+
+def test_a_wal_cut_off_in_its_commit_opens_as_the_old_data_and_the_next_change_lands(
+    db_path, tmp_path
+):
+    """What a kill while the commit's record is being written leaves (the `committed` moment
+    above, when it lands early): the change's WAL, ending mid-record. Made here on purpose, by
+    copying the file and its WAL while a change is committed but not yet checkpointed, and
+    cutting the WAL's last bytes off."""
+    before = fingerprint(db_path)
+    torn = tmp_path / "torn.duckdb"
+    wal = torn.with_name(torn.name + ".wal")
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("SET checkpoint_threshold = '1TB'")  # the change stays in the WAL
+        con.execute("DELETE FROM contracts WHERE borough_code = $code", {"code": CAMDEN})
+        shutil.copyfile(db_path, torn)
+        shutil.copyfile(db_path.with_name(db_path.name + ".wal"), wal)
+    finally:
+        con.close()
+    with wal.open("r+b") as log:
+        log.truncate(wal.stat().st_size - 8)
+
+    assert fingerprint(torn) == before  # the half-written commit is not replayed
+    db = lifecycle.open_store(torn)
+    try:
+        camden = borough_records(db, CAMDEN)
+        assert len(camden) > 0
+        [new_id] = snapshots.commit(db, prepared(camden.head(5)), b"five records", USER)
+        with db.read() as r:
+            assert snapshots.active(r)[CAMDEN] == new_id
+            assert len(snapshots.records(r, new_id)) == 5
+    finally:
+        db.close()
+    assert not wal.exists()  # the change overwrote the cut-off WAL and was checkpointed
+    db = lifecycle.open_store(torn)
+    try:
+        assert len(borough_records(db, CAMDEN)) == 5
+    finally:
+        db.close()
 
 
 def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_the_page(
