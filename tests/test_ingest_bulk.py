@@ -228,6 +228,8 @@ def test_a_register_for_one_borough_and_a_borough_code_column_read_the_same():
         'System,Vendor,Borough\n"Mosaic", "Servelec",Camden\n',  # a space before a quote
         "System,Vendor,Borough\nMosaic,Servelec,Camden\n\nCare,Liquidlogic,Camden\n",  # blank
         "System,Vendor,Borough\nMosaic,Servelec,Camden\nTotal,,\n",  # a total row
+        "System,Vendor,Borough\nMosaic,Servelec,Camden\n,Civica total,\n",  # its first cell
+        "System,Vendor,Borough\nMosaic,Servelec,Camden\nsystem,vendor,borough\n",  # a header
         'System,Vendor,Borough\n"Mosaic\nfor adults",Servelec,Camden\n',  # a record, two lines
         "System,Vendor,Borough\nMosaic,Servelec\n",  # a short row
         "System,Vendor,Borough\rMosaic,Servelec,Camden\r",  # old Mac line ends
@@ -237,6 +239,16 @@ def test_files_duckdb_reads_otherwise_take_the_python_reader(text):
     fast, slow, built = both(text.encode(), "odd.csv")
     assert not built
     assert_same(fast, slow)
+
+
+def test_rows_whose_first_cell_has_no_letter_or_digit_are_read_by_duckdb_when_regular():
+    """A first cell that is empty or a dash makes the DuckDB path look at every row for blank,
+    total and header rows; when there is none it goes on, with the same records and problems."""
+    text = "System,Vendor,Borough\n,Servelec,Camden\n-,Civica,Camden\nMosaic,Servelec,Camden\n"
+    fast, slow, built = both(text.encode(), "dashes.csv")
+    assert built
+    assert_same(fast, slow)
+    assert len(fast.records) == 3
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

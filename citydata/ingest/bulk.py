@@ -45,6 +45,10 @@ _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "contact_role": (normalise.role_result, "VARCHAR"),
 }
 _BOROUGH_CELLS = (("a", "borough_code"), ("b", "borough"))
+# Fields whose values are nearly all different: checked row by row. The others repeat (a few
+# hundred dates, systems or vendors in a million rows), so their patterns are matched once per
+# distinct value, and their values reach each row by the join to their lookup.
+_ROW_BY_ROW = frozenset({"annual_value", "source_ref"})
 _CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
@@ -119,10 +123,13 @@ class _Build:
                 continue
             fn, sql_type = _BY_FIELD[field]
             fast = _fast(field, column)
-            self._lookup(field, odd[field], fn, sql_type)
+            self._lookup(field, odd[field], fn, sql_type, column=column)
             t = f"t_{field}"
             joins.append(f"LEFT JOIN {t} ON {t}.src = raw.{column}")
-            value = f"{t}.val" if fast is None else f"COALESCE({fast}, {t}.val)"
+            # (a field checked by its distinct values has every value, read fast or not, in
+            # its lookup: see _lookup)
+            quick = fast is not None and field in _ROW_BY_ROW
+            value = f"COALESCE({fast}, {t}.val)" if quick else f"{t}.val"
             select += [
                 f"{value} AS {field}",
                 # the value's row in its lookup, where it has a reason (NULL elsewhere)
@@ -179,43 +186,63 @@ class _Build:
         return table, self.problems
 
     def _distinct(self) -> dict[str, list]:
-        """One scan: the values each Python rule must read, and whether any row is irregular."""
-        names = [f"c{i}" for i in range(len(self.r.header))]
-        first = "COALESCE(" + ", ".join(f"NULLIF({n}, '')" for n in names) + ", '')"
-        others = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names[1:]) or "false"
-        # (CASE: the other cells are looked at only where the first has no letter or digit)
-        blank = f"CASE WHEN regexp_matches(c0, '[A-Za-z0-9]') THEN false ELSE NOT ({others}) END"
-        irregular = (
-            f"{blank} OR {first} ILIKE '%total%'"
-            f" OR lower(trim(c0)) = {_lit(self.r.header[0].lower())}"
+        """One query: the values each Python rule must read, and whether any row may be
+        irregular (a blank, total or repeated header row: see _irregular)."""
+        header = _lit(self.r.header[0].lower())
+        # Only a row whose first cell has no letter or digit, says 'total' or is the header's
+        # may be irregular: the distinct first cells tell whether the file has any.
+        suspect = (
+            f"NOT regexp_matches(c0, '[A-Za-z0-9]') OR c0 ILIKE '%total%'"
+            f" OR lower(trim(c0)) = {header}"
         )
-        parts = {"irregular": f"count(*) FILTER (WHERE {irregular})"}
+        parts = {"suspect": f"(SELECT count(*) FROM (SELECT DISTINCT c0 FROM raw) WHERE {suspect})"}
         a, b = self.src["borough_code"], self.src["borough"]
         parts["borough"] = f"list(DISTINCT [{a or 'NULL'}, {b or 'NULL'}])"
         for field in (*_TEXT, *_CHECKED):
             column = self.src[field]
             if column is None:
                 continue
-            if field in _TEXT:  # (and text not in ASCII: its casefolding, see _repeat_key)
-                where = f"NOT ({_clean(column)} AND strlen({column}) = length({column}))"
+            if field in _ROW_BY_ROW:
+                parts[field] = f"list(DISTINCT {column}) FILTER (WHERE {_odd(field, column)})"
             else:
-                fast = _fast(field, column)
-                where = "true" if fast is None else f"({fast}) IS NULL"
-            parts[field] = f"list(DISTINCT {column}) FILTER (WHERE {where})"
+                parts[field] = (
+                    f"(SELECT list(v) FILTER (WHERE {_odd(field, 'v')})"
+                    f" FROM (SELECT DISTINCT {column} AS v FROM raw))"
+                )
         found = self.con.sql(
             "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items()) + " FROM raw"
         ).fetchall()[0]
         out = dict(zip(parts, found, strict=True))
-        if out.pop("irregular"):
+        if out.pop("suspect") and self._irregular(header):
             raise NotPlain("blank, total or repeated header rows")
         return {name: values or [] for name, values in out.items()}
 
+    def _irregular(self, header: str) -> int:
+        """How many rows are blank, total or repeated header rows (a scan of every row)."""
+        names = [f"c{i}" for i in range(len(self.r.header))]
+        first = "COALESCE(" + ", ".join(f"NULLIF({n}, '')" for n in names) + ", '')"
+        others = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names[1:]) or "false"
+        # (CASE: the other cells are looked at only where the first has no letter or digit)
+        blank = f"CASE WHEN regexp_matches(c0, '[A-Za-z0-9]') THEN false ELSE NOT ({others}) END"
+        irregular = f"{blank} OR {first} ILIKE '%total%' OR lower(trim(c0)) = {header}"
+        return self.con.sql(f"SELECT count(*) FROM raw WHERE {irregular}").fetchall()[0][0]
+
     def _lookup(
-        self, name: str, values: list, fn: Callable, sql_type: str, *, folds: bool = False
+        self,
+        name: str,
+        values: list,
+        fn: Callable,
+        sql_type: str,
+        *,
+        folds: bool = False,
+        column: str | None = None,
     ) -> None:
         """A table of each value's (normalised value, refusal, warning) by the Python rule, and
         `k`, its row (the report reads the reasons of a row from `self.found[name]`); with
-        `folds`, also `fold`: the normalised text casefolded (for the repeat key)."""
+        `folds`, also `fold`: the normalised text casefolded (for the repeat key).
+
+        A field read fast in SQL and checked by its distinct values (not _ROW_BY_ROW) has every
+        distinct value of its `column` in the table: those read fast with their value only."""
         out: dict[str, list] = {"src": [], "val": [], "refusal": [], "warn": []}
         for v in values:
             value, refusal, warn = fn(v)
@@ -223,18 +250,28 @@ class _Build:
             out["val"].append(None if value is None else _sql_text(value))
             out["refusal"].append(refusal)
             out["warn"].append(warn)
-        select = f"src, CAST(val AS {sql_type}) AS val, refusal, warn"
+        val = f"CAST(lk.val AS {sql_type})"
+        select = f"src, {val} AS val, refusal, warn, k"
+        source = f"lk_{name} AS lk"
+        quick = _fast(name, "d.v") if column and name not in _ROW_BY_ROW else None
+        if quick is not None:
+            select = f"d.v AS src, COALESCE({quick}, {val}) AS val, refusal, warn, k"
+            source = (
+                f"(SELECT DISTINCT {column} AS v FROM raw) AS d LEFT JOIN {source} ON src = d.v"
+            )
         if folds:
             out["fold"] = [None if v is None else v.casefold() for v in out["val"]]
             select += ", fold"
-        self._register(name, out, select)
+        self._register(name, out, select, source)
 
-    def _register(self, name: str, out: dict[str, list], select: str) -> None:
+    def _register(self, name: str, out: dict[str, list], select: str, source: str) -> None:
+        """`out` as the table lk_<name> (with `k`, each row's number), while t_<name> is made
+        as SELECT `select` FROM `source`."""
         frame = pa.table({k: pa.array(v, type=pa.string()) for k, v in out.items()})
         self.found[name] = frame
         frame = frame.append_column("k", pa.array(np.arange(len(frame), dtype=np.int32)))
         self.con.register(f"lk_{name}", frame)
-        self.con.execute(f"CREATE TABLE t_{name} AS SELECT {select}, k FROM lk_{name}")
+        self.con.execute(f"CREATE TABLE t_{name} AS SELECT {select} FROM {source}")
         self.con.unregister(f"lk_{name}")
 
     def _boroughs(self, pairs: list) -> str:
@@ -246,7 +283,7 @@ class _Build:
             code, r1, r2, r3 = validate.borough_outcome(code_cell, name_cell, self.fixed, buyer)
             for k, v in zip(out, (code_cell, name_cell, code, r1, r2, r3), strict=True):
                 out[k].append(v)
-        self._register("borough", out, "a, b, code, r1, r2, r3")
+        self._register("borough", out, "a, b, code, r1, r2, r3, k", "lk_borough")
         on = [f"tb.a = raw.{a}" if a else "tb.a IS NULL"]
         on.append(f"tb.b = raw.{b}" if b else "tb.b IS NULL")
         return "LEFT JOIN t_borough tb ON " + " AND ".join(on)
@@ -405,6 +442,15 @@ def _cell(column: str | None) -> str:
 def _clean(column: str) -> str:
     """SQL: the cell is text clean_text leaves as it is."""
     return f"regexp_full_match({column}, {_lit(normalise.CLEAN_TEXT)})"
+
+
+def _odd(field: str, column: str) -> str:
+    """SQL: the value in `column` is one the Python rule for `field` must read (for text, also
+    text not in ASCII: its casefolding, see _repeat_key)."""
+    if field in _TEXT:
+        return f"NOT ({_clean(column)} AND strlen({column}) = length({column}))"
+    fast = _fast(field, column)
+    return "true" if fast is None else f"({fast}) IS NULL"
 
 
 def _fast(field: str, column: str) -> str | None:
