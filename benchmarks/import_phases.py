@@ -53,7 +53,7 @@ def _phase(out: dict, name: str, fn):
 def measure(mode: str, csv_path: Path, db_path: Path, edited: Path) -> dict:
     """One measurement in this process (`mode`: read_csv or import; `edited`: the register
     with one record of each borough edited)."""
-    out: dict = {"mode": mode, "checkout": str(ROOT), "load": os.getloadavg()[0]}
+    out: dict = {"mode": mode, "checkout": os.getcwd(), "load": os.getloadavg()[0]}
     if mode == "read_csv":
         import duckdb
 
