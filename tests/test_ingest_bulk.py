@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import citydata.ingest as ingest
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import bulk, dates, normalise, plain
+from citydata.ingest import bulk, dates, normalise
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = sorted(
@@ -239,15 +239,6 @@ def test_files_duckdb_reads_otherwise_take_the_python_reader(text):
     fast, slow, built = both(text.encode(), "odd.csv")
     assert not built
     assert_same(fast, slow)
-
-
-def test_a_line_longer_than_duckdb_reads_takes_the_python_reader():
-    long = "x" * (plain.MAX_LINE + 10)
-    text = f"System,Vendor,Borough\nMosaic,Servelec,Camden\n{long},Civica,Camden\n"
-    fast, slow, built = both(text.encode(), "long.csv")
-    assert not built
-    assert_same(fast, slow)
-    assert fast.refused  # (a cell of 2 MB is more than the Python reader takes either)
 
 
 def test_rows_whose_first_cell_has_no_letter_or_digit_are_read_by_duckdb_when_regular():

@@ -33,11 +33,6 @@ MIN_BYTES = 1024 * 1024
 _HEAD_RECORDS = layout.HEADER_SEARCH_ROWS * 4 + 1
 _HEAD_CHARS = 1024 * 1024
 _BLANK = re.compile(rb"[ \t\r\n\x00\xef\xbb\xbf]*")
-# DuckDB reads the file in buffers of _BUFFER bytes, one per thread at a time, and a line must
-# fit in one (a longer line fails the read, and the file takes the Python reader). Buffers of
-# 100 MB, to take any line, read a million-row register 0.2 s slower: too few to share out.
-MAX_LINE = 2 * 1024 * 1024
-_BUFFER = 8 * MAX_LINE
 
 
 class NotPlain(Exception):
@@ -172,15 +167,8 @@ class Columnar:
                     " quote='\"', escape='\"', header=false, skip=$skip, columns=$columns,"
                     " auto_detect=false, strict_mode=true, null_padding=false,"
                     " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
-                    " max_line_size=$line, buffer_size=$buffer, parallel=true)",
-                    {
-                        "path": str(path),
-                        "delim": delimiter,
-                        "skip": skip,
-                        "columns": columns,
-                        "line": MAX_LINE,
-                        "buffer": _BUFFER,
-                    },
+                    " max_line_size=100000000, parallel=true)",
+                    {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
                 )
             except duckdb.Error:
                 self.con.close()
