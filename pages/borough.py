@@ -121,9 +121,9 @@ else:
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
 
 st.subheader("Register and published notices")
-rec = ui.query(reconciliation.reconcile, state, name)
+rec = ui.query(reconciliation.counts, state, name)
 st.write(ui.plain(rec.sentence(name)))
-if len(rec.matched) or len(rec.published_only):
+if rec.matched or rec.published_only:
     st.write(ui.plain(rec.disagreement_sentence()))
 st.page_link(
     "pages/reconcile.py",

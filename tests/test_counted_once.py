@@ -154,6 +154,11 @@ def test_reconciliation_says_where_a_matched_pair_disagrees(hackney):
     table = result.table()
     assert table["outcome"].tolist().count("matched") == 1
     assert len(table) == 1 + 1 + 2
+    # The Borough profile's sentences come from the counts alone, without the records.
+    with hackney.read() as r:
+        counts = reconciliation.counts(r, FilterState(), "Hackney")
+    assert counts == reconciliation.Counts(1, 1, 2, 1) == result.counts
+    assert counts.sentence("Hackney") == result.sentence("Hackney")
 
 
 def test_pairs_are_worked_out_again_from_scratch(hackney):

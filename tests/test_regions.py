@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from citydata import lifecycle
 from citydata.core import authorities, boroughs, demo, london, regions, settings
@@ -296,3 +300,14 @@ def test_every_english_district_lies_in_an_active_county() -> None:
     }
     assert per_county["Kent"] == 12 and per_county["Surrey"] == 11 and per_county["Suffolk"] == 5
     assert min(per_county.values()) >= 4
+
+
+@examples(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_folding_a_name_takes_accents_off_only_where_there_are_some(text):
+    """`fold` skips the accent removal for text in ASCII: the same result as always doing it."""
+    whole = unicodedata.normalize("NFKD", text.casefold())
+    whole = "".join(c for c in whole if not unicodedata.combining(c))
+    whole = authorities._APOSTROPHES.sub("", whole).replace("&", " and ")
+    words = authorities._NOT_WORD.sub(" ", whole).split()
+    assert authorities.fold(text) == " ".join(words[1:] if words[:1] == ["the"] else words)

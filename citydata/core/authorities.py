@@ -56,8 +56,10 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 def fold(text: str) -> str:
     """Fold case, accents, apostrophes, '&', punctuation, spacing and a leading 'the'."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
+    if not text.isascii():  # (ASCII has no accents to take off)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text).replace("&", " and ")
     words = _NOT_WORD.sub(" ", text).split()
     if words[:1] == ["the"]:

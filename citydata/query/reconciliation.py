@@ -40,17 +40,16 @@ OUTCOMES = {
 
 
 @dataclass(frozen=True)
-class Reconciled:
-    matched: pd.DataFrame  # register record + its notice (notice_* columns) + differences
-    register_only: pd.DataFrame
-    published_only: pd.DataFrame  # with notice_url and total_value
+class Counts:
+    """How many records each outcome holds, and how many matched pairs disagree."""
 
-    @property
-    def disagreements(self) -> int:
-        return int((self.matched["differences"] != "").sum()) if len(self.matched) else 0
+    matched: int
+    register_only: int
+    published_only: int
+    disagreements: int
 
     def sentence(self, borough: str) -> str:
-        m, r, p = len(self.matched), len(self.register_only), len(self.published_only)
+        m, r, p = self.matched, self.register_only, self.published_only
         matches = "matches" if m == 1 else "match"
         are = "is" if r == 1 else "are"
         missing = "is" if p == 1 else "are"
@@ -66,6 +65,32 @@ class Reconciled:
             return "Every matched pair agrees on its dates, value and supplier."
         pairs = "pair disagrees" if n == 1 else "pairs disagree"
         return f"{n:,} matched {pairs} on dates, value or supplier: see Differences."
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    matched: pd.DataFrame  # register record + its notice (notice_* columns) + differences
+    register_only: pd.DataFrame
+    published_only: pd.DataFrame  # with notice_url and total_value
+
+    @property
+    def counts(self) -> Counts:
+        return Counts(
+            len(self.matched),
+            len(self.register_only),
+            len(self.published_only),
+            _disagreeing(self.matched),
+        )
+
+    @property
+    def disagreements(self) -> int:
+        return self.counts.disagreements
+
+    def sentence(self, borough: str) -> str:
+        return self.counts.sentence(borough)
+
+    def disagreement_sentence(self) -> str:
+        return self.counts.disagreement_sentence()
 
     def table(self) -> pd.DataFrame:
         """Every record with its outcome (the first column): what the download holds."""
@@ -116,35 +141,66 @@ def differences(row: dict[str, Any]) -> str:
 
 def reconcile(r: Reader, state: FilterState, borough: str) -> Reconciled:
     """The borough's register records and published notices, matched (see the module's note)."""
+    register, published = _sides(state, borough)
+    cols = ", ".join(f"b.{c}" for c in COLUMNS)
+    order = " ORDER BY b.system, b.vendor, b.source_ref"
+    return Reconciled(
+        _matched(r, register),
+        r.df(f"SELECT {cols} FROM ({register[0]}) AS b WHERE NOT b.matched{order}", register[1]),
+        r.df(
+            f"SELECT {cols}, b.notice_url, b.total_value FROM ({published[0]}) AS b"
+            f" WHERE NOT b.matched{order}",
+            published[1],
+        ),
+    )
+
+
+def counts(r: Reader, state: FilterState, borough: str) -> Counts:
+    """`reconcile(...).counts` without reading the records that match nothing (at 10M records
+    a borough's register alone is some 300,000 of them)."""
+    register, published = _sides(state, borough)
+    matched = _matched(r, register)
+    unmatched = "SELECT count(*) FROM ({}) AS b WHERE NOT b.matched"
+    return Counts(
+        len(matched),
+        r.scalar(unmatched.format(register[0]), register[1]),
+        r.scalar(unmatched.format(published[0]), published[1]),
+        _disagreeing(matched),
+    )
+
+
+def _sides(state: FilterState, borough: str) -> tuple[tuple[str, Any], tuple[str, Any]]:
+    """The base query (SQL, parameters) of the borough's register and of its published notices,
+    whatever the Borough and Source filters say."""
     found = boroughs.resolve(borough)
     if found is None:
         raise boroughs.UnknownBorough(borough)
     state = state.with_(borough=(found.name,))
+    return (
+        selection.base(state.with_(source_kind=("register",))),
+        selection.base(state.with_(source_kind=("published",))),
+    )
+
+
+def _matched(r: Reader, register: tuple[str, Any]) -> pd.DataFrame:
+    """The register records with the notice each is matched to, and how they differ."""
     cols = ", ".join(f"b.{c}" for c in COLUMNS)
-    reg_sql, params = selection.base(state.with_(source_kind=("register",)))
     matched = r.df(
         f"""SELECT {cols}, n.system AS notice_title, n.vendor AS notice_vendor,
             n.contract_start AS notice_start, n.contract_end AS notice_end,
             n.annual_value AS notice_annual_value, n.total_value AS notice_total_value,
             n.notice_url
-        FROM ({reg_sql}) AS b
+        FROM ({register[0]}) AS b
         JOIN notice_matches AS m
             ON m.register_snapshot_id = b.snapshot_id AND m.register_record_no = b.record_no
         JOIN current_contracts AS n ON n.snapshot_id = m.notice_snapshot_id
             AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref
         ORDER BY b.system, b.vendor, b.source_ref""",
-        params,
+        register[1],
     )
     matched["differences"] = [differences(row) for row in matched.to_dict("records")]
-    register_only = r.df(
-        f"SELECT {cols} FROM ({reg_sql}) AS b WHERE NOT b.matched"
-        " ORDER BY b.system, b.vendor, b.source_ref",
-        params,
-    )
-    pub_sql, params = selection.base(state.with_(source_kind=("published",)))
-    published_only = r.df(
-        f"SELECT {cols}, b.notice_url, b.total_value FROM ({pub_sql}) AS b WHERE NOT b.matched"
-        " ORDER BY b.system, b.vendor, b.source_ref",
-        params,
-    )
-    return Reconciled(matched, register_only, published_only)
+    return matched
+
+
+def _disagreeing(matched: pd.DataFrame) -> int:
+    return int((matched["differences"] != "").sum()) if len(matched) else 0
