@@ -34,26 +34,27 @@ if name is None:
 # What is compared, in the same plain words as every other page: the chosen borough, both
 # sources, and the sidebar's other filters.
 ui.selection_header(state.with_(borough=(name,), source_kind=()))
-result = ui.query(reconciliation.reconcile, state, name)
+tally = ui.query(reconciliation.counts, state, name)
+result = ui.query(reconciliation.reconcile, state, name, ui.TABLE_ROWS)  # (what is shown)
 if state.borough and state.borough != (name,):
     st.caption(
         f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page, nor does "
         "Source (both are compared); the other filters do."
     )
 cols = st.columns(4)
-cols[0].metric("Matched", f"{len(result.matched):,}")
-cols[1].metric("In the register only", f"{len(result.register_only):,}")
-cols[2].metric("Published only", f"{len(result.published_only):,}")
-cols[3].metric("Matched but disagreeing", f"{result.disagreements:,}")
-st.write(ui.plain(result.sentence(name)))
-if result.matched.empty and result.published_only.empty:
+cols[0].metric("Matched", f"{tally.matched:,}")
+cols[1].metric("In the register only", f"{tally.register_only:,}")
+cols[2].metric("Published only", f"{tally.published_only:,}")
+cols[3].metric("Matched but disagreeing", f"{tally.disagreements:,}")
+st.write(ui.plain(tally.sentence(name)))
+if not tally.matched and not tally.published_only:
     st.info(
         f"No published notices are held for {name} under these filters. A data steward can "
         "fetch them on the Published notices page (or `python -m citydata fetch`).",
         icon=":material/info:",
     )
 else:
-    st.write(ui.plain(result.disagreement_sentence()))
+    st.write(ui.plain(tally.disagreement_sentence()))
 
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "notice_url": st.column_config.LinkColumn("Notice", display_text="Open notice"),
@@ -75,6 +76,12 @@ def linked(df):
     return out
 
 
+def first_rows(shown: int, total: int) -> None:
+    """Say so when a table shows only its first rows."""
+    if shown < total:
+        st.caption(f"Showing the first {shown:,} of {total:,}; the download below has every one.")
+
+
 st.subheader("Matched: in the register and published")
 st.caption("Differences says where the register and the notice disagree (dates, value, supplier).")
 ui.dataframe(
@@ -83,12 +90,14 @@ ui.dataframe(
     width="stretch",
     column_config=COLUMNS,
 )
+first_rows(len(result.matched), tally.matched)
 st.subheader("In the register, no published notice found")
 st.caption(
     "Contracts below the publishing threshold, older than the notices held, or published under "
     "another supplier's name."
 )
 ui.dataframe(result.register_only, hide_index=True, width="stretch", column_config=COLUMNS)
+first_rows(len(result.register_only), tally.register_only)
 st.subheader("Published, missing from the register")
 st.caption("Awards the register may need to add, each with a link to its notice.")
 ui.dataframe(
@@ -97,9 +106,12 @@ ui.dataframe(
     width="stretch",
     column_config=COLUMNS,
 )
+first_rows(len(result.published_only), tally.published_only)
 st.download_button(
     "Download the reconciliation (CSV)",
-    data=lambda: exports.to_csv(result.table()),
+    data=lambda: exports.to_csv(
+        ui.read(lambda r: reconciliation.reconcile(r, state, name)).table()
+    ),
     file_name=f"{name.lower().replace(' ', '-')}-reconciliation.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -43,6 +43,21 @@ def test_the_page_shows_matched_register_only_and_published_only_with_a_download
     assert button.proto.label == "Download the reconciliation (CSV)"
 
 
+def test_the_page_shows_the_first_rows_of_each_table_and_counts_every_one(hackney, monkeypatch):
+    """A borough's register can hold hundreds of thousands of records no notice matches: each
+    table shows its first rows only (ui.TABLE_ROWS), and the numbers still count every one."""
+    import ui
+
+    monkeypatch.setattr(ui, "TABLE_ROWS", 1)
+    at = run_app({"reconcile": "Hackney"}, page="pages/reconcile.py")
+    assert metric(at, "Published only") == "2"
+    matched, register_only, published_only = (t.value for t in at.dataframe)
+    assert (len(matched), len(register_only), len(published_only)) == (1, 1, 1)
+    captions = [c.value for c in at.caption]
+    assert "Showing the first 1 of 2; the download below has every one." in captions
+    assert sum(c.startswith("Showing the first") for c in captions) == 1
+
+
 def test_the_page_without_notices_says_how_to_get_them(db):
     at = run_app({"reconcile": "Camden"}, page="pages/reconcile.py")
     assert metric(at, "Matched") == "0" and metric(at, "Published only") == "0"

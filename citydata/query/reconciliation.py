@@ -139,17 +139,24 @@ def differences(row: dict[str, Any]) -> str:
     return "; ".join(said)
 
 
-def reconcile(r: Reader, state: FilterState, borough: str) -> Reconciled:
-    """The borough's register records and published notices, matched (see the module's note)."""
+def reconcile(r: Reader, state: FilterState, borough: str, limit: int | None = None) -> Reconciled:
+    """The borough's register records and published notices, matched (see the module's note).
+
+    With `limit`, each of the three holds its first `limit` rows only (what a page shows; their
+    numbers: `counts`)."""
     register, published = _sides(state, borough)
+    mine, theirs = (selection.limit_clause(side[1], limit) for side in (register, published))
     cols = ", ".join(f"b.{c}" for c in COLUMNS)
     order = " ORDER BY b.system, b.vendor, b.source_ref"
     return Reconciled(
-        _matched(r, register),
-        r.df(f"SELECT {cols} FROM ({register[0]}) AS b WHERE NOT b.matched{order}", register[1]),
+        _matched(r, register, mine),
+        r.df(
+            f"SELECT {cols} FROM ({register[0]}) AS b WHERE NOT b.matched{order}{mine}",
+            register[1],
+        ),
         r.df(
             f"SELECT {cols}, b.notice_url, b.total_value FROM ({published[0]}) AS b"
-            f" WHERE NOT b.matched{order}",
+            f" WHERE NOT b.matched{order}{theirs}",
             published[1],
         ),
     )
@@ -182,8 +189,9 @@ def _sides(state: FilterState, borough: str) -> tuple[tuple[str, Any], tuple[str
     )
 
 
-def _matched(r: Reader, register: tuple[str, Any]) -> pd.DataFrame:
-    """The register records with the notice each is matched to, and how they differ."""
+def _matched(r: Reader, register: tuple[str, Any], tail: str = "") -> pd.DataFrame:
+    """The register records with the notice each is matched to, and how they differ (`tail`:
+    a LIMIT clause, or nothing)."""
     cols = ", ".join(f"b.{c}" for c in COLUMNS)
     matched = r.df(
         f"""SELECT {cols}, n.system AS notice_title, n.vendor AS notice_vendor,
@@ -195,7 +203,7 @@ def _matched(r: Reader, register: tuple[str, Any]) -> pd.DataFrame:
             ON m.register_snapshot_id = b.snapshot_id AND m.register_record_no = b.record_no
         JOIN current_contracts AS n ON n.snapshot_id = m.notice_snapshot_id
             AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref
-        ORDER BY b.system, b.vendor, b.source_ref""",
+        ORDER BY b.system, b.vendor, b.source_ref{tail}""",
         register[1],
     )
     matched["differences"] = [differences(row) for row in matched.to_dict("records")]
