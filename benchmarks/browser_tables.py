@@ -56,8 +56,9 @@ def render_ab(label, repeat, this, other, against: Path) -> str:
         f"before (`{against}`) → after (this checkout)",
         "",
         "| Page | Filter change, cold: before → after | Cached: before → after "
-        "| Cached / cold: before → after | Bytes cold / cached: before → after |",
-        "|---|---|---|---|---|",
+        "| Cached / cold: before → after | Bytes cold / cached: before → after "
+        "| Shared link, cold: before → after | Shared link, cached: before → after |",
+        "|---|---|---|---|---|---|---|",
     ]
     for title, runs in this.items():
         was = other[title]
@@ -77,7 +78,9 @@ def render_ab(label, repeat, this, other, against: Path) -> str:
         lines.append(
             f"| {title} | {p50(was, 'filter cold')} → {p50(runs, 'filter cold')} "
             f"| {p50(was, 'filter cached')} → {p50(runs, 'filter cached')} "
-            f"| {ratio(was):.2f} → {ratio(runs):.2f} | {kib(was)} → {kib(runs)} KiB |"
+            f"| {ratio(was):.2f} → {ratio(runs):.2f} | {kib(was)} → {kib(runs)} KiB "
+            f"| {p50(was, 'link cold')} → {p50(runs, 'link cold')} "
+            f"| {p50(was, 'link cached')} → {p50(runs, 'link cached')} |"
         )
     return "\n".join(lines) + "\n"
 

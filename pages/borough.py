@@ -1,5 +1,7 @@
 """Borough profile: one borough's systems, vendors, renewals and peers, ready for a meeting."""
 
+from datetime import date
+
 import streamlit as st
 
 import ui
@@ -38,7 +40,19 @@ def who_can_help(state, shared, besides):
 
 
 # The page's tables hold their first rows; the briefing below reads everything when clicked.
-p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS)
+# The peers come from the selection's peer groups, which are the same for every borough.
+today = date.today()
+p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS, today, False)
+everyone = state.with_(borough=())
+found = ui.derive(
+    borough_profile.peers_among,
+    borough_profile.peer_groups,
+    everyone,
+    (today,),
+    name,
+    ui.TABLE_ROWS,
+)
+p = borough_profile.with_peers(p, found)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
 st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")

@@ -105,6 +105,24 @@ def test_the_page_reads_the_first_rows_and_counts_them_all(db):
         assert shown.shared_systems and shown.vendors.equals(whole.vendors)
 
 
+def test_the_page_peers_from_groups_kept_for_every_borough(db):
+    """The page works its peers out from the selection's peer groups, kept once for every
+    borough (`peer_groups`, `peers_among`): the same profile as `shown` makes on its own."""
+    state = FilterState(hosting=("Cloud (SaaS)",))
+    with db.read() as r:
+        groups = borough_profile.peer_groups(r, state.with_(borough=()), TODAY)
+        for name in ("Camden", "Hackney"):
+            alone = borough_profile.shown(r, state, name, 3, TODAY)
+            bare = borough_profile.shown(r, state, name, 3, TODAY, include_peers=False)
+            assert bare.peers.empty and bare.peer_count == 0
+            page = borough_profile.with_peers(bare, borough_profile.peers_among(groups, name, 3))
+            pd.testing.assert_frame_equal(page.peers, alone.peers)
+            assert page.peer_count == alone.peer_count
+            assert page.shared_systems == alone.shared_systems
+            assert alone.peer_count > 3
+    assert set(groups["borough"]) > {"Camden", "Hackney"}
+
+
 def _copies(w, borough: str, like: tuple[str, str, str], ends: list[date]) -> None:
     """Add records of `borough` for (service area, system, vendor) `like`, one per end date."""
     area, system, vendor = like
