@@ -151,9 +151,10 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
 
 
 def peers(r: Reader, state: FilterState, borough: str, today: date | None = None) -> pd.DataFrame:
-    """Other boroughs running the same system, or buying from the same vendor, in the same
-    service area as this borough, with how far apart their contract ends are (in months).
+    """Other boroughs using the same system, or the same vendor, in the same service area.
 
+    One row per (system of this borough in a service area, peer borough and its system there);
+    same-system matches first, then the peers whose contract ends closest to this borough's.
     A borough holding several contracts for one system is one peer, not one per contract: its
     contract end is the next one from `today` (the last one when all have ended).
 
