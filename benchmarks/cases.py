@@ -155,11 +155,12 @@ for _label, _state in AREA_FILTERS.items():
             note="what the page reads: its first 1,000 records and peers (build: the briefing)",
         ),
         Case(
-            f"borough_profile.peers [{_label}]",
+            f"borough_profile.peer_groups [{_label}]",
             "Borough profile",
-            borough_profile.peers,
+            borough_profile.peer_groups,
             _state,
-            ("Camden",),
+            (ANCHOR,),
+            note="every borough's peers come from these (borough_profile.peers_among, no SQL)",
         ),
         Case(
             f"coming.concentration [{_label}]",
