@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import citydata.ingest as ingest
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import bulk, dates, normalise
+from citydata.ingest import bulk, dates, normalise, spellings
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = sorted(
@@ -254,7 +254,7 @@ def test_rows_whose_first_cell_has_no_letter_or_digit_are_read_by_duckdb_when_re
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=40))
 def test_text_the_sql_keeps_as_it_is_is_text_clean_text_keeps(values):
-    pattern = bulk._lit(normalise.CLEAN_TEXT)
+    pattern = spellings.literal(normalise.CLEAN_TEXT)
     rows = duckdb.sql(
         f"SELECT v, regexp_full_match(v, {pattern}) FROM unnest($v) t(v)", params={"v": values}
     ).fetchall()
@@ -278,7 +278,7 @@ DATES = ["2026-03-31", "2026-02-29", "2028-02-29", "1949-12-31", "2100-12-31", "
 
 @pytest.mark.parametrize("text", DATES)
 def test_the_strict_date_formats_read_the_same_in_duckdb_and_python(text):
-    got = _sql(bulk._fast("contract_end", "c"), text)
+    got = _sql(spellings.fast("contract_end", "c"), text)
     day, note = dates.parse_date(text)
     if got is not None:
         assert got == day and note is None
@@ -299,7 +299,7 @@ def test_the_strict_date_formats_read_the_same_in_duckdb_and_python(text):
     )
 )
 def test_amounts_the_sql_reads_are_the_amounts_python_reads(text):
-    got = _sql(bulk._fast("annual_value", "c"), text)
+    got = _sql(spellings.fast("annual_value", "c"), text)
     value, refusal, _ = normalise.money_result(text)
     if got is not None:
         assert refusal is None and isinstance(value, Decimal)
@@ -347,7 +347,7 @@ def test_the_duckdb_path_leaves_no_file_behind(monkeypatch, tmp_path, text):
 
 def test_rows_whose_repeat_keys_collide_are_told_apart_by_their_values(monkeypatch):
     # Every row given one key, as if the hash collided everywhere: only true repeats are named.
-    monkeypatch.setattr(bulk, "_repeat_key", lambda: "0::UBIGINT")
+    monkeypatch.setattr(spellings, "repeat_key", lambda: "0::UBIGINT")
     fast, slow, built = both(_csv(MESSY), "messy.csv")
     assert built
     assert_same(fast, slow)

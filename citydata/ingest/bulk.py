@@ -2,13 +2,13 @@
 
 `citydata.ingest.plain` reads the file into DuckDB (every column text). SQL normalises it: text,
 dates and amounts in the common spellings are read in SQL with the very patterns the Python
-rules use (`normalise.CLEAN_TEXT`, `dates.STRICT_FORMATS`, `normalise.PLAIN_MONEY` and
-`GROUPED_POUNDS`); every other distinct value (and every borough, service area, hosting and
-satisfaction value) is read once by the Python rule for its field and joined back. The problem
-report is made by queries that select only the offending rows, and their messages are written
-by the functions `validate` uses, in the same order, so a file gives the same records and
-problems either way. A file with blank, total or repeated header rows, a packed supplier column
-or published notices raises `NotPlain`, and the caller reads the file the Python way.
+rules use (`citydata.ingest.spellings`); every other distinct value (and every borough, service
+area, hosting and satisfaction value) is read once by the Python rule for its field and joined
+back. The problem report is made by queries that select only the offending rows, and their
+messages are written by the functions `validate` uses, in the same order, so a file gives the
+same records and problems either way. A file with blank, total or repeated header rows, a packed
+supplier column or published notices raises `NotPlain`, and the caller reads the file the Python
+way.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import dates, normalise, validate
+from citydata.ingest import normalise, spellings, validate
 from citydata.ingest import records as records_mod
 from citydata.ingest.plain import MIN_BYTES, Columnar, NotPlain, read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
@@ -33,7 +33,7 @@ __all__ = ["MIN_BYTES", "NotPlain", "build", "read"]  # (reading: citydata.inges
 
 _BATCH = 100_000
 _RUNS = 5_000  # runs of rows out of order beyond which they are sorted rather than sliced
-_TEXT = ("system", "vendor", "manufacturer", "source_ref")
+_TEXT = spellings.TEXT
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
     "service_area": (normalise.area_result, "VARCHAR"),
     "contract_start": (lambda v: validate.date_result(v, end=False), "DATE"),
@@ -122,7 +122,7 @@ class _Build:
                 select += [f"{value} AS {field}", f"NULL::INTEGER AS {field}_k"]
                 continue
             fn, sql_type = _BY_FIELD[field]
-            fast = _fast(field, column)
+            fast = spellings.fast(field, column)
             self._lookup(field, odd[field], fn, sql_type, column=column)
             t = f"t_{field}"
             joins.append(f"LEFT JOIN {t} ON {t}.src = raw.{column}")
@@ -153,7 +153,7 @@ class _Build:
         reader = self.con.sql(
             f"SELECT * EXCLUDE (end_cell, refused{''.join(', ' + f for f in folds)}),"
             f" CASE WHEN {backwards} THEN end_cell END AS contract_end_cell, {bad} AS bad,"
-            f" {noted} AS noted, {_repeat_key()} AS repeat_key FROM"
+            f" {noted} AS noted, {spellings.repeat_key()} AS repeat_key FROM"
             f" (SELECT {', '.join(select)} FROM raw {' '.join(joins)})"
         ).to_arrow_reader(_BATCH)
         names = ["i", *(n for n in FIELD_NAMES if n != "borough"), "repeat_key"]
@@ -189,7 +189,7 @@ class _Build:
     def _distinct(self) -> dict[str, list]:
         """One query: the values each Python rule must read, and whether any row may be
         irregular (a blank, total or repeated header row: see _irregular)."""
-        header = _lit(self.r.header[0].lower())
+        header = spellings.literal(self.r.header[0].lower())
         # Only a row whose first cell has no letter or digit, says 'total' or is the header's
         # may be irregular: the distinct first cells tell whether the file has any.
         suspect = (
@@ -204,10 +204,12 @@ class _Build:
             if column is None:
                 continue
             if field in _ROW_BY_ROW:
-                parts[field] = f"list(DISTINCT {column}) FILTER (WHERE {_odd(field, column)})"
+                parts[field] = (
+                    f"list(DISTINCT {column}) FILTER (WHERE {spellings.odd(field, column)})"
+                )
             else:
                 parts[field] = (
-                    f"(SELECT list(v) FILTER (WHERE {_odd(field, 'v')})"
+                    f"(SELECT list(v) FILTER (WHERE {spellings.odd(field, 'v')})"
                     f" FROM (SELECT DISTINCT {column} AS v FROM raw))"
                 )
         found = self.con.sql(
@@ -254,7 +256,7 @@ class _Build:
         val = f"CAST(lk.val AS {sql_type})"
         select = f"src, {val} AS val, refusal, warn, k"
         source = f"lk_{name} AS lk"
-        quick = _fast(name, "d.v") if column and name not in _ROW_BY_ROW else None
+        quick = spellings.fast(name, "d.v") if column and name not in _ROW_BY_ROW else None
         if quick is not None:
             select = f"d.v AS src, COALESCE({quick}, {val}) AS val, refusal, warn, k"
             source = (
@@ -388,22 +390,6 @@ def _folded(column: pa.ChunkedArray) -> np.ndarray:
     return validate.folded_codes(codes, dictionary.to_pylist())
 
 
-def _repeat_key() -> str:
-    """SQL: a hash of a record's validate.DUPLICATE_KEY values, its text casefolded.
-
-    Text in ASCII is casefolded by `lower`; any other text comes with its casefolding from its
-    lookup (`fold_<field>`: Python's `casefold`, which `lower` is not: 'STRAßE' is 'strasse')."""
-    parts = []
-    for name in validate.DUPLICATE_KEY:
-        if name in _TEXT:
-            parts.append(
-                f"CASE WHEN strlen({name}) = length({name}) THEN lower({name}) ELSE fold_{name} END"
-            )
-        else:  # (a borough code or a service area: one spelling each)
-            parts.append(name)
-    return f"hash({', '.join(parts)})"
-
-
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
     """The result's batches as DuckDB hands them over: each in the file's order, but a batch
     may hold rows from before the previous one's (parallel scans)."""
@@ -453,46 +439,6 @@ def _rising(column: pa.ChunkedArray) -> bool:
 
 def _cell(column: str | None) -> str:
     return f"raw.{column}" if column else "NULL"
-
-
-def _clean(column: str) -> str:
-    """SQL: the cell is text clean_text leaves as it is."""
-    return f"regexp_full_match({column}, {_lit(normalise.CLEAN_TEXT)})"
-
-
-def _odd(field: str, column: str) -> str:
-    """SQL: the value in `column` is one the Python rule for `field` must read (for text, also
-    text not in ASCII: its casefolding, see _repeat_key)."""
-    if field in _TEXT:
-        return f"NOT ({_clean(column)} AND strlen({column}) = length({column}))"
-    fast = _fast(field, column)
-    return "true" if fast is None else f"({fast}) IS NULL"
-
-
-def _fast(field: str, column: str) -> str | None:
-    """SQL for a value read the common way, NULL when the Python rule must read it."""
-    if field in ("contract_start", "contract_end"):
-        low, high = dates.MIN_YEAR, dates.MAX_YEAR
-        cases = " ".join(
-            f"WHEN regexp_full_match({column}, {_lit(pattern)})"
-            f" THEN try_strptime({column}, {_lit(fmt)})"
-            for pattern, fmt in dates.STRICT_FORMATS
-        )
-        day = f"CAST(CASE {cases} END AS DATE)"
-        return f"CASE WHEN year({day}) BETWEEN {low} AND {high} THEN {day} END"
-    if field == "annual_value":
-        return (
-            f"CASE WHEN regexp_full_match({column}, {_lit(normalise.PLAIN_MONEY)})"
-            f" THEN CAST({column} AS DECIMAL(18,2))"
-            f" WHEN regexp_full_match({column}, {_lit(normalise.GROUPED_POUNDS)}) THEN"
-            f" CAST(replace(replace({column}, '£', ''), ',', '') AS DECIMAL(18,2)) END"
-        )
-    return None
-
-
-def _lit(text: str) -> str:
-    """One of this module's own patterns as a SQL string literal (never a user's value)."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _sql_text(value: Any) -> str:
