@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import io
 import os
+import select
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -53,39 +55,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Path]:
+def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Output]:
     """Start streamlit on a free port; another port if someone took this one meanwhile.
 
-    The port is free when chosen but another process (a parallel test run, another server)
-    can take it before streamlit binds it: streamlit then exits, and we try a new port
+    Waits for streamlit's own word that it listens (its welcome line, printed once the port is
+    bound), read from its output as it comes, then checks the health address once. A port
+    can be taken before streamlit binds it: streamlit then exits, and we try a new port
     rather than fail. The file watcher is off: editing the checkout while the tests run
     must not put a "source file changed" prompt on the page.
     """
     for _attempt in range(5):
         port = _free_port()
-        log = db.with_name(f"streamlit-{port}.log")
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "streamlit", "run", "app.py",
-                    "--server.headless", "true",
-                    "--server.port", str(port),
-                    "--server.address", "127.0.0.1",
-                    "--server.fileWatcherType", "none",
-                    "--browser.gatherUsageStats", "false",
-                ],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        output = Output(process, db.with_name(f"streamlit-{port}.log"))
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return url, process, log
-            except OSError:
-                time.sleep(0.1)  # polling interval while the server starts, not a fixed wait
-        text = log.read_text(errors="replace")
+        if output.wait_for(LISTENING, timeout=60):
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as r:
+                assert r.status == 200
+            return url, process, output
+        text = output.text()
         if process.poll() is None:
             process.kill()
         elif "already in use" in text:
@@ -94,12 +92,74 @@ def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Path]:
     pytest.fail("streamlit found no free port in five tries")
 
 
+LISTENING = "You can now view your Streamlit app"
+
+
+class Output:
+    """A server's output, copied to its log file as it comes (by a thread, so the pipe never
+    fills and stops the server), and read up to the moment of asking: `text` first takes in
+    whatever the server has written that the thread has not copied yet."""
+
+    def __init__(self, process: subprocess.Popen, path: Path):
+        self.path, self._fd = path, process.stdout.fileno()
+        os.set_blocking(self._fd, False)
+        self._file = path.open("wb")
+        self._lock = threading.Lock()
+        self._seen = threading.Condition(self._lock)
+        self.ended = False
+        self._copier = threading.Thread(target=self._copy, daemon=True)
+        self._copier.start()
+
+    def _copy(self) -> None:
+        while not self.ended:
+            select.select([self._fd], [], [])  # until the server writes or its output ends
+            with self._lock:
+                self._take()
+                self._seen.notify_all()
+
+    def _take(self) -> None:
+        """What the pipe holds now, into the file (the caller holds the lock)."""
+        while not self.ended:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self.ended = True
+                self._file.close()
+                break
+            self._file.write(chunk)
+            self._file.flush()
+
+    def text(self) -> str:
+        with self._lock:
+            self._take()
+        return self.path.read_text(errors="replace")
+
+    def wait_for(self, line: str, timeout: float) -> bool:
+        """Whether the server wrote `line` before its output ended or `timeout` s passed."""
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while line not in self.path.read_text(errors="replace"):
+                left = deadline - time.monotonic()
+                if self.ended or left <= 0:
+                    return False
+                self._seen.wait(left)
+        return True
+
+    def close(self) -> None:
+        """After the server has stopped: the last of its output copied."""
+        self._copier.join(timeout=10)
+        self.text()
+
+
 class Server:
-    def __init__(self, url: str, process: subprocess.Popen, log: Path, db: Path):
-        self.url, self.process, self.log, self.db = url, process, log, db
+    def __init__(self, url: str, process: subprocess.Popen, output: Output, db: Path):
+        self.url, self.process, self.output, self.db = url, process, output, db
+        self.log = output.path
 
     def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
+        return self.output.text()
 
 
 @contextmanager
@@ -109,8 +169,8 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
     On exit the server log must hold no traceback.
     """
     env = os.environ | {"CITYTOOLS_DB": str(db), "PYTHONUNBUFFERED": "1"} | (extra_env or {})
-    url, process, log = _start(db, env)
-    srv = Server(url, process, log, db)
+    url, process, output = _start(db, env)
+    srv = Server(url, process, output, db)
     try:
         yield srv
     finally:
@@ -119,6 +179,8 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
+        output.close()
     assert "Traceback" not in srv.log_text(), srv.log_text()[-3000:]
 
 
