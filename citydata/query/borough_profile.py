@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from citydata.core import boroughs
@@ -19,7 +18,7 @@ from citydata.core.dates import add_months
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
-from citydata.store.db import Reader
+from citydata.store.db import Reader, over_frames
 
 SYSTEM_COLUMNS: tuple[str, ...] = (
     "service_area",
@@ -190,43 +189,40 @@ class Peers:
 
 
 def peers_among(groups: pd.DataFrame, borough: str, limit: int | None) -> Peers:
-    """The borough's peers in `peer_groups` (its first `limit` rows; all when None), worked out
-    by a DuckDB of its own in memory."""
-    params = Params().add(me=borough, areas=list(SERVICE_AREA_LABELS))
+    """The borough's peers in `peer_groups` (its first `limit` rows; all when None): the pairs
+    are made once into a table of the query's own, then counted and cut from it."""
+    params = Params().add(areas=list(SERVICE_AREA_LABELS))
     tail = selection.limit_clause(params, limit)
-    with duckdb.connect() as con:
-        con.register("groups", groups)
-        df = con.execute(
-            f"""
+    with over_frames(groups=groups) as r:
+        r.execute(
+            """
+            CREATE TEMP TABLE found AS
             WITH mine AS (SELECT * FROM groups WHERE borough = $me),
-            others AS (SELECT * FROM groups WHERE borough <> $me),
-            found AS MATERIALIZED (
-                SELECT m.service_area, m.system, m.vendor, m.contract_end,
-                       CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END
-                           AS match,
-                       o.borough AS peer_borough, o.system AS peer_system,
-                       o.vendor AS peer_vendor, o.contract_end AS peer_contract_end,
-                       datediff('month', m.contract_end, o.contract_end) AS months_apart
-                FROM mine AS m JOIN others AS o
-                  ON o.service_area = m.service_area
-                     AND (o.system = m.system OR o.vendor = m.vendor)
-            )
-            SELECT *, (SELECT count(*) FROM found) AS found_count,
-                   (SELECT list(DISTINCT system ORDER BY system) FROM found
-                    WHERE match = 'Same system') AS found_shared
-            FROM found
+            others AS (SELECT * FROM groups WHERE borough <> $me)
+            SELECT m.service_area, m.system, m.vendor, m.contract_end,
+                   CASE WHEN o.system = m.system THEN 'Same system' ELSE 'Same vendor' END
+                       AS match,
+                   o.borough AS peer_borough, o.system AS peer_system,
+                   o.vendor AS peer_vendor, o.contract_end AS peer_contract_end,
+                   datediff('month', m.contract_end, o.contract_end) AS months_apart
+            FROM mine AS m JOIN others AS o
+              ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
+            """,
+            {"me": borough},
+        )
+        count, shared = r.rows(
+            "SELECT count(*), list(DISTINCT system ORDER BY system)"
+            " FILTER (WHERE match = 'Same system') FROM found"
+        )[0]
+        df = r.df(
+            f"""SELECT * FROM found
             ORDER BY coalesce(list_position($areas, service_area), 999), service_area, system,
                      contract_end NULLS LAST, match <> 'Same system',
                      abs(months_apart) NULLS LAST, peer_borough, peer_system, peer_vendor,
-                     vendor{tail}
-            """,
+                     vendor{tail}""",
             params,
-        ).df()
-    if df.empty:
-        return Peers(df[list(PEER_COLUMNS)], 0, ())
-    shared = df["found_shared"].iloc[0]
-    count, shared = int(df["found_count"].iloc[0]), () if shared is None else tuple(shared)
-    return Peers(df[list(PEER_COLUMNS)].reset_index(drop=True), count, shared)
+        )
+    return Peers(df[list(PEER_COLUMNS)], count, tuple(shared or ()))
 
 
 def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:

@@ -17,19 +17,15 @@ index (HHI) is the sum of the squared percentage shares of every vendor in a mar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from citydata.core import boroughs
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
-from citydata.store.db import Reader
+from citydata.store.db import Reader, over_frames
 
 MEASURES: dict[str, str] = {  # what vendors are ranked by -> SQL over the vendor's rows
     "records": "records",
@@ -85,25 +81,13 @@ def aggregate(r: Reader, state: FilterState, role: str = "supplier") -> pd.DataF
 Source = pd.DataFrame | tuple[Reader, FilterState, str]
 
 
-@cache
-def _memory() -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(":memory:", config={"threads": 1})  # small frames: one thread is enough
-
-
-@contextmanager
-def _over(agg: pd.DataFrame) -> Iterator[Reader]:
-    with _memory().cursor() as cur:
-        cur.register("agg", agg)
-        yield Reader(cur)
-
-
 def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, one: bool = False) -> Any:
     """`sql` over the table `agg` (rows as `aggregate()` returns them) on `source`: a frame
     in memory, or the selection in the database, with the aggregate as the statement's first
     common table expression (one scan; only the answer is fetched). The same SQL either way.
     A frame, or with `one` the first row as a dict."""
     if isinstance(source, pd.DataFrame):
-        with _over(source) as r:
+        with over_frames(agg=source) as r:
             return r.one(sql, params) if one else r.df(sql, params)
     r, state, role = source
     agg_sql, agg_params = _aggregate(state, role)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,24 @@ class Reader:
 
     def unregister(self, name: str) -> None:
         self._cur.unregister(name)
+
+
+@cache
+def _scratch() -> duckdb.DuckDBPyConnection:
+    # Opening a DuckDB takes 10-20 ms: more than a query over a few thousand rows. One thread
+    # is enough for frames this small.
+    return duckdb.connect(":memory:", config={"threads": 1})
+
+
+@contextmanager
+def over_frames(**frames: pd.DataFrame) -> Iterator[Reader]:
+    """A Reader whose tables are `frames` (`name=frame`): small frames a page already holds,
+    queried with SQL on a cursor of its own of the process's one in-memory DuckDB. Its names
+    and temporary tables are the cursor's, gone when the block ends, so threads never meet."""
+    with _scratch().cursor() as cur:
+        for name, frame in frames.items():
+            cur.register(name, frame)
+        yield Reader(cur)
 
 
 MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
