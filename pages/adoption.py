@@ -55,7 +55,7 @@ system_users(state)
 st.header("Most used systems")
 st.caption(f"The 25 systems used by the most {ui.noun(2)} in the chart; every system in the table.")
 ui.chart_and_table(
-    charts.systems_chart, (systems.head(25),), charts.labelled(systems), "systems", "systems"
+    charts.systems_chart(systems.head(25)), charts.labelled(systems), "systems", "systems"
 )
 
 st.header(f"Who uses what: {ui.noun(2)} by service area")

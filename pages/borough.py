@@ -93,7 +93,7 @@ else:
     )
 
     st.subheader("When its contracts end")
-    ui.charting.chart(timeline, systems, p.today)
+    ui.charting.draw(timeline(systems, p.today))
     undated = systems[systems["contract_end"].isna()]
     note = st.empty()
     if len(undated):

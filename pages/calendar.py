@@ -59,7 +59,7 @@ def calendar_views(state, today, with_end):
             bind="query-params",
         )
         if tab_year.open:
-            ui.charting.chart(charts.heatmap_chart, heat, measure, today)
+            ui.charting.draw(charts.heatmap_chart(heat, measure, today))
             st.caption(
                 "Each cell counts the contracts ending in that month (hover for the annual value); "
                 "this month is outlined in red."
@@ -79,7 +79,7 @@ def calendar_views(state, today, with_end):
             days = ui.query(expiry.month_days, state, chosen)
             n = int(days["contracts"].sum())
             st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
-            ui.charting.chart(charts.month_chart, expiry.month_grid(days, chosen))
+            ui.charting.draw(charts.month_chart(expiry.month_grid(days, chosen)))
             ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
             if note := expiry.describe_month_limit(len(ending), n):
                 st.caption(note)
@@ -101,7 +101,7 @@ def calendar_views(state, today, with_end):
             periods = ui.query(expiry.timeline, state, group_by, today)
             if note := expiry.describe_limit(len(periods), with_end):
                 st.caption(note)
-            ui.charting.chart(charts.timeline_chart, periods, group_by, today)
+            ui.charting.draw(charts.timeline_chart(periods, group_by, today))
 
 
 calendar_views(state, today, figures["with_end"])

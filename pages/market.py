@@ -58,7 +58,7 @@ cols[3].metric(
 )
 
 st.header("Vendor ranking")
-ui.charting.chart(charts.ranking_chart, ranking, by, market.authorities())
+ui.charting.draw(charts.ranking_chart(ranking, by, market.authorities()))
 st.caption(
     f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
     f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
@@ -78,9 +78,7 @@ ui.downloads(shown, "vendor-ranking", key="ranking")
 
 st.header("Vendor shares by service area")
 areas = ui.derive(market.area_shares_from, *source, 3)
-ui.chart_and_table(
-    charts.area_share_chart, (areas,), charts.labelled(areas), "area-shares", "areas"
-)
+ui.chart_and_table(charts.area_share_chart(areas), charts.labelled(areas), "area-shares", "areas")
 
 ui.service_type_split(state)
 
@@ -107,8 +105,7 @@ def concentration(source, by):
         "concentrated and above 2,000 highly concentrated."
     )
     ui.chart_and_table(
-        charts.concentration_chart,
-        (conc, threshold),
+        charts.concentration_chart(conc, threshold),
         charts.labelled(conc),
         "concentration",
         "conc",
@@ -136,12 +133,12 @@ st.caption(
 )
 per_borough = ui.derive(satisfaction.by_borough_from, *source)
 ui.chart_and_table(
-    charts.satisfaction_scatter, (per_borough,), charts.labelled(per_borough),
+    charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
     "satisfaction-by-borough", "sat-borough",
 )  # fmt: skip
 per_vendor = ui.derive(satisfaction.by_vendor_from, *source)
 st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")
 ui.chart_and_table(
-    charts.vendor_satisfaction_chart, (per_vendor,), charts.labelled(per_vendor),
+    charts.vendor_satisfaction_chart(per_vendor), charts.labelled(per_vendor),
     "satisfaction-by-vendor", "sat-vendor",
 )  # fmt: skip

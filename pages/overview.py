@@ -45,7 +45,7 @@ def coverage(wide):
     tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
     if tab_chart.open:  # only the tab on screen is built and sent
         with tab_chart:
-            ui.charting.chart(coverage_heatmap, wide, width="content")
+            ui.charting.draw(coverage_heatmap(wide), width="content")
     if tab_table.open:
         with tab_table:
             ui.dataframe(wide, width="stretch")

@@ -73,9 +73,7 @@ ui.downloads(charts.labelled(systems), "vendor-systems", key="vendor-systems")
 years = profile.end_years
 if not years.empty:
     st.subheader("When its contracts end")
-    ui.chart_and_table(
-        charts.end_years_chart, (years,), charts.labelled(years), "vendor-ends", "ends"
-    )
+    ui.chart_and_table(charts.end_years_chart(years), charts.labelled(years), "vendor-ends", "ends")
 
 st.subheader("Records")
 records = profile.contracts

@@ -147,13 +147,15 @@ def test_timeline_rows_have_distinct_labels(tmp_path):
 def test_the_heatmap_chart_has_a_cell_for_every_month_and_marks_this_one(db):
     with db.read() as r:
         heat = expiry.heatmap(r, EVERYTHING)
-    spec = charts.heatmap_chart(heat, "contracts", TODAY).to_dict()
+    drawing = charts.heatmap_chart(heat, "contracts", TODAY)
     years = int(heat["year"].max()) - int(heat["year"].min()) + 1
-    cells = next(iter(spec["datasets"].values()))
+    cells = drawing.frame
     assert len(cells) == years * 12
-    assert sum(c["contracts"] for c in cells) == int(heat["contracts"].sum())
-    assert len(spec["layer"]) == 3, "cells, numbers, this month's outline"
-    charts.heatmap_chart(heat, "annual_value").to_dict()
+    assert cells["contracts"].sum() == int(heat["contracts"].sum())
+    now = cells[cells["now"]]
+    assert now[["year", "month"]].values.tolist() == [[TODAY.year, TODAY.month]]
+    assert len(drawing.chart().to_dict()["layer"]) == 3, "cells, numbers, this month's outline"
+    charts.heatmap_chart(heat, "annual_value").chart().to_dict()
     with pytest.raises(ValueError):
         charts.heatmap_chart(heat, "satisfaction")
 
@@ -161,7 +163,7 @@ def test_the_heatmap_chart_has_a_cell_for_every_month_and_marks_this_one(db):
 def test_the_timeline_chart_marks_today(db):
     with db.read() as r:
         df = expiry.timeline(r, FilterState(borough=("Camden",)), "borough", TODAY)
-    spec = charts.timeline_chart(df, "borough", TODAY).to_dict()
+    spec = charts.timeline_chart(df, "borough", TODAY).chart().to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["bar", "point", "rule", "text"]
     data = [v for v in spec["datasets"].values() if len(v) == 1 and "today" in v[0]]

@@ -311,16 +311,13 @@ def test_every_chart_writes_its_numbers_as_text_not_only_colour(small, agg):
         "systems": charts.systems_chart(adoption.systems(small, ALL)),
         "ends": charts.end_years_chart(vendor_profile.end_years(small, ALL, "Capita")),
     }
-    for name, chart in built.items():
-        spec = chart.to_dict()
+    for name, drawing in built.items():
+        spec = drawing.chart().to_dict()
         marks = [layer["mark"] for layer in spec["layer"]]
         kinds = [m["type"] if isinstance(m, dict) else m for m in marks]
         assert "text" in kinds, name
-    text = built["ranking"].to_dict()
-    rows = next(iter(text["datasets"].values()))
-    assert [r["label"] for r in rows] == ["7 (38.9%)", "6 (33.3%)", "5 (27.8%)"]
-    conc = next(iter(built["concentration"].to_dict()["datasets"].values()))
-    assert "10,000 · Civica 100% · above" in [r.get("label") for r in conc]
+    assert built["ranking"].frame["label"].tolist() == ["7 (38.9%)", "6 (33.3%)", "5 (27.8%)"]
+    assert "10,000 · Civica 100% · above" in built["concentration"].frame["label"].tolist()
 
 
 def test_tables_behind_the_charts_have_readable_headings(agg):
@@ -346,7 +343,7 @@ def test_satisfaction_axes_run_from_1_to_5(agg):
         charts.satisfaction_scatter(satisfaction.by_borough_from(agg)),
         charts.vendor_satisfaction_chart(satisfaction.by_vendor_from(agg)),
     ):
-        spec = chart.to_dict()
+        spec = chart.chart().to_dict()
         axis = "y" if spec["layer"][0]["encoding"]["y"]["field"] == "average" else "x"
         scored = spec["layer"][0]["encoding"][axis]
         assert scored["field"] == "average"
@@ -359,11 +356,5 @@ def test_the_ranking_table_has_no_column_of_ones_and_no_none(agg):
     assert shown.columns[:2].tolist() == ["Rank", "Vendor"]
     assert "Share of all authorities (%)" in shown.columns
     assert pd.isna(shown["Rank"].iloc[-1]) and shown["Rank"].iloc[0] == 1
-    labels = next(
-        iter(
-            charts.ranking_chart(market.ranking_from(agg, "boroughs", 2), "boroughs", 33)
-            .to_dict()["datasets"]
-            .values()
-        )
-    )
-    assert labels[0]["label"] == "3 of 33 (9.1%)"
+    labels = charts.ranking_chart(market.ranking_from(agg, "boroughs", 2), "boroughs", 33).frame
+    assert labels["label"].iloc[0] == "3 of 33 (9.1%)"

@@ -21,6 +21,7 @@ from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
 from ui import charting, datefields, links
+from ui.charts import Drawing
 from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
     PAGE_SETTING_LABELS,
     address_to_copy,
@@ -383,17 +384,15 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
 
 
 @st.fragment
-def chart_and_table(
-    build: Callable[..., Any], args: tuple, df: pd.DataFrame, stem: str, key: str
-) -> None:
-    """The chart `build(*args)` (a cached specification: `charting.chart`), the table behind
+def chart_and_table(drawing: Drawing, df: pd.DataFrame, stem: str, key: str) -> None:
+    """The chart of `drawing` (its shape built once: `charting.draw`), the table behind
     it (its own tab, in the link as `<key>_view`) and the table's downloads. Only the tab on
     screen is built and sent; the other is made when someone opens it, and switching tabs
     reruns this panel alone (a fragment), not the page."""
     tab_chart, tab_table = st.tabs(["Chart", "Table"], key=f"{key}_view", bind="query-params")
     if tab_chart.open:
         with tab_chart:
-            charting.chart(build, *args)
+            charting.draw(drawing)
     if tab_table.open:
         with tab_table:
             table(df)

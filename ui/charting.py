@@ -1,12 +1,11 @@
 """Charts drawn from cached Vega-Lite specifications.
 
 `st.altair_chart` turns its chart into a Vega-Lite specification on every run: altair builds
-the chart, then validates the whole specification against the Vega-Lite schema (50-250 ms a
-chart on the Market page). The chart builders in `ui.charts` are pure functions of small
-frames, so `chart(build, *args)` keeps the specification each set of arguments gives (the
-arguments are hashed: pass the small frames a chart is drawn from, never a table of records)
-and draws it with `st.vega_lite_chart`. A rerun that shows the same chart again only hashes
-its arguments; a new selection builds its chart once.
+the chart, then validates the whole specification against the Vega-Lite schema (30-60 ms a
+chart on the Market page). The builders in `ui.charts` return a `Drawing`, a frame and a
+shape that depends only on a few parameters: `draw(drawing)` builds each shape once and sends
+the frame as its data, so a new selection costs its frame, not a chart. `spec(build, *args)`
+keeps the whole specification of a chart whose shape depends on its data.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import altair as alt
 import streamlit as st
 from altair.utils import schemapi
 
@@ -23,6 +23,7 @@ from altair.utils import schemapi
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from citydata.core import regions
+from ui.charts import Drawing
 
 # Altair validates every piece of a chart as it is made (its "debug mode": the heatmap of the
 # Overview spent 46 ms there), then the whole specification again when it is turned into
@@ -30,23 +31,37 @@ from citydata.core import regions
 schemapi.disable_debug_mode()
 
 CHART_TTL_SECONDS = 600  # specifications for a selection nobody has shown for 10 minutes go
+# The named dataset a shape's layers read, as altair names the datasets of its own charts: the
+# browser matches a chart's data to its specification by name.
+FRAME = "frame"
+
+
+def draw(drawing: Drawing, width: str | int = "stretch") -> None:
+    """Draw `drawing` (see `ui.charts.Drawing`) as `st.altair_chart(drawing.chart())` would: the
+    specification of its shape, built once per shape, parameters and region whatever the
+    selection, with its frame as the dataset the shape reads. A new selection costs its frame,
+    not a chart, and the browser, given the specification it already has, swaps the new data
+    into the chart it has drawn."""
+    shape = drawing.shape
+    name = f"{shape.__module__}.{shape.__qualname__}"
+    spec = _shape_spec(shape, name, regions.current().key, drawing.params)
+    spec["datasets"] = {**spec.get("datasets", {}), FRAME: drawing.frame}
+    st.vega_lite_chart(spec=spec, width=width)
+
+
+@st.cache_data(ttl=CHART_TTL_SECONDS, max_entries=256, show_spinner=False)
+def _shape_spec(_shape: Callable[..., Any], name: str, region: str, params: tuple) -> dict:
+    return _convert_altair_to_vega_lite_spec(_shape(*params).properties(data=alt.NamedData(FRAME)))
+
+
+def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Vega-Lite specification of `build(*args, **kwargs)`, an altair chart whose shape
+    depends on its data (the Map's legend), built once per builder, region (a builder's words
+    depend on it) and arguments (hashed: pass small frames, never a table of records)."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    return _spec(build, name, regions.current().key, args, kwargs)
 
 
 @st.cache_data(ttl=CHART_TTL_SECONDS, max_entries=256, show_spinner=False)
 def _spec(_build: Callable[..., Any], name: str, region: str, args: tuple, kwargs: dict) -> dict:
     return _convert_altair_to_vega_lite_spec(_build(*args, **kwargs))
-
-
-def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """The Vega-Lite specification of `build(*args, **kwargs)` (an altair chart builder), built
-    once per builder, region (a builder's words depend on it) and arguments."""
-    name = f"{build.__module__}.{build.__qualname__}"
-    return _spec(build, name, regions.current().key, args, kwargs)
-
-
-def chart(
-    build: Callable[..., Any], *args: Any, width: str | int = "stretch", **kwargs: Any
-) -> None:
-    """Draw `build(*args, **kwargs)` as `st.altair_chart(..., width=width)` draws it, from a
-    cached specification (see `spec`)."""
-    st.vega_lite_chart(spec=spec(build, *args, **kwargs), width=width)

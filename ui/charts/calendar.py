@@ -12,6 +12,7 @@ from citydata.core.boroughs import noun
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
+from ui.charts import Drawing
 
 MONTHS: tuple[str, ...] = tuple(_cal.month_abbr[m] for m in range(1, 13))
 MEASURES: dict[str, str] = {"contracts": "Contracts ending", "annual_value": "Annual value (£)"}
@@ -20,7 +21,7 @@ STATUS_COLOURS = {ENDED: "#9e9e9e", ENDS_SOON: "#d95f02", ENDS_LATER: "#1d4f91"}
 
 def heatmap_chart(
     heat: pd.DataFrame, measure: str = "contracts", today: date | None = None
-) -> alt.LayerChart:
+) -> Drawing:
     """Years down, months across; each cell coloured by contracts (or value) ending then.
 
     Every month of every year in range gets a cell, so months with no endings show as white;
@@ -43,8 +44,12 @@ def heatmap_chart(
     # this month), so the specification stays the same and the browser swaps the data in place.
     grid["dark"] = grid[measure] > _light_text_threshold(grid[measure])
     grid["now"] = (grid["year"] == today.year) & (grid["month"] == today.month) if today else False
+    return Drawing(grid, _heatmap, (measure,))
+
+
+def _heatmap(measure: str) -> alt.LayerChart:
     title = MEASURES[measure]
-    base = alt.Chart(grid).encode(
+    base = alt.Chart().encode(
         x=alt.X("Month:N", sort=list(MONTHS), title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Year:O", title=None),
         tooltip=[
@@ -78,14 +83,18 @@ def heatmap_chart(
     return (cells + text + now).properties(height=alt.Step(26))
 
 
-def month_chart(grid: pd.DataFrame) -> alt.Chart:
+def month_chart(grid: pd.DataFrame) -> Drawing:
     """A month as a wall calendar: Monday to Sunday across, weeks down, days with endings shaded."""
     data = grid.assign(
         label=grid["contracts"].map(lambda n: f"{n} ending" if n else ""),
         when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {day(t)}"),
         dark=grid["contracts"] > _light_text_threshold(grid["contracts"]),
     )
-    base = alt.Chart(data).encode(
+    return Drawing(data, _month)
+
+
+def _month() -> alt.LayerChart:
+    base = alt.Chart().encode(
         x=alt.X(
             "weekday:N",
             sort=list(WEEKDAYS),
@@ -116,7 +125,7 @@ def month_chart(grid: pd.DataFrame) -> alt.Chart:
     return (cells + days + count).properties(height=alt.Step(56))
 
 
-def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerChart:
+def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> Drawing:
     """One bar per contract from start to end (a dot at the end), today marked in red."""
     data = df.assign(
         row=timeline_row_labels(df, group_by),
@@ -125,6 +134,10 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         end_label=pd.to_datetime(df["contract_end"]).map(day),
         position=range(len(df)),  # the rows' order, in the data (see heatmap_chart)
     )
+    return Drawing(data, _timeline, (today,))
+
+
+def _timeline(today: date) -> alt.LayerChart:
     colour = alt.Color(
         "status:N",
         title=None,
@@ -146,7 +159,7 @@ def timeline_chart(df: pd.DataFrame, group_by: str, today: date) -> alt.LayerCha
         title=None,
         axis=alt.Axis(labelLimit=360, labelOverlap=False),
     )
-    base = alt.Chart(data).encode(y=y, color=colour, tooltip=tooltip)
+    base = alt.Chart().encode(y=y, color=colour, tooltip=tooltip)
     bars = (
         base.transform_filter("isValid(datum.contract_start)")
         .mark_bar(height=10, cornerRadius=2, opacity=0.8)

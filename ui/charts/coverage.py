@@ -8,6 +8,7 @@ import pandas as pd
 from citydata.core import boroughs as authorities
 from citydata.core.boroughs import noun
 from citydata.core.schema import SERVICE_AREA_LABELS
+from ui.charts import Drawing
 
 
 def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
@@ -25,7 +26,7 @@ def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
     return wide
 
 
-def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
+def coverage_heatmap(wide: pd.DataFrame) -> Drawing:
     """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
     who = wide.index.name or noun(capital=True)
     # What depends on the selection travels in the data (the rows' order, which cells get white
@@ -34,10 +35,14 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
     long = wide.reset_index().melt(id_vars=who, var_name="Service area", value_name="Records")
     long["position"] = long[who].map(rows)
     long["dark"] = long["Records"] >= max(2, int(long["Records"].max() * 0.6))
-    base = alt.Chart(long).encode(
+    return Drawing(long, _coverage, (who, tuple(wide.columns)))
+
+
+def _coverage(who: str, areas: tuple[str, ...]) -> alt.LayerChart:
+    base = alt.Chart().encode(
         x=alt.X(
             "Service area:N",
-            sort=list(wide.columns),  # every service area, whatever the selection
+            sort=list(areas),  # every service area, whatever the selection
             axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=170, labelOverlap=False),
         ),
         y=alt.Y(
@@ -45,7 +50,7 @@ def coverage_heatmap(wide: pd.DataFrame) -> alt.Chart:
             sort=alt.EncodingSortField(field="position", op="min"),
             axis=alt.Axis(labelOverlap=False, labelLimit=160),
         ),
-        tooltip=[who, "Service area", "Records"],
+        tooltip=[f"{who}:N", "Service area:N", "Records:Q"],
     )
     cells = base.mark_rect(stroke="#c8c8c8").encode(
         color=alt.condition(

@@ -12,6 +12,7 @@ import pandas as pd
 from citydata.core.boroughs import noun
 from citydata.core.formatting import money
 from citydata.output.exports import with_labels
+from ui.charts import Drawing
 
 LABELS = {
     "rank": "Rank",
@@ -86,15 +87,10 @@ def ranking_table(ranking: pd.DataFrame) -> pd.DataFrame:
     return labelled(out)
 
 
-def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.LayerChart:
+def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> Drawing:
     """Horizontal bars of `market.ranking_from`, the "Others" bar in grey, numbers as text;
     boroughs served read "12 of 33 (36.4%)", of all `authorities`."""
     df = _in_order(ranking)
-    x_field, title = {
-        "records": ("records", "Records"),
-        "boroughs": ("boroughs", f"{noun(2, True)} served"),
-        "annual_value": ("annual_value", "Annual value (£)"),
-    }[by]
     if by == "records":
         df["label"] = [
             f"{n:,} ({_pct(s)})" for n, s in zip(df.records, df.records_share, strict=True)
@@ -109,7 +105,16 @@ def ranking_chart(ranking: pd.DataFrame, by: str, authorities: int = 33) -> alt.
             f"{money(v)} ({_pct(s)})" for v, s in zip(df.annual_value, df.value_share, strict=True)
         ]
     df["kind"] = ["Others" if pd.isna(rk) else "Vendor" for rk in df["rank"]]
-    base = alt.Chart(df).encode(
+    return Drawing(df, _ranking, (by,))
+
+
+def _ranking(by: str) -> alt.LayerChart:
+    x_field, title = {
+        "records": ("records", "Records"),
+        "boroughs": ("boroughs", f"{noun(2, True)} served"),
+        "annual_value": ("annual_value", "Annual value (£)"),
+    }[by]
+    base = alt.Chart().encode(
         y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{x_field}:Q", title=title),
         tooltip=[
@@ -138,7 +143,7 @@ def _segment_label(vendor: str, share: float, named: bool) -> str:
     return f"{share:.0f}%" if share >= 6 else ""
 
 
-def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> alt.LayerChart:
+def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> Drawing:
     """Stacked 100% bars of `market.area_shares_from(..., top_n)`: leaders left, names written
     on the bars; the places' colours are the same in every selection."""
     df = long.copy()
@@ -155,8 +160,12 @@ def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> alt.LayerChart:
         or df["service_area"].drop_duplicates().tolist()
     )
     df["position"] = df["service_area"].map({a: i for i, a in enumerate(areas)})
+    return Drawing(df, _area_shares, (top_n,))
+
+
+def _area_shares(top_n: int) -> alt.LayerChart:
     places = [*(ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}th" for i in range(top_n)), "Others"]
-    base = alt.Chart(df).encode(
+    base = alt.Chart().encode(
         y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "share:Q", stack="zero", title="Share of records (%)", scale=alt.Scale(domain=[0, 100])
@@ -184,7 +193,7 @@ def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> alt.LayerChart:
     return (bars + text).properties(height=alt.Step(26))
 
 
-def concentration_chart(conc: pd.DataFrame, threshold: int) -> alt.LayerChart:
+def concentration_chart(conc: pd.DataFrame, threshold: int) -> Drawing:
     """HHI per service area with the threshold drawn as a dashed line; markets above it are
     coloured and say so in words."""
     df = _in_order(conc.dropna(subset=["hhi"]))
@@ -193,7 +202,11 @@ def concentration_chart(conc: pd.DataFrame, threshold: int) -> alt.LayerChart:
         f"{h:,} · {v} {s:.0f}%" + (" · above" if a else "")
         for h, v, s, a in zip(df.hhi, df.top_vendor, df.top1_share, df.above_threshold, strict=True)
     ]
-    base = alt.Chart(df).encode(
+    return Drawing(df, _concentration, (threshold,))
+
+
+def _concentration(threshold: int) -> alt.LayerChart:
+    base = alt.Chart().encode(
         y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "hhi:Q",
@@ -228,11 +241,20 @@ def concentration_chart(conc: pd.DataFrame, threshold: int) -> alt.LayerChart:
     return (bars + rule + text + rule_text).properties(height=alt.Step(24))
 
 
-def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
+def satisfaction_scatter(per_borough: pd.DataFrame) -> Drawing:
     """Each borough's suppliers against its average satisfaction, named, with a fitted line."""
     df = per_borough[per_borough.scored > 0].copy()
     df["label"] = [f"{b} ({n})" for b, n in zip(df.borough, df.scored, strict=True)]
-    base = alt.Chart(df).encode(
+    # Boroughs at the same point share one label rather than print over each other: the
+    # point's first row carries every name there, the others none.
+    at_point = ["suppliers", "average"]
+    joined = df.groupby(at_point)["label"].transform(", ".join)
+    df["names"] = joined.where(~df.duplicated(at_point), "")
+    return Drawing(df, _satisfaction)
+
+
+def _satisfaction() -> alt.LayerChart:
+    base = alt.Chart().encode(
         x=alt.X(
             "suppliers:Q",
             title="Suppliers (distinct vendors)",
@@ -254,13 +276,7 @@ def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("scored:Q", title="Scored records"),
         ]
     )
-    # boroughs at the same point share one label rather than print over each other
-    at_point = df.groupby(["suppliers", "average"], as_index=False).agg(label=("label", ", ".join))
-    names = (
-        alt.Chart(at_point)
-        .mark_text(align="left", dx=6, fontSize=10, color="#333")
-        .encode(x="suppliers:Q", y="average:Q", text="label:N")
-    )
+    names = base.mark_text(align="left", dx=6, fontSize=10, color="#333").encode(text="names:N")
     line = base.transform_regression("suppliers", "average").mark_line(
         color="#222", strokeDash=[6, 4]
     )
@@ -269,11 +285,15 @@ def satisfaction_scatter(per_borough: pd.DataFrame) -> alt.LayerChart:
 
 def bar_with_labels(
     df: pd.DataFrame, category: str, value: str, label: str, title: str, counts: bool = True
-) -> alt.LayerChart:
+) -> Drawing:
     """Horizontal bars in the frame's order, each bar's `label` written beside it; `counts`
     keeps the axis to whole numbers."""
+    return Drawing(_in_order(df), _bars, (category, value, label, title, counts))
+
+
+def _bars(category: str, value: str, label: str, title: str, counts: bool) -> alt.LayerChart:
     axis = alt.Axis(format="d", tickMinStep=1) if counts else alt.Axis()
-    base = alt.Chart(_in_order(df)).encode(
+    base = alt.Chart().encode(
         y=alt.Y(f"{category}:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=title, axis=axis),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=title)],
@@ -283,12 +303,16 @@ def bar_with_labels(
     return (bars + text).properties(height=alt.Step(22))
 
 
-def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.LayerChart:
+def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> Drawing:
     """Average satisfaction of the vendors with the most scored records: a dot on the 1-5
     scale per vendor (a bar would start at a score of 0, which nobody can give)."""
     df = _in_order(per_vendor.head(top_n))
     df["label"] = [f"{a:.2f} ({n} scored)" for a, n in zip(df.average, df.scored, strict=True)]
-    base = alt.Chart(df).encode(
+    return Drawing(df, _vendor_satisfaction)
+
+
+def _vendor_satisfaction() -> alt.LayerChart:
+    base = alt.Chart().encode(
         y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(
             "average:Q",
@@ -307,14 +331,14 @@ def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> alt.
     return (dots + text).properties(height=alt.Step(22))
 
 
-def systems_chart(systems: pd.DataFrame) -> alt.LayerChart:
+def systems_chart(systems: pd.DataFrame) -> Drawing:
     """Systems by the number of boroughs using them."""
     df = systems.copy()
     df["label"] = [f"{n} {noun(n)}" for n in df.boroughs]
     return bar_with_labels(df, "system", "boroughs", "label", f"{noun(2, True)} using it")
 
 
-def end_years_chart(years: pd.DataFrame) -> alt.LayerChart:
+def end_years_chart(years: pd.DataFrame) -> Drawing:
     """Contracts by the year they end, with counts and value written on."""
     df = years.copy()
     df["label"] = [f"{n} ({money(v)})" for n, v in zip(df.records, df.annual_value, strict=True)]

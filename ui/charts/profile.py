@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.dates import add_months
+from ui.charts import Drawing
 
 URGENCY = {
     "Ended": "#8c8c8c",
@@ -33,20 +34,23 @@ def timeline_frame(systems: pd.DataFrame, today: date) -> pd.DataFrame:
     return known
 
 
-def timeline(systems: pd.DataFrame, today: date) -> alt.Chart:
+def timeline(systems: pd.DataFrame, today: date) -> Drawing:
     """A bar from start to end for each contract, a dot at its end, a line at today."""
     frame = timeline_frame(systems, today)[
         ["contract", "vendor", "start", "end", "urgency", "annual_value"]
     ]
     # the rows' order travels in the data, so a new selection only swaps the chart's data
-    frame = frame.assign(position=range(len(frame)))
+    return Drawing(frame.assign(position=range(len(frame))), _timeline, (today,))
+
+
+def _timeline(today: date) -> alt.LayerChart:
     colour = alt.Color(
         "urgency:N",
         title="Contract end",
         scale=alt.Scale(domain=list(URGENCY), range=list(URGENCY.values())),
         legend=alt.Legend(orient="top"),
     )
-    base = alt.Chart(frame).encode(
+    base = alt.Chart().encode(
         y=alt.Y(
             "contract:N",
             sort=alt.EncodingSortField(field="position", op="min"),
