@@ -122,8 +122,11 @@ if len(off_map):
             key="off_map",
         )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
-legend = charting.spec(boroughmap.legend, bins, title, any_missing=bool(without))
-st.vega_lite_chart(spec=legend, width="content", height=boroughmap.LEGEND_HEIGHT)
+charting.draw(
+    boroughmap.legend(bins, title, any_missing=bool(without)),
+    width="content",
+    height=boroughmap.LEGEND_HEIGHT,
+)
 if without:
     st.caption(
         f"Grey, hatched: no records under the current filters in {len(without)} "

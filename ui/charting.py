@@ -4,8 +4,7 @@
 the chart, then validates the whole specification against the Vega-Lite schema (30-60 ms a
 chart on the Market page). The builders in `ui.charts` return a `Drawing`, a frame and a
 shape that depends only on a few parameters: `draw(drawing)` builds each shape once and sends
-the frame as its data, so a new selection costs its frame, not a chart. `spec(build, *args)`
-keeps the whole specification of a chart whose shape depends on its data.
+the frame as its data, so a new selection costs its frame, not a chart.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ CHART_TTL_SECONDS = 600  # specifications for a selection nobody has shown for 1
 FRAME = "frame"
 
 
-def draw(drawing: Drawing, width: str | int = "stretch") -> None:
+def draw(drawing: Drawing, width: str | int = "stretch", height: str | int = "content") -> None:
     """Draw `drawing` (see `ui.charts.Drawing`) as `st.altair_chart(drawing.chart())` would: the
     specification of its shape, built once per shape, parameters and region whatever the
     selection, with its frame as the dataset the shape reads. A new selection costs its frame,
@@ -46,22 +45,9 @@ def draw(drawing: Drawing, width: str | int = "stretch") -> None:
     name = f"{shape.__module__}.{shape.__qualname__}"
     spec = _shape_spec(shape, name, regions.current().key, drawing.params)
     spec["datasets"] = {**spec.get("datasets", {}), FRAME: drawing.frame}
-    st.vega_lite_chart(spec=spec, width=width)
+    st.vega_lite_chart(spec=spec, width=width, height=height)
 
 
 @st.cache_data(ttl=CHART_TTL_SECONDS, max_entries=256, show_spinner=False)
 def _shape_spec(_shape: Callable[..., Any], name: str, region: str, params: tuple) -> dict:
     return _convert_altair_to_vega_lite_spec(_shape(*params).properties(data=alt.NamedData(FRAME)))
-
-
-def spec(build: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """The Vega-Lite specification of `build(*args, **kwargs)`, an altair chart whose shape
-    depends on its data (the Map's legend), built once per builder, region (a builder's words
-    depend on it) and arguments (hashed: pass small frames, never a table of records)."""
-    name = f"{build.__module__}.{build.__qualname__}"
-    return _spec(build, name, regions.current().key, args, kwargs)
-
-
-@st.cache_data(ttl=CHART_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _spec(_build: Callable[..., Any], name: str, region: str, args: tuple, kwargs: dict) -> dict:
-    return _convert_altair_to_vega_lite_spec(_build(*args, **kwargs))

@@ -23,6 +23,7 @@ from pydeck.bindings.json_tools import default_serialize
 from citydata.core import boroughs, mapshapes, regions
 from citydata.core.formatting import money
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
+from ui.charts import Drawing
 
 # ColorBrewer YlGnBu without its palest step: light = low, dark = high; every class stands out
 # from the white page and from the grey of "no records".
@@ -363,14 +364,23 @@ def off_map(values: pd.DataFrame) -> pd.DataFrame:
     return values[values["borough_code"].isin(codes)]
 
 
-def legend(bins: list[ColourClass], title: str, any_missing: bool) -> alt.Chart:
+def legend(bins: list[ColourClass], title: str, any_missing: bool) -> Drawing:
     """A row of colour swatches with their ranges, and the hatched grey for 'no records'."""
     rows = [{"Range": b.label, "colour": b.colour, "hatched": ""} for b in bins]
     if any_missing:
         rows.append({"Range": "No records", "colour": NO_DATA_COLOUR, "hatched": "/ / /"})
-    frame = pd.DataFrame(rows)
-    x = alt.X("Range:N", sort=list(frame["Range"]), axis=None, scale=alt.Scale(paddingInner=0.08))
-    base = alt.Chart(frame).encode(x=x, tooltip=["Range"])
+    frame = pd.DataFrame(rows).assign(position=range(len(rows)))
+    return Drawing(frame, _legend, (title, len(rows)))
+
+
+def _legend(title: str, classes: int) -> alt.LayerChart:
+    x = alt.X(
+        "Range:N",
+        sort=alt.EncodingSortField(field="position", op="min"),
+        axis=None,
+        scale=alt.Scale(paddingInner=0.08),
+    )
+    base = alt.Chart().encode(x=x, tooltip=["Range:N"])
     swatches = base.mark_rect(stroke="#888888", strokeWidth=0.5).encode(
         y=alt.value(0), y2=alt.value(22), color=alt.Color("colour:N", scale=None)
     )
@@ -380,7 +390,7 @@ def legend(bins: list[ColourClass], title: str, any_missing: bool) -> alt.Chart:
     labels = base.mark_text(color="#31333f", fontSize=12).encode(y=alt.value(36), text="Range:N")
     return (swatches + hatching + labels).properties(
         height=44,
-        width=min(105 * len(rows), 700),
+        width=min(105 * classes, 700),
         title=alt.TitleParams(title, anchor="start", fontSize=13, fontWeight="normal"),
     )
 
