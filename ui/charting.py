@@ -29,7 +29,7 @@ from ui.charts import Drawing
 # Vega-Lite. The builders are tested; the one check of the whole specification stays.
 schemapi.disable_debug_mode()
 
-CHART_TTL_SECONDS = 600  # specifications for a selection nobody has shown for 10 minutes go
+CHART_TTL_SECONDS = 600  # a shape nobody has drawn for 10 minutes goes (today's goes tomorrow)
 # The named dataset a shape's layers read, as altair names the datasets of its own charts: the
 # browser matches a chart's data to its specification by name.
 FRAME = "frame"
