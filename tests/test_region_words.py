@@ -125,28 +125,33 @@ def test_no_hidden_tab_says_borough_under_another_region(greater_manchester, pag
 
 
 def test_downloads_and_briefings_say_council_under_another_region(greater_manchester, tmp_path):
-    """The files people take away: records, the map's table, a council's briefing as text,
-    Excel and Word, and calendar entries."""
+    """The files people take away: records (the app's CSV and Excel downloads, as DuckDB writes
+    them), the map's table, a council's briefing as text, Excel and Word, and calendar
+    entries."""
     import io
 
     import docx
     import openpyxl
 
     from citydata.output import briefing, exports, ics, word
-    from citydata.query import borough_profile, mapdata, pipeline, selection
+    from citydata.query import borough_profile, mapdata, pipeline
     from citydata.query.filters import FilterState
 
     db = lifecycle.open_store(lifecycle.build(tmp_path / "gm-files.duckdb"))
     try:
         with db.read() as r:
-            records = exports.with_labels(selection.records(r, FilterState()))
+            records_csv = exports.records_csv(r, FilterState())
+            records_xlsx = exports.records_xlsx(r, FilterState())
             values = mapdata.borough_values(r, FilterState())
             profile = borough_profile.build(r, FilterState(), "Bolton")
             lead = pipeline.load_lead_times()
             dated = pipeline.with_decide_by(r, FilterState(), lead, limit=20)
     finally:
         db.close()
-    said = [*map(str, records.columns), *mapdata.labelled(mapdata.ranked(values), "Records")]
+    header = records_csv.decode("utf-8-sig").split("\r\n", 1)[0].split(",")
+    sheet = openpyxl.load_workbook(io.BytesIO(records_xlsx)).worksheets[0]
+    assert [c.value for c in sheet[1]] == header, "the Excel download's header is the CSV's"
+    said = [*header, *mapdata.labelled(mapdata.ranked(values), "Records")]
     said.append(briefing.text(profile))
     book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(profile)))
     said += [str(c.value) for sheet in book for row in sheet.iter_rows(max_row=12) for c in row]
@@ -155,7 +160,30 @@ def test_downloads_and_briefings_say_council_under_another_region(greater_manche
     said += [c.text for t in document.tables for row in t.rows[:2] for c in row.cells]
     entries = ics.build(dated).decode("utf-8")
     said.append(entries.replace("\r\n ", ""))
-    assert "Council" in records.columns, "the authority's column is named for the region"
+    assert "Council" in header, "the authority's column is named for the region"
     # the council's official name is data ("Bolton Metropolitan Borough Council"), not wording
     found = [t for t in said if WORD.search(t.replace(profile.borough.official_name, ""))]
     assert not found, found[:5]
+
+
+def test_the_upload_s_columns_say_council_under_another_region(greater_manchester, monkeypatch):
+    """A steward's upload in Greater Manchester: which column holds each field, in its words."""
+    from citydata.output import exports
+    from citydata.query.filters import FilterState
+    from tests.test_upload_app import PASSWORD, sign_in, upload_file
+
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    db = lifecycle.open_store(lifecycle.db_path())
+    try:
+        with db.read() as r:
+            register = exports.records_csv(r, FilterState(borough=("Bolton",)))
+    finally:
+        db.close()
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    upload_file(at, "bolton.csv", register)
+    mapped = {s.label: s.value for s in at.selectbox}
+    # what the app writes in this region, it reads back: each column found by its name
+    assert mapped["Council code"] == "Council code" and mapped["Council"] == "Council", mapped
+    assert not said_borough(at)

@@ -283,11 +283,11 @@ def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
         for i, field in enumerate(FIELDS):
             current = first.mapping.get(field.name)
             picked = grid[i % 3].selectbox(
-                field.label,
+                boroughs.reword(field.label),
                 options,
                 index=options.index(current) if current in options else 0,
                 key=f"map-{digest}-{field.name}",
-                help=field.help,
+                help=boroughs.reword(field.help),
             )
             chosen[field.name] = None if picked == NOT_IN_FILE else picked
     return chosen

@@ -26,7 +26,9 @@ MATCH_CUTOFF = 85
 
 # Known header names per field, most specific first (the order breaks ties).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "borough_code": ("borough code", "gss code", "ons code", "la gss code", "authority code"),
+    "borough_code": (
+        "borough code", "council code", "gss code", "ons code", "la gss code", "authority code",
+    ),
     "borough": (
         "borough", "borough name", "local authority", "authority", "council", "council name",
         "organisation", "organisation name", "buyer", "buyer name", "contracting authority",

@@ -51,10 +51,16 @@ def _for_excel(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def label(name: str) -> str:
+    """A column's name as people read it, in the region's words ('Contract end' rather than
+    'contract_end'; 'Council' rather than 'Borough' outside London)."""
+    field = FIELD_BY_NAME.get(name)
+    return boroughs.reword(field.label if field else name)
+
+
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """Column names as people read them ('Contract end' rather than 'contract_end')."""
-    renamed = df.rename(columns={n: f.label for n, f in FIELD_BY_NAME.items()})
-    return renamed.rename(columns=lambda c: boroughs.reword(c) if isinstance(c, str) else c)
+    """Column names as people read them (`label`)."""
+    return df.rename(columns=lambda c: label(c) if isinstance(c, str) else c)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
@@ -218,12 +224,12 @@ def copy_csv(
     columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
     names = [str(n) for n, _ in columns]
     if labels:
-        names = [FIELD_BY_NAME[n].label if n in FIELD_BY_NAME else n for n in names]
+        names = [label(n) for n in names]
     names = [neutralise_cell(n) for n in names]
     names[0] = _BOM + names[0]
     select = ", ".join(
-        f"{_csv_column(name, sql_type)} AS {_quoted(label)}"
-        for (name, sql_type), label in zip(columns, names, strict=True)
+        f"{_csv_column(name, sql_type)} AS {_quoted(shown)}"
+        for (name, sql_type), shown in zip(columns, names, strict=True)
     )
     order = f" ORDER BY {order_by}" if order_by else ""
     ((written,),) = r.rows(
@@ -261,10 +267,7 @@ def records_xlsx(r: Reader, state: FilterState) -> bytes:
     workbook (check `offer` first: the finished file is held in memory)."""
     sql, params = records_select(state)
     columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
-    header = [
-        neutralise_cell(FIELD_BY_NAME[n].label if n in FIELD_BY_NAME else str(n))
-        for n, _ in columns
-    ]
+    header = [neutralise_cell(label(str(n))) for n, _ in columns]
     select = ", ".join(_csv_column(str(n), t) for n, t in columns)
     ordered = f"SELECT {select} FROM ({sql}) AS b ORDER BY {selection.RECORD_ORDER}"
     buffer = io.BytesIO()
