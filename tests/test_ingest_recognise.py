@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,9 +12,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from citydata.core import regions
 from citydata.core.schema import FIELD_NAMES, FIELDS
-from citydata.ingest import TEMPLATE_COLUMNS, prepare, recognise, template_bytes
-from citydata.ingest.template import EXAMPLE
+from citydata.ingest import prepare, recognise, template_bytes, template_columns
+from citydata.ingest.template import example
 from citydata.output import exports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,18 +23,41 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def test_template_columns_are_the_field_labels():
-    assert tuple(f.label for f in FIELDS) == TEMPLATE_COLUMNS
+    assert tuple(f.label for f in FIELDS) == template_columns()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_template_round_trip(fmt):
     p = prepare(template_bytes(fmt), f"template.{fmt}")
     assert p.format == "template" and p.refused is None and p.problems == []
-    assert p.columns == list(TEMPLATE_COLUMNS)
+    assert p.columns == list(template_columns())
     assert p.mapping == {f.name: f.label for f in FIELDS}
     record = p.records.iloc[0].to_dict()
     assert record.pop("row") == 2
-    assert record == EXAMPLE
+    assert record == example() and record["borough"] == "Camden"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_another_region_s_template_speaks_its_words_and_reads_back(fmt, monkeypatch):
+    """Outside London the template says Council, its example is one of the region's councils
+    and its help names no London borough, so a steward there uploads it back as it is."""
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    columns = template_columns()
+    assert columns[:2] == ("Council code", "Council")
+    p = prepare(template_bytes(fmt), f"template.{fmt}")
+    assert p.format == "template" and p.refused is None and p.problems == []
+    assert (p.mapping["borough_code"], p.mapping["borough"]) == ("Council code", "Council")
+    record = p.records.iloc[0].to_dict()
+    assert (record["borough"], record["borough_code"]) == ("Bolton", "E08000001")
+    if fmt == "xlsx":
+        help_text = " ".join(
+            str(c.value)
+            for row in load_workbook(io.BytesIO(template_bytes(fmt)))["Help"]
+            for c in row
+            if c.value
+        )
+        assert "Bolton" in help_text and "E08000001" in help_text
+        assert not re.search(r"borough|Camden|E09", help_text, re.IGNORECASE), help_text
 
 
 def test_template_csv_opens_in_excel_with_pound_sign():

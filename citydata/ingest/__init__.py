@@ -28,18 +28,18 @@ from citydata.ingest import validate as _validate
 from citydata.ingest.read import MAX_COLUMNS, MAX_ROWS
 from citydata.ingest.report import IngestError, Prepared, Problem
 from citydata.ingest.table import Table
-from citydata.ingest.template import TEMPLATE_COLUMNS, template_bytes
+from citydata.ingest.template import template_bytes, template_columns
 
 __all__ = [
     "MAX_COLUMNS",
     "MAX_ROWS",
-    "TEMPLATE_COLUMNS",
     "IngestError",
     "Prepared",
     "Problem",
     "empty_records",
     "prepare",
     "template_bytes",
+    "template_columns",
 ]
 
 log = logging.getLogger(__name__)

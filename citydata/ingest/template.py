@@ -1,5 +1,8 @@
 """The upload template: the canonical columns under their labels, with one example row.
 
+Both speak the region's words: 'Council' for 'Borough' outside London, and an example council
+of the region (Camden in London), so that the template read back is accepted as it is.
+
 The CSV is UTF-8 with a byte-order mark (Excel then shows '£' right) and UK dates; the workbook
 has the same columns on a 'Contracts' sheet, real dates and numbers, and a 'Help' sheet that
 says what goes in each column and lists the service areas, hosting words and skill levels.
@@ -15,12 +18,11 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from citydata.core import boroughs, regions
 from citydata.core.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.skills import SKILL_LEVELS
 
-TEMPLATE_COLUMNS: tuple[str, ...] = tuple(f.label for f in FIELDS)
-
-EXAMPLE: dict[str, object] = {
+_EXAMPLE: dict[str, object] = {
     "borough_code": "E09000007",
     "borough": "Camden",
     "service_area": "Adults' social care",
@@ -38,8 +40,19 @@ EXAMPLE: dict[str, object] = {
 }
 
 
-_EITHER = "Borough code or Borough (or choose the borough when uploading)"
-_NEEDED = {"borough_code": _EITHER, "borough": _EITHER, "system": "yes", "vendor": "yes"}
+def template_columns() -> tuple[str, ...]:
+    """The template's headers: every field's label, in the region's words."""
+    return tuple(boroughs.reword(f.label) for f in FIELDS)
+
+
+def example() -> dict[str, object]:
+    """The example row, for a council of the region (Camden in London; outside London the
+    first of the region's councils by name)."""
+    region = regions.current()
+    if region.is_london:
+        return dict(_EXAMPLE)
+    first = min(region.authorities, key=lambda a: a.name)
+    return _EXAMPLE | {"borough_code": first.code, "borough": first.name}
 
 
 def _csv_cell(value: object) -> str:
@@ -53,8 +66,9 @@ def template_bytes(fmt: str = "csv") -> bytes:
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(TEMPLATE_COLUMNS)
-        writer.writerow([_csv_cell(EXAMPLE[f.name]) for f in FIELDS])
+        row = example()
+        writer.writerow(template_columns())
+        writer.writerow([_csv_cell(row[f.name]) for f in FIELDS])
         return out.getvalue().encode("utf-8-sig")
     if fmt == "xlsx":
         return _xlsx()
@@ -65,10 +79,9 @@ def _xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Contracts"
-    ws.append(list(TEMPLATE_COLUMNS))
-    ws.append(
-        [float(v) if isinstance(v, Decimal) else v for v in (EXAMPLE[f.name] for f in FIELDS)]
-    )
+    row, columns = example(), template_columns()
+    ws.append(list(columns))
+    ws.append([float(v) if isinstance(v, Decimal) else v for v in (row[f.name] for f in FIELDS)])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for i, f in enumerate(FIELDS, start=1):
@@ -79,12 +92,19 @@ def _xlsx() -> bytes:
             cell.number_format = "#,##0.00"
         else:
             cell.number_format = "@"  # text stays text
-        ws.column_dimensions[cell.column_letter].width = max(14, len(f.label) + 4)
+        ws.column_dimensions[cell.column_letter].width = max(14, len(columns[i - 1]) + 4)
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("Help")
     help_ws.append(["Column", "What goes in it", "Needed"])
-    for f in FIELDS:
-        help_ws.append([f.label, f.help, _NEEDED.get(f.name, "")])
+    either = boroughs.reword("Borough code or Borough (or choose the borough when uploading)")
+    needed = {"borough_code": either, "borough": either, "system": "yes", "vendor": "yes"}
+    said = {  # the region's own example, not a London one
+        "borough_code": f"GSS code, such as {row['borough_code']}",
+        "borough": f"Canonical short name, such as {row['borough']}",
+    }
+    for f, column in zip(FIELDS, columns, strict=True):
+        what = said.get(f.name, f.help)
+        help_ws.append([column, boroughs.reword(what), needed.get(f.name, "")])
     help_ws.append([])
     help_ws.append(["Service areas", "; ".join(SERVICE_AREA_LABELS)])
     help_ws.append(["Hosting", "; ".join(HOSTING_VALUES)])
@@ -92,12 +112,21 @@ def _xlsx() -> bytes:
     help_ws.append(
         [
             "Contact role",
-            "A role other boroughs can ask, such as Systems manager or ICT service desk. Never "
-            "a person's name, e-mail address or telephone number: the register is shared.",
+            boroughs.reword(
+                "A role other boroughs can ask, such as Systems manager or ICT service desk. "
+                "Never a person's name, e-mail address or telephone number: the register is "
+                "shared."
+            ),
         ]
     )
     help_ws.append(["Dates", "Day first, as 31/03/2027. Leave the end empty when rolling."])
-    help_ws.append(["Borough", "Either column will do: the name (Camden) or the code (E09000007)."])
+    help_ws.append(
+        [
+            boroughs.reword("Borough"),
+            f"Either column will do: the name ({row['borough']}) or the code "
+            f"({row['borough_code']}).",
+        ]
+    )
     for cell in help_ws[1]:
         cell.font = Font(bold=True)
     help_ws.column_dimensions["A"].width = 18
