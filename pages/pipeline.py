@@ -86,17 +86,18 @@ def decisions(state, lead, today, figures):
     # Each list: its query's function and arguments, the figure counting it, its order, its file,
     # and its columns' order.
     lists = [
-        (pipeline.decisions_due, (lead, window, today), f"due_{window}", "soonest decision first",
-         "decisions-due", "due"),
-        (pipeline.decisions_overdue, (lead, today), "decisions_overdue", "soonest end first",
-         "decisions-overdue", "overdue"),
-        (pipeline.upcoming, (lead, window, today), f"ending_{window}", "soonest decision first",
-         "renewal-pipeline", "ending"),
-        (pipeline.ended, (today,), "ended", "most recently ended first", "contracts-ended",
-         "ended"),
-        (pipeline.undated, (), "no_end_date", "by borough", "contracts-no-end-date", "undated"),
+        (pipeline.decisions_due, pipeline.decisions_due_sql, (lead, window, today),
+         f"due_{window}", "soonest decision first", "decisions-due", "due"),
+        (pipeline.decisions_overdue, pipeline.decisions_overdue_sql, (lead, today),
+         "decisions_overdue", "soonest end first", "decisions-overdue", "overdue"),
+        (pipeline.upcoming, pipeline.upcoming_sql, (lead, window, today), f"ending_{window}",
+         "soonest decision first", "renewal-pipeline", "ending"),
+        (pipeline.ended, pipeline.ended_sql, (today,), "ended", "most recently ended first",
+         "contracts-ended", "ended"),
+        (pipeline.undated, pipeline.undated_sql, (), "no_end_date", "by borough",
+         "contracts-no-end-date", "undated"),
     ]  # fmt: skip
-    for tab, title, (fn, args, total, order, stem, kind) in zip(
+    for tab, title, (fn, sql, args, total, order, stem, kind) in zip(
         tabs, titles.values(), lists, strict=True
     ):
         with tab:
@@ -120,14 +121,9 @@ def decisions(state, lead, today, figures):
                     *(c for c in rows.columns if c not in first and COLUMNS.get(c, 1)),
                 ],
             )
-            ui.downloads(
-                lambda fn=fn, args=args: ui.read(lambda r: fn(r, state, *args)).rename(
-                    columns=pipeline.LABELS
-                ),
-                stem,
-                key=stem,
-                records=figures[total],
-            )
+            # every row of the list, written by DuckDB when a button is clicked
+            every = exports.Rows(*sql(state, *args), names=pipeline.LABELS)
+            ui.downloads(every, stem, key=stem, records=figures[total])
 
 
 decisions(state, lead, today, figures)

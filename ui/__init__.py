@@ -242,7 +242,7 @@ def selection_header(state: FilterState, noun: str = "contracts") -> None:
 
 
 def downloads(
-    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState,
+    data: pd.DataFrame | Callable[[], pd.DataFrame] | FilterState | exports.Rows,
     stem: str,
     key: str,
     records: int | None = None,
@@ -250,29 +250,26 @@ def downloads(
     """CSV and Excel downloads, neutralised against formula injection.
 
     `data` may be a function: it then runs only when someone clicks a button. A `FilterState`
-    means every record it selects: DuckDB writes that CSV, and a selection too big for the app
-    gets a note saying why a button is off (`exports.offer`). `records`: how many rows `data`
-    holds, when the page knows; a selection too big for a download is then not offered.
+    means every record it selects, and `exports.Rows` a query's rows: DuckDB writes those
+    files when a button is clicked, and a selection too big for the app gets a note saying why
+    a button is off (`exports.offer`). `records`: how many rows `data` holds, when the page
+    knows; a selection too big for a download is then not offered.
     """
-    state = data if isinstance(data, FilterState) else None
-    if records is None and state is not None:
-        records = query(exports.record_count, state)
+    if isinstance(data, FilterState):
+        if records is None:
+            records = query(exports.record_count, data)
+        data = exports.records(data)
     offer = exports.Offer() if records is None else exports.offer(records)
 
-    def labelled() -> pd.DataFrame:
-        if state is not None:
-            return exports.with_labels(read(lambda r: selection.records(r, state)))
-        return exports.with_labels(data() if callable(data) else data)
-
     def csv() -> bytes:
-        if state is not None:
-            return read(lambda r: exports.records_csv(r, state))
-        return exports.to_csv(labelled())
+        if isinstance(data, exports.Rows):
+            return read(lambda r: exports.rows_csv(r, data))
+        return exports.to_csv(exports.with_labels(data() if callable(data) else data))
 
     def excel() -> bytes:
-        if state is not None:
-            return read(lambda r: exports.records_xlsx(r, state))
-        return exports.to_xlsx(labelled())
+        if isinstance(data, exports.Rows):
+            return read(lambda r: exports.rows_xlsx(r, data))
+        return exports.to_xlsx(exports.with_labels(data() if callable(data) else data))
 
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),

@@ -19,7 +19,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -54,8 +54,8 @@ def _for_excel(value: Any) -> Any:
 def label(name: str) -> str:
     """A column's name as people read it, in the region's words ('Contract end' rather than
     'contract_end'; 'Council' rather than 'Borough' outside London)."""
-    field = FIELD_BY_NAME.get(name)
-    return boroughs.reword(field.label if field else name)
+    known = FIELD_BY_NAME.get(name)
+    return boroughs.reword(known.label if known else name)
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -213,23 +213,23 @@ def copy_csv(
     *,
     order_by: str = "",
     labels: bool = True,
+    names: Mapping[str, str] | None = None,
 ) -> int:
-    """Write the rows of `sql` to `path` as `to_csv(with_labels(df))` would: UTF-8 with a
-    byte-order mark, CRLF, text cells neutralised. Returns the number of records written.
+    """Write the rows of `sql` to `path` as `to_csv(with_labels(df.rename(columns=names)))`
+    would: UTF-8 with a byte-order mark, CRLF, text cells neutralised. Returns the number of
+    records written.
 
     `order_by` is trusted SQL over the columns of `sql` aliased `b`; `labels=False` keeps the
     column names. Values and the path are bound parameters.
     """
     params = dict(params or {})
-    columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
-    names = [str(n) for n, _ in columns]
-    if labels:
-        names = [label(n) for n in names]
-    names = [neutralise_cell(n) for n in names]
-    names[0] = _BOM + names[0]
+    columns = _columns(r, sql, params)
+    header = [_shown(n, names) if labels else n for n, _ in columns]
+    header = [neutralise_cell(n) for n in header]
+    header[0] = _BOM + header[0]
     select = ", ".join(
         f"{_csv_column(name, sql_type)} AS {_quoted(shown)}"
-        for (name, sql_type), shown in zip(columns, names, strict=True)
+        for (name, sql_type), shown in zip(columns, header, strict=True)
     )
     order = f" ORDER BY {order_by}" if order_by else ""
     ((written,),) = r.rows(
@@ -243,10 +243,64 @@ def copy_csv(
     return int(written)
 
 
+def _columns(r: Reader, sql: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (str(n), t)
+        for n, t in r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
+    ]
+
+
+def _shown(name: str, names: Mapping[str, str] | None) -> str:
+    """A column's header: its name in `names`, else its label (`label`)."""
+    return label((names or {}).get(name, name))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows a download holds, read by DuckDB only when someone asks for the file: `sql` with
+    its bound `params`, in the order `order_by` gives (trusted SQL over its columns, aliased
+    `b`), each column shown under its name in `names` or else its label."""
+
+    sql: str
+    params: Mapping[str, Any]
+    order_by: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+def rows_csv(r: Reader, rows: Rows) -> bytes:
+    """The CSV of `rows`, written by DuckDB (check `offer` first: it is all read into memory)."""
+    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
+        path = Path(folder) / "rows.csv"
+        copy_csv(r, rows.sql, rows.params, path, order_by=rows.order_by, names=rows.names)
+        return path.read_bytes()
+
+
+def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts") -> bytes:
+    """The Excel workbook of `rows`, labelled and neutralised in SQL as the CSV is, streamed
+    from DuckDB into a constant-memory workbook (check `offer` first: the finished file is
+    held in memory)."""
+    columns = _columns(r, rows.sql, rows.params)
+    header = [neutralise_cell(_shown(n, rows.names)) for n, _ in columns]
+    select = ", ".join(_csv_column(n, t) for n, t in columns)
+    order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
+    buffer = io.BytesIO()
+    with _XlsxStream(buffer) as book:
+        book.sheet(
+            sheet, header, r.stream(f"SELECT {select} FROM ({rows.sql}) AS b{order}", rows.params)
+        )
+    return buffer.getvalue()
+
+
 def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
     """Every filtered record's columns (unordered), with the filters' bound parameters."""
     sql, params = selection.base(state)
     return f"SELECT {', '.join(selection.RECORD_COLUMNS)} FROM ({sql}) AS b", params
+
+
+def records(state: FilterState) -> Rows:
+    """Every filtered record, in the Overview's order."""
+    sql, params = records_select(state)
+    return Rows(sql, params, order_by=selection.RECORD_ORDER)
 
 
 def record_count(r: Reader, state: FilterState) -> int:
@@ -262,27 +316,13 @@ def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool
 
 
 def records_xlsx(r: Reader, state: FilterState) -> bytes:
-    """The app's Excel download of every filtered record, in the Overview's order, labelled
-    and neutralised in SQL as the CSV is, streamed from DuckDB into a constant-memory
-    workbook (check `offer` first: the finished file is held in memory)."""
-    sql, params = records_select(state)
-    columns = r.rows(f"SELECT column_name, column_type FROM (DESCRIBE {sql})", params)
-    header = [neutralise_cell(label(str(n))) for n, _ in columns]
-    select = ", ".join(_csv_column(str(n), t) for n, t in columns)
-    ordered = f"SELECT {select} FROM ({sql}) AS b ORDER BY {selection.RECORD_ORDER}"
-    buffer = io.BytesIO()
-    with _XlsxStream(buffer) as book:
-        book.sheet("Contracts", header, r.stream(ordered, params))
-    return buffer.getvalue()
+    """The app's Excel download of every filtered record (`rows_xlsx`)."""
+    return rows_xlsx(r, records(state))
 
 
 def records_csv(r: Reader, state: FilterState) -> bytes:
-    """The app's CSV download of every filtered record (check `offer` first: it is all read
-    into memory)."""
-    with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
-        path = Path(folder) / "records.csv"
-        write_records_csv(r, state, path)
-        return path.read_bytes()
+    """The app's CSV download of every filtered record (`rows_csv`)."""
+    return rows_csv(r, records(state))
 
 
 def save_records_csv(

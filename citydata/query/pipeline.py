@@ -219,7 +219,6 @@ def summary(
 
 
 def _by_decision(
-    r: Reader,
     state: FilterState,
     lead: LeadTimes,
     months: int,
@@ -227,7 +226,7 @@ def _by_decision(
     limit: int | None,
     where: str,
     extra: str = "",
-) -> pd.DataFrame:
+) -> tuple[str, Params]:
     """The dated records in `where` (with `$today` and `$horizon`, `months` on), the decision
     each calls for and `extra` columns, soonest decision first."""
     today = today or date.today()
@@ -241,7 +240,7 @@ def _by_decision(
         later=DECISION_LATER,
     )
     tail = selection.limit_clause(params, limit)
-    return r.df(
+    return (
         f"""SELECT decide_by,
             CASE WHEN decide_by < $today THEN $overdue
                  WHEN decide_by < $soon THEN $due_soon ELSE $later END AS decision,
@@ -254,49 +253,60 @@ def _by_decision(
     )
 
 
-def upcoming(
-    r: Reader,
+# Each list is a query (`<list>_sql`, for downloads DuckDB writes itself) and its rows (`<list>`,
+# for the page's table).
+
+
+def upcoming_sql(
     state: FilterState,
     lead: LeadTimes,
     months: int,
     today: date | None = None,
     limit: int | None = None,
-) -> pd.DataFrame:
+) -> tuple[str, Params]:
     """Contracts ending within the next `months` months, soonest decision first (the first
     `limit` of them when given)."""
-    return _by_decision(r, state, lead, months, today, limit, ending_window("horizon"))
+    return _by_decision(state, lead, months, today, limit, ending_window("horizon"))
 
 
-def decisions_due(
-    r: Reader,
+def upcoming(r: Reader, state: FilterState, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """The rows of `upcoming_sql`."""
+    return r.df(*upcoming_sql(state, *args, **kwargs))
+
+
+def decisions_due_sql(
     state: FilterState,
     lead: LeadTimes,
     months: int,
     today: date | None = None,
     limit: int | None = None,
-) -> pd.DataFrame:
+) -> tuple[str, Params]:
     """Contracts still running whose decide-by date falls in the next `months` months (on or
     after today, before the same day `months` on), soonest decision first."""
     return _by_decision(
-        r, state, lead, months, today, limit, deciding_window("horizon"),
+        state, lead, months, today, limit, deciding_window("horizon"),
         extra="date_diff('day', $today, decide_by) AS days_to_decide, ",
     )  # fmt: skip
 
 
-def decisions_overdue(
-    r: Reader,
+def decisions_due(r: Reader, state: FilterState, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """The rows of `decisions_due_sql`."""
+    return r.df(*decisions_due_sql(state, *args, **kwargs))
+
+
+def decisions_overdue_sql(
     state: FilterState,
     lead: LeadTimes,
     today: date | None = None,
     limit: int | None = None,
-) -> pd.DataFrame:
+) -> tuple[str, Params]:
     """Contracts still running whose decide-by date has passed: decide now. The contract
     ending soonest first, since it leaves the least time."""
     today = today or date.today()
     sql, params = dated(state, lead)
     params.add(today=today)
     tail = selection.limit_clause(params, limit)
-    return r.df(
+    return (
         f"""SELECT contract_end, date_diff('day', $today, contract_end) AS days_left,
             decide_by, date_diff('day', decide_by, $today) AS days_overdue,
             {_DETAIL}, lead_months
@@ -307,15 +317,20 @@ def decisions_overdue(
     )
 
 
-def ended(
-    r: Reader, state: FilterState, today: date | None = None, limit: int | None = None
-) -> pd.DataFrame:
+def decisions_overdue(r: Reader, state: FilterState, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """The rows of `decisions_overdue_sql`."""
+    return r.df(*decisions_overdue_sql(state, *args, **kwargs))
+
+
+def ended_sql(
+    state: FilterState, today: date | None = None, limit: int | None = None
+) -> tuple[str, Params]:
     """Contracts already past their end date (often running on): most recently ended first."""
     today = today or date.today()
     sql, params = selection.base(state)
     params.add(today=today)
     tail = selection.limit_clause(params, limit)
-    return r.df(
+    return (
         f"""SELECT contract_end, date_diff('day', contract_end, $today) AS days_since_end,
             {_DETAIL}
         FROM ({sql}) AS b WHERE contract_end < $today
@@ -324,16 +339,26 @@ def ended(
     )
 
 
-def undated(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataFrame:
+def ended(r: Reader, state: FilterState, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """The rows of `ended_sql`."""
+    return r.df(*ended_sql(state, *args, **kwargs))
+
+
+def undated_sql(state: FilterState, limit: int | None = None) -> tuple[str, Params]:
     """Contracts with no end date (unknown or rolling): listed so they are not missed."""
     sql, params = selection.base(state)
     tail = selection.limit_clause(params, limit)
-    return r.df(
+    return (
         f"""SELECT {_DETAIL}
         FROM ({sql}) AS b WHERE contract_end IS NULL
         ORDER BY borough, service_area, system, source_ref{tail}""",
         params,
     )
+
+
+def undated(r: Reader, state: FilterState, *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """The rows of `undated_sql`."""
+    return r.df(*undated_sql(state, *args, **kwargs))
 
 
 def with_decide_by(
