@@ -149,22 +149,6 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     )
 
 
-def peers(r: Reader, state: FilterState, borough: str, today: date | None = None) -> pd.DataFrame:
-    """Other boroughs using the same system, or the same vendor, in the same service area.
-
-    One row per (system of this borough in a service area, peer borough and its system there);
-    same-system matches first, then the peers whose contract ends closest to this borough's.
-    A borough holding several contracts for one system is one peer, not one per contract: its
-    contract end is the next one from `today` (the last one when all have ended).
-
-    Set-based, so it scales: every borough's rows are first reduced to one row per (borough,
-    service area, system, vendor) (`peer_groups`), then this borough's few rows are joined to
-    the others' (`peers_among`).
-    """
-    groups = peer_groups(r, state, today or date.today())
-    return peers_among(groups, _known(borough).name, None).rows
-
-
 def peer_groups(r: Reader, state: FilterState, today: date) -> pd.DataFrame:
     """One row per (borough, service area, system, vendor) of the selection in every borough
     (the Borough filter left out), with its next contract end from `today` (the last one when
@@ -189,8 +173,14 @@ class Peers:
 
 
 def peers_among(groups: pd.DataFrame, borough: str, limit: int | None) -> Peers:
-    """The borough's peers in `peer_groups` (its first `limit` rows; all when None): the pairs
-    are made once into a table of the query's own, then counted and cut from it."""
+    """The borough's peers in `peer_groups` (its first `limit` rows; all when None): other
+    boroughs using the same system, or the same vendor, in the same service area.
+
+    One row per (system of this borough in a service area, peer borough and its system there);
+    same-system matches first, then the peers whose contract ends closest to this borough's
+    (a borough's group carries its next contract end, so a borough holding several contracts
+    for one system is one peer). The pairs are made once into a table of the query's own, then
+    counted and cut from it."""
     params = Params().add(areas=list(SERVICE_AREA_LABELS))
     tail = selection.limit_clause(params, limit)
     with over_frames(groups=groups) as r:
