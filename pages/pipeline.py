@@ -83,8 +83,8 @@ def decisions(state, lead, today, figures):
         "No end date": "No end date",
     }
     tabs = st.tabs(list(titles), key="pipeline_list", bind="query-params")
-    # Each list: its query's function and arguments, the figure counting it, its order, its file,
-    # and its columns' order.
+    # Each list: its rows' function (the table) and its query's (the downloads), their
+    # arguments, the figure counting it, its order, its file, and its columns' order.
     lists = [
         (pipeline.decisions_due, pipeline.decisions_due_sql, (lead, window, today),
          f"due_{window}", "soonest decision first", "decisions-due", "due"),

@@ -310,9 +310,9 @@ def record_count(r: Reader, state: FilterState) -> int:
 
 
 def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool = True) -> int:
-    """Every filtered record, in the Overview's order, written by DuckDB to `path`."""
-    sql, params = records_select(state)
-    return copy_csv(r, sql, params, path, order_by=selection.RECORD_ORDER, labels=labels)
+    """Every filtered record, in the Overview's order (`records`), written by DuckDB to `path`."""
+    rows = records(state)
+    return copy_csv(r, rows.sql, rows.params, path, order_by=rows.order_by, labels=labels)
 
 
 def records_xlsx(r: Reader, state: FilterState) -> bytes:
