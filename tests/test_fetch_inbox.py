@@ -215,6 +215,17 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         assert fetch.last_run(db, "contracts-finder").status == "done"
 
 
+def test_batches_queued_within_one_second_wait_in_the_order_they_were_queued(db_path):
+    # A fetch that carries on from a batch still waiting is often queued in the same second.
+    queued = []
+    for n in range(20):
+        batch = spool.Batch(db_path)
+        batch.save(fetch.Run(feed="contracts-finder", since="2025-01-01", pages=n))
+        queued.append(batch.queue())
+    assert spool.waiting(db_path) == queued
+    assert spool.waiting_end(db_path, "contracts-finder").pages == 19  # carries on from the last
+
+
 def test_a_fetch_killed_before_queueing_leaves_nothing_the_app_imports_and_is_swept(db_path, feed):
     killed = spool.Batch(db_path)  # a fetch killed (SIGKILL) before it queued its batch
     fetch.download(killed, "contracts-finder", date(2025, 1, 1), None)

@@ -99,7 +99,9 @@ class Batch:
     def __init__(self, db_path: str | Path) -> None:
         self.inbox = inbox_for(db_path)
         self.inbox.mkdir(parents=True, exist_ok=True)
-        self.id = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+        # Batches are imported in the order of their names: to the microsecond, so that two
+        # fetches in one second (one carrying on from the other) are imported in turn.
+        self.id = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}"
         self.folder = self.inbox / f".incoming-{self.id}"
         self.folder.mkdir()
         self.start: dict[str, Any] | None = None
