@@ -75,8 +75,15 @@ def copied_link(page) -> str:
     code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").first
     code.wait_for()
     text = code.inner_text().strip()
-    page.keyboard.press("Escape")
+    close_popover(page)
     return text
+
+
+def close_popover(page) -> None:
+    """Close the open popover with Escape and wait until it is gone: on a loaded machine it can
+    still be open when the next press of its button arrives, which would then close it."""
+    page.keyboard.press("Escape")
+    page.get_by_test_id("stPopoverBody").first.wait_for(state="hidden")
 
 
 def feed_address_copies(page) -> None:
@@ -88,7 +95,7 @@ def feed_address_copies(page) -> None:
     code = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").first
     code.wait_for()
     assert code.inner_text().strip() == address
-    page.keyboard.press("Escape")
+    close_popover(page)
 
 
 def shares_this_view(page, where: str, query: str) -> None:
