@@ -1,4 +1,4 @@
-"""The national map: every UK council (CITYTOOLS_REGION=united-kingdom, 404 authorities, 379
+"""The national map: every UK council (CITYTOOLS_REGION=united-kingdom, 382 authorities, 361
 district shapes) in one database, and how fast the Map page is built, sent and drawn.
 
     python -m benchmarks.national_map [--repeat 7] [--browser]

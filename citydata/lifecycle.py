@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from citydata.core import demo, processes, regions, settings
+from citydata.core import authorities, demo, processes, regions, settings
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import migrations, vendors
@@ -87,6 +87,7 @@ def open_store(path: str | Path | None = None, waits: tuple[float, ...] | None =
     try:
         migrate(db)
         check_region(db)
+        follow_reorganisations(db)
     except duckdb.Error as exc:  # a DuckDB file whose tables cannot be read
         db.close()
         raise FileUnusable(f"{path} could not be read as a City Tools database: {exc}") from exc
@@ -244,6 +245,37 @@ def check_region(db: Database) -> None:
         f"Set {regions.SETTING} to {recorded}, or point CITYTOOLS_DB at another file (a new "
         "one is built for the region)."
     )
+
+
+def follow_reorganisations(db: Database) -> list[str]:
+    """Keep the illustrative data in step with the councils of the region when councils are
+    replaced (Harrogate and six other districts by North Yorkshire in 2023,
+    data/reorganisations.csv): a database built before holds demo records of the old councils.
+    Their demo data is superseded (kept, no longer current) and each council that took their
+    area and has no data yet gets its own illustrative records. A register or notices stored
+    for a council that has since ended are kept as they are, under its old name. Returns the
+    names of the councils whose demo data was superseded."""
+    region = regions.current()
+    active = db.rows("SELECT borough_code, source FROM snapshots WHERE status = 'active'")
+    old = sorted({c for c, source in active if source == "demo" and c not in region.by_code})
+    if not old:
+        return []
+    replaced = [authorities.by_code()[c] for c in old if c in authorities.by_code()]
+    held = {c for c, _ in active}
+    new = {a.code: a for r in replaced for a in authorities.successors(r)}
+    new = [a for code, a in sorted(new.items()) if code in region.by_code and code not in held]
+    with db.write() as w:
+        w.execute(
+            "UPDATE snapshots SET status = 'superseded' WHERE status = 'active'"
+            " AND source = 'demo' AND borough_code IN (SELECT unnest($codes))",
+            {"codes": old},
+        )
+    if new:
+        with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
+            made = Path(folder) / "demo_contracts_reorganised.csv"
+            demo.write_csv(made, rows=round(demo.DEFAULT_ROWS * len(new) / 33), authorities=new)
+            load_demo(db, made)
+    return [a.name for a in replaced]
 
 
 def set_aside(path: str | Path) -> Path:

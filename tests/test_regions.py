@@ -26,7 +26,7 @@ SIZES = {
     "north-east": 7,
     "wales": 22,
     "scotland": 32,
-    "united-kingdom": 404,
+    "united-kingdom": 382,
 }
 CUSTOM = "E07000223, E07000224,E10000032"  # Adur, Arun (districts) and West Sussex (county)
 
@@ -78,7 +78,18 @@ def test_a_custom_list_of_codes(region) -> None:
     [
         ("atlantis", "CITYTOOLS_REGION is “atlantis”: give one of london, greater-manchester"),
         ("E08000001, E99999999", "E99999999 is no UK local authority's code"),
-        ("E07000007", "E07000007 (Wycombe District Council) ended on 2020-03-31"),
+        (
+            "E07000007",
+            "E07000007 is Wycombe District Council, which ended on 31 March 2020; its area is "
+            "now Buckinghamshire (E06000060)",
+        ),
+        (
+            "E07000165, E10000006",
+            "E07000165 is Harrogate Borough Council, which ended on 31 March 2023; its area is "
+            "now North Yorkshire (E06000065); E10000006 is Cumbria County Council, which ended "
+            "on 31 March 2023; its area is now Cumberland (E06000063) and Westmorland and "
+            "Furness (E06000064)",
+        ),
     ],
 )
 def test_a_region_it_cannot_use_is_refused_by_name(region, value: str, message: str) -> None:
@@ -129,7 +140,7 @@ def test_a_council_outside_the_region_is_named_as_such(region) -> None:
         boroughs.lookup("Bolton Council")
     assert str(caught.value) == (
         '"Bolton Council" is not one of the 22 councils of Wales '
-        "(Bolton Metropolitan Borough Council is outside Wales)"
+        "(it is Bolton Metropolitan Borough Council, which is outside Wales)"
     )
     with pytest.raises(boroughs.UnknownBorough, match=r'^"Gotham" is not one of the 22 councils'):
         boroughs.lookup("Gotham")
@@ -148,11 +159,11 @@ def test_tiers_counties_and_their_districts() -> None:
 def test_every_district_has_a_shape_and_only_counties_have_none(region) -> None:
     uk = region("united-kingdom")
     features = uk.geojson()["features"]
-    assert len(features) == 379
+    assert len(features) == 361
     assert {f["properties"]["code"] for f in features} == {
         a.code for a in uk.authorities if a.has_district_shape
     }
-    assert {a.tier for a in uk.without_shape} == {"county"} and len(uk.without_shape) == 25
+    assert {a.tier for a in uk.without_shape} == {"county"} and len(uk.without_shape) == 21
     geometry = pytest.importorskip("shapely.geometry")
     for f in features:
         assert geometry.shape(f["geometry"]).is_valid, f["properties"]["name"]
@@ -201,8 +212,8 @@ def test_a_region_draws_only_its_own_shapes(region) -> None:
 def test_the_registry_file_is_what_the_script_writes() -> None:
     with authorities.REGISTRY_PATH.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(authorities.registry()) == 424
-    assert len({r["code"] for r in rows}) == len({r["name"] for r in rows}) == 424
+    assert len(rows) == len(authorities.registry()) == 430
+    assert len({r["code"] for r in rows}) == len({r["name"] for r in rows}) == 430
     assert "\ufffd" not in authorities.REGISTRY_PATH.read_text(encoding="utf-8")
 
 
@@ -293,7 +304,7 @@ def test_every_english_district_lies_in_an_active_county() -> None:
     by_code = authorities.by_code()
     active = [a for a in authorities.registry() if a.active]
     districts = [a for a in active if a.tier == "district" and a.nation == "England"]
-    assert len(districts) == 188
+    assert len(districts) == 164
     assert all(by_code[d.county].tier == "county" and by_code[d.county].active for d in districts)
     per_county = {
         c.name: sum(d.county == c.code for d in districts) for c in active if c.tier == "county"

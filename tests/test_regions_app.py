@@ -134,7 +134,7 @@ def test_an_upload_accepts_the_regions_councils_however_written(region) -> None:
     ]
     camden, gotham = sorted(p.rejects, key=lambda x: x.row)
     assert camden.reason == (
-        f"'LB Camden' is London Borough of Camden, which is outside {region.label}; only the "
+        f"'LB Camden' is London Borough of Camden, which is outside {region.label}. Only the "
         f"contracts of {region.describe()} are imported."
     )
     assert gotham.reason == f"'Gotham' is not one of {region.describe()}."
@@ -161,7 +161,7 @@ def test_published_notices_name_buyers_outside_the_region(monkeypatch) -> None:
     assert len(lincs) == 106
     assert lincs[0].reason == (
         "The buyer 'Lincolnshire County Council' is Lincolnshire County Council, which is "
-        "outside Greater Manchester; only the contracts of the 10 councils of Greater "
+        "outside Greater Manchester. Only the contracts of the 10 councils of Greater "
         "Manchester are imported."
     )
     national = found["united-kingdom"].rejects

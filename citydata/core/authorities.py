@@ -136,6 +136,22 @@ def by_code() -> dict[str, Authority]:
     return {a.code: a for a in registry()}
 
 
+def successors(authority: Authority) -> tuple[Authority, ...]:
+    """The active authorities that now hold an abolished one's area (none for an active one):
+    its successor, followed while that too has ended (West Somerset, then Somerset West and
+    Taunton, now Somerset); for a county split between new councils (Cumbria, Northamptonshire),
+    the successors of its districts."""
+    if authority.active:
+        return ()
+    known = by_code()
+    if authority.successor is None:
+        parts = [a for a in registry() if a.county == authority.code and not a.active]
+        found = {s.code: s for part in parts for s in successors(part)}
+        return tuple(found[code] for code in sorted(found))
+    nxt = known[authority.successor]
+    return (nxt,) if nxt.active else successors(nxt)
+
+
 @lru_cache(maxsize=1)
 def national_lookup() -> dict[str, Authority]:
     """Folded name -> authority, for every authority (active and abolished).

@@ -40,7 +40,7 @@ class UnknownBorough(ValueError):
         if not region.is_london:
             elsewhere = regions.outside(text)
             if elsewhere is not None:
-                message += f" ({elsewhere.official_name} is outside {region.label})"
+                message += f" (it is {regions.whereabouts(elsewhere)})"
         super().__init__(message)
 
 

@@ -22,6 +22,7 @@ IDENTIFIERS_PATH = settings.DATA_DIR / "authority_identifiers.csv"
 _EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _GSS = re.compile(r"\b([EWSN]\d{8})\b")
 _ISO = re.compile(r"(?:^|[\s:/-])([A-Z]{3})$")
+_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,10 @@ def by_identifier(text: str | None) -> Found | None:
 def find(
     name: str | None, emails: str | None = None, identifiers: str | None = None
 ) -> Found | None:
-    """The buyer's authority from its name, else its contact e-mail, else its identifiers."""
+    """The buyer's authority from its name (or its name without a bracketed note or code:
+    "Coventry City Council (COV)"), else its contact e-mail, else its identifiers."""
     if name:
-        authority = boroughs.resolve(name)
+        authority = boroughs.resolve(name) or boroughs.resolve(_BRACKETED.sub(" ", name))
         if authority is not None:
             return Found(authority, "name", name)
     for part in re.split(r"[\s;|,]+", identifiers or ""):

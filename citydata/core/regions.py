@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -56,13 +57,13 @@ class Region:
 
     @cached_property
     def lookup(self) -> dict[str, Authority]:
-        """Folded name -> authority of this region; an abolished body's names give its successor."""
+        """Folded name -> authority of this region; an abolished body's names give the council
+        that now holds its area, when that is one council of this region."""
         table = {}
         for key, a in authorities.national_lookup().items():
-            if a.code in self.by_code:
-                table[key] = a
-            elif a.successor in self.by_code:
-                table[key] = self.by_code[a.successor]
+            now = (a,) if a.active else authorities.successors(a)
+            if len(now) == 1 and now[0].code in self.by_code:
+                table[key] = self.by_code[now[0].code]
         return table
 
     @property
@@ -129,7 +130,7 @@ def parse(value: str) -> Region:
     gone = [c for c in codes if c in known and not known[c].active]
     if unknown or gone:
         problems = [f"{c} is no UK local authority's code" for c in unknown] + [
-            f"{c} ({known[c].official_name}) ended on {known[c].end_date}" for c in gone
+            f"{c} is {_ended(known[c])}" for c in gone
         ]
         raise settings.SettingError(f"{SETTING} cannot be used: {'; '.join(problems)}.")
     chosen = tuple(known[c] for c in sorted(set(codes)))
@@ -168,3 +169,32 @@ def outside(text: str | None) -> Authority | None:
     if found is None or current().lookup.get(authorities.fold(text or "")) is not None:
         return None
     return found
+
+
+def whereabouts(authority: Authority) -> str:
+    """Why an authority `outside` found is not one of the region's, for a message: "Wigan
+    Council, which is outside London", or for an abolished body when it ended and who holds
+    its area now ("Cumbria County Council, which ended on 31 March 2023; its area is now
+    Cumberland and Westmorland and Furness")."""
+    region = current()
+    if authority.active:
+        return f"{authority.official_name}, which is outside {region.label}"
+    text = _ended(authority, codes=False)
+    now = authorities.successors(authority)
+    if now and not any(a.code in region.by_code for a in now):
+        text += f", outside {region.label}"
+    return text
+
+
+def _ended(authority: Authority, codes: bool = True) -> str:
+    """An abolished body, when it ended and who holds its area now: Harrogate Borough Council,
+    which ended on 31 March 2023; its area is now North Yorkshire (E06000065). The codes are for
+    a setting's message."""
+    ended = date.fromisoformat(authority.end_date or "").strftime("%-d %B %Y")
+    text = f"{authority.official_name}, which ended on {ended}"
+    names = [f"{a.name} ({a.code})" if codes else a.name for a in authorities.successors(authority)]
+    if names:
+        text += "; its area is now " + (
+            f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+        )
+    return text

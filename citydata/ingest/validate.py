@@ -72,8 +72,8 @@ def unknown_authority(text: str, buyer: bool) -> str:
     if elsewhere is not None:
         start = f"The buyer '{text}'" if buyer else f"'{text}'"
         return (
-            f"{start} is {elsewhere.official_name}, which is outside {region.label}; only the "
-            f"contracts of {region.describe()} are imported."
+            f"{start} is {regions.whereabouts(elsewhere)}. Only the contracts of "
+            f"{region.describe()} are imported."
         )
     if region.is_london:
         return (

@@ -3,13 +3,16 @@ simplified boundary for every district-level council.
 
 Reads the GOV.UK-layout register of UK local authorities (``uk_local_authorities.csv``) and the
 ONS super-generalised district boundaries of December 2020 (``uk_lad_2020_bsc.geojson``, joined on
-GSS code, never on name), and writes:
+GSS code, never on name), applies the reorganisations since then (``data/reorganisations.csv``,
+kept by hand: each new council's code, names, first day and the bodies it replaced, whose areas
+it covers exactly), and writes:
 
 - ``data/authorities.csv``: one row per authority with a GSS code (combined authorities and the
   Greater London Authority are not councils that buy these systems and are left out): code,
   short name, official name, tier, nation, county (a district's county council), start and end
   dates, successor (the GSS code of the body that took over an abolished one), other names;
-- ``data/uk_districts.geojson``: the 379 district-level areas, simplified for a browser map
+- ``data/uk_districts.geojson``: the district-level areas (a new council's shape is the union of
+  the districts it replaced), simplified for a browser map
   (shapely ``make_valid`` then ``simplify``), rounded to 4 decimals, one feature a line.
 
 Needs shapely (a development dependency).
@@ -23,6 +26,7 @@ import argparse
 import csv
 import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ SHARED = next(
 )
 DEFAULT_REGISTER = SHARED / "real" / "uk_local_authorities.csv"
 DEFAULT_DISTRICTS = SHARED / "uk_lad_2020_bsc.geojson"
+REORGANISATIONS = ROOT / "data" / "reorganisations.csv"
 OUT_CSV = ROOT / "data" / "authorities.csv"
 OUT_GEOJSON = ROOT / "data" / "uk_districts.geojson"
 TOLERANCE = 0.0025  # degrees, about 150-280 m: near the ~200 m of the source
@@ -96,7 +101,7 @@ def _county(row: dict[str, str], rows: list[dict[str, str]]) -> str:
 
 
 def registry(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The authorities with a GSS code, sorted by code; names unique (active ones keep theirs)."""
+    """The register's authorities with a GSS code."""
     by_la_code = {r["local-authority-code"]: r for r in rows}
     kept = [
         r for r in rows if r["gss-code"].strip() and r["local-authority-type"] not in NOT_COUNCILS
@@ -128,17 +133,57 @@ def registry(rows: list[dict[str, str]]) -> list[dict[str, str]]:
                 "other_names": "; ".join(n for n in names[1:] if n),
             }
         )
-    active_names = {a["name"] for a in out if not a["end_date"]}
-    for a in out:  # an abolished body whose short name an active one now uses
+    return out
+
+
+def _unique_names(authorities: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Sorted by code, names unique: an abolished body whose short name an active one now uses
+    (Buckinghamshire County Council, North Yorkshire County Council) is named officially."""
+    active_names = {a["name"] for a in authorities if not a["end_date"]}
+    for a in authorities:
         if a["end_date"] and a["name"] in active_names:
             a["other_names"] = "; ".join(n for n in (a["name"], a["other_names"]) if n)
             a["name"] = a["official_name"]
-    names = [a["name"] for a in out]
+    names = [a["name"] for a in authorities]
     if len(set(names)) != len(names):
         raise SystemExit(
             f"duplicate short names: {sorted({n for n in names if names.count(n) > 1})}"
         )
-    return sorted(out, key=lambda a: a["code"])
+    return sorted(authorities, key=lambda a: a["code"])
+
+
+def reorganise(authorities: list[dict[str, str]], changes: list[dict[str, str]]) -> None:
+    """Add the councils made since the register (`changes`, rows of reorganisations.csv) and end
+    the bodies they replaced the day before. A body replaced by one council names it as its
+    successor; a county split between two (Cumbria, Northamptonshire) names none."""
+    by_code = {a["code"]: a for a in authorities}
+    replaced_by: dict[str, list[str]] = {}
+    for change in changes:
+        code = change["code"]
+        if code in by_code:
+            raise SystemExit(f"{code} ({change['name']}) is already in the register")
+        for old in change["predecessors"].split():
+            if old not in by_code or by_code[old]["end_date"]:
+                raise SystemExit(f"{change['name']} replaced {old}, which is no active authority")
+            replaced_by.setdefault(old, []).append(code)
+        authorities.append(
+            {
+                "code": code,
+                "name": change["name"],
+                "official_name": change["official_name"],
+                "tier": "unitary",
+                "nation": NATIONS[code[0]],
+                "county": "",
+                "start_date": change["start_date"],
+                "end_date": "",
+                "successor": "",
+                "other_names": "",
+            }
+        )
+    for old, new in replaced_by.items():
+        start = min(c["start_date"] for c in changes if c["code"] in new)
+        by_code[old]["end_date"] = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
+        by_code[old]["successor"] = new[0] if len(new) == 1 else ""
 
 
 def _rounded(coords: Any) -> Any:
@@ -147,19 +192,33 @@ def _rounded(coords: Any) -> Any:
     return [_rounded(c) for c in coords]
 
 
+def _merged(raw: dict[str, Any], authorities: list[dict[str, str]]) -> dict[str, Any]:
+    """Each active district-level area's shape: the source's, or for a council made since, the
+    union of the districts it replaced (so their shared edges go)."""
+    by_code = {a["code"]: a for a in authorities}
+    shapes: dict[str, list[Any]] = {}
+    names: dict[str, str] = {}
+    for feature in raw["features"]:
+        code = feature["properties"]["code"]
+        if code in by_code and by_code[code]["end_date"] and by_code[code]["successor"]:
+            code = by_code[code]["successor"]
+        elif code not in by_code or by_code[code]["end_date"]:
+            raise SystemExit(f"{code} ({feature['properties']['name']}) is no active authority")
+        else:
+            names[code] = feature["properties"]["name"]
+        # make_valid splits a self-touching ring into parts that share edges: merge them again,
+        # or the map would draw their shared edges as boundaries inside the district
+        shapes.setdefault(code, []).extend(
+            shapely.get_parts(shapely.make_valid(shape(feature["geometry"])))
+        )
+    return {code: (shapely.union_all(parts), names.get(code)) for code, parts in shapes.items()}
+
+
 def districts(raw: dict[str, Any], authorities: list[dict[str, str]]) -> list[dict[str, Any]]:
     """One simplified feature per district-level area, named from the registry, sorted by code."""
     by_code = {a["code"]: a for a in authorities}
     features = []
-    for feature in raw["features"]:
-        code = feature["properties"]["code"]
-        if code not in by_code or by_code[code]["end_date"]:
-            raise SystemExit(f"{code} ({feature['properties']['name']}) is no active authority")
-        # make_valid splits a self-touching ring into parts that share edges: merge them again,
-        # or the map would draw their shared edges as boundaries inside the district
-        geometry = shapely.union_all(
-            shapely.get_parts(shapely.make_valid(shape(feature["geometry"])))
-        )
+    for code, (geometry, other) in _merged(raw, authorities).items():
         geometry = geometry.simplify(TOLERANCE, preserve_topology=True)
         geometry = shapely.make_valid(shapely.set_precision(geometry, GRID))
         if geometry.geom_type == "GeometryCollection":  # keep the areas, drop stray lines
@@ -168,9 +227,9 @@ def districts(raw: dict[str, Any], authorities: list[dict[str, str]]) -> list[di
         if not geometry.is_valid or geometry.geom_type not in ("Polygon", "MultiPolygon"):
             raise SystemExit(f"bad geometry for {code}: {shapely.is_valid_reason(geometry)}")
         out = mapping(geometry)
-        other = feature["properties"]["name"]  # ONS's latest name, e.g. after a 2025 rename
+        # ONS's latest name, e.g. after a 2025 rename (None: a council made since the source)
         known = {by_code[code]["name"], *by_code[code]["other_names"].split("; ")}
-        if other not in known:
+        if other and other not in known:
             by_code[code]["other_names"] = "; ".join(
                 n for n in (by_code[code]["other_names"], other) if n
             )
@@ -196,6 +255,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with args.register.open(encoding="utf-8", newline="") as f:
         authorities = registry(list(csv.DictReader(f)))
+    with REORGANISATIONS.open(encoding="utf-8", newline="") as f:
+        reorganise(authorities, list(csv.DictReader(f)))
+    authorities = _unique_names(authorities)
     raw = json.loads(args.districts.read_text(encoding="utf-8"))
     OUT_GEOJSON.write_text(dumps(districts(raw, authorities)), encoding="utf-8")
     with OUT_CSV.open("w", encoding="utf-8", newline="") as f:

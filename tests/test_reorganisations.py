@@ -1,0 +1,226 @@
+"""Councils made since the national register: Northamptonshire (2021), Cumbria, North Yorkshire
+and Somerset (2023).
+
+The register and the boundaries the app is built from date from 2020, when 24 districts and four
+county councils still stood where six unitary councils are now. data/reorganisations.csv
+(kept by hand, read by data/scripts/make_authorities.py) adds the six, ends the bodies they
+replaced and makes each new council's shape from theirs. A notice or a register from North
+Yorkshire Council is then North Yorkshire's; an old name is the council that holds its area now;
+a county split in two is refused with what happened to it.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pytest
+from shapely.geometry import Point, shape
+
+from citydata import lifecycle
+from citydata.core import authorities, boroughs, buyers, regions
+from citydata.core.settings import DATA_DIR
+from tests.conftest import DATA as TEST_DATA
+
+NEW = {
+    "E06000061": "North Northamptonshire",
+    "E06000062": "West Northamptonshire",
+    "E06000063": "Cumberland",
+    "E06000064": "Westmorland and Furness",
+    "E06000065": "North Yorkshire",
+    "E06000066": "Somerset",
+}
+# A town of each new council (longitude, latitude), in what was one of the districts it replaced.
+TOWNS = {
+    "E06000061": ("Kettering", -0.725, 52.398),
+    "E06000062": ("Northampton", -0.893, 52.237),
+    "E06000063": ("Carlisle", -2.935, 54.892),
+    "E06000064": ("Kendal", -2.746, 54.327),
+    "E06000065": ("Harrogate", -1.537, 53.992),
+    "E06000066": ("Taunton", -3.103, 51.015),
+}
+
+
+@pytest.fixture
+def uk(monkeypatch) -> regions.Region:
+    monkeypatch.setenv(regions.SETTING, "united-kingdom")
+    return regions.current()
+
+
+def test_the_six_councils_are_in_the_region_and_the_bodies_they_replaced_are_not(uk):
+    assert {code: uk.by_code[code].name for code in NEW} == NEW
+    gone = [a for a in authorities.registry() if a.end_date in ("2021-03-31", "2023-03-31")]
+    assert len(gone) == 28 and not any(a.code in uk.by_code for a in gone)
+    assert {a.tier for a in gone} == {"district", "county"}
+
+
+def test_each_new_council_has_one_shape_covering_the_districts_it_replaced(uk):
+    features = {f["properties"]["code"]: f for f in uk.geojson()["features"]}
+    for code, (town, lon, lat) in TOWNS.items():
+        assert shape(features[code]["geometry"]).contains(Point(lon, lat)), town
+        assert features[code]["properties"]["name"] == NEW[code]
+    # Harrogate is in North Yorkshire only: no other shape holds it (the old district's is gone).
+    holding = [
+        c for c, f in features.items() if shape(f["geometry"]).contains(Point(-1.537, 53.992))
+    ]
+    assert holding == ["E06000065"]
+
+
+@pytest.mark.parametrize(
+    ("name", "now"),
+    [
+        ("North Yorkshire Council", "North Yorkshire"),
+        ("Harrogate Borough Council", "North Yorkshire"),  # ended 2023: its area is now
+        ("North Yorkshire County Council", "North Yorkshire"),
+        ("Carlisle City Council", "Cumberland"),
+        ("West Somerset District Council", "Somerset"),  # 2019 into Somerset West and Taunton
+        ("Somerset County Council", "Somerset"),
+        ("Wellingborough Borough Council", "North Northamptonshire"),
+        ("Westmorland & Furness Council", "Westmorland and Furness"),
+    ],
+)
+def test_a_name_old_or_new_is_the_council_that_holds_the_area_now(uk, name, now):
+    assert boroughs.resolve(name).name == now
+
+
+def test_a_county_split_in_two_is_refused_with_what_became_of_it(uk):
+    assert boroughs.resolve("Cumbria County Council") is None
+    with pytest.raises(boroughs.UnknownBorough) as caught:
+        boroughs.lookup("Cumbria County Council")
+    assert str(caught.value).endswith(
+        "(it is Cumbria County Council, which ended on 31 March 2023; its area is now "
+        "Cumberland and Westmorland and Furness)"
+    )
+
+
+def test_an_old_name_elsewhere_says_where_its_area_went(monkeypatch):
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    with pytest.raises(boroughs.UnknownBorough) as caught:
+        boroughs.lookup("Craven District Council")
+    assert str(caught.value).endswith(
+        "(it is Craven District Council, which ended on 31 March 2023; its area is now "
+        "North Yorkshire, outside Greater Manchester)"
+    )
+
+
+def _notices(*names: str) -> list[dict[str, str]]:
+    path = TEST_DATA / "real" / "cf_export_notices_2025-11.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["Organisation Name"] in names]
+
+
+def test_real_notices_of_the_new_councils_and_through_platforms_find_their_buyer(uk):
+    """Contracts Finder, November 2025: buyers the app used to leave out as not recognised."""
+    found = {
+        (r["Organisation Name"], r["Contact Email"].split("@")[-1].lower()): buyers.find(
+            r["Organisation Name"], r["Contact Email"]
+        )
+        for r in _notices(
+            "West Northamptonshire Council",
+            "Westmorland and Furness Council",
+            "Somerset Council",
+            "EU SUPPLY LIMITED",
+            "Coventry City Council (COV)",
+        )
+    }
+    named = {key: (f.authority.name, f.how) for key, f in found.items() if f is not None}
+    assert named[("West Northamptonshire Council", "westnorthants.gov.uk")] == (
+        "West Northamptonshire",
+        "name",
+    )
+    assert named[("Coventry City Council (COV)", "coventry.gov.uk")] == ("Coventry", "name")
+    # A publishing platform as the buyer: the council's contact address names it.
+    assert named[("EU SUPPLY LIMITED", "eastriding.gov.uk")] == (
+        "East Riding of Yorkshire",
+        "e-mail",
+    )
+    assert named[("EU SUPPLY LIMITED", "rotherham.gov.uk")] == ("Rotherham", "e-mail")
+
+
+def test_the_reorganisations_file_names_only_bodies_the_register_knows():
+    with (DATA_DIR / "reorganisations.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    known = authorities.by_code()
+    assert [r["code"] for r in rows] == sorted(NEW)
+    for row in rows:
+        replaced = [known[c] for c in row["predecessors"].split()]
+        assert all(a.end_date and a.end_date < row["start_date"] for a in replaced)
+        assert known[row["code"]].official_name == row["official_name"]
+
+
+def _current(path) -> dict[str, tuple[str, int]]:
+    db = lifecycle.open_store(path)
+    try:
+        rows = db.rows(
+            "SELECT borough_code, borough, min(source), count(*) FROM current_contracts"
+            " WHERE borough_code IN ('E06000065', 'E07000165', 'E07000163') GROUP BY ALL"
+        )
+    finally:
+        db.close()
+    return {code: (name, source, n) for code, name, source, n in rows}
+
+
+def test_a_database_built_before_follows_the_reorganisation_and_keeps_what_was_uploaded(
+    uk, tmp_path
+):
+    path = lifecycle.build(tmp_path / "uk.duckdb")
+    db = lifecycle.open_store(path)
+    try:
+        # As a database built before 2023: Harrogate's and Craven's own data, no North Yorkshire.
+        harrogate = db.scalar("SELECT id FROM snapshots WHERE borough_code = 'E06000065'")
+        with db.write() as w:
+            w.execute("UPDATE snapshots SET borough_code = 'E07000165' WHERE id = ?", [harrogate])
+            w.execute(
+                "UPDATE contracts SET borough_code = 'E07000165', borough = 'Harrogate'"
+                " WHERE snapshot_id = ?",
+                [harrogate],
+            )
+            craven = w.scalar("SELECT nextval('snapshot_ids')")
+            w.execute(
+                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+                " rows_imported, rows_rejected, status, source, created_by)"
+                " VALUES (?, 'E07000163', now(), 'craven.csv', 'x', 1, 0, 'active', 'upload',"
+                " 'a steward')",
+                [craven],
+            )
+            w.execute(
+                "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, system,"
+                " vendor, source) VALUES (?, 1, 'E07000163', 'Craven', 'Uniform', 'Idox',"
+                " 'upload')",
+                [craven],
+            )
+        before = db.scalar("SELECT count(*) FROM contracts")
+    finally:
+        db.close()
+    assert set(_current_raw(path)) == {"E07000165", "E07000163"}
+
+    after = _current(path)  # opening it follows the reorganisation
+    assert "E07000165" not in after  # Harrogate's illustrative data: no longer current
+    name, source, n = after["E06000065"]
+    assert (name, source) == ("North Yorkshire", "demo") and n > 0
+    assert after["E07000163"] == ("Craven", "upload", 1)  # a steward's upload stays as it was
+    db = lifecycle.open_store(path)
+    try:  # nothing was deleted: Harrogate's records are kept, superseded
+        assert db.scalar("SELECT count(*) FROM contracts") == before + n
+        assert db.scalar("SELECT status FROM snapshots WHERE id = ?", [harrogate]) == "superseded"
+        snapshots = db.scalar("SELECT count(*) FROM snapshots")
+    finally:
+        db.close()
+    assert _current(path) == after  # and opening it again changes nothing
+    db = lifecycle.open_store(path)
+    try:
+        assert db.scalar("SELECT count(*) FROM snapshots") == snapshots
+    finally:
+        db.close()
+
+
+def _current_raw(path) -> set[str]:
+    """The councils of North Yorkshire's area with current data, without opening as the app."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            code
+            for (code,) in con.execute(
+                "SELECT DISTINCT borough_code FROM current_contracts"
+                " WHERE borough_code IN ('E06000065', 'E07000165', 'E07000163')"
+            ).fetchall()
+        }
