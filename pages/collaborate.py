@@ -11,6 +11,7 @@ from citydata.query import collaboration, selection
 
 state = ui.page_filters()
 today = date.today()
+GROUP = {"group": "Group"}  # the group number's heading in the all-groups download
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "group": st.column_config.NumberColumn("Group", width="small"),
     "boroughs": st.column_config.NumberColumn(ui.noun(2, True)),
@@ -90,15 +91,10 @@ ui.dataframe(
                   "near_misses", "contracts", "combined_annual_value", "systems", "vendors"],
 )  # fmt: skip
 everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
+all_groups = exports.Rows(*collaboration.members_sql(state, query, today), names=GROUP)
 st.download_button(
     "Download all groups (CSV)",
-    data=lambda: exports.to_csv(
-        exports.with_labels(
-            group_briefing.briefing_frame(
-                ui.read(lambda r: collaboration.members(r, state, query, today)), with_group=True
-            )
-        )
-    ),
+    data=lambda: ui.read(lambda r: exports.rows_csv(r, all_groups)),  # DuckDB writes it
     file_name=f"collaboration-groups-{today:%Y-%m-%d}.csv",
     mime="text/csv",
     key="collab-all-csv",

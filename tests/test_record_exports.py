@@ -8,6 +8,7 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from citydata import cli, lifecycle
@@ -19,6 +20,7 @@ from tests.apptest import run_app
 from tests.test_exports import LOOKALIKE_IDS, LOOKALIKES
 from tests.test_security import (
     START_IDS,
+    assert_no_formula_in,
     assert_no_formula_in_xlsx,
     csv_rows,
     hostile,
@@ -286,3 +288,25 @@ def test_a_pipeline_list_download_is_the_dataframe_download_byte_for_byte(db_pat
     cells = sheet.to_python(skip_empty_area=False)
     assert cells[0] == written[0] and len(cells) == len(written)
     assert assert_no_formula_in_xlsx(book)
+
+
+def test_the_all_groups_download_is_the_dataframe_download_byte_for_byte(db_path):
+    """The Collaboration page's "Download all groups" is written by DuckDB from
+    `collaboration.members_sql`: the same bytes as the DataFrame the page used to write (the
+    group number headed "Group", the rest labelled), formula starts neutralised."""
+    from citydata.query import collaboration
+
+    plant(db_path, "=")
+    q, today = collaboration.Query("system", 6), date(2026, 12, 5)
+    db = lifecycle.open_store(db_path)
+    with db.read() as r:
+        sql, params = collaboration.members_sql(FilterState(), q, today)
+        new = exports.rows_csv(r, exports.Rows(sql, params, names={"group": "Group"}))
+        frame = collaboration.members(r, FilterState(), q, today)
+    db.close()
+    frame["contract_end"] = pd.to_datetime(frame["contract_end"]).dt.date
+    old = exports.to_csv(exports.with_labels(frame.rename(columns={"group": "Group"})))
+    assert new == old
+    written = csv_rows(new)
+    assert written[0][:2] == ["Group", "Borough"] and len(written) == len(frame) + 1 > 10
+    assert_no_formula_in("groups.csv", new)

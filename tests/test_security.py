@@ -221,9 +221,11 @@ def _pipeline(r) -> pd.DataFrame:
 
 
 def _collaboration(r) -> pd.DataFrame:
+    """One group's members, as its download on the Collaboration page (test_record_exports
+    checks the download of every group, which DuckDB writes)."""
     q = collaboration.Query("system", 6)
     members = collaboration.members(r, FilterState(), q, TODAY)
-    return exports.with_labels(group_briefing.briefing_frame(members, with_group=True))
+    return exports.with_labels(group_briefing.briefing_frame(members))
 
 
 TABLES = {  # what the pages offer through ui.downloads / their own download buttons

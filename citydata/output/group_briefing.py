@@ -31,13 +31,10 @@ def group_labels(groups: pd.DataFrame, q: Query) -> dict[str, int]:
     return {group_label(g, q): int(g["group"]) for g in groups.to_dict("records")}
 
 
-def briefing_frame(group_members: pd.DataFrame, with_group: bool = False) -> pd.DataFrame:
-    """Members as a download: dates as dates, the group number only when several groups."""
-    df = group_members.copy()
-    if with_group:
-        df = df.rename(columns={"group": "Group"})
-    else:
-        df = df.drop(columns=["group"], errors="ignore")
+def briefing_frame(group_members: pd.DataFrame) -> pd.DataFrame:
+    """One group's members as a download: dates as dates, no group number. (Every group's
+    members are downloaded as `collaboration.members_sql` gives them, the number first.)"""
+    df = group_members.drop(columns=["group"], errors="ignore")
     df["contract_end"] = pd.to_datetime(df["contract_end"]).dt.date
     return df
 

@@ -215,11 +215,12 @@ def groups(
     )
 
 
-def members(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
-    """Every contract in a group: group number, borough, system, vendor, end date, value."""
+def members_sql(state: FilterState, q: Query, today: date | None = None) -> tuple[str, Params]:
+    """Every contract in a group: group number, borough, system, vendor, end date, value; by
+    group, then end date."""
     ctes, params = _ranked_sql(state, q, today or date.today())
     sql, _ = selection.base(state)
-    return r.df(
+    return (
         f"""{ctes}
         SELECT r."group", {_MEMBER_COLUMNS}
         FROM ({sql}) AS b
@@ -228,6 +229,11 @@ def members(r: Reader, state: FilterState, q: Query, today: date | None = None) 
         ORDER BY r."group", b.contract_end, b.borough, b.system, b.source_ref""",
         params,
     )
+
+
+def members(r: Reader, state: FilterState, q: Query, today: date | None = None) -> pd.DataFrame:
+    """The rows of `members_sql`."""
+    return r.df(*members_sql(state, q, today))
 
 
 def group_members(

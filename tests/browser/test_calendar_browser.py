@@ -122,6 +122,13 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
     boroughs = int(chosen.split(": ", 1)[1].split(" boroughs")[0])
     assert len({r["Borough"] for r in rows}) == boroughs
 
+    with page.expect_download() as info:  # every group, written by DuckDB on the click
+        page.get_by_role("button", name="Download all groups (CSV)").click()
+    every = list(csv.DictReader(io.StringIO(info.value.path().read_bytes().decode("utf-8-sig"))))
+    first = [{k: r[k] for k in rows[0]} for r in every if r["Group"] == "1"]
+    assert first == rows  # group 1 is the group chosen, its contracts in the same order
+    assert len(every) > len(rows) and list(every[0])[:2] == ["Group", "Borough"]
+
     with page.expect_download() as info:
         page.get_by_role("button", name="Download briefing (Markdown)").click()
     markdown = info.value.path().read_text(encoding="utf-8")
