@@ -230,21 +230,48 @@ def region_of(db: Database) -> str:
 
 
 def check_region(db: Database) -> None:
-    """Refuse a database built for another region than CITYTOOLS_REGION chooses."""
+    """Refuse a database built for another region than CITYTOOLS_REGION chooses.
+
+    A list of councils recorded before some of them were replaced (Craven, now North
+    Yorkshire) is the same region as the list of the councils that hold their areas now: the
+    database is then recorded under the new list."""
     region = regions.current()
     recorded = region_of(db)
     if recorded == region.key:
+        return
+    followed = _followed(recorded)
+    if followed == region.key:
+        with db.write() as w:
+            w.execute("UPDATE meta SET value = ? WHERE key = ?", [region.key, REGION_KEY])
         return
     try:
         label = regions.parse(recorded).label
     except settings.SettingError:
         label = recorded
+    setting = (followed or recorded).removeprefix(regions.CUSTOM_PREFIX)
     raise settings.SettingError(
         f"The database {db.path} holds the records of {label} ({regions.SETTING} = {recorded}), "
         f"but this app is set up for {region.label} ({regions.SETTING} = {region.key}). "
-        f"Set {regions.SETTING} to {recorded}, or point CITYTOOLS_DB at another file (a new "
+        f"Set {regions.SETTING} to {setting}, or point CITYTOOLS_DB at another file (a new "
         "one is built for the region)."
     )
+
+
+def _followed(recorded: str) -> str | None:
+    """A list of councils, recorded as a region, with each council replaced since by the one
+    council that holds its area now; None when that is not a list or a council was split."""
+    if not recorded.startswith(regions.CUSTOM_PREFIX):
+        return None
+    known, now = authorities.by_code(), set()
+    for code in recorded.removeprefix(regions.CUSTOM_PREFIX).split(","):
+        authority = known.get(code)
+        if authority is None:
+            return None
+        heirs = (authority,) if authority.active else authorities.successors(authority)
+        if len(heirs) != 1:
+            return None
+        now.add(heirs[0].code)
+    return regions.CUSTOM_PREFIX + ",".join(sorted(now))
 
 
 def follow_reorganisations(db: Database) -> list[str]:

@@ -18,7 +18,7 @@ import pytest
 from shapely.geometry import Point, shape
 
 from citydata import lifecycle
-from citydata.core import authorities, boroughs, buyers, regions
+from citydata.core import authorities, boroughs, buyers, regions, settings
 from citydata.core.settings import DATA_DIR
 from tests.conftest import DATA as TEST_DATA
 
@@ -224,3 +224,40 @@ def _current_raw(path) -> set[str]:
                 " WHERE borough_code IN ('E06000065', 'E07000165', 'E07000163')"
             ).fetchall()
         }
+
+
+def test_a_list_of_councils_recorded_before_follows_to_the_council_that_took_each_over(
+    monkeypatch, tmp_path
+):
+    """A database set up for Craven and Adur (before 2023) opens for North Yorkshire and Adur;
+    the old list is refused as a setting, with the codes to use instead."""
+    monkeypatch.setenv(regions.SETTING, "E06000065, E07000223")
+    path = lifecycle.build(tmp_path / "custom.duckdb")
+    db = lifecycle.open_store(path)
+    with db.write() as w:  # as recorded before
+        w.execute(
+            "UPDATE meta SET value = 'custom:E07000163,E07000223' WHERE key = ?",
+            [lifecycle.REGION_KEY],
+        )
+    db.close()
+
+    monkeypatch.setenv(regions.SETTING, "E07000163,E07000223")
+    with pytest.raises(settings.SettingError) as caught:
+        regions.current()
+    assert "its area is now North Yorkshire (E06000065)" in str(caught.value)
+
+    monkeypatch.setenv(regions.SETTING, "london")
+    with pytest.raises(settings.SettingError) as caught:
+        lifecycle.open_store(path)
+    assert "Set CITYTOOLS_REGION to E06000065,E07000223, or point" in str(caught.value)
+
+    monkeypatch.setenv(regions.SETTING, "E06000065,E07000223")
+    db = lifecycle.open_store(path)
+    try:
+        assert lifecycle.region_of(db) == "custom:E06000065,E07000223"
+        assert {n for (n,) in db.rows("SELECT DISTINCT borough FROM current_contracts")} == {
+            "North Yorkshire",
+            "Adur",
+        }
+    finally:
+        db.close()
