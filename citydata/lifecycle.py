@@ -289,8 +289,8 @@ def follow_reorganisations(db: Database) -> list[str]:
         return []
     replaced = [authorities.by_code()[c] for c in old if c in authorities.by_code()]
     held = {c for c, _ in active}
-    new = {a.code: a for r in replaced for a in authorities.successors(r)}
-    new = [a for code, a in sorted(new.items()) if code in region.by_code and code not in held]
+    heirs = {a.code: a for r in replaced for a in authorities.successors(r)}
+    new = [a for code, a in sorted(heirs.items()) if code in region.by_code and code not in held]
     with db.write() as w:
         w.execute(
             "UPDATE snapshots SET status = 'superseded' WHERE status = 'active'"
