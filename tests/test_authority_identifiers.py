@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
 from citydata import ingest
-from citydata.core import authorities, buyers, regions
+from citydata.core import authorities, boroughs, buyers, regions
 from citydata.core.settings import DATA_DIR
 
 
@@ -113,3 +114,24 @@ def test_a_manchester_notice_through_a_platform_imports_under_greater_manchester
     assert p.records["borough_code"].tolist() == ["E08000003"]
     said = [x.reason for x in p.warnings if "identifier" in x.reason]
     assert said and "GB-LAE:MAN" in said[0]
+
+
+def test_no_e_mail_domain_belongs_to_another_council_in_real_notices(region):
+    """Contracts Finder, November 2025: wherever a notice's buyer name is a council, its contact
+    address's domain, if recorded, is that council's. (A shared service's domain, such as the
+    one Cambridge's notices came from, would send another council's notices to the wrong
+    place when a platform is the buyer.)"""
+    region("united-kingdom")
+    path = Path(__file__).parent / "data" / "real" / "cf_export_notices_2025-11.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    checked = 0
+    for row in rows:
+        named, mailed = (
+            boroughs.resolve(row["Organisation Name"]),
+            buyers.by_email(row["Contact Email"]),
+        )
+        if named is not None and mailed is not None:
+            assert mailed.authority == named, (row["Organisation Name"], row["Contact Email"])
+            checked += 1
+    assert checked > 300
