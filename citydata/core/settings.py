@@ -40,8 +40,10 @@ SETTINGS: tuple[Setting, ...] = (
         "london",
         "The councils this app is for: london (the 33 London authorities), greater-manchester, "
         "west-midlands, liverpool-city-region, west-yorkshire, south-yorkshire, north-east, "
-        "wales, scotland, united-kingdom (every council), or a list of GSS codes separated by "
-        "commas. A database belongs to the region it was built for.",
+        "tees-valley, west-of-england, cambridgeshire-and-peterborough, "
+        "york-and-north-yorkshire, east-midlands, wales, scotland, united-kingdom (every "
+        "council), or a list of GSS codes separated by commas. A database belongs to the region "
+        "it was built for.",
     ),
     Setting(
         "CITYTOOLS_DB",
