@@ -21,15 +21,11 @@ REGIONS = {
     "greater-manchester": ("council in Greater Manchester", 10, "Bolton"),
     "wales": ("council in Wales", 22, "Cardiff"),
     CUSTOM: ("council", 3, "Adur"),
-    # North Yorkshire Council (2023) and its shape, from data/reorganisations.csv
-    "york-and-north-yorkshire": ("council in York and North Yorkshire", 2, "North Yorkshire"),
 }
 MAP = "pages/map.py"
 
 
-@pytest.fixture(
-    params=list(REGIONS), ids=["greater-manchester", "wales", "custom", "york-and-north-yorkshire"]
-)
+@pytest.fixture(params=list(REGIONS), ids=["greater-manchester", "wales", "custom"])
 def region(request, monkeypatch, tmp_path) -> regions.Region:
     """The app set up for a region; its database is built on first start (none exists yet)."""
     monkeypatch.setenv(regions.SETTING, request.param)
@@ -125,8 +121,6 @@ SPELLINGS = {
     "greater-manchester": ("BOLTON METROPOLITAN BOROUGH COUNCIL", "Manchester City Council"),
     "wales": ("Caerdydd", "Sir Ynys Môn"),
     CUSTOM: ("Adur District Council", "West Sussex County Council"),
-    # an old district's name is the council that holds its area now
-    "york-and-north-yorkshire": ("City of York Council", "Harrogate Borough Council"),
 }
 
 
