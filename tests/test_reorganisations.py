@@ -261,3 +261,19 @@ def test_a_list_of_councils_recorded_before_follows_to_the_council_that_took_eac
         }
     finally:
         db.close()
+
+
+def test_a_register_naming_old_councils_is_stored_under_the_councils_now(uk):
+    from citydata import ingest
+
+    register = (
+        "Council,Service area,System,Vendor,Contract end\n"
+        "Harrogate Borough Council,Housing,Northgate Housing,Northgate,31/03/2027\n"
+        "Cumbria County Council,Libraries,Spydus,Civica,31/03/2028\n"
+        "Westmorland & Furness Council,Libraries,Spydus,Civica,31/03/2028\n"
+    )
+    p = ingest.prepare(register.encode(), "register.csv")
+    assert p.records["borough"].tolist() == ["North Yorkshire", "Westmorland and Furness"]
+    assert p.records["borough_code"].tolist() == ["E06000065", "E06000064"]
+    [cumbria] = p.rejects
+    assert cumbria.row == 3 and "its area is now Cumberland and Westmorland" in cumbria.reason
