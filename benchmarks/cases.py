@@ -99,6 +99,13 @@ def market_panels(r: Reader, state: FilterState, role: str) -> dict[str, Any]:
     }
 
 
+def adoption_tables(r: Reader, state: FilterState) -> dict[str, Any]:
+    """The Adoption page: one read of the selection (`adoption.usage`), then its two tables
+    worked out from that frame in memory, as the page does."""
+    usage = adoption.usage(r, state)
+    return {"systems": adoption.systems(usage), "matrix": adoption.matrix(usage)}
+
+
 def concentration(r: Reader, state: FilterState) -> Any:
     """Concentration per service area in one statement, as the Coming to market page reads it
     (`opportunities.markets`), needing no other panel of the Market's."""
@@ -169,7 +176,13 @@ for _label, _state in AREA_FILTERS.items():
             _state,
             note="one statement in the database, as `opportunities.markets` reads it",
         ),
-        Case(f"adoption.matrix [{_label}]", "Adoption", adoption.matrix, _state),
+        Case(
+            f"adoption.tables [{_label}]",
+            "Adoption",
+            adoption_tables,
+            _state,
+            note="the page's read then both tables from it in memory; raw: the read alone",
+        ),
         Case(
             f"vendor_profile.profile [{_label}]",
             "Vendor profile",
@@ -272,7 +285,6 @@ for _label, _state in AREA_FILTERS.items():
             ("supplier",),
             note="the page's read then every panel from it in memory; raw: the read alone",
         ),
-        Case(f"adoption.systems [{_label}]", "Adoption", adoption.systems, _state),
     ]
 CASES.append(
     Case("adoption.system_names", "Adoption", adoption.system_names, FilterState()),

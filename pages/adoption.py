@@ -17,7 +17,8 @@ st.caption(
     f"{ui.noun(2)} on the same system as yours."
 )
 ui.selection_header(state)
-systems = ui.query(adoption.systems, state)
+usage = ui.query(adoption.usage, state)  # one scan of the selection for both tables
+systems = adoption.systems(usage)
 if systems.empty:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
@@ -61,7 +62,7 @@ ui.chart_and_table(
 st.header(f"Who uses what: {ui.noun(2)} by service area")
 st.caption(f"Each cell names the systems a {ui.noun()} uses, with the vendor holding the contract.")
 shown = sorted(state.borough or boroughs.NAMES)
-wide = adoption.matrix_table(ui.query(adoption.matrix, state), shown)
+wide = adoption.matrix_table(adoption.matrix(usage), shown)
 ui.dataframe(
     wide, width="stretch", height=36 * (len(wide) + 1),
     column_config={"_index": st.column_config.TextColumn(

@@ -177,7 +177,7 @@ def _every_chart(db, state) -> dict[str, object]:
         chosen = expiry.default_month(expiry.month_options(heat), today)
         days = expiry.month_grid(expiry.month_days(r, state, chosen), chosen)
         periods = expiry.timeline(r, state, "borough", today)
-        systems = adoption.systems(r, state)
+        systems = adoption.systems((r, state))
         vendor = agg.sort_values("records").iloc[-1]["vendor"]
         years = vendor_profile.end_years(r, state, vendor)
         camden = borough_profile.build(r, state.with_(borough=()), "Camden", today)

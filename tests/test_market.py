@@ -286,9 +286,9 @@ def test_which_boroughs_use_a_system_and_the_matrix(small):
     summary = adoption.system_summary(small, ALL, "Open Housing")
     assert (summary["boroughs"], summary["records"], summary["vendors"]) == (3, 3, 1)
     assert adoption.system_summary(small, ALL, "Nothing")["records"] == 0
-    systems = adoption.systems(small, ALL)
+    systems = adoption.systems((small, ALL))
     assert systems.iloc[0]["system"] == "Civica CX"  # 3 boroughs, 3 records; ties by name
-    long = adoption.matrix(small, ALL)
+    long = adoption.matrix((small, ALL))
     wide = adoption.matrix_table(long, ["Camden", "Hackney", "Islington", "Barnet"])
     # most valuable first, each with the vendor holding the contract
     assert wide.loc["Camden", "Housing"] == (
@@ -308,7 +308,7 @@ def test_every_chart_writes_its_numbers_as_text_not_only_colour(small, agg):
         "concentration": charts.concentration_chart(market.concentration_from(agg), 2000),
         "scatter": charts.satisfaction_scatter(satisfaction.by_borough_from(agg)),
         "vendors": charts.vendor_satisfaction_chart(satisfaction.by_vendor_from(agg)),
-        "systems": charts.systems_chart(adoption.systems(small, ALL)),
+        "systems": charts.systems_chart(adoption.systems((small, ALL))),
         "ends": charts.end_years_chart(vendor_profile.end_years(small, ALL, "Capita")),
     }
     for name, drawing in built.items():
@@ -358,3 +358,19 @@ def test_the_ranking_table_has_no_column_of_ones_and_no_none(agg):
     assert pd.isna(shown["Rank"].iloc[-1]) and shown["Rank"].iloc[0] == 1
     labels = charts.ranking_chart(market.ranking_from(agg, "boroughs", 2), "boroughs", 33).frame
     assert labels["label"].iloc[0] == "3 of 33 (9.1%)"
+
+
+@pytest.mark.parametrize(
+    "state",
+    [ALL, FilterState(borough=("Camden", "Hackney")), FilterState(service_area=("Housing",))],
+    ids=["all", "two boroughs", "housing"],
+)
+def test_the_adoption_tables_from_one_read_are_those_from_the_database(db, state):
+    """The page reads the selection once (`adoption.usage`) and works both tables out from that
+    frame: the same tables, values and order as from the database."""
+    with db.read() as r:
+        usage = adoption.usage(r, state)
+        for table in (adoption.systems, adoption.matrix):
+            pd.testing.assert_frame_equal(table(usage), table((r, state)))
+        top = adoption.systems(usage, 5)
+        assert top.equals(adoption.systems((r, state)).head(5)) and len(top) == 5

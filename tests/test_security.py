@@ -206,7 +206,7 @@ def _map(r, key: str = "vendors") -> pd.DataFrame:
 
 
 def _adoption(r) -> pd.DataFrame:
-    long = adoption.matrix(r, FilterState())
+    long = adoption.matrix((r, FilterState()))
     return adoption.matrix_table(long, sorted(boroughs.NAMES)).reset_index()
 
 

@@ -2,7 +2,9 @@
 
 The borough x service-area matrix names the system and, in brackets, the vendor holding the
 contract ("Mosaic (Servelec)"); a borough with several systems in one area lists them all,
-the most valuable first. Every function wraps `selection.base(state)`.
+the most valuable first. Every function wraps `selection.base(state)`. The page's two tables
+(`systems`, `matrix`) are worked out from one scan of the selection (`usage`): a few thousand
+rows whatever the selection, instead of each table grouping every record again.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import pandas as pd
 
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import selection
-from citydata.query.filters import FilterState
-from citydata.store.db import Reader
+from citydata.query.filters import FilterState, Params
+from citydata.store.db import Reader, over_frames
 
 USER_COLUMNS = (
     "borough",
@@ -38,21 +40,51 @@ def system_names(r: Reader, state: FilterState) -> list[str]:
     return [v for (v,) in rows]
 
 
-def systems(r: Reader, state: FilterState, top_n: int | None = None) -> pd.DataFrame:
-    """Systems by the number of boroughs using them: their service areas, vendors, records."""
+def _usage(state: FilterState) -> tuple[str, Params]:
     sql, params = selection.base(state)
-    tail = ""
-    if top_n is not None:
-        tail = " LIMIT $top_n"
-        params.add(top_n=int(top_n))
-    return r.df(
-        f"""SELECT system, count(DISTINCT borough_code) AS boroughs, count(*) AS records,
+    return (
+        f"""SELECT system, borough_code, borough, service_area, vendor, count(*) AS records,
+            CAST(sum(annual_value) * 100 AS BIGINT) AS value_pence
+        FROM ({sql}) AS b GROUP BY ALL""",
+        params,
+    )
+
+
+def usage(r: Reader, state: FilterState) -> pd.DataFrame:
+    """The selection in one scan: per system, borough, service area and vendor, its records
+    and annual value in whole pence (empty when no record has one)."""
+    return r.df(*_usage(state))
+
+
+# What the tables are worked out from: a `usage()` frame, or (reader, state): the selection
+# still in the database.
+Usage = pd.DataFrame | tuple[Reader, FilterState]
+
+
+def _from_usage(source: Usage, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """`sql` over the table `usage` (rows as `usage()` returns them), on a frame in memory or
+    on the selection in the database with the usage as its first step: the same SQL either way."""
+    if isinstance(source, pd.DataFrame):
+        with over_frames(usage=source) as r:
+            return r.df(sql, params or {})
+    r, state = source
+    usage_sql, usage_params = _usage(state)
+    return r.df(f"WITH usage AS ({usage_sql}) {sql}", dict(usage_params) | (params or {}))
+
+
+def systems(source: Usage, top_n: int | None = None) -> pd.DataFrame:
+    """Systems by the number of boroughs using them: their service areas, vendors, records."""
+    tail = " LIMIT $top_n" if top_n is not None else ""
+    return _from_usage(
+        source,
+        f"""SELECT system, count(DISTINCT borough_code) AS boroughs,
+            CAST(sum(records) AS BIGINT) AS records,
             string_agg(DISTINCT service_area, '; ' ORDER BY service_area) AS service_areas,
             string_agg(DISTINCT vendor, '; ' ORDER BY vendor) AS vendors,
-            round(sum(annual_value), 2) AS annual_value
-        FROM ({sql}) AS b WHERE system IS NOT NULL
+            round(sum(value_pence) / 100, 2) AS annual_value
+        FROM usage WHERE system IS NOT NULL
         GROUP BY system ORDER BY boroughs DESC, records DESC, system{tail}""",
-        params,
+        {"top_n": int(top_n)} if top_n is not None else None,
     )
 
 
@@ -84,21 +116,15 @@ def system_users(r: Reader, state: FilterState, system: str) -> pd.DataFrame:
     )
 
 
-def matrix(r: Reader, state: FilterState) -> pd.DataFrame:
+def matrix(source: Usage) -> pd.DataFrame:
     """Long form: borough, service_area, systems ("System (Vendor); ..."), records."""
-    sql, params = selection.base(state)
-    return r.df(
-        f"""
-        WITH s AS (
-            SELECT borough, service_area, system, vendor, count(*) AS records,
-                   sum(annual_value) AS value
-            FROM ({sql}) AS b GROUP BY ALL)
-        SELECT borough, service_area,
+    return _from_usage(
+        source,
+        """SELECT borough, service_area,
                string_agg(coalesce(system, '?') || ' (' || coalesce(vendor, '?') || ')', '; '
-                          ORDER BY value DESC NULLS LAST, system, vendor) AS systems,
+                          ORDER BY value_pence DESC NULLS LAST, system, vendor) AS systems,
                CAST(sum(records) AS BIGINT) AS records
-        FROM s GROUP BY ALL ORDER BY borough, service_area""",
-        params,
+        FROM usage GROUP BY ALL ORDER BY borough, service_area""",
     )
 
 
