@@ -267,29 +267,27 @@ def _followed(recorded: str) -> str | None:
         authority = known.get(code)
         if authority is None:
             return None
-        heirs = (authority,) if authority.active else authorities.successors(authority)
+        heirs = authorities.holders(authority)
         if len(heirs) != 1:
             return None
         now.add(heirs[0].code)
     return regions.CUSTOM_PREFIX + ",".join(sorted(now))
 
 
-def follow_reorganisations(db: Database) -> list[str]:
+def follow_reorganisations(db: Database) -> None:
     """Keep the illustrative data in step with the councils of the region when councils are
     replaced (Harrogate and six other districts by North Yorkshire in 2023,
     data/reorganisations.csv): a database built before holds demo records of the old councils.
     Their demo data is superseded (kept, no longer current) and each council that took their
     area and has no data yet gets its own illustrative records. A register or notices stored
-    for a council that has since ended are kept as they are, under its old name. Returns the
-    names of the councils whose demo data was superseded."""
+    for a council that has since ended are kept as they are, under its old name."""
     region = regions.current()
     active = db.rows("SELECT borough_code, source FROM snapshots WHERE status = 'active'")
     old = sorted({c for c, source in active if source == "demo" and c not in region.by_code})
     if not old:
-        return []
-    replaced = [authorities.by_code()[c] for c in old if c in authorities.by_code()]
-    held = {c for c, _ in active}
-    heirs = {a.code: a for r in replaced for a in authorities.successors(r)}
+        return
+    known, held = authorities.by_code(), {c for c, _ in active}
+    heirs = {a.code: a for c in old if c in known for a in authorities.holders(known[c])}
     new = [a for code, a in sorted(heirs.items()) if code in region.by_code and code not in held]
     with db.write() as w:
         w.execute(
@@ -300,9 +298,8 @@ def follow_reorganisations(db: Database) -> list[str]:
     if new:
         with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
             made = Path(folder) / "demo_contracts_reorganised.csv"
-            demo.write_csv(made, rows=round(demo.DEFAULT_ROWS * len(new) / 33), authorities=new)
+            demo.write_csv(made, rows=demo.rows_for(new), authorities=new)
             load_demo(db, made)
-    return [a.name for a in replaced]
 
 
 def set_aside(path: str | Path) -> Path:
@@ -370,7 +367,7 @@ def build(
     if csv is None and not region.is_london:
         with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:
             made = Path(folder) / f"demo_contracts_{region.key.split(':')[0]}.csv"
-            demo.write_csv(made, rows=demo.rows_for(region))
+            demo.write_csv(made, rows=demo.rows_for(region.authorities))
             return build(path, made, restore_from, keep_old)
     csv = csv or demo.EMBEDDED_CSV
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.rows is None:
-        args.rows = demo.rows_for(regions.current())
+        args.rows = demo.rows_for(regions.current().authorities)
     if args.rows < 1:
         raise UsageError("--rows must be at least 1.")
     n = demo.write_csv(args.output, rows=args.rows, seed=args.seed)

@@ -136,20 +136,18 @@ def by_code() -> dict[str, Authority]:
     return {a.code: a for a in registry()}
 
 
-def successors(authority: Authority) -> tuple[Authority, ...]:
-    """The active authorities that now hold an abolished one's area (none for an active one):
-    its successor, followed while that too has ended (West Somerset, then Somerset West and
-    Taunton, now Somerset); for a county split between new councils (Cumbria, Northamptonshire),
-    the successors of its districts."""
+def holders(authority: Authority) -> tuple[Authority, ...]:
+    """The active authorities that hold an authority's area now: itself while active; for an
+    abolished one its successor, followed while that too has ended (West Somerset, then
+    Somerset West and Taunton, now Somerset), or for a county split between new councils
+    (Cumbria, Northamptonshire) the holders of its districts; none if nobody is recorded."""
     if authority.active:
-        return ()
-    known = by_code()
+        return (authority,)
     if authority.successor is None:
         parts = [a for a in registry() if a.county == authority.code and not a.active]
-        found = {s.code: s for part in parts for s in successors(part)}
+        found = {h.code: h for part in parts for h in holders(part)}
         return tuple(found[code] for code in sorted(found))
-    nxt = known[authority.successor]
-    return (nxt,) if nxt.active else successors(nxt)
+    return holders(by_code()[authority.successor])
 
 
 @lru_cache(maxsize=1)

@@ -68,9 +68,10 @@ class _Borough:
     extras: int = 0
 
 
-def rows_for(region: regions.Region) -> int:
-    """The embedded data's size for a region: 800 records for London's 33, in proportion."""
-    return round(DEFAULT_ROWS * len(region.authorities) / 33)
+def rows_for(authorities: Sequence[Borough]) -> int:
+    """The embedded data's size for these authorities (a region's): 800 records for London's
+    33, in proportion."""
+    return round(DEFAULT_ROWS * len(authorities) / 33)
 
 
 def ref_prefix(borough: Borough) -> str:

@@ -61,7 +61,7 @@ class Region:
         that now holds its area, when that is one council of this region."""
         table = {}
         for key, a in authorities.national_lookup().items():
-            now = (a,) if a.active else authorities.successors(a)
+            now = authorities.holders(a)
             if len(now) == 1 and now[0].code in self.by_code:
                 table[key] = self.by_code[now[0].code]
         return table
@@ -180,7 +180,7 @@ def whereabouts(authority: Authority) -> str:
     if authority.active:
         return f"{authority.official_name}, which is outside {region.label}"
     text = _ended(authority, codes=False)
-    now = authorities.successors(authority)
+    now = authorities.holders(authority)
     if now and not any(a.code in region.by_code for a in now):
         text += f", outside {region.label}"
     return text
@@ -192,7 +192,7 @@ def _ended(authority: Authority, codes: bool = True) -> str:
     a setting's message."""
     ended = date.fromisoformat(authority.end_date or "").strftime("%-d %B %Y")
     text = f"{authority.official_name}, which ended on {ended}"
-    names = [f"{a.name} ({a.code})" if codes else a.name for a in authorities.successors(authority)]
+    names = [f"{a.name} ({a.code})" if codes else a.name for a in authorities.holders(authority)]
     if names:
         text += "; its area is now " + (
             f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
