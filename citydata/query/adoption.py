@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
-from citydata.store.db import Reader, over_frames
+from citydata.store.db import Reader, over_table
 
 USER_COLUMNS = (
     "borough",
@@ -63,13 +63,11 @@ Usage = pd.DataFrame | tuple[Reader, FilterState]
 
 def _from_usage(source: Usage, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
     """`sql` over the table `usage` (rows as `usage()` returns them), on a frame in memory or
-    on the selection in the database with the usage as its first step: the same SQL either way."""
+    on the selection in the database (`store.db.over_table`)."""
     if isinstance(source, pd.DataFrame):
-        with over_frames(usage=source) as r:
-            return r.df(sql, params or {})
+        return over_table("usage", source, sql, params)
     r, state = source
-    usage_sql, usage_params = _usage(state)
-    return r.df(f"WITH usage AS ({usage_sql}) {sql}", dict(usage_params) | (params or {}))
+    return over_table("usage", (r, *_usage(state)), sql, params)
 
 
 def systems(source: Usage, top_n: int | None = None) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from citydata.core import boroughs
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
-from citydata.store.db import Reader, over_frames
+from citydata.store.db import Reader, over_table
 
 MEASURES: dict[str, str] = {  # what vendors are ranked by -> SQL over the vendor's rows
     "records": "records",
@@ -83,18 +83,12 @@ Source = pd.DataFrame | tuple[Reader, FilterState, str]
 
 def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, one: bool = False) -> Any:
     """`sql` over the table `agg` (rows as `aggregate()` returns them) on `source`: a frame
-    in memory, or the selection in the database, with the aggregate as the statement's first
-    common table expression (one scan; only the answer is fetched). The same SQL either way.
-    A frame, or with `one` the first row as a dict."""
+    in memory, or the selection in the database (`store.db.over_table`). A frame, or with
+    `one` the first row as a dict."""
     if isinstance(source, pd.DataFrame):
-        with over_frames(agg=source) as r:
-            return r.one(sql, params) if one else r.df(sql, params)
+        return over_table("agg", source, sql, params, one=one)
     r, state, role = source
-    agg_sql, agg_params = _aggregate(state, role)
-    body = sql.strip()
-    body = ", " + body.removeprefix("WITH ") if body.startswith("WITH ") else " " + body
-    sql, params = f"WITH agg AS ({agg_sql}){body}", agg_params | params
-    return r.one(sql, params) if one else r.df(sql, params)
+    return over_table("agg", (r, *_aggregate(state, role)), sql, params, one=one)
 
 
 def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:

@@ -98,6 +98,28 @@ def over_frames(**frames: pd.DataFrame) -> Iterator[Reader]:
         yield Reader(cur)
 
 
+# A table to query: a small frame the page already holds, or (reader, its SQL, its parameters)
+# for the same rows still in the database.
+Table = pd.DataFrame | tuple["Reader", str, Mapping[str, Any]]
+
+
+def over_table(
+    name: str, table: Table, sql: str, params: Mapping[str, Any] | None = None, *, one: bool = False
+) -> Any:
+    """`sql` over the table `name`: on the frame (`over_frames`), or on the database with the
+    table's SQL as the statement's first common table expression (one scan, only the answer
+    fetched). The same SQL either way. A frame, or with `one` the first row as a dict."""
+    params = params or {}
+    if isinstance(table, pd.DataFrame):
+        with over_frames(**{name: table}) as r:
+            return r.one(sql, params) if one else r.df(sql, params)
+    r, table_sql, table_params = table
+    body = sql.strip()
+    body = ", " + body.removeprefix("WITH ") if body.startswith("WITH ") else " " + body
+    sql, params = f"WITH {name} AS ({table_sql}){body}", table_params | params
+    return r.one(sql, params) if one else r.df(sql, params)
+
+
 MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
 
 
