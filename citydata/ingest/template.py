@@ -47,11 +47,11 @@ def template_columns() -> tuple[str, ...]:
 
 def example() -> dict[str, object]:
     """The example row, for a council of the region (Camden in London; outside London the
-    first by name of the region's councils that still exist)."""
+    first by name of the region's councils)."""
     region = regions.current()
     if region.is_london:
         return dict(_EXAMPLE)
-    first = min((a for a in region.authorities if a.active), key=lambda a: a.name)
+    first = min(region.authorities, key=lambda a: a.name)
     return _EXAMPLE | {"borough_code": first.code, "borough": first.name}
 
 
