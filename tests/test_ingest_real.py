@@ -130,6 +130,25 @@ def test_contracts_finder_values_are_totals_and_annual_is_derived_from_dates(cf)
     assert any(x.column == "Value Low" and "total value" in x.reason for x in cf.warnings)
 
 
+@pytest.mark.parametrize("after", [" - Digital Services", " (RBK)"])
+def test_a_notice_whose_buyer_names_its_department_or_code_is_still_its_councils(after):
+    """Kingston's three technology notices with a department or a code after the buyer's name,
+    as other councils' notices in the same export have ("Hertfordshire County Council -
+    Environment", "Coventry City Council (COV)", whose notices the import once refused although
+    the buyer lookup knew them): still Kingston's, with a warning saying how it was read."""
+    content = (REAL / "cf_export_notices_2025-11.csv").read_bytes()
+    written = "The Royal Borough of Kingston upon Thames"
+    assert content.count(f'"{written}"'.encode()) == 3
+    renamed = content.replace(f'"{written}"'.encode(), f'"{written}{after}"'.encode())
+    p = prepare(renamed, "notices.csv")
+    assert (len(p.records), set(p.records["borough"])) == (3, {"Kingston upon Thames"})
+    said = {x.reason for x in p.warnings if x.column == "Organisation Name"}
+    assert said == {
+        f"The buyer '{written}{after}' is read as Kingston upon Thames, the council its name "
+        "starts with."
+    }
+
+
 # London Fire Commissioner award register: 9 awards; the buyer is not a borough.
 
 

@@ -126,6 +126,10 @@ NAMES = [
     ("united-kingdom", "Kent County Council", "E10000016"),
     ("united-kingdom", "London Borough of Hammersmith & Fulham", "E09000013"),
     ("united-kingdom", "Wycombe District Council", "E06000060"),  # abolished: its successor
+    # The register's other names give the forms too ("Southend UA"), and the legal style
+    ("united-kingdom", "Southend City Council", "E06000033"),
+    ("united-kingdom", "The Borough Council of Calderdale", "E08000033"),
+    ("united-kingdom", "Kingston upon Hull, City of", "E06000010"),
     ("E06000060, E06000059", "Aylesbury Vale", "E06000060"),
 ]
 

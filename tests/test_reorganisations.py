@@ -12,6 +12,7 @@ a county split in two is refused with what happened to it.
 from __future__ import annotations
 
 import csv
+import io
 
 import duckdb
 import pytest
@@ -135,6 +136,62 @@ def test_real_notices_of_the_new_councils_and_through_platforms_find_their_buyer
         "e-mail",
     )
     assert named[("EU SUPPLY LIMITED", "rotherham.gov.uk")] == ("Rotherham", "e-mail")
+
+
+def test_real_notices_whose_buyer_name_goes_on_past_the_council_find_it(uk):
+    """Contracts Finder, November 2025: a department, an "on behalf of", a city's new name and
+    the legal style were each a council's notice left out as not recognised."""
+    names = {
+        "Hertfordshire County Council - Environment": "Hertfordshire",
+        "Wyre Forest District Council on Behalf of WFDC / RBC / BDC": "Wyre Forest",
+        "Southend City Council": "Southend-on-Sea",
+        "The Borough Council of Calderdale": "Calderdale",
+        # two councils, a council with a company, a town council: none is one council's
+        "Babergh and Mid Suffolk District Councils": None,
+        "Halton Borough Council and Commercials Services Kent Ltd t/a Connect2Halton": None,
+        "HYTHE TOWN COUNCIL": None,
+    }
+    found = {}
+    for r in _notices(*names):
+        buyer = buyers.find(r["Organisation Name"], r["Contact Email"])
+        found[r["Organisation Name"]] = buyer and buyer.authority.name
+    assert found == names
+    # Imported, the four councils' notices are refused only as not technology; the joint
+    # buyer's still names its buyer.
+    from citydata import ingest
+
+    with (TEST_DATA / "real" / "cf_export_notices_2025-11.csv").open(
+        encoding="utf-8-sig", newline=""
+    ) as f:
+        rows = list(csv.reader(f))
+    out = io.StringIO()
+    csv.writer(out).writerows([rows[0]] + [r for r in rows[1:] if r[2] in names])
+    p = ingest.prepare(out.getvalue().encode(), "notices.csv")
+    buyer = {x.value for x in p.rejects if x.column == "Organisation Name"}
+    assert buyer == {
+        "Babergh and Mid Suffolk District Councils",
+        "HYTHE TOWN COUNCIL",
+        "Halton Borough Council and Commercials Services Kent Ltd t/a Connect2Halton",
+    }
+
+
+@pytest.mark.parametrize(
+    ("region", "name", "expected"),
+    [
+        ("london", "London Borough of Hackney - ICT", "Hackney"),
+        ("london", "Camden, Islington and Haringey Councils", None),  # not one council
+        ("united-kingdom", "Bristol, North Somerset and South Gloucestershire ICB", None),
+        ("united-kingdom", "Leeds City Council: Digital and Information Service", "Leeds"),
+        ("united-kingdom", "Kent County Council (KCC) – Adult Social Care", "Kent"),
+        ("united-kingdom", "Wigan Council acting on behalf of AGMA", "Wigan"),
+    ],
+)
+def test_a_buyer_named_with_a_department_is_its_council_only_when_it_says_council(
+    monkeypatch, region, name, expected
+):
+    monkeypatch.setenv(regions.SETTING, region)
+    found = buyers.find(name)
+    assert (found and found.authority.name) == expected
 
 
 def test_the_reorganisations_file_names_only_bodies_the_register_knows():

@@ -87,21 +87,31 @@ _COUNCIL_FORMS = (
     "Borough of {}",
     "Metropolitan Borough of {}",
     "City and County of {}",
+    # The legal style, as in "The Borough Council of Calderdale" (the 'The' folds away)
+    "Borough Council of {}",
+    "City Council of {}",
+    "County Council of {}",
+    "District Council of {}",
 )
 _WORDS_AROUND = re.compile(
     r"^(city of |city and county of )|( city| county| county borough| borough| district"
-    r"| metropolitan borough| metropolitan district)?( council)?$",
+    r"| metropolitan borough| metropolitan district)?( council)?$"
+    r"|, (city|county) of$| ua$",  # the register's "Bristol, City of" and "Southend UA"
     re.I,
 )
 
 
 def _stem(name: str) -> str:
-    """'City of Bristol' -> 'Bristol', 'St. Helens' -> 'St. Helens': the name inside the forms."""
+    """'City of Bristol' -> 'Bristol', 'Southend UA' -> 'Southend', 'St. Helens' -> 'St. Helens':
+    the name inside the forms."""
     return _WORDS_AROUND.sub("", name).strip() or name
 
 
 def _generated(authority: Authority) -> list[str]:
-    stems = {authority.name, _stem(authority.name), _stem(authority.official_name)}
+    """The forms around each stem of the authority's names, its register's other names too:
+    "Southend UA" gives "Southend City Council", the name Southend-on-Sea's council uses."""
+    names = (authority.name, authority.official_name, *authority.other_names)
+    stems = {authority.name} | {_stem(n) for n in names}
     return [form.format(s) for s in sorted(stems) for form in _COUNCIL_FORMS]
 
 

@@ -16,13 +16,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from citydata.core import boroughs, settings
-from citydata.core.authorities import Authority
+from citydata.core.authorities import Authority, fold
 
 IDENTIFIERS_PATH = settings.DATA_DIR / "authority_identifiers.csv"
 _EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _GSS = re.compile(r"\b([EWSN]\d{8})\b")
 _ISO = re.compile(r"(?:^|[\s:/-])([A-Z]{3})$")
 _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
+# Where a buyer's name goes on past the council's own: "Hertfordshire County Council -
+# Environment", "Wyre Forest District Council on Behalf of WFDC / RBC / BDC". Never ' and ' or
+# '/': "Babergh and Mid Suffolk District Councils" names two councils.
+_GOES_ON = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|,\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
+_COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district)\b")
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,28 @@ def by_identifier(text: str | None) -> Found | None:
     return None
 
 
+def by_name(name: str) -> Authority | None:
+    """The region's authority a buyer's name names: the whole name; else without a bracketed
+    note or code ("Coventry City Council (COV)"); else the part before a department or an "on
+    behalf of" ("Hertfordshire County Council - Environment"), when that part calls itself a
+    council, borough, city, county or district: "Bristol, North Somerset and South
+    Gloucestershire ICB" is a health body, not Bristol's council."""
+    found = boroughs.resolve(name) or boroughs.resolve(_BRACKETED.sub(" ", name))
+    if found is not None:
+        return found
+    first = _GOES_ON.split(_BRACKETED.sub(" ", name), maxsplit=1)[0]
+    if first != name and _COUNCIL_WORD.search(fold(first)):
+        return boroughs.resolve(first)
+    return None
+
+
 def find(
     name: str | None, emails: str | None = None, identifiers: str | None = None
 ) -> Found | None:
-    """The buyer's authority from its name (or its name without a bracketed note or code:
-    "Coventry City Council (COV)"), else its contact e-mail, else its identifiers."""
+    """The buyer's authority from its name (`by_name`), else its identifiers, else its contact
+    e-mail."""
     if name:
-        authority = boroughs.resolve(name) or boroughs.resolve(_BRACKETED.sub(" ", name))
+        authority = by_name(name)
         if authority is not None:
             return Found(authority, "name", name)
     for part in re.split(r"[\s;|,]+", identifiers or ""):

@@ -3,10 +3,11 @@
 Applied to every file of published notices (Contracts Finder's CSV and API, OCDS JSON and
 flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
 
-- **Buyer.** A buyer name the region's registry does not know (a publishing platform, a shared
-  service) is recognised from the buyer's contact e-mail domain or its identifiers
-  (`citydata.core.buyers`), with a warning saying how. Otherwise the row is refused as not one of
-  the region's authorities.
+- **Buyer.** A buyer name the region's registry does not know whole is recognised by the
+  council its name starts with ("Hertfordshire County Council - Environment"), else, for a
+  publishing platform or a shared service, from the buyer's contact e-mail domain or its
+  identifiers (`citydata.core.buyers`), with a warning saying how. Otherwise the row is refused
+  as not one of the region's authorities.
 - **Technology only.** Each notice is classified by its CPV codes and the product catalogue's
   names in its title and description (`citydata.core.technology`). A notice that is not about
   technology is refused, with a reason naming its CPV codes, and the file says how many were.
@@ -64,16 +65,15 @@ def _text(value: Any) -> str | None:
 
 
 def recognise_buyers(table: Table, buyer_column: str | None) -> list[Problem]:
-    """Put the authority's code in the buyer cell of rows whose buyer is known only by its
-    contact e-mail or identifiers; a warning for each. Changes nothing else."""
+    """Put the authority's code in the buyer cell of rows whose buyer the registry does not
+    know by the whole name: a council named with a department or a note after its name, or a
+    buyer known only by its contact e-mail or identifiers (`buyers.find`); a warning for each
+    saying how it was read. Changes nothing else."""
     if buyer_column is None or buyer_column not in table.data.columns:
         return []
-    emails = _column(table, EMAIL_COLUMNS)
-    identifiers = _column(table, IDENTIFIER_COLUMNS)
-    if emails is None and identifiers is None:
-        return []
     cells = table.data[buyer_column].astype(object).tolist()
-    email_cells, identifier_cells = _cells(table, emails), _cells(table, identifiers)
+    email_cells = _cells(table, _column(table, EMAIL_COLUMNS))
+    identifier_cells = _cells(table, _column(table, IDENTIFIER_COLUMNS))
     problems = []
     for i, written in enumerate(cells):
         name = html.unescape(str(written)) if isinstance(written, str) else None
@@ -81,26 +81,27 @@ def recognise_buyers(table: Table, buyer_column: str | None) -> list[Problem]:
             if name != written:
                 cells[i] = name
             continue
-        found = buyers.find(None, email_cells[i], identifier_cells[i])
+        found = buyers.find(name, email_cells[i], identifier_cells[i])
         if found is None:
             continue
         cells[i] = found.authority.code
-        how = (
-            f"its contact e-mail ({found.evidence})"
-            if found.how == "e-mail"
-            else (f"its identifier ({found.evidence})")
-        )
-        problems.append(
-            warning(
-                table.rows[i],
-                buyer_column,
-                written,
-                f"The buyer '{name or ''}' is not itself a council; the notice is "
-                f"{found.authority.name}'s, from {how}.",
-            )
-        )
+        problems.append(warning(table.rows[i], buyer_column, written, _how_read(name, found)))
     table.data[buyer_column] = pd.Series(cells, index=table.data.index, dtype=object)
     return problems
+
+
+def _how_read(name: str | None, found: buyers.Found) -> str:
+    council = found.authority.name
+    if found.how == "name":
+        return f"The buyer '{name}' is read as {council}, the council its name starts with."
+    how = (
+        f"its contact e-mail ({found.evidence})"
+        if found.how == "e-mail"
+        else f"its identifier ({found.evidence})"
+    )
+    return (
+        f"The buyer '{name or ''}' is not itself a council; the notice is {council}'s, from {how}."
+    )
 
 
 def _years(start: Any, end: Any) -> float | None:
