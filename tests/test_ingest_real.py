@@ -130,6 +130,35 @@ def test_contracts_finder_values_are_totals_and_annual_is_derived_from_dates(cf)
     assert any(x.column == "Value Low" and "total value" in x.reason for x in cf.warnings)
 
 
+def test_contracts_finder_export_across_the_united_kingdom_keeps_only_technology(monkeypatch):
+    """Every council's notices in the export: six are technology. Twelve were taken for it
+    before: transport, coastal works and training frameworks whose descriptions mention
+    software (or the tool the documents go through), and frameworks of many lots with one IT
+    code among them; and route planning software was filed under planning applications."""
+    monkeypatch.setenv("CITYTOOLS_REGION", "united-kingdom")
+    p = load("real/cf_export_notices_2025-11.csv")
+    kept = p.records[["borough", "system", "service_area"]].values.tolist()
+    it = "Corporate IT and infrastructure"
+    assert kept == [
+        ["Lincolnshire", "Trading Standards CMS Awarded Contract", "Regulatory services"],
+        ["Wokingham", "Route Planning", "Highways and transport"],
+        ["Kingston upon Thames", "PlanX Subscription", "Planning and building control"],
+        ["Kingston upon Thames", "ASV Scans for PCI Renewal 2024", it],
+        ["Kingston upon Thames", "Digital Signage Renwal", it],
+        ["Worcestershire", "Dynamic Purchasing System Digital Connectivity: Services to "
+         "Understanding Mobile Coverage and Performance", it],
+    ]  # fmt: skip
+    reasons = {x.reason for x in p.rejects if x.reason.startswith("Not a technology contract")}
+    assert (
+        "Not a technology contract: 60112000, 60120000, 60130000, and only its description "
+        "mentions 'software'. Only technology notices are imported."
+    ) in reasons
+    assert (
+        "Not a technology contract: main CPV code 79810000; only 1 of its 26 codes (72413000) "
+        "is technology, and no software is named. Only technology notices are imported."
+    ) in reasons
+
+
 @pytest.mark.parametrize("after", [" - Digital Services", " (RBK)"])
 def test_a_notice_whose_buyer_names_its_department_or_code_is_still_its_councils(after):
     """Kingston's three technology notices with a department or a code after the buyer's name,

@@ -199,8 +199,26 @@ def test_buyer_platforms_by_email_domain_and_identifier_never_outside_the_region
         ("", "Uniform supply for staff", False, "Other"),  # a product name as an everyday word
         ("", "Idox Uniform upgrade", True, "Planning and building control"),
         ("79100000", "Legal services|Apply via ProContract", False, "Other"),  # a portal
+        # Real notices (Contracts Finder, November 2025) once taken for technology: software
+        # mentioned in passing under other work's codes, one IT code of several, a tool named
+        ("45243000", "Coastal Management DPS|Due to a change in software this has moved", False,
+         "Other"),
+        ("60120000 60130000", "Transport DPS|Documents are sent securely via Egress", False,
+         "Other"),
+        ("71621000 79411000 72221000 79400000", "Monitoring of school improvement", False, "Other"),
+        ("80000000", "Learning and training DPS|Enterprise skills and ICT courses", False, "Other"),
+        # ... and what still counts: the main code, most codes, the title, a product and maker
+        ("72000000 79999100", "Document scanning", True, "Corporate IT and infrastructure"),
+        ("35125110 48517000 72212517 72261000", "Identity verification", True,
+         "Corporate IT and infrastructure"),
+        ("45000000", "Housing management system replacement", True, "Housing"),
+        ("", "Idox Enterprise support", True, "Planning and building control"),
+        # 'planning' that is not about planning applications
+        ("48000000", "Route Planning|Cloud-based route planning for home to school transport",
+         True, "Highways and transport"),
+        ("48000000", "Planning portal", True, "Planning and building control"),
     ],
-)
+)  # fmt: skip
 def test_technology_and_service_area_rules(cpv, title, technology_, area):
     title, _, description = title.partition("|")
     verdict = technology.classify(cpv, title, description)

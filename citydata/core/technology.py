@@ -31,7 +31,8 @@ OTHER = "Other"
 # Product names that are also everyday words: they count only beside their maker's name.
 _AMBIGUOUS = frozenset(
     {"Paris", "Confirm", "Alloy", "Uniform", "Synergy", "Assure", "Xpress", "Eclipse", "Mosaic",
-     "Arbor", "Koha", "Lilie", "Taranto", "Exor", "QL", "M3", "APP", "CMIS", "Wonde"}
+     "Arbor", "Koha", "Lilie", "Taranto", "Exor", "QL", "M3", "APP", "CMIS", "Wonde",
+     "Enterprise", "Egress"}
 )  # fmt: skip
 # E-tendering portals: notices name them as where to apply, so they count only in the title.
 _PORTALS = frozenset({"ProContract", "In-Tend", "Delta eSourcing", "Proactis", "Jaggaer", "Atamis"})
@@ -152,29 +153,62 @@ def _product(rules: Rules, title: str, text: str) -> tuple[str, str] | None:
 
 
 def classify(cpv: str | None, title: str | None, description: str | None) -> Verdict:
-    """Is this notice about technology, and under which service area does it go?"""
+    """Is this notice about technology, and under which service area does it go?
+
+    The CPV codes decide when their main one (the first: publishers list it first) is a
+    technology code, or at least half of them are. A notice whose codes are mostly something
+    else (a framework of seventeen print lots, one of them web design) counts only when its
+    text names software or a product too, and one without any technology code only when its
+    title does: a description mentions software in passing ("this has now moved to this
+    platform"), or as the means of sending documents (Egress). A notice without CPV codes is
+    judged on its title and description."""
     rules = load()
     codes = cpv_codes(cpv)
     title, description = title or "", description or ""
     text = f"{title}\n{description}"
-    product, quick = _product(rules, title, text), _fold(text)
-    tech_code = next(
-        ((c, m) for c in codes for prefix, m in rules.technology_cpv if c.startswith(prefix)), None
+    tech_codes = [(c, m) for c in codes if (m := _technology_code(rules, c))]
+    by_codes = bool(tech_codes) and (
+        tech_codes[0][0] == codes[0] or 2 * len(tech_codes) >= len(codes)
     )
-    casefolded = text.casefold()
-    tech_word = next(
-        (w for p, w in rules.technology_words if _fold(w) in quick and p.search(casefolded)), None
-    )
+    # Where the text may count: only the title for a notice coded as other work, else all of it.
+    judged = title if codes and not tech_codes else text
+    product, word = _product(rules, title, judged), _technology_word(rules, judged)
     if product:
         why = f"names the product {product[0]}"
-    elif tech_code:
-        why = f"CPV {tech_code[0]} ({tech_code[1]})"
-    elif tech_word:
-        why = f"its title or description says '{tech_word}'"
+    elif by_codes:
+        why = f"CPV {tech_codes[0][0]} ({tech_codes[0][1]})"
+    elif word:
+        why = f"its {'title' if judged is title else 'title or description'} says '{word}'"
     else:
         listed = ", ".join(codes[:3]) if codes else "no CPV code"
+        if tech_codes:
+            few = ", ".join(c for c, _ in tech_codes[:3])
+            verb = "is" if len(tech_codes) == 1 else "are"
+            listed = (
+                f"main CPV code {codes[0]}; only {len(tech_codes)} of its {len(codes)} codes "
+                f"({few}) {verb} technology"
+            )
+        elif codes:
+            found = _product(rules, title, text)
+            mention = found[0] if found else _technology_word(rules, text)
+            if mention:
+                return Verdict(
+                    False, OTHER, f"{listed}, and only its description mentions '{mention}'"
+                )
         return Verdict(False, OTHER, f"{listed}, and no software is named")
     return Verdict(True, _area(rules, codes, title, description, product), why)
+
+
+def _technology_code(rules: Rules, code: str) -> str | None:
+    """What a CPV code means when it is a technology code, else None."""
+    return next((m for prefix, m in rules.technology_cpv if code.startswith(prefix)), None)
+
+
+def _technology_word(rules: Rules, text: str) -> str | None:
+    quick, casefolded = _fold(text), text.casefold()
+    return next(
+        (w for p, w in rules.technology_words if _fold(w) in quick and p.search(casefolded)), None
+    )
 
 
 def _area(
