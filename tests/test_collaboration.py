@@ -455,14 +455,14 @@ def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_pa
     assert "Illustrative" not in real
     text = group_briefing.briefing_markdown(group, members, q, TODAY, ["Hackney", "Brent"])
     assert text.splitlines()[2] == (
-        "> **Illustrative data: the records of Hackney are generated examples, not real "
-        "contracts. Do not act on them.**"
+        "> **Illustrative data: the register records of Hackney are generated examples, not "
+        "real contracts. Do not act on them.**"
     )
     data = word.collaboration(group_briefing.briefing(group, members, q, TODAY, ["Hackney"]))
     doc = docx.Document(io.BytesIO(data))
     paragraphs = [p.text for p in doc.paragraphs]
     assert paragraphs[0] == "Collaboration opportunity: Open Housing"
-    assert paragraphs[1].startswith("Illustrative data: the records of Hackney")
+    assert paragraphs[1].startswith("Illustrative data: the register records of Hackney")
     assert doc.paragraphs[1].runs[0].bold
     assert "Boroughs: Camden, Hackney" in paragraphs
     (table,) = doc.tables

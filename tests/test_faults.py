@@ -333,7 +333,7 @@ def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_t
     extra = first.head(7).assign(
         source_ref=lambda d: d["source_ref"] + "-B", row=range(len(first) + 2, len(first) + 9)
     )
-    real, committed = selection.demo_boroughs, []
+    real, committed = selection.illustrative, []
 
     def notice_then_someone_commits(r, state):
         out = real(r, state)
@@ -342,7 +342,7 @@ def test_a_commit_landing_while_the_overview_is_half_drawn_leaves_one_state_on_t
             committed.extend(snapshots.commit(ui.database(), register, b"register", "Ann Steward"))
         return out
 
-    monkeypatch.setattr(selection, "demo_boroughs", notice_then_someone_commits)
+    monkeypatch.setattr(selection, "illustrative", notice_then_someone_commits)
     at = run_app({"borough": "Camden"})
     assert committed
     notice = any("Illustrative data" in i.value for i in at.info)

@@ -289,7 +289,11 @@ def _docx_text(data: bytes) -> tuple[list[str], list[list[list[str]]], list[str]
 def test_briefings_say_first_when_the_data_is_illustrative(db):
     p = build(db)
     assert p.source["is_demo"]
-    assert briefing.text(p).splitlines()[3].startswith("ILLUSTRATIVE DATA: THESE RECORDS ARE")
+    assert (
+        briefing.text(p)
+        .splitlines()[3]
+        .startswith("ILLUSTRATIVE DATA: THIS REGISTER'S RECORDS ARE")
+    )
     book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
     first = [c.value for c in next(book["Summary"].iter_rows(min_row=2))]
     assert first == ["Warning", briefing.ILLUSTRATIVE]

@@ -190,3 +190,32 @@ def test_reconcile_from_the_command_line_writes_every_record_with_its_outcome(db
     assert outcomes.count("matched") == matched
     bad = run("reconcile", "--borough", "Atlantis", db=db_path, text=True)
     assert bad.returncode == 2 and "Atlantis" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_illustrative_notice_says_a_boroughs_published_notices_are_real(db_path):
+    """Kingston's register is still the illustrative data, but its three notices in the real
+    Contracts Finder export are real: the notice over every page must not call them examples."""
+    from tests.apptest import run_app
+
+    assert run("import", str(CF_CSV), db=db_path).returncode == 0
+
+    def notice(**params) -> list[str]:
+        at = run_app(params)
+        assert not at.exception, [e.value for e in at.exception]
+        return [i.value for i in at.info if i.value.startswith("Illustrative data")]
+
+    tail = " Each borough's examples are replaced when a data steward uploads its own register."
+    assert notice(borough="Kingston upon Thames") == [
+        "Illustrative data. The register records for Kingston upon Thames are generated "
+        "examples, not real contracts; its 3 published notices are real." + tail
+    ]
+    assert notice(borough=["Camden", "Kingston upon Thames"]) == [
+        "Illustrative data. The register records for 2 boroughs are generated examples, not "
+        "real contracts; their 3 published notices are real." + tail
+    ]
+    assert notice(borough="Camden") == [
+        "Illustrative data. The records for Camden are generated examples, not real contracts."
+        + tail
+    ]
+    # Only the published notices chosen: nothing illustrative is shown, so no notice.
+    assert notice(borough="Kingston upon Thames", source_kind="published") == []

@@ -225,20 +225,34 @@ def plain(text: Any, limit: int | None = text_rules.MARKDOWN_LIMIT) -> str:
 def selection_header(state: FilterState, noun: str = "contracts") -> None:
     """The plain-English summary of the filters, and the illustrative-data notice."""
     st.markdown(f"**{plain(filters.summary(state, noun))}**")
-    demo = query(selection.demo_boroughs, state)
-    if demo:
-        if len(demo) == 1:
-            which = f"The records for {demo[0]} are"
-        else:
-            total = boroughs.count()
-            which = f"The records for {f'all {total}' if len(demo) == total else len(demo)} "
-            which += f"{boroughs.noun(2)} are"
-        st.info(
-            f"Illustrative data. {plain(which)} generated examples, not real contracts. Each "
-            f"{boroughs.noun()}'s examples are replaced when a data steward uploads its own "
-            "register.",
-            icon=":material/science:",
+    found = query(selection.illustrative, state)
+    if found.boroughs:
+        st.info(illustrative_notice(found), icon=":material/science:")
+
+
+def illustrative_notice(found: selection.Illustrative) -> str:
+    """'Illustrative data. The records for Camden are generated examples, ...': which records
+    are examples, and, when some of those boroughs' records are published notices, that those
+    are real."""
+    demo = found.boroughs
+    if len(demo) == 1:
+        which = plain(demo[0])
+    else:
+        total = boroughs.count()
+        which = f"{f'all {total}' if len(demo) == total else len(demo)} {boroughs.noun(2)}"
+    if found.published:
+        notices = f"{found.published:,} published notice{'s' if found.published > 1 else ''}"
+        what = (
+            f"The register records for {which} are generated examples, not real contracts; "
+            f"{'its' if len(demo) == 1 else 'their'} {notices} "
+            f"{'is' if found.published == 1 else 'are'} real."
         )
+    else:
+        what = f"The records for {which} are generated examples, not real contracts."
+    return (
+        f"Illustrative data. {what} Each {boroughs.noun()}'s examples are replaced when a data "
+        "steward uploads its own register."
+    )
 
 
 def downloads(

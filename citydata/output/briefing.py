@@ -20,8 +20,8 @@ from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon, source_sentence
 
 ILLUSTRATIVE = (
-    "Illustrative data: these records are generated examples, not real contracts. Do not act "
-    "on them."
+    "Illustrative data: this register's records are generated examples, not real contracts "
+    "(published notices, where listed, are real). Do not act on them."
 )
 PEERS_PER_CONTRACT = 3
 WIDTH = 96

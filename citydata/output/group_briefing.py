@@ -40,8 +40,8 @@ def briefing_frame(group_members: pd.DataFrame) -> pd.DataFrame:
 
 
 ILLUSTRATIVE_NOTE = (
-    "Illustrative data: the records of {boroughs} are generated examples, not real contracts. "
-    "Do not act on them."
+    "Illustrative data: the register records of {boroughs} are generated examples, not real "
+    "contracts. Do not act on them."
 )
 BRIEFING_COLUMNS = (
     "Borough",

@@ -6,6 +6,7 @@ Every function takes a `Reader` (so a page can run several inside one consistent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -114,13 +115,36 @@ def options(r: Reader) -> dict[str, list[str]]:
     return {c.key: found.get(c.key) or list(c.fixed_options() or ()) for c in filters.CHOICES}
 
 
+@dataclass(frozen=True)
+class Illustrative:
+    """The selection's boroughs whose register is still the illustrative default data, and how
+    many of their records in the selection are real all the same: their published notices."""
+
+    boroughs: list[str]
+    published: int = 0
+
+
+def illustrative(r: Reader, state: FilterState) -> Illustrative:
+    """Which boroughs of the selection show illustrative records (see `Illustrative`). Their
+    published notices are counted only when the data holds some: grouping every record of the
+    selection by borough costs more than finding the boroughs with illustrative records (ten
+    million records: 0.10 s against 0.07-0.08 s)."""
+    sql, params = base(state)
+    notices = "SELECT count(*) FROM snapshots WHERE status = 'active' AND kind = 'published'"
+    if not r.scalar(notices):
+        found = f"SELECT DISTINCT borough FROM ({sql}) AS b WHERE source = 'demo' ORDER BY 1"
+        return Illustrative([b for (b,) in r.rows(found, params)])
+    rows = r.rows(
+        f"""SELECT borough, count(*) FILTER (WHERE source_kind = 'published')
+            FROM ({sql}) AS b GROUP BY borough HAVING bool_or(source = 'demo') ORDER BY 1""",
+        params,
+    )
+    return Illustrative([b for b, _ in rows], sum(n for _, n in rows))
+
+
 def demo_boroughs(r: Reader, state: FilterState) -> list[str]:
     """Boroughs in the selection whose records are still the illustrative default data."""
-    sql, params = base(state)
-    rows = r.rows(
-        f"SELECT DISTINCT borough FROM ({sql}) AS b WHERE source = 'demo' ORDER BY 1", params
-    )
-    return [v for (v,) in rows]
+    return illustrative(r, state).boroughs
 
 
 def service_type_split(r: Reader, state: FilterState) -> pd.DataFrame:
