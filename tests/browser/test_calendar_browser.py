@@ -134,13 +134,13 @@ def test_a_collaboration_group_downloads_as_a_briefing(server, page, artifacts):
     markdown = info.value.path().read_text(encoding="utf-8")
     assert markdown.startswith(f"# Collaboration opportunity: {vendor}")
     assert f"{boroughs} boroughs have {len(rows)} contracts for the same vendor" in markdown
-    assert "Illustrative data: the records of" in markdown  # the default data is examples
+    assert "Illustrative data: the register records of" in markdown  # the default data is examples
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Download briefing (Word)").click()
     assert info.value.suggested_filename.endswith(".docx")
     document = docx.Document(info.value.path())
     assert document.paragraphs[0].text == f"Collaboration opportunity: {vendor}"
-    assert document.paragraphs[1].text.startswith("Illustrative data: the records of")
+    assert document.paragraphs[1].text.startswith("Illustrative data: the register records of")
     assert len(document.tables[0].rows) == len(rows) + 1
     page.screenshot(path=artifacts / "collaboration-vendor.png", full_page=True)
