@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import settings
+from citydata.core.formatting import count
 from citydata.output import alerts
 from citydata.query import opportunities, pipeline
 from ui import steward
@@ -24,7 +25,8 @@ st.caption(
     "For suppliers and new entrants: which council contracts end in the next few years, in "
     "which service areas, and who holds them now. Councils usually decide whether to buy again "
     "a year or more before a contract ends (the decide-by date), so that is when to talk to "
-    f"them. Figures come from the {ui.noun(2)}' own registers and may be incomplete."
+    f"them. Figures come from the {ui.noun(2)}' own registers and the contracts they published, "
+    "and may be incomplete."
 )
 ui.selection_header(state)
 lead, problem = pipeline.lead_times_or_default()
@@ -50,7 +52,7 @@ if markets.empty:
 head = opportunities.headline(markets)
 
 cols = st.columns(4)
-cols[0].metric(f"Contracts ending in {years} year(s)", f"{head['ending']:,}")
+cols[0].metric(f"Contracts ending in {count(years, 'year')}", f"{head['ending']:,}")
 if hide:
     cols[1].metric("Their annual value", "not published")
 else:

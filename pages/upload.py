@@ -92,7 +92,7 @@ changed = [c for c in changes if not c.diff.is_empty]
 unchanged = None if changed else snapshots.unchanged_message(changes)
 if unchanged:
     st.info(ui.plain(unchanged), icon=":material/info:")
-label = f"Commit {len(changed)} new snapshot(s)" if len(changed) > 1 else "Commit"
+label = f"Commit {len(changed)} new snapshots" if len(changed) > 1 else "Commit"
 left, right, _ = st.columns([2, 1, 4])
 if left.button(
     label,

@@ -170,7 +170,7 @@ def test_the_page_shows_the_same_figures(db_path):
             )
     finally:
         db.close()
-    assert metric(at, "Contracts ending in 3 year(s)") == f"{head['ending']:,}"
+    assert metric(at, "Contracts ending in 3 years") == f"{head['ending']:,}"
     assert metric(at, "Their combined annual value") == f"£{head['value_ending']:,.0f}"
     assert metric(at, "Room for a challenger") == f"{head['room']:,}"
     # The calendar's address as a link; its copy box only when asked for ("Copy address"): a

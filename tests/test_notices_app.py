@@ -164,5 +164,5 @@ def test_notices_stored_from_the_upload_page_are_in_the_history(db_path, passwor
         "Camden"
     ).run()
     next(b for b in at.button if b.label == "Commit").click().run()
-    assert "Stored 1 new snapshot(s): Camden" in at.success[0].value
+    assert "Stored 1 new snapshot: Camden" in at.success[0].value
     assert len(runs(db_path)) == 1

@@ -156,7 +156,7 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
 
     next(b for b in at.button if b.label == "Commit").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Stored 1 new snapshot(s): Camden (snapshot 34)." in at.success[0].value
+    assert "Stored 1 new snapshot: Camden (snapshot 34)." in at.success[0].value
     link = next(p.proto for p in at.get("page_link") if "See the new data" in p.proto.label)
     assert link.label == "See the new data for Camden"
     assert link.page.endswith("overview") or link.page_script_hash

@@ -70,5 +70,5 @@ def test_a_session_keeps_only_the_file_being_checked_and_forgets_it_when_done(db
     check(at, camden, ("Who we pay",))
     next(b for b in at.button if b.label == "Commit").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "Stored 1 new snapshot(s)" in at.success[0].value
+    assert "Stored 1 new snapshot" in at.success[0].value
     assert not kept(at), "a commit forgets the file"

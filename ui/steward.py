@@ -18,6 +18,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs, settings, stewards
+from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
 from citydata.feeds import fetch
 from citydata.store import snapshots
@@ -129,7 +130,7 @@ def _locked(name: str) -> bool:
     if wait:
         minutes = math.ceil(wait / 60)
         st.error(
-            f"Too many wrong passwords. Try again in {minutes} minute(s).",
+            f"Too many wrong passwords. Try again in {count(minutes, 'minute')}.",
             icon=":material/lock_clock:",
         )
     return bool(wait)
@@ -357,7 +358,7 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
     fetch.record_upload(ui.database(), prepared, who, ids)  # (published notices only)
     stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
     names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
-    st.session_state["_upload_done"] = f"Stored {len(ids)} new snapshot(s): {names}."
+    st.session_state["_upload_done"] = f"Stored {count(len(ids), 'new snapshot')}: {names}."
     st.session_state["_upload_boroughs"] = tuple(c.borough for c in stored)
     st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
     st.session_state.pop(_MEMO, None)

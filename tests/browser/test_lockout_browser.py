@@ -15,7 +15,7 @@ from citydata.core import stewards
 from tests.browser.conftest import run_server, settle
 
 PASSWORD = "correct horse battery staple"
-LOCKED = re.compile(r"Too many wrong passwords\. Try again in \d+ minute\(s\)\.")
+LOCKED = re.compile(r"Too many wrong passwords\. Try again in \d+ minutes?\.")
 
 
 @pytest.fixture

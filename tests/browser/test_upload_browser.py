@@ -149,7 +149,7 @@ def test_from_the_home_page_to_the_new_data_signing_in_on_the_upload_page(
     page.get_by_text("What will change").wait_for()
     page.screenshot(path=artifacts / "upload-preview-1280.png", full_page=True)
     ann.click(page.get_by_role("button", name="Commit"))
-    page.get_by_text("Stored 1 new snapshot(s): Camden (snapshot 34).").wait_for()
+    page.get_by_text("Stored 1 new snapshot: Camden (snapshot 34).").wait_for()
     ann.click(page.get_by_role("link", name="See the new data for Camden"))
     page.wait_for_url("**/?borough=Camden")
     settle(page)
@@ -208,7 +208,7 @@ def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
 
     page.get_by_role("button", name="Commit").click()
     settle(page)
-    page.get_by_text("Stored 1 new snapshot(s): Camden (snapshot 34).").wait_for()
+    page.get_by_text("Stored 1 new snapshot: Camden (snapshot 34).").wait_for()
     page.screenshot(path=artifacts / "upload-committed.png", full_page=True)
 
     page.get_by_role("link", name="See the new data for Camden").click()
