@@ -184,6 +184,10 @@ def test_real_notices_whose_buyer_name_goes_on_past_the_council_find_it(uk):
         ("united-kingdom", "Leeds City Council: Digital and Information Service", "Leeds"),
         ("united-kingdom", "Kent County Council (KCC) – Adult Social Care", "Kent"),
         ("united-kingdom", "Wigan Council acting on behalf of AGMA", "Wigan"),
+        # ... but not when the rest names another council: the buyer is both, or the other
+        ("london", "City of Westminster, Royal Borough of Kensington and Chelsea", None),
+        ("united-kingdom", "Camden Council on behalf of Hertfordshire County Council", None),
+        ("united-kingdom", "Leeds City Council - Bradford / Wakefield", None),
     ],
 )
 def test_a_buyer_named_with_a_department_is_its_council_only_when_it_says_council(

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from citydata.core import boroughs, settings
+from citydata.core import authorities, boroughs, settings
 from citydata.core.authorities import Authority, fold
 
 IDENTIFIERS_PATH = settings.DATA_DIR / "authority_identifiers.csv"
@@ -84,15 +84,19 @@ def by_name(name: str) -> Authority | None:
     """The region's authority a buyer's name names: the whole name; else without a bracketed
     note or code ("Coventry City Council (COV)"); else the part before a department or an "on
     behalf of" ("Hertfordshire County Council - Environment"), when that part calls itself a
-    council, borough, city, county or district: "Bristol, North Somerset and South
-    Gloucestershire ICB" is a health body, not Bristol's council."""
+    council, borough, city, county or district ("Bristol, North Somerset and South
+    Gloucestershire ICB" is a health body, not Bristol's council) and the rest names no other
+    council ("City of Westminster, Royal Borough of Kensington and Chelsea" is both)."""
     found = boroughs.resolve(name) or boroughs.resolve(_BRACKETED.sub(" ", name))
     if found is not None:
         return found
-    first = _GOES_ON.split(_BRACKETED.sub(" ", name), maxsplit=1)[0]
-    if first != name and _COUNCIL_WORD.search(fold(first)):
-        return boroughs.resolve(first)
-    return None
+    first, *rest = _GOES_ON.split(_BRACKETED.sub(" ", name), maxsplit=1)
+    if not rest or not _COUNCIL_WORD.search(fold(first)):
+        return None
+    others = [rest[0], *_GOES_ON.split(rest[0]), *re.split(r"\s*/\s*", rest[0])]
+    if any(authorities.find(part) is not None for part in others):
+        return None
+    return boroughs.resolve(first)
 
 
 def find(
