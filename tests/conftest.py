@@ -46,10 +46,17 @@ def db(db_path):
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No test touches data/citytools.duckdb or sees a previous test's cached results."""
+def _isolated(monkeypatch, tmp_path, request):
+    """No test touches data/citytools.duckdb or sees a previous test's cached results.
+
+    The app under AppTest checks uploads in the session's own thread (CITYTOOLS_UPLOAD_WORKERS
+    0): a worker process for each check, which imports pandas and DuckDB anew, was half the CPU
+    of the upload tests (25 of 50 s). The worker is tested in test_preparing.py and by every
+    browser test that uploads, against a `streamlit run` that keeps the default."""
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "unset.duckdb"))
     monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", str(tmp_path / "feeds"))
+    if "browser" not in request.keywords:
+        monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", "0")
     yield
     import streamlit as st
 
