@@ -3,6 +3,8 @@ and a plain refusal, never a traceback, when the worker fails."""
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 
 from tests.conftest import DATA
@@ -30,3 +32,49 @@ def test_the_setting_is_bounded(monkeypatch):
     assert preparing.workers() == preparing.MAX_WORKERS
     monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", "0")
     assert preparing.workers() == 0
+
+
+def _wait_for(condition, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the condition was not met in time")
+
+
+def test_the_next_check_runs_in_a_worker_started_before_it_was_asked_for():
+    content = (DATA / "real" / "lambeth_payments_2012-06.csv").read_bytes()[:20_000]
+    here = preparing.prepare(content, "payments.csv", 0)
+    preparing.prepare(content, "payments.csv", 1)
+    spare = preparing._spare
+    assert spare is not None and spare.poll() is None, "a spare waits for the next check"
+    there = preparing.prepare(content, "payments.csv", 1)
+    assert spare.returncode == 0, "the spare did the check and ended"
+    assert preparing._spare is not spare and preparing._spare.poll() is None
+    pd.testing.assert_frame_equal(there.records, here.records)
+
+
+def test_a_spare_started_in_another_environment_is_not_used(monkeypatch):
+    """A register naming Manchester's council: refused in London, accepted once the server's
+    region is Greater Manchester, though the spare waiting was started under London."""
+    register = (
+        b"Council,Service area,System,Vendor,Contract end\n"
+        b"Manchester City Council,Housing,Northgate Housing,Northgate,31/03/2027\n"
+    )
+    assert preparing.prepare(register, "r.csv", 1).records.empty
+    spare = preparing._spare
+    monkeypatch.setenv("CITYTOOLS_REGION", "greater-manchester")
+    there = preparing.prepare(register, "r.csv", 1)
+    assert there.records["borough"].tolist() == ["Manchester"]
+    assert spare.poll() is not None, "the old spare was let go"
+
+
+def test_a_spare_nobody_needs_ends_by_itself(monkeypatch):
+    monkeypatch.setattr(preparing, "IDLE_SECONDS", 0.5)
+    preparing.prepare(b"a,b\n1,2\n", "x.csv", 1)
+    spare = preparing._spare
+    _wait_for(lambda: spare.poll() is not None)
+    assert spare.returncode == 0 and spare.stderr.read() == b""
+    # The next check notices, and starts a worker of its own.
+    assert preparing.prepare(b"a,b\n1,2\n", "x.csv", 1).refused != preparing.BROKEN
