@@ -78,3 +78,27 @@ def test_a_spare_nobody_needs_ends_by_itself(monkeypatch):
     assert spare.returncode == 0 and spare.stderr.read() == b""
     # The next check notices, and starts a worker of its own.
     assert preparing.prepare(b"a,b\n1,2\n", "x.csv", 1).refused != preparing.BROKEN
+
+
+def test_a_spare_that_ends_as_it_is_taken_leaves_the_check_to_a_new_worker():
+    """A spare can reach its idle end just as a check takes it: it answers nothing and exits
+    0. The check then runs in a new worker instead of being refused as broken."""
+    import os
+    import subprocess
+    import sys
+
+    ending = preparing._Worker(
+        [sys.executable, "-c", "import time; time.sleep(1)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    ending.environment = dict(os.environ)
+    preparing._end_spare()
+    preparing._spare = ending
+    content = (DATA / "real" / "lambeth_payments_2012-06.csv").read_bytes()[:20_000]
+    there = preparing.prepare(content, "payments.csv", 1)
+    assert ending.returncode == 0, "the ending spare was taken"
+    here = preparing.prepare(content, "payments.csv", 0)
+    assert there.refused == here.refused != preparing.BROKEN
+    assert there.problems == here.problems

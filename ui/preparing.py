@@ -83,6 +83,9 @@ def prepare(content: bytes, name: str, size: int, **options: Any) -> ingest.Prep
     with _slot(size):
         worker = _worker()
         stdout, stderr = worker.communicate(request)
+        if worker.returncode == 0 and not stdout:  # a spare that ended, unused, as it was taken
+            worker = _start()
+            stdout, stderr = worker.communicate(request)
         _start_spare()  # the next check's imports, while the steward reads this one
     if worker.returncode == 0:
         try:
@@ -130,11 +133,18 @@ def _worker() -> _Worker:
 
 
 def _start_spare() -> None:
+    """Start the next check's worker, unless one is waiting. A failure to start it is only
+    logged: the next check starts its own, as it would have anyway."""
     global _spare
     with _lock:
         if _spare is not None and _spare.poll() is None:
             return
-        old, _spare = _spare, _start()
+        old = _spare
+        try:
+            _spare = _start()
+        except OSError as exc:
+            _spare = None
+            log.warning("could not start the next upload check's worker: %s", exc)
     if old is not None:
         _end(old)
 
