@@ -117,7 +117,7 @@ CASES: list[Case] = [
 ]
 for _label, _state in FILTERS.items():
     CASES += [
-        Case(f"header.demo_boroughs [{_label}]", "All pages", selection.demo_boroughs, _state),
+        Case(f"header.illustrative [{_label}]", "All pages", selection.illustrative, _state),
         Case(f"overview.headline [{_label}]", "Overview", selection.headline, _state, (ANCHOR,)),
         Case(f"overview.coverage [{_label}]", "Overview", selection.coverage, _state),
         Case(

@@ -129,7 +129,7 @@ def briefing(state, query, today, groups):
     def all_rows():
         return ui.read(lambda r: collaboration.group_members(r, state, query, *span))
 
-    illustrative = ui.query(selection.demo_boroughs, state)
+    illustrative = ui.query(selection.illustrative, state).boroughs
     ui.briefing_downloads(
         f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
         csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),

@@ -142,11 +142,6 @@ def illustrative(r: Reader, state: FilterState) -> Illustrative:
     return Illustrative([b for b, _ in rows], sum(n for _, n in rows))
 
 
-def demo_boroughs(r: Reader, state: FilterState) -> list[str]:
-    """Boroughs in the selection whose records are still the illustrative default data."""
-    return illustrative(r, state).boroughs
-
-
 def service_type_split(r: Reader, state: FilterState) -> pd.DataFrame:
     """Records and annual value of the selection by service type (frontline or corporate, see
     citydata.core.service_types), with each one's share of the records; empty when the

@@ -155,11 +155,11 @@ def signatures(r) -> dict[tuple, tuple[str, str]]:
         records = selection.headline(r, state)["records"]
         out[("Overview", v.filters)] = (
             f"{records:,}",
-            demo_phrase(selection.demo_boroughs(r, state)),
+            demo_phrase(selection.illustrative(r, state).boroughs),
         )
         if v.profile:
             p = borough_profile.build(r, state, v.profile)
-            demo = selection.demo_boroughs(r, p.state)
+            demo = selection.illustrative(r, p.state).boroughs
             out[("profile", v.params)] = f"{p.figures['records']:,}", demo_phrase(demo)
     return out
 
