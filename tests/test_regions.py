@@ -85,14 +85,14 @@ def test_a_custom_list_of_codes(region) -> None:
         ("E08000001, E99999999", "E99999999 is no UK local authority's code"),
         (
             "E07000007",
-            "E07000007 is Wycombe District Council, which ended on 31 March 2020; its area is "
+            "E07000007 is Wycombe District Council, which ended on 31 Mar 2020; its area is "
             "now Buckinghamshire (E06000060)",
         ),
         (
             "E07000165, E10000006",
-            "E07000165 is Harrogate Borough Council, which ended on 31 March 2023; its area is "
+            "E07000165 is Harrogate Borough Council, which ended on 31 Mar 2023; its area is "
             "now North Yorkshire (E06000065); E10000006 is Cumbria County Council, which ended "
-            "on 31 March 2023; its area is now Cumberland (E06000063) and Westmorland and "
+            "on 31 Mar 2023; its area is now Cumberland (E06000063) and Westmorland and "
             "Furness (E06000064)",
         ),
     ],

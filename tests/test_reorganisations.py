@@ -89,7 +89,7 @@ def test_a_county_split_in_two_is_refused_with_what_became_of_it(uk):
     with pytest.raises(boroughs.UnknownBorough) as caught:
         boroughs.lookup("Cumbria County Council")
     assert str(caught.value).endswith(
-        "(it is Cumbria County Council, which ended on 31 March 2023; its area is now "
+        "(it is Cumbria County Council, which ended on 31 Mar 2023; its area is now "
         "Cumberland and Westmorland and Furness)"
     )
 
@@ -99,7 +99,7 @@ def test_an_old_name_elsewhere_says_where_its_area_went(monkeypatch):
     with pytest.raises(boroughs.UnknownBorough) as caught:
         boroughs.lookup("Craven District Council")
     assert str(caught.value).endswith(
-        "(it is Craven District Council, which ended on 31 March 2023; its area is now "
+        "(it is Craven District Council, which ended on 31 Mar 2023; its area is now "
         "North Yorkshire, outside Greater Manchester)"
     )
 

@@ -15,6 +15,7 @@ import streamlit as st
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
 from citydata.core import text as text_rules
+from citydata.core.formatting import count
 from citydata.output import exports
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
@@ -241,7 +242,7 @@ def illustrative_notice(found: selection.Illustrative) -> str:
         total = boroughs.count()
         which = f"{f'all {total}' if len(demo) == total else len(demo)} {boroughs.noun(2)}"
     if found.published:
-        notices = f"{found.published:,} published notice{'s' if found.published > 1 else ''}"
+        notices = count(found.published, "published notice")
         what = (
             f"The register records for {which} are generated examples, not real contracts; "
             f"{'its' if len(demo) == 1 else 'their'} {notices} "

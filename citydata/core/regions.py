@@ -22,6 +22,7 @@ from typing import Any
 
 from citydata.core import authorities, settings
 from citydata.core.authorities import Authority
+from citydata.core.dates import day_label
 
 SETTING = "CITYTOOLS_REGION"
 DEFAULT = "london"
@@ -174,7 +175,7 @@ def outside(text: str | None) -> Authority | None:
 def whereabouts(authority: Authority) -> str:
     """Why an authority `outside` found is not one of the region's, for a message: "Wigan
     Council, which is outside London", or for an abolished body when it ended and who holds
-    its area now ("Cumbria County Council, which ended on 31 March 2023; its area is now
+    its area now ("Cumbria County Council, which ended on 31 Mar 2023; its area is now
     Cumberland and Westmorland and Furness")."""
     region = current()
     if authority.active:
@@ -188,9 +189,9 @@ def whereabouts(authority: Authority) -> str:
 
 def _ended(authority: Authority, codes: bool = True) -> str:
     """An abolished body, when it ended and who holds its area now: Harrogate Borough Council,
-    which ended on 31 March 2023; its area is now North Yorkshire (E06000065). The codes are for
+    which ended on 31 Mar 2023; its area is now North Yorkshire (E06000065). The codes are for
     a setting's message."""
-    ended = date.fromisoformat(authority.end_date or "").strftime("%-d %B %Y")
+    ended = day_label(date.fromisoformat(authority.end_date or ""))
     text = f"{authority.official_name}, which ended on {ended}"
     names = [f"{a.name} ({a.code})" if codes else a.name for a in authorities.holders(authority)]
     if names:
