@@ -122,14 +122,19 @@ def _start() -> _Worker:
 def _worker() -> _Worker:
     """The spare, when it is still waiting and the environment is as it started in; else a
     new worker."""
-    global _spare
-    with _lock:
-        spare, _spare = _spare, None
+    spare = _take_spare()
     if spare is not None:
         if spare.poll() is None and spare.environment == dict(os.environ):
             return spare
         _end(spare)
     return _start()
+
+
+def _take_spare() -> _Worker | None:
+    global _spare
+    with _lock:
+        spare, _spare = _spare, None
+    return spare
 
 
 def _start_spare() -> None:
@@ -163,8 +168,6 @@ def _end(worker: _Worker) -> None:
 
 @atexit.register
 def _end_spare() -> None:
-    global _spare
-    with _lock:
-        spare, _spare = _spare, None
+    spare = _take_spare()
     if spare is not None:
         _end(spare)

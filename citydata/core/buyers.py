@@ -87,10 +87,11 @@ def by_name(name: str) -> Authority | None:
     council, borough, city, county or district ("Bristol, North Somerset and South
     Gloucestershire ICB" is a health body, not Bristol's council) and the rest names no other
     council ("City of Westminster, Royal Borough of Kensington and Chelsea" is both)."""
-    found = boroughs.resolve(name) or boroughs.resolve(_BRACKETED.sub(" ", name))
+    bare = _BRACKETED.sub(" ", name)
+    found = boroughs.resolve(name) or boroughs.resolve(bare)
     if found is not None:
         return found
-    first, *rest = _GOES_ON.split(_BRACKETED.sub(" ", name), maxsplit=1)
+    first, *rest = _GOES_ON.split(bare, maxsplit=1)
     if not rest or not _COUNCIL_WORD.search(fold(first)):
         return None
     others = [rest[0], *_GOES_ON.split(rest[0]), *re.split(r"\s*/\s*", rest[0])]
