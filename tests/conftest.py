@@ -16,7 +16,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """With `-n` (the README's command runs on two processes): one test file per unit of work,
+    """With `-n` (the README's command runs on three processes): one test file per unit of work,
     the longest first, a browser file beside a plain one (tests/scheduling.py)."""
     from tests import scheduling
 

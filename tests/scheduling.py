@@ -1,9 +1,9 @@
-"""How `python -m pytest -n 2` shares the test files between its two processes.
+"""How `python -m pytest -n 3` shares the test files between its processes.
 
 A test file is one unit of work: its module-scoped fixtures (test_faults.py's generated 300,000
 records, say) are built once, in the process that runs it. The units go out longest first, so
-the two processes finish close together (a long file started last would run alone at the end);
-and a process is given a browser file while the other is not in one, and another file while it
+the processes finish close together (a long file started last would run alone at the end);
+and a process is given a browser file while no other is in one, and another file while one
 is, as long as there are both: a browser test keeps a Chromium and a `streamlit run` busy beside
 its own process, so two at once would crowd the two cores, while a browser test beside a plain
 one leaves each enough. Each process that runs browser tests starts its own shared server and
