@@ -102,8 +102,11 @@ def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
     page.get_by_role("combobox", name="Which borough?").click()
     page.keyboard.type("Hackn")
     page.get_by_role("option", name="Hackney", exact=True).click()
-    settle(page)
+    # The address changes as the choice is made, before the page has run with it: wait for
+    # the address, then for the page (in that order; the other way round, a loaded machine
+    # could find the page still settled on its last run).
     page.wait_for_function("() => location.search.includes('profile=Hackney')", polling=POLL_MS)
+    settle(page)
     query = parse_qs(urlsplit(page.url).query)
     assert query["profile"] == ["Hackney"]
     assert query["service_area"] == ["Housing", "Parking"]
