@@ -103,14 +103,14 @@ def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
     page.keyboard.type("Hackn")
     page.get_by_role("option", name="Hackney", exact=True).click()
     # The address changes as the choice is made, before the page has run with it: wait for
-    # the address, then for the page (in that order; the other way round, a loaded machine
-    # could find the page still settled on its last run).
+    # the address, then for the profile itself, then for the page to be still. (Waiting for a
+    # still page alone, a loaded machine once found it still between two runs.)
     page.wait_for_function("() => location.search.includes('profile=Hackney')", polling=POLL_MS)
+    page.get_by_role("heading", name="Hackney", exact=True).wait_for()
     settle(page)
     query = parse_qs(urlsplit(page.url).query)
     assert query["profile"] == ["Hackney"]
     assert query["service_area"] == ["Housing", "Parking"]
-    assert page.get_by_role("heading", name="Hackney", exact=True).is_visible()
     records = page.get_by_test_id("stMetricValue").first.inner_text()
     whole_page(page, artifacts / "profile.png")
 

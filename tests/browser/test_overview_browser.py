@@ -41,9 +41,10 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, colleag
 
     pick(page, "Borough", "Camden")
     page.wait_for_function("() => location.search.includes('borough=Camden')", polling=POLL_MS)
-    settle(page)  # the address changes first; then the page runs with the choice
+    # The address changes first, then the page runs with the choice: wait for what it shows.
+    page.get_by_text("Contracts where borough is Camden").first.wait_for()
+    settle(page)
     assert parse_qs(urlsplit(page.url).query)["borough"] == ["Camden"]
-    assert page.get_by_text("Contracts where borough is Camden").first.is_visible()
     records = page.get_by_test_id("stMetricValue").first.inner_text()
     page.screenshot(path=artifacts / "overview-camden.png", full_page=True)
 
