@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from citydata.core import regions
 from tests import command
@@ -97,8 +98,15 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
 
             # One click opens the profile, on the national map too (361 districts: it did not,
             # while pressing took the browser so long to find the district that it was no click)
-            quick_click(page, x, y)
-            page.wait_for_url("**/borough?**")
+            held = quick_click(page, x, y)
+            try:
+                page.wait_for_url("**/borough?**")
+            except PlaywrightTimeout:
+                page.screenshot(path=artifacts / f"region-{case}-click-missed.png")
+                raise AssertionError(
+                    f"the click on {council} opened nothing: {page.url} (press handled in "
+                    f"{held} ms; deck.gl counts no click past 250)"
+                ) from None
             settle(page, timeout=120_000)
             assert parse_qs(urlsplit(page.url).query)["profile"] == [council]
             assert page.get_by_role("heading", name=council, exact=True).is_visible()
