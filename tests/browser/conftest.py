@@ -344,9 +344,18 @@ def steady_image(locator, *, colours: int = 2, timeout: float = 30.0) -> bytes:
 POLL_MS = 100
 
 
+# The quiet period starts again when a wait starts. Without this, a page that had been still
+# before an action passed at once: a click's handler has run when Playwright's click returns,
+# but React draws what it changed in a later task of the page, so the first look could come
+# before any change (a loaded machine clicked the sidebar's Upload link and found the old page).
+RESTART_QUIET = "() => { if (window.__quiet) window.__quiet.since = performance.now(); }"
+
+
 def settle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script and drawing."""
+    """Wait until Streamlit has finished running the script and drawing, and the page has been
+    still for QUIET_MS since this wait began."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.evaluate(RESTART_QUIET)
     page.wait_for_function(QUIET, timeout=timeout, polling=POLL_MS)
 
 
