@@ -19,10 +19,6 @@ import pytest
 from tests.browser.conftest import POLL_MS, forget, settle
 
 SUMMARY = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] strong'
-STARTS_WITH = """([selector, start]) => {
-  const e = document.querySelector(selector);
-  return !!e && e.innerText.startsWith(start);
-}"""
 
 
 def summary(page) -> str:
@@ -31,14 +27,14 @@ def summary(page) -> str:
 
 
 def summary_becomes(page, start: str) -> None:
-    """The summary comes to start with `start`, and the page is then still (asserted after
+    """The summary comes to hold `start`, and the page is then still (asserted after
     30 s at most, showing what the summary says). The address holds an applied date before the
     page has run with it, so waiting for the address and a still page was not enough on a
     loaded machine (stress run 48)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with suppress(PlaywrightTimeout):
-        page.wait_for_function(STARTS_WITH, arg=[SUMMARY, start], polling=POLL_MS, timeout=30_000)
+        page.locator(SUMMARY).first.filter(has_text=start).wait_for(timeout=30_000)
     settle(page)
     assert summary(page).startswith(start), summary(page)
 
