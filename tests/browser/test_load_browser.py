@@ -42,7 +42,14 @@ from citydata import lifecycle
 from citydata.query import borough_profile, filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, POLL_MS, QUIET, run_server
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    POLL_MS,
+    QUIET,
+    RESTART_QUIET,
+    run_server,
+)
 from tests.snapshot_helpers import borough_records, prepared
 
 pytestmark = pytest.mark.slow
@@ -245,6 +252,7 @@ NOTICE = re.compile(r"Illustrative data\. The records for (.+?) (?:are|is) gener
 async def settle(page) -> None:
     """As conftest.settle, for the async API, and until every element is drawn."""
     await page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
+    await page.evaluate(RESTART_QUIET)
     await page.wait_for_function(QUIET, timeout=TIMEOUT_MS, polling=POLL_MS)
 
 
