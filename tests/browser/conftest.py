@@ -20,6 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# What a test says the page shows, it waits for, up to the pages' own 30 s, rather than reading
+# the page at one moment: a loaded machine can be between two runs of the script when a test
+# looks (tests/README.md, "Three processes").
+expect.set_options(timeout=30_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CITYTOOLS_CHROMIUM", "/usr/bin/chromium"))

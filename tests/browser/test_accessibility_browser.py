@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.apptest import registered_pages
-from tests.browser.conftest import settle
+from tests.browser.conftest import expect, settle
 
 PAGES = [path for _, _, path in registered_pages()]
 WIDTHS = (1280, 1440)
@@ -100,9 +100,9 @@ def feed_address_copies(page) -> None:
 
 def shares_this_view(page, where: str, query: str) -> None:
     """The title and "Copy link" are in sight near the top, and the copied link is this view."""
-    assert page.get_by_role("heading", level=1).first.is_visible(), where
+    expect(page.get_by_role("heading", level=1).first, where).to_be_visible()
     button = page.get_by_role("button", name="Copy link").first
-    assert button.is_visible(), where
+    expect(button, where).to_be_visible()
     assert button.bounding_box()["y"] < 200, where  # above the fold of a laptop screen
     link = copied_link(page)
     got, now = urlsplit(link), urlsplit(page.url)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser.conftest import settle
+from tests.browser.conftest import expect, settle
 
 WHOLE_PAGE = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 ONE_PANEL = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -83,16 +83,16 @@ def test_the_concentration_threshold_reruns_its_panel_alone(server, page):
     page.goto(f"{server.url}/market")
     settle(page)
     summary = page.get_by_text("service areas are above 2,000")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     thumb = page.get_by_role("slider", name="Highlight markets with an HHI above")
     thumb.scroll_into_view_if_needed()
 
     messages = after_change(page, received, lambda: thumb.press("ArrowRight"))
 
     assert_panel_alone(messages)
-    assert page.get_by_text("service areas are above 2,100").is_visible()
-    assert page.get_by_role("heading", name="Market: vendors and concentration").is_visible()
-    assert page.get_by_role("heading", name="Vendor ranking").is_visible()
+    expect(page.get_by_text("service areas are above 2,100")).to_be_visible()
+    expect(page.get_by_role("heading", name="Market: vendors and concentration")).to_be_visible()
+    expect(page.get_by_role("heading", name="Vendor ranking")).to_be_visible()
 
 
 def test_the_coverage_tabs_rerun_their_panel_alone(server, page):
@@ -106,5 +106,5 @@ def test_the_coverage_tabs_rerun_their_panel_alone(server, page):
 
     assert_panel_alone(messages)
     panel = page.get_by_role("tabpanel")
-    assert panel.get_by_test_id("stDataFrame").is_visible()
-    assert page.get_by_role("heading", name="Records", exact=True).is_visible()
+    expect(panel.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_role("heading", name="Records", exact=True)).to_be_visible()

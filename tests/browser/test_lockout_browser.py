@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from citydata.core import stewards
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import expect, run_server, settle
 
 PASSWORD = "correct horse battery staple"
 LOCKED = re.compile(r"Too many wrong passwords\. Try again in \d+ minutes?\.")
@@ -59,7 +59,7 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     # page again without the form: wait for that run, not for the first sight of the message.
     guesser.get_by_role("button", name="Sign in").wait_for(state="detached")
     settle(guesser)
-    assert guesser.get_by_text(LOCKED).is_visible()
+    expect(guesser.get_by_text(LOCKED)).to_be_visible()
     guesser.screenshot(path=artifacts / "lockout-first-browser.png", full_page=True)
     first.close()
 
@@ -68,7 +68,7 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     sign_in(ann, "Ann Steward", PASSWORD)
     message = ann.get_by_text(LOCKED)
     message.wait_for()
-    assert message.is_visible()
+    expect(message).to_be_visible()
     assert ann.get_by_role("link", name="Upload a register").count() == 0
     assert ann.get_by_text("Signed in").count() == 0
     ann.screenshot(path=artifacts / "lockout-second-browser.png", full_page=True)
@@ -81,6 +81,6 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     # The sidebar's list of pages gains the upload pages in the same run, but the browser can
     # draw the page's text before the sidebar: wait for the link rather than look at once.
     bob.get_by_role("link", name="Upload a register").wait_for()
-    assert bob.get_by_role("link", name="Upload a register").is_visible()
+    expect(bob.get_by_role("link", name="Upload a register")).to_be_visible()
     assert bob.get_by_text(LOCKED).count() == 0
     third.close()

@@ -21,7 +21,7 @@ from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
-from tests.browser.conftest import POLL_MS, quick_click, settle, steady_image
+from tests.browser.conftest import POLL_MS, expect, quick_click, settle, steady_image
 from ui.charts import boroughmap
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
@@ -81,7 +81,7 @@ def a_point_inside(name: str) -> tuple[float, float]:
 def test_boroughs_without_records_are_hatched_and_named(server, page, artifacts):
     offline(page, server)
     draw_map(page, server, "?borough=Camden&borough=Hackney&metric=Distinct+vendors")
-    assert page.get_by_text("no records under the current filters in 31 boroughs").is_visible()
+    expect(page.get_by_text("no records under the current filters in 31 boroughs")).to_be_visible()
     canvas = Image.open(io.BytesIO(page.locator(CHART).screenshot())).convert("RGB")
     x, y = pixel_of(page, *a_point_inside("Bromley"))
     box = page.locator(CHART).bounding_box()
@@ -118,9 +118,9 @@ def test_the_picker_opens_a_profile_that_the_link_reopens_and_downloads(
     offline(other, server)
     other.goto(page.url)
     settle(other)
-    assert other.get_by_role("heading", name="Hackney", exact=True).is_visible()
+    expect(other.get_by_role("heading", name="Hackney", exact=True)).to_be_visible()
     assert other.get_by_test_id("stMetricValue").first.inner_text() == records
-    assert other.get_by_text("service area is Housing or Parking").first.is_visible()
+    expect(other.get_by_text("service area is Housing or Parking").first).to_be_visible()
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Download briefing (text)").click()
@@ -207,7 +207,7 @@ def test_the_map_draws_offline_and_one_click_opens_each_borough_in_turn(
         query = parse_qs(urlsplit(page.url).query)
         assert query["profile"] == [name], (i, name, page.url)
         assert query["service_area"] == ["Housing"], "the filters travel with the click"
-        assert page.get_by_role("heading", name=name, exact=True).is_visible()
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
         if i == 0:
             page.screenshot(path=artifacts / "map-click-profile.png")
             whole_page(page, artifacts / "profile-from-map.png")

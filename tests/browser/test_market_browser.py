@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import settle
+from tests.browser.conftest import expect, settle
 
 ROW_HEIGHT = 35  # Streamlit's data grid: header and rows
 
@@ -25,7 +25,7 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, colleague
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Market", exact=True).click()
     page.wait_for_url("**/market**")
     settle(page)
-    assert page.get_by_role("heading", name="Market: vendors and concentration").is_visible()
+    expect(page.get_by_role("heading", name="Market: vendors and concentration")).to_be_visible()
     headline = page.get_by_role("heading", name="vendors hold").first.inner_text()
     assert "of records" in headline
     page.screenshot(path=artifacts / "market.png", full_page=True)
@@ -46,7 +46,7 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, colleague
     settle(page)
     params = parse_qs(urlsplit(page.url).query)
     assert params["vendor_profile"] == [name]
-    assert page.get_by_role("heading", name="Vendor profile").is_visible()
+    expect(page.get_by_role("heading", name="Vendor profile")).to_be_visible()
     held = page.get_by_test_id("stMetricValue").nth(1).inner_text()
     assert int(held.replace(",", "")) > 0
     page.screenshot(path=artifacts / "vendor-profile.png", full_page=True)
@@ -67,6 +67,6 @@ def test_open_a_vendor_from_the_ranking_share_and_reopen(server, page, colleague
 def test_the_adoption_page_names_each_borough_s_systems(server, page, artifacts):
     page.goto(f"{server.url}/adoption?adoption_system=Mosaic")
     settle(page)
-    assert page.get_by_role("heading", name="System adoption").is_visible()
+    expect(page.get_by_role("heading", name="System adoption")).to_be_visible()
     assert page.get_by_test_id("stMetricValue").first.inner_text().endswith("of 33")
     page.screenshot(path=artifacts / "adoption.png", full_page=True)

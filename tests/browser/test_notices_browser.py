@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import expect, run_server, settle
 from tests.test_fetch import Replay, ok
 
 PASSWORD = "correct horse battery staple"
@@ -59,7 +59,7 @@ def test_a_steward_fetches_with_a_progress_bar_while_a_visitor_reads(
     settle(page)
     main = page.get_by_test_id("stMain")
     main.get_by_role("heading", name="Published notices").wait_for()
-    assert main.get_by_text("never fetched").first.is_visible()
+    expect(main.get_by_text("never fetched").first).to_be_visible()
 
     main.get_by_role("button", name="Fetch from Contracts Finder").click()
     bar = main.get_by_test_id("stProgress")
@@ -79,6 +79,6 @@ def test_a_steward_fetches_with_a_progress_bar_while_a_visitor_reads(
         timeout=60_000
     )
     settle(page)
-    assert main.get_by_text(re.compile(r"Contracts Finder, last run")).first.is_visible()
+    expect(main.get_by_text(re.compile(r"Contracts Finder, last run")).first).to_be_visible()
     assert main.get_by_role("button", name="Fetch from Contracts Finder").is_enabled()
     page.screenshot(path=artifacts / "notices-fetched.png", full_page=True)

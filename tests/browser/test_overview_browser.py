@@ -7,7 +7,7 @@ import csv
 import io
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import POLL_MS, settle
+from tests.browser.conftest import POLL_MS, expect, settle
 
 
 def pick(page, label: str, option: str) -> None:
@@ -37,7 +37,7 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, colleag
     settle(page)
     page.screenshot(path=artifacts / "overview.png", full_page=True)
     the_coverage_matrix_fits(page, artifacts)
-    assert page.get_by_text("Illustrative data").first.is_visible()
+    expect(page.get_by_text("Illustrative data").first).to_be_visible()
 
     pick(page, "Borough", "Camden")
     page.wait_for_function("() => location.search.includes('borough=Camden')", polling=POLL_MS)
@@ -52,7 +52,7 @@ def test_pick_a_borough_share_the_link_reopen_and_download(server, page, colleag
     other = colleague
     other.goto(shared)
     settle(other)
-    assert other.get_by_text("Contracts where borough is Camden").first.is_visible()
+    expect(other.get_by_text("Contracts where borough is Camden").first).to_be_visible()
     assert other.get_by_test_id("stMetricValue").first.inner_text() == records
     chips = other.get_by_test_id("stMultiSelect").first.inner_text()
     assert "Camden" in chips

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import expect, run_server, settle
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,10 @@ def test_a_page_opened_first_on_a_fresh_server_is_drawn_inside_the_app(
         page.get_by_role("heading", name=heading).wait_for()
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("heading", name="Filters").wait_for()
-        assert sidebar.get_by_role("link", name="Overview").is_visible(), "app.py's navigation"
+        expect(sidebar.get_by_role("link", name="Overview"), "app.py's navigation").to_be_visible()
         # the legacy runner would list every file in pages/, steward pages included
         assert sidebar.get_by_role("link", name="upload").count() == 0
         assert sidebar.get_by_role("link", name="Upload").count() == 0
         if "borough=Camden" in path:
-            assert page.get_by_text("Camden").first.is_visible(), "the link's filters are kept"
+            expect(page.get_by_text("Camden").first, "the link's filters are kept").to_be_visible()
         page.screenshot(path=artifacts / f"first-request-{path.split('?')[0]}.png")

@@ -4,7 +4,7 @@ old file is kept. A visitor is offered no rebuild."""
 from __future__ import annotations
 
 from citydata.core import demo
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import expect, run_server, settle
 
 PASSWORD = "correct horse battery staple"
 
@@ -18,8 +18,8 @@ def test_a_steward_rebuilds_from_the_embedded_data_and_the_unusable_file_is_kept
     with run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": PASSWORD}) as server:
         page.goto(server.url)
         settle(page)
-        assert page.get_by_text("The database cannot be used").is_visible()
-        assert page.get_by_text("A data steward can rebuild it").is_visible()
+        expect(page.get_by_text("The database cannot be used")).to_be_visible()
+        expect(page.get_by_text("A data steward can rebuild it")).to_be_visible()
         assert page.get_by_role("button", name="Rebuild from the embedded data").count() == 0
         page.screenshot(path=artifacts / "rebuild-visitor.png")
 

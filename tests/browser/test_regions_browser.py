@@ -15,7 +15,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from citydata.core import regions
 from tests import command
-from tests.browser.conftest import quick_click, run_server, settle, steady_image
+from tests.browser.conftest import expect, quick_click, run_server, settle, steady_image
 from tests.browser.test_map_browser import CHART, offline
 from ui.charts import boroughmap
 
@@ -74,7 +74,7 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
             page.locator(f"{CHART} canvas").first.wait_for(state="visible")
             drawn = steady_image(page.locator(CHART))  # deck.gl draws over several frames
             page.screenshot(path=artifacts / f"region-{case}-map.png", full_page=True)
-            assert page.get_by_role("heading", name="Council map").is_visible()
+            expect(page.get_by_role("heading", name="Council map")).to_be_visible()
 
             canvas = Image.open(io.BytesIO(drawn)).convert("RGB")
             colours = Counter(canvas.get_flattened_data())
@@ -109,8 +109,8 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
                 ) from None
             settle(page, timeout=120_000)
             assert parse_qs(urlsplit(page.url).query)["profile"] == [council]
-            assert page.get_by_role("heading", name=council, exact=True).is_visible()
-            assert page.get_by_role("heading", name="Council profile").is_visible()
+            expect(page.get_by_role("heading", name=council, exact=True)).to_be_visible()
+            expect(page.get_by_role("heading", name="Council profile")).to_be_visible()
 
             # On to the Overview by the sidebar, as a person goes (opening its address again was
             # a full page load, about 2 CPU s more than a move within the app).

@@ -14,7 +14,7 @@ import pytest
 from citydata import lifecycle
 from citydata.store.db import Database
 from tests.apptest import registered_pages
-from tests.browser.conftest import POLL_MS, run_server, settle
+from tests.browser.conftest import POLL_MS, expect, run_server, settle
 
 HOSTILE = {
     "system": '<script>alert("xss-system")</script>',
@@ -93,5 +93,5 @@ def test_planted_script_never_runs_and_shows_as_text(hostile_server, page, artif
         assert page.locator("img[src='x']").count() == 0, where
         assert page.locator("a[href^='javascript']").count() == 0, where
         assert parse_qs(urlsplit(page.url).query)["q"] == ["<script>"], where
-        assert page.get_by_text("“<script>”").first.is_visible(), where
+        expect(page.get_by_text("“<script>”").first, where).to_be_visible()
         page.screenshot(path=artifacts / f"hostile-{url_path or 'overview'}.png", full_page=True)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import run_server, settle
+from tests.browser.conftest import expect, run_server, settle
 from tests.test_upload_app import camden_register
 
 PASSWORD = "correct horse battery staple"
@@ -62,7 +62,7 @@ def test_without_signing_in_the_upload_page_shows_only_the_sign_in_form(
         assert links_to(page, "backup") == 0 and links_to(page, "aliases") == 0
         assert links_to(page, "upload") == 1 and links_to(page, "sign_in") == 1
         if path.startswith("upload"):
-            assert page.get_by_role("textbox", name="Upload password").is_visible()
+            expect(page.get_by_role("textbox", name="Upload password")).to_be_visible()
         else:  # sent to the Overview: the link it offers to copy is the Overview's
             page.keyboard.press("Escape")  # Streamlit's "Page not found" notice
             page.get_by_role("dialog").wait_for(state="hidden")
@@ -130,18 +130,18 @@ def test_from_the_home_page_to_the_new_data_signing_in_on_the_upload_page(
     settle(page)
     ann = Steward(page)
     ann.click(page.get_by_role("link", name="Upload"))
-    assert page.get_by_role("heading", name="Upload a register").is_visible()
+    expect(page.get_by_role("heading", name="Upload a register")).to_be_visible()
     assert page.get_by_test_id("stSidebar").get_by_role("combobox").count() == 0, "no filters"
     page.screenshot(path=artifacts / "upload-sign-in-here-1280.png", full_page=True)
     ann.fill("Your name or email", "Ann Steward")
     ann.fill("Upload password", PASSWORD)
     ann.press("Enter")
     page.locator('input[type="file"]').wait_for(state="attached")
-    assert page.get_by_role("heading", name="Upload a register").is_visible(), "same page"
+    expect(page.get_by_role("heading", name="Upload a register"), "same page").to_be_visible()
     ann.choose_file(register)
     page.get_by_text("Recognised as").wait_for()
     check = page.get_by_test_id("stMain")
-    assert check.get_by_text("choose above which borough it is for").is_visible()
+    expect(check.get_by_text("choose above which borough it is for")).to_be_visible()
     assert check.get_by_text("cannot be imported").count() == 0
     assert check.get_by_text("No problems found").count() == 0
     page.screenshot(path=artifacts / "upload-choose-borough-1280.png", full_page=True)
@@ -154,7 +154,7 @@ def test_from_the_home_page_to_the_new_data_signing_in_on_the_upload_page(
     page.wait_for_url("**/?borough=Camden")
     settle(page)
     sidebar = page.get_by_test_id("stSidebar")
-    assert sidebar.get_by_text("Camden", exact=True).is_visible(), "the Borough filter is set"
+    expect(sidebar.get_by_text("Camden", exact=True), "the Borough filter is set").to_be_visible()
     assert page.get_by_test_id("stMetricValue").first.inner_text() == f"{rows:,}"
     page.screenshot(path=artifacts / "upload-new-data-camden-1280.png", full_page=True)
     assert ann.count == 10, ann.count
@@ -191,14 +191,14 @@ def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
     settle(page)
     page.get_by_text("Recognised as").wait_for()
     pick(page, "Which borough is this file for?", "Camden")
-    assert page.get_by_text("no column was found for the vendor").first.is_visible()
+    expect(page.get_by_text("no column was found for the vendor").first).to_be_visible()
     page.screenshot(path=artifacts / "upload-mapping-needed.png", full_page=True)
 
     pick(page, "Vendor", "Who we pay")
     page.get_by_text("What will change").wait_for()
     metrics = page.get_by_test_id("stMetricValue").all_inner_texts()
     assert metrics[:3] == [f"{accepted + 1:,}", f"{accepted:,}", "1"]
-    assert page.get_by_text("Problems in rows (1)").is_visible()
+    expect(page.get_by_text("Problems in rows (1)")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("button", name="Download CSV").first.click()
     problems = list(csv.DictReader(io.StringIO(info.value.path().read_text("utf-8-sig"))))
@@ -220,7 +220,7 @@ def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
     page.get_by_role("link", name="History").click()
     settle(page)
     main = page.get_by_test_id("stMain")
-    assert main.get_by_text("1 removed, 1 changed").first.is_visible()
+    expect(main.get_by_text("1 removed, 1 changed").first).to_be_visible()
     page.screenshot(path=artifacts / "history-compare.png", full_page=True)
     main.get_by_role("tab", name=re.compile("Changed")).click()
     page.screenshot(path=artifacts / "history-compare-changed.png", full_page=True)
@@ -234,7 +234,7 @@ def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
 def test_with_no_sign_in_configured_the_page_says_how_to_enable_uploads(server, page, artifacts):
     page.goto(f"{server.url}/sign_in")
     settle(page)
-    assert page.get_by_text("Uploading is switched off").is_visible()
+    expect(page.get_by_text("Uploading is switched off")).to_be_visible()
     assert page.get_by_test_id("stMain").get_by_role("textbox").count() == 0
     assert links_to(page, "upload") == 0
     page.screenshot(path=artifacts / "sign-in-not-configured.png", full_page=True)
