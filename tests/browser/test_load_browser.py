@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from citydata import lifecycle
 from citydata.query import borough_profile, filters, selection
@@ -249,11 +250,44 @@ TROUBLE = re.compile(r"Traceback|Exception|Error|Connection error|Page not found
 NOTICE = re.compile(r"Illustrative data\. The records for (.+?) (?:are|is) generated")
 
 
+# What a page that is not still is doing: the script's state, Streamlit's running indicator,
+# elements of an earlier run still shown faded, placeholders, the heading.
+NOT_STILL = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  const h1 = document.querySelector('h1');
+  return {
+    script: app ? app.getAttribute('data-test-script-state') : 'no app',
+    running_indicator: status ? status.innerText.trim() : null,
+    faded: document.querySelectorAll('[data-stale="true"]').length,
+    placeholders: document.querySelectorAll(
+      '[data-testid="stSkeleton"], [data-testid="stSkeletonElement"], [data-testid="stAppSkeleton"]'
+    ).length,
+    heading: h1 ? h1.innerText.trim() : null,
+  };
+}"""
+
+
+class NotStill(AssertionError):
+    """A page that did not become still within TIMEOUT_MS (kept, for a screenshot)."""
+
+    def __init__(self, page, message: str):
+        super().__init__(message)
+        self.page = page
+
+
 async def settle(page) -> None:
-    """As conftest.settle, for the async API, and until every element is drawn."""
-    await page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
-    await page.evaluate(RESTART_QUIET)
-    await page.wait_for_function(QUIET, timeout=TIMEOUT_MS, polling=POLL_MS)
+    """As conftest.settle, for the async API, and until every element is drawn. A page that
+    does not get there says what it was doing (slow, or stuck)."""
+    started = time.monotonic()
+    try:
+        await page.wait_for_selector('[data-testid="stApp"]', timeout=TIMEOUT_MS)
+        await page.evaluate(RESTART_QUIET)
+        await page.wait_for_function(QUIET, timeout=TIMEOUT_MS, polling=POLL_MS)
+    except PlaywrightTimeout:
+        state = await page.evaluate(NOT_STILL)
+        waited = time.monotonic() - started
+        raise NotStill(page, f"{page.url} not still after {waited:.0f} s: {state}") from None
 
 
 async def shown(page, link: str) -> dict:
@@ -394,10 +428,16 @@ async def load(base: str, artifacts) -> tuple[Tally, float]:
             pages = [await contexts[1 + n % CONTEXTS].new_page() for n in range(SESSIONS)]
             started = time.monotonic()
             deadline = started + BROWSE_SECONDS
-            await asyncio.gather(
-                steward(ready, deadline, tally, artifacts),
-                *(browse(page, n, base, deadline, tally) for n, page in enumerate(pages)),
-            )
+            try:
+                await asyncio.gather(
+                    steward(ready, deadline, tally, artifacts),
+                    *(browse(page, n, base, deadline, tally) for n, page in enumerate(pages)),
+                )
+            except NotStill as exc:
+                await exc.page.screenshot(path=artifacts / "load-not-still.png", full_page=True)
+                raise AssertionError(
+                    f"{exc} ({len(tally.commits)} commits, {tally.loads} page loads so far)"
+                ) from None
             elapsed = time.monotonic() - started
             await pages[7].screenshot(path=artifacts / "load-session-7.png", full_page=True)
             # Once the steward has stopped, a fresh page shows the last committed state.
