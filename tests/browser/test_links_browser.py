@@ -9,6 +9,7 @@ address, and the copied link opened in a fresh browser shows the same view:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import POLL_MS, forget, settle
+from tests.browser.conftest import POLL_MS, expect, forget, settle
 
 SUMMARY = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] strong'
 
@@ -27,14 +28,11 @@ def summary(page) -> str:
 
 
 def summary_becomes(page, start: str) -> None:
-    """The summary comes to hold `start`, and the page is then still (asserted after
-    30 s at most, showing what the summary says). The address holds an applied date before the
-    page has run with it, so waiting for the address and a still page was not enough on a
-    loaded machine (stress run 48)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with suppress(PlaywrightTimeout):
-        page.locator(SUMMARY).first.filter(has_text=start).wait_for(timeout=30_000)
+    """The summary comes to start with `start` (within `expect`'s 30 s), and the page is then
+    still and still says so. The address holds an applied date before the page has run with
+    it, so waiting for the address and a still page was not enough on a loaded machine (stress
+    run 48)."""
+    expect(page.locator(SUMMARY).first).to_have_text(re.compile("^" + re.escape(start)))
     settle(page)
     assert summary(page).startswith(start), summary(page)
 
