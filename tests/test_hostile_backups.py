@@ -43,7 +43,7 @@ EXPECT = {
     "backup_unknown_service_area.zip": "service_area 'Moon Base', which an upload refuses",
     "backup_end_in_1700.zip": "date 1700-03-31 in contract_end",
     "backup_empty.zip": "holds no current snapshot",
-    "backup_value_as_text.zip": "value(s) in annual_value of the wrong kind",
+    "backup_value_as_text.zip": "has 1 value in annual_value of the wrong kind",
 }
 MEMORY_BYTES = 48 * 1024**2  # Python's peak allocation while refusing any of them
 

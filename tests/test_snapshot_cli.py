@@ -283,3 +283,26 @@ def test_an_import_killed_mid_commit_leaves_the_previous_snapshots_intact(db_pat
         outcomes.append((fraction, killed, "new" if new else "old"))
     assert any(killed for _, killed, _ in outcomes), outcomes
     assert any(state == "old" and killed for _, killed, state in outcomes), outcomes
+
+
+def test_a_plain_import_names_its_snapshots_in_words_that_fit_their_number(db_path, tmp_path):
+    one = cli("import", str(camden_file(db_path, tmp_path, _edit)), db=db_path)
+    assert one.returncode == 0, one.stderr
+    assert "Writing 1 snapshot…" in one.stderr
+    assert re.search(r"^Imported: snapshot \d+\.$", one.stdout, re.M), one.stdout
+
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            df = selection.records(r, FilterState(borough=("Camden", "Hackney")))
+    finally:
+        db.close()
+    df = df.drop(columns=["source", "snapshot_id"])
+    df.loc[df.index[:1], "annual_value"] = 3.5  # one change in Camden
+    df.loc[df.index[-1:], "annual_value"] = 4.5  # and one in Hackney
+    path = tmp_path / "two boroughs.csv"
+    path.write_bytes(exports.to_csv(exports.with_labels(df)))
+    two = cli("import", str(path), db=db_path)
+    assert two.returncode == 0, two.stderr
+    assert "Writing 2 snapshots…" in two.stderr
+    assert re.search(r"^Imported: snapshots \d+, \d+\.$", two.stdout, re.M), two.stdout

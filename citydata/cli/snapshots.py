@@ -27,6 +27,7 @@ from citydata.cli.common import (
     note,
 )
 from citydata.core import boroughs, regions
+from citydata.core.formatting import count
 from citydata.output import backup
 from citydata.store import snapshots
 from citydata.store.db import StoreError
@@ -86,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         out["changes"] = [_change_json(c) for c in changes]
         out["rows_imported"] = prepared.rows_accepted
         if not args.dry_run:
-            print(f"Writing {len(changes)} snapshot(s)…", file=sys.stderr, flush=True)
+            print(f"Writing {count(len(changes), 'snapshot')}…", file=sys.stderr, flush=True)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
             out["snapshot_ids"] = snapshots.commit(
                 db, prepared, content, cli_user(args), expect=expect
@@ -143,8 +144,9 @@ def _report(
     elif args.dry_run:
         print("Dry run: nothing was written.")
     else:
-        ids = ", ".join(map(str, out["snapshot_ids"]))
-        print(f"Imported: snapshot(s) {ids}.")
+        ids = out["snapshot_ids"]
+        label = "snapshot" if len(ids) == 1 else "snapshots"
+        print(f"Imported: {label} {', '.join(map(str, ids))}.")
     return code
 
 

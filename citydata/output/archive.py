@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.ingest import dates, normalise
 from citydata.store import migrations
 from citydata.store.db import Reader
@@ -187,7 +188,7 @@ def check_table(r: Reader, name: str, path: Path, expected: dict[str, tuple[str,
         )
         if bad:
             what = "blank or of the wrong kind" if required else "of the wrong kind"
-            raise refuse(f"its table {name} has {bad:,} value(s) in {column} {what}")
+            raise refuse(f"its table {name} has {count(bad, 'value')} in {column} {what}")
 
 
 def _stored_text(value: Any) -> normalise.Result:
