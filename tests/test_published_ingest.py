@@ -217,6 +217,10 @@ def test_buyer_platforms_by_email_domain_and_identifier_never_outside_the_region
         ("48000000", "Route Planning|Cloud-based route planning for home to school transport",
          True, "Highways and transport"),
         ("48000000", "Planning portal", True, "Planning and building control"),
+        # technology by its title, with no area in its words or codes: filed as software with
+        # no more specific code is (the rules file's `default` line), not under "Other"
+        ("79000000", "Cyber security assessment", True, "Corporate IT and infrastructure"),
+        ("", "Replacement telephony", True, "Corporate IT and infrastructure"),
     ],
 )  # fmt: skip
 def test_technology_and_service_area_rules(cpv, title, technology_, area):
@@ -237,6 +241,35 @@ def test_an_edited_rules_file_with_a_mistake_is_refused_naming_the_line(tmp_path
     assert str(caught.value).startswith(
         "cpv_service_areas.csv, line 3: 'Rubbish' is not a service area"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("default,,Rubbish,", "line 3: 'Rubbish' is not a service area"),
+        ("default,software,Housing,", "line 3: the rule must be cpv (with digits), keyword"),
+    ],
+)
+def test_a_default_area_line_must_name_an_area_and_match_nothing(tmp_path, line, message):
+    rules = tmp_path / "cpv_service_areas.csv"
+    rules.write_text(
+        f"rule,match,service_area,note\ncpv,48,Corporate IT and infrastructure,\n{line}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(technology.RulesError) as caught:
+        technology.load(technology.TECHNOLOGY_CPV_PATH, rules)
+    assert str(caught.value).startswith(f"cpv_service_areas.csv, {message}")
+
+
+def test_a_steward_chooses_the_area_of_technology_that_says_none(tmp_path):
+    head = "rule,match,service_area,note\ntechnology,telephony,,\n"
+    chosen, unsaid = tmp_path / "chosen.csv", tmp_path / "unsaid.csv"
+    chosen.write_text(head + "default,,Customer services and CRM,\n", encoding="utf-8")
+    unsaid.write_text(head, encoding="utf-8")  # no default line: such contracts go under Other
+    assert technology.load(technology.TECHNOLOGY_CPV_PATH, chosen).default_area == (
+        "Customer services and CRM"
+    )
+    assert technology.load(technology.TECHNOLOGY_CPV_PATH, unsaid).default_area == "Other"
 
 
 def test_the_quick_test_before_each_rule_never_changes_a_verdict():

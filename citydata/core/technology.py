@@ -57,6 +57,7 @@ class Rules:
     keywords: tuple[tuple[re.Pattern[str], str, str], ...]  # (pattern, word, area)
     technology_words: tuple[tuple[re.Pattern[str], str], ...]
     products: tuple[tuple[re.Pattern[str], str, str, str], ...]  # (pattern, product, area, needle)
+    default_area: str = OTHER  # a technology contract's area when nothing more specific is said
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
@@ -106,10 +107,10 @@ def load(
                 f"{tech_path.name}, line {line}: '{row['cpv_prefix']}' is no CPV prefix."
             )
         tech.append((row["cpv_prefix"], row["meaning"]))
-    cpv, keywords, words = [], [], []
+    cpv, keywords, words, default = [], [], [], OTHER
     for line, row in enumerate(_rows(rules_path, ("rule", "match", "service_area")), 2):
         rule, match, area = row["rule"], row["match"], row["service_area"]
-        if rule in ("cpv", "keyword") and area not in SERVICE_AREA_LABELS:
+        if rule in ("cpv", "keyword", "default") and area not in SERVICE_AREA_LABELS:
             raise RulesError(
                 f"{rules_path.name}, line {line}: '{area}' is not a service area "
                 f"(one of: {', '.join(SERVICE_AREA_LABELS)})."
@@ -120,13 +121,17 @@ def load(
             keywords.append((_word(match), match, area))
         elif rule == "technology" and match:
             words.append((_word(match), match))
+        elif rule == "default" and not match:
+            default = area
         else:
             raise RulesError(
                 f"{rules_path.name}, line {line}: the rule must be cpv (with digits), keyword or "
-                "technology, with something to match."
+                "technology, with something to match, or default, with nothing to match."
             )
     cpv.sort(key=lambda p: -len(p[0]))
-    return Rules(tuple(tech), tuple(cpv), tuple(keywords), tuple(words), tuple(_product_patterns()))
+    return Rules(
+        tuple(tech), tuple(cpv), tuple(keywords), tuple(words), tuple(_product_patterns()), default
+    )
 
 
 def cpv_codes(text: str | None) -> list[str]:
@@ -230,4 +235,4 @@ def _area(
     for prefix, area in general:
         if any(c.startswith(prefix) for c in codes):
             return area
-    return OTHER
+    return rules.default_area
