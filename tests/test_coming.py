@@ -40,14 +40,21 @@ def expected(db, state_sql: str, years: int) -> pd.DataFrame:
     ]
     ending = rows[(rows["end"] >= TODAY) & (rows["end"] < horizon)]
     deciding = rows[(rows["decide"] >= TODAY) & (rows["decide"] < horizon)]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "ending": ending.groupby("service_area").size(),
-            "value_ending": ending.groupby("service_area")["v"].sum(),
+            "value_ending": ending.groupby("service_area")["v"].sum(min_count=1),
             "boroughs": ending.groupby("service_area")["borough"].nunique(),
             "deciding": deciding.groupby("service_area").size(),
+            "value_deciding": deciding.groupby("service_area")["v"].sum(min_count=1),
         }
-    ).fillna(0)
+    )
+    # Counts of nothing are 0, and so is the value of nothing; a value stays unknown (NaN)
+    # only where there are records and none of them has a value.
+    for count, value in (("ending", "value_ending"), ("deciding", "value_deciding")):
+        out[count] = out[count].fillna(0)
+        out.loc[out[count] == 0, value] = 0.0
+    return out.fillna({"boroughs": 0})
 
 
 @pytest.mark.parametrize("years", opportunities.YEARS)
@@ -64,7 +71,10 @@ def test_markets_agree_with_the_raw_rows(db, years):
         assert got.loc[area, "ending"] == row["ending"], area
         assert got.loc[area, "deciding"] == row["deciding"], area
         assert got.loc[area, "boroughs"] == row["boroughs"], area
-        assert got.loc[area, "value_ending"] == pytest.approx(row["value_ending"], abs=0.05)
+        for value in ("value_ending", "value_deciding"):
+            assert float(got.loc[area, value]) == pytest.approx(
+                row[value], abs=0.05, nan_ok=True
+            ), (area, value)
         assert got.loc[area, "hhi"] == conc.loc[area, "hhi"]
         assert got.loc[area, "suppliers"] == conc.loc[area, "vendors"]
     assert quarters["ending"].sum() == got["ending"].sum()
@@ -78,6 +88,20 @@ def test_filters_narrow_it_like_every_other_page(db):
         got = opportunities.markets(r, state, LEAD, 3, TODAY).set_index("service_area")
     want = expected(db, "borough IN ('Camden', 'Hackney')", 3)
     assert got["ending"].sum() == want["ending"].sum() > 0
+
+
+def test_no_decision_due_is_worth_nothing_not_an_unknown_amount(db):
+    """A service area with contracts ending but no decision due in the window once showed
+    "None" as the value of its decisions due; it is £0, as the count is 0."""
+    state = FilterState(borough=("Hackney",))
+    with db.read() as r:
+        got = opportunities.markets(r, state, LEAD, 2, TODAY)
+    want = expected(db, "borough = 'Hackney'", 2)
+    none_due = got[got["deciding"] == 0]
+    assert len(none_due) > 0 and (none_due["value_deciding"] == 0).all(), none_due
+    nothing_ends = got[got["ending"] == 0]
+    assert (nothing_ends["value_ending"] == 0).all(), nothing_ends
+    assert got["value_deciding"].sum() == pytest.approx(want["value_deciding"].sum(), abs=0.5)
 
 
 def test_incumbents_are_the_suppliers_of_the_contracts_ending_most_first(db):

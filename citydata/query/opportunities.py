@@ -34,6 +34,9 @@ HIGH_HHI = 2000
 MODERATE_HHI = 1000
 INCUMBENTS_SHOWN = 3
 VALUE_COLUMNS = ("value_ending", "value_deciding")
+# The window's two events: a contract ending, a renewal decision falling due.
+_ENDS = "WHERE contract_end >= $today AND contract_end < $horizon"
+_DUE = "WHERE decide_by >= $today AND decide_by < $horizon"
 
 LABELS = {
     "service_area": "Service area",
@@ -67,10 +70,10 @@ def quarters(
         f"""WITH d AS ({sql}),
         e AS (SELECT service_area, contract_end AS day, 1 AS ending, annual_value AS v_end,
                      0 AS deciding, NULL::DECIMAL(18,2) AS v_dec
-              FROM d WHERE contract_end >= $today AND contract_end < $horizon
+              FROM d {_ENDS}
               UNION ALL
               SELECT service_area, decide_by, 0, NULL, 1, annual_value
-              FROM d WHERE decide_by >= $today AND decide_by < $horizon)
+              FROM d {_DUE})
         SELECT service_area,
                year(day) || ' Q' || quarter(day) AS quarter,
                CAST(sum(ending) AS INTEGER) AS ending,
@@ -82,6 +85,15 @@ def quarters(
     )
 
 
+def _value_of(where: str) -> str:
+    """The combined annual value of the records `where` picks: £0 when it picks none (no
+    decision due is worth nothing); no value only when every one it picks has none."""
+    return (
+        f"CASE WHEN count(*) FILTER ({where}) = 0 THEN 0"
+        f" ELSE round(sum(annual_value) FILTER ({where}), 2) END"
+    )
+
+
 def markets(
     r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date
 ) -> pd.DataFrame:
@@ -90,7 +102,7 @@ def markets(
     sql, params = _window(state, lead, years, today)
     window = r.df(
         f"""WITH d AS ({sql}),
-        ending AS (SELECT * FROM d WHERE contract_end >= $today AND contract_end < $horizon),
+        ending AS (SELECT * FROM d {_ENDS}),
         inc AS (SELECT service_area, string_agg(vendor, ', ' ORDER BY n DESC, vendor)
                     AS incumbents
                 FROM (SELECT *, row_number() OVER (PARTITION BY service_area
@@ -99,16 +111,11 @@ def markets(
                             WHERE vendor IS NOT NULL GROUP BY ALL))
                 WHERE rk <= {INCUMBENTS_SHOWN} GROUP BY service_area),
         w AS (SELECT service_area,
-               CAST(count(*) FILTER (WHERE contract_end >= $today AND contract_end < $horizon)
-                    AS INTEGER) AS ending,
-               round(sum(annual_value) FILTER (WHERE contract_end >= $today
-                     AND contract_end < $horizon), 2) AS value_ending,
-               CAST(count(DISTINCT borough) FILTER (WHERE contract_end >= $today
-                     AND contract_end < $horizon) AS INTEGER) AS boroughs,
-               CAST(count(*) FILTER (WHERE decide_by >= $today AND decide_by < $horizon)
-                    AS INTEGER) AS deciding,
-               round(sum(annual_value) FILTER (WHERE decide_by >= $today
-                     AND decide_by < $horizon), 2) AS value_deciding
+               CAST(count(*) FILTER ({_ENDS}) AS INTEGER) AS ending,
+               {_value_of(_ENDS)} AS value_ending,
+               CAST(count(DISTINCT borough) FILTER ({_ENDS}) AS INTEGER) AS boroughs,
+               CAST(count(*) FILTER ({_DUE}) AS INTEGER) AS deciding,
+               {_value_of(_DUE)} AS value_deciding
               FROM d GROUP BY service_area)
         SELECT w.*, inc.incumbents FROM w LEFT JOIN inc USING (service_area)
         WHERE ending > 0 OR deciding > 0""",
