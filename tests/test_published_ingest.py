@@ -266,10 +266,9 @@ def test_a_steward_chooses_the_area_of_technology_that_says_none(tmp_path):
     chosen, unsaid = tmp_path / "chosen.csv", tmp_path / "unsaid.csv"
     chosen.write_text(head + "default,,Customer services and CRM,\n", encoding="utf-8")
     unsaid.write_text(head, encoding="utf-8")  # no default line: such contracts go under Other
-    assert technology.load(technology.TECHNOLOGY_CPV_PATH, chosen).default_area == (
-        "Customer services and CRM"
-    )
-    assert technology.load(technology.TECHNOLOGY_CPV_PATH, unsaid).default_area == "Other"
+    for path, area in ((chosen, "Customer services and CRM"), (unsaid, "Other")):
+        rules = technology.load(technology.TECHNOLOGY_CPV_PATH, path)
+        assert technology._area(rules, ["79000000"], "Replacement telephony", "", None) == area
 
 
 def test_the_quick_test_before_each_rule_never_changes_a_verdict():
