@@ -104,6 +104,31 @@ def test_no_decision_due_is_worth_nothing_not_an_unknown_amount(db):
     assert got["value_deciding"].sum() == pytest.approx(want["value_deciding"].sum(), abs=0.5)
 
 
+def test_a_quarter_with_nothing_ending_is_worth_nothing_in_the_grid(db):
+    """The grid by quarter gave an unknown amount (and, through its pivot, £0 for an amount
+    nobody knows): a quarter's value is £0 where nothing ends or falls due in it, and empty
+    where contracts end in it and none of them has a value."""
+    state = FilterState(borough=("Hackney",))
+    with db.read() as r:
+        quarters = opportunities.quarters(r, state, LEAD, 3, TODAY)
+    for count, value in (("ending", "value_ending"), ("deciding", "value_deciding")):
+        none = quarters[quarters[count] == 0]
+        assert len(none) > 0 and (none[value] == 0).all(), none
+    known = quarters.iloc[[0]].assign(value_ending=None, ending=2)
+    other = quarters.iloc[[0]].assign(
+        service_area="Zz unknown", quarter="2031 Q4", ending=1, value_ending=None
+    )
+    grid = opportunities.quarter_grid(pd.concat([known, other]), "value_ending")
+    cells = grid.set_index("Service area")
+    area, quarter = known["service_area"].iloc[0], known["quarter"].iloc[0]
+    assert pd.isna(cells.loc[area, quarter]), "contracts without values: not known"
+    assert pd.isna(cells.loc["Zz unknown", "2031 Q4"])
+    assert cells.loc[area, "2031 Q4"] == 0, "no contracts in the quarter: nothing"
+    counts = opportunities.quarter_grid(pd.concat([known, other]), "ending")
+    assert counts.set_index("Service area").loc[area, "2031 Q4"] == 0
+    assert counts["2031 Q4"].dtype.kind == "i", "counts stay whole numbers"
+
+
 def test_incumbents_are_the_suppliers_of_the_contracts_ending_most_first(db):
     with db.read() as r:
         got = opportunities.markets(r, FilterState(), LEAD, 3, TODAY).set_index("service_area")

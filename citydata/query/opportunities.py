@@ -77,9 +77,10 @@ def quarters(
         SELECT service_area,
                year(day) || ' Q' || quarter(day) AS quarter,
                CAST(sum(ending) AS INTEGER) AS ending,
-               round(sum(v_end), 2) AS value_ending,
+               CASE WHEN sum(ending) = 0 THEN 0 ELSE round(sum(v_end), 2) END AS value_ending,
                CAST(sum(deciding) AS INTEGER) AS deciding,
-               round(sum(v_dec), 2) AS value_deciding
+               CASE WHEN sum(deciding) = 0 THEN 0 ELSE round(sum(v_dec), 2) END
+                   AS value_deciding
         FROM e GROUP BY ALL ORDER BY service_area, quarter""",
         params,
     )
@@ -192,12 +193,16 @@ def without_values(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def quarter_grid(quarters: pd.DataFrame, what: str = "ending") -> pd.DataFrame:
-    """`quarters` as a grid: a row per service area, a column per quarter, `what` in cells."""
+    """`quarters` as a grid: a row per service area, a column per quarter, `what` in cells.
+    A quarter with nothing in it is 0; a value stays empty where the quarter has contracts
+    and none of them has a value, as in the markets table."""
     if what not in ("ending", "deciding", "value_ending", "value_deciding"):
         raise ValueError(f"no such measure: {what}")
-    grid = quarters.pivot_table(
-        index="service_area", columns="quarter", values=what, aggfunc="sum", fill_value=0
-    )
+    grid = quarters.pivot(index="service_area", columns="quarter", values=what)
+    present = quarters.pivot(index="service_area", columns="quarter", values="ending").notna()
+    grid = grid.where(present, 0)
+    if what in ("ending", "deciding"):
+        grid = grid.astype(int)
     grid.columns = [str(c) for c in grid.columns]
     return grid.reset_index().rename(columns={"service_area": "Service area"})
 
