@@ -170,6 +170,7 @@ SERVICE_AREAS: tuple[ServiceArea, ...] = (
     ServiceArea("other", "Other", ("miscellaneous", "misc", "general")),
 )
 SERVICE_AREA_LABELS: tuple[str, ...] = tuple(a.label for a in SERVICE_AREAS)
+OTHER = "Other"  # the service area of what no other area fits
 
 
 _AREA_LOOKUP: dict[str, str] = {}

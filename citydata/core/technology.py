@@ -23,11 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from citydata.core import catalogue, settings
-from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.core.schema import OTHER, SERVICE_AREA_LABELS
 
 TECHNOLOGY_CPV_PATH = settings.DATA_DIR / "technology_cpv.csv"
 SERVICE_AREA_RULES_PATH = settings.DATA_DIR / "cpv_service_areas.csv"
-OTHER = "Other"
 # Product names that are also everyday words: they count only beside their maker's name.
 _AMBIGUOUS = frozenset(
     {"Paris", "Confirm", "Alloy", "Uniform", "Synergy", "Assure", "Xpress", "Eclipse", "Mosaic",

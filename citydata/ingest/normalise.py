@@ -20,13 +20,18 @@ import pandas as pd
 
 from citydata.core import skills
 from citydata.core.keys import fold_words
-from citydata.core.schema import HOSTING_VALUES, SERVICE_AREAS, hosting_label, service_area_label
+from citydata.core.schema import (
+    HOSTING_VALUES,
+    OTHER,
+    SERVICE_AREAS,
+    hosting_label,
+    service_area_label,
+)
 from citydata.core.text import starts_formula
 
 Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
 MAX_VALUE = Decimal("1e15")
 PENNY = Decimal("0.01")
-OTHER = "Other"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+")

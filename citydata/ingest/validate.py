@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from citydata.core import boroughs, regions
-from citydata.core.schema import FIELD_NAMES
+from citydata.core.schema import FIELD_NAMES, OTHER
 from citydata.ingest import dates, normalise, published
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -222,7 +222,7 @@ def build(
         "borough": [boroughs.BY_CODE[c].name if c else None for c in codes],
         "service_area": _column(rows, mapping.get("service_area"), normalise.area_result)
         if mapping.get("service_area")
-        else [normalise.OTHER] * n,
+        else [OTHER] * n,
         "system": _text(rows, mapping.get("system")),
         "vendor": _text(rows, vendor_column, vendor_fn),
         "manufacturer": _text(rows, mapping.get("manufacturer")),
