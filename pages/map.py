@@ -102,7 +102,7 @@ if len(off_map):
             "County councils share their ground with their district councils, so they have no "
             "area of their own on this map. Their numbers:"
         )
-        st.dataframe(
+        ui.dataframe(
             off_map.assign(
                 shown=[
                     "no records"

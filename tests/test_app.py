@@ -25,23 +25,29 @@ def test_every_registered_page_opens_without_error(db_path, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_table_shows_the_word_none_for_a_missing_value(db_path, page):
-    """Missing text (no hosting recorded, no reference) is a blank cell, not "None"."""
+    """A missing value (no hosting recorded, a record without an annual value, in a text, number
+    or date column) is an empty cell, not Streamlit's grey "None": every table on every page
+    says what to show for one."""
     at = run_app({"q": "hosting"} if page == "pages/overview.py" else None)
     at.switch_page(page)
     at.run()
     for table in at.dataframe:
-        df = table.value
-        for column in df.columns:
-            if df[column].dtype == object:
-                assert not df[column].isna().any(), (page, column)
+        assert table.proto.HasField("placeholder"), (page, list(table.value.columns))
+        assert table.proto.placeholder == "", page
 
 
-def test_a_missing_hosting_shows_as_a_blank_cell(db):
+def test_missing_hosting_and_values_are_empty_cells(db):
     with db.read() as r:
-        borough = r.scalar("SELECT min(borough) FROM current_contracts WHERE hosting IS NULL")
+        borough = r.scalar(
+            "SELECT min(borough) FROM current_contracts"
+            " WHERE hosting IS NULL AND borough IN"
+            " (SELECT borough FROM current_contracts WHERE annual_value IS NULL)"
+        )
     at = run_app({"borough": borough})
-    records = next(t.value for t in at.dataframe if "hosting" in t.value.columns)
-    assert "" in set(records["hosting"]) and not records["hosting"].isna().any()
+    table = next(t for t in at.dataframe if "hosting" in t.value.columns)
+    records = table.value
+    assert records["hosting"].isna().any() and records["annual_value"].isna().any(), borough
+    assert table.proto.placeholder == "" and table.proto.HasField("placeholder")
 
 
 def test_overview_figures_equal_sql_on_the_same_file(db):

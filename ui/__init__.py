@@ -334,27 +334,16 @@ def briefing_downloads(stem: str, key: str, **files: Callable[[], bytes]) -> Non
         )
 
 
-def blank_text(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with missing values in its text columns as empty cells: a table shows a blank, never
-    the word "None". Number and date columns keep their type (and their formatting)."""
-    text = [
-        c
-        for c in df.columns
-        if (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])) and df[c].isna().any()
-    ]
-    if not text:
-        return df
-    out = df.copy()
-    for c in text:
-        out[c] = out[c].astype(object).where(out[c].notna(), "")
-    return out
+# What a table shows for a missing value (no hosting recorded, a record without a value):
+# an empty cell, in every column type, rather than Streamlit's grey "None".
+MISSING = ""
 
 
 def dataframe(df: pd.DataFrame, **kwargs: Any) -> Any:
-    """`st.dataframe` of `df` with blanks for missing text (see `blank_text`), its column
+    """`st.dataframe` of `df` with empty cells for missing values (`MISSING`), its column
     names in the region's words ('Council' outside London)."""
     kwargs["column_config"] = region_columns(df, kwargs.get("column_config"))
-    return st.dataframe(blank_text(df), **kwargs)
+    return st.dataframe(df, placeholder=MISSING, **kwargs)
 
 
 def region_columns(df: pd.DataFrame, config: dict[str, Any] | None) -> dict[str, Any]:
@@ -386,8 +375,9 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
     return st.dataframe(
-        blank_text(df.head(TABLE_ROWS)),
+        df.head(TABLE_ROWS),
         hide_index=True,
+        placeholder=MISSING,
         width="stretch",
         column_config=region_columns(df, config),
         key=key,

@@ -330,7 +330,8 @@ def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
     if df.empty:
         where.caption(empty)
     else:
-        where.dataframe(ui.blank_text(df), hide_index=True, width="stretch")
+        with where:
+            ui.dataframe(df, hide_index=True, width="stretch")
 
 
 def snapshot_label(row: dict[str, Any]) -> str:
