@@ -31,9 +31,9 @@ if done := st.session_state.pop("_upload_done", None):
 
 with st.expander("Start from the template"):
     st.write("A file in the template's layout is always recognised. It has one example row.")
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button("Template (CSV)", ingest.template_bytes("csv"), "citytools-template.csv")
-    right.download_button(
+    row = st.container(horizontal=True)
+    row.download_button("Template (CSV)", ingest.template_bytes("csv"), "citytools-template.csv")
+    row.download_button(
         "Template (Excel)", ingest.template_bytes("xlsx"), "citytools-template.xlsx"
     )
 

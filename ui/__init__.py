@@ -290,10 +290,9 @@ def downloads(
         ("CSV", csv, "csv", "text/csv", offer.csv),
         ("Excel", excel, "xlsx", exports.XLSX_MIME, offer.excel),
     ]
-    for column, (label, make, suffix, mime, offered) in zip(
-        st.columns([1, 1, 4]), kinds, strict=False
-    ):
-        column.download_button(
+    row = st.container(horizontal=True)  # (each button as wide as its words, side by side)
+    for label, make, suffix, mime, offered in kinds:
+        row.download_button(
             f"Download {label}",
             data=make,
             file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
@@ -321,9 +320,10 @@ BRIEFING_KINDS = {
 def briefing_downloads(stem: str, key: str, **files: Callable[[], bytes]) -> None:
     """One "Download briefing (kind)" button per file, side by side: `txt=make, docx=...`,
     each named `stem.<ending>` and made only when clicked (no rerun)."""
-    for column, (ending, make) in zip(st.columns(len(files)), files.items(), strict=True):
+    row = st.container(horizontal=True)
+    for ending, make in files.items():
         label, mime, icon = BRIEFING_KINDS[ending]
-        column.download_button(
+        row.download_button(
             f"Download briefing ({label})",
             data=make,
             file_name=f"{stem}.{ending}",

@@ -8,9 +8,11 @@ section under a page's title is an h2 (`st.header`), a part of a section an h3.
 Signed in, every steward's page is checked too (the Alerts page's command in grey code failed
 colour contrast); only Streamlit's own file drop zone is left out (see `streamlit_chrome`).
 
-Cut off: button labels (they once read "Download ..."), metric labels and values, tab and widget
-labels, and the page never scrolls sideways. A label whose text is wider than its box
-(scrollWidth > clientWidth) is cut off, whatever the styling that hides the rest. Tables are
+Cut off: button labels (they once read "Download ..."; and again, at 1280 px, once the check
+looked only at the <p> inside a button while Streamlit clipped the box around it), metric labels
+and values, tab and widget labels, and the page never scrolls sideways. A label with any element
+inside whose text is wider than its box and whose box hides the rest (scrollWidth > clientWidth,
+overflow not visible) is cut off, whatever the styling. Tables are
 drawn on a canvas, so their columns cannot be measured here; their key columns (end dates,
 boroughs, vendors) come first by their pages' column order, and the screenshots saved
 (test-artifacts/fit-*.png) are for a person to look at. Each page is opened once, at 1280 px,
@@ -49,22 +51,27 @@ VIEWS = {
 }
 CUT_OFF = """() => {
   const out = [];
-  const cut = (e) => e.scrollWidth > e.clientWidth + 1;
+  // Cut off: wider than its box, in a box that hides the rest (an ellipsis or a clip).
+  const cut = (e) =>
+    e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible';
+  // (any element inside: Streamlit 1.67 clips a button's words in the markdown box around
+  // its <p>, which itself measures 0 wide)
+  const clipped = (e) => [e, ...e.querySelectorAll('*')].some(cut);
   const main = document.querySelector('[data-testid="stMain"]');
   const text = (e) => e.innerText.trim().slice(0, 60);
   for (const b of main.querySelectorAll('button, [data-testid="stPageLink"] a')) {
-    const p = b.querySelector('[data-testid="stMarkdownContainer"] p') || b;
-    if (b.offsetParent && (cut(p) || cut(b))) out.push(`button “${text(b)}”`);
+    if (b.offsetParent && clipped(b)) out.push(`button “${text(b)}”`);
   }
   for (const m of main.querySelectorAll(
       '[data-testid="stMetricLabel"], [data-testid="stMetricValue"]')) {
-    if ([m, ...m.querySelectorAll('p, div')].some(cut)) out.push(`metric “${text(m)}”`);
+    if (clipped(m)) out.push(`metric “${text(m)}”`);
   }
-  for (const t of main.querySelectorAll(
-      '[data-testid="stTab"] p, [data-testid="stWidgetLabel"] p')) {
-    if (t.offsetParent && cut(t)) out.push(`label “${text(t)}”`);
+  for (const t of main.querySelectorAll('[data-testid="stTab"], [data-testid="stWidgetLabel"]')) {
+    if (t.offsetParent && clipped(t)) out.push(`label “${text(t)}”`);
   }
-  if (cut(main)) out.push(`the page scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+  if (main.scrollWidth > main.clientWidth + 1) {
+    out.push(`the page scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+  }
   return out;
 }"""
 
