@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
+from citydata.core.formatting import NOT_RECORDED, money_in_full
 from citydata.query import adoption
 from citydata.query.filters import FilterState
 from ui import skills
@@ -43,7 +44,9 @@ def system_users(state):
             )
             cols[1].metric("Records", f"{figures['records']:,}")
             cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
-            cols[3].metric("Annual value", f"£{figures['annual_value']:,.0f}")
+            cols[3].metric(
+                "Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED)
+            )
             users = charts.labelled(ui.query(adoption.system_users, state, system))
             ui.table(users)
             ui.downloads(users, "system-users", key="system-users")

@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.core.formatting import money
+from citydata.core.formatting import NOT_RECORDED, money
 from citydata.output import briefing, word
 from citydata.query import borough_profile, filters, reconciliation
 from ui import skills
@@ -68,7 +68,7 @@ cols = st.columns(5)
 cols[0].metric("Records", f"{figures['records']:,}")
 cols[1].metric("Systems", f"{figures['systems']:,}")
 cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Annual value", money(figures["annual_value"]))
+cols[3].metric("Annual value", money(figures["annual_value"], missing=NOT_RECORDED))
 cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
 
 if p.systems.empty:

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.dates import day_label
+from citydata.core.formatting import NOT_RECORDED, money_in_full
 from citydata.output import exports
 from citydata.query import vendor_profile
 from citydata.query.filters import FilterState
@@ -48,7 +49,7 @@ if figures["held"]:
         help="Contracts this vendor holds for a product someone else makes (as a reseller).",
     )
     bottom[0].metric("Systems", f"{figures['systems']:,}")
-    bottom[1].metric("Annual value", f"£{figures['annual_value']:,.0f}")
+    bottom[1].metric("Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED))
     next_end = figures["next_end"]
     bottom[2].metric("Next contract end", day_label(next_end) if next_end else "none ahead")
 else:

@@ -176,3 +176,27 @@ def test_a_back_to_front_end_date_range_is_swapped_with_the_command_lines_words(
             " WHERE contract_end BETWEEN DATE '2026-01-01' AND DATE '2027-12-31'"
         )
     assert metric(at, "Records") == f"{expected:,}"
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("pages/vendor.py", {"vendor_profile": "Bibliotheca"}),
+        ("pages/adoption.py", {"adoption_system": "Bibliotheca selfCheck"}),
+        ("pages/borough.py", {"profile": "Barnet", "vendor": "Bibliotheca"}),
+    ],
+)
+def test_an_amount_no_record_gives_is_not_recorded_rather_than_nothing(db, page, params):
+    """A selection whose records hold no annual value once showed "Annual value £0" beside a
+    table whose values were empty; the amount is not known, and the page says so."""
+    with db.read() as r:
+        held = r.rows(
+            "SELECT count(*), count(annual_value) FROM current_contracts"
+            " WHERE vendor = 'Bibliotheca' AND borough = 'Barnet'"
+        )[0]
+        figures = selection.headline(r, FilterState(borough=("Barnet",), vendor=("Bibliotheca",)))
+    assert held[0] > 0 and held[1] == 0, "the example data has such records"
+    assert figures["annual_value"] is None and figures["records"] == held[0]
+    at = run_app(params, page)
+    values = [m.value for m in at.metric if m.label == "Annual value"]
+    assert values == ["Not recorded"], (page, values)

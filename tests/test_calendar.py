@@ -53,10 +53,16 @@ def test_one_month_lists_its_contracts_day_by_day(tmp_path):
         month = expiry.month(r, EVERYTHING, "2027-02")
         days = expiry.month_days(r, EVERYTHING, "2027-02")
     assert month["borough"].tolist() == ["Camden", "Brent", "Hackney", "Barnet"]
-    assert days.values.tolist() == [[1, 1, 10.0], [14, 2, 50.5], [28, 1, 0.0]]
+    assert days[["day", "contracts"]].values.tolist() == [[1, 1], [14, 2], [28, 1]]
+    # Barnet's contract on the 28th has no value: the day's value is not known, not £0
+    assert days["annual_value"].tolist()[:2] == [10.0, 50.5] and pd.isna(days["annual_value"][2])
     grid = expiry.month_grid(days, "2027-02")
     assert len(grid) == 28 and grid["contracts"].sum() == 4
     assert grid.loc[grid["day"] == 14, ["contracts", "annual_value"]].values.tolist() == [[2, 50.5]]
+    assert pd.isna(grid.loc[grid["day"] == 28, "annual_value"]).all()
+    assert (grid.loc[grid["contracts"] == 0, "annual_value"] == 0).all(), "nothing ends: £0"
+    tips = charts.month_chart(grid).frame.set_index("day")["value"]
+    assert tips[28] == "not recorded" and tips[1] == "£10" and tips[2] == "£0"
     assert grid.loc[0, "weekday"] == "Mon" and grid["week"].max() == 4, "Feb 2027 starts Monday"
     options = expiry.month_options(heat)
     assert options == {
@@ -168,3 +174,13 @@ def test_the_timeline_chart_marks_today(db):
     assert marks == ["bar", "point", "rule", "text"]
     data = [v for v in spec["datasets"].values() if len(v) == 1 and "today" in v[0]]
     assert data and data[0][0]["label"] == "Today 26 Nov 2026"
+
+
+def test_a_month_whose_contracts_have_no_value_says_so_rather_than_0():
+    heat = pd.DataFrame(
+        {"year": [2027, 2027], "month": [2, 3], "contracts": [1, 2], "annual_value": [None, 5.0]}
+    )
+    grid = charts.heatmap_chart(heat, "annual_value", TODAY).frame.set_index("When")
+    assert grid.loc["Feb 2027", "Value"] == "not recorded"
+    assert grid.loc["Feb 2027", "Value label"] == "no value"
+    assert grid.loc["Mar 2027", "Value"] == "£5" and grid.loc["Apr 2027", "Value"] == "£0"

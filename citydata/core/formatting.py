@@ -33,6 +33,9 @@ def _missing(value: Any) -> bool:
         return False
 
 
+NOT_RECORDED = "Not recorded"  # a figure shown alone (a metric) whose records hold no value
+
+
 def money(value: Any, digits: int = 3, missing: str = "no value") -> str:
     """Pounds to `digits` significant figures with a unit, trailing zeros dropped.
 

@@ -99,7 +99,7 @@ def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]
     out = dict(
         zip(("boroughs", "records", "vendors", "annual_value", "first_end"), row, strict=True)
     )
-    out["annual_value"] = float(out["annual_value"] or 0)
+    out["annual_value"] = selection.amount(out["annual_value"])
     return out
 
 

@@ -41,11 +41,12 @@ def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str
 
 
 def heatmap(r: Reader, state: FilterState) -> pd.DataFrame:
-    """Contracts ending per year and month: year, month (1-12), contracts, annual_value."""
+    """Contracts ending per year and month: year, month (1-12), contracts, annual_value (empty
+    where none of the month's contracts has a value: not known, rather than £0)."""
     sql, params = selection.base(state)
     return r.df(
         f"""SELECT year(contract_end) AS year, month(contract_end) AS month,
-            count(*) AS contracts, round(coalesce(sum(annual_value), 0), 2) AS annual_value
+            count(*) AS contracts, round(sum(annual_value), 2) AS annual_value
         FROM ({sql}) AS b WHERE contract_end IS NOT NULL
         GROUP BY ALL ORDER BY year, month""",
         params,
@@ -84,13 +85,13 @@ def _month_bounds(year_month: str) -> tuple[date, date]:
 
 def month_days(r: Reader, state: FilterState, year_month: str) -> pd.DataFrame:
     """The contracts ending on each day of one month ('YYYY-MM') that has any: day (1-31),
-    contracts, annual_value."""
+    contracts, annual_value (empty where none of the day's contracts has a value)."""
     first, after = _month_bounds(year_month)
     sql, params = selection.base(state)
     params.add(first=first, after=after)
     return r.df(
         f"""SELECT day(contract_end) AS day, count(*) AS contracts,
-            round(coalesce(sum(annual_value), 0), 2) AS annual_value
+            round(sum(annual_value), 2) AS annual_value
         FROM ({sql}) AS b WHERE contract_end >= $first AND contract_end < $after
         GROUP BY ALL ORDER BY day""",
         params,
@@ -126,7 +127,8 @@ def describe_month_limit(shown: int, total: int) -> str | None:
 def month_grid(days_df: pd.DataFrame, year_month: str) -> pd.DataFrame:
     """Every day of the month as a calendar cell: date, day, weekday, week, contracts, value.
 
-    `days_df` is `month_days()`: contracts and annual value per day that has any.
+    `days_df` is `month_days()`: contracts and annual value per day that has any. A day with
+    no contract ending is worth £0; one whose contracts have no value keeps it unknown.
     """
     first, after = _month_bounds(year_month)
     days = pd.date_range(first, after, inclusive="left")
@@ -141,7 +143,8 @@ def month_grid(days_df: pd.DataFrame, year_month: str) -> pd.DataFrame:
         }
     )
     grid["contracts"] = grid["day"].map(per_day["contracts"]).fillna(0).astype(int)
-    grid["annual_value"] = grid["day"].map(per_day["annual_value"]).fillna(0).astype(float).round(2)
+    value = grid["day"].map(per_day["annual_value"]).astype(float).round(2)
+    grid["annual_value"] = value.where(grid["contracts"] > 0, 0.0)
     return grid
 
 

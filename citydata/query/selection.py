@@ -70,9 +70,15 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
         """,
         params,
     )
-    out["annual_value"] = float(out["annual_value"] or 0)
+    out["annual_value"] = amount(out["annual_value"])
     out["top10_vendor_share"] = float(out["top10_vendor_share"] or 0)
     return out
+
+
+def amount(value: Any) -> float | None:
+    """A summed amount as a number; None when no record summed had a value (not £0: the
+    amount is not known)."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def coverage(r: Reader, state: FilterState) -> pd.DataFrame:

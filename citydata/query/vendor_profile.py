@@ -172,7 +172,7 @@ def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[s
         """,
         params,
     )
-    out["annual_value"] = float(out["annual_value"] or 0)
+    out["annual_value"] = selection.amount(out["annual_value"])
     return out
 
 

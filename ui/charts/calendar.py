@@ -10,7 +10,7 @@ import pandas as pd
 
 from citydata.core.boroughs import noun
 from citydata.core.dates import day_label
-from citydata.core.formatting import day, money
+from citydata.core.formatting import day, money, money_in_full
 from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
 from ui.charts import Drawing
 
@@ -40,6 +40,9 @@ def heatmap_chart(
     grid["Year"] = grid["year"].astype(str)
     grid["When"] = grid["Month"] + " " + grid["Year"]
     grid["Value label"] = grid["annual_value"].map(money)
+    grid["Value"] = grid["annual_value"].map(_in_full)
+    # (a month whose contracts have no value is shaded as the lightest; its words say so)
+    grid["annual_value"] = grid["annual_value"].fillna(0.0)
     # What depends on the selection travels in the data (which cells get white text, which is
     # this month), so the specification stays the same and the browser swaps the data in place.
     grid["dark"] = grid[measure] > _light_text_threshold(grid[measure])
@@ -55,7 +58,7 @@ def _heatmap(measure: str) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("When:N", title="Month"),
             alt.Tooltip("contracts:Q", title="Contracts ending"),
-            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+            alt.Tooltip("Value:N", title="Annual value"),
         ],
     )
     cells = base.mark_rect(stroke="#d0d0d0").encode(
@@ -88,6 +91,7 @@ def month_chart(grid: pd.DataFrame) -> Drawing:
     data = grid.assign(
         label=grid["contracts"].map(lambda n: f"{n} ending" if n else ""),
         when=pd.to_datetime(grid["date"]).map(lambda t: f"{t:%a} {day(t)}"),
+        value=grid["annual_value"].map(_in_full),
         dark=grid["contracts"] > _light_text_threshold(grid["contracts"]),
     )
     return Drawing(data, _month)
@@ -105,7 +109,7 @@ def _month() -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("when:N", title="Day"),
             alt.Tooltip("contracts:Q", title="Contracts ending"),
-            alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
+            alt.Tooltip("value:N", title="Annual value"),
         ],
     )
     cells = base.mark_rect(stroke="#d0d0d0").encode(
@@ -179,6 +183,11 @@ def _timeline(today: date) -> alt.LayerChart:
         .encode(x="today:T", y=alt.value(0), text="label:N")
     )
     return (bars + ends + rule + label).properties(height=alt.Step(20))
+
+
+def _in_full(value: float) -> str:
+    """A cell's value for its tooltip: '£1,234,567', or 'not recorded'."""
+    return money_in_full(value, missing="not recorded")
 
 
 def _light_text_threshold(values: pd.Series) -> float:
