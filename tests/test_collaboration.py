@@ -468,3 +468,29 @@ def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_pa
     (table,) = doc.tables
     assert [c.text for c in table.rows[0].cells] == list(group_briefing.BRIEFING_COLUMNS)
     assert [row.cells[0].text for row in table.rows[1:]] == ["Camden", "Hackney"]
+
+
+def test_a_group_whose_contracts_have_no_value_is_not_worth_0(tmp_path):
+    """A group none of whose contracts has a value once showed a combined value of £0 (in the
+    table, the briefing, the command line and its JSON); the amount is not known."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", value=None),
+            row("Hackney", "2027-03-31", value=None),
+            row("Brent", "2027-01-31", system="Other System", value="10"),
+            row("Ealing", "2027-02-28", system="Other System", value="5"),
+        ],
+    )
+    q = Query("system", 6)
+    groups, members = found(db, q)
+    assert groups["key"].tolist() == ["Other System", "Open Housing"], "valued groups first"
+    unknown = groups.iloc[1]
+    assert pd.isna(unknown["combined_annual_value"]) and unknown["contracts"] == 2
+    text = group_briefing.briefing_markdown(unknown, members, q, TODAY)
+    assert "not recorded: no contract in the group has a value" in text and "£0" not in text
+    report = group_briefing.report(groups, members, q, TODAY)
+    assert [g["combined_annual_value"] for g in report["groups"]] == [15.0, None]
+    lines = group_briefing.as_text(groups, q).splitlines()
+    assert lines[0].endswith(", £15 a year")
+    assert any(line.endswith(", no value recorded") for line in lines), lines

@@ -78,7 +78,7 @@ def briefing(
     line each, no formula start); the renderer escapes it for its format."""
     today = today or date.today()
     noun = KEYS[q.by]
-    value = float(group["combined_annual_value"] or 0)
+    value = group["combined_annual_value"]
     missing = int(group["contracts"]) - int(group["contracts_with_value"])
     shown = set(group_members["borough"]) if "borough" in group_members else set()
     demo = sorted(b for b in illustrative if b in shown)
@@ -92,7 +92,9 @@ def briefing(
     facts.append(
         (
             "Combined annual value",
-            money_in_full(value)
+            "not recorded: no contract in the group has a value"
+            if pd.isna(value)
+            else money_in_full(value)
             + (
                 f" ({count(missing, 'contract has', 'contracts have')} no value recorded)"
                 if missing
@@ -185,7 +187,9 @@ def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: d
                 "boroughs": sorted(set(rows["borough"])),
                 "borough_count": int(g["boroughs"]),
                 "contracts": int(g["contracts"]),
-                "combined_annual_value": float(g["combined_annual_value"]),
+                "combined_annual_value": None
+                if pd.isna(g["combined_annual_value"])
+                else float(g["combined_annual_value"]),
                 "first_end": _iso(g["first_end"]),
                 "last_end": _iso(g["last_end"]),
                 "systems": sorted(set(rows["system"])),
@@ -225,7 +229,9 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         )
     lines = []
     for g in groups_df.to_dict("records"):
-        lines.append(group_label(g, q) + f", {money_in_full(g['combined_annual_value'])} a year")
+        value = g["combined_annual_value"]
+        worth = "no value recorded" if pd.isna(value) else f"{money_in_full(value)} a year"
+        lines.append(f"{group_label(g, q)}, {worth}")
         lines.append(f"   boroughs: {g['borough_list']}")
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")

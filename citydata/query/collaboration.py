@@ -128,7 +128,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
             SELECT p.key, a.first_end,
                    count(DISTINCT p.borough_code) FILTER (WHERE level = {_BOROUGH}) AS boroughs,
                    CAST(sum(p.contracts) FILTER (WHERE level = {_ALL}) AS BIGINT) AS contracts,
-                   round(coalesce(sum(p.value) FILTER (WHERE level = {_ALL}), 0), 2)
+                   round(sum(p.value) FILTER (WHERE level = {_ALL}), 2)
                        AS combined_annual_value,
                    CAST(sum(p.with_value) FILTER (WHERE level = {_ALL}) AS BIGINT)
                        AS contracts_with_value,
@@ -145,7 +145,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
         ),
         ranked0 AS (
             SELECT row_number() OVER (
-                       ORDER BY boroughs DESC, combined_annual_value DESC, first_end, key
+                       ORDER BY boroughs DESC, combined_annual_value DESC NULLS LAST, first_end, key
                    ) AS "group", *
             FROM g
         ),
