@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
-from citydata.query import selection
+from citydata.query import filters, selection
 from ui.charts.coverage import coverage_heatmap, coverage_table
 
 state = ui.page_filters()
@@ -35,9 +35,14 @@ bottom[2].metric(
 ui.service_type_split(state)
 
 st.header(f"Coverage: records per {ui.noun()} and service area")
-st.caption(f"White cells with 0 are service areas where a {ui.noun()} has no record.")
+narrowed = not state.with_(borough=(), service_area=(), service_type=()).is_empty()
+st.caption(
+    f"White cells with 0 are service areas where a {ui.noun()} has no record"
+    + (" matching the filters." if narrowed else ".")
+)
 shown = list(state.borough) or list(boroughs.NAMES)
-wide = coverage_table(ui.query(selection.coverage, state), sorted(shown))
+areas = filters.service_areas(state)  # (areas the filters leave out are not gaps)
+wide = coverage_table(ui.query(selection.coverage, state), sorted(shown), areas)
 
 
 @st.fragment  # switching between the matrix and its table reruns this panel alone

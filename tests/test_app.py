@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from citydata.query import selection
+from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from tests.apptest import metric, registered_pages, run_app, shown
 from tests.conftest import ROOT
@@ -200,3 +200,24 @@ def test_an_amount_no_record_gives_is_not_recorded_rather_than_nothing(db, page,
     at = run_app(params, page)
     values = [m.value for m in at.metric if m.label == "Annual value"]
     assert values == ["Not recorded"], (page, values)
+
+
+def _coverage(at):
+    """The coverage matrix's table (its rows are named by borough)."""
+    return next(t.value for t in at.dataframe if t.value.index.name == "Borough")
+
+
+def test_the_coverage_matrix_shows_only_the_service_areas_the_filters_allow(db):
+    """With Service area = Housing the matrix once showed 0 in the 18 other areas under "white
+    cells with 0 are service areas where a borough has no record", while Camden has records in
+    them: an area the filters leave out is not a gap."""
+    at = run_app({"service_area": "Housing", "coverage_view": "Table"})
+    assert list(_coverage(at).columns) == ["Housing"]
+    caption = next(c.value for c in at.caption if c.value.startswith("White cells"))
+    assert caption.endswith("has no record."), caption
+    corporate = filters.service_areas(FilterState(service_type=("Corporate",)))
+    assert "Housing" not in corporate and "HR and payroll" in corporate
+    at = run_app({"service_type": "Corporate", "vendor": "Civica", "coverage_view": "Table"})
+    assert list(_coverage(at).columns) == corporate
+    caption = next(c.value for c in at.caption if c.value.startswith("White cells"))
+    assert caption.endswith("has no record matching the filters."), caption

@@ -214,6 +214,10 @@ def test_missing_areas_are_judged_on_the_whole_data_not_the_filtered_rows(db):
     assert "Parking" not in p.missing_areas  # Camden has parking, just not from this vendor
     only = build(db, FilterState(service_area=("Parking", "Housing")))
     assert only.missing_areas == ["Housing"]
+    corporate = build(db, FilterState(service_type=("Corporate",)))
+    assert "Housing" not in corporate.missing_areas, "a frontline area, left out by the filter"
+    frontline = build(db, FilterState(service_type=("Frontline",)))
+    assert "Housing" in frontline.missing_areas
 
 
 def test_source_says_demo_data_and_which_snapshot(db):

@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core import boroughs
 from citydata.core.dates import add_months
 from citydata.core.schema import SERVICE_AREA_LABELS
-from citydata.query import selection
+from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader, over_frames
 
@@ -223,8 +223,7 @@ def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
     """
     sql, params = selection.base(FilterState(borough=(_known(borough).name,)))
     have = {v for (v,) in r.rows(f"SELECT DISTINCT service_area FROM ({sql}) AS b", params)}
-    wanted = state.service_area or SERVICE_AREA_LABELS
-    return [a for a in SERVICE_AREA_LABELS if a in wanted and a not in have]
+    return [a for a in filters.service_areas(state) if a not in have]
 
 
 def source(r: Reader, state: FilterState, borough: str) -> dict[str, Any]:

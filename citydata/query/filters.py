@@ -231,6 +231,18 @@ def _search(term: str, name: str) -> tuple[str, dict[str, Any]]:
 _LIKE_SPECIAL = re.compile(r"[\\%_]")  # matched literally in a search word
 
 
+def service_areas(state: FilterState) -> list[str]:
+    """The service areas the selection can hold, in the schema's order: those its service area
+    and service type filters allow (every area when neither is set)."""
+    areas = list(SERVICE_AREA_LABELS)
+    if state.service_area:
+        areas = [a for a in areas if a in state.service_area]
+    if state.service_type:
+        allowed = set(service_types.areas_of(state.service_type))
+        areas = [a for a in areas if a in allowed]
+    return areas
+
+
 def search_terms(q: str) -> list[str]:
     """Words of the free-text search, lower-cased; each must appear somewhere in a record."""
     return [t for t in re.split(r"\s+", q.strip().lower()) if t][:10]

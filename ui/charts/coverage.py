@@ -11,16 +11,16 @@ from citydata.core.schema import SERVICE_AREA_LABELS
 from ui.charts import Drawing
 
 
-def coverage_table(long: pd.DataFrame, boroughs: list[str]) -> pd.DataFrame:
-    """Borough rows x service-area columns of record counts, 0 where a borough has none."""
+def coverage_table(
+    long: pd.DataFrame, boroughs: list[str], areas: list[str] | None = None
+) -> pd.DataFrame:
+    """Borough rows x service-area columns (`areas`, every one by default) of record counts,
+    0 where a borough has none."""
     wide = long.pivot_table(
         index="borough", columns="service_area", values="records", aggfunc="sum", fill_value=0
     )
-    wide = (
-        wide.reindex(index=boroughs, columns=list(SERVICE_AREA_LABELS), fill_value=0)
-        .fillna(0)
-        .astype(int)
-    )
+    columns = list(SERVICE_AREA_LABELS if areas is None else areas)
+    wide = wide.reindex(index=boroughs, columns=columns, fill_value=0).fillna(0).astype(int)
     wide.index.name = authorities.noun(capital=True)  # 'Borough' in London, else 'Council'
     wide.columns.name = None
     return wide
