@@ -73,7 +73,9 @@ st.caption(
     "Main incumbents: the suppliers holding most of the contracts that end. Concentration "
     "(the Herfindahl-Hirschman index, 0-10,000) measures how much of the whole market a few "
     "suppliers hold: above 2,000 a few suppliers hold most of it, below 1,000 it is shared by "
-    "many. A challenger has most room where many contracts end and few suppliers compete."
+    "many. Suppliers and concentration are the whole market's, whichever vendor or system the "
+    "filters pick. A challenger has most room where many contracts end and few suppliers "
+    "compete."
 )
 shown = opportunities.without_values(markets) if hide else markets
 table = opportunities.labelled(shown)

@@ -228,3 +228,17 @@ def test_the_page_shows_the_same_figures(db_path):
     assert not at.code
     labels = [b.label for b in at.get("download_button")]
     assert "Download CSV" in labels
+
+
+def test_a_vendor_filter_picks_the_contracts_not_the_market_s_suppliers(db):
+    """With Vendor = Civica every market once said "1 suppliers hold this market" and so had
+    room for a challenger: the suppliers and concentration are the whole market's."""
+    with db.read() as r:
+        everyone = opportunities.markets(r, FilterState(), LEAD, 3, TODAY)
+        civica = opportunities.markets(r, FilterState(vendor=("Civica",)), LEAD, 3, TODAY)
+    assert len(civica) and civica["ending"].sum() < everyone["ending"].sum()
+    whole = everyone.set_index("service_area")
+    for row in civica.itertuples():
+        assert row.suppliers == whole.loc[row.service_area, "suppliers"] > 1, row.service_area
+        assert row.hhi == whole.loc[row.service_area, "hhi"]
+    assert set(civica["incumbents"]) == {"Civica"}, "the contracts ending are Civica's"

@@ -151,7 +151,7 @@ def borough_values(
         v AS (SELECT borough_code, vendor, count(*) AS n,
                      row_number() OVER (PARTITION BY borough_code
                                         ORDER BY count(*) DESC, vendor) AS rk
-              FROM b GROUP BY borough_code, vendor),
+              FROM b WHERE vendor IS NOT NULL GROUP BY borough_code, vendor),
         top AS (SELECT borough_code,
                        string_agg(vendor || ' (' || n || ')', ', ' ORDER BY rk) AS top_vendors
                 FROM v WHERE rk <= 3 GROUP BY borough_code)

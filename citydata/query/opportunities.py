@@ -122,7 +122,8 @@ def markets(
         WHERE ending > 0 OR deciding > 0""",
         params,
     )
-    conc = market.concentration_from((r, state, "supplier"))[["service_area", "vendors", "hhi"]]
+    conc = market.concentration_from((r, whole_market(state), "supplier"))
+    conc = conc[["service_area", "vendors", "hhi"]]
     out = window.merge(conc, on="service_area", how="left").rename(columns={"vendors": "suppliers"})
     out["suppliers"] = out["suppliers"].fillna(0).astype(int)
     out["concentration"] = out["hhi"].map(concentration_words)
@@ -136,6 +137,13 @@ def markets(
     return out.sort_values(["ending", "service_area"], ascending=[False, True])[
         columns
     ].reset_index(drop=True)
+
+
+def whole_market(state: FilterState) -> FilterState:
+    """The selection whose suppliers make up a market: every supplier of the chosen boroughs,
+    service areas and dates, whichever vendor, system or search picked the contracts (with
+    Civica chosen, a market is not one of a single supplier)."""
+    return state.with_(vendor=(), system=(), q="")
 
 
 def concentration_words(hhi: float | None) -> str:

@@ -56,7 +56,7 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
         f"""
         WITH b AS ({sql}),
         v AS (SELECT vendor, count(*) AS n, row_number() OVER (ORDER BY count(*) DESC, vendor)
-              AS rk FROM b GROUP BY vendor)
+              AS rk FROM b WHERE vendor IS NOT NULL GROUP BY vendor)
         SELECT
             (SELECT count(*) FROM b) AS records,
             (SELECT count(DISTINCT borough_code) FROM b) AS boroughs,
@@ -64,7 +64,9 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
             (SELECT count(DISTINCT system) FROM b) AS systems,
             (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
                 AS ending_12_months,
-            (SELECT round(100.0 * sum(n) FILTER (WHERE rk <= 10) / nullif(sum(n), 0), 1) FROM v)
+            -- (of every record: those naming no vendor are held by no vendor we know)
+            (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rk <= 10), 0)
+                          / nullif((SELECT count(*) FROM b), 0), 1) FROM v)
                 AS top10_vendor_share,
             (SELECT round(sum(annual_value), 2) FROM b) AS annual_value
         """,
