@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from citydata.core.formatting import count
 from citydata.query import filters, market, satisfaction
 from ui.charts import market as charts
 
@@ -44,8 +45,9 @@ if not head["records"]:
 ranking = ui.derive(market.ranking_from, *source, by, top_n)
 st.header(market.headline_sentence(head, ranking, by))
 cols = st.columns(4)
+top = count(head["top_n"], "vendor's", "vendors'")  # 'Top 1 vendor's share' with one vendor
 cols[0].metric("Vendors", f"{head['vendors']:,}")
-cols[1].metric(f"Top {head['top_n']} vendors' share of records", f"{head['share']:.1f}%")
+cols[1].metric(f"Top {top} share of records", f"{head['share']:.1f}%")
 cols[2].metric(
     "Vendors holding half",
     f"{head['half_vendors']:,}",
@@ -53,14 +55,15 @@ cols[2].metric(
 )
 value_share = head["value_share"]
 cols[3].metric(
-    f"Top {head['top_n']} vendors' share of value",
+    f"Top {top} share of value",
     "no values" if value_share is None else f"{value_share:.1f}%",
 )
 
 st.header("Vendor ranking")
 ui.charting.draw(charts.ranking_chart(ranking, by, market.authorities()))
+every = count(market.authorities(), "authority", "authorities")
 st.caption(
-    f"Share of {ui.noun(2)} is out of all {market.authorities()} authorities, whatever the "
+    f"Share of {ui.noun(2)} is out of all {every}, whatever the "
     f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
     "them. Select a vendor in the table to open its profile."
 )
@@ -124,7 +127,8 @@ cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
 cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")
 cols[2].metric("Average satisfaction (1-5)", f"{sat['average']:.2f}")
 st.markdown(
-    f"Suppliers and satisfaction across the {sat['boroughs_scored']} {ui.noun(2)} with scores: "
+    "Suppliers and satisfaction across the "
+    f"{count(sat['boroughs_scored'], ui.noun(), ui.noun(2))} with scores: "
     f"**{ui.plain(satisfaction.correlation_words(sat['correlation']))}**."
 )
 st.caption(

@@ -63,7 +63,8 @@ def vendor_ranking(
             SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
             FROM rk WHERE rank <= $top_n
             UNION ALL
-            SELECT NULL, 'Others (' || count(*) || ' vendors)', count(*),
+            SELECT NULL, 'Others (' || count(*) || CASE WHEN count(*) = 1 THEN ' vendor)'
+                                                    ELSE ' vendors)' END, count(*),
                    CAST(sum(records) AS BIGINT),
                    (SELECT count(DISTINCT borough_code) FROM vb
                     WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
@@ -134,7 +135,9 @@ def area_shares(
                      any_value(total) AS total
               FROM rk GROUP BY ALL)
         SELECT service_area, rank,
-               coalesce(vendor, 'Others (' || vendors || ' vendors)') AS vendor, vendors,
+               coalesce(vendor, 'Others (' || vendors || CASE WHEN vendors = 1 THEN ' vendor)'
+                                                           ELSE ' vendors)' END) AS vendor,
+               vendors,
                records, round(100.0 * records / total, 1) AS share
         FROM g ORDER BY service_area, rank NULLS LAST""",
         params,

@@ -80,6 +80,19 @@ def test_ranking_by_value_and_by_boroughs(agg):
     )
 
 
+def test_one_vendor_is_counted_in_the_singular(agg):
+    # six vendors, the top five named: the rest is one vendor
+    ranking = market.ranking_from(agg, "records", 5)
+    assert ranking["vendor"].iloc[-1] == "Others (1 vendor)"
+    head = {"top_n": 1, "share": 100.0, "value_share": 100.0}
+    assert market.headline_sentence(head, ranking, "records") == (
+        "1 vendor holds 100.0% of records"
+    )
+    assert market.headline_sentence(head, ranking, "annual_value") == (
+        "1 vendor holds 100.0% of annual value"
+    )
+
+
 def test_no_others_row_when_every_vendor_fits(agg):
     ranking = market.ranking_from(agg, "records", 10)
     assert len(ranking) == 6 and ranking["rank"].tolist() == [1, 2, 3, 4, 5, 6]
@@ -109,7 +122,7 @@ def test_shares_by_service_area_with_others(agg):
     assert as_rows(housing, ["vendor", "records", "share"]) == [
         ("Capita", 5, 50.0),
         ("Civica", 3, 30.0),
-        ("Others (1 vendors)", 2, 20.0),
+        ("Others (1 vendor)", 2, 20.0),
     ]
     education = areas[areas.service_area == "Education"]
     assert as_rows(education, ["vendor", "share"]) == [("Civica", 100.0)]

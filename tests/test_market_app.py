@@ -10,6 +10,7 @@ from urllib.parse import quote_plus
 import pandas as pd
 import pytest
 
+from citydata.core.formatting import count
 from citydata.store import vendors
 from tests.apptest import metric, run_app
 
@@ -47,7 +48,7 @@ def per_vendor(db, where: str) -> pd.DataFrame:
 
 
 # A chart's table is built only when its tab is open: open the tables the tests read.
-TABLES_OPEN = {"conc_view": "Table", "sat-borough_view": "Table"}
+TABLES_OPEN = {"conc_view": "Table", "sat-borough_view": "Table", "areas_view": "Table"}
 
 
 def table(at, first_column: str, second_column: str) -> pd.DataFrame:
@@ -73,11 +74,12 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
     )
     value_share = round(100 * by_value.head(top_n).annual_value.sum() / v.annual_value.sum(), 1)
 
-    # the headline speaks of what the vendors are ranked by
+    # the headline speaks of what the vendors are ranked by ("1 vendor holds" for one)
+    hold = f"{count(n, 'vendor')} {'holds' if n == 1 else 'hold'}"
     if by == "records":
-        assert at.header[0].value == f"{n} vendors hold {share:.1f}% of records"
+        assert at.header[0].value == f"{hold} {share:.1f}% of records"
     elif by == "annual_value":
-        assert at.header[0].value == f"{n} vendors hold {value_share:.1f}% of annual value"
+        assert at.header[0].value == f"{hold} {value_share:.1f}% of annual value"
     else:
         leader = v.sort_values(["boroughs", "records", "vendor"], ascending=[False, False, True])
         b = int(leader.boroughs.iloc[0])
@@ -89,9 +91,10 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
         )
         assert any("out of all 33 authorities" in c.value for c in at.caption)
     assert metric(at, "Vendors") == f"{len(v):,}"
-    assert metric(at, f"Top {n} vendors' share of records") == f"{share:.1f}%"
+    top = count(n, "vendor's", "vendors'")
+    assert metric(at, f"Top {top} share of records") == f"{share:.1f}%"
     assert metric(at, "Vendors holding half") == f"{half:,}"
-    assert metric(at, f"Top {n} vendors' share of value") == f"{value_share:.1f}%"
+    assert metric(at, f"Top {top} share of value") == f"{value_share:.1f}%"
 
     # the ranking: the top N by the chosen measure, then the others together
     ranked = v.sort_values(
@@ -103,10 +106,17 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
     assert shown["Records"].tolist()[:n] == expected.records.tolist()
     if len(v) > top_n:
         others = shown.iloc[-1]
-        assert others["Vendor"] == f"Others ({len(v) - top_n} vendors)"
+        assert others["Vendor"] == f"Others ({count(len(v) - top_n, 'vendor')})"
         assert others["Records"] == total - expected.records.sum()
     assert shown["Records"].sum() == total
     assert "Vendors" not in shown.columns  # 1 on every named row said nothing
+    areas = table(at, "Service area", "Rank")
+    others = areas[areas["Rank"].isna()]
+    assert others["Vendor"].tolist() == [
+        f"Others ({count(k, 'vendor')})" for k in others["Vendors"]
+    ]
+    if name == "everything":
+        assert "Others (1 vendor)" in others["Vendor"].tolist()  # Education: 4 vendors, top 3
     reach = shown.set_index("Vendor")["Share of all authorities (%)"][:n]
     per = v.set_index("vendor").boroughs
     assert reach.to_dict() == {k: round(100 * per[k] / 33, 1) for k in reach.index}
@@ -149,6 +159,13 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
         ).set_index("borough")["n"]
         assert per_borough["Suppliers"].to_dict() == suppliers.to_dict()
     assert len(at.get("download_button")) >= 2 * 4
+
+
+def test_market_counts_one_borough_in_the_singular(db_path):
+    at = run_app({"borough": "Camden"}, "pages/market.py")
+    assert not at.exception and not at.error
+    scored = [m.value for m in at.markdown if m.value.startswith("Suppliers and satisfaction")]
+    assert scored and scored[0].startswith("Suppliers and satisfaction across the 1 borough with")
 
 
 def test_market_with_no_matching_records_says_so(db_path):

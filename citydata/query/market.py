@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -91,6 +92,10 @@ def from_aggregate(source: Source, sql: str, params: dict[str, Any], *, one: boo
     return over_table("agg", (r, *_aggregate(state, role)), sql, params, one=one)
 
 
+# The "Others (k vendors)" row's name, in SQL, for a count `n`: "Others (1 vendor)" for one.
+_OTHERS = "'Others (' || {n} || CASE WHEN {n} = 1 THEN ' vendor)' ELSE ' vendors)' END"
+
+
 def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
     """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
 
@@ -117,7 +122,7 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
             SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
             FROM rk WHERE rank <= $top_n
             UNION ALL
-            SELECT NULL, 'Others (' || count(*) || ' vendors)', count(*),
+            SELECT NULL, {_OTHERS.format(n="count(*)")}, count(*),
                    CAST(sum(records) AS BIGINT),
                    (SELECT count(DISTINCT borough_code) FROM vb
                     WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
@@ -159,8 +164,13 @@ def headline_sentence(head: dict[str, Any], ranking: pd.DataFrame, by: str) -> s
     if by == "annual_value":
         if head["value_share"] is None:
             return "No annual values are recorded in this selection"
-        return f"{head['top_n']} vendors hold {head['value_share']:.1f}% of annual value"
-    return f"{head['top_n']} vendors hold {head['share']:.1f}% of records"
+        return f"{_top_hold(head['top_n'])} {head['value_share']:.1f}% of annual value"
+    return f"{_top_hold(head['top_n'])} {head['share']:.1f}% of records"
+
+
+def _top_hold(n: int) -> str:
+    """'10 vendors hold', '1 vendor holds' (a selection with one vendor)."""
+    return f"{count(n, 'vendor')} {'holds' if n == 1 else 'hold'}"
 
 
 def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
@@ -199,7 +209,7 @@ def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
     """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
     return from_aggregate(
         agg,
-        """
+        f"""
         WITH v AS (SELECT service_area, who AS vendor, CAST(sum(records) AS BIGINT) AS records
                    FROM agg GROUP BY ALL),
         rk AS (SELECT *, row_number() OVER (
@@ -212,7 +222,7 @@ def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
                      any_value(total) AS total
               FROM rk GROUP BY ALL)
         SELECT service_area, rank,
-               coalesce(vendor, 'Others (' || vendors || ' vendors)') AS vendor, vendors,
+               coalesce(vendor, {_OTHERS.format(n="vendors")}) AS vendor, vendors,
                records, round(100.0 * records / total, 1) AS share
         FROM g ORDER BY service_area, rank NULLS LAST""",
         {"top_n": int(top_n)},
