@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
+from citydata.core.formatting import count
 from citydata.output import exports
 from citydata.query import pipeline
 
@@ -101,7 +102,7 @@ def decisions(state, lead, today, figures):
         tabs, titles.values(), lists, strict=True
     ):
         with tab:
-            st.markdown(f"**{title}: {figures[total]:,} contracts**")
+            st.markdown(f"**{title}: {count(figures[total], 'contract')}**")
             if not figures[total]:
                 st.info("No contracts in this list for the current filters.")
                 continue

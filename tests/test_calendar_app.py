@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from citydata.core.dates import add_months
+from citydata.core.formatting import count
 from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
 from tests.apptest import metric, run_app
@@ -140,9 +141,20 @@ def test_pipeline_figures_equal_sql_for_each_window(db):
         "No end date",
     ]
     heads = [m.value for m in at.markdown]
-    assert f"**Decision overdue: {overdue:,} contracts**" in heads
-    assert f"**Already ended: {expected['ended']:,} contracts**" in heads
-    assert f"**No end date: {expected['no_end']:,} contracts**" in heads
+    assert f"**Decision overdue: {count(overdue, 'contract')}**" in heads
+    assert f"**Already ended: {count(expected['ended'], 'contract')}**" in heads
+    assert f"**No end date: {count(expected['no_end'], 'contract')}**" in heads
+
+
+def test_pipeline_lists_count_one_contract_in_the_singular(db):
+    borough = db.scalar(
+        "SELECT borough FROM current_contracts WHERE contract_end IS NULL GROUP BY borough "
+        "HAVING count(*) = 1 ORDER BY borough LIMIT 1"
+    )
+    at = run_app({"borough": borough}, PIPELINE)
+    heads = [m.value for m in at.markdown if m.value.startswith("**") and "contract" in m.value]
+    assert "**No end date: 1 contract**" in heads
+    assert len(heads) == 5 and not any(h.endswith(": 1 contracts**") for h in heads), heads
 
 
 def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
