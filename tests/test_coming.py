@@ -157,6 +157,15 @@ def test_room_for_a_challenger(ending, suppliers, hhi, room):
     assert opportunities.room_words(ending, suppliers, hhi).startswith("Yes") is room
 
 
+def test_room_in_words_counts_one_supplier_in_the_singular():
+    assert opportunities.room_words(16, 1, 10000) == (
+        "Yes: 16 contracts ending, 1 supplier holds this market"
+    )
+    assert opportunities.room_words(3, 2, None) == (
+        "Yes: 3 contracts ending, 2 suppliers hold this market"
+    )
+
+
 def test_concentration_in_plain_words():
     assert opportunities.concentration_words(2500).startswith("highly concentrated")
     assert opportunities.concentration_words(1500) == "moderately concentrated"

@@ -20,6 +20,7 @@ import pandas as pd
 
 from citydata.core import settings
 from citydata.core.dates import add_months
+from citydata.core.formatting import count
 from citydata.query import market, pipeline
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
@@ -164,7 +165,11 @@ def has_room(ending: int, suppliers: int, hhi: float | None) -> bool:
 
 def room_words(ending: int, suppliers: int, hhi: float | None) -> str:
     if has_room(ending, suppliers, hhi):
-        return f"Yes: {ending} contracts ending, {suppliers} suppliers hold this market"
+        hold = "holds" if suppliers == 1 else "hold"
+        return (
+            f"Yes: {count(ending, 'contract')} ending, {count(suppliers, 'supplier')} {hold} "
+            "this market"
+        )
     if ending < ROOM_MIN_ENDING:
         return "Few contracts ending"
     return "Crowded: many suppliers already"
