@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.dates import day_label
-from citydata.core.formatting import NOT_RECORDED, money_in_full
+from citydata.core.formatting import NOT_RECORDED, count, money_in_full
 from citydata.output import exports
 from citydata.query import vendor_profile
 from citydata.query.filters import FilterState
@@ -55,9 +55,10 @@ if figures["held"]:
 else:
     st.info(f"{ui.plain(vendor)} holds no contracts in this selection.")
 if figures["made"]:
+    where = count(figures["made_boroughs"], ui.noun(), ui.noun(2))
     st.markdown(
-        f"Its products are in **{figures['made']:,}** contracts held by other vendors, in "
-        f"**{figures['made_boroughs']}** boroughs (listed under Systems and Records)."
+        f"Its products are in **{count(figures['made'], 'contract')}** held by other vendors, "
+        f"in **{where}** (listed under Systems and Records)."
     )
 
 served = profile.boroughs

@@ -223,10 +223,20 @@ def test_a_reseller_and_a_maker_are_shown_apart(db):
     assert made > 0
     assert not at.metric
     assert any("Microsoft holds no contracts in this selection" in i.value for i in at.info)
-    assert any(f"**{made:,}** contracts held by other vendors" in m.value for m in at.markdown)
+    said = f"**{count(made, 'contract')}** held by other vendors"
+    assert any(said in m.value for m in at.markdown)
     records = table(at, "Role", "Borough")
     assert set(records["Role"]) == {"Its product, sold by another vendor"}
     assert "Microsoft" not in set(records["Vendor"])
+
+
+def test_a_maker_in_one_contract_in_one_borough_says_so_in_the_singular(db_path):
+    at = run_app({"vendor_profile": "Google"}, "pages/vendor.py")  # its product in one contract
+    assert not at.exception and not at.error
+    assert any(
+        "Its products are in **1 contract** held by other vendors, in **1 borough** " in m.value
+        for m in at.markdown
+    ), [m.value for m in at.markdown]
 
 
 def test_vendor_profile_without_a_vendor_or_without_matches_explains(db_path):
