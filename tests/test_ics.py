@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 
 STAMP = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
+LEAD_ONE = pipeline.LeadTimes(default=18, by_area=(("Housing", 1),))
 
 
 cli = command.run
@@ -57,6 +58,13 @@ def test_every_dated_record_gives_an_end_event_and_a_decide_by_event(small):
     assert "Contract ends: Camden – Mosaic (Servelec)" in summaries
     assert "Decide by: Camden – Mosaic (Servelec)" in summaries
     assert not any("Rolling" in s for s in summaries)
+
+
+def test_a_lead_time_of_one_month_is_one_month(small):
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(borough=("Camden",)), LEAD_ONE)
+    end = next(e for e in events(ics.build(records, stamp=STAMP)) if "ends" in str(e["SUMMARY"]))
+    assert "Decide by: 28 Feb 2027 (1 month before the end)" in str(end["DESCRIPTION"])
 
 
 def test_events_are_all_day_on_the_right_dates(small):
@@ -180,6 +188,9 @@ def test_cli_collaborate_plain_text_and_usage_errors(db_path):
 
 def test_the_page_says_what_the_file_holds_and_when_it_is_cut():
     assert ics.describe(12).startswith("24 all-day events: the end date of each of the 12 ")
+    assert ics.describe(1).startswith(
+        "2 all-day events: the end date of the 1 contract above and the date to decide on its "
+    )
     cut = ics.describe(5_000, limit=2_000)
     assert cut.startswith("4,000 all-day events: the end date of the 2,000 contracts ending ")
     assert "(of the 5,000 above)" in cut and "Narrow the filters" in cut

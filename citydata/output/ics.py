@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 
 from citydata.core import boroughs
 from citydata.core.dates import day_label
-from citydata.core.formatting import money_in_full
+from citydata.core.formatting import count, money_in_full
 
 PRODID = "-//City Tools Explorer//Contract calendar//EN"
 UID_DOMAIN = "citytools-explorer"
@@ -99,7 +99,9 @@ def event_count(records: pd.DataFrame, decide_by: bool = True) -> int:
 def describe(contracts: int, limit: int = MAX_CONTRACTS) -> str:
     """What the file of `contracts` dated contracts (at most `limit`) holds, for the page."""
     shown = min(contracts, limit)
-    which = f"each of the {contracts:,} contracts above"
+    which = (
+        "the 1 contract above" if contracts == 1 else f"each of the {contracts:,} contracts above"
+    )
     if shown < contracts:
         which = f"the {shown:,} contracts ending nearest to today (of the {contracts:,} above)"
     text = (
@@ -124,7 +126,7 @@ def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
     ]
     if decide is not None:
         months = row.get("lead_months")
-        lead = f" ({int(months)} months before the end)" if pd.notna(months) else ""
+        lead = f" ({count(months, 'month')} before the end)" if pd.notna(months) else ""
         lines.append(f"Decide by: {day_label(decide)}{lead}")
     value = row.get("annual_value")
     if value is not None and pd.notna(value):
