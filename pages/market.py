@@ -41,6 +41,12 @@ head = ui.derive(market.headline_from, *source, top_n)
 if not head["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
+if not head["vendors"]:
+    st.info(
+        f"No vendor is named in the {count(head['records'], 'contract')} these filters pick "
+        "(published notices often name none), so there is no market to show."
+    )
+    ui.stop()
 
 ranking = ui.derive(market.ranking_from, *source, by, top_n)
 st.header(market.headline_sentence(head, ranking, by))
@@ -51,7 +57,7 @@ cols[1].metric(f"Top {top} share of records", f"{head['share']:.1f}%")
 cols[2].metric(
     "Vendors holding half",
     f"{head['half_vendors']:,}",
-    help="The fewest vendors that together hold more than half of the records.",
+    help="The fewest vendors that together hold more than half of the records that name one.",
 )
 value_share = head["value_share"]
 cols[3].metric(

@@ -23,7 +23,7 @@ def _by(state: FilterState, role: str) -> tuple[str, dict[str, Any]]:
     sql, params = selection.base(state)
     if role == "maker":
         sql = vendors.with_maker(sql)
-    return f"SELECT *, coalesce({ROLES[role]}, '{NOT_GIVEN}') AS who FROM ({sql}) AS x", params
+    return f"SELECT *, {ROLES[role]} AS who FROM ({sql}) AS x", params
 
 
 def _measure(by: str) -> str:
@@ -56,11 +56,11 @@ def vendor_ranking(
               FROM vb GROUP BY who),
         rk AS (SELECT *, row_number() OVER (
                    ORDER BY {_measure(by)} DESC NULLS LAST, records DESC, vendor) AS rank
-               FROM v),
+               FROM v WHERE vendor IS NOT NULL),
         t AS (SELECT sum(n) AS records, count(DISTINCT borough_code) AS boroughs,
                      sum(value) AS annual_value FROM vb),
         u AS (
-            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
+            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value, 0 AS part
             FROM rk WHERE rank <= $top_n
             UNION ALL
             SELECT NULL, 'Others (' || count(*) || CASE WHEN count(*) = 1 THEN ' vendor)'
@@ -68,15 +68,18 @@ def vendor_ranking(
                    CAST(sum(records) AS BIGINT),
                    (SELECT count(DISTINCT borough_code) FROM vb
                     WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
-                   sum(annual_value)
+                   sum(annual_value), 1
             FROM rk WHERE rank > $top_n HAVING count(*) > 0
+            UNION ALL
+            SELECT NULL, '{NOT_GIVEN}', NULL, records, boroughs, annual_value, 2
+            FROM v WHERE vendor IS NULL
         )
         SELECT u.rank, u.vendor, u.vendors, u.records,
                round(100.0 * u.records / t.records, 1) AS records_share,
                u.boroughs, round(100.0 * u.boroughs / 33, 1) AS boroughs_share,
                round(u.annual_value, 2) AS annual_value,
                round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
-        FROM u, t ORDER BY u.rank NULLS LAST""",
+        FROM u, t ORDER BY u.part, u.rank""",
         params,
     )
 
@@ -90,21 +93,22 @@ def headline(
     params["top_n"] = int(top_n)
     row = r.rows(
         f"""
-        WITH v AS MATERIALIZED (
+        WITH a AS MATERIALIZED (
             SELECT who, count(*) AS n, sum(annual_value) AS value FROM ({sql}) AS b GROUP BY who),
+        v AS (SELECT * FROM a WHERE who IS NOT NULL),
         rk AS (SELECT n, value, row_number() OVER (ORDER BY n DESC, who) AS rank,
                       sum(n) OVER (ORDER BY n DESC, who ROWS UNBOUNDED PRECEDING) AS cum,
                       row_number() OVER (ORDER BY value DESC NULLS LAST, n DESC, who)
                           AS value_rank
                FROM v)
-        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v), (SELECT count(*) FROM v),
+        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM a), (SELECT count(*) FROM v),
                (SELECT least(count(*), $top_n) FROM v),
                (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n),
-               (SELECT round(100.0 * sum(n) FILTER (WHERE rank <= $top_n)
-                             / nullif(sum(n), 0), 1) FROM rk),
+               (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rank <= $top_n), 0)
+                             / nullif((SELECT sum(n) FROM a), 0), 1) FROM rk),
                (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)),
                (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
-                             / nullif(sum(value), 0), 1) FROM rk)
+                             / nullif((SELECT sum(value) FROM a), 0), 1) FROM rk)
         """,
         params,
     )[0]
@@ -124,22 +128,26 @@ def area_shares(
     return r.df(
         f"""
         WITH b AS ({sql}),
-        v AS (SELECT service_area, who AS vendor, count(*) AS records FROM b GROUP BY ALL),
+        v AS (SELECT service_area, who AS vendor, count(*) AS records,
+                     sum(count(*)) OVER (PARTITION BY service_area) AS total
+              FROM b GROUP BY service_area, who),
         rk AS (SELECT *, row_number() OVER (
-                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank,
-                   sum(records) OVER (PARTITION BY service_area) AS total
-               FROM v),
+                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank
+               FROM v WHERE vendor IS NOT NULL),
         g AS (SELECT service_area, CASE WHEN rank <= $top_n THEN rank END AS rank,
                      CASE WHEN rank <= $top_n THEN vendor END AS vendor,
                      count(*) AS vendors, CAST(sum(records) AS BIGINT) AS records,
-                     any_value(total) AS total
-              FROM rk GROUP BY ALL)
+                     any_value(total) AS total, CASE WHEN rank <= $top_n THEN 0 ELSE 1 END AS part
+              FROM rk GROUP BY ALL
+              UNION ALL
+              SELECT service_area, NULL, '{NOT_GIVEN}', NULL, records, total, 2
+              FROM v WHERE vendor IS NULL)
         SELECT service_area, rank,
                coalesce(vendor, 'Others (' || vendors || CASE WHEN vendors = 1 THEN ' vendor)'
                                                            ELSE ' vendors)' END) AS vendor,
                vendors,
                records, round(100.0 * records / total, 1) AS share
-        FROM g ORDER BY service_area, rank NULLS LAST""",
+        FROM g ORDER BY service_area, part, rank""",
         params,
     )
 
@@ -168,17 +176,20 @@ def concentration(
                      sum(CAST({by} AS DOUBLE)) OVER (PARTITION BY service_area) AS total,
                      row_number() OVER (
                         PARTITION BY service_area ORDER BY {by} DESC NULLS LAST, vendor) AS rank
-              FROM v),
-        c AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records, count(*) AS vendors,
-                     arg_min(vendor, rank) AS top_vendor,
+              FROM v WHERE vendor IS NOT NULL),
+        c AS (SELECT service_area, count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
                      100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0) AS top1,
                      100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0) AS top3,
                      10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0) AS hhi
-              FROM s GROUP BY service_area)
-        SELECT service_area, records, vendors, top_vendor, round(top1, 1) AS top1_share,
-               round(top3, 1) AS top3_share, CAST(round(hhi) AS INTEGER) AS hhi,
+              FROM s GROUP BY service_area),
+        n AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records
+              FROM v GROUP BY service_area)
+        SELECT service_area, n.records, coalesce(c.vendors, 0) AS vendors, c.top_vendor,
+               round(top1, 1) AS top1_share, round(top3, 1) AS top3_share,
+               CAST(round(hhi) AS INTEGER) AS hhi,
                coalesce(round(hhi) > $threshold, false) AS above_threshold
-        FROM c ORDER BY hhi DESC NULLS LAST, service_area""",
+        FROM n LEFT JOIN c USING (service_area)
+        ORDER BY hhi DESC NULLS LAST, service_area""",
         params,
     )
 
@@ -189,7 +200,8 @@ def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:
     return r.df(
         f"""SELECT vendor, count(*) AS records, count(satisfaction) AS scored,
             round(avg(satisfaction), 2) AS average
-        FROM ({sql}) AS b GROUP BY vendor HAVING count(satisfaction) > 0
+        FROM ({sql}) AS b WHERE vendor IS NOT NULL GROUP BY vendor
+        HAVING count(satisfaction) > 0
         ORDER BY scored DESC, average DESC, vendor""",
         params,
     )

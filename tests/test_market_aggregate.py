@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from citydata import lifecycle
-from citydata.query import market, satisfaction
+from citydata.query import mapdata, market, satisfaction, selection
 from citydata.query.filters import FilterState
 from tests import market_data
 from tests import market_reference as direct
@@ -110,9 +110,11 @@ def test_every_panel_from_the_aggregate_equals_its_own_query_on_awkward_data(edg
 def test_the_awkward_cases_are_really_there(edge):
     ranking = market.ranking_from(market.aggregate(edge, FilterState()), "annual_value", 50)
     values = dict(zip(ranking.vendor, ranking.annual_value, strict=True))
-    assert values[market.NOT_GIVEN] == 12_345.67  # no vendor: counted together, as "not given"
+    # no vendor: no rank, one row after the ranked vendors, its records and value kept
+    assert values[market.NOT_GIVEN] == 12_345.67
+    assert ranking.vendor.tolist()[-1] == market.NOT_GIVEN and pd.isna(ranking["rank"].iloc[-1])
     assert pd.isna(values["Zellis"]) and pd.isna(values["Arcus"])  # no value: ranked last
-    assert ranking.vendor.tolist()[-2:] == ["Zellis", "Arcus"]  # 2 records before 1
+    assert ranking.vendor.tolist()[-3:-1] == ["Zellis", "Arcus"]  # 2 records before 1
     assert values["Tie One"] == values["Tie Two"] == 33_333.33
     assert ranking.vendor.tolist().index("Tie One") < ranking.vendor.tolist().index("Tie Two")
     # Money is exact: £0.01 eight times is £0.08, not a float's near miss
@@ -130,6 +132,52 @@ def test_the_awkward_cases_are_really_there(edge):
         "borough"
     )["suppliers"]
     assert suppliers.to_dict() == {"Camden": 5, "Hackney": 5, "Islington": 6}
+
+
+def test_records_naming_no_vendor_are_no_vendor_and_still_count_in_the_shares(edge):
+    """Records with no vendor were ranked and counted as one vendor, "(vendor not given)": the
+    Market said 18 vendors where the Overview said 17 and could rank it first, and its
+    concentration took them for one supplier. They are now no vendor, and still records."""
+    agg = market.aggregate(edge, FilterState())
+    vendors, records = edge.rows("SELECT count(DISTINCT vendor), count(*) FROM current_contracts")[
+        0
+    ]
+    head = market.headline_from(agg, 3)
+    assert head["vendors"] == vendors and head["records"] == records
+    ranking = market.ranking_from(agg, "records", 50)
+    ranked = ranking[ranking["rank"].notna()]
+    assert len(ranked) == vendors and market.NOT_GIVEN not in set(ranked.vendor)
+    assert ranking.records.sum() == records and ranking.records_share.sum() == pytest.approx(
+        100, abs=0.3
+    )
+    areas = market.area_shares_from(agg, 50).set_index(["service_area", "vendor"])
+    unnamed = areas.loc[("Education", market.NOT_GIVEN)]
+    assert pd.isna(unnamed["rank"]) and unnamed["records"] == 1
+    conc = market.concentration_from(agg).set_index("service_area")
+    named = edge.rows(
+        "SELECT count(DISTINCT vendor), count(*) FROM current_contracts"
+        " WHERE service_area = 'Parking'"
+    )[0]
+    assert conc.loc["Parking", "vendors"] == named[0] and conc.loc["Parking", "records"] == named[1]
+    assert (conc["top_vendor"] != market.NOT_GIVEN).all()
+
+
+def test_the_map_and_the_overview_name_the_largest_vendors_among_those_named(tmp_path):
+    """Records naming no vendor took one of a borough's three places on the Map (which then
+    named two) and counted as one of the Overview's ten largest vendors."""
+    rows = [
+        (CAMDEN, "Parking", f"Permit {i}", vendor, "", "2028-01-31", "", "")
+        for i, vendor in enumerate(["", "", "", "Alpha", "Alpha", "Beta", "Gamma"])
+    ]
+    db = market_data.build(tmp_path, rows)
+    try:
+        with db.read() as r:
+            tops = mapdata.borough_values(r, FilterState()).set_index("borough")["top_vendors"]
+            head = selection.headline(r, FilterState())
+    finally:
+        db.close()
+    assert tops["Camden"] == "Alpha (2), Beta (1), Gamma (1)"
+    assert head["vendors"] == 3 and head["top10_vendor_share"] == round(100 * 4 / 7, 1)
 
 
 def test_the_aggregate_is_small_and_keeps_the_selections_totals(built_db):

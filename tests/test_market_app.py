@@ -285,3 +285,28 @@ def test_adoption_with_no_matching_records_says_so(db_path):
     at = run_app({"q": "no such system anywhere", "adoption_system": "Mosaic"}, "pages/adoption.py")
     assert any("No contracts match these filters" in i.value for i in at.info)
     assert not at.exception and not at.error
+
+
+def test_records_naming_no_vendor_are_not_a_vendor_on_the_page(tmp_path, monkeypatch):
+    """A borough whose published notices named no supplier once showed one vendor more than
+    the Overview and ranked "(vendor not given)" first; a selection of such records only
+    says there is no market to show."""
+    from citydata import lifecycle
+    from tests import market_data
+    from tests.test_market_aggregate import EDGE_ROWS
+
+    db = market_data.build(tmp_path, EDGE_ROWS)
+    with db.read() as r:
+        named = r.scalar("SELECT count(DISTINCT vendor) FROM current_contracts")
+    db.close()
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "market.duckdb"))
+    at = run_app(page="pages/market.py")
+    assert metric(at, "Vendors") == f"{named:,}"
+    ranking = next(t.value for t in at.dataframe if "Rank" in t.value.columns)
+    unnamed = ranking[ranking["Vendor"] == "(vendor not given)"]
+    assert len(unnamed) == 1 and pd.isna(unnamed["Rank"].iloc[0])
+    assert ranking.index[ranking["Vendor"] == "(vendor not given)"][0] == ranking.index[-1]
+    overview = run_app()
+    assert metric(overview, "Vendors") == f"{named:,}"
+    at = run_app({"system": "Mystery Permits"}, page="pages/market.py")
+    assert any("No vendor is named in the 1 contract" in i.value for i in at.info), at.info

@@ -36,6 +36,9 @@ MEASURES: dict[str, str] = {  # what vendors are ranked by -> SQL over the vendo
 MEASURE_LABELS = {"records": "Records", "boroughs": "Boroughs served", "annual_value": "Value"}
 ROLES: dict[str, str] = {"supplier": "vendor", "maker": "maker"}
 ROLE_LABELS = {"supplier": "Supplier", "maker": "Maker"}
+# Records that name no vendor (often published notices) are no vendor: they take no rank, are
+# not counted among the vendors nor in concentration, and show as one unranked row of this name
+# after the others; shares of records and value are still of every record.
 NOT_GIVEN = "(vendor not given)"
 DEFAULT_TOP_N = 10
 DEFAULT_HHI_THRESHOLD = 2000
@@ -44,13 +47,14 @@ _AGG = "SELECT *, CAST(value_pence AS DECIMAL(38, 0)) * 0.01 AS annual_value FRO
 
 
 def _by(state: FilterState, role: str) -> tuple[str, Params]:
-    """The filtered rows with `who`: the vendor (or maker) each record is counted under."""
+    """The filtered rows with `who`: the vendor (or maker) each record is counted under, NULL
+    where the record names none (see NOT_GIVEN)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {sorted(ROLES)}")
     sql, params = selection.base(state)
     if role == "maker":
         sql = vendors.with_maker(sql)
-    return f"SELECT *, coalesce({ROLES[role]}, '{NOT_GIVEN}') AS who FROM ({sql}) AS x", params
+    return f"SELECT *, {ROLES[role]} AS who FROM ({sql}) AS x", params
 
 
 def _measure(by: str) -> str:
@@ -97,7 +101,8 @@ _OTHERS = "'Others (' || {n} || CASE WHEN {n} = 1 THEN ' vendor)' ELSE ' vendors
 
 
 def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
-    """Vendors ranked by `by`, the top `top_n` and one "Others (k vendors)" row (rank empty).
+    """Vendors ranked by `by`, the top `top_n`, one "Others (k vendors)" row and one NOT_GIVEN
+    row for the records naming no vendor (both without a rank; each only when it has records).
 
     Shares are of the selection's records, of all the authorities in the borough registry (a
     vendor's reach: 12 of London's 33 is 36.4%, whatever the filters), and of annual value.
@@ -115,26 +120,29 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
               FROM vb GROUP BY who),
         rk AS (SELECT *, row_number() OVER (
                    ORDER BY {measure} DESC NULLS LAST, records DESC, vendor) AS rank
-               FROM v),
+               FROM v WHERE vendor IS NOT NULL),
         t AS (SELECT sum(n) AS records, count(DISTINCT borough_code) AS boroughs,
                      sum(value) AS annual_value FROM vb),
         u AS (
-            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value
+            SELECT rank, vendor, 1 AS vendors, records, boroughs, annual_value, 0 AS part
             FROM rk WHERE rank <= $top_n
             UNION ALL
             SELECT NULL, {_OTHERS.format(n="count(*)")}, count(*),
                    CAST(sum(records) AS BIGINT),
                    (SELECT count(DISTINCT borough_code) FROM vb
                     WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
-                   sum(annual_value)
+                   sum(annual_value), 1
             FROM rk WHERE rank > $top_n HAVING count(*) > 0
+            UNION ALL
+            SELECT NULL, '{NOT_GIVEN}', NULL, records, boroughs, annual_value, 2
+            FROM v WHERE vendor IS NULL
         )
         SELECT u.rank, u.vendor, u.vendors, u.records,
                round(100.0 * u.records / t.records, 1) AS records_share,
                u.boroughs, round(100.0 * u.boroughs / $authorities, 1) AS boroughs_share,
                round(u.annual_value, 2) AS annual_value,
                round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
-        FROM u, t ORDER BY u.rank NULLS LAST""",
+        FROM u, t ORDER BY u.part, u.rank""",
         {"top_n": int(top_n), "authorities": authorities()},
     )
 
@@ -175,27 +183,29 @@ def _top_hold(n: int) -> str:
 
 def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
     """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
-    more than half of them, and the share of annual value held by the N with the most value."""
+    more than half of the records that name one, and the share of annual value held by the N
+    with the most value. Shares are of every record (and value), those naming no vendor too."""
     out = from_aggregate(
         agg,
         f"""
-        WITH v AS MATERIALIZED (
+        WITH a AS MATERIALIZED (
             SELECT who, CAST(sum(records) AS BIGINT) AS n, sum(annual_value) AS value
             FROM ({_AGG}) AS b GROUP BY who),
+        v AS (SELECT * FROM a WHERE who IS NOT NULL),
         rk AS (SELECT n, value, row_number() OVER (ORDER BY n DESC, who) AS rank,
                       sum(n) OVER (ORDER BY n DESC, who ROWS UNBOUNDED PRECEDING) AS cum,
                       row_number() OVER (ORDER BY value DESC NULLS LAST, n DESC, who)
                           AS value_rank
                FROM v)
-        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM v) AS records,
+        SELECT (SELECT coalesce(CAST(sum(n) AS BIGINT), 0) FROM a) AS records,
                (SELECT count(*) FROM v) AS vendors,
                (SELECT least(count(*), $top_n) FROM v) AS top_n,
                (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n) AS top_records,
-               (SELECT round(100.0 * sum(n) FILTER (WHERE rank <= $top_n)
-                             / nullif(sum(n), 0), 1) FROM rk) AS share,
+               (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rank <= $top_n), 0)
+                             / nullif((SELECT sum(n) FROM a), 0), 1) FROM rk) AS share,
                (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)) AS half_vendors,
                (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
-                             / nullif(sum(value), 0), 1) FROM rk) AS value_share
+                             / nullif((SELECT sum(value) FROM a), 0), 1) FROM rk) AS value_share
         """,
         {"top_n": int(top_n)},
         one=True,
@@ -206,25 +216,29 @@ def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
 
 
 def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
-    """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
+    """Per service area: its top `top_n` vendors by records, one "Others (k vendors)" row and
+    one NOT_GIVEN row (each only when it has records); shares of the area's every record."""
     return from_aggregate(
         agg,
         f"""
-        WITH v AS (SELECT service_area, who AS vendor, CAST(sum(records) AS BIGINT) AS records
-                   FROM agg GROUP BY ALL),
+        WITH v AS (SELECT service_area, who AS vendor, CAST(sum(records) AS BIGINT) AS records,
+                          sum(sum(records)) OVER (PARTITION BY service_area) AS total
+                   FROM agg GROUP BY service_area, who),
         rk AS (SELECT *, row_number() OVER (
-                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank,
-                   sum(records) OVER (PARTITION BY service_area) AS total
-               FROM v),
+                   PARTITION BY service_area ORDER BY records DESC, vendor) AS rank
+               FROM v WHERE vendor IS NOT NULL),
         g AS (SELECT service_area, CASE WHEN rank <= $top_n THEN rank END AS rank,
                      CASE WHEN rank <= $top_n THEN vendor END AS vendor,
                      count(*) AS vendors, CAST(sum(records) AS BIGINT) AS records,
-                     any_value(total) AS total
-              FROM rk GROUP BY ALL)
+                     any_value(total) AS total, CASE WHEN rank <= $top_n THEN 0 ELSE 1 END AS part
+              FROM rk GROUP BY ALL
+              UNION ALL
+              SELECT service_area, NULL, '{NOT_GIVEN}', NULL, records, total, 2
+              FROM v WHERE vendor IS NULL)
         SELECT service_area, rank,
                coalesce(vendor, {_OTHERS.format(n="vendors")}) AS vendor, vendors,
                records, round(100.0 * records / total, 1) AS share
-        FROM g ORDER BY service_area, rank NULLS LAST""",
+        FROM g ORDER BY service_area, part, rank""",
         {"top_n": int(top_n)},
     )
 
@@ -239,8 +253,9 @@ def concentration_from(
     agg: Source, threshold: int = DEFAULT_HHI_THRESHOLD, by: str = "records"
 ) -> pd.DataFrame:
     """Per service area: vendors, the leader, top-1 and top-3 shares, HHI, and whether the HHI
-    is above `threshold`. Shares are of records, or of annual value with `by="annual_value"`
-    (records without a value then count for nothing). Most concentrated first."""
+    is above `threshold`. Shares are of the records naming a vendor, or of their annual value
+    with `by="annual_value"` (records without a value then count for nothing); `records` is
+    every record of the area. Most concentrated first."""
     by = _concentration_measure(by)
     return from_aggregate(
         agg,
@@ -253,19 +268,22 @@ def concentration_from(
                      sum(CAST({by} AS DOUBLE)) OVER (PARTITION BY service_area) AS total,
                      row_number() OVER (PARTITION BY service_area
                                         ORDER BY {by} DESC NULLS LAST, vendor) AS rank
-              FROM v),
-        c AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records,
-                     count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
+              FROM v WHERE vendor IS NOT NULL),
+        c AS (SELECT service_area, count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
                      100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0)
                          AS top1,
                      100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0)
                          AS top3,
                      10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0)
                          AS hhi
-              FROM s GROUP BY service_area)
-        SELECT service_area, records, vendors, top_vendor, round(top1, 1) AS top1_share,
-               round(top3, 1) AS top3_share, CAST(round(hhi) AS INTEGER) AS hhi,
+              FROM s GROUP BY service_area),
+        n AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records
+              FROM v GROUP BY service_area)
+        SELECT service_area, n.records, coalesce(c.vendors, 0) AS vendors, c.top_vendor,
+               round(top1, 1) AS top1_share, round(top3, 1) AS top3_share,
+               CAST(round(hhi) AS INTEGER) AS hhi,
                coalesce(round(hhi) > $threshold, false) AS above_threshold
-        FROM c ORDER BY hhi DESC NULLS LAST, service_area""",
+        FROM n LEFT JOIN c USING (service_area)
+        ORDER BY hhi DESC NULLS LAST, service_area""",
         {"threshold": int(threshold)},
     )

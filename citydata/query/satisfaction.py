@@ -23,13 +23,14 @@ MIN_BOROUGHS_FOR_CORRELATION = 3
 
 
 def by_vendor_from(agg: market.Source) -> pd.DataFrame:
-    """Vendors with at least one scored record: records, scored records, average score."""
+    """Vendors with at least one scored record: records, scored records, average score (records
+    naming no vendor are no vendor's)."""
     return market.from_aggregate(
         agg,
         """SELECT vendor, CAST(sum(records) AS BIGINT) AS records,
             CAST(sum(scored) AS BIGINT) AS scored,
             round(sum(score_total) / nullif(sum(scored), 0), 2) AS average
-        FROM agg GROUP BY vendor HAVING sum(scored) > 0
+        FROM agg WHERE vendor IS NOT NULL GROUP BY vendor HAVING sum(scored) > 0
         ORDER BY scored DESC, average DESC, vendor""",
         {},
     )
