@@ -152,3 +152,51 @@ def test_unknown_filter_values_are_named_on_stderr_not_silently_matched(db_path)
     gone = cli("export", "--url", "http://localhost:8501/?vendor=Gone%20Ltd", db=db_path)
     assert "No vendor called “Gone Ltd” in the data." in gone.stderr.decode()
     assert "Using: All records." in gone.stderr.decode()
+
+
+def one_record_search(db_path) -> str:
+    """A search for one register reference that picks out a single record ending ahead."""
+    from citydata import lifecycle
+    from citydata.query import selection
+    from citydata.query.filters import FilterState
+
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            refs = r.rows(
+                "SELECT source_ref FROM current_contracts WHERE contract_end >= current_date "
+                "ORDER BY source_ref LIMIT 50"
+            )
+            for (ref,) in refs:
+                if selection.headline(r, FilterState(q=ref))["records"] == 1:
+                    return ref
+    finally:
+        db.close()
+    raise AssertionError("no reference picks out a single record")
+
+
+def test_what_was_written_is_counted_in_the_singular_for_one(db_path, tmp_path):
+    ref = one_record_search(db_path)
+    done = cli("export", "--search", ref, "-o", str(tmp_path / "one.csv"), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote 1 record to {tmp_path / 'one.csv'}." in done.stderr
+    out = tmp_path / "one.ics"
+    done = cli("export", "--format", "ics", "--search", ref, "-o", str(out), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote 2 events for 1 contract to {out}." in done.stderr  # its end and decide-by
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    system = con.execute(
+        "SELECT system FROM current_contracts GROUP BY system"
+        " HAVING count(DISTINCT borough) = 1 ORDER BY system LIMIT 1"
+    ).fetchone()[0]
+    con.close()
+    helpers = tmp_path / "helpers.csv"
+    done = cli("who-can-help", system, "-o", str(helpers), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote 1 borough to {helpers}." in done.stderr
+
+    markets = tmp_path / "coming.csv"
+    done = cli("coming", "--service-area", "Housing", "-o", str(markets), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"Wrote 1 service area to {markets}." in done.stderr

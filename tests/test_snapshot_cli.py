@@ -306,3 +306,11 @@ def test_a_plain_import_names_its_snapshots_in_words_that_fit_their_number(db_pa
     assert two.returncode == 0, two.stderr
     assert "Writing 2 snapshots…" in two.stderr
     assert re.search(r"^Imported: snapshots \d+, \d+\.$", two.stdout, re.M), two.stdout
+
+
+def test_a_file_of_one_row_is_counted_in_the_singular(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path, lambda df: df.head(1))
+    done = cli("import", str(file), "--dry-run", db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert "  1 row read: 1 accepted, 0 refused" in done.stdout, done.stdout
+    assert re.search(r"Camden: \d+ records now, 1 after", done.stdout), done.stdout

@@ -16,6 +16,7 @@ import pandas as pd
 
 from citydata import lifecycle
 from citydata.cli.common import EXIT_OK, Refused, UsageError, add_db_option, cli_user, command
+from citydata.core.formatting import count
 from citydata.store import matches, vendors
 
 
@@ -71,7 +72,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
             with db.write() as w:
                 added = vendors.seed(w)
             if not args.json:
-                print(f"Added {added} aliases from {vendors.SEEDED_BY}.")
+                print(f"Added {count(added, 'alias', 'aliases')} from {vendors.SEEDED_BY}.")
         for alias, vendor in pairs:
             try:
                 stored = vendors.accept_alias(db, alias, vendor, cli_user(args))

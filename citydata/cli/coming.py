@@ -23,6 +23,7 @@ from citydata.cli.common import (
     iso_date,
 )
 from citydata.core import settings
+from citydata.core.formatting import count
 from citydata.output import alerts, exports
 from citydata.query import opportunities, pipeline
 
@@ -67,7 +68,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
     data = exports.to_csv(opportunities.labelled(table))
     if args.output:
         args.output.write_bytes(data)
-        print(f"Wrote {len(table)} service areas to {args.output}.", file=sys.stderr)
+        print(f"Wrote {count(len(table), 'service area')} to {args.output}.", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
     return EXIT_OK

@@ -23,6 +23,7 @@ from citydata.cli.common import (
     print_json,
 )
 from citydata.core import demo, regions
+from citydata.core.formatting import count
 from citydata.output import exports, group_briefing, ics
 from citydata.query import collaboration, pipeline, selection
 from citydata.query.filters import FilterState
@@ -101,7 +102,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         boroughs = r.scalar("SELECT count(DISTINCT borough_code) FROM current_contracts")
     db.close()
     print(
-        f"Built {path}: {rows} illustrative records for {boroughs} authorities"
+        f"Built {path}: {count(rows, 'illustrative record')} for "
+        f"{count(boroughs, 'authority', 'authorities')}"
         f" ({regions.current().label})."
     )
     return EXIT_OK
@@ -114,7 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.rows < 1:
         raise UsageError("--rows must be at least 1.")
     n = demo.write_csv(args.output, rows=args.rows, seed=args.seed)
-    print(f"Wrote {n} illustrative records to {args.output} (seed {args.seed}).")
+    print(f"Wrote {count(n, 'illustrative record')} to {args.output} (seed {args.seed}).")
     return EXIT_OK
 
 
@@ -188,7 +190,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             sys.stdout.buffer.write(data)
     if args.output:
-        print(f"Wrote {written} records to {args.output}.", file=sys.stderr)
+        print(f"Wrote {count(written, 'record')} to {args.output}.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -205,7 +207,7 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
         args.output.write_bytes(data)
         nearest = " (the most a calendar holds: those ending nearest today)"
         print(
-            f"Wrote {ics.event_count(df)} events for {len(df)} contracts"
+            f"Wrote {count(ics.event_count(df), 'event')} for {count(len(df), 'contract')}"
             f"{nearest if len(df) == ics.MAX_CONTRACTS else ''} to {args.output}.",
             file=sys.stderr,
         )

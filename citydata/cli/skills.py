@@ -27,6 +27,7 @@ from citydata.cli.common import (
     print_json,
 )
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.output import exports
 from citydata.query import adoption, skills
 from citydata.query.filters import FilterState
@@ -53,7 +54,8 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     if args.besides:
         found = boroughs.resolve(args.besides)
         if found is None:
-            raise Refused(f"“{args.besides[:60]}” is not one of {boroughs.count()} authorities.")
+            every = count(boroughs.count(), "authority", "authorities")
+            raise Refused(f"“{args.besides[:60]}” is not one of {every}.")
         besides = found.name
     today = args.today or date.today()
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
@@ -66,7 +68,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.output:
         args.output.write_bytes(exports.to_csv(skills.labelled(table)))
-        note(f"{sentence}\nWrote {len(table)} boroughs to {args.output}.")
+        note(f"{sentence}\nWrote {count(len(table), 'borough')} to {args.output}.")
         return EXIT_OK
     print(sentence)
     if not table.empty:

@@ -125,7 +125,7 @@ def _report(
         return code
     print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
     print(
-        f"  {prepared.rows_read:,} rows read: {prepared.rows_accepted:,} accepted, "
+        f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted, "
         f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
     )
     for p in prepared.problems[:SHOWN_PROBLEMS]:
@@ -136,9 +136,10 @@ def _report(
         print(f"  {where}: {p.reason} ({outcome})")
     if len(prepared.problems) > SHOWN_PROBLEMS:
         more = len(prepared.problems) - SHOWN_PROBLEMS
-        print(f"  … and {more:,} more problems (add --json to list them all).")
+        print(f"  … and {count(more, 'more problem')} (add --json to list them all).")
     for c in changes:
-        print(f"  {c.borough}: {c.before:,} records now, {c.after:,} after ({c.diff.summary()})")
+        now = count(c.before, "record")
+        print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()})")
     if code != EXIT_OK:
         print(f"refused: {out['refused']} Nothing was written.", file=sys.stderr)
     elif args.dry_run:
@@ -174,8 +175,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
         partial.unlink(missing_ok=True)
     rows = manifest["tables"]
     print(
-        f"Wrote {args.output}: {rows['snapshots']['rows']:,} snapshots, "
-        f"{rows['contracts']['rows']:,} records, {len(manifest['raw_files']):,} stored files."
+        f"Wrote {args.output}: {count(rows['snapshots']['rows'], 'snapshot')}, "
+        f"{count(rows['contracts']['rows'], 'record')}, "
+        f"{count(len(manifest['raw_files']), 'stored file')}."
     )
     return EXIT_OK
 
