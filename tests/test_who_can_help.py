@@ -139,6 +139,23 @@ def test_the_command_line_gives_the_same_table(db_path):
     assert text.returncode == 0 and "In-house skill level" in text.stdout
 
 
+def test_the_command_line_gives_next_contract_ends_as_dates(db_path, tmp_path):
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            found = skills.who_can_help(r, FilterState(), "Mosaic")
+    finally:
+        db.close()
+    ends = [d.date().isoformat() for d in pd.to_datetime(found["next_end"])]
+    done = run("who-can-help", "Mosaic", "--json", db=db_path, text=True)
+    assert [b["next_end"] for b in json.loads(done.stdout)["boroughs"]] == ends
+    text = run("who-can-help", "Mosaic", db=db_path, text=True).stdout
+    assert "00:00:00" not in text and all(end in text for end in ends)
+    out = tmp_path / "helpers.csv"
+    assert run("who-can-help", "Mosaic", "-o", str(out), db=db_path).returncode == 0
+    assert pd.read_csv(out, encoding="utf-8-sig")["Next contract end"].tolist() == ends
+
+
 @pytest.mark.parametrize("written", ["mosaik", "Mosaic Adults"])
 def test_an_unknown_system_is_refused_with_the_nearest_names(db_path, written):
     done = run("who-can-help", written, db=db_path, text=True)

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rapidfuzz import process
 
 from citydata import lifecycle
@@ -61,7 +62,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())
         system = _known_system(args.name, names)
-        table = skills.who_can_help(r, state, system, besides=besides, today=today)
+        table = _dates_as_dates(skills.who_can_help(r, state, system, besides=besides, today=today))
     sentence = skills.in_words(table, system)
     if args.json:
         print_json({"system": system, "summary": sentence, "boroughs": table.to_dict("records")})
@@ -76,6 +77,15 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
         print()
         print(shown.to_string(index=False))
     return EXIT_OK
+
+
+def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:
+    """The next contract end as a date (2029-01-31), as the app and the CSV show it, not as a
+    timestamp at midnight; None when a borough has none."""
+    table = table.copy()
+    ends = pd.to_datetime(table["next_end"])
+    table["next_end"] = [d.date() if pd.notna(d) else None for d in ends]
+    return table
 
 
 def _known_system(written: str, names: list[str]) -> str:
