@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -187,6 +187,23 @@ def test_an_empty_result_is_done_with_nothing_stored(db, server):
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert (run.status, run.notices, run.message) == ("done", 0, "No new notices.")
     assert db.scalar("SELECT count(*) FROM snapshots") == before
+
+
+def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
+    run = fetch.Run(feed="contracts-finder", since="2025-01-01", pages=1, notices=1, imported=1)
+    assert run.summary() == (
+        "Contracts Finder since 2025-01-01: 1 page, 1 notice read, 1 technology record of the "
+        "region's councils imported."
+    )
+    file = fetch.Run(feed="file", since="", notices=1, imported=1, file_name="notices.json")
+    assert file.summary() == (
+        "notices.json: 1 row read, 1 technology record of the region's councils kept."
+    )
+    row = {"feed": "contracts-finder", "since": "2025-01-01", "pages": 1, "notices": 1,
+           "kept": 1, "not_technology": 0, "other_councils": 0, "refused": 0,
+           "started_at": datetime(2025, 1, 2, 9, 0), "started_by": "Ann",
+           "status": "done", "message": ""}  # fmt: skip
+    assert fetch.history_line(row).endswith(": 1 page, 1 read, 1 kept.")
 
 
 def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothing(db_path, server):

@@ -19,6 +19,7 @@ from datetime import date
 import streamlit as st
 
 from citydata.core import settings
+from citydata.core.formatting import count
 from citydata.feeds import fetch, spool
 from citydata.store.db import Database
 
@@ -48,8 +49,8 @@ class Job:
         if run is None:
             return "Asking the publisher for the first page…"
         return (
-            f"Page {run.pages:,} of at most {self.max_pages:,}: {run.notices:,} notices read, "
-            f"{run.imported:,} records kept."
+            f"Page {run.pages:,} of at most {self.max_pages:,}: "
+            f"{count(run.notices, 'notice')} read, {count(run.imported, 'record')} kept."
         )
 
 

@@ -26,6 +26,7 @@ from citydata.cli.common import (
     iso_date,
 )
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.feeds import fetch, spool
 from citydata.output import exports
 from citydata.query import reconciliation
@@ -135,7 +136,7 @@ def _say_resuming(args: argparse.Namespace, previous: fetch.Run | None) -> None:
 def _progress(args: argparse.Namespace, run: fetch.Run) -> None:
     if not args.json:
         print(
-            f"  page {run.pages}: {run.notices:,} notices read, {run.imported:,} imported",
+            f"  page {run.pages}: {count(run.notices, 'notice')} read, {run.imported:,} imported",
             file=sys.stderr,
             flush=True,
         )

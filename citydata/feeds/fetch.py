@@ -29,6 +29,7 @@ import httpx
 
 from citydata import ingest
 from citydata.core import settings
+from citydata.core.formatting import count
 from citydata.feeds import client as http
 from citydata.feeds.client import FeedError
 from citydata.ingest import published
@@ -91,14 +92,16 @@ class Run:
     def summary(self) -> str:
         if self.feed == "file":
             what = (
-                f"{self.file_name}: {self.notices:,} rows read, {self.imported:,} technology "
-                f"records of the region's councils kept. {self.left_out()}"
+                f"{self.file_name}: {count(self.notices, 'row')} read, "
+                f"{count(self.imported, 'technology record')} of the region's councils kept. "
+                f"{self.left_out()}"
             )
             return f"{what} {self.message}".strip()
         label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
         what = (
-            f"{label} since {self.since}: {self.pages:,} pages, {self.notices:,} notices read, "
-            f"{self.imported:,} technology records of the region's councils imported."
+            f"{label} since {self.since}: {count(self.pages, 'page')}, "
+            f"{count(self.notices, 'notice')} read, "
+            f"{count(self.imported, 'technology record')} of the region's councils imported."
         )
         return " ".join(p for p in (what, self.left_out(), self.message) if p)
 
@@ -213,7 +216,7 @@ def history_line(row: dict[str, Any]) -> str:
         what,
         f"by {row['started_by'] or 'unknown'}",
         row["status"],
-        f"{run.pages:,} pages, {run.notices:,} read, {run.imported:,} kept.",
+        f"{count(run.pages, 'page')}, {run.notices:,} read, {run.imported:,} kept.",
         run.left_out(),
         row["message"] or "",
     ]
@@ -342,7 +345,7 @@ def download(
     try:
         while url is not None:
             if max_pages is not None and state.pages >= max_pages:
-                state.message = f"Stopped after {max_pages} pages; run again to carry on."
+                state.message = f"Stopped after {count(max_pages, 'page')}; run again to carry on."
                 state.status = "failed"
                 break
             page = http.get(session, url, params, backoff=backoff)
