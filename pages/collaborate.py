@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.output import exports, group_briefing, word
 from citydata.query import collaboration, selection
 
@@ -149,4 +150,5 @@ def briefing(state, query, today, groups):
 
 
 briefing(state, query, today, groups)
-st.caption(boroughs.reword(collaboration.RULE.format(noun=collaboration.KEYS[by], window=window)))
+rule = collaboration.RULE.format(noun=collaboration.KEYS[by], window=count(window, "month"))
+st.caption(boroughs.reword(rule))

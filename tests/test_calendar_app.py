@@ -193,6 +193,13 @@ def test_collaboration_controls_come_from_a_shared_link(db):
     assert metric(at, "Groups found") == f"{len(groups):,}"
 
 
+def test_a_one_month_window_is_one_month_in_the_grouping_rule(db_path):
+    at = run_app({"window": "1"}, page="pages/collaborate.py")
+    said = [c.value for c in at.caption] + [i.value for i in at.info]
+    assert any("ending within 1 month of" in s for s in said), said  # the rule, or no groups
+    assert not any("1 months" in s for s in said), said
+
+
 def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch):
     """A person reads the first rows of a long list; the caption says how to see the rest."""
     import ui

@@ -325,6 +325,20 @@ def test_briefing_markdown_is_readable_and_carries_no_formula_or_markup(tmp_path
     assert "£200,000" in text
 
 
+def test_a_window_of_one_month_is_one_month_in_the_briefing_and_the_rule(tmp_path):
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-02-28")])
+    q = Query("service_area", 1)
+    groups, members = found(db, q)
+    text = group_briefing.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    assert "within 1 month of each other." in text
+    assert "ending within 1 month of the group's first end date" in text
+    assert "1 months" not in text
+    nothing = group_briefing.as_text(groups.iloc[0:0], q)
+    assert nothing.endswith("ending within 1 month of each other in this selection.")
+    rule = collaboration.RULE.format(noun="system", window="1 month")
+    assert "every contract ending within 1 month of it " in rule
+
+
 def test_report_lists_each_group_with_its_members(tmp_path):
     db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31", value=None)])
     q = Query("service_area", 6)

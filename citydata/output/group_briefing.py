@@ -113,13 +113,13 @@ def briefing(
         intro=(
             f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
             f"same {noun} ending between {day(group['first_end'])} and "
-            f"{day(group['last_end'])}, within {q.window_months} months of each other."
+            f"{day(group['last_end'])}, within {count(q.window_months, 'month')} of each other."
         ),
         facts=tuple(facts),
         rows=tuple(rows),
         footer=(
-            f"Grouping rule: contracts for the same {noun} ending within {q.window_months} "
-            "months of the group's first end date. "
+            f"Grouping rule: contracts for the same {noun} ending within "
+            f"{count(q.window_months, 'month')} of the group's first end date. "
             f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
             "before acting."
         ),
@@ -225,7 +225,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
     if groups_df.empty:
         return (
             f"No two boroughs have contracts for the same {KEYS[q.by]} ending within "
-            f"{q.window_months} months of each other in this selection."
+            f"{count(q.window_months, 'month')} of each other in this selection."
         )
     lines = []
     for g in groups_df.to_dict("records"):

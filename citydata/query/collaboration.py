@@ -57,7 +57,7 @@ MAX_WINDOW_MONTHS = 60
 
 RULE = (
     "How groups are made: contracts for the same {noun} are sorted by end date. A group starts "
-    "with the earliest end date and takes every contract ending within {window} months of it "
+    "with the earliest end date and takes every contract ending within {window} of it "
     "(on that day included); the next group starts with the next end date after that. Groups "
     "with contracts from only one borough are left out. Ranked by number of boroughs, then "
     'combined annual value. "Just outside" names boroughs whose contract for the same {noun} '
