@@ -176,6 +176,18 @@ def test_dry_run_prints_the_message_and_sends_and_records_nothing(db_path, smtp)
     assert "sent" in real.stdout and len(smtp.messages) == 1
 
 
+def test_a_window_of_one_month_is_one_month(db_path, smtp):
+    added = alerts(
+        db_path, "add", "--name", "Soon", "--email", "a@example.org", "--decisions", "1",
+        "--ending", "1",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "decisions due within 1 month; contracts ending within 1 month." in added.stdout
+    dry = send(db_path, "--dry-run").stdout
+    assert "Decisions due within 1 month (" in dry and "Contracts ending within 1 month (" in dry
+    assert "1 months" not in dry
+
+
 def test_a_mail_server_that_is_down_leaves_the_alert_unsent_until_the_next_run(
     db_path, monkeypatch
 ):

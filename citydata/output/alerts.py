@@ -24,6 +24,7 @@ import pandas as pd
 
 from citydata.core import boroughs, settings
 from citydata.core.dates import day_label
+from citydata.core.formatting import count
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
 from citydata.query import filters, opportunities
@@ -116,11 +117,11 @@ def message(
     if sub.decisions_months:
         rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
         msg.sections.append(_unsent(r, sub, "decision", rows, ics.DECIDE, "decide_by", ledger))
-        msg.sections[-1].title = f"Decisions due within {sub.decisions_months} months"
+        msg.sections[-1].title = f"Decisions due within {count(sub.decisions_months, 'month')}"
     if sub.ending_months:
         rows = due.ending(r, state, lead, sub.ending_months, today)
         msg.sections.append(_unsent(r, sub, "ending", rows, ics.END, "contract_end", ledger))
-        msg.sections[-1].title = f"Contracts ending within {sub.ending_months} months"
+        msg.sections[-1].title = f"Contracts ending within {count(sub.ending_months, 'month')}"
     if sub.changes:
         msg.watermark = due.latest_snapshot(r)
         rows = due.changed(r, state, lead, sub.since_snapshot)

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from citydata.core.formatting import count
 from citydata.store.db import Database, Reader
 
 CHANNELS: dict[str, str] = {"email": "E-mail", "teams": "Microsoft Teams", "slack": "Slack"}
@@ -77,9 +78,9 @@ class Subscription:
         """What this subscription is told about, in words."""
         out = []
         if self.decisions_months:
-            out.append(f"decisions due within {self.decisions_months} months")
+            out.append(f"decisions due within {count(self.decisions_months, 'month')}")
         if self.ending_months:
-            out.append(f"contracts ending within {self.ending_months} months")
+            out.append(f"contracts ending within {count(self.ending_months, 'month')}")
         if self.changes:
             out.append("new or changed records")
         return out
