@@ -181,10 +181,12 @@ def test_several_boroughs_in_one_file():
 def test_nothing_accepted_refuses_the_file_and_says_why():
     p = prepare(b"Borough,System,Vendor\nGotham,Mosaic,Servelec\n", "x.csv")
     assert p.refused == (
-        "None of the 1 rows can be imported. For example, row 2: 'Gotham' is not one of the 33 "
-        "London authorities (32 boroughs and the City of London)."
+        "The 1 row cannot be imported. Row 2: 'Gotham' is not one of the 33 London authorities "
+        "(32 boroughs and the City of London)."
     )
     assert p.records.empty and len(p.rejects) == 1
+    two = prepare(b"Borough,System,Vendor\nGotham,Mosaic,Servelec\nGotham,Uniform,Idox\n", "x.csv")
+    assert two.refused.startswith("None of the 2 rows can be imported. For example, row 2: ")
 
 
 def test_an_unforeseen_failure_is_a_refusal_not_an_exception(monkeypatch):

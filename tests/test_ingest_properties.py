@@ -66,6 +66,13 @@ def records_of(p) -> list[tuple]:
 # ---- readers: any text a cell can hold comes back as written ------------------------------
 
 
+def nothing_imported(rows: int) -> str:
+    """How the refusal of a file of `rows` rows, none of them imported, begins."""
+    if rows == 1:
+        return "The 1 row cannot be imported."
+    return f"None of the {rows:,} rows can be imported."
+
+
 @SLOW
 @given(st.lists(st.tuples(cell, cell, cell, cell), min_size=1, max_size=8))
 def test_any_text_in_csv_cells_comes_back_as_written(rows):
@@ -74,7 +81,7 @@ def test_any_text_in_csv_cells_comes_back_as_written(rows):
     p = prepare(content, "register.csv")
     kept = kept_rows(rows)
     if not kept:
-        assert p.refused.startswith(f"None of the {len(rows):,} rows can be imported")
+        assert p.refused.startswith(nothing_imported(len(rows)))
         return
     assert p.refused is None, p.refused
     assert records_of(p) == kept
@@ -103,7 +110,7 @@ def test_any_text_in_workbook_cells_comes_back_as_written(rows):
     p = prepare(buffer.getvalue(), "register.xlsx")
     kept = kept_rows([tuple(_errors_blank(c) for c in r) for r in rows])
     if not kept:
-        assert p.refused and p.refused.startswith(f"None of the {len(rows):,} rows")
+        assert p.refused and p.refused.startswith(nothing_imported(len(rows)))
         return
     assert p.refused is None, p.refused
     # A cell of only spaces is empty to the workbook reader: compare what cleaning leaves.

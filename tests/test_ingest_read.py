@@ -133,6 +133,15 @@ def test_spacer_columns_are_dropped():
     assert not [x for x in p.problems if x.row is not None]
 
 
+def test_a_short_row_of_one_value_says_one_value():
+    content = b"System,Vendor,Service area\nMosaic,Servelec,Housing\nUniform\n"
+    p = prepare(content, "x.csv", borough="Camden")
+    assert next(x.reason for x in p.warnings if x.row == 3) == (
+        "Line 3 has 1 value but the header row has 3; the missing values at the end were taken "
+        "as blank."
+    )
+
+
 def test_embedded_newlines_are_kept_and_rows_numbered_by_starting_line():
     table = read.read((DATA / "embedded_newlines.csv").read_bytes(), "e.csv")
     assert table.data["Notes"].iloc[1].splitlines() == ["Line one", "line two", "line three"]

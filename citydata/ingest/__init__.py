@@ -189,6 +189,10 @@ def _prepare_table(
         result.records = records
     if result.rows_accepted == 0:
         first = next((p for p in result.problems if p.severity == "refused"), None)
+        if result.rows_read == 1:  # its one row is the reason, not an example
+            row = "" if first is None or first.row is None else f"Row {first.row}: "
+            why = f" {row}{first.reason}" if first else ""
+            raise IngestError(f"The 1 row cannot be imported.{why}")
         where = "" if first is None or first.row is None else f", row {first.row}"
         example = f" For example{where}: {first.reason}" if first else ""
         raise IngestError(f"None of the {result.rows_read:,} rows can be imported.{example}")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core.formatting import count
 from citydata.ingest import recognise
 from citydata.ingest.report import IngestError, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -197,7 +198,7 @@ def _ragged(
                     number,
                     None,
                     extra,
-                    f"{unit} {number} has {n} values but the header row has {width}, so "
+                    f"{unit} {number} has {count(n, 'value')} but the header row has {width}, so "
                     "its values may be in the wrong columns; this row was not imported.",
                 )
             )
@@ -208,7 +209,7 @@ def _ragged(
                     number,
                     None,
                     None,
-                    f"{unit} {number} has {n} values but the header row has {width}; the "
+                    f"{unit} {number} has {count(n, 'value')} but the header row has {width}; the "
                     "missing values at the end were taken as blank.",
                 )
             )
