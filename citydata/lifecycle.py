@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from citydata.core import authorities, demo, processes, regions, settings
+from citydata.core.formatting import count
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import migrations, vendors
@@ -442,8 +443,8 @@ def load_demo(db: Database, csv: Path) -> None:
         strangers = [code for code, _ in counts if code not in region.by_code]
         if strangers:
             raise StoreError(
-                f"{csv.name} holds records of {len(strangers)} authorities outside "
-                f"{region.label} (for example {strangers[0]}). Nothing was changed."
+                f"{csv.name} holds records of {count(len(strangers), 'authority', 'authorities')}"
+                f" outside {region.label} (for example {strangers[0]}). Nothing was changed."
             )
         ids = []
         for code, n in counts:

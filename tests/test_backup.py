@@ -43,6 +43,19 @@ def rewrite(archive: bytes, change) -> bytes:
     return out.getvalue()
 
 
+def test_a_restore_counts_one_of_a_kind_in_the_singular():
+    one = backup.Restored(
+        tables={"snapshots": 1, "contracts": 1, "raw_files": 1, "vendor_aliases": 1,
+                "feed_runs": 2},
+        kept=[],
+        created_at="2026-12-01 09:00",
+    )  # fmt: skip
+    assert one.summary() == (
+        "Restored the backup of 2026-12-01 09:00: 1 snapshot, 1 record, 1 stored file, "
+        "1 vendor alias, 2 feed_runs."
+    )
+
+
 def test_a_backup_restored_into_a_fresh_database_gives_back_everything(busy_db, tmp_path):
     archive = backup.archive_bytes(busy_db)
     fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")

@@ -241,6 +241,13 @@ def test_source_names_the_uploaded_file_who_and_when(db):
     assert "ann@camden.gov.uk" in sentence
 
 
+def test_source_of_one_row_says_one_row():
+    source = {"id": 40, "created_at": None, "is_demo": False, "rows_imported": 1}
+    assert borough_profile.source_sentence(source) == (
+        "Snapshot 40, uploaded on an unknown date: 1 row imported."
+    )
+
+
 def test_unknown_borough_is_refused(db):
     with db.read() as r, pytest.raises(boroughs.UnknownBorough):
         borough_profile.build(r, FilterState(), "Gotham")

@@ -78,6 +78,22 @@ def test_a_custom_list_of_codes(region) -> None:
     assert [a.code for a in chosen.without_shape] == ["E10000032"]  # the county: no shape
 
 
+def test_a_list_of_one_council_is_named_in_the_singular(region) -> None:
+    one = region("E07000223")
+    assert one.label == "this 1 council"
+    assert one.describe() == "the 1 council this app is set up for"
+    assert region(CUSTOM).label == "these 3 councils"
+
+
+def test_records_of_one_authority_outside_the_region_are_named_in_the_singular(
+    region, tmp_path
+) -> None:
+    london = [a.code for a in regions.parse("london").authorities]
+    region(",".join(london[1:]))
+    with pytest.raises(lifecycle.StoreError, match="holds records of 1 authority outside these 32"):
+        lifecycle.build(tmp_path / "x.duckdb", csv=demo.EMBEDDED_CSV)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

@@ -23,6 +23,7 @@ from typing import Any
 from citydata.core import authorities, settings
 from citydata.core.authorities import Authority
 from citydata.core.dates import day_label
+from citydata.core.formatting import count
 
 SETTING = "CITYTOOLS_REGION"
 DEFAULT = "london"
@@ -89,7 +90,7 @@ class Region:
         if self.is_london:
             return "the 33 London authorities (32 boroughs and the City of London)"
         if self.key.startswith(CUSTOM_PREFIX):
-            return f"the {len(self.authorities)} councils this app is set up for"
+            return f"the {count(len(self.authorities), 'council')} this app is set up for"
         return f"the {len(self.authorities)} councils of {self.label}"
 
 
@@ -136,7 +137,8 @@ def parse(value: str) -> Region:
         raise settings.SettingError(f"{SETTING} cannot be used: {'; '.join(problems)}.")
     chosen = tuple(known[c] for c in sorted(set(codes)))
     key = CUSTOM_PREFIX + ",".join(a.code for a in chosen)
-    return Region(key, f"these {len(chosen)} councils", "council", chosen)
+    these = "this" if len(chosen) == 1 else "these"
+    return Region(key, f"{these} {count(len(chosen), 'council')}", "council", chosen)
 
 
 def _defined(key: str, spec: dict[str, Any]) -> Region:

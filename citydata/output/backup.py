@@ -32,6 +32,7 @@ import pandas as pd
 
 from citydata import __version__
 from citydata.core import boroughs
+from citydata.core.formatting import count
 from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -42,7 +43,12 @@ PRODUCT = "City Tools Explorer"
 FORMAT = "citytools-backup"
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_NOUNS = {"contracts": "records", "raw_files": "stored files", "vendor_aliases": "vendor aliases"}
+_NOUNS = {  # table -> what one and many of its rows are called
+    "contracts": ("record", "records"),
+    "raw_files": ("stored file", "stored files"),
+    "snapshots": ("snapshot", "snapshots"),
+    "vendor_aliases": ("vendor alias", "vendor aliases"),
+}
 _PIECES = "raw_file_chunks"  # how the database keeps raw/<sha256> (citydata.store.rawfiles)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _NOT_OURS = (
@@ -62,7 +68,7 @@ class Restored:
     created_at: str  # when the backup was made
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n:,} {_NOUNS.get(t, t)}" for t, n in self.tables.items())
+        counts = ", ".join(count(n, *_NOUNS.get(t, (t, t))) for t, n in self.tables.items())
         return f"Restored the backup of {self.created_at}: {counts}."
 
 

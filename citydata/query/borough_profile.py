@@ -15,6 +15,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.dates import add_months
+from citydata.core.formatting import count
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
@@ -265,7 +266,7 @@ def source_sentence(src: dict[str, Any]) -> str:
     )
     return (
         f"Snapshot {src['id']}{restored}, uploaded{name}{who} on {when}: "
-        f"{src['rows_imported']:,} rows imported{rejected}."
+        f"{count(src['rows_imported'], 'row')} imported{rejected}."
     )
 
 

@@ -21,7 +21,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from citydata.core import boroughs, mapshapes, regions
-from citydata.core.formatting import money
+from citydata.core.formatting import count, money
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
 from ui.charts import Drawing
 
@@ -525,7 +525,7 @@ def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     whose = (
         "London's 33 authorities"
         if region.is_london
-        else f"the {len(region.authorities)} councils of {region.label}"
+        else f"the {count(len(region.authorities), 'council')} of {region.label}"
     )
     return (
         f"Map of {whose} coloured by {metric.label.lower()}; "
