@@ -12,6 +12,8 @@ from pathlib import Path
 from citydata import lifecycle
 from citydata.core.boroughs import BY_NAME
 from citydata.core.demo import COLUMNS
+from citydata.query import selection
+from citydata.query.filters import FilterState
 from citydata.store.db import Database
 
 TODAY_ISO = "2026-11-26"
@@ -54,3 +56,16 @@ def build_db(tmp_path: Path, rows: list[dict[str, str | None]]) -> Database:
             out.writerow(r | {"source_ref": r["source_ref"] or f"REF-{i:03d}"})
     db_file = lifecycle.build(tmp_path / "small.duckdb", csv=path)
     return lifecycle.open_store(db_file)
+
+
+def one_record_reference(db: Database) -> str:
+    """A register reference whose search picks out exactly one record ending ahead."""
+    with db.read() as r:
+        refs = r.rows(
+            "SELECT source_ref FROM current_contracts WHERE contract_end >= current_date "
+            "ORDER BY source_ref LIMIT 50"
+        )
+        for (ref,) in refs:
+            if selection.headline(r, FilterState(q=ref))["records"] == 1:
+                return ref
+    raise AssertionError("no reference picks out a single record")

@@ -70,3 +70,21 @@ def build(tmp_path: Path, rows: list[tuple[str, ...]] = ROWS) -> Database:
     """A database holding exactly `rows`, opened."""
     csv_path = write_csv(tmp_path / "market.csv", rows)
     return lifecycle.open_store(lifecycle.build(tmp_path / "market.duckdb", csv=csv_path))
+
+
+# The hand-made market plus: two records with no vendor (one made by Idox, one with a value of
+# £12,345.67), two more vendors without any value, ties in records and in value, and one vendor
+# whose eight scores average 2.125 (a rounding boundary).
+EDGE_ROWS = [
+    *ROWS,
+    (CAMDEN, "Parking", "Mystery Permits", "", "", "2028-01-31", "", "5"),
+    (HACKNEY, "Education", "Mystery Schools", "", "Idox", "", "12345.67", "1"),
+    (ISLINGTON, "Education", "Schools Hub", "Zellis", "", "2029-01-01", "", ""),
+    (HACKNEY, "Education", "Schools Hub", "Arcus", "", "2029-01-01", "", ""),
+    (ISLINGTON, "Parking", "Permit Tie", "Tie One", "", "2029-01-01", "33333.33", "4"),
+    (HACKNEY, "Parking", "Permit Tie", "Tie Two", "", "2029-01-01", "33333.33", "4"),
+    *[
+        (CAMDEN, "Housing", f"Rounding {i}", "Halfway Ltd", "", "2030-01-01", "0.01", score)
+        for i, score in enumerate("33322211")  # 17 / 8 = 2.125
+    ],
+]  # fmt: skip

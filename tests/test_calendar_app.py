@@ -9,9 +9,10 @@ import pytest
 
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
-from citydata.query import collaboration, pipeline, selection
+from citydata.query import collaboration, pipeline
 from citydata.query.filters import FilterState
 from tests.apptest import metric, run_app
+from tests.calendar_data import one_record_reference
 
 PAGES = ["pages/calendar.py", "pages/pipeline.py", "pages/collaborate.py"]
 NOTHING = {"q": "no such system anywhere"}
@@ -19,15 +20,7 @@ NOTHING = {"q": "no such system anywhere"}
 
 def one_record_filter(db) -> dict[str, str]:
     """URL parameters that leave exactly one record: a search for one register reference."""
-    with db.read() as r:
-        refs = r.rows(
-            "SELECT source_ref FROM current_contracts WHERE contract_end >= current_date "
-            "ORDER BY source_ref LIMIT 50"
-        )
-        for (ref,) in refs:
-            if selection.headline(r, FilterState(q=ref))["records"] == 1:
-                return {"q": ref}
-    raise AssertionError("no reference picks out a single record")
+    return {"q": one_record_reference(db)}
 
 
 def sql_counts(db, where: str = "TRUE", params: dict | None = None) -> dict[str, int]:

@@ -17,6 +17,7 @@ import duckdb
 
 from citydata.core import demo
 from tests import command
+from tests.calendar_data import one_record_reference
 from tests.conftest import ROOT
 
 cli = command.run
@@ -157,22 +158,12 @@ def test_unknown_filter_values_are_named_on_stderr_not_silently_matched(db_path)
 def one_record_search(db_path) -> str:
     """A search for one register reference that picks out a single record ending ahead."""
     from citydata import lifecycle
-    from citydata.query import selection
-    from citydata.query.filters import FilterState
 
     db = lifecycle.open_store(db_path)
     try:
-        with db.read() as r:
-            refs = r.rows(
-                "SELECT source_ref FROM current_contracts WHERE contract_end >= current_date "
-                "ORDER BY source_ref LIMIT 50"
-            )
-            for (ref,) in refs:
-                if selection.headline(r, FilterState(q=ref))["records"] == 1:
-                    return ref
+        return one_record_reference(db)
     finally:
         db.close()
-    raise AssertionError("no reference picks out a single record")
 
 
 def test_what_was_written_is_counted_in_the_singular_for_one(db_path, tmp_path):

@@ -293,9 +293,8 @@ def test_records_naming_no_vendor_are_not_a_vendor_on_the_page(tmp_path, monkeyp
     says there is no market to show."""
     from citydata import lifecycle
     from tests import market_data
-    from tests.test_market_aggregate import EDGE_ROWS
 
-    db = market_data.build(tmp_path, EDGE_ROWS)
+    db = market_data.build(tmp_path, market_data.EDGE_ROWS)
     with db.read() as r:
         named = r.scalar("SELECT count(DISTINCT vendor) FROM current_contracts")
     db.close()
