@@ -8,6 +8,7 @@ from citydata.query import filters
 from citydata.store import snapshots
 from ui import steward
 
+KIND_LABELS = {snapshots.REGISTER: "Register", snapshots.PUBLISHED: "Published notices"}
 COLUMNS = {
     "id": st.column_config.NumberColumn("Snapshot", format="%d"),
     "borough": "Borough",
@@ -62,14 +63,29 @@ if borough is None:
     st.info(f"Choose a {ui.noun()} to compare its snapshots or roll back.")
     ui.stop()
 
-rows = shown.to_dict("records")
+# A register and published notices are two streams of snapshots: compared and rolled back
+# each within its own kind.
+kinds = [k for k in snapshots.KINDS if (shown["kind"] == k).any()]
+kind = kinds[0]
+if len(kinds) > 1:
+    kind = st.segmented_control(
+        "Snapshots of",
+        kinds,
+        format_func=ui.shown_as("h_kind", KIND_LABELS.get),
+        default=kinds[0],
+        required=True,
+        key="h_kind",
+        bind="query-params",
+    )
+rows = shown[shown["kind"] == kind].to_dict("records")
 labels = {r["id"]: steward.snapshot_label(r) for r in rows}
 ids = list(labels)
+what = KIND_LABELS[kind].lower()
 if len(ids) < 2:
-    st.info(f"{ui.plain(borough)} has one snapshot so far: nothing to compare.")
+    st.info(f"{ui.plain(borough)} has one snapshot of its {what} so far: nothing to compare.")
     ui.stop()
 
-st.subheader(f"Compare two snapshots of {borough}")
+st.subheader(f"Compare two snapshots of {borough}'s {what}")
 left, right = st.columns(2)
 # Keyed by the newest snapshot, so the pickers start again at "previous -> current" after a change.
 old = left.selectbox("From", ids, index=1, format_func=labels.get, key=f"h_from-{ids[0]}")
@@ -82,6 +98,9 @@ access = steward.access()
 if access.allowed:
     st.subheader("Roll back")
     earlier = [r["id"] for r in rows if r["status"] != "active"]
+    if not earlier:
+        st.caption(f"{ui.plain(borough)}'s {what} has no earlier snapshot to roll back to.")
+        ui.stop()
     target = st.selectbox(
         "Make this snapshot current again",
         earlier,

@@ -160,6 +160,8 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
     assert list(history["id"]) == [back, upload_id, demo_id]
     with pytest.raises(CommitRefused, match="already"):
         snapshots.rollback(db, back, "bob")
+    with pytest.raises(CommitRefused, match=r"Nothing would change.*already holds the records"):
+        snapshots.rollback(db, demo_id, "bob")  # twice to the same: no copy of a copy
     with pytest.raises(CommitRefused, match="no snapshot"):
         snapshots.rollback(db, 99999, "bob")
 

@@ -217,6 +217,30 @@ def test_history_compares_snapshots_and_a_steward_rolls_back(db_path, password, 
         assert snapshots.compare(r, 7, 35).is_empty
 
 
+def test_history_keeps_a_register_and_its_published_notices_apart(db_path, password, db):
+    """A borough with a register and published notices was compared register against notices
+    ("2 added, 25 removed") and offered "Roll back Southwark to snapshot None", whose click
+    showed a traceback. Each kind is compared and rolled back on its own."""
+    content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
+    prepared = ingest.prepare(content, "ocds_flattened.csv")
+    assert not prepared.refused, prepared.refused
+    snapshots.commit(db, prepared, content, "ann")
+    at = sign_in(run_app())
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="h_borough").set_value("Southwark").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("one snapshot of its register so far" in i.value for i in at.info), at.info
+    assert not [b for b in at.button if b.label.startswith("Roll back")]
+    at.segmented_control(key="h_kind").set_value("published").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("one snapshot of its published notices so far" in i.value for i in at.info)
+    with db.read() as r:
+        kinds = r.df("SELECT id, kind FROM snapshots WHERE borough_code = 'E09000028'")
+    register, published = (int(kinds[kinds.kind == k].id.iloc[0]) for k in snapshots.KINDS)
+    with db.read() as r, pytest.raises(snapshots.CommitRefused, match="within one kind"):
+        snapshots.compare(r, register, published)
+
+
 def test_account_sign_in_registers_the_upload_page_only_for_listed_stewards(db_path, monkeypatch):
     monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
     monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)

@@ -104,6 +104,11 @@ def compare(r: Reader, old_id: int, new_id: int) -> Diff:
         raise CommitRefused(f"There is no snapshot {old_id if old is None else new_id}.")
     if old["borough_code"] != new["borough_code"]:
         raise CommitRefused("Snapshots can only be compared within one borough.")
+    if (old["kind"] or REGISTER) != (new["kind"] or REGISTER):
+        raise CommitRefused(
+            "Snapshots can only be compared within one kind: a register with a register, "
+            "published notices with published notices."
+        )
     return changes.diff(records(r, old_id), records(r, new_id))
 
 
@@ -355,6 +360,12 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
             raise CommitRefused(
                 f"Snapshot {snapshot_id} is already {_name(code)}'s current data; "
                 "choose an earlier one."
+            )
+        current = active(w, target["kind"] or REGISTER).get(code)
+        if current is not None and compare(w, current, snapshot_id).is_empty:
+            raise CommitRefused(
+                f"Nothing would change: {_name(code)}'s current data (snapshot {current}) "
+                f"already holds the records of snapshot {snapshot_id}."
             )
         made = pd.Timestamp(target["created_at"]).strftime("%d/%m/%Y %H:%M")
         new_id = _new_snapshot(
