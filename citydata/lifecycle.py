@@ -32,7 +32,7 @@ from citydata.core import authorities, demo, processes, regions, settings
 from citydata.core.formatting import count
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
-from citydata.store import migrations, vendors
+from citydata.store import matches, migrations, vendors
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
 from citydata.store.snapshots import save_raw_file
 
@@ -46,7 +46,7 @@ REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database 
 
 # The data a schema version's new tables start with, loaded from the live data files in the
 # same transaction as that (frozen) migration: v3 created the vendor alias table.
-DATA_LOADS = {3: vendors.seed}
+DATA_LOADS = {3: vendors.seed, 11: matches.refresh}  # (11: the pairs, keyed anew)
 
 
 def migrate(db: Database) -> int:

@@ -21,6 +21,7 @@ from citydata.query import mapdata, market, reconciliation, selection
 from citydata.query.filters import FilterState
 from citydata.store import matches, snapshots
 from tests.command import run
+from tests.conftest import ROOT
 from tests.snapshot_helpers import borough_records, prepared
 
 OCDS = Path(__file__).resolve().parent / "data" / "notices" / "ocds_record_package_1_0.json"
@@ -183,3 +184,27 @@ def test_a_vendor_grouped_anew_pairs_a_notice_and_moves_the_data_version(db):
         after = (migrations.data_version(r), len(selection.records(r, BOTH)))
     assert after[0] > before[0] + 1  # the alias and the new pairs each move it on
     assert after[1] == before[1] - 1  # the notice is now the record's evidence
+
+
+def test_two_suppliers_on_one_row_are_two_records_each_matched_on_its_own(db):
+    """An award to two suppliers is one row of a flattened notice file and two records. Keyed
+    by row and reference alone, a match of one was shown for both: Southwark's register
+    "Whitespace" was paired with Bartec's notice too, the Reconciliation page said 2 matched
+    and 0 published only, and Bartec's notice dropped out of every page."""
+    content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
+    snapshots.commit(db, ingest.prepare(content, "ocds_flattened.csv"), content, "ann")
+    with db.read() as r:
+        rows = r.df(
+            "SELECT source_kind, vendor, record_no, matched FROM current_contracts"
+            " WHERE borough = 'Southwark'"
+        )
+        found = reconciliation.counts(r, FilterState(), "Southwark")
+        both = selection.headline(r, FilterState(borough=("Southwark",)))["records"]
+    notices = rows[rows.source_kind == "published"]
+    register = rows[rows.source_kind == "register"]
+    shared = notices[notices.duplicated("record_no", keep=False)]
+    assert len(shared) == 2 and shared.vendor.nunique() == 2, "two suppliers on one row"
+    assert int(notices.matched.sum()) == int(register.matched.sum()) == 1
+    assert (found.matched, found.published_only) == (1, len(notices) - 1)
+    assert found.register_only == len(register) - 1
+    assert both == len(register) + len(notices) - 1, "a matched contract once, the other kept"

@@ -41,4 +41,16 @@ _V8 = [
     "skill_level",  # in-house skill level with the system: None, Basic, Intermediate, Expert
     "contact_role",  # whom a peer should ask, as a role
 ]
-RELEASED = {1: _V1, 2: _V1, 3: _V3, 4: _V3, 5: _V5, 6: _V6, 7: _V6, 8: _V8, 9: _V8, 10: _V8}
+RELEASED = {
+    1: _V1,
+    2: _V1,
+    3: _V3,
+    4: _V3,
+    5: _V5,
+    6: _V6,
+    7: _V6,
+    8: _V8,
+    9: _V8,
+    10: _V8,
+    11: _V8,
+}

@@ -201,8 +201,10 @@ def _matched(r: Reader, register: tuple[str, Any], tail: str = "") -> pd.DataFra
         FROM ({register[0]}) AS b
         JOIN notice_matches AS m
             ON m.register_snapshot_id = b.snapshot_id AND m.register_record_no = b.record_no
+            AND m.register_vendor = b.vendor_as_written
         JOIN current_contracts AS n ON n.snapshot_id = m.notice_snapshot_id
             AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref
+            AND n.vendor_as_written = m.notice_vendor
         ORDER BY b.system, b.vendor, b.source_ref{tail}""",
         register[1],
     )

@@ -31,7 +31,7 @@ VENDOR_SCORE = 85
 TITLE_SCORE = 70
 
 _ROWS = """SELECT borough_code, snapshot_id, record_no, coalesce(source_ref, '') AS ref,
-    source_kind, system, vendor, contract_start, contract_end
+    source_kind, system, vendor, vendor_as_written, contract_start, contract_end
 FROM current_contracts WHERE borough_code = ANY($codes)
 ORDER BY borough_code, source_kind, snapshot_id, record_no"""
 
@@ -132,8 +132,10 @@ def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
                     "notice_snapshot_id": int(notice["snapshot_id"]),
                     "notice_record_no": int(notice["record_no"]),
                     "notice_ref": str(notice["ref"]),
+                    "notice_vendor": str(notice["vendor_as_written"]),
                     "register_snapshot_id": int(record["snapshot_id"]),
                     "register_record_no": int(record["record_no"]),
+                    "register_vendor": str(record["vendor_as_written"]),
                     "vendor_score": p.vendor_score,
                     "title_score": p.title_score,
                     "dates_overlap": p.dates_overlap,

@@ -360,6 +360,67 @@ LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id =
     )
 
 
+def _v11(r: Reader) -> None:
+    """A notice match names each side's record by its supplier as written too.
+
+    Frozen SQL. One row of a file can give several records: an award to two suppliers in a
+    flattened notice file, a register row naming two suppliers. Keyed by snapshot, row (and
+    reference) alone, such records shared one key: a match of one was shown for both, and a
+    second pair on the same key was never stored. The pairs are worked out again after this
+    step (`citydata.lifecycle.DATA_LOADS`), so the table starts empty.
+    """
+    r.execute("DROP VIEW current_contracts")
+    r.execute("DROP TABLE notice_matches")
+    r.execute(
+        """CREATE TABLE notice_matches (
+    borough_code VARCHAR NOT NULL,
+    notice_snapshot_id INTEGER NOT NULL,
+    notice_record_no INTEGER NOT NULL,
+    notice_ref VARCHAR NOT NULL,
+    notice_vendor VARCHAR NOT NULL,
+    register_snapshot_id INTEGER NOT NULL,
+    register_record_no INTEGER NOT NULL,
+    register_vendor VARCHAR NOT NULL,
+    vendor_score SMALLINT NOT NULL,
+    title_score SMALLINT NOT NULL,
+    dates_overlap BOOLEAN NOT NULL,
+    PRIMARY KEY (notice_snapshot_id, notice_record_no, notice_ref, notice_vendor)
+)"""
+    )
+    r.execute(
+        """CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        trim(lower(regexp_replace(replace(w.vendor, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))
+),
+live AS (
+    SELECT m.* FROM notice_matches AS m
+    JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'
+    JOIN snapshots AS rs ON rs.id = m.register_snapshot_id AND rs.status = 'active'
+),
+active AS (
+    SELECT c.*, s.kind AS source_kind, coalesce(sp.vendor, c.vendor) AS canonical_vendor
+    FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+    LEFT JOIN spelling AS sp ON sp.written = c.vendor
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    c.canonical_vendor AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, c.source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.record_no,
+    (mn.notice_snapshot_id IS NOT NULL OR mr.register_snapshot_id IS NOT NULL) AS matched,
+    c.skill_level, c.contact_role
+FROM active AS c
+LEFT JOIN live AS mn ON c.source_kind = 'published' AND mn.notice_snapshot_id = c.snapshot_id
+    AND mn.notice_record_no = c.record_no AND mn.notice_ref = coalesce(c.source_ref, '')
+    AND mn.notice_vendor = c.vendor
+LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id = c.snapshot_id
+    AND mr.register_record_no = c.record_no AND mr.register_vendor = c.vendor"""
+    )
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -374,6 +435,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v8,
     _v9,
     _v10,
+    _v11,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
