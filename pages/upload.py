@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from citydata import ingest
 from citydata.core import stewards
+from citydata.core.formatting import count
 from citydata.query.filters import FilterState, to_query_params
 from citydata.store import snapshots
 from ui import steward
@@ -72,6 +73,11 @@ cols[0].metric("Rows read", f"{prepared.rows_read:,}")
 cols[1].metric("Rows to import", f"{prepared.rows_accepted:,}")
 cols[2].metric("Rows refused", f"{prepared.rows_refused:,}")
 cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
+if prepared.records_accepted != prepared.rows_accepted:
+    st.caption(
+        f"These rows give {count(prepared.records_accepted, 'record')}: a row naming several "
+        "suppliers gives one record for each."
+    )
 if unused := prepared.unused_columns:
     st.markdown(
         "**These columns will not be imported:** "

@@ -314,3 +314,18 @@ def test_a_file_of_one_row_is_counted_in_the_singular(db_path, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "  1 row read: 1 accepted, 0 refused" in done.stdout, done.stdout
     assert re.search(r"Camden: \d+ records now, 1 after", done.stdout), done.stdout
+
+
+def test_a_row_naming_two_suppliers_is_one_row_read_and_two_records(db_path):
+    """A flattened notice file of 3 rows, one refused and one an award to two suppliers, once
+    said "3 rows read: 3 accepted, 1 refused" (4 of 3) and listed that row's two warnings twice
+    each. It is 2 rows accepted, giving 3 records, and each warning once."""
+    path = ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv"
+    done = cli("import", str(path), "--dry-run", "--json", db=db_path)
+    out = json.loads(done.stdout)
+    assert (out["rows_read"], out["rows_accepted"], out["rows_rejected"]) == (3, 2, 1)
+    assert out["records_accepted"] == 3 and out["records_imported"] == 3
+    shared = [w for w in out["warnings"] if w["row"] == 4]
+    assert len(shared) == len({(w["column"], w["reason"]) for w in shared}) == 2, shared
+    done = cli("import", str(path), "--dry-run", db=db_path)
+    assert "3 rows read: 2 accepted (3 records), 1 refused" in done.stdout, done.stdout

@@ -326,3 +326,14 @@ def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
         "(snapshot 34)" in shown(i.value)
         for i in at.info
     )
+
+
+def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, password):
+    content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("ocds_flattened.csv", content, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Rows read"], shown["Rows to import"], shown["Rows refused"]) == ("3", "2", "1")
+    assert any("These rows give 3 records" in c.value for c in at.caption), at.caption

@@ -86,6 +86,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         changes = snapshots.preview(db, prepared)
         out["changes"] = [_change_json(c) for c in changes]
         out["rows_imported"] = prepared.rows_accepted
+        out["records_imported"] = prepared.records_accepted
         if not args.dry_run:
             print(f"Writing {count(len(changes), 'snapshot')}…", file=sys.stderr, flush=True)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
@@ -125,7 +126,8 @@ def _report(
         return code
     print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
     print(
-        f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted, "
+        f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
+        f"{_records_note(prepared)}, "
         f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
     )
     for p in prepared.problems[:SHOWN_PROBLEMS]:
@@ -194,3 +196,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         db.close()
     print(restored.summary())
     return EXIT_OK
+
+
+def _records_note(prepared: Any) -> str:
+    """' (3 records)' when the accepted rows give more records than rows (a row naming two
+    suppliers gives a record for each), else nothing."""
+    if prepared.records_accepted == prepared.rows_accepted:
+        return ""
+    return f" ({count(prepared.records_accepted, 'record')})"

@@ -178,7 +178,8 @@ def _prepare_table(
         raise IngestError("This file has a header row but no data rows under it.")
     build = _bulk.build if table.columnar is not None else _validate.build
     records, problems = build(table, result.format, result.mapping, fixed)
-    problems = result.problems + problems
+    # (a row that gives several records, one per supplier, said each of its problems once)
+    problems = list(dict.fromkeys(result.problems + problems))
     gone = {p.row for p in problems if p.severity == "refused"}  # their warnings are moot
     result.problems = _recognise.mapping_notes(result.format, result.mapping) + [
         p for p in problems if p.severity == "refused" or p.row is None or p.row not in gone

@@ -135,9 +135,23 @@ class Prepared:
         super().__setattr__(name, value)
 
     @property
-    def rows_accepted(self) -> int:
+    def records_accepted(self) -> int:
+        """The records the accepted rows give (a row naming two suppliers gives two)."""
         table = self.__dict__.get("table")
         return table.num_rows if table is not None else len(self.records)
+
+    @property
+    def rows_accepted(self) -> int:
+        """The file's rows that give at least one record: with `rows_refused` and the rows
+        skipped, what `rows_read` adds up to."""
+        table = self.__dict__.get("table")
+        if table is not None:
+            rows = table["row"] if "row" in table.column_names else None
+            return table.num_rows if rows is None else len(pc.unique(rows))
+        if "row" not in self.records.columns:
+            return len(self.records)
+        rows = self.records["row"]
+        return int(rows.nunique()) + int(rows.isna().sum())
 
     @property
     def source_kind(self) -> str:
@@ -214,6 +228,7 @@ class Prepared:
             "boroughs": self.boroughs,
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
+            "records_accepted": self.records_accepted,
             "rows_rejected": self.rows_refused,
             "rows_warned": self.rows_warned,
             "rejects": [p.as_dict() for p in sorted(self.rejects, key=_row_order)],
