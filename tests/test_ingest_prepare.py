@@ -118,6 +118,7 @@ def test_to_json_is_plain_data(many):
         "value": "Gotham",
         "reason": "'Gotham' is not one of the 33 London authorities (32 boroughs and the City "
         "of London).",
+        "outcome": "not imported",
     }
     assert set(out) >= {"mapping", "rejects", "warnings", "rows_read", "boroughs", "refused"}
 

@@ -71,7 +71,8 @@ def test_import_json_prints_one_object_with_ids_counts_mapping_and_rejects(db_pa
     assert len(out["snapshot_ids"]) == 1
     assert out["rows_rejected"] == 1 and out["rows_imported"] == out["rows_read"] - 1
     [reject] = out["rejects"]
-    assert set(reject) == {"row", "column", "value", "reason"} and reject["row"] == 2
+    assert set(reject) == {"row", "column", "value", "reason", "outcome"} and reject["row"] == 2
+    assert reject["outcome"] == "not imported"
     assert out["changes"][0]["removed"] == 1 and out["changes"][0]["changed"] == 1
     db = lifecycle.open_store(db_path)
     try:
@@ -121,6 +122,40 @@ def test_a_refused_file_exits_1_and_leaves_the_database_file_identical(db_path):
     plain = cli("import", str(spend), db=db_path)
     assert plain.returncode == 1 and "Nothing was written" in plain.stderr
     assert "Traceback" not in plain.stderr
+
+
+def test_a_skipped_total_row_is_not_said_to_be_imported(db_path):
+    """A total row under the table is left out, as the counts say: its line says so too, and a
+    note about the whole file claims no outcome of a row."""
+    total = str(DATA / "ingest" / "footer_total.csv")
+    done = cli("import", total, "--dry-run", db=db_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "  2 rows read: 2 accepted, 0 refused, 0 imported with a change." in lines
+    assert (
+        "  row 5 (“Total”): Line 5 is a total row and was skipped. (skipped, not imported)"
+    ) in lines
+    note = next(line for line in lines if line.startswith("  the file: "))
+    assert note.endswith("if there is one."), "a note about the file has no row to import"
+    out = json.loads(cli("import", total, "--dry-run", "--json", db=db_path).stdout)
+    outcomes = {w["row"]: w["outcome"] for w in out["warnings"]}
+    assert outcomes == {None: None, 5: "skipped, not imported"}
+
+
+def test_no_row_of_a_refused_file_is_said_to_be_imported(db_path):
+    spend = DATA / "real" / "lambeth_payments_2012-06.csv"  # payments: refused as a whole
+    done = cli("import", str(spend), db=db_path)
+    assert done.returncode == 1
+    rows = [line for line in done.stdout.splitlines() if line.startswith("  row ")]
+    assert rows[0].endswith("is a total row and was skipped. (skipped, not imported)")
+    assert rows[1].endswith("taken as blank. (not imported)"), rows[1]
+    assert "imported with a change)" not in done.stdout
+    out = json.loads(cli("import", str(spend), "--json", db=db_path).stdout)
+    assert {w["outcome"] for w in out["warnings"]} == {
+        None,
+        "not imported",
+        "skipped, not imported",
+    }
 
 
 @pytest.mark.parametrize(

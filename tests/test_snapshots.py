@@ -227,11 +227,21 @@ def test_problems_table_says_what_happened_to_each_row():
         [
             Problem(None, None, None, "Two columns are both called End", "warning"),
             Problem(12, "Vendor", "", "The vendor is missing", "refused"),
+            Problem(14, None, "Total", "Line 14 is a total row and was skipped.", "skipped"),
+            Problem(15, "Hosting", "cloud-ish", "Hosting not recognised", "warning"),
         ]
     )
     assert list(table.columns) == ["Row", "Column", "Value", "Problem", "Outcome"]
-    assert list(table["Outcome"]) == ["not imported"]
-    assert table["Row"].tolist() == [12], "a note about the file has no row: it is shown apart"
+    assert list(table["Outcome"]) == [
+        "not imported",
+        "skipped, not imported",
+        "imported with a change",
+    ]
+    assert table["Row"].tolist() == [12, 14, 15], "a note about the file is shown apart"
+    refused_file = snapshots.problems_table(
+        [Problem(15, "Hosting", "cloud-ish", "Hosting not recognised", "warning")], True
+    )
+    assert list(refused_file["Outcome"]) == ["not imported"], "no row of a refused file is"
 
 
 def test_a_file_that_changes_nothing_is_refused_and_a_partly_unchanged_one_stores_only_changes(

@@ -184,6 +184,10 @@ def test_a_file_that_is_not_a_register_is_refused_with_its_problems_shown(db_pat
     assert not at.exception
     assert any("Nothing will be stored" in e.value for e in at.error)
     assert not [b for b in at.button if b.label.startswith("Commit")]
+    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    assert set(table["Outcome"]) == {"not imported", "skipped, not imported"}, (
+        "nothing of a refused file is imported: no row is said to be imported with a change"
+    )
 
 
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(db_path, password, monkeypatch):
@@ -298,7 +302,10 @@ def test_columns_left_out_are_named_and_file_notes_have_no_row(db_path, password
     assert any(t.startswith("**These columns will not be imported:** “Notes”") for t in text)
     table = next(d.value for d in at.dataframe if "Row" in d.value.columns)
     assert table["Row"].notna().all(), "every row problem has its row; no 'Row None'"
-    assert f"Line {len(lines)} is a total row and was skipped." in set(table["Problem"])
+    outcomes = dict(zip(table["Problem"], table["Outcome"], strict=True))
+    assert outcomes[f"Line {len(lines)} is a total row and was skipped."] == (
+        "skipped, not imported"
+    ), "the metrics count it as not imported: the table says so too"
     assert "About the file (1)" in "".join(text)
     note = shown(next(t for t in text if t.startswith("- ")))
     assert note.startswith("The 2 lines above the header row (line 3) hold a title")

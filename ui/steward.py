@@ -303,7 +303,7 @@ def show_problems(prepared: Any) -> bool:
         st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
     if rows:
         st.markdown(f"**Problems in rows ({len(rows):,})**")
-        problems = snapshots.problems_table(rows)
+        problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
         ui.dataframe(problems, hide_index=True, width="stretch")
         ui.downloads(problems, "upload-problems", key="problems")
     return bool(notes or rows)

@@ -134,8 +134,8 @@ def _report(
         where = p.where()
         if p.value:
             where += f" (“{p.value}”)"
-        outcome = "not imported" if p.severity == "refused" else "imported with a change"
-        print(f"  {where}: {p.reason} ({outcome})")
+        outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
+        print(f"  {where}: {p.reason}" + (f" ({outcome})" if outcome else ""))
     if len(prepared.problems) > SHOWN_PROBLEMS:
         more = len(prepared.problems) - SHOWN_PROBLEMS
         print(f"  … and {count(more, 'more problem')} (add --json to list them all).")

@@ -18,7 +18,7 @@ import pandas as pd
 
 from citydata.core.formatting import count
 from citydata.ingest import recognise
-from citydata.ingest.report import IngestError, Problem, refused, warning
+from citydata.ingest.report import IngestError, Problem, refused, skipped, warning
 from citydata.ingest.table import Table
 
 HEADER_SEARCH_ROWS = 30
@@ -85,13 +85,13 @@ def find_header(rows: list[list[Any]]) -> int | None:
 
 
 def preamble(rows: list[list[Any]], lines: list[int], header_at: int, unit: str) -> list[Problem]:
-    """The warning that title or note rows above the header were skipped, if there are any."""
+    """The note that title or note rows above the header were skipped, if there are any."""
     if not any(not is_blank(rows[i]) for i in range(header_at)):
         return []
     title = next(cell_text(v) for r in rows[:header_at] for v in r if cell_text(v))
     above = lines[header_at] - 1
     return [
-        warning(
+        skipped(
             None,
             None,
             title,
@@ -163,12 +163,12 @@ def _body(
         first = cell_text(first) if isinstance(first, str) and first[:1] in _TOTAL_START else ""
         if first and _TOTAL.fullmatch(first):
             problems.append(
-                warning(number, None, first, f"{unit} {number} is a total row and was skipped.")
+                skipped(number, None, first, f"{unit} {number} is a total row and was skipped.")
             )
             continue
         if row[:1] == header[:1] and [cell_text(v) for v in row] == header:
             problems.append(
-                warning(number, None, None, f"{unit} {number} repeats the header and was skipped.")
+                skipped(number, None, None, f"{unit} {number} repeats the header and was skipped.")
             )
             continue
         body.append(row)

@@ -2,8 +2,10 @@
 
 A `Problem` carries what a person needs to find and fix it in their own file: the row number as
 their spreadsheet or text editor shows it, the column name as written in the file, the value as
-written and a plain-English reason. `severity` says whether the row was left out ("refused") or
-imported with a change ("warning").
+written and a plain-English reason. `severity` says what became of the row: left out for a fault
+to fix ("refused"), left out because it is not a contract (a total row, a repeated header:
+"skipped"), or imported with a change ("warning"). `Prepared.outcome` says it in words, the
+same on the Upload page and on the command line.
 """
 
 from __future__ import annotations
@@ -20,10 +22,17 @@ import pyarrow.compute as pc
 from citydata.ingest import records as _records
 
 REFUSED = "refused"
+SKIPPED = "skipped"
 # Formats of published notices (Contracts Finder, Find a Tender, OCDS): they are stored as the
 # borough's published notices, beside (never instead of) its register.
 PUBLISHED_FORMATS = frozenset({"contracts_finder", "contracts_finder_api", "ocds", "ocds_flat"})
 WARNING = "warning"
+# What became of a problem's row, in words (see `Problem.outcome`).
+OUTCOMES = {
+    REFUSED: "not imported",
+    SKIPPED: "skipped, not imported",
+    WARNING: "imported with a change",
+}
 VALUE_CHARS = 200
 QUOTED_CHARS = 60  # a value quoted inside a reason
 REASON_CHARS = 500
@@ -58,10 +67,27 @@ class Problem:
     column: str | None  # source column name as written in the file
     value: str | None  # the offending value as written (cut to ~200 characters)
     reason: str  # plain English: why
-    severity: str  # "refused" (row not imported) | "warning" (imported with a change)
+    severity: str  # "refused" | "skipped" (neither imported) | "warning" (imported with a change)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "outcome": self.outcome(),
+        }
+
+    def outcome(self, file_refused: bool = False) -> str | None:
+        """What became of the row, in words: "not imported", "skipped, not imported" or
+        "imported with a change" (`OUTCOMES`); "not imported" whatever it is when the whole
+        file is refused (`file_refused`), as then no row of it is. None for a note about the
+        whole file: it has no row, and its reason says what was done."""
+        if self.about_file:
+            return None
+        if file_refused and self.severity == WARNING:
+            return OUTCOMES[REFUSED]
+        return OUTCOMES[self.severity]
 
     @property
     def about_file(self) -> bool:
@@ -92,6 +118,12 @@ def refused(row: int | None, column: str | None, value: Any, reason: str) -> Pro
 
 def warning(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
     return Problem(row, column, shown(value), short_reason(reason), WARNING)
+
+
+def skipped(row: int | None, column: str | None, value: Any, reason: str) -> Problem:
+    """A row (or the lines above the header) left out because it holds no contract: a total
+    row, a repeated header, a title. Not imported, and nothing in the file needs fixing."""
+    return Problem(row, column, shown(value), short_reason(reason), SKIPPED)
 
 
 def _row_order(p: Problem) -> tuple[int, int]:
@@ -165,7 +197,7 @@ class Prepared:
     @property
     def rows_warned(self) -> int:
         """Accepted rows that were imported with at least one change (a skipped total row or
-        repeated header has a warning with its row number, but is not imported)."""
+        repeated header has its row number, but is not imported)."""
         warned = {p.row for p in self.problems if p.severity == WARNING and p.row is not None}
         if self.table is not None:
             found = pc.is_in(self.table["row"], value_set=pa.array(sorted(warned), pa.int64()))
@@ -204,7 +236,16 @@ class Prepared:
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
+        """Every problem that is not a refusal: changes to imported rows, rows skipped, notes
+        about the file (each says what became of its row: `Prepared.outcome`)."""
+        return [p for p in self.problems if p.severity != REFUSED]
+
+    def outcome(self, p: Problem) -> str | None:
+        """What became of the row of `p`, one of this file's problems (`Problem.outcome`)."""
+        return p.outcome(file_refused=bool(self.refused))
+
+    def _as_dict(self, p: Problem) -> dict[str, Any]:
+        return p.as_dict() | {"outcome": self.outcome(p)}
 
     def check(self) -> Prepared:
         """Self, or IngestError when nothing from this file may be stored."""
@@ -231,6 +272,6 @@ class Prepared:
             "records_accepted": self.records_accepted,
             "rows_rejected": self.rows_refused,
             "rows_warned": self.rows_warned,
-            "rejects": [p.as_dict() for p in sorted(self.rejects, key=_row_order)],
-            "warnings": [p.as_dict() for p in sorted(self.warnings, key=_row_order)],
+            "rejects": [self._as_dict(p) for p in sorted(self.rejects, key=_row_order)],
+            "warnings": [self._as_dict(p) for p in sorted(self.warnings, key=_row_order)],
         }

@@ -36,9 +36,11 @@ def _replaces(c: Any) -> str:
     return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
 
 
-def problems_table(problems: list[Any]) -> pd.DataFrame:
+def problems_table(problems: list[Any], file_refused: bool = False) -> pd.DataFrame:
     """The problems of single rows of a prepared file, for a table and a download: each has its
-    row. Notes about the whole file have no row and are shown apart (`Prepared.file_notes`)."""
+    row and what became of it (`Problem.outcome`, as the command line says; `file_refused`:
+    the whole file was refused, so no row of it is imported). Notes about the whole file have
+    no row and are shown apart (`Prepared.file_notes`)."""
     return pd.DataFrame(
         [
             {
@@ -46,7 +48,7 @@ def problems_table(problems: list[Any]) -> pd.DataFrame:
                 "Column": p.column or "",
                 "Value": p.value or "",
                 "Problem": p.reason,
-                "Outcome": "not imported" if p.severity == "refused" else "imported with a change",
+                "Outcome": p.outcome(file_refused),
             }
             for p in problems
             if p.row is not None
