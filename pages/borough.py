@@ -55,7 +55,7 @@ found = ui.derive(
 p = borough_profile.with_peers(p, found)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
-st.markdown(f"**Where the data came from:** {ui.plain(borough_profile.source_sentence(p.source))}")
+st.markdown(f"**Where the data came from:** {ui.plain(p.source_text)}")
 ui.selection_header(p.state)
 if state.borough and state.borough != (name,):
     st.caption(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from citydata import ingest
 from citydata.core import boroughs
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.output import briefing, word
@@ -19,6 +21,8 @@ from tests.snapshot_helpers import borough_records, edited_records, prepared
 
 TODAY = date(2026, 10, 1)
 CAMDEN = boroughs.BY_NAME["Camden"].code
+HACKNEY = boroughs.BY_NAME["Hackney"].code
+OCDS = Path(__file__).resolve().parent / "data" / "notices" / "ocds_record_package_1_0.json"
 
 
 def build(db, state: FilterState | None = None, name: str = "Camden") -> borough_profile.Profile:
@@ -225,8 +229,9 @@ def test_source_says_demo_data_and_which_snapshot(db):
     active = db.scalar(
         "SELECT id FROM snapshots WHERE borough_code = ? AND status = 'active'", [CAMDEN]
     )
-    assert p.source["is_demo"] and p.source["id"] == active
-    assert "Illustrative default data" in borough_profile.source_sentence(p.source)
+    [src] = p.source
+    assert src["is_demo"] and src["id"] == active and src["kind"] == "register"
+    assert "Illustrative default data" in p.source_text
 
 
 def test_source_names_the_uploaded_file_who_and_when(db):
@@ -235,16 +240,58 @@ def test_source_names_the_uploaded_file_who_and_when(db):
         db, prepared(records, file_name="camden-register.csv"), b"bytes", "ann@camden.gov.uk"
     )
     p = build(db)
-    assert p.source["id"] == new_id and not p.source["is_demo"]
-    sentence = borough_profile.source_sentence(p.source)
+    [src] = p.source
+    assert src["id"] == new_id and not src["is_demo"] and not p.illustrative
+    sentence = p.source_text
     assert f"Snapshot {new_id}" in sentence and "camden-register.csv" in sentence
     assert "ann@camden.gov.uk" in sentence
 
 
 def test_source_of_one_row_says_one_row():
     source = {"id": 40, "created_at": None, "is_demo": False, "rows_imported": 1}
-    assert borough_profile.source_sentence(source) == (
+    assert borough_profile.source_sentence([source]) == (
         "Snapshot 40, uploaded on an unknown date: 1 row imported."
+    )
+
+
+def test_the_source_names_the_snapshots_of_the_records_the_source_filter_shows(db):
+    """Hackney's register is the illustrative data; its published notices are real. With only
+    the notices chosen, the page and every briefing name the notices' snapshot and give no
+    warning; with both, both snapshots and the warning."""
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    [published] = snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    register = db.scalar(
+        "SELECT id FROM snapshots WHERE borough_code = ? AND status = 'active' AND kind = ?",
+        [HACKNEY, "register"],
+    )
+
+    p = build(db, FilterState(source_kind=("published",)), "Hackney")
+    assert len(p.systems) == 3 and [s["id"] for s in p.source] == [published]
+    assert not p.illustrative
+    assert p.source_text.startswith(f"Published notices: snapshot {published}, 3 notices, ")
+    assert "Illustrative" not in p.source_text and f"snapshot {register}" not in p.source_text
+    text = briefing.text(p)
+    assert "ILLUSTRATIVE" not in text and f"Source: Published notices: snapshot {published}" in text
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_row=2)}
+    assert "Warning" not in summary and summary["Source"] == p.source_text
+    paragraphs, _, _ = _docx_text(word.borough(p))
+    assert briefing.ILLUSTRATIVE not in paragraphs
+    assert f"Source: {p.source_text}" in paragraphs
+
+    both = build(db, FilterState(), "Hackney")
+    assert [s["id"] for s in both.source] == [register, published] and both.illustrative
+    assert both.source_text.startswith("Illustrative default data")
+    assert f"Published notices: snapshot {published}" in both.source_text
+    assert briefing.text(both).splitlines()[3].startswith("ILLUSTRATIVE DATA")
+
+    own = build(db, FilterState(source_kind=("register",)), "Hackney")
+    assert [s["id"] for s in own.source] == [register] and own.illustrative
+
+    none = build(db, FilterState(source_kind=("published",)), "Camden")
+    assert none.source == [] and not none.illustrative
+    assert (
+        none.source_text == "No snapshot of this borough's published notices has been stored yet."
     )
 
 
@@ -299,7 +346,7 @@ def _docx_text(data: bytes) -> tuple[list[str], list[list[list[str]]], list[str]
 
 def test_briefings_say_first_when_the_data_is_illustrative(db):
     p = build(db)
-    assert p.source["is_demo"]
+    assert p.illustrative
     assert (
         briefing.text(p)
         .splitlines()[3]

@@ -219,3 +219,21 @@ def test_the_illustrative_notice_says_a_boroughs_published_notices_are_real(db_p
     ]
     # Only the published notices chosen: nothing illustrative is shown, so no notice.
     assert notice(borough="Kingston upon Thames", source_kind="published") == []
+
+
+def test_the_borough_profile_of_published_notices_names_their_snapshot(db_path):
+    """Only Hackney's published notices chosen: the page says they come from the notices'
+    snapshot, not from the illustrative register's."""
+    from tests.apptest import run_app, shown
+
+    done = run("import", str(OCDS), "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    [published] = json.loads(done.stdout)["snapshot_ids"]
+    params = {"profile": "Hackney", "source_kind": "published"}
+    at = run_app(params, page="pages/borough.py")
+    [said] = [shown(m.value) for m in at.markdown if "Where the data came from" in m.value]
+    assert f"Published notices: snapshot {published}, 3 notices" in said
+    assert "Illustrative" not in said
+    both = run_app({"profile": "Hackney"}, page="pages/borough.py")
+    [said] = [shown(m.value) for m in both.markdown if "Where the data came from" in m.value]
+    assert "Illustrative default data" in said and f"snapshot {published}" in said

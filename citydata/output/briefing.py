@@ -17,7 +17,7 @@ from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
-from citydata.query.borough_profile import Profile, ending_soon, source_sentence
+from citydata.query.borough_profile import Profile, ending_soon
 
 ILLUSTRATIVE = (
     "Illustrative data: this register's records are generated examples, not real contracts "
@@ -32,10 +32,10 @@ def text(p: Profile) -> str:
     lines: list[str] = []
     title = f"{p.borough.name}: systems and contracts briefing"
     lines += [title, "=" * len(title), ""]
-    if p.source.get("is_demo"):
+    if p.illustrative:
         lines += [*_wrap(ILLUSTRATIVE.upper()), ""]
     lines += _wrap(f"{p.borough.official_name} ({p.borough.code}). Prepared {day_label(p.today)}.")
-    lines += _wrap("Source: " + source_sentence(p.source))
+    lines += _wrap("Source: " + p.source_text)
     lines += _wrap("Selection: " + filters.summary(p.state) + ".")
     f = p.figures
     lines += [
@@ -98,12 +98,12 @@ def xlsx(p: Profile) -> bytes:
     """The briefing as a workbook: Summary, Systems, Vendors, Ending soon, Peers, Missing."""
     summary = pd.DataFrame(
         [
-            *([("Warning", ILLUSTRATIVE)] if p.source.get("is_demo") else []),
+            *([("Warning", ILLUSTRATIVE)] if p.illustrative else []),
             (boroughs.noun(capital=True), p.borough.name),
             ("Authority", p.borough.official_name),
             ("GSS code", p.borough.code),
             ("Prepared", day_label(p.today)),
-            ("Source", source_sentence(p.source)),
+            ("Source", p.source_text),
             ("Selection", filters.summary(p.state)),
             ("Records", p.figures["records"]),
             ("Systems", p.figures["systems"]),

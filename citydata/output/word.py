@@ -23,7 +23,7 @@ from citydata.core.formatting import day, money
 from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import BRIEFING_COLUMNS, Briefing
 from citydata.query import filters
-from citydata.query.borough_profile import Profile, ending_soon, source_sentence
+from citydata.query.borough_profile import Profile, ending_soon
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 
@@ -47,12 +47,12 @@ def collaboration(b: Briefing) -> bytes:
 def borough(p: Profile) -> bytes:
     """A borough's briefing: the same content as `briefing.text` and `briefing.xlsx`."""
     doc = _new(f"{p.borough.name}: systems and contracts briefing")
-    if p.source.get("is_demo"):
+    if p.illustrative:
         _warning(doc, ILLUSTRATIVE)
     doc.add_paragraph(
         f"{p.borough.official_name} ({p.borough.code}). Prepared {day_label(p.today)}."
     )
-    doc.add_paragraph("Source: " + source_sentence(p.source))
+    doc.add_paragraph("Source: " + p.source_text)
     doc.add_paragraph("Selection: " + filters.summary(p.state) + ".")
     f = p.figures
     _table(

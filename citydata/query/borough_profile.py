@@ -20,6 +20,7 @@ from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader, over_frames
+from citydata.store.history import KINDS, PUBLISHED, REGISTER
 
 SYSTEM_COLUMNS: tuple[str, ...] = (
     "service_area",
@@ -56,10 +57,21 @@ class Profile:
     vendors: pd.DataFrame
     peers: pd.DataFrame
     missing_areas: list[str]
-    source: dict[str, Any] = field(default_factory=dict)
+    source: list[dict[str, Any]] = field(default_factory=list)  # the records' snapshots
     today: date = field(default_factory=date.today)
     peer_count: int = 0  # every peer row, also when `peers` holds only the first ones
     shared_systems: tuple[str, ...] = ()  # its systems another borough also runs
+
+    @property
+    def source_text(self) -> str:
+        """Where the records shown came from, in words (`source_sentence`)."""
+        return source_sentence(self.source, self.state.source_kind)
+
+    @property
+    def illustrative(self) -> bool:
+        """Whether records shown are the illustrative default data: a briefing says so first.
+        Published notices are real, so with only those chosen it is not."""
+        return any(s.get("is_demo") for s in self.source)
 
 
 def profile_state(state: FilterState, borough: str) -> FilterState:
@@ -227,31 +239,49 @@ def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
     return [a for a in filters.service_areas(state) if a not in have]
 
 
-def source(r: Reader, state: FilterState, borough: str) -> dict[str, Any]:
-    """The active snapshot behind the borough's records: id, when, file, who, counts, demo or not.
+def source(r: Reader, state: FilterState, borough: str) -> list[dict[str, Any]]:
+    """The active snapshots the profile's records come from, the register's first, then the
+    published notices': id, kind, when, file, who, counts, demo or not.
 
-    Empty when the borough has no active snapshot.
+    Those the selection draws a record from: with only published notices chosen (the Source
+    filter), the published notices' snapshot, not the register's. When the filters leave no
+    record, every active snapshot of the kinds the Source filter allows. Empty when there is
+    none.
     """
+    b = _known(borough)
+    sql, params = selection.base(profile_state(state, b.name))
+    params.add(source_code=b.code, source_kinds=list(state.source_kind or KINDS))
     rows = r.df(
-        """
-        SELECT id, created_at, file_name, source, created_by, note, rows_imported, rows_rejected,
-               restored_from
-        FROM snapshots WHERE borough_code = $code AND status = 'active' AND kind = 'register'
-        ORDER BY created_at DESC, id DESC LIMIT 1
+        f"""
+        WITH shown AS (SELECT DISTINCT snapshot_id FROM ({sql}) AS b)
+        SELECT id, kind, created_at, file_name, source, created_by, note, rows_imported,
+               rows_rejected, restored_from
+        FROM snapshots
+        WHERE borough_code = $source_code AND status = 'active'
+          AND list_contains($source_kinds, kind)
+          AND (id IN (SELECT snapshot_id FROM shown) OR NOT EXISTS (SELECT 1 FROM shown))
+        ORDER BY kind = 'published', created_at DESC, id DESC
         """,
-        {"code": _known(borough).code},
+        params,
     )
-    if rows.empty:
-        return {}
-    out = rows.iloc[0].to_dict()
-    out["is_demo"] = out["source"] == "demo"
-    return {k: (None if _missing(v) else v) for k, v in out.items()}
+    out = []
+    for row in rows.to_dict("records"):
+        row["is_demo"] = row["source"] == "demo"
+        out.append({k: (None if _missing(v) else v) for k, v in row.items()})
+    return out
 
 
-def source_sentence(src: dict[str, Any]) -> str:
-    """Where the records came from, in a sentence."""
-    if not src:
-        return "No snapshot of this borough's register has been stored yet."
+def source_sentence(sources: list[dict[str, Any]], kinds: tuple[str, ...] = ()) -> str:
+    """Where the records came from (`source`), in a sentence for each snapshot. `kinds`: the
+    Source filter's choice, for the sentence when there is no snapshot."""
+    if not sources:
+        held = {REGISTER: "register", PUBLISHED: "published notices"}
+        what = " or ".join(held[k] for k in KINDS if k in (kinds or KINDS))
+        return f"No snapshot of this borough's {what} has been stored yet."
+    return " ".join(_one_source(s) for s in sources)
+
+
+def _one_source(src: dict[str, Any]) -> str:
     when = f"{src['created_at']:%d %b %Y at %H:%M}" if src.get("created_at") else "an unknown date"
     if src["is_demo"]:
         return (
@@ -260,10 +290,15 @@ def source_sentence(src: dict[str, Any]) -> str:
         )
     who = f" by {src['created_by']}" if src.get("created_by") else ""
     name = f" from the file “{src['file_name']}”" if src.get("file_name") else ""
-    rejected = f", {src['rows_rejected']:,} refused" if src.get("rows_rejected") else ""
     restored = (
         f" (restored from snapshot {src['restored_from']})" if src.get("restored_from") else ""
     )
+    if src.get("kind") == PUBLISHED:  # the notices accumulate: the latest file and all held
+        return (
+            f"Published notices: snapshot {src['id']}{restored}, "
+            f"{count(src['rows_imported'], 'notice')}, the latest added{name}{who} on {when}."
+        )
+    rejected = f", {src['rows_rejected']:,} refused" if src.get("rows_rejected") else ""
     return (
         f"Snapshot {src['id']}{restored}, uploaded{name}{who} on {when}: "
         f"{count(src['rows_imported'], 'row')} imported{rejected}."
