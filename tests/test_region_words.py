@@ -187,3 +187,57 @@ def test_the_upload_s_columns_say_council_under_another_region(greater_mancheste
     # what the app writes in this region, it reads back: each column found by its name
     assert mapped["Council code"] == "Council code" and mapped["Council"] == "Council", mapped
     assert not said_borough(at)
+
+
+def test_the_collaboration_briefing_and_command_say_council_under_another_region(
+    greater_manchester,
+):
+    """A group's label (the page's choice of group), its briefing as Markdown and Word, and the
+    command line's report."""
+    import io
+    from datetime import date
+
+    import docx
+
+    from citydata.output import group_briefing, word
+    from citydata.query import collaboration
+    from citydata.query.filters import FilterState
+    from tests import command
+
+    q, today = collaboration.Query(), date(2026, 12, 6)
+    db = lifecycle.open_store(lifecycle.db_path())
+    try:
+        with db.read() as r:
+            groups = collaboration.groups(r, FilterState(), q, today)
+            group = groups.iloc[0]
+            span = group[["key", "first_end", "last_end"]]
+            members = collaboration.group_members(r, FilterState(), q, *span)
+    finally:
+        db.close()
+    labels = list(group_briefing.group_labels(groups, q))
+    every = list(members["borough"])  # the illustrative data: the briefing warns of it too
+    markdown = group_briefing.briefing_markdown(group, members, q, today, every)
+    made = group_briefing.briefing(group, members, q, today, every)
+    document = docx.Document(io.BytesIO(word.collaboration(made)))
+    header = [c.text for c in document.tables[0].rows[0].cells]
+    assert labels[0].startswith(f"1. {group['key']}: {int(group['boroughs'])} councils, ending")
+    assert f"{int(group['boroughs'])} councils have" in markdown
+    assert f"- Councils: {group['borough_list']}" in markdown
+    assert "| Council | System |" in markdown and header[0] == "Council"
+    assert "check each council's register" in markdown
+    said = [*labels, markdown, *(p.text for p in document.paragraphs), *header]
+    said += [group_briefing.as_text(groups, q), group_briefing.as_text(groups.iloc[0:0], q)]
+    report = command.run("collaborate", text=True)
+    assert report.returncode == 0, report.stderr
+    assert f"   councils: {group['borough_list']}" in report.stdout
+    said.append(report.stdout)
+    found = [t for t in said if WORD.search(t)]
+    assert not found, found[:3]
+
+
+def test_the_collaboration_page_s_choice_of_group_says_council_under_another_region(
+    greater_manchester,
+):
+    at = run_app(page="pages/collaborate.py")
+    options = at.selectbox(key="collab_group").options
+    assert options and all(" councils, ending " in o for o in options), options[:3]

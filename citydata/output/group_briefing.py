@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import neutralise_cell
@@ -20,10 +21,12 @@ from citydata.query.collaboration import KEYS, NEAR_MONTHS, Query
 
 
 def group_label(row: Any, q: Query) -> str:
-    """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027'."""
+    """'1. Housing: 5 boroughs, ending 31 Jan 2027 to 31 Jul 2027' ('5 councils' outside
+    London)."""
     first, last = day(row["first_end"]), day(row["last_end"])
     span = first if first == last else f"{first} to {last}"
-    return f"{int(row['group'])}. {row['key']}: {int(row['boroughs'])} boroughs, ending {span}"
+    members = _members(row["boroughs"])
+    return f"{int(row['group'])}. {row['key']}: {members}, ending {span}"
 
 
 def group_labels(groups: pd.DataFrame, q: Query) -> dict[str, int]:
@@ -43,7 +46,7 @@ ILLUSTRATIVE_NOTE = (
     "Illustrative data: the register records of {boroughs} are generated examples, not real "
     "contracts. Do not act on them."
 )
-BRIEFING_COLUMNS = (
+BRIEFING_COLUMNS = (  # London's words: `briefing_columns` gives the region's
     "Borough",
     "System",
     "Vendor",
@@ -53,16 +56,22 @@ BRIEFING_COLUMNS = (
 )
 
 
+def briefing_columns() -> tuple[str, ...]:
+    """The columns of a briefing's table in the region's words ('Council' outside London)."""
+    return tuple(boroughs.reword(c) for c in BRIEFING_COLUMNS)
+
+
 @dataclass(frozen=True)
 class Briefing:
     """One group's briefing as plain text parts, rendered to Markdown here and to a Word
     document by `citydata.output.word`: every format says the same."""
 
     title: str
+    columns: tuple[str, ...]  # the table's header: `briefing_columns`
     warning: str  # empty unless some records are illustrative
     intro: str
     facts: tuple[tuple[str, str], ...]
-    rows: tuple[tuple[str, ...], ...]  # BRIEFING_COLUMNS
+    rows: tuple[tuple[str, ...], ...]  # one cell for each of `columns`
     footer: str
 
 
@@ -83,7 +92,7 @@ def briefing(
     shown = set(group_members["borough"]) if "borough" in group_members else set()
     demo = sorted(b for b in illustrative if b in shown)
     facts = [
-        ("Boroughs", _plain(group["borough_list"])),
+        (boroughs.noun(2, capital=True), _plain(group["borough_list"])),
         ("Systems", _plain(group["systems"])),
         ("Vendors", _plain(group["vendors"])),
     ]
@@ -109,9 +118,10 @@ def briefing(
         rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
     return Briefing(
         title=f"Collaboration opportunity: {_plain(group['key'])}",
+        columns=briefing_columns(),
         warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
         intro=(
-            f"{int(group['boroughs'])} boroughs have {int(group['contracts'])} contracts for the "
+            f"{_members(group['boroughs'])} have {int(group['contracts'])} contracts for the "
             f"same {noun} ending between {day(group['first_end'])} and "
             f"{day(group['last_end'])}, within {count(q.window_months, 'month')} of each other."
         ),
@@ -120,8 +130,8 @@ def briefing(
         footer=(
             f"Grouping rule: contracts for the same {noun} ending within "
             f"{count(q.window_months, 'month')} of the group's first end date. "
-            f"Made by City Tools Explorer on {day_label(today)}; check each borough's register "
-            "before acting."
+            f"Made by City Tools Explorer on {day_label(today)}; check each {boroughs.noun()}'s "
+            "register before acting."
         ),
     )
 
@@ -145,13 +155,18 @@ def briefing_markdown(
     lines += [f"- {label}: {_esc(text)}" for label, text in b.facts]
     lines += [
         "",
-        "| " + " | ".join(BRIEFING_COLUMNS) + " |",
-        "|" + "---|" * len(BRIEFING_COLUMNS),
+        "| " + " | ".join(b.columns) + " |",
+        "|" + "---|" * len(b.columns),
     ]
     for cells in b.rows:
         lines.append("| " + " | ".join(_esc(c) for c in cells) + " |")
     lines += ["", b.footer, ""]
     return "\n".join(lines)
+
+
+def _members(n: Any) -> str:
+    """'5 boroughs' in London, '5 councils' elsewhere."""
+    return count(int(n), boroughs.noun())
 
 
 def _and(items: list[str]) -> str:
@@ -224,7 +239,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
     """The groups as lines a person reads in a terminal."""
     if groups_df.empty:
         return (
-            f"No two boroughs have contracts for the same {KEYS[q.by]} ending within "
+            f"No two {boroughs.noun(2)} have contracts for the same {KEYS[q.by]} ending within "
             f"{count(q.window_months, 'month')} of each other in this selection."
         )
     lines = []
@@ -232,7 +247,7 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         value = g["combined_annual_value"]
         worth = "no value recorded" if pd.isna(value) else f"{money_in_full(value)} a year"
         lines.append(f"{group_label(g, q)}, {worth}")
-        lines.append(f"   boroughs: {g['borough_list']}")
+        lines.append(f"   {boroughs.noun(2)}: {g['borough_list']}")  # 'councils:' lines up too
         lines.append(f"   systems:  {g['systems']}")
         lines.append(f"   vendors:  {g['vendors']}")
         if g.get("near_misses"):

@@ -21,7 +21,7 @@ from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output.briefing import ILLUSTRATIVE
-from citydata.output.group_briefing import BRIEFING_COLUMNS, Briefing
+from citydata.output.group_briefing import Briefing
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
 
@@ -39,7 +39,7 @@ def collaboration(b: Briefing) -> bytes:
         para.add_run(f"{label}: ").bold = True
         para.add_run(text)
     doc.add_heading("Contracts in the group", level=1)
-    _table(doc, BRIEFING_COLUMNS, b.rows)
+    _table(doc, b.columns, b.rows)
     doc.add_paragraph(b.footer).runs[0].font.size = Pt(9)
     return _bytes(doc)
 
