@@ -192,8 +192,8 @@ def test_the_upload_s_columns_say_council_under_another_region(greater_mancheste
 def test_the_collaboration_briefing_and_command_say_council_under_another_region(
     greater_manchester,
 ):
-    """A group's label (the page's choice of group), its briefing as Markdown and Word, and the
-    command line's report."""
+    """A group's label (the page's choice of group), its briefing as Markdown and Word, the
+    command line's report and the help of the commands that name an authority."""
     import io
     from datetime import date
 
@@ -231,6 +231,17 @@ def test_the_collaboration_briefing_and_command_say_council_under_another_region
     assert report.returncode == 0, report.stderr
     assert f"   councils: {group['borough_list']}" in report.stdout
     said.append(report.stdout)
+    system, besides = members["system"].iloc[0], members["borough"].iloc[0]
+    helped = command.run("who-can-help", system, "--besides", besides, text=True)
+    assert helped.returncode == 0, helped.stderr
+    assert re.match(rf"\d+ councils? runs? {re.escape(system)}\.", helped.stdout), helped.stdout
+    assert helped.stdout.splitlines()[2].split()[0] == "Council", "the table's first column"
+    said.append(helped.stdout)
+    for name in ("collaborate", "who-can-help", "reconcile", "import"):
+        shown = command.run(name, "--help", text=True)
+        assert shown.returncode == 0, shown.stderr
+        said.append(shown.stdout.replace("--borough", "--authority-option"))  # the option's name
+    said.append(command.run("--help", text=True).stdout)
     found = [t for t in said if WORD.search(t)]
     assert not found, found[:3]
 

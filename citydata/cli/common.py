@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from citydata import lifecycle
+from citydata.core import boroughs, settings
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 
@@ -27,6 +28,15 @@ class UsageError(Exception):
 
 class Refused(Exception):
     """The request was understood but cannot be done: exit 1, nothing written."""
+
+
+def words(text: str) -> str:
+    """Help and messages in the region's words ('council' outside London); as written when
+    CITYTOOLS_REGION cannot be used, so that building the parser never fails on the setting."""
+    try:
+        return boroughs.reword(text)
+    except settings.SettingError:
+        return text
 
 
 def command(name: str) -> Callable[[Command], Command]:

@@ -24,6 +24,7 @@ from citydata.cli.common import (
     add_db_option,
     command,
     iso_date,
+    words,
 )
 from citydata.core import boroughs
 from citydata.core.formatting import count
@@ -53,8 +54,12 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=20, help="how many runs to list (default 20)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = sub.add_parser("reconcile", help="a borough's register against its published notices")
-    p.add_argument("--borough", required=True, help="the borough")
+    p = sub.add_parser(
+        "reconcile", help=words("a borough's register against its published notices")
+    )
+    p.add_argument(
+        "--borough", required=True, metavar=words("Borough").upper(), help=words("the borough")
+    )
     add_db_option(p)
     p.add_argument("-o", "--output", help="write every record with its outcome to this CSV")
 

@@ -21,6 +21,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    words,
 )
 from citydata.core import demo, regions
 from citydata.core.formatting import count
@@ -72,7 +73,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
     p = sub.add_parser(
-        "collaborate", help="boroughs whose contracts for the same thing end close together"
+        "collaborate",
+        help=words("boroughs whose contracts for the same thing end close together"),
     )
     add_db_option(p)
     add_filter_options(p)

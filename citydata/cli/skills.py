@@ -26,6 +26,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    words,
 )
 from citydata.core import boroughs
 from citydata.core.formatting import count
@@ -37,12 +38,16 @@ from citydata.query.filters import FilterState
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "who-can-help",
-        help="the boroughs that run a system, with their in-house skill and satisfaction",
+        help=words("the boroughs that run a system, with their in-house skill and satisfaction"),
     )
     p.add_argument("name", metavar="SYSTEM", help="the system, as the app names it (e.g. Mosaic)")
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--besides", metavar="BOROUGH", help="leave out this borough (yours)")
+    p.add_argument(
+        "--besides",
+        metavar=words("Borough").upper(),
+        help=words("leave out this borough (yours)"),
+    )
     p.add_argument("--today", type=iso_date, help="the day for next end dates (default: today)")
     p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print a table)")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -63,20 +68,25 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
         names = adoption.system_names(r, FilterState())
         system = _known_system(args.name, names)
         table = _dates_as_dates(skills.who_can_help(r, state, system, besides=besides, today=today))
-    sentence = skills.in_words(table, system)
+    sentence = skills.in_words(table, system, boroughs.noun())
     if args.json:
         print_json({"system": system, "summary": sentence, "boroughs": table.to_dict("records")})
         return EXIT_OK
     if args.output:
-        args.output.write_bytes(exports.to_csv(skills.labelled(table)))
-        note(f"{sentence}\nWrote {count(len(table), 'borough')} to {args.output}.")
+        args.output.write_bytes(exports.to_csv(_labelled(table)))
+        note(f"{sentence}\nWrote {count(len(table), boroughs.noun())} to {args.output}.")
         return EXIT_OK
     print(sentence)
     if not table.empty:
-        shown = skills.labelled(table).astype(object).fillna("").astype(str)
+        shown = _labelled(table).astype(object).fillna("").astype(str)
         print()
         print(shown.to_string(index=False))
     return EXIT_OK
+
+
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's columns as people read them, in the region's words."""
+    return skills.labelled(table).rename(columns=boroughs.reword)
 
 
 def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:

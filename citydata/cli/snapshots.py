@@ -25,6 +25,7 @@ from citydata.cli.common import (
     cli_user,
     command,
     note,
+    words,
 )
 from citydata.core import boroughs, regions
 from citydata.core.formatting import count
@@ -40,7 +41,11 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("import", help="check a register file and store it as new snapshots")
     p.add_argument("file", type=Path, help="CSV, Excel (.xlsx) or OCDS JSON file")
     add_db_option(p)
-    p.add_argument("--borough", help="the borough a single-borough file is for")
+    p.add_argument(
+        "--borough",
+        metavar=words("Borough").upper(),
+        help=words("the borough a single-borough file is for"),
+    )
     p.add_argument("--dry-run", action="store_true", help="check and compare; write nothing")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--user", help="recorded as who imported (default: your login name)")
