@@ -42,7 +42,7 @@ ENV_VAR = settings.DB
 RESTORE_VAR = settings.RESTORE_FROM
 # Seconds to wait before each new try when the file is busy (about 4 s in all).
 BUSY_WAITS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
-REGION_KEY = "region"  # meta key: the region (regions.Region.key) the database was built for
+REGION_KEY = regions.META_KEY  # meta key: the region (Region.key) the database was built for
 
 # The data a schema version's new tables start with, loaded from the live data files in the
 # same transaction as that (frozen) migration: v3 created the vendor alias table.

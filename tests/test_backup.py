@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from citydata import lifecycle
+from citydata.core import regions
 from citydata.output import backup
 from citydata.output.backup import BackupError
 from citydata.store import migrations, snapshots
@@ -85,6 +86,7 @@ def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(bu
         raw = {f["file_name"]: zf.read(f"raw/{f['file_hash']}") for f in manifest["raw_files"]}
     assert (manifest["product"], manifest["format"]) == ("City Tools Explorer", "citytools-backup")
     assert manifest["schema_version"] == migrations.SCHEMA_VERSION
+    assert (manifest["region"], manifest["region_label"]) == ("london", "London")
     assert {"tables/snapshots.parquet", "tables/contracts.parquet"} <= names
     assert raw["camden2.csv"] == b"\x00\xffraw" and raw["camden.csv"] == b"camden,bytes\n"
     assert "rollback" in history and '"mapping"' not in history.splitlines()[0]
@@ -226,3 +228,67 @@ def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(busy_db
         for t in readers:
             t.join()
     assert errors == [] and reads[0] > 0
+
+
+def _made_for(region: str, label: str) -> str:
+    return f"This backup was made for {label} (CITYTOOLS_REGION = {region}), but this app is set"
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [{}, {"region": None, "region_label": None}, {"region": "x" * 20_000, "region_label": "<b>"}],
+    ids=["naming its region", "made before backups named it", "naming nonsense"],
+)
+def test_a_backup_of_another_region_is_refused_as_such_and_changes_nothing(
+    db, tmp_path, monkeypatch, manifest
+):
+    """Each way round: the message names both regions and how to restore it, not a damaged
+    backup. A backup whose manifest does not name its region is known by its councils, and
+    still restores into its own region."""
+    london = rewrite(backup.archive_bytes(db), _manifest_edit(**manifest))
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    gm = lifecycle.open_store(tmp_path / "gm.duckdb")  # built for Greater Manchester
+    try:
+        ours = rewrite(backup.archive_bytes(gm), _manifest_edit(**manifest))
+        before = dump(gm)
+        with pytest.raises(BackupError) as caught:
+            backup.restore(gm, london)
+        assert dump(gm) == before
+        backup.restore(gm, ours)
+    finally:
+        gm.close()
+    assert str(caught.value) == (
+        _made_for("london", "London") + " up for Greater Manchester (CITYTOOLS_REGION = "
+        "greater-manchester). To restore it, set CITYTOOLS_REGION to london and point "
+        "CITYTOOLS_DB at a new file (a database is built for that region), then restore the "
+        "backup there."
+    )
+    monkeypatch.setenv(regions.SETTING, "london")
+    before = dump(db)
+    with pytest.raises(BackupError, match="set CITYTOOLS_REGION to greater-manchester and") as e:
+        backup.restore(db, ours)
+    assert str(e.value).startswith(_made_for("greater-manchester", "Greater Manchester"))
+    assert "damaged" not in str(e.value)
+    assert dump(db) == before
+
+
+def test_a_backup_of_two_regions_councils_names_the_smallest_region_holding_them(
+    db, tmp_path, monkeypatch
+):
+    """Councils of two regions, in a backup from before backups named their region: the
+    smallest region holding them all is named (here the United Kingdom), and the command line
+    says so too."""
+    from tests import command
+
+    monkeypatch.setenv(regions.SETTING, "custom:E08000002, E09000007")  # Bury and Camden
+    mixed = lifecycle.open_store(tmp_path / "mixed.duckdb")
+    try:
+        archive = rewrite(backup.archive_bytes(mixed), _manifest_edit(region=None))
+    finally:
+        mixed.close()
+    (tmp_path / "mixed.zip").write_bytes(archive)
+    monkeypatch.setenv(regions.SETTING, "london")
+    done = command.run("restore", str(tmp_path / "mixed.zip"), db=lifecycle.db_path(), text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("refused: " + _made_for("united-kingdom", "the United Kingdom"))
+    assert done.stderr.rstrip().endswith("then restore the backup there. Nothing was changed.")

@@ -34,6 +34,7 @@ LONDON_GEOMETRY = settings.DATA_DIR / "london_boroughs.geojson"
 NATIONAL_GEOMETRY = settings.DATA_DIR / "uk_districts_national.geojson"
 NATIONAL_FROM = 100
 CUSTOM_PREFIX = "custom:"
+META_KEY = "region"  # the database's meta key for the region (Region.key) it was built for
 _GSS = re.compile(r"^[EWSN]\d{8}$")
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -148,6 +149,14 @@ def _defined(key: str, spec: dict[str, Any]) -> Region:
     else:
         chosen = [a for a in authorities.registry() if a.active and a.nation in spec["nations"]]
     return Region(key, spec["label"], spec["noun"], tuple(sorted(chosen, key=lambda a: a.code)))
+
+
+def holding(codes: set[str]) -> Region | None:
+    """The region of data/regions.toml with the fewest councils that holds every one of
+    `codes` (London's for London's councils, the United Kingdom for a mix); None when none
+    does (a council that has ended)."""
+    fits = [r for r in map(parse, definitions()) if codes <= r.by_code.keys()]
+    return min(fits, key=lambda r: len(r.authorities), default=None)
 
 
 _secret_value: str | None = None

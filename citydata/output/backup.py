@@ -4,15 +4,17 @@ A hosted copy whose disk is rebuilt starts again from the illustrative data; res
 backup brings back every snapshot, record, uploaded file, mapping and vendor alias.
 
 The archive (format 1):
-- `manifest.json`: what it is (product, format, schema version, when), every table with its
-  columns and row count, every stored file with its SHA-256;
+- `manifest.json`: what it is (product, format, schema version, when, the region it was made
+  for), every table with its columns and row count, every stored file with its SHA-256;
 - `tables/<table>.parquet`: each table, types kept (for `raw_files`, without the bytes; the
   database's own pieces of them, `raw_file_chunks`, are not a table of the archive);
 - `raw/<sha256>`: the bytes of every stored file, exactly as received;
 - `readable/*.csv`: the history and the current records for people to open in a spreadsheet
   (formula starts neutralised). Restoring does not read them.
 
-Restoring replaces the tables the archive holds in one transaction: all of it or nothing.
+Restoring replaces the tables the archive holds in one transaction: all of it or nothing. A
+backup of another region's councils is refused as such, naming both regions; one made before
+backups recorded their region is known by its councils.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from citydata import __version__
-from citydata.core import boroughs
+from citydata.core import authorities, boroughs, regions, settings
 from citydata.core.formatting import count
 from citydata.output import archive, exports
 from citydata.query import selection
@@ -51,6 +53,8 @@ _NOUNS = {  # table -> what one and many of its rows are called
 }
 _PIECES = "raw_file_chunks"  # how the database keeps raw/<sha256> (citydata.store.rawfiles)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+_REGION_KEY = re.compile(r"^[a-z0-9-]{1,60}$")  # a regions.toml key this version may not know
+_REGION_MAX = 10_000  # characters of a manifest's region: a list of every UK council fits
 _NOT_OURS = (
     "This file is not a City Tools Explorer backup. Choose a .zip file made by 'Download a "
     "backup' or `python -m citydata backup`."
@@ -87,6 +91,7 @@ def tables(r: Reader) -> list[str]:
 def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
     """Write the archive of everything in `db` to `target`; return its manifest."""
     with tempfile.TemporaryDirectory() as tmp, db.read() as r:
+        region = _region(r)
         manifest: dict[str, Any] = {
             "product": PRODUCT,
             "format": FORMAT,
@@ -94,6 +99,8 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
             "schema_version": migrations.schema_version(r),
             "app_version": __version__,
             "created_at": datetime.now().replace(microsecond=0).isoformat(),
+            "region": region.key,
+            "region_label": region.label,
             "tables": {},
             "raw_files": [],
         }
@@ -167,6 +174,7 @@ def _restore(db: Database, content: bytes) -> Restored:
                     paths[name] = Path(tmp) / f"{name}.parquet"
                     archive.extract(zf, f"tables/{name}.parquet", paths[name], budget)
             files = _raw_files(zf, manifest, Path(tmp), budget)
+        _check_region(db, manifest, paths)
         _check_tables(db, manifest, paths)
         with db.write() as w:
             before = migrations.data_version(w)
@@ -192,6 +200,80 @@ def _restore(db: Database, content: bytes) -> Restored:
         kept=[t for t in ours if t not in manifest["tables"]],
         created_at=str(manifest.get("created_at", "an unknown date")).replace("T", " "),
     )
+
+
+def _region(r: Reader) -> regions.Region:
+    """The region the database was built for (a file from before regions is London's), else
+    the app's."""
+    recorded = r.scalar("SELECT value FROM meta WHERE key = $k", {"k": regions.META_KEY})
+    try:
+        return regions.parse(recorded or regions.DEFAULT)
+    except settings.SettingError:  # a region this version no longer defines
+        return regions.current()
+
+
+def _check_region(db: Database, manifest: dict[str, Any], paths: dict[str, Path]) -> None:
+    """Refuse a backup of another region's councils as such, before its records are checked:
+    it is not damaged, it belongs to an app set up for that region. The region is the
+    manifest's, or for a backup made before manifests named it, the smallest region holding
+    its councils. Councils no app knows are left to the checks of the records."""
+    here = regions.current()
+    codes = _codes(db, paths)
+    known = authorities.by_code()
+    strangers = sorted(codes - here.by_code.keys())
+    if not strangers or not all(c in known for c in strangers):
+        return
+    made_for = _made_for(manifest, codes)
+    if made_for is not None and made_for[0] == here.key:
+        return  # its records are not its region's: the checks of the records refuse it
+    restore = (
+        "point CITYTOOLS_DB at a new file (a database is built for that region), then restore "
+        "the backup there."
+    )
+    if made_for is None:
+        raise BackupError(
+            f"This backup was made for another region: it holds the records of councils "
+            f"outside {here.label}, such as {known[strangers[0]].name}. To restore it, set "
+            f"{regions.SETTING} to the region it was made for and {restore}"
+        )
+    key, label = made_for
+    raise BackupError(
+        f"This backup was made for {label} ({regions.SETTING} = {key}), but this app is set "
+        f"up for {here.label} ({regions.SETTING} = {here.key}). To restore it, set "
+        f"{regions.SETTING} to {key.removeprefix(regions.CUSTOM_PREFIX)} and {restore}"
+    )
+
+
+def _codes(db: Database, paths: dict[str, Path]) -> set[str]:
+    """The councils' codes of the backup's snapshots and records; none when they cannot be
+    read (the checks of the tables then say why)."""
+    try:
+        with db.read() as r:
+            found = r.rows(
+                "SELECT borough_code FROM read_parquet($s) UNION"
+                " SELECT borough_code FROM read_parquet($c)",
+                {"s": str(paths["snapshots"]), "c": str(paths["contracts"])},
+            )
+    except duckdb.Error:
+        return set()
+    return {c for (c,) in found if isinstance(c, str)}
+
+
+def _made_for(manifest: dict[str, Any], codes: set[str]) -> tuple[str, str] | None:
+    """(key, label) of the region the backup was made for: its manifest's, else the smallest
+    region holding its councils; None when neither says."""
+    key = manifest.get("region")
+    if isinstance(key, str) and len(key) <= _REGION_MAX:
+        try:
+            region = regions.parse(key)
+        except settings.SettingError:  # a region this version does not know, or none at all
+            label = manifest.get("region_label")
+            if _REGION_KEY.match(key) and isinstance(label, str) and 0 < len(label) <= 60:
+                return key, " ".join(label.split())
+        else:
+            return region.key, region.label
+    region = regions.holding(codes)
+    return None if region is None else (region.key, region.label)
 
 
 def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]) -> None:
