@@ -292,3 +292,23 @@ def test_a_backup_of_two_regions_councils_names_the_smallest_region_holding_them
     assert done.returncode == 1
     assert done.stderr.startswith("refused: " + _made_for("united-kingdom", "the United Kingdom"))
     assert done.stderr.rstrip().endswith("then restore the backup there. Nothing was changed.")
+
+
+def test_a_damaged_backup_of_another_region_says_council(tmp_path, monkeypatch):
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    gm = lifecycle.open_store(tmp_path / "gm.duckdb")
+    renamed = tmp_path / "renamed.parquet"
+    try:
+        with gm.read() as r:
+            r.execute(
+                f"COPY (SELECT * REPLACE ('Nowhere' AS borough) FROM contracts) TO '{renamed}'"
+                " (FORMAT parquet)"
+            )
+        archive = rewrite(
+            backup.archive_bytes(gm),
+            lambda n, d: renamed.read_bytes() if n == "tables/contracts.parquet" else d,
+        )
+        with pytest.raises(BackupError, match="its records hold the council 'Nowhere'"):
+            backup.restore(gm, archive)
+    finally:
+        gm.close()

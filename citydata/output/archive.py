@@ -257,7 +257,7 @@ def check_records(r: Reader, path: Path) -> None:
     for code, name in r.rows("SELECT DISTINCT borough_code, borough FROM read_parquet($p)", src):
         known = boroughs.BY_CODE.get(code)
         if known is None or known.name != name:
-            raise refuse(f"its records hold the borough {_show(name)} ({_show(code)})")
+            raise refuse(f"its records hold the {boroughs.noun()} {_show(name)} ({_show(code)})")
 
 
 def check_snapshots(r: Reader, snapshots_path: Path, records_path: Path) -> None:
@@ -278,7 +278,9 @@ def check_snapshots(r: Reader, snapshots_path: Path, records_path: Path) -> None
         if code not in boroughs.BY_CODE
     ]
     if unknown:
-        raise refuse(f"its snapshots are for boroughs this app does not know ({_show(unknown[0])})")
+        raise refuse(
+            f"its snapshots are for {boroughs.noun(2)} this app does not know ({_show(unknown[0])})"
+        )
 
 
 def _show(value: Any, limit: int = 60) -> str:
