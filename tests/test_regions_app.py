@@ -200,3 +200,42 @@ def test_the_coverage_matrix_names_its_rows_councils(region) -> None:
     at = run_app({"coverage_view": "Table"})  # only the open tab is built
     [table] = [d.value for d in at.dataframe if d.value.index.name in ("Council", "Borough")]
     assert table.index.name == "Council" and list(table.index) == sorted(region.names)
+
+
+def test_a_region_the_app_cannot_use_fails_no_import_in_a_fresh_process(monkeypatch) -> None:
+    """A fresh server (or command) with such a setting showed a traceback: importing the app's
+    modules read the region (`from ... import` asks a module for `__path__`, and one module
+    kept the region's names from the moment it was imported), before the app could say what
+    is wrong. Every module now imports, and the command line says it in one line."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv(regions.SETTING, "atlantis")
+    code = "import pkgutil, importlib, citydata, ui\n" + "\n".join(
+        f"for m in pkgutil.walk_packages({p}.__path__, '{p}.'):\n"
+        "    m.name.endswith('__main__') or importlib.import_module(m.name)"
+        for p in ("citydata", "ui")
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "snapshots"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.startswith("refused: CITYTOOLS_REGION is “atlantis”"), done.stderr
+
+
+def test_council_names_follow_the_region_in_use_not_the_one_at_import(monkeypatch) -> None:
+    import pyarrow as pa
+
+    from citydata.ingest import records
+
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    bolton = regions.current().by_name["Bolton"].code
+    names = records.borough_names(pa.chunked_array([[bolton, "E09000007"]]))
+    assert names.to_pylist() == ["Bolton", None]

@@ -18,6 +18,10 @@ GEOMETRY_PATH = regions.LONDON_GEOMETRY  # London's own shapes; other regions us
 
 
 def __getattr__(name: str) -> Any:
+    if name not in ("BOROUGHS", "BY_CODE", "BY_NAME", "NAMES"):
+        # (before the region is read: importing this module asks for `__path__`, and a region
+        # setting that cannot be used must not stop an import before the app can say so)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     region = regions.current()
     if name == "BOROUGHS":
         return region.authorities

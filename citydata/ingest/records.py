@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
 
-NAMES = {b.code: b.name for b in boroughs.BY_CODE.values()}
 _DIRECT = ("annual_value",)  # mostly distinct: made one by one, not through a dictionary
 
 
@@ -43,11 +42,14 @@ def objects(column: pa.ChunkedArray, convert: Callable[[Any], Any] | None = None
 
 
 def borough_names(codes: pa.ChunkedArray) -> pa.Array:
-    """The canonical name of each borough code."""
+    """The canonical name of each borough code (of the region in use now: the app reads its
+    region from its secrets after this module is imported)."""
     if len(codes) == 0:
         return pa.array([], pa.string())
     encoded = pc.dictionary_encode(codes).combine_chunks()
-    names = pa.array([NAMES.get(c) for c in encoded.dictionary.to_pylist()], pa.string())
+    known = boroughs.BY_CODE
+    names = [known[c].name if c in known else None for c in encoded.dictionary.to_pylist()]
+    names = pa.array(names, pa.string())
     return pc.take(names, encoded.indices)
 
 
