@@ -44,16 +44,18 @@ def rewrite(archive: bytes, change) -> bytes:
     return out.getvalue()
 
 
-def test_a_restore_counts_one_of_a_kind_in_the_singular():
+def test_a_restore_counts_one_of_a_kind_in_the_singular_and_in_words():
+    """Every table a backup holds is named in words ("2 feed_runs" once)."""
     one = backup.Restored(
         tables={"snapshots": 1, "contracts": 1, "raw_files": 1, "vendor_aliases": 1,
-                "feed_runs": 2},
+                "feed_runs": 2, "alert_subscriptions": 1, "alerts_sent": 0,
+                "notice_matches": 3},
         kept=[],
         created_at="2026-12-01 09:00",
     )  # fmt: skip
     assert one.summary() == (
         "Restored the backup of 2026-12-01 09:00: 1 snapshot, 1 record, 1 stored file, "
-        "1 vendor alias, 2 feed_runs."
+        "1 vendor alias, 2 notice fetches, 1 alert, 0 alerts sent, 3 matched notices."
     )
 
 
@@ -312,3 +314,9 @@ def test_a_damaged_backup_of_another_region_says_council(tmp_path, monkeypatch):
             backup.restore(gm, archive)
     finally:
         gm.close()
+
+
+def test_every_table_a_backup_holds_has_words_for_the_restore_summary(busy_db):
+    with busy_db.read() as r:
+        held = backup.tables(r)
+    assert "contracts" in held and set(held) <= set(backup._NOUNS), set(held) - set(backup._NOUNS)

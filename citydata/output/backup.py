@@ -50,6 +50,10 @@ _NOUNS = {  # table -> what one and many of its rows are called
     "raw_files": ("stored file", "stored files"),
     "snapshots": ("snapshot", "snapshots"),
     "vendor_aliases": ("vendor alias", "vendor aliases"),
+    "alert_subscriptions": ("alert", "alerts"),
+    "alerts_sent": ("alert sent", "alerts sent"),
+    "feed_runs": ("notice fetch", "notice fetches"),
+    "notice_matches": ("matched notice", "matched notices"),
 }
 _PIECES = "raw_file_chunks"  # how the database keeps raw/<sha256> (citydata.store.rawfiles)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
