@@ -208,3 +208,25 @@ def test_two_suppliers_on_one_row_are_two_records_each_matched_on_its_own(db):
     assert (found.matched, found.published_only) == (1, len(notices) - 1)
     assert found.register_only == len(register) - 1
     assert both == len(register) + len(notices) - 1, "a matched contract once, the other kept"
+
+
+def test_dates_alone_match_a_notice_only_in_its_own_service_area():
+    """Croydon's Parking notice from Civica was matched to its Democratic services register
+    record (Modern.gov, also Civica) because their dates overlapped, so it dropped out of a
+    Parking selection. Dates are evidence within one service area; a title is anywhere."""
+    from citydata.store import matches
+
+    def record(area: str, system: str) -> dict:
+        return {
+            "vendor": "Civica", "service_area": area, "system": system,
+            "contract_start": date(2024, 4, 1), "contract_end": date(2028, 3, 31),
+        }  # fmt: skip
+
+    committees = record("Democratic services", "Modern.gov")
+    parking = record("Parking", "Parking back office")
+    assert matches.pairs([committees], [parking]) == []
+    [pair] = matches.pairs([committees, record("Parking", "Chipside")], [parking])
+    assert (pair.register, pair.dates_overlap) == (1, True)
+    moved = record("Highways and transport", "Parking back office system")
+    [pair] = matches.pairs([moved], [parking])
+    assert pair.title_score >= matches.TITLE_SCORE, "alike titles match across areas"

@@ -2,9 +2,11 @@
 
 A published notice matches a register record of the same borough when they name the same
 supplier (the canonical vendor, compared with `citydata.store.vendors.similarity`: at least
-VENDOR_SCORE) and either their contract dates overlap (both starts known) or their titles are
-alike (the system's name against the notice's title, rapidfuzz's token-set ratio: at least
-TITLE_SCORE). Each record is matched at most once, best pair first.
+VENDOR_SCORE) and either their titles are alike (the system's name against the notice's title,
+rapidfuzz's token-set ratio: at least TITLE_SCORE) or their contract dates overlap (both starts
+known) in the same service area: a supplier with several of a borough's contracts (Civica's
+parking system and its committee system) is not evidence of each from its dates alone. Each
+record is matched at most once, best pair first.
 
 The pairs are worked out whenever a borough's active records change (an import of either kind,
 a rollback, a new vendor alias, a restore) inside the same transaction, and kept in the
@@ -31,7 +33,7 @@ VENDOR_SCORE = 85
 TITLE_SCORE = 70
 
 _ROWS = """SELECT borough_code, snapshot_id, record_no, coalesce(source_ref, '') AS ref,
-    source_kind, system, vendor, vendor_as_written, contract_start, contract_end
+    source_kind, service_area, system, vendor, vendor_as_written, contract_start, contract_end
 FROM current_contracts WHERE borough_code = ANY($codes)
 ORDER BY borough_code, source_kind, snapshot_id, record_no"""
 
@@ -90,7 +92,7 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
                     )
                 )
                 dates = overlap(a, b)
-                if dates or title >= TITLE_SCORE:
+                if title >= TITLE_SCORE or (dates and a["service_area"] == b["service_area"]):
                     rank = -(scores[key] + title / 100)
                     candidates.append((rank, i, j, scores[key], title, dates))
     used_r: set[int] = set()
