@@ -428,6 +428,7 @@ PAGE_VALUES = {  # hostile values for each key a page binds
     "coming_show": "%",
     "coverage_view": "Matrix; DROP TABLE snapshots",
     "h_borough": "Camden' OR '1'='1",
+    "h_kind": "register' OR '1'='1",
     "pipeline_list": "../../etc/passwd",
     "areas_view": "Chart' OR '1'='1",
     "conc_view": "<img src=x onerror=alert(1)>",

@@ -178,7 +178,7 @@ def choices(month: str) -> dict[str, tuple[Choice, ...]]:
                 lambda p: pick(p, "Borough", "Camden"),
                 {"h_borough": ["Camden"]},
                 lambda p: (
-                    p.get_by_text("Camden has one snapshot so far")
+                    p.get_by_text("Camden has one snapshot of its register so far")
                     .or_(p.get_by_text("Compare two snapshots of Camden"))
                     .first.is_visible()
                 ),
