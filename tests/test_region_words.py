@@ -252,3 +252,10 @@ def test_the_collaboration_page_s_choice_of_group_says_council_under_another_reg
     at = run_app(page="pages/collaborate.py")
     options = at.selectbox(key="collab_group").options
     assert options and all(" councils, ending " in o for o in options), options[:3]
+
+
+def test_a_council_with_nothing_stored_is_a_council(greater_manchester) -> None:
+    from citydata.query import borough_profile
+
+    said = borough_profile.source_sentence([], ("published",))
+    assert said == "No snapshot of this council's published notices has been stored yet."

@@ -277,7 +277,7 @@ def source_sentence(sources: list[dict[str, Any]], kinds: tuple[str, ...] = ()) 
     if not sources:
         held = {REGISTER: "register", PUBLISHED: "published notices"}
         what = " or ".join(held[k] for k in KINDS if k in (kinds or KINDS))
-        return f"No snapshot of this borough's {what} has been stored yet."
+        return f"No snapshot of this {boroughs.noun()}'s {what} has been stored yet."
     return " ".join(_one_source(s) for s in sources)
 
 
