@@ -103,8 +103,10 @@ def concentration(source, by):
     measure = "annual_value" if by == "annual_value" else "records"
     conc = ui.derive(market.concentration_from, *source, threshold, measure)
     above = conc[conc.above_threshold]
+    areas = "service area" if len(conc) == 1 else "service areas"  # ('1 of 1 service area')
+    verb = "is" if len(above) == 1 else "are"  # ('1 of 19 service areas is above')
     st.markdown(
-        f"**{len(above)} of {len(conc)}** service areas are above {threshold:,}"
+        f"**{len(above)} of {len(conc)}** {areas} {verb} above {threshold:,}"
         + (": " + ui.plain(", ".join(above.service_area)) if len(above) else ".")
     )
     st.caption(

@@ -139,8 +139,9 @@ def test_market_figures_equal_sql(db, name, params, where, by, top_n):
         )
     assert conc["HHI"].to_dict() == hhi
     above = sum(h > 2000 for h in hhi.values())
-    assert any(m.value.startswith(f"**{above} of {len(hhi)}** service areas are above 2,000")
-               for m in at.markdown)  # fmt: skip
+    areas = f"service area{'' if len(hhi) == 1 else 's'} {'is' if above == 1 else 'are'}"
+    assert any(m.value.startswith(f"**{above} of {len(hhi)}** {areas} above 2,000")
+               for m in at.markdown), [m.value for m in at.markdown]  # fmt: skip
 
     # satisfaction, with its counts
     s = db.rows(
@@ -309,3 +310,9 @@ def test_records_naming_no_vendor_are_not_a_vendor_on_the_page(tmp_path, monkeyp
     assert metric(overview, "Vendors") == f"{named:,}"
     at = run_app({"system": "Mystery Permits"}, page="pages/market.py")
     assert any("No vendor is named in the 1 contract" in i.value for i in at.info), at.info
+
+
+def test_one_service_area_above_the_threshold_is_said_in_the_singular(db_path):
+    at = run_app({"service_area": "Parking", "hhi_threshold": "500"}, page="pages/market.py")
+    said = [m.value for m in at.markdown if " above 500" in m.value]
+    assert said == ["**1 of 1** service area is above 500: Parking"], said
