@@ -320,3 +320,27 @@ def test_every_table_a_backup_holds_has_words_for_the_restore_summary(busy_db):
     with busy_db.read() as r:
         held = backup.tables(r)
     assert "contracts" in held and set(held) <= set(backup._NOUNS), set(held) - set(backup._NOUNS)
+
+
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        (1, "1 of its records ends before it starts"),
+        (2, "2 of its records end before they start"),
+    ],
+)
+def test_a_backup_whose_records_end_before_they_start_says_how_many(db, tmp_path, broken, says):
+    with db.write() as w:
+        w.execute(
+            "UPDATE contracts SET contract_start = contract_end + 1 WHERE rowid IN"
+            " (SELECT rowid FROM contracts WHERE contract_end IS NOT NULL ORDER BY rowid"
+            " LIMIT $n)",
+            {"n": broken},
+        )
+    archive = backup.archive_bytes(db)
+    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    try:
+        with pytest.raises(backup.BackupError, match=says):
+            backup.restore(fresh, archive)
+    finally:
+        fresh.close()

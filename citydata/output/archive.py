@@ -248,12 +248,14 @@ def check_records(r: Reader, path: Path) -> None:
         "SELECT count(*) FROM read_parquet($p) WHERE contract_end < contract_start", src
     )
     if backwards:
-        raise refuse(f"{backwards:,} of its records end before they start")
+        ends = "ends before it starts" if backwards == 1 else "end before they start"
+        raise refuse(f"{backwards:,} of its records {ends}")
     neither = r.scalar(
         "SELECT count(*) FROM read_parquet($p) WHERE system IS NULL AND vendor IS NULL", src
     )
     if neither:
-        raise refuse(f"{neither:,} of its records name neither a system nor a vendor")
+        names = "names" if neither == 1 else "name"
+        raise refuse(f"{neither:,} of its records {names} neither a system nor a vendor")
     for code, name in r.rows("SELECT DISTINCT borough_code, borough FROM read_parquet($p)", src):
         known = boroughs.BY_CODE.get(code)
         if known is None or known.name != name:
