@@ -372,3 +372,45 @@ def test_store_refuses_bad_fields_without_writing(db):
             changes=False,
         )
     assert subscriptions.all_(db) == []
+
+
+def test_adding_and_removing_an_alert_write_the_feeds_where_the_secrets_say(
+    db_path, tmp_path, monkeypatch
+):
+    """`alerts add` and `remove` once ignored the app's secrets file: with the feeds' folder
+    and hidden market values set there, they wrote every feed into the public default folder,
+    the Coming to market feed with contract values."""
+    from citydata.core import settings
+
+    root = tmp_path / "app"
+    (root / ".streamlit").mkdir(parents=True)
+    feeds = tmp_path / "private-feeds"
+    (root / ".streamlit" / "secrets.toml").write_text(
+        f'CITYTOOLS_HIDE_MARKET_VALUES = "true"\nCITYTOOLS_FEEDS_DIR = "{feeds}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(settings, "APP_ROOT", root)
+    monkeypatch.delenv("CITYTOOLS_FEEDS_DIR", raising=False)
+    monkeypatch.delenv("CITYTOOLS_HIDE_MARKET_VALUES", raising=False)
+    added = alerts(db_path, "add", "--name", "S", "--email", "s@example.org", "--url", VIEW,
+                   "--ending", "24", "--json")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    token = json.loads(added.stdout)["feed"].rsplit("/", 1)[1]
+    market = (feeds / "coming-to-market.ics").read_text(encoding="utf-8")
+    assert (feeds / token).exists() and "SUMMARY" in market
+    assert "Annual value" not in market, "values hidden, as the secrets say"
+    assert not (root / "static" / "feeds").exists(), "nothing in the default folder"
+
+
+def test_an_alert_reads_its_link_as_the_page_does(db_path, smtp):
+    """A link with its end dates back to front, or a borough misspelt, is shown by the page
+    (dates swapped, the value dropped, each with a note); the alert once read it as it was,
+    matched nothing and stayed silent."""
+    view = "https://x.example/pipeline?borough=Camdem&end_from=2030-12-31&end_to=2026-01-01"
+    added = alerts(db_path, "add", "--name", "Odd link", "--email", "a@example.org",
+                   "--url", view, "--ending", "24")  # fmt: skip
+    assert added.returncode == 0 and "swapped" in added.stderr, added.stderr
+    dry = send(db_path, "--dry-run")
+    assert dry.returncode == 0 and "would send" in dry.stdout, dry.stdout
+    lines = [line for line in dry.stdout.splitlines() if line.startswith("- ")]
+    assert len({line.split(" – ")[0] for line in lines}) > 1, "every borough: Camdem dropped"

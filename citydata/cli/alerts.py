@@ -175,7 +175,7 @@ def _send(args: argparse.Namespace) -> int:
             ledger=book if copied or args.dry_run else None,
         )
         if not args.dry_run:
-            _write_feeds(db, secrets)
+            _write_feeds(db)
     failed = 0
     for o in outcomes:
         line = f"alert {o.subscription.id} “{o.subscription.name}”: {o.status}"
@@ -190,7 +190,10 @@ def _send(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if failed else EXIT_OK
 
 
-def _write_feeds(db: Any, secrets: dict[str, Any] | None = None) -> None:
+def _write_feeds(db: Any) -> None:
+    """Write every alert's feed and the Coming to market feed where the settings (environment
+    or the app's secrets file) say, with the market's values only if they are not hidden."""
+    secrets = settings.secrets_file()
     folder = alerts.feeds_dir(secrets)
     if folder is None:
         return

@@ -27,7 +27,7 @@ from citydata.core.dates import day_label
 from citydata.core.formatting import count
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
-from citydata.query import filters, opportunities
+from citydata.query import filters, opportunities, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
@@ -85,8 +85,12 @@ class Message:
         return "\n\n".join(out)
 
 
-def view_state(sub: Subscription) -> FilterState:
-    state, _ = filters.from_query_params(sub.view_params)
+def view_state(r: Reader, sub: Subscription) -> FilterState:
+    """The filters of the alert's view, cleaned up as the page cleans up the same link: end
+    dates given back to front swapped, values no longer in the data dropped (each with the
+    note the page shows). Read without that, a link the page shows a view for could match
+    nothing, and the alert would stay silent."""
+    state, _ = filters.from_query_params(sub.view_params, selection.options(r))
     return state
 
 
@@ -112,7 +116,7 @@ def message(
     or by the `ledger` when given)."""
     if ledger is not None and (since := ledger.since(sub)) is not None:
         sub = replace(sub, since_snapshot=max(sub.since_snapshot, since))
-    state = view_state(sub)
+    state = view_state(r, sub)
     msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state))
     if sub.decisions_months:
         rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
@@ -264,7 +268,7 @@ def feed_url(sub: Subscription, public_url: str | None) -> str:
 def write_feed(r: Reader, sub: Subscription, lead: LeadTimes, folder: Path) -> Path:
     """The subscription's view as a calendar file, replaced in one step (readers never see
     half a file). The name is the subscription's unguessable token."""
-    records = due.feed_records(r, view_state(sub), lead, ics.MAX_CONTRACTS)
+    records = due.feed_records(r, view_state(r, sub), lead, ics.MAX_CONTRACTS)
     content = ics.build(records, name=f"City Tools: {sub.name}")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{sub.feed_token}.ics"
