@@ -135,6 +135,22 @@ def test_pages_through_results_and_imports_only_the_regions_technology_notices(d
     assert last.status == "done" and last.imported == 2 and last.finished_at
 
 
+def test_a_second_run_over_notices_already_held_imports_none(db, server):
+    """Run again over the same pages, the fetch said "2 technology records imported" and its
+    history "2 kept", though nothing was stored (everything was already held)."""
+    for _ in range(2):
+        server.play("page1", ok(server.page("contracts_finder_page1.json")))
+        server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    first = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    with db.read() as r:
+        snapshots_before = r.scalar("SELECT count(*) FROM snapshots")
+    again = fetch.run(db, "contracts-finder", SINCE, backoff=0.01, restart=True)
+    with db.read() as r:
+        assert r.scalar("SELECT count(*) FROM snapshots") == snapshots_before
+    assert (first.imported, again.status, again.notices, again.imported) == (2, "done", 4, 0)
+    assert fetch.last_run(db, "contracts-finder").imported == 0
+
+
 def test_waits_as_told_by_429_or_403_and_backs_off_on_5xx(db, server):
     server.play(
         "page1",

@@ -400,12 +400,15 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
         return
+    # What is imported is what changes: the notices the boroughs do not hold yet, and those
+    # held with other details (a page of notices already held, as they are, imports none).
+    changes = snapshots.preview(db, prepared)
     try:
         ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
-        ids = []
+        ids, changes = [], []
     state.snapshot_ids += ids
-    state.imported += len(prepared.records)
+    state.imported += sum(len(c.diff.added) + c.diff.records_changed for c in changes)
 
 
 def count_left_out(state: Run, prepared: Any) -> None:
