@@ -414,3 +414,18 @@ def test_an_alert_reads_its_link_as_the_page_does(db_path, smtp):
     assert dry.returncode == 0 and "would send" in dry.stdout, dry.stdout
     lines = [line for line in dry.stdout.splitlines() if line.startswith("- ")]
     assert len({line.split(" – ")[0] for line in lines}) > 1, "every borough: Camdem dropped"
+
+
+def test_contracts_ending_show_their_decide_by_date_and_an_unknown_alert_is_refused(db_path):
+    """The README says each message lists decide-by and end dates; the "Contracts ending"
+    lines gave the end alone. `alerts send --id 99` said there was no alert 99 and succeeded,
+    where `alerts remove 99` is refused."""
+    added = alerts(db_path, "add", "--name", "Ends", "--email", "a@example.org",
+                   "--url", VIEW, "--ending", "24")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    dry = send(db_path, "--dry-run")
+    lines = [line for line in dry.stdout.splitlines() if line.startswith("- ")]
+    assert lines and all("decide by" in line and "ends" in line for line in lines), lines
+    missing = send(db_path, "--id", "99")
+    assert missing.returncode != 0 and "There is no alert 99" in missing.stderr
+    assert alerts(db_path, "remove", "99").returncode == missing.returncode

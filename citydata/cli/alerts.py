@@ -185,8 +185,10 @@ def _send(args: argparse.Namespace) -> int:
             line += f": {o.detail}"
             failed += 1
         print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
+    if not outcomes and args.id is not None:
+        raise Refused(f"There is no alert {args.id}.")  # (as `alerts remove` says it)
     if not outcomes:
-        print("No alerts." if args.id is None else f"There is no alert {args.id}.")
+        print("No alerts.")
     return EXIT_REFUSED if failed else EXIT_OK
 
 

@@ -324,7 +324,7 @@ def _line(row: dict[str, Any], kind: str) -> str:
     dates = []
     if kind == "change":
         dates.append("New" if row.get("change") == "new" else "Changed")
-    if kind in ("decision", "change") and _iso(row.get("decide_by")):
+    if _iso(row.get("decide_by")):  # (a contract ending soon: its decision may be overdue)
         dates.append(f"decide by {day_label(row['decide_by'])}")
     if _iso(row.get("contract_end")):
         dates.append(f"ends {day_label(row['contract_end'])}")
