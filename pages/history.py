@@ -97,10 +97,7 @@ steward.show_diff(diff, key="history")
 access = steward.access()
 if access.allowed:
     st.subheader("Roll back")
-    earlier = [r["id"] for r in rows if r["status"] != "active"]
-    if not earlier:
-        st.caption(f"{ui.plain(borough)}'s {what} has no earlier snapshot to roll back to.")
-        ui.stop()
+    earlier = [r["id"] for r in rows if r["status"] != "active"]  # (one kind: one is active)
     target = st.selectbox(
         "Make this snapshot current again",
         earlier,

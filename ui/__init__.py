@@ -374,12 +374,11 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
         elif pd.api.types.is_datetime64_any_dtype(df[name]):
             config[name] = st.column_config.DateColumn(format="DD/MM/YYYY")
     extra: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"}
-    return st.dataframe(
+    return dataframe(
         df.head(TABLE_ROWS),
         hide_index=True,
-        placeholder=MISSING,
         width="stretch",
-        column_config=region_columns(df, config),
+        column_config=config,
         key=key,
         **(extra if selectable else {}),
     )

@@ -70,13 +70,7 @@ class Problem:
     severity: str  # "refused" | "skipped" (neither imported) | "warning" (imported with a change)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "reason": self.reason,
-            "outcome": self.outcome(),
-        }
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
     def outcome(self, file_refused: bool = False) -> str | None:
         """What became of the row, in words: "not imported", "skipped, not imported" or
