@@ -15,8 +15,9 @@ from icalendar import Calendar
 
 from citydata import lifecycle
 from citydata.output import ics
-from citydata.query import collaboration, pipeline
+from citydata.query import collaboration, opportunities, pipeline
 from citydata.query.filters import FilterState
+from citydata.store import vendors
 from tests import command
 from tests.calendar_data import build_db, row
 from tests.conftest import ROOT
@@ -93,6 +94,47 @@ def test_uids_are_stable_unique_and_survive_a_moved_end_date(small, tmp_path):
     twice = pd.concat([records.iloc[:1], records.iloc[:1]], ignore_index=True)
     uids = [str(e["UID"]) for e in events(ics.build(twice))]
     assert len(set(uids)) == 4, "identical records still get distinct UIDs"
+
+
+def test_uids_survive_grouping_a_vendor_name_and_taking_an_alias_away(tmp_path):
+    """The UIDs were made of the canonical vendor: grouping "Servelec" under another name, or
+    taking away the alias that groups "Civica UK Ltd" as Civica, gave every such contract new
+    UIDs, and a calendar that imported the newer file held each of its events twice. The
+    Calendar page, `export --format ics`, the alerts' feeds and the Coming to market feed."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-03-31", system="Mosaic", vendor="Servelec", area="Housing"),
+            row("Hackney", "2027-06-30", system="Parking", vendor="Civica UK Ltd", area="Parking"),
+            row("Brent", "2028-01-31", system="Open Housing", vendor="Capita"),
+        ],
+    )
+    today = date(2026, 11, 26)
+
+    def calendars() -> list[tuple[list[str], list[str]]]:
+        with db.read() as r:
+            found = [
+                pipeline.with_decide_by(r, FilterState(), LEAD),
+                opportunities.feed_records(r, FilterState(), LEAD, 3, today, ics.MAX_CONTRACTS),
+            ]
+        return [
+            ([str(e["UID"]) for e in got], sorted(str(e["SUMMARY"]) for e in got))
+            for got in (events(ics.build(records)) for records in found)
+        ]
+
+    try:
+        before = calendars()
+        assert "Contract ends: Hackney – Parking (Civica)" in before[0][1]
+        vendors.accept_alias(db, "Servelec", "Servelec Group", "ann")
+        with db.write() as w:
+            w.execute("DELETE FROM vendor_aliases WHERE alias = 'civica uk ltd'")
+        after = calendars()
+    finally:
+        db.close()
+    for (uids, _), (again, summaries) in zip(before, after, strict=True):
+        assert again == uids and len(uids) == 6
+        assert "Contract ends: Camden – Mosaic (Servelec Group)" in summaries, "shown canonical"
+        assert "Contract ends: Hackney – Parking (Civica UK Ltd)" in summaries
 
 
 def test_names_survive_in_utf8_and_formula_text_stays_harmless(small):

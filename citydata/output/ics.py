@@ -2,9 +2,10 @@
 
 Outlook, Google Calendar and Apple Calendar import the file. Every event is an all-day event
 (DTSTART;VALUE=DATE and DTEND the next day), marked free time so it blocks no meetings. UIDs
-are derived from the record (borough code, reference, service area, system, vendor and the kind
-of event), not from the date or the snapshot, so importing a newer file updates the events in
-place when an end date moves, instead of adding duplicates.
+are derived from the record (borough code, reference, service area, system, the vendor as the
+record writes it and the kind of event), not from the date, the snapshot or the vendor aliases,
+so importing a newer file updates the events in place when an end date moves or a steward groups
+a vendor's name under another, instead of adding duplicates.
 """
 
 from __future__ import annotations
@@ -37,11 +38,18 @@ def summary(row: Any, kind: str = END) -> str:
 
 
 def uid(row: Any, kind: str, occurrence: int = 1) -> str:
-    """A UID that stays the same for the same record, whatever its dates or snapshot."""
+    """A UID that stays the same for the same record, whatever its dates, its snapshot or the
+    alias table: the vendor is the name as written (`vendor_as_written`) where the row carries
+    it. The canonical `vendor` changes whenever a steward adds, changes or removes an alias."""
+    written = row.get("vendor_as_written") if "vendor_as_written" in row else row.get("vendor")
+    return _uid(row, kind, written, occurrence)
+
+
+def _uid(row: Any, kind: str, vendor: Any, occurrence: int) -> str:
     parts = [
         kind,
-        *(_text(row.get(c)) for c in ("borough_code", "source_ref", "service_area")),
-        *(_text(row.get(c)) for c in ("system", "vendor")),
+        *(_text(row.get(c)) for c in ("borough_code", "source_ref", "service_area", "system")),
+        _text(vendor),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
     suffix = f"-{occurrence}" if occurrence > 1 else ""

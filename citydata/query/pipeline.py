@@ -370,7 +370,8 @@ def with_decide_by(
 ) -> pd.DataFrame:
     """Every filtered record that has an end date, with its decide-by date (for calendars), by
     end date. With `limit`, only the `limit` contracts ending nearest to `today`: those still
-    to end first, soonest first, then the most recently ended."""
+    to end first, soonest first, then the most recently ended. `vendor_as_written` is there for
+    the calendar's UIDs (see citydata.output.ics.uid), which an alias must not change."""
     sql, params = dated(state, lead)
     nearest = ""
     if limit is not None:
@@ -382,7 +383,7 @@ def with_decide_by(
         )
     return r.df(
         f"""SELECT * FROM (
-            SELECT {_DETAIL}, contract_end, lead_months, decide_by
+            SELECT {_DETAIL}, vendor_as_written, contract_end, lead_months, decide_by
             FROM ({sql}) AS d WHERE contract_end IS NOT NULL
             {nearest}
         ) AS n
