@@ -7,20 +7,28 @@ alert unsent and the next run delivers it."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import socket
 import threading
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from datetime import date
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from citydata import cli
+from citydata import cli, lifecycle
+from citydata.core import keys
+from citydata.output import ics
+from citydata.output.alerts import view_state
+from citydata.query import alerts as due
+from citydata.query import pipeline
 from citydata.store import subscriptions
 from tests import command
 
@@ -429,3 +437,102 @@ def test_contracts_ending_show_their_decide_by_date_and_an_unknown_alert_is_refu
     missing = send(db_path, "--id", "99")
     assert missing.returncode != 0 and "There is no alert 99" in missing.stderr
     assert alerts(db_path, "remove", "99").returncode == missing.returncode
+
+
+# ---- vendor aliases do not make a contract new ---------------------------------------------
+# VIEW holds three of Camden's contracts from Softcat, spelt as the canonical name; grouping
+# that spelling under another name changes the vendor shown, not the contract.
+
+
+def group(db_path, spelling: str, vendor: str) -> None:
+    """A steward groups `spelling` under `vendor` (`aliases --accept`, as the Vendor names page)."""
+    accept = ["aliases", "--accept", f"{spelling}={vendor}", "--user", "ann", "--db", str(db_path)]
+    with redirect_stdout(io.StringIO()):
+        assert cli.main(accept) == 0
+
+
+def ungroup(db_path, spelling: str) -> None:
+    """The alias of `spelling` taken out of the table (a restore of an older backup, or a
+    steward's edit): its records show their name as written again."""
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.write() as w:
+            w.execute("DELETE FROM vendor_aliases WHERE alias = $k", {"k": keys.fold(spelling)})
+    finally:
+        db.close()
+
+
+def vendors_shown(body: str) -> set[str]:
+    """The vendors a message names: '- Camden – Mosaic (Servelec): ...'."""
+    lines = [line for line in body.splitlines() if line.startswith("- ")]
+    return {line.split(" (", 1)[1].split(")", 1)[0] for line in lines}
+
+
+def test_grouping_a_vendor_name_sends_nothing_again(db_path, smtp):
+    """Adding an alias changed the vendor each contract's key was made of: every contract of
+    the grouped vendor was sent again as if new, and again when the alias was changed."""
+    add_email(db_path)
+    assert "sent" in send(db_path).stdout and len(smtp.messages) == 1
+    assert "Softcat" in vendors_shown(smtp.messages[0][1].get_content())
+    group(db_path, "Softcat", "Softcat Holdings")
+    assert "nothing due" in send(db_path).stdout
+    group(db_path, "Softcat", "Softcat Group")  # the alias changed
+    assert "nothing due" in send(db_path).stdout
+    assert len(smtp.messages) == 1, "nothing sent again"
+
+
+def test_removing_an_alias_sends_nothing_again(db_path, smtp):
+    add_email(db_path)
+    group(db_path, "Softcat", "Softcat Holdings")
+    assert "sent" in send(db_path).stdout and len(smtp.messages) == 1
+    assert "Softcat Holdings" in vendors_shown(smtp.messages[0][1].get_content()), "shown canonical"
+    ungroup(db_path, "Softcat")
+    assert "nothing due" in send(db_path).stdout
+    assert len(smtp.messages) == 1, "nothing sent again"
+
+
+def old_style_key(row: dict, kind: str, day: str) -> str:
+    """A key as `alerts send` recorded it until 6 Dec 2026: the UID made of the canonical
+    vendor. Written out here, not taken from the code: databases hold these keys as they are."""
+    fields = ("borough_code", "source_ref", "service_area", "system", "vendor")
+    parts = [kind, *(" ".join(str(row[c]).split()) if pd.notna(row[c]) else "" for c in fields)]
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{kind}-{digest}@{ics.UID_DOMAIN}|{pd.Timestamp(row[day]).date().isoformat()}"
+
+
+def test_keys_recorded_before_the_upgrade_still_count_as_sent(db_path, smtp):
+    """A database from before the upgrade holds keys made of the canonical vendor. With an alias
+    in force (Softcat grouped as "Softcat Holdings") those differ from the keys now made of the
+    name as written: the upgrade must not send them again, nor must a later change of the alias
+    (so the new keys are recorded, without moving the alert's "Last sent")."""
+    add_email(db_path)
+    group(db_path, "Softcat", "Softcat Holdings")
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.read() as r:
+            (sub,) = subscriptions.all_(r)
+            state, lead = view_state(r, sub), pipeline.load_lead_times()
+            today = date.fromisoformat(TODAY)
+            decisions = due.decisions_due(r, state, lead, 24, today).to_dict("records")
+            ending = due.ending(r, state, lead, 24, today).to_dict("records")
+        assert any(row["vendor"] == "Softcat Holdings" for row in decisions + ending)
+        old = {
+            "decision": [old_style_key(row, "decide", "decide_by") for row in decisions],
+            "ending": [old_style_key(row, "end", "contract_end") for row in ending],
+        }
+        subscriptions.mark_sent(db, sub.id, old)
+        last = subscriptions.last_sent(db, sub.id)
+    finally:
+        db.close()
+
+    assert "nothing due" in send(db_path).stdout
+    db = lifecycle.open_store(db_path)
+    try:
+        recorded = db.scalar("SELECT count(*) FROM alerts_sent")
+        assert subscriptions.last_sent(db, sub.id) == last, "nothing was sent: Last sent stays"
+    finally:
+        db.close()
+    assert recorded == sum(map(len, old.values())) + 2 * 3, "Softcat's 3 contracts' new keys"
+    ungroup(db_path, "Softcat")  # the old keys no longer match: the new ones were recorded
+    assert "nothing due" in send(db_path).stdout
+    assert smtp.messages == [], "nothing sent again"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,7 +44,10 @@ class Section:
     kind: str
     title: str
     rows: pd.DataFrame
-    items: list[str]
+    items: list[str]  # the keys of `rows`, recorded once they are sent
+    # Keys of items not listed because they were sent under their old-style key (see `_unsent`):
+    # recorded by this run too, so that a later change of an alias cannot make them new.
+    carried: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Message:
     view: str  # the filters in words
     sections: list[Section] = field(default_factory=list)
     watermark: int | None = None  # the newest snapshot, when changes were looked at
+    carried_at: datetime | None = None  # when this alert last sent, if any section `carried`
 
     @property
     def count(self) -> int:
@@ -140,6 +144,8 @@ def message(
                 [k for k, ok in zip(keys, keep, strict=True) if ok],
             )
         )
+    if any(s.carried for s in msg.sections):
+        msg.carried_at = subscriptions.last_sent(r, sub.id)
     return msg
 
 
@@ -157,14 +163,27 @@ def _unsent(
     day: str,
     ledger: Ledger | None,
 ) -> Section:
-    keys = [f"{ics.uid(row, uid_kind)}|{_iso(row[day])}" for row in rows.to_dict("records")]
+    """The rows not sent before. An item's key is its calendar UID (made of the vendor as
+    written, so an alias added, changed or removed leaves it alone) and its date.
+
+    Until 6 Dec 2026 the UID was made of the canonical vendor, and the sent items of every
+    database upgraded since hold keys made that way: an item whose old-style key was sent counts
+    as sent too, else an upgrade would send again every contract whose vendor an alias groups.
+    Its new key is recorded (`carried`), so it stays sent when that alias later changes."""
     sent = _sent(r, sub, kind, ledger)
-    keep = [k not in sent for k in keys]
+    keep, items, carried = [], [], []
+    for row in rows.to_dict("records"):
+        key = f"{ics.uid(row, uid_kind)}|{_iso(row[day])}"
+        if key in sent:
+            keep.append(False)
+        elif f"{ics.legacy_uid(row, uid_kind)}|{_iso(row[day])}" in sent:
+            keep.append(False)
+            carried.append(key)
+        else:
+            keep.append(True)
+            items.append(key)
     return Section(
-        kind,
-        subscriptions.KINDS[kind],
-        rows[keep].reset_index(drop=True),
-        [k for k, ok in zip(keys, keep, strict=True) if ok],
+        kind, subscriptions.KINDS[kind], rows[keep].reset_index(drop=True), items, carried
     )
 
 
@@ -199,11 +218,16 @@ def send_due(
         subs = [s for s in subscriptions.all_(r) if only is None or s.id == only]
         messages = [message(r, s, lead, today, public_url, ledger) for s in subs]
 
-    def record(sub: Subscription, items: dict[str, list[str]], since: int | None) -> None:
+    def record(
+        sub: Subscription,
+        items: dict[str, list[str]],
+        since: int | None,
+        at: datetime | None = None,
+    ) -> None:
         if ledger is not None:
-            ledger.record(sub, items, since)
+            ledger.record(sub, items, since, at)
         else:
-            subscriptions.mark_sent(db, sub.id, items, since)
+            subscriptions.mark_sent(db, sub.id, items, since, at)
 
     mail: delivery.MailServer | None = None
     if not dry_run and any(m.count and m.subscription.channel == "email" for m in messages):
@@ -213,6 +237,10 @@ def send_due(
         if not msg.count:
             if msg.watermark is not None and msg.watermark > sub.since_snapshot and not dry_run:
                 record(sub, {}, msg.watermark)
+            if msg.carried_at is not None and not dry_run:
+                # dated as this alert's last message, so its "Last sent" does not move
+                carried = {s.kind: s.carried for s in msg.sections if s.carried}
+                record(sub, carried, None, msg.carried_at)
             outcomes.append(Outcome(sub, "nothing due"))
             continue
         if show is not None:
@@ -225,7 +253,7 @@ def send_due(
         except delivery.DeliveryError as exc:
             outcomes.append(Outcome(sub, "failed", msg.count, str(exc)))
             continue
-        record(sub, {s.kind: s.items for s in msg.sections}, msg.watermark)
+        record(sub, {s.kind: s.items + s.carried for s in msg.sections}, msg.watermark)
         outcomes.append(Outcome(sub, "sent", msg.count))
     return outcomes
 

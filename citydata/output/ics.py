@@ -5,7 +5,8 @@ Outlook, Google Calendar and Apple Calendar import the file. Every event is an a
 are derived from the record (borough code, reference, service area, system, the vendor as the
 record writes it and the kind of event), not from the date, the snapshot or the vendor aliases,
 so importing a newer file updates the events in place when an end date moves or a steward groups
-a vendor's name under another, instead of adding duplicates.
+a vendor's name under another, instead of adding duplicates. Alerts key what they sent on the
+same UIDs (citydata.output.alerts).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def uid(row: Any, kind: str, occurrence: int = 1) -> str:
     it. The canonical `vendor` changes whenever a steward adds, changes or removes an alias."""
     written = row.get("vendor_as_written") if "vendor_as_written" in row else row.get("vendor")
     return _uid(row, kind, written, occurrence)
+
+
+def legacy_uid(row: Any, kind: str) -> str:
+    """The UID as made before 6 Dec 2026, of the canonical `vendor`. Only for alerts, which hold
+    the keys they sent made of it: an item sent under this UID counts as sent, so upgrading
+    sends nothing again. Nothing new is made with it."""
+    return _uid(row, kind, row.get("vendor"), 1)
 
 
 def _uid(row: Any, kind: str, vendor: Any, occurrence: int) -> str:

@@ -21,13 +21,16 @@ from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store.db import Reader
 
-# Every list an alert holds has these columns, soonest first.
+# Every list an alert holds has these columns, soonest first. The message shows the canonical
+# `vendor`; what was sent is keyed on the name as written (see citydata.output.ics.uid), which
+# an alias does not change.
 COLUMNS = (
     "borough",
     "borough_code",
     "service_area",
     "system",
     "vendor",
+    "vendor_as_written",
     "source_ref",
     "contract_end",
     "decide_by",

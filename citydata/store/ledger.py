@@ -74,14 +74,21 @@ class Ledger:
             if e.get("subscription") == sub.id and e.get("token") == sub.feed_token
         ]
 
-    def record(self, sub: Subscription, items: dict[str, list[str]], since: int | None) -> None:
-        """Append one delivered message's items (and the changes watermark), flushed to disk."""
+    def record(
+        self,
+        sub: Subscription,
+        items: dict[str, list[str]],
+        since: int | None,
+        at: datetime | None = None,
+    ) -> None:
+        """Append one delivered message's items (and the changes watermark), flushed to disk;
+        dated now, or `at` for items sent earlier (see citydata.output.alerts.send_due)."""
         if self._fd is None:
             raise RuntimeError("the ledger is open for reading only")
         entry = {
             "subscription": sub.id,
             "token": sub.feed_token,
-            "sent_at": datetime.now().replace(microsecond=0).isoformat(),
+            "sent_at": (at or datetime.now()).replace(microsecond=0).isoformat(),
             "items": {kind: sorted(set(keys)) for kind, keys in items.items() if keys},
             "since_snapshot": since,
         }

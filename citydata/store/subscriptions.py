@@ -230,9 +230,11 @@ def mark_sent(
     subscription_id: int,
     items: dict[str, list[str]],
     since_snapshot: int | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Record delivered items (by kind); moves the changes watermark when given."""
-    now = datetime.now().replace(microsecond=0)
+    """Record delivered items (by kind), dated now or `at`; moves the changes watermark when
+    given."""
+    now = (at or datetime.now()).replace(microsecond=0)
     rows = [
         (subscription_id, kind, item, now) for kind, keys in items.items() for item in set(keys)
     ]
