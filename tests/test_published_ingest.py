@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,6 +164,29 @@ def test_ocds_1_1_release_package_with_several_releases_of_one_process():
     )
     assert row["service_area"] == "Customer services and CRM"
     assert row["annual_value"] == Decimal("90000.00")  # one year: the total is the year's
+    assert row["release_date"] == datetime(2024, 2, 1)  # the newest release's, whatever order
+
+
+def test_each_shape_keeps_when_the_release_it_was_read_from_was_published():
+    """So that an older release of a notice held never replaces it (citydata.store.snapshots):
+    OCDS `date` (a record package's compiled release's), Contracts Finder's published date (its
+    API and its CSV export, in UTC), none where the file gives none."""
+    dated = {
+        "cf_api_search.json": datetime(2024, 3, 1, 10, 0),
+        "fts_release_package.json": datetime(2025, 2, 3, 9, 0),
+        "ocds_record_package_1_0.json": datetime(2024, 3, 1),
+        "ocds_flattened.csv": None,  # its columns have no releases/0/date
+    }
+    for name, when in dated.items():
+        assert load(name).records["release_date"].iloc[0] == when, name
+    real = NOTICES.parent / "real" / "cf_export_notices_2025-11.csv"
+    export = prepare(real.read_bytes(), real.name)
+    assert export.records["release_date"].iloc[0] == datetime(2024, 12, 12, 13, 4, 44)
+    flat = (NOTICES / "ocds_flattened.csv").read_text(encoding="utf-8").splitlines()
+    flat[0] += ",releases/0/date"
+    flat[1:] = [line + ",2025-06-30T09:15:00+01:00" for line in flat[1:] if line]
+    p = load("flat.csv", "\n".join(flat).encode())
+    assert set(p.records["release_date"]) == {datetime(2025, 6, 30, 8, 15)}  # in UTC
 
 
 @pytest.mark.parametrize(

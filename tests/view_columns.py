@@ -53,4 +53,5 @@ RELEASED = {
     9: _V8,
     10: _V8,
     11: _V8,
+    12: _V8,  # (contracts.release_date is not in the view)
 }

@@ -182,3 +182,22 @@ def _offset(text: str) -> timezone:
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """When a notice was published, as a moment in UTC without its zone (a day alone: its
+    midnight); None when the value is empty or not a date. For ordering releases, never shown:
+    an ISO timestamp keeps its time ('2025-03-03T14:30:00Z', '...+01:00' an hour earlier in
+    UTC), anything else is read as `parse_date` reads it."""
+    moment = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and _ISO.fullmatch(value.strip().lower()):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:  # 2025/03/03, an hour 25: the day, as a register's date is read
+            moment = None
+    if moment is None:
+        day, _ = parse_date(value)
+        return None if day is None else datetime.combine(day, time())
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None

@@ -14,6 +14,8 @@ Finder tags award releases 'tender'): awards are used wherever they are. Values:
 else the tender's when above zero, else the tender's `minValue`. When several suppliers share
 one award its value is not repeated on each row (totals would count it several times): the
 rows get no value and a warning that names it. Row numbers count the flattened rows from 1.
+Each row keeps its release's `date` (a compiled release's: the newest of its releases), so
+that an older release of a notice already held does not replace it (citydata.store.snapshots).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ COLUMNS = (
     "Buyer identifier",
     "CPV codes",
     "Notice URL",
+    "Release date",
 )
 MAPPING = {
     "borough": "Buyer",
@@ -317,6 +320,7 @@ def _rows(
                         identifiers,
                         _cpv(release, award),
                         url,
+                        release.get("date"),
                     )
                 ]
             )

@@ -17,6 +17,8 @@ flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
   value is derived from it only when the start and end dates are known (total divided by the
   contract's years, at least one), and `annual_value_derived` says so. A total is never stored
   as an annual value.
+- **When published**: the date of the release a notice was read from (`release_date`), so that
+  an older release never replaces a newer one already held.
 - Text (titles, suppliers) has HTML and XML entities decoded (`&amp;`, `&#039;`, `&apos;`).
 """
 
@@ -30,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs, buyers, technology
+from citydata.ingest import dates
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, warning
 from citydata.ingest.table import Table
 
@@ -38,6 +41,9 @@ IDENTIFIER_COLUMNS = ("Buyer identifier",)
 CPV_COLUMNS = ("CPV codes", "Cpv Codes", "Classification Code")
 DESCRIPTION_COLUMNS = ("Description", "Award Description")
 URL_COLUMNS = ("Notice URL",)
+# When the notice (this version of it) was published: OCDS and Contracts Finder's API as read
+# (citydata.ingest.ocds), Contracts Finder's CSV export.
+RELEASE_DATE_COLUMNS = ("Release date", "Published Date")
 PENNY = Decimal("0.01")
 NOT_TECHNOLOGY = "Not a technology contract"
 
@@ -123,7 +129,7 @@ def finish(
 ) -> dict[str, list]:
     """Classify, file and value each notice in `out` (the built columns). `refuse(column,
     values, reasons)` refuses rows. Returns the extra columns: total_value,
-    annual_value_derived, notice_url."""
+    annual_value_derived, notice_url, release_date."""
     n = len(table.rows)
     cpv = _column(table, CPV_COLUMNS)
     description = _column(table, DESCRIPTION_COLUMNS)
@@ -159,6 +165,9 @@ def finish(
         "total_value": totals,
         "annual_value_derived": derived,
         "notice_url": _cells(table, url),
+        "release_date": [
+            dates.parse_moment(v) for v in _cells(table, _column(table, RELEASE_DATE_COLUMNS))
+        ],
     }
 
 

@@ -40,6 +40,7 @@ EXTRA_TYPES = {
     "total_value": "DECIMAL(18,2)",
     "annual_value_derived": "BOOLEAN",
     "notice_url": "VARCHAR",
+    "release_date": "TIMESTAMP",  # (v12) when the notice's newest release was published
 }
 EXTRA_NAMES = tuple(EXTRA_TYPES)
 STORED = (*FIELD_NAMES, *EXTRA_NAMES)

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 9):
+Layout (schema version 12):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -24,6 +24,10 @@ Layout (schema version 9):
   `contact_role` (a role to ask, never a person): skills to share (citydata.core.skills).
 - since v9, a file's bytes are kept in `raw_file_chunks` (pieces of a few MiB, compressed one by
   one) instead of one BLOB in `raw_files.content` (citydata.store.rawfiles).
+- since v11, `notice_matches` names each side's record by its supplier as written too.
+- since v12, `contracts.release_date` keeps, for a published notice, when the newest release it
+  was read from was published (NULL when the file did not say, for registers, and for notices
+  stored before v12): an older release of a notice held never replaces it.
 """
 
 from __future__ import annotations
@@ -421,6 +425,16 @@ LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id =
     )
 
 
+def _v12(r: Reader) -> None:
+    """When the release a published notice was read from was published: the newest of the
+    notice's releases in the file (OCDS `date`, Contracts Finder's published date).
+
+    Frozen SQL. Nullable, not in the view: the records held get NULL (not known), which
+    compares as before (a later file's version of the notice replaces them).
+    """
+    r.execute("ALTER TABLE contracts ADD COLUMN release_date TIMESTAMP")
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -436,6 +450,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v9,
     _v10,
     _v11,
+    _v12,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
