@@ -344,3 +344,85 @@ def test_a_backup_whose_records_end_before_they_start_says_how_many(db, tmp_path
             backup.restore(fresh, archive)
     finally:
         fresh.close()
+
+
+NOTICE = {
+    "ocid": "ocds-b5fd17-22222222-0000-4000-8000-000000000001", "id": "amendment",
+    "date": "2025-03-03T14:30:00Z", "buyer": {"name": "London Borough of Camden"},
+    "tender": {"title": "Revenues and benefits system",
+               "classification": {"scheme": "CPV", "id": "48000000"}},
+    "awards": [{"id": "1", "status": "active", "value": {"amount": 1200000, "currency": "GBP"},
+                "suppliers": [{"name": "NEC Software Solutions UK Ltd"}],
+                "contractPeriod": {"startDate": "2025-04-01", "endDate": "2029-03-31"}}],
+}  # fmt: skip
+AWARD = NOTICE | {"id": "award", "date": "2025-01-10T09:00:00Z"} | {
+    "awards": [NOTICE["awards"][0] | {
+        "value": {"amount": 900000, "currency": "GBP"},
+        "contractPeriod": {"startDate": "2025-04-01", "endDate": "2028-03-31"}}]
+}  # fmt: skip
+
+
+def _notices(*releases) -> tuple[bytes, object]:
+    from citydata import ingest
+
+    content = json.dumps({"releases": list(releases)}).encode()
+    return content, ingest.prepare(content, "notices.json")
+
+
+def _release_dates(db) -> list[tuple]:
+    return db.rows(
+        "SELECT c.source_ref, c.release_date FROM contracts AS c"
+        " JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE s.status = 'active' AND s.kind = 'published' ORDER BY ALL"
+    )
+
+
+def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path):
+    """Restored, the notices still know their releases: an older one changes nothing."""
+    snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
+    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    try:
+        backup.restore(fresh, backup.archive_bytes(db))
+        assert _release_dates(fresh) == _release_dates(db) != []
+        assert _release_dates(fresh)[0][1].isoformat() == "2025-03-03T14:30:00"
+        content, older = _notices(AWARD)
+        with pytest.raises(snapshots.NothingChanged):
+            snapshots.commit(fresh, older, content, "feed")
+    finally:
+        fresh.close()
+
+
+def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp_path):
+    """A backup of schema 11 has no `release_date`: its notices come back with none (not
+    known), and a later file's version of them replaces them as it always did."""
+    import pyarrow.parquet as pq
+
+    snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
+
+    def as_v11(name, data):
+        if name == "tables/contracts.parquet":
+            table = pq.read_table(io.BytesIO(data)).drop_columns(["release_date"])
+            out = io.BytesIO()
+            pq.write_table(table, out)
+            return out.getvalue()
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["schema_version"] = 11
+            columns = manifest["tables"]["contracts"]["columns"]
+            columns.remove("release_date")
+            return json.dumps(manifest).encode()
+        return data
+
+    archive = rewrite(backup.archive_bytes(db), as_v11)
+    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    try:
+        backup.restore(fresh, archive)
+        [(_ref, when)] = _release_dates(fresh)
+        assert when is None
+        content, older = _notices(AWARD)
+        snapshots.commit(fresh, older, content, "feed")  # undated held: replaced, as before
+        assert fresh.rows(
+            "SELECT total_value FROM current_contracts WHERE source_kind = 'published'"
+        ) == [(900000,)]
+    finally:
+        fresh.close()

@@ -275,3 +275,97 @@ def test_a_page_in_iso_8859_1_is_read_not_taken_for_a_cut_short_body(db, server)
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "done" and run.imported == 1
     assert published(db)[0][1] == "Parking permits (café) and enforcement software"
+
+
+# One notice of Camden's in two releases: its award, then an amendment raising its value and
+# moving its end date. Contracts Finder and Find a Tender publish each release of a notice; a
+# fetch over days already fetched, or a file downloaded earlier, brings the award again.
+RB_OCID = "ocds-b5fd17-22222222-0000-4000-8000-000000000001"
+AWARD = {
+    "ocid": RB_OCID, "id": "award", "date": "2025-01-10T09:00:00Z", "tag": ["award"],
+    "buyer": {"name": "London Borough of Camden"},
+    "tender": {"title": "Revenues and benefits system",
+               "classification": {"scheme": "CPV", "id": "48000000"}},
+    "awards": [{"id": "1", "status": "active", "value": {"amount": 900000, "currency": "GBP"},
+                "suppliers": [{"name": "NEC Software Solutions UK Ltd"}],
+                "contractPeriod": {"startDate": "2025-04-01", "endDate": "2028-03-31"}}],
+}  # fmt: skip
+AMENDMENT = AWARD | {
+    "id": "amendment",
+    "date": "2025-03-03T14:30:00Z",
+    "tag": ["awardUpdate"],
+    "awards": [AWARD["awards"][0] | {
+        "value": {"amount": 1200000, "currency": "GBP"},
+        "contractPeriod": {"startDate": "2025-04-01", "endDate": "2029-03-31"}}],
+}  # fmt: skip
+
+
+def release_page(server: Replay, *releases: dict, next_page: str | None = None) -> bytes:
+    document = {"uri": f"{server.base}/search", "version": "1.1", "releases": list(releases)}
+    if next_page:
+        document["links"] = {"next": f"{server.base}/search?cursor={next_page}"}
+    return json.dumps(document).encode()
+
+
+def camden_rb(db) -> list[tuple]:
+    return db.rows(
+        "SELECT total_value, contract_end FROM current_contracts"
+        " WHERE source_kind = 'published' AND source_ref = $ref",
+        {"ref": RB_OCID},
+    )
+
+
+AMENDED = [(1200000, date(2029, 3, 31))]
+
+
+def published_snapshots(db) -> int:
+    return db.scalar("SELECT count(*) FROM snapshots WHERE kind = 'published'")
+
+
+def test_an_older_release_on_a_later_page_does_not_replace_the_newer(db, server):
+    """The amendment on page 1, the award on page 2: the award was stored last and put the old
+    value and end date back as current, in a second snapshot."""
+    server.play("page1", ok(release_page(server, AMENDMENT, next_page="page2")))
+    server.play("page2", ok(release_page(server, AWARD)))
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert camden_rb(db) == AMENDED
+    assert db.rows(
+        "SELECT c.release_date FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE s.status = 'active' AND c.source_ref = $ref",
+        {"ref": RB_OCID},
+    ) == [(datetime(2025, 3, 3, 14, 30),)]  # the amendment's, in UTC
+    assert published_snapshots(db) == 1
+    assert (run.status, run.pages, run.notices, run.imported) == ("done", 2, 2, 1)
+    assert fetch.history(db)["kept"].tolist()[0] == 1
+
+
+def test_fetching_the_same_days_again_makes_no_snapshot_and_keeps_the_newer_release(db, server):
+    """The award on page 1, the amendment on page 2: run again, the award replaced the
+    amendment, then the amendment the award: two snapshots each run, and the old values shown
+    in between."""
+    for _ in range(2):
+        server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+        server.play("page2", ok(release_page(server, AMENDMENT)))
+    first = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert camden_rb(db) == AMENDED and first.imported == 2  # added, then changed
+    before = published_snapshots(db)
+    seen = []
+    again = fetch.run(
+        db, "contracts-finder", SINCE, backoff=0.01, restart=True,
+        on_page=lambda _run: seen.append(camden_rb(db)),
+    )  # fmt: skip
+    assert seen == [AMENDED, AMENDED]  # never the award's values, even between pages
+    assert published_snapshots(db) == before
+    assert (again.status, again.notices, again.imported) == ("done", 2, 0)
+
+
+def test_an_older_notices_file_imported_changes_nothing(db, server, tmp_path):
+    server.play("page1", ok(release_page(server, AMENDMENT)))
+    fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    before = published_snapshots(db)
+    downloaded = release_page(server, AWARD)  # a file downloaded before the amendment
+    run = fetch.import_file(db, downloaded, "camden-january.json", "Ann")
+    assert camden_rb(db) == AMENDED
+    assert published_snapshots(db) == before
+    assert run.imported == 0 and "newer" in run.message
+    assert fetch.history(db)["kept"].tolist()[0] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,74 @@ def test_each_version_stays_as_it_was_released(tmp_path, version):
     assert version in RELEASED, "write the new version's view columns in RELEASED"
     assert columns[: len(RELEASED[1])] == RELEASED[1]
     assert columns == RELEASED[version]
+
+
+def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
+    """A file of schema 11 holding a published notice: opened by the app, the notice gets no
+    release date (not known); it is still shown, and any later version of it replaces it, as
+    before. Versions stored from then on keep their date, and an older one changes nothing."""
+    from citydata import ingest
+
+    path = tmp_path / "v11.duckdb"
+    db = Database(path)
+    try:
+        migrations.migrate(db, target=11, data=lifecycle.DATA_LOADS)
+        with db.write() as w:  # as the app of schema 11 stored a fetched notice
+            w.execute(
+                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
+                " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
+                " 'contracts-finder 2025-01-01 page 1.json', 'abc', 1, 0, 'active', 'fetch',"
+                " 'Contracts Finder feed', 'published')"
+            )
+            w.execute(
+                "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
+                " service_area, system, vendor, contract_start, contract_end, source_ref, source,"
+                " total_value, annual_value_derived, notice_url) VALUES (1, 1, 'E09000007',"
+                " 'Camden', 'Revenues and benefits', 'Revenues and benefits system',"
+                " 'NEC Software Solutions UK Ltd', DATE '2025-04-01', DATE '2029-03-31', $ref,"
+                " 'fetch', 1200000, false, NULL)",
+                {"ref": "ocds-b5fd17-22222222-0000-4000-8000-000000000001"},
+            )
+    finally:
+        db.close()
+
+    db = lifecycle.open_store(path)
+    try:
+        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION == 12
+        assert db.rows("SELECT system, release_date FROM contracts") == [
+            ("Revenues and benefits system", None)
+        ]
+        assert db.rows(
+            "SELECT contract_end FROM current_contracts WHERE source_kind = 'published'"
+        ) == [(date(2029, 3, 31),)]
+
+        def notices(when: str, end: str) -> tuple[bytes, object]:
+            release = {
+                "ocid": "ocds-b5fd17-22222222-0000-4000-8000-000000000001", "id": when,
+                "date": when, "buyer": {"name": "London Borough of Camden"},
+                "tender": {"title": "Revenues and benefits system",
+                           "classification": {"scheme": "CPV", "id": "48000000"}},
+                "awards": [{"id": "1", "status": "active",
+                            "suppliers": [{"name": "NEC Software Solutions UK Ltd"}],
+                            "contractPeriod": {"startDate": "2025-04-01", "endDate": end}}],
+            }  # fmt: skip
+            content = json.dumps({"releases": [release]}).encode()
+            return content, ingest.prepare(content, "notices.json")
+
+        def ends() -> list[tuple]:
+            return db.rows(
+                "SELECT contract_end FROM current_contracts WHERE source_kind = 'published'"
+            )
+
+        # Its date not known, the held notice is replaced by a dated one, as before.
+        content, dated = notices("2025-03-03T14:30:00Z", "2030-03-31")
+        snapshots.commit(db, dated, content, "feed")
+        assert ends() == [(date(2030, 3, 31),)]
+        # Now dated, an older release of it changes nothing.
+        content, older = notices("2025-01-10T09:00:00Z", "2028-03-31")
+        with pytest.raises(snapshots.NothingChanged):
+            snapshots.commit(db, older, content, "feed")
+        assert ends() == [(date(2030, 3, 31),)]
+    finally:
+        db.close()

@@ -7,6 +7,7 @@ from their whole register (29 records) to the one or two notices in the file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -237,3 +238,97 @@ def test_the_borough_profile_of_published_notices_names_their_snapshot(db_path):
     both = run_app({"profile": "Hackney"}, page="pages/borough.py")
     [said] = [shown(m.value) for m in both.markdown if "Where the data came from" in m.value]
     assert "Illustrative default data" in said and f"snapshot {published}" in said
+
+
+# Releases of one notice of Camden's: its award, then an amendment (a higher value, a later end).
+RB_OCID = "ocds-b5fd17-22222222-0000-4000-8000-000000000001"
+
+
+def _release(when: str | None, value: int, end: str, **more) -> dict:
+    release = {
+        "ocid": RB_OCID, "id": f"release {when}",
+        "buyer": {"name": "London Borough of Camden"},
+        "tender": {"title": "Revenues and benefits system",
+                   "classification": {"scheme": "CPV", "id": "48000000"}},
+        "awards": [{"id": "1", "status": "active",
+                    "value": {"amount": value, "currency": "GBP"},
+                    "suppliers": [{"name": "NEC Software Solutions UK Ltd"}],
+                    "contractPeriod": {"startDate": "2025-04-01", "endDate": end}}],
+    } | more  # fmt: skip
+    if when is not None:
+        release["date"] = when
+    return release
+
+
+AWARD = _release("2025-01-10T09:00:00Z", 900000, "2028-03-31")
+AMENDMENT = _release("2025-03-03T14:30:00Z", 1200000, "2029-03-31")
+HACKNEY_NEW = {
+    "ocid": "ocds-b5fd17-33333333-0000-4000-8000-000000000001", "id": "h1",
+    "date": "2025-01-05T00:00:00Z", "buyer": {"name": "London Borough of Hackney"},
+    "tender": {"title": "Parking permits software",
+               "classification": {"scheme": "CPV", "id": "48000000"}},
+    "awards": [{"id": "1", "status": "active", "suppliers": [{"name": "Taranto Systems Ltd"}]}],
+}  # fmt: skip
+
+
+def _notices(*releases: dict) -> tuple[bytes, object]:
+    content = json.dumps({"version": "1.1", "releases": list(releases)}).encode()
+    return content, ingest.prepare(content, "notices.json")
+
+
+def _store(db, *releases: dict) -> list[int]:
+    content, notices = _notices(*releases)
+    return snapshots.commit(db, notices, content, "feed")
+
+
+def _rb(db) -> list[tuple]:
+    return db.rows(
+        "SELECT total_value, contract_end FROM current_contracts"
+        " WHERE source_kind = 'published' AND source_ref = $ref",
+        {"ref": RB_OCID},
+    )
+
+
+def test_an_older_release_of_a_held_notice_changes_nothing_in_the_preview_or_the_store(db):
+    _store(db, AMENDMENT)
+    before = db.scalar("SELECT count(*) FROM snapshots")
+    content, older = _notices(AWARD)
+    [change] = snapshots.preview(db, older)
+    assert change.diff.is_empty and change.before == change.after == 1
+    [line] = snapshots.changes_table([change]).to_dict("records")
+    assert (line["Added"], line["Changed"]) == (0, 0)
+    assert line["Replaces"].endswith("; left out: 1 record older than the notice held")
+    with pytest.raises(snapshots.NothingChanged, match="newer"):
+        snapshots.commit(db, older, content, "feed")
+    assert _rb(db) == [(1200000, dt.date(2029, 3, 31))]
+    assert db.scalar("SELECT count(*) FROM snapshots") == before
+    registers_dated = db.scalar(
+        "SELECT count(*) FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE s.kind = 'register' AND c.release_date IS NOT NULL"
+    )
+    assert registers_dated == 0  # a register's records have no release
+
+
+def test_a_file_with_an_older_release_and_a_new_notice_stores_the_new_one_only(db):
+    [camden] = _store(db, AMENDMENT)
+    content, mixed = _notices(AWARD, HACKNEY_NEW)
+    changes = {c.borough: c for c in snapshots.preview(db, mixed)}
+    assert changes["Camden"].diff.is_empty
+    assert len(changes["Hackney"].diff.added) == 1
+    [hackney] = snapshots.commit(db, mixed, content, "feed")  # Camden gets no snapshot
+    assert _rb(db) == [(1200000, dt.date(2029, 3, 31))]
+    with db.read() as r:
+        assert snapshots.active(r, "published")[CAMDEN] == camden
+        assert snapshots.snapshot(r, hackney)["borough_code"] == "E09000012"
+
+
+def test_a_release_as_new_or_newer_replaces_the_held_one_and_an_undated_one_too(db):
+    _store(db, AWARD)
+    _store(db, AMENDMENT)  # newer
+    assert _rb(db) == [(1200000, dt.date(2029, 3, 31))]
+    _store(db, _release("2025-03-03T14:30:00Z", 1300000, "2029-03-31"))  # the same moment
+    assert _rb(db) == [(1300000, dt.date(2029, 3, 31))]
+    _store(db, _release(None, 700000, "2027-03-31"))  # no date: replaces, as it always did
+    assert _rb(db) == [(700000, dt.date(2027, 3, 31))]
+    _store(db, AWARD)  # the held one has no date: replaced too
+    assert _rb(db) == [(900000, dt.date(2028, 3, 31))]

@@ -10,8 +10,10 @@ streams of snapshots, told apart by `kind`:
 - 'published': notices from Contracts Finder, Find a Tender or another OCDS publisher. A notice
   import never touches a register, and a register never removes notices. Each notice import makes
   a new active published snapshot holding the previous one's notices plus the new ones (a notice
-  already held, by its reference, is replaced by its newer version): fetching only what is new
-  never loses what came before.
+  already held, by its reference, is replaced by the file's version): fetching only what is new
+  never loses what came before. A file's version older than the one held (both with the date of
+  the release they were read from, `release_date`) is left out: fetching days already fetched,
+  or importing a file downloaded earlier, never brings back a notice's earlier values.
 
 A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
 ever grows.
@@ -95,6 +97,7 @@ class BoroughChange:
     after: int  # records after the commit (of this kind)
     diff: Diff
     kind: str = REGISTER
+    older: int = 0  # (published) the file's records left out: older releases of notices held
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -120,6 +123,37 @@ def _kept(before: pd.DataFrame, new_refs: set[str]) -> np.ndarray:
 
 def _refs(df: pd.DataFrame) -> set[str]:
     return {str(v).strip() for v in df["source_ref"] if v is not None and str(v).strip()}
+
+
+def _fresh(r: Reader, records: pd.DataFrame, current: Mapping[str, int]) -> np.ndarray:
+    """For each of a notices file's records, whether it may replace what its borough holds:
+    False when it was read from a release older than the one the borough's notice of the same
+    reference was read from. A record or a notice held without a release date, or without a
+    reference, is never older (it replaces, as it always did)."""
+    fresh = np.ones(len(records), dtype=bool)
+    if "release_date" not in records.columns or records.empty:
+        return fresh
+    ids = [current[c] for c in set(records["borough_code"]) if c in current]
+    if not ids:
+        return fresh
+    held = {
+        (code, ref): when
+        for code, ref, when in r.rows(
+            "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
+            " JOIN snapshots AS s ON s.id = c.snapshot_id"
+            " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.release_date IS NOT NULL"
+            " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL",
+            {"ids": [int(i) for i in ids]},
+        )
+    }
+    if not held:
+        return fresh
+    columns = (records["borough_code"], records["source_ref"], records["release_date"])
+    for i, (code, ref, when) in enumerate(zip(*columns, strict=True)):
+        then = held.get((code, ref.strip())) if isinstance(ref, str) else None
+        if then is not None and when is not None and not pd.isna(when):
+            fresh[i] = pd.Timestamp(when) >= pd.Timestamp(then)
+    return fresh
 
 
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
@@ -159,19 +193,28 @@ def _changes(
     ]
 
 
-def _compare(r: Reader, prepared: PreparedFile) -> list[BoroughChange]:
+def _compare(
+    r: Reader, prepared: PreparedFile, fresh: np.ndarray | None = None
+) -> list[BoroughChange]:
     """Each borough of a file of published notices against its active published snapshot, as
-    `r` sees it (a register is compared in SQL: see `citydata.store.incoming`)."""
+    `r` sees it (a register is compared in SQL: see `citydata.store.incoming`). `fresh`: which
+    of the file's records may replace those held (`_fresh`; worked out here when not given)."""
     kind = kind_of(prepared)
     file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
     out: list[BoroughChange] = []
     current = active(r, kind)
+    if fresh is None:
+        fresh = _fresh(r, prepared.records, current) if kind == PUBLISHED else None
     sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
     groups = _borough_positions(prepared.records)
     bases = _history.records_of(r, [current[code] for code, _ in groups if code in current])
     for code, positions in groups:
         base = current.get(code)
         before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+        older = 0
+        if fresh is not None:  # an older release of a notice held stays out
+            older = int((~fresh[positions]).sum())
+            positions = positions[fresh[positions]]
         after = file_text.iloc[positions]
         if kind == PUBLISHED:  # notices accumulate: the new ones join those held
             old = changes.comparable(before)
@@ -187,6 +230,7 @@ def _compare(r: Reader, prepared: PreparedFile) -> list[BoroughChange]:
                 after=len(after),
                 diff=changes.diff_comparable(changes.comparable(before), after),
                 kind=kind,
+                older=older,
             )
         )
     return out
@@ -199,7 +243,8 @@ def unchanged_message(items: list[BoroughChange]) -> str:
         for c in items
     )
     if items and items[0].kind == PUBLISHED:
-        same = f"every notice in this file is already held, as it is, for {named}"
+        how = "as it is or as a newer release" if any(c.older for c in items) else "as it is"
+        same = f"every notice in this file is already held, {how}, for {named}"
     else:
         same = f"this file's records are the same as the current data of {named}"
     return f"Nothing would change: {same}, so no new snapshot was made."
@@ -282,11 +327,13 @@ def _commit_notices(
     staged = _staging_frame(prepared.records)
     rejected = prepared.rows_refused
     ids: list[int] = []
-    compared = _compare(w, prepared)
+    fresh = _fresh(w, prepared.records, current)
+    compared = _compare(w, prepared, fresh)
     same = {c.borough_code for c in compared if c.diff.is_empty}
     if len(same) == len(compared):
         raise NothingChanged(unchanged_message(compared))
     file_hash = packing.save(w, prepared.file_name)
+    staged = staged[fresh].reset_index(drop=True)  # (older releases of notices held: left out)
     groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
     if same:
         staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core.formatting import count
 from citydata.store.history import PUBLISHED
 
 
@@ -30,7 +31,12 @@ def changes_table(items: list[Any]) -> pd.DataFrame:
 def _replaces(c: Any) -> str:
     if c.kind == PUBLISHED:
         held = f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "no notices yet"
-        return f"nothing: adds to the published notices ({held}); the register is kept"
+        text = f"nothing: adds to the published notices ({held}); the register is kept"
+        older = getattr(c, "older", 0)
+        if older:  # its notices held are newer than this file's: they stay as they are
+            held = "the notice held" if older == 1 else "the notices held"
+            text += f"; left out: {count(older, 'record')} older than {held}"
+        return text
     if c.base_source == "demo":
         return "illustrative data"
     return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
