@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from citydata import ingest
 from citydata.feeds import fetch
-from citydata.store import rawfiles
+from citydata.store import rawfiles, snapshots
 from tests.conftest import ROOT
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
@@ -369,3 +370,29 @@ def test_an_older_notices_file_imported_changes_nothing(db, server, tmp_path):
     assert published_snapshots(db) == before
     assert run.imported == 0 and "newer" in run.message
     assert fetch.history(db)["kept"].tolist()[0] == 0
+
+
+def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
+    """A file with an older release of a notice held and a notice new to Hackney said "2
+    technology records kept", though one was stored."""
+    server.play("page1", ok(release_page(server, AMENDMENT)))
+    fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    hackney = json.loads(server.page("contracts_finder_page2.json"))["releases"][0]
+    run = fetch.import_file(db, release_page(server, AWARD, hackney), "mixed.json", "Ann")
+    assert (run.status, run.imported) == ("done", 1)
+    assert fetch.history(db)["kept"].tolist()[0] == 1
+    assert camden_rb(db) == AMENDED
+    assert "Taranto Systems Ltd" in {vendor for _, _, vendor in published(db)}
+
+
+def test_a_notices_file_stored_from_the_upload_page_counts_what_its_preview_stored(db, server):
+    server.play("page1", ok(release_page(server, AMENDMENT)))
+    fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    hackney = json.loads(server.page("contracts_finder_page2.json"))["releases"][0]
+    content = release_page(server, AWARD, hackney)
+    prepared = ingest.prepare(content, "mixed.json")
+    changes = snapshots.preview(db, prepared)  # as the Upload page shows it, then commits
+    ids = snapshots.commit(db, prepared, content, "Ann")
+    run = fetch.record_upload(db, prepared, "Ann", ids, changes)
+    assert len(prepared.records) == 2 and run.imported == 1
+    assert fetch.history(db)["kept"].tolist()[0] == 1

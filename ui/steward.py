@@ -356,7 +356,7 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
     except snapshots.CommitRefused as exc:
         st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return
-    fetch.record_upload(ui.database(), prepared, who, ids)  # (published notices only)
+    fetch.record_upload(ui.database(), prepared, who, ids, changes)  # (published notices only)
     stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
     names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
     st.session_state["_upload_done"] = f"Stored {count(len(ids), 'new snapshot')}: {names}."

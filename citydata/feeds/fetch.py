@@ -408,7 +408,13 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
         ids, changes = [], []
     state.snapshot_ids += ids
-    state.imported += sum(len(c.diff.added) + c.diff.records_changed for c in changes)
+    state.imported += imported(changes)
+
+
+def imported(changes: list[snapshots.BoroughChange]) -> int:
+    """The records a commit of these previewed changes stores: the notices new to each borough
+    and those held with other details, not those held as they are nor older releases of them."""
+    return sum(len(c.diff.added) + c.diff.records_changed for c in changes)
 
 
 def count_left_out(state: Run, prepared: Any) -> None:
@@ -445,25 +451,37 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
         state.status, state.message = "done", "No technology notices of the region's councils."
     else:
         try:
-            state.snapshot_ids = snapshots.commit(db, prepared, content, user, source="upload")
+            changes = snapshots.preview(db, prepared)
+            expect = {c.borough_code: c.base_snapshot_id for c in changes}
+            state.snapshot_ids = snapshots.commit(
+                db, prepared, content, user, expect=expect, source="upload"
+            )
         except snapshots.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
-            state.status, state.imported = "done", len(prepared.records)
+            state.status, state.imported = "done", imported(changes)
     state.finished_at = _now()
     with db.write() as w:
         record(w, state)
     return state
 
 
-def record_upload(db: Database, prepared: Any, user: str, snapshot_ids: list[int]) -> Run | None:
+def record_upload(
+    db: Database,
+    prepared: Any,
+    user: str,
+    snapshot_ids: list[int],
+    changes: list[snapshots.BoroughChange] | None = None,
+) -> Run | None:
     """Put a notices file just stored from the Upload page in the history, as `import_file`
     puts one imported on the Published notices page, so that the history says when notices last
-    came in whichever way they came. A register: nothing (None)."""
+    came in whichever way they came. `changes`: the preview it was stored from, which says what
+    it kept (without it, every record of the file). A register: nothing (None)."""
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         return None
     state = _file_run(prepared, prepared.file_name, user, _now())
-    state.status, state.imported = "done", len(prepared.records)
+    kept = len(prepared.records) if changes is None else imported(changes)
+    state.status, state.imported = "done", kept
     state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
     with db.write() as w:
         record(w, state)
