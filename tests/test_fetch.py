@@ -372,6 +372,20 @@ def test_an_older_notices_file_imported_changes_nothing(db, server, tmp_path):
     assert fetch.history(db)["kept"].tolist()[0] == 0
 
 
+def test_a_notices_file_already_held_is_done_with_nothing_new_not_failed(db, server):
+    """Importing a notices file a second time was shown in red and recorded as failed, though
+    nothing went wrong: every notice in it was already held."""
+    content = release_page(server, AMENDMENT)
+    first = fetch.import_file(db, content, "camden.json", "Ann")
+    before = published_snapshots(db)
+    again = fetch.import_file(db, content, "camden.json", "Ann")
+    assert (first.status, first.imported) == ("done", 1)
+    assert (again.status, again.imported) == ("done", 0)
+    assert "already held" in again.summary() and "Nothing was stored" not in again.summary()
+    assert published_snapshots(db) == before
+    assert fetch.history(db)["status"].tolist()[0] == "done"
+
+
 def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
     """A file with an older release of a notice held and a notice new to Hackney said "2
     technology records kept", though one was stored."""

@@ -456,6 +456,8 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             state.snapshot_ids = snapshots.commit(
                 db, prepared, content, user, expect=expect, source="upload"
             )
+        except snapshots.NothingChanged as exc:  # every notice already held: nothing failed
+            state.status, state.message = "done", str(exc)
         except snapshots.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
