@@ -6,7 +6,6 @@ Values are left out when CITYTOOLS_HIDE_MARKET_VALUES is true, as on the page.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -21,6 +20,7 @@ from citydata.cli.common import (
     command,
     filter_state,
     iso_date,
+    print_json,
 )
 from citydata.core import settings
 from citydata.core.formatting import count
@@ -63,7 +63,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
     if hide:
         table = opportunities.without_values(table)
     if args.json:
-        print(json.dumps(table.to_dict("records"), indent=2, default=str))
+        print_json(table.to_dict("records"))
         return EXIT_OK
     data = exports.to_csv(opportunities.labelled(table))
     if args.output:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pandas as pd
 
 from citydata import lifecycle
 from citydata.core import boroughs, settings
@@ -115,4 +120,21 @@ def note(text: str) -> None:
 
 
 def print_json(obj: object) -> None:
-    print(json.dumps(obj, indent=2, default=str))
+    """`obj` as JSON that any parser reads: a missing number (NaN, pandas' NA or NaT) is null,
+    never the bare `NaN` Python's json module would write; other values it does not know are
+    written as text (a date as 2027-03-31)."""
+    print(json.dumps(_plain(obj), indent=2, default=str, allow_nan=False))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value

@@ -10,7 +10,6 @@ Exit 0 done, 1 stopped (the message says why; run again to carry on), 2 usage er
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +23,7 @@ from citydata.cli.common import (
     add_db_option,
     command,
     iso_date,
+    print_json,
     words,
 )
 from citydata.core import boroughs
@@ -88,7 +88,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        print(json.dumps(asdict(run), indent=2))
+        print_json(asdict(run))
     else:
         print(run.summary())
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
@@ -120,7 +120,7 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
         f"Published notices page). Queued as {queued}."
     )
     if args.json:
-        print(json.dumps(asdict(run) | {"queued_for_app": str(queued)}, indent=2))
+        print_json(asdict(run) | {"queued_for_app": str(queued)})
     else:
         print(f"{run.summary()}\n{said}")
     return EXIT_OK if run.status == "done" else EXIT_REFUSED

@@ -9,7 +9,6 @@ one process writes at a time, and the app's readers never see a half-written cha
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from citydata.cli.common import (
     cli_user,
     command,
     note,
+    print_json,
     words,
 )
 from citydata.core import boroughs, regions
@@ -127,7 +127,7 @@ def _report(
     code: int,
 ) -> int:
     if args.json:
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return code
     print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
     print(
