@@ -171,6 +171,61 @@ def open_for_reading(
             db.close()
 
 
+@contextlib.contextmanager
+def open_for_preview(path: str | Path | None = None) -> Iterator[Database]:
+    """The database as an import would find it, for a check that must write nothing at all
+    (`import --dry-run`): not the file, not its folder, not a log beside it.
+
+    Opening a file can write to it: a missing one is built, one of an older schema is migrated,
+    one whose region's councils were reorganised is brought in step. When opening would do any
+    of that, the check reads a private copy made ready the same way (built from the embedded
+    data, or copied and then opened), deleted afterwards; otherwise the file itself. A file
+    another process holds is waited for, then refused, as by `open_store`."""
+    path = db_path(path)
+    if path.exists() and _opens_unchanged(path):
+        db = open_store(path)
+        try:
+            yield db
+        finally:
+            db.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="citytools-preview-") as tmp:
+        if path.exists():
+            copy = _consistent_copy(path, Path(tmp))
+        else:
+            copy = Path(tmp) / path.name
+            build(copy, restore_from=restore_archive())
+        db = open_store(copy)
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+def _opens_unchanged(path: Path) -> bool:
+    """Whether `open_store` would leave the file as it is: its schema is current and neither
+    its region's record nor its illustrative data needs bringing in step (True when another
+    process holds it or it cannot be read: `open_store` then refuses it without writing)."""
+    try:
+        db = Database(path, read_only=True)
+    except StoreError:
+        return True
+    try:
+        with db.read() as r:
+            if migrations.schema_version(r) < migrations.SCHEMA_VERSION:
+                return False
+        if _followed(region_of(db)) == regions.current().key:
+            return False
+        codes = db.rows(
+            "SELECT borough_code FROM snapshots WHERE status = 'active' AND source = 'demo'"
+        )
+        return all(code in regions.current().by_code for (code,) in codes)
+    except (duckdb.Error, settings.SettingError):
+        return True
+    finally:
+        db.close()
+
+
 def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] | None = None) -> Path:
     """Copy the database file and its write-ahead log into `into`, again until neither changed
     while being copied; FileBusy when they keep changing."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+from citydata.store import migrations
+from citydata.store.db import Database
 from tests import command
+from tests.conftest import ROOT
 
 cli = command.run
 
@@ -39,3 +42,59 @@ def test_json_says_null_for_a_missing_number_never_nan(db_path, tmp_path):
     assert helped.returncode == 0, helped.stderr
     [ealing] = [b for b in strict_json(helped.stdout)["boroughs"] if b["borough"] == "Ealing"]
     assert ealing["satisfaction"] is None and ealing["skill_level"] is None
+
+
+# A register for Camden of three records, good to import into any database.
+CAMDEN = b"""Borough,Service area,System,Vendor,Contract start,Contract end
+Camden,Housing,Northgate Housing,Northgate,01/04/2020,30/06/2027
+Camden,Planning,Uniform,Idox,01/04/2020,31/03/2028
+Camden,Libraries,Spydus,Civica,01/04/2021,31/03/2029
+"""
+
+
+def test_a_dry_run_against_a_missing_database_creates_nothing(tmp_path):
+    register = tmp_path / "camden.csv"
+    register.write_bytes(CAMDEN)
+    missing = tmp_path / "not yet" / "citytools.duckdb"
+    done = cli("import", str(register), "--db", str(missing), "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    assert not missing.parent.exists()  # neither the file nor its folder
+    # compared with what an import would find there: the embedded data, built on first use
+    [camden] = strict_json(done.stdout)["changes"]
+    assert camden["borough"] == "Camden" and camden["records_before"] > 0
+    assert camden["records_after"] == 3
+
+
+def test_a_dry_run_leaves_a_database_of_an_older_version_as_it_was(tmp_path):
+    register = tmp_path / "camden.csv"
+    register.write_bytes(CAMDEN)
+    older = tmp_path / "older.duckdb"
+    db = Database(older)
+    migrations.migrate(db, target=migrations.SCHEMA_VERSION - 1)
+    db.close()
+    before = older.read_bytes()
+    done = cli("import", str(register), "--db", str(older), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert b"Dry run: nothing was written." in done.stdout
+    assert older.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["camden.csv", "older.duckdb"]
+
+
+def test_import_json_has_every_documented_key_when_the_file_is_refused(db_path, tmp_path):
+    documented = {"snapshot_ids", "rows_read", "rows_imported", "records_imported"}
+    documented |= {"rows_rejected", "format", "mapping", "rejects", "warnings", "changes"}
+    payments = ROOT / "tests" / "data" / "real" / "lambeth_payments_2012-06.csv"
+    refused = cli("import", str(payments), "--json", db=db_path)
+    assert refused.returncode == 1
+    out = strict_json(refused.stdout)
+    assert documented <= set(out) and out["records_imported"] == out["rows_imported"] == 0
+
+    # refused at the last moment (nothing would change): nothing imported, in every count
+    register = tmp_path / "camden.csv"
+    register.write_bytes(CAMDEN)
+    assert cli("import", str(register), db=db_path).returncode == 0
+    again = cli("import", str(register), "--json", db=db_path)
+    assert again.returncode == 1
+    out = strict_json(again.stdout)
+    assert "Nothing would change" in out["refused"] and out["snapshot_ids"] == []
+    assert out["records_imported"] == out["rows_imported"] == 0

@@ -9,6 +9,7 @@ one process writes at a time, and the app's readers never see a half-written cha
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -75,6 +76,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     out: dict[str, Any] = prepared.to_json() | {
         "snapshot_ids": [],
         "rows_imported": 0,
+        "records_imported": 0,
         "dry_run": bool(args.dry_run),
         "changes": [],
     }
@@ -82,27 +84,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
     changes: list[BoroughChange] = []
+    # A dry run writes nothing at all: where opening the file would build or migrate it, it
+    # compares with a private copy made ready instead (lifecycle.open_for_preview).
     try:
-        db = lifecycle.open_store(args.db)
-    except StoreError as exc:
-        out["refused"] = str(exc)
-        return _report(args, prepared, out, [], EXIT_REFUSED)
-    try:
-        changes = snapshots.preview(db, prepared)
-        out["changes"] = [_change_json(c) for c in changes]
-        out["rows_imported"] = prepared.rows_accepted
-        out["records_imported"] = prepared.records_accepted
-        if not args.dry_run:
-            print(f"Writing {count(len(changes), 'snapshot')}…", file=sys.stderr, flush=True)
-            expect = {c.borough_code: c.base_snapshot_id for c in changes}
-            out["snapshot_ids"] = snapshots.commit(
-                db, prepared, content, cli_user(args), expect=expect
-            )
+        with contextlib.ExitStack() as stack:
+            if args.dry_run:
+                db = stack.enter_context(lifecycle.open_for_preview(args.db))
+            else:
+                db = lifecycle.open_store(args.db)
+                stack.callback(db.close)
+            changes = snapshots.preview(db, prepared)
+            out["changes"] = [_change_json(c) for c in changes]
+            out["rows_imported"] = prepared.rows_accepted
+            out["records_imported"] = prepared.records_accepted
+            if not args.dry_run:
+                print(f"Writing {count(len(changes), 'snapshot')}…", file=sys.stderr, flush=True)
+                expect = {c.borough_code: c.base_snapshot_id for c in changes}
+                out["snapshot_ids"] = snapshots.commit(
+                    db, prepared, content, cli_user(args), expect=expect
+                )
     except (CommitRefused, StoreError) as exc:
-        out["refused"], out["rows_imported"] = str(exc), 0
+        out["refused"] = str(exc)
+        out["rows_imported"] = out["records_imported"] = 0
         return _report(args, prepared, out, changes, EXIT_REFUSED)
-    finally:
-        db.close()
     return _report(args, prepared, out, changes, EXIT_OK)
 
 
