@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
 from citydata.store import migrations
 from citydata.store.db import Database
 from tests import command
@@ -98,3 +100,39 @@ def test_import_json_has_every_documented_key_when_the_file_is_refused(db_path, 
     out = strict_json(again.stdout)
     assert "Nothing would change" in out["refused"] and out["snapshot_ids"] == []
     assert out["records_imported"] == out["rows_imported"] == 0
+
+
+def test_aliases_accepts_all_the_spellings_given_or_none(db_path):
+    def table():
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            return con.execute("SELECT * FROM vendor_aliases ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    before = table()
+    done = cli(
+        "aliases", "--accept", "Northgate PLC=Northgate", "--accept", "!!!=Capita", db=db_path
+    )
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert table() == before  # the first, good, spelling is not grouped either
+    assert b"no letters or digits. Nothing was written." in done.stderr
+    assert b"Grouped" not in done.stdout
+
+    done = cli(
+        "aliases",
+        "--accept",
+        "Northgate PLC=Northgate",
+        "--accept",
+        "Capita Ltd=Capita",
+        db=db_path,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Grouped “Northgate PLC” under “Northgate”.",
+        "Grouped “Capita Ltd” under “Capita”.",
+    ]
+    assert {("northgateplc", "Northgate"), ("capitaltd", "Capita")} <= {
+        (alias.replace(" ", ""), vendor) for alias, vendor, *_ in table()
+    }

@@ -68,19 +68,21 @@ def cmd_aliases(args: argparse.Namespace) -> int:
     pairs = _pairs(args.accept)
     db = lifecycle.open_store(args.db)
     try:
+        if pairs:  # first: one that cannot be accepted is refused before anything is written
+            try:  # all or none
+                stored = vendors.accept_aliases(db, pairs, cli_user(args))
+            except vendors.AliasError as exc:
+                raise Refused(f"{exc} Nothing was written.") from None
+            if not args.json:
+                for (alias, _), vendor in zip(pairs, stored, strict=True):
+                    print(f"Grouped “{alias}” under “{vendor}”.")
+        added = 0
         if args.sync:
             with db.write() as w:
                 added = vendors.seed(w)
             if not args.json:
                 print(f"Added {count(added, 'alias', 'aliases')} from {vendors.SEEDED_BY}.")
-        for alias, vendor in pairs:
-            try:
-                stored = vendors.accept_alias(db, alias, vendor, cli_user(args))
-            except vendors.AliasError as exc:
-                raise Refused(str(exc)) from None
-            if not args.json:
-                print(f"Grouped “{alias}” under “{stored}”.")
-        if pairs:
+        if pairs or added:
             matches.refresh_all(db)  # a vendor grouped anew may match notices to records
         with db.read() as r:
             if args.suggest:

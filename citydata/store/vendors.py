@@ -154,37 +154,57 @@ def accept_alias(db: Database, alias: str, vendor: str, who: str) -> str:
     `vendor` is resolved to its own canonical name first (no chains), and aliases that pointed
     at the spelling being grouped follow it. Returns the canonical vendor stored.
     """
-    key, vendor, who = fold(alias), (vendor or "").strip(), (who or "").strip()
+    return accept_aliases(db, [(alias, vendor)], who)[0]
+
+
+def accept_aliases(db: Database, pairs: list[tuple[str, str]], who: str) -> list[str]:
+    """`accept_alias` for each (alias, vendor) of `pairs`, in order and all in one write
+    transaction: every pair is checked first, so one that cannot be accepted (AliasError)
+    leaves the table as it was. Returns the canonical vendor stored for each."""
+    who = (who or "").strip()
+    checked = [_checked(alias, vendor) for alias, vendor in pairs]
+    if not who:
+        raise AliasError("Say who is accepting the alias.")
+    stored = []
+    with db.write() as w:
+        for key, vendor in checked:
+            stored.append(_accept(w, key, vendor, who))
+        _count_change(w)
+    return stored
+
+
+def _checked(alias: str, vendor: str) -> tuple[str, str]:
+    """(the alias folded, the vendor as given), or AliasError saying what is wrong."""
+    key, vendor = fold(alias), (vendor or "").strip()
     if not key:
         raise AliasError("The spelling to group has no letters or digits.")
     if not vendor or len(vendor) > MAX_NAME or len(alias) > MAX_NAME:
         raise AliasError(f"Give a vendor name of 1 to {MAX_NAME} characters.")
-    if not who:
-        raise AliasError("Say who is accepting the alias.")
-    with db.write() as w:
-        own = fold(vendor)
-        if own != key:
-            found = w.scalar("SELECT vendor FROM vendor_aliases WHERE alias = $k", {"k": own})
-            vendor = found or vendor
-        now = datetime.now().replace(microsecond=0)
-        upsert = (
-            "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT (alias) DO UPDATE"
-            " SET vendor = excluded.vendor, added_by = excluded.added_by,"
-            " added_at = excluded.added_at"
-        )
-        w.execute(upsert, {"k": key, "v": vendor, "who": who[:MAX_NAME], "at": now})
-        # The canonical name's own spelling groups too ("AGILISYS" with "Agilisys").
-        w.execute(
-            "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT DO NOTHING",
-            {"k": fold(vendor), "v": vendor, "who": who[:MAX_NAME], "at": now},
-        )
-        # Whatever was grouped under the spelling just grouped follows it: no chains.
-        w.execute(
-            f"UPDATE vendor_aliases SET vendor = $v WHERE {fold_sql('vendor')} = $k"
-            " AND vendor <> $v",
-            {"k": key, "v": vendor},
-        )
-        _count_change(w)
+    return key, vendor
+
+
+def _accept(w: Reader, key: str, vendor: str, who: str) -> str:
+    own = fold(vendor)
+    if own != key:
+        found = w.scalar("SELECT vendor FROM vendor_aliases WHERE alias = $k", {"k": own})
+        vendor = found or vendor
+    now = datetime.now().replace(microsecond=0)
+    upsert = (
+        "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT (alias) DO UPDATE"
+        " SET vendor = excluded.vendor, added_by = excluded.added_by,"
+        " added_at = excluded.added_at"
+    )
+    w.execute(upsert, {"k": key, "v": vendor, "who": who[:MAX_NAME], "at": now})
+    # The canonical name's own spelling groups too ("AGILISYS" with "Agilisys").
+    w.execute(
+        "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT DO NOTHING",
+        {"k": fold(vendor), "v": vendor, "who": who[:MAX_NAME], "at": now},
+    )
+    # Whatever was grouped under the spelling just grouped follows it: no chains.
+    w.execute(
+        f"UPDATE vendor_aliases SET vendor = $v WHERE {fold_sql('vendor')} = $k AND vendor <> $v",
+        {"k": key, "v": vendor},
+    )
     return vendor
 
 
