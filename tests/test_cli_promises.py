@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from citydata.store import migrations
 from citydata.store.db import Database
@@ -136,3 +137,17 @@ def test_aliases_accepts_all_the_spellings_given_or_none(db_path):
     assert {("northgateplc", "Northgate"), ("capitaltd", "Capita")} <= {
         (alias.replace(" ", ""), vendor) for alias, vendor, *_ in table()
     }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import", "camden.csv", "--borough", "Camdem"],
+        ["reconcile", "--borough", "Camdem"],
+        ["who-can-help", "Mosaic", "--besides", "Camdem"],
+    ],
+)
+def test_a_borough_no_option_knows_is_one_usage_error_in_the_same_words(db_path, args):
+    done = cli(*args, db=db_path, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "error: No London borough is called “Camdem” (did you mean Camden?).\n"

@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from citydata import lifecycle
-from citydata.core import boroughs, settings
+from citydata.core import boroughs, regions, settings
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 
@@ -69,6 +70,28 @@ def add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end-to", metavar="YYYY-MM-DD", help="contracts ending on or before")
     p.add_argument("--search", dest="q", default="", help="free-text search")
     p.add_argument("--url", help="a shared link of the app: use its filters")
+
+
+def authority(text: str) -> boroughs.Authority:
+    """The region's authority an option names (`import --borough`, `reconcile --borough`,
+    `who-can-help --besides`); a usage error otherwise, the same words from every command,
+    with the nearest names."""
+    found = boroughs.resolve(text)
+    if found is not None:
+        return found
+    region = regions.current()
+    shown = text[:60]
+    if region.is_london:
+        message = f"No London borough is called “{shown}”"
+    else:
+        message = str(boroughs.UnknownBorough(shown))
+    names = [a.name for a in region.authorities]
+    near = process.extract(
+        text, names, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=80
+    )
+    if near:
+        message += f" (did you mean {' or '.join(name for name, *_ in near)}?)"
+    raise UsageError(message + ".")
 
 
 def cli_user(args: argparse.Namespace) -> str:

@@ -21,12 +21,12 @@ from citydata.cli.common import (
     EXIT_REFUSED,
     UsageError,
     add_db_option,
+    authority,
     command,
     iso_date,
     print_json,
     words,
 )
-from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.feeds import fetch, spool
 from citydata.output import exports
@@ -165,9 +165,7 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
 
 @command("reconcile")
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    found = boroughs.resolve(args.borough)
-    if found is None:
-        raise UsageError(str(boroughs.UnknownBorough(args.borough)))
+    found = authority(args.borough)
     db = lifecycle.open_store(args.db)
     try:
         with db.read() as r:

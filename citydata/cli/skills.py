@@ -21,6 +21,7 @@ from citydata.cli.common import (
     Refused,
     add_db_option,
     add_filter_options,
+    authority,
     command,
     filter_state,
     iso_date,
@@ -58,11 +59,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     state = filter_state(args)
     besides = None
     if args.besides:
-        found = boroughs.resolve(args.besides)
-        if found is None:
-            every = count(boroughs.count(), "authority", "authorities")
-            raise Refused(f"“{args.besides[:60]}” is not one of {every}.")
-        besides = found.name
+        besides = authority(args.besides).name
     today = args.today or date.today()
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())

@@ -20,15 +20,14 @@ from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
     Refused,
-    UsageError,
     add_db_option,
+    authority,
     cli_user,
     command,
     note,
     print_json,
     words,
 )
-from citydata.core import boroughs, regions
 from citydata.core.formatting import count
 from citydata.output import backup
 from citydata.store import snapshots
@@ -67,10 +66,8 @@ def add_parsers(sub: Any) -> None:
 
 @command("import")
 def cmd_import(args: argparse.Namespace) -> int:
-    if args.borough and boroughs.resolve(args.borough) is None:
-        if regions.current().is_london:
-            raise UsageError(f"No London borough is called “{args.borough}”.")
-        raise UsageError(f"{boroughs.UnknownBorough(args.borough)}.")
+    if args.borough:
+        authority(args.borough)  # a usage error when it names none
     content = args.file.read_bytes()
     prepared = ingest.prepare(content, args.file.name, borough=args.borough)
     out: dict[str, Any] = prepared.to_json() | {
