@@ -13,6 +13,7 @@ from citydata.store import migrations
 from citydata.store.db import Database
 from tests import command
 from tests.conftest import ROOT
+from tests.test_fetch import ok, server  # noqa: F401 (the replaying server, a fixture)
 
 cli = command.run
 
@@ -151,3 +152,22 @@ def test_a_borough_no_option_knows_is_one_usage_error_in_the_same_words(db_path,
     done = cli(*args, db=db_path, text=True)
     assert done.returncode == 2, done.stderr
     assert done.stderr == "error: No London borough is called “Camdem” (did you mean Camden?).\n"
+
+
+def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, server):  # noqa: F811
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    fetch = ("fetch", "contracts-finder", "--since", "2025-01-01")
+    stopped = cli(*fetch, "--max-pages", "1", db=db_path)
+    assert stopped.returncode == 1 and b"run again to carry on" in stopped.stdout
+    assert cli(*fetch, db=db_path).returncode == 0  # carries on and finishes: no message
+
+    listed = cli("fetch-history", db=db_path, text=True)
+    assert listed.returncode == 0, listed.stderr
+    done, halted = listed.stdout.splitlines()
+    assert "· done: 2 pages, " in done and "nan" not in done
+    assert "· failed: 1 page, " in halted and halted.endswith("run again to carry on.")
+
+    # no page at all is not a fetch stopped half way: a usage error, and no run recorded
+    assert cli(*fetch, "--max-pages", "0", db=db_path).returncode == 2
+    assert len(cli("fetch-history", db=db_path).stdout.splitlines()) == 2

@@ -66,6 +66,8 @@ def add_parsers(sub: Any) -> None:
 
 @command("fetch")
 def cmd_fetch(args: argparse.Namespace) -> int:
+    if args.max_pages is not None and args.max_pages < 1:
+        raise UsageError("--max-pages must be 1 or more.")
     path = lifecycle.db_path(args.db)
     try:
         db = lifecycle.open_store(path, waits=())

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+import pandas as pd
 
 from citydata import ingest
 from citydata.core import settings
@@ -194,7 +195,10 @@ HISTORY_COLUMNS = (
 
 
 def history_line(row: dict[str, Any]) -> str:
-    """One history line in words: when, what, who, the outcome, the counts, the message."""
+    """One history line in words: when, what, who, the outcome, the counts, the message. A
+    value the run does not have (no message, no file) may come as None or as NaN (a column of
+    the history holding both texts and NULLs): either is left out."""
+    row = {k: None if _missing(v) else v for k, v in row.items()}
     what = (
         f"file {row['file_name']}"
         if row["feed"] == "file"
@@ -221,6 +225,13 @@ def history_line(row: dict[str, Any]) -> str:
         row["message"] or "",
     ]
     return " · ".join(p for p in parts[:4]) + ": " + " ".join(p for p in parts[4:] if p)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # not a single value
+        return False
 
 
 def pd_day(value: Any) -> str:
