@@ -171,3 +171,13 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     # no page at all is not a fetch stopped half way: a usage error, and no run recorded
     assert cli(*fetch, "--max-pages", "0", db=db_path).returncode == 2
     assert len(cli("fetch-history", db=db_path).stdout.splitlines()) == 2
+
+
+def test_snapshots_says_which_is_the_register_and_which_the_published_notices(db_path):
+    notices = ROOT / "tests" / "data" / "real" / "cf_export_notices_2025-11.csv"
+    assert cli("import", str(notices), db=db_path).returncode == 0
+    listed = strict_json(cli("snapshots", "--json", db=db_path).stdout)
+    kingston = [s for s in listed if s["borough_code"] == "E09000021" and s["status"] == "active"]
+    assert sorted(s["kind"] for s in kingston) == ["published", "register"]
+    table = cli("snapshots", db=db_path, text=True).stdout.splitlines()
+    assert table[0].split()[8] == "kind" and table[-1].split()[-3] == "published"

@@ -127,7 +127,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         df = db.df(
             "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name,"
-            " s.rows_imported, s.rows_rejected, s.status, s.source, s.restored_from"
+            " s.rows_imported, s.rows_rejected, s.status, s.kind, s.source, s.restored_from"
             " FROM snapshots AS s ORDER BY s.id"
         )
     if args.json:
