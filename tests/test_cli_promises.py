@@ -181,3 +181,18 @@ def test_snapshots_says_which_is_the_register_and_which_the_published_notices(db
     assert sorted(s["kind"] for s in kingston) == ["published", "register"]
     table = cli("snapshots", db=db_path, text=True).stdout.splitlines()
     assert table[0].split()[8] == "kind" and table[-1].split()[-3] == "published"
+
+
+# dates.csv's rows with a problem, each with the date column the problem is in
+ROWS = [(7, "end"), (8, "end"), (9, "end"), (10, "start"), (11, "end"), (12, "end")]
+
+
+def test_import_lists_the_problems_in_the_order_of_the_file_s_rows(db_path):
+    dates = ROOT / "tests" / "data" / "ingest" / "dates.csv"
+    done = cli("import", str(dates), "--dry-run", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    listed = [line.split(" (")[0].split(":")[0].strip() for line in done.stdout.splitlines()[2:-2]]
+    assert listed == ["the file"] + [f"row {n}, column 'Contract {e}'" for n, e in ROWS]
+    out = strict_json(cli("import", str(dates), "--dry-run", "--json", db=db_path).stdout)
+    rows = sorted(p["row"] for p in out["rejects"] + out["warnings"] if p["row"])
+    assert rows == [n for n, _ in ROWS]

@@ -136,7 +136,7 @@ def _report(
         f"{_records_note(prepared)}, "
         f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
     )
-    for p in prepared.problems[:SHOWN_PROBLEMS]:
+    for p in prepared.in_order[:SHOWN_PROBLEMS]:
         where = p.where()
         if p.value:
             where += f" (“{p.value}”)"

@@ -207,8 +207,15 @@ class Prepared:
 
     @property
     def row_problems(self) -> list[Problem]:
-        """Problems of single rows, each with its row number."""
-        return [p for p in self.problems if not p.about_file]
+        """Problems of single rows, each with its row number, in the file's order of rows."""
+        return [p for p in self.in_order if not p.about_file]
+
+    @property
+    def in_order(self) -> list[Problem]:
+        """Every problem as a person reads them: notes about the whole file first, then the
+        rows' problems in the file's order of rows (a row's own problems as they were found),
+        as the Upload page, `import` and `import --json` list them."""
+        return sorted(self.problems, key=_row_order)
 
     @property
     def unused_columns(self) -> list[str]:
