@@ -196,3 +196,11 @@ def test_import_lists_the_problems_in_the_order_of_the_file_s_rows(db_path):
     out = strict_json(cli("import", str(dates), "--dry-run", "--json", db=db_path).stdout)
     rows = sorted(p["row"] for p in out["rejects"] + out["warnings"] if p["row"])
     assert rows == [n for n, _ in ROWS]
+
+
+@pytest.mark.parametrize("command", [["export"], ["backup"], ["original", "1"]])
+def test_a_file_to_write_in_a_missing_folder_is_named_as_given(db_path, tmp_path, command):
+    target = tmp_path / "no such folder" / "out.file"
+    done = cli(*command, "-o", str(target), db=db_path, text=True)
+    assert done.returncode == 1
+    assert done.stderr == f"refused: No such file or directory: {target}\n"

@@ -13,9 +13,12 @@ through `add_parsers`; this module only puts them together.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from citydata.cli import alerts, aliases, coming, fetch, records, skills, snapshots
 from citydata.cli.common import (
@@ -51,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed its own message
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     try:
+        _check_output(args)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -61,3 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"refused: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a file to write (`-o`) whose folder does not exist: said with
+    the file's own name, not the name of the part-written file some commands write first."""
+    output = getattr(args, "output", None)
+    if output and not Path(output).parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output))
