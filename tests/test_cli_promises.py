@@ -204,3 +204,22 @@ def test_a_file_to_write_in_a_missing_folder_is_named_as_given(db_path, tmp_path
     done = cli(*command, "-o", str(target), db=db_path, text=True)
     assert done.returncode == 1
     assert done.stderr == f"refused: No such file or directory: {target}\n"
+
+
+def test_a_dry_run_says_when_importing_would_change_nothing(db_path, tmp_path):
+    register = tmp_path / "camden.csv"
+    register.write_bytes(CAMDEN)
+    assert cli("import", str(register), db=db_path).returncode == 0
+    dry = cli("import", str(register), "--dry-run", db=db_path, text=True)
+    real = cli("import", str(register), db=db_path, text=True)
+    assert real.returncode == 1 and "Nothing would change: " in real.stderr
+    assert "  Nothing would change: this file's records are the same" in dry.stdout
+
+    # Camden as it is, Hackney new: one snapshot is written, and said
+    both = tmp_path / "both.csv"
+    both.write_bytes(CAMDEN + b"Hackney,Planning,Uniform,Idox,01/04/2020,31/03/2028\n")
+    done = cli("import", str(both), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "Writing 1 snapshot…\n" and done.stdout.endswith(
+        "Imported: snapshot 35.\n"
+    )

@@ -95,7 +95,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             out["rows_imported"] = prepared.rows_accepted
             out["records_imported"] = prepared.records_accepted
             if not args.dry_run:
-                print(f"Writing {count(len(changes), 'snapshot')}…", file=sys.stderr, flush=True)
+                writing = count(len(_changed(changes)), "snapshot")  # an unchanged borough: none
+                print(f"Writing {writing}…", file=sys.stderr, flush=True)
                 expect = {c.borough_code: c.base_snapshot_id for c in changes}
                 out["snapshot_ids"] = snapshots.commit(
                     db, prepared, content, cli_user(args), expect=expect
@@ -105,6 +106,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         out["rows_imported"] = out["records_imported"] = 0
         return _report(args, prepared, out, changes, EXIT_REFUSED)
     return _report(args, prepared, out, changes, EXIT_OK)
+
+
+def _changed(changes: list[BoroughChange]) -> list[BoroughChange]:
+    """The boroughs a commit makes a new snapshot for: those the file changes."""
+    return [c for c in changes if not c.diff.is_empty]
 
 
 def _change_json(c: BoroughChange) -> dict[str, Any]:
@@ -151,6 +157,8 @@ def _report(
     if code != EXIT_OK:
         print(f"refused: {out['refused']} Nothing was written.", file=sys.stderr)
     elif args.dry_run:
+        if changes and not _changed(changes):  # as the Upload page says: importing is refused
+            print(f"  {snapshots.unchanged_message(changes)}")
         print("Dry run: nothing was written.")
     else:
         ids = out["snapshot_ids"]
