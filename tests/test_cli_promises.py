@@ -223,3 +223,24 @@ def test_a_dry_run_says_when_importing_would_change_nothing(db_path, tmp_path):
     assert done.stderr == "Writing 1 snapshot…\n" and done.stdout.endswith(
         "Imported: snapshot 35.\n"
     )
+
+
+@pytest.mark.usefixtures("short_busy_waits")
+def test_the_commands_that_only_read_answer_while_the_app_holds_the_database(db_path):
+    from tests.test_lifecycle import held_by_another_process
+
+    reads = [
+        ["aliases"],
+        ["aliases", "--suggest", "--json"],
+        ["reconcile", "--borough", "Camden"],
+        ["alerts", "list", "--json"],
+        ["coming", "--json"],
+    ]
+    with held_by_another_process(db_path):
+        for args in reads:
+            done = cli(*args, db=db_path, text=True)
+            assert done.returncode == 0, (args, done.stderr)
+            assert "reading a copy of it made just now" in done.stderr, args
+        # what writes is still refused, and says so
+        accepting = cli("aliases", "--accept", "Capita Ltd=Capita", db=db_path, text=True)
+        assert accepting.returncode == 1 and "in use by another program" in accepting.stderr

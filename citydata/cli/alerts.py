@@ -113,13 +113,10 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    db = lifecycle.open_store(args.db)
-    try:
-        with db.read() as r:
-            subs = subscriptions.all_(r)
-            table = subscriptions.table(r)
-    finally:
-        db.close()
+    # a read: while the app serves, from a copy of the database made just now
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        subs = subscriptions.all_(r)
+        table = subscriptions.table(r)
     if args.json:
         print_json([_public(s) for s in subs])
     elif table.empty:

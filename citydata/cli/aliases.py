@@ -15,7 +15,15 @@ from typing import Any
 import pandas as pd
 
 from citydata import lifecycle
-from citydata.cli.common import EXIT_OK, Refused, UsageError, add_db_option, cli_user, command
+from citydata.cli.common import (
+    EXIT_OK,
+    Refused,
+    UsageError,
+    add_db_option,
+    cli_user,
+    command,
+    note,
+)
 from citydata.core.formatting import count
 from citydata.store import matches, vendors
 
@@ -66,6 +74,13 @@ def cmd_aliases(args: argparse.Namespace) -> int:
     if not 0 <= args.cutoff <= 100:
         raise UsageError("--cutoff must be between 0 and 100.")
     pairs = _pairs(args.accept)
+    if not pairs and not args.sync:  # a read: while the app serves, from a copy made just now
+        with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+            if args.suggest:
+                _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
+            else:
+                _print(vendors.aliases(r), args.json, "No aliases.")
+        return EXIT_OK
     db = lifecycle.open_store(args.db)
     try:
         if pairs:  # first: one that cannot be accepted is refused before anything is written
@@ -87,7 +102,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         with db.read() as r:
             if args.suggest:
                 _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
-            elif (not pairs and not args.sync) or args.json:
+            elif args.json:
                 _print(vendors.aliases(r), args.json, "No aliases.")
     finally:
         db.close()

@@ -6,6 +6,7 @@ Values are left out when CITYTOOLS_HIDE_MARKET_VALUES is true, as on the page.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from citydata.cli.common import (
     command,
     filter_state,
     iso_date,
+    note,
     print_json,
 )
 from citydata.core import settings
@@ -51,15 +53,19 @@ def cmd_coming(args: argparse.Namespace) -> int:
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
     today = args.today or date.today()
-    db = lifecycle.open_store(args.db)
-    try:
+    folder = alerts.feeds_dir(secrets) if args.feed else None
+    # Only the feed writes: without it, a read (while the app serves, from a copy made just now).
+    with contextlib.ExitStack() as stack:
+        if folder is None:
+            db = stack.enter_context(lifecycle.open_for_reading(args.db, on_copy=note))
+        else:
+            db = lifecycle.open_store(args.db)
+            stack.callback(db.close)
         with db.read() as r:
             table = opportunities.markets(r, state, lead, args.years, today)
-        if args.feed and (folder := alerts.feeds_dir(secrets)) is not None:
+        if folder is not None:
             path = alerts.write_market_feed(db, lead, folder, today, hide_values=hide)
             print(f"Wrote the calendar feed {path}.", file=sys.stderr)
-    finally:
-        db.close()
     if hide:
         table = opportunities.without_values(table)
     if args.json:

@@ -24,6 +24,7 @@ from citydata.cli.common import (
     authority,
     command,
     iso_date,
+    note,
     print_json,
     words,
 )
@@ -153,7 +154,7 @@ def _progress(args: argparse.Namespace, run: fetch.Run) -> None:
 def cmd_fetch_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more.")
-    with lifecycle.open_for_reading(args.db, on_copy=lambda s: print(s, file=sys.stderr)) as db:
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         runs = fetch.history(db, args.limit)
     if args.json:
         print(runs.to_json(orient="records", date_format="iso", indent=2))
@@ -168,12 +169,9 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
 @command("reconcile")
 def cmd_reconcile(args: argparse.Namespace) -> int:
     found = authority(args.borough)
-    db = lifecycle.open_store(args.db)
-    try:
-        with db.read() as r:
-            result = reconciliation.reconcile(r, FilterState(), found.name)
-    finally:
-        db.close()
+    # a read: while the app serves, from a copy of the database made just now
+    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        result = reconciliation.reconcile(r, FilterState(), found.name)
     print(result.sentence(found.name))
     print(result.disagreement_sentence())
     if args.output:
