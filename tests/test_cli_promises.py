@@ -244,3 +244,14 @@ def test_the_commands_that_only_read_answer_while_the_app_holds_the_database(db_
         # what writes is still refused, and says so
         accepting = cli("aliases", "--accept", "Capita Ltd=Capita", db=db_path, text=True)
         assert accepting.returncode == 1 and "in use by another program" in accepting.stderr
+
+
+def test_alerts_speak_as_the_other_commands_do(db_path):
+    added = cli(
+        "alerts", "add", "--name", "Camden", "--email", "a@example.org", "--ending", "6",
+        "--url", "http://x/?borough=Camdem", db=db_path, text=True,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stderr.startswith("Note: No borough called “Camdem” in the data")
+    listed = cli("alerts", "list", db=db_path, text=True)
+    assert listed.stdout.splitlines()[1].split()[-1] == "never", listed.stdout

@@ -104,7 +104,7 @@ def _add(args: argparse.Namespace) -> int:
     finally:
         db.close()
     for remark in notes:
-        print(f"note: {remark}", file=sys.stderr)
+        print(f"Note: {remark}", file=sys.stderr)  # as every command notes a filter dropped
     if args.json:
         print_json(_public(sub))
     else:
@@ -121,8 +121,8 @@ def _list(args: argparse.Namespace) -> int:
         print_json([_public(s) for s in subs])
     elif table.empty:
         print("No alerts.")
-    else:
-        print(table.to_string(index=False))
+    else:  # an alert not sent yet: "never", not Python's "None"
+        print(table.astype(object).where(table.notna(), "never").to_string(index=False))
     return EXIT_OK
 
 
