@@ -16,7 +16,9 @@ COLUMNS = {
     "created_by": "By",
     "file_name": "File",
     "rows_imported": st.column_config.NumberColumn("Records", format="%d"),
-    "rows_rejected": st.column_config.NumberColumn("Rows refused", format="%d"),
+    "rows_rejected": st.column_config.NumberColumn(
+        "Rows refused", format="%d", help="Rows of the whole file refused, of every borough in it"
+    ),
     "status": "Status",
     "source": "Source",
     "restored_from": st.column_config.TextColumn("Copy of"),

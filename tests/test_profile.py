@@ -247,6 +247,22 @@ def test_source_names_the_uploaded_file_who_and_when(db):
     assert "ann@camden.gov.uk" in sentence
 
 
+def test_source_says_the_refused_rows_are_the_whole_file_s(db):
+    """A file of two boroughs with one of Hackney's rows refused: Camden's profile said "1 row
+    imported, 1 refused", as if one of Camden's rows had been refused."""
+    content = (
+        b"Borough,Service area,System,Vendor\n"
+        b"Camden,Housing,Orchard Housing,Orchard Information Systems\n"
+        b"Hackney,Parking,,\n"
+        b"Hackney,Housing,Northgate Housing,NEC Software Solutions\n"
+    )
+    upload = ingest.prepare(content, "two-boroughs.csv")
+    assert upload.rows_refused == 1
+    snapshots.commit(db, upload, content, "ann")
+    sentence = build(db).source_text
+    assert sentence.endswith(": 1 row imported; 1 row of the whole file refused.")
+
+
 def test_source_of_one_row_says_one_row():
     source = {"id": 40, "created_at": None, "is_demo": False, "rows_imported": 1}
     assert borough_profile.source_sentence([source]) == (

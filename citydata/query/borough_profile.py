@@ -298,7 +298,9 @@ def _one_source(src: dict[str, Any]) -> str:
             f"Published notices: snapshot {src['id']}{restored}, "
             f"{count(src['rows_imported'], 'notice')}, the latest added{name}{who} on {when}."
         )
-    rejected = f", {src['rows_rejected']:,} refused" if src.get("rows_rejected") else ""
+    # (the rows refused are the whole file's: of a file of several boroughs, not all this one's)
+    refused = src.get("rows_rejected")
+    rejected = f"; {count(refused, 'row')} of the whole file refused" if refused else ""
     return (
         f"Snapshot {src['id']}{restored}, uploaded{name}{who} on {when}: "
         f"{count(src['rows_imported'], 'row')} imported{rejected}."
