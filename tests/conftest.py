@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from citydata import lifecycle
+
+# A fault of the program shows its traceback in the tests (a user sees one line instead: see
+# citydata.cli), so a test that a command says no traceback cannot pass on a hidden fault.
+os.environ.setdefault("CITYTOOLS_DEBUG", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

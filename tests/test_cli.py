@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from citydata.core import demo
 from tests import command
@@ -191,3 +192,38 @@ def test_what_was_written_is_counted_in_the_singular_for_one(db_path, tmp_path):
     done = cli("coming", "--service-area", "Housing", "-o", str(markets), db=db_path, text=True)
     assert done.returncode == 0, done.stderr
     assert f"Wrote 1 service area to {markets}." in done.stderr
+
+
+def test_a_fault_of_the_program_is_one_line_not_a_traceback(db_path, monkeypatch, capsys):
+    """Every refusal the commands foresee is one line; a failure nobody foresaw (a fault in the
+    program) printed Python's traceback. It is one line too, saying it is the program's fault
+    and how to see more; with CITYTOOLS_DEBUG set (as in these tests) the traceback shows."""
+    from citydata import cli as main_cli
+    from citydata.cli import common
+
+    def broken(args):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setitem(common.COMMANDS, "snapshots", broken)
+    monkeypatch.delenv(main_cli.DEBUG, raising=False)
+    assert main_cli.main(["snapshots", "--db", str(db_path)]) == 1
+    [said] = capsys.readouterr().err.splitlines()
+    assert said.startswith("error: something went wrong inside City Tools Explorer")
+    assert "(RuntimeError: kaput)" in said and "CITYTOOLS_DEBUG=1" in said
+    monkeypatch.setenv(main_cli.DEBUG, "1")
+    with pytest.raises(RuntimeError, match="kaput"):
+        main_cli.main(["snapshots", "--db", str(db_path)])
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(db_path):
+    """`python -m citydata export | head -1` said "refused: Broken pipe" and exited 1 once
+    head had read its line."""
+    done = subprocess.Popen(
+        [sys.executable, "-m", "citydata", "export", "--db", str(db_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    done.stdout.close()  # the reader gone before the records come (as head's, once it has read)
+    _, err = done.communicate(timeout=120)
+    assert (done.returncode, err) == (0, b"")

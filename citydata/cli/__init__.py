@@ -6,8 +6,9 @@
 - fetch.py: fetch, fetch-history, reconcile (published notices); skills.py: who-can-help.
 
 Exit codes: 0 done, 1 refused (nothing written), 2 usage error. Every failure is one plain line
-on stderr, never a traceback. Each command module registers its commands in `common.COMMANDS`
-through `add_parsers`; this module only puts them together.
+on stderr, never a traceback: a fault of the program too (exit 1), unless CITYTOOLS_DEBUG is
+set. Each command module registers its commands in `common.COMMANDS` through `add_parsers`;
+this module only puts them together.
 """
 
 from __future__ import annotations
@@ -62,9 +63,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Refused, StoreError, settings.SettingError) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # the reader stopped reading (`... | head`): nothing to say
+        _quiet_stdout()
+        return EXIT_OK
     except OSError as exc:
         print(f"refused: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_REFUSED
+    except Exception as exc:  # a fault of the program, not of what was asked
+        if os.environ.get(DEBUG):
+            raise
+        print(
+            f"error: something went wrong inside City Tools Explorer ({type(exc).__name__}: "
+            f"{exc}). This is a fault in the program, not in what you asked: please report it "
+            f"with the command you ran. Run it again with {DEBUG}=1 to see where it happened.",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+
+
+# Set (to anything): an unexpected failure shows its traceback instead of the one-line message.
+DEBUG = "CITYTOOLS_DEBUG"
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at nothing, so that Python's own flush at exit does not fail again on the
+    closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # (a test's stdout that is no file)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _check_output(args: argparse.Namespace) -> None:
