@@ -5,6 +5,7 @@ a name is not a borough. Each test here failed before the fix it names."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import duckdb
 import pytest
@@ -171,6 +172,20 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     # no page at all is not a fetch stopped half way: a usage error, and no run recorded
     assert cli(*fetch, "--max-pages", "0", db=db_path).returncode == 2
     assert len(cli("fetch-history", db=db_path).stdout.splitlines()) == 2
+
+
+def test_fetch_since_a_day_after_today_is_a_usage_error_and_records_nothing(db_path, monkeypatch):
+    """`fetch --since 2062-01-01` (a typo for 2026) asked the feed, found nothing and recorded a
+    finished run; the Published notices page allows no later day than today."""
+    monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", "http://127.0.0.1:9/")  # (never asked)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    done = cli("fetch", "contracts-finder", "--since", tomorrow, db=db_path, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: --since {tomorrow} is after today: no notice has been published since then. "
+        "Give the first day to fetch, today or earlier."
+    )
+    assert cli("fetch-history", db=db_path, text=True).stdout.startswith("No fetch")
 
 
 def test_snapshots_says_which_is_the_register_and_which_the_published_notices(db_path):

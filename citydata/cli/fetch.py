@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,11 @@ def add_parsers(sub: Any) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     if args.max_pages is not None and args.max_pages < 1:
         raise UsageError("--max-pages must be 1 or more.")
+    if args.since > date.today():  # (as the Published notices page allows no later day)
+        raise UsageError(
+            f"--since {args.since.isoformat()} is after today: no notice has been published "
+            "since then. Give the first day to fetch, today or earlier."
+        )
     path = lifecycle.db_path(args.db)
     try:
         db = lifecycle.open_store(path, waits=())
