@@ -38,14 +38,15 @@ def system_users(state):
         if not figures["records"]:
             st.info(f"No records of {ui.plain(system)} match these filters.")
         else:
-            cols = st.columns(4)
-            cols[0].metric(
-                f"{ui.noun(2, True)} using it", f"{figures['boroughs']} of {boroughs.count()}"
-            )
-            cols[1].metric("Records", f"{figures['records']:,}")
-            cols[2].metric("Vendors holding the contracts", f"{figures['vendors']:,}")
-            cols[3].metric(
-                "Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED)
+            ui.metrics(
+                ui.Figure(
+                    f"{ui.noun(2, True)} using it", f"{figures['boroughs']} of {boroughs.count()}"
+                ),
+                ui.Figure("Records", f"{figures['records']:,}"),
+                ui.Figure("Vendors holding the contracts", f"{figures['vendors']:,}"),
+                ui.Figure(
+                    "Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED)
+                ),
             )
             users = charts.labelled(ui.query(adoption.system_users, state, system))
             ui.table(users)

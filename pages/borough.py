@@ -64,12 +64,14 @@ if state.borough and state.borough != (name,):
     )
 
 figures = p.figures
-cols = st.columns(5)
-cols[0].metric("Records", f"{figures['records']:,}")
-cols[1].metric("Systems", f"{figures['systems']:,}")
-cols[2].metric("Vendors", f"{figures['vendors']:,}")
-cols[3].metric("Annual value", money(figures["annual_value"], missing=NOT_RECORDED))
-cols[4].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
+ui.metrics(
+    ui.Figure("Records", f"{figures['records']:,}"),
+    ui.Figure("Systems", f"{figures['systems']:,}"),
+    ui.Figure("Vendors", f"{figures['vendors']:,}"),
+    ui.Figure("Annual value", money(figures["annual_value"], missing=NOT_RECORDED)),
+    # ("Ending in next 12 months" was cut off on a tablet, and made five too wide for a laptop)
+    ui.Figure("Ending in 12 months", f"{figures['ending_12_months']:,}"),
+)
 
 if p.systems.empty:
     st.info(f"No records for {name} match these filters. Remove a filter in the sidebar.")

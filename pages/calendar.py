@@ -24,15 +24,16 @@ if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-cols = st.columns(4)
-cols[0].metric("Contracts with an end date", f"{figures['with_end']:,}")
-cols[1].metric("Ending in next 12 months", f"{figures['ending_12_months']:,}")
-cols[2].metric("Already ended", f"{figures['ended']:,}")
-cols[3].metric(
-    "No end date",
-    f"{figures['no_end']:,}",
-    help="Unknown or rolling contracts. They cannot be placed on the calendar; the Renewal "
-    "pipeline page lists them.",
+ui.metrics(
+    ui.Figure("Contracts with an end date", f"{figures['with_end']:,}"),
+    ui.Figure("Ending in next 12 months", f"{figures['ending_12_months']:,}"),
+    ui.Figure("Already ended", f"{figures['ended']:,}"),
+    ui.Figure(
+        "No end date",
+        f"{figures['no_end']:,}",
+        help="Unknown or rolling contracts. They cannot be placed on the calendar; the Renewal "
+        "pipeline page lists them.",
+    ),
 )
 if not figures["with_end"]:
     st.info("None of these contracts has an end date recorded, so none can be shown in time.")

@@ -77,10 +77,11 @@ if groups.empty:
     ui.stop()
 
 found = int(groups["groups_found"].iloc[0])
-cols = st.columns(3)
-cols[0].metric("Groups found", f"{found:,}")
-cols[1].metric("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}")
-cols[2].metric("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}")
+ui.metrics(
+    ui.Figure("Groups found", f"{found:,}"),
+    ui.Figure("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}"),
+    ui.Figure("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}"),
+)
 if note := exports.shown_note(len(groups), found, "groups, best first"):
     st.caption(note)
 ui.dataframe(

@@ -51,20 +51,20 @@ if markets.empty:
     ui.stop()
 head = opportunities.headline(markets)
 
-cols = st.columns(4)
-cols[0].metric(f"Contracts ending in {count(years, 'year')}", f"{head['ending']:,}")
-if hide:
-    cols[1].metric("Their annual value", "not published")
-else:
-    cols[1].metric("Their combined annual value", f"£{head['value_ending']:,.0f}")
-cols[2].metric("Renewal decisions due", f"{head['deciding']:,}")
-cols[3].metric(
-    "Room for a challenger",
-    f"{head['room']:,}",
-    help=(
-        f"Service areas with at least {opportunities.ROOM_MIN_ENDING} contracts ending whose "
-        f"market is held by {opportunities.ROOM_MAX_VENDORS} suppliers or fewer, or is highly "
-        f"concentrated (HHI above {opportunities.HIGH_HHI:,})."
+ui.metrics(
+    ui.Figure(f"Contracts ending in {count(years, 'year')}", f"{head['ending']:,}"),
+    ui.Figure("Their annual value", "not published")
+    if hide
+    else ui.Figure("Their combined annual value", f"£{head['value_ending']:,.0f}"),
+    ui.Figure("Renewal decisions due", f"{head['deciding']:,}"),
+    ui.Figure(
+        "Room for a challenger",
+        f"{head['room']:,}",
+        help=(
+            f"Service areas with at least {opportunities.ROOM_MIN_ENDING} contracts ending whose "
+            f"market is held by {opportunities.ROOM_MAX_VENDORS} suppliers or fewer, or is "
+            f"highly concentrated (HHI above {opportunities.HIGH_HHI:,})."
+        ),
     ),
 )
 

@@ -50,19 +50,28 @@ if not head["vendors"]:
 
 ranking = ui.derive(market.ranking_from, *source, by, top_n)
 st.header(market.headline_sentence(head, ranking, by))
-cols = st.columns(4)
-top = count(head["top_n"], "vendor's", "vendors'")  # 'Top 1 vendor's share' with one vendor
-cols[0].metric("Vendors", f"{head['vendors']:,}")
-cols[1].metric(f"Top {top} share of records", f"{head['share']:.1f}%")
-cols[2].metric(
-    "Vendors holding half",
-    f"{head['half_vendors']:,}",
-    help="The fewest vendors that together hold more than half of the records that name one.",
-)
+# Short labels, the words in their help: "Top 10 vendors' share of records" was cut to "Top 10
+# vendors' share of re…" on a tablet, and made the row of four too wide for a laptop's.
+top = head["top_n"]
+leaders = count(top, "vendor")
 value_share = head["value_share"]
-cols[3].metric(
-    f"Top {top} share of value",
-    "no values" if value_share is None else f"{value_share:.1f}%",
+ui.metrics(
+    ui.Figure("Vendors", f"{head['vendors']:,}"),
+    ui.Figure(
+        f"Top {top} share of records",
+        f"{head['share']:.1f}%",
+        help=f"Share of the records held by the {leaders} with the most records.",
+    ),
+    ui.Figure(
+        "Vendors holding half",
+        f"{head['half_vendors']:,}",
+        help="The fewest vendors that together hold more than half of the records that name one.",
+    ),
+    ui.Figure(
+        f"Top {top} share of value",
+        "no values" if value_share is None else f"{value_share:.1f}%",
+        help=f"Share of the annual value recorded held by the {leaders} with the most value.",
+    ),
 )
 
 st.header("Vendor ranking")
@@ -130,10 +139,11 @@ sat = ui.derive(satisfaction.summary_from, *source)
 if not sat["scored"]:
     st.info("None of these records carries a satisfaction score.")
     ui.stop()
-cols = st.columns(3)
-cols[0].metric("Scored records", f"{sat['scored']:,} of {sat['records']:,}")
-cols[1].metric(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}")
-cols[2].metric("Average satisfaction (1-5)", f"{sat['average']:.2f}")
+ui.metrics(
+    ui.Figure("Scored records", f"{sat['scored']:,} of {sat['records']:,}"),
+    ui.Figure(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}"),
+    ui.Figure("Average satisfaction (1-5)", f"{sat['average']:.2f}"),
+)
 st.markdown(
     "Suppliers and satisfaction across the "
     f"{count(sat['boroughs_scored'], ui.noun(), ui.noun(2))} with scores: "

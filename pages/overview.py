@@ -21,16 +21,18 @@ if not figures["records"]:
     st.info("No contracts match these filters. Remove a filter in the sidebar to see more.")
     ui.stop()
 
-top, bottom = st.columns(3), st.columns(3)
-top[0].metric("Records", f"{figures['records']:,}")
-top[1].metric(f"{ui.noun(2, True)} covered", f"{figures['boroughs']} of {boroughs.count()}")
-top[2].metric("Ending in the next 12 months", f"{figures['ending_12_months']:,}")
-bottom[0].metric("Vendors", f"{figures['vendors']:,}")
-bottom[1].metric("Systems", f"{figures['systems']:,}")
-bottom[2].metric(
-    "Share held by the 10 largest vendors",
-    f"{figures['top10_vendor_share']:.0f}%",
-    help="Share of the records held by the ten vendors with the most records.",
+ui.metrics(
+    ui.Figure("Records", f"{figures['records']:,}"),
+    ui.Figure(f"{ui.noun(2, True)} covered", f"{figures['boroughs']} of {boroughs.count()}"),
+    ui.Figure("Ending in the next 12 months", f"{figures['ending_12_months']:,}"),
+    ui.Figure("Vendors", f"{figures['vendors']:,}"),
+    ui.Figure("Systems", f"{figures['systems']:,}"),
+    ui.Figure(
+        "Share held by the 10 largest vendors",
+        f"{figures['top10_vendor_share']:.0f}%",
+        help="Share of the records held by the ten vendors with the most records.",
+    ),
+    per_row=3,
 )
 ui.service_type_split(state)
 

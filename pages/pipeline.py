@@ -58,20 +58,21 @@ def decisions(state, lead, today, figures):
         key="pipeline_window",
         bind="query-params",
     )
-    cols = st.columns(4)
-    cols[0].metric(
-        f"Decide in next {window} months",
-        f"{figures[f'due_{window}']:,}",
-        help="Contracts still running whose decide-by date falls in this window.",
-    )
-    cols[1].metric(
-        "Decision overdue",
-        f"{figures['decisions_overdue']:,}",
-        help="Still running, but the decide-by date has passed: decide now.",
-    )
-    cols[2].metric("Already ended", f"{figures['ended']:,}")
-    cols[3].metric(
-        "No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts."
+    ui.metrics(
+        ui.Figure(
+            f"Decide in next {window} months",
+            f"{figures[f'due_{window}']:,}",
+            help="Contracts still running whose decide-by date falls in this window.",
+        ),
+        ui.Figure(
+            "Decision overdue",
+            f"{figures['decisions_overdue']:,}",
+            help="Still running, but the decide-by date has passed: decide now.",
+        ),
+        ui.Figure("Already ended", f"{figures['ended']:,}"),
+        ui.Figure(
+            "No end date", f"{figures['no_end_date']:,}", help="Unknown or rolling contracts."
+        ),
     )
 
     # The list shown is in the link (`pipeline_list`, the tab's label): so the labels stay the

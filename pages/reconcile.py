@@ -41,11 +41,12 @@ if state.borough and state.borough != (name,):
         f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page, nor does "
         "Source (both are compared); the other filters do."
     )
-cols = st.columns(4)
-cols[0].metric("Matched", f"{tally.matched:,}")
-cols[1].metric("In the register only", f"{tally.register_only:,}")
-cols[2].metric("Published only", f"{tally.published_only:,}")
-cols[3].metric("Matched but disagreeing", f"{tally.disagreements:,}")
+ui.metrics(
+    ui.Figure("Matched", f"{tally.matched:,}"),
+    ui.Figure("In the register only", f"{tally.register_only:,}"),
+    ui.Figure("Published only", f"{tally.published_only:,}"),
+    ui.Figure("Matched but disagreeing", f"{tally.disagreements:,}"),
+)
 st.write(ui.plain(tally.sentence(name)))
 if not tally.matched and not tally.published_only:
     st.info(

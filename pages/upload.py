@@ -68,11 +68,12 @@ if prepared.refused:
     st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")
     steward.show_problems(prepared)
     st.stop()
-cols = st.columns(4)
-cols[0].metric("Rows read", f"{prepared.rows_read:,}")
-cols[1].metric("Rows to import", f"{prepared.rows_accepted:,}")
-cols[2].metric("Rows refused", f"{prepared.rows_refused:,}")
-cols[3].metric("Imported with a change", f"{prepared.rows_warned:,}")
+ui.metrics(
+    ui.Figure("Rows read", f"{prepared.rows_read:,}"),
+    ui.Figure("Rows to import", f"{prepared.rows_accepted:,}"),
+    ui.Figure("Rows refused", f"{prepared.rows_refused:,}"),
+    ui.Figure("Imported with a change", f"{prepared.rows_warned:,}"),
+)
 if prepared.records_accepted != prepared.rows_accepted:
     st.caption(
         f"These rows give {count(prepared.records_accepted, 'record')}: a row naming several "

@@ -40,18 +40,20 @@ if not figures["held"] and not figures["made"]:
     ui.stop()
 
 if figures["held"]:
-    top, bottom = st.columns(3), st.columns(3)
-    top[0].metric(f"{ui.noun(2, True)} served", f"{figures['boroughs']} of {boroughs.count()}")
-    top[1].metric("Contracts held", f"{figures['held']:,}")
-    top[2].metric(
-        "Of which another maker's product",
-        f"{figures['resale']:,}",
-        help="Contracts this vendor holds for a product someone else makes (as a reseller).",
-    )
-    bottom[0].metric("Systems", f"{figures['systems']:,}")
-    bottom[1].metric("Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED))
     next_end = figures["next_end"]
-    bottom[2].metric("Next contract end", day_label(next_end) if next_end else "none ahead")
+    ui.metrics(
+        ui.Figure(f"{ui.noun(2, True)} served", f"{figures['boroughs']} of {boroughs.count()}"),
+        ui.Figure("Contracts held", f"{figures['held']:,}"),
+        ui.Figure(
+            "Of which another maker's product",
+            f"{figures['resale']:,}",
+            help="Contracts this vendor holds for a product someone else makes (as a reseller).",
+        ),
+        ui.Figure("Systems", f"{figures['systems']:,}"),
+        ui.Figure("Annual value", money_in_full(figures["annual_value"], missing=NOT_RECORDED)),
+        ui.Figure("Next contract end", day_label(next_end) if next_end else "none ahead"),
+        per_row=3,
+    )
 else:
     st.info(f"{ui.plain(vendor)} holds no contracts in this selection.")
 if figures["made"]:

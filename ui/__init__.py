@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -213,6 +213,39 @@ def _clear_filters() -> None:
 
 
 # ---- shared page parts -----------------------------------------------------------------------
+
+
+class Figure(NamedTuple):
+    """One headline figure (`st.metric`): its label, its value as shown, and help text."""
+
+    label: str
+    value: str
+    help: str | None = None
+
+
+# Widths in pixels of a metric's words in Streamlit 1.67's font (measured in Chromium: labels
+# 5.8-7.0 a character, values 14.5-18 a character; the help icon 24 with its margin).
+LABEL_PX, VALUE_PX, HELP_PX, SLACK_PX = 6.4, 17.0, 26, 6
+
+
+def metric_width(figure: Figure) -> int:
+    """The narrowest a figure's column can be with its label and value whole."""
+    label = LABEL_PX * len(figure.label) + (HELP_PX if figure.help else 0)
+    return round(max(label, VALUE_PX * len(figure.value), 120) + SLACK_PX)
+
+
+def metrics(*shown: Figure, per_row: int | None = None) -> None:
+    """Headline figures side by side, `per_row` (all) a row where the page is wide enough.
+
+    A responsive grid rather than fixed columns: where a figure's label or value would not fit
+    its column (a tablet, a laptop zoomed in, a phone), the row holds fewer figures and the
+    rest go below, rather than cut the words to "Top 10 vendors' share of re…" or "£54,016,…".
+    """
+    grid = st.grid(
+        per_row or len(shown), min_column_width=max(map(metric_width, shown)), gap="small"
+    )
+    for figure in shown:
+        grid.metric(figure.label, figure.value, help=figure.help)
 
 
 def plain(text: Any, limit: int | None = text_rules.MARKDOWN_LIMIT) -> str:
