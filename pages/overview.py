@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.query import filters, selection
-from ui.charts.coverage import coverage_heatmap, coverage_table
+from ui.charts.coverage import coverage_heatmap, coverage_table, coverage_width
 
 state = ui.page_filters()
 
@@ -52,7 +52,7 @@ def coverage(wide):
     tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
     if tab_chart.open:  # only the tab on screen is built and sent
         with tab_chart:
-            ui.charting.draw(coverage_heatmap(wide), width="content")
+            ui.charting.draw(coverage_heatmap(wide), width=coverage_width(wide))
     if tab_table.open:
         with tab_table:
             ui.dataframe(wide, width="stretch")

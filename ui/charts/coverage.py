@@ -26,6 +26,18 @@ def coverage_table(
     return wide
 
 
+CELL = 30  # a cell's width in pixels where the screen has room
+AXIS = 182  # the names beside the rows and the axis' title, in pixels
+MIN_CELL_FOR_NUMBER = 16  # a narrower cell shows its count in the tooltip only
+
+
+def coverage_width(wide: pd.DataFrame) -> int:
+    """The heatmap's width where there is room: CELL pixels a service area. Given to the chart
+    as its largest width, so a narrower screen (a phone, a tablet) narrows the cells rather
+    than push the matrix, and the whole page with it, off the right of the screen."""
+    return CELL * len(wide.columns) + AXIS
+
+
 def coverage_heatmap(wide: pd.DataFrame) -> Drawing:
     """A heatmap of `coverage_table` with the count in every cell; gaps are white cells with 0."""
     who = wide.index.name or noun(capital=True)
@@ -66,5 +78,9 @@ def _coverage(who: str, areas: tuple[str, ...]) -> alt.LayerChart:
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("Records:Q"),
         color=alt.condition("datum.dark", alt.value("white"), alt.value("#222")),
+        # (`width` is the drawn matrix's: on a phone the cells are too narrow for a number)
+        opacity=alt.condition(
+            f"width / {max(len(areas), 1)} >= {MIN_CELL_FOR_NUMBER}", alt.value(1), alt.value(0)
+        ),
     )
-    return (cells + text).properties(width=alt.Step(30), height=alt.Step(20))
+    return (cells + text).properties(width=alt.Step(CELL), height=alt.Step(20))
