@@ -68,7 +68,9 @@ with st.form("new_alert", clear_on_submit=True):
         max_chars=subscriptions.MAX_VIEW,
         help="Its filters choose the contracts. Starts with the filters chosen in the sidebar.",
     )
-    left, middle, right = st.columns(3)
+    # A grid, not three fixed columns: on a narrow window (a laptop zoomed in, with the menu
+    # open) the third column was too narrow for "New or changed records".
+    left = middle = right = st.grid(3, min_column_width=200)
     decisions = left.number_input(
         "Decisions due within (months)", 0, subscriptions.MAX_MONTHS, 6, help="0: do not send"
     )
