@@ -16,7 +16,9 @@ st.caption(
 )
 ui.selection_header(state)
 
-left, middle, right = st.columns([2, 2, 1])
+# Each choice as wide as its options, side by side where they fit: in fixed columns a laptop
+# zoomed in (1024 px, menu open) hid the "Value" option and the number's - and + buttons.
+left = middle = right = st.container(horizontal=True, gap="medium")
 by = left.segmented_control(
     "Rank vendors by", list(market.MEASURE_LABELS),
     format_func=ui.shown_as("market_by", market.MEASURE_LABELS.get),
@@ -31,7 +33,7 @@ role = middle.segmented_control(
 )  # fmt: skip
 top_n = right.number_input(
     "Vendors to show", min_value=3, max_value=50, value=market.DEFAULT_TOP_N, key="market_top",
-    bind="query-params",
+    bind="query-params", width=160,
 )  # fmt: skip
 
 # The selection is read once (market.aggregate); each panel is worked out from that read,
