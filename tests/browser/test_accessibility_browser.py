@@ -1,26 +1,34 @@
-"""Every page as a person reads it in Chromium on a laptop: axe-core (the copy pinned with
+"""Every page as a person reads it in Chromium: axe-core (the copy pinned with
 axe-playwright-python in requirements-dev.txt) finds no violation of any impact, minor included,
-and at 1280 and 1440 px nothing the app labels is cut off.
+and nothing the app labels is cut off, on a laptop (1280, 1440 px; 1024 zoomed in), a tablet
+(768) or a phone (390).
 
 Headings once jumped from the page title (h1) to h3 on most pages (axe `heading-order`): a
 section under a page's title is an h2 (`st.header`), a part of a section an h3.
 
-Signed in, every steward's page is checked too (the Alerts page's command in grey code failed
-colour contrast); only Streamlit's own file drop zone is left out (see `streamlit_chrome`).
+Signed in, every steward's page is checked too, by axe and for cut-off words at the same five
+widths (the Alerts page's command in grey code failed colour contrast; in a narrow window its
+"New or changed records" once read "New or ch…"); only Streamlit's own file drop zone is left
+out of axe's findings (see `streamlit_chrome`).
 
 Cut off: button labels (they once read "Download ..."; and again, at 1280 px, once the check
 looked only at the <p> inside a button while Streamlit clipped the box around it), metric labels
 and values, tab and widget labels, and the page never scrolls sideways. A label with any element
 inside whose text is wider than its box and whose box hides the rest (scrollWidth > clientWidth,
-overflow not visible) is cut off, whatever the styling. Tables are
+overflow not visible) is cut off, whatever the styling; so is a button that sticks out of its
+column (drawn under the next column's widget). Tables are
 drawn on a canvas, so their columns cannot be measured here; their key columns (end dates,
 boroughs, vendors) come first by their pages' column order, and the screenshots saved
 (test-artifacts/fit-*.png) are for a person to look at. Each page is opened once, at 1280 px,
-and the window then widened to 1440 px, as on a laptop: the layout follows the width without a
-new run.
+and the window then widened to 1440 px, as on a laptop, then narrowed to 1024 px (a laptop
+zoomed to 125%), a tablet's 768 px and a phone's 390 px, where council links are opened too:
+the layout follows the width without a new run, so each costs a resize, not a page load. On a
+tablet four headline figures once read "Top 10 vendors' share of re…" and "£54,016,0…"; on a
+phone the Overview's coverage matrix pushed the whole page sideways; at 1024 px the Market's
+"Value" choice stuck out of its column under the next one.
 
 The same load of each page checks what a council officer shares from it (this was
-once a test of its own, which opened every page again): at both widths the page's
+once a test of its own, which opened every page again): at both laptop widths the page's
 title and a "Copy link" button near the top (above a laptop's fold), and the link copied gives
 this exact view. Four pages are opened with a view in their address (the sidebar's filters and
 the page's own choices: `VIEWS`), which the copied link must keep. Then, on six pages, the
@@ -42,6 +50,9 @@ from tests.browser.conftest import expect, settle
 
 PAGES = [path for _, _, path in registered_pages()]
 WIDTHS = (1280, 1440)
+# A laptop zoomed to 125% (the menu still open), a tablet and a phone: checked for cut-off
+# words in the same page load.
+NARROW = (1024, 768, 390)
 # A view with the sidebar's filters and the page's own choices in its address.
 VIEWS = {
     "": "borough=Camden&borough=Hackney",
@@ -68,6 +79,13 @@ CUT_OFF = """() => {
   }
   for (const t of main.querySelectorAll('[data-testid="stTab"], [data-testid="stWidgetLabel"]')) {
     if (t.offsetParent && clipped(t)) out.push(`label “${text(t)}”`);
+  }
+  // Wider than its column, so drawn under the next one (a segmented control's last option)
+  for (const b of main.querySelectorAll('[data-testid="stColumn"] button')) {
+    const column = b.closest('[data-testid="stColumn"]').getBoundingClientRect();
+    if (b.offsetParent && b.getBoundingClientRect().right > column.right + 1) {
+      out.push(`button “${text(b)}” sticks out of its column`);
+    }
   }
   if (main.scrollWidth > main.clientWidth + 1) {
     out.push(`the page scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
@@ -148,8 +166,15 @@ def test_axe_finds_no_violation_nothing_is_cut_off_and_the_link_copies_the_view(
         page.screenshot(path=shot, full_page=True)
         cut[width] = page.evaluate(CUT_OFF)
         shares_this_view(page, f"/{url_path} at {width} px", query)
+    for width in NARROW:
+        page.set_viewport_size({"width": width, "height": 900})
+        settle(page)
+        page.screenshot(
+            path=artifacts / f"fit-{url_path or 'overview'}-{width}.png", full_page=True
+        )
+        cut[width] = page.evaluate(CUT_OFF)
     assert found == [], "\n".join(found)
-    assert cut == {width: [] for width in WIDTHS}
+    assert cut == {width: [] for width in WIDTHS + NARROW}
 
     month = latest_month(built_db)
     if url_path in choices(month):  # the page's own choices, back at 1280 px
@@ -193,7 +218,7 @@ def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_pa
         page.get_by_role("textbox", name="Upload password").fill("a long steward password")
         page.get_by_role("button", name="Sign in").click()
         settle(page)
-        found = []
+        found, cut = [], []
         for title in STEWARD_PAGES:  # through the menu: a new address would be a new session
             nav = page.locator('[data-testid="stSidebarNav"]')
             nav.get_by_role("link", name=title, exact=True).click()
@@ -202,5 +227,12 @@ def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_pa
                 nodes = [n["target"] for n in v["nodes"] if not streamlit_chrome(v, n)]
                 if nodes:
                     found.append(f"{title}: {v['id']} ({v['impact']}): {nodes[:5]}")
+            # Nothing cut off at any width, in the same load; back to 1280 px (menu open) for
+            # the next page's link.
+            for width in (*WIDTHS, *NARROW, WIDTHS[0]):
+                page.set_viewport_size({"width": width, "height": 900})
+                settle(page)
+                cut += [f"{title} at {width} px: {c}" for c in page.evaluate(CUT_OFF)]
         context.close()
     assert found == [], "\n".join(found)
+    assert cut == [], "\n".join(cut)
