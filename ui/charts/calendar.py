@@ -12,7 +12,7 @@ from citydata.core.boroughs import noun
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money, money_in_full
 from citydata.query.expiry import ENDED, ENDS_LATER, ENDS_SOON, WEEKDAYS, timeline_row_labels
-from ui.charts import Drawing
+from ui.charts import Drawing, label_limit, legend_columns, room
 
 MONTHS: tuple[str, ...] = tuple(_cal.month_abbr[m] for m in range(1, 13))
 MEASURES: dict[str, str] = {"contracts": "Contracts ending", "annual_value": "Annual value (£)"}
@@ -146,7 +146,7 @@ def _timeline(today: date) -> alt.LayerChart:
         "status:N",
         title=None,
         scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", columns=legend_columns(len(STATUS_COLOURS))),
     )
     tooltip = [
         alt.Tooltip("borough:N", title=noun(capital=True)),
@@ -161,7 +161,7 @@ def _timeline(today: date) -> alt.LayerChart:
         "row:N",
         sort=alt.EncodingSortField(field="position", op="min"),
         title=None,
-        axis=alt.Axis(labelLimit=360, labelOverlap=False),
+        axis=alt.Axis(labelLimit=label_limit(360), labelOverlap=False),
     )
     base = alt.Chart().encode(y=y, color=colour, tooltip=tooltip)
     bars = (
@@ -182,7 +182,7 @@ def _timeline(today: date) -> alt.LayerChart:
         )
         .encode(x="today:T", y=alt.value(0), text="label:N")
     )
-    return (bars + ends + rule + label).properties(height=alt.Step(20))
+    return (bars + ends + rule + label).properties(height=alt.Step(20)).add_params(room())
 
 
 def _in_full(value: float) -> str:

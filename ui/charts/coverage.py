@@ -8,7 +8,7 @@ import pandas as pd
 from citydata.core import boroughs as authorities
 from citydata.core.boroughs import noun
 from citydata.core.schema import SERVICE_AREA_LABELS
-from ui.charts import Drawing
+from ui.charts import Drawing, label_limit, room
 
 
 def coverage_table(
@@ -60,7 +60,7 @@ def _coverage(who: str, areas: tuple[str, ...]) -> alt.LayerChart:
         y=alt.Y(
             f"{who}:N",
             sort=alt.EncodingSortField(field="position", op="min"),
-            axis=alt.Axis(labelOverlap=False, labelLimit=160),
+            axis=alt.Axis(labelOverlap=False, labelLimit=label_limit(160)),
         ),
         tooltip=[f"{who}:N", "Service area:N", "Records:Q"],
     )
@@ -83,4 +83,4 @@ def _coverage(who: str, areas: tuple[str, ...]) -> alt.LayerChart:
             f"width / {max(len(areas), 1)} >= {MIN_CELL_FOR_NUMBER}", alt.value(1), alt.value(0)
         ),
     )
-    return (cells + text).properties(width=alt.Step(CELL), height=alt.Step(20))
+    return (cells + text).properties(width=alt.Step(CELL), height=alt.Step(20)).add_params(room())

@@ -12,7 +12,7 @@ import pandas as pd
 from citydata.core.boroughs import noun
 from citydata.core.formatting import money
 from citydata.output.exports import with_labels
-from ui.charts import Drawing
+from ui.charts import Drawing, label_limit, room
 
 LABELS = {
     "rank": "Rank",
@@ -115,7 +115,7 @@ def _ranking(by: str) -> alt.LayerChart:
         "annual_value": ("annual_value", "Annual value (£)"),
     }[by]
     base = alt.Chart().encode(
-        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=label_limit(260))),
         x=alt.X(f"{x_field}:Q", title=title),
         tooltip=[
             alt.Tooltip("vendor:N", title="Vendor"),
@@ -130,7 +130,10 @@ def _ranking(by: str) -> alt.LayerChart:
         )
     )
     text = base.mark_text(align="left", dx=4, color="#222").encode(text="label:N")
-    return (bars + text).properties(height=alt.Step(24))
+    return (bars + text).properties(height=alt.Step(24)).add_params(room())
+
+
+SEGMENT_CHAR_PX = 6.5  # width of a character written on a bar segment (11 px text)
 
 
 def _segment_label(vendor: str, share: float, named: bool) -> str:
@@ -166,7 +169,9 @@ def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> Drawing:
 def _area_shares(top_n: int) -> alt.LayerChart:
     places = [*(ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}th" for i in range(top_n)), "Others"]
     base = alt.Chart().encode(
-        y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(
+            "service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=label_limit(260))
+        ),
         x=alt.X(
             "share:Q", stack="zero", title="Share of records (%)", scale=alt.Scale(domain=[0, 100])
         ),
@@ -182,15 +187,24 @@ def _area_shares(top_n: int) -> alt.LayerChart:
         color=alt.Color(
             "place:N",
             scale=alt.Scale(domain=places, scheme="blues", reverse=True),
-            legend=alt.Legend(title="Vendor's place"),
+            # (below the bars: at the right it took a quarter of a phone's width from them)
+            legend=alt.Legend(title="Vendor's place", orient="bottom", columns=2),
         )
     )
     text = base.mark_text(align="right", dx=-4, fontSize=11).encode(
         x=alt.X("share:Q", stack="zero", bandPosition=1),
         text="label:N",
         color=alt.condition("datum.order <= 2", alt.value("white"), alt.value("#222")),
+        # Written only on a segment drawn wide enough for it (about 6.5 pixels a character at
+        # this size): on a phone the words of neighbouring segments ran into each other.
+        opacity=alt.condition(
+            "scale('x', datum.share_end) - scale('x', datum.share_start)"
+            f" >= length(datum.label) * {SEGMENT_CHAR_PX} + 8",
+            alt.value(1),
+            alt.value(0),
+        ),
     )
-    return (bars + text).properties(height=alt.Step(26))
+    return (bars + text).properties(height=alt.Step(26)).add_params(room())
 
 
 def concentration_chart(conc: pd.DataFrame, threshold: int) -> Drawing:
@@ -207,7 +221,9 @@ def concentration_chart(conc: pd.DataFrame, threshold: int) -> Drawing:
 
 def _concentration(threshold: int) -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y("service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(
+            "service_area:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=label_limit(260))
+        ),
         x=alt.X(
             "hhi:Q",
             title="Herfindahl-Hirschman index (0-10,000)",
@@ -238,7 +254,7 @@ def _concentration(threshold: int) -> alt.LayerChart:
     rule_text = rule.mark_text(align="left", dx=4, dy=-6, baseline="bottom", color="#222").encode(
         text="label:N", y=alt.value(0)
     )
-    return (bars + rule + text + rule_text).properties(height=alt.Step(24))
+    return (bars + rule + text + rule_text).properties(height=alt.Step(24)).add_params(room())
 
 
 def satisfaction_scatter(per_borough: pd.DataFrame) -> Drawing:
@@ -294,13 +310,15 @@ def bar_with_labels(
 def _bars(category: str, value: str, label: str, title: str, counts: bool) -> alt.LayerChart:
     axis = alt.Axis(format="d", tickMinStep=1) if counts else alt.Axis()
     base = alt.Chart().encode(
-        y=alt.Y(f"{category}:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(
+            f"{category}:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=label_limit(260))
+        ),
         x=alt.X(f"{value}:Q", title=title, axis=axis),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=title)],
     )
     bars = base.mark_bar(color=BAR)
     text = base.mark_text(align="left", dx=4, color="#222").encode(text=f"{label}:N")
-    return (bars + text).properties(height=alt.Step(22))
+    return (bars + text).properties(height=alt.Step(22)).add_params(room())
 
 
 def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> Drawing:
@@ -313,7 +331,7 @@ def vendor_satisfaction_chart(per_vendor: pd.DataFrame, top_n: int = 20) -> Draw
 
 def _vendor_satisfaction() -> alt.LayerChart:
     base = alt.Chart().encode(
-        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("vendor:N", sort=IN_ORDER, title=None, axis=alt.Axis(labelLimit=label_limit(260))),
         x=alt.X(
             "average:Q",
             title="Average satisfaction (1 poor - 5 good)",
@@ -328,7 +346,7 @@ def _vendor_satisfaction() -> alt.LayerChart:
     )
     dots = base.mark_circle(size=90, color=BAR, opacity=1)
     text = base.mark_text(align="left", dx=8, color="#222").encode(text="label:N")
-    return (dots + text).properties(height=alt.Step(22))
+    return (dots + text).properties(height=alt.Step(22)).add_params(room())
 
 
 def systems_chart(systems: pd.DataFrame) -> Drawing:

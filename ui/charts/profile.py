@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.dates import add_months
-from ui.charts import Drawing
+from ui.charts import Drawing, label_limit, legend_columns, room
 
 URGENCY = {
     "Ended": "#8c8c8c",
@@ -48,14 +48,14 @@ def _timeline(today: date) -> alt.LayerChart:
         "urgency:N",
         title="Contract end",
         scale=alt.Scale(domain=list(URGENCY), range=list(URGENCY.values())),
-        legend=alt.Legend(orient="top"),
+        legend=alt.Legend(orient="top", columns=legend_columns(len(URGENCY))),
     )
     base = alt.Chart().encode(
         y=alt.Y(
             "contract:N",
             sort=alt.EncodingSortField(field="position", op="min"),
             title=None,
-            axis=alt.Axis(labelLimit=340, labelOverlap=False, labelFontSize=11),
+            axis=alt.Axis(labelLimit=label_limit(340), labelOverlap=False, labelFontSize=11),
         ),
         tooltip=[
             alt.Tooltip("contract:N", title="Contract"),
@@ -76,4 +76,4 @@ def _timeline(today: date) -> alt.LayerChart:
         .mark_rule(color="#333333", strokeDash=[4, 3])
         .encode(x="today:T")
     )
-    return (bars + ends + now).properties(height=alt.Step(20))
+    return (bars + ends + now).properties(height=alt.Step(20)).add_params(room())
