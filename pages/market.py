@@ -18,20 +18,20 @@ ui.selection_header(state)
 
 # Each choice as wide as its options, side by side where they fit: in fixed columns a laptop
 # zoomed in (1024 px, menu open) hid the "Value" option and the number's - and + buttons.
-left = middle = right = st.container(horizontal=True, gap="medium")
-by = left.segmented_control(
+controls = st.container(horizontal=True, gap="medium")
+by = controls.segmented_control(
     "Rank vendors by", list(market.MEASURE_LABELS),
     format_func=ui.shown_as("market_by", market.MEASURE_LABELS.get),
     default="records", required=True, key="market_by", bind="query-params",
 )  # fmt: skip
-role = middle.segmented_control(
+role = controls.segmented_control(
     "Count each contract under", list(market.ROLE_LABELS),
     format_func=ui.shown_as("market_role", market.ROLE_LABELS.get),
     default="supplier", required=True, key="market_role", bind="query-params",
     help="Supplier: who holds the contract. Maker: who makes the product, so a reseller's "
     "contracts count for the maker of what it sells.",
 )  # fmt: skip
-top_n = right.number_input(
+top_n = controls.number_input(
     "Vendors to show", min_value=3, max_value=50, value=market.DEFAULT_TOP_N, key="market_top",
     bind="query-params", width=160,
 )  # fmt: skip
