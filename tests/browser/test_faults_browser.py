@@ -56,14 +56,14 @@ def test_while_the_app_serves_the_file_writing_commands_refuse_and_the_app_is_un
             ["rollback", "7", "--user", "Ann Steward"],
             ["restore", str(archive)],
             ["build", "--force"],
-            ["aliases"],
+            ["aliases", "--sync"],
         ]
         for args in commands:
             done = cli(*args, db=db)
             assert done.returncode == 1, (args, done.stdout, done.stderr)
             assert IN_USE in done.stderr, (args, done.stderr)
             assert not TROUBLE.search(done.stdout + done.stderr), (args, done.stderr)
-        for args in (["snapshots"], ["export", "-o", str(tmp_path / "export.csv")]):
+        for args in (["snapshots"], ["aliases"], ["export", "-o", str(tmp_path / "export.csv")]):
             done = cli(*args, db=db)
             assert done.returncode == 0, (args, done.stdout, done.stderr)
             assert READ_COPY in done.stderr, (args, done.stderr)
