@@ -70,14 +70,14 @@ with st.form("new_alert", clear_on_submit=True):
     )
     # A grid, not three fixed columns: on a narrow window (a laptop zoomed in, with the menu
     # open) the third column was too narrow for "New or changed records".
-    left = middle = right = st.grid(3, min_column_width=200)
-    decisions = left.number_input(
+    sends = st.grid(3, min_column_width=200)
+    decisions = sends.number_input(
         "Decisions due within (months)", 0, subscriptions.MAX_MONTHS, 6, help="0: do not send"
     )
-    ending = middle.number_input(
+    ending = sends.number_input(
         "Contracts ending within (months)", 0, subscriptions.MAX_MONTHS, 0, help="0: do not send"
     )
-    changes = right.checkbox("New or changed records", help="After an upload or a fetch")
+    changes = sends.checkbox("New or changed records", help="After an upload or a fetch")
     if st.form_submit_button("Add alert", type="primary"):
         try:
             added = subscriptions.add(
