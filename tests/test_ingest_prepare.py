@@ -231,3 +231,16 @@ def test_prepare_never_raises_on_csv_like_text(rows, delimiter):
         p = prepare(text.encode(), name, borough="Camden")
         assert not (p.refused or "").startswith(UNEXPECTED)
         assert p.refused or len(p.records) + p.rows_refused == p.rows_read
+
+
+def test_a_long_quoted_value_is_cut_and_the_words_after_it_are_not():
+    from citydata.ingest.report import short_reason
+
+    long = "x" * 100
+    assert short_reason(f"'{long}' is not a date.") == f"'{'x' * 59}…' is not a date."
+    # An apostrophe after the value is not the end of a quoted value: nothing is cut.
+    reason = (
+        "The buyer 'Building Digital UK (BDUK)' is not a London borough or the City of London; "
+        "only the 33 London authorities' contracts are imported."
+    )
+    assert short_reason(reason) == reason

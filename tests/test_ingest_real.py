@@ -101,6 +101,14 @@ def test_contracts_finder_refusals_name_the_buyer_or_say_it_is_not_technology(cf
         "The buyer 'Castle Pool Community Partnership' is not a London borough or the City of "
         "London; only the 33 London authorities' contracts are imported."
     )
+    # A buyer's name in brackets or with an apostrophe is quoted whole, and the rest is as
+    # written: its end was once cut ("only the 33…' contracts are imported").
+    for name in ("Building Digital UK (BDUK)", "Guy's and St Thomas' NHS Foundation Trust"):
+        assert next(x.reason for x in buyer if x.value == name) == (
+            f"The buyer '{name}' is not a London borough or the City of London; only the 33 "
+            "London authorities' contracts are imported."
+        )
+    assert not [x.reason for x in cf.problems if "…' contracts" in x.reason]
     london = {
         row
         for row, found in refused_rows.items()

@@ -36,7 +36,10 @@ OUTCOMES = {
 VALUE_CHARS = 200
 QUOTED_CHARS = 60  # a value quoted inside a reason
 REASON_CHARS = 500
-_LONG_QUOTED = re.compile(rf"(?<!\w)'([^']{{{QUOTED_CHARS + 1},}})'(?!\w)")
+# A quoted value opens with a quote mark that a space does not follow: else the text
+# between a value's closing quote and an apostrophe ("the 33 London authorities' contracts")
+# would be taken for a value and cut.
+_LONG_QUOTED = re.compile(rf"(?<!\w)'(?=\S)([^']{{{QUOTED_CHARS + 1},}})'(?!\w)")
 
 
 class IngestError(ValueError):
