@@ -119,6 +119,24 @@ def test_preamble_lines_are_skipped_and_reported():
     assert len(notes) == 1 and notes[0].value.startswith("London Borough of Merton")
 
 
+def test_one_title_line_or_row_above_the_header_is_said_in_the_singular():
+    text = "Camden ICT contracts\nBorough,System,Vendor\nCamden,Mosaic,Servelec\n"
+    notes = [x.reason for x in prepare(text.encode(), "c.csv").file_notes if "above" in x.reason]
+    assert notes == [
+        "The line above the header row (line 2) holds a title or notes, not contracts; it was "
+        "skipped."
+    ]
+
+    def titled(wb):
+        wb.active.append(["Camden ICT contracts"])
+        wb.active.append(["Borough", "System", "Vendor"])
+        wb.active.append(["Camden", "Mosaic", "Servelec"])
+
+    p = prepare(workbook_bytes(titled), "c.xlsx")
+    notes = [x.reason for x in p.file_notes if "above" in x.reason]
+    assert notes[0].startswith("The row above the header row (row 2) holds a title or notes")
+
+
 def test_footer_total_and_junk_rows_are_not_contracts():
     p = load("footer_total.csv")
     assert p.records["system"].tolist() == ["Mosaic", "Agresso"]

@@ -89,16 +89,16 @@ def preamble(rows: list[list[Any]], lines: list[int], header_at: int, unit: str)
     if not any(not is_blank(rows[i]) for i in range(header_at)):
         return []
     title = next(cell_text(v) for r in rows[:header_at] for v in r if cell_text(v))
-    above = lines[header_at] - 1
-    return [
-        skipped(
-            None,
-            None,
-            title,
-            f"The {above} {unit.lower()}s above the header row ({unit.lower()} "
-            f"{lines[header_at]}) hold a title or notes, not contracts; they were skipped.",
+    above, unit = lines[header_at] - 1, unit.lower()
+    header = f"the header row ({unit} {lines[header_at]})"
+    if above == 1:
+        reason = f"The {unit} above {header} holds a title or notes, not contracts; it was skipped."
+    else:
+        reason = (
+            f"The {above:,} {unit}s above {header} hold a title or notes, not contracts; they "
+            "were skipped."
         )
-    ]
+    return [skipped(None, None, title, reason)]
 
 
 def _column_name(position: int, unit: str) -> str:
