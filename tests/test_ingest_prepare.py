@@ -244,3 +244,14 @@ def test_a_long_quoted_value_is_cut_and_the_words_after_it_are_not():
         "only the 33 London authorities' contracts are imported."
     )
     assert short_reason(reason) == reason
+
+
+def test_a_json_file_that_cannot_be_read_says_where_in_words_not_pythons():
+    p = prepare(b'{"releases": [\n  {"id": "a",,}\n]}', "notices.json")
+    assert p.refused == (
+        "This JSON file cannot be read: it stops being valid JSON at line 2, column 14 (cut "
+        "short, or changed by hand?). Upload the file as it was downloaded."
+    )
+    p = prepare(b'{"releases": [' + b"9" * 5_000 + b"]}", "notices.json")
+    assert p.refused is not None and "thousands of digits long" in p.refused
+    assert "4300" not in p.refused and "int" not in p.refused

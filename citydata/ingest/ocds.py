@@ -336,9 +336,16 @@ def parse_json(text: str) -> Any:
             "This JSON file is nested too deeply to be an Open Contracting (OCDS) release "
             "package. Upload the file as it was downloaded, or a CSV or Excel register."
         ) from None
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:  # where, not Python's words ("Expecting value: char 88")
         raise IngestError(
-            f"This JSON file cannot be read ({exc}). Upload the file as it was downloaded."
+            f"This JSON file cannot be read: it stops being valid JSON at line {exc.lineno:,}, "
+            f"column {exc.colno:,} (cut short, or changed by hand?). Upload the file as it was "
+            "downloaded."
+        ) from None
+    except ValueError:  # Python reads no number of more than 4,300 digits
+        raise IngestError(
+            "This JSON file cannot be read: a number in it is thousands of digits long. Upload "
+            "the file as it was downloaded."
         ) from None
 
 

@@ -211,10 +211,16 @@ def read_csv(text: str) -> Table:
                     f"This file has more than {MAX_ROWS:,} rows, the most accepted in one file. "
                     "Split it (one borough per file) and upload each."
                 )
-    except csv.Error as exc:
+    except csv.Error as exc:  # in Python's words: "field larger than field limit (131072)"
+        at = f"Line {(ends[-1] if ends else 0) + 1:,} cannot be read as CSV"
+        if "field limit" in str(exc):
+            raise IngestError(
+                f"{at}: one of its values is longer than {csv.field_size_limit():,} characters, "
+                "far more than a register holds. Check that this is the register, shorten that "
+                "value and upload it again."
+            ) from None
         raise IngestError(
-            f"Line {(ends[-1] if ends else 0) + 1} cannot be read as CSV ({exc}). Open the file "
-            "in a spreadsheet, save it as CSV again and upload that."
+            f"{at}. Open the file in a spreadsheet, save it as CSV again and upload that."
         ) from None
     lines = [1, *(end + 1 for end in ends[:-1])] if ends else []  # where each record starts
     previous = ends[-1] if ends else 0

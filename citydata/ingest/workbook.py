@@ -79,10 +79,10 @@ def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: 
         chosen, names, rows = _read_sheet(content, sheet, max_rows, max_columns)
     except IngestError:
         raise
-    except Exception as exc:  # calamine raises several kinds of error for a damaged workbook
+    except Exception:  # calamine raises several kinds of error for a damaged workbook
         raise IngestError(
-            f"This Excel file could not be opened ({type(exc).__name__}). Open it in Excel, "
-            "save it again as .xlsx and upload that."
+            "This Excel file could not be opened: it is damaged, or not a whole workbook. Open "
+            "it in Excel, save it again as .xlsx and upload that."
         ) from None
     table = layout.tabulate(
         rows, list(range(1, len(rows) + 1)), ragged=False, unit="Row", max_rows=max_rows
