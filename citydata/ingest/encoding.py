@@ -36,9 +36,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def decode(content: bytes) -> tuple[str, str]:
     """(text, encoding name) for the bytes of a text file; IngestError when it is not text."""
     if content.startswith(codecs.BOM_UTF8):
-        return _strict(content[3:], "utf-8", "utf-8-sig"), "utf-8-sig"
+        return _strict(content[3:], "utf-8", "UTF-8"), "utf-8-sig"
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(content, "utf-16", "utf-16"), "utf-16"
+        return _strict(content, "utf-16", "UTF-16"), "utf-16"
     if b"\x00" in content[:_SAMPLE]:
         raise IngestError(
             "This file is not a text file (it contains binary data): upload a CSV or an Excel "
@@ -82,10 +82,12 @@ def utf8_head(content: bytes, size: int) -> tuple[str, str] | None:
 def _strict(content: bytes, codec: str, name: str) -> str:
     try:
         text = content.decode(codec)
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError as exc:  # where, as a line: a person cannot find byte 683
+        line = content[: exc.start].decode(codec, errors="replace").count("\n") + 1
         raise IngestError(
-            f"This file says it is {name} text but byte {exc.start + 1} is not: save it again "
-            "as CSV UTF-8 and upload that."
+            f"This file is marked as saved in {name} (the way its letters are stored), but line "
+            f"{line:,} is not: the file may be damaged, or was changed by a program that stores "
+            "letters another way. Open it in Excel, save it again as 'CSV UTF-8' and upload that."
         ) from None
     _check_text(text)
     return text
