@@ -110,12 +110,15 @@ _NO_VALUE = frozenset(
 )  # fmt: skip
 
 
+_WRITE_MONEY = " (write it as 1234567.89)"  # what every "not an amount of money" adds
+
+
 def money_result(value: Any) -> Result:
     """Pounds as a Decimal to the penny; blank and 'n/a' are no value; negatives are refused."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, None, None
     if isinstance(value, bool):
-        return None, f"'{value}' is not an amount of money.", None
+        return None, f"'{value}' is not an amount of money{_WRITE_MONEY}.", None
     if not isinstance(value, int | float | str):  # a date, time or duration cell of a workbook
         written = value.isoformat() if hasattr(value, "isoformat") else str(value)
         return None, f"'{written}' is a date or a time, not an amount of money.", None
@@ -140,15 +143,16 @@ def money_result(value: Any) -> Result:
             text = text.replace(",", "")
         m = _NUMBER.fullmatch(text)
         if not m:
-            return None, f"'{written}' is not an amount of money (write it as 1234567.89).", None
+            return None, f"'{written}' is not an amount of money{_WRITE_MONEY}.", None
         try:
             amount = Decimal(m[2]) * _SCALE.get(m[3] or "", 1)
         except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
-            return None, f"'{written}' is not an amount of money.", None
+            return None, f"'{written}' is not an amount of money{_WRITE_MONEY}.", None
         if m[1] or negative:
             amount = -amount
-    if not amount.is_finite():
-        return None, f"'{written}' is not an amount of money.", None
+    if not amount.is_finite():  # Infinity in a JSON file ('inf' to Python)
+        written = written.replace("inf", "Infinity")
+        return None, f"'{written}' is not an amount of money{_WRITE_MONEY}.", None
     if amount < 0:
         return None, f"The value {written} is negative; a contract's value cannot be.", None
     if amount >= MAX_VALUE:
