@@ -114,6 +114,12 @@ def test_flattened_ocds_csv_is_recognised_by_its_json_path_headers():
     ]
     assert p.records.iloc[0]["total_value"] == Decimal("450000.00")  # '450000.0' as text
     assert [x.row for x in p.rejects] == [3]  # grounds maintenance: not technology
+    shared = next(x for x in p.warnings if "shared by" in x.reason)
+    assert (shared.row, shared.value, shared.reason) == (
+        4,
+        "90,000",  # '90000.0' as text: not Python's '90,000.0'
+        "The award's value (£90,000) is shared by 2 suppliers, so no value is given for each.",
+    )
 
 
 def test_flattened_ocds_xlsx_reads_the_same_as_the_csv():

@@ -161,8 +161,14 @@ def _amount(value: Any) -> tuple[Any, Any]:
     return None, None
 
 
+def _figure(value: float) -> str:
+    """An amount as a person writes it: '90,000', '1,234.50' (never Python's '90,000.0')."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
 def _money(value: Any, currency: Any) -> str:
-    return f"£{value:,}" if currency in (None, "", "GBP") else f"{currency} {value:,}"
+    figure = _figure(value)
+    return f"£{figure}" if currency in (None, "", "GBP") else f"{currency} {figure}"
 
 
 def _buyer(release: dict[str, Any]) -> Any:
@@ -291,7 +297,7 @@ def _rows(
                     warning(
                         number,
                         "Value",
-                        f"{value:,}",
+                        _figure(value),
                         f"The award's value ({_money(value, currency)}) is shared by "
                         f"{len(suppliers)} suppliers, so no value is given for each.",
                     )
