@@ -225,7 +225,10 @@ def test_row_and_column_limits(monkeypatch):
     assert "the most accepted in one file is 3" in p.refused
     monkeypatch.setattr(read, "MAX_COLUMNS", 4)
     p = prepare(b"Borough,System,Vendor,A,B\nCamden,S,V,1,2\n", "x.csv")
-    assert p.refused == "Line 1 has 5 columns; the most accepted is 4."
+    assert p.refused == (
+        "Line 1 has 5 columns; the most accepted is 4. Delete the columns the register does not "
+        "need and upload it again."
+    )
 
 
 def test_other_zip_contents_are_named():

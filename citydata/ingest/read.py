@@ -227,7 +227,10 @@ def read_csv(text: str) -> Table:
     widest = max(map(len, rows), default=0)
     if widest > MAX_COLUMNS:
         at = next(line for line, r in zip(lines, rows, strict=False) if len(r) == widest)
-        raise IngestError(f"Line {at} has {widest} columns; the most accepted is {MAX_COLUMNS}.")
+        raise IngestError(
+            f"Line {at:,} has {widest:,} columns; the most accepted is {MAX_COLUMNS:,}. Delete "
+            "the columns the register does not need and upload it again."
+        )
     problems = []
     if rows and text.count(quote) % 2 == 1 and previous > lines[-1]:
         problems.append(

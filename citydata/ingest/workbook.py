@@ -54,7 +54,9 @@ def _sheet_rows(
             row.pop()
         if len(row) > max_columns:
             raise IngestError(
-                f"Sheet '{name}' has {len(row)} columns; the most accepted is {max_columns}."
+                f"Sheet '{name}' has {len(row):,} columns; the most accepted is {max_columns:,}. "
+                "Delete the columns the register does not need (a cell far to the right may hold "
+                "a stray value) and upload it again."
             )
         rows.append(row)
     if len(rows) > limit:
