@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -267,6 +268,21 @@ def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path):
     )
     assert done.returncode == 1
     assert "CITYTOOLS_FIND_A_TENDER_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_publisher_that_cannot_be_reached_is_said_in_words(db, monkeypatch):
+    """A feed whose address answers nothing (no network, a wrong address) stopped with "the
+    connection failed (ConnectError)": the name of an error class, not what to check."""
+    with socket.socket() as spare:  # a port nothing listens on once this is closed
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", f"http://127.0.0.1:{port}/search")
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "failed" and run.pages == 0
+    assert "the publisher could not be reached (no network here, or a wrong address)" in (
+        run.message
+    )
+    assert "Error" not in run.message and "Run the fetch again" in run.message
 
 
 def test_a_page_in_iso_8859_1_is_read_not_taken_for_a_cut_short_body(db, server):

@@ -61,7 +61,7 @@ def get(
         except httpx.TimeoutException:
             problem = "the publisher did not answer in time"
         except httpx.HTTPError as exc:
-            problem = f"the connection failed ({type(exc).__name__})"
+            problem = in_words(exc)
         else:
             if response.status_code in RATE_LIMITED:
                 problem = (
@@ -98,3 +98,19 @@ def new_client(timeout: float = 60.0) -> httpx.Client:
     return httpx.Client(
         timeout=timeout, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
     )
+
+
+def in_words(exc: BaseException) -> str:
+    """What went wrong on the way to the publisher, as a steward can act on it (never the
+    name of an error class such as ConnectError)."""
+    if isinstance(exc, httpx.ProxyError):
+        return "the network's proxy refused the connection"
+    if isinstance(exc, httpx.ConnectError):
+        return "the publisher could not be reached (no network here, or a wrong address)"
+    if isinstance(exc, httpx.TimeoutException):
+        return "the publisher did not answer in time"
+    if isinstance(exc, httpx.TransportError):
+        return "the connection to the publisher broke off"
+    if isinstance(exc, OSError):
+        return f"this computer could not go on ({exc.strerror or exc})"
+    return "the request to the publisher failed"

@@ -387,7 +387,7 @@ def download(
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
         state.message = (
-            f"The fetch stopped: {type(exc).__name__}. Nothing of the unfinished page was "
+            f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
             "stored. Run the fetch again to carry on."
         )
     finally:
