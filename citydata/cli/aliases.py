@@ -26,6 +26,7 @@ from citydata.cli.common import (
 )
 from citydata.core.formatting import count
 from citydata.store import matches, vendors
+from citydata.store.db import Reader
 
 
 def add_parsers(sub: Any) -> None:
@@ -76,10 +77,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
     pairs = _pairs(args.accept)
     if not pairs and not args.sync:  # a read: while the app serves, from a copy made just now
         with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
-            if args.suggest:
-                _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
-            else:
-                _print(vendors.aliases(r), args.json, "No aliases.")
+            _show(r, args, listing=True)
         return EXIT_OK
     db = lifecycle.open_store(args.db)
     try:
@@ -100,10 +98,15 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         if pairs or added:
             matches.refresh_all(db)  # a vendor grouped anew may match notices to records
         with db.read() as r:
-            if args.suggest:
-                _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
-            elif args.json:
-                _print(vendors.aliases(r), args.json, "No aliases.")
+            _show(r, args, listing=args.json)  # (after a change, the table only as JSON)
     finally:
         db.close()
     return EXIT_OK
+
+
+def _show(r: Reader, args: argparse.Namespace, *, listing: bool) -> None:
+    """The suggestions when asked for, else, with `listing`, the alias table."""
+    if args.suggest:
+        _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
+    elif listing:
+        _print(vendors.aliases(r), args.json, "No aliases.")
