@@ -208,8 +208,10 @@ def test_a_mail_server_that_is_down_leaves_the_alert_unsent_until_the_next_run(
     add_email(db_path)
     down = send(db_path)
     assert down.returncode == 1
-    assert "failed" in down.stderr and "could not be reached" in down.stderr
-    assert "Traceback" not in down.stderr
+    assert "failed" in down.stderr and "Nothing was sent: the mail server 127.0.0.1:" in down.stderr
+    assert "refused the connection (nothing answers at that address and port" in down.stderr
+    assert "tried again on the next run" in down.stderr
+    assert "Traceback" not in down.stderr and "Errno" not in down.stderr
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -220,6 +222,56 @@ def test_a_mail_server_that_is_down_leaves_the_alert_unsent_until_the_next_run(
         controller.stop()
     assert up.returncode == 0, up.stderr
     assert len(inbox.messages) == 1, "the unsent alert went on the next run"
+
+
+class Refusing(Inbox):
+    """A mail server that takes the connection but refuses the message, as a council's may."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return "554 5.7.1 Message rejected: \x1b[31mspam\x1b[0m suspected"
+
+
+@pytest.mark.parametrize(
+    ("tls", "user", "handler", "said"),
+    [
+        ("ssl", None, Inbox, "no secure connection could be made with the mail server 127.0.0.1:"),
+        ("starttls", None, Inbox, "does not offer a secure connection by STARTTLS: set CITY"),
+        ("none", "camden", Inbox, "does not offer signing in: leave CITYTOOLS_SMTP_USER unset"),
+        (
+            "none",
+            None,
+            Refusing,
+            "refused the message with code 554 (it said: “5.7.1 Message rejected:",
+        ),
+    ],
+    ids=["ssl to a plain server", "starttls not offered", "sign-in not offered", "refused"],
+)
+def test_a_mail_server_that_will_not_take_the_alert_is_said_in_words_not_pythons(
+    db_path, monkeypatch, tls, user, handler, said
+):
+    """Said before as "refused the message: (554, b'5.7.1 ...')" or "[SSL: WRONG_VERSION_NUMBER]
+    wrong version number (_ssl.c:1006)": Python's text, not what to check."""
+    port = free_port()
+    controller = Controller(handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CITYTOOLS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CITYTOOLS_SMTP_PORT", str(port))
+    monkeypatch.setenv("CITYTOOLS_SMTP_TLS", tls)
+    monkeypatch.setenv("CITYTOOLS_SMTP_SENDER", "citytools@example.gov.uk")
+    monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
+    if user:
+        monkeypatch.setenv("CITYTOOLS_SMTP_USER", user)
+        monkeypatch.setenv("CITYTOOLS_SMTP_PASSWORD", "secret")
+    try:
+        add_email(db_path)
+        down = send(db_path)
+    finally:
+        controller.stop()
+    assert down.returncode == 1 and "failed" in down.stderr
+    assert said in down.stderr, down.stderr
+    for python in ("b'", "Errno", "_ssl.c", "SSL:", "Error", "\x1b"):
+        assert python not in down.stderr, down.stderr
+    assert "Nothing was sent" in down.stderr
 
 
 def test_no_mail_server_set_fails_the_email_alert_but_not_the_webhook(db_path, webhook):
@@ -275,8 +327,9 @@ def test_a_webhook_that_cannot_be_reached_is_retried(db_path, monkeypatch):
     hook = alerts(db_path, "add", "--name", "Team", "--slack", url, "--ending", "24")
     assert hook.returncode == 0, hook.stderr
     down = send(db_path)
-    assert down.returncode == 1 and "could not be reached" in down.stderr
-    assert "Traceback" not in down.stderr
+    assert down.returncode == 1
+    assert "Nothing was posted to the webhook: its server refused the connection" in down.stderr
+    assert "Traceback" not in down.stderr and "ConnectError" not in down.stderr
     again = send(db_path, "--dry-run")
     assert "would send" in again.stdout, "still due: nothing was marked sent"
 

@@ -66,7 +66,7 @@ def test_a_failed_delivery_while_held_is_not_recorded_and_is_retried(db_path, sm
     with held_by_another_process(db_path):
         monkeypatch.setenv("CITYTOOLS_SMTP_PORT", "1")  # nothing listens there
         failed = send(db_path)
-        assert failed.returncode == 1 and "could not be reached" in failed.stderr
+        assert failed.returncode == 1 and "Nothing was sent: the mail" in failed.stderr
         assert ledger.peek(db_path).entries == []
         monkeypatch.setenv("CITYTOOLS_SMTP_PORT", port)
         retried = send(db_path)

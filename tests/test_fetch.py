@@ -279,9 +279,7 @@ def test_a_publisher_that_cannot_be_reached_is_said_in_words(db, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", f"http://127.0.0.1:{port}/search")
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "failed" and run.pages == 0
-    assert "the publisher could not be reached (no network here, or a wrong address)" in (
-        run.message
-    )
+    assert "the publisher refused the connection (nothing answers at that address" in run.message
     assert "Error" not in run.message and "Run the fetch again" in run.message
 
 

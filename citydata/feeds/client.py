@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from citydata.core import network
+
 ATTEMPTS = 4
 # Contracts Finder's API documentation says too many requests get a 403 and a wait; both
 # publishers answer 429 with Retry-After in practice (see tests/data/feeds/README.md).
@@ -102,15 +104,5 @@ def new_client(timeout: float = 60.0) -> httpx.Client:
 
 def in_words(exc: BaseException) -> str:
     """What went wrong on the way to the publisher, as a steward can act on it (never the
-    name of an error class such as ConnectError)."""
-    if isinstance(exc, httpx.ProxyError):
-        return "the network's proxy refused the connection"
-    if isinstance(exc, httpx.ConnectError):
-        return "the publisher could not be reached (no network here, or a wrong address)"
-    if isinstance(exc, httpx.TimeoutException):
-        return "the publisher did not answer in time"
-    if isinstance(exc, httpx.TransportError):
-        return "the connection to the publisher broke off"
-    if isinstance(exc, OSError):
-        return f"this computer could not go on ({exc.strerror or exc})"
-    return "the request to the publisher failed"
+    name of an error class such as ConnectError): `citydata.core.network`'s words."""
+    return network.in_words(exc, "the publisher")

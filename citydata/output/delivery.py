@@ -7,6 +7,7 @@ sent, so the next run tries again.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -17,7 +18,9 @@ from typing import Any
 
 import httpx
 
-from citydata.core import settings
+from citydata.core import network, settings
+
+log = logging.getLogger(__name__)
 
 TLS_MODES = ("starttls", "ssl", "none")
 
@@ -87,6 +90,7 @@ def send_email(server: MailServer, to: str, subject: str, text: str) -> None:
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="citytools-explorer")
     msg.set_content(text)
+    stage = "connect"
     try:
         if server.tls == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -99,16 +103,22 @@ def send_email(server: MailServer, to: str, subject: str, text: str) -> None:
             smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
         with smtp:
             if server.tls == "starttls":
+                stage = "starttls"
                 smtp.starttls(context=ssl.create_default_context())
             if server.user:
+                stage = "login"
                 smtp.login(server.user, server.password or "")
+            stage = "send"
             refused = smtp.send_message(msg)
     except smtplib.SMTPException as exc:
-        raise DeliveryError(f"The mail server {server.host} refused the message: {exc}") from None
+        log.warning("the mail server %s refused a message: %r", server.host, exc)
+        raise DeliveryError(_refused_in_words(server, to, stage, exc)) from None
     except OSError as exc:
+        log.warning("the mail server %s:%s: %r", server.host, server.port, exc)
+        named = f"the mail server {server.host}:{server.port}"
         raise DeliveryError(
-            f"The mail server {server.host}:{server.port} could not be reached: "
-            f"{exc.strerror or exc}"
+            f"Nothing was sent: {network.in_words(exc, named)}. The alert is tried again on "
+            "the next run."
         ) from None
     if refused:
         raise DeliveryError(f"The mail server refused the address {to}.")
@@ -119,9 +129,54 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
     try:
         response = httpx.post(url, json=payload, timeout=timeout, follow_redirects=False)
     except httpx.HTTPError as exc:
-        raise DeliveryError(f"The webhook could not be reached: {type(exc).__name__}") from None
+        log.warning("a webhook could not be reached: %r", exc)
+        raise DeliveryError(
+            f"Nothing was posted to the webhook: {network.in_words(exc, 'its server')}. The "
+            "alert is tried again on the next run."
+        ) from None
     if not 200 <= response.status_code < 300:
         raise DeliveryError(f"The webhook answered {response.status_code}; nothing was posted.")
+
+
+def _refused_in_words(server: MailServer, to: str, stage: str, exc: smtplib.SMTPException) -> str:
+    """What the mail server would not do, in words (never Python's text of its reply, such as
+    "(535, b'5.7.8 ...')"), and what to check."""
+    at = f"The mail server {server.host}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (
+            f"{at} did not accept the user name and password (CITYTOOLS_SMTP_USER and "
+            "CITYTOOLS_SMTP_PASSWORD): check them. Nothing was sent."
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and stage == "starttls":
+        return (
+            f"{at} does not offer a secure connection by STARTTLS: set CITYTOOLS_SMTP_TLS to "
+            "what the server uses (ssl, or none on a trusted network). Nothing was sent."
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and stage == "login":
+        return (
+            f"{at} does not offer signing in: leave CITYTOOLS_SMTP_USER unset if it needs no "
+            "sign-in, or check the server and port. Nothing was sent."
+        )
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return (
+            f"{at} refused the sender address {server.sender} (CITYTOOLS_SMTP_SENDER): use an "
+            "address it accepts mail from. Nothing was sent."
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"{at} refused the address {to}. Nothing was sent."
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"{at} closed the connection before the message was sent. Nothing was sent."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = _reply(exc.smtp_error)
+        said = f" (it said: “{reply}”)" if reply else ""
+        return f"{at} refused the message with code {exc.smtp_code}{said}. Nothing was sent."
+    return f"{at} refused the message. Nothing was sent."
+
+
+def _reply(raw: bytes | str) -> str:
+    """A mail server's own reply, as one line of printable text (at most 200 characters)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:200]
 
 
 def slack_payload(title: str, text: str) -> dict[str, Any]:
