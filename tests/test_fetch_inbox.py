@@ -235,3 +235,90 @@ def test_a_fetch_killed_before_queueing_leaves_nothing_the_app_imports_and_is_sw
     os.utime(killed.folder, (day_old, day_old))
     assert spool.sweep(db_path) == [killed.folder]
     assert not killed.folder.exists() and under_way.folder.exists()
+
+
+def queued(db_path: Path) -> Path:
+    """A batch of the two recorded pages, queued in the inbox (no app needed to import it)."""
+    batch = spool.Batch(db_path)
+    assert fetch.download(batch, "contracts-finder", date(2025, 1, 1), None).pages == 2
+    batch.queue()
+    (folder,) = spool.waiting(db_path)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("spoil", "said"),
+    [
+        (
+            lambda manifest: manifest.write_text('{"format": 1, "feed": "contr'),
+            "Its manifest (manifest.json) is not one the fetch wrote: it is not valid JSON "
+            "(cut short, or changed by hand?).",
+        ),
+        (
+            lambda manifest: manifest.unlink() or manifest.mkdir(),
+            "Its manifest (manifest.json) cannot be read on this computer (is a directory).",
+        ),
+    ],
+    ids=["not JSON", "a folder"],
+)
+def test_a_batch_whose_manifest_cannot_be_read_is_refused_in_words_not_pythons(
+    db, db_path, feed, spoil, said
+):
+    """Said before with Python's text: "cannot be read: Expecting value: line 1 column 29
+    (char 28)." or "[Errno 21] Is a directory: '/srv/.../manifest.json'"."""
+    folder = queued(db_path)
+    spoil(folder / spool.MANIFEST)
+    run = spool.import_batch(db, folder)
+    assert run.status == "failed"
+    assert run.message == f"The queued batch {folder.name} was refused: {said} Nothing was stored."
+    assert published(db) == []
+
+
+def test_a_fault_importing_a_queued_page_says_what_was_kept_in_words(
+    db, db_path, feed, monkeypatch
+):
+    """A fault of the program while storing page 2 was said as "(KeyError)": the name of an
+    error class. It now says what was kept and what to do; the detail is in the server's log."""
+    folder = queued(db_path)
+    store_page = fetch.DatabaseStore.page
+
+    def fails_on_page_two(self, feed, state, page, releases):
+        if state.pages == 1:
+            raise KeyError("borough_code")  # a bug, as a program fault would be
+        store_page(self, feed, state, page, releases)
+
+    monkeypatch.setattr(fetch.DatabaseStore, "page", fails_on_page_two)
+    run = spool.import_batch(db, folder)
+    assert (run.status, run.pages) == ("failed", 1)
+    assert run.message == (
+        "Importing the queued batch stopped at page 2: something went wrong inside City Tools "
+        "Explorer (a fault in the app, not in the notices). The pages before it are kept; "
+        "nothing of page 2 was stored. Run the fetch again to carry on; if it stops at the same "
+        "page again, please report it (the server's log says where it happened)."
+    )
+    assert "KeyError" not in run.summary() and "borough_code" not in run.summary()
+    assert fetch.last_run(db, "contracts-finder").message == run.message
+
+
+def test_a_fault_in_a_fetch_from_the_page_is_said_in_words_and_logged(db_path, feed, caplog):
+    """The Published notices page said "The fetch stopped unexpectedly (ConnectionException)":
+    an error class's name, and no word of what was kept. Here the fault is a database handle
+    closed under the fetch (as a bug would leave it)."""
+    from ui import fetching
+
+    closed = lifecycle.open_store(db_path)
+    closed.close()
+    jobs = fetching.Jobs()
+    assert jobs.start(closed, "contracts-finder", date(2025, 1, 1), "steward@example.org")
+    job = jobs.get("contracts-finder")
+    job.thread.join(timeout=60)
+    job = jobs.get("contracts-finder")
+    assert job.finished and job.error == (
+        "The fetch stopped: something went wrong inside City Tools Explorer (a fault in the app, "
+        "not in the publisher's notices or in what you chose). The notices stored before it "
+        "stopped are kept; nothing of the unfinished page was stored. Fetch again to carry on; "
+        "if it stops again, please report it (the server's log says where it happened)."
+    )
+    assert "Exception" not in job.error
+    logged = [r for r in caplog.records if r.name == "ui.fetching"]
+    assert logged and logged[0].exc_info, "the detail is in the server's log, with where"

@@ -11,6 +11,7 @@ cursor, and a page sees a new snapshot only once that page's notices are committ
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import weakref
 from dataclasses import dataclass, field, replace
@@ -23,9 +24,18 @@ from citydata.core.formatting import count
 from citydata.feeds import fetch, spool
 from citydata.store.db import Database
 
+log = logging.getLogger(__name__)
+
 INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
 # Pages one click fetches at most (a fetch carries on where the last one stopped).
 PAGES_PER_RUN = 50
+# A fault of the program during a fetch, as the page says it (the detail is in the server's log).
+FAULT = (
+    "The fetch stopped: something went wrong inside City Tools Explorer (a fault in the app, "
+    "not in the publisher's notices or in what you chose). The notices stored before it stopped "
+    "are kept; nothing of the unfinished page was stored. Fetch again to carry on; if it stops "
+    "again, please report it (the server's log says where it happened)."
+)
 
 
 @dataclass
@@ -111,8 +121,9 @@ class Jobs:
             self._update(job, run)
         except settings.SettingError as exc:
             job.error = str(exc)
-        except Exception as exc:  # a steward sees words, never a traceback
-            job.error = f"The fetch stopped unexpectedly ({type(exc).__name__}). Try again."
+        except Exception:  # a steward sees words, never a traceback: that is in the log
+            log.exception("the fetch from %s stopped", job.feed)
+            job.error = FAULT
         finally:
             with self._lock:
                 job.finished = True
@@ -172,8 +183,8 @@ def _listen(inbox: weakref.ref[Inbox], period: float) -> None:
     while not _stopping.is_set() and (importer := inbox()) is not None:
         try:
             importer.run_once()
-        except Exception as exc:  # keep listening; say why in the server's log
-            print(f"City Tools: the fetch inbox could not be read ({exc!r}).", flush=True)
+        except Exception:  # keep listening; say why, and where, in the server's log
+            log.exception("City Tools: the fetch inbox could not be read; trying again later")
         del importer
         _stopping.wait(period)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -52,6 +53,8 @@ PERIOD = 30.0
 STALE_PERIODS = 3
 # A fetch killed before it queued its batch leaves a hidden folder; swept after a day.
 ABANDONED_AFTER = 24 * 3600.0
+
+log = logging.getLogger(__name__)
 
 
 class BatchRefused(Exception):
@@ -214,8 +217,17 @@ def check(folder: Path) -> Checked:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise BatchRefused("It has no manifest (manifest.json).") from None
-    except (OSError, ValueError) as exc:
-        raise BatchRefused(f"Its manifest (manifest.json) cannot be read: {exc}.") from None
+    except ValueError:  # not JSON, or not text
+        raise BatchRefused(
+            "Its manifest (manifest.json) is not one the fetch wrote: it is not valid JSON "
+            "(cut short, or changed by hand?)."
+        ) from None
+    except OSError as exc:
+        log.warning("the manifest of queued batch %s cannot be read: %r", folder.name, exc)
+        why = f" ({exc.strerror.lower()})" if exc.strerror else ""
+        raise BatchRefused(
+            f"Its manifest (manifest.json) cannot be read on this computer{why}."
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BatchRefused("Its manifest is not one this version of the app reads.")
     if manifest.get("feed") not in fetch.FEEDS:
@@ -311,11 +323,15 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
             store.save(state)
         state.status, state.message = batch.end.status, batch.end.message
         state.next_url = batch.end.next_url
-    except Exception as exc:  # a page the store refused: resumable like any stopped fetch
+    except Exception:  # a fault storing a page: resumable like any stopped fetch
+        log.exception("importing queued batch %s stopped at page %s", folder.name, state.pages + 1)
         state.status = "failed"
         state.message = (
-            f"Importing the queued batch stopped at page {state.pages + 1} "
-            f"({type(exc).__name__}). Run the fetch again to carry on."
+            f"Importing the queued batch stopped at page {state.pages + 1}: something went wrong "
+            "inside City Tools Explorer (a fault in the app, not in the notices). The pages "
+            f"before it are kept; nothing of page {state.pages + 1} was stored. Run the fetch "
+            "again to carry on; if it stops at the same page again, please report it (the "
+            "server's log says where it happened)."
         )
     state.finished_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
     store.finish(state)
