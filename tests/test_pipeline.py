@@ -11,6 +11,7 @@ from citydata.output import exports
 from citydata.query import pipeline, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimeError, LeadTimes
+from tests import command
 from tests.calendar_data import build_db, row
 from tests.conftest import ROOT
 
@@ -158,6 +159,36 @@ def test_a_bad_lead_time_file_is_explained(tmp_path, text, message):
         pipeline.load_lead_times(path)
     lead, problem = pipeline.lead_times_or_default(path)
     assert lead == LeadTimes() and message in problem and "18 months" in problem
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (
+            b"default = 12\n[service_areas]\nHousing = 12 months\n",
+            "it is not written as the app expects at line 3, column 14. Check that line against "
+            "the examples in the README: each setting is name = value, text in straight double "
+            "quotes.",
+        ),
+        (
+            b"default = 12\n# Caf\xe9 services\n",
+            "line 2 is not UTF-8 text. Save the file again as UTF-8 (in Notepad: Save as, "
+            "Encoding UTF-8).",
+        ),
+    ],
+    ids=["not TOML", "not UTF-8"],
+)
+def test_an_unreadable_lead_time_file_says_where_in_words_on_the_command_line(
+    db_path, tmp_path, monkeypatch, content, said
+):
+    """Said before in Python's words: "Expected newline or end of document after a statement
+    (at line 3, column 15)" or "'utf-8' codec can't decode byte 0xe9 in position 17"."""
+    path = tmp_path / "lead.toml"
+    path.write_bytes(content)
+    monkeypatch.setenv(pipeline.SETTING, str(path))
+    done = command.run("coming", db=db_path, text=True)
+    assert done.returncode == 1
+    assert done.stderr == f"refused: The lead-time file {path} cannot be read: {said}\n"
 
 
 def test_a_missing_lead_time_file_is_explained(tmp_path):

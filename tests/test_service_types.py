@@ -37,6 +37,17 @@ def test_a_bad_file_is_refused_with_what_to_fix(tmp_path, text, message):
         service_types.load(path)
 
 
+def test_an_unreadable_file_says_where_not_pythons_words(tmp_path):
+    path = tmp_path / "service_area_types.toml"
+    path.write_text('frontline = ["Housing"\ncorporate = []\n', encoding="utf-8")
+    with pytest.raises(service_types.ServiceTypeError) as refused:
+        service_types.load(path)
+    assert str(refused.value).startswith(
+        "service_area_types.toml cannot be read: it is not written as the app expects at line 2"
+    )
+    assert "Unclosed" not in str(refused.value) and "'" not in str(refused.value)
+
+
 def test_the_filter_selects_the_areas_of_the_chosen_type(db):
     corporate = [a for a, t in service_types.load().items() if t == "Corporate"]
     with db.read() as r:

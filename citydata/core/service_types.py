@@ -8,11 +8,10 @@ shows no split rather than a wrong one.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
-from citydata.core import settings
+from citydata.core import settings, tomlfile
 from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 
 PATH = settings.DATA_DIR / "service_area_types.toml"
@@ -26,9 +25,10 @@ class ServiceTypeError(ValueError):
 def load(path: Path = PATH) -> dict[str, str]:
     """Service area label -> 'Frontline' or 'Corporate', for every service area."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ServiceTypeError(f"{path.name} cannot be read: {exc}") from None
+        data = tomlfile.load(path)
+    except (OSError, tomlfile.Unreadable) as exc:
+        why = exc if isinstance(exc, tomlfile.Unreadable) else "it does not exist."
+        raise ServiceTypeError(f"{path.name} cannot be read: {why}") from None
     unknown = sorted(set(data) - set(TYPES))
     if unknown:
         raise ServiceTypeError(

@@ -7,11 +7,12 @@ secrets' top-level values in the environment, so a setting in the secrets works 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from citydata.core import tomlfile
 
 APP_ROOT = Path(__file__).resolve().parents[2]  # the app's folder: relative settings start here
 DATA_DIR = APP_ROOT / "data"
@@ -199,8 +200,8 @@ def secrets_file(path: Path | None = None) -> dict[str, Any]:
     the command line (which has no Streamlit)."""
     path = path or APP_ROOT / ".streamlit" / "secrets.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomlfile.load(path)
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except tomlfile.Unreadable as exc:
         raise SettingError(f"{path} cannot be read: {exc}") from None

@@ -15,7 +15,6 @@ contracts with no end date are counted separately, so none go missing.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import settings
+from citydata.core import settings, tomlfile
 from citydata.core.dates import add_months
 from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 from citydata.query import selection
@@ -86,10 +85,10 @@ def load_lead_times(path: str | Path | None = None) -> LeadTimes:
     """Read and check the lead-time file; raises LeadTimeError with a plain message."""
     path = Path(path) if path is not None else lead_times_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomlfile.load(path)
     except FileNotFoundError as exc:
         raise LeadTimeError(f"The lead-time file {path} does not exist.") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except tomlfile.Unreadable as exc:
         raise LeadTimeError(f"The lead-time file {path} cannot be read: {exc}") from exc
     unknown = sorted(set(data) - {"default", "service_areas"})
     if unknown:
