@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -34,7 +35,10 @@ from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.output import backup
 from citydata.store import matches, migrations, vendors
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
+from citydata.store.db import unusable as db_unusable
 from citydata.store.snapshots import save_raw_file
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FileBusy", "FileUnusable", "StoreError"]
 
@@ -91,7 +95,9 @@ def open_store(path: str | Path | None = None, waits: tuple[float, ...] | None =
         follow_reorganisations(db)
     except duckdb.Error as exc:  # a DuckDB file whose tables cannot be read
         db.close()
-        raise FileUnusable(f"{path} could not be read as a City Tools database: {exc}") from exc
+        raise FileUnusable(
+            f"{path} could not be read as a City Tools database: {db_unusable(exc)}"
+        ) from exc
     except BaseException:
         db.close()
         raise
@@ -443,9 +449,11 @@ def build(
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, duckdb.Error):  # the CSV is not in the embedded data's shape
-            reason = str(exc).splitlines()[0].rstrip(".")
+            log.warning("building %s from %s failed: %s", path, csv, exc)
             raise StoreError(
-                f"{path} could not be built from {csv}: {reason}. Nothing was changed."
+                f"{path} could not be built from {csv}: it is not a file of contract records "
+                "with the embedded data's columns (as `python -m citydata demo` writes, or "
+                "data/demo_contracts.csv). Nothing was changed."
             ) from exc
         raise
     db.close()

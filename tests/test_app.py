@@ -108,6 +108,11 @@ def test_an_unusable_database_is_explained_and_left_alone(db_path, content):
     at.run()
     assert not at.exception
     assert "The database cannot be used" in at.error[0].value
+    shown = at.error[0].value.replace("\\", "").replace("\u2060", "")  # Markdown's escapes
+    assert "could not be opened as a City Tools database: it is not a database file" in (shown), (
+        "said in words, not DuckDB's 'IO Error: ... is not a valid DuckDB database file!'"
+    )
+    assert "Error" not in at.error[0].value and "DuckDB" not in at.error[0].value
     assert not at.button
     assert db_path.read_bytes() == content
 

@@ -13,6 +13,7 @@ from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations, rawfiles
 from citydata.store.db import Database, StoreError
+from tests import command
 from tests.view_columns import RELEASED
 
 
@@ -114,6 +115,28 @@ def test_a_file_that_is_not_a_database_is_refused_with_a_clear_message(tmp_path)
     path.write_text("this is a shopping list\n" * 100)
     with pytest.raises(StoreError, match="could not be opened"):
         lifecycle.open_store(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (
+            lambda path: path.write_text("this is a shopping list\n" * 100),
+            "it is not a database file (another kind of file saved under its name, or a file "
+            "damaged from its start).",
+        ),
+        (lambda path: path.mkdir(), "it is a folder, not a file."),
+    ],
+    ids=["a text file", "a folder"],
+)
+def test_a_database_that_cannot_be_opened_is_said_in_words_not_duckdbs(tmp_path, make, why):
+    """Said before by quoting DuckDB: "IO Error: The file ... exists, but it is not a valid
+    DuckDB database file!" or "IO Error: Could not read from file ...: Is a directory"."""
+    path = tmp_path / "citytools.duckdb"
+    make(path)
+    done = command.run("snapshots", db=path, text=True)
+    assert done.returncode == 1
+    assert done.stderr == (f"refused: {path} could not be opened as a City Tools database: {why}\n")
 
 
 def test_sixteen_threads_query_at_once_without_errors(db):

@@ -9,6 +9,7 @@ page's run, and the page runs again when a commit has moved it (ui.query).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ import pandas as pd
 from citydata.core import settings
 
 Params = Mapping[str, Any] | Sequence[Any] | None
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
@@ -150,7 +153,7 @@ class Database:
         except duckdb.IOException as exc:
             raise _open_error(self.path, exc) from exc
         except duckdb.Error as exc:
-            raise FileUnusable(f"{self.path} could not be opened as a database: {exc}") from exc
+            raise _open_error(self.path, exc) from exc
         self._write_lock = threading.Lock()
 
     # Single statements, each on a fresh cursor.
@@ -215,4 +218,42 @@ def _open_error(path: Path, exc: Exception) -> StoreError:
             f"{path} is in use by another program (usually the running app, or a command "
             "importing a file). Upload through the app, or wait a moment and try again."
         )
-    return FileUnusable(f"{path} could not be opened as a City Tools database: {text}")
+    return FileUnusable(f"{path} could not be opened as a City Tools database: {unusable(exc)}")
+
+
+_DAMAGED = "it is damaged: part of it cannot be read."
+# What DuckDB's own message says (it has no codes), and the same in words, most specific first.
+_UNUSABLE = (
+    (
+        "not a valid duckdb database",
+        "it is not a database file (another kind of file saved under its name, or a file "
+        "damaged from its start).",
+    ),
+    ("is a directory", "it is a folder, not a file."),
+    ("no such file", "the folder it should be in does not exist. Check the path."),
+    (
+        "permission denied",
+        "the app may not read or write it on this computer. Check the file's permissions.",
+    ),
+    ("read-only file system", "it is on a disk that cannot be written to."),
+    (
+        "version number",
+        "it was written by a newer version of the app's database engine (DuckDB). Update the "
+        "app to the version that wrote it.",
+    ),
+    ("corrupt", _DAMAGED),
+    ("checksum", _DAMAGED),
+    ("serializ", _DAMAGED),
+)
+
+
+def unusable(exc: Exception) -> str:
+    """Why DuckDB could not use a database file, in words a person can act on (never DuckDB's
+    own text, such as 'IO Error: The file ... exists, but it is not a valid DuckDB database
+    file!'); that goes to the log for whoever maintains the app."""
+    log.warning("a database file could not be used: %s", exc)
+    text = str(exc).lower()
+    for found, words in _UNUSABLE:
+        if found in text:
+            return words
+    return "its contents cannot be read (it may be damaged, or not a City Tools database)."
