@@ -207,11 +207,21 @@ def test_a_fault_of_the_program_is_one_line_not_a_traceback(db_path, monkeypatch
         raise RuntimeError("kaput")
 
     monkeypatch.setitem(common.COMMANDS, "snapshots", broken)
+    monkeypatch.setitem(common.COMMANDS, "alerts", broken)
     monkeypatch.delenv(main_cli.DEBUG, raising=False)
     assert main_cli.main(["snapshots", "--db", str(db_path)]) == 1
     [said] = capsys.readouterr().err.splitlines()
-    assert said.startswith("error: something went wrong inside City Tools Explorer")
-    assert "(RuntimeError: kaput)" in said and "CITYTOOLS_DEBUG=1" in said
+    assert said == (
+        "error: something went wrong inside City Tools Explorer: the snapshots command did not "
+        "finish. Nothing in the database was changed. This is a fault in the program, not in "
+        "what you asked: please report it with the command you ran. Run it again with "
+        "CITYTOOLS_DEBUG=1 to see where it happened."
+    ), "no error class or Python's text of it (it said '(RuntimeError: kaput)')"
+    # a command that writes may have stored a step before the fault: no "nothing was changed"
+    assert main_cli.main(["alerts", "remove", "1", "--db", str(db_path)]) == 1
+    [said] = capsys.readouterr().err.splitlines()
+    assert "the alerts remove command did not finish. This is a fault" in said
+    assert "Nothing" not in said and "kaput" not in said
     monkeypatch.setenv(main_cli.DEBUG, "1")
     with pytest.raises(RuntimeError, match="kaput"):
         main_cli.main(["snapshots", "--db", str(db_path)])

@@ -69,13 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"refused: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_REFUSED
-    except Exception as exc:  # a fault of the program, not of what was asked
+    except Exception:  # a fault of the program, not of what was asked
         if os.environ.get(DEBUG):
             raise
+        unchanged = " Nothing in the database was changed." if _only_reads(args) else ""
         print(
-            f"error: something went wrong inside City Tools Explorer ({type(exc).__name__}: "
-            f"{exc}). This is a fault in the program, not in what you asked: please report it "
-            f"with the command you ran. Run it again with {DEBUG}=1 to see where it happened.",
+            "error: something went wrong inside City Tools Explorer: the "
+            f"{_named(args)} command did not finish.{unchanged} This is a fault in the "
+            "program, not in what you asked: please report it with the command you ran. Run "
+            f"it again with {DEBUG}=1 to see where it happened.",
             file=sys.stderr,
         )
         return EXIT_REFUSED
@@ -83,6 +85,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Set (to anything): an unexpected failure shows its traceback instead of the one-line message.
 DEBUG = "CITYTOOLS_DEBUG"
+
+
+# The commands that never write to the database (a file they are told to write aside).
+READS = frozenset(
+    {"demo", "snapshots", "original", "export", "collaborate", "backup", "who-can-help"}
+    | {"reconcile", "fetch-history"}
+)
+
+
+def _only_reads(args: argparse.Namespace) -> bool:
+    """Whether this command, with these options, only reads the database: a fault part-way
+    then changed nothing in it (a command that writes may have committed a step before)."""
+    action = getattr(args, "action", None)
+    return (
+        args.command in READS
+        or (args.command == "coming" and not args.feed)
+        or (args.command == "aliases" and not (args.accept or args.sync))
+        or (args.command == "alerts" and (action == "list" or getattr(args, "dry_run", False)))
+        or (args.command == "import" and args.dry_run)
+    )
+
+
+def _named(args: argparse.Namespace) -> str:
+    """The command as typed: "export", "alerts send"."""
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if args.command == "alerts" and action else args.command
 
 
 def _quiet_stdout() -> None:
