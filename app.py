@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.query.filters import FilterState
-from ui import fetching, startup, steward
+from ui import faults, fetching, startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -47,5 +47,7 @@ else:
     st.session_state["filters"] = ui.sidebar_filters()
 ui.copy_link()  # at the top of every page: the link of the view on screen
 ui.links.flag_unreadable_link()  # a link too long for Streamlit to read is named
-with ui.naming_dropped_settings():  # a link's settings the page could not take are named
+# A fault in the page is said in words (ui/faults.py), never as Python's traceback; a link's
+# settings the page could not take are named.
+with faults.in_words(page), ui.naming_dropped_settings():
     page.run()

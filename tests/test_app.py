@@ -226,3 +226,34 @@ def test_the_coverage_matrix_shows_only_the_service_areas_the_filters_allow(db):
     assert list(_coverage(at).columns) == corporate
     caption = next(c.value for c in at.caption if c.value.startswith("White cells"))
     assert caption.endswith("has no record matching the filters."), caption
+
+
+def test_a_fault_in_a_page_is_said_in_words_not_as_pythons_traceback(db_path, monkeypatch, caplog):
+    """A fault of the program while a page ran showed Streamlit's red box: "KeyError: 'records'"
+    and a traceback. It now says what did not happen, that nothing was changed (Overview only
+    shows), and what to do; the traceback goes to the server's log."""
+
+    def broken(reader, state):
+        raise KeyError("records")  # a bug, as a program fault would be
+
+    monkeypatch.setattr(selection, "headline", broken)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, "no traceback on the page"
+    assert at.error[-1].value == (
+        "Something went wrong inside City Tools Explorer, so Overview could not be shown in "
+        "full. This is a fault in the app, not in what you chose. Nothing was changed. Try "
+        "again, or change a filter; if it happens again, please tell whoever runs the app which "
+        "page it was and what you did (the server's log says where it happened)."
+    )
+    assert any(r.name == "ui.faults" and r.exc_info for r in caplog.records)
+
+
+def test_a_fault_in_a_page_that_stores_makes_no_promise_that_nothing_changed():
+    from ui import faults
+
+    class Alerts:  # as st.Page names it
+        title, url_path = "Alerts", "alerts"
+
+    assert "so Alerts could not be shown in full" in faults.said(Alerts())
+    assert "Nothing was changed" not in faults.said(Alerts())

@@ -1,0 +1,46 @@
+"""A fault of the program while a page runs, said in words: never Streamlit's red box with
+Python's error class, message and traceback (its default), which tells a council user nothing
+they can act on. The detail goes to the server's log, where whoever runs the app finds it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+# The pages that only show the data, by URL path (Overview, the default page, has ""): a fault
+# part-way through one changed nothing. (The others store something on a click: an upload, a
+# rollback, an alert, a fetch, a restore, an alias.)
+ONLY_SHOW = frozenset(
+    {"", "map", "borough", "calendar", "pipeline", "collaborate", "market", "coming"}
+    | {"vendor", "adoption", "reconcile"}
+)
+
+
+def said(page: Any) -> str:
+    """What the visitor reads when `page` failed: what did not happen, whether anything was
+    changed (only where it cannot have been), and what to do."""
+    title = getattr(page, "title", "") or "this page"
+    unchanged = " Nothing was changed." if getattr(page, "url_path", None) in ONLY_SHOW else ""
+    return (
+        f"Something went wrong inside City Tools Explorer, so {title} could not be shown in "
+        f"full. This is a fault in the app, not in what you chose.{unchanged} Try again, or "
+        "change a filter; if it happens again, please tell whoever runs the app which page it "
+        "was and what you did (the server's log says where it happened)."
+    )
+
+
+@contextmanager
+def in_words(page: Any) -> Iterator[None]:
+    """Run `page`; a fault in it is logged with its traceback and shown as `said(page)`.
+    Streamlit's own stop and rerun (BaseException, not Exception) pass through."""
+    try:
+        yield
+    except Exception:
+        log.exception("the page %s failed", getattr(page, "url_path", page))
+        st.error(said(page), icon=":material/error:")
