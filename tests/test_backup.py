@@ -293,7 +293,7 @@ def test_a_backup_of_two_regions_councils_names_the_smallest_region_holding_them
     done = command.run("restore", str(tmp_path / "mixed.zip"), db=lifecycle.db_path(), text=True)
     assert done.returncode == 1
     assert done.stderr.startswith("refused: " + _made_for("united-kingdom", "the United Kingdom"))
-    assert done.stderr.rstrip().endswith("then restore the backup there. Nothing was changed.")
+    assert done.stderr.rstrip().endswith("then restore the backup there. Nothing was written.")
 
 
 def test_a_damaged_backup_of_another_region_says_council(tmp_path, monkeypatch):

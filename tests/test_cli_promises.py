@@ -218,7 +218,7 @@ def test_a_file_to_write_in_a_missing_folder_is_named_as_given(db_path, tmp_path
     target = tmp_path / "no such folder" / "out.file"
     done = cli(*command, "-o", str(target), db=db_path, text=True)
     assert done.returncode == 1
-    assert done.stderr == f"refused: No such file or directory: {target}\n"
+    assert done.stderr == f"refused: No such file or directory: {target}. Nothing was written.\n"
 
 
 def test_a_dry_run_says_when_importing_would_change_nothing(db_path, tmp_path):
@@ -270,3 +270,38 @@ def test_alerts_speak_as_the_other_commands_do(db_path):
     assert added.stderr.startswith("Note: No borough called “Camdem” in the data")
     listed = cli("alerts", "list", db=db_path, text=True)
     assert listed.stdout.splitlines()[1].split()[-1] == "never", listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["rollback", "999"], "There is no snapshot 999."),
+        (["alerts", "remove", "99"], "There is no alert 99."),
+        (["alerts", "send", "--id", "99", "--today", "2026-12-01"], "There is no alert 99."),
+        (["original", "999", "-o", "{tmp}/original.csv"], "There is no snapshot 999."),
+        (["restore", "{tmp}/notes.zip"], "not a City Tools Explorer backup"),
+        (["import", "{tmp}/missing.csv"], "No such file or directory: {tmp}/missing.csv."),
+        (["who-can-help", "Nonesuch Housing Suite"], "Name a system as the app lists it"),
+        (["aliases", "--accept", "!!!=Capita"], "no letters or digits."),
+        (["build"], "already exists; add --force to rebuild it (it is kept as .bak)."),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_every_refusal_says_nothing_was_written_the_same_way(db_path, tmp_path, args, reason):
+    """`rollback 999` and `alerts remove 99` wrote nothing but did not say so, where `original`
+    and `aliases --accept` did ("... Nothing was written.") and `restore` said "Nothing was
+    changed." Every refusal is now one line ending in the same sentence, and is true to it."""
+    from tests.test_snapshot_cli import dump_of
+
+    (tmp_path / "notes.zip").write_text("not a zip file")
+    before = dump_of(db_path)
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = cli(*args, db=db_path, text=True)
+    assert done.returncode == 1
+    *notes, line = done.stderr.splitlines()  # (who-can-help first names the nearest systems)
+    assert not [n for n in notes if "refused" in n or "Nothing" in n]
+    assert line.startswith("refused: ") and line.endswith(". Nothing was written."), line
+    assert reason.replace("{tmp}", str(tmp_path)) in line
+    assert line.count("Nothing was") == 1, line
+    assert dump_of(db_path) == before
+    assert not (tmp_path / "original.csv").exists()

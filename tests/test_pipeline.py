@@ -188,7 +188,9 @@ def test_an_unreadable_lead_time_file_says_where_in_words_on_the_command_line(
     monkeypatch.setenv(pipeline.SETTING, str(path))
     done = command.run("coming", db=db_path, text=True)
     assert done.returncode == 1
-    assert done.stderr == f"refused: The lead-time file {path} cannot be read: {said}\n"
+    assert done.stderr == (
+        f"refused: The lead-time file {path} cannot be read: {said} Nothing was written.\n"
+    )
 
 
 def test_a_missing_lead_time_file_is_explained(tmp_path):

@@ -229,7 +229,7 @@ def test_rollback_backup_and_restore_from_the_command_line(db_path, tmp_path):
     refused = cli("restore", str(file), db=fresh)
     assert refused.returncode == 1
     assert "not a City Tools Explorer backup" in refused.stderr
-    assert "Nothing was changed" in refused.stderr
+    assert "Nothing was written" in refused.stderr
     assert dump_of(fresh) == before
 
 

@@ -136,7 +136,10 @@ def test_a_database_that_cannot_be_opened_is_said_in_words_not_duckdbs(tmp_path,
     make(path)
     done = command.run("snapshots", db=path, text=True)
     assert done.returncode == 1
-    assert done.stderr == (f"refused: {path} could not be opened as a City Tools database: {why}\n")
+    assert done.stderr == (
+        f"refused: {path} could not be opened as a City Tools database: {why} "
+        "Nothing was written.\n"
+    )
 
 
 def test_sixteen_threads_query_at_once_without_errors(db):

@@ -5,10 +5,10 @@
 - aliases.py: aliases; alerts.py: alerts; coming.py: coming (the Coming to market page's table);
 - fetch.py: fetch, fetch-history, reconcile (published notices); skills.py: who-can-help.
 
-Exit codes: 0 done, 1 refused (nothing written), 2 usage error. Every failure is one plain line
-on stderr, never a traceback: a fault of the program too (exit 1), unless CITYTOOLS_DEBUG is
-set. Each command module registers its commands in `common.COMMANDS` through `add_parsers`;
-this module only puts them together.
+Exit codes: 0 done, 1 refused (nothing written, and the line says so: "... Nothing was
+written."), 2 usage error. Every failure is one plain line on stderr, never a traceback: a fault
+of the program too (exit 1), unless CITYTOOLS_DEBUG is set. Each command module registers its
+commands in `common.COMMANDS` through `add_parsers`; this module only puts them together.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from citydata.cli.common import (
     EXIT_USAGE,
     Refused,
     UsageError,
+    refusal,
 )
 from citydata.core import settings
 from citydata.store.db import StoreError
@@ -61,13 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (Refused, StoreError, settings.SettingError) as exc:
-        print(f"refused: {exc}", file=sys.stderr)
+        print(f"refused: {refusal(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:  # the reader stopped reading (`... | head`): nothing to say
         _quiet_stdout()
         return EXIT_OK
     except OSError as exc:
-        print(f"refused: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        said = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        print(f"refused: {refusal(said)}", file=sys.stderr)
         return EXIT_REFUSED
     except Exception:  # a fault of the program, not of what was asked
         if os.environ.get(DEBUG):

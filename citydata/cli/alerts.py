@@ -159,6 +159,8 @@ def _send(args: argparse.Namespace) -> int:
         note(f"{sentence} What is sent is recorded in {ledger.path_for(path).name}.")
 
     with ledger.held(path) as book, lifecycle.open_for_reading(path, on_copy=on_copy) as db:
+        if args.id is not None and subscriptions.get(db, args.id) is None:
+            raise Refused(f"There is no alert {args.id}.")  # before anything is written
         if not copied and not args.dry_run:  # nobody else holds the file: the table records
             book.fold_into(db)
         outcomes = alerts.send_due(
@@ -182,8 +184,6 @@ def _send(args: argparse.Namespace) -> int:
             line += f": {o.detail}"
             failed += 1
         print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
-    if not outcomes and args.id is not None:
-        raise Refused(f"There is no alert {args.id}.")  # (as `alerts remove` says it)
     if not outcomes:
         print("No alerts.")
     return EXIT_REFUSED if failed else EXIT_OK

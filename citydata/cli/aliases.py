@@ -85,7 +85,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
             try:  # all or none
                 stored = vendors.accept_aliases(db, pairs, cli_user(args))
             except vendors.AliasError as exc:
-                raise Refused(f"{exc} Nothing was written.") from None
+                raise Refused(str(exc)) from None
             if not args.json:
                 for (alias, _), vendor in zip(pairs, stored, strict=True):
                     print(f"Grouped “{alias}” under “{vendor}”.")

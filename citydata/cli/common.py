@@ -33,7 +33,31 @@ class UsageError(Exception):
 
 
 class Refused(Exception):
-    """The request was understood but cannot be done: exit 1, nothing written."""
+    """The request was understood but cannot be done: exit 1, nothing written (the message
+    says so: `refusal`)."""
+
+
+NOTHING_WRITTEN = "Nothing was written."
+# How a message of a lower layer may already say it (the app's pages say "changed" or "stored").
+_ALREADY_SAID = (
+    "Nothing was written.",
+    "Nothing was changed.",
+    "Nothing was stored.",
+    "Nothing was imported.",
+)
+
+
+def refusal(text: str) -> str:
+    """A refusal's line, after "refused: ": the reason, then "Nothing was written.", said the
+    same way by every command (a reason that says it in other words is not said twice)."""
+    text = text.strip()
+    for said in _ALREADY_SAID:
+        if text.endswith(said):
+            text = text.removesuffix(said).rstrip()
+            break
+    if text and not text.endswith((".", "?", "!", ")")):
+        text += "."
+    return f"{text} {NOTHING_WRITTEN}".strip()
 
 
 def words(text: str) -> str:

@@ -150,16 +150,16 @@ def cmd_original(args: argparse.Namespace) -> int:
                 {"id": args.id},
             )
             if found is None:
-                raise Refused(f"There is no snapshot {args.id}. Nothing was written.")
+                raise Refused(f"There is no snapshot {args.id}.")
             if found["held"] is None:
-                raise Refused(f"Snapshot {args.id} has no stored file. Nothing was written.")
+                raise Refused(f"Snapshot {args.id} has no stored file.")
             digest = hashlib.sha256()
             with partial.open("wb") as out:
                 for piece in rawfiles.pieces(r, found["file_hash"]):
                     digest.update(piece)
                     out.write(piece)
         if digest.hexdigest() != found["file_hash"]:
-            raise Refused(f"The stored file of snapshot {args.id} is damaged. Nothing was written.")
+            raise Refused(f"The stored file of snapshot {args.id} is damaged.")
         partial.replace(args.output)
     finally:
         partial.unlink(missing_ok=True)
@@ -183,7 +183,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise Refused(
                     f"{written:,} records are more than an Excel sheet holds "
                     f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
-                    "the filters. Nothing was written."
+                    "the filters."
                 )
             data = exports.to_xlsx(selection.records(r, state))
     if args.format != "csv":

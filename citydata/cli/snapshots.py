@@ -26,6 +26,7 @@ from citydata.cli.common import (
     command,
     note,
     print_json,
+    refusal,
     words,
 )
 from citydata.core.formatting import count
@@ -155,7 +156,7 @@ def _report(
         now = count(c.before, "record")
         print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()})")
     if code != EXIT_OK:
-        print(f"refused: {out['refused']} Nothing was written.", file=sys.stderr)
+        print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
     elif args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {snapshots.unchanged_message(changes)}")
@@ -205,7 +206,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         restored = backup.restore(db, content)
     except backup.BackupError as exc:
-        raise Refused(f"{exc} Nothing was changed.") from exc
+        raise Refused(str(exc)) from exc
     finally:
         db.close()
     print(restored.summary())
