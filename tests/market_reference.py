@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core.formatting import share_column
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.query.market import DEFAULT_HHI_THRESHOLD, DEFAULT_TOP_N, MEASURES, NOT_GIVEN, ROLES
@@ -46,7 +47,7 @@ def vendor_ranking(
     """
     sql, params = _by(state, role)
     params["top_n"] = int(top_n)
-    return r.df(
+    found = r.df(
         f"""
         WITH vb AS MATERIALIZED (
             SELECT who, borough_code, count(*) AS n, sum(annual_value) AS value
@@ -82,6 +83,10 @@ def vendor_ranking(
         FROM u, t ORDER BY u.part, u.rank""",
         params,
     )
+    # shares shown together add up to 100: the one rounding every page uses
+    found["records_share"] = share_column(found["records"])
+    found["value_share"] = share_column(found["annual_value"])
+    return found
 
 
 def headline(
@@ -125,7 +130,7 @@ def area_shares(
     """Per service area: its top `top_n` vendors by records and one "Others (k vendors)" row."""
     sql, params = _by(state, role)
     params["top_n"] = int(top_n)
-    return r.df(
+    found = r.df(
         f"""
         WITH b AS ({sql}),
         v AS (SELECT service_area, who AS vendor, count(*) AS records,
@@ -150,6 +155,8 @@ def area_shares(
         FROM g ORDER BY service_area, part, rank""",
         params,
     )
+    found["share"] = share_column(found["records"], found["service_area"])
+    return found
 
 
 def concentration(

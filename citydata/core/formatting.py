@@ -4,7 +4,9 @@ chart, briefing, calendar file and message.
 - money: `money` short ('£950', '£12.3k', '£1.25m') for figures, charts and briefings;
   `money_in_full` ('£200,000', or '£12,345.00' with pence) where the exact amount matters;
 - counts: `count` ('1 contract', '1,234 contracts');
-- days: `day` ('1 Apr 2026', or a word for a missing date; citydata.core.dates.day_label).
+- days: `day` ('1 Apr 2026', or a word for a missing date; citydata.core.dates.day_label);
+- shares of a whole shown together: `shares` and `share_column` (percentages to one decimal
+  that add up to exactly 100, never 99.9 or 100.1).
 
 Text shown through Markdown has one escaper too: citydata.core.text.markdown_literal.
 """
@@ -81,3 +83,40 @@ def day(value: Any, missing: str = "not recorded") -> str:
     elif not isinstance(value, date):
         value = pd.Timestamp(value).date()
     return day_label(value)
+
+
+def shares(parts: Any, decimals: int = 1) -> list[float | None]:
+    """Each part's percentage of their sum, rounded to `decimals` places so that the shares
+    add up to exactly 100: rounded down, then the hundredth (or tenth...) parts left over go
+    one each to the shares that lost most in rounding (the largest remainder method; on a tie,
+    the one listed first). Rounding each share on its own shows 33.3 + 33.3 + 33.3 = 99.9, or
+    100.1 for others, in a set a reader adds up. A missing part has no share (None); when the
+    parts sum to nothing, none has."""
+    values = [None if _missing(p) else float(p) for p in parts]
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    total = math.fsum(v for _, v in known)
+    out: list[float | None] = [None] * len(values)
+    if not known or total <= 0:
+        return out
+    unit = 10**decimals
+    exact = [100 * unit * v / total for _, v in known]
+    # (a hair above a whole number from floating point is that number, not one unit less)
+    floors = [math.floor(x + 1e-9) for x in exact]
+    left = 100 * unit - sum(floors)
+    by_loss = sorted(range(len(exact)), key=lambda k: (floors[k] - exact[k], k))
+    for k in by_loss[: max(left, 0)]:
+        floors[k] += 1
+    for (i, _), units in zip(known, floors, strict=True):
+        out[i] = units / unit
+    return out
+
+
+def share_column(parts: pd.Series, groups: pd.Series | None = None) -> pd.Series:
+    """`shares` of a column as a float column (NaN for no share), within each group of
+    `groups` when given (each service area's vendors adding up to 100)."""
+    if groups is None:
+        return pd.Series(shares(parts), index=parts.index, dtype="float64")
+    found = pd.Series(index=parts.index, dtype="float64")
+    for _, rows in parts.groupby(groups, sort=False, dropna=False):
+        found.loc[rows.index] = shares(rows)
+    return found

@@ -15,7 +15,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.dates import add_months
-from citydata.core.formatting import count
+from citydata.core.formatting import count, share_column
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
@@ -150,7 +150,7 @@ def systems(r: Reader, state: FilterState, borough: str, limit: int | None = Non
 def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     """The borough's vendors: records, share of its records (%), annual value, systems."""
     sql, params = selection.base(profile_state(state, borough))
-    return r.df(
+    found = r.df(
         f"""
         SELECT vendor, count(*) AS records,
                round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share,
@@ -160,6 +160,8 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
         """,
         params,
     )
+    found["share"] = share_column(found["records"])  # adding up to 100 as shown
+    return found
 
 
 def peer_groups(r: Reader, state: FilterState, today: date) -> pd.DataFrame:

@@ -10,9 +10,10 @@ statement, the aggregate as its first common table expression: the Coming to mar
 concentration that way, needing no other panel.
 
 Vendors are counted as the canonical vendor (aliases grouped). Money travels as whole pence,
-so sums stay exact. Shares are percentages rounded to one decimal; the Herfindahl-Hirschman
-index (HHI) is the sum of the squared percentage shares of every vendor in a market, 0 to
-10,000, computed from the unrounded shares.
+so sums stay exact. Shares are percentages to one decimal, rounded so that a set shown
+together (the ranking, an area's vendors) adds up to exactly 100 (largest remainder, see
+`formatting.shares`); the Herfindahl-Hirschman index (HHI) is the sum of the squared percentage
+shares of every vendor in a market, 0 to 10,000, computed from the unrounded shares.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs
-from citydata.core.formatting import count
+from citydata.core.formatting import count, share_column
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -108,7 +109,7 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
     vendor's reach: 12 of London's 33 is 36.4%, whatever the filters), and of annual value.
     """
     measure = _measure(by)
-    return from_aggregate(
+    found = from_aggregate(
         agg,
         f"""
         WITH vb AS MATERIALIZED (
@@ -145,6 +146,18 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
         FROM u, t ORDER BY u.part, u.rank""",
         {"top_n": int(top_n), "authorities": authorities()},
     )
+    # the rows are the whole selection: their shares add up to 100 as shown (a vendor's reach,
+    # boroughs_share, is of every authority and adds up to no whole)
+    return whole(found, {"records_share": "records", "value_share": "annual_value"})
+
+
+def whole(found: pd.DataFrame, columns: dict[str, str], within: str | None = None) -> pd.DataFrame:
+    """`found` with each share column (of `columns`: share -> the part it is a share of)
+    rounded so that the shares shown together, all rows or those of each `within`, add up to
+    exactly 100 (formatting.shares)."""
+    for share, part in columns.items():
+        found[share] = share_column(found[part], None if within is None else found[within])
+    return found
 
 
 def authorities() -> int:
@@ -217,8 +230,9 @@ def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
 
 def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
     """Per service area: its top `top_n` vendors by records, one "Others (k vendors)" row and
-    one NOT_GIVEN row (each only when it has records); shares of the area's every record."""
-    return from_aggregate(
+    one NOT_GIVEN row (each only when it has records); shares of the area's every record, adding
+    up to 100 in each area."""
+    found = from_aggregate(
         agg,
         f"""
         WITH v AS (SELECT service_area, who AS vendor, CAST(sum(records) AS BIGINT) AS records,
@@ -241,6 +255,7 @@ def area_shares_from(agg: Source, top_n: int = 3) -> pd.DataFrame:
         FROM g ORDER BY service_area, part, rank""",
         {"top_n": int(top_n)},
     )
+    return whole(found, {"share": "records"}, within="service_area")
 
 
 def _concentration_measure(by: str) -> str:

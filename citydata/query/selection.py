@@ -14,6 +14,7 @@ import pandas as pd
 
 from citydata.core import service_types
 from citydata.core.dates import add_months
+from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import filters
 from citydata.query.filters import FilterState, Params
@@ -159,7 +160,7 @@ def service_type_split(r: Reader, state: FilterState) -> pd.DataFrame:
         return pd.DataFrame(columns=["service_type", "records", "records_share", "annual_value"])
     sql, params = base(state)
     params |= {"st_areas": [a for a, _ in pairs], "st_types": [t for _, t in pairs]}
-    return r.df(
+    found = r.df(
         f"""SELECT coalesce(t.service_type, 'Not classified') AS service_type,
             count(*) AS records,
             round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS records_share,
@@ -170,3 +171,5 @@ def service_type_split(r: Reader, state: FilterState) -> pd.DataFrame:
         GROUP BY ALL ORDER BY service_type DESC""",
         params,
     )
+    found["records_share"] = share_column(found["records"])  # adding up to 100 as shown
+    return found

@@ -1,0 +1,123 @@
+"""Shares of a whole shown together add up to exactly 100%: the Market page's ranking (its chart's
+labels and its table), the vendor shares of each service area, the split by service type, a
+borough's vendors on its profile and in its briefings. Each share was rounded on its own, so
+three vendors with one record each showed 33.3% + 33.3% + 33.3% = 99.9% (and other sets
+100.1%). One function rounds them all (`formatting.shares`, the largest remainder method)."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+
+import docx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from citydata.core.formatting import share_column, shares
+from citydata.output import briefing, word
+from citydata.query import borough_profile, market, selection
+from citydata.query.filters import FilterState
+from tests import market_data
+from tests.apptest import run_app
+from ui.charts import market as charts
+
+CAMDEN = market_data.CAMDEN
+# Three vendors with one record (and £100 a year) each in one borough and one service area.
+THIRDS = [
+    (CAMDEN, "Housing", "Alpha Housing", "Alpha", "", "2028-03-31", "100", ""),
+    (CAMDEN, "Housing", "Beta Housing", "Beta", "", "2028-03-31", "100", ""),
+    (CAMDEN, "Housing", "Gamma Housing", "Gamma", "", "2028-03-31", "100", ""),
+]
+THIRDS_SHOWN = [33.4, 33.3, 33.3]
+
+
+def tenths(values) -> int:
+    """What the shown shares add up to, in tenths of a percent (exact, unlike a float sum)."""
+    return sum(round(v * 10) for v in values)
+
+
+def test_three_equal_parts_show_as_a_whole_not_99_9():
+    assert shares([1, 1, 1]) == THIRDS_SHOWN
+    assert shares([1] * 7) == [14.3] * 6 + [14.2]
+    assert shares([2, 1]) == [66.7, 33.3]
+
+
+def test_a_missing_part_has_no_share_and_nothing_has_none():
+    assert shares([3, None, 1, 0]) == [75.0, None, 25.0, 0.0]
+    assert shares([None, None]) == [None, None] and shares([0, 0]) == [None, None]
+    assert shares([]) == []
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=40))
+def test_shares_add_up_to_100_and_each_is_within_a_tenth_of_the_truth(parts):
+    shown = shares(parts)
+    if sum(parts) == 0:
+        assert shown == [None] * len(parts)
+        return
+    assert tenths(shown) == 1000
+    for part, share in zip(parts, shown, strict=True):
+        assert abs(share - 100 * part / sum(parts)) < 0.1 + 1e-9
+        assert math.isclose(share * 10, round(share * 10))  # one decimal
+    larger = [i for i in range(len(parts)) for j in range(len(parts)) if parts[i] > parts[j]]
+    for i in larger:  # a larger part never shows a smaller share
+        assert all(shown[i] >= shown[j] for j in range(len(parts)) if parts[i] > parts[j])
+
+
+def test_within_groups_each_adds_up():
+    import pandas as pd
+
+    found = share_column(pd.Series([1, 1, 1, 5, 0]), pd.Series(["a", "a", "a", "b", "b"]))
+    assert found.tolist() == [*THIRDS_SHOWN, 100.0, 0.0]
+
+
+@pytest.fixture(scope="module")
+def thirds(tmp_path_factory):
+    db = market_data.build(tmp_path_factory.mktemp("thirds"), THIRDS)
+    yield db
+    db.close()
+
+
+def test_the_market_ranking_its_labels_and_the_area_shares_add_up(thirds):
+    with thirds.read() as r:
+        agg = market.aggregate(r, FilterState())
+    ranking = market.ranking_from(agg, "records", 10)
+    assert ranking.records_share.tolist() == THIRDS_SHOWN
+    assert ranking.value_share.tolist() == THIRDS_SHOWN
+    labels = charts.ranking_chart(ranking, "records").frame["label"].tolist()
+    assert labels == ["1 (33.4%)", "1 (33.3%)", "1 (33.3%)"]
+    by_value = charts.ranking_chart(market.ranking_from(agg, "annual_value", 10), "annual_value")
+    assert [label.split(" ")[1] for label in by_value.frame["label"]] == [
+        "(33.4%)",
+        "(33.3%)",
+        "(33.3%)",
+    ]
+    areas = market.area_shares_from(agg, 3)
+    assert areas.share.tolist() == THIRDS_SHOWN
+
+
+def test_a_boroughs_vendors_add_up_on_its_profile_and_in_its_briefings(thirds):
+    with thirds.read() as r:
+        p = borough_profile.build(r, FilterState(), "Camden", date(2026, 10, 1))
+    assert p.vendors["share"].tolist() == THIRDS_SHOWN
+    text = briefing.text(p)
+    assert "Alpha: 1 (33.4%)" in text and "Beta: 1 (33.3%)" in text and "Gamma: 1 (33.3%)" in text
+    cells = [c.text for t in docx.Document(io.BytesIO(word.borough(p))).tables for c in t._cells]
+    assert [c for c in cells if c.endswith("%")] == ["33.4%", "33.3%", "33.3%"]
+
+
+def test_the_service_type_split_adds_up(db):
+    with db.read() as r:
+        split = selection.service_type_split(r, FilterState())
+    assert tenths(split.records_share) == 1000
+
+
+def test_the_market_page_shows_shares_that_add_up(tmp_path, monkeypatch):
+    db = market_data.build(tmp_path, THIRDS)
+    db.close()  # the app opens the file itself
+    monkeypatch.setenv("CITYTOOLS_DB", str(db.path))
+    at = run_app(page="pages/market.py")
+    ranking = next(d.value for d in at.dataframe if "Share of records (%)" in d.value.columns)
+    assert tenths(ranking["Share of records (%)"]) == 1000
+    assert ranking["Share of records (%)"].tolist() == THIRDS_SHOWN
