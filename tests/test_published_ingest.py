@@ -272,6 +272,21 @@ def test_an_edited_rules_file_with_a_mistake_is_refused_naming_the_line(tmp_path
     )
 
 
+def test_a_rules_file_saved_in_another_encoding_says_which_line_and_what_to_do(tmp_path):
+    """Said before as "This file could not be read. Open it in a spreadsheet...": the notices
+    uploaded were blamed for the rules file, saved by a spreadsheet as Windows-1252."""
+    rules = tmp_path / "cpv_service_areas.csv"
+    rules.write_bytes(
+        b"rule,match,service_area,note\ncpv,48,Corporate IT and infrastructure,\n"
+        b"keyword,caf\xe9,Leisure and culture,\n"
+    )
+    with pytest.raises(technology.RulesError) as caught:
+        technology.load(technology.TECHNOLOGY_CPV_PATH, rules)
+    assert str(caught.value) == (
+        "cpv_service_areas.csv, line 3: it is not UTF-8 text. Save the file again as CSV UTF-8."
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

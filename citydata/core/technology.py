@@ -17,6 +17,7 @@ description, then the general CPV rules (48, 72).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,12 +61,21 @@ class Rules:
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise RulesError(f"{path.name} has no column {', '.join(missing)}.")
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:  # saved by a spreadsheet in its own encoding
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise RulesError(
+            f"{path.name}, line {line:,}: it is not UTF-8 text. Save the file again as CSV UTF-8."
+        ) from None
+    except OSError as exc:
+        why = f" ({exc.strerror.lower()})" if exc.strerror else ""
+        raise RulesError(f"{path.name} cannot be opened on this computer{why}.") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RulesError(f"{path.name} has no column {', '.join(missing)}.")
+    return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
 def _fold(text: str) -> str:
