@@ -272,6 +272,8 @@ def test_a_mail_server_that_will_not_take_the_alert_is_said_in_words_not_pythons
     for python in ("b'", "Errno", "_ssl.c", "SSL:", "Error", "\x1b"):
         assert python not in down.stderr, down.stderr
     assert "Nothing was sent" in down.stderr
+    if tls == "ssl":
+        assert "check the address and port, and CITYTOOLS_SMTP_TLS)" in down.stderr
 
 
 def test_no_mail_server_set_fails_the_email_alert_but_not_the_webhook(db_path, webhook):

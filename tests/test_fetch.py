@@ -283,6 +283,28 @@ def test_a_publisher_that_cannot_be_reached_is_said_in_words(db, monkeypatch):
     assert "Error" not in run.message and "Run the fetch again" in run.message
 
 
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("https://{replay}/search", "no secure connection could be made with the publisher (it "
+         "may not use a secure connection there: check the address)"),
+        ("http://no-such-host.invalid/search", "the publisher's address was not found (check "
+         "the address, or the network here)"),
+    ],
+    ids=["https to a plain server", "an unknown host"],
+)  # fmt: skip
+def test_a_secure_connection_or_an_address_that_fails_is_said_in_words(
+    db, server, monkeypatch, address, said
+):
+    """Said before as "the connection failed (ConnectError)" for both: Python's class name."""
+    host = server.base.removeprefix("http://")
+    monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", address.replace("{replay}", host))
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "failed" and run.pages == 0
+    assert said in run.message, run.message
+    assert "Error" not in run.message and "SSL" not in run.message
+
+
 def test_a_page_in_iso_8859_1_is_read_not_taken_for_a_cut_short_body(db, server):
     page = server.page("contracts_finder_page2.json").decode("utf-8")
     page = page.replace("Parking permits", "Parking permits (café)")

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import httpx
 
 
-def in_words(exc: BaseException, server: str = "the server") -> str:
+def in_words(exc: BaseException, server: str = "the server", tls_setting: str = "") -> str:
     """Why `server` (as the sentence names it: "the publisher", "the mail server
-    smtp.example.org:587") could not be used, as a clause to put after a colon."""
+    smtp.example.org:587") could not be used, as a clause to put after a colon; `tls_setting`
+    names the setting that chooses a secure connection, where there is one."""
     causes = list(_chain(exc))
     if any(isinstance(e, httpx.ProxyError) for e in causes):
         return "the network's proxy refused the connection (ask your IT team about the proxy)"
@@ -25,9 +26,10 @@ def in_words(exc: BaseException, server: str = "the server") -> str:
             "(a wrong address, or a network that intercepts secure connections)"
         )
     if any(isinstance(e, ssl.SSLError) for e in causes):
+        check = f"the address and port, and {tls_setting}" if tls_setting else "the address"
         return (
-            f"no secure connection could be made with {server} (it may not use TLS on this "
-            "port: check the address and port, or the TLS setting)"
+            f"no secure connection could be made with {server} (it may not use a secure "
+            f"connection there: check {check})"
         )
     if any(isinstance(e, socket.gaierror) for e in causes):
         return f"{server}'s address was not found (check the address, or the network here)"

@@ -116,9 +116,9 @@ def send_email(server: MailServer, to: str, subject: str, text: str) -> None:
     except OSError as exc:
         log.warning("the mail server %s:%s: %r", server.host, server.port, exc)
         named = f"the mail server {server.host}:{server.port}"
+        why = network.in_words(exc, named, tls_setting="CITYTOOLS_SMTP_TLS")
         raise DeliveryError(
-            f"Nothing was sent: {network.in_words(exc, named)}. The alert is tried again on "
-            "the next run."
+            f"Nothing was sent: {why}. The alert is tried again on the next run."
         ) from None
     if refused:
         raise DeliveryError(f"The mail server refused the address {to}.")
