@@ -305,3 +305,18 @@ def test_every_refusal_says_nothing_was_written_the_same_way(db_path, tmp_path, 
     assert line.count("Nothing was") == 1, line
     assert dump_of(db_path) == before
     assert not (tmp_path / "original.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("reason", "line"),
+    [
+        ("There is no alert 99.", "There is no alert 99. Nothing was written."),
+        ("cannot be read (line 3)", "cannot be read (line 3). Nothing was written."),
+        ("not a backup. Nothing was changed.", "not a backup. Nothing was written."),
+        ("No such file: a.csv", "No such file: a.csv. Nothing was written."),
+    ],
+)
+def test_a_refusal_ends_its_sentence_then_says_nothing_was_written_once(reason, line):
+    from citydata.cli.common import refusal
+
+    assert refusal(reason) == line

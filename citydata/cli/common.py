@@ -55,8 +55,8 @@ def refusal(text: str) -> str:
         if text.endswith(said):
             text = text.removesuffix(said).rstrip()
             break
-    if text and not text.endswith((".", "?", "!", ")")):
-        text += "."
+    if text and not text.endswith((".", "?", "!", ".)", "?)", ".”", "?”")):
+        text += "."  # a sentence ends before the next: "(at line 3)" takes one after it
     return f"{text} {NOTHING_WRITTEN}".strip()
 
 
