@@ -239,3 +239,28 @@ def test_output_cut_short_by_its_reader_ends_quietly(db_path):
     done.stdout.close()  # the reader gone before the records come (as head's, once it has read)
     _, err = done.communicate(timeout=120)
     assert (done.returncode, err) == (0, b"")
+
+
+def test_a_system_error_without_words_of_its_own_is_not_shown_in_pythons(db_path, capsys):
+    """An OSError that carries no system message (gzip's "Not a gzipped file (b'ab')",
+    shutil's "... are the same file") was printed as Python's text of it."""
+    import gzip
+
+    from citydata import cli as main_cli
+    from citydata.cli import common
+
+    def broken(args):
+        with gzip.open(db_path) as f:  # a DuckDB file is not gzip: gzip says so in Python's words
+            f.read(10)
+
+    original = common.COMMANDS["snapshots"]
+    common.COMMANDS["snapshots"] = broken
+    try:
+        assert main_cli.main(["snapshots", "--db", str(db_path)]) == 1
+    finally:
+        common.COMMANDS["snapshots"] = original
+    [said] = capsys.readouterr().err.splitlines()
+    assert said == (
+        "refused: this computer could not read or write a file the command needed. "
+        "Nothing was written."
+    )

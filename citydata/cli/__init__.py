@@ -67,8 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped reading (`... | head`): nothing to say
         _quiet_stdout()
         return EXIT_OK
-    except OSError as exc:
-        said = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    except OSError as exc:  # the system's words ("No such file or directory"), never Python's
+        said = exc.strerror or "this computer could not read or write a file the command needed"
+        if exc.filename:
+            said += f": {exc.filename}"
         print(f"refused: {refusal(said)}", file=sys.stderr)
         return EXIT_REFUSED
     except Exception:  # a fault of the program, not of what was asked
