@@ -591,3 +591,23 @@ def test_keys_recorded_before_the_upgrade_still_count_as_sent(db_path, smtp):
     ungroup(db_path, "Softcat")  # the old keys no longer match: the new ones were recorded
     assert "nothing due" in send(db_path).stdout
     assert smtp.messages == [], "nothing sent again"
+
+
+def test_a_feed_folder_that_cannot_be_made_refuses_before_an_alert_changes(
+    db_path, tmp_path, monkeypatch
+):
+    """`alerts add` stored the alert, then failed to write its calendar feed and said
+    "refused: Not a directory": a refusal that had changed what is stored. It now refuses
+    before the alert is stored (and `remove` before it is removed)."""
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    add_email(db_path)  # alert 1, while the folder can be written
+    monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", str(blocker / "feeds"))
+    added = alerts(db_path, "add", "--name", "Team", "--slack", "https://hooks.slack.com/x",
+                   "--ending", "24")  # fmt: skip
+    assert added.returncode == 1
+    assert added.stderr == f"refused: Not a directory: {blocker / 'feeds'}. Nothing was written.\n"
+    removed = alerts(db_path, "remove", "1")
+    assert removed.returncode == 1 and "Nothing was written." in removed.stderr
+    listed = json.loads(alerts(db_path, "list", "--json").stdout)
+    assert [a["name"] for a in listed] == ["Camden housing"], "nothing added, nothing removed"

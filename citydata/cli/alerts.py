@@ -81,6 +81,7 @@ def _add(args: argparse.Namespace) -> int:
     channel, target = next(
         (c, getattr(args, c)) for c in ("email", "teams", "slack") if getattr(args, c)
     )
+    _feeds_folder()  # a feed that cannot be written refuses before the alert is stored
     db = lifecycle.open_store(args.db)
     try:
         with db.read() as r:
@@ -127,6 +128,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
+    _feeds_folder()  # as for `add`: refused before anything is removed
     db = lifecycle.open_store(args.db)
     try:
         if not subscriptions.remove(db, args.id):
@@ -187,6 +189,15 @@ def _send(args: argparse.Namespace) -> int:
     if not outcomes:
         print("No alerts.")
     return EXIT_REFUSED if failed else EXIT_OK
+
+
+def _feeds_folder() -> None:
+    """Make sure the feeds can be written where the settings say (the folder made if need be),
+    so that a command that changes the alerts refuses before it changes them, rather than
+    changing them and then failing on the feed: SettingError or OSError, with the path."""
+    folder = alerts.feeds_dir(settings.secrets_file())
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def _write_feeds(db: Any) -> None:
