@@ -238,6 +238,10 @@ def test_a_fault_in_a_page_is_said_in_words_not_as_pythons_traceback(db_path, mo
 
     monkeypatch.setattr(selection, "headline", broken)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()  # (the tests run with CITYTOOLS_DEBUG set: the fault is raised as it is)
+    assert at.exception, "a page's fault cannot hide from the tests"
+    monkeypatch.delenv("CITYTOOLS_DEBUG")  # as the app runs for its users
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, "no traceback on the page"
     assert at.error[-1].value == (

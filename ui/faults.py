@@ -5,11 +5,14 @@ they can act on. The detail goes to the server's log, where whoever runs the app
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
+
+from citydata.core import settings
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +41,13 @@ def said(page: Any) -> str:
 @contextmanager
 def in_words(page: Any) -> Iterator[None]:
     """Run `page`; a fault in it is logged with its traceback and shown as `said(page)`.
-    Streamlit's own stop and rerun (BaseException, not Exception) pass through."""
+    Streamlit's own stop and rerun (BaseException, not Exception) pass through. With
+    CITYTOOLS_DEBUG set (as the tests set it) the fault is raised as it is, so that a test of a
+    page that fails fails too, rather than finding a polite message."""
     try:
         yield
     except Exception:
+        if os.environ.get(settings.DEBUG):
+            raise
         log.exception("the page %s failed", getattr(page, "url_path", page))
         st.error(said(page), icon=":material/error:")

@@ -87,8 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
 
 
-# Set (to anything): an unexpected failure shows its traceback instead of the one-line message.
-DEBUG = "CITYTOOLS_DEBUG"
+DEBUG = settings.DEBUG  # set: an unexpected failure shows its traceback, not the one-line message
 
 
 # The commands that never write to the database (a file they are told to write aside).

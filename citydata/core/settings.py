@@ -151,12 +151,19 @@ SETTINGS: tuple[Setting, ...] = (
         "true: the Coming to market page, its download and its feed show no contract values "
         "(for installations that publish that page openly).",
     ),
+    Setting(
+        "CITYTOOLS_DEBUG",
+        None,
+        "Set (to anything): a fault in the app's own code shows Python's traceback, in a page "
+        "and on the command line, instead of a message in words (for reporting a bug).",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 DB = "CITYTOOLS_DB"
 RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
 MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
 UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
+DEBUG = "CITYTOOLS_DEBUG"
 
 
 class SettingError(ValueError):
