@@ -320,3 +320,15 @@ def test_a_refusal_ends_its_sentence_then_says_nothing_was_written_once(reason, 
     from citydata.cli.common import refusal
 
     assert refusal(reason) == line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["rollback", "abc"], ["alerts", "remove", "first"], ["fetch-history", "--limit", "1.5"]],
+)
+def test_a_count_or_id_that_is_not_a_number_is_said_in_words(db_path, args):
+    """argparse said "invalid int value: 'abc'": a type's name from Python."""
+    done = cli(*args, db=db_path, text=True)
+    assert done.returncode == 2, done.stderr
+    assert f"“{args[-1]}” is not a whole number" in done.stderr
+    assert "int" not in done.stderr.splitlines()[-1]

@@ -32,6 +32,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    whole_number,
 )
 from citydata.core import settings
 from citydata.output import alerts
@@ -51,8 +52,8 @@ def add_parsers(sub: Any) -> None:
     to.add_argument("--teams", metavar="URL", help="post to this Teams incoming webhook")
     to.add_argument("--slack", metavar="URL", help="post to this Slack incoming webhook")
     a.add_argument("--url", default="", help="a shared link of the app: its view (filters)")
-    a.add_argument("--decisions", type=int, metavar="MONTHS", help="decisions due within")
-    a.add_argument("--ending", type=int, metavar="MONTHS", help="contracts ending within")
+    a.add_argument("--decisions", type=whole_number, metavar="MONTHS", help="decisions due within")
+    a.add_argument("--ending", type=whole_number, metavar="MONTHS", help="contracts ending within")
     a.add_argument("--changes", action="store_true", help="new or changed records")
     a.add_argument("--user", help="recorded as who added it (default: your login name)")
     a.add_argument("--json", action="store_true", help="print JSON")
@@ -63,12 +64,12 @@ def add_parsers(sub: Any) -> None:
 
     rm = actions.add_parser("remove", help="remove a subscription")
     add_db_option(rm)
-    rm.add_argument("id", type=int)
+    rm.add_argument("id", type=whole_number)
 
     s = actions.add_parser("send", help="send what is due (for a scheduler)")
     add_db_option(s)
     s.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
-    s.add_argument("--id", type=int, help="only this subscription")
+    s.add_argument("--id", type=whole_number, help="only this subscription")
     s.add_argument("--today", type=iso_date, help="the day to send for (default: today)")
 
 

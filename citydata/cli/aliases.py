@@ -23,6 +23,7 @@ from citydata.cli.common import (
     cli_user,
     command,
     note,
+    whole_number,
 )
 from citydata.core.formatting import count
 from citydata.store import matches, vendors
@@ -35,7 +36,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--suggest", action="store_true", help="list near-duplicate vendor spellings")
     p.add_argument(
         "--cutoff",
-        type=int,
+        type=whole_number,
         default=vendors.DEFAULT_CUTOFF,
         help=f"suggest names at least this alike, 0-100 (default {vendors.DEFAULT_CUTOFF})",
     )

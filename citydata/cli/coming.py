@@ -23,6 +23,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    whole_number,
 )
 from citydata.core import settings
 from citydata.core.formatting import count
@@ -34,7 +35,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("coming", help="contracts coming to market, per service area")
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--years", type=int, choices=opportunities.YEARS, default=2)
+    p.add_argument("--years", type=whole_number, choices=opportunities.YEARS, default=2)
     p.add_argument("--today", type=iso_date, help="the day to look ahead from (default: today)")
     p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print)")
     p.add_argument("--json", action="store_true", help="print JSON instead of CSV")

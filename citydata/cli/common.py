@@ -161,6 +161,15 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"“{text}” is not a date (use YYYY-MM-DD)") from None
 
 
+def whole_number(text: str) -> int:
+    """An argument that is a count or an id, refused in words ("is not a whole number"), not
+    in argparse's own ("invalid int value")."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number") from None
+
+
 def note(text: str) -> None:
     """A remark beside a command's output (on stderr, so piped output stays clean)."""
     print(text, file=sys.stderr)

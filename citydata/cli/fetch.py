@@ -27,6 +27,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    whole_number,
     words,
 )
 from citydata.core.formatting import count
@@ -46,14 +47,18 @@ def add_parsers(sub: Any) -> None:
     )
     add_db_option(p)
     p.add_argument("--restart", action="store_true", help="start again instead of resuming")
-    p.add_argument("--max-pages", type=int, help="stop after this many pages (resume later)")
+    p.add_argument(
+        "--max-pages", type=whole_number, help="stop after this many pages (resume later)"
+    )
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
 
     p = sub.add_parser(
         "fetch-history", help="the latest fetches and notices files imported, newest first"
     )
     add_db_option(p)
-    p.add_argument("--limit", type=int, default=20, help="how many runs to list (default 20)")
+    p.add_argument(
+        "--limit", type=whole_number, default=20, help="how many runs to list (default 20)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser(

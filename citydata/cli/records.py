@@ -21,6 +21,7 @@ from citydata.cli.common import (
     iso_date,
     note,
     print_json,
+    whole_number,
     words,
 )
 from citydata.core import demo, regions
@@ -47,9 +48,12 @@ def add_parsers(sub: Any) -> None:
         "demo", help="write an illustrative data set for the region's authorities (benchmarks)"
     )
     p.add_argument(
-        "--rows", type=int, default=None, help="default: 800 for London's 33, in proportion"
+        "--rows",
+        type=whole_number,
+        default=None,
+        help="default: 800 for London's 33, in proportion",
     )
-    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    p.add_argument("--seed", type=whole_number, default=demo.DEFAULT_SEED)
     p.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
 
     p = sub.add_parser("snapshots", help="list the stored snapshots")
@@ -58,7 +62,7 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("original", help="write the file a snapshot came from, byte for byte")
     add_db_option(p)
-    p.add_argument("id", type=int, help="the snapshot's id (see `snapshots`)")
+    p.add_argument("id", type=whole_number, help="the snapshot's id (see `snapshots`)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
 
     p = sub.add_parser("export", help="write the current records, filtered as in the app")
@@ -81,7 +85,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--by", choices=list(collaboration.KEYS), default=collaboration.DEFAULT_BY)
     p.add_argument(
         "--window-months",
-        type=int,
+        type=whole_number,
         default=collaboration.DEFAULT_WINDOW_MONTHS,
         help="end dates within this many months of a group's first end date",
     )

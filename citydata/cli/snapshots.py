@@ -27,6 +27,7 @@ from citydata.cli.common import (
     note,
     print_json,
     refusal,
+    whole_number,
     words,
 )
 from citydata.core.formatting import count
@@ -52,7 +53,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--user", help="recorded as who imported (default: your login name)")
 
     p = sub.add_parser("rollback", help="make an earlier snapshot current again")
-    p.add_argument("id", type=int, help="the snapshot to go back to (see `snapshots`)")
+    p.add_argument("id", type=whole_number, help="the snapshot to go back to (see `snapshots`)")
     add_db_option(p)
     p.add_argument("--user", help="recorded as who rolled back (default: your login name)")
 
