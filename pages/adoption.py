@@ -27,7 +27,7 @@ if systems.empty:
 st.header(f"Which {ui.noun(2)} use a system?")
 
 
-@st.fragment  # another system chosen reruns this section alone, not the page
+@ui.fragment  # another system chosen reruns this section alone, not the page
 def system_users(state):
     system = st.selectbox(
         "System", ui.query(adoption.system_names, FilterState()), index=None,

@@ -29,7 +29,7 @@ if name is None:
     ui.stop()
 
 
-@st.fragment  # another system chosen reruns this panel alone, not the profile
+@ui.fragment  # another system chosen reruns this panel alone, not the profile
 def who_can_help(state, shared, besides):
     asked = st.selectbox(
         "Which system?", shared, index=None, key="profile_help",

@@ -40,7 +40,7 @@ if not figures["with_end"]:
     ui.stop()
 
 
-@st.fragment  # a tab or a choice inside the calendar reruns the calendar alone, not the page
+@ui.fragment  # a tab or a choice inside the calendar reruns the calendar alone, not the page
 def calendar_views(state, today, with_end):
     heat = ui.query(expiry.heatmap, state)
     # Every choice on this page is in its link (the tab, the shading, the month, the grouping).

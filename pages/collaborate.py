@@ -111,7 +111,7 @@ if not everyone.csv:
 st.header("Briefing on one group")
 
 
-@st.fragment  # another group chosen reruns the briefing alone, not the page
+@ui.fragment  # another group chosen reruns the briefing alone, not the page
 def briefing(state, query, today, groups):
     # The labels are the options, so a new grouping (new labels) starts again at group 1.
     labels = ui.derive(

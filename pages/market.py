@@ -105,7 +105,7 @@ ui.service_type_split(state)
 st.header("Concentration per service area")
 
 
-@st.fragment  # moving the threshold reruns this panel alone, not the page
+@ui.fragment  # moving the threshold reruns this panel alone, not the page
 def concentration(source, by):
     threshold = st.slider(
         "Highlight markets with an HHI above", min_value=500, max_value=5000, step=100,

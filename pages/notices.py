@@ -69,7 +69,7 @@ if clicked:
     if jobs.start(ui.database(), feed, since, name):
         st.rerun()  # drawn again with the button off while the fetch runs
     st.info(f"A fetch from {label} is already running.")
-st.fragment(progress, run_every=1.0 if running else None)()
+ui.fragment(progress, run_every=1.0 if running else None)()
 st.caption(
     f"At most {fetching.PAGES_PER_RUN} pages of 100 notices per click; press again to carry on. "
     "The fetch runs on the server: you can leave this page, and others can use the app meanwhile."

@@ -47,7 +47,7 @@ areas = filters.service_areas(state)  # (areas the filters leave out are not gap
 wide = coverage_table(ui.query(selection.coverage, state), sorted(shown), areas)
 
 
-@st.fragment  # switching between the matrix and its table reruns this panel alone
+@ui.fragment  # switching between the matrix and its table reruns this panel alone
 def coverage(wide):
     tab_chart, tab_table = st.tabs(["Matrix", "Table"], key="coverage_view", bind="query-params")
     if tab_chart.open:  # only the tab on screen is built and sent

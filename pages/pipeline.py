@@ -47,7 +47,7 @@ if not figures["records"]:
     ui.stop()
 
 
-@st.fragment  # the window or a list chosen reruns the lists alone, not the page
+@ui.fragment  # the window or a list chosen reruns the lists alone, not the page
 def decisions(state, lead, today, figures):
     window = st.segmented_control(
         "Decisions due in the next",

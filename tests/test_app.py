@@ -253,6 +253,33 @@ def test_a_fault_in_a_page_is_said_in_words_not_as_pythons_traceback(db_path, mo
     assert any(r.name == "ui.faults" and r.exc_info for r in caplog.records)
 
 
+def test_a_fault_in_a_panel_is_said_in_the_panel_and_the_rest_of_the_page_stays(
+    db_path, monkeypatch
+):
+    """A panel that reruns alone (a fragment: the Market's concentration, moved by its own
+    slider) failing showed Streamlit's generic error for the whole run. It is said in words in
+    the panel, and the page's other sections are drawn."""
+    from citydata.query import market
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError  # a bug, as a program fault would be
+
+    monkeypatch.setattr(market, "concentration_from", broken)
+    monkeypatch.delenv("CITYTOOLS_DEBUG")  # as the app runs for its users
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/market.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong inside City Tools Explorer, so this part of the page could not be "
+        "shown in full. This is a fault in the app, not in what you chose. Try again, or change "
+        "a filter; if it happens again, please tell whoever runs the app which page it was and "
+        "what you did (the server's log says where it happened)."
+    ]
+    assert "Concentration per service area" in [h.value for h in at.header]
+    assert at.slider(key="hhi_threshold").value == market.DEFAULT_HHI_THRESHOLD
+
+
 def test_a_fault_in_a_page_that_stores_makes_no_promise_that_nothing_changed():
     from ui import faults
 

@@ -21,8 +21,9 @@ from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
-from ui import charting, datefields, links
+from ui import charting, datefields, faults, links
 from ui.charts import Drawing
+from ui.faults import fragment  # noqa: F401 (re-exported: pages call ui.fragment)
 from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
     PAGE_SETTING_LABELS,
     address_to_copy,
@@ -417,7 +418,7 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
     )
 
 
-@st.fragment
+@faults.fragment
 def chart_and_table(drawing: Drawing, df: pd.DataFrame, stem: str, key: str) -> None:
     """The chart of `drawing` (its shape built once: `charting.draw`), the table behind
     it (its own tab, in the link as `<key>_view`) and the table's downloads. Only the tab on

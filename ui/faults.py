@@ -4,9 +4,10 @@ they can act on. The detail goes to the server's log, where whoever runs the app
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,3 +52,27 @@ def in_words(page: Any) -> Iterator[None]:
             raise
         log.exception("the page %s failed", getattr(page, "url_path", page))
         st.error(said(page), icon=":material/error:")
+
+
+class _Panel:
+    """What a panel rerunning alone (a fragment) is called in `said`: its page is not known
+    then, so nothing is promised of what it may have changed."""
+
+    title, url_path = "this part of the page", None
+
+
+def fragment(fn: Callable | None = None, *, run_every: float | None = None) -> Any:
+    """`st.fragment` (a panel that reruns alone when its own widgets change), with a fault in
+    it said in words as `in_words` says a page's: in the panel, so that the rest of the page
+    stays. As a decorator, bare or with `run_every`. (Streamlit tells fragments apart by the
+    function's module and name, which `functools.wraps` keeps.)"""
+
+    def wrap(f: Callable) -> Callable:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with in_words(_Panel):
+                return f(*args, **kwargs)
+
+        return st.fragment(run, run_every=run_every)
+
+    return wrap(fn) if fn is not None else wrap

@@ -21,6 +21,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from citydata.core import text as text_rules
 from citydata.query import filters
 from citydata.query.filters import FilterState
+from ui import faults
 
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
 
@@ -205,7 +206,7 @@ def current_link() -> str:
     return f"{base}?{query}" if query else base
 
 
-@st.fragment
+@faults.fragment
 def copy_link() -> None:
     """A "Copy link" button at the top of the page: it opens the link of this exact view, with
     a copy button. The link is read when the button is pressed (a rerun of this fragment
@@ -220,7 +221,7 @@ def copy_link() -> None:
     )
 
 
-@st.fragment
+@faults.fragment
 def address_to_copy(address: str, *, key: str) -> None:
     """An address for another program (a calendar's feed), shown as a link, with a "Copy
     address" button beside it that opens it with a copy button (as `share_note` and
