@@ -198,14 +198,18 @@ class _Build:
         )
         parts = {"suspect": f"(SELECT count(*) FROM (SELECT DISTINCT c0 FROM raw) WHERE {suspect})"}
         a, b = self.src["borough_code"], self.src["borough"]
-        parts["borough"] = f"list(DISTINCT [{a or 'NULL'}, {b or 'NULL'}])"
+        parts["borough"] = (
+            f"(SELECT list([a, b]) FROM (SELECT DISTINCT {a or 'NULL'} AS a, {b or 'NULL'} AS b"
+            " FROM raw))"
+        )
         for field in (*_TEXT, *_CHECKED):
             column = self.src[field]
             if column is None:
                 continue
             if field in _ROW_BY_ROW:
-                parts[field] = (
-                    f"list(DISTINCT {column}) FILTER (WHERE {spellings.odd(field, column)})"
+                parts[field] = (  # (the rows filtered first: nearly every value is distinct)
+                    f"(SELECT list(v) FROM (SELECT DISTINCT {column} AS v FROM raw"
+                    f" WHERE {spellings.odd(field, column)}))"
                 )
             else:
                 parts[field] = (
@@ -213,7 +217,7 @@ class _Build:
                     f" FROM (SELECT DISTINCT {column} AS v FROM raw))"
                 )
         found = self.con.sql(
-            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items()) + " FROM raw"
+            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items())
         ).fetchall()[0]
         out = dict(zip(parts, found, strict=True))
         if out.pop("suspect") and self._irregular(header):
