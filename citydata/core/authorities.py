@@ -168,24 +168,43 @@ def national_lookup() -> dict[str, Authority]:
     names, London's hand-written forms), an abolished body's own names, then the generated
     forms. A stronger name wins; two names of the same strength that fold alike are dropped.
     """
-    levels: list[list[tuple[str, Authority]]] = [[], [], []]
+    levels: list[list[tuple[str, Authority]]] = [[], []]
     for a in registry():
-        own = [a.code, a.name, a.official_name, *a.other_names]
-        if a.code in london.CODES:
-            own += london.aliases(a)
-        levels[0 if a.active else 1] += [(n, a) for n in own]
+        if not a.active:
+            levels[0] += [(n, a) for n in _own(a)]
         if a.code not in london.CODES:
-            levels[2] += [(n, a) for n in _generated(a)]
-    table: dict[str, Authority] = {}
+            levels[1] += [(n, a) for n in _generated(a)]
+    table = dict(own_names())
     for level in levels:
-        found: dict[str, Authority | None] = {}
-        for name, a in level:
-            key = fold(name)
-            if not key or key in table:
-                continue
-            found[key] = a if found.get(key, a) == a else None
-        table |= {k: a for k, a in found.items() if a is not None}
+        _add_level(table, level)
     return table
+
+
+@lru_cache(maxsize=1)
+def own_names() -> dict[str, Authority]:
+    """national_lookup's strongest names alone: folded own name -> active authority. A key
+    here has the same authority in national_lookup (weaker names never replace it), so a
+    name found here needs none of the rest, which costs most of national_lookup's time."""
+    table: dict[str, Authority] = {}
+    _add_level(table, [(n, a) for a in registry() if a.active for n in _own(a)])
+    return table
+
+
+def _own(a: Authority) -> list[str]:
+    own = [a.code, a.name, a.official_name, *a.other_names]
+    return own + london.aliases(a) if a.code in london.CODES else own
+
+
+def _add_level(table: dict[str, Authority], level: list[tuple[str, Authority]]) -> None:
+    """Add one strength of names to `table`: keys already there stay; two names of this
+    strength that fold alike for different authorities are dropped."""
+    found: dict[str, Authority | None] = {}
+    for name, a in level:
+        key = fold(name)
+        if not key or key in table:
+            continue
+        found[key] = a if found.get(key, a) == a else None
+    table |= {k: a for k, a in found.items() if a is not None}
 
 
 def find(text: str | None) -> Authority | None:

@@ -53,7 +53,7 @@ def resolve(text: str | None) -> Authority | None:
     guess. An abolished body's name gives its successor when that is in the region."""
     if text is None:
         return None
-    return regions.current().lookup.get(fold(text))
+    return regions.current().find(fold(text))
 
 
 def lookup(text: str | None) -> Authority:

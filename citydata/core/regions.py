@@ -69,6 +69,15 @@ class Region:
                 table[key] = self.by_code[now[0].code]
         return table
 
+    def find(self, key: str) -> Authority | None:
+        """`lookup.get(key)` (`key` folded), without building `lookup` for an active
+        authority's own name (see authorities.own_names)."""
+        if "lookup" not in self.__dict__:
+            own = authorities.own_names().get(key)
+            if own is not None:  # (active: it holds its own area)
+                return self.by_code.get(own.code)
+        return self.lookup.get(key)
+
     @property
     def is_london(self) -> bool:
         return self.key == DEFAULT
@@ -178,7 +187,7 @@ def current() -> Region:
 def outside(text: str | None) -> Authority | None:
     """A UK authority the name refers to that is not part of the current region (else None)."""
     found = authorities.find(text)
-    if found is None or current().lookup.get(authorities.fold(text or "")) is not None:
+    if found is None or current().find(authorities.fold(text or "")) is not None:
         return None
     return found
 
