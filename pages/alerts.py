@@ -122,7 +122,7 @@ else:
 
     st.header("Due today")
     shown: list[alerts.Message] = []
-    alerts.send_due(
+    due = alerts.send_due(
         ui.database(),
         lead,
         date.today(),
@@ -131,6 +131,9 @@ else:
         show=shown.append,
         ledger=ledger.peek(database_path),
     )
+    for o in due:
+        for remark in o.notes:  # (a vendor gone from the data: the alert still watches it)
+            st.warning(ui.plain(f"{names[o.subscription.id]}: {remark} {alerts.STILL_WATCHED}"))
     if not shown:
         st.caption("Nothing is due: every alert has been sent what it watches.")
     for msg in shown:

@@ -264,10 +264,11 @@ def test_the_commands_that_only_read_answer_while_the_app_holds_the_database(db_
 def test_alerts_speak_as_the_other_commands_do(db_path):
     added = cli(
         "alerts", "add", "--name", "Camden", "--email", "a@example.org", "--ending", "6",
-        "--url", "http://x/?borough=Camdem", db=db_path, text=True,
+        "--url", "http://x/?borough=Camden&end_from=2030-12-31&end_to=2026-01-01", db=db_path,
+        text=True,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    assert added.stderr.startswith("Note: No borough called “Camdem” in the data")
+    assert added.stderr.startswith("Note: The end-date range was back to front")
     listed = cli("alerts", "list", db=db_path, text=True)
     assert listed.stdout.splitlines()[1].split()[-1] == "never", listed.stdout
 

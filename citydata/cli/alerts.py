@@ -87,7 +87,14 @@ def _add(args: argparse.Namespace) -> int:
     try:
         with db.read() as r:
             options = selection.options(r)
-        _, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query), options)
+        given, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query))
+        _, unknown = filters.normalise(given.with_(end_from=None, end_to=None), options)
+        if unknown:  # (the page would show the view without them: the alert would watch more)
+            raise UsageError(
+                f"The link names what the data does not have. {' '.join(unknown)} An alert made "
+                "from it would watch more than the link shows: copy the link again from the app."
+            )
+        notes = filters.normalise(given, options)[1] + notes  # (end dates back to front)
         try:
             sub = subscriptions.add(
                 db,
@@ -187,6 +194,8 @@ def _send(args: argparse.Namespace) -> int:
             line += f": {o.detail}"
             failed += 1
         print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
+        for remark in o.notes:
+            note(f"Note: alert {o.subscription.id}: {remark} {alerts.STILL_WATCHED}")
     if not outcomes:
         print("No alerts.")
     return EXIT_REFUSED if failed else EXIT_OK

@@ -30,7 +30,7 @@ from citydata.query import alerts as due
 from citydata.query import filters, opportunities, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
-from citydata.store import subscriptions
+from citydata.store import subscriptions, vendors
 from citydata.store.db import Database, Reader
 from citydata.store.ledger import Ledger
 from citydata.store.subscriptions import Subscription
@@ -58,6 +58,7 @@ class Message:
     sections: list[Section] = field(default_factory=list)
     watermark: int | None = None  # the newest snapshot, when changes were looked at
     carried_at: datetime | None = None  # when this alert last sent, if any section `carried`
+    notes: list[str] = field(default_factory=list)  # values of its link not in the data: `view`
 
     @property
     def count(self) -> int:
@@ -89,13 +90,32 @@ class Message:
         return "\n\n".join(out)
 
 
+# Said after a note of `view`: what the alert does with a value the data no longer has.
+STILL_WATCHED = "The alert still watches it, so nothing is sent about it until the data has it."
+
+
 def view_state(r: Reader, sub: Subscription) -> FilterState:
-    """The filters of the alert's view, cleaned up as the page cleans up the same link: end
-    dates given back to front swapped, values no longer in the data dropped (each with the
-    note the page shows). Read without that, a link the page shows a view for could match
-    nothing, and the alert would stay silent."""
-    state, _ = filters.from_query_params(sub.view_params, selection.options(r))
-    return state
+    """The filters of the alert's view (see `view`)."""
+    return view(r, sub)[0]
+
+
+def view(r: Reader, sub: Subscription) -> tuple[FilterState, list[str]]:
+    """The filters of the alert's view, and a note for each value in its link the data no
+    longer has (as the page notes them: "No vendor called “X” in the data.").
+
+    End dates given back to front are swapped, as the page swaps them: read as they were, they
+    matched nothing and the alert stayed silent. A vendor's name grouped under another since
+    (an alias) is read as that vendor. Any other value no longer in the data (the vendor's
+    contracts have all gone, a borough's name changed) is kept, and matches nothing: the page
+    drops such a value and shows everything with a note, but an alert dropping it would tell
+    its subscribers about every contract, when the one vendor it watches has none."""
+    state, _ = filters.from_query_params(sub.view_params)
+    if state.vendor:
+        grouped = vendors.grouped_as(r, state.vendor)
+        state = state.with_(vendor=tuple(dict.fromkeys(grouped.get(v, v) for v in state.vendor)))
+    _, notes = filters.normalise(state.with_(end_from=None, end_to=None), selection.options(r))
+    state, _ = filters.normalise(state, {})  # (the dates' swap only: no value is dropped)
+    return state, notes
 
 
 def view_link(view_url: str, public_url: str | None) -> str:
@@ -120,8 +140,8 @@ def message(
     or by the `ledger` when given)."""
     if ledger is not None and (since := ledger.since(sub)) is not None:
         sub = replace(sub, since_snapshot=max(sub.since_snapshot, since))
-    state = view_state(r, sub)
-    msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state))
+    state, notes = view(r, sub)
+    msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state), notes=notes)
     if sub.decisions_months:
         rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
         msg.sections.append(_unsent(r, sub, "decision", rows, ics.DECIDE, "decide_by", ledger))
@@ -193,6 +213,7 @@ class Outcome:
     status: str  # 'sent', 'nothing due', 'would send', 'failed'
     count: int = 0
     detail: str = ""
+    notes: list[str] = field(default_factory=list)  # see Message.notes
 
 
 def send_due(
@@ -241,20 +262,20 @@ def send_due(
                 # dated as this alert's last message, so its "Last sent" does not move
                 carried = {s.kind: s.carried for s in msg.sections if s.carried}
                 record(sub, carried, None, msg.carried_at)
-            outcomes.append(Outcome(sub, "nothing due"))
+            outcomes.append(Outcome(sub, "nothing due", notes=msg.notes))
             continue
         if show is not None:
             show(msg)
         if dry_run:
-            outcomes.append(Outcome(sub, "would send", msg.count))
+            outcomes.append(Outcome(sub, "would send", msg.count, notes=msg.notes))
             continue
         try:
             _deliver(sub, msg, mail, secrets)
         except delivery.DeliveryError as exc:
-            outcomes.append(Outcome(sub, "failed", msg.count, str(exc)))
+            outcomes.append(Outcome(sub, "failed", msg.count, str(exc), notes=msg.notes))
             continue
         record(sub, {s.kind: s.items + s.carried for s in msg.sections}, msg.watermark)
-        outcomes.append(Outcome(sub, "sent", msg.count))
+        outcomes.append(Outcome(sub, "sent", msg.count, notes=msg.notes))
     return outcomes
 
 

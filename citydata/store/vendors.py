@@ -13,6 +13,7 @@ of a row that points elsewhere. `accept_alias` keeps it that way.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -129,6 +130,18 @@ def seed(w: Reader, path: Path = ALIASES_CSV) -> int:
     if added:
         _count_change(w)
     return int(added)
+
+
+def grouped_as(r: Reader, names: Iterable[str]) -> dict[str, str]:
+    """Of `names`, those grouped under a vendor (an alias, by its folded spelling), each with
+    the vendor: {"Civica UK Ltd": "Civica"}."""
+    keys = {name: fold(name) for name in names}
+    rows = r.rows(
+        "SELECT alias, vendor FROM vendor_aliases WHERE list_contains($keys, alias)",
+        {"keys": sorted(set(keys.values()))},
+    )
+    vendor_of = dict(rows)
+    return {name: vendor_of[key] for name, key in keys.items() if key in vendor_of}
 
 
 def aliases(r: Reader) -> pd.DataFrame:
