@@ -7,7 +7,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.store import subscriptions
-from tests.apptest import run_app
+from tests.apptest import run_app, shown
 from tests.test_alerts import webhook  # noqa: F401 - fixture
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
@@ -63,3 +63,42 @@ def test_a_bad_address_is_explained_and_nothing_is_stored(db_path, password):  #
     next(b for b in at.button if b.label == "Add alert").click().run()
     assert any("nobody at all" in e.value and "mail address" in e.value for e in at.error)
     assert "No alerts yet." in [c.value for c in at.caption]
+
+
+def test_a_link_naming_what_the_data_has_not_is_refused_and_a_stored_one_is_named(
+    db_path,
+    password,  # noqa: F811
+):
+    """A view pasted with a misspelt borough was stored, and the alert (its value dropped when
+    sent, as the page drops it) watched every borough. It is refused; an alert stored before
+    with a value the data does not have is named above what is due, as still watched."""
+    at = sign_in(run_app())
+    at.switch_page("pages/alerts.py").run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["View (a link copied from this app)"].set_value("http://x/pipeline?borough=Camdem")
+    inputs["Name"].set_value("Camden")
+    inputs["E-mail address, or the webhook address"].set_value("lead@camden.example.gov.uk")
+    next(n for n in at.number_input if n.label.startswith("Contracts ending")).set_value(24)
+    next(b for b in at.button if b.label == "Add alert").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No borough called “Camdem” in the data (did you mean Camden?)" in shown(e.value)
+               for e in at.error), [e.value for e in at.error]  # fmt: skip
+    assert "No alerts yet." in [c.value for c in at.caption]
+
+    db = lifecycle.open_store(db_path)  # stored by an earlier version, which let it in
+    try:
+        subscriptions.add(
+            db, "ann", name="Nonesuch", channel="email", target="a@example.org",
+            view_url="http://x/?vendor=Nonesuch+Ltd", decisions_months=0, ending_months=24,
+            changes=False,
+        )  # fmt: skip
+    finally:
+        db.close()
+    at.run()
+    assert [shown(w.value) for w in at.warning] == [
+        "1 · Nonesuch: No vendor called “Nonesuch Ltd” in the data. The alert still watches it, "
+        "so nothing is sent about it until the data has it."
+    ]
+    assert "Nothing is due: every alert has been sent what it watches." in [
+        c.value for c in at.caption
+    ]

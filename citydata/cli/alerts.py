@@ -86,15 +86,10 @@ def _add(args: argparse.Namespace) -> int:
     db = lifecycle.open_store(args.db)
     try:
         with db.read() as r:
+            if why := alerts.link_refused(r, args.url):
+                raise UsageError(why)
             options = selection.options(r)
-        given, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query))
-        _, unknown = filters.normalise(given.with_(end_from=None, end_to=None), options)
-        if unknown:  # (the page would show the view without them: the alert would watch more)
-            raise UsageError(
-                f"The link names what the data does not have. {' '.join(unknown)} An alert made "
-                "from it would watch more than the link shows: copy the link again from the app."
-            )
-        notes = filters.normalise(given, options)[1] + notes  # (end dates back to front)
+        _, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query), options)
         try:
             sub = subscriptions.add(
                 db,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
@@ -88,6 +88,20 @@ class Message:
             "once for each date; you hear again if its dates change."
         )
         return "\n\n".join(out)
+
+
+def link_refused(r: Reader, view_url: str) -> str | None:
+    """Why no alert can be made from `view_url`, or None: a link naming what the data does not
+    have (a misspelt borough). The page shows that view without the value, so an alert made
+    from it would watch more than the link shows."""
+    given, _ = filters.from_query_params(parse_qs(urlsplit(view_url).query))
+    _, unknown = filters.normalise(given.with_(end_from=None, end_to=None), selection.options(r))
+    if not unknown:
+        return None
+    return (
+        f"The link names what the data does not have. {' '.join(unknown)} An alert made from it "
+        "would watch more than the link shows: copy the link again from the app."
+    )
 
 
 # Said after a note of `view`: what the alert does with a value the data no longer has.
