@@ -146,16 +146,32 @@ def test_a_back_to_front_end_date_range_is_swapped_as_in_the_app(db_path):
 
 def test_unknown_filter_values_are_named_on_stderr_not_silently_matched(db_path):
     done = cli(
-        "export", "--borough", "Camdem", "--borough", "Hackney", "--hosting", "cloud", db=db_path
-    )
+        "export", "--borough", "Camdem", "--borough", "Hackney", "--hosting", "cloud",
+        "--hosting", "On premises", db=db_path,
+    )  # fmt: skip
     rows = _records(done)
     said = done.stderr.decode()
     assert "No borough called “Camdem” in the data (did you mean Camden?)." in said
     assert "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?)." in said
     assert rows and {r["borough"] for r in rows} == {"Hackney"}
+    assert {r["hosting"] for r in rows} == {"On premises"}
+
+
+def test_a_filter_none_of_whose_values_is_in_the_data_is_a_usage_error(db_path, tmp_path):
+    """Its values left out, the filter was gone: `export --borough Camdem` wrote every
+    borough's records ("Using: All records."), and `coming` listed every market."""
+    out = tmp_path / "camden.csv"
+    done = cli("export", "--borough", "Camdem", "-o", str(out), db=db_path)
+    assert done.returncode == 2 and not out.exists()
+    assert done.stderr.decode() == (
+        "error: No borough called “Camdem” in the data (did you mean Camden?). Without it, the "
+        "answer would cover every borough, not what was asked.\n"
+    )
     gone = cli("export", "--url", "http://localhost:8501/?vendor=Gone%20Ltd", db=db_path)
-    assert "No vendor called “Gone Ltd” in the data." in gone.stderr.decode()
-    assert "Using: All records." in gone.stderr.decode()
+    assert gone.returncode == 2 and gone.stdout == b""
+    assert "No vendor called “Gone Ltd” in the data. Without it" in gone.stderr.decode()
+    coming = cli("coming", "--vendor", "Gone Ltd", db=db_path)
+    assert coming.returncode == 2 and coming.stdout == b""
 
 
 def one_record_search(db_path) -> str:

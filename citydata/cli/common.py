@@ -131,7 +131,9 @@ def cli_user(args: argparse.Namespace) -> str:
 def filter_state(args: argparse.Namespace) -> FilterState:
     """The filters of the options or --url, cleaned up as the app's sidebar cleans them up:
     values not in the data are dropped and a back-to-front end-date range is swapped, each
-    change said on stderr. A date that is not a date is a usage error."""
+    change said on stderr. A date that is not a date is a usage error, and so is a filter none
+    of whose values is in the data: the sidebar would show everything, with a note, to a person
+    looking at the page; a command would write or list everything."""
     if args.url:
         params = parse_qs(urlsplit(args.url).query)
     else:
@@ -146,12 +148,26 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     # a read: while the app serves, from a copy of the database made just now (lifecycle)
     with lifecycle.open_for_reading(args.db) as db, db.read() as r:
         options = selection.options(r)
-    state, notes = filters.normalise(state, options)
+    clean, notes = filters.normalise(state, options)
+    emptied = [c for c in filters.CHOICES if getattr(state, c.key) and not getattr(clean, c.key)]
+    if emptied:  # every value of a filter left out: the answer would be about every one
+        _, unknown = filters.normalise(state.with_(end_from=None, end_to=None), options)
+        them = "it" if _left_out(state, clean) == 1 else "them"
+        raise UsageError(
+            f"{' '.join(unknown)} Without {them}, the answer would cover every "
+            f"{emptied[0].said}, not what was asked."
+        )
+    state = clean
     for note in notes:
         print(f"Note: {note}", file=sys.stderr)
     if notes:
         print(f"Using: {filters.summary(state, 'records')}.", file=sys.stderr)
     return state
+
+
+def _left_out(given: FilterState, kept: FilterState) -> int:
+    """How many filter values `normalise` left out of `given`."""
+    return sum(len(getattr(given, c.key)) - len(getattr(kept, c.key)) for c in filters.CHOICES)
 
 
 def iso_date(text: str) -> date:
