@@ -332,3 +332,99 @@ def test_a_release_as_new_or_newer_replaces_the_held_one_and_an_undated_one_too(
     assert _rb(db) == [(700000, dt.date(2027, 3, 31))]
     _store(db, AWARD)  # the held one has no date: replaced too
     assert _rb(db) == [(900000, dt.date(2028, 3, 31))]
+
+
+def _undated_period(release: dict) -> dict:
+    """The release without its contract period: no annual value can be worked out from its
+    total, so the total is the only money it gives."""
+    award = dict(release["awards"][0])
+    award.pop("contractPeriod")
+    return release | {"awards": [award]}
+
+
+def _held_total(db, ref: str = RB_OCID) -> list[tuple]:
+    return db.rows(
+        "SELECT total_value, annual_value, notice_url FROM current_contracts"
+        " WHERE source_kind = 'published' AND source_ref = $ref",
+        {"ref": ref},
+    )
+
+
+RB_URL = "https://www.contractsfinder.service.gov.uk/Notice/22222222-0000-4000-8000-000000000001"
+
+
+def test_a_newer_release_changing_only_the_total_value_is_a_change_and_is_stored(db):
+    _store(db, _undated_period(AWARD))
+    assert _held_total(db) == [(900000, None, RB_URL)]  # no dates: no annual value, the total
+    content, newer = _notices(_undated_period(AMENDMENT))  # the same but a higher total
+    [change] = snapshots.preview(db, newer)
+    assert change.diff.records_changed == 1
+    [field] = change.diff.changed.to_dict("records")
+    assert (field["field"], field["before"], field["after"]) == (
+        "Total value",
+        "£900,000.00",
+        "£1,200,000.00",
+    )
+    [line] = snapshots.changes_table([change]).to_dict("records")
+    assert line["Changed"] == 1
+    [new_id] = snapshots.commit(db, newer, content, "feed")
+    assert _held_total(db) == [(1200000, None, RB_URL)]
+    with db.read() as r:  # the History page's comparison says what changed, too
+        previous = r.scalar(
+            "SELECT max(id) FROM snapshots WHERE kind = 'published' AND id < $id", {"id": new_id}
+        )
+        assert (
+            snapshots.compare(r, previous, new_id).summary()
+            == "0 added, 0 removed, 1 changed (1 field)"
+        )
+
+
+def test_a_newer_release_changing_only_the_notice_link_is_a_change(db):
+    # Find a Tender gives each notice of a procurement (the award, a modification) its own page.
+    fts = "ocds-h6vhtk-04f2a1"
+    award = _undated_period(AWARD) | {"ocid": fts, "id": "012345-2025"}
+    modified = award | {"id": "023456-2025", "date": "2025-06-02T10:00:00Z"}
+    _store(db, award)
+    content, newer = _notices(modified)
+    [change] = snapshots.preview(db, newer)
+    assert [
+        (f["field"], f["before"], f["after"]) for f in change.diff.changed.to_dict("records")
+    ] == [
+        (
+            "Notice link",
+            "https://www.find-tender.service.gov.uk/Notice/012345-2025",
+            "https://www.find-tender.service.gov.uk/Notice/023456-2025",
+        )
+    ]
+    snapshots.commit(db, newer, content, "feed")
+    [(_total, _annual, url)] = _held_total(db, fts)
+    assert url == "https://www.find-tender.service.gov.uk/Notice/023456-2025"
+
+
+def _held_dates(db) -> list:
+    return [
+        when
+        for (when,) in db.rows(
+            "SELECT c.release_date FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+            " WHERE s.status = 'active' AND s.kind = 'published' AND c.source_ref = $ref",
+            {"ref": RB_OCID},
+        )
+    ]
+
+
+def test_a_newer_identical_release_makes_no_snapshot_but_the_notice_held_takes_its_date(db):
+    _store(db, AWARD)
+    snapshots_before = db.scalar("SELECT count(*) FROM snapshots")
+    # Republished in May with nothing changed: nothing a person sees changes, no snapshot...
+    content, same = _notices(AWARD | {"date": "2025-05-01T00:00:00Z"})
+    [change] = snapshots.preview(db, same)
+    assert change.diff.is_empty
+    with pytest.raises(snapshots.NothingChanged, match="given the date of its newer release"):
+        snapshots.commit(db, same, content, "feed")
+    assert db.scalar("SELECT count(*) FROM snapshots") == snapshots_before
+    assert _held_dates(db) == [dt.datetime(2025, 5, 1)]
+    # ...so the amendment of March, fetched after, is older than the notice held: left out.
+    content, march = _notices(AMENDMENT)
+    [change] = snapshots.preview(db, march)
+    assert change.diff.is_empty and change.older == 1
+    assert _rb(db) == [(900000, dt.date(2028, 3, 31))]

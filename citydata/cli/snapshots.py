@@ -106,7 +106,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (CommitRefused, StoreError) as exc:
         out["refused"] = str(exc)
         out["rows_imported"] = out["records_imported"] = 0
-        return _report(args, prepared, out, changes, EXIT_REFUSED)
+        # (a newer release that changed nothing else: its date was noted, no snapshot made)
+        noted = getattr(exc, "noted", 0)
+        return _report(args, prepared, out, changes, EXIT_REFUSED, wrote=bool(noted))
     return _report(args, prepared, out, changes, EXIT_OK)
 
 
@@ -134,6 +136,7 @@ def _report(
     out: dict[str, Any],
     changes: list[BoroughChange],
     code: int,
+    wrote: bool = False,
 ) -> int:
     if args.json:
         print_json(out)
@@ -157,7 +160,8 @@ def _report(
         now = count(c.before, "record")
         print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()})")
     if code != EXIT_OK:
-        print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
+        refused = out["refused"] if wrote else refusal(out["refused"])
+        print(f"refused: {refused}", file=sys.stderr)
     elif args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {snapshots.unchanged_message(changes)}")

@@ -26,9 +26,17 @@ from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 
 # Fields compared between two records of the same borough (the borough itself cannot differ).
 COMPARED: tuple[str, ...] = tuple(n for n in FIELD_NAMES if n not in ("borough_code", "borough"))
+# A published notice's fields beside the schema's that a person sees (the Reconciliation page's
+# total value and link): compared too, so that a newer release changing only its total is a
+# change. (`annual_value_derived` follows from the annual value; `release_date` is when the
+# release was published, which orders releases and is shown nowhere: see
+# citydata.store.snapshots.)
+NOTICE_EXTRAS: tuple[str, ...] = ("total_value", "notice_url")
+EXTRA_LABELS = {"total_value": "Total value", "notice_url": "Notice link"}
 _DATES = ("contract_start", "contract_end")
+_MONEY = ("annual_value", "total_value")
 _CENTS = Decimal("0.01")
-_SPECIAL = frozenset((*_DATES, "annual_value", "satisfaction"))
+_SPECIAL = frozenset((*_DATES, *_MONEY, "satisfaction"))
 _PENNIES = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")  # canonical money text as it is
 _MISSING = frozenset((type(None), type(pd.NA)))
 _EXACT = frozenset((str, date, int, Decimal))  # types whose equal values print the same
@@ -48,7 +56,7 @@ def canonical(name: str, value: Any) -> str:
         if isinstance(value, date):
             return value.isoformat()
         return str(value).strip()[:10]
-    if name == "annual_value":
+    if name in _MONEY:
         try:
             return str(Decimal(str(value).strip()).quantize(_CENTS))
         except InvalidOperation:
@@ -68,7 +76,7 @@ def _column(name: str, values: list[Any]) -> list[str]:
             v.strip() if type(v) is str else ("" if v is None else canonical(name, v))
             for v in values
         ]
-    if name == "annual_value":  # mostly distinct amounts already in pennies: keep those quickly
+    if name in _MONEY:  # mostly distinct amounts already in pennies: keep those quickly
         texts = [str(v) if type(v) is Decimal else v for v in values]
         return [
             t if type(t) is str and _PENNIES.fullmatch(t) else canonical(name, v)
@@ -87,16 +95,18 @@ def _column(name: str, values: list[Any]) -> list[str]:
     ]
 
 
-def _columns(df: pd.DataFrame) -> dict[str, list[str]]:
+def _columns(df: pd.DataFrame, extras: tuple[str, ...] = ()) -> dict[str, list[str]]:
     return {
         name: _column(name, df[name].tolist() if name in df.columns else [None] * len(df))
-        for name in FIELD_NAMES
+        for name in (*FIELD_NAMES, *extras)
     }
 
 
-def comparable(df: pd.DataFrame) -> pd.DataFrame:
-    """`df`'s schema fields as canonical text, one row per record, in the given order."""
-    return pd.DataFrame(_columns(df), columns=list(FIELD_NAMES), dtype=object)
+def comparable(df: pd.DataFrame, extras: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`df`'s schema fields (and `extras`, e.g. NOTICE_EXTRAS) as canonical text, one row per
+    record, in the given order."""
+    names = [*FIELD_NAMES, *extras]
+    return pd.DataFrame(_columns(df, extras), columns=names, dtype=object)
 
 
 def _fold(text: str) -> str:
@@ -142,7 +152,11 @@ Columns = dict[str, Any]  # field name -> canonical text per record (list or obj
 
 
 def _pair(
-    before: Columns, after: Columns, b_keys: dict[int, str], a_keys: dict[int, str]
+    before: Columns,
+    after: Columns,
+    b_keys: dict[int, str],
+    a_keys: dict[int, str],
+    compared: tuple[str, ...] = COMPARED,
 ) -> list[tuple[int, int]]:
     """Pair records of equal non-empty key (index -> key, in file order): exact twins first
     (each record with the first unpaired record of the same key and the same values), then the
@@ -165,10 +179,10 @@ def _pair(
             continue
         twins: dict[tuple[str, ...], deque[int]] = defaultdict(deque)
         for j in as_:
-            twins[tuple(after[n][j] for n in COMPARED)].append(j)
+            twins[tuple(after[n][j] for n in compared)].append(j)
         rest_b, twinned = [], set()
         for i in bs:
-            if queue := twins.get(tuple(before[n][i] for n in COMPARED)):
+            if queue := twins.get(tuple(before[n][i] for n in compared)):
                 j = queue.popleft()
                 pairs.append((i, j))
                 twinned.add(j)
@@ -188,15 +202,20 @@ def _what_keys(columns: Columns, left: Iterable[int]) -> dict[int, str]:
     return {i: f"{fold(area[i])}\x1f{fold(system[i])}\x1f{fold(vendor[i])}" for i in left}
 
 
-def diff(before: pd.DataFrame, after: pd.DataFrame) -> Diff:
-    """What changed from `before` to `after` (records of one borough, any field types)."""
-    return _diff(_columns(before), _columns(after))
+def diff(before: pd.DataFrame, after: pd.DataFrame, extras: tuple[str, ...] = ()) -> Diff:
+    """What changed from `before` to `after` (records of one borough, any field types), in the
+    schema's fields and `extras` (NOTICE_EXTRAS for published notices)."""
+    return _diff(_columns(before, extras), _columns(after, extras), compared=(*COMPARED, *extras))
 
 
-def diff_comparable(before: pd.DataFrame, after: pd.DataFrame) -> Diff:
+def diff_comparable(
+    before: pd.DataFrame, after: pd.DataFrame, extras: tuple[str, ...] = ()
+) -> Diff:
     """`diff` of two frames already made canonical by `comparable` (the same result, sooner)."""
+    names = (*FIELD_NAMES, *extras)
     return _diff(
-        *({n: df[n].to_numpy(dtype=object) for n in FIELD_NAMES} for df in (before, after))
+        *({n: df[n].to_numpy(dtype=object) for n in names} for df in (before, after)),
+        compared=(*COMPARED, *extras),
     )
 
 
@@ -216,7 +235,11 @@ def diff_rest(before: Columns, after: Columns, before_at: np.ndarray, twins: int
 
 
 def _diff(
-    before: Columns, after: Columns, before_at: np.ndarray | None = None, twins: int = 0
+    before: Columns,
+    after: Columns,
+    before_at: np.ndarray | None = None,
+    twins: int = 0,
+    compared: tuple[str, ...] = COMPARED,
 ) -> Diff:
     nb, na = len(before["source_ref"]), len(after["source_ref"])
     pairs = _pair(
@@ -224,12 +247,13 @@ def _diff(
         after,
         {i: _fold(ref) for i, ref in enumerate(before["source_ref"])},
         {j: _fold(ref) for j, ref in enumerate(after["source_ref"])},
+        compared,
     )
     paired_b, paired_a = {i for i, _ in pairs}, {j for _, j in pairs}
     left_b = [i for i in range(nb) if i not in paired_b]
     left_a = [j for j in range(na) if j not in paired_a]
     if left_b and left_a:
-        more = _pair(before, after, _what_keys(before, left_b), _what_keys(after, left_a))
+        more = _pair(before, after, _what_keys(before, left_b), _what_keys(after, left_a), compared)
         if more:
             pairs += more
             paired_b, paired_a = {i for i, _ in more}, {j for _, j in more}
@@ -238,23 +262,23 @@ def _diff(
     pairs.sort()  # record numbers follow the order of the earlier records
     at_b = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
     at_a = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
-    olds = [np.asarray(before[n], dtype=object)[at_b] for n in COMPARED]
-    news = [np.asarray(after[n], dtype=object)[at_a] for n in COMPARED]
+    olds = [np.asarray(before[n], dtype=object)[at_b] for n in compared]
+    news = [np.asarray(after[n], dtype=object)[at_a] for n in compared]
     differs = [np.asarray(old != new, dtype=bool) for old, new in zip(olds, news, strict=True)]
     touched = np.logical_or.reduce(differs) if differs and len(pairs) else np.zeros(0, bool)
     # A pair's number counts every earlier pair, the twins paired away included.
     shift = np.zeros(len(pairs), np.int64) if before_at is None else before_at[at_b] - at_b
     changes: list[dict[str, Any]] = []
     for p in np.flatnonzero(touched).tolist():
-        new_row = {n: col[p] for n, col in zip(COMPARED, news, strict=True)}
+        new_row = {n: col[p] for n, col in zip(compared, news, strict=True)}
         label = record_label(new_row)
-        for k, name in enumerate(COMPARED):
+        for k, name in enumerate(compared):
             if differs[k][p]:
                 changes.append(
                     {
                         "record_no": p + 1 + int(shift[p]),
                         "record": label,
-                        "field": FIELD_BY_NAME[name].label,
+                        "field": field_label(name),
                         "before": shown(name, olds[k][p]),
                         "after": shown(name, news[k][p]),
                     }
@@ -279,6 +303,12 @@ def _subset(columns: Columns, keep: list[int]) -> pd.DataFrame:
     return pd.DataFrame(list(zip(*picked, strict=True)), columns=list(FIELD_NAMES))
 
 
+def field_label(name: str) -> str:
+    """A compared field's name as people read it."""
+    known = FIELD_BY_NAME.get(name)
+    return known.label if known else EXTRA_LABELS.get(name, name)
+
+
 def shown(name: str, text: str) -> str:
     """Canonical text as people read it: '1 Apr 2026', '£12,345.00', '(empty)'."""
     if text == "":
@@ -288,7 +318,7 @@ def shown(name: str, text: str) -> str:
             return day_label(date.fromisoformat(text))
         except ValueError:
             return text
-    if name == "annual_value":
+    if name in _MONEY:
         try:
             return money_in_full(Decimal(text), pence=True)
         except InvalidOperation:

@@ -11,12 +11,23 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES, FIELDS
+from citydata.store.changes import NOTICE_EXTRAS
 from citydata.store.db import Reader
 
 REGISTER = "register"
 PUBLISHED = "published"
 KINDS = (REGISTER, PUBLISHED)
 AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
+
+
+def _as_text(extras: tuple[str, ...]) -> str:
+    """AS_TEXT and the `extras` (each one of NOTICE_EXTRAS), as canonical text."""
+    return ", ".join(
+        [AS_TEXT]
+        + [f"coalesce(CAST({n} AS VARCHAR), '') AS {n}" for n in extras if n in NOTICE_EXTRAS]
+    )
+
+
 _SNAPSHOT = (
     "id",
     "borough_code",
@@ -63,25 +74,28 @@ def active(r: Reader, kind: str = REGISTER) -> dict[str, int]:
     )
 
 
-def records(r: Reader, snapshot_id: int) -> pd.DataFrame:
-    """A snapshot's records as canonical text (see `changes.canonical`), in stored order."""
+def records(r: Reader, snapshot_id: int, extras: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A snapshot's records as canonical text (see `changes.canonical`), in stored order; with
+    `extras` (NOTICE_EXTRAS for published notices) beside the schema's fields."""
     return r.df(
-        f"SELECT {AS_TEXT} FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
+        f"SELECT {_as_text(extras)} FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
         {"id": int(snapshot_id)},
     )
 
 
-def records_of(r: Reader, snapshot_ids: list[int]) -> dict[int, pd.DataFrame]:
+def records_of(
+    r: Reader, snapshot_ids: list[int], extras: tuple[str, ...] = ()
+) -> dict[int, pd.DataFrame]:
     """`records` of several snapshots at once (one query), by snapshot id."""
     if not snapshot_ids:
         return {}
     df = r.df(
-        f"SELECT snapshot_id, {AS_TEXT} FROM contracts"
+        f"SELECT snapshot_id, {_as_text(extras)} FROM contracts"
         " WHERE snapshot_id IN (SELECT unnest($ids)) ORDER BY snapshot_id, record_no",
         {"ids": [int(i) for i in snapshot_ids]},
     )
     groups = df.groupby("snapshot_id", sort=False).indices
-    frame = df[list(FIELD_NAMES)]
+    frame = df[[*FIELD_NAMES, *(n for n in extras if n in NOTICE_EXTRAS)]]
     empty = frame.iloc[:0]
     return {
         int(i): frame.iloc[groups[i]].reset_index(drop=True) if i in groups else empty

@@ -13,7 +13,10 @@ streams of snapshots, told apart by `kind`:
   already held, by its reference, is replaced by the file's version): fetching only what is new
   never loses what came before. A file's version older than the one held (both with the date of
   the release they were read from, `release_date`) is left out: fetching days already fetched,
-  or importing a file downloaded earlier, never brings back a notice's earlier values.
+  or importing a file downloaded earlier, never brings back a notice's earlier values. Notices
+  are compared on their total value and link too (`changes.NOTICE_EXTRAS`); a newer version
+  that differs only in its release date makes no snapshot, and the notice held takes that date
+  (the one value changed in place: see `citydata.store.releases`).
 
 A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
 ever grows.
@@ -32,7 +35,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, matches, migrations, rawfiles
+from citydata.store import changes, incoming, matches, migrations, rawfiles, releases
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
@@ -63,7 +66,13 @@ class CommitRefused(Exception):
 
 class NothingChanged(CommitRefused):
     """A file whose records are already each borough's current data: storing it would only add
-    a duplicate snapshot, so nothing was written."""
+    a duplicate snapshot, so no snapshot was made. `noted`: the notices held that took the
+    release date of the file's newer (otherwise identical) release of them, the one thing
+    written then (`releases.note_dates`); 0 means nothing at all was written."""
+
+    def __init__(self, message: str, noted: int = 0) -> None:
+        super().__init__(message)
+        self.noted = noted
 
 
 class PreparedFile(Protocol):
@@ -112,7 +121,8 @@ def compare(r: Reader, old_id: int, new_id: int) -> Diff:
             "Snapshots can only be compared within one kind: a register with a register, "
             "published notices with published notices."
         )
-    return changes.diff(records(r, old_id), records(r, new_id))
+    extras = changes.NOTICE_EXTRAS if old["kind"] == PUBLISHED else ()
+    return changes.diff(records(r, old_id, extras), records(r, new_id, extras), extras)
 
 
 def _kept(before: pd.DataFrame, new_refs: set[str]) -> np.ndarray:
@@ -123,37 +133,6 @@ def _kept(before: pd.DataFrame, new_refs: set[str]) -> np.ndarray:
 
 def _refs(df: pd.DataFrame) -> set[str]:
     return {str(v).strip() for v in df["source_ref"] if v is not None and str(v).strip()}
-
-
-def _fresh(r: Reader, records: pd.DataFrame, current: Mapping[str, int]) -> np.ndarray:
-    """For each of a notices file's records, whether it may replace what its borough holds:
-    False when it was read from a release older than the one the borough's notice of the same
-    reference was read from. A record or a notice held without a release date, or without a
-    reference, is never older (it replaces, as it always did)."""
-    fresh = np.ones(len(records), dtype=bool)
-    if "release_date" not in records.columns or records.empty:
-        return fresh
-    ids = [current[c] for c in set(records["borough_code"]) if c in current]
-    if not ids:
-        return fresh
-    held = {
-        (code, ref): when
-        for code, ref, when in r.rows(
-            "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
-            " JOIN snapshots AS s ON s.id = c.snapshot_id"
-            " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.release_date IS NOT NULL"
-            " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL",
-            {"ids": [int(i) for i in ids]},
-        )
-    }
-    if not held:
-        return fresh
-    columns = (records["borough_code"], records["source_ref"], records["release_date"])
-    for i, (code, ref, when) in enumerate(zip(*columns, strict=True)):
-        then = held.get((code, ref.strip())) if isinstance(ref, str) else None
-        if then is not None and when is not None and not pd.isna(when):
-            fresh[i] = pd.Timestamp(when) >= pd.Timestamp(then)
-    return fresh
 
 
 def preview(db: Database, prepared: PreparedFile) -> list[BoroughChange]:
@@ -200,24 +179,26 @@ def _compare(
     `r` sees it (a register is compared in SQL: see `citydata.store.incoming`). `fresh`: which
     of the file's records may replace those held (`_fresh`; worked out here when not given)."""
     kind = kind_of(prepared)
-    file_text = changes.comparable(prepared.records)  # the whole file's canonical text, once
+    extras = changes.NOTICE_EXTRAS if kind == PUBLISHED else ()
+    file_text = changes.comparable(prepared.records, extras)  # the file's canonical text, once
     out: list[BoroughChange] = []
     current = active(r, kind)
     if fresh is None:
-        fresh = _fresh(r, prepared.records, current) if kind == PUBLISHED else None
+        fresh = releases.fresh(r, prepared.records, current) if kind == PUBLISHED else None
     sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
     groups = _borough_positions(prepared.records)
-    bases = _history.records_of(r, [current[code] for code, _ in groups if code in current])
+    held = [current[code] for code, _ in groups if code in current]
+    bases = _history.records_of(r, held, extras)
     for code, positions in groups:
         base = current.get(code)
-        before = bases[base] if base is not None else pd.DataFrame(columns=FIELD_NAMES)
+        before = bases[base] if base is not None else pd.DataFrame(columns=[*FIELD_NAMES, *extras])
         older = 0
         if fresh is not None:  # an older release of a notice held stays out
             older = int((~fresh[positions]).sum())
             positions = positions[fresh[positions]]
         after = file_text.iloc[positions]
         if kind == PUBLISHED:  # notices accumulate: the new ones join those held
-            old = changes.comparable(before)
+            old = changes.comparable(before, extras)
             kept = old.iloc[_kept(before, _refs(after))]
             after = pd.concat([kept, after], ignore_index=True)
         out.append(
@@ -228,7 +209,7 @@ def _compare(
                 base_source=sources.get(base),
                 before=len(before),
                 after=len(after),
-                diff=changes.diff_comparable(changes.comparable(before), after),
+                diff=changes.diff_comparable(changes.comparable(before, extras), after, extras),
                 kind=kind,
                 older=older,
             )
@@ -236,8 +217,10 @@ def _compare(
     return out
 
 
-def unchanged_message(items: list[BoroughChange]) -> str:
-    """Why a file whose every borough is unchanged is not stored, in words."""
+def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
+    """Why a file whose every borough is unchanged is not stored, in words. `noted`: the
+    notices held that took the date of this file's newer release of them (nothing else of
+    them changed)."""
     named = ", ".join(
         f"{c.borough} (snapshot {c.base_snapshot_id})" if c.base_snapshot_id else c.borough
         for c in items
@@ -247,7 +230,15 @@ def unchanged_message(items: list[BoroughChange]) -> str:
         same = f"every notice in this file is already held, {how}, for {named}"
     else:
         same = f"this file's records are the same as the current data of {named}"
-    return f"Nothing would change: {same}, so no new snapshot was made."
+    said = f"Nothing would change: {same}, so no new snapshot was made."
+    if noted == 1:
+        said += " The notice held was given the date of its newer release in this file."
+    elif noted:
+        said += (
+            f" The {noted:,} notices held were given the dates of their newer releases in "
+            "this file."
+        )
+    return said
 
 
 def commit(
@@ -283,32 +274,54 @@ def commit(
                     "or rolled back). Check the preview again before committing."
                 )
         if kind == PUBLISHED:
-            return _commit_notices(w, prepared, packing, user, current, now, mapping, source)
-        w.register(incoming.STAGED, staged)
-        bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
-        counts = _compared(w, db, prepared, bases, staged).counts
-        same = [code for code, (nb, na, twins) in counts.items() if nb == na == twins]
-        if len(same) == len(bases):
-            totals = {code: counts[code][:2] for code in bases}
-            diffs = {code: changes.unchanged(counts[code][2]) for code in bases}
-            raise NothingChanged(unchanged_message(_changes(w, bases, totals, diffs, kind)))
-        file_hash = packing.file_hash
-        ids = _new_snapshots(
-            w,
-            {code: counts[code][1] for code in bases if code not in same},
-            now=now,
-            file_name=prepared.file_name,
-            file_hash=file_hash,
-            rows_rejected=prepared.rows_refused,
-            source=source,
-            user=user,
-            mapping=mapping,
-            note=f"Recognised as a {prepared.format} file",
-            kind=kind,
-        )
-        incoming.store(w, ids, source, staged)
-        packing.save(w, prepared.file_name)  # (compressed while the records were stored)
-        matches.refresh(w, list(ids))
+            stored = _commit_notices(w, prepared, packing, user, current, now, mapping, source)
+        else:
+            stored = _commit_register(w, db, prepared, staged, packing, current, now, user,
+                                      mapping, source)  # fmt: skip
+    if isinstance(stored, NothingChanged):  # (raised once what it noted is written)
+        raise stored
+    return stored
+
+
+def _commit_register(
+    w: Reader,
+    db: Database,
+    prepared: PreparedFile,
+    staged: Any,
+    packing: rawfiles.Packing,
+    current: dict[str, int],
+    now: datetime,
+    user: str,
+    mapping: str,
+    source: str,
+) -> list[int]:
+    """`commit` of a register: each borough's register superseded by the file's records."""
+    kind = REGISTER
+    w.register(incoming.STAGED, staged)
+    bases = {code: current.get(code) for code in sorted(incoming.borough_codes(staged))}
+    counts = _compared(w, db, prepared, bases, staged).counts
+    same = [code for code, (nb, na, twins) in counts.items() if nb == na == twins]
+    if len(same) == len(bases):
+        totals = {code: counts[code][:2] for code in bases}
+        diffs = {code: changes.unchanged(counts[code][2]) for code in bases}
+        raise NothingChanged(unchanged_message(_changes(w, bases, totals, diffs, kind)))
+    file_hash = packing.file_hash
+    ids = _new_snapshots(
+        w,
+        {code: counts[code][1] for code in bases if code not in same},
+        now=now,
+        file_name=prepared.file_name,
+        file_hash=file_hash,
+        rows_rejected=prepared.rows_refused,
+        source=source,
+        user=user,
+        mapping=mapping,
+        note=f"Recognised as a {prepared.format} file",
+        kind=kind,
+    )
+    incoming.store(w, ids, source, staged)
+    packing.save(w, prepared.file_name)  # (compressed while the records were stored)
+    matches.refresh(w, list(ids))
     return list(ids.values())
 
 
@@ -321,17 +334,21 @@ def _commit_notices(
     now: datetime,
     mapping: str,
     source: str,
-) -> list[int]:
-    """`commit` of published notices: each borough's new notices join those it holds."""
+) -> list[int] | NothingChanged:
+    """`commit` of published notices: each borough's new notices join those it holds. A
+    borough whose notices the file changes nothing a person sees of gets no snapshot; its
+    notices take the release date of the file's newer releases of them (`releases.note_dates`).
+    When that is every borough, the NothingChanged to raise once the dates are written."""
     kind = PUBLISHED
     staged = _staging_frame(prepared.records)
     rejected = prepared.rows_refused
     ids: list[int] = []
-    fresh = _fresh(w, prepared.records, current)
+    fresh = releases.fresh(w, prepared.records, current)
     compared = _compare(w, prepared, fresh)
     same = {c.borough_code for c in compared if c.diff.is_empty}
+    noted = releases.note_dates(w, prepared.records[fresh], current, same) if same else 0
     if len(same) == len(compared):
-        raise NothingChanged(unchanged_message(compared))
+        return NothingChanged(unchanged_message(compared, noted), noted)
     file_hash = packing.save(w, prepared.file_name)
     staged = staged[fresh].reset_index(drop=True)  # (older releases of notices held: left out)
     groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
