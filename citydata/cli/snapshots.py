@@ -127,6 +127,9 @@ def _change_json(c: BoroughChange) -> dict[str, Any]:
         "added": len(c.diff.added),
         "removed": len(c.diff.removed),
         "changed": c.diff.records_changed,
+        # records left out: older than the notice held, older than another release in the file
+        "older_than_held": c.older,
+        "older_in_file": c.older_in_file,
     }
 
 
@@ -158,7 +161,8 @@ def _report(
         print(f"  … and {count(more, 'more problem')} (add --json to list them all).")
     for c in changes:
         now = count(c.before, "record")
-        print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()})")
+        left_out = "".join(f"; {part}" for part in snapshots.left_out(c))
+        print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()}{left_out})")
     if code != EXIT_OK:
         refused = out["refused"] if wrote else refusal(out["refused"])
         print(f"refused: {refused}", file=sys.stderr)

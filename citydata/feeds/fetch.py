@@ -84,6 +84,9 @@ class Run:
     not_technology: int = 0  # the region's records left out as not technology
     other_councils: int = 0  # records of buyers outside the region (or not recognised)
     refused: int = 0  # records left out for another reason (no supplier, a bad date...)
+    # records left out as older releases of a notice: older than the one held, or than a newer
+    # release of it in the same file or page
+    older: int = 0
     snapshot_ids: list[int] = field(default_factory=list)
     message: str = ""
     run_id: int | None = None  # its line in feed_runs
@@ -112,6 +115,13 @@ class Run:
             (self.not_technology, "not technology"),
             (self.other_councils, "bought by a council outside the region or not recognised"),
             (self.refused, "refused for another reason (see the file's problems)"),
+            (
+                self.older,
+                "older release of a notice (its newer release is held or in the same file)"
+                if self.older == 1
+                else "older releases of notices (their newer releases are held or in the same "
+                "file)",
+            ),
         ]
         said = [f"{n:,} {why}" for n, why in parts if n]
         return ("Left out: " + "; ".join(said) + ".") if said else ""
@@ -417,9 +427,10 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     try:
         ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
-        ids, changes = [], []
+        ids = []  # (and every change previewed is empty: none imported)
     state.snapshot_ids += ids
     state.imported += imported(changes)
+    state.older += older_than_held(changes)
 
 
 def imported(changes: list[snapshots.BoroughChange]) -> int:
@@ -428,8 +439,14 @@ def imported(changes: list[snapshots.BoroughChange]) -> int:
     return sum(len(c.diff.added) + c.diff.records_changed for c in changes)
 
 
+def older_than_held(changes: list[snapshots.BoroughChange]) -> int:
+    """The records these previewed changes leave out as older than the notices held."""
+    return sum(c.older for c in changes)
+
+
 def count_left_out(state: Run, prepared: Any) -> None:
-    """Add the file's left-out records to the run's counts, by reason."""
+    """Add the file's left-out records to the run's counts, by reason (those older than the
+    notices held are known once it is compared with them: `older_than_held`)."""
     buyer_column = prepared.mapping.get("borough")
     not_tech = published.not_technology_rows(prepared.problems, buyer_column)
     refused = {p.row for p in prepared.problems if p.severity == "refused" and p.row is not None}
@@ -441,6 +458,7 @@ def count_left_out(state: Run, prepared: Any) -> None:
     state.not_technology += len(not_tech)
     state.other_councils += len(elsewhere)
     state.refused += len(refused - elsewhere - not_tech)
+    state.older += sum(getattr(prepared, "older_releases", {}).values())
 
 
 def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
@@ -463,6 +481,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     else:
         try:
             changes = snapshots.preview(db, prepared)
+            state.older += older_than_held(changes)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
             state.snapshot_ids = snapshots.commit(
                 db, prepared, content, user, expect=expect, source="upload"
@@ -495,6 +514,7 @@ def record_upload(
     state = _file_run(prepared, prepared.file_name, user, _now())
     kept = len(prepared.records) if changes is None else imported(changes)
     state.status, state.imported = "done", kept
+    state.older += older_than_held(changes or [])
     state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
     with db.write() as w:
         record(w, state)

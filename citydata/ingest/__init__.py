@@ -180,10 +180,14 @@ def _prepare_table(
     records, problems = build(table, result.format, result.mapping, fixed)
     # (a row that gives several records, one per supplier, said each of its problems once)
     problems = list(dict.fromkeys(result.problems + problems))
-    gone = {p.row for p in problems if p.severity == "refused"}  # their warnings are moot
+    # rows refused, or left out as an older release of a notice: their warnings are moot
+    gone = {p.row for p in problems if p.severity in ("refused", "skipped")}
     result.problems = _recognise.mapping_notes(result.format, result.mapping) + [
-        p for p in problems if p.severity == "refused" or p.row is None or p.row not in gone
+        p
+        for p in problems
+        if p.severity in ("refused", "skipped") or p.row is None or p.row not in gone
     ]
+    result.older_releases = dict(table.older_releases)
     if isinstance(records, pa.Table):  # typed, from DuckDB: see citydata.ingest.records
         result.set_table(records)
     else:

@@ -382,6 +382,7 @@ def from_releases(
     problems: list[Problem] = []
     rows: list[list[Any]] = []
     numbers: list[int] = []
+    release_of: list[int] = []  # each row's release
     too_many = IngestError(
         f"This file has more than {max_rows or 0:,} rows, the most accepted in one file. "
         "Split it (one borough per file) and upload each."
@@ -392,6 +393,7 @@ def from_releases(
         start = lines[i] if lines is not None else len(rows) + 1
         made = _rows(release, problems, start, one_line=lines is not None)
         rows += made
+        release_of += [i] * len(made)
         numbers += (
             [start] * len(made) if lines is not None else list(range(start, start + len(made)))
         )
@@ -405,4 +407,5 @@ def from_releases(
         problems=problems,
         rows_read=len(rows),
         kind=kind,
+        releases=release_of,
     )

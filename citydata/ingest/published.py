@@ -19,6 +19,10 @@ flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
   as an annual value.
 - **When published**: the date of the release a notice was read from (`release_date`), so that
   an older release never replaces a newer one already held.
+- **One release of each notice.** A file holding several releases of one notice (the same
+  borough and reference: its award and a later amendment, as Contracts Finder's CSV export and
+  flattened OCDS files list them) keeps the newest (`newest_releases`); the others are left
+  out, each row said ("skipped, not imported"), with a note counting them.
 - Text (titles, suppliers) has HTML and XML entities decoded (`&amp;`, `&#039;`, `&apos;`).
 """
 
@@ -33,7 +37,7 @@ import pandas as pd
 
 from citydata.core import boroughs, buyers, technology
 from citydata.ingest import dates
-from citydata.ingest.report import PUBLISHED_FORMATS, Problem, warning
+from citydata.ingest.report import PUBLISHED_FORMATS, Problem, skipped, warning
 from citydata.ingest.table import Table
 
 EMAIL_COLUMNS = ("Buyer e-mail", "Contact Email")
@@ -194,3 +198,76 @@ def not_technology_note(problems: list[Problem], buyer_column: str | None) -> li
             f"{n:,} {verb}: counted and left out (City Tools holds technology systems only).",
         )
     ]
+
+
+def _later_or_undated(when: Any, then: Any) -> bool:
+    """Whether a release published `when` comes after one published `then`, read in the
+    file's order: a later date, the same one, or either of them undated (as a notice held is
+    replaced: citydata.store.releases)."""
+    return when is None or then is None or when >= then
+
+
+def newest_releases(
+    table: Table,
+    out: dict[str, list],
+    extra: dict[str, list],
+    usable: Any,
+    numbers: Any,
+    ref_column: str | None,
+) -> tuple[list[int], list[Problem]]:
+    """The positions of `table` to leave out as older releases of a notice (a borough and a
+    reference, as the notices held are known) that the file holds a newer release of, and a
+    problem for each of their rows and one for the file. Among the rows still `usable` (not
+    refused), a notice's releases are taken in the file's order, each replacing the one before
+    unless it is older (`_later_or_undated`): the same rule as a file's release against the
+    notice held, so a file says what importing its releases one by one would. Records left out
+    are counted per borough in `table.older_releases`."""
+    codes, refs, dates = out["borough_code"], out["source_ref"], extra["release_date"]
+    release_of = table.releases or range(len(numbers))
+    notices: dict[tuple[str, str], dict[int, list[int]]] = {}
+    for i in range(len(numbers)):
+        ref = refs[i].strip() if isinstance(refs[i], str) else ""
+        if usable[i] and codes[i] and ref:
+            notices.setdefault((codes[i], ref), {}).setdefault(release_of[i], []).append(i)
+    gone: list[int] = []
+    problems: dict[int, Problem] = {}  # one for each row (a row's suppliers share its release)
+    for (code, ref), found in notices.items():
+        if len(found) < 2:
+            continue
+        kept = None
+        for positions in found.values():
+            if kept is None or _later_or_undated(dates[positions[0]], dates[kept[0]]):
+                kept = positions
+        assert kept is not None
+        row, then = int(numbers[kept[0]]), dates[kept[0]]
+        for positions in found.values():
+            if positions is kept:
+                continue
+            gone += positions
+            table.older_releases[code] = table.older_releases.get(code, 0) + len(positions)
+            when = dates[positions[0]]
+            if when is not None and then is not None and then > when:
+                why = f"its newer release, in row {row:,} of this file, is imported instead."
+            else:  # the same date, or no date to compare: the last in the file is the newest
+                why = (
+                    f"it appears again further down, in row {row:,} of this file, and that "
+                    "later release is imported instead."
+                )
+            for i in positions:
+                number = int(numbers[i])
+                problems.setdefault(
+                    number,
+                    skipped(number, ref_column, ref, f"An older release of notice {ref}: {why}"),
+                )
+    if not problems:
+        return gone, []
+    n = len(problems)
+    which = (
+        "row is an older release of a notice" if n == 1 else "rows are older releases of notices"
+    )
+    note = (
+        f"{n:,} {which} that this file also holds a newer release of: left out, and the newest "
+        "release of each notice imported (with no date, or the same one, the last in the file "
+        "counts as the newest)."
+    )
+    return gone, [*problems.values(), warning(None, None, None, note)]

@@ -144,6 +144,9 @@ class Prepared:
     # The accepted records as typed values, for a file read by DuckDB (citydata.ingest.records;
     # None otherwise). Then `records` is made from it only when something reads it.
     table: pa.Table | None = None
+    # (published notices) records left out per borough code: older releases of a notice the
+    # file also holds a newer release of (citydata.ingest.published.newest_releases)
+    older_releases: dict[str, int] = field(default_factory=dict)
 
     def set_table(self, table: pa.Table) -> None:
         """Accepted records as a typed table; `records` follows from it when first read."""

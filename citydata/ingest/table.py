@@ -25,3 +25,9 @@ class Table:
     sheets: list[str] = field(default_factory=list)
     kind: str = "table"  # "table" | "ocds"
     columnar: Any = None  # the rows held by citydata.ingest.bulk (then `data` has no rows)
+    # (OCDS) the release each row was read from, numbered in the file's order: a release's
+    # suppliers are rows of their own. None: each row is a release (a notice) of its own.
+    releases: list[int] | None = None
+    # (published notices) records left out per borough code as older releases of a notice the
+    # file holds a newer release of (citydata.ingest.published.newest_releases)
+    older_releases: dict[str, int] = field(default_factory=dict)

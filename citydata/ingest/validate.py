@@ -245,6 +245,12 @@ def build(
         )
     _row_rules(rows, mapping, out, fmt)
     keep = ~rows.bad
+    if notices:  # one release of each notice: the newest
+        gone, said = published.newest_releases(
+            table, out, extra, keep, rows.numbers, mapping.get("source_ref")
+        )
+        keep[gone] = False
+        rows.problems += said
     columns = {name: np.asarray(out[name], dtype=object)[keep] for name in FIELD_NAMES}
     columns |= {name: np.asarray(v, dtype=object)[keep] for name, v in extra.items()}
     records = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})

@@ -51,6 +51,7 @@ from citydata.store.history import history as history  # (named here for other m
 from citydata.store.history import name as _name
 from citydata.store.incoming import STORED
 from citydata.store.summary import changes_table as changes_table  # (for other modules)
+from citydata.store.summary import left_out as left_out
 from citydata.store.summary import problems_table as problems_table
 
 EXTRA_NAMES, EXTRA_TYPES = incoming.EXTRA_NAMES, incoming.EXTRA_TYPES  # for other modules
@@ -107,6 +108,9 @@ class BoroughChange:
     diff: Diff
     kind: str = REGISTER
     older: int = 0  # (published) the file's records left out: older releases of notices held
+    # (published) the file's records left out as older releases of a notice it holds a newer
+    # release of (citydata.ingest.published.newest_releases)
+    older_in_file: int = 0
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -212,6 +216,7 @@ def _compare(
                 diff=changes.diff_comparable(changes.comparable(before, extras), after, extras),
                 kind=kind,
                 older=older,
+                older_in_file=int(getattr(prepared, "older_releases", {}).get(code, 0)),
             )
         )
     return out
@@ -226,7 +231,8 @@ def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
         for c in items
     )
     if items and items[0].kind == PUBLISHED:
-        how = "as it is or as a newer release" if any(c.older for c in items) else "as it is"
+        newer = any(c.older or c.older_in_file for c in items)
+        how = "as it is or as a newer release" if newer else "as it is"
         same = f"every notice in this file is already held, {how}, for {named}"
     else:
         same = f"this file's records are the same as the current data of {named}"

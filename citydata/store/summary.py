@@ -32,14 +32,25 @@ def _replaces(c: Any) -> str:
     if c.kind == PUBLISHED:
         held = f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "no notices yet"
         text = f"nothing: adds to the published notices ({held}); the register is kept"
-        older = getattr(c, "older", 0)
-        if older:  # its notices held are newer than this file's: they stay as they are
-            held = "the notice held" if older == 1 else "the notices held"
-            text += f"; left out: {count(older, 'record')} older than {held}"
-        return text
+        return "; ".join([text, *left_out(c)])
     if c.base_source == "demo":
         return "illustrative data"
     return f"snapshot {c.base_snapshot_id}" if c.base_snapshot_id else "nothing"
+
+
+def left_out(c: Any) -> list[str]:
+    """What a borough's part of a notices file leaves out as older releases, in words (none
+    for a register): 'left out: 1 record older than the notice held'."""
+    said = []
+    older = getattr(c, "older", 0)
+    if older:  # its notices held are newer than this file's: they stay as they are
+        held = "the notice held" if older == 1 else "the notices held"
+        said.append(f"left out: {count(older, 'record')} older than {held}")
+    in_file = getattr(c, "older_in_file", 0)
+    if in_file:  # the file holds a newer release of the same notice: that one is kept
+        newer = "a newer release" if in_file == 1 else "newer releases"
+        said.append(f"left out: {count(in_file, 'record')} older than {newer} in this file")
+    return said
 
 
 def problems_table(problems: list[Any], file_refused: bool = False) -> pd.DataFrame:

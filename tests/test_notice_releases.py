@@ -1,0 +1,224 @@
+"""Several releases of one notice in one file: the newest is kept, the others left out and said.
+
+The regression behind this: a Contracts Finder CSV export or a flattened OCDS file lists each
+release of a notice as a row of its own (its pipeline notice and its award, its award and an
+amendment). Each became a record: the contract counted twice, and the older values showed
+beside the newer ones. The rule is the one a notice held follows (citydata.store.releases):
+taken in the file's order, each release replaces the one before unless it is older; with no
+date (or the same one) the later in the file counts as the newer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from citydata import ingest, lifecycle
+from citydata.feeds import fetch
+from citydata.store import snapshots
+from tests.apptest import run_app
+from tests.command import run
+from tests.test_fetch import (
+    AMENDED,
+    AMENDMENT,
+    AWARD,
+    SINCE,
+    camden_rb,
+    ok,
+    release_page,
+    server,  # noqa: F401 - a fixture
+)
+from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
+
+DATA = Path(__file__).resolve().parent / "data"
+CF_EXPORT = DATA / "real" / "cf_export_notices_2025-11.csv"
+FLAT = DATA / "notices" / "ocds_flattened.csv"
+PLANX = "LBKING001-DN751807-92295848"  # Kingston's PlanX subscription, a real pipeline notice
+KINGSTON, LEWISHAM, SOUTHWARK = "E09000021", "E09000023", "E09000028"
+LEFT_OUT = "; left out: 1 record older than a newer release in this file"
+
+
+def _cf_export(*changes: dict[str, str]) -> bytes:
+    """The real export's header and its PlanX row, once per `changes` (each a version of it)."""
+    with CF_EXPORT.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        header = list(reader.fieldnames or [])
+        row = next(r for r in reader if r["Notice Identifier"] == PLANX)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    for change in changes:
+        writer.writerow({k: v for k, v in row.items() if k in header} | change)
+    return out.getvalue().encode("utf-8")
+
+
+# Its award, published two months after the pipeline notice, listed above it in the file.
+AWARDED = {
+    "Notice Type": "Awarded",
+    "Published Date": "2025-02-20T10:00:00Z",
+    "Awarded Date": "20/02/2025",
+    "Awarded Value": "75000",
+    "Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]": (
+        "Open Systems Lab|London|Companies House|12345678|Yes|No"
+    ),
+}
+PIPELINE: dict[str, str] = {}  # the row as published on 12 Dec 2024
+
+
+def _planx(db) -> list[tuple]:
+    return db.rows(
+        "SELECT vendor, total_value FROM current_contracts"
+        " WHERE source_kind = 'published' AND source_ref = $ref",
+        {"ref": PLANX},
+    )
+
+
+def test_a_contracts_finder_export_with_two_versions_of_a_notice_keeps_the_newer(db):
+    content = _cf_export(AWARDED, PIPELINE)  # the newer first: the date decides, not the order
+    prepared = ingest.prepare(content, "kingston.csv")
+    assert prepared.format == "contracts_finder" and prepared.refused is None
+    assert (prepared.rows_read, prepared.rows_accepted, prepared.rows_refused) == (2, 1, 0)
+    assert prepared.records["vendor"].tolist() == ["Open Systems Lab"]
+    [row] = [p for p in prepared.row_problems if p.severity == "skipped"]  # (its description
+    # runs over several lines: the row is the file's line number, as an editor shows it)
+    assert row.reason == (
+        f"An older release of notice {PLANX}: its newer release, in row 2 of this file, is "
+        "imported instead."
+    )
+    assert prepared.outcome(row) == "skipped, not imported"
+    assert any("1 row is an older release of a notice" in p.reason for p in prepared.file_notes)
+    [change] = snapshots.preview(db, prepared)
+    [line] = snapshots.changes_table([change]).to_dict("records")
+    assert (line["Borough"], line["Records after"], line["Added"]) == ("Kingston upon Thames", 1, 1)
+    assert line["Replaces"].endswith(LEFT_OUT)
+    snapshots.commit(db, prepared, content, "Ann")
+    assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]  # counted once, the award
+
+
+def test_the_command_line_import_counts_the_newer_release_only(db_path, tmp_path):
+    path = tmp_path / "kingston.csv"
+    path.write_bytes(_cf_export(PIPELINE, AWARDED))
+    done = run("import", str(path), "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["rows_imported"], out["records_imported"]) == (1, 1)
+    [change] = out["changes"]
+    assert (change["added"], change["records_after"], change["older_in_file"]) == (1, 1, 1)
+    assert [w["outcome"] for w in out["warnings"] if w["row"]] == ["skipped, not imported"]
+    said = run("import", str(path), "--dry-run", db=db_path, text=True).stdout
+    assert "left out: 1 record older than a newer release in this file" in said
+    db = lifecycle.open_store(db_path)
+    try:
+        assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]
+    finally:
+        db.close()
+
+
+def _flat(*rows: tuple[str, str, str]) -> bytes:
+    """The flattened OCDS file's rows with a release date: (its row's release id, id, date)."""
+    lines = FLAT.read_text(encoding="utf-8").splitlines()
+    by_id = {line.split(",")[1]: line for line in lines[1:] if line}
+    out = [lines[0] + ",releases/0/date"]
+    for source, release_id, when in rows:
+        line = by_id[source].replace(f",{source},", f",{release_id},", 1)
+        if release_id.endswith("amended"):
+            line = line.replace(",450000.0,", ",600000.0,").replace(",90000.0,", ",95000.0,")
+        out.append(f"{line},{when}")
+    return "\n".join(out).encode()
+
+
+def test_a_flattened_file_keeps_the_newest_release_of_each_notice_with_all_its_suppliers(db):
+    content = _flat(
+        ("r1", "r1", "2025-01-10T09:00:00Z"),
+        ("r3", "r3", "2025-01-10T09:00:00Z"),  # Southwark's award to two suppliers
+        ("r1", "r1 amended", "2025-03-03T14:30:00Z"),
+        ("r3", "r3 amended", "2025-03-03T14:30:00Z"),
+    )
+    prepared = ingest.prepare(content, "flattened.csv")
+    assert prepared.format == "ocds_flat"
+    records = prepared.records.sort_values(["borough_code", "vendor"])
+    assert records[["borough", "vendor", "row"]].values.tolist() == [
+        ["Lewisham", "Civica UK Ltd", 4],
+        ["Southwark", "Bartec Auto ID Ltd", 5],
+        ["Southwark", "Whitespace Work Software Ltd", 5],
+    ]
+    assert prepared.older_releases == {LEWISHAM: 1, SOUTHWARK: 2}  # records: two suppliers
+    assert sorted(p.row for p in prepared.row_problems if p.severity == "skipped") == [2, 3]
+    changes = {c.borough_code: c for c in snapshots.preview(db, prepared)}
+    assert changes[SOUTHWARK].older_in_file == 2 and len(changes[SOUTHWARK].diff.added) == 2
+    line = snapshots.changes_table([changes[SOUTHWARK]]).to_dict("records")[0]
+    assert line["Replaces"].endswith("; left out: 2 records older than newer releases in this file")
+    snapshots.commit(db, prepared, content, "Ann")
+    totals = db.rows(
+        "SELECT borough, total_value FROM current_contracts WHERE source_kind = 'published'"
+        " ORDER BY ALL"
+    )
+    assert totals == [("Lewisham", Decimal("600000.00")), ("Southwark", None), ("Southwark", None)]
+
+
+def test_with_no_date_to_compare_the_last_release_in_the_file_is_kept():
+    """As a notice held is replaced by a file's release without a date, a release without a
+    date replaces the one above it in the file, and the one below it replaces it."""
+    undated = _flat(("r1", "r1", "2025-03-03T14:30:00Z"), ("r1", "r1 amended", ""))
+    prepared = ingest.prepare(undated, "flattened.csv")
+    assert prepared.records["total_value"].tolist() == [Decimal("600000.00")]
+    [skip] = [p for p in prepared.row_problems if p.severity == "skipped"]
+    assert skip.row == 2 and "appears again further down, in row 3" in skip.reason
+    back = _flat(("r1", "r1 amended", ""), ("r1", "r1", "2025-01-10T09:00:00Z"))
+    prepared = ingest.prepare(back, "flattened.csv")
+    assert prepared.records["total_value"].tolist() == [Decimal("450000.00")]
+    assert prepared.records["release_date"].tolist() == [datetime(2025, 1, 10, 9, 0)]
+
+
+def test_the_published_notices_page_import_counts_and_stores_the_newer_release_once(db):
+    run_ = fetch.import_file(db, _cf_export(PIPELINE, AWARDED), "kingston.csv", "Ann")
+    assert (run_.status, run_.notices, run_.imported) == ("done", 2, 1)
+    assert "1 older release" in run_.summary()
+    assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]
+    assert fetch.history(db)["kept"].tolist()[0] == 1
+
+
+def test_the_upload_page_previews_and_stores_the_newer_release_once(db_path, password):  # noqa: F811
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    content = _cf_export(PIPELINE, AWARDED)
+    at.get("file_uploader")[0].set_value(("kingston.csv", content, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Rows read"], shown["Rows to import"], shown["Rows refused"]) == ("2", "1", "0")
+    changes = next(d.value for d in at.dataframe if "Replaces" in d.value.columns)
+    assert changes.loc[0, "Added"] == 1 and changes.loc[0, "Replaces"].endswith(LEFT_OUT)
+    problems = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    assert problems.loc[0, "Outcome"] == "skipped, not imported"
+    next(b for b in at.button if b.label == "Commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    db = lifecycle.open_store(db_path)
+    try:
+        assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]
+        assert fetch.history(db)["kept"].tolist()[0] == 1
+    finally:
+        db.close()
+
+
+def test_a_fetched_page_with_two_releases_of_a_notice_stores_the_newer_once(db, server):  # noqa: F811
+    """A page of OCDS releases holding a notice's amendment and, after it, its award: the
+    releases of one notice in a JSON file are compiled into one, newest last (OCDS's rule), so
+    the notice counts once with the amendment's values; a second page with the award again
+    is older than the notice held and stores nothing."""
+    page = release_page(server, AMENDMENT, AWARD, next_page="page2")
+    server.play("page1", ok(page))
+    server.play("page2", ok(release_page(server, AWARD)))
+    done = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert camden_rb(db) == AMENDED
+    assert (done.status, done.pages, done.notices, done.imported, done.older) == (
+        "done",
+        2,
+        3,
+        1,
+        1,  # the award on page 2, older than the amendment held
+    )
+    assert "1 older release of a notice" in done.summary()
