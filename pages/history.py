@@ -19,6 +19,12 @@ COLUMNS = {
     "rows_rejected": st.column_config.NumberColumn(
         "Rows refused", format="%d", help="Rows of the whole file refused, of every borough in it"
     ),
+    "rows_left_out": st.column_config.NumberColumn(
+        "Rows left out",
+        format="%d",
+        help="Published notices: rows of the whole file left out, not refused: not technology, "
+        "another council's, or an older release of a notice",
+    ),
     "status": "Status",
     "source": "Source",
     "restored_from": st.column_config.TextColumn("Copy of"),

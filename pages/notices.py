@@ -131,6 +131,9 @@ else:
             "not_technology": st.column_config.NumberColumn("Not technology"),
             "other_councils": st.column_config.NumberColumn("Other councils"),
             "refused": st.column_config.NumberColumn("Refused"),
+            "older": st.column_config.NumberColumn(
+                "Older releases", help="Left out: a newer release is held or in the same file"
+            ),
             "message": st.column_config.TextColumn("Message"),
         },
     )

@@ -68,12 +68,21 @@ if prepared.refused:
     st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")
     steward.show_problems(prepared)
     st.stop()
-ui.metrics(
+figures = [
     ui.Figure("Rows read", f"{prepared.rows_read:,}"),
     ui.Figure("Rows to import", f"{prepared.rows_accepted:,}"),
     ui.Figure("Rows refused", f"{prepared.rows_refused:,}"),
     ui.Figure("Imported with a change", f"{prepared.rows_warned:,}"),
-)
+]
+if prepared.source_kind == "published":  # nothing to fix in these: not refused
+    left_out = ui.Figure(
+        "Rows left out",
+        f"{prepared.rows_left_out:,}",
+        help="Notices not about technology, another council's, or an older release of a notice "
+        "in this file: nothing to fix, they are not kept",
+    )
+    figures.insert(3, left_out)
+ui.metrics(*figures)
 if prepared.records_accepted != prepared.rows_accepted:
     st.caption(
         f"These rows give {count(prepared.records_accepted, 'record')}: a row naming several "

@@ -254,6 +254,18 @@ def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothi
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert (out["status"], out["imported"], out["pages"]) == ("done", 2, 2)
+    # `kept`, as `fetch-history --json` names the same number, beside `imported`
+    assert out["kept"] == out["imported"] == 2
+    listed = subprocess.run(
+        [sys.executable, "-m", "citydata", "fetch-history", "--json", "--limit", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    [line] = json.loads(listed.stdout)
+    assert line["kept"] == line["imported"] == 2
 
 
 def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path):

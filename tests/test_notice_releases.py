@@ -222,3 +222,82 @@ def test_a_fetched_page_with_two_releases_of_a_notice_stores_the_newer_once(db, 
         1,  # the award on page 2, older than the amendment held
     )
     assert "1 older release of a notice" in done.summary()
+
+
+# Refused and left out, counted apart: five rows, one imported.
+HEADER = (
+    "releases/0/ocid,releases/0/id,releases/0/buyer/name,releases/0/tender/title,"
+    "releases/0/tender/items/0/classification/id,releases/0/awards/0/id,"
+    "releases/0/awards/0/suppliers/0/name,releases/0/awards/0/value/amount,"
+    "releases/0/awards/0/contractPeriod/startDate,releases/0/awards/0/contractPeriod/endDate,"
+    "releases/0/date"
+)
+MIXED = "\n".join(
+    [
+        HEADER,
+        # Lewisham's library system: its award, then (kept) its amendment
+        "ocds-b5fd17-aaaaaaaa-0000-4000-8000-000000000001,r1,London Borough of Lewisham,"
+        "Library management system (Spydus),48000000,aw1,Civica UK Ltd,450000,2024-04-01,"
+        "2027-03-31,2025-01-10T09:00:00Z",
+        "ocds-b5fd17-aaaaaaaa-0000-4000-8000-000000000001,r1b,London Borough of Lewisham,"
+        "Library management system (Spydus),48000000,aw1,Civica UK Ltd,600000,2024-04-01,"
+        "2027-03-31,2025-03-03T14:30:00Z",
+        # left out: not technology; another region's council
+        "ocds-b5fd17-aaaaaaaa-0000-4000-8000-000000000002,r2,London Borough of Lewisham,"
+        "Grounds maintenance,77310000,aw2,Green Spaces Ltd,120000,2024-04-01,2025-03-31,"
+        "2025-01-10T09:00:00Z",
+        "ocds-b5fd17-aaaaaaaa-0000-4000-8000-000000000004,r4,Manchester City Council,"
+        "Housing management system,48000000,aw4,Northgate,100000,2024-04-01,2027-03-31,"
+        "2025-01-10T09:00:00Z",
+        # refused, a fault to fix: it ends before it starts
+        "ocds-b5fd17-aaaaaaaa-0000-4000-8000-000000000005,r5,London Borough of Camden,"
+        "Parking permits software,48000000,aw5,Taranto Systems Ltd,50000,2027-04-01,"
+        "2025-03-31,2025-01-10T09:00:00Z",
+    ]
+).encode()
+
+
+def test_rows_left_out_are_not_counted_as_refused_in_the_history_and_the_snapshots(db_path):
+    """A notices file's snapshot said its rows not about technology and another council's
+    were refused (`rows_rejected`, the History page's "Rows refused"), where the fetch's own
+    history called them left out; nothing counted the older release left out at all."""
+    db = lifecycle.open_store(db_path)
+    try:
+        done = fetch.import_file(db, MIXED, "lewisham.csv", "Ann")
+        assert (done.status, done.notices, done.imported) == ("done", 5, 1)
+        counts = (done.not_technology, done.other_councils, done.older, done.refused)
+        assert counts == (1, 1, 1, 1)
+        assert done.left_out() == (
+            "Left out: 1 not technology; 1 bought by a council outside the region or not "
+            "recognised; 1 older release of a notice (its newer release is held or in the same "
+            "file). Refused: 1 (see the file's problems)."
+        )
+        [line] = fetch.history(db, 1).to_dict("records")
+        assert (line["kept"], line["older"], line["refused"]) == (1, 1, 1)
+        assert "1 older release of a notice" in fetch.history_line(line)
+    finally:
+        db.close()
+    [snap] = [
+        s
+        for s in json.loads(run("snapshots", "--json", db=db_path, text=True).stdout)
+        if s["file_name"] == "lewisham.csv"
+    ]
+    assert (snap["rows_rejected"], snap["rows_left_out"], snap["kind"]) == (1, 3, "published")
+    listed = json.loads(run("fetch-history", "--json", db=db_path, text=True).stdout)
+    assert (listed[0]["kept"], listed[0]["imported"], listed[0]["older"]) == (1, 1, 1)
+
+
+def test_the_history_page_shows_rows_refused_and_rows_left_out_apart(db_path, password):  # noqa: F811
+    db = lifecycle.open_store(db_path)
+    try:
+        prepared = ingest.prepare(MIXED, "lewisham.csv")
+        assert (prepared.rows_refused, prepared.rows_left_out) == (1, 3)
+        snapshots.commit(db, prepared, MIXED, "Ann")
+    finally:
+        db.close()
+    at = sign_in(run_app())
+    at.switch_page("pages/history.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "rows_left_out" in d.value.columns)
+    row = table[table["file_name"] == "lewisham.csv"].iloc[0]
+    assert (row["rows_rejected"], row["rows_left_out"]) == (1, 3)

@@ -102,7 +102,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if args.json:
-        print_json(asdict(run))
+        print_json(_as_json(run))
     else:
         print(run.summary())
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
@@ -134,10 +134,16 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
         f"Published notices page). Queued as {queued}."
     )
     if args.json:
-        print_json(asdict(run) | {"queued_for_app": str(queued)})
+        print_json(_as_json(run) | {"queued_for_app": str(queued)})
     else:
         print(f"{run.summary()}\n{said}")
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
+
+
+def _as_json(run: fetch.Run) -> dict[str, Any]:
+    """The run as `fetch --json` prints it: its fields, and `kept` beside `imported` (the same
+    number, named as `fetch-history --json` names it)."""
+    return asdict(run) | {"kept": run.imported}
 
 
 def _say_resuming(args: argparse.Namespace, previous: fetch.Run | None) -> None:
@@ -167,8 +173,12 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be 1 or more.")
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         runs = fetch.history(db, args.limit)
-    if args.json:
-        print(runs.to_json(orient="records", date_format="iso", indent=2))
+    if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
+        print(
+            runs.assign(imported=runs["kept"]).to_json(
+                orient="records", date_format="iso", indent=2
+            )
+        )
     elif runs.empty:
         print("No fetch or notices import has run yet.")
     else:

@@ -131,13 +131,16 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         df = db.df(
             "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name,"
-            " s.rows_imported, s.rows_rejected, s.status, s.kind, s.source, s.restored_from"
+            " s.rows_imported, s.rows_rejected, s.status, s.kind, s.source, s.restored_from,"
+            " s.rows_left_out"
             " FROM snapshots AS s ORDER BY s.id"
         )
+    df["rows_left_out"] = df["rows_left_out"].astype("Int64")  # (none for a register)
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
     else:
-        print(df.to_string(index=False))
+        shown = df["rows_left_out"].astype(object)
+        print(df.assign(rows_left_out=shown.where(shown.notna(), "-")).to_string(index=False))
     return EXIT_OK
 
 

@@ -148,7 +148,8 @@ def _report(
     print(
         f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
         f"{_records_note(prepared)}, "
-        f"{prepared.rows_refused:,} refused, {prepared.rows_warned:,} imported with a change."
+        f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
+        f"{prepared.rows_warned:,} imported with a change."
     )
     for p in prepared.in_order[:SHOWN_PROBLEMS]:
         where = p.where()
@@ -220,6 +221,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         db.close()
     print(restored.summary())
     return EXIT_OK
+
+
+def _left_out_note(prepared: Any) -> str:
+    """'5 left out, ' for a notices file (rows not technology, another council's or an older
+    release: nothing to fix, so not refused), else nothing."""
+    if getattr(prepared, "source_kind", "register") != "published":
+        return ""
+    return f"{prepared.rows_left_out:,} left out (not technology, another council's or older), "
 
 
 def _records_note(prepared: Any) -> str:

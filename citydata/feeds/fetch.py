@@ -110,11 +110,12 @@ class Run:
         return " ".join(p for p in (what, self.left_out(), self.message) if p)
 
     def left_out(self) -> str:
-        """What was left out and why, in words ('' when nothing was)."""
+        """What was left out and why, then what was refused, in words ('' when nothing was).
+        Left out: what the region does not keep, with nothing to fix; refused: a fault of the
+        notice (no supplier, a bad date...)."""
         parts = [
             (self.not_technology, "not technology"),
             (self.other_councils, "bought by a council outside the region or not recognised"),
-            (self.refused, "refused for another reason (see the file's problems)"),
             (
                 self.older,
                 "older release of a notice (its newer release is held or in the same file)"
@@ -124,7 +125,10 @@ class Run:
             ),
         ]
         said = [f"{n:,} {why}" for n, why in parts if n]
-        return ("Left out: " + "; ".join(said) + ".") if said else ""
+        out = ("Left out: " + "; ".join(said) + ".") if said else ""
+        if self.refused:
+            out += f" Refused: {self.refused:,} (see the file's problems)."
+        return out.strip()
 
 
 def _key(feed: Feed) -> str:
@@ -165,7 +169,7 @@ def record(w: Reader, run: Run) -> None:
     w.execute(
         "INSERT OR REPLACE INTO feed_runs VALUES ($id, $feed, $since, $file_name, $started_at,"
         " $finished_at, $started_by, $status, $pages, $notices, $kept, $not_technology,"
-        " $other_councils, $refused, $message)",
+        " $other_councils, $refused, $message, $older)",
         {
             "id": run.run_id,
             "feed": run.feed,
@@ -182,6 +186,7 @@ def record(w: Reader, run: Run) -> None:
             "other_councils": run.other_councils,
             "refused": run.refused,
             "message": run.message or None,
+            "older": run.older,
         },
     )
 
@@ -199,6 +204,7 @@ HISTORY_COLUMNS = (
     "not_technology",
     "other_councils",
     "refused",
+    "older",
     "message",
     "finished_at",
 )
@@ -224,6 +230,7 @@ def history_line(row: dict[str, Any]) -> str:
         not_technology=int(row["not_technology"]),
         other_councils=int(row["other_councils"]),
         refused=int(row["refused"]),
+        older=int(row.get("older") or 0),  # (NULL: a run recorded before it was counted)
     )
     parts = [
         f"{row['started_at']:%Y-%m-%d %H:%M}",

@@ -37,7 +37,14 @@ import pandas as pd
 
 from citydata.core import boroughs, buyers, technology
 from citydata.ingest import dates
-from citydata.ingest.report import PUBLISHED_FORMATS, Problem, skipped, warning
+from citydata.ingest.report import (
+    NOT_TECHNOLOGY,
+    OLDER_RELEASE,
+    PUBLISHED_FORMATS,
+    Problem,
+    skipped,
+    warning,
+)
 from citydata.ingest.table import Table
 
 EMAIL_COLUMNS = ("Buyer e-mail", "Contact Email")
@@ -49,7 +56,6 @@ URL_COLUMNS = ("Notice URL",)
 # (citydata.ingest.ocds), Contracts Finder's CSV export.
 RELEASE_DATE_COLUMNS = ("Release date", "Published Date")
 PENNY = Decimal("0.01")
-NOT_TECHNOLOGY = "Not a technology contract"
 
 
 def is_published(fmt: str) -> bool:
@@ -257,7 +263,7 @@ def newest_releases(
                 number = int(numbers[i])
                 problems.setdefault(
                     number,
-                    skipped(number, ref_column, ref, f"An older release of notice {ref}: {why}"),
+                    skipped(number, ref_column, ref, f"{OLDER_RELEASE} {ref}: {why}"),
                 )
     if not problems:
         return gone, []

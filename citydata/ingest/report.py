@@ -27,6 +27,10 @@ SKIPPED = "skipped"
 # borough's published notices, beside (never instead of) its register.
 PUBLISHED_FORMATS = frozenset({"contracts_finder", "contracts_finder_api", "ocds", "ocds_flat"})
 WARNING = "warning"
+# How the reasons of rows of published notices left out, not refused, begin (a row of another
+# council's, or not recognised, is refused on the buyer's column): citydata.ingest.published.
+NOT_TECHNOLOGY = "Not a technology contract"
+OLDER_RELEASE = "An older release of notice"
 # What became of a problem's row, in words (see `Problem.outcome`).
 OUTCOMES = {
     REFUSED: "not imported",
@@ -192,7 +196,35 @@ class Prepared:
 
     @property
     def rows_refused(self) -> int:
-        return len({p.row for p in self.problems if p.severity == REFUSED and p.row is not None})
+        """Rows not imported for a fault (for published notices, not those `rows_left_out`)."""
+        refused = {p.row for p in self.problems if p.severity == REFUSED and p.row is not None}
+        return len(refused - self.left_out_rows)
+
+    @property
+    def rows_left_out(self) -> int:
+        """(published notices) rows not imported for what they are, with nothing to fix: not
+        technology, another council's (or a buyer not recognised), or an older release of a
+        notice the file holds a newer release of. 0 for a register."""
+        return len(self.left_out_rows)
+
+    @property
+    def left_out_rows(self) -> set[int]:
+        """The rows `rows_left_out` counts."""
+        if self.source_kind != "published":
+            return set()
+        buyer = self.mapping.get("borough")
+        return {
+            p.row
+            for p in self.problems
+            if p.row is not None
+            and (
+                (
+                    p.severity == REFUSED
+                    and (p.column == buyer or p.reason.startswith(NOT_TECHNOLOGY))
+                )
+                or (p.severity == SKIPPED and p.reason.startswith(OLDER_RELEASE))
+            )
+        }
 
     @property
     def rows_warned(self) -> int:
@@ -278,6 +310,7 @@ class Prepared:
             "rows_accepted": self.rows_accepted,
             "records_accepted": self.records_accepted,
             "rows_rejected": self.rows_refused,
+            "rows_left_out": self.rows_left_out,
             "rows_warned": self.rows_warned,
             "rejects": [self._as_dict(p) for p in sorted(self.rejects, key=_row_order)],
             "warnings": [self._as_dict(p) for p in sorted(self.warnings, key=_row_order)],

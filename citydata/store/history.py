@@ -43,6 +43,7 @@ _SNAPSHOT = (
     "note",
     "restored_from",
     "kind",
+    "rows_left_out",
 )
 
 
@@ -50,7 +51,7 @@ def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
     """Every snapshot, newest first (optionally of one borough)."""
     return r.df(
         "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name, s.rows_imported,"
-        " s.rows_rejected, s.status, s.source, s.restored_from, s.note, s.kind"
+        " s.rows_rejected, s.rows_left_out, s.status, s.source, s.restored_from, s.note, s.kind"
         " FROM snapshots AS s WHERE $code IS NULL OR s.borough_code = $code"
         " ORDER BY s.id DESC",
         {"code": borough_code},

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 12):
+Layout (schema version 13):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -28,6 +28,10 @@ Layout (schema version 12):
 - since v12, `contracts.release_date` keeps, for a published notice, when the newest release it
   was read from was published (NULL when the file did not say, for registers, and for notices
   stored before v12): an older release of a notice held never replaces it.
+- since v13, `snapshots.rows_left_out` counts, for published notices, the file's rows left out
+  for what they are (not technology, another council's, an older release), apart from
+  `rows_rejected` (refused for a fault); `feed_runs.older` counts the records a fetch or a
+  notices file left out as older releases. NULL for registers and for what came before v13.
 """
 
 from __future__ import annotations
@@ -435,6 +439,16 @@ def _v12(r: Reader) -> None:
     r.execute("ALTER TABLE contracts ADD COLUMN release_date TIMESTAMP")
 
 
+def _v13(r: Reader) -> None:
+    """Published notices' rows left out (not technology, another council's, an older release)
+    counted apart from the rows refused, in a snapshot and in a fetch's history line.
+
+    Frozen SQL. Nullable: snapshots and fetches before v13, and registers, have NULL.
+    """
+    r.execute("ALTER TABLE snapshots ADD COLUMN rows_left_out INTEGER")
+    r.execute("ALTER TABLE feed_runs ADD COLUMN older INTEGER")
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -451,6 +465,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v10,
     _v11,
     _v12,
+    _v13,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

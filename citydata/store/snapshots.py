@@ -350,6 +350,10 @@ def _commit_notices(
     rejected = prepared.rows_refused
     ids: list[int] = []
     fresh = releases.fresh(w, prepared.records, current)
+    # The whole file's rows left out (not refused): those its reading left out, and those older
+    # than the notices held (every record of such a row is: a row is one release).
+    left_out = int(getattr(prepared, "rows_left_out", 0))
+    left_out += int(pd.Series(incoming.row_numbers(prepared.records))[~fresh].nunique())
     compared = _compare(w, prepared, fresh)
     same = {c.borough_code for c in compared if c.diff.is_empty}
     noted = releases.note_dates(w, prepared.records[fresh], current, same) if same else 0
@@ -373,6 +377,7 @@ def _commit_notices(
                 file_hash=file_hash,
                 rows_imported=rows,
                 rows_rejected=rejected,
+                rows_left_out=left_out,
                 source=source,
                 user=user,
                 mapping=mapping,
@@ -446,6 +451,7 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
             file_hash=target["file_hash"],
             rows_imported=int(target["rows_imported"]),
             rows_rejected=int(target["rows_rejected"]),
+            rows_left_out=target["rows_left_out"],
             source="rollback",
             user=user,
             mapping=target["mapping"],
@@ -466,7 +472,7 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
 def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
     """Supersede the borough's active snapshot of this kind and add a new active one."""
     snapshot_id = int(w.scalar("SELECT nextval('snapshot_ids')"))
-    v = {"restored_from": None, "kind": REGISTER} | v
+    v = {"restored_from": None, "kind": REGISTER, "rows_left_out": None} | v
     w.execute(
         "UPDATE snapshots SET status = 'superseded' WHERE borough_code = $code"
         " AND status = 'active' AND kind = $kind",
@@ -475,9 +481,9 @@ def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
     w.execute(
         "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
         " rows_imported, rows_rejected, status, source, created_by, mapping, note, restored_from,"
-        " kind)"
+        " kind, rows_left_out)"
         " VALUES ($id, $code, $now, $file_name, $file_hash, $rows_imported, $rows_rejected,"
-        " 'active', $source, $user, $mapping, $note, $restored_from, $kind)",
+        " 'active', $source, $user, $mapping, $note, $restored_from, $kind, $rows_left_out)",
         v | {"id": snapshot_id, "code": code},
     )
     return snapshot_id
