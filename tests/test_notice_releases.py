@@ -301,3 +301,17 @@ def test_the_history_page_shows_rows_refused_and_rows_left_out_apart(db_path, pa
     table = next(d.value for d in at.dataframe if "rows_left_out" in d.value.columns)
     row = table[table["file_name"] == "lewisham.csv"].iloc[0]
     assert (row["rows_rejected"], row["rows_left_out"]) == (1, 3)
+
+
+def test_in_a_json_file_too_an_undated_release_counts_as_newer_than_those_above_it():
+    """OCDS JSON combines a notice's releases oldest first; one without a date was put first
+    (oldest) wherever it was, so the release above it won, unlike in a flattened file."""
+    undated = AMENDMENT | {"id": "undated", "awards": [dict(AMENDMENT["awards"][0])]}
+    undated.pop("date")
+    undated["awards"][0]["value"] = {"amount": 700000, "currency": "GBP"}
+    content = json.dumps({"version": "1.1", "releases": [AWARD, AMENDMENT, undated]}).encode()
+    prepared = ingest.prepare(content, "notices.json")
+    assert prepared.records["total_value"].tolist() == [Decimal("700000.00")]
+    content = json.dumps({"version": "1.1", "releases": [undated, AMENDMENT, AWARD]}).encode()
+    prepared = ingest.prepare(content, "notices.json")  # dated ones below it: by their dates
+    assert prepared.records["total_value"].tolist() == [Decimal("1200000.00")]

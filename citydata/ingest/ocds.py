@@ -3,8 +3,9 @@
 Accepted (1.0 and 1.1): a release package (`{"releases": [...]}`), a record package (each
 record's `compiledRelease`, else its releases compiled), a list of releases, or one release;
 Contracts Finder's and Find a Tender's OCDS alike. Several releases of one process (the same
-`ocid`: a tender, then its award) are compiled into one, newest last: a later release's values
-replace an earlier one's, and awards and contracts are merged by their `id`. The buyer comes
+`ocid`: a tender, then its award) are compiled into one, newest last (by `date`; one without a
+date counts as newer than those above it): a later release's values replace an earlier one's,
+and awards and contracts are merged by their `id`. The buyer comes
 with its contact e-mail and identifiers (a platform publishing for a council is recognised by
 them); CPV codes from the tender, its items and the awards' items; the contract period from the
 award, else from its contract (`contracts[].period`, matched by `awardID`), else the tender.
@@ -110,8 +111,26 @@ def key_lists(old: list[Any], new: list[Any]) -> bool:
     return all(isinstance(o, dict) and "id" in o for o in [*old, *new])
 
 
+def _in_date_order(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A process's releases oldest first: by `date` (the same date: in the file's order). A
+    release without a date stays where the file has it, after those above it and before those
+    below, as a notices file's undated release replaces the notice held
+    (citydata.ingest.published.newest_releases reads a flattened file's rows the same way)."""
+    out: list[dict[str, Any]] = []
+    dated: list[dict[str, Any]] = []
+    for release in releases:
+        if release.get("date"):
+            dated.append(release)
+            continue
+        out += sorted(dated, key=lambda r: str(r["date"]))
+        out.append(release)
+        dated = []
+    return out + sorted(dated, key=lambda r: str(r["date"]))
+
+
 def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One release per `ocid`, earlier releases overlaid by later ones (by `date`), in order."""
+    """One release per `ocid`, earlier releases overlaid by later ones (`_in_date_order`), in
+    order."""
     by_ocid: dict[Any, list[dict[str, Any]]] = {}
     order: list[Any] = []
     for i, release in enumerate(releases):
@@ -122,7 +141,7 @@ def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by_ocid[key].append(release)
     out = []
     for key in order:
-        group = sorted(by_ocid[key], key=lambda r: str(r.get("date") or ""))
+        group = _in_date_order(by_ocid[key])
         compiled = group[0]
         for later in group[1:]:
             compiled = _merge(compiled, later)
