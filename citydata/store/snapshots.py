@@ -181,7 +181,8 @@ def _compare(
 ) -> list[BoroughChange]:
     """Each borough of a file of published notices against its active published snapshot, as
     `r` sees it (a register is compared in SQL: see `citydata.store.incoming`). `fresh`: which
-    of the file's records may replace those held (`_fresh`; worked out here when not given)."""
+    of the file's records may replace those held (`releases.fresh`; worked out here when not
+    given)."""
     kind = kind_of(prepared)
     extras = changes.NOTICE_EXTRAS if kind == PUBLISHED else ()
     file_text = changes.comparable(prepared.records, extras)  # the file's canonical text, once
