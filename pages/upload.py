@@ -106,6 +106,7 @@ for change in changes[:40]:
 
 changed = [c for c in changes if not c.diff.is_empty]
 unchanged = None if changed else snapshots.unchanged_message(changes)
+dated = any(c.dated for c in changes)  # notices held that would take a newer release's date
 if unchanged:
     st.info(ui.plain(unchanged), icon=":material/info:")
 label = f"Commit {len(changed)} new snapshots" if len(changed) > 1 else "Commit"
@@ -114,8 +115,8 @@ if left.button(
     label,
     type="primary",
     icon=":material/save:",
-    disabled=not changed,
-    help="Nothing to store: the file changes nothing." if unchanged else None,
+    disabled=not (changed or dated),
+    help="Nothing to store: the file changes nothing." if unchanged and not dated else None,
 ):
     steward.commit(prepared, content, changes, who.who or "data steward")
 if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):

@@ -315,3 +315,42 @@ def test_in_a_json_file_too_an_undated_release_counts_as_newer_than_those_above_
     content = json.dumps({"version": "1.1", "releases": [undated, AMENDMENT, AWARD]}).encode()
     prepared = ingest.prepare(content, "notices.json")  # dated ones below it: by their dates
     assert prepared.records["total_value"].tolist() == [Decimal("1200000.00")]
+
+
+def test_the_upload_page_keeps_the_date_of_a_newer_release_that_changes_nothing_else(
+    db_path,
+    password,  # noqa: F811
+):
+    """Its Commit was off ("the file changes nothing"), so the notice held kept its older
+    date and an amendment published in between, fetched later, was taken for newer."""
+    db = lifecycle.open_store(db_path)
+    try:
+        content = json.dumps({"version": "1.1", "releases": [AWARD]}).encode()
+        snapshots.commit(db, ingest.prepare(content, "award.json"), content, "feed")
+        before = db.scalar("SELECT count(*) FROM snapshots")
+    finally:
+        db.close()
+    republished = AWARD | {"date": "2025-05-01T00:00:00Z"}
+    content = json.dumps({"version": "1.1", "releases": [republished]}).encode()
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("may.json", content, "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(i.value for i in at.info)
+    assert "Nothing would change" in said and "Importing it gives the notice held the date" in said
+    commit = next(b for b in at.button if b.label == "Commit")
+    assert not commit.disabled
+    commit.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "The notice held was given the date of its newer release" in at.success[0].value
+    db = lifecycle.open_store(db_path)
+    try:
+        assert db.scalar("SELECT count(*) FROM snapshots") == before  # no snapshot
+        dates = db.rows(
+            "SELECT c.release_date FROM contracts AS c JOIN snapshots AS s"
+            " ON s.id = c.snapshot_id WHERE s.status = 'active' AND s.kind = 'published'"
+        )
+        assert dates == [(datetime(2025, 5, 1),)]
+        assert fetch.history(db)["kept"].tolist()[0] == 0
+    finally:
+        db.close()

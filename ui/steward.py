@@ -353,6 +353,16 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
     expect = {c.borough_code: c.base_snapshot_id for c in changes}
     try:
         ids = snapshots.commit(ui.database(), prepared, content, who, expect=expect)
+    except snapshots.NothingChanged as exc:
+        if not exc.noted:
+            st.error(ui.plain(str(exc)) + " Nothing was stored.")
+            return
+        # A newer release that changes nothing else: its date was kept, no snapshot made.
+        fetch.record_upload(ui.database(), prepared, who, [], changes)
+        st.session_state["_upload_done"] = str(exc)
+        st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
+        st.session_state.pop(_MEMO, None)
+        st.rerun()
     except snapshots.CommitRefused as exc:
         st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return

@@ -61,15 +61,13 @@ def fresh(r: Reader, records: pd.DataFrame, current: Mapping[str, int]) -> np.nd
     return out
 
 
-def note_dates(
-    w: Reader, records: pd.DataFrame, current: Mapping[str, int], boroughs: Collection[str]
-) -> int:
-    """Give the notices held by `boroughs` (those a file changes nothing a person sees of) the
-    release date of the file's newer release of them; the number of notices so dated. Only a
-    later date is taken (or a first one, for a notice held without): `records` are the file's
-    records not older than those held (`fresh`)."""
+def _newest(
+    records: pd.DataFrame, current: Mapping[str, int], boroughs: Collection[str]
+) -> pd.DataFrame | None:
+    """Each dated notice of `boroughs` in `records`: its borough's snapshot, its reference and
+    its newest release date (None when there is none)."""
     if "release_date" not in records.columns or records.empty:
-        return 0
+        return None
     rows = [
         (code, ref.strip(), pd.Timestamp(when).to_pydatetime())
         for code, ref, when in zip(
@@ -79,25 +77,58 @@ def note_dates(
         if _dated(when)
     ]
     if not rows:
-        return 0
+        return None
     newest = pd.DataFrame(rows, columns=["borough_code", "ref", "release_date"])
     newest = newest.groupby(["borough_code", "ref"], as_index=False)["release_date"].max()
     newest["snapshot_id"] = newest["borough_code"].map(current).astype("int64")
+    return newest
+
+
+_LATER = (
+    f" JOIN {_NOTED} AS n ON c.snapshot_id = n.snapshot_id AND trim(c.source_ref) = n.ref"
+    " WHERE c.release_date IS NULL OR c.release_date < n.release_date"
+)
+
+
+def newer_dates(
+    r: Reader, records: pd.DataFrame, current: Mapping[str, int], boroughs: Collection[str]
+) -> dict[str, int]:
+    """Per borough of `boroughs`, how many of its notices held `note_dates` would date anew.
+    Writes nothing."""
+    newest = _newest(records, current, boroughs)
+    if newest is None:
+        return {}
+    r.register(_NOTED, newest)
+    try:
+        return dict(
+            r.rows(
+                "SELECT n.borough_code, count(DISTINCT n.ref) FROM contracts AS c"
+                f"{_LATER} GROUP BY n.borough_code"
+            )
+        )
+    finally:
+        r.unregister(_NOTED)
+
+
+def note_dates(
+    w: Reader, records: pd.DataFrame, current: Mapping[str, int], boroughs: Collection[str]
+) -> int:
+    """Give the notices held by `boroughs` (those a file changes nothing a person sees of) the
+    release date of the file's newer release of them; the number of notices so dated. Only a
+    later date is taken (or a first one, for a notice held without): `records` are the file's
+    records not older than those held (`fresh`)."""
+    found = sum(newer_dates(w, records, current, boroughs).values())
+    newest = _newest(records, current, boroughs)
+    if not found or newest is None:
+        return 0
     w.register(_NOTED, newest)
     try:
-        [(found,)] = w.rows(
-            "SELECT count(*) FROM (SELECT DISTINCT n.snapshot_id, n.ref FROM contracts AS c"
-            f" JOIN {_NOTED} AS n ON c.snapshot_id = n.snapshot_id"
-            " AND trim(c.source_ref) = n.ref"
-            " WHERE c.release_date IS NULL OR c.release_date < n.release_date)"
+        w.rows(  # (its answer, the rows updated, read to finish the statement)
+            f"UPDATE contracts SET release_date = n.release_date FROM {_NOTED} AS n"
+            " WHERE contracts.snapshot_id = n.snapshot_id"
+            " AND trim(contracts.source_ref) = n.ref"
+            " AND (contracts.release_date IS NULL OR contracts.release_date < n.release_date)"
         )
-        if found:
-            w.rows(  # (its answer, the rows updated, read to finish the statement)
-                f"UPDATE contracts SET release_date = n.release_date FROM {_NOTED} AS n"
-                " WHERE contracts.snapshot_id = n.snapshot_id"
-                " AND trim(contracts.source_ref) = n.ref"
-                " AND (contracts.release_date IS NULL OR contracts.release_date < n.release_date)"
-            )
     finally:
         w.unregister(_NOTED)
-    return int(found or 0)
+    return found

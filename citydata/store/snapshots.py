@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -111,6 +111,9 @@ class BoroughChange:
     # (published) the file's records left out as older releases of a notice it holds a newer
     # release of (citydata.ingest.published.newest_releases)
     older_in_file: int = 0
+    # (published, a borough the file changes nothing a person sees of) its notices held that
+    # committing gives the date of the file's newer release of them (no snapshot is made)
+    dated: int = 0
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -220,6 +223,10 @@ def _compare(
                 older_in_file=int(getattr(prepared, "older_releases", {}).get(code, 0)),
             )
         )
+    same = {c.borough_code for c in out if c.diff.is_empty}
+    if fresh is not None and same:  # their notices' newer release dates (releases.note_dates)
+        dated = releases.newer_dates(r, prepared.records[fresh], current, same)
+        out = [replace(c, dated=dated.get(c.borough_code, 0)) for c in out]
     return out
 
 
@@ -238,12 +245,19 @@ def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
     else:
         same = f"this file's records are the same as the current data of {named}"
     said = f"Nothing would change: {same}, so no new snapshot was made."
+    dated = sum(c.dated for c in items)
     if noted == 1:
         said += " The notice held was given the date of its newer release in this file."
     elif noted:
         said += (
             f" The {noted:,} notices held were given the dates of their newer releases in "
             "this file."
+        )
+    elif dated:  # (a preview: what importing it would still write)
+        which = "the notice held" if dated == 1 else f"the {dated:,} notices held"
+        said += (
+            f" Importing it gives {which} the date of the newer release in this file, so that "
+            "an older release fetched later is known to be older."
         )
     return said
 
