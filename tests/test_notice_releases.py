@@ -354,3 +354,20 @@ def test_the_upload_page_keeps_the_date_of_a_newer_release_that_changes_nothing_
         assert fetch.history(db)["kept"].tolist()[0] == 0
     finally:
         db.close()
+
+
+def test_import_of_a_newer_release_that_changes_nothing_else_keeps_its_date_and_exits_0(
+    db_path, tmp_path
+):
+    held = tmp_path / "award.json"
+    held.write_text(json.dumps({"version": "1.1", "releases": [AWARD]}), encoding="utf-8")
+    assert run("import", str(held), db=db_path, text=True).returncode == 0
+    may = tmp_path / "may.json"
+    republished = AWARD | {"date": "2025-05-01T00:00:00Z"}
+    may.write_text(json.dumps({"version": "1.1", "releases": [republished]}), encoding="utf-8")
+    dry = run("import", str(may), "--dry-run", db=db_path, text=True)
+    assert "Importing it gives the notice held the date of the newer release" in dry.stdout
+    done = run("import", str(may), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr  # not "refused ... Nothing was written."
+    assert "The notice held was given the date of its newer release" in done.stdout
+    assert "Nothing was written" not in done.stdout + done.stderr

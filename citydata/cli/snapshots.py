@@ -103,12 +103,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                 out["snapshot_ids"] = snapshots.commit(
                     db, prepared, content, cli_user(args), expect=expect
                 )
+    except snapshots.NothingChanged as exc:
+        out["rows_imported"] = out["records_imported"] = 0
+        if exc.noted:  # newer releases that changed nothing else: their dates kept, no snapshot
+            out["message"] = str(exc)
+            return _report(args, prepared, out, changes, EXIT_OK)
+        out["refused"] = str(exc)
+        return _report(args, prepared, out, changes, EXIT_REFUSED)
     except (CommitRefused, StoreError) as exc:
         out["refused"] = str(exc)
         out["rows_imported"] = out["records_imported"] = 0
-        # (a newer release that changed nothing else: its date was noted, no snapshot made)
-        noted = getattr(exc, "noted", 0)
-        return _report(args, prepared, out, changes, EXIT_REFUSED, wrote=bool(noted))
+        return _report(args, prepared, out, changes, EXIT_REFUSED)
     return _report(args, prepared, out, changes, EXIT_OK)
 
 
@@ -139,7 +144,6 @@ def _report(
     out: dict[str, Any],
     changes: list[BoroughChange],
     code: int,
-    wrote: bool = False,
 ) -> int:
     if args.json:
         print_json(out)
@@ -165,12 +169,13 @@ def _report(
         left_out = "".join(f"; {part}" for part in snapshots.left_out(c))
         print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()}{left_out})")
     if code != EXIT_OK:
-        refused = out["refused"] if wrote else refusal(out["refused"])
-        print(f"refused: {refused}", file=sys.stderr)
+        print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
     elif args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {snapshots.unchanged_message(changes)}")
         print("Dry run: nothing was written.")
+    elif not out["snapshot_ids"]:  # only the notices' newer release dates were kept
+        print(f"  {out['message']}")
     else:
         ids = out["snapshot_ids"]
         label = "snapshot" if len(ids) == 1 else "snapshots"
