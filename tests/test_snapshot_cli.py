@@ -163,7 +163,7 @@ def test_no_row_of_a_refused_file_is_said_to_be_imported(db_path):
     [
         (["import"], "the following arguments are required"),
         (["import", "x.csv", "--borough", "Gotham"], "No London borough"),
-        (["rollback", "not-a-number"], "invalid int value"),
+        (["rollback", "not-a-number"], "is not a whole number"),
         (["backup"], "the following arguments are required"),
     ],
 )
