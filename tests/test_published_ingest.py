@@ -351,3 +351,30 @@ def test_the_quick_test_before_each_rule_never_changes_a_verdict():
                         assert technology._fold(w) in technology._fold(text), (w, written)
                         checked += 1
     assert checked > len(words)
+
+
+@pytest.mark.parametrize(
+    ("award", "tender", "value", "said"),
+    [
+        (-600000, None, None, "The award's value (-600,000) cannot be a contract's value, so it "
+         "is not used."),
+        (float("-inf"), 450000, Decimal("450000.00"), "The award's value (-Infinity) cannot be "
+         "a contract's value, so it is not used: £450,000 is used instead."),
+        (0, None, None, None),  # what publishers write for a value not disclosed: unsaid
+    ],
+)  # fmt: skip
+def test_an_ocds_amount_below_zero_or_not_a_number_is_passed_over_and_said(
+    award, tender, value, said
+):
+    """An award's value of -600,000 (or JSON's -Infinity) was taken as "no value" without a
+    word, as a value of 0 is: a steward was not told that the notice's figure was unusable."""
+    package = json.loads((NOTICES / "fts_release_package.json").read_bytes())
+    release = package["releases"][0]
+    release["awards"][0]["value"]["amount"] = award
+    if tender is not None:
+        release["tender"]["value"] = {"amount": tender, "currency": "GBP"}
+    p = load("fts_release_package.json", json.dumps(package).encode())  # (-Infinity: as Python)
+    croydon = p.records.iloc[0]
+    assert croydon["borough"] == "Croydon" and croydon["total_value"] == value
+    reasons = [x.reason for x in p.warnings if x.column == "Value" and x.row is not None]
+    assert reasons == ([said] if said else [])

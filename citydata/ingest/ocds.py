@@ -12,7 +12,9 @@ award, else from its contract (`contracts[].period`, matched by `awardID`), else
 Each award gives one row per supplier;
 a release without awards gives one row without a supplier. The `tag` is not trusted (Contracts
 Finder tags award releases 'tender'): awards are used wherever they are. Values: the award's,
-else the tender's when above zero, else the tender's `minValue`. When several suppliers share
+else the tender's when above zero, else the tender's `minValue` (a value of zero is what
+publishers write for one not disclosed, passed over unsaid; one below zero or NaN is passed
+over with a warning). When several suppliers share
 one award its value is not repeated on each row (totals would count it several times): the
 rows get no value and a warning that names it. Row numbers count the flattened rows from 1.
 Each row keeps its release's `date` (a compiled release's: the newest of its releases), so
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from typing import Any
 
@@ -175,14 +178,52 @@ def _amount(value: Any) -> tuple[Any, Any]:
     if not isinstance(value, dict):
         return None, None
     amount = value.get("amount")
-    if isinstance(amount, (int, float)) and not isinstance(amount, bool) and amount > 0:
+    if _number(amount) and amount > 0:  # (too large, or Infinity: refused as money is, later)
         return amount, value.get("currency")
     return None, None
+
+
+def _number(amount: Any) -> bool:
+    return isinstance(amount, (int, float)) and not isinstance(amount, bool)
+
+
+# Where a value is looked for, in turn: the first above zero is the row's.
+_VALUES = (("award", "value", "award's value"), ("tender", "value", "tender's value"),
+           ("tender", "minValue", "tender's lowest value"))  # fmt: skip
+
+
+def _value(award: dict, tender: dict) -> tuple[Any, Any, str | None]:
+    """The row's value and currency (see the module's docstring), and, where the notice gives
+    an amount below zero or not a number (-500, -Infinity) before it, why that was passed
+    over. Zero is what publishers write for a value not disclosed: passed over unsaid."""
+    odd = None
+    for where, key, said in _VALUES:
+        given = (award if where == "award" else tender).get(key)
+        amount, currency = _amount(given)
+        if amount is not None:
+            break
+        raw = given.get("amount") if isinstance(given, dict) else None
+        if odd is None and _number(raw) and not raw >= 0:  # (below zero, -Infinity, NaN)
+            odd = f"The {said} ({_written(raw)}) cannot be a contract's value, so it is not used"
+    else:
+        amount = currency = None
+    if odd is not None:
+        odd += "." if amount is None else f": {_money(amount, currency)} is used instead."
+    return amount, currency, odd
 
 
 def _figure(value: float) -> str:
     """An amount as a person writes it: '90,000', '1,234.50' (never Python's '90,000.0')."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _written(amount: float) -> str:
+    """An amount as the notice wrote it, in JSON's words where it is not a number."""
+    if math.isnan(amount):
+        return "NaN"
+    if math.isinf(amount):
+        return "Infinity" if amount > 0 else "-Infinity"
+    return _figure(amount)
 
 
 def _money(value: Any, currency: Any) -> str:
@@ -301,16 +342,14 @@ def _rows(
         title = award.get("title") or tender.get("title") or release.get("title")
         description = award.get("description") or tender.get("description")
         period = _period(release, award, tender)
-        value, currency = _amount(award.get("value"))
-        if value is None:
-            value, currency = _amount(tender.get("value"))
-        if value is None:
-            value, currency = _amount(tender.get("minValue"))
+        value, currency, odd = _value(award, tender)
         suppliers = [s.get("name") for s in _list(award.get("suppliers")) if isinstance(s, dict)]
         shared = value is not None and len(suppliers) > 1
         for supplier in suppliers or [None]:
             number = start if one_line else start + len(rows)
             shown_value = value
+            if odd is not None:
+                problems.append(warning(number, "Value", None, odd))
             if shared:
                 problems.append(
                     warning(
