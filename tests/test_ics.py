@@ -253,3 +253,16 @@ def test_cli_calendar_holds_the_contracts_ending_nearest_today_at_most(
     assert "5 contracts (the most a calendar holds: those ending nearest today)" in (
         capsys.readouterr().err
     )
+
+
+def test_a_row_without_the_vendor_as_written_cannot_make_a_uid():
+    """A query feeding a calendar without `vendor_as_written` once fell back to the canonical
+    vendor: every alias a steward added then made that vendor's events new in every calendar
+    that had imported them. Such a query now fails its tests instead."""
+    record = {"borough_code": "E09000007", "source_ref": "R1", "service_area": "Housing",
+              "system": "Mosaic", "vendor": "Servelec"}  # fmt: skip
+    with pytest.raises(KeyError, match="vendor_as_written"):
+        ics.uid(record, "end")
+    assert ics.uid(record | {"vendor_as_written": "Servelec Ltd"}, "end") != ics.uid(
+        record | {"vendor_as_written": "Servelec"}, "end"
+    )

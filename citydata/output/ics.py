@@ -40,10 +40,12 @@ def summary(row: Any, kind: str = END) -> str:
 
 def uid(row: Any, kind: str, occurrence: int = 1) -> str:
     """A UID that stays the same for the same record, whatever its dates, its snapshot or the
-    alias table: the vendor is the name as written (`vendor_as_written`) where the row carries
-    it. The canonical `vendor` changes whenever a steward adds, changes or removes an alias."""
-    written = row.get("vendor_as_written") if "vendor_as_written" in row else row.get("vendor")
-    return _uid(row, kind, written, occurrence)
+    alias table: the vendor is the name as written (`vendor_as_written`), which every row must
+    carry. The canonical `vendor` changes whenever a steward adds, changes or removes an alias."""
+    if "vendor_as_written" not in row:  # (a row without it would take the canonical vendor,
+        # and every alias a steward adds would make each of its events new: a query's fault)
+        raise KeyError("a calendar's rows need vendor_as_written for their UIDs")
+    return _uid(row, kind, row.get("vendor_as_written"), occurrence)
 
 
 def legacy_uid(row: Any, kind: str) -> str:
