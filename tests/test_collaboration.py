@@ -3,6 +3,7 @@ implementation of the README's rule on the whole embedded data set."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -14,6 +15,7 @@ from citydata.output import exports, group_briefing
 from citydata.query import collaboration
 from citydata.query.collaboration import Query
 from citydata.query.filters import FilterState
+from tests import command
 from tests.calendar_data import build_db, row
 
 TODAY = date(2026, 11, 26)
@@ -349,6 +351,51 @@ def test_report_lists_each_group_with_its_members(tmp_path):
     assert g["boroughs"] == ["Camden", "Hackney"] and g["combined_annual_value"] == 100000.0
     assert [m["contract_end"] for m in g["members"]] == ["2027-01-31", "2027-03-31"]
     assert g["members"][1]["annual_value"] is None
+
+
+def test_a_group_with_a_contract_naming_no_vendor_is_reported_and_briefed(tmp_path):
+    """A published notice often names no vendor. A group holding one stopped
+    `collaborate --json` with "something went wrong inside City Tools Explorer", and its
+    briefings (Markdown, Word) showed the vendor as "nan"; the vendor is now left blank, and
+    the JSON lists the vendors named, as the page's group does."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", vendor=None),
+            row("Hackney", "2027-03-31", vendor="Capita"),
+            row("Brent", "2027-02-28", system=None, vendor="Civica"),
+        ],
+    )
+    path = db.path
+    q = Query("system", 6)
+    groups, _ = found(db, q)
+    with db.read() as r:
+        one = collaboration.group_members(
+            r, EVERYTHING, q, *groups.iloc[0][["key", "first_end", "last_end"]]
+        )
+    db.close()
+    assert groups["vendors"].tolist() == ["Capita"]
+    text = group_briefing.briefing_markdown(groups.iloc[0], one, q, TODAY)
+    assert "| Camden | Open Housing |  | Housing | 31 Jan 2027 | 100,000 |" in text
+    assert "nan" not in text.lower() and "None" not in text
+    done = command.run("collaborate", "--json", "--today", TODAY.isoformat(), db=path, text=True)
+    assert done.returncode == 0, done.stderr
+    (g,) = json.loads(done.stdout)["groups"]
+    assert g["vendors"] == ["Capita"] and g["boroughs"] == ["Camden", "Hackney"]
+    assert [m["vendor"] for m in g["members"]] == [None, "Capita"]
+    by_area = command.run(
+        "collaborate",
+        "--json",
+        "--by",
+        "service_area",
+        "--today",
+        TODAY.isoformat(),
+        db=path,
+        text=True,
+    )
+    assert by_area.returncode == 0, by_area.stderr
+    (g,) = json.loads(by_area.stdout)["groups"]
+    assert g["systems"] == ["Open Housing"] and g["vendors"] == ["Capita", "Civica"]
 
 
 def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):

@@ -174,9 +174,20 @@ def _and(items: list[str]) -> str:
 
 
 def _plain(value: Any) -> str:
-    """Data text for a briefing: one line, no formula start."""
-    text = " ".join(str("" if value is None else value).split())
+    """Data text for a briefing: one line, no formula start; empty when not given (a
+    published notice often names no vendor), never "nan" or "None"."""
+    text = " ".join(str(value).split()) if _given(value) else ""
     return str(neutralise_cell(text))
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (not isinstance(value, str) and pd.isna(value))
+
+
+def _named(values: Iterable[Any]) -> list[str]:
+    """The distinct values given, sorted: as the group's own lists (which leave out a record
+    that names none)."""
+    return sorted({v for v in values if _given(v)})
 
 
 # Inline Markdown that data text could trigger in a Markdown file (CommonMark, not Streamlit's
@@ -207,8 +218,8 @@ def report(groups_df: pd.DataFrame, members_df: pd.DataFrame, q: Query, today: d
                 else float(g["combined_annual_value"]),
                 "first_end": _iso(g["first_end"]),
                 "last_end": _iso(g["last_end"]),
-                "systems": sorted(set(rows["system"])),
-                "vendors": sorted(set(rows["vendor"])),
+                "systems": _named(rows["system"]),
+                "vendors": _named(rows["vendor"]),
                 "near_misses": g.get("near_misses") or "",
                 "members": [
                     {
