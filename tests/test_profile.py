@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -334,6 +335,22 @@ def test_text_briefing_carries_the_page_content(db):
     first_peer = p.peers.iloc[0]
     assert f"{first_peer['peer_borough']}" in text
     assert max(len(line) for line in text.splitlines()) <= briefing.WIDTH + 4
+
+
+def test_text_briefing_says_a_vendor_not_given_in_words_not_none(tmp_path):
+    """A record naming no vendor (published notices often name none) showed in the text
+    briefing as "Open Housing, None", "- None: 1 (100.0%)" and "(Housing), None"."""
+    from tests.calendar_data import build_db, row
+
+    small = build_db(tmp_path, [row("Camden", "2027-03-01", vendor=None)])
+    try:
+        text = briefing.text(build(small))
+    finally:
+        small.close()
+    assert "- Open Housing, (vendor not given); from 1 Apr 2022 to 1 Mar 2027;" in text
+    assert "- (vendor not given): 1 (100.0%), £100k a year" in text
+    assert "- 1 Mar 2027: Open Housing (Housing), (vendor not given)" in text
+    assert not re.search(r"\b(None|nan)\b", text)
 
 
 def test_excel_briefing_has_every_part_and_neutralises_formulas(db):

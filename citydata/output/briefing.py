@@ -18,6 +18,7 @@ from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
+from citydata.query.market import NOT_GIVEN
 
 ILLUSTRATIVE = (
     "Illustrative data: this register's records are generated examples, not real contracts "
@@ -56,7 +57,7 @@ def text(p: Profile) -> str:
     lines += _heading(boroughs.reword("Vendors (share of the borough's records)"))
     for row in p.vendors.itertuples():
         lines.append(
-            f"- {_one(row.vendor)}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
+            f"- {_vendor(row.vendor)}: {row.records} ({row.share:.1f}%), {_value(row.annual_value)}"
         )
 
     lines += _heading("Contracts ending in the next 24 months")
@@ -66,7 +67,7 @@ def text(p: Profile) -> str:
     for row in soon.itertuples():
         lines.append(
             f"- {day_label(row.contract_end)}: {_one(row.system)} ({row.service_area}), "
-            f"{_one(row.vendor)}"
+            f"{_vendor(row.vendor)}"
         )
 
     lines += _heading(
@@ -153,7 +154,8 @@ def _system_line(row: Any) -> str:
     maker = f" (made by {row.manufacturer})" if made else ""
     hosting = row.hosting if _given(row.hosting) else "hosting not recorded"
     period = _period(row.contract_start, row.contract_end)
-    return f"{row.system}, {row.vendor}{maker}; {period}; {_value(row.annual_value)}; {hosting}"
+    what = f"{row.system}, {_vendor(row.vendor)}{maker}"
+    return f"{what}; {period}; {_value(row.annual_value)}; {hosting}"
 
 
 def _peer(row: Any) -> str:
@@ -169,6 +171,12 @@ def _heading(title: str) -> list[str]:
 def _one(value: object) -> str:
     """Data text on one line: line breaks, tabs and runs of spaces as one space."""
     return " ".join(str(value).split())
+
+
+def _vendor(value: object) -> str:
+    """The vendor on one line, or "(vendor not given)" (as the Market page says) for a record
+    naming none, never "None" or "nan"."""
+    return _one(value) if _given(value) else NOT_GIVEN
 
 
 def _wrap(line: str, indent: str = "") -> list[str]:
