@@ -142,6 +142,35 @@ def test_incumbents_are_the_suppliers_of_the_contracts_ending_most_first(db):
         assert got.loc[area, "incumbents"] == ", ".join(top)
 
 
+def test_a_market_with_decisions_due_but_nothing_ending_names_no_incumbent(tmp_path):
+    """A service area where renewal decisions fall due but no contract ends in the window
+    showed "(not given)" as its main incumbents, as if the data did not say who holds the
+    contracts; it names none now, since none ends. "(not given)" stays for contracts ending
+    that name no vendor."""
+    from tests.calendar_data import build_db, row
+
+    small = build_db(
+        tmp_path,
+        [
+            row("Camden", "2028-12-31", vendor="Northgate"),  # decide by 31 Dec 2026
+            row("Hackney", "2027-03-31", area="Parking", system="Park", vendor=None),
+            row("Brent", "2027-04-30", area="Parking", system="Park", vendor="Parkco"),
+            row("Barnet", "2027-05-31", area="Parking", system="Park", vendor="Parkco"),
+            row("Ealing", "2027-06-30", area="Parking", system="Park", vendor=None),
+            row("Enfield", "2027-07-31", area="Parking", system="Park", vendor=None),
+            row("Bexley", "2027-08-31", area="Education", system="School", vendor=None),
+        ],
+    )
+    lead = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
+    with small.read() as r:
+        got = opportunities.markets(r, FilterState(), lead, 1, TODAY).set_index("service_area")
+    small.close()
+    assert (got.loc["Housing", "ending"], got.loc["Housing", "deciding"]) == (0, 1)
+    assert got.loc["Housing", "incumbents"] == ""
+    assert got.loc["Parking", "incumbents"] == "Parkco", "the vendor named, most first"
+    assert got.loc["Education", "incumbents"] == "(not given)", "ending, naming no vendor"
+
+
 @pytest.mark.parametrize(
     ("ending", "suppliers", "hhi", "room"),
     [

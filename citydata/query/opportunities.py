@@ -132,7 +132,9 @@ def markets(
         room_words(e, s, h)
         for e, s, h in zip(out["ending"], out["suppliers"], out["hhi"], strict=True)
     ]
-    out["incumbents"] = out["incumbents"].fillna("(not given)")
+    # "(not given)" where contracts end naming no vendor; nothing where none ends (a market
+    # with decisions due alone has no contract ending, so no incumbent of one to name)
+    out["incumbents"] = out["incumbents"].fillna("(not given)").where(out["ending"] > 0, "")
     columns = ["service_area", "ending", "value_ending", "boroughs", "deciding", "value_deciding",
                "incumbents", "suppliers", "hhi", "concentration", "room"]  # fmt: skip
     return out.sort_values(["ending", "service_area"], ascending=[False, True])[
