@@ -207,8 +207,38 @@ def test_peers_ignore_the_borough_filter_but_keep_the_others(db):
 def test_peers_closest_end_date_first_within_a_system(db):
     p = build(db)
     for _, rows in p.peers.groupby(["service_area", "system", "contract_end", "match"]):
-        gaps = rows["months_apart"].abs().dropna().tolist()
+        ends = pd.to_datetime(rows["peer_contract_end"]) - pd.to_datetime(rows["contract_end"])
+        gaps = ends.abs().dropna().tolist()
         assert gaps == sorted(gaps)
+
+
+def test_the_nearest_end_date_comes_first_and_months_apart_are_whole_months(tmp_path):
+    """Peers were ordered, and "Months apart" counted, by the month boundaries between two end
+    dates: a peer ending the next day (31 Mar, 1 Apr) was 1 month apart and listed after one
+    ending 30 days before (1 Mar: 0). The nearest end date now comes first, and months apart
+    are whole months (0 for both; 31 Jan to 28 Feb is 1)."""
+    from tests.calendar_data import build_db, row
+
+    small = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-03-31"),
+            row("Brent", "2027-03-01"),  # 30 days before
+            row("Hackney", "2027-04-01"),  # the next day
+            row("Barnet", "2027-09-30"),  # six months on
+            row("Camden", "2027-01-31", area="Parking", system="Park"),
+            row("Ealing", "2027-02-28", area="Parking", system="Park"),
+        ],
+    )
+    try:
+        p = build(small)
+    finally:
+        small.close()
+    housing = p.peers[p.peers["service_area"] == "Housing"]
+    assert housing["peer_borough"].tolist() == ["Hackney", "Brent", "Barnet"]
+    assert housing["months_apart"].tolist() == [0, 0, 6]
+    parking = p.peers[p.peers["service_area"] == "Parking"]
+    assert parking["months_apart"].tolist() == [1]
 
 
 def test_missing_areas_are_judged_on_the_whole_data_not_the_filtered_rows(db):

@@ -465,7 +465,7 @@ PROFILE_COLUMN_CONFIG: dict[str, Any] = {
     "peer_vendor": st.column_config.TextColumn("Peer's vendor"),
     "peer_contract_end": st.column_config.DateColumn("Peer's end", format="DD/MM/YYYY"),
     "months_apart": st.column_config.NumberColumn(
-        "Months apart", help="Months from this borough's end date to the peer's (+ later)."
+        "Months apart", help="Whole months from this borough's end date to the peer's (+ later)."
     ),
 }
 

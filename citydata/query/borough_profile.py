@@ -209,7 +209,10 @@ def peers_among(groups: pd.DataFrame, borough: str, limit: int | None) -> Peers:
                        AS match,
                    o.borough AS peer_borough, o.system AS peer_system,
                    o.vendor AS peer_vendor, o.contract_end AS peer_contract_end,
-                   datediff('month', m.contract_end, o.contract_end) AS months_apart
+                   -- whole months from one end to the other (31 Mar to 1 Apr is 0, not 1),
+                   -- and the days, which order the peers: nearest end date first
+                   date_sub('month', m.contract_end, o.contract_end) AS months_apart,
+                   abs(date_diff('day', m.contract_end, o.contract_end)) AS days_apart
             FROM mine AS m JOIN others AS o
               ON o.service_area = m.service_area AND (o.system = m.system OR o.vendor = m.vendor)
             """,
@@ -223,7 +226,7 @@ def peers_among(groups: pd.DataFrame, borough: str, limit: int | None) -> Peers:
             f"""SELECT * FROM found
             ORDER BY coalesce(list_position($areas, service_area), 999), service_area, system,
                      contract_end NULLS LAST, match <> 'Same system',
-                     abs(months_apart) NULLS LAST, peer_borough, peer_system, peer_vendor,
+                     days_apart NULLS LAST, peer_borough, peer_system, peer_vendor,
                      vendor{tail}""",
             params,
         )
