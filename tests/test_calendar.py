@@ -147,6 +147,23 @@ def test_timeline_rows_have_distinct_labels(tmp_path):
     ]
 
 
+def test_timeline_labels_say_a_vendor_not_given_not_nan(tmp_path):
+    """A record naming no vendor (published notices often name none) was labelled on the
+    Calendar's timeline as "Camden · Open Housing (nan)"."""
+    db = build_db(tmp_path, [row("Camden", "2027-01-31", vendor=None), row("Brent", "2027-02-28")])
+    with db.read() as r:
+        by_borough = expiry.timeline(r, EVERYTHING, "borough", TODAY)
+        by_area = expiry.timeline(r, EVERYTHING, "service_area", TODAY)
+    assert expiry.timeline_row_labels(by_borough, "borough") == [
+        "Brent · Open Housing (Capita)",
+        "Camden · Open Housing (vendor not given)",
+    ]
+    assert expiry.timeline_row_labels(by_area, "service_area") == [
+        "Housing · Camden – Open Housing (vendor not given)",
+        "Housing · Brent – Open Housing (Capita)",
+    ]
+
+
 # ---- charts ------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from citydata.core import boroughs
 from citydata.core.dates import add_months
 from citydata.query import selection
 from citydata.query.filters import FilterState
+from citydata.query.market import NOT_GIVEN
 from citydata.store.db import Reader
 
 TIMELINE_GROUPS: dict[str, str] = {"borough": "Borough", "service_area": "Service area"}
@@ -202,14 +203,26 @@ def describe_limit(shown: int, with_end: int) -> str | None:
 
 
 def timeline_row_labels(df: pd.DataFrame, group_by: str) -> list[str]:
-    """One distinct label per bar: 'Camden · Mosaic (Servelec)', numbered when repeated."""
+    """One distinct label per bar: 'Camden · Mosaic (Servelec)', numbered when repeated; a
+    record naming no vendor (published notices often name none) says so, never "nan"."""
     other = "service_area" if group_by == "borough" else "borough"
     seen: dict[str, int] = {}
     labels: list[str] = []
     for row in df.itertuples(index=False):
-        text = f"{row.group} · {getattr(row, other)} – {row.system} ({row.vendor})"
+        what = f"{_given(row.system, 'system not given')} " + (
+            f"({row.vendor})" if _is_given(row.vendor) else NOT_GIVEN
+        )
+        text = f"{row.group} · {getattr(row, other)} – {what}"
         if group_by == "borough":
-            text = f"{row.group} · {row.system} ({row.vendor})"
+            text = f"{row.group} · {what}"
         seen[text] = seen.get(text, 0) + 1
         labels.append(text if seen[text] == 1 else f"{text} [{seen[text]}]")
     return labels
+
+
+def _is_given(value: object) -> bool:
+    return value is not None and not (not isinstance(value, str) and pd.isna(value))
+
+
+def _given(value: object, missing: str) -> str:
+    return str(value) if _is_given(value) else missing
