@@ -398,6 +398,21 @@ def test_a_group_with_a_contract_naming_no_vendor_is_reported_and_briefed(tmp_pa
     assert g["systems"] == ["Open Housing"] and g["vendors"] == ["Capita", "Civica"]
 
 
+def test_a_combined_value_with_50_pence_is_the_pound_above_in_every_place(tmp_path):
+    """A group worth £100,250.50 showed £100,251 in the page's table but £100,250 on the
+    command line and in its briefing; every place now rounds the half up."""
+    db = build_db(
+        tmp_path, [row("Camden", "2027-01-31", value="250.50"), row("Hackney", "2027-03-31")]
+    )
+    q = Query("system", 6)
+    groups, members = found(db, q)
+    assert groups["combined_annual_value"].tolist() == [100250.5]
+    assert group_briefing.as_text(groups, q).splitlines()[0].endswith(", £100,251 a year")
+    text = group_briefing.briefing_markdown(groups.iloc[0], members, q, TODAY)
+    assert "- Combined annual value: £100,251" in text
+    assert "| Camden | Open Housing | Capita | Housing | 31 Jan 2027 | 251 |" in text
+
+
 def test_the_best_groups_are_kept_and_the_totals_count_them_all(tmp_path):
     db = build_db(
         tmp_path,

@@ -46,6 +46,16 @@ def test_money_keeps_a_fourth_figure_when_asked_and_in_full_when_exact():
     assert formatting.money_in_full(math.nan) == "no value"
 
 
+def test_an_amount_in_full_rounds_a_half_up_as_the_tables_and_spreadsheets_do():
+    """£100,250.50 was written £100,250 (Python rounds a half to the even pound) where the
+    page's own table (format "£%,.0f") and a spreadsheet opening the download show £100,251;
+    £2.50 was £2, £3.50 £4."""
+    assert formatting.money_in_full(100_250.5) == "£100,251"
+    assert formatting.money_in_full(Decimal("1200250.50")) == "£1,200,251"
+    assert [formatting.money_in_full(v) for v in (0.5, 2.5, 3.5, 2.49)] == ["£1", "£3", "£4", "£2"]
+    assert formatting.money_in_full(Decimal("0.125"), pence=True) == "£0.13"
+
+
 def test_days_and_counts():
     for value in (
         date(2026, 4, 1),

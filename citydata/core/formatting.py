@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
@@ -62,11 +62,17 @@ def _trim(number: float, digits: int) -> str:
 
 
 def money_in_full(value: Any, pence: bool = False, missing: str = "no value") -> str:
-    """The exact amount: '£200,000' (to the pound) or '£12,345.00' (`pence`)."""
+    """The exact amount: '£200,000' (to the pound) or '£12,345.00' (`pence`). A half is
+    rounded up, as the pages' tables and a spreadsheet round it (£100,250.50 is £100,251), not
+    to the even pound as Python's formatting does."""
     if _missing(value):
         return missing
     amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    amount = amount.quantize(_PENNY if pence else _POUND, rounding=ROUND_HALF_UP)
     return f"£{amount:,.2f}" if pence else f"£{amount:,.0f}"
+
+
+_PENNY, _POUND = Decimal("0.01"), Decimal("1")
 
 
 def count(n: int, one: str, many: str | None = None) -> str:

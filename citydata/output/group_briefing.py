@@ -113,7 +113,7 @@ def briefing(
     )
     rows = []
     for _, m in group_members.iterrows():
-        amount = "" if pd.isna(m["annual_value"]) else f"{float(m['annual_value']):,.0f}"
+        amount = money_in_full(m["annual_value"], missing="").removeprefix("£")
         cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
         rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
     return Briefing(
