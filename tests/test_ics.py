@@ -153,6 +153,27 @@ def test_names_survive_in_utf8_and_formula_text_stays_harmless(small):
             assert not line.startswith(("=", "+", "-", "@")), line
 
 
+def test_a_contract_naming_no_vendor_says_so_in_the_calendar_and_the_alert(tmp_path):
+    """A record naming no vendor (published notices often name none) made the event "Contract
+    ends: Camden – Open Housing ()", with "Vendor: " empty in its description, and the same
+    "()" in an alert's line."""
+    from citydata.output import alerts
+
+    db = build_db(tmp_path, [row("Camden", "2027-03-31", vendor=None)])
+    with db.read() as r:
+        df = pipeline.with_decide_by(r, FilterState(), LEAD)
+    db.close()
+    titles = sorted(str(e.get("SUMMARY")) for e in events(ics.build(df, stamp=STAMP)))
+    assert titles == [
+        "Contract ends: Camden – Open Housing (vendor not given)",
+        "Decide by: Camden – Open Housing (vendor not given)",
+    ]
+    description = str(events(ics.build(df, stamp=STAMP))[0].get("DESCRIPTION"))
+    assert "Vendor: (vendor not given)" in description
+    line = alerts._line(df.to_dict("records")[0], "ending")
+    assert line.startswith("- Camden – Open Housing (vendor not given): decide by ")
+
+
 def test_cli_export_ics_uses_the_same_filters_as_the_app(db_path):
     done = cli(
         "export", "--format", "ics", "--borough", "Camden", "--borough", "Hackney", db=db_path

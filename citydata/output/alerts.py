@@ -383,7 +383,7 @@ def market_feed_url(public_url: str | None) -> str:
 
 
 def _line(row: dict[str, Any], kind: str) -> str:
-    what = f"{_t(row['borough'])} – {_t(row['system'])} ({_t(row['vendor'])})"
+    what = ics.what(row)
     dates = []
     if kind == "change":
         dates.append("New" if row.get("change") == "new" else "Changed")

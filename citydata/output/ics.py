@@ -22,6 +22,7 @@ from icalendar import Calendar, Event
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, money_in_full
+from citydata.query.market import NOT_GIVEN
 
 PRODID = "-//City Tools Explorer//Contract calendar//EN"
 UID_DOMAIN = "citytools-explorer"
@@ -34,8 +35,19 @@ MAX_CONTRACTS = 2_000
 
 def summary(row: Any, kind: str = END) -> str:
     """'Contract ends: Camden – Mosaic (Servelec)'. The fixed prefix means no formula start."""
-    what = f"{_text(row['borough'])} – {_text(row['system'])} ({_text(row['vendor'])})"
-    return f"Contract ends: {what}" if kind == END else f"Decide by: {what}"
+    return f"Contract ends: {what(row)}" if kind == END else f"Decide by: {what(row)}"
+
+
+def what(row: Any) -> str:
+    """'Camden – Mosaic (Servelec)', or 'Camden – Mosaic (vendor not given)' for a record
+    naming no vendor (published notices often name none), never 'Camden – Mosaic ()'."""
+    return f"{_text(row['borough'])} – {_text(row['system'])} {vendor(row)}"
+
+
+def vendor(row: Any) -> str:
+    """'(Servelec)', or the Market page's '(vendor not given)'."""
+    name = _text(row.get("vendor"))
+    return f"({name})" if name else NOT_GIVEN
 
 
 def uid(row: Any, kind: str, occurrence: int = 1) -> str:
@@ -139,7 +151,7 @@ def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
         f"{boroughs.noun(capital=True)}: {_text(row.get('borough'))}",
         f"Service area: {_text(row.get('service_area'))}",
         f"System: {_text(row.get('system'))}",
-        f"Vendor: {_text(row.get('vendor'))}",
+        f"Vendor: {_text(row.get('vendor')) or NOT_GIVEN}",
         f"Contract ends: {day_label(end)}",
     ]
     if decide is not None:
