@@ -4,7 +4,7 @@
 
 Each measurement is a fresh process: DuckDB's `read_csv` of the register into a new database
 file (the ceiling), or one whole import of the register with one record of each borough
-edited, as `benchmarks/sections/imports.py` does it (`prepare`, `snapshots.preview` and
+edited, as `benchmarks/sections/imports.py` does it (`prepare`, `previews.preview` and
 `snapshots.commit` into a fresh copy of `--db`). Per phase: wall and CPU seconds (all the
 process's threads) and the phase's own peak resident memory (the kernel's high-water mark is
 reset before each phase, so a phase's peak includes what the earlier ones left held). With
@@ -65,7 +65,7 @@ def measure(mode: str, csv_path: Path, db_path: Path, edited: Path) -> dict:
         return out
     from citydata import ingest, lifecycle
     from citydata.ingest import read
-    from citydata.store import snapshots
+    from citydata.store import previews, snapshots
 
     os.environ["CITYTOOLS_MAX_UPLOAD_MB"] = str(csv_path.stat().st_size // 2**20 + 26)
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,7 +78,7 @@ def measure(mode: str, csv_path: Path, db_path: Path, edited: Path) -> dict:
         prepared = _phase(out, "prepare", lambda: ingest.prepare(content, csv_path.name))
         if prepared.refused or prepared.rows_accepted != rows:
             raise SystemExit(f"not accepted whole: {prepared.refused or prepared.rows_accepted}")
-        changes = _phase(out, "preview", lambda: snapshots.preview(db, prepared))
+        changes = _phase(out, "preview", lambda: previews.preview(db, prepared))
         expect = {c.borough_code: c.base_snapshot_id for c in changes}
         _phase(out, "commit", lambda: snapshots.commit(db, prepared, content, "b", expect=expect))
         db.close()

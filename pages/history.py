@@ -5,7 +5,8 @@ import streamlit as st
 
 import ui
 from citydata.query import filters
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
+from citydata.store.history import KINDS
 from ui import steward
 
 KIND_LABELS = {snapshots.REGISTER: "Register", snapshots.PUBLISHED: "Published notices"}
@@ -73,7 +74,7 @@ if borough is None:
 
 # A register and published notices are two streams of snapshots: compared and rolled back
 # each within its own kind.
-kinds = [k for k in snapshots.KINDS if (shown["kind"] == k).any()]
+kinds = [k for k in KINDS if (shown["kind"] == k).any()]
 kind = kinds[0]
 if len(kinds) > 1:
     kind = st.segmented_control(
@@ -98,7 +99,7 @@ left, right = st.columns(2)
 # Keyed by the newest snapshot, so the pickers start again at "previous -> current" after a change.
 old = left.selectbox("From", ids, index=1, format_func=labels.get, key=f"h_from-{ids[0]}")
 new = right.selectbox("To", ids, index=0, format_func=labels.get, key=f"h_to-{ids[0]}")
-diff = ui.read(lambda r: snapshots.compare(r, old, new))
+diff = ui.read(lambda r: previews.compare(r, old, new))
 st.markdown(f"**{ui.plain(diff.summary())}**")
 steward.show_diff(diff, key="history")
 
@@ -119,7 +120,7 @@ if access.allowed:
     if st.button(f"Roll back {borough} to snapshot {target}", type="primary"):
         try:
             new_id = snapshots.rollback(ui.database(), target, access.who or "data steward")
-        except snapshots.CommitRefused as exc:
+        except previews.CommitRefused as exc:
             st.error(ui.plain(str(exc)))
         else:
             st.session_state["_rolled_back"] = (

@@ -7,7 +7,7 @@ from citydata import ingest
 from citydata.core import stewards
 from citydata.core.formatting import count
 from citydata.query.filters import FilterState, to_query_params
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from ui import steward
 
 steward.inside_app()  # before drawing: a server's first request may run this file on its own
@@ -98,14 +98,14 @@ if not steward.show_problems(prepared):
     st.success("No problems found.", icon=":material/check_circle:")
 
 st.subheader("What will change")
-changes = snapshots.preview(ui.database(), prepared)
+changes = previews.preview(ui.database(), prepared)
 ui.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
 for change in changes[:40]:
     with st.expander(f"{change.borough}: {change.diff.summary()}"):
         steward.show_diff(change.diff, key=change.borough_code)
 
 changed = [c for c in changes if not c.diff.is_empty]
-unchanged = None if changed else snapshots.unchanged_message(changes)
+unchanged = None if changed else previews.unchanged_message(changes)
 dated = any(c.dated for c in changes)  # notices held that would take a newer release's date
 if unchanged:
     st.info(ui.plain(unchanged), icon=":material/info:")

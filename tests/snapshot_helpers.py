@@ -8,14 +8,14 @@ import pandas as pd
 
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest.report import Prepared, Problem
-from citydata.store import snapshots
+from citydata.store import history, snapshots
 from citydata.store.db import Database
 
 
 def borough_records(db: Database, code: str) -> pd.DataFrame:
     """The borough's current records as an upload would give them (object columns + row)."""
     with db.read() as r:
-        df = snapshots.records(r, snapshots.active(r)[code]).astype(object)
+        df = history.records(r, snapshots.active(r)[code]).astype(object)
     df = df.where(df.notna(), None)
     df["row"] = range(2, len(df) + 2)
     return df

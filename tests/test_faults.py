@@ -36,7 +36,7 @@ from citydata.core import demo
 from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import snapshots
+from citydata.store import history, snapshots
 from tests import command
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
@@ -307,7 +307,7 @@ def test_a_wal_cut_off_in_its_commit_opens_as_the_old_data_and_the_next_change_l
         [new_id] = snapshots.commit(db, prepared(camden.head(5)), b"five records", USER)
         with db.read() as r:
             assert snapshots.active(r)[CAMDEN] == new_id
-            assert len(snapshots.records(r, new_id)) == 5
+            assert len(history.records(r, new_id)) == 5
     finally:
         db.close()
     assert not wal.exists()  # the change overwrote the cut-off WAL and was checkpointed

@@ -23,7 +23,7 @@ import pytest
 
 from citydata import ingest
 from citydata.feeds import fetch
-from citydata.store import rawfiles, snapshots
+from citydata.store import previews, rawfiles, snapshots
 from tests.conftest import ROOT
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
@@ -453,7 +453,7 @@ def test_a_notices_file_stored_from_the_upload_page_counts_what_its_preview_stor
     hackney = json.loads(server.page("contracts_finder_page2.json"))["releases"][0]
     content = release_page(server, AWARD, hackney)
     prepared = ingest.prepare(content, "mixed.json")
-    changes = snapshots.preview(db, prepared)  # as the Upload page shows it, then commits
+    changes = previews.preview(db, prepared)  # as the Upload page shows it, then commits
     ids = snapshots.commit(db, prepared, content, "Ann")
     run = fetch.record_upload(db, prepared, "Ann", ids, changes)
     assert len(prepared.records) == 2 and run.imported == 1

@@ -26,7 +26,7 @@ from citydata.ingest.normalise import clean_text
 from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import changes, rawfiles, snapshots
+from citydata.store import changes, previews, rawfiles, snapshots
 from tests import command
 from tests.conftest import DATA
 from tests.snapshot_helpers import dump
@@ -451,13 +451,13 @@ def test_storing_keeps_text_as_written_and_a_refusal_changes_nothing(name, db_pa
     try:
         if p.refused or p.records.empty:
             before = dump(db)
-            with pytest.raises(snapshots.CommitRefused):
-                snapshots.preview(db, p)
-            with pytest.raises(snapshots.CommitRefused):
+            with pytest.raises(previews.CommitRefused):
+                previews.preview(db, p)
+            with pytest.raises(previews.CommitRefused):
                 snapshots.commit(db, p, content, "steward")
             assert dump(db) == before
         else:
-            changes_seen = snapshots.preview(db, p)
+            changes_seen = previews.preview(db, p)
             ids = snapshots.commit(db, p, content, "steward")
             assert len(ids) == len(changes_seen) == len(p.boroughs)
             assert_stored_as_prepared(db, ids, p)

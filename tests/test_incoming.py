@@ -14,7 +14,7 @@ import pytest
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, snapshots
+from citydata.store import changes, history, incoming, previews, snapshots
 from tests.snapshot_helpers import prepared
 
 _AREAS = ("Revenues and Benefits", "Housing", "Waste")
@@ -71,8 +71,8 @@ def test_the_preview_in_sql_says_what_the_whole_diff_says(db, seed):
     snapshots.commit(db, prepared(_frame(before)), b"before", "test")
     with db.read() as r:
         base = snapshots.active(r)[code]
-        want = changes.diff(snapshots.records(r, base), _frame(after))
-    [got] = snapshots.preview(db, prepared(_frame(after)))
+        want = changes.diff(history.records(r, base), _frame(after))
+    [got] = previews.preview(db, prepared(_frame(after)))
     assert (got.before, got.after, got.base_snapshot_id) == (len(before), len(after), base)
     _same(got.diff, want)
 
@@ -84,7 +84,7 @@ def test_a_file_with_every_record_as_it_is_is_refused_whatever_its_order(db):
     with pytest.raises(snapshots.NothingChanged):
         snapshots.commit(db, prepared(_frame(rows[::-1])), b"again", "test")
     twice = rows + rows[:1]
-    [change] = snapshots.preview(db, prepared(_frame(twice)))
+    [change] = previews.preview(db, prepared(_frame(twice)))
     assert (len(change.diff.added), change.diff.unchanged) == (1, 12)
 
 
@@ -110,7 +110,7 @@ def test_typed_records_from_an_arrow_table_are_stored_as_their_values(db):
     typed.table = table
     [snapshot_id] = snapshots.commit(db, typed, b"typed", "test")
     with db.read() as r:
-        stored = snapshots.records(r, snapshot_id)
+        stored = history.records(r, snapshot_id)
         numbers = r.rows(
             "SELECT record_no FROM contracts WHERE snapshot_id = ? ORDER BY record_no",
             [snapshot_id],
@@ -129,7 +129,7 @@ def test_records_stored_a_slice_at_a_time_are_every_record_of_the_file(db, monke
     ids = snapshots.commit(db, prepared(frame), b"second", "test")
     assert len(ids) == 2
     with db.read() as r:
-        stored = pd.concat([snapshots.records(r, i) for i in sorted(ids)], ignore_index=True)
+        stored = pd.concat([history.records(r, i) for i in sorted(ids)], ignore_index=True)
         numbers = r.rows(
             "SELECT record_no FROM contracts WHERE snapshot_id = ANY(?) ORDER BY record_no",
             [list(ids)],
@@ -165,7 +165,7 @@ def test_a_commit_after_its_preview_counts_against_the_data_as_it_is_then(db):
     second = _frame([_record(random.Random(100 + i), code) for i in range(9)])
     snapshots.commit(db, prepared(first), b"first", "test")
     typed = _typed(second)
-    [change] = snapshots.preview(db, typed)
+    [change] = previews.preview(db, typed)
     assert (change.before, change.after) == (15, 9)
     [new_id] = snapshots.commit(
         db, typed, b"second", "test", expect={code: change.base_snapshot_id}
@@ -175,7 +175,7 @@ def test_a_commit_after_its_preview_counts_against_the_data_as_it_is_then(db):
     # previewed again against the first file's data, then that data came back meanwhile
     again = _typed(second)
     snapshots.rollback(db, change.base_snapshot_id, "test")
-    [back] = snapshots.preview(db, again)
+    [back] = previews.preview(db, again)
     snapshots.commit(db, prepared(second), b"second again", "test")  # someone else, meanwhile
     assert back.before == 15
     with pytest.raises(snapshots.NothingChanged):  # its records are now the current data
@@ -201,13 +201,13 @@ def test_a_file_of_several_boroughs_is_compared_with_each_boroughs_own_records(d
     after += [dict(r) for r in rng.sample(after, 3)]  # repeated records
     rng.shuffle(after)
     file = _frame(after)
-    got = {c.borough_code: c for c in snapshots.preview(db, prepared(file))}
+    got = {c.borough_code: c for c in previews.preview(db, prepared(file))}
     assert sorted(got) == sorted(set(file["borough_code"]))
     with db.read() as r:
         current = snapshots.active(r)
         for code, change in got.items():
             base = current.get(code)
-            old = snapshots.records(r, base) if base else pd.DataFrame(columns=FIELD_NAMES)
+            old = history.records(r, base) if base else pd.DataFrame(columns=FIELD_NAMES)
             new = file[file["borough_code"] == code]
             assert (change.before, change.after) == (len(old), len(new))
             _same(change.diff, changes.diff(old, new))

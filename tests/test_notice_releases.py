@@ -19,7 +19,7 @@ from pathlib import Path
 
 from citydata import ingest, lifecycle
 from citydata.feeds import fetch
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from tests.apptest import run_app
 from tests.command import run
 from tests.test_fetch import (
@@ -91,7 +91,7 @@ def test_a_contracts_finder_export_with_two_versions_of_a_notice_keeps_the_newer
     )
     assert prepared.outcome(row) == "skipped, not imported"
     assert any("1 row is an older release of a notice" in p.reason for p in prepared.file_notes)
-    [change] = snapshots.preview(db, prepared)
+    [change] = previews.preview(db, prepared)
     [line] = snapshots.changes_table([change]).to_dict("records")
     assert (line["Borough"], line["Records after"], line["Added"]) == ("Kingston upon Thames", 1, 1)
     assert line["Replaces"].endswith(LEFT_OUT)
@@ -148,7 +148,7 @@ def test_a_flattened_file_keeps_the_newest_release_of_each_notice_with_all_its_s
     ]
     assert prepared.older_releases == {LEWISHAM: 1, SOUTHWARK: 2}  # records: two suppliers
     assert sorted(p.row for p in prepared.row_problems if p.severity == "skipped") == [2, 3]
-    changes = {c.borough_code: c for c in snapshots.preview(db, prepared)}
+    changes = {c.borough_code: c for c in previews.preview(db, prepared)}
     assert changes[SOUTHWARK].older_in_file == 2 and len(changes[SOUTHWARK].diff.added) == 2
     line = snapshots.changes_table([changes[SOUTHWARK]]).to_dict("records")[0]
     assert line["Replaces"].endswith("; left out: 2 records older than newer releases in this file")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from citydata import ingest, lifecycle
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from tests.command import run
 from tests.snapshot_helpers import borough_records, prepared
 
@@ -293,7 +293,7 @@ def test_an_older_release_of_a_held_notice_changes_nothing_in_the_preview_or_the
     _store(db, AMENDMENT)
     before = db.scalar("SELECT count(*) FROM snapshots")
     content, older = _notices(AWARD)
-    [change] = snapshots.preview(db, older)
+    [change] = previews.preview(db, older)
     assert change.diff.is_empty and change.before == change.after == 1
     [line] = snapshots.changes_table([change]).to_dict("records")
     assert (line["Added"], line["Changed"]) == (0, 0)
@@ -312,7 +312,7 @@ def test_an_older_release_of_a_held_notice_changes_nothing_in_the_preview_or_the
 def test_a_file_with_an_older_release_and_a_new_notice_stores_the_new_one_only(db):
     [camden] = _store(db, AMENDMENT)
     content, mixed = _notices(AWARD, HACKNEY_NEW)
-    changes = {c.borough: c for c in snapshots.preview(db, mixed)}
+    changes = {c.borough: c for c in previews.preview(db, mixed)}
     assert changes["Camden"].diff.is_empty
     assert len(changes["Hackney"].diff.added) == 1
     [hackney] = snapshots.commit(db, mixed, content, "feed")  # Camden gets no snapshot
@@ -357,7 +357,7 @@ def test_a_newer_release_changing_only_the_total_value_is_a_change_and_is_stored
     _store(db, _undated_period(AWARD))
     assert _held_total(db) == [(900000, None, RB_URL)]  # no dates: no annual value, the total
     content, newer = _notices(_undated_period(AMENDMENT))  # the same but a higher total
-    [change] = snapshots.preview(db, newer)
+    [change] = previews.preview(db, newer)
     assert change.diff.records_changed == 1
     [field] = change.diff.changed.to_dict("records")
     assert (field["field"], field["before"], field["after"]) == (
@@ -374,7 +374,7 @@ def test_a_newer_release_changing_only_the_total_value_is_a_change_and_is_stored
             "SELECT max(id) FROM snapshots WHERE kind = 'published' AND id < $id", {"id": new_id}
         )
         assert (
-            snapshots.compare(r, previous, new_id).summary()
+            previews.compare(r, previous, new_id).summary()
             == "0 added, 0 removed, 1 changed (1 field)"
         )
 
@@ -386,7 +386,7 @@ def test_a_newer_release_changing_only_the_notice_link_is_a_change(db):
     modified = award | {"id": "023456-2025", "date": "2025-06-02T10:00:00Z"}
     _store(db, award)
     content, newer = _notices(modified)
-    [change] = snapshots.preview(db, newer)
+    [change] = previews.preview(db, newer)
     assert [
         (f["field"], f["before"], f["after"]) for f in change.diff.changed.to_dict("records")
     ] == [
@@ -417,7 +417,7 @@ def test_a_newer_identical_release_makes_no_snapshot_but_the_notice_held_takes_i
     snapshots_before = db.scalar("SELECT count(*) FROM snapshots")
     # Republished in May with nothing changed: nothing a person sees changes, no snapshot...
     content, same = _notices(AWARD | {"date": "2025-05-01T00:00:00Z"})
-    [change] = snapshots.preview(db, same)
+    [change] = previews.preview(db, same)
     assert change.diff.is_empty
     with pytest.raises(snapshots.NothingChanged, match="given the date of its newer release"):
         snapshots.commit(db, same, content, "feed")
@@ -425,6 +425,6 @@ def test_a_newer_identical_release_makes_no_snapshot_but_the_notice_held_takes_i
     assert _held_dates(db) == [dt.datetime(2025, 5, 1)]
     # ...so the amendment of March, fetched after, is older than the notice held: left out.
     content, march = _notices(AMENDMENT)
-    [change] = snapshots.preview(db, march)
+    [change] = previews.preview(db, march)
     assert change.diff.is_empty and change.older == 1
     assert _rb(db) == [(900000, dt.date(2028, 3, 31))]

@@ -12,7 +12,7 @@ import pytest
 from citydata import ingest, lifecycle
 from citydata.cli import main
 from citydata.output import backup
-from citydata.store import migrations, rawfiles, snapshots
+from citydata.store import migrations, previews, rawfiles, snapshots
 from citydata.store.db import Database
 from tests.snapshot_helpers import dump
 
@@ -78,7 +78,7 @@ def test_a_refused_commit_writes_no_bytes(db):
     with pytest.raises(snapshots.NothingChanged):
         snapshots.commit(db, p, content, "ann")
     # someone else changed Camden since the preview
-    with pytest.raises(snapshots.CommitRefused):
+    with pytest.raises(previews.CommitRefused):
         snapshots.commit(db, p, content, "ann", expect={CAMDEN: current + 1000})
     # a write that fails after the bytes were saved is rolled back whole
     with pytest.raises(RuntimeError), db.write() as w:

@@ -13,8 +13,8 @@ import pytest
 
 from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.store import incoming, matches, migrations, rawfiles, snapshots
-from citydata.store.snapshots import CommitRefused
+from citydata.store import incoming, matches, migrations, previews, rawfiles, snapshots
+from citydata.store.previews import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
 CAMDEN, HACKNEY = "E09000007", "E09000012"
@@ -38,7 +38,7 @@ def edited_camden(db) -> pd.DataFrame:
 def test_preview_counts_added_removed_and_changed_fields_and_writes_nothing(db):
     before = dump(db)
     camden = edited_camden(db)
-    [change] = snapshots.preview(db, prepared(camden))
+    [change] = previews.preview(db, prepared(camden))
     assert (change.borough, change.base_source) == ("Camden", "demo")
     assert change.before == len(camden) and change.after == len(camden)
     assert list(change.diff.added["system"]) == ["Brand New System"]
@@ -128,7 +128,7 @@ def test_a_refused_commit_leaves_the_database_and_its_file_identical(db_path, ca
 
 def test_commit_refuses_when_the_borough_changed_since_the_preview(db):
     camden = edited_camden(db)
-    [change] = snapshots.preview(db, prepared(camden))
+    [change] = previews.preview(db, prepared(camden))
     other = borough_records(db, CAMDEN)
     other.loc[0, "annual_value"] = Decimal("7")
     snapshots.commit(db, prepared(other), b"other", "bob")
@@ -148,8 +148,8 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
         snap = snapshots.snapshot(r, back)
         rows = r.rows(CURRENT_CAMDEN)
         assert snapshots.snapshot(r, upload_id)["status"] == "superseded"
-        assert snapshots.compare(r, demo_id, back).is_empty
-        assert not snapshots.compare(r, upload_id, back).is_empty
+        assert previews.compare(r, demo_id, back).is_empty
+        assert not previews.compare(r, upload_id, back).is_empty
         history = snapshots.history(r, CAMDEN)
     assert rows == demo_rows
     assert (snap["source"], snap["restored_from"], snap["created_by"]) == (

@@ -9,7 +9,7 @@ from citydata import ingest, lifecycle
 from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import snapshots
+from citydata.store import history, previews, snapshots
 from tests.apptest import metric, run_app, shown
 from tests.conftest import ROOT
 
@@ -218,7 +218,7 @@ def test_history_compares_snapshots_and_a_steward_rolls_back(db_path, password, 
     )
     with db.read() as r:
         assert snapshots.snapshot(r, 35)["restored_from"] == 7
-        assert snapshots.compare(r, 7, 35).is_empty
+        assert previews.compare(r, 7, 35).is_empty
 
 
 def test_history_keeps_a_register_and_its_published_notices_apart(db_path, password, db):
@@ -240,9 +240,9 @@ def test_history_keeps_a_register_and_its_published_notices_apart(db_path, passw
     assert any("one snapshot of its published notices so far" in i.value for i in at.info)
     with db.read() as r:
         kinds = r.df("SELECT id, kind FROM snapshots WHERE borough_code = 'E09000028'")
-    register, published = (int(kinds[kinds.kind == k].id.iloc[0]) for k in snapshots.KINDS)
-    with db.read() as r, pytest.raises(snapshots.CommitRefused, match="within one kind"):
-        snapshots.compare(r, register, published)
+    register, published = (int(kinds[kinds.kind == k].id.iloc[0]) for k in history.KINDS)
+    with db.read() as r, pytest.raises(previews.CommitRefused, match="within one kind"):
+        previews.compare(r, register, published)
 
 
 def test_account_sign_in_registers_the_upload_page_only_for_listed_stewards(db_path, monkeypatch):

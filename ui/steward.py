@@ -21,7 +21,7 @@ from citydata.core import boroughs, settings, stewards
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
 from citydata.feeds import fetch
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
 
@@ -348,7 +348,7 @@ def cancel() -> None:
     st.rerun()
 
 
-def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange], who: str) -> None:
+def commit(prepared: Any, content: bytes, changes: list[previews.BoroughChange], who: str) -> None:
     """Store the file; on success remember the message and start a fresh upload."""
     expect = {c.borough_code: c.base_snapshot_id for c in changes}
     try:
@@ -363,7 +363,7 @@ def commit(prepared: Any, content: bytes, changes: list[snapshots.BoroughChange]
         st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
         st.session_state.pop(_MEMO, None)
         st.rerun()
-    except snapshots.CommitRefused as exc:
+    except previews.CommitRefused as exc:
         st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return
     fetch.record_upload(ui.database(), prepared, who, ids, changes)  # (published notices only)

@@ -5,7 +5,7 @@ The file is the size's generated CSV (the app's own template layout, every row v
 each in its own worker process so each has its own peak memory:
 - `read_csv`: `CREATE TABLE ... AS SELECT * FROM read_csv(file)` into a new DuckDB file;
 - `prepare`: `citydata.ingest.prepare` (read, recognise, normalise, check every value);
-- `import`: prepare, `snapshots.preview` and `snapshots.commit` into a fresh copy of the
+- `import`: prepare, `previews.preview` and `snapshots.commit` into a fresh copy of the
   size's database, so every borough's current snapshot is compared and replaced (a steward
   re-importing the whole register with one record of each borough edited: an unchanged file
   stores nothing). Each phase is timed; the peak memory is the whole import's.
@@ -93,7 +93,7 @@ def edited(source: Path, target: Path) -> None:
 
 def _import(ctx: Context) -> dict[str, Any]:
     from citydata import ingest, lifecycle
-    from citydata.store import snapshots
+    from citydata.store import previews, snapshots
 
     phases: dict[str, list[float]] = {phase: [] for phase in PHASES}
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +108,7 @@ def _import(ctx: Context) -> dict[str, Any]:
             _accepted(prepared, ctx)
             phases["prepare"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            changes = snapshots.preview(db, prepared)
+            changes = previews.preview(db, prepared)
             phases["preview"].append(time.perf_counter() - start)
             start = time.perf_counter()
             expect = {c.borough_code: c.base_snapshot_id for c in changes}

@@ -32,9 +32,9 @@ from citydata.cli.common import (
 )
 from citydata.core.formatting import count
 from citydata.output import backup
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from citydata.store.db import StoreError
-from citydata.store.snapshots import BoroughChange, CommitRefused
+from citydata.store.previews import BoroughChange, CommitRefused
 
 SHOWN_PROBLEMS = 20
 
@@ -92,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             else:
                 db = lifecycle.open_store(args.db)
                 stack.callback(db.close)
-            changes = snapshots.preview(db, prepared)
+            changes = previews.preview(db, prepared)
             out["changes"] = [_change_json(c) for c in changes]
             out["rows_imported"] = prepared.rows_accepted
             out["records_imported"] = prepared.records_accepted
@@ -172,7 +172,7 @@ def _report(
         print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
     elif args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
-            print(f"  {snapshots.unchanged_message(changes)}")
+            print(f"  {previews.unchanged_message(changes)}")
         print("Dry run: nothing was written.")
     elif not out["snapshot_ids"]:  # only the notices' newer release dates were kept
         print(f"  {out['message']}")

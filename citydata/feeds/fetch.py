@@ -34,7 +34,7 @@ from citydata.core.formatting import count
 from citydata.feeds import client as http
 from citydata.feeds.client import FeedError
 from citydata.ingest import published
-from citydata.store import snapshots
+from citydata.store import previews, snapshots
 from citydata.store.db import Database, Reader
 
 PAGE_SIZE = 100
@@ -430,7 +430,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         return
     # What is imported is what changes: the notices the boroughs do not hold yet, and those
     # held with other details (a page of notices already held, as they are, imports none).
-    changes = snapshots.preview(db, prepared)
+    changes = previews.preview(db, prepared)
     try:
         ids = snapshots.commit(db, prepared, page.content, f"{feed.label} feed", source="fetch")
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
@@ -440,13 +440,13 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     state.older += older_than_held(changes)
 
 
-def imported(changes: list[snapshots.BoroughChange]) -> int:
+def imported(changes: list[previews.BoroughChange]) -> int:
     """The records a commit of these previewed changes stores: the notices new to each borough
     and those held with other details, not those held as they are nor older releases of them."""
     return sum(len(c.diff.added) + c.diff.records_changed for c in changes)
 
 
-def older_than_held(changes: list[snapshots.BoroughChange]) -> int:
+def older_than_held(changes: list[previews.BoroughChange]) -> int:
     """The records these previewed changes leave out as older than the notices held."""
     return sum(c.older for c in changes)
 
@@ -487,7 +487,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
         state.status, state.message = "done", "No technology notices of the region's councils."
     else:
         try:
-            changes = snapshots.preview(db, prepared)
+            changes = previews.preview(db, prepared)
             state.older += older_than_held(changes)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
             state.snapshot_ids = snapshots.commit(
@@ -495,7 +495,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             )
         except snapshots.NothingChanged as exc:  # every notice already held: nothing failed
             state.status, state.message = "done", str(exc)
-        except snapshots.CommitRefused as exc:
+        except previews.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
             state.status, state.imported = "done", imported(changes)
@@ -510,7 +510,7 @@ def record_upload(
     prepared: Any,
     user: str,
     snapshot_ids: list[int],
-    changes: list[snapshots.BoroughChange] | None = None,
+    changes: list[previews.BoroughChange] | None = None,
 ) -> Run | None:
     """Put a notices file just stored from the Upload page in the history, as `import_file`
     puts one imported on the Published notices page, so that the history says when notices last
