@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from citydata.core import stewards
-from citydata.feeds import fetch
+from citydata.feeds import fetch, runs
 from ui import fetching, steward
 
 who = steward.require()
@@ -21,11 +21,11 @@ st.write(
 )
 
 st.subheader("Fetch from a publisher")
-feeds = {f.label: f.key for f in fetch.FEEDS.values()}
+feeds = {f.label: f.key for f in runs.FEEDS.values()}
 left, right = st.columns(2)
 label = left.selectbox("Publisher", list(feeds), key="notices_feed")
 feed = feeds[label]
-last = ui.read(lambda r: fetch.last_run(r, feed))
+last = ui.read(lambda r: runs.last_run(r, feed))
 default_since = date.today() - timedelta(days=30)
 if last is not None and last.since:
     default_since = date.fromisoformat(last.since)
@@ -102,14 +102,14 @@ if upload is not None and st.button("Import these notices", icon=":material/uplo
             st.error(shown, icon=":material/error:")
 
 st.subheader("What each fetch brought")
-for key, feed_info in fetch.FEEDS.items():
-    run = ui.read(lambda r, key=key: fetch.last_run(r, key))
+for key, feed_info in runs.FEEDS.items():
+    run = ui.read(lambda r, key=key: runs.last_run(r, key))
     if run is None:
         st.write(f"**{feed_info.label}**: never fetched.")
     else:
         when = run.finished_at or run.started_at
         st.write(f"**{feed_info.label}**, last run {when}: " + ui.plain(run.summary()))
-history = ui.read(lambda r: fetch.history(r, 50))
+history = ui.read(lambda r: runs.history(r, 50))
 if history.empty:
     st.info("No fetch or notices import has run yet.")
 else:

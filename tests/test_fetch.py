@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from citydata import ingest
-from citydata.feeds import fetch
+from citydata.feeds import fetch, runs
 from citydata.store import previews, rawfiles, snapshots
 from tests.conftest import ROOT
 
@@ -133,7 +133,7 @@ def test_pages_through_results_and_imports_only_the_regions_technology_notices(d
     assert sorted(kept) == sorted(
         [server.page("contracts_finder_page1.json"), server.page("contracts_finder_page2.json")]
     )
-    last = fetch.last_run(db, "contracts-finder")
+    last = runs.last_run(db, "contracts-finder")
     assert last.status == "done" and last.imported == 2 and last.finished_at
 
 
@@ -150,7 +150,7 @@ def test_a_second_run_over_notices_already_held_imports_none(db, server):
     with db.read() as r:
         assert r.scalar("SELECT count(*) FROM snapshots") == snapshots_before
     assert (first.imported, again.status, again.notices, again.imported) == (2, "done", 4, 0)
-    assert fetch.last_run(db, "contracts-finder").imported == 0
+    assert runs.last_run(db, "contracts-finder").imported == 0
 
 
 def test_waits_as_told_by_429_or_403_and_backs_off_on_5xx(db, server):
@@ -165,7 +165,7 @@ def test_waits_as_told_by_429_or_403_and_backs_off_on_5xx(db, server):
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "done" and run.imported == 2
     assert [key for key, _ in server.log] == ["page1"] * 4 + ["page2"]
-    assert run.run_id and fetch.history(db)["status"].tolist()[0] == "done"
+    assert run.run_id and runs.history(db)["status"].tolist()[0] == "done"
 
 
 def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_resumes(db, server):
@@ -208,12 +208,12 @@ def test_an_empty_result_is_done_with_nothing_stored(db, server):
 
 
 def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
-    run = fetch.Run(feed="contracts-finder", since="2025-01-01", pages=1, notices=1, imported=1)
+    run = runs.Run(feed="contracts-finder", since="2025-01-01", pages=1, notices=1, imported=1)
     assert run.summary() == (
         "Contracts Finder since 2025-01-01: 1 page, 1 notice read, 1 technology record of the "
         "region's councils imported."
     )
-    file = fetch.Run(feed="file", since="", notices=1, imported=1, file_name="notices.json")
+    file = runs.Run(feed="file", since="", notices=1, imported=1, file_name="notices.json")
     assert file.summary() == (
         "notices.json: 1 row read, 1 technology record of the region's councils kept."
     )
@@ -221,7 +221,7 @@ def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
            "kept": 1, "not_technology": 0, "other_councils": 0, "refused": 0,
            "started_at": datetime(2025, 1, 2, 9, 0), "started_by": "Ann",
            "status": "done", "message": ""}  # fmt: skip
-    assert fetch.history_line(row).endswith(": 1 page, 1 read, 1 kept.")
+    assert runs.history_line(row).endswith(": 1 page, 1 read, 1 kept.")
 
 
 def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothing(db_path, server):
@@ -385,7 +385,7 @@ def test_an_older_release_on_a_later_page_does_not_replace_the_newer(db, server)
     ) == [(datetime(2025, 3, 3, 14, 30),)]  # the amendment's, in UTC
     assert published_snapshots(db) == 1
     assert (run.status, run.pages, run.notices, run.imported) == ("done", 2, 2, 1)
-    assert fetch.history(db)["kept"].tolist()[0] == 1
+    assert runs.history(db)["kept"].tolist()[0] == 1
 
 
 def test_fetching_the_same_days_again_makes_no_snapshot_and_keeps_the_newer_release(db, server):
@@ -417,7 +417,7 @@ def test_an_older_notices_file_imported_changes_nothing(db, server, tmp_path):
     assert camden_rb(db) == AMENDED
     assert published_snapshots(db) == before
     assert run.imported == 0 and "newer" in run.message
-    assert fetch.history(db)["kept"].tolist()[0] == 0
+    assert runs.history(db)["kept"].tolist()[0] == 0
 
 
 def test_a_notices_file_already_held_is_done_with_nothing_new_not_failed(db, server):
@@ -431,7 +431,7 @@ def test_a_notices_file_already_held_is_done_with_nothing_new_not_failed(db, ser
     assert (again.status, again.imported) == ("done", 0)
     assert "already held" in again.summary() and "Nothing was stored" not in again.summary()
     assert published_snapshots(db) == before
-    assert fetch.history(db)["status"].tolist()[0] == "done"
+    assert runs.history(db)["status"].tolist()[0] == "done"
 
 
 def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
@@ -442,7 +442,7 @@ def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
     hackney = json.loads(server.page("contracts_finder_page2.json"))["releases"][0]
     run = fetch.import_file(db, release_page(server, AWARD, hackney), "mixed.json", "Ann")
     assert (run.status, run.imported) == ("done", 1)
-    assert fetch.history(db)["kept"].tolist()[0] == 1
+    assert runs.history(db)["kept"].tolist()[0] == 1
     assert camden_rb(db) == AMENDED
     assert "Taranto Systems Ltd" in {vendor for _, _, vendor in published(db)}
 
@@ -455,6 +455,6 @@ def test_a_notices_file_stored_from_the_upload_page_counts_what_its_preview_stor
     prepared = ingest.prepare(content, "mixed.json")
     changes = previews.preview(db, prepared)  # as the Upload page shows it, then commits
     ids = snapshots.commit(db, prepared, content, "Ann")
-    run = fetch.record_upload(db, prepared, "Ann", ids, changes)
+    run = runs.record_upload(db, prepared, "Ann", ids, changes)
     assert len(prepared.records) == 2 and run.imported == 1
-    assert fetch.history(db)["kept"].tolist()[0] == 1
+    assert runs.history(db)["kept"].tolist()[0] == 1

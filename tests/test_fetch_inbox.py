@@ -24,7 +24,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
 from citydata import lifecycle
-from citydata.feeds import fetch, spool
+from citydata.feeds import fetch, runs, spool
 from tests import command
 from tests.browser.conftest import run_server
 from tests.test_fetch import Replay, ok, published
@@ -98,8 +98,8 @@ def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_
         assert "it will import these 2 pages itself" in first.stdout
         assert "Traceback" not in first.stdout + first.stderr
         wait_for(lambda: folders(db_path, "done"), "the app to import the batch")
-        runs = history(db_path)
-        latest = runs[0]
+        lines = history(db_path)
+        latest = lines[0]
         assert (latest["feed"], latest["status"], latest["pages"], latest["notices"]) == (
             "contracts-finder",
             "done",
@@ -107,7 +107,7 @@ def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_
             4,
         )
         assert latest["kept"] == 2
-        assert runs[0]["started_by"] == "command line (queued)"
+        assert lines[0]["started_by"] == "command line (queued)"
         outcome = (folders(db_path, "done")[0] / spool.OUTCOME).read_text()
         assert "2 technology records of the region's councils imported" in outcome
 
@@ -122,8 +122,8 @@ def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_
             ("Camden", "Revenues and benefits system", "NEC Software Solutions"),
             ("Hackney", "Parking permits and enforcement software", "Taranto Systems Ltd"),
         ]
-        assert fetch.last_run(db, "contracts-finder").status == "done"
-        assert len(fetch.history(db)) == 2
+        assert runs.last_run(db, "contracts-finder").status == "done"
+        assert len(runs.history(db)) == 2
     finally:
         db.close()
 
@@ -161,15 +161,15 @@ def test_a_corrupt_batch_is_refused_with_its_reason_and_changes_nothing(db_path,
         reason = (failed[0] / spool.OUTCOME).read_text()
         assert "Page 2 (page-0002.json) is not what was downloaded" in reason
         assert "Nothing was stored" in reason
-        runs = history(db_path)
-        assert [(r["status"], r["kept"]) for r in runs] == [("failed", 0)]
-        assert "is not what was downloaded" in runs[0]["message"]
+        lines = history(db_path)
+        assert [(r["status"], r["kept"]) for r in lines] == [("failed", 0)]
+        assert "is not what was downloaded" in lines[0]["message"]
     after = lifecycle.open_store(db_path)
     try:
         assert after.rows("SELECT count(*) FROM current_contracts") == records
         assert after.rows("SELECT count(*) FROM raw_files") == raw
         assert published(after) == []
-        assert fetch.last_run(after, "contracts-finder") is None  # nothing to carry on from
+        assert runs.last_run(after, "contracts-finder") is None  # nothing to carry on from
     finally:
         after.close()
 
@@ -206,13 +206,13 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         assert Path(report["queued_for_app"]).parent == spool.inbox_for(db_path)
         # The second fetch asked only for page 2: it carried on from the waiting batch.
         assert [key for key, _ in feed.log] == ["page1", "page2"]
-        runs = [spool.import_batch(db, folder) for folder in spool.waiting(db_path)]
-        assert [(r.status, r.pages) for r in runs] == [("failed", 1), ("done", 2)]
-        assert [r["started_by"] for r in fetch.history(db).to_dict("records")] == [
+        batches = [spool.import_batch(db, folder) for folder in spool.waiting(db_path)]
+        assert [(r.status, r.pages) for r in batches] == [("failed", 1), ("done", 2)]
+        assert [r["started_by"] for r in runs.history(db).to_dict("records")] == [
             "command line (queued)"
         ] * 2
         assert len(published(db)) == 2
-        assert fetch.last_run(db, "contracts-finder").status == "done"
+        assert runs.last_run(db, "contracts-finder").status == "done"
 
 
 def test_batches_queued_within_one_second_wait_in_the_order_they_were_queued(db_path):
@@ -220,7 +220,7 @@ def test_batches_queued_within_one_second_wait_in_the_order_they_were_queued(db_
     queued = []
     for n in range(20):
         batch = spool.Batch(db_path)
-        batch.save(fetch.Run(feed="contracts-finder", since="2025-01-01", pages=n))
+        batch.save(runs.Run(feed="contracts-finder", since="2025-01-01", pages=n))
         queued.append(batch.queue())
     assert spool.waiting(db_path) == queued
     assert spool.waiting_end(db_path, "contracts-finder").pages == 19  # carries on from the last
@@ -297,7 +297,7 @@ def test_a_fault_importing_a_queued_page_says_what_was_kept_in_words(
         "page again, please report it (the server's log says where it happened)."
     )
     assert "KeyError" not in run.summary() and "borough_code" not in run.summary()
-    assert fetch.last_run(db, "contracts-finder").message == run.message
+    assert runs.last_run(db, "contracts-finder").message == run.message
 
 
 def test_a_fault_in_a_fetch_from_the_page_is_said_in_words_and_logged(db_path, feed, caplog):

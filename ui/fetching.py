@@ -21,7 +21,7 @@ import streamlit as st
 
 from citydata.core import settings
 from citydata.core.formatting import count
-from citydata.feeds import fetch, spool
+from citydata.feeds import fetch, runs, spool
 from citydata.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Job:
     since: date
     started_by: str
     max_pages: int = PAGES_PER_RUN
-    progress: fetch.Run | None = None
+    progress: runs.Run | None = None
     finished: bool = False
     error: str = ""
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -104,7 +104,7 @@ class Jobs:
         job.thread.start()
         return True
 
-    def _update(self, job: Job, run: fetch.Run) -> None:
+    def _update(self, job: Job, run: runs.Run) -> None:
         with self._lock:
             job.progress = replace(run, snapshot_ids=list(run.snapshot_ids))
 

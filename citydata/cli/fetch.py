@@ -31,7 +31,7 @@ from citydata.cli.common import (
     words,
 )
 from citydata.core.formatting import count
-from citydata.feeds import fetch, spool
+from citydata.feeds import fetch, runs, spool
 from citydata.output import exports
 from citydata.query import reconciliation
 from citydata.query.filters import FilterState
@@ -41,7 +41,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "fetch", help="bring published notices from Contracts Finder or Find a Tender"
     )
-    p.add_argument("feed", choices=sorted(fetch.FEEDS), help="which publisher")
+    p.add_argument("feed", choices=sorted(runs.FEEDS), help="which publisher")
     p.add_argument(
         "--since", type=iso_date, required=True, help="notices published since YYYY-MM-DD"
     )
@@ -88,7 +88,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             return _fetch_for_app(args, path)
         db = lifecycle.open_store(path)  # another command: wait for it as before
     try:
-        previous = fetch.last_run(db, args.feed)
+        previous = runs.last_run(db, args.feed)
         _say_resuming(args, previous)
         run = fetch.download(
             fetch.DatabaseStore(db),
@@ -113,7 +113,7 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
     previous = spool.waiting_end(path, args.feed)  # a batch still waiting: carry on from it
     if previous is None:
         with lifecycle.open_for_reading(path) as copy:
-            previous = fetch.last_run(copy, args.feed)
+            previous = runs.last_run(copy, args.feed)
     _say_resuming(args, previous)
     batch = spool.Batch(path)
     try:
@@ -140,13 +140,13 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 
-def _as_json(run: fetch.Run) -> dict[str, Any]:
+def _as_json(run: runs.Run) -> dict[str, Any]:
     """The run as `fetch --json` prints it: its fields, and `kept` beside `imported` (the same
     number, named as `fetch-history --json` names it)."""
     return asdict(run) | {"kept": run.imported}
 
 
-def _say_resuming(args: argparse.Namespace, previous: fetch.Run | None) -> None:
+def _say_resuming(args: argparse.Namespace, previous: runs.Run | None) -> None:
     resuming = (
         not args.restart
         and previous is not None
@@ -158,7 +158,7 @@ def _say_resuming(args: argparse.Namespace, previous: fetch.Run | None) -> None:
         print(f"Carrying on from page {previous.pages + 1}…", file=sys.stderr)
 
 
-def _progress(args: argparse.Namespace, run: fetch.Run) -> None:
+def _progress(args: argparse.Namespace, run: runs.Run) -> None:
     if not args.json:
         print(
             f"  page {run.pages}: {count(run.notices, 'notice')} read, {run.imported:,} imported",
@@ -172,18 +172,18 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more.")
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
-        runs = fetch.history(db, args.limit)
+        lines = runs.history(db, args.limit)
     if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
         print(
-            runs.assign(imported=runs["kept"]).to_json(
+            lines.assign(imported=lines["kept"]).to_json(
                 orient="records", date_format="iso", indent=2
             )
         )
-    elif runs.empty:
+    elif lines.empty:
         print("No fetch or notices import has run yet.")
     else:
-        for row in runs.to_dict("records"):
-            print(fetch.history_line(row))
+        for row in lines.to_dict("records"):
+            print(runs.history_line(row))
     return EXIT_OK
 
 

@@ -10,7 +10,8 @@ through the same reading as an uploaded file (`citydata.ingest.prepare`), so onl
 authorities' technology notices are imported, as published notices beside the registers; then the
 run's state (`meta` key `feed:<name>`: status, the next page's address, counts, message) is
 written, and the run's line in the `feed_runs` history (each run, and each notices file imported
-from the app, with when, by whom, what it read, kept and left out and why). A run stopped half way
+from the app, with when, by whom, what it read, kept and left out and why: both kept by
+`citydata.feeds.runs`). A run stopped half way
 (interrupted, a failing server) resumes from the page after the last one stored when run again with
 the same --since. A page that cannot be read stops the run with a message and stores nothing of
 that page.
@@ -18,249 +19,33 @@ that page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
-import pandas as pd
 
 from citydata import ingest
 from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import client as http
+from citydata.feeds import runs
 from citydata.feeds.client import FeedError
-from citydata.ingest import published
+from citydata.feeds.runs import (
+    FEEDS,
+    Feed,
+    Run,
+    count_left_out,
+    imported,
+    last_run,
+    older_than_held,
+    record,
+)
 from citydata.store import previews, snapshots
-from citydata.store.db import Database, Reader
+from citydata.store.db import Database
 
 PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class Feed:
-    key: str
-    label: str
-    setting: str
-    since_param: str
-    size_param: str
-
-
-FEEDS: dict[str, Feed] = {
-    f.key: f
-    for f in (
-        Feed(
-            "contracts-finder",
-            "Contracts Finder",
-            "CITYTOOLS_CONTRACTS_FINDER_URL",
-            "publishedFrom",
-            "limit",  # 1-100; `size` belonged to the retired page-numbered search
-        ),
-        Feed(
-            "find-a-tender",
-            "Find a Tender",
-            "CITYTOOLS_FIND_A_TENDER_URL",
-            "updatedFrom",
-            "limit",
-        ),
-    )
-}
-
-
-@dataclass
-class Run:
-    feed: str
-    since: str
-    status: str = "running"  # running | done | failed
-    started_at: str = ""
-    finished_at: str | None = None
-    next_url: str | None = None  # where to carry on (None: from the start)
-    pages: int = 0
-    notices: int = 0  # releases read
-    imported: int = 0  # records stored
-    not_technology: int = 0  # the region's records left out as not technology
-    other_councils: int = 0  # records of buyers outside the region (or not recognised)
-    refused: int = 0  # records left out for another reason (no supplier, a bad date...)
-    # records left out as older releases of a notice: older than the one held, or than a newer
-    # release of it in the same file or page
-    older: int = 0
-    snapshot_ids: list[int] = field(default_factory=list)
-    message: str = ""
-    run_id: int | None = None  # its line in feed_runs
-    started_by: str = ""
-    file_name: str | None = None  # for a notices file imported from the app
-
-    def summary(self) -> str:
-        if self.feed == "file":
-            what = (
-                f"{self.file_name}: {count(self.notices, 'row')} read, "
-                f"{count(self.imported, 'technology record')} of the region's councils kept. "
-                f"{self.left_out()}"
-            )
-            return f"{what} {self.message}".strip()
-        label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
-        what = (
-            f"{label} since {self.since}: {count(self.pages, 'page')}, "
-            f"{count(self.notices, 'notice')} read, "
-            f"{count(self.imported, 'technology record')} of the region's councils imported."
-        )
-        return " ".join(p for p in (what, self.left_out(), self.message) if p)
-
-    def left_out(self) -> str:
-        """What was left out and why, then what was refused, in words ('' when nothing was).
-        Left out: what the region does not keep, with nothing to fix; refused: a fault of the
-        notice (no supplier, a bad date...)."""
-        parts = [
-            (self.not_technology, "not technology"),
-            (self.other_councils, "bought by a council outside the region or not recognised"),
-            (
-                self.older,
-                "older release of a notice (its newer release is held or in the same file)"
-                if self.older == 1
-                else "older releases of notices (their newer releases are held or in the same "
-                "file)",
-            ),
-        ]
-        said = [f"{n:,} {why}" for n, why in parts if n]
-        out = ("Left out: " + "; ".join(said) + ".") if said else ""
-        if self.refused:
-            out += f" Refused: {self.refused:,} (see the file's problems)."
-        return out.strip()
-
-
-def _key(feed: Feed) -> str:
-    return f"feed:{feed.key}"
-
-
-def last_run(r: Database | Reader, feed_key: str) -> Run | None:
-    """The feed's last run as recorded, or None when it never ran."""
-    value = r.scalar("SELECT value FROM meta WHERE key = $k", {"k": _key(FEEDS[feed_key])})
-    if not value:
-        return None
-    try:
-        data = json.loads(value)
-        return Run(**{k: v for k, v in data.items() if k in Run.__dataclass_fields__})
-    except (ValueError, TypeError):
-        return None
-
-
-def _save(db: Database, run: Run) -> None:
-    with db.write() as w:
-        save_state(w, run)
-
-
-def save_state(w: Reader, run: Run) -> None:
-    """Write the feed's state (where to carry on) and the run's history line."""
-    if run.feed in FEEDS:
-        w.execute(
-            "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
-            {"k": _key(FEEDS[run.feed]), "v": json.dumps(asdict(run))},
-        )
-    record(w, run)
-
-
-def record(w: Reader, run: Run) -> None:
-    """Write the run's line in the feed_runs history (a new line when it has none yet)."""
-    if run.run_id is None:
-        run.run_id = int(w.scalar("SELECT coalesce(max(id), 0) + 1 FROM feed_runs"))
-    w.execute(
-        "INSERT OR REPLACE INTO feed_runs VALUES ($id, $feed, $since, $file_name, $started_at,"
-        " $finished_at, $started_by, $status, $pages, $notices, $kept, $not_technology,"
-        " $other_councils, $refused, $message, $older)",
-        {
-            "id": run.run_id,
-            "feed": run.feed,
-            "since": run.since or None,
-            "file_name": run.file_name,
-            "started_at": run.started_at,
-            "finished_at": run.finished_at,
-            "started_by": run.started_by or None,
-            "status": run.status,
-            "pages": run.pages,
-            "notices": run.notices,
-            "kept": run.imported,
-            "not_technology": run.not_technology,
-            "other_councils": run.other_councils,
-            "refused": run.refused,
-            "message": run.message or None,
-            "older": run.older,
-        },
-    )
-
-
-HISTORY_COLUMNS = (
-    "started_at",
-    "feed",
-    "since",
-    "file_name",
-    "started_by",
-    "status",
-    "pages",
-    "notices",
-    "kept",
-    "not_technology",
-    "other_councils",
-    "refused",
-    "older",
-    "message",
-    "finished_at",
-)
-
-
-def history_line(row: dict[str, Any]) -> str:
-    """One history line in words: when, what, who, the outcome, the counts, the message. A
-    value the run does not have (no message, no file) may come as None or as NaN (a column of
-    the history holding both texts and NULLs): either is left out."""
-    row = {k: None if _missing(v) else v for k, v in row.items()}
-    what = (
-        f"file {row['file_name']}"
-        if row["feed"] == "file"
-        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
-        f" since {pd_day(row['since'])}"
-    )
-    run = Run(
-        feed=row["feed"],
-        since="",
-        pages=int(row["pages"]),
-        notices=int(row["notices"]),
-        imported=int(row["kept"]),
-        not_technology=int(row["not_technology"]),
-        other_councils=int(row["other_councils"]),
-        refused=int(row["refused"]),
-        older=int(row.get("older") or 0),  # (NULL: a run recorded before it was counted)
-    )
-    parts = [
-        f"{row['started_at']:%Y-%m-%d %H:%M}",
-        what,
-        f"by {row['started_by'] or 'unknown'}",
-        row["status"],
-        f"{count(run.pages, 'page')}, {run.notices:,} read, {run.imported:,} kept.",
-        run.left_out(),
-        row["message"] or "",
-    ]
-    return " · ".join(p for p in parts[:4]) + ": " + " ".join(p for p in parts[4:] if p)
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # not a single value
-        return False
-
-
-def pd_day(value: Any) -> str:
-    return str(value)[:10] if value is not None and str(value) not in ("NaT", "None") else "-"
-
-
-def history(r: Database | Reader, limit: int = 50) -> Any:
-    """The latest fetches and imports, newest first (a DataFrame of HISTORY_COLUMNS)."""
-    return r.df(
-        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM feed_runs ORDER BY id DESC LIMIT $n",
-        {"n": int(limit)},
-    )
 
 
 def base_url(feed: Feed) -> str:
@@ -298,7 +83,7 @@ class DatabaseStore:
         self.db = db
 
     def save(self, run: Run) -> None:
-        _save(self.db, run)
+        runs.save(self.db, run)
 
     def page(self, feed: Feed, state: Run, page: http.Page, releases: int) -> None:
         _store_page(self.db, feed, state, page, releases)
@@ -349,7 +134,7 @@ def download(
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
-    now = _now()
+    now = runs.now()
     if (
         not restart
         and previous is not None
@@ -410,7 +195,7 @@ def download(
     finally:
         if own_client:
             session.close()
-        state.finished_at = _now()
+        state.finished_at = runs.now()
         if state.status == "running":  # interrupted (Ctrl-C, a crash): resumable
             state.status = "failed"
             state.message = state.message or "Interrupted; run the fetch again to carry on."
@@ -440,41 +225,13 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     state.older += older_than_held(changes)
 
 
-def imported(changes: list[previews.BoroughChange]) -> int:
-    """The records a commit of these previewed changes stores: the notices new to each borough
-    and those held with other details, not those held as they are nor older releases of them."""
-    return sum(len(c.diff.added) + c.diff.records_changed for c in changes)
-
-
-def older_than_held(changes: list[previews.BoroughChange]) -> int:
-    """The records these previewed changes leave out as older than the notices held."""
-    return sum(c.older for c in changes)
-
-
-def count_left_out(state: Run, prepared: Any) -> None:
-    """Add the file's left-out records to the run's counts, by reason (those older than the
-    notices held are known once it is compared with them: `older_than_held`)."""
-    buyer_column = prepared.mapping.get("borough")
-    not_tech = published.not_technology_rows(prepared.problems, buyer_column)
-    refused = {p.row for p in prepared.problems if p.severity == "refused" and p.row is not None}
-    elsewhere = {
-        p.row
-        for p in prepared.problems
-        if p.severity == "refused" and p.column == buyer_column and p.row is not None
-    }
-    state.not_technology += len(not_tech)
-    state.other_councils += len(elsewhere)
-    state.refused += len(refused - elsewhere - not_tech)
-    state.older += sum(getattr(prepared, "older_releases", {}).values())
-
-
 def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     """Import a downloaded notices file (any shape `citydata.ingest` reads) as published notices,
     and record it in the history. A file that is not published notices, or that is refused,
     stores nothing; the run's message says why."""
-    started = _now()
+    started = runs.now()
     prepared = ingest.prepare(content, file_name)
-    state = _file_run(prepared, file_name, user, started)
+    state = runs.file_run(prepared, file_name, user, started)
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         state.status = "failed"
         state.message = (
@@ -499,42 +256,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
             state.status, state.imported = "done", imported(changes)
-    state.finished_at = _now()
+    state.finished_at = runs.now()
     with db.write() as w:
         record(w, state)
     return state
-
-
-def record_upload(
-    db: Database,
-    prepared: Any,
-    user: str,
-    snapshot_ids: list[int],
-    changes: list[previews.BoroughChange] | None = None,
-) -> Run | None:
-    """Put a notices file just stored from the Upload page in the history, as `import_file`
-    puts one imported on the Published notices page, so that the history says when notices last
-    came in whichever way they came. `changes`: the preview it was stored from, which says what
-    it kept (without it, every record of the file). A register: nothing (None)."""
-    if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
-        return None
-    state = _file_run(prepared, prepared.file_name, user, _now())
-    kept = len(prepared.records) if changes is None else imported(changes)
-    state.status, state.imported = "done", kept
-    state.older += older_than_held(changes or [])
-    state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
-    with db.write() as w:
-        record(w, state)
-    return state
-
-
-def _file_run(prepared: Any, file_name: str, user: str, started: str) -> Run:
-    """A notices file's line in the history, before it is stored: what it read and left out."""
-    state = Run(feed="file", since="", started_at=started, started_by=user, file_name=file_name)
-    state.pages, state.notices = 1, int(prepared.rows_read)
-    count_left_out(state, prepared)
-    return state
-
-
-def _now() -> str:
-    return datetime.now().replace(microsecond=0).isoformat(sep=" ")

@@ -39,7 +39,7 @@ from typing import Any
 from citydata import ingest
 from citydata.core import processes
 from citydata.feeds import client as http
-from citydata.feeds import fetch
+from citydata.feeds import fetch, runs
 from citydata.store.db import Database
 
 SUFFIX = ".inbox"
@@ -108,15 +108,15 @@ class Batch:
         self.folder = self.inbox / f".incoming-{self.id}"
         self.folder.mkdir()
         self.start: dict[str, Any] | None = None
-        self.state: fetch.Run | None = None
+        self.state: runs.Run | None = None
         self.pages: list[dict[str, Any]] = []
 
-    def save(self, run: fetch.Run) -> None:
+    def save(self, run: runs.Run) -> None:
         if self.start is None:  # where this fetch carried on from
             self.start = asdict(run) | {"snapshot_ids": [], "run_id": None}
         self.state = run
 
-    def page(self, feed: fetch.Feed, state: fetch.Run, page: http.Page, releases: int) -> None:
+    def page(self, feed: runs.Feed, state: runs.Run, page: http.Page, releases: int) -> None:
         name = f"page-{len(self.pages) + 1:04d}.json"
         (self.folder / name).write_bytes(page.content)
         nxt = fetch.next_link(page.document)
@@ -130,7 +130,7 @@ class Batch:
         )
         if releases:  # counted as the app will count them (the app reads the pages again)
             prepared = ingest.prepare(page.content, f"{feed.key} page {state.pages + 1}.json")
-            fetch.count_left_out(state, prepared)
+            runs.count_left_out(state, prepared)
             if not prepared.refused:
                 state.imported += len(prepared.records)
 
@@ -185,7 +185,7 @@ def waiting(db_path: str | Path) -> list[Path]:
     )
 
 
-def waiting_end(db_path: str | Path, feed_key: str) -> fetch.Run | None:
+def waiting_end(db_path: str | Path, feed_key: str) -> runs.Run | None:
     """The end of the newest batch of `feed_key` still waiting, to carry on from (None: none)."""
     for folder in reversed(waiting(db_path)):
         try:
@@ -197,17 +197,17 @@ def waiting_end(db_path: str | Path, feed_key: str) -> fetch.Run | None:
     return None
 
 
-def _run(data: Any) -> fetch.Run:
+def _run(data: Any) -> runs.Run:
     if not isinstance(data, dict):
         raise TypeError("not a run")
-    return fetch.Run(**{k: v for k, v in data.items() if k in fetch.Run.__dataclass_fields__})
+    return runs.Run(**{k: v for k, v in data.items() if k in runs.Run.__dataclass_fields__})
 
 
 @dataclass
 class Checked:
     manifest: dict[str, Any]
-    start: fetch.Run
-    end: fetch.Run
+    start: runs.Run
+    end: runs.Run
     pages: list[tuple[dict[str, Any], http.Page]]
 
 
@@ -230,7 +230,7 @@ def check(folder: Path) -> Checked:
         ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BatchRefused("Its manifest is not one this version of the app reads.")
-    if manifest.get("feed") not in fetch.FEEDS:
+    if manifest.get("feed") not in runs.FEEDS:
         raise BatchRefused(f"Its manifest names no known feed ({str(manifest.get('feed'))[:40]}).")
     try:
         date.fromisoformat(str(manifest.get("since")))
@@ -274,23 +274,23 @@ class _Recording(fetch.DatabaseStore):
         super().__init__(db)
         self.batch_id = batch_id
 
-    def finish(self, run: fetch.Run) -> None:
+    def finish(self, run: runs.Run) -> None:
         with self.db.write() as w:
-            fetch.save_state(w, run)
+            runs.save_state(w, run)
             w.execute(
                 "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
                 {"k": f"inbox:{self.batch_id}", "v": str(run.run_id)},
             )
 
 
-def import_batch(db: Database, folder: Path, who: str = "command line (queued)") -> fetch.Run:
+def import_batch(db: Database, folder: Path, who: str = "command line (queued)") -> runs.Run:
     """Import one queued batch and move it to done/ or failed/ with its outcome."""
     now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
     try:
         batch = check(folder)
     except BatchRefused as exc:
         feed = feed_of(folder)
-        run = fetch.Run(
+        run = runs.Run(
             feed=feed or "file",
             since="",
             status="failed",
@@ -301,7 +301,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
             message=f"The queued batch {folder.name} was refused: {exc} Nothing was stored.",
         )
         with db.write() as w:
-            fetch.record(w, run)
+            runs.record(w, run)
         _file(folder, FAILED, run.message)
         return run
     batch_id = str(batch.manifest.get("id") or folder.name)
@@ -312,7 +312,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
     state = batch.start
     state.status, state.finished_at, state.started_by = "running", None, who
     state.run_id = None
-    feed = fetch.FEEDS[batch.manifest["feed"]]
+    feed = runs.FEEDS[batch.manifest["feed"]]
     try:
         store.save(state)
         for entry, page in batch.pages:
@@ -340,7 +340,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
 
 
 def feed_of(folder: Path) -> str | None:
-    for key in fetch.FEEDS:
+    for key in runs.FEEDS:
         if folder.name.endswith("-" + key):
             return key
     return None
@@ -359,12 +359,12 @@ def _file(folder: Path, where: str, outcome: str) -> None:
 
 def import_waiting(
     db: Database, db_path: str | Path, skip_feeds: set[str] | frozenset[str] = frozenset()
-) -> list[fetch.Run]:
+) -> list[runs.Run]:
     """Import every waiting batch, oldest first, except those of `skip_feeds` (a fetch of that
     feed is running in the app: they wait for the next pass)."""
-    runs = []
+    done = []
     for folder in waiting(db_path):
         if feed_of(folder) in skip_feeds:
             continue
-        runs.append(import_batch(db, folder))
-    return runs
+        done.append(import_batch(db, folder))
+    return done
