@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from citydata import lifecycle
 from citydata.core import authorities, boroughs, demo, london, regions, settings
+from citydata.store import regiondata
 from tests import command
 from tests.conftest import ROOT
 
@@ -250,7 +251,7 @@ def test_a_database_is_built_for_the_region_with_its_illustrative_data(region, t
     path = lifecycle.build(tmp_path / "gm.duckdb")
     db = lifecycle.open_store(path)
     try:
-        assert lifecycle.region_of(db) == "greater-manchester"
+        assert regiondata.region_of(db) == "greater-manchester"
         rows = db.rows(
             "SELECT borough_code, borough, count(*), min(source), max(source)"
             " FROM current_contracts GROUP BY ALL ORDER BY 1"
@@ -280,7 +281,7 @@ def test_opening_a_database_under_another_region_is_refused(region, tmp_path) ->
 def test_a_database_from_before_regions_is_londons(built_db, tmp_path, region) -> None:
     db = lifecycle.open_store(built_db)
     try:
-        assert lifecycle.region_of(db) == "london"
+        assert regiondata.region_of(db) == "london"
     finally:
         db.close()
     region("scotland")

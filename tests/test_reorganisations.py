@@ -21,6 +21,7 @@ from shapely.geometry import Point, shape
 from citydata import lifecycle
 from citydata.core import authorities, boroughs, buyers, regions, settings
 from citydata.core.settings import DATA_DIR
+from citydata.store import regiondata
 from tests.conftest import DATA as TEST_DATA
 
 NEW = {
@@ -298,7 +299,7 @@ def test_a_list_of_councils_recorded_before_follows_to_the_council_that_took_eac
     with db.write() as w:  # as recorded before
         w.execute(
             "UPDATE meta SET value = 'custom:E07000163,E07000223' WHERE key = ?",
-            [lifecycle.REGION_KEY],
+            [regiondata.REGION_KEY],
         )
     db.close()
 
@@ -315,7 +316,7 @@ def test_a_list_of_councils_recorded_before_follows_to_the_council_that_took_eac
     monkeypatch.setenv(regions.SETTING, "E06000065,E07000223")
     db = lifecycle.open_store(path)
     try:
-        assert lifecycle.region_of(db) == "custom:E06000065,E07000223"
+        assert regiondata.region_of(db) == "custom:E06000065,E07000223"
         assert {n for (n,) in db.rows("SELECT DISTINCT borough FROM current_contracts")} == {
             "North Yorkshire",
             "Adur",
