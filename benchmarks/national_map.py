@@ -55,7 +55,7 @@ def measure(repeat: int, browser: bool) -> list[tuple[str, str]]:
     from citydata.core import boroughs, mapshapes, regions
     from citydata.query import mapdata
     from citydata.query.filters import FilterState
-    from ui.charts import boroughmap
+    from ui.charts import boroughmap, mapclasses
 
     rows: list[tuple[str, str]] = []
     folder = Path(tempfile.mkdtemp(prefix="national-map-"))
@@ -82,7 +82,7 @@ def measure(repeat: int, browser: bool) -> list[tuple[str, str]]:
 
     rows.append(("map values query (warm p50)", f"{_p50(values, repeat) * 1000:.0f} ms"))
     frame = values()
-    bins = boroughmap.classes(frame["value"], "count")
+    bins = mapclasses.classes(frame["value"], "count")
     records_metric = mapdata.METRIC_BY_KEY["records"]
 
     shapes = mapshapes.publish(region.key)  # as the app does: the shapes file, written once
@@ -250,12 +250,12 @@ def _on_screen(box: dict, name: str) -> tuple[float, float]:
     import math
 
     from citydata.core import regions
-    from ui.charts import boroughmap
+    from ui.charts import boroughmap, mapgeometry
 
     feature = next(
         f for f in regions.current().geojson()["features"] if f["properties"]["name"] == name
     )
-    lon, lat = boroughmap._centroid(boroughmap._main_ring(feature["geometry"]))
+    lon, lat = mapgeometry.centroid(mapgeometry.main_ring(feature["geometry"]))
     view = boroughmap.view()
     world = 512 * 2**view.zoom
 

@@ -6,7 +6,7 @@ import ui
 from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from ui import charting
-from ui.charts import boroughmap
+from ui.charts import boroughmap, mapclasses
 
 state = ui.page_filters()
 
@@ -75,7 +75,7 @@ if not values["records"].any():
     st.info("No contracts match these filters. Remove a filter in the sidebar to see the map.")
     ui.stop()
 
-bins = boroughmap.classes(values["value"], metric.kind)
+bins = mapclasses.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)
 without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
 off_map = boroughmap.off_map(values)
@@ -123,9 +123,9 @@ if len(off_map):
         )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
 charting.draw(
-    boroughmap.legend(bins, title, any_missing=bool(without)),
+    mapclasses.legend(bins, title, any_missing=bool(without)),
     width="content",
-    height=boroughmap.LEGEND_HEIGHT,
+    height=mapclasses.LEGEND_HEIGHT,
 )
 if without:
     st.caption(

@@ -66,7 +66,7 @@ def test_the_shapes_are_a_file_the_browser_fetches_once_and_the_deck_carries_the
     """The drawn shapes are named by address (served from static/), so a filter change sends
     only the numbers; the file's shapes are the region's, in the order of the colours."""
     from citydata.core import boroughs, mapshapes
-    from ui.charts import boroughmap
+    from ui.charts import boroughmap, mapclasses
 
     at = run_app(page=MAP)
     spec = deck_spec(at)
@@ -79,8 +79,8 @@ def test_the_shapes_are_a_file_the_browser_fetches_once_and_the_deck_carries_the
     colours = boroughmap.fill_colours(spec)
     values = shown_values(at)
     names = [f["properties"]["name"] for f in served["features"]]
-    bins = boroughmap.classes(pd.Series(list(values.values()), dtype="float64"), "count")
-    assert colours == [boroughmap._rgba(boroughmap.colour_of(values[n], bins), 235) for n in names]
+    bins = mapclasses.classes(pd.Series(list(values.values()), dtype="float64"), "count")
+    assert colours == [boroughmap._rgba(mapclasses.colour_of(values[n], bins), 235) for n in names]
     assert len(json.dumps(shapes)) < 2_000  # the colours, not the shapes
 
 
@@ -225,11 +225,11 @@ def test_labels_read_on_every_fill_and_small_central_boroughs_do_not_crowd(db):
     """White on a dark halo over the two darkest classes, dark on a white halo elsewhere; the
     small central boroughs on one line in smaller type with short names (full ones in the
     tooltip), the others as before: name, then value."""
-    from ui.charts import boroughmap
+    from ui.charts import boroughmap, mapclasses
 
     with db.read() as r:
         values = mapdata.borough_values(r, FilterState(), "records")
-    bins = boroughmap.classes(values["value"], "count")
+    bins = mapclasses.classes(values["value"], "count")
     deck = json.loads(
         boroughmap.choropleth(values, mapdata.METRIC_BY_KEY["records"], bins).to_json()
     )

@@ -12,7 +12,7 @@ import pytest
 from citydata.core import boroughs
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
-from ui.charts import boroughmap
+from ui.charts import boroughmap, mapclasses, mapgeometry
 
 TODAY = date(2026, 10, 1)  # the demo data's anchor date
 
@@ -75,8 +75,8 @@ def test_a_real_zero_stays_zero_and_is_not_marked(db):
         values = mapdata.borough_values(r, FilterState(), "ending", 6, None, TODAY)
     zeros = values[values["value"] == 0]
     assert len(zeros) and (zeros["status"] == mapdata.OK).all()
-    bins = boroughmap.classes(values["value"], "count")
-    assert boroughmap.colour_of(0.0, bins) == bins[0].colour != boroughmap.NO_DATA_COLOUR
+    bins = mapclasses.classes(values["value"], "count")
+    assert mapclasses.colour_of(0.0, bins) == bins[0].colour != mapclasses.NO_DATA_COLOUR
 
 
 def test_annual_value_with_no_recorded_values_is_marked(db):
@@ -157,20 +157,20 @@ def test_ranked_table_puts_boroughs_without_a_value_last_unranked(db):
 )
 def test_every_value_falls_in_a_class_and_the_legend_reads_in_order(values, kind):
     series = pd.Series(values, dtype="float64")
-    bins = boroughmap.classes(series, kind)
-    assert 1 <= len(bins) <= len(boroughmap.PALETTE)
+    bins = mapclasses.classes(series, kind)
+    assert 1 <= len(bins) <= len(mapclasses.PALETTE)
     assert len({b.colour for b in bins}) == len(bins)
     for value in series.dropna():
-        colour = boroughmap.colour_of(value, bins)
+        colour = mapclasses.colour_of(value, bins)
         [home] = [b for b in bins if b.colour == colour]
         assert home.low <= value and (value < home.high or home is bins[-1])
-    assert boroughmap.colour_of(float("nan"), bins) == boroughmap.NO_DATA_COLOUR
+    assert mapclasses.colour_of(float("nan"), bins) == mapclasses.NO_DATA_COLOUR
 
 
 def test_hatching_stays_inside_the_polygon_and_out_of_its_hole():
     outer = [[0.0, 51.0], [0.1, 51.0], [0.1, 51.1], [0.0, 51.1], [0.0, 51.0]]
     hole = [[0.03, 51.03], [0.07, 51.03], [0.07, 51.07], [0.03, 51.07], [0.03, 51.03]]
-    segments = boroughmap.hatch_lines([outer, hole], spacing=0.005)
+    segments = mapgeometry.hatch_lines([outer, hole], spacing=0.005)
     assert len(segments) > 10
     for (x1, y1), (x2, y2) in segments:
         for x, y in ((x1, y1), (x2, y2), ((x1 + x2) / 2, (y1 + y2) / 2)):
@@ -183,7 +183,7 @@ def test_the_deck_carries_every_borough_with_its_value(db):
     with db.read() as r:
         values = mapdata.borough_values(r, FilterState(borough=("Camden",)), "vendors")
     metric = mapdata.METRIC_BY_KEY["vendors"]
-    deck = boroughmap.choropleth(values, metric, boroughmap.classes(values["value"], "count"))
+    deck = boroughmap.choropleth(values, metric, mapclasses.classes(values["value"], "count"))
     layers = {layer.id: layer for layer in deck.layers}
     features = layers[boroughmap.LAYER_ID].data["features"]
     assert len(features) == 33

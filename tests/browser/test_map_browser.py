@@ -22,7 +22,7 @@ from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
 from tests.browser.conftest import POLL_MS, expect, quick_click, settle, steady_image
-from ui.charts import boroughmap
+from ui.charts import boroughmap, mapclasses, mapgeometry
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
 
@@ -74,7 +74,7 @@ def a_point_inside(name: str) -> tuple[float, float]:
         f for f in boroughmap.boroughs.geojson()["features"] if f["properties"]["name"] == name
     )
     ring = feature["geometry"]["coordinates"][0]
-    lon, lat = boroughmap._centroid(ring)
+    lon, lat = mapgeometry.centroid(ring)
     return lon, lat - 0.012
 
 
@@ -169,8 +169,8 @@ def test_the_map_draws_offline_and_one_click_opens_each_borough_in_turn(
             values = mapdata.borough_values(r, housing, "records")
     finally:
         db.close()
-    bins = boroughmap.classes(values["value"], "count")
-    expected = boroughmap.colour_of(values.set_index("borough").loc["Barnet", "value"], bins)
+    bins = mapclasses.classes(values["value"], "count")
+    expected = mapclasses.colour_of(values.set_index("borough").loc["Barnet", "value"], bins)
     x, y = pixel_of(page, *a_point_inside("Barnet"))
     box = page.locator(CHART).bounding_box()
     patch = canvas.crop((int(x - box["x"]) - 4, int(y - box["y"]) - 4,

@@ -1,9 +1,11 @@
-"""The borough map: a choropleth of the region's authorities, its colour classes and its legend.
+"""The borough map: a choropleth of the region's authorities, their names and values as labels,
+and where the map opens.
 
 Pure builders: the per-borough values (from `citydata.query.mapdata.borough_values`) in, a
-pydeck Deck or an Altair legend out. Boroughs without records are drawn grey and hatched, never
-in the colour of zero. Everything is drawn by deck.gl layers, so the polygons show even when
-basemap tiles cannot load (no token, no internet).
+pydeck Deck out. Boroughs without records are drawn grey and hatched, never in the colour of
+zero. Everything is drawn by deck.gl layers, so the polygons show even when basemap tiles cannot
+load (no token, no internet). Its colour classes and legend are `ui.charts.mapclasses`; the
+shapes' geometry (where labels go, hatch lines) is `ui.charts.mapgeometry`.
 """
 
 from __future__ import annotations
@@ -12,28 +14,22 @@ import hashlib
 import json
 import math
 import weakref
-from dataclasses import dataclass
 from functools import lru_cache
 
-import altair as alt
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from citydata.core import boroughs, mapshapes, regions
-from citydata.core.formatting import count, money
+from citydata.core.formatting import count
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
-from ui.charts import Drawing
+from ui.charts import mapgeometry
+from ui.charts.mapclasses import PALETTE, ColourClass, colour_of
 
-# ColorBrewer YlGnBu without its palest step: light = low, dark = high; every class stands out
-# from the white page and from the grey of "no records".
-PALETTE: tuple[str, ...] = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
-NO_DATA_COLOUR = "#d4d4d4"
 HATCH_COLOUR = (110, 110, 110, 220)
 OUTLINE_COLOUR = (255, 255, 255, 255)
 LAYER_ID = "boroughs"  # the layer a click and the tooltip find
 SHAPES_ID = "borough-shapes"  # the drawn shapes
-LEGEND_HEIGHT = 80
 LABEL, SMALL_LABEL = 12, 10  # label sizes in pixels: most areas, and small ones
 SMALL_AREA = 0.0032  # square degrees (about 25 km² in London): an area labelled small
 DARK_FILLS = frozenset(PALETTE[3:])  # fills too dark for dark text (contrast under 4.5:1)
@@ -62,47 +58,6 @@ class CompactDeck(pdk.Deck):
 
 
 _WRITTEN: weakref.WeakKeyDictionary[CompactDeck, str] = weakref.WeakKeyDictionary()
-
-
-@dataclass(frozen=True)
-class ColourClass:
-    low: float
-    high: float  # exclusive, except for the last class
-    colour: str
-    label: str
-
-
-def classes(values: pd.Series, kind: str, n: int = len(PALETTE)) -> list[ColourClass]:
-    """Up to `n` equal classes of a round size covering the values, from a round number.
-
-    Each class holds values from its `low` up to (not including) its `high`; the last one holds
-    everything above its `low` and is labelled 'low+' ('20+', '£400k+').
-    """
-    known = values.dropna()
-    top = float(known.max()) if len(known) else 0.0
-    bottom = float(known.min()) if len(known) else 0.0
-    for step in _round_steps((top - bottom) / n, integer=kind == "count"):
-        low = math.floor(bottom / step + 1e-9) * step
-        count = math.floor((top - low) / step + 1e-9) + 1
-        if count <= n:
-            break
-    palette = _spread(count, n)
-    out = []
-    for i in range(count):
-        lo, hi = low + i * step, low + (i + 1) * step
-        last = i == count - 1
-        out.append(ColourClass(lo, hi, palette[i], _class_label(lo, hi, kind, last, top)))
-    return out
-
-
-def colour_of(value: float | None, bins: list[ColourClass]) -> str:
-    """The class colour for a value; the no-data grey for a missing one."""
-    if value is None or pd.isna(value):
-        return NO_DATA_COLOUR
-    for b in bins:
-        if value < b.high:
-            return b.colour
-    return bins[-1].colour
 
 
 def choropleth(
@@ -180,12 +135,12 @@ def _choropleth(
             }
         )
         if labelled:
-            ring = _main_ring(feature["geometry"])
-            small = abs(_area(ring)) / 2 < small_area
+            ring = mapgeometry.main_ring(feature["geometry"])
+            small = abs(mapgeometry.area(ring)) / 2 < small_area
             labels.append(
                 {
                     "code": code,
-                    "position": _centroid(ring),
+                    "position": mapgeometry.centroid(ring),
                     # a small area's on one line: two would reach into its neighbours' labels
                     "text": _short_name(name, small)
                     + ("" if no_records else (" " if small else "\n") + value_label),
@@ -194,7 +149,7 @@ def _choropleth(
                 }
             )
         if no_records:
-            hatch += [{"path": segment} for segment in _hatching(code, spacing)]
+            hatch += [{"path": segment} for segment in mapgeometry.hatching(code, spacing)]
     # The colours, one per shape in the file's order (its features' `i`). A deck.gl expression:
     # the list is in brackets because deck.gl's expression parser indexes a list literal only
     # when it is wrapped so.
@@ -293,31 +248,13 @@ def _labels(data: list[dict], layer_id: str, ink: list[int], halo: list[int]) ->
     )
 
 
-def _polygons(geometry: dict) -> list:
-    """The polygons (each a list of rings) of a Polygon or MultiPolygon."""
-    if geometry["type"] == "Polygon":
-        return [geometry["coordinates"]]
-    return geometry["coordinates"]
-
-
-def _main_ring(geometry: dict) -> list[list[float]]:
-    """The outer ring of the largest polygon: where the label goes."""
-    return max((p[0] for p in _polygons(geometry)), key=lambda ring: abs(_area(ring)))
-
-
-def _area(ring: list[list[float]]) -> float:
-    return sum(
-        x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)
-    )
-
-
 @lru_cache(maxsize=16)
 def _extent(key: str) -> tuple[float, float, float, float]:
     """West, south, east, north of the region's shapes."""
     points = [
         point
         for f in boroughs.geojson()["features"]
-        for polygon in _polygons(f["geometry"])
+        for polygon in mapgeometry.polygons(f["geometry"])
         for point in polygon[0]
     ]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
@@ -364,97 +301,6 @@ def off_map(values: pd.DataFrame) -> pd.DataFrame:
     return values[values["borough_code"].isin(codes)]
 
 
-def legend(bins: list[ColourClass], title: str, any_missing: bool) -> Drawing:
-    """A row of colour swatches with their ranges, and the hatched grey for 'no records'."""
-    rows = [{"Range": b.label, "colour": b.colour, "hatched": ""} for b in bins]
-    if any_missing:
-        rows.append({"Range": "No records", "colour": NO_DATA_COLOUR, "hatched": "/ / /"})
-    frame = pd.DataFrame(rows).assign(position=range(len(rows)))
-    return Drawing(frame, _legend, (title, len(rows)))
-
-
-def _legend(title: str, classes: int) -> alt.LayerChart:
-    x = alt.X(
-        "Range:N",
-        sort=alt.EncodingSortField(field="position", op="min"),
-        axis=None,
-        scale=alt.Scale(paddingInner=0.08),
-    )
-    base = alt.Chart().encode(x=x, tooltip=["Range:N"])
-    swatches = base.mark_rect(stroke="#888888", strokeWidth=0.5).encode(
-        y=alt.value(0), y2=alt.value(22), color=alt.Color("colour:N", scale=None)
-    )
-    hatching = base.mark_text(color="#555555", fontSize=12).encode(
-        y=alt.value(11), text="hatched:N"
-    )
-    labels = base.mark_text(color="#31333f", fontSize=12).encode(y=alt.value(36), text="Range:N")
-    return (swatches + hatching + labels).properties(
-        height=44,
-        width=min(105 * classes, 700),
-        title=alt.TitleParams(title, anchor="start", fontSize=13, fontWeight="normal"),
-    )
-
-
-def hatch_lines(rings: list[list[list[float]]], spacing: float = 0.0028) -> list[list[list[float]]]:
-    """Diagonal line segments inside a polygon (rings: exterior first, then holes).
-
-    Scanlines at 45° in a locally equal-area frame (longitude shrunk by cos(latitude)), clipped
-    to the polygon with the even-odd rule, so holes stay open.
-    """
-    k = math.cos(math.radians(51.5))
-    root2 = math.sqrt(2)
-
-    def to_uv(lon: float, lat: float) -> tuple[float, float]:
-        x = lon * k
-        return (x + lat) / root2, (lat - x) / root2
-
-    def to_lonlat(u: float, v: float) -> list[float]:
-        x, y = (u - v) / root2, (u + v) / root2
-        return [round(x / k, 6), round(y, 6)]
-
-    edges = []
-    for ring in rings:
-        points = [to_uv(lon, lat) for lon, lat in ring]
-        edges += list(zip(points, points[1:] + points[:1], strict=True))
-    vs = [v for edge in edges for _, v in edge]
-    segments = []
-    v = math.floor(min(vs) / spacing) * spacing + spacing / 2
-    while v < max(vs):
-        crossings = sorted(
-            u1 + (v - v1) * (u2 - u1) / (v2 - v1)
-            for (u1, v1), (u2, v2) in edges
-            if (v1 <= v < v2) or (v2 <= v < v1)
-        )
-        for a, b in zip(crossings[::2], crossings[1::2], strict=False):
-            segments.append([to_lonlat(a, v), to_lonlat(b, v)])
-        v += spacing
-    return segments
-
-
-@lru_cache(maxsize=512)
-def _hatching(code: str, spacing: float = 0.0028) -> list[list[list[float]]]:
-    """A borough's hatch lines; its boundary never changes, so they are worked out once."""
-    feature = next(f for f in boroughs.geojson()["features"] if f["properties"]["code"] == code)
-    return [
-        segment
-        for polygon in _polygons(feature["geometry"])
-        for segment in hatch_lines(polygon, spacing)
-    ]
-
-
-def _centroid(ring: list[list[float]]) -> list[float]:
-    """The area-weighted centre of a polygon ring (the vertex mean for a degenerate one)."""
-    area = cx = cy = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
-        cross = x1 * y2 - x2 * y1
-        area += cross
-        cx += (x1 + x2) * cross
-        cy += (y1 + y2) * cross
-    if abs(area) < 1e-12:
-        return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
-    return [round(cx / (3 * area), 6), round(cy / (3 * area), 6)]
-
-
 # Small central boroughs: a short name in smaller type, so neighbouring labels do not overlap
 # (the full name is in the tooltip).
 _SMALL = {
@@ -486,38 +332,6 @@ def _rgba(hex_colour: str, alpha: int) -> list[int]:
     return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def _round_steps(raw: float, integer: bool) -> list[float]:
-    """Round class widths (1, 2, 2.5, 3, 4 or 5 x 10^k) from about `raw` upwards, smallest first.
-
-    Counts get whole-number widths of at least 1.
-    """
-    if raw <= 0:
-        return [1.0]
-    magnitude = 10 ** math.floor(math.log10(raw))
-    steps = [m * magnitude * 10**e for e in (0, 1, 2) for m in (1, 2, 2.5, 3, 4, 5)]
-    if integer:
-        steps = [s for s in steps if s >= 1 and s == int(s)] or [1.0]
-    return sorted(s for s in steps if s >= raw - 1e-12) or [steps[-1]]
-
-
-def _spread(count: int, n: int) -> list[str]:
-    """`count` colours spread over the palette (all of it when count == n)."""
-    if count >= n:
-        return list(PALETTE)
-    if count == 1:
-        return [PALETTE[2]]
-    return [PALETTE[round(i * (n - 1) / (count - 1))] for i in range(count)]
-
-
-def _class_label(lo: float, hi: float, kind: str, last: bool, top: float) -> str:
-    write = {"count": "{:,.0f}".format, "percent": "{:g}%".format, "money": _legend_money}[kind]
-    if last:
-        return write(lo) if top <= lo else f"{write(lo)}+"
-    if kind == "count":
-        return write(lo) if hi - 1 <= lo else f"{write(lo)}–{write(hi - 1)}"
-    return f"{write(lo)}–{write(hi)}"
-
-
 def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     """A one-line description of the map for screen readers."""
     missing = int((values["status"] == NO_RECORDS).sum())
@@ -531,8 +345,3 @@ def alt_text(metric: Metric, values: pd.DataFrame) -> str:
         f"Map of {whose} coloured by {metric.label.lower()}; "
         f"{missing} without records are grey and hatched. The same numbers are in the table below."
     )
-
-
-def _legend_money(value: float) -> str:
-    """A class boundary: round numbers such as £1.025m keep their fourth figure."""
-    return money(value, digits=4)
