@@ -81,8 +81,11 @@ class _NewerData(Exception):
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
 def _cached(
-    _fn: Callable[..., Any], name: str, path: str, version: int, state: Any, args: tuple
+    _fn: Callable[..., Any], name: str, path: str, version: int, state: Any, args: tuple, day: date
 ) -> Any:
+    # (`day`, today's date, only keys the entry: a query that counts from today, the Overview's
+    # "ending in the next 12 months", is worked out again when the day changes, not up to
+    # CACHE_TTL_SECONDS after midnight)
     with _database(path).read() as r:
         if migrations.data_version(r) != version:
             raise _NewerData
@@ -90,8 +93,14 @@ def _cached(
 
 
 def pin_version() -> None:
-    """Fix the data version for this script run: every panel of the page reads that state."""
+    """Fix the data version and the day for this script run: every panel of the page reads
+    that state of the data, on that day."""
     st.session_state["_data_version"] = data_version()
+    st.session_state["_day"] = date.today()
+
+
+def _day() -> date:
+    return st.session_state.get("_day") or date.today()
 
 
 def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
@@ -104,7 +113,7 @@ def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
     name = f"{fn.__module__}.{fn.__qualname__}"
     version = st.session_state.get("_data_version") or data_version()
     try:
-        return _cached(fn, name, str(lifecycle.db_path()), version, state, tuple(args))
+        return _cached(fn, name, str(lifecycle.db_path()), version, state, tuple(args), _day())
     except _NewerData:
         st.rerun()
 
@@ -120,8 +129,9 @@ def _derived(
     state: Any,
     args: tuple,
     then_args: tuple,
+    day: date,
 ) -> Any:
-    return _then(_cached(_fn, name, path, version, state, args), *then_args)
+    return _then(_cached(_fn, name, path, version, state, args, day), *then_args)
 
 
 def derive(
@@ -135,7 +145,9 @@ def derive(
     version = st.session_state.get("_data_version") or data_version()
     path = str(lifecycle.db_path())
     try:
-        return _derived(then, then_name, fn, name, path, version, state, tuple(args), then_args)
+        return _derived(
+            then, then_name, fn, name, path, version, state, tuple(args), then_args, _day()
+        )
     except _NewerData:
         st.rerun()
 
