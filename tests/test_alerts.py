@@ -525,6 +525,7 @@ def test_an_alert_keeps_watching_its_vendor_when_the_name_is_grouped_or_leaves_t
         assert cli.main(["import", str(upload), "--borough", borough, "--db", str(db_path)]) == 0
     dry = send(db_path, "--dry-run")
     assert dry.stdout.strip().endswith("nothing due"), dry.stdout
+    assert alerts(db_path, "list").stderr == dry.stderr, "listing the alerts says it too"
     assert dry.stderr == (
         f"Note: alert 1: No vendor called “{vendor} Holdings” in the data. The alert still "
         "watches it, so nothing is sent about it until the data has it.\n"

@@ -121,12 +121,15 @@ def _list(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         subs = subscriptions.all_(r)
         table = subscriptions.table(r)
+        remarks = [(s.id, n) for s in subs for n in alerts.view(r, s)[1]]
     if args.json:
         print_json([_public(s) for s in subs])
     elif table.empty:
         print("No alerts.")
     else:  # an alert not sent yet: "never", not Python's "None"
         print(table.astype(object).where(table.notna(), "never").to_string(index=False))
+    for sub_id, remark in remarks:  # as `alerts send` and the Alerts page say it
+        note(f"Note: alert {sub_id}: {remark} {alerts.STILL_WATCHED}")
     return EXIT_OK
 
 
