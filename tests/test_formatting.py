@@ -81,3 +81,13 @@ def test_one_fold_per_kind_of_key():
     assert service_area_label("Revs & Bens") == "Revenues and benefits"
     assert service_area_label("ADULTS' SOCIAL CARE") == service_area_label("adults social care")
     assert hosting_label("on-premises") == hosting_label("On premises")
+
+
+def test_short_amounts_round_a_half_up_as_amounts_in_full_do():
+    """£12,250 read "£12.2k" where the same amount in full, rounded to the pound, and every
+    other half in the app round up; "£998.50" read "£998" beside a table's "£999"."""
+    money = formatting.money
+    assert [money(v) for v in (12_250, 12_350, 998.5, Decimal("1235000.00"))] == [
+        "£12.3k", "£12.4k", "£999", "£1.24m"
+    ]  # fmt: skip
+    assert money(-12_250) == "-£12.3k" and money(0) == "£0"

@@ -43,12 +43,18 @@ def money(value: Any, digits: int = 3, missing: str = "no value") -> str:
 
     >>> [money(v) for v in (950, 12_345, 350_000, 1_234_567, 2_500_000, 999_999)]
     ['£950', '£12.3k', '£350k', '£1.23m', '£2.5m', '£1m']
+    >>> [money(v) for v in (12_250, 998.5, Decimal("1235000.00"))]
+    ['£12.3k', '£999', '£1.24m']
     """
     if _missing(value):
         return missing
-    amount = float(value)
-    sign, amount = ("-" if amount < 0 else ""), abs(amount)
-    rounded = float(f"{amount:.{digits}g}") if amount >= 1_000 else round(amount)
+    exact = abs(value if isinstance(value, Decimal) else Decimal(str(float(value))))
+    sign = "-" if float(value) < 0 else ""
+    # a half rounds up, as money_in_full and the tables round it (£12,250 is £12.3k)
+    if exact >= 1_000:
+        places = exact.adjusted() - (digits - 1)
+        exact = exact.scaleb(-places).quantize(_POUND, rounding=ROUND_HALF_UP).scaleb(places)
+    rounded = float(exact.quantize(_POUND, rounding=ROUND_HALF_UP))
     for size, unit in _UNITS:
         if rounded >= size:
             return f"{sign}£{_trim(rounded / size, digits)}{unit}"
