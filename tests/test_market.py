@@ -13,6 +13,7 @@ from citydata.query import adoption, market, satisfaction, selection, vendor_pro
 from citydata.query.filters import FilterState
 from citydata.store import vendors
 from tests import market_data
+from tests.calendar_data import build_db, row
 from ui.charts import market as charts
 
 ALL = FilterState()
@@ -310,6 +311,22 @@ def test_which_boroughs_use_a_system_and_the_matrix(small):
     assert wide.loc["Hackney", "Parking"] == "Microsoft Dynamics 365 (Bytes Software Services)"
     assert wide.loc["Barnet"].tolist() == ["", "", ""]
     assert list(wide.columns) == ["Education", "Housing", "Parking"]  # taxonomy order
+
+
+def test_the_matrix_says_in_words_what_a_record_does_not_give(tmp_path):
+    """A record naming no vendor (published notices often name none) was written "Open
+    Housing (?)" in the Adoption matrix, where every other page says "(vendor not given)"."""
+    rows = [
+        row("Camden", "2027-01-31", vendor=None),
+        row("Camden", "2027-02-28", system=None, vendor="Civica"),
+    ]
+    db = build_db(tmp_path, rows)
+    with db.read() as r:
+        wide = adoption.matrix_table(adoption.matrix((r, ALL)), ["Camden"])
+    db.close()
+    assert wide.loc["Camden", "Housing"] == (
+        "Open Housing (vendor not given); system not given (Civica)"
+    )
 
 
 def test_every_chart_writes_its_numbers_as_text_not_only_colour(small, agg):

@@ -16,6 +16,7 @@ import pandas as pd
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
+from citydata.query.market import NOT_GIVEN
 from citydata.store.db import Reader, over_table
 
 USER_COLUMNS = (
@@ -118,8 +119,9 @@ def matrix(source: Usage) -> pd.DataFrame:
     """Long form: borough, service_area, systems ("System (Vendor); ..."), records."""
     return _from_usage(
         source,
-        """SELECT borough, service_area,
-               string_agg(coalesce(system, '?') || ' (' || coalesce(vendor, '?') || ')', '; '
+        f"""SELECT borough, service_area,
+               string_agg(coalesce(system, 'system not given') || ' '
+                          || coalesce('(' || vendor || ')', '{NOT_GIVEN}'), '; '
                           ORDER BY value_pence DESC NULLS LAST, system, vendor) AS systems,
                CAST(sum(records) AS BIGINT) AS records
         FROM usage GROUP BY ALL ORDER BY borough, service_area""",
