@@ -63,6 +63,23 @@ def test_overview_figures_equal_sql_on_the_same_file(db):
     assert "Illustrative data" in at.info[0].value
 
 
+def test_the_ten_largest_vendors_share_is_the_markets_not_rounded_to_the_even(db):
+    """Barking and Dagenham's ten largest vendors hold 62.5% of its records: the Overview said
+    "62%" (a half rounded to the even number, after rounding to a tenth), the Market "62.5%"."""
+    state = FilterState(borough=("Barking and Dagenham",))
+    with db.read() as r:
+        sql, params = selection.base(state)
+        held = r.scalar(
+            f"""WITH b AS ({sql}), v AS (SELECT vendor, count(*) AS n FROM b
+                WHERE vendor IS NOT NULL GROUP BY vendor ORDER BY n DESC, vendor LIMIT 10)
+            SELECT 100.0 * (SELECT sum(n) FROM v) / (SELECT count(*) FROM b)""",
+            params,
+        )
+    assert held == 62.5
+    at = run_app({"borough": "Barking and Dagenham"})
+    assert metric(at, "Share held by the 10 largest vendors") == "62.5%"
+
+
 def test_url_parameters_seed_the_filters(db):
     at = run_app({"borough": ["Camden", "Hackney"], "service_area": "Housing"})
     assert at.multiselect(key="borough").value == ["Camden", "Hackney"]
