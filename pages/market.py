@@ -146,16 +146,16 @@ ui.metrics(
     ui.Figure(f"{ui.noun(2, True)} with scores", f"{sat['boroughs_scored']:,}"),
     ui.Figure("Average satisfaction (1-5)", f"{sat['average']:.2f}"),
 )
+per_borough = ui.derive(satisfaction.by_borough_from, *source)
+link = satisfaction.correlation_words(sat["correlation"], per_borough)
 st.markdown(
     "Suppliers and satisfaction across the "
-    f"{count(sat['boroughs_scored'], ui.noun(), ui.noun(2))} with scores: "
-    f"**{ui.plain(satisfaction.correlation_words(sat['correlation']))}**."
+    f"{count(sat['boroughs_scored'], ui.noun(), ui.noun(2))} with scores: **{ui.plain(link)}**."
 )
 st.caption(
     f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "
     "its scored records. A handful of scores says little: read the counts before the line."
 )
-per_borough = ui.derive(satisfaction.by_borough_from, *source)
 ui.chart_and_table(
     charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
     "satisfaction-by-borough", "sat-borough",

@@ -205,6 +205,43 @@ def test_satisfaction_per_vendor_per_borough_and_the_correlation(small, agg):
     assert satisfaction.correlation_words(None) == "too few boroughs with scores to say"
 
 
+def test_no_correlation_for_boroughs_alike_is_said_as_such_not_as_too_few(tmp_path):
+    """Three boroughs with scores are enough for an r; when each has one supplier (one service
+    area picked, say) there is none to work out, and the page said "too few boroughs"."""
+    c, h, i = market_data.CAMDEN, market_data.HACKNEY, market_data.ISLINGTON
+    rows = [
+        (c, "Parking", "Permits A", "Capita", "", "2028-01-31", "10", "2"),
+        (h, "Parking", "Permits B", "Civica", "", "2028-01-31", "10", "4"),
+        (i, "Parking", "Permits C", "Idox", "", "2028-01-31", "10", "3"),
+        (i, "Housing", "Open Housing", "Capita", "", "2028-01-31", "10", "3"),
+        (c, "Housing", "Civica CX", "Civica", "", "2028-01-31", "10", "3"),
+        (h, "Housing", "Civica CX", "Civica", "", "2028-01-31", "10", "3"),
+    ]
+    db = market_data.build(tmp_path, rows)
+    with db.read() as r:
+        parking = market.aggregate(r, FilterState(service_area=("Parking",)))
+        housing = market.aggregate(r, FilterState(service_area=("Housing",)))
+    db.close()
+    for agg in (parking, housing):
+        summary = satisfaction.summary_from(agg)
+        assert summary["boroughs_scored"] == 3 and summary["correlation"] is None
+    said = satisfaction.correlation_words(None, satisfaction.by_borough_from(parking))
+    assert said == "no link to measure: each has 1 supplier"
+    said = satisfaction.correlation_words(None, satisfaction.by_borough_from(housing))
+    assert said == "no link to measure: each has 1 supplier"
+    two = satisfaction.by_borough_from(parking).iloc[:2]  # two boroughs: too few, as before
+    assert satisfaction.correlation_words(None, two) == "too few boroughs with scores to say"
+
+
+def test_no_correlation_for_one_average_score_says_so():
+    per = pd.DataFrame(
+        {"borough": ["A", "B", "C"], "suppliers": [1, 2, 3], "records": [1, 2, 3],
+         "scored": [1, 1, 2], "average": [3.0, 3.0, 3.0]}
+    )  # fmt: skip
+    said = satisfaction.correlation_words(None, per)
+    assert said == "no link to measure: each averages 3.00"
+
+
 def test_supplier_and_manufacturer_are_kept_apart(small):
     bytes_ = vendor_profile.summary(small, ALL, "Bytes Software Services", date(2026, 1, 1))
     assert (bytes_["held"], bytes_["own"], bytes_["resale"], bytes_["made"]) == (1, 0, 1, 0)

@@ -12,7 +12,7 @@ import pytest
 
 from citydata.core.formatting import count
 from citydata.store import vendors
-from tests.apptest import metric, run_app
+from tests.apptest import metric, run_app, shown
 
 # name, URL parameters, the same filters as SQL, the ranking measure, top N
 SCENARIOS = [
@@ -167,6 +167,23 @@ def test_market_counts_one_borough_in_the_singular(db_path):
     assert not at.exception and not at.error
     scored = [m.value for m in at.markdown if m.value.startswith("Suppliers and satisfaction")]
     assert scored and scored[0].startswith("Suppliers and satisfaction across the 1 borough with")
+
+
+def test_boroughs_with_one_supplier_each_have_no_link_to_measure_not_too_few(db):
+    """In the illustrative data's "Other" service area, every borough with a score has one
+    supplier: enough boroughs, but no correlation to work out."""
+    with db.read() as r:
+        found = r.df(
+            "SELECT borough, count(DISTINCT vendor) AS suppliers FROM current_contracts"
+            " WHERE service_area = 'Other' GROUP BY borough HAVING count(satisfaction) > 0"
+        )
+    assert len(found) >= 3 and set(found["suppliers"]) == {1}
+    at = run_app({"service_area": "Other"}, "pages/market.py")
+    said = [shown(m.value) for m in at.markdown if m.value.startswith("Suppliers and")]
+    assert said == [
+        f"Suppliers and satisfaction across the {len(found)} boroughs with scores: "
+        "no link to measure: each has 1 supplier."
+    ]
 
 
 def test_market_with_no_matching_records_says_so(db_path):

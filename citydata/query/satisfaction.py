@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core.formatting import count
 from citydata.query import market
 
 MIN_BOROUGHS_FOR_CORRELATION = 3
@@ -79,13 +80,32 @@ def summary_from(agg: market.Source) -> dict[str, Any]:
     return out
 
 
-def correlation_words(r: float | None) -> str:
-    """Pearson's r in plain English: "a weak link: more suppliers, lower satisfaction"."""
+def correlation_words(r: float | None, per_borough: pd.DataFrame | None = None) -> str:
+    """Pearson's r in plain English: "a weak link: more suppliers, lower satisfaction".
+
+    Without an r, `per_borough` (`by_borough_from`) says why when there are boroughs enough:
+    r cannot be worked out when every borough with scores has the same number of suppliers
+    (one each, as in a single service area) or the same average score."""
     if r is None:
-        return "too few boroughs with scores to say"
+        return _no_link(per_borough) or "too few boroughs with scores to say"
     size = abs(r)
     if size < 0.1:
         return f"no clear link (r = {r:+.2f})"
     strength = "a weak" if size < 0.3 else "a moderate" if size < 0.5 else "a strong"
     direction = "lower" if r < 0 else "higher"
     return f"{strength} link: more suppliers, {direction} satisfaction (r = {r:+.2f})"
+
+
+def _no_link(per_borough: pd.DataFrame | None) -> str | None:
+    """Why there is no r for `MIN_BOROUGHS_FOR_CORRELATION` or more boroughs with scores: all of
+    them alike in suppliers or in average score (None when there are fewer)."""
+    if per_borough is None:
+        return None
+    scored = per_borough[per_borough["scored"] > 0]
+    if len(scored) < MIN_BOROUGHS_FOR_CORRELATION:
+        return None
+    if scored["suppliers"].nunique() == 1:
+        return f"no link to measure: each has {count(int(scored['suppliers'].iloc[0]), 'supplier')}"
+    if scored["average"].nunique() == 1:
+        return f"no link to measure: each averages {float(scored['average'].iloc[0]):.2f}"
+    return None
