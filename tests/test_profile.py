@@ -347,6 +347,26 @@ def test_unknown_borough_is_refused(db):
         borough_profile.build(r, FilterState(), "Gotham")
 
 
+def test_the_timeline_draws_every_contract_on_a_line_of_its_own(db):
+    """Hackney's published award of lot 2 names two suppliers: two contracts for one system in
+    one service area, with the same dates. The timeline drew bars of one label on one line, so
+    the two showed as one bar ("Housing: Repairs scheduling (lot 2)")."""
+    from ui.charts.profile import timeline
+
+    notices = ingest.prepare(OCDS.read_bytes(), OCDS.name)
+    snapshots.commit(db, notices, OCDS.read_bytes(), "feed")
+    p = build(db, FilterState(source_kind=("published",)), "Hackney")
+    dated = p.systems[p.systems["contract_end"].notna()]
+    assert len(dated) == 3
+    lines = timeline(p.systems, TODAY).frame["contract"].tolist()
+    assert len(set(lines)) == len(dated)  # a line for each contract
+    assert sorted(lines) == [
+        "Housing: Housing management system (lot 1)",
+        "Housing: Repairs scheduling (lot 2) (Kirona Solutions Ltd)",
+        "Housing: Repairs scheduling (lot 2) (Totalmobile)",
+    ]
+
+
 def test_text_briefing_carries_the_page_content(db):
     p = build(db)
     text = briefing.text(p)

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.dates import add_months
+from citydata.query.market import NOT_GIVEN
 from ui.charts import Drawing, label_limit, legend_columns, room
 
 URGENCY = {
@@ -25,13 +26,30 @@ def timeline_frame(systems: pd.DataFrame, today: date) -> pd.DataFrame:
     start = pd.to_datetime(known["contract_start"])
     known["start"] = start.where(start.notna() & (start <= end), end)
     known["end"] = end
-    known["contract"] = known["service_area"] + ": " + known["system"]
+    known["contract"] = contract_labels(known)
     t, y1, y2 = (pd.Timestamp(d) for d in (today, add_months(today, 12), add_months(today, 24)))
     known["urgency"] = "Ends later"
     known.loc[end < y2, "urgency"] = "Ends in 12-24 months"
     known.loc[end < y1, "urgency"] = "Ends within 12 months"
     known.loc[end < t, "urgency"] = "Ended"
     return known
+
+
+def contract_labels(rows: pd.DataFrame) -> list[str]:
+    """One distinct label per bar, 'Housing: Open Housing': the chart draws bars of one label on
+    one line, so two contracts for one system (a notice's two suppliers, two lots) name their
+    vendors ('Housing: Repairs (Kirona)') and are numbered when they still repeat."""
+    base = [f"{a}: {s}" for a, s in zip(rows["service_area"], rows["system"], strict=True)]
+    repeated = {b for b in base if base.count(b) > 1}
+    seen: dict[str, int] = {}
+    labels = []
+    for text, vendor in zip(base, rows["vendor"], strict=True):
+        if text in repeated:
+            given = vendor is not None and not pd.isna(vendor) and str(vendor).strip()
+            text = f"{text} ({vendor})" if given else f"{text} {NOT_GIVEN}"
+        seen[text] = seen.get(text, 0) + 1
+        labels.append(text if seen[text] == 1 else f"{text} [{seen[text]}]")
+    return labels
 
 
 def timeline(systems: pd.DataFrame, today: date) -> Drawing:
