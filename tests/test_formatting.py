@@ -83,11 +83,10 @@ def test_one_fold_per_kind_of_key():
     assert hosting_label("on-premises") == hosting_label("On premises")
 
 
-def test_short_amounts_round_a_half_up_as_amounts_in_full_do():
-    """£12,250 read "£12.2k" where the same amount in full, rounded to the pound, and every
-    other half in the app round up; "£998.50" read "£998" beside a table's "£999"."""
-    money = formatting.money
-    assert [money(v) for v in (12_250, 12_350, 998.5, Decimal("1235000.00"))] == [
-        "£12.3k", "£12.4k", "£999", "£1.24m"
-    ]  # fmt: skip
-    assert money(-12_250) == "-£12.3k" and money(0) == "£0"
+def test_a_short_amount_rounds_a_half_up_too():
+    """£122,500 was written £122k and £2.50 £2 (Python sends a half to the even digit), while
+    £1,135 was £1.14k: the tables beside them say £122,500, which a reader rounds up."""
+    shown = [formatting.money(v) for v in (122_500, 12_250, 1_225_000, 1_125, 1_135, 2.5, 0.5)]
+    assert shown == ["£123k", "£12.3k", "£1.23m", "£1.13k", "£1.14k", "£3", "£1"]
+    assert formatting.money(Decimal("2.49")) == "£2" and formatting.money(-2.5) == "-£3"
+    assert formatting.money(5_124.5, digits=4) == "£5.125k"

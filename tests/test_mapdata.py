@@ -195,3 +195,25 @@ def test_the_deck_carries_every_borough_with_its_value(db):
     assert boroughmap.fill_colours(json.loads(deck.to_json()))[hackney][:3] == [0xD4, 0xD4, 0xD4]
     assert layers["no-records-hatching"].data  # 32 boroughs hatched
     assert "Distinct vendors: {value_label}" in deck._tooltip["text"]
+
+
+def test_a_total_of_a_half_is_rounded_up_on_the_map_as_in_its_table(tmp_path):
+    """Camden's annual values add up to £122,500: the table under the map says £122,500, and
+    the map's label and tooltip said £122k (a half sent to the even digit); likewise the
+    profile's "Annual value" and its briefings."""
+    from tests import market_data
+
+    rows = [
+        (market_data.CAMDEN, "Housing", "Open Housing", "Capita", "", "2028-01-31", "61250", ""),
+        (market_data.CAMDEN, "Parking", "Permits", "Civica", "", "2028-01-31", "61250", ""),
+        (market_data.HACKNEY, "Parking", "Permits", "Civica", "", "2028-01-31", "2.50", ""),
+    ]
+    db = market_data.build(tmp_path, rows)
+    with db.read() as r:
+        values = mapdata.borough_values(r, FilterState(), "annual_value")
+    db.close()
+    metric = mapdata.METRIC_BY_KEY["annual_value"]
+    deck = boroughmap.choropleth(values, metric, mapclasses.classes(values["value"], "money"))
+    features = {x.id: x for x in deck.layers}[boroughmap.LAYER_ID].data["features"]
+    shown = {f["properties"]["name"]: f["properties"]["value_label"] for f in features}
+    assert shown["Camden"] == "£123k" and shown["Hackney"] == "£3"

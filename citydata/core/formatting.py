@@ -41,24 +41,27 @@ NOT_RECORDED = "Not recorded"  # a figure shown alone (a metric) whose records h
 def money(value: Any, digits: int = 3, missing: str = "no value") -> str:
     """Pounds to `digits` significant figures with a unit, trailing zeros dropped.
 
-    >>> [money(v) for v in (950, 12_345, 350_000, 1_234_567, 2_500_000, 999_999)]
-    ['£950', '£12.3k', '£350k', '£1.23m', '£2.5m', '£1m']
-    >>> [money(v) for v in (12_250, 998.5, Decimal("1235000.00"))]
-    ['£12.3k', '£999', '£1.24m']
+    >>> [money(v) for v in (950, 12_345, 350_000, 1_234_567, 2_500_000, 999_999, 122_500)]
+    ['£950', '£12.3k', '£350k', '£1.23m', '£2.5m', '£1m', '£123k']
     """
     if _missing(value):
         return missing
-    exact = abs(value if isinstance(value, Decimal) else Decimal(str(float(value))))
-    sign = "-" if float(value) < 0 else ""
-    # a half rounds up, as money_in_full and the tables round it (£12,250 is £12.3k)
-    if exact >= 1_000:
-        places = exact.adjusted() - (digits - 1)
-        exact = exact.scaleb(-places).quantize(_POUND, rounding=ROUND_HALF_UP).scaleb(places)
-    rounded = float(exact.quantize(_POUND, rounding=ROUND_HALF_UP))
+    amount = float(value)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    rounded = _half_up(amount, digits) if math.isfinite(amount) else amount
     for size, unit in _UNITS:
         if rounded >= size:
             return f"{sign}£{_trim(rounded / size, digits)}{unit}"
     return f"{sign}£{rounded:,.0f}"
+
+
+def _half_up(amount: float, digits: int) -> float:
+    """`amount` (not negative) to `digits` significant figures from £1,000, else to the pound,
+    a half rounded up as a reader (and money_in_full) rounds it: £122,500 is £123k, £2.50 is
+    £3 (Python's formatting sends a half to the even digit: £122k, £2)."""
+    exact = Decimal(str(amount))
+    step = Decimal(1).scaleb(exact.adjusted() - digits + 1) if amount >= 1_000 else _POUND
+    return float(exact.quantize(step, rounding=ROUND_HALF_UP))
 
 
 def _trim(number: float, digits: int) -> str:
