@@ -242,6 +242,26 @@ def test_no_correlation_for_one_average_score_says_so():
     assert said == "no link to measure: each averages 3.00"
 
 
+def test_shares_written_on_the_charts_round_a_half_up_as_the_tables_show_them(tmp_path):
+    """Capita holds 5 of Housing's 8 records: 62.5% in the tables, and the bar and the
+    concentration chart wrote "62%" (a half sent to the even number); Civica's 37.5% "38%"."""
+    c = market_data.CAMDEN
+    rows = [
+        *[(c, "Housing", f"Capita {i}", "Capita", "", "2028-01-31", "10", "") for i in range(5)],
+        *[(c, "Housing", f"Civica {i}", "Civica", "", "2028-01-31", "10", "") for i in range(3)],
+    ]
+    db = market_data.build(tmp_path, rows)
+    with db.read() as r:
+        agg = market.aggregate(r, ALL)
+    db.close()
+    areas = market.area_shares_from(agg)
+    assert areas["share"].tolist() == [62.5, 37.5]
+    labels = charts.area_share_chart(areas).frame["label"].tolist()
+    assert labels == ["Capita 63%", "Civica 38%"]
+    conc = charts.concentration_chart(market.concentration_from(agg), 2000).frame
+    assert conc["label"].tolist() == ["5,313 · Capita 63% · above"]
+
+
 def test_supplier_and_manufacturer_are_kept_apart(small):
     bytes_ = vendor_profile.summary(small, ALL, "Bytes Software Services", date(2026, 1, 1))
     assert (bytes_["held"], bytes_["own"], bytes_["resale"], bytes_["made"]) == (1, 0, 1, 0)

@@ -84,6 +84,12 @@ def money_in_full(value: Any, pence: bool = False, missing: str = "no value") ->
 _PENNY, _POUND = Decimal("0.01"), Decimal("1")
 
 
+def whole_percent(share: Any) -> str:
+    """A share (a percentage, as tables show it to a tenth) to a whole percent, a half rounded
+    up as a reader of the table rounds it: 62.5 is '63%' (Python's formatting writes '62%')."""
+    return f"{Decimal(str(float(share))).quantize(_POUND, rounding=ROUND_HALF_UP)}%"
+
+
 def count(n: int, one: str, many: str | None = None) -> str:
     """'1 contract', '1,234 contracts'; `many` for plurals that are not `one` + 's'."""
     return f"{int(n):,} {one if int(n) == 1 else (many or one + 's')}"

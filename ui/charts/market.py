@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.boroughs import noun
-from citydata.core.formatting import money
+from citydata.core.formatting import money, whole_percent
 from citydata.output.exports import with_labels
 from ui.charts import Drawing, label_limit, room
 
@@ -140,10 +140,10 @@ def _segment_label(vendor: str, share: float, named: bool) -> str:
     """The text written on a segment of a 100% bar: the vendor's name only when it fits.
 
     At the narrowest layout one percent of the bar holds about one character."""
-    with_name = f"{vendor} {share:.0f}%"
+    with_name = f"{vendor} {whole_percent(share)}"
     if named and len(with_name) * 1.1 <= share:
         return with_name
-    return f"{share:.0f}%" if share >= 6 else ""
+    return whole_percent(share) if share >= 6 else ""
 
 
 def area_share_chart(long: pd.DataFrame, top_n: int = 3) -> Drawing:
@@ -213,7 +213,7 @@ def concentration_chart(conc: pd.DataFrame, threshold: int) -> Drawing:
     df = _in_order(conc.dropna(subset=["hhi"]))
     df["status"] = ["Above threshold" if a else "At or below" for a in df.above_threshold]
     df["label"] = [
-        f"{h:,} · {v} {s:.0f}%" + (" · above" if a else "")
+        f"{h:,} · {v} {whole_percent(s)}" + (" · above" if a else "")
         for h, v, s, a in zip(df.hhi, df.top_vendor, df.top1_share, df.above_threshold, strict=True)
     ]
     return Drawing(df, _concentration, (threshold,))
