@@ -184,7 +184,8 @@ def concentration(
                      row_number() OVER (
                         PARTITION BY service_area ORDER BY {by} DESC NULLS LAST, vendor) AS rank
               FROM v WHERE vendor IS NOT NULL),
-        c AS (SELECT service_area, count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
+        c AS (SELECT service_area, count(*) AS vendors,
+                     CASE WHEN any_value(total) > 0 THEN arg_min(vendor, rank) END AS top_vendor,
                      100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0) AS top1,
                      100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0) AS top3,
                      10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0) AS hhi

@@ -262,6 +262,34 @@ def test_shares_written_on_the_charts_round_a_half_up_as_the_tables_show_them(tm
     assert conc["label"].tolist() == ["5,313 · Capita 63% · above"]
 
 
+def test_no_largest_vendor_by_value_where_no_value_is_recorded(tmp_path):
+    """Ranked by value, a service area whose records give no annual value (or only £0) named
+    its alphabetically first vendor as the "Largest vendor", with no share beside it."""
+    c, h = market_data.CAMDEN, market_data.HACKNEY
+    rows = [
+        (c, "Parking", "P1", "Zeta", "", "2028-01-01", "", ""),
+        (h, "Parking", "P2", "Alpha", "", "2028-01-01", "", ""),
+        (h, "Parking", "P3", "Zeta", "", "2028-01-01", "", ""),
+        (c, "Housing", "H1", "Zeta", "", "2028-01-01", "0", ""),
+        (h, "Housing", "H2", "Alpha", "", "2028-01-01", "0", ""),
+        (c, "Education", "E1", "Zeta", "", "2028-01-01", "10", ""),
+        (h, "Education", "E2", "Alpha", "", "2028-01-01", "30", ""),
+    ]
+    db = market_data.build(tmp_path, rows)
+    with db.read() as r:
+        agg = market.aggregate(r, ALL)
+    db.close()
+    shown = charts.labelled(market.concentration_from(agg, by="annual_value"))
+    shown = shown.set_index("Service area")
+    assert shown.loc["Education", "Largest vendor"] == "Alpha"  # £30 of £40
+    assert shown.loc["Education", "Largest vendor's share (%)"] == 75.0
+    for area in ("Parking", "Housing"):
+        assert pd.isna(shown.loc[area, "Largest vendor"]), area
+        assert pd.isna(shown.loc[area, "Largest vendor's share (%)"]), area
+    by_records = market.concentration_from(agg).set_index("service_area")
+    assert by_records.loc["Parking", "top_vendor"] == "Zeta"  # 2 of 3 records
+
+
 def test_supplier_and_manufacturer_are_kept_apart(small):
     bytes_ = vendor_profile.summary(small, ALL, "Bytes Software Services", date(2026, 1, 1))
     assert (bytes_["held"], bytes_["own"], bytes_["resale"], bytes_["made"]) == (1, 0, 1, 0)

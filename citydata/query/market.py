@@ -284,7 +284,9 @@ def concentration_from(
                      row_number() OVER (PARTITION BY service_area
                                         ORDER BY {by} DESC NULLS LAST, vendor) AS rank
               FROM v WHERE vendor IS NOT NULL),
-        c AS (SELECT service_area, count(*) AS vendors, arg_min(vendor, rank) AS top_vendor,
+        -- (no largest vendor where nothing is measured: no vendor's value recorded, or £0)
+        c AS (SELECT service_area, count(*) AS vendors,
+                     CASE WHEN any_value(total) > 0 THEN arg_min(vendor, rank) END AS top_vendor,
                      100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0)
                          AS top1,
                      100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0)
