@@ -403,6 +403,28 @@ def test_text_briefing_says_a_vendor_not_given_in_words_not_none(tmp_path):
     assert not re.search(r"\b(None|nan)\b", text)
 
 
+def test_records_naming_no_vendor_are_one_row_after_the_vendors(tmp_path):
+    """Three published notices naming no supplier made a blank first row of the profile's
+    "Vendors and their share" (and of its Excel and Word briefings), as if the largest vendor
+    had no name. They are one "(vendor not given)" row after the vendors, as on the Market."""
+    from tests.calendar_data import build_db, row
+
+    rows = [row("Camden", "2027-03-01", system=f"Notice {i}", vendor=None) for i in range(3)]
+    rows += [row("Camden", "2027-03-01", system="Civica CX", vendor="Civica")]
+    rows += [row("Camden", "2027-03-01", system="Open Housing", vendor="Capita")] * 2
+    small = build_db(tmp_path, rows)
+    try:
+        p = build(small)
+    finally:
+        small.close()
+    shown = p.vendors[["vendor", "records", "share"]].values.tolist()
+    assert shown == [["Capita", 2, 33.3], ["Civica", 1, 16.7], ["(vendor not given)", 3, 50.0]]
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    names = [r[0].value for r in book["Vendors"].iter_rows(min_row=2)]
+    assert names == ["Capita", "Civica", "(vendor not given)"]
+    assert "- (vendor not given): 3 (50.0%), £300k a year" in briefing.text(p)
+
+
 def test_excel_briefing_has_every_part_and_neutralises_formulas(db):
     records = borough_records(db, CAMDEN)
     records.loc[records.index[0], "system"] = '=HYPERLINK("http://example.com","x")'

@@ -19,6 +19,7 @@ from citydata.core.formatting import count, share_column
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
+from citydata.query.market import NOT_GIVEN
 from citydata.store.db import Reader, over_frames
 from citydata.store.history import KINDS, PUBLISHED, REGISTER
 
@@ -148,15 +149,18 @@ def systems(r: Reader, state: FilterState, borough: str, limit: int | None = Non
 
 
 def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
-    """The borough's vendors: records, share of its records (%), annual value, systems."""
+    """The borough's vendors: records, share of its records (%), annual value, systems. The
+    records naming no vendor are one NOT_GIVEN row after the vendors, as on the Market page
+    (not a vendor, so not ranked among them)."""
     sql, params = selection.base(profile_state(state, borough))
+    params.add(not_given=NOT_GIVEN)
     found = r.df(
         f"""
-        SELECT vendor, count(*) AS records,
+        SELECT coalesce(vendor, $not_given) AS vendor, count(*) AS records,
                round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share,
                round(sum(annual_value), 2) AS annual_value,
                string_agg(DISTINCT system, ', ' ORDER BY system) AS systems
-        FROM ({sql}) AS b GROUP BY vendor ORDER BY records DESC, vendor
+        FROM ({sql}) AS b GROUP BY b.vendor ORDER BY b.vendor IS NULL, records DESC, b.vendor
         """,
         params,
     )
