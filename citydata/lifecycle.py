@@ -89,6 +89,7 @@ def open_store(path: str | Path | None = None, waits: tuple[float, ...] | None =
         migrate(db)
         regiondata.check_region(db)
         regiondata.follow_reorganisations(db)
+        matches.forget_illustrative(db)
     except duckdb.Error as exc:  # a DuckDB file whose tables cannot be read
         db.close()
         raise FileUnusable(
@@ -215,6 +216,8 @@ def _opens_unchanged(path: Path) -> bool:
     try:
         with db.read() as r:
             if migrations.schema_version(r) < migrations.SCHEMA_VERSION:
+                return False
+            if r.scalar(matches.ILLUSTRATIVE_PAIRS):
                 return False
         if regiondata.followed_region(regiondata.region_of(db)) == regions.current().key:
             return False

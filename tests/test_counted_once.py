@@ -22,7 +22,7 @@ from citydata.query.filters import FilterState
 from citydata.store import matches, snapshots
 from tests.command import run
 from tests.conftest import ROOT
-from tests.snapshot_helpers import borough_records, prepared
+from tests.snapshot_helpers import borough_records, edited_records, prepared
 
 OCDS = Path(__file__).resolve().parent / "data" / "notices" / "ocds_record_package_1_0.json"
 HACKNEY = "E09000012"
@@ -191,6 +191,10 @@ def test_two_suppliers_on_one_row_are_two_records_each_matched_on_its_own(db):
     by row and reference alone, a match of one was shown for both: Southwark's register
     "Whitespace" was paired with Bartec's notice too, the Reconciliation page said 2 matched
     and 0 published only, and Bartec's notice dropped out of every page."""
+    # Southwark's own register (its illustrative records, uploaded): a notice is evidence of a
+    # register record, never of a generated example
+    southwark = edited_records(db, "E09000028")
+    snapshots.commit(db, prepared(southwark), b"southwark register", "ann")
     content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
     snapshots.commit(db, ingest.prepare(content, "ocds_flattened.csv"), content, "ann")
     with db.read() as r:
@@ -230,3 +234,55 @@ def test_dates_alone_match_a_notice_only_in_its_own_service_area():
     moved = record("Highways and transport", "Parking back office system")
     [pair] = matches.pairs([moved], [parking])
     assert pair.title_score >= matches.TITLE_SCORE, "alike titles match across areas"
+
+
+def test_a_real_notice_is_never_matched_to_an_illustrative_record(db, db_path):
+    """Hackney's register is still the illustrative data and its three published notices are
+    real. The NEC award was matched to a generated NEC record, so with both sources the real
+    notice was left out everywhere, the example counted in its place, and the notice over the
+    page said "their 2 published notices are real". A pair kept that way by an earlier version
+    is dropped when the file is next opened."""
+    _notices(db)
+    with db.read() as r:
+        assert r.scalar("SELECT count(*) FROM notice_matches") == 0
+        both = selection.records(r, BOTH)
+        found = selection.illustrative(r, BOTH)
+        tally = reconciliation.counts(r, BOTH, "Hackney")
+    assert (both["source"] != "demo").sum() == 3  # every real notice, none left out
+    assert found.boroughs == ["Hackney"] and found.published == 3
+    assert (tally.matched, tally.published_only) == (0, 3)
+
+    # A pair kept by an earlier version, between the NEC notice and an example record
+    with db.write() as w:
+        notice = w.one(
+            "SELECT snapshot_id, record_no, source_ref, vendor_as_written FROM current_contracts"
+            " WHERE borough_code = $c AND source_kind = 'published' AND vendor LIKE 'NEC%'",
+            {"c": HACKNEY},
+        )
+        example = w.one(
+            "SELECT snapshot_id, record_no, vendor_as_written FROM current_contracts"
+            " WHERE borough_code = $c AND source = 'demo' ORDER BY record_no LIMIT 1",
+            {"c": HACKNEY},
+        )
+        w.execute(
+            "INSERT INTO notice_matches BY NAME SELECT $code AS borough_code,"
+            " $ns AS notice_snapshot_id, $nr AS notice_record_no, $ref AS notice_ref,"
+            " $nv AS notice_vendor, $rs AS register_snapshot_id, $rr AS register_record_no,"
+            " $rv AS register_vendor, 90 AS vendor_score, 80 AS title_score,"
+            " true AS dates_overlap",
+            {
+                "code": HACKNEY, "ns": notice["snapshot_id"], "nr": notice["record_no"],
+                "ref": notice["source_ref"], "nv": notice["vendor_as_written"],
+                "rs": example["snapshot_id"], "rr": example["record_no"],
+                "rv": example["vendor_as_written"],
+            },
+        )  # fmt: skip
+        assert w.scalar("SELECT count(*) FROM current_contracts WHERE matched") == 2
+    db.close()
+    reopened = lifecycle.open_store(db_path)
+    try:
+        with reopened.read() as r:
+            assert r.scalar("SELECT count(*) FROM notice_matches") == 0
+            assert selection.illustrative(r, BOTH).published == 3
+    finally:
+        reopened.close()

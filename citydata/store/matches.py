@@ -32,10 +32,20 @@ from citydata.store.migrations import ALIAS_CHANGES_KEY
 VENDOR_SCORE = 85
 TITLE_SCORE = 70
 
+# The illustrative data's register records are generated examples, not a register: a real
+# notice is never their evidence (it would be left out with both sources, and an example shown
+# in its place), so they are not matched.
 _ROWS = """SELECT borough_code, snapshot_id, record_no, coalesce(source_ref, '') AS ref,
     source_kind, service_area, system, vendor, vendor_as_written, contract_start, contract_end
-FROM current_contracts WHERE borough_code = ANY($codes)
+FROM current_contracts
+WHERE borough_code = ANY($codes) AND NOT (source_kind = 'register' AND source = 'demo')
 ORDER BY borough_code, source_kind, snapshot_id, record_no"""
+
+# Pairs kept, by a version before this rule, with an illustrative record (`forget_illustrative`).
+_WITH_EXAMPLE = """EXISTS (SELECT 1 FROM contracts AS c
+    WHERE c.snapshot_id = notice_matches.register_snapshot_id
+      AND c.record_no = notice_matches.register_record_no AND c.source = 'demo')"""
+ILLUSTRATIVE_PAIRS = f"SELECT count(*) FROM notice_matches WHERE {_WITH_EXAMPLE}"
 
 _HAS_BOTH = """SELECT borough_code FROM snapshots WHERE status = 'active'
 GROUP BY borough_code HAVING count(DISTINCT kind) = 2 ORDER BY borough_code"""
@@ -147,6 +157,18 @@ def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
         w.register("new_notice_matches", pd.DataFrame(found))
         w.execute("INSERT OR IGNORE INTO notice_matches BY NAME SELECT * FROM new_notice_matches")
     return len(found)
+
+
+def forget_illustrative(db: Database) -> int:
+    """Drop the pairs an earlier version kept between a published notice and an illustrative
+    register record (see `_ROWS`), so the notice counts as itself; how many were dropped. Nothing
+    is written when there are none (the usual case)."""
+    if not db.scalar(ILLUSTRATIVE_PAIRS):
+        return 0
+    with db.write() as w:
+        found = int(w.scalar(ILLUSTRATIVE_PAIRS))
+        w.execute(f"DELETE FROM notice_matches WHERE {_WITH_EXAMPLE}")
+    return found
 
 
 def refresh_all(db: Database) -> int:
