@@ -77,6 +77,22 @@ def test_a_matched_notice_counts_once_as_the_register_record(hackney):
     assert head["vendors"] == both["vendor"].nunique()
 
 
+def test_a_word_only_the_matched_notice_holds_finds_the_contract(hackney):
+    """The matched notice is left out as the register record's evidence, so a search for a word
+    of the notice's title ("lot", "management") found the contract nowhere: not the register
+    record, which lacks it, nor the notice, hidden as its evidence. It finds the contract now,
+    as the register record, once; a word neither holds still finds nothing."""
+    with hackney.read() as r:
+        lot = selection.records(r, BOTH.with_(q="management lot"))
+        register_only = selection.records(r, REGISTER.with_(q="management lot"))
+        neither = selection.records(r, BOTH.with_(q="payroll lot"))
+        notices = selection.records(r, PUBLISHED.with_(q="management lot"))
+    assert lot["system"].tolist() == ["NEC Housing"]
+    assert register_only["system"].tolist() == ["NEC Housing"]
+    assert neither.empty
+    assert notices["system"].tolist() == ["Housing management system (lot 1)"]  # itself
+
+
 def test_every_breakdown_and_download_counts_the_contract_once(hackney, tmp_path):
     with hackney.read() as r:
         ranking = market.ranking_from(market.aggregate(r, BOTH), by="records")

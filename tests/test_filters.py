@@ -13,13 +13,29 @@ from citydata.store import vendors
 SEARCHED_TEXT = ["vendor_as_written", "manufacturer", "source_ref"]
 TEXT = "{c} ILIKE $flt_q{i} ESCAPE '\\'"
 ALIAS = vendors.canonical_sql("w.vendor", "a")
-SEARCH = (
+OWN = (
     "({listed}"
     + TEXT.format(c="system", i="{i}")
     + " OR vendor_as_written IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts)"
     + f" AS w {ALIAS} WHERE a.vendor ILIKE $flt_q{{i}} ESCAPE '\\')"
     + "".join(" OR " + TEXT.format(c=c, i="{i}") for c in SEARCHED_TEXT)
     + ")"
+)
+# The same word in the cells of the published notice a register record is matched to.
+PARTNER = (
+    OWN.replace("{listed}", "{partner_listed}")
+    .replace("system ILIKE", "n.system ILIKE")
+    .replace("vendor_as_written IN", "n.vendor IN")
+    .replace("vendor_as_written ILIKE", "n.vendor ILIKE")
+    .replace("manufacturer ILIKE", "n.manufacturer ILIKE")
+    .replace("source_ref ILIKE", "n.source_ref ILIKE")
+)
+SEARCH = (
+    f"({OWN} OR (matched AND source_kind = 'register' AND (snapshot_id, record_no) IN ("
+    "SELECT m.register_snapshot_id, m.register_record_no FROM notice_matches AS m"
+    " JOIN contracts AS n ON n.snapshot_id = m.notice_snapshot_id"
+    " AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref"
+    f" AND n.vendor IS NOT DISTINCT FROM m.notice_vendor WHERE {PARTNER})))"
 )
 
 CASES = [
@@ -60,9 +76,13 @@ CASES = [
     pytest.param(
         FilterState(vendor=("Capita",), hosting=("Cloud (SaaS)",), q="  Revenues  Open "),
         "vendor IN $flt_vendor AND hosting IN $flt_hosting AND "
-        + SEARCH.format(listed="service_area IN $flt_q0_service_area OR ", i=0)
+        + SEARCH.format(
+            listed="service_area IN $flt_q0_service_area OR ",
+            partner_listed="n.service_area IN $flt_q0_service_area OR ",
+            i=0,
+        )
         + " AND "
-        + SEARCH.format(listed="", i=1),
+        + SEARCH.format(listed="", partner_listed="", i=1),
         {
             "vendor": ["Capita"],
             "hosting": ["Cloud (SaaS)"],

@@ -188,7 +188,8 @@ def where(state: FilterState) -> Where:
             params[param_name(key)] = value
     for i, term in enumerate(search_terms(state.q)):
         sql, p = _search(term, param_name(f"q{i}"))
-        parts.append(sql)
+        partner, _ = _search(term, param_name(f"q{i}"), on="n.")
+        parts.append(f"({sql} OR {_MATCHED_NOTICE.format(partner=partner)})")
         params |= p
     return Where(" AND ".join(parts) or "TRUE", params)
 
@@ -206,25 +207,43 @@ def _listed() -> dict[str, tuple[str, ...]]:
 # The canonical vendor is made by the view's alias join for every record; a record matches on it
 # when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
 _ALIASED = (
-    "vendor_as_written IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
+    "{written} IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
     f"{vendors.canonical_sql('w.vendor', 'a')} WHERE a.vendor ILIKE ${{name}} ESCAPE '\\')"
 )
 
 
-def _search(term: str, name: str) -> tuple[str, dict[str, Any]]:
+# A register record matched to a published notice is one contract with it (the notice is left
+# out as its evidence, see selection.ONCE): the record is found by a word only its notice holds
+# (the notice's title, its supplier as the notice spells it), else a search found the contract
+# nowhere. `{partner}` tests the notice's own cells (`_search` on the stored record `n`).
+_MATCHED_NOTICE = (
+    "(matched AND source_kind = 'register' AND (snapshot_id, record_no) IN ("
+    "SELECT m.register_snapshot_id, m.register_record_no FROM notice_matches AS m"
+    " JOIN contracts AS n ON n.snapshot_id = m.notice_snapshot_id"
+    " AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref"
+    " AND n.vendor IS NOT DISTINCT FROM m.notice_vendor"
+    " WHERE {partner}))"
+)
+
+
+def _search(term: str, name: str, on: str = "") -> tuple[str, dict[str, Any]]:
     """Records holding `term` in any of SEARCH_COLUMNS: one ILIKE per text column (faster than
-    one joined string per record; a search word holds no spaces), membership for the others."""
+    one joined string per record; a search word holds no spaces), membership for the others.
+    With `on` ("n."), the same tests of a stored record of `contracts` so named (whose vendor
+    is as written)."""
     tests, params = [], {name: "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"}
     for column in SEARCH_COLUMNS:
         listed = _listed()
         if column in listed:
             if found := [v for v in listed[column] if term in v.lower()]:
-                tests.append(f"{column} IN ${name}_{column}")
+                tests.append(f"{on}{column} IN ${name}_{column}")
                 params[f"{name}_{column}"] = found
         elif column == "vendor":
-            tests.append(_ALIASED.format(name=name))
+            written = f"{on}vendor" if on else "vendor_as_written"
+            tests.append(_ALIASED.format(name=name, written=written))
         else:
-            tests.append(f"{column} ILIKE ${name} ESCAPE '\\'")
+            stored = f"{on}vendor" if on and column == "vendor_as_written" else f"{on}{column}"
+            tests.append(f"{stored} ILIKE ${name} ESCAPE '\\'")
     return "(" + " OR ".join(tests) + ")", params
 
 
