@@ -135,6 +135,8 @@ def rollback(path: Path, target: int, kill_at: str | None = None, delay: float =
         time.sleep(0.001)
     run.stderr = process.communicate(timeout=120)[1]
     run.returncode = process.returncode
+    if run.killed and run.returncode != -signal.SIGKILL:
+        run.killed = False  # it finished between the last look and the signal: not killed
     return run
 
 
