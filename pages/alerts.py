@@ -8,7 +8,7 @@ import ui
 from citydata import lifecycle
 from citydata.core import settings
 from citydata.output import alerts
-from citydata.query import filters, pipeline
+from citydata.query import filters, pipeline, selection
 from citydata.store import ledger, subscriptions
 from citydata.store.db import FileBusy
 from ui import steward
@@ -80,7 +80,7 @@ with st.form("new_alert", clear_on_submit=True):
     changes = sends.checkbox("New or changed records", help="After an upload or a fetch")
     if st.form_submit_button("Add alert", type="primary"):
         try:
-            if why := ui.read(lambda r: alerts.link_refused(r, view)):
+            if why := alerts.link_refused(view, ui.read(selection.options)):
                 raise subscriptions.SubscriptionError(why)  # (said as the store's refusals)
             added = subscriptions.add(
                 ui.database(),

@@ -86,9 +86,9 @@ def _add(args: argparse.Namespace) -> int:
     db = lifecycle.open_store(args.db)
     try:
         with db.read() as r:
-            if why := alerts.link_refused(r, args.url):
-                raise UsageError(why)
             options = selection.options(r)
+        if why := alerts.link_refused(args.url, options):
+            raise UsageError(why)
         _, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query), options)
         try:
             sub = subscriptions.add(
@@ -121,7 +121,8 @@ def _list(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         subs = subscriptions.all_(r)
         table = subscriptions.table(r)
-        remarks = [(s.id, n) for s in subs for n in alerts.view(r, s)[1]]
+        options = selection.options(r)
+        remarks = [(s.id, n) for s in subs for n in alerts.view(r, s, options)[1]]
     if args.json:
         print_json([_public(s) for s in subs])
     elif table.empty:

@@ -151,7 +151,7 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     clean, notes = filters.normalise(state, options)
     emptied = [c for c in filters.CHOICES if getattr(state, c.key) and not getattr(clean, c.key)]
     if emptied:  # every value of a filter left out: the answer would be about every one
-        _, unknown = filters.normalise(state.with_(end_from=None, end_to=None), options)
+        unknown = filters.unknown(state, options)
         them = "it" if _left_out(state, clean) == 1 else "them"
         raise UsageError(
             f"{' '.join(unknown)} Without {them}, the answer would cover every "

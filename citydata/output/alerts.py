@@ -90,12 +90,12 @@ class Message:
         return "\n\n".join(out)
 
 
-def link_refused(r: Reader, view_url: str) -> str | None:
+def link_refused(view_url: str, options: Mapping[str, Any]) -> str | None:
     """Why no alert can be made from `view_url`, or None: a link naming what the data does not
-    have (a misspelt borough). The page shows that view without the value, so an alert made
-    from it would watch more than the link shows."""
+    have (a misspelt borough; `options`: selection.options). The page shows that view without
+    the value, so an alert made from it would watch more than the link shows."""
     given, _ = filters.from_query_params(parse_qs(urlsplit(view_url).query))
-    _, unknown = filters.normalise(given.with_(end_from=None, end_to=None), selection.options(r))
+    unknown = filters.unknown(given, options)
     if not unknown:
         return None
     return (
@@ -110,10 +110,10 @@ STILL_WATCHED = "The alert still watches it, so nothing is sent about it until t
 
 def view_state(r: Reader, sub: Subscription) -> FilterState:
     """The filters of the alert's view (see `view`)."""
-    return view(r, sub)[0]
+    return view(r, sub, selection.options(r))[0]
 
 
-def view(r: Reader, sub: Subscription) -> tuple[FilterState, list[str]]:
+def view(r: Reader, sub: Subscription, options: Mapping[str, Any]) -> tuple[FilterState, list[str]]:
     """The filters of the alert's view, and a note for each value in its link the data no
     longer has (as the page notes them: "No vendor called “X” in the data.").
 
@@ -122,12 +122,13 @@ def view(r: Reader, sub: Subscription) -> tuple[FilterState, list[str]]:
     (an alias) is read as that vendor. Any other value no longer in the data (the vendor's
     contracts have all gone, a borough's name changed) is kept, and matches nothing: the page
     drops such a value and shows everything with a note, but an alert dropping it would tell
-    its subscribers about every contract, when the one vendor it watches has none."""
+    its subscribers about every contract, when the one vendor it watches has none.
+    (`options`: selection.options, read once for every alert.)"""
     state, _ = filters.from_query_params(sub.view_params)
     if state.vendor:
         grouped = vendors.grouped_as(r, state.vendor)
         state = state.with_(vendor=tuple(dict.fromkeys(grouped.get(v, v) for v in state.vendor)))
-    _, notes = filters.normalise(state.with_(end_from=None, end_to=None), selection.options(r))
+    notes = filters.unknown(state, options)
     state, _ = filters.normalise(state, {})  # (the dates' swap only: no value is dropped)
     return state, notes
 
@@ -149,12 +150,13 @@ def message(
     today: date,
     public_url: str | None,
     ledger: Ledger | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> Message:
     """What `sub` is due to be told today: only items it has not been sent before (by the table,
-    or by the `ledger` when given)."""
+    or by the `ledger` when given). `options`: selection.options, when read already."""
     if ledger is not None and (since := ledger.since(sub)) is not None:
         sub = replace(sub, since_snapshot=max(sub.since_snapshot, since))
-    state, notes = view(r, sub)
+    state, notes = view(r, sub, selection.options(r) if options is None else options)
     msg = Message(sub, view_link(sub.view_url, public_url), filters.summary(state), notes=notes)
     if sub.decisions_months:
         rows = due.decisions_due(r, state, lead, sub.decisions_months, today)
@@ -251,7 +253,8 @@ def send_due(
     outcomes: list[Outcome] = []
     with db.read() as r:
         subs = [s for s in subscriptions.all_(r) if only is None or s.id == only]
-        messages = [message(r, s, lead, today, public_url, ledger) for s in subs]
+        options = selection.options(r)  # (once, not once per alert)
+        messages = [message(r, s, lead, today, public_url, ledger, options) for s in subs]
 
     def record(
         sub: Subscription,

@@ -364,6 +364,12 @@ def normalise(
     return state.with_(**changes), notes
 
 
+def unknown(state: FilterState, options: Mapping[str, Iterable[str]]) -> list[str]:
+    """`normalise`'s notes of the values not among `options` only (not the dates' swap): what
+    a link names that the data does not have."""
+    return normalise(state.with_(end_from=None, end_to=None), options)[1]
+
+
 def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:
     """'No borough called Camdem in the data (did you mean Camden?).'"""
     note = f"No {choice.said} called {_quoted_few(dropped)} in the data"
