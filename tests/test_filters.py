@@ -31,8 +31,11 @@ PARTNER = (
     .replace("source_ref ILIKE", "n.source_ref ILIKE")
 )
 SEARCH = (
-    f"({OWN} OR (matched AND source_kind = 'register' AND (snapshot_id, record_no) IN ("
-    "SELECT m.register_snapshot_id, m.register_record_no FROM notice_matches AS m"
+    f"({OWN} OR (matched AND source_kind = 'register'"
+    " AND (snapshot_id, record_no, vendor_as_written) IN ("
+    "SELECT m.register_snapshot_id, m.register_record_no, m.register_vendor"
+    " FROM notice_matches AS m"
+    " JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'"
     " JOIN contracts AS n ON n.snapshot_id = m.notice_snapshot_id"
     " AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref"
     f" AND n.vendor IS NOT DISTINCT FROM m.notice_vendor WHERE {PARTNER})))"

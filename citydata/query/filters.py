@@ -215,10 +215,13 @@ _ALIASED = (
 # A register record matched to a published notice is one contract with it (the notice is left
 # out as its evidence, see selection.ONCE): the record is found by a word only its notice holds
 # (the notice's title, its supplier as the notice spells it), else a search found the contract
-# nowhere. `{partner}` tests the notice's own cells (`_search` on the stored record `n`).
+# nowhere. `{partner}` tests the notice's own cells (`_search` on the stored record `n`), of a
+# notice still current (as the view's own pairs: a rolled-back notice's words find nothing).
 _MATCHED_NOTICE = (
-    "(matched AND source_kind = 'register' AND (snapshot_id, record_no) IN ("
-    "SELECT m.register_snapshot_id, m.register_record_no FROM notice_matches AS m"
+    "(matched AND source_kind = 'register' AND (snapshot_id, record_no, vendor_as_written) IN ("
+    "SELECT m.register_snapshot_id, m.register_record_no, m.register_vendor"
+    " FROM notice_matches AS m"
+    " JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'"
     " JOIN contracts AS n ON n.snapshot_id = m.notice_snapshot_id"
     " AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref"
     " AND n.vendor IS NOT DISTINCT FROM m.notice_vendor"
