@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs, buyers, technology
+from citydata.core.dates import replaces
 from citydata.ingest import dates
 from citydata.ingest.report import (
     NOT_TECHNOLOGY,
@@ -206,13 +207,6 @@ def not_technology_note(problems: list[Problem], buyer_column: str | None) -> li
     ]
 
 
-def _later_or_undated(when: Any, then: Any) -> bool:
-    """Whether a release published `when` comes after one published `then`, read in the
-    file's order: a later date, the same one, or either of them undated (as a notice held is
-    replaced: citydata.store.releases)."""
-    return when is None or then is None or when >= then
-
-
 def newest_releases(
     table: Table,
     out: dict[str, list],
@@ -225,9 +219,9 @@ def newest_releases(
     reference, as the notices held are known) that the file holds a newer release of, and a
     problem for each of their rows and one for the file. Among the rows still `usable` (not
     refused), a notice's releases are taken in the file's order, each replacing the one before
-    unless it is older (`_later_or_undated`): the same rule as a file's release against the
-    notice held, so a file says what importing its releases one by one would. Records left out
-    are counted per borough in `table.older_releases`."""
+    unless it is older (`citydata.core.dates.replaces`): the same rule as a file's release
+    against the notice held, so a file says what importing its releases one by one would.
+    Records left out are counted per borough in `table.older_releases`."""
     codes, refs, dates = out["borough_code"], out["source_ref"], extra["release_date"]
     release_of = table.releases or range(len(numbers))
     notices: dict[tuple[str, str], dict[int, list[int]]] = {}
@@ -242,7 +236,7 @@ def newest_releases(
             continue
         kept = None
         for positions in found.values():
-            if kept is None or _later_or_undated(dates[positions[0]], dates[kept[0]]):
+            if kept is None or replaces(dates[positions[0]], dates[kept[0]]):
                 kept = positions
         assert kept is not None
         row, then = int(numbers[kept[0]]), dates[kept[0]]

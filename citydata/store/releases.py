@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
+from citydata.core import dates
 from citydata.store.db import Reader
 
 _NOTED = "noted_release_dates"
@@ -56,8 +57,8 @@ def fresh(r: Reader, records: pd.DataFrame, current: Mapping[str, int]) -> np.nd
     columns = (records["borough_code"], records["source_ref"], records["release_date"])
     for i, (code, ref, when) in enumerate(zip(*columns, strict=True)):
         then = held.get((code, ref.strip())) if isinstance(ref, str) else None
-        if then is not None and _dated(when):
-            out[i] = pd.Timestamp(when) >= pd.Timestamp(then)
+        if then is not None:
+            out[i] = dates.replaces(when, then)
     return out
 
 
