@@ -96,6 +96,38 @@ def test_uids_are_stable_unique_and_survive_a_moved_end_date(small, tmp_path):
     assert len(set(uids)) == 4, "identical records still get distinct UIDs"
 
 
+def test_a_feed_is_written_again_only_when_its_events_change(small, tmp_path):
+    """Every `alerts send` and every change on the Alerts page wrote each feed again, a second
+    or so a few thousand events, with a new DTSTAMP on every event although none had changed.
+    Now an unchanged feed is left as it is; a moved date, a changed value or a new name is
+    written at once."""
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(), LEAD)
+    feed = tmp_path / "feeds" / "camden.ics"
+    assert ics.write(feed, records, name="City Tools: mine")
+    first = feed.read_bytes()
+    assert len(events(first)) == 6 and Calendar.from_ical(first)["X-WR-CALNAME"] == (
+        "City Tools: mine"
+    )
+    assert not ics.write(feed, records.copy(), name="City Tools: mine")
+    assert feed.read_bytes() == first, "nothing changed, so the file (and its DTSTAMP) stays"
+
+    moved = records.copy()
+    moved.loc[0, "contract_end"] = pd.Timestamp("2027-09-30")
+    assert ics.write(feed, moved, name="City Tools: mine")
+    ends = [e.start for e in events(feed.read_bytes()) if "ends" in str(e["SUMMARY"])]
+    assert date(2027, 9, 30) in ends
+    valued = moved.copy()
+    valued.loc[1, "annual_value"] = 12_345.0
+    assert ics.write(feed, valued, name="City Tools: mine")
+    assert any("Annual value: £12,345" in str(e["DESCRIPTION"]) for e in events(feed.read_bytes()))
+    assert ics.write(feed, valued, name="City Tools: renamed")
+    assert not list(feed.parent.glob(".*partial")), "written in one step"
+    feed.write_bytes(b"not a calendar")  # whatever is there, it is not this calendar
+    assert ics.write(feed, valued, name="City Tools: renamed")
+    assert len(events(feed.read_bytes())) == 6
+
+
 def test_uids_survive_grouping_a_vendor_name_and_taking_an_alias_away(tmp_path):
     """The UIDs were made of the canonical vendor: grouping "Servelec" under another name, or
     taking away the alias that groups "Civica UK Ltd" as Civica, gave every such contract new

@@ -1,9 +1,9 @@
 """python -m citydata alerts: add, list, remove and send alert subscriptions.
 
 `alerts send` is for a scheduler (cron, or a scheduled CI workflow): it sends each subscription
-what is due, records what went, and rewrites the calendar feeds. Exit 1 when any alert could not
-be delivered (it stays unsent and is tried again next run); `--dry-run` prints what would be sent
-and changes nothing.
+what is due, records what went, and brings the calendar feeds up to date. Exit 1 when any alert
+could not be delivered (it stays unsent and is tried again next run); `--dry-run` prints what
+would be sent and changes nothing.
 
 `alerts send` works while the app serves (and holds the database): it then reads a checked copy
 of the database and records what it sent in the ledger beside the file (citydata.store.ledger),

@@ -40,7 +40,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print)")
     p.add_argument("--json", action="store_true", help="print JSON instead of CSV")
     p.add_argument(
-        "--feed", action="store_true", help="also rewrite the subscribable calendar feed"
+        "--feed", action="store_true", help="also bring the subscribable calendar feed up to date"
     )
 
 
@@ -66,7 +66,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
             table = opportunities.markets(r, state, lead, args.years, today)
         if folder is not None:
             path = alerts.write_market_feed(db, lead, folder, today, hide_values=hide)
-            print(f"Wrote the calendar feed {path}.", file=sys.stderr)
+            print(f"The calendar feed {path} is up to date.", file=sys.stderr)
     if hide:
         table = opportunities.without_values(table)
     if args.json:

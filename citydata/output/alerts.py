@@ -332,15 +332,11 @@ def feed_url(sub: Subscription, public_url: str | None) -> str:
 
 
 def write_feed(r: Reader, sub: Subscription, lead: LeadTimes, folder: Path) -> Path:
-    """The subscription's view as a calendar file, replaced in one step (readers never see
-    half a file). The name is the subscription's unguessable token."""
+    """The subscription's view as a calendar file (`ics.write`: in one step, and only when its
+    events changed). The name is the subscription's unguessable token."""
     records = due.feed_records(r, view_state(r, sub), lead, ics.MAX_CONTRACTS)
-    content = ics.build(records, name=f"City Tools: {sub.name}")
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{sub.feed_token}.ics"
-    partial = folder / f".{sub.feed_token}.partial"
-    partial.write_bytes(content)
-    partial.replace(target)
+    ics.write(target, records, name=f"City Tools: {sub.name}")
     return target
 
 
@@ -368,12 +364,8 @@ def write_market_feed(
         )
     if hide_values:
         records = opportunities.without_values(records)
-    content = ics.build(records, name="City Tools: coming to market")
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / MARKET_FEED
-    partial = folder / f".{MARKET_FEED}.partial"
-    partial.write_bytes(content)
-    partial.replace(target)
+    ics.write(target, records, name="City Tools: coming to market")
     return target
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -84,12 +85,16 @@ def build(
     decide_by: bool = True,
     stamp: datetime | None = None,
     name: str = CALENDAR_NAME,
+    made_of: str | None = None,
 ) -> bytes:
     """The calendar of `records` (as from `pipeline.with_decide_by`): one event per end date
     and, when `decide_by` is set, one per decide-by date. Records with no end date are skipped.
+    `made_of`, if given, is written as the calendar's X-CITYTOOLS-MADE-OF (see `write`).
     """
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     cal = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", uid=f"calendar@{UID_DOMAIN}")
+    if made_of:
+        cal.add(MADE_OF, made_of)
     seen: Counter[str] = Counter()
     for row in records.to_dict("records"):
         end = _date(row.get("contract_end"))
@@ -115,6 +120,42 @@ def build(
                 )
             )
     return cal.to_ical()
+
+
+MADE_OF = "X-CITYTOOLS-MADE-OF"
+SAMPLE_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def made_of(records: pd.DataFrame, *, name: str, decide_by: bool = True) -> str:
+    """A digest of what `build` makes a calendar of: the records, the name, and how this code
+    and this installation (its region's words, the icalendar version) write one of them, as the
+    calendar of the first record written at a fixed time. 32 hex digits: the property's line
+    stays under iCalendar's 75 characters, unfolded."""
+    sample = build(records.head(1), decide_by=decide_by, stamp=SAMPLE_STAMP, name=name)
+    digest = hashlib.sha256(sample)
+    digest.update(records.to_csv(index=False).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def write(target: Path, records: pd.DataFrame, *, name: str, decide_by: bool = True) -> bool:
+    """Write the calendar of `records` to `target` in one step (readers never see half a file),
+    unless the file there was made of the same (`made_of`): a feed that every `alerts send` and
+    every change on the Alerts page writes again is built again (about a second for a few
+    thousand events) only when what it shows has changed, and its DTSTAMP stays the time its
+    events last changed. True when the file was written."""
+    digest = made_of(records, name=name, decide_by=decide_by)
+    try:
+        with target.open("rb") as held:
+            if f"{MADE_OF}:{digest}".encode() in held.read(2048):
+                return False
+    except FileNotFoundError:
+        pass
+    content = build(records, decide_by=decide_by, name=name, made_of=digest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(content)
+    partial.replace(target)
+    return True
 
 
 def event_count(records: pd.DataFrame, decide_by: bool = True) -> int:
