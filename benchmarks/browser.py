@@ -117,8 +117,8 @@ def settle(page: Any, timeout: int = TIMEOUT_MS) -> None:
     page.wait_for_function(SETTLED, timeout=timeout)
 
 
-# Counts the script runs the page has finished (the app root's data-test-script-state leaving
-# "running"). Right after a key press the page can still look settled, before its run has
+# Counts the script runs the page has finished (the app root's data-test-script-state becoming
+# "notRunning" again). Right after a key press the page can still look settled, before its run has
 # begun: a change is timed until a run that began after it has finished, then settled.
 # For the phases (`--phases`) it also notes, on the page's own clock, the last key press, the
 # end of the last run, the last websocket message received and when the page settled.
@@ -139,11 +139,17 @@ COUNT_RUNS = """(() => {
   const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) { setTimeout(watch, 10); return; }
+    // A run ends when the state becomes notRunning, from running or, when the frontend
+    // handled the run's start and end in one go (a quick cached run), from rerunRequested.
     new MutationObserver((records) => {
-      for (const r of records) if (r.oldValue === 'running') {
-        window.__citytoolsRuns += 1;
-        window.__ct.runEnd = performance.now();
-      }
+      records.forEach((r, i) => {
+        const next = i + 1 < records.length ? records[i + 1].oldValue
+          : app.getAttribute('data-test-script-state');
+        if (r.oldValue !== 'notRunning' && next === 'notRunning') {
+          window.__citytoolsRuns += 1;
+          window.__ct.runEnd = performance.now();
+        }
+      });
     }).observe(app, {attributes: true, attributeOldValue: true,
                      attributeFilter: ['data-test-script-state']});
     // Each batch of changes to the page (about one per React commit) counts once.
@@ -400,9 +406,12 @@ def run_size(
                     sides = list(roots) if k % 2 == 0 else list(reversed(roots))
                     k += 1
                     for side in sides:
-                        results[side][title].append(
-                            measure_page(browser, urls[side], path, borough, area, vendor)
-                        )
+                        try:
+                            took = measure_page(browser, urls[side], path, borough, area, vendor)
+                        except Exception as exc:
+                            exc.add_note(f"measuring {title} on {side} ({borough}, {area})")
+                            raise
+                        results[side][title].append(took)
             servers.close()
             if peer:
                 with datasette(lite, work / "datasette.log") as url:
