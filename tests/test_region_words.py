@@ -65,6 +65,9 @@ def seen(at) -> list[str]:
             out += [str(w.label or ""), str(getattr(w, "help", "") or "")]
             out += [str(getattr(w, "placeholder", "") or "")]
     out += [b.label for b in at.get("download_button")]
+    for group in at.get("button_group"):  # segmented controls: "Group by", "Rank vendors by"
+        out += [str(group.label or ""), str(getattr(group, "help", "") or "")]
+        out += [str(option) for option in group.options]
     for frame in at.dataframe:
         config = json.loads(frame.proto.columns or "{}")
         order = list(frame.proto.column_order) or [str(c) for c in frame.value.columns]
@@ -259,3 +262,21 @@ def test_a_council_with_nothing_stored_is_a_council(greater_manchester) -> None:
 
     said = borough_profile.source_sentence([], ("published",))
     assert said == "No snapshot of this council's published notices has been stored yet."
+
+
+@pytest.mark.parametrize(
+    ("page", "key"), [("pages/borough.py", "profile"), ("pages/history.py", "h_borough")]
+)
+def test_a_link_s_council_the_page_cannot_take_is_called_a_council(greater_manchester, page, key):
+    """A link from another region's app (a London borough's profile) opened here: the note that
+    names what the page could not take calls it a council, as the page does."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page(page)
+    at.query_params[key] = "Camden"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [w.value for w in at.sidebar.warning]
+    assert any(n.startswith("The link's council “Camden” cannot be used here") for n in notes), (
+        notes
+    )
+    assert not said_borough(at)

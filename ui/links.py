@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
+from citydata.core import boroughs
 from citydata.core import text as text_rules
 from citydata.query import filters
 from citydata.query.filters import FilterState
@@ -77,7 +78,7 @@ def setting_label(key: str) -> str:
     """How the page setting bound to the URL as `key` is named to the user."""
     if key.endswith("_view") and key not in PAGE_SETTING_LABELS:
         return "view"  # a chart's Chart/Table tabs (ui.chart_and_table)
-    return PAGE_SETTING_LABELS.get(key, key)
+    return boroughs.reword(PAGE_SETTING_LABELS.get(key, key))  # 'council' outside London
 
 
 # A page setting's value in a link is the label its widget shows (Streamlit binds a select box
@@ -89,9 +90,17 @@ _SHOWN_AS: dict[str, Callable[[Any], str]] = {}
 def shown_as(key: str, format_func: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """`format_func` for a URL-bound widget's `key`, remembered so that a link naming the shown
     label of the value on screen (the default one, which Streamlit leaves out of the address)
-    is not called dropped. Use as `format_func=ui.shown_as("key", fn)`."""
-    _SHOWN_AS[key] = format_func
-    return format_func
+    is not called dropped. Use as `format_func=ui.shown_as("key", fn)`.
+
+    The labels are the app's own words, so they follow the region: "Council" for "Borough"
+    outside London ("Group by: Council", "Councils served")."""
+
+    def shown(value: Any) -> Any:
+        label = format_func(value)
+        return boroughs.reword(label) if isinstance(label, str) else label
+
+    _SHOWN_AS[key] = shown
+    return shown
 
 
 def stop() -> None:
