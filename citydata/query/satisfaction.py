@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.query import market
 
@@ -87,7 +88,7 @@ def correlation_words(r: float | None, per_borough: pd.DataFrame | None = None) 
     r cannot be worked out when every borough with scores has the same number of suppliers
     (one each, as in a single service area) or the same average score."""
     if r is None:
-        return _no_link(per_borough) or "too few boroughs with scores to say"
+        return _no_link(per_borough) or f"too few {boroughs.noun(2)} with scores to say"
     size = abs(r)
     if size < 0.1:
         return f"no clear link (r = {r:+.2f})"
