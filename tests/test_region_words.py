@@ -301,3 +301,15 @@ def test_a_link_s_council_the_page_cannot_take_is_called_a_council(greater_manch
         notes
     )
     assert not said_borough(at)
+
+
+def test_the_coming_command_s_table_says_council_under_another_region(greater_manchester):
+    """`coming` writes the Coming to market table as CSV: its column of how many authorities
+    have contracts ending is the page's, "Councils"."""
+    from tests import command
+
+    done = command.run("coming", text=True)
+    assert done.returncode == 0, done.stderr
+    header = done.stdout.lstrip("\ufeff").splitlines()[0].split(",")
+    assert "Councils" in header, header
+    assert not [h for h in header if WORD.search(h)], header

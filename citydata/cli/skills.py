@@ -82,8 +82,8 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
 
 
 def _labelled(table: pd.DataFrame) -> pd.DataFrame:
-    """The table's columns as people read them, in the region's words."""
-    return skills.labelled(table).rename(columns=boroughs.reword)
+    """The table's columns as people read them, in the region's words (skills.labelled)."""
+    return skills.labelled(table)
 
 
 def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import settings
+from citydata.core import boroughs, settings
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
 from citydata.query import market, pipeline
@@ -223,7 +223,9 @@ def quarter_grid(quarters: pd.DataFrame, what: str = "ending") -> pd.DataFrame:
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    return df.rename(columns=LABELS)
+    """The table with the column names people read, in the region's words ('Councils'
+    outside London): the page's table, its downloads and `coming`'s CSV."""
+    return df.rename(columns=lambda c: boroughs.reword(LABELS.get(c, c)))
 
 
 def feed_records(

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.skills import SKILL_LEVELS
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -78,8 +79,9 @@ def who_can_help(
 
 
 def labelled(helpers: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: column names in words."""
-    return helpers.rename(columns=LABELS)
+    """The table as people read it: column names in words, the region's ('Council' outside
+    London)."""
+    return helpers.rename(columns=lambda c: boroughs.reword(LABELS.get(c, c)))
 
 
 def in_words(helpers: pd.DataFrame, system: str, noun: str = "borough") -> str:
