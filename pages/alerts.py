@@ -16,9 +16,9 @@ from ui import steward
 who = steward.require()
 st.title("Alerts")
 st.caption(
-    "Tell people when a renewal decision falls due, when contracts end, or when a borough's "
-    "records change, by e-mail or in a Microsoft Teams or Slack channel. Each alert watches a "
-    "view: any link copied from this app, with its filters. Alerts go out when "
+    "Tell people when a renewal decision falls due, when contracts end, or when a "
+    f"{ui.noun()}'s records change, by e-mail or in a Microsoft Teams or Slack channel. Each "
+    "alert watches a view: any link copied from this app, with its filters. Alerts go out when "
     "the alerts command runs (daily, from a scheduler: see the README); each "
     "contract is sent once per date, so nobody is told the same thing twice."
 )

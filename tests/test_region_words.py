@@ -313,3 +313,26 @@ def test_the_coming_command_s_table_says_council_under_another_region(greater_ma
     header = done.stdout.lstrip("\ufeff").splitlines()[0].split(",")
     assert "Councils" in header, header
     assert not [h for h in header if WORD.search(h)], header
+
+
+def test_the_steward_pages_say_council_under_another_region(greater_manchester, monkeypatch):
+    """A steward's pages in Greater Manchester: the upload of a file with no council column
+    (which council is it for, and the help of each column, with the region's own example
+    rather than a London one), published notices, alerts, backup and vendor names."""
+    from tests.test_upload_app import PASSWORD, sign_in, upload_file
+
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    upload_file(at, "bolton.csv", b"Service area,System,Vendor\r\nHousing,QL,Aareon\r\n")
+    boxes = {s.label: s for s in at.selectbox}
+    assert "Which council is this file for?" in boxes, list(boxes)
+    assert boxes["Council code"].help == "GSS code, such as E08000001"  # Bolton's, not London's
+    assert boxes["Council"].help == "Canonical short name, such as Bolton"
+    said = said_borough(at)
+    for page in ("pages/notices.py", "pages/alerts.py", "pages/backup.py", "pages/aliases.py"):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        said += said_borough(at)
+    assert not said, said

@@ -21,6 +21,7 @@ from citydata.core import boroughs, settings, stewards
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
 from citydata.feeds import runs
+from citydata.ingest import template
 from citydata.store import previews, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
@@ -257,13 +258,14 @@ def prepared_file(content: bytes, name: str) -> tuple[Any, bool]:
     chosen = mapping or first.mapping
     borough = None
     if not (chosen.get("borough") or chosen.get("borough_code")):
+        word = boroughs.noun()  # 'council' outside London
         borough = st.selectbox(
-            "Which borough is this file for?",
+            f"Which {word} is this file for?",
             sorted(boroughs.NAMES),  # A-Z: people look for a name, not a GSS code
             index=None,
-            placeholder="Choose the borough",
+            placeholder=f"Choose the {word}",
             key=f"borough-{digest}",
-            help="This file has no borough column, so all its rows are for one borough.",
+            help=f"This file has no {word} column, so all its rows are for one {word}.",
         )
         if borough is None:
             return first, True
@@ -288,7 +290,7 @@ def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
                 options,
                 index=options.index(current) if current in options else 0,
                 key=f"map-{digest}-{field.name}",
-                help=boroughs.reword(field.help),
+                help=template.field_help(field.name),  # the region's example council
             )
             chosen[field.name] = None if picked == NOT_IN_FILE else picked
     return chosen

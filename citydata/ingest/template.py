@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from citydata.core import boroughs, regions
-from citydata.core.schema import FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
+from citydata.core.schema import FIELD_BY_NAME, FIELDS, HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.skills import SKILL_LEVELS
 
 _EXAMPLE: dict[str, object] = {
@@ -53,6 +53,18 @@ def example() -> dict[str, object]:
         return dict(_EXAMPLE)
     first = min(region.authorities, key=lambda a: a.name)
     return _EXAMPLE | {"borough_code": first.code, "borough": first.name}
+
+
+def field_help(name: str) -> str:
+    """What goes in the column of field `name`, in the region's words, with the region's own
+    example council rather than a London one: the template's Help sheet and the upload's
+    choice of columns say the same."""
+    row = example()
+    said = {
+        "borough_code": f"GSS code, such as {row['borough_code']}",
+        "borough": f"Canonical short name, such as {row['borough']}",
+    }
+    return boroughs.reword(said.get(name) or FIELD_BY_NAME[name].help)
 
 
 def _csv_cell(value: object) -> str:
@@ -98,13 +110,8 @@ def _xlsx() -> bytes:
     help_ws.append(["Column", "What goes in it", "Needed"])
     either = boroughs.reword("Borough code or Borough (or choose the borough when uploading)")
     needed = {"borough_code": either, "borough": either, "system": "yes", "vendor": "yes"}
-    said = {  # the region's own example, not a London one
-        "borough_code": f"GSS code, such as {row['borough_code']}",
-        "borough": f"Canonical short name, such as {row['borough']}",
-    }
     for f, column in zip(FIELDS, columns, strict=True):
-        what = said.get(f.name, f.help)
-        help_ws.append([column, boroughs.reword(what), needed.get(f.name, "")])
+        help_ws.append([column, field_help(f.name), needed.get(f.name, "")])
     help_ws.append([])
     help_ws.append(["Service areas", "; ".join(SERVICE_AREA_LABELS)])
     help_ws.append(["Hosting", "; ".join(HOSTING_VALUES)])
