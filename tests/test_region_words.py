@@ -336,3 +336,40 @@ def test_the_steward_pages_say_council_under_another_region(greater_manchester, 
         assert not at.exception, [e.value for e in at.exception]
         said += said_borough(at)
     assert not said, said
+
+
+def test_an_upload_s_problems_say_council_under_another_region(greater_manchester, tmp_path):
+    """What a steward is told about a register's rows and about a file refused as a whole, in
+    the app's preview and by `import`: the region's words, as the file's own columns are."""
+    from citydata.core import stewards
+    from citydata.ingest import IngestError
+    from citydata.ingest.read import read
+    from tests import command
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "Council code,Council,Service area,System,Vendor,Contract end,Reference\n"
+        "E08000001,Bury,Housing,QL,Aareon,2028-03-31,R1\n"
+        ",,Housing,QL,Aareon,2028-03-31,R2\n"
+        "E08000002,Bury,Housing,QL,Aareon,2028-03-31,R3\n"
+        "E08000002,Bury,Housing,QL,Aareon,2028-03-31,R3\n",
+        encoding="utf-8",
+    )
+    done = command.run("import", str(rows), "--dry-run", text=True)
+    assert done.returncode == 0, done.stderr
+    assert "The council code says Bolton but the council says Bury." in done.stdout
+    assert "No council is given: fill in the council, or choose one" in done.stdout
+    assert "(same council, reference, service area" in done.stdout
+    said = [done.stdout, done.stderr]
+    alone = tmp_path / "alone.csv"
+    alone.write_text("Service area,System,Vendor\nHousing,QL,Aareon\n", encoding="utf-8")
+    refused = command.run("import", str(alone), "--dry-run", text=True)
+    assert refused.returncode == 1
+    assert "no column was found for the council (no council column" in refused.stderr
+    said += [refused.stdout, refused.stderr, stewards.too_big(3 * 2**20, 2**20)]
+    for content in (b"x" * 2048, b"\n\n1,2\n3,4\n"):  # too big; no header row
+        with pytest.raises(IngestError) as refusal:
+            read(content, "register.csv", max_bytes=1024 if len(content) > 1024 else None)
+        said.append(str(refusal.value))
+    found = [t for t in said if WORD.search(t.replace(str(tmp_path), ""))]
+    assert not found, found

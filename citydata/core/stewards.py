@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from citydata.core import settings
+from citydata.core import boroughs, settings
 
 ACCOUNT, PASSWORD, NONE = "account", "password", "none"
 MAX_FAILURES = 5  # wrong passwords allowed for one name within WINDOW_SECONDS
@@ -187,8 +187,8 @@ def too_big(size: int, limit: int) -> str | None:
         return None
     return (
         f"This file is {size / 1024 / 1024:.1f} MB; the largest accepted is "
-        f"{limit / 1024 / 1024:.0f} MB. Split it by borough, or remove columns that are not "
-        "needed, and upload again."
+        f"{limit / 1024 / 1024:.0f} MB. Split it by {boroughs.noun()}, or remove columns that "
+        "are not needed, and upload again."
     )
 
 

@@ -228,7 +228,8 @@ def _check_required(
 ) -> None:
     missing = []
     if not (mapping["borough"] or mapping["borough_code"] or fixed):
-        missing.append("the borough (no borough column, and no borough was chosen for the file)")
+        word = boroughs.noun()  # 'council' outside London
+        missing.append(f"the {word} (no {word} column, and no {word} was chosen for the file)")
     if not mapping["system"]:
         missing.append("the system (or the contract title)")
     if not mapping["vendor"]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.ingest import recognise
 from citydata.ingest.report import IngestError, Problem, refused, skipped, warning
@@ -119,7 +120,8 @@ def tabulate(
     if header_at is None:
         raise IngestError(
             "No header row was found: the first row of the table should name its columns "
-            "(for example Borough, Service area, System, Vendor, Contract end)."
+            f"(for example {boroughs.noun(capital=True)}, Service area, System, Vendor, "
+            "Contract end)."
         )
     problems = preamble(rows, lines, header_at, unit)
     header = [cell_text(v) for v in rows[header_at]]
@@ -127,7 +129,7 @@ def tabulate(
     if len(body) > max_rows:
         raise IngestError(
             f"This file has {len(body):,} rows; the most accepted in one file is {max_rows:,}. "
-            "Split it (one borough per file) and upload each."
+            f"Split it (one {boroughs.noun()} per file) and upload each."
         )
     rows_read = len(body)
     named = [i for i, h in enumerate(header) if h]

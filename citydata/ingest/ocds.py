@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.ingest.report import IngestError, Problem, warning
 from citydata.ingest.table import Table
 
@@ -443,7 +444,7 @@ def from_releases(
     release_of: list[int] = []  # each row's release
     too_many = IngestError(
         f"This file has more than {max_rows or 0:,} rows, the most accepted in one file. "
-        "Split it (one borough per file) and upload each."
+        f"Split it (one {boroughs.noun()} per file) and upload each."
     )
     if max_rows is not None and len(releases) > max_rows:
         raise too_many

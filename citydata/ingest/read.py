@@ -16,7 +16,7 @@ import json
 import re
 import zipfile
 
-from citydata.core import settings
+from citydata.core import boroughs, settings
 from citydata.ingest import encoding, layout, notices, ocds, workbook
 from citydata.ingest.report import IngestError, Problem, refused, warning
 from citydata.ingest.table import Table
@@ -57,7 +57,8 @@ def read(
     if len(content) > limit:
         raise IngestError(
             f"This file is {len(content) / 1024 / 1024:.1f} MB; the largest file accepted is "
-            f"{limit / 1024 / 1024:.0f} MB. Split it (one borough per file) and upload each."
+            f"{limit / 1024 / 1024:.0f} MB. Split it (one {boroughs.noun()} per file) and upload "
+            "each."
         )
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("This file is empty.")
@@ -209,7 +210,7 @@ def read_csv(text: str) -> Table:
             if len(rows) > limit:
                 raise IngestError(
                     f"This file has more than {MAX_ROWS:,} rows, the most accepted in one file. "
-                    "Split it (one borough per file) and upload each."
+                    f"Split it (one {boroughs.noun()} per file) and upload each."
                 )
     except csv.Error as exc:  # in Python's words: "field larger than field limit (131072)"
         at = f"Line {(ends[-1] if ends else 0) + 1:,} cannot be read as CSV"

@@ -108,9 +108,10 @@ def borough_outcome(
             reason = unknown_authority(unknown, buyer)
         elif found is not None:
             if code is not None and code != found:
+                word = boroughs.noun()  # 'council' outside London
                 reason = (
-                    f"The borough code says {boroughs.BY_CODE[code].name} but the "
-                    f"borough says {boroughs.BY_CODE[found].name}."
+                    f"The {word} code says {boroughs.BY_CODE[code].name} but the "
+                    f"{word} says {boroughs.BY_CODE[found].name}."
                 )
             code = code or found
         reasons.append(reason)
@@ -118,7 +119,8 @@ def borough_outcome(
     if code is None and fixed is not None:
         code = fixed.code
     elif code is None and not any(reasons):
-        final = "No borough is given: fill in the borough, or choose one for the whole file."
+        word = boroughs.noun()
+        final = f"No {word} is given: fill in the {word}, or choose one for the whole file."
     elif fixed is not None and code not in (None, fixed.code):
         final = (
             f"This row is for {boroughs.BY_CODE[code].name}, but the file is being "
@@ -277,7 +279,7 @@ def _row_rules(rows: _Rows, mapping: dict[str, str | None], out: dict[str, list]
 
 def repeat_reason(original: int) -> str:
     return (
-        f"This repeats row {original} (same borough, reference, service area, system "
+        f"This repeats row {original} (same {boroughs.noun()}, reference, service area, system "
         "and vendor): both were imported; check it is not entered twice."
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from citydata.core import boroughs
 from citydata.ingest import layout, recognise
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
@@ -62,7 +63,7 @@ def _sheet_rows(
     if len(rows) > limit:
         raise IngestError(
             f"Sheet '{name}' has more than {max_rows:,} rows, the most accepted in one "
-            "file. Split it (one borough per file) and upload each."
+            f"file. Split it (one {boroughs.noun()} per file) and upload each."
         )
     return rows
 
