@@ -74,7 +74,7 @@ def seen(at) -> list[str]:
         for column in order:
             shown = config.get(column, {})
             if not shown.get("hidden"):
-                out.append(shown.get("label") or column)
+                out += [shown.get("label") or column, shown.get("help") or ""]
     for chart in at.get("vega_lite_chart"):
         _spec_words(json.loads(chart.proto.spec), out)
     for deck in at.get("deck_gl_json_chart"):

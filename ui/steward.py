@@ -22,6 +22,7 @@ from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
 from citydata.feeds import runs
 from citydata.ingest import template
+from citydata.ingest.report import format_label
 from citydata.store import previews, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
@@ -31,13 +32,6 @@ _LAST_NAME = "_steward_last_name"
 _MEMO = "_steward_prepared"
 MEMO_KEEP = 2  # prepared versions of the current file kept: as read, and as corrected
 NOT_IN_FILE = "(not in this file)"
-FORMAT_LABELS = {
-    "template": "the City Tools Explorer template",
-    "transparency": "a contracts register under the Local Government Transparency Code",
-    "contracts_finder": "a Contracts Finder export",
-    "ocds": "Open Contracting Data Standard (OCDS) JSON",
-    "generic": "a spreadsheet of contracts (columns matched by their names)",
-}
 
 
 def secrets() -> dict[str, Any]:
@@ -253,7 +247,7 @@ def prepared_file(content: bytes, name: str) -> tuple[Any, bool]:
             first = _prepare(content, name, sheet=sheet)
     if not first.columns:  # nothing could be read: the check says why
         return first, False
-    st.markdown(f"Recognised as **{ui.plain(FORMAT_LABELS.get(first.format, first.format))}**.")
+    st.markdown(f"Recognised as **{ui.plain(format_label(first.format))}**.")
     mapping = _mapping_editor(first, f"{digest}-{sheet}")
     chosen = mapping or first.mapping
     borough = None

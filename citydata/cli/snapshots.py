@@ -31,6 +31,7 @@ from citydata.cli.common import (
     words,
 )
 from citydata.core.formatting import count
+from citydata.ingest.report import format_label
 from citydata.output import backup
 from citydata.store import previews, snapshots
 from citydata.store.db import StoreError
@@ -148,7 +149,7 @@ def _report(
     if args.json:
         print_json(out)
         return code
-    print(f"{prepared.file_name}: recognised as a {prepared.format} file.")
+    print(f"{prepared.file_name}: recognised as {format_label(prepared.format)}.")
     print(
         f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
         f"{_records_note(prepared)}, "

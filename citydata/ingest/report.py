@@ -27,6 +27,24 @@ SKIPPED = "skipped"
 # borough's published notices, beside (never instead of) its register.
 PUBLISHED_FORMATS = frozenset({"contracts_finder", "contracts_finder_api", "ocds", "ocds_flat"})
 WARNING = "warning"
+# What each format `recognise` tells apart is called, for people: the upload's "Recognised as
+# ..." and `import`'s "recognised as ...".
+FORMAT_LABELS = {
+    "template": "the City Tools Explorer template",
+    "transparency": "a contracts register under the Local Government Transparency Code",
+    "contracts_finder": "a Contracts Finder export",
+    "contracts_finder_api": "a Contracts Finder search (its API's answer)",
+    "ocds": "Open Contracting Data Standard (OCDS) JSON",
+    "ocds_flat": "Open Contracting Data Standard (OCDS) notices, flattened into a table",
+    "generic": "a spreadsheet of contracts (columns matched by their names)",
+}
+
+
+def format_label(fmt: str) -> str:
+    """What the format `fmt` is called, for people ("a Contracts Finder export")."""
+    return FORMAT_LABELS.get(fmt, fmt)
+
+
 # How the reasons of rows of published notices left out, not refused, begin (a row of another
 # council's, or not recognised, is refused on the buyer's column): citydata.ingest.published.
 NOT_TECHNOLOGY = "Not a technology contract"
