@@ -134,6 +134,16 @@ NAMES = [
     ("wales", "Caerdydd", "W06000015"),
     ("wales", "Sir Ynys Môn", "W06000001"),
     ("wales", "Rhondda Cynon Taf County Borough Council", "W06000016"),
+    # A Welsh council's Welsh name, as its notices give it (refused as "not one of the 22
+    # councils of Wales" before)
+    ("wales", "Cyngor Gwynedd", "W06000002"),
+    ("wales", "Cyngor Sir Ddinbych", "W06000004"),
+    ("wales", "Cyngor Bwrdeistref Sirol Wrecsam", "W06000006"),
+    ("wales", "Cyngor Sir Ynys Môn", "W06000001"),
+    ("wales", "Cyngor Sir Powys", "W06000023"),
+    ("wales", "Cyngor Dinas a Sir Abertawe", "W06000011"),
+    ("wales", "Cyngor Dinas Casnewydd", "W06000022"),
+    ("united-kingdom", "Cyngor Caerdydd", "W06000015"),
     ("scotland", "Western Isles Council", "S12000013"),
     ("scotland", "Na h-Eileanan Siar", "S12000013"),
     ("scotland", "The Highland Council", "S12000017"),
@@ -156,6 +166,15 @@ def test_a_council_is_found_however_written(region, key: str, text: str, code: s
     region(key)
     assert boroughs.lookup(text).code == code
     assert boroughs.outside(text) is None
+
+
+def test_a_welsh_buyer_s_department_is_its_council(region) -> None:
+    from citydata.core import buyers
+
+    region("wales")
+    assert buyers.by_name("Cyngor Gwynedd - Adran Technoleg Gwybodaeth").code == "W06000002"
+    region("greater-manchester")  # a Welsh council is outside, and said so
+    assert boroughs.outside("Cyngor Gwynedd").code == "W06000002"
 
 
 def test_a_council_outside_the_region_is_named_as_such(region) -> None:

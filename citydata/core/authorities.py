@@ -93,6 +93,17 @@ _COUNCIL_FORMS = (
     "County Council of {}",
     "District Council of {}",
 )
+# A Welsh council's names in Welsh, as its notices and registers give them ("Cyngor Gwynedd",
+# "Cyngor Sir Ddinbych", "Cyngor Bwrdeistref Sirol Wrecsam", "Cyngor Dinas a Sir Abertawe"),
+# around its Welsh short name ("Sir Ddinbych", "Wrecsam": the register's other names).
+_WELSH_FORMS = (
+    "Cyngor {}",
+    "Cyngor Sir {}",
+    "Cyngor Dinas {}",
+    "Cyngor Bwrdeistref Sirol {}",
+    "Cyngor Dinas a Sir {}",
+    "Dinas a Sir {}",
+)
 _WORDS_AROUND = re.compile(
     r"^(city of |city and county of )|( city| county| county borough| borough| district"
     r"| metropolitan borough| metropolitan district)?( council)?$"
@@ -112,7 +123,8 @@ def _generated(authority: Authority) -> list[str]:
     "Southend UA" gives "Southend City Council", the name Southend-on-Sea's council uses."""
     names = (authority.name, authority.official_name, *authority.other_names)
     stems = {authority.name} | {_stem(n) for n in names}
-    return [form.format(s) for s in sorted(stems) for form in _COUNCIL_FORMS]
+    forms = _COUNCIL_FORMS + (_WELSH_FORMS if authority.nation == "Wales" else ())
+    return [form.format(s) for s in sorted(stems) for form in forms]
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,7 @@ _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 # Environment", "Wyre Forest District Council on Behalf of WFDC / RBC / BDC". Never ' and ' or
 # '/': "Babergh and Mid Suffolk District Councils" names two councils.
 _GOES_ON = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|,\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
-_COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district)\b")
+_COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district|cyngor)\b")  # Welsh too
 
 
 @dataclass(frozen=True)
