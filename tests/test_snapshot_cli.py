@@ -366,3 +366,17 @@ def test_a_row_naming_two_suppliers_is_one_row_read_and_two_records(db_path):
     assert len(shared) == len({(w["column"], w["reason"]) for w in shared}) == 2, shared
     done = cli("import", str(path), "--dry-run", db=db_path)
     assert "3 rows read: 2 accepted (3 records), 0 refused, 1 left out" in done.stdout, done.stdout
+
+
+def test_notices_imported_from_the_command_line_are_in_the_fetch_history(db_path) -> None:
+    """`import` of a notices file: its line in the history, as the Upload and Published notices
+    pages write one. Before, the history (and the Published notices page) said "No fetch or
+    notices import has run yet." after notices had come in this way."""
+    path = ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv"
+    before = cli("fetch-history", db=db_path)
+    assert before.stdout.strip() == "No fetch or notices import has run yet.", before.stdout
+    done = cli("import", str(path), "--user", "ann", db=db_path)
+    assert done.returncode == 0, done.stderr
+    after = cli("fetch-history", db=db_path)
+    assert after.returncode == 0, after.stderr
+    assert "ocds_flattened.csv" in after.stdout and "ann" in after.stdout, after.stdout

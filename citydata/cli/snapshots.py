@@ -31,6 +31,7 @@ from citydata.cli.common import (
     words,
 )
 from citydata.core.formatting import count
+from citydata.feeds import runs
 from citydata.ingest.report import format_label
 from citydata.output import backup
 from citydata.store import previews, snapshots
@@ -101,9 +102,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                 writing = count(len(_changed(changes)), "snapshot")  # an unchanged borough: none
                 print(f"Writing {writing}…", file=sys.stderr, flush=True)
                 expect = {c.borough_code: c.base_snapshot_id for c in changes}
-                out["snapshot_ids"] = snapshots.commit(
-                    db, prepared, content, cli_user(args), expect=expect
-                )
+                try:
+                    out["snapshot_ids"] = snapshots.commit(
+                        db, prepared, content, cli_user(args), expect=expect
+                    )
+                except snapshots.NothingChanged as exc:
+                    if exc.noted:  # newer releases' dates kept: in the history too
+                        runs.record_upload(db, prepared, cli_user(args), [], changes)
+                    raise
+                # notices: their line in the fetch history, as the Upload page writes one
+                runs.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
     except snapshots.NothingChanged as exc:
         out["rows_imported"] = out["records_imported"] = 0
         if exc.noted:  # newer releases that changed nothing else: their dates kept, no snapshot
