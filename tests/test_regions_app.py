@@ -69,6 +69,10 @@ def test_the_map_draws_the_regions_shapes_and_lists_counties_beside_it(region) -
         assert off_map == []
     ranked = at.dataframe[-1].value
     assert sorted(ranked["borough"]) == sorted(region.names)
+    # what a screen reader hears: a list of councils is not named "the 3 councils of these 3
+    # councils"
+    assert chart.proto.alt.startswith(f"Map of {region.describe()}, coloured by records; ")
+    assert " of these " not in chart.proto.alt, chart.proto.alt
 
 
 def _outer_points(geometry: dict) -> list:

@@ -21,7 +21,6 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from citydata.core import boroughs, mapshapes, regions
-from citydata.core.formatting import count
 from citydata.query.mapdata import NO_RECORDS, Metric, format_value
 from ui.charts import mapgeometry
 from ui.charts.mapclasses import PALETTE, ColourClass, colour_of
@@ -336,12 +335,10 @@ def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     """A one-line description of the map for screen readers."""
     missing = int((values["status"] == NO_RECORDS).sum())
     region = regions.current()
-    whose = (
-        "London's 33 authorities"
-        if region.is_london
-        else f"the {count(len(region.authorities), 'council')} of {region.label}"
-    )
+    # A list of councils has no region name of its own: "the 3 councils this app is set up
+    # for", never "the 3 councils of these 3 councils".
+    whose = "London's 33 authorities" if region.is_london else region.describe()
     return (
-        f"Map of {whose} coloured by {metric.label.lower()}; "
+        f"Map of {whose}, coloured by {metric.label.lower()}; "
         f"{missing} without records are grey and hatched. The same numbers are in the table below."
     )
