@@ -158,7 +158,7 @@ st.caption(
 )
 ui.chart_and_table(
     charts.satisfaction_scatter(per_borough), charts.labelled(per_borough),
-    "satisfaction-by-borough", "sat-borough",
+    f"satisfaction-by-{ui.noun()}", "sat-borough",
 )  # fmt: skip
 per_vendor = ui.derive(satisfaction.by_vendor_from, *source)
 st.markdown("**By vendor** (the 20 with the most scored records in the chart; all in the table)")

@@ -67,7 +67,7 @@ served = profile.boroughs
 if not served.empty:
     st.subheader(f"{ui.noun(2, True)} served")
     ui.table(charts.labelled(served))
-    ui.downloads(charts.labelled(served), "vendor-boroughs", key="vendor-boroughs")
+    ui.downloads(charts.labelled(served), f"vendor-{ui.noun(2)}", key="vendor-boroughs")
 
 st.subheader("Systems")
 systems = profile.systems

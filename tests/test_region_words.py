@@ -373,3 +373,23 @@ def test_an_upload_s_problems_say_council_under_another_region(greater_mancheste
         said.append(str(refusal.value))
     found = [t for t in said if WORD.search(t.replace(str(tmp_path), ""))]
     assert not found, found
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_downloaded_files_are_named_for_the_region(greater_manchester, monkeypatch, page):
+    """The names of the files people download ("vendor-councils-2026-12-06.csv"), not only
+    what is in them, say council outside London."""
+    from streamlit.elements.widgets.button import ButtonMixin
+
+    names: list[str] = []
+    button = ButtonMixin.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        names.append(str(file_name))
+        return button(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    opened = {"vendor_profile": "Civica", "profile": "Bolton", "adoption_system": "Mosaic"}
+    run_app(TABLE_TABS | opened, page=page)  # every table's tab, a vendor, a council, a system
+    assert names, "the app offers downloads"
+    assert not [n for n in names if WORD.search(n)], names
