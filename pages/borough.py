@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.formatting import NOT_RECORDED, money
+from citydata.core.text import file_stem
 from citydata.output import briefing, word
 from citydata.query import borough_profile, filters, reconciliation
 from ui import skills
@@ -150,7 +151,7 @@ st.page_link(
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-stem = f"{p.borough.name.lower().replace(' ', '-')}-briefing-{p.today:%Y-%m-%d}"
+stem = f"{file_stem(p.borough.name)}-briefing-{p.today:%Y-%m-%d}"
 
 
 def whole() -> borough_profile.Profile:

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.core import boroughs
+from citydata.core.text import file_stem
 from citydata.output import exports
 from citydata.query import reconciliation
 
@@ -113,7 +114,7 @@ st.download_button(
     data=lambda: exports.to_csv(
         ui.read(lambda r: reconciliation.reconcile(r, state, name)).table()
     ),
-    file_name=f"{name.lower().replace(' ', '-')}-reconciliation.csv",
+    file_name=f"{file_stem(name)}-reconciliation.csv",
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",

@@ -243,3 +243,25 @@ def test_council_names_follow_the_region_in_use_not_the_one_at_import(monkeypatc
     bolton = regions.current().by_name["Bolton"].code
     names = records.borough_names(pa.chunked_array([[bolton, "E09000007"]]))
     assert names.to_pylist() == ["Bolton", None]
+
+
+def test_a_council_s_briefing_is_named_without_the_commas_of_its_name(monkeypatch, tmp_path):
+    """A council whose name holds commas ("Armagh City, Banbridge and Craigavon"): its briefing
+    downloads as armagh-city-banbridge-and-craigavon-…, not "armagh-city,-banbridge-and-…" (the
+    reconciliation's file is named the same way, core.text.file_stem)."""
+    from streamlit.elements.widgets.button import ButtonMixin
+
+    monkeypatch.setenv(regions.SETTING, "N09000002, N09000003")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "ni.duckdb"))
+    names: list[str] = []
+    button = ButtonMixin.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        names.append(str(file_name))
+        return button(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    run_app({"profile": "Armagh City, Banbridge and Craigavon"}, page="pages/borough.py")
+    named = [n for n in names if n.startswith("armagh")]
+    assert named, names
+    assert all(n.startswith("armagh-city-banbridge-and-craigavon-") for n in named), named

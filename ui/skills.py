@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
+from citydata.core.text import file_stem
 from citydata.query import skills
 from citydata.query.filters import FilterState
 
@@ -33,9 +34,4 @@ def panel(state: FilterState, system: str, key: str, besides: str | None = None)
         "aside), most in-house skill first, then the most satisfied. Skill levels and contact "
         "roles are what each register records; ask the role, not a named person."
     )
-    ui.downloads(table, f"who-can-help-{_stem(system)}", key=f"{key}-downloads")
-
-
-def _stem(text: str) -> str:
-    kept = "".join(c if c.isalnum() else "-" for c in text.lower())
-    return "-".join(part for part in kept.split("-") if part)[:40] or "system"
+    ui.downloads(table, f"who-can-help-{file_stem(system, 'system')}", key=f"{key}-downloads")

@@ -104,3 +104,11 @@ def markdown_literal(value: Any, limit: int | None = MARKDOWN_LIMIT) -> str:
     text = _WWW.sub("\\1" + _WORD_JOINER, text)
     text = text.replace("\\:", "\\:" + _WORD_JOINER).replace("\\@", "\\@" + _WORD_JOINER)
     return text
+
+
+def file_stem(text: str, fallback: str = "file", limit: int = 40) -> str:
+    """`text` as part of a file's name: lower case, letters and digits joined by hyphens
+    ("Armagh City, Banbridge and Craigavon" -> "armagh-city-banbridge-and-craigavon"), never a
+    comma, apostrophe or slash; `fallback` when nothing is left."""
+    kept = "".join(c if c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in kept.split("-") if part)[:limit].strip("-") or fallback
