@@ -265,3 +265,30 @@ def test_a_council_s_briefing_is_named_without_the_commas_of_its_name(monkeypatc
     named = [n for n in names if n.startswith("armagh")]
     assert named, names
     assert all(n.startswith("armagh-city-banbridge-and-craigavon-") for n in named), named
+
+
+def test_lists_of_councils_whose_names_hold_commas_stay_readable(monkeypatch, tmp_path):
+    """Northern Ireland's "Armagh City, Banbridge and Craigavon" in a list: the filter's
+    sentence and a collaboration group's councils are split by "; ", so the list does not
+    read as one more council ("Armagh City", "Banbridge and Craigavon", "Belfast")."""
+    from citydata.query import collaboration
+    from citydata.query.filters import FilterState, summary
+
+    monkeypatch.setenv(regions.SETTING, "N09000002, N09000003, N09000005")
+    armagh, belfast, derry = (
+        "Armagh City, Banbridge and Craigavon",
+        "Belfast",
+        "Derry City and Strabane",
+    )
+    said = summary(FilterState(borough=(armagh, belfast, derry)))
+    assert said == f"Contracts where council is {armagh}; {belfast} or {derry}", said
+    db = lifecycle.open_store(lifecycle.build(tmp_path / "ni.duckdb"))
+    try:
+        with db.read() as r:  # every contract for the same service area, however far apart
+            q = collaboration.Query(by="service_area", window_months=60, include_ended=True)
+            groups = collaboration.groups(r, FilterState(), q)
+    finally:
+        db.close()
+    listed = [g for g in groups["borough_list"] if armagh in g]
+    assert listed and all(g.split("; ") == sorted(g.split("; ")) for g in listed), listed
+    assert all(armagh in g.split("; ") for g in listed), listed

@@ -89,6 +89,13 @@ def reword(text: str) -> str:
     return _BOROUGH.sub(lambda m: ("C" if m[1] == "B" else "c") + "ouncil" + m[2], text)
 
 
+def separator() -> str:
+    """What goes between council names in a list: "; " in a region where a name holds a comma
+    (Northern Ireland's "Armagh City, Banbridge and Craigavon"), else ", " (London's lists are
+    as they were)."""
+    return "; " if any("," in name for name in regions.current().names) else ", "
+
+
 def which() -> str:
     """'London borough' in London, else 'council in Greater Manchester' ('council' for a list)."""
     region = regions.current()

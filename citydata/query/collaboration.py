@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
@@ -91,7 +92,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
     sql, params = selection.base(state)
     params.add(today=today, window=int(q.window_months), include_ended=q.include_ended)
     key = key_sql(q.by)
-    params.add(near=NEAR_MONTHS)
+    params.add(near=NEAR_MONTHS, sep=boroughs.separator())  # "; " between names with commas
     return (
         f"""
         WITH RECURSIVE
@@ -133,7 +134,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
                    CAST(sum(p.with_value) FILTER (WHERE level = {_ALL}) AS BIGINT)
                        AS contracts_with_value,
                    max(p.contract_end) AS last_end,
-                   string_agg(DISTINCT p.borough, ', ' ORDER BY p.borough)
+                   string_agg(DISTINCT p.borough, $sep ORDER BY p.borough)
                        FILTER (WHERE level = {_BOROUGH}) AS borough_list,
                    string_agg(DISTINCT p.system, ', ' ORDER BY p.system)
                        FILTER (WHERE level = {_SYSTEM}) AS systems,
@@ -156,7 +157,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
         near AS (
             SELECT r."group",
                    string_agg(p.borough || ' (' || strftime(p.contract_end, '%-d %b %Y') || ')',
-                              ', ' ORDER BY p.contract_end, p.borough) AS near_misses
+                              $sep ORDER BY p.contract_end, p.borough) AS near_misses
             FROM ranked0 AS r JOIN p ON p.key = r.key AND p.level = {_BOROUGH}
             WHERE ((p.contract_end > r.first_end + to_months($window)
                     AND p.contract_end <= r.first_end + to_months($window) + to_months($near))

@@ -416,14 +416,17 @@ def _quoted_few(values: list[str]) -> str:
     shown = [f"“{shorten(' '.join(v.split()), NOTE_VALUE_CHARS)}”" for v in values[:NOTE_VALUES]]
     if len(values) > NOTE_VALUES:
         shown.append(f"{len(values) - NOTE_VALUES:,} more")
-    return _join(shown, "or")
+    return _join(shown, "or", values=True)
 
 
 def _either(values: Iterable[str], word: str = "or") -> str:
-    return _join([f"{v}" for v in values], word)
+    return _join([f"{v}" for v in values], word, values=True)
 
 
-def _join(items: list[str], word: str) -> str:
+def _join(items: list[str], word: str, values: bool = False) -> str:
+    """'a, b or c'. A list of `values` is 'a; b or c' when one of them holds a comma
+    ("Armagh City, Banbridge and Craigavon; Belfast or Derry City and Strabane")."""
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+    between = "; " if values and any("," in item for item in items[:-1]) else ", "
+    return between.join(items[:-1]) + f" {word} " + items[-1]
