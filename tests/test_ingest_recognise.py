@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import date
@@ -139,6 +140,60 @@ def test_contracts_finder_supplier_column_gives_the_name():
         ["Camden", "Servelec Group Ltd", Decimal("1500000.00"), Decimal("300000.00")]
     ]
     assert p.records["annual_value_derived"].tolist() == [True]
+
+
+def _cf_rows(*rows: dict[str, str]) -> bytes:
+    """The real Contracts Finder export's header (43 columns) over `rows`."""
+    real = (DATA / "real" / "cf_export_notices_2025-11.csv").read_text(encoding="utf-8")
+    header = next(csv.reader(io.StringIO(real)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value():
+    # An export mixing an awarded notice (the award's dates and value) with an open one (only
+    # the notice's): each row is read from its own columns, not the open one left blank.
+    awarded = {
+        "Notice Identifier": "AW-1",
+        "Notice Type": "Awarded",
+        "Organisation Name": "London Borough of Camden",
+        "Title": "Revenues and benefits software",
+        "Cpv Codes": "48000000",
+        "Start Date": "01/04/2025",
+        "End Date": "31/03/2029",
+        "Value Low": "300000",
+        "Awarded Value": "270000",
+        "Contract start date": "01/04/2025",
+        "Contract end date": "31/03/2028",
+        "Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]": "Civica UK Ltd|Leeds",
+    }
+    open_notice = {
+        "Notice Identifier": "OP-2",
+        "Notice Type": "Contract",
+        "Organisation Name": "London Borough of Hackney",
+        "Title": "Library management system",
+        "Cpv Codes": "48000000",
+        "Start Date": "01/06/2025",
+        "End Date": "31/05/2030",
+        "Value Low": "500000",
+        "Value High": "600000",
+    }
+    p = prepare(_cf_rows(awarded, open_notice), "cf.csv")
+    assert p.refused is None and p.mapping["contract_end"] == "Contract end date"
+    got = p.records[["borough", "contract_start", "contract_end", "total_value"]]
+    assert got.values.tolist() == [
+        ["Camden", date(2025, 4, 1), date(2028, 3, 31), Decimal("270000.00")],
+        ["Hackney", date(2025, 6, 1), date(2030, 5, 31), Decimal("500000.00")],
+    ]
+    notes = [x.reason for x in p.file_notes]
+    assert (
+        "'Contract end date' is blank in 1 row (a notice with no award yet): its 'End Date' "
+        "was read instead." in notes
+    )
+    assert not [x for x in p.problems if x.reason.startswith("No end date")]
 
 
 def test_generic_headers_are_matched_by_synonyms_and_fuzzily():

@@ -193,6 +193,31 @@ def _first_with_data(data: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return present[0] if present else None
 
 
+# Contracts Finder's CSV export gives an awarded notice's dates and value in the award's columns
+# and every other notice's (an opportunity, a pipeline notice) in the notice's own: the first
+# column with data is suggested, and a row blank there is read from the next (`fallbacks`).
+CF_CHAINS: dict[str, tuple[str, ...]] = {
+    "contract_start": ("Contract start date", "Start Date"),
+    "contract_end": ("Contract end date", "End Date"),
+    "annual_value": ("Awarded Value", "Value Low", "Value High"),
+}
+
+
+def fallbacks(fmt: str, mapping: dict[str, str | None], columns: list[str]) -> dict[str, list]:
+    """Field -> the columns a Contracts Finder export's row is read from, in turn, where the
+    mapped column is blank in that row (the notice's own when it has no award yet)."""
+    if fmt != "contracts_finder":
+        return {}
+    out = {}
+    for field, chain in CF_CHAINS.items():
+        chosen = mapping.get(field)
+        if chosen in chain:
+            rest = [c for c in chain[chain.index(chosen) + 1 :] if c in columns]
+            if rest:
+                out[field] = rest
+    return out
+
+
 def _contracts_finder(columns: list[str], data: pd.DataFrame) -> dict[str, str | None] | None:
     folded = {fold_header(c): c for c in columns}
     if {"notice identifier", "notice type", "organisation name"} <= folded.keys():
@@ -202,9 +227,7 @@ def _contracts_finder(columns: list[str], data: pd.DataFrame) -> dict[str, str |
             "borough": folded["organisation name"],
             "system": folded.get("title"),
             "vendor": supplier,
-            "contract_start": _first_with_data(data, ("Contract start date", "Start Date")),
-            "contract_end": _first_with_data(data, ("Contract end date", "End Date")),
-            "annual_value": _first_with_data(data, ("Awarded Value", "Value Low", "Value High")),
+            **{field: _first_with_data(data, chain) for field, chain in CF_CHAINS.items()},
         }
     if {"notice id", "buyer name", "supplier name", "award title"} <= folded.keys():
         return dict.fromkeys(FIELD_NAMES) | {

@@ -19,7 +19,7 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
-from citydata.ingest import dates, normalise, published
+from citydata.ingest import dates, normalise, published, recognise
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
@@ -184,26 +184,50 @@ NEITHER = "Neither a system nor a vendor is given."
 NO_SYSTEM = "No system is given."
 
 
-def _dates(rows: _Rows, column: str | None, *, end: bool) -> list:
+def _dates(rows: _Rows, column: str | None, *, end: bool, rest: list | None = None) -> list:
+    return _column(rows, column, lambda value: date_result(value, end=end), rest)
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    return (series.isna() | series.astype(str).str.strip().eq("")).to_numpy()
+
+
+def _column(rows: _Rows, column: str | None, fn: Any, rest: list | None = None) -> list:
+    """fn over `column`'s cells; a row blank there is read from the first column of `rest`
+    that is not (its problems name that column), with one note per column so read."""
     series = _source(rows.table, column)
     if series is None:
         return [None] * len(rows.numbers)
-    values, refusals, warnings = normalise.per_unique(
-        series, lambda value: date_result(value, end=end)
+    source = np.zeros(len(series), dtype=np.int64)  # which of [column, *rest] each row reads
+    if rest:
+        blank = _blank(series)
+        for k, name in enumerate(rest, 1):
+            take = blank & ~_blank(rows.table.data[name])
+            source[take], blank = k, blank & ~take
+    values = np.empty(len(series), dtype=object)
+    for k, name in enumerate([column, *(rest or [])]):
+        mask = source == k
+        if k and not mask.any():
+            continue
+        cells = rows.table.data[name]
+        done = [np.asarray(x, dtype=object) for x in normalise.per_unique(cells[mask], fn)]
+        values[mask] = done[0]
+        for found, refuse in ((done[1], True), (done[2], False)):
+            reasons = np.full(len(series), None, dtype=object)
+            reasons[mask] = found
+            rows.add(name, list(cells), list(reasons), refuse=refuse)
+        if k:
+            rows.problems.append(warning(None, name, None, _fallback_note(column, name, mask)))
+    return list(values)
+
+
+def _fallback_note(column: str, name: str, mask: np.ndarray) -> str:
+    n = int(mask.sum())
+    which = "1 row" if n == 1 else f"{n:,} rows"
+    return (
+        f"'{column}' is blank in {which} (a notice with no award yet): "
+        f"{'its' if n == 1 else 'their'} '{name}' was read instead."
     )
-    rows.add(column, list(series), refusals, refuse=True)
-    rows.add(column, list(series), warnings, refuse=False)
-    return values
-
-
-def _column(rows: _Rows, column: str | None, fn: Any) -> list:
-    series = _source(rows.table, column)
-    if series is None:
-        return [None] * len(rows.numbers)
-    values, refusals, warnings = normalise.per_unique(series, fn)
-    rows.add(column, list(series), refusals, refuse=True)
-    rows.add(column, list(series), warnings, refuse=False)
-    return values
 
 
 def build(
@@ -219,6 +243,7 @@ def build(
     vendor_column = mapping.get("vendor")
     pipe = vendor_column is not None and "|" in vendor_column  # Contracts Finder's packed column
     vendor_fn = normalise.supplier_result if pipe else normalise.text_result
+    rest = recognise.fallbacks(fmt, mapping, table.columns)
     out: dict[str, list] = {
         "borough_code": codes,
         "borough": [boroughs.BY_CODE[c].name if c else None for c in codes],
@@ -228,9 +253,15 @@ def build(
         "system": _text(rows, mapping.get("system")),
         "vendor": _text(rows, vendor_column, vendor_fn),
         "manufacturer": _text(rows, mapping.get("manufacturer")),
-        "contract_start": _dates(rows, mapping.get("contract_start"), end=False),
-        "contract_end": _dates(rows, mapping.get("contract_end"), end=True),
-        "annual_value": _column(rows, mapping.get("annual_value"), normalise.money_result),
+        "contract_start": _dates(
+            rows, mapping.get("contract_start"), end=False, rest=rest.get("contract_start")
+        ),
+        "contract_end": _dates(
+            rows, mapping.get("contract_end"), end=True, rest=rest.get("contract_end")
+        ),
+        "annual_value": _column(
+            rows, mapping.get("annual_value"), normalise.money_result, rest.get("annual_value")
+        ),
         "hosting": _column(rows, mapping.get("hosting"), normalise.hosting_result),
         "satisfaction": _column(rows, mapping.get("satisfaction"), normalise.satisfaction_result),
         "source_ref": _text(rows, mapping.get("source_ref")),
