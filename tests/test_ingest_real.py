@@ -136,7 +136,7 @@ def test_contracts_finder_values_are_totals_and_annual_is_derived_from_dates(cf)
     ragged = sorted(x.row for x in cf.warnings if "values but the header row has 43" in x.reason)
     assert len(ragged) >= 1
     assert sum("No supplier is named" in x.reason for x in cf.warnings) == 3
-    assert any(x.column == "Value Low" and "total value" in x.reason for x in cf.warnings)
+    assert any(x.column == "Value High" and "total value" in x.reason for x in cf.warnings)
 
 
 def test_contracts_finder_export_across_the_united_kingdom_keeps_only_technology(monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -186,7 +187,7 @@ def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value(
     got = p.records[["borough", "contract_start", "contract_end", "total_value"]]
     assert got.values.tolist() == [
         ["Camden", date(2025, 4, 1), date(2028, 3, 31), Decimal("270000.00")],
-        ["Hackney", date(2025, 6, 1), date(2030, 5, 31), Decimal("500000.00")],
+        ["Hackney", date(2025, 6, 1), date(2030, 5, 31), Decimal("600000.00")],
     ]
     notes = [x.reason for x in p.file_notes]
     assert (
@@ -194,6 +195,39 @@ def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value(
         "was read instead." in notes
     )
     assert not [x for x in p.problems if x.reason.startswith("No end date")]
+
+
+def test_contracts_finder_export_and_api_give_a_notice_the_same_value():
+    # An estimated range (£200,000 to £450,000) is the notice's value at its top, whichever way
+    # the notice arrives: a fetched notice does not change value against the downloaded one.
+    row = {
+        "Notice Identifier": "HAV-0002",
+        "Notice Type": "Contract",
+        "Organisation Name": "London Borough of Havering",
+        "Title": "Council tax and business rates system",
+        "Cpv Codes": "48440000",
+        "Start Date": "01/01/2025",
+        "End Date": "31/12/2029",
+        "Value Low": "200000",
+        "Value High": "450000",
+    }
+    item = {
+        "id": "x",
+        "noticeIdentifier": "HAV-0002",
+        "organisationName": "London Borough of Havering",
+        "title": "Council tax and business rates system",
+        "cpvCodes": "48440000",
+        "start": "2025-01-01T00:00:00Z",
+        "end": "2029-12-31T00:00:00Z",
+        "valueLow": 200000,
+        "valueHigh": 450000,
+    }
+    api = json.dumps({"hitCount": 1, "noticeList": [{"item": item}]}).encode()
+    totals = [
+        prepare(content, name).records["total_value"].tolist()
+        for content, name in ((_cf_rows(row), "cf.csv"), (api, "cf.json"))
+    ]
+    assert totals == [[Decimal("450000.00")], [Decimal("450000.00")]]
 
 
 def test_generic_headers_are_matched_by_synonyms_and_fuzzily():

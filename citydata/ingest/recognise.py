@@ -195,12 +195,15 @@ def _first_with_data(data: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 # Contracts Finder's CSV export gives an awarded notice's dates and value in the award's columns
 # and every other notice's (an opportunity, a pipeline notice) in the notice's own: the first
-# column with data is suggested, and a row blank there is read from the next (`fallbacks`).
+# column with data is suggested, and a row blank there is read from the next (`fallbacks`). An
+# estimated range counts by its top, as the same notice from the API (`notices.cf_search`) or
+# as OCDS (the tender's value before its minValue) does.
 CF_CHAINS: dict[str, tuple[str, ...]] = {
     "contract_start": ("Contract start date", "Start Date"),
     "contract_end": ("Contract end date", "End Date"),
-    "annual_value": ("Awarded Value", "Value Low", "Value High"),
+    "annual_value": ("Awarded Value", "Value High", "Value Low"),
 }
+AWARD_COLUMNS = frozenset(chain[0] for chain in CF_CHAINS.values())
 
 
 def fallbacks(fmt: str, mapping: dict[str, str | None], columns: list[str]) -> dict[str, list]:

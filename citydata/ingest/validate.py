@@ -216,18 +216,17 @@ def _column(rows: _Rows, column: str | None, fn: Any, rest: list | None = None) 
             reasons = np.full(len(series), None, dtype=object)
             reasons[mask] = found
             rows.add(name, list(cells), list(reasons), refuse=refuse)
-        if k:
-            rows.problems.append(warning(None, name, None, _fallback_note(column, name, mask)))
+        n = int((mask & ~rows.bad).sum())  # (rows not refused already: another council's)
+        if k and n:
+            rows.problems.append(warning(None, name, None, _fallback_note(column, name, n)))
     return list(values)
 
 
-def _fallback_note(column: str, name: str, mask: np.ndarray) -> str:
-    n = int(mask.sum())
+def _fallback_note(column: str, name: str, n: int) -> str:
     which = "1 row" if n == 1 else f"{n:,} rows"
-    return (
-        f"'{column}' is blank in {which} (a notice with no award yet): "
-        f"{'its' if n == 1 else 'their'} '{name}' was read instead."
-    )
+    why = " (a notice with no award yet)" if column in recognise.AWARD_COLUMNS else ""
+    whose = "its" if n == 1 else "their"
+    return f"'{column}' is blank in {which}{why}: {whose} '{name}' was read instead."
 
 
 def build(
