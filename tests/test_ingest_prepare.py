@@ -55,6 +55,21 @@ def test_every_problem_is_reported_at_once(many):
     assert many.records["row"].tolist() == [2, 3, 6, 9]
 
 
+def test_a_misspelt_borough_is_refused_with_the_name_it_is_closest_to():
+    content = (
+        "Borough,System,Vendor\nCamdem,Mosaic,Servelec\nWestminister,Spydus,Civica\n"
+        "Hackeny,Uniform,Idox\nGotham,Chipside,Chipside Ltd\n"
+    )
+    p = prepare(content.encode(), "misspelt.csv")
+    said = "is not one of the 33 London authorities (32 boroughs and the City of London)."
+    assert [(x.row, x.reason) for x in p.rejects] == [
+        (2, f"'Camdem' {said} Did you mean Camden?"),
+        (3, f"'Westminister' {said} Did you mean Westminster?"),
+        (4, f"'Hackeny' {said} Did you mean Hackney?"),
+        (5, f"'Gotham' {said}"),  # nothing close: no guess
+    ]
+
+
 def test_reasons_say_why_in_plain_english(many):
     reasons = {(x.row, x.column): x.reason for x in many.problems}
     assert reasons[(4, "Borough")] == (

@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
@@ -109,12 +108,9 @@ def authority(text: str) -> boroughs.Authority:
         message = f"No London borough is called “{shown}”"
     else:
         message = str(boroughs.UnknownBorough(shown))
-    names = [a.name for a in region.authorities]
-    near = process.extract(
-        text, names, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=80
-    )
+    near = boroughs.near(text)
     if near:
-        message += f" (did you mean {' or '.join(name for name, *_ in near)}?)"
+        message += f" (did you mean {' or '.join(near)}?)"
     raise UsageError(message + ".")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from citydata.core import regions
 from citydata.core.authorities import Authority, fold
 
@@ -62,6 +64,16 @@ def lookup(text: str | None) -> Authority:
     if borough is None:
         raise UnknownBorough(text)
     return borough
+
+
+def near(text: str, limit: int = 3) -> list[str]:
+    """The region's authorities whose names are closest to a name it does not know ("Camdem":
+    Camden), best first; none when nothing is close. For "did you mean ...?"."""
+    names = [a.name for a in regions.current().authorities]
+    found = process.extract(
+        text, names, scorer=fuzz.WRatio, processor=str.casefold, limit=limit, score_cutoff=80
+    )
+    return [name for name, *_ in found]
 
 
 def outside(text: str | None) -> Authority | None:

@@ -75,20 +75,19 @@ def unknown_authority(text: str, buyer: bool) -> str:
             f"{start} is {regions.whereabouts(elsewhere)}. Only the contracts of "
             f"{region.describe()} are imported."
         )
-    if region.is_london:
-        return (
-            f"The buyer '{text}' is not a London borough or the City of London; "
-            "only the 33 London authorities' contracts are imported."
-            if buyer
-            else f"'{text}' is not one of the 33 London authorities "
-            "(32 boroughs and the City of London)."
-        )
     if buyer:
+        if region.is_london:
+            return (
+                f"The buyer '{text}' is not a London borough or the City of London; "
+                "only the 33 London authorities' contracts are imported."
+            )
         return (
             f"The buyer '{text}' is not one of {region.describe()}; only their contracts are "
             "imported."
         )
-    return f"'{text}' is not one of {region.describe()}."
+    near = boroughs.near(text)
+    hint = f" Did you mean {' or '.join(near)}?" if near else ""
+    return f"'{text}' is not one of {region.describe()}.{hint}"
 
 
 def borough_outcome(
