@@ -68,6 +68,9 @@ ALIASES = [
     ("RBK", "E09000021"),
     ("K&C", "E09000020"),
     ("RB of Greenwich", "E09000011"),
+    ("Havering LBC", "E09000016"),
+    ("Harrow LB", "E09000015"),
+    ("Sutton London Borough", "E09000029"),
     # spelling variants
     ("Kingston-upon-Thames", "E09000021"),
     ("Kingston", "E09000021"),

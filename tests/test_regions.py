@@ -134,13 +134,18 @@ NAMES = [
     ("wales", "Caerdydd", "W06000015"),
     ("wales", "Sir Ynys Môn", "W06000001"),
     ("wales", "Rhondda Cynon Taf County Borough Council", "W06000016"),
-    # A Welsh council's Welsh name, as its notices give it (refused as "not one of the 22
-    # councils of Wales" before)
+    # Welsh councils as they name themselves in Welsh, and the short "CBC"
+    ("wales", "Cyngor Caerdydd", "W06000015"),
     ("wales", "Cyngor Gwynedd", "W06000002"),
-    ("wales", "Cyngor Sir Ddinbych", "W06000004"),
-    ("wales", "Cyngor Bwrdeistref Sirol Wrecsam", "W06000006"),
-    ("wales", "Cyngor Sir Ynys Môn", "W06000001"),
     ("wales", "Cyngor Sir Powys", "W06000023"),
+    ("wales", "Cyngor Sir Fynwy", "W06000021"),
+    ("wales", "Cyngor Sir Ynys Môn", "W06000001"),
+    ("wales", "Ynys Môn", "W06000001"),
+    ("wales", "Anglesey", "W06000001"),
+    ("wales", "Cyngor Bwrdeistref Sirol Wrecsam", "W06000006"),
+    ("wales", "Dinas a Sir Abertawe", "W06000011"),
+    ("wales", "Bridgend CBC", "W06000013"),
+    ("wales", "Cyngor Sir Ddinbych", "W06000004"),
     ("wales", "Cyngor Dinas a Sir Abertawe", "W06000011"),
     ("wales", "Cyngor Dinas Casnewydd", "W06000022"),
     ("united-kingdom", "Cyngor Caerdydd", "W06000015"),

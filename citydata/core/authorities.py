@@ -69,6 +69,7 @@ def fold(text: str) -> str:
 
 # How people write a council's name around its short name ({} stands for the short name).
 _COUNCIL_FORMS = (
+    "{}",  # the name inside another: "Anglesey", "Ynys Môn"
     "{} Council",
     "{} City Council",
     "{} Borough Council",
@@ -93,19 +94,20 @@ _COUNCIL_FORMS = (
     "County Council of {}",
     "District Council of {}",
 )
-# A Welsh council's names in Welsh, as its notices and registers give them ("Cyngor Gwynedd",
-# "Cyngor Sir Ddinbych", "Cyngor Bwrdeistref Sirol Wrecsam", "Cyngor Dinas a Sir Abertawe"),
-# around its Welsh short name ("Sir Ddinbych", "Wrecsam": the register's other names).
+# A Welsh council's name in Welsh ("Cyngor Gwynedd", "Cyngor Sir Powys", "Cyngor Bwrdeistref
+# Sirol Wrecsam", "Dinas a Sir Abertawe") and the usual short "Bridgend CBC".
 _WELSH_FORMS = (
+    "{} CBC",
     "Cyngor {}",
     "Cyngor Sir {}",
     "Cyngor Dinas {}",
     "Cyngor Bwrdeistref Sirol {}",
-    "Cyngor Dinas a Sir {}",
     "Dinas a Sir {}",
+    "Cyngor Dinas a Sir {}",
 )
 _WORDS_AROUND = re.compile(
-    r"^(city of |city and county of )|( city| county| county borough| borough| district"
+    r"^(city of |city and county of |isle of |sir )"
+    r"|( city| county| county borough| borough| district"
     r"| metropolitan borough| metropolitan district)?( council)?$"
     r"|, (city|county) of$| ua$",  # the register's "Bristol, City of" and "Southend UA"
     re.I,
@@ -113,8 +115,9 @@ _WORDS_AROUND = re.compile(
 
 
 def _stem(name: str) -> str:
-    """'City of Bristol' -> 'Bristol', 'Southend UA' -> 'Southend', 'St. Helens' -> 'St. Helens':
-    the name inside the forms."""
+    """'City of Bristol' -> 'Bristol', 'Southend UA' -> 'Southend', 'St. Helens' -> 'St. Helens',
+    'Isle of Anglesey' -> 'Anglesey', 'Sir Ynys Môn' ('Ynys Môn county') -> 'Ynys Môn': the name
+    inside the forms."""
     return _WORDS_AROUND.sub("", name).strip() or name
 
 
@@ -123,7 +126,10 @@ def _generated(authority: Authority) -> list[str]:
     "Southend UA" gives "Southend City Council", the name Southend-on-Sea's council uses."""
     names = (authority.name, authority.official_name, *authority.other_names)
     stems = {authority.name} | {_stem(n) for n in names}
-    forms = _COUNCIL_FORMS + (_WELSH_FORMS if authority.nation == "Wales" else ())
+    forms = _COUNCIL_FORMS
+    if authority.nation == "Wales":  # (its Welsh name as it is too: "Cyngor Sir Benfro")
+        stems |= set(authority.other_names)
+        forms += _WELSH_FORMS
     return [form.format(s) for s in sorted(stems) for form in forms]
 
 

@@ -59,6 +59,9 @@ _LONDON_BOROUGH_FORMS = (
     "{} London Borough Council",
     "Council of the London Borough of {}",
     "{} Borough Council",
+    "{} LBC",
+    "{} LB",
+    "{} London Borough",
 )
 _ROYAL_BOROUGH_FORMS = ("Royal Borough of {}", "RB {}", "RB of {}")
 _ROYAL_BOROUGHS = frozenset({"E09000011", "E09000020", "E09000021"})
