@@ -195,6 +195,9 @@ def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value(
         "was read instead." in notes
     )
     assert not [x for x in p.problems if x.reason.startswith("No end date")]
+    # The page's "These columns will not be imported" names none of the columns read.
+    read = {"Start Date", "End Date", "Value High", "Value Low", "Cpv Codes", "Published Date"}
+    assert not read & set(p.unused_columns) and "Contact Telephone" in p.unused_columns
 
 
 def test_contracts_finder_export_and_api_give_a_notice_the_same_value():

@@ -22,6 +22,7 @@ import pyarrow as pa
 from citydata.core import boroughs, settings, technology
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 from citydata.ingest import bulk as _bulk
+from citydata.ingest import published as _published
 from citydata.ingest import read as _read
 from citydata.ingest import recognise as _recognise
 from citydata.ingest import validate as _validate
@@ -168,6 +169,10 @@ def _prepare_table(
     result.format, suggested = _recognise.recognise(table.columns, table.data, table.kind)
     result.suggested_mapping = dict(suggested)
     result.mapping = _chosen(suggested, mapping, table)
+    fallbacks = _recognise.fallbacks(result.format, result.mapping, result.columns)
+    result.also_read = [c for columns in fallbacks.values() for c in columns]
+    if _published.is_published(result.format):  # CPV codes, contact e-mail, link, date...
+        result.also_read += [c for c in _published.READ_COLUMNS if c in result.columns]
     fixed = None
     if borough is not None and borough.strip():
         fixed = boroughs.resolve(borough)

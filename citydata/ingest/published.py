@@ -57,6 +57,15 @@ URL_COLUMNS = ("Notice URL",)
 # (citydata.ingest.ocds), Contracts Finder's CSV export.
 RELEASE_DATE_COLUMNS = ("Release date", "Published Date")
 PENNY = Decimal("0.01")
+# Columns of a notices file read besides the mapped fields (not "columns not imported")
+READ_COLUMNS = (
+    *EMAIL_COLUMNS,
+    *IDENTIFIER_COLUMNS,
+    *CPV_COLUMNS,
+    *DESCRIPTION_COLUMNS,
+    *URL_COLUMNS,
+    *RELEASE_DATE_COLUMNS,
+)
 
 
 def is_published(fmt: str) -> bool:

@@ -169,6 +169,9 @@ class Prepared:
     # (published notices) records left out per borough code: older releases of a notice the
     # file also holds a newer release of (citydata.ingest.published.newest_releases)
     older_releases: dict[str, int] = field(default_factory=dict)
+    # (Contracts Finder's CSV) columns a field is read from where its mapped column is blank
+    # in a row (citydata.ingest.recognise.fallbacks)
+    also_read: list[str] = field(default_factory=list)
 
     def set_table(self, table: pa.Table) -> None:
         """Accepted records as a typed table; `records` follows from it when first read."""
@@ -276,7 +279,7 @@ class Prepared:
     @property
     def unused_columns(self) -> list[str]:
         """The file's columns that no field is read from: they will not be imported."""
-        used = {c for c in self.mapping.values() if c}
+        used = {c for c in self.mapping.values() if c} | set(self.also_read)
         return [c for c in self.columns if c not in used]
 
     @property
