@@ -215,6 +215,32 @@ def test_an_unforeseen_failure_is_a_refusal_not_an_exception(monkeypatch):
     assert p.refused.startswith(UNEXPECTED) and p.records.empty
 
 
+def test_a_timestamp_with_no_such_time_refuses_its_row_not_the_whole_file():
+    # One cell '...T25:00:00Z' (or an offset of +99:00) used to make the whole file "could not
+    # be read"; ISO's end of day, 24:00, is the next day's midnight.
+    content = (
+        "Borough,System,Vendor,Contract end\n"
+        "Camden,Mosaic,Servelec,2027-03-31T25:00:00Z\n"
+        "Camden,Spydus,Civica,2027-03-31T10:00:00+99:00\n"
+        "Camden,Uniform,Idox,2027-03-30T24:00:00Z\n"
+    )
+    p = prepare(content.encode(), "camden.csv")
+    assert p.refused is None
+    assert [(x.row, x.column, x.reason) for x in p.rejects] == [
+        (
+            2,
+            "Contract end",
+            "'2027-03-31T25:00:00Z' is not a real date: that is not a time of day.",
+        ),
+        (
+            3,
+            "Contract end",
+            "'2027-03-31T10:00:00+99:00' is not a real date: '+99:00' is not a time zone.",
+        ),
+    ]
+    assert p.records["contract_end"].tolist() == [date(2027, 3, 31)]
+
+
 def test_problem_values_are_cut_to_a_readable_length():
     long = "x" * 500
     p = prepare(f"Borough,System,Vendor\n{long},S,V\n".encode(), "x.csv")

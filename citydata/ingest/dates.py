@@ -4,7 +4,8 @@ Accepted: 31/03/2027, 31-03-2027, 31.03.2027, 31 03 2027 and two-digit years (07
 7 January 2025; 00-69 are 2000s, 70-99 1900s); 31-Mar-27, 1-Apr-2020, 31 March 2027,
 31st March 2027, Tue 31 Mar 2027, March 31, 2027; ISO 2027-03-31, 2027/03/31, 20270331 and
 timestamps (2019-06-18T00:00:00Z is read as the day in London, so 2020-03-31T23:00:00Z is
-1 April; 2025-10-10T16:19:26+01:00 as the day written);
+1 April; 2025-10-10T16:19:26+01:00 as the day written; ISO's 24:00 is the next day's midnight;
+a time or offset no clock has, T25:00 or +99:00, is refused);
 Excel serial numbers (46477 is 31 Mar 2027); date and datetime cells. Placeholders (TBC,
 rolling, n/a, ongoing...) mean "no date". Everything else is refused with the reason: 31/02/2026
 (no such day), 01/01/1 (a cut-off year), 03/31/2027 (month first), a year before 1950 or after
@@ -142,10 +143,14 @@ def parse_date(value: Any) -> Parsed:
             parsed = _make(year, month, day, written)
             if parsed[0] is None:
                 return parsed
+            clock = _clock(m[4], m[5], m[6])
             zone = UTC if m[7] == "z" else _offset(m[7])
+            if clock is None or zone is None:
+                what = f"'{m[7]}' is not a time zone" if clock else "that is not a time of day"
+                return None, f"'{written}' is not a real date: {what}."
+            moment = datetime.combine(parsed[0], time(), zone) + clock
             if zone.utcoffset(None):  # the writer's own offset: the day as they wrote it
-                return parsed
-            moment = datetime.combine(parsed[0], time(int(m[4]), int(m[5]), int(m[6] or 0)), zone)
+                return moment.date(), None
             return _london_day(moment), None
         return _make(year, month, day, written)
     if m := _DAY_FIRST.fullmatch(text):
@@ -178,10 +183,23 @@ def _strict(text: str) -> date | None:
     return None
 
 
-def _offset(text: str) -> timezone:
+def _clock(hours: str, minutes: str, seconds: str | None) -> timedelta | None:
+    """A timestamp's time of day from midnight; ISO's 24:00 is the end of the day (the next
+    day's midnight); None for an hour, minute or second that no clock shows (25:00, 10:61)."""
+    h, m, s = int(hours), int(minutes), int(seconds or 0)
+    if (h, m, s) != (24, 0, 0) and not (h <= 23 and m <= 59 and s <= 59):
+        return None
+    return timedelta(hours=h, minutes=m, seconds=s)
+
+
+def _offset(text: str) -> timezone | None:
+    """A timestamp's offset from UTC ('+01:00'), or None when no time zone has it ('+99:00')."""
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def parse_moment(value: Any) -> datetime | None:
