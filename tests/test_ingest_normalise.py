@@ -134,6 +134,9 @@ MONEY_CASES = [
     ("150k", Decimal("150000.00")),
     ("£5,000 pa", Decimal("5000.00")),
     ("£5,000 p.a.", Decimal("5000.00")),
+    ("£50,000pa", Decimal("50000.00")),  # 'pa' with no space before it
+    ("£50kpa", Decimal("50000.00")),
+    ("£1.5mn", Decimal("1500000.00")),
     ("10,000 per annum", Decimal("10000.00")),
     ("5000 + VAT", Decimal("5000.00")),
     ("GBP 12.345", Decimal("12.35")),

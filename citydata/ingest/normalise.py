@@ -90,7 +90,8 @@ def supplier_result(value: Any) -> Result:
 
 
 _MONEY_NOISE = re.compile(
-    r"£|\bgbp\b|\bstg\b|\bsterling\b|\bper (annum|year|yr)\b|\bp\.?\s?a\.?$|/\s?(yr|year|annum)\b"
+    r"£|\bgbp\b|\bstg\b|\bsterling\b|\bper (annum|year|yr)\b|(?<=[0-9kmn.\s])p\.?\s?a\.?$"
+    r"|/\s?(yr|year|annum)\b"
     r"|\ba year\b|\+?\s?vat\b|\b(ex|exc|excl|excluding|inc|incl|including)\.? vat\b|\s"
 )
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?[a-z]*")
@@ -102,8 +103,15 @@ PLAIN_MONEY = r"[0-9]{1,15}(\.[0-9]{1,2})?"
 GROUPED_POUNDS = r"£?[0-9]{1,3}(,[0-9]{3}){0,4}(\.[0-9]{1,2})?"
 _PLAIN_NUMBER = re.compile(PLAIN_MONEY)
 _GROUPED_POUNDS = re.compile(GROUPED_POUNDS)
-_NUMBER = re.compile(r"(-)?(\d+(?:\.\d*)?|\.\d+)(k|m|bn|million|billion)?")
-_SCALE = {"k": 1_000, "m": 1_000_000, "million": 1_000_000, "bn": 10**9, "billion": 10**9}
+_NUMBER = re.compile(r"(-)?(\d+(?:\.\d*)?|\.\d+)(k|m|mn|bn|million|billion)?")
+_SCALE = {
+    "k": 1_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "million": 1_000_000,
+    "bn": 10**9,
+    "billion": 10**9,
+}
 _NO_VALUE = frozenset(
     {"", "n/a", "na", "n.a.", "-", "--", "tbc", "tba", "unknown", "not known", "nil", "none",
      "null", "#n/a", "various", "?", "nk", "n/k", "not applicable"}
