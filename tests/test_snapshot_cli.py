@@ -96,6 +96,21 @@ def test_dry_run_previews_and_writes_nothing(db_path, tmp_path):
     assert db_path.read_bytes() == original
 
 
+def test_a_cell_quoted_in_a_problem_cannot_drive_the_terminal(db_path, tmp_path):
+    # An escape sequence in a cell (clear the screen; a hidden link) is written out, not sent
+    # to the steward's terminal, in the problem's line and in the refusal.
+    file = tmp_path / "escapes.csv"
+    rows = b"Camden,Mosaic,Servelec,31/13/2027\x1b[2J\n" + b"Camden,Uniform,Idox,31/03/2027\n" * 5
+    file.write_bytes(b"Borough,System,Vendor,Contract end\n" + rows)
+    done = cli("import", str(file), "--dry-run", db=db_path)
+    assert "\x1b" not in done.stdout and "31/13/2027\\u001b[2J" in done.stdout
+    one = tmp_path / "one.csv"
+    one.write_bytes(b"Borough,System,Vendor\nCamden\x1b]8;;http://x\x07,Mosaic,Servelec\n")
+    done = cli("import", str(one), db=db_path)
+    assert done.returncode == 1 and "refused:" in done.stderr
+    assert not any(c in done.stdout + done.stderr for c in "\x1b\x07")
+
+
 def test_importing_a_file_that_changes_nothing_is_refused_with_a_reason(db_path, tmp_path):
     file = camden_file(db_path, tmp_path)  # Camden's current records, as they are
     before = dump_of(db_path)

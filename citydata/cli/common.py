@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import math
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -46,10 +47,24 @@ _ALREADY_SAID = (
 )
 
 
+# What a terminal acts on rather than shows: escape sequences (clear the screen, retitle the
+# window, make a link), the bell, backspace, line breaks, and the overrides that reorder a line.
+_ACTED_ON = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SHOWN_AS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """Text from a file (a cell quoted in a problem) as a terminal shows it, never acts on it:
+    each such character written out ('\\x1b', '\\n'), on one line."""
+    if not _ACTED_ON.search(text):
+        return text
+    return _ACTED_ON.sub(lambda m: _SHOWN_AS.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
+
+
 def refusal(text: str) -> str:
     """A refusal's line, after "refused: ": the reason, then "Nothing was written.", said the
     same way by every command (a reason that says it in other words is not said twice)."""
-    text = text.strip()
+    text = shown(text.strip())
     for said in _ALREADY_SAID:
         if text.endswith(said):
             text = text.removesuffix(said).rstrip()

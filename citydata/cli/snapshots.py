@@ -27,6 +27,7 @@ from citydata.cli.common import (
     note,
     print_json,
     refusal,
+    shown,
     whole_number,
     words,
 )
@@ -169,7 +170,7 @@ def _report(
         if p.value:
             where += f" (“{p.value}”)"
         outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
-        print(f"  {where}: {p.reason}" + (f" ({outcome})" if outcome else ""))
+        print(shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else ""))
     if len(prepared.problems) > SHOWN_PROBLEMS:
         more = len(prepared.problems) - SHOWN_PROBLEMS
         print(f"  … and {count(more, 'more problem')} (add --json to list them all).")
