@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from citydata.core.settings import upload_limit_bytes
 from citydata.ingest import encoding, prepare, read
@@ -279,6 +279,47 @@ def test_xlsx_sheet_dates_serials_preamble_and_total():
         (6, "Value pa"),
     ]
     assert any(x.reason == "Row 7 is a total row and was skipped." for x in p.problems)
+
+
+def test_xlsx_error_cells_are_read_as_a_csv_of_the_sheet_reads_them():
+    # A formula that failed (#REF!, #DIV/0!) was read as an empty cell: its row was imported
+    # with "No end date is given", or with no value and no word. It is now refused, as the same
+    # sheet saved as CSV is, saying why; #N/A (a lookup that found nothing) stays blank.
+    rows = [
+        ["Borough", "System", "Vendor", "Contract end", "Annual value"],
+        ["Camden", "Mosaic", "Servelec", "#REF!", 1000],
+        ["Camden", "Spydus", "Civica", date(2027, 3, 31), "#DIV/0!"],
+        ["Camden", "Uniform", "Idox", "#N/A", "#N/A"],
+    ]
+
+    def build(wb):
+        wb.active.title = "Notes"
+        wb.active.append(["Read me first"])
+        ws = wb.create_sheet("Register")
+        for row in rows:
+            ws.append(row)  # (openpyxl writes '#REF!' as an error cell, type "e")
+
+    xlsx = prepare(workbook_bytes(build), "camden.xlsx")
+    assert len(load_workbook_cells(workbook_bytes(build))) == 4  # the file holds error cells
+    text = "\n".join(",".join(str(c) for c in r).replace("2027-03-31", "31/03/2027") for r in rows)
+    csv = prepare(text.encode(), "camden.csv")
+    said = [(x.row, x.column, x.reason) for x in xlsx.rejects]
+    assert said == [(x.row, x.column, x.reason) for x in csv.rejects]
+    assert said == [
+        (2, "Contract end", "'#REF!' is an Excel error (the cell's formula failed), not a date."),
+        (
+            3,
+            "Annual value",
+            "'#DIV/0!' is an Excel error (the cell's formula failed), not an amount.",
+        ),
+    ]
+    assert xlsx.records["system"].tolist() == ["Uniform"]
+
+
+def load_workbook_cells(content: bytes) -> list:
+    """The error cells of the sheet 'Register' as openpyxl reads them."""
+    ws = load_workbook(io.BytesIO(content))["Register"]
+    return [c for row in ws.iter_rows() for c in row if c.data_type == "e"]
 
 
 def test_xlsx_named_sheet_and_unknown_sheet():

@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from citydata.ingest import xlerrors
+
 try:
     LONDON: timezone | ZoneInfo = ZoneInfo("Europe/London")
 except ZoneInfoNotFoundError:  # no time-zone database: read timestamps as UTC days
@@ -137,6 +139,8 @@ def parse_date(value: Any) -> Parsed:
         return None, BLANK
     if text in _PLACEHOLDER_WORDS or _PLACEHOLDER_START.fullmatch(text):
         return None, PLACEHOLDER
+    if xlerrors.ERROR.fullmatch(text):
+        return None, f"'{written}' is an Excel error (the cell's formula failed), not a date."
     if m := _ISO.fullmatch(text):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
         if m[7] and m[4]:

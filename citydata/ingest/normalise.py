@@ -28,6 +28,7 @@ from citydata.core.schema import (
     service_area_label,
 )
 from citydata.core.text import starts_formula
+from citydata.ingest import xlerrors
 
 Result = tuple[Any, str | None, str | None]  # (value, refusal, warning)
 MAX_VALUE = Decimal("1e15")
@@ -143,6 +144,12 @@ def money_result(value: Any) -> Result:
         text = written.lower().replace("−", "-").replace("–", "-")
         if text in _NO_VALUE:
             return None, None, None
+        if xlerrors.ERROR.fullmatch(text):
+            return (
+                None,
+                f"'{written}' is an Excel error (the cell's formula failed), not an amount.",
+                None,
+            )
         if _NOT_POUNDS.search(text):
             return None, f"'{written}' is not in pounds.", None
         negative = text.startswith("(") and text.endswith(")")

@@ -2,7 +2,9 @@
 
 Cells keep their types: dates come as dates, numbers as numbers (whole numbers as int, as Excel
 shows them; a date column holding Excel serial numbers is turned into dates by the date
-normaliser). Formulas give their last saved value; error cells (#N/A, #REF!...) are empty.
+normaliser). Formulas give their last saved value; an error cell (#REF!, #DIV/0!...) gives its
+error's text, which the rules refuse, as in a CSV (`citydata.ingest.xlerrors`), but #N/A (a
+lookup that found nothing) is empty.
 Without a `sheet=` the first visible sheet whose header names known columns is read.
 
 calamine (Rust) reads a sheet many times faster than openpyxl and makes no Python object for
@@ -13,18 +15,20 @@ to more than any register needs.
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from citydata.core import boroughs
-from citydata.ingest import layout, recognise
+from citydata.ingest import layout, recognise, xlerrors
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
 
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
 _MIDNIGHT = datetime.min.time()
+_SHOWN = SheetVisibleEnum.Visible
 
 
 def _cell(value: Any) -> Any:
@@ -99,10 +103,16 @@ def _read_sheet(
 ) -> tuple[str, list[str], list[list[Any]]]:
     """(name, all names, rows) of `sheet`, else of the first sheet that looks like a register."""
     wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    scans = ThreadPoolExecutor(max_workers=1)  # error cells, found while calamine reads
     try:
         worksheets = set(wb.sheet_names)
         sheets = [m for m in wb.sheets_metadata if m.name in worksheets]
         names = [m.name for m in sheets]
+        likely = next(
+            (m.name for m in sheets if m.name == sheet or (sheet is None and m.visible == _SHOWN)),
+            None,
+        )
+        scan = scans.submit(xlerrors.error_cells, content, likely) if likely else None
         if sheet is not None and sheet not in names:
             raise IngestError(
                 f"This workbook has no sheet called '{sheet}'; its sheets are: "
@@ -119,8 +129,23 @@ def _read_sheet(
                 break
             if rows is None and any(not layout.is_blank(r) for r in candidate):
                 chosen, rows = meta.name, candidate  # the first sheet with anything, as a fallback
+        if rows is not None and chosen is not None:
+            found = scan.result() if scan and chosen == likely else None
+            errors = xlerrors.error_cells(content, chosen) if found is None else found
+            _put_errors(rows, errors, max_columns)
     finally:
         wb.close()
+        scans.shutdown(wait=False, cancel_futures=True)
     if rows is None or chosen is None or all(layout.is_blank(r) for r in rows):
         raise IngestError("This workbook has no data: every sheet is empty.")
     return chosen, names, rows
+
+
+def _put_errors(
+    rows: list[list[Any]], errors: dict[tuple[int, int], str], max_columns: int
+) -> None:
+    """Each error cell's text where calamine left it empty."""
+    for (r, c), error in errors.items():
+        if r < len(rows) and c < max_columns:
+            rows[r] += [None] * (c + 1 - len(rows[r]))
+            rows[r][c] = error
