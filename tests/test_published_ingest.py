@@ -60,6 +60,20 @@ def test_contracts_finder_api_search_result_is_read_and_only_technology_is_kept(
     assert "Manchester City Council, which is outside London" in manchester[0].reason
 
 
+@pytest.mark.parametrize(
+    ("notices", "said"),
+    [
+        ([], "This file holds no notices: there is nothing in it to import."),
+        (None, "This file holds no notices: there is nothing in it to import."),
+        (True, "its 'noticeList' is not a list of notices"),  # was "could not be read"
+    ],
+)
+def test_a_contracts_finder_search_result_without_notices_says_so(notices, said):
+    # (an empty one was "a header row but no data rows under it": a JSON file has neither)
+    p = prepare(json.dumps({"hitCount": 0, "noticeList": notices}).encode(), "search.json")
+    assert said in (p.refused or "") and p.records.empty
+
+
 def test_ocds_record_package_compiles_releases_and_reads_each_award_and_supplier():
     p = load("ocds_record_package_1_0.json")
     assert (p.format, p.source_kind, p.refused) == ("ocds", "published", None)

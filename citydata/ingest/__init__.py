@@ -180,6 +180,8 @@ def _prepare_table(
             raise IngestError(str(boroughs.UnknownBorough(borough)))
     _check_required(result.mapping, fixed, table)
     if table.rows_read == 0:
+        if table.kind != "table":  # (JSON: a search result or a package with no notices)
+            raise IngestError("This file holds no notices: there is nothing in it to import.")
         raise IngestError("This file has a header row but no data rows under it.")
     build = _bulk.build if table.columnar is not None else _validate.build
     records, problems = build(table, result.format, result.mapping, fixed)

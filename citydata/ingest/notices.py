@@ -53,6 +53,11 @@ def _number(value: Any) -> float | None:
 def cf_search(doc: Any, max_rows: int | None = None) -> Table:
     """A Contracts Finder API v2 search result as a table in the OCDS columns."""
     notices = doc.get("noticeList") if isinstance(doc, dict) else doc
+    if not isinstance(notices, list | type(None)):
+        raise IngestError(
+            "This looks like a Contracts Finder search result, but its 'noticeList' is not a "
+            "list of notices. Upload the file as it was downloaded."
+        )
     items = [
         n.get("item") if isinstance(n, dict) and isinstance(n.get("item"), dict) else n
         for n in notices or []
