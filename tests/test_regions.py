@@ -12,7 +12,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from citydata import lifecycle
-from citydata.core import authorities, boroughs, demo, london, regions, settings
+from citydata.core import authorities, boroughs, buyers, demo, london, regions, settings
 from citydata.store import regiondata
 from tests import command
 from tests.conftest import ROOT
@@ -180,6 +180,9 @@ def test_a_welsh_buyer_s_department_is_its_council(region) -> None:
     assert buyers.by_name("Cyngor Gwynedd - Adran Technoleg Gwybodaeth").code == "W06000002"
     region("greater-manchester")  # a Welsh council is outside, and said so
     assert boroughs.outside("Cyngor Gwynedd").code == "W06000002"
+    region("wales")
+    assert buyers.by_name("Cyngor Sir Powys on behalf of Mid Wales").code == "W06000023"
+    assert buyers.by_name("Cyngor Sir Powys - Cyngor Gwynedd") is None  # two councils
 
 
 def test_a_council_outside_the_region_is_named_as_such(region) -> None:
