@@ -200,9 +200,17 @@ def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value(
     assert not read & set(p.unused_columns) and "Contact Telephone" in p.unused_columns
 
 
-def test_contracts_finder_export_and_api_give_a_notice_the_same_value():
-    # An estimated range (£200,000 to £450,000) is the notice's value at its top, whichever way
-    # the notice arrives: a fetched notice does not change value against the downloaded one.
+@pytest.mark.parametrize(
+    ("low", "high", "total"),
+    [
+        ("200000", "450000", Decimal("450000.00")),  # a range: its top
+        ("0", "0", None),  # 0 is Contracts Finder's "not disclosed": no value, not £0
+        ("200000", "0", Decimal("200000.00")),
+    ],
+)
+def test_contracts_finder_export_and_api_give_a_notice_the_same_value(low, high, total):
+    # Whichever way the notice arrives, it has the same value: a fetched notice does not
+    # change value against the downloaded one.
     row = {
         "Notice Identifier": "HAV-0002",
         "Notice Type": "Contract",
@@ -211,8 +219,8 @@ def test_contracts_finder_export_and_api_give_a_notice_the_same_value():
         "Cpv Codes": "48440000",
         "Start Date": "01/01/2025",
         "End Date": "31/12/2029",
-        "Value Low": "200000",
-        "Value High": "450000",
+        "Value Low": low,
+        "Value High": high,
     }
     item = {
         "id": "x",
@@ -222,15 +230,15 @@ def test_contracts_finder_export_and_api_give_a_notice_the_same_value():
         "cpvCodes": "48440000",
         "start": "2025-01-01T00:00:00Z",
         "end": "2029-12-31T00:00:00Z",
-        "valueLow": 200000,
-        "valueHigh": 450000,
+        "valueLow": int(low),
+        "valueHigh": int(high),
     }
     api = json.dumps({"hitCount": 1, "noticeList": [{"item": item}]}).encode()
     totals = [
         prepare(content, name).records["total_value"].tolist()
         for content, name in ((_cf_rows(row), "cf.csv"), (api, "cf.json"))
     ]
-    assert totals == [[Decimal("450000.00")], [Decimal("450000.00")]]
+    assert totals == [[total], [total]]
 
 
 def test_generic_headers_are_matched_by_synonyms_and_fuzzily():
