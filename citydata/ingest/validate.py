@@ -19,7 +19,7 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
-from citydata.ingest import dates, normalise, published, recognise
+from citydata.ingest import columns, dates, normalise, published, recognise
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
 from citydata.ingest.table import Table
 
@@ -187,74 +187,7 @@ def _dates(rows: _Rows, column: str | None, *, end: bool, rest: list | None = No
     return _column(rows, column, lambda value: date_result(value, end=end), rest)
 
 
-def _blank(series: pd.Series, zero: bool = False) -> np.ndarray:
-    """Whether each cell is empty (or, with `zero`, an amount of 0)."""
-    blank = series.isna() | series.astype(str).str.strip().eq("")
-    if zero:
-        plain = series.astype(str).str.replace(r"[£,\s]", "", regex=True)
-        blank |= pd.to_numeric(plain, errors="coerce").eq(0)
-    return blank.to_numpy()
-
-
-def _column(
-    rows: _Rows, column: str | None, fn: Any, rest: list | None = None, zero: bool = False
-) -> list:
-    """fn over `column`'s cells; a row blank there is read from the first column of `rest`
-    that is not (its problems name that column), with one note per column so read. With
-    `zero`, an amount of 0 is not given (Contracts Finder's "not disclosed"): blank, said in a
-    note."""
-    series = _source(rows.table, column)
-    if series is None:
-        return [None] * len(rows.numbers)
-    if zero:
-        fn = _zero_is_none(fn)
-    source = np.zeros(len(series), dtype=np.int64)  # which of [column, *rest] each row reads
-    if rest:
-        blank = _blank(series, zero)
-        for k, name in enumerate(rest, 1):
-            take = blank & ~_blank(rows.table.data[name], zero)
-            source[take], blank = k, blank & ~take
-    values = np.empty(len(series), dtype=object)
-    zeros = np.zeros(len(series), dtype=bool)
-    for k, name in enumerate([column, *(rest or [])]):
-        mask = source == k
-        if k and not mask.any():
-            continue
-        cells = rows.table.data[name]
-        done = [np.asarray(x, dtype=object) for x in normalise.per_unique(cells[mask], fn)]
-        values[mask] = done[0]
-        if zero:
-            zeros[mask] = _blank(cells[mask], True) & ~_blank(cells[mask])
-        for found, refuse in ((done[1], True), (done[2], False)):
-            reasons = np.full(len(series), None, dtype=object)
-            reasons[mask] = found
-            rows.add(name, list(cells), list(reasons), refuse=refuse)
-        n = int((mask & ~rows.bad).sum())  # (rows not refused already: another council's)
-        if k and n:
-            rows.problems.append(warning(None, name, None, _fallback_note(column, name, n)))
-    if n := int((zeros & ~rows.bad).sum()):
-        which, have = ("1 row", "it has") if n == 1 else (f"{n:,} rows", "they have")
-        note = (
-            f"The value is 0 in {which}: Contracts Finder writes 0 for a value not disclosed, "
-            f"so {have} no value."
-        )
-        rows.problems.append(warning(None, column, None, note))
-    return list(values)
-
-
-def _zero_is_none(fn: Any) -> Any:
-    def read(value: Any) -> normalise.Result:
-        found = fn(value)
-        return (None, *found[1:]) if found[0] == 0 else found
-
-    return read
-
-
-def _fallback_note(column: str, name: str, n: int) -> str:
-    which = "1 row" if n == 1 else f"{n:,} rows"
-    why = " (a notice with no award yet)" if column in recognise.AWARD_COLUMNS else ""
-    whose = "its" if n == 1 else "their"
-    return f"'{column}' is blank in {which}{why}: {whose} '{name}' was read instead."
+_column = columns.read
 
 
 def build(
