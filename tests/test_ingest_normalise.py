@@ -256,6 +256,10 @@ def test_unknown_hosting_is_left_blank_with_a_warning():
         ("Adults' and Community Services", "Adults' social care", True),
         ("Children and Young People's Service", "Children's social care", True),
         ("Housing Needs", "Housing", True),
+        # paid by the revenues and benefits service, as the notices' rules file them
+        ("Housing Benefit", "Revenues and benefits", False),
+        ("Housing Benefits Service", "Revenues and benefits", True),
+        ("Business Rates", "Revenues and benefits", False),
         ("Zoo", "Other", True),
         (None, "Other", True),
     ],

@@ -104,7 +104,18 @@ SERVICE_AREAS: tuple[ServiceArea, ...] = (
     ServiceArea(
         "revenues_benefits",
         "Revenues and benefits",
-        ("r&b", "r and b", "revs & bens", "revs and bens", "revenues", "benefits", "council tax"),
+        (
+            "r&b",
+            "r and b",
+            "revs & bens",
+            "revs and bens",
+            "revenues",
+            "benefits",
+            "council tax",
+            "housing benefit",
+            "housing benefits",
+            "business rates",
+        ),
     ),
     ServiceArea("housing", "Housing", ("housing management", "homelessness", "repairs")),
     ServiceArea(
