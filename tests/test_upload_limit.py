@@ -4,6 +4,9 @@ to change nothing: the import refused at a fixed 25 MB), within the server's own
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 
 import pytest
 from streamlit import config as st_config
@@ -49,6 +52,31 @@ def test_the_setting_raises_the_command_line_limit(over_25_mb, db_path, tmp_path
     accepted = command.run("import", str(file), "--dry-run", "--json", db=db_path, text=True)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert json.loads(accepted.stdout).get("refused") is None
+
+
+def test_the_command_line_refuses_a_huge_file_without_reading_it_all(db_path, tmp_path):
+    # A 3 GiB file (sparse: no disk) under a 1.5 GiB memory limit: `import` read every byte
+    # before refusing it, and failed as "something went wrong inside City Tools Explorer"; it
+    # now reads no more than the limit, and says the file's real size.
+    file = tmp_path / "huge.csv"
+    with file.open("wb") as f:
+        f.truncate(3 * 1024 * MB)
+
+    def small_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * MB, 1536 * MB))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "citydata", "import", str(file), "--db", str(db_path)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_memory,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == (
+        "refused: This file is 3072.0 MB; the largest file accepted is 25 MB. Split it (one "
+        "borough per file) and upload each. Nothing was written."
+    )
 
 
 @pytest.fixture

@@ -31,8 +31,10 @@ from citydata.cli.common import (
     whole_number,
     words,
 )
+from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import runs
+from citydata.ingest import read
 from citydata.ingest.report import format_label
 from citydata.output import backup
 from citydata.store import previews, snapshots
@@ -73,8 +75,13 @@ def add_parsers(sub: Any) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     if args.borough:
         authority(args.borough)  # a usage error when it names none
-    content = args.file.read_bytes()
+    limit = settings.upload_limit_bytes()
+    with args.file.open("rb") as f:  # no more than the largest file accepted, and a byte
+        content = f.read(limit + 1)
+        size = os.fstat(f.fileno()).st_size  # (0 for a device or a pipe: not known)
     prepared = ingest.prepare(content, args.file.name, borough=args.borough)
+    if len(content) > limit:  # refused, unread: its size as the file system knows it
+        prepared.refused = read.too_big(size if size > limit else None, limit)
     out: dict[str, Any] = prepared.to_json() | {
         "snapshot_ids": [],
         "rows_imported": 0,

@@ -46,6 +46,15 @@ _ENCODING_NAMES = {"cp1252": "Windows-1252 (Excel on Windows)", "mac_roman": "Ma
 _SAVE_AS = "Open it in Excel and save it as .xlsx or CSV, then upload that."
 
 
+def too_big(size: int | None, limit: int) -> str:
+    """Why a file of `size` bytes (None: more than `limit`, size unknown) is refused."""
+    mb = f"{size / 1024 / 1024:.1f} MB" if size else f"more than {limit / 1024 / 1024:.0f} MB"
+    return (
+        f"This file is {mb}; the largest file accepted is {limit / 1024 / 1024:.0f} MB. Split "
+        f"it (one {boroughs.noun()} per file) and upload each."
+    )
+
+
 def read(
     content: bytes, file_name: str, sheet: str | None = None, max_bytes: int | None = None
 ) -> Table:
@@ -55,11 +64,7 @@ def read(
     """
     limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
     if len(content) > limit:
-        raise IngestError(
-            f"This file is {len(content) / 1024 / 1024:.1f} MB; the largest file accepted is "
-            f"{limit / 1024 / 1024:.0f} MB. Split it (one {boroughs.noun()} per file) and upload "
-            "each."
-        )
+        raise IngestError(too_big(len(content), limit))
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise IngestError("This file is empty.")
     if content.startswith((b"PK\x03\x04", b"PK\x05\x06")):
