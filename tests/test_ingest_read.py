@@ -93,6 +93,18 @@ def test_delimiter_is_detected(name, delimiter):
     assert table.delimiter == delimiter
 
 
+def test_tabs_and_line_breaks_inside_quoted_cells_do_not_make_it_a_tab_file():
+    # (found by test_ingest_properties) a comma file whose quoted cells hold a tab, a line
+    # break and a tab was read as tab-separated: "No header row was found"
+    content = (
+        b'Borough,System,Vendor,Notes\r\nCamden,Mosaic,Servelec,"a\t\r\tb"\r\n'
+        b'Camden,Spydus,Civica,"c\t\r\td"\r\nCamden,Uniform,Idox,"e\t\r\tf"\r\n'
+    )
+    assert read.sniff_delimiter(content.decode()) == ","
+    p = prepare(content, "camden.csv")
+    assert p.refused is None and p.records["system"].tolist() == ["Mosaic", "Spydus", "Uniform"]
+
+
 def test_semicolon_file_keeps_quoted_delimiters_and_thousands_commas():
     p = load("semicolon.csv")
     assert p.records["system"].tolist()[1] == "Taranto; PCN module"
