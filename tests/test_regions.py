@@ -174,8 +174,6 @@ def test_a_council_is_found_however_written(region, key: str, text: str, code: s
 
 
 def test_a_welsh_buyer_s_department_is_its_council(region) -> None:
-    from citydata.core import buyers
-
     region("wales")
     assert buyers.by_name("Cyngor Gwynedd - Adran Technoleg Gwybodaeth").code == "W06000002"
     region("greater-manchester")  # a Welsh council is outside, and said so
