@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.query.filters import FilterState
-from ui import faults, fetching, startup, steward
+from ui import faults, fetching, memory, startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -51,3 +51,4 @@ ui.links.flag_unreadable_link()  # a link too long for Streamlit to read is name
 # settings the page could not take are named.
 with faults.in_words(page), ui.naming_dropped_settings():
     page.run()
+memory.keep_modules_out_of_collection()  # Streamlit's collection after each run stays short
