@@ -25,6 +25,22 @@ def run_app(query_params: dict | None = None, page: str | None = None) -> AppTes
     return at
 
 
+def record_download_names(monkeypatch) -> list[str]:
+    """The file names of the download buttons the app draws from now on, in order (AppTest
+    keeps a download's data but not its name)."""
+    from streamlit.elements.widgets.button import ButtonMixin
+
+    names: list[str] = []
+    button = ButtonMixin.download_button
+
+    def recording(self, label, data, file_name=None, *args, **kwargs):
+        names.append(str(file_name))
+        return button(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    return names
+
+
 def metric(at: AppTest, label: str) -> str:
     """The shown value of the metric labelled `label`."""
     return next(m.value for m in at.metric if m.label == label)

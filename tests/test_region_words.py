@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from citydata import lifecycle
 from citydata.core import regions
-from tests.apptest import bound_keys, registered_pages, run_app
+from tests.apptest import bound_keys, record_download_names, registered_pages, run_app
 from tests.conftest import ROOT
 
 WORD = re.compile(r"borough", re.I)
@@ -379,16 +379,7 @@ def test_an_upload_s_problems_say_council_under_another_region(greater_mancheste
 def test_downloaded_files_are_named_for_the_region(greater_manchester, monkeypatch, page):
     """The names of the files people download ("vendor-councils-2026-12-06.csv"), not only
     what is in them, say council outside London."""
-    from streamlit.elements.widgets.button import ButtonMixin
-
-    names: list[str] = []
-    button = ButtonMixin.download_button
-
-    def recording(self, label, data, file_name=None, *args, **kwargs):
-        names.append(str(file_name))
-        return button(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    names = record_download_names(monkeypatch)
     opened = {"vendor_profile": "Civica", "profile": "Bolton", "adoption_system": "Mosaic"}
     run_app(TABLE_TABS | opened, page=page)  # every table's tab, a vendor, a council, a system
     assert names, "the app offers downloads"

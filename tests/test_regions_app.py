@@ -12,7 +12,7 @@ from citydata import lifecycle
 from citydata.core import mapshapes, regions
 from citydata.ingest import prepare
 from tests import command
-from tests.apptest import metric, run_app
+from tests.apptest import metric, record_download_names, run_app
 from tests.conftest import DATA
 
 CUSTOM = "E07000223, E07000224, E10000032"  # Adur, Arun and West Sussex County Council
@@ -249,18 +249,9 @@ def test_a_council_s_briefing_is_named_without_the_commas_of_its_name(monkeypatc
     """A council whose name holds commas ("Armagh City, Banbridge and Craigavon"): its briefing
     downloads as armagh-city-banbridge-and-craigavon-…, not "armagh-city,-banbridge-and-…" (the
     reconciliation's file is named the same way, core.text.file_stem)."""
-    from streamlit.elements.widgets.button import ButtonMixin
-
     monkeypatch.setenv(regions.SETTING, "N09000002, N09000003")
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "ni.duckdb"))
-    names: list[str] = []
-    button = ButtonMixin.download_button
-
-    def recording(self, label, data, file_name=None, *args, **kwargs):
-        names.append(str(file_name))
-        return button(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    names = record_download_names(monkeypatch)
     run_app({"profile": "Armagh City, Banbridge and Craigavon"}, page="pages/borough.py")
     named = [n for n in names if n.startswith("armagh")]
     assert named, names
