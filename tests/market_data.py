@@ -19,6 +19,8 @@ from pathlib import Path
 
 from citydata import lifecycle
 from citydata.core.demo import COLUMNS
+from citydata.query import market
+from citydata.query.filters import FilterState
 from citydata.store.db import Database
 
 CAMDEN, HACKNEY, ISLINGTON = "E09000007", "E09000012", "E09000019"
@@ -70,6 +72,16 @@ def build(tmp_path: Path, rows: list[tuple[str, ...]] = ROWS) -> Database:
     """A database holding exactly `rows`, opened."""
     csv_path = write_csv(tmp_path / "market.csv", rows)
     return lifecycle.open_store(lifecycle.build(tmp_path / "market.duckdb", csv=csv_path))
+
+
+def aggregates(tmp_path: Path, rows: list[tuple], *states: FilterState) -> list:
+    """`market.aggregate` for each of `states` over a database holding exactly `rows`."""
+    db = build(tmp_path, rows)
+    try:
+        with db.read() as r:
+            return [market.aggregate(r, state) for state in states]
+    finally:
+        db.close()
 
 
 # The hand-made market plus: two records with no vendor (one made by Idox, one with a value of

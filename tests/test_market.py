@@ -217,11 +217,12 @@ def test_no_correlation_for_boroughs_alike_is_said_as_such_not_as_too_few(tmp_pa
         (c, "Housing", "Civica CX", "Civica", "", "2028-01-31", "10", "3"),
         (h, "Housing", "Civica CX", "Civica", "", "2028-01-31", "10", "3"),
     ]
-    db = market_data.build(tmp_path, rows)
-    with db.read() as r:
-        parking = market.aggregate(r, FilterState(service_area=("Parking",)))
-        housing = market.aggregate(r, FilterState(service_area=("Housing",)))
-    db.close()
+    parking, housing = market_data.aggregates(
+        tmp_path,
+        rows,
+        FilterState(service_area=("Parking",)),
+        FilterState(service_area=("Housing",)),
+    )
     for agg in (parking, housing):
         summary = satisfaction.summary_from(agg)
         assert summary["boroughs_scored"] == 3 and summary["correlation"] is None
@@ -250,10 +251,7 @@ def test_shares_written_on_the_charts_round_a_half_up_as_the_tables_show_them(tm
         *[(c, "Housing", f"Capita {i}", "Capita", "", "2028-01-31", "10", "") for i in range(5)],
         *[(c, "Housing", f"Civica {i}", "Civica", "", "2028-01-31", "10", "") for i in range(3)],
     ]
-    db = market_data.build(tmp_path, rows)
-    with db.read() as r:
-        agg = market.aggregate(r, ALL)
-    db.close()
+    (agg,) = market_data.aggregates(tmp_path, rows, ALL)
     areas = market.area_shares_from(agg)
     assert areas["share"].tolist() == [62.5, 37.5]
     labels = charts.area_share_chart(areas).frame["label"].tolist()
@@ -275,10 +273,7 @@ def test_no_largest_vendor_by_value_where_no_value_is_recorded(tmp_path):
         (c, "Education", "E1", "Zeta", "", "2028-01-01", "10", ""),
         (h, "Education", "E2", "Alpha", "", "2028-01-01", "30", ""),
     ]
-    db = market_data.build(tmp_path, rows)
-    with db.read() as r:
-        agg = market.aggregate(r, ALL)
-    db.close()
+    (agg,) = market_data.aggregates(tmp_path, rows, ALL)
     shown = charts.labelled(market.concentration_from(agg, by="annual_value"))
     shown = shown.set_index("Service area")
     assert shown.loc["Education", "Largest vendor"] == "Alpha"  # £30 of £40
