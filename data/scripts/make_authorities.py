@@ -69,10 +69,12 @@ TIERS = {
 }
 NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
 NOT_COUNCILS = ("COMB", "SRA")  # combined authorities, the Greater London Authority
-# The register's one damaged name: U+FFFD written as Latin-1 bytes ("Sir Ynys Mï¿½n").
+# The register's two damaged names, each a character's UTF-8 bytes read as Latin-1: U+FFFD in
+# "Sir Ynys Mï¿½n", and U+FFA0 where Swansea's "City and County of Swansea" has a space.
 REPAIRS = {
     "Sir Ynys M\u00ef\u00bf\u00bdn": "Sir Ynys M\u00f4n",
     "Sir Ynys M\ufffdn": "Sir Ynys M\u00f4n",
+    "City\u00ef\u00be\u00a0and County of Swansea": "City and County of Swansea",
 }
 
 
