@@ -27,7 +27,10 @@ _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 # Environment", "Wyre Forest District Council on Behalf of WFDC / RBC / BDC". Never ' and ' or
 # '/': "Babergh and Mid Suffolk District Councils" names two councils.
 _GOES_ON = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|,\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
-_COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district|cyngor)\b")  # Welsh too
+# Welsh and Gaelic too: "Cyngor Sir Penfro - Adran Addysg", "Comhairle na Gàidhealtachd - ..."
+_COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district|cyngor|comhairle)\b")
+# Between a council's names in two languages: "The City of Cardiff Council / Cyngor Dinas Caerdydd"
+_BILINGUAL = re.compile(r"\s+/\s+")
 
 
 @dataclass(frozen=True)
@@ -82,22 +85,39 @@ def by_identifier(text: str | None) -> Found | None:
 
 def by_name(name: str) -> Authority | None:
     """The region's authority a buyer's name names: the whole name; else without a bracketed
-    note or code ("Coventry City Council (COV)"); else the part before a department or an "on
-    behalf of" ("Hertfordshire County Council - Environment"), when that part calls itself a
-    council, borough, city, county or district ("Bristol, North Somerset and South
-    Gloucestershire ICB" is a health body, not Bristol's council) and the rest names no other
-    council ("City of Westminster, Royal Borough of Kensington and Chelsea" is both)."""
+    note or code ("Coventry City Council (COV)"); else its names in two languages, each the
+    same council's ("The City of Cardiff Council / Cyngor Dinas Caerdydd"); else the part before
+    a department or an "on behalf of" ("Hertfordshire County Council - Environment"), when that
+    part calls itself a council, borough, city, county or district, in Welsh or Gaelic too
+    ("Bristol, North Somerset and South Gloucestershire ICB" is a health body, not Bristol's
+    council) and the rest names no other council ("City of Westminster, Royal Borough of
+    Kensington and Chelsea" is both; "Cyngor Sir Penfro - Pembrokeshire County Council" is
+    one)."""
     bare = _BRACKETED.sub(" ", name)
     found = boroughs.resolve(name) or boroughs.resolve(bare)
     if found is not None:
         return found
+    names = _BILINGUAL.split(bare)
+    if len(names) > 1:
+        each = {boroughs.resolve(n) for n in names}
+        if len(each) == 1 and None not in each:
+            return each.pop()
     first, *rest = _GOES_ON.split(bare, maxsplit=1)
     if not rest or not _COUNCIL_WORD.search(fold(first)):
         return None
-    others = [rest[0], *_GOES_ON.split(rest[0]), *re.split(r"\s*/\s*", rest[0])]
-    if any(authorities.find(part) is not None for part in others):
+    found = boroughs.resolve(first)
+    if found is None:
         return None
-    return boroughs.resolve(first)
+    others = [rest[0], *_GOES_ON.split(rest[0]), *re.split(r"\s*/\s*", rest[0])]
+    if any(_another(authorities.find(part), found) for part in others):
+        return None
+    return found
+
+
+def _another(named: Authority | None, council: Authority) -> bool:
+    """Whether a name found in a buyer's name is another council than the one it starts with:
+    not its other language ("Pembrokeshire County Council") nor its initials ("WFDC")."""
+    return named is not None and council not in authorities.holders(named)
 
 
 def find(
