@@ -3,8 +3,10 @@
 The registry is `data/authorities.csv` (made from the GOV.UK-layout register by
 `data/scripts/make_authorities.py`; see data/README.md). The 33 London authorities keep their
 hand-written short names and the many ways Londoners write them (`citydata.core.boroughs`); every
-other authority is known by its code, short name, official name, the register's other names and
-the usual forms around the short name ("Bolton Council", "Bolton Metropolitan Borough Council").
+other authority is known by its code, short name, official name, the register's other names
+(among them Welsh and Gaelic names and initials councils publish under: "Cyngor Sir Penfro",
+"Comhairle na Gàidhealtachd", "BCP Council") and the usual forms around their stems ("Bolton
+Council", "Bolton Metropolitan Borough Council"; never around initials).
 
 A name is folded (case, accents, apostrophes, '&', punctuation, spacing, a leading 'the') and
 then looked up exactly: never a guess. A folded name that could mean two authorities is dropped.
@@ -106,7 +108,10 @@ _WELSH_FORMS = (
     "Cyngor Dinas a Sir {}",
 )
 _WORDS_AROUND = re.compile(
-    r"^(city of |city and county of |isle of |sir )"
+    r"^(city of |city and county of |isle of |sir "
+    # a Welsh council's own words: "Cyngor Bwrdeistref Sirol Wrecsam", "Dinas a Sir Abertawe";
+    # "Cyngor Sir Penfro" keeps its "Sir" ("Penfro" alone is the town of Pembroke)
+    r"|cyngor (bwrdeistref sirol |dinas a sir |sir a dinas |dinas )?|dinas a sir |sir a dinas )"
     r"|( city| county| county borough| borough| district"
     r"| metropolitan borough| metropolitan district)?( council)?$"
     r"|, (city|county) of$| ua$",  # the register's "Bristol, City of" and "Southend UA"
@@ -116,20 +121,33 @@ _WORDS_AROUND = re.compile(
 
 def _stem(name: str) -> str:
     """'City of Bristol' -> 'Bristol', 'Southend UA' -> 'Southend', 'St. Helens' -> 'St. Helens',
-    'Isle of Anglesey' -> 'Anglesey', 'Sir Ynys Môn' ('Ynys Môn county') -> 'Ynys Môn': the name
-    inside the forms."""
+    'Isle of Anglesey' -> 'Anglesey', 'Sir Ynys Môn' ('Ynys Môn county') -> 'Ynys Môn', 'Cyngor
+    Bwrdeistref Sirol Wrecsam' -> 'Wrecsam', 'Cyngor Sir Gâr' -> 'Sir Gâr': the name inside the
+    forms."""
     return _WORDS_AROUND.sub("", name).strip() or name
+
+
+def _initials(name: str) -> bool:
+    """Whether a name has a word of initials ("BCP Council", "RBWM", "B&NES", "BwD"): two
+    capitals or more, and more capitals than not ("Stoke-on-Trent" is a name)."""
+    for word in name.split():
+        capitals = sum(c.isupper() for c in word)
+        if capitals > 1 and 2 * capitals > sum(c.isalpha() for c in word):
+            return True
+    return False
 
 
 def _generated(authority: Authority) -> list[str]:
     """The forms around each stem of the authority's names, its register's other names too:
-    "Southend UA" gives "Southend City Council", the name Southend-on-Sea's council uses."""
+    "Southend UA" gives "Southend City Council", the name Southend-on-Sea's council uses. Initials
+    give no forms: "BCP Council" is Bournemouth, Christchurch and Poole, but "BCP" alone, "BCP
+    BC" or "City of BCP" could be anyone; only the names written in the register count."""
     names = (authority.name, authority.official_name, *authority.other_names)
     stems = {authority.name} | {_stem(n) for n in names}
     forms = _COUNCIL_FORMS
-    if authority.nation == "Wales":  # (its Welsh name as it is too: "Cyngor Sir Benfro")
-        stems |= set(authority.other_names)
+    if authority.nation == "Wales":
         forms += _WELSH_FORMS
+    stems = {s for s in stems if not _initials(s)}
     return [form.format(s) for s in sorted(stems) for form in forms]
 
 

@@ -10,7 +10,10 @@ it covers exactly), and writes:
 - ``data/authorities.csv``: one row per authority with a GSS code (combined authorities and the
   Greater London Authority are not councils that buy these systems and are left out): code,
   short name, official name, tier, nation, county (a district's county council), start and end
-  dates, successor (the GSS code of the body that took over an abolished one), other names;
+  dates, successor (the GSS code of the body that took over an abolished one), other names
+  (the register's, ONS's current name, then the names councils publish under that no register
+  gives: the Welsh councils' official Welsh names, a Welsh county's place with and without the
+  mutation after "Sir", initials such as "BCP Council" and Gaelic names, in the tables below);
 - ``data/uk_districts.geojson``: the district-level areas (a new council's shape is the union of
   the districts it replaced), simplified for a browser map
   (shapely ``make_valid`` then ``simplify``), rounded to 4 decimals, one feature a line.
@@ -77,6 +80,90 @@ REPAIRS = {
     "City\u00ef\u00be\u00a0and County of Swansea": "City and County of Swansea",
 }
 
+# Each Welsh council's official Welsh name (`official-name-cy`), from the Welsh Government's
+# principal-local-authority register (Open Government Licence v3.0; copied from
+# openregister/local-authority-data, data/principal-local-authority/principal-local-authority.tsv
+# @ 042616e). The register above has only the Welsh name of the area (its `name-cy`, "Sir
+# Benfro"), not the council's ("Cyngor Sir Penfro", "Cyngor Sir Gâr").
+WELSH_OFFICIAL_NAMES = {
+    "W06000001": "Cyngor Sir Ynys Môn",
+    "W06000002": "Cyngor Gwynedd",
+    "W06000003": "Cyngor Bwrdeistref Sirol Conwy",
+    "W06000004": "Cyngor Sir Ddinbych",
+    "W06000005": "Cyngor Sir y Fflint",
+    "W06000006": "Cyngor Bwrdeistref Sirol Wrecsam",
+    "W06000008": "Cyngor Sir Ceredigion",
+    "W06000009": "Cyngor Sir Penfro",
+    "W06000010": "Cyngor Sir Gâr",
+    "W06000011": "Dinas a Sir Abertawe",
+    "W06000012": "Cyngor Bwrdeistref Sirol Castell-nedd Port Talbot",
+    "W06000013": "Cyngor Bwrdeistref Sirol Pen-y-bont ar Ogwr",
+    "W06000014": "Cyngor Bro Morgannwg",
+    "W06000015": "Cyngor Dinas Caerdydd",
+    "W06000016": "Cyngor Bwrdeistref Sirol Rhondda Cynon Taf",
+    "W06000018": "Cyngor Bwrdeistref Sirol Caerffili",
+    "W06000019": "Cyngor Bwrdeistref Sirol Blaenau Gwent",
+    "W06000020": "Cyngor Bwrdeistref Sirol Torfaen",
+    "W06000021": "Cyngor Sir Fynwy",
+    "W06000022": "Cyngor Dinas Casnewydd",
+    "W06000023": "Cyngor Sir Powys",
+    "W06000024": "Cyngor Bwrdeistref Sirol Merthyr Tudful",
+}
+# The place in a Welsh county council's name, in its radical (dictionary) form. After "Sir"
+# (county, a feminine noun) Welsh writes it with the soft mutation, as the register's area names
+# do ("Sir Benfro", "Sir Gaerfyrddin", "Sir Ddinbych", "Sir Fynwy"), but councils and buyers
+# also write it unmutated: "Cyngor Sir Penfro" is Pembrokeshire's official name, "Cyngor Sir
+# Ceredigion" Ceredigion's. Both forms of each are written (`welsh_county_names`); the mutated
+# one must be the register's, which checks this table. Not mutated in use, so not here: "Sir
+# Powys", "Sir y Fflint" (after the article), "Sir Ynys Môn"; nor after "Dinas" (city) or
+# "Cyngor" (council, masculine): "Cyngor Dinas Caerdydd", "Cyngor Gwynedd".
+WELSH_COUNTY_PLACES = {
+    "W06000004": "Dinbych",  # Denbighshire: Sir Ddinbych
+    "W06000008": "Ceredigion",  # Ceredigion: Sir Geredigion beside the official Sir Ceredigion
+    "W06000009": "Penfro",  # Pembrokeshire: Sir Benfro
+    "W06000010": "Caerfyrddin",  # Carmarthenshire: Sir Gaerfyrddin ("Sir Gâr" for short)
+    "W06000021": "Mynwy",  # Monmouthshire: Sir Fynwy
+}
+# The soft mutation of a word's first consonant (treiglad meddal), longest first: p b, t d,
+# c g, b f, d dd, g (dropped), m f, ll l, rh r.
+_SOFT = (
+    ("ll", "l"),
+    ("rh", "r"),
+    ("p", "b"),
+    ("t", "d"),
+    ("c", "g"),
+    ("b", "f"),
+    ("d", "dd"),
+    ("g", ""),
+    ("m", "f"),
+)
+# Other names councils publish under that no register gives, each with where it came from.
+# citydata.core.authorities reads an initialism only as written here, never alone or in other
+# forms, unless it spells the council itself ("RBWM": Royal Borough of ...): "BCP" alone could be
+# anything, "BCP Council" is Bournemouth, Christchurch and Poole. Gaelic: a council's Gaelic
+# name where it is the council's own bilingual name; Comhairle nan Eilean Siar is already the
+# register's official name, the only one taken under the Local Government (Gaelic Names)
+# (Scotland) Act 1997. Other councils' Gaelic names (Argyll and Bute's, Glasgow's...) are
+# translations used in Gaelic text, not names the councils publish under, so are not here.
+CURATED_NAMES: dict[str, tuple[str, ...]] = {
+    # The name the council uses for itself (bcpcouncil.gov.uk); NHS England's Data Uses Register
+    # names it "BCP COUNCIL (BOURNEMOUTH, CHRISTCHURCH AND POOLE)".
+    "E06000058": ("BCP Council",),
+    # bathnes.gov.uk; the council's open data say "Contains data published by B&NES Council".
+    "E06000022": ("B&NES", "B&NES Council", "BANES Council"),
+    # The council's short name and web address (rbwm.gov.uk).
+    "E06000040": ("RBWM",),
+    # Wyre Forest District Council's initials, in its buyer name in the November 2025 Contracts
+    # Finder export ("Wyre Forest District Council on Behalf of WFDC / RBC / BDC").
+    "E07000239": ("WFDC",),
+    # Rhondda Cynon Taf's short names: "RCT Council" (its newsroom), rctcbc.gov.uk.
+    "W06000016": ("RCT Council", "RCTCBC"),
+    # Neath Port Talbot's short name on its logo and web site (npt.gov.uk).
+    "W06000012": ("NPT Council",),
+    # The Highland Council's Gaelic name, beside its English one on its own bilingual identity.
+    "S12000017": ("Comhairle na Gàidhealtachd",),
+}
+
 
 def _short(text: str) -> str:
     text = " ".join(text.split())
@@ -85,6 +172,32 @@ def _short(text: str) -> str:
 
 def _day(text: str) -> str:
     return text[:10] if text else ""
+
+
+def soft_mutation(word: str) -> str:
+    """A Welsh word as written after a word that softens it: Penfro -> Benfro, Caerfyrddin ->
+    Gaerfyrddin, Dinbych -> Ddinbych, Mynwy -> Fynwy; a word that does not mutate is as it is."""
+    for radical, soft in _SOFT:
+        if word[: len(radical)].casefold() == radical:
+            rest = word[len(radical) :]
+            if not soft:
+                return rest[:1].upper() + rest[1:]
+            return (soft.capitalize() if word[0].isupper() else soft) + rest
+    return word
+
+
+def welsh_county_names(code: str, register_names: list[str]) -> list[str]:
+    """A Welsh county council's name with its place both ways after "Sir": "Cyngor Sir Penfro"
+    and "Cyngor Sir Benfro". The mutated form must be the register's area name ("Sir Benfro"),
+    else the script stops: a wrong radical in WELSH_COUNTY_PLACES would go unseen."""
+    place = WELSH_COUNTY_PLACES.get(code)
+    if place is None:
+        return []
+    mutated = soft_mutation(place)
+    area = [n for n in register_names if n.startswith("Sir ")]
+    if area and area != [f"Sir {mutated}"]:
+        raise SystemExit(f"{code}: {place} after 'Sir' is 'Sir {mutated}', the register {area}")
+    return [f"Cyngor Sir {place}", f"Cyngor Sir {mutated}"]
 
 
 def _county(row: dict[str, str], rows: list[dict[str, str]]) -> str:
@@ -188,6 +301,29 @@ def reorganise(authorities: list[dict[str, str]], changes: list[dict[str, str]])
         by_code[old]["successor"] = new[0] if len(new) == 1 else ""
 
 
+def add_names(authorities: list[dict[str, str]]) -> None:
+    """Add to other_names the names councils publish under that the register lacks: each Welsh
+    council's official Welsh name, a Welsh county's place both ways after "Sir", and
+    CURATED_NAMES. A name the authority already has is not repeated; a code that is no active
+    authority stops the script."""
+    by_code = {a["code"]: a for a in authorities}
+    codes = {*WELSH_OFFICIAL_NAMES, *WELSH_COUNTY_PLACES, *CURATED_NAMES}
+    for code in sorted(codes):
+        if code not in by_code or by_code[code]["end_date"]:
+            raise SystemExit(f"{code} in the names of make_authorities.py is no active authority")
+        a = by_code[code]
+        others = [n for n in a["other_names"].split("; ") if n]
+        added = [
+            WELSH_OFFICIAL_NAMES.get(code, ""),
+            *welsh_county_names(code, others),
+            *CURATED_NAMES.get(code, ()),
+        ]
+        for name in added:
+            if name and name not in (a["name"], a["official_name"], *others):
+                others.append(name)
+        a["other_names"] = "; ".join(others)
+
+
 def _rounded(coords: Any) -> Any:
     if isinstance(coords[0], (int, float)):
         return [round(c, 4) for c in coords]
@@ -262,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
     authorities = _unique_names(authorities)
     raw = json.loads(args.districts.read_text(encoding="utf-8"))
     OUT_GEOJSON.write_text(dumps(districts(raw, authorities)), encoding="utf-8")
+    add_names(authorities)
     with OUT_CSV.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
         writer.writeheader()
