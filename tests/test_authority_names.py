@@ -58,6 +58,7 @@ FOUND = [
     ("wales", "Cyngor Sir Geredigion", "W06000008"),
     ("wales", "Cyngor Sir Mynwy", "W06000021"),
     ("wales", "Cyngor Bwrdeistref Sirol Castell-nedd Port Talbot", "W06000012"),
+    ("wales", "Cyngor Sir a Dinas Abertawe", "W06000011"),
     ("wales", "RCT Council", "W06000016"),
     ("wales", "RCTCBC", "W06000016"),
     ("wales", "NPT Council", "W06000012"),

@@ -106,6 +106,7 @@ _WELSH_FORMS = (
     "Cyngor Bwrdeistref Sirol {}",
     "Dinas a Sir {}",
     "Cyngor Dinas a Sir {}",
+    "Cyngor Sir a Dinas {}",  # the other order, as Democracy Club's list of councils has it
 )
 _WORDS_AROUND = re.compile(
     r"^(city of |city and county of |isle of |sir "
