@@ -12,7 +12,8 @@ from citydata.store import vendors
 
 SEARCHED_TEXT = ["vendor_as_written", "manufacturer", "source_ref"]
 TEXT = "{c} ILIKE $flt_q{i} ESCAPE '\\'"
-ALIAS = vendors.canonical_sql("w.vendor", "a")
+# (its braces doubled: the templates below are filled in with str.format)
+ALIAS = vendors.canonical_sql("w.vendor", "a").replace("{", "{{").replace("}", "}}")
 OWN = (
     "({listed}"
     + TEXT.format(c="system", i="{i}")

@@ -146,7 +146,7 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
 
     db = lifecycle.open_store(path)
     try:
-        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION == 13
+        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION
         assert db.rows("SELECT system, release_date FROM contracts") == [
             ("Revenues and benefits system", None)
         ]
@@ -183,3 +183,88 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
         assert ends() == [(date(2030, 3, 31),)]
     finally:
         db.close()
+
+
+def test_vendor_spellings_with_accents_or_full_width_letters_join_their_vendor_after_v14(tmp_path):
+    """A file of schema 13 holding "Cívica" and "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ" (shown apart from Civica
+    then) and "Tŷ Hafan Systems", grouped by a steward under the old key: opened by the app,
+    the first two show as Civica and the third stays under the vendor the steward chose."""
+    path = tmp_path / "v13.duckdb"
+    db = Database(path)
+    written = ["Cívica", "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ", "Tŷ Hafan Systems", "Civica"]
+    try:
+        migrations.migrate(db, target=13, data=lifecycle.DATA_LOADS)
+        with db.write() as w:  # records as the app of schema 13 stored them, and the grouping
+            w.execute(
+                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
+                " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
+                " 'camden.csv', 'abc', 4, 0, 'active', 'upload', 'ann', 'register')"
+            )
+            for n, vendor in enumerate(written, start=1):
+                w.execute(
+                    "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
+                    " service_area, system, vendor, source) VALUES (1, $n, 'E09000007',"
+                    " 'Camden', 'Housing', 'Housing system', $v, 'upload')",
+                    {"n": n, "v": vendor},
+                )
+            w.execute(  # the key schema 13's fold gave "Tŷ Hafan Systems"
+                "INSERT INTO vendor_aliases VALUES ('t hafan systems', 'Ty Hafan', 'ann', NULL)"
+            )
+        shown = dict(db.rows("SELECT vendor_as_written, vendor FROM current_contracts"))
+        assert shown == {
+            "Cívica": "Cívica",  # apart from Civica under schema 13
+            "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ": "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ",
+            "Tŷ Hafan Systems": "Ty Hafan",
+            "Civica": "Civica",
+        }
+    finally:
+        db.close()
+
+    db = lifecycle.open_store(path)
+    try:
+        shown = dict(db.rows("SELECT vendor_as_written, vendor FROM current_contracts"))
+        assert shown == {
+            "Cívica": "Civica",
+            "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ": "Civica",
+            "Tŷ Hafan Systems": "Ty Hafan",
+            "Civica": "Civica",
+        }
+        assert (
+            db.scalar("SELECT vendor FROM vendor_aliases WHERE alias = 'ty hafan systems'")
+            == "Ty Hafan"
+        )
+    finally:
+        db.close()
+
+
+def test_the_view_looks_vendors_up_by_the_live_fold(tmp_path):
+    """The alias table's keys are written with the live fold (citydata.core.keys): the view of
+    a file built today must look spellings up with the same fold, or groupings are lost."""
+    spellings = ["Ørsted & Søn", "Straße Œuvre Þing", "Ｆｕｌｌ－Ｗｉｄｔｈ　Ｌｔｄ", "Łódź ﬁnance"]
+    db = lifecycle.open_store(tmp_path / "db.duckdb")
+    try:
+        with db.write() as w:
+            w.execute(
+                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
+                " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
+                " 'camden.csv', 'abc', 4, 0, 'active', 'upload', 'ann', 'register')"
+            )
+            for n, vendor in enumerate(spellings, start=1):
+                w.execute(
+                    "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
+                    " service_area, system, vendor, source) SELECT max(id), $n, 'E09000007',"
+                    " 'Camden', 'Housing', 'Housing system', $v, 'upload' FROM snapshots",
+                    {"n": n, "v": vendor},
+                )
+                w.execute(
+                    "INSERT INTO vendor_aliases VALUES ($k, $v, 'ann', NULL)",
+                    {"k": vendors.fold(vendor), "v": f"Vendor {n}"},
+                )
+        shown = db.rows(
+            "SELECT DISTINCT vendor FROM current_contracts WHERE vendor LIKE 'Vendor %' ORDER BY 1"
+        )
+    finally:
+        db.close()
+    assert shown == [(f"Vendor {n}",) for n in range(1, len(spellings) + 1)]

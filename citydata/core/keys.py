@@ -1,6 +1,7 @@
 """Text folded into lookup keys: one fold per kind of key, all built on `fold`.
 
-- `fold`: names (vendor spellings, the alias table's keys) and the base of the others;
+- `fold`: names (vendor spellings, the alias table's keys) and the base of the others; accents
+  and full-width letters count as the plain letters since schema version 14;
   `fold_sql` is the same in DuckDB (a test checks them against each other);
 - `fold_header`: a column heading, without its bracketed notes ('Value (£)' -> 'value');
 - `fold_words`: service areas and hosting words, apostrophes dropped ("Children's" ->
@@ -14,27 +15,60 @@ since any other difference is a change worth showing.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Za-z0-9]+")
 _BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")
 _APOSTROPHES = str.maketrans("", "", "'\u2019")
 
+# Full-width forms ("Ｃｉｖｉｃａ", typed with an East Asian keyboard) are their ASCII letters.
+_FULL_WIDTH = "".join(map(chr, range(0xFF01, 0xFF5F)))
+_ASCII = "".join(map(chr, range(0x21, 0x7F)))
+# Latin letters that are not a letter plus an accent, so that taking accents off leaves them:
+# read as the letters they are written for ("Ørsted" -> 'orsted', "Straße" -> 'strasse').
+_ONE_LETTER = {"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D"}
+_ONE_LETTER |= {"ı": "i", "\u3000": " "}  # (dotless i; the ideographic space)
+_LETTERS = {"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"}
+_LETTERS |= {"Þ": "TH", "ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl"}
+_AS_LETTERS = str.maketrans(dict(zip(_FULL_WIDTH, _ASCII, strict=True)) | _ONE_LETTER | _LETTERS)
+
 
 def fold(text: str | None) -> str:
-    """The key two spellings share when they differ only in case, spacing or punctuation.
+    """The key two spellings share when they differ only in case, accents, spacing or
+    punctuation, or are written in full-width letters.
 
-    ASCII letters and digits survive, '&' reads as 'and', everything else is a word break.
+    Accents come off (as DuckDB's `strip_accents` takes them off: every combining mark), the
+    letters in `_LETTERS` read as their plain spelling, ASCII letters and digits survive, '&'
+    reads as 'and', and everything else is a word break.
 
     >>> fold("  CAPITA  Business-Services Ltd.")
     'capita business services ltd'
+    >>> fold("Tŷ Cívica Ｌｔｄ")
+    'ty civica ltd'
     """
-    text = (text or "").replace("&", " and ")
-    return _NOT_LETTER_OR_DIGIT.sub(" ", text).lower().strip()
+    text = (text or "").translate(_AS_LETTERS)
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFD", text)
+        text = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return _NOT_LETTER_OR_DIGIT.sub(" ", text.replace("&", " and ")).lower().strip()
 
 
 def fold_sql(expr: str) -> str:
-    """`fold` as a DuckDB expression over `expr` (an allow-listed column, never user text)."""
+    """`fold` as a DuckDB expression over `expr` (an allow-listed column, never user text).
+
+    A test checks it against `fold` for every character of Unicode's first three planes.
+    (`strip_accents` ends a text at a NUL character, so NULs are word breaks first.)"""
+    expr = f"replace({expr}, chr(0), ' ')"
+    for letter, spelling in _LETTERS.items():
+        expr = f"replace({expr}, '{letter}', '{spelling}')"
+    source = _FULL_WIDTH + "".join(_ONE_LETTER)
+    target = _ASCII + "".join(_ONE_LETTER.values())
+    expr = f"strip_accents(translate({expr}, {_quoted(source)}, {_quoted(target)}))"
     return f"trim(lower(regexp_replace(replace({expr}, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def fold_header(header: object) -> str:

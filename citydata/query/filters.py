@@ -206,10 +206,11 @@ def _listed() -> dict[str, tuple[str, ...]]:
 
 # The canonical vendor is made by the view's alias join for every record; a record matches on it
 # when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
-_ALIASED = (
-    "{written} IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
-    f"{vendors.canonical_sql('w.vendor', 'a')} WHERE a.vendor ILIKE ${{name}} ESCAPE '\\')"
-)
+def _aliased(name: str, written: str) -> str:
+    return (
+        f"{written} IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
+        f"{vendors.canonical_sql('w.vendor', 'a')} WHERE a.vendor ILIKE ${name} ESCAPE '\\')"
+    )
 
 
 # A register record matched to a published notice is one contract with it (the notice is left
@@ -243,7 +244,7 @@ def _search(term: str, name: str, on: str = "") -> tuple[str, dict[str, Any]]:
                 params[f"{name}_{column}"] = found
         elif column == "vendor":
             written = f"{on}vendor" if on else "vendor_as_written"
-            tests.append(_ALIASED.format(name=name, written=written))
+            tests.append(_aliased(name, written))
         else:
             stored = f"{on}vendor" if on and column == "vendor_as_written" else f"{on}{column}"
             tests.append(f"{stored} ILIKE ${name} ESCAPE '\\'")

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 13):
+Layout (schema version 14):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -32,6 +32,8 @@ Layout (schema version 13):
   for what they are (not technology, another council's, an older release), apart from
   `rows_rejected` (refused for a fault); `feed_runs.older` counts the records a fetch or a
   notices file left out as older releases. NULL for registers and for what came before v13.
+- since v14, a vendor spelling's key in `vendor_aliases` (and in the view's lookup) ignores
+  accents and full-width letters too ("Cívica", "Ｃｉｖｉｃａ" and "Civica" share 'civica').
 """
 
 from __future__ import annotations
@@ -449,6 +451,78 @@ def _v13(r: Reader) -> None:
     r.execute("ALTER TABLE feed_runs ADD COLUMN older INTEGER")
 
 
+def _v14(r: Reader) -> None:
+    """Vendor spellings that differ only in accents or full-width letters share a key ("Cívica",
+    "Ｃｉｖｉｃａ" and "Civica": 'civica'), as citydata.core.keys.fold reads them from this version.
+
+    Frozen SQL. The view looks spellings up by the new key. Keys stored before are the old key
+    of some spelling; each spelling held (in the records or as a canonical name) whose new key
+    differs from an old key in the table gets its new key too, pointing where the old one did
+    (a new key already in the table keeps its vendor). The old keys stay: they match nothing
+    that the new ones do not.
+    """
+    old, new = (fold.format(x="w.vendor") for fold in (_FOLD_V3, _FOLD_V14))
+    r.execute(
+        f"""INSERT INTO vendor_aliases (alias, vendor, added_by, added_at)
+SELECT key, vendor, added_by, added_at FROM (
+    SELECT {new} AS key, a.vendor, a.added_by, a.added_at
+    FROM (SELECT vendor FROM contracts UNION SELECT vendor FROM vendor_aliases) AS w
+    JOIN vendor_aliases AS a ON a.alias = {old}
+)
+WHERE key <> '' AND key NOT IN (SELECT alias FROM vendor_aliases)
+QUALIFY row_number() OVER (PARTITION BY key ORDER BY vendor, added_at) = 1"""
+    )
+    r.execute(
+        f"""CREATE OR REPLACE VIEW current_contracts AS
+WITH spelling AS (
+    SELECT w.vendor AS written, coalesce(a.vendor, w.vendor) AS vendor
+    FROM (SELECT DISTINCT vendor FROM contracts) AS w
+    LEFT JOIN vendor_aliases AS a ON a.alias =
+        {new}
+),
+live AS (
+    SELECT m.* FROM notice_matches AS m
+    JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'
+    JOIN snapshots AS rs ON rs.id = m.register_snapshot_id AND rs.status = 'active'
+),
+active AS (
+    SELECT c.*, s.kind AS source_kind, coalesce(sp.vendor, c.vendor) AS canonical_vendor
+    FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'
+    LEFT JOIN spelling AS sp ON sp.written = c.vendor
+)
+SELECT c.borough_code, c.borough, c.service_area, c.system,
+    c.canonical_vendor AS vendor, c.manufacturer, c.contract_start, c.contract_end,
+    c.annual_value, c.hosting, c.satisfaction, c.source_ref, c.snapshot_id, c.source,
+    c.vendor AS vendor_as_written, c.source_kind, c.total_value,
+    c.annual_value_derived, c.notice_url, c.record_no,
+    (mn.notice_snapshot_id IS NOT NULL OR mr.register_snapshot_id IS NOT NULL) AS matched,
+    c.skill_level, c.contact_role
+FROM active AS c
+LEFT JOIN live AS mn ON c.source_kind = 'published' AND mn.notice_snapshot_id = c.snapshot_id
+    AND mn.notice_record_no = c.record_no AND mn.notice_ref = coalesce(c.source_ref, '')
+    AND mn.notice_vendor = c.vendor
+LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id = c.snapshot_id
+    AND mr.register_record_no = c.record_no AND mr.register_vendor = c.vendor"""
+    )
+
+
+# How vendor spellings were folded into keys in SQL: from version 3, and from version 14 (accents
+# off, full-width and a few Latin letters read as plain letters). Frozen copies, never the live
+# citydata.core.keys.fold_sql; `{x}` is the spelling's column.
+_FOLD_V3 = "trim(lower(regexp_replace(replace({x}, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
+_FOLD_V14 = (
+    "trim(lower(regexp_replace(replace(strip_accents(translate("
+    + "replace(" * 12
+    + "{x}, chr(0), ' '), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'),"
+    " 'Œ', 'OE'), 'þ', 'th'), 'Þ', 'TH'), 'ﬀ', 'ff'), 'ﬁ', 'fi'), 'ﬂ', 'fl'), "
+    "'！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯ"
+    "ＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～"
+    "øØłŁđĐðÐı\u3000', "
+    "'!\"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz"
+    "{{|}}~oOlLdDdDi ')), '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
+)
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -466,6 +540,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v11,
     _v12,
     _v13,
+    _v14,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
