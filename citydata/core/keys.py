@@ -46,9 +46,9 @@ def fold(text: str | None) -> str:
     >>> fold("Tŷ Cívica Ｌｔｄ")
     'ty civica ltd'
     """
-    text = (text or "").translate(_AS_LETTERS)
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFD", text)
+    text = text or ""
+    if not text.isascii():  # (every letter the tables read is outside ASCII)
+        decomposed = unicodedata.normalize("NFD", text.translate(_AS_LETTERS))
         text = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
     return _NOT_LETTER_OR_DIGIT.sub(" ", text.replace("&", " and ")).lower().strip()
 
