@@ -233,14 +233,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
-    content = args.file.read_bytes()
-    db = lifecycle.open_store(args.db)
+    # Read from the file piece by piece as it is checked, never whole in memory; a backup too
+    # big to restore is refused by its size, unread, before the database is opened.
     try:
-        restored = backup.restore(db, content)
+        with backup.opened(args.file) as archive:
+            db = lifecycle.open_store(args.db)
+            try:
+                restored = backup.restore(db, archive)
+            finally:
+                db.close()
     except backup.BackupError as exc:
         raise Refused(str(exc)) from exc
-    finally:
-        db.close()
     print(restored.summary())
     return EXIT_OK
 
