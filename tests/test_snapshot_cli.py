@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
+from citydata import cli as citydata_cli
 from citydata import lifecycle
 from citydata.core import demo
 from citydata.output import exports
@@ -137,6 +139,36 @@ def test_a_refused_file_exits_1_and_leaves_the_database_file_identical(db_path):
     plain = cli("import", str(spend), db=db_path)
     assert plain.returncode == 1 and "Nothing was written" in plain.stderr
     assert "Traceback" not in plain.stderr
+
+
+def as_shown(*args: str) -> tuple[int, list[str]]:
+    """The command's exit code and its lines as a terminal shows them: stdout and stderr
+    together, in the order they were written."""
+    both = io.StringIO()
+    with redirect_stdout(both), redirect_stderr(both):
+        code = citydata_cli.main(list(args))
+    return code, both.getvalue().splitlines()
+
+
+SPEND = DATA / "real" / "lambeth_payments_2012-06.csv"  # a council's payments: refused
+TOO_FEW = "values but the header row has 6; the missing values at the end were taken as blank."
+
+
+def test_many_problems_of_an_imported_file_are_summed_up_by_kind_too(db_path, tmp_path):
+    register = tmp_path / "camden.csv"
+    rows = "".join(f"Camden,System {n},Vendor {n},TBC\n" for n in range(30))
+    register.write_text("Borough,System,Vendor,Contract end\n" + rows, encoding="utf-8")
+    code, lines = as_shown("import", str(register), "--dry-run", "--db", str(db_path))
+    assert code == 0, lines
+    tbc = [line for line in lines if "'TBC' is not a date" in line]
+    assert tbc == [
+        f"  row {n}, column 'Contract end' (“TBC”): 'TBC' is not a date: no end date. (imported "
+        "with a change)"
+        for n in range(2, 7)
+    ]
+    assert lines[lines.index(tbc[-1]) + 1] == "    … and 25 more rows like this."
+    assert "  31 problems in all: add --json to list every one." in lines
+    assert lines[-1] == "Dry run: nothing was written."
 
 
 def test_a_skipped_total_row_is_not_said_to_be_imported(db_path):

@@ -34,14 +34,12 @@ from citydata.cli.common import (
 from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import runs
-from citydata.ingest import read
+from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup
 from citydata.store import previews, snapshots
 from citydata.store.db import StoreError
 from citydata.store.previews import BoroughChange, CommitRefused
-
-SHOWN_PROBLEMS = 20
 
 
 def add_parsers(sub: Any) -> None:
@@ -172,15 +170,8 @@ def _report(
         f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
         f"{prepared.rows_warned:,} imported with a change."
     )
-    for p in prepared.in_order[:SHOWN_PROBLEMS]:
-        where = p.where()
-        if p.value:
-            where += f" (“{p.value}”)"
-        outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
-        print(shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else ""))
-    if len(prepared.problems) > SHOWN_PROBLEMS:
-        more = len(prepared.problems) - SHOWN_PROBLEMS
-        print(f"  … and {count(more, 'more problem')} (add --json to list them all).")
+    for line in _problem_lines(prepared):
+        print(line)
     for c in changes:
         now = count(c.before, "record")
         left_out = "".join(f"; {part}" for part in snapshots.left_out(c))
@@ -198,6 +189,37 @@ def _report(
         label = "snapshot" if len(ids) == 1 else "snapshots"
         print(f"Imported: {label} {', '.join(map(str, ids))}.")
     return code
+
+
+def _problem_lines(prepared: Any) -> list[str]:
+    """The file's problems, one line each, in the order of its rows; more than report.SHOWN
+    are summed up by kind: the first few of each kind and how many more rows are like them
+    (a payments file's 639 lines with a value too few, say), at most report.KINDS kinds."""
+    problems = prepared.in_order
+    if len(problems) <= report.SHOWN:
+        return [_problem_line(prepared, p) for p in problems]
+    lines = []
+    kinds = prepared.kinds
+    for kind in kinds[: report.KINDS]:
+        lines += [_problem_line(prepared, p) for p in kind.examples]
+        if kind.more:
+            lines.append(f"    {kind.more_like_this()}")
+    others = kinds[report.KINDS :]
+    if others:
+        problems_left = sum(len(k.problems) for k in others)
+        lines.append(
+            f"  … and {count(problems_left, 'more problem')} of {count(len(others), 'other kind')}."
+        )
+    lines.append(f"  {count(len(problems), 'problem')} in all: add --json to list every one.")
+    return lines
+
+
+def _problem_line(prepared: Any, p: Any) -> str:
+    where = p.where()
+    if p.value:
+        where += f" (“{p.value}”)"
+    outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
+    return shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else "")
 
 
 @command("rollback")
