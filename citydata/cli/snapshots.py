@@ -105,8 +105,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             out["rows_imported"] = prepared.rows_accepted
             out["records_imported"] = prepared.records_accepted
             if not args.dry_run:
-                writing = count(len(_changed(changes)), "snapshot")  # an unchanged borough: none
-                print(f"Writing {writing}…", file=sys.stderr, flush=True)
+                if changed := _changed(changes):  # none: refused as changing nothing, unsaid
+                    writing = count(len(changed), "snapshot")
+                    print(f"Writing {writing}…", file=sys.stderr, flush=True)
                 expect = {c.borough_code: c.base_snapshot_id for c in changes}
                 try:
                     out["snapshot_ids"] = snapshots.commit(
@@ -163,13 +164,22 @@ def _report(
     if args.json:
         print_json(out)
         return code
-    print(f"{prepared.file_name}: recognised as {format_label(prepared.format)}.")
-    print(
-        f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
-        f"{_records_note(prepared)}, "
-        f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
-        f"{prepared.rows_warned:,} imported with a change."
-    )
+    if code != EXIT_OK:  # first: what follows says what was found, not what was done
+        print(f"refused: {refusal(out['refused'])}", file=sys.stderr, flush=True)
+    recognised = f"{prepared.file_name}: recognised as {format_label(prepared.format)}"
+    if prepared.refused:  # refused as a whole: no row of it is imported, whatever it holds
+        if prepared.rows_read:
+            print(f"{recognised}; {count(prepared.rows_read, 'row')} read, none imported.")
+        elif prepared.columns:  # (no columns: not read as a table at all; the refusal says why)
+            print(f"{recognised}.")
+    else:
+        print(f"{recognised}.")
+        print(
+            f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
+            f"{_records_note(prepared)}, "
+            f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
+            f"{prepared.rows_warned:,} imported with a change."
+        )
     for line in _problem_lines(prepared):
         print(line)
     for c in changes:
@@ -177,8 +187,8 @@ def _report(
         left_out = "".join(f"; {part}" for part in snapshots.left_out(c))
         print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()}{left_out})")
     if code != EXIT_OK:
-        print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
-    elif args.dry_run:
+        return code  # the refusal was said first
+    if args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {previews.unchanged_message(changes)}")
         print("Dry run: nothing was written.")
