@@ -386,7 +386,7 @@ def build(
 
 def _restore_into(db: Database, archive: Path) -> None:
     try:
-        backup.restore(db, archive.read_bytes())
+        backup.restore(db, archive)  # read from the file piece by piece
     except backup.BackupError as exc:
         raise StoreError(f"The backup {archive} could not be restored: {exc}") from exc
 

@@ -33,13 +33,18 @@ st.warning(
     icon=":material/warning:",
 )
 archive = st.file_uploader(
-    "Backup file (.zip)", type=["zip"], key=f"restore-{st.session_state.get('_restores', 0)}"
+    "Backup file (.zip)",
+    type=["zip"],
+    key=f"restore-{st.session_state.get('_restores', 0)}",
+    help=f"Up to {st.get_option('server.maxUploadSize')} MB here (the server's "
+    "server.maxUploadSize). Restore a bigger backup where the app runs, with `python -m "
+    "citydata restore FILE`.",
 )
 if done := st.session_state.pop("_restored", None):
     st.success(done, icon=":material/check_circle:")
 if archive is not None and st.button("Restore this backup", type="primary"):
     try:
-        restored = backup.restore(ui.database(), archive.getvalue())
+        restored = backup.restore(ui.database(), archive)  # (the upload, not a copy of it)
     except backup.BackupError as exc:
         st.error(ui.plain(f"{exc} Nothing was changed."))
     else:

@@ -160,7 +160,11 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     server.play("page2", ok(server.page("contracts_finder_page2.json")))
     fetch = ("fetch", "contracts-finder", "--since", "2025-01-01")
     stopped = cli(*fetch, "--max-pages", "1", db=db_path)
-    assert stopped.returncode == 1 and b"run again to carry on" in stopped.stdout
+    assert stopped.returncode == 1  # why it stopped first, then what it had done before
+    assert stopped.stdout.startswith(
+        b"Stopped after 1 page; run again to carry on. Contracts Finder since 2025-01-01: 1 "
+        b"page, 3 notices read, "
+    ), stopped.stdout
     assert cli(*fetch, db=db_path).returncode == 0  # carries on and finishes: no message
 
     listed = cli("fetch-history", db=db_path, text=True)
@@ -172,6 +176,19 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     # no page at all is not a fetch stopped half way: a usage error, and no run recorded
     assert cli(*fetch, "--max-pages", "0", db=db_path).returncode == 2
     assert len(cli("fetch-history", db=db_path).stdout.splitlines()) == 2
+
+
+def test_a_fetch_that_fails_says_why_not_the_nothing_it_read(db_path, server):  # noqa: F811
+    # It said "Contracts Finder since 2025-01-01: 0 pages, 0 notices read, 0 technology
+    # records of the region's councils imported." before why it had failed.
+    server.play("page1", ok(server.page("changed_schema.json")))
+    done = cli("fetch", "contracts-finder", "--since", "2025-01-01", db=db_path, text=True)
+    assert done.returncode == 1
+    assert done.stdout == (
+        "Contracts Finder's answer no longer looks like a list of notices (an OCDS release "
+        "package with 'releases'): the feed may have changed. Nothing from this page was "
+        "stored. Run the fetch again to carry on.\n"
+    )
 
 
 def test_fetch_since_a_day_after_today_is_a_usage_error_and_records_nothing(db_path, monkeypatch):

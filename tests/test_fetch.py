@@ -207,6 +207,17 @@ def test_an_empty_result_is_done_with_nothing_stored(db, server):
     assert db.scalar("SELECT count(*) FROM snapshots") == before
 
 
+def test_a_notices_file_refused_says_why_not_that_it_read_nothing(db):
+    # The Published notices page said "notices.pdf: 0 rows read, 0 technology records of the
+    # region's councils kept. The file was refused: This is a PDF document…".
+    run = fetch.import_file(db, b"%PDF-1.4 not a table", "notices.pdf", "Ann")
+    assert run.status == "failed"
+    assert run.summary() == (
+        "The file was refused: This is a PDF document, not a table. Upload a CSV or an Excel "
+        "(.xlsx) file."
+    )
+
+
 def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
     run = runs.Run(feed="contracts-finder", since="2025-01-01", pages=1, notices=1, imported=1)
     assert run.summary() == (

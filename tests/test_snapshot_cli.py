@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
+from citydata import cli as citydata_cli
 from citydata import lifecycle
 from citydata.core import demo
 from citydata.output import exports
@@ -137,6 +139,97 @@ def test_a_refused_file_exits_1_and_leaves_the_database_file_identical(db_path):
     plain = cli("import", str(spend), db=db_path)
     assert plain.returncode == 1 and "Nothing was written" in plain.stderr
     assert "Traceback" not in plain.stderr
+
+
+def as_shown(*args: str) -> tuple[int, list[str]]:
+    """The command's exit code and its lines as a terminal shows them: stdout and stderr
+    together, in the order they were written."""
+    both = io.StringIO()
+    with redirect_stdout(both), redirect_stderr(both):
+        code = citydata_cli.main(list(args))
+    return code, both.getvalue().splitlines()
+
+
+SPEND = DATA / "real" / "lambeth_payments_2012-06.csv"  # a council's payments: refused
+TOO_FEW = "values but the header row has 6; the missing values at the end were taken as blank."
+
+
+def test_a_refused_file_leads_with_the_refusal_and_sums_up_its_many_problems_by_kind(db_path):
+    # The payments file has 639 lines with 5 values where its header names 6. `import` said
+    # "3,155 rows read: 0 accepted, 0 refused, 0 imported with a change.", then 20 of those
+    # lines one by one and "… and 621 more problems", and only then, last, why it was refused.
+    before, original = dump_of(db_path), db_path.read_bytes()
+    code, lines = as_shown("import", str(SPEND), "--db", str(db_path))
+    assert code == 1
+    assert lines[0] == (
+        "refused: This file cannot be imported: no column was found for the system (or the "
+        "contract title). It looks like a list of payments (spend data), not a register of "
+        "contracts. Its columns are 'Body', 'Department', 'Supplier Name', 'Invoice Creation "
+        "Date', 'Invoice Nett Amount', 'Subj Description'. Choose the matching columns, or use "
+        "the template. Nothing was written."
+    )
+    assert lines[1] == (
+        "lambeth_payments_2012-06.csv: recognised as a spreadsheet of contracts (columns "
+        "matched by their names); 3,155 rows read, none imported."
+    )
+    assert lines[2].startswith("  the file (“Lambeth Invoices Over Specified Nett Amount”): ")
+    assert lines[3:] == [
+        *(f"  row {n}: Line {n} has 5 {TOO_FEW} (not imported)" for n in (19, 20, 21, 22, 26)),
+        "    … and 634 more rows like this.",
+        "  row 3167 (“Total”): Line 3167 is a total row and was skipped. (skipped, not imported)",
+        "  641 problems in all: add --json to list every one.",
+    ]
+    assert db_path.read_bytes() == original and dump_of(db_path) == before
+    listed = json.loads(cli("import", str(SPEND), "--json", db=db_path).stdout)
+    assert sum(TOO_FEW in w["reason"] for w in listed["warnings"]) == 639, "every one"
+
+
+def test_a_file_refused_before_anything_in_it_is_read_shows_only_the_refusal(db_path, tmp_path):
+    # It said "pdf_renamed.csv: recognised as a spreadsheet of contracts (columns matched by
+    # their names)." and "0 rows read: 0 accepted, 0 refused, 0 imported with a change." first.
+    pdf = DATA / "hostile" / "pdf_renamed.csv"
+    assert as_shown("import", str(pdf), "--db", str(db_path)) == (
+        1,
+        [
+            "refused: This is a PDF document, not a table. Upload a CSV or an Excel (.xlsx) "
+            "file. Nothing was written."
+        ],
+    )
+    header_only = DATA / "ingest" / "header_only.csv"
+    code, lines = as_shown("import", str(header_only), "--dry-run", "--db", str(db_path))
+    assert code == 1 and lines[0].startswith("refused: This file has a header row but no data")
+    assert lines[1:] == [
+        "header_only.csv: recognised as a spreadsheet of contracts (columns matched by their "
+        "names)."
+    ]
+
+
+def test_a_file_refused_when_it_would_be_stored_leads_with_the_refusal(db_path, tmp_path):
+    file = camden_file(db_path, tmp_path)  # Camden's current records, as they are
+    code, lines = as_shown("import", str(file), "--db", str(db_path))
+    assert code == 1
+    assert lines[0].startswith("refused: Nothing would change: this file's records are the same")
+    assert lines[1] == "camden register.csv: recognised as the City Tools Explorer template."
+    assert re.fullmatch(r"  (\d+) rows read: \1 accepted, 0 refused, 0 imported with a change\.",
+                        lines[2]), lines[2]  # fmt: skip
+    assert lines[-1].startswith("  Camden: ") and lines[-1].endswith("(No changes.)")
+
+
+def test_many_problems_of_an_imported_file_are_summed_up_by_kind_too(db_path, tmp_path):
+    register = tmp_path / "camden.csv"
+    rows = "".join(f"Camden,System {n},Vendor {n},TBC\n" for n in range(30))
+    register.write_text("Borough,System,Vendor,Contract end\n" + rows, encoding="utf-8")
+    code, lines = as_shown("import", str(register), "--dry-run", "--db", str(db_path))
+    assert code == 0, lines
+    tbc = [line for line in lines if "'TBC' is not a date" in line]
+    assert tbc == [
+        f"  row {n}, column 'Contract end' (“TBC”): 'TBC' is not a date: no end date. (imported "
+        "with a change)"
+        for n in range(2, 7)
+    ]
+    assert lines[lines.index(tbc[-1]) + 1] == "    … and 25 more rows like this."
+    assert "  31 problems in all: add --json to list every one." in lines
+    assert lines[-1] == "Dry run: nothing was written."
 
 
 def test_a_skipped_total_row_is_not_said_to_be_imported(db_path):

@@ -190,6 +190,29 @@ def test_a_file_that_is_not_a_register_is_refused_with_its_problems_shown(db_pat
     )
 
 
+def test_many_problems_of_a_refused_file_are_summed_up_by_kind_above_the_full_table(
+    db_path, password
+):
+    # The payments file's 639 lines with 5 values where its header names 6 were only rows of a
+    # table of 640: what kinds of problem the file has is now said above it, as `import` says.
+    at = sign_in(run_app())
+    at.switch_page("pages/upload.py").run()
+    spend = (ROOT / "tests" / "data" / "real" / "lambeth_payments_2012-06.csv").read_bytes()
+    at.get("file_uploader")[0].set_value(("payments.csv", spend, "text/csv")).run()
+    assert not at.exception
+    said = [m.value for m in at.markdown]
+    kinds = shown(said[said.index("**Problems in rows (640)**") + 1])
+    assert [line for line in kinds.splitlines() if line] == [
+        "639 rows, such as row 19: Line 19 has 5 values but the header row has 6; the "
+        "missing values at the end were taken as blank. (not imported)",
+        "1 row, such as row 3167: Line 3167 is a total row and was skipped. (skipped, not "
+        "imported)",
+        "Every one is in the table below and its download.",
+    ]
+    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    assert len(table) == 640, "the table and its download still list every one"
+
+
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(db_path, password, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "0.001")
     at = sign_in(run_app())

@@ -21,7 +21,7 @@ from citydata.core import boroughs, settings, stewards
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
 from citydata.feeds import runs
-from citydata.ingest import template
+from citydata.ingest import report, template
 from citydata.ingest.report import format_label
 from citydata.store import previews, snapshots
 from citydata.store.changes import Diff, readable
@@ -292,17 +292,38 @@ def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
 
 def show_problems(prepared: Any) -> bool:
     """Notes about the whole file (in words, no row), then the problems of single rows (with
-    their row and column) as a table with its downloads. Returns whether there were any."""
+    their row and column) as a table with its downloads, after what kinds they are when there
+    are too many to read one by one. Returns whether there were any."""
     notes, rows = prepared.file_notes, prepared.row_problems
     if notes:
         st.markdown(f"**About the file ({len(notes):,})**")
         st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
     if rows:
         st.markdown(f"**Problems in rows ({len(rows):,})**")
+        if len(rows) > report.SHOWN:
+            st.markdown(_by_kind(prepared, rows))
         problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
         ui.dataframe(problems, hide_index=True, width="stretch")
         ui.downloads(problems, "upload-problems", key="problems")
     return bool(notes or rows)
+
+
+def _by_kind(prepared: Any, rows: list[Any]) -> str:
+    """The rows' problems summed up by kind (`report.kinds`, as `import` sums them up): how
+    many rows each kind has, and its first."""
+    kinds = report.kinds(rows)
+    lines = []
+    for kind in kinds[: report.KINDS]:
+        first = kind.problems[0]
+        lines.append(
+            f"- {count(len(kind.problems), 'row')}, such as {ui.plain(first.where())}: "
+            f"{ui.plain(first.reason)} ({prepared.outcome(first)})"
+        )
+    others = kinds[report.KINDS :]
+    if others:
+        left = sum(len(k.problems) for k in others)
+        lines.append(f"- {count(left, 'more problem')} of {count(len(others), 'other kind')}")
+    return "\n".join(lines) + "\n\nEvery one is in the table below and its download."
 
 
 def show_diff(diff: Diff, key: str) -> None:

@@ -34,14 +34,12 @@ from citydata.cli.common import (
 from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import runs
-from citydata.ingest import read
+from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup
 from citydata.store import previews, snapshots
 from citydata.store.db import StoreError
 from citydata.store.previews import BoroughChange, CommitRefused
-
-SHOWN_PROBLEMS = 20
 
 
 def add_parsers(sub: Any) -> None:
@@ -107,8 +105,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             out["rows_imported"] = prepared.rows_accepted
             out["records_imported"] = prepared.records_accepted
             if not args.dry_run:
-                writing = count(len(_changed(changes)), "snapshot")  # an unchanged borough: none
-                print(f"Writing {writing}…", file=sys.stderr, flush=True)
+                if changed := _changed(changes):  # none: refused as changing nothing, unsaid
+                    writing = count(len(changed), "snapshot")
+                    print(f"Writing {writing}…", file=sys.stderr, flush=True)
                 expect = {c.borough_code: c.base_snapshot_id for c in changes}
                 try:
                     out["snapshot_ids"] = snapshots.commit(
@@ -165,29 +164,31 @@ def _report(
     if args.json:
         print_json(out)
         return code
-    print(f"{prepared.file_name}: recognised as {format_label(prepared.format)}.")
-    print(
-        f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
-        f"{_records_note(prepared)}, "
-        f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
-        f"{prepared.rows_warned:,} imported with a change."
-    )
-    for p in prepared.in_order[:SHOWN_PROBLEMS]:
-        where = p.where()
-        if p.value:
-            where += f" (“{p.value}”)"
-        outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
-        print(shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else ""))
-    if len(prepared.problems) > SHOWN_PROBLEMS:
-        more = len(prepared.problems) - SHOWN_PROBLEMS
-        print(f"  … and {count(more, 'more problem')} (add --json to list them all).")
+    if code != EXIT_OK:  # first: what follows says what was found, not what was done
+        print(f"refused: {refusal(out['refused'])}", file=sys.stderr, flush=True)
+    recognised = f"{prepared.file_name}: recognised as {format_label(prepared.format)}"
+    if prepared.refused:  # refused as a whole: no row of it is imported, whatever it holds
+        if prepared.rows_read:
+            print(f"{recognised}; {count(prepared.rows_read, 'row')} read, none imported.")
+        elif prepared.columns:  # (no columns: not read as a table at all; the refusal says why)
+            print(f"{recognised}.")
+    else:
+        print(f"{recognised}.")
+        print(
+            f"  {count(prepared.rows_read, 'row')} read: {prepared.rows_accepted:,} accepted"
+            f"{_records_note(prepared)}, "
+            f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
+            f"{prepared.rows_warned:,} imported with a change."
+        )
+    for line in _problem_lines(prepared):
+        print(line)
     for c in changes:
         now = count(c.before, "record")
         left_out = "".join(f"; {part}" for part in snapshots.left_out(c))
         print(f"  {c.borough}: {now} now, {c.after:,} after ({c.diff.summary()}{left_out})")
     if code != EXIT_OK:
-        print(f"refused: {refusal(out['refused'])}", file=sys.stderr)
-    elif args.dry_run:
+        return code  # the refusal was said first
+    if args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {previews.unchanged_message(changes)}")
         print("Dry run: nothing was written.")
@@ -198,6 +199,37 @@ def _report(
         label = "snapshot" if len(ids) == 1 else "snapshots"
         print(f"Imported: {label} {', '.join(map(str, ids))}.")
     return code
+
+
+def _problem_lines(prepared: Any) -> list[str]:
+    """The file's problems, one line each, in the order of its rows; more than report.SHOWN
+    are summed up by kind: the first few of each kind and how many more rows are like them
+    (a payments file's 639 lines with a value too few, say), at most report.KINDS kinds."""
+    problems = prepared.in_order
+    if len(problems) <= report.SHOWN:
+        return [_problem_line(prepared, p) for p in problems]
+    lines = []
+    kinds = prepared.kinds
+    for kind in kinds[: report.KINDS]:
+        lines += [_problem_line(prepared, p) for p in kind.examples]
+        if kind.more:
+            lines.append(f"    {kind.more_like_this()}")
+    others = kinds[report.KINDS :]
+    if others:
+        problems_left = sum(len(k.problems) for k in others)
+        lines.append(
+            f"  … and {count(problems_left, 'more problem')} of {count(len(others), 'other kind')}."
+        )
+    lines.append(f"  {count(len(problems), 'problem')} in all: add --json to list every one.")
+    return lines
+
+
+def _problem_line(prepared: Any, p: Any) -> str:
+    where = p.where()
+    if p.value:
+        where += f" (“{p.value}”)"
+    outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
+    return shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else "")
 
 
 @command("rollback")
@@ -233,14 +265,17 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 @command("restore")
 def cmd_restore(args: argparse.Namespace) -> int:
-    content = args.file.read_bytes()
-    db = lifecycle.open_store(args.db)
+    # Read from the file piece by piece as it is checked, never whole in memory; a backup too
+    # big to restore is refused by its size, unread, before the database is opened.
     try:
-        restored = backup.restore(db, content)
+        with backup.opened(args.file) as archive:
+            db = lifecycle.open_store(args.db)
+            try:
+                restored = backup.restore(db, archive)
+            finally:
+                db.close()
     except backup.BackupError as exc:
         raise Refused(str(exc)) from exc
-    finally:
-        db.close()
     print(restored.summary())
     return EXIT_OK
 

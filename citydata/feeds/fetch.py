@@ -232,7 +232,9 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     started = runs.now()
     prepared = ingest.prepare(content, file_name)
     state = runs.file_run(prepared, file_name, user, started)
-    if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
+    if prepared.refused and not prepared.columns:  # no table at all (a PDF): no register either
+        state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
+    elif getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         state.status = "failed"
         state.message = (
             "This file is a register, not published notices (Contracts Finder, Find a Tender "

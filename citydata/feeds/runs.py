@@ -77,20 +77,24 @@ class Run:
     file_name: str | None = None  # for a notices file imported from the app
 
     def summary(self) -> str:
+        """What the run read and kept, then its message; for a run that failed, why first,
+        then what it had read before (nothing, not "0 rows read", when it read nothing)."""
         if self.feed == "file":
             what = (
                 f"{self.file_name}: {count(self.notices, 'row')} read, "
-                f"{count(self.imported, 'technology record')} of the region's councils kept. "
-                f"{self.left_out()}"
+                f"{count(self.imported, 'technology record')} of the region's councils kept."
             )
-            return f"{what} {self.message}".strip()
-        label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
-        what = (
-            f"{label} since {self.since}: {count(self.pages, 'page')}, "
-            f"{count(self.notices, 'notice')} read, "
-            f"{count(self.imported, 'technology record')} of the region's councils imported."
-        )
-        return " ".join(p for p in (what, self.left_out(), self.message) if p)
+        else:
+            label = FEEDS[self.feed].label if self.feed in FEEDS else self.feed
+            what = (
+                f"{label} since {self.since}: {count(self.pages, 'page')}, "
+                f"{count(self.notices, 'notice')} read, "
+                f"{count(self.imported, 'technology record')} of the region's councils imported."
+            )
+        parts = [what, self.left_out(), self.message]
+        if self.status == "failed":
+            parts = [self.message, *(parts[:2] if self.notices else [])]
+        return " ".join(p for p in parts if p)
 
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).

@@ -11,6 +11,7 @@ same on the Upload page and on the command line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from citydata.core.formatting import count
 from citydata.ingest import records as _records
 
 REFUSED = "refused"
@@ -149,6 +151,57 @@ def _row_order(p: Problem) -> tuple[int, int]:
     return (0 if p.row is None else 1, p.row or 0)
 
 
+# A file's problems are listed one by one up to SHOWN of them. More (a council's payments file
+# had 639 lines with 5 values where its header names 6) are summed up by kind: EXAMPLES of each
+# kind, how many more rows are like them, at most KINDS kinds; the full list is in the Upload
+# page's table and its download, and in `import --json`.
+SHOWN = 20
+EXAMPLES = 5
+KINDS = 8
+# What a reason says but for its row and the values it quotes: "Line 19 has 5 values but the
+# header row has 6" and "Line 20 has 4 values but the header row has 6" are one kind.
+_QUOTED_VALUE = re.compile(r"(?<!\w)'[^']*'(?!\w)|“[^”]*”")
+_NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Problems alike but for their rows and the values they quote, in the file's order."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def examples(self) -> tuple[Problem, ...]:
+        """The first EXAMPLES of them: the ones shown."""
+        return self.problems[:EXAMPLES]
+
+    @property
+    def more(self) -> int:
+        """How many are not among the examples."""
+        return len(self.problems) - len(self.examples)
+
+    def more_like_this(self) -> str:
+        """'… and 634 more rows like this.' ('' when every one is an example)."""
+        if not self.more:
+            return ""
+        return f"… and {count(self.more, 'more row')} like this."
+
+
+def kinds(problems: Iterable[Problem]) -> list[Kind]:
+    """`problems` by kind (severity, column and what the reason says but for its row and the
+    values it quotes), each kind where its first problem comes; notes about the whole file are
+    a kind of their own each."""
+    found: dict[tuple[Any, ...], list[Problem]] = {}
+    for i, p in enumerate(problems):
+        if p.about_file:
+            key: tuple[Any, ...] = ("file", i)
+        else:
+            pattern = _NUMBER.sub("#", _QUOTED_VALUE.sub("'…'", p.reason))
+            key = (p.severity, p.column, pattern)
+        found.setdefault(key, []).append(p)
+    return [Kind(tuple(same)) for same in found.values()]
+
+
 @dataclass
 class Prepared:
     file_name: str
@@ -275,6 +328,11 @@ class Prepared:
         rows' problems in the file's order of rows (a row's own problems as they were found),
         as the Upload page, `import` and `import --json` list them."""
         return sorted(self.problems, key=_row_order)
+
+    @property
+    def kinds(self) -> list[Kind]:
+        """`in_order` by kind (see `kinds`): how a long list of problems is summed up."""
+        return kinds(self.in_order)
 
     @property
     def unused_columns(self) -> list[str]:

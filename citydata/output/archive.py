@@ -2,6 +2,7 @@
 
 A restore replaces everything, so the archive is checked in full before the live database is
 touched:
+- its size: at most MAX_ARCHIVE_BYTES, known from the file system before anything is read;
 - the zip itself: no encrypted member, only stored or deflated ones, and what it unpacks to
   within a byte budget (a multiple of the archive's own size), counted while each member is
   streamed to a temporary file: a member is never read whole into memory;
@@ -35,6 +36,9 @@ from citydata.store import migrations
 from citydata.store.db import Reader
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # whatever the archive's size
+# The largest backup file restored: what it unpacks to is at least about its size, and at most
+# MAX_UNPACKED_BYTES, so a bigger one could never be restored (refused before it is read).
+MAX_ARCHIVE_BYTES = MAX_UNPACKED_BYTES
 MIN_BUDGET_BYTES = 64 * 1024**2  # a small archive may still unpack to this much
 BUDGET_RATIO = 50  # an archive may unpack to this many times its own size (our own: about 3)
 MANIFEST_MAX_BYTES = 16 * 1024**2
@@ -49,6 +53,18 @@ class ArchiveError(Exception):
 
 def refuse(reason: str) -> ArchiveError:
     return ArchiveError(f"{DAMAGED}: {reason}.")
+
+
+def too_big(size: int) -> str:
+    """Why a backup file of `size` bytes, more than MAX_ARCHIVE_BYTES, is refused."""
+    return (
+        f"This backup is {_mb(size)}; the largest backup this app restores is "
+        f"{_mb(MAX_ARCHIVE_BYTES)}."
+    )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:,.0f} MB"
 
 
 @contextmanager
@@ -75,16 +91,34 @@ class Budget:
     """Bytes an archive may still unpack to; spending past it refuses the archive."""
 
     def __init__(self, archive_size: int):
-        self.left = min(MAX_UNPACKED_BYTES, max(MIN_BUDGET_BYTES, BUDGET_RATIO * archive_size))
+        for_its_size = max(MIN_BUDGET_BYTES, BUDGET_RATIO * archive_size)
+        self.left = min(MAX_UNPACKED_BYTES, for_its_size)
         self.total = self.left
+        self.capped = for_its_size > MAX_UNPACKED_BYTES  # the most any restore unpacks
 
     def spend(self, n: int) -> None:
         self.left -= n
         if self.left < 0:
-            raise refuse(
-                f"it unpacks to more than {self.total / 1024**2:,.0f} MB, far more than a "
-                "backup of its size holds"
+            raise self.exceeded(None)
+
+    def exceeded(self, declared: int | None) -> ArchiveError:
+        """An archive that unpacks to more than the budget (`declared` bytes, as its directory
+        says; None: found while unpacking): too big for any restore (a large archive), or far
+        more than its size can honestly hold (a small one)."""
+        if declared is None:
+            unpacks = f"it unpacks to more than {_mb(self.total)}"
+        else:
+            unpacks = f"it says it unpacks to {_mb(declared)}"
+        if not self.capped:
+            return refuse(f"{unpacks}, far more than a backup of its size holds")
+        if declared is None:
+            return ArchiveError(
+                f"This backup is too big to restore: {unpacks}, the most a restore unpacks."
             )
+        return ArchiveError(
+            f"This backup is too big to restore: {unpacks}, and the most a restore unpacks "
+            f"is {_mb(MAX_UNPACKED_BYTES)}."
+        )
 
 
 def check_members(zf: zipfile.ZipFile, budget: Budget) -> None:
@@ -99,10 +133,7 @@ def check_members(zf: zipfile.ZipFile, budget: Budget) -> None:
             raise refuse("it uses a kind of compression this app does not read")
     declared = sum(i.file_size for i in members)
     if declared > budget.total:
-        raise refuse(
-            f"it says it unpacks to {declared / 1024**2:,.0f} MB, far more than a backup of "
-            "its size holds"
-        )
+        raise budget.exceeded(declared)
 
 
 def extract(zf: zipfile.ZipFile, name: str, target: Path, budget: Budget) -> str:
@@ -224,13 +255,14 @@ def check_records(r: Reader, path: Path) -> None:
     for column, rule in _RULES.items():
         if column not in present:
             continue
-        for (value,) in r.rows(f"SELECT DISTINCT {column} FROM read_parquet($p)", src):
+        # (streamed: a million records may hold a million different references)
+        for (value,) in r.stream(f"SELECT DISTINCT {column} FROM read_parquet($p)", src):
             if value is None and column != "service_area":
                 continue
             stored, refused, _ = rule(value)
             if refused or stored != value:
                 raise refuse(f"its records hold {column} {_show(value)}, which an upload refuses")
-    for (value,) in r.rows(
+    for (value,) in r.stream(
         "SELECT DISTINCT annual_value FROM read_parquet($p) WHERE annual_value IS NOT NULL", src
     ):
         if normalise.money_result(str(value))[1]:

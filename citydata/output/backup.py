@@ -15,15 +15,26 @@ The archive (format 1):
 Restoring replaces the tables the archive holds in one transaction: all of it or nothing. A
 backup of another region's councils is refused as such, naming both regions; one made before
 backups recorded their region is known by its councils.
+
+A restore reads the archive from its file piece by piece (`restore` takes a path, or an open
+file such as the app's upload, which Streamlit holds in memory as it holds every upload). A
+backup over `archive.MAX_ARCHIVE_BYTES` is refused by its size before anything is read; each
+member is unpacked in chunks to a temporary file, checked there, then loaded. Only the
+tables' parquet files must be whole files on disk before they are read: DuckDB reads a parquet
+file from its end (the footer says where each column is), which a member being inflated
+cannot offer.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +52,8 @@ from citydata.query.filters import FilterState
 from citydata.store import matches, migrations, rawfiles, snapshots
 from citydata.store.db import Database, Reader
 
+# What `restore` reads an archive from: a path, an open binary file (seekable), or its bytes.
+Source = str | os.PathLike[str] | IO[bytes] | bytes
 PRODUCT = "City Tools Explorer"
 FORMAT = "citytools-backup"
 FORMAT_VERSION = 1
@@ -63,6 +76,13 @@ _NOT_OURS = (
     "This file is not a City Tools Explorer backup. Choose a .zip file made by 'Download a "
     "backup' or `python -m citydata backup`."
 )
+
+
+_CUT_SHORT = (
+    "This backup is incomplete: it ends before the list of what it holds, as a file does when "
+    "its copy or download stopped part-way. Copy or download the backup again, in full."
+)
+_OUR_MEMBERS = ("tables/", "raw/", "readable/", "manifest.json")  # what an archive opens with
 
 
 class BackupError(Exception):
@@ -144,25 +164,58 @@ def file_name(now: datetime | None = None) -> str:
     return f"citytools-backup-{(now or datetime.now()):%Y-%m-%d-%H%M}.zip"
 
 
-def restore(db: Database, content: bytes) -> Restored:
+def restore(db: Database, source: Source) -> Restored:
     """Replace the data in `db` with the archive's, atomically; BackupError when refused.
 
-    Everything is checked (citydata.output.archive) before the live database is touched: the
-    zip, the manifest, every table's columns, types and values. Then the tables are replaced
-    in one write transaction, which a late failure rolls back.
+    `source`: the archive's path or an open binary file, read piece by piece (never whole in
+    memory), or its bytes. Everything is checked (citydata.output.archive) before the live
+    database is touched: the archive's size, the zip, the manifest, every table's columns,
+    types and values. Then the tables are replaced in one write transaction, which a late
+    failure rolls back.
     """
+    with opened(source) as file:
+        try:
+            return _restore(db, file)
+        except archive.ArchiveError as exc:
+            raise BackupError(str(exc)) from exc
+
+
+@contextmanager
+def opened(source: Source) -> Iterator[IO[bytes]]:
+    """The archive as a seekable binary file; BackupError, before anything in it is read, when
+    it is too big to restore (over archive.MAX_ARCHIVE_BYTES). A caller that has work to do
+    before restoring (open the database) refuses such a file first by opening it here."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        file: IO[bytes] = io.BytesIO(source)
+        size = len(source)
+    elif isinstance(source, str | os.PathLike):
+        file = open(source, "rb")  # noqa: SIM115 (closed below; a missing file: OSError)
+        size = os.fstat(file.fileno()).st_size
+    else:
+        file = source
+        try:
+            with archive.reading():  # a pipe cannot be read from its end, as a zip must be
+                size = file.seek(0, io.SEEK_END)
+                file.seek(0)
+        except archive.ArchiveError as exc:
+            raise BackupError(str(exc)) from exc
     try:
-        return _restore(db, content)
-    except archive.ArchiveError as exc:
-        raise BackupError(str(exc)) from exc
+        if size > archive.MAX_ARCHIVE_BYTES:
+            raise BackupError(archive.too_big(size))
+        yield file
+    finally:
+        if file is not source:
+            file.close()
 
 
-def _restore(db: Database, content: bytes) -> Restored:
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise BackupError(_NOT_OURS)
-    budget = archive.Budget(len(content))
+def _restore(db: Database, file: IO[bytes]) -> Restored:
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+    if not zipfile.is_zipfile(file):
+        raise BackupError(_CUT_SHORT if _begins_as_ours(file) else _NOT_OURS)
+    budget = archive.Budget(size)
     with tempfile.TemporaryDirectory() as tmp, archive.reading():
-        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        with zipfile.ZipFile(file) as zf:
             archive.check_members(zf, budget)
             manifest = _manifest(zf, budget)
             with db.read() as r:
@@ -204,6 +257,18 @@ def _restore(db: Database, content: bytes) -> Restored:
         kept=[t for t in ours if t not in manifest["tables"]],
         created_at=str(manifest.get("created_at", "an unknown date")).replace("T", " "),
     )
+
+
+def _begins_as_ours(file: IO[bytes]) -> bool:
+    """Whether a file that is no whole zip begins as a backup does: a zip's first member
+    (its local header, then its name), named as a backup's members are. Its end, where a zip
+    lists what it holds, is then missing: the file was cut short."""
+    file.seek(0)
+    header = file.read(30)
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+        return False
+    name = file.read(int.from_bytes(header[26:28], "little"))
+    return name.decode("utf-8", "replace").startswith(_OUR_MEMBERS)
 
 
 def _region(r: Reader) -> regions.Region:
