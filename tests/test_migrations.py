@@ -146,7 +146,7 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
 
     db = lifecycle.open_store(path)
     try:
-        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION == 13
+        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION == 14
         assert db.rows("SELECT system, release_date FROM contracts") == [
             ("Revenues and benefits system", None)
         ]

@@ -55,4 +55,5 @@ RELEASED = {
     11: _V8,
     12: _V8,  # (contracts.release_date is not in the view)
     13: _V8,  # (snapshots.rows_left_out, feed_runs.older: tables, not the view)
+    14: _V8,  # (feed_runs.not_notices and held: a table, not the view)
 }
