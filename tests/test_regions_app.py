@@ -90,6 +90,31 @@ def test_a_councils_profile_opens_by_name(region) -> None:
     assert any(f"GSS code {region.by_name[name].code}" in c.value for c in at.caption)
 
 
+def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tmp_path) -> None:
+    """West Sussex County Council's profile said "Or click a council on the Map page", where
+    it has no area to click: it now says where the Map shows it, and how to open it from there."""
+    monkeypatch.setenv(regions.SETTING, CUSTOM)
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    county = run_app({"profile": "West Sussex"}, page="pages/borough.py")
+    said = " ".join(c.value for c in county.caption)
+    assert "West Sussex has no area of its own on the Map: a county council shares its" in said
+    assert "The Map lists its figures beside the map, under “Not on the map”, and in its" in said
+    assert county.selectbox(key="profile").help.startswith(
+        "Or click a council on the Map page; a county council has no area of its own there: "
+        "open its profile from the Map's ranking."
+    )
+    district = run_app({"profile": "Adur"}, page="pages/borough.py")
+    assert not [c for c in district.caption if "no area of its own" in c.value]
+
+
+def test_a_profile_in_a_region_without_counties_points_to_the_map_alone(region) -> None:
+    if region.without_shape:
+        pytest.skip("a region with a county council: see the test above")
+    at = run_app(page="pages/borough.py")
+    [note] = [x.value for x in at.info]
+    assert note == "Choose a council above to see its profile. Or click a council on the Map page."
+
+
 def test_opening_another_regions_database_stops_the_app_with_a_message(
     monkeypatch, tmp_path
 ) -> None:

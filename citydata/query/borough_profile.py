@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, regions
 from citydata.core.dates import add_months
 from citydata.core.formatting import count, share_column
 from citydata.core.schema import SERVICE_AREA_LABELS
@@ -73,6 +73,31 @@ class Profile:
         """Whether records shown are the illustrative default data: a briefing says so first.
         Published notices are real, so with only those chosen it is not."""
         return any(s.get("is_demo") for s in self.source)
+
+
+def map_pointer() -> str:
+    """Where else a profile opens from, for the page's choice of borough: a click on the Map,
+    or, in a region with county councils (which have no area of their own there), the Map's
+    ranking, which links every authority's profile."""
+    noun = boroughs.noun()
+    if not regions.current().without_shape:
+        return f"Or click a {noun} on the Map page."
+    return (
+        f"Or click a {noun} on the Map page; a county council has no area of its own there: "
+        "open its profile from the Map's ranking."
+    )
+
+
+def off_the_map(b: boroughs.Borough) -> str | None:
+    """What the Map shows of an authority it draws no area for (a county council), for its
+    profile; None when the Map draws it."""
+    if b.has_district_shape:
+        return None
+    return (
+        f"{b.name} has no area of its own on the Map: a county council shares its ground with "
+        "its district councils. The Map lists its figures beside the map, under “Not on the "
+        "map”, and in its ranking."
+    )
 
 
 def profile_state(state: FilterState, borough: str) -> FilterState:
