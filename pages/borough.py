@@ -138,6 +138,8 @@ if p.missing_areas:
 else:
     chosen = "chosen " if state.service_area else ""
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
+if p.gaps_text:  # (the records under the filters: what they leave blank)
+    st.markdown(ui.plain(p.gaps_text))
 
 st.subheader("Register and published notices")
 rec = ui.query(reconciliation.counts, state, name)
