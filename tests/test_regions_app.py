@@ -308,3 +308,23 @@ def test_lists_of_councils_whose_names_hold_commas_stay_readable(monkeypatch, tm
     listed = [g for g in groups["borough_list"] if armagh in g]
     assert listed and all(g.split("; ") == sorted(g.split("; ")) for g in listed), listed
     assert all(armagh in g.split("; ") for g in listed), listed
+
+
+def test_an_app_for_one_council_counts_it_in_the_singular(monkeypatch, tmp_path) -> None:
+    """Set up for Adur alone, the Market said "Share of councils is out of all 1 authority" and
+    "Suppliers and satisfaction across the 1 council with scores"."""
+    monkeypatch.setenv(regions.SETTING, "E07000223")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "adur.duckdb"))
+    at = run_app(page="pages/market.py")
+    said = " ".join(x.value for x in [*at.caption, *at.markdown])
+    assert "Share of councils is out of the one council, whatever the filters" in said
+    assert "Suppliers and satisfaction across the one council with scores:" in said
+    assert "all 1 " not in said and " the 1 " not in said and "1 authority" not in said
+
+
+def test_london_s_market_counts_its_33_authorities_as_before(db_path) -> None:
+    at = run_app(page="pages/market.py")
+    assert any(
+        "Share of boroughs is out of all 33 authorities, whatever the filters" in c.value
+        for c in at.caption
+    )
