@@ -23,10 +23,10 @@ name = st.selectbox(
     placeholder=f"Choose a {ui.noun()}",
     key="profile",
     bind="query-params",
-    help=f"Or click a {ui.noun()} on the Map page. The address of this page names the {ui.noun()}.",
+    help=f"{borough_profile.map_pointer()} The address of this page names the {ui.noun()}.",
 )
 if name is None:
-    st.info(f"Choose a {ui.noun()} above, or click one on the Map page, to see its profile.")
+    st.info(f"Choose a {ui.noun()} above to see its profile. {borough_profile.map_pointer()}")
     ui.stop()
 
 
@@ -56,6 +56,8 @@ found = ui.derive(
 p = borough_profile.with_peers(p, found)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
+if off_map := borough_profile.off_the_map(p.borough):
+    st.caption(off_map)  # (a name from the registry, as in the caption above)
 st.markdown(f"**Where the data came from:** {ui.plain(p.source_text)}")
 ui.selection_header(p.state)
 if state.borough and state.borough != (name,):
@@ -136,6 +138,8 @@ if p.missing_areas:
 else:
     chosen = "chosen " if state.service_area else ""
     st.markdown(f"Every {chosen}service area has at least one record for {name}.")
+if p.gaps_text:  # (the records under the filters: what they leave blank)
+    st.markdown(ui.plain(p.gaps_text))
 
 st.subheader("Register and published notices")
 rec = ui.query(reconciliation.counts, state, name)

@@ -79,7 +79,7 @@ if groups.empty:
 found = int(groups["groups_found"].iloc[0])
 ui.metrics(
     ui.Figure("Groups found", f"{found:,}"),
-    ui.Figure("Largest group", f"{int(groups['boroughs'].max())} {ui.noun(2)}"),
+    ui.Figure("Largest group", count(int(groups["boroughs"].max()), ui.noun(), ui.noun(2))),
     ui.Figure("Contracts in groups", f"{int(groups['contracts_in_groups'].iloc[0]):,}"),
 )
 if note := exports.shown_note(len(groups), found, "groups, best first"):

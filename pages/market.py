@@ -3,6 +3,7 @@
 import streamlit as st
 
 import ui
+from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.query import filters, market, satisfaction
 from ui.charts import market as charts
@@ -78,9 +79,8 @@ ui.metrics(
 
 st.header("Vendor ranking")
 ui.charting.draw(charts.ranking_chart(ranking, by, market.authorities()))
-every = count(market.authorities(), "authority", "authorities")
 st.caption(
-    f"Share of {ui.noun(2)} is out of all {every}, whatever the "
+    f"Share of {ui.noun(2)} is out of {boroughs.all_of(market.authorities())}, whatever the "
     f"filters: a vendor serving every {ui.noun()} in the selection may still serve few of "
     "them. Select a vendor in the table to open its profile."
 )
@@ -149,8 +149,8 @@ ui.metrics(
 per_borough = ui.derive(satisfaction.by_borough_from, *source)
 link = satisfaction.correlation_words(sat["correlation"], per_borough)
 st.markdown(
-    "Suppliers and satisfaction across the "
-    f"{count(sat['boroughs_scored'], ui.noun(), ui.noun(2))} with scores: **{ui.plain(link)}**."
+    f"Suppliers and satisfaction across {boroughs.the(sat['boroughs_scored'])} with scores: "
+    f"**{ui.plain(link)}**."
 )
 st.caption(
     f"Each {ui.noun()}'s number of suppliers against its average score; the number in brackets is "

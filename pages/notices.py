@@ -126,13 +126,21 @@ else:
             "started_by": st.column_config.TextColumn("By"),
             "status": st.column_config.TextColumn("Outcome"),
             "pages": st.column_config.NumberColumn("Pages"),
-            "notices": st.column_config.NumberColumn("Read"),
+            "notices": st.column_config.NumberColumn(
+                "Read", help="Records read: kept, and left out in the columns after Kept"
+            ),
             "kept": st.column_config.NumberColumn("Kept"),
             "not_technology": st.column_config.NumberColumn("Not technology"),
             "other_councils": st.column_config.NumberColumn("Other councils"),
             "refused": st.column_config.NumberColumn("Refused"),
             "older": st.column_config.NumberColumn(
                 "Older releases", help="Left out: a newer release is held or in the same file"
+            ),
+            "held": st.column_config.NumberColumn(
+                "Already held", help="Left out: held already as they are, nothing new in them"
+            ),
+            "not_notices": st.column_config.NumberColumn(
+                "Not notices", help="Left out: entries of the list of notices that are not one"
             ),
             "message": st.column_config.TextColumn("Message"),
         },

@@ -399,20 +399,25 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
 
     snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
 
-    later = {"contracts": "release_date", "snapshots": "rows_left_out", "feed_runs": "older"}
+    later = {
+        "contracts": ["release_date"],
+        "snapshots": ["rows_left_out"],
+        "feed_runs": ["older", "not_notices", "held"],
+    }
 
-    def as_v11(name, data):  # (without the columns of schema 12 and 13)
+    def as_v11(name, data):  # (without the columns of schema 12, 13 and 15)
         table_name = name.removeprefix("tables/").removesuffix(".parquet")
         if table_name in later:
-            table = pq.read_table(io.BytesIO(data)).drop_columns([later[table_name]])
+            table = pq.read_table(io.BytesIO(data)).drop_columns(later[table_name])
             out = io.BytesIO()
             pq.write_table(table, out)
             return out.getvalue()
         if name == "manifest.json":
             manifest = json.loads(data)
             manifest["schema_version"] = 11
-            for table_name, column in later.items():
-                manifest["tables"][table_name]["columns"].remove(column)
+            for table_name, columns in later.items():
+                for column in columns:
+                    manifest["tables"][table_name]["columns"].remove(column)
             return json.dumps(manifest).encode()
         return data
 

@@ -239,3 +239,13 @@ def test_geometry_is_valid(features: list[dict]) -> None:
 def test_geojson_file_parses_as_json() -> None:
     data = json.loads(boroughs.GEOMETRY_PATH.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection"
+
+
+def test_a_number_of_authorities_is_never_all_1_or_the_1(monkeypatch) -> None:
+    from citydata.core import boroughs, regions
+
+    assert (boroughs.all_of(33), boroughs.the(5)) == ("all 33 authorities", "the 5 boroughs")
+    monkeypatch.setenv(regions.SETTING, "E07000223")
+    assert (boroughs.all_of(1), boroughs.the(1)) == ("the one council", "the one council")
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    assert (boroughs.all_of(10), boroughs.the(2)) == ("all 10 councils", "the 2 councils")

@@ -155,6 +155,17 @@ def test_a_borough_no_option_knows_is_one_usage_error_in_the_same_words(db_path,
     assert done.stderr == "error: No London borough is called “Camdem” (did you mean Camden?).\n"
 
 
+def test_a_council_of_another_region_named_to_an_option_is_said_to_be_outside_it(db_path):
+    """`reconcile --borough Bolton` in London said "No London borough is called “Bolton”", as if
+    there were no such council."""
+    done = cli("reconcile", "--borough", "Bolton", db=db_path, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: “Bolton” is outside London (Bolton Metropolitan Borough Council): this app is "
+        "set up for the 33 London authorities (32 boroughs and the City of London).\n"
+    )
+
+
 def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, server):  # noqa: F811
     server.play("page1", ok(server.page("contracts_finder_page1.json")))
     server.play("page2", ok(server.page("contracts_finder_page2.json")))

@@ -469,3 +469,73 @@ def test_a_notices_file_stored_from_the_upload_page_counts_what_its_preview_stor
     run = runs.record_upload(db, prepared, "Ann", ids, changes)
     assert len(prepared.records) == 2 and run.imported == 1
     assert runs.history(db)["kept"].tolist()[0] == 1
+
+
+def _adds_up(run: runs.Run) -> bool:
+    """What a run read is what it kept and what it left out, each for its reason."""
+    left_out = (
+        run.held + run.not_technology + run.other_councils + run.refused + run.older
+        + run.not_notices
+    )  # fmt: skip
+    return run.notices == run.imported + left_out
+
+
+def test_a_pages_entries_that_are_not_notices_are_read_and_left_out_and_the_counts_add_up(
+    db, server
+):
+    """A page's `releases` with a number, text and null among the notices, an empty object
+    and two releases of one notice: the fetch said "8 notices read, 1 ... imported. Left out:
+    1 not technology" and nothing of the other six."""
+    page1 = json.loads(server.page("contracts_finder_page1.json"))["releases"]
+    camden_rb, grounds, leeds = page1
+    older = camden_rb | {"id": "r0", "date": "2025-01-01T00:00:00Z"}  # merged into r1
+    releases = [older, camden_rb, 7, "not a notice", None, {}, grounds, leeds]
+    server.play("page1", ok(release_page(server, *releases)))
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert run.status == "done"
+    # (the empty object names no buyer: not recognised as a council's, as Leeds is not one)
+    assert (run.notices, run.imported, run.not_technology, run.other_councils) == (8, 1, 1, 2)
+    assert (run.not_notices, run.refused, run.older) == (3, 0, 1)
+    assert _adds_up(run)
+    assert run.summary() == (
+        "Contracts Finder since 2025-01-01: 1 page, 8 notices read, 1 technology record of the "
+        "region's councils imported. Left out: 1 not technology; 2 bought by a council outside "
+        "the region or not recognised; 1 older release of a notice (its newer release is held "
+        "or in the same file); 3 entries of the list of notices that are not notices."
+    )
+    [line] = [runs.history_line(row) for row in runs.history(db).to_dict("records")]
+    assert line.endswith(
+        ": 1 page, 8 read, 1 kept. Left out: 1 not technology; 2 bought by a council outside "
+        "the region or not recognised; 1 older release of a notice (its newer release is held "
+        "or in the same file); 3 entries of the list of notices that are not notices."
+    )
+
+
+def test_a_second_run_counts_the_notices_already_held_as_left_out(db, server):
+    for _ in range(2):
+        server.play("page1", ok(server.page("contracts_finder_page1.json")))
+        server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    first = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    again = fetch.run(db, "contracts-finder", SINCE, backoff=0.01, restart=True)
+    assert (first.held, again.notices, again.imported, again.held) == (0, 4, 0, 2)
+    assert _adds_up(first) and _adds_up(again)
+    assert "Left out: 2 already held as they are; 1 not technology; 1 bought" in again.summary()
+    line = runs.history_line(runs.history(db).to_dict("records")[0])
+    assert ": 2 pages, 4 read, 0 kept. Left out: 2 already held as they are; 1 not" in line
+
+
+def test_a_page_of_nothing_but_entries_that_are_not_notices_is_read_and_left_out(db, server):
+    server.play("page1", ok(release_page(server, 1, "two", None)))
+    run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
+    assert (run.status, run.notices, run.imported, run.not_notices) == ("done", 3, 0, 3)
+    assert _adds_up(run)
+
+
+def test_a_notices_file_imported_twice_counts_what_it_read_the_second_time(db, server):
+    content = release_page(server, AMENDMENT, 0)
+    first = fetch.import_file(db, content, "camden.json", "Ann")
+    again = fetch.import_file(db, content, "camden.json", "Ann")
+    assert (first.notices, first.imported, first.not_notices) == (2, 1, 1)
+    assert (again.notices, again.imported, again.held, again.not_notices) == (2, 0, 1, 1)
+    assert _adds_up(first) and _adds_up(again)
+    assert "Left out: 1 already held as they are; 1 entry of the list of notices" in again.summary()

@@ -284,3 +284,31 @@ def test_normalise_drops_unknown_values_naming_the_closest_and_swaps_dates():
         "No hosting called “cloud” in the data (did you mean Cloud (SaaS)?).",
         "The end-date range was back to front (31 Dec 2027 to 1 Jan 2026); it has been swapped.",
     ]
+
+
+def test_a_link_naming_a_real_council_or_service_area_the_data_lacks_says_why(monkeypatch):
+    """A council of another region, one of the region's with no records, and a service area
+    with none were each "No borough called … in the data", as if there were no such thing."""
+    from citydata.core import regions
+
+    options = {"borough": ["Camden", "Hackney"], "service_area": ["Housing", "Parking"]}
+    given = {
+        "borough": ["Camden", "Bolton", "Islington", "Gotham"],
+        "service_area": ["Libraries and culture", "Hosuing"],
+    }
+    state, notes = filters.from_query_params(given, options)
+    assert state.borough == ("Camden",) and state.service_area == ()
+    assert notes == [
+        "“Bolton” is outside London (Bolton Metropolitan Borough Council): this app is set up "
+        "for the 33 London authorities (32 boroughs and the City of London).",
+        "“Islington” has no records in the data.",
+        "No borough called “Gotham” in the data.",
+        "The service area “Libraries and culture” has no records in the data.",
+        "No service area called “Hosuing” in the data (did you mean Housing?).",
+    ]
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    _, notes = filters.from_query_params({"borough": ["Camden"]}, {"borough": ["Bolton"]})
+    assert notes == [
+        "“Camden” is outside Greater Manchester (London Borough of Camden): this app is set up "
+        "for the 10 councils of Greater Manchester."
+    ]

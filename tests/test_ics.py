@@ -284,7 +284,7 @@ def test_cli_collaborate_plain_text_and_usage_errors(db_path):
 def test_the_page_says_what_the_file_holds_and_when_it_is_cut():
     assert ics.describe(12).startswith("24 all-day events: the end date of each of the 12 ")
     assert ics.describe(1).startswith(
-        "2 all-day events: the end date of the 1 contract above and the date to decide on its "
+        "2 all-day events: the end date of the contract above and the date to decide on its "
     )
     cut = ics.describe(5_000, limit=2_000)
     assert cut.startswith("4,000 all-day events: the end date of the 2,000 contracts ending ")

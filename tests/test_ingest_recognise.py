@@ -200,6 +200,41 @@ def test_contracts_finder_notice_without_an_award_keeps_its_own_dates_and_value(
     assert not read & set(p.unused_columns) and "Contact Telephone" in p.unused_columns
 
 
+def test_contracts_finder_notes_count_only_the_notices_kept():
+    """A notice left out as not technology, or as another council's, was counted in "'Contract
+    end date' is blank in 3 rows" and "The value is 0 in 3 rows", though one of the three was
+    imported."""
+    open_notice = {
+        "Notice Type": "Contract", "Cpv Codes": "48000000", "Start Date": "01/06/2025",
+        "End Date": "31/05/2030", "Value Low": "0", "Value High": "0", "Awarded Value": "0",
+    }  # fmt: skip
+    kept = open_notice | {"Notice Identifier": "OP-1", "Title": "Library management system",
+                          "Organisation Name": "London Borough of Hackney"}  # fmt: skip
+    grounds = open_notice | {"Notice Identifier": "OP-2", "Title": "Grounds maintenance",
+                             "Organisation Name": "London Borough of Camden",
+                             "Cpv Codes": "77310000"}  # fmt: skip
+    leeds = kept | {"Notice Identifier": "OP-3", "Organisation Name": "Leeds City Council"}
+    awarded = {  # (an awarded notice: the award's columns are read, the notice's where blank)
+        "Notice Identifier": "AW-1", "Notice Type": "Awarded", "Cpv Codes": "48000000",
+        "Organisation Name": "London Borough of Camden", "Title": "Revenues and benefits software",
+        "Awarded Value": "270000", "Contract start date": "01/04/2025",
+        "Contract end date": "31/03/2028",
+        "Supplier [Name|Address|Ref type|Ref Number|Is SME|Is VCSE]": "Civica UK Ltd|Leeds",
+    }  # fmt: skip
+    p = prepare(_cf_rows(awarded, kept, grounds, leeds), "cf.csv")
+    assert p.refused is None and p.records["source_ref"].tolist() == ["AW-1", "OP-1"]
+    notes = [x.reason for x in p.file_notes]
+    assert (
+        "'Contract end date' is blank in 1 row (a notice with no award yet): its 'End Date' "
+        "was read instead." in notes
+    )
+    assert (
+        "The value is 0 in 1 row: Contracts Finder writes 0 for a value not disclosed, so it "
+        "has no value." in notes
+    )
+    assert not [n for n in notes if "in 2 rows" in n or "in 3 rows" in n], notes
+
+
 @pytest.mark.parametrize(
     ("low", "high", "total"),
     [

@@ -484,3 +484,29 @@ def test_the_adoption_tables_from_one_read_are_those_from_the_database(db, state
             pd.testing.assert_frame_equal(table(usage), table((r, state)))
         top = adoption.systems(usage, 5)
         assert top.equals(adoption.systems((r, state)).head(5)) and len(top) == 5
+
+
+def test_the_headline_counts_councils_served_outside_london(monkeypatch) -> None:
+    """Outside London the ranking is "Councils served", but the headline said "leads by
+    authorities served" and "No vendor serves any authority"."""
+    import pandas as pd
+
+    from citydata.core import regions
+
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    ranking = pd.DataFrame(
+        {"rank": [1.0], "vendor": ["Civica"], "boroughs": [4], "boroughs_share": [40.0]}
+    )
+    assert market.headline_sentence({}, ranking, "boroughs") == (
+        "Civica leads by councils served: 4 of 10 (40.0%)"
+    )
+    assert market.headline_sentence({}, ranking.iloc[:0], "boroughs") == (
+        "No vendor serves any council in this selection"
+    )
+
+
+def test_a_timeline_of_one_contract_left_says_the_contract() -> None:
+    from citydata.query import expiry
+
+    said = expiry.describe_limit(1, 40)
+    assert said.startswith("The timeline shows the contract ending nearest to today, of 40 ")

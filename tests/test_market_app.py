@@ -166,7 +166,7 @@ def test_market_counts_one_borough_in_the_singular(db_path):
     at = run_app({"borough": "Camden"}, "pages/market.py")
     assert not at.exception and not at.error
     scored = [m.value for m in at.markdown if m.value.startswith("Suppliers and satisfaction")]
-    assert scored and scored[0].startswith("Suppliers and satisfaction across the 1 borough with")
+    assert scored and scored[0].startswith("Suppliers and satisfaction across the one borough with")
 
 
 def test_boroughs_with_one_supplier_each_have_no_link_to_measure_not_too_few(db):

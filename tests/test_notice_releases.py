@@ -219,9 +219,9 @@ def test_a_fetched_page_with_two_releases_of_a_notice_stores_the_newer_once(db, 
         2,
         3,
         1,
-        1,  # the award on page 2, older than the amendment held
-    )
-    assert "1 older release of a notice" in done.summary()
+        2,  # the award on page 1, compiled into the amendment, and on page 2, older than it
+    )  # (3 read: 1 kept, 2 left out)
+    assert "2 older releases of notices" in done.summary()
 
 
 # Refused and left out, counted apart: five rows, one imported.

@@ -431,7 +431,9 @@ def test_excel_briefing_has_every_part_and_neutralises_formulas(db):
     snapshots.commit(db, prepared(records), b"evil", "ann")
     p = build(db)
     book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
-    assert book.sheetnames == ["Summary", "Systems", "Vendors", "Ending soon", "Peers", "Missing"]
+    assert book.sheetnames == [
+        "Summary", "Systems", "Vendors", "Ending soon", "Peers", "Missing", "Details not recorded"
+    ]  # fmt: skip
     cells = [c.value for row in book["Systems"].iter_rows() for c in row]
     assert '\'=HYPERLINK("http://example.com","x")' in cells
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
@@ -485,3 +487,58 @@ def test_word_briefing_opens_and_carries_the_page_content(db):
     assert len(systems) == len(p.systems) + 1
     assert '=HYPERLINK("http://example.com","x") *bold*' in [row[1] for row in systems]
     assert not any(cell == "None" for t in tables for row in t for cell in row)
+
+
+def test_what_is_missing_counts_the_records_with_no_reference_end_date_or_value(db_path):
+    """The profile's "What is missing" named service areas only: three of Camden's records with
+    no reference (no source to check them against), two with no end date and one with no
+    annual value were not mentioned. It now counts every detail a record leaves blank, on the
+    page and in every briefing."""
+    from citydata import lifecycle
+    from tests.apptest import run_app
+
+    db = lifecycle.open_store(db_path)
+    try:
+        with db.write() as w:
+            refs = [ref for (ref,) in w.rows(
+                "SELECT source_ref FROM contracts WHERE borough = 'Camden' ORDER BY source_ref"
+            )]  # fmt: skip
+            for ref in refs[:3]:
+                w.execute(
+                    "UPDATE contracts SET source_ref = NULL WHERE source_ref = $r", {"r": ref}
+                )
+            w.execute(
+                "UPDATE contracts SET contract_end = NULL WHERE source_ref IN ($a, $b)",
+                {"a": refs[3], "b": refs[4]},
+            )
+            w.execute(
+                "UPDATE contracts SET annual_value = NULL WHERE source_ref = $r", {"r": refs[5]}
+            )
+        p = build(db)
+        records = p.figures["records"]
+    finally:
+        db.close()
+    said = p.gaps_text
+    assert said.startswith(
+        f"Of its {records} records, 1 has no start date, 2 have no end date, 1 has no annual "
+        "value, 3 have no reference, 2 have no hosting, "
+    ), said
+    text = " ".join(briefing.text(p).split())  # (its lines wrapped at 100 characters)
+    assert "Details not recorded ---" in text and "3 have no reference" in text
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    details = {r[0].value: r[1].value for r in book["Details not recorded"].iter_rows(min_row=2)}
+    assert details["Reference"] == 3 and details["End date"] == 2
+    import docx
+
+    paragraphs = [x.text for x in docx.Document(io.BytesIO(word.borough(p))).paragraphs]
+    assert "Details not recorded" in paragraphs and said in paragraphs
+    at = run_app({"profile": "Camden"}, page="pages/borough.py")
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "3 have no reference" in shown and "2 have no end date" in shown
+
+
+def test_what_is_missing_of_one_record_says_it_in_the_singular():
+    one = [borough_profile.Gap("contract_end", "end date", 1, 1)]
+    assert borough_profile.gaps_sentence(one, 1) == "Of its 1 record, 1 has no end date."
+    assert borough_profile.gaps_sentence([], 1) == "Its one record gives every detail."
+    assert borough_profile.gaps_sentence([], 3) == "All 3 of its records give every detail."

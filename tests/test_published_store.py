@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from citydata import ingest, lifecycle
-from citydata.store import previews, snapshots
+from citydata.output import alerts
+from citydata.query import pipeline
+from citydata.store import previews, snapshots, subscriptions
 from tests.command import run
 from tests.snapshot_helpers import borough_records, prepared
 
@@ -399,6 +401,52 @@ def test_a_newer_release_changing_only_the_notice_link_is_a_change(db):
     snapshots.commit(db, newer, content, "feed")
     [(_total, _annual, url)] = _held_total(db, fts)
     assert url == "https://www.find-tender.service.gov.uk/Notice/023456-2025"
+
+
+def _alert_on_changes(db):
+    """An alert on Camden's new or changed records, made now (it starts from the data held)."""
+    return subscriptions.add(
+        db, "test", name="Camden", channel="slack", target="https://hooks.example.com/x",
+        view_url="https://x/?borough=Camden", decisions_months=None, ending_months=None,
+        changes=True,
+    )  # fmt: skip
+
+
+def _alert_says(db, sub) -> str:
+    with db.read() as r:
+        return alerts.message(r, sub, pipeline.LeadTimes(), dt.date(2026, 12, 1), None).text()
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (_undated_period(AWARD), _undated_period(AMENDMENT)),  # its total value alone
+        (  # its notice link alone: Find a Tender's modification notice has its own page
+            _undated_period(AWARD) | {"ocid": "ocds-h6vhtk-04f2a1", "id": "012345-2025"},
+            _undated_period(AWARD)
+            | {"ocid": "ocds-h6vhtk-04f2a1", "id": "023456-2025", "date": "2025-06-02T10:00:00Z"},
+        ),
+    ],
+    ids=["total value", "notice link"],
+)
+def test_an_alert_on_changes_tells_of_a_notice_whose_total_value_or_link_alone_changed(
+    db, before, after
+):
+    _store(db, before)
+    sub = _alert_on_changes(db)
+    _store(db, after)
+    said = _alert_says(db, sub)
+    assert "New or changed records (1):" in said
+    assert "- Camden – Revenues and benefits system" in said
+    assert ": Changed, no end date; " in said  # (no contract period: no end date to give)
+
+
+def test_an_alert_on_changes_says_nothing_of_a_newer_identical_release(db):
+    _store(db, AWARD)
+    sub = _alert_on_changes(db)
+    with pytest.raises(snapshots.NothingChanged):
+        _store(db, AWARD | {"date": "2025-05-01T00:00:00Z"})
+    assert "New or changed records" not in _alert_says(db, sub)
 
 
 def _held_dates(db) -> list:

@@ -105,7 +105,9 @@ def said_borough(at) -> list[str]:
     """What the page says with "borough" in it: neither a link's address (its URL parameter is
     named borough in every region) nor a council's official name ("Bolton Metropolitan Borough
     Council") counts."""
-    names = [a.official_name for a in regions.current().authorities]
+    from citydata.core import authorities  # (any council's: a link may name another region's)
+
+    names = sorted({a.official_name for a in authorities.registry()}, key=len, reverse=True)
 
     def words(text: str) -> str:
         text = re.sub(r"https?://\S+|\]\([^)]*\)", "", text)
@@ -290,16 +292,18 @@ def test_a_council_with_nothing_stored_is_a_council(greater_manchester) -> None:
 )
 def test_a_link_s_council_the_page_cannot_take_is_called_a_council(greater_manchester, page, key):
     """A link from another region's app (a London borough's profile) opened here: the note that
-    names what the page could not take calls it a council, as the page does."""
+    names what the page could not take calls it a council, as the page does, and says it is
+    outside the region (it said "cannot be used here", as if there were no such council)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page(page)
     at.query_params[key] = "Camden"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    notes = [w.value for w in at.sidebar.warning]
-    assert any(n.startswith("The link's council “Camden” cannot be used here") for n in notes), (
-        notes
-    )
+    notes = [w.value.replace("\\", "") for w in at.sidebar.warning]  # (Markdown's escapes)
+    assert (
+        "The link's council “Camden” is outside Greater Manchester (London Borough of Camden); "
+        "showing none."
+    ) in notes, notes
     assert not said_borough(at)
 
 
@@ -384,3 +388,22 @@ def test_downloaded_files_are_named_for_the_region(greater_manchester, monkeypat
     run_app(TABLE_TABS | opened, page=page)  # every table's tab, a vendor, a council, a system
     assert names, "the app offers downloads"
     assert not [n for n in names if WORD.search(n)], names
+
+
+def test_a_link_filtering_on_a_council_of_another_region_says_it_is_outside_this_one(
+    greater_manchester,
+):
+    """A note "No council called “Camden” in the data": Camden is a council, of London. The sidebar
+    now says where it is, and what the app is set up for."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["borough"] = "Camden"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [  # (as shown: without Markdown's escapes and word joiners)
+        w.value.replace("\\", "").replace("\u2060", "") for w in at.sidebar.warning
+    ]
+    assert (
+        "“Camden” is outside Greater Manchester (London Borough of Camden): this app is set up "
+        "for the 10 councils of Greater Manchester."
+    ) in notes, notes
+    assert not [n for n in notes if n.startswith("No council called")]

@@ -81,8 +81,8 @@ def test_a_custom_list_of_codes(region) -> None:
 
 def test_a_list_of_one_council_is_named_in_the_singular(region) -> None:
     one = region("E07000223")
-    assert one.label == "this 1 council"
-    assert one.describe() == "the 1 council this app is set up for"
+    assert one.label == "this council"  # (not "this 1 council")
+    assert one.describe() == "the one council this app is set up for"
     assert region(CUSTOM).label == "these 3 councils"
 
 

@@ -90,6 +90,31 @@ def test_a_councils_profile_opens_by_name(region) -> None:
     assert any(f"GSS code {region.by_name[name].code}" in c.value for c in at.caption)
 
 
+def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tmp_path) -> None:
+    """West Sussex County Council's profile said "Or click a council on the Map page", where
+    it has no area to click: it now says where the Map shows it, and how to open it from there."""
+    monkeypatch.setenv(regions.SETTING, CUSTOM)
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    county = run_app({"profile": "West Sussex"}, page="pages/borough.py")
+    said = " ".join(c.value for c in county.caption)
+    assert "West Sussex has no area of its own on the Map: a county council shares its" in said
+    assert "The Map lists its figures beside the map, under “Not on the map”, and in its" in said
+    assert county.selectbox(key="profile").help.startswith(
+        "Or click a council on the Map page; a county council has no area of its own there: "
+        "open its profile from the Map's ranking."
+    )
+    district = run_app({"profile": "Adur"}, page="pages/borough.py")
+    assert not [c for c in district.caption if "no area of its own" in c.value]
+
+
+def test_a_profile_in_a_region_without_counties_points_to_the_map_alone(region) -> None:
+    if region.without_shape:
+        pytest.skip("a region with a county council: see the test above")
+    at = run_app(page="pages/borough.py")
+    [note] = [x.value for x in at.info]
+    assert note == "Choose a council above to see its profile. Or click a council on the Map page."
+
+
 def test_opening_another_regions_database_stops_the_app_with_a_message(
     monkeypatch, tmp_path
 ) -> None:
@@ -283,3 +308,23 @@ def test_lists_of_councils_whose_names_hold_commas_stay_readable(monkeypatch, tm
     listed = [g for g in groups["borough_list"] if armagh in g]
     assert listed and all(g.split("; ") == sorted(g.split("; ")) for g in listed), listed
     assert all(armagh in g.split("; ") for g in listed), listed
+
+
+def test_an_app_for_one_council_counts_it_in_the_singular(monkeypatch, tmp_path) -> None:
+    """Set up for Adur alone, the Market said "Share of councils is out of all 1 authority" and
+    "Suppliers and satisfaction across the 1 council with scores"."""
+    monkeypatch.setenv(regions.SETTING, "E07000223")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "adur.duckdb"))
+    at = run_app(page="pages/market.py")
+    said = " ".join(x.value for x in [*at.caption, *at.markdown])
+    assert "Share of councils is out of the one council, whatever the filters" in said
+    assert "Suppliers and satisfaction across the one council with scores:" in said
+    assert "all 1 " not in said and " the 1 " not in said and "1 authority" not in said
+
+
+def test_london_s_market_counts_its_33_authorities_as_before(db_path) -> None:
+    at = run_app(page="pages/market.py")
+    assert any(
+        "Share of boroughs is out of all 33 authorities, whatever the filters" in c.value
+        for c in at.caption
+    )

@@ -71,7 +71,13 @@ PAGE_SETTING_LABELS = {
     "calendar_month": "month",
     "timeline_group": "timeline grouping",
     "h_borough": "borough",
+    "reconcile": "borough",
 }
+
+
+# The page settings that name one of the region's councils: a link naming a council of another
+# region says where it is, rather than that it cannot be used.
+BOROUGH_SETTINGS = frozenset(("profile", "h_borough", "reconcile"))
 
 
 def setting_label(key: str) -> str:
@@ -144,8 +150,10 @@ def note_dropped_page_settings() -> None:
             continue
         label = setting_label(key)
         value = "none" if shown is None else str(shown)
+        where = filters.outside_region(raw) if key in BOROUGH_SETTINGS else None
+        why = f"is {where}" if where else "cannot be used here"
         note = (
-            f"The link's {label} “{text_rules.shorten(raw, 60)}” cannot be used here; "
+            f"The link's {label} “{text_rules.shorten(raw, 60)}” {why}; "
             f"showing {text_rules.shorten(value, 60)}."
         )
         notes.append(note)

@@ -119,7 +119,9 @@ def authority(text: str) -> boroughs.Authority:
         return found
     region = regions.current()
     shown = text[:60]
-    if region.is_london:
+    if region.is_london and (where := filters.outside_region(text)) is not None:
+        message = f"“{shown}” is {where}: this app is set up for {region.describe()}"
+    elif region.is_london:
         message = f"No London borough is called “{shown}”"
     else:
         message = str(boroughs.UnknownBorough(shown))

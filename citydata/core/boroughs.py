@@ -118,6 +118,26 @@ def which() -> str:
     )
 
 
+def the(n: int) -> str:
+    """'the one council', 'the 3 boroughs': a number of the region's authorities after 'the'
+    (never 'the 1 council')."""
+    return f"the one {noun(1)}" if n == 1 else f"the {n:,} {noun(n)}"
+
+
+def authorities(n: int | None = None) -> str:
+    """The region's authorities counted as a whole: 'authorities' in London (32 boroughs and
+    the City of London), the region's noun elsewhere ('councils')."""
+    if regions.current().is_london:
+        return "authority" if n in (None, 1) else "authorities"
+    return noun(n)
+
+
+def all_of(n: int) -> str:
+    """'all 33 authorities' (London), 'all 10 councils', or 'the one council' of a region of
+    one (never 'all 1 authority')."""
+    return f"the one {authorities(1)}" if n == 1 else f"all {n:,} {authorities(n)}"
+
+
 def count() -> int:
     """How many authorities the region has (the N of 'of N')."""
     return len(regions.current().authorities)

@@ -23,7 +23,6 @@ from typing import Any
 from citydata.core import authorities, settings
 from citydata.core.authorities import Authority
 from citydata.core.dates import day_label
-from citydata.core.formatting import count
 
 SETTING = "CITYTOOLS_REGION"
 DEFAULT = "london"
@@ -99,9 +98,16 @@ class Region:
         """'the 33 London boroughs', 'the 10 councils of Greater Manchester'."""
         if self.is_london:
             return "the 33 London authorities (32 boroughs and the City of London)"
+        n = len(self.authorities)
         if self.key.startswith(CUSTOM_PREFIX):
-            return f"the {count(len(self.authorities), 'council')} this app is set up for"
-        return f"the {len(self.authorities)} councils of {self.label}"
+            return (
+                "the one council this app is set up for"
+                if n == 1
+                else (f"the {n:,} councils this app is set up for")
+            )
+        return (
+            f"the one council of {self.label}" if n == 1 else f"the {n:,} councils of {self.label}"
+        )
 
 
 @lru_cache(maxsize=4)
@@ -147,8 +153,8 @@ def parse(value: str) -> Region:
         raise settings.SettingError(f"{SETTING} cannot be used: {'; '.join(problems)}.")
     chosen = tuple(known[c] for c in sorted(set(codes)))
     key = CUSTOM_PREFIX + ",".join(a.code for a in chosen)
-    these = "this" if len(chosen) == 1 else "these"
-    return Region(key, f"{these} {count(len(chosen), 'council')}", "council", chosen)
+    label = "this council" if len(chosen) == 1 else f"these {len(chosen):,} councils"
+    return Region(key, label, "council", chosen)
 
 
 def _defined(key: str, spec: dict[str, Any]) -> Region:

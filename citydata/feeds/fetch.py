@@ -37,9 +37,8 @@ from citydata.feeds.runs import (
     Feed,
     Run,
     count_left_out,
-    imported,
+    count_stored,
     last_run,
-    older_than_held,
     record,
 )
 from citydata.store import previews, snapshots
@@ -174,8 +173,7 @@ def download(
             if nxt is not None and not _same_site(nxt, base):
                 raise FeedError(f"{feed.label} sent a next page on another site; stopped there.")
             store.page(feed, state, page, len(releases))
-            state.pages += 1
-            state.notices += len(releases)
+            state.pages += 1  # (its records are counted as the store reads them)
             state.next_url = nxt
             store.save(state)
             if on_page:
@@ -221,8 +219,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
         ids = []  # (and every change previewed is empty: none imported)
     state.snapshot_ids += ids
-    state.imported += imported(changes)
-    state.older += older_than_held(changes)
+    count_stored(state, prepared, changes)
 
 
 def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
@@ -245,19 +242,21 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     elif prepared.records.empty:
         state.status, state.message = "done", "No technology notices of the region's councils."
     else:
+        changes: list[previews.BoroughChange] = []
         try:
             changes = previews.preview(db, prepared)
-            state.older += older_than_held(changes)
             expect = {c.borough_code: c.base_snapshot_id for c in changes}
             state.snapshot_ids = snapshots.commit(
                 db, prepared, content, user, expect=expect, source="upload"
             )
         except snapshots.NothingChanged as exc:  # every notice already held: nothing failed
             state.status, state.message = "done", str(exc)
+            count_stored(state, prepared, changes, stored=False)
         except previews.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
-            state.status, state.imported = "done", imported(changes)
+            state.status = "done"
+            count_stored(state, prepared, changes)
     state.finished_at = runs.now()
     with db.write() as w:
         record(w, state)

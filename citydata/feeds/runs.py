@@ -62,7 +62,10 @@ class Run:
     finished_at: str | None = None
     next_url: str | None = None  # where to carry on (None: from the start)
     pages: int = 0
-    notices: int = 0  # releases read
+    # records read: each supplier of a notice's award is a record, and each entry of a page's
+    # releases that gives none (`not_notices`, an older release merged into its newest) counts
+    # once; every one is then kept (`imported`), or left out for one of the reasons below
+    notices: int = 0
     imported: int = 0  # records stored
     not_technology: int = 0  # the region's records left out as not technology
     other_councils: int = 0  # records of buyers outside the region (or not recognised)
@@ -70,6 +73,8 @@ class Run:
     # records left out as older releases of a notice: older than the one held, or than a newer
     # release of it in the same file or page
     older: int = 0
+    not_notices: int = 0  # entries of a page's releases that are not a notice at all
+    held: int = 0  # records left out as already held as they are (nothing new in them)
     snapshot_ids: list[int] = field(default_factory=list)
     message: str = ""
     run_id: int | None = None  # its line in feed_runs
@@ -101,6 +106,7 @@ class Run:
         Left out: what the region does not keep, with nothing to fix; refused: a fault of the
         notice (no supplier, a bad date...)."""
         parts = [
+            (self.held, "already held as they are"),
             (self.not_technology, "not technology"),
             (self.other_councils, "bought by a council outside the region or not recognised"),
             (
@@ -109,6 +115,12 @@ class Run:
                 if self.older == 1
                 else "older releases of notices (their newer releases are held or in the same "
                 "file)",
+            ),
+            (
+                self.not_notices,
+                "entry of the list of notices that is not a notice"
+                if self.not_notices == 1
+                else "entries of the list of notices that are not notices",
             ),
         ]
         said = [f"{n:,} {why}" for n, why in parts if n]
@@ -156,7 +168,7 @@ def record(w: Reader, run: Run) -> None:
     w.execute(
         "INSERT OR REPLACE INTO feed_runs VALUES ($id, $feed, $since, $file_name, $started_at,"
         " $finished_at, $started_by, $status, $pages, $notices, $kept, $not_technology,"
-        " $other_councils, $refused, $message, $older)",
+        " $other_councils, $refused, $message, $older, $not_notices, $held)",
         {
             "id": run.run_id,
             "feed": run.feed,
@@ -174,6 +186,8 @@ def record(w: Reader, run: Run) -> None:
             "refused": run.refused,
             "message": run.message or None,
             "older": run.older,
+            "not_notices": run.not_notices,
+            "held": run.held,
         },
     )
 
@@ -192,6 +206,8 @@ HISTORY_COLUMNS = (
     "other_councils",
     "refused",
     "older",
+    "held",
+    "not_notices",
     "message",
     "finished_at",
 )
@@ -218,6 +234,8 @@ def history_line(row: dict[str, Any]) -> str:
         other_councils=int(row["other_councils"]),
         refused=int(row["refused"]),
         older=int(row.get("older") or 0),  # (NULL: a run recorded before it was counted)
+        not_notices=int(row.get("not_notices") or 0),
+        held=int(row.get("held") or 0),
     )
     parts = [
         f"{row['started_at']:%Y-%m-%d %H:%M}",
@@ -262,8 +280,11 @@ def older_than_held(changes: list[previews.BoroughChange]) -> int:
 
 
 def count_left_out(state: Run, prepared: Any) -> None:
-    """Add the file's left-out records to the run's counts, by reason (those older than the
-    notices held are known once it is compared with them: `older_than_held`)."""
+    """Add what a file (or a fetched page) read to the run's counts: every record it read,
+    and those it left out, by reason. The others are its records (`prepared.records`), kept
+    or left out once compared with the notices held (`count_stored`), so that what was read
+    is what was kept and what was left out, each with its reason."""
+    read = int(prepared.rows_read) + prepared.not_notices + prepared.merged_releases
     buyer_column = prepared.mapping.get("borough")
     not_tech = published.not_technology_rows(prepared.problems, buyer_column)
     refused = {p.row for p in prepared.problems if p.severity == "refused" and p.row is not None}
@@ -272,10 +293,33 @@ def count_left_out(state: Run, prepared: Any) -> None:
         for p in prepared.problems
         if p.severity == "refused" and p.column == buyer_column and p.row is not None
     }
-    state.not_technology += len(not_tech)
-    state.other_councils += len(elsewhere)
-    state.refused += len(refused - elsewhere - not_tech)
-    state.older += sum(getattr(prepared, "older_releases", {}).values())
+    left_out = {
+        "not_technology": len(not_tech),
+        "other_councils": len(elsewhere),
+        "refused": len(refused - elsewhere - not_tech),
+        "older": sum(getattr(prepared, "older_releases", {}).values()) + prepared.merged_releases,
+        "not_notices": prepared.not_notices,
+    }
+    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
+        left_out["refused"] += max(read - sum(left_out.values()), 0)
+    state.notices += read
+    for name, n in left_out.items():
+        setattr(state, name, getattr(state, name) + n)
+
+
+def count_stored(
+    state: Run, prepared: Any, changes: list[previews.BoroughChange] | None, stored: bool = True
+) -> None:
+    """Add a file's records to the run once compared with the notices held (`changes`, its
+    preview): those stored (`imported`), those older than the notice held, and those held as
+    they are already. Not `stored` (nothing changed): none is kept. Without `changes`, every
+    record was stored."""
+    records = len(prepared.records)
+    kept = records if changes is None else imported(changes) if stored else 0
+    older = older_than_held(changes or [])
+    state.imported += kept
+    state.older += older
+    state.held += max(records - kept - older, 0)
 
 
 def record_upload(
@@ -292,9 +336,8 @@ def record_upload(
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         return None
     state = file_run(prepared, prepared.file_name, user, now())
-    kept = len(prepared.records) if changes is None else imported(changes)
-    state.status, state.imported = "done", kept
-    state.older += older_than_held(changes or [])
+    state.status = "done"
+    count_stored(state, prepared, changes)
     state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
     with db.write() as w:
         record(w, state)
@@ -304,7 +347,7 @@ def record_upload(
 def file_run(prepared: Any, file_name: str, user: str, started: str) -> Run:
     """A notices file's line in the history, before it is stored: what it read and left out."""
     state = Run(feed="file", since="", started_at=started, started_by=user, file_name=file_name)
-    state.pages, state.notices = 1, int(prepared.rows_read)
+    state.pages = 1
     count_left_out(state, prepared)
     return state
 

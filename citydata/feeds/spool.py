@@ -131,8 +131,8 @@ class Batch:
         if releases:  # counted as the app will count them (the app reads the pages again)
             prepared = ingest.prepare(page.content, f"{feed.key} page {state.pages + 1}.json")
             runs.count_left_out(state, prepared)
-            if not prepared.refused:
-                state.imported += len(prepared.records)
+            if not prepared.refused:  # (held as they are, or not: the app will know)
+                runs.count_stored(state, prepared, None)
 
     def queue(self) -> Path | None:
         """Write the manifest and put the batch in the inbox; None when nothing was fetched."""
@@ -317,8 +317,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
         store.save(state)
         for entry, page in batch.pages:
             store.page(feed, state, page, int(entry["releases"]))
-            state.pages += 1
-            state.notices += int(entry["releases"])
+            state.pages += 1  # (its records counted as the store read them)
             state.next_url = entry.get("next_url")
             store.save(state)
         state.status, state.message = batch.end.status, batch.end.message

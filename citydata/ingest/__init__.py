@@ -165,6 +165,7 @@ def _prepare_table(
 ) -> None:
     result.encoding, result.sheet, result.sheets = table.encoding, table.sheet, table.sheets
     result.columns, result.rows_read = list(table.columns), table.rows_read
+    result.not_notices, result.merged_releases = table.not_notices, table.merged_releases
     result.problems = list(table.problems)
     result.format, suggested = _recognise.recognise(table.columns, table.data, table.kind)
     result.suggested_mapping = dict(suggested)

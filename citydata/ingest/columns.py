@@ -28,7 +28,9 @@ def read(
     """fn over `column`'s cells; a row blank there is read from the first column of `rest`
     that is not (its problems name that column), with one note per column so read. With
     `zero`, an amount of 0 is not given (Contracts Finder's "not disclosed"): blank, said in a
-    note."""
+    note. The notes are `rows.counted`: each note's rows, and the note for a number of them,
+    written once the rows kept are known (a notice left out as not technology, or another
+    council's, is not counted in them)."""
     series = rows.table.data[column] if column else None
     if series is None:
         return [None] * len(rows.numbers)
@@ -55,17 +57,24 @@ def read(
             reasons = np.full(len(series), None, dtype=object)
             reasons[mask] = found
             rows.add(name, list(cells), list(reasons), refuse=refuse)
-        n = int((mask & ~rows.bad).sum())  # (rows not refused already: another council's)
-        if k and n:
-            rows.problems.append(warning(None, name, None, fallback_note(column, name, n)))
-    if n := int((zeros & ~rows.bad).sum()):
-        which, have = ("1 row", "it has") if n == 1 else (f"{n:,} rows", "they have")
-        note = (
-            f"The value is 0 in {which}: Contracts Finder writes 0 for a value not disclosed, "
-            f"so {have} no value."
-        )
-        rows.problems.append(warning(None, column, None, note))
+        if k:  # (counted once the rows kept are known: `rows.counted`)
+            rows.counted.append((mask, _fallback(column, name)))
+    if zeros.any():
+        rows.counted.append((zeros, lambda n: warning(None, column, None, zero_note(n))))
     return list(values)
+
+
+def _fallback(column: str, name: str) -> Any:
+    """The note of rows whose `column` is blank and were read from `name`, for a number."""
+    return lambda n: warning(None, name, None, fallback_note(column, name, n))
+
+
+def zero_note(n: int) -> str:
+    which, have = ("1 row", "it has") if n == 1 else (f"{n:,} rows", "they have")
+    return (
+        f"The value is 0 in {which}: Contracts Finder writes 0 for a value not disclosed, "
+        f"so {have} no value."
+    )
 
 
 def zero_is_none(fn: Any) -> Any:

@@ -421,13 +421,33 @@ def read_json(text: str, max_rows: int | None = None) -> Table:
 def from_document(doc: Any, max_rows: int | None = None) -> Table:
     """An OCDS package, record package, list of releases or release as a table."""
     releases = releases_of(doc)
-    if not releases:
+    not_notices, merged = unread(doc)
+    if not releases and not not_notices:
         raise IngestError(
             "This JSON file is not an Open Contracting (OCDS) release package, nor a Contracts "
             "Finder search result: it has no releases and no notices. Upload a CSV or Excel "
             "register instead."
         )
-    return from_releases(releases, None, max_rows)
+    table = from_releases(releases, None, max_rows)
+    table.not_notices, table.merged_releases = not_notices, merged
+    return table
+
+
+def unread(doc: Any) -> tuple[int, int]:
+    """The entries of a release package's (or a list's) releases that give no row of their
+    own: those that are not a release at all (not an object: a number, text, null), and the
+    earlier releases of a notice (the same `ocid`) merged into its newest (`compile_releases`).
+    A package whose releases are all such entries holds no notices (`from_releases` reads
+    none), rather than not being a package."""
+    if isinstance(doc, dict) and isinstance(doc.get("releases"), list):
+        entries = doc["releases"]
+    elif isinstance(doc, list):
+        entries = doc
+    else:  # a record package: its records are compiled by the publisher
+        return 0, 0
+    objects = [r for r in entries if isinstance(r, dict)]
+    ocids = [r["ocid"] for r in objects if isinstance(r.get("ocid"), str)]
+    return len(entries) - len(objects), len(ocids) - len(set(ocids))
 
 
 def from_releases(

@@ -225,6 +225,11 @@ class Prepared:
     # (Contracts Finder's CSV) columns a field is read from where its mapped column is blank
     # in a row (citydata.ingest.recognise.fallbacks)
     also_read: list[str] = field(default_factory=list)
+    # (OCDS) entries of the file's list of releases that gave no row: `not_notices` are not a
+    # release at all (a number, text, null), `merged_releases` are earlier releases of a notice
+    # merged into its newest in the same file (citydata.ingest.ocds.unread)
+    not_notices: int = 0
+    merged_releases: int = 0
 
     def set_table(self, table: pa.Table) -> None:
         """Accepted records as a typed table; `records` follows from it when first read."""

@@ -31,3 +31,6 @@ class Table:
     # (published notices) records left out per borough code as older releases of a notice the
     # file holds a newer release of (citydata.ingest.published.newest_releases)
     older_releases: dict[str, int] = field(default_factory=dict)
+    # (OCDS) entries of the file's releases that gave no row (citydata.ingest.ocds.unread)
+    not_notices: int = 0
+    merged_releases: int = 0

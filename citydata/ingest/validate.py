@@ -34,6 +34,13 @@ class _Rows:
         self.numbers = np.asarray(table.rows, dtype=np.int64)
         self.bad = np.zeros(len(self.numbers), dtype=bool)
         self.problems: list[Problem] = []
+        # Notes that count rows (a column read from another, a value of 0): which rows, and
+        # the note for how many of them are kept (`notes_of_kept`)
+        self.counted: list[tuple[np.ndarray, Any]] = []
+
+    def notes_of_kept(self, keep: np.ndarray) -> list[Problem]:
+        """The notes of `counted`, each counting only the rows kept."""
+        return [note(n) for rows, note in self.counted if (n := int((rows & keep).sum()))]
 
     def add(self, column: str | None, values: Any, reasons: list, *, refuse: bool) -> None:
         make = refused if refuse else warning
@@ -248,6 +255,7 @@ def build(
         )
         keep[gone] = False
         rows.problems += said
+    rows.problems += rows.notes_of_kept(keep)
     columns = {name: np.asarray(out[name], dtype=object)[keep] for name in FIELD_NAMES}
     columns |= {name: np.asarray(v, dtype=object)[keep] for name, v in extra.items()}
     records = pd.DataFrame({name: pd.Series(v, dtype=object) for name, v in columns.items()})

@@ -386,14 +386,17 @@ def _line(row: dict[str, Any], kind: str) -> str:
         dates.append(f"decide by {day_label(row['decide_by'])}")
     if _iso(row.get("contract_end")):
         dates.append(f"ends {day_label(row['contract_end'])}")
+    else:
+        dates.append("no end date")
     extra = f"; {_t(row['service_area'])}"
     if ref := _t(row.get("source_ref")):
         extra += f"; ref. {ref}"
-    return f"- {what}: {', '.join(dates) or 'no end date'}{extra}"
+    return f"- {what}: {', '.join(dates)}{extra}"
 
 
 def _iso(value: Any) -> str:
-    if value is None or (not isinstance(value, date) and pd.isna(value)):
+    # (NaT, a record with no end date among the changes, is a `date` as isinstance sees it)
+    if value is None or value is pd.NaT or (not isinstance(value, date) and pd.isna(value)):
         return ""
     return pd.Timestamp(value).date().isoformat()
 

@@ -92,11 +92,15 @@ def text(p: Profile) -> str:
         if p.missing_areas
         else "None: every service area has a record."
     )
+    if p.gaps_text:
+        lines += _heading("Details not recorded")
+        lines += _wrap(p.gaps_text)
     return "\n".join(lines) + "\n"
 
 
 def xlsx(p: Profile) -> bytes:
-    """The briefing as a workbook: Summary, Systems, Vendors, Ending soon, Peers, Missing."""
+    """The briefing as a workbook: Summary, Systems, Vendors, Ending soon, Peers, Missing
+    (service areas with no records), Details not recorded."""
     summary = pd.DataFrame(
         [
             *([("Warning", ILLUSTRATIVE)] if p.illustrative else []),
@@ -129,6 +133,10 @@ def xlsx(p: Profile) -> bytes:
         "Ending soon": exports.with_labels(ending_soon(p.systems, p.today, 24)),
         "Peers": p.peers.rename(columns=_PEER_LABELS).rename(columns=boroughs.reword),
         "Missing": pd.DataFrame({"Service areas with no records": p.missing_areas}),
+        "Details not recorded": pd.DataFrame(
+            [(g.label.capitalize(), g.missing, g.of) for g in p.gaps],
+            columns=["Detail", "Records without it", "Of records"],
+        ),
     }
     return exports.to_xlsx_sheets(sheets, max_width=60)
 

@@ -170,9 +170,7 @@ def event_count(records: pd.DataFrame, decide_by: bool = True) -> int:
 def describe(contracts: int, limit: int = MAX_CONTRACTS) -> str:
     """What the file of `contracts` dated contracts (at most `limit`) holds, for the page."""
     shown = min(contracts, limit)
-    which = (
-        "the 1 contract above" if contracts == 1 else f"each of the {contracts:,} contracts above"
-    )
+    which = "the contract above" if contracts == 1 else f"each of the {contracts:,} contracts above"
     if shown < contracts:
         which = f"the {shown:,} contracts ending nearest to today (of the {contracts:,} above)"
     text = (

@@ -141,6 +141,9 @@ def borough(p: Profile) -> bytes:
         if p.missing_areas
         else "None: every service area has a record."
     )
+    if p.gaps_text:
+        doc.add_heading("Details not recorded", level=1)
+        doc.add_paragraph(p.gaps_text)
     return _bytes(doc)
 
 

@@ -19,6 +19,7 @@ from citydata.core.schema import FIELD_NAMES
 from citydata.query import pipeline
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
+from citydata.store.changes import NOTICE_EXTRAS
 from citydata.store.db import Reader
 
 # Every list an alert holds has these columns, soonest first. The message shows the canonical
@@ -67,19 +68,18 @@ def ending(
 
 def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.DataFrame:
     """Current records of the view from snapshots after `since` that no record of the same
-    borough in snapshot `since` or before matched field for field: `change` is 'changed' when
-    such an earlier record had the same reference (or, without one, the same service area,
-    system and vendor), else 'new'. `fingerprint` identifies the record and its values."""
+    borough in snapshot `since` or before matched field for field (`WATCHED`): `change` is
+    'changed' when such an earlier record had the same reference (or, without one, the same
+    service area, system and vendor), else 'new'. `fingerprint` identifies the record and its
+    values."""
     sql, params = pipeline.dated(state, lead)
     params["since"] = int(since)
-    same = " AND ".join(
-        f"o.{n} IS NOT DISTINCT FROM d.{'vendor_as_written' if n == 'vendor' else n}"
-        for n in FIELD_NAMES
-    )
-    values = ", ".join(
-        f"coalesce(CAST(d.{'vendor_as_written' if n == 'vendor' else n} AS VARCHAR), '')"
-        for n in FIELD_NAMES
-    )
+    same = " AND ".join(f"o.{n} IS NOT DISTINCT FROM d.{_as_stored(n)}" for n in WATCHED)
+    values = ", ".join(f"coalesce(CAST(d.{_as_stored(n)} AS VARCHAR), '')" for n in FIELD_NAMES)
+    # A notice's total value and link join the fingerprint only when it has them, so that a
+    # register record's fingerprint (and what was sent about it) stays as it was.
+    extras = " OR ".join(f"d.{n} IS NOT NULL" for n in NOTICE_EXTRAS)
+    noticed = ", ".join(f"coalesce(CAST(d.{n} AS VARCHAR), '')" for n in NOTICE_EXTRAS)
     return r.df(
         f"""WITH d AS (SELECT * FROM ({sql}) AS x WHERE snapshot_id > $since),
         earlier AS (
@@ -95,13 +95,28 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
                         d.service_area AND o.system IS NOT DISTINCT FROM d.system
                         AND o.vendor IS NOT DISTINCT FROM d.vendor_as_written))
             ) THEN 'changed' ELSE 'new' END AS change,
-            md5(concat_ws(chr(31), {values})) AS fingerprint,
+            CASE WHEN {extras}
+                THEN md5(concat_ws(chr(31), {values}, {noticed}))
+                ELSE md5(concat_ws(chr(31), {values})) END AS fingerprint,
             d.snapshot_id
         FROM d
         WHERE NOT EXISTS (SELECT 1 FROM earlier AS o WHERE {same})
         ORDER BY borough, service_area, system, source_ref""",
         params,
     )
+
+
+# What makes a record "new or changed" for an alert: every field of the record as its register
+# or notice gives it (the vendor as written: grouping a vendor's name under another is no
+# change), and a published notice's total value and link, which a person sees beside it (the
+# Reconciliation page) and which a newer release may change alone. Not the release's date
+# (shown nowhere) nor the annual value worked out from the total (it follows the total).
+WATCHED: tuple[str, ...] = (*FIELD_NAMES, *NOTICE_EXTRAS)
+
+
+def _as_stored(name: str) -> str:
+    """The view's column holding field `name` as the register or notice wrote it."""
+    return "vendor_as_written" if name == "vendor" else name
 
 
 def latest_snapshot(r: Reader) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, regions
 from citydata.core.dates import add_months
 from citydata.core.formatting import count, share_column
 from citydata.core.schema import SERVICE_AREA_LABELS
@@ -50,6 +50,35 @@ PEER_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class Gap:
+    """One detail of a record (a field), and how many of the records that could give it do
+    not: of `of` records (all of them, or the registers' own for a register-only field)."""
+
+    name: str
+    label: str
+    missing: int
+    of: int
+    registers_only: bool = False
+
+
+# What a record may leave blank that a reader expects to find: every field but the borough,
+# service area and system (never blank) and the manufacturer (blank: the vendor makes it).
+# Published notices never give the register's own details (hosting, satisfaction, skills), so
+# those are counted over register records only.
+GAP_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("vendor", "vendor", False),
+    ("contract_start", "start date", False),
+    ("contract_end", "end date", False),
+    ("annual_value", "annual value", False),
+    ("source_ref", "reference", False),
+    ("hosting", "hosting", True),
+    ("satisfaction", "satisfaction score", True),
+    ("skill_level", "in-house skill level", True),
+    ("contact_role", "contact role", True),
+)
+
+
+@dataclass(frozen=True)
 class Profile:
     borough: boroughs.Borough
     state: FilterState  # the filters as applied: Borough replaced by this borough
@@ -62,6 +91,12 @@ class Profile:
     today: date = field(default_factory=date.today)
     peer_count: int = 0  # every peer row, also when `peers` holds only the first ones
     shared_systems: tuple[str, ...] = ()  # its systems another borough also runs
+    gaps: list[Gap] = field(default_factory=list)  # details its records leave blank
+
+    @property
+    def gaps_text(self) -> str:
+        """The details its records leave blank, in words (`gaps_sentence`)."""
+        return gaps_sentence(self.gaps, self.figures.get("records", 0))
 
     @property
     def source_text(self) -> str:
@@ -73,6 +108,31 @@ class Profile:
         """Whether records shown are the illustrative default data: a briefing says so first.
         Published notices are real, so with only those chosen it is not."""
         return any(s.get("is_demo") for s in self.source)
+
+
+def map_pointer() -> str:
+    """Where else a profile opens from, for the page's choice of borough: a click on the Map,
+    or, in a region with county councils (which have no area of their own there), the Map's
+    ranking, which links every authority's profile."""
+    noun = boroughs.noun()
+    if not regions.current().without_shape:
+        return f"Or click a {noun} on the Map page."
+    return (
+        f"Or click a {noun} on the Map page; a county council has no area of its own there: "
+        "open its profile from the Map's ranking."
+    )
+
+
+def off_the_map(b: boroughs.Borough) -> str | None:
+    """What the Map shows of an authority it draws no area for (a county council), for its
+    profile; None when the Map draws it."""
+    if b.has_district_shape:
+        return None
+    return (
+        f"{b.name} has no area of its own on the Map: a county council shares its ground with "
+        "its district councils. The Map lists its figures beside the map, under “Not on the "
+        "map”, and in its ranking."
+    )
 
 
 def profile_state(state: FilterState, borough: str) -> FilterState:
@@ -125,6 +185,7 @@ def _build(
         today=today,
         peer_count=found.count,
         shared_systems=found.shared,
+        gaps=gaps(r, state, b.name),
     )
 
 
@@ -246,6 +307,54 @@ def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
     sql, params = selection.base(FilterState(borough=(_known(borough).name,)))
     have = {v for (v,) in r.rows(f"SELECT DISTINCT service_area FROM ({sql}) AS b", params)}
     return [a for a in filters.service_areas(state) if a not in have]
+
+
+def gaps(r: Reader, state: FilterState, borough: str) -> list[Gap]:
+    """For each of GAP_FIELDS, how many of the borough's records under the filters (those the
+    profile shows) leave it blank: none with nothing blank."""
+    sql, params = selection.base(profile_state(state, _known(borough).name))
+    blank = [
+        f"count(*) FILTER (WHERE nullif(trim(CAST({name} AS VARCHAR)), '') IS NULL"
+        f"{' AND source_kind = $gap_register' if registers else ''})"
+        for name, _, registers in GAP_FIELDS
+    ]
+    params.add(gap_register=REGISTER)
+    row = r.rows(
+        f"SELECT count(*), count(*) FILTER (WHERE source_kind = $gap_register), "
+        f"{', '.join(blank)} FROM ({sql}) AS b",
+        params,
+    )[0]
+    records, registers, *missing = (int(n) for n in row)
+    return [
+        Gap(name, label, n, registers if only else records, only)
+        for (name, label, only), n in zip(GAP_FIELDS, missing, strict=True)
+        if n
+    ]
+
+
+def gaps_sentence(found: list[Gap], records: int) -> str:
+    """'Of its 25 records, 3 have no end date, 1 has no reference; of its 20 register
+    records, 4 have no hosting.' (`gaps`); that none is blank when none is."""
+    if not records:
+        return ""
+    if not found:
+        if records == 1:
+            return "Its one record gives every detail."
+        return f"All {records:,} of its records give every detail."
+    parts = []
+    apart = any(g.registers_only and g.of != records for g in found)  # (some are notices)
+    for only in (False, True) if apart else (False,):
+        said = [
+            f"{g.missing:,} {'has' if g.missing == 1 else 'have'} no {g.label}"
+            for g in found
+            if g.registers_only == only or not apart
+        ]
+        if said:
+            of = next(g.of for g in found if g.registers_only == only) if apart else records
+            whose = count(of, "register record") if only else count(of, "record")
+            parts.append(f"of its {whose}, " + ", ".join(said))
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def source(r: Reader, state: FilterState, borough: str) -> list[dict[str, Any]]:

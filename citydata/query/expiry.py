@@ -194,8 +194,9 @@ def describe_limit(shown: int, with_end: int) -> str | None:
     """A sentence when the timeline leaves contracts out, else None."""
     if shown >= with_end:
         return None
+    which = "the contract" if shown == 1 else f"the {shown:,} contracts"
     return (
-        f"The timeline shows the {shown} contracts ending nearest to today, of {with_end:,} "
+        f"The timeline shows {which} ending nearest to today, of {with_end:,} "
         f"with an end date. Narrow the filters in the sidebar (a {boroughs.noun()} or a service "
         "area) "
         "to see every one."

@@ -20,7 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from citydata.core import boroughs, service_types
+from citydata.core import boroughs, regions, service_types
 from citydata.core.dates import day_label
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.text import shorten
@@ -357,7 +357,7 @@ def normalise(
         known = set(valid)
         dropped = [v for v in given if v not in known]
         if dropped:
-            notes.append(_unknown_note(choice, dropped, valid))
+            notes += _unknown_notes(choice, dropped, valid)
             changes[choice.key] = tuple(v for v in given if v in known)
     if state.end_from and state.end_to and state.end_from > state.end_to:
         notes.append(
@@ -372,6 +372,47 @@ def unknown(state: FilterState, options: Mapping[str, Iterable[str]]) -> list[st
     """`normalise`'s notes of the values not among `options` only (not the dates' swap): what
     a link names that the data does not have."""
     return normalise(state.with_(end_from=None, end_to=None), options)[1]
+
+
+def _unknown_notes(choice: Choice, dropped: list[str], valid: list[str]) -> list[str]:
+    """A note for each value the data does not have, as specific as can be: a council of
+    another region is said to be outside this one ("“Camden” is outside Greater Manchester"),
+    one of the region's councils, or a service area, with no records is said to have none;
+    the others are named together (`_unknown_note`: 'No borough called Camdem in the data')."""
+    notes, rest = [], []
+    for value in dropped:
+        said = _known_but_absent(choice, value)
+        if said is not None and len(notes) < NOTE_VALUES:
+            notes.append(said)
+        elif said is None:
+            rest.append(value)
+    return notes + ([_unknown_note(choice, rest, valid)] if rest else [])
+
+
+def _known_but_absent(choice: Choice, value: str) -> str | None:
+    """Why a value the data does not have is not there, when it is a real one: a council
+    outside the region, one of the region's with no records, a service area with none."""
+    shown = _quoted_few([value])
+    if choice.key == "borough":
+        if (where := outside_region(value)) is not None:
+            return f"{shown} is {where}: this app is set up for {regions.current().describe()}."
+        if (found := boroughs.resolve(value)) is not None and found.name == value:
+            return f"{shown} has no records in the data."
+    if choice.key == "service_area" and value in SERVICE_AREA_LABELS:
+        return f"The service area {shown} has no records in the data."
+    return None
+
+
+def outside_region(name: str) -> str | None:
+    """Where a UK council that is not one of the region's is, for a note about a link naming
+    it: "outside Greater Manchester (London Borough of Camden)", or for one that has ended,
+    when, and who holds its area now; None for a name that is no council, or the region's."""
+    elsewhere = regions.outside(name)
+    if elsewhere is None:
+        return None
+    if elsewhere.active:
+        return f"outside {regions.current().label} ({elsewhere.official_name})"
+    return regions.whereabouts(elsewhere)
 
 
 def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:

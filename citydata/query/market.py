@@ -169,19 +169,21 @@ def headline_sentence(head: dict[str, Any], ranking: pd.DataFrame, by: str) -> s
     """The Market's headline, in the terms of the ranking the user chose (`by`).
 
     Records: "10 vendors hold 62.0% of records"; value: "5 vendors hold 80.1% of annual value";
-    boroughs served: "Civica leads by authorities served: 30 of 33 (90.9%)".
+    boroughs served: "Civica leads by authorities served: 30 of 33 (90.9%)" ("councils" outside
+    London, as the ranking's own label says).
     """
     _measure(by)
     if by == "boroughs":
         named = ranking[ranking["rank"].notna()]
+        served_by = f"{boroughs.authorities(2)} served"  # ("councils" outside London)
         if named.empty:
-            return "No vendor serves any authority in this selection"
+            return f"No vendor serves any {boroughs.authorities()} in this selection"
         top = named.iloc[0]
         level = named[named["boroughs"] == top["boroughs"]]
         served = f"{int(top['boroughs'])} of {authorities()} ({float(top['boroughs_share']):.1f}%)"
         if len(level) == 1:
-            return f"{top['vendor']} leads by authorities served: {served}"
-        return f"{len(level)} vendors lead by authorities served, each {served}"
+            return f"{top['vendor']} leads by {served_by}: {served}"
+        return f"{len(level)} vendors lead by {served_by}, each {served}"
     if by == "annual_value":
         if head["value_share"] is None:
             return "No annual values are recorded in this selection"

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 14):
+Layout (schema version 15):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -34,6 +34,10 @@ Layout (schema version 14):
   notices file left out as older releases. NULL for registers and for what came before v13.
 - since v14, a vendor spelling's key in `vendor_aliases` (and in the view's lookup) ignores
   accents and full-width letters too ("Cívica", "Ｃｉｖｉｃａ" and "Civica" share 'civica').
+- since v15, `feed_runs.held` counts the records a fetch or a notices file left out as already
+  held as they are, and `feed_runs.not_notices` the entries of a page's (or a file's) list of
+  notices that are not a notice at all, so that what a run read is what it kept and what it
+  left out. NULL for what came before v15.
 """
 
 from __future__ import annotations
@@ -523,6 +527,16 @@ _FOLD_V14 = (
 )
 
 
+def _v15(r: Reader) -> None:
+    """A fetch's records left out as already held as they are, and its entries that are not a
+    notice, counted in its history line (what was read then adds up).
+
+    Frozen SQL. Nullable: fetches before v15 have NULL.
+    """
+    r.execute("ALTER TABLE feed_runs ADD COLUMN not_notices INTEGER")
+    r.execute("ALTER TABLE feed_runs ADD COLUMN held INTEGER")
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -541,6 +555,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v12,
     _v13,
     _v14,
+    _v15,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
