@@ -2,9 +2,8 @@
 
 Cells keep their types: dates come as dates, numbers as numbers (whole numbers as int, as Excel
 shows them; a date column holding Excel serial numbers is turned into dates by the date
-normaliser). Formulas give their last saved value; an error cell (#REF!, #DIV/0!...) gives its
-error's text, which the rules refuse, as in a CSV (`citydata.ingest.xlerrors`), but #N/A (a
-lookup that found nothing) is empty.
+normaliser). Formulas give their last saved value; an error cell (#REF!, #N/A...) gives its
+error's text, which the rules refuse, as in a CSV (`citydata.ingest.xlerrors`).
 Without a `sheet=` the first visible sheet whose header names known columns is read.
 
 calamine (Rust) reads a sheet many times faster than openpyxl and makes no Python object for
@@ -26,7 +25,6 @@ from citydata.ingest import layout, recognise, xlerrors
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
 
-_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
 _MIDNIGHT = datetime.min.time()
 _SHOWN = SheetVisibleEnum.Visible
 
@@ -34,10 +32,8 @@ _SHOWN = SheetVisibleEnum.Visible
 def _cell(value: Any) -> Any:
     """A cell as openpyxl gave it: empty as None, whole numbers as int, midnight as a date."""
     cls = value.__class__
-    if cls is str:
-        if value == "" or (value[:1] == "#" and value.strip() in _ERRORS):
-            return None
-        return value
+    if cls is str:  # (Excel's error words are kept: the rules refuse them, see xlerrors)
+        return None if value == "" else value
     if cls is float:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if cls is datetime and value.time() == _MIDNIGHT:
@@ -83,7 +79,18 @@ def _score(rows: list[list[Any]]) -> int:
 
 def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: int) -> Table:
     try:
-        chosen, names, rows = _read_sheet(content, sheet, max_rows, max_columns)
+        try:
+            found = _read_sheet(content, content, sheet, max_rows, max_columns)
+        except IngestError:
+            raise
+        except Exception:
+            # calamine refuses a whole workbook for an error cell it does not know
+            # (#GETTING_DATA, #SPILL!...): read a copy where it holds one it knows, and each
+            # such cell (read from the file itself) refuses its row as any error does
+            copy = xlerrors.readable(content)
+            if copy is None:
+                raise
+            found = _read_sheet(copy, content, sheet, max_rows, max_columns)
     except IngestError:
         raise
     except Exception:  # calamine raises several kinds of error for a damaged workbook
@@ -91,6 +98,7 @@ def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: 
             "This Excel file could not be opened: it is damaged, or not a whole workbook. Open "
             "it in Excel, save it again as .xlsx and upload that."
         ) from None
+    chosen, names, rows = found
     table = layout.tabulate(
         rows, list(range(1, len(rows) + 1)), ragged=False, unit="Row", max_rows=max_rows
     )
@@ -99,9 +107,10 @@ def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: 
 
 
 def _read_sheet(
-    content: bytes, sheet: str | None, max_rows: int, max_columns: int
+    content: bytes, file: bytes, sheet: str | None, max_rows: int, max_columns: int
 ) -> tuple[str, list[str], list[list[Any]]]:
-    """(name, all names, rows) of `sheet`, else of the first sheet that looks like a register."""
+    """(name, all names, rows) of `sheet`, else of the first sheet that looks like a register:
+    read by calamine from `content`, its error cells from `file` (the workbook as uploaded)."""
     wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
     scans = ThreadPoolExecutor(max_workers=1)  # error cells, found while calamine reads
     try:
@@ -112,7 +121,7 @@ def _read_sheet(
             (m.name for m in sheets if m.name == sheet or (sheet is None and m.visible == _SHOWN)),
             None,
         )
-        scan = scans.submit(xlerrors.error_cells, content, likely) if likely else None
+        scan = scans.submit(xlerrors.error_cells, file, likely) if likely else None
         if sheet is not None and sheet not in names:
             raise IngestError(
                 f"This workbook has no sheet called '{sheet}'; its sheets are: "
@@ -131,7 +140,7 @@ def _read_sheet(
                 chosen, rows = meta.name, candidate  # the first sheet with anything, as a fallback
         if rows is not None and chosen is not None:
             found = scan.result() if scan and chosen == likely else None
-            errors = xlerrors.error_cells(content, chosen) if found is None else found
+            errors = xlerrors.error_cells(file, chosen) if found is None else found
             _put_errors(rows, errors, max_columns)
     finally:
         wb.close()
