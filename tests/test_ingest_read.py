@@ -351,6 +351,136 @@ def with_cells(content: bytes, cells: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+UNCALCULATED = [
+    # How programs that do not work formulas out save one: openpyxl (an empty value), others
+    # with no value at all, a self-closed value, or a copy of a shared formula.
+    ('<c r="{ref}"><f>C5*12</f><v></v></c>', "=C5*12"),
+    ('<c r="{ref}"><f>C5*12</f></c>', "=C5*12"),
+    ('<c r="{ref}"><f>C5*12</f><v/></c>', "=C5*12"),
+    ('<c r="{ref}"><f t="shared" si="0"/></c>', None),
+    ('<c r="{ref}" t="str"><f>"1"&amp;"2"</f></c>', '="1"&"2"'),  # text, and no value either
+]
+
+
+def uncalculated_register(wb) -> None:
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["Borough", "System", "Vendor", "Contract end", "Annual value", "Notes"])
+    ws.append(["Camden", "Mosaic", "Servelec", date(2027, 3, 31), 1000, "@@note"])
+    ws.append(["Camden", "Spydus", "Civica", date(2028, 3, 31), 2000, None])
+    ws.append(["Camden", "Uniform", "Idox", "@@end", 3000, None])
+    ws.append(["Camden", "Academy", "Capita", date(2029, 3, 31), "@@value", None])
+
+
+@pytest.mark.parametrize(("xml", "formula"), UNCALCULATED)
+def test_a_formula_saved_without_its_value_refuses_its_row_naming_the_cell(xml, formula):
+    # A workbook written by a script holds its formulas but not their values, until Excel
+    # opens it and saves it. The value read as blank: the contract's annual value and end date
+    # vanished without a word ("No end date is given: recorded as no end date").
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {
+            "note": '<c r="{ref}"><f>A2&amp;B2</f><v></v></c>',  # a column not imported
+            "end": xml.replace("C5*12", "TODAY()+365"),
+            "value": xml,
+        },
+    )
+    p = prepare(content, "camden.xlsx")
+    assert p.refused is None
+    said = [(x.where(), x.value, x.reason, x.outcome()) for x in p.row_problems]
+    assert said == [
+        (
+            "row 4, column 'Contract end'",
+            formula and formula.replace("C5*12", "TODAY()+365"),
+            "The formula in cell D4 of sheet 'Register' was never calculated: the file was saved "
+            "by a program that does not work formulas out, so it holds no value for this cell. "
+            "Open the file in Excel and save it, so its values are stored, then upload it again.",
+            "not imported",
+        ),
+        (
+            "row 5, column 'Annual value'",
+            formula,
+            "The formula in cell E5 of sheet 'Register' was never calculated: the file was saved "
+            "by a program that does not work formulas out, so it holds no value for this cell. "
+            "Open the file in Excel and save it, so its values are stored, then upload it again.",
+            "not imported",
+        ),
+    ]
+    # Nothing else changes: the other rows as they are, the formula in Notes (not imported)
+    # refuses nothing.
+    assert rows_of(p, "row", "system", "contract_end", "annual_value") == [
+        (2, "Mosaic", date(2027, 3, 31), Decimal("1000.00")),
+        (3, "Spydus", date(2028, 3, 31), Decimal("2000.00")),
+    ]
+
+
+def test_a_formula_without_its_value_is_found_in_a_sheet_whose_tags_have_a_prefix():
+    # Some writers (the .NET Open XML SDK among them) name every element <x:c>, <x:f>, <x:v>.
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {"note": "", "end": '<c r="{ref}"><f>TODAY()</f></c>', "value": '<c r="{ref}"/>'},
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", data)
+                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+            out.writestr(info, data)
+    p = prepare(buffer.getvalue(), "camden.xlsx")
+    said = [(x.where(), x.value) for x in p.rejects]
+    assert said == [("row 4, column 'Contract end'", "=TODAY()")]
+    assert "cell D4 of sheet 'Register' was never calculated" in p.rejects[0].reason
+
+
+def test_a_formula_with_its_value_and_excels_empty_text_result_are_read_as_before():
+    # Excel saves a formula whose result is empty text (=IF(...,"",...)) with an empty value of
+    # type "str": a value, blank, not a formula it never calculated. A calculated formula gives
+    # its value.
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {
+            "note": '<c r="{ref}"><f>A2&amp;B2</f><v>CamdenMosaic</v></c>',
+            "end": '<c r="{ref}" t="str"><f>IF(TRUE,"","x")</f><v/></c>',
+            "value": '<c r="{ref}"><f>1000*4</f><v>4000</v></c>',
+        },
+    )
+    p = prepare(content, "camden.xlsx")
+    assert p.refused is None and p.rejects == []
+    assert rows_of(p, "row", "contract_end", "annual_value") == [
+        (2, date(2027, 3, 31), Decimal("1000.00")),
+        (3, date(2028, 3, 31), Decimal("2000.00")),
+        (4, None, Decimal("3000.00")),
+        (5, date(2029, 3, 31), Decimal("4000.00")),
+    ]
+    assert [(x.row, x.reason) for x in p.row_problems] == [
+        (4, "No end date is given: recorded as no end date.")
+    ]
+
+
+def test_a_row_of_nothing_but_formulas_without_values_is_refused_not_dropped():
+    # calamine may end the sheet at its last value: formulas past it are still the sheet's.
+    def build(wb):
+        uncalculated_register(wb)
+        wb.active.append(["@@borough", "@@system", "@@vendor"])
+
+    formula = '<c r="{ref}"><f>Lookup!A1</f></c>'
+    content = with_cells(
+        workbook_bytes(build),
+        {"note": "", "end": "", "value": "", "borough": formula, "system": formula,
+         "vendor": formula},
+    )  # fmt: skip
+    p = prepare(content, "camden.xlsx")
+    assert [(x.row, x.column) for x in p.rejects] == [
+        (6, "Borough"),
+        (6, "System"),
+        (6, "Vendor"),
+    ]
+    assert "cell B6 of sheet 'Register' was never calculated" in p.rejects[1].reason
+    assert p.records["row"].tolist() == [2, 3, 4, 5]
+
+
 ERROR_CELLS = ["#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A"]
 
 

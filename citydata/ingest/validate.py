@@ -20,7 +20,7 @@ import pandas as pd
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
 from citydata.ingest import columns, dates, normalise, published, recognise, xlerrors
-from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
+from citydata.ingest.report import PUBLISHED_FORMATS, REFUSED, Problem, refused, warning
 from citydata.ingest.table import Table
 
 BUYER_FORMATS = PUBLISHED_FORMATS
@@ -33,8 +33,8 @@ class _Rows:
         self.table = table
         self.numbers = np.asarray(table.rows, dtype=np.int64)
         self.bad = np.zeros(len(self.numbers), dtype=bool)
-        # rows whose system or vendor cell holds a value refused (an Excel error): they name
-        # one, so "Neither ... is given" is not said of them
+        # rows whose system or vendor cell holds a value refused (an Excel error, a formula
+        # without its value): they name one, so "Neither ... is given" is not said of them
         self.named = np.zeros(len(self.numbers), dtype=bool)
         self.problems: list[Problem] = []
 
@@ -64,6 +64,26 @@ def _text(rows: _Rows, column: str | None, fn: Any, *, names: bool = False) -> l
         if names:
             rows.named |= np.fromiter((r is not None for r in refusals), bool, len(refusals))
     return values
+
+
+def _uncalculated(rows: _Rows, read: list[str], names: set[str]) -> None:
+    """Refuse each row where a column `read` holds a formula saved without its value (a
+    workbook's `xlerrors.Uncalculated`: its value is not in the file, whatever it would be), and
+    leave such cells blank in every column, so no rule reads one. `names`: the system and
+    vendor columns (see _Rows.named)."""
+    data = rows.table.data
+    for column in data.columns:
+        series = data[column]
+        marked = series.map(lambda v: v.__class__ is xlerrors.Uncalculated).to_numpy(dtype=bool)
+        if not marked.any():
+            continue
+        if column in read:
+            cells = [v.formula if m else None for v, m in zip(series, marked, strict=True)]
+            reasons = [v.reason() if m else None for v, m in zip(series, marked, strict=True)]
+            rows.add(column, cells, reasons, refuse=True)
+            if column in names:
+                rows.named |= marked
+        data[column] = series.where(~marked, None)
 
 
 def _resolve(value: Any) -> normalise.Result:
@@ -162,8 +182,20 @@ def _boroughs(
             cells = code_cells if field == "borough_code" else name_cells
             rows.add(column, cells, [o[position] for o in outcomes], refuse=True)
     column = mapping.get("borough") or mapping.get("borough_code")
-    rows.add(column, _source(rows.table, column), [o[3] for o in outcomes], refuse=True)
+    finals = [o[3] for o in outcomes]
+    if rows.table.uncalculated:  # (a formula without its value is not "no borough is given")
+        unread = _refused_in(rows, [mapping.get("borough_code"), mapping.get("borough")])
+        finals = [
+            None if int(r) in unread else f for f, r in zip(finals, rows.numbers, strict=True)
+        ]
+    rows.add(column, _source(rows.table, column), finals, refuse=True)
     return [o[0] for o in outcomes]
+
+
+def _refused_in(rows: _Rows, columns: list[str | None]) -> set[int]:
+    """The rows refused so far for a cell of one of `columns`."""
+    names = {c for c in columns if c}
+    return {p.row for p in rows.problems if p.severity == REFUSED and p.column in names}
 
 
 def date_result(value: Any, *, end: bool) -> normalise.Result:
@@ -211,6 +243,10 @@ def build(
     n = len(rows.numbers)
     notices = published.is_published(fmt)
     rest = recognise.fallbacks(fmt, mapping, table.columns)
+    if table.uncalculated:
+        read = [c for c in mapping.values() if c] + [c for cs in rest.values() for c in cs]
+        names = {c for c in (mapping.get("system"), mapping.get("vendor")) if c}
+        _uncalculated(rows, read + (list(published.READ_COLUMNS) if notices else []), names)
     if notices:
         rows.problems += published.recognise_buyers(table, mapping.get("borough"))
     codes = _boroughs(rows, mapping, fmt, fixed)
