@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 import citydata.ingest as ingest
 from citydata.core.schema import FIELD_NAMES
@@ -207,6 +208,79 @@ def test_skill_levels_and_contact_roles_read_the_same_both_ways():
     assert_same(fast, slow)
     assert fast.records["row"].tolist() == [2, 5]
     assert fast.records["skill_level"].tolist() == ["Expert", None]
+
+
+EXCEL_ERRORS = [
+    ["Borough", "Service area", "System", "Vendor", "Manufacturer", "Start date", "End date",
+     "Annual value", "Hosting", "Satisfaction", "Reference", "In-house skill level",
+     "Contact role"],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "01/04/2020", "31/03/2027", "1000", "Cloud",
+     "4", "R-2", "Basic", "Systems manager"],
+    ["Camden", "Housing", "Mosaic", "#N/A", "", "", "", "", "", "", "R-3", "", ""],
+    ["Camden", "Housing", "#REF!", "#VALUE!", "", "", "", "", "", "", "R-4", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "#NAME?", "", "", "", "", "", "R-5", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "", "", "", "#NULL!", "", ""],
+    ["#REF!", "Housing", "Mosaic", "Servelec", "", "", "", "", "", "", "R-7", "", ""],
+    ["Camden", "#NUM!", "Mosaic", "Servelec", "", "", "", "", "", "", "R-8", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "", "#SPILL!", "", "R-9", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "", "", "#CALC!", "R-10", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "", "", "", "R-11",
+     "#GETTING_DATA", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "", "", "", "R-12", "", "#N/A"],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", " #DIV/0! ", "", "", "", "", "R-13", "",
+     ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "#n/a", "", "", "", "R-14", "", ""],
+    ["Camden", "Housing", "Mosaic", "Servelec", "", "", "", "#N/A", "", "", "R-15", "", ""],
+    ["Camden", "Housing", "#1 Housing", "C# Systems", "", "", "", "", "", "", "#16", "", ""],
+]  # fmt: skip
+
+
+def test_an_excel_error_in_any_field_refuses_its_row_the_same_both_ways():
+    # A CSV saved from Excel writes an error cell as its text. In a field of free text it was
+    # kept: a vendor called "#N/A" reached the breakdowns. In an amount #N/A was no value, and
+    # elsewhere an error was filed under 'Other' or refused as "not one of the 33 London ...".
+    fast, slow, built = both(_csv(EXCEL_ERRORS), "errors.csv")
+    assert built, "a plain CSV should be built by DuckDB"
+    assert_same(fast, slow)
+
+    def why(error: str, what: str) -> str:
+        return f"'{error}' is an Excel error (the cell's formula failed), not {what}."
+
+    assert sorted((x.row, x.column, x.value, x.reason) for x in fast.rejects) == [
+        (3, "Vendor", "#N/A", why("#N/A", "a vendor's name")),
+        (4, "System", "#REF!", why("#REF!", "a system's name")),
+        (4, "Vendor", "#VALUE!", why("#VALUE!", "a vendor's name")),  # not "Neither ... given"
+        (5, "Manufacturer", "#NAME?", why("#NAME?", "a manufacturer's name")),
+        (6, "Reference", "#NULL!", why("#NULL!", "a reference")),
+        (7, "Borough", "#REF!", why("#REF!", "a borough")),
+        (8, "Service area", "#NUM!", why("#NUM!", "a service area")),
+        (9, "Hosting", "#SPILL!", why("#SPILL!", "a kind of hosting")),
+        (10, "Satisfaction", "#CALC!", why("#CALC!", "a satisfaction score")),
+        (11, "In-house skill level", "#GETTING_DATA", why("#GETTING_DATA", "a skill level")),
+        (12, "Contact role", "#N/A", why("#N/A", "a contact role")),
+        (13, "Start date", " #DIV/0! ", why("#DIV/0!", "a date")),
+        (14, "End date", "#n/a", why("#n/a", "a date")),
+        (15, "Annual value", "#N/A", why("#N/A", "an amount")),
+    ]
+    # Nothing else changes: a '#' in a name is not an error.
+    assert fast.records["row"].tolist() == [2, 16]
+    assert fast.records["vendor"].tolist() == ["Servelec", "C# Systems"]
+    assert fast.records["source_ref"].tolist() == ["R-2", "#16"]
+
+
+def test_an_excel_error_is_refused_alike_in_a_workbook_and_in_the_csv_saved_from_it():
+    # The same sheet as a workbook: the seven errors openpyxl knows written as error cells
+    # (type "e"), the others as text, as Excel writes #GETTING_DATA in a CSV.
+    wb = Workbook()
+    for row in EXCEL_ERRORS:
+        wb.active.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    xlsx = ingest.prepare(buffer.getvalue(), "errors.xlsx")
+    csv_ = ingest.prepare(_csv(EXCEL_ERRORS), "errors.csv")
+    said = sorted((x.row, x.column, x.reason) for x in xlsx.rejects)
+    assert said == sorted((x.row, x.column, x.reason) for x in csv_.rejects)
+    assert len(said) == 14 and xlsx.records["row"].tolist() == [2, 16]
 
 
 def test_a_register_for_one_borough_and_a_borough_code_column_read_the_same():

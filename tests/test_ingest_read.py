@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -296,12 +297,14 @@ def test_xlsx_sheet_dates_serials_preamble_and_total():
 def test_xlsx_error_cells_are_read_as_a_csv_of_the_sheet_reads_them():
     # A formula that failed (#REF!, #DIV/0!) was read as an empty cell: its row was imported
     # with "No end date is given", or with no value and no word. It is now refused, as the same
-    # sheet saved as CSV is, saying why; #N/A (a lookup that found nothing) stays blank.
+    # sheet saved as CSV is, saying why. #N/A too: it was read as blank, so a lookup that found
+    # nothing imported the row with no value and no word.
     rows = [
         ["Borough", "System", "Vendor", "Contract end", "Annual value"],
         ["Camden", "Mosaic", "Servelec", "#REF!", 1000],
         ["Camden", "Spydus", "Civica", date(2027, 3, 31), "#DIV/0!"],
         ["Camden", "Uniform", "Idox", "#N/A", "#N/A"],
+        ["Camden", "Academy", "Capita", date(2027, 3, 31), 2000],
     ]
 
     def build(wb):
@@ -317,15 +320,205 @@ def test_xlsx_error_cells_are_read_as_a_csv_of_the_sheet_reads_them():
     csv = prepare(text.encode(), "camden.csv")
     said = [(x.row, x.column, x.reason) for x in xlsx.rejects]
     assert said == [(x.row, x.column, x.reason) for x in csv.rejects]
-    assert said == [
+    assert sorted(said) == [
         (2, "Contract end", "'#REF!' is an Excel error (the cell's formula failed), not a date."),
         (
             3,
             "Annual value",
             "'#DIV/0!' is an Excel error (the cell's formula failed), not an amount.",
         ),
+        (4, "Annual value", "'#N/A' is an Excel error (the cell's formula failed), not an amount."),
+        (4, "Contract end", "'#N/A' is an Excel error (the cell's formula failed), not a date."),
     ]
-    assert xlsx.records["system"].tolist() == ["Uniform"]
+    assert xlsx.records["system"].tolist() == ["Academy"]
+
+
+def with_cells(content: bytes, cells: dict[str, str]) -> bytes:
+    """The workbook with each placeholder text cell of its first sheet ('@@name', as openpyxl
+    writes it) replaced by the XML given for `name` ({ref} is the cell's reference)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>@@(\w+)</t></is></c>',
+                    lambda m: cells[m[2].decode()].format(ref=m[1].decode()).encode(),
+                    data,
+                )
+                assert b"@@" not in data
+            out.writestr(info, data)
+    return buffer.getvalue()
+
+
+UNCALCULATED = [
+    # How programs that do not work formulas out save one: openpyxl (an empty value), others
+    # with no value at all, a self-closed value, or a copy of a shared formula.
+    ('<c r="{ref}"><f>C5*12</f><v></v></c>', "=C5*12"),
+    ('<c r="{ref}"><f>C5*12</f></c>', "=C5*12"),
+    ('<c r="{ref}"><f>C5*12</f><v/></c>', "=C5*12"),
+    ('<c r="{ref}"><f t="shared" si="0"/></c>', None),
+    ('<c r="{ref}" t="str"><f>"1"&amp;"2"</f></c>', '="1"&"2"'),  # text, and no value either
+]
+
+
+def uncalculated_register(wb) -> None:
+    ws = wb.active
+    ws.title = "Register"
+    ws.append(["Borough", "System", "Vendor", "Contract end", "Annual value", "Notes"])
+    ws.append(["Camden", "Mosaic", "Servelec", date(2027, 3, 31), 1000, "@@note"])
+    ws.append(["Camden", "Spydus", "Civica", date(2028, 3, 31), 2000, None])
+    ws.append(["Camden", "Uniform", "Idox", "@@end", 3000, None])
+    ws.append(["Camden", "Academy", "Capita", date(2029, 3, 31), "@@value", None])
+
+
+@pytest.mark.parametrize(("xml", "formula"), UNCALCULATED)
+def test_a_formula_saved_without_its_value_refuses_its_row_naming_the_cell(xml, formula):
+    # A workbook written by a script holds its formulas but not their values, until Excel
+    # opens it and saves it. The value read as blank: the contract's annual value and end date
+    # vanished without a word ("No end date is given: recorded as no end date").
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {
+            "note": '<c r="{ref}"><f>A2&amp;B2</f><v></v></c>',  # a column not imported
+            "end": xml.replace("C5*12", "TODAY()+365"),
+            "value": xml,
+        },
+    )
+    p = prepare(content, "camden.xlsx")
+    assert p.refused is None
+    said = [(x.where(), x.value, x.reason, x.outcome()) for x in p.row_problems]
+    assert said == [
+        (
+            "row 4, column 'Contract end'",
+            formula and formula.replace("C5*12", "TODAY()+365"),
+            "The formula in cell D4 of sheet 'Register' was never calculated: the file was saved "
+            "by a program that does not work formulas out, so it holds no value for this cell. "
+            "Open the file in Excel and save it, so its values are stored, then upload it again.",
+            "not imported",
+        ),
+        (
+            "row 5, column 'Annual value'",
+            formula,
+            "The formula in cell E5 of sheet 'Register' was never calculated: the file was saved "
+            "by a program that does not work formulas out, so it holds no value for this cell. "
+            "Open the file in Excel and save it, so its values are stored, then upload it again.",
+            "not imported",
+        ),
+    ]
+    # Nothing else changes: the other rows as they are, the formula in Notes (not imported)
+    # refuses nothing.
+    assert rows_of(p, "row", "system", "contract_end", "annual_value") == [
+        (2, "Mosaic", date(2027, 3, 31), Decimal("1000.00")),
+        (3, "Spydus", date(2028, 3, 31), Decimal("2000.00")),
+    ]
+
+
+def test_a_formula_without_its_value_is_found_in_a_sheet_whose_tags_have_a_prefix():
+    # Some writers (the .NET Open XML SDK among them) name every element <x:c>, <x:f>, <x:v>.
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {"note": "", "end": '<c r="{ref}"><f>TODAY()</f></c>', "value": '<c r="{ref}"/>'},
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", data)
+                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+            out.writestr(info, data)
+    p = prepare(buffer.getvalue(), "camden.xlsx")
+    said = [(x.where(), x.value) for x in p.rejects]
+    assert said == [("row 4, column 'Contract end'", "=TODAY()")]
+    assert "cell D4 of sheet 'Register' was never calculated" in p.rejects[0].reason
+
+
+def test_a_formula_with_its_value_and_excels_empty_text_result_are_read_as_before():
+    # Excel saves a formula whose result is empty text (=IF(...,"",...)) with an empty value of
+    # type "str": a value, blank, not a formula it never calculated. A calculated formula gives
+    # its value.
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {
+            "note": '<c r="{ref}"><f>A2&amp;B2</f><v>CamdenMosaic</v></c>',
+            "end": '<c r="{ref}" t="str"><f>IF(TRUE,"","x")</f><v/></c>',
+            "value": '<c r="{ref}"><f>1000*4</f><v>4000</v></c>',
+        },
+    )
+    p = prepare(content, "camden.xlsx")
+    assert p.refused is None and p.rejects == []
+    assert rows_of(p, "row", "contract_end", "annual_value") == [
+        (2, date(2027, 3, 31), Decimal("1000.00")),
+        (3, date(2028, 3, 31), Decimal("2000.00")),
+        (4, None, Decimal("3000.00")),
+        (5, date(2029, 3, 31), Decimal("4000.00")),
+    ]
+    assert [(x.row, x.reason) for x in p.row_problems] == [
+        (4, "No end date is given: recorded as no end date.")
+    ]
+
+
+def test_a_row_of_nothing_but_formulas_without_values_is_refused_not_dropped():
+    # calamine may end the sheet at its last value: formulas past it are still the sheet's.
+    def build(wb):
+        uncalculated_register(wb)
+        wb.active.append(["@@borough", "@@system", "@@vendor"])
+
+    formula = '<c r="{ref}"><f>Lookup!A1</f></c>'
+    content = with_cells(
+        workbook_bytes(build),
+        {"note": "", "end": "", "value": "", "borough": formula, "system": formula,
+         "vendor": formula},
+    )  # fmt: skip
+    p = prepare(content, "camden.xlsx")
+    assert [(x.row, x.column) for x in p.rejects] == [
+        (6, "Borough"),
+        (6, "System"),
+        (6, "Vendor"),
+    ]
+    assert "cell B6 of sheet 'Register' was never calculated" in p.rejects[1].reason
+    assert p.records["row"].tolist() == [2, 3, 4, 5]
+
+
+ERROR_CELLS = ["#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA", "#SPILL!", "#CALC!", "#N/A"]
+
+
+@pytest.mark.parametrize("error", ERROR_CELLS)
+def test_every_excel_error_refuses_its_row_in_any_field_and_as_text(error):
+    # Each as an error cell (type "e", with and without its formula), as the text result of a
+    # formula (type "str") and as typed text: in a text field it was kept as the vendor's or
+    # system's name ("#N/A" among the vendors); in an amount, #GETTING_DATA, #SPILL! and #CALC!
+    # were read as blank.
+    def build(wb):
+        ws = wb.active
+        ws.title = "Register"
+        ws.append(["Borough", "System", "Vendor", "Contract end", "Annual value"])
+        ws.append(["Camden", "Mosaic", "@@cell", date(2027, 3, 31), 1000])
+        ws.append(["Camden", "Spydus", "Civica", date(2027, 3, 31), "@@formula"])
+        ws.append(["Camden", "@@text", "Idox", date(2027, 3, 31), 3000])
+        ws.append(["Camden", "Academy", "Capita", "@@typed", 4000])
+        ws.append(["Camden", "Uniform", "Idox", date(2027, 3, 31), 5000])
+
+    content = with_cells(
+        workbook_bytes(build),
+        {
+            "cell": f'<c r="{{ref}}" t="e"><v>{error}</v></c>',
+            "formula": f'<c r="{{ref}}" t="e"><f>1/0</f><v>{error}</v></c>',
+            "text": f'<c r="{{ref}}" t="str"><f>IFERROR(X1,"{error}")</f><v>{error}</v></c>',
+            "typed": f'<c r="{{ref}}" t="inlineStr"><is><t>{error}</t></is></c>',
+        },
+    )
+    p = prepare(content, "camden.xlsx")
+    why = f"'{error}' is an Excel error (the cell's formula failed), not"
+    assert [(x.where(), x.value, x.reason) for x in p.row_problems] == [
+        ("row 2, column 'Vendor'", error, f"{why} a vendor's name."),
+        ("row 3, column 'Annual value'", error, f"{why} an amount."),
+        ("row 4, column 'System'", error, f"{why} a system's name."),
+        ("row 5, column 'Contract end'", error, f"{why} a date."),
+    ]
+    assert all(x.outcome() == "not imported" for x in p.row_problems)
+    assert rows_of(p, "row", "system", "vendor") == [(6, "Uniform", "Idox")]
 
 
 def load_workbook_cells(content: bytes) -> list:

@@ -49,7 +49,10 @@ _BOROUGH_CELLS = (("a", "borough_code"), ("b", "borough"))
 # hundred dates, systems or vendors in a million rows), so their patterns are matched once per
 # distinct value, and their values reach each row by the join to their lookup.
 _ROW_BY_ROW = frozenset({"annual_value", "source_ref"})
-_CHECKED = tuple(_BY_FIELD)  # in the order validate.build reports them
+_CHECKED = tuple(_BY_FIELD)
+# The fields whose cells a rule may refuse or change, in the order validate.build reports them
+# (the free text ones only for an Excel error)
+_REPORTED = tuple(f for f in FIELD_NAMES if f in _CHECKED or f in _TEXT)
 _HANDLED = {"borough_code", "borough", *_TEXT, *_CHECKED}
 
 
@@ -107,13 +110,18 @@ class _Build:
             column = self.src[field]
             if column is None:
                 select += [f"NULL::VARCHAR AS {field}", f"NULL::VARCHAR AS fold_{field}"]
+                select.append(f"NULL::INTEGER AS {field}_k")
                 continue
-            self._lookup(field, odd[field], normalise.text_result, "VARCHAR", folds=True)
+            rule = normalise.TEXT_RULES[field]
+            self._lookup(field, odd[field], rule, "VARCHAR", folds=True)
             joins.append(f"LEFT JOIN t_{field} ON t_{field}.src = raw.{column}")
             # (no match in the lookup: the text is kept as it is, see _distinct)
             t = f"t_{field}"
             select.append(f"CASE WHEN {t}.src IS NULL THEN {column} ELSE {t}.val END AS {field}")
             select.append(f"{t}.fold AS fold_{field}")
+            # (an Excel error: its row in the lookup, where the reason is)
+            select.append(f"CASE WHEN {t}.refusal IS NOT NULL THEN {t}.k END AS {field}_k")
+            refusals.append(f"{t}.refusal IS NOT NULL")
         for field in _CHECKED:
             column = self.src[field]
             if column is None:
@@ -144,7 +152,7 @@ class _Build:
         bad = f"refused OR {backwards} OR {missing}"
         noted = " OR ".join(
             [bad, "tb_k IS NOT NULL", "system IS NULL", "vendor IS NULL"]
-            + [f"{f}_k IS NOT NULL" for f in _CHECKED]
+            + [f"{f}_k IS NOT NULL" for f in _REPORTED]
         )
         # One pass: every row's values, whether it is refused (`bad`) and whether the report
         # has anything to say of it (`noted`); only the noted rows' details reach Python, and
@@ -342,7 +350,7 @@ class _Build:
         final = "borough" if m.get("borough") else "borough_code"
         cell = self._looked("borough", cells[final]) if m.get(final) else None
         self._reasons(m.get(final), self._looked("borough", "r3"), True, cell)
-        for field in _CHECKED:
+        for field in _REPORTED:
             if self.src[field] is not None:
                 cell = self._looked(field, "src")
                 self._reasons(m[field], self._looked(field, "refusal"), True, cell)
@@ -361,7 +369,10 @@ class _Build:
         no_system, no_vendor = pc.is_null(rows["system"]), pc.is_null(rows["vendor"])
         system, vendor = m.get("system"), m.get("vendor")
         has_system, has_vendor = pc.invert(no_system), pc.invert(no_vendor)
-        self._add(system, pc.and_(no_system, no_vendor), validate.NEITHER, True, None)
+        # (a system or vendor cell refused, an Excel error, names one: as validate._row_rules)
+        unnamed = pc.and_(pc.is_null(rows["system_k"]), pc.is_null(rows["vendor_k"]))
+        neither = pc.and_(pc.and_(no_system, no_vendor), unnamed)
+        self._add(system, neither, validate.NEITHER, True, None)
         no_vendor_reason = validate.no_vendor_reason(self.fmt)
         self._add(vendor, pc.and_(has_system, no_vendor), no_vendor_reason, False, None)
         self._add(system, pc.and_(no_system, has_vendor), validate.NO_SYSTEM, False, None)

@@ -41,9 +41,10 @@ _PLACEHOLDER_START = re.compile(
     r"|not applicable|open[ -]ended|indefinite|perpetual|evergreen|continuous|various|until"
     r"|no end|no fixed end|no date)\b.*"
 )
+# (not Excel's #N/A: an error, which the rules refuse, see xlerrors)
 _PLACEHOLDER_WORDS = frozenset(
     {"n/a", "na", "n.a.", "n.a", "nk", "n/k", "none", "nil", "null", "open", "-", "--", "---",
-     "?", "??", "#n/a", "0", "x", "tbc.", "not set"}
+     "?", "??", "0", "x", "tbc.", "not set"}
 )  # fmt: skip
 _MONTHS = {
     name: i
@@ -140,7 +141,7 @@ def parse_date(value: Any) -> Parsed:
     if text in _PLACEHOLDER_WORDS or _PLACEHOLDER_START.fullmatch(text):
         return None, PLACEHOLDER
     if xlerrors.ERROR.fullmatch(text):
-        return None, f"'{written}' is an Excel error (the cell's formula failed), not a date."
+        return None, xlerrors.reason(written, "a date")
     if m := _ISO.fullmatch(text):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
         if m[7] and m[4]:

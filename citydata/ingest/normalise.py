@@ -84,9 +84,33 @@ def text_result(value: Any) -> Result:
     return clean_text(value), None, None
 
 
+def text_rule(what: str) -> Callable[[Any], Result]:
+    """text_result for a field of free text whose value is `what` ('a vendor's name'): an Excel
+    error (#N/A...) is refused, not kept as the name."""
+
+    def read(value: Any) -> Result:
+        text = clean_text(value)
+        if (error := xlerrors.error(text)) is not None:
+            return None, xlerrors.reason(error, what), None
+        return text, None, None
+
+    return read
+
+
+# The rule for each field of free text (`supplier_result` reads a packed supplier column)
+TEXT_RULES: dict[str, Callable[[Any], Result]] = {
+    "system": text_rule("a system's name"),
+    "vendor": text_rule("a vendor's name"),
+    "manufacturer": text_rule("a manufacturer's name"),
+    "source_ref": text_rule("a reference"),
+}
+
+
 def supplier_result(value: Any) -> Result:
     """Contracts Finder packs 'Name|Address|Ref type|Ref number|Is SME|Is VCSE': the name."""
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return None, xlerrors.reason(error, "a supplier's name"), None
     return (text.split("|")[0].strip() or None if text else None), None, None
 
 
@@ -113,9 +137,10 @@ _SCALE = {
     "bn": 10**9,
     "billion": 10**9,
 }
+# (not Excel's #N/A: an error, which the rules refuse, see xlerrors)
 _NO_VALUE = frozenset(
     {"", "n/a", "na", "n.a.", "-", "--", "tbc", "tba", "unknown", "not known", "nil", "none",
-     "null", "#n/a", "various", "?", "nk", "n/k", "not applicable"}
+     "null", "various", "?", "nk", "n/k", "not applicable"}
 )  # fmt: skip
 
 
@@ -145,11 +170,7 @@ def money_result(value: Any) -> Result:
         if text in _NO_VALUE:
             return None, None, None
         if xlerrors.ERROR.fullmatch(text):
-            return (
-                None,
-                f"'{written}' is an Excel error (the cell's formula failed), not an amount.",
-                None,
-            )
+            return None, xlerrors.reason(written, "an amount"), None
         if _NOT_POUNDS.search(text):
             return None, f"'{written}' is not in pounds.", None
         negative = text.startswith("(") and text.endswith(")")
@@ -178,6 +199,8 @@ def money_result(value: Any) -> Result:
 def satisfaction_result(value: Any) -> Result:
     """A whole number from 1 to 5 ('4', 4.0, '4/5' and '4 out of 5' are 4); blank is none."""
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return None, xlerrors.reason(error, "a satisfaction score"), None
     if text is None or text.lower() in _NO_VALUE:
         return None, None, None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:/\s*5|out of 5)?", text.lower())
@@ -193,6 +216,8 @@ def satisfaction_result(value: Any) -> Result:
 def skill_result(value: Any) -> Result:
     """One of the skill levels (None, Basic, Intermediate, Expert); blank is not recorded."""
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return None, xlerrors.reason(error, "a skill level"), None
     if text is None or (text.lower() in _NO_VALUE and text.lower() != "none"):
         return None, None, None
     label = skills.skill_label(text)
@@ -206,6 +231,8 @@ def role_result(value: Any) -> Result:
     """A contact role ('Systems manager'); a person's e-mail or telephone number is refused, a
     name is left out with a warning: the register is shared, people's details do not go in it."""
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return None, xlerrors.reason(error, "a contact role"), None
     if text is None or text.lower() in _NO_VALUE:
         return None, None, None
     why = skills.role_problem(text)
@@ -235,6 +262,8 @@ def role_result(value: Any) -> Result:
 
 def hosting_result(value: Any) -> Result:
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return None, xlerrors.reason(error, "a kind of hosting"), None
     if text is None or text.lower() in _NO_VALUE:
         return None, None, None
     label = hosting_label(text)
@@ -261,6 +290,8 @@ _AREA_WORDS: list[tuple[re.Pattern[str], str, int]] = sorted(
 def area_result(value: Any) -> Result:
     """A taxonomy label; a name containing a known area is read as it, with a warning."""
     text = clean_text(value)
+    if (error := xlerrors.error(text)) is not None:
+        return OTHER, xlerrors.reason(error, "a service area"), None
     if text is None:
         return OTHER, None, "No service area given: filed under 'Other'."
     label = service_area_label(text)

@@ -20,9 +20,13 @@ def clean(column: str) -> str:
 
 def odd(field: str, column: str) -> str:
     """SQL: the value in `column` is one the Python rule for `field` must read (for text, also
-    text not in ASCII: its casefolding, see repeat_key)."""
-    if field in TEXT:
-        return f"NOT ({clean(column)} AND strlen({column}) = length({column}))"
+    text not in ASCII: its casefolding, see repeat_key; and text with a '#', which may be an
+    Excel error)."""
+    if field in TEXT:  # (and what may be an Excel error: xlerrors.error reads it)
+        return (
+            f"NOT ({clean(column)} AND strlen({column}) = length({column})"
+            f" AND NOT contains({column}, '#'))"
+        )
     quick = fast(field, column)
     return "true" if quick is None else f"({quick}) IS NULL"
 

@@ -25,6 +25,8 @@ class Table:
     sheets: list[str] = field(default_factory=list)
     kind: str = "table"  # "table" | "ocds"
     columnar: Any = None  # the rows held by citydata.ingest.bulk (then `data` has no rows)
+    # (a workbook) whether a cell holds a formula saved without its value (xlerrors.Uncalculated)
+    uncalculated: bool = False
     # (OCDS) the release each row was read from, numbered in the file's order: a release's
     # suppliers are rows of their own. None: each row is a release (a notice) of its own.
     releases: list[int] | None = None

@@ -19,8 +19,8 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
-from citydata.ingest import columns, dates, normalise, published, recognise
-from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
+from citydata.ingest import columns, dates, normalise, published, recognise, xlerrors
+from citydata.ingest.report import PUBLISHED_FORMATS, REFUSED, Problem, refused, warning
 from citydata.ingest.table import Table
 
 BUYER_FORMATS = PUBLISHED_FORMATS
@@ -33,6 +33,9 @@ class _Rows:
         self.table = table
         self.numbers = np.asarray(table.rows, dtype=np.int64)
         self.bad = np.zeros(len(self.numbers), dtype=bool)
+        # rows whose system or vendor cell holds a value refused (an Excel error, a formula
+        # without its value): they name one, so "Neither ... is given" is not said of them
+        self.named = np.zeros(len(self.numbers), dtype=bool)
         self.problems: list[Problem] = []
         # Notes that count rows (a column read from another, a value of 0): which rows, and
         # the note for how many of them are kept (`notes_of_kept`)
@@ -56,12 +59,38 @@ def _source(table: Table, column: str | None) -> pd.Series | None:
     return table.data[column] if column else None
 
 
-def _text(rows: _Rows, column: str | None, fn: Any = normalise.text_result) -> list:
+def _text(rows: _Rows, column: str | None, fn: Any, *, names: bool = False) -> list:
+    """A column of free text read by `fn`; its refusals (an Excel error) reported. `names`:
+    the column names the system or the vendor (see _Rows.named)."""
     series = _source(rows.table, column)
     if series is None:
         return [None] * len(rows.numbers)
-    values, _, _ = normalise.per_unique(series, fn)
+    values, refusals, _ = normalise.per_unique(series, fn)
+    if refusals.count(None) != len(refusals):
+        rows.add(column, list(series), refusals, refuse=True)
+        if names:
+            rows.named |= np.fromiter((r is not None for r in refusals), bool, len(refusals))
     return values
+
+
+def _uncalculated(rows: _Rows, read: list[str], names: set[str]) -> None:
+    """Refuse each row where a column `read` holds a formula saved without its value (a
+    workbook's `xlerrors.Uncalculated`: its value is not in the file, whatever it would be), and
+    leave such cells blank in every column, so no rule reads one. `names`: the system and
+    vendor columns (see _Rows.named)."""
+    data = rows.table.data
+    for column in data.columns:
+        series = data[column]
+        marked = series.map(lambda v: v.__class__ is xlerrors.Uncalculated).to_numpy(dtype=bool)
+        if not marked.any():
+            continue
+        if column in read:
+            cells = [v.formula if m else None for v, m in zip(series, marked, strict=True)]
+            reasons = [v.reason() if m else None for v, m in zip(series, marked, strict=True)]
+            rows.add(column, cells, reasons, refuse=True)
+            if column in names:
+                rows.named |= marked
+        data[column] = series.where(~marked, None)
 
 
 def _resolve(value: Any) -> normalise.Result:
@@ -107,7 +136,11 @@ def borough_outcome(
     """
     code = None
     reasons: list[str | None] = []
-    for cell in (code_cell, name_cell):
+    for cell, what in ((code_cell, " code"), (name_cell, "")):
+        if (error := xlerrors.error(normalise.clean_text(cell))) is not None:
+            word = "buyer" if buyer else boroughs.noun()  # 'council' outside London
+            reasons.append(xlerrors.reason(error, f"a {word}{what}"))
+            continue
         found, unknown, _ = _resolve(cell)
         reason = None
         if unknown is not None:
@@ -156,8 +189,20 @@ def _boroughs(
             cells = code_cells if field == "borough_code" else name_cells
             rows.add(column, cells, [o[position] for o in outcomes], refuse=True)
     column = mapping.get("borough") or mapping.get("borough_code")
-    rows.add(column, _source(rows.table, column), [o[3] for o in outcomes], refuse=True)
+    finals = [o[3] for o in outcomes]
+    if rows.table.uncalculated:  # (a formula without its value is not "no borough is given")
+        unread = _refused_in(rows, [mapping.get("borough_code"), mapping.get("borough")])
+        finals = [
+            None if int(r) in unread else f for f, r in zip(finals, rows.numbers, strict=True)
+        ]
+    rows.add(column, _source(rows.table, column), finals, refuse=True)
     return [o[0] for o in outcomes]
+
+
+def _refused_in(rows: _Rows, columns: list[str | None]) -> set[int]:
+    """The rows refused so far for a cell of one of `columns`."""
+    names = {c for c in columns if c}
+    return {p.row for p in rows.problems if p.severity == REFUSED and p.column in names}
 
 
 def date_result(value: Any, *, end: bool) -> normalise.Result:
@@ -204,22 +249,28 @@ def build(
     rows = _Rows(table)
     n = len(rows.numbers)
     notices = published.is_published(fmt)
+    rest = recognise.fallbacks(fmt, mapping, table.columns)
+    if table.uncalculated:
+        read = [c for c in mapping.values() if c] + [c for cs in rest.values() for c in cs]
+        names = {c for c in (mapping.get("system"), mapping.get("vendor")) if c}
+        _uncalculated(rows, read + (list(published.READ_COLUMNS) if notices else []), names)
     if notices:
         rows.problems += published.recognise_buyers(table, mapping.get("borough"))
     codes = _boroughs(rows, mapping, fmt, fixed)
     vendor_column = mapping.get("vendor")
     pipe = vendor_column is not None and "|" in vendor_column  # Contracts Finder's packed column
-    vendor_fn = normalise.supplier_result if pipe else normalise.text_result
-    rest = recognise.fallbacks(fmt, mapping, table.columns)
+    vendor_fn = normalise.supplier_result if pipe else normalise.TEXT_RULES["vendor"]
     out: dict[str, list] = {
         "borough_code": codes,
         "borough": [boroughs.BY_CODE[c].name if c else None for c in codes],
         "service_area": _column(rows, mapping.get("service_area"), normalise.area_result)
         if mapping.get("service_area")
         else [OTHER] * n,
-        "system": _text(rows, mapping.get("system")),
-        "vendor": _text(rows, vendor_column, vendor_fn),
-        "manufacturer": _text(rows, mapping.get("manufacturer")),
+        "system": _text(rows, mapping.get("system"), normalise.TEXT_RULES["system"], names=True),
+        "vendor": _text(rows, vendor_column, vendor_fn, names=True),
+        "manufacturer": _text(
+            rows, mapping.get("manufacturer"), normalise.TEXT_RULES["manufacturer"]
+        ),
         "contract_start": _dates(
             rows, mapping.get("contract_start"), end=False, rest=rest.get("contract_start")
         ),
@@ -235,7 +286,7 @@ def build(
         ),
         "hosting": _column(rows, mapping.get("hosting"), normalise.hosting_result),
         "satisfaction": _column(rows, mapping.get("satisfaction"), normalise.satisfaction_result),
-        "source_ref": _text(rows, mapping.get("source_ref")),
+        "source_ref": _text(rows, mapping.get("source_ref"), normalise.TEXT_RULES["source_ref"]),
         "skill_level": _column(rows, mapping.get("skill_level"), normalise.skill_result),
         "contact_role": _column(rows, mapping.get("contact_role"), normalise.role_result),
     }
@@ -275,7 +326,13 @@ def _row_rules(rows: _Rows, mapping: dict[str, str | None], out: dict[str, list]
     no_vendor = no_vendor_reason(fmt)
     pairs = list(zip(out["system"], out["vendor"], strict=True))
     system, vendor = mapping.get("system"), mapping.get("vendor")
-    rows.add(system, None, [NEITHER if not (s or v) else None for s, v in pairs], refuse=True)
+    # (a row whose system or vendor cell was refused, an Excel error say, names one: its
+    # refusal says what is wrong, not that neither is given)
+    neither = [
+        NEITHER if not (s or v or named) else None
+        for (s, v), named in zip(pairs, rows.named.tolist(), strict=True)
+    ]
+    rows.add(system, None, neither, refuse=True)
     rows.add(vendor, None, [no_vendor if s and not v else None for s, v in pairs], refuse=False)
     rows.add(system, None, [NO_SYSTEM if v and not s else None for s, v in pairs], refuse=False)
 

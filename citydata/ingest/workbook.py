@@ -2,9 +2,10 @@
 
 Cells keep their types: dates come as dates, numbers as numbers (whole numbers as int, as Excel
 shows them; a date column holding Excel serial numbers is turned into dates by the date
-normaliser). Formulas give their last saved value; an error cell (#REF!, #DIV/0!...) gives its
-error's text, which the rules refuse, as in a CSV (`citydata.ingest.xlerrors`), but #N/A (a
-lookup that found nothing) is empty.
+normaliser). Formulas give their last saved value; an error cell (#REF!, #N/A...) gives its
+error's text, which the rules refuse, as in a CSV, and a formula saved without a value (never
+calculated) gives `xlerrors.Uncalculated`, which the rules refuse saying which cell it is: both
+found by `citydata.ingest.xlerrors` in the sheet's XML, where calamine reads an empty cell.
 Without a `sheet=` the first visible sheet whose header names known columns is read.
 
 calamine (Rust) reads a sheet many times faster than openpyxl and makes no Python object for
@@ -26,7 +27,6 @@ from citydata.ingest import layout, recognise, xlerrors
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
 
-_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!"}
 _MIDNIGHT = datetime.min.time()
 _SHOWN = SheetVisibleEnum.Visible
 
@@ -34,10 +34,8 @@ _SHOWN = SheetVisibleEnum.Visible
 def _cell(value: Any) -> Any:
     """A cell as openpyxl gave it: empty as None, whole numbers as int, midnight as a date."""
     cls = value.__class__
-    if cls is str:
-        if value == "" or (value[:1] == "#" and value.strip() in _ERRORS):
-            return None
-        return value
+    if cls is str:  # (Excel's error words are kept: the rules refuse them, see xlerrors)
+        return None if value == "" else value
     if cls is float:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if cls is datetime and value.time() == _MIDNIGHT:
@@ -83,7 +81,18 @@ def _score(rows: list[list[Any]]) -> int:
 
 def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: int) -> Table:
     try:
-        chosen, names, rows = _read_sheet(content, sheet, max_rows, max_columns)
+        try:
+            found = _read_sheet(content, content, sheet, max_rows, max_columns)
+        except IngestError:
+            raise
+        except Exception:
+            # calamine refuses a whole workbook for an error cell it does not know
+            # (#GETTING_DATA, #SPILL!...): read a copy where it holds one it knows, and each
+            # such cell (read from the file itself) refuses its row as any error does
+            copy = xlerrors.readable(content)
+            if copy is None:
+                raise
+            found = _read_sheet(copy, content, sheet, max_rows, max_columns)
     except IngestError:
         raise
     except Exception:  # calamine raises several kinds of error for a damaged workbook
@@ -91,17 +100,21 @@ def read_xlsx(content: bytes, sheet: str | None, *, max_rows: int, max_columns: 
             "This Excel file could not be opened: it is damaged, or not a whole workbook. Open "
             "it in Excel, save it again as .xlsx and upload that."
         ) from None
+    chosen, names, rows, uncalculated = found
     table = layout.tabulate(
         rows, list(range(1, len(rows) + 1)), ragged=False, unit="Row", max_rows=max_rows
     )
     table.sheet, table.sheets, table.encoding = chosen, names, None
+    table.uncalculated = uncalculated
     return table
 
 
 def _read_sheet(
-    content: bytes, sheet: str | None, max_rows: int, max_columns: int
-) -> tuple[str, list[str], list[list[Any]]]:
-    """(name, all names, rows) of `sheet`, else of the first sheet that looks like a register."""
+    content: bytes, file: bytes, sheet: str | None, max_rows: int, max_columns: int
+) -> tuple[str, list[str], list[list[Any]], bool]:
+    """(name, all names, rows, whether a cell is a formula saved without its value) of `sheet`,
+    else of the first sheet that looks like a register: read by calamine from `content`, its
+    error cells and formulas without a value from `file` (the same workbook as uploaded)."""
     wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
     scans = ThreadPoolExecutor(max_workers=1)  # error cells, found while calamine reads
     try:
@@ -112,14 +125,15 @@ def _read_sheet(
             (m.name for m in sheets if m.name == sheet or (sheet is None and m.visible == _SHOWN)),
             None,
         )
-        scan = scans.submit(xlerrors.error_cells, content, likely) if likely else None
+        # (error cells and formulas without a value: calamine reads both as empty)
+        scan = scans.submit(xlerrors.cells, file, likely) if likely else None
         if sheet is not None and sheet not in names:
             raise IngestError(
                 f"This workbook has no sheet called '{sheet}'; its sheets are: "
                 + ", ".join(f"'{n}'" for n in names)
                 + "."
             )
-        chosen, rows = None, None
+        chosen, rows, uncalculated = None, None, False
         for meta in [m for m in sheets if m.name == sheet] if sheet is not None else sheets:
             if sheet is None and meta.visible != SheetVisibleEnum.Visible:
                 continue
@@ -131,21 +145,31 @@ def _read_sheet(
                 chosen, rows = meta.name, candidate  # the first sheet with anything, as a fallback
         if rows is not None and chosen is not None:
             found = scan.result() if scan and chosen == likely else None
-            errors = xlerrors.error_cells(content, chosen) if found is None else found
-            _put_errors(rows, errors, max_columns)
+            unread = xlerrors.cells(file, chosen) if found is None else found
+            limit = max_rows + layout.HEADER_SEARCH_ROWS * 4
+            uncalculated = _put_cells(rows, unread, max_columns, limit)
     finally:
         wb.close()
         scans.shutdown(wait=False, cancel_futures=True)
     if rows is None or chosen is None or all(layout.is_blank(r) for r in rows):
         raise IngestError("This workbook has no data: every sheet is empty.")
-    return chosen, names, rows
+    return chosen, names, rows, uncalculated
 
 
-def _put_errors(
-    rows: list[list[Any]], errors: dict[tuple[int, int], str], max_columns: int
-) -> None:
-    """Each error cell's text where calamine left it empty."""
-    for (r, c), error in errors.items():
-        if r < len(rows) and c < max_columns:
+def _put_cells(
+    rows: list[list[Any]],
+    cells: dict[tuple[int, int], str | xlerrors.Uncalculated],
+    max_columns: int,
+    limit: int,
+) -> bool:
+    """Each error cell's text, and each formula saved without a value, where calamine left the
+    cell empty (a row of nothing else, past the last row calamine read, is added); whether
+    any formula without a value was put."""
+    uncalculated = False
+    for (r, c), value in sorted(cells.items()):
+        if r <= limit and c < max_columns:
+            rows += [[] for _ in range(r + 1 - len(rows))]
             rows[r] += [None] * (c + 1 - len(rows[r]))
-            rows[r][c] = error
+            rows[r][c] = value
+            uncalculated = uncalculated or value.__class__ is xlerrors.Uncalculated
+    return uncalculated

@@ -1,10 +1,23 @@
-"""Excel's error cells (#REF!, #DIV/0!, #VALUE!...) of one sheet of a workbook.
+"""Excel's error values (#REF!, #N/A...), and the cells of a sheet that calamine cannot tell.
 
-calamine reads an error cell as an empty one, so a broken formula would pass for a blank
-("No end date is given") and an amount that failed would vanish without a word. Here the
-sheet's XML is scanned for cells of type "e" (streamed, a piece at a time: most sheets have
-none, and then nothing else is done), and each one's error text is given back, so the error
-is read as a CSV of the same sheet reads it: as its text, which the rules refuse or explain.
+`ERRORS` is every error value Excel shows in a cell whose formula failed; `error(value)` says
+whether a cell read from any file holds one. The rules refuse a row whose field holds one,
+whatever the field and whether the file is a workbook or a CSV saved from one (which writes the
+error as its text).
+
+calamine reads two kinds of cell of a workbook as empty, so a broken or missing value would
+pass for a blank ("No end date is given") and an amount would vanish without a word:
+- an error cell (type "e": #REF!, #DIV/0!, #N/A...);
+- a formula saved without its value: the file holds the formula but no result, because the
+  program that wrote it (a script, some exporters) does not work formulas out and Excel never
+  opened it since (`<f>` with no `<v>`, or an empty `<v/>`: Excel itself writes an empty `<v/>`
+  only for a formula whose result is empty text, `t="str"`, which is a value).
+`cells` scans the sheet's XML for both (streamed, a piece at a time; a search for a letter
+rules out most pieces of a sheet of values, and a search for a formula's tag, not every cell's,
+the rest: most sheets have neither kind of cell, and then nothing else is done) and gives each
+one's position: an error cell as its error text, read as a CSV of the same sheet reads it, and a
+formula without a value as `Uncalculated`, which the rules refuse saying which cell it is.
+`readable` lets calamine open a workbook with an error it does not know (#GETTING_DATA...).
 """
 
 from __future__ import annotations
@@ -14,17 +27,66 @@ import io
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass
+from typing import Any
 
-# An error Excel shows in a cell whose formula failed (#N/A, "not available", is read as blank,
-# as a lookup that found nothing)
-ERROR = re.compile(r"#(ref!|value!|div/0!|name\?|num!|null!|spill!|calc!)", re.I)
+# Every error value Excel shows in a cell (ECMA-376's eight, #GETTING_DATA among them, and
+# those of newer versions: dynamic arrays, linked data types, Python in Excel)
+ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!",
+)  # fmt: skip
+# Any of ERRORS, in any case (the rules match it against text they have lower-cased)
+ERROR = re.compile("|".join(re.escape(e) for e in ERRORS), re.I)
+# The errors calamine reads in an error cell (as empty); any other makes it refuse the whole
+# workbook ("Unsupported cell error value '#GETTING_DATA'"): see `readable`
+_CALAMINE_READS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"}
+_UNREADABLE = [e.encode() for e in ERRORS if e not in _CALAMINE_READS]
 _CHUNK = 1 << 20
 _MARK = re.compile(rb"""\bt=["']e["']""")
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v\s*/>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)", re.S)
 _ATTRS = re.compile(r"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG = r"<(?:\w+:)?{}\b([^>]*?)/?>"
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_R = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
+_T = re.compile(rb"""\bt=["'](\w*)["']""")
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
+
+
+@dataclass(frozen=True)
+class Uncalculated:
+    """A formula cell saved without its value: Excel never calculated it."""
+
+    cell: str  # as Excel names it: 'E5'
+    sheet: str
+    formula: str | None  # as the formula bar shows it ('=B5*12'); None for a shared copy
+
+    def __str__(self) -> str:
+        return self.formula or ""
+
+    def reason(self) -> str:
+        """Why its row is refused, and what to do, in words."""
+        return (
+            f"The formula in cell {self.cell} of sheet '{self.sheet}' was never calculated: the "
+            "file was saved by a program that does not work formulas out, so it holds no value "
+            "for this cell. Open the file in Excel and save it, so its values are stored, then "
+            "upload it again."
+        )
+
+
+def error(value: Any) -> str | None:
+    """The Excel error a cell holds ('#N/A', as written, without spaces around it), or None."""
+    if value.__class__ is not str or "#" not in value:
+        return None
+    text = value.strip()
+    return text if ERROR.fullmatch(text) else None
+
+
+def reason(written: str, what: str) -> str:
+    """Why a cell holding the Excel error `written` is refused, where `what` was expected."""
+    return f"'{written}' is an Excel error (the cell's formula failed), not {what}."
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -53,42 +115,144 @@ def _marked(text: bytes) -> bool:
     return b't="e"' in text or b"t='e'" in text
 
 
-def _scan(stream: io.BufferedIOBase) -> bytes:
-    """The sheet's cells of type "e", as XML: b'' when it has none. Read a piece at a time;
-    a cell cut at a piece's end is read with the next piece."""
-    found, tail = [], b""
+class _Marks:
+    """What a formula cell saved without its value looks like in a sheet whose elements are
+    written with `prefix` (b'' or b'x:'): a formula, then an empty value or none, then the
+    cell's end."""
+
+    def __init__(self, prefix: bytes) -> None:
+        f, v, c = (b"<" + prefix + name for name in (b"f", b"v", b"c"))
+        formula = rb"\b[^>]*?(?:/>|>[^<]*</" + prefix + rb"f>)"
+        empty = rb"(?:" + v + rb"\s*/>|" + v + rb"></" + prefix + rb"v>)"
+        # From the formula (a search for its tag, rare in a sheet, not for every cell's): an
+        # empty value or none, except Excel's own empty text result, a value (type "str" with
+        # an empty value; a lookbehind, so such cells cost no Python: a sheet of
+        # =IF(...,"",...) is common). The type "str" with no value at all is matched.
+        self.cell = re.compile(
+            re.escape(f)
+            + rb"(?:(?<!t=\"str\">"
+            + re.escape(f)
+            + rb")"
+            + formula
+            + empty
+            + rb"?|"
+            + formula
+            + rb")</"
+            + re.escape(prefix)
+            + rb"c>"
+        )
+        self.open = c
+
+    def cells(self, text: bytes) -> list[bytes]:
+        """The cells of `text` (whole cells only) that may be formulas without a value."""
+        found = []
+        for m in self.cell.finditer(text):
+            start = text.rfind(self.open, 0, m.start())  # (the cell's start: just before)
+            if start >= 0:
+                found.append(text[start : m.end()])
+        return found
+
+
+def _suspects(text: bytes, marks: _Marks | None) -> list[bytes]:
+    """The cells of `text` that may be error cells or formulas without a value.
+
+    (A sheet of shared strings and numbers, as Excel writes one, has no 'e' and no 'f' in its
+    cells: a search for the letter alone, far quicker than for longer text, rules most of it
+    out.)"""
+    found = []
+    if b"e" in text and _marked(text):
+        found += [m[0] for m in _CELL.finditer(text) if _MARK.search(m[1])]
+    if marks is not None and b"f" in text:
+        found += marks.cells(text)
+    return found
+
+
+def _scan(stream: io.BufferedIOBase) -> list[bytes]:
+    """The sheet's cells that may be error cells or formulas without a value, each as its XML:
+    none for most sheets. Read a piece at a time; a cell cut at a piece's end is read with the
+    next piece."""
+    found, tail, marks = [], b"", None
     while chunk := stream.read(_CHUNK):
         text = tail + chunk
+        if marks is None and (m := _SHEET_DATA.search(text)):  # (cells come after it)
+            marks = _Marks(m[1] or b"")
         cut = max(text.rfind(b"</c>"), text.rfind(b":c>"))  # the end of the last whole cell
         cut = text.find(b">", cut) + 1 if cut >= 0 else 0
         whole, tail = text[:cut], text[cut:]
-        if _marked(whole):
-            found += [m[0] for m in _CELL.finditer(whole) if _MARK.search(m[1])]
-    if _marked(tail):
-        found += [m[0] for m in _CELL.finditer(tail) if _MARK.search(m[1])]
-    return b"".join(found)
+        found += _suspects(whole, marks)
+    found += _suspects(tail, marks)
+    return found
 
 
-def error_cells(content: bytes, sheet: str) -> dict[tuple[int, int], str]:
-    """(row, column) from 0 -> the error text ('#REF!') of each error cell of `sheet`."""
-    out: dict[tuple[int, int], str] = {}
+def cells(content: bytes, sheet: str) -> dict[tuple[int, int], str | Uncalculated]:
+    """(row, column) from 0 -> what calamine read as empty in that cell of `sheet`: an error
+    cell's error text ('#REF!'), or `Uncalculated` for a formula saved without its value."""
+    out: dict[tuple[int, int], str | Uncalculated] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             part = _part(z, sheet)
             if part is None or part not in z.namelist():
                 return out
             with z.open(part) as stream:
-                cells = _scan(stream)
+                found = _scan(stream)
     except (KeyError, OSError, zipfile.BadZipFile, ValueError):
         return out
-    for m in _CELL.finditer(cells):
-        ref = _REF.fullmatch(_attrs(m[1].decode("utf-8", "replace")).get("r", ""))
-        value = _VALUE.search(m[2])
-        if ref and value:
-            column = 0
-            for letter in ref[1]:
-                column = column * 26 + ord(letter) - 64
-            text = html.unescape(value[1].decode("utf-8", "replace")).strip()
+    for cell in found:
+        head, _, body = cell.partition(b">")  # (the cell's attributes, and what it holds)
+        ref, kind = _R.search(head), _T.search(head)
+        if not ref:
+            continue
+        at = (int(ref[2]) - 1, _column(ref[1].decode()))
+        value = _VALUE.search(body)
+        if kind and kind[1] == b"e":
+            text = html.unescape(value[1].decode("utf-8", "replace")).strip() if value else ""
             if ERROR.fullmatch(text):
-                out[(int(ref[2]) - 1, column - 1)] = text
+                out[at] = text
+            continue
+        formula = _FORMULA.search(body)
+        if formula is None or (value is not None and value[1].strip()) or b"<is>" in body:
+            continue  # not a formula, or one with its value
+        if kind and kind[1] == b"str" and (value is not None or _EMPTY_VALUE.search(body)):
+            continue  # a formula whose value is empty text, as Excel saves one
+        written = html.unescape(formula[1].decode("utf-8", "replace")).strip() if formula[1] else ""
+        cell_ref = (ref[1] + ref[2]).decode()
+        out[at] = Uncalculated(cell_ref, sheet, "=" + written if written else None)
     return out
+
+
+def readable(content: bytes) -> bytes | None:
+    """A copy of the workbook that calamine can read, or None when it has nothing this changes:
+    each error cell holding an error calamine does not know (#GETTING_DATA, #SPILL!...) holds
+    #N/A instead, which calamine reads as empty (`cells`, reading `content`, gives the error as
+    it is). Only for a workbook calamine would not open: every sheet is read and written again.
+    """
+
+    def known(m: re.Match[bytes]) -> bytes:
+        value = _VALUE.search(m[2])
+        if not _MARK.search(m[1]) or value is None or value[1].strip().upper() not in _UNREADABLE:
+            return m[0]
+        body = m[2][: value.start(1)] + b"#N/A" + m[2][value.end(1) :]
+        return m[0][: m.start(2) - m.start()] + body + m[0][m.end(2) - m.start() :]
+
+    buffer, changed = io.BytesIO(), False
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
+            for info in z.infolist():
+                data = z.read(info)
+                if info.filename.startswith("xl/worksheets/") and any(
+                    e in data.upper() for e in _UNREADABLE
+                ):
+                    new = _CELL.sub(known, data)
+                    changed, data = changed or new != data, new
+                out.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError):
+        return None
+    return buffer.getvalue() if changed else None
+
+
+def _column(letters: str) -> int:
+    """A column's letters as its number from 0 ('A' is 0, 'AA' is 26)."""
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return column - 1
