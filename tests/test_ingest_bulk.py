@@ -283,6 +283,52 @@ def test_an_excel_error_is_refused_alike_in_a_workbook_and_in_the_csv_saved_from
     assert len(said) == 14 and xlsx.records["row"].tolist() == [2, 16]
 
 
+def test_rows_of_nothing_but_excel_errors_are_skipped_and_said_the_same_both_ways():
+    # A lookup filled down below the data leaves rows of #N/A: no record, each refused until
+    # now ("'#N/A' is an Excel error, not a borough"), hundreds of them for one register.
+    rows = [["System", "Vendor", "Borough", "Contract end"]]
+    rows += [["Mosaic", "Servelec", "Camden", "31/03/2027"]]
+    rows += [["#N/A", "#N/A", "#N/A", "#N/A"]] * 3
+    rows += [["#N/A", "", " #REF! ", ""]]  # blanks and two errors: nothing but errors still
+    rows += [["#N/A", "Civica", "Camden", "31/03/2028"]]  # an error beside values: refused
+    for borough in (None, "Camden"):
+        fast, slow, built = both(_csv(rows), "lookups.csv", borough=borough)
+        assert not built  # (the Python reader skips them, as it does blank and total rows)
+        assert_same(fast, slow)
+        said = [(x.row, x.severity, x.reason) for x in fast.problems if x.row]
+        skipped = "holds nothing but Excel errors ({}), as formulas copied below the data do,"
+        assert said[:4] == [
+            (3, "skipped", f"Line 3 {skipped.format('#N/A')} and was skipped."),
+            (4, "skipped", f"Line 4 {skipped.format('#N/A')} and was skipped."),
+            (5, "skipped", f"Line 5 {skipped.format('#N/A')} and was skipped."),
+            (6, "skipped", f"Line 6 {skipped.format('#N/A and #REF!')} and was skipped."),
+        ]
+        assert [(x.row, x.column) for x in fast.rejects] == [(7, "System")]
+        assert fast.records["row"].tolist() == [2]
+    # An error in the first cell of a row with values keeps the file on the DuckDB path.
+    fast, slow, built = both(_csv([*rows[:2], rows[-1]]), "lookup.csv")
+    assert built
+    assert_same(fast, slow)
+    assert [(x.row, x.column) for x in fast.rejects] == [(3, "System")]
+
+
+def test_rows_of_nothing_but_excel_errors_are_skipped_in_a_workbook_as_in_its_csv():
+    rows = [["System", "Vendor", "Borough", "Contract end"]]
+    rows += [["Mosaic", "Servelec", "Camden", "31/03/2027"]]
+    rows += [["#N/A", "#N/A", None, "#N/A"]] * 2  # error cells, as a failed lookup leaves
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    xlsx = ingest.prepare(buffer.getvalue(), "lookups.xlsx")
+    assert [(x.row, x.severity) for x in xlsx.problems if x.row] == [
+        (3, "skipped"),
+        (4, "skipped"),
+    ]
+    assert xlsx.records["row"].tolist() == [2] and not xlsx.rejects
+
+
 def test_a_register_for_one_borough_and_a_borough_code_column_read_the_same():
     rows = [["Borough code", "Borough", "System", "Vendor", "Contract end"]]
     rows += [["E09000007", "Camden", "Mosaic", "Servelec", "31/03/2027"]]

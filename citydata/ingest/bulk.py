@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import normalise, spellings, validate
+from citydata.ingest import normalise, spellings, validate, xlerrors
 from citydata.ingest import records as records_mod
 from citydata.ingest.plain import MIN_BYTES, Columnar, NotPlain, read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
@@ -69,6 +69,14 @@ def build(
         # Arrow's allocator keeps what the steps above freed for later use (about 130 MiB at
         # a million rows); the records go on to the store with it given back.
         pa.default_memory_pool().release_unused()
+
+
+# SQL: the cell `{c}` holds an Excel error (xlerrors.ERROR), spaces around it aside
+_ERROR = (
+    "coalesce(regexp_full_match(trim({c}), "
+    + spellings.literal(xlerrors.ERROR.pattern)
+    + ", 'i'), false)"
+)
 
 
 class _Build:
@@ -202,7 +210,7 @@ class _Build:
         # may be irregular: the distinct first cells tell whether the file has any.
         suspect = (
             f"NOT regexp_matches(c0, '[A-Za-z0-9]') OR c0 ILIKE '%total%'"
-            f" OR lower(trim(c0)) = {header}"
+            f" OR lower(trim(c0)) = {header} OR {_ERROR.format(c='c0')}"
         )
         parts = {"suspect": f"(SELECT count(*) FROM (SELECT DISTINCT c0 FROM raw) WHERE {suspect})"}
         a, b = self.src["borough_code"], self.src["borough"]
@@ -239,7 +247,13 @@ class _Build:
         others = " OR ".join(f"regexp_matches({n}, '[A-Za-z0-9]')" for n in names[1:]) or "false"
         # (CASE: the other cells are looked at only where the first has no letter or digit)
         blank = f"CASE WHEN regexp_matches(c0, '[A-Za-z0-9]') THEN false ELSE NOT ({others}) END"
-        irregular = f"{blank} OR {first} ILIKE '%total%' OR lower(trim(c0)) = {header}"
+        # nothing but Excel errors (layout.only_errors), where the first cell is one
+        nothing = " AND ".join(
+            f"(coalesce(NOT regexp_matches({n}, '[^\\s]'), true) OR {_ERROR.format(c=n)})"
+            for n in names
+        )
+        errors = f"CASE WHEN {_ERROR.format(c='c0')} THEN {nothing} ELSE false END"
+        irregular = f"{blank} OR {errors} OR {first} ILIKE '%total%' OR lower(trim(c0)) = {header}"
         return self.con.sql(f"SELECT count(*) FROM raw WHERE {irregular}").fetchall()[0][0]
 
     def _lookup(

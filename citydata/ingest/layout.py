@@ -4,7 +4,8 @@ Spreadsheets saved as CSV bring their decoration with them: title and parameter 
 header, blank rows, a "Total" row at the foot, empty columns left behind by merged cells. The
 header is the row among the first HEADER_SEARCH_ROWS that names the most known columns (or, when
 none is known, the first row of text as wide as the table). Everything is reported, nothing is
-dropped silently, except blank rows and empty unnamed columns.
+dropped silently, except blank rows and empty unnamed columns (a row of nothing but Excel errors,
+as a lookup filled down past the data leaves, is skipped and reported).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.formatting import count
-from citydata.ingest import recognise
+from citydata.ingest import recognise, xlerrors
 from citydata.ingest.report import IngestError, Problem, refused, skipped, warning
 from citydata.ingest.table import Table
 
@@ -46,6 +47,22 @@ def is_blank(row: list[Any]) -> bool:
         if not isinstance(v, str) or _HAS_WORD.search(v):
             return False
     return True
+
+
+def only_errors(row: list[Any]) -> str:
+    """The Excel errors of a row that holds nothing else ('#N/A', '#N/A and #REF!'), or ''.
+
+    A lookup formula filled down below the data fills such rows: they are no record."""
+    found: list[str] = []
+    for v in row:
+        if v is None or v == "" or (isinstance(v, str) and not v.strip()):
+            continue
+        error = xlerrors.error(v)
+        if error is None:
+            return ""
+        if error.upper() not in found:
+            found.append(error.upper())
+    return " and ".join(found)
 
 
 def _has_value(v: Any) -> bool:
@@ -160,6 +177,12 @@ def _body(
     numbers: list[int] = []
     for row, number in zip(rows, lines, strict=True):
         if is_blank(row):
+            continue
+        if errors := only_errors(row):
+            problems.append(
+                skipped(number, None, errors, f"{unit} {number} holds nothing but Excel errors "
+                        f"({errors}), as formulas copied below the data do, and was skipped.")
+            )  # fmt: skip
             continue
         first = next((v for v in row if v is not None and v != ""), "")
         first = cell_text(first) if isinstance(first, str) and first[:1] in _TOTAL_START else ""

@@ -422,7 +422,9 @@ def from_document(doc: Any, max_rows: int | None = None) -> Table:
     """An OCDS package, record package, list of releases or release as a table."""
     releases = releases_of(doc)
     not_notices, merged = unread(doc)
-    if not releases and not not_notices:
+    # (a package of nothing but entries that are not notices is a package; a bare list of them,
+    # such as a JSON array of numbers, is not one)
+    if not releases and not (not_notices and isinstance(doc, dict)):
         raise IngestError(
             "This JSON file is not an Open Contracting (OCDS) release package, nor a Contracts "
             "Finder search result: it has no releases and no notices. Upload a CSV or Excel "
