@@ -107,12 +107,17 @@ def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tm
     assert not [c for c in district.caption if "no area of its own" in c.value]
 
 
-def test_a_profile_in_a_region_without_counties_points_to_the_map_alone(region) -> None:
-    if region.without_shape:
-        pytest.skip("a region with a county council: see the test above")
+def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> None:
     at = run_app(page="pages/borough.py")
     [note] = [x.value for x in at.info]
-    assert note == "Choose a council above to see its profile. Or click a council on the Map page."
+    pointer = "Choose a council above to see its profile. Or click a council on the Map page"
+    if region.without_shape:  # (a county council has no area there to click)
+        assert note == (
+            f"{pointer}; a county council has no area of its own there: open its profile from"
+            " the Map's ranking."
+        )
+    else:
+        assert note == f"{pointer}."
 
 
 def test_opening_another_regions_database_stops_the_app_with_a_message(
