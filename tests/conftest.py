@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from citydata import lifecycle
+from citydata.core import regions
 
 # A fault of the program shows its traceback in the tests (a user sees one line instead: see
 # citydata.cli), so a test that a command says no traceback cannot pass on a hidden fault.
@@ -111,3 +112,15 @@ def short_busy_waits(monkeypatch):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def region(monkeypatch):
+    """Choose the region for this test: region('wales') sets it and gives it back.
+    (tests/test_regions_app.py has its own `region`: each of its tests runs in every region.)"""
+
+    def choose(value: str) -> regions.Region:
+        monkeypatch.setenv(regions.SETTING, value)
+        return regions.current()
+
+    return choose

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata import lifecycle
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest.report import Prepared, Problem
 from citydata.store import history, snapshots
@@ -62,3 +63,12 @@ def dump(db: Database) -> dict[str, Any]:
             )
         ]
         return {t: r.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+
+
+def dump_of(path) -> dict[str, Any]:
+    """`dump` of the database file at `path`, opened (and migrated) as the app opens it."""
+    db = lifecycle.open_store(path)
+    try:
+        return dump(db)
+    finally:
+        db.close()

@@ -14,17 +14,8 @@ from pathlib import Path
 import pytest
 
 from citydata import ingest
-from citydata.core import authorities, boroughs, buyers, regions
+from citydata.core import authorities, boroughs, buyers
 from citydata.core.settings import DATA_DIR
-
-
-@pytest.fixture
-def region(monkeypatch):
-    def choose(value: str) -> regions.Region:
-        monkeypatch.setenv(regions.SETTING, value)
-        return regions.current()
-
-    return choose
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -19,15 +19,6 @@ from citydata.core.settings import DATA_DIR
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def region(monkeypatch):
-    def choose(value: str) -> regions.Region:
-        monkeypatch.setenv(regions.SETTING, value)
-        return regions.current()
-
-    return choose
-
-
 @pytest.fixture(scope="module")
 def script():
     """data/scripts/make_authorities.py as a module (it is a script, not a package)."""

@@ -161,6 +161,16 @@ MESSY = [
 ]  # fmt: skip
 
 
+def _xlsx(rows: list[list]) -> bytes:
+    """A workbook of `rows` (openpyxl writes the error texts it knows as error cells)."""
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
 def _csv(rows: list[list[str]], **kwargs) -> bytes:
     out = io.StringIO(newline="")
     csv.writer(out, **kwargs).writerows(rows)
@@ -271,12 +281,7 @@ def test_an_excel_error_in_any_field_refuses_its_row_the_same_both_ways():
 def test_an_excel_error_is_refused_alike_in_a_workbook_and_in_the_csv_saved_from_it():
     # The same sheet as a workbook: the seven errors openpyxl knows written as error cells
     # (type "e"), the others as text, as Excel writes #GETTING_DATA in a CSV.
-    wb = Workbook()
-    for row in EXCEL_ERRORS:
-        wb.active.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    xlsx = ingest.prepare(buffer.getvalue(), "errors.xlsx")
+    xlsx = ingest.prepare(_xlsx(EXCEL_ERRORS), "errors.xlsx")
     csv_ = ingest.prepare(_csv(EXCEL_ERRORS), "errors.csv")
     said = sorted((x.row, x.column, x.reason) for x in xlsx.rejects)
     assert said == sorted((x.row, x.column, x.reason) for x in csv_.rejects)
@@ -316,12 +321,7 @@ def test_rows_of_nothing_but_excel_errors_are_skipped_in_a_workbook_as_in_its_cs
     rows = [["System", "Vendor", "Borough", "Contract end"]]
     rows += [["Mosaic", "Servelec", "Camden", "31/03/2027"]]
     rows += [["#N/A", "#N/A", None, "#N/A"]] * 2  # error cells, as a failed lookup leaves
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    xlsx = ingest.prepare(buffer.getvalue(), "lookups.xlsx")
+    xlsx = ingest.prepare(_xlsx(rows), "lookups.xlsx")
     assert [(x.row, x.severity) for x in xlsx.problems if x.row] == [
         (3, "skipped"),
         (4, "skipped"),

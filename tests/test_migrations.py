@@ -185,6 +185,25 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
         db.close()
 
 
+def _camden_register(w, vendors_written: list[str]) -> None:
+    """A register snapshot of Camden, active, with one record per vendor as written (record_no
+    1, 2, ...), as the app of schema 13 and later stores one."""
+    w.execute(
+        "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+        " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
+        " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
+        " 'camden.csv', 'abc', $n, 0, 'active', 'upload', 'ann', 'register')",
+        {"n": len(vendors_written)},
+    )
+    for n, vendor in enumerate(vendors_written, start=1):
+        w.execute(
+            "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, service_area,"
+            " system, vendor, source) SELECT max(id), $n, 'E09000007', 'Camden', 'Housing',"
+            " 'Housing system', $v, 'upload' FROM snapshots",
+            {"n": n, "v": vendor},
+        )
+
+
 def test_vendor_spellings_with_accents_or_full_width_letters_join_their_vendor_after_v14(tmp_path):
     """A file of schema 13 holding "Cívica" and "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ" (shown apart from Civica
     then) and "Tŷ Hafan Systems", grouped by a steward under the old key: opened by the app,
@@ -195,19 +214,7 @@ def test_vendor_spellings_with_accents_or_full_width_letters_join_their_vendor_a
     try:
         migrations.migrate(db, target=13, data=lifecycle.DATA_LOADS)
         with db.write() as w:  # records as the app of schema 13 stored them, and the grouping
-            w.execute(
-                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
-                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
-                " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
-                " 'camden.csv', 'abc', 4, 0, 'active', 'upload', 'ann', 'register')"
-            )
-            for n, vendor in enumerate(written, start=1):
-                w.execute(
-                    "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
-                    " service_area, system, vendor, source) VALUES (1, $n, 'E09000007',"
-                    " 'Camden', 'Housing', 'Housing system', $v, 'upload')",
-                    {"n": n, "v": vendor},
-                )
+            _camden_register(w, written)
             w.execute(  # the key schema 13's fold gave "Tŷ Hafan Systems"
                 "INSERT INTO vendor_aliases VALUES ('t hafan systems', 'Ty Hafan', 'ann', NULL)"
             )
@@ -245,19 +252,8 @@ def test_the_view_looks_vendors_up_by_the_live_fold(tmp_path):
     db = lifecycle.open_store(tmp_path / "db.duckdb")
     try:
         with db.write() as w:
-            w.execute(
-                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
-                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
-                " (nextval('snapshot_ids'), 'E09000007', TIMESTAMP '2026-11-30 02:30:00',"
-                " 'camden.csv', 'abc', 4, 0, 'active', 'upload', 'ann', 'register')"
-            )
+            _camden_register(w, spellings)
             for n, vendor in enumerate(spellings, start=1):
-                w.execute(
-                    "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
-                    " service_area, system, vendor, source) SELECT max(id), $n, 'E09000007',"
-                    " 'Camden', 'Housing', 'Housing system', $v, 'upload' FROM snapshots",
-                    {"n": n, "v": vendor},
-                )
                 w.execute(
                     "INSERT INTO vendor_aliases VALUES ($k, $v, 'ann', NULL)",
                     {"k": vendors.fold(vendor), "v": f"Vendor {n}"},

@@ -37,17 +37,6 @@ SIZES = {
 CUSTOM = "E07000223, E07000224,E10000032"  # Adur, Arun (districts) and West Sussex (county)
 
 
-@pytest.fixture
-def region(monkeypatch):
-    """Choose the region for this test: region('wales')."""
-
-    def choose(value: str) -> regions.Region:
-        monkeypatch.setenv(regions.SETTING, value)
-        return regions.current()
-
-    return choose
-
-
 @pytest.mark.parametrize(("key", "size"), SIZES.items())
 def test_every_region_of_the_file_has_its_councils(region, key: str, size: int) -> None:
     chosen = region(key)

@@ -19,19 +19,11 @@ from citydata.output import archive
 from citydata.store import rawfiles, snapshots
 from tests import command
 from tests.conftest import ROOT
-from tests.snapshot_helpers import dump, edited_records, prepared
+from tests.snapshot_helpers import dump, dump_of, edited_records, prepared
 
 MB = 1024 * 1024
 CAMDEN = "E09000007"
 STORED_MB = 40  # a register file that does not compress: the backup is about as big
-
-
-def dump_of(path) -> dict:
-    db = lifecycle.open_store(path)
-    try:
-        return dump(db)
-    finally:
-        db.close()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from citydata.query.filters import FilterState
 from citydata.store import snapshots
 from tests import command
 from tests.conftest import DATA, ROOT
-from tests.snapshot_helpers import dump
+from tests.snapshot_helpers import dump, dump_of
 
 CAMDEN = "E09000007"
 
@@ -32,14 +32,6 @@ CAMDEN = "E09000007"
 def cli(*args: str, db=None) -> subprocess.CompletedProcess:
     """The command, with `--db DB` after its arguments when `db` is given."""
     return command.run(*args, *(["--db", str(db)] if db is not None else []), text=True)
-
-
-def dump_of(path) -> dict:
-    db = lifecycle.open_store(path)
-    try:
-        return dump(db)
-    finally:
-        db.close()
 
 
 def camden_file(db_path, tmp_path, edit=None) -> object:
