@@ -80,7 +80,7 @@ with st.form("new_alert", clear_on_submit=True):
     changes = sends.checkbox("New or changed records", help="After an upload or a fetch")
     if st.form_submit_button("Add alert", type="primary"):
         try:
-            if why := alerts.link_refused(view, ui.read(selection.options)):
+            if why := ui.read(lambda r: alerts.link_refused(r, view, selection.options(r))):
                 raise subscriptions.SubscriptionError(why)  # (said as the store's refusals)
             added = subscriptions.add(
                 ui.database(),

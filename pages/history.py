@@ -68,8 +68,9 @@ ui.dataframe(
     column_order=list(COLUMNS),
     column_config=COLUMNS,
 )
-if borough is None:
-    st.info(f"Choose a {ui.noun()} to compare its snapshots or roll back.")
+if borough is None:  # (rolling back is a signed-in steward's only)
+    also = " or roll back" if steward.access().allowed else ""
+    st.info(f"Choose a {ui.noun()} to compare its snapshots{also}.")
     ui.stop()
 
 # A register and published notices are two streams of snapshots: compared and rolled back

@@ -7,6 +7,7 @@ from citydata.core import boroughs
 from citydata.core.text import file_stem
 from citydata.output import exports
 from citydata.query import reconciliation
+from ui import steward
 
 state = ui.page_filters()
 
@@ -50,9 +51,14 @@ ui.metrics(
 )
 st.write(ui.plain(tally.sentence(name)))
 if not tally.matched and not tally.published_only:
+    # The Published notices page is a signed-in steward's only: a visitor is not sent there.
+    how = (
+        "You can fetch them on the Published notices page (or `python -m citydata fetch`)."
+        if steward.access().allowed
+        else "A data steward can fetch them from Contracts Finder and Find a Tender."
+    )
     st.info(
-        f"No published notices are held for {name} under these filters. A data steward can "
-        "fetch them on the Published notices page (or `python -m citydata fetch`).",
+        f"No published notices are held for {name} under these filters. {how}",
         icon=":material/info:",
     )
 else:

@@ -10,6 +10,14 @@ import pytest
 
 from tests.apptest import metric, run_app, shown
 from tests.test_counted_once import _notices, _register
+from tests.test_upload_app import PASSWORD, sign_in
+
+
+@pytest.fixture
+def password(monkeypatch):
+    """Stewards sign in with the upload password (as tests.test_upload_app)."""
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
 
 
 @pytest.fixture
@@ -58,10 +66,38 @@ def test_the_page_shows_the_first_rows_of_each_table_and_counts_every_one(hackne
     assert sum(c.startswith("Showing the first") for c in captions) == 1
 
 
-def test_the_page_without_notices_says_how_to_get_them(db):
+def test_the_page_without_notices_says_how_to_get_them(db, password):
+    """The note pointed every visitor at the Published notices page, which only a signed-in
+    steward has: a visitor is told a steward can fetch them, a steward where to."""
     at = run_app({"reconcile": "Camden"}, page="pages/reconcile.py")
     assert metric(at, "Matched") == "0" and metric(at, "Published only") == "0"
-    assert any("Published notices page" in i.value for i in at.info)
+    [note] = [shown(i.value) for i in at.info if "No published notices" in i.value]
+    assert note == (
+        "No published notices are held for Camden under these filters. A data steward can "
+        "fetch them from Contracts Finder and Find a Tender."
+    )
+    sign_in(at)
+    at.switch_page("pages/reconcile.py")
+    at.run()
+    [note] = [shown(i.value) for i in at.info if "No published notices" in i.value]
+    assert note.endswith(
+        "You can fetch them on the Published notices page (or python -m citydata fetch)."
+    ), note
+
+
+def test_the_history_offers_a_roll_back_only_to_a_steward(db, password):
+    """Every visitor was asked to choose a borough "to compare its snapshots or roll back";
+    only a signed-in steward can roll back."""
+    at = run_app(page="pages/history.py")
+    assert [shown(i.value) for i in at.info if "Choose" in i.value] == [
+        "Choose a borough to compare its snapshots."
+    ]
+    sign_in(at)
+    at.switch_page("pages/history.py")
+    at.run()
+    assert [shown(i.value) for i in at.info if "Choose" in i.value] == [
+        "Choose a borough to compare its snapshots or roll back."
+    ]
 
 
 def test_the_borough_profile_has_a_reconciliation_section(hackney):

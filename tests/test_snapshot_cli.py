@@ -480,3 +480,37 @@ def test_notices_imported_from_the_command_line_are_in_the_fetch_history(db_path
     after = cli("fetch-history", db=db_path)
     assert after.returncode == 0, after.stderr
     assert "ocds_flattened.csv" in after.stdout and "ann" in after.stdout, after.stdout
+
+
+def test_an_import_refused_before_it_writes_never_says_it_is_writing(
+    db_path, tmp_path, monkeypatch
+):
+    """`import` said "Writing 1 snapshot…" and then had its commit refused, as someone else
+    committed between its preview and its commit: it claimed to be writing what it then did not
+    write. "Writing" is now said once the commit's checks have passed, as the writing starts."""
+    from citydata.cli import snapshots as import_command
+
+    preview = import_command.previews.preview
+
+    def someone_else_commits_meanwhile(db, prepared):
+        changes = preview(db, prepared)
+        snapshots.commit(db, prepared, b"their file", "someone else")
+        return changes
+
+    monkeypatch.setattr(import_command.previews, "preview", someone_else_commits_meanwhile)
+    for value, json_too in ((1.5, []), (2.5, ["--json"])):
+        path = camden_file(db_path, tmp_path, lambda df, v=value: df.assign(annual_value=v))
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = citydata_cli.main(["import", str(path), *json_too, "--db", str(db_path)])
+        assert code != 0
+        assert "Writing" not in err.getvalue()
+        assert err.getvalue() == (
+            ""
+            if json_too
+            else "refused: Camden's data changed since this preview (someone else committed or "
+            "rolled back). Check the preview again before committing. Nothing was written.\n"
+        )
+        assert "Imported" not in out.getvalue()
+        if json_too:
+            assert json.loads(out.getvalue())["snapshot_ids"] == []

@@ -27,12 +27,25 @@ from ui import faults
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
 
 
-def note_invalid_url_values(options: dict[str, list[str]]) -> None:
-    """Streamlit drops URL values that are not options; say so rather than drop them silently."""
+def note_invalid_url_values(
+    options: dict[str, list[str]],
+    regrouped: Callable[[FilterState], tuple[FilterState, list[str]]],
+) -> None:
+    """Streamlit drops URL values that are not options; say so rather than drop them silently.
+
+    A vendor's name grouped under another since the link was made is read as that vendor, with
+    a note saying so (`regrouped`: selection.regrouped, as commands and alerts read it): the
+    sidebar's vendor filter is set to it before it is drawn (`take_regrouped_vendors`)."""
     if "_url_notes" in st.session_state:
         return
     given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
-    _, notes = filters.from_query_params(given, options)
+    state, unread = filters.from_query_params(given)
+    regrouped_state, notes = regrouped(state)
+    if regrouped_state.vendor != state.vendor:
+        st.session_state["_regrouped_vendor"] = [
+            v for v in regrouped_state.vendor if v in set(options.get("vendor", ()))
+        ]
+    notes += filters.normalise(regrouped_state, options)[1] + unread
     st.session_state["_url_notes"] = notes
     # The page's own settings in the link (market_top, metric, profile...), as given: the page
     # binds them to its widgets, and Streamlit drops a value a widget cannot take.

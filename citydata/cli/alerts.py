@@ -87,9 +87,12 @@ def _add(args: argparse.Namespace) -> int:
     try:
         with db.read() as r:
             options = selection.options(r)
-        if why := alerts.link_refused(args.url, options):
+            why = alerts.link_refused(r, args.url, options)
+            given, unread = filters.from_query_params(parse_qs(urlsplit(args.url).query))
+            given, notes = selection.regrouped(r, given)  # a vendor grouped since: said so
+        if why:
             raise UsageError(why)
-        _, notes = filters.from_query_params(parse_qs(urlsplit(args.url).query), options)
+        notes += filters.normalise(given, options)[1] + unread
         try:
             sub = subscriptions.add(
                 db,

@@ -161,7 +161,9 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     # a read: while the app serves, from a copy of the database made just now (lifecycle)
     with lifecycle.open_for_reading(args.db) as db, db.read() as r:
         options = selection.options(r)
+        state, regrouped = selection.regrouped(r, state)  # as the app reads a link
     clean, notes = filters.normalise(state, options)
+    notes = regrouped + notes
     emptied = [c for c in filters.CHOICES if getattr(state, c.key) and not getattr(clean, c.key)]
     if emptied:  # every value of a filter left out: the answer would be about every one
         unknown = filters.unknown(state, options)

@@ -19,6 +19,7 @@ from citydata import ingest, lifecycle
 from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
+    NOTHING_WRITTEN,
     Refused,
     add_db_option,
     authority,
@@ -91,6 +92,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
     changes: list[BoroughChange] = []
+    announced = []  # "Writing N snapshots…" said: a refusal after it says nothing was written
+
+    def writing(snapshot_count: int) -> None:
+        """Said once the commit's checks have passed, as its writing starts (snapshots.commit):
+        not before a refusal (someone else committed meanwhile, or nothing would change)."""
+        print(f"Writing {count(snapshot_count, 'snapshot')}…", file=sys.stderr, flush=True)
+        announced.append(snapshot_count)
+
     # A dry run writes nothing at all: where opening the file would build or migrate it, it
     # compares with a private copy made ready instead (lifecycle.open_for_preview).
     try:
@@ -105,13 +114,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             out["rows_imported"] = prepared.rows_accepted
             out["records_imported"] = prepared.records_accepted
             if not args.dry_run:
-                if changed := _changed(changes):  # none: refused as changing nothing, unsaid
-                    writing = count(len(changed), "snapshot")
-                    print(f"Writing {writing}…", file=sys.stderr, flush=True)
                 expect = {c.borough_code: c.base_snapshot_id for c in changes}
                 try:
                     out["snapshot_ids"] = snapshots.commit(
-                        db, prepared, content, cli_user(args), expect=expect
+                        db, prepared, content, cli_user(args), expect=expect, writing=writing
                     )
                 except snapshots.NothingChanged as exc:
                     if exc.noted:  # newer releases' dates kept: in the history too
@@ -125,11 +131,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             out["message"] = str(exc)
             return _report(args, prepared, out, changes, EXIT_OK)
         out["refused"] = str(exc)
-        return _report(args, prepared, out, changes, EXIT_REFUSED)
+        return _report(args, prepared, out, changes, EXIT_REFUSED, bool(announced))
     except (CommitRefused, StoreError) as exc:
         out["refused"] = str(exc)
         out["rows_imported"] = out["records_imported"] = 0
-        return _report(args, prepared, out, changes, EXIT_REFUSED)
+        return _report(args, prepared, out, changes, EXIT_REFUSED, bool(announced))
     return _report(args, prepared, out, changes, EXIT_OK)
 
 
@@ -160,8 +166,11 @@ def _report(
     out: dict[str, Any],
     changes: list[BoroughChange],
     code: int,
+    announced: bool = False,
 ) -> int:
     if args.json:
+        if announced:  # the database failed once writing had started: said where "Writing" was
+            print(NOTHING_WRITTEN, file=sys.stderr, flush=True)
         print_json(out)
         return code
     if code != EXIT_OK:  # first: what follows says what was found, not what was done

@@ -30,7 +30,7 @@ from citydata.query import alerts as due
 from citydata.query import filters, opportunities, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
-from citydata.store import subscriptions, vendors
+from citydata.store import subscriptions
 from citydata.store.db import Database, Reader
 from citydata.store.ledger import Ledger
 from citydata.store.subscriptions import Subscription
@@ -90,11 +90,14 @@ class Message:
         return "\n\n".join(out)
 
 
-def link_refused(view_url: str, options: Mapping[str, Any]) -> str | None:
+def link_refused(r: Reader, view_url: str, options: Mapping[str, Any]) -> str | None:
     """Why no alert can be made from `view_url`, or None: a link naming what the data does not
     have (a misspelt borough; `options`: selection.options). The page shows that view without
-    the value, so an alert made from it would watch more than the link shows."""
+    the value, so an alert made from it would watch more than the link shows. A vendor's name
+    grouped under another since is not refused: the page reads it as that vendor, and so does
+    the alert (`view`)."""
     given, _ = filters.from_query_params(parse_qs(urlsplit(view_url).query))
+    given, _ = selection.regrouped(r, given)
     unknown = filters.unknown(given, options)
     if not unknown:
         return None
@@ -125,9 +128,7 @@ def view(r: Reader, sub: Subscription, options: Mapping[str, Any]) -> tuple[Filt
     its subscribers about every contract, when the one vendor it watches has none.
     (`options`: selection.options, read once for every alert.)"""
     state, _ = filters.from_query_params(sub.view_params)
-    if state.vendor:
-        grouped = vendors.grouped_as(r, state.vendor)
-        state = state.with_(vendor=tuple(dict.fromkeys(grouped.get(v, v) for v in state.vendor)))
+    state, _ = selection.regrouped(r, state)  # (said when the alert is made, not every send)
     notes = filters.unknown(state, options)
     state, _ = filters.normalise(state, {})  # (the dates' swap only: no value is dropped)
     return state, notes

@@ -368,6 +368,27 @@ def normalise(
     return state.with_(**changes), notes
 
 
+def regroup(state: FilterState, grouped: Mapping[str, str]) -> tuple[FilterState, list[str]]:
+    """The state with each vendor it names that `grouped` maps to another name (a spelling
+    grouped under a vendor since: `vendors.grouped_as`, read by `selection.regrouped`) read as
+    that vendor, and a note for each: '“Capita Business Services” is now grouped under
+    “Capita”.' The data shows every record under its canonical vendor, so the name as given
+    would match nothing."""
+    moved = {v: grouped[v] for v in state.vendor if grouped.get(v, v) != v}
+    if not moved:
+        return state, []
+    notes = [
+        f"{_quoted_few([given])} is now grouped under {_quoted_few([now])}."
+        for given, now in list(moved.items())[:NOTE_VALUES]
+    ]
+    if len(moved) > NOTE_VALUES:
+        notes.append(
+            f"{len(moved) - NOTE_VALUES:,} more vendor names are now grouped under others."
+        )
+    vendor = tuple(dict.fromkeys(moved.get(v, v) for v in state.vendor))
+    return state.with_(vendor=vendor), notes
+
+
 def unknown(state: FilterState, options: Mapping[str, Iterable[str]]) -> list[str]:
     """`normalise`'s notes of the values not among `options` only (not the dates' swap): what
     a link names that the data does not have."""

@@ -18,6 +18,7 @@ from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import filters
 from citydata.query.filters import FilterState, Params
+from citydata.store import vendors
 from citydata.store.db import Reader
 
 RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source", "snapshot_id")
@@ -122,6 +123,15 @@ def options(r: Reader) -> dict[str, list[str]]:
     row = r.rows(f"SELECT {lists} FROM current_contracts")[0]
     found = {c.key: list(values or []) for c, values in zip(from_data, row, strict=True)}
     return {c.key: found.get(c.key) or list(c.fixed_options() or ()) for c in filters.CHOICES}
+
+
+def regrouped(r: Reader, state: FilterState) -> tuple[FilterState, list[str]]:
+    """The one reading of a vendor a link or a command names that has since been grouped under
+    another (an alias, see citydata.store.vendors): read as the vendor it is grouped under, with
+    a note saying so (filters.regroup). Links, the sidebar, commands and alerts all use it."""
+    if not state.vendor:
+        return state, []
+    return filters.regroup(state, vendors.grouped_as(r, state.vendor))
 
 
 @dataclass(frozen=True)

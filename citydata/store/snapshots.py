@@ -26,7 +26,7 @@ ever grows. What a commit would change is worked out first, writing nothing, in
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +83,7 @@ def commit(
     *,
     expect: Mapping[str, int | None] | None = None,
     source: str = "upload",
+    writing: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Store the file's records as one new active snapshot per borough whose records change;
     return their ids, in the order of the boroughs' codes.
@@ -93,6 +94,10 @@ def commit(
     the commit when someone else changed a borough meanwhile. A borough whose records would stay
     the same gets no new snapshot (it would be a duplicate); when that is every borough of the
     file, `NothingChanged` says so and nothing is written.
+
+    `writing(n)` is called once every check has passed, as the `n` new snapshots start to be
+    written: nothing refuses the commit after it but a failure of the database itself (a
+    command says "Writing n snapshots…" then, not before a refusal).
     """
     staged = check(prepared)
     kind = kind_of(prepared)
@@ -108,10 +113,11 @@ def commit(
                     "or rolled back). Check the preview again before committing."
                 )
         if kind == PUBLISHED:
-            stored = _commit_notices(w, prepared, packing, user, current, now, mapping, source)
+            stored = _commit_notices(w, prepared, packing, user, current, now, mapping, source,
+                                     writing)  # fmt: skip
         else:
             stored = _commit_register(w, db, prepared, staged, packing, current, now, user,
-                                      mapping, source)  # fmt: skip
+                                      mapping, source, writing)  # fmt: skip
     if isinstance(stored, NothingChanged):  # (raised once what it noted is written)
         raise stored
     return stored
@@ -128,6 +134,7 @@ def _commit_register(
     user: str,
     mapping: str,
     source: str,
+    writing: Callable[[int], None] | None = None,
 ) -> list[int]:
     """`commit` of a register: each borough's register superseded by the file's records."""
     kind = REGISTER
@@ -139,6 +146,8 @@ def _commit_register(
         totals = {code: counts[code][:2] for code in bases}
         diffs = {code: changes.unchanged(counts[code][2]) for code in bases}
         raise NothingChanged(unchanged_message(borough_changes(w, bases, totals, diffs, kind)))
+    if writing is not None:
+        writing(len(bases) - len(same))
     file_hash = packing.file_hash
     ids = _new_snapshots(
         w,
@@ -168,6 +177,7 @@ def _commit_notices(
     now: datetime,
     mapping: str,
     source: str,
+    writing: Callable[[int], None] | None = None,
 ) -> list[int] | NothingChanged:
     """`commit` of published notices: each borough's new notices join those it holds. A
     borough whose notices the file changes nothing a person sees of gets no snapshot; its
@@ -187,9 +197,11 @@ def _commit_notices(
     noted = releases.note_dates(w, prepared.records[fresh], current, same) if same else 0
     if len(same) == len(compared):
         return NothingChanged(unchanged_message(compared, noted), noted)
+    groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
+    if writing is not None:
+        writing(len(groups))
     file_hash = packing.save(w, prepared.file_name)
     staged = staged[fresh].reset_index(drop=True)  # (older releases of notices held: left out)
-    groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
     if same:
         staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
     staged = _with_held_notices(w, staged, current, source)
