@@ -483,32 +483,35 @@ def _adds_up(run: runs.Run) -> bool:
 def test_a_pages_entries_that_are_not_notices_are_read_and_left_out_and_the_counts_add_up(
     db, server
 ):
-    """A page's `releases` with a number, text and null among the notices, an empty object
-    and two releases of one notice: the fetch said "8 notices read, 1 ... imported. Left out:
-    1 not technology" and nothing of the other six."""
+    """A page's `releases` with a number, text and null among the notices, an empty object,
+    a release with no `ocid` and two releases of one notice: the fetch said "8 notices read, 1
+    ... imported. Left out: 1 not technology" and nothing of the others; a release with no
+    `ocid` (which no later release can replace) was imported with no reference."""
     page1 = json.loads(server.page("contracts_finder_page1.json"))["releases"]
     camden_rb, grounds, leeds = page1
     older = camden_rb | {"id": "r0", "date": "2025-01-01T00:00:00Z"}  # merged into r1
-    releases = [older, camden_rb, 7, "not a notice", None, {}, grounds, leeds]
+    no_ocid = {k: v for k, v in camden_rb.items() if k != "ocid"} | {"id": "r9"}
+    releases = [older, camden_rb, 7, "not a notice", None, {}, no_ocid, grounds, leeds]
     server.play("page1", ok(release_page(server, *releases)))
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "done"
-    # (the empty object names no buyer: not recognised as a council's, as Leeds is not one)
-    assert (run.notices, run.imported, run.not_technology, run.other_councils) == (8, 1, 1, 2)
-    assert (run.not_notices, run.refused, run.older) == (3, 0, 1)
+    assert (run.notices, run.imported, run.not_technology, run.other_councils) == (9, 1, 1, 1)
+    assert (run.not_notices, run.refused, run.older) == (5, 0, 1)
     assert _adds_up(run)
     assert run.summary() == (
-        "Contracts Finder since 2025-01-01: 1 page, 8 notices read, 1 technology record of the "
-        "region's councils imported. Left out: 1 not technology; 2 bought by a council outside "
+        "Contracts Finder since 2025-01-01: 1 page, 9 notices read, 1 technology record of the "
+        "region's councils imported. Left out: 1 not technology; 1 bought by a council outside "
         "the region or not recognised; 1 older release of a notice (its newer release is held "
-        "or in the same file); 3 entries of the list of notices that are not notices."
+        "or in the same file); 5 entries of the list of notices that are not notices."
     )
     [line] = [runs.history_line(row) for row in runs.history(db).to_dict("records")]
     assert line.endswith(
-        ": 1 page, 8 read, 1 kept. Left out: 1 not technology; 2 bought by a council outside "
+        ": 1 page, 9 read, 1 kept. Left out: 1 not technology; 1 bought by a council outside "
         "the region or not recognised; 1 older release of a notice (its newer release is held "
-        "or in the same file); 3 entries of the list of notices that are not notices."
+        "or in the same file); 5 entries of the list of notices that are not notices."
     )
+    refs = db.rows("SELECT source_ref FROM current_contracts WHERE source_kind = 'published'")
+    assert refs == [(camden_rb["ocid"],)]  # (none without a reference)
 
 
 def test_a_second_run_counts_the_notices_already_held_as_left_out(db, server):

@@ -392,3 +392,28 @@ def test_an_ocds_amount_below_zero_or_not_a_number_is_passed_over_and_said(
     assert croydon["borough"] == "Croydon" and croydon["total_value"] == value
     reasons = [x.reason for x in p.warnings if x.column == "Value" and x.row is not None]
     assert reasons == ([said] if said else [])
+
+
+def test_a_release_with_no_ocid_is_not_read_as_a_notice_in_json_or_a_flattened_file():
+    """A release with no `ocid` was imported with no reference, where no later release of it
+    could ever replace it; a flattened row with none was dropped without a word. Each is now
+    an entry that is not a notice, counted (read = rows read + not notices)."""
+    lines = (NOTICES / "ocds_flattened.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = "," + lines[2].split(",", 1)[1]  # the second release's ocid left blank
+    flat = prepare(("\n".join(lines) + "\n").encode(), "flat.csv")
+    whole = prepare((NOTICES / "ocds_flattened.csv").read_bytes(), "flat.csv")
+    assert (flat.rows_read, flat.not_notices) == (whole.rows_read - 1, 1)
+    assert "Grounds maintenance" not in set(flat.records["system"].dropna())
+    assert not flat.refused
+
+    release = {
+        "id": "r1", "date": "2025-01-01T00:00:00Z",
+        "buyer": {"name": "London Borough of Camden"},
+        "tender": {"title": "Revenues and benefits system",
+                   "classification": {"scheme": "CPV", "id": "48000000"}},
+        "awards": [{"id": "1", "status": "active", "suppliers": [{"name": "Civica UK Ltd"}]}],
+    }  # fmt: skip
+    package = {"releases": [release, release | {"ocid": "ocds-b5fd17-1", "id": "r2"}]}
+    read = prepare(json.dumps(package).encode(), "notices.json")
+    assert (read.rows_read, read.not_notices) == (1, 1)
+    assert read.records["source_ref"].tolist() == ["ocds-b5fd17-1"]

@@ -158,6 +158,7 @@ def flattened(table: Table, max_rows: int | None = None) -> Table:
     paths = {c: [p for p in str(c).strip().split("/") if p] for c in table.columns}
     releases: list[dict[str, Any]] = []
     lines: list[int] = []
+    none = 0  # rows that hold no release (no ocid): left out as not notices, and counted
     for position, line in enumerate(table.rows):
         doc: dict[str, Any] = {}
         for column in table.columns:
@@ -169,6 +170,7 @@ def flattened(table: Table, max_rows: int | None = None) -> Table:
                     continue  # a header that is no path ('Notes'): not part of the release
         found = ocds.releases_of(doc) if ("releases" in doc or "ocid" in doc) else []
         found = [r for r in found if isinstance(r, dict)]
+        none += not found
         releases += found
         lines += [line] * len(found)
     if not releases:
@@ -183,5 +185,5 @@ def flattened(table: Table, max_rows: int | None = None) -> Table:
         table.sheet,
         table.sheets,
     )
-    out.rows_read = len(table.rows)
+    out.rows_read, out.not_notices = len(table.rows) - none, none  # (as a JSON file's are)
     return out

@@ -64,13 +64,28 @@ MAPPING = {
 }
 
 
+def is_release(entry: Any) -> bool:
+    """An entry of a list of releases that is a release: an object with its `ocid`, the
+    identifier its later releases share (text, or a number as some files write it). One
+    without it cannot be told from another, nor replaced by its next release: it is not read
+    as a notice."""
+    if not isinstance(entry, dict):
+        return False
+    ocid = entry.get("ocid")
+    return (
+        isinstance(ocid, int | float | str)
+        and not isinstance(ocid, bool)
+        and bool(str(ocid).strip())
+    )
+
+
 def releases_of(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc, list):
-        return compile_releases([r for r in doc if isinstance(r, dict)])
+        return compile_releases([r for r in doc if is_release(r)])
     if not isinstance(doc, dict):
         return []
     if isinstance(doc.get("releases"), list):
-        return compile_releases([r for r in doc["releases"] if isinstance(r, dict)])
+        return compile_releases([r for r in doc["releases"] if is_release(r)])
     if isinstance(doc.get("records"), list):
         out = []
         for record in doc["records"]:
@@ -82,7 +97,7 @@ def releases_of(doc: Any) -> list[dict[str, Any]]:
                 releases = [r for r in record["releases"] if isinstance(r, dict) and "ocid" in r]
                 out += compile_releases(releases)  # linked releases (bare URLs) carry nothing
         return out
-    if "ocid" in doc:
+    if is_release(doc):
         return [doc]
     return []
 
@@ -437,8 +452,9 @@ def from_document(doc: Any, max_rows: int | None = None) -> Table:
 
 def unread(doc: Any) -> tuple[int, int]:
     """The entries of a release package's (or a list's) releases that give no row of their
-    own: those that are not a release at all (not an object: a number, text, null), and the
-    earlier releases of a notice (the same `ocid`) merged into its newest (`compile_releases`).
+    own: those that are not a release (not an object, such as a number, text or null, or an
+    object with no `ocid`: `is_release`), and the earlier releases of a notice (the same `ocid`)
+    merged into its newest (`compile_releases`).
     A package whose releases are all such entries holds no notices (`from_releases` reads
     none), rather than not being a package."""
     if isinstance(doc, dict) and isinstance(doc.get("releases"), list):
@@ -447,9 +463,9 @@ def unread(doc: Any) -> tuple[int, int]:
         entries = doc
     else:  # a record package: its records are compiled by the publisher
         return 0, 0
-    objects = [r for r in entries if isinstance(r, dict)]
-    ocids = [r["ocid"] for r in objects if isinstance(r.get("ocid"), str)]
-    return len(entries) - len(objects), len(ocids) - len(set(ocids))
+    releases = [r for r in entries if is_release(r)]
+    merged = [r["ocid"] for r in releases if isinstance(r["ocid"], str)]  # (compile_releases)
+    return len(entries) - len(releases), len(merged) - len(set(merged))
 
 
 def from_releases(
