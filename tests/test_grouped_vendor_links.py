@@ -10,6 +10,7 @@ from contextlib import redirect_stdout
 from urllib.parse import urlencode
 
 import duckdb
+import pytest
 
 from citydata import cli
 from tests.apptest import run_app
@@ -17,6 +18,7 @@ from tests.test_alerts import alerts
 from tests.test_cli import _records as records
 from tests.test_cli import cli as run_cli
 from tests.test_hostile_links import shown
+from tests.test_security import open_page
 
 
 def two_vendors(db_path) -> tuple[str, str]:
@@ -63,3 +65,21 @@ def test_an_alert_can_be_made_from_a_link_naming_a_grouped_vendor(db_path):
                    "--url", view, "--ending", "60")  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert added.stderr == f"Note: “{old}” is now grouped under “{now}”.\n"
+
+
+@pytest.mark.parametrize(
+    ("page", "key"), [("pages/vendor.py", "vendor_profile"), ("pages/map.py", "share_vendor")]
+)
+def test_a_page_setting_naming_a_grouped_vendor_shows_the_vendor_it_is_grouped_under(
+    db_path, page, key
+):
+    """The Vendor profile's and the Map's own choice of vendor, from a link: the name given was
+    dropped ("The link's vendor … cannot be used here; showing none")."""
+    old, now, _ = grouped(db_path)
+    params = {key: old} | ({"metric": "Share held by a vendor"} if key == "share_vendor" else {})
+    at = open_page(page, params)
+    assert at.selectbox(key=key).value == now
+    assert [shown(w.value) for w in at.sidebar.warning] == [
+        f"“{old}” is now grouped under “{now}”."
+    ]
+    assert at.query_params[key] == now  # (a link copied from the page names it as now)

@@ -46,14 +46,23 @@ def note_invalid_url_values(
             v for v in regrouped_state.vendor if v in set(options.get("vendor", ()))
         ]
     notes += filters.normalise(regrouped_state, options)[1] + unread
-    st.session_state["_url_notes"] = notes
     # The page's own settings in the link (market_top, metric, profile...), as given: the page
     # binds them to its widgets, and Streamlit drops a value a widget cannot take.
-    st.session_state["_link_settings"] = {
+    settings = {
         key: st.query_params[key]
         for key in st.query_params
         if key not in filters.URL_KEYS and not key.startswith("embed")
     }
+    moved = False
+    for key in VENDOR_SETTINGS & settings.keys():  # a vendor grouped since, as the filter's
+        now, said = regrouped(FilterState(vendor=(settings[key],)))
+        if now.vendor != (settings[key],):
+            st.query_params[key] = settings[key] = now.vendor[0]
+            notes, moved = notes + said, True
+    st.session_state["_url_notes"] = notes
+    st.session_state["_link_settings"] = settings
+    if moved:  # (a widget takes its value from the address the run started with)
+        st.rerun()
 
 
 # How a page setting is named in a note (the URL parameter of each page's bound widget). Every
@@ -87,6 +96,10 @@ PAGE_SETTING_LABELS = {
     "reconcile": "borough",
 }
 
+
+# The page settings that name a vendor: a link naming one grouped under another since is read
+# as that vendor, as the sidebar's vendor filter reads it.
+VENDOR_SETTINGS = frozenset(("share_vendor", "vendor_profile"))
 
 # The page settings that name one of the region's councils: a link naming a council of another
 # region says where it is, rather than that it cannot be used.
