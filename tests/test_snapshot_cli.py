@@ -514,3 +514,18 @@ def test_an_import_refused_before_it_writes_never_says_it_is_writing(
         assert "Imported" not in out.getvalue()
         if json_too:
             assert json.loads(out.getvalue())["snapshot_ids"] == []
+
+
+def test_a_notices_files_entries_that_are_not_notices_are_said_to_be_left_out(db_path, tmp_path):
+    """A notices file whose list holds a number and a release with no ocid: `import` said
+    nothing of them (a fetch's history counts them); it names them, and --json counts them."""
+    path = ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = "," + lines[2].split(",", 1)[1]  # a release with no ocid
+    file = tmp_path / "notices.csv"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = cli("import", str(file), "--dry-run", db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert "  Also left out: 1 entry that is not a notice in the list of notices." in done.stdout
+    out = json.loads(cli("import", str(file), "--dry-run", "--json", db=db_path).stdout)
+    assert (out["rows_read"], out["not_notices"]) == (2, 1)

@@ -189,6 +189,9 @@ def _report(
             f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
             f"{prepared.rows_warned:,} imported with a change."
         )
+        if entries := getattr(prepared, "not_notices", 0):  # (not rows: no row was made of them)
+            what = "entry that is not a notice" if entries == 1 else "entries that are not notices"
+            print(f"  Also left out: {entries:,} {what} in the list of notices.")
     for line in _problem_lines(prepared):
         print(line)
     for c in changes:

@@ -395,6 +395,7 @@ class Prepared:
             "records_accepted": self.records_accepted,
             "rows_rejected": self.rows_refused,
             "rows_left_out": self.rows_left_out,
+            "not_notices": self.not_notices,
             "rows_warned": self.rows_warned,
             "rejects": [self._as_dict(p) for p in sorted(self.rejects, key=_row_order)],
             "warnings": [self._as_dict(p) for p in sorted(self.warnings, key=_row_order)],
