@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core import boroughs, regions
 from citydata.core.dates import add_months
 from citydata.core.formatting import count, share_column
-from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.core.schema import FIELDS, SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
 from citydata.query.market import NOT_GIVEN
@@ -47,6 +47,9 @@ PEER_COLUMNS: tuple[str, ...] = (
     "months_apart",
 )
 # What the page shows of a peer (the borough's own vendor is the peer's, or beside the point).
+
+
+FIELD_TYPES = {f.name: f.sql_type for f in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,7 @@ def gaps(r: Reader, state: FilterState, borough: str) -> list[Gap]:
     profile shows) leave it blank: none with nothing blank."""
     sql, params = selection.base(profile_state(state, _known(borough).name))
     blank = [
-        f"count(*) FILTER (WHERE nullif(trim(CAST({name} AS VARCHAR)), '') IS NULL"
+        f"count(*) FILTER (WHERE {_blank(name)}"
         f"{' AND source_kind = $gap_register' if registers else ''})"
         for name, _, registers in GAP_FIELDS
     ]
@@ -330,6 +333,14 @@ def gaps(r: Reader, state: FilterState, borough: str) -> list[Gap]:
         for (name, label, only), n in zip(GAP_FIELDS, missing, strict=True)
         if n
     ]
+
+
+def _blank(name: str) -> str:
+    """SQL: the field `name` is blank (text of nothing but spaces too; a date or a number is
+    only ever NULL: no text cast of every record, which took a tenth of the profile's time)."""
+    if FIELD_TYPES[name] == "VARCHAR":
+        return f"coalesce(trim({name}) = '', true)"
+    return f"{name} IS NULL"
 
 
 def gaps_sentence(found: list[Gap], records: int) -> str:
