@@ -186,10 +186,6 @@ def sidebar_filters() -> FilterState:
     links.note_invalid_url_values(
         options, lambda given: read(lambda r: selection.regrouped(r, given))
     )
-    # A link's vendor grouped under another since: the filter shows the vendor it is now.
-    regrouped = st.session_state.get("_regrouped_vendor")
-    if regrouped is not None:
-        st.session_state["vendor"] = regrouped
     with st.sidebar:
         st.header("Filters")
         for choice in filters.CHOICES:
@@ -215,25 +211,11 @@ def sidebar_filters() -> FilterState:
         st.button("Clear filters", on_click=_clear_filters, width="stretch")
         for note in st.session_state.get("_url_notes", []):
             st.warning(plain(note, links.URL_NOTE_LIMIT), icon=":material/info:")
-    if regrouped is not None:
-        _settle_regrouped(regrouped)
     state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
     state, notes = filters.normalise(state, options)  # the same clean-up as the command line's
     for note in notes:
         st.sidebar.warning(note, icon=":material/info:")
     return state
-
-
-def _settle_regrouped(regrouped: list[str]) -> None:
-    """Run the page once more with the vendor filter set to the vendors a link named as they
-    are grouped now, then forget them. On a link's first run Streamlit fills the filter from
-    the address, keeping only the names it knows (over a value set before the filter is
-    drawn), and does not write a value set so into the address; the second run keeps the value
-    set and puts it in the address, so a link copied from the page names the vendor as now."""
-    if "_regrouped_again" not in st.session_state:
-        st.session_state["_regrouped_again"] = True
-        st.rerun()
-    del st.session_state["_regrouped_vendor"], st.session_state["_regrouped_again"]
 
 
 def _clear_filters() -> None:

@@ -33,18 +33,19 @@ def note_invalid_url_values(
 ) -> None:
     """Streamlit drops URL values that are not options; say so rather than drop them silently.
 
-    A vendor's name grouped under another since the link was made is read as that vendor, with
-    a note saying so (`regrouped`: selection.regrouped, as commands and alerts read it): the
-    sidebar's vendor filter is set to it before it is drawn (`take_regrouped_vendors`)."""
+    A vendor's name grouped under another since the link was made, in the sidebar's filter or
+    a page's own choice of vendor, is read as that vendor, with a note saying so (`regrouped`:
+    selection.regrouped, as commands and alerts read it): the address is given the vendor's
+    name now, and the page runs again from it, as a widget takes its value from the address
+    its run started with (so a link copied from the page names the vendor as it is now)."""
     if "_url_notes" in st.session_state:
         return
     given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
     state, unread = filters.from_query_params(given)
     regrouped_state, notes = regrouped(state)
-    if regrouped_state.vendor != state.vendor:
-        st.session_state["_regrouped_vendor"] = [
-            v for v in regrouped_state.vendor if v in set(options.get("vendor", ()))
-        ]
+    moved = regrouped_state.vendor != state.vendor
+    if moved:
+        st.query_params["vendor"] = list(regrouped_state.vendor)
     notes += filters.normalise(regrouped_state, options)[1] + unread
     # The page's own settings in the link (market_top, metric, profile...), as given: the page
     # binds them to its widgets, and Streamlit drops a value a widget cannot take.
@@ -53,7 +54,6 @@ def note_invalid_url_values(
         for key in st.query_params
         if key not in filters.URL_KEYS and not key.startswith("embed")
     }
-    moved = False
     for key in VENDOR_SETTINGS & settings.keys():  # a vendor grouped since, as the filter's
         now, said = regrouped(FilterState(vendor=(settings[key],)))
         if now.vendor != (settings[key],):
@@ -61,7 +61,7 @@ def note_invalid_url_values(
             notes, moved = notes + said, True
     st.session_state["_url_notes"] = notes
     st.session_state["_link_settings"] = settings
-    if moved:  # (a widget takes its value from the address the run started with)
+    if moved:
         st.rerun()
 
 
