@@ -319,10 +319,8 @@ def _by_kind(prepared: Any, rows: list[Any]) -> str:
             f"- {count(len(kind.problems), 'row')}, such as {ui.plain(first.where())}: "
             f"{ui.plain(first.reason)} ({prepared.outcome(first)})"
         )
-    others = kinds[report.KINDS :]
-    if others:
-        left = sum(len(k.problems) for k in others)
-        lines.append(f"- {count(left, 'more problem')} of {count(len(others), 'other kind')}")
+    if beyond := report.beyond_kinds(kinds):
+        lines.append(f"- {beyond}")
     return "\n".join(lines) + "\n\nEvery one is in the table below and its download."
 
 

@@ -189,7 +189,7 @@ def _report(
             f"{prepared.rows_refused:,} refused, {_left_out_note(prepared)}"
             f"{prepared.rows_warned:,} imported with a change."
         )
-        if entries := getattr(prepared, "not_notices", 0):  # (not rows: no row was made of them)
+        if entries := prepared.not_notices:  # (not rows: no row was made of them)
             what = "entry that is not a notice" if entries == 1 else "entries that are not notices"
             print(f"  Also left out: {entries:,} {what} in the list of notices.")
     for line in _problem_lines(prepared):
@@ -226,12 +226,8 @@ def _problem_lines(prepared: Any) -> list[str]:
         lines += [_problem_line(prepared, p) for p in kind.examples]
         if kind.more:
             lines.append(f"    {kind.more_like_this()}")
-    others = kinds[report.KINDS :]
-    if others:
-        problems_left = sum(len(k.problems) for k in others)
-        lines.append(
-            f"  … and {count(problems_left, 'more problem')} of {count(len(others), 'other kind')}."
-        )
+    if beyond := report.beyond_kinds(kinds):
+        lines.append(f"  … and {beyond}.")
     lines.append(f"  {count(len(problems), 'problem')} in all: add --json to list every one.")
     return lines
 

@@ -187,6 +187,15 @@ class Kind:
         return f"… and {count(self.more, 'more row')} like this."
 
 
+def beyond_kinds(kinds_: list[Kind]) -> str:
+    """'12 more problems of 3 other kinds' for the kinds past the first KINDS, or ''."""
+    others = kinds_[KINDS:]
+    if not others:
+        return ""
+    left = sum(len(k.problems) for k in others)
+    return f"{count(left, 'more problem')} of {count(len(others), 'other kind')}"
+
+
 def kinds(problems: Iterable[Problem]) -> list[Kind]:
     """`problems` by kind (severity, column and what the reason says but for its row and the
     values it quotes), each kind where its first problem comes; notes about the whole file are
