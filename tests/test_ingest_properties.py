@@ -124,7 +124,7 @@ def test_text_in_any_unicode_encoding_decodes_to_itself(text, codec):
 # ---- normalisers never raise, whatever a cell holds ---------------------------------------
 
 NORMALISERS = {
-    "text": normalise.text_result,
+    **{f"text ({field})": rule for field, rule in normalise.TEXT_RULES.items()},
     "supplier": normalise.supplier_result,
     "satisfaction": normalise.satisfaction_result,
     "hosting": normalise.hosting_result,

@@ -80,13 +80,9 @@ def clean_text(value: Any) -> str | None:
     return text or None
 
 
-def text_result(value: Any) -> Result:
-    return clean_text(value), None, None
-
-
 def text_rule(what: str) -> Callable[[Any], Result]:
-    """text_result for a field of free text whose value is `what` ('a vendor's name'): an Excel
-    error (#N/A...) is refused, not kept as the name."""
+    """The rule for a field of free text whose value is `what` ('a vendor's name'): the text
+    cleaned (`clean_text`), and an Excel error (#N/A...) refused, not kept as the name."""
 
     def read(value: Any) -> Result:
         text = clean_text(value)
