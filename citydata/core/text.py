@@ -21,13 +21,14 @@ FORMULA_LOOKALIKES = {
     "-": "\uff0d\ufe63\u2212\u2796\u02d7",
     "@": "\uff20\ufe6b",
 }
-# Invisible characters a formula can hide behind: control characters other than tab, CR and
-# line feed, non-ASCII spaces, and format characters (bidirectional controls, zero-width
-# characters, the byte-order mark, tags): Unicode categories Cc, Zs, Zl, Zp and Cf. Kept as
-# ranges so that Python and DuckDB (exports._FORMULA_SQL) test exactly the same characters;
-# tests/test_exports.py checks them against unicodedata.
+# What a formula can hide behind: white space (spaces and line feeds: LibreOffice's "Trim
+# spaces" and Google Sheets' import take them off, and the formula runs), control characters,
+# non-ASCII spaces and format characters (bidirectional controls, zero-width characters, the
+# byte-order mark, tags): Unicode categories Cc, Zs, Zl, Zp and Cf, tab and CR aside (they start
+# a formula themselves). Kept as ranges so that Python and DuckDB (exports._FORMULA_SQL) test
+# exactly the same characters; tests/test_exports.py checks them against unicodedata.
 INVISIBLE_RANGES = (
-    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0xA0), (0xAD, 0xAD), (0x600, 0x605),
+    (0x00, 0x08), (0x0A, 0x0C), (0x0E, 0x20), (0x7F, 0xA0), (0xAD, 0xAD), (0x600, 0x605),
     (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891), (0x8E2, 0x8E2),
     (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200F), (0x2028, 0x202F), (0x205F, 0x2064),
     (0x2066, 0x206F), (0x3000, 0x3000), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
@@ -52,8 +53,9 @@ _FORMULA = re.compile(formula_pattern(lambda cp: f"\\U{cp:08x}"))
 
 
 def starts_formula(value: Any) -> bool:
-    """True for text a spreadsheet could run: starting, after any invisible characters, with
-    =, +, -, @, tab or CR, or a character that imitates one of the first four."""
+    """True for text a spreadsheet could run: starting, after any spaces, line breaks or
+    invisible characters, with =, +, -, @, tab or CR, or a character that imitates one of the
+    first four."""
     return isinstance(value, str) and _FORMULA.match(value) is not None
 
 

@@ -75,8 +75,9 @@ def clean_text(value: Any) -> str | None:
             text = html.unescape(text)
     text = _SPACE.sub(" ", _CONTROL.sub("", text.replace("\t", " "))).strip()
     if text.startswith("'") and (_FORCED_TEXT.match(text) or starts_formula(text[1:])):
-        text = text[1:]  # Excel's "store as text" apostrophe: '0123, '+44..., '=x, and what
-        # our own downloads put before a formula look-alike ('＠, '－)
+        # Excel's "store as text" apostrophe: '0123, '+44..., '=x, and what our own downloads
+        # put before a formula look-alike ('＠, '－) or one behind a space (' =x: trimmed)
+        text = text[1:].lstrip()
     return text or None
 
 
