@@ -216,6 +216,8 @@ def test_money_never_raises(value):
         ("'+44 3001234500", "+44 3001234500"),
         ("'=SUM(A1)", "=SUM(A1)"),
         ("'\uff20handle", "\uff20handle"),  # a download's apostrophe before a look-alike '@'
+        ("' =SUM(A1)", "=SUM(A1)"),  # ... and before a formula behind a space: trimmed
+        ("' a name", "' a name"),
         ("'Tis a name", "'Tis a name"),
         ("Fish & Chips", "Fish & Chips"),
         (1234.0, "1234"),
