@@ -88,7 +88,7 @@ else:
     if figures["records"] > len(systems):
         note.caption(
             f"Showing the first {len(systems):,} of {figures['records']:,} records; "
-            "the briefing below holds all of them."
+            "the Excel and text briefings below hold all of them."
         )
     ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
 
@@ -119,7 +119,7 @@ else:
         if p.peer_count > len(p.peers):
             note.caption(
                 f"Showing the first {len(p.peers):,} of {p.peer_count:,} peers; "
-                "the briefing below holds all of them."
+                "the Excel briefing below holds all of them."
             )
         ui.dataframe(
             p.peers,

@@ -546,6 +546,29 @@ def test_briefings_as_word_and_markdown_say_when_the_data_is_illustrative(tmp_pa
     assert [row.cells[0].text for row in table.rows[1:]] == ["Camden", "Hackney"]
 
 
+def test_a_word_briefing_holds_a_big_group_s_first_contracts_and_says_so(tmp_path, monkeypatch):
+    import io
+
+    import docx
+
+    from citydata.output import word
+
+    monkeypatch.setattr(word, "MAX_ROWS", 1)
+    db = build_db(tmp_path, [row("Camden", "2027-01-31"), row("Hackney", "2027-03-31")])
+    q = Query("system", 6)
+    groups, members = found(db, q)
+    b = group_briefing.briefing(groups.iloc[0], members, q, TODAY)
+    doc = docx.Document(io.BytesIO(word.collaboration(b)))
+    (table,) = doc.tables
+    assert [row.cells[0].text for row in table.rows[1:]] == ["Camden"]
+    assert "The first 1 of 2 contracts; the CSV and Markdown briefings hold every one." in [
+        p.text for p in doc.paragraphs
+    ]
+    assert len(b.rows) == 2 and "Hackney" in group_briefing.briefing_markdown(
+        groups.iloc[0], members, q, TODAY
+    )
+
+
 def test_a_group_whose_contracts_have_no_value_is_not_worth_0(tmp_path):
     """A group none of whose contracts has a value once showed a combined value of £0 (in the
     table, the briefing, the command line and its JSON); the amount is not known."""

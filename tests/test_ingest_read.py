@@ -571,3 +571,43 @@ def test_workbook_that_unpacks_too_large_is_refused(monkeypatch):
 def test_bytes_like_uploads_are_read():
     content = bytearray(b"Borough,System,Vendor\nCamden,Mosaic,Servelec\n")
     assert prepare(memoryview(content), "x.csv").records["system"].tolist() == ["Mosaic"]
+
+
+def without_references(content: bytes, rows: bool) -> bytes:
+    """The workbook with no cell of its first sheet saying where it is (no r="D4"), and with
+    `rows` no row either (no r="4"), as some writers save a sheet: each comes after the last."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", data)
+                if rows:
+                    data = re.sub(rb'(<row) r="[0-9]+"', rb"\1", data)
+            out.writestr(info, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("rows", [True, False], ids=["no row numbers", "row numbers"])
+def test_a_formula_without_its_value_or_an_error_is_found_in_cells_that_give_no_reference(rows):
+    # A cell's reference is optional in the file format, and calamine reads such a sheet cell
+    # after cell. The check for uncalculated formulas and error cells skipped every cell that
+    # had no reference: the row was imported with no end date and no value, without a word.
+    content = with_cells(
+        workbook_bytes(uncalculated_register),
+        {
+            "note": '<c t="e"><v>#N/A</v></c>',  # a column not imported: refuses nothing
+            "end": "<c><f>TODAY()+365</f><v></v></c>",
+            "value": '<c t="e"><v>#REF!</v></c>',
+        },
+    )
+    content = without_references(content, rows)
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert b'<c r="' not in z.read("xl/worksheets/sheet1.xml")  # (no cell says where it is)
+    p = prepare(content, "camden.xlsx")
+    assert p.refused is None
+    said = [(x.where(), x.value) for x in p.rejects]
+    assert said == [("row 4, column 'Contract end'", "=TODAY()+365"),
+                    ("row 5, column 'Annual value'", "#REF!")]  # fmt: skip
+    assert "The formula in cell D4 of sheet 'Register' was never calculated" in p.rejects[0].reason
+    assert rows_of(p, "row", "system") == [(2, "Mosaic"), (3, "Spydus")]

@@ -323,6 +323,31 @@ def test_the_borough_briefing_workbook_neutralises_every_sheet(planted):
     assert holds(texts, shown(start, "system")) and holds(texts, shown(start, "vendor"))
 
 
+def test_the_word_briefings_carry_no_formula_in_any_table_cell(planted):
+    """A Word table pasted into Excel runs a cell that starts a formula: the borough's and the
+    collaboration group's Word briefings put the downloads' apostrophe before such text."""
+    import docx
+
+    from citydata.output import word
+
+    db, start = planted
+    q = collaboration.Query("system", 6)
+    with db.read() as r:
+        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
+        groups = collaboration.groups(r, FilterState(), q, TODAY)
+        members = collaboration.members(r, FilterState(), q, TODAY)
+    group = groups[groups["key"].map(one_line) == one_line(hostile(start, "system"))].iloc[0]
+    rows = members[members["group"] == group["group"]]
+    group_doc = word.collaboration(group_briefing.briefing(group, rows, q, TODAY))
+    for data in (word.borough(p), group_doc):
+        doc = docx.Document(io.BytesIO(data))
+        cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        assert not [c for c in cells if starts_formula(c)]
+        for field in ("system", "vendor"):  # (on one line, as Word briefings write data text)
+            assert holds(cells, "'" + one_line(hostile(start, field))), field
+        assert not [p.text for p in doc.paragraphs if starts_formula(p.text)]
+
+
 def test_the_borough_briefing_text_keeps_data_text_inside_its_lines(planted):
     db, start = planted
     with db.read() as r:

@@ -16,7 +16,9 @@ pass for a blank ("No end date is given") and an amount would vanish without a w
 rules out most pieces of a sheet of values, and a search for a formula's tag, not every cell's,
 the rest: most sheets have neither kind of cell, and then nothing else is done) and gives each
 one's position: an error cell as its error text, read as a CSV of the same sheet reads it, and a
-formula without a value as `Uncalculated`, which the rules refuse saying which cell it is.
+formula without a value as `Uncalculated`, which the rules refuse saying which cell it is. A
+cell may leave out its reference (r="D4"; some writers do): when one of those cells does, every
+cell of the sheet is placed by counting, as calamine places it (`_placed`).
 `readable` lets calamine open a workbook with an error it does not know (#GETTING_DATA...).
 """
 
@@ -53,6 +55,11 @@ _TAG = r"<(?:\w+:)?{}\b([^>]*?)/?>"
 _R = re.compile(rb"""\br=["']([A-Z]{1,3})([0-9]{1,7})["']""")
 _T = re.compile(rb"""\bt=["'](\w*)["']""")
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
+# A row's start tag (its attributes, group 1) or a whole cell (its attributes, group 2)
+_ROW_OR_CELL = re.compile(
+    rb"<(?:\w+:)?(?:row\b([^>]*?)/?>|c\b([^>]*?)(?:/>|>.*?</(?:\w+:)?c>))", re.S
+)
+_ROW_NUMBER = re.compile(rb"""\br=["']([0-9]{1,7})["']""")
 
 
 @dataclass(frozen=True)
@@ -176,12 +183,59 @@ def _scan(stream: io.BufferedIOBase) -> list[bytes]:
         text = tail + chunk
         if marks is None and (m := _SHEET_DATA.search(text)):  # (cells come after it)
             marks = _Marks(m[1] or b"")
-        cut = max(text.rfind(b"</c>"), text.rfind(b":c>"))  # the end of the last whole cell
-        cut = text.find(b">", cut) + 1 if cut >= 0 else 0
+        cut = _whole(text)
         whole, tail = text[:cut], text[cut:]
         found += _suspects(whole, marks)
     found += _suspects(tail, marks)
     return found
+
+
+def _at(cell: bytes) -> tuple[int, int]:
+    """(row, column) from 0 of a cell that gives its reference (r="D4")."""
+    ref = _R.search(cell.partition(b">")[0])
+    assert ref is not None
+    return int(ref[2]) - 1, _column(ref[1].decode())
+
+
+def _placed(stream: io.BufferedIOBase) -> list[tuple[tuple[int, int], bytes]]:
+    """Each cell of the sheet that may be an error cell or a formula without a value, with its
+    (row, column) from 0: for a sheet whose rows or cells do not all say where they are.
+
+    A row or cell without a reference comes right after the one before it (ECMA-376: `r` is
+    optional), as calamine reads it. Slower than `_scan` (a step per cell), so only for sheets
+    written that way, which are rare."""
+    placed, tail, marks, row, column = [], b"", None, -1, -1
+    while True:
+        chunk = stream.read(_CHUNK)
+        text = tail + chunk
+        if marks is None and (m := _SHEET_DATA.search(text)):
+            marks = _Marks(m[1] or b"")
+        cut = _whole(text) if chunk else len(text)  # the rest waits for the next piece
+        for m in _ROW_OR_CELL.finditer(text, 0, cut):
+            if m[1] is not None:  # a row: its number, or the one after the row before
+                number = _ROW_NUMBER.search(m[1])
+                row, column = (int(number[1]) - 1 if number else row + 1), -1
+                continue
+            ref = _R.search(m[2])
+            row, column = (int(ref[2]) - 1, _column(ref[1].decode())) if ref else (row, column + 1)
+            if _suspects(m[0], marks):
+                placed.append(((row, column), m[0]))
+        if not chunk:
+            return placed
+        tail = text[cut:]
+
+
+def _whole(text: bytes) -> int:
+    """Where the last whole cell of `text` ends (0 when none does): after its end tag, </c> or
+    </x:c>, never after a prefixed cell's start tag with no attributes (<x:c>)."""
+    end = text.rfind(b"</c>")
+    end = end + 4 if end >= 0 else 0
+    colon = text.rfind(b":c>")
+    while colon >= end:
+        if text[text.rfind(b"<", 0, colon) + 1 : colon].startswith(b"/"):
+            return colon + 3
+        colon = text.rfind(b":c>", 0, colon)
+    return end
 
 
 def cells(content: bytes, sheet: str) -> dict[tuple[int, int], str | Uncalculated]:
@@ -195,14 +249,16 @@ def cells(content: bytes, sheet: str) -> dict[tuple[int, int], str | Uncalculate
                 return out
             with z.open(part) as stream:
                 found = _scan(stream)
+            if all(_R.search(cell.partition(b">")[0]) for cell in found):
+                placed = [(_at(cell), cell) for cell in found]
+            else:  # a writer that leaves out cells' references: place every cell by counting
+                with z.open(part) as stream:
+                    placed = _placed(stream)
     except (KeyError, OSError, zipfile.BadZipFile, ValueError):
         return out
-    for cell in found:
+    for at, cell in placed:
         head, _, body = cell.partition(b">")  # (the cell's attributes, and what it holds)
-        ref, kind = _R.search(head), _T.search(head)
-        if not ref:
-            continue
-        at = (int(ref[2]) - 1, _column(ref[1].decode()))
+        kind = _T.search(head)
         value = _VALUE.search(body)
         if kind and kind[1] == b"e":
             text = html.unescape(value[1].decode("utf-8", "replace")).strip() if value else ""
@@ -215,7 +271,7 @@ def cells(content: bytes, sheet: str) -> dict[tuple[int, int], str | Uncalculate
         if kind and kind[1] == b"str" and (value is not None or _EMPTY_VALUE.search(body)):
             continue  # a formula whose value is empty text, as Excel saves one
         written = html.unescape(formula[1].decode("utf-8", "replace")).strip() if formula[1] else ""
-        cell_ref = (ref[1] + ref[2]).decode()
+        cell_ref = f"{_letters(at[1])}{at[0] + 1}"
         out[at] = Uncalculated(cell_ref, sheet, "=" + written if written else None)
     return out
 
@@ -248,6 +304,16 @@ def readable(content: bytes) -> bytes | None:
     except (KeyError, OSError, zipfile.BadZipFile, ValueError):
         return None
     return buffer.getvalue() if changed else None
+
+
+def _letters(column: int) -> str:
+    """A column's number from 0 as its letters (0 is 'A', 26 is 'AA')."""
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _column(letters: str) -> int:

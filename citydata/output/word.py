@@ -3,29 +3,40 @@ PC, where a Markdown or text file may not.
 
 Each function takes the same content as its plain-text or Markdown twin and lays it out with
 Word's own styles (Title, headings, bulleted lists, a table with a header row), so a reader can
-restyle or paste it into a paper. Text goes in as text: nothing in the data is interpreted.
-When the records are illustrative, a bold warning comes first.
+restyle or paste it into a paper. Text goes in as text: nothing in the data is interpreted, and
+data text that a spreadsheet would run as a formula (a table pasted into Excel) carries the
+downloads' apostrophe. When the records are illustrative, a bold warning comes first.
+
+A briefing is for reading: each table or list holds at most MAX_ROWS rows, and says how many
+more there are and which download holds every one (a borough's 5,000 records and 44,000 peers
+took python-docx ten minutes, and made a document nobody reads).
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from citydata.core import boroughs
 from citydata.core.dates import day_label
-from citydata.core.formatting import day, money
+from citydata.core.formatting import count, day, money
+from citydata.core.text import neutralise_cell
 from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import Briefing
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
+MAX_ROWS = 1_000  # rows of one table or list (as many as the pages show)
 
 
 def collaboration(b: Briefing) -> bytes:
@@ -40,6 +51,7 @@ def collaboration(b: Briefing) -> bytes:
         para.add_run(text)
     doc.add_heading("Contracts in the group", level=1)
     _table(doc, b.columns, b.rows)
+    _cut(doc, len(b.rows), count(len(b.rows), "contract"), "the CSV and Markdown briefings hold")
     doc.add_paragraph(b.footer).runs[0].font.size = Pt(9)
     return _bytes(doc)
 
@@ -80,10 +92,11 @@ def borough(p: Profile) -> bytes:
             _money(r.annual_value),
             _text(r.hosting),
         )
-        for r in p.systems.itertuples()
+        for r in p.systems.head(MAX_ROWS).itertuples()
     ]
     if rows:
         _table(doc, columns, rows)
+        _cut(doc, len(p.systems), count(len(p.systems), "record"), EVERY_RECORD)
     else:
         doc.add_paragraph("No records match the selection.")
     doc.add_heading(boroughs.reword("Vendors (share of the borough's records)"), level=1)
@@ -92,19 +105,21 @@ def borough(p: Profile) -> bytes:
         ("Vendor", "Records", "Share", "Annual value"),
         [
             (_text(r.vendor), f"{r.records:,}", f"{r.share:.1f}%", _money(r.annual_value))
-            for r in p.vendors.itertuples()
+            for r in p.vendors.head(MAX_ROWS).itertuples()
         ],
     )
+    _cut(doc, len(p.vendors), count(len(p.vendors), "vendor"), EVERY_RECORD)
     doc.add_heading("Contracts ending in the next 24 months", level=1)
     soon = ending_soon(p.systems, p.today, 24)
     if soon.empty:
         doc.add_paragraph("None.")
-    for r in soon.itertuples():
+    for r in soon.head(MAX_ROWS).itertuples():
         doc.add_paragraph(
             f"{_day(r.contract_end)}: {_text(r.system)} ({_text(r.service_area)}), "
             f"{_text(r.vendor)}",
             style="List Bullet",
         )
+    _cut(doc, len(soon), count(len(soon), "contract"), EVERY_RECORD)
     doc.add_heading(boroughs.reword("Peers: other boroughs on the same system or vendor"), level=1)
     if p.peers.empty:
         doc.add_paragraph(
@@ -132,9 +147,10 @@ def borough(p: Profile) -> bytes:
                     _day(r.peer_contract_end),
                     _text(r.match),
                 )
-                for r in p.peers.itertuples()
+                for r in p.peers.head(MAX_ROWS).itertuples()
             ],
         )
+        _cut(doc, len(p.peers), count(len(p.peers), "peer"), "the Excel briefing holds")
     doc.add_heading("Service areas with no records", level=1)
     doc.add_paragraph(
         ", ".join(p.missing_areas) + "."
@@ -161,14 +177,37 @@ def _warning(doc: DocxDocument, text: str) -> None:
     run.font.color.rgb = WARNING_COLOUR
 
 
+# Where every record of a borough's briefing is when its Word tables are cut (`_cut`).
+EVERY_RECORD = "the Excel and text briefings hold"
+
+
 def _table(doc: DocxDocument, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    table = doc.add_table(rows=1, cols=len(columns))
+    """A table with a header row and the first MAX_ROWS of `rows`. Each row is a copy of one
+    made by python-docx with its text put in place: `table.add_row()` and `cell.text` look the
+    table up again for every cell, about 10 ms a row."""
+    table = doc.add_table(rows=2, cols=len(columns))
     table.style = "Light Grid Accent 1"
     for cell, name in zip(table.rows[0].cells, columns, strict=True):
         cell.text = name
-    for values in rows:
-        for cell, value in zip(table.add_row().cells, values, strict=True):
-            cell.text = value
+    for cell in table.rows[1].cells:
+        cell.text = "-"  # a paragraph with one run of text in each cell
+    template = table.rows[1]._tr
+    template.getparent().remove(template)
+    texts = list(template.iter(qn("w:t")))
+    for t in texts:
+        t.set(qn("xml:space"), "preserve")
+    for values in itertools.islice(rows, MAX_ROWS):
+        for t, value in zip(texts, values, strict=True):
+            t.text = value
+        table._tbl.append(copy.deepcopy(template))
+
+
+def _cut(doc: DocxDocument, total: int, said: str, holder: str) -> None:
+    """When a table or list of `total` rows (`said`: "5,092 records") was cut to MAX_ROWS,
+    a line saying so and which briefing holds every one (`holder`: "the Excel briefing
+    holds")."""
+    if total > MAX_ROWS:
+        doc.add_paragraph(f"The first {MAX_ROWS:,} of {said}; {holder} every one.")
 
 
 def _bytes(doc: DocxDocument) -> bytes:
@@ -182,8 +221,11 @@ def _given(value: object) -> bool:
 
 
 def _text(value: object) -> str:
-    """Data text on one line; blank (not "None") when not given."""
-    return " ".join(str(value).split()) if _given(value) else ""
+    """Data text on one line, with no formula start (see the module) nor a character XML cannot
+    hold; blank (not "None") when not given."""
+    if not _given(value):
+        return ""
+    return str(neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", " ".join(str(value).split()))))
 
 
 def _day(value: object) -> str:
