@@ -246,6 +246,17 @@ def test_cli_export_ics_to_a_file_and_refusal_of_a_bad_lead_time_file(db_path, t
     assert b"Traceback" not in done.stderr
 
 
+def test_cli_export_ics_of_no_dated_contract_is_refused_not_an_empty_calendar(db_path, tmp_path):
+    """RFC 5545 wants at least one component in a calendar; a file with none is refused by some
+    calendar programs and useless to all (the Calendar page offers no download then)."""
+    out = tmp_path / "dates.ics"
+    args = ("export", "--format", "ics", "--end-from", "2099-01-01", "-o", str(out))
+    done = cli(*args, db=db_path)
+    assert done.returncode == 1 and not out.exists()
+    assert b"No record these filters select has an end date" in done.stderr
+    assert b"Nothing was written." in done.stderr
+
+
 def test_cli_collaborate_json_matches_the_query(db_path):
     args = ["collaborate", "--by", "system", "--window-months", "6", "--json"]
     area = "Corporate IT and infrastructure"

@@ -170,6 +170,10 @@ def test_money(written, expected):
         ("about a million", "not an amount of money"),
         ("1e30", "not an amount of money"),
         ("9" * 20, "too large"),
+        # under the limit as written, at it to the penny: it was stored as £1,000,000,000,000,000
+        ("999999999999999.995", "too large"),
+        ("£999,999,999,999,999.999", "too large"),
+        (999999999999999.995, "too large"),
     ],
 )
 def test_money_refused(written, words):

@@ -211,6 +211,11 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         # as on the Calendar page: the contracts ending nearest today
         df = pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS)
+    if df.empty:  # (a calendar file needs an event: RFC 5545; the Calendar page offers none)
+        raise Refused(
+            "No record these filters select has an end date, so there is no event "
+            "to put in a calendar."
+        )
     data = ics.build(df)
     if args.output:
         args.output.write_bytes(data)
