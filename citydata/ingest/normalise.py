@@ -188,9 +188,11 @@ def money_result(value: Any) -> Result:
         return None, f"'{written}' is not an amount of money{_WRITE_MONEY}.", None
     if amount < 0:
         return None, f"The value {written} is negative; a contract's value cannot be.", None
-    if amount >= MAX_VALUE:
+    if amount < MAX_VALUE:
+        amount = amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    if amount >= MAX_VALUE:  # (999,999,999,999,999.995 too: to the penny, it is the limit)
         return None, f"The value {written} is too large to be a contract's value.", None
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP), None, None
+    return amount, None, None
 
 
 def satisfaction_result(value: Any) -> Result:
