@@ -316,12 +316,14 @@ def downloads(
     means every record it selects, and `exports.Rows` a query's rows: DuckDB writes those
     files when a button is clicked, and a selection too big for the app gets a note saying why
     a button is off (`exports.offer`). `records`: how many rows `data` holds, when the page
-    knows; a selection too big for a download is then not offered.
+    knows (a DataFrame's are counted); a selection too big for a download is then not offered.
     """
     if isinstance(data, FilterState):
         if records is None:
             records = query(exports.record_count, data)
         data = exports.records(data)
+    elif isinstance(data, pd.DataFrame) and records is None:
+        records = len(data)  # (an upload's problems can outgrow an Excel sheet)
     offer = exports.Offer() if records is None else exports.offer(records)
 
     def csv() -> bytes:

@@ -27,7 +27,7 @@ from citydata.cli.common import (
 from citydata.core import demo, regions
 from citydata.core.formatting import count
 from citydata.output import exports, group_briefing, ics
-from citydata.query import collaboration, pipeline, selection
+from citydata.query import collaboration, pipeline
 from citydata.query.filters import FilterState
 from citydata.store import rawfiles
 
@@ -181,23 +181,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_ics(args, state)
     # While the app serves, this reads a copy of the database made just now (lifecycle).
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        out = args.output or sys.stdout.buffer
         if args.format == "csv":  # streamed by DuckDB: any number of records
-            out = args.output or sys.stdout.buffer
             written = exports.save_records_csv(r, state, out, labels=False)
         else:
-            written = exports.record_count(r, state)
-            if written > exports.EXCEL_MAX_ROWS:
+            found = exports.record_count(r, state)
+            if found > exports.EXCEL_MAX_ROWS:
                 raise Refused(
-                    f"{written:,} records are more than an Excel sheet holds "
+                    f"{found:,} records are more than an Excel sheet holds "
                     f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
                     "the filters."
                 )
-            data = exports.to_xlsx(selection.records(r, state))
-    if args.format != "csv":
-        if args.output:
-            args.output.write_bytes(data)
-        else:
-            sys.stdout.buffer.write(data)
+            # the app's Excel download, streamed from DuckDB: never whole in memory
+            written = exports.save_records_xlsx(r, state, out, labels=False)
     if args.output:
         print(f"Wrote {count(written, 'record')} to {args.output}.", file=sys.stderr)
     return EXIT_OK

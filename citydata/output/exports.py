@@ -18,7 +18,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +88,10 @@ def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> byte
     return buffer.getvalue()
 
 
+class TooManyRows(ValueError):
+    """More rows than an Excel sheet holds (callers check `offer` first)."""
+
+
 class _XlsxStream:
     """A workbook written row by row (xlsxwriter's constant-memory mode): each row goes to a
     temporary file as it is written, so a sheet of many rows needs no more memory than one.
@@ -128,6 +132,11 @@ class _XlsxStream:
             ws.write_string(0, col, _for_excel(text))
         count = 0
         for count, values in enumerate(rows, start=1):
+            if count > EXCEL_MAX_ROWS:  # (xlsxwriter would leave the rest out without a word)
+                raise TooManyRows(
+                    f"An Excel sheet holds at most {EXCEL_MAX_ROWS + 1:,} rows: download the "
+                    "CSV or narrow the filters."
+                )
             for col, value in enumerate(values):
                 width = self._write(ws, count, col, value)
                 if width > widths[col]:
@@ -279,16 +288,24 @@ def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts") -> bytes:
     """The Excel workbook of `rows`, labelled and neutralised in SQL as the CSV is, streamed
     from DuckDB into a constant-memory workbook (check `offer` first: the finished file is
     held in memory)."""
+    buffer = io.BytesIO()
+    write_rows_xlsx(r, rows, buffer, sheet)
+    return buffer.getvalue()
+
+
+def write_rows_xlsx(
+    r: Reader, rows: Rows, out: BinaryIO | str, sheet: str = "Contracts", *, labels: bool = True
+) -> int:
+    """`rows_xlsx` written to `out` (a path or a stream); `labels=False` keeps the column
+    names. Returns the number of rows written under the header."""
     columns = _columns(r, rows.sql, rows.params)
-    header = [neutralise_cell(_shown(n, rows.names)) for n, _ in columns]
+    header = [neutralise_cell(_shown(n, rows.names) if labels else n) for n, _ in columns]
     select = ", ".join(_csv_column(n, t) for n, t in columns)
     order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
-    buffer = io.BytesIO()
-    with _XlsxStream(buffer) as book:
-        book.sheet(
+    with _XlsxStream(out) as book:
+        return book.sheet(
             sheet, header, r.stream(f"SELECT {select} FROM ({rows.sql}) AS b{order}", rows.params)
         )
-    return buffer.getvalue()
 
 
 def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
@@ -329,18 +346,34 @@ def save_records_csv(
     r: Reader, state: FilterState, out: Path | BinaryIO, *, labels: bool = True
 ) -> int:
     """Every filtered record to a file (complete, or left as it was) or to a stream."""
+    return _save(lambda path: write_records_csv(r, state, path, labels=labels), out, "csv")
+
+
+def save_records_xlsx(
+    r: Reader, state: FilterState, out: Path | BinaryIO, *, labels: bool = True
+) -> int:
+    """Every filtered record as an Excel workbook (the app's Excel download, streamed from
+    DuckDB to the file, never whole in memory), to a file (complete, or left as it was) or to
+    a stream. Check `record_count` against EXCEL_MAX_ROWS first."""
+    rows = records(state)
+    return _save(lambda path: write_rows_xlsx(r, rows, str(path), labels=labels), out, "xlsx")
+
+
+def _save(write: Callable[[Path], int], out: Path | BinaryIO, suffix: str) -> int:
+    """`write` a file to `out`: to a path in one step (a partial file beside it, renamed when
+    complete), or to a stream from a temporary file. Returns what `write` returns."""
     if isinstance(out, Path):
         partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
         partial.open("xb").close()  # a folder that cannot be written: OSError, as for any file
         try:
-            written = write_records_csv(r, state, partial, labels=labels)
+            written = write(partial)
             os.replace(partial, out)
         finally:
             partial.unlink(missing_ok=True)
         return written
     with tempfile.TemporaryDirectory(prefix="citytools-export-") as folder:
-        path = Path(folder) / "records.csv"
-        written = write_records_csv(r, state, path, labels=labels)
+        path = Path(folder) / f"records.{suffix}"
+        written = write(path)
         with path.open("rb") as f:
             shutil.copyfileobj(f, out, 1 << 20)
     return written
