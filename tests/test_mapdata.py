@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from datetime import date
@@ -10,6 +12,7 @@ import pandas as pd
 import pytest
 
 from citydata.core import boroughs
+from citydata.output import exports
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from ui.charts import boroughmap, mapclasses, mapgeometry
@@ -143,6 +146,9 @@ def test_ranked_table_puts_boroughs_without_a_value_last_unranked(db):
     assert (table["note"][2:] == "No records under the filters").all()
     labelled = mapdata.labelled(table, "Records")
     assert list(labelled.columns)[:4] == ["Rank", "Borough code", "Borough", "Records"]
+    # a count is written as the page shows it, 29 and not 29.0, in the CSV download too
+    rows = list(csv.reader(io.StringIO(exports.to_csv(labelled).decode("utf-8-sig"))))
+    assert rows[1][2:4] == ["Barnet", "29"] and rows[3][3] == ""
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,13 @@ def labelled(table: pd.DataFrame, title: str) -> pd.DataFrame:
     }
     if title == names["records"]:  # the measure is the record count: one column of it
         del names["records"]
-    return table[list(names)].rename(columns=names)
+    out = table[list(names)].rename(columns=names)
+    for name in (title, "Records"):  # counts as the page writes them: 17, not 17.0
+        if name in out and pd.api.types.is_float_dtype(out[name]):
+            known = out[name].dropna()
+            if (known == known.round()).all():
+                out[name] = out[name].astype("Int64")
+    return out
 
 
 def format_value(value: Any, kind: str) -> str:
