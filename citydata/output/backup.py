@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import duckdb
-import pandas as pd
 
 from citydata import __version__
 from citydata.core import authorities, boroughs, regions, settings
@@ -147,9 +146,10 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
                     {"file_hash": file_hash, "file_name": file_name, "size_bytes": written}
                 )
             history = snapshots.history(r).drop(columns=["borough_code"])
-            current = selection.records(r, FilterState())
             zf.writestr("readable/snapshots.csv", exports.to_csv(history))
-            zf.writestr("readable/current_contracts.csv", exports.to_csv(_labelled(current)))
+            current = Path(tmp) / "current_contracts.csv"
+            _write_current(r, current)
+            zf.write(current, "readable/current_contracts.csv")
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, default=str))
     return manifest
 
@@ -456,8 +456,13 @@ def _move_forward(w: Reader, before: int) -> None:
         )
 
 
-def _labelled(df: pd.DataFrame) -> pd.DataFrame:
-    return exports.with_labels(df.drop(columns=["snapshot_id"], errors="ignore"))
+def _write_current(r: Reader, path: Path) -> None:
+    """Every current record, as the Overview's CSV download writes it without its snapshot id,
+    written by DuckDB (never every record in memory: ten million are a backup too)."""
+    sql, params = selection.base(FilterState())
+    columns = ", ".join(c for c in selection.RECORD_COLUMNS if c != "snapshot_id")
+    ordered = f"SELECT {columns} FROM ({sql}) AS b ORDER BY {selection.RECORD_ORDER}"
+    exports.copy_csv(r, ordered, params, path)
 
 
 def _quoted(path: Path) -> str:
