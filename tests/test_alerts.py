@@ -325,6 +325,20 @@ def test_teams_webhook_gets_an_adaptive_card(db_path, webhook):
     assert "Decisions due within 24 months" in texts and "decide by" in texts
 
 
+def test_a_markdown_link_in_the_data_is_no_link_in_a_teams_or_slack_message():
+    """Teams' cards and Slack read Markdown: a vendor named "[Civica](https://elsewhere)" would
+    show as "Civica", a link to somewhere else."""
+    from citydata.output import delivery
+
+    text = "- Camden – Mosaic ([Civica](https://elsewhere.example)): ends 31 Mar 2027"
+    card = delivery.teams_payload("[Alert](https://elsewhere.example)", text)
+    blocks = [b["text"] for b in card["attachments"][0]["content"]["body"]]
+    assert not any("](" in b for b in blocks)
+    assert [b.replace("\u2060", "") for b in blocks] == ["[Alert](https://elsewhere.example)", text]
+    slack = delivery.slack_payload("Alert", "<https://elsewhere.example|Civica>")["text"]
+    assert "<https" not in slack and "&lt;https://elsewhere.example|Civica&gt;" in slack
+
+
 def test_a_webhook_that_cannot_be_reached_is_retried(db_path, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_SEND_TIMEOUT", "5")
     url = f"http://127.0.0.1:{free_port()}/hook"

@@ -186,10 +186,12 @@ def slack_payload(title: str, text: str) -> dict[str, Any]:
 
 
 def teams_payload(title: str, text: str) -> dict[str, Any]:
-    """A Teams incoming-webhook (Workflows) message: an Adaptive Card of plain text blocks."""
-    blocks = [{"type": "TextBlock", "text": title, "weight": "Bolder", "wrap": True}]
+    """A Teams incoming-webhook (Workflows) message: an Adaptive Card of plain text blocks,
+    where a link written in Markdown in the data ("[Civica](https://elsewhere)") shows as
+    written, not as a link whose words hide where it goes."""
+    blocks = [{"type": "TextBlock", "text": _teams(title), "weight": "Bolder", "wrap": True}]
     blocks += [
-        {"type": "TextBlock", "text": paragraph, "wrap": True}
+        {"type": "TextBlock", "text": _teams(paragraph), "wrap": True}
         for paragraph in text.split("\n\n")
         if paragraph.strip()
     ]
@@ -211,6 +213,12 @@ def teams_payload(title: str, text: str) -> dict[str, Any]:
 
 def webhook_timeout(secrets: Mapping[str, Any] | None = None) -> float:
     return _timeout(secrets)
+
+
+def _teams(text: str) -> str:
+    """A TextBlock's text with no Markdown link: an invisible word joiner between "]" and
+    "(" (bare addresses are still links, as Teams makes them anyway)."""
+    return text.replace("](", "]\u2060(")
 
 
 def _slack(text: str) -> str:
