@@ -123,3 +123,14 @@ def test_the_invisible_characters_are_every_control_space_and_format_character()
         if unicodedata.category(chr(cp)) in ("Cc", "Cf", "Zs", "Zl", "Zp")
     } - {ord(c) for c in "\t\r"}  # (they start a formula themselves)
     assert listed == by_category
+
+
+def test_text_longer_than_an_excel_cell_is_cut_with_a_mark_not_silently():
+    """A cell holds 32,767 characters; xlsxwriter cut longer text there and said nothing (an
+    upload keeps a value of up to 131,072)."""
+    long = "Mosaic " + "x" * 40_000
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(pd.DataFrame({"s": [long]})))).active
+    cell = sheet.cell(row=2, column=1).value
+    assert len(cell) == exports.EXCEL_MAX_TEXT and cell.endswith("…") and cell.startswith("Mosaic")
+    back = pd.read_csv(io.BytesIO(exports.to_csv(pd.DataFrame({"s": [long]}))), dtype=str)
+    assert back["s"].tolist() == [long], "a CSV has no such limit: whole"
