@@ -357,6 +357,8 @@ def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]
                 )
             archive.check_table(r, name, path, schema[name])
         archive.check_records(r, paths["contracts"])
+        if "alert_subscriptions" in paths:
+            archive.check_subscriptions(r, paths["alert_subscriptions"])
         archive.check_snapshots(r, paths["snapshots"], paths["contracts"])
 
 

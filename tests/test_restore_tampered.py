@@ -1,0 +1,102 @@
+"""Backups whose contents were changed after they were made: what a restore lets in must be
+what the app's own pages could have stored, since it is used afterwards without more checks."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from citydata.query.pipeline import LeadTimes
+from citydata.output import alerts, backup
+from citydata.output.backup import BackupError
+from citydata.store import subscriptions
+from tests.snapshot_helpers import dump
+from tests.test_backup import rewrite
+
+
+def _with_alert(db) -> bytes:
+    subscriptions.add(
+        db,
+        "ann",
+        name="Renewals team",
+        channel="teams",
+        target="https://example.webhook.office.com/hook",
+        view_url="",
+        decisions_months=6,
+        ending_months=None,
+        changes=False,
+    )
+    return backup.archive_bytes(db)
+
+
+def _alert_edited(archive: bytes, **values) -> bytes:
+    def change(name, data):
+        if name != "tables/alert_subscriptions.parquet":
+            return data
+        table = pq.read_table(io.BytesIO(data))
+        rows = [row | values for row in table.to_pylist()]
+        out = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), out)
+        return out.getvalue()
+
+    return rewrite(archive, change)
+
+
+@pytest.mark.parametrize(
+    "values, says",
+    [
+        (
+            {"feed_token": "../../outside"},
+            "its alert 1 ('Renewals team') cannot be used: its"
+            " calendar feed's name is not one this app makes.",
+        ),  # fmt: skip
+        ({"feed_token": "/tmp/anywhere"}, "calendar feed's name is not one this app makes"),
+        (
+            {"target": "http://169.254.169.254/latest/meta-data"},
+            "“http://169.254.169.254/latest/meta-data” is not a webhook address",
+        ),
+        ({"decisions_months": 9999}, "months for decisions must be between 0 and 60"),
+        ({"name": "   "}, "give the subscription a name"),
+    ],
+)
+def test_a_backup_with_an_alert_the_app_could_not_have_stored_is_refused(
+    db, tmp_path, values, says
+):
+    archive = _alert_edited(_with_alert(db), **values)
+    before = dump(db)
+    with pytest.raises(BackupError) as refused:
+        backup.restore(db, archive)
+    assert says in str(refused.value)
+    assert "Traceback" not in str(refused.value)
+    assert dump(db) == before
+
+
+def test_the_backup_as_it_was_made_restores_with_its_alert(db):
+    archive = _with_alert(db)
+    backup.restore(db, archive)
+    [sub] = subscriptions.all_(db)
+    assert (sub.name, sub.target) == ("Renewals team", "https://example.webhook.office.com/hook")
+
+
+def test_an_alert_feed_named_outside_the_feeds_folder_writes_no_file_there(db, tmp_path):
+    """An alert already held with such a name (restored before the check): no file is written
+    outside the feeds' folder, and the other alerts' feeds are written as before."""
+    _with_alert(db)
+    folder = tmp_path / "static" / "feeds"
+    folder.mkdir(parents=True)
+    good = secrets.token_urlsafe(24)
+    with db.write() as w:
+        w.execute("UPDATE alert_subscriptions SET feed_token = $t", {"t": good})
+        w.execute(
+            "INSERT INTO alert_subscriptions SELECT 2, name, channel, target, view_url,"
+            " decisions_months, ending_months, changes, '../../outside', since_snapshot,"
+            " created_by, created_at FROM alert_subscriptions WHERE id = 1"
+        )
+    written = alerts.write_feeds(db, LeadTimes(), folder)
+    assert [p.name for p in written] == [f"{good}.ics"]
+    assert not (tmp_path / "outside.ics").exists()
+    assert sorted(p.name for p in tmp_path.rglob("*.ics")) == [f"{good}.ics"]
