@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from citydata.query.pipeline import LeadTimes
 from citydata.output import alerts, backup
 from citydata.output.backup import BackupError
+from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
 from tests.snapshot_helpers import dump
 from tests.test_backup import rewrite
