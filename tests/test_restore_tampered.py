@@ -53,7 +53,7 @@ def _alert_edited(archive: bytes, **values) -> bytes:
             {"feed_token": "../../outside"},
             "its alert 1 ('Renewals team') cannot be used: its"
             " calendar feed's name is not one this app makes.",
-        ),  # fmt: skip
+        ),
         ({"feed_token": "/tmp/anywhere"}, "calendar feed's name is not one this app makes"),
         (
             {"target": "http://169.254.169.254/latest/meta-data"},

@@ -250,6 +250,9 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
                 if restored[name] != manifest["tables"][name]["rows"]:
                     raise BackupError(f"This backup is damaged: table {name} is incomplete.")
             _check_consistent(w)
+            for version, step in migrations.DATA_STEPS.items():  # (its data as that version's)
+                if manifest["schema_version"] < version:
+                    step(w)
             matches.refresh(w)  # pairs of the restored records, whatever the backup held
             _move_forward(w, before)
     return Restored(
