@@ -116,7 +116,14 @@ def borough_changes(
     diffs: dict[str, Diff],
     kind: str,
 ) -> list[BoroughChange]:
-    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    # A rollback to the illustrative data holds it as the demo snapshot did: 'demo' too.
+    sources = dict(
+        r.rows(
+            "SELECT id, CASE WHEN source = 'rollback' AND id IN (SELECT snapshot_id FROM"
+            " contracts WHERE source = 'demo') THEN 'demo' ELSE source END"
+            " FROM snapshots WHERE status = 'active'"
+        )
+    )
     return [
         BoroughChange(
             borough_code=code,
@@ -146,7 +153,14 @@ def compare_notices(
     current = active(r, kind)
     if fresh is None:
         fresh = releases.fresh(r, prepared.records, current) if kind == PUBLISHED else None
-    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    # A rollback to the illustrative data holds it as the demo snapshot did: 'demo' too.
+    sources = dict(
+        r.rows(
+            "SELECT id, CASE WHEN source = 'rollback' AND id IN (SELECT snapshot_id FROM"
+            " contracts WHERE source = 'demo') THEN 'demo' ELSE source END"
+            " FROM snapshots WHERE status = 'active'"
+        )
+    )
     groups = _borough_positions(prepared.records)
     held = [current[code] for code, _ in groups if code in current]
     bases = _history.records_of(r, held, extras)
