@@ -13,9 +13,9 @@ import pytest
 from citydata.output import alerts, backup
 from citydata.output.backup import BackupError
 from citydata.query.pipeline import LeadTimes
-from citydata.store import subscriptions
-from tests.snapshot_helpers import dump
-from tests.test_backup import rewrite
+from citydata.store import snapshots, subscriptions
+from tests.snapshot_helpers import borough_records, dump, prepared
+from tests.test_backup import CAMDEN, rewrite
 
 
 def _with_alert(db) -> bytes:
@@ -100,3 +100,50 @@ def test_an_alert_feed_named_outside_the_feeds_folder_writes_no_file_there(db, t
     assert [p.name for p in written] == [f"{good}.ics"]
     assert not (tmp_path / "outside.ics").exists()
     assert sorted(p.name for p in tmp_path.rglob("*.ics")) == [f"{good}.ics"]
+
+
+def _table_edited(archive: bytes, table: str, edit) -> bytes:
+    def change(name, data):
+        if name != f"tables/{table}.parquet":
+            return data
+        found = pq.read_table(io.BytesIO(data))
+        rows = found.to_pylist()
+        edit(rows)
+        out = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows, schema=found.schema), out)
+        return out.getvalue()
+
+    return rewrite(archive, change)
+
+
+def _another_kind(rows):
+    """Camden's illustrative snapshot, superseded by an upload, made current again as a
+    snapshot of neither kind: beside Camden's register, its records would count twice."""
+    old = next(r for r in rows if r["borough_code"] == CAMDEN and r["status"] == "superseded")
+    old["status"], old["kind"] = "active", "other"
+
+
+def _filed_elsewhere(rows):
+    """One of Camden's records filed under Islington's snapshot: no upload of Camden's (nor
+    Islington's) register would ever remove it."""
+    rows[0]["borough_code"], rows[0]["borough"] = "E09000019", "Islington"
+
+
+@pytest.mark.parametrize(
+    "table, edit, says",
+    [
+        ("snapshots", _another_kind, "1 of its snapshots is neither a register nor published"),
+        ("contracts", _filed_elsewhere, "1 of its records is filed under another borough's"),
+    ],
+)
+def test_a_backup_whose_snapshots_and_records_do_not_hold_together_is_refused(
+    db, table, edit, says
+):
+    camden = borough_records(db, CAMDEN)
+    camden.loc[0, "annual_value"] = "123456.78"
+    snapshots.commit(db, prepared(camden), b"camden", "ann")
+    archive = _table_edited(backup.archive_bytes(db), table, edit)
+    before = dump(db)
+    with pytest.raises(BackupError, match=says):
+        backup.restore(db, archive)
+    assert dump(db) == before

@@ -437,6 +437,27 @@ def _check_consistent(w: Reader) -> None:
     codes = {c for (c,) in w.rows("SELECT DISTINCT borough_code FROM snapshots")}
     if orphans or twice or codes - set(boroughs.BY_CODE):
         raise BackupError("This backup is damaged: its snapshots and records do not agree.")
+    # Each snapshot a register or published notices (an active one of another kind would add
+    # its records to the data, beside the register); each record in its own borough's snapshot
+    # (one filed under another's stays in the data whatever that borough uploads).
+    kinds = w.scalar(
+        "SELECT count(*) FROM snapshots WHERE kind IS NULL OR kind NOT IN ($r, $p)",
+        {"r": snapshots.REGISTER, "p": snapshots.PUBLISHED},
+    )
+    if kinds:
+        raise BackupError(
+            f"This backup is damaged: {kinds:,} of its snapshots "
+            f"{'is' if kinds == 1 else 'are'} neither a register nor published notices."
+        )
+    strays = w.scalar(
+        "SELECT count(*) FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE c.borough_code IS DISTINCT FROM s.borough_code"
+    )
+    if strays:
+        raise BackupError(
+            f"This backup is damaged: {strays:,} of its records {'is' if strays == 1 else 'are'}"
+            f" filed under another {boroughs.noun()}'s snapshot."
+        )
 
 
 def _move_forward(w: Reader, before: int) -> None:
