@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -23,7 +24,7 @@ from citydata.core.schema import FIELDS
 from citydata.feeds import runs
 from citydata.ingest import report, template
 from citydata.ingest.report import format_label
-from citydata.store import previews, snapshots
+from citydata.store import previews, rawfiles, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
 
@@ -371,6 +372,26 @@ def snapshot_label(row: dict[str, Any]) -> str:
     when = pd.Timestamp(row["created_at"]).strftime("%d/%m/%Y %H:%M")
     state = ", current" if row["status"] == "active" else ""
     return f"{row['id']} · {when} · {row['file_name'] or 'no file'} ({row['source']}{state})"
+
+
+def original_download(snapshot_id: int) -> None:
+    """The file a snapshot came from, as received (its bytes checked against the SHA-256 they
+    are kept under), read only when the button is clicked; or why there is none."""
+    held = ui.read(lambda r: rawfiles.of_snapshot(r, snapshot_id))
+    if held is None:
+        st.caption(f"Snapshot {snapshot_id} keeps no file of its own (a fetch, or generated data).")
+        return
+    name, file_hash = held
+    st.download_button(
+        f"Download the file of snapshot {snapshot_id}, as received",
+        data=lambda: ui.read(lambda r: rawfiles.verified(r, file_hash)),
+        file_name=PurePath(name.replace("\\", "/")).name or "file",
+        mime="application/octet-stream",
+        icon=":material/download:",
+        on_click="ignore",  # (read on click)
+        key=f"original-{snapshot_id}",
+        help=ui.plain(f"{name}: the file exactly as it was uploaded, byte for byte."),
+    )
 
 
 def cancel() -> None:
