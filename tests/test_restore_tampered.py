@@ -4,6 +4,7 @@ what the app's own pages could have stored, since it is used afterwards without 
 from __future__ import annotations
 
 import io
+import re
 import secrets
 
 import pyarrow as pa
@@ -145,5 +146,32 @@ def test_a_backup_whose_snapshots_and_records_do_not_hold_together_is_refused(
     archive = _table_edited(backup.archive_bytes(db), table, edit)
     before = dump(db)
     with pytest.raises(BackupError, match=says):
+        backup.restore(db, archive)
+    assert dump(db) == before
+
+
+def _alias_edited(**values):
+    def edit(rows):
+        capita = next(r for r in rows if r["alias"] == "capita plc")
+        capita.update(values)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "values, says",
+    [
+        ({"vendor": "  "}, "its vendor aliases group spellings under '  '"),
+        ({"vendor": "Capita\x1b[2J"}, "its vendor aliases group spellings under"),
+        ({"vendor": "C" * 201}, "its vendor aliases group spellings under"),
+        ({"alias": "Capita PLC."}, "its vendor aliases hold the key 'Capita PLC.', which no name"),
+    ],
+)
+def test_a_backup_with_a_vendor_grouping_the_app_could_not_have_stored_is_refused(db, values, says):
+    """A grouping under a blank name would gather every spelling of Capita under a vendor
+    with no name in every breakdown; a key no spelling folds to groups nothing."""
+    archive = _table_edited(backup.archive_bytes(db), "vendor_aliases", _alias_edited(**values))
+    before = dump(db)
+    with pytest.raises(BackupError, match=re.escape(says)):
         backup.restore(db, archive)
     assert dump(db) == before

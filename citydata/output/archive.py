@@ -32,7 +32,7 @@ import duckdb
 from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.ingest import dates, normalise
-from citydata.store import migrations, subscriptions
+from citydata.store import migrations, subscriptions, vendors
 from citydata.store.db import Reader
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # whatever the archive's size
@@ -315,6 +315,18 @@ def check_snapshots(r: Reader, snapshots_path: Path, records_path: Path) -> None
         raise refuse(
             f"its snapshots are for {boroughs.noun(2)} this app does not know ({_show(unknown[0])})"
         )
+
+
+def check_aliases(r: Reader, path: Path) -> None:
+    """Every vendor grouping as the Vendor names page could have stored it: the spelling's key
+    as spellings are folded (another key groups nothing), under a vendor's name as a record
+    stores one (not blank, trimmed, no control character, at most 200 characters)."""
+    src = {"p": str(path)}
+    for alias, vendor in r.stream("SELECT alias, vendor FROM read_parquet($p)", src):
+        if not alias or vendors.fold(alias) != alias:
+            raise refuse(f"its vendor aliases hold the key {_show(alias)}, which no name gives")
+        if _stored_text(vendor)[1] or len(vendor) > vendors.MAX_NAME:
+            raise refuse(f"its vendor aliases group spellings under {_show(vendor)}")
 
 
 def check_subscriptions(r: Reader, path: Path) -> None:

@@ -362,6 +362,8 @@ def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]
         archive.check_records(r, paths["contracts"])
         if "alert_subscriptions" in paths:
             archive.check_subscriptions(r, paths["alert_subscriptions"])
+        if "vendor_aliases" in paths:
+            archive.check_aliases(r, paths["vendor_aliases"])
         archive.check_snapshots(r, paths["snapshots"], paths["contracts"])
 
 
