@@ -221,10 +221,7 @@ def _opens_unchanged(path: Path) -> bool:
                 return False
         if regiondata.followed_region(regiondata.region_of(db)) == regions.current().key:
             return False
-        codes = db.rows(
-            "SELECT borough_code FROM snapshots WHERE status = 'active' AND source = 'demo'"
-        )
-        return all(code in regions.current().by_code for (code,) in codes)
+        return not regiondata.outside_demo(db)
     except (duckdb.Error, settings.SettingError):
         return True
     finally:

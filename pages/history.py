@@ -106,6 +106,7 @@ steward.show_diff(diff, key="history")
 
 access = steward.access()
 if access.allowed:
+    steward.original_download(new)
     st.subheader("Roll back")
     earlier = [r["id"] for r in rows if r["status"] != "active"]  # (one kind: one is active)
     target = st.selectbox(

@@ -448,3 +448,42 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
         ) == [(900000,)]
     finally:
         fresh.close()
+
+
+def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_accent(db, tmp_path):
+    """Schema 14 changed the key a vendor's spelling is grouped by ("Tŷ Hafan Systems": 't
+    hafan systems' before, 'ty hafan systems' since); a file opened by the app is brought
+    forward, and a backup of schema 13 restored must be too, or a steward's grouping is lost."""
+    camden = borough_records(db, CAMDEN)
+    camden.loc[0, "vendor"] = "Tŷ Hafan Systems"
+    snapshots.commit(db, prepared(camden), b"camden", "ann")
+    with db.write() as w:  # the grouping as schema 13 kept it: under its key of then
+        w.execute("INSERT INTO vendor_aliases VALUES ('t hafan systems', 'Ty Hafan', 'ann', NULL)")
+
+    def as_v13(name, data):  # (without the columns schema 15 added)
+        if name == "tables/feed_runs.parquet":
+            table = pq.read_table(io.BytesIO(data)).drop_columns(["not_notices", "held"])
+            out = io.BytesIO()
+            pq.write_table(table, out)
+            return out.getvalue()
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["schema_version"] = 13
+            for column in ("not_notices", "held"):
+                manifest["tables"]["feed_runs"]["columns"].remove(column)
+            return json.dumps(manifest).encode()
+        return data
+
+    import pyarrow.parquet as pq
+
+    archive = rewrite(backup.archive_bytes(db), as_v13)
+    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    try:
+        backup.restore(fresh, archive)
+        shown = fresh.rows(
+            "SELECT DISTINCT vendor FROM current_contracts WHERE vendor_as_written = $v",
+            {"v": "Tŷ Hafan Systems"},
+        )
+        assert shown == [("Ty Hafan",)]
+    finally:
+        fresh.close()

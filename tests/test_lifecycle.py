@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from citydata import lifecycle
+from citydata.core import stewards
 from citydata.output import backup
 from citydata.store import snapshots
 from tests import command
@@ -53,7 +55,7 @@ def held_by_another_process(path: Path):
 def app(steward: bool = False) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     if steward:
-        at.session_state[STEWARD] = "Ann Steward (upload password)"
+        at.session_state[STEWARD] = stewards.signed_in("Ann Steward", "pw", time.monotonic())
     return at.run()
 
 

@@ -3,6 +3,8 @@ new tab or another browser meets the same lock (the README's promise)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from citydata.core import stewards
 from tests.apptest import run_app, shown
 from tests.test_upload_app import can_open_upload, password, sign_in  # noqa: F401
@@ -43,3 +45,31 @@ def test_another_name_may_sign_in_while_one_name_is_locked(db_path, password):  
     at = sign_in(run_app(), name="Ann Steward", password=password)
     assert not locked(at)
     assert can_open_upload(at)
+
+
+def test_changing_the_password_signs_out_whoever_signed_in_with_the_old_one(
+    db_path,
+    password,  # noqa: F811
+    monkeypatch,
+):
+    at = sign_in(run_app(), name="Ann Steward", password=password)
+    assert can_open_upload(at)
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "a new password")
+    at.switch_page("pages/upload.py")
+    at.run()  # the page open in the browser, run again: no upload box, the form and why
+    assert not at.get("file_uploader")
+    warned = [shown(w.value) for w in at.warning]
+    assert any("The upload password has been changed since you signed in" in w for w in warned)
+    assert [t.label for t in at.text_input] == ["Your name or email", "Upload password"]
+    assert not can_open_upload(at)
+    at = sign_in(at, name="Ann Steward", password="a new password")
+    assert can_open_upload(at)
+
+
+def test_a_password_sign_in_ends_after_its_hours(db_path, password):  # noqa: F811
+    at = sign_in(run_app(), name="Ann Steward", password=password)
+    assert can_open_upload(at)
+    found = at.session_state["_steward_password_user"]
+    hours = stewards.SIGN_IN_HOURS * 3600
+    at.session_state["_steward_password_user"] = replace(found, at=found.at - hours)
+    assert not can_open_upload(at)

@@ -222,16 +222,22 @@ def _current(path) -> dict[str, tuple[str, int]]:
     return {code: (name, source, n) for code, name, source, n in rows}
 
 
+@pytest.mark.parametrize("how", ["demo", "rollback"])
 def test_a_database_built_before_follows_the_reorganisation_and_keeps_what_was_uploaded(
-    uk, tmp_path
+    uk, tmp_path, how
 ):
     path = lifecycle.build(tmp_path / "uk.duckdb")
     db = lifecycle.open_store(path)
     try:
         # As a database built before 2023: Harrogate's and Craven's own data, no North Yorkshire.
+        # Harrogate's illustrative data as built, or brought back by a rollback (a snapshot of
+        # its own, 'rollback', holding the illustrative records): it stayed current before.
         harrogate = db.scalar("SELECT id FROM snapshots WHERE borough_code = 'E06000065'")
         with db.write() as w:
-            w.execute("UPDATE snapshots SET borough_code = 'E07000165' WHERE id = ?", [harrogate])
+            w.execute(
+                "UPDATE snapshots SET borough_code = 'E07000165', source = ? WHERE id = ?",
+                [how, harrogate],
+            )
             w.execute(
                 "UPDATE contracts SET borough_code = 'E07000165', borough = 'Harrogate'"
                 " WHERE snapshot_id = ?",

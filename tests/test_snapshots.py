@@ -166,6 +166,20 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
         snapshots.rollback(db, 99999, "bob")
 
 
+def test_an_upload_after_rolling_back_to_the_illustrative_data_says_it_replaces_it(db):
+    """Camden's upload undone: its illustrative data is current again, and the next upload's
+    preview says it replaces the illustrative data, as before the first upload."""
+    first = previews.preview(db, prepared(edited_camden(db)))
+    assert list(snapshots.changes_table(first)["Replaces"]) == ["illustrative data"]
+    with db.read() as r:
+        demo_id = snapshots.active(r)[CAMDEN]
+    snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
+    back = snapshots.rollback(db, demo_id, "bob")
+    again = previews.preview(db, prepared(edited_camden(db)))
+    assert again[0].base_snapshot_id == back
+    assert list(snapshots.changes_table(again)["Replaces"]) == ["illustrative data"]
+
+
 def test_every_change_moves_the_data_version_forward(db):
     versions = [migrations.data_version(db)]
     with db.read() as r:

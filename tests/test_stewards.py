@@ -161,3 +161,24 @@ def test_upload_size_limit(monkeypatch):
     assert limit == 2 * 1024 * 1024
     assert stewards.too_big(limit, limit) is None
     assert "largest accepted is 2 MB" in stewards.too_big(limit + 1, limit)
+
+
+def test_a_password_sign_in_ends_when_the_password_is_changed(monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "old password")
+    found = stewards.signed_in("Ann", "old password", now=100.0)
+    assert found.who == "Ann (upload password)"
+    assert "old password" not in repr(found)  # the session keeps no password
+    assert stewards.sign_in_ended(found, {}, now=101.0) is None
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "new password")
+    assert "changed since you signed in" in stewards.sign_in_ended(found, {}, now=101.0)
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD")
+    assert "changed since you signed in" in stewards.sign_in_ended(found, {}, now=101.0)
+
+
+def test_a_password_sign_in_ends_after_its_hours():
+    secrets = {"CITYTOOLS_UPLOAD_PASSWORD": "pw"}
+    found = stewards.signed_in("Ann", "pw", now=1000.0)
+    hours = stewards.SIGN_IN_HOURS * 3600
+    assert stewards.sign_in_ended(found, secrets, now=1000.0 + hours - 1) is None
+    ended = stewards.sign_in_ended(found, secrets, now=1000.0 + hours)
+    assert f"more than {stewards.SIGN_IN_HOURS} hours ago" in ended

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -23,12 +24,13 @@ from citydata.core.schema import FIELDS
 from citydata.feeds import runs
 from citydata.ingest import report, template
 from citydata.ingest.report import format_label
-from citydata.store import previews, snapshots
+from citydata.store import previews, rawfiles, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
 
 _SIGNED_IN = "_steward_password_user"
 _LAST_NAME = "_steward_last_name"
+_ENDED = "_steward_sign_in_ended"  # why this session's password sign-in ended, to say once
 _MEMO = "_steward_prepared"
 MEMO_KEEP = 2  # prepared versions of the current file kept: as read, and as corrected
 NOT_IN_FILE = "(not in this file)"
@@ -40,9 +42,23 @@ def secrets() -> dict[str, Any]:
 
 
 def access() -> stewards.Access:
-    """May the person in this browser session change the data?"""
+    """May the person in this browser session change the data? A password sign-in that has
+    ended (the password changed, or too long ago) is forgotten here, and the sign-in form says
+    why."""
     user = st.user.to_dict() if st.user is not None else {}
-    return stewards.decide(secrets(), user, st.session_state.get(_SIGNED_IN))
+    found = st.session_state.get(_SIGNED_IN)
+    if found is not None:
+        ended = None
+        if not isinstance(found, stewards.PasswordSignIn):
+            ended = "Sign in again."
+        else:
+            ended = stewards.sign_in_ended(found, secrets(), time.monotonic())
+        if ended:
+            st.session_state.pop(_SIGNED_IN, None)
+            st.session_state.pop(_MEMO, None)
+            st.session_state[_ENDED] = ended
+            found = None
+    return stewards.decide(secrets(), user, found.who if found else None)
 
 
 # Pages where the sidebar's filters do nothing: app.py does not draw them there.
@@ -134,6 +150,8 @@ def _locked(name: str) -> bool:
 def password_form() -> None:
     """Name and upload password; a few wrong passwords per name, or more for all names
     together, and then a wait, however many browser sessions they come from."""
+    if ended := st.session_state.pop(_ENDED, None):
+        st.warning(ended, icon=":material/lock_clock:")
     if _locked(st.session_state.get(_LAST_NAME, "")):
         return
     with st.form("sign-in", enter_to_submit=True):
@@ -153,7 +171,7 @@ def password_form() -> None:
         return
     elif stewards.password_matches(password, secrets()):
         lockout().succeeded(name)
-        st.session_state[_SIGNED_IN] = stewards.who_typed_the_password(name)
+        st.session_state[_SIGNED_IN] = stewards.signed_in(name, password, time.monotonic())
         st.rerun()
     else:
         lockout().failed(name, time.monotonic())
@@ -354,6 +372,26 @@ def snapshot_label(row: dict[str, Any]) -> str:
     when = pd.Timestamp(row["created_at"]).strftime("%d/%m/%Y %H:%M")
     state = ", current" if row["status"] == "active" else ""
     return f"{row['id']} · {when} · {row['file_name'] or 'no file'} ({row['source']}{state})"
+
+
+def original_download(snapshot_id: int) -> None:
+    """The file a snapshot came from, as received (its bytes checked against the SHA-256 they
+    are kept under), read only when the button is clicked; or why there is none."""
+    held = ui.read(lambda r: rawfiles.of_snapshot(r, snapshot_id))
+    if held is None:
+        st.caption(f"Snapshot {snapshot_id} keeps no file of its own (a fetch, or generated data).")
+        return
+    name, file_hash = held
+    st.download_button(
+        f"Download the file of snapshot {snapshot_id}, as received",
+        data=lambda: ui.read(lambda r: rawfiles.verified(r, file_hash)),
+        file_name=PurePath(name.replace("\\", "/")).name or "file",
+        mime="application/octet-stream",
+        icon=":material/download:",
+        on_click="ignore",  # (read on click)
+        key=f"original-{snapshot_id}",
+        help=ui.plain(f"{name}: the file exactly as it was uploaded, byte for byte."),
+    )
 
 
 def cancel() -> None:

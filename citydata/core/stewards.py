@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets as _random
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ MAX_FAILURES_ALL = 20  # wrong passwords allowed for all names together within W
 WINDOW_SECONDS = 300.0
 MAX_NAMES_KEPT = 10_000  # names whose wrong passwords are remembered
 INSTALLATION = "installation"
+SIGN_IN_HOURS = 12  # how long a password sign-in lasts, at most
+_SIGN_IN_KEY = _random.token_bytes(32)  # (a session keeps a digest of the password, keyed)
 _EMAIL = re.compile(r"[^\s,;'\"\[\]<>]+@[^\s,;'\"\[\]<>]+")
 _OIDC_KEYS = ("client_id", "client_secret", "server_metadata_url")
 
@@ -121,6 +124,43 @@ def password_matches(given: str, secrets: Mapping[str, Any]) -> bool:
     a = hashlib.sha256(given.encode("utf-8")).digest()
     b = hashlib.sha256(str(expected).encode("utf-8")).digest()
     return hmac.compare_digest(a, b)
+
+
+@dataclass(frozen=True)
+class PasswordSignIn:
+    """A sign-in with the upload password, as a browser session keeps it: who, a keyed digest
+    of the password typed (never the password), and when (time.monotonic())."""
+
+    who: str
+    password: bytes
+    at: float
+
+
+def signed_in(name: str, password: str, now: float) -> PasswordSignIn:
+    """The sign-in of `name` who typed the right `password` at `now`."""
+    return PasswordSignIn(who_typed_the_password(name), _keyed(password), now)
+
+
+def sign_in_ended(found: PasswordSignIn, secrets: Mapping[str, Any], now: float) -> str | None:
+    """Why a password sign-in no longer counts, in words, or None while it does.
+
+    It ends when the upload password is changed (or removed): changing it is how whoever runs
+    the app takes the right to change data from those who knew the old one, signed in or not.
+    It ends SIGN_IN_HOURS after it was made, however long the browser stays open.
+    """
+    expected = _setting("CITYTOOLS_UPLOAD_PASSWORD", secrets)
+    if not expected or not hmac.compare_digest(found.password, _keyed(str(expected))):
+        return "The upload password has been changed since you signed in. Sign in again."
+    if not 0 <= now - found.at < SIGN_IN_HOURS * 3600:
+        return (
+            f"You signed in more than {SIGN_IN_HOURS} hours ago, so your sign-in has ended. "
+            "Sign in again."
+        )
+    return None
+
+
+def _keyed(password: str) -> bytes:
+    return hmac.new(_SIGN_IN_KEY, password.encode("utf-8"), hashlib.sha256).digest()
 
 
 def who_typed_the_password(name: str) -> str:

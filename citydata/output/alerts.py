@@ -343,8 +343,8 @@ def write_feed(r: Reader, sub: Subscription, lead: LeadTimes, folder: Path) -> P
 
 def write_feeds(db: Database, lead: LeadTimes, folder: Path) -> list[Path]:
     """Every subscription's feed; files of removed subscriptions are deleted."""
-    with db.read() as r:
-        subs = subscriptions.all_(r)
+    with db.read() as r:  # (a feed's name is its token: one the app did not make names no file)
+        subs = [s for s in subscriptions.all_(r) if subscriptions.TOKEN.fullmatch(s.feed_token)]
         written = [write_feed(r, s, lead, folder) for s in subs]
     keep = {p.name for p in written} | {MARKET_FEED}
     for old in folder.glob("*.ics"):

@@ -32,7 +32,7 @@ import duckdb
 from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.ingest import dates, normalise
-from citydata.store import migrations
+from citydata.store import migrations, subscriptions, vendors
 from citydata.store.db import Reader
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # whatever the archive's size
@@ -315,6 +315,36 @@ def check_snapshots(r: Reader, snapshots_path: Path, records_path: Path) -> None
         raise refuse(
             f"its snapshots are for {boroughs.noun(2)} this app does not know ({_show(unknown[0])})"
         )
+
+
+def check_aliases(r: Reader, path: Path) -> None:
+    """Every vendor grouping as the Vendor names page could have stored it: the spelling's key
+    as spellings are folded (another key groups nothing), under a vendor's name as a record
+    stores one (not blank, trimmed, no control character, at most 200 characters)."""
+    src = {"p": str(path)}
+    for alias, vendor in r.stream("SELECT alias, vendor FROM read_parquet($p)", src):
+        if not alias or vendors.fold(alias) != alias:
+            raise refuse(f"its vendor aliases hold the key {_show(alias)}, which no name gives")
+        if _stored_text(vendor)[1] or len(vendor) > vendors.MAX_NAME:
+            raise refuse(f"its vendor aliases group spellings under {_show(vendor)}")
+
+
+def check_subscriptions(r: Reader, path: Path) -> None:
+    """Every alert as the Alerts page or `alerts add` could have stored it: a webhook only at
+    an https address, a calendar feed named as the app names one (its name becomes a file's:
+    `../x` would write outside the feeds' folder)."""
+    columns = {c for (c, *_) in r.rows("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)})}
+    if not set(subscriptions.COLUMNS) <= columns:
+        return  # (check_table names what is missing)
+    fields = ", ".join(subscriptions.COLUMNS)
+    for row in r.stream(f"SELECT {fields} FROM read_parquet($p)", {"p": str(path)}):
+        sub = subscriptions.Subscription(**dict(zip(subscriptions.COLUMNS, row, strict=True)))
+        try:
+            subscriptions.check_stored(sub)
+        except subscriptions.SubscriptionError as exc:
+            why = str(exc).rstrip(".")
+            why = why[:1].lower() + why[1:]
+            raise refuse(f"its alert {sub.id} ({_show(sub.name)}) cannot be used: {why}") from exc
 
 
 def _show(value: Any, limit: int = 60) -> str:

@@ -250,6 +250,9 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
                 if restored[name] != manifest["tables"][name]["rows"]:
                     raise BackupError(f"This backup is damaged: table {name} is incomplete.")
             _check_consistent(w)
+            for version, step in migrations.DATA_STEPS.items():  # (its data as that version's)
+                if manifest["schema_version"] < version:
+                    step(w)
             matches.refresh(w)  # pairs of the restored records, whatever the backup held
             _move_forward(w, before)
     return Restored(
@@ -357,6 +360,10 @@ def _check_tables(db: Database, manifest: dict[str, Any], paths: dict[str, Path]
                 )
             archive.check_table(r, name, path, schema[name])
         archive.check_records(r, paths["contracts"])
+        if "alert_subscriptions" in paths:
+            archive.check_subscriptions(r, paths["alert_subscriptions"])
+        if "vendor_aliases" in paths:
+            archive.check_aliases(r, paths["vendor_aliases"])
         archive.check_snapshots(r, paths["snapshots"], paths["contracts"])
 
 
@@ -432,6 +439,27 @@ def _check_consistent(w: Reader) -> None:
     codes = {c for (c,) in w.rows("SELECT DISTINCT borough_code FROM snapshots")}
     if orphans or twice or codes - set(boroughs.BY_CODE):
         raise BackupError("This backup is damaged: its snapshots and records do not agree.")
+    # Each snapshot a register or published notices (an active one of another kind would add
+    # its records to the data, beside the register); each record in its own borough's snapshot
+    # (one filed under another's stays in the data whatever that borough uploads).
+    kinds = w.scalar(
+        "SELECT count(*) FROM snapshots WHERE kind IS NULL OR kind NOT IN ($r, $p)",
+        {"r": snapshots.REGISTER, "p": snapshots.PUBLISHED},
+    )
+    if kinds:
+        raise BackupError(
+            f"This backup is damaged: {kinds:,} of its snapshots "
+            f"{'is' if kinds == 1 else 'are'} neither a register nor published notices."
+        )
+    strays = w.scalar(
+        "SELECT count(*) FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE c.borough_code IS DISTINCT FROM s.borough_code"
+    )
+    if strays:
+        raise BackupError(
+            f"This backup is damaged: {strays:,} of its records {'is' if strays == 1 else 'are'}"
+            f" filed under another {boroughs.noun()}'s snapshot."
+        )
 
 
 def _move_forward(w: Reader, before: int) -> None:

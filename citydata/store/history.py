@@ -20,6 +20,16 @@ KINDS = (REGISTER, PUBLISHED)
 AS_TEXT = ", ".join(f"coalesce(CAST({f.name} AS VARCHAR), '') AS {f.name}" for f in FIELDS)
 
 
+# Each current snapshot (id, borough_code, source), its source 'demo' when it holds the
+# illustrative data: stored as such, or brought back by a rollback (whose snapshot is a
+# 'rollback' one, its records copied with their own source).
+ACTIVE_SOURCES = (
+    "SELECT id, borough_code, CASE WHEN source = 'rollback' AND id IN (SELECT snapshot_id FROM"
+    " contracts WHERE source = 'demo') THEN 'demo' ELSE source END AS source"
+    " FROM snapshots WHERE status = 'active'"
+)
+
+
 def _as_text(extras: tuple[str, ...]) -> str:
     """AS_TEXT and the `extras` (each one of NOTICE_EXTRAS), as canonical text."""
     return ", ".join(

@@ -465,17 +465,8 @@ def _v14(r: Reader) -> None:
     (a new key already in the table keeps its vendor). The old keys stay: they match nothing
     that the new ones do not.
     """
-    old, new = (fold.format(x="w.vendor") for fold in (_FOLD_V3, _FOLD_V14))
-    r.execute(
-        f"""INSERT INTO vendor_aliases (alias, vendor, added_by, added_at)
-SELECT key, vendor, added_by, added_at FROM (
-    SELECT {new} AS key, a.vendor, a.added_by, a.added_at
-    FROM (SELECT vendor FROM contracts UNION SELECT vendor FROM vendor_aliases) AS w
-    JOIN vendor_aliases AS a ON a.alias = {old}
-)
-WHERE key <> '' AND key NOT IN (SELECT alias FROM vendor_aliases)
-QUALIFY row_number() OVER (PARTITION BY key ORDER BY vendor, added_at) = 1"""
-    )
+    _v14_keys(r)
+    new = _FOLD_V14.format(x="w.vendor")
     r.execute(
         f"""CREATE OR REPLACE VIEW current_contracts AS
 WITH spelling AS (
@@ -527,6 +518,22 @@ _FOLD_V14 = (
 )
 
 
+def _v14_keys(r: Reader) -> None:
+    """v14's step of the data: each spelling held gets its key of v14's fold, pointing where
+    its key of the fold before did (see `_v14`). Frozen SQL."""
+    old, new = (fold.format(x="w.vendor") for fold in (_FOLD_V3, _FOLD_V14))
+    r.execute(
+        f"""INSERT INTO vendor_aliases (alias, vendor, added_by, added_at)
+SELECT key, vendor, added_by, added_at FROM (
+    SELECT {new} AS key, a.vendor, a.added_by, a.added_at
+    FROM (SELECT vendor FROM contracts UNION SELECT vendor FROM vendor_aliases) AS w
+    JOIN vendor_aliases AS a ON a.alias = {old}
+)
+WHERE key <> '' AND key NOT IN (SELECT alias FROM vendor_aliases)
+QUALIFY row_number() OVER (PARTITION BY key ORDER BY vendor, added_at) = 1"""
+    )
+
+
 def _v15(r: Reader) -> None:
     """A fetch's records left out as already held as they are, and its entries that are not a
     notice, counted in its history line (what was read then adds up).
@@ -558,6 +565,9 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v15,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# What a step did to the data, done again for a backup made before its version once its tables
+# are restored as they were (citydata.output.backup): version -> the step's data part.
+DATA_STEPS: dict[int, Callable[[Reader], None]] = {14: _v14_keys}
 
 
 def schema_version(r: Reader) -> int:

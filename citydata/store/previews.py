@@ -21,7 +21,15 @@ from citydata.store import changes, incoming, migrations, releases
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
-from citydata.store.history import KINDS, PUBLISHED, REGISTER, active, records, snapshot
+from citydata.store.history import (
+    ACTIVE_SOURCES,
+    KINDS,
+    PUBLISHED,
+    REGISTER,
+    active,
+    records,
+    snapshot,
+)
 from citydata.store.history import name as _name
 
 
@@ -116,7 +124,7 @@ def borough_changes(
     diffs: dict[str, Diff],
     kind: str,
 ) -> list[BoroughChange]:
-    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    sources = dict(r.rows(f"SELECT id, source FROM ({ACTIVE_SOURCES})"))
     return [
         BoroughChange(
             borough_code=code,
@@ -146,7 +154,7 @@ def compare_notices(
     current = active(r, kind)
     if fresh is None:
         fresh = releases.fresh(r, prepared.records, current) if kind == PUBLISHED else None
-    sources = dict(r.rows("SELECT id, source FROM snapshots WHERE status = 'active'"))
+    sources = dict(r.rows(f"SELECT id, source FROM ({ACTIVE_SOURCES})"))
     groups = _borough_positions(prepared.records)
     held = [current[code] for code, _ in groups if code in current]
     bases = _history.records_of(r, held, extras)

@@ -191,6 +191,18 @@ def verified(r: Reader, file_hash: str) -> bytes | None:
     return data
 
 
+def of_snapshot(r: Reader, snapshot_id: int) -> tuple[str, str] | None:
+    """(the file's name, its hash) of the file snapshot `snapshot_id` came from (a rollback:
+    the file of the snapshot it copies), when its bytes are kept; None when they are not (a
+    published fetch, or a generated set too big to keep), or there is no such snapshot."""
+    found = r.rows(
+        "SELECT s.file_name, s.file_hash FROM snapshots AS s JOIN raw_files AS f"
+        " ON f.file_hash = s.file_hash WHERE s.id = $id",
+        {"id": int(snapshot_id)},
+    )
+    return (str(found[0][0] or "file"), str(found[0][1])) if found else None
+
+
 def listing(r: Reader) -> list[tuple[str, str, int]]:
     """Every stored file: (hash, name, size in bytes), by hash."""
     return [

@@ -18,6 +18,7 @@ from citydata.core import authorities, demo, regions, settings
 from citydata.core.formatting import count
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.store.db import Database, StoreError
+from citydata.store.history import ACTIVE_SOURCES
 from citydata.store.snapshots import save_raw_file
 
 REGION_KEY = regions.META_KEY  # meta key: the region (Region.key) the database was built for
@@ -74,6 +75,21 @@ def followed_region(recorded: str) -> str | None:
     return regions.CUSTOM_PREFIX + ",".join(sorted(now))
 
 
+def outside_demo(db: Database) -> list[tuple[int, str]]:
+    """(snapshot id, council code) of each current snapshot holding illustrative data (stored
+    so, or rolled back to) of a council no longer in the region: none, most often, found
+    without reading the records (this runs whenever the app opens the file)."""
+    region = regions.current()
+    held = {c for (c,) in db.rows("SELECT borough_code FROM snapshots WHERE status = 'active'")}
+    if held <= set(region.by_code):
+        return []
+    return db.rows(
+        f"SELECT id, borough_code FROM ({ACTIVE_SOURCES}) WHERE source = 'demo'"
+        " AND borough_code NOT IN (SELECT unnest($codes)) ORDER BY id",
+        {"codes": list(region.by_code)},
+    )
+
+
 def follow_reorganisations(db: Database) -> None:
     """Keep the illustrative data in step with the councils of the region when councils are
     replaced (Harrogate and six other districts by North Yorkshire in 2023,
@@ -82,18 +98,19 @@ def follow_reorganisations(db: Database) -> None:
     area and has no data yet gets its own illustrative records. A register or notices stored
     for a council that has since ended are kept as they are, under its old name."""
     region = regions.current()
-    active = db.rows("SELECT borough_code, source FROM snapshots WHERE status = 'active'")
-    old = sorted({c for c, source in active if source == "demo" and c not in region.by_code})
+    gone = outside_demo(db)
+    old = sorted({c for _, c in gone})
     if not old:
         return
-    known, held = authorities.by_code(), {c for c, _ in active}
+    held = {c for (c,) in db.rows("SELECT borough_code FROM snapshots WHERE status = 'active'")}
+    known = authorities.by_code()
     heirs = {a.code: a for c in old if c in known for a in authorities.holders(known[c])}
     new = [a for code, a in sorted(heirs.items()) if code in region.by_code and code not in held]
     with db.write() as w:
         w.execute(
             "UPDATE snapshots SET status = 'superseded' WHERE status = 'active'"
-            " AND source = 'demo' AND borough_code IN (SELECT unnest($codes))",
-            {"codes": old},
+            " AND id IN (SELECT unnest($ids))",
+            {"ids": [i for i, _ in gone]},
         )
     if new:
         with tempfile.TemporaryDirectory(prefix="citytools-demo-") as folder:

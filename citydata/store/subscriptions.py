@@ -34,7 +34,9 @@ MAX_TARGET = 500
 MAX_VIEW = 4000
 _EMAIL = re.compile(r"[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-_COLUMNS = (
+# A feed token as `add` makes one (secrets.token_urlsafe(24)): it names the calendar file.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+COLUMNS = (
     "id",
     "name",
     "channel",
@@ -149,6 +151,25 @@ def check_webhook(url: str) -> None:
         )
 
 
+def check_stored(sub: Subscription) -> None:
+    """SubscriptionError unless `sub` is one `add` could have stored: its fields as `check`
+    leaves them, and a feed token as `add` makes (it names a file: nothing else may reach the
+    path). For a subscription that did not come through `add`: one in a backup."""
+    fields = {
+        "name": sub.name,
+        "channel": sub.channel,
+        "target": sub.target,
+        "view_url": sub.view_url,
+        "decisions_months": sub.decisions_months,
+        "ending_months": sub.ending_months,
+        "changes": sub.changes,
+    }
+    if check(**fields) != fields:
+        raise SubscriptionError("Its name, address, view or months are not as the app stores them.")
+    if not TOKEN.fullmatch(sub.feed_token or ""):
+        raise SubscriptionError("Its calendar feed's name is not one this app makes.")
+
+
 def add(db: Database, who: str | None, **fields: Any) -> Subscription:
     """Store a new subscription (fields as `check` takes them); returns it."""
     clean = check(**fields)
@@ -157,7 +178,7 @@ def add(db: Database, who: str | None, **fields: Any) -> Subscription:
         new_id = w.scalar("SELECT coalesce(max(id), 0) + 1 FROM alert_subscriptions")
         since = w.scalar("SELECT coalesce(max(id), 0) FROM snapshots")
         w.execute(
-            f"INSERT INTO alert_subscriptions ({', '.join(_COLUMNS)}) VALUES "
+            f"INSERT INTO alert_subscriptions ({', '.join(COLUMNS)}) VALUES "
             "($id, $name, $channel, $target, $view_url, $decisions_months, $ending_months, "
             "$changes, $feed_token, $since, $who, $now)",
             clean
@@ -186,8 +207,8 @@ def remove(db: Database, subscription_id: int) -> bool:
 
 
 def all_(r: Reader | Database) -> list[Subscription]:
-    rows = r.rows(f"SELECT {', '.join(_COLUMNS)} FROM alert_subscriptions ORDER BY id")
-    return [Subscription(**dict(zip(_COLUMNS, row, strict=True))) for row in rows]
+    rows = r.rows(f"SELECT {', '.join(COLUMNS)} FROM alert_subscriptions ORDER BY id")
+    return [Subscription(**dict(zip(COLUMNS, row, strict=True))) for row in rows]
 
 
 def get(r: Reader | Database, subscription_id: int) -> Subscription | None:
