@@ -10,9 +10,12 @@ stops with a FeedError saying what happened; nothing of that page is stored.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -39,11 +42,22 @@ class Page:
 
 
 def _retry_after(response: httpx.Response, fallback: float) -> float:
-    value = response.headers.get("Retry-After", "")
+    """How long the publisher asked us to wait: Retry-After in seconds, or the date to come back
+    (both are HTTP's), at most MAX_WAIT; `fallback` when it says neither (NaN, "soon")."""
+    value = response.headers.get("Retry-After", "").strip()
     try:
-        return min(max(float(value), 0.0), MAX_WAIT)
+        seconds = float(value)
     except ValueError:
+        try:
+            back = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            back = None
+        if back is None or back.tzinfo is None:  # (HTTP's dates are in GMT, and say so)
+            return min(fallback, MAX_WAIT)
+        seconds = (back - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
         return min(fallback, MAX_WAIT)
+    return min(max(seconds, 0.0), MAX_WAIT)
 
 
 def get(

@@ -154,6 +154,8 @@ def download(
     store.save(state)
     own_client = client is None
     session = client or http.new_client()
+    read: list[str] = []  # the pages' addresses this run asked for, in turn
+    first = state.pages  # (the pages a run carried on from had read before it)
     try:
         while url is not None:
             if max_pages is not None and state.pages >= max_pages:
@@ -161,6 +163,7 @@ def download(
                 state.status = "failed"
                 break
             page = http.get(session, url, params, backoff=backoff)
+            read.append(page.url)
             document = page.document
             releases = document.get("releases") if isinstance(document, dict) else None
             if not isinstance(releases, list):
@@ -179,6 +182,16 @@ def download(
             if on_page:
                 on_page(state)
             url, params = nxt, None
+            if nxt is not None and nxt in read:  # a publisher's paging gone round in a circle
+                again = first + read.index(nxt) + 1
+                state.status = "failed"
+                state.message = (
+                    f"{feed.label} gave the address of page {again} again as the "
+                    "next page: the fetch stopped there, as it would otherwise ask for the same "
+                    "page for ever. The notices of the pages read are kept; run the fetch again "
+                    "later to carry on."
+                )
+                break
         else:
             state.status = "done"
             state.message = "No new notices." if state.notices == 0 else ""

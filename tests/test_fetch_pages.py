@@ -1,0 +1,79 @@
+"""How a fetch of published notices copes with a publisher's pages that go wrong: a next page
+that is a page already read, a wait asked for in a form the fetch did not read, a page with a
+byte-order mark, a page too big or too deeply nested to read. Each against the real HTTP server
+on localhost of tests/test_fetch.py, replaying the answers given."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from citydata.feeds import client as http
+from citydata.feeds import fetch, runs
+from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
+
+__all__ = ["server"]  # (the fixture, used by name)
+
+
+def fetched_within(db, seconds: float = 60, **options) -> runs.Run:
+    """The run, once it has ended; fails the test when it is still fetching after `seconds`."""
+    done: dict[str, runs.Run] = {}
+    worker = threading.Thread(
+        target=lambda: done.setdefault(
+            "run", fetch.run(db, "contracts-finder", SINCE, backoff=0.01, **options)
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"still fetching after {seconds} s"
+    return done["run"]
+
+
+def test_a_next_page_that_is_a_page_already_read_stops_the_fetch_and_says_so(db, server):
+    """A publisher whose next link pointed back at a page already read (its own, or the one
+    before) had the fetch ask for the same page for ever: the command never ended and the
+    Published notices page showed it running."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", ok(release_page(server, AMENDMENT, next_page="page2")))
+    run = fetched_within(db)
+    assert run.status == "failed" and run.pages == 2
+    assert [key for key, _ in server.log] == ["page1", "page2"]
+    assert run.message.startswith(
+        "Contracts Finder gave the address of page 2 again as the next page: the fetch stopped "
+        "there, as it would otherwise ask for the same page for ever."
+    )
+    assert camden_rb(db) == AMENDED  # what the pages read brought is kept
+    assert runs.last_run(db, "contracts-finder").status == "failed"
+
+
+def test_a_wait_asked_for_as_a_date_is_waited_for(server):
+    """Retry-After may give the time to come back as a date (RFC 9110): the fetch took it for
+    no number and tried again after 2, 4 and 8 seconds, so a publisher asking for a minute's
+    rest was asked three times more and the fetch stopped "too many times"."""
+    back = datetime.now(UTC) + timedelta(seconds=90)
+    server.play(
+        "page1",
+        (429, {"Retry-After": format_datetime(back, usegmt=True)}, b'{"error": "slow down"}'),
+        ok(release_page(server, AWARD)),
+    )
+    waits: list[float] = []
+    with http.new_client() as session:
+        page = http.get(session, f"{server.base}/search", backoff=0.01, sleep=waits.append)
+    assert page.document["releases"][0]["ocid"] == AWARD["ocid"]
+    [wait] = waits
+    assert 85 <= wait <= 90
+
+
+def test_a_wait_that_is_not_a_number_of_seconds_does_not_stop_the_fetch(db, server):
+    """Retry-After: NaN ended the fetch in Python's words ("Invalid value NaN (not a number)"),
+    and a command in a traceback; it is now waited as an unreadable wait is, a short while."""
+    server.play(
+        "page1",
+        (429, {"Retry-After": "nan"}, b"{}"),
+        (429, {"Retry-After": "soon"}, b"{}"),
+        ok(release_page(server, AWARD)),
+    )
+    run = fetched_within(db)
+    assert (run.status, run.imported) == ("done", 1)
