@@ -77,3 +77,47 @@ def test_a_wait_that_is_not_a_number_of_seconds_does_not_stop_the_fetch(db, serv
     )
     run = fetched_within(db)
     assert (run.status, run.imported) == ("done", 1)
+
+
+def test_a_page_with_a_byte_order_mark_is_read(db, server):
+    """A page beginning with UTF-8's byte-order mark (as .NET services often send) was taken
+    for "cut short or not JSON" four times over and the fetch stopped, every night."""
+    server.play("page1", ok(b"\xef\xbb\xbf" + release_page(server, AWARD)))
+    run = fetched_within(db)
+    assert (run.status, run.imported) == ("done", 1)
+    assert camden_rb(db)[0][0] == 900000
+
+
+def test_a_page_nested_too_deeply_stops_the_fetch_in_words(db, server):
+    """Ended in Python's RecursionError, and a command in "something went wrong inside City
+    Tools Explorer", though the fault was the publisher's page."""
+    server.play("page1", ok(b'{"releases": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"))
+    run = fetched_within(db)
+    assert run.status == "failed" and run.pages == 0
+    assert run.message.startswith(
+        "The publisher's answer is nested too deeply to be a list of notices"
+    )
+
+
+def test_a_page_larger_than_the_app_reads_stops_the_fetch_and_says_which_setting(
+    db, server, monkeypatch
+):
+    """A page larger than CITYTOOLS_MAX_UPLOAD_MB was read whole into memory (however large the
+    publisher sent it), then refused unsaid: the fetch said "done. No new notices." and its
+    notices were lost without a word."""
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "0.05")  # 51 KB
+    long = AMENDMENT | {"tender": AWARD["tender"] | {"description": "Revenues. " * 8_000}}
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", ok(release_page(server, long)))
+    run = fetched_within(db)
+    assert run.status == "failed" and run.pages == 1
+    assert run.message == (
+        "The publisher's page is larger than 51 KB, the largest file this app reads (the "
+        "CITYTOOLS_MAX_UPLOAD_MB setting), so it was not read and nothing of it was stored. "
+        "Raise the setting, then run the fetch again to carry on from this page."
+    )
+    assert camden_rb(db)[0][0] == 900000  # the award of page 1, not the amendment
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "1")
+    again = fetched_within(db)
+    assert (again.status, again.pages) == ("done", 2)
+    assert camden_rb(db) == AMENDED

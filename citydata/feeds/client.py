@@ -9,6 +9,7 @@ stops with a FeedError saying what happened; nothing of that page is stored.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from citydata.core import network
+from citydata.core import network, settings
 
 ATTEMPTS = 4
 # Contracts Finder's API documentation says too many requests get a 403 and a wait; both
@@ -67,13 +68,18 @@ def get(
     *,
     backoff: float = 2.0,
     sleep: Callable[[float], None] = time.sleep,
+    max_bytes: int | None = None,
 ) -> Page:
-    """The JSON page at `url`; FeedError after ATTEMPTS failed tries."""
+    """The JSON page at `url`; FeedError after ATTEMPTS failed tries, or at once for a page
+    larger than `max_bytes` (default: the largest file the app reads, CITYTOOLS_MAX_UPLOAD_MB),
+    which is read no further."""
+    limit = settings.upload_limit_bytes() if max_bytes is None else max_bytes
     problem = "no answer"
     for attempt in range(ATTEMPTS):
         wait = backoff * 2**attempt
         try:
-            response = client.get(url, params=params)
+            with client.stream("GET", url, params=params) as response:
+                content = _body(response, limit) if response.status_code < 400 else b""
         except httpx.TimeoutException:
             problem = "the publisher did not answer in time"
         except httpx.HTTPError as exc:
@@ -90,19 +96,53 @@ def get(
                 raise FeedError(
                     f"The publisher refused the request ({response.status_code}) for {url}."
                 )
+            elif content is None:
+                raise FeedError(
+                    f"The publisher's page is larger than {_size(limit)}, the largest file "
+                    f"this app reads (the {settings.MAX_UPLOAD_MB} setting), so it was not read "
+                    "and nothing of it was stored. Raise the setting, then run the fetch again "
+                    "to carry on from this page."
+                )
             else:
                 try:
-                    return Page(str(response.url), response.content, _json(response.content))
+                    return Page(str(response.url), content, _json(content))
                 except ValueError:
                     problem = "the response was cut short or is not JSON"
+                except RecursionError:
+                    raise FeedError(
+                        "The publisher's answer is nested too deeply to be a list of notices "
+                        "(an OCDS release package): the feed may have changed. Nothing from "
+                        "this page was stored."
+                    ) from None
         if attempt < ATTEMPTS - 1:
             sleep(wait)
     raise FeedError(f"Stopped after {ATTEMPTS} tries: {problem}.")
 
 
+def _body(response: httpx.Response, limit: int) -> bytes | None:
+    """The response's bytes (unpacked, when sent compressed), or None once they pass `limit`:
+    a page far too large is never held whole in memory."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(limit: int) -> str:
+    megabytes = limit / 1024 / 1024
+    return f"{megabytes:,.0f} MB" if megabytes >= 1 else f"{limit / 1024:,.0f} KB"
+
+
 def _json(content: bytes) -> Any:
-    """The parsed body: UTF-8 as the publishers declare, else ISO-8859-1 (Contracts Finder has
-    served Latin-1 bytes in its OCDS search)."""
+    """The parsed body: UTF-8 as the publishers declare (after a byte-order mark, if it has
+    one: UTF-8's, or UTF-16's), else ISO-8859-1 (Contracts Finder has served Latin-1 bytes in
+    its OCDS search)."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return json.loads(content.decode("utf-16"))
+    content = content.removeprefix(codecs.BOM_UTF8)
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:

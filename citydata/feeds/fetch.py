@@ -196,7 +196,9 @@ def download(
             state.status = "done"
             state.message = "No new notices." if state.notices == 0 else ""
     except FeedError as exc:
-        state.status, state.message = "failed", f"{exc} Run the fetch again to carry on."
+        said = str(exc)
+        again = "" if "run the fetch again" in said.lower() else " Run the fetch again to carry on."
+        state.status, state.message = "failed", said + again
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
         state.message = (
