@@ -99,12 +99,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             max_pages=args.max_pages,
             on_page=lambda run: _progress(args, run),
         )
+        behind = runs.standing(db, args.feed)
     finally:
         db.close()
     if args.json:
         print_json(_as_json(run))
     else:
-        print(run.summary())
+        print("\n".join(filter(None, [run.summary(), behind])))
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 
@@ -173,6 +174,7 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be 1 or more.")
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         lines = runs.history(db, args.limit)
+        behind = [said for key in runs.FEEDS if (said := runs.standing(db, key))]
     if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
         print(
             lines.assign(imported=lines["kept"]).to_json(
@@ -182,6 +184,8 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
     elif lines.empty:
         print("No fetch or notices import has run yet.")
     else:
+        for said in behind:  # (a feed whose latest fetches stopped before the end)
+            print(said)
         for row in lines.to_dict("records"):
             print(runs.history_line(row))
     return EXIT_OK

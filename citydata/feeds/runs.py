@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core.formatting import count
+from citydata.core.formatting import count, day
 from citydata.ingest import published
 from citydata.store import previews, snapshots
 from citydata.store.db import Database, Reader
@@ -266,6 +266,39 @@ def history(r: Database | Reader, limit: int = 50) -> Any:
         f"SELECT {', '.join(HISTORY_COLUMNS)} FROM feed_runs ORDER BY id DESC LIMIT $n",
         {"n": int(limit)},
     )
+
+
+def standing(r: Database | Reader, feed_key: str) -> str:
+    """How up to date the feed's notices are when its latest fetches stopped before the end
+    (a failing publisher, night after night): when a fetch of it last ran to the end, and how
+    many have stopped since. '' when the latest finished run went to the end, or none ran."""
+    label = FEEDS[feed_key].label
+    [(last_done, failed)] = r.rows(
+        "SELECT max(finished_at) FILTER (WHERE status = 'done'),"
+        " count(*) FILTER (WHERE status = 'failed' AND id > coalesce("
+        "  (SELECT max(id) FROM feed_runs WHERE feed = $f AND status = 'done'), 0))"
+        " FROM feed_runs WHERE feed = $f",
+        {"f": feed_key},
+    )
+    if not failed:
+        return ""
+    if last_done is None:
+        so_far = "the one fetch so far" if failed == 1 else f"all {failed:,} fetches so far"
+        return (
+            f"No fetch from {label} has run to the end yet: {so_far} stopped before it, so "
+            "some of its notices may not be held."
+        )
+    since = "the one fetch since has" if failed == 1 else f"the {failed:,} fetches since have"
+    return (
+        f"Notices from {label} were last fetched to the end on {moment(last_done)}; {since} "
+        "stopped before the end, so notices it published after that may not be held yet."
+    )
+
+
+def moment(value: Any) -> str:
+    """When a run started or ended, as the app writes a day and a time: '6 Dec 2026 at 02:00'."""
+    when = pd.Timestamp(value)
+    return f"{day(when)} at {when:%H:%M}"
 
 
 def imported(changes: list[previews.BoroughChange]) -> int:
