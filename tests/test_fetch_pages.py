@@ -8,6 +8,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
 
 from citydata.feeds import client as http
 from citydata.feeds import fetch, runs
@@ -121,3 +124,47 @@ def test_a_page_larger_than_the_app_reads_stops_the_fetch_and_says_which_setting
     again = fetched_within(db)
     assert (again.status, again.pages) == ("done", 2)
     assert camden_rb(db) == AMENDED
+
+
+REAL = Path(__file__).resolve().parent / "data" / "real"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "left_out"),
+    [
+        # the City of London's award for legal services: not technology
+        ("ocds_cf2020_city_of_london_lbla_release.json", "Left out: 4 not technology."),
+        # the London Fire Commissioner's awards: not a council's
+        (
+            "london-fire-commissioner-award_20200727-20200803.csv",
+            "Left out: 9 bought by a council outside the region or not recognised.",
+        ),
+    ],
+    ids=["not technology", "not a council's"],
+)
+def test_a_notices_file_with_nothing_the_region_keeps_is_done_not_refused(db, file_name, left_out):
+    """Imported on the Published notices page, a real notices file holding none of the
+    region's technology notices was shown in red as "The file was refused: None of the 4 rows
+    can be imported…" and recorded as failed, though nothing was wrong with it: every notice
+    was read and left out for a reason with nothing to fix."""
+    content = (REAL / file_name).read_bytes()
+    before = db.scalar("SELECT count(*) FROM snapshots")
+    run = fetch.import_file(db, content, file_name, "Ann")
+    assert run.status == "done"
+    assert run.summary().endswith(
+        f"0 technology records of the region's councils kept. {left_out} No technology "
+        "notices of the region's councils."
+    )
+    assert "refused" not in run.summary()
+    assert runs.history(db)["status"].tolist()[0] == "done"
+    assert db.scalar("SELECT count(*) FROM snapshots") == before
+
+
+def test_a_notices_file_with_a_fault_in_every_notice_is_still_refused(db, server):
+    broken = AWARD | {
+        "awards": [AWARD["awards"][0] | {"contractPeriod": {"startDate": "2025-04-01",
+                                                            "endDate": "2025-02-31"}}]
+    }  # fmt: skip
+    run = fetch.import_file(db, release_page(server, broken), "camden.json", "Ann")
+    assert run.status == "failed" and run.refused == 1
+    assert run.summary().startswith("The file was refused: ")

@@ -252,10 +252,12 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
+    elif prepared.records.empty and state.notices and not state.refused:
+        # every notice read and left out for a reason with nothing to fix (not technology,
+        # another council's...): nothing went wrong, though the file holds nothing to import
+        state.status, state.message = "done", "No technology notices of the region's councils."
     elif prepared.refused:
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
-    elif prepared.records.empty:
-        state.status, state.message = "done", "No technology notices of the region's councils."
     else:
         changes: list[previews.BoroughChange] = []
         try:
