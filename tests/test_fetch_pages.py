@@ -15,6 +15,7 @@ import pytest
 from citydata.feeds import client as http
 from citydata.feeds import fetch, runs
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
+from ui import fetching
 
 __all__ = ["server"]  # (the fixture, used by name)
 
@@ -168,3 +169,84 @@ def test_a_notices_file_with_a_fault_in_every_notice_is_still_refused(db, server
     run = fetch.import_file(db, release_page(server, broken), "camden.json", "Ann")
     assert run.status == "failed" and run.refused == 1
     assert run.summary().startswith("The file was refused: ")
+
+
+def test_a_fetch_that_carried_on_says_its_counts_include_the_pages_read_before(db, server):
+    """A fetch carrying on from one stopped half way counts the pages read before it too (it
+    finishes the same fetch), but its line in the history did not say so once it finished:
+    the history showed "1 page, 3 read, 1 kept" and then "2 pages, 4 read, 2 kept", as if 7
+    notices had been read and 3 kept."""
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    first = fetched_within(db, max_pages=1)
+    assert (first.status, first.pages, first.notices) == ("failed", 1, 3)
+    second = fetched_within(db)
+    carried = (
+        "Carried on from page 2, where the fetch before stopped: the counts include the 1 page "
+        "read before."
+    )
+    assert (second.status, second.pages, second.notices, second.message) == (
+        "done", 2, 4, carried
+    )  # fmt: skip
+    newest = runs.history_line(runs.history(db).to_dict("records")[0])
+    assert newest.endswith(carried)
+
+
+def test_a_fetch_that_carried_on_and_was_interrupted_says_it_was_interrupted(db, server):
+    """Said only "Carried on from page 2." once interrupted, so the history did not say the
+    fetch had stopped early, nor to run it again."""
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    fetched_within(db, max_pages=1)
+
+    def interrupted(_run):
+        raise RuntimeError("the machine is shutting down")
+
+    with pytest.raises(RuntimeError):
+        fetch.run(db, "contracts-finder", SINCE, backoff=0.01, on_page=interrupted)
+    last = runs.last_run(db, "contracts-finder")
+    assert last.status == "failed"
+    assert last.message == (
+        "Interrupted; run the fetch again to carry on. Carried on from page 2, where the fetch "
+        "before stopped: the counts include the 1 page read before."
+    )
+
+
+def test_a_fetch_limited_to_some_pages_carries_on_for_as_many_again(db, server):
+    """The Published notices page fetches at most 50 pages a click ("press again to carry
+    on"), as `fetch --max-pages` does: pressed again, the fetch counted the 50 pages read
+    before against the 50 of this click, stopped before reading any, and said "Stopped after 50
+    pages; run again to carry on" for ever."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", ok(release_page(server, AMENDMENT, next_page="page3")))
+    server.play("page3", ok(release_page(server)))
+    first = fetched_within(db, max_pages=1)
+    assert (first.status, first.pages) == ("failed", 1)
+    server.log.clear()
+    second = fetched_within(db, max_pages=1)
+    assert [key for key, _ in server.log] == ["page2"]
+    assert (second.status, second.pages) == ("failed", 2)
+    assert camden_rb(db) == AMENDED
+    third = fetched_within(db, max_pages=5)
+    assert (third.status, third.pages) == ("done", 3)
+
+
+def test_the_pages_progress_counts_the_pages_of_this_click(db, server):
+    """Carrying on from page 51, the page's progress bar was full from the first page and said
+    "Page 52 of at most 50"."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", ok(release_page(server, AMENDMENT, next_page="page3")))
+    server.play("page3", ok(release_page(server)))
+    fetched_within(db, max_pages=1)
+    seen: list[tuple[str, float]] = []
+
+    def shown(run: runs.Run) -> None:
+        job = fetching.Job(feed="contracts-finder", since=SINCE, started_by="Ann", max_pages=4)
+        job.progress = run
+        seen.append((job.words(), job.fraction))
+
+    fetched_within(db, on_page=shown)
+    assert seen == [
+        ("Page 2 (1 of at most 4 this time): 2 notices read, 2 records kept.", 0.25),
+        ("Page 3 (2 of at most 4 this time): 2 notices read, 2 records kept.", 0.5),
+    ]

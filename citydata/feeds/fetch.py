@@ -134,6 +134,7 @@ def download(
     base = base_url(feed)
     since_text = since.isoformat()
     now = runs.now()
+    carried = ""  # (a fetch carrying on from one stopped half way: said in its every outcome)
     if (
         not restart
         and previous is not None
@@ -143,7 +144,11 @@ def download(
     ):
         state = previous
         state.status, state.finished_at = "running", None
-        state.message = f"Carried on from page {state.pages + 1}."
+        carried = (
+            f"Carried on from page {state.pages + 1}, where the fetch before stopped: the counts "
+            f"include the {count(state.pages, 'page')} read before."
+        )
+        state.message, state.carried_from = carried, state.pages
         state.run_id, state.started_at, state.started_by = None, now, started_by
         url, params = state.next_url, None
     else:
@@ -155,11 +160,13 @@ def download(
     own_client = client is None
     session = client or http.new_client()
     read: list[str] = []  # the pages' addresses this run asked for, in turn
-    first = state.pages  # (the pages a run carried on from had read before it)
+    first = state.carried_from  # (the pages a run carried on from had read before it)
     try:
         while url is not None:
-            if max_pages is not None and state.pages >= max_pages:
-                state.message = f"Stopped after {count(max_pages, 'page')}; run again to carry on."
+            if max_pages is not None and state.pages - first >= max_pages:
+                state.message = _with(
+                    f"Stopped after {count(max_pages, 'page')}; run again to carry on.", carried
+                )
                 state.status = "failed"
                 break
             page = http.get(session, url, params, backoff=backoff)
@@ -191,19 +198,21 @@ def download(
                     "page for ever. The notices of the pages read are kept; run the fetch again "
                     "later to carry on."
                 )
+                state.message = _with(state.message, carried)
                 break
         else:
             state.status = "done"
-            state.message = "No new notices." if state.notices == 0 else ""
+            state.message = _with(carried, "No new notices." if state.notices == 0 else "")
     except FeedError as exc:
         said = str(exc)
         again = "" if "run the fetch again" in said.lower() else " Run the fetch again to carry on."
-        state.status, state.message = "failed", said + again
+        state.status, state.message = "failed", _with(said + again, carried)
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
-        state.message = (
+        state.message = _with(
             f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
-            "stored. Run the fetch again to carry on."
+            "stored. Run the fetch again to carry on.",
+            carried,
         )
     finally:
         if own_client:
@@ -211,9 +220,14 @@ def download(
         state.finished_at = runs.now()
         if state.status == "running":  # interrupted (Ctrl-C, a crash): resumable
             state.status = "failed"
-            state.message = state.message or "Interrupted; run the fetch again to carry on."
+            if state.message in ("", carried):
+                state.message = _with("Interrupted; run the fetch again to carry on.", carried)
         store.save(state)
     return state
+
+
+def _with(first: str, then: str) -> str:
+    return " ".join(part for part in (first, then) if part)
 
 
 def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases: int) -> None:

@@ -76,6 +76,8 @@ class Run:
     not_notices: int = 0  # entries of a page's releases that are not a notice at all
     held: int = 0  # records left out as already held as they are (nothing new in them)
     snapshot_ids: list[int] = field(default_factory=list)
+    # pages read before this run, by the fetch it carried on from (counted in `pages` too)
+    carried_from: int = 0
     message: str = ""
     run_id: int | None = None  # its line in feed_runs
     started_by: str = ""
