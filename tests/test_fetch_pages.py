@@ -5,6 +5,7 @@ on localhost of tests/test_fetch.py, replaying the answers given."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -250,3 +251,24 @@ def test_the_pages_progress_counts_the_pages_of_this_click(db, server):
         ("Page 2 (1 of at most 4 this time): 2 notices read, 2 records kept.", 0.25),
         ("Page 3 (2 of at most 4 this time): 2 notices read, 2 records kept.", 0.5),
     ]
+
+
+def test_a_next_page_given_as_an_address_on_the_same_site_is_followed(db, server):
+    """A next link written without the site ("/search?cursor=page2", as a web page may link)
+    stopped the fetch as "a next page on another site", though it is the publisher's own."""
+    first = json.loads(release_page(server, AWARD))
+    first["links"] = {"next": "/search?cursor=page2"}
+    server.play("page1", ok(json.dumps(first).encode()))
+    server.play("page2", ok(release_page(server, AMENDMENT)))
+    run = fetched_within(db)
+    assert (run.status, run.pages) == ("done", 2), run.message
+    assert camden_rb(db) == AMENDED
+
+
+def test_a_next_page_on_another_site_still_stops_the_fetch(db, server):
+    first = json.loads(release_page(server, AWARD))
+    first["links"] = {"next": "https://example.org/search?cursor=page2"}
+    server.play("page1", ok(json.dumps(first).encode()))
+    run = fetched_within(db)
+    assert run.status == "failed" and "a next page on another site" in run.message
+    assert [key for key, _ in server.log] == ["page1"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -62,10 +62,12 @@ def _same_site(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def next_link(document: Any) -> str | None:
+def next_link(document: Any, page_url: str) -> str | None:
+    """The address of the page after this one (`links.next`), in full: one written without its
+    site ("/search?cursor=..."), or relative to the page, is the page's own site's."""
     links = document.get("links") if isinstance(document, dict) else None
     nxt = links.get("next") if isinstance(links, dict) else None
-    return nxt if isinstance(nxt, str) and nxt.strip() else None
+    return urljoin(page_url, nxt.strip()) if isinstance(nxt, str) and nxt.strip() else None
 
 
 class Store(Protocol):
@@ -179,7 +181,7 @@ def download(
                     "release package with 'releases'): the feed may have changed. Nothing from "
                     "this page was stored."
                 )
-            nxt = next_link(document)
+            nxt = next_link(document, page.url)
             if nxt is not None and not _same_site(nxt, base):
                 raise FeedError(f"{feed.label} sent a next page on another site; stopped there.")
             store.page(feed, state, page, len(releases))

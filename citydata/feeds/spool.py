@@ -119,7 +119,7 @@ class Batch:
     def page(self, feed: runs.Feed, state: runs.Run, page: http.Page, releases: int) -> None:
         name = f"page-{len(self.pages) + 1:04d}.json"
         (self.folder / name).write_bytes(page.content)
-        nxt = fetch.next_link(page.document)
+        nxt = fetch.next_link(page.document, page.url)
         self.pages.append(
             {
                 "file": name,
