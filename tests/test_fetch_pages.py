@@ -272,3 +272,25 @@ def test_a_next_page_on_another_site_still_stops_the_fetch(db, server):
     run = fetched_within(db)
     assert run.status == "failed" and "a next page on another site" in run.message
     assert [key for key, _ in server.log] == ["page1"]
+
+
+def test_a_fetch_that_refused_a_notice_says_why_not_to_see_problems_it_never_shows(db, server):
+    """A fetch refusing a notice said "Refused: 1 (see the file's problems)": a fetch has no
+    file, and neither the Published notices page nor `fetch` shows any problems, so what was
+    wrong with the notice was nowhere to be read."""
+    backwards = AWARD | {
+        "awards": [AWARD["awards"][0] | {"contractPeriod": {"startDate": "2027-04-01",
+                                                            "endDate": "2025-03-31"}}]
+    }  # fmt: skip
+    server.play("page1", ok(release_page(server, backwards)))
+    run = fetched_within(db)
+    assert (run.status, run.notices, run.refused) == ("done", 1, 1)
+    assert run.summary().endswith(
+        "Refused: 1, for a fault in the notice. The first: The contract ends (31/03/2025) "
+        "before it starts (01/04/2027)."
+    )
+    assert runs.last_run(db, "contracts-finder").summary() == run.summary()  # (as the page says)
+    line = runs.history_line(runs.history(db).to_dict("records")[0])
+    assert line.endswith(
+        "Refused: 1, for a fault in the notice (a date that is not one, an end before the start…)."
+    )

@@ -69,7 +69,7 @@ class Run:
     imported: int = 0  # records stored
     not_technology: int = 0  # the region's records left out as not technology
     other_councils: int = 0  # records of buyers outside the region (or not recognised)
-    refused: int = 0  # records left out for another reason (no supplier, a bad date...)
+    refused: int = 0  # records left out for a fault in the notice (a bad date...)
     # records left out as older releases of a notice: older than the one held, or than a newer
     # release of it in the same file or page
     older: int = 0
@@ -78,6 +78,7 @@ class Run:
     snapshot_ids: list[int] = field(default_factory=list)
     # pages read before this run, by the fetch it carried on from (counted in `pages` too)
     carried_from: int = 0
+    refused_first: str = ""  # why the first record refused was (its problem's reason)
     message: str = ""
     run_id: int | None = None  # its line in feed_runs
     started_by: str = ""
@@ -106,7 +107,7 @@ class Run:
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).
         Left out: what the region does not keep, with nothing to fix; refused: a fault of the
-        notice (no supplier, a bad date...)."""
+        notice (a bad date, an end before the start...)."""
         parts = [
             (self.held, "already held as they are"),
             (self.not_technology, "not technology"),
@@ -127,8 +128,12 @@ class Run:
         ]
         said = [f"{n:,} {why}" for n, why in parts if n]
         out = ("Left out: " + "; ".join(said) + ".") if said else ""
-        if self.refused:
-            out += f" Refused: {self.refused:,} (see the file's problems)."
+        if self.refused:  # (the first one's reason where the run has it: not in the history)
+            out += f" Refused: {self.refused:,}, for a fault in the notice" + (
+                f". The first: {self.refused_first}"
+                if self.refused_first
+                else " (a date that is not one, an end before the start…)."
+            )
         return out.strip()
 
 
@@ -328,10 +333,15 @@ def count_left_out(state: Run, prepared: Any) -> None:
         for p in prepared.problems
         if p.severity == "refused" and p.column == buyer_column and p.row is not None
     }
+    faults = refused - elsewhere - not_tech
+    if faults and not state.refused_first:
+        state.refused_first = next(
+            p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults
+        )
     left_out = {
         "not_technology": len(not_tech),
         "other_councils": len(elsewhere),
-        "refused": len(refused - elsewhere - not_tech),
+        "refused": len(faults),
         "older": sum(getattr(prepared, "older_releases", {}).values()) + prepared.merged_releases,
         "not_notices": prepared.not_notices,
     }
