@@ -294,3 +294,23 @@ def test_a_fetch_that_refused_a_notice_says_why_not_to_see_problems_it_never_sho
     assert line.endswith(
         "Refused: 1, for a fault in the notice (a date that is not one, an end before the start…)."
     )
+
+
+def test_a_fetch_whose_place_the_publisher_no_longer_knows_starts_again(db, server):
+    """The next page's address carries the publisher's place in the results (a `cursor`), which
+    a publisher may forget after a while. Carrying on from a stopped fetch, the publisher
+    refused it (400) and the fetch said "Run the fetch again to carry on", every time: it
+    carried on from the same address, and the Published notices page has no way to start
+    again."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", (400, {}, b'{"error": "cursor expired"}'), ok(release_page(server)))
+    fetched_within(db, max_pages=1)
+    server.log.clear()
+    run = fetched_within(db)
+    assert [key for key, _ in server.log] == ["page2", "page1", "page2"]
+    assert (run.status, run.pages, run.notices, run.held) == ("done", 2, 1, 1)
+    assert run.message == (
+        "The publisher no longer knew the page the fetch before stopped at (it refused it: "
+        "400), so this fetch started again from the first page."
+    )
+    assert camden_rb(db)[0][0] == 900000

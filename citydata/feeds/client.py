@@ -35,6 +35,14 @@ class FeedError(RuntimeError):
     """A feed that cannot be read now; the message says what happened, in plain English."""
 
 
+class Refused(FeedError):
+    """The publisher refused the request (a 4xx other than slow down): `status`, its code."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Page:
     url: str
@@ -93,8 +101,9 @@ def get(
             elif response.status_code >= 500:
                 problem = f"the publisher's server failed ({response.status_code})"
             elif response.status_code >= 400:
-                raise FeedError(
-                    f"The publisher refused the request ({response.status_code}) for {url}."
+                raise Refused(
+                    f"The publisher refused the request ({response.status_code}) for {url}.",
+                    response.status_code,
                 )
             elif content is None:
                 raise FeedError(

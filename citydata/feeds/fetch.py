@@ -152,11 +152,13 @@ def download(
         )
         state.message, state.carried_from = carried, state.pages
         state.run_id, state.started_at, state.started_by = None, now, started_by
-        url, params = state.next_url, None
+        url = state.next_url
     else:
         state = Run(feed=feed_key, since=since_text, started_at=now, started_by=started_by)
         url = base
-        params = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
+    first_page = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
+    params = None if carried else first_page
+    carried_at = url if carried else None  # the page a fetch carrying on asks for first
     state.next_url = url
     store.save(state)
     own_client = client is None
@@ -171,7 +173,21 @@ def download(
                 )
                 state.status = "failed"
                 break
-            page = http.get(session, url, params, backoff=backoff)
+            try:
+                page = http.get(session, url, params, backoff=backoff)
+            except http.Refused as exc:
+                if read or url != carried_at:
+                    raise
+                # the publisher has forgotten the place the fetch before stopped at (an expired
+                # cursor): carrying on can never work, so start again (what is held is kept)
+                _start_again(state)
+                carried = (
+                    "The publisher no longer knew the page the fetch before stopped at (it "
+                    f"refused it: {exc.status}), so this fetch started again from the first page."
+                )
+                state.message, first, carried_at = carried, 0, None
+                url, params = base, first_page
+                continue
             read.append(page.url)
             document = page.document
             releases = document.get("releases") if isinstance(document, dict) else None
@@ -226,6 +242,16 @@ def download(
                 state.message = _with("Interrupted; run the fetch again to carry on.", carried)
         store.save(state)
     return state
+
+
+def _start_again(state: Run) -> None:
+    """`state`, a run that carried on, as one starting from the first page: none of the counts
+    of the pages read before."""
+    fresh = Run(feed=state.feed, since=state.since)
+    for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
+                 "older", "not_notices", "held", "carried_from", "refused_first"):  # fmt: skip
+        setattr(state, name, getattr(fresh, name))
+    state.snapshot_ids = []
 
 
 def _with(first: str, then: str) -> str:
