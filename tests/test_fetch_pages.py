@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from citydata.feeds import client as http
-from citydata.feeds import fetch, runs
+from citydata.feeds import fetch, runs, spool
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
 from ui import fetching
 
@@ -314,3 +314,22 @@ def test_a_fetch_whose_place_the_publisher_no_longer_knows_starts_again(db, serv
         "400), so this fetch started again from the first page."
     )
     assert camden_rb(db)[0][0] == 900000
+
+
+def test_a_fetch_handed_to_the_app_that_started_again_counts_only_from_the_first_page(
+    db_path, db, server
+):
+    """Fetched while the app holds the database, the same fetch starting again is queued for
+    the app, which imported it counting the pages read before the fetch started again too (3
+    pages of 2)."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    server.play("page2", (400, {}, b'{"error": "cursor expired"}'), ok(release_page(server)))
+    fetched_within(db, max_pages=1)
+    batch = spool.Batch(db_path)
+    previous = runs.last_run(db, "contracts-finder")
+    fetched = fetch.download(batch, "contracts-finder", SINCE, previous, backoff=0.01)
+    imported = spool.import_batch(db, batch.queue())
+    assert (fetched.status, fetched.pages, fetched.notices) == ("done", 2, 1)
+    counts = (imported.status, imported.pages, imported.notices, imported.imported, imported.held)
+    assert counts == ("done", 2, 1, 0, 1)  # (the app knows the notice is held already)
+    assert imported.message.startswith("The publisher no longer knew the page")

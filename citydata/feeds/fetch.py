@@ -187,6 +187,8 @@ def download(
                 )
                 state.message, first, carried_at = carried, 0, None
                 url, params = base, first_page
+                state.next_url = url
+                store.save(state)  # (a batch for the app starts from this state: spool)
                 continue
             read.append(page.url)
             document = page.document

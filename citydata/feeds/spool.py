@@ -112,7 +112,9 @@ class Batch:
         self.pages: list[dict[str, Any]] = []
 
     def save(self, run: runs.Run) -> None:
-        if self.start is None:  # where this fetch carried on from
+        # where this fetch carried on from (or, when it started again before reading a page,
+        # the fresh start)
+        if self.start is None or not self.pages:
             self.start = asdict(run) | {"snapshot_ids": [], "run_id": None}
         self.state = run
 
