@@ -5,6 +5,7 @@ on localhost of tests/test_fetch.py, replaying the answers given."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ import pytest
 
 from citydata.feeds import client as http
 from citydata.feeds import fetch, runs, spool
+from tests import command
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
 from ui import fetching
 
@@ -333,3 +335,34 @@ def test_a_fetch_handed_to_the_app_that_started_again_counts_only_from_the_first
     counts = (imported.status, imported.pages, imported.notices, imported.imported, imported.held)
     assert counts == ("done", 2, 1, 0, 1)  # (the app knows the notice is held already)
     assert imported.message.startswith("The publisher no longer knew the page")
+
+
+def test_a_page_sent_compressed_is_unpacked_and_its_size_counted_unpacked(db, server, monkeypatch):
+    """Since a page is read no further than the largest file the app reads, that size is the
+    page's once unpacked: a page of 60 KB sent as 1 KB of gzip is still too large at 51 KB,
+    and one within the size is read as sent."""
+    long = AMENDMENT | {"tender": AWARD["tender"] | {"description": "Revenues. " * 6_000}}
+    packed = gzip.compress(release_page(server, long))
+    assert len(packed) < 2_000
+    server.play("page1", (200, {"Content-Encoding": "gzip"}, packed))
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "0.05")
+    refused = fetched_within(db)
+    assert refused.status == "failed" and "larger than 51 KB" in refused.message
+    monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "1")
+    run = fetched_within(db)
+    assert (run.status, run.imported) == ("done", 1)
+    assert camden_rb(db) == AMENDED
+
+
+def test_the_fetch_command_says_when_the_notices_were_last_fetched_to_the_end(db_path, server):
+    fetch_command = ("fetch", "contracts-finder", "--since", "2025-01-01")
+    server.play("page1", ok(release_page(server, AWARD)))
+    assert command.run(*fetch_command, db=db_path, text=True).returncode == 0
+    server.play("page1", (400, {}, b'{"error": "bad request"}'))
+    stopped = command.run(*fetch_command, "--restart", db=db_path, text=True)
+    assert stopped.returncode == 1
+    said, behind = stopped.stdout.strip().split("\n")
+    assert said.startswith("The publisher refused the request (400)")
+    assert behind.startswith("Notices from Contracts Finder were last fetched to the end on ")
+    assert behind.endswith("; the one fetch since has stopped before the end, so notices it "
+                           "published after that may not be held yet.")  # fmt: skip
