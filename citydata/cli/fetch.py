@@ -129,15 +129,16 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
         )
     finally:
         queued = batch.queue()  # what was fetched, even when stopped half way
+    pages = "this page" if run.pages == 1 else f"these {run.pages:,} pages"
     said = (
-        f"The app is running and holds the database, so it will import these {run.pages:,} "
-        f"pages itself within a minute (see `python -m citydata fetch-history` or the "
-        f"Published notices page). Queued as {queued}."
+        f"The app is running and holds the database, so it will import {pages} itself "
+        "within a minute (see `python -m citydata fetch-history` or the Published notices "
+        f"page). Queued as {queued}."
     )
     if args.json:
         print_json(_as_json(run) | {"queued_for_app": str(queued)})
     else:
-        print(f"{run.summary()}\n{said}")
+        print(f"{run.summary(queued=True)}\n{said}")
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 

@@ -84,9 +84,11 @@ class Run:
     started_by: str = ""
     file_name: str | None = None  # for a notices file imported from the app
 
-    def summary(self) -> str:
+    def summary(self, queued: bool = False) -> str:
         """What the run read and kept, then its message; for a run that failed, why first,
-        then what it had read before (nothing, not "0 rows read", when it read nothing)."""
+        then what it had read before (nothing, not "0 rows read", when it read nothing).
+        `queued`: a fetch handed to the running app (citydata.feeds.spool), which has imported
+        nothing yet, and will leave out what it holds already."""
         if self.feed == "file":
             what = (
                 f"{self.file_name}: {count(self.notices, 'row')} read, "
@@ -97,7 +99,12 @@ class Run:
             what = (
                 f"{label} since {self.since}: {count(self.pages, 'page')}, "
                 f"{count(self.notices, 'notice')} read, "
-                f"{count(self.imported, 'technology record')} of the region's councils imported."
+                f"{count(self.imported, 'technology record')} of the region's councils "
+                + (
+                    "for the app to import (it leaves out any it holds already, as they are)."
+                    if queued
+                    else "imported."
+                )
             )
         parts = [what, self.left_out(), self.message]
         if self.status == "failed":
