@@ -366,3 +366,20 @@ def test_the_fetch_command_says_when_the_notices_were_last_fetched_to_the_end(db
     assert behind.startswith("Notices from Contracts Finder were last fetched to the end on ")
     assert behind.endswith("; the one fetch since has stopped before the end, so notices it "
                            "published after that may not be held yet.")  # fmt: skip
+
+
+def test_a_fetch_whose_first_page_failed_asks_again_for_the_notices_since_the_day(db, server):
+    """A fetch that stopped before its first page (the publisher down) was carried on from the
+    search's bare address: the next run asked for the publisher's notices with no
+    `publishedFrom` and no `limit` (whatever the publisher gives by default, from any day),
+    and said "Carried on from page 1"."""
+    server.play("page1", (503, {}, b"Service Unavailable"))
+    stopped = fetched_within(db)
+    assert (stopped.status, stopped.pages) == ("failed", 0)
+    server.play("page1", ok(release_page(server, AWARD)))
+    server.log.clear()
+    run = fetched_within(db)
+    [(page, query)] = server.log
+    assert page == "page1"
+    assert query["publishedFrom"] == ["2025-01-01T00:00:00"] and query["limit"] == ["100"]
+    assert (run.status, run.pages, run.imported, run.message) == ("done", 1, 1, "")

@@ -159,7 +159,7 @@ def download(
     first_page = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
     params = None if carried else first_page
     carried_at = url if carried else None  # the page a fetch carrying on asks for first
-    state.next_url = url
+    state.next_url = carried_at  # (None: a run stopped before its first page starts afresh)
     store.save(state)
     own_client = client is None
     session = client or http.new_client()
@@ -187,7 +187,7 @@ def download(
                 )
                 state.message, first, carried_at = carried, 0, None
                 url, params = base, first_page
-                state.next_url = url
+                state.next_url = None  # (from the start, as a new fetch asks for it)
                 store.save(state)  # (a batch for the app starts from this state: spool)
                 continue
             read.append(page.url)
