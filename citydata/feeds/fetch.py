@@ -212,13 +212,13 @@ def download(
             if nxt is not None and nxt in read:  # a publisher's paging gone round in a circle
                 again = first + read.index(nxt) + 1
                 state.status = "failed"
-                state.message = (
-                    f"{feed.label} gave the address of page {again} again as the "
-                    "next page: the fetch stopped there, as it would otherwise ask for the same "
-                    "page for ever. The notices of the pages read are kept; run the fetch again "
-                    "later to carry on."
+                state.message = _with(
+                    f"{feed.label} gave the address of page {again} again as the next page: "
+                    "the fetch stopped there, as it would otherwise ask for the same page for "
+                    "ever. The notices of the pages read are kept; run the fetch again later to "
+                    "carry on.",
+                    carried,
                 )
-                state.message = _with(state.message, carried)
                 break
         else:
             state.status = "done"
