@@ -383,3 +383,18 @@ def test_a_fetch_whose_first_page_failed_asks_again_for_the_notices_since_the_da
     assert page == "page1"
     assert query["publishedFrom"] == ["2025-01-01T00:00:00"] and query["limit"] == ["100"]
     assert (run.status, run.pages, run.imported, run.message) == ("done", 1, 1, "")
+
+
+def test_a_wait_longer_than_the_fetch_waits_stops_it_and_says_when_to_run_it_again(server):
+    """Asked to wait ten minutes, the fetch waited two and asked again, four times over (against
+    what the publisher asked, which may shut it out for longer), then said only that it had
+    been asked to slow down "too many times"."""
+    server.play("page1", (429, {"Retry-After": "600"}, b'{"error": "slow down"}'))
+    waits: list[float] = []
+    with http.new_client() as session, pytest.raises(http.FeedError) as stopped:
+        http.get(session, f"{server.base}/search", backoff=0.01, sleep=waits.append)
+    assert waits == [] and len(server.log) == 1
+    assert str(stopped.value).startswith(
+        "The publisher asked us to wait 10 minutes before asking again, longer than a fetch "
+        "waits (2 minutes): nothing more was asked. Run the fetch again after "
+    )

@@ -1,10 +1,12 @@
 """Polite HTTP for the feeds: one GET with retries, Retry-After on 429, backoff on 5xx.
 
-A response is retried when the server says it is busy (429, or 403 as Contracts Finder documents
-it: after its Retry-After, at most
-MAX_WAIT seconds), fails (5xx, a dropped connection, a timeout: after BACKOFF x 2^attempt
-seconds), or sends a body cut short (JSON that does not parse). After ATTEMPTS tries the fetch
-stops with a FeedError saying what happened; nothing of that page is stored.
+A response is retried when the server says it is busy (429, or 403 as Contracts Finder
+documents it: after its Retry-After, in seconds or as a date; asked to wait longer than MAX_WAIT
+seconds, the fetch stops at once and says when to run it again), fails (5xx, a dropped
+connection, a timeout: after BACKOFF x 2^attempt seconds), or sends a body cut short (JSON that
+does not parse). After ATTEMPTS tries the fetch stops with a FeedError saying what happened;
+nothing of that page is stored. A page larger than the largest file the app reads is not read
+past that size.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -50,9 +52,9 @@ class Page:
     document: Any  # the parsed JSON
 
 
-def _retry_after(response: httpx.Response, fallback: float) -> float:
-    """How long the publisher asked us to wait: Retry-After in seconds, or the date to come back
-    (both are HTTP's), at most MAX_WAIT; `fallback` when it says neither (NaN, "soon")."""
+def _asked_wait(response: httpx.Response) -> float | None:
+    """How long the publisher asked us to wait, in seconds: Retry-After in seconds, or the date
+    to come back (both are HTTP's); None when it says neither (NaN, "soon", nothing)."""
     value = response.headers.get("Retry-After", "").strip()
     try:
         seconds = float(value)
@@ -62,11 +64,14 @@ def _retry_after(response: httpx.Response, fallback: float) -> float:
         except (TypeError, ValueError, IndexError):
             back = None
         if back is None or back.tzinfo is None:  # (HTTP's dates are in GMT, and say so)
-            return min(fallback, MAX_WAIT)
+            return None
         seconds = (back - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds):
-        return min(fallback, MAX_WAIT)
-    return min(max(seconds, 0.0), MAX_WAIT)
+    return None if math.isnan(seconds) else max(seconds, 0.0)
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(math.ceil(seconds / 60), 1)
+    return f"{minutes:,} minute" + ("" if minutes == 1 else "s")
 
 
 def get(
@@ -97,7 +102,15 @@ def get(
                 problem = (
                     f"the publisher asked us to slow down ({response.status_code}) too many times"
                 )
-                wait = _retry_after(response, wait)
+                asked = _asked_wait(response)
+                if asked is not None and asked > MAX_WAIT:  # (asking sooner goes against it)
+                    after = datetime.now().astimezone() + timedelta(seconds=asked)
+                    raise FeedError(
+                        f"The publisher asked us to wait {_minutes(asked)} before asking again, "
+                        f"longer than a fetch waits ({_minutes(MAX_WAIT)}): nothing more was "
+                        f"asked. Run the fetch again after {after:%H:%M} to carry on."
+                    )
+                wait = min(wait, MAX_WAIT) if asked is None else asked
             elif response.status_code >= 500:
                 problem = f"the publisher's server failed ({response.status_code})"
             elif response.status_code >= 400:
