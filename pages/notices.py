@@ -107,8 +107,10 @@ for key, feed_info in runs.FEEDS.items():
     if run is None:
         st.write(f"**{feed_info.label}**: never fetched.")
     else:
-        when = run.finished_at or run.started_at
-        st.write(f"**{feed_info.label}**, last run {when}: " + ui.plain(run.summary()))
+        when = runs.moment(run.finished_at or run.started_at)
+        st.write(f"**{feed_info.label}**, last run " + ui.plain(f"{when}: {run.summary()}"))
+        if behind := ui.read(lambda r, key=key: runs.standing(r, key)):
+            st.warning(ui.plain(behind), icon=":material/schedule:")
 history = ui.read(lambda r: runs.history(r, 50))
 if history.empty:
     st.info("No fetch or notices import has run yet.")

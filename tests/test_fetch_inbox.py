@@ -197,7 +197,15 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
     with held_by_this_process_as_the_app(db_path) as db:  # so the command is another process
         first = command.process(*FETCH, "--max-pages", "1", db=db_path, text=True)
         assert first.returncode == 1, first.stderr  # stopped early: run again to carry on
-        assert "it will import these 1 pages itself" in first.stdout
+        # (said "these 1 pages", and "1 technology record of the region's councils imported."
+        # of a page the app had not imported yet, holding what it may hold already)
+        assert "it will import this page itself" in first.stdout
+        assert first.stdout.startswith(
+            "Stopped after 1 page; run again to carry on. Contracts Finder since 2025-01-01: 1 "
+            "page, 3 notices read, 1 technology record of the region's councils for the app to "
+            "import (it leaves out any it holds already, as they are). Left out: 1 not "
+            "technology; 1 bought by a council outside the region or not recognised.\n"
+        )
         second = command.process(*FETCH, "--json", db=db_path, text=True)
         assert second.returncode == 0, second.stderr
         assert "Carrying on" not in second.stderr  # --json keeps stderr quiet

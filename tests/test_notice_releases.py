@@ -270,7 +270,8 @@ def test_rows_left_out_are_not_counted_as_refused_in_the_history_and_the_snapsho
         assert done.left_out() == (
             "Left out: 1 not technology; 1 bought by a council outside the region or not "
             "recognised; 1 older release of a notice (its newer release is held or in the same "
-            "file). Refused: 1 (see the file's problems)."
+            "file). Refused: 1, for a fault in the notice. The first: The contract ends "
+            "(31/03/2025) before it starts (01/04/2027)."
         )
         [line] = runs.history(db, 1).to_dict("records")
         assert (line["kept"], line["older"], line["refused"]) == (1, 1, 1)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+import ui
 from citydata import lifecycle
+from citydata.feeds import fetch
+from citydata.feeds import runs as runs_of
 from tests.apptest import run_app
 from tests.command import run
 from tests.test_fetch import ok
@@ -166,3 +170,46 @@ def test_notices_stored_from_the_upload_page_are_in_the_history(db_path, passwor
     next(b for b in at.button if b.label == "Commit").click().run()
     assert "Stored 1 new snapshot: Camden" in at.success[0].value
     assert len(runs(db_path)) == 1
+
+
+def test_a_feed_failing_night_after_night_says_when_its_notices_were_last_fetched(
+    db_path, password, server
+):
+    """After a fetch that ran to the end and two that stopped (the publisher down), the page
+    said only "last run 2026-12-07 02:00:03: Stopped after 4 tries…": nothing said the notices
+    held were from the fetch before, nor that the fetch had failed more than once."""
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    db = lifecycle.open_store(db_path)
+    try:
+        fetched = fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01)
+        assert runs_of.standing(db, "contracts-finder") == ""  # up to date: nothing to say
+        server.play("page1", (503, {}, b"Service Unavailable"))
+        for _ in range(2):
+            failed = fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01, restart=True)
+            assert failed.status == "failed"
+        finished = runs_of.moment(fetched.finished_at)
+    finally:
+        db.close()
+    behind = (
+        f"Notices from Contracts Finder were last fetched to the end on {finished}; the 2 "
+        "fetches since have stopped before the end, so notices it published after that may "
+        "not be held yet."
+    )
+    at = open_notices(sign_in(run_app(), name="Ann Steward"))
+    assert [w.value for w in at.warning] == [ui.plain(behind)]  # (as the page writes text)
+    shown = " ".join(m.value for m in at.markdown)
+    last = runs_of.moment(failed.finished_at)
+    assert f"**Contracts Finder**, last run {ui.plain(last + ': Stopped')}" in shown
+    listed = run("fetch-history", db=db_path, text=True)
+    assert listed.stdout.startswith(behind + "\n")
+
+
+def test_a_feed_that_never_ran_to_the_end_says_so(db, server):
+    server.play("page1", (503, {}, b"Service Unavailable"))
+    fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01)
+    assert runs_of.standing(db, "contracts-finder") == (
+        "No fetch from Contracts Finder has run to the end yet: the one fetch so far stopped "
+        "before it, so some of its notices may not be held."
+    )
+    assert runs_of.standing(db, "find-a-tender") == ""  # never run: "never fetched" says it

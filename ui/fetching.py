@@ -51,16 +51,25 @@ class Job:
 
     @property
     def fraction(self) -> float:
-        pages = self.progress.pages if self.progress else 0
-        return 1.0 if self.finished else min(pages / self.max_pages, 1.0)
+        return 1.0 if self.finished else min(self.pages / self.max_pages, 1.0)
+
+    @property
+    def pages(self) -> int:
+        """The pages this click has read (a fetch carrying on counts those before it too)."""
+        run = self.progress
+        return run.pages - run.carried_from if run else 0
 
     def words(self) -> str:
         run = self.progress
         if run is None:
             return "Asking the publisher for the first page…"
+        place = (
+            f"Page {run.pages:,} ({self.pages:,} of at most {self.max_pages:,} this time)"
+            if run.carried_from
+            else f"Page {run.pages:,} of at most {self.max_pages:,}"
+        )
         return (
-            f"Page {run.pages:,} of at most {self.max_pages:,}: "
-            f"{count(run.notices, 'notice')} read, {count(run.imported, 'record')} kept."
+            f"{place}: {count(run.notices, 'notice')} read, {count(run.imported, 'record')} kept."
         )
 
 

@@ -99,12 +99,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             max_pages=args.max_pages,
             on_page=lambda run: _progress(args, run),
         )
+        behind = runs.standing(db, args.feed)
     finally:
         db.close()
     if args.json:
         print_json(_as_json(run))
     else:
-        print(run.summary())
+        print("\n".join(filter(None, [run.summary(), behind])))
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 
@@ -128,15 +129,16 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
         )
     finally:
         queued = batch.queue()  # what was fetched, even when stopped half way
+    pages = "this page" if run.pages == 1 else f"these {run.pages:,} pages"
     said = (
-        f"The app is running and holds the database, so it will import these {run.pages:,} "
-        f"pages itself within a minute (see `python -m citydata fetch-history` or the "
-        f"Published notices page). Queued as {queued}."
+        f"The app is running and holds the database, so it will import {pages} itself "
+        "within a minute (see `python -m citydata fetch-history` or the Published notices "
+        f"page). Queued as {queued}."
     )
     if args.json:
         print_json(_as_json(run) | {"queued_for_app": str(queued)})
     else:
-        print(f"{run.summary()}\n{said}")
+        print(f"{run.summary(queued=True)}\n{said}")
     return EXIT_OK if run.status == "done" else EXIT_REFUSED
 
 
@@ -173,6 +175,7 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be 1 or more.")
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
         lines = runs.history(db, args.limit)
+        behind = [said for key in runs.FEEDS if (said := runs.standing(db, key))]
     if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
         print(
             lines.assign(imported=lines["kept"]).to_json(
@@ -182,6 +185,8 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
     elif lines.empty:
         print("No fetch or notices import has run yet.")
     else:
+        for said in behind:  # (a feed whose latest fetches stopped before the end)
+            print(said)
         for row in lines.to_dict("records"):
             print(runs.history_line(row))
     return EXIT_OK

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -62,10 +62,12 @@ def _same_site(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def next_link(document: Any) -> str | None:
+def next_link(document: Any, page_url: str) -> str | None:
+    """The address of the page after this one (`links.next`), in full: one written without its
+    site ("/search?cursor=..."), or relative to the page, is the page's own site's."""
     links = document.get("links") if isinstance(document, dict) else None
     nxt = links.get("next") if isinstance(links, dict) else None
-    return nxt if isinstance(nxt, str) and nxt.strip() else None
+    return urljoin(page_url, nxt.strip()) if isinstance(nxt, str) and nxt.strip() else None
 
 
 class Store(Protocol):
@@ -134,6 +136,7 @@ def download(
     base = base_url(feed)
     since_text = since.isoformat()
     now = runs.now()
+    carried = ""  # (a fetch carrying on from one stopped half way: said in its every outcome)
     if (
         not restart
         and previous is not None
@@ -143,24 +146,51 @@ def download(
     ):
         state = previous
         state.status, state.finished_at = "running", None
-        state.message = f"Carried on from page {state.pages + 1}."
+        carried = (
+            f"Carried on from page {state.pages + 1}, where the fetch before stopped: the counts "
+            f"include the {count(state.pages, 'page')} read before."
+        )
+        state.message, state.carried_from = carried, state.pages
         state.run_id, state.started_at, state.started_by = None, now, started_by
-        url, params = state.next_url, None
+        url = state.next_url
     else:
         state = Run(feed=feed_key, since=since_text, started_at=now, started_by=started_by)
         url = base
-        params = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
-    state.next_url = url
+    first_page = {feed.since_param: f"{since_text}T00:00:00", feed.size_param: PAGE_SIZE}
+    params = None if carried else first_page
+    carried_at = url if carried else None  # the page a fetch carrying on asks for first
+    state.next_url = carried_at  # (None: a run stopped before its first page starts afresh)
     store.save(state)
     own_client = client is None
     session = client or http.new_client()
+    read: list[str] = []  # the pages' addresses this run asked for, in turn
+    first = state.carried_from  # (the pages a run carried on from had read before it)
     try:
         while url is not None:
-            if max_pages is not None and state.pages >= max_pages:
-                state.message = f"Stopped after {count(max_pages, 'page')}; run again to carry on."
+            if max_pages is not None and state.pages - first >= max_pages:
+                state.message = _with(
+                    f"Stopped after {count(max_pages, 'page')}; run again to carry on.", carried
+                )
                 state.status = "failed"
                 break
-            page = http.get(session, url, params, backoff=backoff)
+            try:
+                page = http.get(session, url, params, backoff=backoff)
+            except http.Refused as exc:
+                if read or url != carried_at:
+                    raise
+                # the publisher has forgotten the place the fetch before stopped at (an expired
+                # cursor): carrying on can never work, so start again (what is held is kept)
+                _start_again(state)
+                carried = (
+                    "The publisher no longer knew the page the fetch before stopped at (it "
+                    f"refused it: {exc.status}), so this fetch started again from the first page."
+                )
+                state.message, first, carried_at = carried, 0, None
+                url, params = base, first_page
+                state.next_url = None  # (from the start, as a new fetch asks for it)
+                store.save(state)  # (a batch for the app starts from this state: spool)
+                continue
+            read.append(page.url)
             document = page.document
             releases = document.get("releases") if isinstance(document, dict) else None
             if not isinstance(releases, list):
@@ -169,7 +199,7 @@ def download(
                     "release package with 'releases'): the feed may have changed. Nothing from "
                     "this page was stored."
                 )
-            nxt = next_link(document)
+            nxt = next_link(document, page.url)
             if nxt is not None and not _same_site(nxt, base):
                 raise FeedError(f"{feed.label} sent a next page on another site; stopped there.")
             store.page(feed, state, page, len(releases))
@@ -179,16 +209,30 @@ def download(
             if on_page:
                 on_page(state)
             url, params = nxt, None
+            if nxt is not None and nxt in read:  # a publisher's paging gone round in a circle
+                again = first + read.index(nxt) + 1
+                state.status = "failed"
+                state.message = _with(
+                    f"{feed.label} gave the address of page {again} again as the next page: "
+                    "the fetch stopped there, as it would otherwise ask for the same page for "
+                    "ever. The notices of the pages read are kept; run the fetch again later to "
+                    "carry on.",
+                    carried,
+                )
+                break
         else:
             state.status = "done"
-            state.message = "No new notices." if state.notices == 0 else ""
+            state.message = _with(carried, "No new notices." if state.notices == 0 else "")
     except FeedError as exc:
-        state.status, state.message = "failed", f"{exc} Run the fetch again to carry on."
+        said = str(exc)
+        again = "" if "run the fetch again" in said.lower() else " Run the fetch again to carry on."
+        state.status, state.message = "failed", _with(said + again, carried)
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
-        state.message = (
+        state.message = _with(
             f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
-            "stored. Run the fetch again to carry on."
+            "stored. Run the fetch again to carry on.",
+            carried,
         )
     finally:
         if own_client:
@@ -196,9 +240,24 @@ def download(
         state.finished_at = runs.now()
         if state.status == "running":  # interrupted (Ctrl-C, a crash): resumable
             state.status = "failed"
-            state.message = state.message or "Interrupted; run the fetch again to carry on."
+            if state.message in ("", carried):
+                state.message = _with("Interrupted; run the fetch again to carry on.", carried)
         store.save(state)
     return state
+
+
+def _start_again(state: Run) -> None:
+    """`state`, a run that carried on, as one starting from the first page: none of the counts
+    of the pages read before."""
+    fresh = Run(feed=state.feed, since=state.since)
+    for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
+                 "older", "not_notices", "held", "carried_from", "refused_first"):  # fmt: skip
+        setattr(state, name, getattr(fresh, name))
+    state.snapshot_ids = []
+
+
+def _with(first: str, then: str) -> str:
+    return " ".join(part for part in (first, then) if part)
 
 
 def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases: int) -> None:
@@ -237,10 +296,12 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
+    elif prepared.records.empty and state.notices and not state.refused:
+        # every notice read and left out for a reason with nothing to fix (not technology,
+        # another council's...): nothing went wrong, though the file holds nothing to import
+        state.status, state.message = "done", "No technology notices of the region's councils."
     elif prepared.refused:
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
-    elif prepared.records.empty:
-        state.status, state.message = "done", "No technology notices of the region's councils."
     else:
         changes: list[previews.BoroughChange] = []
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core.formatting import count
+from citydata.core.formatting import count, day
 from citydata.ingest import published
 from citydata.store import previews, snapshots
 from citydata.store.db import Database, Reader
@@ -69,21 +69,26 @@ class Run:
     imported: int = 0  # records stored
     not_technology: int = 0  # the region's records left out as not technology
     other_councils: int = 0  # records of buyers outside the region (or not recognised)
-    refused: int = 0  # records left out for another reason (no supplier, a bad date...)
+    refused: int = 0  # records left out for a fault in the notice (a bad date...)
     # records left out as older releases of a notice: older than the one held, or than a newer
     # release of it in the same file or page
     older: int = 0
     not_notices: int = 0  # entries of a page's releases that are not a notice at all
     held: int = 0  # records left out as already held as they are (nothing new in them)
     snapshot_ids: list[int] = field(default_factory=list)
+    # pages read before this run, by the fetch it carried on from (counted in `pages` too)
+    carried_from: int = 0
+    refused_first: str = ""  # why the first record refused was (its problem's reason)
     message: str = ""
     run_id: int | None = None  # its line in feed_runs
     started_by: str = ""
     file_name: str | None = None  # for a notices file imported from the app
 
-    def summary(self) -> str:
+    def summary(self, queued: bool = False) -> str:
         """What the run read and kept, then its message; for a run that failed, why first,
-        then what it had read before (nothing, not "0 rows read", when it read nothing)."""
+        then what it had read before (nothing, not "0 rows read", when it read nothing).
+        `queued`: a fetch handed to the running app (citydata.feeds.spool), which has imported
+        nothing yet, and will leave out what it holds already."""
         if self.feed == "file":
             what = (
                 f"{self.file_name}: {count(self.notices, 'row')} read, "
@@ -94,7 +99,12 @@ class Run:
             what = (
                 f"{label} since {self.since}: {count(self.pages, 'page')}, "
                 f"{count(self.notices, 'notice')} read, "
-                f"{count(self.imported, 'technology record')} of the region's councils imported."
+                f"{count(self.imported, 'technology record')} of the region's councils "
+                + (
+                    "for the app to import (it leaves out any it holds already, as they are)."
+                    if queued
+                    else "imported."
+                )
             )
         parts = [what, self.left_out(), self.message]
         if self.status == "failed":
@@ -104,7 +114,7 @@ class Run:
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).
         Left out: what the region does not keep, with nothing to fix; refused: a fault of the
-        notice (no supplier, a bad date...)."""
+        notice (a bad date, an end before the start...)."""
         parts = [
             (self.held, "already held as they are"),
             (self.not_technology, "not technology"),
@@ -125,8 +135,12 @@ class Run:
         ]
         said = [f"{n:,} {why}" for n, why in parts if n]
         out = ("Left out: " + "; ".join(said) + ".") if said else ""
-        if self.refused:
-            out += f" Refused: {self.refused:,} (see the file's problems)."
+        if self.refused:  # (the first one's reason where the run has it: not in the history)
+            out += f" Refused: {self.refused:,}, for a fault in the notice" + (
+                f". The first: {self.refused_first}"
+                if self.refused_first
+                else " (a date that is not one, an end before the start…)."
+            )
         return out.strip()
 
 
@@ -268,6 +282,39 @@ def history(r: Database | Reader, limit: int = 50) -> Any:
     )
 
 
+def standing(r: Database | Reader, feed_key: str) -> str:
+    """How up to date the feed's notices are when its latest fetches stopped before the end
+    (a failing publisher, night after night): when a fetch of it last ran to the end, and how
+    many have stopped since. '' when the latest finished run went to the end, or none ran."""
+    label = FEEDS[feed_key].label
+    [(last_done, failed)] = r.rows(
+        "SELECT max(finished_at) FILTER (WHERE status = 'done'),"
+        " count(*) FILTER (WHERE status = 'failed' AND id > coalesce("
+        "  (SELECT max(id) FROM feed_runs WHERE feed = $f AND status = 'done'), 0))"
+        " FROM feed_runs WHERE feed = $f",
+        {"f": feed_key},
+    )
+    if not failed:
+        return ""
+    if last_done is None:
+        so_far = "the one fetch so far" if failed == 1 else f"all {failed:,} fetches so far"
+        return (
+            f"No fetch from {label} has run to the end yet: {so_far} stopped before it, so "
+            "some of its notices may not be held."
+        )
+    since = "the one fetch since has" if failed == 1 else f"the {failed:,} fetches since have"
+    return (
+        f"Notices from {label} were last fetched to the end on {moment(last_done)}; {since} "
+        "stopped before the end, so notices it published after that may not be held yet."
+    )
+
+
+def moment(value: Any) -> str:
+    """When a run started or ended, as the app writes a day and a time: '6 Dec 2026 at 02:00'."""
+    when = pd.Timestamp(value)
+    return f"{day(when)} at {when:%H:%M}"
+
+
 def imported(changes: list[previews.BoroughChange]) -> int:
     """The records a commit of these previewed changes stores: the notices new to each borough
     and those held with other details, not those held as they are nor older releases of them."""
@@ -293,10 +340,15 @@ def count_left_out(state: Run, prepared: Any) -> None:
         for p in prepared.problems
         if p.severity == "refused" and p.column == buyer_column and p.row is not None
     }
+    faults = refused - elsewhere - not_tech
+    if faults and not state.refused_first:
+        state.refused_first = next(
+            p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults
+        )
     left_out = {
         "not_technology": len(not_tech),
         "other_councils": len(elsewhere),
-        "refused": len(refused - elsewhere - not_tech),
+        "refused": len(faults),
         "older": sum(getattr(prepared, "older_releases", {}).values()) + prepared.merged_releases,
         "not_notices": prepared.not_notices,
     }

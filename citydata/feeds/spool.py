@@ -112,14 +112,16 @@ class Batch:
         self.pages: list[dict[str, Any]] = []
 
     def save(self, run: runs.Run) -> None:
-        if self.start is None:  # where this fetch carried on from
+        # where this fetch carried on from (or, when it started again before reading a page,
+        # the fresh start)
+        if self.start is None or not self.pages:
             self.start = asdict(run) | {"snapshot_ids": [], "run_id": None}
         self.state = run
 
     def page(self, feed: runs.Feed, state: runs.Run, page: http.Page, releases: int) -> None:
         name = f"page-{len(self.pages) + 1:04d}.json"
         (self.folder / name).write_bytes(page.content)
-        nxt = fetch.next_link(page.document)
+        nxt = fetch.next_link(page.document, page.url)
         self.pages.append(
             {
                 "file": name,
