@@ -37,6 +37,8 @@ from citydata.query.borough_profile import Profile, ending_soon
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 MAX_ROWS = 1_000  # rows of one table or list (as many as the pages show)
+# Where every record of a borough's briefing is when its Word tables are cut (`_cut`).
+EVERY_RECORD = "the Excel and text briefings hold"
 
 
 def collaboration(b: Briefing) -> bytes:
@@ -175,10 +177,6 @@ def _warning(doc: DocxDocument, text: str) -> None:
     run = doc.add_paragraph().add_run(text)
     run.bold = True
     run.font.color.rgb = WARNING_COLOUR
-
-
-# Where every record of a borough's briefing is when its Word tables are cut (`_cut`).
-EVERY_RECORD = "the Excel and text briefings hold"
 
 
 def _table(doc: DocxDocument, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
