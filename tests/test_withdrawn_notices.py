@@ -23,7 +23,8 @@ import pytest
 from citydata import ingest
 from citydata.feeds import fetch, runs
 from citydata.ingest import withdrawn
-from citydata.store import previews, snapshots
+from citydata.store import changes, previews, snapshots
+from tests import command
 from tests.conftest import ROOT
 from tests.test_fetch import (
     AMENDED,
@@ -126,6 +127,12 @@ def test_a_cancellation_of_a_notice_not_held_is_left_out_and_counted(db, server)
     assert (run.status, run.imported, run.withdrawn, run.withdrawn_not_held) == ("done", 0, 0, 1)
     assert adds_up(run)
     assert "Left out: 1 notice withdrawn or cancelled that was not held." in run.summary()
+    # said as it is, not "every notice in this file is already held"
+    again = fetch.import_file(db, release_page(server, CANCELLED), "cancelled.json", "Ann")
+    assert again.status == "done" and "already held" not in again.message.split(", and")[0]
+    assert again.message.startswith(
+        "Nothing would change: the 1 withdrawn or cancelled notice in this file is not held"
+    )
 
 
 def test_an_older_release_never_brings_a_cancelled_notice_back(db, server):
@@ -183,6 +190,11 @@ def test_the_upload_preview_lists_the_notice_as_removed_with_the_reason(db, serv
     assert removed[previews.WHY_REMOVED].tolist() == [
         "Withdrawn or cancelled: the contract was cancelled; no longer shown"
     ]
+    # as the Upload page's Removed tab shows it (ui.steward.show_diff)
+    shown = changes.readable(removed)
+    assert shown[["Vendor", previews.WHY_REMOVED]].values.tolist() == [
+        ["NEC Software Solutions UK Ltd", removed[previews.WHY_REMOVED].iloc[0]]
+    ]
     [line] = snapshots.changes_table([change]).to_dict("records")
     assert line["Removed"] == 1
     assert "1 notice withdrawn or cancelled: no longer shown" in line["Replaces"]
@@ -236,3 +248,17 @@ def test_the_ocds_standards_own_unsuccessful_tender_is_read_as_unsuccessful():
     [release] = doc["releases"]
     assert withdrawn.ended(release) == "unsuccessful"
     assert withdrawn.ended(AWARD) is None and withdrawn.ended(CANCELLED) == "cancelled"
+
+
+def test_the_import_command_says_the_notice_withdrawn_is_no_longer_shown(db_path, tmp_path):
+    award, cancelled = tmp_path / "award.json", tmp_path / "cancelled.json"
+    award.write_text(json.dumps({"version": "1.1", "releases": [AWARD]}), encoding="utf-8")
+    cancelled.write_text(json.dumps({"version": "1.1", "releases": [CANCELLED]}), encoding="utf-8")
+    assert command.run("import", str(award), db=db_path).returncode == 0
+    dry = command.run("import", str(cancelled), "--dry-run", "--json", db=db_path, text=True)
+    assert dry.returncode == 0, dry.stderr
+    [change] = json.loads(dry.stdout)["changes"]
+    assert (change["removed"], change["withdrawn"], change["withdrawn_not_held"]) == (1, 1, 0)
+    done = command.run("import", str(cancelled), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr  # (was refused: "No row of this file can be imported")
+    assert "1 notice withdrawn or cancelled: no longer shown" in done.stdout

@@ -231,12 +231,12 @@ def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
         how = "as it is or as a newer release" if newer else "as it is"
         same = f"every notice in this file is already held, {how}, for {named}"
         ended = sum(c.withdrawn_not_held + c.withdrawn_older for c in items)
-        if ended:
+        if ended:  # (the file may hold no other notice: "any other", not "every other")
             which = "notice" if ended == 1 else "notices"
             same = (
-                f"{same.replace('every notice', 'every other notice')} (the {ended:,} "
-                f"withdrawn or cancelled {which} in it {'is' if ended == 1 else 'are'} not "
-                "held, or held from a newer release)"
+                f"the {ended:,} withdrawn or cancelled {which} in this file "
+                f"{'is' if ended == 1 else 'are'} not held (or held from a newer release), and "
+                f"any other notice in it is already held, {how}, for {named}"
             )
     else:
         same = f"this file's records are the same as the current data of {named}"
