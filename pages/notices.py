@@ -144,6 +144,13 @@ else:
             "not_notices": st.column_config.NumberColumn(
                 "Not notices", help="Left out: entries of the list of notices that are not one"
             ),
+            "withdrawn": st.column_config.NumberColumn(
+                "Withdrawn", help="Notices held that were withdrawn or cancelled: no longer shown"
+            ),
+            "withdrawn_not_held": st.column_config.NumberColumn(
+                "Withdrawn, not held",
+                help="Left out: notices withdrawn or cancelled that were not held",
+            ),
             "message": st.column_config.TextColumn("Message"),
         },
     )

@@ -78,8 +78,8 @@ if prepared.source_kind == "published":  # nothing to fix in these: not refused
     left_out = ui.Figure(
         "Rows left out",
         f"{prepared.rows_left_out:,}",
-        help="Notices not about technology, another council's, or an older release of a notice "
-        "in this file: nothing to fix, they are not kept",
+        help="Notices not about technology, another council's, an older release of a notice "
+        "in this file, or a notice withdrawn or cancelled: nothing to fix, they are not kept",
     )
     figures.insert(3, left_out)
 ui.metrics(*figures)

@@ -35,6 +35,9 @@ SHA256 = {
     "real/ocds_cf2020_city_of_london_lbla_release.json": (
         "6b0d076e68dc5f43d48ffb14b1b69fa90cd34e54f7db5e1f59b2860f2df1026c"
     ),
+    "real/ocds_standard_unsuccessful_tender.json": (
+        "3488942899a4de87bb102600141b3b13de75c137880e18819785f39bf4599462"
+    ),
     "uk_local_authorities.csv": (
         "99a29a2928f0ea18c117f03b2bc3e04f335803313d8294cde40a9a0a352ce9f6"
     ),

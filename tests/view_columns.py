@@ -57,4 +57,5 @@ RELEASED = {
     13: _V8,  # (snapshots.rows_left_out, feed_runs.older: tables, not the view)
     14: _V8,  # (vendor spellings looked up by a key without accents or full-width letters)
     15: _V8,  # (feed_runs.not_notices and held: a table, not the view)
+    16: _V8,  # (notice_withdrawals, feed_runs.withdrawn: tables, not the view)
 }

@@ -88,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         "dry_run": bool(args.dry_run),
         "changes": [],
     }
-    if prepared.refused or prepared.rows_accepted == 0:
+    if prepared.refused or (prepared.rows_accepted == 0 and not prepared.withdrawn):
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
     changes: list[BoroughChange] = []
@@ -157,6 +157,9 @@ def _change_json(c: BoroughChange) -> dict[str, Any]:
         # records left out: older than the notice held, older than another release in the file
         "older_than_held": c.older,
         "older_in_file": c.older_in_file,
+        # notices withdrawn or cancelled: those held no longer shown, those not held left out
+        "withdrawn": c.withdrawn,
+        "withdrawn_not_held": c.withdrawn_not_held,
     }
 
 

@@ -251,7 +251,8 @@ def _start_again(state: Run) -> None:
     of the pages read before."""
     fresh = Run(feed=state.feed, since=state.since)
     for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
-                 "older", "not_notices", "held", "carried_from", "refused_first"):  # fmt: skip
+                 "older", "not_notices", "held", "withdrawn", "withdrawn_not_held",
+                 "carried_from", "refused_first"):  # fmt: skip
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
 
@@ -266,7 +267,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
         return
     prepared = ingest.prepare(page.content, name)
     count_left_out(state, prepared)
-    if prepared.refused or prepared.records.empty:
+    if prepared.refused or (prepared.records.empty and not prepared.withdrawn):
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
         return
@@ -288,6 +289,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     started = runs.now()
     prepared = ingest.prepare(content, file_name)
     state = runs.file_run(prepared, file_name, user, started)
+    withdrawn = getattr(prepared, "withdrawn", None)  # (notices withdrawn: no records, a change)
     if prepared.refused and not prepared.columns:  # no table at all (a PDF): no register either
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
     elif getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
@@ -296,7 +298,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
-    elif prepared.records.empty and state.notices and not state.refused:
+    elif prepared.records.empty and state.notices and not state.refused and not withdrawn:
         # every notice read and left out for a reason with nothing to fix (not technology,
         # another council's...): nothing went wrong, though the file holds nothing to import
         state.status, state.message = "done", "No technology notices of the region's councils."

@@ -75,6 +75,10 @@ class Run:
     older: int = 0
     not_notices: int = 0  # entries of a page's releases that are not a notice at all
     held: int = 0  # records left out as already held as they are (nothing new in them)
+    # notices a newer release said were withdrawn, cancelled or unsuccessful: those held, no
+    # longer shown, and those not held, left out (one older than the notice held is `older`)
+    withdrawn: int = 0
+    withdrawn_not_held: int = 0
     snapshot_ids: list[int] = field(default_factory=list)
     # pages read before this run, by the fetch it carried on from (counted in `pages` too)
     carried_from: int = 0
@@ -106,10 +110,17 @@ class Run:
                     else "imported."
                 )
             )
-        parts = [what, self.left_out(), self.message]
+        parts = [what, self.no_longer_shown(), self.left_out(), self.message]
         if self.status == "failed":
-            parts = [self.message, *(parts[:2] if self.notices else [])]
+            parts = [self.message, *(parts[:3] if self.notices else [])]
         return " ".join(p for p in parts if p)
+
+    def no_longer_shown(self) -> str:
+        """The notices held that this run's newer releases withdrew, in words ('' for none)."""
+        n = self.withdrawn
+        if not n:
+            return ""
+        return f"{n:,} {'notice' if n == 1 else 'notices'} withdrawn or cancelled: no longer shown."
 
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).
@@ -125,6 +136,12 @@ class Run:
                 if self.older == 1
                 else "older releases of notices (their newer releases are held or in the same "
                 "file)",
+            ),
+            (
+                self.withdrawn_not_held,
+                "notice withdrawn or cancelled that was not held"
+                if self.withdrawn_not_held == 1
+                else "notices withdrawn or cancelled that were not held",
             ),
             (
                 self.not_notices,
@@ -182,7 +199,8 @@ def record(w: Reader, run: Run) -> None:
     w.execute(
         "INSERT OR REPLACE INTO feed_runs VALUES ($id, $feed, $since, $file_name, $started_at,"
         " $finished_at, $started_by, $status, $pages, $notices, $kept, $not_technology,"
-        " $other_councils, $refused, $message, $older, $not_notices, $held)",
+        " $other_councils, $refused, $message, $older, $not_notices, $held, $withdrawn,"
+        " $withdrawn_not_held)",
         {
             "id": run.run_id,
             "feed": run.feed,
@@ -202,6 +220,8 @@ def record(w: Reader, run: Run) -> None:
             "older": run.older,
             "not_notices": run.not_notices,
             "held": run.held,
+            "withdrawn": run.withdrawn,
+            "withdrawn_not_held": run.withdrawn_not_held,
         },
     )
 
@@ -222,6 +242,8 @@ HISTORY_COLUMNS = (
     "older",
     "held",
     "not_notices",
+    "withdrawn",
+    "withdrawn_not_held",
     "message",
     "finished_at",
 )
@@ -250,6 +272,8 @@ def history_line(row: dict[str, Any]) -> str:
         older=int(row.get("older") or 0),  # (NULL: a run recorded before it was counted)
         not_notices=int(row.get("not_notices") or 0),
         held=int(row.get("held") or 0),
+        withdrawn=int(_count(row.get("withdrawn"))),  # (NULL: recorded before v16)
+        withdrawn_not_held=int(_count(row.get("withdrawn_not_held"))),
     )
     parts = [
         f"{row['started_at']:%Y-%m-%d %H:%M}",
@@ -257,10 +281,15 @@ def history_line(row: dict[str, Any]) -> str:
         f"by {row['started_by'] or 'unknown'}",
         row["status"],
         f"{count(run.pages, 'page')}, {run.notices:,} read, {run.imported:,} kept.",
+        run.no_longer_shown(),
         run.left_out(),
         row["message"] or "",
     ]
     return " · ".join(p for p in parts[:4]) + ": " + " ".join(p for p in parts[4:] if p)
+
+
+def _count(value: Any) -> int:
+    return 0 if _missing(value) else int(value)
 
 
 def _missing(value: Any) -> bool:
@@ -364,14 +393,22 @@ def count_stored(
 ) -> None:
     """Add a file's records to the run once compared with the notices held (`changes`, its
     preview): those stored (`imported`), those older than the notice held, and those held as
-    they are already. Not `stored` (nothing changed): none is kept. Without `changes`, every
-    record was stored."""
+    they are already; and its notices withdrawn or cancelled, those held no longer shown and
+    those not held. Not `stored` (nothing changed): none is kept. Without `changes`, every
+    record was stored, and every notice withdrawn is taken out."""
     records = len(prepared.records)
     kept = records if changes is None else imported(changes) if stored else 0
     older = older_than_held(changes or [])
     state.imported += kept
     state.older += older
     state.held += max(records - kept - older, 0)
+    # the file's notices withdrawn or cancelled (none of them is a record)
+    ended = len(getattr(prepared, "withdrawn", None) or [])
+    gone = (ended if changes is None else sum(c.withdrawn for c in changes)) if stored else 0
+    later = sum(c.withdrawn_older for c in changes or [])
+    state.withdrawn += gone
+    state.older += later
+    state.withdrawn_not_held += max(ended - gone - later, 0)
 
 
 def record_upload(

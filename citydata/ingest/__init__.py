@@ -196,11 +196,12 @@ def _prepare_table(
         if p.severity in ("refused", "skipped") or p.row is None or p.row not in gone
     ]
     result.older_releases = dict(table.older_releases)
+    result.withdrawn = list(table.withdrawn)
     if isinstance(records, pa.Table):  # typed, from DuckDB: see citydata.ingest.records
         result.set_table(records)
     else:
         result.records = records
-    if result.rows_accepted == 0:
+    if result.rows_accepted == 0 and not result.withdrawn:
         first = next((p for p in result.problems if p.severity == "refused"), None)
         if result.rows_read == 1:  # its one row is the reason, not an example
             row = "" if first is None or first.row is None else f"Row {first.row}: "

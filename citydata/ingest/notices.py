@@ -90,6 +90,7 @@ def cf_search(doc: Any, max_rows: int | None = None) -> Table:
             "CPV codes": item.get("cpvCodes"),
             "Notice URL": CF_NOTICE_URL.format(notice_id) if notice_id else None,
             "Release date": item.get("publishedDate"),
+            "Notice status": item.get("noticeStatus"),  # Open, Awarded, Withdrawn...
         }
         rows.append([ocds.unescape(_scalar(row[c])) for c in ocds.COLUMNS])
     frame = pd.DataFrame(rows, columns=list(ocds.COLUMNS), dtype=object)

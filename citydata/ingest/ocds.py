@@ -19,6 +19,9 @@ one award its value is not repeated on each row (totals would count it several t
 rows get no value and a warning that names it. Row numbers count the flattened rows from 1.
 Each row keeps its release's `date` (a compiled release's: the newest of its releases), so
 that an older release of a notice already held does not replace it (citydata.store.snapshots).
+A release whose contract did not come about (`ended`: every award `cancelled` or `unsuccessful`,
+or the tender `cancelled`, `withdrawn` or `unsuccessful` with no award active or pending) gives
+one row, without a supplier, whose "Notice status" says so (citydata.ingest.withdrawn).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs
+from citydata.ingest import withdrawn
 from citydata.ingest.report import IngestError, Problem, warning
 from citydata.ingest.table import Table
 
@@ -52,6 +56,7 @@ COLUMNS = (
     "CPV codes",
     "Notice URL",
     "Release date",
+    "Notice status",
 )
 MAPPING = {
     "borough": "Buyer",
@@ -348,7 +353,10 @@ def _rows(
     `start` when the release came from one line of a file (`one_line`)."""
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
-    awards = [a for a in awards if a.get("status") not in ("cancelled", "unsuccessful")]
+    awards = [a for a in awards if a.get("status") not in withdrawn.ENDED_AWARDS]
+    status = withdrawn.ended(release)
+    if status is not None:  # one row for the notice, saying so: no supplier, value or end
+        awards = []
     base = [release.get("ocid"), release.get("id")]
     buyer = _buyer(release)
     emails, identifiers = _buyer_contacts(release)
@@ -401,6 +409,7 @@ def _rows(
                         _cpv(release, award),
                         url,
                         release.get("date"),
+                        status,
                     )
                 ]
             )

@@ -37,7 +37,7 @@ import pandas as pd
 
 from citydata.core import boroughs, buyers, technology
 from citydata.core.dates import replaces
-from citydata.ingest import dates
+from citydata.ingest import dates, withdrawn
 from citydata.ingest.report import (
     NOT_TECHNOLOGY,
     OLDER_RELEASE,
@@ -65,6 +65,7 @@ READ_COLUMNS = (
     *DESCRIPTION_COLUMNS,
     *URL_COLUMNS,
     *RELEASE_DATE_COLUMNS,
+    *withdrawn.STATUS_COLUMNS,
 )
 
 

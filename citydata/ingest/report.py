@@ -51,6 +51,7 @@ def format_label(fmt: str) -> str:
 # council's, or not recognised, is refused on the buyer's column): citydata.ingest.published.
 NOT_TECHNOLOGY = "Not a technology contract"
 OLDER_RELEASE = "An older release of notice"
+WITHDRAWN = "Withdrawn or cancelled"
 # What became of a problem's row, in words (see `Problem.outcome`).
 OUTCOMES = {
     REFUSED: "not imported",
@@ -239,6 +240,9 @@ class Prepared:
     # merged into its newest in the same file (citydata.ingest.ocds.unread)
     not_notices: int = 0
     merged_releases: int = 0
+    # (published notices) the notices the file says were withdrawn, cancelled or unsuccessful
+    # (citydata.ingest.withdrawn.Withdrawal): left out of `records`, and taken out of those held
+    withdrawn: list[Any] = field(default_factory=list)
 
     def set_table(self, table: pa.Table) -> None:
         """Accepted records as a typed table; `records` follows from it when first read."""
@@ -291,8 +295,9 @@ class Prepared:
     @property
     def rows_left_out(self) -> int:
         """(published notices) rows not imported for what they are, with nothing to fix: not
-        technology, another council's (or a buyer not recognised), or an older release of a
-        notice the file holds a newer release of. 0 for a register."""
+        technology, another council's (or a buyer not recognised), an older release of a
+        notice the file holds a newer release of, or a notice withdrawn or cancelled. 0 for a
+        register."""
         return len(self.left_out_rows)
 
     @property
@@ -310,7 +315,10 @@ class Prepared:
                     p.severity == REFUSED
                     and (p.column == buyer or p.reason.startswith(NOT_TECHNOLOGY))
                 )
-                or (p.severity == SKIPPED and p.reason.startswith(OLDER_RELEASE))
+                or (
+                    p.severity == SKIPPED
+                    and (p.reason.startswith(OLDER_RELEASE) or p.reason.startswith(WITHDRAWN))
+                )
             )
         }
 

@@ -36,3 +36,5 @@ class Table:
     # (OCDS) entries of the file's releases that gave no row (citydata.ingest.ocds.unread)
     not_notices: int = 0
     merged_releases: int = 0
+    # (published notices) notices withdrawn or cancelled (citydata.ingest.withdrawn.Withdrawal)
+    withdrawn: list[Any] = field(default_factory=list)

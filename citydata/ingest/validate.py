@@ -19,7 +19,15 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
-from citydata.ingest import columns, dates, normalise, published, recognise, xlerrors
+from citydata.ingest import (
+    columns,
+    dates,
+    normalise,
+    published,
+    recognise,
+    withdrawn,
+    xlerrors,
+)
 from citydata.ingest.report import PUBLISHED_FORMATS, REFUSED, Problem, refused, warning
 from citydata.ingest.table import Table
 
@@ -304,6 +312,10 @@ def build(
         gone, said = published.newest_releases(
             table, out, extra, keep, rows.numbers, mapping.get("source_ref")
         )
+        keep[gone] = False
+        rows.problems += said
+        # the newest release says the contract did not come about: no record, a withdrawal
+        gone, said = withdrawn.split(table, out, extra["release_date"], keep, rows.numbers)
         keep[gone] = False
         rows.problems += said
     rows.problems += rows.notes_of_kept(keep)

@@ -66,6 +66,7 @@ _NOUNS = {  # table -> what one and many of its rows are called
     "alerts_sent": ("alert sent", "alerts sent"),
     "feed_runs": ("notice fetch", "notice fetches"),
     "notice_matches": ("matched notice", "matched notices"),
+    "notice_withdrawals": ("notice withdrawn", "notices withdrawn"),
 }
 _PIECES = "raw_file_chunks"  # how the database keeps raw/<sha256> (citydata.store.rawfiles)
 _HASH = re.compile(r"^[0-9a-f]{64}$")

@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 15):
+Layout (schema version 16):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -38,6 +38,11 @@ Layout (schema version 15):
   held as they are, and `feed_runs.not_notices` the entries of a page's (or a file's) list of
   notices that are not a notice at all, so that what a run read is what it kept and what it
   left out. NULL for what came before v15.
+- since v16, `notice_withdrawals` keeps each published notice a file or a fetch said was
+  withdrawn, cancelled or unsuccessful (borough, reference, the date of the release that said so,
+  status, the snapshot that stopped showing it, or NULL when it was not held), so that an older
+  release of it never brings it back; `feed_runs.withdrawn` counts the notices held that a run
+  stopped showing so, `feed_runs.withdrawn_not_held` those it was told of but did not hold.
 """
 
 from __future__ import annotations
@@ -544,6 +549,27 @@ def _v15(r: Reader) -> None:
     r.execute("ALTER TABLE feed_runs ADD COLUMN held INTEGER")
 
 
+def _v16(r: Reader) -> None:
+    """Published notices withdrawn, cancelled or unsuccessful: each kept with the date of the
+    release that said so (an older release of it, arriving later, never brings it back), and
+    counted in a fetch's history line: those held and no longer shown, those not held.
+
+    Frozen SQL. Nullable: fetches before v16 have NULL.
+    """
+    r.execute(
+        """CREATE TABLE notice_withdrawals (
+            borough_code VARCHAR NOT NULL,
+            source_ref VARCHAR NOT NULL,
+            release_date TIMESTAMP,
+            status VARCHAR NOT NULL,
+            snapshot_id BIGINT,
+            recorded_at TIMESTAMP NOT NULL
+        )"""
+    )
+    r.execute("ALTER TABLE feed_runs ADD COLUMN withdrawn INTEGER")
+    r.execute("ALTER TABLE feed_runs ADD COLUMN withdrawn_not_held INTEGER")
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -563,6 +589,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v13,
     _v14,
     _v15,
+    _v16,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # What a step did to the data, done again for a backup made before its version once its tables

@@ -17,7 +17,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, migrations, releases
+from citydata.store import changes, incoming, migrations, releases, withdrawals
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
@@ -75,6 +75,12 @@ class BoroughChange:
     # (published, a borough the file changes nothing a person sees of) its notices held that
     # committing gives the date of the file's newer release of them (no snapshot is made)
     dated: int = 0
+    # (published) notices the file says were withdrawn, cancelled or unsuccessful: those held
+    # that committing stops showing, those not held (left out), and those older than the
+    # notice held (it was published again since: it stays)
+    withdrawn: int = 0
+    withdrawn_not_held: int = 0
+    withdrawn_older: int = 0
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -141,12 +147,16 @@ def borough_changes(
 
 
 def compare_notices(
-    r: Reader, prepared: PreparedFile, fresh: np.ndarray | None = None
+    r: Reader,
+    prepared: PreparedFile,
+    fresh: np.ndarray | None = None,
+    ended: withdrawals.Outcome | None = None,
 ) -> list[BoroughChange]:
     """Each borough of a file of published notices against its active published snapshot, as
     `r` sees it (a register is compared in SQL: see `citydata.store.incoming`). `fresh`: which
-    of the file's records may replace those held (`releases.fresh`; worked out here when not
-    given)."""
+    of the file's records may replace those held (`releases.fresh`), `ended`: what its notices
+    withdrawn or cancelled do (`withdrawals.weigh`); each worked out here when not given. A
+    notice held that the file withdraws is a record removed, the reason beside it."""
     kind = kind_of(prepared)
     extras = changes.NOTICE_EXTRAS if kind == PUBLISHED else ()
     file_text = changes.comparable(prepared.records, extras)  # the file's canonical text, once
@@ -154,8 +164,15 @@ def compare_notices(
     current = active(r, kind)
     if fresh is None:
         fresh = releases.fresh(r, prepared.records, current) if kind == PUBLISHED else None
+    if ended is None:
+        ended = withdrawals.weigh(r, prepared, current)
     sources = dict(r.rows(f"SELECT id, source FROM ({ACTIVE_SOURCES})"))
     groups = _borough_positions(prepared.records)
+    only_withdrawn = ended.boroughs - {code for code, _ in groups}
+    groups = sorted(
+        [*groups, *((code, np.array([], dtype=np.int64)) for code in only_withdrawn)],
+        key=lambda g: g[0],
+    )
     held = [current[code] for code, _ in groups if code in current]
     bases = _history.records_of(r, held, extras)
     for code, positions in groups:
@@ -166,10 +183,12 @@ def compare_notices(
             older = int((~fresh[positions]).sum())
             positions = positions[fresh[positions]]
         after = file_text.iloc[positions]
+        gone = ended.gone.get(code, {})
         if kind == PUBLISHED:  # notices accumulate: the new ones join those held
             old = changes.comparable(before, extras)
-            kept = old.iloc[kept_positions(before, refs_of(after))]
+            kept = old.iloc[kept_positions(before, refs_of(after) | set(gone))]
             after = pd.concat([kept, after], ignore_index=True)
+        diff = changes.diff_comparable(changes.comparable(before, extras), after, extras)
         out.append(
             BoroughChange(
                 borough_code=code,
@@ -178,10 +197,13 @@ def compare_notices(
                 base_source=sources.get(base),
                 before=len(before),
                 after=len(after),
-                diff=changes.diff_comparable(changes.comparable(before, extras), after, extras),
+                diff=_why_removed(diff, gone) if gone else diff,
                 kind=kind,
                 older=older,
                 older_in_file=int(getattr(prepared, "older_releases", {}).get(code, 0)),
+                withdrawn=len(gone),
+                withdrawn_not_held=len(ended.not_held.get(code, [])),
+                withdrawn_older=ended.older.get(code, 0),
             )
         )
     same = {c.borough_code for c in out if c.diff.is_empty}
@@ -189,6 +211,19 @@ def compare_notices(
         dated = releases.newer_dates(r, prepared.records[fresh], current, same)
         out = [replace(c, dated=dated.get(c.borough_code, 0)) for c in out]
     return out
+
+
+WHY_REMOVED = "Why removed"
+
+
+def _why_removed(diff: Diff, gone: dict[str, str]) -> Diff:
+    """`diff` with a reason beside each record removed because its notice was withdrawn."""
+    removed = diff.removed.copy()
+    refs = removed["source_ref"].astype(str).str.strip()
+    removed[WHY_REMOVED] = [
+        withdrawals.reason(gone[ref]) if ref in gone else "" for ref in refs.tolist()
+    ]
+    return replace(diff, removed=removed)
 
 
 def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
@@ -203,6 +238,14 @@ def unchanged_message(items: list[BoroughChange], noted: int = 0) -> str:
         newer = any(c.older or c.older_in_file for c in items)
         how = "as it is or as a newer release" if newer else "as it is"
         same = f"every notice in this file is already held, {how}, for {named}"
+        ended = sum(c.withdrawn_not_held + c.withdrawn_older for c in items)
+        if ended:  # (the file may hold no other notice: "any other", not "every other")
+            which = "notice" if ended == 1 else "notices"
+            same = (
+                f"the {ended:,} withdrawn or cancelled {which} in this file "
+                f"{'is' if ended == 1 else 'are'} not held (or held from a newer release), and "
+                f"any other notice in it is already held, {how}, for {named}"
+            )
     else:
         same = f"this file's records are the same as the current data of {named}"
     said = f"Nothing would change: {same}, so no new snapshot was made."
@@ -271,7 +314,10 @@ def check(prepared: PreparedFile) -> Any:
     if table is None and prepared.records is None:
         raise CommitRefused("No row of this file can be imported, so nothing was stored.")
     columns = table.column_names if table is not None else prepared.records.columns
-    if (table.num_rows if table is not None else len(prepared.records)) == 0:
+    empty = (table.num_rows if table is not None else len(prepared.records)) == 0
+    if empty and kind_of(prepared) == PUBLISHED and getattr(prepared, "withdrawn", None):
+        return None  # (only notices withdrawn or cancelled: those held are taken out)
+    if empty:
         raise CommitRefused("No row of this file can be imported, so nothing was stored.")
     missing = [n for n in FIELD_NAMES if n not in columns]
     if missing:
@@ -295,6 +341,6 @@ def check(prepared: PreparedFile) -> Any:
 
 
 def _borough_positions(df: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
-    """Each borough's code and its records' positions in `df`, as `_by_borough` orders them."""
+    """Each borough's code and its records' positions in `df`, in the order of their codes."""
     groups = df.groupby("borough_code", sort=True).indices
     return [(str(code), groups[code]) for code in sorted(groups)]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from citydata.core import dates
+from citydata.store import withdrawals
 from citydata.store.db import Reader
 
 _NOTED = "noted_release_dates"
@@ -47,11 +48,17 @@ def fresh(r: Reader, records: pd.DataFrame, current: Mapping[str, int]) -> np.nd
     """For each of a notices file's records, whether it may replace what its borough holds:
     False when it was read from a release older than the one the borough's notice of the same
     reference was read from. A record or a notice held without a release date, or without a
-    reference, is never older (it replaces, as it always did)."""
+    reference, is never older (it replaces, as it always did). A notice withdrawn or cancelled
+    (citydata.store.withdrawals) counts as held with the date of the release that said so."""
     out = np.ones(len(records), dtype=bool)
     if "release_date" not in records.columns or records.empty:
         return out
-    held = _held(r, [current[c] for c in set(records["borough_code"]) if c in current])
+    codes = set(records["borough_code"])
+    held = _held(r, [current[c] for c in codes if c in current])
+    # a notice withdrawn: a release older than the one that said so never brings it back
+    for key, when in withdrawals.dates_of(r, sorted(c for c in codes if c)).items():
+        if key not in held or not dates.replaces(held[key], when):
+            held[key] = when
     if not held:
         return out
     columns = (records["borough_code"], records["source_ref"], records["release_date"])

@@ -16,7 +16,9 @@ streams of snapshots, told apart by `kind`:
   or importing a file downloaded earlier, never brings back a notice's earlier values. Notices
   are compared on their total value and link too (`changes.NOTICE_EXTRAS`); a newer version
   that differs only in its release date makes no snapshot, and the notice held takes that date
-  (the one value changed in place: see `citydata.store.releases`).
+  (the one value changed in place: see `citydata.store.releases`). A notice a newer release
+  says was withdrawn, cancelled or unsuccessful is not in the new snapshot
+  (`citydata.store.withdrawals`): it leaves the current data, and stays in the history.
 
 A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
 ever grows. What a commit would change is worked out first, writing nothing, in
@@ -33,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, matches, rawfiles, releases
+from citydata.store import changes, incoming, matches, rawfiles, releases, withdrawals
 from citydata.store import history as _history
 from citydata.store.db import Database, Reader
 from citydata.store.history import PUBLISHED, REGISTER, active, snapshot
@@ -188,25 +190,27 @@ def _commit_notices(
     rejected = prepared.rows_refused
     ids: list[int] = []
     fresh = releases.fresh(w, prepared.records, current)
+    ended = withdrawals.weigh(w, prepared, current)
     # The whole file's rows left out (not refused): those its reading left out, and those older
     # than the notices held (every record of such a row is: a row is one release).
     left_out = int(getattr(prepared, "rows_left_out", 0))
     left_out += int(pd.Series(incoming.row_numbers(prepared.records))[~fresh].nunique())
-    compared = compare_notices(w, prepared, fresh)
+    compared = compare_notices(w, prepared, fresh, ended)
     same = {c.borough_code for c in compared if c.diff.is_empty}
     noted = releases.note_dates(w, prepared.records[fresh], current, same) if same else 0
     if len(same) == len(compared):
+        withdrawals.record(w, prepared, ended, {}, now)  # (those not held: kept all the same)
         return NothingChanged(unchanged_message(compared, noted), noted)
-    groups = [(code, rows) for code, rows in _by_borough(prepared.records) if code not in same]
+    groups = [c.borough_code for c in compared if c.borough_code not in same]
     if writing is not None:
         writing(len(groups))
     file_hash = packing.save(w, prepared.file_name)
     staged = staged[fresh].reset_index(drop=True)  # (older releases of notices held: left out)
     if same:
         staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
-    staged = _with_held_notices(w, staged, current, source)
+    staged = _with_held_notices(w, staged, current, source, groups, ended.gone)
     counts = staged["borough_code"].value_counts()  # once, not a scan per borough
-    for code, _rows in groups:
+    for code in groups:
         rows = int(counts.get(code, 0))
         ids.append(
             _new_snapshot(
@@ -225,7 +229,8 @@ def _commit_notices(
                 kind=kind,
             )
         )
-    codes = [code for code, _ in groups]
+    codes = groups
+    withdrawals.record(w, prepared, ended, dict(zip(codes, ids, strict=True)), now)
     staged["snapshot_id"] = staged["borough_code"].map(dict(zip(codes, ids, strict=True)))
     staged["source"] = staged.pop("_source") if "_source" in staged else source
     w.register(_STAGED, staged)
@@ -238,14 +243,23 @@ def _commit_notices(
 
 
 def _with_held_notices(
-    w: Reader, staged: pd.DataFrame, current: dict[str, int], source: str
+    w: Reader,
+    staged: pd.DataFrame,
+    current: dict[str, int],
+    source: str,
+    codes: list[str],
+    gone: Mapping[str, Mapping[str, str]],
 ) -> pd.DataFrame:
-    """The new notices plus each borough's published notices they do not replace.
+    """The new notices of the boroughs `codes` plus each one's published notices they do not
+    replace, and that are not withdrawn (`gone`: borough code -> references of notices held
+    that the file says were withdrawn or cancelled).
 
     Each keeps its `record_no`: the row of the file it came from.
     """
     parts = []
-    for code, group in staged.groupby("borough_code", sort=True):
+    by_code = dict(iter(staged.groupby("borough_code", sort=True)))
+    for code in sorted(codes):
+        group = by_code.get(code)
         held = None
         if code in current:
             held = w.df(
@@ -253,10 +267,13 @@ def _with_held_notices(
                 " FROM contracts WHERE snapshot_id = $id ORDER BY record_no",
                 {"id": current[code]},
             )
-            held = held.iloc[kept_positions(held, refs_of(group))]
+            replaced = refs_of(group) if group is not None else set()
+            held = held.iloc[kept_positions(held, replaced | set(gone.get(code, {})))]
             for name in FIELD_NAMES:
                 held[name] = held[name].astype(object).where(held[name] != "", None)
         parts += [df for df in (held, group) if df is not None]
+    if not parts:
+        return staged.assign(_source=source)
     out = pd.concat(parts, ignore_index=True)
     held_source = out["_source"] if "_source" in out else pd.Series(None, index=out.index)
     out["_source"] = held_source.astype(object).where(held_source.notna(), source)
@@ -350,10 +367,6 @@ def _new_snapshots(w: Reader, rows: dict[str, int], **v: Any) -> dict[str, int]:
         v | {"ids": ids, "codes": codes, "rows": [int(rows[c]) for c in codes]},
     )
     return dict(zip(codes, ids, strict=True))
-
-
-def _by_borough(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    return [(str(code), rows) for code, rows in df.groupby("borough_code", sort=True)]
 
 
 def _staging_frame(df: pd.DataFrame) -> pd.DataFrame:

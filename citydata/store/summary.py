@@ -39,8 +39,9 @@ def _replaces(c: Any) -> str:
 
 
 def left_out(c: Any) -> list[str]:
-    """What a borough's part of a notices file leaves out as older releases, in words (none
-    for a register): 'left out: 1 record older than the notice held'."""
+    """What a borough's part of a notices file leaves out as older releases, and the notices it
+    stops showing as withdrawn or cancelled, in words (none for a register): 'left out: 1
+    record older than the notice held', '1 notice withdrawn or cancelled: no longer shown'."""
     said = []
     older = getattr(c, "older", 0)
     if older:  # its notices held are newer than this file's: they stay as they are
@@ -50,6 +51,15 @@ def left_out(c: Any) -> list[str]:
     if in_file:  # the file holds a newer release of the same notice: that one is kept
         newer = "a newer release" if in_file == 1 else "newer releases"
         said.append(f"left out: {count(in_file, 'record')} older than {newer} in this file")
+    withdrawn = getattr(c, "withdrawn", 0)
+    if withdrawn:  # a newer release said the contract was withdrawn or cancelled
+        said.append(f"{count(withdrawn, 'notice')} withdrawn or cancelled: no longer shown")
+    not_held = getattr(c, "withdrawn_not_held", 0)
+    if not_held:
+        was = "was" if not_held == 1 else "were"
+        said.append(
+            f"left out: {count(not_held, 'notice')} withdrawn or cancelled that {was} not held"
+        )
     return said
 
 

@@ -1,0 +1,132 @@
+"""Published notices a newer release says were withdrawn, cancelled or unsuccessful.
+
+A file's withdrawals (`Prepared.withdrawn`, read by citydata.ingest.withdrawn) are weighed
+against each borough's notices held (`weigh`): a notice held of the same reference, published
+no later than the withdrawal, is no longer shown (its borough's next snapshot of notices does
+not hold it: nothing is deleted from the history); a withdrawal older than the notice held
+changes nothing (the notice was published again since); one of a notice not held is left out.
+Each withdrawal that counts is kept in `notice_withdrawals` (`record`), with the date of its
+release, so that an older release of that notice, fetched or imported later, is known to be
+older and never brings it back (citydata.store.releases.fresh).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import dates
+from citydata.store.db import Reader
+
+# Why a notice held leaves the borough's notices, as the preview lists it beside the record
+REASONS = {
+    "withdrawn": "the notice was withdrawn",
+    "cancelled": "the contract was cancelled",
+    "unsuccessful": "the procurement was unsuccessful (no contract awarded)",
+}
+
+
+@dataclass
+class Outcome:
+    """What a file's withdrawals do, per borough code."""
+
+    gone: dict[str, dict[str, str]] = field(default_factory=dict)  # ref -> status, held
+    not_held: dict[str, list[Any]] = field(default_factory=dict)  # withdrawals of none held
+    older: dict[str, int] = field(default_factory=dict)  # older than the notice held
+
+    @property
+    def boroughs(self) -> set[str]:
+        return set(self.gone) | set(self.not_held) | set(self.older)
+
+
+def reason(status: str) -> str:
+    return f"Withdrawn or cancelled: {REASONS.get(status, status)}; no longer shown"
+
+
+def _held(r: Reader, ids: list[int]) -> dict[tuple[str, str], Any]:
+    """(borough code, reference) -> the newest release date (None: undated) of each notice of
+    snapshots `ids`."""
+    if not ids:
+        return {}
+    return {
+        (code, ref): when
+        for code, ref, when in r.rows(
+            "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
+            " JOIN snapshots AS s ON s.id = c.snapshot_id"
+            " WHERE c.snapshot_id IN (SELECT unnest($ids))"
+            " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL",
+            {"ids": [int(i) for i in ids]},
+        )
+    }
+
+
+def weigh(r: Reader, prepared: Any, current: Mapping[str, int]) -> Outcome:
+    """What the file's withdrawals do to the notices held (`current`: each borough's active
+    published snapshot). Writes nothing."""
+    out = Outcome()
+    items = list(getattr(prepared, "withdrawn", None) or [])
+    if not items:
+        return out
+    codes = {w.borough_code for w in items}
+    held = _held(r, [current[c] for c in codes if c in current])
+    for w in items:
+        key = (w.borough_code, w.ref)
+        if w.ref and key in held:
+            then = held[key]
+            if dates.replaces(w.release_date, None if pd.isna(then) else then):
+                out.gone.setdefault(w.borough_code, {})[w.ref] = w.status
+            else:
+                out.older[w.borough_code] = out.older.get(w.borough_code, 0) + 1
+        else:
+            out.not_held.setdefault(w.borough_code, []).append(w)
+    return out
+
+
+def record(
+    w: Reader, prepared: Any, outcome: Outcome, snapshots: Mapping[str, int], now: datetime
+) -> None:
+    """Keep the withdrawals that count: those of notices held now not shown (`snapshots`: the
+    borough's new snapshot), and those of notices not held (none)."""
+    by_key = {(x.borough_code, x.ref): x for x in getattr(prepared, "withdrawn", None) or []}
+    rows = []
+    for code, refs in outcome.gone.items():
+        if code in snapshots:
+            for ref in refs:
+                x = by_key[(code, ref)]
+                rows.append((code, ref, x.release_date, x.status, snapshots[code]))
+    for code, items in outcome.not_held.items():
+        rows += [(code, x.ref, x.release_date, x.status, None) for x in items if x.ref]
+    if not rows:
+        return
+    frame = pd.DataFrame(
+        rows, columns=["borough_code", "source_ref", "release_date", "status", "snapshot_id"]
+    )
+    frame["release_date"] = pd.to_datetime(frame["release_date"])
+    frame["snapshot_id"] = frame["snapshot_id"].astype("Int64")
+    w.register("withdrawn_notices", frame)
+    try:
+        w.execute(
+            "INSERT INTO notice_withdrawals SELECT borough_code, source_ref, release_date,"
+            " status, snapshot_id, $now FROM withdrawn_notices",
+            {"now": now},
+        )
+    finally:
+        w.unregister("withdrawn_notices")
+
+
+def dates_of(r: Reader, codes: list[str]) -> dict[tuple[str, str], Any]:
+    """(borough code, reference) -> the newest date of a release that withdrew the notice."""
+    if not codes:
+        return {}
+    return dict(
+        ((code, ref), when)
+        for code, ref, when in r.rows(
+            "SELECT borough_code, source_ref, max(release_date) FROM notice_withdrawals"
+            " WHERE borough_code = ANY($codes) AND release_date IS NOT NULL GROUP BY ALL",
+            {"codes": list(codes)},
+        )
+    )
