@@ -406,22 +406,18 @@ def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path):
         fresh.close()
 
 
-def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp_path):
-    """A backup of schema 11 has no `release_date`: its notices come back with none (not
-    known), and a later file's version of them replaces them as it always did."""
+V15_RUNS = ["not_notices", "held"]  # the columns of the fetch history schema 15 added
+V16_RUNS = ["withdrawn", "withdrawn_not_held"]  # and schema 16 (with notice_withdrawals)
+
+
+def as_version(version: int, later: dict[str, list[str]]):
+    """A `rewrite` of a backup into one of schema `version`: without the columns `later` names
+    (table -> columns) or schema 16's table."""
     import pyarrow.parquet as pq
 
-    snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
-
-    later = {
-        "contracts": ["release_date"],
-        "snapshots": ["rows_left_out"],
-        "feed_runs": ["older", "not_notices", "held", "withdrawn", "withdrawn_not_held"],
-    }
-
-    def as_v11(name, data):  # (without the columns of schema 12, 13, 15 and 16)
+    def rewritten(name, data):
         table_name = name.removeprefix("tables/").removesuffix(".parquet")
-        if table_name == "notice_withdrawals":  # (a table of schema 16)
+        if table_name == "notice_withdrawals":
             return None
         if table_name in later:
             table = pq.read_table(io.BytesIO(data)).drop_columns(later[table_name])
@@ -430,13 +426,31 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
             return out.getvalue()
         if name == "manifest.json":
             manifest = json.loads(data)
-            manifest["schema_version"] = 11
+            manifest["schema_version"] = version
             manifest["tables"].pop("notice_withdrawals")
             for table_name, columns in later.items():
                 for column in columns:
                     manifest["tables"][table_name]["columns"].remove(column)
             return json.dumps(manifest).encode()
         return data
+
+    return rewritten
+
+
+def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp_path):
+    """A backup of schema 11 has no `release_date`: its notices come back with none (not
+    known), and a later file's version of them replaces them as it always did."""
+
+    snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
+
+    as_v11 = as_version(
+        11,
+        {
+            "contracts": ["release_date"],
+            "snapshots": ["rows_left_out"],
+            "feed_runs": ["older", *V15_RUNS, *V16_RUNS],
+        },
+    )
 
     archive = rewrite(backup.archive_bytes(db), as_v11)
     fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
@@ -463,22 +477,7 @@ def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_a
     with db.write() as w:  # the grouping as schema 13 kept it: under its key of then
         w.execute("INSERT INTO vendor_aliases VALUES ('t hafan systems', 'Ty Hafan', 'ann', NULL)")
 
-    def as_v13(name, data):  # (without the columns schema 15 added)
-        if name == "tables/feed_runs.parquet":
-            table = pq.read_table(io.BytesIO(data)).drop_columns(["not_notices", "held"])
-            out = io.BytesIO()
-            pq.write_table(table, out)
-            return out.getvalue()
-        if name == "manifest.json":
-            manifest = json.loads(data)
-            manifest["schema_version"] = 13
-            for column in ("not_notices", "held"):
-                manifest["tables"]["feed_runs"]["columns"].remove(column)
-            return json.dumps(manifest).encode()
-        return data
-
-    import pyarrow.parquet as pq
-
+    as_v13 = as_version(13, {"feed_runs": [*V15_RUNS, *V16_RUNS]})
     archive = rewrite(backup.archive_bytes(db), as_v13)
     fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
     try:
