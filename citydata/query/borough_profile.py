@@ -64,11 +64,13 @@ class Gap:
     registers_only: bool = False
 
 
-# What a record may leave blank that a reader expects to find: every field but the borough,
-# service area and system (never blank) and the manufacturer (blank: the vendor makes it).
+# What a record may leave blank that a reader expects to find: every field but the borough and
+# service area (never blank) and the manufacturer (blank: the vendor makes it). The system is
+# blank where a register names only the vendor (a record needs one of the two).
 # Published notices never give the register's own details (hosting, satisfaction, skills), so
 # those are counted over register records only.
 GAP_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("system", "system", False),
     ("vendor", "vendor", False),
     ("contract_start", "start date", False),
     ("contract_end", "end date", False),
