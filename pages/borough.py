@@ -102,10 +102,12 @@ else:
     undated = systems[systems["contract_end"].isna()]
     note = st.empty()
     if len(undated):
-        note.caption(
-            "No end date recorded (rolling or unknown): "
-            + ui.plain(", ".join(undated["system"] + " (" + undated["service_area"] + ")"))
-        )
+        named = [  # (a register may name only the vendor: the page once failed on its record)
+            f"{system if isinstance(system, str) and system.strip() else 'system not given'}"
+            f" ({area})"
+            for system, area in zip(undated["system"], undated["service_area"], strict=True)
+        ]
+        note.caption("No end date recorded (rolling or unknown): " + ui.plain(", ".join(named)))
 
     st.subheader("Peers: whom to call")
     st.caption(

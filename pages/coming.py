@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from citydata.core import settings
-from citydata.core.formatting import count, money_in_full
+from citydata.core.formatting import NOT_RECORDED, count, money_in_full
 from citydata.output import alerts
 from citydata.query import opportunities, pipeline
 from ui import steward
@@ -55,7 +55,9 @@ ui.metrics(
     ui.Figure(f"Contracts ending in {count(years, 'year')}", f"{head['ending']:,}"),
     ui.Figure("Their annual value", "not published")
     if hide
-    else ui.Figure("Their combined annual value", money_in_full(head["value_ending"])),
+    else ui.Figure(
+        "Their combined annual value", money_in_full(head["value_ending"], missing=NOT_RECORDED)
+    ),
     ui.Figure("Renewal decisions due", f"{head['deciding']:,}"),
     ui.Figure(
         "Room for a challenger",

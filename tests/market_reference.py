@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.formatting import share_column
-from citydata.query import selection
+from citydata.query import market, selection
 from citydata.query.filters import FilterState
 from citydata.query.market import DEFAULT_HHI_THRESHOLD, DEFAULT_TOP_N, MEASURES, NOT_GIVEN, ROLES
 from citydata.query.satisfaction import MIN_BOROUGHS_FOR_CORRELATION
@@ -119,8 +119,13 @@ def headline(
     )[0]
     keys = ("records", "vendors", "top_n", "top_records", "share", "half_vendors", "value_share")
     out = dict(zip(keys, row, strict=True))
-    for key in ("share", "value_share"):
-        out[key] = None if out[key] is None else float(out[key])
+    # The shares are those the ranking shows its top vendors with, added up (a total rounded on
+    # its own could say 90.5% over rows adding up to 90.6%).
+    for key, by, column in (("share", "records", "records_share"),
+                            ("value_share", "annual_value", "value_share")):  # fmt: skip
+        if out[key] is not None:
+            ranking = vendor_ranking(r, state, by, top_n, role)
+            out[key] = round(float(ranking.loc[ranking["rank"].notna(), column].sum()), 1)
     return out
 
 
@@ -173,7 +178,7 @@ def concentration(
         raise ValueError("by must be 'records' or 'annual_value'")
     sql, params = _by(state, role)
     params["threshold"] = int(threshold)
-    return r.df(
+    found = r.df(
         f"""
         WITH b AS ({sql}),
         v AS (SELECT service_area, who AS vendor, count(*) AS records,
@@ -186,20 +191,21 @@ def concentration(
               FROM v WHERE vendor IS NOT NULL),
         c AS (SELECT service_area, count(*) AS vendors,
                      CASE WHEN any_value(total) > 0 THEN arg_min(vendor, rank) END AS top_vendor,
-                     100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0) AS top1,
-                     100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0) AS top3,
+                     max(m) FILTER (WHERE rank = 1) AS m1, max(m) FILTER (WHERE rank = 2) AS m2,
+                     max(m) FILTER (WHERE rank = 3) AS m3, any_value(total) AS total,
                      10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0) AS hhi
               FROM s GROUP BY service_area),
         n AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records
               FROM v GROUP BY service_area)
         SELECT service_area, n.records, coalesce(c.vendors, 0) AS vendors, c.top_vendor,
-               round(top1, 1) AS top1_share, round(top3, 1) AS top3_share,
-               CAST(round(hhi) AS INTEGER) AS hhi,
+               m1, m2, m3, total, CAST(round(hhi) AS INTEGER) AS hhi,
                coalesce(round(hhi) > $threshold, false) AS above_threshold
         FROM n LEFT JOIN c USING (service_area)
         ORDER BY hhi DESC NULLS LAST, service_area""",
         params,
     )
+    # the largest vendor's and the top three's shares, rounded as the area's bar shows them
+    return market.top_shares(found)
 
 
 def by_vendor(r: Reader, state: FilterState) -> pd.DataFrame:

@@ -104,6 +104,21 @@ def test_no_decision_due_is_worth_nothing_not_an_unknown_amount(db):
     assert got["value_deciding"].sum() == pytest.approx(want["value_deciding"].sum(), abs=0.5)
 
 
+def test_the_combined_value_of_contracts_without_values_is_not_recorded_not_nothing():
+    """Contracts ending whose records give no value (Hackney's electoral system, say) made the
+    headline "Their combined annual value £0", as if they were worth nothing: it is not known.
+    Markets where nothing ends are worth £0, and the values that are known still add up."""
+    markets = pd.DataFrame(
+        {"service_area": ["Electoral services", "Housing"], "ending": [1, 0],
+         "value_ending": [None, 0.0], "deciding": [0, 2], "suppliers": [1, 2], "hhi": [1e4, 5e3]}
+    )  # fmt: skip
+    assert opportunities.headline(markets)["value_ending"] is None
+    nothing = markets.assign(ending=[0, 0], value_ending=[0.0, 0.0])
+    assert opportunities.headline(nothing)["value_ending"] == 0.0
+    some = markets.assign(ending=[1, 2], value_ending=[None, 1500.5])
+    assert opportunities.headline(some)["value_ending"] == 1500.5
+
+
 def test_a_quarter_with_nothing_ending_is_worth_nothing_in_the_grid(db):
     """The grid by quarter gave an unknown amount (and, through its pivot, £0 for an amount
     nobody knows): a quarter's value is £0 where nothing ends or falls due in it, and empty

@@ -566,6 +566,47 @@ def test_what_is_missing_counts_the_records_with_no_reference_end_date_or_value(
     assert "3 have no reference" in shown and "2 have no end date" in shown
 
 
+def test_a_record_naming_only_its_vendor_is_shown_and_counted_as_missing_its_system(
+    tmp_path, monkeypatch
+):
+    """A register may name a contract's vendor and leave its system blank (imported with a
+    change). The profile page then failed altogether when that record had no end date either
+    (its list of records with no end date joined the blank system as text); "What is missing"
+    said nothing of it (every record was taken to name its system), its chart named it
+    "Housing: None" and the text briefing "None, Capita"."""
+    from tests import market_data
+    from tests.apptest import run_app
+    from ui.charts.profile import contract_labels
+
+    rows = [
+        (market_data.CAMDEN, "Housing", "", "Capita", "", "", "1000", "3"),
+        (market_data.CAMDEN, "Housing", "", "Capita", "", "2027-06-30", "1000", "3"),
+        (market_data.CAMDEN, "Parking", "Civica Parking", "Civica", "", "2027-06-30", "2000", "3"),
+    ]
+    db = market_data.build(tmp_path, rows)
+    try:
+        p = build(db)
+    finally:
+        db.close()
+    assert p.gaps_text.startswith("Of its 3 records, 2 have no system, 1 has no end date"), (
+        p.gaps_text
+    )
+    labels = contract_labels(p.systems[p.systems["contract_end"].notna()])
+    assert "Housing: system not given" in labels
+    text = briefing.text(p)
+    assert "system not given, Capita" in text and "None" not in text
+    monkeypatch.setenv("CITYTOOLS_DB", str(db.path))
+    at = run_app({"profile": "Camden"}, page="pages/borough.py")
+    assert not at.error
+    assert any(
+        "No end date recorded (rolling or unknown): system not given (Housing)"
+        in c.value.replace("\\", "")
+        for c in at.caption
+    )
+    shown = " ".join(m.value for m in at.markdown)
+    assert "2 have no system" in shown
+
+
 def test_what_is_missing_of_one_record_says_it_in_the_singular():
     one = [borough_profile.Gap("contract_end", "end date", 1, 1)]
     assert borough_profile.gaps_sentence(one, 1) == "Of its 1 record, 1 has no end date."

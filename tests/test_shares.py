@@ -97,6 +97,71 @@ def test_the_market_ranking_its_labels_and_the_area_shares_add_up(thirds):
     assert areas.share.tolist() == THIRDS_SHOWN
 
 
+def test_concentration_gives_the_largest_vendors_the_shares_their_bar_shows(thirds, db):
+    """The concentration table rounded the largest vendor's share on its own: 33.3% for
+    Alpha, which the service area's bar beside it shows with 33.4% (and a top three of 77.1%
+    over three segments adding up to 77.2%). Where every record names a vendor the two are
+    the same shares, and now the same figures."""
+    with thirds.read() as r:
+        conc = market.concentration_from(market.aggregate(r, FilterState()))
+    assert conc[["top_vendor", "top1_share", "top3_share"]].values.tolist() == [
+        ["Alpha", 33.4, 100.0]
+    ]
+    with db.read() as r:
+        agg = market.aggregate(r, FilterState())
+    bars, compared = market.area_shares_from(agg, 3), 0
+    for row in market.concentration_from(agg).itertuples():
+        area = bars[bars["service_area"] == row.service_area]
+        if (area["vendor"] == market.NOT_GIVEN).any():
+            continue  # (its shares are of every record, the concentration's of those named)
+        top = area[area["rank"].notna()]
+        assert row.top1_share == top["share"].iloc[0], row.service_area
+        assert round(row.top3_share * 10) == tenths(top["share"]), row.service_area
+        compared += 1
+    assert compared > 10
+
+
+def test_the_headline_share_is_what_the_rankings_rows_add_up_to(tmp_path, db):
+    """ "N vendors hold X%" (the Market's headline and figures, the Overview's "Share held by
+    the 10 largest vendors") rounded the top vendors' total on its own, so it could differ by a
+    tenth from the ranking's rows beside it: "3 vendors hold 57.1%" over rows of 28.6%, 14.3%
+    and 14.3% (and "10 vendors hold 90.5%" over ten rows adding up to 90.6%)."""
+    rows = [
+        (CAMDEN, "Parking", f"Permit {i}", vendor, "", "2028-01-31", "100", "")
+        for i, vendor in enumerate(["", "", "", "Alpha", "Alpha", "Beta", "Gamma"])
+    ]
+    small = market_data.build(tmp_path, rows)
+    try:
+        with small.read() as r:
+            agg = market.aggregate(r, FilterState())
+            overview = selection.headline(r, FilterState())["top10_vendor_share"]
+    finally:
+        small.close()
+    ranking = market.ranking_from(agg, "records", 10)
+    assert ranking["records_share"].tolist() == [28.6, 14.3, 14.3, 42.8]
+    head = market.headline_from(agg, 10)
+    assert head["share"] == head["value_share"] == overview == 57.2
+    states = [
+        FilterState(),
+        FilterState(borough=("Camden", "Hackney")),
+        FilterState(service_area=("Parking", "Housing")),
+        FilterState(borough=("Barnet",)),
+    ]
+    with db.read() as r:
+        for state in states:
+            agg = market.aggregate(r, state)
+            for n in (1, 3, 5, 10):
+                head = market.headline_from(agg, n)
+                ranked = {"share": ("records", "records_share"),
+                          "value_share": ("annual_value", "value_share")}  # fmt: skip
+                for key, (by, column) in ranked.items():
+                    ranking = market.ranking_from(agg, by, n)
+                    top = ranking.loc[ranking["rank"].notna(), column]
+                    assert tenths(top) == round(head[key] * 10), (state, n, by)
+            overview = selection.headline(r, state)["top10_vendor_share"]
+            assert overview == market.headline_from(agg, 10)["share"], state
+
+
 def test_a_boroughs_vendors_add_up_on_its_profile_and_in_its_briefings(thirds):
     with thirds.read() as r:
         p = borough_profile.build(r, FilterState(), "Camden", date(2026, 10, 1))

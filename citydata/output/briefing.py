@@ -66,7 +66,7 @@ def text(p: Profile) -> str:
         lines.append("None.")
     for row in soon.itertuples():
         lines.append(
-            f"- {day_label(row.contract_end)}: {_one(row.system)} ({row.service_area}), "
+            f"- {day_label(row.contract_end)}: {_system(row.system)} ({row.service_area}), "
             f"{_vendor(row.vendor)}"
         )
 
@@ -79,12 +79,13 @@ def text(p: Profile) -> str:
                 "No other borough uses the same systems or vendors under this selection."
             )
         )
-    for (area, system), rows in p.peers.groupby(["service_area", "system"], sort=False):
+    peers = p.peers.groupby(["service_area", "system"], sort=False, dropna=False)
+    for (area, system), rows in peers:
         firsts = rows.drop_duplicates("peer_borough")
         named = [_peer(row) for row in firsts.head(PEERS_PER_CONTRACT).itertuples()]
         more = len(firsts) - PEERS_PER_CONTRACT
         tail = f" and {more} more" if more > 0 else ""
-        lines += _wrap(f"- {system} ({area}): {'; '.join(named)}{tail}", indent="  ")
+        lines += _wrap(f"- {_system(system)} ({area}): {'; '.join(named)}{tail}", indent="  ")
 
     lines += _heading("Service areas with no records")
     lines += _wrap(
@@ -162,13 +163,13 @@ def _system_line(row: Any) -> str:
     maker = f" (made by {row.manufacturer})" if made else ""
     hosting = row.hosting if _given(row.hosting) else "hosting not recorded"
     period = _period(row.contract_start, row.contract_end)
-    what = f"{row.system}, {_vendor(row.vendor)}{maker}"
+    what = f"{_system(row.system)}, {_vendor(row.vendor)}{maker}"
     return f"{what}; {period}; {_value(row.annual_value)}; {hosting}"
 
 
 def _peer(row: Any) -> str:
     """'Lambeth, ends 29 Feb 2028' or 'Bexley (Eclipse, same vendor), ends 31 Aug 2027'."""
-    what = "" if row.match == "Same system" else f" ({row.peer_system}, same vendor)"
+    what = "" if row.match == "Same system" else f" ({_system(row.peer_system)}, same vendor)"
     return f"{row.peer_borough}{what}, ends {_day(row.peer_contract_end)}"
 
 
@@ -179,6 +180,12 @@ def _heading(title: str) -> list[str]:
 def _one(value: object) -> str:
     """Data text on one line: line breaks, tabs and runs of spaces as one space."""
     return " ".join(str(value).split())
+
+
+def _system(value: object) -> str:
+    """The system on one line, or "system not given" for a record naming only its vendor (as
+    the Adoption page says), never "None"."""
+    return _one(value) if _given(value) else "system not given"
 
 
 def _vendor(value: object) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from citydata.core import boroughs, regions
 from citydata.core.dates import add_months
-from citydata.core.formatting import count, share_column
+from citydata.core.formatting import count
 from citydata.core.schema import FIELDS, SERVICE_AREA_LABELS
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState, Params
@@ -64,11 +64,13 @@ class Gap:
     registers_only: bool = False
 
 
-# What a record may leave blank that a reader expects to find: every field but the borough,
-# service area and system (never blank) and the manufacturer (blank: the vendor makes it).
+# What a record may leave blank that a reader expects to find: every field but the borough and
+# service area (never blank) and the manufacturer (blank: the vendor makes it). The system is
+# blank where a register names only the vendor (a record needs one of the two).
 # Published notices never give the register's own details (hosting, satisfaction, skills), so
 # those are counted over register records only.
 GAP_FIELDS: tuple[tuple[str, str, bool], ...] = (
+    ("system", "system", False),
     ("vendor", "vendor", False),
     ("contract_start", "start date", False),
     ("contract_end", "end date", False),
@@ -217,10 +219,9 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     records naming no vendor are one NOT_GIVEN row after the vendors, as on the Market page
     (not a vendor, so not ranked among them)."""
     sql, params = selection.base(profile_state(state, borough))
-    params.add(not_given=NOT_GIVEN)
     found = r.df(
         f"""
-        SELECT coalesce(vendor, $not_given) AS vendor, count(*) AS records,
+        SELECT vendor, count(*) AS records,
                round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share,
                round(sum(annual_value), 2) AS annual_value,
                string_agg(DISTINCT system, ', ' ORDER BY system) AS systems
@@ -228,7 +229,9 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
         """,
         params,
     )
-    found["share"] = share_column(found["records"])  # adding up to 100 as shown
+    # adding up to 100 as shown, and as the Map shows a vendor's share of the borough
+    found["share"] = selection.vendor_shares(found["vendor"], found["records"])
+    found["vendor"] = found["vendor"].astype(object).where(found["vendor"].notna(), NOT_GIVEN)
     return found
 
 

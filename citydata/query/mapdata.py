@@ -62,7 +62,7 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "How many different systems it uses.",
     ),
-    Metric(
+    Metric(  # (its value then rounded as the borough's profile rounds it: `_shares_held`)
         "vendor_share",
         "Share held by a vendor",
         "%",
@@ -160,7 +160,25 @@ def borough_values(
         """,
         params,
     )
+    if chosen.key == "vendor_share":
+        rows["value"] = rows["borough_code"].map(_shares_held(r, state, vendor or ""))
     return _all_boroughs(rows)
+
+
+def _shares_held(r: Reader, state: FilterState, vendor: str) -> dict[str, float]:
+    """Each borough's share of its records held by `vendor` (0 where it holds none), rounded
+    with the borough's other vendors as its profile rounds them (selection.vendor_shares), so
+    the Map and the Borough profile give a vendor the same share."""
+    sql, params = selection.base(state)
+    counts = r.df(
+        f"SELECT borough_code, vendor, count(*) AS records FROM ({sql}) AS b GROUP BY ALL",
+        params,
+    )
+    counts["share"] = 0.0
+    for _, rows in counts.groupby("borough_code", sort=False):
+        counts.loc[rows.index, "share"] = selection.vendor_shares(rows["vendor"], rows["records"])
+    held = counts[counts["vendor"] == vendor].set_index("borough_code")["share"]
+    return {code: float(held.get(code, 0.0)) for code in counts["borough_code"].unique()}
 
 
 def _all_boroughs(rows: pd.DataFrame) -> pd.DataFrame:

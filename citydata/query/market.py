@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs
-from citydata.core.formatting import count, share_column
+from citydata.core.formatting import count, share_column, shares
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -199,7 +199,8 @@ def _top_hold(n: int) -> str:
 def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
     """ "N vendors hold X% of records": the top N's share of records, how few vendors hold
     more than half of the records that name one, and the share of annual value held by the N
-    with the most value. Shares are of every record (and value), those naming no vendor too."""
+    with the most value. Shares are of every record (and value), those naming no vendor too,
+    and are what the ranking's rows of those N vendors add up to (`selection.top_share`)."""
     out = from_aggregate(
         agg,
         f"""
@@ -216,17 +217,22 @@ def headline_from(agg: Source, top_n: int = DEFAULT_TOP_N) -> dict[str, Any]:
                (SELECT count(*) FROM v) AS vendors,
                (SELECT least(count(*), $top_n) FROM v) AS top_n,
                (SELECT coalesce(sum(n), 0) FROM rk WHERE rank <= $top_n) AS top_records,
-               (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rank <= $top_n), 0)
-                             / nullif((SELECT sum(n) FROM a), 0), 1) FROM rk) AS share,
+               (SELECT list(n ORDER BY rank) FILTER (WHERE rank <= $top_n) FROM rk) AS top,
+               (SELECT coalesce(sum(n), 0) FROM a WHERE who IS NULL) AS apart,
                (SELECT min(rank) FROM rk WHERE 2 * cum > (SELECT sum(n) FROM v)) AS half_vendors,
-               (SELECT round(100.0 * sum(value) FILTER (WHERE value_rank <= $top_n)
-                             / nullif((SELECT sum(value) FROM a), 0), 1) FROM rk) AS value_share
+               (SELECT list(value ORDER BY value_rank) FILTER (WHERE value_rank <= $top_n)
+                FROM rk) AS top_values,
+               (SELECT sum(value) FROM a) AS value,
+               (SELECT sum(value) FROM a WHERE who IS NULL) AS value_apart
         """,
         {"top_n": int(top_n)},
         one=True,
     )
-    for key in ("share", "value_share"):
-        out[key] = None if out[key] is None else float(out[key])
+    # the shares the ranking shows its top vendors with, added up (selection.top_share)
+    out["share"] = selection.top_share(out.pop("top") or [], out["records"], out.pop("apart"))
+    out["value_share"] = selection.top_share(
+        out.pop("top_values") or [], out.pop("value"), out.pop("value_apart")
+    )
     return out
 
 
@@ -271,10 +277,11 @@ def concentration_from(
 ) -> pd.DataFrame:
     """Per service area: vendors, the leader, top-1 and top-3 shares, HHI, and whether the HHI
     is above `threshold`. Shares are of the records naming a vendor, or of their annual value
-    with `by="annual_value"` (records without a value then count for nothing); `records` is
-    every record of the area. Most concentrated first."""
+    with `by="annual_value"` (records without a value then count for nothing), rounded as the
+    area's bar rounds them (`top_shares`); `records` is every record of the area. Most
+    concentrated first."""
     by = _concentration_measure(by)
-    return from_aggregate(
+    found = from_aggregate(
         agg,
         f"""
         WITH v AS (SELECT service_area, who AS vendor,
@@ -289,20 +296,43 @@ def concentration_from(
         -- (no largest vendor where nothing is measured: no vendor's value recorded, or £0)
         c AS (SELECT service_area, count(*) AS vendors,
                      CASE WHEN any_value(total) > 0 THEN arg_min(vendor, rank) END AS top_vendor,
-                     100 * max(m) FILTER (WHERE rank = 1) / nullif(any_value(total), 0)
-                         AS top1,
-                     100 * sum(m) FILTER (WHERE rank <= 3) / nullif(any_value(total), 0)
-                         AS top3,
+                     max(m) FILTER (WHERE rank = 1) AS m1, max(m) FILTER (WHERE rank = 2) AS m2,
+                     max(m) FILTER (WHERE rank = 3) AS m3, any_value(total) AS total,
                      10000 * sum(m * m) / nullif(any_value(total) * any_value(total), 0)
                          AS hhi
               FROM s GROUP BY service_area),
         n AS (SELECT service_area, CAST(sum(records) AS BIGINT) AS records
               FROM v GROUP BY service_area)
         SELECT service_area, n.records, coalesce(c.vendors, 0) AS vendors, c.top_vendor,
-               round(top1, 1) AS top1_share, round(top3, 1) AS top3_share,
-               CAST(round(hhi) AS INTEGER) AS hhi,
+               m1, m2, m3, total, CAST(round(hhi) AS INTEGER) AS hhi,
                coalesce(round(hhi) > $threshold, false) AS above_threshold
         FROM n LEFT JOIN c USING (service_area)
         ORDER BY hhi DESC NULLS LAST, service_area""",
         {"threshold": int(threshold)},
     )
+    return top_shares(found)
+
+
+CONCENTRATION_COLUMNS = ("service_area", "records", "vendors", "top_vendor", "top1_share",
+                         "top3_share", "hhi", "above_threshold")  # fmt: skip
+
+
+def top_shares(found: pd.DataFrame) -> pd.DataFrame:
+    """`found` (a row per market: the three largest vendors' measures `m1`-`m3` and the
+    market's `total`) with the largest vendor's share and the top three's, rounded as the
+    shares of the market's vendors are shown (`area_shares_from`: the three largest and the
+    rest, adding up to 100), so that they are the same figures: rounded on their own, the
+    concentration table said 33.3% for a vendor its service area's bar showed with 33.4%."""
+    top1, top3 = [], []
+    measures = zip(found["m1"], found["m2"], found["m3"], found["total"], strict=True)
+    for m1, m2, m3, total in measures:
+        if pd.isna(total) or total <= 0 or pd.isna(m1):
+            top1.append(float("nan"))
+            top3.append(float("nan"))
+            continue
+        parts = [float(m) if not pd.isna(m) else 0.0 for m in (m1, m2, m3)]
+        shown = shares([*parts, max(float(total) - sum(parts), 0.0)])
+        top1.append(shown[0])
+        top3.append(round(shown[0] + shown[1] + shown[2], 1))
+    out = found.assign(top1_share=top1, top3_share=top3)
+    return out[list(CONCENTRATION_COLUMNS)].astype({"top1_share": float, "top3_share": float})

@@ -177,11 +177,16 @@ def room_words(ending: int, suppliers: int, hhi: float | None) -> str:
     return "Crowded: many suppliers already"
 
 
-def headline(df: pd.DataFrame) -> dict[str, float | int]:
-    """Totals over the markets table."""
+def headline(df: pd.DataFrame) -> dict[str, float | int | None]:
+    """Totals over the markets table. The combined value of the contracts ending is None (not
+    recorded, not £0) when contracts end and none of them has a value, as in the table; £0 when
+    none ends."""
+    ending = df["value_ending"][df["ending"] > 0]
     return {
         "ending": int(df["ending"].sum()),
-        "value_ending": float(df["value_ending"].fillna(0).sum()),
+        "value_ending": None
+        if len(ending) and ending.isna().all()
+        else float(df["value_ending"].fillna(0).sum()),
         "deciding": int(df["deciding"].sum()),
         "room": int(
             sum(

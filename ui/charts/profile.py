@@ -39,7 +39,10 @@ def contract_labels(rows: pd.DataFrame) -> list[str]:
     """One distinct label per bar, 'Housing: Open Housing': the chart draws bars of one label on
     one line, so two contracts for one system (a notice's two suppliers, two lots) name their
     vendors ('Housing: Repairs (Kirona)') and are numbered when they still repeat."""
-    base = [f"{a}: {s}" for a, s in zip(rows["service_area"], rows["system"], strict=True)]
+    base = [
+        f"{a}: {s if isinstance(s, str) and s.strip() else 'system not given'}"
+        for a, s in zip(rows["service_area"], rows["system"], strict=True)
+    ]
     repeated = {b for b in base if base.count(b) > 1}
     seen: dict[str, int] = {}
     labels = []
