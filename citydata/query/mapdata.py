@@ -141,8 +141,10 @@ def borough_values(
     if chosen.key == "ending":
         start, end = window_bounds(state, window, today)
         params.add(win_from=start or date.min, win_to=end or date.max)
+    held: dict[str, float] | None = None
     if chosen.key == "vendor_share":
         params.add(share_vendor=vendor or "")
+        held = _shares_held(r, state, vendor or "")  # (read first: the last read is the map's)
     rows = r.df(
         f"""
         WITH b AS ({sql}),
@@ -160,8 +162,8 @@ def borough_values(
         """,
         params,
     )
-    if chosen.key == "vendor_share":
-        rows["value"] = rows["borough_code"].map(_shares_held(r, state, vendor or ""))
+    if held is not None:
+        rows["value"] = rows["borough_code"].map(held)
     return _all_boroughs(rows)
 
 
