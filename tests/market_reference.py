@@ -119,13 +119,8 @@ def headline(
     )[0]
     keys = ("records", "vendors", "top_n", "top_records", "share", "half_vendors", "value_share")
     out = dict(zip(keys, row, strict=True))
-    # The shares are those the ranking shows its top vendors with, added up (a total rounded on
-    # its own could say 90.5% over rows adding up to 90.6%).
-    for key, by, column in (("share", "records", "records_share"),
-                            ("value_share", "annual_value", "value_share")):  # fmt: skip
-        if out[key] is not None:
-            ranking = vendor_ranking(r, state, by, top_n, role)
-            out[key] = round(float(ranking.loc[ranking["rank"].notna(), column].sum()), 1)
+    for key in ("share", "value_share"):
+        out[key] = None if out[key] is None else float(out[key])
     return out
 
 

@@ -6,7 +6,6 @@ Every function takes a `Reader` (so a page can run several inside one consistent
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,7 +14,7 @@ import pandas as pd
 
 from citydata.core import service_types
 from citydata.core.dates import add_months
-from citydata.core.formatting import share_column, shares
+from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import filters
 from citydata.query.filters import FilterState, Params
@@ -68,32 +67,16 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
             (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
                 AS ending_12_months,
             -- (of every record: those naming no vendor are held by no vendor we know)
-            (SELECT list(n ORDER BY rk) FILTER (WHERE rk <= 10) FROM v) AS top10,
-            (SELECT count(*) FROM b WHERE vendor IS NULL) AS no_vendor,
+            (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rk <= 10), 0)
+                          / nullif((SELECT count(*) FROM b), 0), 1) FROM v)
+                AS top10_vendor_share,
             (SELECT round(sum(annual_value), 2) FROM b) AS annual_value
         """,
         params,
     )
     out["annual_value"] = amount(out["annual_value"])
-    top10, no_vendor = out.pop("top10") or [], out.pop("no_vendor")
-    out["top10_vendor_share"] = top_share(top10, out["records"], no_vendor) or 0.0
+    out["top10_vendor_share"] = float(out["top10_vendor_share"] or 0)
     return out
-
-
-def top_share(top: Any, whole: Any, apart: Any = 0) -> float | None:
-    """The share of `whole` (records, or pounds) held by the parts `top` together (the N largest
-    vendors), as the sum of their shares where the shares are shown: rounded to a tenth with the
-    rest ("Others") and the part `apart` (the records naming no vendor) so that they add up to
-    100 (formatting.shares). The Market's ranking shows the vendors' shares so, and its
-    headline and the Overview say what its rows add up to: rounding the total on its own said
-    "10 vendors hold 90.5%" over ten rows adding up to 90.6%. None when `whole` is nothing."""
-    parts = [0.0 if v is None or pd.isna(v) else float(v) for v in top]
-    apart = 0.0 if apart is None or pd.isna(apart) else float(apart)
-    if whole is None or pd.isna(whole) or float(whole) <= 0:
-        return None
-    rest = max(float(whole) - math.fsum(parts) - apart, 0.0)
-    rounded = shares([*parts, rest, apart])
-    return round(math.fsum(s or 0.0 for s in rounded[: len(parts)]), 1)
 
 
 def amount(value: Any) -> float | None:
