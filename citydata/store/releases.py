@@ -26,18 +26,7 @@ _NOTED = "noted_release_dates"
 
 def _held(r: Reader, ids: list[int]) -> dict[tuple[str, str], pd.Timestamp]:
     """(borough code, reference) -> the release date of each dated notice of snapshots `ids`."""
-    if not ids:
-        return {}
-    return {
-        (code, ref): when
-        for code, ref, when in r.rows(
-            "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
-            " JOIN snapshots AS s ON s.id = c.snapshot_id"
-            " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.release_date IS NOT NULL"
-            " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL",
-            {"ids": [int(i) for i in ids]},
-        )
-    }
+    return {key: when for key, when in withdrawals.held(r, ids).items() if _dated(when)}
 
 
 def _dated(when: object) -> bool:

@@ -47,7 +47,7 @@ def reason(status: str) -> str:
     return f"Withdrawn or cancelled: {REASONS.get(status, status)}; no longer shown"
 
 
-def _held(r: Reader, ids: list[int]) -> dict[tuple[str, str], Any]:
+def held(r: Reader, ids: list[int]) -> dict[tuple[str, str], Any]:
     """(borough code, reference) -> the newest release date (None: undated) of each notice of
     snapshots `ids`."""
     if not ids:
@@ -72,11 +72,11 @@ def weigh(r: Reader, prepared: Any, current: Mapping[str, int]) -> Outcome:
     if not items:
         return out
     codes = {w.borough_code for w in items}
-    held = _held(r, [current[c] for c in codes if c in current])
+    dates_held = held(r, [current[c] for c in codes if c in current])
     for w in items:
         key = (w.borough_code, w.ref)
-        if w.ref and key in held:
-            then = held[key]
+        if w.ref and key in dates_held:
+            then = dates_held[key]
             if dates.replaces(w.release_date, None if pd.isna(then) else then):
                 out.gone.setdefault(w.borough_code, {})[w.ref] = w.status
             else:
