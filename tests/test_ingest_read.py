@@ -336,17 +336,27 @@ def test_xlsx_error_cells_are_read_as_a_csv_of_the_sheet_reads_them():
 def with_cells(content: bytes, cells: dict[str, str]) -> bytes:
     """The workbook with each placeholder text cell of its first sheet ('@@name', as openpyxl
     writes it) replaced by the XML given for `name` ({ref} is the cell's reference)."""
+
+    def placed(data: bytes) -> bytes:
+        data = re.sub(
+            rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>@@(\w+)</t></is></c>',
+            lambda m: cells[m[2].decode()].format(ref=m[1].decode()).encode(),
+            data,
+        )
+        assert b"@@" not in data
+        return data
+
+    return with_sheet(content, placed)
+
+
+def with_sheet(content: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML changed by `change` (bytes -> bytes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
         for info in z.infolist():
             data = z.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(
-                    rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>@@(\w+)</t></is></c>',
-                    lambda m: cells[m[2].decode()].format(ref=m[1].decode()).encode(),
-                    data,
-                )
-                assert b"@@" not in data
+                data = change(data)
             out.writestr(info, data)
     return buffer.getvalue()
 
@@ -420,15 +430,12 @@ def test_a_formula_without_its_value_is_found_in_a_sheet_whose_tags_have_a_prefi
         workbook_bytes(uncalculated_register),
         {"note": "", "end": '<c r="{ref}"><f>TODAY()</f></c>', "value": '<c r="{ref}"/>'},
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
-        for info in z.infolist():
-            data = z.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", data)
-                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
-            out.writestr(info, data)
-    p = prepare(buffer.getvalue(), "camden.xlsx")
+
+    def prefixed(data: bytes) -> bytes:
+        data = re.sub(rb"<(/?)(?!\?)(\w+)", rb"<\1x:\2", data)
+        return data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+
+    p = prepare(with_sheet(content, prefixed), "camden.xlsx")
     said = [(x.where(), x.value) for x in p.rejects]
     assert said == [("row 4, column 'Contract end'", "=TODAY()")]
     assert "cell D4 of sheet 'Register' was never calculated" in p.rejects[0].reason
@@ -576,16 +583,12 @@ def test_bytes_like_uploads_are_read():
 def without_references(content: bytes, rows: bool) -> bytes:
     """The workbook with no cell of its first sheet saying where it is (no r="D4"), and with
     `rows` no row either (no r="4"), as some writers save a sheet: each comes after the last."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as z, zipfile.ZipFile(buffer, "w") as out:
-        for info in z.infolist():
-            data = z.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", data)
-                if rows:
-                    data = re.sub(rb'(<row) r="[0-9]+"', rb"\1", data)
-            out.writestr(info, data)
-    return buffer.getvalue()
+
+    def unplaced(data: bytes) -> bytes:
+        data = re.sub(rb'(<c) r="[A-Z]+[0-9]+"', rb"\1", data)
+        return re.sub(rb'(<row) r="[0-9]+"', rb"\1", data) if rows else data
+
+    return with_sheet(content, unplaced)
 
 
 @pytest.mark.parametrize("rows", [True, False], ids=["no row numbers", "row numbers"])
