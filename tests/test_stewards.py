@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from citydata.core import settings, stewards
@@ -112,8 +115,7 @@ def test_steward_emails_are_read_from_lists_and_text():
 def test_wrong_passwords_lock_the_name_for_a_while():
     lockout = Lockout()
     for i in range(stewards.MAX_FAILURES):
-        assert lockout.wait_seconds("Ann", 100.0 + i) == 0
-        lockout.failed("Ann", 100.0 + i)
+        assert lockout.attempt("Ann", 100.0 + i) == 0
     wait = lockout.wait_seconds(" ANN ", 105.0)
     assert 0 < wait <= stewards.WINDOW_SECONDS, "the same name, however it is typed"
     assert lockout.wait_seconds("Bob", 105.0) == 0, "another name may still try"
@@ -123,8 +125,7 @@ def test_wrong_passwords_lock_the_name_for_a_while():
 def test_wrong_passwords_under_many_names_lock_everyone():
     lockout = Lockout()
     for i in range(stewards.MAX_FAILURES_ALL):
-        assert lockout.wait_seconds(f"name {i}", 100.0 + i) == 0
-        lockout.failed(f"name {i}", 100.0 + i)
+        assert lockout.attempt(f"name {i}", 100.0 + i) == 0
     assert lockout.wait_seconds("a new name", 120.0) > 0
     assert lockout.wait_seconds("a new name", 100.0 + stewards.WINDOW_SECONDS + 1) == 0
 
@@ -132,20 +133,58 @@ def test_wrong_passwords_under_many_names_lock_everyone():
 def test_the_right_password_clears_the_names_count_but_not_the_installations():
     lockout = Lockout()
     for i in range(stewards.MAX_FAILURES - 1):
-        lockout.failed("Ann", 100.0 + i)
-    lockout.succeeded("Ann")
-    lockout.failed("Ann", 110.0)
+        lockout.attempt("Ann", 100.0 + i)
+    lockout.attempt("Ann", 104.0)
+    lockout.succeeded("Ann", 104.0)
+    lockout.attempt("Ann", 110.0)
     assert lockout.wait_seconds("Ann", 111.0) == 0
-    for i in range(stewards.MAX_FAILURES_ALL - stewards.MAX_FAILURES):
-        lockout.failed(f"other {i}", 112.0)
+    for i in range(stewards.MAX_FAILURES_ALL - stewards.MAX_FAILURES - 1):
+        lockout.attempt(f"other {i}", 112.0)
+    assert lockout.wait_seconds("Ann", 113.0) == 0, "the right password was not a guess"
+    lockout.attempt("one more", 112.0)
     assert lockout.wait_seconds("Ann", 113.0) > 0, "every failure counted for the installation"
+
+
+@pytest.mark.parametrize(
+    "name, limit",
+    [(lambda i: "Ann", stewards.MAX_FAILURES), (lambda i: f"Guess {i}", stewards.MAX_FAILURES_ALL)],
+    ids=["one name", "a name each"],
+)
+def test_passwords_sent_at_once_are_compared_no_more_than_the_limit(name, limit):
+    """Forty sign-ins at the same moment (forty tabs, or a script): the lockout lets through
+    to the comparison of passwords no more than the limit, however they interleave. Each
+    comparison waits until every try has been let through or turned away, the widest race
+    there is: a lockout that checked first and counted after the comparison let all forty
+    through."""
+    lockout, tries, secrets = Lockout(), 40, {"CITYTOOLS_UPLOAD_PASSWORD": "the right one"}
+    start, seen = threading.Barrier(tries), threading.Condition()
+    decided, compared, turned_away = [0], [0], [0]
+
+    def sign_in(i: int) -> None:
+        start.wait()
+        wait = lockout.attempt(name(i), 100.0)
+        with seen:
+            decided[0] += 1
+            seen.notify_all()
+            if wait:
+                turned_away[0] += 1
+                return
+            assert seen.wait_for(lambda: decided[0] == tries, timeout=60)
+            compared[0] += 1
+        assert not stewards.password_matches(f"guess {i}", secrets)
+
+    with ThreadPoolExecutor(tries) as pool:
+        for done in [pool.submit(sign_in, i) for i in range(tries)]:
+            done.result()
+    assert compared[0] == limit and turned_away[0] == tries - limit
+    assert lockout.wait_seconds(name(0), 100.0) > 0
 
 
 def test_the_lockout_remembers_a_bounded_number_of_names(monkeypatch):
     monkeypatch.setattr(stewards, "MAX_NAMES_KEPT", 50)
     lockout = Lockout()
     for i in range(500):
-        lockout.failed(f"name {i}", float(i * 1000))  # far apart: never the installation's limit
+        lockout.attempt(f"name {i}", float(i * 1000))  # far apart: never the installation's limit
     assert len(lockout._failures) <= 51
 
 

@@ -137,7 +137,11 @@ def lockout() -> stewards.Lockout:
 
 def _locked(name: str) -> bool:
     """Say so and return True while `name` (or everyone) must wait before another try."""
-    wait = lockout().wait_seconds(name, time.monotonic())
+    return _say_wait(lockout().wait_seconds(name, time.monotonic()))
+
+
+def _say_wait(wait: float) -> bool:
+    """Say how long to wait and return True, when there is a wait."""
     if wait:
         minutes = math.ceil(wait / 60)
         st.error(
@@ -167,14 +171,15 @@ def password_form() -> None:
     st.session_state[_LAST_NAME] = name
     if not name.strip():
         st.error("Enter your name, so the history can say who changed what.")
-    elif _locked(name):  # checked again: the form may have been open since before the lock
+    # Checked again (the form may have been open since before the lock) and counted in one
+    # step, before the password is compared: other sessions may be trying at the same moment.
+    elif _say_wait(lockout().attempt(name, tried := time.monotonic())):
         return
     elif stewards.password_matches(password, secrets()):
-        lockout().succeeded(name)
+        lockout().succeeded(name, tried)
         st.session_state[_SIGNED_IN] = stewards.signed_in(name, password, time.monotonic())
         st.rerun()
     else:
-        lockout().failed(name, time.monotonic())
         st.error("That password is not right.")
         if _locked(name):
             st.rerun()

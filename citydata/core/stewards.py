@@ -177,6 +177,10 @@ class Lockout:
     MAX_FAILURES_ALL for any names together, everyone waits, so changing the name typed does not
     buy more guesses. The counts live in the server's memory, guarded by a lock (Streamlit runs
     each session in a thread of one process): restarting the app clears them.
+
+    A try is checked and counted in one step (`attempt`), before its password is compared:
+    checked first and counted after the comparison, forty sessions sending a password at the
+    same moment could all pass the check before any was counted, and all forty be compared.
     """
 
     def __init__(self) -> None:
@@ -193,32 +197,50 @@ class Lockout:
             times.popleft()
         return times
 
+    def _wait(self, name: str, now: float) -> float:
+        wait = 0.0
+        for key, limit in zip(self._keys(name), (MAX_FAILURES_ALL, MAX_FAILURES), strict=True):
+            times = self._recent(key, now)
+            if len(times) >= limit:
+                wait = max(wait, WINDOW_SECONDS - (now - times[-limit]))
+        return wait
+
     def wait_seconds(self, name: str, now: float) -> float:
-        """0 when a password for `name` may be tried now, else how long until it may."""
+        """0 when a password for `name` may be tried now, else how long until it may (to say
+        so before the form is filled in; a try itself goes through `attempt`)."""
         with self._lock:
-            wait = 0.0
-            for key, limit in zip(self._keys(name), (MAX_FAILURES_ALL, MAX_FAILURES), strict=True):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = max(wait, WINDOW_SECONDS - (now - times[-limit]))
+            return self._wait(name, now)
+
+    def attempt(self, name: str, now: float) -> float:
+        """A password typed for `name` at `now`, before it is compared: how long to wait (it
+        is not to be compared, and nothing is counted), or 0 when it may be compared, and then
+        it is already counted as a wrong one, in the same step, until `succeeded` says it was
+        right. So however many sessions try at once, no more than the limits are compared."""
+        with self._lock:
+            wait = self._wait(name, now)
+            if not wait:
+                self._count(name, now)
             return wait
 
-    def failed(self, name: str, now: float) -> None:
-        with self._lock:
-            for key in self._keys(name):
-                times = self._recent(key, now)
-                times.append(now)
-                while len(times) > MAX_FAILURES_ALL:  # bounded memory, whatever is sent
-                    times.popleft()
-                self._failures[key] = self._failures.pop(key)  # the newest last
-            while len(self._failures) > MAX_NAMES_KEPT + 1:  # forget the longest-quiet name
-                oldest = next(k for k in self._failures if k != INSTALLATION)
-                del self._failures[oldest]
+    def _count(self, name: str, now: float) -> None:
+        for key in self._keys(name):
+            times = self._recent(key, now)
+            times.append(now)
+            while len(times) > MAX_FAILURES_ALL:  # bounded memory, whatever is sent
+                times.popleft()
+            self._failures[key] = self._failures.pop(key)  # the newest last
+        while len(self._failures) > MAX_NAMES_KEPT + 1:  # forget the longest-quiet name
+            oldest = next(k for k in self._failures if k != INSTALLATION)
+            del self._failures[oldest]
 
-    def succeeded(self, name: str) -> None:
-        """The right password for `name`: its own count starts again (not the installation's)."""
+    def succeeded(self, name: str, at: float | None = None) -> None:
+        """The right password for `name`: its own count starts again (not the installation's,
+        which only forgets the try `attempt` counted at `at`: a right password is no guess)."""
         with self._lock:
             self._failures.pop(self._keys(name)[1], None)
+            times = self._failures.get(INSTALLATION)
+            if at is not None and times and at in times:
+                times.remove(at)
 
 
 def too_big(size: int, limit: int) -> str | None:
