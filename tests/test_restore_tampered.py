@@ -175,3 +175,41 @@ def test_a_backup_with_a_vendor_grouping_the_app_could_not_have_stored_is_refuse
     with pytest.raises(BackupError, match=re.escape(says)):
         backup.restore(db, archive)
     assert dump(db) == before
+
+
+def _chained(rows):
+    """Capita's own spelling grouped under another vendor: "Capita Business Services Limited"
+    -> Capita -> Capita Group, which the Vendor names page would have stored as one step."""
+    next(r for r in rows if r["alias"] == "capita")["vendor"] = "Capita Group"
+
+
+def _looped(rows):
+    """Two vendors grouped under each other: "Capita plc" -> Capita -> Capita plc."""
+    next(r for r in rows if r["alias"] == "capita")["vendor"] = "Capita plc"
+
+
+@pytest.mark.parametrize(
+    "edit, says",
+    [
+        (
+            _chained,
+            "its vendor aliases group 'capita business services limited' under 'Capita',"
+            " itself grouped under 'Capita Group': a chain or loop of groupings the Vendor"
+            " names page never stores.",
+        ),
+        (
+            _looped,
+            "its vendor aliases group 'capita' under 'Capita plc', itself grouped under 'Capita'",
+        ),
+    ],
+    ids=["chain", "loop"],
+)
+def test_a_backup_whose_vendor_groupings_chain_or_loop_is_refused(db, edit, says):
+    """A chain or a loop of groupings is what the Vendor names page never stores (it groups a
+    spelling under the final vendor): restored, a record would show under a vendor that is
+    itself grouped elsewhere, or a loop's vendors under each other by turns."""
+    archive = _table_edited(backup.archive_bytes(db), "vendor_aliases", edit)
+    before = dump(db)
+    with pytest.raises(BackupError, match=re.escape(says)):
+        backup.restore(db, archive)
+    assert dump(db) == before

@@ -320,13 +320,22 @@ def check_snapshots(r: Reader, snapshots_path: Path, records_path: Path) -> None
 def check_aliases(r: Reader, path: Path) -> None:
     """Every vendor grouping as the Vendor names page could have stored it: the spelling's key
     as spellings are folded (another key groups nothing), under a vendor's name as a record
-    stores one (not blank, trimmed, no control character, at most 200 characters)."""
+    stores one (not blank, trimmed, no control character, at most 200 characters), and never
+    in a chain or a loop (a vendor's own spelling grouped under another vendor), which the
+    page resolves to the final vendor as it stores a grouping."""
     src = {"p": str(path)}
     for alias, vendor in r.stream("SELECT alias, vendor FROM read_parquet($p)", src):
         if not alias or vendors.fold(alias) != alias:
             raise refuse(f"its vendor aliases hold the key {_show(alias)}, which no name gives")
         if _stored_text(vendor)[1] or len(vendor) > vendors.MAX_NAME:
             raise refuse(f"its vendor aliases group spellings under {_show(vendor)}")
+    if found := vendors.chain(r, path):
+        alias, vendor, further = found
+        raise refuse(
+            f"its vendor aliases group {_show(alias)} under {_show(vendor)}, itself grouped "
+            f"under {_show(further)}: a chain or loop of groupings the Vendor names page "
+            "never stores"
+        )
 
 
 def check_subscriptions(r: Reader, path: Path) -> None:

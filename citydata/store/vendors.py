@@ -221,6 +221,20 @@ def _accept(w: Reader, key: str, vendor: str, who: str) -> str:
     return vendor
 
 
+def chain(r: Reader, path: Path) -> tuple[str, str, str] | None:
+    """The first grouping of the alias table in the Parquet file at `path` (a backup's) that
+    chains, as `accept_alias` never stores one: (a spelling's key, the vendor it is grouped
+    under, the vendor that vendor's own spelling is grouped under), else None. A loop (two
+    vendors grouped under each other) is a chain too."""
+    found = r.rows(
+        f"""WITH a AS (SELECT alias, vendor FROM read_parquet($p))
+        SELECT a.alias, a.vendor, b.vendor FROM a JOIN a AS b ON b.alias = {fold_sql("a.vendor")}
+        WHERE b.vendor <> a.vendor ORDER BY a.alias, b.vendor LIMIT 1""",
+        {"p": str(path)},
+    )
+    return found[0] if found else None
+
+
 def _count_change(w: Reader) -> None:
     w.execute(
         "INSERT INTO meta VALUES ($k, '1') ON CONFLICT (key) DO UPDATE"
