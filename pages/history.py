@@ -125,8 +125,9 @@ if access.allowed:
         except previews.CommitRefused as exc:
             st.error(ui.plain(str(exc)))
         else:
+            again = ui.read(lambda r: snapshots.illustrative_again(r, new_id))
             st.session_state["_rolled_back"] = (
                 f"{borough} is back to the records of snapshot {target} (stored as snapshot "
-                f"{new_id})."
-            )
+                f"{new_id}). {again}"
+            ).strip()
             st.rerun()

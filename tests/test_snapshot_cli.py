@@ -304,6 +304,7 @@ def test_rollback_backup_and_restore_from_the_command_line(db_path, tmp_path):
     back = cli("rollback", "7", "--user", "Ann Steward", db=db_path)
     assert back.returncode == 0, back.stderr
     assert "copy of snapshot 7" in back.stdout
+    assert "Camden shows illustrative data again" in back.stdout, "snapshot 7 is Camden's demo"
     listed = json.loads(cli("snapshots", "--json", db=db_path).stdout)
     last = listed[-1]
     assert (last["source"], last["restored_from"], last["created_by"]) == (

@@ -164,6 +164,13 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
         snapshots.rollback(db, demo_id, "bob")  # twice to the same: no copy of a copy
     with pytest.raises(CommitRefused, match="no snapshot"):
         snapshots.rollback(db, 99999, "bob")
+    forward = snapshots.rollback(db, upload_id, "bob")
+    with db.read() as r:  # what the History page and `rollback` say after each
+        assert snapshots.illustrative_again(r, back) == (
+            "Camden shows illustrative data again: its register records are generated"
+            " examples, not real contracts, until a data steward uploads its register."
+        )
+        assert snapshots.illustrative_again(r, forward) == ""
 
 
 def test_an_upload_after_rolling_back_to_the_illustrative_data_says_it_replaces_it(db):

@@ -248,11 +248,15 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     db = lifecycle.open_store(args.db)
     try:
         new_id = snapshots.rollback(db, args.id, cli_user(args))
+        with db.read() as r:
+            again = snapshots.illustrative_again(r, new_id)
     except CommitRefused as exc:
         raise Refused(str(exc)) from exc
     finally:
         db.close()
     print(f"Rolled back: snapshot {new_id} is a copy of snapshot {args.id} and now current.")
+    if again:
+        print(again)
     return EXIT_OK
 
 

@@ -114,6 +114,22 @@ def records_of(
     }
 
 
+def illustrative_again(r: Reader, snapshot_id: int) -> str:
+    """After a rollback to `snapshot_id`'s records: when they are the embedded illustrative
+    data, a sentence saying the borough shows illustrative data again; else ""."""
+    code = r.scalar(
+        "SELECT borough_code FROM snapshots WHERE id = $id AND EXISTS"
+        " (SELECT 1 FROM contracts WHERE snapshot_id = $id AND source = 'demo')",
+        {"id": int(snapshot_id)},
+    )
+    if code is None:
+        return ""
+    return (
+        f"{name(code)} shows illustrative data again: its register records are generated "
+        "examples, not real contracts, until a data steward uploads its register."
+    )
+
+
 def name(code: str) -> str:
     b = boroughs.BY_CODE.get(code)
     return b.name if b else code

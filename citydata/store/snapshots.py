@@ -40,6 +40,7 @@ from citydata.store import history as _history
 from citydata.store.db import Database, Reader
 from citydata.store.history import PUBLISHED, REGISTER, active, snapshot
 from citydata.store.history import history as history  # (named here for other modules)
+from citydata.store.history import illustrative_again as illustrative_again
 from citydata.store.history import name as _name
 from citydata.store.incoming import STORED
 from citydata.store.previews import (
