@@ -12,6 +12,7 @@ from citydata.query.filters import FilterState
 from citydata.store import history, previews, snapshots
 from tests.apptest import metric, run_app, shown
 from tests.conftest import ROOT
+from tests.snapshot_helpers import dump
 
 PASSWORD = "correct horse battery staple"
 CAMDEN = "E09000007"
@@ -282,6 +283,49 @@ def test_account_sign_in_registers_the_upload_page_only_for_listed_stewards(db_p
         if not allowed:
             at.switch_page("pages/sign_in.py").run()
             assert "not on the list of data stewards" in at.warning[0].value
+
+
+def test_a_steward_taken_off_the_list_while_signed_in_is_refused_the_next_change(
+    db_path, db, monkeypatch
+):
+    """Ann signed in with her organisation account, then taken off CITYTOOLS_STEWARDS while
+    her pages are open: her next click on Commit, or on Roll back, changes nothing. Every run
+    of a page decides again from the list as it is then (`steward.require`, `access`), and a
+    button the run no longer draws does nothing when its click arrives."""
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    listed = {"auth": AUTH, "CITYTOOLS_STEWARDS": ["ann@camden.gov.uk"]}
+    unlisted = listed | {"CITYTOOLS_STEWARDS": ["bob@camden.gov.uk"]}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets = dict(listed)
+    at.user = {"is_logged_in": True, "email": "ann@camden.gov.uk", "email_verified": True}
+    at.run()
+    content = camden_register(db_path)
+    assert can_open_upload(at)
+    at.get("file_uploader")[0].set_value(("camden.csv", content, "text/csv")).run()
+    next(s for s in at.selectbox if s.label == "Which borough is this file for?").set_value(
+        "Camden"
+    ).run()
+    commit = next(b for b in at.button if b.label == "Commit")
+    before = dump(db)
+    at.secrets = dict(unlisted)
+    commit.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert dump(db) == before, "nothing stored"
+    assert "is not on the list of data stewards" in shown(at.warning[0].value)
+    assert not at.success and not at.get("file_uploader")
+
+    snapshots.commit(db, ingest.prepare(content, "c.csv", borough="Camden"), content, "bob")
+    at.secrets = dict(listed)
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="h_borough").set_value("Camden").run()
+    roll_back = next(b for b in at.button if b.label.startswith("Roll back Camden"))
+    before = dump(db)
+    at.secrets = dict(unlisted)
+    roll_back.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.success and not [b for b in at.button if b.label.startswith("Roll back")]
+    assert dump(db) == before, "nothing rolled back"
 
 
 def test_backup_page_downloads_and_refuses_a_foreign_archive(db_path, password):
