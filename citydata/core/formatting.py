@@ -6,7 +6,8 @@ chart, briefing, calendar file and message.
 - counts: `count` ('1 contract', '1,234 contracts');
 - days: `day` ('1 Apr 2026', or a word for a missing date; citydata.core.dates.day_label);
 - shares of a whole shown together: `shares` and `share_column` (percentages to one decimal
-  that add up to exactly 100, never 99.9 or 100.1).
+  that add up to exactly 100, never 99.9 or 100.1); one share on its own, such as several
+  parts' together: `share_of` (the true share rounded once, never a sum of rounded shares).
 
 Text shown through Markdown has one escaper too: citydata.core.text.markdown_literal.
 """
@@ -130,6 +131,17 @@ def shares(parts: Any, decimals: int = 1) -> list[float | None]:
     for (i, _), units in zip(known, floors, strict=True):
         out[i] = units / unit
     return out
+
+
+def share_of(part: Any, total: Any, decimals: int = 1) -> float | None:
+    """`part`'s percentage of `total`, the true share rounded once to `decimals` places, a
+    half rounded up as SQL's round() rounds it (1 of 16 is 6.3): for a figure of its own, such
+    as the top three vendors' share, which a sum of their rounded shares could put a few
+    tenths from the truth. None when either is missing or the total is not above 0."""
+    if _missing(part) or _missing(total) or float(total) <= 0:
+        return None
+    exact = Decimal(str(float(part))) * 100 / Decimal(str(float(total)))
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def share_column(parts: pd.Series, groups: pd.Series | None = None) -> pd.Series:

@@ -18,12 +18,13 @@ shares of every vendor in a market, 0 to 10,000, computed from the unrounded sha
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 
 from citydata.core import boroughs
-from citydata.core.formatting import count, share_column, shares
+from citydata.core.formatting import count, share_column, share_of, shares
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -316,10 +317,13 @@ CONCENTRATION_COLUMNS = ("service_area", "records", "vendors", "top_vendor", "to
 
 def top_shares(found: pd.DataFrame) -> pd.DataFrame:
     """`found` (a row per market: the three largest vendors' measures `m1`-`m3` and the
-    market's `total`) with the largest vendor's share and the top three's, rounded as the
-    shares of the market's vendors are shown (`area_shares_from`: the three largest and the
-    rest, adding up to 100), so that they are the same figures: rounded on their own, the
-    concentration table said 33.3% for a vendor its service area's bar showed with 33.4%."""
+    market's `total`) with the largest vendor's share, rounded as the shares of the market's
+    vendors are shown (`area_shares_from`: the three largest and the rest, adding up to 100),
+    so that it is the same figure (rounded on its own, the concentration table said 33.3% for
+    a vendor its service area's bar showed with 33.4%), and the top three's share, the true
+    share rounded once, as "N vendors hold X%" is: adding up their rounded shares put it off
+    the truth (three vendors with 2 records each, beside three with 1, hold 6 of 9 records,
+    66.7%, shown as 22.2% each, 66.6% added up)."""
     top1, top3 = [], []
     measures = zip(found["m1"], found["m2"], found["m3"], found["total"], strict=True)
     for m1, m2, m3, total in measures:
@@ -330,6 +334,6 @@ def top_shares(found: pd.DataFrame) -> pd.DataFrame:
         parts = [float(m) if not pd.isna(m) else 0.0 for m in (m1, m2, m3)]
         shown = shares([*parts, max(float(total) - sum(parts), 0.0)])
         top1.append(shown[0])
-        top3.append(round(shown[0] + shown[1] + shown[2], 1))
+        top3.append(share_of(math.fsum(parts), total))
     out = found.assign(top1_share=top1, top3_share=top3)
     return out[list(CONCENTRATION_COLUMNS)].astype({"top1_share": float, "top3_share": float})
