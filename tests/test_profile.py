@@ -16,7 +16,7 @@ from citydata.core import boroughs
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.core.text import starts_formula
 from citydata.output import briefing, word
-from citydata.query import borough_profile
+from citydata.query import borough_profile, selection
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
 from tests.snapshot_helpers import borough_records, edited_records, prepared
@@ -313,10 +313,15 @@ def test_the_source_names_the_snapshots_of_the_records_the_source_filter_shows(d
         [HACKNEY, "register"],
     )
 
+    with db.read() as r:  # the notice over every page: "its 1 published notice is real"
+        assert selection.illustrative(r, FilterState(borough=("Hackney",))).published == 1
     p = build(db, FilterState(source_kind=("published",)), "Hackney")
     assert len(p.systems) == 3 and [s["id"] for s in p.source] == [published]
     assert not p.illustrative
-    assert p.source_text.startswith(f"Published notices: snapshot {published}, 3 notices, ")
+    assert p.source_text.startswith(  # one notice: two awards, one of them to two suppliers
+        f"Published notices: snapshot {published}, 1 notice (3 records: one for each supplier"
+        " of each award), "
+    )
     assert "Illustrative" not in p.source_text and f"snapshot {register}" not in p.source_text
     text = briefing.text(p)
     assert "ILLUSTRATIVE" not in text and f"Source: Published notices: snapshot {published}" in text

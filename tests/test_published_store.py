@@ -170,7 +170,7 @@ def test_reconciliation_matches_notices_to_register_records_by_supplier_and_date
     ]  # canonical
     assert result.sentence("Hackney") == (
         "Hackney: 1 register record matches a published notice; 1 is in the register with no "
-        "published notice found; 2 published notices are missing from the register."
+        "published notice found; 2 records of published notices are missing from the register."
     )
 
 
@@ -235,7 +235,7 @@ def test_the_borough_profile_of_published_notices_names_their_snapshot(db_path):
     params = {"profile": "Hackney", "source_kind": "published"}
     at = run_app(params, page="pages/borough.py")
     [said] = [shown(m.value) for m in at.markdown if "Where the data came from" in m.value]
-    assert f"Published notices: snapshot {published}, 3 notices" in said
+    assert f"Published notices: snapshot {published}, 1 notice (3 records: " in said
     assert "Illustrative" not in said
     both = run_app({"profile": "Hackney"}, page="pages/borough.py")
     [said] = [shown(m.value) for m in both.markdown if "Where the data came from" in m.value]

@@ -399,8 +399,22 @@ def source(r: Reader, state: FilterState, borough: str) -> list[dict[str, Any]]:
     out = []
     for row in rows.to_dict("records"):
         row["is_demo"] = row["source"] == "demo"
+        if row["kind"] == PUBLISHED:
+            row["notices"], row["rows_imported"] = notices_held(r, int(row["id"]))
         out.append({k: (None if _missing(v) else v) for k, v in row.items()})
     return out
+
+
+def notices_held(r: Reader, snapshot_id: int) -> tuple[int, int]:
+    """(notices, records) of a snapshot of published notices: a notice (its reference) gives
+    a record for each supplier of each of its awards, so it is counted once by its reference
+    (a record without one counts on its own)."""
+    found = r.one(
+        "SELECT count(DISTINCT source_ref) + count(*) FILTER (WHERE source_ref IS NULL)"
+        " AS notices, count(*) AS records FROM contracts WHERE snapshot_id = $id",
+        {"id": snapshot_id},
+    )
+    return int(found["notices"]), int(found["records"])
 
 
 def source_sentence(sources: list[dict[str, Any]], kinds: tuple[str, ...] = ()) -> str:
@@ -426,9 +440,13 @@ def _one_source(src: dict[str, Any]) -> str:
         f" (restored from snapshot {src['restored_from']})" if src.get("restored_from") else ""
     )
     if src.get("kind") == PUBLISHED:  # the notices accumulate: the latest file and all held
+        records = src["rows_imported"]
+        held = count(src.get("notices", records), "notice")
+        if src.get("notices", records) != records:  # (a record per supplier of each award)
+            held += f" ({count(records, 'record')}: one for each supplier of each award)"
         return (
             f"Published notices: snapshot {src['id']}{restored}, "
-            f"{count(src['rows_imported'], 'notice')}, the latest added{name}{who} on {when}."
+            f"{held}, the latest added{name}{who} on {when}."
         )
     # (the rows refused are the whole file's: of a file of several boroughs, not all this one's)
     refused = src.get("rows_rejected")

@@ -49,6 +49,8 @@ class Counts:
     disagreements: int
 
     def sentence(self, borough: str) -> str:
+        """Each outcome's records in words: records of published notices, not notices, which
+        a notice naming two suppliers gives two of (one of which may be matched)."""
         m, r, p = self.matched, self.register_only, self.published_only
         matches = "matches" if m == 1 else "match"
         are = "is" if r == 1 else "are"
@@ -56,7 +58,7 @@ class Counts:
         return (
             f"{borough}: {count(m, 'register record')} {matches} a published notice; {r:,} "
             f"{are} in the register with no published notice found; "
-            f"{count(p, 'published notice')} {missing} missing from the register."
+            f"{count(p, 'record')} of published notices {missing} missing from the register."
         )
 
     def disagreement_sentence(self) -> str:

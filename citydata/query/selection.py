@@ -152,7 +152,8 @@ def regrouped(r: Reader, state: FilterState) -> tuple[FilterState, list[str]]:
 @dataclass(frozen=True)
 class Illustrative:
     """The selection's boroughs whose register is still the illustrative default data, and how
-    many of their records in the selection are real all the same: their published notices."""
+    many of their published notices in the selection are real all the same (a notice once,
+    however many records its suppliers give it)."""
 
     boroughs: list[str]
     published: int = 0
@@ -168,8 +169,9 @@ def illustrative(r: Reader, state: FilterState) -> Illustrative:
     if not r.scalar(notices):
         found = f"SELECT DISTINCT borough FROM ({sql}) AS b WHERE source = 'demo' ORDER BY 1"
         return Illustrative([b for (b,) in r.rows(found, params)])
-    rows = r.rows(
-        f"""SELECT borough, count(*) FILTER (WHERE source_kind = 'published')
+    rows = r.rows(  # (a notice is one however many records its suppliers give it)
+        f"""SELECT borough, count(DISTINCT source_ref) FILTER (WHERE source_kind = 'published')
+                + count(*) FILTER (WHERE source_kind = 'published' AND source_ref IS NULL)
             FROM ({sql}) AS b GROUP BY borough HAVING bool_or(source = 'demo') ORDER BY 1""",
         params,
     )
