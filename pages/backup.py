@@ -18,12 +18,12 @@ st.write(
 )
 st.download_button(
     "Download a backup",
-    data=lambda: backup.archive_bytes(ui.database()),
+    data=steward.guarded(lambda: backup.archive_bytes(ui.database())),
     file_name=backup.file_name(),
     mime="application/zip",
     icon=":material/download:",
     type="primary",
-    on_click="ignore",  # no rerun: the archive is made on click
+    on_click="ignore",  # no rerun: the archive is made on click, for a steward still
 )
 
 st.header("Restore a backup")

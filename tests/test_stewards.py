@@ -221,3 +221,21 @@ def test_a_password_sign_in_ends_after_its_hours():
     assert stewards.sign_in_ended(found, secrets, now=1000.0 + hours - 1) is None
     ended = stewards.sign_in_ended(found, secrets, now=1000.0 + hours)
     assert f"more than {stewards.SIGN_IN_HOURS} hours ago" in ended
+
+
+def test_a_download_made_on_click_asks_again_whether_its_steward_still_is_one():
+    """The Backup page's "Download a backup" (and a snapshot's file on History) is made when
+    it is clicked, without a run of the page, and Streamlit answers a request for it from the
+    session even after the page has gone: it was given to whoever the page was drawn for,
+    taken off the list of stewards or not. It now asks again, from the settings then."""
+    assert stewards.still_allowed(OIDC, ANN, None, now=100.0)
+    taken_off = OIDC | {"CITYTOOLS_STEWARDS": ["bob@hackney.gov.uk"]}
+    assert not stewards.still_allowed(taken_off, ANN, None, now=100.0)
+    found = stewards.signed_in("Ann", "the password", now=100.0)
+    same = {"CITYTOOLS_UPLOAD_PASSWORD": "the password"}
+    assert stewards.still_allowed(same, {}, found, now=101.0)
+    changed = {"CITYTOOLS_UPLOAD_PASSWORD": "a new password"}
+    assert not stewards.still_allowed(changed, {}, found, now=101.0)
+    too_late = 100.0 + stewards.SIGN_IN_HOURS * 3600
+    assert not stewards.still_allowed(same, {}, found, now=too_late)
+    assert not stewards.still_allowed(same, {}, None, now=101.0), "never signed in"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -59,6 +60,28 @@ def access() -> stewards.Access:
             st.session_state[_ENDED] = ended
             found = None
     return stewards.decide(secrets(), user, found.who if found else None)
+
+
+class NoLongerSteward(PermissionError):
+    """A download made on click for someone who is no longer a data steward."""
+
+
+def guarded(make: Callable[[], Any]) -> Callable[[], Any]:
+    """`make`, for a download made on click (`st.download_button(data=...)` with a function):
+    Streamlit calls it when the button is clicked, without running the page, and answers a
+    request for it from this session even after the page is gone. So who may have it is
+    decided again then, from the list of stewards and the upload password as they are at that
+    moment (`stewards.still_allowed`): a steward taken off the list gets nothing."""
+    user = st.user.to_dict() if st.user is not None else {}
+    found = st.session_state.get(_SIGNED_IN)
+    found = found if isinstance(found, stewards.PasswordSignIn) else None
+
+    def made() -> Any:
+        if not stewards.still_allowed(secrets(), user, found, time.monotonic()):
+            raise NoLongerSteward("Only signed-in data stewards can download this.")
+        return make()
+
+    return made
 
 
 # Pages where the sidebar's filters do nothing: app.py does not draw them there.
@@ -389,7 +412,7 @@ def original_download(snapshot_id: int) -> None:
     name, file_hash = held
     st.download_button(
         f"Download the file of snapshot {snapshot_id}, as received",
-        data=lambda: ui.read(lambda r: rawfiles.verified(r, file_hash)),
+        data=guarded(lambda: ui.read(lambda r: rawfiles.verified(r, file_hash))),
         file_name=PurePath(name.replace("\\", "/")).name or "file",
         mime="application/octet-stream",
         icon=":material/download:",

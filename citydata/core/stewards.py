@@ -159,6 +159,22 @@ def sign_in_ended(found: PasswordSignIn, secrets: Mapping[str, Any], now: float)
     return None
 
 
+def still_allowed(
+    secrets: Mapping[str, Any],
+    user: Mapping[str, Any],
+    found: PasswordSignIn | None,
+    now: float,
+) -> bool:
+    """May the person a page was drawn for (`user` as the identity provider said then, `found`
+    their password sign-in) still change or take the data, decided again at `now` from the
+    settings as they are then: for what a click does without a run of the page (a download
+    made on click), which `decide` at the top of the page never sees. Taken off the list of
+    stewards, or the upload password changed, or the sign-in too old: no longer."""
+    if found is not None and sign_in_ended(found, secrets, now):
+        return False
+    return decide(secrets, user, found.who if found else None).allowed
+
+
 def _keyed(password: str) -> bytes:
     return hmac.new(_SIGN_IN_KEY, password.encode("utf-8"), hashlib.sha256).digest()
 

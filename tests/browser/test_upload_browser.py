@@ -224,6 +224,9 @@ def test_sign_in_upload_fix_a_column_commit_compare_and_roll_back(
     page.screenshot(path=artifacts / "history-compare.png", full_page=True)
     main.get_by_role("tab", name=re.compile("Changed")).click()
     page.screenshot(path=artifacts / "history-compare-changed.png", full_page=True)
+    with page.expect_download() as info:  # made on click, for a steward still (guarded)
+        main.get_by_role("button", name="Download the file of snapshot 34, as received").click()
+    assert info.value.path().read_bytes() == register.read_bytes()
 
     main.get_by_role("button", name="Roll back Camden to snapshot 7").click()
     settle(page)
