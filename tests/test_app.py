@@ -84,6 +84,7 @@ def test_url_parameters_seed_the_filters(db):
     at = run_app({"borough": ["Camden", "Hackney"], "service_area": "Housing"})
     assert at.multiselect(key="borough").value == ["Camden", "Hackney"]
     assert at.multiselect(key="service_area").value == ["Housing"]
+    assert "the register's" in at.multiselect(key="source_kind").help, "matched: by the register"
     with db.read() as r:
         expected = r.scalar(
             "SELECT count(*) FROM current_contracts WHERE borough IN ('Camden', 'Hackney')"

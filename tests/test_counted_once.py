@@ -178,6 +178,23 @@ def test_reconciliation_says_where_a_matched_pair_disagrees(hackney):
     assert counts.sentence("Hackney") == result.sentence("Hackney")
 
 
+def test_with_both_sources_a_matched_contract_is_filtered_by_the_registers_dates(db):
+    """Counted once as the register record, a matched contract is filtered by the register's
+    end date (README, "A matched contract counts once"): Hackney's register records the NEC
+    contract's extension to 2032, its notice the end of 2030 as awarded. Ending by 31 Mar 2031,
+    published notices alone keep the notice; both keep neither, as the register says 2032."""
+    _register(db, [("NEC Housing", "NEC Software Solutions", date(2024, 4, 1), date(2032, 3, 31))])
+    _notices(db)
+    with db.read() as r:
+        assert r.scalar("SELECT count(*) FROM current_contracts WHERE matched") == 2, "a pair"
+        published, both = (
+            selection.records(r, state.with_(end_to=date(2031, 3, 31)))["system"].tolist()
+            for state in (PUBLISHED, BOTH)
+        )
+    assert "Housing management system (lot 1)" in published
+    assert "Housing management system (lot 1)" not in both and "NEC Housing" not in both
+
+
 def test_pairs_are_worked_out_again_from_scratch(hackney):
     with hackney.write() as w:
         before = w.rows("SELECT * FROM notice_matches ORDER BY ALL")

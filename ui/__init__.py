@@ -180,6 +180,15 @@ def page_filters() -> FilterState:
     return st.session_state["filters"]
 
 
+SOURCE_HELP = (
+    "With both (nothing picked), a published notice matched to a register record counts once, "
+    "as the register record: its dates, service area and system are the register's, and the "
+    "filters decide by them. With published notices alone, each notice counts with its own, so "
+    "a contract-end range can keep a notice whose register record it leaves out, or the other "
+    "way round. The Reconciliation page shows where the two disagree."
+)
+
+
 def sidebar_filters() -> FilterState:
     """Draw the filters in the sidebar, bound to the URL, and return the user's selection."""
     options = filter_options(str(lifecycle.db_path()), data_version())
@@ -195,6 +204,7 @@ def sidebar_filters() -> FilterState:
                 key=choice.key,
                 bind="query-params",
                 placeholder=f"All {choice.noun} values" if choice.key == "hosting" else "All",
+                help=SOURCE_HELP if choice.key == "source_kind" else None,
             )
         st.caption("Contract ends")
         # One above the other: side by side, each box was too narrow to show a whole date.
