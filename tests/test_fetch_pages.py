@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from citydata.feeds import client as http
-from citydata.feeds import fetch, runs, spool
+from citydata.feeds import fetch, history, runs, spool
 from tests import command
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
 from ui import fetching
@@ -160,7 +160,7 @@ def test_a_notices_file_with_nothing_the_region_keeps_is_done_not_refused(db, fi
         "notices of the region's councils."
     )
     assert "refused" not in run.summary()
-    assert runs.history(db)["status"].tolist()[0] == "done"
+    assert history.recent(db)["status"].tolist()[0] == "done"
     assert db.scalar("SELECT count(*) FROM snapshots") == before
 
 
@@ -191,7 +191,7 @@ def test_a_fetch_that_carried_on_says_its_counts_include_the_pages_read_before(d
     assert (second.status, second.pages, second.notices, second.message) == (
         "done", 2, 4, carried
     )  # fmt: skip
-    newest = runs.history_line(runs.history(db).to_dict("records")[0])
+    newest = history.line(history.recent(db).to_dict("records")[0])
     assert newest.endswith(carried)
 
 
@@ -292,7 +292,7 @@ def test_a_fetch_that_refused_a_notice_says_why_not_to_see_problems_it_never_sho
         "before it starts (01/04/2027)."
     )
     assert runs.last_run(db, "contracts-finder").summary() == run.summary()  # (as the page says)
-    line = runs.history_line(runs.history(db).to_dict("records")[0])
+    line = history.line(history.recent(db).to_dict("records")[0])
     assert line.endswith(
         "Refused: 1, for a fault in the notice (a date that is not one, an end before the start…)."
     )

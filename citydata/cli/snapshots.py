@@ -34,7 +34,7 @@ from citydata.cli.common import (
 )
 from citydata.core import settings
 from citydata.core.formatting import count
-from citydata.feeds import runs
+from citydata.feeds import counts
 from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup
@@ -121,10 +121,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                     )
                 except snapshots.NothingChanged as exc:
                     if exc.noted:  # newer releases' dates kept: in the history too
-                        runs.record_upload(db, prepared, cli_user(args), [], changes)
+                        counts.record_upload(db, prepared, cli_user(args), [], changes)
                     raise
                 # notices: their line in the fetch history, as the Upload page writes one
-                runs.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
+                counts.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
     except snapshots.NothingChanged as exc:
         out["rows_imported"] = out["records_imported"] = 0
         if exc.noted:  # newer releases that changed nothing else: their dates kept, no snapshot

@@ -30,17 +30,9 @@ from citydata import ingest
 from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import client as http
-from citydata.feeds import runs
+from citydata.feeds import counts, runs
 from citydata.feeds.client import FeedError
-from citydata.feeds.runs import (
-    FEEDS,
-    Feed,
-    Run,
-    count_left_out,
-    count_stored,
-    last_run,
-    record,
-)
+from citydata.feeds.runs import FEEDS, Feed, Run, last_run, record
 from citydata.store import previews, snapshots
 from citydata.store.db import Database
 
@@ -266,7 +258,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     if releases == 0:
         return
     prepared = ingest.prepare(page.content, name)
-    count_left_out(state, prepared)
+    counts.read(state, prepared)
     if prepared.refused or (prepared.records.empty and not prepared.withdrawn):
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
@@ -279,7 +271,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
         ids = []  # (and every change previewed is empty: none imported)
     state.snapshot_ids += ids
-    count_stored(state, prepared, changes)
+    counts.compared(state, prepared, changes)
 
 
 def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
@@ -288,7 +280,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     stores nothing; the run's message says why."""
     started = runs.now()
     prepared = ingest.prepare(content, file_name)
-    state = runs.file_run(prepared, file_name, user, started)
+    state = counts.file_run(prepared, file_name, user, started)
     withdrawn = getattr(prepared, "withdrawn", None)  # (notices withdrawn: no records, a change)
     if prepared.refused and not prepared.columns:  # no table at all (a PDF): no register either
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
@@ -314,12 +306,12 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             )
         except snapshots.NothingChanged as exc:  # every notice already held: nothing failed
             state.status, state.message = "done", str(exc)
-            count_stored(state, prepared, changes, stored=False)
+            counts.compared(state, prepared, changes, stored=False)
         except previews.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
             state.status = "done"
-            count_stored(state, prepared, changes)
+            counts.compared(state, prepared, changes)
     state.finished_at = runs.now()
     with db.write() as w:
         record(w, state)

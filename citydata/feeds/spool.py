@@ -39,7 +39,7 @@ from typing import Any
 from citydata import ingest
 from citydata.core import processes
 from citydata.feeds import client as http
-from citydata.feeds import fetch, runs
+from citydata.feeds import counts, fetch, runs
 from citydata.store.db import Database
 
 SUFFIX = ".inbox"
@@ -132,9 +132,9 @@ class Batch:
         )
         if releases:  # counted as the app will count them (the app reads the pages again)
             prepared = ingest.prepare(page.content, f"{feed.key} page {state.pages + 1}.json")
-            runs.count_left_out(state, prepared)
+            counts.read(state, prepared)
             if not prepared.refused:  # (held as they are, or not: the app will know)
-                runs.count_stored(state, prepared, None)
+                counts.compared(state, prepared, None)
 
     def queue(self) -> Path | None:
         """Write the manifest and put the batch in the inbox; None when nothing was fetched."""
