@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +43,8 @@ class Replay(ThreadingHTTPServer):
         self.script: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
         self.log: list[tuple[str, dict[str, list[str]]]] = []
         self.gates: dict[str, threading.Event] = {}  # a page answered only once its gate opens
+        # the answer to a page not in the script, made when asked (a publisher paging for ever)
+        self.make: Callable[[str], bytes] | None = None
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
 
     def page(self, name: str) -> bytes:
@@ -59,7 +62,8 @@ class Handler(BaseHTTPRequestHandler):
         server.log.append((key, query))
         if key in server.gates:
             server.gates[key].wait(timeout=60)
-        answers = server.script.get(key) or [(404, {}, b"{}")]
+        made = [ok(server.make(key))] if server.make and key not in server.script else None
+        answers = server.script.get(key) or made or [(404, {}, b"{}")]
         status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **headers}.items():

@@ -201,7 +201,8 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         # of a page the app had not imported yet, holding what it may hold already)
         assert "it will import this page itself" in first.stdout
         assert first.stdout.startswith(
-            "Stopped after 1 page; run again to carry on. Contracts Finder since 2025-01-01: 1 "
+            "Stopped after 1 page, the most asked for at a time: run the fetch again to carry on "
+            "from page 2. Contracts Finder since 2025-01-01: 1 "
             "page, 3 notices read, 1 technology record of the region's councils for the app to "
             "import (it leaves out any it holds already, as they are). Left out: 1 not "
             "technology; 1 bought by a council outside the region or not recognised.\n"

@@ -398,3 +398,53 @@ def test_a_wait_longer_than_the_fetch_waits_stops_it_and_says_when_to_run_it_aga
         "The publisher asked us to wait 10 minutes before asking again, longer than a fetch "
         "waits (2 minutes): nothing more was asked. Run the fetch again after "
     )
+
+
+def endless(server) -> None:
+    """The publisher pages for ever, each page naming a new next page (no address twice); for
+    ever being long, a fetch that is not stopped ends after 30 pages, so a test fails rather
+    than waits."""
+    server.make = lambda key: release_page(
+        server, next_page=f"p{len(server.log) + 1}" if len(server.log) < 30 else None
+    )
+
+
+def test_a_publisher_paging_for_ever_stops_the_fetch_command_at_its_bound(
+    db_path, server, monkeypatch
+):
+    """A publisher whose every page named a new next page kept `python -m citydata fetch`
+    (without --max-pages, as a scheduler runs it) asking for ever: no page came round again,
+    so nothing stopped it, and the scheduled fetch never ended. It now stops after the most
+    pages one fetch reads, says so and from which page to carry on, and carrying on is
+    bounded the same way."""
+    monkeypatch.setattr(fetch, "MAX_PAGES", 3, raising=False)
+    endless(server)
+    fetch_command = ("fetch", "contracts-finder", "--since", "2025-01-01")
+    stopped = command.run(*fetch_command, db=db_path, text=True)
+    assert stopped.returncode == 1, stopped.stderr
+    assert stopped.stdout.startswith(
+        "Stopped after 3 pages, the most one fetch reads at a time: run the fetch again to carry "
+        "on from page 4.\n"
+    ), stopped.stdout
+    assert [key for key, _ in server.log] == ["page1", "p2", "p3"]
+    again = command.run(*fetch_command, db=db_path, text=True)
+    assert again.returncode == 1, again.stderr
+    assert again.stdout.startswith(
+        "Stopped after 3 pages, the most one fetch reads at a time: run the fetch again to carry "
+        "on from page 7. Carried on from page 4"
+    ), again.stdout
+    assert [key for key, _ in server.log][3:] == ["p4", "p5", "p6"]
+
+
+def test_a_publisher_paging_for_ever_stops_the_apps_fetch_at_its_pages_a_click(db, server):
+    """The Published notices page's fetch stops after its pages a click, and says to press
+    Fetch again (it said "run again", which on the page named nothing to press)."""
+    endless(server)
+    job = fetching.Job(feed="contracts-finder", since=SINCE, started_by="Ann", max_pages=2)
+    fetching.Jobs()._work(db, job)
+    assert (job.finished, job.error, job.progress.status) == (True, "", "failed")
+    assert job.progress.summary().startswith(
+        "Stopped after 2 pages, the most asked for at a time: press Fetch again to carry on "
+        "from page 3."
+    )
+    assert len(server.log) == 2

@@ -37,6 +37,10 @@ from citydata.store import previews, snapshots
 from citydata.store.db import Database
 
 PAGE_SIZE = 100
+# Pages one fetch reads at most when not told how many (`max_pages`): a publisher whose every
+# page names a new next page, for ever, would otherwise keep a scheduled fetch running for ever.
+# A fetch stopped there carries on from the next page when run again.
+MAX_PAGES = 1_000
 
 
 def base_url(feed: Feed) -> str:
@@ -93,6 +97,7 @@ def run(
     on_page: Callable[[Run], None] | None = None,
     client: httpx.Client | None = None,
     started_by: str = "command line",
+    again: str = "run the fetch again",
 ) -> Run:
     """Fetch the feed's notices published since `since`; resume an unfinished run."""
     return download(
@@ -106,6 +111,7 @@ def run(
         on_page=on_page,
         client=client,
         started_by=started_by,
+        again=again,
     )
 
 
@@ -121,9 +127,12 @@ def download(
     on_page: Callable[[Run], None] | None = None,
     client: httpx.Client | None = None,
     started_by: str = "command line",
+    again: str = "run the fetch again",
 ) -> Run:
     """The fetch itself: page after page into `store`, carrying on from `previous` (the feed's
-    last run) when it stopped half way with the same `since`."""
+    last run) when it stopped half way with the same `since`; at most `max_pages` pages
+    (MAX_PAGES when not told), then stopped, saying `again` (how to carry on: "press Fetch
+    again") and from which page."""
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
@@ -157,11 +166,14 @@ def download(
     session = client or http.new_client()
     read: list[str] = []  # the pages' addresses this run asked for, in turn
     first = state.carried_from  # (the pages a run carried on from had read before it)
+    limit, most = (MAX_PAGES, "one fetch reads") if max_pages is None else (max_pages, "asked for")
     try:
         while url is not None:
-            if max_pages is not None and state.pages - first >= max_pages:
+            if state.pages - first >= limit:
                 state.message = _with(
-                    f"Stopped after {count(max_pages, 'page')}; run again to carry on.", carried
+                    f"Stopped after {count(limit, 'page')}, the most {most} at a time: {again} to "
+                    f"carry on from page {state.pages + 1:,}.",
+                    carried,
                 )
                 state.status = "failed"
                 break
@@ -217,13 +229,13 @@ def download(
             state.message = _with(carried, "No new notices." if state.notices == 0 else "")
     except FeedError as exc:
         said = str(exc)
-        again = "" if "run the fetch again" in said.lower() else " Run the fetch again to carry on."
-        state.status, state.message = "failed", _with(said + again, carried)
+        then = "" if "run the fetch again" in said.lower() else f" {_sentence(again)} to carry on."
+        state.status, state.message = "failed", _with(said + then, carried)
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
         state.message = _with(
             f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
-            "stored. Run the fetch again to carry on.",
+            f"stored. {_sentence(again)} to carry on.",
             carried,
         )
     finally:
@@ -247,6 +259,10 @@ def _start_again(state: Run) -> None:
                  "carried_from", "refused_first"):  # fmt: skip
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def _with(first: str, then: str) -> str:
