@@ -200,7 +200,7 @@ def test_a_fetch_that_fails_says_why_not_the_nothing_it_read(db_path, server):  
     assert done.stdout == (
         "Contracts Finder's answer no longer looks like a list of notices (an OCDS release "
         "package with 'releases'): the feed may have changed. Nothing from this page was "
-        "stored. Run the fetch again to carry on.\n"
+        f"stored. That was page 1 ({server.base}/search). Run the fetch again to carry on.\n"
         # and how stale the notices held may be (none of its fetches has finished)
         "No fetch from Contracts Finder has run to the end yet: the one fetch so far stopped "
         "before it, so some of its notices may not be held.\n"

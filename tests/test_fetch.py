@@ -179,6 +179,9 @@ def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_re
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "failed" and run.pages == 1
     assert "cut short" in run.message and "Run the fetch again" in run.message
+    # which page it was (it said only why): the address to report to the publisher
+    where = f"That was page 2 ({server.base}/search?cursor=page2); the pages before it are kept."
+    assert where in run.message
     assert published(db) == [("Camden", "Revenues and benefits system", "NEC Software Solutions")]
     assert len(raw_names(db)) == 1
     # The publisher recovers: the next run carries on from page 2, not from the start.

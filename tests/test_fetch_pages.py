@@ -16,6 +16,7 @@ import pytest
 
 from citydata.feeds import client as http
 from citydata.feeds import fetch, history, runs, spool
+from citydata.ingest import read as ingest_read
 from tests import command
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
 from ui import fetching
@@ -121,7 +122,8 @@ def test_a_page_larger_than_the_app_reads_stops_the_fetch_and_says_which_setting
     assert run.message == (
         "The publisher's page is larger than 51 KB, the largest file this app reads (the "
         "CITYTOOLS_MAX_UPLOAD_MB setting), so it was not read and nothing of it was stored. "
-        "Raise the setting, then run the fetch again to carry on from this page."
+        "Raise the setting, then run the fetch again to carry on from this page. That was page "
+        f"2 ({server.base}/search?cursor=page2); the pages before it are kept."
     )
     assert camden_rb(db)[0][0] == 900000  # the award of page 1, not the amendment
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "1")
@@ -448,3 +450,53 @@ def test_a_publisher_paging_for_ever_stops_the_apps_fetch_at_its_pages_a_click(d
         "from page 3."
     )
     assert len(server.log) == 2
+
+
+def test_a_page_refused_as_a_whole_stops_the_fetch_and_says_which_and_why(
+    db, db_path, server, monkeypatch
+):
+    """A page read whole but refused as a whole (here: more entries than a file may hold)
+    added nothing to the counts of its entries; the fetch went on to the next page and ended
+    "done", as if it had read everything. It now stops at that page, stores nothing of it,
+    says which page and why in the run and the history, and carries on from it when run
+    again. A fetch queued for the running app stops there the same way, queuing none of it."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    others = [AWARD | {"ocid": f"{AWARD['ocid']}-{n}", "id": f"other-{n}"} for n in (1, 2)]
+    server.play("page2", ok(release_page(server, AMENDMENT, *others, next_page="page3")))
+    server.play("page3", ok(release_page(server)))
+    most = ingest_read.MAX_ROWS
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 2)  # (500,000 in a file: the same refusal)
+    said = (
+        "Page 2 was refused as a whole, as a file of notices would be (“This file has more than "
+        "2 rows, the most accepted in one file."
+    )
+    run = fetched_within(db)
+    assert (run.status, run.pages, run.notices, run.imported) == ("failed", 1, 1, 1)
+    assert run.message.startswith(said) and run.message.endswith(
+        "”): none of its 3 entries was counted or stored; the pages before it are kept. Run "
+        "the fetch again to carry on."
+    )
+    assert run.next_url == f"{server.base}/search?cursor=page2"  # carried on from it
+    [line] = history.recent(db).to_dict("records")
+    assert (line["status"], line["pages"], line["notices"]) == ("failed", 1, 1)
+    assert said in history.line(line)
+    assert [key for key, _ in server.log] == ["page1", "page2"]
+
+    queued = spool.Batch(db_path)
+    stopped = fetch.download(queued, "contracts-finder", SINCE, None, restart=True, backoff=0.01)
+    assert (stopped.status, stopped.pages) == ("failed", 1)
+    assert stopped.message.startswith(said)
+    folder = queued.queue()
+    listed = json.loads((folder / "manifest.json").read_text())["pages"]
+    assert [page["file"] for page in listed] == ["page-0001.json"]
+
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", most)  # within the limit: carrying on reads it
+    again = fetched_within(db)
+    assert (again.status, again.pages, again.notices, again.imported) == ("done", 3, 4, 4)
+    assert camden_rb(db) == AMENDED
+    # The app refusing a queued page it imports (its limits changed since) says so too, where
+    # it said "something went wrong inside City Tools Explorer", a fault of the app.
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 0)
+    imported = spool.import_batch(db, folder)
+    assert imported.status == "failed"
+    assert imported.message.startswith("Page 1 was refused as a whole, as a file of notices")

@@ -30,6 +30,31 @@ def read(state: Run, prepared: Any) -> None:
     and those it left out, by reason. The others are its records (`prepared.records`), kept
     or left out once compared with the notices held (`compared`), so that what was read
     is what was kept and what was left out, each with its reason."""
+    entries, left_out, first = _left_out(prepared)
+    if first and not state.refused_first:
+        state.refused_first = first
+    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
+        left_out["refused"] += max(entries - sum(left_out.values()), 0)
+    state.notices += entries
+    for name, n in left_out.items():
+        setattr(state, name, getattr(state, name) + n)
+
+
+def refused_whole(prepared: Any) -> bool:
+    """Whether a fetched page (or a file) was refused as a whole, for a reason that is not its
+    entries' own: not read at all (more entries than a file may hold, a fault reading it, the
+    technology rules unreadable), or some of what it read left out for no reason of its own.
+    A page whose every entry was left out for a reason of its own (not technology, another
+    council's, a fault in the notice) is not: it was read, and holds nothing to keep."""
+    if not prepared.refused:
+        return False
+    entries, left_out, _ = _left_out(prepared)
+    return entries == 0 or entries > sum(left_out.values())
+
+
+def _left_out(prepared: Any) -> tuple[int, dict[str, int], str]:
+    """The entries a file read, those it left out by reason, and why the first refused for a
+    fault of the notice was ('' for none)."""
     entries = int(prepared.rows_read) + prepared.not_notices + prepared.merged_releases
     buyer_column = prepared.mapping.get("borough")
     not_tech = published.not_technology_rows(prepared.problems, buyer_column)
@@ -40,10 +65,9 @@ def read(state: Run, prepared: Any) -> None:
         if p.severity == "refused" and p.column == buyer_column and p.row is not None
     }
     faults = refused - elsewhere - not_tech
-    if faults and not state.refused_first:
-        state.refused_first = next(
-            p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults
-        )
+    first = next(
+        (p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults), ""
+    )
     left_out = {
         "not_technology": len(not_tech),
         "other_councils": len(elsewhere),
@@ -51,11 +75,7 @@ def read(state: Run, prepared: Any) -> None:
         "older": sum(getattr(prepared, "older_releases", {}).values()) + prepared.merged_releases,
         "not_notices": prepared.not_notices,
     }
-    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
-        left_out["refused"] += max(entries - sum(left_out.values()), 0)
-    state.notices += entries
-    for name, n in left_out.items():
-        setattr(state, name, getattr(state, name) + n)
+    return entries, left_out, first
 
 
 def compared(

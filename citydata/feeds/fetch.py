@@ -13,8 +13,8 @@ written, and the run's line in the `feed_runs` history (each run, and each notic
 from the app, with when, by whom, what it read, kept and left out and why: both kept by
 `citydata.feeds.runs`). A run stopped half way
 (interrupted, a failing server) resumes from the page after the last one stored when run again with
-the same --since. A page that cannot be read stops the run with a message and stores nothing of
-that page.
+the same --since. A page that cannot be read, or that is refused as a whole, stops the run with a
+message naming the page, and stores nothing of it.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ PAGE_SIZE = 100
 # page names a new next page, for ever, would otherwise keep a scheduled fetch running for ever.
 # A fetch stopped there carries on from the next page when run again.
 MAX_PAGES = 1_000
+
+
+class PageRefused(FeedError):
+    """A page read whole but refused as a whole, for a reason that is not its notices' own."""
 
 
 def base_url(feed: Feed) -> str:
@@ -229,13 +233,15 @@ def download(
             state.message = _with(carried, "No new notices." if state.notices == 0 else "")
     except FeedError as exc:
         said = str(exc)
+        if not isinstance(exc, PageRefused):  # (a page refused says which itself)
+            said += _at(state, url)
         then = "" if "run the fetch again" in said.lower() else f" {_sentence(again)} to carry on."
         state.status, state.message = "failed", _with(said + then, carried)
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
         state.message = _with(
             f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
-            f"stored. {_sentence(again)} to carry on.",
+            f"stored.{_at(state, url)} {_sentence(again)} to carry on.",
             carried,
         )
     finally:
@@ -261,6 +267,23 @@ def _start_again(state: Run) -> None:
     state.snapshot_ids = []
 
 
+def _at(state: Run, url: str | None) -> str:
+    """Which page a fetch stopped at, without storing it, in words: ' That was page 3
+    (https://...); the pages before it are kept.'"""
+    where = f" ({url[:200]})" if url else ""
+    before = "; the pages before it are kept" if state.pages else ""
+    return f" That was page {state.pages + 1:,}{where}{before}."
+
+
+def refusal(state: Run, reason: str, entries: int) -> str:
+    """Why a page was refused as a whole, and which: what a fetch that stops there says."""
+    return (
+        f"Page {state.pages + 1:,} was refused as a whole, as a file of notices would be "
+        f"(“{reason.strip()}”): none of its {count(entries, 'entry', 'entries')} was counted "
+        "or stored; the pages before it are kept."
+    )
+
+
 def _sentence(words: str) -> str:
     return words[:1].upper() + words[1:]
 
@@ -274,6 +297,8 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     if releases == 0:
         return
     prepared = ingest.prepare(page.content, name)
+    if counts.refused_whole(prepared):  # (stored nothing: run again, it is read again)
+        raise PageRefused(refusal(state, prepared.refused or "", releases))
     counts.read(state, prepared)
     if prepared.refused or (prepared.records.empty and not prepared.withdrawn):
         with db.write() as w:
