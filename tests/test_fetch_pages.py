@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from citydata import ingest
 from citydata.feeds import client as http
-from citydata.feeds import fetch, history, runs, spool
+from citydata.feeds import counts, fetch, history, runs, spool
 from citydata.ingest import read as ingest_read
 from tests import command
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
@@ -164,6 +165,8 @@ def test_a_notices_file_with_nothing_the_region_keeps_is_done_not_refused(db, fi
     assert "refused" not in run.summary()
     assert history.recent(db)["status"].tolist()[0] == "done"
     assert db.scalar("SELECT count(*) FROM snapshots") == before
+    # The Upload page says the same of it (it said it in red as refused): counts.nothing_kept
+    assert counts.nothing_kept(ingest.prepare(content, file_name)) == run.summary()
 
 
 def test_a_notices_file_with_a_fault_in_every_notice_is_still_refused(db, server):

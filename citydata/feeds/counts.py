@@ -123,6 +123,27 @@ def record_upload(
     return state
 
 
+NOTHING_KEPT = "No technology notices of the region's councils."
+
+
+def nothing_kept(prepared: Any) -> str:
+    """For a file of published notices that keeps nothing for reasons with nothing to fix
+    (every notice read and left out: not technology, another council's...; none refused for a
+    fault of its own, none withdrawn), what it read and left out and why, as importing it says
+    it; '' for any other file. Such a file is not refused: it holds nothing to import."""
+    if (
+        getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED
+        or not prepared.records.empty
+        or getattr(prepared, "withdrawn", None)
+    ):
+        return ""
+    state = file_run(prepared, prepared.file_name, "", "")
+    if not state.notices or state.refused:
+        return ""
+    state.message = NOTHING_KEPT
+    return state.summary()
+
+
 def file_run(prepared: Any, file_name: str, user: str, started: str) -> Run:
     """A notices file's line in the history, before it is stored: what it read and left out."""
     state = Run(feed="file", since="", started_at=started, started_by=user, file_name=file_name)

@@ -322,7 +322,6 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     started = runs.now()
     prepared = ingest.prepare(content, file_name)
     state = counts.file_run(prepared, file_name, user, started)
-    withdrawn = getattr(prepared, "withdrawn", None)  # (notices withdrawn: no records, a change)
     if prepared.refused and not prepared.columns:  # no table at all (a PDF): no register either
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
     elif getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
@@ -331,10 +330,10 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
-    elif prepared.records.empty and state.notices and not state.refused and not withdrawn:
+    elif counts.nothing_kept(prepared):
         # every notice read and left out for a reason with nothing to fix (not technology,
         # another council's...): nothing went wrong, though the file holds nothing to import
-        state.status, state.message = "done", "No technology notices of the region's councils."
+        state.status, state.message = "done", counts.NOTHING_KEPT
     elif prepared.refused:
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
     else:
