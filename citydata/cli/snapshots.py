@@ -88,6 +88,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         "dry_run": bool(args.dry_run),
         "changes": [],
     }
+    kept_none = counts.nothing_kept(prepared) if len(content) <= limit else ""
+    if kept_none:  # notices, each left out for a reason with nothing to fix: not refused
+        written = "" if args.dry_run else " Nothing was written."
+        out["refused"], out["message"] = None, kept_none + written
+        return _report(args, prepared, out, [], EXIT_OK)
     if prepared.refused or (prepared.rows_accepted == 0 and not prepared.withdrawn):
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
@@ -206,6 +211,8 @@ def _report(
     if args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {previews.unchanged_message(changes)}")
+        if out.get("message"):  # (a notices file with nothing the region keeps)
+            print(f"  {out['message']}")
         print("Dry run: nothing was written.")
     elif not out["snapshot_ids"]:  # only the notices' newer release dates were kept
         print(f"  {out['message']}")
