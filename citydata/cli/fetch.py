@@ -48,7 +48,9 @@ def add_parsers(sub: Any) -> None:
     add_db_option(p)
     p.add_argument("--restart", action="store_true", help="start again instead of resuming")
     p.add_argument(
-        "--max-pages", type=whole_number, help="stop after this many pages (resume later)"
+        "--max-pages",
+        type=whole_number,
+        help=f"stop after this many pages (default {fetch.MAX_PAGES:,}); run again to carry on",
     )
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
 
