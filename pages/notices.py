@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from citydata.core import stewards
-from citydata.feeds import fetch, runs
+from citydata.feeds import fetch, history, runs
 from ui import fetching, steward
 
 who = steward.require()
@@ -107,16 +107,16 @@ for key, feed_info in runs.FEEDS.items():
     if run is None:
         st.write(f"**{feed_info.label}**: never fetched.")
     else:
-        when = runs.moment(run.finished_at or run.started_at)
+        when = history.moment(run.finished_at or run.started_at)
         st.write(f"**{feed_info.label}**, last run " + ui.plain(f"{when}: {run.summary()}"))
-        if behind := ui.read(lambda r, key=key: runs.standing(r, key)):
+        if behind := ui.read(lambda r, key=key: history.standing(r, key)):
             st.warning(ui.plain(behind), icon=":material/schedule:")
-history = ui.read(lambda r: runs.history(r, 50))
-if history.empty:
+past = ui.read(lambda r: history.recent(r, 50))
+if past.empty:
     st.info("No fetch or notices import has run yet.")
 else:
     ui.dataframe(
-        history,
+        past,
         hide_index=True,
         width="stretch",
         column_config={

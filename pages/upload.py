@@ -6,6 +6,7 @@ import ui
 from citydata import ingest
 from citydata.core import stewards
 from citydata.core.formatting import count
+from citydata.feeds import counts
 from citydata.query.filters import FilterState, to_query_params
 from citydata.store import previews, snapshots
 from ui import steward
@@ -63,6 +64,10 @@ if needs_borough:
         "it is checked.",
         icon=":material/arrow_upward:",
     )
+    st.stop()
+if kept_none := counts.nothing_kept(prepared):  # notices, all left out: nothing wrong, none kept
+    st.info(ui.plain(kept_none) + " Nothing will be stored.", icon=":material/info:")
+    steward.show_problems(prepared)
     st.stop()
 if prepared.refused:
     st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")

@@ -173,8 +173,8 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     stopped = cli(*fetch, "--max-pages", "1", db=db_path)
     assert stopped.returncode == 1  # why it stopped first, then what it had done before
     assert stopped.stdout.startswith(
-        b"Stopped after 1 page; run again to carry on. Contracts Finder since 2025-01-01: 1 "
-        b"page, 3 notices read, "
+        b"Stopped after 1 page, the most asked for at a time: run the fetch again to carry on "
+        b"from page 2. Contracts Finder since 2025-01-01: 1 page, 3 notices read, "
     ), stopped.stdout
     assert cli(*fetch, db=db_path).returncode == 0  # carries on and finishes: no message
 
@@ -182,7 +182,9 @@ def test_fetch_history_lists_a_stopped_fetch_beside_a_finished_one(db_path, serv
     assert listed.returncode == 0, listed.stderr
     done, halted = listed.stdout.splitlines()
     assert "· done: 2 pages, " in done and "nan" not in done
-    assert "· failed: 1 page, " in halted and halted.endswith("run again to carry on.")
+    assert "· failed: 1 page, " in halted and halted.endswith(
+        "run the fetch again to carry on from page 2."
+    )
 
     # no page at all is not a fetch stopped half way: a usage error, and no run recorded
     assert cli(*fetch, "--max-pages", "0", db=db_path).returncode == 2
@@ -198,7 +200,7 @@ def test_a_fetch_that_fails_says_why_not_the_nothing_it_read(db_path, server):  
     assert done.stdout == (
         "Contracts Finder's answer no longer looks like a list of notices (an OCDS release "
         "package with 'releases'): the feed may have changed. Nothing from this page was "
-        "stored. Run the fetch again to carry on.\n"
+        f"stored. That was page 1 ({server.base}/search). Run the fetch again to carry on.\n"
         # and how stale the notices held may be (none of its fetches has finished)
         "No fetch from Contracts Finder has run to the end yet: the one fetch so far stopped "
         "before it, so some of its notices may not be held.\n"

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from citydata import ingest
-from citydata.feeds import fetch, runs
+from citydata.feeds import counts, fetch, history, runs
 from citydata.store import previews, rawfiles, snapshots
 from tests.conftest import ROOT
 
@@ -42,6 +43,8 @@ class Replay(ThreadingHTTPServer):
         self.script: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
         self.log: list[tuple[str, dict[str, list[str]]]] = []
         self.gates: dict[str, threading.Event] = {}  # a page answered only once its gate opens
+        # the answer to a page not in the script, made when asked (a publisher paging for ever)
+        self.make: Callable[[str], bytes] | None = None
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
 
     def page(self, name: str) -> bytes:
@@ -59,7 +62,8 @@ class Handler(BaseHTTPRequestHandler):
         server.log.append((key, query))
         if key in server.gates:
             server.gates[key].wait(timeout=60)
-        answers = server.script.get(key) or [(404, {}, b"{}")]
+        made = [ok(server.make(key))] if server.make and key not in server.script else None
+        answers = server.script.get(key) or made or [(404, {}, b"{}")]
         status, headers, body = answers.pop(0) if len(answers) > 1 else answers[0]
         self.send_response(status)
         for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -165,7 +169,7 @@ def test_waits_as_told_by_429_or_403_and_backs_off_on_5xx(db, server):
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "done" and run.imported == 2
     assert [key for key, _ in server.log] == ["page1"] * 4 + ["page2"]
-    assert run.run_id and runs.history(db)["status"].tolist()[0] == "done"
+    assert run.run_id and history.recent(db)["status"].tolist()[0] == "done"
 
 
 def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_resumes(db, server):
@@ -175,6 +179,9 @@ def test_a_body_cut_short_stops_the_run_stores_nothing_of_it_and_the_next_run_re
     run = fetch.run(db, "contracts-finder", SINCE, backoff=0.01)
     assert run.status == "failed" and run.pages == 1
     assert "cut short" in run.message and "Run the fetch again" in run.message
+    # which page it was (it said only why): the address to report to the publisher
+    where = f"That was page 2 ({server.base}/search?cursor=page2); the pages before it are kept."
+    assert where in run.message
     assert published(db) == [("Camden", "Revenues and benefits system", "NEC Software Solutions")]
     assert len(raw_names(db)) == 1
     # The publisher recovers: the next run carries on from page 2, not from the start.
@@ -232,7 +239,7 @@ def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
            "kept": 1, "not_technology": 0, "other_councils": 0, "refused": 0,
            "started_at": datetime(2025, 1, 2, 9, 0), "started_by": "Ann",
            "status": "done", "message": ""}  # fmt: skip
-    assert runs.history_line(row).endswith(": 1 page, 1 read, 1 kept.")
+    assert history.line(row).endswith(": 1 page, 1 read, 1 kept.")
 
 
 def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothing(db_path, server):
@@ -396,7 +403,7 @@ def test_an_older_release_on_a_later_page_does_not_replace_the_newer(db, server)
     ) == [(datetime(2025, 3, 3, 14, 30),)]  # the amendment's, in UTC
     assert published_snapshots(db) == 1
     assert (run.status, run.pages, run.notices, run.imported) == ("done", 2, 2, 1)
-    assert runs.history(db)["kept"].tolist()[0] == 1
+    assert history.recent(db)["kept"].tolist()[0] == 1
 
 
 def test_fetching_the_same_days_again_makes_no_snapshot_and_keeps_the_newer_release(db, server):
@@ -428,7 +435,7 @@ def test_an_older_notices_file_imported_changes_nothing(db, server, tmp_path):
     assert camden_rb(db) == AMENDED
     assert published_snapshots(db) == before
     assert run.imported == 0 and "newer" in run.message
-    assert runs.history(db)["kept"].tolist()[0] == 0
+    assert history.recent(db)["kept"].tolist()[0] == 0
 
 
 def test_a_notices_file_already_held_is_done_with_nothing_new_not_failed(db, server):
@@ -442,7 +449,7 @@ def test_a_notices_file_already_held_is_done_with_nothing_new_not_failed(db, ser
     assert (again.status, again.imported) == ("done", 0)
     assert "already held" in again.summary() and "Nothing was stored" not in again.summary()
     assert published_snapshots(db) == before
-    assert runs.history(db)["status"].tolist()[0] == "done"
+    assert history.recent(db)["status"].tolist()[0] == "done"
 
 
 def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
@@ -453,7 +460,7 @@ def test_a_notices_file_counts_as_kept_only_what_it_stored(db, server):
     hackney = json.loads(server.page("contracts_finder_page2.json"))["releases"][0]
     run = fetch.import_file(db, release_page(server, AWARD, hackney), "mixed.json", "Ann")
     assert (run.status, run.imported) == ("done", 1)
-    assert runs.history(db)["kept"].tolist()[0] == 1
+    assert history.recent(db)["kept"].tolist()[0] == 1
     assert camden_rb(db) == AMENDED
     assert "Taranto Systems Ltd" in {vendor for _, _, vendor in published(db)}
 
@@ -466,9 +473,9 @@ def test_a_notices_file_stored_from_the_upload_page_counts_what_its_preview_stor
     prepared = ingest.prepare(content, "mixed.json")
     changes = previews.preview(db, prepared)  # as the Upload page shows it, then commits
     ids = snapshots.commit(db, prepared, content, "Ann")
-    run = runs.record_upload(db, prepared, "Ann", ids, changes)
+    run = counts.record_upload(db, prepared, "Ann", ids, changes)
     assert len(prepared.records) == 2 and run.imported == 1
-    assert runs.history(db)["kept"].tolist()[0] == 1
+    assert history.recent(db)["kept"].tolist()[0] == 1
 
 
 def _adds_up(run: runs.Run) -> bool:
@@ -504,7 +511,7 @@ def test_a_pages_entries_that_are_not_notices_are_read_and_left_out_and_the_coun
         "the region or not recognised; 1 older release of a notice (its newer release is held "
         "or in the same file); 5 entries of the list of notices that are not notices."
     )
-    [line] = [runs.history_line(row) for row in runs.history(db).to_dict("records")]
+    [line] = [history.line(row) for row in history.recent(db).to_dict("records")]
     assert line.endswith(
         ": 1 page, 9 read, 1 kept. Left out: 1 not technology; 1 bought by a council outside "
         "the region or not recognised; 1 older release of a notice (its newer release is held "
@@ -523,7 +530,7 @@ def test_a_second_run_counts_the_notices_already_held_as_left_out(db, server):
     assert (first.held, again.notices, again.imported, again.held) == (0, 4, 0, 2)
     assert _adds_up(first) and _adds_up(again)
     assert "Left out: 2 already held as they are; 1 not technology; 1 bought" in again.summary()
-    line = runs.history_line(runs.history(db).to_dict("records")[0])
+    line = history.line(history.recent(db).to_dict("records")[0])
     assert ": 2 pages, 4 read, 0 kept. Left out: 2 already held as they are; 1 not" in line
 
 

@@ -24,7 +24,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
 from citydata import lifecycle
-from citydata.feeds import fetch, runs, spool
+from citydata.feeds import fetch, history, runs, spool
 from tests import command
 from tests.browser.conftest import run_server
 from tests.test_fetch import Replay, ok, published
@@ -79,7 +79,7 @@ def serving(db_path: Path) -> Iterator[None]:
         yield
 
 
-def history(db_path: Path) -> list[dict]:
+def history_rows(db_path: Path) -> list[dict]:
     done = command.run("fetch-history", "--json", db=db_path, text=True)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -98,7 +98,7 @@ def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_
         assert "it will import these 2 pages itself" in first.stdout
         assert "Traceback" not in first.stdout + first.stderr
         wait_for(lambda: folders(db_path, "done"), "the app to import the batch")
-        lines = history(db_path)
+        lines = history_rows(db_path)
         latest = lines[0]
         assert (latest["feed"], latest["status"], latest["pages"], latest["notices"]) == (
             "contracts-finder",
@@ -123,7 +123,7 @@ def test_a_fetch_while_the_app_serves_is_queued_and_imported_once_by_the_app(db_
             ("Hackney", "Parking permits and enforcement software", "Taranto Systems Ltd"),
         ]
         assert runs.last_run(db, "contracts-finder").status == "done"
-        assert len(runs.history(db)) == 2
+        assert len(history.recent(db)) == 2
     finally:
         db.close()
 
@@ -136,7 +136,7 @@ def test_the_same_batch_is_never_imported_twice(db_path, feed):
         done = folders(db_path, "done")[0]
         done.rename(spool.inbox_for(db_path) / done.name)
         wait_for(lambda: not spool.waiting(db_path), "the app to file the batch again")
-        assert len(history(db_path)) == 1
+        assert len(history_rows(db_path)) == 1
         again = spool.inbox_for(db_path) / "done" / done.name
         assert (again / spool.OUTCOME).read_text().strip() == "Already imported."
 
@@ -161,7 +161,7 @@ def test_a_corrupt_batch_is_refused_with_its_reason_and_changes_nothing(db_path,
         reason = (failed[0] / spool.OUTCOME).read_text()
         assert "Page 2 (page-0002.json) is not what was downloaded" in reason
         assert "Nothing was stored" in reason
-        lines = history(db_path)
+        lines = history_rows(db_path)
         assert [(r["status"], r["kept"]) for r in lines] == [("failed", 0)]
         assert "is not what was downloaded" in lines[0]["message"]
     after = lifecycle.open_store(db_path)
@@ -179,7 +179,7 @@ def test_without_the_app_the_fetch_imports_directly_and_queues_nothing(db_path, 
     assert done.returncode == 0, done.stderr
     assert "The app is running" not in done.stdout
     assert not spool.waiting(db_path)
-    assert [r["kept"] for r in history(db_path)] == [2]
+    assert [r["kept"] for r in history_rows(db_path)] == [2]
 
 
 @contextmanager
@@ -201,7 +201,8 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         # of a page the app had not imported yet, holding what it may hold already)
         assert "it will import this page itself" in first.stdout
         assert first.stdout.startswith(
-            "Stopped after 1 page; run again to carry on. Contracts Finder since 2025-01-01: 1 "
+            "Stopped after 1 page, the most asked for at a time: run the fetch again to carry on "
+            "from page 2. Contracts Finder since 2025-01-01: 1 "
             "page, 3 notices read, 1 technology record of the region's councils for the app to "
             "import (it leaves out any it holds already, as they are). Left out: 1 not "
             "technology; 1 bought by a council outside the region or not recognised.\n"
@@ -216,7 +217,7 @@ def test_a_fetch_stopped_half_way_carries_on_from_the_batch_still_waiting(db_pat
         assert [key for key, _ in feed.log] == ["page1", "page2"]
         batches = [spool.import_batch(db, folder) for folder in spool.waiting(db_path)]
         assert [(r.status, r.pages) for r in batches] == [("failed", 1), ("done", 2)]
-        assert [r["started_by"] for r in runs.history(db).to_dict("records")] == [
+        assert [r["started_by"] for r in history.recent(db).to_dict("records")] == [
             "command line (queued)"
         ] * 2
         assert len(published(db)) == 2

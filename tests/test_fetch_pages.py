@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from citydata import ingest
 from citydata.feeds import client as http
-from citydata.feeds import fetch, runs, spool
+from citydata.feeds import counts, fetch, history, runs, spool
+from citydata.ingest import read as ingest_read
 from tests import command
 from tests.test_fetch import AMENDED, AMENDMENT, AWARD, SINCE, camden_rb, ok, release_page, server
 from ui import fetching
@@ -121,7 +123,8 @@ def test_a_page_larger_than_the_app_reads_stops_the_fetch_and_says_which_setting
     assert run.message == (
         "The publisher's page is larger than 51 KB, the largest file this app reads (the "
         "CITYTOOLS_MAX_UPLOAD_MB setting), so it was not read and nothing of it was stored. "
-        "Raise the setting, then run the fetch again to carry on from this page."
+        "Raise the setting, then run the fetch again to carry on from this page. That was page "
+        f"2 ({server.base}/search?cursor=page2); the pages before it are kept."
     )
     assert camden_rb(db)[0][0] == 900000  # the award of page 1, not the amendment
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "1")
@@ -160,8 +163,10 @@ def test_a_notices_file_with_nothing_the_region_keeps_is_done_not_refused(db, fi
         "notices of the region's councils."
     )
     assert "refused" not in run.summary()
-    assert runs.history(db)["status"].tolist()[0] == "done"
+    assert history.recent(db)["status"].tolist()[0] == "done"
     assert db.scalar("SELECT count(*) FROM snapshots") == before
+    # The Upload page says the same of it (it said it in red as refused): counts.nothing_kept
+    assert counts.nothing_kept(ingest.prepare(content, file_name)) == run.summary()
 
 
 def test_a_notices_file_with_a_fault_in_every_notice_is_still_refused(db, server):
@@ -191,7 +196,7 @@ def test_a_fetch_that_carried_on_says_its_counts_include_the_pages_read_before(d
     assert (second.status, second.pages, second.notices, second.message) == (
         "done", 2, 4, carried
     )  # fmt: skip
-    newest = runs.history_line(runs.history(db).to_dict("records")[0])
+    newest = history.line(history.recent(db).to_dict("records")[0])
     assert newest.endswith(carried)
 
 
@@ -292,7 +297,7 @@ def test_a_fetch_that_refused_a_notice_says_why_not_to_see_problems_it_never_sho
         "before it starts (01/04/2027)."
     )
     assert runs.last_run(db, "contracts-finder").summary() == run.summary()  # (as the page says)
-    line = runs.history_line(runs.history(db).to_dict("records")[0])
+    line = history.line(history.recent(db).to_dict("records")[0])
     assert line.endswith(
         "Refused: 1, for a fault in the notice (a date that is not one, an end before the start…)."
     )
@@ -398,3 +403,103 @@ def test_a_wait_longer_than_the_fetch_waits_stops_it_and_says_when_to_run_it_aga
         "The publisher asked us to wait 10 minutes before asking again, longer than a fetch "
         "waits (2 minutes): nothing more was asked. Run the fetch again after "
     )
+
+
+def endless(server) -> None:
+    """The publisher pages for ever, each page naming a new next page (no address twice); for
+    ever being long, a fetch that is not stopped ends after 30 pages, so a test fails rather
+    than waits."""
+    server.make = lambda key: release_page(
+        server, next_page=f"p{len(server.log) + 1}" if len(server.log) < 30 else None
+    )
+
+
+def test_a_publisher_paging_for_ever_stops_the_fetch_command_at_its_bound(
+    db_path, server, monkeypatch
+):
+    """A publisher whose every page named a new next page kept `python -m citydata fetch`
+    (without --max-pages, as a scheduler runs it) asking for ever: no page came round again,
+    so nothing stopped it, and the scheduled fetch never ended. It now stops after the most
+    pages one fetch reads, says so and from which page to carry on, and carrying on is
+    bounded the same way."""
+    monkeypatch.setattr(fetch, "MAX_PAGES", 3, raising=False)
+    endless(server)
+    fetch_command = ("fetch", "contracts-finder", "--since", "2025-01-01")
+    stopped = command.run(*fetch_command, db=db_path, text=True)
+    assert stopped.returncode == 1, stopped.stderr
+    assert stopped.stdout.startswith(
+        "Stopped after 3 pages, the most one fetch reads at a time: run the fetch again to carry "
+        "on from page 4.\n"
+    ), stopped.stdout
+    assert [key for key, _ in server.log] == ["page1", "p2", "p3"]
+    again = command.run(*fetch_command, db=db_path, text=True)
+    assert again.returncode == 1, again.stderr
+    assert again.stdout.startswith(
+        "Stopped after 3 pages, the most one fetch reads at a time: run the fetch again to carry "
+        "on from page 7. Carried on from page 4"
+    ), again.stdout
+    assert [key for key, _ in server.log][3:] == ["p4", "p5", "p6"]
+
+
+def test_a_publisher_paging_for_ever_stops_the_apps_fetch_at_its_pages_a_click(db, server):
+    """The Published notices page's fetch stops after its pages a click, and says to press
+    Fetch again (it said "run again", which on the page named nothing to press)."""
+    endless(server)
+    job = fetching.Job(feed="contracts-finder", since=SINCE, started_by="Ann", max_pages=2)
+    fetching.Jobs()._work(db, job)
+    assert (job.finished, job.error, job.progress.status) == (True, "", "failed")
+    assert job.progress.summary().startswith(
+        "Stopped after 2 pages, the most asked for at a time: press Fetch again to carry on "
+        "from page 3."
+    )
+    assert len(server.log) == 2
+
+
+def test_a_page_refused_as_a_whole_stops_the_fetch_and_says_which_and_why(
+    db, db_path, server, monkeypatch
+):
+    """A page read whole but refused as a whole (here: more entries than a file may hold)
+    added nothing to the counts of its entries; the fetch went on to the next page and ended
+    "done", as if it had read everything. It now stops at that page, stores nothing of it,
+    says which page and why in the run and the history, and carries on from it when run
+    again. A fetch queued for the running app stops there the same way, queuing none of it."""
+    server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
+    others = [AWARD | {"ocid": f"{AWARD['ocid']}-{n}", "id": f"other-{n}"} for n in (1, 2)]
+    server.play("page2", ok(release_page(server, AMENDMENT, *others, next_page="page3")))
+    server.play("page3", ok(release_page(server)))
+    most = ingest_read.MAX_ROWS
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 2)  # (500,000 in a file: the same refusal)
+    said = (
+        "Page 2 was refused as a whole, as a file of notices would be (“This file has more than "
+        "2 rows, the most accepted in one file."
+    )
+    run = fetched_within(db)
+    assert (run.status, run.pages, run.notices, run.imported) == ("failed", 1, 1, 1)
+    assert run.message.startswith(said) and run.message.endswith(
+        "”): none of its 3 entries was counted or stored; the pages before it are kept. Run "
+        "the fetch again to carry on."
+    )
+    assert run.next_url == f"{server.base}/search?cursor=page2"  # carried on from it
+    [line] = history.recent(db).to_dict("records")
+    assert (line["status"], line["pages"], line["notices"]) == ("failed", 1, 1)
+    assert said in history.line(line)
+    assert [key for key, _ in server.log] == ["page1", "page2"]
+
+    queued = spool.Batch(db_path)
+    stopped = fetch.download(queued, "contracts-finder", SINCE, None, restart=True, backoff=0.01)
+    assert (stopped.status, stopped.pages) == ("failed", 1)
+    assert stopped.message.startswith(said)
+    folder = queued.queue()
+    listed = json.loads((folder / "manifest.json").read_text())["pages"]
+    assert [page["file"] for page in listed] == ["page-0001.json"]
+
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", most)  # within the limit: carrying on reads it
+    again = fetched_within(db)
+    assert (again.status, again.pages, again.notices, again.imported) == ("done", 3, 4, 4)
+    assert camden_rb(db) == AMENDED
+    # The app refusing a queued page it imports (its limits changed since) says so too, where
+    # it said "something went wrong inside City Tools Explorer", a fault of the app.
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 0)
+    imported = spool.import_batch(db, folder)
+    assert imported.status == "failed"
+    assert imported.message.startswith("Page 1 was refused as a whole, as a file of notices")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from citydata import ingest, lifecycle
-from citydata.feeds import fetch, runs
+from citydata.feeds import fetch, history
 from citydata.store import previews, snapshots
 from tests.apptest import run_app
 from tests.command import run
@@ -179,7 +179,7 @@ def test_the_published_notices_page_import_counts_and_stores_the_newer_release_o
     assert (run_.status, run_.notices, run_.imported) == ("done", 2, 1)
     assert "1 older release" in run_.summary()
     assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]
-    assert runs.history(db)["kept"].tolist()[0] == 1
+    assert history.recent(db)["kept"].tolist()[0] == 1
 
 
 def test_the_upload_page_previews_and_stores_the_newer_release_once(db_path, password):  # noqa: F811
@@ -199,7 +199,7 @@ def test_the_upload_page_previews_and_stores_the_newer_release_once(db_path, pas
     db = lifecycle.open_store(db_path)
     try:
         assert _planx(db) == [("Open Systems Lab", Decimal("75000.00"))]
-        assert runs.history(db)["kept"].tolist()[0] == 1
+        assert history.recent(db)["kept"].tolist()[0] == 1
     finally:
         db.close()
 
@@ -273,9 +273,9 @@ def test_rows_left_out_are_not_counted_as_refused_in_the_history_and_the_snapsho
             "file). Refused: 1, for a fault in the notice. The first: The contract ends "
             "(31/03/2025) before it starts (01/04/2027)."
         )
-        [line] = runs.history(db, 1).to_dict("records")
+        [line] = history.recent(db, 1).to_dict("records")
         assert (line["kept"], line["older"], line["refused"]) == (1, 1, 1)
-        assert "1 older release of a notice" in runs.history_line(line)
+        assert "1 older release of a notice" in history.line(line)
     finally:
         db.close()
     [snap] = [
@@ -352,7 +352,7 @@ def test_the_upload_page_keeps_the_date_of_a_newer_release_that_changes_nothing_
             " ON s.id = c.snapshot_id WHERE s.status = 'active' AND s.kind = 'published'"
         )
         assert dates == [(datetime(2025, 5, 1),)]
-        assert runs.history(db)["kept"].tolist()[0] == 0
+        assert history.recent(db)["kept"].tolist()[0] == 0
     finally:
         db.close()
 

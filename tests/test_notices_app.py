@@ -16,8 +16,7 @@ import pytest
 
 import ui
 from citydata import lifecycle
-from citydata.feeds import fetch
-from citydata.feeds import runs as runs_of
+from citydata.feeds import fetch, history
 from tests.apptest import run_app
 from tests.command import run
 from tests.test_fetch import ok
@@ -183,12 +182,12 @@ def test_a_feed_failing_night_after_night_says_when_its_notices_were_last_fetche
     db = lifecycle.open_store(db_path)
     try:
         fetched = fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01)
-        assert runs_of.standing(db, "contracts-finder") == ""  # up to date: nothing to say
+        assert history.standing(db, "contracts-finder") == ""  # up to date: nothing to say
         server.play("page1", (503, {}, b"Service Unavailable"))
         for _ in range(2):
             failed = fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01, restart=True)
             assert failed.status == "failed"
-        finished = runs_of.moment(fetched.finished_at)
+        finished = history.moment(fetched.finished_at)
     finally:
         db.close()
     behind = (
@@ -199,7 +198,7 @@ def test_a_feed_failing_night_after_night_says_when_its_notices_were_last_fetche
     at = open_notices(sign_in(run_app(), name="Ann Steward"))
     assert [w.value for w in at.warning] == [ui.plain(behind)]  # (as the page writes text)
     shown = " ".join(m.value for m in at.markdown)
-    last = runs_of.moment(failed.finished_at)
+    last = history.moment(failed.finished_at)
     assert f"**Contracts Finder**, last run {ui.plain(last + ': Stopped')}" in shown
     listed = run("fetch-history", db=db_path, text=True)
     assert listed.stdout.startswith(behind + "\n")
@@ -208,8 +207,8 @@ def test_a_feed_failing_night_after_night_says_when_its_notices_were_last_fetche
 def test_a_feed_that_never_ran_to_the_end_says_so(db, server):
     server.play("page1", (503, {}, b"Service Unavailable"))
     fetch.run(db, "contracts-finder", date(2025, 1, 1), backoff=0.01)
-    assert runs_of.standing(db, "contracts-finder") == (
+    assert history.standing(db, "contracts-finder") == (
         "No fetch from Contracts Finder has run to the end yet: the one fetch so far stopped "
         "before it, so some of its notices may not be held."
     )
-    assert runs_of.standing(db, "find-a-tender") == ""  # never run: "never fetched" says it
+    assert history.standing(db, "find-a-tender") == ""  # never run: "never fetched" says it

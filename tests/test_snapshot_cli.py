@@ -530,3 +530,20 @@ def test_a_notices_files_entries_that_are_not_notices_are_said_to_be_left_out(db
     assert "  Also left out: 1 entry that is not a notice in the list of notices." in done.stdout
     out = json.loads(cli("import", str(file), "--dry-run", "--json", db=db_path).stdout)
     assert (out["rows_read"], out["not_notices"]) == (2, 1)
+
+
+def test_a_notices_file_with_nothing_the_region_keeps_is_done_not_refused(db_path):
+    """`import` of a notices file whose every notice is another council's said "refused: None
+    of the 9 rows can be imported…" and exited 1, where importing it on the Published notices
+    page, a fetch and the Upload page say it is done, with what was left out and why."""
+    path = ROOT / "tests" / "data" / "real" / "london-fire-commissioner-award_20200727-20200803.csv"
+    said = (
+        "london-fire-commissioner-award_20200727-20200803.csv: 9 rows read, 0 technology records "
+        "of the region's councils kept. Left out: 9 bought by a council outside the region or "
+        "not recognised. No technology notices of the region's councils. Nothing was written."
+    )
+    done = cli("import", str(path), db=db_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.endswith(f"  {said}\n"), done.stdout
+    out = json.loads(cli("import", str(path), "--json", db=db_path).stdout)
+    assert (out["refused"], out["snapshot_ids"], out["message"]) == (None, [], said)

@@ -10,6 +10,7 @@ from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import history, previews, snapshots
+from tests import apptest
 from tests.apptest import metric, run_app, shown
 from tests.conftest import ROOT
 from tests.snapshot_helpers import dump
@@ -414,3 +415,16 @@ def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, p
     assert (shown["Rows read"], shown["Rows to import"], shown["Rows refused"]) == ("3", "2", "0")
     assert shown["Rows left out"] == "1"  # grounds maintenance: not technology, nothing to fix
     assert any("These rows give 3 records" in c.value for c in at.caption), at.caption
+
+    # A notices file of which nothing is kept for the region was shown in red as refused ("None
+    # of the 9 rows can be imported…"), where importing it and the fetch say it is done with
+    # what was left out and why; the page now says that, as a note, not an error.
+    name = "london-fire-commissioner-award_20200727-20200803.csv"
+    other = (ROOT / "tests" / "data" / "real" / name).read_bytes()
+    at.get("file_uploader")[0].set_value((name, other, "text/csv")).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [apptest.shown(i.value) for i in at.info] == [
+        f"{name}: 9 rows read, 0 technology records of the region's councils kept. Left out: 9 "
+        "bought by a council outside the region or not recognised. No technology notices of "
+        "the region's councils. Nothing will be stored."
+    ]

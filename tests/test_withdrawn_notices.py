@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from citydata import ingest
-from citydata.feeds import fetch, runs
+from citydata.feeds import counts, fetch, history, runs
 from citydata.ingest import withdrawn
 from citydata.store import changes, previews, snapshots
 from tests import command
@@ -92,9 +92,9 @@ def test_a_fetched_cancellation_takes_the_notice_out_of_the_current_contracts(db
     assert (run.status, run.notices, run.imported, run.withdrawn) == ("done", 2, 1, 1)
     assert adds_up(run)
     assert "1 notice withdrawn or cancelled: no longer shown." in run.summary()
-    [row] = runs.history(db).to_dict("records")
+    [row] = history.recent(db).to_dict("records")
     assert row["withdrawn"] == 1
-    assert "1 notice withdrawn or cancelled: no longer shown." in runs.history_line(row)
+    assert "1 notice withdrawn or cancelled: no longer shown." in history.line(row)
 
 
 def test_fetch_history_on_the_command_line_says_and_counts_the_notices_withdrawn(db_path, server):
@@ -199,7 +199,7 @@ def test_the_upload_preview_lists_the_notice_as_removed_with_the_reason(db, serv
     assert line["Removed"] == 1
     assert "1 notice withdrawn or cancelled: no longer shown" in line["Replaces"]
     ids = snapshots.commit(db, prepared, content, "Ann")
-    run = runs.record_upload(db, prepared, "Ann", ids, [change])
+    run = counts.record_upload(db, prepared, "Ann", ids, [change])
     assert camden_rb(db) == [] and run.withdrawn == 1 and adds_up(run)
 
 

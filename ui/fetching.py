@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
 # Pages one click fetches at most (a fetch carries on where the last one stopped).
 PAGES_PER_RUN = 50
+# How a fetch stopped there (or anywhere else) carries on, as the page says it.
+AGAIN = "press Fetch again"
 # A fault of the program during a fetch, as the page says it (the detail is in the server's log).
 FAULT = (
     "The fetch stopped: something went wrong inside City Tools Explorer (a fault in the app, "
@@ -126,6 +128,7 @@ class Jobs:
                 max_pages=job.max_pages,
                 on_page=lambda r: self._update(job, r),
                 started_by=job.started_by,
+                again=AGAIN,
             )
             self._update(job, run)
         except settings.SettingError as exc:

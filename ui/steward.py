@@ -22,7 +22,7 @@ import ui
 from citydata.core import boroughs, settings, stewards
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
-from citydata.feeds import runs
+from citydata.feeds import counts
 from citydata.ingest import report, template
 from citydata.ingest.report import format_label
 from citydata.store import previews, rawfiles, snapshots
@@ -439,7 +439,7 @@ def commit(prepared: Any, content: bytes, changes: list[previews.BoroughChange],
             st.error(ui.plain(str(exc)) + " Nothing was stored.")
             return
         # A newer release that changes nothing else: its date was kept, no snapshot made.
-        runs.record_upload(ui.database(), prepared, who, [], changes)
+        counts.record_upload(ui.database(), prepared, who, [], changes)
         st.session_state["_upload_done"] = str(exc)
         st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
         st.session_state.pop(_MEMO, None)
@@ -447,7 +447,7 @@ def commit(prepared: Any, content: bytes, changes: list[previews.BoroughChange],
     except previews.CommitRefused as exc:
         st.error(ui.plain(str(exc)) + " Nothing was stored.")
         return
-    runs.record_upload(ui.database(), prepared, who, ids, changes)  # (published notices only)
+    counts.record_upload(ui.database(), prepared, who, ids, changes)  # (published notices only)
     stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
     names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
     st.session_state["_upload_done"] = f"Stored {count(len(ids), 'new snapshot')}: {names}."

@@ -31,7 +31,7 @@ from citydata.cli.common import (
     words,
 )
 from citydata.core.formatting import count
-from citydata.feeds import fetch, runs, spool
+from citydata.feeds import fetch, history, runs, spool
 from citydata.output import exports
 from citydata.query import reconciliation
 from citydata.query.filters import FilterState
@@ -48,7 +48,9 @@ def add_parsers(sub: Any) -> None:
     add_db_option(p)
     p.add_argument("--restart", action="store_true", help="start again instead of resuming")
     p.add_argument(
-        "--max-pages", type=whole_number, help="stop after this many pages (resume later)"
+        "--max-pages",
+        type=whole_number,
+        help=f"stop after this many pages (default {fetch.MAX_PAGES:,}); run again to carry on",
     )
     p.add_argument("--json", action="store_true", help="print the run as one JSON object")
 
@@ -99,7 +101,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             max_pages=args.max_pages,
             on_page=lambda run: _progress(args, run),
         )
-        behind = runs.standing(db, args.feed)
+        behind = history.standing(db, args.feed)
     finally:
         db.close()
     if args.json:
@@ -174,8 +176,8 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more.")
     with lifecycle.open_for_reading(args.db, on_copy=note) as db:
-        lines = runs.history(db, args.limit)
-        behind = [said for key in runs.FEEDS if (said := runs.standing(db, key))]
+        lines = history.recent(db, args.limit)
+        behind = [said for key in runs.FEEDS if (said := history.standing(db, key))]
     if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
         print(
             lines.assign(imported=lines["kept"]).to_json(
@@ -188,7 +190,7 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
         for said in behind:  # (a feed whose latest fetches stopped before the end)
             print(said)
         for row in lines.to_dict("records"):
-            print(runs.history_line(row))
+            print(history.line(row))
     return EXIT_OK
 
 

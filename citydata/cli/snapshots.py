@@ -34,7 +34,7 @@ from citydata.cli.common import (
 )
 from citydata.core import settings
 from citydata.core.formatting import count
-from citydata.feeds import runs
+from citydata.feeds import counts
 from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup
@@ -88,6 +88,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         "dry_run": bool(args.dry_run),
         "changes": [],
     }
+    kept_none = counts.nothing_kept(prepared) if len(content) <= limit else ""
+    if kept_none:  # notices, each left out for a reason with nothing to fix: not refused
+        written = "" if args.dry_run else " Nothing was written."
+        out["refused"], out["message"] = None, kept_none + written
+        return _report(args, prepared, out, [], EXIT_OK)
     if prepared.refused or (prepared.rows_accepted == 0 and not prepared.withdrawn):
         out["refused"] = prepared.refused or "No row of this file can be imported."
         return _report(args, prepared, out, [], EXIT_REFUSED)
@@ -121,10 +126,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                     )
                 except snapshots.NothingChanged as exc:
                     if exc.noted:  # newer releases' dates kept: in the history too
-                        runs.record_upload(db, prepared, cli_user(args), [], changes)
+                        counts.record_upload(db, prepared, cli_user(args), [], changes)
                     raise
                 # notices: their line in the fetch history, as the Upload page writes one
-                runs.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
+                counts.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
     except snapshots.NothingChanged as exc:
         out["rows_imported"] = out["records_imported"] = 0
         if exc.noted:  # newer releases that changed nothing else: their dates kept, no snapshot
@@ -206,6 +211,8 @@ def _report(
     if args.dry_run:
         if changes and not _changed(changes):  # as the Upload page says: importing is refused
             print(f"  {previews.unchanged_message(changes)}")
+        if out.get("message"):  # (a notices file with nothing the region keeps)
+            print(f"  {out['message']}")
         print("Dry run: nothing was written.")
     elif not out["snapshot_ids"]:  # only the notices' newer release dates were kept
         print(f"  {out['message']}")

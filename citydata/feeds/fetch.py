@@ -13,8 +13,8 @@ written, and the run's line in the `feed_runs` history (each run, and each notic
 from the app, with when, by whom, what it read, kept and left out and why: both kept by
 `citydata.feeds.runs`). A run stopped half way
 (interrupted, a failing server) resumes from the page after the last one stored when run again with
-the same --since. A page that cannot be read stops the run with a message and stores nothing of
-that page.
+the same --since. A page that cannot be read, or that is refused as a whole, stops the run with a
+message naming the page, and stores nothing of it.
 """
 
 from __future__ import annotations
@@ -30,21 +30,21 @@ from citydata import ingest
 from citydata.core import settings
 from citydata.core.formatting import count
 from citydata.feeds import client as http
-from citydata.feeds import runs
+from citydata.feeds import counts, runs
 from citydata.feeds.client import FeedError
-from citydata.feeds.runs import (
-    FEEDS,
-    Feed,
-    Run,
-    count_left_out,
-    count_stored,
-    last_run,
-    record,
-)
+from citydata.feeds.runs import FEEDS, Feed, Run, last_run, record
 from citydata.store import previews, snapshots
 from citydata.store.db import Database
 
 PAGE_SIZE = 100
+# Pages one fetch reads at most when not told how many (`max_pages`): a publisher whose every
+# page names a new next page, for ever, would otherwise keep a scheduled fetch running for ever.
+# A fetch stopped there carries on from the next page when run again.
+MAX_PAGES = 1_000
+
+
+class PageRefused(FeedError):
+    """A page read whole but refused as a whole, for a reason that is not its notices' own."""
 
 
 def base_url(feed: Feed) -> str:
@@ -101,6 +101,7 @@ def run(
     on_page: Callable[[Run], None] | None = None,
     client: httpx.Client | None = None,
     started_by: str = "command line",
+    again: str = "run the fetch again",
 ) -> Run:
     """Fetch the feed's notices published since `since`; resume an unfinished run."""
     return download(
@@ -114,6 +115,7 @@ def run(
         on_page=on_page,
         client=client,
         started_by=started_by,
+        again=again,
     )
 
 
@@ -129,9 +131,12 @@ def download(
     on_page: Callable[[Run], None] | None = None,
     client: httpx.Client | None = None,
     started_by: str = "command line",
+    again: str = "run the fetch again",
 ) -> Run:
     """The fetch itself: page after page into `store`, carrying on from `previous` (the feed's
-    last run) when it stopped half way with the same `since`."""
+    last run) when it stopped half way with the same `since`; at most `max_pages` pages
+    (MAX_PAGES when not told), then stopped, saying `again` (how to carry on: "press Fetch
+    again") and from which page."""
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
@@ -165,11 +170,14 @@ def download(
     session = client or http.new_client()
     read: list[str] = []  # the pages' addresses this run asked for, in turn
     first = state.carried_from  # (the pages a run carried on from had read before it)
+    limit, most = (MAX_PAGES, "one fetch reads") if max_pages is None else (max_pages, "asked for")
     try:
         while url is not None:
-            if max_pages is not None and state.pages - first >= max_pages:
+            if state.pages - first >= limit:
                 state.message = _with(
-                    f"Stopped after {count(max_pages, 'page')}; run again to carry on.", carried
+                    f"Stopped after {count(limit, 'page')}, the most {most} at a time: {again} to "
+                    f"carry on from page {state.pages + 1:,}.",
+                    carried,
                 )
                 state.status = "failed"
                 break
@@ -225,13 +233,15 @@ def download(
             state.message = _with(carried, "No new notices." if state.notices == 0 else "")
     except FeedError as exc:
         said = str(exc)
-        again = "" if "run the fetch again" in said.lower() else " Run the fetch again to carry on."
-        state.status, state.message = "failed", _with(said + again, carried)
+        if not isinstance(exc, PageRefused):  # (a page refused says which itself)
+            said += _at(state, url)
+        then = "" if "run the fetch again" in said.lower() else f" {_sentence(again)} to carry on."
+        state.status, state.message = "failed", _with(said + then, carried)
     except (httpx.HTTPError, OSError) as exc:  # anything the client did not turn into words
         state.status = "failed"
         state.message = _with(
             f"The fetch stopped: {http.in_words(exc)}. Nothing of the unfinished page was "
-            "stored. Run the fetch again to carry on.",
+            f"stored.{_at(state, url)} {_sentence(again)} to carry on.",
             carried,
         )
     finally:
@@ -257,6 +267,27 @@ def _start_again(state: Run) -> None:
     state.snapshot_ids = []
 
 
+def _at(state: Run, url: str | None) -> str:
+    """Which page a fetch stopped at, without storing it, in words: ' That was page 3
+    (https://...); the pages before it are kept.'"""
+    where = f" ({url[:200]})" if url else ""
+    before = "; the pages before it are kept" if state.pages else ""
+    return f" That was page {state.pages + 1:,}{where}{before}."
+
+
+def refusal(state: Run, reason: str, entries: int) -> str:
+    """Why a page was refused as a whole, and which: what a fetch that stops there says."""
+    return (
+        f"Page {state.pages + 1:,} was refused as a whole, as a file of notices would be "
+        f"(“{reason.strip()}”): none of its {count(entries, 'entry', 'entries')} was counted "
+        "or stored; the pages before it are kept."
+    )
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 def _with(first: str, then: str) -> str:
     return " ".join(part for part in (first, then) if part)
 
@@ -266,7 +297,9 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     if releases == 0:
         return
     prepared = ingest.prepare(page.content, name)
-    count_left_out(state, prepared)
+    if counts.refused_whole(prepared):  # (stored nothing: run again, it is read again)
+        raise PageRefused(refusal(state, prepared.refused or "", releases))
+    counts.read(state, prepared)
     if prepared.refused or (prepared.records.empty and not prepared.withdrawn):
         with db.write() as w:
             snapshots.save_raw_file(w, name, page.content)
@@ -279,7 +312,7 @@ def _store_page(db: Database, feed: Feed, state: Run, page: http.Page, releases:
     except snapshots.NothingChanged:  # every notice on the page is already held as it is
         ids = []  # (and every change previewed is empty: none imported)
     state.snapshot_ids += ids
-    count_stored(state, prepared, changes)
+    counts.compared(state, prepared, changes)
 
 
 def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
@@ -288,8 +321,7 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
     stores nothing; the run's message says why."""
     started = runs.now()
     prepared = ingest.prepare(content, file_name)
-    state = runs.file_run(prepared, file_name, user, started)
-    withdrawn = getattr(prepared, "withdrawn", None)  # (notices withdrawn: no records, a change)
+    state = counts.file_run(prepared, file_name, user, started)
     if prepared.refused and not prepared.columns:  # no table at all (a PDF): no register either
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
     elif getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
@@ -298,10 +330,10 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
-    elif prepared.records.empty and state.notices and not state.refused and not withdrawn:
+    elif counts.nothing_kept(prepared):
         # every notice read and left out for a reason with nothing to fix (not technology,
         # another council's...): nothing went wrong, though the file holds nothing to import
-        state.status, state.message = "done", "No technology notices of the region's councils."
+        state.status, state.message = "done", counts.NOTHING_KEPT
     elif prepared.refused:
         state.status, state.message = "failed", f"The file was refused: {prepared.refused}"
     else:
@@ -314,12 +346,12 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             )
         except snapshots.NothingChanged as exc:  # every notice already held: nothing failed
             state.status, state.message = "done", str(exc)
-            count_stored(state, prepared, changes, stored=False)
+            counts.compared(state, prepared, changes, stored=False)
         except previews.CommitRefused as exc:
             state.status, state.message = "failed", f"{exc} Nothing was stored."
         else:
             state.status = "done"
-            count_stored(state, prepared, changes)
+            counts.compared(state, prepared, changes)
     state.finished_at = runs.now()
     with db.write() as w:
         record(w, state)

@@ -1,11 +1,13 @@
 """A feed's runs, kept: each fetch of a feed and each notices file imported from the app, with
 what it read, kept and left out and why (`Run`), the feed's state in `meta` (key `feed:<name>`:
 status, the next page's address, counts, message: where a run stopped half way carries on), and
-the `feed_runs` history, in words for people (`history_line`). The feeds themselves, by name and
-label, are here too (`FEEDS`), as every run names its feed.
+its line in the `feed_runs` history (`record`). The feeds themselves, by name and label, are here
+too (`FEEDS`), as every run names its feed.
 
-`citydata.feeds.fetch` reads the pages and imports them, keeping its runs here; a fetch queued
-while the app holds the file keeps them through `citydata.feeds.spool`.
+`citydata.feeds.counts` adds what a page or a file read, kept and left out to a run;
+`citydata.feeds.history` says the runs kept in words. `citydata.feeds.fetch` reads the pages and
+imports them, keeping its runs here; a fetch queued while the app holds the file keeps them
+through `citydata.feeds.spool`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
 
-import pandas as pd
-
-from citydata.core.formatting import count, day
-from citydata.ingest import published
-from citydata.store import previews, snapshots
+from citydata.core.formatting import count
 from citydata.store.db import Database, Reader
 
 
@@ -224,221 +221,6 @@ def record(w: Reader, run: Run) -> None:
             "withdrawn_not_held": run.withdrawn_not_held,
         },
     )
-
-
-HISTORY_COLUMNS = (
-    "started_at",
-    "feed",
-    "since",
-    "file_name",
-    "started_by",
-    "status",
-    "pages",
-    "notices",
-    "kept",
-    "not_technology",
-    "other_councils",
-    "refused",
-    "older",
-    "held",
-    "not_notices",
-    "withdrawn",
-    "withdrawn_not_held",
-    "message",
-    "finished_at",
-)
-
-
-def history_line(row: dict[str, Any]) -> str:
-    """One history line in words: when, what, who, the outcome, the counts, the message. A
-    value the run does not have (no message, no file) may come as None or as NaN (a column of
-    the history holding both texts and NULLs): either is left out."""
-    row = {k: None if _missing(v) else v for k, v in row.items()}
-    what = (
-        f"file {row['file_name']}"
-        if row["feed"] == "file"
-        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
-        f" since {pd_day(row['since'])}"
-    )
-    run = Run(
-        feed=row["feed"],
-        since="",
-        pages=int(row["pages"]),
-        notices=int(row["notices"]),
-        imported=int(row["kept"]),
-        not_technology=int(row["not_technology"]),
-        other_councils=int(row["other_councils"]),
-        refused=int(row["refused"]),
-        older=int(row.get("older") or 0),  # (NULL: a run recorded before it was counted)
-        not_notices=int(row.get("not_notices") or 0),
-        held=int(row.get("held") or 0),
-        withdrawn=int(_count(row.get("withdrawn"))),  # (NULL: recorded before v16)
-        withdrawn_not_held=int(_count(row.get("withdrawn_not_held"))),
-    )
-    parts = [
-        f"{row['started_at']:%Y-%m-%d %H:%M}",
-        what,
-        f"by {row['started_by'] or 'unknown'}",
-        row["status"],
-        f"{count(run.pages, 'page')}, {run.notices:,} read, {run.imported:,} kept.",
-        run.no_longer_shown(),
-        run.left_out(),
-        row["message"] or "",
-    ]
-    return " · ".join(p for p in parts[:4]) + ": " + " ".join(p for p in parts[4:] if p)
-
-
-def _count(value: Any) -> int:
-    return 0 if _missing(value) else int(value)
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # not a single value
-        return False
-
-
-def pd_day(value: Any) -> str:
-    return str(value)[:10] if value is not None and str(value) not in ("NaT", "None") else "-"
-
-
-def history(r: Database | Reader, limit: int = 50) -> Any:
-    """The latest fetches and imports, newest first (a DataFrame of HISTORY_COLUMNS)."""
-    return r.df(
-        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM feed_runs ORDER BY id DESC LIMIT $n",
-        {"n": int(limit)},
-    )
-
-
-def standing(r: Database | Reader, feed_key: str) -> str:
-    """How up to date the feed's notices are when its latest fetches stopped before the end
-    (a failing publisher, night after night): when a fetch of it last ran to the end, and how
-    many have stopped since. '' when the latest finished run went to the end, or none ran."""
-    label = FEEDS[feed_key].label
-    [(last_done, failed)] = r.rows(
-        "SELECT max(finished_at) FILTER (WHERE status = 'done'),"
-        " count(*) FILTER (WHERE status = 'failed' AND id > coalesce("
-        "  (SELECT max(id) FROM feed_runs WHERE feed = $f AND status = 'done'), 0))"
-        " FROM feed_runs WHERE feed = $f",
-        {"f": feed_key},
-    )
-    if not failed:
-        return ""
-    if last_done is None:
-        so_far = "the one fetch so far" if failed == 1 else f"all {failed:,} fetches so far"
-        return (
-            f"No fetch from {label} has run to the end yet: {so_far} stopped before it, so "
-            "some of its notices may not be held."
-        )
-    since = "the one fetch since has" if failed == 1 else f"the {failed:,} fetches since have"
-    return (
-        f"Notices from {label} were last fetched to the end on {moment(last_done)}; {since} "
-        "stopped before the end, so notices it published after that may not be held yet."
-    )
-
-
-def moment(value: Any) -> str:
-    """When a run started or ended, as the app writes a day and a time: '6 Dec 2026 at 02:00'."""
-    when = pd.Timestamp(value)
-    return f"{day(when)} at {when:%H:%M}"
-
-
-def imported(changes: list[previews.BoroughChange]) -> int:
-    """The records a commit of these previewed changes stores: the notices new to each borough
-    and those held with other details, not those held as they are nor older releases of them."""
-    return sum(len(c.diff.added) + c.diff.records_changed for c in changes)
-
-
-def older_than_held(changes: list[previews.BoroughChange]) -> int:
-    """The records these previewed changes leave out as older than the notices held."""
-    return sum(c.older for c in changes)
-
-
-def count_left_out(state: Run, prepared: Any) -> None:
-    """Add what a file (or a fetched page) read to the run's counts: every record it read,
-    and those it left out, by reason. The others are its records (`prepared.records`), kept
-    or left out once compared with the notices held (`count_stored`), so that what was read
-    is what was kept and what was left out, each with its reason."""
-    read = int(prepared.rows_read) + prepared.not_notices + prepared.merged_releases
-    buyer_column = prepared.mapping.get("borough")
-    not_tech = published.not_technology_rows(prepared.problems, buyer_column)
-    refused = {p.row for p in prepared.problems if p.severity == "refused" and p.row is not None}
-    elsewhere = {
-        p.row
-        for p in prepared.problems
-        if p.severity == "refused" and p.column == buyer_column and p.row is not None
-    }
-    faults = refused - elsewhere - not_tech
-    if faults and not state.refused_first:
-        state.refused_first = next(
-            p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults
-        )
-    left_out = {
-        "not_technology": len(not_tech),
-        "other_councils": len(elsewhere),
-        "refused": len(faults),
-        "older": sum(getattr(prepared, "older_releases", {}).values()) + prepared.merged_releases,
-        "not_notices": prepared.not_notices,
-    }
-    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
-        left_out["refused"] += max(read - sum(left_out.values()), 0)
-    state.notices += read
-    for name, n in left_out.items():
-        setattr(state, name, getattr(state, name) + n)
-
-
-def count_stored(
-    state: Run, prepared: Any, changes: list[previews.BoroughChange] | None, stored: bool = True
-) -> None:
-    """Add a file's records to the run once compared with the notices held (`changes`, its
-    preview): those stored (`imported`), those older than the notice held, and those held as
-    they are already; and its notices withdrawn or cancelled, those held no longer shown and
-    those not held. Not `stored` (nothing changed): none is kept. Without `changes`, every
-    record was stored, and every notice withdrawn is taken out."""
-    records = len(prepared.records)
-    kept = records if changes is None else imported(changes) if stored else 0
-    older = older_than_held(changes or [])
-    state.imported += kept
-    state.older += older
-    state.held += max(records - kept - older, 0)
-    # the file's notices withdrawn or cancelled (none of them is a record)
-    ended = len(getattr(prepared, "withdrawn", None) or [])
-    gone = (ended if changes is None else sum(c.withdrawn for c in changes)) if stored else 0
-    later = sum(c.withdrawn_older for c in changes or [])
-    state.withdrawn += gone
-    state.older += later
-    state.withdrawn_not_held += max(ended - gone - later, 0)
-
-
-def record_upload(
-    db: Database,
-    prepared: Any,
-    user: str,
-    snapshot_ids: list[int],
-    changes: list[previews.BoroughChange] | None = None,
-) -> Run | None:
-    """Put a notices file just stored from the Upload page in the history, as `import_file`
-    puts one imported on the Published notices page, so that the history says when notices last
-    came in whichever way they came. `changes`: the preview it was stored from, which says what
-    it kept (without it, every record of the file). A register: nothing (None)."""
-    if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
-        return None
-    state = file_run(prepared, prepared.file_name, user, now())
-    state.status = "done"
-    count_stored(state, prepared, changes)
-    state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
-    with db.write() as w:
-        record(w, state)
-    return state
-
-
-def file_run(prepared: Any, file_name: str, user: str, started: str) -> Run:
-    """A notices file's line in the history, before it is stored: what it read and left out."""
-    state = Run(feed="file", since="", started_at=started, started_by=user, file_name=file_name)
-    state.pages = 1
-    count_left_out(state, prepared)
-    return state
 
 
 def now() -> str:

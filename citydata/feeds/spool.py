@@ -39,7 +39,7 @@ from typing import Any
 from citydata import ingest
 from citydata.core import processes
 from citydata.feeds import client as http
-from citydata.feeds import fetch, runs
+from citydata.feeds import counts, fetch, runs
 from citydata.store.db import Database
 
 SUFFIX = ".inbox"
@@ -119,6 +119,11 @@ class Batch:
         self.state = run
 
     def page(self, feed: runs.Feed, state: runs.Run, page: http.Page, releases: int) -> None:
+        prepared = None
+        if releases:  # counted as the app will count them (the app reads the pages again)
+            prepared = ingest.prepare(page.content, f"{feed.key} page {state.pages + 1}.json")
+            if counts.refused_whole(prepared):  # not queued: the fetch stops before it
+                raise fetch.PageRefused(fetch.refusal(state, prepared.refused or "", releases))
         name = f"page-{len(self.pages) + 1:04d}.json"
         (self.folder / name).write_bytes(page.content)
         nxt = fetch.next_link(page.document, page.url)
@@ -130,11 +135,10 @@ class Batch:
                 "next_url": nxt,
             }
         )
-        if releases:  # counted as the app will count them (the app reads the pages again)
-            prepared = ingest.prepare(page.content, f"{feed.key} page {state.pages + 1}.json")
-            runs.count_left_out(state, prepared)
+        if prepared is not None:
+            counts.read(state, prepared)
             if not prepared.refused:  # (held as they are, or not: the app will know)
-                runs.count_stored(state, prepared, None)
+                counts.compared(state, prepared, None)
 
     def queue(self) -> Path | None:
         """Write the manifest and put the batch in the inbox; None when nothing was fetched."""
@@ -324,6 +328,9 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
             store.save(state)
         state.status, state.message = batch.end.status, batch.end.message
         state.next_url = batch.end.next_url
+    except http.FeedError as exc:  # a page refused now (the limits or rules changed since)
+        state.status = "failed"
+        state.message = f"{exc} Run the fetch again to carry on."
     except Exception:  # a fault storing a page: resumable like any stopped fetch
         log.exception("importing queued batch %s stopped at page %s", folder.name, state.pages + 1)
         state.status = "failed"
