@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from citydata import ingest
@@ -262,3 +263,94 @@ def test_the_import_command_says_the_notice_withdrawn_is_no_longer_shown(db_path
     done = command.run("import", str(cancelled), db=db_path, text=True)
     assert done.returncode == 0, done.stderr  # (was refused: "No row of this file can be imported")
     assert "1 notice withdrawn or cancelled: no longer shown" in done.stdout
+
+
+# One notice's award and its withdrawal in the same file, in either order: the release published
+# last decides. OCDS compiles a notice's releases into one, which kept the earlier release's
+# active award beside the later withdrawal (the notice stayed live), and kept the earlier
+# withdrawal of the tender beside a later award published without a status (it stayed out).
+LATER_WITHDRAWAL = WITHDRAWN_TENDER | {"date": "2025-06-01T09:00:00Z"}
+UNSTATED_AWARD = AMENDMENT | {
+    "awards": [{k: v for k, v in AMENDMENT["awards"][0].items() if k != "status"}]
+}
+
+
+def _ocds(*releases: dict) -> bytes:
+    return json.dumps({"version": "1.1", "releases": list(releases)}).encode()
+
+
+def _cf_api(*items: dict) -> bytes:
+    return json.dumps({"hitCount": len(items), "noticeList": [{"item": i} for i in items]}).encode()
+
+
+def _cf_api_item(status: str, published: str) -> dict:
+    doc = json.loads((DATA / "notices" / "cf_api_search.json").read_text(encoding="utf-8"))
+    return doc["noticeList"][0]["item"] | {"noticeStatus": status, "publishedDate": published}
+
+
+def _cf_export(*rows: tuple[str, str]) -> bytes:
+    """Kingston's PlanX notice of the real November export, once per (status, published)."""
+    path = DATA / "real" / "cf_export_notices_2025-11.csv"
+    export = pd.read_csv(path, dtype=str, keep_default_na=False)
+    notice = export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+    out = pd.concat([notice.assign(Status=s, **{"Published Date": p}) for s, p in rows])
+    return out.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "gone"),
+    [
+        (_ocds(AWARD, LATER_WITHDRAWAL), "n.json", True),
+        (_ocds(LATER_WITHDRAWAL, AWARD), "n.json", True),
+        (_ocds(WITHDRAWN_TENDER, AMENDMENT), "n.json", False),
+        (_ocds(AMENDMENT, WITHDRAWN_TENDER), "n.json", False),
+        (_ocds(WITHDRAWN_TENDER, UNSTATED_AWARD), "n.json", False),
+        (_ocds(UNSTATED_AWARD, WITHDRAWN_TENDER), "n.json", False),
+        (_cf_api(_cf_api_item("Awarded", "2024-03-01T10:00:00Z"),
+                 _cf_api_item("Withdrawn", "2024-05-01T10:00:00Z")), "s.json", True),
+        (_cf_api(_cf_api_item("Withdrawn", "2024-05-01T10:00:00Z"),
+                 _cf_api_item("Awarded", "2024-03-01T10:00:00Z")), "s.json", True),
+        (_cf_api(_cf_api_item("Withdrawn", "2024-01-01T10:00:00Z"),
+                 _cf_api_item("Awarded", "2024-03-01T10:00:00Z")), "s.json", False),
+        (_cf_export(("Open", "2024-12-12T13:04:44Z"), ("Withdrawn", "2025-12-01T09:00:00Z")),
+         "n.csv", True),
+        (_cf_export(("Withdrawn", "2025-12-01T09:00:00Z"), ("Open", "2024-12-12T13:04:44Z")),
+         "n.csv", True),
+        (_cf_export(("Open", "2024-12-12T13:04:44Z"), ("Withdrawn", "2024-01-01T09:00:00Z")),
+         "n.csv", False),
+    ],
+    ids=[
+        "ocds-award-then-later-withdrawal", "ocds-later-withdrawal-first",
+        "ocds-withdrawal-then-later-award", "ocds-later-award-first",
+        "ocds-withdrawal-then-award-with-no-status", "ocds-award-with-no-status-first",
+        "cf-api-later-withdrawal", "cf-api-later-withdrawal-first", "cf-api-later-award",
+        "cf-export-later-withdrawal", "cf-export-later-withdrawal-first", "cf-export-later-open",
+    ],
+)  # fmt: skip
+def test_the_release_published_last_in_a_file_decides_whether_the_notice_is_in_force(
+    content, name, gone
+):
+    prepared = ingest.prepare(content, name)
+    assert prepared.refused is None
+    assert (len(prepared.withdrawn), len(prepared.records)) == ((1, 0) if gone else (0, 1))
+
+
+def test_a_file_with_an_award_and_its_later_withdrawal_takes_the_notice_held_out(db, server):
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    run = fetch.import_file(
+        db, release_page(server, AMENDMENT, LATER_WITHDRAWAL), "both.json", "Ann"
+    )
+    assert camden_rb(db) == [] and run.withdrawn == 1 and adds_up(run)
+
+
+def test_a_record_package_says_what_its_newest_release_does():
+    """A record's compiled release keeps the earlier award beside the later withdrawal; its
+    releases say which came last."""
+    compiled = AWARD | {"tender": LATER_WITHDRAWAL["tender"], "date": LATER_WITHDRAWAL["date"]}
+    record = {"ocid": RB_OCID, "releases": [AWARD, LATER_WITHDRAWAL], "compiledRelease": compiled}
+    prepared = ingest.prepare(json.dumps({"records": [record]}).encode(), "records.json")
+    assert [w.status for w in prepared.withdrawn] == ["withdrawn"]
+    revived = {"ocid": RB_OCID, "releases": [WITHDRAWN_TENDER, AMENDMENT],
+               "compiledRelease": AMENDMENT | {"tender": WITHDRAWN_TENDER["tender"]}}  # fmt: skip
+    again = ingest.prepare(json.dumps({"records": [revived]}).encode(), "records.json")
+    assert (again.withdrawn, len(again.records)) == ([], 1)

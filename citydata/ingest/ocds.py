@@ -69,6 +69,16 @@ MAPPING = {
 }
 
 
+class Compiled(dict):
+    """A notice's releases compiled into one, with what its newest release says of whether its
+    contract came about (`citydata.ingest.withdrawn.ended_in`): the compiled release keeps an
+    earlier release's active award beside a later withdrawal of the tender."""
+
+    def __init__(self, release: dict[str, Any], ended: str | None) -> None:
+        super().__init__(release)
+        self.ended = ended
+
+
 def is_release(entry: Any) -> bool:
     """An entry of a list of releases that is a release: an object with its `ocid`, the
     identifier its later releases share (text, or a number as some files write it). One
@@ -96,11 +106,14 @@ def releases_of(doc: Any) -> list[dict[str, Any]]:
         for record in doc["records"]:
             if not isinstance(record, dict):
                 continue
+            releases = [r for r in _list(record.get("releases")) if isinstance(r, dict)]
+            releases = [r for r in releases if "ocid" in r]  # linked ones (bare URLs): nothing
             if isinstance(record.get("compiledRelease"), dict):
-                out.append(record["compiledRelease"])
-            elif isinstance(record.get("releases"), list):
-                releases = [r for r in record["releases"] if isinstance(r, dict) and "ocid" in r]
-                out += compile_releases(releases)  # linked releases (bare URLs) carry nothing
+                compiled = record["compiledRelease"]
+                ended = withdrawn.ended_in(_in_date_order(releases) or [compiled])
+                out.append(Compiled(compiled, ended))
+            else:
+                out += compile_releases(releases)
         return out
     if is_release(doc):
         return [doc]
@@ -154,7 +167,7 @@ def _in_date_order(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One release per `ocid`, earlier releases overlaid by later ones (`_in_date_order`), in
-    order."""
+    order, each with what its newest release says of whether it is in force (`Compiled`)."""
     by_ocid: dict[Any, list[dict[str, Any]]] = {}
     order: list[Any] = []
     for i, release in enumerate(releases):
@@ -169,7 +182,7 @@ def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         compiled = group[0]
         for later in group[1:]:
             compiled = _merge(compiled, later)
-        out.append(compiled)
+        out.append(Compiled(compiled, withdrawn.ended_in(group)))
     return out
 
 
@@ -354,7 +367,7 @@ def _rows(
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     awards = [a for a in awards if a.get("status") not in withdrawn.ENDED_AWARDS]
-    status = withdrawn.ended(release)
+    status = release.ended if isinstance(release, Compiled) else withdrawn.ended(release)
     if status is not None:  # one row for the notice, saying so: no supplier, value or end
         awards = []
     base = [release.get("ocid"), release.get("id")]
