@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from citydata import ingest
+from citydata import ingest, lifecycle
 from citydata.feeds import fetch, runs
 from citydata.ingest import withdrawn
-from citydata.store import changes, previews, snapshots
+from citydata.store import changes, previews, snapshots, withdrawals
 from tests import command
+from tests.apptest import run_app, shown
 from tests.conftest import ROOT
 from tests.test_fetch import (
     AMENDED,
@@ -38,6 +39,7 @@ from tests.test_fetch import (
     ok,
     release_page,
 )
+from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
 
 @pytest.fixture
@@ -354,3 +356,86 @@ def test_a_record_package_says_what_its_newest_release_does():
                "compiledRelease": AMENDMENT | {"tender": WITHDRAWN_TENDER["tender"]}}  # fmt: skip
     again = ingest.prepare(json.dumps({"records": [revived]}).encode(), "records.json")
     assert (again.withdrawn, len(again.records)) == ([], 1)
+
+
+# Another of Camden's notices, beside the one withdrawn
+OTHER_OCID = RB_OCID[:-1] + "2"
+OTHER = AWARD | {"ocid": OTHER_OCID, "tender": AWARD["tender"] | {"title": "Housing system"}}
+
+
+def _published_id(db) -> int:
+    return db.scalar(
+        "SELECT id FROM snapshots WHERE borough_code = 'E09000007' AND kind = 'published'"
+        " AND status = 'active'"
+    )
+
+
+def test_a_rollback_to_before_a_withdrawal_keeps_the_notice_out_and_says_so(
+    db_path,
+    server,
+    password,  # noqa: F811
+):
+    """A rollback brought the withdrawn notice back into the current contracts (and every
+    page); it now stays out, and the History page, the command and the snapshot's note say
+    which."""
+    cancelled = (
+        f"1 notice withdrawn or cancelled later stays out ({RB_OCID}: the contract was cancelled)"
+    )
+
+    def imported(*releases: dict, name: str = "notices.json") -> int:
+        db = lifecycle.open_store(db_path)
+        try:
+            fetch.import_file(db, release_page(server, *releases), name, "Ann")
+            return _published_id(db)
+        finally:
+            db.close()
+
+    before = imported(AWARD, OTHER)
+    imported(CANCELLED)
+    imported(OTHER | {"ocid": RB_OCID[:-1] + "3", "date": "2025-07-01T09:00:00Z"})
+    at = sign_in(run_app())
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="h_borough").set_value("Camden").run()
+    at.segmented_control(key="h_kind").set_value("published").run()
+    at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("h_target"))).set_value(
+        before
+    ).run()
+    next(b for b in at.button if b.label.startswith("Roll back Camden")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown(at.success[0].value).endswith(f", but {cancelled}.")
+    db = lifecycle.open_store(db_path)
+    try:
+        assert camden_rb(db) == []  # was the cancelled contract again, on every page
+        refs = db.rows(
+            "SELECT source_ref FROM current_contracts WHERE borough_code = 'E09000007'"
+            " AND source_kind = 'published' ORDER BY ALL"
+        )
+        assert refs == [(OTHER_OCID,)]
+        rows, note = db.rows(
+            "SELECT rows_imported, note FROM snapshots WHERE id = $id", {"id": _published_id(db)}
+        )[0]
+        assert rows == 1 and note.endswith(cancelled)
+    finally:
+        db.close()
+    # what is current now is the snapshot before, but for the notice: nothing would change
+    refused = command.run("rollback", str(before), db=db_path, text=True)
+    assert refused.returncode == 1
+    assert f"records of snapshot {before} that can be current: {cancelled}." in refused.stderr
+    imported(OTHER | {"ocid": RB_OCID[:-1] + "4", "date": "2025-07-02T09:00:00Z"})
+    done = command.run("rollback", str(before), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"records of snapshot {before} and is now current, but {cancelled}: " in done.stdout
+
+
+def test_a_rollback_to_a_notice_awarded_after_its_withdrawal_keeps_it(db, server):
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    fetch.import_file(db, release_page(server, CANCELLED), "cancelled.json", "Ann")
+    revived = CANCELLED | {"id": "again", "date": "2025-08-01T09:00:00Z",
+                           "awards": [AMENDMENT["awards"][0]]}  # fmt: skip
+    fetch.import_file(db, release_page(server, revived), "revived.json", "Ann")
+    back_to = _published_id(db)
+    assert camden_rb(db) == AMENDED
+    fetch.import_file(db, release_page(server, OTHER), "other.json", "Ann")
+    snapshots.rollback(db, back_to, "Ann")
+    assert camden_rb(db) == AMENDED
+    assert withdrawals.kept_out(db, _published_id(db)) == {}
