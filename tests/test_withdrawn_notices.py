@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from citydata import ingest, lifecycle
-from citydata.feeds import fetch, runs
+from citydata.feeds import fetch, runs, spool
 from citydata.ingest import withdrawn
 from citydata.store import changes, previews, snapshots, withdrawals
 from tests import command
@@ -439,3 +439,70 @@ def test_a_rollback_to_a_notice_awarded_after_its_withdrawal_keeps_it(db, server
     snapshots.rollback(db, back_to, "Ann")
     assert camden_rb(db) == AMENDED
     assert withdrawals.kept_out(db, _published_id(db)) == {}
+
+
+def test_a_fetch_queued_for_the_running_app_counts_no_withdrawal_before_the_app_imports_it(
+    db_path, server
+):
+    """Handed to the running app, a fetch said "2 notices withdrawn or cancelled: no longer
+    shown" before the app had imported anything, of one notice it held and one it did not."""
+    db = lifecycle.open_store(db_path)
+    try:
+        fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    finally:
+        db.close()
+    not_held = CANCELLED | {"ocid": OTHER_OCID}
+    server.play("page1", ok(release_page(server, CANCELLED, not_held)))
+    # what `python -m citydata fetch` does while the app holds the file (cli/fetch.py)
+    batch = spool.Batch(db_path)
+    queued = fetch.download(batch, "contracts-finder", SINCE, None, backoff=0.01)
+    batch.queue()
+    said = queued.summary(queued=True)
+    assert (queued.withdrawn, queued.withdrawn_not_held) == (0, 0)
+    assert "no longer shown" not in said
+    assert "2 notices withdrawn or cancelled, for the app to stop showing if it holds them." in said
+    [folder] = spool.waiting(db_path)
+    db = lifecycle.open_store(db_path)
+    try:
+        run = spool.import_batch(db, folder)  # as the app's importer does (ui/fetching.py)
+        assert (run.withdrawn, run.withdrawn_not_held, run.withdrawn_queued) == (1, 1, 0)
+        assert adds_up(run)
+        assert run.summary().count("withdrawn or cancelled") == 2  # no longer shown; not held
+        assert "1 notice withdrawn or cancelled: no longer shown." in run.summary()
+        assert camden_rb(db) == []
+    finally:
+        db.close()
+
+
+def test_a_queued_fetch_carrying_on_from_a_queued_one_counts_what_the_app_did_with_it(
+    db_path, server
+):
+    """A fetch carrying on from a batch still waiting starts from that batch's counts. They were
+    the command's (every withdrawal "no longer shown"), and stayed so in the history once the
+    app imported both; the app now takes what it did with the batch before."""
+    db = lifecycle.open_store(db_path)
+    try:
+        fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    finally:
+        db.close()
+    not_held = CANCELLED | {"ocid": RB_OCID[:-1] + "5"}
+    server.play("page1", ok(release_page(server, CANCELLED, not_held, next_page="page2")))
+    server.play("page2", ok(release_page(server, OTHER)))
+    first = spool.Batch(db_path)
+    stopped = fetch.download(first, "contracts-finder", SINCE, None, backoff=0.01, max_pages=1)
+    first.queue()
+    after, previous = spool.waiting_last(db_path, "contracts-finder")
+    assert (after, previous.pages, stopped.status) == (first.id, 1, "failed")
+    second = spool.Batch(db_path, after=after)
+    fetch.download(second, "contracts-finder", SINCE, previous, backoff=0.01)
+    second.queue()
+    db = lifecycle.open_store(db_path)
+    try:
+        a, b = (spool.import_batch(db, folder) for folder in spool.waiting(db_path))
+        assert (a.withdrawn, a.withdrawn_not_held) == (1, 1)
+        assert (b.pages, b.imported, b.withdrawn, b.withdrawn_not_held) == (2, 1, 1, 1)
+        assert b.withdrawn_queued == 0 and adds_up(b)
+        line = runs.history(db).to_dict("records")[0]
+        assert (line["kept"], line["withdrawn"], line["withdrawn_not_held"]) == (1, 1, 1)
+    finally:
+        db.close()

@@ -79,6 +79,10 @@ class Run:
     # longer shown, and those not held, left out (one older than the notice held is `older`)
     withdrawn: int = 0
     withdrawn_not_held: int = 0
+    # (a fetch handed to the running app, before it imports) notices the pages say were
+    # withdrawn, cancelled or unsuccessful: only the app, holding the notices, knows which of
+    # them it holds and will stop showing (not in the history, which the app's import writes)
+    withdrawn_queued: int = 0
     snapshot_ids: list[int] = field(default_factory=list)
     # pages read before this run, by the fetch it carried on from (counted in `pages` too)
     carried_from: int = 0
@@ -110,9 +114,10 @@ class Run:
                     else "imported."
                 )
             )
-        parts = [what, self.no_longer_shown(), self.left_out(), self.message]
+        counts = [what, self.no_longer_shown(), self.for_the_app(), self.left_out()]
+        parts = [*counts, self.message]
         if self.status == "failed":
-            parts = [self.message, *(parts[:3] if self.notices else [])]
+            parts = [self.message, *(counts if self.notices else [])]
         return " ".join(p for p in parts if p)
 
     def no_longer_shown(self) -> str:
@@ -121,6 +126,18 @@ class Run:
         if not n:
             return ""
         return f"{n:,} {'notice' if n == 1 else 'notices'} withdrawn or cancelled: no longer shown."
+
+    def for_the_app(self) -> str:
+        """The notices withdrawn that a fetch queued for the app (`withdrawn_queued`), in words
+        ('' for none): whether any is shown until now, the app finds out when it imports them."""
+        n = self.withdrawn_queued
+        if not n:
+            return ""
+        which = "notice" if n == 1 else "notices"
+        return (
+            f"{n:,} {which} withdrawn or cancelled, for the app to stop showing if it holds "
+            f"{'it' if n == 1 else 'them'}."
+        )
 
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).
@@ -249,18 +266,9 @@ HISTORY_COLUMNS = (
 )
 
 
-def history_line(row: dict[str, Any]) -> str:
-    """One history line in words: when, what, who, the outcome, the counts, the message. A
-    value the run does not have (no message, no file) may come as None or as NaN (a column of
-    the history holding both texts and NULLs): either is left out."""
-    row = {k: None if _missing(v) else v for k, v in row.items()}
-    what = (
-        f"file {row['file_name']}"
-        if row["feed"] == "file"
-        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
-        f" since {pd_day(row['since'])}"
-    )
-    run = Run(
+def from_row(row: dict[str, Any]) -> Run:
+    """A history line's counts as a run (its feed, pages and what it read, kept and left out)."""
+    return Run(
         feed=row["feed"],
         since="",
         pages=int(row["pages"]),
@@ -275,6 +283,28 @@ def history_line(row: dict[str, Any]) -> str:
         withdrawn=int(_count(row.get("withdrawn"))),  # (NULL: recorded before v16)
         withdrawn_not_held=int(_count(row.get("withdrawn_not_held"))),
     )
+
+
+def recorded(r: Database | Reader, run_id: int) -> Run | None:
+    """The counts of the run recorded as `run_id` in the history (None: no such line)."""
+    found = r.df(
+        f"SELECT {', '.join(HISTORY_COLUMNS)} FROM feed_runs WHERE id = $id", {"id": int(run_id)}
+    ).to_dict("records")
+    return from_row({k: None if _missing(v) else v for k, v in found[0].items()}) if found else None
+
+
+def history_line(row: dict[str, Any]) -> str:
+    """One history line in words: when, what, who, the outcome, the counts, the message. A
+    value the run does not have (no message, no file) may come as None or as NaN (a column of
+    the history holding both texts and NULLs): either is left out."""
+    row = {k: None if _missing(v) else v for k, v in row.items()}
+    what = (
+        f"file {row['file_name']}"
+        if row["feed"] == "file"
+        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
+        f" since {pd_day(row['since'])}"
+    )
+    run = from_row(row)
     parts = [
         f"{row['started_at']:%Y-%m-%d %H:%M}",
         what,
@@ -409,6 +439,15 @@ def count_stored(
     state.withdrawn += gone
     state.older += later
     state.withdrawn_not_held += max(ended - gone - later, 0)
+
+
+def count_queued(state: Run, prepared: Any) -> None:
+    """Add a page a fetch queues for the running app (citydata.feeds.spool) to the run, before
+    the app compares it with the notices held: its records for the app to import, and its
+    notices withdrawn or cancelled, for the app to weigh (`withdrawn_queued`), none of them yet
+    counted as no longer shown or as not held."""
+    state.imported += len(prepared.records)
+    state.withdrawn_queued += len(getattr(prepared, "withdrawn", None) or [])
 
 
 def record_upload(
