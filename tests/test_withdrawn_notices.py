@@ -506,3 +506,34 @@ def test_a_queued_fetch_carrying_on_from_a_queued_one_counts_what_the_app_did_wi
         assert (line["kept"], line["withdrawn"], line["withdrawn_not_held"]) == (1, 1, 1)
     finally:
         db.close()
+
+
+# A tender's cancellation as it is often published: the notice's status, and little else
+BARE_CANCELLATION = {
+    "ocid": RB_OCID, "id": "cancellation", "date": "2025-06-01T09:00:00Z",
+    "tag": ["tenderCancellation"], "buyer": AWARD["buyer"], "tender": {"status": "cancelled"},
+}  # fmt: skip
+
+
+def test_a_cancellation_naming_no_cpv_code_system_or_supplier_still_takes_the_notice_out(
+    db, server
+):
+    """It was refused as "not a technology contract" and "neither a system nor a vendor is
+    given" (the whole file refused), and the cancelled notice stayed live."""
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    run = fetch.import_file(db, release_page(server, BARE_CANCELLATION), "c.json", "Ann")
+    assert (run.status, run.withdrawn, run.not_technology, run.refused) == ("done", 1, 0, 0)
+    assert camden_rb(db) == [] and adds_up(run)
+
+
+def test_a_bare_withdrawn_row_of_a_contracts_finder_export_takes_its_notice_out():
+    export = pd.read_csv(
+        DATA / "real" / "cf_export_notices_2025-11.csv", dtype=str, keep_default_na=False
+    )
+    notice = export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+    bare = notice.assign(Status="Withdrawn", **{"Published Date": "2025-12-01T09:00:00Z"})
+    for column in ("Title", "Description", "Cpv Codes"):
+        bare[column] = ""
+    for rows in ([notice, bare], [bare, notice]):
+        prepared = ingest.prepare(pd.concat(rows).to_csv(index=False).encode(), "n.csv")
+        assert (len(prepared.records), len(prepared.withdrawn)) == (0, 1)

@@ -108,6 +108,17 @@ def status_word(value: Any) -> str | None:
     return None
 
 
+def flags(table: Table) -> list[bool]:
+    """Whether each row of `table` says its notice was withdrawn, cancelled or unsuccessful.
+    Such a row is no record: what it is about (technology or not) and whether it names a
+    system or supplier do not matter (a cancellation often gives neither), only its council and
+    reference, which say which notice held it takes out."""
+    column = next((c for c in STATUS_COLUMNS if c in table.data.columns), None)
+    if column is None:
+        return [False] * len(table.rows)
+    return [status_word(cell) is not None for cell in table.data[column].tolist()]
+
+
 def split(
     table: Table,
     out: dict[str, list],
