@@ -9,6 +9,7 @@ localhost replay server of tests/test_fetch.py; every database is a real DuckDB 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -290,11 +291,17 @@ def _cf_api_item(status: str, published: str) -> dict:
     return doc["noticeList"][0]["item"] | {"noticeStatus": status, "publishedDate": published}
 
 
-def _cf_export(*rows: tuple[str, str]) -> bytes:
-    """Kingston's PlanX notice of the real November export, once per (status, published)."""
+@functools.cache
+def _planx() -> pd.DataFrame:
+    """Kingston's PlanX notice, as the real November export of Contracts Finder has it."""
     path = DATA / "real" / "cf_export_notices_2025-11.csv"
     export = pd.read_csv(path, dtype=str, keep_default_na=False)
-    notice = export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+    return export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+
+
+def _cf_export(*rows: tuple[str, str]) -> bytes:
+    """Kingston's PlanX notice of the real November export, once per (status, published)."""
+    notice = _planx()
     out = pd.concat([notice.assign(Status=s, **{"Published Date": p}) for s, p in rows])
     return out.to_csv(index=False).encode()
 
@@ -527,10 +534,7 @@ def test_a_cancellation_naming_no_cpv_code_system_or_supplier_still_takes_the_no
 
 
 def test_a_bare_withdrawn_row_of_a_contracts_finder_export_takes_its_notice_out():
-    export = pd.read_csv(
-        DATA / "real" / "cf_export_notices_2025-11.csv", dtype=str, keep_default_na=False
-    )
-    notice = export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+    notice = _planx()
     bare = notice.assign(Status="Withdrawn", **{"Published Date": "2025-12-01T09:00:00Z"})
     for column in ("Title", "Description", "Cpv Codes"):
         bare[column] = ""
