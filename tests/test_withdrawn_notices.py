@@ -541,3 +541,12 @@ def test_a_bare_withdrawn_row_of_a_contracts_finder_export_takes_its_notice_out(
     for rows in ([notice, bare], [bare, notice]):
         prepared = ingest.prepare(pd.concat(rows).to_csv(index=False).encode(), "n.csv")
         assert (len(prepared.records), len(prepared.withdrawn)) == (0, 1)
+
+
+def test_what_a_rollback_leaves_out_is_said_for_several_notices_too():
+    gone = {f"ref-{n}": "withdrawn" for n in range(5)}
+    assert withdrawals.left_out(gone) == (
+        "5 notices withdrawn or cancelled later stay out (ref-0: the notice was withdrawn; "
+        "ref-1: the notice was withdrawn; ref-2: the notice was withdrawn; and 2 more)"
+    )
+    assert withdrawals.left_out({}) == ""

@@ -182,9 +182,5 @@ def left_out(gone: Mapping[str, str], most: int = 3) -> str:
     if len(gone) > most:
         shown.append(f"and {len(gone) - most:,} more")
     n = len(gone)
-    which = (
-        "notice withdrawn or cancelled later stays"
-        if n == 1
-        else ("notices withdrawn or cancelled later stay")
-    )
-    return f"{n:,} {which} out ({'; '.join(shown)})"
+    noun, verb = ("notice", "stays") if n == 1 else ("notices", "stay")
+    return f"{n:,} {noun} withdrawn or cancelled later {verb} out ({'; '.join(shown)})"
