@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from citydata.query import filters
-from citydata.store import previews, snapshots
+from citydata.store import previews, snapshots, withdrawals
 from citydata.store.history import KINDS
 from ui import steward
 
@@ -117,7 +117,8 @@ if access.allowed:
     )
     st.caption(
         "Rolling back stores a new snapshot with the chosen one's records; nothing is deleted, "
-        "so a rollback can itself be undone."
+        "so a rollback can itself be undone. A published notice withdrawn or cancelled after "
+        "the chosen snapshot's version of it stays out."
     )
     if st.button(f"Roll back {borough} to snapshot {target}", type="primary"):
         try:
@@ -125,9 +126,10 @@ if access.allowed:
         except previews.CommitRefused as exc:
             st.error(ui.plain(str(exc)))
         else:
+            left_out = withdrawals.left_out(ui.read(lambda r: withdrawals.kept_out(r, new_id)))
             again = ui.read(lambda r: snapshots.illustrative_again(r, new_id))
             st.session_state["_rolled_back"] = (
                 f"{borough} is back to the records of snapshot {target} (stored as snapshot "
-                f"{new_id}). {again}"
+                f"{new_id})" + (f", but {ui.plain(left_out)}." if left_out else ".") + f" {again}"
             ).strip()
             st.rerun()

@@ -417,3 +417,67 @@ def test_a_release_with_no_ocid_is_not_read_as_a_notice_in_json_or_a_flattened_f
     read = prepare(json.dumps(package).encode(), "notices.json")
     assert (read.rows_read, read.not_notices) == (1, 1)
     assert read.records["source_ref"].tolist() == ["ocds-b5fd17-1"]
+
+
+def _croydon_award(value: dict, tender_value: dict | None = None):
+    """Find a Tender's release package with Croydon's award given `value`: its record and the
+    notes on its row's value."""
+    package = json.loads((NOTICES / "fts_release_package.json").read_bytes())
+    release = package["releases"][0]
+    release["awards"][0]["value"] = value
+    if tender_value is not None:
+        release["tender"]["value"] = tender_value
+    p = load("fts_release_package.json", json.dumps(package).encode())
+    croydon = p.records.iloc[0]
+    assert croydon["borough"] == "Croydon"
+    row = int(croydon["row"])
+    notes = [x.reason for x in p.warnings if x.row == row and x.column in ("Value", "Currency")]
+    return croydon, notes
+
+
+@pytest.mark.parametrize(
+    ("value", "kept", "said"),
+    [
+        ({"amountGross": 120000, "currency": "GBP"}, Decimal("120000.00"),
+         ["The award's value is given only as its gross amount, VAT included (no amount "
+          "without VAT): £120,000 is kept."]),
+        ({"amountNet": 100000, "amountGross": 120000, "currency": "GBP"}, Decimal("100000.00"), []),
+        ({"amount": 100000, "amountGross": 120000, "currency": "GBP"}, Decimal("100000.00"), []),
+        ({"amount": None, "amountGross": 120000, "currency": "GBP"}, Decimal("120000.00"),
+         ["The award's value is given only as its gross amount, VAT included (no amount "
+          "without VAT): £120,000 is kept."]),
+    ],
+    ids=["gross-only", "net-and-gross", "amount-and-gross", "amount-null"],
+)  # fmt: skip
+def test_an_ocds_value_given_only_with_vat_is_read_and_said_to_be_gross(value, kept, said):
+    """UK notices give a value without VAT (`amount`) and with it (`amountGross`); one giving
+    only the gross amount was read as no value at all."""
+    croydon, notes = _croydon_award(value)
+    assert croydon["total_value"] == kept
+    assert notes == said
+
+
+def test_the_note_on_a_negative_foreign_value_says_one_thing():
+    """It said the tender's value "is used instead", and then that it was "not in pounds; left
+    out" (no value was kept), naming the award's -500 without its currency."""
+    croydon, notes = _croydon_award(
+        {"amount": -500, "currency": "EUR"}, {"amount": 1000, "currency": "EUR"}
+    )
+    assert croydon["total_value"] is None
+    assert notes == [
+        "The award's value (EUR -500) cannot be a contract's value, so it is not used, and "
+        "the tender's value, EUR 1,000, is not in pounds: no value is kept."
+    ]
+    croydon, notes = _croydon_award({"amount": -500, "currency": "EUR"})
+    assert notes == [
+        "The award's value (EUR -500) cannot be a contract's value, so it is not used."
+    ]
+
+
+def test_a_flattened_file_gives_its_gross_value_too():
+    content = (NOTICES / "ocds_flattened.csv").read_bytes()
+    gross = content.replace(b"awards/0/value/amount,", b"awards/0/value/amountGross,", 1)
+    assert gross != content
+    before, after = prepare(content, "flat.csv"), prepare(gross, "flat.csv")
+    assert after.records["total_value"].tolist() == before.records["total_value"].tolist()
+    assert any("gross amount, VAT included" in x.reason for x in after.warnings)

@@ -9,6 +9,7 @@ localhost replay server of tests/test_fetch.py; every database is a real DuckDB 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,13 +19,15 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from citydata import ingest
-from citydata.feeds import counts, fetch, history, runs
+from citydata import ingest, lifecycle
+from citydata.feeds import counts, fetch, history, runs, spool
 from citydata.ingest import withdrawn
-from citydata.store import changes, previews, snapshots
+from citydata.store import changes, previews, snapshots, withdrawals
 from tests import command
+from tests.apptest import run_app, shown
 from tests.conftest import ROOT
 from tests.test_fetch import (
     AMENDED,
@@ -37,6 +40,7 @@ from tests.test_fetch import (
     ok,
     release_page,
 )
+from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
 
 @pytest.fixture
@@ -262,3 +266,287 @@ def test_the_import_command_says_the_notice_withdrawn_is_no_longer_shown(db_path
     done = command.run("import", str(cancelled), db=db_path, text=True)
     assert done.returncode == 0, done.stderr  # (was refused: "No row of this file can be imported")
     assert "1 notice withdrawn or cancelled: no longer shown" in done.stdout
+
+
+# One notice's award and its withdrawal in the same file, in either order: the release published
+# last decides. OCDS compiles a notice's releases into one, which kept the earlier release's
+# active award beside the later withdrawal (the notice stayed live), and kept the earlier
+# withdrawal of the tender beside a later award published without a status (it stayed out).
+LATER_WITHDRAWAL = WITHDRAWN_TENDER | {"date": "2025-06-01T09:00:00Z"}
+UNSTATED_AWARD = AMENDMENT | {
+    "awards": [{k: v for k, v in AMENDMENT["awards"][0].items() if k != "status"}]
+}
+
+
+def _ocds(*releases: dict) -> bytes:
+    return json.dumps({"version": "1.1", "releases": list(releases)}).encode()
+
+
+def _cf_api(*items: dict) -> bytes:
+    return json.dumps({"hitCount": len(items), "noticeList": [{"item": i} for i in items]}).encode()
+
+
+def _cf_api_item(status: str, published: str) -> dict:
+    doc = json.loads((DATA / "notices" / "cf_api_search.json").read_text(encoding="utf-8"))
+    return doc["noticeList"][0]["item"] | {"noticeStatus": status, "publishedDate": published}
+
+
+@functools.cache
+def _planx() -> pd.DataFrame:
+    """Kingston's PlanX notice, as the real November export of Contracts Finder has it."""
+    path = DATA / "real" / "cf_export_notices_2025-11.csv"
+    export = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return export[export["Notice Identifier"] == "LBKING001-DN751807-92295848"]
+
+
+def _cf_export(*rows: tuple[str, str]) -> bytes:
+    """Kingston's PlanX notice of the real November export, once per (status, published)."""
+    notice = _planx()
+    out = pd.concat([notice.assign(Status=s, **{"Published Date": p}) for s, p in rows])
+    return out.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "gone"),
+    [
+        (_ocds(AWARD, LATER_WITHDRAWAL), "n.json", True),
+        (_ocds(LATER_WITHDRAWAL, AWARD), "n.json", True),
+        (_ocds(WITHDRAWN_TENDER, AMENDMENT), "n.json", False),
+        (_ocds(AMENDMENT, WITHDRAWN_TENDER), "n.json", False),
+        (_ocds(WITHDRAWN_TENDER, UNSTATED_AWARD), "n.json", False),
+        (_ocds(UNSTATED_AWARD, WITHDRAWN_TENDER), "n.json", False),
+        (_cf_api(_cf_api_item("Awarded", "2024-03-01T10:00:00Z"),
+                 _cf_api_item("Withdrawn", "2024-05-01T10:00:00Z")), "s.json", True),
+        (_cf_api(_cf_api_item("Withdrawn", "2024-05-01T10:00:00Z"),
+                 _cf_api_item("Awarded", "2024-03-01T10:00:00Z")), "s.json", True),
+        (_cf_api(_cf_api_item("Withdrawn", "2024-01-01T10:00:00Z"),
+                 _cf_api_item("Awarded", "2024-03-01T10:00:00Z")), "s.json", False),
+        (_cf_export(("Open", "2024-12-12T13:04:44Z"), ("Withdrawn", "2025-12-01T09:00:00Z")),
+         "n.csv", True),
+        (_cf_export(("Withdrawn", "2025-12-01T09:00:00Z"), ("Open", "2024-12-12T13:04:44Z")),
+         "n.csv", True),
+        (_cf_export(("Open", "2024-12-12T13:04:44Z"), ("Withdrawn", "2024-01-01T09:00:00Z")),
+         "n.csv", False),
+    ],
+    ids=[
+        "ocds-award-then-later-withdrawal", "ocds-later-withdrawal-first",
+        "ocds-withdrawal-then-later-award", "ocds-later-award-first",
+        "ocds-withdrawal-then-award-with-no-status", "ocds-award-with-no-status-first",
+        "cf-api-later-withdrawal", "cf-api-later-withdrawal-first", "cf-api-later-award",
+        "cf-export-later-withdrawal", "cf-export-later-withdrawal-first", "cf-export-later-open",
+    ],
+)  # fmt: skip
+def test_the_release_published_last_in_a_file_decides_whether_the_notice_is_in_force(
+    content, name, gone
+):
+    prepared = ingest.prepare(content, name)
+    assert prepared.refused is None
+    assert (len(prepared.withdrawn), len(prepared.records)) == ((1, 0) if gone else (0, 1))
+
+
+def test_a_file_with_an_award_and_its_later_withdrawal_takes_the_notice_held_out(db, server):
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    run = fetch.import_file(
+        db, release_page(server, AMENDMENT, LATER_WITHDRAWAL), "both.json", "Ann"
+    )
+    assert camden_rb(db) == [] and run.withdrawn == 1 and adds_up(run)
+
+
+def test_a_record_package_says_what_its_newest_release_does():
+    """A record's compiled release keeps the earlier award beside the later withdrawal; its
+    releases say which came last."""
+    compiled = AWARD | {"tender": LATER_WITHDRAWAL["tender"], "date": LATER_WITHDRAWAL["date"]}
+    record = {"ocid": RB_OCID, "releases": [AWARD, LATER_WITHDRAWAL], "compiledRelease": compiled}
+    prepared = ingest.prepare(json.dumps({"records": [record]}).encode(), "records.json")
+    assert [w.status for w in prepared.withdrawn] == ["withdrawn"]
+    revived = {"ocid": RB_OCID, "releases": [WITHDRAWN_TENDER, AMENDMENT],
+               "compiledRelease": AMENDMENT | {"tender": WITHDRAWN_TENDER["tender"]}}  # fmt: skip
+    again = ingest.prepare(json.dumps({"records": [revived]}).encode(), "records.json")
+    assert (again.withdrawn, len(again.records)) == ([], 1)
+
+
+# Another of Camden's notices, beside the one withdrawn
+OTHER_OCID = RB_OCID[:-1] + "2"
+OTHER = AWARD | {"ocid": OTHER_OCID, "tender": AWARD["tender"] | {"title": "Housing system"}}
+
+
+def _published_id(db) -> int:
+    return db.scalar(
+        "SELECT id FROM snapshots WHERE borough_code = 'E09000007' AND kind = 'published'"
+        " AND status = 'active'"
+    )
+
+
+def test_a_rollback_to_before_a_withdrawal_keeps_the_notice_out_and_says_so(
+    db_path,
+    server,
+    password,  # noqa: F811
+):
+    """A rollback brought the withdrawn notice back into the current contracts (and every
+    page); it now stays out, and the History page, the command and the snapshot's note say
+    which."""
+    cancelled = (
+        f"1 notice withdrawn or cancelled later stays out ({RB_OCID}: the contract was cancelled)"
+    )
+
+    def imported(*releases: dict, name: str = "notices.json") -> int:
+        db = lifecycle.open_store(db_path)
+        try:
+            fetch.import_file(db, release_page(server, *releases), name, "Ann")
+            return _published_id(db)
+        finally:
+            db.close()
+
+    before = imported(AWARD, OTHER)
+    imported(CANCELLED)
+    imported(OTHER | {"ocid": RB_OCID[:-1] + "3", "date": "2025-07-01T09:00:00Z"})
+    at = sign_in(run_app())
+    at.switch_page("pages/history.py").run()
+    at.selectbox(key="h_borough").set_value("Camden").run()
+    at.segmented_control(key="h_kind").set_value("published").run()
+    at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("h_target"))).set_value(
+        before
+    ).run()
+    next(b for b in at.button if b.label.startswith("Roll back Camden")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert shown(at.success[0].value).endswith(f", but {cancelled}.")
+    db = lifecycle.open_store(db_path)
+    try:
+        assert camden_rb(db) == []  # was the cancelled contract again, on every page
+        refs = db.rows(
+            "SELECT source_ref FROM current_contracts WHERE borough_code = 'E09000007'"
+            " AND source_kind = 'published' ORDER BY ALL"
+        )
+        assert refs == [(OTHER_OCID,)]
+        rows, note = db.rows(
+            "SELECT rows_imported, note FROM snapshots WHERE id = $id", {"id": _published_id(db)}
+        )[0]
+        assert rows == 1 and note.endswith(cancelled)
+    finally:
+        db.close()
+    # what is current now is the snapshot before, but for the notice: nothing would change
+    refused = command.run("rollback", str(before), db=db_path, text=True)
+    assert refused.returncode == 1
+    assert f"records of snapshot {before} that can be current: {cancelled}." in refused.stderr
+    imported(OTHER | {"ocid": RB_OCID[:-1] + "4", "date": "2025-07-02T09:00:00Z"})
+    done = command.run("rollback", str(before), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"records of snapshot {before} and is now current, but {cancelled}: " in done.stdout
+
+
+def test_a_rollback_to_a_notice_awarded_after_its_withdrawal_keeps_it(db, server):
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    fetch.import_file(db, release_page(server, CANCELLED), "cancelled.json", "Ann")
+    revived = CANCELLED | {"id": "again", "date": "2025-08-01T09:00:00Z",
+                           "awards": [AMENDMENT["awards"][0]]}  # fmt: skip
+    fetch.import_file(db, release_page(server, revived), "revived.json", "Ann")
+    back_to = _published_id(db)
+    assert camden_rb(db) == AMENDED
+    fetch.import_file(db, release_page(server, OTHER), "other.json", "Ann")
+    snapshots.rollback(db, back_to, "Ann")
+    assert camden_rb(db) == AMENDED
+    assert withdrawals.kept_out(db, _published_id(db)) == {}
+
+
+def test_a_fetch_queued_for_the_running_app_counts_no_withdrawal_before_the_app_imports_it(
+    db_path, server
+):
+    """Handed to the running app, a fetch said "2 notices withdrawn or cancelled: no longer
+    shown" before the app had imported anything, of one notice it held and one it did not."""
+    db = lifecycle.open_store(db_path)
+    try:
+        fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    finally:
+        db.close()
+    not_held = CANCELLED | {"ocid": OTHER_OCID}
+    server.play("page1", ok(release_page(server, CANCELLED, not_held)))
+    # what `python -m citydata fetch` does while the app holds the file (cli/fetch.py)
+    batch = spool.Batch(db_path)
+    queued = fetch.download(batch, "contracts-finder", SINCE, None, backoff=0.01)
+    batch.queue()
+    said = queued.summary(queued=True)
+    assert (queued.withdrawn, queued.withdrawn_not_held) == (0, 0)
+    assert "no longer shown" not in said
+    assert "2 notices withdrawn or cancelled, for the app to stop showing if it holds them." in said
+    [folder] = spool.waiting(db_path)
+    db = lifecycle.open_store(db_path)
+    try:
+        run = spool.import_batch(db, folder)  # as the app's importer does (ui/fetching.py)
+        assert (run.withdrawn, run.withdrawn_not_held, run.withdrawn_queued) == (1, 1, 0)
+        assert adds_up(run)
+        assert run.summary().count("withdrawn or cancelled") == 2  # no longer shown; not held
+        assert "1 notice withdrawn or cancelled: no longer shown." in run.summary()
+        assert camden_rb(db) == []
+    finally:
+        db.close()
+
+
+def test_a_queued_fetch_carrying_on_from_a_queued_one_counts_what_the_app_did_with_it(
+    db_path, server
+):
+    """A fetch carrying on from a batch still waiting starts from that batch's counts. They were
+    the command's (every withdrawal "no longer shown"), and stayed so in the history once the
+    app imported both; the app now takes what it did with the batch before."""
+    db = lifecycle.open_store(db_path)
+    try:
+        fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    finally:
+        db.close()
+    not_held = CANCELLED | {"ocid": RB_OCID[:-1] + "5"}
+    server.play("page1", ok(release_page(server, CANCELLED, not_held, next_page="page2")))
+    server.play("page2", ok(release_page(server, OTHER)))
+    first = spool.Batch(db_path)
+    stopped = fetch.download(first, "contracts-finder", SINCE, None, backoff=0.01, max_pages=1)
+    first.queue()
+    after, previous = spool.waiting_last(db_path, "contracts-finder")
+    assert (after, previous.pages, stopped.status) == (first.id, 1, "failed")
+    second = spool.Batch(db_path, after=after)
+    fetch.download(second, "contracts-finder", SINCE, previous, backoff=0.01)
+    second.queue()
+    db = lifecycle.open_store(db_path)
+    try:
+        a, b = (spool.import_batch(db, folder) for folder in spool.waiting(db_path))
+        assert (a.withdrawn, a.withdrawn_not_held) == (1, 1)
+        assert (b.pages, b.imported, b.withdrawn, b.withdrawn_not_held) == (2, 1, 1, 1)
+        assert b.withdrawn_queued == 0 and adds_up(b)
+        line = history.recent(db).to_dict("records")[0]
+        assert (line["kept"], line["withdrawn"], line["withdrawn_not_held"]) == (1, 1, 1)
+    finally:
+        db.close()
+
+
+# A tender's cancellation as it is often published: the notice's status, and little else
+BARE_CANCELLATION = {
+    "ocid": RB_OCID, "id": "cancellation", "date": "2025-06-01T09:00:00Z",
+    "tag": ["tenderCancellation"], "buyer": AWARD["buyer"], "tender": {"status": "cancelled"},
+}  # fmt: skip
+
+
+def test_a_cancellation_naming_no_cpv_code_system_or_supplier_still_takes_the_notice_out(
+    db, server
+):
+    """It was refused as "not a technology contract" and "neither a system nor a vendor is
+    given" (the whole file refused), and the cancelled notice stayed live."""
+    fetch.import_file(db, release_page(server, AWARD), "award.json", "Ann")
+    run = fetch.import_file(db, release_page(server, BARE_CANCELLATION), "c.json", "Ann")
+    assert (run.status, run.withdrawn, run.not_technology, run.refused) == ("done", 1, 0, 0)
+    assert camden_rb(db) == [] and adds_up(run)
+
+
+def test_a_bare_withdrawn_row_of_a_contracts_finder_export_takes_its_notice_out():
+    notice = _planx()
+    bare = notice.assign(Status="Withdrawn", **{"Published Date": "2025-12-01T09:00:00Z"})
+    for column in ("Title", "Description", "Cpv Codes"):
+        bare[column] = ""
+    for rows in ([notice, bare], [bare, notice]):
+        prepared = ingest.prepare(pd.concat(rows).to_csv(index=False).encode(), "n.csv")
+        assert (len(prepared.records), len(prepared.withdrawn)) == (0, 1)
+
+
+def test_what_a_rollback_leaves_out_is_said_for_several_notices_too():
+    gone = {f"ref-{n}": "withdrawn" for n in range(5)}
+    assert withdrawals.left_out(gone) == (
+        "5 notices withdrawn or cancelled later stay out (ref-0: the notice was withdrawn; "
+        "ref-1: the notice was withdrawn; ref-2: the notice was withdrawn; and 2 more)"
+    )
+    assert withdrawals.left_out({}) == ""

@@ -113,12 +113,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
     """Fetch into a batch the running app imports (citydata.feeds.spool)."""
-    previous = spool.waiting_end(path, args.feed)  # a batch still waiting: carry on from it
+    waiting = spool.waiting_last(path, args.feed)  # a batch still waiting: carry on from it
+    after, previous = waiting if waiting is not None else (None, None)
     if previous is None:
         with lifecycle.open_for_reading(path) as copy:
             previous = runs.last_run(copy, args.feed)
     _say_resuming(args, previous)
-    batch = spool.Batch(path)
+    batch = spool.Batch(path, after=after)
     try:
         run = fetch.download(
             batch,

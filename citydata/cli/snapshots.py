@@ -38,7 +38,7 @@ from citydata.feeds import counts
 from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup
-from citydata.store import previews, snapshots
+from citydata.store import previews, snapshots, withdrawals
 from citydata.store.db import StoreError
 from citydata.store.previews import BoroughChange, CommitRefused
 
@@ -257,11 +257,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         new_id = snapshots.rollback(db, args.id, cli_user(args))
         with db.read() as r:
             again = snapshots.illustrative_again(r, new_id)
+            left_out = withdrawals.left_out(withdrawals.kept_out(r, new_id))
     except CommitRefused as exc:
         raise Refused(str(exc)) from exc
     finally:
         db.close()
-    print(f"Rolled back: snapshot {new_id} is a copy of snapshot {args.id} and now current.")
+    if left_out:
+        print(
+            f"Rolled back: snapshot {new_id} holds the records of snapshot {args.id} and is now "
+            f"current, but {left_out}: a rollback never brings back a notice its publisher "
+            "has since said was withdrawn, cancelled or unsuccessful."
+        )
+    else:
+        print(f"Rolled back: snapshot {new_id} is a copy of snapshot {args.id} and now current.")
     if again:
         print(again)
     return EXIT_OK

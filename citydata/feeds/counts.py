@@ -101,6 +101,15 @@ def compared(
     state.withdrawn_not_held += max(ended - gone - later, 0)
 
 
+def queued(state: Run, prepared: Any) -> None:
+    """Add a page a fetch queues for the running app (citydata.feeds.spool) to the run, before
+    the app compares it with the notices held: its records for the app to import, and its
+    notices withdrawn or cancelled, for the app to weigh (`withdrawn_queued`), none of them yet
+    counted as no longer shown or as not held."""
+    state.imported += len(prepared.records)
+    state.withdrawn_queued += len(getattr(prepared, "withdrawn", None) or [])
+
+
 def record_upload(
     db: Database,
     prepared: Any,

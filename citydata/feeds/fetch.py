@@ -262,7 +262,7 @@ def _start_again(state: Run) -> None:
     fresh = Run(feed=state.feed, since=state.since)
     for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
                  "older", "not_notices", "held", "withdrawn", "withdrawn_not_held",
-                 "carried_from", "refused_first"):  # fmt: skip
+                 "withdrawn_queued", "carried_from", "refused_first"):  # fmt: skip
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
 

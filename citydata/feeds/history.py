@@ -36,18 +36,9 @@ COLUMNS = (
 )
 
 
-def line(row: dict[str, Any]) -> str:
-    """One history line in words: when, what, who, the outcome, the counts, the message. A
-    value the run does not have (no message, no file) may come as None or as NaN (a column of
-    the history holding both texts and NULLs): either is left out."""
-    row = {k: None if _missing(v) else v for k, v in row.items()}
-    what = (
-        f"file {row['file_name']}"
-        if row["feed"] == "file"
-        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
-        f" since {_day(row['since'])}"
-    )
-    run = Run(
+def from_row(row: dict[str, Any]) -> Run:
+    """A history line's counts as a run (its feed, pages and what it read, kept and left out)."""
+    return Run(
         feed=row["feed"],
         since="",
         pages=int(row["pages"]),
@@ -62,6 +53,28 @@ def line(row: dict[str, Any]) -> str:
         withdrawn=int(_count(row.get("withdrawn"))),  # (NULL: recorded before v16)
         withdrawn_not_held=int(_count(row.get("withdrawn_not_held"))),
     )
+
+
+def recorded(r: Database | Reader, run_id: int) -> Run | None:
+    """The counts of the run recorded as `run_id` in the history (None: no such line)."""
+    found = r.df(
+        f"SELECT {', '.join(COLUMNS)} FROM feed_runs WHERE id = $id", {"id": int(run_id)}
+    ).to_dict("records")
+    return from_row({k: None if _missing(v) else v for k, v in found[0].items()}) if found else None
+
+
+def line(row: dict[str, Any]) -> str:
+    """One history line in words: when, what, who, the outcome, the counts, the message. A
+    value the run does not have (no message, no file) may come as None or as NaN (a column of
+    the history holding both texts and NULLs): either is left out."""
+    row = {k: None if _missing(v) else v for k, v in row.items()}
+    what = (
+        f"file {row['file_name']}"
+        if row["feed"] == "file"
+        else f"{FEEDS[row['feed']].label if row['feed'] in FEEDS else row['feed']}"
+        f" since {_day(row['since'])}"
+    )
+    run = from_row(row)
     parts = [
         f"{row['started_at']:%Y-%m-%d %H:%M}",
         what,

@@ -76,6 +76,10 @@ class Run:
     # longer shown, and those not held, left out (one older than the notice held is `older`)
     withdrawn: int = 0
     withdrawn_not_held: int = 0
+    # (a fetch handed to the running app, before it imports) notices the pages say were
+    # withdrawn, cancelled or unsuccessful: only the app, holding the notices, knows which of
+    # them it holds and will stop showing (not in the history, which the app's import writes)
+    withdrawn_queued: int = 0
     snapshot_ids: list[int] = field(default_factory=list)
     # pages read before this run, by the fetch it carried on from (counted in `pages` too)
     carried_from: int = 0
@@ -107,9 +111,10 @@ class Run:
                     else "imported."
                 )
             )
-        parts = [what, self.no_longer_shown(), self.left_out(), self.message]
+        counts = [what, self.no_longer_shown(), self.for_the_app(), self.left_out()]
+        parts = [*counts, self.message]
         if self.status == "failed":
-            parts = [self.message, *(parts[:3] if self.notices else [])]
+            parts = [self.message, *(counts if self.notices else [])]
         return " ".join(p for p in parts if p)
 
     def no_longer_shown(self) -> str:
@@ -118,6 +123,18 @@ class Run:
         if not n:
             return ""
         return f"{n:,} {'notice' if n == 1 else 'notices'} withdrawn or cancelled: no longer shown."
+
+    def for_the_app(self) -> str:
+        """The notices withdrawn that a fetch queued for the app (`withdrawn_queued`), in words
+        ('' for none): whether any is shown until now, the app finds out when it imports them."""
+        n = self.withdrawn_queued
+        if not n:
+            return ""
+        which = "notice" if n == 1 else "notices"
+        return (
+            f"{n:,} {which} withdrawn or cancelled, for the app to stop showing if it holds "
+            f"{'it' if n == 1 else 'them'}."
+        )
 
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).

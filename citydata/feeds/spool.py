@@ -39,7 +39,7 @@ from typing import Any
 from citydata import ingest
 from citydata.core import processes
 from citydata.feeds import client as http
-from citydata.feeds import counts, fetch, runs
+from citydata.feeds import counts, fetch, history, runs
 from citydata.store.db import Database
 
 SUFFIX = ".inbox"
@@ -99,7 +99,10 @@ class Batch:
     """A fetch's pages gathered for the app: a `fetch.Store` writing into a hidden folder of the
     inbox, queued (renamed into view) by `queue`."""
 
-    def __init__(self, db_path: str | Path) -> None:
+    def __init__(self, db_path: str | Path, after: str | None = None) -> None:
+        # `after`: the id of the batch still waiting that this fetch carries on from (its
+        # counts are the command's, until the app imports it: `import_batch` takes the app's)
+        self.after = after
         self.inbox = inbox_for(db_path)
         self.inbox.mkdir(parents=True, exist_ok=True)
         # Batches are imported in the order of their names: to the microsecond, so that two
@@ -137,8 +140,8 @@ class Batch:
         )
         if prepared is not None:
             counts.read(state, prepared)
-            if not prepared.refused:  # (held as they are, or not: the app will know)
-                counts.compared(state, prepared, None)
+            if not prepared.refused:  # (held as they are, withdrawn or not: the app will know)
+                counts.queued(state, prepared)
 
     def queue(self) -> Path | None:
         """Write the manifest and put the batch in the inbox; None when nothing was fetched."""
@@ -154,6 +157,7 @@ class Batch:
             "queued_at": datetime.now().replace(microsecond=0).isoformat(sep=" "),
             "start": self.start,
             "end": end,
+            "after": self.after,
             "pages": self.pages,
         }
         _write_atomically(self.folder / MANIFEST, json.dumps(manifest, indent=2))
@@ -193,14 +197,39 @@ def waiting(db_path: str | Path) -> list[Path]:
 
 def waiting_end(db_path: str | Path, feed_key: str) -> runs.Run | None:
     """The end of the newest batch of `feed_key` still waiting, to carry on from (None: none)."""
+    found = waiting_last(db_path, feed_key)
+    return None if found is None else found[1]
+
+
+def waiting_last(db_path: str | Path, feed_key: str) -> tuple[str, runs.Run] | None:
+    """The id and the end of the newest batch of `feed_key` still waiting (None: none)."""
     for folder in reversed(waiting(db_path)):
         try:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             if manifest.get("feed") == feed_key:
-                return _run(manifest["end"])
+                return str(manifest.get("id") or folder.name), _run(manifest["end"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return None
+
+
+_COUNTS = ("notices", "imported", "not_technology", "other_councils", "refused", "older",
+           "not_notices", "held", "withdrawn", "withdrawn_not_held",
+           "withdrawn_queued")  # fmt: skip
+
+
+def _as_imported(db: Database, state: runs.Run, after: Any) -> None:
+    """A batch carrying on from one queued before it (`after`) starts from that one's counts as
+    the app imported it, not as the command counted them before (every record for the app to
+    import, every withdrawal for it to weigh): what its history line adds is what happened."""
+    if not state.carried_from or not isinstance(after, str):
+        return
+    run_id = db.scalar("SELECT value FROM meta WHERE key = $k", {"k": f"inbox:{after}"})
+    actual = history.recorded(db, int(run_id)) if str(run_id or "").isdigit() else None
+    if actual is None or actual.pages != state.pages:
+        return
+    for name in _COUNTS:
+        setattr(state, name, getattr(actual, name))
 
 
 def _run(data: Any) -> runs.Run:
@@ -318,6 +347,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
     state = batch.start
     state.status, state.finished_at, state.started_by = "running", None, who
     state.run_id = None
+    _as_imported(db, state, batch.manifest.get("after"))
     feed = runs.FEEDS[batch.manifest["feed"]]
     try:
         store.save(state)

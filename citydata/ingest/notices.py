@@ -148,7 +148,9 @@ def _value(path: list[str], cell: Any) -> Any:
     text = str(cell).strip()
     if not text:
         return None
-    if path[-1] in ("amount", "minValue") or path[-1].endswith("Amount"):
+    if path[-1] in ("amount", "amountNet", "amountGross", "minValue") or path[-1].endswith(
+        "Amount"
+    ):
         number = _number(text)
         return number if number is not None else text
     return text

@@ -14,9 +14,12 @@ a release without awards gives one row without a supplier. The `tag` is not trus
 Finder tags award releases 'tender'): awards are used wherever they are. Values: the award's,
 else the tender's when above zero, else the tender's `minValue` (a value of zero is what
 publishers write for one not disclosed, passed over unsaid; one below zero or NaN is passed
-over with a warning). When several suppliers share
-one award its value is not repeated on each row (totals would count it several times): the
-rows get no value and a warning that names it. Row numbers count the flattened rows from 1.
+over with a warning). Each is its `amount`, or, when it gives none, its `amountNet`, else its
+`amountGross` (VAT included: kept, with a warning saying it is gross). When several suppliers
+share one award its value is not repeated on each row (totals would count it several times):
+the rows get no value and a warning that names it. A value not in pounds is left out; each row
+gets one warning saying what happened to its value (`_said`). Row numbers count the flattened
+rows from 1.
 Each row keeps its release's `date` (a compiled release's: the newest of its releases), so
 that an older release of a notice already held does not replace it (citydata.store.snapshots).
 A release whose contract did not come about (`ended`: every award `cancelled` or `unsuccessful`,
@@ -69,6 +72,16 @@ MAPPING = {
 }
 
 
+class Compiled(dict):
+    """A notice's releases compiled into one, with what its newest release says of whether its
+    contract came about (`citydata.ingest.withdrawn.ended_in`): the compiled release keeps an
+    earlier release's active award beside a later withdrawal of the tender."""
+
+    def __init__(self, release: dict[str, Any], ended: str | None) -> None:
+        super().__init__(release)
+        self.ended = ended
+
+
 def is_release(entry: Any) -> bool:
     """An entry of a list of releases that is a release: an object with its `ocid`, the
     identifier its later releases share (text, or a number as some files write it). One
@@ -96,11 +109,14 @@ def releases_of(doc: Any) -> list[dict[str, Any]]:
         for record in doc["records"]:
             if not isinstance(record, dict):
                 continue
+            releases = [r for r in _list(record.get("releases")) if isinstance(r, dict)]
+            releases = [r for r in releases if "ocid" in r]  # linked ones (bare URLs): nothing
             if isinstance(record.get("compiledRelease"), dict):
-                out.append(record["compiledRelease"])
-            elif isinstance(record.get("releases"), list):
-                releases = [r for r in record["releases"] if isinstance(r, dict) and "ocid" in r]
-                out += compile_releases(releases)  # linked releases (bare URLs) carry nothing
+                compiled = record["compiledRelease"]
+                ended = withdrawn.ended_in(_in_date_order(releases) or [compiled])
+                out.append(Compiled(compiled, ended))
+            else:
+                out += compile_releases(releases)
         return out
     if is_release(doc):
         return [doc]
@@ -154,7 +170,7 @@ def _in_date_order(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One release per `ocid`, earlier releases overlaid by later ones (`_in_date_order`), in
-    order."""
+    order, each with what its newest release says of whether it is in force (`Compiled`)."""
     by_ocid: dict[Any, list[dict[str, Any]]] = {}
     order: list[Any] = []
     for i, release in enumerate(releases):
@@ -169,7 +185,7 @@ def compile_releases(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         compiled = group[0]
         for later in group[1:]:
             compiled = _merge(compiled, later)
-        out.append(compiled)
+        out.append(Compiled(compiled, withdrawn.ended_in(group)))
     return out
 
 
@@ -195,13 +211,23 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
-def _amount(value: Any) -> tuple[Any, Any]:
+def _given(value: dict[str, Any]) -> tuple[Any, bool]:
+    """The figure a value object gives, and whether it is its gross amount: its `amount`; when
+    it gives none, its `amountNet` (also without VAT), else its `amountGross` (VAT included),
+    as the UK's notices write a value with and without VAT."""
+    for key in ("amount", "amountNet", "amountGross"):
+        if value.get(key) is not None:
+            return value[key], key == "amountGross"
+    return None, False
+
+
+def _amount(value: Any) -> tuple[Any, Any, bool]:
     if not isinstance(value, dict):
-        return None, None
-    amount = value.get("amount")
+        return None, None, False
+    amount, gross = _given(value)
     if _number(amount) and amount > 0:  # (too large, or Infinity: refused as money is, later)
-        return amount, value.get("currency")
-    return None, None
+        return amount, value.get("currency"), gross
+    return None, None, False
 
 
 def _number(amount: Any) -> bool:
@@ -213,24 +239,64 @@ _VALUES = (("award", "value", "award's value"), ("tender", "value", "tender's va
            ("tender", "minValue", "tender's lowest value"))  # fmt: skip
 
 
-def _value(award: dict, tender: dict) -> tuple[Any, Any, str | None]:
-    """The row's value and currency (see the module's docstring), and, where the notice gives
-    an amount below zero or not a number (-500, -Infinity) before it, why that was passed
-    over. Zero is what publishers write for a value not disclosed: passed over unsaid."""
+def _value(award: dict, tender: dict) -> tuple[Any, Any, str | None, bool, str | None]:
+    """The row's value and currency (see the module's docstring), which value it is ("award's
+    value"), whether it is a gross amount (VAT included), and, where the notice gives an amount
+    below zero or not a number (-500, -Infinity) before it, why that was passed over. Zero is
+    what publishers write for a value not disclosed: passed over unsaid."""
     odd = None
     for where, key, said in _VALUES:
         given = (award if where == "award" else tender).get(key)
-        amount, currency = _amount(given)
+        amount, currency, gross = _amount(given)
         if amount is not None:
-            break
-        raw = given.get("amount") if isinstance(given, dict) else None
+            return amount, currency, said, gross, odd
+        raw, _ = _given(given) if isinstance(given, dict) else (None, False)
         if odd is None and _number(raw) and not raw >= 0:  # (below zero, -Infinity, NaN)
-            odd = f"The {said} ({_written(raw)}) cannot be a contract's value, so it is not used"
-    else:
-        amount = currency = None
+            written = _written(raw)
+            unit = given.get("currency")
+            if isinstance(unit, str) and unit not in ("", "GBP"):
+                written = f"{unit} {written}"
+            odd = f"The {said} ({written}) cannot be a contract's value, so it is not used"
+    return None, None, None, False, odd
+
+
+def _said(
+    value: Any, currency: Any, said: str | None, gross: bool, odd: str | None, suppliers: int
+) -> tuple[Any, list[tuple[str, Any, str]]]:
+    """The value a row keeps, and one note of why (its column, cell and reason) where it is not
+    the notice's value as given: passed over (`odd`), not in pounds, shared by several
+    suppliers, or a gross amount. Each note says what happened and nothing else."""
+    if value is None:
+        return None, [("Value", None, f"{odd}.")] if odd else []
+    money = _money(value, currency)
+    what = f"the {said}" + (" (its gross amount, VAT included)" if gross else "")
+    foreign = currency not in (None, "", "GBP")
     if odd is not None:
-        odd += "." if amount is None else f": {_money(amount, currency)} is used instead."
-    return amount, currency, odd
+        if foreign:
+            return None, [
+                ("Value", None, f"{odd}, and {what}, {money}, is not in pounds: no value is kept.")
+            ]
+        if suppliers > 1:
+            return None, [
+                ("Value", None, f"{odd}, and {what}, {money}, is shared by {suppliers} suppliers: "
+                 "no value is given for each.")
+            ]  # fmt: skip
+        instead = f"{money}, {what}," if gross else money
+        return value, [("Value", None, f"{odd}: {instead} is used instead.")]
+    if foreign:
+        return None, [("Currency", currency, "The value is not in pounds; left out.")]
+    vat = ", VAT included" if gross else ""
+    if suppliers > 1:
+        return None, [
+            ("Value", _figure(value), f"The {said} ({money}{vat}) is shared by {suppliers} "
+             "suppliers, so no value is given for each.")
+        ]  # fmt: skip
+    if gross:
+        return value, [
+            ("Value", _figure(value), f"The {said} is given only as its gross amount, VAT "
+             f"included (no amount without VAT): {money} is kept.")
+        ]  # fmt: skip
+    return value, []
 
 
 def _figure(value: float) -> str:
@@ -354,7 +420,7 @@ def _rows(
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     awards = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
     awards = [a for a in awards if a.get("status") not in withdrawn.ENDED_AWARDS]
-    status = withdrawn.ended(release)
+    status = release.ended if isinstance(release, Compiled) else withdrawn.ended(release)
     if status is not None:  # one row for the notice, saying so: no supplier, value or end
         awards = []
     base = [release.get("ocid"), release.get("id")]
@@ -366,30 +432,12 @@ def _rows(
         title = award.get("title") or tender.get("title") or release.get("title")
         description = award.get("description") or tender.get("description")
         period = _period(release, award, tender)
-        value, currency, odd = _value(award, tender)
+        value, currency, said, gross, odd = _value(award, tender)
         suppliers = [s.get("name") for s in _list(award.get("suppliers")) if isinstance(s, dict)]
-        shared = value is not None and len(suppliers) > 1
+        shown_value, notes = _said(value, currency, said, gross, odd, len(suppliers))
         for supplier in suppliers or [None]:
             number = start if one_line else start + len(rows)
-            shown_value = value
-            if odd is not None:
-                problems.append(warning(number, "Value", None, odd))
-            if shared:
-                problems.append(
-                    warning(
-                        number,
-                        "Value",
-                        _figure(value),
-                        f"The award's value ({_money(value, currency)}) is shared by "
-                        f"{len(suppliers)} suppliers, so no value is given for each.",
-                    )
-                )
-                shown_value = None
-            elif value is not None and currency not in (None, "", "GBP"):
-                problems.append(
-                    warning(number, "Currency", currency, "The value is not in pounds; left out.")
-                )
-                shown_value = None
+            problems += [warning(number, column, cell, why) for column, cell, why in notes]
             rows.append(
                 [
                     _cell(v)

@@ -147,10 +147,12 @@ def finish(
     mapping: dict[str, str | None],
     out: dict[str, list],
     refuse: Any,
+    ended: list[bool] | None = None,
 ) -> dict[str, list]:
     """Classify, file and value each notice in `out` (the built columns). `refuse(column,
-    values, reasons)` refuses rows. Returns the extra columns: total_value,
-    annual_value_derived, notice_url, release_date."""
+    values, reasons)` refuses rows; a row saying its notice was withdrawn (`ended`, from
+    citydata.ingest.withdrawn.flags) is never refused for not being technology. Returns the
+    extra columns: total_value, annual_value_derived, notice_url, release_date."""
     n = len(table.rows)
     cpv = _column(table, CPV_COLUMNS)
     description = _column(table, DESCRIPTION_COLUMNS)
@@ -165,6 +167,8 @@ def finish(
             reasons.append(None)
             if not mapping.get("service_area"):
                 out["service_area"][i] = verdict.service_area
+        elif ended is not None and ended[i]:
+            reasons.append(None)  # (not a record: citydata.ingest.withdrawn)
         else:
             reasons.append(
                 f"{NOT_TECHNOLOGY}: {verdict.why}. Only technology notices are imported."

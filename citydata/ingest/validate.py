@@ -299,14 +299,16 @@ def build(
         "contact_role": _column(rows, mapping.get("contact_role"), normalise.role_result),
     }
     extra: dict[str, list] = {}
+    ended = withdrawn.flags(table) if notices else None
     if notices:
         extra = published.finish(
             table,
             mapping,
             out,
             lambda column, values, reasons: rows.add(column, values, reasons, refuse=True),
+            ended,
         )
-    _row_rules(rows, mapping, out, fmt)
+    _row_rules(rows, mapping, out, fmt, ended)
     keep = ~rows.bad
     if notices:  # one release of each notice: the newest
         gone, said = published.newest_releases(
@@ -330,10 +332,19 @@ def build(
     return records, rows.problems
 
 
-def _row_rules(rows: _Rows, mapping: dict[str, str | None], out: dict[str, list], fmt: str) -> None:
+def _row_rules(
+    rows: _Rows,
+    mapping: dict[str, str | None],
+    out: dict[str, list],
+    fmt: str,
+    ended: list[bool] | None = None,
+) -> None:
+    """The rules of a record's system, supplier and dates; none for a row saying its notice was
+    withdrawn (`ended`): it is no record (citydata.ingest.withdrawn)."""
     starts, ends = out["contract_start"], out["contract_end"]
     backwards = [backwards_reason(start, end) for start, end in zip(starts, ends, strict=True)]
     end_column = mapping.get("contract_end")
+    backwards = _unless_ended(backwards, ended)
     rows.add(end_column, _source(rows.table, end_column), backwards, refuse=True)
     no_vendor = no_vendor_reason(fmt)
     pairs = list(zip(out["system"], out["vendor"], strict=True))
@@ -344,9 +355,17 @@ def _row_rules(rows: _Rows, mapping: dict[str, str | None], out: dict[str, list]
         NEITHER if not (s or v or named) else None
         for (s, v), named in zip(pairs, rows.named.tolist(), strict=True)
     ]
-    rows.add(system, None, neither, refuse=True)
-    rows.add(vendor, None, [no_vendor if s and not v else None for s, v in pairs], refuse=False)
-    rows.add(system, None, [NO_SYSTEM if v and not s else None for s, v in pairs], refuse=False)
+    rows.add(system, None, _unless_ended(neither, ended), refuse=True)
+    no_vendors = [no_vendor if s and not v else None for s, v in pairs]
+    rows.add(vendor, None, _unless_ended(no_vendors, ended), refuse=False)
+    no_systems = [NO_SYSTEM if v and not s else None for s, v in pairs]
+    rows.add(system, None, _unless_ended(no_systems, ended), refuse=False)
+
+
+def _unless_ended(reasons: list[str | None], ended: list[bool] | None) -> list[str | None]:
+    if ended is None:
+        return reasons
+    return [None if e else r for r, e in zip(reasons, ended, strict=True)]
 
 
 def repeat_reason(original: int) -> str:

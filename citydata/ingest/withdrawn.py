@@ -11,7 +11,9 @@ kept as a `Withdrawal` (the borough, the notice's reference, the release's date)
 store takes the notice held of that reference out of the borough's next snapshot of notices
 (citydata.store.withdrawals). Only the newest release of a notice in a file is read this way
 (citydata.ingest.published.newest_releases runs first): an award after a cancellation is in
-force again.
+force again. An OCDS file's releases of one notice are compiled into one (citydata.ingest.ocds),
+which keeps the awards of earlier releases: whether that notice is in force is what its newest
+release says (`ended_in`), not what the compiled one does.
 """
 
 from __future__ import annotations
@@ -66,6 +68,35 @@ def ended(release: dict[str, Any]) -> str | None:
     return None
 
 
+def _tender_statuses(release: dict[str, Any]) -> list[str]:
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    return [str(tender.get(key) or "").strip().lower() for key in ("status", "finalStatus")]
+
+
+def ended_in(releases: list[dict[str, Any]]) -> str | None:
+    """What `ended` says of a notice from its releases, oldest first: the newest release that
+    says anything of its awards or its tender decides. A tender withdrawn, cancelled or
+    unsuccessful with no award of its own release active or pending ends the notice, whatever
+    earlier releases awarded; otherwise the awards so far, merged by their `id` as OCDS
+    compiles them, decide (every one cancelled or unsuccessful: ended; any other, such as an
+    award published after a withdrawal: in force). A release saying neither (a corrected
+    title) changes nothing. For one release, the same as `ended`."""
+    status: str | None = None
+    awards: dict[Any, str] = {}
+    for n, release in enumerate(releases):
+        own = [a for a in _list(release.get("awards")) if isinstance(a, dict)]
+        said = [str(a.get("status") or "").strip().lower() for a in own]
+        for i, (award, word) in enumerate(zip(own, said, strict=True)):
+            key = award.get("id") if isinstance(award.get("id"), str | int) else (n, i)
+            awards[key] = word or awards.get(key, "")
+        tender = _tender_statuses(release)
+        if any(t in _ENDED_TENDER for t in tender) and not {"active", "pending"} & set(said):
+            status = ended(release)
+        elif own or any(tender):
+            status = ended({"awards": [{"status": word} for word in awards.values()]})
+    return status
+
+
 def status_word(value: Any) -> str | None:
     """What a status cell says of a notice that is not in force ('Withdrawn', 'Cancelled',
     'Withdrawn/Cancelled', 'unsuccessful'), as one word; None for any other status ('Open')."""
@@ -75,6 +106,17 @@ def status_word(value: Any) -> str | None:
         if word in _WORDS:
             return _WORDS[word]
     return None
+
+
+def flags(table: Table) -> list[bool]:
+    """Whether each row of `table` says its notice was withdrawn, cancelled or unsuccessful.
+    Such a row is no record: what it is about (technology or not) and whether it names a
+    system or supplier do not matter (a cancellation often gives neither), only its council and
+    reference, which say which notice held it takes out."""
+    column = next((c for c in STATUS_COLUMNS if c in table.data.columns), None)
+    if column is None:
+        return [False] * len(table.rows)
+    return [status_word(cell) is not None for cell in table.data[column].tolist()]
 
 
 def split(

@@ -21,7 +21,8 @@ streams of snapshots, told apart by `kind`:
   (`citydata.store.withdrawals`): it leaves the current data, and stays in the history.
 
 A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
-ever grows. What a commit would change is worked out first, writing nothing, in
+ever grows; it leaves out the notices a publisher has said since were withdrawn or cancelled
+(`withdrawals.since`). What a commit would change is worked out first, writing nothing, in
 `citydata.store.previews`; `citydata.store.history` reads the snapshots.
 """
 
@@ -282,7 +283,9 @@ def _with_held_notices(
 
 
 def rollback(db: Database, snapshot_id: int, user: str) -> int:
-    """Make an earlier snapshot's records current again, as a new snapshot; return its id."""
+    """Make an earlier snapshot's records current again, as a new snapshot; return its id.
+    Published notices that a publisher has said since were withdrawn, cancelled or
+    unsuccessful (`withdrawals.since`) stay out, and the new snapshot's note says which."""
     now = datetime.now().replace(microsecond=0)
     with db.write() as w:
         target = snapshot(w, snapshot_id)
@@ -294,37 +297,68 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
                 f"Snapshot {snapshot_id} is already {_name(code)}'s current data; "
                 "choose an earlier one."
             )
-        current = active(w, target["kind"] or REGISTER).get(code)
-        if current is not None and compare(w, current, snapshot_id).is_empty:
+        kind = target["kind"] or REGISTER
+        gone = withdrawals.since(w, snapshot_id) if kind == PUBLISHED else {}
+        current = active(w, kind).get(code)
+        if current is not None and _same_but(w, current, snapshot_id, gone):
+            but = f" that can be current: {withdrawals.left_out(gone)}" if gone else ""
             raise CommitRefused(
                 f"Nothing would change: {_name(code)}'s current data (snapshot {current}) "
-                f"already holds the records of snapshot {snapshot_id}."
+                f"already holds the records of snapshot {snapshot_id}{but}."
             )
         made = pd.Timestamp(target["created_at"]).strftime("%d/%m/%Y %H:%M")
+        note = f"Rolled back to snapshot {snapshot_id} of {made}"
+        if gone:
+            note += f"; {withdrawals.left_out(gone)}"
+        refs = list(gone)
         new_id = _new_snapshot(
             w,
             code,
             now=now,
             file_name=target["file_name"],
             file_hash=target["file_hash"],
-            rows_imported=int(target["rows_imported"]),
+            rows_imported=int(target["rows_imported"]) - _count_of(w, snapshot_id, refs),
             rows_rejected=int(target["rows_rejected"]),
             rows_left_out=target["rows_left_out"],
             source="rollback",
             user=user,
             mapping=target["mapping"],
-            note=f"Rolled back to snapshot {snapshot_id} of {made}",
+            note=note,
             restored_from=int(snapshot_id),
-            kind=target["kind"] or REGISTER,
+            kind=kind,
         )
         w.execute(
             f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
             f" SELECT $new, record_no, {_STORED_SQL}, source"
-            " FROM contracts WHERE snapshot_id = $old",
-            {"new": new_id, "old": int(snapshot_id)},
+            " FROM contracts WHERE snapshot_id = $old"
+            " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
+            {"new": new_id, "old": int(snapshot_id), "refs": refs},
         )
         matches.refresh(w, [code])
     return new_id
+
+
+def _count_of(w: Reader, snapshot_id: int, refs: list[str]) -> int:
+    """How many of a snapshot's records are of the notices `refs`."""
+    if not refs:
+        return 0
+    return int(
+        w.scalar(
+            "SELECT count(*) FROM contracts WHERE snapshot_id = $id"
+            " AND trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
+            {"id": int(snapshot_id), "refs": refs},
+        )
+    )
+
+
+def _same_but(w: Reader, current: int, snapshot_id: int, gone: Mapping[str, str]) -> bool:
+    """Whether snapshot `snapshot_id`, but for the notices `gone`, holds the current records."""
+    if not gone:
+        return compare(w, current, snapshot_id).is_empty
+    extras = changes.NOTICE_EXTRAS
+    held = _history.records(w, snapshot_id, extras)
+    kept = held.iloc[kept_positions(held, set(gone))].reset_index(drop=True)
+    return changes.diff(_history.records(w, current, extras), kept, extras).is_empty
 
 
 def _new_snapshot(w: Reader, code: str, **v: Any) -> int:

@@ -7,7 +7,8 @@ not hold it: nothing is deleted from the history); a withdrawal older than the n
 changes nothing (the notice was published again since); one of a notice not held is left out.
 Each withdrawal that counts is kept in `notice_withdrawals` (`record`), with the date of its
 release, so that an older release of that notice, fetched or imported later, is known to be
-older and never brings it back (citydata.store.releases.fresh).
+older and never brings it back (citydata.store.releases.fresh), nor does a rollback to a
+snapshot from before it (`since`).
 """
 
 from __future__ import annotations
@@ -130,3 +131,56 @@ def dates_of(r: Reader, codes: list[str]) -> dict[tuple[str, str], Any]:
             {"codes": list(codes)},
         )
     )
+
+
+def since(r: Reader, snapshot_id: int) -> dict[str, str]:
+    """The notices of published snapshot `snapshot_id` that a withdrawal kept since says did not
+    come about: reference -> its status. A withdrawal counts against a notice's release that it
+    does not predate (both dated: the withdrawal's release published no earlier), or, when
+    either release gives no date, when it was recorded no earlier than the snapshot was stored.
+    A rollback to the snapshot leaves them out (citydata.store.snapshots.rollback): rolling
+    back undoes an import, never what a publisher said since."""
+    return dict(
+        r.rows(
+            "SELECT trim(c.source_ref), arg_max(w.status, w.recorded_at) FROM contracts AS c"
+            " JOIN snapshots AS s ON s.id = c.snapshot_id"
+            " JOIN notice_withdrawals AS w ON w.borough_code = s.borough_code"
+            " AND w.source_ref = trim(c.source_ref)"
+            " WHERE c.snapshot_id = $id AND CASE"
+            " WHEN w.release_date IS NOT NULL AND c.release_date IS NOT NULL"
+            " THEN w.release_date >= c.release_date ELSE w.recorded_at >= s.created_at END"
+            " GROUP BY ALL ORDER BY 1",
+            {"id": int(snapshot_id)},
+        )
+    )
+
+
+def kept_out(r: Reader, rollback_id: int) -> dict[str, str]:
+    """The notices a rollback (snapshot `rollback_id`) left out of the snapshot it copied, as
+    withdrawn since (`since`): reference -> status."""
+    return dict(
+        r.rows(
+            "SELECT trim(c.source_ref), arg_max(w.status, w.recorded_at) FROM snapshots AS n"
+            " JOIN contracts AS c ON c.snapshot_id = n.restored_from"
+            " JOIN notice_withdrawals AS w ON w.borough_code = n.borough_code"
+            " AND w.source_ref = trim(c.source_ref)"
+            " WHERE n.id = $id AND n.source = 'rollback' AND trim(c.source_ref) NOT IN"
+            " (SELECT trim(source_ref) FROM contracts WHERE snapshot_id = $id"
+            " AND source_ref IS NOT NULL)"
+            " GROUP BY ALL ORDER BY 1",
+            {"id": int(rollback_id)},
+        )
+    )
+
+
+def left_out(gone: Mapping[str, str], most: int = 3) -> str:
+    """The notices a rollback leaves out (`since`), in words: '1 notice withdrawn or cancelled
+    later stays out (ocds-1: the contract was cancelled)'; '' for none."""
+    if not gone:
+        return ""
+    shown = [f"{ref}: {REASONS.get(status, status)}" for ref, status in list(gone.items())[:most]]
+    if len(gone) > most:
+        shown.append(f"and {len(gone) - most:,} more")
+    n = len(gone)
+    noun, verb = ("notice", "stays") if n == 1 else ("notices", "stay")
+    return f"{n:,} {noun} withdrawn or cancelled later {verb} out ({'; '.join(shown)})"
