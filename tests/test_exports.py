@@ -134,3 +134,17 @@ def test_text_longer_than_an_excel_cell_is_cut_with_a_mark_not_silently():
     assert len(cell) == exports.EXCEL_MAX_TEXT and cell.endswith("…") and cell.startswith("Mosaic")
     back = pd.read_csv(io.BytesIO(exports.to_csv(pd.DataFrame({"s": [long]}))), dtype=str)
     assert back["s"].tolist() == [long], "a CSV has no such limit: whole"
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_a_cell_of_emoji_is_cut_by_excels_count_not_pythons(offset):
+    """Excel counts a cell's 32,767 in UTF-16 units, where an emoji is two: a cut by Python's
+    count left such a cell twice too long (xlsxwriter then cut it again, without the mark), and
+    a cut must never leave half an emoji. `offset` puts the cut on either half of a pair."""
+    long = "x" * offset + "🚀" * 20_000
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(pd.DataFrame({"s": [long]})))).active
+    cell = sheet.cell(row=2, column=1).value
+    units = len(cell.encode("utf-16-le")) // 2
+    assert units <= exports.EXCEL_MAX_TEXT and units >= exports.EXCEL_MAX_TEXT - 1
+    assert cell.endswith("…") and cell[:-1] == long[: len(cell) - 1]
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cell), "no half of a surrogate pair"

@@ -30,7 +30,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
-from citydata.core.text import formula_pattern, neutralise_cell, shorten
+from citydata.core.text import formula_pattern, neutralise_cell, shorten_utf16
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -152,8 +152,8 @@ class _XlsxStream:
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
             if not value:  # an empty cell, as for a missing value: Excel's blanks count none
                 return 0
-            if len(value) > EXCEL_MAX_TEXT:  # (xlsxwriter would cut it without a mark)
-                value = shorten(value, EXCEL_MAX_TEXT)
+            if len(value) > EXCEL_MAX_TEXT // 2:  # (xlsxwriter would cut it without a mark)
+                value = shorten_utf16(value, EXCEL_MAX_TEXT)
             ws.write_string(row, col, value)
             return len(value)
         if value is None or value is pd.NaT or value is pd.NA:
@@ -188,7 +188,9 @@ class _XlsxStream:
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
-EXCEL_MAX_TEXT = 32_767  # characters a cell holds; longer text is cut, ending in '…'
+# What a cell holds: 32,767 UTF-16 units, as Excel counts (an emoji is two); longer text is cut,
+# ending in '…'.
+EXCEL_MAX_TEXT = 32_767
 # The app streams an Excel file row by row from DuckDB (xlsxwriter, constant memory; see
 # benchmarks/RESULTS.md for its speed): the finished file, about 60 bytes a record, is held in
 # the server's memory once clicked, as a CSV of about 150 bytes a record is.
