@@ -64,6 +64,14 @@ def test_labels_are_what_people_read():
     assert list(df.columns) == ["Contract end", "Annual value (£)", "other"]
 
 
+def test_every_column_of_the_record_downloads_is_named_as_people_read_it():
+    """The Overview's download named its last two columns 'source' and 'snapshot_id'."""
+    from citydata.query import selection
+
+    shown = [exports.label(c) for c in selection.RECORD_COLUMNS]
+    assert not [s for s in shown if "_" in s or s in selection.RECORD_COLUMNS], shown
+
+
 # ---- characters that imitate a formula start (issue: formula look-alikes) -------------------
 
 LOOKALIKES = [

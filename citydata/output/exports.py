@@ -51,11 +51,16 @@ def _for_excel(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+# The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
+# Overview's table names them: every column of a download has a name people read.
+OTHER_LABELS = {"source": "Source", "snapshot_id": "Snapshot"}
+
+
 def label(name: str) -> str:
     """A column's name as people read it, in the region's words ('Contract end' rather than
     'contract_end'; 'Council' rather than 'Borough' outside London)."""
     known = FIELD_BY_NAME.get(name)
-    return boroughs.reword(known.label if known else name)
+    return boroughs.reword(known.label if known else OTHER_LABELS.get(name, name))
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
