@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata.output import ics
+from citydata.output import exports, ics
 from citydata.query import expiry, pipeline
 from ui.charts import calendar as charts
 
@@ -117,7 +117,7 @@ st.download_button(
     data=lambda: ics.build(
         ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today))
     ),
-    file_name=f"city-tools-contract-dates-{today:%Y-%m-%d}.ics",
+    file_name=exports.file_name("city-tools-contract-dates", "ics", today),
     mime="text/calendar",
     key="calendar-ics",
     icon=":material/event:",

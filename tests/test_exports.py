@@ -156,3 +156,15 @@ def test_a_cell_of_emoji_is_cut_by_excels_count_not_pythons(offset):
     assert units <= exports.EXCEL_MAX_TEXT and units >= exports.EXCEL_MAX_TEXT - 1
     assert cell.endswith("…") and cell[:-1] == long[: len(cell) - 1]
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cell), "no half of a surrogate pair"
+
+
+def test_a_snapshot_s_file_keeps_its_name_with_the_snapshot_and_its_day():
+    day = date(2026, 11, 26)
+    assert exports.original_name("Camden register.csv", 34, day) == (
+        "Camden register-snapshot-34-2026-11-26.csv"
+    )
+    assert exports.original_name("C:\\Users\\ann\\reg.v2.xlsx", 3, day) == (
+        "reg.v2-snapshot-3-2026-11-26.xlsx"
+    ), "the last part of a browser's path only"
+    assert exports.original_name("register", 3, day) == "register-snapshot-3-2026-11-26"
+    assert exports.original_name("", 3, day) == "file-snapshot-3-2026-11-26"

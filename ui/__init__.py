@@ -345,7 +345,7 @@ def downloads(
         row.download_button(
             f"Download {label}",
             data=make,
-            file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
+            file_name=exports.file_name(stem, suffix, date.today()),
             mime=mime,
             key=f"{key}-{suffix}",
             icon=":material/download:",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -24,6 +23,7 @@ from citydata.core.schema import FIELDS
 from citydata.feeds import runs
 from citydata.ingest import report, template
 from citydata.ingest.report import format_label
+from citydata.output import exports
 from citydata.store import previews, rawfiles, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
@@ -381,11 +381,11 @@ def original_download(snapshot_id: int) -> None:
     if held is None:
         st.caption(f"Snapshot {snapshot_id} keeps no file of its own (a fetch, or generated data).")
         return
-    name, file_hash = held
+    name, file_hash, taken = held
     st.download_button(
         f"Download the file of snapshot {snapshot_id}, as received",
         data=lambda: ui.read(lambda r: rawfiles.verified(r, file_hash)),
-        file_name=PurePath(name.replace("\\", "/")).name or "file",
+        file_name=exports.original_name(name, snapshot_id, taken),
         mime="application/octet-stream",
         icon=":material/download:",
         on_click="ignore",  # (read on click)

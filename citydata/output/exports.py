@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -66,6 +66,24 @@ def label(name: str) -> str:
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Column names as people read them (`label`)."""
     return df.rename(columns=lambda c: label(c) if isinstance(c, str) else c)
+
+
+def file_name(stem: str, ending: str, made: date) -> str:
+    """'vendor-ranking-2026-12-07.csv': every download is named with the day it was made, so
+    files saved on different days sit side by side instead of overwriting each other."""
+    return f"{stem}-{made:%Y-%m-%d}.{ending}"
+
+
+def original_name(name: str, snapshot_id: int, taken: date) -> str:
+    """'Camden register-snapshot-34-2026-11-26.csv': the file a snapshot came from, under the
+    name it was uploaded with (its last part only: the name comes from a browser), with the
+    snapshot and its day, so the files of two snapshots never overwrite each other. The bytes
+    are the same whenever it is downloaded, so the day is the snapshot's."""
+    base = PurePath(str(name).replace("\\", "/")).name or "file"
+    stem, dot, ending = base.rpartition(".")
+    if not dot or not stem:
+        stem, ending = base, ""
+    return f"{stem}-snapshot-{int(snapshot_id)}-{taken:%Y-%m-%d}" + (f".{ending}" if ending else "")
 
 
 def to_csv(df: pd.DataFrame) -> bytes:

@@ -30,6 +30,20 @@ COLUMNS = (
     "annual_value",
     "source_ref",
 )
+# The columns a reconciliation adds to the records' (exports.label names those), as the page
+# and its download name them.
+LABELS = {
+    "outcome": "Outcome",
+    "notice_title": "Notice title",
+    "notice_vendor": "Notice's supplier",
+    "notice_start": "Notice start",
+    "notice_end": "Notice end",
+    "notice_annual_value": "Notice a year (£)",
+    "notice_total_value": "Notice total (£)",
+    "notice_url": "Notice",
+    "differences": "Differences",
+    "total_value": "Total value (£)",
+}
 # Annual values further apart than this share of the larger one are called different.
 VALUE_TOLERANCE = 0.10
 OUTCOMES = {
