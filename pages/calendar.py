@@ -112,10 +112,13 @@ lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(ui.plain(problem), icon=":material/warning:")
 st.caption(ics.describe(figures["with_end"]))
+calendar_name, calendar_identity = ics.for_selection(state)  # (what it holds names it)
 st.download_button(
     "Download calendar (.ics)",
     data=lambda: ics.build(
-        ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today))
+        ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today)),
+        name=calendar_name,
+        identity=calendar_identity,
     ),
     file_name=exports.file_name("city-tools-contract-dates", "ics", today),
     mime="text/calendar",
