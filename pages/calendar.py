@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata.output import exports, ics
+from citydata.output import exports, ics, provenance
 from citydata.query import expiry, pipeline
 from ui.charts import calendar as charts
 
@@ -120,7 +120,7 @@ st.download_button(
         name=calendar_name,
         identity=calendar_identity,
     ),
-    file_name=exports.file_name("city-tools-contract-dates", "ics", today),
+    file_name=exports.file_name(provenance.named("city-tools-contract-dates", state), "ics", today),
     mime="text/calendar",
     key="calendar-ics",
     icon=":material/event:",

@@ -322,7 +322,7 @@ def show_problems(prepared: Any) -> bool:
             st.markdown(_by_kind(prepared, rows))
         problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
         ui.dataframe(problems, hide_index=True, width="stretch")
-        ui.downloads(problems, "upload-problems", key="problems")
+        ui.downloads(problems, "upload-problems", key="problems", filtered=False)
     return bool(notes or rows)
 
 

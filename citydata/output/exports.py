@@ -18,7 +18,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -31,6 +31,7 @@ from citydata.core import boroughs
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
 from citydata.core.text import formula_pattern, neutralise_cell, shorten_utf16
+from citydata.output import provenance
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -95,20 +96,34 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return neutralise(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
-    """An Excel workbook of `df`, text cells stored as text."""
-    return to_xlsx_sheets({sheet: df})
+def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts", about: About | None = None) -> bytes:
+    """An Excel workbook of `df`, text cells stored as text; with `about`, a last sheet saying
+    what the download is (`provenance.about`) and how many rows it holds."""
+    return to_xlsx_sheets({sheet: df}, about=about)
 
 
-def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> bytes:
-    """An Excel workbook with one sheet per frame, neutralised, text stored as text."""
+def to_xlsx_sheets(
+    sheets: dict[str, pd.DataFrame], max_width: int = 50, about: About | None = None
+) -> bytes:
+    """An Excel workbook with one sheet per frame, neutralised, text stored as text (and
+    `about` as in `to_xlsx`, counting the first sheet's rows)."""
     buffer = io.BytesIO()
     with _XlsxStream(buffer, max_width) as book:
-        for name, frame in sheets.items():
-            names = [neutralise_cell(str(c)) for c in frame.columns]
-            rows = neutralise(frame).itertuples(index=False, name=None)
-            book.sheet(name, names, rows)
+        written = [
+            book.sheet(name, [neutralise_cell(str(c)) for c in frame.columns], _rows(frame))
+            for name, frame in sheets.items()
+        ]
+        if about is not None:
+            book.about(about, written[0] if written else 0)
     return buffer.getvalue()
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
+    return neutralise(frame).itertuples(index=False, name=None)
+
+
+# What a download says about itself: (item, value) rows (citydata.output.provenance.about).
+About = Sequence[tuple[str, Any]]
 
 
 class TooManyRows(ValueError):
@@ -167,6 +182,13 @@ class _XlsxStream:
         for col, width in enumerate(widths):
             ws.set_column(col, col, min(max(width, 6) + 2, self.max_width))
         return count
+
+    def about(self, rows: About, written: int) -> None:
+        """The sheet saying what the download is (`provenance`), with the rows it holds."""
+        items = [*rows, ("Rows", written)]
+        self.sheet(
+            provenance.SHEET, ["Item", "Value"], (map(neutralise_cell, row) for row in items)
+        )
 
     def _write(self, ws: Any, row: int, col: int, value: Any) -> int:
         cls = value.__class__
@@ -312,28 +334,37 @@ def rows_csv(r: Reader, rows: Rows) -> bytes:
         return path.read_bytes()
 
 
-def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts") -> bytes:
+def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts", about: About | None = None) -> bytes:
     """The Excel workbook of `rows`, labelled and neutralised in SQL as the CSV is, streamed
     from DuckDB into a constant-memory workbook (check `offer` first: the finished file is
-    held in memory)."""
+    held in memory); `about` as in `to_xlsx`."""
     buffer = io.BytesIO()
-    write_rows_xlsx(r, rows, buffer, sheet)
+    write_rows_xlsx(r, rows, buffer, sheet, about=about)
     return buffer.getvalue()
 
 
 def write_rows_xlsx(
-    r: Reader, rows: Rows, out: BinaryIO | str, sheet: str = "Contracts", *, labels: bool = True
+    r: Reader,
+    rows: Rows,
+    out: BinaryIO | str,
+    sheet: str = "Contracts",
+    *,
+    labels: bool = True,
+    about: About | None = None,
 ) -> int:
     """`rows_xlsx` written to `out` (a path or a stream); `labels=False` keeps the column
-    names. Returns the number of rows written under the header."""
+    names; `about` as in `to_xlsx`. Returns the number of rows written under the header."""
     columns = _columns(r, rows.sql, rows.params)
     header = [neutralise_cell(_shown(n, rows.names) if labels else n) for n, _ in columns]
     select = ", ".join(_csv_column(n, t) for n, t in columns)
     order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
     with _XlsxStream(out) as book:
-        return book.sheet(
+        written = book.sheet(
             sheet, header, r.stream(f"SELECT {select} FROM ({rows.sql}) AS b{order}", rows.params)
         )
+        if about is not None:
+            book.about(about, written)
+    return written
 
 
 def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
@@ -360,9 +391,14 @@ def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool
     return copy_csv(r, rows.sql, rows.params, path, order_by=rows.order_by, labels=labels)
 
 
-def records_xlsx(r: Reader, state: FilterState) -> bytes:
-    """The app's Excel download of every filtered record (`rows_xlsx`)."""
-    return rows_xlsx(r, records(state))
+def records_xlsx(r: Reader, state: FilterState, made: datetime | None = None) -> bytes:
+    """The app's Excel download of every filtered record (`rows_xlsx`), with its sheet about
+    the download (`provenance.about`, made at `made`, else now)."""
+    return rows_xlsx(r, records(state), about=provenance.about(r, state, made or _now()))
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
 
 
 def records_csv(r: Reader, state: FilterState) -> bytes:
@@ -383,8 +419,10 @@ def save_records_xlsx(
     """Every filtered record as an Excel workbook (the app's Excel download, streamed from
     DuckDB to the file, never whole in memory), to a file (complete, or left as it was) or to
     a stream. Check `record_count` against EXCEL_MAX_ROWS first."""
-    rows = records(state)
-    return _save(lambda path: write_rows_xlsx(r, rows, str(path), labels=labels), out, "xlsx")
+    rows, about = records(state), provenance.about(r, state, _now())
+    return _save(
+        lambda path: write_rows_xlsx(r, rows, str(path), labels=labels, about=about), out, "xlsx"
+    )
 
 
 def _save(write: Callable[[Path], int], out: Path | BinaryIO, suffix: str) -> int:
