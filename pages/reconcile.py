@@ -125,11 +125,7 @@ first_rows(len(result.published_only), tally.published_only)
 st.download_button(
     "Download the reconciliation (CSV)",
     data=lambda: exports.to_csv(
-        exports.with_labels(
-            ui.read(lambda r: reconciliation.reconcile(r, state, name))
-            .table()
-            .rename(columns=NAMED)
-        )
+        exports.with_labels(ui.read(lambda r: reconciliation.reconcile(r, state, name)).labelled())
     ),
     file_name=exports.file_name(f"{file_stem(name)}-reconciliation", "csv", date.today()),
     mime="text/csv",

@@ -106,6 +106,12 @@ class Reconciled:
     def disagreement_sentence(self) -> str:
         return self.counts.disagreement_sentence()
 
+    def labelled(self) -> pd.DataFrame:
+        """`table` with the reconciliation's own columns named as people read them (LABELS;
+        the records' are named by exports.with_labels): the page's and the command line's
+        download."""
+        return self.table().rename(columns=LABELS)
+
     def table(self) -> pd.DataFrame:
         """Every record with its outcome (the first column): what the download holds."""
         parts = [
