@@ -131,7 +131,7 @@ def build(
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     own = calendar_uid(identity or name)
     cal = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", uid=own)
-    cal.add("X-WR-RELCALID", own)  # (Apple Calendar's and Outlook's older name for it)
+    cal.add("X-WR-RELCALID", own)  # (the older property some calendar programs read instead)
     if made_of:
         cal.add(MADE_OF, made_of)
     seen: Counter[str] = Counter()
