@@ -349,7 +349,7 @@ def downloads(
         if isinstance(data, exports.Rows):
             return read(lambda r: exports.rows_xlsx(r, data, about=about(r)))
         frame = exports.with_labels(data() if callable(data) else data)
-        return exports.to_xlsx(frame, about=read(about))
+        return exports.to_xlsx(frame, about=None if state is None else read(about))
 
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
