@@ -71,3 +71,10 @@ def test_a_selection_of_no_record_says_no_snapshot_is_drawn_on(db_path):
     finally:
         db.close()
     assert ("Data", "No records: no snapshot is drawn on.") in said
+
+
+def test_a_table_s_sheet_is_named_after_what_it_holds_not_contracts():
+    assert provenance.sheet_title("vendor-ranking") == "Vendor ranking"
+    assert provenance.sheet_title("who-can-help-mosaic") == "Who can help mosaic"
+    assert len(provenance.sheet_title("x-" * 40)) <= 31
+    assert provenance.sheet_title("") == "Table"

@@ -325,6 +325,7 @@ def downloads(
     them in full, when it was made, from which snapshots, and its row count. `filtered=False`:
     a table the filters do not choose (an upload's problems).
     """
+    records_of_state = isinstance(data, FilterState)
     state = data if isinstance(data, FilterState) else None
     if state is None and filtered:
         state = st.session_state.get("filters")
@@ -345,11 +346,14 @@ def downloads(
         made = datetime.now().replace(microsecond=0)
         return None if state is None else provenance.about(r, state, made)
 
+    # (every filtered record: "Contracts"; a page's table: what its file is called)
+    sheet = "Contracts" if records_of_state else provenance.sheet_title(stem)
+
     def excel() -> bytes:
         if isinstance(data, exports.Rows):
-            return read(lambda r: exports.rows_xlsx(r, data, about=about(r)))
+            return read(lambda r: exports.rows_xlsx(r, data, sheet, about=about(r)))
         frame = exports.with_labels(data() if callable(data) else data)
-        return exports.to_xlsx(frame, about=None if state is None else read(about))
+        return exports.to_xlsx(frame, sheet, about=None if state is None else read(about))
 
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),

@@ -56,6 +56,14 @@ def named(stem: str, state: FilterState | None) -> str:
     return f"{stem}-{part}" if part else stem
 
 
+def sheet_title(stem: str) -> str:
+    """The name of the sheet a table's Excel download holds it in, from its file's stem
+    ('vendor-ranking' -> 'Vendor ranking'), at most Excel's 31 characters: not 'Contracts'
+    for every table."""
+    words = " ".join(stem.split("-")).strip() or "Table"
+    return (words[0].upper() + words[1:])[:31].rstrip()
+
+
 def about(r: Reader, state: FilterState, made: datetime) -> list[tuple[str, Any]]:
     """The sheet's rows (item, value), but for the row count, which the writer adds when it
     has written the rows."""
