@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 import ui
-from citydata.output import ics
+from citydata.output import exports, ics, provenance
 from citydata.query import expiry, pipeline
 from ui.charts import calendar as charts
 
@@ -112,12 +112,15 @@ lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(ui.plain(problem), icon=":material/warning:")
 st.caption(ics.describe(figures["with_end"]))
+calendar_name, calendar_identity = ics.for_selection(state)  # (what it holds names it)
 st.download_button(
     "Download calendar (.ics)",
     data=lambda: ics.build(
-        ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today))
+        ui.read(lambda r: pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS, today)),
+        name=calendar_name,
+        identity=calendar_identity,
     ),
-    file_name=f"city-tools-contract-dates-{today:%Y-%m-%d}.ics",
+    file_name=exports.file_name(provenance.named("city-tools-contract-dates", state), "ics", today),
     mime="text/calendar",
     key="calendar-ics",
     icon=":material/event:",

@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.formatting import count
-from citydata.output import exports, group_briefing, word
+from citydata.output import exports, group_briefing, provenance, word
 from citydata.query import collaboration, selection
 
 state = ui.page_filters()
@@ -97,7 +97,7 @@ all_groups = exports.Rows(*collaboration.members_sql(state, query, today), names
 st.download_button(
     "Download all groups (CSV)",
     data=lambda: ui.read(lambda r: exports.rows_csv(r, all_groups)),  # DuckDB writes it
-    file_name=f"collaboration-groups-{today:%Y-%m-%d}.csv",
+    file_name=exports.file_name(provenance.named("collaboration-groups", state), "csv", today),
     mime="text/csv",
     key="collab-all-csv",
     icon=":material/download:",

@@ -1,5 +1,7 @@
 """Reconciliation: a borough's register against the contracts it published, side by side."""
 
+from datetime import date
+
 import streamlit as st
 
 import ui
@@ -64,16 +66,21 @@ if not tally.matched and not tally.published_only:
 else:
     st.write(ui.plain(tally.disagreement_sentence()))
 
+NAMED = reconciliation.LABELS  # (the download's names too)
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
-    "notice_url": st.column_config.LinkColumn("Notice", display_text="Open notice"),
-    "notice_title": st.column_config.TextColumn("Notice title"),
-    "notice_vendor": st.column_config.TextColumn("Notice's supplier"),
-    "notice_start": st.column_config.DateColumn("Notice start", format="DD/MM/YYYY"),
-    "notice_end": st.column_config.DateColumn("Notice end", format="DD/MM/YYYY"),
-    "notice_annual_value": st.column_config.NumberColumn("Notice a year (£)", format="£%,.0f"),
-    "notice_total_value": st.column_config.NumberColumn("Notice total (£)", format="£%,.0f"),
-    "total_value": st.column_config.NumberColumn("Total value (£)", format="£%,.0f"),
-    "differences": st.column_config.TextColumn("Differences"),
+    "notice_url": st.column_config.LinkColumn(NAMED["notice_url"], display_text="Open notice"),
+    "notice_title": st.column_config.TextColumn(NAMED["notice_title"]),
+    "notice_vendor": st.column_config.TextColumn(NAMED["notice_vendor"]),
+    "notice_start": st.column_config.DateColumn(NAMED["notice_start"], format="DD/MM/YYYY"),
+    "notice_end": st.column_config.DateColumn(NAMED["notice_end"], format="DD/MM/YYYY"),
+    "notice_annual_value": st.column_config.NumberColumn(
+        NAMED["notice_annual_value"], format="£%,.0f"
+    ),
+    "notice_total_value": st.column_config.NumberColumn(
+        NAMED["notice_total_value"], format="£%,.0f"
+    ),
+    "total_value": st.column_config.NumberColumn(NAMED["total_value"], format="£%,.0f"),
+    "differences": st.column_config.TextColumn(NAMED["differences"]),
 }
 
 
@@ -118,9 +125,9 @@ first_rows(len(result.published_only), tally.published_only)
 st.download_button(
     "Download the reconciliation (CSV)",
     data=lambda: exports.to_csv(
-        ui.read(lambda r: reconciliation.reconcile(r, state, name)).table()
+        exports.with_labels(ui.read(lambda r: reconciliation.reconcile(r, state, name)).labelled())
     ),
-    file_name=f"{file_stem(name)}-reconciliation.csv",
+    file_name=exports.file_name(f"{file_stem(name)}-reconciliation", "csv", date.today()),
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",

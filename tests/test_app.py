@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from datetime import date
+
+import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -9,6 +13,7 @@ from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from tests.apptest import metric, registered_pages, run_app, shown
 from tests.conftest import ROOT
+from tests.test_original_download import downloads  # noqa: F401
 
 PAGES = [file for file, _, _ in registered_pages()]
 
@@ -106,10 +111,25 @@ def test_filters_that_match_nothing_say_so(db_path):
     assert not at.exception
 
 
-def test_downloads_are_offered(db_path):
+def test_downloads_are_offered(db_path, downloads):  # noqa: F811
+    """...and say what they hold: a file forwarded by email lost the filters it was made
+    under. The names carry them, and the Excel file a sheet saying them in full."""
     at = run_app({"borough": "Camden"})
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Excel"]
+    day = f"{date.today():%Y-%m-%d}"
+    (_, csv_name, csv_data), (_, xlsx_name, xlsx_data) = downloads
+    assert (csv_name, xlsx_name) == (
+        f"city-tools-contracts-camden-{day}.csv",
+        f"city-tools-contracts-camden-{day}.xlsx",
+    )
+    assert csv_data().decode("utf-8-sig").startswith("Borough code,"), "only the data"
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_data()))
+    assert book.sheetnames == ["Contracts", "About this download"]
+    about = {k: v for k, v in book["About this download"].iter_rows(min_row=2, values_only=True)}
+    assert about["Selection"] == "Records where borough is Camden"
+    assert about["Rows"] == book["Contracts"].max_row - 1 > 0
+    assert about["Data"].startswith("Camden: register, snapshot ")
 
 
 @pytest.mark.parametrize(

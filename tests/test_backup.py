@@ -94,6 +94,7 @@ def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(bu
     assert {"tables/snapshots.parquet", "tables/contracts.parquet"} <= names
     assert raw["camden2.csv"] == b"\x00\xffraw" and raw["camden.csv"] == b"camden,bytes\n"
     assert "rollback" in history and '"mapping"' not in history.splitlines()[0]
+    assert history.splitlines()[0].startswith("Snapshot,Stored,By,File,Records,"), "as shown"
     planted = [row["System"] for row in current if "HYPERLINK" in row["System"]]
     assert planted == ['\'=HYPERLINK("http://example.invalid","x")']
 

@@ -104,27 +104,27 @@ def test_a_feed_is_written_again_only_when_its_events_change(small, tmp_path):
     with small.read() as r:
         records = pipeline.with_decide_by(r, FilterState(), LEAD)
     feed = tmp_path / "feeds" / "camden.ics"
-    assert ics.write(feed, records, name="City Tools: mine")
+    assert ics.write(feed, records, name="City Tools: mine", identity="mine")
     first = feed.read_bytes()
     assert len(events(first)) == 6 and Calendar.from_ical(first)["X-WR-CALNAME"] == (
         "City Tools: mine"
     )
-    assert not ics.write(feed, records.copy(), name="City Tools: mine")
+    assert not ics.write(feed, records.copy(), name="City Tools: mine", identity="mine")
     assert feed.read_bytes() == first, "nothing changed, so the file (and its DTSTAMP) stays"
 
     moved = records.copy()
     moved.loc[0, "contract_end"] = pd.Timestamp("2027-09-30")
-    assert ics.write(feed, moved, name="City Tools: mine")
+    assert ics.write(feed, moved, name="City Tools: mine", identity="mine")
     ends = [e.start for e in events(feed.read_bytes()) if "ends" in str(e["SUMMARY"])]
     assert date(2027, 9, 30) in ends
     valued = moved.copy()
     valued.loc[1, "annual_value"] = 12_345.0
-    assert ics.write(feed, valued, name="City Tools: mine")
+    assert ics.write(feed, valued, name="City Tools: mine", identity="mine")
     assert any("Annual value: £12,345" in str(e["DESCRIPTION"]) for e in events(feed.read_bytes()))
-    assert ics.write(feed, valued, name="City Tools: renamed")
+    assert ics.write(feed, valued, name="City Tools: renamed", identity="mine")
     assert not list(feed.parent.glob(".*partial")), "written in one step"
     feed.write_bytes(b"not a calendar")  # whatever is there, it is not this calendar
-    assert ics.write(feed, valued, name="City Tools: renamed")
+    assert ics.write(feed, valued, name="City Tools: renamed", identity="mine")
     assert len(events(feed.read_bytes())) == 6
 
 
@@ -226,6 +226,11 @@ def test_cli_export_ics_uses_the_same_filters_as_the_app(db_path):
         "Camden",
         "Hackney",
     }
+    cal = Calendar.from_ical(done.stdout)  # named, and identified, by what it holds
+    assert cal["X-WR-CALNAME"] == "City Tools: Contracts where borough is Camden or Hackney"
+    assert str(cal["UID"]) == ics.calendar_uid(
+        ics.for_selection(FilterState(borough=("Camden", "Hackney")))[1]
+    )
 
 
 def test_cli_export_ics_to_a_file_and_refusal_of_a_bad_lead_time_file(db_path, tmp_path):
@@ -330,3 +335,67 @@ def test_a_row_without_the_vendor_as_written_cannot_make_a_uid():
     assert ics.uid(record | {"vendor_as_written": "Servelec Ltd"}, "end") != ics.uid(
         record | {"vendor_as_written": "Servelec"}, "end"
     )
+
+
+def test_an_events_version_rises_when_its_record_changes_and_is_the_same_in_every_file(small):
+    """Events carried no SEQUENCE or LAST-MODIFIED, so a calendar program that keeps the
+    version it imported could keep an old end date. They come from the record's snapshot (its
+    id and time), never from the clock: two files of the same data give the same events."""
+    from citydata import ingest
+    from citydata.store import snapshots
+
+    def camden() -> dict:
+        with small.read() as r:
+            found = pipeline.with_decide_by(r, FilterState(borough=("Camden",)), LEAD)
+        by_summary = {str(e["SUMMARY"]): e for e in events(ics.build(found, stamp=STAMP))}
+        return by_summary["Contract ends: Camden – Mosaic (Servelec)"]
+
+    before, again = camden(), camden()
+    assert before.to_ical() == again.to_ical(), "the same data, the same event"
+    assert isinstance(before["SEQUENCE"], int)
+    modified = before["LAST-MODIFIED"].dt
+    assert modified.tzinfo is not None and modified.utcoffset() == timedelta(0), "UTC, per RFC"
+    assert before["DTSTAMP"].dt == STAMP
+
+    moved = (
+        b"Borough,Service area,System,Vendor,Contract end,Reference\r\n"
+        b"Camden,Housing,Mosaic,Servelec,2027-09-30,REF-001\r\n"
+    )
+    snapshots.commit(small, ingest.prepare(moved, "camden.csv", borough="Camden"), moved, "ann")
+    after = camden()
+    assert str(after["UID"]) == str(before["UID"]) and after.start == date(2027, 9, 30)
+    assert after["SEQUENCE"] > before["SEQUENCE"], "a newer version, which programs take"
+    assert after["LAST-MODIFIED"].dt >= modified
+
+
+def test_each_selection_and_each_feed_is_a_calendar_of_its_own(small, tmp_path):
+    """Every calendar had the UID calendar@citytools-explorer and one name, so two subscribed
+    (two boroughs' feeds, a filtered and an unfiltered one) were one calendar to a program."""
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(), LEAD)
+
+    def own(data: bytes) -> tuple[str, str]:
+        cal = Calendar.from_ical(data)
+        assert cal["X-WR-RELCALID"] == cal["UID"]
+        return str(cal["UID"]), str(cal["X-WR-CALNAME"])
+
+    camden, hackney, both, everything = (
+        own(ics.build(records, stamp=STAMP, name=name, identity=identity))
+        for name, identity in (
+            ics.for_selection(FilterState(borough=("Camden",))),
+            ics.for_selection(FilterState(borough=("Hackney",))),
+            ics.for_selection(FilterState(borough=("Hackney", "Camden"))),
+            ics.for_selection(FilterState()),
+        )
+    )
+    assert len({camden[0], hackney[0], both[0], everything[0]}) == 4
+    assert camden[1] == "City Tools: Contracts where borough is Camden"
+    assert everything[1] == "City Tools: All contracts"
+    same = ics.for_selection(FilterState(borough=("Camden", "Hackney")))
+    assert ics.calendar_uid(same[1]) == both[0], "the same filters in another order: the same"
+    feeds = []
+    for token in ("a" * 32, "b" * 32):  # two subscriptions' feeds, both named "mine"
+        path = tmp_path / f"{token}.ics"
+        ics.write(path, records, name="City Tools: mine", identity=f"feed\x1f{token}")
+        feeds.append(own(path.read_bytes())[0])
+    assert feeds[0] != feeds[1] and "a" * 32 not in feeds[0], "the token is never written out"

@@ -49,6 +49,10 @@ def test_a_steward_downloads_the_file_a_snapshot_came_from_as_received(
     try:
         prepared = ingest.prepare(content, "Camden register.csv", borough="Camden")
         [upload_id] = snapshots.commit(db, prepared, content, "ann")
+        with db.read() as r:
+            taken = r.scalar(
+                "SELECT CAST(created_at AS DATE) FROM snapshots WHERE id = $id", {"id": upload_id}
+            )
     finally:
         db.close()
     at = sign_in(run_app())
@@ -57,7 +61,8 @@ def test_a_steward_downloads_the_file_a_snapshot_came_from_as_received(
     assert not at.exception
     [(label, name, data)] = [d for d in downloads if "as received" in d[0]]
     assert label == f"Download the file of snapshot {upload_id}, as received"
-    assert name == "Camden register.csv"
+    # named as uploaded, with the snapshot and its day: two snapshots' files never overwrite
+    assert name == f"Camden register-snapshot-{upload_id}-{taken:%Y-%m-%d}.csv"
     assert data() == content
 
 

@@ -188,6 +188,7 @@ def test_reconcile_from_the_command_line_writes_every_record_with_its_outcome(db
     assert matched + register_only == register and matched + published_only == 3
     lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert len(lines) == 1 + register + published_only  # a header, then one line per record
+    assert lines[0][:3] == ["Outcome", "Service area", "System"], "headed as the page's download"
     outcomes = [line[0] for line in lines[1:]]  # the first column
     assert outcomes.count("published, missing from the register") == published_only
     assert outcomes.count("matched") == matched

@@ -10,6 +10,7 @@ import pytest
 
 from tests.apptest import metric, run_app, shown
 from tests.test_counted_once import _notices, _register
+from tests.test_original_download import downloads  # noqa: F401
 from tests.test_upload_app import PASSWORD, sign_in
 
 
@@ -33,7 +34,10 @@ def hackney(db):
     return db
 
 
-def test_the_page_shows_matched_register_only_and_published_only_with_a_download(hackney):
+def test_the_page_shows_matched_register_only_and_published_only_with_a_download(
+    hackney,
+    downloads,  # noqa: F811
+):
     at = run_app({"reconcile": "Hackney"}, page="pages/reconcile.py")
     assert metric(at, "Matched") == "1"
     assert metric(at, "In the register only") == "1"
@@ -49,6 +53,14 @@ def test_the_page_shows_matched_register_only_and_published_only_with_a_download
     assert len(published_only) == 2 and published_only["notice_url"].notna().all()
     [button] = [b for b in at.get("download_button") if "reconciliation" in str(b.proto.label)]
     assert button.proto.label == "Download the reconciliation (CSV)"
+    # The file says the day it was made (files of two days never overwrite each other), and
+    # its columns are named as the page names them, not as the database does.
+    [(_, name, data)] = [d for d in downloads if "reconciliation" in d[0]]
+    assert name == f"hackney-reconciliation-{date.today():%Y-%m-%d}.csv"
+    header = next(csv.reader(io.StringIO(data().decode("utf-8-sig"))))
+    assert header[:3] == ["Outcome", "Service area", "System"]
+    assert {"Notice title", "Notice's supplier", "Differences", "Reference"} <= set(header)
+    assert not [h for h in header if "_" in h], header
 
 
 def test_the_page_shows_the_first_rows_of_each_table_and_counts_every_one(hackney, monkeypatch):

@@ -187,6 +187,7 @@ def test_the_command_line_export_matches_the_app_download(db_path, tmp_path, cap
     cli_rows, app_rows = csv_rows(out.read_bytes()), csv_rows(app)
     assert cli_rows[0] == list(selection.RECORD_COLUMNS), "the command line keeps column names"
     assert app_rows[0][:2] == ["Borough code", "Borough"], "the app shows labels"
+    assert app_rows[0][-2:] == ["Source", "Snapshot"], "every column, not only the fields"
     assert out.read_bytes().split(b"\r\n")[1:] == app.split(b"\r\n")[1:]
     assert len(cli_rows) == 3 and "'" + hostile("@", "system") in cli_rows[1]
     assert not list(tmp_path.glob(".*partial")), "no partial file left behind"

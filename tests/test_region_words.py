@@ -388,6 +388,8 @@ def test_downloaded_files_are_named_for_the_region(greater_manchester, monkeypat
     run_app(TABLE_TABS | opened, page=page)  # every table's tab, a vendor, a council, a system
     assert names, "the app offers downloads"
     assert not [n for n in names if WORD.search(n)], names
+    undated = [n for n in names if not re.search(r"-\d{4}-\d{2}-\d{2}\.\w+$", n)]
+    assert not undated, "every download says the day it was made"
 
 
 def test_a_link_filtering_on_a_council_of_another_region_says_it_is_outside_this_one(

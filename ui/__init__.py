@@ -6,7 +6,7 @@ Pages call these helpers and `citydata`; nothing in `citydata` knows about Strea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
@@ -16,7 +16,7 @@ from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
-from citydata.output import exports
+from citydata.output import exports, provenance
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
@@ -319,6 +319,8 @@ def downloads(
     stem: str,
     key: str,
     records: int | None = None,
+    *,
+    filtered: bool = True,
 ) -> None:
     """CSV and Excel downloads, neutralised against formula injection.
 
@@ -327,7 +329,16 @@ def downloads(
     files when a button is clicked, and a selection too big for the app gets a note saying why
     a button is off (`exports.offer`). `records`: how many rows `data` holds, when the page
     knows (a DataFrame's are counted); a selection too big for a download is then not offered.
+
+    The files say what they were made of (`provenance`): their names carry the sidebar's
+    filters (or those of `data`, a FilterState) in short, and the Excel file a sheet saying
+    them in full, when it was made, from which snapshots, and its row count. `filtered=False`:
+    a table the filters do not choose (an upload's problems).
     """
+    records_of_state = isinstance(data, FilterState)
+    state = data if isinstance(data, FilterState) else None
+    if state is None and filtered:
+        state = st.session_state.get("filters")
     if isinstance(data, FilterState):
         if records is None:
             records = query(exports.record_count, data)
@@ -341,10 +352,18 @@ def downloads(
             return read(lambda r: exports.rows_csv(r, data))
         return exports.to_csv(exports.with_labels(data() if callable(data) else data))
 
+    def about(r: Reader) -> exports.About | None:
+        made = datetime.now().replace(microsecond=0)
+        return None if state is None else provenance.about(r, state, made)
+
+    # (every filtered record: "Contracts"; a page's table: what its file is called)
+    sheet = "Contracts" if records_of_state else provenance.sheet_title(stem)
+
     def excel() -> bytes:
         if isinstance(data, exports.Rows):
-            return read(lambda r: exports.rows_xlsx(r, data))
-        return exports.to_xlsx(exports.with_labels(data() if callable(data) else data))
+            return read(lambda r: exports.rows_xlsx(r, data, sheet, about=about(r)))
+        frame = exports.with_labels(data() if callable(data) else data)
+        return exports.to_xlsx(frame, sheet, about=None if state is None else read(about))
 
     kinds = [
         ("CSV", csv, "csv", "text/csv", offer.csv),
@@ -355,7 +374,7 @@ def downloads(
         row.download_button(
             f"Download {label}",
             data=make,
-            file_name=f"{stem}-{date.today():%Y-%m-%d}.{suffix}",
+            file_name=exports.file_name(provenance.named(stem, state), suffix, date.today()),
             mime=mime,
             key=f"{key}-{suffix}",
             icon=":material/download:",

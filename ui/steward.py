@@ -12,7 +12,6 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
-from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
@@ -25,6 +24,7 @@ from citydata.core.schema import FIELDS
 from citydata.feeds import counts
 from citydata.ingest import report, template
 from citydata.ingest.report import format_label
+from citydata.output import exports
 from citydata.store import previews, rawfiles, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
@@ -350,7 +350,7 @@ def show_problems(prepared: Any) -> bool:
             st.markdown(_by_kind(prepared, rows))
         problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
         ui.dataframe(problems, hide_index=True, width="stretch")
-        ui.downloads(problems, "upload-problems", key="problems")
+        ui.downloads(problems, "upload-problems", key="problems", filtered=False)
     return bool(notes or rows)
 
 
@@ -409,11 +409,11 @@ def original_download(snapshot_id: int) -> None:
     if held is None:
         st.caption(f"Snapshot {snapshot_id} keeps no file of its own (a fetch, or generated data).")
         return
-    name, file_hash = held
+    name, file_hash, taken = held
     st.download_button(
         f"Download the file of snapshot {snapshot_id}, as received",
         data=guarded(lambda: ui.read(lambda r: rawfiles.verified(r, file_hash))),
-        file_name=PurePath(name.replace("\\", "/")).name or "file",
+        file_name=exports.original_name(name, snapshot_id, taken),
         mime="application/octet-stream",
         icon=":material/download:",
         on_click="ignore",  # (read on click)

@@ -205,5 +205,5 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     print(result.disagreement_sentence())
     if args.output:
         with open(args.output, "wb") as f:
-            f.write(exports.to_csv(result.table()))
+            f.write(exports.to_csv(exports.with_labels(result.labelled())))  # as the page's
     return EXIT_OK

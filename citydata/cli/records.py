@@ -212,7 +212,8 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
             "No record these filters select has an end date, so there is no event "
             "to put in a calendar."
         )
-    data = ics.build(df)
+    name, identity = ics.for_selection(state)
+    data = ics.build(df, name=name, identity=identity)
     if args.output:
         args.output.write_bytes(data)
         nearest = " (the most a calendar holds: those ending nearest today)"

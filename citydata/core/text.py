@@ -89,6 +89,22 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
+def utf16_units(text: str) -> int:
+    """How many UTF-16 code units `text` takes: what Excel counts (a character outside the
+    Basic Multilingual Plane, such as an emoji, is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def shorten_utf16(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-16 code units, ending with '…' when it was cut. The
+    cut falls between characters, so a surrogate pair (an emoji) is never split."""
+    if len(text) * 2 <= limit or utf16_units(text) <= limit:  # (at most two units a character)
+        return text
+    budget = max(limit - 1, 0)  # '…' is one unit
+    kept = text.encode("utf-16-le")[: 2 * budget].decode("utf-16-le", errors="ignore")
+    return kept + "…"
+
+
 def markdown_literal(value: Any, limit: int | None = MARKDOWN_LIMIT) -> str:
     """Text for any widget that renders Markdown (st.markdown, st.caption, st.warning,
     st.success, st.info, st.error, button and tab labels...), shown exactly as written.

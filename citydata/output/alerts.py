@@ -337,7 +337,8 @@ def write_feed(r: Reader, sub: Subscription, lead: LeadTimes, folder: Path) -> P
     events changed). The name is the subscription's unguessable token."""
     records = due.feed_records(r, view_state(r, sub), lead, ics.MAX_CONTRACTS)
     target = folder / f"{sub.feed_token}.ics"
-    ics.write(target, records, name=f"City Tools: {sub.name}")
+    # (identity: the feed, whatever its name or filters become; its token is never written out)
+    ics.write(target, records, name=f"City Tools: {sub.name}", identity=f"feed\x1f{sub.feed_token}")
     return target
 
 
@@ -366,7 +367,7 @@ def write_market_feed(
     if hide_values:
         records = opportunities.without_values(records)
     target = folder / MARKET_FEED
-    ics.write(target, records, name="City Tools: coming to market")
+    ics.write(target, records, name="City Tools: coming to market", identity=MARKET_FEED)
     return target
 
 

@@ -48,6 +48,7 @@ from citydata.core.formatting import count
 from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
+from citydata.store import history as snapshot_history
 from citydata.store import matches, migrations, rawfiles, snapshots
 from citydata.store.db import Database, Reader
 
@@ -147,7 +148,8 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
                     {"file_hash": file_hash, "file_name": file_name, "size_bytes": written}
                 )
             history = snapshots.history(r).drop(columns=["borough_code"])
-            zf.writestr("readable/snapshots.csv", exports.to_csv(history))
+            readable = exports.with_labels(history.rename(columns=snapshot_history.LABELS))
+            zf.writestr("readable/snapshots.csv", exports.to_csv(readable))
             current = Path(tmp) / "current_contracts.csv"
             _write_current(r, current)
             zf.write(current, "readable/current_contracts.csv")

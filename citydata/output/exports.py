@@ -18,10 +18,10 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -30,7 +30,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
-from citydata.core.text import formula_pattern, neutralise_cell, shorten
+from citydata.core.text import formula_pattern, neutralise_cell, shorten_utf16
+from citydata.output import provenance
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -51,16 +52,39 @@ def _for_excel(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+# The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
+# Overview's table names them: every column of a download has a name people read.
+OTHER_LABELS = {"source": "Source", "snapshot_id": "Snapshot"}
+
+
 def label(name: str) -> str:
     """A column's name as people read it, in the region's words ('Contract end' rather than
     'contract_end'; 'Council' rather than 'Borough' outside London)."""
     known = FIELD_BY_NAME.get(name)
-    return boroughs.reword(known.label if known else name)
+    return boroughs.reword(known.label if known else OTHER_LABELS.get(name, name))
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Column names as people read them (`label`)."""
     return df.rename(columns=lambda c: label(c) if isinstance(c, str) else c)
+
+
+def file_name(stem: str, ending: str, made: date) -> str:
+    """'vendor-ranking-2026-12-07.csv': every download is named with the day it was made, so
+    files saved on different days sit side by side instead of overwriting each other."""
+    return f"{stem}-{made:%Y-%m-%d}.{ending}"
+
+
+def original_name(name: str, snapshot_id: int, taken: date) -> str:
+    """'Camden register-snapshot-34-2026-11-26.csv': the file a snapshot came from, under the
+    name it was uploaded with (its last part only: the name comes from a browser), with the
+    snapshot and its day, so the files of two snapshots never overwrite each other. The bytes
+    are the same whenever it is downloaded, so the day is the snapshot's."""
+    base = PurePath(str(name).replace("\\", "/")).name or "file"
+    stem, dot, ending = base.rpartition(".")
+    if not dot or not stem:
+        stem, ending = base, ""
+    return f"{stem}-snapshot-{int(snapshot_id)}-{taken:%Y-%m-%d}" + (f".{ending}" if ending else "")
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
@@ -72,42 +96,69 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return neutralise(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts") -> bytes:
-    """An Excel workbook of `df`, text cells stored as text."""
-    return to_xlsx_sheets({sheet: df})
+def to_xlsx(df: pd.DataFrame, sheet: str = "Contracts", about: About | None = None) -> bytes:
+    """An Excel workbook of `df`, text cells stored as text; with `about`, a last sheet saying
+    what the download is (`provenance.about`) and how many rows it holds."""
+    return to_xlsx_sheets({sheet: df}, about=about)
 
 
-def to_xlsx_sheets(sheets: dict[str, pd.DataFrame], max_width: int = 50) -> bytes:
-    """An Excel workbook with one sheet per frame, neutralised, text stored as text."""
+def to_xlsx_sheets(
+    sheets: dict[str, pd.DataFrame], max_width: int = 50, about: About | None = None
+) -> bytes:
+    """An Excel workbook with one sheet per frame, neutralised, text stored as text (and
+    `about` as in `to_xlsx`, counting the first sheet's rows)."""
     buffer = io.BytesIO()
-    with _XlsxStream(buffer, max_width) as book:
-        for name, frame in sheets.items():
-            names = [neutralise_cell(str(c)) for c in frame.columns]
-            rows = neutralise(frame).itertuples(index=False, name=None)
-            book.sheet(name, names, rows)
+    cells = sum(frame.size for frame in sheets.values())
+    with _XlsxStream(buffer, max_width, held=cells <= HELD_CELLS) as book:
+        written = [
+            book.sheet(name, [neutralise_cell(str(c)) for c in frame.columns], _rows(frame))
+            for name, frame in sheets.items()
+        ]
+        if about is not None:
+            book.about(about, written[0] if written else 0)
     return buffer.getvalue()
+
+
+def _rows(frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
+    return neutralise(frame).itertuples(index=False, name=None)
+
+
+# What a download says about itself: (item, value) rows (citydata.output.provenance.about).
+About = Sequence[tuple[str, Any]]
 
 
 class TooManyRows(ValueError):
     """More rows than an Excel sheet holds (callers check `offer` first)."""
 
 
+# Frames of at most this many cells are written as a workbook held in memory, with each text
+# written once and shared (xlsxwriter's default mode): for a borough's briefing of 6,000
+# records (half a million cells, most of them repeated names) that takes a quarter less time
+# than writing every row out as it comes. It holds about 200 bytes a cell until the file is
+# made, which the frames (already in memory) outweigh; bigger ones (an upload's problems can be
+# a million rows) are written row by row.
+HELD_CELLS = 1_000_000
+_EXCEL_EPOCH = datetime(1899, 12, 31)
+
+
 class _XlsxStream:
     """A workbook written row by row (xlsxwriter's constant-memory mode): each row goes to a
-    temporary file as it is written, so a sheet of many rows needs no more memory than one.
+    temporary file as it is written, so a sheet of many rows needs no more memory than one
+    (`held=True`: the cells are held until the file is made, and each text is stored once; the
+    cells read back the same either way).
 
     Every value is written by its type: text always as text (never as a formula, a number or
     a link, whatever it starts with), dates with a date format, missing values as empty cells.
     Callers neutralise text first; control characters a worksheet cannot hold are dropped.
     """
 
-    def __init__(self, out: BinaryIO | str, max_width: int = 50):
+    def __init__(self, out: BinaryIO | str, max_width: int = 50, *, held: bool = False):
         import xlsxwriter  # only when an Excel file is made
 
         self.book = xlsxwriter.Workbook(
             out,
             {
-                "constant_memory": True,
+                "constant_memory": not held,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
                 "strings_to_urls": False,
@@ -117,6 +168,7 @@ class _XlsxStream:
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self.max_width = max_width
+        self.days: dict[Any, tuple[float | None, Any, int]] = {}
 
     def __enter__(self) -> _XlsxStream:
         return self
@@ -145,6 +197,32 @@ class _XlsxStream:
             ws.set_column(col, col, min(max(width, 6) + 2, self.max_width))
         return count
 
+    def _day(self, value: date) -> tuple[float | None, Any, int]:
+        """(Excel's serial number of `value`, its format, its width). A contract's dates repeat
+        down a sheet, so each is worked out once (xlsxwriter works out every cell's): days and
+        the fraction of a day since 31 Dec 1899, and one more from 1 Mar 1900 (Excel counts a
+        29 Feb 1900), as xlsxwriter writes them. None before 1901: xlsxwriter writes those."""
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=None) if value.tzinfo is not None else value
+            fmt, width = (
+                (self.date, 10) if value.time() == datetime.min.time() else (self.datetime, 16)
+            )
+            delta = value - _EXCEL_EPOCH
+        else:
+            fmt, width = self.date, 10
+            delta = datetime.fromordinal(value.toordinal()) - _EXCEL_EPOCH
+        if value.year < 1901:
+            return None, fmt, width
+        serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / 86400
+        return serial + 1, fmt, width
+
+    def about(self, rows: About, written: int) -> None:
+        """The sheet saying what the download is (`provenance`), with the rows it holds."""
+        items = [*rows, ("Rows", written)]
+        self.sheet(
+            provenance.SHEET, ["Item", "Value"], (map(neutralise_cell, row) for row in items)
+        )
+
     def _write(self, ws: Any, row: int, col: int, value: Any) -> int:
         cls = value.__class__
         if cls is str:
@@ -152,8 +230,8 @@ class _XlsxStream:
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)
             if not value:  # an empty cell, as for a missing value: Excel's blanks count none
                 return 0
-            if len(value) > EXCEL_MAX_TEXT:  # (xlsxwriter would cut it without a mark)
-                value = shorten(value, EXCEL_MAX_TEXT)
+            if len(value) > EXCEL_MAX_TEXT // 2:  # (xlsxwriter would cut it without a mark)
+                value = shorten_utf16(value, EXCEL_MAX_TEXT)
             ws.write_string(row, col, value)
             return len(value)
         if value is None or value is pd.NaT or value is pd.NA:
@@ -167,17 +245,16 @@ class _XlsxStream:
                 ws.write_number(row, col, number)
                 return len(str(value))
             return 0  # NaN: missing
-        if isinstance(value, datetime):
-            if value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
-            if value.time() == datetime.min.time():
-                ws.write_datetime(row, col, value, self.date)
-                return 10
-            ws.write_datetime(row, col, value, self.datetime)
-            return 16
-        if isinstance(value, date):
-            ws.write_datetime(row, col, value, self.date)
-            return 10
+        if isinstance(value, date):  # (and datetime, pandas' Timestamp)
+            found = self.days.get(value)
+            if found is None:
+                found = self.days[value] = self._day(value)
+            serial, fmt, width = found
+            if serial is None:
+                ws.write_datetime(row, col, value, fmt)
+            else:  # the number Excel stores a date as, with the date's format: the same cell
+                ws.write_number(row, col, serial, fmt)
+            return width
         text = _for_excel(str(value))
         ws.write_string(row, col, text)
         return len(text)
@@ -188,7 +265,9 @@ class _XlsxStream:
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
-EXCEL_MAX_TEXT = 32_767  # characters a cell holds; longer text is cut, ending in '…'
+# What a cell holds: 32,767 UTF-16 units, as Excel counts (an emoji is two); longer text is cut,
+# ending in '…'.
+EXCEL_MAX_TEXT = 32_767
 # The app streams an Excel file row by row from DuckDB (xlsxwriter, constant memory; see
 # benchmarks/RESULTS.md for its speed): the finished file, about 60 bytes a record, is held in
 # the server's memory once clicked, as a CSV of about 150 bytes a record is.
@@ -287,28 +366,37 @@ def rows_csv(r: Reader, rows: Rows) -> bytes:
         return path.read_bytes()
 
 
-def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts") -> bytes:
+def rows_xlsx(r: Reader, rows: Rows, sheet: str = "Contracts", about: About | None = None) -> bytes:
     """The Excel workbook of `rows`, labelled and neutralised in SQL as the CSV is, streamed
     from DuckDB into a constant-memory workbook (check `offer` first: the finished file is
-    held in memory)."""
+    held in memory); `about` as in `to_xlsx`."""
     buffer = io.BytesIO()
-    write_rows_xlsx(r, rows, buffer, sheet)
+    write_rows_xlsx(r, rows, buffer, sheet, about=about)
     return buffer.getvalue()
 
 
 def write_rows_xlsx(
-    r: Reader, rows: Rows, out: BinaryIO | str, sheet: str = "Contracts", *, labels: bool = True
+    r: Reader,
+    rows: Rows,
+    out: BinaryIO | str,
+    sheet: str = "Contracts",
+    *,
+    labels: bool = True,
+    about: About | None = None,
 ) -> int:
     """`rows_xlsx` written to `out` (a path or a stream); `labels=False` keeps the column
-    names. Returns the number of rows written under the header."""
+    names; `about` as in `to_xlsx`. Returns the number of rows written under the header."""
     columns = _columns(r, rows.sql, rows.params)
     header = [neutralise_cell(_shown(n, rows.names) if labels else n) for n, _ in columns]
     select = ", ".join(_csv_column(n, t) for n, t in columns)
     order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
     with _XlsxStream(out) as book:
-        return book.sheet(
+        written = book.sheet(
             sheet, header, r.stream(f"SELECT {select} FROM ({rows.sql}) AS b{order}", rows.params)
         )
+        if about is not None:
+            book.about(about, written)
+    return written
 
 
 def records_select(state: FilterState) -> tuple[str, dict[str, Any]]:
@@ -335,9 +423,14 @@ def write_records_csv(r: Reader, state: FilterState, path: Path, *, labels: bool
     return copy_csv(r, rows.sql, rows.params, path, order_by=rows.order_by, labels=labels)
 
 
-def records_xlsx(r: Reader, state: FilterState) -> bytes:
-    """The app's Excel download of every filtered record (`rows_xlsx`)."""
-    return rows_xlsx(r, records(state))
+def records_xlsx(r: Reader, state: FilterState, made: datetime | None = None) -> bytes:
+    """The app's Excel download of every filtered record (`rows_xlsx`), with its sheet about
+    the download (`provenance.about`, made at `made`, else now)."""
+    return rows_xlsx(r, records(state), about=provenance.about(r, state, made or _now()))
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
 
 
 def records_csv(r: Reader, state: FilterState) -> bytes:
@@ -358,8 +451,10 @@ def save_records_xlsx(
     """Every filtered record as an Excel workbook (the app's Excel download, streamed from
     DuckDB to the file, never whole in memory), to a file (complete, or left as it was) or to
     a stream. Check `record_count` against EXCEL_MAX_ROWS first."""
-    rows = records(state)
-    return _save(lambda path: write_rows_xlsx(r, rows, str(path), labels=labels), out, "xlsx")
+    rows, about = records(state), provenance.about(r, state, _now())
+    return _save(
+        lambda path: write_rows_xlsx(r, rows, str(path), labels=labels, about=about), out, "xlsx"
+    )
 
 
 def _save(write: Callable[[Path], int], out: Path | BinaryIO, suffix: str) -> int:

@@ -7,6 +7,20 @@ record writes it and the kind of event), not from the date, the snapshot or the 
 so importing a newer file updates the events in place when an end date moves or a steward groups
 a vendor's name under another, instead of adding duplicates. Alerts key what they sent on the
 same UIDs (citydata.output.alerts).
+
+Which version of an event is newer (RFC 5545 SEQUENCE, LAST-MODIFIED) comes from the stored data,
+never from the clock, so two files made of the same data say the same: SEQUENCE is the id of the
+snapshot the record comes from, and LAST-MODIFIED that snapshot's time. A record's details only
+change with a new snapshot (an upload, a fetch, a rollback), and snapshot ids only rise, so an
+event's SEQUENCE rises whenever its record changes, and calendar programs that keep the version
+they imported take the new one. (A new snapshot of a borough whose record did not change raises
+it too, which is harmless: the program updates the event to the same thing.) DTSTAMP is when the
+file was made, as RFC 5545 asks of a file with a METHOD; a feed is written again only when what
+it shows changed (`write`), so its DTSTAMP is when that was.
+
+A calendar's own identity (its UID and X-WR-RELCALID) and its name come from what it holds:
+the filters it was made under (`for_selection`), or the feed it is. Two subscribed calendars,
+say two boroughs' feeds, are then two calendars in a calendar program, not one.
 """
 
 from __future__ import annotations
@@ -23,6 +37,9 @@ from icalendar import Calendar, Event
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, money_in_full
+from citydata.core.text import shorten
+from citydata.query import filters
+from citydata.query.filters import FilterState
 from citydata.query.market import NOT_GIVEN
 
 PRODID = "-//City Tools Explorer//Contract calendar//EN"
@@ -32,6 +49,7 @@ END, DECIDE = "end", "decide"
 # Contracts one file holds at most (two events each): calendar programs import a few thousand
 # events comfortably, and a file of every contract of a large selection would never be used.
 MAX_CONTRACTS = 2_000
+NAME_CHARS = 120  # a calendar's name, at most (a program's list of calendars shows a line)
 
 
 def summary(row: Any, kind: str = END) -> str:
@@ -79,20 +97,41 @@ def _uid(row: Any, kind: str, vendor: Any, occurrence: int) -> str:
     return f"{kind}-{digest}{suffix}@{UID_DOMAIN}"
 
 
+def calendar_uid(identity: str) -> str:
+    """The calendar's own UID, of what it holds (`identity`: its filters, or its feed)."""
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+    return f"calendar-{digest}@{UID_DOMAIN}"
+
+
+def for_selection(state: FilterState) -> tuple[str, str]:
+    """(name, identity) of the calendar of the contracts `state` selects: the name says which
+    ('City Tools: Contracts where borough is Camden'), and the identity is the same for the
+    same filters, whatever their order, from the page or the command line."""
+    chosen = filters.to_query_params(state)
+    identity = "selection\x1f" + "\x1f".join(
+        f"{key}={chr(0x1E).join(sorted(values))}" for key, values in sorted(chosen.items())
+    )
+    return f"City Tools: {shorten(filters.summary(state), NAME_CHARS)}", identity
+
+
 def build(
     records: pd.DataFrame,
     *,
     decide_by: bool = True,
     stamp: datetime | None = None,
     name: str = CALENDAR_NAME,
+    identity: str = "",
     made_of: str | None = None,
 ) -> bytes:
     """The calendar of `records` (as from `pipeline.with_decide_by`): one event per end date
     and, when `decide_by` is set, one per decide-by date. Records with no end date are skipped.
+    `identity` says what the calendar is (`for_selection`, or a feed's), for its UID.
     `made_of`, if given, is written as the calendar's X-CITYTOOLS-MADE-OF (see `write`).
     """
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
-    cal = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", uid=f"calendar@{UID_DOMAIN}")
+    own = calendar_uid(identity or name)
+    cal = Calendar.new(prodid=PRODID, name=name, method="PUBLISH", uid=own)
+    cal.add("X-WR-RELCALID", own)  # (the older property some calendar programs read instead)
     if made_of:
         cal.add(MADE_OF, made_of)
     seen: Counter[str] = Counter()
@@ -117,40 +156,63 @@ def build(
                     description=_description(row, end, decide),
                     categories=[_text(row.get("service_area")) or "Contracts"],
                     transparency="TRANSPARENT",
+                    sequence=_sequence(row),
+                    last_modified=_utc(row.get("revised_at")),
                 )
             )
     return cal.to_ical()
+
+
+def _sequence(row: dict[str, Any]) -> int | None:
+    """The event's SEQUENCE: its record's snapshot id (see the module's note)."""
+    value = row.get("snapshot_id")
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _utc(value: Any) -> datetime | None:
+    """A stored time (the server's local time, without a zone) in UTC, as LAST-MODIFIED must
+    be written."""
+    if value is None or pd.isna(value):
+        return None
+    moment = pd.Timestamp(value).to_pydatetime()
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # (naive: the server's local time, as it was stored)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 MADE_OF = "X-CITYTOOLS-MADE-OF"
 SAMPLE_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def made_of(records: pd.DataFrame, *, name: str, decide_by: bool = True) -> str:
-    """A digest of what `build` makes a calendar of: the records, the name, and how this code
-    and this installation (its region's words, the icalendar version) write one of them, as the
-    calendar of the first record written at a fixed time. 32 hex digits: the property's line
-    stays under iCalendar's 75 characters, unfolded."""
-    sample = build(records.head(1), decide_by=decide_by, stamp=SAMPLE_STAMP, name=name)
+def made_of(records: pd.DataFrame, *, name: str, identity: str = "", decide_by: bool = True) -> str:
+    """A digest of what `build` makes a calendar of: the records, the name and identity, and
+    how this code and this installation (its region's words, the icalendar version) write one
+    of them, as the calendar of the first record written at a fixed time. 32 hex digits: the
+    property's line stays under iCalendar's 75 characters, unfolded."""
+    sample = build(
+        records.head(1), decide_by=decide_by, stamp=SAMPLE_STAMP, name=name, identity=identity
+    )
     digest = hashlib.sha256(sample)
     digest.update(records.to_csv(index=False).encode("utf-8"))
     return digest.hexdigest()[:32]
 
 
-def write(target: Path, records: pd.DataFrame, *, name: str, decide_by: bool = True) -> bool:
+def write(
+    target: Path, records: pd.DataFrame, *, name: str, identity: str, decide_by: bool = True
+) -> bool:
     """Write the calendar of `records` to `target` in one step (readers never see half a file),
     unless the file there was made of the same (`made_of`): a feed that every `alerts send` and
     every change on the Alerts page writes again is built again (about a second for a few
     thousand events) only when what it shows has changed, and its DTSTAMP stays the time its
     events last changed. True when the file was written."""
-    digest = made_of(records, name=name, decide_by=decide_by)
+    digest = made_of(records, name=name, identity=identity, decide_by=decide_by)
     try:
         with target.open("rb") as held:
             if f"{MADE_OF}:{digest}".encode() in held.read(2048):
                 return False
     except FileNotFoundError:
         pass
-    content = build(records, decide_by=decide_by, name=name, made_of=digest)
+    content = build(records, decide_by=decide_by, name=name, identity=identity, made_of=digest)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.write_bytes(content)

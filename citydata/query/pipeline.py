@@ -370,7 +370,8 @@ def with_decide_by(
     """Every filtered record that has an end date, with its decide-by date (for calendars), by
     end date. With `limit`, only the `limit` contracts ending nearest to `today`: those still
     to end first, soonest first, then the most recently ended. `vendor_as_written` is there for
-    the calendar's UIDs (see citydata.output.ics.uid), which an alias must not change."""
+    the calendar's UIDs (see citydata.output.ics.uid), which an alias must not change;
+    `snapshot_id` and its snapshot's time (`revised_at`) for its events' versions."""
     sql, params = dated(state, lead)
     nearest = ""
     if limit is not None:
@@ -381,11 +382,13 @@ def with_decide_by(
             + selection.limit_clause(params, limit)
         )
     return r.df(
-        f"""SELECT * FROM (
-            SELECT {_DETAIL}, vendor_as_written, contract_end, lead_months, decide_by
+        f"""SELECT n.*, s.created_at AS revised_at FROM (
+            SELECT {_DETAIL}, vendor_as_written, contract_end, lead_months, decide_by,
+                snapshot_id
             FROM ({sql}) AS d WHERE contract_end IS NOT NULL
             {nearest}
         ) AS n
+        LEFT JOIN snapshots AS s ON s.id = n.snapshot_id
         ORDER BY contract_end, borough, service_area, system, vendor, source_ref""",
         params,
     )

@@ -30,6 +30,20 @@ COLUMNS = (
     "annual_value",
     "source_ref",
 )
+# The columns a reconciliation adds to the records' (exports.label names those), as the page
+# and its download name them.
+LABELS = {
+    "outcome": "Outcome",
+    "notice_title": "Notice title",
+    "notice_vendor": "Notice's supplier",
+    "notice_start": "Notice start",
+    "notice_end": "Notice end",
+    "notice_annual_value": "Notice a year (£)",
+    "notice_total_value": "Notice total (£)",
+    "notice_url": "Notice",
+    "differences": "Differences",
+    "total_value": "Total value (£)",
+}
 # Annual values further apart than this share of the larger one are called different.
 VALUE_TOLERANCE = 0.10
 OUTCOMES = {
@@ -93,6 +107,12 @@ class Reconciled:
 
     def disagreement_sentence(self) -> str:
         return self.counts.disagreement_sentence()
+
+    def labelled(self) -> pd.DataFrame:
+        """`table` with the reconciliation's own columns named as people read them (LABELS;
+        the records' are named by exports.with_labels): the page's and the command line's
+        download."""
+        return self.table().rename(columns=LABELS)
 
     def table(self) -> pd.DataFrame:
         """Every record with its outcome (the first column): what the download holds."""

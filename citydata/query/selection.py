@@ -128,6 +128,18 @@ def records(r: Reader, state: FilterState, limit: int | None = None) -> pd.DataF
     )
 
 
+def snapshots(r: Reader, state: FilterState) -> pd.DataFrame:
+    """The snapshots the selected records come from (id, borough_code, kind, created_at,
+    source, file_name), by borough, its register first: what a download was made of."""
+    sql, params = base(state)
+    return r.df(
+        f"""SELECT s.id, s.borough_code, s.kind, s.created_at, s.source, s.file_name
+        FROM snapshots AS s WHERE s.id IN (SELECT DISTINCT snapshot_id FROM ({sql}) AS b)
+        ORDER BY s.borough_code, s.kind = 'published', s.id""",
+        params,
+    )
+
+
 def options(r: Reader) -> dict[str, list[str]]:
     """Every value each choice filter can take, from the current data (one scan for all)."""
     from_data = [c for c in filters.CHOICES if c.fixed_options() is None]

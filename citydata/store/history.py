@@ -57,6 +57,23 @@ _SNAPSHOT = (
 )
 
 
+# The history's columns as the History page names them (a backup's readable/snapshots.csv).
+LABELS = {
+    "id": "Snapshot",
+    "created_at": "Stored",
+    "created_by": "By",
+    "file_name": "File",
+    "rows_imported": "Records",
+    "rows_rejected": "Rows refused",
+    "rows_left_out": "Rows left out",
+    "status": "Status",
+    "source": "Source",
+    "restored_from": "Copy of",
+    "note": "Note",
+    "kind": "Kind",
+}
+
+
 def history(r: Reader, borough_code: str | None = None) -> pd.DataFrame:
     """Every snapshot, newest first (optionally of one borough)."""
     return r.df(

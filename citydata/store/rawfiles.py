@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -191,16 +191,17 @@ def verified(r: Reader, file_hash: str) -> bytes | None:
     return data
 
 
-def of_snapshot(r: Reader, snapshot_id: int) -> tuple[str, str] | None:
-    """(the file's name, its hash) of the file snapshot `snapshot_id` came from (a rollback:
-    the file of the snapshot it copies), when its bytes are kept; None when they are not (a
-    published fetch, or a generated set too big to keep), or there is no such snapshot."""
+def of_snapshot(r: Reader, snapshot_id: int) -> tuple[str, str, date] | None:
+    """(the file's name, its hash, the day the snapshot was taken) of the file snapshot
+    `snapshot_id` came from (a rollback: the file of the snapshot it copies), when its bytes
+    are kept; None when they are not (a published fetch, or a generated set too big to keep),
+    or there is no such snapshot."""
     found = r.rows(
-        "SELECT s.file_name, s.file_hash FROM snapshots AS s JOIN raw_files AS f"
-        " ON f.file_hash = s.file_hash WHERE s.id = $id",
+        "SELECT s.file_name, s.file_hash, CAST(s.created_at AS DATE) FROM snapshots AS s"
+        " JOIN raw_files AS f ON f.file_hash = s.file_hash WHERE s.id = $id",
         {"id": int(snapshot_id)},
     )
-    return (str(found[0][0] or "file"), str(found[0][1])) if found else None
+    return (str(found[0][0] or "file"), str(found[0][1]), found[0][2]) if found else None
 
 
 def listing(r: Reader) -> list[tuple[str, str, int]]:
