@@ -37,11 +37,11 @@ def test_every_setting_is_documented_in_the_readme():
 
 def test_the_readme_gives_the_app_s_own_download_limits():
     """It still said 50,000 records for an Excel download after the app moved to 150,000."""
-    from citydata.output import exports
+    from citydata.output import exports, workbook
 
     said = " ".join(README.split())
     assert (
         f"Up to {exports.APP_EXCEL_MAX_ROWS:,} records you can have CSV or Excel; up to "
         f"{exports.APP_CSV_MAX_ROWS:,}, CSV only"
     ) in said
-    assert f"a sheet holds at most {exports.EXCEL_MAX_ROWS + 1:,} rows" in said
+    assert f"a sheet holds at most {workbook.EXCEL_MAX_ROWS + 1:,} rows" in said

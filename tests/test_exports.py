@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from citydata.output import exports
+from citydata.output import exports, workbook
 
 DANGEROUS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
@@ -139,7 +139,7 @@ def test_text_longer_than_an_excel_cell_is_cut_with_a_mark_not_silently():
     long = "Mosaic " + "x" * 40_000
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(pd.DataFrame({"s": [long]})))).active
     cell = sheet.cell(row=2, column=1).value
-    assert len(cell) == exports.EXCEL_MAX_TEXT and cell.endswith("…") and cell.startswith("Mosaic")
+    assert len(cell) == workbook.EXCEL_MAX_TEXT and cell.endswith("…") and cell.startswith("Mosaic")
     back = pd.read_csv(io.BytesIO(exports.to_csv(pd.DataFrame({"s": [long]}))), dtype=str)
     assert back["s"].tolist() == [long], "a CSV has no such limit: whole"
 
@@ -153,7 +153,7 @@ def test_a_cell_of_emoji_is_cut_by_excels_count_not_pythons(offset):
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(pd.DataFrame({"s": [long]})))).active
     cell = sheet.cell(row=2, column=1).value
     units = len(cell.encode("utf-16-le")) // 2
-    assert units <= exports.EXCEL_MAX_TEXT and units >= exports.EXCEL_MAX_TEXT - 1
+    assert units <= workbook.EXCEL_MAX_TEXT and units >= workbook.EXCEL_MAX_TEXT - 1
     assert cell.endswith("…") and cell[:-1] == long[: len(cell) - 1]
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cell), "no half of a surrogate pair"
 
@@ -223,7 +223,7 @@ def test_a_workbook_of_frames_is_held_with_each_text_once_and_a_big_one_is_strea
 
     held = exports.to_xlsx(frame)
     assert shared(held)
-    monkeypatch.setattr(exports, "HELD_CELLS", 199)
+    monkeypatch.setattr(workbook, "HELD_CELLS", 199)
     streamed = exports.to_xlsx(frame)
     assert not shared(streamed)
     read = [openpyxl.load_workbook(io.BytesIO(b)).active for b in (held, streamed)]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from citydata import cli, lifecycle
-from citydata.output import exports
+from citydata.output import exports, workbook
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
@@ -200,7 +200,7 @@ def test_a_command_line_export_to_a_missing_folder_is_refused(db_path, tmp_path,
 
 
 def test_an_excel_export_too_big_for_a_sheet_is_refused(db_path, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 100)  # the demo data has 800 records
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 100)  # the demo data has 800 records
     out = tmp_path / "export.xlsx"
     assert cli.main(["export", "--db", str(db_path), "--format", "xlsx", "-o", str(out)]) == 1
     err = capsys.readouterr().err
@@ -241,8 +241,8 @@ def test_the_command_line_excel_export_is_the_app_s_excel_download(db_path, tmp_
 
 def test_an_excel_sheet_never_leaves_rows_out_without_a_word(monkeypatch):
     """xlsxwriter leaves rows past a sheet's last out and says nothing: the writer refuses."""
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 2)
-    with pytest.raises(exports.TooManyRows, match="at most 3 rows"):
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 2)
+    with pytest.raises(workbook.TooManyRows, match="at most 3 rows"):
         exports.to_xlsx(pd.DataFrame({"System": ["a", "b", "c"]}))
     assert exports.to_xlsx(pd.DataFrame({"System": ["a", "b"]}))[:2] == b"PK"
 
@@ -269,8 +269,8 @@ def test_a_table_download_counts_its_rows_against_the_app_s_limits(monkeypatch):
 
 def test_what_the_app_offers_at_each_size():
     assert exports.offer(800) == exports.Offer()
-    just_over_excel = exports.offer(exports.EXCEL_MAX_ROWS + 1)
-    if exports.APP_CSV_MAX_ROWS > exports.EXCEL_MAX_ROWS:
+    just_over_excel = exports.offer(workbook.EXCEL_MAX_ROWS + 1)
+    if exports.APP_CSV_MAX_ROWS > workbook.EXCEL_MAX_ROWS:
         assert just_over_excel.csv and not just_over_excel.excel
         assert "an Excel sheet holds at most 1,048,576 rows" in just_over_excel.note
     big = exports.offer(10_000_000)
@@ -285,7 +285,7 @@ def download_buttons(at) -> dict[str, object]:
 
 
 def test_the_overview_explains_a_selection_too_big_for_an_excel_sheet(db_path, monkeypatch):
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 100)
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 100)
     at = run_app()
     buttons = download_buttons(at)
     assert not buttons["Download CSV"].disabled

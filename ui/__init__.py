@@ -16,7 +16,7 @@ from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
-from citydata.output import exports, provenance
+from citydata.output import exports, provenance, workbook
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
@@ -352,7 +352,7 @@ def downloads(
             return read(lambda r: exports.rows_csv(r, data))
         return exports.to_csv(exports.with_labels(data() if callable(data) else data))
 
-    def about(r: Reader) -> exports.About | None:
+    def about(r: Reader) -> workbook.About | None:
         made = datetime.now().replace(microsecond=0)
         return None if state is None else provenance.about(r, state, made)
 

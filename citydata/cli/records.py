@@ -26,7 +26,7 @@ from citydata.cli.common import (
 )
 from citydata.core import demo, regions
 from citydata.core.formatting import count
-from citydata.output import exports, group_briefing, ics
+from citydata.output import exports, group_briefing, ics, workbook
 from citydata.query import collaboration, pipeline
 from citydata.query.filters import FilterState
 from citydata.store import rawfiles
@@ -186,10 +186,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             written = exports.save_records_csv(r, state, out, labels=False)
         else:
             found = exports.record_count(r, state)
-            if found > exports.EXCEL_MAX_ROWS:
+            if found > workbook.EXCEL_MAX_ROWS:
                 raise Refused(
                     f"{found:,} records are more than an Excel sheet holds "
-                    f"({exports.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
+                    f"({workbook.EXCEL_MAX_ROWS + 1:,} rows): use --format csv or narrow "
                     "the filters."
                 )
             # the app's Excel download, streamed from DuckDB: never whole in memory

@@ -12,26 +12,24 @@ a DataFrame: DuckDB writes the CSV itself (`COPY ... TO`), neutralised in SQL, b
 from __future__ import annotations
 
 import io
-import math
-import numbers
 import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
-from citydata.core.text import formula_pattern, neutralise_cell, shorten_utf16
-from citydata.output import provenance
+from citydata.core.text import formula_pattern, neutralise_cell
+from citydata.output import provenance, workbook
+from citydata.output.workbook import About
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
@@ -45,11 +43,6 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise_cell)
     return out.set_axis(names, axis=1)
-
-
-def _for_excel(value: Any) -> Any:
-    """Text a worksheet can hold: control characters other than tab and line breaks dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 # The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
@@ -109,7 +102,7 @@ def to_xlsx_sheets(
     `about` as in `to_xlsx`, counting the first sheet's rows)."""
     buffer = io.BytesIO()
     cells = sum(frame.size for frame in sheets.values())
-    with _XlsxStream(buffer, max_width, held=cells <= HELD_CELLS) as book:
+    with workbook.Writer(buffer, max_width, held=cells <= workbook.HELD_CELLS) as book:
         written = [
             book.sheet(name, [neutralise_cell(str(c)) for c in frame.columns], _rows(frame))
             for name, frame in sheets.items()
@@ -123,151 +116,10 @@ def _rows(frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
     return neutralise(frame).itertuples(index=False, name=None)
 
 
-# What a download says about itself: (item, value) rows (citydata.output.provenance.about).
-About = Sequence[tuple[str, Any]]
-
-
-class TooManyRows(ValueError):
-    """More rows than an Excel sheet holds (callers check `offer` first)."""
-
-
-# Frames of at most this many cells are written as a workbook held in memory, with each text
-# written once and shared (xlsxwriter's default mode): for a borough's briefing of 6,000
-# records (half a million cells, most of them repeated names) that takes a quarter less time
-# than writing every row out as it comes. It holds about 200 bytes a cell until the file is
-# made, which the frames (already in memory) outweigh; bigger ones (an upload's problems can be
-# a million rows) are written row by row.
-HELD_CELLS = 1_000_000
-_EXCEL_EPOCH = datetime(1899, 12, 31)
-
-
-class _XlsxStream:
-    """A workbook written row by row (xlsxwriter's constant-memory mode): each row goes to a
-    temporary file as it is written, so a sheet of many rows needs no more memory than one
-    (`held=True`: the cells are held until the file is made, and each text is stored once; the
-    cells read back the same either way).
-
-    Every value is written by its type: text always as text (never as a formula, a number or
-    a link, whatever it starts with), dates with a date format, missing values as empty cells.
-    Callers neutralise text first; control characters a worksheet cannot hold are dropped.
-    """
-
-    def __init__(self, out: BinaryIO | str, max_width: int = 50, *, held: bool = False):
-        import xlsxwriter  # only when an Excel file is made
-
-        self.book = xlsxwriter.Workbook(
-            out,
-            {
-                "constant_memory": not held,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-                "tmpdir": tempfile.gettempdir(),
-            },
-        )
-        self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
-        self.datetime = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.max_width = max_width
-        self.days: dict[Any, tuple[float | None, Any, int]] = {}
-
-    def __enter__(self) -> _XlsxStream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.book.close()
-
-    def sheet(self, name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> int:
-        """Write one sheet; returns the number of rows written under the header."""
-        ws = self.book.add_worksheet(_for_excel(name)[:31])
-        widths = [len(h) for h in header]
-        for col, text in enumerate(header):
-            ws.write_string(0, col, _for_excel(text))
-        count = 0
-        for count, values in enumerate(rows, start=1):
-            if count > EXCEL_MAX_ROWS:  # (xlsxwriter would leave the rest out without a word)
-                raise TooManyRows(
-                    f"An Excel sheet holds at most {EXCEL_MAX_ROWS + 1:,} rows: download the "
-                    "CSV or narrow the filters."
-                )
-            for col, value in enumerate(values):
-                width = self._write(ws, count, col, value)
-                if width > widths[col]:
-                    widths[col] = width
-        for col, width in enumerate(widths):
-            ws.set_column(col, col, min(max(width, 6) + 2, self.max_width))
-        return count
-
-    def _day(self, value: date) -> tuple[float | None, Any, int]:
-        """(Excel's serial number of `value`, its format, its width). A contract's dates repeat
-        down a sheet, so each is worked out once (xlsxwriter works out every cell's): days and
-        the fraction of a day since 31 Dec 1899, and one more from 1 Mar 1900 (Excel counts a
-        29 Feb 1900), as xlsxwriter writes them. None before 1901: xlsxwriter writes those."""
-        if isinstance(value, datetime):
-            value = value.replace(tzinfo=None) if value.tzinfo is not None else value
-            fmt, width = (
-                (self.date, 10) if value.time() == datetime.min.time() else (self.datetime, 16)
-            )
-            delta = value - _EXCEL_EPOCH
-        else:
-            fmt, width = self.date, 10
-            delta = datetime.fromordinal(value.toordinal()) - _EXCEL_EPOCH
-        if value.year < 1901:
-            return None, fmt, width
-        serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / 86400
-        return serial + 1, fmt, width
-
-    def about(self, rows: About, written: int) -> None:
-        """The sheet saying what the download is (`provenance`), with the rows it holds."""
-        items = [*rows, ("Rows", written)]
-        self.sheet(
-            provenance.SHEET, ["Item", "Value"], (map(neutralise_cell, row) for row in items)
-        )
-
-    def _write(self, ws: Any, row: int, col: int, value: Any) -> int:
-        cls = value.__class__
-        if cls is str:
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if not value:  # an empty cell, as for a missing value: Excel's blanks count none
-                return 0
-            if len(value) > EXCEL_MAX_TEXT // 2:  # (xlsxwriter would cut it without a mark)
-                value = shorten_utf16(value, EXCEL_MAX_TEXT)
-            ws.write_string(row, col, value)
-            return len(value)
-        if value is None or value is pd.NaT or value is pd.NA:
-            return 0
-        if cls is bool or isinstance(value, bool):
-            ws.write_boolean(row, col, value)
-            return 5
-        if isinstance(value, numbers.Number):
-            number = float(value)  # Decimal, numpy numbers
-            if math.isfinite(number):
-                ws.write_number(row, col, number)
-                return len(str(value))
-            return 0  # NaN: missing
-        if isinstance(value, date):  # (and datetime, pandas' Timestamp)
-            found = self.days.get(value)
-            if found is None:
-                found = self.days[value] = self._day(value)
-            serial, fmt, width = found
-            if serial is None:
-                ws.write_datetime(row, col, value, fmt)
-            else:  # the number Excel stores a date as, with the date's format: the same cell
-                ws.write_number(row, col, serial, fmt)
-            return width
-        text = _for_excel(str(value))
-        ws.write_string(row, col, text)
-        return len(text)
-
-
 # ---- every filtered record, written by DuckDB -----------------------------------------------
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-EXCEL_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
-# What a cell holds: 32,767 UTF-16 units, as Excel counts (an emoji is two); longer text is cut,
-# ending in '…'.
-EXCEL_MAX_TEXT = 32_767
 # The app streams an Excel file row by row from DuckDB (xlsxwriter, constant memory; see
 # benchmarks/RESULTS.md for its speed): the finished file, about 60 bytes a record, is held in
 # the server's memory once clicked, as a CSV of about 150 bytes a record is.
@@ -390,7 +242,7 @@ def write_rows_xlsx(
     header = [neutralise_cell(_shown(n, rows.names) if labels else n) for n, _ in columns]
     select = ", ".join(_csv_column(n, t) for n, t in columns)
     order = f" ORDER BY {rows.order_by}" if rows.order_by else ""
-    with _XlsxStream(out) as book:
+    with workbook.Writer(out) as book:
         written = book.sheet(
             sheet, header, r.stream(f"SELECT {select} FROM ({rows.sql}) AS b{order}", rows.params)
         )
@@ -450,7 +302,7 @@ def save_records_xlsx(
 ) -> int:
     """Every filtered record as an Excel workbook (the app's Excel download, streamed from
     DuckDB to the file, never whole in memory), to a file (complete, or left as it was) or to
-    a stream. Check `record_count` against EXCEL_MAX_ROWS first."""
+    a stream. Check `record_count` against workbook.EXCEL_MAX_ROWS first."""
     rows, about = records(state), provenance.about(r, state, _now())
     return _save(
         lambda path: write_rows_xlsx(r, rows, str(path), labels=labels, about=about), out, "xlsx"
@@ -497,11 +349,12 @@ def offer(records: int) -> Offer:
             "people who run the app for the command-line export of this selection: "
             "python -m citydata export --url LINK -o contracts.csv, with this page's share link.",
         )
-    if records > EXCEL_MAX_ROWS:
+    if records > workbook.EXCEL_MAX_ROWS:
         return Offer(
             excel=False,
-            note=f"No Excel download: an Excel sheet holds at most {EXCEL_MAX_ROWS + 1:,} rows "
-            f"and these are {records:,} records. Download the CSV or narrow the filters.",
+            note="No Excel download: an Excel sheet holds at most "
+            f"{workbook.EXCEL_MAX_ROWS + 1:,} rows and these are {records:,} records. Download the "
+            "CSV or narrow the filters.",
         )
     if records > APP_EXCEL_MAX_ROWS:
         return Offer(
