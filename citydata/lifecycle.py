@@ -214,11 +214,10 @@ def _opens_unchanged(path: Path) -> bool:
     except StoreError:
         return True
     try:
-        with db.read() as r:
-            if migrations.schema_version(r) < migrations.SCHEMA_VERSION:
-                return False
-            if r.scalar(matches.ILLUSTRATIVE_PAIRS):
-                return False
+        if migrations.recorded_version(db) < migrations.SCHEMA_VERSION:
+            return False
+        if db.scalar(matches.ILLUSTRATIVE_PAIRS):
+            return False
         if regiondata.followed_region(regiondata.region_of(db)) == regions.current().key:
             return False
         return not regiondata.outside_demo(db)

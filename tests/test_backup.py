@@ -23,6 +23,21 @@ CAMDEN = "E09000007"
 
 
 @pytest.fixture
+def fresh_store(built_db, tmp_path):
+    """fresh_store(name): a database as a first start builds it, opened: a copy of the
+    session's build (tests/conftest.py `built_db`), where `lifecycle.open_store` of a missing
+    file built the embedded data again, about a CPU second each time. (A build itself is
+    tested in tests/test_lifecycle.py; a build for another region is still made here.)"""
+
+    def make(name: str):
+        path = tmp_path / name
+        shutil.copyfile(built_db, path)
+        return lifecycle.open_store(path)
+
+    return make
+
+
+@pytest.fixture
 def busy_db(db):
     """The built database plus an upload (with a planted formula) and a rollback."""
     camden = borough_records(db, CAMDEN)
@@ -61,9 +76,11 @@ def test_a_restore_counts_one_of_a_kind_in_the_singular_and_in_words():
     )
 
 
-def test_a_backup_restored_into_a_fresh_database_gives_back_everything(busy_db, tmp_path):
+def test_a_backup_restored_into_a_fresh_database_gives_back_everything(
+    busy_db, tmp_path, fresh_store
+):
     archive = backup.archive_bytes(busy_db)
-    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    fresh = fresh_store("fresh.duckdb")
     try:
         restored = backup.restore(fresh, archive)
         assert dump(fresh) == dump(busy_db)
@@ -111,11 +128,9 @@ def test_the_readable_records_are_the_overview_s_download_without_snapshot_ids(b
     assert len(rows) == len(records) + 1 > 1
 
 
-def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path):
+def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path, fresh_store):
     archive = backup.archive_bytes(busy_db)
-    other = tmp_path / "other.duckdb"
-    shutil.copyfile(lifecycle.build(tmp_path / "built.duckdb"), other)
-    target = lifecycle.open_store(other)
+    target = fresh_store("other.duckdb")
     try:
         before = dump(target)
 
@@ -195,8 +210,10 @@ def test_archives_that_are_not_ours_or_are_damaged_are_refused_and_change_nothin
     assert dump(busy_db) == before
 
 
-def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(busy_db, tmp_path):
-    small = lifecycle.open_store(tmp_path / "small.duckdb")
+def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(
+    busy_db, tmp_path, fresh_store
+):
+    small = fresh_store("small.duckdb")
     try:
         archive = backup.archive_bytes(small)
     finally:
@@ -207,10 +224,12 @@ def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(busy_d
     assert busy_db.scalar("SELECT count(*) FROM snapshots") == 33
 
 
-def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(busy_db, tmp_path):
+def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(
+    busy_db, tmp_path, fresh_store
+):
     import threading
 
-    small = lifecycle.open_store(tmp_path / "small.duckdb")
+    small = fresh_store("small.duckdb")
     try:
         archives = [backup.archive_bytes(small), backup.archive_bytes(busy_db)]
     finally:
@@ -344,7 +363,9 @@ def test_every_table_a_backup_holds_has_words_for_the_restore_summary(busy_db):
         (2, "2 of its records end before they start"),
     ],
 )
-def test_a_backup_whose_records_end_before_they_start_says_how_many(db, tmp_path, broken, says):
+def test_a_backup_whose_records_end_before_they_start_says_how_many(
+    db, tmp_path, fresh_store, broken, says
+):
     with db.write() as w:
         w.execute(
             "UPDATE contracts SET contract_start = contract_end + 1 WHERE rowid IN"
@@ -353,7 +374,7 @@ def test_a_backup_whose_records_end_before_they_start_says_how_many(db, tmp_path
             {"n": broken},
         )
     archive = backup.archive_bytes(db)
-    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    fresh = fresh_store("fresh.duckdb")
     try:
         with pytest.raises(backup.BackupError, match=says):
             backup.restore(fresh, archive)
@@ -392,10 +413,10 @@ def _release_dates(db) -> list[tuple]:
     )
 
 
-def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path):
+def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path, fresh_store):
     """Restored, the notices still know their releases: an older one changes nothing."""
     snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
-    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    fresh = fresh_store("fresh.duckdb")
     try:
         backup.restore(fresh, backup.archive_bytes(db))
         assert _release_dates(fresh) == _release_dates(db) != []
@@ -438,7 +459,7 @@ def as_version(version: int, later: dict[str, list[str]]):
     return rewritten
 
 
-def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp_path):
+def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp_path, fresh_store):
     """A backup of schema 11 has no `release_date`: its notices come back with none (not
     known), and a later file's version of them replaces them as it always did."""
 
@@ -454,7 +475,7 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
     )
 
     archive = rewrite(backup.archive_bytes(db), as_v11)
-    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    fresh = fresh_store("fresh.duckdb")
     try:
         backup.restore(fresh, archive)
         [(_ref, when)] = _release_dates(fresh)
@@ -468,7 +489,9 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
         fresh.close()
 
 
-def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_accent(db, tmp_path):
+def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_accent(
+    db, tmp_path, fresh_store
+):
     """Schema 14 changed the key a vendor's spelling is grouped by ("Tŷ Hafan Systems": 't
     hafan systems' before, 'ty hafan systems' since); a file opened by the app is brought
     forward, and a backup of schema 13 restored must be too, or a steward's grouping is lost."""
@@ -480,7 +503,7 @@ def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_a
 
     as_v13 = as_version(13, {"feed_runs": [*V15_RUNS, *V16_RUNS]})
     archive = rewrite(backup.archive_bytes(db), as_v13)
-    fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
+    fresh = fresh_store("fresh.duckdb")
     try:
         backup.restore(fresh, archive)
         shown = fresh.rows(

@@ -9,10 +9,7 @@ are settings pointed at the server.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
@@ -25,11 +22,11 @@ import pytest
 from citydata import ingest
 from citydata.feeds import counts, fetch, history, runs
 from citydata.store import previews, rawfiles, snapshots
-from tests.conftest import ROOT
+from tests import command
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 SINCE = date(2025, 1, 1)
-FETCH = [sys.executable, "-m", "citydata", "fetch", "contracts-finder", "--since", "2025-01-01"]
+FETCH = ("fetch", "contracts-finder", "--since", "2025-01-01")
 
 
 class Replay(ThreadingHTTPServer):
@@ -243,59 +240,29 @@ def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
 
 
 def test_the_command_line_reports_a_changed_schema_in_one_line_and_changes_nothing(db_path, server):
+    # The command in this process (tests/command.py `run`: the same stdout, stderr, exit code
+    # and traceback on a fault as `python -m citydata`); the server fixture set the feed address.
     server.play("page1", ok(server.page("changed_schema.json")))
-    env = os.environ | {
-        "CITYTOOLS_DB": str(db_path),
-        "CITYTOOLS_CONTRACTS_FINDER_URL": f"{server.base}/search",
-    }
-    done = subprocess.run(
-        FETCH,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = command.run(*FETCH, db=db_path, text=True)
     assert done.returncode == 1
     assert "no longer looks like a list of notices" in done.stdout
     assert "Traceback" not in done.stdout + done.stderr
     server.play("page1", ok(server.page("contracts_finder_page1.json")))
     server.play("page2", ok(server.page("contracts_finder_page2.json")))
-    done = subprocess.run(
-        [*FETCH, "--json", "--restart"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = command.run(*FETCH, "--json", "--restart", db=db_path, text=True)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert (out["status"], out["imported"], out["pages"]) == ("done", 2, 2)
     # `kept`, as `fetch-history --json` names the same number, beside `imported`
     assert out["kept"] == out["imported"] == 2
-    listed = subprocess.run(
-        [sys.executable, "-m", "citydata", "fetch-history", "--json", "--limit", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    listed = command.run("fetch-history", "--json", "--limit", "1", db=db_path, text=True)
     [line] = json.loads(listed.stdout)
     assert line["kept"] == line["imported"] == 2
 
 
-def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path):
-    env = os.environ | {"CITYTOOLS_DB": str(db_path), "CITYTOOLS_FIND_A_TENDER_URL": "ftp://x"}
-    done = subprocess.run(
-        [sys.executable, "-m", "citydata", "fetch", "find-a-tender", "--since", "2025-01-01"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+def test_a_feed_address_that_is_not_a_web_address_is_refused(db_path, monkeypatch):
+    monkeypatch.setenv("CITYTOOLS_FIND_A_TENDER_URL", "ftp://x")
+    done = command.run("fetch", "find-a-tender", "--since", "2025-01-01", db=db_path, text=True)
     assert done.returncode == 1
     assert "CITYTOOLS_FIND_A_TENDER_URL" in done.stderr and "Traceback" not in done.stderr
 

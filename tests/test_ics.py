@@ -4,9 +4,6 @@ read back the way a calendar program or a script would."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -20,7 +17,6 @@ from citydata.query.filters import FilterState
 from citydata.store import vendors
 from tests import command
 from tests.calendar_data import build_db, row
-from tests.conftest import ROOT
 
 STAMP = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
@@ -240,13 +236,9 @@ def test_cli_export_ics_to_a_file_and_refusal_of_a_bad_lead_time_file(db_path, t
     assert b"events for" in done.stderr and len(events(out.read_bytes())) > 0
     bad = tmp_path / "lead.toml"
     bad.write_text("default = -3\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "citydata", "export", "--format", "ics"],
-        cwd=ROOT,
-        capture_output=True,
-        env=os.environ | {"CITYTOOLS_DB": str(db_path), "CITYTOOLS_LEAD_TIMES": str(bad)},
-        timeout=120,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CITYTOOLS_LEAD_TIMES", str(bad))
+        done = command.run("export", "--format", "ics", db=db_path)
     assert done.returncode == 1 and b"between 0 and 120" in done.stderr
     assert b"Traceback" not in done.stderr
 

@@ -19,8 +19,6 @@ import csv
 import io
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 import zipfile
 from datetime import date, datetime, timedelta
@@ -48,6 +46,7 @@ from citydata.query import (
 from citydata.query.filters import URL_KEYS, FilterState
 from citydata.store import snapshots
 from citydata.store.db import Database
+from tests import command
 from tests.apptest import bound_keys, registered_pages
 from tests.apptest import shown as markdown_shown
 from tests.conftest import DATA, ROOT
@@ -408,11 +407,7 @@ def test_the_template_holds_no_formula(fmt):
 def test_the_command_line_export_neutralises_too(db_path, tmp_path, fmt):
     plant(db_path, "=")
     out = tmp_path / f"export.{fmt}"
-    done = subprocess.run(
-        [sys.executable, "-m", "citydata", "export", "--db", str(db_path),
-         "--format", fmt, "-o", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = command.run("export", "--db", str(db_path), "--format", fmt, "-o", str(out), text=True)
     assert done.returncode == 0, done.stderr
     texts = assert_no_formula_in(out.name, out.read_bytes())
     assert holds(texts, shown("=", "system"))

@@ -110,6 +110,63 @@ def test_a_foreign_duckdb_file_is_refused_with_a_clear_message(tmp_path):
         lifecycle.open_store(path)
 
 
+def _schema_left(con, version: str | None) -> None:
+    """A file of ours whose `meta` records `version` (no schema_version row when None)."""
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    if version is not None:
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [version])
+
+
+@pytest.mark.parametrize(
+    ("make", "version"),
+    [
+        (lambda con: None, 0),
+        (lambda con: con.execute("CREATE TABLE sales (x INTEGER)"), -1),
+        (lambda con: _schema_left(con, None), -1),
+        (lambda con: _schema_left(con, "3"), 3),
+        (lambda con: _schema_left(con, str(migrations.SCHEMA_VERSION + 1)), None),
+        (
+            lambda con: (
+                con.execute("CREATE SCHEMA other"),
+                con.execute("CREATE TABLE other.meta (key VARCHAR, value VARCHAR)"),
+                con.execute("INSERT INTO other.meta VALUES ('schema_version', '16')"),
+            ),
+            -1,
+        ),
+    ],
+    ids=["empty", "another program's", "no version", "older", "newer", "meta elsewhere"],
+)
+def test_the_version_read_from_meta_is_the_one_the_catalogue_gives(tmp_path, make, version):
+    """Opening reads `meta` straight away and asks the catalogue (10-20 ms on a file just
+    opened) only when there is no `meta` table: both ways give the same version."""
+    path = tmp_path / "citytools.duckdb"
+    con = duckdb.connect(str(path))
+    make(con)
+    con.close()
+    db = Database(path)
+    try:
+        with db.read() as r:
+            catalogue = migrations.schema_version(r)
+        assert migrations.recorded_version(db) == catalogue
+        if version is not None:
+            assert catalogue == version
+        else:
+            assert catalogue > migrations.SCHEMA_VERSION
+    finally:
+        db.close()
+
+
+def test_a_database_of_a_newer_version_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "citytools.duckdb"
+    con = duckdb.connect(str(path))
+    _schema_left(con, str(migrations.SCHEMA_VERSION + 1))
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="written by a newer version of City Tools Explorer"):
+        lifecycle.open_store(path)
+    assert path.read_bytes() == before
+
+
 def test_a_file_that_is_not_a_database_is_refused_with_a_clear_message(tmp_path):
     path = tmp_path / "notes.duckdb"
     path.write_text("this is a shopping list\n" * 100)

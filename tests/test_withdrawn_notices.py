@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +25,6 @@ from citydata.ingest import withdrawn
 from citydata.store import changes, previews, snapshots, withdrawals
 from tests import command
 from tests.apptest import run_app, shown
-from tests.conftest import ROOT
 from tests.test_fetch import (
     AMENDED,
     AMENDMENT,
@@ -102,24 +98,17 @@ def test_a_fetched_cancellation_takes_the_notice_out_of_the_current_contracts(db
 
 
 def test_fetch_history_on_the_command_line_says_and_counts_the_notices_withdrawn(db_path, server):
-    env = os.environ | {
-        "CITYTOOLS_DB": str(db_path),
-        "CITYTOOLS_CONTRACTS_FINDER_URL": f"{server.base}/search",
-    }
+    # In this process (tests/command.py `run`): the command's words and counts are what is
+    # checked, not `python -m` itself; the server fixture points the feed at the replay.
     server.play("page1", ok(release_page(server, AWARD, next_page="page2")))
     server.play("page2", ok(release_page(server, CANCELLED)))
-    fetched = subprocess.run(
-        [sys.executable, "-m", "citydata", "fetch", "contracts-finder", "--since", "2025-01-01"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    fetch_args = ["fetch", "contracts-finder", "--since", "2025-01-01"]
+    fetched = command.run(*fetch_args, db=db_path, text=True)
     assert fetched.returncode == 0, fetched.stderr
     assert "1 notice withdrawn or cancelled: no longer shown." in fetched.stdout
-    history = [sys.executable, "-m", "citydata", "fetch-history"]
-    said = subprocess.run(history, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    said = command.run("fetch-history", db=db_path, text=True)
     assert "1 notice withdrawn or cancelled: no longer shown." in said.stdout
-    as_json = subprocess.run(
-        [*history, "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
+    as_json = command.run("fetch-history", "--json", db=db_path, text=True)
     [line] = json.loads(as_json.stdout)
     assert (line["withdrawn"], line["withdrawn_not_held"], line["kept"]) == (1, 0, 1)
 

@@ -49,6 +49,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import duckdb
+
 from citydata.store.db import Database, FileUnusable, Reader
 
 # Every migration is frozen: its SQL is written out as it was when that version was released,
@@ -597,7 +599,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 DATA_STEPS: dict[int, Callable[[Reader], None]] = {14: _v14_keys}
 
 
+_RECORDED = "SELECT value FROM meta WHERE key = 'schema_version'"
+
+
 def schema_version(r: Reader) -> int:
+    """The file's schema version: 0 for an empty file, -1 for one that is not ours."""
     has_meta = r.scalar(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
         " AND table_schema = 'main'"
@@ -605,7 +611,24 @@ def schema_version(r: Reader) -> int:
     if not has_meta:
         tables = r.scalar("SELECT count(*) FROM information_schema.tables")
         return 0 if tables == 0 else -1
-    value = r.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    value = r.scalar(_RECORDED)
+    return int(value) if value is not None else -1
+
+
+def recorded_version(db: Database) -> int:
+    """`schema_version`, without asking the catalogue when the file has a `meta` table.
+
+    On a file DuckDB has just opened, the catalogue's question (information_schema) costs
+    10-20 ms, more than the rest of opening's checks together, and every start of the app,
+    every command and every copy read for a command opens one. So `meta` is read straight
+    away, on a cursor of its own (a failed statement spoils the transaction it is in), and
+    only a file without one (empty, or another program's) is asked about in the catalogue.
+    The same query as `schema_version`'s, resolved the same way (tests/test_store.py)."""
+    try:
+        value = db.scalar(_RECORDED)
+    except duckdb.CatalogException:  # no table `meta`
+        with db.read() as r:
+            return schema_version(r)
     return int(value) if value is not None else -1
 
 
@@ -619,8 +642,7 @@ def migrate(
     `data` maps a version to the load of the data its new tables start with (live code, so it
     is given by the caller, never part of the frozen step); it runs in that step's transaction.
     """
-    with db.write() as w:
-        version = schema_version(w)
+    version = recorded_version(db)
     if version < 0:
         raise FileUnusable(f"{db.path} is a DuckDB file, but not a City Tools Explorer database.")
     if version > SCHEMA_VERSION:
