@@ -33,8 +33,8 @@ def read(state: Run, prepared: Any) -> None:
     entries, left_out, first = _left_out(prepared)
     if first and not state.refused_first:
         state.refused_first = first
-    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
-        left_out["refused"] += max(entries - sum(left_out.values()), 0)
+    if prepared.refused:  # refused as a whole: a row no reason above names, for the file's
+        state.refused_with_file += max(entries - sum(left_out.values()), 0)
     state.notices += entries
     for name, n in left_out.items():
         setattr(state, name, getattr(state, name) + n)
@@ -149,7 +149,7 @@ def nothing_kept(prepared: Any) -> str:
     ):
         return ""
     state = file_run(prepared, prepared.file_name, "", "")
-    if not state.notices or state.refused:
+    if not state.notices or state.refused or state.refused_with_file:
         return ""
     state.message = NOTHING_KEPT
     return state.summary()

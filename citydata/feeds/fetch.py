@@ -261,8 +261,9 @@ def _start_again(state: Run) -> None:
     of the pages read before."""
     fresh = Run(feed=state.feed, since=state.since)
     for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
-                 "older", "not_notices", "held", "withdrawn", "withdrawn_not_held",
-                 "withdrawn_queued", "carried_from", "refused_first"):  # fmt: skip
+                 "refused_with_file", "older", "not_notices", "held", "withdrawn",
+                 "withdrawn_not_held", "withdrawn_queued", "carried_from",
+                 "refused_first"):  # fmt: skip
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
 
