@@ -441,3 +441,11 @@ def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, p
         "bought by a council outside the region or not recognised. No technology notices of "
         "the region's councils. Nothing will be stored."
     ]
+    # Its rows were listed under "Problems in rows", each "not imported", as if they were
+    # faults; they are left out for a reason of their own, apart from the problems, with it.
+    assert not [m for m in at.markdown if "Problems in rows" in m.value]
+    [left_out] = [e for e in at.expander if e.label.startswith("Rows left out")]
+    assert left_out.label == "Rows left out, with nothing to fix (9)"
+    [table] = left_out.dataframe
+    assert list(table.value.columns) == ["Row", "Column", "Value", "Why"]
+    assert table.value["Row"].nunique() == 9 and "not imported" not in table.value.to_string()
