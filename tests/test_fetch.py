@@ -222,6 +222,37 @@ def test_a_notices_file_refused_says_why_not_that_it_read_nothing(db):
     )
 
 
+def test_a_notices_file_refused_for_the_rules_file_does_not_blame_its_notices(
+    db, tmp_path, monkeypatch
+):
+    """A file refused as a whole for a reason of its own (here: the technology rules file a
+    steward edited cannot be read) counted its rows as "Refused: 3, for a fault in the
+    notice", blaming notices with nothing wrong in them."""
+    from citydata.core import technology
+
+    rules = tmp_path / "cpv_service_areas.csv"
+    rules.write_text(
+        "rule,match,service_area,note\ncpv,48,Corporate IT and infrastructure,\n"
+        "keyword,bins,Rubbish,\n",
+        encoding="utf-8",
+    )
+    real = technology.load  # the real rules, read from the steward's broken file
+    monkeypatch.setattr(technology, "load", lambda: real(technology.TECHNOLOGY_CPV_PATH, rules))
+    content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
+    run = fetch.import_file(db, content, "ocds_flattened.csv", "Ann")
+    said = run.summary()
+    assert run.status == "failed" and (run.refused, run.refused_with_file) == (0, 3)
+    assert said.startswith("The file was refused: Published notices cannot be sorted: ")
+    assert said.endswith(
+        "ocds_flattened.csv: 3 rows read, 0 technology records of the region's councils kept. "
+        "Refused with the file as a whole: 3, for the file's reason, not a fault of their own."
+    )
+    assert "fault in the notice" not in said
+    [line] = history.recent(db).to_dict("records")
+    assert (line["status"], line["refused"]) == ("failed", 0)
+    assert "fault in the notice" not in history.line(line)
+
+
 def test_a_run_of_one_page_one_notice_and_one_record_says_so_in_the_singular():
     run = runs.Run(feed="contracts-finder", since="2025-01-01", pages=1, notices=1, imported=1)
     assert run.summary() == (

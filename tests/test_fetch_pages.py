@@ -469,16 +469,20 @@ def test_a_page_refused_as_a_whole_stops_the_fetch_and_says_which_and_why(
     server.play("page3", ok(release_page(server)))
     most = ingest_read.MAX_ROWS
     monkeypatch.setattr(ingest_read, "MAX_ROWS", 2)  # (500,000 in a file: the same refusal)
+    # (it quoted an uploaded file's advice, "Split it (one borough per file) and upload each",
+    # which a page fetched from a publisher cannot follow)
     said = (
-        "Page 2 was refused as a whole, as a file of notices would be (“This file has more than "
-        "2 rows, the most accepted in one file."
+        "Page 2 was refused as a whole, as a file of notices would be (“This page has more than "
+        "2 rows, the most accepted in one file.”)"
     )
     run = fetched_within(db)
     assert (run.status, run.pages, run.notices, run.imported) == ("failed", 1, 1, 1)
     assert run.message.startswith(said) and run.message.endswith(
-        "”): none of its 3 entries was counted or stored; the pages before it are kept. Run "
-        "the fetch again to carry on."
+        "”): none of its 3 entries was counted or stored; the pages before it are kept. If the "
+        "fetch is refused at this page again later, report the page to the publisher. Run the "
+        "fetch again to carry on."
     )
+    assert "upload" not in run.message
     assert run.next_url == f"{server.base}/search?cursor=page2"  # carried on from it
     [line] = history.recent(db).to_dict("records")
     assert (line["status"], line["pages"], line["notices"]) == ("failed", 1, 1)

@@ -477,3 +477,32 @@ def test_a_newer_identical_release_makes_no_snapshot_but_the_notice_held_takes_i
     [change] = previews.preview(db, march)
     assert change.diff.is_empty and change.older == 1
     assert _rb(db) == [(900000, dt.date(2028, 3, 31))]
+
+
+def test_importing_notices_all_held_already_is_done_not_refused(db_path, tmp_path):
+    """Feeds overlap, so a notices file whose every notice is held already is normal: the
+    command said "refused: Nothing would change" and exited 1, where the Published notices
+    page's import of the same file says it is done. A register stays refused (test_cli_promises)."""
+    from citydata.feeds import history
+
+    assert run("import", str(OCDS), db=db_path).returncode == 0
+    again = run("import", str(OCDS), "--json", db=db_path, text=True)
+    assert again.returncode == 0, again.stderr
+    out = json.loads(again.stdout)
+    assert out["refused"] is None and out["snapshot_ids"] == []
+    assert out["message"].startswith(
+        "ocds_record_package_1_0.json: 3 rows read, 0 technology records of the region's "
+        "councils kept. Left out: 3 already held as they are. Nothing would change: every "
+        "notice in this file is already held"
+    )
+    said = run("import", str(OCDS), db=db_path, text=True)
+    assert said.returncode == 0 and said.stderr == ""
+    assert "Left out: 3 already held as they are." in said.stdout
+    db = lifecycle.open_store(db_path)
+    try:  # each import in the history, as the page's import puts it there
+        with db.read() as r:
+            past = history.recent(r)
+    finally:
+        db.close()
+    assert past["status"].tolist() == ["done"] * 3
+    assert past["kept"].tolist() == [0, 0, 3]

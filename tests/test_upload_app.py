@@ -385,9 +385,11 @@ def test_columns_left_out_are_named_and_file_notes_have_no_row(db_path, password
 
 def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
     content = camden_register(db_path, vendor_header="Supplier")
+    notices = (ROOT / "tests" / "data" / "notices" / "ocds_record_package_1_0.json").read_bytes()
     db = lifecycle.open_store(db_path)
     try:
         snapshots.commit(db, ingest.prepare(content, "c.csv", borough="Camden"), content, "ann")
+        snapshots.commit(db, ingest.prepare(notices, "n.json"), notices, "ann")
     finally:
         db.close()
     at = sign_in(run_app())
@@ -401,6 +403,17 @@ def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
     assert any(
         "Nothing would change: this file's records are the same as the current data of Camden "
         "(snapshot 34)" in shown(i.value)
+        for i in at.info
+    )
+
+    # Notices held already (feeds overlap): a note that every one is held, as `import` and the
+    # Published notices page say it, not an error
+    upload_file(at, "notices again.json", notices)
+    assert not at.error, [e.value for e in at.error]
+    assert next(b for b in at.button if b.label == "Commit").disabled
+    assert any(
+        "Nothing would change: every notice in this file is already held, as it is, for Hackney"
+        in shown(i.value)
         for i in at.info
     )
 
@@ -428,3 +441,11 @@ def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, p
         "bought by a council outside the region or not recognised. No technology notices of "
         "the region's councils. Nothing will be stored."
     ]
+    # Its rows were listed under "Problems in rows", each "not imported", as if they were
+    # faults; they are left out for a reason of their own, apart from the problems, with it.
+    assert not [m for m in at.markdown if "Problems in rows" in m.value]
+    [left_out] = [e for e in at.expander if e.label.startswith("Rows left out")]
+    assert left_out.label == "Rows left out, with nothing to fix (9)"
+    [table] = left_out.dataframe
+    assert list(table.value.columns) == ["Row", "Column", "Value", "Why"]
+    assert table.value["Row"].nunique() == 9 and "not imported" not in table.value.to_string()

@@ -339,8 +339,10 @@ def _mapping_editor(first: Any, digest: str) -> dict[str, str | None]:
 def show_problems(prepared: Any) -> bool:
     """Notes about the whole file (in words, no row), then the problems of single rows (with
     their row and column) as a table with its downloads, after what kinds they are when there
-    are too many to read one by one. Returns whether there were any."""
-    notes, rows = prepared.file_notes, prepared.row_problems
+    are too many to read one by one; then, apart, the rows of published notices left out with
+    nothing to fix, and why (not problems). Returns whether there were any problems."""
+    left_out = prepared.left_out_problems
+    notes, rows = prepared.file_notes, _faults(prepared.row_problems, left_out)
     if notes:
         st.markdown(f"**About the file ({len(notes):,})**")
         st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
@@ -351,7 +353,18 @@ def show_problems(prepared: Any) -> bool:
         problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
         ui.dataframe(problems, hide_index=True, width="stretch")
         ui.downloads(problems, "upload-problems", key="problems", filtered=False)
+    if left_out:
+        with st.expander(f"Rows left out, with nothing to fix ({prepared.rows_left_out:,})"):
+            table = snapshots.left_out_table(left_out)
+            ui.dataframe(table, hide_index=True, width="stretch")
+            ui.downloads(table, "upload-left-out", key="left-out", filtered=False)
     return bool(notes or rows)
+
+
+def _faults(rows: list[Any], left_out: list[Any]) -> list[Any]:
+    """The rows' problems that are not why a notice was left out with nothing to fix."""
+    why = {id(p) for p in left_out}
+    return [p for p in rows if id(p) not in why]
 
 
 def _by_kind(prepared: Any, rows: list[Any]) -> str:

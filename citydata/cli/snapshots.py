@@ -125,8 +125,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                         db, prepared, content, cli_user(args), expect=expect, writing=writing
                     )
                 except snapshots.NothingChanged as exc:
-                    if exc.noted:  # newer releases' dates kept: in the history too
-                        counts.record_upload(db, prepared, cli_user(args), [], changes)
+                    # notices all held already (feeds overlap): done, in the history too, as
+                    # the Published notices page's import is; a register is refused
+                    held = counts.record_upload(
+                        db, prepared, cli_user(args), [], changes, "" if exc.noted else str(exc)
+                    )
+                    if held is not None and not exc.noted:
+                        out["message"] = held.summary()
                     raise
                 # notices: their line in the fetch history, as the Upload page writes one
                 counts.record_upload(db, prepared, cli_user(args), out["snapshot_ids"], changes)
@@ -134,6 +139,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         out["rows_imported"] = out["records_imported"] = 0
         if exc.noted:  # newer releases that changed nothing else: their dates kept, no snapshot
             out["message"] = str(exc)
+            return _report(args, prepared, out, changes, EXIT_OK)
+        if out.get("message"):  # notices all held already: nothing new, nothing wrong
             return _report(args, prepared, out, changes, EXIT_OK)
         out["refused"] = str(exc)
         return _report(args, prepared, out, changes, EXIT_REFUSED, bool(announced))

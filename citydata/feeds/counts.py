@@ -33,8 +33,8 @@ def read(state: Run, prepared: Any) -> None:
     entries, left_out, first = _left_out(prepared)
     if first and not state.refused_first:
         state.refused_first = first
-    if prepared.refused:  # refused as a whole: a row no reason above names is refused too
-        left_out["refused"] += max(entries - sum(left_out.values()), 0)
+    if prepared.refused:  # refused as a whole: a row no reason above names, for the file's
+        state.refused_with_file += max(entries - sum(left_out.values()), 0)
     state.notices += entries
     for name, n in left_out.items():
         setattr(state, name, getattr(state, name) + n)
@@ -116,15 +116,17 @@ def record_upload(
     user: str,
     snapshot_ids: list[int],
     changes: list[previews.BoroughChange] | None = None,
+    message: str = "",
 ) -> Run | None:
     """Put a notices file just stored from the Upload page in the history, as `import_file`
     puts one imported on the Published notices page, so that the history says when notices last
     came in whichever way they came. `changes`: the preview it was stored from, which says what
-    it kept (without it, every record of the file). A register: nothing (None)."""
+    it kept (without it, every record of the file); `message`: the run's, where it kept nothing
+    (every notice held already). A register: nothing (None)."""
     if getattr(prepared, "source_kind", snapshots.REGISTER) != snapshots.PUBLISHED:
         return None
     state = file_run(prepared, prepared.file_name, user, runs.now())
-    state.status = "done"
+    state.status, state.message = "done", message
     compared(state, prepared, changes)
     state.snapshot_ids, state.finished_at = list(snapshot_ids), state.started_at
     with db.write() as w:
@@ -147,7 +149,7 @@ def nothing_kept(prepared: Any) -> str:
     ):
         return ""
     state = file_run(prepared, prepared.file_name, "", "")
-    if not state.notices or state.refused:
+    if not state.notices or state.refused or state.refused_with_file:
         return ""
     state.message = NOTHING_KEPT
     return state.summary()

@@ -19,6 +19,7 @@ message naming the page, and stores nothing of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
@@ -261,8 +262,9 @@ def _start_again(state: Run) -> None:
     of the pages read before."""
     fresh = Run(feed=state.feed, since=state.since)
     for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
-                 "older", "not_notices", "held", "withdrawn", "withdrawn_not_held",
-                 "withdrawn_queued", "carried_from", "refused_first"):  # fmt: skip
+                 "refused_with_file", "older", "not_notices", "held", "withdrawn",
+                 "withdrawn_not_held", "withdrawn_queued", "carried_from",
+                 "refused_first"):  # fmt: skip
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
 
@@ -276,12 +278,22 @@ def _at(state: Run, url: str | None) -> str:
 
 
 def refusal(state: Run, reason: str, entries: int) -> str:
-    """Why a page was refused as a whole, and which: what a fetch that stops there says."""
+    """Why a page was refused as a whole, and which: what a fetch that stops there says (then
+    how to carry on). What an uploaded file would be told to do (split it, save it again and
+    upload it) means nothing for a page a publisher gives: only what is wrong is quoted."""
     return (
         f"Page {state.pages + 1:,} was refused as a whole, as a file of notices would be "
-        f"(“{reason.strip()}”): none of its {count(entries, 'entry', 'entries')} was counted "
-        "or stored; the pages before it are kept."
+        f"(“{_page_reason(reason)}”): none of its {count(entries, 'entry', 'entries')} was "
+        "counted or stored; the pages before it are kept. If the fetch is refused at this page "
+        "again later, report the page to the publisher."
     )
+
+
+def _page_reason(reason: str) -> str:
+    """What is wrong with a page, from why a file would be refused: its first sentence (the
+    rest says what to do with a file uploaded), of the page."""
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", reason.strip(), maxsplit=1)[0]
+    return re.sub(r"^This file\b", "This page", first)
 
 
 def _sentence(words: str) -> str:

@@ -67,6 +67,10 @@ class Run:
     not_technology: int = 0  # the region's records left out as not technology
     other_councils: int = 0  # records of buyers outside the region (or not recognised)
     refused: int = 0  # records left out for a fault in the notice (a bad date...)
+    # records of a file refused as a whole for a reason of the file's own (the run's message:
+    # the technology rules unreadable...), none for a fault of its own; not in the history,
+    # whose line has the message that says why
+    refused_with_file: int = 0
     # records left out as older releases of a notice: older than the one held, or than a newer
     # release of it in the same file or page
     older: int = 0
@@ -139,7 +143,8 @@ class Run:
     def left_out(self) -> str:
         """What was left out and why, then what was refused, in words ('' when nothing was).
         Left out: what the region does not keep, with nothing to fix; refused: a fault of the
-        notice (a bad date, an end before the start...)."""
+        notice (a bad date, an end before the start...), or the file's reason where it was
+        refused as a whole."""
         parts = [
             (self.held, "already held as they are"),
             (self.not_technology, "not technology"),
@@ -171,6 +176,11 @@ class Run:
                 f". The first: {self.refused_first}"
                 if self.refused_first
                 else " (a date that is not one, an end before the start…)."
+            )
+        if n := self.refused_with_file:
+            out += (
+                f" Refused with the file as a whole: {n:,}, for the file's reason, not a fault "
+                f"of {'its' if n == 1 else 'their'} own."
             )
         return out.strip()
 

@@ -303,12 +303,18 @@ class Prepared:
     @property
     def left_out_rows(self) -> set[int]:
         """The rows `rows_left_out` counts."""
+        return {p.row for p in self.left_out_problems if p.row is not None}
+
+    @property
+    def left_out_problems(self) -> list[Problem]:
+        """(published notices) why each row `rows_left_out` counts was left out, in the file's
+        order of rows: not a fault to fix, so not among the problems to show as such."""
         if self.source_kind != "published":
-            return set()
+            return []
         buyer = self.mapping.get("borough")
-        return {
-            p.row
-            for p in self.problems
+        return [
+            p
+            for p in self.in_order
             if p.row is not None
             and (
                 (
@@ -320,7 +326,7 @@ class Prepared:
                     and (p.reason.startswith(OLDER_RELEASE) or p.reason.startswith(WITHDRAWN))
                 )
             )
-        }
+        ]
 
     @property
     def rows_warned(self) -> int:

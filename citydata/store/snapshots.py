@@ -59,6 +59,7 @@ from citydata.store.previews import (
 )
 from citydata.store.summary import changes_table as changes_table  # (for other modules)
 from citydata.store.summary import left_out as left_out
+from citydata.store.summary import left_out_table as left_out_table
 from citydata.store.summary import problems_table as problems_table
 
 EXTRA_NAMES, EXTRA_TYPES = incoming.EXTRA_NAMES, incoming.EXTRA_TYPES  # for other modules

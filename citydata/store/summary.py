@@ -82,3 +82,16 @@ def problems_table(problems: list[Any], file_refused: bool = False) -> pd.DataFr
         ],
         columns=["Row", "Column", "Value", "Problem", "Outcome"],
     ).astype({"Row": "Int64"})
+
+
+def left_out_table(problems: list[Any]) -> pd.DataFrame:
+    """The rows of published notices left out with nothing to fix (another council's, not
+    technology, an older release...; `Prepared.left_out_problems`), each with why, for a table
+    and a download apart from the problems."""
+    return pd.DataFrame(
+        [
+            {"Row": p.row, "Column": p.column or "", "Value": p.value or "", "Why": p.reason}
+            for p in problems
+        ],
+        columns=["Row", "Column", "Value", "Why"],
+    ).astype({"Row": "Int64"})
