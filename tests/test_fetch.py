@@ -23,6 +23,7 @@ from citydata import ingest
 from citydata.feeds import counts, fetch, history, runs
 from citydata.store import previews, rawfiles, snapshots
 from tests import command
+from tests.conftest import ROOT
 
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 SINCE = date(2025, 1, 1)
