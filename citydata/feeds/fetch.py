@@ -261,10 +261,7 @@ def _start_again(state: Run) -> None:
     """`state`, a run that carried on, as one starting from the first page: none of the counts
     of the pages read before."""
     fresh = Run(feed=state.feed, since=state.since)
-    for name in ("pages", "notices", "imported", "not_technology", "other_councils", "refused",
-                 "refused_with_file", "older", "not_notices", "held", "withdrawn",
-                 "withdrawn_not_held", "withdrawn_queued", "carried_from",
-                 "refused_first"):  # fmt: skip
+    for name in ("pages", *runs.COUNTS, "refused_with_file", "carried_from", "refused_first"):
         setattr(state, name, getattr(fresh, name))
     state.snapshot_ids = []
 

@@ -50,6 +50,13 @@ FEEDS: dict[str, Feed] = {
 }
 
 
+# A run's counts of records and notices, read, kept and left out by reason (the fields of `Run`
+# below that say so), copied or reset together (citydata.feeds.fetch, citydata.feeds.spool).
+COUNTS = ("notices", "imported", "not_technology", "other_councils", "refused", "older",
+          "not_notices", "held", "withdrawn", "withdrawn_not_held",
+          "withdrawn_queued")  # fmt: skip
+
+
 @dataclass
 class Run:
     feed: str

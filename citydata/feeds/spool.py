@@ -213,11 +213,6 @@ def waiting_last(db_path: str | Path, feed_key: str) -> tuple[str, runs.Run] | N
     return None
 
 
-_COUNTS = ("notices", "imported", "not_technology", "other_councils", "refused", "older",
-           "not_notices", "held", "withdrawn", "withdrawn_not_held",
-           "withdrawn_queued")  # fmt: skip
-
-
 def _as_imported(db: Database, state: runs.Run, after: Any) -> None:
     """A batch carrying on from one queued before it (`after`) starts from that one's counts as
     the app imported it, not as the command counted them before (every record for the app to
@@ -228,7 +223,7 @@ def _as_imported(db: Database, state: runs.Run, after: Any) -> None:
     actual = history.recorded(db, int(run_id)) if str(run_id or "").isdigit() else None
     if actual is None or actual.pages != state.pages:
         return
-    for name in _COUNTS:
+    for name in runs.COUNTS:
         setattr(state, name, getattr(actual, name))
 
 
