@@ -75,8 +75,28 @@ def _isolated(monkeypatch, tmp_path, request):
     yield
     import streamlit as st
 
-    st.cache_data.clear()
+    forget_cached_data()
     st.cache_resource.clear()
+
+
+# A chart's shape (`ui.charting._shape_spec`) is made of its name, its parameters and the
+# region, which are its cache's key, and of no data: a test cannot see another's through it.
+# Kept between tests, as a server keeps it between visitors, it is built once per test process
+# instead of once per test (about a fifth of the CPU of the tests running the app's pages).
+KEPT_BETWEEN_TESTS = {"ui.charting._shape_spec"}
+
+
+def forget_cached_data() -> None:
+    """`st.cache_data.clear()`, but for the caches in KEPT_BETWEEN_TESTS: every function's
+    cache of data is emptied, found in Streamlit's own list of them (so a cache added to the
+    app later is emptied too)."""
+    from streamlit.runtime.caching.cache_data_api import _data_caches
+
+    with _data_caches._caches_lock:
+        caches = [c for per in _data_caches._function_caches.values() for c in per.values()]
+    for cache in caches:
+        if cache.display_name not in KEPT_BETWEEN_TESTS:
+            cache.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")
