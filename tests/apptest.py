@@ -12,32 +12,39 @@ from tests.conftest import ROOT
 
 
 def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
-    """Run app.py (optionally switching to `page`, e.g. 'pages/overview.py') with URL params."""
+    """Run app.py with URL params, on `page` (e.g. 'pages/market.py') if given: a visitor
+    opening that page's address, as a shared link does, without the home page first."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
     if page:
         at.switch_page(page)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
     return at
 
 
 def record_download_names(monkeypatch) -> list[str]:
     """The file names of the download buttons the app draws from now on, in order (AppTest
     keeps a download's data but not its name)."""
+    import streamlit as st
     from streamlit.elements.widgets.button import ButtonMixin
 
     names: list[str] = []
-    button = ButtonMixin.download_button
+    button, main = ButtonMixin.download_button, st.download_button
 
     def recording(self, label, data, file_name=None, *args, **kwargs):
         names.append(str(file_name))
         return button(self, label, data, file_name, *args, **kwargs)
 
+    def recording_main(label, data, file_name=None, *args, **kwargs):
+        names.append(str(file_name))
+        return main(label, data, file_name, *args, **kwargs)
+
+    # (`st.download_button` is bound to the main area when streamlit is imported, so a page
+    # calling it directly is not seen through ButtonMixin: both are recorded)
     monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    monkeypatch.setattr(st, "download_button", recording_main)
     return names
 
 

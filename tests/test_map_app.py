@@ -151,7 +151,7 @@ def test_filters_matching_nothing_say_so_instead_of_an_empty_map(db_path):
 def test_a_url_naming_a_borough_opens_its_profile(db):
     at = run_app({"profile": "Camden"}, page=BOROUGH)
     assert at.selectbox(key="profile").value == "Camden"
-    assert [h.value for h in at.header] == ["Camden"]
+    assert [h.value for h in at.main.header] == ["Camden"]
     with db.read() as r:
         p = borough_profile.build(r, FilterState(), "Camden")
     assert metric(at, "Records") == f"{p.figures['records']:,}"
