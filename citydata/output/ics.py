@@ -135,6 +135,7 @@ def build(
     if made_of:
         cal.add(MADE_OF, made_of)
     seen: Counter[str] = Counter()
+    shared = _Shared()
     for row in records.to_dict("records"):
         end = _date(row.get("contract_end"))
         if end is None:
@@ -143,24 +144,49 @@ def build(
         decide = _date(row.get("decide_by"))
         if decide_by and decide is not None:
             kinds.append((DECIDE, decide))
+        description = _description(row, end, decide)  # (the same for both of a record's events)
+        category = [_text(row.get("service_area")) or "Contracts"]
+        sequence, last_modified = _sequence(row), _utc(row.get("revised_at"))
         for kind, day in kinds:
             base_uid = uid(row, kind)
             seen[base_uid] += 1
-            cal.add_component(
-                Event.new(
-                    uid=uid(row, kind, seen[base_uid]),
-                    stamp=stamp,
-                    start=day,
-                    end=day + timedelta(days=1),
-                    summary=summary(row, kind),
-                    description=_description(row, end, decide),
-                    categories=[_text(row.get("service_area")) or "Contracts"],
-                    transparency="TRANSPARENT",
-                    sequence=_sequence(row),
-                    last_modified=_utc(row.get("revised_at")),
-                )
-            )
+            # What Event.new(uid=..., stamp=..., ...) makes, each value set by the same
+            # icalendar property; the values events share are encoded once (`_Shared`).
+            event = Event()
+            event.uid = base_uid if seen[base_uid] == 1 else uid(row, kind, seen[base_uid])
+            event.summary = summary(row, kind)
+            event.description = description
+            shared.set(event, "DTSTAMP", stamp)
+            shared.set(event, "start", day)
+            shared.set(event, "end", day + timedelta(days=1))
+            shared.set(event, "categories", category)
+            shared.set(event, "transparency", "TRANSPARENT")
+            shared.set(event, "sequence", sequence)
+            shared.set(event, "last_modified", last_modified)
+            cal.add_component(event)
     return cal.to_ical()
+
+
+class _Shared:
+    """Property values as icalendar encodes them, each encoded once per calendar and shared by
+    the events that have it: a calendar's events share their DTSTAMP, TRANSP, most of their
+    dates, categories, SEQUENCE and LAST-MODIFIED, and encoding a value (a date's time zone,
+    a text's escapes) took about half the time of making an event with Event.new. The file
+    written is the same, byte for byte."""
+
+    def __init__(self) -> None:
+        self._encoded: dict[tuple[str, Any], list[tuple[str, Any]]] = {}
+
+    def set(self, event: Event, attribute: str, value: Any) -> None:
+        """`event.<attribute> = value`, as icalendar's property sets it (nothing for None)."""
+        key = (attribute, tuple(value) if isinstance(value, list) else value)
+        properties = self._encoded.get(key)
+        if properties is None:
+            probe = Event()
+            setattr(probe, attribute, value)
+            properties = self._encoded[key] = list(probe.items())
+        for name, encoded in properties:
+            event[name] = encoded
 
 
 def _sequence(row: dict[str, Any]) -> int | None:

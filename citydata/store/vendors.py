@@ -121,11 +121,18 @@ def seed(w: Reader, path: Path = ALIASES_CSV) -> int:
     """Insert the committed aliases the database lacks (existing rows win). Returns how many."""
     before = w.scalar("SELECT count(*) FROM vendor_aliases")
     now = datetime.now().replace(microsecond=0)
-    for a in load_csv(path):
-        w.execute(
-            "INSERT INTO vendor_aliases VALUES ($alias, $vendor, $who, $at) ON CONFLICT DO NOTHING",
-            {"alias": a.alias, "vendor": a.vendor, "who": SEEDED_BY, "at": now},
-        )
+    found = load_csv(path)
+    # (one statement for the whole table: a statement each cost a new database about 0.2 s)
+    w.execute(
+        "INSERT INTO vendor_aliases"
+        " SELECT unnest($aliases), unnest($vendors), $who, $at ON CONFLICT DO NOTHING",
+        {
+            "aliases": [a.alias for a in found],
+            "vendors": [a.vendor for a in found],
+            "who": SEEDED_BY,
+            "at": now,
+        },
+    )
     added = w.scalar("SELECT count(*) FROM vendor_aliases") - before
     if added:
         _count_change(w)
