@@ -365,23 +365,46 @@ DESCRIPTION_LABELS = (
 )  # fmt: skip
 
 
-def test_the_calendar_shows_data_only_behind_fixed_labels(planted):
-    db, start = planted
-    lead, _ = pipeline.lead_times_or_default()
-    with db.read() as r:
-        data = ics.build(pipeline.with_decide_by(r, FilterState(), lead))
+def assert_fixed_labels(data: bytes) -> list:
+    """The calendar's events, each line of the file checked to start with a property name (or,
+    folded, a space) and each event's text to start with its fixed label."""
     for line in data.decode("utf-8").split("\r\n"):
         assert line == "" or re.match(r"[A-Z]", line) or line.startswith(" "), repr(line)
     events = icalendar.Calendar.from_ical(data).walk("VEVENT")
-    system = one_line(hostile(start, "system"))
-    mine = [e for e in events if f"System: {system}" in str(e["DESCRIPTION"])]
-    assert len(mine) == 4, "an end and a decide-by event for Camden and for Hackney"
     for event in events:
         assert str(event["SUMMARY"]).startswith(("Contract ends: ", "Decide by: "))
         for line in str(event["DESCRIPTION"]).split("\n"):
             assert line.startswith(DESCRIPTION_LABELS), line
         for category in event["CATEGORIES"].cats:
             assert not str(category).startswith(FORMULA_STARTS)
+    return events
+
+
+def calendar(db, state: FilterState) -> bytes:
+    lead, _ = pipeline.lead_times_or_default()
+    with db.read() as r:
+        return ics.build(pipeline.with_decide_by(r, state, lead))
+
+
+def test_the_calendar_shows_data_only_behind_fixed_labels(planted):
+    """The calendar of Camden and Hackney, whose only records are the planted ones (the whole
+    calendar, the same for every formula start but those four events, is checked below)."""
+    db, start = planted
+    events = assert_fixed_labels(calendar(db, FilterState(borough=tuple(PLANTED.values()))))
+    system = one_line(hostile(start, "system"))
+    mine = [e for e in events if f"System: {system}" in str(e["DESCRIPTION"])]
+    assert len(mine) == len(events) == 4, "an end and a decide-by event for Camden and for Hackney"
+
+
+@pytest.mark.parametrize("planted", ["\r"], ids=["cr"], indirect=True)
+def test_the_whole_calendar_shows_data_only_behind_fixed_labels(planted):
+    """Every event of the calendar of all the data, the planted records among the others."""
+    db, start = planted
+    events = assert_fixed_labels(calendar(db, FilterState()))
+    system = one_line(hostile(start, "system"))
+    mine = [e for e in events if f"System: {system}" in str(e["DESCRIPTION"])]
+    assert len(mine) == 4, "an end and a decide-by event for Camden and for Hackney"
+    assert len(events) > 1000, "every contract's events"
 
 
 def test_the_backup_archive_readable_csvs_are_neutralised(planted):
