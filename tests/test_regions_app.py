@@ -4,6 +4,7 @@ and a custom list of codes (two districts and their county), each with its own d
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,27 @@ MAP = "pages/map.py"
 
 @pytest.fixture(params=list(REGIONS), ids=["greater-manchester", "wales", "custom"])
 def region(request, monkeypatch, tmp_path) -> regions.Region:
-    """The app set up for a region; its database is built on first start (none exists yet)."""
+    """The app set up for a region; its database is built on first start (none exists yet),
+    unless the test asks for `built`."""
     monkeypatch.setenv(regions.SETTING, request.param)
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
     return regions.current()
+
+
+@pytest.fixture(scope="module")
+def region_builds() -> dict[str, Path]:
+    """Each region's database as its first start builds it, made once for the module."""
+    return {}
+
+
+@pytest.fixture
+def built(region, region_builds, tmp_path_factory) -> None:
+    """`region` with its database already built: a copy of the region's build, for the tests
+    of what its pages show (the Overview's test is of the app's first start, which builds it)."""
+    if region.key not in region_builds:
+        folder = tmp_path_factory.mktemp("region-build")
+        region_builds[region.key] = lifecycle.build(folder / "region.duckdb")
+    shutil.copyfile(region_builds[region.key], lifecycle.db_path())
 
 
 def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
@@ -44,6 +62,7 @@ def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
     assert "borough" not in " ".join(m.label for m in at.metric).lower()
 
 
+@pytest.mark.usefixtures("built")
 def test_the_map_draws_the_regions_shapes_and_lists_counties_beside_it(region) -> None:
     at = run_app(page=MAP)
     assert at.title[0].value == "Council map"
@@ -82,6 +101,7 @@ def _outer_points(geometry: dict) -> list:
     return [p for polygon in polygons for p in polygon[0]]
 
 
+@pytest.mark.usefixtures("built")
 def test_a_councils_profile_opens_by_name(region) -> None:
     _, _, name = REGIONS[region.key if not region.key.startswith("custom:") else CUSTOM]
     at = run_app({"profile": name}, page="pages/borough.py")
@@ -107,6 +127,7 @@ def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tm
     assert not [c for c in district.caption if "no area of its own" in c.value]
 
 
+@pytest.mark.usefixtures("built")
 def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> None:
     at = run_app(page="pages/borough.py")
     [note] = [x.value for x in at.info]
@@ -230,6 +251,7 @@ def test_the_regions_file_is_in_the_repository() -> None:
     assert Path(regions.REGIONS_PATH).is_file()
 
 
+@pytest.mark.usefixtures("built")
 def test_the_coverage_matrix_names_its_rows_councils(region) -> None:
     at = run_app({"coverage_view": "Table"})  # only the open tab is built
     [table] = [d.value for d in at.dataframe if d.value.index.name in ("Council", "Borough")]
