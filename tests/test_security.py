@@ -293,12 +293,32 @@ def test_the_problems_download_keeps_a_value_with_a_line_break_in_one_cell():
     assert [len(r) for r in rows] == [5] * len(rows), rows
 
 
-def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted):
-    db, start = planted
-    q = collaboration.Query("system", 6)
+GROUPED = collaboration.Query("system", 6)
+
+
+@pytest.fixture(scope="module")
+def planted_groups(planted) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(groups, members) of the Collaboration page by system in the planted database, once per
+    formula start: the briefing tests only read them."""
+    db, _ = planted
     with db.read() as r:
-        groups = collaboration.groups(r, FilterState(), q, TODAY)
-        members = collaboration.members(r, FilterState(), q, TODAY)
+        groups = collaboration.groups(r, FilterState(), GROUPED, TODAY)
+        return groups, collaboration.members(r, FilterState(), GROUPED, TODAY)
+
+
+@pytest.fixture(scope="module")
+def camden_profile(planted) -> borough_profile.Profile:
+    """Camden's profile in the planted database, once per formula start (the briefing tests
+    only read it)."""
+    db, _ = planted
+    with db.read() as r:
+        return borough_profile.build(r, FilterState(), "Camden", TODAY)
+
+
+def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted, planted_groups):
+    _, start = planted
+    q = GROUPED
+    groups, members = planted_groups
     mine = groups[groups["key"].map(one_line) == one_line(hostile(start, "system"))]
     assert len(mine) == 1, "Camden and Hackney end together on the planted system"
     group = mine.iloc[0]
@@ -312,29 +332,27 @@ def test_the_collaboration_briefing_in_markdown_carries_no_formula(planted):
                 assert not value.strip().startswith(FORMULA_STARTS), value
 
 
-def test_the_borough_briefing_workbook_neutralises_every_sheet(planted):
-    db, start = planted
-    with db.read() as r:
-        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
-    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+def test_the_borough_briefing_workbook_neutralises_every_sheet(planted, camden_profile):
+    _, start = planted
+    data = briefing.xlsx(camden_profile)
+    book = openpyxl.load_workbook(io.BytesIO(data))
     assert {"Summary", "Systems", "Vendors", "Peers"} <= set(book.sheetnames)
-    texts = assert_no_formula_in_xlsx(briefing.xlsx(p))
+    texts = assert_no_formula_in_xlsx(data)
     assert holds(texts, shown(start, "system")) and holds(texts, shown(start, "vendor"))
 
 
-def test_the_word_briefings_carry_no_formula_in_any_table_cell(planted):
+def test_the_word_briefings_carry_no_formula_in_any_table_cell(
+    planted, camden_profile, planted_groups
+):
     """A Word table pasted into Excel runs a cell that starts a formula: the borough's and the
     collaboration group's Word briefings put the downloads' apostrophe before such text."""
     import docx
 
     from citydata.output import word
 
-    db, start = planted
-    q = collaboration.Query("system", 6)
-    with db.read() as r:
-        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
-        groups = collaboration.groups(r, FilterState(), q, TODAY)
-        members = collaboration.members(r, FilterState(), q, TODAY)
+    _, start = planted
+    q, p = GROUPED, camden_profile
+    groups, members = planted_groups
     group = groups[groups["key"].map(one_line) == one_line(hostile(start, "system"))].iloc[0]
     rows = members[members["group"] == group["group"]]
     group_doc = word.collaboration(group_briefing.briefing(group, rows, q, TODAY))
@@ -347,11 +365,9 @@ def test_the_word_briefings_carry_no_formula_in_any_table_cell(planted):
         assert not [p.text for p in doc.paragraphs if starts_formula(p.text)]
 
 
-def test_the_borough_briefing_text_keeps_data_text_inside_its_lines(planted):
-    db, start = planted
-    with db.read() as r:
-        p = borough_profile.build(r, FilterState(), "Camden", TODAY)
-    text = briefing.text(p)
+def test_the_borough_briefing_text_keeps_data_text_inside_its_lines(planted, camden_profile):
+    _, start = planted
+    text = briefing.text(camden_profile)
     for line in re.split(r"\r\n|\r|\n", text):
         # The app's own bullets and underlines start with '-' or '='; data text never does.
         own = line.startswith("- ") or set(line) in ({"-"}, {"="})
