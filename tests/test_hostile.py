@@ -412,6 +412,27 @@ def test_each_large_hostile_file_made_at_test_time(name, tmp_path):
     assert_outcome(ingest.prepare(path.read_bytes(), name), EXPECT_LARGE[name])
 
 
+def test_too_many_notices_are_counted_as_the_notices_the_releases_make():
+    """A release package is refused for its notices' count before they are compiled (the
+    500,001 releases above in about a second, not five): the count is of what compiling makes,
+    one notice per `ocid` given as text and one per release numbered otherwise, so a file of
+    many releases of few notices is not refused for its number of releases."""
+    from citydata.ingest import ocds
+
+    def release(ocid) -> dict:
+        return {"ocid": ocid, "date": "2026-01-01", "tender": {"title": "x"}}
+
+    few = [release("ocds-1"), release("ocds-1"), release("ocds-2"), {"ocid": True}, 7]
+    many = [release("ocds-1"), release("ocds-2"), release(3), release(3.0)]
+    for doc in (few, {"releases": few}, many, {"releases": many}):
+        made = len(ocds.releases_of(doc))
+        assert ocds.notices_in(doc) == made == (2 if doc in (few, {"releases": few}) else 4)
+    table = ocds.from_document({"releases": few}, max_rows=2)  # five entries, two notices
+    assert (table.not_notices, table.merged_releases) == (2, 1)
+    with pytest.raises(ingest.IngestError, match="more than 3 rows"):
+        ocds.from_document({"releases": many}, max_rows=3)
+
+
 # ---- storing: text as written, or nothing at all ------------------------------------------
 
 

@@ -150,7 +150,7 @@ def test_no_hidden_tab_says_borough_under_another_region(greater_manchester, pag
     assert not said_borough(at)
 
 
-def test_downloads_and_briefings_say_council_under_another_region(greater_manchester, tmp_path):
+def test_downloads_and_briefings_say_council_under_another_region(greater_manchester):
     """The files people take away: records (the app's CSV and Excel downloads, as DuckDB writes
     them), the map's table, a council's briefing as text, Excel and Word, and calendar
     entries."""
@@ -163,7 +163,7 @@ def test_downloads_and_briefings_say_council_under_another_region(greater_manche
     from citydata.query import borough_profile, mapdata, pipeline
     from citydata.query.filters import FilterState
 
-    db = lifecycle.open_store(lifecycle.build(tmp_path / "gm-files.duckdb"))
+    db = lifecycle.open_store(lifecycle.db_path())  # (the fixture's copy of the build)
     try:
         with db.read() as r:
             records_csv = exports.records_csv(r, FilterState())

@@ -4,6 +4,7 @@ and a custom list of codes (two districts and their county), each with its own d
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,34 @@ MAP = "pages/map.py"
 
 @pytest.fixture(params=list(REGIONS), ids=["greater-manchester", "wales", "custom"])
 def region(request, monkeypatch, tmp_path) -> regions.Region:
-    """The app set up for a region; its database is built on first start (none exists yet)."""
+    """The app set up for a region; its database is built on first start (none exists yet),
+    unless the test asks for `built`."""
     monkeypatch.setenv(regions.SETTING, request.param)
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
     return regions.current()
+
+
+@pytest.fixture(scope="module")
+def region_builds() -> dict[str, Path]:
+    """Each region's database as its first start builds it, made once for the module."""
+    return {}
+
+
+def copy_of_build(region_builds: dict[str, Path], tmp_path_factory) -> None:
+    """The region in use's database, as built for it, copied to $CITYTOOLS_DB (built once for
+    the module)."""
+    key = regions.current().key
+    if key not in region_builds:
+        folder = tmp_path_factory.mktemp("region-build")
+        region_builds[key] = lifecycle.build(folder / "region.duckdb")
+    shutil.copyfile(region_builds[key], lifecycle.db_path())
+
+
+@pytest.fixture
+def built(region, region_builds, tmp_path_factory) -> None:
+    """`region` with its database already built: a copy of the region's build, for the tests
+    of what its pages show (the Overview's test is of the app's first start, which builds it)."""
+    copy_of_build(region_builds, tmp_path_factory)
 
 
 def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
@@ -44,6 +69,7 @@ def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
     assert "borough" not in " ".join(m.label for m in at.metric).lower()
 
 
+@pytest.mark.usefixtures("built")
 def test_the_map_draws_the_regions_shapes_and_lists_counties_beside_it(region) -> None:
     at = run_app(page=MAP)
     assert at.title[0].value == "Council map"
@@ -82,6 +108,7 @@ def _outer_points(geometry: dict) -> list:
     return [p for polygon in polygons for p in polygon[0]]
 
 
+@pytest.mark.usefixtures("built")
 def test_a_councils_profile_opens_by_name(region) -> None:
     _, _, name = REGIONS[region.key if not region.key.startswith("custom:") else CUSTOM]
     at = run_app({"profile": name}, page="pages/borough.py")
@@ -90,11 +117,14 @@ def test_a_councils_profile_opens_by_name(region) -> None:
     assert any(f"GSS code {region.by_name[name].code}" in c.value for c in at.caption)
 
 
-def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tmp_path) -> None:
+def test_a_county_councils_profile_says_what_the_map_shows_of_it(
+    monkeypatch, tmp_path, region_builds, tmp_path_factory
+) -> None:
     """West Sussex County Council's profile said "Or click a council on the Map page", where
     it has no area to click: it now says where the Map shows it, and how to open it from there."""
     monkeypatch.setenv(regions.SETTING, CUSTOM)
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    copy_of_build(region_builds, tmp_path_factory)
     county = run_app({"profile": "West Sussex"}, page="pages/borough.py")
     said = " ".join(c.value for c in county.caption)
     assert "West Sussex has no area of its own on the Map: a county council shares its" in said
@@ -107,6 +137,7 @@ def test_a_county_councils_profile_says_what_the_map_shows_of_it(monkeypatch, tm
     assert not [c for c in district.caption if "no area of its own" in c.value]
 
 
+@pytest.mark.usefixtures("built")
 def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> None:
     at = run_app(page="pages/borough.py")
     [note] = [x.value for x in at.info]
@@ -121,11 +152,11 @@ def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> 
 
 
 def test_opening_another_regions_database_stops_the_app_with_a_message(
-    monkeypatch, tmp_path
+    monkeypatch, tmp_path, region_builds, tmp_path_factory
 ) -> None:
     monkeypatch.setenv(regions.SETTING, "wales")
-    path = lifecycle.build(tmp_path / "wales.duckdb")
-    monkeypatch.setenv(lifecycle.ENV_VAR, str(path))
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "wales.duckdb"))
+    copy_of_build(region_builds, tmp_path_factory)  # Wales's database
     monkeypatch.setenv(regions.SETTING, "greater-manchester")
     at = run_app()
     [error] = at.error
@@ -230,6 +261,7 @@ def test_the_regions_file_is_in_the_repository() -> None:
     assert Path(regions.REGIONS_PATH).is_file()
 
 
+@pytest.mark.usefixtures("built")
 def test_the_coverage_matrix_names_its_rows_councils(region) -> None:
     at = run_app({"coverage_view": "Table"})  # only the open tab is built
     [table] = [d.value for d in at.dataframe if d.value.index.name in ("Council", "Borough")]

@@ -492,6 +492,8 @@ def read_json(text: str, max_rows: int | None = None) -> Table:
 
 def from_document(doc: Any, max_rows: int | None = None) -> Table:
     """An OCDS package, record package, list of releases or release as a table."""
+    if max_rows is not None and notices_in(doc) > max_rows:
+        raise too_many_rows(max_rows)  # (before compiling them: seconds for a huge file)
     releases = releases_of(doc)
     not_notices, merged = unread(doc)
     # (a package of nothing but entries that are not notices is a package; a bare list of them,
@@ -505,6 +507,34 @@ def from_document(doc: Any, max_rows: int | None = None) -> Table:
     table = from_releases(releases, None, max_rows)
     table.not_notices, table.merged_releases = not_notices, merged
     return table
+
+
+def notices_in(doc: Any) -> int:
+    """How many notices `releases_of` makes of a release package or a list of releases (one
+    per `ocid` given as text, one per release with any other `ocid`), counted without compiling
+    them; 0 for a record package or a lone release."""
+    if isinstance(doc, dict) and isinstance(doc.get("releases"), list):
+        entries = doc["releases"]
+    elif isinstance(doc, list):
+        entries = doc
+    else:
+        return 0
+    ocids: set[str] = set()
+    others = 0
+    for entry in entries:
+        if is_release(entry):
+            if isinstance(entry["ocid"], str):
+                ocids.add(entry["ocid"])
+            else:
+                others += 1
+    return len(ocids) + others
+
+
+def too_many_rows(max_rows: int | None) -> IngestError:
+    return IngestError(
+        f"This file has more than {max_rows or 0:,} rows, the most accepted in one file. "
+        f"Split it (one {boroughs.noun()} per file) and upload each."
+    )
 
 
 def unread(doc: Any) -> tuple[int, int]:
@@ -537,10 +567,7 @@ def from_releases(
     rows: list[list[Any]] = []
     numbers: list[int] = []
     release_of: list[int] = []  # each row's release
-    too_many = IngestError(
-        f"This file has more than {max_rows or 0:,} rows, the most accepted in one file. "
-        f"Split it (one {boroughs.noun()} per file) and upload each."
-    )
+    too_many = too_many_rows(max_rows)
     if max_rows is not None and len(releases) > max_rows:
         raise too_many
     for i, release in enumerate(releases):
