@@ -37,6 +37,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Nothing but the machine itself is reachable, as with no internet: every other address
+    # goes to a proxy where nothing listens (Chromium never sends loopback addresses to a
+    # proxy). Basemap tiles, fonts and the like cannot load; the app must not need them.
+    # Not Playwright's `route`: a routed page has no HTTP cache, so it fetched the app's code
+    # again on every load, each request through the driver and the test's own process.
+    "--proxy-server=http://127.0.0.1:9",
 ]
 
 

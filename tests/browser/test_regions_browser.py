@@ -68,7 +68,7 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
     page.set_default_timeout(60_000)
     try:
         with run_server(db, {regions.SETTING: value}) as server:
-            offline(page, server)
+            offline(page)
             page.goto(f"{server.url}/map")
             settle(page, timeout=120_000)
             page.locator(f"{CHART} canvas").first.wait_for(state="visible")
