@@ -32,7 +32,7 @@ from tests.conftest import DATA
 from tests.snapshot_helpers import dump
 
 HOSTILE = DATA / "hostile"
-NOT_DATA = {"make_files.py", "README.md", ".gitattributes", "backups"}
+NOT_DATA = {"make_files.py", "__pycache__", "README.md", ".gitattributes", "backups"}
 UNEXPECTED = "This file could not be read"  # prepare's catch-all: a rule that did not foresee
 TEXT_FIELDS = ("service_area", "system", "vendor", "manufacturer", "hosting", "source_ref")
 
