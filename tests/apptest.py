@@ -11,12 +11,19 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 
-def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
-    """Run app.py with URL params, on `page` (e.g. 'pages/market.py') if given: a visitor
-    opening that page's address, as a shared link does, without the home page first."""
+def new_visit(query_params: dict | None = None) -> AppTest:
+    """app.py for a new visitor with these URL params, not run yet: `switch_page` then opens
+    the page first (`sign_in(new_visit())` opens the sign-in page, not the home page first)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
+    return at
+
+
+def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
+    """Run app.py with URL params, on `page` (e.g. 'pages/market.py') if given: a visitor
+    opening that page's address, as a shared link does, without the home page first."""
+    at = new_visit(query_params)
     if page:
         at.switch_page(page)
     at.run()

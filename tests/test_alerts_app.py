@@ -7,7 +7,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.store import subscriptions
-from tests.apptest import run_app, shown
+from tests.apptest import new_visit, run_app, shown
 from tests.test_alerts import webhook  # noqa: F401 - fixture
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
@@ -55,7 +55,7 @@ def test_a_steward_adds_previews_sends_and_removes_an_alert(db_path, password, w
 
 
 def test_a_bad_address_is_explained_and_nothing_is_stored(db_path, password):  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/alerts.py").run()
     inputs = {t.label: t for t in at.text_input}
     inputs["Name"].set_value("Someone")
@@ -72,7 +72,7 @@ def test_a_link_naming_what_the_data_has_not_is_refused_and_a_stored_one_is_name
     """A view pasted with a misspelt borough was stored, and the alert (its value dropped when
     sent, as the page drops it) watched every borough. It is refused; an alert stored before
     with a value the data does not have is named above what is due, as still watched."""
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/alerts.py").run()
     inputs = {t.label: t for t in at.text_input}
     inputs["View (a link copied from this app)"].set_value("http://x/pipeline?borough=Camdem")

@@ -14,7 +14,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.store import ledger, subscriptions
-from tests.apptest import run_app
+from tests.apptest import new_visit
 from tests.conftest import ROOT
 from tests.test_alerts import TODAY, add_email, send, smtp  # noqa: F401 - fixture
 from tests.test_lifecycle import held_by_another_process
@@ -116,7 +116,7 @@ def test_the_app_folds_the_ledger_and_shows_nothing_due(db_path, smtp, password)
     add_email(db_path)
     with held_by_another_process(db_path):
         assert "sent" in send(db_path).stdout
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/alerts.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Nothing is due: every alert has been sent what it watches." in [

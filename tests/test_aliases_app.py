@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citydata.store import snapshots
-from tests.apptest import run_app
+from tests.apptest import new_visit, run_app
 from tests.snapshot_helpers import borough_records, prepared
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 
@@ -27,7 +27,7 @@ def test_the_vendor_names_page_is_only_for_stewards(db_path):
 
 
 def test_a_steward_sees_the_suggestion_and_groups_the_spelling(misspelt, password):  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/aliases.py").run()
     assert not at.exception, [e.value for e in at.exception]
     suggested = at.dataframe[0].value
@@ -54,7 +54,7 @@ def test_a_steward_sees_the_suggestion_and_groups_the_spelling(misspelt, passwor
 
 
 def test_the_vendor_names_page_speaks_plain_words_not_columns_or_commands(misspelt, password):  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/aliases.py").run()
     assert not at.exception, [e.value for e in at.exception]
     groupings = at.dataframe[-1].value

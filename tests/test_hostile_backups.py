@@ -12,7 +12,7 @@ import pytest
 from citydata.output import archive, backup
 from citydata.output.backup import BackupError
 from tests import command
-from tests.apptest import run_app, shown
+from tests.apptest import new_visit, shown
 from tests.conftest import DATA
 from tests.snapshot_helpers import dump
 from tests.test_upload_app import password, sign_in  # noqa: F401
@@ -89,7 +89,7 @@ def test_the_command_line_refuses_a_hostile_backup_without_a_traceback(db_path, 
 
 @pytest.mark.parametrize("name", ["backup_deep_manifest.zip", "backup_empty.zip"])
 def test_the_backup_page_refuses_a_hostile_backup_with_its_reason(db_path, password, name):  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/backup.py").run()
     content = (BACKUPS / name).read_bytes()
     at.get("file_uploader")[0].set_value((name, content, "application/zip")).run()

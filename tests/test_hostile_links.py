@@ -15,7 +15,7 @@ from citydata.core.text import markdown_literal, shorten
 from citydata.query import filters
 from citydata.store import snapshots, vendors
 from citydata.store.db import Database
-from tests.apptest import inert, run_app, shown
+from tests.apptest import inert, new_visit, run_app, shown
 from tests.snapshot_helpers import borough_records, edited_records, prepared
 from tests.test_security import open_page
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
@@ -141,7 +141,7 @@ def hostile_spellings(db_path):
 
 
 def open_aliases(password) -> object:  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/aliases.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -20,7 +20,7 @@ from pathlib import Path
 from citydata import ingest, lifecycle
 from citydata.feeds import fetch, history
 from citydata.store import previews, snapshots
-from tests.apptest import run_app
+from tests.apptest import new_visit
 from tests.command import run
 from tests.test_fetch import (
     AMENDED,
@@ -183,7 +183,7 @@ def test_the_published_notices_page_import_counts_and_stores_the_newer_release_o
 
 
 def test_the_upload_page_previews_and_stores_the_newer_release_once(db_path, password):  # noqa: F811
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     content = _cf_export(PIPELINE, AWARDED)
     at.get("file_uploader")[0].set_value(("kingston.csv", content, "text/csv")).run()
@@ -298,7 +298,7 @@ def test_the_history_page_shows_rows_refused_and_rows_left_out_apart(db_path, pa
         snapshots.commit(db, prepared, MIXED, "Ann")
     finally:
         db.close()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/history.py").run()
     assert not at.exception, [e.value for e in at.exception]
     table = next(d.value for d in at.dataframe if "rows_left_out" in d.value.columns)
@@ -335,7 +335,7 @@ def test_the_upload_page_keeps_the_date_of_a_newer_release_that_changes_nothing_
         db.close()
     republished = AWARD | {"date": "2025-05-01T00:00:00Z"}
     content = json.dumps({"version": "1.1", "releases": [republished]}).encode()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     at.get("file_uploader")[0].set_value(("may.json", content, "application/json")).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -9,7 +9,7 @@ import pytest
 
 from citydata import ingest, lifecycle
 from citydata.store import snapshots
-from tests.apptest import run_app
+from tests.apptest import new_visit, run_app
 from tests.test_upload_app import camden_register, password, sign_in  # noqa: F401
 
 
@@ -55,7 +55,7 @@ def test_a_steward_downloads_the_file_a_snapshot_came_from_as_received(
             )
     finally:
         db.close()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/history.py").run()
     at.selectbox(key="h_borough").set_value("Camden").run()
     assert not at.exception

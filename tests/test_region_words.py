@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from citydata import lifecycle
 from citydata.core import regions
-from tests.apptest import bound_keys, record_download_names, registered_pages, run_app
+from tests.apptest import bound_keys, new_visit, record_download_names, registered_pages, run_app
 from tests.conftest import ROOT
 
 WORD = re.compile(r"borough", re.I)
@@ -206,7 +206,7 @@ def test_the_upload_s_columns_say_council_under_another_region(greater_mancheste
             register = exports.records_csv(r, FilterState(borough=("Bolton",)))
     finally:
         db.close()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     upload_file(at, "bolton.csv", register)
     mapped = {s.label: s.value for s in at.selectbox}
@@ -327,7 +327,7 @@ def test_the_steward_pages_say_council_under_another_region(greater_manchester, 
 
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     upload_file(at, "bolton.csv", b"Service area,System,Vendor\r\nHousing,QL,Aareon\r\n")
     boxes = {s.label: s for s in at.selectbox}

@@ -11,7 +11,7 @@ from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import history, previews, snapshots
 from tests import apptest
-from tests.apptest import metric, run_app, shown
+from tests.apptest import metric, new_visit, run_app, shown
 from tests.conftest import ROOT
 from tests.snapshot_helpers import dump
 
@@ -120,7 +120,7 @@ def test_without_sign_in_set_up_there_is_no_upload_page_for_visitors(db_path, mo
 
 
 def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path, password):
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     assert "Ann Steward" in at.success[0].value
     at.switch_page("pages/upload.py").run()
     assert at.title[0].value == "Upload a register"
@@ -179,7 +179,7 @@ def test_upload_fix_a_mapping_preview_commit_and_see_it_on_the_overview(db_path,
 
 
 def test_a_file_that_is_not_a_register_is_refused_with_its_problems_shown(db_path, password):
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     spend = (ROOT / "tests" / "data" / "real" / "lambeth_payments_2012-06.csv").read_bytes()
     at.get("file_uploader")[0].set_value(("payments.csv", spend, "text/csv")).run()
@@ -197,7 +197,7 @@ def test_many_problems_of_a_refused_file_are_summed_up_by_kind_above_the_full_ta
 ):
     # The payments file's 639 lines with 5 values where its header names 6 were only rows of a
     # table of 640: what kinds of problem the file has is now said above it, as `import` says.
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     spend = (ROOT / "tests" / "data" / "real" / "lambeth_payments_2012-06.csv").read_bytes()
     at.get("file_uploader")[0].set_value(("payments.csv", spend, "text/csv")).run()
@@ -217,7 +217,7 @@ def test_many_problems_of_a_refused_file_are_summed_up_by_kind_above_the_full_ta
 
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(db_path, password, monkeypatch):
     monkeypatch.setenv("CITYTOOLS_MAX_UPLOAD_MB", "0.001")
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     at.get("file_uploader")[0].set_value(("big.csv", b"x" * 5000, "text/csv")).run()
     assert "the largest accepted" in at.error[0].value
@@ -232,7 +232,7 @@ def test_history_compares_snapshots_and_a_steward_rolls_back(db_path, password, 
     assert any("1 removed, 1 changed" in m.value for m in visitor.markdown)
     assert not [b for b in visitor.button if b.label.startswith("Roll back")]
 
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/history.py").run()
     at.selectbox(key="h_borough").set_value("Camden").run()
     button = next(b for b in at.button if b.label.startswith("Roll back Camden"))
@@ -256,7 +256,7 @@ def test_history_keeps_a_register_and_its_published_notices_apart(db_path, passw
     prepared = ingest.prepare(content, "ocds_flattened.csv")
     assert not prepared.refused, prepared.refused
     snapshots.commit(db, prepared, content, "ann")
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/history.py").run()
     at.selectbox(key="h_borough").set_value("Southwark").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -330,7 +330,7 @@ def test_a_steward_taken_off_the_list_while_signed_in_is_refused_the_next_change
 
 
 def test_backup_page_downloads_and_refuses_a_foreign_archive(db_path, password):
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/backup.py").run()
     assert [b.label for b in at.get("download_button")] == ["Download a backup"]
     at.get("file_uploader")[0].set_value(("x.zip", b"not a zip", "application/zip")).run()
@@ -340,7 +340,7 @@ def test_backup_page_downloads_and_refuses_a_foreign_archive(db_path, password):
 
 
 def test_an_unreadable_file_is_refused_without_questions(db_path, password):
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     at.get("file_uploader")[0].set_value(("x.csv", b"\x00\x01\x02" * 100, "text/csv")).run()
     assert not at.exception
@@ -355,7 +355,7 @@ def upload_file(at: AppTest, name: str, content: bytes) -> AppTest:
 
 
 def test_columns_left_out_are_named_and_file_notes_have_no_row(db_path, password):
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     content = camden_register(db_path, vendor_header="Supplier")
     lines = content.decode("utf-8-sig").splitlines()
@@ -392,7 +392,7 @@ def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
         snapshots.commit(db, ingest.prepare(notices, "n.json"), notices, "ann")
     finally:
         db.close()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     upload_file(at, "camden again.csv", content)
     next(s for s in at.selectbox if s.label == "Which borough is this file for?").set_value(
@@ -420,7 +420,7 @@ def test_a_file_that_changes_nothing_cannot_be_committed(db_path, password):
 
 def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, password):
     content = (ROOT / "tests" / "data" / "notices" / "ocds_flattened.csv").read_bytes()
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     at.get("file_uploader")[0].set_value(("ocds_flattened.csv", content, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -14,7 +14,7 @@ from streamlit import config as st_config
 from citydata import ingest
 from citydata.core import settings
 from tests import command
-from tests.apptest import run_app
+from tests.apptest import new_visit
 from tests.conftest import DATA
 from tests.test_upload_app import PASSWORD, sign_in
 
@@ -101,7 +101,7 @@ def test_the_app_accepts_what_the_setting_allows_within_the_server_cap(
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     monkeypatch.setenv(settings.MAX_UPLOAD_MB, "26")
     server_cap(30)
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     uploader = at.get("file_uploader")[0]
     assert uploader.proto.max_upload_size_mb == 26, "the browser checks the same limit"
@@ -117,6 +117,6 @@ def test_the_server_cap_bounds_the_app(db_path, monkeypatch, server_cap):
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     monkeypatch.setenv(settings.MAX_UPLOAD_MB, "40")
     server_cap(25)
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     assert at.get("file_uploader")[0].proto.max_upload_size_mb == 25

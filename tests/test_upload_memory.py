@@ -8,7 +8,7 @@ checking the file anew, cost about twice as much: tests/README.md "How long the 
 
 from __future__ import annotations
 
-from tests.apptest import run_app
+from tests.apptest import new_visit
 from tests.test_upload_app import camden_register, password, sign_in  # noqa: F401
 from ui import steward
 
@@ -42,7 +42,7 @@ def check(at, content: bytes, vendor_columns: tuple[str, ...]):
 
 def test_a_session_keeps_only_the_file_being_checked_and_forgets_it_when_done(db_path, password):  # noqa: F811
     camden = camden_register(db_path, vendor_header="Who we pay")
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
 
     # At most two versions (as read, as corrected) of the one file being checked.

@@ -24,7 +24,7 @@ from citydata.feeds import counts, fetch, history, runs, spool
 from citydata.ingest import withdrawn
 from citydata.store import changes, previews, snapshots, withdrawals
 from tests import command
-from tests.apptest import run_app, shown
+from tests.apptest import new_visit, shown
 from tests.test_fetch import (
     AMENDED,
     AMENDMENT,
@@ -389,7 +389,7 @@ def test_a_rollback_to_before_a_withdrawal_keeps_the_notice_out_and_says_so(
     before = imported(AWARD, OTHER)
     imported(CANCELLED)
     imported(OTHER | {"ocid": RB_OCID[:-1] + "3", "date": "2025-07-01T09:00:00Z"})
-    at = sign_in(run_app())
+    at = sign_in(new_visit())
     at.switch_page("pages/history.py").run()
     at.selectbox(key="h_borough").set_value("Camden").run()
     at.segmented_control(key="h_kind").set_value("published").run()
