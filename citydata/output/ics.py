@@ -156,7 +156,7 @@ def build(
             event.uid = base_uid if seen[base_uid] == 1 else uid(row, kind, seen[base_uid])
             event.summary = summary(row, kind)
             event.description = description
-            shared.set(event, "DTSTAMP", stamp)
+            shared.set(event, "stamp", stamp)
             shared.set(event, "start", day)
             shared.set(event, "end", day + timedelta(days=1))
             shared.set(event, "categories", category)
