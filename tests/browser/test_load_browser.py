@@ -59,11 +59,6 @@ SESSIONS = 20
 CONTEXTS = 5  # browser contexts the sessions (tabs) are spread over
 BROWSE_SECONDS = float(os.environ.get("CITYTOOLS_LOAD_SECONDS", "15"))
 MIN_COMMITS = 3
-# Nothing but the machine itself is reachable: every other address goes to a proxy where
-# nothing listens (Chromium never sends loopback addresses to a proxy). Not Playwright's
-# `route`: a routed context has no HTTP cache, so each of the 21 tabs fetched the app's code
-# again on every page, through the driver.
-LOOPBACK_ONLY = ["--proxy-server=http://127.0.0.1:9"]
 TIMEOUT_MS = 150_000  # generous: 21 busy tabs on two cores; a hang still fails
 PASSWORD = "correct horse battery staple"
 CAMDEN = "E09000007"
@@ -412,7 +407,8 @@ async def load(base: str, artifacts) -> tuple[Tally, float]:
     tally = Tally()
     async with async_playwright() as p:
         browser = await p.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *LOOPBACK_ONLY]
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,  # (loopback only, by its proxy)
         )
         try:
             contexts = []
