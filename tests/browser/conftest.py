@@ -67,6 +67,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Ports this process's stopped servers listened on. A new server takes one again if it is free:
+# the browser caches the app's code by its address, port included, so a page of a server on a
+# port used before loads that code from the cache, already compiled, instead of fetching and
+# compiling it again (about 0.8 CPU s a page, tests/README.md).
+_ports_used: list[int] = []
+
+
+def _port() -> int:
+    while _ports_used:
+        port = _ports_used.pop()
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # another process's server has it now
+        return port
+    return _free_port()
+
+
 def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Output]:
     """Start streamlit on a free port; another port if someone took this one meanwhile.
 
@@ -77,7 +97,7 @@ def _start(db: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen, Output
     must not put a "source file changed" prompt on the page.
     """
     for _attempt in range(5):
-        port = _free_port()
+        port = _port()
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "streamlit", "run", "app.py",
@@ -193,6 +213,7 @@ def run_server(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[Se
             process.kill()
             process.wait(timeout=10)
         output.close()
+        _ports_used.append(int(url.rsplit(":", 1)[1]))
     assert "Traceback" not in srv.log_text(), srv.log_text()[-3000:]
 
 

@@ -201,7 +201,7 @@ def streamlit_chrome(violation: dict, node: dict) -> bool:
 
 
 @pytest.mark.timeout(300)
-def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_path, browser):
+def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_path, page):
     import shutil
 
     from axe_playwright_python.sync_playwright import Axe
@@ -211,8 +211,7 @@ def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_pa
     db = tmp_path / "citytools.duckdb"
     shutil.copyfile(built_db, db)
     with run_server(db, {"CITYTOOLS_UPLOAD_PASSWORD": "a long steward password"}) as srv:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(f"{srv.url}/sign_in")
         settle(page)
         page.get_by_role("textbox", name="Your name or email").fill("Ann Steward")
@@ -234,6 +233,5 @@ def test_axe_finds_no_violation_on_the_stewards_pages_signed_in(built_db, tmp_pa
                 page.set_viewport_size({"width": width, "height": 900})
                 settle(page)
                 cut += [f"{title} at {width} px: {c}" for c in page.evaluate(CUT_OFF)]
-        context.close()
     assert found == [], "\n".join(found)
     assert cut == [], "\n".join(cut)

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from citydata.core import stewards
-from tests.browser.conftest import expect, run_server, settle
+from tests.browser.conftest import expect, forget, run_server, settle
 
 PASSWORD = "correct horse battery staple"
 LOCKED = re.compile(r"Too many wrong passwords\. Try again in \d+ minutes?\.")
@@ -26,16 +26,12 @@ def steward_server(built_db, tmp_path):
         yield srv
 
 
-def open_sign_in(browser, url: str):
-    """A new browser context (another browser, as far as the server can tell) on the sign-in
-    page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+def open_sign_in(page, url: str):
+    """The sign-in page in `page`."""
     page.goto(f"{url}/sign_in")
     settle(page)
     page.get_by_role("heading", name="Data stewards").wait_for()
-    return context, page
+    return page
 
 
 def sign_in(page, name: str, password: str) -> None:
@@ -46,9 +42,11 @@ def sign_in(page, name: str, password: str) -> None:
 
 
 def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
-    steward_server, browser, artifacts
+    steward_server, page, colleague, artifacts
 ):
-    first, guesser = open_sign_in(browser, steward_server.url)
+    # Three browsers, as far as the server can tell: the test's, a colleague's (another
+    # context: no cookie or storage shared), and the test's again after forgetting all.
+    guesser = open_sign_in(page, steward_server.url)
     for _ in range(stewards.MAX_FAILURES - 1):
         sign_in(guesser, "Ann Steward", "guess")
         guesser.get_by_text("That password is not right.").wait_for()
@@ -61,10 +59,10 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     settle(guesser)
     expect(guesser.get_by_text(LOCKED)).to_be_visible()
     guesser.screenshot(path=artifacts / "lockout-first-browser.png", full_page=True)
-    first.close()
+    forget(page.context)  # the first browser gone, and all it kept
 
     # Another browser: a fresh form, but the name stays locked, even with the right password.
-    second, ann = open_sign_in(browser, steward_server.url)
+    ann = open_sign_in(colleague, steward_server.url)
     sign_in(ann, "Ann Steward", PASSWORD)
     message = ann.get_by_text(LOCKED)
     message.wait_for()
@@ -72,10 +70,9 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     assert ann.get_by_role("link", name="Upload a register").count() == 0
     assert ann.get_by_text("Signed in").count() == 0
     ann.screenshot(path=artifacts / "lockout-second-browser.png", full_page=True)
-    second.close()
 
     # The lock is on the name, not on the server: another name signs in from a third browser.
-    third, bob = open_sign_in(browser, steward_server.url)
+    bob = open_sign_in(page.context.new_page(), steward_server.url)
     sign_in(bob, "Bob Steward", PASSWORD)
     bob.get_by_text("Signed in as Bob Steward").wait_for()
     # The sidebar's list of pages gains the upload pages in the same run, but the browser can
@@ -83,4 +80,3 @@ def test_wrong_passwords_in_one_browser_lock_the_name_in_another(
     bob.get_by_role("link", name="Upload a register").wait_for()
     expect(bob.get_by_role("link", name="Upload a register")).to_be_visible()
     assert bob.get_by_text(LOCKED).count() == 0
-    third.close()

@@ -42,7 +42,7 @@ def steward_server(built_db, tmp_path, publisher):
 
 
 def test_a_steward_fetches_with_a_progress_bar_while_a_visitor_reads(
-    steward_server, publisher, page, browser, artifacts
+    steward_server, publisher, page, colleague, artifacts
 ):
     publisher.play("page1", ok(publisher.page("contracts_finder_page1.json")))
     publisher.play("page2", ok(publisher.page("contracts_finder_page2.json")))
@@ -67,12 +67,12 @@ def test_a_steward_fetches_with_a_progress_bar_while_a_visitor_reads(
     page.screenshot(path=artifacts / "notices-fetching.png", full_page=True)
     assert main.get_by_role("button", name="Fetch from Contracts Finder").is_disabled()
 
-    visitor = browser.new_context().new_page()  # someone else, while the fetch waits
+    visitor = colleague  # someone else, while the fetch waits
     visitor.goto(steward_server.url)
     settle(visitor)
     visitor.get_by_test_id("stMetricValue").first.wait_for()
     assert visitor.get_by_role("link", name="Published notices").count() == 0
-    visitor.context.close()
+    visitor.close()
 
     gate.set()
     main.get_by_text(re.compile(r"2 pages, 4 notices read, 2 technology records")).first.wait_for(

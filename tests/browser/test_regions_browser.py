@@ -55,7 +55,7 @@ def inside(name: str) -> tuple[float, float]:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_region_draws_its_councils_and_opens_their_profiles(
-    case, browser, artifacts, tmp_path, monkeypatch
+    case, page, artifacts, tmp_path, monkeypatch
 ):
     value, council, off_map = CASES[case]
     monkeypatch.setenv(regions.SETTING, value)  # this process computes the same view
@@ -63,65 +63,56 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
     if case == "united-kingdom":  # 9,800 records: built beforehand, so the first page is quick
         assert command.run("build", "--db", str(db)).returncode == 0
     # otherwise there is none yet: the server builds the region's own on first start
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
     page.set_default_timeout(60_000)
-    try:
-        with run_server(db, {regions.SETTING: value}) as server:
-            offline(page)
-            page.goto(f"{server.url}/map")
-            settle(page, timeout=120_000)
-            page.locator(f"{CHART} canvas").first.wait_for(state="visible")
-            drawn = steady_image(page.locator(CHART))  # deck.gl draws over several frames
-            page.screenshot(path=artifacts / f"region-{case}-map.png", full_page=True)
-            expect(page.get_by_role("heading", name="Council map")).to_be_visible()
+    with run_server(db, {regions.SETTING: value}) as server:
+        offline(page)
+        page.goto(f"{server.url}/map")
+        settle(page, timeout=120_000)
+        page.locator(f"{CHART} canvas").first.wait_for(state="visible")
+        drawn = steady_image(page.locator(CHART))  # deck.gl draws over several frames
+        page.screenshot(path=artifacts / f"region-{case}-map.png", full_page=True)
+        expect(page.get_by_role("heading", name="Council map")).to_be_visible()
 
-            canvas = Image.open(io.BytesIO(drawn)).convert("RGB")
-            colours = Counter(canvas.get_flattened_data())
-            area = canvas.width * canvas.height
-            assert area - colours[(255, 255, 255)] > 0.05 * area, "the map is nearly blank"
-            assert len([c for c, n in colours.items() if n > 200]) >= 3, "one flat colour"
+        canvas = Image.open(io.BytesIO(drawn)).convert("RGB")
+        colours = Counter(canvas.get_flattened_data())
+        area = canvas.width * canvas.height
+        assert area - colours[(255, 255, 255)] > 0.05 * area, "the map is nearly blank"
+        assert len([c for c, n in colours.items() if n > 200]) >= 3, "one flat colour"
 
-            # County councils have no area of their own: listed beside the map (AppTest checks
-            # the names; the table is drawn on a canvas).
-            listed = page.get_by_text(f"Not on the map ({off_map})", exact=True)
-            assert (
-                listed.is_visible() if off_map else page.get_by_text("Not on the map").count() == 0
-            )
+        # County councils have no area of their own: listed beside the map (AppTest checks
+        # the names; the table is drawn on a canvas).
+        listed = page.get_by_text(f"Not on the map ({off_map})", exact=True)
+        assert listed.is_visible() if off_map else page.get_by_text("Not on the map").count() == 0
 
-            x, y = pixel_of(page, boroughmap.view(), *inside(council))
-            page.mouse.move(x, y)
-            tooltip = page.locator(".deck-tooltip")
-            tooltip.wait_for(state="visible")
-            assert tooltip.inner_text().startswith(council)
-            page.screenshot(path=artifacts / f"region-{case}-tooltip.png")
+        x, y = pixel_of(page, boroughmap.view(), *inside(council))
+        page.mouse.move(x, y)
+        tooltip = page.locator(".deck-tooltip")
+        tooltip.wait_for(state="visible")
+        assert tooltip.inner_text().startswith(council)
+        page.screenshot(path=artifacts / f"region-{case}-tooltip.png")
 
-            # One click opens the profile, on the national map too (361 districts: it did not,
-            # while pressing took the browser so long to find the district that it was no click)
-            held = quick_click(page, x, y)
-            try:
-                page.wait_for_url("**/borough?**")
-            except PlaywrightTimeout:
-                page.screenshot(path=artifacts / f"region-{case}-click-missed.png")
-                raise AssertionError(
-                    f"the click on {council} opened nothing: {page.url} (press handled in "
-                    f"{held} ms; deck.gl counts no click past 250)"
-                ) from None
-            settle(page, timeout=120_000)
-            assert parse_qs(urlsplit(page.url).query)["profile"] == [council]
-            expect(page.get_by_role("heading", name=council, exact=True)).to_be_visible()
-            expect(page.get_by_role("heading", name="Council profile")).to_be_visible()
+        # One click opens the profile, on the national map too (361 districts: it did not,
+        # while pressing took the browser so long to find the district that it was no click)
+        held = quick_click(page, x, y)
+        try:
+            page.wait_for_url("**/borough?**")
+        except PlaywrightTimeout:
+            page.screenshot(path=artifacts / f"region-{case}-click-missed.png")
+            raise AssertionError(
+                f"the click on {council} opened nothing: {page.url} (press handled in "
+                f"{held} ms; deck.gl counts no click past 250)"
+            ) from None
+        settle(page, timeout=120_000)
+        assert parse_qs(urlsplit(page.url).query)["profile"] == [council]
+        expect(page.get_by_role("heading", name=council, exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Council profile")).to_be_visible()
 
-            # On to the Overview by the sidebar, as a person goes (opening its address again was
-            # a full page load, about 2 CPU s more than a move within the app).
-            page.get_by_test_id("stSidebarNav").get_by_role(
-                "link", name="Overview", exact=True
-            ).click()
-            page.wait_for_url(lambda url: urlsplit(url).path in ("", "/"))
-            settle(page, timeout=120_000)
-            n = len(regions.current().authorities)
-            metric = page.get_by_test_id("stMetric").filter(has_text="Councils covered")
-            assert metric.get_by_test_id("stMetricValue").inner_text() == f"{n} of {n}"
-            page.screenshot(path=artifacts / f"region-{case}-overview.png")
-    finally:
-        context.close()
+        # On to the Overview by the sidebar, as a person goes (opening its address again was
+        # a full page load, about 2 CPU s more than a move within the app).
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview", exact=True).click()
+        page.wait_for_url(lambda url: urlsplit(url).path in ("", "/"))
+        settle(page, timeout=120_000)
+        n = len(regions.current().authorities)
+        metric = page.get_by_test_id("stMetric").filter(has_text="Councils covered")
+        assert metric.get_by_test_id("stMetricValue").inner_text() == f"{n} of {n}"
+        page.screenshot(path=artifacts / f"region-{case}-overview.png")
