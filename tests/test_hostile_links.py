@@ -106,7 +106,7 @@ def test_hostile_link_values_on_a_page_render_as_text_everywhere(db_path, page):
 
 def test_a_stewards_name_with_addresses_shows_as_text_on_the_sign_in_page(db_path, password):  # noqa: F811
     name = "https://example.org/phish www.example.org help@example.org :red[x]"
-    at = sign_in(run_app(), name=name)
+    at = sign_in(new_visit(), name=name)
     assert not at.exception
     (success,) = [s.value for s in at.success]
     assert not inert(success), inert(success)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from citydata.core import stewards
-from tests.apptest import run_app, shown
+from tests.apptest import new_visit, shown
 from tests.test_upload_app import can_open_upload, password, sign_in  # noqa: F401
 
 
@@ -16,14 +16,14 @@ def locked(at) -> bool:
 
 def new_session():
     """A fresh browser session (a reload, a new tab, another browser) on the same server."""
-    at = run_app()
+    at = new_visit()
     at.switch_page("pages/sign_in.py").run()
     return at
 
 
 def test_a_new_session_does_not_get_fresh_guesses_for_the_same_name(db_path, password):  # noqa: F811
     for _ in range(stewards.MAX_FAILURES):  # each guess from its own session, as after a reload
-        at = sign_in(run_app(), name="Ann Steward", password="guess")
+        at = sign_in(new_visit(), name="Ann Steward", password="guess")
         assert not locked(at) or _ == stewards.MAX_FAILURES - 1
     assert locked(at)
     fresh = sign_in(new_session(), name="Ann Steward", password=password)
@@ -33,7 +33,7 @@ def test_a_new_session_does_not_get_fresh_guesses_for_the_same_name(db_path, pas
 
 def test_changing_the_name_does_not_buy_more_than_the_installations_limit(db_path, password):  # noqa: F811
     for i in range(stewards.MAX_FAILURES_ALL):
-        at = sign_in(run_app(), name=f"Guess {i}", password="guess")
+        at = sign_in(new_visit(), name=f"Guess {i}", password="guess")
     assert locked(at)
     fresh = new_session()
     assert locked(fresh) and not fresh.text_input, "no form for anyone while the server waits"
@@ -41,8 +41,8 @@ def test_changing_the_name_does_not_buy_more_than_the_installations_limit(db_pat
 
 def test_another_name_may_sign_in_while_one_name_is_locked(db_path, password):  # noqa: F811
     for _ in range(stewards.MAX_FAILURES):
-        sign_in(run_app(), name="Mallory", password="guess")
-    at = sign_in(run_app(), name="Ann Steward", password=password)
+        sign_in(new_visit(), name="Mallory", password="guess")
+    at = sign_in(new_visit(), name="Ann Steward", password=password)
     assert not locked(at)
     assert can_open_upload(at)
 
@@ -52,7 +52,7 @@ def test_changing_the_password_signs_out_whoever_signed_in_with_the_old_one(
     password,  # noqa: F811
     monkeypatch,
 ):
-    at = sign_in(run_app(), name="Ann Steward", password=password)
+    at = sign_in(new_visit(), name="Ann Steward", password=password)
     assert can_open_upload(at)
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "a new password")
     at.switch_page("pages/upload.py")
@@ -67,7 +67,7 @@ def test_changing_the_password_signs_out_whoever_signed_in_with_the_old_one(
 
 
 def test_a_password_sign_in_ends_after_its_hours(db_path, password):  # noqa: F811
-    at = sign_in(run_app(), name="Ann Steward", password=password)
+    at = sign_in(new_visit(), name="Ann Steward", password=password)
     assert can_open_upload(at)
     found = at.session_state["_steward_password_user"]
     hours = stewards.SIGN_IN_HOURS * 3600

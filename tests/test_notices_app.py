@@ -17,7 +17,7 @@ import pytest
 import ui
 from citydata import lifecycle
 from citydata.feeds import fetch, history
-from tests.apptest import run_app
+from tests.apptest import new_visit, run_app
 from tests.command import run
 from tests.test_fetch import ok
 from tests.test_fetch import server as replay
@@ -76,7 +76,7 @@ def test_a_steward_fetches_in_the_background_while_visitors_keep_reading(
     server.play("page1", ok(server.page("contracts_finder_page1.json")))
     server.play("page2", ok(server.page("contracts_finder_page2.json")))
     gate = server.gates["page2"] = threading.Event()  # the publisher is slow with page 2
-    at = open_notices(sign_in(run_app(), name="Ann Steward"))
+    at = open_notices(sign_in(new_visit(), name="Ann Steward"))
     assert at.title[0].value == "Published notices"
     assert any("never fetched" in m.value for m in at.markdown)
     [fetch_button] = [b for b in at.button if b.label == "Fetch from Contracts Finder"]
@@ -111,7 +111,7 @@ def test_a_steward_fetches_in_the_background_while_visitors_keep_reading(
 
 
 def test_a_steward_imports_a_notices_file_and_a_register_is_sent_to_upload(db_path, password):
-    at = open_notices(sign_in(run_app(), name="Bob Steward"))
+    at = open_notices(sign_in(new_visit(), name="Bob Steward"))
     content = (NOTICES / "ocds_record_package_1_0.json").read_bytes()
     at.get("file_uploader")[0].set_value(
         ("ocds_record_package_1_0.json", content, "application/json")
@@ -144,7 +144,7 @@ def test_a_steward_imports_a_notices_file_and_a_register_is_sent_to_upload(db_pa
 
 def test_notices_stored_from_the_upload_page_are_in_the_history(db_path, password):
     # However notices come in, the history says when, by whom and what was kept.
-    at = sign_in(run_app(), name="Cat Steward")
+    at = sign_in(new_visit(), name="Cat Steward")
     at.switch_page("pages/upload.py").run()
     content = (NOTICES / "ocds_record_package_1_0.json").read_bytes()
     at.get("file_uploader")[0].set_value(
@@ -195,7 +195,7 @@ def test_a_feed_failing_night_after_night_says_when_its_notices_were_last_fetche
         "fetches since have stopped before the end, so notices it published after that may "
         "not be held yet."
     )
-    at = open_notices(sign_in(run_app(), name="Ann Steward"))
+    at = open_notices(sign_in(new_visit(), name="Ann Steward"))
     assert [w.value for w in at.warning] == [ui.plain(behind)]  # (as the page writes text)
     shown = " ".join(m.value for m in at.markdown)
     last = history.moment(failed.finished_at)
