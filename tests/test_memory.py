@@ -46,7 +46,9 @@ def test_only_a_run_that_imported_modules_freezes_again(unfrozen):
             break
     else:
         pytest.fail("modules were imported beside every try")
-    assert gc.get_freeze_count() == frozen and made
+    # Not frozen again: a freeze would take in `made`. (The count can fall: a frozen object
+    # that another thread lets go of leaves the frozen set.)
+    assert gc.get_freeze_count() <= frozen and made
     name = next(m for m in ("tabnanny", "wave", "mailbox", "netrc") if m not in sys.modules)
     importlib.import_module(name)  # a page's first run, bringing a module of its own
     memory.keep_modules_out_of_collection()
