@@ -36,26 +36,26 @@ def region(request, monkeypatch, tmp_path) -> regions.Region:
 
 
 @pytest.fixture(scope="module")
-def region_builds() -> dict[str, Path]:
-    """Each region's database as its first start builds it, made once for the module."""
-    return {}
+def copy_region_build(tmp_path_factory):
+    """Copies the region in use's database, as its first start builds it, to $CITYTOOLS_DB
+    (each region's built once for the module)."""
+    builds: dict[str, Path] = {}
 
+    def copy() -> None:
+        key = regions.current().key
+        if key not in builds:
+            folder = tmp_path_factory.mktemp("region-build")
+            builds[key] = lifecycle.build(folder / "region.duckdb")
+        shutil.copyfile(builds[key], lifecycle.db_path())
 
-def copy_of_build(region_builds: dict[str, Path], tmp_path_factory) -> None:
-    """The region in use's database, as built for it, copied to $CITYTOOLS_DB (built once for
-    the module)."""
-    key = regions.current().key
-    if key not in region_builds:
-        folder = tmp_path_factory.mktemp("region-build")
-        region_builds[key] = lifecycle.build(folder / "region.duckdb")
-    shutil.copyfile(region_builds[key], lifecycle.db_path())
+    return copy
 
 
 @pytest.fixture
-def built(region, region_builds, tmp_path_factory) -> None:
+def built(region, copy_region_build) -> None:
     """`region` with its database already built: a copy of the region's build, for the tests
     of what its pages show (the Overview's test is of the app's first start, which builds it)."""
-    copy_of_build(region_builds, tmp_path_factory)
+    copy_region_build()
 
 
 def test_the_overview_counts_and_names_the_regions_councils(region) -> None:
@@ -118,13 +118,13 @@ def test_a_councils_profile_opens_by_name(region) -> None:
 
 
 def test_a_county_councils_profile_says_what_the_map_shows_of_it(
-    monkeypatch, tmp_path, region_builds, tmp_path_factory
+    monkeypatch, tmp_path, copy_region_build
 ) -> None:
     """West Sussex County Council's profile said "Or click a council on the Map page", where
     it has no area to click: it now says where the Map shows it, and how to open it from there."""
     monkeypatch.setenv(regions.SETTING, CUSTOM)
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
-    copy_of_build(region_builds, tmp_path_factory)
+    copy_region_build()
     county = run_app({"profile": "West Sussex"}, page="pages/borough.py")
     said = " ".join(c.value for c in county.caption)
     assert "West Sussex has no area of its own on the Map: a county council shares its" in said
@@ -152,11 +152,11 @@ def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> 
 
 
 def test_opening_another_regions_database_stops_the_app_with_a_message(
-    monkeypatch, tmp_path, region_builds, tmp_path_factory
+    monkeypatch, tmp_path, copy_region_build
 ) -> None:
     monkeypatch.setenv(regions.SETTING, "wales")
     monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "wales.duckdb"))
-    copy_of_build(region_builds, tmp_path_factory)  # Wales's database
+    copy_region_build()  # Wales's database
     monkeypatch.setenv(regions.SETTING, "greater-manchester")
     at = run_app()
     [error] = at.error
