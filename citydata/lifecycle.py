@@ -229,7 +229,12 @@ def _opens_unchanged(path: Path) -> bool:
 
 def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] | None = None) -> Path:
     """Copy the database file and its write-ahead log into `into`, again until neither changed
-    while being copied; FileBusy when they keep changing."""
+    while being copied; FileBusy when they keep changing.
+
+    "Changed" is told by size and modification time. A write in the same tick of the file
+    system's clock as the one before it leaves the time as it was, so a copy counts only when
+    neither file's time falls inside the copy's own span, read from the same clock (the times of
+    the copy's files as it begins and ends): a file written that recently is copied again."""
     wal = path.with_name(path.name + ".wal")
     target = into / path.name
     target_wal = target.with_name(target.name + ".wal")
@@ -237,14 +242,19 @@ def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] | None = N
     for wait in (*waits, None):
         before = _fingerprint(path), _fingerprint(wal)
         try:
-            shutil.copyfile(path, target)
+            target.unlink(missing_ok=True)
             target_wal.unlink(missing_ok=True)
+            target.touch()
+            began = target.stat().st_mtime_ns
+            shutil.copyfile(path, target)
             if before[1] is not None:
                 shutil.copyfile(wal, target_wal)
+            ended = max(_fingerprint(target)[1], (_fingerprint(target_wal) or (0, 0))[1])
         except FileNotFoundError:  # the log was folded into the file meanwhile
             pass
         else:
-            if (_fingerprint(path), _fingerprint(wal)) == before:
+            settled = all(seen is None or not began <= seen[1] <= ended for seen in before)
+            if settled and (_fingerprint(path), _fingerprint(wal)) == before:
                 return target
         if wait is None:
             break

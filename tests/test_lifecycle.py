@@ -4,6 +4,8 @@ old file; commands that only read work while another process holds the file."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -240,30 +242,67 @@ def test_read_only_commands_work_while_another_process_holds_the_file(db_path, t
     assert not [name for name in leftovers(db_path.parent) if ".reading-" in name]
 
 
-WRITE_FOREVER = """
-import sys, time
-stop = time.monotonic() + 120  # never outlives a test killed before its clean-up
-with open(sys.argv[1], "r+b", buffering=0) as f:
-    print("writing", flush=True)
-    while time.monotonic() < stop:  # rewrites the same bytes in place: the size never grows
-        f.seek(0)
-        f.write(bytes(4096))
-"""
+def written_during_copies(monkeypatch, path: Path, copies: int) -> list[bytes]:
+    """Make the next `copies` copies of `path` find it written to while they read it (8 bytes
+    rewritten in place, the size unchanged), as the app's writes would; the bytes each wrote."""
+    copy = shutil.copyfile
+    written = []
+
+    def copy_while_written(source, target):
+        if Path(source) == path and len(written) < copies:
+            written.append(f"{len(written):08d}".encode())
+            with open(path, "r+b") as file:
+                file.seek(-8, 2)
+                file.write(written[-1])
+        return copy(source, target)
+
+    monkeypatch.setattr(shutil, "copyfile", copy_while_written)
+    return written
 
 
-def test_a_copy_that_keeps_changing_is_refused(db_path, tmp_path):
+@pytest.fixture
+def busy_copy(db_path, tmp_path):
+    """A database file with 1 MiB of room at its end, and an empty folder to copy it into."""
+    (tmp_path / "copies").mkdir()
+    busy = tmp_path / "busy.duckdb"
+    busy.write_bytes(db_path.read_bytes() + bytes(1024 * 1024))
+    return busy, tmp_path / "copies"
+
+
+def test_a_copy_that_keeps_changing_is_refused(busy_copy, monkeypatch):
     """A file written to while it is copied is not read: the copy would mix two states."""
-    into = tmp_path / "copies"
-    into.mkdir()
-    growing = tmp_path / "growing.duckdb"
-    growing.write_bytes(db_path.read_bytes() + bytes(40 * 1024 * 1024))  # a copy takes a while
-    writer = subprocess.Popen(
-        [sys.executable, "-c", WRITE_FOREVER, str(growing)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert writer.stdout.readline().strip() == "writing"
-        with pytest.raises(lifecycle.FileBusy, match="kept changing"):
-            lifecycle._consistent_copy(growing, into, waits=(0.01, 0.01, 0.01))
-    finally:
-        writer.kill()
-        writer.wait()
+    busy, into = busy_copy
+    written = written_during_copies(monkeypatch, busy, copies=10)
+    with pytest.raises(lifecycle.FileBusy, match="kept changing"):
+        lifecycle._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
+    assert len(written) == 4  # the first try and three more
+
+
+def test_a_copy_is_made_again_once_the_writing_stops(busy_copy, monkeypatch):
+    busy, into = busy_copy
+    written = written_during_copies(monkeypatch, busy, copies=2)
+    copy = lifecycle._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
+    assert copy.read_bytes() == busy.read_bytes()
+    assert copy.read_bytes().endswith(written[-1])
+
+
+def test_a_file_whose_time_falls_inside_the_copy_is_copied_again(busy_copy, monkeypatch):
+    """Two writes in one tick of the file system's clock leave one time: a file whose time falls
+    between the copy's beginning and end may have been written during it, though its time did
+    not change. Here the clock is a day ahead in the file and two days ahead when the copy ends."""
+    busy, into = busy_copy
+    day = 86_400 * 10**9
+    os.utime(busy, ns=(time.time_ns() + day,) * 2)
+    copy = shutil.copyfile
+    copies = []
+
+    def copy_as_the_clock_moves_on(source, target):
+        copies.append(copy(source, target))
+        os.utime(target, ns=(time.time_ns() + 2 * day,) * 2)
+
+    monkeypatch.setattr(shutil, "copyfile", copy_as_the_clock_moves_on)
+    with pytest.raises(lifecycle.FileBusy, match="kept changing"):
+        lifecycle._consistent_copy(busy, into, waits=(0.01,))
+    assert len(copies) == 2
+    monkeypatch.setattr(shutil, "copyfile", copy)  # the clock as it is: the file is a day ahead
+    assert lifecycle._consistent_copy(busy, into, waits=()).read_bytes() == busy.read_bytes()
