@@ -66,7 +66,7 @@ clicked = st.button(
     f"Fetch from {label}", type="primary", disabled=running, icon=":material/cloud_download:"
 )
 if clicked:
-    if jobs.start(ui.database(), feed, since, name):
+    if jobs.start(ui.database(), feed, since, name, steward.still_steward()):
         st.rerun()  # drawn again with the button off while the fetch runs
     st.info(f"A fetch from {label} is already running.")
 ui.fragment(progress, run_every=1.0 if running else None)()

@@ -110,6 +110,47 @@ def test_a_steward_fetches_in_the_background_while_visitors_keep_reading(
     ) in done.stdout  # Leeds's notice: a council outside the region
 
 
+def test_a_fetch_stores_nothing_more_once_its_steward_may_no_longer_change_the_data(
+    db_path, password, server, monkeypatch
+):
+    """Whoever runs the app changes the upload password while a steward's fetch runs (to take
+    the right to change data from those who knew the old one): the pages read after that are
+    not stored. Another steward's fetch carries on from the page it stopped at."""
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    gate = server.gates["page2"] = threading.Event()
+    at = open_notices(sign_in(new_visit(), name="Ann Steward"))
+    next(b for b in at.button if b.label == "Fetch from Contracts Finder").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    wait_for(lambda: [r for r in runs(db_path) if r[1] == "running" and r[2] == 1])
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "a new password nobody told Ann")
+    gate.set()
+    wait_for(lambda: [r for r in runs(db_path) if r[1] == "failed"])
+    assert runs(db_path) == [
+        ("contracts-finder", "failed", 1, 1, 1, "Ann Steward (upload password)")
+    ]  # page 1's technology notice, none of page 2's
+    told = run("fetch-history", db=db_path, text=True)
+    assert told.returncode == 0, told.stderr
+    assert (
+        "The fetch stopped: Ann Steward (upload password) is no longer a data steward here"
+    ) in told.stdout
+    assert "Nothing from page 2 on was stored" in told.stdout
+    at.run()  # Ann's page, drawn again: she is no longer let in
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.markdown])
+    assert "Only signed-in data stewards can use this page." in shown, shown
+    assert not [b for b in at.button if b.label == "Fetch from Contracts Finder"]
+
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    again = open_notices(sign_in(new_visit(), name="Bob Steward"))
+    next(b for b in again.button if b.label == "Fetch from Contracts Finder").click()
+    again.run()
+    wait_for(lambda: [r for r in runs(db_path) if r[1] == "done"])
+    last = runs(db_path)[-1]
+    assert last == ("contracts-finder", "done", 2, 2, 1, "Bob Steward (upload password)")
+
+
 def test_a_steward_imports_a_notices_file_and_a_register_is_sent_to_upload(db_path, password):
     at = open_notices(sign_in(new_visit(), name="Bob Steward"))
     content = (NOTICES / "ocds_record_package_1_0.json").read_bytes()

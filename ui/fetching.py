@@ -14,6 +14,7 @@ import atexit
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -38,6 +39,11 @@ FAULT = (
     "are kept; nothing of the unfinished page was stored. Fetch again to carry on; if it stops "
     "again, please report it (the server's log says where it happened)."
 )
+# Why a fetch stopped when whoever started it may no longer change the data.
+NO_LONGER = (
+    "The fetch stopped: {who} is no longer a data steward here (taken off the list of "
+    "stewards, the upload password changed, or the sign-in ended), so it stored nothing more."
+)
 
 
 @dataclass
@@ -50,6 +56,8 @@ class Job:
     finished: bool = False
     error: str = ""
     thread: threading.Thread | None = field(default=None, repr=False)
+    # Asked before each page is stored: may whoever started the fetch still change the data?
+    allowed: Callable[[], bool] | None = field(default=None, repr=False)
 
     @property
     def fraction(self) -> float:
@@ -101,13 +109,22 @@ class Jobs:
             job = self._jobs.get(feed)
             return replace(job) if job else None
 
-    def start(self, db: Database, feed: str, since: date, who: str) -> bool:
-        """Start a fetch of `feed`; False when one is already running."""
+    def start(
+        self,
+        db: Database,
+        feed: str,
+        since: date,
+        who: str,
+        allowed: Callable[[], bool] | None = None,
+    ) -> bool:
+        """Start a fetch of `feed` for `who`; False when one is already running. `allowed` is
+        asked before each page is stored (`steward.still_steward`): once it says no, the
+        fetch stops, storing nothing more."""
         with self._lock:
             running = self._jobs.get(feed)
             if (running and not running.finished) or feed in self._importing:
                 return False
-            job = Job(feed=feed, since=since, started_by=who)
+            job = Job(feed=feed, since=since, started_by=who, allowed=allowed)
             job.thread = threading.Thread(
                 target=self._work, args=(db, job), name=f"fetch-{feed}", daemon=True
             )
@@ -120,6 +137,11 @@ class Jobs:
             job.progress = replace(run, snapshot_ids=list(run.snapshot_ids))
 
     def _work(self, db: Database, job: Job) -> None:
+        allowed = job.allowed
+
+        def may_store() -> str | None:
+            return None if allowed is None or allowed() else NO_LONGER.format(who=job.started_by)
+
         try:
             run = fetch.run(
                 db,
@@ -129,6 +151,7 @@ class Jobs:
                 on_page=lambda r: self._update(job, r),
                 started_by=job.started_by,
                 again=AGAIN,
+                may_store=may_store,
             )
             self._update(job, run)
         except settings.SettingError as exc:

@@ -66,18 +66,27 @@ class NoLongerSteward(PermissionError):
     """A download made on click for someone who is no longer a data steward."""
 
 
+def still_steward() -> Callable[[], bool]:
+    """Whether the person this page is drawn for is still a data steward, decided again at
+    each call, from any thread, from the list of stewards and the upload password as they are
+    at that moment (`stewards.still_allowed`): for what carries on after the page's run (a
+    download made on click, a fetch's later pages), which `require` at the top of the page
+    never sees again. Taken off the list, the password changed, the sign-in too old: False."""
+    user = st.user.to_dict() if st.user is not None else {}
+    found = st.session_state.get(_SIGNED_IN)
+    found = found if isinstance(found, stewards.PasswordSignIn) else None
+    return lambda: stewards.still_allowed(secrets(), user, found, time.monotonic())
+
+
 def guarded(make: Callable[[], Any]) -> Callable[[], Any]:
     """`make`, for a download made on click (`st.download_button(data=...)` with a function):
     Streamlit calls it when the button is clicked, without running the page, and answers a
     request for it from this session even after the page is gone. So who may have it is
-    decided again then, from the list of stewards and the upload password as they are at that
-    moment (`stewards.still_allowed`): a steward taken off the list gets nothing."""
-    user = st.user.to_dict() if st.user is not None else {}
-    found = st.session_state.get(_SIGNED_IN)
-    found = found if isinstance(found, stewards.PasswordSignIn) else None
+    decided again then (`still_steward`): a steward taken off the list gets nothing."""
+    allowed = still_steward()
 
     def made() -> Any:
-        if not stewards.still_allowed(secrets(), user, found, time.monotonic()):
+        if not allowed():
             raise NoLongerSteward("Only signed-in data stewards can download this.")
         return make()
 

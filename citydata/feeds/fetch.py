@@ -103,6 +103,7 @@ def run(
     client: httpx.Client | None = None,
     started_by: str = "command line",
     again: str = "run the fetch again",
+    may_store: Callable[[], str | None] | None = None,
 ) -> Run:
     """Fetch the feed's notices published since `since`; resume an unfinished run."""
     return download(
@@ -117,6 +118,7 @@ def run(
         client=client,
         started_by=started_by,
         again=again,
+        may_store=may_store,
     )
 
 
@@ -133,11 +135,14 @@ def download(
     client: httpx.Client | None = None,
     started_by: str = "command line",
     again: str = "run the fetch again",
+    may_store: Callable[[], str | None] | None = None,
 ) -> Run:
     """The fetch itself: page after page into `store`, carrying on from `previous` (the feed's
     last run) when it stopped half way with the same `since`; at most `max_pages` pages
     (MAX_PAGES when not told), then stopped, saying `again` (how to carry on: "press Fetch
-    again") and from which page."""
+    again") and from which page. `may_store`, if given, is asked before each page is stored:
+    words saying why not (whoever started the fetch may no longer change the data) stop the
+    fetch there, that page unstored, and are its message."""
     feed = FEEDS[feed_key]
     base = base_url(feed)
     since_text = since.isoformat()
@@ -211,6 +216,14 @@ def download(
             nxt = next_link(document, page.url)
             if nxt is not None and not _same_site(nxt, base):
                 raise FeedError(f"{feed.label} sent a next page on another site; stopped there.")
+            if may_store is not None and (refused := may_store()):
+                state.status = "failed"
+                state.message = _with(
+                    f"{refused} Nothing from page {state.pages + 1:,} on was stored; the notices "
+                    "of the pages before it are kept.",
+                    carried,
+                )
+                break
             store.page(feed, state, page, len(releases))
             state.pages += 1  # (its records are counted as the store reads them)
             state.next_url = nxt
