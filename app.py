@@ -49,6 +49,8 @@ ui.copy_link()  # at the top of every page: the link of the view on screen
 ui.links.flag_unreadable_link()  # a link too long for Streamlit to read is named
 # A fault in the page is said in words (ui/faults.py), never as Python's traceback; a link's
 # settings the page could not take are named.
-with faults.in_words(page), ui.naming_dropped_settings():
-    page.run()
-memory.keep_modules_out_of_collection()  # Streamlit's collection after each run stays short
+try:
+    with faults.in_words(page), ui.naming_dropped_settings():
+        page.run()
+finally:  # (also after a page that ends early, as a profile with no choice yet does)
+    memory.keep_modules_out_of_collection()  # Streamlit's collection after each run stays short

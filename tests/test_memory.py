@@ -23,9 +23,20 @@ def unfrozen(monkeypatch):
     gc.unfreeze()
 
 
-def test_a_run_of_the_app_leaves_the_collection_only_what_later_runs_make(db_path, unfrozen):
-    at = run_app()
+@pytest.mark.parametrize(
+    "page, ends_early",
+    [
+        ("pages/overview.py", False),
+        ("pages/borough.py", True),  # no profile chosen yet: the page says so and stops there
+    ],
+)
+def test_a_run_of_the_app_leaves_the_collection_only_what_later_runs_make(
+    db_path, unfrozen, page, ends_early
+):
+    at = run_app(page=page)
     assert not at.exception
+    stopped = any("to see its profile" in info.value for info in at.info)
+    assert stopped == ends_early
     frozen = gc.get_freeze_count()
     # The modules (Streamlit, pandas, DuckDB, Altair and the app's) are out of the collection's
     # way: what a full collection walks now is a small part of what the process holds.
