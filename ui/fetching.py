@@ -42,7 +42,7 @@ FAULT = (
 # Why a fetch stopped when whoever started it may no longer change the data.
 NO_LONGER = (
     "The fetch stopped: {who} is no longer a data steward here (taken off the list of "
-    "stewards, the upload password changed, or the sign-in ended), so it stored nothing more."
+    "stewards, the upload password changed, or the sign-in ended)."
 )
 
 
