@@ -249,7 +249,7 @@ def _consistent_copy(path: Path, into: Path, waits: tuple[float, ...] | None = N
             shutil.copyfile(path, target)
             if before[1] is not None:
                 shutil.copyfile(wal, target_wal)
-            ended = max(_fingerprint(target)[1], (_fingerprint(target_wal) or (0, 0))[1])
+            ended = max(f.stat().st_mtime_ns for f in (target, target_wal) if f.exists())
         except FileNotFoundError:  # the log was folded into the file meanwhile
             pass
         else:
