@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.runs import RUN_OPEN, watch_runs
+
 # What a test says the page shows, it waits for, up to the pages' own 30 s, rather than reading
 # the page at one moment: a loaded machine can be between two runs of the script when a test
 # looks (tests/README.md, "Three processes").
@@ -257,6 +259,7 @@ STORAGE = "cookies,local_storage,indexeddb,websql,file_systems,cache_storage,ser
 def kept_context(browser):
     """One browser context per test process, for the `page` fixture (see `forget`)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    watch_runs(context)
     yield context
     context.close()
 
@@ -301,6 +304,7 @@ def page(kept_context, artifacts):
 def colleague_context(browser):
     """A second browser context per test process, for the `colleague` fixture."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    watch_runs(context)
     yield context
     context.close()
 
@@ -318,17 +322,18 @@ def colleague(colleague_context):
     forget(colleague_context)
 
 
-# The script has finished (`data-test-script-state` is `rerunRequested` from the moment a
-# widget changes, `running` while the script runs), Streamlit's running indicator is gone, no
-# element of the previous run is still shown faded (`data-stale`), and no element is a grey
-# placeholder waiting for its code (element code loads lazily).
-SETTLED = """() => {
+# The page has no run asked for and unfinished (tests/browser/runs.py: the app root says
+# `notRunning` from a click until the server starts the run), the script is not running
+# (`data-test-script-state`), Streamlit's running indicator is gone, no element of the previous
+# run is still shown faded (`data-stale`), and no element is a grey placeholder waiting for its
+# code (element code loads lazily).
+SETTLED = f"""() => {{
   const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+  return !!app && !{RUN_OPEN} && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"],'
       + ' [data-testid="stSkeleton"], [data-testid="stSkeletonElement"],'
       + ' [data-testid="stAppSkeleton"]');
-}"""
+}}"""
 # ... and the page has not changed for QUIET_MS. A run can end and the server start the next
 # at once (a page's `st.rerun()`, a fresh server's first request, a "Page not found" sent to
 # the home page): between the two the app root says `notRunning` for a moment. A watcher on
