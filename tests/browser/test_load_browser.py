@@ -51,6 +51,7 @@ from tests.browser.conftest import (
     RESTART_QUIET,
     run_server,
 )
+from tests.browser.runs import WATCH_RUNS
 from tests.snapshot_helpers import borough_records, prepared
 
 pytestmark = pytest.mark.slow
@@ -245,13 +246,15 @@ TROUBLE = re.compile(r"Traceback|Exception|Error|Connection error|Page not found
 NOTICE = re.compile(r"Illustrative data\. The records for (.+?) (?:are|is) generated")
 
 
-# What a page that is not still is doing: the script's state, Streamlit's running indicator,
-# elements of an earlier run still shown faded, placeholders, the heading.
+# What a page that is not still is doing: a run asked for and not finished, the script's state,
+# Streamlit's running indicator, elements of an earlier run still shown faded, placeholders,
+# the heading.
 NOT_STILL = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const status = document.querySelector('[data-testid="stStatusWidget"]');
   const h1 = document.querySelector('h1');
   return {
+    run_asked_for: !!(window.__runs && window.__runs.open),
     script: app ? app.getAttribute('data-test-script-state') : 'no app',
     running_indicator: status ? status.innerText.trim() : null,
     faded: document.querySelectorAll('[data-stale="true"]').length,
@@ -417,6 +420,7 @@ async def load(base: str, artifacts) -> tuple[Tally, float]:
                     viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
                 )
                 context.set_default_timeout(TIMEOUT_MS)
+                await context.add_init_script(WATCH_RUNS)  # as conftest's contexts (runs.py)
                 contexts.append(context)
             ready = await sign_in_at_history(contexts[0], base, tally)
             # No page opened beforehand to warm a context up: it would be five page loads more
