@@ -23,6 +23,7 @@ from citydata.store import matches, snapshots
 from tests.command import run
 from tests.conftest import ROOT
 from tests.snapshot_helpers import borough_records, edited_records, prepared
+from tests.test_security import csv_rows
 
 OCDS = Path(__file__).resolve().parent / "data" / "notices" / "ocds_record_package_1_0.json"
 HACKNEY = "E09000012"
@@ -321,3 +322,24 @@ def test_a_real_notice_is_never_matched_to_an_illustrative_record(db, db_path):
             assert selection.illustrative(r, BOTH).published == 1
     finally:
         reopened.close()
+
+
+def test_the_records_and_their_downloads_say_which_are_published_notices(hackney):
+    """A notices file uploaded is `source` "upload", as a register is: the Overview's table and
+    its CSV and Excel downloads could not tell a published notice (its annual value worked out
+    from a total) from the borough's own register record."""
+    from python_calamine import CalamineWorkbook
+
+    with hackney.read() as r:
+        shown = selection.records(r, BOTH)
+        written = csv_rows(exports.records_csv(r, BOTH))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(exports.records_xlsx(r, BOTH)))
+    cells = book.get_sheet_by_name("Contracts").to_python(skip_empty_area=False)
+    assert set(shown["source"]) == {"upload"}, "the source alone cannot tell them apart"
+    kinds = dict(zip(shown["system"], shown["source_kind"], strict=True))
+    assert kinds["Repairs scheduling (lot 2)"] == "published"
+    assert kinds["NEC Housing"] == kinds["Payroll system"] == "register"
+    for table in (written, cells):
+        header, rows = table[0], table[1:]
+        column = header.index("Register or notice")
+        assert [row[column] for row in rows] == shown["source_kind"].tolist()

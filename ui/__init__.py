@@ -493,6 +493,7 @@ RECORD_COLUMN_CONFIG: dict[str, Any] = {
     "hosting": st.column_config.TextColumn("Hosting"),
     "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
     "source_ref": st.column_config.TextColumn("Reference"),
+    "source_kind": st.column_config.TextColumn("Register or notice"),
     "source": st.column_config.TextColumn("Source"),
 }
 

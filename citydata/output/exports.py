@@ -47,7 +47,7 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 # The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
 # Overview's table names them: every column of a download has a name people read.
-OTHER_LABELS = {"source": "Source", "snapshot_id": "Snapshot"}
+OTHER_LABELS = {"source_kind": "Register or notice", "source": "Source", "snapshot_id": "Snapshot"}
 
 
 def label(name: str) -> str:

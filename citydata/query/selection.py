@@ -21,7 +21,9 @@ from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
 
-RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source", "snapshot_id")
+# `source_kind` says whether a record is the register's or a published notice's: `source` alone
+# says "upload" for both when a notices file was uploaded.
+RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source_kind", "source", "snapshot_id")
 # The records' order, on the base query aliased `b` (qualified: an output alias never shadows
 # it). The other columns break ties, so the same data always lists (and downloads) alike.
 _FIRST = ("borough", "service_area", "system", "vendor", "contract_end")
