@@ -409,6 +409,25 @@ def test_text_briefing_says_a_vendor_not_given_in_words_not_none(tmp_path):
     assert not re.search(r"\b(None|nan)\b", text)
 
 
+def test_word_briefing_says_a_vendor_or_system_not_given_in_words(tmp_path):
+    """The Word briefing listed a contract naming no vendor as "1 Mar 2027: Open Housing
+    (Housing), " (ending on nothing) and left its cell blank, where the text briefing says
+    "(vendor not given)"; a record naming no system showed as "1 Mar 2027:  (Housing)"."""
+    from tests.calendar_data import build_db, row
+
+    rows = [row("Camden", "2027-03-01", vendor=None), row("Camden", "2027-04-01", system=None)]
+    small = build_db(tmp_path, rows)
+    try:
+        paragraphs, tables, _ = _docx_text(word.borough(build(small)))
+    finally:
+        small.close()
+    assert "1 Mar 2027: Open Housing (Housing), (vendor not given)" in paragraphs
+    assert "1 Apr 2027: system not given (Housing), Capita" in paragraphs
+    systems = next(t for t in tables if t[0][:3] == ["Service area", "System", "Vendor"])
+    assert ["Housing", "Open Housing", "(vendor not given)"] in [r[:3] for r in systems]
+    assert ["Housing", "system not given", "Capita"] in [r[:3] for r in systems]
+
+
 def test_records_naming_no_vendor_are_one_row_after_the_vendors(tmp_path):
     """Three published notices naming no supplier made a blank first row of the profile's
     "Vendors and their share" (and of its Excel and Word briefings), as if the largest vendor

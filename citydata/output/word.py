@@ -34,6 +34,7 @@ from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import Briefing
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
+from citydata.query.market import NOT_GIVEN
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 MAX_ROWS = 1_000  # rows of one table or list (as many as the pages show)
@@ -87,8 +88,8 @@ def borough(p: Profile) -> bytes:
     rows = [
         (
             _text(r.service_area),
-            _text(r.system),
-            _text(r.vendor),
+            _system(r.system),
+            _vendor(r.vendor),
             _day(r.contract_start),
             _day(r.contract_end),
             _money(r.annual_value),
@@ -117,8 +118,8 @@ def borough(p: Profile) -> bytes:
         doc.add_paragraph("None.")
     for r in soon.head(MAX_ROWS).itertuples():
         doc.add_paragraph(
-            f"{_day(r.contract_end)}: {_text(r.system)} ({_text(r.service_area)}), "
-            f"{_text(r.vendor)}",
+            f"{_day(r.contract_end)}: {_system(r.system)} ({_text(r.service_area)}), "
+            f"{_vendor(r.vendor)}",
             style="List Bullet",
         )
     _cut(doc, len(soon), count(len(soon), "contract"), EVERY_RECORD)
@@ -143,9 +144,9 @@ def borough(p: Profile) -> bytes:
             [
                 (
                     _text(r.service_area),
-                    _text(r.system),
+                    _system(r.system),
                     _text(r.peer_borough),
-                    _text(r.peer_system),
+                    _system(r.peer_system),
                     _day(r.peer_contract_end),
                     _text(r.match),
                 )
@@ -224,6 +225,17 @@ def _text(value: object) -> str:
     if not _given(value):
         return ""
     return str(neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", " ".join(str(value).split()))))
+
+
+def _system(value: object) -> str:
+    """The system, or "system not given" (as the text briefing and the Adoption page say)."""
+    return _text(value) if _given(value) else "system not given"
+
+
+def _vendor(value: object) -> str:
+    """The vendor, or "(vendor not given)" (as the text briefing and the Market say): a blank
+    left "31 Mar 2027: Electoral system (Electoral services), " ending on nothing."""
+    return _text(value) if _given(value) else NOT_GIVEN
 
 
 def _day(value: object) -> str:
