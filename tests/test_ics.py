@@ -202,6 +202,21 @@ def test_a_contract_naming_no_vendor_says_so_in_the_calendar_and_the_alert(tmp_p
     assert line.startswith("- Camden – Open Housing (vendor not given): decide by ")
 
 
+def test_a_contract_naming_no_system_says_so_in_the_calendar(tmp_path):
+    """A register may name a contract's vendor and leave its system blank: its events read
+    "Contract ends: Camden –  (Capita)", with "System: " empty in the description."""
+    db = build_db(tmp_path, [row("Camden", "2027-03-31", system=None)])
+    with db.read() as r:
+        df = pipeline.with_decide_by(r, FilterState(), LEAD)
+    db.close()
+    found = events(ics.build(df, stamp=STAMP))
+    assert sorted(str(e.get("SUMMARY")) for e in found) == [
+        "Contract ends: Camden – system not given (Capita)",
+        "Decide by: Camden – system not given (Capita)",
+    ]
+    assert "System: system not given" in str(found[0].get("DESCRIPTION"))
+
+
 def test_cli_export_ics_uses_the_same_filters_as_the_app(db_path):
     done = cli(
         "export", "--format", "ics", "--borough", "Camden", "--borough", "Hackney", db=db_path

@@ -59,8 +59,14 @@ def summary(row: Any, kind: str = END) -> str:
 
 def what(row: Any) -> str:
     """'Camden – Mosaic (Servelec)', or 'Camden – Mosaic (vendor not given)' for a record
-    naming no vendor (published notices often name none), never 'Camden – Mosaic ()'."""
-    return f"{_text(row['borough'])} – {_text(row['system'])} {vendor(row)}"
+    naming no vendor (published notices often name none), never 'Camden – Mosaic ()'; and
+    'Camden – system not given (Servelec)' for one naming no system, never 'Camden –  (…)'."""
+    return f"{_text(row['borough'])} – {system(row)} {vendor(row)}"
+
+
+def system(row: Any) -> str:
+    """The system, or "system not given" (as the briefings and the Adoption page say)."""
+    return _text(row.get("system")) or "system not given"
 
 
 def vendor(row: Any) -> str:
@@ -277,7 +283,7 @@ def _description(row: dict[str, Any], end: date, decide: date | None) -> str:
     lines = [
         f"{boroughs.noun(capital=True)}: {_text(row.get('borough'))}",
         f"Service area: {_text(row.get('service_area'))}",
-        f"System: {_text(row.get('system'))}",
+        f"System: {system(row)}",
         f"Vendor: {_text(row.get('vendor')) or NOT_GIVEN}",
         f"Contract ends: {day_label(end)}",
     ]
