@@ -18,7 +18,7 @@ from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
 ILLUSTRATIVE = (
     "Illustrative data: this register's records are generated examples, not real contracts "
@@ -185,7 +185,7 @@ def _one(value: object) -> str:
 def _system(value: object) -> str:
     """The system on one line, or "system not given" for a record naming only its vendor (as
     the Adoption page says), never "None"."""
-    return _one(value) if _given(value) else "system not given"
+    return _one(value) if _given(value) else SYSTEM_NOT_GIVEN
 
 
 def _vendor(value: object) -> str:

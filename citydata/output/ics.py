@@ -40,7 +40,7 @@ from citydata.core.formatting import count, money_in_full
 from citydata.core.text import shorten
 from citydata.query import filters
 from citydata.query.filters import FilterState
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
 PRODID = "-//City Tools Explorer//Contract calendar//EN"
 UID_DOMAIN = "citytools-explorer"
@@ -66,7 +66,7 @@ def what(row: Any) -> str:
 
 def system(row: Any) -> str:
     """The system, or "system not given" (as the briefings and the Adoption page say)."""
-    return _text(row.get("system")) or "system not given"
+    return _text(row.get("system")) or SYSTEM_NOT_GIVEN
 
 
 def vendor(row: Any) -> str:

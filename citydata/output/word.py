@@ -34,7 +34,7 @@ from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import Briefing
 from citydata.query import filters
 from citydata.query.borough_profile import Profile, ending_soon
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 MAX_ROWS = 1_000  # rows of one table or list (as many as the pages show)
@@ -229,7 +229,7 @@ def _text(value: object) -> str:
 
 def _system(value: object) -> str:
     """The system, or "system not given" (as the text briefing and the Adoption page say)."""
-    return _text(value) if _given(value) else "system not given"
+    return _text(value) if _given(value) else SYSTEM_NOT_GIVEN
 
 
 def _vendor(value: object) -> str:

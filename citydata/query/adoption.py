@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 from citydata.store.db import Reader, over_table
 
 USER_COLUMNS = (
@@ -120,7 +120,7 @@ def matrix(source: Usage) -> pd.DataFrame:
     return _from_usage(
         source,
         f"""SELECT borough, service_area,
-               string_agg(coalesce(system, 'system not given') || ' '
+               string_agg(coalesce(system, '{SYSTEM_NOT_GIVEN}') || ' '
                           || coalesce('(' || vendor || ')', '{NOT_GIVEN}'), '; '
                           ORDER BY value_pence DESC NULLS LAST, system, vendor) AS systems,
                CAST(sum(records) AS BIGINT) AS records

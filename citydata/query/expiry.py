@@ -15,7 +15,7 @@ from citydata.core import boroughs
 from citydata.core.dates import add_months
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 from citydata.store.db import Reader
 
 TIMELINE_GROUPS: dict[str, str] = {"borough": "Borough", "service_area": "Service area"}
@@ -210,7 +210,7 @@ def timeline_row_labels(df: pd.DataFrame, group_by: str) -> list[str]:
     seen: dict[str, int] = {}
     labels: list[str] = []
     for row in df.itertuples(index=False):
-        what = f"{_given(row.system, 'system not given')} " + (
+        what = f"{_given(row.system, SYSTEM_NOT_GIVEN)} " + (
             f"({row.vendor})" if _is_given(row.vendor) else NOT_GIVEN
         )
         text = f"{row.group} · {getattr(row, other)} – {what}"

@@ -42,6 +42,8 @@ ROLE_LABELS = {"supplier": "Supplier", "maker": "Maker"}
 # not counted among the vendors nor in concentration, and show as one unranked row of this name
 # after the others; shares of records and value are still of every record.
 NOT_GIVEN = "(vendor not given)"
+# A record naming a vendor but no system, in every label, briefing and calendar event.
+SYSTEM_NOT_GIVEN = "system not given"
 DEFAULT_TOP_N = 10
 DEFAULT_HHI_THRESHOLD = 2000
 # The aggregate's rows with the value back as exact pounds (DECIMAL, as summed from records).

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from citydata.core.dates import add_months
-from citydata.query.market import NOT_GIVEN
+from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 from ui.charts import Drawing, label_limit, legend_columns, room
 
 URGENCY = {
@@ -40,7 +40,7 @@ def contract_labels(rows: pd.DataFrame) -> list[str]:
     one line, so two contracts for one system (a notice's two suppliers, two lots) name their
     vendors ('Housing: Repairs (Kirona)') and are numbered when they still repeat."""
     base = [
-        f"{a}: {s if isinstance(s, str) and s.strip() else 'system not given'}"
+        f"{a}: {s if isinstance(s, str) and s.strip() else SYSTEM_NOT_GIVEN}"
         for a, s in zip(rows["service_area"], rows["system"], strict=True)
     ]
     repeated = {b for b in base if base.count(b) > 1}
