@@ -343,3 +343,45 @@ def test_the_records_and_their_downloads_say_which_are_published_notices(hackney
         header, rows = table[0], table[1:]
         column = header.index("Register or notice")
         assert [row[column] for row in rows] == shown["source_kind"].tolist()
+
+
+def test_titles_alike_only_in_generic_words_are_two_contracts(db):
+    """Camden's register holds Civica's library system (Spydus) and NEC's housing system; its
+    notices are Civica's award for Paris (social care) and NEC's for a parking system, both
+    from 2026. Each notice was taken as the evidence of the register record, because "Civica
+    Spydus" and "Civica Paris" share the supplier's name and "Housing management system" and
+    "Parking management system" share two generic words: with both sources the two awards
+    vanished from every page (a Parking selection found nothing) and Reconciliation listed
+    them as matched. Only the words that tell a contract apart count as a title alike."""
+    camden = "E09000007"
+    rows = borough_records(db, camden).iloc[:2].copy()
+    rows["service_area"] = ["Libraries and culture", "Housing"]
+    rows["system"] = ["Civica Spydus", "Housing management system"]
+    rows["vendor"] = ["Civica", "NEC Software Solutions"]
+    rows["contract_start"] = [date(2021, 4, 1), date(2020, 4, 1)]
+    rows["contract_end"] = [date(2026, 3, 31), date(2026, 3, 31)]
+    snapshots.commit(db, prepared(rows), b"camden register", "ann")
+    award = """{{"ocid": "ocds-b5fd17-{n}", "id": "r{n}", "date": "2025-01-10T00:00:00Z",
+        "tag": ["award"], "buyer": {{"name": "London Borough of Camden"}},
+        "tender": {{"title": "{title}", "classification": {{"scheme": "CPV", "id": "48000000"}}}},
+        "awards": [{{"id": "1", "status": "active", "suppliers": [{{"name": "{supplier}"}}],
+          "contractPeriod": {{"startDate": "2026-04-01", "endDate": "2030-03-31"}}}}]}}"""
+    releases = [
+        award.format(n=1, title="Civica Paris", supplier="Civica UK Ltd"),
+        award.format(n=2, title="Parking management system", supplier="NEC Software Solutions"),
+    ]
+    content = ('{"releases": [' + ",".join(releases) + "]}").encode()
+    snapshots.commit(db, ingest.prepare(content, "camden.json"), content, "feed")
+    with db.read() as r:
+        tally = reconciliation.counts(r, FilterState(), "Camden")
+        parking = selection.records(r, FilterState(borough=("Camden",), service_area=("Parking",)))
+        both = selection.records(r, FilterState(borough=("Camden",)))["system"].tolist()
+    assert (tally.matched, tally.published_only) == (0, 2)
+    assert parking["system"].tolist() == ["Parking management system"]
+    assert {"Civica Paris", "Parking management system", "Civica Spydus"} <= set(both)
+    # the same system, named with and without its supplier and generic words, still matches
+    nec = {"vendor": "NEC Software Solutions", "service_area": "Housing"}
+    held = nec | {"system": "NEC Housing", "contract_start": None, "contract_end": None}
+    notice = held | {"system": "Housing management system (lot 1)", "service_area": "Parking"}
+    [pair] = matches.pairs([held], [notice])
+    assert pair.title_score >= matches.TITLE_SCORE

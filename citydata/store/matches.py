@@ -3,7 +3,8 @@
 A published notice matches a register record of the same borough when they name the same
 supplier (the canonical vendor, compared with `citydata.store.vendors.similarity`: at least
 VENDOR_SCORE) and either their titles are alike (the system's name against the notice's title,
-rapidfuzz's token-set ratio: at least TITLE_SCORE) or their contract dates overlap (both starts
+rapidfuzz's token-set ratio of their words other than GENERIC_WORDS and the supplier's name: at
+least TITLE_SCORE) or their contract dates overlap (both starts
 known) in the same service area: a supplier with several of a borough's contracts (Civica's
 parking system and its committee system) is not evidence of each from its dates alone. Each
 record is matched at most once, best pair first.
@@ -17,6 +18,7 @@ Reconciliation page lists the same pairs the counts use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +33,18 @@ from citydata.store.migrations import ALIAS_CHANGES_KEY
 
 VENDOR_SCORE = 85
 TITLE_SCORE = 70
+# Words that say nothing about which contract a title is: "Housing management system" and
+# "Parking management system" share only these, and are two contracts. Titles are compared
+# without them, and without the words of the supplier's name ("Civica Spydus", "Civica Paris").
+# fmt: off
+GENERIC_WORDS = frozenset((
+    "a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "by", "at", "as", "new",
+    "system", "systems", "management", "software", "solution", "solutions", "service",
+    "services", "contract", "contracts", "licence", "licences", "license", "licenses",
+    "support", "maintenance", "provision", "supply", "platform", "application", "applications",
+    "lot", "renewal",
+))
+# fmt: on
 
 # The illustrative data's register records are generated examples, not a register: a real
 # notice is never their evidence (it would be left out with both sources, and an example shown
@@ -99,11 +113,7 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
                 continue
             for j in js:
                 b = notices[j]
-                title = int(
-                    fuzz.token_set_ratio(
-                        str(a["system"] or "").lower(), str(b["system"] or "").lower()
-                    )
-                )
+                title = title_score(a, b)
                 dates = overlap(a, b)
                 if title >= TITLE_SCORE or (dates and a["service_area"] == b["service_area"]):
                     rank = -(scores[key] + title / 100)
@@ -118,6 +128,24 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
         used_n.add(j)
         out.append(Pair(i, j, vendor_score, title, dates))
     return out
+
+
+def _words(text: Any) -> list[str]:
+    return re.findall(r"[^\W_]+", str(text or "").casefold())
+
+
+def title_score(a: dict[str, Any], b: dict[str, Any]) -> int:
+    """How alike two records' titles are, 0-100, by the words that tell a contract apart: not
+    `GENERIC_WORDS`, nor the words of either supplier's name. A title with no such word (the
+    system named only by its supplier) is no evidence: 0."""
+    supplier = {w for r in (a, b) for w in _words(r["vendor"])}  # (as grouped: "Civica")
+    left, right = (
+        [w for w in _words(r["system"]) if w not in GENERIC_WORDS and w not in supplier]
+        for r in (a, b)
+    )
+    if not left or not right:
+        return 0
+    return int(fuzz.token_set_ratio(" ".join(left), " ".join(right)))
 
 
 def refresh(w: Reader, codes: Iterable[str] | None = None) -> int:
