@@ -390,6 +390,45 @@ def test_new_and_changed_records_after_an_upload_are_sent_once(db_path, webhook,
     assert "nothing due" in send(db_path).stdout
 
 
+def test_a_change_undone_by_the_next_upload_is_sent_too(db_path, webhook, tmp_path):
+    """Camden's steward uploads a register with one end date mistyped (2031 for 2027): the
+    alert says "Changed … ends 31 Mar 2031". The corrected register puts the record back as it
+    was before, and the alert said nothing: the record matched one from an earlier snapshot, so
+    it was not "changed", and its subscribers went on believing the contract ran to 2031. A
+    record is new or changed against what the borough held when the alert last looked."""
+    hook = alerts(
+        db_path, "add", "--name", "Team", "--slack", webhook.url, "--url",
+        "https://x/?borough=Camden", "--changes",
+    )  # fmt: skip
+    assert hook.returncode == 0, hook.stderr
+    upload = tmp_path / "camden.csv"
+    assert cli.main(["export", "--borough", "Camden", "-o", str(upload), "--db", str(db_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(upload.read_text(encoding="utf-8"))))
+
+    def register(end: str) -> None:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([rows[0] | {"contract_end": end}, *rows[1:]])
+        upload.write_text(out.getvalue(), encoding="utf-8")
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            code = cli.main(["import", str(upload), "--borough", "Camden", "--db", str(db_path)])
+        assert code == 0
+
+    register("2031-03-31")  # the mistake
+    assert send(db_path).returncode == 0
+    register(rows[0]["contract_end"])  # corrected
+    assert send(db_path).returncode == 0
+    mistake, corrected = (
+        [line for line in body["text"].splitlines() if line.startswith("- ")]
+        for body in webhook.bodies
+    )
+    assert len(mistake) == 1 and "Changed" in mistake[0] and "ends 31 Mar 2031" in mistake[0]
+    assert len(corrected) == 1 and "Changed" in corrected[0]
+    assert "2031" not in corrected[0]
+    assert "nothing due" in send(db_path).stdout
+
+
 def test_list_remove_and_bad_subscriptions(db_path):
     bad = alerts(db_path, "add", "--name", "X", "--email", "not-an-address", "--ending", "3")
     assert bad.returncode == 2 and "not an e-mail address" in bad.stderr

@@ -68,9 +68,11 @@ def ending(
 
 def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.DataFrame:
     """Current records of the view from snapshots after `since` that no record of the same
-    borough in snapshot `since` or before matched field for field (`WATCHED`): `change` is
-    'changed' when such an earlier record had the same reference (or, without one, the same
-    service area, system and vendor), else 'new'. `fingerprint` identifies the record and its
+    borough current at snapshot `since` (its register and its notices as they were then)
+    matched field for field (`WATCHED`): `change` is 'changed' when such a record had the same
+    reference (or, without one, the same service area, system and vendor), else 'new'. A record
+    put back as it was before then (a mistaken upload corrected) is a change: what was sent
+    since said otherwise. `fingerprint` identifies the record and its
     values."""
     sql, params = pipeline.dated(state, lead)
     params["since"] = int(since)
@@ -84,8 +86,11 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
         f"""WITH d AS (SELECT * FROM ({sql}) AS x WHERE snapshot_id > $since),
         earlier AS (
             SELECT * FROM contracts
-            WHERE snapshot_id <= $since
-              AND borough_code IN (SELECT DISTINCT borough_code FROM d)
+            WHERE snapshot_id IN (
+                SELECT max(id) FROM snapshots
+                WHERE id <= $since AND borough_code IN (SELECT DISTINCT borough_code FROM d)
+                GROUP BY borough_code, kind
+            )
         )
         SELECT {_SELECT},
             CASE WHEN EXISTS (
