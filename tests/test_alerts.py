@@ -429,6 +429,37 @@ def test_a_change_undone_by_the_next_upload_is_sent_too(db_path, webhook, tmp_pa
     assert "nothing due" in send(db_path).stdout
 
 
+def test_a_system_renamed_is_not_sent_again_for_the_same_date(db_path, webhook, tmp_path):
+    """Camden's contracts ending within a year are sent; the steward then uploads the register
+    with the systems' names tidied ("Mosaic" as "Mosaic (case management)"), the references and
+    dates as they were. Every contract was sent again, though the README promises you hear
+    about a contract again only if its dates change."""
+    hook = alerts(
+        db_path, "add", "--name", "Team", "--slack", webhook.url, "--url",
+        "https://x/?borough=Camden", "--ending", "12",
+    )  # fmt: skip
+    assert hook.returncode == 0, hook.stderr
+    assert send(db_path).returncode == 0
+    (first,) = webhook.bodies
+    assert [line for line in first["text"].splitlines() if line.startswith("- ")]
+
+    upload = tmp_path / "camden.csv"
+    assert cli.main(["export", "--borough", "Camden", "-o", str(upload), "--db", str(db_path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(upload.read_text(encoding="utf-8"))))
+    assert all(row["source_ref"] for row in rows)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows([row | {"system": f"{row['system']} (tidied)"} for row in rows])
+    upload.write_text(out.getvalue(), encoding="utf-8")
+    with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        code = cli.main(["import", str(upload), "--borough", "Camden", "--db", str(db_path)])
+    assert code == 0
+
+    assert "nothing due" in send(db_path).stdout
+    assert len(webhook.bodies) == 1
+
+
 def test_list_remove_and_bad_subscriptions(db_path):
     bad = alerts(db_path, "add", "--name", "X", "--email", "not-an-address", "--ending", "3")
     assert bad.returncode == 2 and "not an e-mail address" in bad.stderr

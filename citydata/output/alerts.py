@@ -211,17 +211,30 @@ def _unsent(
     keep, items, carried = [], [], []
     for row in rows.to_dict("records"):
         key = f"{ics.uid(row, uid_kind)}|{_iso(row[day])}"
+        same = _same_contract(row, uid_kind, day)
         if key in sent:
             keep.append(False)
-        elif f"{ics.legacy_uid(row, uid_kind)}|{_iso(row[day])}" in sent:
+        elif f"{ics.legacy_uid(row, uid_kind)}|{_iso(row[day])}" in sent or (same and same in sent):
             keep.append(False)
             carried.append(key)
         else:
             keep.append(True)
-            items.append(key)
+            items.extend(k for k in (key, same) if k)
     return Section(
         kind, subscriptions.KINDS[kind], rows[keep].reset_index(drop=True), items, carried
     )
+
+
+def _same_contract(row: dict[str, Any], uid_kind: str, day: str) -> str:
+    """A second key of an item, for a record with a reference: its borough, reference and
+    supplier as written, and the date. A steward renaming the system or moving it to another
+    service area changes its calendar UID, but not the contract or its date: it is not sent
+    again ("you hear again only if its dates change"). '' for a record without a reference."""
+    ref = _t(row.get("source_ref"))
+    if not ref:
+        return ""
+    parts = (uid_kind, _t(row.get("borough_code")), ref, _t(row.get("vendor_as_written")))
+    return "ref\x1f" + "\x1f".join(parts) + f"|{_iso(row[day])}"
 
 
 @dataclass
