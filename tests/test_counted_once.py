@@ -385,3 +385,28 @@ def test_titles_alike_only_in_generic_words_are_two_contracts(db):
     notice = held | {"system": "Housing management system (lot 1)", "service_area": "Parking"}
     [pair] = matches.pairs([held], [notice])
     assert pair.title_score >= matches.TITLE_SCORE
+
+
+def test_a_register_naming_the_supplier_shortly_is_matched_to_its_notice(db):
+    """Camden's register names its housing system's supplier "Northgate"; the notice of the same
+    award names "Northgate Public Services (UK) Ltd", which the vendor names group under NEC
+    Software Solutions. The two were compared as "Northgate" and "NEC Software Solutions", never
+    matched, and with both sources the one contract was counted twice. The names as written
+    are compared too."""
+    rows = borough_records(db, "E09000007").iloc[:1].copy()
+    rows["service_area"], rows["system"], rows["vendor"] = "Housing", "Housing system", "Northgate"
+    rows["contract_start"], rows["contract_end"] = date(2025, 4, 1), date(2030, 3, 31)
+    snapshots.commit(db, prepared(rows), b"camden register", "ann")
+    content = b"""{"releases": [{"ocid": "ocds-b5fd17-1", "id": "r1", "date": "2025-01-10",
+        "tag": ["award"], "buyer": {"name": "London Borough of Camden"},
+        "tender": {"title": "Housing system",
+          "classification": {"scheme": "CPV", "id": "48000000"}},
+        "awards": [{"id": "1", "status": "active",
+          "suppliers": [{"name": "Northgate Public Services (UK) Ltd"}],
+          "contractPeriod": {"startDate": "2025-04-01", "endDate": "2030-03-31"}}]}]}"""
+    snapshots.commit(db, ingest.prepare(content, "camden.json"), content, "feed")
+    with db.read() as r:
+        tally = reconciliation.counts(r, FilterState(), "Camden")
+        both = selection.records(r, FilterState(borough=("Camden",)))
+    assert (tally.matched, tally.published_only) == (1, 0)
+    assert both["system"].tolist() == ["Housing system"]

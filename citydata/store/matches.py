@@ -98,17 +98,22 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
     Vendor names are compared once per distinct pair of names, so a large register with a few
     notices stays quick.
     """
-    by_vendor: dict[str, list[int]] = {}
+    # (a name as grouped, and as written: a register's "Northgate" is the notice's "Northgate
+    # Public Services (UK) Ltd", though an alias groups only the second under NEC)
+    by_vendor: dict[tuple[str, str], list[int]] = {}
     for j, n in enumerate(notices):
-        by_vendor.setdefault(str(n["vendor"] or ""), []).append(j)
-    scores: dict[tuple[str, str], int] = {}
+        by_vendor.setdefault(_names(n), []).append(j)
+    scores: dict[tuple[tuple[str, str], tuple[str, str]], int] = {}
     candidates = []
     for i, a in enumerate(register):
-        written = str(a["vendor"] or "")
+        written = _names(a)
         for name, js in by_vendor.items():
             key = (written, name)
             if key not in scores:
-                scores[key] = vendors.similarity(written, name) if written and name else 0
+                scores[key] = max(
+                    vendors.similarity(x, y) if x and y else 0
+                    for x, y in zip(written, name, strict=True)
+                )
             if scores[key] < VENDOR_SCORE:
                 continue
             for j in js:
@@ -128,6 +133,11 @@ def pairs(register: list[dict[str, Any]], notices: list[dict[str, Any]]) -> list
         used_n.add(j)
         out.append(Pair(i, j, vendor_score, title, dates))
     return out
+
+
+def _names(record: dict[str, Any]) -> tuple[str, str]:
+    """A record's supplier as grouped and as written."""
+    return str(record.get("vendor") or ""), str(record.get("vendor_as_written") or "")
 
 
 def _words(text: Any) -> list[str]:
