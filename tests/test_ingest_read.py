@@ -294,6 +294,23 @@ def test_xlsx_sheet_dates_serials_preamble_and_total():
     assert any(x.reason == "Row 7 is a total row and was skipped." for x in p.problems)
 
 
+def test_xlsx_register_after_a_summary_sheet_is_the_sheet_read():
+    # A summary sheet first ("Borough", "Contracts", "Annual value": two known columns) was
+    # taken for the register and the workbook refused for having no system or vendor column,
+    # though the register was on the next sheet; the command line cannot choose a sheet.
+    def build(wb):
+        register_sheets(wb)
+        summary = wb.create_sheet("Summary", 0)
+        summary.append(["Borough", "Contracts", "Annual value"])
+        summary.append(["Croydon", 2, 13345.5])
+        summary.append(["Total", 2, 13345.5])
+
+    p = prepare(workbook_bytes(build), "croydon.xlsx", borough="Croydon")
+    assert p.refused is None
+    assert p.sheet == "Register" and p.sheets == ["Summary", "Read me", "Register"]
+    assert [r for r, *_ in rows_of(p, "row", "system")] == [4, 5]
+
+
 def test_xlsx_error_cells_are_read_as_a_csv_of_the_sheet_reads_them():
     # A formula that failed (#REF!, #DIV/0!) was read as an empty cell: its row was imported
     # with "No end date is given", or with no value and no word. It is now refused, as the same

@@ -6,7 +6,8 @@ normaliser). Formulas give their last saved value; an error cell (#REF!, #N/A...
 error's text, which the rules refuse, as in a CSV, and a formula saved without a value (never
 calculated) gives `xlerrors.Uncalculated`, which the rules refuse saying which cell it is: both
 found by `citydata.ingest.xlerrors` in the sheet's XML, where calamine reads an empty cell.
-Without a `sheet=` the first visible sheet whose header names known columns is read.
+Without a `sheet=` the visible sheet whose header names the most known columns is read (the
+first of equals).
 
 calamine (Rust) reads a sheet many times faster than openpyxl and makes no Python object for
 a cell until the rows are handed over; `read._zip` has already refused workbooks that unpack
@@ -134,14 +135,19 @@ def _read_sheet(
                 + "."
             )
         chosen, rows, uncalculated = None, None, False
+        best = 1  # known columns a sheet's header must name beyond this to be the register
         for meta in [m for m in sheets if m.name == sheet] if sheet is not None else sheets:
             if sheet is None and meta.visible != SheetVisibleEnum.Visible:
                 continue
             candidate = _sheet_rows(wb, meta.name, max_rows, max_columns)
-            if sheet is not None or _score(candidate) >= 2:
+            if sheet is not None:
                 chosen, rows = meta.name, candidate
                 break
-            if rows is None and any(not layout.is_blank(r) for r in candidate):
+            # the sheet naming the most known columns (the first of equals): a summary sheet
+            # before the register ("Borough", "Annual value") is not taken for it
+            if (score := _score(candidate)) > best:
+                best, chosen, rows = score, meta.name, candidate
+            elif best == 1 and rows is None and any(not layout.is_blank(r) for r in candidate):
                 chosen, rows = meta.name, candidate  # the first sheet with anything, as a fallback
         if rows is not None and chosen is not None:
             found = scan.result() if scan and chosen == likely else None
