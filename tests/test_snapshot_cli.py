@@ -90,6 +90,23 @@ def test_dry_run_previews_and_writes_nothing(db_path, tmp_path):
     assert db_path.read_bytes() == original
 
 
+def test_import_names_the_columns_it_will_not_import(db_path, tmp_path):
+    """The Upload page names the columns of a file no field is read from; `import` said
+    nothing, so a register whose value and start date sat under headings it did not know
+    ("Cost per annum", "Go-live") was stored without them and the steward was never told."""
+    register = tmp_path / "camden.csv"
+    register.write_text(
+        "Borough,Service area,System,Supplier,Go-live,Contract expiry,Cost per annum\n"
+        "Camden,Housing,Northgate Housing,Northgate,01/04/2020,31/03/2027,12500\n"
+    )
+    done = cli("import", str(register), "--dry-run", db=db_path)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "  These columns will not be imported: “Go-live”, “Cost per annum”. If one of them "
+        "holds a field, rename its heading as the template names the field."
+    ) in done.stdout.splitlines()
+
+
 def test_a_cell_quoted_in_a_problem_cannot_drive_the_terminal(db_path, tmp_path):
     # An escape sequence in a cell (clear the screen; a hidden link) is written out, not sent
     # to the steward's terminal, in the problem's line and in the refusal.

@@ -207,6 +207,15 @@ def _report(
         if entries := prepared.not_notices:  # (not rows: no row was made of them)
             what = "entry that is not a notice" if entries == 1 else "entries that are not notices"
             print(f"  Also left out: {entries:,} {what} in the list of notices.")
+        if unused := prepared.unused_columns:  # as the Upload page names them
+            print(
+                shown(
+                    "  These columns will not be imported: "
+                    + ", ".join(f"“{c}”" for c in unused)
+                    + ". If one of them holds a field, rename its heading as the template "
+                    "names the field."
+                )
+            )
     for line in _problem_lines(prepared):
         print(line)
     for c in changes:
