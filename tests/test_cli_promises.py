@@ -255,6 +255,29 @@ def test_a_file_to_write_in_a_missing_folder_is_named_as_given(db_path, tmp_path
     assert done.stderr == f"refused: No such file or directory: {target}. Nothing was written.\n"
 
 
+@pytest.mark.parametrize("command", [["export"], ["backup"], ["original", "1"]])
+def test_a_file_to_write_that_is_a_folder_is_named_as_given(db_path, tmp_path, command):
+    """`-o` naming a folder was refused only once the work was done (a whole backup made),
+    naming a hidden part-written file the steward never typed (".out.partial")."""
+    target = tmp_path / "out" / "exports"
+    target.mkdir(parents=True)
+    done = cli(*command, "-o", str(target), db=db_path, text=True)
+    assert done.returncode == 1
+    assert done.stderr == f"refused: Is a directory: {target}. Nothing was written.\n"
+    assert list(target.parent.iterdir()) == [target] and not list(target.iterdir())
+
+
+@pytest.mark.parametrize(
+    "given", [["--end-from", "2027-13-01"], ["--url", "http://x/?end_from=2027-13-01"]]
+)
+def test_an_end_date_that_is_not_one_is_not_said_to_be_ignored(db_path, given):
+    """The command stopped (exit 2, nothing written) but said the date was "ignored", as the
+    app says when it drops one and goes on: a steward took the export for made without it."""
+    done = cli("export", *given, db=db_path, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == "error: “2027-13-01” is not a date (use YYYY-MM-DD).\n"
+
+
 def test_a_dry_run_says_when_importing_would_change_nothing(db_path, tmp_path):
     register = tmp_path / "camden.csv"
     register.write_bytes(CAMDEN)

@@ -129,8 +129,11 @@ def _quiet_stdout() -> None:
 
 
 def _check_output(args: argparse.Namespace) -> None:
-    """Refuse, before any work, a file to write (`-o`) whose folder does not exist: said with
-    the file's own name, not the name of the part-written file some commands write first."""
+    """Refuse, before any work, a file to write (`-o`) whose folder does not exist, or that is
+    a folder: said with the file's own name, not the name of the part-written file some
+    commands write first (and before a backup is made only to be thrown away)."""
     output = getattr(args, "output", None)
     if output and not Path(output).parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output))
+    if output and Path(output).is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output))

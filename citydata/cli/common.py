@@ -154,8 +154,8 @@ def filter_state(args: argparse.Namespace) -> FilterState:
         params |= {"end_from": [args.end_from or ""], "end_to": [args.end_to or ""]}
         params |= {"q": [args.q]}
     state, notes = filters.from_query_params(params)
-    if notes:
-        raise UsageError(" ".join(notes))
+    if notes:  # (the app ignores a date it cannot read, and says so; a command stops)
+        raise UsageError(" ".join(n.replace("; ignored.", ".") for n in notes))
     if state.is_empty():
         return state
     # a read: while the app serves, from a copy of the database made just now (lifecycle)
