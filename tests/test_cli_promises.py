@@ -390,3 +390,17 @@ def test_a_count_or_id_that_is_not_a_number_is_said_in_words(db_path, args):
     assert done.returncode == 2, done.stderr
     assert f"“{args[-1]}” is not a whole number" in done.stderr
     assert "int" not in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", [("export",), ("snapshots",), ("backup", "-o", "b.zip")])
+def test_a_command_that_only_reads_refuses_a_db_that_is_not_there(tmp_path, command):
+    """A mistyped `--db` made a database of the embedded data, and `export` wrote its 800
+    illustrative records as if they were the steward's, exit 0."""
+    typo = tmp_path / "citytoosl.duckdb"
+    args = [str(tmp_path / a) if a.endswith(".zip") else a for a in command]
+    done = cli(*args, "--db", str(typo), text=True)
+    assert done.returncode == 1
+    assert f"There is no database at {typo}." in done.stderr
+    assert "build --db" in done.stderr and "Nothing was written." in done.stderr
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # no database made, no backup written

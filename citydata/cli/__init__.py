@@ -57,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     try:
         _check_output(args)
+        _check_database(args)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -126,6 +127,19 @@ def _quiet_stdout() -> None:
         pass
     finally:
         os.close(devnull)
+
+
+def _check_database(args: argparse.Namespace) -> None:
+    """Refuse, before any work, a command that only reads given a `--db` that is not there: a
+    mistyped path would otherwise be built from the embedded data and the command would answer
+    from its illustrative records (an export of 800 made-up contracts, exit 0)."""
+    given = getattr(args, "db", None)
+    if args.command in READS and given and not Path(given).exists():
+        raise Refused(
+            f"There is no database at {given}. A command that only reads never makes one: check "
+            f"the path, or make one from the embedded data with "
+            f"`python -m citydata build --db {given}`."
+        )
 
 
 def _check_output(args: argparse.Namespace) -> None:
