@@ -5,6 +5,11 @@ a name is not a borough. Each test here failed before the fix it names."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import duckdb
@@ -404,3 +409,36 @@ def test_a_command_that_only_reads_refuses_a_db_that_is_not_there(tmp_path, comm
     assert "build --db" in done.stderr and "Nothing was written." in done.stderr
     assert done.stdout == ""
     assert list(tmp_path.iterdir()) == []  # no database made, no backup written
+
+
+def test_an_excel_export_is_never_written_onto_the_screen(db_path):
+    """`export --format xlsx` without -o wrote the workbook's bytes into the terminal. (Sent on
+    to a file or a pipe, it still writes the workbook: test_record_exports.py.)"""
+    screen, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "citydata", "export", "--format", "xlsx", "--db", str(db_path)],
+            cwd=ROOT,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+        os.close(terminal)
+        terminal = -1
+        shown = b""
+        while select.select([screen], [], [], 0)[0]:
+            try:
+                chunk = os.read(screen, 4096)
+            except OSError:  # the terminal's other end is closed: all of it was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(screen)
+        if terminal != -1:
+            os.close(terminal)
+    assert done.returncode == 2
+    assert "give -o FILE.xlsx" in done.stderr
+    assert shown == b""

@@ -176,6 +176,11 @@ def cmd_original(args: argparse.Namespace) -> int:
 
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and not args.output and sys.stdout.isatty():
+        raise UsageError(
+            "An Excel workbook cannot be shown on the screen: give -o FILE.xlsx, or send it to a "
+            "file with > FILE.xlsx."
+        )
     state = filter_state(args)
     if args.format == "ics":
         return _export_ics(args, state)
