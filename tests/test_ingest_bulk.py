@@ -189,6 +189,27 @@ def test_a_register_of_messy_values_takes_the_duckdb_path_and_reads_the_same():
     assert fast.records["row"].tolist() == [2, 3, 8, 9, 10, 11]
 
 
+def test_a_word_for_no_value_in_a_name_is_no_name_the_same_both_ways():
+    """A register's "-" or "TBC" where a vendor or system goes became a vendor named "-",
+    ranked on the Market and counted on the Overview, while the same word in a date or an
+    amount was read as no value."""
+    rows = [MESSY[0],
+            ["Camden", "Housing", "Civica CX", "-", "", "", "", "", "", "N/A"],
+            ["Camden", "Waste", "TBC", "Bartec", "", "", "", "", "", "X-2"],
+            ["Camden", "Parking", "Unknown", "n/a", "", "", "", "", "", "X-3"],
+            ["Camden", "Planning", "-- ", "Idox", "", "", "", "", "", "?"]]  # fmt: skip
+    fast, slow, built = both(_csv(rows), "words.csv")
+    assert built
+    assert_same(fast, slow)
+    records = fast.records.set_index("row")
+    assert records.loc[2, "vendor"] is None and records.loc[2, "system"] == "Civica CX"
+    assert records.loc[3, "system"] is None and records.loc[3, "vendor"] == "Bartec"
+    assert 4 not in records.index  # neither a system nor a vendor given
+    assert records.loc[5, "system"] is None and records.loc[5, "vendor"] == "Idox"
+    assert records["source_ref"].tolist() == [None, "X-2", None]
+    assert [p.row for p in fast.problems if "Neither a system nor a vendor" in p.reason] == [4]
+
+
 def test_a_large_register_takes_the_duckdb_path_and_a_small_one_python(monkeypatch):
     monkeypatch.setattr(bulk, "MIN_BYTES", 1024 * 1024)
     row = ["Camden", "Housing", "Civica CX", "Civica", "01/04/2020", "31/03/2027", "£12,500.00",

@@ -83,12 +83,15 @@ def clean_text(value: Any) -> str | None:
 
 def text_rule(what: str) -> Callable[[Any], Result]:
     """The rule for a field of free text whose value is `what` ('a vendor's name'): the text
-    cleaned (`clean_text`), and an Excel error (#N/A...) refused, not kept as the name."""
+    cleaned (`clean_text`), a word for no value (`NO_VALUE`) read as none, and an Excel error
+    (#N/A...) refused, not kept as the name."""
 
     def read(value: Any) -> Result:
         text = clean_text(value)
         if (error := xlerrors.error(text)) is not None:
             return None, xlerrors.reason(error, what), None
+        if text is not None and text.lower() in NO_VALUE:  # '-', 'n/a', 'TBC': no name given
+            return None, None, None
         return text, None, None
 
     return read
@@ -134,8 +137,9 @@ _SCALE = {
     "bn": 10**9,
     "billion": 10**9,
 }
-# (not Excel's #N/A: an error, which the rules refuse, see xlerrors)
-_NO_VALUE = frozenset(
+# Words that mean a cell holds no value, in every field: 'n/a', '-', 'TBC', 'unknown'... (not
+# Excel's #N/A: an error, which the rules refuse, see xlerrors)
+NO_VALUE = frozenset(
     {"", "n/a", "na", "n.a.", "-", "--", "tbc", "tba", "unknown", "not known", "nil", "none",
      "null", "various", "?", "nk", "n/k", "not applicable"}
 )  # fmt: skip
@@ -164,7 +168,7 @@ def money_result(value: Any) -> Result:
     else:
         written = _SPACE.sub(" ", str(value)).strip()
         text = written.lower().replace("−", "-").replace("–", "-")
-        if text in _NO_VALUE:
+        if text in NO_VALUE:
             return None, None, None
         if xlerrors.ERROR.fullmatch(text):
             return None, xlerrors.reason(written, "an amount"), None
@@ -200,7 +204,7 @@ def satisfaction_result(value: Any) -> Result:
     text = clean_text(value)
     if (error := xlerrors.error(text)) is not None:
         return None, xlerrors.reason(error, "a satisfaction score"), None
-    if text is None or text.lower() in _NO_VALUE:
+    if text is None or text.lower() in NO_VALUE:
         return None, None, None
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:/\s*5|out of 5)?", text.lower())
     reason = f"Satisfaction must be a whole number from 1 (poor) to 5 (good), not '{text}'."
@@ -217,7 +221,7 @@ def skill_result(value: Any) -> Result:
     text = clean_text(value)
     if (error := xlerrors.error(text)) is not None:
         return None, xlerrors.reason(error, "a skill level"), None
-    if text is None or (text.lower() in _NO_VALUE and text.lower() != "none"):
+    if text is None or (text.lower() in NO_VALUE and text.lower() != "none"):
         return None, None, None
     label = skills.skill_label(text)
     if label is None:
@@ -232,7 +236,7 @@ def role_result(value: Any) -> Result:
     text = clean_text(value)
     if (error := xlerrors.error(text)) is not None:
         return None, xlerrors.reason(error, "a contact role"), None
-    if text is None or text.lower() in _NO_VALUE:
+    if text is None or text.lower() in NO_VALUE:
         return None, None, None
     why = skills.role_problem(text)
     if why in ("an e-mail address", "a telephone number"):
@@ -263,7 +267,7 @@ def hosting_result(value: Any) -> Result:
     text = clean_text(value)
     if (error := xlerrors.error(text)) is not None:
         return None, xlerrors.reason(error, "a kind of hosting"), None
-    if text is None or text.lower() in _NO_VALUE:
+    if text is None or text.lower() in NO_VALUE:
         return None, None, None
     label = hosting_label(text)
     if label is None:

@@ -20,12 +20,14 @@ def clean(column: str) -> str:
 
 def odd(field: str, column: str) -> str:
     """SQL: the value in `column` is one the Python rule for `field` must read (for text, also
-    text not in ASCII: its casefolding, see repeat_key; and text with a '#', which may be an
-    Excel error)."""
-    if field in TEXT:  # (and what may be an Excel error: xlerrors.error reads it)
+    text not in ASCII: its casefolding, see repeat_key; text with a '#', which may be an Excel
+    error; and a word for no value, `normalise.NO_VALUE`)."""
+    if field in TEXT:  # (and what may be an Excel error: xlerrors.error reads it; and a word
+        # for no value, which the rule reads as none)
+        none = ", ".join(literal(word) for word in sorted(normalise.NO_VALUE))
         return (
             f"NOT ({clean(column)} AND strlen({column}) = length({column})"
-            f" AND NOT contains({column}, '#'))"
+            f" AND NOT contains({column}, '#') AND lower({column}) NOT IN ({none}))"
         )
     quick = fast(field, column)
     return "true" if quick is None else f"({quick}) IS NULL"
