@@ -58,6 +58,20 @@ def test_placeholders_mean_no_date(written):
     assert parse_date(written) == (None, PLACEHOLDER)
 
 
+@pytest.mark.parametrize("written", ["-", "n/a", "TBC", "Unknown", " none ", "?"])
+def test_a_word_for_no_value_is_no_name(written):
+    """A vendor or system written "-" was kept as a name ("-" ranked among the vendors)."""
+    for field, rule in normalise.TEXT_RULES.items():
+        assert rule(written) == (None, None, None), field
+    assert normalise.supplier_result(f"{written}|1 High St|Companies House|0123") == (
+        None,
+        None,
+        None,
+    )
+    assert normalise.TEXT_RULES["vendor"]("Capita") == ("Capita", None, None)
+    assert normalise.supplier_result("Capita|1 High St") == ("Capita", None, None)
+
+
 @pytest.mark.parametrize("written", ["", "   ", None, float("nan")])
 def test_blank_dates(written):
     assert parse_date(written) == (None, BLANK)

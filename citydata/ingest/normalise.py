@@ -111,7 +111,8 @@ def supplier_result(value: Any) -> Result:
     text = clean_text(value)
     if (error := xlerrors.error(text)) is not None:
         return None, xlerrors.reason(error, "a supplier's name"), None
-    return (text.split("|")[0].strip() or None if text else None), None, None
+    name = text.split("|")[0].strip() if text else ""
+    return (name if name and name.lower() not in NO_VALUE else None), None, None
 
 
 _MONEY_NOISE = re.compile(
