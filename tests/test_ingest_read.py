@@ -631,3 +631,51 @@ def test_a_formula_without_its_value_or_an_error_is_found_in_cells_that_give_no_
                     ("row 5, column 'Annual value'", "#REF!")]  # fmt: skip
     assert "The formula in cell D4 of sheet 'Register' was never calculated" in p.rejects[0].reason
     assert rows_of(p, "row", "system") == [(2, "Mosaic"), (3, "Spydus")]
+
+
+def _two_row_header(merged: bool) -> list[list]:
+    dates = ["Contract", "", ] if merged else ["Contract", "Contract"]  # fmt: skip
+    return [
+        ["Borough", "Service area", "System", "Vendor", *dates, "Annual value"],
+        ["", "", "", "", "Start", "End", ""],
+        ["Camden", "Housing", "Mosaic", "Servelec", "01/04/2021", "31/03/2027", "120000"],
+        ["Camden", "Planning", "Uniform", "Idox", "01/04/2020", "30/09/2026", "45000"],
+    ]
+
+
+@pytest.mark.parametrize("kind", ["xlsx, merged", "csv", "csv, merged"])
+def test_a_header_of_two_rows_is_read_as_one(kind):
+    """A workbook with "Contract" merged over two columns and "Start" and "End" under it: the
+    second header row was refused as a contract with no borough, and every contract was stored
+    with no start or end date."""
+    rows = _two_row_header(merged="merged" in kind)
+    if kind.startswith("xlsx"):
+        wb = Workbook()
+        for row in rows:
+            wb.active.append(row)
+        wb.active.merge_cells("E1:F1")
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        p = prepare(buffer.getvalue(), "register.xlsx")
+    else:
+        p = prepare("\n".join(",".join(r) for r in rows).encode(), "register.csv")
+    assert p.refused is None, p.refused
+    assert p.rows_read == 2 and len(p.records) == 2
+    assert p.records["contract_start"].tolist() == [date(2021, 4, 1), date(2020, 4, 1)]
+    assert p.records["contract_end"].tolist() == [date(2027, 3, 31), date(2026, 9, 30)]
+    assert p.records["row"].tolist() == [3, 4]
+    unit = "rows" if kind.startswith("xlsx") else "lines"
+    assert [q.reason for q in p.problems] == [
+        f"The header is two {unit} (1 and 2), read as one: “Contract Start”, “Contract End”."
+    ]
+
+
+def test_a_row_of_words_under_the_header_is_data_when_it_names_a_system():
+    """The second header row's test must not take a data row of words for one."""
+    rows = [
+        ["Borough", "Service area", "System", "Vendor", "Notes"],
+        ["Camden", "Housing", "Mosaic", "Servelec", "Start date to be agreed"],
+    ]
+    p = prepare("\n".join(",".join(r) for r in rows).encode(), "register.csv")
+    assert p.refused is None and len(p.records) == 1
+    assert p.records["system"].tolist() == ["Mosaic"]

@@ -102,6 +102,40 @@ def find_header(rows: list[list[Any]]) -> int | None:
     return None
 
 
+# The fields a data row names and a second header row never does: a row giving one is data.
+_IDENTITY = frozenset({"borough", "service_area", "system"})
+
+
+def second_header(rows: list[list[Any]], header_at: int) -> list[str] | None:
+    """The column names when the row under the header is a second header row, each name the
+    header's above it and its own ("Contract" merged over two columns, "Start" and "End" under
+    it: "Contract Start", "Contract End"); None when it is not one.
+
+    It is one when all of it is words (no figure, no date, no digit), it gives nothing under a
+    column the header alone names as a borough, service area or system (a data row does), and
+    read together the two rows name more known columns than the header alone.
+    """
+    if header_at + 1 >= len(rows) or is_blank(below := rows[header_at + 1]):
+        return None
+    header = [cell_text(v) for v in rows[header_at]]
+    subs = [cell_text(v) for v in below]
+    if any(not _text_like(v) or any(c.isdigit() for c in cell_text(v)) for v in below):
+        return None
+    width = max(len(header), len(subs))
+    header += [""] * (width - len(header))
+    subs += [""] * (width - len(subs))
+    names, parent = [], ""
+    for above, sub in zip(header, subs, strict=True):
+        parent = above or parent  # a merged cell's name is in its first column only
+        if sub and recognise.header_field(above) in _IDENTITY:
+            return None
+        names.append(f"{above or parent} {sub}".strip() if sub else above)
+    known = len({f for t in header if t and (f := recognise.header_field(t))})
+    if len({f for t in names if t and (f := recognise.header_field(t))}) <= known:
+        return None
+    return names
+
+
 def preamble(rows: list[list[Any]], lines: list[int], header_at: int, unit: str) -> list[Problem]:
     """The note that title or note rows above the header were skipped, if there are any."""
     if not any(not is_blank(rows[i]) for i in range(header_at)):
@@ -142,7 +176,18 @@ def tabulate(
         )
     problems = preamble(rows, lines, header_at, unit)
     header = [cell_text(v) for v in rows[header_at]]
-    body, numbers = _body(rows[header_at + 1 :], lines[header_at + 1 :], header, unit, problems)
+    if (two := second_header(rows, header_at)) is not None:
+        read = [f"“{n}”" for n, h in zip(two, header, strict=False) if n and n != h]
+        problems.append(
+            skipped(None, None, None, f"The header is two {unit.lower()}s "
+                    f"({lines[header_at]} and {lines[header_at + 1]}), read as one: "
+                    + ", ".join(read) + ".")
+        )  # fmt: skip
+        headers = [header, [cell_text(v) for v in rows[header_at + 1]]]  # (repeated below)
+        header, header_at = two, header_at + 1
+    else:
+        headers = [header]
+    body, numbers = _body(rows[header_at + 1 :], lines[header_at + 1 :], headers, unit, problems)
     if len(body) > max_rows:
         raise IngestError(
             f"This file has {len(body):,} rows; the most accepted in one file is {max_rows:,}. "
@@ -170,9 +215,14 @@ def tabulate(
 
 
 def _body(
-    rows: list[list[Any]], lines: list[int], header: list[str], unit: str, problems: list[Problem]
+    rows: list[list[Any]],
+    lines: list[int],
+    headers: list[list[str]],
+    unit: str,
+    problems: list[Problem],
 ) -> tuple[list[list[Any]], list[int]]:
-    """The data rows: blank rows dropped, total rows and repeated headers skipped and reported."""
+    """The data rows: blank rows dropped, total rows and repeated header rows (any of `headers`,
+    as the file has them) skipped and reported."""
     body: list[list[Any]] = []
     numbers: list[int] = []
     for row, number in zip(rows, lines, strict=True):
@@ -191,7 +241,7 @@ def _body(
                 skipped(number, None, first, f"{unit} {number} is a total row and was skipped.")
             )
             continue
-        if row[:1] == header[:1] and [cell_text(v) for v in row] == header:
+        if any(row[:1] == h[:1] and [cell_text(v) for v in row] == h for h in headers):
             problems.append(
                 skipped(number, None, None, f"{unit} {number} repeats the header and was skipped.")
             )

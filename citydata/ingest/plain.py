@@ -69,6 +69,8 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
     header_at = layout.find_header(rows)
     if header_at is None or ends[: header_at + 1] != list(range(1, header_at + 2)):
         return None
+    if layout.second_header(rows, header_at) is not None:  # (layout.tabulate reads it)
+        return None
     header = [layout.cell_text(v) for v in rows[header_at]]
     if (
         not all(header)
