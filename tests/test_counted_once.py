@@ -345,6 +345,26 @@ def test_the_records_and_their_downloads_say_which_are_published_notices(hackney
         assert [row[column] for row in rows] == shown["source_kind"].tolist()
 
 
+def test_a_notices_annual_value_worked_out_from_its_total_says_so_with_the_total(hackney):
+    """A notice's annual value worked out from the whole contract's value (£2.4m over six
+    years: £400,000) showed as a plain annual value: neither the records nor their downloads
+    gave the total or said the figure was worked out."""
+    with hackney.read() as r:
+        shown = selection.records(r, PUBLISHED)
+        written = csv_rows(exports.records_csv(r, PUBLISHED))
+    lot1 = shown[shown["system"] == "Housing management system (lot 1)"].iloc[0]
+    assert lot1["annual_value"] == 400_000 and lot1["total_value"] == 2_400_000
+    assert lot1["annual_value_derived"]
+    assert not shown[shown["system"] != lot1["system"]]["annual_value_derived"].any()
+    header, rows = written[0], written[1:]
+    total = header.index("Whole contract value")
+    derived = header.index("Annual value worked out from the whole contract value")
+    by_system = {row[header.index("System")]: row for row in rows}
+    assert by_system[lot1["system"]][total] == "2400000.0"
+    assert by_system[lot1["system"]][derived] == "True"
+    assert by_system["Repairs scheduling (lot 2)"][derived] == "False"
+
+
 def test_titles_alike_only_in_generic_words_are_two_contracts(db):
     """Camden's register holds Civica's library system (Spydus) and NEC's housing system; its
     notices are Civica's award for Paris (social care) and NEC's for a parking system, both

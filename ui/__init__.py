@@ -490,6 +490,10 @@ RECORD_COLUMN_CONFIG: dict[str, Any] = {
     "contract_start": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
     "contract_end": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
     "annual_value": st.column_config.NumberColumn("Annual value (£)", format="£%,.0f"),
+    "total_value": st.column_config.NumberColumn("Whole contract value (£)", format="£%,.0f"),
+    "annual_value_derived": st.column_config.CheckboxColumn(
+        "Annual value worked out from the whole contract value"
+    ),
     "hosting": st.column_config.TextColumn("Hosting"),
     "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
     "source_ref": st.column_config.TextColumn("Reference"),

@@ -47,7 +47,13 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 
 # The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
 # Overview's table names them: every column of a download has a name people read.
-OTHER_LABELS = {"source_kind": "Register or notice", "source": "Source", "snapshot_id": "Snapshot"}
+OTHER_LABELS = {
+    "total_value": "Whole contract value",
+    "annual_value_derived": "Annual value worked out from the whole contract value",
+    "source_kind": "Register or notice",
+    "source": "Source",
+    "snapshot_id": "Snapshot",
+}
 
 
 def label(name: str) -> str:
@@ -145,6 +151,8 @@ def _csv_column(name: str, sql_type: str) -> str:
         )
     if sql_type.startswith("DECIMAL"):
         return f"CAST({c} AS DOUBLE)"  # a DataFrame holds DECIMAL as float64: the same digits
+    if sql_type == "BOOLEAN":  # as Python writes a bool, which spreadsheets read as one
+        return f"CASE WHEN {c} THEN 'True' WHEN NOT {c} THEN 'False' END"
     return c  # numbers (a negative one stays a number), dates
 
 

@@ -22,8 +22,16 @@ from citydata.store import vendors
 from citydata.store.db import Reader
 
 # `source_kind` says whether a record is the register's or a published notice's: `source` alone
-# says "upload" for both when a notices file was uploaded.
-RECORD_COLUMNS: tuple[str, ...] = (*FIELD_NAMES, "source_kind", "source", "snapshot_id")
+# says "upload" for both when a notices file was uploaded. A notice's annual value may be worked
+# out from its total (`annual_value_derived`), and the total is shown beside it.
+RECORD_COLUMNS: tuple[str, ...] = (
+    *FIELD_NAMES,
+    "total_value",
+    "annual_value_derived",
+    "source_kind",
+    "source",
+    "snapshot_id",
+)
 # The records' order, on the base query aliased `b` (qualified: an output alias never shadows
 # it). The other columns break ties, so the same data always lists (and downloads) alike.
 _FIRST = ("borough", "service_area", "system", "vendor", "contract_end")
