@@ -122,6 +122,10 @@ if left.button(
     icon=":material/save:",
     disabled=not (changed or dated),
     help="Nothing to store: the file changes nothing." if unchanged and not dated else None,
+    # The snapshots this preview was drawn against, kept as the click is sent: the run the
+    # click starts works the preview out again, from data another steward may have changed.
+    on_click=steward.previewed,
+    args=({c.borough_code: c.base_snapshot_id for c in changes},),
 ):
     steward.commit(prepared, content, changes, who.who or "data steward")
 if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):

@@ -449,3 +449,39 @@ def test_the_upload_counts_rows_and_says_when_a_row_gives_two_records(db_path, p
     [table] = left_out.dataframe
     assert list(table.value.columns) == ["Row", "Column", "Value", "Why"]
     assert table.value["Row"].nunique() == 9 and "not imported" not in table.value.to_string()
+
+
+def test_a_commit_after_another_stewards_is_refused_until_the_new_preview_is_seen(
+    db_path, password, db
+):
+    """Ann's preview said her file replaces Camden's illustrative data; Bob committed another
+    Camden register meanwhile. Her click on Commit started a run that worked the preview out
+    again and stored her file over Bob's at once, unseen. It is refused, the preview shown is
+    the new one, and her next click (having seen it) stores it."""
+    ann_file = b"Service area,System,Supplier\nHousing,Orchard Housing,Civica\n"
+    bob_file = b"Service area,System,Supplier\nLibraries,Spydus,Civica\nHousing,QL,Aareon\n"
+    ann = sign_in(new_visit(), "Ann")
+    ann.switch_page("pages/upload.py").run()
+    upload_file(ann, "ann.csv", ann_file)
+    next(s for s in ann.selectbox if s.label.startswith("Which")).set_value("Camden").run()
+    changes = next(d.value for d in ann.dataframe if "Replaces" in d.value.columns)
+    assert changes.loc[0, "Replaces"] == "illustrative data"
+
+    snapshots.commit(db, ingest.prepare(bob_file, "bob.csv", borough="Camden"), bob_file, "Bob")
+    with db.read() as r:
+        bobs = snapshots.active(r, "register")[CAMDEN]
+    before = dump(db)
+    next(b for b in ann.button if b.label == "Commit").click().run()
+    assert not ann.exception, [e.value for e in ann.exception]
+    assert dump(db) == before, "nothing stored over Bob's register"
+    assert not any(s.value.startswith("Stored") for s in ann.success)
+    assert "Camden's data changed since this preview" in shown(ann.error[0].value)
+    assert "Nothing was stored" in shown(ann.error[0].value)
+    changes = next(d.value for d in ann.dataframe if "Replaces" in d.value.columns)
+    assert changes.loc[0, "Records now"] == 2, "the preview shown is against Bob's register"
+
+    next(b for b in ann.button if b.label == "Commit").click().run()
+    assert "Stored 1 new snapshot: Camden" in ann.success[0].value
+    with db.read() as r:
+        mine = snapshots.active(r, "register")[CAMDEN]
+        assert mine > bobs and snapshots.snapshot(r, mine)["created_by"].startswith("Ann")

@@ -451,9 +451,20 @@ def cancel() -> None:
     st.rerun()
 
 
+_PREVIEWED = "_steward_previewed"
+
+
+def previewed(bases: dict[str, int | None]) -> None:
+    """On the click of Commit: the snapshots (borough code -> active snapshot id) of the
+    preview the steward saw, for `commit` to refuse the file if another steward changed one."""
+    st.session_state[_PREVIEWED] = bases
+
+
 def commit(prepared: Any, content: bytes, changes: list[previews.BoroughChange], who: str) -> None:
-    """Store the file; on success remember the message and start a fresh upload."""
+    """Store the file, unless a borough's data changed since the preview the steward saw
+    (`previewed`); on success remember the message and start a fresh upload."""
     expect = {c.borough_code: c.base_snapshot_id for c in changes}
+    expect |= st.session_state.pop(_PREVIEWED, None) or {}
     try:
         ids = snapshots.commit(ui.database(), prepared, content, who, expect=expect)
     except snapshots.NothingChanged as exc:
