@@ -48,6 +48,6 @@ if archive is not None and st.button("Restore this backup", type="primary"):
     except backup.BackupError as exc:
         st.error(ui.plain(f"{exc} Nothing was changed."))
     else:
-        st.session_state["_restored"] = restored.summary()
+        st.session_state["_restored"] = ui.plain(restored.summary())  # (its date: as written)
         st.session_state["_restores"] = st.session_state.get("_restores", 0) + 1
         st.rerun()

@@ -186,3 +186,40 @@ def test_accepting_suggestions_one_after_another_never_points_at_another_row(
     assert shown(button.label).startswith(f"Count “{left[0]}”")
     with Database(hostile_spellings).read() as r:
         assert vendors.fold(last) in {a for (a,) in r.rows("SELECT alias FROM vendor_aliases")}
+
+
+def test_a_backups_date_with_markup_shows_as_text_when_it_is_restored(db_path, password):  # noqa: F811
+    """A backup's manifest says when it was made, and the Backup page's message after a
+    restore repeats it ("Restored the backup of …"): a date holding a link, an image and
+    colour was rendered, so a crafted backup could put a link or an outside image in front of
+    the steward who restored it."""
+    import io
+    import json
+    import zipfile
+
+    from citydata.output import backup
+
+    db = lifecycle.open_store(db_path)
+    try:
+        made = backup.archive_bytes(db)
+    finally:
+        db.close()
+    hostile = (
+        "2026-12-01 [the real backup](https://evil.example/x) ![](https://evil.example/p.png)"
+        " :red[now]"
+    )
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(made)) as src, zipfile.ZipFile(crafted, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "manifest.json":
+                data = json.dumps(json.loads(data) | {"created_at": hostile}).encode()
+            out.writestr(item, data)
+    at = sign_in(new_visit())
+    at.switch_page("pages/backup.py").run()
+    at.get("file_uploader")[0].set_value(("b.zip", crafted.getvalue(), "application/zip")).run()
+    next(b for b in at.button if b.label == "Restore this backup").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (success,) = [s.value for s in at.success]
+    assert not inert(success), inert(success)
+    assert shown(success).startswith(f"Restored the backup of {hostile}:")
