@@ -17,7 +17,7 @@ import pytest
 import ui
 from citydata import lifecycle
 from citydata.feeds import fetch, history
-from tests.apptest import new_visit, run_app
+from tests.apptest import new_visit, run_app, shown
 from tests.command import run
 from tests.test_fetch import ok
 from tests.test_fetch import server as replay
@@ -253,3 +253,19 @@ def test_a_feed_that_never_ran_to_the_end_says_so(db, server):
         "before it, so some of its notices may not be held."
     )
     assert history.standing(db, "find-a-tender") == ""  # never run: "never fetched" says it
+
+
+def test_a_table_that_is_neither_notices_nor_a_register_is_not_sent_to_upload(db_path, password):
+    """A list of payments imported as notices was called "a register", to "upload on the
+    Upload page", which then refuses it for having no system or vendor column."""
+    at = open_notices(sign_in(new_visit()))
+    payments = b"Date,Amount,Payee\n01/04/2026,120.00,Acme Cleaning\n"
+    at.get("file_uploader")[0].set_value(("payments.csv", payments, "text/csv")).run()
+    next(b for b in at.button if b.label == "Import these notices").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = shown(at.error[0].value)
+    assert said.startswith(
+        "This file is not published notices (Contracts Finder, Find a Tender or OCDS), nor a "
+        "register: no column of it names a system or a vendor. Nothing was stored."
+    )
+    assert "Upload page" not in said

@@ -352,6 +352,11 @@ def import_file(db: Database, content: bytes, file_name: str, user: str) -> Run:
             "This file is a register, not published notices (Contracts Finder, Find a Tender "
             "or OCDS): upload it on the Upload page. Nothing was stored."
         )
+        if not any(prepared.mapping.get(f) for f in ("system", "vendor")):  # (a payments list)
+            state.message = (
+                "This file is not published notices (Contracts Finder, Find a Tender or OCDS), "
+                "nor a register: no column of it names a system or a vendor. Nothing was stored."
+            )
     elif counts.nothing_kept(prepared):
         # every notice read and left out for a reason with nothing to fix (not technology,
         # another council's...): nothing went wrong, though the file holds nothing to import
