@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from citydata import ingest
+from citydata import ingest, lifecycle
 from citydata.ingest.report import format_label
 from tests import command
 from tests.conftest import ROOT
@@ -37,3 +37,19 @@ def test_import_says_what_a_flattened_ocds_file_was_recognised_as(db_path) -> No
         "ocds_flattened.csv: recognised as Open Contracting Data Standard (OCDS) notices, "
         "flattened into a table."
     ), first
+
+
+def test_a_snapshots_note_says_what_its_file_was_recognised_as_in_words(db_path) -> None:
+    """History's Note and `snapshots` said "Recognised as a ocds_flat file"."""
+    path = DATA / "notices" / "ocds_flattened.csv"
+    assert command.run("import", str(path), db=db_path).returncode == 0
+    db = lifecycle.open_store(db_path)
+    with db.read() as r:
+        notes = [
+            n
+            for (n,) in r.rows("SELECT note FROM snapshots WHERE file_name = $f", {"f": path.name})
+        ]
+    db.close()
+    assert notes and set(notes) == {
+        "Recognised as Open Contracting Data Standard (OCDS) notices, flattened into a table."
+    }

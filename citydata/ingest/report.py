@@ -263,6 +263,11 @@ class Prepared:
         super().__setattr__(name, value)
 
     @property
+    def format_label(self) -> str:
+        """What the file was recognised as, for people ("a Contracts Finder export")."""
+        return format_label(self.format)
+
+    @property
     def records_accepted(self) -> int:
         """The records the accepted rows give (a row naming two suppliers gives two)."""
         table = self.__dict__.get("table")

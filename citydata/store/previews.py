@@ -49,6 +49,9 @@ class PreparedFile(Protocol):
     @property
     def rows_refused(self) -> int: ...
 
+    @property
+    def format_label(self) -> str: ...
+
 
 def kind_of(prepared: PreparedFile) -> str:
     """'published' for a file of published notices, else 'register'."""

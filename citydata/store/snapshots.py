@@ -164,7 +164,7 @@ def _commit_register(
         source=source,
         user=user,
         mapping=mapping,
-        note=f"Recognised as a {prepared.format} file",
+        note=f"Recognised as {prepared.format_label}.",
         kind=kind,
     )
     incoming.store(w, ids, source, staged)
@@ -228,7 +228,7 @@ def _commit_notices(
                 source=source,
                 user=user,
                 mapping=mapping,
-                note=f"Recognised as a {prepared.format} file",
+                note=f"Recognised as {prepared.format_label}.",
                 kind=kind,
             )
         )
