@@ -169,6 +169,9 @@ def open_for_reading(
         db = Database(copy)
         try:
             migrate(db)
+            # (refused as the file itself would be: the app holding it may run for another
+            # region, and a command set up for this one must not read that region's records)
+            regiondata.check_region(db, shown=path)
             yield db
         finally:
             db.close()

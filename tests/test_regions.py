@@ -331,6 +331,31 @@ def test_the_command_line_follows_the_region(tmp_path, monkeypatch) -> None:
     assert "Traceback" not in refused.stderr
 
 
+def test_a_command_reading_while_the_app_holds_the_file_keeps_to_its_region(
+    tmp_path, monkeypatch
+) -> None:
+    """A command that only reads answered from a copy of the file while the app held it, and
+    that copy was never checked for its region: `export` set up for London (a scheduled job
+    without CITYTOOLS_REGION, say) wrote Greater Manchester's records as London's."""
+    from tests.test_lifecycle import held_by_another_process
+
+    db = tmp_path / "gm.duckdb"
+    monkeypatch.setenv(regions.SETTING, "greater-manchester")
+    lifecycle.build(db)
+    monkeypatch.setenv(regions.SETTING, "london")
+    with held_by_another_process(db):
+        for args in (["export"], ["snapshots"]):
+            done = command.run(*args, "--db", str(db), text=True)
+            assert done.returncode == 1, (args, done.stdout[:200])
+            assert f"refused: The database {db} holds the records of Greater Manchester" in (
+                done.stderr
+            )
+            assert "Bolton" not in done.stdout
+        monkeypatch.setenv(regions.SETTING, "greater-manchester")
+        done = command.run("export", "--db", str(db), text=True)
+        assert done.returncode == 0 and "Bolton" in done.stdout, done.stderr
+
+
 def test_the_regions_file_names_only_known_active_codes() -> None:
     known = authorities.by_code()
     for key, spec in regions.definitions().items():

@@ -30,8 +30,9 @@ def region_of(db: Database) -> str:
     return value or regions.DEFAULT
 
 
-def check_region(db: Database) -> None:
-    """Refuse a database built for another region than CITYTOOLS_REGION chooses.
+def check_region(db: Database, shown: Path | None = None) -> None:
+    """Refuse a database built for another region than CITYTOOLS_REGION chooses (`shown`: the
+    file to name, when `db` is a copy of it).
 
     A list of councils recorded before some of them were replaced (Craven, now North
     Yorkshire) is the same region as the list of the councils that hold their areas now: the
@@ -51,7 +52,8 @@ def check_region(db: Database) -> None:
         label = recorded
     setting = (followed or recorded).removeprefix(regions.CUSTOM_PREFIX)
     raise settings.SettingError(
-        f"The database {db.path} holds the records of {label} ({regions.SETTING} = {recorded}), "
+        f"The database {shown or db.path} holds the records of {label} "
+        f"({regions.SETTING} = {recorded}), "
         f"but this app is set up for {region.label} ({regions.SETTING} = {region.key}). "
         f"Set {regions.SETTING} to {setting}, or point CITYTOOLS_DB at another file (a new "
         "one is built for the region)."
