@@ -77,8 +77,10 @@ if not values["records"].any():
 
 bins = mapclasses.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)
-without = values.loc[values["status"] == mapdata.NO_RECORDS, "borough"].tolist()
 off_map = boroughmap.off_map(values)
+# (drawn grey and hatched: a county council without records is not drawn, its list says so)
+drawn = ~values["borough_code"].isin(off_map["borough_code"])
+without = values.loc[drawn & (values["status"] == mapdata.NO_RECORDS), "borough"].tolist()
 place = st.columns([3, 1]) if len(off_map) else [st]
 # The shapes as a file the browser fetches once (served from static/, see README); without
 # static serving the map carries them itself.

@@ -137,6 +137,31 @@ def test_a_county_councils_profile_says_what_the_map_shows_of_it(
     assert not [c for c in district.caption if "no area of its own" in c.value]
 
 
+def test_a_county_council_without_records_is_not_said_to_be_hatched_on_the_map(
+    monkeypatch, tmp_path, copy_region_build
+) -> None:
+    """Filtered to Adur and Arun, the Map said "Grey, hatched: no records under the current
+    filters in 1 council: West Sussex", its legend showed the hatched grey and its description
+    "1 without records are grey and hatched", where West Sussex County Council has no area on
+    the map and nothing was hatched (its list beside the map says it has no records)."""
+    monkeypatch.setenv(regions.SETTING, CUSTOM)
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    copy_region_build()
+    at = run_app({"borough": ["Adur", "Arun"]}, page=MAP)
+    [chart] = at.get("deck_gl_json_chart")
+    [hatching] = [x for x in json.loads(chart.proto.json)["layers"] if "hatching" in x["id"]]
+    assert hatching["data"] == []  # the two districts drawn have records
+    assert not [c.value for c in at.caption if "hatched" in c.value]
+    assert "; 0 without records are grey and hatched." in chart.proto.alt
+    [listed] = [d.value for d in at.dataframe if "shown" in d.value.columns]
+    assert listed[["borough", "shown"]].values.tolist() == [["West Sussex", "no records"]]
+    # a district without records is still hatched and named
+    at = run_app({"borough": ["Adur", "West Sussex"]}, page=MAP)
+    assert [c.value for c in at.caption if "hatched" in c.value] == [
+        "Grey, hatched: no records under the current filters in 1 council: Arun."
+    ]
+
+
 @pytest.mark.usefixtures("built")
 def test_a_profile_points_to_the_map_and_for_counties_to_its_ranking(region) -> None:
     at = run_app(page="pages/borough.py")

@@ -333,8 +333,9 @@ def _rgba(hex_colour: str, alpha: int) -> list[int]:
 
 def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     """A one-line description of the map for screen readers."""
-    missing = int((values["status"] == NO_RECORDS).sum())
     region = regions.current()
+    drawn = ~values["borough_code"].isin([a.code for a in region.without_shape])
+    missing = int((drawn & (values["status"] == NO_RECORDS)).sum())
     # A list of councils has no region name of its own: "the 3 councils this app is set up
     # for", never "the 3 councils of these 3 councils".
     whose = "London's 33 authorities" if region.is_london else region.describe()
