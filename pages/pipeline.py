@@ -96,7 +96,7 @@ def decisions(state, lead, today, figures):
          "soonest decision first", "renewal-pipeline", "ending"),
         (pipeline.ended, pipeline.ended_sql, (today,), "ended", "most recently ended first",
          "contracts-ended", "ended"),
-        (pipeline.undated, pipeline.undated_sql, (), "no_end_date", "by borough",
+        (pipeline.undated, pipeline.undated_sql, (), "no_end_date", f"by {ui.noun()}",
          "contracts-no-end-date", "undated"),
     ]  # fmt: skip
     for tab, title, (fn, sql, args, total, order, stem, kind) in zip(

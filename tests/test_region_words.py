@@ -150,6 +150,22 @@ def test_no_hidden_tab_says_borough_under_another_region(greater_manchester, pag
     assert not said_borough(at)
 
 
+def test_a_long_list_s_order_says_council_under_another_region(greater_manchester) -> None:
+    """The Renewal pipeline's list of contracts with no end date, cut to its first 1,000, said
+    "Showing the first 1,000 of 1,012 contracts, by borough" in Greater Manchester."""
+    from tests import command
+
+    rows = "".join(f"Bolton Council,Housing,System {i},Vendor {i % 7}\n" for i in range(1001))
+    register = Path(lifecycle.db_path()).with_name("bolton.csv")
+    register.write_text("Council,Service area,System,Vendor\n" + rows, encoding="utf-8")
+    done = command.run("import", str(register), db=lifecycle.db_path(), text=True)
+    assert done.returncode == 0, done.stderr
+    at = run_app({"pipeline_list": "No end date"}, page="pages/pipeline.py")
+    [note] = [c.value for c in at.caption if c.value.startswith("Showing the first 1,000")]
+    assert "contracts, by council." in note
+    assert not said_borough(at)
+
+
 def test_downloads_and_briefings_say_council_under_another_region(greater_manchester):
     """The files people take away: records (the app's CSV and Excel downloads, as DuckDB writes
     them), the map's table, a council's briefing as text, Excel and Word, and calendar
