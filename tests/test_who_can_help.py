@@ -184,3 +184,24 @@ def test_the_command_line_answers_while_another_process_holds_the_database(db_pa
     assert done.returncode == 0, done.stderr
     assert "reading a copy of it made just now" in done.stderr
     assert json.loads(done.stdout)["boroughs"][0]["skill_level"] == "Expert"
+
+
+def test_a_system_named_exactly_is_that_system_when_a_register_writes_it_in_capitals(db_path):
+    # Camden's register writes "MOSAIC", which sorts before "Mosaic": asking for "Mosaic", as
+    # the app writes it, must answer for the boroughs running "Mosaic", not for Camden alone.
+    db = lifecycle.open_store(db_path)
+    try:
+        register = (
+            b"Service area,System,Vendor,Reference\nChildren's social care,MOSAIC,Servelec,C-1\n"
+        )
+        prepared = ingest.prepare(register, "camden.csv", borough="Camden")
+        snapshots.commit(db, prepared, register, "ann@camden")
+        running = expected(db, "Mosaic")
+    finally:
+        db.close()
+    assert len(running) > 1
+    done = run("who-can-help", "Mosaic", "--json", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["system"] == "Mosaic"
+    assert sorted(b["borough"] for b in out["boroughs"]) == [b for b, *_ in running]

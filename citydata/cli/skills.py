@@ -97,8 +97,12 @@ def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:
 
 def _known_system(written: str, names: list[str]) -> str:
     """The system as the data names it (case and spacing aside); Refused with the nearest names
-    when there is none."""
-    folded = " ".join(written.split()).casefold()
+    when there is none. A name written exactly as the data has it is that system, even where
+    another register writes it in other capitals ("MOSAIC" beside "Mosaic")."""
+    plain = " ".join(written.split())
+    if plain in names:
+        return plain
+    folded = plain.casefold()
     for name in names:
         if name.casefold() == folded:
             return name
