@@ -150,6 +150,12 @@ def test_the_setting_chooses_the_file(tmp_path, monkeypatch):
         ("default = \n", "cannot be read"),
         ("defualt = 12\n", "unknown entry 'defualt'"),
         ("service_areas = 3\n", "must be a table"),
+        # one area twice, under its name and a synonym: the later line would win unseen
+        (
+            '[service_areas]\n"Revenues and benefits" = 24\n"Revs & Bens" = 6\n',
+            "“Revenues and benefits” and “Revs & Bens” both give the lead time for Revenues",
+        ),
+        ("[service_areas]\nHousing = 24\nhousing = 3\n", "both give the lead time for Housing"),
     ],
 )
 def test_a_bad_lead_time_file_is_explained(tmp_path, text, message):

@@ -98,6 +98,7 @@ def load_lead_times(path: str | Path | None = None) -> LeadTimes:
     if not isinstance(areas, dict):
         raise LeadTimeError(f"{path}: service_areas must be a table of label = months.")
     by_area: dict[str, int] = {}
+    named: dict[str, str] = {}  # label -> the name it was given under, to say which two clash
     for name, months in areas.items():
         label = service_area_label(name)
         if label is None:
@@ -106,6 +107,12 @@ def load_lead_times(path: str | Path | None = None) -> LeadTimes:
                 + ", ".join(SERVICE_AREA_LABELS)
                 + "."
             )
+        if label in named:  # (else the later line wins, unseen: which one was meant?)
+            raise LeadTimeError(
+                f"{path}: “{named[label]}” and “{name}” both give the lead time for {label}. "
+                "Keep one of them."
+            )
+        named[label] = name
         by_area[label] = _months(months, name, path)
     return LeadTimes(default, tuple(sorted(by_area.items())), str(path))
 
