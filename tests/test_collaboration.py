@@ -593,3 +593,23 @@ def test_a_group_whose_contracts_have_no_value_is_not_worth_0(tmp_path):
     lines = group_briefing.as_text(groups, q).splitlines()
     assert lines[0].endswith(", £15 a year")
     assert any(line.endswith(", no value recorded") for line in lines), lines
+
+
+def test_the_command_s_text_says_when_a_group_s_contracts_name_no_system(tmp_path):
+    """Grouped by vendor, two boroughs' contracts that name no system made `collaborate` print
+    "systems:  nan"."""
+    db = build_db(
+        tmp_path,
+        [
+            row("Camden", "2027-01-31", system=None, vendor="Civica"),
+            row("Hackney", "2027-03-31", system=None, vendor="Civica"),
+        ],
+    )
+    path = db.path
+    db.close()
+    done = command.run(
+        "collaborate", "--by", "vendor", "--today", TODAY.isoformat(), db=path, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1. Civica: 2 boroughs" in done.stdout
+    assert "systems:  not given" in done.stdout and "nan" not in done.stdout

@@ -259,8 +259,9 @@ def as_text(groups_df: pd.DataFrame, q: Query) -> str:
         worth = "no value recorded" if pd.isna(value) else f"{money_in_full(value)} a year"
         lines.append(f"{group_label(g, q)}, {worth}")
         lines.append(f"   {boroughs.noun(2)}: {g['borough_list']}")  # 'councils:' lines up too
-        lines.append(f"   systems:  {g['systems']}")
-        lines.append(f"   vendors:  {g['vendors']}")
+        # (a group of contracts that name no system, or no vendor, says so, never "nan")
+        lines.append(f"   systems:  {g['systems'] if _given(g['systems']) else 'not given'}")
+        lines.append(f"   vendors:  {g['vendors'] if _given(g['vendors']) else 'not given'}")
         if g.get("near_misses"):
             lines.append(f"   just outside: {g['near_misses']}")
     return "\n".join(lines)
