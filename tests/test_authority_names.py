@@ -64,6 +64,8 @@ FOUND = [
     ("united-kingdom", "B&NES", "E06000022"),
     ("united-kingdom", "BANES Council", "E06000022"),
     ("united-kingdom", "RBWM", "E06000040"),
+    # A council's legal name, where it is not its everyday one
+    ("united-kingdom", "County of Herefordshire District Council", "E06000019"),
     ("united-kingdom", "Cyngor Sir Penfro", PEMBROKESHIRE),
     ("united-kingdom", "Comhairle na Gàidhealtachd", HIGHLAND),
 ]

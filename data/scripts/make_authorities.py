@@ -151,6 +151,8 @@ CURATED_NAMES: dict[str, tuple[str, ...]] = {
     "E06000058": ("BCP Council",),
     # bathnes.gov.uk; the council's open data say "Contains data published by B&NES Council".
     "E06000022": ("B&NES", "B&NES Council", "BANES Council"),
+    # The council's legal name.
+    "E06000019": ("County of Herefordshire District Council",),
     # The council's short name and web address (rbwm.gov.uk).
     "E06000040": ("RBWM",),
     # Wyre Forest District Council's initials, in its buyer name in the November 2025 Contracts
