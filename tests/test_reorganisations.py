@@ -345,3 +345,66 @@ def test_a_register_naming_old_councils_is_stored_under_the_councils_now(uk):
     assert p.records["borough_code"].tolist() == ["E06000065", "E06000064"]
     [cumbria] = p.rejects
     assert cumbria.row == 3 and "its area is now Cumberland and Westmorland" in cumbria.reason
+
+
+def test_councils_kept_under_their_old_names_are_not_counted_as_the_regions(monkeypatch, tmp_path):
+    """A database set up before 2023 for York, Craven and Harrogate, whose Craven and Harrogate
+    registers stay current under those names once it follows to York and North Yorkshire: the
+    Overview said "Councils covered: 3 of 2", the Vendor profile "3 of 2", and the Market's
+    share of councils could pass 100%, while the map (only the region's councils) showed North
+    Yorkshire without records."""
+    from datetime import date
+
+    from citydata.query import market, selection, vendor_profile
+    from citydata.query.filters import FilterState
+
+    monkeypatch.setenv(regions.SETTING, "E06000014,E06000065")
+    path = lifecycle.build(tmp_path / "old-list.duckdb")
+    with duckdb.connect(str(path)) as con:  # as stored before 2023
+        [(ny,)] = con.execute(
+            "SELECT id FROM snapshots WHERE borough_code = 'E06000065'"
+        ).fetchall()
+        con.execute(
+            "UPDATE snapshots SET borough_code = 'E07000165', source = 'upload' WHERE id = ?", [ny]
+        )
+        con.execute(
+            "UPDATE contracts SET borough_code = 'E07000165', borough = 'Harrogate',"
+            " vendor = 'Idox' WHERE snapshot_id = ?",
+            [ny],
+        )
+        [(craven,)] = con.execute("SELECT nextval('snapshot_ids')").fetchall()
+        con.execute(
+            "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+            " rows_imported, rows_rejected, status, source, created_by) VALUES"
+            " (?, 'E07000163', now(), 'craven.csv', 'x', 1, 0, 'active', 'upload', 'ann')",
+            [craven],
+        )
+        con.execute(
+            "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, service_area,"
+            " system, vendor, source, contract_end) VALUES (?, 1, 'E07000163', 'Craven',"
+            " 'Planning and building control', 'Uniform', 'Idox', 'upload', DATE '2027-03-31')",
+            [craven],
+        )
+        con.execute(
+            "UPDATE meta SET value = 'custom:E06000014,E07000163,E07000165' WHERE key = ?",
+            [regiondata.REGION_KEY],
+        )
+    db = lifecycle.open_store(path)
+    try:
+        with db.read() as r:
+            held = {c for (c,) in r.rows("SELECT DISTINCT borough_code FROM current_contracts")}
+            figures = selection.headline(r, FilterState(), date(2026, 10, 1))
+            idox = vendor_profile.profile(r, FilterState(), "Idox").summary
+            ranked = market.ranking_from(market.aggregate(r, FilterState()))
+            york_idox = r.scalar(
+                "SELECT count(*) > 0 FROM current_contracts"
+                " WHERE borough_code = 'E06000014' AND vendor = 'Idox'"
+            )
+    finally:
+        db.close()
+    assert held == {"E06000014", "E07000163", "E07000165"}  # York's and the two kept registers
+    assert boroughs.count() == 2
+    assert figures["boroughs"] == 1  # York: North Yorkshire itself holds no records
+    assert idox["boroughs"] == int(york_idox)  # of 2, never Craven's and Harrogate's too
+    assert ranked["boroughs_share"].max() <= 100
+    assert ranked.loc[ranked["vendor"] == "Idox", "boroughs"].tolist() == [int(york_idox)]

@@ -143,6 +143,11 @@ def count() -> int:
     return len(regions.current().authorities)
 
 
+def codes() -> list[str]:
+    """The GSS codes of the region's authorities: those 'of N' counts."""
+    return [a.code for a in regions.current().authorities]
+
+
 def geojson() -> dict[str, Any]:
     """The region's boundaries as GeoJSON (properties: code, name); shared, do not mutate."""
     return regions.current().geojson()

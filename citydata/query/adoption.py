@@ -90,9 +90,9 @@ def systems(source: Usage, top_n: int | None = None) -> pd.DataFrame:
 def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]:
     """How widely `system` is used in the selection: boroughs, records, vendors, value."""
     sql, params = selection.base(state)
-    params.add(system=system)
+    selection.with_councils(params).add(system=system)
     row = r.rows(
-        f"""SELECT count(DISTINCT borough_code), count(*), count(DISTINCT vendor),
+        f"""SELECT {selection.COUNCILS}, count(*), count(DISTINCT vendor),
             round(sum(annual_value), 2), min(contract_end)
         FROM ({sql}) AS b WHERE system = $system""",
         params,

@@ -119,7 +119,8 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
             SELECT who, borough_code, CAST(sum(records) AS BIGINT) AS n,
                    sum(annual_value) AS value
             FROM ({_AGG}) AS b GROUP BY ALL),
-        v AS (SELECT who AS vendor, CAST(sum(n) AS BIGINT) AS records, count(*) AS boroughs,
+        v AS (SELECT who AS vendor, CAST(sum(n) AS BIGINT) AS records,
+                     count(*) FILTER (WHERE borough_code IN $councils) AS boroughs,
                      sum(value) AS annual_value
               FROM vb GROUP BY who),
         rk AS (SELECT *, row_number() OVER (
@@ -133,7 +134,7 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
             UNION ALL
             SELECT NULL, {_OTHERS.format(n="count(*)")}, count(*),
                    CAST(sum(records) AS BIGINT),
-                   (SELECT count(DISTINCT borough_code) FROM vb
+                   (SELECT {selection.COUNCILS} FROM vb
                     WHERE who IN (SELECT vendor FROM rk WHERE rank > $top_n)),
                    sum(annual_value), 1
             FROM rk WHERE rank > $top_n HAVING count(*) > 0
@@ -147,7 +148,7 @@ def ranking_from(agg: Source, by: str = "records", top_n: int = DEFAULT_TOP_N) -
                round(u.annual_value, 2) AS annual_value,
                round(100.0 * u.annual_value / nullif(t.annual_value, 0), 1) AS value_share
         FROM u, t ORDER BY u.part, u.rank""",
-        {"top_n": int(top_n), "authorities": authorities()},
+        {"top_n": int(top_n), "authorities": authorities(), "councils": boroughs.codes()},
     )
     # the rows are the whole selection: their shares add up to 100 as shown (a vendor's reach,
     # boroughs_share, is of every authority and adds up to no whole)

@@ -155,7 +155,7 @@ def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = No
 
 # Each panel from `rows`: the profile's rows as a parenthesised query or the kept table's name.
 def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[str, Any]:
-    params.add(today=today or date.today())
+    selection.with_councils(params).add(today=today or date.today())
     out = r.one(
         f"""WITH p AS MATERIALIZED (SELECT * FROM {rows} AS r),
         h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
@@ -163,12 +163,12 @@ def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[s
                (SELECT count(*) FROM p WHERE role = 'own') AS own,
                (SELECT count(*) FROM p WHERE role = 'resale') AS resale,
                (SELECT count(*) FROM p WHERE role = 'made') AS made,
-               (SELECT count(DISTINCT borough_code) FROM h) AS boroughs,
+               (SELECT {selection.COUNCILS} FROM h) AS boroughs,
                (SELECT count(DISTINCT system) FROM h) AS systems,
                (SELECT count(DISTINCT service_area) FROM h) AS service_areas,
                (SELECT round(sum(annual_value), 2) FROM h) AS annual_value,
                (SELECT min(contract_end) FROM h WHERE contract_end >= $today) AS next_end,
-               (SELECT count(DISTINCT borough_code) FROM p WHERE role = 'made') AS made_boroughs
+               (SELECT {selection.COUNCILS} FROM p WHERE role = 'made') AS made_boroughs
         """,
         params,
     )
