@@ -52,7 +52,7 @@ if not head["vendors"]:
     ui.stop()
 
 ranking = ui.derive(market.ranking_from, *source, by, top_n)
-st.header(market.headline_sentence(head, ranking, by))
+st.header(ui.plain(market.headline_sentence(head, ranking, by)))  # (names the leading vendor)
 # Short labels, the words in their help: "Top 10 vendors' share of records" was cut to "Top 10
 # vendors' share of re…" on a tablet, and made the row of four too wide for a laptop's.
 top = head["top_n"]

@@ -101,6 +101,20 @@ def test_hostile_link_values_on_a_page_render_as_text_everywhere(db_path, page):
     assert len(holding) >= 2, "the search is named in the page's summary too"
 
 
+def test_the_leading_vendors_name_shows_as_text_in_the_markets_headline(db_path):
+    """Ranked by boroughs served, the Market's headline names the leading vendor ("Civica
+    leads by authorities served: ..."): a vendor spelled as a link, an image and colour in a
+    register (or a published notice) was rendered as them in that heading."""
+    db = Database(db_path)
+    records = borough_records(db, "E09000007")
+    records["vendor"] = PHISH + " ![x](http://127.0.0.1:9/track.png) :red[LOCKED]"
+    snapshots.commit(db, prepared(records), b"camden register", user="Ann Steward")
+    db.close()
+    at = run_app({"borough": "Camden", "market_by": "Boroughs served"}, page="pages/market.py")
+    holding = assert_all_inert(at, "Your session expired")
+    assert any(shown(s).endswith("leads by authorities served: 1 of 33 (3.0%)") for s in holding)
+
+
 # ---- item 6: bare addresses in a steward's name and a file's name ------------------------------
 
 
