@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
-from tests.apptest import metric, registered_pages, run_app, shown
+from tests.apptest import inert, metric, registered_pages, run_app, shown
 from tests.conftest import ROOT
 from tests.test_original_download import downloads  # noqa: F401
 
@@ -207,6 +207,17 @@ def test_a_memory_limit_that_is_not_an_amount_stops_the_app_with_a_message(db_pa
     assert "CITYTOOLS_MEMORY_LIMIT is “lots”" in shown(at.error[0].value)
     assert not at.button and not at.metric  # no rebuild offered, no data shown
     assert db_path.read_bytes() == before
+
+
+def test_a_setting_quoted_in_the_stop_message_shows_as_written(db_path, monkeypatch):
+    """The message that stops the app quotes the setting's value: text that reads as a link or
+    colour (pasted from somewhere into the host's settings) is shown as typed, not rendered."""
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "[1GB](https://example.org/x)")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert not inert(at.error[0].value), inert(at.error[0].value)
+    assert "CITYTOOLS_MEMORY_LIMIT is “[1GB](https://example.org/x)”" in shown(at.error[0].value)
 
 
 def test_a_back_to_front_end_date_range_is_swapped_with_the_command_lines_words(db):

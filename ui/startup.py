@@ -38,7 +38,7 @@ def open_database(page: Any) -> None:
         ui.database()
         return
     except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {exc}", icon=":material/error:")
+        st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
         st.stop()
     except lifecycle.FileBusy:
         _busy()
