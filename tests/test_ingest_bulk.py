@@ -506,3 +506,15 @@ def test_a_header_of_two_rows_is_left_to_the_python_reader():
     assert_same(fast, slow)
     assert fast.records["contract_start"].tolist() == [date(2021, 4, 1)]
     assert fast.records["contract_end"].tolist() == [date(2027, 3, 31)]
+
+
+def test_a_repeated_header_whose_first_heading_holds_quotes_and_sql_is_skipped_both_ways():
+    """The first heading reaches the DuckDB reader's query as a bound parameter: any text, a
+    quote, a backslash or SQL, is only ever compared."""
+    first = "Borough (it's \\ 'x' OR 1=1 --)"
+    rows = [[first, "System", "Vendor"], ["Camden", "Mosaic", "Servelec"],
+            [first, "System", "Vendor"], ["Hackney", "Uniform", "Idox"]]  # fmt: skip
+    fast, slow, _ = both(_csv(rows), "quoted.csv")
+    assert_same(fast, slow)
+    assert fast.records["system"].tolist() == ["Mosaic", "Uniform"]
+    assert [p.row for p in fast.problems if "repeats the header" in p.reason] == [3]

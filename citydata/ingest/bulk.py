@@ -205,12 +205,13 @@ class _Build:
     def _distinct(self) -> dict[str, list]:
         """One query: the values each Python rule must read, and whether any row may be
         irregular (a blank, total or repeated header row: see _irregular)."""
-        header = spellings.literal(self.r.header[0].lower())
+        # (the file's own heading: a bound parameter, never SQL text)
+        header = {"header": self.r.header[0].lower()}
         # Only a row whose first cell has no letter or digit, says 'total' or is the header's
         # may be irregular: the distinct first cells tell whether the file has any.
         suspect = (
             f"NOT regexp_matches(c0, '[A-Za-z0-9]') OR c0 ILIKE '%total%'"
-            f" OR lower(trim(c0)) = {header} OR {_ERROR.format(c='c0')}"
+            f" OR lower(trim(c0)) = $header OR {_ERROR.format(c='c0')}"
         )
         parts = {"suspect": f"(SELECT count(*) FROM (SELECT DISTINCT c0 FROM raw) WHERE {suspect})"}
         a, b = self.src["borough_code"], self.src["borough"]
@@ -232,15 +233,15 @@ class _Build:
                     f"(SELECT list(v) FILTER (WHERE {spellings.odd(field, 'v')})"
                     f" FROM (SELECT DISTINCT {column} AS v FROM raw))"
                 )
-        found = self.con.sql(
-            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items())
+        found = self.con.execute(
+            "SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in parts.items()), header
         ).fetchall()[0]
         out = dict(zip(parts, found, strict=True))
         if out.pop("suspect") and self._irregular(header):
             raise NotPlain("blank, total or repeated header rows")
         return {name: values or [] for name, values in out.items()}
 
-    def _irregular(self, header: str) -> int:
+    def _irregular(self, header: dict[str, str]) -> int:
         """How many rows are blank, total or repeated header rows (a scan of every row)."""
         names = [f"c{i}" for i in range(len(self.r.header))]
         first = "COALESCE(" + ", ".join(f"NULLIF({n}, '')" for n in names) + ", '')"
@@ -253,8 +254,10 @@ class _Build:
             for n in names
         )
         errors = f"CASE WHEN {_ERROR.format(c='c0')} THEN {nothing} ELSE false END"
-        irregular = f"{blank} OR {errors} OR {first} ILIKE '%total%' OR lower(trim(c0)) = {header}"
-        return self.con.sql(f"SELECT count(*) FROM raw WHERE {irregular}").fetchall()[0][0]
+        irregular = f"{blank} OR {errors} OR {first} ILIKE '%total%' OR lower(trim(c0)) = $header"
+        return self.con.execute(f"SELECT count(*) FROM raw WHERE {irregular}", header).fetchall()[
+            0
+        ][0]
 
     def _lookup(
         self,
