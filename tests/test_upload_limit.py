@@ -120,3 +120,46 @@ def test_the_server_cap_bounds_the_app(db_path, monkeypatch, server_cap):
     at = sign_in(new_visit())
     at.switch_page("pages/upload.py").run()
     assert at.get("file_uploader")[0].proto.max_upload_size_mb == 25
+
+
+@pytest.mark.parametrize("given", ["abc", "nan", "inf", "0", "-5"])
+def test_a_limit_that_is_not_a_number_of_megabytes_is_named_by_the_import(
+    given, db_path, tmp_path, monkeypatch
+):
+    """A value of "abc" used to take 25 MB in its place without a word; "nan" and "inf" ended
+    the import as "something went wrong inside City Tools Explorer"; "0" and "-5" refused every
+    file as larger than "0 MB" and said to split it. Each now names the setting and its value."""
+    file = tmp_path / "register.csv"
+    file.write_bytes(b"Borough,Service area,System,Supplier\nCamden,Housing,Northgate,NEC\n")
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, given)
+    done = command.run("import", str(file), "--dry-run", db=db_path, text=True)
+    assert done.returncode != 0
+    assert done.stderr.strip() == (
+        f"refused: CITYTOOLS_MAX_UPLOAD_MB is “{given}”, which is not a number of megabytes: "
+        "use one above 0, for example 25. Nothing was written."
+    )
+
+
+def test_a_limit_that_is_not_a_number_is_named_on_the_upload_page(db_path, monkeypatch):
+    """A steward opening Upload under CITYTOOLS_MAX_UPLOAD_MB=abc was given the 25 MB default
+    without a word (and under "nan" "a fault in the app, not in what you chose"): the page now
+    says which setting to correct, as the app says of a region it cannot use."""
+    import time
+
+    from citydata.core import stewards
+
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
+    monkeypatch.setenv(settings.MAX_UPLOAD_MB, "abc")
+    at = new_visit()
+    # signed in as the sign-in page leaves it, so that this first run goes through app.py
+    at.session_state["_steward_password_user"] = stewards.signed_in(
+        "Ann Steward", PASSWORD, time.monotonic()
+    )
+    at.switch_page("pages/upload.py")
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The app is set up wrongly. CITYTOOLS\\_MAX\\_UPLOAD\\_MB is “abc”, which is not a number "
+        "of megabytes\\:\u2060 use one above 0, for example 25\\."
+    ]
+    assert not at.get("file_uploader"), "no upload box promising a limit nobody chose"

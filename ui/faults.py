@@ -41,12 +41,18 @@ def said(page: Any) -> str:
 
 @contextmanager
 def in_words(page: Any) -> Iterator[None]:
-    """Run `page`; a fault in it is logged with its traceback and shown as `said(page)`.
+    """Run `page`; a fault in it is logged with its traceback and shown as `said(page)`; a
+    setting that cannot be used (SettingError) is named, as when the app starts.
     Streamlit's own stop and rerun (BaseException, not Exception) pass through. With
     CITYTOOLS_DEBUG set (as the tests set it) the fault is raised as it is, so that a test of a
     page that fails fails too, rather than finding a polite message."""
     try:
         yield
+    except settings.SettingError as exc:  # not a fault of the program: a setting to correct
+        from ui import plain
+
+        log.warning("the page %s stopped on a setting: %s", getattr(page, "url_path", page), exc)
+        st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
     except Exception:
         if os.environ.get(settings.DEBUG):
             raise

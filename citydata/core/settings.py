@@ -6,6 +6,7 @@ secrets' top-level values in the environment, so a setting in the secrets works 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -192,14 +193,20 @@ def path(name: str, secrets: Mapping[str, Any] | None = None) -> Path | None:
 def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
     """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB), in bytes.
 
-    A value that is not a number falls back to the default rather than switching uploads off.
+    A value that is not a number of megabytes above 0 raises SettingError naming it: neither
+    the default taken in its place nor every file refused as "larger than 0 MB".
     """
-    raw = value(MAX_UPLOAD_MB, secrets)
+    raw = value(MAX_UPLOAD_MB, secrets) or BY_NAME[MAX_UPLOAD_MB].default or "25"
     try:
-        megabytes = float(raw or BY_NAME[MAX_UPLOAD_MB].default or 25)
+        megabytes = float(raw)
     except ValueError:
-        megabytes = float(BY_NAME[MAX_UPLOAD_MB].default or 25)
-    return int(max(megabytes, 0.001) * 1024 * 1024)
+        megabytes = math.nan
+    if not math.isfinite(megabytes) or megabytes <= 0:
+        raise SettingError(
+            f"{MAX_UPLOAD_MB} is “{raw.strip()[:20]}”, which is not a number of megabytes: use "
+            "one above 0, for example 25."
+        )
+    return max(int(megabytes * 1024 * 1024), 1)
 
 
 def secrets_file(path: Path | None = None) -> dict[str, Any]:
