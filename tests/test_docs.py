@@ -35,6 +35,20 @@ def test_every_setting_is_documented_in_the_readme():
         assert f"`{setting.name}`" in README, setting.name
 
 
+def test_every_setting_is_a_row_of_the_settings_table_as_github_shows_it():
+    """A blank line in the middle of the table ended it there: the 14 settings below it (the
+    mail server's, the public address, the feeds...) read as one paragraph of bars."""
+    from markdown_it import MarkdownIt
+
+    section = README[README.index("## Settings") : README.index("## The database")]
+    shown = MarkdownIt("commonmark").enable("table").render(section)
+    rows = re.findall(r"<tr>\s*<td><code>(CITYTOOLS_\w+)</code></td>\s*<td>(.*?)</td>", shown)
+    assert dict(rows) == {
+        s.name: "(none)" if s.default is None else f"<code>{s.default}</code>"
+        for s in settings.SETTINGS
+    }
+
+
 def test_the_readme_gives_the_app_s_own_download_limits():
     """It still said 50,000 records for an Excel download after the app moved to 150,000."""
     from citydata.output import exports, workbook
