@@ -282,8 +282,17 @@ _BUILD_LOCK = threading.Lock()
 @contextlib.contextmanager
 def _building(path: Path) -> Iterator[None]:
     """Hold the build lock of `path`: a thread lock, and an OS lock on its folder (no file is
-    left behind)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    left behind). A folder that cannot be made raises SettingError, naming CITYTOOLS_DB when
+    the path is the setting's."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        named = f"{ENV_VAR} is “{path}”: " if path == settings.path(ENV_VAR) else ""
+        raise settings.SettingError(
+            f"{named}the database file cannot be made there, as its folder {path.parent} "
+            f"cannot be made ({exc.strerror or exc}). Give a file in a folder this computer "
+            "can write to."
+        ) from None
     with _BUILD_LOCK:
         folder = os.open(path.parent, os.O_RDONLY)
         try:

@@ -306,3 +306,25 @@ def test_a_file_whose_time_falls_inside_the_copy_is_copied_again(busy_copy, monk
     assert len(copies) == 2
     monkeypatch.setattr(shutil, "copyfile", copy)  # the clock as it is: the file is a day ahead
     assert lifecycle._consistent_copy(busy, into, waits=()).read_bytes() == busy.read_bytes()
+
+
+def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, monkeypatch):
+    """CITYTOOLS_DB under a folder that cannot be made (here a file stands where the folder
+    should be; on a host, a disk not mounted or not writable) showed Streamlit's "This app has
+    encountered an error" to every visitor, and `snapshots` refused with "File exists:
+    .../not-a-folder", naming no setting. Both now name the setting and the folder."""
+    (tmp_path / "not-a-folder").write_text("a file")
+    target = tmp_path / "not-a-folder" / "citytools.duckdb"
+    monkeypatch.setenv("CITYTOOLS_DB", str(target))
+    said = (
+        f"CITYTOOLS_DB is “{target}”: the database file cannot be made there, as its folder "
+        f"{target.parent} cannot be made (File exists). Give a file in a folder this computer "
+        "can write to."
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"The app is set up wrongly. {said}"]
+
+    done = command.run("snapshots", text=True)
+    assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
