@@ -21,6 +21,7 @@ from citydata.core import stewards
 from citydata.output import backup
 from citydata.store import snapshots
 from tests import command
+from tests.apptest import shown
 from tests.conftest import ROOT
 from tests.snapshot_helpers import borough_records, prepared
 
@@ -324,7 +325,7 @@ def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, m
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
-    assert [e.value for e in at.error] == [f"The app is set up wrongly. {said}"]
+    assert [shown(e.value) for e in at.error] == [f"The app is set up wrongly. {said}"]
 
     done = command.run("snapshots", text=True)
     assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
