@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -132,6 +133,44 @@ def _one_component_scan():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(AppTest, "__init__", init)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _apptest_runs_through_the_app_as_a_server_does():
+    """Every run of an AppTest after the first goes through app.py, as on a server.
+
+    AppTest sets Streamlit's legacy `pages/` mode afresh for each run (`uses_pages_directory =
+    None`, then True: the folder is there), so from a session's second run (a click, a value
+    set) the page file ran on its own: no app.py, no sidebar filters, no navigation or sign-in
+    check, the filters of the run before. A server leaves the mode off for good once app.py's
+    `st.navigation` has run (ui/pagesdir.py), and so do the tests now: a session whose run went
+    through app.py keeps it off for its next runs. Its first run is as a server's first request
+    (a page opened by its address runs on its own and asks to run through app.py)."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    new_pages_manager, run = PagesManager.__init__, AppTest._run
+    navigated: list[bool] = [False]  # (this run's session has been through app.py)
+
+    @functools.wraps(new_pages_manager)  # (tests/test_pagesdir.py reads Streamlit's source)
+    def init(self, *args, **kwargs):
+        new_pages_manager(self, *args, **kwargs)
+        if navigated[0]:
+            PagesManager.uses_pages_directory = False
+
+    def run_app(self, *args, **kwargs):
+        navigated[0] = getattr(self, "_went_through_app", False)
+        try:
+            return run(self, *args, **kwargs)
+        finally:
+            navigated[0] = False
+            if PagesManager.uses_pages_directory is False:  # st.navigation ran
+                self._went_through_app = True
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PagesManager, "__init__", init)
+        patch.setattr(AppTest, "_run", run_app)
         yield
 
 

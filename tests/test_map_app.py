@@ -186,7 +186,7 @@ def test_the_profile_without_a_borough_asks_for_one(db_path):
 def test_choosing_a_borough_in_the_picker_shows_its_profile(db_path):
     at = run_app(page=BOROUGH)
     at.selectbox(key="profile").set_value("Hackney").run()
-    assert [h.value for h in at.header] == ["Hackney"]
+    assert [h.value for h in at.main.header] == ["Hackney"]
     # The widget writes the URL in the browser: tests/browser/test_map_browser.py checks it.
 
 

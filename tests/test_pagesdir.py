@@ -45,3 +45,15 @@ def test_every_page_file_asks_to_run_inside_the_app_before_drawing():
         assert guards, f"{page.name} never asks to run inside the app"
         first_draw = DRAWS.search(code)
         assert first_draw is None or min(guards) < first_draw.start(), page.name
+
+
+def test_a_sessions_later_runs_go_through_the_app_as_on_a_server():
+    """The tests' AppTest keeps the legacy mode off once app.py has run, as a server does
+    (conftest.py): a session's second run drew the page file alone, without the sidebar's
+    filters, the navigation or the stewards' gate."""
+    from tests.apptest import run_app
+
+    at = run_app(page="pages/market.py")
+    filters = [w.label for w in at.sidebar.multiselect]
+    at.run()  # a click's run
+    assert filters and [w.label for w in at.sidebar.multiselect] == filters
