@@ -442,3 +442,21 @@ def test_an_excel_export_is_never_written_onto_the_screen(db_path):
     assert done.returncode == 2
     assert "give -o FILE.xlsx" in done.stderr
     assert shown == b""
+
+
+def test_build_force_replaces_a_damaged_database_and_keeps_it(tmp_path):
+    """`build --force` refused a file that is not a usable database ("could not be opened as a
+    City Tools database"), the one case a steward needs it for, and offered no way out. It now
+    builds, moves the old file aside whole (as the app's "Rebuild from the embedded data" does)
+    and says where it is."""
+    path = tmp_path / "citytools.duckdb"
+    path.write_bytes(b"half a download of something else")
+    done = cli("build", "--db", str(path), "--force", text=True)
+    assert done.returncode == 0, done.stderr
+    assert "800 illustrative records" in done.stdout
+    [kept] = tmp_path.glob("citytools.duckdb.unusable-*")
+    assert kept.read_bytes() == b"half a download of something else"
+    assert f"kept as {kept}." in done.stdout
+    forced = cli("build", "--db", str(path), "--force", text=True)  # a usable one: as .bak
+    assert forced.returncode == 0, forced.stderr
+    assert f"kept as {path}.bak." in forced.stdout

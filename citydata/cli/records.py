@@ -97,11 +97,16 @@ def add_parsers(sub: Any) -> None:
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
     path = lifecycle.db_path(args.db)
+    kept, unusable = None, False
     if path.exists():
         if not args.force:
             raise Refused(f"{path} already exists; add --force to rebuild it (it is kept as .bak).")
-        lifecycle.keep_backup(path)
-    lifecycle.build(path, csv=args.csv)
+        try:
+            kept = lifecycle.keep_backup(path)
+        except lifecycle.FileUnusable:  # damaged, or not a database: moved aside whole, as the
+            unusable = True  # app's "Rebuild from the embedded data" does (never deleted)
+    built = lifecycle.build(path, csv=args.csv, keep_old=unusable)
+    kept = built if unusable else kept
     db = lifecycle.open_store(path)
     with db.read() as r:
         rows = r.scalar("SELECT count(*) FROM current_contracts")
@@ -112,6 +117,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{count(boroughs, 'authority', 'authorities')}"
         f" ({regions.current().label})."
     )
+    if kept is not None:
+        print(f"The file it replaces is kept as {kept}.")
     return EXIT_OK
 
 
