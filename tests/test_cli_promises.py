@@ -472,3 +472,18 @@ def test_build_force_replaces_a_damaged_database_and_keeps_it(tmp_path):
     forced = cli("build", "--db", str(path), "--force", text=True)  # a usable one: as .bak
     assert forced.returncode == 0, forced.stderr
     assert f"kept as {path}.bak." in forced.stdout
+
+
+@pytest.mark.parametrize(
+    "command", [("export", "-o", "out.csv"), ("coming", "-o", "out.csv"), ("collaborate",)]
+)
+def test_a_filter_option_beside_a_link_is_not_silently_ignored(db_path, tmp_path, command):
+    """`export --url LINK --borough Camden` wrote the link's boroughs (Hackney's records), exit
+    0, without a word that --borough had been set aside: someone narrowing a shared view on
+    the command line got the whole view instead."""
+    link = "http://localhost:8501/?borough=Hackney"
+    args = [str(tmp_path / a) if a.endswith(".csv") else a for a in command]
+    done = cli(*args, "--url", link, "--borough", "Camden", db=db_path, text=True)
+    assert done.returncode == 2, done.stderr
+    assert "not both: --borough would be ignored" in done.stderr
+    assert done.stdout == "" and list(tmp_path.glob("*.csv")) == []

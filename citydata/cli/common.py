@@ -148,6 +148,12 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     of whose values is in the data: the sidebar would show everything, with a note, to a person
     looking at the page; a command would write or list everything."""
     if args.url:
+        if given := _options_given(args):  # (the link's filters would silently win)
+            raise UsageError(
+                f"Give the filters as options or as --url, not both: {', '.join(given)} would "
+                "be ignored in favour of the link's. Choose them in the app and copy the link "
+                "again, or give every filter as an option."
+            )
         params = parse_qs(urlsplit(args.url).query)
     else:
         params = {c.key: getattr(args, c.key) for c in filters.CHOICES}
@@ -178,6 +184,14 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     if notes:
         print(f"Using: {filters.summary(state, 'records')}.", file=sys.stderr)
     return state
+
+
+def _options_given(args: argparse.Namespace) -> list[str]:
+    """The filter options given on the command line, as typed ("--borough")."""
+    given = [c.key for c in filters.CHOICES if getattr(args, c.key)]
+    given += [k for k in ("end_from", "end_to") if getattr(args, k)]
+    given += ["search"] if args.q.strip() else []
+    return ["--" + key.replace("_", "-") for key in given]
 
 
 def _left_out(given: FilterState, kept: FilterState) -> int:
