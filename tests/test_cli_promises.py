@@ -487,3 +487,14 @@ def test_a_filter_option_beside_a_link_is_not_silently_ignored(db_path, tmp_path
     assert done.returncode == 2, done.stderr
     assert "not both: --borough would be ignored" in done.stderr
     assert done.stdout == "" and list(tmp_path.glob("*.csv")) == []
+
+
+def test_reconcile_says_when_no_notices_are_held_not_that_every_pair_agrees(db_path):
+    """`reconcile --borough Camden` with no published notices held said "Every matched pair
+    agrees on its dates, value and supplier.", a check passed where nothing was checked. The
+    Reconciliation page says no notices are held, and how to fetch them; so does the command."""
+    done = cli("reconcile", "--borough", "Camden", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "No published notices are held for Camden." in done.stdout
+    assert "python -m citydata fetch" in done.stdout
+    assert "agrees" not in done.stdout

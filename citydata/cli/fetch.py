@@ -202,7 +202,14 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         result = reconciliation.reconcile(r, FilterState(), found.name)
     print(result.sentence(found.name))
-    print(result.disagreement_sentence())
+    if result.counts.matched or result.counts.published_only:
+        print(result.disagreement_sentence())
+    else:  # as the Reconciliation page says it: there is nothing to agree or disagree with
+        print(
+            f"No published notices are held for {found.name}. Fetch them with `python -m "
+            "citydata fetch contracts-finder --since YYYY-MM-DD` (or find-a-tender), or on the "
+            "Published notices page."
+        )
     if args.output:
         with open(args.output, "wb") as f:
             f.write(exports.to_csv(exports.with_labels(result.labelled())))  # as the page's
