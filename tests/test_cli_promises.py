@@ -498,3 +498,13 @@ def test_reconcile_says_when_no_notices_are_held_not_that_every_pair_agrees(db_p
     assert "No published notices are held for Camden." in done.stdout
     assert "python -m citydata fetch" in done.stdout
     assert "agrees" not in done.stdout
+
+
+def test_coming_feed_says_so_when_feeds_are_switched_off(db_path, monkeypatch):
+    """`coming --feed` with CITYTOOLS_FEEDS_DIR=off wrote no feed and said nothing, exit 0: a
+    scheduled job set up to keep the feed current never learnt that it did not."""
+    monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", "off")
+    done = cli("coming", "--feed", "--today", "2026-12-01", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "publishes no calendar feeds (CITYTOOLS_FEEDS_DIR is off)" in done.stderr
+    assert done.stdout.startswith("\ufeffService area,")  # the table, as without --feed

@@ -55,6 +55,11 @@ def cmd_coming(args: argparse.Namespace) -> int:
         raise Refused(str(exc)) from None
     today = args.today or date.today()
     folder = alerts.feeds_dir(secrets) if args.feed else None
+    if args.feed and folder is None:  # (asked for, and none written: said, not left unsaid)
+        note(
+            "This installation publishes no calendar feeds (CITYTOOLS_FEEDS_DIR is off), so "
+            "--feed wrote none."
+        )
     # Only the feed writes: without it, a read (while the app serves, from a copy made just now).
     with contextlib.ExitStack() as stack:
         if folder is None:
