@@ -508,3 +508,18 @@ def test_coming_feed_says_so_when_feeds_are_switched_off(db_path, monkeypatch):
     assert done.returncode == 0, done.stderr
     assert "publishes no calendar feeds (CITYTOOLS_FEEDS_DIR is off)" in done.stderr
     assert done.stdout.startswith("\ufeffService area,")  # the table, as without --feed
+
+
+def test_alerts_give_no_feed_address_when_no_feed_is_published(db_path, monkeypatch):
+    """With CITYTOOLS_FEEDS_DIR=off, `alerts add --json` and `alerts list --json` gave each
+    alert a calendar address ("/app/static/feeds/….ics") that no file was ever written to:
+    pasted into Outlook, a subscription to nothing. The Alerts page shows none then."""
+    monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", "off")
+    added = cli(
+        "alerts", "add", "--name", "Camden", "--email", "a@example.org", "--ending", "6",
+        "--json", db=db_path, text=True,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert strict_json(added.stdout)["feed"] is None
+    listed = cli("alerts", "list", "--json", db=db_path, text=True)
+    assert [a["feed"] for a in strict_json(listed.stdout)] == [None]

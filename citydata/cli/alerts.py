@@ -226,8 +226,11 @@ def _write_feeds(db: Any) -> None:
 
 
 def _public(sub: subscriptions.Subscription) -> dict[str, Any]:
-    """A subscription for printing: the webhook address is a secret, so it is left out."""
-    public_url = settings.value("CITYTOOLS_PUBLIC_URL", settings.secrets_file())
+    """A subscription for printing: the webhook address is a secret, so it is left out. No
+    feed address (null) where the installation publishes no feeds: it would lead nowhere."""
+    secrets = settings.secrets_file()
+    public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
+    published = alerts.feeds_dir(secrets) is not None
     return {
         "id": sub.id,
         "name": sub.name,
@@ -237,7 +240,7 @@ def _public(sub: subscriptions.Subscription) -> dict[str, Any]:
         "decisions_months": sub.decisions_months,
         "ending_months": sub.ending_months,
         "changes": sub.changes,
-        "feed": alerts.feed_url(sub, public_url),
+        "feed": alerts.feed_url(sub, public_url) if published else None,
         "created_by": sub.created_by,
         "created_at": sub.created_at,
     }
