@@ -25,17 +25,8 @@ else:
         "Spellings in the current records that look like another vendor's name. Choose one and "
         "accept it to count it under that vendor from now on."
     )
-    shown = suggestions[["alias", "records", "vendor", "vendor_records", "score", "reason"]]
-    shown = shown.rename(
-        columns={
-            "alias": "Spelling",
-            "records": "Its records",
-            "vendor": "Group under",
-            "vendor_records": "That vendor's records",
-            "score": "Likeness (0-100)",
-            "reason": "Why",
-        }
-    )
+    labels = vendors.SUGGESTION_LABELS
+    shown = suggestions[list(labels)].rename(columns=labels)
     ui.table(shown, key="alias_suggestions")
     # Chosen by the spelling itself, not by its row: after an acceptance the list is shorter,
     # and a row number would point at another suggestion (or past the end).
@@ -84,14 +75,5 @@ st.caption(
 )
 groupings = ui.read(vendors.aliases)
 ui.table(
-    groupings[["spelling", "vendor", "records", "added_by", "added_at"]].rename(
-        columns={
-            "spelling": "Spelling",
-            "vendor": "Counted under",
-            "records": "Records with this spelling",
-            "added_by": "Grouped by",
-            "added_at": "Grouped on",
-        }
-    ),
-    key="alias_table",
+    groupings[list(vendors.ALIAS_LABELS)].rename(columns=vendors.ALIAS_LABELS), key="alias_table"
 )

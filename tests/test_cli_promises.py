@@ -523,3 +523,22 @@ def test_alerts_give_no_feed_address_when_no_feed_is_published(db_path, monkeypa
     assert strict_json(added.stdout)["feed"] is None
     listed = cli("alerts", "list", "--json", db=db_path, text=True)
     assert [a["feed"] for a in strict_json(listed.stdout)] == [None]
+
+
+def test_aliases_table_is_headed_in_words_not_column_names(db_path):
+    """`aliases` headed its table `alias  spelling  vendor  added_by  added_at  records`, and
+    `--suggest` `vendor_records  score`: the program's column names, where the Vendor names
+    page reads "Counted under", "Grouped by", "Likeness (0-100)". (--json keeps the keys.)"""
+    listed = cli("aliases", db=db_path, text=True)
+    assert listed.returncode == 0, listed.stderr
+    header = listed.stdout.splitlines()[0].split()
+    assert "added_by" not in header and "Counted" in header and "Grouped" in header
+    register = db_path.parent / "ealing.csv"
+    register.write_bytes(NO_VALUES.replace(b"Servelec", b"Servelecc"))
+    assert cli("import", str(register), db=db_path).returncode == 0
+    suggested = cli("aliases", "--suggest", db=db_path, text=True)
+    assert suggested.returncode == 0, suggested.stderr
+    assert "Servelecc" in suggested.stdout, suggested.stdout
+    assert "vendor_records" not in suggested.stdout and "Likeness (0-100)" in suggested.stdout
+    as_json = strict_json(cli("aliases", "--suggest", "--json", db=db_path, text=True).stdout)
+    assert {"alias", "vendor", "vendor_records", "score"} <= as_json[0].keys()

@@ -62,13 +62,14 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _print(df: pd.DataFrame, as_json: bool, empty: str) -> None:
+def _print(df: pd.DataFrame, as_json: bool, empty: str, labels: dict[str, str]) -> None:
+    """JSON with the documented keys, or a table with the Vendor names page's columns."""
     if as_json:
         print(df.to_json(orient="records", date_format="iso"))
     elif df.empty:
         print(empty)
     else:
-        print(df.to_string(index=False))
+        print(df[list(labels)].rename(columns=labels).to_string(index=False))
 
 
 @command("aliases")
@@ -108,6 +109,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
 def _show(r: Reader, args: argparse.Namespace, *, listing: bool) -> None:
     """The suggestions when asked for, else, with `listing`, the alias table."""
     if args.suggest:
-        _print(vendors.suggest_aliases(r, args.cutoff), args.json, "No suggestions.")
+        found = vendors.suggest_aliases(r, args.cutoff)
+        _print(found, args.json, "No suggestions.", vendors.SUGGESTION_LABELS)
     elif listing:
-        _print(vendors.aliases(r), args.json, "No aliases.")
+        _print(vendors.aliases(r), args.json, "No aliases.", vendors.ALIAS_LABELS)

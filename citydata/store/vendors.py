@@ -32,6 +32,23 @@ CHANGES_KEY = ALIAS_CHANGES_KEY  # meta counter, part of store.migrations.data_v
 MAX_NAME = 200
 DEFAULT_CUTOFF = 88
 EXTENDED_SCORE = 90
+# The columns of `aliases` and `suggest_aliases` as people read them (the Vendor names page and
+# `python -m citydata aliases`), in the order shown.
+ALIAS_LABELS = {
+    "spelling": "Spelling",
+    "vendor": "Counted under",
+    "records": "Records with this spelling",
+    "added_by": "Grouped by",
+    "added_at": "Grouped on",
+}
+SUGGESTION_LABELS = {
+    "alias": "Spelling",
+    "records": "Its records",
+    "vendor": "Group under",
+    "vendor_records": "That vendor's records",
+    "score": "Likeness (0-100)",
+    "reason": "Why",
+}
 
 # Words that say what kind of company it is, not which: left out when comparing names.
 COMPANY_WORDS = frozenset(
