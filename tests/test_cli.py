@@ -128,6 +128,21 @@ def test_a_memory_limit_that_is_not_an_amount_is_refused_in_one_line(db_path):
     assert lines == [lines[0]] and lines[0].startswith("refused: CITYTOOLS_MEMORY_LIMIT is")
 
 
+@pytest.mark.parametrize("limit", ["10MB", "-1GB"])
+def test_a_memory_limit_too_small_or_below_zero_is_named_not_taken(db_path, limit, monkeypatch):
+    """'10MB' (for 10GB) failed every page as a fault of the app, and at 1MB the database was
+    said to be damaged; '-1GB' was quietly DuckDB's default, most of the computer's memory."""
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", limit)
+    done = command.run("snapshots", db=db_path, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        f"refused: CITYTOOLS_MEMORY_LIMIT is “{limit}”, less than the app needs to run: 128MB at "
+        "the least."
+    )
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "128MB")  # the least is enough
+    assert command.run("snapshots", db=db_path).returncode == 0
+
+
 def _records(done: subprocess.CompletedProcess) -> list[dict[str, str]]:
     assert done.returncode == 0, done.stderr
     return list(csv.DictReader(io.StringIO(done.stdout.decode("utf-8-sig"))))

@@ -126,19 +126,40 @@ def over_table(
 MEMORY_LIMIT = "CITYTOOLS_MEMORY_LIMIT"
 
 
+# The least memory the app runs in: below it a page fails on its first query, or the database
+# is taken for a damaged one (the embedded data needs about 64 MB; a mistyped "10MB" for 10GB).
+MIN_MEMORY_MB = 128  # (as DuckDB counts a MB: a million bytes)
+_BYTES = {"bytes": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+
+
 def _config() -> dict[str, str]:
-    """DuckDB's settings from ours; SettingError for a value DuckDB would not take."""
+    """DuckDB's settings from ours; SettingError for a value DuckDB would not take, a negative
+    one (DuckDB would take its default instead) or one too small for the app."""
     limit = settings.value(MEMORY_LIMIT)
     if not limit:
         return {}
     config = {"memory_limit": limit.strip()}
+    advice = "Use a number and a unit, for example 1GB or 1500MB, or leave it unset."
     try:
-        duckdb.connect(":memory:", config=config).close()
+        con = duckdb.connect(":memory:", config=config)
     except duckdb.Error:
         raise settings.SettingError(
-            f"{MEMORY_LIMIT} is “{limit[:40]}”, which is not an amount of memory. Use a number "
-            "and a unit, for example 1GB or 1500MB, or leave it unset."
+            f"{MEMORY_LIMIT} is “{limit[:40]}”, which is not an amount of memory. {advice}"
         ) from None
+    try:  # DuckDB's own reading of it: '9.5 MiB'
+        number, unit = (
+            con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0].split()
+        )
+    finally:
+        con.close()
+    # (a negative amount: DuckDB would take its default, most of the computer's memory)
+    # (DuckDB's reading keeps one decimal of its unit: 128MB is '122.0 MiB', not 122.07)
+    least = MIN_MEMORY_MB * 1e6 - 0.1 * _BYTES.get(unit, 1)
+    if limit.strip().startswith("-") or float(number) * _BYTES.get(unit, 1) < least:
+        raise settings.SettingError(
+            f"{MEMORY_LIMIT} is “{limit[:40]}”, less than the app needs to run: "
+            f"{MIN_MEMORY_MB}MB at the least. {advice}"
+        )
     return config
 
 
