@@ -542,3 +542,12 @@ def test_aliases_table_is_headed_in_words_not_column_names(db_path):
     assert "vendor_records" not in suggested.stdout and "Likeness (0-100)" in suggested.stdout
     as_json = strict_json(cli("aliases", "--suggest", "--json", db=db_path, text=True).stdout)
     assert {"alias", "vendor", "vendor_records", "score"} <= as_json[0].keys()
+
+
+def test_the_snapshots_table_says_a_missing_value_as_a_dash(db_path):
+    """`snapshots` printed "<NA>" under restored_from for every snapshot restored from none."""
+    done = cli("snapshots", db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    words = done.stdout.split()
+    assert not {"<NA>", "None", "NaN", "nan", "NaT"} & set(words), done.stdout[:400]
+    assert "-" in words

@@ -145,9 +145,9 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     df["rows_left_out"] = df["rows_left_out"].astype("Int64")  # (none for a register)
     if args.json:
         print(df.to_json(orient="records", date_format="iso"))
-    else:
-        shown = df["rows_left_out"].astype(object)
-        print(df.assign(rows_left_out=shown.where(shown.notna(), "-")).to_string(index=False))
+    else:  # (a value not given, such as a snapshot restored from none, is "-", never "<NA>")
+        table = df.astype(object)
+        print(table.where(table.notna(), "-").to_string(index=False))
     return EXIT_OK
 
 
