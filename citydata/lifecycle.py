@@ -319,8 +319,11 @@ def set_aside(path: str | Path) -> Path:
     return target
 
 
-def keep_backup(path: str | Path) -> Path:
-    """Keep the current file as `<name>.bak` before it is rebuilt, without ever moving it.
+def keep_backup(path: str | Path) -> tuple[Path, Path | None]:
+    """Keep the current file as `<name>.bak` before it is rebuilt, without ever moving it; an
+    earlier `.bak` is kept too, as `<name>.bak-<when it was made>` (it may be the only copy of
+    a steward's data: a second rebuild must not delete it). Returns both paths (the second None
+    when there was no earlier backup).
 
     Opening and closing it first refuses when another program holds it and folds any WAL into
     the file; the backup is a hard link (a copy where links are not possible), so the database
@@ -329,12 +332,20 @@ def keep_backup(path: str | Path) -> Path:
     path = Path(path)
     Database(path).close()
     bak = path.with_name(path.name + ".bak")
-    bak.unlink(missing_ok=True)
+    earlier = None
+    if bak.exists():
+        made = datetime.fromtimestamp(bak.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+        earlier = bak.with_name(f"{bak.name}-{made}")
+        n = 1
+        while earlier.exists():  # (two in one second: never over another)
+            n += 1
+            earlier = bak.with_name(f"{bak.name}-{made}-{n}")
+        bak.replace(earlier)
     try:
         os.link(path, bak)
     except OSError:
         shutil.copy2(path, bak)
-    return bak
+    return bak, earlier
 
 
 def restore_archive() -> Path | None:

@@ -551,3 +551,21 @@ def test_the_snapshots_table_says_a_missing_value_as_a_dash(db_path):
     words = done.stdout.split()
     assert not {"<NA>", "None", "NaN", "nan", "NaT"} & set(words), done.stdout[:400]
     assert "-" in words
+
+
+def test_a_second_build_force_keeps_the_first_backup_too(tmp_path):
+    """`build --force` kept the file it replaced as .bak, deleting the .bak before it: run twice,
+    a steward's data kept by the first run was gone."""
+    path = tmp_path / "citytools.duckdb"
+    assert cli("build", "--db", str(path)).returncode == 0
+    with duckdb.connect(str(path)) as con:  # the steward's data, as far as this test goes
+        con.execute("CREATE TABLE kept_by_the_steward AS SELECT 42 AS answer")
+    first = cli("build", "--db", str(path), "--force", text=True)
+    assert first.returncode == 0, first.stderr
+    again = cli("build", "--db", str(path), "--force", text=True)
+    assert again.returncode == 0, again.stderr
+    [earlier] = [p for p in tmp_path.iterdir() if p.name.startswith("citytools.duckdb.bak-")]
+    assert f"The backup kept before it is now {earlier}." in again.stdout
+    with duckdb.connect(str(earlier), read_only=True) as con:
+        assert con.execute("SELECT answer FROM kept_by_the_steward").fetchall() == [(42,)]
+    assert (tmp_path / "citytools.duckdb.bak").exists()

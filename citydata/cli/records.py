@@ -97,12 +97,12 @@ def add_parsers(sub: Any) -> None:
 @command("build")
 def cmd_build(args: argparse.Namespace) -> int:
     path = lifecycle.db_path(args.db)
-    kept, unusable = None, False
+    kept, earlier, unusable = None, None, False
     if path.exists():
         if not args.force:
             raise Refused(f"{path} already exists; add --force to rebuild it (it is kept as .bak).")
         try:
-            kept = lifecycle.keep_backup(path)
+            kept, earlier = lifecycle.keep_backup(path)
         except lifecycle.FileUnusable:  # damaged, or not a database: moved aside whole, as the
             unusable = True  # app's "Rebuild from the embedded data" does (never deleted)
     built = lifecycle.build(path, csv=args.csv, keep_old=unusable)
@@ -119,6 +119,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     if kept is not None:
         print(f"The file it replaces is kept as {kept}.")
+    if earlier is not None:
+        print(f"The backup kept before it is now {earlier}.")
     return EXIT_OK
 
 
