@@ -141,6 +141,10 @@ def test_a_fetch_stores_nothing_more_once_its_steward_may_no_longer_change_the_d
     assert not [b for b in at.button if b.label == "Fetch from Contracts Finder"]
     shown = " ".join(e.value for e in [*at.error, *at.warning, *at.info, *at.markdown])
     assert "**All contracts**" in shown, shown  # the Overview, the app's first page
+    assert [t.value for t in at.toast] == [
+        "Signed out as a data steward. The upload password has been changed since you signed "
+        "in. Sign in again."
+    ]  # said where she lands, not only on the sign-in form she may never open
 
     monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", PASSWORD)
     again = open_notices(sign_in(new_visit(), name="Bob Steward"))

@@ -58,6 +58,9 @@ def access() -> stewards.Access:
             st.session_state.pop(_SIGNED_IN, None)
             st.session_state.pop(_MEMO, None)
             st.session_state[_ENDED] = ended
+            # (said wherever the steward is: the stewards' pages leave the navigation with the
+            # sign-in, so a steward on one of them lands on the first page of the app)
+            st.toast(f"Signed out as a data steward. {ended}", icon=":material/lock_clock:")
             found = None
     return stewards.decide(secrets(), user, found.who if found else None)
 
