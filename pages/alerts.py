@@ -26,7 +26,7 @@ secrets = steward.secrets()
 lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(ui.plain(problem))
-public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
+public_url = settings.public_url(secrets)
 if not public_url:
     st.info(
         "CITYTOOLS_PUBLIC_URL is not set: messages link to the view exactly as it was pasted, "

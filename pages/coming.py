@@ -107,7 +107,7 @@ ui.table(grid, key="coming_quarters")
 st.caption("Quarters are calendar quarters: Q1 is January to March.")
 
 st.header("Follow it in your calendar")
-public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets) or ui.site_address()
+public_url = settings.public_url(secrets) or ui.site_address()
 if alerts.feeds_dir(secrets) is None:
     st.caption("This installation publishes no calendar feeds.")
 else:

@@ -748,3 +748,20 @@ def test_a_feed_folder_that_cannot_be_made_refuses_before_an_alert_changes(
     assert removed.returncode == 1 and "Nothing was written." in removed.stderr
     listed = json.loads(alerts(db_path, "list", "--json").stdout)
     assert [a["name"] for a in listed] == ["Camden housing"], "nothing added, nothing removed"
+
+
+def test_a_public_address_without_https_is_named_and_nothing_is_sent(db_path, smtp, monkeypatch):
+    """'citytools.example.org' (no https://) was put in every message and calendar feed address
+    as it was: links that lead nowhere, with no word said. It is now refused, naming it."""
+    add_email(db_path)
+    monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", "citytools.example.org")
+    done = command.run("alerts", "send", "--today", TODAY, db=db_path, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        "refused: CITYTOOLS_PUBLIC_URL is “citytools.example.org”, which is not a web address "
+        "(https://...)."
+    )
+    assert smtp.messages == []
+    monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", "https://citytools.example.org")
+    assert send(db_path).returncode == 0 and len(smtp.messages) == 1
+    assert "https://citytools.example.org/pipeline?" in smtp.messages[0][1].get_content()

@@ -18,7 +18,7 @@ from citydata.core.dates import add_months
 from citydata.query import market, opportunities, pipeline
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.apptest import metric, run_app
+from tests.apptest import metric, run_app, shown
 from tests.snapshot_helpers import borough_records, prepared
 
 TODAY = date(2026, 12, 1)
@@ -295,3 +295,15 @@ def test_a_vendor_filter_picks_the_contracts_not_the_market_s_suppliers(db):
         assert row.suppliers == whole.loc[row.service_area, "suppliers"] > 1, row.service_area
         assert row.hhi == whole.loc[row.service_area, "hhi"]
     assert set(civica["incumbents"]) == {"Civica"}, "the contracts ending are Civica's"
+
+
+def test_a_public_address_without_https_is_named_not_offered_as_the_feed(db_path, monkeypatch):
+    """The calendar's address was 'citytools.example.org/app/static/...': no link a calendar
+    could subscribe to. The page now says the app is set up wrongly, naming the setting."""
+    monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", "citytools.example.org")
+    at = run_app(page="pages/coming.py")
+    assert [shown(e.value) for e in at.error] == [
+        "The app is set up wrongly. CITYTOOLS_PUBLIC_URL is “citytools.example.org”, which is "
+        "not a web address (https://...)."
+    ]
+    assert not any("coming-to-market.ics" in m.value for m in at.markdown)

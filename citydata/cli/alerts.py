@@ -75,6 +75,9 @@ def add_parsers(sub: Any) -> None:
 
 @command("alerts")
 def cmd_alerts(args: argparse.Namespace) -> int:
+    # the address messages and feeds link to: one that is not a web address refuses first,
+    # before any alert is stored, removed, sent or recorded
+    settings.public_url(settings.secrets_file())
     return {"add": _add, "list": _list, "remove": _remove, "send": _send}[args.action](args)
 
 
@@ -229,7 +232,7 @@ def _public(sub: subscriptions.Subscription) -> dict[str, Any]:
     """A subscription for printing: the webhook address is a secret, so it is left out. No
     feed address (null) where the installation publishes no feeds: it would lead nowhere."""
     secrets = settings.secrets_file()
-    public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
+    public_url = settings.public_url(secrets)
     published = alerts.feeds_dir(secrets) is not None
     return {
         "id": sub.id,

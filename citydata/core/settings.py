@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from citydata.core import tomlfile
 
@@ -163,6 +164,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 DB = "CITYTOOLS_DB"
 RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
 MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
+PUBLIC_URL = "CITYTOOLS_PUBLIC_URL"
 UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
 DEBUG = "CITYTOOLS_DEBUG"
 
@@ -207,6 +209,24 @@ def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
             "one above 0, for example 25."
         )
     return max(int(megabytes * 1024 * 1024), 1)
+
+
+def public_url(secrets: Mapping[str, Any] | None = None) -> str | None:
+    """The app's public address (CITYTOOLS_PUBLIC_URL), or None when unset.
+
+    A value that is not a web address ("citytools.example.org", without https://) raises
+    SettingError naming it: taken as it was, every alert and calendar feed carried it as a link
+    that leads nowhere.
+    """
+    text = (value(PUBLIC_URL, secrets) or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingError(
+            f"{PUBLIC_URL} is “{text[:80]}”, which is not a web address (https://...)."
+        )
+    return text
 
 
 def secrets_file(path: Path | None = None) -> dict[str, Any]:

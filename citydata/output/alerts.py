@@ -263,7 +263,7 @@ def send_due(
     one, it is read from both and recorded in the ledger only (`db` may then be a read-only
     copy): for a run while the app holds the database.
     """
-    public_url = settings.value("CITYTOOLS_PUBLIC_URL", secrets)
+    public_url = settings.public_url(secrets)
     outcomes: list[Outcome] = []
     with db.read() as r:
         subs = [s for s in subscriptions.all_(r) if only is None or s.id == only]
