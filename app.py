@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.query.filters import FilterState
-from ui import faults, fetching, memory, startup, steward
+from ui import faults, memory, startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -38,7 +38,7 @@ PAGES = [
 # Upload, backup and restore are registered only for a signed-in data steward (see steward.py).
 page = st.navigation(PAGES + steward.pages(), expanded=True)
 startup.open_database(page)  # or explain why not (busy, unusable) and stop
-fetching.start_inbox(ui.database())  # imports the fetches queued while the app holds the file
+startup.start_inbox()  # imports the fetches queued while the app holds the file (or stops)
 ui.pin_version()
 # The steward pages use no filter: no sidebar of filters that would do nothing there.
 if page.url_path in steward.WITHOUT_FILTERS:

@@ -26,6 +26,7 @@ from websockets.sync.client import connect
 from citydata import lifecycle
 from citydata.feeds import fetch, history, runs, spool
 from tests import command
+from tests.apptest import shown
 from tests.browser.conftest import run_server
 from tests.test_fetch import Replay, ok, published
 
@@ -46,9 +47,11 @@ def feed(monkeypatch) -> Iterator[Replay]:
     replay.server_close()
 
 
-def open_session(url: str) -> None:
+def open_session(url: str) -> list[str]:
     """Open one session as a browser would and wait until its first script run has finished
-    (the app then holds the database and its inbox importer is running)."""
+    (the app then holds the database and its inbox importer is running). Returns the text of
+    the run's alerts (st.error, st.warning ...), as Markdown."""
+    alerts: list[str] = []
     with connect(url.replace("http", "ws", 1) + "/_stcore/stream", open_timeout=30) as ws:
         msg = BackMsg()
         msg.rerun_script.query_string = ""
@@ -58,7 +61,10 @@ def open_session(url: str) -> None:
             forward = ForwardMsg()
             forward.ParseFromString(ws.recv(timeout=120))
             if forward.WhichOneof("type") == "script_finished":
-                return
+                return alerts
+            element = forward.delta.new_element
+            if forward.HasField("delta") and element.WhichOneof("type") == "alert":
+                alerts.append(element.alert.body)
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> object:
@@ -331,3 +337,16 @@ def test_a_fault_in_a_fetch_from_the_page_is_said_in_words_and_logged(db_path, f
     assert "Exception" not in job.error
     logged = [r for r in caplog.records if r.name == "ui.fetching"]
     assert logged and logged[0].exc_info, "the detail is in the server's log, with where"
+
+
+@pytest.mark.parametrize("seconds", ["abc", "0", "-5"])
+def test_an_inbox_period_that_is_not_seconds_above_zero_is_named(db_path, seconds):
+    """'abc' was quietly the default of 30 seconds, and '0' or '-5' half a second: the app now
+    says it is set up wrongly, naming the setting and its value, and imports nothing."""
+    with run_server(db_path, {"CITYTOOLS_INBOX_SECONDS": seconds}) as srv:
+        said = [shown(a) for a in open_session(srv.url)]
+        assert said == [
+            f"The app is set up wrongly. CITYTOOLS_INBOX_SECONDS is “{seconds}”, which is not a "
+            "number of seconds: use one above 0, for example 30."
+        ]
+        assert not spool.listening(db_path)

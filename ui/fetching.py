@@ -27,7 +27,7 @@ from citydata.store.db import Database
 
 log = logging.getLogger(__name__)
 
-INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
+INBOX_SECONDS = settings.INBOX_SECONDS
 # Pages one click fetches at most (a fetch carries on where the last one stopped).
 PAGES_PER_RUN = 50
 # How a fetch stopped there (or anywhere else) carries on, as the page says it.
@@ -225,10 +225,8 @@ def _listen(inbox: weakref.ref[Inbox], period: float) -> None:
 
 
 def inbox_period() -> float:
-    try:
-        return max(float(settings.value(INBOX_SECONDS) or spool.PERIOD), 0.5)
-    except ValueError:
-        return spool.PERIOD
+    """CITYTOOLS_INBOX_SECONDS; SettingError, naming it, for a value that is not seconds above 0."""
+    return settings.inbox_seconds()
 
 
 @st.cache_resource(show_spinner=False)
@@ -237,5 +235,8 @@ def _inbox(_db: Database, path: str) -> Inbox:
 
 
 def start_inbox(db: Database) -> Inbox:
-    """Start the server's inbox importer (once per process and database file)."""
+    """Start the server's inbox importer (once per process and database file). Its period is
+    read on every run, so that a CITYTOOLS_INBOX_SECONDS that cannot be used (SettingError) is
+    named each time, not only on the run that would have started it."""
+    inbox_period()
     return _inbox(db, str(db.path))

@@ -19,7 +19,7 @@ import streamlit as st
 import ui
 from citydata import lifecycle
 from citydata.core import settings
-from ui import steward
+from ui import fetching, steward
 
 SIGN_IN_URL_PATH = "sign_in"
 # Pages that still run when the database cannot be opened: where stewards sign in (the upload
@@ -44,6 +44,16 @@ def open_database(page: Any) -> None:
         _busy()
     except lifecycle.StoreError as exc:
         _unusable(page, str(exc))
+
+
+def start_inbox() -> None:
+    """Start importing the fetches queued while the app holds the file (ui.fetching); a
+    CITYTOOLS_INBOX_SECONDS that cannot be used stops the app here, named."""
+    try:
+        fetching.start_inbox(ui.database())
+    except settings.SettingError as exc:
+        st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
+        st.stop()
 
 
 def _unusable(page: Any, problem: str) -> None:

@@ -165,6 +165,7 @@ DB = "CITYTOOLS_DB"
 RESTORE_FROM = "CITYTOOLS_RESTORE_FROM"
 MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
 PUBLIC_URL = "CITYTOOLS_PUBLIC_URL"
+INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
 UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
 DEBUG = "CITYTOOLS_DEBUG"
 
@@ -209,6 +210,25 @@ def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
             "one above 0, for example 25."
         )
     return max(int(megabytes * 1024 * 1024), 1)
+
+
+def inbox_seconds(secrets: Mapping[str, Any] | None = None) -> float:
+    """How often the running app imports queued fetches (CITYTOOLS_INBOX_SECONDS), in seconds.
+
+    A value that is not a number of seconds above 0 raises SettingError naming it: neither the
+    default taken in its place ("abc") nor half a second ("0", "-5").
+    """
+    raw = value(INBOX_SECONDS, secrets) or BY_NAME[INBOX_SECONDS].default or "30"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise SettingError(
+            f"{INBOX_SECONDS} is “{raw.strip()[:20]}”, which is not a number of seconds: use "
+            "one above 0, for example 30."
+        )
+    return seconds
 
 
 def public_url(secrets: Mapping[str, Any] | None = None) -> str | None:
