@@ -74,9 +74,10 @@ def open_store(path: str | Path | None = None, waits: tuple[float, ...] | None =
     path = db_path(path)
     waits = BUSY_WAITS if waits is None else waits
     if not path.exists():
+        archive = restore_archive()  # (a backup that is not there: refused before building)
         with _building(path):
             if not path.exists():  # another thread or process may have built it meanwhile
-                build(path, restore_from=restore_archive())
+                build(path, restore_from=archive)
     for wait in (*waits, None):
         try:
             db = Database(path)
@@ -111,13 +112,14 @@ def rebuild(path: str | Path | None = None) -> Path | None:
     temporary file, and the old file is moved aside only once the new one is complete.
     """
     path = db_path(path)
+    archive = restore_archive()  # (a backup that is not there: refused before anything moves)
     with _building(path):
         if not path.exists():
-            build(path, restore_from=restore_archive())
+            build(path, restore_from=archive)
             return None
         if _usable(path):
             return None
-        return build(path, restore_from=restore_archive(), keep_old=True)
+        return build(path, restore_from=archive, keep_old=True)
 
 
 def _usable(path: Path) -> bool:
@@ -349,12 +351,24 @@ def keep_backup(path: str | Path) -> tuple[Path, Path | None]:
 
 
 def restore_archive() -> Path | None:
-    """The backup named by $CITYTOOLS_RESTORE_FROM (relative to the app's folder), if any."""
+    """The backup named by $CITYTOOLS_RESTORE_FROM (relative to the app's folder), if any.
+
+    One that is not there, or cannot be read, raises SettingError naming the setting and the
+    path: a setting to correct, not a damaged database (which would offer a rebuild that fails
+    the same way). Read before anything is built, so that nothing is written.
+    """
     archive = settings.path(RESTORE_VAR)
     if archive is None:
         return None
     if not archive.is_file():
-        raise StoreError(f"{RESTORE_VAR} names {archive}, but there is no such file.")
+        raise settings.SettingError(f"{RESTORE_VAR} is “{archive}”, but there is no file there.")
+    try:
+        with archive.open("rb"):
+            pass
+    except OSError as exc:
+        raise settings.SettingError(
+            f"{RESTORE_VAR} is “{archive}”, but that file cannot be read ({exc.strerror or exc})."
+        ) from None
     return archive
 
 

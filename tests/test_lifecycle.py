@@ -329,3 +329,40 @@ def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, m
 
     done = command.run("snapshots", text=True)
     assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
+
+
+def test_a_backup_to_restore_that_is_not_there_is_named_and_nothing_is_built(tmp_path, monkeypatch):
+    """CITYTOOLS_RESTORE_FROM naming a file that is not there was said as "The database cannot
+    be used", and a steward was offered a rebuild that failed the same way. It is a setting to
+    correct: named with its path, before anything is built, and no rebuild is offered."""
+    missing = tmp_path / "backup.zip"
+    target = tmp_path / "data" / "citytools.duckdb"
+    monkeypatch.setenv("CITYTOOLS_DB", str(target))
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(missing))
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    said = f"CITYTOOLS_RESTORE_FROM is “{missing}”, but there is no file there."
+
+    at = app(steward=True)
+    assert not at.exception
+    assert [shown(e.value) for e in at.error] == [f"The app is set up wrongly. {said}"]
+    assert not at.button
+    done = command.run("snapshots", text=True)
+    assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
+    assert not target.parent.exists() or not list(target.parent.iterdir())
+
+
+def test_an_unusable_file_is_offered_no_rebuild_from_a_backup_that_is_not_there(
+    junk_db, tmp_path, monkeypatch
+):
+    missing = tmp_path / "gone.zip"
+    monkeypatch.setenv(lifecycle.RESTORE_VAR, str(missing))
+    monkeypatch.setenv("CITYTOOLS_UPLOAD_PASSWORD", "pw")
+    at = app(steward=True)
+    assert not at.exception
+    assert shown(at.error[-1].value) == (
+        f"The app is set up wrongly. CITYTOOLS_RESTORE_FROM is “{missing}”, but there is no "
+        "file there."
+    )
+    assert not at.button, "no rebuild is offered: it would fail the same way"
+    assert junk_db.read_bytes() == JUNK
+    assert not list(junk_db.parent.glob("*.unusable-*"))

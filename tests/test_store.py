@@ -9,6 +9,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core import boroughs, demo
+from citydata.core.settings import SettingError
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import migrations, rawfiles
@@ -256,8 +257,9 @@ def test_a_configured_backup_that_cannot_be_restored_leaves_no_database(tmp_path
     assert list(target.parent.iterdir()) == []
 
     monkeypatch.setenv(lifecycle.RESTORE_VAR, str(tmp_path / "missing.zip"))
-    with pytest.raises(StoreError, match="no such file"):
+    with pytest.raises(SettingError, match="but there is no file there"):
         lifecycle.open_store(target)
+    assert list(target.parent.iterdir()) == []
 
 
 def test_the_memory_limit_setting_bounds_the_database(db_path, monkeypatch):

@@ -12,7 +12,7 @@ The file's life is `citydata.lifecycle`'s; this module only speaks to the visito
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -38,8 +38,7 @@ def open_database(page: Any) -> None:
         ui.database()
         return
     except settings.SettingError as exc:  # the file may be fine: no rebuild offered
-        st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
-        st.stop()
+        _set_up_wrongly(exc)
     except lifecycle.FileBusy:
         _busy()
     except lifecycle.StoreError as exc:
@@ -52,8 +51,12 @@ def start_inbox() -> None:
     try:
         fetching.start_inbox(ui.database())
     except settings.SettingError as exc:
-        st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
-        st.stop()
+        _set_up_wrongly(exc)
+
+
+def _set_up_wrongly(exc: settings.SettingError) -> NoReturn:
+    st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
+    st.stop()
 
 
 def _unusable(page: Any, problem: str) -> None:
@@ -76,7 +79,10 @@ def _busy() -> None:
 
 
 def _offer_rebuild() -> None:
-    restore = settings.value(lifecycle.RESTORE_VAR)
+    try:  # a backup to restore that is not there: a setting to correct, and no rebuild offered
+        restore = lifecycle.restore_archive()
+    except settings.SettingError as exc:
+        _set_up_wrongly(exc)
     st.write(
         "You can start again from the embedded illustrative data"
         + (", then the backup named by CITYTOOLS_RESTORE_FROM" if restore else "")
@@ -89,6 +95,8 @@ def _offer_rebuild() -> None:
         kept = lifecycle.rebuild()
     except lifecycle.FileBusy:
         _busy()
+    except settings.SettingError as exc:  # (the backup went missing since the offer)
+        _set_up_wrongly(exc)
     except lifecycle.StoreError as exc:
         st.error(f"The rebuild failed. {ui.plain(str(exc))}", icon=":material/error:")
         st.stop()
