@@ -193,42 +193,36 @@ def path(name: str, secrets: Mapping[str, Any] | None = None) -> Path | None:
     return given if given.is_absolute() else APP_ROOT / given
 
 
-def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
-    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB), in bytes.
-
-    A value that is not a number of megabytes above 0 raises SettingError naming it: neither
-    the default taken in its place nor every file refused as "larger than 0 MB".
-    """
-    raw = value(MAX_UPLOAD_MB, secrets) or BY_NAME[MAX_UPLOAD_MB].default or "25"
+def positive_number(
+    name: str, unit: str, example: str, secrets: Mapping[str, Any] | None = None
+) -> float:
+    """The setting `name` as a number above 0 (its default when unset); anything else raises
+    SettingError naming it and its value, rather than a default taken in its place or a zero
+    or negative amount acted on."""
+    raw = value(name, secrets) or BY_NAME[name].default or example
     try:
-        megabytes = float(raw)
+        number = float(raw)
     except ValueError:
-        megabytes = math.nan
-    if not math.isfinite(megabytes) or megabytes <= 0:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
         raise SettingError(
-            f"{MAX_UPLOAD_MB} is “{raw.strip()[:20]}”, which is not a number of megabytes: use "
-            "one above 0, for example 25."
+            f"{name} is “{raw.strip()[:20]}”, which is not a number of {unit}: use one above 0, "
+            f"for example {example}."
         )
+    return number
+
+
+def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
+    """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB), in bytes (never every
+    file refused as "larger than 0 MB", nor the default taken for a value mistyped)."""
+    megabytes = positive_number(MAX_UPLOAD_MB, "megabytes", "25", secrets)
     return max(int(megabytes * 1024 * 1024), 1)
 
 
 def inbox_seconds(secrets: Mapping[str, Any] | None = None) -> float:
-    """How often the running app imports queued fetches (CITYTOOLS_INBOX_SECONDS), in seconds.
-
-    A value that is not a number of seconds above 0 raises SettingError naming it: neither the
-    default taken in its place ("abc") nor half a second ("0", "-5").
-    """
-    raw = value(INBOX_SECONDS, secrets) or BY_NAME[INBOX_SECONDS].default or "30"
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise SettingError(
-            f"{INBOX_SECONDS} is “{raw.strip()[:20]}”, which is not a number of seconds: use "
-            "one above 0, for example 30."
-        )
-    return seconds
+    """How often the running app imports queued fetches (CITYTOOLS_INBOX_SECONDS), in seconds
+    (never half a second for "0" or "-5", nor the default for "abc")."""
+    return positive_number(INBOX_SECONDS, "seconds", "30", secrets)
 
 
 def public_url(secrets: Mapping[str, Any] | None = None) -> str | None:
