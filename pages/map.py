@@ -79,8 +79,8 @@ bins = mapclasses.classes(values["value"], metric.kind)
 title = mapdata.heading(metric, vendor)
 off_map = boroughmap.off_map(values)
 # (drawn grey and hatched: a county council without records is not drawn, its list says so)
-drawn = ~values["borough_code"].isin(off_map["borough_code"])
-without = values.loc[drawn & (values["status"] == mapdata.NO_RECORDS), "borough"].tolist()
+hatched = boroughmap.drawn(values) & (values["status"] == mapdata.NO_RECORDS)
+without = values.loc[hatched, "borough"].tolist()
 place = st.columns([3, 1]) if len(off_map) else [st]
 # The shapes as a file the browser fetches once (served from static/, see README); without
 # static serving the map carries them itself.

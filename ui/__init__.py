@@ -50,8 +50,13 @@ def configure_region() -> None:
     try:
         regions.current()
     except settings.SettingError as exc:
-        st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
+        set_up_wrongly(exc)
         st.stop()
+
+
+def set_up_wrongly(exc: settings.SettingError) -> None:
+    """Say that a setting cannot be used, naming it and its value (shown as written)."""
+    st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
 
 
 def noun(n: int | None = None, capital: bool = False) -> str:

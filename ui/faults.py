@@ -49,10 +49,10 @@ def in_words(page: Any) -> Iterator[None]:
     try:
         yield
     except settings.SettingError as exc:  # not a fault of the program: a setting to correct
-        from ui import plain
+        from ui import set_up_wrongly
 
         log.warning("the page %s stopped on a setting: %s", getattr(page, "url_path", page), exc)
-        st.error(f"The app is set up wrongly. {plain(str(exc))}", icon=":material/error:")
+        set_up_wrongly(exc)
     except Exception:
         if os.environ.get(settings.DEBUG):
             raise

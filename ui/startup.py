@@ -55,7 +55,7 @@ def start_inbox() -> None:
 
 
 def _set_up_wrongly(exc: settings.SettingError) -> NoReturn:
-    st.error(f"The app is set up wrongly. {ui.plain(str(exc))}", icon=":material/error:")
+    ui.set_up_wrongly(exc)
     st.stop()
 
 

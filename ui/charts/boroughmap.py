@@ -294,10 +294,15 @@ def hatch_spacing() -> float:
     return round(0.0028 * max(1.0, (east - west) / LONDON_SPAN), 5)
 
 
+def drawn(values: pd.DataFrame) -> pd.Series:
+    """Which of `values`' authorities the map draws: all but those with no shape of their own
+    (county councils)."""
+    return ~values["borough_code"].isin([a.code for a in regions.current().without_shape])
+
+
 def off_map(values: pd.DataFrame) -> pd.DataFrame:
     """The authorities with no shape of their own (county councils), with their values."""
-    codes = [a.code for a in regions.current().without_shape]
-    return values[values["borough_code"].isin(codes)]
+    return values[~drawn(values)]
 
 
 # Small central boroughs: a short name in smaller type, so neighbouring labels do not overlap
@@ -334,8 +339,7 @@ def _rgba(hex_colour: str, alpha: int) -> list[int]:
 def alt_text(metric: Metric, values: pd.DataFrame) -> str:
     """A one-line description of the map for screen readers."""
     region = regions.current()
-    drawn = ~values["borough_code"].isin([a.code for a in region.without_shape])
-    missing = int((drawn & (values["status"] == NO_RECORDS)).sum())
+    missing = int((drawn(values) & (values["status"] == NO_RECORDS)).sum())
     # A list of councils has no region name of its own: "the 3 councils this app is set up
     # for", never "the 3 councils of these 3 councils".
     whose = "London's 33 authorities" if region.is_london else region.describe()
