@@ -30,6 +30,10 @@ SIZES = {
     "cambridgeshire-and-peterborough": 7,
     "york-and-north-yorkshire": 2,
     "east-midlands": 4,
+    "greater-lincolnshire": 3,
+    "hull-and-east-yorkshire": 2,
+    "lancashire": 3,
+    "devon-and-torbay": 2,
     "wales": 22,
     "scotland": 32,
     "united-kingdom": 382,
@@ -208,6 +212,40 @@ def test_every_district_has_a_shape_and_only_counties_have_none(region) -> None:
     for f in features:
         assert geometry.shape(f["geometry"]).is_valid, f["properties"]["name"]
     assert authorities.DISTRICTS_PATH.stat().st_size < 1_100_000
+
+
+def test_a_county_without_its_districts_is_drawn_as_their_ground(region) -> None:
+    """Derbyshire and Nottinghamshire in the East Midlands Combined County Authority: each
+    county's area is its districts' ground, without the slivers where their simplified shapes
+    do not meet, and with the hole of the city it surrounds (drawn as its own council)."""
+    geometry = pytest.importorskip("shapely.geometry")
+    east_midlands = region("east-midlands")
+    assert east_midlands.without_shape == ()
+    features = {f["properties"]["name"]: f for f in east_midlands.geojson()["features"]}
+    assert sorted(features) == ["Derby", "Derbyshire", "Nottingham", "Nottinghamshire"]
+    with authorities.DISTRICTS_PATH.open(encoding="utf-8") as f:
+        fine = {x["properties"]["code"]: x for x in json.load(f)["features"]}
+    by_code = authorities.by_code()
+    for county, city in (("Derbyshire", "Derby"), ("Nottinghamshire", "Nottingham")):
+        shape = geometry.shape(features[county]["geometry"])
+        assert shape.is_valid
+        districts = [
+            geometry.shape(fine[a.code]["geometry"])
+            for a in authorities.registry()
+            if a.active and a.county == by_code[features[county]["properties"]["code"]].code
+        ]
+        assert len(districts) in (7, 8)
+        assert abs(shape.area - sum(d.area for d in districts)) < 0.002 * shape.area
+        assert all(shape.contains(d.representative_point()) for d in districts)
+        assert not shape.contains(geometry.shape(features[city]["geometry"]).representative_point())
+        holes = [h for p in getattr(shape, "geoms", [shape]) for h in p.interiors]
+        assert len(holes) == 1, f"{county}: the city's hole only, no slivers"
+
+
+def test_a_county_beside_one_of_its_districts_has_no_area_of_its_own(region) -> None:
+    custom = region(CUSTOM)
+    assert [a.name for a in custom.without_shape] == ["West Sussex"]
+    assert [f["properties"]["name"] for f in custom.geojson()["features"]] == ["Adur", "Arun"]
 
 
 def _vertices(features: list[dict]) -> int:

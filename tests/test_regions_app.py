@@ -137,6 +137,29 @@ def test_a_county_councils_profile_says_what_the_map_shows_of_it(
     assert not [c for c in district.caption if "no area of its own" in c.value]
 
 
+def test_a_county_without_its_districts_is_drawn_on_the_map_and_its_profile_says_nothing_else(
+    monkeypatch, tmp_path, copy_region_build
+) -> None:
+    """In the Lancashire Combined County Authority (Lancashire County Council, Blackburn with
+    Darwen and Blackpool), the Map drew two small unitary councils and listed the county,
+    most of the region, beside the map as having no area of its own. Without its districts in
+    the region, a county is drawn as their ground."""
+    monkeypatch.setenv(regions.SETTING, "lancashire")
+    monkeypatch.setenv(lifecycle.ENV_VAR, str(tmp_path / "region.duckdb"))
+    copy_region_build()
+    at = run_app(page=MAP)
+    [chart] = at.get("deck_gl_json_chart")
+    spec = json.loads(chart.proto.json)
+    [layer] = [x for x in spec["layers"] if x["id"] == "boroughs"]
+    drawn = [f["properties"]["name"] for f in layer["data"]["features"]]
+    assert drawn == ["Blackburn with Darwen", "Blackpool", "Lancashire"]
+    assert not [m.value for m in at.markdown if m.value.startswith("**Not on the map")]
+    assert chart.proto.alt.startswith("Map of the 3 councils of Lancashire, coloured by records")
+    county = run_app({"profile": "Lancashire"}, page="pages/borough.py")
+    assert not [c for c in county.caption if "no area of its own" in c.value]
+    assert county.selectbox(key="profile").help.startswith("Or click a council on the Map page.")
+
+
 def test_a_county_council_without_records_is_not_said_to_be_hatched_on_the_map(
     monkeypatch, tmp_path, copy_region_build
 ) -> None:

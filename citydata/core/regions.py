@@ -86,13 +86,29 @@ class Region:
         return self.noun if n in (None, 1) else self.noun + "s"
 
     @cached_property
+    def counties_drawn(self) -> tuple[str, ...]:
+        """The county councils the map draws as the ground of their districts: those none of
+        whose districts is a council of the region (Lancashire in the Lancashire Combined County
+        Authority). Beside one of its districts (West Sussex with Adur and Arun) a county has
+        no area of its own."""
+        with_districts = {a.county for a in self.authorities}
+        return tuple(
+            a.code for a in self.authorities if a.tier == "county" and a.code not in with_districts
+        )
+
+    def draws(self, authority: Authority) -> bool:
+        """Whether the map draws an area for this authority of the region."""
+        return authority.has_district_shape or authority.code in self.counties_drawn
+
+    @cached_property
     def without_shape(self) -> tuple[Authority, ...]:
-        """Authorities the district map cannot draw (county councils): listed beside the map."""
-        return tuple(a for a in self.authorities if not a.has_district_shape)
+        """Authorities the map cannot draw (a county beside its districts): listed beside it."""
+        return tuple(a for a in self.authorities if not self.draws(a))
 
     def geojson(self) -> dict[str, Any]:
-        """The region's district shapes (properties: code, name); shared, do not mutate."""
-        return _geometry(self.key, tuple(self.by_code))
+        """The region's shapes (properties: code, name), in the order of their codes; shared,
+        do not mutate."""
+        return _geometry(self.key, tuple(self.by_code), self.counties_drawn)
 
     def describe(self) -> str:
         """'the 33 London boroughs', 'the 10 councils of Greater Manchester'."""
@@ -111,15 +127,44 @@ class Region:
 
 
 @lru_cache(maxsize=4)
-def _geometry(key: str, codes: tuple[str, ...]) -> dict[str, Any]:
+def _geometry(key: str, codes: tuple[str, ...], counties: tuple[str, ...]) -> dict[str, Any]:
     if key == DEFAULT:
         with LONDON_GEOMETRY.open(encoding="utf-8") as f:
             return json.load(f)
-    wanted = set(codes)
-    path = NATIONAL_GEOMETRY if len(wanted) > NATIONAL_FROM else authorities.DISTRICTS_PATH
+    path = NATIONAL_GEOMETRY if len(codes) > NATIONAL_FROM else authorities.DISTRICTS_PATH
+    county_of = {a.code: a.county for a in authorities.registry() if a.county in counties}
+    wanted = set(codes) | county_of.keys()
     with path.open(encoding="utf-8") as f:
-        features = [x for x in json.load(f)["features"] if x["properties"]["code"] in wanted]
+        found = [x for x in json.load(f)["features"] if x["properties"]["code"] in wanted]
+    features = [x for x in found if x["properties"]["code"] in codes]
+    for county in counties:
+        ground = [x for x in found if county_of.get(x["properties"]["code"]) == county]
+        features.append(_county_feature(authorities.by_code()[county], ground))
+    features.sort(key=lambda x: x["properties"]["code"])
     return {"type": "FeatureCollection", "features": features}
+
+
+# Where the districts' simplified shapes do not quite meet, their union keeps slivers of a few
+# hundred metres as holes (Lancashire's had eleven); a council the county surrounds (Derby in
+# Derbyshire, 0.01 square degrees) is a hole to keep.
+_SLIVER = 1e-3  # square degrees, about 8 km² in England
+
+
+def _county_feature(county: Authority, districts: list[dict[str, Any]]) -> dict[str, Any]:
+    """A county council's area: the ground of its districts as one shape."""
+    from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+    from shapely.ops import unary_union
+
+    whole = unary_union([shape(x["geometry"]) for x in districts])
+    parts = [
+        Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area >= _SLIVER])
+        for p in getattr(whole, "geoms", [whole])
+    ]
+    return {
+        "type": "Feature",  # (a MultiPolygon, in lists, as the file's own shapes)
+        "geometry": json.loads(json.dumps(mapping(MultiPolygon(parts)))),
+        "properties": {"code": county.code, "name": county.name},
+    }
 
 
 @lru_cache(maxsize=1)

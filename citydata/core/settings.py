@@ -44,7 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
         "The councils this app is for: london (the 33 London authorities), greater-manchester, "
         "west-midlands, liverpool-city-region, west-yorkshire, south-yorkshire, north-east, "
         "tees-valley, west-of-england, cambridgeshire-and-peterborough, "
-        "york-and-north-yorkshire, east-midlands, wales, scotland, united-kingdom (every "
+        "york-and-north-yorkshire, east-midlands, greater-lincolnshire, hull-and-east-yorkshire, "
+        "lancashire, devon-and-torbay, wales, scotland, united-kingdom (every "
         "council), or a list of GSS codes separated by commas. A database belongs to the region "
         "it was built for.",
     ),

@@ -131,7 +131,7 @@ def map_pointer() -> str:
 def off_the_map(b: boroughs.Borough) -> str | None:
     """What the Map shows of an authority it draws no area for (a county council), for its
     profile; None when the Map draws it."""
-    if b.has_district_shape:
+    if regions.current().draws(b):
         return None
     return (
         f"{b.name} has no area of its own on the Map: a county council shares its ground with "
