@@ -24,12 +24,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from citydata.core import demo, processes, regions, settings
+from citydata.core import dates, demo, processes, regions, settings
 from citydata.output import backup
 from citydata.store import matches, migrations, regiondata, vendors
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
@@ -166,7 +166,7 @@ def open_for_reading(
         if on_copy is not None:
             on_copy(
                 f"{path} is in use by the running app: reading a copy of it made just now "
-                f"({datetime.now():%H:%M:%S})."
+                f"({dates.now():%H:%M:%S})."
             )
         db = Database(copy)
         try:
@@ -310,7 +310,7 @@ def set_aside(path: str | Path) -> Path:
     Returns where it went: `<name>.unusable-<timestamp>` beside it.
     """
     path = Path(path)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dates.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.unusable-{stamp}")
     if target.exists():
         target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:8]}")
@@ -336,7 +336,7 @@ def keep_backup(path: str | Path) -> tuple[Path, Path | None]:
     bak = path.with_name(path.name + ".bak")
     earlier = None
     if bak.exists():
-        made = datetime.fromtimestamp(bak.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+        made = f"{dates.now(datetime.fromtimestamp(bak.stat().st_mtime, UTC)):%Y%m%d-%H%M%S}"
         earlier = bak.with_name(f"{bak.name}-{made}")
         n = 1
         while earlier.exists():  # (two in one second: never over another)

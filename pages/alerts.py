@@ -1,12 +1,10 @@
 """Alerts: a data steward subscribes people to a view's decisions, contract ends and changes."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
 from citydata import lifecycle
-from citydata.core import settings
+from citydata.core import dates, settings
 from citydata.output import alerts
 from citydata.query import filters, pipeline, selection
 from citydata.store import ledger, subscriptions
@@ -127,7 +125,7 @@ else:
     due = alerts.send_due(
         ui.database(),
         lead,
-        date.today(),
+        dates.today(),
         dry_run=True,
         secrets=secrets,
         show=shown.append,
@@ -147,7 +145,7 @@ else:
             # one sender at a time: a scheduled run under way finishes first
             with ledger.held(database_path, wait=60) as book:
                 book.fold_into(ui.database())
-                sent = alerts.send_due(ui.database(), lead, date.today(), secrets=secrets)
+                sent = alerts.send_due(ui.database(), lead, dates.today(), secrets=secrets)
         except (settings.SettingError, FileBusy) as exc:
             st.error(ui.plain(str(exc)))
             sent = []

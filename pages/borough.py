@@ -1,11 +1,9 @@
 """Borough profile: one borough's systems, vendors, renewals and peers, ready for a meeting."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.formatting import NOT_RECORDED, money
 from citydata.core.text import file_stem
 from citydata.output import briefing, word
@@ -42,7 +40,7 @@ def who_can_help(state, shared, besides):
 
 # The page's tables hold their first rows; the briefing below reads everything when clicked.
 # The peers come from the selection's peer groups, which are the same for every borough.
-today = date.today()
+today = dates.today()
 p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS, today, False)
 everyone = state.with_(borough=())
 found = ui.derive(

@@ -1,16 +1,15 @@
 """Calendar: when contracts end, by year and month, within one month, and as a timeline."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
+from citydata.core import dates
 from citydata.output import exports, ics, provenance
 from citydata.query import expiry, pipeline
 from ui.charts import calendar as charts
 
 state = ui.page_filters()
-today = date.today()
+today = dates.today()
 
 st.title("Contract calendar")
 st.caption(

@@ -1,17 +1,15 @@
 """Collaboration: boroughs whose contracts for the same thing end close together."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.formatting import count
 from citydata.output import exports, group_briefing, provenance, word
 from citydata.query import collaboration, selection
 
 state = ui.page_filters()
-today = date.today()
+today = dates.today()
 GROUP = {"group": "Group"}  # the group number's heading in the all-groups download
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "group": st.column_config.NumberColumn("Group", width="small"),

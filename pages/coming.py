@@ -1,18 +1,16 @@
 """Coming to market: for suppliers and new entrants, the contracts ending in the next 1-3 years."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
-from citydata.core import settings
+from citydata.core import dates, settings
 from citydata.core.formatting import NOT_RECORDED, count, money_in_full
 from citydata.output import alerts
 from citydata.query import opportunities, pipeline
 from ui import steward
 
 state = ui.page_filters()
-today = date.today()
+today = dates.today()
 secrets = steward.secrets()
 try:
     hide = opportunities.values_hidden(secrets)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 import ui
-from citydata.core import stewards
+from citydata.core import dates, stewards
 from citydata.feeds import fetch, history, runs
 from ui import fetching, steward
 
@@ -26,13 +26,13 @@ left, right = st.columns(2)
 label = left.selectbox("Publisher", list(feeds), key="notices_feed")
 feed = feeds[label]
 last = ui.read(lambda r: runs.last_run(r, feed))
-default_since = date.today() - timedelta(days=30)
+default_since = dates.today() - timedelta(days=30)
 if last is not None and last.since:
     default_since = date.fromisoformat(last.since)
 since = right.date_input(
     "Notices published since",
     value=default_since,
-    max_value=date.today(),
+    max_value=dates.today(),
     format="DD/MM/YYYY",
     key="notices_since",
 )

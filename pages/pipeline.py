@@ -1,16 +1,15 @@
 """Renewal pipeline: what ends soon, by when to decide, what has ended and what has no end date."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
+from citydata.core import dates
 from citydata.core.formatting import count
 from citydata.output import exports
 from citydata.query import pipeline
 
 state = ui.page_filters()
-today = date.today()
+today = dates.today()
 COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "decide_by": st.column_config.DateColumn("Decide by", format="DD/MM/YYYY"),
     "decision": st.column_config.TextColumn("Decision"),

@@ -1,11 +1,9 @@
 """Reconciliation: a borough's register against the contracts it published, side by side."""
 
-from datetime import date
-
 import streamlit as st
 
 import ui
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.text import file_stem
 from citydata.output import exports
 from citydata.query import reconciliation
@@ -127,7 +125,7 @@ st.download_button(
     data=lambda: exports.to_csv(
         exports.with_labels(ui.read(lambda r: reconciliation.reconcile(r, state, name)).labelled())
     ),
-    file_name=exports.file_name(f"{file_stem(name)}-reconciliation", "csv", date.today()),
+    file_name=exports.file_name(f"{file_stem(name)}-reconciliation", "csv", dates.today()),
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",

@@ -26,17 +26,17 @@ from tests.conftest import ROOT
 
 
 def process(
-    *args: str, db=None, text: bool = False, timeout: float = 300
+    *args: str, db=None, text: bool = False, timeout: float = 300, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """The command with `args` as a real process; `db`, when given, is the database as
-    $CITYTOOLS_DB."""
-    env = None if db is None else os.environ | {"CITYTOOLS_DB": str(db)}
+    $CITYTOOLS_DB; `env`, more variables of its environment (TZ...)."""
+    extra = (env or {}) | ({} if db is None else {"CITYTOOLS_DB": str(db)})
     return subprocess.run(
         [sys.executable, "-m", "citydata", *args],
         cwd=ROOT,
         capture_output=True,
         text=text,
-        env=env,
+        env=os.environ | extra if extra else None,
         timeout=timeout,
     )
 

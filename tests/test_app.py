@@ -343,20 +343,15 @@ def test_a_figure_counted_from_today_is_counted_again_when_the_day_changes(db_pa
     """The page cache was keyed by the filters and the data's version only: after midnight the
     Overview's "Ending in the next 12 months" (and every figure a query counts from today)
     stayed yesterday's for up to five minutes, for whoever opened the page."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     import ui
+    from citydata.core import dates
 
     at = run_app()
     today = metric(at, "Ending in the next 12 months")
-
-    class Later(date):  # the same server, a year and a half on
-        @classmethod
-        def today(cls):
-            return date.fromordinal(date.today().toordinal()) + timedelta(days=550)
-
-    monkeypatch.setattr(selection, "date", Later)
-    monkeypatch.setattr(ui, "date", Later)
+    later = dates.today() + timedelta(days=550)  # the same server, a year and a half on
+    monkeypatch.setattr(dates, "today", lambda at=None: later)
     at = run_app()  # (the page cache is the process's: shared by every visitor)
-    expected = selection.headline(ui.database(), FilterState(), Later.today())["ending_12_months"]
+    expected = selection.headline(ui.database(), FilterState(), later)["ending_12_months"]
     assert metric(at, "Ending in the next 12 months") == f"{expected:,}" != today

@@ -375,6 +375,22 @@ def test_an_events_version_rises_when_its_record_changes_and_is_the_same_in_ever
     assert after["LAST-MODIFIED"].dt >= modified
 
 
+@pytest.mark.parametrize(
+    ("stored", "utc"),
+    [("2026-07-14 14:03:00", datetime(2026, 7, 14, 13, 3)), ("2026-01-14 14:03:00", None)],
+)
+def test_an_events_last_modified_reads_the_stored_time_as_london_s(small, stored, utc):
+    """Times are stored as London's wall clock (citydata.core.dates.now); LAST-MODIFIED read
+    them as the server's, so a snapshot stored at 14:03 in summer said 14:03 UTC on a server
+    in UTC, an hour later than it was."""
+    with small.read() as r:
+        records = pipeline.with_decide_by(r, FilterState(borough=("Camden",)), LEAD)
+    records["revised_at"] = pd.Timestamp(stored)
+    (event, *_) = events(ics.build(records, stamp=STAMP))
+    expected = (utc or datetime.fromisoformat(stored)).replace(tzinfo=UTC)
+    assert event["LAST-MODIFIED"].dt == expected
+
+
 def test_each_selection_and_each_feed_is_a_calendar_of_its_own(small, tmp_path):
     """Every calendar had the UID calendar@citytools-explorer and one name, so two subscribed
     (two boroughs' feeds, a filtered and an unfiltered one) were one calendar to a program."""

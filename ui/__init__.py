@@ -6,14 +6,14 @@ Pages call these helpers and `citydata`; nothing in `citydata` knows about Strea
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from citydata import lifecycle
-from citydata.core import boroughs, regions, settings
+from citydata.core import boroughs, dates, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
 from citydata.output import exports, provenance, workbook
@@ -101,11 +101,11 @@ def pin_version() -> None:
     """Fix the data version and the day for this script run: every panel of the page reads
     that state of the data, on that day."""
     st.session_state["_data_version"] = data_version()
-    st.session_state["_day"] = date.today()
+    st.session_state["_day"] = dates.today()
 
 
 def _day() -> date:
-    return st.session_state.get("_day") or date.today()
+    return st.session_state.get("_day") or dates.today()
 
 
 def query(fn: Callable[..., T], state: Any, *args: Any) -> T:
@@ -358,7 +358,7 @@ def downloads(
         return exports.to_csv(exports.with_labels(data() if callable(data) else data))
 
     def about(r: Reader) -> workbook.About | None:
-        made = datetime.now().replace(microsecond=0)
+        made = dates.now()
         return None if state is None else provenance.about(r, state, made)
 
     # (every filtered record: "Contracts"; a page's table: what its file is called)
@@ -379,7 +379,7 @@ def downloads(
         row.download_button(
             f"Download {label}",
             data=make,
-            file_name=exports.file_name(provenance.named(stem, state), suffix, date.today()),
+            file_name=exports.file_name(provenance.named(stem, state), suffix, dates.today()),
             mime=mime,
             key=f"{key}-{suffix}",
             icon=":material/download:",

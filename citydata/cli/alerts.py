@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,7 +33,7 @@ from citydata.cli.common import (
     print_json,
     whole_number,
 )
-from citydata.core import settings
+from citydata.core import dates, settings
 from citydata.output import alerts
 from citydata.query import filters, opportunities, pipeline, selection
 from citydata.store import ledger, subscriptions
@@ -159,7 +158,7 @@ def _send(args: argparse.Namespace) -> int:
         lead = pipeline.load_lead_times()
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
-    today = args.today or date.today()
+    today = args.today or dates.today()
     path = lifecycle.db_path(args.db)
 
     def show(msg: alerts.Message) -> None:
@@ -225,7 +224,7 @@ def _write_feeds(db: Any) -> None:
     lead, _ = pipeline.lead_times_or_default()
     alerts.write_feeds(db, lead, folder)
     hide = opportunities.values_hidden(secrets)
-    alerts.write_market_feed(db, lead, folder, date.today(), hide_values=hide)
+    alerts.write_market_feed(db, lead, folder, dates.today(), hide_values=hide)
 
 
 def _public(sub: subscriptions.Subscription) -> dict[str, Any]:

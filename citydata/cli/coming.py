@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from citydata.cli.common import (
     print_json,
     whole_number,
 )
-from citydata.core import settings
+from citydata.core import dates, settings
 from citydata.core.formatting import count
 from citydata.output import alerts, exports
 from citydata.query import opportunities, pipeline
@@ -53,7 +52,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
         lead = pipeline.load_lead_times()
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
-    today = args.today or date.today()
+    today = args.today or dates.today()
     folder = alerts.feeds_dir(secrets) if args.feed else None
     if args.feed and folder is None:  # (asked for, and none written: said, not left unsaid)
         note(

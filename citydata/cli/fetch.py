@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from citydata.cli.common import (
     whole_number,
     words,
 )
+from citydata.core import dates
 from citydata.core.formatting import count
 from citydata.feeds import fetch, history, runs, spool
 from citydata.output import exports
@@ -77,7 +77,7 @@ def add_parsers(sub: Any) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     if args.max_pages is not None and args.max_pages < 1:
         raise UsageError("--max-pages must be 1 or more.")
-    if args.since > date.today():  # (as the Published notices page allows no later day)
+    if args.since > dates.today():  # (as the Published notices page allows no later day)
         raise UsageError(
             f"--since {args.since.isoformat()} is after today: no notice has been published "
             "since then. Give the first day to fetch, today or earlier."

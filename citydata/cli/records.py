@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from citydata.cli.common import (
     whole_number,
     words,
 )
-from citydata.core import demo, regions
+from citydata.core import dates, demo, regions
 from citydata.core.formatting import count
 from citydata.output import exports, group_briefing, ics, workbook
 from citydata.query import collaboration, pipeline
@@ -248,7 +247,7 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
         q = collaboration.Query(args.by, args.window_months, args.include_ended)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    today = args.today or date.today()
+    today = args.today or dates.today()
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         groups = collaboration.groups(r, state, q, today)
         members = collaboration.members(r, state, q, today)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from citydata.cli.common import (
     print_json,
     words,
 )
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.formatting import count
 from citydata.output import exports
 from citydata.query import adoption, skills
@@ -60,7 +59,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     besides = None
     if args.besides:
         besides = authority(args.besides).name
-    today = args.today or date.today()
+    today = args.today or dates.today()
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())
         system = _known_system(args.name, names)

@@ -1,12 +1,37 @@
-"""Date arithmetic shared by the pages: month steps and the windows people talk about."""
+"""What day and time it is for the product, and date arithmetic shared by the pages: month
+steps and the windows people talk about."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+# The councils' clock: "today" (contracts ending within 12 months, alerts due, the calendar's
+# today) and "now" (a snapshot's time, a download's) are London's, whatever the server's
+# clock is set to (a host in UTC would start the day an hour late in summer).
+LONDON = ZoneInfo("Europe/London")
+
+
+def now(at: datetime | None = None) -> datetime:
+    """London's wall-clock time, to the second and without a zone, as the database keeps times:
+    now, or at the instant `at` (which must carry its zone).
+
+    >>> now(datetime(2026, 6, 1, 23, 30, tzinfo=ZoneInfo("UTC")))
+    datetime.datetime(2026, 6, 2, 0, 30)
+    """
+    if at is not None and at.tzinfo is None:
+        raise ValueError("an instant without a time zone names no moment")
+    moment = datetime.now(LONDON) if at is None else at.astimezone(LONDON)
+    return moment.replace(tzinfo=None, microsecond=0)
+
+
+def today(at: datetime | None = None) -> date:
+    """London's date: today, or at the instant `at` (see `now`)."""
+    return now(at).date()
 
 
 def add_months(d: date, months: int) -> date:

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from citydata.core import network, settings
+from citydata.core import dates, network, settings
 
 ATTEMPTS = 4
 # Contracts Finder's API documentation says too many requests get a 403 and a wait; both
@@ -104,7 +104,7 @@ def get(
                 )
                 asked = _asked_wait(response)
                 if asked is not None and asked > MAX_WAIT:  # (asking sooner goes against it)
-                    after = datetime.now().astimezone() + timedelta(seconds=asked)
+                    after = dates.now() + timedelta(seconds=asked)
                     raise FeedError(
                         f"The publisher asked us to wait {_minutes(asked)} before asking again, "
                         f"longer than a fetch waits ({_minutes(MAX_WAIT)}): nothing more was "

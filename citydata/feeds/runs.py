@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
+from citydata.core import dates
 from citydata.core.formatting import count
 from citydata.store.db import Database, Reader
 
@@ -258,4 +258,4 @@ def record(w: Reader, run: Run) -> None:
 
 
 def now() -> str:
-    return datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    return dates.now().isoformat(sep=" ")

@@ -32,7 +32,7 @@ import socket
 import time
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,9 @@ class Batch:
         self.inbox = inbox_for(db_path)
         self.inbox.mkdir(parents=True, exist_ok=True)
         # Batches are imported in the order of their names: to the microsecond, so that two
-        # fetches in one second (one carrying on from the other) are imported in turn.
-        self.id = f"{datetime.now():%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}"
+        # fetches in one second (one carrying on from the other) are imported in turn; in UTC,
+        # which never turns back (London's clock repeats an hour each October).
+        self.id = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:8]}"
         self.folder = self.inbox / f".incoming-{self.id}"
         self.folder.mkdir()
         self.start: dict[str, Any] | None = None
@@ -154,7 +155,7 @@ class Batch:
             "id": self.id,
             "feed": self.state.feed,
             "since": self.state.since,
-            "queued_at": datetime.now().replace(microsecond=0).isoformat(sep=" "),
+            "queued_at": runs.now(),
             "start": self.start,
             "end": end,
             "after": self.after,
@@ -315,7 +316,7 @@ class _Recording(fetch.DatabaseStore):
 
 def import_batch(db: Database, folder: Path, who: str = "command line (queued)") -> runs.Run:
     """Import one queued batch and move it to done/ or failed/ with its outcome."""
-    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    now = runs.now()
     try:
         batch = check(folder)
     except BatchRefused as exc:
@@ -366,7 +367,7 @@ def import_batch(db: Database, folder: Path, who: str = "command line (queued)")
             "again to carry on; if it stops at the same page again, please report it (the "
             "server's log says where it happened)."
         )
-    state.finished_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    state.finished_at = runs.now()
     store.finish(state)
     _file(folder, DONE, state.summary())
     return state

@@ -43,7 +43,7 @@ from typing import IO, Any
 import duckdb
 
 from citydata import __version__
-from citydata.core import authorities, boroughs, regions, settings
+from citydata.core import authorities, boroughs, dates, regions, settings
 from citydata.core.formatting import count
 from citydata.output import archive, exports
 from citydata.query import selection
@@ -123,7 +123,7 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
             "format_version": FORMAT_VERSION,
             "schema_version": migrations.schema_version(r),
             "app_version": __version__,
-            "created_at": datetime.now().replace(microsecond=0).isoformat(),
+            "created_at": dates.now().isoformat(),
             "region": region.key,
             "region_label": region.label,
             "tables": {},
@@ -164,7 +164,7 @@ def archive_bytes(db: Database) -> bytes:
 
 
 def file_name(now: datetime | None = None) -> str:
-    return f"citytools-backup-{(now or datetime.now()):%Y-%m-%d-%H%M}.zip"
+    return f"citytools-backup-{(now or dates.now()):%Y-%m-%d-%H%M}.zip"
 
 
 def restore(db: Database, source: Source) -> Restored:

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.schema import FIELD_BY_NAME
 from citydata.core.text import FORMULA_STARTS as FORMULA_STARTS  # the public name here
 from citydata.core.text import formula_pattern, neutralise_cell
@@ -290,7 +290,7 @@ def records_xlsx(r: Reader, state: FilterState, made: datetime | None = None) ->
 
 
 def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    return dates.now()
 
 
 def records_csv(r: Reader, state: FilterState) -> bytes:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import neutralise_cell
@@ -85,7 +85,7 @@ def briefing(
     """The parts of a briefing on one group. `illustrative`: boroughs whose records are the
     illustrative default data (the briefing then says so first). Text is as in the data (one
     line each, no formula start); the renderer escapes it for its format."""
-    today = today or date.today()
+    today = today or dates.today()
     noun = KEYS[q.by]
     value = group["combined_annual_value"]
     missing = int(group["contracts"]) - int(group["contracts_with_value"])

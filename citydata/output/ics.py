@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from icalendar import Calendar, Event
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, money_in_full
 from citydata.core.text import shorten
@@ -202,13 +202,13 @@ def _sequence(row: dict[str, Any]) -> int | None:
 
 
 def _utc(value: Any) -> datetime | None:
-    """A stored time (the server's local time, without a zone) in UTC, as LAST-MODIFIED must
-    be written."""
+    """A stored time (London's wall-clock time, without a zone: `dates.now`) in UTC, as
+    LAST-MODIFIED must be written."""
     if value is None or pd.isna(value):
         return None
     moment = pd.Timestamp(value).to_pydatetime()
     if moment.tzinfo is None:
-        moment = moment.astimezone()  # (naive: the server's local time, as it was stored)
+        moment = moment.replace(tzinfo=dates.LONDON)
     return moment.astimezone(UTC).replace(microsecond=0)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs, regions
+from citydata.core import boroughs, dates, regions
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS, SERVICE_AREA_LABELS
@@ -174,7 +174,7 @@ def _build(
     peers: bool = True,
 ) -> Profile:
     b = _known(borough)
-    today = today or date.today()
+    today = today or dates.today()
     found = Peers(pd.DataFrame(columns=list(PEER_COLUMNS)), 0, ())
     if peers:
         found = peers_among(peer_groups(r, state, today), b.name, limit)

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
@@ -202,7 +202,7 @@ def groups(
     With `limit`, only the best `limit` groups; every row also says how many groups there are
     in all (`groups_found`) and how many contracts they hold (`contracts_in_groups`).
     """
-    ctes, params = _ranked_sql(state, q, today or date.today())
+    ctes, params = _ranked_sql(state, q, today or dates.today())
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""{ctes}
@@ -219,7 +219,7 @@ def groups(
 def members_sql(state: FilterState, q: Query, today: date | None = None) -> tuple[str, Params]:
     """Every contract in a group: group number, borough, system, vendor, end date, value; by
     group, then end date."""
-    ctes, params = _ranked_sql(state, q, today or date.today())
+    ctes, params = _ranked_sql(state, q, today or dates.today())
     sql, _ = selection.base(state)
     return (
         f"""{ctes}

@@ -11,7 +11,7 @@ from datetime import date
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.dates import add_months
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -26,7 +26,7 @@ WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str, int]:
     """How many filtered records there are, with and without an end date, ended or not."""
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = selection.base(state)
     params.add(today=today, horizon=add_months(today, 12))
     row = r.one(
@@ -74,7 +74,8 @@ def default_month(options: dict[str, str], today: date | None = None) -> str | N
     """The first month from this month on with endings, else the latest month with any."""
     if not options:
         return None
-    this = month_key((today or date.today()).year, (today or date.today()).month)
+    today = today or dates.today()
+    this = month_key(today.year, today.month)
     return next((m for m in options if m >= this), list(options)[-1])
 
 
@@ -163,7 +164,7 @@ def timeline(
     """
     if group_by not in TIMELINE_GROUPS:
         raise ValueError(f"group by one of {', '.join(TIMELINE_GROUPS)}")
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = selection.base(state)
     params.add(
         today=today,

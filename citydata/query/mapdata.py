@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.dates import add_months, day_label
 from citydata.core.formatting import money
 from citydata.query import selection
@@ -105,7 +105,7 @@ def window_bounds(
         return state.end_from, state.end_to
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r}; choose one of {sorted(WINDOWS)}")
-    today = today or date.today()
+    today = today or dates.today()
     return today, add_months(today, window) - timedelta(days=1)
 
 

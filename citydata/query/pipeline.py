@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import settings, tomlfile
+from citydata.core import dates, settings, tomlfile
 from citydata.core.dates import add_months
 from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 from citydata.query import selection
@@ -194,7 +194,7 @@ def summary(
     no end date; `ending_N` counts those ending in the next N months and `overdue_N` those of
     them whose decide-by date has passed; `due_N` counts the contracts still running whose
     decide-by date falls in the next N months, and `decisions_overdue` those whose has passed."""
-    today = today or date.today()
+    today = today or dates.today()
     # Records are counted per service area and end date first: the decide-by dates are then
     # worked out for a few thousand rows, not for every record.
     base, params = selection.base(state)
@@ -235,7 +235,7 @@ def _by_decision(
 ) -> tuple[str, Params]:
     """The dated records in `where` (with `$today` and `$horizon`, `months` on), the decision
     each calls for and `extra` columns, soonest decision first."""
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = dated(state, lead)
     params.add(
         today=today,
@@ -308,7 +308,7 @@ def decisions_overdue_sql(
 ) -> tuple[str, Params]:
     """Contracts still running whose decide-by date has passed: decide now. The contract
     ending soonest first, since it leaves the least time."""
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = dated(state, lead)
     params.add(today=today)
     tail = selection.limit_clause(params, limit)
@@ -332,7 +332,7 @@ def ended_sql(
     state: FilterState, today: date | None = None, limit: int | None = None
 ) -> tuple[str, Params]:
     """Contracts already past their end date (often running on): most recently ended first."""
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = selection.base(state)
     params.add(today=today)
     tail = selection.limit_clause(params, limit)
@@ -382,7 +382,7 @@ def with_decide_by(
     sql, params = dated(state, lead)
     nearest = ""
     if limit is not None:
-        params.add(today=today or date.today())
+        params.add(today=today or dates.today())
         nearest = (
             "ORDER BY contract_end < $today, abs(date_diff('day', $today, contract_end)), "
             "borough, service_area, system, vendor, source_ref"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs, service_types
+from citydata.core import boroughs, dates, service_types
 from citydata.core.dates import add_months
 from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
@@ -72,7 +72,7 @@ def base(state: FilterState) -> tuple[str, Params]:
 
 def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:
     """The Overview's figures for the current selection."""
-    today = today or date.today()
+    today = today or dates.today()
     sql, params = base(state)
     with_councils(params).add(today=today, horizon=add_months(today, 12))
     out = r.one(

@@ -13,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, dates
 from citydata.core.skills import SKILL_LEVELS
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -55,7 +55,7 @@ def who_can_help(
         system=system,
         levels=list(SKILL_LEVELS),
         besides=besides or "",
-        today=today or date.today(),
+        today=today or dates.today(),
     )
     return r.df(
         f"""

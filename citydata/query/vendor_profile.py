@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import dates
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
@@ -155,7 +156,7 @@ def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = No
 
 # Each panel from `rows`: the profile's rows as a parenthesised query or the kept table's name.
 def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[str, Any]:
-    selection.with_councils(params).add(today=today or date.today())
+    selection.with_councils(params).add(today=today or dates.today())
     out = r.one(
         f"""WITH p AS MATERIALIZED (SELECT * FROM {rows} AS r),
         h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))

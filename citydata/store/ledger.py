@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import dates
 from citydata.store.db import Database, FileBusy
 from citydata.store.subscriptions import Subscription
 
@@ -88,7 +89,7 @@ class Ledger:
         entry = {
             "subscription": sub.id,
             "token": sub.feed_token,
-            "sent_at": (at or datetime.now()).replace(microsecond=0).isoformat(),
+            "sent_at": (at or dates.now()).replace(microsecond=0).isoformat(),
             "items": {kind: sorted(set(keys)) for kind, keys in items.items() if keys},
             "since_snapshot": since,
         }
@@ -198,4 +199,4 @@ def _when(text: Any) -> str:
     try:
         return datetime.fromisoformat(str(text)).isoformat(sep=" ")
     except ValueError:
-        return datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        return dates.now().isoformat(sep=" ")

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import zstandard
 
+from citydata.core import dates
 from citydata.store.db import Reader
 
 CHUNK = 4 * 1024 * 1024  # bytes of the file per piece, before compression
@@ -101,7 +102,7 @@ def _save(w: Reader, file_hash: str, file_name: str, size: int, pieces: Iterable
             "h": file_hash,
             "name": file_name,
             "size": size,
-            "at": datetime.now().replace(microsecond=0),
+            "at": dates.now(),
         },
     )
     _save_pieces(w, file_hash, pieces)

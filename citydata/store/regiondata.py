@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
-from citydata.core import authorities, demo, regions, settings
+from citydata.core import authorities, dates, demo, regions, settings
 from citydata.core.formatting import count
 from citydata.core.schema import FIELD_NAMES, FIELDS
 from citydata.store.db import Database, StoreError
@@ -138,7 +137,7 @@ def load_demo(db: Database, csv: Path) -> None:
     columns = {f.name: f.sql_type for f in FIELDS} | {"source": "VARCHAR"}
     source = "read_csv($csv, header = true, delim = ',', quote = '\"', columns = $columns)"
     params = {"csv": str(csv), "columns": columns}
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     with db.write() as w:
         if csv.stat().st_size <= RAW_FILE_MAX_BYTES:
             save_raw_file(w, csv.name, csv.read_bytes())

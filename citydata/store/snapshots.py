@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from citydata.core import dates
 from citydata.core.schema import FIELD_NAMES
 from citydata.store import changes, incoming, matches, rawfiles, releases, withdrawals
 from citydata.store import history as _history
@@ -107,7 +108,7 @@ def commit(
     staged = check(prepared)
     kind = kind_of(prepared)
     mapping = json.dumps(prepared.mapping)
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     # The file's hash and compressed bytes are worked out in a thread meanwhile.
     with rawfiles.Packing(content) as packing, db.write() as w:
         current = active(w, kind)
@@ -287,7 +288,7 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
     """Make an earlier snapshot's records current again, as a new snapshot; return its id.
     Published notices that a publisher has said since were withdrawn, cancelled or
     unsuccessful (`withdrawals.since`) stay out, and the new snapshot's note says which."""
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     with db.write() as w:
         target = snapshot(w, snapshot_id)
         if target is None:

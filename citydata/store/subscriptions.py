@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
+from citydata.core import dates
 from citydata.core.formatting import count
 from citydata.store.db import Database, Reader
 
@@ -187,7 +188,7 @@ def add(db: Database, who: str | None, **fields: Any) -> Subscription:
                 "feed_token": secrets.token_urlsafe(24),
                 "since": since,
                 "who": who,
-                "now": datetime.now().replace(microsecond=0),
+                "now": dates.now(),
             },
         )
     found = get(db, int(new_id))
@@ -255,7 +256,7 @@ def mark_sent(
 ) -> None:
     """Record delivered items (by kind), dated now or `at`; moves the changes watermark when
     given."""
-    now = (at or datetime.now()).replace(microsecond=0)
+    now = (at or dates.now()).replace(microsecond=0)
     rows = [
         (subscription_id, kind, item, now) for kind, keys in items.items() for item in set(keys)
     ]

@@ -15,13 +15,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from citydata.core import settings
+from citydata.core import dates, settings
 from citydata.core.keys import fold, fold_sql
 from citydata.store.db import Database, Reader
 from citydata.store.migrations import ALIAS_CHANGES_KEY
@@ -137,7 +136,7 @@ def load_csv(path: Path = ALIASES_CSV) -> list[Alias]:
 def seed(w: Reader, path: Path = ALIASES_CSV) -> int:
     """Insert the committed aliases the database lacks (existing rows win). Returns how many."""
     before = w.scalar("SELECT count(*) FROM vendor_aliases")
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     found = load_csv(path)
     # (one statement for the whole table: a statement each cost a new database about 0.2 s)
     w.execute(
@@ -225,7 +224,7 @@ def _accept(w: Reader, key: str, vendor: str, who: str) -> str:
     if own != key:
         found = w.scalar("SELECT vendor FROM vendor_aliases WHERE alias = $k", {"k": own})
         vendor = found or vendor
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     upsert = (
         "INSERT INTO vendor_aliases VALUES ($k, $v, $who, $at) ON CONFLICT (alias) DO UPDATE"
         " SET vendor = excluded.vendor, added_by = excluded.added_by,"
