@@ -19,13 +19,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from benchmarks import datasets, report, targets
 from benchmarks.section import Context, Section, StepResult, Verdict
 from benchmarks.sections import SECTIONS
+from citydata.core import dates
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = "10k,100k,1M"
@@ -186,7 +186,7 @@ def measure_size(ctx: Context, args: argparse.Namespace) -> tuple[list[str], dic
 
 
 def _raw_path(ctx: Context) -> Path:
-    return datasets.DATA / f"results-{date.today().isoformat()}-{ctx.rows}-seed{ctx.seed}.json"
+    return datasets.DATA / f"results-{dates.today().isoformat()}-{ctx.rows}-seed{ctx.seed}.json"
 
 
 def _earlier(ctx: Context) -> dict[str, list[StepResult]]:
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m benchmarks.run " + shlex.join(argv if argv is not None else sys.argv[1:])
     load = os.getloadavg()
     blocks: dict[int, list[str]] = {}
-    today = date.today()
+    today = dates.today()
     for label, rows in sizes:
         ctx = datasets.context(label, rows, args.seed, args.repeat)
         _say(f"{label} records ({rows:,})")

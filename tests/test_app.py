@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from citydata.core import dates
 from citydata.query import filters, selection
 from citydata.query.filters import FilterState
 from tests.apptest import inert, metric, registered_pages, run_app, shown
@@ -117,7 +117,7 @@ def test_downloads_are_offered(db_path, downloads):  # noqa: F811
     at = run_app({"borough": "Camden"})
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download Excel"]
-    day = f"{date.today():%Y-%m-%d}"
+    day = f"{dates.today():%Y-%m-%d}"
     (_, csv_name, csv_data), (_, xlsx_name, xlsx_data) = downloads
     assert (csv_name, xlsx_name) == (
         f"city-tools-contracts-camden-{day}.csv",

@@ -3,10 +3,9 @@ and the figures they show equal SQL run on the same file."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
+from citydata.core import dates
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
 from citydata.query import collaboration, pipeline
@@ -24,7 +23,7 @@ def one_record_filter(db) -> dict[str, str]:
 
 
 def sql_counts(db, where: str = "TRUE", params: dict | None = None) -> dict[str, int]:
-    today = date.today()
+    today = dates.today()
     p = (params or {}) | {"today": today, "h12": add_months(today, 12)}
     with db.read() as r:
         row = r.rows(
@@ -64,7 +63,7 @@ def test_calendar_month_view_lists_that_months_contracts(db):
     with db.read() as r:
         last = r.scalar("SELECT max(contract_end) FROM current_contracts WHERE borough = 'Camden'")
     default = at.selectbox(key="calendar_month").value
-    assert default >= f"{date.today():%Y-%m}", "opens on the next month with endings"
+    assert default >= f"{dates.today():%Y-%m}", "opens on the next month with endings"
     for chosen in (default, f"{last:%Y-%m}"):
         at = at.selectbox(key="calendar_month").set_value(chosen).run()
         year, month = (int(p) for p in chosen.split("-"))
@@ -93,7 +92,7 @@ def test_pipeline_figures_equal_sql_for_each_window(db):
     expected = sql_counts(db, where, params)
     assert metric(at, "Already ended") == f"{expected['ended']:,}"
     assert metric(at, "No end date") == f"{expected['no_end']:,}"
-    today = date.today()
+    today = dates.today()
     lead, _ = pipeline.lead_times_or_default()
     with db.read() as r:
         dated = pipeline.with_decide_by(r, FilterState(service_area=("Housing",)), lead)
@@ -152,7 +151,7 @@ def test_pipeline_lists_count_one_contract_in_the_singular(db):
 
 def test_collaboration_figures_equal_the_query_and_follow_the_controls(db):
     at = run_app(page="pages/collaborate.py")
-    today = date.today()
+    today = dates.today()
     with db.read() as r:
         groups = collaboration.groups(r, FilterState(), collaboration.Query(), today)
         by_vendor = collaboration.groups(r, FilterState(), collaboration.Query("vendor", 12), today)
@@ -181,7 +180,7 @@ def test_collaboration_controls_come_from_a_shared_link(db):
     assert at.slider(key="window").value == 3
     with db.read() as r:
         groups = collaboration.groups(
-            r, FilterState(), collaboration.Query("system", 3), date.today()
+            r, FilterState(), collaboration.Query("system", 3), dates.today()
         )
     assert metric(at, "Groups found") == f"{len(groups):,}"
 
@@ -213,7 +212,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
 
     at = run_app(page="pages/collaborate.py")
     with db.read() as r:
-        groups = collaboration.groups(r, FilterState(), collaboration.Query(), date.today())
+        groups = collaboration.groups(r, FilterState(), collaboration.Query(), dates.today())
     assert metric(at, "Groups found") == f"{len(groups):,}", "all groups, not those shown"
     assert len(at.dataframe[0].value) == min(5, len(groups))
     assert len(at.dataframe[1].value) == min(5, int(groups.iloc[0]["contracts"]))

@@ -10,11 +10,12 @@ import pty
 import select
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest
 
+from citydata.core import dates
 from citydata.store import migrations
 from citydata.store.db import Database
 from tests import command
@@ -216,7 +217,7 @@ def test_fetch_since_a_day_after_today_is_a_usage_error_and_records_nothing(db_p
     """`fetch --since 2062-01-01` (a typo for 2026) asked the feed, found nothing and recorded a
     finished run; the Published notices page allows no later day than today."""
     monkeypatch.setenv("CITYTOOLS_CONTRACTS_FINDER_URL", "http://127.0.0.1:9/")  # (never asked)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (dates.today() + timedelta(days=1)).isoformat()
     done = cli("fetch", "contracts-finder", "--since", tomorrow, db=db_path, text=True)
     assert done.returncode == 2
     assert done.stderr.strip() == (

@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from citydata import cli
+from citydata.core import dates
 from citydata.core.dates import add_months
 from citydata.query import market, opportunities, pipeline
 from citydata.query.filters import FilterState
@@ -268,7 +269,7 @@ def test_the_page_shows_the_same_figures(db_path):
     try:
         with db.read() as r:
             head = opportunities.headline(
-                opportunities.markets(r, FilterState(), lead, 3, date.today())
+                opportunities.markets(r, FilterState(), lead, 3, dates.today())
             )
     finally:
         db.close()

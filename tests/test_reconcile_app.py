@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from citydata.core import dates
 from tests.apptest import metric, run_app, shown
 from tests.test_counted_once import _notices, _register
 from tests.test_original_download import downloads  # noqa: F401
@@ -56,7 +57,7 @@ def test_the_page_shows_matched_register_only_and_published_only_with_a_download
     # The file says the day it was made (files of two days never overwrite each other), and
     # its columns are named as the page names them, not as the database does.
     [(_, name, data)] = [d for d in downloads if "reconciliation" in d[0]]
-    assert name == f"hackney-reconciliation-{date.today():%Y-%m-%d}.csv"
+    assert name == f"hackney-reconciliation-{dates.today():%Y-%m-%d}.csv"
     header = next(csv.reader(io.StringIO(data().decode("utf-8-sig"))))
     assert header[:3] == ["Outcome", "Service area", "System"]
     assert {"Notice title", "Notice's supplier", "Differences", "Reference"} <= set(header)

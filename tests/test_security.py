@@ -21,7 +21,7 @@ import re
 import shutil
 import tomllib
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import icalendar
 import openpyxl
@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from citydata import ingest, lifecycle
-from citydata.core import boroughs, settings
+from citydata.core import boroughs, dates, settings
 from citydata.core.text import starts_formula
 from citydata.output import backup, briefing, exports, group_briefing, ics
 from citydata.query import (
@@ -62,7 +62,7 @@ BODY = {
     "manufacturer": "1+1",
     "source_ref": "SUM(1,2)",
 }
-TODAY = date.today()
+TODAY = dates.today()
 END = TODAY + timedelta(days=90)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from datetime import date
 
 import pytest
 from icalendar import Calendar
 
 from citydata import lifecycle
+from citydata.core import dates
 from citydata.output import alerts
 from citydata.query import pipeline
 from citydata.store import subscriptions
@@ -44,7 +44,7 @@ def test_the_app_serves_each_feed_at_its_unguessable_address(db_path):
     if not had_market:
         db = lifecycle.open_store(db_path)
         try:
-            alerts.write_market_feed(db, lead, folder, date.today(), hide_values=False)
+            alerts.write_market_feed(db, lead, folder, dates.today(), hide_values=False)
         finally:
             db.close()
     try:

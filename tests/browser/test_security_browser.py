@@ -6,12 +6,12 @@ any impact, not only the serious and critical ones this file once checked.)"""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from citydata import lifecycle
+from citydata.core import dates
 from citydata.store.db import Database
 from tests.apptest import registered_pages
 from tests.browser.conftest import POLL_MS, expect, run_server, settle
@@ -34,7 +34,7 @@ def plant_hostile_snapshot(path) -> None:
             "INSERT INTO snapshots (id, borough_code, created_at, file_name, rows_imported,"
             " rows_rejected, status, source)"
             " VALUES (?, 'E09000007', ?, ?, 1, 0, 'active', 'upload')",
-            [snap, datetime.now(), "<b>register</b>.csv"],
+            [snap, dates.now(), "<b>register</b>.csv"],
         )
         w.execute(
             "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough, service_area,"
