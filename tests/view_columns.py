@@ -58,4 +58,5 @@ RELEASED = {
     14: _V8,  # (vendor spellings looked up by a key without accents or full-width letters)
     15: _V8,  # (feed_runs.not_notices and held: a table, not the view)
     16: _V8,  # (notice_withdrawals, feed_runs.withdrawn: tables, not the view)
+    17: _V8,  # (no table changed: notices withdrawn that an older rollback brought back)
 }

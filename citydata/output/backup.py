@@ -256,6 +256,8 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
             for version, step in migrations.DATA_STEPS.items():  # (its data as that version's)
                 if manifest["schema_version"] < version:
                     step(w)
+            if manifest["schema_version"] < 17:  # (as opening a file of then does)
+                snapshots.withdrawn_again(w)
             matches.refresh(w)  # pairs of the restored records, whatever the backup held
             _move_forward(w, before)
     return Restored(

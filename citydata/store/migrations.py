@@ -1,6 +1,6 @@
 """The schema of the DuckDB file and its migrations, one function per version.
 
-Layout (schema version 16):
+Layout (schema version 17):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -43,6 +43,8 @@ Layout (schema version 16):
   status, the snapshot that stopped showing it, or NULL when it was not held), so that an older
   release of it never brings it back; `feed_runs.withdrawn` counts the notices held that a run
   stopped showing so, `feed_runs.withdrawn_not_held` those it was told of but did not hold.
+- v17 changes no table: a file opened at v17 gets a new published snapshot for each borough
+  whose current notices a rollback made before v17 held though withdrawn (they stay out).
 """
 
 from __future__ import annotations
@@ -572,6 +574,12 @@ def _v16(r: Reader) -> None:
     r.execute("ALTER TABLE feed_runs ADD COLUMN withdrawn_not_held INTEGER")
 
 
+def _v17(r: Reader) -> None:
+    """No change of schema: the step whose data part (citydata.lifecycle.DATA_LOADS) takes out
+    of current data, as a new snapshot, the notices withdrawn or cancelled that a rollback made
+    before this version brought back (rollbacks since leave them out)."""
+
+
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
 
@@ -592,6 +600,7 @@ MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v14,
     _v15,
     _v16,
+    _v17,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # What a step did to the data, done again for a backup made before its version once its tables

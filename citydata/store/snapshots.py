@@ -68,6 +68,8 @@ _STORED_SQL = ", ".join(STORED)
 _EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
 _FROM_TEXT = incoming.CAST
 _STAGED = "staged_notices"
+# Who a snapshot made by the app itself, on opening a file, names as its maker
+CORRECTED_BY = "City Tools Explorer"
 
 
 class NothingChanged(CommitRefused):
@@ -329,15 +331,55 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
             restored_from=int(snapshot_id),
             kind=kind,
         )
-        w.execute(
-            f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
-            f" SELECT $new, record_no, {_STORED_SQL}, source"
-            " FROM contracts WHERE snapshot_id = $old"
-            " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
-            {"new": new_id, "old": int(snapshot_id), "refs": refs},
-        )
+        _copy(w, new_id, int(snapshot_id), refs)
         matches.refresh(w, [code])
     return new_id
+
+
+def _copy(w: Reader, new_id: int, old_id: int, refs: list[str]) -> None:
+    """Snapshot `old_id`'s records into snapshot `new_id`, but for the notices `refs`."""
+    w.execute(
+        f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
+        f" SELECT $new, record_no, {_STORED_SQL}, source"
+        " FROM contracts WHERE snapshot_id = $old"
+        " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
+        {"new": new_id, "old": old_id, "refs": refs},
+    )
+
+
+def withdrawn_again(w: Reader) -> list[int]:
+    """Take out of current data the notices withdrawn or cancelled that a rollback made before
+    rollbacks weighed withdrawals brought back (`withdrawals.brought_back`): each borough
+    holding one gets a new published snapshot, a copy of its current one without them, whose
+    note says which. A new snapshot, not a correction in place: nothing stored is changed, and
+    the History lists the one that showed them as it was. Returns the new snapshots' ids.
+    (Run once, as the data step of schema 17: citydata.lifecycle.DATA_LOADS.)"""
+    now = datetime.now().replace(microsecond=0)
+    made = []
+    for current, gone in withdrawals.brought_back(w).items():
+        held = snapshot(w, current)
+        refs = list(gone)
+        new_id = _new_snapshot(
+            w,
+            held["borough_code"],
+            now=now,
+            file_name=held["file_name"],
+            file_hash=held["file_hash"],
+            rows_imported=int(held["rows_imported"]) - _count_of(w, current, refs),
+            rows_rejected=int(held["rows_rejected"]),
+            rows_left_out=held["rows_left_out"],
+            source="correction",
+            user=CORRECTED_BY,
+            mapping=held["mapping"],
+            note=f"Snapshot {current} without the notices an earlier rollback brought back "
+            f"though withdrawn: {withdrawals.left_out(gone)}",
+            restored_from=int(current),
+            kind=PUBLISHED,
+        )
+        _copy(w, new_id, int(current), refs)
+        matches.refresh(w, [held["borough_code"]])
+        made.append(new_id)
+    return made
 
 
 def _count_of(w: Reader, snapshot_id: int, refs: list[str]) -> int:

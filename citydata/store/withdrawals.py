@@ -184,3 +184,42 @@ def left_out(gone: Mapping[str, str], most: int = 3) -> str:
     n = len(gone)
     noun, verb = ("notice", "stays") if n == 1 else ("notices", "stay")
     return f"{n:,} {noun} withdrawn or cancelled later {verb} out ({'; '.join(shown)})"
+
+
+# A notice's record as stored, to tell the record a rollback copied from a newer release
+_RECORD = (
+    "hash(c.record_no, c.source_ref, c.borough_code, c.service_area, c.system, c.vendor,"
+    " c.contract_start, c.contract_end, c.annual_value, c.total_value, c.notice_url,"
+    " c.release_date, c.source)"
+)
+
+
+def brought_back(r: Reader) -> dict[int, dict[str, str]]:
+    """The notices a rollback made before rollbacks weighed withdrawals (before schema 17)
+    brought back into current data: per borough's active published snapshot, reference ->
+    status. A rollback copied every record of the snapshot it went back to, a notice withdrawn
+    since (`since`, by a withdrawal recorded before the rollback) too; such a notice is still
+    wrongly shown where the active snapshot holds that very record (carried on by the imports
+    since), not a newer release of it."""
+    rows = r.rows(
+        "WITH back AS (SELECT n.borough_code, trim(c.source_ref) AS ref, w.status,"
+        f" w.recorded_at, {_RECORD} AS record FROM snapshots AS n"
+        " JOIN snapshots AS s ON s.id = n.restored_from"
+        " JOIN contracts AS c ON c.snapshot_id = n.id"
+        " JOIN contracts AS t ON t.snapshot_id = s.id AND t.record_no = c.record_no"
+        " AND trim(t.source_ref) = trim(c.source_ref)"
+        " JOIN notice_withdrawals AS w ON w.borough_code = n.borough_code"
+        " AND w.source_ref = trim(c.source_ref)"
+        " WHERE n.kind = 'published' AND n.source = 'rollback' AND w.recorded_at <= n.created_at"
+        " AND CASE WHEN w.release_date IS NOT NULL AND t.release_date IS NOT NULL"
+        " THEN w.release_date >= t.release_date ELSE w.recorded_at >= s.created_at END)"
+        " SELECT a.id, b.ref, arg_max(b.status, b.recorded_at) FROM snapshots AS a"
+        " JOIN contracts AS c ON c.snapshot_id = a.id"
+        " JOIN back AS b ON b.borough_code = a.borough_code AND b.ref = trim(c.source_ref)"
+        f" AND b.record = {_RECORD}"
+        " WHERE a.kind = 'published' AND a.status = 'active' GROUP BY ALL ORDER BY ALL"
+    )
+    out: dict[int, dict[str, str]] = {}
+    for snapshot_id, ref, status in rows:
+        out.setdefault(int(snapshot_id), {})[ref] = status
+    return out
