@@ -65,8 +65,9 @@ def test_import_json_prints_one_object_with_ids_counts_mapping_and_rejects(db_pa
     assert len(out["snapshot_ids"]) == 1
     assert out["rows_rejected"] == 1 and out["rows_imported"] == out["rows_read"] - 1
     [reject] = out["rejects"]
-    assert set(reject) == {"row", "column", "value", "reason", "outcome"} and reject["row"] == 2
-    assert reject["outcome"] == "not imported"
+    assert set(reject) == {"row", "column", "value", "reason", "outcome", "left_out"}
+    assert reject["row"] == 2 and reject["outcome"] == "not imported"
+    assert reject["left_out"] is False  # (a register's row refused: a fault to fix)
     assert out["changes"][0]["removed"] == 1 and out["changes"][0]["changed"] == 1
     db = lifecycle.open_store(db_path)
     try:

@@ -539,3 +539,28 @@ def test_what_a_rollback_leaves_out_is_said_for_several_notices_too():
         "ref-1: the notice was withdrawn; ref-2: the notice was withdrawn; and 2 more)"
     )
     assert withdrawals.left_out({}) == ""
+
+
+def test_the_import_command_lists_older_and_withdrawn_rows_as_left_out_as_the_upload_page_does(
+    db_path, tmp_path
+):
+    """They were problem lines '(skipped, not imported)' among the faults to fix, where the
+    Upload page lists them apart as 'Rows left out, with nothing to fix', each with why."""
+    path = tmp_path / "planx.csv"
+    path.write_bytes(_cf_export(("Open", "2024-12-12T13:04:44Z"), ("Withdrawn", "2025-12-01")))
+    said = command.run("import", str(path), "--dry-run", db=db_path, text=True)
+    assert said.returncode == 0, said.stderr
+    lines = said.stdout.splitlines()
+    assert "skipped, not imported" not in said.stdout
+    assert "2 left out (not technology, another council's, older or withdrawn)" in lines[1]
+    at = lines.index("  Rows left out, with nothing to fix (2):")
+    older, gone = lines[at + 1 : at + 3]
+    assert "An older release of notice" in older and "Withdrawn or cancelled" in gone
+    assert older.endswith("(left out)") and gone.endswith("(left out)")
+    out = json.loads(
+        command.run("import", str(path), "--dry-run", "--json", db=db_path, text=True).stdout
+    )
+    rows = [w for w in out["warnings"] if w["row"]]
+    assert [w["outcome"] for w in rows] == ["skipped, not imported"] * 2  # (as it always was)
+    assert [w["left_out"] for w in rows] == [True, True]
+    assert not any(w["left_out"] for w in out["warnings"] if not w["row"])

@@ -354,7 +354,7 @@ def show_problems(prepared: Any) -> bool:
     are too many to read one by one; then, apart, the rows of published notices left out with
     nothing to fix, and why (not problems). Returns whether there were any problems."""
     left_out = prepared.left_out_problems
-    notes, rows = prepared.file_notes, _faults(prepared.row_problems, left_out)
+    notes, rows = prepared.file_notes, prepared.row_faults
     if notes:
         st.markdown(f"**About the file ({len(notes):,})**")
         st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
@@ -371,12 +371,6 @@ def show_problems(prepared: Any) -> bool:
             ui.dataframe(table, hide_index=True, width="stretch")
             ui.downloads(table, "upload-left-out", key="left-out", filtered=False)
     return bool(notes or rows)
-
-
-def _faults(rows: list[Any], left_out: list[Any]) -> list[Any]:
-    """The rows' problems that are not why a notice was left out with nothing to fix."""
-    why = {id(p) for p in left_out}
-    return [p for p in rows if id(p) not in why]
 
 
 def _by_kind(prepared: Any, rows: list[Any]) -> str:

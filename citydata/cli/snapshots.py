@@ -240,29 +240,40 @@ def _report(
 
 
 def _problem_lines(prepared: Any) -> list[str]:
-    """The file's problems, one line each, in the order of its rows; more than report.SHOWN
-    are summed up by kind: the first few of each kind and how many more rows are like them
-    (a payments file's 639 lines with a value too few, say), at most report.KINDS kinds."""
-    problems = prepared.in_order
+    """The file's problems, one line each, in the order of its rows; then, apart, a notices
+    file's rows left out with nothing to fix (another council's, not technology, an older
+    release, withdrawn), each "(left out)" with why, as the Upload page lists them."""
+    lines = _lines(prepared, [*prepared.file_notes, *prepared.row_faults], "problem")
+    if left_out := prepared.left_out_problems:
+        lines.append(f"  Rows left out, with nothing to fix ({prepared.rows_left_out:,}):")
+        lines += _lines(prepared, left_out, "row left out", report.LEFT_OUT)
+    return lines
+
+
+def _lines(prepared: Any, problems: list[Any], noun: str, outcome: str | None = None) -> list[str]:
+    """One line each; more than report.SHOWN are summed up by kind: the first few of each kind
+    and how many more rows are like them (a payments file's 639 lines with a value too few,
+    say), at most report.KINDS kinds."""
     if len(problems) <= report.SHOWN:
-        return [_problem_line(prepared, p) for p in problems]
+        return [_problem_line(prepared, p, outcome) for p in problems]
     lines = []
-    kinds = prepared.kinds
+    kinds = report.kinds(problems)
     for kind in kinds[: report.KINDS]:
-        lines += [_problem_line(prepared, p) for p in kind.examples]
+        lines += [_problem_line(prepared, p, outcome) for p in kind.examples]
         if kind.more:
             lines.append(f"    {kind.more_like_this()}")
     if beyond := report.beyond_kinds(kinds):
         lines.append(f"  … and {beyond}.")
-    lines.append(f"  {count(len(problems), 'problem')} in all: add --json to list every one.")
+    lines.append(f"  {count(len(problems), noun)} in all: add --json to list every one.")
     return lines
 
 
-def _problem_line(prepared: Any, p: Any) -> str:
+def _problem_line(prepared: Any, p: Any, outcome: str | None = None) -> str:
     where = p.where()
     if p.value:
         where += f" (“{p.value}”)"
-    outcome = prepared.outcome(p)  # None for a note about the file: its reason says it all
+    # (None for a note about the file: its reason says it all)
+    outcome = outcome or prepared.outcome(p)
     return shown(f"  {where}: {p.reason}") + (f" ({outcome})" if outcome else "")
 
 
@@ -327,11 +338,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _left_out_note(prepared: Any) -> str:
-    """'5 left out, ' for a notices file (rows not technology, another council's or an older
-    release: nothing to fix, so not refused), else nothing."""
+    """'5 left out, ' for a notices file (rows not technology, another council's, an older
+    release or withdrawn: nothing to fix, so not refused), else nothing."""
     if getattr(prepared, "source_kind", "register") != "published":
         return ""
-    return f"{prepared.rows_left_out:,} left out (not technology, another council's or older), "
+    return (
+        f"{prepared.rows_left_out:,} left out (not technology, another council's, older or "
+        "withdrawn), "
+    )
 
 
 def _records_note(prepared: Any) -> str:

@@ -58,6 +58,9 @@ OUTCOMES = {
     SKIPPED: "skipped, not imported",
     WARNING: "imported with a change",
 }
+# What became of a notices file's row left out with nothing to fix (`Prepared.left_out_problems`),
+# as the Upload page lists it ("Rows left out, with nothing to fix") and `import` says it
+LEFT_OUT = "left out"
 VALUE_CHARS = 200
 QUOTED_CHARS = 60  # a value quoted inside a reason
 REASON_CHARS = 500
@@ -334,6 +337,13 @@ class Prepared:
         ]
 
     @property
+    def row_faults(self) -> list[Problem]:
+        """`row_problems` but for the rows left out with nothing to fix (`left_out_problems`):
+        the rows' problems to show as such."""
+        why = {id(p) for p in self.left_out_problems}
+        return [p for p in self.row_problems if id(p) not in why]
+
+    @property
     def rows_warned(self) -> int:
         """Accepted rows that were imported with at least one change (a skipped total row or
         repeated header has its row number, but is not imported)."""
@@ -395,8 +405,11 @@ class Prepared:
         """What became of the row of `p`, one of this file's problems (`Problem.outcome`)."""
         return p.outcome(file_refused=bool(self.refused))
 
-    def _as_dict(self, p: Problem) -> dict[str, Any]:
-        return p.as_dict() | {"outcome": self.outcome(p)}
+    def _as_dict(self, p: Problem, left_out: set[int]) -> dict[str, Any]:
+        """`outcome` as it always was ("skipped, not imported" for an older release too);
+        `left_out` beside it: true for a row left out with nothing to fix, as the Upload page
+        and `import` list it."""
+        return p.as_dict() | {"outcome": self.outcome(p), "left_out": id(p) in left_out}
 
     def check(self) -> Prepared:
         """Self, or IngestError when nothing from this file may be stored."""
@@ -408,6 +421,7 @@ class Prepared:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for `--json` output: format, mapping, counts, rejects and warnings."""
+        left = {id(p) for p in self.left_out_problems}
         return {
             "file_name": self.file_name,
             "format": self.format,
@@ -425,6 +439,6 @@ class Prepared:
             "rows_left_out": self.rows_left_out,
             "not_notices": self.not_notices,
             "rows_warned": self.rows_warned,
-            "rejects": [self._as_dict(p) for p in sorted(self.rejects, key=_row_order)],
-            "warnings": [self._as_dict(p) for p in sorted(self.warnings, key=_row_order)],
+            "rejects": [self._as_dict(p, left) for p in sorted(self.rejects, key=_row_order)],
+            "warnings": [self._as_dict(p, left) for p in sorted(self.warnings, key=_row_order)],
         }
