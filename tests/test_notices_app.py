@@ -16,12 +16,14 @@ import pytest
 
 import ui
 from citydata import lifecycle
+from citydata.core import stewards
 from citydata.feeds import fetch, history
 from tests.apptest import new_visit, run_app, shown
 from tests.command import run
 from tests.test_fetch import ok
 from tests.test_fetch import server as replay
-from tests.test_upload_app import PASSWORD, camden_register, sign_in
+from tests.test_upload_app import AUTH, PASSWORD, camden_register, sign_in
+from ui import fetching
 
 NOTICES = Path(__file__).resolve().parent / "data" / "notices"
 server = replay  # the HTTP server on localhost replaying recorded pages (a fixture)
@@ -273,3 +275,44 @@ def test_a_table_that_is_neither_notices_nor_a_register_is_not_sent_to_upload(db
         "register: no column of it names a system or a vendor. Nothing was stored."
     )
     assert "Upload page" not in said
+
+
+def test_a_fetch_stops_at_the_next_page_once_its_steward_is_taken_off_the_list(
+    db_path, server, monkeypatch
+):
+    """Ann, signed in with her organisation account, starts a fetch; whoever runs the app
+    takes her off the list of stewards while it runs. Her fetch stores no page read after that
+    (the ones before are kept, as a fetch stopped half way keeps them), and another steward's
+    fetch carries on from there. (The app's fetch thread asks the settings as they are: the
+    Jobs layer is driven here, since AppTest lends its secrets to a run only while it runs.)"""
+    monkeypatch.delenv("CITYTOOLS_UPLOAD_PASSWORD", raising=False)
+    monkeypatch.delenv("CITYTOOLS_STEWARDS", raising=False)
+    server.play("page1", ok(server.page("contracts_finder_page1.json")))
+    server.play("page2", ok(server.page("contracts_finder_page2.json")))
+    gate = server.gates["page2"] = threading.Event()
+    listed = {"auth": AUTH, "CITYTOOLS_STEWARDS": ["ann@camden.gov.uk", "bob@camden.gov.uk"]}
+    ann = {"is_logged_in": True, "email": "ann@camden.gov.uk", "email_verified": True}
+    bob = ann | {"email": "bob@camden.gov.uk"}
+
+    def still(user):
+        return lambda: stewards.still_allowed(listed, user, None, time.monotonic())
+
+    db = lifecycle.open_store(db_path)
+    try:
+        jobs = fetching.Jobs()
+        assert jobs.start(db, "contracts-finder", date(2025, 1, 1), ann["email"], still(ann))
+        wait_for(lambda: [r for r in runs(db_path) if r[1] == "running" and r[2] == 1])
+        listed["CITYTOOLS_STEWARDS"] = ["bob@camden.gov.uk"]  # Ann taken off the list
+        gate.set()
+        wait_for(lambda: jobs.get("contracts-finder").finished)
+        assert runs(db_path) == [("contracts-finder", "failed", 1, 1, 1, "ann@camden.gov.uk")]
+        [message] = db.rows("SELECT message FROM feed_runs")[0]
+        assert message.startswith(
+            "The fetch stopped: ann@camden.gov.uk is no longer a data steward here"
+        )
+        assert "Nothing from page 2 on was stored; the notices of the pages before" in message
+        assert jobs.start(db, "contracts-finder", date(2025, 1, 1), bob["email"], still(bob))
+        wait_for(lambda: jobs.get("contracts-finder").finished)
+        assert runs(db_path)[-1] == ("contracts-finder", "done", 2, 2, 1, "bob@camden.gov.uk")
+    finally:
+        db.close()
