@@ -354,7 +354,7 @@ def withdrawn_again(w: Reader) -> list[int]:
     note says which. A new snapshot, not a correction in place: nothing stored is changed, and
     the History lists the one that showed them as it was. Returns the new snapshots' ids.
     (Run once, as the data step of schema 17: citydata.lifecycle.DATA_LOADS.)"""
-    now = datetime.now().replace(microsecond=0)
+    now = dates.now()
     made = []
     for current, gone in withdrawals.brought_back(w).items():
         held = snapshot(w, current)
