@@ -5,7 +5,8 @@ HAVERING", "LB Hackney", "Croydon"...). When the buyer is a publishing platform 
 service, the contact e-mail's domain (`ann@camden.gov.uk`) or a party identifier (a GSS code such
 as E09000007, or an ISO 3166-2:GB code such as GB-CMD / `GB-LAE:CMD`) names the authority. The
 domains and codes are data: `data/authority_identifiers.csv` (code, e-mail domains separated by
-spaces, ISO 3166-2 code). Only authorities of the current region are ever returned.
+spaces, ISO 3166-2 code). Only authorities of the current region are ever returned, except by
+`joint`, which names every council a jointly bought notice lists, in the region or not.
 """
 
 from __future__ import annotations
@@ -25,12 +26,21 @@ _ISO = re.compile(r"(?:^|[\s:/-])([A-Z]{3})$")
 _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
 # Where a buyer's name goes on past the council's own: "Hertfordshire County Council -
 # Environment", "Wyre Forest District Council on Behalf of WFDC / RBC / BDC". Never ' and ' or
-# '/': "Babergh and Mid Suffolk District Councils" names two councils.
+# '/': "Babergh and Mid Suffolk District Councils" names two councils (each's: `joint`).
 _GOES_ON = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|,\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
 # Welsh and Gaelic too: "Cyngor Sir Penfro - Adran Addysg", "Comhairle na Gàidhealtachd - ..."
 _COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district|cyngor|comhairle)\b")
 # Between a council's names in two languages: "The City of Cardiff Council / Cyngor Dinas Caerdydd"
 _BILINGUAL = re.compile(r"\s+/\s+")
+# Between the councils of a joint buyer: "Babergh and Mid Suffolk", "Adur & Worthing", "Camden,
+# Islington and Haringey", several buyers of one notice as citydata.ingest.ocds lists them
+# ("London Borough of Camden; Hertfordshire County Council"), "Bath / North East Somerset".
+_BETWEEN = re.compile(r"\s*[,;/|]\s*|\s+and\s+|\s*&\s*", re.I)
+# One council's part of a joint buyer's name: "Babergh and Mid Suffolk District Councils"
+_PLURAL = re.compile(r"\b(council|borough|district|authoritie)s\b", re.I)
+# Where a joint buyer's name goes on past its councils: "Adur & Worthing Councils - Digital"
+_DEPARTMENT = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
+_MOST_PARTS = 12  # pieces of a name split between councils tried (a longer name is no list)
 
 
 @dataclass(frozen=True)
@@ -134,3 +144,70 @@ def find(
         if found:
             return found
     return by_email(emails)
+
+
+def joint(name: str | None) -> tuple[Authority, ...]:
+    """The councils a buyer's name lists when it names several and nothing else ("Babergh and
+    Mid Suffolk District Councils", "Richmond and Wandsworth Councils", "City of Westminster,
+    Royal Borough of Kensington and Chelsea", several buyers joined by "; "), each the region's
+    authority or, when outside the region, the UK authority it is (`citydata.core.authorities`);
+    () when the name is not such a list. A name that is one council's, in any of the ways
+    `by_name` reads one ("Kensington and Chelsea", "Telford and Wrekin Council"), is never
+    split, nor is one whose parts are not all councils ("Luton and Kent Commercial Services
+    LLP", "Bristol, North Somerset and South Gloucestershire ICB"). The name must call itself a
+    council, borough, city, county or district somewhere (in Welsh or Gaelic too): "Kent and
+    Medway" alone may be a health body. Of the ways to split it, the one with fewest parts
+    wins, so a council's own "and" stays inside its name ("Hammersmith and Fulham and
+    Kensington and Chelsea Councils" is two councils, not four words)."""
+    if not name or by_name(name) is not None:
+        return ()
+    bare = _BRACKETED.sub(" ", name).strip()
+    for candidate in dict.fromkeys((bare, _DEPARTMENT.split(bare, maxsplit=1)[0])):
+        text = _PLURAL.sub(lambda m: m.group(1), candidate)
+        if not _COUNCIL_WORD.search(fold(text)):
+            continue
+        found = _split(text)
+        if len(found) > 1:
+            return found
+    return ()
+
+
+def council(name: str | None) -> Authority | None:
+    """The council a buyer's name names (`by_name`), else the UK authority outside the region it
+    is; None for a name that is no council's."""
+    if not name:
+        return None
+    return by_name(name) or authorities.find(name) or authorities.find(_BRACKETED.sub(" ", name))
+
+
+def _council(part: str) -> Authority | None:
+    """The council a part of a joint name is: the region's (an abolished council's successor
+    there), else any UK authority."""
+    return boroughs.resolve(part) or authorities.find(part)
+
+
+def _split(text: str) -> tuple[Authority, ...]:
+    """The distinct councils `text` lists, split at `_BETWEEN` into as few parts as can each be
+    read as a council; () when it cannot be."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for match in _BETWEEN.finditer(text):
+        if match.start() > start:
+            pieces.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        pieces.append((start, len(text)))
+    if len(pieces) < 2 or len(pieces) > _MOST_PARTS:
+        return ()
+    best: dict[int, list[Authority] | None] = {len(pieces): []}
+    for i in range(len(pieces) - 1, -1, -1):  # the fewest parts from piece i to the end
+        options = []
+        for j in range(i + 1, len(pieces) + 1):
+            rest = best[j]
+            if rest is None:
+                continue
+            council = _council(text[pieces[i][0] : pieces[j - 1][1]])
+            if council is not None:
+                options.append([council, *rest])
+        best[i] = min(options, key=len) if options else None
+    return tuple(dict.fromkeys(best[0] or ()))

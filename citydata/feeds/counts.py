@@ -65,6 +65,10 @@ def _left_out(prepared: Any) -> tuple[int, dict[str, int], str]:
         if p.severity == "refused" and p.column == buyer_column and p.row is not None
     }
     faults = refused - elsewhere - not_tech
+    # a notice bought jointly gives a record for each council (citydata.ingest.joint): each is
+    # read, unless its row is refused (as a whole: counted once)
+    joint = getattr(prepared, "joint", None) or {}
+    entries += sum(n - 1 for row, n in joint.items() if row not in refused)
     first = next(
         (p.reason for p in prepared.problems if p.severity == "refused" and p.row in faults), ""
     )

@@ -196,6 +196,7 @@ def _prepare_table(
         if p.severity in ("refused", "skipped") or p.row is None or p.row not in gone
     ]
     result.older_releases = dict(table.older_releases)
+    result.joint = dict(table.joint)
     result.withdrawn = list(table.withdrawn)
     if isinstance(records, pa.Table):  # typed, from DuckDB: see citydata.ingest.records
         result.set_table(records)

@@ -246,6 +246,9 @@ class Prepared:
     # (published notices) the notices the file says were withdrawn, cancelled or unsuccessful
     # (citydata.ingest.withdrawn.Withdrawal): left out of `records`, and taken out of those held
     withdrawn: list[Any] = field(default_factory=list)
+    # (published notices) the rows of a notice bought jointly by several of the region's
+    # councils: row -> the records it gives, one for each council (citydata.ingest.joint)
+    joint: dict[int, int] = field(default_factory=dict)
 
     def set_table(self, table: pa.Table) -> None:
         """Accepted records as a typed table; `records` follows from it when first read."""

@@ -38,3 +38,8 @@ class Table:
     merged_releases: int = 0
     # (published notices) notices withdrawn or cancelled (citydata.ingest.withdrawn.Withdrawal)
     withdrawn: list[Any] = field(default_factory=list)
+    # (published notices) how many councils bought each row's notice jointly (1: one council),
+    # its value shared equally among them (citydata.ingest.joint). None: every row's is one's.
+    shares: list[int] | None = None
+    # (published notices) the rows of a joint notice: row -> the councils' records it gives
+    joint: dict[int, int] = field(default_factory=dict)

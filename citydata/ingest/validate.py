@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata.core import boroughs, regions
+from citydata.core import boroughs, buyers, regions
 from citydata.core.schema import FIELD_NAMES, OTHER
 from citydata.ingest import (
     columns,
     dates,
+    joint,
     normalise,
     published,
     recognise,
@@ -113,6 +114,12 @@ def unknown_authority(text: str, buyer: bool) -> str:
     """Why a row's authority is refused: not one of the region's, and where it is if elsewhere."""
     region = regions.current()
     elsewhere = boroughs.outside(text)
+    named = buyers.joint(text) if buyer and elsewhere is None else ()
+    if named:  # several councils, none of them the region's (citydata.ingest.joint)
+        return (
+            f"The buyer '{text}' is {len(named)} councils buying jointly, none of them one of "
+            f"{region.describe()}: {'; '.join(regions.whereabouts(a) for a in named)}."
+        )
     if elsewhere is not None:
         start = f"The buyer '{text}'" if buyer else f"'{text}'"
         return (
@@ -254,16 +261,18 @@ def build(
     table: Table, fmt: str, mapping: dict[str, str | None], fixed: boroughs.Borough | None
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """(accepted records, problems) for a table read with `mapping`."""
+    notices = published.is_published(fmt)
+    # a notice bought jointly: a row for each council that bought it (before anything counts rows)
+    shared = joint.expand(table, mapping.get("borough"), fixed) if notices else []
     rows = _Rows(table)
     n = len(rows.numbers)
-    notices = published.is_published(fmt)
     rest = recognise.fallbacks(fmt, mapping, table.columns)
     if table.uncalculated:
         read = [c for c in mapping.values() if c] + [c for cs in rest.values() for c in cs]
         names = {c for c in (mapping.get("system"), mapping.get("vendor")) if c}
         _uncalculated(rows, read + (list(published.READ_COLUMNS) if notices else []), names)
     if notices:
-        rows.problems += published.recognise_buyers(table, mapping.get("borough"))
+        rows.problems += shared + published.recognise_buyers(table, mapping.get("borough"))
     codes = _boroughs(rows, mapping, fmt, fixed)
     vendor_column = mapping.get("vendor")
     pipe = vendor_column is not None and "|" in vendor_column  # Contracts Finder's packed column

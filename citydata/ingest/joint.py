@@ -1,0 +1,88 @@
+"""Published notices bought jointly by several councils: a record for each council.
+
+A notice whose buyer's name lists several councils ("Babergh and Mid Suffolk District
+Councils", "Richmond and Wandsworth Councils", or several buyers of an OCDS notice, which
+citydata.ingest.ocds joins by "; "), read by `citydata.core.buyers.joint`, gives each of the
+region's councils among them a record: the row is repeated, one copy for each council, with the
+same row number, reference, supplier, dates and status, so that everything after (the newest
+release of each notice, withdrawals, the store's snapshots of each council's notices, matching
+to its register) treats each council's copy as that council's notice. A withdrawal of the
+notice takes it out of every council it was recorded for.
+
+The value. A joint notice's value is the whole contract's, bought by all the councils named: it
+is divided equally among them (councils outside the region included, so the region's total never
+counts another's share), and each council's record holds its share (citydata.ingest.published
+`finish`), so that summing a market counts the contract once. Each row says so in a warning.
+Councils named that are outside the region are left out, and said so.
+"""
+
+from __future__ import annotations
+
+import html
+
+from citydata.core import boroughs, buyers, regions
+from citydata.core.authorities import Authority
+from citydata.ingest.report import Problem, warning
+from citydata.ingest.table import Table
+
+
+def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> list[Problem]:
+    """Repeat each row of `table` whose buyer is a joint one, once for each council of the
+    region it names (only `fixed`, when the file is imported for one council that is among
+    them), its buyer cell that council's code; `table.shares` says how many councils share each
+    row's notice. A warning for each such row. A row naming none of the region's councils is
+    left as it is (refused as another's, citydata.ingest.validate.unknown_authority)."""
+    if buyer_column is None or buyer_column not in table.data.columns:
+        return []
+    cells = table.data[buyer_column].tolist()
+    take: list[int] = []
+    written: list[object] = []
+    shares: list[int] = []
+    problems: list[Problem] = []
+    seen: dict[str, tuple[tuple[Authority, ...], tuple[Authority, ...]]] = {}
+    for i, cell in enumerate(cells):
+        name = html.unescape(cell) if isinstance(cell, str) else None
+        if name is not None and name not in seen:
+            named = buyers.joint(name)
+            inside = tuple(a for a in named if a.code in boroughs.BY_CODE)
+            seen[name] = (named, inside)
+        named, inside = seen[name] if name is not None else ((), ())
+        if not inside:
+            take.append(i)
+            written.append(cell)
+            shares.append(1)
+            continue
+        kept = (fixed,) if fixed is not None and fixed in inside else inside
+        if len(kept) > 1:
+            table.joint[table.rows[i]] = table.joint.get(table.rows[i], 0) + len(kept)
+        take += [i] * len(kept)
+        written += [a.code for a in kept]
+        shares += [len(named)] * len(kept)
+        problems.append(warning(table.rows[i], buyer_column, cell, said(name or "", named, kept)))
+    if not problems:
+        return []
+    table.data = table.data.iloc[take].reset_index(drop=True)
+    table.data[buyer_column] = written
+    table.rows = [table.rows[i] for i in take]
+    if table.releases:
+        table.releases = [table.releases[i] for i in take]
+    table.shares = shares
+    return problems
+
+
+def _names(councils: list[str]) -> str:
+    return councils[0] if len(councils) == 1 else f"{', '.join(councils[:-1])} and {councils[-1]}"
+
+
+def said(name: str, named: tuple[Authority, ...], kept: tuple[Authority, ...]) -> str:
+    """What a joint buyer's row says: whose record it is, the value shared, who is left out."""
+    n = len(named)
+    text = (
+        f"The buyer '{name}' is {n} councils buying jointly: the notice is recorded for "
+        f"{_names([a.name for a in kept])} as a joint contract, with an equal share of its value "
+        f"(divided by {n})."
+    )
+    outside = [a for a in named if a.code not in boroughs.BY_CODE]
+    if outside:
+        text += f" Not recorded for {'; '.join(regions.whereabouts(a) for a in outside)}."
+    return text

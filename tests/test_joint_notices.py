@@ -1,0 +1,240 @@
+"""Published notices bought jointly by several councils: each council that bought one has it.
+
+Before, a buyer naming two councils ("Babergh and Mid Suffolk District Councils", in Contracts
+Finder's export of November 2025, tests/data/real/cf_export_notices_2025-11.csv; "Richmond and
+Wandsworth Councils", who share their services) was refused as not one council, so the
+contract was shown for neither, and a notice listing several buyers was read as its first
+buyer's only. Now each of the region's councils it names has a record of it (its equal share of
+the value), a withdrawal takes it out of every one, and a council's legal name with "and" in
+it ("Kensington and Chelsea", "Telford and Wrekin") stays one council. Every database here is
+a real DuckDB file; the releases are OCDS 1.1 as Contracts Finder publishes them
+(tests/test_fetch.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from citydata import ingest
+from citydata.core import authorities, buyers, regions
+from citydata.feeds import fetch
+from citydata.store import snapshots
+from tests.conftest import DATA
+from tests.test_withdrawn_notices import adds_up
+
+OCID = "ocds-b5fd17-44444444-0000-4000-8000-000000000001"
+RICHMOND, WANDSWORTH, CAMDEN, ISLINGTON = "E09000027", "E09000032", "E09000007", "E09000019"
+# Richmond and Wandsworth's revenues and benefits system, bought together: £900,000 for three
+# years, £300,000 a year
+AWARD = {
+    "ocid": OCID, "id": "award", "date": "2025-01-10T09:00:00Z", "tag": ["award"],
+    "buyer": {"id": "GB-LAE:RIC", "name": "Richmond and Wandsworth Councils"},
+    "parties": [{"id": "GB-LAE:RIC", "name": "Richmond and Wandsworth Councils",
+                 "roles": ["buyer"]}],
+    "tender": {"title": "Revenues and benefits system",
+               "classification": {"scheme": "CPV", "id": "48000000"}},
+    "awards": [{"id": "1", "status": "active", "value": {"amount": 900000, "currency": "GBP"},
+                "suppliers": [{"name": "NEC Software Solutions UK Ltd"}],
+                "contractPeriod": {"startDate": "2025-04-01", "endDate": "2028-03-31"}}],
+}  # fmt: skip
+CANCELLED = AWARD | {
+    "id": "cancellation",
+    "date": "2025-06-02T10:00:00Z",
+    "tag": ["awardUpdate"],
+    "awards": [AWARD["awards"][0] | {"status": "cancelled"}],
+}
+
+
+def page(*releases: dict) -> bytes:
+    return json.dumps({"version": "1.1", "releases": list(releases)}).encode()
+
+
+def held(db) -> list[tuple]:
+    return db.rows(
+        "SELECT borough_code, vendor, contract_start, contract_end, annual_value, total_value"
+        " FROM current_contracts WHERE source_kind = 'published' AND source_ref = $ref"
+        " ORDER BY borough_code",
+        {"ref": OCID},
+    )
+
+
+def each(*codes: str) -> list[tuple]:
+    """The notice as each council holds it: half the value each."""
+    return [
+        (code, "NEC Software Solutions", date(2025, 4, 1), date(2028, 3, 31),
+         Decimal("150000.00"), Decimal("450000.00"))
+        for code in codes
+    ]  # fmt: skip
+
+
+def test_a_notice_two_councils_bought_together_is_each_councils(db):
+    run = fetch.import_file(db, page(AWARD), "joint.json", "Ann")
+    assert run.status == "done", run.message
+    assert (run.imported, adds_up(run)) == (2, True)  # what was read is what was kept
+    # was []: the buyer was refused as "not a London borough"
+    assert held(db) == each(RICHMOND, WANDSWORTH)
+    # the market counts the contract's £300,000 a year once, not twice
+    assert db.scalar(
+        "SELECT sum(annual_value) FROM current_contracts WHERE source_ref = $ref", {"ref": OCID}
+    ) == Decimal("300000.00")
+    with db.read() as r:  # a snapshot of notices for each council
+        active = snapshots.active(r, kind=snapshots.PUBLISHED)
+    assert {RICHMOND, WANDSWORTH} <= set(active)
+
+
+def test_the_upload_says_it_is_a_joint_contract_and_how_its_value_is_shared():
+    p = ingest.prepare(page(AWARD), "joint.json")
+    assert p.refused is None
+    assert p.records["borough"].tolist() == ["Richmond upon Thames", "Wandsworth"]
+    assert p.records["row"].tolist() == [1, 1]  # one notice, one row of the file
+    [said] = [x.reason for x in p.problems if x.column == "Buyer"]
+    assert said == (
+        "The buyer 'Richmond and Wandsworth Councils' is 2 councils buying jointly: the notice "
+        "is recorded for Richmond upon Thames and Wandsworth as a joint contract, with an equal "
+        "share of its value (divided by 2)."
+    )
+    # a file imported for one of the councils: that council's record only, still its share
+    p = ingest.prepare(page(AWARD), "joint.json", borough="Wandsworth")
+    assert p.records["borough"].tolist() == ["Wandsworth"] and p.rows_refused == 0
+    assert p.records["total_value"].tolist() == [Decimal("450000.00")]
+
+
+def test_a_withdrawal_takes_the_joint_notice_out_of_every_council(db):
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    run = fetch.import_file(db, page(CANCELLED), "cancelled.json", "Ann")
+    assert run.status == "done", run.message
+    assert held(db) == []
+    assert run.withdrawn == 2  # one notice, held by two councils
+    assert adds_up(run)
+    assert db.rows("SELECT borough_code, status FROM notice_withdrawals ORDER BY ALL") == [
+        (RICHMOND, "cancelled"),
+        (WANDSWORTH, "cancelled"),
+    ]
+    # the award again, an older release: it comes back for neither
+    again = fetch.import_file(db, page(AWARD), "award-again.json", "Ann")
+    assert again.imported == 0 and held(db) == []
+
+
+def test_fetched_again_the_joint_notice_is_held_as_it_was(db):
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    again = fetch.import_file(db, page(AWARD), "award-again.json", "Ann")
+    assert again.imported == 0 and again.held == 2 and adds_up(again)
+    assert held(db) == each(RICHMOND, WANDSWORTH)
+
+
+def test_each_council_matches_the_joint_notice_to_its_own_register(db):
+    register = (
+        b"Service area,System,Vendor,Contract start,Contract end\n"
+        b"Revenues and Benefits,Revenues and benefits system,NEC Software Solutions UK Ltd,"
+        b"01/04/2025,31/03/2028\n"
+    )
+    p = ingest.prepare(register, "wandsworth.csv", borough="Wandsworth")
+    snapshots.commit(db, p, register, "Ann")
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    assert db.rows(
+        "SELECT borough_code, matched FROM current_contracts"
+        " WHERE source_kind = 'published' AND source_ref = $ref ORDER BY ALL",
+        {"ref": OCID},
+    ) == [(RICHMOND, False), (WANDSWORTH, True)]
+
+
+def test_a_council_outside_the_region_is_left_out_and_said(db):
+    release = AWARD | {"buyer": {"name": "Camden and Hertfordshire County Councils"}}
+    release.pop("parties")
+    p = ingest.prepare(page(release), "partly.json")
+    assert p.records["borough_code"].tolist() == [CAMDEN]
+    # its share of a contract bought by two: half, Hertfordshire's half not in London's totals
+    assert p.records["total_value"].tolist() == [Decimal("450000.00")]
+    [said] = [x.reason for x in p.problems if x.column == "Buyer"]
+    assert said.endswith(
+        "recorded for Camden as a joint contract, with an equal share of its value (divided by "
+        "2). Not recorded for Hertfordshire County Council, which is outside London."
+    )
+
+
+def test_a_joint_notice_of_councils_all_outside_the_region_says_where_each_is():
+    release = AWARD | {"buyer": {"name": "Adur & Worthing Councils"}}
+    release.pop("parties")
+    p = ingest.prepare(page(release), "outside.json")
+    assert p.refused == (
+        "The 1 row cannot be imported. Row 1: The buyer 'Adur & Worthing Councils' is 2 councils "
+        "buying jointly, none of them one of the 33 London authorities (32 boroughs and the "
+        "City of London): Adur District Council, which is outside London; Worthing Borough "
+        "Council, which is outside London."
+    )
+
+
+def _real_babergh() -> bytes:
+    """The real Contracts Finder row of Babergh and Mid Suffolk's joint notice, with its header."""
+    path = DATA / "real" / "cf_export_notices_2025-11.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    out = io.StringIO()
+    joint = [r for r in rows[1:] if r[2] == "Babergh and Mid Suffolk District Councils"]
+    csv.writer(out).writerows([rows[0], *joint])
+    return out.getvalue().encode()
+
+
+def test_the_real_babergh_and_mid_suffolk_notice_is_read_as_both_councils(monkeypatch):
+    """BIP550137425, "Adaptations for Independent Living": building works (CPV 45211100), so
+    no technology contract; it was refused for its buyer, and is now refused only for what it
+    is. As a technology notice it is each council's."""
+    monkeypatch.setenv(regions.SETTING, "united-kingdom")
+    content = _real_babergh()
+    p = ingest.prepare(content, "babergh.csv")
+    refusals = [(x.column, x.reason) for x in p.problems if x.severity == "refused"]
+    assert [c for c, _ in refusals] == ["Cpv Codes"]
+    assert refusals[0][1].startswith("Not a technology contract")
+    software = content.replace(b"45211100 ", b"48000000 ")  # the same notice, for software
+    p = ingest.prepare(software, "babergh-software.csv")
+    assert p.records["borough"].tolist() == ["Babergh", "Mid Suffolk"]
+    assert p.records["source_ref"].tolist() == ["BIP550137425"] * 2
+    # (its estimated value, £7,000,000, is the whole contract's: half each)
+    assert p.records["total_value"].tolist() == [Decimal("3500000.00")] * 2
+
+
+def _active_names() -> list[tuple[str, authorities.Authority]]:
+    return [
+        (name, a)
+        for a in authorities.registry()
+        if a.active
+        for name in dict.fromkeys((a.name, a.official_name))
+    ]
+
+
+def test_every_councils_own_and_official_name_is_that_council_never_split(monkeypatch):
+    """Every active authority of data/authorities.csv: "Kensington and Chelsea", "Brighton and
+    Hove City Council", "Redcar and Cleveland", "Telford and Wrekin", "Dumfries and Galloway",
+    "Perth and Kinross", "Argyll and Bute", "Neath Port Talbot County Borough Council"..."""
+    monkeypatch.setenv(regions.SETTING, "united-kingdom")
+    names = _active_names()
+    assert len(names) > 700 and sum(" and " in n.lower() for n, _ in names) > 30
+    wrong = []
+    for name, council in names:
+        found = buyers.find(name)
+        if buyers.joint(name) or found is None or found.authority != council:
+            wrong.append(name)
+    assert wrong == []
+    # imported, each is one record, its council's
+    releases = [
+        AWARD | {"ocid": f"{OCID}-{i}", "buyer": {"name": name}, "parties": []}
+        for i, (name, _) in enumerate(names)
+    ]
+    p = ingest.prepare(page(*releases), "every-council.json")
+    assert p.records["borough_code"].tolist() == [a.code for _, a in names]
+    assert not any("jointly" in x.reason for x in p.problems)
+
+
+@pytest.mark.parametrize("region", ["london", "wales", "scotland"])
+def test_a_council_outside_the_region_with_and_in_its_name_is_not_two(monkeypatch, region):
+    monkeypatch.setenv(regions.SETTING, region)
+    assert [name for name, _ in _active_names() if buyers.joint(name)] == []
+    release = AWARD | {"buyer": {"name": "Telford and Wrekin Council"}, "parties": []}
+    p = ingest.prepare(page(release), "telford.json")
+    assert "is Telford & Wrekin Council, which is outside" in (p.refused or "")
