@@ -105,6 +105,21 @@ def test_the_upload_says_it_is_a_joint_contract_and_how_its_value_is_shared():
     assert p.records["total_value"].tolist() == [Decimal("450000.00")]
 
 
+def test_a_notice_listing_several_buyer_parties_is_each_of_theirs():
+    """OCDS names the councils as parties: the buyer, and another council buying with it."""
+    release = AWARD | {
+        "buyer": {"id": "GB-LAE:CMD", "name": "London Borough of Camden"},
+        "parties": [
+            {"id": "GB-LAE:CMD", "name": "London Borough of Camden", "roles": ["buyer"]},
+            {"id": "GB-LAE:ISL", "name": "Islington Council", "roles": ["procuringEntity"]},
+            {"id": "GB-COH-1", "name": "NEC Software Solutions UK Ltd", "roles": ["supplier"]},
+        ],
+    }
+    p = ingest.prepare(page(release), "parties.json")
+    assert p.records["borough_code"].tolist() == [CAMDEN, ISLINGTON]  # was [CAMDEN]
+    assert p.records["total_value"].tolist() == [Decimal("450000.00")] * 2
+
+
 def test_a_withdrawal_takes_the_joint_notice_out_of_every_council(db):
     fetch.import_file(db, page(AWARD), "award.json", "Ann")
     run = fetch.import_file(db, page(CANCELLED), "cancelled.json", "Ann")
@@ -156,6 +171,17 @@ def test_a_council_outside_the_region_is_left_out_and_said(db):
         "recorded for Camden as a joint contract, with an equal share of its value (divided by "
         "2). Not recorded for Hertfordshire County Council, which is outside London."
     )
+    # as several buyer parties too
+    parties = AWARD | {
+        "buyer": {"name": "London Borough of Camden"},
+        "parties": [
+            {"name": "London Borough of Camden", "roles": ["buyer"]},
+            {"name": "Hertfordshire County Council", "roles": ["buyer"]},
+        ],
+    }
+    p = ingest.prepare(page(parties), "parties.json")
+    assert p.records["borough_code"].tolist() == [CAMDEN]
+    assert any("outside London" in x.reason for x in p.problems if x.column == "Buyer")
 
 
 def test_a_joint_notice_of_councils_all_outside_the_region_says_where_each_is():

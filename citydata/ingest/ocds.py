@@ -7,9 +7,11 @@ Contracts Finder's and Find a Tender's OCDS alike. Several releases of one proce
 date counts as newer than those above it): a later release's values replace an earlier one's,
 and awards and contracts are merged by their `id`. The buyer comes
 with its contact e-mail and identifiers (a platform publishing for a council is recognised by
-them); CPV codes from the tender, its items and the awards' items; the contract period from the
-award, else from its contract (`contracts[].period`, matched by `awardID`), else the tender.
-Each award gives one row per supplier;
+them); a notice naming several councils as its buyers (`buyer` and the `parties` whose roles
+say buyer or procuring entity) gives their names joined by "; ", a joint buyer
+(citydata.ingest.joint); CPV codes from the tender, its items and the awards' items; the
+contract period from the award, else from its contract (`contracts[].period`, matched by
+`awardID`), else the tender. Each award gives one row per supplier;
 a release without awards gives one row without a supplier. The `tag` is not trusted (Contracts
 Finder tags award releases 'tender'): awards are used wherever they are. Values: the award's,
 else the tender's when above zero, else the tender's `minValue` (a value of zero is what
@@ -37,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
+from citydata.core import boroughs, buyers
 from citydata.ingest import withdrawn
 from citydata.ingest.report import IngestError, Problem, warning
 from citydata.ingest.table import Table
@@ -318,12 +320,29 @@ def _money(value: Any, currency: Any) -> str:
     return f"£{figure}" if currency in (None, "", "GBP") else f"{currency} {figure}"
 
 
+BUYER_ROLES = ("buyer", "procuringEntity")
+JOINT = "; "  # between the names of a notice's several buyers (citydata.core.buyers.joint)
+
+
 def _buyer(release: dict[str, Any]) -> Any:
+    """The buyer's name; when the notice names several councils as its buyers (the `buyer` and
+    `parties` whose roles say buyer or procuring entity: a notice bought jointly), their names
+    joined by `JOINT`, each council once."""
     name = _get(release, "buyer", "name")
+    parties = [p for p in _list(release.get("parties")) if isinstance(p, dict)]
+    named = [p.get("name") for p in parties if set(_list(p.get("roles"))) & set(BUYER_ROLES)]
+    names = [n for n in dict.fromkeys([name, *named]) if isinstance(n, str) and n.strip()]
+    councils: dict[str, str] = {}  # code -> the first name of each council among them
+    for each in names if len(names) > 1 else ():
+        council = buyers.council(each)
+        if council is not None:
+            councils.setdefault(council.code, each)
+    if len(councils) > 1:
+        return JOINT.join(councils.values())
     if name:
         return name
-    for party in _list(release.get("parties")):
-        if isinstance(party, dict) and "buyer" in _list(party.get("roles")):
+    for party in parties:
+        if "buyer" in _list(party.get("roles")):
             return party.get("name")
     return None
 
