@@ -91,7 +91,8 @@ ui.metrics(*figures)
 if prepared.records_accepted != prepared.rows_accepted:
     st.caption(
         f"These rows give {count(prepared.records_accepted, 'record')}: a row naming several "
-        "suppliers gives one record for each."
+        "suppliers gives one record for each, and a notice several councils bought together "
+        "one for each council."
     )
 if unused := prepared.unused_columns:
     st.markdown(

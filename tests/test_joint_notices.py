@@ -25,7 +25,9 @@ from citydata import ingest
 from citydata.core import authorities, buyers, regions
 from citydata.feeds import fetch
 from citydata.store import snapshots
+from tests.apptest import new_visit
 from tests.conftest import DATA
+from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 from tests.test_withdrawn_notices import adds_up
 
 OCID = "ocds-b5fd17-44444444-0000-4000-8000-000000000001"
@@ -103,6 +105,22 @@ def test_the_upload_says_it_is_a_joint_contract_and_how_its_value_is_shared():
     p = ingest.prepare(page(AWARD), "joint.json", borough="Wandsworth")
     assert p.records["borough"].tolist() == ["Wandsworth"] and p.rows_refused == 0
     assert p.records["total_value"].tolist() == [Decimal("450000.00")]
+
+
+def test_the_upload_page_says_the_joint_notice_gives_a_record_for_each_council(
+    db_path,
+    password,  # noqa: F811
+):
+    at = sign_in(new_visit())
+    at.switch_page("pages/upload.py").run()
+    at.get("file_uploader")[0].set_value(("joint.json", page(AWARD), "application/json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Rows read"], shown["Rows to import"], shown["Rows refused"]) == ("1", "1", "0")
+    assert any(
+        "These rows give 2 records" in c.value and "several councils bought together" in c.value
+        for c in at.caption
+    ), [c.value for c in at.caption]
 
 
 def test_a_notice_listing_several_buyer_parties_is_each_of_theirs():

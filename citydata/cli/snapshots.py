@@ -350,7 +350,8 @@ def _left_out_note(prepared: Any) -> str:
 
 def _records_note(prepared: Any) -> str:
     """' (3 records)' when the accepted rows give more records than rows (a row naming two
-    suppliers gives a record for each), else nothing."""
+    suppliers gives a record for each, a notice two councils bought together one for each
+    council), else nothing."""
     if prepared.records_accepted == prepared.rows_accepted:
         return ""
     return f" ({count(prepared.records_accepted, 'record')})"
