@@ -4,11 +4,11 @@ Before, a buyer naming two councils ("Babergh and Mid Suffolk District Councils"
 Finder's export of November 2025, tests/data/real/cf_export_notices_2025-11.csv; "Richmond and
 Wandsworth Councils", who share their services) was refused as not one council, so the
 contract was shown for neither, and a notice listing several buyers was read as its first
-buyer's only. Now each of the region's councils it names has a record of it (its equal share of
-the value), a withdrawal takes it out of every one, and a council's legal name with "and" in
-it ("Kensington and Chelsea", "Telford and Wrekin") stays one council. Every database here is
-a real DuckDB file; the releases are OCDS 1.1 as Contracts Finder publishes them
-(tests/test_fetch.py).
+buyer's only. Now each of the region's councils it names has a record of it (the whole
+contract's value, and its equal share of the annual value), a withdrawal takes it out of every
+one, and a council's legal name with "and" in it ("Kensington and Chelsea", "Telford and
+Wrekin") stays one council. Every database here is a real DuckDB file; the releases are OCDS
+1.1 as Contracts Finder publishes them (tests/test_fetch.py).
 """
 
 from __future__ import annotations
@@ -67,10 +67,11 @@ def held(db) -> list[tuple]:
 
 
 def each(*codes: str) -> list[tuple]:
-    """The notice as each council holds it: half the value each."""
+    """The notice as each council holds it: the whole contract's value, half the yearly
+    figure each."""
     return [
         (code, "NEC Software Solutions", date(2025, 4, 1), date(2028, 3, 31),
-         Decimal("150000.00"), Decimal("450000.00"))
+         Decimal("150000.00"), Decimal("900000.00"))
         for code in codes
     ]  # fmt: skip
 
@@ -98,13 +99,14 @@ def test_the_upload_says_it_is_a_joint_contract_and_how_its_value_is_shared():
     [said] = [x.reason for x in p.problems if x.column == "Buyer"]
     assert said == (
         "The buyer 'Richmond and Wandsworth Councils' is 2 councils buying jointly: the notice "
-        "is recorded for Richmond upon Thames and Wandsworth as a joint contract, with an equal "
-        "share of its value (divided by 2)."
+        "is recorded for Richmond upon Thames and Wandsworth as a joint contract, with the whole "
+        "contract's value and an equal share of its annual value (divided by 2)."
     )
     # a file imported for one of the councils: that council's record only, still its share
     p = ingest.prepare(page(AWARD), "joint.json", borough="Wandsworth")
     assert p.records["borough"].tolist() == ["Wandsworth"] and p.rows_refused == 0
-    assert p.records["total_value"].tolist() == [Decimal("450000.00")]
+    assert p.records["annual_value"].tolist() == [Decimal("150000.00")]
+    assert p.records["total_value"].tolist() == [Decimal("900000.00")]
 
 
 def test_the_upload_page_says_the_joint_notice_gives_a_record_for_each_council(
@@ -135,7 +137,7 @@ def test_a_notice_listing_several_buyer_parties_is_each_of_theirs():
     }
     p = ingest.prepare(page(release), "parties.json")
     assert p.records["borough_code"].tolist() == [CAMDEN, ISLINGTON]  # was [CAMDEN]
-    assert p.records["total_value"].tolist() == [Decimal("450000.00")] * 2
+    assert p.records["annual_value"].tolist() == [Decimal("150000.00")] * 2
 
 
 def test_a_withdrawal_takes_the_joint_notice_out_of_every_council(db):
@@ -183,11 +185,12 @@ def test_a_council_outside_the_region_is_left_out_and_said(db):
     p = ingest.prepare(page(release), "partly.json")
     assert p.records["borough_code"].tolist() == [CAMDEN]
     # its share of a contract bought by two: half, Hertfordshire's half not in London's totals
-    assert p.records["total_value"].tolist() == [Decimal("450000.00")]
+    assert p.records["annual_value"].tolist() == [Decimal("150000.00")]
     [said] = [x.reason for x in p.problems if x.column == "Buyer"]
     assert said.endswith(
-        "recorded for Camden as a joint contract, with an equal share of its value (divided by "
-        "2). Not recorded for Hertfordshire County Council, which is outside London."
+        "recorded for Camden as a joint contract, with the whole contract's value and an equal "
+        "share of its annual value (divided by 2). Not recorded for Hertfordshire County "
+        "Council, which is outside London."
     )
     # as several buyer parties too
     parties = AWARD | {
@@ -239,8 +242,10 @@ def test_the_real_babergh_and_mid_suffolk_notice_is_read_as_both_councils(monkey
     p = ingest.prepare(software, "babergh-software.csv")
     assert p.records["borough"].tolist() == ["Babergh", "Mid Suffolk"]
     assert p.records["source_ref"].tolist() == ["BIP550137425"] * 2
-    # (its estimated value, £7,000,000, is the whole contract's: half each)
-    assert p.records["total_value"].tolist() == [Decimal("3500000.00")] * 2
+    # its estimated value, £7,000,000, is the whole contract's; for one day (9-10 Sep 2030, a
+    # year at least), half of it a year each
+    assert p.records["total_value"].tolist() == [Decimal("7000000.00")] * 2
+    assert p.records["annual_value"].tolist() == [Decimal("3500000.00")] * 2
 
 
 def _active_names() -> list[tuple[str, authorities.Authority]]:

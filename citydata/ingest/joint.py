@@ -9,10 +9,11 @@ release of each notice, withdrawals, the store's snapshots of each council's not
 to its register) treats each council's copy as that council's notice. A withdrawal of the
 notice takes it out of every council it was recorded for.
 
-The value. A joint notice's value is the whole contract's, bought by all the councils named: it
-is divided equally among them (councils outside the region included, so the region's total never
-counts another's share), and each council's record holds its share (citydata.ingest.published
-`finish`), so that summing a market counts the contract once. Each row says so in a warning.
+The value. A joint notice's value is the whole contract's, bought by all the councils named:
+each council's record keeps it as the whole contract value, as the notice says, and its annual
+value is the council's equal share of the yearly figure (councils outside the region included,
+so the region's total never counts another's share: citydata.ingest.published `finish`), so
+that summing a market counts the contract once. Each row says so in a warning.
 Councils named that are outside the region are left out, and said so.
 """
 
@@ -79,8 +80,8 @@ def said(name: str, named: tuple[Authority, ...], kept: tuple[Authority, ...]) -
     n = len(named)
     text = (
         f"The buyer '{name}' is {n} councils buying jointly: the notice is recorded for "
-        f"{_names([a.name for a in kept])} as a joint contract, with an equal share of its value "
-        f"(divided by {n})."
+        f"{_names([a.name for a in kept])} as a joint contract, with the whole contract's "
+        f"value and an equal share of its annual value (divided by {n})."
     )
     outside = [a for a in named if a.code not in boroughs.BY_CODE]
     if outside:

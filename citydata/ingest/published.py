@@ -13,11 +13,11 @@ flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
   technology is refused, with a reason naming its CPV codes, and the file says how many were.
 - **Service area** from the same rules (data/cpv_service_areas.csv), unless the file has a
   service-area column.
-- **Money.** The notice's value is the whole contract's: it is kept as `total_value` (for a
-  notice bought jointly by several councils, each council's equal share: citydata.ingest.joint).
-  The annual value is derived from it only when the start and end dates are known (total
-  divided by the contract's years, at least one), and `annual_value_derived` says so. A total
-  is never stored as an annual value.
+- **Money.** The notice's value is the whole contract's: it is kept as `total_value`. The
+  annual value is derived from it only when the start and end dates are known (total divided
+  by the contract's years, at least one; for a notice bought jointly by several councils, each
+  council's equal share of that: citydata.ingest.joint), and `annual_value_derived` says so. A
+  total is never stored as an annual value.
 - **When published**: the date of the release a notice was read from (`release_date`), so that
   an older release never replaces a newer one already held.
 - **One release of each notice.** A file holding several releases of one notice (the same
@@ -175,19 +175,17 @@ def finish(
                 f"{NOT_TECHNOLOGY}: {verdict.why}. Only technology notices are imported."
             )
     refuse(cpv or mapping.get("system"), table.data[cpv].tolist() if cpv else None, reasons)
-    totals = list(out["annual_value"])
-    if table.shares is not None:  # a joint notice: each council's equal share (ingest.joint)
-        totals = [
-            (Decimal(t) / share).quantize(PENNY, ROUND_HALF_UP) if t is not None and share > 1
-            else t
-            for t, share in zip(totals, table.shares, strict=True)
-        ]  # fmt: skip
+    totals = list(out["annual_value"])  # (the notice's value: the whole contract's)
+    shares = table.shares or [1] * n  # a joint notice: each council's equal share (ingest.joint)
     annual: list[Any] = []
     derived: list[bool] = []
-    for total, start, end in zip(totals, out["contract_start"], out["contract_end"], strict=True):
+    for total, share, start, end in zip(
+        totals, shares, out["contract_start"], out["contract_end"], strict=True
+    ):
         years = _years(start, end)
         if total is not None and years is not None:
-            annual.append((Decimal(total) / Decimal(str(years))).quantize(PENNY, ROUND_HALF_UP))
+            yearly = Decimal(total) / Decimal(str(years)) / share
+            annual.append(yearly.quantize(PENNY, ROUND_HALF_UP))
             derived.append(True)
         else:
             annual.append(None)
