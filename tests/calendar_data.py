@@ -58,6 +58,14 @@ def build_db(tmp_path: Path, rows: list[dict[str, str | None]]) -> Database:
     return lifecycle.open_store(db_file)
 
 
+def built_days_ago(db: Database, days: int) -> None:
+    """The database's records and vendor groupings as made `days` days ago earlier than they
+    were (what a database in use holds)."""
+    with db.write() as w:
+        w.execute(f"UPDATE snapshots SET created_at = created_at - INTERVAL {int(days)} DAY")
+        w.execute(f"UPDATE vendor_aliases SET added_at = added_at - INTERVAL {int(days)} DAY")
+
+
 def one_record_reference(db: Database) -> str:
     """A register reference whose search picks out exactly one record ending ahead."""
     with db.read() as r:

@@ -9,7 +9,7 @@ import pandas as pd
 from citydata import lifecycle
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest.report import Prepared, Problem
-from citydata.store import history, snapshots
+from citydata.store import history, migrations, snapshots
 from citydata.store.db import Database
 
 
@@ -53,7 +53,9 @@ def prepared(
 
 
 def dump(db: Database) -> dict[str, Any]:
-    """Every row of every table, sorted: equal dumps mean the data did not change."""
+    """Every row of every table, sorted: equal dumps mean the data did not change. (Not the
+    time of the last restore, kept in `meta` for the calendars: a restored database holds the
+    backup's data exactly, restored at another time.)"""
     with db.read() as r:
         tables = [
             t
@@ -62,7 +64,10 @@ def dump(db: Database) -> dict[str, Any]:
                 " AND table_type = 'BASE TABLE' ORDER BY 1"
             )
         ]
-        return {t: r.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+        out = {t: r.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+    if "meta" in out:
+        out["meta"] = [m for m in out["meta"] if m[0] != migrations.RESTORED_AT_KEY]
+    return out
 
 
 def dump_of(path) -> dict[str, Any]:

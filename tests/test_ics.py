@@ -16,7 +16,7 @@ from citydata.query import collaboration, opportunities, pipeline
 from citydata.query.filters import FilterState
 from citydata.store import vendors
 from tests import command
-from tests.calendar_data import build_db, row
+from tests.calendar_data import build_db, built_days_ago, row
 
 STAMP = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 LEAD = pipeline.LeadTimes(default=18, by_area=(("Housing", 24),))
@@ -346,10 +346,13 @@ def test_a_row_without_the_vendor_as_written_cannot_make_a_uid():
 
 def test_an_events_version_rises_when_its_record_changes_and_is_the_same_in_every_file(small):
     """Events carried no SEQUENCE or LAST-MODIFIED, so a calendar program that keeps the
-    version it imported could keep an old end date. They come from the record's snapshot (its
-    id and time), never from the clock: two files of the same data give the same events."""
+    version it imported could keep an old end date. They come from when the record last
+    changed (its snapshot's time), never from the clock: two files of the same data give the
+    same events."""
     from citydata import ingest
     from citydata.store import snapshots
+
+    built_days_ago(small, 1)  # (a version counts whole seconds: the data was made before)
 
     def camden() -> dict:
         with small.read() as r:

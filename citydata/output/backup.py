@@ -468,13 +468,18 @@ def _check_consistent(w: Reader) -> None:
 
 
 def _move_forward(w: Reader, before: int) -> None:
-    """New snapshot ids continue after the restored ones; the data version moves forward."""
+    """New snapshot ids continue after the restored ones; the data version moves forward, and
+    so does the time calendars date their events' versions from (migrations.RESTORED_AT_KEY)."""
     top = int(w.scalar("SELECT coalesce(max(id), 0) FROM snapshots"))
     last = w.scalar(
         "SELECT last_value FROM duckdb_sequences() WHERE sequence_name = 'snapshot_ids'"
     )
     start = max(top, int(last or 0)) + 1
     w.execute(f"CREATE OR REPLACE SEQUENCE snapshot_ids START WITH {int(start)}")
+    w.execute(
+        "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
+        {"k": migrations.RESTORED_AT_KEY, "v": datetime.now().replace(microsecond=0).isoformat()},
+    )
     now = migrations.data_version(w)
     if now <= before:
         offset = int(

@@ -8,15 +8,19 @@ so importing a newer file updates the events in place when an end date moves or 
 a vendor's name under another, instead of adding duplicates. Alerts key what they sent on the
 same UIDs (citydata.output.alerts).
 
-Which version of an event is newer (RFC 5545 SEQUENCE, LAST-MODIFIED) comes from the stored data,
-never from the clock, so two files made of the same data say the same: SEQUENCE is the id of the
-snapshot the record comes from, and LAST-MODIFIED that snapshot's time. A record's details only
-change with a new snapshot (an upload, a fetch, a rollback), and snapshot ids only rise, so an
-event's SEQUENCE rises whenever its record changes, and calendar programs that keep the version
-they imported take the new one. (A new snapshot of a borough whose record did not change raises
-it too, which is harmless: the program updates the event to the same thing.) DTSTAMP is when the
-file was made, as RFC 5545 asks of a file with a METHOD; a feed is written again only when what
-it shows changed (`write`), so its DTSTAMP is when that was.
+Which version of an event is newer (RFC 5545 SEQUENCE, LAST-MODIFIED) comes from the stored data
+and the lead-time file, never from the clock, so two files made of the same data say the same:
+LAST-MODIFIED is the last moment anything the event shows could have changed (the row's
+`revised_at`: its snapshot's time, the last vendor grouping, the lead-time file's change, the
+last restore of a backup; see citydata.query.pipeline.with_decide_by), and SEQUENCE that moment
+in whole seconds since SEQUENCE_EPOCH. Each of those moments only moves forward, also when the
+database is built again from scratch (its snapshots are new), so an event's SEQUENCE rises
+whenever its date or text changes and never falls, and calendar programs that keep the version
+they imported take the new one. (A change that leaves an event as it was raises it too, which is
+harmless: the program updates the event to the same thing.) Seconds since 2020 fit the 32-bit
+integer RFC 5545 allows until 2088. DTSTAMP is when the file was made, as RFC 5545 asks of a
+file with a METHOD; a feed is written again only when what it shows changed (`write`), so its
+DTSTAMP is when that was.
 
 A calendar's own identity (its UID and X-WR-RELCALID) and its name come from what it holds:
 the filters it was made under (`for_selection`), or the feed it is. Two subscribed calendars,
@@ -50,6 +54,7 @@ END, DECIDE = "end", "decide"
 # events comfortably, and a file of every contract of a large selection would never be used.
 MAX_CONTRACTS = 2_000
 NAME_CHARS = 120  # a calendar's name, at most (a program's list of calendars shows a line)
+SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # an event's SEQUENCE counts seconds from it
 
 
 def summary(row: Any, kind: str = END) -> str:
@@ -152,7 +157,8 @@ def build(
             kinds.append((DECIDE, decide))
         description = _description(row, end, decide)  # (the same for both of a record's events)
         category = [_text(row.get("service_area")) or "Contracts"]
-        sequence, last_modified = _sequence(row), _utc(row.get("revised_at"))
+        last_modified = _utc(row.get("revised_at"))
+        sequence = _sequence(last_modified)
         for kind, day in kinds:
             base_uid = uid(row, kind)
             seen[base_uid] += 1
@@ -195,10 +201,12 @@ class _Shared:
             event[name] = encoded
 
 
-def _sequence(row: dict[str, Any]) -> int | None:
-    """The event's SEQUENCE: its record's snapshot id (see the module's note)."""
-    value = row.get("snapshot_id")
-    return None if value is None or pd.isna(value) else int(value)
+def _sequence(revised: datetime | None) -> int | None:
+    """The event's SEQUENCE: whole seconds from SEQUENCE_EPOCH to when it was last revised
+    (see the module's note)."""
+    if revised is None:
+        return None
+    return max(0, int((revised - SEQUENCE_EPOCH).total_seconds()))
 
 
 def _utc(value: Any) -> datetime | None:

@@ -15,8 +15,8 @@ contracts with no end date are counted separately, so none go missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
+from citydata.store.migrations import RESTORED_AT_KEY
 
 SETTING = "CITYTOOLS_LEAD_TIMES"
 WINDOWS: tuple[int, ...] = (3, 6, 12, 24)
@@ -63,6 +64,10 @@ class LeadTimes:
     default: int = BUILTIN_DEFAULT_MONTHS
     by_area: tuple[tuple[str, int], ...] = ()
     source: str = ""
+    # When the file was last changed (its modification time, the server's local time): a
+    # calendar's events change with it, and their version must rise (`with_decide_by`). Not
+    # part of what the lead times are: the same months compare equal, whenever written.
+    changed_at: datetime | None = field(default=None, compare=False)
 
     def months_for(self, service_area: str | None) -> int:
         return dict(self.by_area).get(service_area or "", self.default)
@@ -114,17 +119,27 @@ def load_lead_times(path: str | Path | None = None) -> LeadTimes:
             )
         named[label] = name
         by_area[label] = _months(months, name, path)
-    return LeadTimes(default, tuple(sorted(by_area.items())), str(path))
+    return LeadTimes(default, tuple(sorted(by_area.items())), str(path), _changed_at(path))
 
 
 def lead_times_or_default(path: str | Path | None = None) -> tuple[LeadTimes, str | None]:
-    """The configured lead times, or the built-in default with a message saying why."""
+    """The configured lead times, or the built-in default with a message saying why (changed
+    when the file that cannot be used was: the decide-by dates changed then)."""
     try:
         return load_lead_times(path), None
     except LeadTimeError as exc:
-        return LeadTimes(), (
+        changed = _changed_at(Path(path) if path is not None else lead_times_path())
+        return LeadTimes(changed_at=changed), (
             f"{exc} Every service area uses {BUILTIN_DEFAULT_MONTHS} months until it is fixed."
         )
+
+
+def _changed_at(path: Path) -> datetime | None:
+    """When the file at `path` was last changed, to the second (None when there is none)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+    except OSError:
+        return None
 
 
 def _months(value: Any, name: str, path: Path) -> int:
@@ -378,8 +393,13 @@ def with_decide_by(
     end date. With `limit`, only the `limit` contracts ending nearest to `today`: those still
     to end first, soonest first, then the most recently ended. `vendor_as_written` is there for
     the calendar's UIDs (see citydata.output.ics.uid), which an alias must not change;
-    `snapshot_id` and its snapshot's time (`revised_at`) for its events' versions."""
+    `revised_at` for its events' versions: the last moment anything a calendar shows of the
+    record could have changed, the latest of its snapshot's time (an upload, a fetch, a
+    rollback), the last vendor grouping (its vendor's name), the lead-time file's change (its
+    decide-by date) and the last restore of a backup (whose records keep their older times).
+    Each only moves forward, so neither does `revised_at`."""
     sql, params = dated(state, lead)
+    params.add(lead_changed=lead.changed_at, restored_key=RESTORED_AT_KEY)
     nearest = ""
     if limit is not None:
         params.add(today=today or dates.today())
@@ -389,7 +409,12 @@ def with_decide_by(
             + selection.limit_clause(params, limit)
         )
     return r.df(
-        f"""SELECT n.*, s.created_at AS revised_at FROM (
+        f"""SELECT n.*, greatest(
+            s.created_at,
+            CAST($lead_changed AS TIMESTAMP),
+            (SELECT max(added_at) FROM vendor_aliases),
+            (SELECT max(TRY_CAST(value AS TIMESTAMP)) FROM meta WHERE key = $restored_key)
+        ) AS revised_at FROM (
             SELECT {_DETAIL}, vendor_as_written, contract_end, lead_months, decide_by,
                 snapshot_id
             FROM ({sql}) AS d WHERE contract_end IS NOT NULL

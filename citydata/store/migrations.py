@@ -582,6 +582,10 @@ def _v17(r: Reader) -> None:
 
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
 ALIAS_CHANGES_KEY = "alias_changes"
+# When the data was last replaced by a backup's (citydata.output.backup), as an ISO time: the
+# restored records keep their snapshots' older times, and a calendar's events must not seem
+# older than those it gave before (citydata.query.pipeline.with_decide_by).
+RESTORED_AT_KEY = "restored_at"
 
 MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
     _v1,
