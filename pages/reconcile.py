@@ -77,7 +77,6 @@ COLUMNS = ui.RECORD_COLUMN_CONFIG | {
     "notice_total_value": st.column_config.NumberColumn(
         NAMED["notice_total_value"], format="£%,.0f"
     ),
-    "total_value": st.column_config.NumberColumn(NAMED["total_value"], format="£%,.0f"),
     "differences": st.column_config.TextColumn(NAMED["differences"]),
 }
 

@@ -357,7 +357,7 @@ def test_a_notices_annual_value_worked_out_from_its_total_says_so_with_the_total
     assert lot1["annual_value_derived"]
     assert not shown[shown["system"] != lot1["system"]]["annual_value_derived"].any()
     header, rows = written[0], written[1:]
-    total = header.index("Whole contract value")
+    total = header.index("Whole contract value (£)")
     derived = header.index("Annual value worked out from the whole contract value")
     by_system = {row[header.index("System")]: row for row in rows}
     assert by_system[lot1["system"]][total] == "2400000.0"

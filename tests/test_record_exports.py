@@ -94,7 +94,7 @@ def test_the_sql_path_neutralises_each_formula_start(tmp_path, start):
     db.close()
     assert new == old, "the same bytes as the DataFrame download"
     rows = csv_rows(new)
-    assert rows[0] == ["n", "System", "Annual value (£)", "Satisfaction", "Contract end"]
+    assert rows[0] == ["n", "System", "Annual value (£)", "Satisfaction (1-5)", "Contract end"]
     assert rows[1][1] == "'" + value and rows[2][1] == "Mosaic"
     assert [len(r) for r in rows] == [5, 5, 5], "a tab or CR stays inside its cell"
 

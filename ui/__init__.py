@@ -17,7 +17,7 @@ from citydata.core import boroughs, dates, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
 from citydata.output import exports, provenance, workbook
-from citydata.query import filters, selection
+from citydata.query import borough_profile, filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
@@ -484,43 +484,56 @@ def chart_and_table(drawing: Drawing, df: pd.DataFrame, stem: str, key: str) -> 
     downloads(df, stem, key)
 
 
+def _named(name: str) -> str:
+    """A record column's label, the one its downloads write (`exports.label`; reworded
+    'Council' outside London where it is shown, by `dataframe`)."""
+    return exports.written_label(name)
+
+
 RECORD_COLUMN_CONFIG: dict[str, Any] = {
     "borough_code": None,
     "snapshot_id": None,
-    "borough": st.column_config.TextColumn("Borough"),  # 'Council' outside London (dataframe)
-    "service_area": st.column_config.TextColumn("Service area"),
-    "system": st.column_config.TextColumn("System"),
-    "vendor": st.column_config.TextColumn("Vendor"),
-    "manufacturer": st.column_config.TextColumn("Manufacturer"),
-    "contract_start": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
-    "contract_end": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
-    "annual_value": st.column_config.NumberColumn("Annual value (£)", format="£%,.0f"),
-    "total_value": st.column_config.NumberColumn("Whole contract value (£)", format="£%,.0f"),
-    "annual_value_derived": st.column_config.CheckboxColumn(
-        "Annual value worked out from the whole contract value"
+    **{
+        name: st.column_config.TextColumn(_named(name))
+        for name in ("borough", "service_area", "system", "vendor", "manufacturer", "hosting")
+    },
+    **{
+        name: st.column_config.DateColumn(_named(name), format="DD/MM/YYYY")
+        for name in ("contract_start", "contract_end")
+    },
+    **{
+        name: st.column_config.NumberColumn(_named(name), format="£%,.0f")
+        for name in ("annual_value", "total_value")
+    },
+    "annual_value_derived": st.column_config.CheckboxColumn(_named("annual_value_derived")),
+    "satisfaction": st.column_config.NumberColumn(
+        _named("satisfaction"), help="Supplier satisfaction, 1 (poor) to 5 (good)."
     ),
-    "hosting": st.column_config.TextColumn("Hosting"),
-    "satisfaction": st.column_config.NumberColumn("Satisfaction (1-5)"),
-    "source_ref": st.column_config.TextColumn("Reference"),
-    "source_kind": st.column_config.TextColumn("Register or notice"),
-    "source": st.column_config.TextColumn("Source"),
+    **{
+        name: st.column_config.TextColumn(_named(name))
+        for name in ("source_ref", "skill_level", "contact_role", "source_kind", "source")
+    },
 }
 
-# The borough profile's vendor and peer tables (record columns as above).
+# The borough profile's vendor and peer tables (record columns as above), named as its
+# briefings name them.
+_PROFILE = {**borough_profile.VENDOR_LABELS, **borough_profile.PEER_LABELS}
 PROFILE_COLUMN_CONFIG: dict[str, Any] = {
     **RECORD_COLUMN_CONFIG,
-    "records": st.column_config.NumberColumn("Records"),
+    "records": st.column_config.NumberColumn(_PROFILE["records"]),
     "share": st.column_config.ProgressColumn(
-        "Share of records", format="%.1f%%", min_value=0, max_value=100
+        _PROFILE["share"], format="%.1f%%", min_value=0, max_value=100
     ),
-    "systems": st.column_config.TextColumn("Systems"),
-    "match": st.column_config.TextColumn("Match"),
-    "peer_borough": st.column_config.TextColumn("Peer borough"),
-    "peer_system": st.column_config.TextColumn("Peer's system"),
-    "peer_vendor": st.column_config.TextColumn("Peer's vendor"),
-    "peer_contract_end": st.column_config.DateColumn("Peer's end", format="DD/MM/YYYY"),
+    **{
+        name: st.column_config.TextColumn(_PROFILE[name])
+        for name in ("systems", "match", "peer_borough", "peer_system", "peer_vendor")
+    },
+    "peer_contract_end": st.column_config.DateColumn(
+        _PROFILE["peer_contract_end"], format="DD/MM/YYYY"
+    ),
     "months_apart": st.column_config.NumberColumn(
-        "Months apart", help="Whole months from this borough's end date to the peer's (+ later)."
+        _PROFILE["months_apart"],
+        help="Whole months from this borough's end date to the peer's (+ later).",
     ),
 }
 

@@ -37,7 +37,12 @@ FIELDS: tuple[Field, ...] = (
     Field("contract_end", "DATE", "Contract end", "Last day; empty when unknown or rolling"),
     Field("annual_value", "DECIMAL(18,2)", "Annual value (£)", "Annual contract value in pounds"),
     Field("hosting", "VARCHAR", "Hosting", "Where the system runs"),
-    Field("satisfaction", "TINYINT", "Satisfaction", "Supplier satisfaction, 1 (poor) to 5 (good)"),
+    Field(
+        "satisfaction",
+        "TINYINT",
+        "Satisfaction (1-5)",
+        "Supplier satisfaction, 1 (poor) to 5 (good)",
+    ),
     Field("source_ref", "VARCHAR", "Reference", "The register's own reference for the contract"),
     # Skills to share (citydata.core.skills): optional, added in schema version 8.
     Field(

@@ -17,7 +17,7 @@ from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
 from citydata.output import exports
 from citydata.query import filters
-from citydata.query.borough_profile import Profile, ending_soon
+from citydata.query.borough_profile import PEER_LABELS, VENDOR_LABELS, Profile, ending_soon
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
 ILLUSTRATIVE = (
@@ -122,17 +122,9 @@ def xlsx(p: Profile) -> bytes:
     sheets = {
         "Summary": summary,
         "Systems": exports.with_labels(p.systems),
-        "Vendors": p.vendors.rename(
-            columns={
-                "vendor": "Vendor",
-                "records": "Records",
-                "share": "Share (%)",
-                "annual_value": "Annual value (£)",
-                "systems": "Systems",
-            }
-        ),
+        "Vendors": p.vendors.rename(columns=VENDOR_LABELS),
         "Ending soon": exports.with_labels(ending_soon(p.systems, p.today, 24)),
-        "Peers": p.peers.rename(columns=_PEER_LABELS).rename(columns=boroughs.reword),
+        "Peers": p.peers.rename(columns=PEER_LABELS).rename(columns=boroughs.reword),
         "Missing": pd.DataFrame({"Service areas with no records": p.missing_areas}),
         "Details not recorded": pd.DataFrame(
             [(g.label.capitalize(), g.missing, g.of) for g in p.gaps],
@@ -140,20 +132,6 @@ def xlsx(p: Profile) -> bytes:
         ),
     }
     return exports.to_xlsx_sheets(sheets, max_width=60)
-
-
-_PEER_LABELS = {
-    "service_area": "Service area",
-    "system": "System",
-    "vendor": "Vendor",
-    "contract_end": "Contract end",
-    "match": "Match",
-    "peer_borough": "Peer borough",
-    "peer_system": "Peer's system",
-    "peer_vendor": "Peer's vendor",
-    "peer_contract_end": "Peer's contract end",
-    "months_apart": "Months between the end dates",
-}
 
 
 def _system_line(row: Any) -> str:

@@ -45,10 +45,10 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     return out.set_axis(names, axis=1)
 
 
-# The records' columns beside the contract fields (selection.RECORD_COLUMNS), named as the
-# Overview's table names them: every column of a download has a name people read.
+# The records' columns beside the contract fields (selection.RECORD_COLUMNS): every column of a
+# download has a name people read, the one every page's table shows it under (ui's columns).
 OTHER_LABELS = {
-    "total_value": "Whole contract value",
+    "total_value": "Whole contract value (£)",
     "annual_value_derived": "Annual value worked out from the whole contract value",
     "source_kind": "Register or notice",
     "source": "Source",
@@ -59,8 +59,13 @@ OTHER_LABELS = {
 def label(name: str) -> str:
     """A column's name as people read it, in the region's words ('Contract end' rather than
     'contract_end'; 'Council' rather than 'Borough' outside London)."""
+    return boroughs.reword(written_label(name))
+
+
+def written_label(name: str) -> str:
+    """`label` in London's words, for a label reworded where it is shown (a page's table)."""
     known = FIELD_BY_NAME.get(name)
-    return boroughs.reword(known.label if known else OTHER_LABELS.get(name, name))
+    return known.label if known else OTHER_LABELS.get(name, name)
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:

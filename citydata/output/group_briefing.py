@@ -51,7 +51,7 @@ BRIEFING_COLUMNS = (  # London's words: `briefing_columns` gives the region's
     "System",
     "Vendor",
     "Service area",
-    "Contract ends",
+    "Contract end",
     "Annual value (£)",
 )
 

@@ -30,10 +30,11 @@ from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money
 from citydata.core.text import neutralise_cell
+from citydata.output import exports
 from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import Briefing
 from citydata.query import filters
-from citydata.query.borough_profile import Profile, ending_soon
+from citydata.query.borough_profile import PEER_LABELS, VENDOR_LABELS, Profile, ending_soon
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
@@ -84,7 +85,18 @@ def borough(p: Profile) -> bytes:
         ],
     )
     doc.add_heading("Systems by service area", level=1)
-    columns = ("Service area", "System", "Vendor", "Start", "End", "Annual value", "Hosting")
+    columns = tuple(  # (named as the page's table and the other downloads name them)
+        exports.label(c)
+        for c in (
+            "service_area",
+            "system",
+            "vendor",
+            "contract_start",
+            "contract_end",
+            "annual_value",
+            "hosting",
+        )
+    )
     rows = [
         (
             _text(r.service_area),
@@ -105,7 +117,7 @@ def borough(p: Profile) -> bytes:
     doc.add_heading(boroughs.reword("Vendors (share of the borough's records)"), level=1)
     _table(
         doc,
-        ("Vendor", "Records", "Share", "Annual value"),
+        tuple(VENDOR_LABELS[c] for c in ("vendor", "records", "share", "annual_value")),
         [
             (_text(r.vendor), f"{r.records:,}", f"{r.share:.1f}%", _money(r.annual_value))
             for r in p.vendors.head(MAX_ROWS).itertuples()
@@ -133,13 +145,16 @@ def borough(p: Profile) -> bytes:
     else:
         _table(
             doc,
-            (
-                "Service area",
-                "System",
-                boroughs.reword("Peer borough"),
-                "Peer's system",
-                "Peer's end",
-                "Match",
+            tuple(
+                boroughs.reword(PEER_LABELS[c])
+                for c in (
+                    "service_area",
+                    "system",
+                    "peer_borough",
+                    "peer_system",
+                    "peer_contract_end",
+                    "match",
+                )
             ),
             [
                 (

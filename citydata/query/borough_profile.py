@@ -51,6 +51,28 @@ PEER_COLUMNS: tuple[str, ...] = (
 
 FIELD_TYPES = {f.name: f.sql_type for f in FIELDS}
 
+# The vendor and peer tables' own columns as people read them, on the page and in the
+# briefings alike (the records' columns: citydata.output.exports.label).
+VENDOR_LABELS = {
+    "vendor": "Vendor",
+    "records": "Records",
+    "share": "Share of records (%)",
+    "annual_value": "Annual value (£)",
+    "systems": "Systems",
+}
+PEER_LABELS = {
+    "service_area": "Service area",
+    "system": "System",
+    "vendor": "Vendor",
+    "contract_end": "Contract end",
+    "match": "Match",
+    "peer_borough": "Peer borough",
+    "peer_system": "Peer's system",
+    "peer_vendor": "Peer's vendor",
+    "peer_contract_end": "Peer's contract end",
+    "months_apart": "Months between the end dates",
+}
+
 
 @dataclass(frozen=True)
 class Gap:

@@ -42,7 +42,6 @@ LABELS = {
     "notice_total_value": "Notice total (£)",
     "notice_url": "Notice",
     "differences": "Differences",
-    "total_value": "Total value (£)",
 }
 # Annual values further apart than this share of the larger one are called different.
 VALUE_TOLERANCE = 0.10

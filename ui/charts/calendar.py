@@ -153,9 +153,9 @@ def _timeline(today: date) -> alt.LayerChart:
         alt.Tooltip("service_area:N", title="Service area"),
         alt.Tooltip("system:N", title="System"),
         alt.Tooltip("vendor:N", title="Vendor"),
-        alt.Tooltip("start_label:N", title="Start"),
-        alt.Tooltip("end_label:N", title="End"),
-        alt.Tooltip("value_label:N", title="Annual value"),
+        alt.Tooltip("start_label:N", title="Contract start"),
+        alt.Tooltip("end_label:N", title="Contract end"),
+        alt.Tooltip("value_label:N", title="Annual value (£)"),
     ]
     y = alt.Y(
         "row:N",

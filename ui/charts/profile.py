@@ -81,8 +81,8 @@ def _timeline(today: date) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("contract:N", title="Contract"),
             alt.Tooltip("vendor:N", title="Vendor"),
-            alt.Tooltip("start:T", title="Start", format="%d %b %Y"),
-            alt.Tooltip("end:T", title="End", format="%d %b %Y"),
+            alt.Tooltip("start:T", title="Contract start", format="%d %b %Y"),
+            alt.Tooltip("end:T", title="Contract end", format="%d %b %Y"),
             alt.Tooltip("annual_value:Q", title="Annual value (£)", format=",.0f"),
         ],
     )
