@@ -5,7 +5,6 @@ import streamlit as st
 import ui
 from citydata.core import boroughs, dates
 from citydata.core.formatting import NOT_RECORDED, money
-from citydata.core.text import file_stem
 from citydata.output import briefing, word
 from citydata.query import borough_profile, filters, reconciliation
 from ui import skills
@@ -155,7 +154,7 @@ st.page_link(
 
 st.subheader("Take it to a meeting")
 st.caption("The same content as this page, as a one-document briefing.")
-stem = f"{file_stem(p.borough.name)}-briefing-{p.today:%Y-%m-%d}"
+stem = briefing.file_stem(p)
 
 
 def whole() -> borough_profile.Profile:

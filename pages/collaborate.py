@@ -131,13 +131,13 @@ def briefing(state, query, today, groups):
 
     illustrative = ui.query(selection.illustrative, state).boroughs
     ui.briefing_downloads(
-        f"collaboration-group-{chosen}-{today:%Y-%m-%d}", "collab-group",
+        group_briefing.file_stem(chosen, state, today), "collab-group",
         csv=lambda: exports.to_csv(exports.with_labels(group_briefing.briefing_frame(all_rows()))),
         md=lambda: group_briefing.briefing_markdown(
-            group, all_rows(), query, today, illustrative
+            group, all_rows(), query, today, illustrative, state
         ).encode("utf-8"),
         docx=lambda: word.collaboration(
-            group_briefing.briefing(group, all_rows(), query, today, illustrative)
+            group_briefing.briefing(group, all_rows(), query, today, illustrative, state)
         ),
     )  # fmt: skip
     if set(illustrative) & set(rows["borough"]):

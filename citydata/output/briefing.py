@@ -15,7 +15,8 @@ import pandas as pd
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.formatting import day, money
-from citydata.output import exports
+from citydata.core.text import file_stem as safe_stem
+from citydata.output import exports, provenance
 from citydata.query import filters
 from citydata.query.borough_profile import PEER_LABELS, VENDOR_LABELS, Profile, ending_soon
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
@@ -97,6 +98,14 @@ def text(p: Profile) -> str:
         lines += _heading("Details not recorded")
         lines += _wrap(p.gaps_text)
     return "\n".join(lines) + "\n"
+
+
+def file_stem(p: Profile) -> str:
+    """'camden-briefing-housing-2026-12-07': the briefing's files named with the filters it was
+    made under besides its borough (`provenance.named`), as every filtered download is, so two
+    briefings of different selections are told apart."""
+    stem = provenance.named(f"{safe_stem(p.borough.name)}-briefing", p.state.with_(borough=()))
+    return f"{stem}-{p.today:%Y-%m-%d}"
 
 
 def xlsx(p: Profile) -> bytes:

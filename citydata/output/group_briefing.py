@@ -17,7 +17,10 @@ from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import neutralise_cell
+from citydata.output import provenance
+from citydata.query import filters
 from citydata.query.collaboration import KEYS, NEAR_MONTHS, Query
+from citydata.query.filters import FilterState
 
 
 def group_label(row: Any, q: Query) -> str:
@@ -32,6 +35,14 @@ def group_label(row: Any, q: Query) -> str:
 def group_labels(groups: pd.DataFrame, q: Query) -> dict[str, int]:
     """Each group's `group_label` -> its number, in the frame's order (the choice of group)."""
     return {group_label(g, q): int(g["group"]) for g in groups.to_dict("records")}
+
+
+def file_stem(group_number: int, state: FilterState, today: date) -> str:
+    """'collaboration-group-1-camden-hackney-2026-12-07': a group's briefings' files are named
+    with the filters its groups were found under, as every filtered download is
+    (`provenance.named`): group 1 of two selections is two groups."""
+    stem = provenance.named(f"collaboration-group-{int(group_number)}", state)
+    return f"{stem}-{today:%Y-%m-%d}"
 
 
 def briefing_frame(group_members: pd.DataFrame) -> pd.DataFrame:
@@ -73,6 +84,9 @@ class Briefing:
     facts: tuple[tuple[str, str], ...]
     rows: tuple[tuple[str, ...], ...]  # one cell for each of `columns`
     footer: str
+    # The filters the group was found under, in plain English ('Contracts where borough is
+    # Camden'), as a borough's briefing says them.
+    selection: str = ""
 
 
 def briefing(
@@ -81,10 +95,12 @@ def briefing(
     q: Query,
     today: date | None = None,
     illustrative: Iterable[str] = (),
+    state: FilterState | None = None,
 ) -> Briefing:
     """The parts of a briefing on one group. `illustrative`: boroughs whose records are the
-    illustrative default data (the briefing then says so first). Text is as in the data (one
-    line each, no formula start); the renderer escapes it for its format."""
+    illustrative default data (the briefing then says so first). `state`: the filters the
+    group was found under (none: every record). Text is as in the data (one line each, no
+    formula start); the renderer escapes it for its format."""
     today = today or dates.today()
     noun = KEYS[q.by]
     value = group["combined_annual_value"]
@@ -127,6 +143,7 @@ def briefing(
         ),
         facts=tuple(facts),
         rows=tuple(rows),
+        selection=_plain(filters.summary(state or FilterState())),
         footer=(
             f"Grouping rule: contracts for the same {noun} ending within "
             f"{count(q.window_months, 'month')} of the group's first end date. "
@@ -142,16 +159,17 @@ def briefing_markdown(
     q: Query,
     today: date | None = None,
     illustrative: Iterable[str] = (),
+    state: FilterState | None = None,
 ) -> str:
     """A short Markdown briefing on one group, to paste into an email or a paper.
 
     Data text is escaped for Markdown and cannot start a spreadsheet formula.
     """
-    b = briefing(group, group_members, q, today, illustrative)
+    b = briefing(group, group_members, q, today, illustrative, state)
     lines = [f"# {_esc(b.title)}", ""]
     if b.warning:
         lines += [f"> **{_esc(b.warning)}**", ""]
-    lines += [b.intro, ""]
+    lines += [b.intro, "", f"Selection: {_esc(b.selection)}.", ""]
     lines += [f"- {label}: {_esc(text)}" for label, text in b.facts]
     lines += [
         "",

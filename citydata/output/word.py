@@ -49,6 +49,7 @@ def collaboration(b: Briefing) -> bytes:
     if b.warning:
         _warning(doc, b.warning)
     doc.add_paragraph(b.intro)
+    doc.add_paragraph(f"Selection: {b.selection}.")
     for label, text in b.facts:
         para = doc.add_paragraph(style="List Bullet")
         para.add_run(f"{label}: ").bold = True
