@@ -76,7 +76,9 @@ if not values["records"].any():
     ui.stop()
 
 bins = mapclasses.classes(values["value"], metric.kind)
-title = mapdata.heading(metric, vendor)
+title = mapdata.heading(metric, vendor)  # (the table's column)
+measure = mapdata.measure(metric, state, window, vendor)  # (one borough's value, in words)
+unvalued = metric.key == "annual_value" and (values["status"] == mapdata.NO_VALUES).any()
 off_map = boroughmap.off_map(values)
 # (drawn grey and hatched: a county council without records is not drawn, its list says so)
 hatched = boroughmap.drawn(values) & (values["status"] == mapdata.NO_RECORDS)
@@ -90,12 +92,12 @@ shapes = (
     else None
 )
 place[0].pydeck_chart(
-    boroughmap.choropleth(values, metric, bins, shapes),
+    boroughmap.choropleth(values, metric, bins, shapes, measure),
     height=620,
     key=map_key(),
     on_select=open_profile,
     selection_mode="single-object",
-    alt=boroughmap.alt_text(metric, values),
+    alt=boroughmap.alt_text(metric, values, measure),
 )
 if len(off_map):
     with place[1]:
@@ -125,7 +127,12 @@ if len(off_map):
         )
 # An explicit height: Streamlit 1.67 clips a short chart left to its "content" height.
 charting.draw(
-    mapclasses.legend(bins, title, any_missing=bool(without)),
+    mapclasses.legend(
+        bins,
+        mapdata.legend_title(metric, state, window, vendor),
+        any_missing=bool(without),
+        any_unvalued=bool(unvalued),
+    ),
     width="content",
     height=mapclasses.LEGEND_HEIGHT,
 )
@@ -134,7 +141,7 @@ if without:
         f"Grey, hatched: no records under the current filters in {len(without)} "
         f"{ui.noun(len(without))}: {ui.plain(', '.join(without))}."
     )
-if metric.key == "annual_value" and (values["status"] == mapdata.NO_VALUES).any():
+if unvalued:
     st.caption("Grey without hatching: records exist, but none has an annual value.")
 
 st.header(f"{ui.noun(2, True)} ranked by {metric.label.lower()}")

@@ -91,7 +91,11 @@ def test_changing_the_metric_changes_the_values(db):
     after = shown_values(at)
     assert after != before
     assert after == expected_values(db, FilterState(), "systems")
-    assert "Distinct systems" in json.dumps(at.get("deck_gl_json_chart")[0].proto.tooltip)
+    assert (
+        "{measure}: {value_label}"
+        in json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["text"]
+    )
+    assert {f["measure"] for f in features(at).values()} == {"Distinct systems"}
 
 
 def test_the_metric_is_read_from_the_url(db):

@@ -224,7 +224,8 @@ def test_the_deck_carries_every_borough_with_its_value(db):
     hackney = [f["properties"]["name"] for f in features].index("Hackney")
     assert boroughmap.fill_colours(json.loads(deck.to_json()))[hackney][:3] == [0xD4, 0xD4, 0xD4]
     assert layers["no-records-hatching"].data  # 32 boroughs hatched
-    assert "Distinct vendors: {value_label}" in deck._tooltip["text"]
+    assert "{measure}: {value_label}" in deck._tooltip["text"]
+    assert by_name["Camden"]["measure"] == "Distinct vendors", "the metric's label by default"
 
 
 def test_a_total_of_a_half_is_rounded_up_on_the_map_as_in_its_table(tmp_path):

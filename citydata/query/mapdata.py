@@ -83,9 +83,55 @@ METRIC_BY_KEY = {m.key: m for m in METRICS}
 
 
 def heading(metric: Metric, vendor: str | None = None) -> str:
-    """The metric as a column or legend title: 'Records', 'Share held by Civica (%)'."""
+    """The metric as the ranked table's column title: 'Records', 'Share held by Civica (%)'."""
     label = f"Share held by {vendor}" if metric.key == "vendor_share" and vendor else metric.label
     return f"{label} ({metric.unit})" if metric.unit else label
+
+
+# What the map's colours give, in words, with the unit and the region's word for its councils
+# (`legend_title`): {noun} the word, {vendor} the chosen vendor, {window} what 'ending' counts.
+_LEGEND_TITLES = {
+    "records": "Records per {noun}",
+    "ending": "Contracts {window}, per {noun}",
+    "vendors": "Distinct vendors per {noun}",
+    "systems": "Distinct systems per {noun}",
+    "vendor_share": "Share of each {noun}'s records held by {vendor} (%)",
+    "annual_value": "Total annual value per {noun} (£ a year)",
+}
+
+
+def legend_title(
+    metric: Metric,
+    state: FilterState,
+    window: int = 12,
+    vendor: str | None = None,
+    today: date | None = None,
+) -> str:
+    """The map legend's title: what a colour means, per borough ('Records per borough',
+    'Contracts ending between 7 Dec 2026 and 6 Dec 2027, per borough', 'Share of each
+    borough's records held by Civica (%)'; 'council' outside London)."""
+    return _LEGEND_TITLES[metric.key].format(
+        noun=boroughs.noun(),
+        vendor=vendor or "the chosen vendor",
+        window=window_phrase(state, window, today) if metric.key == "ending" else "",
+    )
+
+
+def measure(
+    metric: Metric,
+    state: FilterState,
+    window: int = 12,
+    vendor: str | None = None,
+    today: date | None = None,
+) -> str:
+    """The value's name beside one borough's figure (the map's tooltip): the metric's label,
+    or which contracts and which vendor ('Contracts ending between 7 Dec 2026 and 6 Dec 2027',
+    'Share of its records held by Civica')."""
+    if metric.key == "ending":
+        return f"Contracts {window_phrase(state, window, today)}"
+    if metric.key == "vendor_share":
+        return f"Share of its records held by {vendor or 'the chosen vendor'}"
+    return metric.label
 
 
 # Windows for "Contracts ending": months ahead of today, or 0 for the sidebar's end-date filter.

@@ -64,8 +64,14 @@ def choropleth(
     metric: Metric,
     bins: list[ColourClass],
     shapes_url: str | None = None,
+    measure: str | None = None,
 ) -> pdk.Deck:
     """The map: areas coloured by class, hatching over areas without records, labels.
+
+    `measure` names the value in the tooltip ('Share of its records held by Civica',
+    `mapdata.measure`); the metric's label when not given. It travels in each area's
+    properties, never in the tooltip's template, where a vendor's name in braces would be read
+    as a placeholder.
 
     `shapes_url` is the address of the region's shapes file (`mapshapes.publish`): the browser
     fetches it once, and the map then carries only the colours, the labels and, for the tooltip
@@ -93,7 +99,9 @@ def choropleth(
             strict=True,
         )
     )
-    return _choropleth(regions.current().key, metric, tuple(bins), rows, shapes_url)
+    return _choropleth(
+        regions.current().key, metric, tuple(bins), rows, shapes_url, measure or metric.label
+    )
 
 
 @lru_cache(maxsize=64)
@@ -103,6 +111,7 @@ def _choropleth(
     bins: tuple[ColourClass, ...],
     rows: tuple[tuple, ...],
     shapes_url: str | None,
+    measure: str,
 ) -> pdk.Deck:
     by_code = {row[0]: row for row in rows}
     features, fills, labels, hatch = [], [], [], []
@@ -127,6 +136,7 @@ def _choropleth(
                     "name": name,
                     "value": value,
                     "value_label": value_label,
+                    "measure": measure,
                     "records": records,
                     "status": status,
                     "top_vendors": top_vendors or "none",
@@ -196,7 +206,7 @@ def _choropleth(
     ]
     records_line = "" if metric.key == "records" else "Records: {records}\n"
     tooltip = {
-        "text": f"{{name}}\n{metric.label}: {{value_label}}\n{records_line}"
+        "text": f"{{name}}\n{{measure}}: {{value_label}}\n{records_line}"
         "Largest vendors: {top_vendors}",
         "style": {
             "fontSize": "13px",
@@ -336,14 +346,19 @@ def _rgba(hex_colour: str, alpha: int) -> list[int]:
     return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def alt_text(metric: Metric, values: pd.DataFrame) -> str:
-    """A one-line description of the map for screen readers."""
+def alt_text(metric: Metric, values: pd.DataFrame, measure: str | None = None) -> str:
+    """A one-line description of the map for screen readers (`measure`: as `choropleth`)."""
     region = regions.current()
     missing = int((drawn(values) & (values["status"] == NO_RECORDS)).sum())
     # A list of councils has no region name of its own: "the 3 councils this app is set up
     # for", never "the 3 councils of these 3 councils".
     whose = "London's 33 authorities" if region.is_london else region.describe()
     return (
-        f"Map of {whose}, coloured by {metric.label.lower()}; "
+        f"Map of {whose}, coloured by {_lower_first(measure or metric.label)}; "
         f"{missing} without records are grey and hatched. The same numbers are in the table below."
     )
+
+
+def _lower_first(text: str) -> str:
+    """'Share of its records held by Civica' -> 'share of ...' (the vendor's capitals kept)."""
+    return text[:1].lower() + text[1:]

@@ -49,7 +49,8 @@ def classes(values: pd.Series, kind: str, n: int = len(PALETTE)) -> list[ColourC
     palette = _spread(count, n)
     out = []
     for i in range(count):
-        lo, hi = low + i * step, low + (i + 1) * step
+        # (bounds rounded: 3 x 0.1 is 0.30000000000000004, and 0.3 would fall below it)
+        lo, hi = round(low + i * step, 9), round(low + (i + 1) * step, 9)
         last = i == count - 1
         out.append(ColourClass(lo, hi, palette[i], _class_label(lo, hi, kind, last, top)))
     return out
@@ -65,11 +66,16 @@ def colour_of(value: float | None, bins: list[ColourClass]) -> str:
     return bins[-1].colour
 
 
-def legend(bins: list[ColourClass], title: str, any_missing: bool) -> Drawing:
-    """A row of colour swatches with their ranges, and the hatched grey for 'no records'."""
+def legend(
+    bins: list[ColourClass], title: str, any_missing: bool, any_unvalued: bool = False
+) -> Drawing:
+    """A row of colour swatches with their ranges, the hatched grey for 'no records' and, with
+    `any_unvalued`, the plain grey of areas whose records give no value (no annual value)."""
     rows = [{"Range": b.label, "colour": b.colour, "hatched": ""} for b in bins]
     if any_missing:
         rows.append({"Range": "No records", "colour": NO_DATA_COLOUR, "hatched": "/ / /"})
+    if any_unvalued:
+        rows.append({"Range": "No value recorded", "colour": NO_DATA_COLOUR, "hatched": ""})
     frame = pd.DataFrame(rows).assign(position=range(len(rows)))
     return Drawing(frame, _legend, (title, len(rows)))
 
@@ -120,7 +126,17 @@ def _spread(count: int, n: int) -> list[str]:
 
 
 def _class_label(lo: float, hi: float, kind: str, last: bool, top: float) -> str:
-    write = {"count": "{:,.0f}".format, "percent": "{:g}%".format, "money": _legend_money}[kind]
+    """A class's range as the values it holds are written: counts are whole ('5–9') and shares
+    have one decimal ('10–19.9%', as the map and its table write 19.9%), so a range ends at the
+    last value below the next class's start and no value reads as in two classes ('10%–20%'
+    then '20%–30%' put 20.0% in both, in words). Money is written to about three figures, so
+    its ranges meet at round amounts ('£2m–£4m')."""
+    if kind == "percent":
+        first, end = math.ceil(lo * 10 - 1e-9) / 10, (math.ceil(hi * 10 - 1e-9) - 1) / 10
+        if last:
+            return f"{first:g}%" if top <= first else f"{first:g}%+"
+        return f"{first:g}%" if end <= first else f"{first:g}–{end:g}%"
+    write = {"count": "{:,.0f}".format, "money": _legend_money}[kind]
     if last:
         return write(lo) if top <= lo else f"{write(lo)}+"
     if kind == "count":
