@@ -5,14 +5,14 @@ selections are never taken for one another."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import docx
 
+from citydata.core import dates
 from tests.apptest import run_app
 from tests.test_original_download import downloads  # noqa: F401
 
-DAY = f"{date.today():%Y-%m-%d}"
+DAY = f"{dates.today():%Y-%m-%d}"
 
 
 def drawn(downloads, starting: str) -> dict[str, tuple[str, bytes]]:  # noqa: F811

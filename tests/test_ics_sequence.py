@@ -36,7 +36,7 @@ def camden_events(db, lead) -> dict[str, object]:
 def lead_file(path, months: int, days_ago: float = 0):
     """A lead-time file giving Housing `months`, last changed `days_ago` days ago."""
     path.write_text(f'default = 18\n[service_areas]\n"Housing" = {months}\n', encoding="utf-8")
-    moment = (datetime.now() - timedelta(days=days_ago)).timestamp()
+    moment = (datetime.now(UTC) - timedelta(days=days_ago)).timestamp()
     os.utime(path, (moment, moment))
     return pipeline.load_lead_times(path)
 

@@ -478,7 +478,7 @@ def _move_forward(w: Reader, before: int) -> None:
     w.execute(f"CREATE OR REPLACE SEQUENCE snapshot_ids START WITH {int(start)}")
     w.execute(
         "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
-        {"k": migrations.RESTORED_AT_KEY, "v": datetime.now().replace(microsecond=0).isoformat()},
+        {"k": migrations.RESTORED_AT_KEY, "v": dates.now().isoformat()},
     )
     now = migrations.data_version(w)
     if now <= before:

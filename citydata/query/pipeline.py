@@ -16,7 +16,7 @@ contracts with no end date are counted separately, so none go missing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ def lead_times_or_default(path: str | Path | None = None) -> tuple[LeadTimes, st
 def _changed_at(path: Path) -> datetime | None:
     """When the file at `path` was last changed, to the second (None when there is none)."""
     try:
-        return datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+        return dates.now(datetime.fromtimestamp(path.stat().st_mtime, UTC))  # (London, as stored)
     except OSError:
         return None
 
