@@ -5,11 +5,12 @@
   `fold_sql` is the same in DuckDB (a test checks them against each other);
 - `fold_header`: a column heading, without its bracketed notes ('Value (£)' -> 'value');
 - `fold_words`: service areas and hosting words, apostrophes dropped ("Children's" ->
-  'childrens').
+  'childrens');
+- `fold_spacing`: a system's name, and what recognises a record across two snapshots: only
+  case and spacing ignored ("MOSAIC ", "Mosaic" -> 'mosaic'), since any other difference may be
+  another product ("Mosaic 2"); `fold_spacing_sql` is the same in DuckDB (a test checks them).
 
-Authority names have their own fold in citydata.core.authorities (accents and a leading 'the' too);
-records are recognised across two snapshots ignoring only case and spacing (citydata.store.changes),
-since any other difference is a change worth showing.
+Authority names have their own fold in citydata.core.authorities (accents and a leading 'the' too).
 """
 
 from __future__ import annotations
@@ -87,3 +88,31 @@ def fold_words(text: str) -> str:
     'childrens services and education'
     """
     return fold(text.lower().translate(_APOSTROPHES))
+
+
+# What str.split takes for a space, as RE2 (DuckDB's regular expressions) writes it: its \s is
+# ASCII only, \pZ the Unicode spaces, and Python also splits at \v, \x1c-\x1f and \x85.
+_SPACES_RE2 = r"[\s\pZ\x{0b}\x{1c}-\x{1f}\x{85}]+"
+# Letters str.lower reads otherwise than DuckDB's lower: 'İ' (Python: 'i' and a dot above) and
+# 'Σ' (Python: 'ς' at the end of a word), written first as DuckDB lowers them.
+_AS_DUCKDB_LOWERS = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
+
+
+def fold_spacing(text: str | None) -> str:
+    """A name's key ignoring case and spacing only: lower case, spaces (any Unicode space)
+    collapsed to one, none at the ends.
+
+    >>> fold_spacing("  MOSAIC   Case\u00a0Management ")
+    'mosaic case management'
+    """
+    text = text or ""
+    if not text.isascii():
+        text = text.translate(_AS_DUCKDB_LOWERS)
+    return " ".join(text.split()).lower()
+
+
+def fold_spacing_sql(expr: str) -> str:
+    """`fold_spacing` as a DuckDB expression over `expr` (an allow-listed column, never user
+    text). Folding takes a regular expression per value: fold distinct spellings (a few
+    thousand), not every record."""
+    return f"lower(trim(regexp_replace({expr}, '{_SPACES_RE2}', ' ', 'g')))"

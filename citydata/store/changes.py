@@ -2,9 +2,12 @@
 
 A record is recognised across the two sets by its register reference (`source_ref`) when both
 sides have one, then, for what is left, by what it is: service area, system and vendor (compared
-without regard to case or spacing). Records that share a key are paired exact twins first, then in
-file order. Values are compared as canonical text, so 1234.5 and 1234.50, or a date read from a
-spreadsheet and the same date read from the database, are equal.
+without regard to case or spacing, `citydata.core.keys.fold_spacing`, as systems are grouped).
+Records that share a key are paired exact twins first, then in file order. Values are compared
+as canonical text, so 1234.5 and 1234.50, or a date read from a spreadsheet and the same date
+read from the database, are equal. A system or vendor written in other capitals ("MOSAIC" for
+"Mosaic") is the same record with that field changed: the records keep each name as the
+register writes it, so the steward sees what the new file says.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, money_in_full
+from citydata.core.keys import fold_spacing
 from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 
 # Fields compared between two records of the same borough (the borough itself cannot differ).
@@ -109,11 +113,6 @@ def comparable(df: pd.DataFrame, extras: tuple[str, ...] = ()) -> pd.DataFrame:
     return pd.DataFrame(_columns(df, extras), columns=names, dtype=object)
 
 
-def _fold(text: str) -> str:
-    """Lower case, spaces collapsed (str.split's whitespace is the regex \\s)."""
-    return " ".join(text.strip().lower().split())
-
-
 def record_label(row: dict[str, str]) -> str:
     """How a record is named in a list of changes: 'System (Vendor), ref ABC-1'."""
     label = f"{row['system'] or '(no system)'} ({row['vendor'] or 'no vendor'})"
@@ -197,7 +196,7 @@ def _what_keys(columns: Columns, left: Iterable[int]) -> dict[int, str]:
     folded: dict[str, str] = {}
 
     def fold(text: str) -> str:
-        return folded[text] if text in folded else folded.setdefault(text, _fold(text))
+        return folded[text] if text in folded else folded.setdefault(text, fold_spacing(text))
 
     return {i: f"{fold(area[i])}\x1f{fold(system[i])}\x1f{fold(vendor[i])}" for i in left}
 
@@ -245,8 +244,8 @@ def _diff(
     pairs = _pair(
         before,
         after,
-        {i: _fold(ref) for i, ref in enumerate(before["source_ref"])},
-        {j: _fold(ref) for j, ref in enumerate(after["source_ref"])},
+        {i: fold_spacing(ref) for i, ref in enumerate(before["source_ref"])},
+        {j: fold_spacing(ref) for j, ref in enumerate(after["source_ref"])},
         compared,
     )
     paired_b, paired_a = {i for i, _ in pairs}, {j for _, j in pairs}
