@@ -12,6 +12,11 @@ import pytest
 
 from citydata import ingest
 from citydata.core import keys
+from citydata.query import (
+    filters,
+    mapdata,
+    selection,
+)
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
 
@@ -58,3 +63,34 @@ def test_python_and_duckdb_fold_a_system_name_alike_on_every_character():
     assert differ == []
     assert keys.fold_spacing("  MOSAIC \u00a0 Adults\t") == "mosaic adults"
     assert keys.fold_spacing("Mosaic 2") != keys.fold_spacing("Mosaic")  # (only case and spaces)
+
+
+def test_records_keep_the_name_their_register_wrote(spelt):
+    with spelt.read() as r:
+        shown = selection.records(r, FilterState(borough=("Camden", "Islington")))
+    assert sorted(shown["system"]) == ["MOSAIC", "Mosaic", "mosaic"]
+
+
+def test_the_overview_counts_one_system_and_its_filter_finds_every_spelling(spelt):
+    with spelt.read() as r:
+        figures = selection.headline(r, FilterState(borough=("Camden",)), TODAY)
+        offered = selection.options(r)["system"]
+        chosen = selection.records(r, FilterState(system=("Mosaic",)))
+    assert figures["systems"] == 1  # Camden's "MOSAIC" and "Mosaic"
+    assert [s for s in offered if s.casefold() == "mosaic"] == ["Mosaic"]
+    assert set(chosen["borough"]) >= {"Camden", "Islington"}
+    assert {"MOSAIC", "mosaic", "Mosaic"} == set(chosen["system"])  # as written
+
+
+def test_a_link_naming_a_system_in_other_capitals_reads_it_as_the_system_shown(spelt):
+    with spelt.read() as r:
+        options = selection.options(r)
+    state, notes = filters.from_query_params({"system": ["MOSAIC "]}, options)
+    assert state.system == ("Mosaic",) and notes == []
+
+
+def test_the_map_counts_one_system_in_a_borough_writing_it_two_ways(spelt):
+    with spelt.read() as r:
+        values = mapdata.borough_values(r, ALL, "systems")
+    camden = values.set_index("borough").loc["Camden"]
+    assert (camden["value"], camden["records"]) == (1, 2)

@@ -46,7 +46,11 @@ def note_invalid_url_values(
     moved = regrouped_state.vendor != state.vendor
     if moved:
         st.query_params["vendor"] = list(regrouped_state.vendor)
-    notes += filters.normalise(regrouped_state, options)[1] + unread
+    offered = filters.as_offered(regrouped_state, options)  # ("MOSAIC" for the system "Mosaic")
+    if offered.system != regrouped_state.system:
+        st.query_params["system"] = list(offered.system)
+        moved = True
+    notes += filters.normalise(offered, options)[1] + unread
     # The page's own settings in the link (market_top, metric, profile...), as given: the page
     # binds them to its widgets, and Streamlit drops a value a widget cannot take.
     settings = {
@@ -59,6 +63,11 @@ def note_invalid_url_values(
         if now.vendor != (settings[key],):
             st.query_params[key] = settings[key] = now.vendor[0]
             notes, moved = notes + said, True
+    for key in SYSTEM_SETTINGS & settings.keys():  # a system in other capitals, as the filter's
+        now = filters.as_offered(FilterState(system=(settings[key],)), options)
+        if now.system != (settings[key],):
+            st.query_params[key] = settings[key] = now.system[0]
+            moved = True
     st.session_state["_url_notes"] = notes
     st.session_state["_link_settings"] = settings
     if moved:
@@ -100,6 +109,11 @@ PAGE_SETTING_LABELS = {
 # The page settings that name a vendor: a link naming one grouped under another since is read
 # as that vendor, as the sidebar's vendor filter reads it.
 VENDOR_SETTINGS = frozenset(("share_vendor", "vendor_profile"))
+
+# The page settings that name a system: a link writing it in other capitals or spacing (or
+# naming a spelling fewer records use since) is read as the system shown, as the sidebar's
+# system filter reads it.
+SYSTEM_SETTINGS = frozenset(("adoption_system", "profile_help"))
 
 # The page settings that name one of the region's councils: a link naming a council of another
 # region says where it is, rather than that it cannot be used.

@@ -22,8 +22,10 @@ from rapidfuzz import fuzz, process
 
 from citydata.core import boroughs, regions, service_types
 from citydata.core.dates import day_label
+from citydata.core.keys import fold_spacing
 from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.text import shorten
+from citydata.query import system_groups
 from citydata.store import vendors
 
 SEARCH_COLUMNS: tuple[str, ...] = (
@@ -137,6 +139,33 @@ class Choice:
         """The values offered whatever the data holds (None: the column's current values)."""
         return None
 
+    def options_sql(self) -> str:
+        """The aggregate listing the values offered from the current records (one scan for
+        every choice, `selection.options`)."""
+        c = self.column
+        return f"list(DISTINCT {c} ORDER BY {c}) FILTER (WHERE {c} IS NOT NULL)"
+
+    def folded(self, value: str) -> str:
+        """What a value given (in a link, on a command line) is recognised by among those
+        offered: itself, unless a choice reads a value more loosely."""
+        return value
+
+
+@dataclass(frozen=True)
+class SystemChoice(Choice):
+    """A system, however it is written ("MOSAIC" is "Mosaic": citydata.query.system_groups): one
+    value per system, under its name, matching every spelling of it."""
+
+    def clause(self, values: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        name = param_name(self.key)
+        return system_groups.matching(self.column, name), {name: list(values)}
+
+    def options_sql(self) -> str:
+        return f"(SELECT list(DISTINCT shown ORDER BY shown) FROM ({system_groups.NAMES}))"
+
+    def folded(self, value: str) -> str:
+        return fold_spacing(value)
+
 
 @dataclass(frozen=True)
 class ServiceTypeChoice(Choice):
@@ -156,7 +185,7 @@ CHOICES: tuple[Choice, ...] = (
     ServiceTypeChoice("service_type", "service_area", "Service type", "service type"),
     Choice("service_area", "service_area", "Service area", "service area"),
     Choice("vendor", "vendor", "Vendor", "vendor"),
-    Choice("system", "system", "System", "system"),
+    SystemChoice("system", "system", "System", "system"),
     Choice("hosting", "hosting", "Hosting", "hosting"),
     Choice("source_kind", "source_kind", "Source (register or published notice)", "source"),
 )
@@ -344,11 +373,14 @@ def normalise(
     """The one clean-up of a selection, shared by the sidebar and the command line.
 
     Values of a choice filter that are not among `options` (a choice key to the values in the
-    data) are dropped, each named in a note with the closest valid value when there is one; an
-    end-date range given back to front is swapped. Returns the clean state and the notes.
+    data) are dropped, each named in a note with the closest valid value when there is one; a
+    system written in other capitals or spacing is read as the one offered ("MOSAIC" is
+    "Mosaic"); an end-date range given back to front is swapped. Returns the clean state and
+    the notes.
     """
     notes: list[str] = []
     changes: dict[str, Any] = {}
+    state = as_offered(state, options)
     for choice in CHOICES:
         given = getattr(state, choice.key)
         if not given or choice.key not in options:
@@ -366,6 +398,22 @@ def normalise(
         )
         changes |= {"end_from": state.end_to, "end_to": state.end_from}
     return state.with_(**changes), notes
+
+
+def as_offered(state: FilterState, options: Mapping[str, Iterable[str]]) -> FilterState:
+    """`state` with each value that is one of `options` written otherwise read as the one
+    offered: a system in other capitals or spacing ("MOSAIC " is "Mosaic"). Other values are
+    left as given."""
+    changes: dict[str, Any] = {}
+    for choice in CHOICES:
+        given = getattr(state, choice.key)
+        if not given or choice.key not in options:
+            continue
+        offered = {choice.folded(v): v for v in options[choice.key]}
+        read = tuple(dict.fromkeys(offered.get(choice.folded(v), v) for v in given))
+        if read != given:
+            changes[choice.key] = read
+    return state.with_(**changes) if changes else state
 
 
 def regroup(state: FilterState, grouped: Mapping[str, str]) -> tuple[FilterState, list[str]]:

@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core import boroughs, dates
 from citydata.core.dates import add_months, day_label
 from citydata.core.formatting import money
-from citydata.query import selection
+from citydata.query import selection, system_groups
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
 
@@ -31,9 +31,11 @@ class Metric:
     key: str  # URL value of the metric picker
     label: str  # as shown in the picker, tooltip and table header
     unit: str  # the unit, when the label does not say it: '%', '£ a year' ('' for counts)
-    sql: str  # aggregate over the borough's rows of the base query (allow-listed here only)
+    sql: str  # aggregate over the borough's `rows` (allow-listed here only)
     kind: str  # 'count', 'percent' or 'money': how values are classed and written
     help: str
+    rows: str = "b"  # the rows `sql` runs over: the base query's `b`, or rows made from it
+    records: str = "count(*)"  # the borough's records, over `rows`
 
 
 METRICS: tuple[Metric, ...] = (
@@ -58,9 +60,12 @@ METRICS: tuple[Metric, ...] = (
         "systems",
         "Distinct systems",
         "",
-        "count(DISTINCT system)",
+        f"count(DISTINCT {system_groups.key('system')})",
         "count",
         "How many different systems it uses.",
+        # (its spellings folded once each: "MOSAIC" and "Mosaic" are one system)
+        "(SELECT borough_code, system, count(*) AS n FROM b GROUP BY ALL)",
+        "CAST(sum(n) AS BIGINT)",
     ),
     Metric(  # (its value then rounded as the borough's profile rounds it: `_shares_held`)
         "vendor_share",
@@ -194,8 +199,8 @@ def borough_values(
     rows = r.df(
         f"""
         WITH b AS ({sql}),
-        per AS (SELECT borough_code, count(*) AS records, {chosen.sql} AS value
-                FROM b GROUP BY borough_code),
+        per AS (SELECT borough_code, {chosen.records} AS records, {chosen.sql} AS value
+                FROM {chosen.rows} AS m GROUP BY borough_code),
         v AS (SELECT borough_code, vendor, count(*) AS n,
                      row_number() OVER (PARTITION BY borough_code
                                         ORDER BY count(*) DESC, vendor) AS rk

@@ -16,7 +16,7 @@ from citydata.core import boroughs, dates, service_types
 from citydata.core.dates import add_months
 from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
-from citydata.query import filters
+from citydata.query import filters, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
@@ -71,7 +71,7 @@ def base(state: FilterState) -> tuple[str, Params]:
 
 
 def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:
-    """The Overview's figures for the current selection."""
+    """The Overview's figures for the current selection (a system once however written)."""
     today = today or dates.today()
     sql, params = base(state)
     with_councils(params).add(today=today, horizon=add_months(today, 12))
@@ -84,7 +84,8 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
             (SELECT count(*) FROM b) AS records,
             (SELECT {COUNCILS} FROM b) AS boroughs,
             (SELECT count(DISTINCT vendor) FROM b) AS vendors,
-            (SELECT count(DISTINCT system) FROM b) AS systems,
+            (SELECT count(DISTINCT {system_groups.key("system")})
+                FROM (SELECT DISTINCT system FROM b)) AS systems,
             (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
                 AS ending_12_months,
             -- (of every record: those naming no vendor are held by no vendor we know)
@@ -162,12 +163,10 @@ def snapshots(r: Reader, state: FilterState) -> pd.DataFrame:
 
 
 def options(r: Reader) -> dict[str, list[str]]:
-    """Every value each choice filter can take, from the current data (one scan for all)."""
+    """Every value each choice filter can take, from the current data (one scan for all; a
+    system once, under its name: citydata.query.system_groups)."""
     from_data = [c for c in filters.CHOICES if c.fixed_options() is None]
-    lists = ", ".join(
-        f"list(DISTINCT {c.column} ORDER BY {c.column}) FILTER (WHERE {c.column} IS NOT NULL)"
-        for c in from_data
-    )
+    lists = ", ".join(c.options_sql() for c in from_data)
     row = r.rows(f"SELECT {lists} FROM current_contracts")[0]
     found = {c.key: list(values or []) for c, values in zip(from_data, row, strict=True)}
     return {c.key: found.get(c.key) or list(c.fixed_options() or ()) for c in filters.CHOICES}
