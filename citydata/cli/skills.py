@@ -30,6 +30,7 @@ from citydata.cli.common import (
 )
 from citydata.core import boroughs, dates
 from citydata.core.formatting import count
+from citydata.core.keys import fold_spacing
 from citydata.output import exports
 from citydata.query import adoption, skills
 from citydata.query.filters import FilterState
@@ -95,15 +96,12 @@ def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _known_system(written: str, names: list[str]) -> str:
-    """The system as the data names it (case and spacing aside); Refused with the nearest names
-    when there is none. A name written exactly as the data has it is that system, even where
-    another register writes it in other capitals ("MOSAIC" beside "Mosaic")."""
-    plain = " ".join(written.split())
-    if plain in names:
-        return plain
-    folded = plain.casefold()
+    """The system as the app names it, however `written` is capitalised or spaced ("MOSAIC "
+    is "Mosaic", the spelling most records use: citydata.query.system_groups); Refused with
+    the nearest names when there is none."""
+    folded = fold_spacing(written)
     for name in names:
-        if name.casefold() == folded:
+        if fold_spacing(name) == folded:
             return name
     near = [m[0] for m in process.extract(written, names, limit=3, score_cutoff=60)]
     hint = f" Did you mean: {'; '.join(near)}?" if near else ""

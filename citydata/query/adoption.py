@@ -4,7 +4,8 @@ The borough x service-area matrix names the system and, in brackets, the vendor 
 contract ("Mosaic (Servelec)"); a borough with several systems in one area lists them all,
 the most valuable first. Every function wraps `selection.base(state)`. The page's two tables
 (`systems`, `matrix`) are worked out from one scan of the selection (`usage`): a few thousand
-rows whatever the selection, instead of each table grouping every record again.
+rows whatever the selection, instead of each table grouping every record again. A system is one
+however its records write it ("Mosaic", "MOSAIC"), under its name (citydata.query.system_groups).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core.schema import SERVICE_AREA_LABELS
-from citydata.query import selection
+from citydata.query import selection, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 from citydata.store.db import Reader, over_table
@@ -33,20 +34,30 @@ USER_COLUMNS = (
 
 
 def system_names(r: Reader, state: FilterState) -> list[str]:
-    """Every system in the selection, alphabetically."""
+    """Every system in the selection, once under its name (citydata.query.system_groups),
+    alphabetically."""
     sql, params = selection.base(state)
     rows = r.rows(
-        f"SELECT DISTINCT system FROM ({sql}) AS b WHERE system IS NOT NULL ORDER BY 1", params
+        f"""SELECT DISTINCT {system_groups.shown("g.system", "nm")}
+        FROM (SELECT DISTINCT system FROM ({sql}) AS b WHERE system IS NOT NULL) AS g
+        {system_groups.named_sql("g.system", "nm")} ORDER BY 1""",
+        params,
     )
     return [v for (v,) in rows]
 
 
 def _usage(state: FilterState) -> tuple[str, Params]:
     sql, params = selection.base(state)
+    # (grouped by the name as written, then by the system's name: a few thousand rows named)
     return (
-        f"""SELECT system, borough_code, borough, service_area, vendor, count(*) AS records,
-            CAST(sum(annual_value) * 100 AS BIGINT) AS value_pence
-        FROM ({sql}) AS b GROUP BY ALL""",
+        f"""SELECT {system_groups.shown("g.system", "nm")} AS system, borough_code, borough,
+            service_area, vendor, CAST(sum(records) AS BIGINT) AS records,
+            CAST(sum(value_pence) AS BIGINT) AS value_pence
+        FROM (SELECT system, borough_code, borough, service_area, vendor, count(*) AS records,
+                  CAST(sum(annual_value) * 100 AS BIGINT) AS value_pence
+              FROM ({sql}) AS b GROUP BY ALL) AS g
+        {system_groups.named_sql("g.system", "nm")}
+        GROUP BY ALL""",
         params,
     )
 
@@ -88,13 +99,14 @@ def systems(source: Usage, top_n: int | None = None) -> pd.DataFrame:
 
 
 def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]:
-    """How widely `system` is used in the selection: boroughs, records, vendors, value."""
+    """How widely `system` (however written) is used in the selection: boroughs, records,
+    vendors, value."""
     sql, params = selection.base(state)
-    selection.with_councils(params).add(system=system)
+    selection.with_councils(params).add(system=[system])
     row = r.rows(
         f"""SELECT {selection.COUNCILS}, count(*), count(DISTINCT vendor),
             round(sum(annual_value), 2), min(contract_end)
-        FROM ({sql}) AS b WHERE system = $system""",
+        FROM ({sql}) AS b WHERE {system_groups.matching("system", "system")}""",
         params,
     )[0]
     out = dict(
@@ -105,11 +117,12 @@ def system_summary(r: Reader, state: FilterState, system: str) -> dict[str, Any]
 
 
 def system_users(r: Reader, state: FilterState, system: str) -> pd.DataFrame:
-    """The records of `system` in the selection, one per borough contract."""
+    """The records of `system` (however written) in the selection, one per borough contract."""
     sql, params = selection.base(state)
-    params.add(system=system)
+    params.add(system=[system])
     return r.df(
-        f"""SELECT {", ".join(USER_COLUMNS)} FROM ({sql}) AS b WHERE system = $system
+        f"""SELECT {", ".join(USER_COLUMNS)} FROM ({sql}) AS b
+        WHERE {system_groups.matching("system", "system")}
         ORDER BY borough, service_area, contract_end NULLS LAST, vendor""",
         params,
     )

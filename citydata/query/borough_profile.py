@@ -17,7 +17,7 @@ from citydata.core import boroughs, dates, regions
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS, SERVICE_AREA_LABELS
-from citydata.query import filters, selection
+from citydata.query import filters, selection, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.query.market import NOT_GIVEN
 from citydata.store.db import Reader, over_frames
@@ -243,11 +243,15 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     sql, params = selection.base(profile_state(state, borough))
     found = r.df(
         f"""
-        SELECT vendor, count(*) AS records,
-               round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share,
-               round(sum(annual_value), 2) AS annual_value,
-               string_agg(DISTINCT system, ', ' ORDER BY system) AS systems
-        FROM ({sql}) AS b GROUP BY b.vendor ORDER BY b.vendor IS NULL, records DESC, b.vendor
+        SELECT vendor, CAST(sum(n) AS BIGINT) AS records,
+               round(100.0 * sum(n) / sum(sum(n)) OVER (), 1) AS share,
+               round(sum(value), 2) AS annual_value,
+               string_agg(DISTINCT {system_groups.shown("g.system", "nm")}, ', '
+                          ORDER BY {system_groups.shown("g.system", "nm")}) AS systems
+        FROM (SELECT vendor, system, count(*) AS n, sum(annual_value) AS value
+              FROM ({sql}) AS b GROUP BY ALL) AS g
+        {system_groups.named_sql("g.system", "nm")}
+        GROUP BY g.vendor ORDER BY g.vendor IS NULL, records DESC, g.vendor
         """,
         params,
     )
@@ -261,14 +265,19 @@ def peer_groups(r: Reader, state: FilterState, today: date) -> pd.DataFrame:
     """One row per (borough, service area, system, vendor) of the selection in every borough
     (the Borough filter left out), with its next contract end from `today` (the last one when
     all have ended). The same for every borough's profile, so a page keeps it: a few thousand
-    rows where the selection holds millions (7,782 of 10 million records, 0.28 s to make)."""
+    rows where the selection holds millions (7,782 of 10 million records, 0.28 s to make). A
+    system is one however written, under its name (citydata.query.system_groups)."""
     sql, params = selection.base(state.with_(borough=()))
     params.add(today=today)
     return r.df(
-        f"""SELECT borough, service_area, system, vendor,
-                   coalesce(min(contract_end) FILTER (WHERE contract_end >= $today),
-                            max(contract_end)) AS contract_end
-            FROM ({sql}) AS b GROUP BY borough, service_area, system, vendor""",
+        f"""SELECT borough, service_area, {system_groups.shown("g.system", "nm")} AS system, vendor,
+                   coalesce(min(next_end), max(last_end)) AS contract_end
+            FROM (SELECT borough, service_area, system, vendor,
+                         min(contract_end) FILTER (WHERE contract_end >= $today) AS next_end,
+                         max(contract_end) AS last_end
+                  FROM ({sql}) AS b GROUP BY ALL) AS g
+            {system_groups.named_sql("g.system", "nm")}
+            GROUP BY ALL""",
         params,
     )
 

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import boroughs, dates
-from citydata.query import selection
+from citydata.query import selection, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
 
@@ -43,9 +43,10 @@ KEYS: dict[str, str] = {  # allow-list: what the user may group by -> how it is 
     "vendor": "vendor",
     "service_area": "service area",
 }
-# The SQL of each key, over the records aliased as {t} (allow-listed: never user text).
+# The SQL of each key, over the records aliased as {t} (allow-listed: never user text), as
+# `_named` gives them.
 _KEY_SQL: dict[str, str] = {
-    "system": "{t}system",
+    "system": "{t}system_name",  # (the system's name however written: query.systems)
     "area_vendor": "{t}service_area || ' · ' || {t}vendor",
     "vendor": "{t}vendor",
     "service_area": "{t}service_area",
@@ -102,9 +103,9 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
                    count(*) AS contracts, sum(annual_value) AS value,
                    count(annual_value) AS with_value
             FROM (
-                SELECT {key} AS key, contract_end, borough_code, borough, system, vendor,
-                       annual_value
-                FROM ({sql}) AS b
+                SELECT {key} AS key, contract_end, borough_code, borough,
+                       system_name AS system, vendor, annual_value
+                FROM ({_named(sql)}) AS b
                 WHERE contract_end IS NOT NULL AND {key} IS NOT NULL
                   AND (contract_end >= $today OR $include_ended)
             ) AS k
@@ -176,6 +177,13 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
     )
 
 
+def _named(sql: str) -> str:
+    """The base query's rows with the name of their system (`system_name`), by which they
+    are grouped and listed: "MOSAIC" and "Mosaic" are one system (citydata.query.system_groups).
+    Each contract keeps its system as written."""
+    return system_groups.with_names(sql)
+
+
 def key_sql(by: str, table: str = "") -> str:
     """The SQL of the grouping key `by` (allow-listed in _KEY_SQL), on `table`'s columns."""
     return _KEY_SQL[by].format(t=f"{table}." if table else "")
@@ -224,7 +232,7 @@ def members_sql(state: FilterState, q: Query, today: date | None = None) -> tupl
     return (
         f"""{ctes}
         SELECT r."group", {_MEMBER_COLUMNS}
-        FROM ({sql}) AS b
+        FROM ({_named(sql)}) AS b
         JOIN assigned AS a ON a.key = {key_sql(q.by, "b")} AND a.contract_end = b.contract_end
         JOIN ranked AS r ON r.key = a.key AND r.first_end = a.first_end
         ORDER BY r."group", b.contract_end, b.borough, b.system, b.source_ref""",
@@ -254,7 +262,7 @@ def group_members(
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""SELECT {_MEMBER_COLUMNS}
-        FROM ({sql}) AS b
+        FROM ({_named(sql)}) AS b
         WHERE {key_sql(q.by, "b")} = $key AND b.contract_end BETWEEN $first AND $last
         ORDER BY b.contract_end, b.borough, b.system, b.source_ref{tail}""",
         params,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from citydata.core import boroughs, dates
 from citydata.core.skills import SKILL_LEVELS
-from citydata.query import selection
+from citydata.query import selection, system_groups
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
 
@@ -48,11 +48,12 @@ def who_can_help(
     besides: str | None = None,
     today: date | None = None,
 ) -> pd.DataFrame:
-    """The boroughs running `system` (all of them, whatever the Borough filter says; `besides`
-    leaves one out: the borough asking), best skill first, then the most satisfied."""
+    """The boroughs running `system`, however each writes it (all of them, whatever the Borough
+    filter says; `besides` leaves one out: the borough asking), best skill first, then the
+    most satisfied."""
     sql, params = selection.base(state.with_(borough=()))
     params.add(
-        system=system,
+        system=[system],
         levels=list(SKILL_LEVELS),
         besides=besides or "",
         today=today or dates.today(),
@@ -69,7 +70,7 @@ def who_can_help(
             coalesce(min(contract_end) FILTER (WHERE contract_end >= $today), max(contract_end))
                 AS next_end
         FROM ({sql}) AS b
-        WHERE system = $system AND borough <> $besides
+        WHERE {system_groups.matching("system", "system")} AND borough <> $besides
         GROUP BY borough
         ORDER BY max(list_position($levels, skill_level)) DESC NULLS LAST,
             avg(satisfaction) DESC NULLS LAST, borough

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import dates
-from citydata.query import selection
+from citydata.query import selection, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
@@ -54,20 +54,20 @@ ORDER = """CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
     borough, service_area, system, contract_end NULLS LAST, snapshot_id, record_no"""
 KEPT = "vendor_profile_rows"  # the table of one read's profile rows (`profile`)
 # what the panels read of the kept rows: the records table's columns, and what they count by
-KEPT_COLUMNS = (*CONTRACT_COLUMNS, "borough_code", "snapshot_id", "record_no")
+KEPT_COLUMNS = (*CONTRACT_COLUMNS, "borough_code", "snapshot_id", "record_no", "system_name")
 
 
 def _rows(state: FilterState, vendor: str) -> tuple[str, Params]:
-    """The selection's records in which `vendor` plays a role, with that `role`."""
+    """The selection's records in which `vendor` plays a role, with that `role`, and the name
+    of their system (`system_name`: "MOSAIC" and "Mosaic" are one, see
+    citydata.query.system_groups) by which the panels count and group them."""
     sql, params = selection.base(state)
     params.add(profile_vendor=vendor)
-    return (
-        f"""SELECT *, CASE WHEN vendor = $profile_vendor AND maker = $profile_vendor THEN 'own'
+    rows = f"""SELECT *, CASE WHEN vendor = $profile_vendor AND maker = $profile_vendor THEN 'own'
                       WHEN vendor = $profile_vendor THEN 'resale' ELSE 'made' END AS role
         FROM ({vendors.with_maker(vendors.involving(sql, "profile_vendor"))}) AS m
-        WHERE vendor = $profile_vendor OR maker = $profile_vendor""",
-        params,
-    )
+        WHERE vendor = $profile_vendor OR maker = $profile_vendor"""
+    return system_groups.with_names(rows), params
 
 
 def vendor_names(r: Reader, state: FilterState) -> list[str]:
@@ -165,7 +165,7 @@ def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[s
                (SELECT count(*) FROM p WHERE role = 'resale') AS resale,
                (SELECT count(*) FROM p WHERE role = 'made') AS made,
                (SELECT {selection.COUNCILS} FROM h) AS boroughs,
-               (SELECT count(DISTINCT system) FROM h) AS systems,
+               (SELECT count(DISTINCT system_name) FROM h) AS systems,
                (SELECT count(DISTINCT service_area) FROM h) AS service_areas,
                (SELECT round(sum(annual_value), 2) FROM h) AS annual_value,
                (SELECT min(contract_end) FROM h WHERE contract_end >= $today) AS next_end,
@@ -180,7 +180,7 @@ def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[s
 def _boroughs(r: Reader, rows: str, params: Params) -> pd.DataFrame:
     return r.df(
         f"""SELECT borough, count(*) AS records,
-            string_agg(DISTINCT system, '; ' ORDER BY system) AS systems,
+            string_agg(DISTINCT system_name, '; ' ORDER BY system_name) AS systems,
             round(sum(annual_value), 2) AS annual_value,
             min(contract_end) AS first_end, max(contract_end) AS last_end
         FROM {rows} AS p WHERE role IN ('own', 'resale')
@@ -191,12 +191,12 @@ def _boroughs(r: Reader, rows: str, params: Params) -> pd.DataFrame:
 
 def _systems(r: Reader, rows: str, params: Params) -> pd.DataFrame:
     df = r.df(
-        f"""SELECT system, role, maker,
+        f"""SELECT system_name AS system, role, maker,
             string_agg(DISTINCT vendor, '; ' ORDER BY vendor) AS supplied_by,
             string_agg(DISTINCT service_area, '; ' ORDER BY service_area) AS service_areas,
             count(DISTINCT borough_code) AS boroughs, count(*) AS records,
             round(sum(annual_value), 2) AS annual_value
-        FROM {rows} AS p GROUP BY system, role, maker
+        FROM {rows} AS p GROUP BY system_name, role, maker
         ORDER BY CASE role WHEN 'own' THEN 0 WHEN 'resale' THEN 1 ELSE 2 END,
                  boroughs DESC, system, maker""",
         params,
