@@ -14,10 +14,12 @@ from citydata import ingest
 from citydata.core import keys
 from citydata.query import (
     adoption,
+    alerts,
     borough_profile,
     collaboration,
     filters,
     mapdata,
+    pipeline,
     selection,
     skills,
     vendor_profile,
@@ -189,6 +191,18 @@ def test_a_name_stored_with_stray_spaces_is_the_same_system(db):
     assert [n for n in table.index if n.strip() == "Mosaic"] == ["Mosaic"]
     assert table.loc["Mosaic", "boroughs"] == MOSAIC_BOROUGHS
     assert "Barnet" in set(helpers["borough"])
+
+
+def test_a_new_upload_writing_a_system_in_other_capitals_tells_of_a_changed_record(db):
+    """Without a reference, a record is recognised by service area, system and vendor: the
+    History page takes "MOSAIC" -> "Mosaic" as that record changed, and so does an alert."""
+    before = upload(db, "Camden", b"Children's social care,MOSAIC,Servelec,2027-06-30,100000\n")
+    upload(db, "Camden", b"Children's social care,Mosaic,Servelec,2027-06-30,100000\n")
+    with db.read() as r:
+        found = alerts.changed(
+            r, FilterState(borough=("Camden",)), pipeline.load_lead_times(), before
+        )
+    assert list(zip(found["system"], found["change"], strict=True)) == [("Mosaic", "changed")]
 
 
 def test_a_link_writing_the_system_in_other_capitals_opens_on_the_system(spelt):

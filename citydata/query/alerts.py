@@ -16,7 +16,7 @@ import pandas as pd
 
 from citydata.core.dates import add_months
 from citydata.core.schema import FIELD_NAMES
-from citydata.query import pipeline
+from citydata.query import pipeline, system_groups
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store.changes import NOTICE_EXTRAS
@@ -70,7 +70,8 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
     """Current records of the view from snapshots after `since` that no record of the same
     borough current at snapshot `since` (its register and its notices as they were then)
     matched field for field (`WATCHED`): `change` is 'changed' when such a record had the same
-    reference (or, without one, the same service area, system and vendor), else 'new'. A record
+    reference (or, without one, the same service area, system however capitalised or spaced,
+    and vendor), else 'new'. A record
     put back as it was before then (a mistaken upload corrected) is a change: what was sent
     since said otherwise. `fingerprint` identifies the record and its
     values."""
@@ -82,6 +83,10 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
     # register record's fingerprint (and what was sent about it) stays as it was.
     extras = " OR ".join(f"d.{n} IS NOT NULL" for n in NOTICE_EXTRAS)
     noticed = ", ".join(f"coalesce(CAST(d.{n} AS VARCHAR), '')" for n in NOTICE_EXTRAS)
+    # (one system however written, as the History page pairs records: "MOSAIC" -> "Mosaic" is
+    # that record changed; a borough's records only, so folding each is quick)
+    key = system_groups.key
+    same_system = f"{key('o.system')} IS NOT DISTINCT FROM {key('d.system')}"
     return r.df(
         f"""WITH d AS (SELECT * FROM ({sql}) AS x WHERE snapshot_id > $since),
         earlier AS (
@@ -97,7 +102,7 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
                 SELECT 1 FROM earlier AS o WHERE o.borough_code = d.borough_code AND (
                     (d.source_ref IS NOT NULL AND o.source_ref = d.source_ref)
                     OR (d.source_ref IS NULL AND o.service_area IS NOT DISTINCT FROM
-                        d.service_area AND o.system IS NOT DISTINCT FROM d.system
+                        d.service_area AND {same_system}
                         AND o.vendor IS NOT DISTINCT FROM d.vendor_as_written))
             ) THEN 'changed' ELSE 'new' END AS change,
             CASE WHEN {extras}
