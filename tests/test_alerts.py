@@ -765,3 +765,16 @@ def test_a_public_address_without_https_is_named_and_nothing_is_sent(db_path, sm
     monkeypatch.setenv("CITYTOOLS_PUBLIC_URL", "https://citytools.example.org")
     assert send(db_path).returncode == 0 and len(smtp.messages) == 1
     assert "https://citytools.example.org/pipeline?" in smtp.messages[0][1].get_content()
+
+
+@pytest.mark.parametrize("option", ["--ending", "--decisions"])
+@pytest.mark.parametrize("months", ["0", "61"])
+def test_months_of_none_or_too_many_are_refused_with_the_range_not_dropped(db_path, option, months):
+    """`--ending 0 --changes` was stored as an alert of changes only, with no word said: the
+    contracts ending the person asked about were never sent."""
+    done = alerts(db_path, "add", "--name", "X", "--email", "a@example.org", option, months,
+                  "--changes")  # fmt: skip
+    assert done.returncode == 2
+    assert f"argument {option}: “{months}” is not a number of months from 1 to 60" in done.stderr
+    assert "leave the option out" in done.stderr and "Traceback" not in done.stderr
+    assert alerts(db_path, "list").stdout.strip() == "No alerts."

@@ -51,8 +51,20 @@ def add_parsers(sub: Any) -> None:
     to.add_argument("--teams", metavar="URL", help="post to this Teams incoming webhook")
     to.add_argument("--slack", metavar="URL", help="post to this Slack incoming webhook")
     a.add_argument("--url", default="", help="a shared link of the app: its view (filters)")
-    a.add_argument("--decisions", type=whole_number, metavar="MONTHS", help="decisions due within")
-    a.add_argument("--ending", type=whole_number, metavar="MONTHS", help="contracts ending within")
+    a.add_argument(
+        "--decisions",
+        type=_months,
+        metavar="MONTHS",
+        help=f"decisions due within this many months (1 to {subscriptions.MAX_MONTHS}); leave "
+        "it out to be told of none",
+    )
+    a.add_argument(
+        "--ending",
+        type=_months,
+        metavar="MONTHS",
+        help=f"contracts ending within this many months (1 to {subscriptions.MAX_MONTHS}); "
+        "leave it out to be told of none",
+    )
     a.add_argument("--changes", action="store_true", help="new or changed records")
     a.add_argument("--user", help="recorded as who added it (default: your login name)")
     a.add_argument("--json", action="store_true", help="print JSON")
@@ -70,6 +82,20 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
     s.add_argument("--id", type=whole_number, help="only this subscription")
     s.add_argument("--today", type=iso_date, help="the day to send for (default: today)")
+
+
+def _months(text: str) -> int:
+    """The months of --decisions or --ending: 1 to MAX_MONTHS. 0 is refused rather than stored
+    as "not asked for" (the Alerts page's 0 means "do not send"): given on the command line,
+    it was taken as asking for nothing of the kind, with no word said."""
+    months = whole_number(text)
+    if not 1 <= months <= subscriptions.MAX_MONTHS:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” is not a number of months from 1 to {subscriptions.MAX_MONTHS}: give "
+            "how many months ahead to tell about, or leave the option out not to be told about "
+            "these at all"
+        )
+    return months
 
 
 @command("alerts")
