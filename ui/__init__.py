@@ -25,7 +25,6 @@ from ui import charting, datefields, faults, links
 from ui.charts import Drawing
 from ui.faults import fragment  # noqa: F401 (re-exported: pages call ui.fragment)
 from ui.links import (  # noqa: F401 (re-exported: pages call ui.share_link, ui.stop...)
-    PAGE_SETTING_LABELS,
     address_to_copy,
     copy_link,
     current_link,

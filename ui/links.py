@@ -22,6 +22,7 @@ from citydata.core import boroughs
 from citydata.core import text as text_rules
 from citydata.query import filters
 from citydata.query.filters import FilterState
+from citydata.query.links import setting_label
 from ui import faults
 
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
@@ -74,38 +75,6 @@ def note_invalid_url_values(
         st.rerun()
 
 
-# How a page setting is named in a note (the URL parameter of each page's bound widget). Every
-# widget that changes what a page shows is bound to the URL under one of these names (see the
-# README's "Share a view" for the few that are not, and why).
-PAGE_SETTING_LABELS = {
-    "metric": "map colouring",
-    "window": "window",
-    "share_vendor": "vendor",
-    "profile": "borough",
-    "profile_help": "system to find helpers for",
-    "group_by": "grouping",
-    "include_ended": "ended contracts setting",
-    "collab_group": "group",
-    "market_by": "ranking",
-    "market_role": "way of counting",
-    "market_top": "number of vendors to show",
-    "hhi_threshold": "concentration threshold",
-    "vendor_profile": "vendor",
-    "adoption_system": "system",
-    "pipeline_window": "window",
-    "pipeline_list": "list",
-    "coming_years": "number of years",
-    "coming_show": "quarter figures",
-    "coverage_view": "view",
-    "calendar_view": "calendar view",
-    "calendar_measure": "shading",
-    "calendar_month": "month",
-    "timeline_group": "timeline grouping",
-    "h_borough": "borough",
-    "reconcile": "borough",
-}
-
-
 # The page settings that name a vendor: a link naming one grouped under another since is read
 # as that vendor, as the sidebar's vendor filter reads it.
 VENDOR_SETTINGS = frozenset(("share_vendor", "vendor_profile"))
@@ -118,13 +87,6 @@ SYSTEM_SETTINGS = frozenset(("adoption_system", "profile_help"))
 # The page settings that name one of the region's councils: a link naming a council of another
 # region says where it is, rather than that it cannot be used.
 BOROUGH_SETTINGS = frozenset(("profile", "h_borough", "reconcile"))
-
-
-def setting_label(key: str) -> str:
-    """How the page setting bound to the URL as `key` is named to the user."""
-    if key.endswith("_view") and key not in PAGE_SETTING_LABELS:
-        return "view"  # a chart's Chart/Table tabs (ui.chart_and_table)
-    return boroughs.reword(PAGE_SETTING_LABELS.get(key, key))  # 'council' outside London
 
 
 # A page setting's value in a link is the label its widget shows (Streamlit binds a select box

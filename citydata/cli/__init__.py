@@ -29,6 +29,7 @@ from citydata.cli.common import (
     EXIT_USAGE,
     Refused,
     UsageError,
+    named,
     refusal,
 )
 from citydata.core import settings
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         unchanged = " Nothing in the database was changed." if _only_reads(args) else ""
         print(
             "error: something went wrong inside City Tools Explorer: the "
-            f"{_named(args)} command did not finish.{unchanged} This is a fault in the "
+            f"{named(args)} command did not finish.{unchanged} This is a fault in the "
             "program, not in what you asked: please report it with the command you ran. Run "
             f"it again with {DEBUG}=1 to see where it happened.",
             file=sys.stderr,
@@ -118,12 +119,6 @@ def _never_builds(args: argparse.Namespace) -> bool:
     --dry-run`)."""
     dry_run = args.command == "import" or getattr(args, "action", None) == "send"
     return _only_reads(args) and not dry_run
-
-
-def _named(args: argparse.Namespace) -> str:
-    """The command as typed: "export", "alerts send"."""
-    action = getattr(args, "action", None)
-    return f"{args.command} {action}" if args.command == "alerts" and action else args.command
 
 
 def _quiet_stdout() -> None:

@@ -35,7 +35,7 @@ from citydata.cli.common import (
 )
 from citydata.core import dates, settings
 from citydata.output import alerts
-from citydata.query import filters, opportunities, pipeline, selection
+from citydata.query import filters, links, opportunities, pipeline, selection
 from citydata.store import ledger, subscriptions
 
 
@@ -121,6 +121,8 @@ def _add(args: argparse.Namespace) -> int:
         if why:
             raise UsageError(why)
         notes += filters.normalise(given, options)[1] + unread
+        if unused := links.unused_note(links.read(args.url), (), "alerts add"):
+            notes.append(unused)  # (the alert watches the link's filters only)
         try:
             sub = subscriptions.add(
                 db,

@@ -20,6 +20,7 @@ from citydata.cli.common import (
     command,
     filter_state,
     iso_date,
+    link_choice,
     note,
     print_json,
     whole_number,
@@ -34,7 +35,12 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("coming", help="contracts coming to market, per service area")
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--years", type=whole_number, choices=opportunities.YEARS, default=2)
+    p.add_argument(
+        "--years",
+        type=whole_number,
+        choices=opportunities.YEARS,
+        help=f"how far ahead to look (default: {opportunities.DEFAULT_YEARS})",
+    )
     p.add_argument("--today", type=iso_date, help="the day to look ahead from (default: today)")
     p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print)")
     p.add_argument("--json", action="store_true", help="print JSON instead of CSV")
@@ -45,7 +51,9 @@ def add_parsers(sub: Any) -> None:
 
 @command("coming")
 def cmd_coming(args: argparse.Namespace) -> int:
-    state = filter_state(args)
+    state = filter_state(args, "coming", ("coming_years",))
+    years = link_choice(args, "coming", "coming_years", args.years, "--years", _years)
+    years = years or opportunities.DEFAULT_YEARS
     secrets = settings.secrets_file()
     hide = opportunities.values_hidden(secrets)
     try:
@@ -67,7 +75,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
             db = lifecycle.open_store(args.db)
             stack.callback(db.close)
         with db.read() as r:
-            table = opportunities.markets(r, state, lead, args.years, today)
+            table = opportunities.markets(r, state, lead, years, today)
         if folder is not None:
             path = alerts.write_market_feed(db, lead, folder, today, hide_values=hide)
             print(f"The calendar feed {path} is up to date.", file=sys.stderr)
@@ -83,3 +91,11 @@ def cmd_coming(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
     return EXIT_OK
+
+
+def _years(raw: str) -> int:
+    """The Coming to market page's years as its link writes them ("3 years")."""
+    number = raw.removesuffix("years").removesuffix("year").strip()
+    if number.isdigit() and int(number) in opportunities.YEARS:
+        return int(number)
+    raise ValueError(f"it has {', '.join(map(str, opportunities.YEARS))} years")

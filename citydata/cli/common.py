@@ -8,7 +8,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ import pandas as pd
 
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
-from citydata.query import filters, selection
+from citydata.core.text import shorten
+from citydata.query import filters, links, selection
 from citydata.query.filters import FilterState
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -141,13 +142,22 @@ def cli_user(args: argparse.Namespace) -> str:
         return "command line"
 
 
-def filter_state(args: argparse.Namespace) -> FilterState:
+def filter_state(
+    args: argparse.Namespace, page: str = "", takes: Collection[str] = ()
+) -> FilterState:
     """The filters of the options or --url, cleaned up as the app's sidebar cleans them up:
     values not in the data are dropped and a back-to-front end-date range is swapped, each
     change said on stderr. A date that is not a date is a usage error, and so is a filter none
     of whose values is in the data: the sidebar would show everything, with a note, to a person
-    looking at the page; a command would write or list everything."""
+    looking at the page; a command would write or list everything.
+
+    The link's other parameters are named on stderr as not used, but the choices `takes` of a
+    link to `page` (the command's own page), which the command reads with `link_choice`."""
     if args.url:
+        link = links.read(args.url)
+        used = takes if link.page == page else ()
+        if unused := links.unused_note(link, used, named(args)):
+            print(f"Note: {shown(unused)}", file=sys.stderr)
         if given := _options_given(args):  # (the link's filters would silently win)
             raise UsageError(
                 f"Give the filters as options or as --url, not both: {', '.join(given)} would "
@@ -184,6 +194,47 @@ def filter_state(args: argparse.Namespace) -> FilterState:
     if notes:
         print(f"Using: {filters.summary(state, 'records')}.", file=sys.stderr)
     return state
+
+
+def link_choice(
+    args: argparse.Namespace,
+    page: str,
+    key: str,
+    given: Any,
+    option: str,
+    read: Callable[[str], Any],
+    same: Callable[[Any, Any], bool] = lambda a, b: a == b,
+) -> Any:
+    """A choice the command shares with its `page`: from the option (`given`, None when not
+    given) or from a --url link to that page (its parameter `key`, turned into the option's
+    value by `read`, which raises ValueError saying what the page offers). Both given and
+    different is a usage error, as for the filters; so is a link's value its page does not
+    offer (as a link's date that is not a date). None when neither gives it."""
+    link = links.read(args.url) if getattr(args, "url", None) else None
+    raw = link.choices().get(key) if link is not None and link.page == page else None
+    if raw is None:
+        return given
+    label = links.setting_label(key)
+    try:
+        value = read(raw)
+    except ValueError as exc:
+        raise UsageError(
+            f"The link's {label} “{shown(shorten(raw, 60))}” is not one its page offers ({exc}): "
+            f"copy the link from the page again, or give {option}."
+        ) from None
+    if given is not None and not same(given, value):
+        raise UsageError(
+            f"The link's {label} is “{shown(shorten(raw, 60))}” and {option} "
+            f"{'is given' if isinstance(given, bool) else f'says “{shown(str(given)[:60])}”'}: "
+            f"give one of them (the link's is what its page showed)."
+        )
+    return value
+
+
+def named(args: argparse.Namespace) -> str:
+    """The command as typed: "export", "alerts send"."""
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if action else args.command
 
 
 def _options_given(args: argparse.Namespace) -> list[str]:

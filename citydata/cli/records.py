@@ -18,6 +18,7 @@ from citydata.cli.common import (
     command,
     filter_state,
     iso_date,
+    link_choice,
     note,
     print_json,
     whole_number,
@@ -81,14 +82,21 @@ def add_parsers(sub: Any) -> None:
     )
     add_db_option(p)
     add_filter_options(p)
-    p.add_argument("--by", choices=list(collaboration.KEYS), default=collaboration.DEFAULT_BY)
+    # (no defaults here: a link to the Collaboration page gives these as its page showed them)
+    p.add_argument(
+        "--by",
+        choices=list(collaboration.KEYS),
+        help=f"what a group shares (default: {collaboration.DEFAULT_BY})",
+    )
     p.add_argument(
         "--window-months",
         type=whole_number,
-        default=collaboration.DEFAULT_WINDOW_MONTHS,
-        help="end dates within this many months of a group's first end date",
+        help="end dates within this many months of a group's first end date (default: "
+        f"{collaboration.DEFAULT_WINDOW_MONTHS})",
     )
-    p.add_argument("--include-ended", action="store_true", help="also contracts already ended")
+    p.add_argument(
+        "--include-ended", action="store_true", default=None, help="also contracts already ended"
+    )
     p.add_argument("--today", type=iso_date, help="count from this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -242,9 +250,17 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
 
 @command("collaborate")
 def cmd_collaborate(args: argparse.Namespace) -> int:
-    state = filter_state(args)
+    state = filter_state(args, COLLABORATION, tuple(_COLLABORATION_CHOICES))
+    by, window, ended = (
+        link_choice(args, COLLABORATION, key, getattr(args, dest), option, read)
+        for key, (dest, option, read) in _COLLABORATION_CHOICES.items()
+    )
     try:
-        q = collaboration.Query(args.by, args.window_months, args.include_ended)
+        q = collaboration.Query(
+            by or collaboration.DEFAULT_BY,
+            window or collaboration.DEFAULT_WINDOW_MONTHS,
+            bool(ended),
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     today = args.today or dates.today()
@@ -256,3 +272,35 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
     else:
         print(group_briefing.as_text(groups, q))
     return EXIT_OK
+
+
+COLLABORATION = "collaborate"  # the Collaboration page's address
+
+
+def _grouping(raw: str) -> str:
+    """The Collaboration page's grouping as its link writes it ("Vendor in a service area")."""
+    labels = {text.capitalize(): key for key, text in collaboration.KEYS.items()}
+    if raw in labels or raw in collaboration.KEYS:
+        return labels.get(raw, raw)
+    raise ValueError(f"it has {', '.join(labels)}")
+
+
+def _window(raw: str) -> int:
+    top = collaboration.MAX_WINDOW_MONTHS
+    if raw.isdigit() and 1 <= int(raw) <= top:
+        return int(raw)
+    raise ValueError(f"it has a whole number of months from 1 to {top}")
+
+
+def _yes_no(raw: str) -> bool:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise ValueError("it has true or false")
+
+
+# The Collaboration page's choices in its link: the option each is, and how its value is read.
+_COLLABORATION_CHOICES = {
+    "group_by": ("by", "--by", _grouping),
+    "window": ("window_months", "--window-months", _window),
+    "include_ended": ("include_ended", "--include-ended", _yes_no),
+}

@@ -18,12 +18,14 @@ from citydata import lifecycle
 from citydata.cli.common import (
     EXIT_OK,
     Refused,
+    UsageError,
     add_db_option,
     add_filter_options,
     authority,
     command,
     filter_state,
     iso_date,
+    link_choice,
     note,
     print_json,
     words,
@@ -41,7 +43,13 @@ def add_parsers(sub: Any) -> None:
         "who-can-help",
         help=words("the boroughs that run a system, with their in-house skill and satisfaction"),
     )
-    p.add_argument("name", metavar="SYSTEM", help="the system, as the app names it (e.g. Mosaic)")
+    p.add_argument(
+        "name",
+        metavar="SYSTEM",
+        nargs="?",
+        help="the system, as the app names it (e.g. Mosaic); or the system of a --url link to "
+        "the Adoption page",
+    )
     add_db_option(p)
     add_filter_options(p)
     p.add_argument(
@@ -56,14 +64,20 @@ def add_parsers(sub: Any) -> None:
 
 @command("who-can-help")
 def cmd_who_can_help(args: argparse.Namespace) -> int:
-    state = filter_state(args)
+    state = filter_state(args, "adoption", ("adoption_system",))
+    name = link_choice(args, "adoption", "adoption_system", args.name, "SYSTEM", str, _same)
+    if not name:
+        raise UsageError(
+            "Name the system, as the Adoption page lists it (e.g. Mosaic), or give --url a "
+            "link to the Adoption page with a system chosen."
+        )
     besides = None
     if args.besides:
         besides = authority(args.besides).name
     today = args.today or dates.today()
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())
-        system = _known_system(args.name, names)
+        system = _known_system(name, names)
         table = _dates_as_dates(skills.who_can_help(r, state, system, besides=besides, today=today))
     sentence = skills.in_words(table, system, boroughs.noun())
     if args.json:
@@ -93,6 +107,11 @@ def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:
     ends = pd.to_datetime(table["next_end"])
     table["next_end"] = [d.date() if pd.notna(d) else None for d in ends]
     return table
+
+
+def _same(given: str, linked: str) -> bool:
+    """The system named and the link's are one (as `_known_system` reads a name)."""
+    return " ".join(given.split()).casefold() == " ".join(linked.split()).casefold()
 
 
 def _known_system(written: str, names: list[str]) -> str:

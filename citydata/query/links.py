@@ -1,0 +1,103 @@
+"""A share link's parameters, by what they are: the sidebar's filters (`filters.URL_KEYS`), a
+page's own choices, or neither.
+
+A page writes each of its own choices into the address under one of the keys below (its widget
+is bound to the URL), as the label the widget shows (`group_by=Vendor`, `coming_years=3+years`).
+The app names a choice it could not take in the sidebar (ui/links.py); a command given the link
+(`--url`) takes the choices it has too (`collaborate`'s grouping, `coming`'s years) and names the
+rest as not used (`unused_note`), so a pasted link never answers something else with no word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from citydata.core import boroughs
+from citydata.core.text import shorten
+from citydata.query import filters
+
+# How a page setting is named in a note (the URL parameter of each page's bound widget). Every
+# widget that changes what a page shows is bound to the URL under one of these names (see the
+# README's "Share a view" for the few that are not, and why).
+PAGE_SETTING_LABELS = {
+    "metric": "map colouring",
+    "window": "window",
+    "share_vendor": "vendor",
+    "profile": "borough",
+    "profile_help": "system to find helpers for",
+    "group_by": "grouping",
+    "include_ended": "ended contracts setting",
+    "collab_group": "group",
+    "market_by": "ranking",
+    "market_role": "way of counting",
+    "market_top": "number of vendors to show",
+    "hhi_threshold": "concentration threshold",
+    "vendor_profile": "vendor",
+    "adoption_system": "system",
+    "pipeline_window": "window",
+    "pipeline_list": "list",
+    "coming_years": "number of years",
+    "coming_show": "quarter figures",
+    "coverage_view": "view",
+    "calendar_view": "calendar view",
+    "calendar_measure": "shading",
+    "calendar_month": "month",
+    "timeline_group": "timeline grouping",
+    "h_borough": "borough",
+    "reconcile": "borough",
+}
+
+
+def setting_label(key: str) -> str:
+    """How the page setting bound to the URL as `key` is named to the user."""
+    if key.endswith("_view") and key not in PAGE_SETTING_LABELS:
+        return "view"  # a chart's Chart/Table tabs (ui.chart_and_table)
+    return boroughs.reword(PAGE_SETTING_LABELS.get(key, key))  # 'council' outside London
+
+
+def is_page_setting(key: str) -> bool:
+    return key in PAGE_SETTING_LABELS or key.endswith("_view")
+
+
+@dataclass(frozen=True)
+class Link:
+    page: str  # the page's address, its last part ("collaborate"; "" for the Overview)
+    params: dict[str, list[str]]
+
+    def choices(self) -> dict[str, str]:
+        """Every parameter that is not a filter, as written (the last, when repeated): a
+        page's own choices, and anything else a link was given. Streamlit's own `embed`
+        options (how the page is framed) are left out: they never change what it shows."""
+        return {
+            key: values[-1]
+            for key, values in self.params.items()
+            if key not in filters.URL_KEYS and not key.startswith("embed")
+        }
+
+
+def read(url: str) -> Link:
+    parts = urlsplit(url.strip())
+    page = parts.path.rstrip("/").rpartition("/")[2]
+    return Link(page, parse_qs(parts.query, keep_blank_values=True))
+
+
+def unused_note(link: Link, used: Collection[str], command: str) -> str | None:
+    """A sentence naming the link's parameters that `command` did not use (all but `used`),
+    or None when it used them all."""
+    left = {k: v for k, v in link.choices().items() if k not in used}
+    if not left:
+        return None
+    own = [f"{setting_label(k)} “{shorten(v, 60)}”" for k, v in left.items() if is_page_setting(k)]
+    other = [f"“{shorten(f'{k}={v}', 60)}”" for k, v in left.items() if not is_page_setting(k)]
+    parts = [f"its {label} (a choice of its page that `{command}` does not have)" for label in own]
+    parts += [f"{text} (not a setting of this app)" for text in other]
+    return (
+        f"Not used from the link: {_and(parts)}, so the answer can differ from what its page "
+        "showed."
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
