@@ -15,6 +15,7 @@ Two kinds of trouble, never confused:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -285,17 +286,8 @@ _BUILD_LOCK = threading.Lock()
 @contextlib.contextmanager
 def _building(path: Path) -> Iterator[None]:
     """Hold the build lock of `path`: a thread lock, and an OS lock on its folder (no file is
-    left behind). A folder that cannot be made raises SettingError, naming CITYTOOLS_DB when
-    the path is the setting's."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        named = f"{ENV_VAR} is “{path}”: " if path == settings.path(ENV_VAR) else ""
-        raise settings.SettingError(
-            f"{named}the database file cannot be made there, as its folder {path.parent} "
-            f"cannot be made ({exc.strerror or exc}). Give a file in a folder this computer "
-            "can write to."
-        ) from None
+    left behind). A folder that cannot be made or written raises SettingError (`_folder_for`)."""
+    _folder_for(path)
     with _BUILD_LOCK:
         folder = os.open(path.parent, os.O_RDONLY)
         try:
@@ -303,6 +295,33 @@ def _building(path: Path) -> Iterator[None]:
             yield
         finally:
             os.close(folder)  # closing releases the lock
+
+
+def _folder_for(path: Path) -> None:
+    """Make the database file's folder if need be, and make sure a file can be made in it: else
+    SettingError naming CITYTOOLS_DB (when the path is the setting's), the folder and why,
+    rather than the temporary file a build writes first, which nobody asked for."""
+    named = f"{ENV_VAR} is “{path}”: " if path == settings.path(ENV_VAR) else ""
+    fix = "Give a file in a folder this computer can write to"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        in_the_way = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{in_the_way} is a file, not a folder" if in_the_way else exc.strerror or exc
+        raise settings.SettingError(
+            f"{named}the database file cannot be made there, as its folder {path.parent} "
+            f"cannot be made ({why}). {fix}."
+        ) from None
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.probe-", dir=path.parent)
+    except OSError as exc:  # (the folder is there: "No such file" would only mislead)
+        why = f" ({exc.strerror})" if exc.strerror and exc.errno != errno.ENOENT else ""
+        raise settings.SettingError(
+            f"{named}the database file cannot be made there, as its folder {path.parent} "
+            f"cannot be written{why}. {fix}, or let this user write to that one."
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def set_aside(path: str | Path) -> Path:
@@ -396,7 +415,7 @@ def build(
             demo.write_csv(made, rows=demo.rows_for(region.authorities))
             return build(path, made, restore_from, keep_old)
     csv = csv or demo.EMBEDDED_CSV
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _folder_for(path)
     _remove_abandoned_builds(path)
     tmp = path.with_name(f".{path.name}.building-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     db = Database(tmp)

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -319,8 +320,8 @@ def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, m
     monkeypatch.setenv("CITYTOOLS_DB", str(target))
     said = (
         f"CITYTOOLS_DB is “{target}”: the database file cannot be made there, as its folder "
-        f"{target.parent} cannot be made (File exists). Give a file in a folder this computer "
-        "can write to."
+        f"{target.parent} cannot be made ({target.parent} is a file, not a folder). Give a file "
+        "in a folder this computer can write to."
     )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
@@ -329,6 +330,57 @@ def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, m
 
     done = command.run("snapshots", text=True)
     assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
+
+
+def _a_folder_this_process_cannot_write(tmp_path: Path) -> Path:
+    """A folder that is there and that this process cannot write to: one made read-only, or,
+    for root (who writes whatever a folder's permissions say), one of the kernel's own folders
+    that refuse a new file even to root, when this machine has one."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        return folder
+    for folder in (Path("/sys"), Path("/proc")):
+        try:
+            handle, probe = tempfile.mkstemp(dir=folder)
+        except OSError:
+            return folder
+        os.close(handle)
+        os.unlink(probe)
+    pytest.skip("running as root, and every folder of this machine takes a new file from root")
+
+
+def test_a_database_setting_in_a_folder_that_cannot_be_written_names_the_folder(
+    tmp_path, monkeypatch
+):
+    """CITYTOOLS_DB in a folder that is there but cannot be written was refused as
+    "/srv/ro/.citytools.duckdb.building-123-ab12 could not be opened as a City Tools
+    database…": a file nobody had named, and no setting. The app and the commands (those that
+    build the file first, and `build`) now name the setting, the folder, and that it cannot be
+    written."""
+    folder = _a_folder_this_process_cannot_write(tmp_path)
+    target = folder / "citytools.duckdb"
+    monkeypatch.setenv("CITYTOOLS_DB", str(target))
+    said = (
+        f"CITYTOOLS_DB is “{target}”: the database file cannot be made there, as its folder "
+        f"{folder} cannot be written"
+    )
+    fix = "Give a file in a folder this computer can write to, or let this user write to that one."
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        assert not at.exception
+        [error] = [shown(e.value) for e in at.error]
+        assert error.startswith(f"The app is set up wrongly. {said}") and error.endswith(fix)
+        for args in (("snapshots",), ("build",)):
+            done = command.run(*args, text=True)
+            assert done.returncode == 1 and done.stderr.startswith(f"refused: {said}")
+            assert f"{fix} Nothing was written." in done.stderr and "building" not in done.stderr
+        assert not target.exists()
+    finally:
+        if folder.is_relative_to(tmp_path):
+            folder.chmod(0o755)  # (so that the test's folder can be removed)
 
 
 def test_a_backup_to_restore_that_is_not_there_is_named_and_nothing_is_built(tmp_path, monkeypatch):
