@@ -8,13 +8,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 from typing import Any
 
 from citydata import lifecycle
 from citydata.cli.common import (
     EXIT_OK,
     Refused,
+    a_path,
     add_db_option,
     add_filter_options,
     command,
@@ -42,7 +42,7 @@ def add_parsers(sub: Any) -> None:
         help=f"how far ahead to look (default: {opportunities.DEFAULT_YEARS})",
     )
     p.add_argument("--today", type=iso_date, help="the day to look ahead from (default: today)")
-    p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print)")
+    p.add_argument("-o", "--output", type=a_path, help="write CSV here (default: print)")
     p.add_argument("--json", action="store_true", help="print JSON instead of CSV")
     p.add_argument(
         "--feed", action="store_true", help="also bring the subscribable calendar feed up to date"

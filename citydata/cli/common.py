@@ -92,10 +92,20 @@ def command(name: str) -> Callable[[Command], Command]:
     return register
 
 
+def a_path(text: str) -> Path:
+    """A file or folder given on the command line, `~` read as the home folder as the
+    settings read it (quoted, the shell leaves it as it is); a usage error in words when it
+    names none (`~nosuchuser/x.duckdb`), never a fault of the program."""
+    try:
+        return settings.expand(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"“{text[:200]}”: {exc}") from None
+
+
 def add_db_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db",
-        type=Path,
+        type=a_path,
         help=f"database file (default: ${lifecycle.ENV_VAR} or data/citytools.duckdb)",
     )
 

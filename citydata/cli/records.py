@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from pathlib import Path
 from typing import Any
 
 from citydata import lifecycle
@@ -13,6 +12,7 @@ from citydata.cli.common import (
     EXIT_OK,
     Refused,
     UsageError,
+    a_path,
     add_db_option,
     add_filter_options,
     command,
@@ -38,7 +38,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing file (kept as .bak)")
     p.add_argument(
         "--csv",
-        type=Path,
+        type=a_path,
         default=None,
         help="build from this CSV in the embedded data's shape (e.g. one made by `demo`); "
         "default: the region's illustrative data",
@@ -54,7 +54,7 @@ def add_parsers(sub: Any) -> None:
         help="default: 800 for London's 33, in proportion",
     )
     p.add_argument("--seed", type=whole_number, default=demo.DEFAULT_SEED)
-    p.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
+    p.add_argument("-o", "--output", type=a_path, required=True, help="CSV file to write")
 
     p = sub.add_parser("snapshots", help="list the stored snapshots")
     add_db_option(p)
@@ -63,7 +63,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("original", help="write the file a snapshot came from, byte for byte")
     add_db_option(p)
     p.add_argument("id", type=whole_number, help="the snapshot's id (see `snapshots`)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    p.add_argument("-o", "--output", type=a_path, required=True, help="the file to write")
 
     p = sub.add_parser("export", help="write the current records, filtered as in the app")
     add_db_option(p)
@@ -74,7 +74,7 @@ def add_parsers(sub: Any) -> None:
         default="csv",
         help="ics: a calendar of end dates and decide-by dates (Outlook, Google Calendar)",
     )
-    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("-o", "--output", type=a_path, help="file to write (default: standard output)")
 
     p = sub.add_parser(
         "collaborate",

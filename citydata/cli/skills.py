@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,6 +18,7 @@ from citydata.cli.common import (
     EXIT_OK,
     Refused,
     UsageError,
+    a_path,
     add_db_option,
     add_filter_options,
     authority,
@@ -58,7 +58,7 @@ def add_parsers(sub: Any) -> None:
         help=words("leave out this borough (yours)"),
     )
     p.add_argument("--today", type=iso_date, help="the day for next end dates (default: today)")
-    p.add_argument("-o", "--output", type=Path, help="write CSV here (default: print a table)")
+    p.add_argument("-o", "--output", type=a_path, help="write CSV here (default: print a table)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from citydata import ingest, lifecycle
@@ -21,6 +20,7 @@ from citydata.cli.common import (
     EXIT_REFUSED,
     NOTHING_WRITTEN,
     Refused,
+    a_path,
     add_db_option,
     authority,
     cli_user,
@@ -45,7 +45,7 @@ from citydata.store.previews import BoroughChange, CommitRefused
 
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("import", help="check a register file and store it as new snapshots")
-    p.add_argument("file", type=Path, help="CSV, Excel (.xlsx) or OCDS JSON file")
+    p.add_argument("file", type=a_path, help="CSV, Excel (.xlsx) or OCDS JSON file")
     add_db_option(p)
     p.add_argument(
         "--borough",
@@ -63,10 +63,10 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("backup", help="write everything the database holds to one zip file")
     add_db_option(p)
-    p.add_argument("-o", "--output", type=Path, required=True, help="the .zip file to write")
+    p.add_argument("-o", "--output", type=a_path, required=True, help="the .zip file to write")
 
     p = sub.add_parser("restore", help="replace the database's data with a backup's")
-    p.add_argument("file", type=Path, help="a .zip file made by `backup`")
+    p.add_argument("file", type=a_path, help="a .zip file made by `backup`")
     add_db_option(p)
 
 

@@ -190,8 +190,28 @@ def path(name: str, secrets: Mapping[str, Any] | None = None) -> Path | None:
     text = value(name, secrets)
     if not text:
         return None
-    given = Path(text).expanduser()
+    try:
+        given = expand(text)
+    except ValueError as exc:
+        raise SettingError(f"{name} is “{text.strip()[:200]}”, but {exc}") from None
     return given if given.is_absolute() else APP_ROOT / given
+
+
+def expand(text: str) -> Path:
+    """`text` as a path, with `~` (or `~user`) read as the home folder it names. ValueError,
+    saying why in words, when it names none (no such user): Python's own is a RuntimeError."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        head = text.split("/", 1)[0]
+        who = (
+            f"there is no user “{head[1:][:60]}” on this computer"
+            if head[1:]
+            else ("this user has no home folder")
+        )
+        raise ValueError(
+            f"{who}, so “{head[:60]}” is no folder: write out the home folder's path instead."
+        ) from None
 
 
 def positive_number(

@@ -332,12 +332,12 @@ def _deliver(
 
 
 def feeds_dir(secrets: Mapping[str, Any] | None = None) -> Path | None:
-    """Where feeds are written (None when switched off with 'off')."""
+    """Where feeds are written (None when switched off with 'off'): a relative path from the
+    app's folder, `~` read as the home folder, as every path setting (settings.path)."""
     text = settings.value("CITYTOOLS_FEEDS_DIR", secrets) or ""
     if text.strip().lower() in ("", "off", "none"):
         return None
-    path = Path(text)
-    return path if path.is_absolute() else settings.APP_ROOT / path
+    return settings.path("CITYTOOLS_FEEDS_DIR", secrets)
 
 
 def feed_url(sub: Subscription, public_url: str | None) -> str:
