@@ -59,3 +59,14 @@ def test_the_readme_gives_the_app_s_own_download_limits():
         f"{exports.APP_CSV_MAX_ROWS:,}, CSV only"
     ) in said
     assert f"a sheet holds at most {workbook.EXCEL_MAX_ROWS + 1:,} rows" in said
+
+
+def test_every_numeric_setting_s_bounds_are_in_its_row_of_the_settings_table():
+    """The values a numeric setting takes (`Bounds`), in the words of the message that refuses
+    any other: "Takes a number of megabytes above 0, at most 1,024"."""
+    section = README[README.index("## Settings") : README.index("## The database")]
+    rows = {m[1]: m[0] for m in re.finditer(r"^\| `(CITYTOOLS_\w+)` \|.*$", section, flags=re.M)}
+    bounded = [s for s in settings.SETTINGS if s.bounds is not None]
+    assert {s.name for s in bounded} >= {"CITYTOOLS_MAX_UPLOAD_MB", "CITYTOOLS_INBOX_SECONDS"}
+    for s in bounded:
+        assert f"Takes {s.bounds.said()}" in rows[s.name], s.name

@@ -347,11 +347,11 @@ def test_an_inbox_period_that_is_not_seconds_above_zero_is_named(db_path, monkey
     with run_server(db_path, {"CITYTOOLS_INBOX_SECONDS": "abc"}) as srv:
         said = [shown(a) for a in open_session(srv.url)]
         assert said == [
-            "The app is set up wrongly. CITYTOOLS_INBOX_SECONDS is “abc”, which is not a "
-            "number of seconds: use one above 0, for example 30."
+            "The app is set up wrongly. CITYTOOLS_INBOX_SECONDS is “abc”, but it must be a "
+            "number of seconds above 0, at most 3,600 (for example 30)."
         ]
         assert not spool.listening(db_path)
-    for seconds in ("0", "-5", "nan"):
+    for seconds in ("0", "-5", "nan", "1e300", "3601"):
         monkeypatch.setenv("CITYTOOLS_INBOX_SECONDS", seconds)
         with pytest.raises(settings.SettingError, match=f"INBOX_SECONDS is “{seconds}”"):
             settings.inbox_seconds()

@@ -8,6 +8,7 @@ import time
 import pandas as pd
 import pytest
 
+from citydata.core import settings
 from tests.conftest import DATA
 from ui import preparing
 
@@ -42,11 +43,20 @@ def test_a_failed_worker_refuses_the_file_in_words(caplog):
     assert "worker failed" in caplog.text
 
 
-def test_the_setting_is_bounded(monkeypatch):
-    monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", "99")
-    assert preparing.workers() == preparing.MAX_WORKERS
-    monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", "0")
-    assert preparing.workers() == 0
+def test_the_setting_is_bounded_and_a_value_outside_is_named_not_taken_as_another(monkeypatch):
+    """99 was taken as 4 and -1 as 0 without a word: the steward's page now says which setting
+    to correct, as for every numeric setting."""
+    for outside in ("99", "-1", "1.5"):
+        monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", outside)
+        with pytest.raises(settings.SettingError) as refused:
+            preparing.workers()
+        assert str(refused.value) == (
+            f"CITYTOOLS_UPLOAD_WORKERS is “{outside}”, but it must be a whole number of worker "
+            "processes from 0 to 4 (for example 1)."
+        )
+    for inside in (0, preparing.MAX_WORKERS):
+        monkeypatch.setenv("CITYTOOLS_UPLOAD_WORKERS", str(inside))
+        assert preparing.workers() == inside
 
 
 def _wait_for(condition, timeout: float = 30.0):

@@ -122,7 +122,7 @@ def test_the_server_cap_bounds_the_app(db_path, monkeypatch, server_cap):
     assert at.get("file_uploader")[0].proto.max_upload_size_mb == 25
 
 
-@pytest.mark.parametrize("given", ["abc", "nan", "inf", "0", "-5"])
+@pytest.mark.parametrize("given", ["abc", "nan", "inf", "0", "-5", "1e300", "1025"])
 def test_a_limit_that_is_not_a_number_of_megabytes_is_named_by_the_import(
     given, db_path, tmp_path, monkeypatch
 ):
@@ -135,8 +135,8 @@ def test_a_limit_that_is_not_a_number_of_megabytes_is_named_by_the_import(
     done = command.run("import", str(file), "--dry-run", db=db_path, text=True)
     assert done.returncode != 0
     assert done.stderr.strip() == (
-        f"refused: CITYTOOLS_MAX_UPLOAD_MB is “{given}”, which is not a number of megabytes: "
-        "use one above 0, for example 25. Nothing was written."
+        f"refused: CITYTOOLS_MAX_UPLOAD_MB is “{given}”, but it must be a number of megabytes "
+        "above 0, at most 1,024 (for example 25). Nothing was written."
     )
 
 
@@ -159,7 +159,7 @@ def test_a_limit_that_is_not_a_number_is_named_on_the_upload_page(db_path, monke
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "The app is set up wrongly. CITYTOOLS\\_MAX\\_UPLOAD\\_MB is “abc”, which is not a number "
-        "of megabytes\\:\u2060 use one above 0, for example 25\\."
+        "The app is set up wrongly. CITYTOOLS\\_MAX\\_UPLOAD\\_MB is “abc”, but it must be a "
+        "number of megabytes above 0, at most 1,024 \\(for example 25\\)\\."
     ]
     assert not at.get("file_uploader"), "no upload box promising a limit nobody chose"

@@ -21,11 +21,37 @@ DATA_DIR = APP_ROOT / "data"
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """The values a numeric setting may take: above 0 (from `least`, when given) up to `most`,
+    whole numbers only when `whole`. Anything else is refused by `number`, naming the setting;
+    the README's Settings table gives each setting's bounds as `said` words them (a test
+    checks)."""
+
+    unit: str  # "megabytes", "seconds"
+    most: float
+    least: float | None = None  # None: any number above 0
+    whole: bool = False
+
+    def said(self) -> str:
+        """The values, in words: "a number of megabytes above 0, at most 1,024", "a whole
+        number of worker processes from 0 to 4"."""
+        kind = "a whole number" if self.whole else "a number"
+        if self.unit:
+            kind += f" of {self.unit}"
+        if self.least is None:
+            return f"{kind} above 0, at most {self.most:,g}"
+        return f"{kind} from {self.least:,g} to {self.most:,g}"
+
+
+@dataclass(frozen=True)
 class Setting:
     name: str  # environment variable; the same key in .streamlit/secrets.toml
     default: str | None
     help: str
+    bounds: Bounds | None = None  # for a number: the values it may take
 
+
+MAX_UPLOAD_WORKERS = 4  # (each about 135 MiB while it waits; more than two cores' worth)
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -87,6 +113,8 @@ SETTINGS: tuple[Setting, ...] = (
         "The largest file accepted for upload, in megabytes, by the app and by the command "
         "line's import. The app's server has its own cap, server.maxUploadSize in "
         ".streamlit/config.toml (25): raise both to accept bigger files.",
+        # (a register's 500,000 rows fit in far less; above it, no limit at all in effect)
+        Bounds("megabytes", 1024),
     ),
     Setting(
         "CITYTOOLS_UPLOAD_WORKERS",
@@ -94,6 +122,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How many uploaded files the app checks at once, each in a worker process of its own "
         "(0 to 4), so that checking a large file does not slow other visitors' pages; more "
         "uploads at once wait their turn. 0: check in the steward's own session, as before.",
+        Bounds("worker processes", MAX_UPLOAD_WORKERS, least=0, whole=True),
     ),
     Setting(
         "CITYTOOLS_MEMORY_LIMIT",
@@ -115,7 +144,12 @@ SETTINGS: tuple[Setting, ...] = (
         "The mail server alerts are sent through (e.g. smtp.office365.com). Unset: e-mail "
         "alerts stay unsent (webhook alerts still go).",
     ),
-    Setting("CITYTOOLS_SMTP_PORT", "587", "The mail server's port."),
+    Setting(
+        "CITYTOOLS_SMTP_PORT",
+        "587",
+        "The mail server's port.",
+        Bounds("", 65535, least=1, whole=True),
+    ),
     Setting(
         "CITYTOOLS_SMTP_TLS",
         "starttls",
@@ -134,6 +168,7 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "Seconds to wait for the mail server or a webhook before giving up (the alert is then "
         "tried again on the next run).",
+        Bounds("seconds", 600),  # (ten minutes: a scheduled run must end)
     ),
     Setting(
         "CITYTOOLS_FEEDS_DIR",
@@ -147,6 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "How often (seconds) the running app imports the fetches `python -m citydata fetch` "
         "queued for it while it held the database.",
+        Bounds("seconds", 3600),  # (an hour: a fetch queued must not wait for days)
     ),
     Setting(
         "CITYTOOLS_HIDE_MARKET_VALUES",
@@ -168,6 +204,8 @@ MAX_UPLOAD_MB = "CITYTOOLS_MAX_UPLOAD_MB"
 PUBLIC_URL = "CITYTOOLS_PUBLIC_URL"
 INBOX_SECONDS = "CITYTOOLS_INBOX_SECONDS"
 UPLOAD_WORKERS = "CITYTOOLS_UPLOAD_WORKERS"
+SMTP_PORT = "CITYTOOLS_SMTP_PORT"
+SEND_TIMEOUT = "CITYTOOLS_SEND_TIMEOUT"
 DEBUG = "CITYTOOLS_DEBUG"
 
 
@@ -214,36 +252,38 @@ def expand(text: str) -> Path:
         ) from None
 
 
-def positive_number(
-    name: str, unit: str, example: str, secrets: Mapping[str, Any] | None = None
-) -> float:
-    """The setting `name` as a number above 0 (its default when unset); anything else raises
-    SettingError naming it and its value, rather than a default taken in its place or a zero
-    or negative amount acted on."""
-    raw = value(name, secrets) or BY_NAME[name].default or example
+def number(name: str, secrets: Mapping[str, Any] | None = None) -> float:
+    """The numeric setting `name` (its default when unset) within its declared bounds;
+    anything else raises SettingError naming it and its value, rather than a default taken in
+    its place, or a zero, negative or absurd amount acted on (an upload limit of 1e300 MB is no
+    limit; an inbox period of 1e300 seconds never comes)."""
+    setting = BY_NAME[name]
+    bounds = setting.bounds
+    assert bounds is not None and setting.default is not None  # (declared so)
+    raw = (value(name, secrets) or setting.default).strip()
     try:
-        number = float(raw)
+        found = float(raw)
     except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise SettingError(
-            f"{name} is “{raw.strip()[:20]}”, which is not a number of {unit}: use one above 0, "
-            f"for example {example}."
-        )
-    return number
+        found = math.nan
+    low = found > 0 if bounds.least is None else found >= bounds.least
+    whole = math.isfinite(found) and (not bounds.whole or found == int(found))
+    if low and whole and found <= bounds.most:
+        return found
+    raise SettingError(
+        f"{name} is “{raw[:20]}”, but it must be {bounds.said()} (for example {setting.default})."
+    )
 
 
 def upload_limit_bytes(secrets: Mapping[str, Any] | None = None) -> int:
     """The largest file accepted for upload (CITYTOOLS_MAX_UPLOAD_MB), in bytes (never every
     file refused as "larger than 0 MB", nor the default taken for a value mistyped)."""
-    megabytes = positive_number(MAX_UPLOAD_MB, "megabytes", "25", secrets)
-    return max(int(megabytes * 1024 * 1024), 1)
+    return max(int(number(MAX_UPLOAD_MB, secrets) * 1024 * 1024), 1)
 
 
 def inbox_seconds(secrets: Mapping[str, Any] | None = None) -> float:
     """How often the running app imports queued fetches (CITYTOOLS_INBOX_SECONDS), in seconds
     (never half a second for "0" or "-5", nor the default for "abc")."""
-    return positive_number(INBOX_SECONDS, "seconds", "30", secrets)
+    return number(INBOX_SECONDS, secrets)
 
 
 def public_url(secrets: Mapping[str, Any] | None = None) -> str | None:

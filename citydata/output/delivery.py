@@ -45,11 +45,9 @@ def mail_server(secrets: Mapping[str, Any] | None = None) -> MailServer | None:
     host = settings.value("CITYTOOLS_SMTP_HOST", secrets)
     if not host:
         return None
-    port_text = settings.value("CITYTOOLS_SMTP_PORT", secrets) or "587"
+    port = int(settings.number(settings.SMTP_PORT, secrets))
     tls = (settings.value("CITYTOOLS_SMTP_TLS", secrets) or "starttls").strip().lower()
     sender = settings.value("CITYTOOLS_SMTP_SENDER", secrets)
-    if not port_text.strip().isdigit() or not 0 < int(port_text) < 65536:
-        raise settings.SettingError(f"CITYTOOLS_SMTP_PORT is “{port_text[:20]}”, not a port.")
     if tls not in TLS_MODES:
         raise settings.SettingError(
             f"CITYTOOLS_SMTP_TLS is “{tls[:20]}”; use one of {', '.join(TLS_MODES)}."
@@ -60,7 +58,7 @@ def mail_server(secrets: Mapping[str, Any] | None = None) -> MailServer | None:
         )
     return MailServer(
         host=host.strip(),
-        port=int(port_text),
+        port=port,
         sender=sender.strip(),
         user=settings.value("CITYTOOLS_SMTP_USER", secrets),
         password=settings.value("CITYTOOLS_SMTP_PASSWORD", secrets),
@@ -70,16 +68,7 @@ def mail_server(secrets: Mapping[str, Any] | None = None) -> MailServer | None:
 
 
 def _timeout(secrets: Mapping[str, Any] | None) -> float:
-    text = settings.value("CITYTOOLS_SEND_TIMEOUT", secrets) or "30"
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1
-    if not 0 < seconds <= 600:
-        raise settings.SettingError(
-            f"CITYTOOLS_SEND_TIMEOUT is “{text[:20]}”; use a number of seconds up to 600."
-        )
-    return seconds
+    return settings.number(settings.SEND_TIMEOUT, secrets)
 
 
 def send_email(server: MailServer, to: str, subject: str, text: str) -> None:
