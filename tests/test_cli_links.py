@@ -109,3 +109,8 @@ def test_alerts_add_names_the_link_s_page_choices_it_does_not_watch(db_path):
                "--url", link, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Not used from the link: its window “3 months”" in done.stderr
+
+
+def test_a_window_of_0_months_is_still_refused_not_taken_as_the_default(db_path):
+    done = cli("collaborate", "--window-months", "0", text=True)
+    assert done.returncode == 2 and "the window must be 1 to 60 months" in done.stderr

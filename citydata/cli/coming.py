@@ -53,7 +53,7 @@ def add_parsers(sub: Any) -> None:
 def cmd_coming(args: argparse.Namespace) -> int:
     state = filter_state(args, "coming", ("coming_years",))
     years = link_choice(args, "coming", "coming_years", args.years, "--years", _years)
-    years = years or opportunities.DEFAULT_YEARS
+    years = opportunities.DEFAULT_YEARS if years is None else years
     secrets = settings.secrets_file()
     hide = opportunities.values_hidden(secrets)
     try:

@@ -258,7 +258,7 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
     try:
         q = collaboration.Query(
             by or collaboration.DEFAULT_BY,
-            window or collaboration.DEFAULT_WINDOW_MONTHS,
+            collaboration.DEFAULT_WINDOW_MONTHS if window is None else window,
             bool(ended),
         )
     except ValueError as exc:
