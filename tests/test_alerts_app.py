@@ -102,3 +102,20 @@ def test_a_link_naming_what_the_data_has_not_is_refused_and_a_stored_one_is_name
     assert "Nothing is due: every alert has been sent what it watches." in [
         c.value for c in at.caption
     ]
+
+
+def test_a_view_that_is_no_link_is_refused_in_words_not_as_a_fault(db_path, password):  # noqa: F811
+    """A view pasted as `http://[::1` (cut short) ended the page with a fault of the app."""
+    at = sign_in(new_visit())
+    at.switch_page("pages/alerts.py").run()
+    inputs = {t.label: t for t in at.text_input}
+    inputs["View (a link copied from this app)"].set_value("http://[::1")
+    inputs["Name"].set_value("Camden")
+    inputs["E-mail address, or the webhook address"].set_value("lead@camden.example.gov.uk")
+    next(b for b in at.button if b.label == "Add alert").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [shown(e.value) for e in at.error] == [
+        "“http://[::1” cannot be read as a link: copy it again from the app (Copy link, at the "
+        "top of every page)."
+    ]
+    assert "No alerts yet." in [c.value for c in at.caption]

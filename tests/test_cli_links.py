@@ -114,3 +114,14 @@ def test_alerts_add_names_the_link_s_page_choices_it_does_not_watch(db_path):
 def test_a_window_of_0_months_is_still_refused_not_taken_as_the_default(db_path):
     done = cli("collaborate", "--window-months", "0", text=True)
     assert done.returncode == 2 and "the window must be 1 to 60 months" in done.stderr
+
+
+@pytest.mark.parametrize("command_args", [("export",), ("alerts", "add", "--name", "X", "--email",
+                                                        "a@example.org", "--changes")])  # fmt: skip
+def test_a_link_that_is_no_link_is_a_usage_error_not_a_fault(db_path, command_args):
+    """`--url http://[::1` (a link cut short) was "something went wrong inside City Tools
+    Explorer … please report it"."""
+    done = cli(*command_args, "--url", "http://[::1", text=True)
+    assert done.returncode == 2, done.stderr
+    assert "“http://[::1” cannot be read as a link: copy it again from the app" in done.stderr
+    assert "went wrong" not in done.stderr

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from citydata import lifecycle
 from citydata.cli.common import (
@@ -115,13 +114,13 @@ def _add(args: argparse.Namespace) -> int:
     try:
         with db.read() as r:
             options = selection.options(r)
-            why = alerts.link_refused(r, args.url, options)
-            given, unread = filters.from_query_params(parse_qs(urlsplit(args.url).query))
+            if why := alerts.link_refused(r, args.url, options):
+                raise UsageError(why)
+            link = links.read(args.url)
+            given, unread = filters.from_query_params(link.params)
             given, notes = selection.regrouped(r, given)  # a vendor grouped since: said so
-        if why:
-            raise UsageError(why)
         notes += filters.normalise(given, options)[1] + unread
-        if unused := links.unused_note(links.read(args.url), (), "alerts add"):
+        if unused := links.unused_note(link, (), "alerts add"):
             notes.append(unused)  # (the alert watches the link's filters only)
         try:
             sub = subscriptions.add(

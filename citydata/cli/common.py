@@ -12,7 +12,6 @@ from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -164,7 +163,7 @@ def filter_state(
     The link's other parameters are named on stderr as not used, but the choices `takes` of a
     link to `page` (the command's own page), which the command reads with `link_choice`."""
     if args.url:
-        link = links.read(args.url)
+        link = read_link(args.url)
         used = takes if link.page == page else ()
         if unused := links.unused_note(link, used, named(args)):
             print(f"Note: {shown(unused)}", file=sys.stderr)
@@ -174,7 +173,7 @@ def filter_state(
                 "be ignored in favour of the link's. Choose them in the app and copy the link "
                 "again, or give every filter as an option."
             )
-        params = parse_qs(urlsplit(args.url).query)
+        params = link.params
     else:
         params = {c.key: getattr(args, c.key) for c in filters.CHOICES}
         params |= {"end_from": [args.end_from or ""], "end_to": [args.end_to or ""]}
@@ -220,7 +219,7 @@ def link_choice(
     value by `read`, which raises ValueError saying what the page offers). Both given and
     different is a usage error, as for the filters; so is a link's value its page does not
     offer (as a link's date that is not a date). None when neither gives it."""
-    link = links.read(args.url) if getattr(args, "url", None) else None
+    link = read_link(args.url) if getattr(args, "url", None) else None
     raw = link.choices().get(key) if link is not None and link.page == page else None
     if raw is None:
         return given
@@ -239,6 +238,14 @@ def link_choice(
             f"give one of them (the link's is what its page showed)."
         )
     return value
+
+
+def read_link(url: str) -> links.Link:
+    """--url's link; a usage error, in words, for text that is no link."""
+    try:
+        return links.read(url)
+    except links.BadLink as exc:
+        raise UsageError(f"--url: {exc}") from None
 
 
 def named(args: argparse.Namespace) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -27,7 +27,7 @@ from citydata.core.dates import day_label
 from citydata.core.formatting import count
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
-from citydata.query import filters, opportunities, selection
+from citydata.query import filters, links, opportunities, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
@@ -96,7 +96,11 @@ def link_refused(r: Reader, view_url: str, options: Mapping[str, Any]) -> str | 
     the value, so an alert made from it would watch more than the link shows. A vendor's name
     grouped under another since is not refused: the page reads it as that vendor, and so does
     the alert (`view`)."""
-    given, _ = filters.from_query_params(parse_qs(urlsplit(view_url).query))
+    try:
+        params = links.read(view_url).params
+    except links.BadLink as exc:  # (else a fault of the page, or of `alerts add`)
+        return str(exc)
+    given, _ = filters.from_query_params(params)
     given, _ = selection.regrouped(r, given)
     unknown = filters.unknown(given, options)
     if not unknown:

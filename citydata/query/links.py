@@ -77,10 +77,22 @@ class Link:
         }
 
 
+class BadLink(ValueError):
+    """Text that cannot be read as a link at all (`http://[::1`), said in words."""
+
+
 def read(url: str) -> Link:
-    parts = urlsplit(url.strip())
+    """The link's page and parameters; BadLink for text that is no link (Python's own words
+    for it, "Invalid IPv6 URL", are never shown)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise BadLink(
+            f"“{shorten(url.strip(), 80)}” cannot be read as a link: copy it again from the app "
+            "(Copy link, at the top of every page)."
+        ) from None
     page = parts.path.rstrip("/").rpartition("/")[2]
-    return Link(page, parse_qs(parts.query, keep_blank_values=True))
+    return Link(page, parse_qs(parts.query))
 
 
 def unused_note(link: Link, used: Collection[str], command: str) -> str | None:
