@@ -312,16 +312,24 @@ def _folder_for(path: Path) -> None:
             f"{named}the database file cannot be made there, as its folder {path.parent} "
             f"cannot be made ({why}). {fix}."
         ) from None
-    try:
-        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.probe-", dir=path.parent)
-    except OSError as exc:  # (the folder is there: "No such file" would only mislead)
-        why = f" ({exc.strerror})" if exc.strerror and exc.errno != errno.ENOENT else ""
+    if (why := unwritable(path.parent)) is not None:
         raise settings.SettingError(
             f"{named}the database file cannot be made there, as its folder {path.parent} "
             f"cannot be written{why}. {fix}, or let this user write to that one."
-        ) from None
+        )
+
+
+def unwritable(folder: Path) -> str | None:
+    """None when a file can be made in `folder` (one is made and removed: only trying tells,
+    for root too, and on a disk mounted read-only); else why not, as " (Permission denied)",
+    or "" where the system's words would mislead ("No such file" for a folder that is there)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".citytools-probe-", dir=folder)
+    except OSError as exc:
+        return f" ({exc.strerror})" if exc.strerror and exc.errno != errno.ENOENT else ""
     os.close(handle)
     os.unlink(probe)
+    return None
 
 
 def set_aside(path: str | Path) -> Path:

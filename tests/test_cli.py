@@ -295,3 +295,28 @@ def test_a_system_error_without_words_of_its_own_is_not_shown_in_pythons(db_path
         "refused: this computer could not read or write a file the command needed. "
         "Nothing was written."
     )
+
+
+@pytest.mark.parametrize("args", [("export",), ("backup",), ("coming",)])
+def test_an_output_in_a_folder_that_cannot_be_written_is_named_with_the_folder(
+    db_path, tmp_path, args
+):
+    """`export -o` into a folder that cannot be written was refused as "Permission denied:
+    /srv/ro/.contracts.csv.d96e2ef4.partial": a part-written file nobody named."""
+    from tests.test_lifecycle import a_folder_this_process_cannot_write
+
+    folder = a_folder_this_process_cannot_write(tmp_path)
+    target = folder / "out.file"
+    try:
+        done = cli(*args, "-o", str(target), text=True)
+    finally:
+        if folder.is_relative_to(tmp_path):
+            folder.chmod(0o755)
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"refused: {target} cannot be written, as its folder {folder} cannot be written"
+    )
+    assert done.stderr.endswith(
+        "Give -o a file in a folder this computer can write to. Nothing was written.\n"
+    )
+    assert "partial" not in done.stderr

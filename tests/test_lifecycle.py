@@ -332,7 +332,7 @@ def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, m
     assert (done.returncode, done.stderr.strip()) == (1, f"refused: {said} Nothing was written.")
 
 
-def _a_folder_this_process_cannot_write(tmp_path: Path) -> Path:
+def a_folder_this_process_cannot_write(tmp_path: Path) -> Path:
     """A folder that is there and that this process cannot write to: one made read-only, or,
     for root (who writes whatever a folder's permissions say), one of the kernel's own folders
     that refuse a new file even to root, when this machine has one."""
@@ -359,7 +359,7 @@ def test_a_database_setting_in_a_folder_that_cannot_be_written_names_the_folder(
     database…": a file nobody had named, and no setting. The app and the commands (those that
     build the file first, and `build`) now name the setting, the folder, and that it cannot be
     written."""
-    folder = _a_folder_this_process_cannot_write(tmp_path)
+    folder = a_folder_this_process_cannot_write(tmp_path)
     target = folder / "citytools.duckdb"
     monkeypatch.setenv("CITYTOOLS_DB", str(target))
     said = (

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from citydata import lifecycle
 from citydata.cli import alerts, aliases, coming, fetch, records, skills, snapshots
 from citydata.cli.common import (
     COMMANDS,
@@ -147,11 +148,17 @@ def _check_database(args: argparse.Namespace) -> None:
 
 
 def _check_output(args: argparse.Namespace) -> None:
-    """Refuse, before any work, a file to write (`-o`) whose folder does not exist, or that is
-    a folder: said with the file's own name, not the name of the part-written file some
-    commands write first (and before a backup is made only to be thrown away)."""
+    """Refuse, before any work, a file to write (`-o`) whose folder does not exist or cannot
+    be written, or that is a folder: said with the file's own name, not the name of the
+    part-written file some commands write first (and before a backup is made only to be thrown
+    away)."""
     output = getattr(args, "output", None)
     if output and not Path(output).parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output))
     if output and Path(output).is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output))
+    if output and (why := lifecycle.unwritable(Path(output).parent)) is not None:
+        raise Refused(  # (else said with the part-written file's name, which nobody gave)
+            f"{output} cannot be written, as its folder {Path(output).parent} cannot be "
+            f"written{why}. Give -o a file in a folder this computer can write to."
+        )
