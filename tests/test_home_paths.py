@@ -53,3 +53,16 @@ def test_the_feeds_setting_reads_a_home_folder_as_every_path_setting_does(tmp_pa
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("CITYTOOLS_FEEDS_DIR", "~/feeds")
     assert alerts.feeds_dir() == tmp_path / "feeds"
+
+
+def test_a_path_setting_of_spaces_is_no_setting_and_spaces_around_one_are_not_its_name(
+    tmp_path, monkeypatch
+):
+    """`CITYTOOLS_DB= ` (a space after the equals sign) made a database file called " " in the
+    app's folder, and " /srv/x.duckdb" a folder called " " there."""
+    from citydata import lifecycle
+
+    monkeypatch.setenv("CITYTOOLS_DB", "   ")
+    assert lifecycle.db_path() == ROOT / "data" / "citytools.duckdb"
+    monkeypatch.setenv("CITYTOOLS_DB", f"  {tmp_path / 'x.duckdb'}  ")
+    assert lifecycle.db_path() == tmp_path / "x.duckdb"

@@ -214,12 +214,15 @@ class SettingError(ValueError):
 
 
 def value(name: str, secrets: Mapping[str, Any] | None = None) -> str | None:
-    """The setting's value: environment first, then `secrets`, then its default."""
+    """The setting's value: environment first, then `secrets`, then its default. A value of
+    nothing but spaces is no value, as an empty one is (`CITYTOOLS_DB= ` made a database file
+    called " " in the app's folder)."""
     setting = BY_NAME[name]
-    if os.environ.get(name):
+    if os.environ.get(name, "").strip():
         return os.environ[name]
-    if secrets is not None and secrets.get(name) not in (None, ""):
-        return str(secrets[name])
+    given = None if secrets is None else secrets.get(name)  # (TOML: 0 and false are values)
+    if given is not None and str(given).strip():
+        return str(given)
     return setting.default
 
 
@@ -229,7 +232,7 @@ def path(name: str, secrets: Mapping[str, Any] | None = None) -> Path | None:
     if not text:
         return None
     try:
-        given = expand(text)
+        given = expand(text.strip())  # (" data/x.duckdb": no file name starts with a space)
     except ValueError as exc:
         raise SettingError(f"{name} is “{text.strip()[:200]}”, but {exc}") from None
     return given if given.is_absolute() else APP_ROOT / given
