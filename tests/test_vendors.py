@@ -311,3 +311,17 @@ def test_the_aliases_command_lists_suggests_and_accepts(tmp_path):
     refused = cli("aliases", "--db", path, "--accept", "!!!=Capita")
     assert refused.returncode == 1 and "no letters or digits" in refused.stderr
     assert "Traceback" not in bad.stderr + refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (("--cutoff", "50"), "--cutoff is how alike suggested names are: give it with --suggest."),
+        (("--user", "ann"), "--user is recorded as who grouped a spelling: give it with --accept."),
+    ],
+)
+def test_an_aliases_option_that_would_do_nothing_is_a_usage_error(db_path, given, said):
+    """`aliases --cutoff 50` listed the aliases as if it had not been given."""
+    done = command.run("aliases", *given, text=True)
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: {said}")
+    assert command.run("aliases", "--suggest", "--cutoff", "50", text=True).returncode == 0

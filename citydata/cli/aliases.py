@@ -37,8 +37,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument(
         "--cutoff",
         type=whole_number,
-        default=vendors.DEFAULT_CUTOFF,
-        help=f"suggest names at least this alike, 0-100 (default {vendors.DEFAULT_CUTOFF})",
+        help=f"with --suggest: names at least this alike, 0-100 (default {vendors.DEFAULT_CUTOFF})",
     )
     p.add_argument(
         "--accept",
@@ -48,7 +47,9 @@ def add_parsers(sub: Any) -> None:
         help='group a spelling under a vendor, e.g. "CAPITA PLC=Capita" (repeatable)',
     )
     p.add_argument("--sync", action="store_true", help="add rows of data/vendor_aliases.csv")
-    p.add_argument("--user", help="recorded as who accepted (default: your login name)")
+    p.add_argument(
+        "--user", help="with --accept: recorded as who accepted (default: your login name)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -74,6 +75,11 @@ def _print(df: pd.DataFrame, as_json: bool, empty: str, labels: dict[str, str]) 
 
 @command("aliases")
 def cmd_aliases(args: argparse.Namespace) -> int:
+    if args.cutoff is not None and not args.suggest:  # (else taken, and ignored, unsaid)
+        raise UsageError("--cutoff is how alike suggested names are: give it with --suggest.")
+    if args.user and not args.accept:
+        raise UsageError("--user is recorded as who grouped a spelling: give it with --accept.")
+    args.cutoff = vendors.DEFAULT_CUTOFF if args.cutoff is None else args.cutoff
     if not 0 <= args.cutoff <= 100:
         raise UsageError("--cutoff must be between 0 and 100.")
     pairs = _pairs(args.accept)
