@@ -320,3 +320,43 @@ def test_an_output_in_a_folder_that_cannot_be_written_is_named_with_the_folder(
         "Give -o a file in a folder this computer can write to. Nothing was written.\n"
     )
     assert "partial" not in done.stderr
+
+
+def test_export_to_a_file_named_xlsx_or_ics_writes_that_format(db_path, tmp_path):
+    """`export -o contracts.xlsx` wrote CSV into it, which Excel refuses to open."""
+    import openpyxl
+
+    book = tmp_path / "contracts.xlsx"
+    done = cli("export", "--borough", "Camden", "-o", str(book), text=True)
+    assert done.returncode == 0, done.stderr
+    assert openpyxl.load_workbook(book).sheetnames == ["Contracts", "About this download"]
+    calendar = tmp_path / "contracts.ics"
+    assert cli("export", "--borough", "Camden", "-o", str(calendar)).returncode == 0
+    assert calendar.read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("export", "--format", "csv", "-o", "x.xlsx"),
+         "-o x.xlsx is named as an Excel workbook, but --format is csv"),
+        (("coming", "-o", "x.xlsx"),
+         "-o x.xlsx is named as an Excel workbook, but `coming` writes CSV: name it .csv."),
+        (("who-can-help", "Mosaic", "-o", "x.ics"),
+         "-o x.ics is named as a calendar, but `who-can-help` writes CSV: name it .csv."),
+        (("reconcile", "--borough", "Camden", "-o", "x.json"),
+         "-o x.json is named as JSON, but `reconcile` writes CSV: name it .csv."),
+        (("coming", "--json", "-o", "x.csv"),
+         "--json prints to the screen, and -o writes CSV: give one of them."),
+        (("who-can-help", "Mosaic", "--json", "-o", "x.csv"),
+         "--json prints to the screen, and -o writes CSV: give one of them."),
+    ],
+)  # fmt: skip
+def test_a_file_named_for_another_format_or_left_out_by_json_is_a_usage_error(
+    db_path, tmp_path, args, said
+):
+    """`coming -o x.xlsx` wrote CSV under an Excel name; `coming --json -o x.csv` printed the
+    JSON and wrote no file, with no word said."""
+    done = command.run(*[str(tmp_path / a) if a.startswith("x.") else a for a in args], text=True)
+    assert done.returncode == 2 and said.replace("x.", f"{tmp_path}/x.") in done.stderr
+    assert not list(tmp_path.glob("x.*"))

@@ -22,6 +22,7 @@ from citydata.cli.common import (
     iso_date,
     link_choice,
     note,
+    output_format,
     print_json,
     whole_number,
 )
@@ -51,6 +52,7 @@ def add_parsers(sub: Any) -> None:
 
 @command("coming")
 def cmd_coming(args: argparse.Namespace) -> int:
+    output_format(args, ("csv",))
     state = filter_state(args, "coming", ("coming_years",))
     years = link_choice(args, "coming", "coming_years", args.years, "--years", _years)
     years = opportunities.DEFAULT_YEARS if years is None else years

@@ -240,6 +240,33 @@ def link_choice(
     return value
 
 
+# File endings that name a format a command may write, and the format each names.
+_ENDINGS = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xlsx", ".ics": "ics", ".json": "json"}
+AS_A = {"csv": "a CSV file", "xlsx": "an Excel workbook", "ics": "a calendar", "json": "JSON"}
+
+
+def output_format(args: argparse.Namespace, writes: tuple[str, ...]) -> str | None:
+    """The format the name of `-o` asks for ("xlsx" for contracts.xlsx; None for a name with
+    no such ending), when the command writes it; a usage error when it does not, rather than a
+    file of one format under another's name (CSV in a .xlsx, which Excel refuses to open).
+    `--json` with `-o` is one too: the JSON goes to the screen, and -o would be left out."""
+    output = getattr(args, "output", None)
+    if output is None:
+        return None
+    if getattr(args, "json", False):
+        raise UsageError(
+            f"--json prints to the screen, and -o writes {writes[0].upper()}: give one of them."
+        )
+    asked = _ENDINGS.get(Path(output).suffix.lower())
+    if asked is None or asked in writes:
+        return asked
+    said = " or ".join(w.upper() for w in writes)
+    raise UsageError(
+        f"-o {shown(str(output))} is named as {AS_A[asked]}, but `{named(args)}` writes {said}: "
+        f"name it {' or '.join('.' + w for w in writes)}."
+    )
+
+
 def read_link(url: str) -> links.Link:
     """--url's link; a usage error, in words, for text that is no link."""
     try:

@@ -20,11 +20,13 @@ from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
     UsageError,
+    a_path,
     add_db_option,
     authority,
     command,
     iso_date,
     note,
+    output_format,
     print_json,
     whole_number,
     words,
@@ -70,7 +72,9 @@ def add_parsers(sub: Any) -> None:
         "--borough", required=True, metavar=words("Borough").upper(), help=words("the borough")
     )
     add_db_option(p)
-    p.add_argument("-o", "--output", help="write every record with its outcome to this CSV")
+    p.add_argument(
+        "-o", "--output", type=a_path, help="write every record with its outcome to this CSV"
+    )
 
 
 @command("fetch")
@@ -197,6 +201,7 @@ def cmd_fetch_history(args: argparse.Namespace) -> int:
 
 @command("reconcile")
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    output_format(args, ("csv",))
     found = authority(args.borough)
     # a read: while the app serves, from a copy of the database made just now
     with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:

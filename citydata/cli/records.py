@@ -9,6 +9,7 @@ from typing import Any
 
 from citydata import lifecycle
 from citydata.cli.common import (
+    AS_A,
     EXIT_OK,
     Refused,
     UsageError,
@@ -20,6 +21,7 @@ from citydata.cli.common import (
     iso_date,
     link_choice,
     note,
+    output_format,
     print_json,
     whole_number,
     words,
@@ -71,8 +73,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument(
         "--format",
         choices=["csv", "xlsx", "ics"],
-        default="csv",
-        help="ics: a calendar of end dates and decide-by dates (Outlook, Google Calendar)",
+        help="default: as -o's name ends (.xlsx, .ics), else csv; ics: a calendar of end dates "
+        "and decide-by dates (Outlook, Google Calendar)",
     )
     p.add_argument("-o", "--output", type=a_path, help="file to write (default: standard output)")
 
@@ -192,6 +194,13 @@ def cmd_original(args: argparse.Namespace) -> int:
 
 @command("export")
 def cmd_export(args: argparse.Namespace) -> int:
+    asked = output_format(args, ("csv", "xlsx", "ics"))  # -o contracts.xlsx: a workbook
+    if args.format and asked and args.format != asked:
+        raise UsageError(
+            f"-o {args.output} is named as {AS_A[asked]}, but --format is {args.format}: give "
+            "one of them, or the same in both."
+        )
+    args.format = args.format or asked or "csv"
     if args.format == "xlsx" and not args.output and sys.stdout.isatty():
         raise UsageError(
             "An Excel workbook cannot be shown on the screen: give -o FILE.xlsx, or send it to a "

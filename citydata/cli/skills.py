@@ -27,6 +27,7 @@ from citydata.cli.common import (
     iso_date,
     link_choice,
     note,
+    output_format,
     print_json,
     words,
 )
@@ -64,6 +65,7 @@ def add_parsers(sub: Any) -> None:
 
 @command("who-can-help")
 def cmd_who_can_help(args: argparse.Namespace) -> int:
+    output_format(args, ("csv",))
     state = filter_state(args, "adoption", ("adoption_system",))
     name = link_choice(args, "adoption", "adoption_system", args.name, "SYSTEM", str, _same)
     if not name:
