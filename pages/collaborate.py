@@ -55,7 +55,7 @@ middle, right = st.columns(2)
 window = middle.slider(
     "Ending within (months) of each other",
     min_value=1,
-    max_value=24,
+    max_value=collaboration.PAGE_MAX_WINDOW_MONTHS,
     value=collaboration.DEFAULT_WINDOW_MONTHS,
     key="window",
     bind="query-params",

@@ -68,6 +68,9 @@ def test_who_can_help_takes_the_adoption_page_s_system(db_path):
         (("collaborate", "--url", f"{APP}/collaborate?group_by=Colour"),
          "The link's grouping “Colour” is not one its page offers (it has System, Vendor in a "
          "service area, Vendor, Service area)"),
+        (("collaborate", "--url", f"{APP}/collaborate?window=30"),
+         "The link's window “30” is not one its page offers (it has a whole number of months "
+         "from 1 to 24)"),
         (("coming", "--url", f"{APP}/coming?coming_years=9+years"),
          "The link's number of years “9 years” is not one its page offers (it has 1, 2, 3 years)"),
     ],

@@ -295,7 +295,9 @@ def _grouping(raw: str) -> str:
 
 
 def _window(raw: str) -> int:
-    top = collaboration.MAX_WINDOW_MONTHS
+    """The page's window as its link writes it: within the page's slider, as the page takes it
+    (it shows 6 months for a link's 30, with a note)."""
+    top = collaboration.PAGE_MAX_WINDOW_MONTHS
     if raw.isdigit() and 1 <= int(raw) <= top:
         return int(raw)
     raise ValueError(f"it has a whole number of months from 1 to {top}")

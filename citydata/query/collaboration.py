@@ -55,6 +55,7 @@ DEFAULT_BY = "system"
 DEFAULT_WINDOW_MONTHS = 6
 NEAR_MONTHS = 3  # a contract this close outside a group is named as a near miss
 MAX_WINDOW_MONTHS = 60
+PAGE_MAX_WINDOW_MONTHS = 24  # the Collaboration page's slider (the command line goes further)
 
 
 RULE = (
