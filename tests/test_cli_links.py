@@ -90,8 +90,8 @@ def test_export_names_the_link_s_page_choices_and_unknown_parameters_it_did_not_
     assert done.returncode == 0, done.stderr
     assert (
         "Not used from the link: its window “3 months” (a choice of its page that `export` does "
-        "not have) and “boroguh=Camden” (not a setting of this app), so the answer can differ "
-        "from what its page showed." in done.stderr
+        "not have) and “boroguh=Camden” (not a setting of this app; did you mean borough?), so "
+        "the answer can differ from what its page showed." in done.stderr
     )
     assert "embed" not in done.stderr  # how Streamlit frames a page: never changes an answer
 

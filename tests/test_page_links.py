@@ -92,6 +92,16 @@ def test_a_choice_the_page_cannot_show_is_named(db_path, page, params, named):
     assert any(named in n and "cannot be used here" in n for n in notes), notes
 
 
+def test_a_parameter_no_page_has_is_named_not_silently_ignored(db_path):
+    """A link with `boroguh=Camden` (mistyped) showed every borough with no word said."""
+    at = open_page("pages/overview.py", {"boroguh": "Camden", "coverage_view": "Table"})
+    notes = [shown(w.value) for w in at.sidebar.warning]
+    assert notes == [
+        "The link's “boroguh=Camden” (not a setting of this app; did you mean borough?) was not "
+        "used."
+    ], notes
+
+
 @pytest.mark.parametrize(
     ("page", "params", "expected"),
     [

@@ -22,7 +22,7 @@ from citydata.core import boroughs
 from citydata.core import text as text_rules
 from citydata.query import filters
 from citydata.query.filters import FilterState
-from citydata.query.links import setting_label
+from citydata.query.links import is_page_setting, setting_label, unknown_parameter
 from ui import faults
 
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
@@ -59,6 +59,11 @@ def note_invalid_url_values(
         for key in st.query_params
         if key not in filters.URL_KEYS and not key.startswith("embed")
     }
+    notes += [  # a parameter no page has (a mistyped filter, `boroguh`): not used, said so
+        f"The link's {unknown_parameter(key, value)} was not used."
+        for key, value in settings.items()
+        if not is_page_setting(key)
+    ]
     for key in VENDOR_SETTINGS & settings.keys():  # a vendor grouped since, as the filter's
         now, said = regrouped(FilterState(vendor=(settings[key],)))
         if now.vendor != (settings[key],):

@@ -10,6 +10,7 @@ rest as not used (`unused_note`), so a pasted link never answers something else 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -102,13 +103,21 @@ def unused_note(link: Link, used: Collection[str], command: str) -> str | None:
     if not left:
         return None
     own = [f"{setting_label(k)} “{shorten(v, 60)}”" for k, v in left.items() if is_page_setting(k)]
-    other = [f"“{shorten(f'{k}={v}', 60)}”" for k, v in left.items() if not is_page_setting(k)]
+    other = [unknown_parameter(k, v) for k, v in left.items() if not is_page_setting(k)]
     parts = [f"its {label} (a choice of its page that `{command}` does not have)" for label in own]
-    parts += [f"{text} (not a setting of this app)" for text in other]
+    parts += other
     return (
         f"Not used from the link: {_and(parts)}, so the answer can differ from what its page "
         "showed."
     )
+
+
+def unknown_parameter(key: str, value: str) -> str:
+    """A parameter the app never writes, named as such, with the nearest it does write (a
+    mistyped `boroguh=Camden` selects nothing: every borough is shown)."""
+    near = difflib.get_close_matches(key, [*filters.URL_KEYS, *PAGE_SETTING_LABELS], 1, 0.75)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"“{shorten(f'{key}={value}', 60)}” (not a setting of this app{hint})"
 
 
 def _and(items: list[str]) -> str:
