@@ -157,7 +157,8 @@ def _check_output(args: argparse.Namespace) -> None:
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output))
     if output and Path(output).is_dir():
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(output))
-    if output and (why := lifecycle.unwritable(Path(output).parent)) is not None:
+    stream = output and Path(output).exists() and not Path(output).is_file()  # /dev/stdout
+    if output and not stream and (why := lifecycle.unwritable(Path(output).parent)) is not None:
         raise Refused(  # (else said with the part-written file's name, which nobody gave)
             f"{output} cannot be written, as its folder {Path(output).parent} cannot be "
             f"written{why}. Give -o a file in a folder this computer can write to."
