@@ -486,6 +486,16 @@ def test_the_duckdb_path_leaves_no_file_behind(monkeypatch, tmp_path, text):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_register_is_read_by_duckdb_without_writing_it_to_the_disk(monkeypatch, tmp_path):
+    """DuckDB reads the upload from memory: a server whose temporary folder is missing (or full)
+    still reads a large register the fast way, and the upload never lands on the disk."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    fast, slow, built = both(_csv(MESSY), "messy.csv")
+    assert built
+    assert_same(fast, slow)
+    assert not (tmp_path / "missing").exists()
+
+
 def test_rows_whose_repeat_keys_collide_are_told_apart_by_their_values(monkeypatch):
     # Every row given one key, as if the hash collided everywhere: only true repeats are named.
     monkeypatch.setattr(spellings, "repeat_key", lambda: "0::UBIGINT")

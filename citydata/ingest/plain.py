@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -170,7 +171,7 @@ class Columnar:
                     " auto_detect=false, strict_mode=true, null_padding=false,"
                     " allow_quoted_nulls=false, nullstr='\x01', ignore_errors=false, comment='',"
                     " max_line_size=100000000, parallel=true)",
-                    {"path": str(path), "delim": delimiter, "skip": skip, "columns": columns},
+                    {"path": path, "delim": delimiter, "skip": skip, "columns": columns},
                 )
             except duckdb.Error:
                 self.con.close()
@@ -199,8 +200,24 @@ _CONFIG = {
 
 
 @contextmanager
-def _file(data: bytes | memoryview) -> Iterator[Path]:
+def _file(data: bytes | memoryview) -> Iterator[str]:
+    """The bytes as a file DuckDB can open: a file in memory where the system has them (Linux),
+    so the upload is never written to the disk (at 150 MB that write took 0.1-0.35 s); else a
+    file in a temporary folder."""
+    if hasattr(os, "memfd_create") and os.path.isdir(_OWN_FILES):
+        fd = os.memfd_create("upload.csv", os.MFD_CLOEXEC)
+        try:
+            view, written = memoryview(data), 0
+            while written < len(view):
+                written += os.write(fd, view[written:])
+            yield f"{_OWN_FILES}/{fd}"
+        finally:
+            os.close(fd)
+        return
     with tempfile.TemporaryDirectory(prefix="citytools-") as folder:
         path = Path(folder) / "upload.csv"
         path.write_bytes(data)
-        yield path
+        yield str(path)
+
+
+_OWN_FILES = "/proc/self/fd"  # (the process's open files, each a path DuckDB can open)
