@@ -496,6 +496,24 @@ def test_a_register_is_read_by_duckdb_without_writing_it_to_the_disk(monkeypatch
     assert not (tmp_path / "missing").exists()
 
 
+@pytest.mark.parametrize("refused", [False, True], ids=["all accepted", "one refused"])
+def test_the_records_reach_the_store_in_whole_row_groups_without_a_copy(monkeypatch, refused):
+    """The store inserts the records as whole row groups of DuckDB's when each piece but the
+    last is one (`bulk._BATCH`): the query's own batches are kept as they are when no row was
+    refused (no copy of a million records into one piece, 0.2 s), and put in one piece when
+    refused rows left pieces of other sizes."""
+    monkeypatch.setattr(bulk, "_BATCH", 2048)  # (DuckDB's smallest batch, for a small file)
+    rows = [["Borough", "System", "Vendor", "Reference"]]
+    rows += [["Camden", f"System {i % 7}", "Civica", f"R-{i}"] for i in range(5000)]
+    if refused:
+        rows[3000][0] = "Gotham"  # no such borough
+    fast, slow, built = both(_csv(rows), "register.csv")
+    assert built
+    assert_same(fast, slow)
+    pieces = [len(b) for b in fast.table.to_batches()]
+    assert pieces == ([4999] if refused else [2048, 2048, 904])
+
+
 def test_rows_whose_repeat_keys_collide_are_told_apart_by_their_values(monkeypatch):
     # Every row given one key, as if the hash collided everywhere: only true repeats are named.
     monkeypatch.setattr(spellings, "repeat_key", lambda: "0::UBIGINT")

@@ -31,7 +31,9 @@ from citydata.ingest.table import Table
 
 __all__ = ["MIN_BYTES", "NotPlain", "build", "read"]  # (reading: citydata.ingest.plain)
 
-_BATCH = 100_000
+# The result's batches: one of DuckDB's row groups each, so that the store inserts the records
+# of a file with no refused rows as whole row groups with no copy into one piece (_aligned)
+_BATCH = 122_880
 _RUNS = 5_000  # runs of rows out of order beyond which they are sorted rather than sliced
 _TEXT = spellings.TEXT
 _BY_FIELD: dict[str, tuple[Callable[[Any], normalise.Result], str]] = {
@@ -198,7 +200,8 @@ class _Build:
         borough = records_mod.borough_names(records["borough_code"])
         table = records.add_column(FIELD_NAMES.index("borough"), "borough", borough)
         del records
-        table = _one_piece(table.append_column("row", numbers))
+        table = table.append_column("row", numbers)
+        table = table if _aligned(table) else _one_piece(table)
         self._duplicates(table, keys)
         return table, self.problems
 
@@ -448,14 +451,22 @@ def _in_order(records: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
+def _aligned(table: pa.Table) -> bool:
+    """Whether every piece of the records but the last is one whole row group of DuckDB's (the
+    query's batches as they came, no row refused: those the store inserts as whole row groups
+    as it does one piece)."""
+    sizes = [len(b) for b in table.to_batches()]
+    return all(n == _BATCH for n in sizes[:-1])
+
+
 def _one_piece(table: pa.Table) -> pa.Table:
     """The table with each column in one piece of memory, made a column at a time (the old
     pieces of a column go as its new one is made).
 
     The store inserts the records a slice of DuckDB's row groups at a time: slices of one
-    piece are written as whole row groups, while slices of the query's batches (100,000 rows,
-    a few less where rows were refused) have their pieces merged first, which took DuckDB
-    twice as long (a million records: 1.1-1.2 s against 0.6-0.7 s)."""
+    piece are written as whole row groups, while slices of pieces of other sizes (the query's
+    batches once rows were refused from them) have their pieces merged first, which took DuckDB
+    twice as long (a million records in batches of 100,000: 1.1-1.2 s against 0.6-0.7 s)."""
     names, columns = table.column_names, []
     for _ in names:
         columns.append(table.column(0).combine_chunks())
