@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -297,3 +298,20 @@ def test_a_json_file_that_cannot_be_read_says_where_in_words_not_pythons():
     p = prepare(b'{"releases": [' + b"9" * 5_000 + b"]}", "notices.json")
     assert p.refused is not None and "thousands of digits long" in p.refused
     assert "4300" not in p.refused and "int" not in p.refused
+
+
+@pytest.mark.parametrize(
+    ("rows", "accepted"),
+    [
+        ([2, 3, 5, 9], 4),  # a register: a record a row, in the file's order
+        ([2, 2, 2, 4, 4], 2),  # a row of several suppliers gives several records
+        ([4, 2, 4, 3], 3),  # out of order
+        ([7], 1),
+        ([], 0),
+    ],
+)
+def test_rows_accepted_counts_each_row_once(rows, accepted):
+    """The count a steward reads ("n accepted") is of rows, however the records lie."""
+    prepared = prepare(b"Borough,System,Vendor\nCamden,Mosaic,Servelec\n", "register.csv")
+    prepared.set_table(pa.table({"row": pa.array(rows, type=pa.int64())}))
+    assert prepared.rows_accepted == accepted

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -149,6 +150,17 @@ def skipped(row: int | None, column: str | None, value: Any, reason: str) -> Pro
     """A row (or the lines above the header) left out because it holds no contract: a total
     row, a repeated header, a title. Not imported, and nothing in the file needs fixing."""
     return Problem(row, column, shown(value), short_reason(reason), SKIPPED)
+
+
+def _distinct_rows(rows: pa.ChunkedArray) -> int:
+    """How many different row numbers there are: counted along them where they never go down
+    (a register's, one record a row, in the file's order: 0.01 s at a million rows, where a
+    hash of every number took 0.09 s), else by their hash."""
+    if rows.null_count == 0 and len(rows) > 1:
+        steps = np.diff(rows.to_numpy())
+        if (steps >= 0).all():
+            return int(np.count_nonzero(steps)) + 1
+    return len(pc.unique(rows))
 
 
 def _row_order(p: Problem) -> tuple[int, int]:
@@ -286,7 +298,7 @@ class Prepared:
         table = self.__dict__.get("table")
         if table is not None:
             rows = table["row"] if "row" in table.column_names else None
-            return table.num_rows if rows is None else len(pc.unique(rows))
+            return table.num_rows if rows is None else _distinct_rows(rows)
         if "row" not in self.records.columns:
             return len(self.records)
         rows = self.records["row"]
