@@ -216,7 +216,12 @@ class _Build:
             f"NOT regexp_matches(c0, '[A-Za-z0-9]') OR c0 ILIKE '%total%'"
             f" OR lower(trim(c0)) = $header OR {_ERROR.format(c='c0')}"
         )
-        parts = {"suspect": f"(SELECT count(*) FROM (SELECT DISTINCT c0 FROM raw) WHERE {suspect})"}
+        # (FILTER, not WHERE: DuckDB would push a WHERE below the DISTINCT and match the
+        # patterns on every row, 0.2 s of CPU at a million rows, instead of on a few dozen)
+        parts = {
+            "suspect": f"(SELECT count(*) FILTER (WHERE {suspect})"
+            " FROM (SELECT DISTINCT c0 FROM raw))"
+        }
         a, b = self.src["borough_code"], self.src["borough"]
         parts["borough"] = (
             f"(SELECT list([a, b]) FROM (SELECT DISTINCT {a or 'NULL'} AS a, {b or 'NULL'} AS b"
