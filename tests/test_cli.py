@@ -350,6 +350,8 @@ def test_export_to_a_file_named_xlsx_or_ics_writes_that_format(db_path, tmp_path
          "--json prints to the screen, and -o writes CSV: give one of them."),
         (("who-can-help", "Mosaic", "--json", "-o", "x.csv"),
          "--json prints to the screen, and -o writes CSV: give one of them."),
+        (("demo", "--rows", "5", "-o", "x.xlsx"),
+         "-o x.xlsx is named as an Excel workbook, but `demo` writes CSV: name it .csv."),
     ],
 )  # fmt: skip
 def test_a_file_named_for_another_format_or_left_out_by_json_is_a_usage_error(

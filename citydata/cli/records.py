@@ -139,6 +139,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.rows = demo.rows_for(regions.current().authorities)
     if args.rows < 1:
         raise UsageError("--rows must be at least 1.")
+    output_format(args, ("csv",))  # (demo.xlsx: CSV under a workbook's name, as `coming`)
     n = demo.write_csv(args.output, rows=args.rows, seed=args.seed)
     print(f"Wrote {count(n, 'illustrative record')} to {args.output} (seed {args.seed}).")
     return EXIT_OK
