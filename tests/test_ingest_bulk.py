@@ -478,8 +478,9 @@ def test_rows_handed_back_out_of_the_files_order_are_put_back_in_it(monkeypatch,
     ids=["built", "declined", "recounted"],
 )
 def test_the_duckdb_path_leaves_no_file_behind(monkeypatch, tmp_path, text):
-    """The rows DuckDB reads are kept in a database file in a temporary folder while the file
-    is checked; the folder goes with it, whichever way the file is read in the end."""
+    """Whichever way the file is read in the end, nothing is left in the temporary folder: the
+    rows DuckDB reads are kept in memory, and the upload too where the system has files in
+    memory (else it is written to a temporary folder that goes with the check)."""
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     fast, slow = both_ways(text.encode(), "register.csv")
     assert_same(fast, slow)
