@@ -73,6 +73,13 @@ def test_who_can_help_takes_the_adoption_page_s_system(db_path):
          "from 1 to 24)"),
         (("coming", "--url", f"{APP}/coming?coming_years=9+years"),
          "The link's number of years “9 years” is not one its page offers (it has 1, 2, 3 years)"),
+        # a digit Python's isdigit takes but int() does not: said in words, not int()'s
+        (("collaborate", "--url", f"{APP}/collaborate?window=%C2%B2"),
+         "The link's window “²” is not one its page offers (it has a whole number of months "
+         "from 1 to 24)"),
+        (("coming", "--url", f"{APP}/coming?coming_years=%C2%B2+years"),
+         "The link's number of years “² years” is not one its page offers (it has 1, 2, 3 "
+         "years)"),
     ],
 )  # fmt: skip
 def test_a_choice_given_twice_differently_or_that_its_page_lacks_is_a_usage_error(

@@ -98,6 +98,6 @@ def cmd_coming(args: argparse.Namespace) -> int:
 def _years(raw: str) -> int:
     """The Coming to market page's years as its link writes them ("3 years")."""
     number = raw.removesuffix("years").removesuffix("year").strip()
-    if number.isdigit() and int(number) in opportunities.YEARS:
+    if number.isdecimal() and int(number) in opportunities.YEARS:  # (not isdigit: "²")
         return int(number)
     raise ValueError(f"it has {', '.join(map(str, opportunities.YEARS))} years")

@@ -299,7 +299,7 @@ def _window(raw: str) -> int:
     """The page's window as its link writes it: within the page's slider, as the page takes it
     (it shows 6 months for a link's 30, with a note)."""
     top = collaboration.PAGE_MAX_WINDOW_MONTHS
-    if raw.isdigit() and 1 <= int(raw) <= top:
+    if raw.isdecimal() and 1 <= int(raw) <= top:  # (isdigit takes "²", which int() refuses)
         return int(raw)
     raise ValueError(f"it has a whole number of months from 1 to {top}")
 
