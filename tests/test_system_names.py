@@ -90,6 +90,20 @@ def test_the_overview_counts_one_system_and_its_filter_finds_every_spelling(spel
     assert {"MOSAIC", "mosaic", "Mosaic"} == set(chosen["system"])  # as written
 
 
+def test_the_system_filter_offers_no_system_only_a_replaced_register_named(db):
+    """Camden's new register no longer names "Frameworki": the filter does not offer it (it
+    would select nothing), as the Adoption page does not, and a link naming it is told so."""
+    upload(db, "Camden", b"Children's social care,Frameworki,Corelogic,2027-06-30,100000\n")
+    upload(db, "Camden", b"Children's social care,Mosaic,Servelec,2027-06-30,100000\n")
+    with db.read() as r:
+        options = selection.options(r)
+        listed = adoption.system_names(r, ALL)
+    assert "Frameworki" not in options["system"] and "Frameworki" not in listed
+    assert "Mosaic" in options["system"]
+    state, notes = filters.normalise(FilterState(system=("Frameworki",)), options)
+    assert state.system == () and len(notes) == 1
+
+
 def test_a_link_naming_a_system_in_other_capitals_reads_it_as_the_system_shown(spelt):
     with spelt.read() as r:
         options = selection.options(r)

@@ -161,7 +161,7 @@ class SystemChoice(Choice):
         return system_groups.matching(self.column, name), {name: list(values)}
 
     def options_sql(self) -> str:
-        return f"(SELECT list(DISTINCT shown ORDER BY shown) FROM ({system_groups.NAMES}))"
+        return system_groups.CURRENT_NAMES
 
     def folded(self, value: str) -> str:
         return fold_spacing(value)

@@ -36,6 +36,13 @@ NAMES = f"""WITH system_keys AS MATERIALIZED (
                 OVER (PARTITION BY k.k) END AS shown
     FROM system_keys AS k LEFT JOIN system_counts AS n USING (written)"""
 
+# The name of every system the current records (those of the active snapshots) write, once,
+# alphabetically, as a list: what the System filter offers. NAMES holds the spellings of older
+# snapshots too (a system a replaced register named), which no current record has.
+CURRENT_NAMES = f"""(SELECT list(DISTINCT shown ORDER BY shown) FROM ({NAMES})
+    WHERE written IN (SELECT c.system FROM contracts AS c
+        JOIN snapshots AS s ON s.id = c.snapshot_id AND s.status = 'active'))"""
+
 
 def key(expr: str) -> str:
     """The system's key (`fold_spacing`) of `expr`: for rows already grouped by the name as
