@@ -248,3 +248,18 @@ def test_a_total_of_a_half_is_rounded_up_on_the_map_as_in_its_table(tmp_path):
     features = {x.id: x for x in deck.layers}[boroughmap.LAYER_ID].data["features"]
     shown = {f["properties"]["name"]: f["properties"]["value_label"] for f in features}
     assert shown["Camden"] == "£123k" and shown["Hackney"] == "£3"
+
+
+@pytest.mark.parametrize("values", [[5.0, 5.1, 5.2], [33.3, 33.4], [0.1, 0.2, 0.3]])
+def test_shares_close_together_get_a_legend_naming_each_range_once(values):
+    """Shares are written to one decimal: the legend of 5.0%, 5.1% and 5.2% read '5%', '5.1%',
+    '5.1%', '5.2%', '5.2%', two colours each called 5.1%, one of which no value could have."""
+    bins = mapclasses.classes(pd.Series(values), "percent")
+    labels = [b.label for b in bins]
+    assert len(set(labels)) == len(labels)
+    for b in bins:  # each range holds a value as written (to one decimal)
+        first = math.ceil(b.low * 10 - 1e-9) / 10
+        assert first < b.high or b is bins[-1]
+    assert [mapclasses.colour_of(v, bins) for v in values] == [b.colour for b in bins][
+        : len(values)
+    ]

@@ -41,7 +41,7 @@ def classes(values: pd.Series, kind: str, n: int = len(PALETTE)) -> list[ColourC
     known = values.dropna()
     top = float(known.max()) if len(known) else 0.0
     bottom = float(known.min()) if len(known) else 0.0
-    for step in _round_steps((top - bottom) / n, integer=kind == "count"):
+    for step in _round_steps((top - bottom) / n, least=_RESOLUTION.get(kind, 0.0)):
         low = math.floor(bottom / step + 1e-9) * step
         count = math.floor((top - low) / step + 1e-9) + 1
         if count <= n:
@@ -102,17 +102,23 @@ def _legend(title: str, classes: int) -> alt.LayerChart:
     )
 
 
-def _round_steps(raw: float, integer: bool) -> list[float]:
-    """Round class widths (1, 2, 2.5, 3, 4 or 5 x 10^k) from about `raw` upwards, smallest first.
+# The smallest difference between two values of a kind as they are written: a count is whole,
+# a share has one decimal (`mapdata.METRICS`). A narrower class could hold no written value and
+# read as its neighbour ('5.1%' twice).
+_RESOLUTION = {"count": 1.0, "percent": 0.1}
 
-    Counts get whole-number widths of at least 1.
-    """
+
+def _round_steps(raw: float, least: float = 0.0) -> list[float]:
+    """Round class widths (1, 2, 2.5, 3, 4 or 5 x 10^k) from about `raw` upwards, smallest first,
+    none narrower than `least` (counts: whole-number widths of at least 1)."""
     if raw <= 0:
-        return [1.0]
+        return [max(1.0, least)]
     magnitude = 10 ** math.floor(math.log10(raw))
     steps = [m * magnitude * 10**e for e in (0, 1, 2) for m in (1, 2, 2.5, 3, 4, 5)]
-    if integer:
+    if least == 1:
         steps = [s for s in steps if s >= 1 and s == int(s)] or [1.0]
+    elif least:
+        steps = [s for s in steps if s >= least - 1e-12] or [least]
     return sorted(s for s in steps if s >= raw - 1e-12) or [steps[-1]]
 
 
