@@ -46,7 +46,7 @@ KEYS: dict[str, str] = {  # allow-list: what the user may group by -> how it is 
 # The SQL of each key, over the records aliased as {t} (allow-listed: never user text), as
 # `_named` gives them.
 _KEY_SQL: dict[str, str] = {
-    "system": "{t}system_name",  # (the system's name however written: query.systems)
+    "system": "{t}system_name",  # (the system's name however written: `_named`)
     "area_vendor": "{t}service_area || ' · ' || {t}vendor",
     "vendor": "{t}vendor",
     "service_area": "{t}service_area",

@@ -64,7 +64,7 @@ class LeadTimes:
     default: int = BUILTIN_DEFAULT_MONTHS
     by_area: tuple[tuple[str, int], ...] = ()
     source: str = ""
-    # When the file was last changed (its modification time, the server's local time): a
+    # When the file was last changed (its modification time, in London's time as stored): a
     # calendar's events change with it, and their version must rise (`with_decide_by`). Not
     # part of what the lead times are: the same months compare equal, whenever written.
     changed_at: datetime | None = field(default=None, compare=False)
