@@ -127,3 +127,30 @@ def test_the_link_to_share_keeps_the_server_s_base_path(
 
 def _with_base_path(get_option):
     return lambda key: "citytools" if key == "server.baseUrlPath" else get_option(key)
+
+
+def test_a_link_the_history_page_made_is_not_called_a_setting_the_app_does_not_have(db_path):
+    """The History page writes which stream it compares (`h_kind`) into its address: its own
+    link, opened again, said "“h_kind=Published notices” (not a setting of this app) was not
+    used"."""
+    at = open_page("pages/history.py", {"h_borough": "Camden", "h_kind": "Published notices"})
+    notes = [shown(w.value) for w in at.sidebar.warning]
+    assert not [n for n in notes if "h_kind" in n], notes
+
+
+def test_every_choice_a_page_writes_into_its_address_is_known_as_a_page_setting():
+    """Every widget bound to the URL is a filter or a page setting with a name, so a link the
+    app made is never called one with a setting the app does not have."""
+    import re
+    from pathlib import Path
+
+    from citydata.query import filters, links
+
+    bound = set()
+    for path in [*Path("pages").glob("*.py"), *Path("ui").rglob("*.py"), Path("app.py")]:
+        for call in re.findall(r"\((?:[^()]|\([^()]*\))*?bind=\"query-params\"", path.read_text()):
+            bound.update(re.findall(r'key="(\w+)"', call))
+    assert len(bound) > 20
+    assert [
+        k for k in sorted(bound) if k not in filters.URL_KEYS and not links.is_page_setting(k)
+    ] == []

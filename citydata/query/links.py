@@ -47,6 +47,7 @@ PAGE_SETTING_LABELS = {
     "calendar_month": "month",
     "timeline_group": "timeline grouping",
     "h_borough": "borough",
+    "h_kind": "snapshots compared",
     "reconcile": "borough",
 }
 
