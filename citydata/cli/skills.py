@@ -113,7 +113,7 @@ def _dates_as_dates(table: pd.DataFrame) -> pd.DataFrame:
 
 def _same(given: str, linked: str) -> bool:
     """The system named and the link's are one (as `_known_system` reads a name)."""
-    return " ".join(given.split()).casefold() == " ".join(linked.split()).casefold()
+    return fold_spacing(given) == fold_spacing(linked)
 
 
 def _known_system(written: str, names: list[str]) -> str:
