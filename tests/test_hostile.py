@@ -417,7 +417,7 @@ def test_too_many_notices_are_counted_as_the_notices_the_releases_make():
     500,001 releases above in about a second, not five): the count is of what compiling makes,
     one notice per `ocid` given as text and one per release numbered otherwise, so a file of
     many releases of few notices is not refused for its number of releases."""
-    from citydata.ingest import ocds
+    from citydata.ingest import ocds, packages
 
     def release(ocid) -> dict:
         return {"ocid": ocid, "date": "2026-01-01", "tender": {"title": "x"}}
@@ -425,7 +425,7 @@ def test_too_many_notices_are_counted_as_the_notices_the_releases_make():
     few = [release("ocds-1"), release("ocds-1"), release("ocds-2"), {"ocid": True}, 7]
     many = [release("ocds-1"), release("ocds-2"), release(3), release(3.0)]
     for doc in (few, {"releases": few}, many, {"releases": many}):
-        made = len(ocds.releases_of(doc))
+        made = len(packages.releases_of(doc))
         assert ocds.notices_in(doc) == made == (2 if doc in (few, {"releases": few}) else 4)
     table = ocds.from_document({"releases": few}, max_rows=2)  # five entries, two notices
     assert (table.not_notices, table.merged_releases) == (2, 1)

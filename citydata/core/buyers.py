@@ -33,7 +33,7 @@ _COUNCIL_WORD = re.compile(r"\b(council|borough|city|county|district|cyngor|comh
 # Between a council's names in two languages: "The City of Cardiff Council / Cyngor Dinas Caerdydd"
 _BILINGUAL = re.compile(r"\s+/\s+")
 # Between the councils of a joint buyer: "Babergh and Mid Suffolk", "Adur & Worthing", "Camden,
-# Islington and Haringey", several buyers of one notice as citydata.ingest.ocds lists them
+# Islington and Haringey", several buyers of one notice as citydata.ingest.parties lists them
 # ("London Borough of Camden; Hertfordshire County Council"), "Bath / North East Somerset".
 _BETWEEN = re.compile(r"\s*[,;/|]\s*|\s+and\s+|\s*&\s*", re.I)
 # One council's part of a joint buyer's name: "Babergh and Mid Suffolk District Councils"

@@ -2,7 +2,7 @@
 
 A notice whose buyer's name lists several councils ("Babergh and Mid Suffolk District
 Councils", "Richmond and Wandsworth Councils", or several buyers of an OCDS notice, which
-citydata.ingest.ocds joins by "; "), read by `citydata.core.buyers.joint`, gives each of the
+citydata.ingest.parties joins by "; "), read by `citydata.core.buyers.joint`, gives each of the
 region's councils among them a record: the row is repeated, one copy for each council, with the
 same row number, reference, supplier, dates and status, so that everything after (the newest
 release of each notice, withdrawals, the store's snapshots of each council's notices, matching

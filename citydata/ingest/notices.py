@@ -2,7 +2,7 @@
 
 - Contracts Finder API v2 search results (`{"hitCount": ..., "noticeList": [{"item": {...}}]}`,
   or a list of such items): one row per notice, in the same columns as OCDS
-  (`citydata.ingest.ocds.COLUMNS`), so everything after reading treats them alike. The value is
+  (`citydata.ingest.awards.COLUMNS`), so everything after reading treats them alike. The value is
   the awarded value, else the top of the estimated range, else its bottom (0 means unknown).
 - Flattened OCDS (flatten-tool, Contracts Finder's daily CSV): a CSV or XLSX whose headers are
   JSON paths (`releases/0/buyer/name`, `awards/0/suppliers/0/name`, `ocid`). Each row is rebuilt
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.ingest import ocds
+from citydata.ingest import awards, packages
 from citydata.ingest.report import IngestError
 from citydata.ingest.table import Table
 
@@ -92,10 +92,10 @@ def cf_search(doc: Any, max_rows: int | None = None) -> Table:
             "Release date": item.get("publishedDate"),
             "Notice status": item.get("noticeStatus"),  # Open, Awarded, Withdrawn...
         }
-        rows.append([ocds.unescape(_scalar(row[c])) for c in ocds.COLUMNS])
-    frame = pd.DataFrame(rows, columns=list(ocds.COLUMNS), dtype=object)
+        rows.append([awards.unescape(_scalar(row[c])) for c in awards.COLUMNS])
+    frame = pd.DataFrame(rows, columns=list(awards.COLUMNS), dtype=object)
     return Table(
-        columns=list(ocds.COLUMNS),
+        columns=list(awards.COLUMNS),
         data=frame,
         rows=list(range(1, len(rows) + 1)),
         rows_read=len(rows),
@@ -171,7 +171,7 @@ def flattened(table: Table, max_rows: int | None = None) -> Table:
                     _put(doc, paths[column], value)
                 except (ValueError, TypeError, IndexError):
                     continue  # a header that is no path ('Notes'): not part of the release
-        found = ocds.releases_of(doc) if ("releases" in doc or "ocid" in doc) else []
+        found = packages.releases_of(doc) if ("releases" in doc or "ocid" in doc) else []
         found = [r for r in found if isinstance(r, dict)]
         none += not found
         releases += found
@@ -180,7 +180,7 @@ def flattened(table: Table, max_rows: int | None = None) -> Table:
         raise IngestError(
             "This file's columns are Open Contracting (OCDS) paths, but no row holds a release."
         )
-    out = ocds.from_releases(releases, lines, max_rows, kind="ocds_flat")
+    out = awards.from_releases(releases, lines, max_rows, kind="ocds_flat")
     out.problems[:0] = table.problems
     out.encoding, out.delimiter, out.sheet, out.sheets = (
         table.encoding,

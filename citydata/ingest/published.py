@@ -55,7 +55,7 @@ CPV_COLUMNS = ("CPV codes", "Cpv Codes", "Classification Code")
 DESCRIPTION_COLUMNS = ("Description", "Award Description")
 URL_COLUMNS = ("Notice URL",)
 # When the notice (this version of it) was published: OCDS and Contracts Finder's API as read
-# (citydata.ingest.ocds), Contracts Finder's CSV export.
+# (citydata.ingest.awards), Contracts Finder's CSV export.
 RELEASE_DATE_COLUMNS = ("Release date", "Published Date")
 PENNY = Decimal("0.01")
 # Columns of a notices file read besides the mapped fields (not "columns not imported")

@@ -251,7 +251,7 @@ _OCDS_KINDS = {"ocds": "ocds", "cf_api": "contracts_finder_api", "ocds_flat": "o
 def recognise(columns: list[str], data: pd.DataFrame, kind: str) -> tuple[str, dict]:
     """(format, suggested mapping) for a table's columns."""
     if kind in _OCDS_KINDS:
-        from citydata.ingest.ocds import MAPPING
+        from citydata.ingest.awards import MAPPING
 
         return _OCDS_KINDS[kind], dict.fromkeys(FIELD_NAMES) | MAPPING
     cf = _contracts_finder(columns, data)

@@ -2,7 +2,7 @@
 
 A publisher says so in a later release of the notice: in OCDS, every award `cancelled` or
 `unsuccessful`, or the tender `cancelled`, `withdrawn` or `unsuccessful` with no award active or
-pending (`ended`, read by citydata.ingest.ocds into the row's "Notice status"); in Contracts
+pending (`ended`, read by citydata.ingest.awards into the row's "Notice status"); in Contracts
 Finder's CSV export its "Status" column, and in its search API `noticeStatus` ("Withdrawn";
 "Open", "Closed" and "Awarded" are notices in force).
 
@@ -11,7 +11,7 @@ kept as a `Withdrawal` (the borough, the notice's reference, the release's date)
 store takes the notice held of that reference out of the borough's next snapshot of notices
 (citydata.store.withdrawals). Only the newest release of a notice in a file is read this way
 (citydata.ingest.published.newest_releases runs first): an award after a cancellation is in
-force again. An OCDS file's releases of one notice are compiled into one (citydata.ingest.ocds),
+force again. An OCDS file's releases of one notice are compiled into one (citydata.ingest.packages),
 which keeps the awards of earlier releases: whether that notice is in force is what its newest
 release says (`ended_in`), not what the compiled one does.
 """
@@ -25,7 +25,7 @@ from typing import Any
 from citydata.ingest.report import WITHDRAWN, Problem, skipped, warning
 from citydata.ingest.table import Table
 
-# The columns a notices file says a notice's status in: as citydata.ingest.ocds writes it (from
+# The columns a notices file says a notice's status in: as citydata.ingest.awards writes it (from
 # OCDS and Contracts Finder's API), Contracts Finder's CSV export.
 STATUS_COLUMNS = ("Notice status", "Status", "Notice Status")
 ENDED_AWARDS = ("cancelled", "unsuccessful")
