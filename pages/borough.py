@@ -6,7 +6,7 @@ import ui
 from citydata.core import boroughs, dates
 from citydata.core.formatting import NOT_RECORDED, money
 from citydata.output import briefing, word
-from citydata.query import borough_profile, filters, reconciliation
+from citydata.query import borough_profile, links, reconciliation
 from ui import skills
 from ui.charts.profile import timeline
 
@@ -149,7 +149,7 @@ st.page_link(
     "pages/reconcile.py",
     label="Compare them record by record",
     icon=":material/compare_arrows:",
-    query_params=filters.to_query_params(state) | {"reconcile": [name]},
+    query_params=links.to_query_params(state) | {"reconcile": [name]},
 )
 
 st.subheader("Take it to a meeting")

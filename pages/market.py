@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from citydata.core import boroughs
 from citydata.core.formatting import count
-from citydata.query import filters, market, satisfaction
+from citydata.query import links, market, satisfaction
 from ui.charts import market as charts
 
 state = ui.page_filters()
@@ -92,7 +92,7 @@ if rows and ranking["rank"].notna().iloc[rows[0]]:
     st.page_link(
         "pages/vendor.py", label=f"Open the profile of {ui.plain(name)}",
         icon=":material/storefront:",
-        query_params=filters.to_query_params(state) | {"vendor_profile": [name]},
+        query_params=links.to_query_params(state) | {"vendor_profile": [name]},
     )  # fmt: skip
 ui.downloads(shown, "vendor-ranking", key="ranking")
 

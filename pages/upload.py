@@ -7,7 +7,8 @@ from citydata import ingest
 from citydata.core import stewards
 from citydata.core.formatting import count
 from citydata.feeds import counts
-from citydata.query.filters import FilterState, to_query_params
+from citydata.query.filters import FilterState
+from citydata.query.links import to_query_params
 from citydata.store import previews, snapshots
 from ui import steward
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from citydata.query import filters, selection
+from citydata.query import corrections, filters, links, search, selection
 from citydata.query.filters import FilterState
 from citydata.store import vendors
 
@@ -108,12 +108,12 @@ def test_filter_state_gives_sql_params_summary_and_url(state, sql, params, text,
     assert w.sql == sql
     assert w.params == {filters.param_name(k): v for k, v in params.items()}
     assert filters.summary(state) == text
-    assert filters.to_query_params(state) == url
+    assert links.to_query_params(state) == url
 
 
 @pytest.mark.parametrize(("state", "url"), [(c.values[0], c.values[4]) for c in CASES])
 def test_url_parameters_round_trip(state, url):
-    back, notes = filters.from_query_params(url)
+    back, notes = links.from_query_params(url)
     assert notes == []
     assert filters.where(back) == filters.where(state)
 
@@ -163,7 +163,7 @@ def test_a_page_question_cannot_overwrite_the_system_filter(db):
 
 
 def test_invalid_url_values_are_dropped_with_a_note():
-    state, notes = filters.from_query_params(
+    state, notes = links.from_query_params(
         {"borough": ["Camden", "Gotham"], "vendor": ["Capita"], "end_to": ["31/03/2027"]},
         options={"borough": ["Camden", "Hackney"], "vendor": ["Capita"]},
     )
@@ -254,12 +254,10 @@ def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_col
     with db.read() as r:
         for q in WORDS:
             naive = " AND ".join(
-                "("
-                + " OR ".join(f"contains(lower({c}), $w{i})" for c in filters.SEARCH_COLUMNS)
-                + ")"
-                for i in range(len(filters.search_terms(q)))
+                "(" + " OR ".join(f"contains(lower({c}), $w{i})" for c in search.COLUMNS) + ")"
+                for i in range(len(search.terms(q)))
             )
-            words = {f"w{i}": t for i, t in enumerate(filters.search_terms(q))}
+            words = {f"w{i}": t for i, t in enumerate(search.terms(q))}
             expected = r.scalar(f"SELECT count(*) FROM current_contracts WHERE {naive}", words)
             assert selection.headline(r, FilterState(q=q))["records"] == expected, q
         assert selection.headline(r, FilterState(q="zebra"))["records"] > 0
@@ -267,7 +265,7 @@ def test_search_finds_exactly_the_records_holding_every_word_in_any_searched_col
 
 def test_normalise_drops_unknown_values_naming_the_closest_and_swaps_dates():
     options = {"borough": ["Camden", "Hackney"], "hosting": ["Cloud (SaaS)", "On premises"]}
-    state, notes = filters.normalise(
+    state, notes = corrections.normalise(
         FilterState(
             borough=("Camdem", "Hackney"),
             hosting=("cloud",),
@@ -296,7 +294,7 @@ def test_a_link_naming_a_real_council_or_service_area_the_data_lacks_says_why(mo
         "borough": ["Camden", "Bolton", "Islington", "Gotham"],
         "service_area": ["Libraries and culture", "Hosuing"],
     }
-    state, notes = filters.from_query_params(given, options)
+    state, notes = links.from_query_params(given, options)
     assert state.borough == ("Camden",) and state.service_area == ()
     assert notes == [
         "“Bolton” is outside London (Bolton Metropolitan Borough Council): this app is set up "
@@ -307,7 +305,7 @@ def test_a_link_naming_a_real_council_or_service_area_the_data_lacks_says_why(mo
         "No service area called “Hosuing” in the data (did you mean Housing?).",
     ]
     monkeypatch.setenv(regions.SETTING, "greater-manchester")
-    _, notes = filters.from_query_params({"borough": ["Camden"]}, {"borough": ["Bolton"]})
+    _, notes = links.from_query_params({"borough": ["Camden"]}, {"borough": ["Bolton"]})
     assert notes == [
         "“Camden” is outside Greater Manchester (London Borough of Camden): this app is set up "
         "for the 10 councils of Greater Manchester."

@@ -12,7 +12,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core.text import markdown_literal, shorten
-from citydata.query import filters
+from citydata.query import corrections
 from citydata.store import snapshots, vendors
 from citydata.store.db import Database
 from tests.apptest import inert, new_visit, run_app, shown
@@ -79,7 +79,7 @@ def test_a_hostile_link_value_is_named_in_the_sidebar_as_plain_text(db_path, kin
     notes = [w.value for w in at.sidebar.warning]
     assert len(notes) == 1
     assert not inert(notes[0]), inert(notes[0])
-    named = shorten(" ".join(value.split()), filters.NOTE_VALUE_CHARS)
+    named = shorten(" ".join(value.split()), corrections.NOTE_VALUE_CHARS)
     assert shown(notes[0]).startswith(f"No vendor called “{named}” in the data")
 
 

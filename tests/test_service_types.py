@@ -7,7 +7,7 @@ import pytest
 
 from citydata.core import service_types
 from citydata.core.schema import SERVICE_AREA_LABELS
-from citydata.query import filters, selection
+from citydata.query import filters, links, selection
 from citydata.query.filters import FilterState
 from tests import command
 from tests.apptest import metric, run_app
@@ -68,9 +68,9 @@ def test_the_link_keeps_a_service_type_and_drops_an_unknown_one(db):
     with db.read() as r:
         options = selection.options(r)
     assert options["service_type"] == ["Frontline", "Corporate"]
-    state, notes = filters.from_query_params({"service_type": ["Corporate", "Bogus"]}, options)
+    state, notes = links.from_query_params({"service_type": ["Corporate", "Bogus"]}, options)
     assert state.service_type == ("Corporate",) and "Bogus" in notes[0]
-    assert filters.to_query_params(state) == {"service_type": ["Corporate"]}
+    assert links.to_query_params(state) == {"service_type": ["Corporate"]}
 
 
 def test_the_split_adds_up_to_the_selection(db):

@@ -17,7 +17,7 @@ from citydata.query import (
     alerts,
     borough_profile,
     collaboration,
-    filters,
+    links,
     mapdata,
     pipeline,
     selection,
@@ -107,7 +107,7 @@ def test_the_system_filter_offers_no_system_only_a_replaced_register_named(db):
 def test_a_link_naming_a_system_in_other_capitals_reads_it_as_the_system_shown(spelt):
     with spelt.read() as r:
         options = selection.options(r)
-    state, notes = filters.from_query_params({"system": ["MOSAIC "]}, options)
+    state, notes = links.from_query_params({"system": ["MOSAIC "]}, options)
     assert state.system == ("Mosaic",) and notes == []
 
 

@@ -17,7 +17,7 @@ from citydata.core import boroughs, dates, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
 from citydata.output import exports, provenance, workbook
-from citydata.query import borough_profile, filters, selection
+from citydata.query import borough_profile, corrections, filters, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, migrations
 from citydata.store.db import Database, Reader
@@ -226,7 +226,7 @@ def sidebar_filters() -> FilterState:
         for note in st.session_state.get("_url_notes", []):
             st.warning(plain(note, links.URL_NOTE_LIMIT), icon=":material/info:")
     state = filters.state_from_widgets({k: st.session_state.get(k) for k in filters.URL_KEYS})
-    state, notes = filters.normalise(state, options)  # the same clean-up as the command line's
+    state, notes = corrections.normalise(state, options)  # the same clean-up as the command line's
     for note in notes:
         st.sidebar.warning(note, icon=":material/info:")
     return state

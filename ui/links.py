@@ -20,9 +20,15 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 
 from citydata.core import boroughs
 from citydata.core import text as text_rules
-from citydata.query import filters
+from citydata.query import corrections, filters
 from citydata.query.filters import FilterState
-from citydata.query.links import is_page_setting, setting_label, unknown_parameter
+from citydata.query.links import (
+    from_query_params,
+    is_page_setting,
+    setting_label,
+    to_query_params,
+    unknown_parameter,
+)
 from ui import faults
 
 URL_NOTE_LIMIT = 400  # characters of a note about a link's dropped values
@@ -42,16 +48,16 @@ def note_invalid_url_values(
     if "_url_notes" in st.session_state:
         return
     given = {key: st.query_params.get_all(key) for key in filters.URL_KEYS}
-    state, unread = filters.from_query_params(given)
+    state, unread = from_query_params(given)
     regrouped_state, notes = regrouped(state)
     moved = regrouped_state.vendor != state.vendor
     if moved:
         st.query_params["vendor"] = list(regrouped_state.vendor)
-    offered = filters.as_offered(regrouped_state, options)  # ("MOSAIC" for the system "Mosaic")
+    offered = corrections.as_offered(regrouped_state, options)  # ("MOSAIC" for the system "Mosaic")
     if offered.system != regrouped_state.system:
         st.query_params["system"] = list(offered.system)
         moved = True
-    notes += filters.normalise(offered, options)[1] + unread
+    notes += corrections.normalise(offered, options)[1] + unread
     # The page's own settings in the link (market_top, metric, profile...), as given: the page
     # binds them to its widgets, and Streamlit drops a value a widget cannot take.
     settings = {
@@ -70,7 +76,7 @@ def note_invalid_url_values(
             st.query_params[key] = settings[key] = now.vendor[0]
             notes, moved = notes + said, True
     for key in SYSTEM_SETTINGS & settings.keys():  # a system in other capitals, as the filter's
-        now = filters.as_offered(FilterState(system=(settings[key],)), options)
+        now = corrections.as_offered(FilterState(system=(settings[key],)), options)
         if now.system != (settings[key],):
             st.query_params[key] = settings[key] = now.system[0]
             moved = True
@@ -157,7 +163,7 @@ def note_dropped_page_settings() -> None:
             continue
         label = setting_label(key)
         value = "none" if shown is None else str(shown)
-        where = filters.outside_region(raw) if key in BOROUGH_SETTINGS else None
+        where = corrections.outside_region(raw) if key in BOROUGH_SETTINGS else None
         why = f"is {where}" if where else "cannot be used here"
         note = (
             f"The link's {label} “{text_rules.shorten(raw, 60)}” {why}; "
@@ -196,7 +202,7 @@ def share_link(state: FilterState, page: str = "", extra: dict[str, str] | None 
     prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
     path = "/".join(part for part in (prefix, page) if part)
     base = f"{site_address()}/{path}" if path else site_address()
-    params = filters.to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
+    params = to_query_params(state) | {k: [v] for k, v in (extra or {}).items() if v}
     query = urlencode(params, doseq=True)
     return f"{base}?{query}" if query else base
 

@@ -34,7 +34,7 @@ from citydata.cli.common import (
 )
 from citydata.core import dates, settings
 from citydata.output import alerts
-from citydata.query import filters, links, opportunities, pipeline, selection
+from citydata.query import corrections, links, opportunities, pipeline, selection
 from citydata.store import ledger, subscriptions
 
 
@@ -117,9 +117,9 @@ def _add(args: argparse.Namespace) -> int:
             if why := alerts.link_refused(r, args.url, options):
                 raise UsageError(why)
             link = links.read(args.url)
-            given, unread = filters.from_query_params(link.params)
+            given, unread = links.from_query_params(link.params)
             given, notes = selection.regrouped(r, given)  # a vendor grouped since: said so
-        notes += filters.normalise(given, options)[1] + unread
+        notes += corrections.normalise(given, options)[1] + unread
         if unused := links.unused_note(link, (), "alerts add"):
             notes.append(unused)  # (the alert watches the link's filters only)
         try:

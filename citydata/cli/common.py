@@ -19,7 +19,7 @@ import pandas as pd
 from citydata import lifecycle
 from citydata.core import boroughs, regions, settings
 from citydata.core.text import shorten
-from citydata.query import filters, links, selection
+from citydata.query import corrections, filters, links, selection
 from citydata.query.filters import FilterState
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -129,7 +129,7 @@ def authority(text: str) -> boroughs.Authority:
         return found
     region = regions.current()
     shown = text[:60]
-    if region.is_london and (where := filters.outside_region(text)) is not None:
+    if region.is_london and (where := corrections.outside_region(text)) is not None:
         message = f"“{shown}” is {where}: this app is set up for {region.describe()}"
     elif region.is_london:
         message = f"No London borough is called “{shown}”"
@@ -178,7 +178,7 @@ def filter_state(
         params = {c.key: getattr(args, c.key) for c in filters.CHOICES}
         params |= {"end_from": [args.end_from or ""], "end_to": [args.end_to or ""]}
         params |= {"q": [args.q]}
-    state, notes = filters.from_query_params(params)
+    state, notes = links.from_query_params(params)
     if notes:  # (the app ignores a date it cannot read, and says so; a command stops)
         raise UsageError(" ".join(n.replace("; ignored.", ".") for n in notes))
     if state.is_empty():
@@ -187,11 +187,11 @@ def filter_state(
     with lifecycle.open_for_reading(args.db) as db, db.read() as r:
         options = selection.options(r)
         state, regrouped = selection.regrouped(r, state)  # as the app reads a link
-    clean, notes = filters.normalise(state, options)
+    clean, notes = corrections.normalise(state, options)
     notes = regrouped + notes
     emptied = [c for c in filters.CHOICES if getattr(state, c.key) and not getattr(clean, c.key)]
     if emptied:  # every value of a filter left out: the answer would be about every one
-        unknown = filters.unknown(state, options)
+        unknown = corrections.unknown(state, options)
         them = "it" if _left_out(state, clean) == 1 else "them"
         raise UsageError(
             f"{' '.join(unknown)} Without {them}, the answer would cover every "

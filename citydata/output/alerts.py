@@ -27,7 +27,7 @@ from citydata.core.dates import day_label
 from citydata.core.formatting import count
 from citydata.output import delivery, ics
 from citydata.query import alerts as due
-from citydata.query import filters, links, opportunities, selection
+from citydata.query import corrections, filters, links, opportunities, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store import subscriptions
@@ -100,9 +100,9 @@ def link_refused(r: Reader, view_url: str, options: Mapping[str, Any]) -> str | 
         params = links.read(view_url).params
     except links.BadLink as exc:  # (else a fault of the page, or of `alerts add`)
         return str(exc)
-    given, _ = filters.from_query_params(params)
+    given, _ = links.from_query_params(params)
     given, _ = selection.regrouped(r, given)
-    unknown = filters.unknown(given, options)
+    unknown = corrections.unknown(given, options)
     if not unknown:
         return None
     return (
@@ -131,10 +131,10 @@ def view(r: Reader, sub: Subscription, options: Mapping[str, Any]) -> tuple[Filt
     drops such a value and shows everything with a note, but an alert dropping it would tell
     its subscribers about every contract, when the one vendor it watches has none.
     (`options`: selection.options, read once for every alert.)"""
-    state, _ = filters.from_query_params(sub.view_params)
+    state, _ = links.from_query_params(sub.view_params)
     state, _ = selection.regrouped(r, state)  # (said when the alert is made, not every send)
-    notes = filters.unknown(state, options)
-    state, _ = filters.normalise(state, {})  # (the dates' swap only: no value is dropped)
+    notes = corrections.unknown(state, options)
+    state, _ = corrections.normalise(state, {})  # (the dates' swap only: no value is dropped)
     return state, notes
 
 

@@ -42,7 +42,7 @@ from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, money_in_full
 from citydata.core.text import shorten
-from citydata.query import filters
+from citydata.query import filters, links
 from citydata.query.filters import FilterState
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
 
@@ -118,7 +118,7 @@ def for_selection(state: FilterState) -> tuple[str, str]:
     """(name, identity) of the calendar of the contracts `state` selects: the name says which
     ('City Tools: Contracts where borough is Camden'), and the identity is the same for the
     same filters, whatever their order, from the page or the command line."""
-    chosen = filters.to_query_params(state)
+    chosen = links.to_query_params(state)
     identity = "selection\x1f" + "\x1f".join(
         f"{key}={chr(0x1E).join(sorted(values))}" for key, values in sorted(chosen.items())
     )

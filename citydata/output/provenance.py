@@ -19,7 +19,7 @@ import pandas as pd
 from citydata.core import boroughs
 from citydata.core.dates import day_label
 from citydata.core.text import file_stem
-from citydata.query import filters, selection
+from citydata.query import filters, search, selection
 from citydata.query.filters import FilterState
 from citydata.store.db import Reader
 
@@ -42,7 +42,7 @@ def filter_stem(state: FilterState) -> str:
             words += ["from", state.end_from.isoformat()]
         if state.end_to:
             words += ["to", state.end_to.isoformat()]
-    if terms := filters.search_terms(state.q):
+    if terms := search.terms(state.q):
         words += ["search", *terms]
     stem = file_stem(" ".join(words), fallback="", limit=10 * STEM_CHARS)
     if len(stem) > STEM_CHARS:

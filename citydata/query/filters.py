@@ -1,8 +1,10 @@
 """Filters as data: one definition gives the SQL, the plain-English summary and the URL.
 
-A `FilterState` is what the user chose. Each filter in `CHOICES`, `END_DATES` and `SEARCH` turns
-its part of the state into a `where` fragment with bound parameters and a phrase for the summary;
-the URL parameter of a filter is its `key`, which is also the sidebar widget's key.
+A `FilterState` is what the user chose. Each filter in `CHOICES`, `DATE_KEYS` and the search
+(citydata.query.search) turns its part of the state into a `where` fragment with bound
+parameters and a phrase for the summary; the URL parameter of a filter is its `key`, which is
+also the sidebar widget's key (a link's are read and written by citydata.query.links, and what
+the data does not have is dropped, saying so, by citydata.query.corrections).
 
 Bound parameters: a filter's SQL parameters are never named after their column but generated
 from `PARAM_PREFIX` ("flt_borough", "flt_q0"), and they travel in a `Params`, a dict that refuses
@@ -12,33 +14,16 @@ nor be overwritten by it: a collision is an error, never a silently different an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
-from citydata.core import boroughs, regions, service_types
+from citydata.core import boroughs, service_types
 from citydata.core.dates import day_label
 from citydata.core.keys import fold_spacing
-from citydata.core.schema import HOSTING_VALUES, SERVICE_AREA_LABELS
-from citydata.core.text import shorten
-from citydata.query import system_groups
-from citydata.store import vendors
-
-SEARCH_COLUMNS: tuple[str, ...] = (
-    "borough",
-    "service_area",
-    "system",
-    "vendor",
-    "vendor_as_written",
-    "manufacturer",
-    "hosting",
-    "source_ref",
-)
-
+from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.query import search, system_groups
 
 PARAM_PREFIX = "flt_"
 
@@ -133,7 +118,7 @@ class Choice:
         return boroughs.noun(capital=True) if self.key == "borough" else self.label
 
     def describe(self, values: tuple[str, ...]) -> str:
-        return f"{self.said} is {_either(values)}"
+        return f"{self.said} is {either(values)}"
 
     def fixed_options(self) -> tuple[str, ...] | None:
         """The values offered whatever the data holds (None: the column's current values)."""
@@ -215,72 +200,11 @@ def where(state: FilterState) -> Where:
         if value := getattr(state, key):
             parts.append(f"contract_end {op} ${param_name(key)}")
             params[param_name(key)] = value
-    for i, term in enumerate(search_terms(state.q)):
-        sql, p = _search(term, param_name(f"q{i}"))
-        partner, _ = _search(term, param_name(f"q{i}"), on="n.")
-        parts.append(f"({sql} OR {_MATCHED_NOTICE.format(partner=partner)})")
+    for i, term in enumerate(search.terms(state.q)):
+        sql, p = search.clause(term, param_name(f"q{i}"))
+        parts.append(sql)
         params |= p
     return Where(" AND ".join(parts) or "TRUE", params)
-
-
-# Columns that only ever hold a value of a fixed list (ingest normalises them): the search word
-# is matched against the list here and the SQL tests membership, not text on every record.
-def _listed() -> dict[str, tuple[str, ...]]:
-    return {
-        "borough": boroughs.NAMES,  # the current region's authorities
-        "service_area": tuple(SERVICE_AREA_LABELS),
-        "hosting": tuple(HOSTING_VALUES),
-    }
-
-
-# The canonical vendor is made by the view's alias join for every record; a record matches on it
-# when its spelling is matched as written (vendor_as_written) or is an alias of a matching vendor.
-def _aliased(name: str, written: str) -> str:
-    return (
-        f"{written} IN (SELECT w.vendor FROM (SELECT DISTINCT vendor FROM contracts) AS w "
-        f"{vendors.canonical_sql('w.vendor', 'a')} WHERE a.vendor ILIKE ${name} ESCAPE '\\')"
-    )
-
-
-# A register record matched to a published notice is one contract with it (the notice is left
-# out as its evidence, see selection.ONCE): the record is found by a word only its notice holds
-# (the notice's title, its supplier as the notice spells it), else a search found the contract
-# nowhere. `{partner}` tests the notice's own cells (`_search` on the stored record `n`), of a
-# notice still current (as the view's own pairs: a rolled-back notice's words find nothing).
-_MATCHED_NOTICE = (
-    "(matched AND source_kind = 'register' AND (snapshot_id, record_no, vendor_as_written) IN ("
-    "SELECT m.register_snapshot_id, m.register_record_no, m.register_vendor"
-    " FROM notice_matches AS m"
-    " JOIN snapshots AS ns ON ns.id = m.notice_snapshot_id AND ns.status = 'active'"
-    " JOIN contracts AS n ON n.snapshot_id = m.notice_snapshot_id"
-    " AND n.record_no = m.notice_record_no AND coalesce(n.source_ref, '') = m.notice_ref"
-    " AND n.vendor IS NOT DISTINCT FROM m.notice_vendor"
-    " WHERE {partner}))"
-)
-
-
-def _search(term: str, name: str, on: str = "") -> tuple[str, dict[str, Any]]:
-    """Records holding `term` in any of SEARCH_COLUMNS: one ILIKE per text column (faster than
-    one joined string per record; a search word holds no spaces), membership for the others.
-    With `on` ("n."), the same tests of a stored record of `contracts` so named (whose vendor
-    is as written)."""
-    tests, params = [], {name: "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", term) + "%"}
-    for column in SEARCH_COLUMNS:
-        listed = _listed()
-        if column in listed:
-            if found := [v for v in listed[column] if term in v.lower()]:
-                tests.append(f"{on}{column} IN ${name}_{column}")
-                params[f"{name}_{column}"] = found
-        elif column == "vendor":
-            written = f"{on}vendor" if on else "vendor_as_written"
-            tests.append(_aliased(name, written))
-        else:
-            stored = f"{on}vendor" if on and column == "vendor_as_written" else f"{on}{column}"
-            tests.append(f"{stored} ILIKE ${name} ESCAPE '\\'")
-    return "(" + " OR ".join(tests) + ")", params
-
-
-_LIKE_SPECIAL = re.compile(r"[\\%_]")  # matched literally in a search word
 
 
 def service_areas(state: FilterState) -> list[str]:
@@ -295,11 +219,6 @@ def service_areas(state: FilterState) -> list[str]:
     return areas
 
 
-def search_terms(q: str) -> list[str]:
-    """Words of the free-text search, lower-cased; each must appear somewhere in a record."""
-    return [t for t in re.split(r"\s+", q.strip().lower()) if t][:10]
-
-
 def summary(state: FilterState, noun: str = "contracts") -> str:
     """A plain-English sentence describing the selection.
 
@@ -307,7 +226,7 @@ def summary(state: FilterState, noun: str = "contracts") -> str:
     1 Apr 2026 and 31 Mar 2027, matching “oracle”"
     """
     choices = [c.describe(getattr(state, c.key)) for c in CHOICES if getattr(state, c.key)]
-    text = noun.capitalize() + (" where " + _join(choices, "and") if choices else "")
+    text = noun.capitalize() + (" where " + join_words(choices, "and") if choices else "")
     extras: list[str] = []
     if state.end_from and state.end_to:
         extras.append(f"ending between {day_label(state.end_from)} and {day_label(state.end_to)}")
@@ -315,7 +234,7 @@ def summary(state: FilterState, noun: str = "contracts") -> str:
         extras.append(f"ending on or after {day_label(state.end_from)}")
     elif state.end_to:
         extras.append(f"ending on or before {day_label(state.end_to)}")
-    if terms := search_terms(state.q):
+    if terms := search.terms(state.q):
         extras.append("matching " + " and ".join(f"“{t}”" for t in terms))
     if not choices and not extras:
         return f"All {noun}"
@@ -323,180 +242,6 @@ def summary(state: FilterState, noun: str = "contracts") -> str:
     if state.end_from or state.end_to:
         text += " (records with no end date are left out)"
     return text
-
-
-def to_query_params(state: FilterState) -> dict[str, list[str]]:
-    """URL parameters for a state: repeated keys for lists, ISO dates, defaults left out."""
-    out: dict[str, list[str]] = {}
-    for choice in CHOICES:
-        if values := getattr(state, choice.key):
-            out[choice.key] = list(values)
-    for key in DATE_KEYS:
-        if value := getattr(state, key):
-            out[key] = [value.isoformat()]
-    if state.q.strip():
-        out[SEARCH_KEY] = [state.q.strip()]
-    return out
-
-
-def from_query_params(
-    params: Mapping[str, Iterable[str]],
-    options: Mapping[str, Iterable[str]] | None = None,
-) -> tuple[FilterState, list[str]]:
-    """A state from URL parameters, and a note for every value that was dropped or changed.
-
-    With `options` (a choice key to its valid values) the state is also `normalise`d.
-    """
-    notes: list[str] = []
-    values: dict[str, Any] = {}
-    for choice in CHOICES:
-        values[choice.key] = tuple(_dedupe(params.get(choice.key, ())))
-    for key in DATE_KEYS:
-        raw = list(params.get(key, ()))
-        if raw and raw[0]:
-            try:
-                values[key] = date.fromisoformat(raw[0])
-            except ValueError:
-                notes.append(f"{_quoted_few(raw[:1])} is not a date (use YYYY-MM-DD); ignored.")
-    q = list(params.get(SEARCH_KEY, ()))
-    values[SEARCH_KEY] = q[0] if q else ""
-    state = FilterState(**values)
-    if options is None:
-        return state, notes
-    state, dropped = normalise(state, options)
-    return state, dropped + notes
-
-
-def normalise(
-    state: FilterState, options: Mapping[str, Iterable[str]]
-) -> tuple[FilterState, list[str]]:
-    """The one clean-up of a selection, shared by the sidebar and the command line.
-
-    Values of a choice filter that are not among `options` (a choice key to the values in the
-    data) are dropped, each named in a note with the closest valid value when there is one; a
-    system written in other capitals or spacing is read as the one offered ("MOSAIC" is
-    "Mosaic"); an end-date range given back to front is swapped. Returns the clean state and
-    the notes.
-    """
-    notes: list[str] = []
-    changes: dict[str, Any] = {}
-    state = as_offered(state, options)
-    for choice in CHOICES:
-        given = getattr(state, choice.key)
-        if not given or choice.key not in options:
-            continue
-        valid = list(options[choice.key])
-        known = set(valid)
-        dropped = [v for v in given if v not in known]
-        if dropped:
-            notes += _unknown_notes(choice, dropped, valid)
-            changes[choice.key] = tuple(v for v in given if v in known)
-    if state.end_from and state.end_to and state.end_from > state.end_to:
-        notes.append(
-            f"The end-date range was back to front ({day_label(state.end_from)} to "
-            f"{day_label(state.end_to)}); it has been swapped."
-        )
-        changes |= {"end_from": state.end_to, "end_to": state.end_from}
-    return state.with_(**changes), notes
-
-
-def as_offered(state: FilterState, options: Mapping[str, Iterable[str]]) -> FilterState:
-    """`state` with each value that is one of `options` written otherwise read as the one
-    offered: a system in other capitals or spacing ("MOSAIC " is "Mosaic"). Other values are
-    left as given."""
-    changes: dict[str, Any] = {}
-    for choice in CHOICES:
-        given = getattr(state, choice.key)
-        if not given or choice.key not in options:
-            continue
-        offered = {choice.folded(v): v for v in options[choice.key]}
-        read = tuple(dict.fromkeys(offered.get(choice.folded(v), v) for v in given))
-        if read != given:
-            changes[choice.key] = read
-    return state.with_(**changes) if changes else state
-
-
-def regroup(state: FilterState, grouped: Mapping[str, str]) -> tuple[FilterState, list[str]]:
-    """The state with each vendor it names that `grouped` maps to another name (a spelling
-    grouped under a vendor since: `vendors.grouped_as`, read by `selection.regrouped`) read as
-    that vendor, and a note for each: '“Capita Business Services” is now grouped under
-    “Capita”.' The data shows every record under its canonical vendor, so the name as given
-    would match nothing."""
-    moved = {v: grouped[v] for v in state.vendor if grouped.get(v, v) != v}
-    if not moved:
-        return state, []
-    notes = [
-        f"{_quoted_few([given])} is now grouped under {_quoted_few([now])}."
-        for given, now in list(moved.items())[:NOTE_VALUES]
-    ]
-    if len(moved) > NOTE_VALUES:
-        notes.append(
-            f"{len(moved) - NOTE_VALUES:,} more vendor names are now grouped under others."
-        )
-    vendor = tuple(dict.fromkeys(moved.get(v, v) for v in state.vendor))
-    return state.with_(vendor=vendor), notes
-
-
-def unknown(state: FilterState, options: Mapping[str, Iterable[str]]) -> list[str]:
-    """`normalise`'s notes of the values not among `options` only (not the dates' swap): what
-    a link names that the data does not have."""
-    return normalise(state.with_(end_from=None, end_to=None), options)[1]
-
-
-def _unknown_notes(choice: Choice, dropped: list[str], valid: list[str]) -> list[str]:
-    """A note for each value the data does not have, as specific as can be: a council of
-    another region is said to be outside this one ("“Camden” is outside Greater Manchester"),
-    one of the region's councils, or a service area, with no records is said to have none;
-    the others are named together (`_unknown_note`: 'No borough called Camdem in the data')."""
-    notes, rest = [], []
-    for value in dropped:
-        said = _known_but_absent(choice, value)
-        if said is not None and len(notes) < NOTE_VALUES:
-            notes.append(said)
-        elif said is None:
-            rest.append(value)
-    return notes + ([_unknown_note(choice, rest, valid)] if rest else [])
-
-
-def _known_but_absent(choice: Choice, value: str) -> str | None:
-    """Why a value the data does not have is not there, when it is a real one: a council
-    outside the region, one of the region's with no records, a service area with none."""
-    shown = _quoted_few([value])
-    if choice.key == "borough":
-        if (where := outside_region(value)) is not None:
-            return f"{shown} is {where}: this app is set up for {regions.current().describe()}."
-        if (found := boroughs.resolve(value)) is not None and found.name == value:
-            return f"{shown} has no records in the data."
-    if choice.key == "service_area" and value in SERVICE_AREA_LABELS:
-        return f"The service area {shown} has no records in the data."
-    return None
-
-
-def outside_region(name: str) -> str | None:
-    """Where a UK council that is not one of the region's is, for a note about a link naming
-    it: "outside Greater Manchester (London Borough of Camden)", or for one that has ended,
-    when, and who holds its area now; None for a name that is no council, or the region's."""
-    elsewhere = regions.outside(name)
-    if elsewhere is None:
-        return None
-    if elsewhere.active:
-        return f"outside {regions.current().label} ({elsewhere.official_name})"
-    return regions.whereabouts(elsewhere)
-
-
-def _unknown_note(choice: Choice, dropped: list[str], valid: list[str]) -> str:
-    """'No borough called Camdem in the data (did you mean Camden?).'"""
-    note = f"No {choice.said} called {_quoted_few(dropped)} in the data"
-    close: list[str] = []
-    for value in dropped[:NOTE_VALUES]:
-        for found, score, _ in process.extract(
-            value, valid, scorer=fuzz.WRatio, processor=str.casefold, limit=3, score_cutoff=80
-        ):
-            if found not in close and score >= 80:
-                close.append(found)
-    if close:
-        note += f" (did you mean {_either(close[:3], 'or')}?)"
-    return note + "."
 
 
 def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
@@ -514,27 +259,12 @@ def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
     return FilterState(**clean)
 
 
-def _dedupe(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
+def either(values: Iterable[str], word: str = "or") -> str:
+    """Values said as a list in a sentence: "Camden, Hackney or Islington" (`join_words`)."""
+    return join_words([f"{v}" for v in values], word, values=True)
 
 
-NOTE_VALUES, NOTE_VALUE_CHARS = 5, 60  # a note about a link names a few values, shortened
-
-
-def _quoted_few(values: list[str]) -> str:
-    """“a”, “b” or “c”: at most NOTE_VALUES values of NOTE_VALUE_CHARS characters each, so a
-    hostile link cannot fill the sidebar; how many more there were."""
-    shown = [f"“{shorten(' '.join(v.split()), NOTE_VALUE_CHARS)}”" for v in values[:NOTE_VALUES]]
-    if len(values) > NOTE_VALUES:
-        shown.append(f"{len(values) - NOTE_VALUES:,} more")
-    return _join(shown, "or", values=True)
-
-
-def _either(values: Iterable[str], word: str = "or") -> str:
-    return _join([f"{v}" for v in values], word, values=True)
-
-
-def _join(items: list[str], word: str, values: bool = False) -> str:
+def join_words(items: list[str], word: str, values: bool = False) -> str:
     """'a, b or c'. A list of `values` is 'a; b or c' when one of them holds a comma
     ("Armagh City, Banbridge and Craigavon; Belfast or Derry City and Strabane")."""
     if len(items) <= 1:

@@ -1,6 +1,9 @@
 """A share link's parameters, by what they are: the sidebar's filters (`filters.URL_KEYS`), a
 page's own choices, or neither.
 
+The filters are written into a link (`to_query_params`) and read back from one
+(`from_query_params`, which names every value it could not take).
+
 A page writes each of its own choices into the address under one of the keys below (its widget
 is bound to the URL), as the label the widget shows (`group_by=Vendor`, `coming_years=3+years`).
 The app names a choice it could not take in the sidebar (ui/links.py); a command given the link
@@ -11,13 +14,16 @@ rest as not used (`unused_note`), so a pasted link never answers something else 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from citydata.core import boroughs
 from citydata.core.text import shorten
-from citydata.query import filters
+from citydata.query import corrections, filters
+from citydata.query.filters import CHOICES, DATE_KEYS, SEARCH_KEY, FilterState
 
 # How a page setting is named in a note (the URL parameter of each page's bound widget). Every
 # widget that changes what a page shows is bound to the URL under one of these names (see the
@@ -123,3 +129,51 @@ def unknown_parameter(key: str, value: str) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def to_query_params(state: FilterState) -> dict[str, list[str]]:
+    """URL parameters for a state: repeated keys for lists, ISO dates, defaults left out."""
+    out: dict[str, list[str]] = {}
+    for choice in CHOICES:
+        if values := getattr(state, choice.key):
+            out[choice.key] = list(values)
+    for key in DATE_KEYS:
+        if value := getattr(state, key):
+            out[key] = [value.isoformat()]
+    if state.q.strip():
+        out[SEARCH_KEY] = [state.q.strip()]
+    return out
+
+
+def from_query_params(
+    params: Mapping[str, Iterable[str]],
+    options: Mapping[str, Iterable[str]] | None = None,
+) -> tuple[FilterState, list[str]]:
+    """A state from URL parameters, and a note for every value that was dropped or changed.
+
+    With `options` (a choice key to its valid values) the state is also `normalise`d.
+    """
+    notes: list[str] = []
+    values: dict[str, Any] = {}
+    for choice in CHOICES:
+        values[choice.key] = tuple(_dedupe(params.get(choice.key, ())))
+    for key in DATE_KEYS:
+        raw = list(params.get(key, ()))
+        if raw and raw[0]:
+            try:
+                values[key] = date.fromisoformat(raw[0])
+            except ValueError:
+                notes.append(
+                    f"{corrections.quoted_few(raw[:1])} is not a date (use YYYY-MM-DD); ignored."
+                )
+    q = list(params.get(SEARCH_KEY, ()))
+    values[SEARCH_KEY] = q[0] if q else ""
+    state = FilterState(**values)
+    if options is None:
+        return state, notes
+    state, dropped = corrections.normalise(state, options)
+    return state, dropped + notes
+
+
+def _dedupe(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))

@@ -16,7 +16,7 @@ from citydata.core import boroughs, dates, service_types
 from citydata.core.dates import add_months
 from citydata.core.formatting import share_column
 from citydata.core.schema import FIELD_NAMES
-from citydata.query import filters, system_groups
+from citydata.query import corrections, filters, system_groups
 from citydata.query.filters import FilterState, Params
 from citydata.store import vendors
 from citydata.store.db import Reader
@@ -175,10 +175,10 @@ def options(r: Reader) -> dict[str, list[str]]:
 def regrouped(r: Reader, state: FilterState) -> tuple[FilterState, list[str]]:
     """The one reading of a vendor a link or a command names that has since been grouped under
     another (an alias, see citydata.store.vendors): read as the vendor it is grouped under, with
-    a note saying so (filters.regroup). Links, the sidebar, commands and alerts all use it."""
+    a note saying so (corrections.regroup). Links, the sidebar, commands and alerts all use it."""
     if not state.vendor:
         return state, []
-    return filters.regroup(state, vendors.grouped_as(r, state.vendor))
+    return corrections.regroup(state, vendors.grouped_as(r, state.vendor))
 
 
 @dataclass(frozen=True)
