@@ -17,6 +17,7 @@ from citydata.query import (
     alerts,
     borough_profile,
     collaboration,
+    corrections,
     links,
     mapdata,
     pipeline,
@@ -100,7 +101,7 @@ def test_the_system_filter_offers_no_system_only_a_replaced_register_named(db):
         listed = adoption.system_names(r, ALL)
     assert "Frameworki" not in options["system"] and "Frameworki" not in listed
     assert "Mosaic" in options["system"]
-    state, notes = filters.normalise(FilterState(system=("Frameworki",)), options)
+    state, notes = corrections.normalise(FilterState(system=("Frameworki",)), options)
     assert state.system == () and len(notes) == 1
 
 
