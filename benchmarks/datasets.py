@@ -28,7 +28,9 @@ SOURCES = {
     ),
     "build": (
         "citydata/lifecycle.py",
-        "citydata/store/migrations.py",
+        "citydata/store/versions.py",
+        "citydata/store/schema_to_v8.py",
+        "citydata/store/schema_since_v9.py",
         "citydata/store/vendors.py",
         "data/vendor_aliases.csv",
         "citydata/core/schema.py",

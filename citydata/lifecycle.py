@@ -32,7 +32,7 @@ import duckdb
 
 from citydata.core import dates, demo, processes, regions, settings
 from citydata.output import backup
-from citydata.store import matches, migrations, regiondata, snapshots, vendors
+from citydata.store import matches, regiondata, snapshots, vendors, versions
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
 from citydata.store.db import unusable as db_unusable
 
@@ -53,7 +53,7 @@ DATA_LOADS = {3: vendors.seed, 11: matches.refresh, 17: snapshots.withdrawn_agai
 
 def migrate(db: Database) -> int:
     """Bring `db` to the current schema, loading each new table's starting data."""
-    return migrations.migrate(db, data=DATA_LOADS)
+    return versions.migrate(db, data=DATA_LOADS)
 
 
 def db_path(explicit: str | Path | None = None) -> Path:
@@ -221,7 +221,7 @@ def _opens_unchanged(path: Path) -> bool:
     except StoreError:
         return True
     try:
-        if migrations.recorded_version(db) < migrations.SCHEMA_VERSION:
+        if versions.recorded_version(db) < versions.SCHEMA_VERSION:
             return False
         if db.scalar(matches.ILLUSTRATIVE_PAIRS):
             return False

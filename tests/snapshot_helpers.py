@@ -9,7 +9,7 @@ import pandas as pd
 from citydata import lifecycle
 from citydata.core.schema import FIELD_NAMES
 from citydata.ingest.report import Prepared, Problem
-from citydata.store import history, migrations, snapshots
+from citydata.store import history, snapshots, versions
 from citydata.store.db import Database
 
 
@@ -66,7 +66,7 @@ def dump(db: Database) -> dict[str, Any]:
         ]
         out = {t: r.rows(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
     if "meta" in out:
-        out["meta"] = [m for m in out["meta"] if m[0] != migrations.RESTORED_AT_KEY]
+        out["meta"] = [m for m in out["meta"] if m[0] != versions.RESTORED_AT_KEY]
     return out
 
 

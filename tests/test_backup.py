@@ -16,7 +16,7 @@ from citydata.output import backup, exports
 from citydata.output.backup import BackupError
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations, snapshots
+from citydata.store import snapshots, versions
 from tests.snapshot_helpers import borough_records, dump, edited_records, prepared
 
 CAMDEN = "E09000007"
@@ -106,7 +106,7 @@ def test_the_archive_holds_a_manifest_raw_files_and_neutralised_readable_csvs(bu
         )
         raw = {f["file_name"]: zf.read(f"raw/{f['file_hash']}") for f in manifest["raw_files"]}
     assert (manifest["product"], manifest["format"]) == ("City Tools Explorer", "citytools-backup")
-    assert manifest["schema_version"] == migrations.SCHEMA_VERSION
+    assert manifest["schema_version"] == versions.SCHEMA_VERSION
     assert (manifest["region"], manifest["region_label"]) == ("london", "London")
     assert {"tables/snapshots.parquet", "tables/contracts.parquet"} <= names
     assert raw["camden2.csv"] == b"\x00\xffraw" and raw["camden.csv"] == b"camden,bytes\n"
@@ -218,9 +218,9 @@ def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(
         archive = backup.archive_bytes(small)
     finally:
         small.close()
-    before = migrations.data_version(busy_db)
+    before = versions.data_version(busy_db)
     backup.restore(busy_db, archive)
-    assert migrations.data_version(busy_db) > before
+    assert versions.data_version(busy_db) > before
     assert busy_db.scalar("SELECT count(*) FROM snapshots") == 33
 
 

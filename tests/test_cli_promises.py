@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from citydata.core import dates
-from citydata.store import migrations
+from citydata.store import versions
 from citydata.store.db import Database
 from tests import command
 from tests.conftest import ROOT
@@ -81,7 +81,7 @@ def test_a_dry_run_leaves_a_database_of_an_older_version_as_it_was(tmp_path):
     register.write_bytes(CAMDEN)
     older = tmp_path / "older.duckdb"
     db = Database(older)
-    migrations.migrate(db, target=migrations.SCHEMA_VERSION - 1)
+    versions.migrate(db, target=versions.SCHEMA_VERSION - 1)
     db.close()
     before = older.read_bytes()
     done = cli("import", str(register), "--db", str(older), "--dry-run")

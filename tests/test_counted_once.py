@@ -205,17 +205,17 @@ def test_pairs_are_worked_out_again_from_scratch(hackney):
 
 
 def test_a_vendor_grouped_anew_pairs_a_notice_and_moves_the_data_version(db):
-    from citydata.store import migrations, vendors
+    from citydata.store import vendors, versions
 
     _register(db, [("Housing system", "Acme Housing Ltd", date(2024, 4, 1), date(2030, 3, 31))])
     _notices(db)
     with db.read() as r:
-        before = (migrations.data_version(r), len(selection.records(r, BOTH)))
+        before = (versions.data_version(r), len(selection.records(r, BOTH)))
     # The register's spelling is grouped under the notice's supplier: now the same vendor.
     vendors.accept_alias(db, "Acme Housing Ltd", "NEC Software Solutions", "ann")
     matches.refresh_all(db)
     with db.read() as r:
-        after = (migrations.data_version(r), len(selection.records(r, BOTH)))
+        after = (versions.data_version(r), len(selection.records(r, BOTH)))
     assert after[0] > before[0] + 1  # the alias and the new pairs each move it on
     assert after[1] == before[1] - 1  # the notice is now the record's evidence
 

@@ -11,7 +11,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core.schema import FIELDS
-from citydata.store import migrations, snapshots, vendors
+from citydata.store import snapshots, vendors, versions
 from citydata.store.db import Database
 from tests.view_columns import RELEASED
 
@@ -52,10 +52,10 @@ def copy_of_build(built_db: Path, tmp_path: Path) -> Path:
 
 def migrate_one_release_at_a_time(path: Path) -> None:
     """Each version written by its own run, closed and reopened, as real upgrades happen."""
-    for version in range(1, migrations.SCHEMA_VERSION + 1):
+    for version in range(1, versions.SCHEMA_VERSION + 1):
         db = Database(path)
         try:
-            migrations.migrate(db, target=version, data=lifecycle.DATA_LOADS)
+            versions.migrate(db, target=version, data=lifecycle.DATA_LOADS)
         finally:
             db.close()
 
@@ -74,7 +74,7 @@ def test_a_file_migrated_step_by_step_equals_one_built_today(tmp_path, built_db)
 def test_an_old_file_opened_by_the_app_equals_one_built_today(tmp_path, built_db):
     old = tmp_path / "v1.duckdb"
     db = Database(old)
-    migrations.migrate(db, target=1)
+    versions.migrate(db, target=1)
     db.close()
     lifecycle.open_store(old).close()
 
@@ -109,13 +109,13 @@ def test_the_frozen_contracts_table_matches_the_live_schema(tmp_path, built_db):
     ]
 
 
-@pytest.mark.parametrize("version", range(1, migrations.SCHEMA_VERSION + 1))
+@pytest.mark.parametrize("version", range(1, versions.SCHEMA_VERSION + 1))
 def test_each_version_stays_as_it_was_released(tmp_path, version):
     """The view's public columns at each version never change once released (only grow)."""
     path = tmp_path / "db.duckdb"
     db = Database(path)
     try:
-        migrations.migrate(db, target=version)
+        versions.migrate(db, target=version)
         columns = [name for name, *_ in db.rows("DESCRIBE current_contracts")]
     finally:
         db.close()
@@ -133,7 +133,7 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
     path = tmp_path / "v11.duckdb"
     db = Database(path)
     try:
-        migrations.migrate(db, target=11, data=lifecycle.DATA_LOADS)
+        versions.migrate(db, target=11, data=lifecycle.DATA_LOADS)
         with db.write() as w:  # as the app of schema 11 stored a fetched notice
             w.execute(
                 "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
@@ -156,7 +156,7 @@ def test_notices_held_before_v12_get_no_release_date_and_keep_working(tmp_path):
 
     db = lifecycle.open_store(path)
     try:
-        assert migrations.schema_version(db) == migrations.SCHEMA_VERSION
+        assert versions.schema_version(db) == versions.SCHEMA_VERSION
         assert db.rows("SELECT system, release_date FROM contracts") == [
             ("Revenues and benefits system", None)
         ]
@@ -222,7 +222,7 @@ def test_vendor_spellings_with_accents_or_full_width_letters_join_their_vendor_a
     db = Database(path)
     written = ["Cívica", "Ｃｉｖｉｃａ ＵＫ Ｌｔｄ", "Tŷ Hafan Systems", "Civica"]
     try:
-        migrations.migrate(db, target=13, data=lifecycle.DATA_LOADS)
+        versions.migrate(db, target=13, data=lifecycle.DATA_LOADS)
         with db.write() as w:  # records as the app of schema 13 stored them, and the grouping
             _camden_register(w, written)
             w.execute(  # the key schema 13's fold gave "Tŷ Hafan Systems"

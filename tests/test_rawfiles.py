@@ -13,7 +13,7 @@ import pytest
 from citydata import ingest, lifecycle
 from citydata.cli import main
 from citydata.output import backup
-from citydata.store import migrations, previews, rawfiles, snapshots
+from citydata.store import previews, rawfiles, snapshots, versions
 from citydata.store.db import Database
 from tests.snapshot_helpers import dump
 
@@ -95,7 +95,7 @@ def test_files_stored_before_version_9_are_carried_over_and_stay_readable(tmp_pa
         "b" * 64: bytes(range(256)) * 1000,  # any bytes at all, NULs included
     }
     db = Database(path)
-    migrations.migrate(db, target=8, data=lifecycle.DATA_LOADS)
+    versions.migrate(db, target=8, data=lifecycle.DATA_LOADS)
     with db.write() as w:
         for file_hash, content in old_bytes.items():
             w.execute(
@@ -107,7 +107,7 @@ def test_files_stored_before_version_9_are_carried_over_and_stay_readable(tmp_pa
     db = lifecycle.open_store(path)  # migrates to the current version
     try:
         with db.read() as r:
-            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION >= 9
+            assert versions.schema_version(r) == versions.SCHEMA_VERSION >= 9
             columns = [c for (c, *_) in r.rows("DESCRIBE raw_files")]
             assert "content" not in columns
             for file_hash, content in old_bytes.items():

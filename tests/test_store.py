@@ -12,7 +12,7 @@ from citydata.core import boroughs, demo
 from citydata.core.settings import SettingError
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import migrations, rawfiles
+from citydata.store import rawfiles, versions
 from citydata.store.db import Database, StoreError
 from tests import command
 from tests.view_columns import RELEASED
@@ -33,7 +33,7 @@ def test_current_contracts_has_the_documented_columns_and_types(db):
         described = r.rows("DESCRIBE current_contracts")
     names = [row[0] for row in described]
     types = {row[0]: row[1] for row in described}
-    assert names == RELEASED[migrations.SCHEMA_VERSION]
+    assert names == RELEASED[versions.SCHEMA_VERSION]
     assert types["contract_start"] == "DATE" and types["contract_end"] == "DATE"
     assert types["annual_value"].startswith("DECIMAL")
     assert types["total_value"].startswith("DECIMAL")
@@ -76,7 +76,7 @@ def test_missing_file_is_built_on_open_and_env_var_chooses_it(tmp_path, monkeypa
 def test_an_older_file_is_migrated_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     old = Database(path)
-    migrations.migrate(old, target=1)  # a file as the first release wrote it
+    versions.migrate(old, target=1)  # a file as the first release wrote it
     with old.write() as w:
         w.execute(
             "INSERT INTO snapshots VALUES (1, 'E09000007', now(), 'camden.csv', 'abc', 1, 0,"
@@ -92,7 +92,7 @@ def test_an_older_file_is_migrated_and_keeps_its_data(tmp_path):
     reopened = lifecycle.open_store(path)
     try:
         with reopened.read() as r:
-            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION
+            assert versions.schema_version(r) == versions.SCHEMA_VERSION
             assert r.rows("SELECT borough, system FROM current_contracts") == [
                 ("Camden", "NEC Housing")
             ]
@@ -125,7 +125,7 @@ def _schema_left(con, version: str | None) -> None:
         (lambda con: con.execute("CREATE TABLE sales (x INTEGER)"), -1),
         (lambda con: _schema_left(con, None), -1),
         (lambda con: _schema_left(con, "3"), 3),
-        (lambda con: _schema_left(con, str(migrations.SCHEMA_VERSION + 1)), None),
+        (lambda con: _schema_left(con, str(versions.SCHEMA_VERSION + 1)), None),
         (
             lambda con: (
                 con.execute("CREATE SCHEMA other"),
@@ -147,12 +147,12 @@ def test_the_version_read_from_meta_is_the_one_the_catalogue_gives(tmp_path, mak
     db = Database(path)
     try:
         with db.read() as r:
-            catalogue = migrations.schema_version(r)
-        assert migrations.recorded_version(db) == catalogue
+            catalogue = versions.schema_version(r)
+        assert versions.recorded_version(db) == catalogue
         if version is not None:
             assert catalogue == version
         else:
-            assert catalogue > migrations.SCHEMA_VERSION
+            assert catalogue > versions.SCHEMA_VERSION
     finally:
         db.close()
 
@@ -160,7 +160,7 @@ def test_the_version_read_from_meta_is_the_one_the_catalogue_gives(tmp_path, mak
 def test_a_database_of_a_newer_version_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "citytools.duckdb"
     con = duckdb.connect(str(path))
-    _schema_left(con, str(migrations.SCHEMA_VERSION + 1))
+    _schema_left(con, str(versions.SCHEMA_VERSION + 1))
     con.close()
     before = path.read_bytes()
     with pytest.raises(StoreError, match="written by a newer version of City Tools Explorer"):

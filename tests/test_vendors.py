@@ -17,7 +17,7 @@ from citydata import lifecycle
 from citydata.core import catalogue
 from citydata.query import market
 from citydata.query.filters import FilterState
-from citydata.store import migrations, rawfiles, vendors
+from citydata.store import rawfiles, vendors, versions
 from citydata.store.db import Database
 from tests import command, market_data
 
@@ -184,10 +184,10 @@ def test_suggestions_find_near_duplicates_and_leave_different_companies_alone(tm
 def test_accepting_a_suggestion_groups_the_records_and_refreshes_the_cache_key(tmp_path):
     db = market_data.build(tmp_path, market_data.ROWS + SPELLINGS)
     try:
-        before = migrations.data_version(db)
+        before = versions.data_version(db)
         stored = vendors.accept_alias(db, "ACME SYSTEMS LIMITED", "Acme Systems Ltd", "ann")
         assert stored == "Acme Systems Ltd"
-        assert migrations.data_version(db) > before
+        assert versions.data_version(db) > before
         vendors.accept_alias(db, "Acme Systems", "Acme Systems Ltd", "ann")
         with db.read() as r:
             ranking = market.ranking_from(
@@ -247,7 +247,7 @@ def test_unusable_aliases_are_refused_and_nothing_is_written(tmp_path, alias, ve
 def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
     path = tmp_path / "v2.duckdb"
     old = Database(path)
-    migrations.migrate(old, target=2)
+    versions.migrate(old, target=2)
     with old.write() as w:
         w.execute(
             "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
@@ -267,7 +267,7 @@ def test_a_v2_file_migrates_to_v3_and_keeps_its_data(tmp_path):
     db = lifecycle.open_store(path)
     try:
         with db.read() as r:
-            assert migrations.schema_version(r) == migrations.SCHEMA_VERSION >= 3
+            assert versions.schema_version(r) == versions.SCHEMA_VERSION >= 3
             assert r.rows(
                 "SELECT vendor, vendor_as_written, annual_value FROM current_contracts"
                 " ORDER BY vendor"

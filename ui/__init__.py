@@ -19,7 +19,7 @@ from citydata.core.formatting import count
 from citydata.output import exports, provenance, workbook
 from citydata.query import borough_profile, corrections, filters, selection
 from citydata.query.filters import FilterState
-from citydata.store import ledger, migrations
+from citydata.store import ledger, versions
 from citydata.store.db import Database, Reader
 from ui import charting, datefields, faults, links
 from ui.charts import Drawing
@@ -76,7 +76,7 @@ def database() -> Database:
 
 
 def data_version() -> int:
-    return migrations.data_version(database())
+    return versions.data_version(database())
 
 
 class _NewerData(Exception):
@@ -91,7 +91,7 @@ def _cached(
     # "ending in the next 12 months", is worked out again when the day changes, not up to
     # CACHE_TTL_SECONDS after midnight)
     with _database(path).read() as r:
-        if migrations.data_version(r) != version:
+        if versions.data_version(r) != version:
             raise _NewerData
         return _fn(r, state, *args)
 

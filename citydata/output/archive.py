@@ -32,7 +32,7 @@ import duckdb
 from citydata.core import boroughs
 from citydata.core.formatting import count
 from citydata.ingest import dates, normalise
-from citydata.store import migrations, subscriptions, vendors
+from citydata.store import subscriptions, vendors, versions
 from citydata.store.db import Reader
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # whatever the archive's size
@@ -180,7 +180,7 @@ def schema_at(version: int) -> dict[str, dict[str, tuple[str, bool]]]:
     con = duckdb.connect(":memory:")
     try:
         r = Reader(con.cursor())
-        for step in migrations.MIGRATIONS[:version]:
+        for step in versions.MIGRATIONS[:version]:
             step(r)
         out: dict[str, dict[str, tuple[str, bool]]] = {}
         for table, column, kind, nullable in r.rows(

@@ -49,7 +49,7 @@ from citydata.output import archive, exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
 from citydata.store import history as snapshot_history
-from citydata.store import matches, migrations, rawfiles, snapshots
+from citydata.store import matches, rawfiles, snapshots, versions
 from citydata.store.db import Database, Reader
 
 # What `restore` reads an archive from: a path, an open binary file (seekable), or its bytes.
@@ -121,7 +121,7 @@ def write(db: Database, target: IO[bytes]) -> dict[str, Any]:
             "product": PRODUCT,
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "schema_version": migrations.schema_version(r),
+            "schema_version": versions.schema_version(r),
             "app_version": __version__,
             "created_at": dates.now().isoformat(),
             "region": region.key,
@@ -237,7 +237,7 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
         _check_region(db, manifest, paths)
         _check_tables(db, manifest, paths)
         with db.write() as w:
-            before = migrations.data_version(w)
+            before = versions.data_version(w)
             restored: dict[str, int] = {}
             for name, path in paths.items():
                 w.execute(f"DELETE FROM {name}")
@@ -253,7 +253,7 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
                 if restored[name] != manifest["tables"][name]["rows"]:
                     raise BackupError(f"This backup is damaged: table {name} is incomplete.")
             _check_consistent(w)
-            for version, step in migrations.DATA_STEPS.items():  # (its data as that version's)
+            for version, step in versions.DATA_STEPS.items():  # (its data as that version's)
                 if manifest["schema_version"] < version:
                     step(w)
             if manifest["schema_version"] < 17:  # (as opening a file of then does)
@@ -394,10 +394,10 @@ def _manifest(zf: zipfile.ZipFile, budget: archive.Budget) -> dict[str, Any]:
         FORMAT,
     ):
         raise BackupError(_NOT_OURS)
-    versions = (manifest.get("format_version"), manifest.get("schema_version"))
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in versions):
+    stated = (manifest.get("format_version"), manifest.get("schema_version"))
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in stated):
         raise BackupError("This backup is damaged: its manifest has no version.")
-    if versions[0] > FORMAT_VERSION or versions[1] > migrations.SCHEMA_VERSION:
+    if stated[0] > FORMAT_VERSION or stated[1] > versions.SCHEMA_VERSION:
         raise BackupError(
             "This backup was made by a newer version of City Tools Explorer; update the app "
             "before restoring it."
@@ -469,7 +469,7 @@ def _check_consistent(w: Reader) -> None:
 
 def _move_forward(w: Reader, before: int) -> None:
     """New snapshot ids continue after the restored ones; the data version moves forward, and
-    so does the time calendars date their events' versions from (migrations.RESTORED_AT_KEY)."""
+    so does the time calendars date their events' versions from (versions.RESTORED_AT_KEY)."""
     top = int(w.scalar("SELECT coalesce(max(id), 0) FROM snapshots"))
     last = w.scalar(
         "SELECT last_value FROM duckdb_sequences() WHERE sequence_name = 'snapshot_ids'"
@@ -478,9 +478,9 @@ def _move_forward(w: Reader, before: int) -> None:
     w.execute(f"CREATE OR REPLACE SEQUENCE snapshot_ids START WITH {int(start)}")
     w.execute(
         "INSERT OR REPLACE INTO meta VALUES ($k, $v)",
-        {"k": migrations.RESTORED_AT_KEY, "v": dates.now().isoformat()},
+        {"k": versions.RESTORED_AT_KEY, "v": dates.now().isoformat()},
     )
-    now = migrations.data_version(w)
+    now = versions.data_version(w)
     if now <= before:
         offset = int(
             w.scalar(

@@ -28,7 +28,7 @@ from citydata.core.schema import SERVICE_AREA_LABELS, service_area_label
 from citydata.query import selection
 from citydata.query.filters import FilterState, Params
 from citydata.store.db import Reader
-from citydata.store.migrations import RESTORED_AT_KEY
+from citydata.store.versions import RESTORED_AT_KEY
 
 SETTING = "CITYTOOLS_LEAD_TIMES"
 WINDOWS: tuple[int, ...] = (3, 6, 12, 24)

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz
 
 from citydata.store import vendors
 from citydata.store.db import Database, Reader
-from citydata.store.migrations import ALIAS_CHANGES_KEY
+from citydata.store.versions import ALIAS_CHANGES_KEY
 
 VENDOR_SCORE = 85
 TITLE_SCORE = 70
@@ -215,7 +215,7 @@ def forget_illustrative(db: Database) -> int:
 def refresh_all(db: Database) -> int:
     """Work every borough's pairs out again (after a vendor alias changed names).
 
-    Moves the data version on (`migrations.data_version`), so no page keeps a result cached
+    Moves the data version on (`versions.data_version`), so no page keeps a result cached
     between the alias's commit and this one.
     """
     with db.write() as w:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, incoming, migrations, releases, withdrawals
+from citydata.store import changes, incoming, releases, versions, withdrawals
 from citydata.store import history as _history
 from citydata.store.changes import Diff
 from citydata.store.db import Database, Reader
@@ -299,7 +299,7 @@ def comparison(
     snapshot added or restored, so the same key means the same answer (a commit after its
     preview)."""
     memo = _memo(prepared)
-    key = (str(db.path), migrations.data_version(r), tuple(sorted(bases.items())))
+    key = (str(db.path), versions.data_version(r), tuple(sorted(bases.items())))
     if memo.get("compared", (None, None))[0] == key:
         return memo["compared"][1]
     compared = incoming.Comparison(r, bases, staged)

@@ -23,11 +23,11 @@ from rapidfuzz import fuzz, process
 from citydata.core import dates, settings
 from citydata.core.keys import fold, fold_sql
 from citydata.store.db import Database, Reader
-from citydata.store.migrations import ALIAS_CHANGES_KEY
+from citydata.store.versions import ALIAS_CHANGES_KEY
 
 ALIASES_CSV = settings.DATA_DIR / "vendor_aliases.csv"
 SEEDED_BY = "data/vendor_aliases.csv"
-CHANGES_KEY = ALIAS_CHANGES_KEY  # meta counter, part of store.migrations.data_version
+CHANGES_KEY = ALIAS_CHANGES_KEY  # meta counter, part of store.versions.data_version
 MAX_NAME = 200
 DEFAULT_CUTOFF = 88
 EXTENDED_SCORE = 90
