@@ -28,6 +28,7 @@ from citydata.query import (
     expiry,
     mapdata,
     market,
+    peers,
     pipeline,
     satisfaction,
     selection,
@@ -162,12 +163,12 @@ for _label, _state in AREA_FILTERS.items():
             note="what the page reads: its first 1,000 records and peers (build: the briefing)",
         ),
         Case(
-            f"borough_profile.peer_groups [{_label}]",
+            f"peers.peer_groups [{_label}]",
             "Borough profile",
-            borough_profile.peer_groups,
+            peers.peer_groups,
             _state,
             (ANCHOR,),
-            note="every borough's peers come from these (borough_profile.peers_among, no SQL)",
+            note="every borough's peers come from these (peers.peers_among, no SQL)",
         ),
         Case(
             f"coming.concentration [{_label}]",

@@ -6,7 +6,7 @@ import ui
 from citydata.core import boroughs, dates
 from citydata.core.formatting import NOT_RECORDED, money
 from citydata.output import briefing, word
-from citydata.query import borough_profile, links, reconciliation
+from citydata.query import borough_profile, links, mapdata, peers, reconciliation
 from ui import skills
 from ui.charts.profile import timeline
 
@@ -20,10 +20,10 @@ name = st.selectbox(
     placeholder=f"Choose a {ui.noun()}",
     key="profile",
     bind="query-params",
-    help=f"{borough_profile.map_pointer()} The address of this page names the {ui.noun()}.",
+    help=f"{mapdata.map_pointer()} The address of this page names the {ui.noun()}.",
 )
 if name is None:
-    st.info(f"Choose a {ui.noun()} above to see its profile. {borough_profile.map_pointer()}")
+    st.info(f"Choose a {ui.noun()} above to see its profile. {mapdata.map_pointer()}")
     ui.stop()
 
 
@@ -43,8 +43,8 @@ today = dates.today()
 p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS, today, False)
 everyone = state.with_(borough=())
 found = ui.derive(
-    borough_profile.peers_among,
-    borough_profile.peer_groups,
+    peers.peers_among,
+    peers.peer_groups,
     everyone,
     (today,),
     name,
@@ -53,7 +53,7 @@ found = ui.derive(
 p = borough_profile.with_peers(p, found)
 st.header(p.borough.name)
 st.caption(f"{p.borough.official_name} · GSS code {p.borough.code}")
-if off_map := borough_profile.off_the_map(p.borough):
+if off_map := mapdata.off_the_map(p.borough):
     st.caption(off_map)  # (a name from the registry, as in the caption above)
 st.markdown(f"**Where the data came from:** {ui.plain(p.source_text)}")
 ui.selection_header(p.state)

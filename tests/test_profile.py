@@ -16,7 +16,7 @@ from citydata.core import boroughs
 from citydata.core.schema import SERVICE_AREA_LABELS
 from citydata.core.text import starts_formula
 from citydata.output import briefing, word
-from citydata.query import borough_profile, selection
+from citydata.query import borough_profile, peers, record_sources, selection
 from citydata.query.filters import FilterState
 from citydata.store import snapshots
 from tests.snapshot_helpers import borough_records, edited_records, prepared
@@ -116,12 +116,12 @@ def test_the_page_peers_from_groups_kept_for_every_borough(db):
     borough (`peer_groups`, `peers_among`): the same profile as `shown` makes on its own."""
     state = FilterState(hosting=("Cloud (SaaS)",))
     with db.read() as r:
-        groups = borough_profile.peer_groups(r, state.with_(borough=()), TODAY)
+        groups = peers.peer_groups(r, state.with_(borough=()), TODAY)
         for name in ("Camden", "Hackney"):
             alone = borough_profile.shown(r, state, name, 3, TODAY)
             bare = borough_profile.shown(r, state, name, 3, TODAY, include_peers=False)
             assert bare.peers.empty and bare.peer_count == 0
-            page = borough_profile.with_peers(bare, borough_profile.peers_among(groups, name, 3))
+            page = borough_profile.with_peers(bare, peers.peers_among(groups, name, 3))
             pd.testing.assert_frame_equal(page.peers, alone.peers)
             assert page.peer_count == alone.peer_count
             assert page.shared_systems == alone.shared_systems
@@ -297,7 +297,7 @@ def test_source_says_the_refused_rows_are_the_whole_file_s(db):
 
 def test_source_of_one_row_says_one_row():
     source = {"id": 40, "created_at": None, "is_demo": False, "rows_imported": 1}
-    assert borough_profile.source_sentence([source]) == (
+    assert record_sources.source_sentence([source]) == (
         "Snapshot 40, uploaded on an unknown date: 1 row imported."
     )
 

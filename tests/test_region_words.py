@@ -297,9 +297,9 @@ def test_the_collaboration_page_s_choice_of_group_says_council_under_another_reg
 
 
 def test_a_council_with_nothing_stored_is_a_council(greater_manchester) -> None:
-    from citydata.query import borough_profile
+    from citydata.query import record_sources
 
-    said = borough_profile.source_sentence([], ("published",))
+    said = record_sources.source_sentence([], ("published",))
     assert said == "No snapshot of this council's published notices has been stored yet."
 
 

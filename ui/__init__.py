@@ -17,7 +17,7 @@ from citydata.core import boroughs, dates, regions, settings
 from citydata.core import text as text_rules
 from citydata.core.formatting import count
 from citydata.output import exports, provenance, workbook
-from citydata.query import borough_profile, corrections, filters, selection
+from citydata.query import borough_profile, corrections, filters, peers, selection
 from citydata.query.filters import FilterState
 from citydata.store import ledger, versions
 from citydata.store.db import Database, Reader
@@ -516,7 +516,7 @@ RECORD_COLUMN_CONFIG: dict[str, Any] = {
 
 # The borough profile's vendor and peer tables (record columns as above), named as its
 # briefings name them.
-_PROFILE = {**borough_profile.VENDOR_LABELS, **borough_profile.PEER_LABELS}
+_PROFILE = {**borough_profile.VENDOR_LABELS, **peers.PEER_LABELS}
 PROFILE_COLUMN_CONFIG: dict[str, Any] = {
     **RECORD_COLUMN_CONFIG,
     "records": st.column_config.NumberColumn(_PROFILE["records"]),

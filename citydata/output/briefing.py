@@ -18,8 +18,9 @@ from citydata.core.formatting import day, money
 from citydata.core.text import file_stem as safe_stem
 from citydata.output import exports, provenance
 from citydata.query import filters
-from citydata.query.borough_profile import PEER_LABELS, VENDOR_LABELS, Profile, ending_soon
+from citydata.query.borough_profile import VENDOR_LABELS, Profile, ending_soon
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
+from citydata.query.peers import PEER_LABELS
 
 ILLUSTRATIVE = (
     "Illustrative data: this register's records are generated examples, not real contracts "

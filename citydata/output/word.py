@@ -34,8 +34,9 @@ from citydata.output import exports
 from citydata.output.briefing import ILLUSTRATIVE
 from citydata.output.group_briefing import Briefing
 from citydata.query import filters
-from citydata.query.borough_profile import PEER_LABELS, VENDOR_LABELS, Profile, ending_soon
+from citydata.query.borough_profile import VENDOR_LABELS, Profile, ending_soon
 from citydata.query.market import NOT_GIVEN, SYSTEM_NOT_GIVEN
+from citydata.query.peers import PEER_LABELS
 
 WARNING_COLOUR = RGBColor(0x9B, 0x1C, 0x1C)
 MAX_ROWS = 1_000  # rows of one table or list (as many as the pages show)

@@ -3,6 +3,7 @@
 Every metric is computed from the same filtered base query as the other pages, so the map, its
 ranked table and the Overview agree. A borough with no records under the filters gets no value
 (`status` 'no records'), never a zero: nothing is known about it, which is not the same as none.
+Also what the Map shows of one authority, for its profile (`off_the_map`, `map_pointer`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs, dates
+from citydata.core import boroughs, dates, regions
 from citydata.core.dates import add_months, day_label
 from citydata.core.formatting import money
 from citydata.query import selection, system_groups
@@ -309,3 +310,28 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "money":
         return money(value)
     return f"{value:,.0f}"
+
+
+def map_pointer() -> str:
+    """Where else a profile opens from, for the page's choice of borough: a click on the Map,
+    or, in a region with county councils (which have no area of their own there), the Map's
+    ranking, which links every authority's profile."""
+    noun = boroughs.noun()
+    if not regions.current().without_shape:
+        return f"Or click a {noun} on the Map page."
+    return (
+        f"Or click a {noun} on the Map page; a county council has no area of its own there: "
+        "open its profile from the Map's ranking."
+    )
+
+
+def off_the_map(b: boroughs.Borough) -> str | None:
+    """What the Map shows of an authority it draws no area for (a county council), for its
+    profile; None when the Map draws it."""
+    if regions.current().draws(b):
+        return None
+    return (
+        f"{b.name} has no area of its own on the Map: a county council shares its ground with "
+        "its district councils. The Map lists its figures beside the map, under “Not on the "
+        "map”, and in its ranking."
+    )
