@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from citydata.core import dates, demo, processes, regions, settings
-from citydata.output import backup
+from citydata.output import backup, restores
 from citydata.store import matches, regiondata, snapshots, vendors, versions
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
 from citydata.store.db import unusable as db_unusable
@@ -457,7 +457,7 @@ def build(
 
 def _restore_into(db: Database, archive: Path) -> None:
     try:
-        backup.restore(db, archive)  # read from the file piece by piece
+        restores.restore(db, archive)  # read from the file piece by piece
     except backup.BackupError as exc:
         raise StoreError(f"The backup {archive} could not be restored: {exc}") from exc
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from citydata.output import backup
+from citydata.output import backup, restores
 from ui import steward
 
 steward.require()
@@ -44,7 +44,7 @@ if done := st.session_state.pop("_restored", None):
     st.success(done, icon=":material/check_circle:")
 if archive is not None and st.button("Restore this backup", type="primary"):
     try:
-        restored = backup.restore(ui.database(), archive)  # (the upload, not a copy of it)
+        restored = restores.restore(ui.database(), archive)  # (the upload, not a copy of it)
     except backup.BackupError as exc:
         st.error(ui.plain(f"{exc} Nothing was changed."))
     else:

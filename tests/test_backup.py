@@ -12,7 +12,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.core import regions
-from citydata.output import backup, exports
+from citydata.output import backup, exports, restores
 from citydata.output.backup import BackupError
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -63,7 +63,7 @@ def rewrite(archive: bytes, change) -> bytes:
 
 def test_a_restore_counts_one_of_a_kind_in_the_singular_and_in_words():
     """Every table a backup holds is named in words ("2 feed_runs" once)."""
-    one = backup.Restored(
+    one = restores.Restored(
         tables={"snapshots": 1, "contracts": 1, "raw_files": 1, "vendor_aliases": 1,
                 "feed_runs": 2, "alert_subscriptions": 1, "alerts_sent": 0,
                 "notice_matches": 3},
@@ -82,7 +82,7 @@ def test_a_backup_restored_into_a_fresh_database_gives_back_everything(
     archive = backup.archive_bytes(busy_db)
     fresh = fresh_store("fresh.duckdb")
     try:
-        restored = backup.restore(fresh, archive)
+        restored = restores.restore(fresh, archive)
         assert dump(fresh) == dump(busy_db)
         assert restored.tables["snapshots"] == 36 and restored.kept == []
         assert "36 snapshots" in restored.summary()
@@ -138,7 +138,7 @@ def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path, fresh_store):
             return b"not parquet at all" if name == "tables/snapshots.parquet" else data
 
         with pytest.raises(BackupError, match="cannot be read"):
-            backup.restore(target, rewrite(archive, orphan))
+            restores.restore(target, rewrite(archive, orphan))
         assert dump(target) == before
 
         def drop_snapshots(name, data):
@@ -151,7 +151,7 @@ def test_restore_is_all_or_nothing(busy_db, db_path, tmp_path, fresh_store):
             return data
 
         with pytest.raises(BackupError, match="no current snapshot"):
-            backup.restore(target, rewrite(archive, drop_snapshots))
+            restores.restore(target, rewrite(archive, drop_snapshots))
         assert dump(target) == before
     finally:
         target.close()
@@ -206,7 +206,7 @@ def test_archives_that_are_not_ours_or_are_damaged_are_refused_and_change_nothin
     archive = make(backup.archive_bytes(busy_db))
     before = dump(busy_db)
     with pytest.raises(BackupError, match=message):
-        backup.restore(busy_db, archive)
+        restores.restore(busy_db, archive)
     assert dump(busy_db) == before
 
 
@@ -219,7 +219,7 @@ def test_restoring_moves_the_data_version_forward_even_to_fewer_snapshots(
     finally:
         small.close()
     before = versions.data_version(busy_db)
-    backup.restore(busy_db, archive)
+    restores.restore(busy_db, archive)
     assert versions.data_version(busy_db) > before
     assert busy_db.scalar("SELECT count(*) FROM snapshots") == 33
 
@@ -258,7 +258,7 @@ def test_readers_during_restores_see_the_old_data_or_the_new_never_a_mix(
     try:
         for _ in range(3):
             for archive in archives:
-                backup.restore(busy_db, archive)
+                restores.restore(busy_db, archive)
     finally:
         stop.set()
         for t in readers:
@@ -288,9 +288,9 @@ def test_a_backup_of_another_region_is_refused_as_such_and_changes_nothing(
         ours = rewrite(backup.archive_bytes(gm), _manifest_edit(**manifest))
         before = dump(gm)
         with pytest.raises(BackupError) as caught:
-            backup.restore(gm, london)
+            restores.restore(gm, london)
         assert dump(gm) == before
-        backup.restore(gm, ours)
+        restores.restore(gm, ours)
     finally:
         gm.close()
     assert str(caught.value) == (
@@ -302,7 +302,7 @@ def test_a_backup_of_another_region_is_refused_as_such_and_changes_nothing(
     monkeypatch.setenv(regions.SETTING, "london")
     before = dump(db)
     with pytest.raises(BackupError, match="set CITYTOOLS_REGION to greater-manchester and") as e:
-        backup.restore(db, ours)
+        restores.restore(db, ours)
     assert str(e.value).startswith(_made_for("greater-manchester", "Greater Manchester"))
     assert "damaged" not in str(e.value)
     assert dump(db) == before
@@ -345,7 +345,7 @@ def test_a_damaged_backup_of_another_region_says_council(tmp_path, monkeypatch):
             lambda n, d: renamed.read_bytes() if n == "tables/contracts.parquet" else d,
         )
         with pytest.raises(BackupError, match="its records hold the council 'Nowhere'"):
-            backup.restore(gm, archive)
+            restores.restore(gm, archive)
     finally:
         gm.close()
 
@@ -353,7 +353,9 @@ def test_a_damaged_backup_of_another_region_says_council(tmp_path, monkeypatch):
 def test_every_table_a_backup_holds_has_words_for_the_restore_summary(busy_db):
     with busy_db.read() as r:
         held = backup.tables(r)
-    assert "contracts" in held and set(held) <= set(backup._NOUNS), set(held) - set(backup._NOUNS)
+    assert "contracts" in held and set(held) <= set(restores._NOUNS), set(held) - set(
+        restores._NOUNS
+    )
 
 
 @pytest.mark.parametrize(
@@ -377,7 +379,7 @@ def test_a_backup_whose_records_end_before_they_start_says_how_many(
     fresh = fresh_store("fresh.duckdb")
     try:
         with pytest.raises(backup.BackupError, match=says):
-            backup.restore(fresh, archive)
+            restores.restore(fresh, archive)
     finally:
         fresh.close()
 
@@ -418,7 +420,7 @@ def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path, fresh_store)
     snapshots.commit(db, _notices(NOTICE)[1], b"notices", "feed")
     fresh = fresh_store("fresh.duckdb")
     try:
-        backup.restore(fresh, backup.archive_bytes(db))
+        restores.restore(fresh, backup.archive_bytes(db))
         assert _release_dates(fresh) == _release_dates(db) != []
         assert _release_dates(fresh)[0][1].isoformat() == "2025-03-03T14:30:00"
         content, older = _notices(AWARD)
@@ -477,7 +479,7 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
     archive = rewrite(backup.archive_bytes(db), as_v11)
     fresh = fresh_store("fresh.duckdb")
     try:
-        backup.restore(fresh, archive)
+        restores.restore(fresh, archive)
         [(_ref, when)] = _release_dates(fresh)
         assert when is None
         content, older = _notices(AWARD)
@@ -505,7 +507,7 @@ def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_a
     archive = rewrite(backup.archive_bytes(db), as_v13)
     fresh = fresh_store("fresh.duckdb")
     try:
-        backup.restore(fresh, archive)
+        restores.restore(fresh, archive)
         shown = fresh.rows(
             "SELECT DISTINCT vendor FROM current_contracts WHERE vendor_as_written = $v",
             {"v": "Tŷ Hafan Systems"},

@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from citydata.output import archive, backup
+from citydata.output import archive, restores
 from citydata.output.backup import BackupError
 from tests import command
 from tests.apptest import new_visit, shown
@@ -64,7 +64,7 @@ def test_a_hostile_backup_is_refused_plainly_in_bounded_memory_and_changes_nothi
     tracemalloc.start()
     try:
         with pytest.raises(BackupError) as refused:
-            backup.restore(db, content)
+            restores.restore(db, content)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

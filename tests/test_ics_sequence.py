@@ -11,7 +11,7 @@ import pandas as pd
 from icalendar import Calendar
 
 from citydata import ingest
-from citydata.output import backup, ics
+from citydata.output import backup, ics, restores
 from citydata.query import pipeline
 from citydata.query.filters import FilterState
 from citydata.store import snapshots, vendors
@@ -100,7 +100,7 @@ def test_the_sequence_never_falls_when_the_database_is_built_again_or_restored(t
     again = build_db(tmp_path / "new", ROWS)  # built from scratch: snapshot ids start at 1
     try:
         rebuilt = camden_events(again, lead)["end"]
-        backup.restore(again, kept)
+        restores.restore(again, kept)
         restored = camden_events(again, lead)["end"]
     finally:
         again.close()

@@ -13,7 +13,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.feeds import fetch
-from citydata.output import backup
+from citydata.output import backup, restores
 from citydata.store import snapshots
 from tests.test_backup import rewrite
 from tests.test_fetch import AMENDED, AWARD, RB_OCID, camden_rb, release_page
@@ -141,7 +141,7 @@ def test_a_backup_made_after_an_old_rollback_restores_without_the_cancelled_noti
     fetch.import_file(db, release_page(server, CANCELLED), "cancelled.json", "Ann")
     _rolled_back_the_old_way(db, server, before)
     archive = rewrite(backup.archive_bytes(db), as_schema_16_backup)
-    backup.restore(db, archive)
+    restores.restore(db, archive)
     assert camden_rb(db) == []
     assert snapshots.snapshot(db, _published_id(db))["source"] == "correction"
 

@@ -12,7 +12,7 @@ import pytest
 
 from citydata import ingest, lifecycle
 from citydata.cli import main
-from citydata.output import backup
+from citydata.output import backup, restores
 from citydata.store import previews, rawfiles, snapshots, versions
 from citydata.store.db import Database
 from tests.snapshot_helpers import dump
@@ -135,7 +135,7 @@ def test_a_backup_of_a_large_file_restores_it_exactly(db, tmp_path, built_db):
     shutil.copyfile(built_db, tmp_path / "fresh.duckdb")  # a fresh build, not built again
     fresh = lifecycle.open_store(tmp_path / "fresh.duckdb")
     try:
-        backup.restore(fresh, archive)
+        restores.restore(fresh, archive)
         with fresh.read() as r:
             assert rawfiles.verified(r, file_hash) == content
         kept = {t: rows for t, rows in dump(db).items() if t != "meta"}  # (meta: data version)

@@ -157,14 +157,14 @@ def test_the_overview_counts_a_matched_contract_once(hackney, source, records):
 
 
 def test_a_restored_backup_keeps_a_matched_contract_counted_once(hackney):
-    from citydata.output import backup
+    from citydata.output import backup, restores
     from citydata.query import selection
     from citydata.query.filters import FilterState
 
     archive = backup.archive_bytes(hackney)
     with hackney.write() as w:
         w.execute("DELETE FROM notice_matches")  # whatever the table holds before the restore
-    backup.restore(hackney, archive)
+    restores.restore(hackney, archive)
     with hackney.read() as r:
         assert len(selection.records(r, FilterState(borough=("Hackney",)))) == 4
         assert r.scalar("SELECT count(*) FROM current_contracts WHERE matched") == 2

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from citydata.output import alerts, backup
+from citydata.output import alerts, backup, restores
 from citydata.output.backup import BackupError
 from citydata.query.pipeline import LeadTimes
 from citydata.store import snapshots, subscriptions
@@ -70,7 +70,7 @@ def test_a_backup_with_an_alert_the_app_could_not_have_stored_is_refused(
     archive = _alert_edited(_with_alert(db), **values)
     before = dump(db)
     with pytest.raises(BackupError) as refused:
-        backup.restore(db, archive)
+        restores.restore(db, archive)
     assert says in str(refused.value)
     assert "Traceback" not in str(refused.value)
     assert dump(db) == before
@@ -78,7 +78,7 @@ def test_a_backup_with_an_alert_the_app_could_not_have_stored_is_refused(
 
 def test_the_backup_as_it_was_made_restores_with_its_alert(db):
     archive = _with_alert(db)
-    backup.restore(db, archive)
+    restores.restore(db, archive)
     [sub] = subscriptions.all_(db)
     assert (sub.name, sub.target) == ("Renewals team", "https://example.webhook.office.com/hook")
 
@@ -146,7 +146,7 @@ def test_a_backup_whose_snapshots_and_records_do_not_hold_together_is_refused(
     archive = _table_edited(backup.archive_bytes(db), table, edit)
     before = dump(db)
     with pytest.raises(BackupError, match=says):
-        backup.restore(db, archive)
+        restores.restore(db, archive)
     assert dump(db) == before
 
 
@@ -173,7 +173,7 @@ def test_a_backup_with_a_vendor_grouping_the_app_could_not_have_stored_is_refuse
     archive = _table_edited(backup.archive_bytes(db), "vendor_aliases", _alias_edited(**values))
     before = dump(db)
     with pytest.raises(BackupError, match=re.escape(says)):
-        backup.restore(db, archive)
+        restores.restore(db, archive)
     assert dump(db) == before
 
 
@@ -211,5 +211,5 @@ def test_a_backup_whose_vendor_groupings_chain_or_loop_is_refused(db, edit, says
     archive = _table_edited(backup.archive_bytes(db), "vendor_aliases", edit)
     before = dump(db)
     with pytest.raises(BackupError, match=re.escape(says)):
-        backup.restore(db, archive)
+        restores.restore(db, archive)
     assert dump(db) == before

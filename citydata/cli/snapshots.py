@@ -37,7 +37,7 @@ from citydata.core.formatting import count
 from citydata.feeds import counts
 from citydata.ingest import read, report
 from citydata.ingest.report import format_label
-from citydata.output import backup
+from citydata.output import backup, restores
 from citydata.store import previews, snapshots, withdrawals
 from citydata.store.db import StoreError
 from citydata.store.previews import BoroughChange, CommitRefused
@@ -325,10 +325,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     # Read from the file piece by piece as it is checked, never whole in memory; a backup too
     # big to restore is refused by its size, unread, before the database is opened.
     try:
-        with backup.opened(args.file) as archive:
+        with restores.opened(args.file) as archive:
             db = lifecycle.open_store(args.db)
             try:
-                restored = backup.restore(db, archive)
+                restored = restores.restore(db, archive)
             finally:
                 db.close()
     except backup.BackupError as exc:

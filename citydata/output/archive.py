@@ -48,7 +48,7 @@ DAMAGED = "This backup is damaged or was not made by City Tools Explorer"
 
 
 class ArchiveError(Exception):
-    """Why an archive cannot be restored (backup.restore turns it into a BackupError)."""
+    """Why an archive cannot be restored (restores.restore turns it into a BackupError)."""
 
 
 def refuse(reason: str) -> ArchiveError:
