@@ -432,16 +432,17 @@ def test_a_backup_keeps_when_each_notice_was_released(db, tmp_path, fresh_store)
 
 V15_RUNS = ["not_notices", "held"]  # the columns of the fetch history schema 15 added
 V16_RUNS = ["withdrawn", "withdrawn_not_held"]  # and schema 16 (with notice_withdrawals)
+V18_CONTRACTS = ["bought_with"]  # the column of the records schema 18 added
 
 
 def as_version(version: int, later: dict[str, list[str]]):
     """A `rewrite` of a backup into one of schema `version`: without the columns `later` names
-    (table -> columns) or schema 16's table."""
+    (table -> columns) or, before 16, schema 16's table."""
     import pyarrow.parquet as pq
 
     def rewritten(name, data):
         table_name = name.removeprefix("tables/").removesuffix(".parquet")
-        if table_name == "notice_withdrawals":
+        if table_name == "notice_withdrawals" and version < 16:
             return None
         if table_name in later:
             table = pq.read_table(io.BytesIO(data)).drop_columns(later[table_name])
@@ -451,7 +452,8 @@ def as_version(version: int, later: dict[str, list[str]]):
         if name == "manifest.json":
             manifest = json.loads(data)
             manifest["schema_version"] = version
-            manifest["tables"].pop("notice_withdrawals")
+            if version < 16:
+                manifest["tables"].pop("notice_withdrawals")
             for table_name, columns in later.items():
                 for column in columns:
                     manifest["tables"][table_name]["columns"].remove(column)
@@ -470,7 +472,7 @@ def test_a_backup_made_before_release_dates_restores_its_notices_undated(db, tmp
     as_v11 = as_version(
         11,
         {
-            "contracts": ["release_date"],
+            "contracts": ["release_date", *V18_CONTRACTS],
             "snapshots": ["rows_left_out"],
             "feed_runs": ["older", *V15_RUNS, *V16_RUNS],
         },
@@ -503,7 +505,7 @@ def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_a
     with db.write() as w:  # the grouping as schema 13 kept it: under its key of then
         w.execute("INSERT INTO vendor_aliases VALUES ('t hafan systems', 'Ty Hafan', 'ann', NULL)")
 
-    as_v13 = as_version(13, {"feed_runs": [*V15_RUNS, *V16_RUNS]})
+    as_v13 = as_version(13, {"feed_runs": [*V15_RUNS, *V16_RUNS], "contracts": V18_CONTRACTS})
     archive = rewrite(backup.archive_bytes(db), as_v13)
     fresh = fresh_store("fresh.duckdb")
     try:
@@ -515,3 +517,31 @@ def test_a_backup_made_before_schema_14_keeps_a_grouping_of_a_spelling_with_an_a
         assert shown == [("Ty Hafan",)]
     finally:
         fresh.close()
+
+
+def test_a_joint_notice_restores_who_else_bought_it_and_one_backed_up_before_v18_nothing(
+    db, fresh_store
+):
+    """A notice bought by Richmond and Wandsworth: a backup restores each council's record
+    naming the other; a backup of schema 17 (no such column) restores them naming none."""
+    joint = AWARD | {"buyer": {"name": "Richmond and Wandsworth Councils"}}
+    snapshots.commit(db, _notices(joint)[1], b"notices", "feed")
+    shown = "SELECT borough, bought_with FROM current_contracts WHERE bought_with IS NOT NULL"
+    expected = [("Richmond upon Thames", "Wandsworth"), ("Wandsworth", "Richmond upon Thames")]
+    assert sorted(db.rows(shown)) == expected
+    for made, archive in (
+        ("today", backup.archive_bytes(db)),
+        ("v17", rewrite(backup.archive_bytes(db), as_version(17, {"contracts": V18_CONTRACTS}))),
+    ):
+        fresh = fresh_store(f"fresh-{made}.duckdb")
+        try:
+            backup.restore(fresh, archive)
+            assert sorted(fresh.rows(shown)) == (expected if made == "today" else []), made
+            assert (
+                fresh.scalar(
+                    "SELECT count(*) FROM current_contracts WHERE source_kind = 'published'"
+                )
+                == 2
+            )
+        finally:
+            fresh.close()

@@ -287,3 +287,52 @@ def test_a_council_outside_the_region_with_and_in_its_name_is_not_two(monkeypatc
     release = AWARD | {"buyer": {"name": "Telford and Wrekin Council"}, "parties": []}
     p = ingest.prepare(page(release), "telford.json")
     assert "is Telford & Wrekin Council, which is outside" in (p.refused or "")
+
+
+def test_each_councils_record_says_who_else_bought_the_joint_notice(db):
+    """Richmond's record showed £150,000 a year of a £900,000 three-year contract with no word
+    of why, nor that Wandsworth bought it too: now each names the other."""
+    register = b"Service area,System,Vendor\nRevenues and Benefits,Revenues system,NEC Software\n"
+    snapshots.commit(db, ingest.prepare(register, "camden.csv", borough="Camden"), register, "Ann")
+    single = AWARD | {"ocid": f"{OCID}-single", "buyer": {"name": "London Borough of Camden"}}
+    single.pop("parties")
+    run = fetch.import_file(db, page(AWARD, single), "joint.json", "Ann")
+    assert run.status == "done", run.message
+    stored = "SELECT borough, bought_with FROM contracts WHERE source_ref = $ref ORDER BY ALL"
+    assert db.rows(stored, {"ref": OCID}) == [
+        ("Richmond upon Thames", "Wandsworth"),
+        ("Wandsworth", "Richmond upon Thames"),
+    ]
+    assert db.rows(
+        "SELECT borough, source_kind, bought_with FROM current_contracts"
+        " WHERE borough_code = $camden ORDER BY ALL",
+        {"camden": CAMDEN},
+    ) == [("Camden", "published", None), ("Camden", "register", None)]  # one buyer; a register
+    assert db.rows(
+        "SELECT borough, bought_with FROM current_contracts WHERE source_ref = $ref ORDER BY 1",
+        {"ref": OCID},
+    ) == [("Richmond upon Thames", "Wandsworth"), ("Wandsworth", "Richmond upon Thames")]
+
+
+def test_a_joint_record_names_councils_outside_the_region_and_several_in_it():
+    release = AWARD | {"buyer": {"name": "Camden and Hertfordshire County Councils"}}
+    release.pop("parties")
+    p = ingest.prepare(page(release), "partly.json")
+    assert p.records["bought_with"].tolist() == ["Hertfordshire"]
+    three = AWARD | {
+        "buyer": {"name": "London Borough of Camden"},
+        "parties": [
+            {"name": "London Borough of Camden", "roles": ["buyer"]},
+            {"name": "Islington Council", "roles": ["buyer"]},
+            {"name": "Royal Borough of Kensington and Chelsea", "roles": ["buyer"]},
+        ],
+    }
+    p = ingest.prepare(page(three), "three.json")
+    assert dict(zip(p.records["borough"], p.records["bought_with"], strict=True)) == {
+        "Camden": "Islington; Kensington and Chelsea",
+        "Islington": "Camden; Kensington and Chelsea",
+        "Kensington and Chelsea": "Camden; Islington",
+    }
+    # a file imported for one of them: its record still names the others
+    p = ingest.prepare(page(AWARD), "joint.json", borough="Wandsworth")
+    assert p.records["bought_with"].tolist() == ["Richmond upon Thames"]

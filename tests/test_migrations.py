@@ -274,3 +274,38 @@ def test_the_view_looks_vendors_up_by_the_live_fold(tmp_path, built_db):
     finally:
         db.close()
     assert shown == [(f"Vendor {n}",) for n in range(1, len(spellings) + 1)]
+
+
+def test_records_held_before_v18_open_as_not_known_to_be_joint(tmp_path):
+    """A file of schema 17 holding a published notice: opened by the app, its record is shown
+    as before, and says no other council bought it (not known then)."""
+    path = tmp_path / "v17.duckdb"
+    db = Database(path)
+    try:
+        versions.migrate(db, target=17, data=lifecycle.DATA_LOADS)
+        with db.write() as w:  # as the app of schema 17 stored Richmond's share of a notice
+            w.execute(
+                "INSERT INTO snapshots (id, borough_code, created_at, file_name, file_hash,"
+                " rows_imported, rows_rejected, status, source, created_by, kind) VALUES"
+                " (nextval('snapshot_ids'), 'E09000027', TIMESTAMP '2026-11-30 02:30:00',"
+                " 'joint.json', 'abc', 1, 0, 'active', 'fetch', 'Contracts Finder feed',"
+                " 'published')"
+            )
+            w.execute(
+                "INSERT INTO contracts (snapshot_id, record_no, borough_code, borough,"
+                " service_area, system, vendor, annual_value, source_ref, source, total_value,"
+                " annual_value_derived) VALUES (1, 1, 'E09000027', 'Richmond upon Thames',"
+                " 'Revenues and benefits', 'Revenues and benefits system', 'NEC', 150000,"
+                " 'ocds-1', 'fetch', 900000, true)"
+            )
+    finally:
+        db.close()
+
+    db = lifecycle.open_store(path)
+    try:
+        assert versions.schema_version(db) == versions.SCHEMA_VERSION
+        assert db.rows(
+            "SELECT borough, annual_value, total_value, bought_with FROM current_contracts"
+        ) == [("Richmond upon Thames", 150000, 900000, None)]
+    finally:
+        db.close()

@@ -41,6 +41,10 @@ _V8 = [
     "skill_level",  # in-house skill level with the system: None, Basic, Intermediate, Expert
     "contact_role",  # whom a peer should ask, as a role
 ]
+_V18 = [
+    *_V8,
+    "bought_with",  # a jointly bought notice: the other councils that bought it
+]
 RELEASED = {
     1: _V1,
     2: _V1,
@@ -59,4 +63,5 @@ RELEASED = {
     15: _V8,  # (feed_runs.not_notices and held: a table, not the view)
     16: _V8,  # (notice_withdrawals, feed_runs.withdrawn: tables, not the view)
     17: _V8,  # (no table changed: notices withdrawn that an older rollback brought back)
+    18: _V18,
 }

@@ -15,6 +15,12 @@ value is the council's equal share of the yearly figure (councils outside the re
 so the region's total never counts another's share: citydata.ingest.published `finish`), so
 that summing a market counts the contract once. Each row says so in a warning.
 Councils named that are outside the region are left out, and said so.
+
+Who else bought it. Each council's record names the other councils the notice names
+(`bought_with`, "Wandsworth" for Richmond's record): the region's by their canonical names,
+those outside it by theirs, several joined by "; ", so that a council reading its record sees
+that the contract is joint, why its annual value is a share, and whom to ask about buying
+together.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
     take: list[int] = []
     written: list[object] = []
     shares: list[int] = []
+    others: list[str | None] = []
     problems: list[Problem] = []
     seen: dict[str, tuple[tuple[Authority, ...], tuple[Authority, ...]]] = {}
     for i, cell in enumerate(cells):
@@ -52,6 +59,7 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
             take.append(i)
             written.append(cell)
             shares.append(1)
+            others.append(None)
             continue
         kept = (fixed,) if fixed is not None and fixed in inside else inside
         if len(kept) > 1:
@@ -59,6 +67,7 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
         take += [i] * len(kept)
         written += [a.code for a in kept]
         shares += [len(named)] * len(kept)
+        others += [bought_with(named, a) for a in kept]
         problems.append(warning(table.rows[i], buyer_column, cell, said(name or "", named, kept)))
     if not problems:
         return []
@@ -68,7 +77,21 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
     if table.releases:
         table.releases = [table.releases[i] for i in take]
     table.shares = shares
+    table.bought_with = others
     return problems
+
+
+SEPARATOR = "; "  # between the councils of `bought_with`
+
+
+def bought_with(named: tuple[Authority, ...], council: Authority) -> str:
+    """The councils of `named` other than `council`, in the notice's order, as its record names
+    them: the region's by their canonical names, the others by their own."""
+    return SEPARATOR.join(
+        boroughs.BY_CODE[a.code].name if a.code in boroughs.BY_CODE else a.name
+        for a in named
+        if a.code != council.code
+    )
 
 
 def _names(councils: list[str]) -> str:

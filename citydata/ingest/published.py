@@ -16,8 +16,9 @@ flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
 - **Money.** The notice's value is the whole contract's: it is kept as `total_value`. The
   annual value is derived from it only when the start and end dates are known (total divided
   by the contract's years, at least one; for a notice bought jointly by several councils, each
-  council's equal share of that: citydata.ingest.joint), and `annual_value_derived` says so. A
-  total is never stored as an annual value.
+  council's equal share of that: citydata.ingest.joint, and `bought_with` names the other
+  councils that bought it), and `annual_value_derived` says so. A total is never stored as an
+  annual value.
 - **When published**: the date of the release a notice was read from (`release_date`), so that
   an older release never replaces a newer one already held.
 - **One release of each notice.** A file holding several releases of one notice (the same
@@ -153,7 +154,7 @@ def finish(
     """Classify, file and value each notice in `out` (the built columns). `refuse(column,
     values, reasons)` refuses rows; a row saying its notice was withdrawn (`ended`, from
     citydata.ingest.withdrawn.flags) is never refused for not being technology. Returns the
-    extra columns: total_value, annual_value_derived, notice_url, release_date."""
+    extra columns: total_value, annual_value_derived, notice_url, release_date, bought_with."""
     n = len(table.rows)
     cpv = _column(table, CPV_COLUMNS)
     description = _column(table, DESCRIPTION_COLUMNS)
@@ -198,6 +199,8 @@ def finish(
         "release_date": [
             dates.parse_moment(v) for v in _cells(table, _column(table, RELEASE_DATE_COLUMNS))
         ],
+        # a joint notice: the other councils that bought it (citydata.ingest.joint)
+        "bought_with": table.bought_with or [None] * n,
     }
 
 

@@ -41,5 +41,9 @@ class Table:
     # (published notices) how many councils bought each row's notice jointly (1: one council),
     # its value shared equally among them (citydata.ingest.joint). None: every row's is one's.
     shares: list[int] | None = None
+    # (published notices) for each row of a joint notice, the other councils that bought it, as
+    # the council's record names them ("Wandsworth"; several joined by "; "), None for a notice
+    # with one buyer (citydata.ingest.joint). None: no row's notice is a joint one.
+    bought_with: list[str | None] | None = None
     # (published notices) the rows of a joint notice: row -> the councils' records it gives
     joint: dict[int, int] = field(default_factory=dict)

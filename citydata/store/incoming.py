@@ -41,6 +41,7 @@ EXTRA_TYPES = {
     "annual_value_derived": "BOOLEAN",
     "notice_url": "VARCHAR",
     "release_date": "TIMESTAMP",  # (v12) when the notice's newest release was published
+    "bought_with": "VARCHAR",  # (v18) a joint notice: the other councils that bought it
 }
 EXTRA_NAMES = tuple(EXTRA_TYPES)
 STORED = (*FIELD_NAMES, *EXTRA_NAMES)

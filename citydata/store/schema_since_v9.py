@@ -2,7 +2,8 @@
 files' bytes in compressed pieces, the view's quicker joins, notice matches by supplier,
 release dates, rows left out, accent-blind vendor keys, fetches' counts, withdrawn notices.
 
-The schema as it is now, and what each version added: citydata.store.versions.
+The schema as it is now, and what each version added: citydata.store.versions; the steps
+after version 17: citydata.store.schema_since_v18.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def _v14(r: Reader) -> None:
     that the new ones do not.
     """
     _v14_keys(r)
-    new = _FOLD_V14.format(x="w.vendor")
+    new = FOLD_V14.format(x="w.vendor")
     r.execute(
         f"""CREATE OR REPLACE VIEW current_contracts AS
 WITH spelling AS (
@@ -214,7 +215,7 @@ LEFT JOIN live AS mr ON c.source_kind = 'register' AND mr.register_snapshot_id =
 # off, full-width and a few Latin letters read as plain letters). Frozen copies, never the live
 # citydata.core.keys.fold_sql; `{x}` is the spelling's column.
 _FOLD_V3 = "trim(lower(regexp_replace(replace({x}, '&', ' and '), '[^A-Za-z0-9]+', ' ', 'g')))"
-_FOLD_V14 = (
+FOLD_V14 = (
     "trim(lower(regexp_replace(replace(strip_accents(translate("
     + "replace(" * 12
     + "{x}, chr(0), ' '), 'ß', 'ss'), 'ẞ', 'SS'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'),"
@@ -230,7 +231,7 @@ _FOLD_V14 = (
 def _v14_keys(r: Reader) -> None:
     """v14's step of the data: each spelling held gets its key of v14's fold, pointing where
     its key of the fold before did (see `_v14`). Frozen SQL."""
-    old, new = (fold.format(x="w.vendor") for fold in (_FOLD_V3, _FOLD_V14))
+    old, new = (fold.format(x="w.vendor") for fold in (_FOLD_V3, FOLD_V14))
     r.execute(
         f"""INSERT INTO vendor_aliases (alias, vendor, added_by, added_at)
 SELECT key, vendor, added_by, added_at FROM (

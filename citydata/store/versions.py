@@ -1,6 +1,6 @@
 """The file's versions: its schema version, the steps that bring it there, its data version.
 
-Layout (schema version 17):
+Layout (schema version 18):
 - `contracts`: every record of every snapshot ever stored, never updated in place;
 - `snapshots`: one row per snapshot of one borough, `status` 'active' or 'superseded';
 - `raw_files`: every file a snapshot came from (since v9 its bytes are in `raw_file_chunks`,
@@ -45,9 +45,15 @@ Layout (schema version 17):
   stopped showing so, `feed_runs.withdrawn_not_held` those it was told of but did not hold.
 - v17 changes no table: a file opened at v17 gets a new published snapshot for each borough
   whose current notices a rollback made before v17 held though withdrawn (they stay out).
+- since v18, `contracts` (and the view, at its end) keep `bought_with`: for a published notice
+  bought jointly by several councils, the other councils that bought it, each council's record
+  naming the others ("Wandsworth"; several joined by "; "), the region's by their canonical
+  names, others by their own (citydata.ingest.joint). NULL for a notice with one buyer, for
+  registers, and for records stored before v18.
 
-Each version's step is frozen SQL in citydata.store.schema_to_v8 (versions 1 to 8) and
-citydata.store.schema_since_v9 (9 on), where a new version's step goes at the end.
+Each version's step is frozen SQL in citydata.store.schema_to_v8 (versions 1 to 8),
+citydata.store.schema_since_v9 (9 to 17) and citydata.store.schema_since_v18 (18 on), where a
+new version's step goes at the end.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ from collections.abc import Callable, Mapping
 
 import duckdb
 
-from citydata.store import schema_since_v9, schema_to_v8
+from citydata.store import schema_since_v9, schema_since_v18, schema_to_v8
 from citydata.store.db import Database, FileUnusable, Reader
 
 # The meta counter citydata.store.vendors raises on every alias change (part of data_version).
@@ -66,8 +72,11 @@ ALIAS_CHANGES_KEY = "alias_changes"
 # older than those it gave before (citydata.query.pipeline.with_decide_by).
 RESTORED_AT_KEY = "restored_at"
 
-# Each version's step, frozen SQL as released (citydata.store.schema_to_v8, schema_since_v9).
-MIGRATIONS: tuple[Callable[[Reader], None], ...] = schema_to_v8.STEPS + schema_since_v9.STEPS
+# Each version's step, frozen SQL as released (citydata.store.schema_to_v8, schema_since_v9,
+# schema_since_v18).
+MIGRATIONS: tuple[Callable[[Reader], None], ...] = (
+    schema_to_v8.STEPS + schema_since_v9.STEPS + schema_since_v18.STEPS
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 # What a step did to the data, done again for a backup made before its version once its tables
 # are restored as they were (citydata.output.backup): version -> the step's data part.
