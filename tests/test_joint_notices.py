@@ -19,14 +19,21 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import docx
+import openpyxl
 import pytest
 
 from citydata import ingest
 from citydata.core import authorities, buyers, regions
 from citydata.feeds import fetch
+from citydata.output import briefing, word
+from citydata.query import borough_profile
+from citydata.query.filters import FilterState
 from citydata.store import snapshots
-from tests.apptest import new_visit
+from tests.apptest import new_visit, run_app
 from tests.conftest import DATA
+from tests.test_column_labels_app import files, tables
+from tests.test_original_download import downloads  # noqa: F401 - a fixture
 from tests.test_upload_app import password, sign_in  # noqa: F401 - fixtures and helpers
 from tests.test_withdrawn_notices import adds_up
 
@@ -336,3 +343,55 @@ def test_a_joint_record_names_councils_outside_the_region_and_several_in_it():
     # a file imported for one of them: its record still names the others
     p = ingest.prepare(page(AWARD), "joint.json", borough="Wandsworth")
     assert p.records["bought_with"].tolist() == ["Richmond upon Thames"]
+
+
+def test_the_overview_and_its_download_say_who_else_bought_each_record(db, downloads):  # noqa: F811
+    """Richmond's record read "Whole contract value £900,000", "Annual value £150,000" and
+    nothing more: now it says Wandsworth bought it too, the annual value's note says it is a
+    share, and the CSV download carries the column, which an upload of it never mistakes for
+    a field (a register's records say no council bought them jointly)."""
+    fetch.import_file(db, page(AWARD), "joint.json", "Ann")
+    db.close()  # (the app opens the file itself)
+    at = run_app({"borough": "Richmond upon Thames", "source_kind": "published"})
+    records = tables(at)[-1]
+    assert records["bought_with"] == "Bought jointly with"
+    frame = [f for f in at.dataframe if "bought_with" in f.value.columns][-1]
+    assert frame.value["bought_with"].tolist() == ["Wandsworth"]
+    help = json.loads(frame.proto.columns)["annual_value"]["help"]
+    assert "this council's equal share of the yearly figure" in help
+    content = files(downloads)["csv"]
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [(r["Borough"], r["Bought jointly with"]) for r in rows] == [
+        ("Richmond upon Thames", "Wandsworth")
+    ]
+    again = ingest.prepare(content, "download.csv")
+    assert again.format == "template" and again.rows_refused == 0
+    assert "Bought jointly with" not in again.mapping.values()
+    assert again.records["vendor"].tolist() == ["NEC Software Solutions"]
+    assert "bought_with" not in again.records.columns  # a register never says so
+
+
+def test_the_briefings_say_a_joint_contracts_value_is_a_share_and_who_else_bought_it(db):
+    """Richmond's briefing listed the system at "£150k a year" with no word of Wandsworth."""
+    fetch.import_file(db, page(AWARD), "joint.json", "Ann")
+    published = FilterState(source_kind=("published",))
+    with db.read() as r:
+        p = borough_profile.build(r, published, "Richmond upon Thames", date(2026, 1, 5))
+    assert "£150k a year (the borough's equal share: bought jointly with Wandsworth)" in " ".join(
+        briefing.text(p).split()
+    )
+    book = openpyxl.load_workbook(io.BytesIO(briefing.xlsx(p)))
+    sheet = [[c.value for c in row] for row in book["Systems"].iter_rows()]
+    assert sheet[1][sheet[0].index("Bought jointly with")] == "Wandsworth"
+    table = docx.Document(io.BytesIO(word.borough(p))).tables[1]
+    header = [c.text for c in table.rows[0].cells]
+    assert table.rows[1].cells[header.index("Bought jointly with")].text == "Wandsworth"
+    # a council that bought alone: no such column in its Word briefing, nothing after its value
+    with db.read() as r:
+        alone = borough_profile.build(r, FilterState(), "Camden", date(2026, 1, 5))
+    assert "jointly" not in briefing.text(alone)
+    headers = [
+        [c.text for c in t.rows[0].cells]
+        for t in docx.Document(io.BytesIO(word.borough(alone))).tables
+    ]
+    assert not any("Bought jointly with" in h for h in headers)

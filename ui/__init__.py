@@ -500,11 +500,14 @@ RECORD_COLUMN_CONFIG: dict[str, Any] = {
         name: st.column_config.DateColumn(_named(name), format="DD/MM/YYYY")
         for name in ("contract_start", "contract_end")
     },
-    **{
-        name: st.column_config.NumberColumn(_named(name), format="£%,.0f")
-        for name in ("annual_value", "total_value")
-    },
+    "annual_value": st.column_config.NumberColumn(
+        _named("annual_value"), format="£%,.0f", help=exports.NOTES["annual_value"]
+    ),
+    "total_value": st.column_config.NumberColumn(_named("total_value"), format="£%,.0f"),
     "annual_value_derived": st.column_config.CheckboxColumn(_named("annual_value_derived")),
+    "bought_with": st.column_config.TextColumn(
+        _named("bought_with"), help=exports.NOTES["bought_with"]
+    ),
     "satisfaction": st.column_config.NumberColumn(
         _named("satisfaction"), help="Supplier satisfaction, 1 (poor) to 5 (good)."
     ),

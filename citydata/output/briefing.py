@@ -146,13 +146,21 @@ def xlsx(p: Profile) -> bytes:
 
 def _system_line(row: Any) -> str:
     """'Oracle E-Business Suite, Namos Solutions (made by Oracle); from ... to ...; £1.65m a year;
-    Hosted by supplier'."""
+    Hosted by supplier' (after a joint contract's value, who else bought it: `joint`)."""
     made = _given(row.manufacturer) and row.manufacturer != row.vendor
     maker = f" (made by {row.manufacturer})" if made else ""
     hosting = row.hosting if _given(row.hosting) else "hosting not recorded"
     period = _period(row.contract_start, row.contract_end)
     what = f"{_system(row.system)}, {_vendor(row.vendor)}{maker}"
-    return f"{what}; {period}; {_value(row.annual_value)}; {hosting}"
+    return f"{what}; {period}; {_value(row.annual_value)}{joint(row.bought_with)}; {hosting}"
+
+
+def joint(bought_with: object) -> str:
+    """' (an equal share: bought jointly with Wandsworth)' after a joint contract's annual
+    value; '' for a contract bought alone."""
+    if not _given(bought_with):
+        return ""
+    return f" ({boroughs.reword('the borough')}'s equal share: bought jointly with {bought_with})"
 
 
 def _peer(row: Any) -> str:

@@ -50,9 +50,23 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 OTHER_LABELS = {
     "total_value": "Whole contract value (£)",
     "annual_value_derived": "Annual value worked out from the whole contract value",
+    "bought_with": "Bought jointly with",
     "source_kind": "Register or notice",
     "source": "Source",
     "snapshot_id": "Snapshot",
+}
+# What a records table says of a column when pointed at (its note): a joint contract's annual
+# value is the council's share of it (citydata.ingest.joint).
+NOTES = {
+    "annual_value": (
+        "The contract's value for one year. For a contract bought jointly with other councils "
+        "(Bought jointly with), this council's equal share of the yearly figure: the whole "
+        "contract value is the contract's, shared by all the councils that bought it."
+    ),
+    "bought_with": (
+        "A published notice bought jointly by several councils: the other councils that bought "
+        "it. Empty for a contract bought by this council alone, and for register records."
+    ),
 }
 
 

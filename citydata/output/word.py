@@ -87,17 +87,12 @@ def borough(p: Profile) -> bytes:
         ],
     )
     doc.add_heading("Systems by service area", level=1)
+    shown = p.systems.head(MAX_ROWS)
+    # who else bought a joint contract (its annual value a share), when any record is one's
+    joint = bool(shown["bought_with"].notna().any())
+    names = ("service_area", "system", "vendor", "contract_start", "contract_end", "annual_value")
     columns = tuple(  # (named as the page's table and the other downloads name them)
-        exports.label(c)
-        for c in (
-            "service_area",
-            "system",
-            "vendor",
-            "contract_start",
-            "contract_end",
-            "annual_value",
-            "hosting",
-        )
+        exports.label(c) for c in (*names, *(("bought_with",) if joint else ()), "hosting")
     )
     rows = [
         (
@@ -107,9 +102,10 @@ def borough(p: Profile) -> bytes:
             _day(r.contract_start),
             _day(r.contract_end),
             _money(r.annual_value),
+            *((_text(r.bought_with),) if joint else ()),
             _text(r.hosting),
         )
-        for r in p.systems.head(MAX_ROWS).itertuples()
+        for r in shown.itertuples()
     ]
     if rows:
         _table(doc, columns, rows)

@@ -35,6 +35,7 @@ SYSTEM_COLUMNS: tuple[str, ...] = (
     "contract_start",
     "contract_end",
     "annual_value",
+    "bought_with",  # a joint notice: the other councils that bought it (the value is a share)
     "hosting",
     "source_ref",
 )

@@ -23,11 +23,13 @@ from citydata.store.db import Reader
 
 # `source_kind` says whether a record is the register's or a published notice's: `source` alone
 # says "upload" for both when a notices file was uploaded. A notice's annual value may be worked
-# out from its total (`annual_value_derived`), and the total is shown beside it.
+# out from its total (`annual_value_derived`), and the total is shown beside it; a notice bought
+# jointly names the other councils that bought it (`bought_with`: its annual value is a share).
 RECORD_COLUMNS: tuple[str, ...] = (
     *FIELD_NAMES,
     "total_value",
     "annual_value_derived",
+    "bought_with",
     "source_kind",
     "source",
     "snapshot_id",
