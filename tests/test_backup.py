@@ -535,7 +535,7 @@ def test_a_joint_notice_restores_who_else_bought_it_and_one_backed_up_before_v18
     ):
         fresh = fresh_store(f"fresh-{made}.duckdb")
         try:
-            backup.restore(fresh, archive)
+            restores.restore(fresh, archive)
             assert sorted(fresh.rows(shown)) == (expected if made == "today" else []), made
             assert (
                 fresh.scalar(
