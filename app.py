@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from citydata.query.filters import FilterState
-from ui import faults, memory, startup, steward
+from ui import faults, links, memory, reading, sidebar, startup, steward
 
 st.set_page_config(
     page_title="City Tools Explorer",
@@ -12,7 +12,7 @@ st.set_page_config(
     layout="wide",
     menu_items={"About": "Which council uses which system, from whom, until when."},
 )
-ui.configure_region()
+startup.configure_region()
 
 # One flat list: Streamlit's sectioned menu puts headings inside its <ul>, which screen readers
 # (and axe-core) report as a broken list.
@@ -39,18 +39,18 @@ PAGES = [
 page = st.navigation(PAGES + steward.pages(), expanded=True)
 startup.open_database(page)  # or explain why not (busy, unusable) and stop
 startup.start_inbox()  # imports the fetches queued while the app holds the file (or stops)
-ui.pin_version()
+reading.pin_version()
 # The steward pages use no filter: no sidebar of filters that would do nothing there.
 if page.url_path in steward.WITHOUT_FILTERS:
     st.session_state["filters"] = FilterState()
 else:
-    st.session_state["filters"] = ui.sidebar_filters()
-ui.copy_link()  # at the top of every page: the link of the view on screen
-ui.links.flag_unreadable_link()  # a link too long for Streamlit to read is named
+    st.session_state["filters"] = sidebar.sidebar_filters()
+links.copy_link()  # at the top of every page: the link of the view on screen
+links.flag_unreadable_link()  # a link too long for Streamlit to read is named
 # A fault in the page is said in words (ui/faults.py), never as Python's traceback; a link's
 # settings the page could not take are named.
 try:
-    with faults.in_words(page), ui.naming_dropped_settings():
+    with faults.in_words(page), links.naming_dropped_settings():
         page.run()
 finally:  # (also after a page that ends early, as a profile with no choice yet does)
     memory.keep_modules_out_of_collection()  # Streamlit's collection after each run stays short

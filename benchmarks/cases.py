@@ -70,7 +70,8 @@ PAGE_VIEWS: dict[str, dict[str, str | list[str]]] = {
 
 
 def filter_options(r: Reader, state: FilterState) -> dict[str, list[str]]:
-    """The sidebar's choices (ui.filter_options), in the case signature; ignores the state."""
+    """The sidebar's choices (ui.reading.filter_options), in the case signature; ignores the
+    state."""
     return selection.options(r)
 
 
@@ -126,7 +127,7 @@ for _label, _state in FILTERS.items():
             "Overview",
             selection.records,
             _state,
-            (ui.TABLE_ROWS + 1,),
+            (ui.tables.TABLE_ROWS + 1,),
         ),
         Case(
             f"overview.download csv [{_label}]",
@@ -212,21 +213,21 @@ for _label, _state in AREA_FILTERS.items():
             "Calendar",
             expiry.month,
             _state,
-            (f"{ANCHOR:%Y-%m}", ui.TABLE_ROWS),
+            (f"{ANCHOR:%Y-%m}", ui.tables.TABLE_ROWS),
         ),
         Case(
             f"pipeline.upcoming [{_label}]",
             "Renewal pipeline",
             pipeline.upcoming,
             _state,
-            (_LEAD, 12, ANCHOR, ui.TABLE_ROWS),
+            (_LEAD, 12, ANCHOR, ui.tables.TABLE_ROWS),
         ),
         Case(
             f"pipeline.ended [{_label}]",
             "Renewal pipeline",
             pipeline.ended,
             _state,
-            (ANCHOR, ui.TABLE_ROWS),
+            (ANCHOR, ui.tables.TABLE_ROWS),
         ),
         Case(
             f"pipeline.upcoming all [{_label}]",
@@ -249,14 +250,14 @@ for _label, _state in AREA_FILTERS.items():
             "Collaboration",
             collaboration.groups,
             _state,
-            (_GROUPS, ANCHOR, ui.TABLE_ROWS),
+            (_GROUPS, ANCHOR, ui.tables.TABLE_ROWS),
         ),
         Case(
             f"collaboration.group_members [{_label}]",
             "Collaboration",
             collaboration.group_members,
             _state,
-            (_GROUPS, "Housing", ANCHOR, add_months(ANCHOR, 6), ui.TABLE_ROWS),
+            (_GROUPS, "Housing", ANCHOR, add_months(ANCHOR, 6), ui.tables.TABLE_ROWS),
         ),
         Case(
             f"collaboration.members [{_label}]",

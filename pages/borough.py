@@ -40,7 +40,7 @@ def who_can_help(state, shared, besides):
 # The page's tables hold their first rows; the briefing below reads everything when clicked.
 # The peers come from the selection's peer groups, which are the same for every borough.
 today = dates.today()
-p = ui.query(borough_profile.shown, state, name, ui.TABLE_ROWS, today, False)
+p = ui.query(borough_profile.shown, state, name, ui.tables.TABLE_ROWS, today, False)
 everyone = state.with_(borough=())
 found = ui.derive(
     peers.peers_among,
@@ -48,7 +48,7 @@ found = ui.derive(
     everyone,
     (today,),
     name,
-    ui.TABLE_ROWS,
+    ui.tables.TABLE_ROWS,
 )
 p = borough_profile.with_peers(p, found)
 st.header(p.borough.name)
@@ -87,11 +87,13 @@ else:
             f"Showing the first {len(systems):,} of {figures['records']:,} records; "
             "the Excel and text briefings below hold all of them."
         )
-    ui.dataframe(systems, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG)
+    ui.dataframe(
+        systems, hide_index=True, width="stretch", column_config=ui.tables.RECORD_COLUMN_CONFIG
+    )
 
     st.subheader("Vendors and their share")
     ui.dataframe(
-        p.vendors, hide_index=True, width="stretch", column_config=ui.PROFILE_COLUMN_CONFIG
+        p.vendors, hide_index=True, width="stretch", column_config=ui.tables.PROFILE_COLUMN_CONFIG
     )
 
     st.subheader("When its contracts end")
@@ -124,7 +126,7 @@ else:
             p.peers,
             hide_index=True,
             width="stretch",
-            column_config=ui.PROFILE_COLUMN_CONFIG,
+            column_config=ui.tables.PROFILE_COLUMN_CONFIG,
         )
         shared = list(p.shared_systems)
         if shared:

@@ -80,11 +80,14 @@ def calendar_views(state, today, with_end):
             n = int(days["contracts"].sum())
             st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
             ui.charting.draw(charts.month_chart(expiry.month_grid(days, chosen)))
-            ending = ui.query(expiry.month, state, chosen, ui.TABLE_ROWS)
+            ending = ui.query(expiry.month, state, chosen, ui.tables.TABLE_ROWS)
             if note := expiry.describe_month_limit(len(ending), n):
                 st.caption(note)
             ui.dataframe(
-                ending, hide_index=True, width="stretch", column_config=ui.RECORD_COLUMN_CONFIG
+                ending,
+                hide_index=True,
+                width="stretch",
+                column_config=ui.tables.RECORD_COLUMN_CONFIG,
             )
 
     with tab_timeline:

@@ -11,7 +11,7 @@ from citydata.query import collaboration, selection
 state = ui.page_filters()
 today = dates.today()
 GROUP = {"group": "Group"}  # the group number's heading in the all-groups download
-COLUMNS = ui.RECORD_COLUMN_CONFIG | {
+COLUMNS = ui.tables.RECORD_COLUMN_CONFIG | {
     "group": st.column_config.NumberColumn("Group", width="small"),
     "boroughs": st.column_config.NumberColumn(ui.noun(2, True)),
     "contracts": st.column_config.NumberColumn("Contracts"),
@@ -69,7 +69,7 @@ include_ended = right.toggle(
 query = collaboration.Query(by, window, include_ended)
 COLUMNS["key"] = st.column_config.TextColumn(collaboration.KEYS[by].capitalize())
 
-groups = ui.query(collaboration.groups, state, query, today, ui.TABLE_ROWS)
+groups = ui.query(collaboration.groups, state, query, today, ui.tables.TABLE_ROWS)
 if groups.empty:
     st.info(group_briefing.as_text(groups, query) + " Widen the window or remove a filter.")
     ui.stop()
@@ -113,13 +113,16 @@ st.header("Briefing on one group")
 def briefing(state, query, today, groups):
     # The labels are the options, so a new grouping (new labels) starts again at group 1.
     labels = ui.derive(
-        group_briefing.group_labels, collaboration.groups, state, (query, today, ui.TABLE_ROWS),
+        group_briefing.group_labels,
+        collaboration.groups,
+        state,
+        (query, today, ui.tables.TABLE_ROWS),
         query,
-    )  # fmt: skip
+    )
     chosen = labels[st.selectbox("Group", list(labels), key="collab_group", bind="query-params")]
     group = groups[groups["group"] == chosen].iloc[0]
     span = (group["key"], group["first_end"], group["last_end"])
-    rows = ui.query(collaboration.group_members, state, query, *span, ui.TABLE_ROWS)
+    rows = ui.query(collaboration.group_members, state, query, *span, ui.tables.TABLE_ROWS)
     if note := exports.shown_note(
         len(rows), int(group["contracts"]), "contracts in this group, by end date"
     ):

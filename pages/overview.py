@@ -61,17 +61,17 @@ def coverage(wide):
 coverage(wide)
 
 st.header("Records")
-records = ui.query(selection.records, state, ui.TABLE_ROWS + 1)
-if len(records) > ui.TABLE_ROWS:
+records = ui.query(selection.records, state, ui.tables.TABLE_ROWS + 1)
+if len(records) > ui.tables.TABLE_ROWS:
     st.caption(
-        f"Showing the first {ui.TABLE_ROWS:,} of {figures['records']:,} records; "
+        f"Showing the first {ui.tables.TABLE_ROWS:,} of {figures['records']:,} records; "
         "the downloads hold all of them."
     )
 ui.dataframe(
-    records.head(ui.TABLE_ROWS),
+    records.head(ui.tables.TABLE_ROWS),
     hide_index=True,
     width="stretch",
-    column_config=ui.RECORD_COLUMN_CONFIG,
+    column_config=ui.tables.RECORD_COLUMN_CONFIG,
 )
 ui.downloads(state, "city-tools-contracts", "records", figures["records"])  # every record
 ui.share_note("this view", ui.share_link(state))

@@ -10,7 +10,7 @@ from citydata.query import pipeline
 
 state = ui.page_filters()
 today = dates.today()
-COLUMNS = ui.RECORD_COLUMN_CONFIG | {
+COLUMNS = ui.tables.RECORD_COLUMN_CONFIG | {
     "decide_by": st.column_config.DateColumn("Decide by", format="DD/MM/YYYY"),
     "decision": st.column_config.TextColumn("Decision"),
     "days_to_decide": st.column_config.NumberColumn("Days to decide"),
@@ -108,7 +108,7 @@ def decisions(state, lead, today, figures):
                 continue
             if not tab.open:  # only the list on screen is read and sent
                 continue
-            rows = ui.query(fn, state, *args, ui.TABLE_ROWS)
+            rows = ui.query(fn, state, *args, ui.tables.TABLE_ROWS)
             if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
                 st.caption(note)
             first = [c for c in ORDER[kind] if c in rows.columns]

@@ -37,7 +37,7 @@ if name is None:
 # sources, and the sidebar's other filters.
 ui.selection_header(state.with_(borough=(name,), source_kind=()))
 tally = ui.query(reconciliation.counts, state, name)
-result = ui.query(reconciliation.reconcile, state, name, ui.TABLE_ROWS)  # (what is shown)
+result = ui.query(reconciliation.reconcile, state, name, ui.tables.TABLE_ROWS)  # (what is shown)
 if state.borough and state.borough != (name,):
     st.caption(
         f"The sidebar's {ui.noun(capital=True)} filter does not apply on this page, nor does "
@@ -65,7 +65,7 @@ else:
     st.write(ui.plain(tally.disagreement_sentence()))
 
 NAMED = reconciliation.LABELS  # (the download's names too)
-COLUMNS = ui.RECORD_COLUMN_CONFIG | {
+COLUMNS = ui.tables.RECORD_COLUMN_CONFIG | {
     "notice_url": st.column_config.LinkColumn(NAMED["notice_url"], display_text="Open notice"),
     "notice_title": st.column_config.TextColumn(NAMED["notice_title"]),
     "notice_vendor": st.column_config.TextColumn(NAMED["notice_vendor"]),

@@ -30,7 +30,7 @@ if vendor is None:
 
 # Every panel from one read of the vendor's records; the first rows of its records are shown,
 # and the downloads read every record when clicked.
-profile = ui.query(vendor_profile.profile, state, vendor, ui.TABLE_ROWS)
+profile = ui.query(vendor_profile.profile, state, vendor, ui.tables.TABLE_ROWS)
 figures = profile.summary
 if not figures["held"] and not figures["made"]:
     st.info(

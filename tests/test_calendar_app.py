@@ -196,7 +196,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
     """A person reads the first rows of a long list; the caption says how to see the rest."""
     import ui
 
-    monkeypatch.setattr(ui, "TABLE_ROWS", 5)
+    monkeypatch.setattr(ui.tables, "TABLE_ROWS", 5)
     expected = sql_counts(db)
     assert expected["ending_12"] > 5 and expected["ended"] > 5
     captions = []

@@ -209,7 +209,7 @@ def test_a_borough_without_records_under_the_filters_says_so(db_path):
 def test_a_long_profile_shows_its_first_records_and_says_the_briefing_has_them_all(db, monkeypatch):
     import ui
 
-    monkeypatch.setattr(ui, "TABLE_ROWS", 5)
+    monkeypatch.setattr(ui.tables, "TABLE_ROWS", 5)
     at = run_app({"profile": "Camden"}, page=BOROUGH)
     with db.read() as r:
         whole = borough_profile.build(r, FilterState(), "Camden")

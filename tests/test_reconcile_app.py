@@ -66,10 +66,11 @@ def test_the_page_shows_matched_register_only_and_published_only_with_a_download
 
 def test_the_page_shows_the_first_rows_of_each_table_and_counts_every_one(hackney, monkeypatch):
     """A borough's register can hold hundreds of thousands of records no notice matches: each
-    table shows its first rows only (ui.TABLE_ROWS), and the numbers still count every one."""
+    table shows its first rows only (ui.tables.TABLE_ROWS), and the numbers still count every
+    one."""
     import ui
 
-    monkeypatch.setattr(ui, "TABLE_ROWS", 1)
+    monkeypatch.setattr(ui.tables, "TABLE_ROWS", 1)
     at = run_app({"reconcile": "Hackney"}, page="pages/reconcile.py")
     assert metric(at, "Published only") == "2"
     matched, register_only, published_only = (t.value for t in at.dataframe)

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from citydata.core import settings
+from ui.text import set_up_wrongly
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def in_words(page: Any) -> Iterator[None]:
     try:
         yield
     except settings.SettingError as exc:  # not a fault of the program: a setting to correct
-        from ui import set_up_wrongly
-
         log.warning("the page %s stopped on a setting: %s", getattr(page, "url_path", page), exc)
         set_up_wrongly(exc)
     except Exception:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ui
 from citydata.core.text import file_stem
 from citydata.query import skills
 from citydata.query.filters import FilterState
+from ui.downloading import downloads
+from ui.reading import query
+from ui.tables import dataframe
+from ui.text import noun, plain
 
 COLUMN_CONFIG = {
     "Satisfaction (1-5)": st.column_config.NumberColumn(format="%.1f"),
@@ -23,15 +26,15 @@ COLUMN_CONFIG = {
 def panel(state: FilterState, system: str, key: str, besides: str | None = None) -> None:
     """A sentence saying who can help with `system` (or that nobody recorded skills), and the
     table with its downloads."""
-    found = ui.query(skills.who_can_help, state, system, besides)
-    st.markdown(ui.plain(skills.in_words(found, system, ui.noun())))
+    found = query(skills.who_can_help, state, system, besides)
+    st.markdown(plain(skills.in_words(found, system, noun())))
     if found.empty:
         return
     table = skills.labelled(found)
-    ui.dataframe(table, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key)
+    dataframe(table, hide_index=True, width="stretch", column_config=COLUMN_CONFIG, key=key)
     st.caption(
-        f"Every {ui.noun()} running it under the filters (the {ui.noun(capital=True)} filter "
+        f"Every {noun()} running it under the filters (the {noun(capital=True)} filter "
         "aside), most in-house skill first, then the most satisfied. Skill levels and contact "
         "roles are what each register records; ask the role, not a named person."
     )
-    ui.downloads(table, f"who-can-help-{file_stem(system, 'system')}", key=f"{key}-downloads")
+    downloads(table, f"who-can-help-{file_stem(system, 'system')}", key=f"{key}-downloads")

@@ -16,10 +16,11 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-import ui
 from citydata import lifecycle
-from citydata.core import settings
+from citydata.core import regions, settings
 from ui import fetching, steward
+from ui.reading import database
+from ui.text import plain, set_up_wrongly
 
 SIGN_IN_URL_PATH = "sign_in"
 # Pages that still run when the database cannot be opened: where stewards sign in (the upload
@@ -31,11 +32,21 @@ BUSY = (
 )
 
 
+def configure_region() -> None:
+    """Take CITYTOOLS_REGION from the secrets too; a value that cannot be used stops the app
+    here with a message naming the setting (nothing is opened or built)."""
+    regions.use_secrets(st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {})
+    try:
+        regions.current()
+    except settings.SettingError as exc:
+        _set_up_wrongly(exc)
+
+
 def open_database(page: Any) -> None:
     """Return when the database is open; otherwise explain (and, for a steward, offer a
     rebuild) and stop this run. `page` is the page being opened: the sign-in page still runs."""
     try:
-        ui.database()
+        database()
         return
     except settings.SettingError as exc:  # the file may be fine: no rebuild offered
         _set_up_wrongly(exc)
@@ -49,18 +60,18 @@ def start_inbox() -> None:
     """Start importing the fetches queued while the app holds the file (ui.fetching); a
     CITYTOOLS_INBOX_SECONDS that cannot be used stops the app here, named."""
     try:
-        fetching.start_inbox(ui.database())
+        fetching.start_inbox(database())
     except settings.SettingError as exc:
         _set_up_wrongly(exc)
 
 
 def _set_up_wrongly(exc: settings.SettingError) -> NoReturn:
-    ui.set_up_wrongly(exc)
+    set_up_wrongly(exc)
     st.stop()
 
 
 def _unusable(page: Any, problem: str) -> None:
-    st.error(f"The database cannot be used. {ui.plain(problem)}", icon=":material/error:")
+    st.error(f"The database cannot be used. {plain(problem)}", icon=":material/error:")
     if not steward.access().allowed:
         st.write(
             "A data steward can rebuild it from the embedded data after signing in; the current "
@@ -98,13 +109,13 @@ def _offer_rebuild() -> None:
     except settings.SettingError as exc:  # (the backup went missing since the offer)
         _set_up_wrongly(exc)
     except lifecycle.StoreError as exc:
-        st.error(f"The rebuild failed. {ui.plain(str(exc))}", icon=":material/error:")
+        st.error(f"The rebuild failed. {plain(str(exc))}", icon=":material/error:")
         st.stop()
-    ui.database()
+    database()
     if kept is None:
         st.success("The database was rebuilt meanwhile (by someone else); it opens now.")
     else:
         st.success(
             "Rebuilt from the embedded data. The unusable file was kept as "
-            f"{ui.plain(kept.name)}, beside the new one."
+            f"{plain(kept.name)}, beside the new one."
         )

@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import ui
 from citydata.core import boroughs, settings, stewards
 from citydata.core.formatting import count
 from citydata.core.schema import FIELDS
@@ -28,6 +27,10 @@ from citydata.output import exports
 from citydata.store import previews, rawfiles, snapshots
 from citydata.store.changes import Diff, readable
 from ui import pagesdir, preparing
+from ui.downloading import downloads
+from ui.reading import database, read
+from ui.tables import dataframe
+from ui.text import plain
 
 _SIGNED_IN = "_steward_password_user"
 _LAST_NAME = "_steward_last_name"
@@ -154,14 +157,14 @@ def sign_in_widgets(found: stewards.Access) -> None:
     """How to sign in on this installation: the password form, the account button, or why not."""
     if found.mode == stewards.ACCOUNT:
         if st.user.get("is_logged_in"):
-            st.warning(ui.plain(found.reason))
+            st.warning(plain(found.reason))
             st.button("Sign out", on_click=st.logout)
         else:
             st.button("Sign in with your organisation account", type="primary", on_click=st.login)
     elif found.mode == stewards.PASSWORD:
         password_form()
     else:
-        st.info(ui.plain(found.reason), icon=":material/lock:")
+        st.info(plain(found.reason), icon=":material/lock:")
 
 
 @st.cache_resource
@@ -305,7 +308,7 @@ def prepared_file(content: bytes, name: str) -> tuple[Any, bool]:
             first = _prepare(content, name, sheet=sheet)
     if not first.columns:  # nothing could be read: the check says why
         return first, False
-    st.markdown(f"Recognised as **{ui.plain(format_label(first.format))}**.")
+    st.markdown(f"Recognised as **{plain(format_label(first.format))}**.")
     mapping = _mapping_editor(first, f"{digest}-{sheet}")
     chosen = mapping or first.mapping
     borough = None
@@ -357,19 +360,19 @@ def show_problems(prepared: Any) -> bool:
     notes, rows = prepared.file_notes, prepared.row_faults
     if notes:
         st.markdown(f"**About the file ({len(notes):,})**")
-        st.markdown("\n".join(f"- {ui.plain(p.reason)}" for p in notes))
+        st.markdown("\n".join(f"- {plain(p.reason)}" for p in notes))
     if rows:
         st.markdown(f"**Problems in rows ({len(rows):,})**")
         if len(rows) > report.SHOWN:
             st.markdown(_by_kind(prepared, rows))
         problems = snapshots.problems_table(rows, file_refused=bool(prepared.refused))
-        ui.dataframe(problems, hide_index=True, width="stretch")
-        ui.downloads(problems, "upload-problems", key="problems", filtered=False)
+        dataframe(problems, hide_index=True, width="stretch")
+        downloads(problems, "upload-problems", key="problems", filtered=False)
     if left_out:
         with st.expander(f"Rows left out, with nothing to fix ({prepared.rows_left_out:,})"):
             table = snapshots.left_out_table(left_out)
-            ui.dataframe(table, hide_index=True, width="stretch")
-            ui.downloads(table, "upload-left-out", key="left-out", filtered=False)
+            dataframe(table, hide_index=True, width="stretch")
+            downloads(table, "upload-left-out", key="left-out", filtered=False)
     return bool(notes or rows)
 
 
@@ -381,8 +384,8 @@ def _by_kind(prepared: Any, rows: list[Any]) -> str:
     for kind in kinds[: report.KINDS]:
         first = kind.problems[0]
         lines.append(
-            f"- {count(len(kind.problems), 'row')}, such as {ui.plain(first.where())}: "
-            f"{ui.plain(first.reason)} ({prepared.outcome(first)})"
+            f"- {count(len(kind.problems), 'row')}, such as {plain(first.where())}: "
+            f"{plain(first.reason)} ({prepared.outcome(first)})"
         )
     if beyond := report.beyond_kinds(kinds):
         lines.append(f"- {beyond}")
@@ -411,7 +414,7 @@ def _table(where: Any, df: pd.DataFrame, empty: str) -> None:
         where.caption(empty)
     else:
         with where:
-            ui.dataframe(df, hide_index=True, width="stretch")
+            dataframe(df, hide_index=True, width="stretch")
 
 
 def snapshot_label(row: dict[str, Any]) -> str:
@@ -424,20 +427,20 @@ def snapshot_label(row: dict[str, Any]) -> str:
 def original_download(snapshot_id: int) -> None:
     """The file a snapshot came from, as received (its bytes checked against the SHA-256 they
     are kept under), read only when the button is clicked; or why there is none."""
-    held = ui.read(lambda r: rawfiles.of_snapshot(r, snapshot_id))
+    held = read(lambda r: rawfiles.of_snapshot(r, snapshot_id))
     if held is None:
         st.caption(f"Snapshot {snapshot_id} keeps no file of its own (a fetch, or generated data).")
         return
     name, file_hash, taken = held
     st.download_button(
         f"Download the file of snapshot {snapshot_id}, as received",
-        data=guarded(lambda: ui.read(lambda r: rawfiles.verified(r, file_hash))),
+        data=guarded(lambda: read(lambda r: rawfiles.verified(r, file_hash))),
         file_name=exports.original_name(name, snapshot_id, taken),
         mime="application/octet-stream",
         icon=":material/download:",
         on_click="ignore",  # (read on click)
         key=f"original-{snapshot_id}",
-        help=ui.plain(f"{name}: the file exactly as it was uploaded, byte for byte."),
+        help=plain(f"{name}: the file exactly as it was uploaded, byte for byte."),
     )
 
 
@@ -463,21 +466,21 @@ def commit(prepared: Any, content: bytes, changes: list[previews.BoroughChange],
     expect = {c.borough_code: c.base_snapshot_id for c in changes}
     expect |= st.session_state.pop(_PREVIEWED, None) or {}
     try:
-        ids = snapshots.commit(ui.database(), prepared, content, who, expect=expect)
+        ids = snapshots.commit(database(), prepared, content, who, expect=expect)
     except snapshots.NothingChanged as exc:
         if not exc.noted:
-            st.error(ui.plain(str(exc)) + " Nothing was stored.")
+            st.error(plain(str(exc)) + " Nothing was stored.")
             return
         # A newer release that changes nothing else: its date was kept, no snapshot made.
-        counts.record_upload(ui.database(), prepared, who, [], changes)
+        counts.record_upload(database(), prepared, who, [], changes)
         st.session_state["_upload_done"] = str(exc)
         st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1
         st.session_state.pop(_MEMO, None)
         st.rerun()
     except previews.CommitRefused as exc:
-        st.error(ui.plain(str(exc)) + " Nothing was stored.")
+        st.error(plain(str(exc)) + " Nothing was stored.")
         return
-    counts.record_upload(ui.database(), prepared, who, ids, changes)  # (published notices only)
+    counts.record_upload(database(), prepared, who, ids, changes)  # (published notices only)
     stored = [c for c in changes if not c.diff.is_empty]  # an unchanged borough gets none
     names = ", ".join(f"{c.borough} (snapshot {i})" for c, i in zip(stored, ids, strict=True))
     st.session_state["_upload_done"] = f"Stored {count(len(ids), 'new snapshot')}: {names}."

@@ -226,8 +226,8 @@ def server(built_db, tmp_path_factory, kept_context) -> Iterator[Server]:
     One server for the whole run: the tests that use it only read, and each opens its own
     browser context (its own Streamlit session). Tests that change data start their own with
     `run_server`. The home page is opened once first: a fresh server's first request takes a
-    recovery path of its own (see `ui.sidebar_filters`; test_upload_browser.py tests it), which
-    the tests sharing this server should not each meet by chance of their order.
+    recovery path of its own (see `ui.sidebar.sidebar_filters`; test_upload_browser.py tests
+    it), which the tests sharing this server should not each meet by chance of their order.
     """
     db = tmp_path_factory.mktemp("server") / "citytools.duckdb"
     shutil.copyfile(built_db, db)
