@@ -123,8 +123,13 @@ def migrate(
 ) -> int:
     """Bring the file up to `target`, each step in its own transaction. Returns the version.
 
-    `data` maps a version to the load of the data its new tables start with (live code, so it
-    is given by the caller, never part of the frozen step); it runs in that step's transaction.
+    `data` maps a version to a load of data that version needs (the data its new tables start
+    with; what an older file's records need put right): live code, so it is given by the
+    caller, never part of the frozen step. Live code is written for the schema as it is now, not
+    as it was at its version (a load of v17's copied records with v18's column, and failed on
+    a file of v16), so when the steps pass a version with a load, they all run in one
+    transaction, and then the loads: a file is never left at a version whose data was not
+    loaded, nor a load run on tables it was not written for.
     """
     version = recorded_version(db)
     if version < 0:
@@ -134,13 +139,24 @@ def migrate(
             f"{db.path} was written by a newer version of City Tools Explorer "
             f"(schema {version}; this one knows up to {SCHEMA_VERSION})."
         )
-    for step in range(version, target):
-        with db.write() as w:
+    loads = [load for v, load in sorted((data or {}).items()) if version < v <= target]
+    if not loads:
+        for step in range(version, target):
+            with db.write() as w:
+                MIGRATIONS[step](w)
+                _record(w, step + 1)
+        return max(version, target)
+    with db.write() as w:
+        for step in range(version, target):
             MIGRATIONS[step](w)
-            if data and step + 1 in data:
-                data[step + 1](w)
-            w.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)])
-    return max(version, target)
+        for load in loads:
+            load(w)
+        _record(w, target)
+    return target
+
+
+def _record(w: Reader, version: int) -> None:
+    w.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)])
 
 
 def data_version(db: Database | Reader) -> int:
