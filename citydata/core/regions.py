@@ -23,6 +23,7 @@ from typing import Any
 from citydata.core import authorities, settings
 from citydata.core.authorities import Authority
 from citydata.core.dates import day_label
+from citydata.core.text import join_words
 
 SETTING = "CITYTOOLS_REGION"
 DEFAULT = "london"
@@ -266,7 +267,5 @@ def _ended(authority: Authority, codes: bool = True) -> str:
     text = f"{authority.official_name}, which ended on {ended}"
     names = [f"{a.name} ({a.code})" if codes else a.name for a in authorities.holders(authority)]
     if names:
-        text += "; its area is now " + (
-            f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
-        )
+        text += "; its area is now " + join_words(names)
     return text

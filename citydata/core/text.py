@@ -8,6 +8,16 @@ from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+
+def join_words(items: list[str], word: str = "and", values: bool = False) -> str:
+    """'a, b or c'. A list of `values` is 'a; b or c' when one of them holds a comma
+    ("Armagh City, Banbridge and Craigavon; Belfast or Derry City and Strabane")."""
+    if len(items) <= 1:
+        return "".join(items)
+    between = "; " if values and any("," in item for item in items[:-1]) else ", "
+    return between.join(items[:-1]) + f" {word} " + items[-1]
+
+
 # ---- spreadsheets -------------------------------------------------------------------------------
 
 # Characters a spreadsheet, or a person, takes for the ones that start a formula: every

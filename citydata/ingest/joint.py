@@ -29,6 +29,7 @@ import html
 
 from citydata.core import boroughs, buyers, regions
 from citydata.core.authorities import Authority
+from citydata.core.text import join_words
 from citydata.ingest.report import Problem, warning
 from citydata.ingest.table import Table
 
@@ -94,16 +95,12 @@ def bought_with(named: tuple[Authority, ...], council: Authority) -> str:
     )
 
 
-def _names(councils: list[str]) -> str:
-    return councils[0] if len(councils) == 1 else f"{', '.join(councils[:-1])} and {councils[-1]}"
-
-
 def said(name: str, named: tuple[Authority, ...], kept: tuple[Authority, ...]) -> str:
     """What a joint buyer's row says: whose record it is, the value shared, who is left out."""
     n = len(named)
     text = (
         f"The buyer '{name}' is {n} councils buying jointly: the notice is recorded for "
-        f"{_names([a.name for a in kept])} as a joint contract, with the whole contract's "
+        f"{join_words([a.name for a in kept])} as a joint contract, with the whole contract's "
         f"value and an equal share of its annual value (divided by {n})."
     )
     outside = [a for a in named if a.code not in boroughs.BY_CODE]

@@ -16,7 +16,7 @@ import pandas as pd
 from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money_in_full
-from citydata.core.text import neutralise_cell
+from citydata.core.text import join_words, neutralise_cell
 from citydata.output import provenance
 from citydata.query import filters
 from citydata.query.collaboration import KEYS, NEAR_MONTHS, Query
@@ -135,7 +135,7 @@ def briefing(
     return Briefing(
         title=f"Collaboration opportunity: {_plain(group['key'])}",
         columns=briefing_columns(),
-        warning=ILLUSTRATIVE_NOTE.format(boroughs=_and(demo)) if demo else "",
+        warning=ILLUSTRATIVE_NOTE.format(boroughs=join_words(demo)) if demo else "",
         intro=(
             f"{_members(group['boroughs'])} have {int(group['contracts'])} contracts for the "
             f"same {noun} ending between {day(group['first_end'])} and "
@@ -185,10 +185,6 @@ def briefing_markdown(
 def _members(n: Any) -> str:
     """'5 boroughs' in London, '5 councils' elsewhere."""
     return count(int(n), boroughs.noun())
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _plain(value: Any) -> str:

@@ -18,8 +18,8 @@ from rapidfuzz import fuzz, process
 from citydata.core import boroughs, regions
 from citydata.core.dates import day_label
 from citydata.core.schema import SERVICE_AREA_LABELS
-from citydata.core.text import shorten
-from citydata.query.filters import CHOICES, Choice, FilterState, either, join_words
+from citydata.core.text import join_words, shorten
+from citydata.query.filters import CHOICES, Choice, FilterState, either
 
 
 def normalise(

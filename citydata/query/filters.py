@@ -23,6 +23,7 @@ from citydata.core import boroughs, service_types
 from citydata.core.dates import day_label
 from citydata.core.keys import fold_spacing
 from citydata.core.schema import SERVICE_AREA_LABELS
+from citydata.core.text import join_words
 from citydata.query import search, system_groups
 
 PARAM_PREFIX = "flt_"
@@ -262,12 +263,3 @@ def state_from_widgets(values: Mapping[str, Any]) -> FilterState:
 def either(values: Iterable[str], word: str = "or") -> str:
     """Values said as a list in a sentence: "Camden, Hackney or Islington" (`join_words`)."""
     return join_words([f"{v}" for v in values], word, values=True)
-
-
-def join_words(items: list[str], word: str, values: bool = False) -> str:
-    """'a, b or c'. A list of `values` is 'a; b or c' when one of them holds a comma
-    ("Armagh City, Banbridge and Craigavon; Belfast or Derry City and Strabane")."""
-    if len(items) <= 1:
-        return "".join(items)
-    between = "; " if values and any("," in item for item in items[:-1]) else ", "
-    return between.join(items[:-1]) + f" {word} " + items[-1]

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from citydata.core import boroughs
-from citydata.core.text import shorten
+from citydata.core.text import join_words, shorten
 from citydata.query import corrections, filters
 from citydata.query.filters import CHOICES, DATE_KEYS, SEARCH_KEY, FilterState
 
@@ -114,7 +114,7 @@ def unused_note(link: Link, used: Collection[str], command: str) -> str | None:
     parts = [f"its {label} (a choice of its page that `{command}` does not have)" for label in own]
     parts += other
     return (
-        f"Not used from the link: {_and(parts)}, so the answer can differ from what its page "
+        f"Not used from the link: {join_words(parts)}, so the answer can differ from what its page "
         "showed."
     )
 
@@ -125,10 +125,6 @@ def unknown_parameter(key: str, value: str) -> str:
     near = difflib.get_close_matches(key, [*filters.URL_KEYS, *PAGE_SETTING_LABELS], 1, 0.75)
     hint = f"; did you mean {near[0]}?" if near else ""
     return f"“{shorten(f'{key}={value}', 60)}” (not a setting of this app{hint})"
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def to_query_params(state: FilterState) -> dict[str, list[str]]:
