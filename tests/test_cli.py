@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -140,6 +141,22 @@ def test_a_memory_limit_too_small_or_below_zero_is_named_not_taken(db_path, limi
         "the least."
     )
     monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "128MB")  # the least is enough
+    assert command.run("snapshots", db=db_path).returncode == 0
+
+
+def test_a_memory_limit_beyond_the_computer_s_memory_is_named_not_taken(db_path, monkeypatch):
+    """'100TB' (or '16GB' on a host of 2 GB) let the database use memory the computer does not
+    have: a big query was killed by the system, taking the app with it, where under a limit it
+    can keep it works through a temporary folder instead."""
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "100TB")
+    done = command.run("snapshots", db=db_path, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert re.match(
+        r"refused: CITYTOOLS_MEMORY_LIMIT is “100TB”, more than this computer's memory \([\d.,]+ "
+        r"GB\)\. Use a number and a unit",
+        done.stderr,
+    ), done.stderr
+    monkeypatch.setenv("CITYTOOLS_MEMORY_LIMIT", "1GB")
     assert command.run("snapshots", db=db_path).returncode == 0
 
 

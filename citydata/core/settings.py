@@ -182,7 +182,8 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
         "How often (seconds) the running app imports the fetches `python -m citydata fetch` "
         "queued for it while it held the database.",
-        Bounds("seconds", 3600),  # (an hour: a fetch queued must not wait for days)
+        # (half a second: more often is work for nothing; an hour: a fetch must not wait days)
+        Bounds("seconds", 3600, least=0.5),
     ),
     Setting(
         "CITYTOOLS_HIDE_MARKET_VALUES",

@@ -10,6 +10,7 @@ page's run, and the page runs again when a commit has moved it (ui.query).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -155,12 +156,36 @@ def _config() -> dict[str, str]:
     # (a negative amount: DuckDB would take its default, most of the computer's memory)
     # (DuckDB's reading keeps one decimal of its unit: 128MB is '122.0 MiB', not 122.07)
     least = MIN_MEMORY_MB * 1e6 - 0.1 * _BYTES.get(unit, 1)
-    if limit.strip().startswith("-") or float(number) * _BYTES.get(unit, 1) < least:
+    amount = float(number) * _BYTES.get(unit, 1)
+    if limit.strip().startswith("-") or amount < least:
         raise settings.SettingError(
             f"{MEMORY_LIMIT} is “{limit[:40]}”, less than the app needs to run: "
             f"{MIN_MEMORY_MB}MB at the least. {advice}"
         )
+    # (more than there is: a big query is killed by the system, app and all, where under a limit
+    # the computer can keep DuckDB works through a temporary folder instead)
+    if (most := machine_memory()) is not None and amount > most:
+        raise settings.SettingError(
+            f"{MEMORY_LIMIT} is “{limit[:40]}”, more than this computer's memory "
+            f"({most / 1e9:,.1f} GB). {advice}"
+        )
     return config
+
+
+def machine_memory() -> int | None:
+    """The bytes of memory this process may use: the computer's, or its container's limit when
+    lower (cgroup v2 `memory.max`, as on hosted services); None when neither can be read."""
+    try:
+        found = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        found = None
+    try:
+        capped = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        capped = "max"
+    if capped.isdigit():
+        found = min(int(capped), found or int(capped))
+    return found
 
 
 class Database:
