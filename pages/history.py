@@ -7,7 +7,7 @@ import ui
 from citydata.query import filters
 from citydata.store import previews, snapshots, withdrawals
 from citydata.store.history import KINDS
-from ui import steward
+from ui import steward, uploading
 
 KIND_LABELS = {snapshots.REGISTER: "Register", snapshots.PUBLISHED: "Published notices"}
 COLUMNS = {
@@ -88,7 +88,7 @@ if len(kinds) > 1:
         bind="query-params",
     )
 rows = shown[shown["kind"] == kind].to_dict("records")
-labels = {r["id"]: steward.snapshot_label(r) for r in rows}
+labels = {r["id"]: uploading.snapshot_label(r) for r in rows}
 ids = list(labels)
 what = KIND_LABELS[kind].lower()
 if len(ids) < 2:
@@ -102,11 +102,11 @@ old = left.selectbox("From", ids, index=1, format_func=labels.get, key=f"h_from-
 new = right.selectbox("To", ids, index=0, format_func=labels.get, key=f"h_to-{ids[0]}")
 diff = ui.read(lambda r: previews.compare(r, old, new))
 st.markdown(f"**{ui.plain(diff.summary())}**")
-steward.show_diff(diff, key="history")
+uploading.show_diff(diff, key="history")
 
 access = steward.access()
 if access.allowed:
-    steward.original_download(new)
+    uploading.original_download(new)
     st.subheader("Roll back")
     earlier = [r["id"] for r in rows if r["status"] != "active"]  # (one kind: one is active)
     target = st.selectbox(

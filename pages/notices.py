@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from citydata.core import dates, stewards
 from citydata.feeds import fetch, history, runs
-from ui import fetching, steward
+from ui import fetching, steward, uploading
 
 who = steward.require()
 name = who.who or "data steward"
@@ -85,11 +85,11 @@ upload = st.file_uploader(
     "Notices file: CSV, Excel (.xlsx) or JSON",
     type=["csv", "xlsx", "json"],
     key=f"notices-file-{st.session_state.get('_notices_round', 0)}",
-    max_upload_size=steward.upload_limit_mb(),
+    max_upload_size=uploading.upload_limit_mb(),
 )
 if upload is not None and st.button("Import these notices", icon=":material/upload_file:"):
     content = upload.getvalue()
-    if too_big := stewards.too_big(len(content), steward.upload_limit()):
+    if too_big := stewards.too_big(len(content), uploading.upload_limit()):
         st.error(too_big)
     else:
         with st.spinner("Reading the notices…"):

@@ -10,7 +10,7 @@ from citydata.feeds import counts
 from citydata.query.filters import FilterState
 from citydata.query.links import to_query_params
 from citydata.store import previews, snapshots
-from ui import steward
+from ui import steward, uploading
 
 steward.inside_app()  # before drawing: a server's first request may run this file on its own
 st.title("Upload a register")
@@ -44,18 +44,18 @@ upload = st.file_uploader(
     "Register file: CSV, Excel (.xlsx) or OCDS JSON",
     type=["csv", "xlsx", "json"],
     key=f"upload-{st.session_state.get('_upload_round', 0)}",
-    max_upload_size=steward.upload_limit_mb(),
+    max_upload_size=uploading.upload_limit_mb(),
 )
 if upload is None:
-    steward.release()  # a file removed from the box leaves nothing behind in this session
+    uploading.release()  # a file removed from the box leaves nothing behind in this session
     st.info("Choose a file to check. It is only read until you commit it.")
     st.stop()
 content = upload.getvalue()
-if too_big := stewards.too_big(len(content), steward.upload_limit()):
+if too_big := stewards.too_big(len(content), uploading.upload_limit()):
     st.error(too_big)
     st.stop()
 
-prepared, needs_borough = steward.prepared_file(content, upload.name)
+prepared, needs_borough = uploading.prepared_file(content, upload.name)
 
 # One status at a time: waiting for the borough, refused, or the check's result.
 st.subheader("Check")
@@ -68,11 +68,11 @@ if needs_borough:
     st.stop()
 if kept_none := counts.nothing_kept(prepared):  # notices, all left out: nothing wrong, none kept
     st.info(ui.plain(kept_none) + " Nothing will be stored.", icon=":material/info:")
-    steward.show_problems(prepared)
+    uploading.show_problems(prepared)
     st.stop()
 if prepared.refused:
     st.error(ui.plain(prepared.refused) + " Nothing will be stored.", icon=":material/block:")
-    steward.show_problems(prepared)
+    uploading.show_problems(prepared)
     st.stop()
 figures = [
     ui.Figure("Rows read", f"{prepared.rows_read:,}"),
@@ -101,7 +101,7 @@ if unused := prepared.unused_columns:
         + ui.plain(", ".join(f"“{c}”" for c in unused))
         + ". If one of them holds a field, choose it under Columns above."
     )
-if not steward.show_problems(prepared):
+if not uploading.show_problems(prepared):
     st.success("No problems found.", icon=":material/check_circle:")
 
 st.subheader("What will change")
@@ -109,7 +109,7 @@ changes = previews.preview(ui.database(), prepared)
 ui.dataframe(snapshots.changes_table(changes), hide_index=True, width="stretch")
 for change in changes[:40]:
     with st.expander(f"{change.borough}: {change.diff.summary()}"):
-        steward.show_diff(change.diff, key=change.borough_code)
+        uploading.show_diff(change.diff, key=change.borough_code)
 
 changed = [c for c in changes if not c.diff.is_empty]
 unchanged = None if changed else previews.unchanged_message(changes)
@@ -126,9 +126,9 @@ if left.button(
     help="Nothing to store: the file changes nothing." if unchanged and not dated else None,
     # The snapshots this preview was drawn against, kept as the click is sent: the run the
     # click starts works the preview out again, from data another steward may have changed.
-    on_click=steward.previewed,
+    on_click=uploading.previewed,
     args=({c.borough_code: c.base_snapshot_id for c in changes},),
 ):
-    steward.commit(prepared, content, changes, who.who or "data steward")
+    uploading.commit(prepared, content, changes, who.who or "data steward")
 if right.button("Cancel", icon=":material/close:", help="Forget this file; nothing is stored."):
-    steward.cancel()
+    uploading.cancel()

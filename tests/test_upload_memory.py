@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from tests.apptest import new_visit
 from tests.test_upload_app import camden_register, password, sign_in  # noqa: F401
-from ui import steward
+from ui import steward, uploading
 
 
 def kept(at) -> dict:
-    return at.session_state[steward._MEMO] if steward._MEMO in at.session_state else {}  # noqa: SIM401
+    return at.session_state[steward.PREPARED] if steward.PREPARED in at.session_state else {}  # noqa: SIM401
 
 
 def upload(at, name: str, content: bytes):
@@ -47,10 +47,10 @@ def test_a_session_keeps_only_the_file_being_checked_and_forgets_it_when_done(db
 
     # At most two versions (as read, as corrected) of the one file being checked.
     check(at, camden, ("Who we pay", "System", "Who we pay"))  # the steward tries columns
-    assert 1 <= len(kept(at)) <= steward.MEMO_KEEP
+    assert 1 <= len(kept(at)) <= uploading.MEMO_KEEP
     upload(at, "other.csv", camden_register(db_path, vendor_header="Supplier name"))
     digests = {key[0] for key in kept(at)}
-    assert len(digests) == 1 and len(kept(at)) <= steward.MEMO_KEEP, "the first file is gone"
+    assert len(digests) == 1 and len(kept(at)) <= uploading.MEMO_KEEP, "the first file is gone"
 
     # Cancel (once the other file is checked too) forgets the file and empties the box.
     for_camden(at)

@@ -183,7 +183,7 @@ def test_the_upload_preview_lists_the_notice_as_removed_with_the_reason(db, serv
     assert removed[previews.WHY_REMOVED].tolist() == [
         "Withdrawn or cancelled: the contract was cancelled; no longer shown"
     ]
-    # as the Upload page's Removed tab shows it (ui.steward.show_diff)
+    # as the Upload page's Removed tab shows it (ui.uploading.show_diff)
     shown = changes.readable(removed)
     assert shown[["Vendor", previews.WHY_REMOVED]].values.tolist() == [
         ["NEC Software Solutions UK Ltd", removed[previews.WHY_REMOVED].iloc[0]]

@@ -21,7 +21,7 @@ benchmarks/RESULTS.md). So the app hands it to a small pool of worker processes:
   after `IDLE_SECONDS` unused (or when the server goes), so a server nobody uploads to keeps
   no process;
 - nothing Streamlit is touched outside the session thread: the worker gets bytes and returns
-  plain data, which the session keeps as before (ui.steward's memo).
+  plain data, which the session keeps as before (ui.uploading's memo).
 
 The database is not opened by the workers (DuckDB allows one writing process): the preview,
 which compares with the stored snapshots, stays in the session.
