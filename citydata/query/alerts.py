@@ -80,9 +80,14 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
     same = " AND ".join(f"o.{n} IS NOT DISTINCT FROM d.{_as_stored(n)}" for n in WATCHED)
     values = ", ".join(f"coalesce(CAST(d.{_as_stored(n)} AS VARCHAR), '')" for n in FIELD_NAMES)
     # A notice's total value and link join the fingerprint only when it has them, so that a
-    # register record's fingerprint (and what was sent about it) stays as it was.
+    # register record's fingerprint (and what was sent about it) stays as it was; the councils
+    # a joint notice was bought with only when it names some (concat_ws skips a NULL), so that
+    # a notice bought alone keeps its fingerprint too.
     extras = " OR ".join(f"d.{n} IS NOT NULL" for n in NOTICE_EXTRAS)
-    noticed = ", ".join(f"coalesce(CAST(d.{n} AS VARCHAR), '')" for n in NOTICE_EXTRAS)
+    noticed = ", ".join(
+        f"CAST(d.{n} AS VARCHAR)" if n in _ONLY_GIVEN else f"coalesce(CAST(d.{n} AS VARCHAR), '')"
+        for n in NOTICE_EXTRAS
+    )
     # (one system however written, as the History page pairs records: "MOSAIC" -> "Mosaic" is
     # that record changed; a borough's records only, so folding each is quick)
     key = system_groups.key
@@ -118,10 +123,12 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
 
 # What makes a record "new or changed" for an alert: every field of the record as its register
 # or notice gives it (the vendor as written: grouping a vendor's name under another is no
-# change), and a published notice's total value and link, which a person sees beside it (the
-# Reconciliation page) and which a newer release may change alone. Not the release's date
-# (shown nowhere) nor the annual value worked out from the total (it follows the total).
+# change), and a published notice's total value, link and the other councils it was bought
+# with, which a person sees beside it (the Reconciliation page, "Bought jointly with") and
+# which a newer release may change alone. Not the release's date (shown nowhere) nor the annual
+# value worked out from the total (it follows the total).
 WATCHED: tuple[str, ...] = (*FIELD_NAMES, *NOTICE_EXTRAS)
+_ONLY_GIVEN = ("bought_with",)  # in a record's fingerprint only when it has one
 
 
 def _as_stored(name: str) -> str:

@@ -31,12 +31,16 @@ from citydata.core.schema import FIELD_BY_NAME, FIELD_NAMES
 # Fields compared between two records of the same borough (the borough itself cannot differ).
 COMPARED: tuple[str, ...] = tuple(n for n in FIELD_NAMES if n not in ("borough_code", "borough"))
 # A published notice's fields beside the schema's that a person sees (the Reconciliation page's
-# total value and link): compared too, so that a newer release changing only its total is a
-# change. (`annual_value_derived` follows from the annual value; `release_date` is when the
-# release was published, which orders releases and is shown nowhere: see
-# citydata.store.snapshots.)
-NOTICE_EXTRAS: tuple[str, ...] = ("total_value", "notice_url")
-EXTRA_LABELS = {"total_value": "Total value", "notice_url": "Notice link"}
+# total value and link, a joint notice's other buyers): compared too, so that a newer release
+# changing only its total, or only who bought it with the council, is a change.
+# (`annual_value_derived` follows from the annual value; `release_date` is when the release was
+# published, which orders releases and is shown nowhere: see citydata.store.snapshots.)
+NOTICE_EXTRAS: tuple[str, ...] = ("total_value", "notice_url", "bought_with")
+EXTRA_LABELS = {
+    "total_value": "Total value",
+    "notice_url": "Notice link",
+    "bought_with": "Bought jointly with",
+}
 _DATES = ("contract_start", "contract_end")
 _MONEY = ("annual_value", "total_value")
 _CENTS = Decimal("0.01")

@@ -14,9 +14,10 @@ streams of snapshots, told apart by `kind`:
   never loses what came before. A file's version older than the one held (both with the date of
   the release they were read from, `release_date`) is left out: fetching days already fetched,
   or importing a file downloaded earlier, never brings back a notice's earlier values. Notices
-  are compared on their total value and link too (`changes.NOTICE_EXTRAS`); a newer version
-  that differs only in its release date makes no snapshot, and the notice held takes that date
-  (the one value changed in place: see `citydata.store.releases`). A notice a newer release
+  are compared on their total value, link and the councils they were bought with too
+  (`changes.NOTICE_EXTRAS`); a newer version that differs only in its release date makes no
+  snapshot, and the notice held takes that date (the one value changed in place: see
+  `citydata.store.releases`). A notice a newer release
   says was withdrawn, cancelled or unsuccessful is not in the new snapshot
   (`citydata.store.withdrawals`): it leaves the current data, and stays in the history.
 

@@ -1,0 +1,114 @@
+"""A later release of a jointly bought notice that changes who bought it.
+
+Richmond and Wandsworth bought a revenues and benefits system together (tests/test_joint_notices
+.py's AWARD); a later release of the same notice names Camden too, or names Richmond alone.
+Before, a release changing only its buyers changed nothing held: Richmond's record still said
+"Bought jointly with: Wandsworth", the preview and the alert said nothing, and a council no
+longer among the buyers kept a current record of a contract it no longer shares. Every database
+here is a real DuckDB file; the releases are OCDS 1.1 as Contracts Finder publishes them.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+from citydata import ingest
+from citydata.feeds import fetch
+from citydata.output import alerts
+from citydata.query import pipeline
+from citydata.store import previews, subscriptions
+from tests.test_joint_notices import AWARD, OCID, page
+from tests.test_withdrawn_notices import adds_up
+
+# The notice without a contract period: no annual value to share, so only who bought it differs
+UNDATED = copy.deepcopy(AWARD)
+del UNDATED["awards"][0]["contractPeriod"]
+
+
+def buyers(release: dict, *names: str, when: str = "2025-03-01T09:00:00Z") -> dict:
+    """A later release of `release` naming `names` as its buyers (OCDS parties)."""
+    return release | {
+        "id": f"amendment-{when}",
+        "date": when,
+        "tag": ["awardUpdate"],
+        "buyer": {"name": names[0]},
+        "parties": [{"name": n, "roles": ["buyer"]} for n in names],
+    }
+
+
+RICH, WAND, CAM = (
+    "London Borough of Richmond upon Thames",
+    "Wandsworth Borough Council",
+    "London Borough of Camden",
+)
+
+
+def held(db) -> list[tuple]:
+    return db.rows(
+        "SELECT borough, bought_with, annual_value FROM current_contracts"
+        " WHERE source_ref = $ref ORDER BY ALL",
+        {"ref": OCID},
+    )
+
+
+def _alert(db, borough: str):
+    return subscriptions.add(
+        db, "test", name=borough, channel="slack", target="https://hooks.example.com/x",
+        view_url=f"https://x/?borough={borough}&source_kind=published", decisions_months=None,
+        ending_months=None, changes=True,
+    )  # fmt: skip
+
+
+def _says(db, sub) -> str:
+    with db.read() as r:
+        return alerts.message(r, sub, pipeline.LeadTimes(), dt.date(2026, 12, 1), None).text()
+
+
+def test_a_release_adding_a_buyer_updates_who_else_bought_it_and_says_so(db):
+    run = fetch.import_file(db, page(UNDATED), "award.json", "Ann")
+    assert run.status == "done", run.message
+    sub = _alert(db, "Richmond upon Thames")
+    later = ingest.prepare(page(buyers(UNDATED, RICH, WAND, CAM)), "later.json")
+    changes = {c.borough: c for c in previews.preview(db, later)}
+    # the preview says what changes on Richmond's record (it said nothing: "no changes")
+    assert [
+        (f["field"], f["before"], f["after"])
+        for f in changes["Richmond upon Thames"].diff.changed.to_dict("records")
+    ] == [("Bought jointly with", "Wandsworth", "Wandsworth; Camden")]
+    assert len(changes["Camden"].diff.added) == 1
+    run = fetch.import_file(db, page(buyers(UNDATED, RICH, WAND, CAM)), "later.json", "Ann")
+    assert run.status == "done", run.message
+    assert adds_up(run)
+    # was ("Richmond upon Thames", "Wandsworth", None), ("Wandsworth", "Richmond upon Thames")
+    assert held(db) == [
+        ("Camden", "Richmond upon Thames; Wandsworth", None),
+        ("Richmond upon Thames", "Wandsworth; Camden", None),
+        ("Wandsworth", "Richmond upon Thames; Camden", None),
+    ]
+    said = _says(db, sub)
+    assert "New or changed records (1):" in said
+    assert "- Richmond upon Thames – Revenues and benefits system" in said
+    assert ": Changed, no end date; " in said
+
+
+def test_a_release_adding_a_buyer_shares_the_annual_value_among_three(db):
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    later = ingest.prepare(page(buyers(AWARD, RICH, WAND, CAM)), "later.json")
+    changes = {c.borough: c for c in previews.preview(db, later)}
+    assert [
+        (f["field"], f["before"], f["after"])
+        for f in changes["Wandsworth"].diff.changed.to_dict("records")
+    ] == [
+        ("Annual value (£)", "£150,000.00", "£100,000.00"),
+        ("Bought jointly with", "Richmond upon Thames", "Richmond upon Thames; Camden"),
+    ]
+    fetch.import_file(db, page(buyers(AWARD, RICH, WAND, CAM)), "later.json", "Ann")
+    assert [(b, v) for b, _, v in held(db)] == [
+        (borough, Decimal("100000.00"))
+        for borough in ("Camden", "Richmond upon Thames", "Wandsworth")
+    ]
+    assert db.scalar(
+        "SELECT sum(annual_value) FROM current_contracts WHERE source_ref = $ref", {"ref": OCID}
+    ) == Decimal("300000.00")  # the contract's £300,000 a year, counted once
