@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from decimal import Decimal
+
+import pytest
 
 from citydata import ingest
 from citydata.feeds import fetch
 from citydata.output import alerts
 from citydata.query import pipeline
-from citydata.store import previews, subscriptions
-from tests.test_joint_notices import AWARD, OCID, page
+from citydata.store import previews, snapshots, subscriptions
+from tests import command
+from tests.test_joint_notices import AWARD, OCID, WANDSWORTH, page
 from tests.test_withdrawn_notices import adds_up
 
 # The notice without a contract period: no annual value to share, so only who bought it differs
@@ -112,3 +116,87 @@ def test_a_release_adding_a_buyer_shares_the_annual_value_among_three(db):
     assert db.scalar(
         "SELECT sum(annual_value) FROM current_contracts WHERE source_ref = $ref", {"ref": OCID}
     ) == Decimal("300000.00")  # the contract's £300,000 a year, counted once
+
+
+def test_a_council_no_longer_among_the_buyers_no_longer_holds_the_notice(db):
+    """Wandsworth kept a current record of a contract a newer release said Richmond alone
+    bought: it was on Wandsworth's pages, counted in its totals, and half the yearly figure
+    went missing from Richmond's. As for a notice withdrawn for it, Wandsworth's next snapshot
+    of notices leaves it out, the history keeps it, and an older release never brings it back."""
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    alone = buyers(AWARD, RICH)
+    later = ingest.prepare(page(alone), "later.json")
+    changes = {c.borough: c for c in previews.preview(db, later)}
+    assert set(changes) == {"Richmond upon Thames", "Wandsworth"}  # was Richmond's only
+    [removed] = changes["Wandsworth"].diff.removed.to_dict("records")
+    assert removed["source_ref"] == OCID
+    assert removed[previews.WHY_REMOVED] == (
+        "No longer bought jointly: the notice's newer release no longer names this council "
+        "among its buyers; no longer shown"
+    )
+    assert snapshots.left_out(changes["Wandsworth"]) == [
+        "1 joint notice no longer naming it a buyer: no longer shown"
+    ]
+    run = fetch.import_file(db, page(alone), "later.json", "Ann")
+    assert run.status == "done", run.message
+    assert adds_up(run)
+    # was [("Richmond upon Thames", None, 300000), ("Wandsworth", "Richmond upon Thames", 150000)]
+    assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id"
+            " WHERE s.borough_code = $w AND s.status = 'superseded' AND c.source_ref = $ref",
+            {"w": WANDSWORTH, "ref": OCID},
+        )
+        == 1
+    )  # the history keeps it
+    # the award again, older than the release that named Richmond alone: Wandsworth stays out
+    again = fetch.import_file(db, page(AWARD), "award-again.json", "Ann")
+    assert again.imported == 0
+    assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]
+    # a rollback of Wandsworth's notices to before does not bring it back either
+    with db.read() as r:
+        before = r.scalar(
+            "SELECT min(id) FROM snapshots WHERE borough_code = $w AND kind = 'published'",
+            {"w": WANDSWORTH},
+        )
+    with pytest.raises(snapshots.CommitRefused) as refused:
+        snapshots.rollback(db, before, "Ann")
+    assert str(refused.value).endswith(
+        "that can be current: 1 notice no longer bought by this council later stays out "
+        f"({OCID}: the notice's newer release no longer names this council among its buyers)."
+    )
+    # a release naming Wandsworth again, newer still: it is Wandsworth's again
+    both = buyers(AWARD, RICH, WAND, when="2025-09-01T09:00:00Z")
+    fetch.import_file(db, page(both), "both.json", "Ann")
+    assert [b for b, _, _ in held(db)] == ["Richmond upon Thames", "Wandsworth"]
+
+
+def test_a_file_for_one_council_does_not_take_the_notice_from_the_others(db):
+    """A notices file imported for Wandsworth alone gives Wandsworth's record only: Richmond,
+    still named among the buyers, keeps its own."""
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    later = AWARD | {"id": "amended", "date": "2025-03-01T09:00:00Z"}
+    p = ingest.prepare(page(later), "wandsworth.json", borough="Wandsworth")
+    assert [c.borough for c in previews.preview(db, p)] == ["Wandsworth"]
+    assert [b for b, _, _ in held(db)] == ["Richmond upon Thames", "Wandsworth"]
+
+
+def test_the_import_command_says_the_council_no_longer_among_the_buyers(db_path, tmp_path):
+    award, later = tmp_path / "award.json", tmp_path / "later.json"
+    award.write_bytes(page(AWARD))
+    later.write_bytes(page(buyers(AWARD, RICH)))
+    assert command.run("import", str(award), db=db_path).returncode == 0
+    dry = command.run("import", str(later), "--dry-run", "--json", db=db_path, text=True)
+    assert dry.returncode == 0, dry.stderr
+    said = {c["borough"]: c for c in json.loads(dry.stdout)["changes"]}
+    wandsworth = said["Wandsworth"]
+    assert (wandsworth["removed"], wandsworth["no_longer_a_buyer"], wandsworth["withdrawn"]) == (
+        1,
+        1,
+        0,
+    )
+    assert said["Richmond upon Thames"]["changed"] == 1  # its whole yearly figure, bought alone
+    done = command.run("import", str(later), db=db_path, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 joint notice no longer naming it a buyer: no longer shown" in done.stdout

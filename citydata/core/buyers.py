@@ -41,6 +41,10 @@ _PLURAL = re.compile(r"\b(council|borough|district|authoritie)s\b", re.I)
 # Where a joint buyer's name goes on past its councils: "Adur & Worthing Councils - Digital"
 _DEPARTMENT = re.compile(r"\s+[-\u2013\u2014]\s+|:\s+|\s+(?:acting\s+)?on\s+behalf\s+of\s+", re.I)
 _MOST_PARTS = 12  # pieces of a name split between councils tried (a longer name is no list)
+# Between the councils a joint notice's record says it was bought with (`bought_with`:
+# "Islington; Kensington and Chelsea"), written by citydata.ingest.joint, read by
+# citydata.store.joint
+SEPARATOR = "; "
 
 
 @dataclass(frozen=True)

@@ -82,13 +82,10 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
     return problems
 
 
-SEPARATOR = "; "  # between the councils of `bought_with`
-
-
 def bought_with(named: tuple[Authority, ...], council: Authority) -> str:
     """The councils of `named` other than `council`, in the notice's order, as its record names
     them: the region's by their canonical names, the others by their own."""
-    return SEPARATOR.join(
+    return buyers.SEPARATOR.join(
         boroughs.BY_CODE[a.code].name if a.code in boroughs.BY_CODE else a.name
         for a in named
         if a.code != council.code

@@ -84,6 +84,9 @@ class BoroughChange:
     withdrawn: int = 0
     withdrawn_not_held: int = 0
     withdrawn_older: int = 0
+    # (published) joint notices held whose newer release in the file no longer names this
+    # council among its buyers: committing stops showing them (citydata.store.joint)
+    dropped: int = 0
 
 
 def compare(r: Reader, old_id: int, new_id: int) -> Diff:
@@ -159,7 +162,8 @@ def compare_notices(
     `r` sees it (a register is compared in SQL: see `citydata.store.incoming`). `fresh`: which
     of the file's records may replace those held (`releases.fresh`), `ended`: what its notices
     withdrawn or cancelled do (`withdrawals.weigh`); each worked out here when not given. A
-    notice held that the file withdraws is a record removed, the reason beside it."""
+    notice held that the file withdraws, or whose newer release no longer names the council
+    among its buyers, is a record removed, the reason beside it."""
     kind = kind_of(prepared)
     extras = changes.NOTICE_EXTRAS if kind == PUBLISHED else ()
     file_text = changes.comparable(prepared.records, extras)  # the file's canonical text, once
@@ -186,7 +190,7 @@ def compare_notices(
             older = int((~fresh[positions]).sum())
             positions = positions[fresh[positions]]
         after = file_text.iloc[positions]
-        gone = ended.gone.get(code, {})
+        gone = ended.taken_out(code)
         if kind == PUBLISHED:  # notices accumulate: the new ones join those held
             old = changes.comparable(before, extras)
             kept = old.iloc[kept_positions(before, refs_of(after) | set(gone))]
@@ -204,7 +208,8 @@ def compare_notices(
                 kind=kind,
                 older=older,
                 older_in_file=int(getattr(prepared, "older_releases", {}).get(code, 0)),
-                withdrawn=len(gone),
+                withdrawn=len(ended.gone.get(code, {})),
+                dropped=len(ended.dropped.get(code, {})),
                 withdrawn_not_held=len(ended.not_held.get(code, [])),
                 withdrawn_older=ended.older.get(code, 0),
             )

@@ -215,7 +215,7 @@ def _commit_notices(
     staged = staged[fresh].reset_index(drop=True)  # (older releases of notices held: left out)
     if same:
         staged = staged[~staged["borough_code"].isin(same)].reset_index(drop=True)
-    staged = _with_held_notices(w, staged, current, source, groups, ended.gone)
+    staged = _with_held_notices(w, staged, current, source, groups, ended.all_taken_out)
     counts = staged["borough_code"].value_counts()  # once, not a scan per borough
     for code in groups:
         rows = int(counts.get(code, 0))

@@ -8,7 +8,9 @@ changes nothing (the notice was published again since); one of a notice not held
 Each withdrawal that counts is kept in `notice_withdrawals` (`record`), with the date of its
 release, so that an older release of that notice, fetched or imported later, is known to be
 older and never brings it back (citydata.store.releases.fresh), nor does a rollback to a
-snapshot from before it (`since`).
+snapshot from before it (`since`). A council's record of a jointly bought notice whose newer
+release no longer names that council among its buyers leaves the same way, and is kept the same
+way (citydata.store.joint: status `joint.DROPPED`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from citydata.core import dates
+from citydata.store import joint
 from citydata.store.db import Reader
 
 # Why a notice held leaves the borough's notices, as the preview lists it beside the record
@@ -28,6 +31,7 @@ REASONS = {
     "withdrawn": "the notice was withdrawn",
     "cancelled": "the contract was cancelled",
     "unsuccessful": "the procurement was unsuccessful (no contract awarded)",
+    joint.DROPPED: joint.REASON,
 }
 
 
@@ -38,13 +42,25 @@ class Outcome:
     gone: dict[str, dict[str, str]] = field(default_factory=dict)  # ref -> status, held
     not_held: dict[str, list[Any]] = field(default_factory=dict)  # withdrawals of none held
     older: dict[str, int] = field(default_factory=dict)  # older than the notice held
+    # joint notices held whose newer release no longer names the council: ref -> its date
+    dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def boroughs(self) -> set[str]:
-        return set(self.gone) | set(self.not_held) | set(self.older)
+        return set(self.gone) | set(self.not_held) | set(self.older) | set(self.dropped)
+
+    def taken_out(self, code: str) -> dict[str, str]:
+        """The notices held by council `code` its next snapshot leaves out: ref -> status."""
+        return self.gone.get(code, {}) | dict.fromkeys(self.dropped.get(code, {}), joint.DROPPED)
+
+    @property
+    def all_taken_out(self) -> dict[str, dict[str, str]]:
+        return {code: self.taken_out(code) for code in self.boroughs}
 
 
 def reason(status: str) -> str:
+    if status == joint.DROPPED:
+        return f"No longer bought jointly: {joint.REASON}; no longer shown"
     return f"Withdrawn or cancelled: {REASONS.get(status, status)}; no longer shown"
 
 
@@ -69,6 +85,8 @@ def weigh(r: Reader, prepared: Any, current: Mapping[str, int]) -> Outcome:
     """What the file's withdrawals do to the notices held (`current`: each borough's active
     published snapshot). Writes nothing."""
     out = Outcome()
+    if getattr(prepared, "records", None) is not None:
+        out.dropped = joint.dropped(r, prepared.records, current)
     items = list(getattr(prepared, "withdrawn", None) or [])
     if not items:
         return out
@@ -101,6 +119,11 @@ def record(
                 rows.append((code, ref, x.release_date, x.status, snapshots[code]))
     for code, items in outcome.not_held.items():
         rows += [(code, x.ref, x.release_date, x.status, None) for x in items if x.ref]
+    for code, refs in outcome.dropped.items():
+        if code in snapshots:
+            rows += [
+                (code, ref, when, joint.DROPPED, snapshots[code]) for ref, when in refs.items()
+            ]
     if not rows:
         return
     frame = pd.DataFrame(
@@ -175,15 +198,25 @@ def kept_out(r: Reader, rollback_id: int) -> dict[str, str]:
 
 def left_out(gone: Mapping[str, str], most: int = 3) -> str:
     """The notices a rollback leaves out (`since`), in words: '1 notice withdrawn or cancelled
-    later stays out (ocds-1: the contract was cancelled)'; '' for none."""
+    later stays out (ocds-1: the contract was cancelled)'; a joint notice whose newer release no
+    longer names the council, '1 notice no longer bought by this council later stays out (...)';
+    '' for none."""
     if not gone:
         return ""
+    dropped = sum(status == joint.DROPPED for status in gone.values())
+    said = (
+        "withdrawn or cancelled"
+        if not dropped
+        else "no longer bought by this council"
+        if dropped == len(gone)
+        else "withdrawn, cancelled or no longer bought by this council"
+    )
     shown = [f"{ref}: {REASONS.get(status, status)}" for ref, status in list(gone.items())[:most]]
     if len(gone) > most:
         shown.append(f"and {len(gone) - most:,} more")
     n = len(gone)
     noun, verb = ("notice", "stays") if n == 1 else ("notices", "stay")
-    return f"{n:,} {noun} withdrawn or cancelled later {verb} out ({'; '.join(shown)})"
+    return f"{n:,} {noun} {said} later {verb} out ({'; '.join(shown)})"
 
 
 # A notice's record as stored, to tell the record a rollback copied from a newer release

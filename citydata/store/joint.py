@@ -1,0 +1,87 @@
+"""Jointly bought notices whose newer release no longer names a council among their buyers.
+
+A notice several councils bought together is a record of each of the region's councils it
+names (citydata.ingest.joint), each record naming the others (`bought_with`). A newer release
+of it may name other buyers: a council added gets the notice as a new record, and the records
+of the others change (who else bought it, and the equal share of its annual value: compared as
+citydata.store.changes.NOTICE_EXTRAS). A council the newer release no longer names does not
+share the contract any more: as for a notice withdrawn for that council, its record leaves the
+council's next snapshot of notices and stays in the history (`dropped`, weighed with the
+withdrawals by citydata.store.withdrawals and kept with them as `DROPPED`), so an older release
+naming it, fetched again, never brings it back, nor does a rollback.
+
+Who a release names: each of its records' council and the councils that record says it was
+bought with (the region's by their canonical names). Only a council's record of a joint notice
+(one naming others) is ever taken out this way, and only by a release not older than it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from citydata.core import boroughs, buyers, dates
+from citydata.store.db import Reader
+
+# A notice's status kept in notice_withdrawals when a council is no longer among its buyers
+DROPPED = "no longer a buyer"
+REASON = "the notice's newer release no longer names this council among its buyers"
+
+
+def named(records: pd.DataFrame) -> dict[str, tuple[set[str], Any]]:
+    """Each notice of a file's records (its reference): the codes of the region's councils its
+    newest release in the file names as buyers, and that release's date (None: undated)."""
+    if records.empty or "bought_with" not in records.columns:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "code": records["borough_code"].to_numpy(),
+            "ref": records["source_ref"].astype(object).to_numpy(),
+            "others": records["bought_with"].to_numpy(),
+            "day": pd.to_datetime(records["release_date"]).to_numpy()
+            if "release_date" in records.columns
+            else pd.NaT,
+        }
+    )
+    frame = frame[frame["ref"].map(lambda x: isinstance(x, str) and bool(x.strip()))]
+    out: dict[str, tuple[set[str], Any]] = {}
+    for ref, group in frame.groupby(frame["ref"].str.strip(), sort=False):
+        newest = group["day"].max()
+        if not pd.isna(newest):  # that release's records (and an undated one, never older)
+            group = group[group["day"].isna() | (group["day"] == newest)]
+        codes = {code for code in group["code"]}
+        codes.update(c for others in group["others"] for c in _codes(others))
+        out[str(ref)] = (codes, None if pd.isna(newest) else newest)
+    return out
+
+
+def _codes(others: Any) -> list[str]:
+    if not isinstance(others, str):
+        return []
+    found = (boroughs.resolve(name) for name in others.split(buyers.SEPARATOR))
+    return [a.code for a in found if a is not None]
+
+
+def dropped(
+    r: Reader, records: pd.DataFrame, current: Mapping[str, int]
+) -> dict[str, dict[str, Any]]:
+    """Per council (code): its joint notices held (`current`: each council's active published
+    snapshot) that a release in `records`, not older than the one held, no longer names it a
+    buyer of: reference -> that release's date. Writes nothing."""
+    releases = named(records)
+    if not releases or not current:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for code, ref, then in r.rows(
+        "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
+        " JOIN snapshots AS s ON s.id = c.snapshot_id"
+        " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.bought_with IS NOT NULL"
+        " AND trim(c.source_ref) IN (SELECT unnest($refs)) GROUP BY ALL ORDER BY ALL",
+        {"ids": [int(i) for i in current.values()], "refs": sorted(releases)},
+    ):
+        codes, when = releases[ref]
+        if code not in codes and dates.replaces(when, None if pd.isna(then) else then):
+            out.setdefault(code, {})[ref] = when
+    return out
