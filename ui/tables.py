@@ -47,8 +47,16 @@ def table(df: pd.DataFrame, key: str | None = None, selectable: bool = False) ->
     """A table with readable column names: '(£)' columns as money, '(%)' ones as percentages,
     dates as dates. With `selectable`, one row can be picked; returns the selection event."""
     config: dict[str, Any] = {}
+    # A table of records (one naming who else bought a joint contract) says what its annual
+    # value and "Bought jointly with" are, as the records tables do (RECORD_COLUMN_CONFIG).
+    records = exports.label("bought_with") in df.columns
+    notes = {exports.label(n): note for n, note in exports.NOTES.items()} if records else {}
     for name in map(str, df.columns):
-        if name.endswith("(£)"):
+        if name in notes and name.endswith("(£)"):
+            config[name] = st.column_config.NumberColumn(format="£%,.0f", help=notes[name])
+        elif name in notes:
+            config[name] = st.column_config.TextColumn(help=notes[name])
+        elif name.endswith("(£)"):
             config[name] = st.column_config.NumberColumn(format="£%,.0f")
         elif name.endswith("(%)"):
             config[name] = st.column_config.NumberColumn(format="%.1f%%")

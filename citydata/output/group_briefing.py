@@ -17,7 +17,7 @@ from citydata.core import boroughs, dates
 from citydata.core.dates import day_label
 from citydata.core.formatting import count, day, money_in_full
 from citydata.core.text import join_words, neutralise_cell
-from citydata.output import provenance
+from citydata.output import exports, provenance
 from citydata.query import filters
 from citydata.query.collaboration import KEYS, NEAR_MONTHS, Query
 from citydata.query.filters import FilterState
@@ -127,14 +127,18 @@ def briefing(
             ),
         )
     )
+    # A contract bought jointly names the other councils that bought it (its annual value is
+    # this council's share), as a borough's briefing does: a column only when one is joint.
+    joint = "bought_with" in group_members and bool(group_members["bought_with"].notna().any())
     rows = []
     for _, m in group_members.iterrows():
         amount = money_in_full(m["annual_value"], missing="").removeprefix("£")
         cells = [m["borough"], m["system"], m["vendor"], m["service_area"]]
-        rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount))
+        with_whom = (_plain(m["bought_with"]),) if joint else ()
+        rows.append((*(_plain(c) for c in cells), day(m["contract_end"]), amount, *with_whom))
     return Briefing(
         title=f"Collaboration opportunity: {_plain(group['key'])}",
-        columns=briefing_columns(),
+        columns=(*briefing_columns(), *((exports.label("bought_with"),) if joint else ())),
         warning=ILLUSTRATIVE_NOTE.format(boroughs=join_words(demo)) if demo else "",
         intro=(
             f"{_members(group['boroughs'])} have {int(group['contracts'])} contracts for the "

@@ -193,9 +193,12 @@ def key_sql(by: str, table: str = "") -> str:
 # GROUPING(borough_code, system, vendor) of each grouping set of `p` (a bit set = not grouped).
 _ALL, _BOROUGH, _SYSTEM, _VENDOR = 0b111, 0b011, 0b101, 0b110
 
+# A group's contracts as listed; a notice bought jointly names the other councils that bought
+# it (`bought_with`: its annual value is this council's share, so the group's sum counts the
+# contract once)
 _MEMBER_COLUMNS = (
     "b.borough, b.service_area, b.system, b.vendor, b.contract_end, "
-    "round(b.annual_value, 2) AS annual_value, b.source_ref"
+    "round(b.annual_value, 2) AS annual_value, b.bought_with, b.source_ref"
 )
 
 

@@ -154,10 +154,11 @@ def _months(value: Any, name: str, path: Path) -> int:
 
 # ---- queries ---------------------------------------------------------------------------------
 
-# What a row of every list shows besides its dates; money rounded in SQL.
+# What a row of every list shows besides its dates; money rounded in SQL. A notice bought
+# jointly names the other councils that bought it: its annual value is this council's share.
 _DETAIL = (
     "borough, service_area, system, vendor, contract_start, round(annual_value, 2) AS "
-    "annual_value, source_ref, borough_code"
+    "annual_value, bought_with, source_ref, borough_code"
 )
 
 

@@ -84,9 +84,12 @@ class Counts:
 
 @dataclass(frozen=True)
 class Reconciled:
-    matched: pd.DataFrame  # register record + its notice (notice_* columns) + differences
+    # register record + its notice (notice_* columns, and the other councils that bought it
+    # when jointly: bought_with) + differences
+    matched: pd.DataFrame
     register_only: pd.DataFrame
-    published_only: pd.DataFrame  # with notice_url and total_value
+    # with bought_with (a notice bought jointly: the other councils), notice_url and total_value
+    published_only: pd.DataFrame
 
     @property
     def counts(self) -> Counts:
@@ -176,7 +179,7 @@ def reconcile(r: Reader, state: FilterState, borough: str, limit: int | None = N
             register[1],
         ),
         r.df(
-            f"SELECT {cols}, b.notice_url, b.total_value FROM ({published[0]}) AS b"
+            f"SELECT {cols}, b.bought_with, b.notice_url, b.total_value FROM ({published[0]}) AS b"
             f" WHERE NOT b.matched{order}{theirs}",
             published[1],
         ),
@@ -218,7 +221,7 @@ def _matched(r: Reader, register: tuple[str, Any], tail: str = "") -> pd.DataFra
         f"""SELECT {cols}, n.system AS notice_title, n.vendor AS notice_vendor,
             n.contract_start AS notice_start, n.contract_end AS notice_end,
             n.annual_value AS notice_annual_value, n.total_value AS notice_total_value,
-            n.notice_url
+            n.bought_with, n.notice_url
         FROM ({register[0]}) AS b
         JOIN notice_matches AS m
             ON m.register_snapshot_id = b.snapshot_id AND m.register_record_no = b.record_no

@@ -45,6 +45,7 @@ CONTRACT_COLUMNS = (
     "contract_start",
     "contract_end",
     "annual_value",
+    "bought_with",  # a notice bought jointly: the other councils (its annual value a share)
     "hosting",
     "source_ref",
 )
