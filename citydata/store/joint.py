@@ -51,7 +51,7 @@ def named(records: pd.DataFrame) -> dict[str, tuple[set[str], Any]]:
         newest = group["day"].max()
         if not pd.isna(newest):  # that release's records (and an undated one, never older)
             group = group[group["day"].isna() | (group["day"] == newest)]
-        codes = {code for code in group["code"]}
+        codes = set(group["code"])
         codes.update(c for others in group["others"] for c in _codes(others))
         out[str(ref)] = (codes, None if pd.isna(newest) else newest)
     return out
@@ -69,18 +69,25 @@ def dropped(
 ) -> dict[str, dict[str, Any]]:
     """Per council (code): its joint notices held (`current`: each council's active published
     snapshot) that a release in `records`, not older than the one held, no longer names it a
-    buyer of: reference -> that release's date. Writes nothing."""
-    releases = named(records)
-    if not releases or not current:
+    buyer of: reference -> that release's date. Writes nothing. (The joint notices held are
+    read first, usually a handful: only the file's records of those are weighed.)"""
+    if records.empty or not current or "source_ref" not in records.columns:
         return {}
-    out: dict[str, dict[str, Any]] = {}
-    for code, ref, then in r.rows(
+    held = r.rows(
         "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
         " JOIN snapshots AS s ON s.id = c.snapshot_id"
         " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.bought_with IS NOT NULL"
-        " AND trim(c.source_ref) IN (SELECT unnest($refs)) GROUP BY ALL ORDER BY ALL",
-        {"ids": [int(i) for i in current.values()], "refs": sorted(releases)},
-    ):
+        " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL ORDER BY ALL",
+        {"ids": [int(i) for i in current.values()]},
+    )
+    if not held:
+        return {}
+    refs = records["source_ref"].map(lambda x: x.strip() if isinstance(x, str) else None)
+    releases = named(records[refs.isin({ref for _, ref, _ in held}).to_numpy()])
+    out: dict[str, dict[str, Any]] = {}
+    for code, ref, then in held:
+        if ref not in releases:
+            continue
         codes, when = releases[ref]
         if code not in codes and dates.replaces(when, None if pd.isna(then) else then):
             out.setdefault(code, {})[ref] = when
