@@ -23,7 +23,7 @@ from citydata.output import alerts
 from citydata.query import pipeline
 from citydata.store import previews, snapshots, subscriptions
 from tests import command
-from tests.test_joint_notices import AWARD, OCID, WANDSWORTH, page
+from tests.test_joint_notices import AWARD, OCID, RICHMOND, WANDSWORTH, page
 from tests.test_withdrawn_notices import adds_up
 
 # The notice without a contract period: no annual value to share, so only who bought it differs
@@ -91,6 +91,18 @@ def test_a_release_adding_a_buyer_updates_who_else_bought_it_and_says_so(db):
         ("Richmond upon Thames", "Wandsworth; Camden", None),
         ("Wandsworth", "Richmond upon Thames; Camden", None),
     ]
+    with db.read() as r:  # the History page's comparison of Richmond's two snapshots says it
+        first, second = (
+            i
+            for (i,) in r.rows(
+                "SELECT id FROM snapshots WHERE borough_code = $code AND kind = 'published'"
+                " ORDER BY id",
+                {"code": RICHMOND},
+            )
+        )
+        assert previews.compare(r, first, second).changed["field"].tolist() == [
+            "Bought jointly with"
+        ]
     said = _says(db, sub)
     assert "New or changed records (1):" in said
     assert "- Richmond upon Thames – Revenues and benefits system" in said
