@@ -211,7 +211,7 @@ EXPECT: dict[str, Expect] = {
     "one_column.csv": refused("No header row was found"),
     "columns_501.csv": refused("Line 1 has 501 columns; the most accepted is 500."),
     "unclosed_quote.csv": partial('A quote mark (") opened on line 3 is never closed'),
-    "ragged_extreme.csv": partial("Line 4 has 400 values but the header row has 11"),
+    "ragged_extreme.csv": partial("Row 4 has 400 values but the header row has 11"),
     "hostile_header_names.csv": clean(rows(1)),
     "long_header_missing_fields.csv": refused(
         "no column was found for the system", check=message_is_short

@@ -324,10 +324,10 @@ def test_rows_of_nothing_but_excel_errors_are_skipped_and_said_the_same_both_way
         said = [(x.row, x.severity, x.reason) for x in fast.problems if x.row]
         skipped = "holds nothing but Excel errors ({}), as formulas copied below the data do,"
         assert said[:4] == [
-            (3, "skipped", f"Line 3 {skipped.format('#N/A')} and was skipped."),
-            (4, "skipped", f"Line 4 {skipped.format('#N/A')} and was skipped."),
-            (5, "skipped", f"Line 5 {skipped.format('#N/A')} and was skipped."),
-            (6, "skipped", f"Line 6 {skipped.format('#N/A and #REF!')} and was skipped."),
+            (3, "skipped", f"Row 3 {skipped.format('#N/A')} and was skipped."),
+            (4, "skipped", f"Row 4 {skipped.format('#N/A')} and was skipped."),
+            (5, "skipped", f"Row 5 {skipped.format('#N/A')} and was skipped."),
+            (6, "skipped", f"Row 6 {skipped.format('#N/A and #REF!')} and was skipped."),
         ]
         assert [(x.row, x.column) for x in fast.rejects] == [(7, "System")]
         assert fast.records["row"].tolist() == [2]
@@ -547,3 +547,24 @@ def test_a_repeated_header_whose_first_heading_holds_quotes_and_sql_is_skipped_b
     assert_same(fast, slow)
     assert fast.records["system"].tolist() == ["Mosaic", "Uniform"]
     assert [p.row for p in fast.problems if "repeats the header" in p.reason] == [3]
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them_both_ways():
+    """A steward opens the file in Excel or LibreOffice to fix what the report names: the header
+    is row 1 and a record whose cell holds a line break is one row. The rows were counted as
+    the file's text lines, so every row after such a cell was named one too far down."""
+    rows = [["Borough", "System", "Vendor", "Notes", "Contract end"],
+            ["Camden", "Mosaic", "Servelec", "Adults\nand children", "31/03/2027"],
+            ["Camden", "Uniform", "Idox", "", "31/02/2027"],
+            ["Borough", "System", "Vendor", "Notes", "Contract end"],
+            ["Total", "", "", "", ""],
+            ["Camden", "Civica Pay", "Civica", "", "31/03/2029"]]  # fmt: skip
+    fast, slow, _ = both(_csv(rows), "register.csv")
+    assert_same(fast, slow)
+    assert fast.records["row"].tolist() == [2, 6]
+    assert sorted((x.row, x.reason) for x in fast.problems if x.row) == [
+        (3, "'31/02/2027' is not a real date: February 2027 has 28 days."),
+        (4, "Row 4 repeats the header and was skipped."),
+        (5, "Row 5 is a total row and was skipped."),
+    ]
+    assert fast.rows_read == 3  # the contracts' rows: not the repeated header, not the total

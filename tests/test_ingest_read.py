@@ -128,7 +128,7 @@ def test_preamble_lines_are_skipped_and_reported():
     assert p.columns == ["Service area", "System", "Vendor", "Contract end", "Hosting"]
     assert p.records["row"].tolist() == [6, 7]
     assert p.records["hosting"].tolist() == ["Cloud (SaaS)", "Cloud (SaaS)"]
-    notes = [x for x in p.problems if "above the header row (line 5)" in x.reason]
+    notes = [x for x in p.problems if "above the header row (row 5)" in x.reason]
     assert len(notes) == 1 and notes[0].value.startswith("London Borough of Merton")
 
 
@@ -136,7 +136,7 @@ def test_one_title_line_or_row_above_the_header_is_said_in_the_singular():
     text = "Camden ICT contracts\nBorough,System,Vendor\nCamden,Mosaic,Servelec\n"
     notes = [x.reason for x in prepare(text.encode(), "c.csv").file_notes if "above" in x.reason]
     assert notes == [
-        "The line above the header row (line 2) holds a title or notes, not contracts; it was "
+        "The row above the header row (row 2) holds a title or notes, not contracts; it was "
         "skipped."
     ]
 
@@ -154,7 +154,7 @@ def test_footer_total_and_junk_rows_are_not_contracts():
     p = load("footer_total.csv")
     assert p.records["system"].tolist() == ["Mosaic", "Agresso"]
     assert p.rows_read == 2
-    assert any(x.reason == "Line 5 is a total row and was skipped." for x in p.problems)
+    assert any(x.reason == "Row 5 is a total row and was skipped." for x in p.problems)
 
 
 def test_spacer_columns_are_dropped():
@@ -168,21 +168,21 @@ def test_a_short_row_of_one_value_says_one_value():
     content = b"System,Vendor,Service area\nMosaic,Servelec,Housing\nUniform\n"
     p = prepare(content, "x.csv", borough="Camden")
     assert next(x.reason for x in p.warnings if x.row == 3) == (
-        "Line 3 has 1 value but the header row has 3; the missing values at the end were taken "
+        "Row 3 has 1 value but the header row has 3; the missing values at the end were taken "
         "as blank."
     )
 
 
-def test_embedded_newlines_are_kept_and_rows_numbered_by_starting_line():
+def test_embedded_newlines_are_kept_and_each_record_is_one_row_as_a_spreadsheet_shows_it():
     table = read.read((DATA / "embedded_newlines.csv").read_bytes(), "e.csv")
     assert table.data["Notes"].iloc[1].splitlines() == ["Line one", "line two", "line three"]
-    assert table.rows == [2, 4, 8]
+    assert table.rows == [2, 3, 4]
     p = load("embedded_newlines.csv")
-    assert p.records["row"].tolist() == [2, 8]
-    assert [(x.row, x.column, x.value) for x in p.rejects] == [(4, "Contract end", "31/02/2026")]
+    assert p.records["row"].tolist() == [2, 4]
+    assert [(x.row, x.column, x.value) for x in p.rejects] == [(3, "Contract end", "31/02/2026")]
 
 
-def test_ragged_rows_are_reported_by_line_number():
+def test_ragged_rows_are_reported_by_row_number():
     p = load("ragged.csv")
     assert p.records["row"].tolist() == [2, 3, 5]
     short = [x for x in p.warnings if x.row == 3]
@@ -664,9 +664,8 @@ def test_a_header_of_two_rows_is_read_as_one(kind):
     assert p.records["contract_start"].tolist() == [date(2021, 4, 1), date(2020, 4, 1)]
     assert p.records["contract_end"].tolist() == [date(2027, 3, 31), date(2026, 9, 30)]
     assert p.records["row"].tolist() == [3, 4]
-    unit = "rows" if kind.startswith("xlsx") else "lines"
     assert [q.reason for q in p.problems] == [
-        f"The header is two {unit} (1 and 2), read as one: “Contract Start”, “Contract End”."
+        "The header is two rows (1 and 2), read as one: “Contract Start”, “Contract End”."
     ]
 
 

@@ -184,9 +184,9 @@ def test_a_refused_file_leads_with_the_refusal_and_sums_up_its_many_problems_by_
     )
     assert lines[2].startswith("  the file (“Lambeth Invoices Over Specified Nett Amount”): ")
     assert lines[3:] == [
-        *(f"  row {n}: Line {n} has 5 {TOO_FEW} (not imported)" for n in (19, 20, 21, 22, 26)),
+        *(f"  row {n}: Row {n} has 5 {TOO_FEW} (not imported)" for n in (19, 20, 21, 22, 26)),
         "    … and 634 more rows like this.",
-        "  row 3167 (“Total”): Line 3167 is a total row and was skipped. (skipped, not imported)",
+        "  row 3167 (“Total”): Row 3167 is a total row and was skipped. (skipped, not imported)",
         "  641 problems in all: add --json to list every one.",
     ]
     assert db_path.read_bytes() == original and dump_of(db_path) == before
@@ -251,7 +251,7 @@ def test_a_skipped_total_row_is_not_said_to_be_imported(db_path):
     lines = done.stdout.splitlines()
     assert "  2 rows read: 2 accepted, 0 refused, 0 imported with a change." in lines
     assert (
-        "  row 5 (“Total”): Line 5 is a total row and was skipped. (skipped, not imported)"
+        "  row 5 (“Total”): Row 5 is a total row and was skipped. (skipped, not imported)"
     ) in lines
     note = next(line for line in lines if line.startswith("  the file: "))
     assert note.endswith("if there is one."), "a note about the file has no row to import"

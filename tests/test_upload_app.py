@@ -205,10 +205,9 @@ def test_many_problems_of_a_refused_file_are_summed_up_by_kind_above_the_full_ta
     said = [m.value for m in at.markdown]
     kinds = shown(said[said.index("**Problems in rows (640)**") + 1])
     assert [line for line in kinds.splitlines() if line] == [
-        "639 rows, such as row 19: Line 19 has 5 values but the header row has 6; the "
+        "639 rows, such as row 19: Row 19 has 5 values but the header row has 6; the "
         "missing values at the end were taken as blank. (not imported)",
-        "1 row, such as row 3167: Line 3167 is a total row and was skipped. (skipped, not "
-        "imported)",
+        "1 row, such as row 3167: Row 3167 is a total row and was skipped. (skipped, not imported)",
         "Every one is in the table below and its download.",
     ]
     table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
@@ -373,12 +372,12 @@ def test_columns_left_out_are_named_and_file_notes_have_no_row(db_path, password
     table = next(d.value for d in at.dataframe if "Row" in d.value.columns)
     assert table["Row"].notna().all(), "every row problem has its row; no 'Row None'"
     outcomes = dict(zip(table["Problem"], table["Outcome"], strict=True))
-    assert outcomes[f"Line {len(lines)} is a total row and was skipped."] == (
+    assert outcomes[f"Row {len(lines)} is a total row and was skipped."] == (
         "skipped, not imported"
     ), "the metrics count it as not imported: the table says so too"
     assert "About the file (1)" in "".join(text)
     note = shown(next(t for t in text if t.startswith("- ")))
-    assert note.startswith("The 2 lines above the header row (line 3) hold a title")
+    assert note.startswith("The 2 rows above the header row (row 3) hold a title")
     assert "Row" not in note and "None" not in note
     assert metric(at, "Imported with a change") == "0", "a skipped row is not imported"
 

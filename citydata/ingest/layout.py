@@ -153,8 +153,8 @@ def preamble(rows: list[list[Any]], lines: list[int], header_at: int, unit: str)
     return [skipped(None, None, title, reason)]
 
 
-def _column_name(position: int, unit: str) -> str:
-    if unit == "Row":  # a spreadsheet: name columns by letter, as Excel shows them
+def _column_name(position: int, by_letter: bool) -> str:
+    if by_letter:  # a workbook: name columns by letter, as Excel shows them
         letters, n = "", position + 1
         while n:
             n, rem = divmod(n - 1, 26)
@@ -166,7 +166,8 @@ def _column_name(position: int, unit: str) -> str:
 def tabulate(
     rows: list[list[Any]], lines: list[int], *, ragged: bool, unit: str, max_rows: int
 ) -> Table:
-    """The table in `rows` (cells as read; `lines` their numbers); `unit` 'Line' or 'Row'."""
+    """The table in `rows` (cells as read; `lines` their rows as a spreadsheet numbers them);
+    `unit` the word for a row; `ragged` for a CSV."""
     header_at = find_header(rows)
     if header_at is None:
         raise IngestError(
@@ -204,7 +205,8 @@ def tabulate(
     columns = list(itertools.zip_longest(*body, fillvalue=None))[:width] if body else []
     columns += [()] * (width - len(columns))
     keep = [i for i in range(width) if header[i] or any(map(_has_value, columns[i]))]
-    names = _unique([header[i] or _column_name(i, unit) for i in keep])
+    # (a CSV's unnamed columns by number, a workbook's by letter)
+    names = _unique([header[i] or _column_name(i, not ragged) for i in keep])
     frame = pd.DataFrame(
         {
             name: pd.Series(list(columns[i]) or None, index=range(len(body)), dtype=object)

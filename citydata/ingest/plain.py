@@ -86,7 +86,7 @@ def read(content: bytes, file_name: str, limit: int) -> Table | None:
         data, start = content, 3 if enc == "utf-8-sig" else 0
     else:
         data, start = text.encode("utf-8"), 0
-    problems = _read.encoding_doubts(text, enc) + layout.preamble(rows, ends, header_at, "Line")
+    problems = _read.encoding_doubts(text, enc) + layout.preamble(rows, ends, header_at, "Row")
     del text
     if not _one_record_a_line(data, start, delimiter):
         return None

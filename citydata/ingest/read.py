@@ -201,7 +201,8 @@ def _records(sample: str, delimiter: str, quote: str, truncated: bool) -> list[l
 
 
 def read_csv(text: str) -> Table:
-    """Rows of a decoded CSV text, each with the line it starts on, laid out as a table."""
+    """Rows of a decoded CSV text, each with its row as a spreadsheet numbers it, laid out as a
+    table."""
     delimiter = sniff_delimiter(text)
     quote = sniff_quote(text, delimiter)
     reader = csv.reader(
@@ -230,30 +231,32 @@ def read_csv(text: str) -> Table:
         raise IngestError(
             f"{at}. Open the file in a spreadsheet, save it as CSV again and upload that."
         ) from None
-    lines = [1, *(end + 1 for end in ends[:-1])] if ends else []  # where each record starts
+    starts = [1, *(end + 1 for end in ends[:-1])] if ends else []  # each record's first line
+    # Each record's row as a spreadsheet shows it: one row however many lines its cells take.
+    numbers = list(range(1, len(rows) + 1))
     previous = ends[-1] if ends else 0
     widest = max(map(len, rows), default=0)
     if widest > MAX_COLUMNS:
-        at = next(line for line, r in zip(lines, rows, strict=False) if len(r) == widest)
+        at = next(line for line, r in zip(starts, rows, strict=False) if len(r) == widest)
         raise IngestError(
             f"Line {at:,} has {widest:,} columns; the most accepted is {MAX_COLUMNS:,}. Delete "
             "the columns the register does not need and upload it again."
         )
     problems = []
-    if rows and text.count(quote) % 2 == 1 and previous > lines[-1]:
+    if rows and text.count(quote) % 2 == 1 and previous > starts[-1]:
         problems.append(
             refused(
-                lines[-1],
+                numbers[-1],
                 None,
                 None,
-                f"A quote mark ({quote}) opened on line {lines[-1]} is never closed, so the "
+                f"A quote mark ({quote}) opened on line {starts[-1]} is never closed, so the "
                 f"rest of the file (to line {previous}) was read as one value; this row was "
                 "not imported.",
             )
         )
         rows.pop()
-        lines.pop()
-    table = layout.tabulate(rows, lines, ragged=True, unit="Line", max_rows=MAX_ROWS)
+        numbers.pop()
+    table = layout.tabulate(rows, numbers, ragged=True, unit="Row", max_rows=MAX_ROWS)
     table.problems[:0] = problems
     table.rows_read += len(problems)
     table.delimiter = delimiter

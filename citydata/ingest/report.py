@@ -1,11 +1,11 @@
 """What preparing a file gives back: the accepted records and every problem found, at once.
 
 A `Problem` carries what a person needs to find and fix it in their own file: the row number as
-their spreadsheet or text editor shows it, the column name as written in the file, the value as
-written and a plain-English reason. `severity` says what became of the row: left out for a fault
-to fix ("refused"), left out because it is not a contract (a total row, a repeated header:
-"skipped"), or imported with a change ("warning"). `Prepared.outcome` says it in words, the
-same on the Upload page and on the command line.
+their spreadsheet shows it (a CSV opened in one too), the column name as written in the file,
+the value as written and a plain-English reason. `severity` says what became of the row: left
+out for a fault to fix ("refused"), left out because it is not a contract (a total row, a
+repeated header: "skipped"), or imported with a change ("warning"). `Prepared.outcome` says it
+in words, the same on the Upload page and on the command line.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def shown(value: Any) -> str | None:
 
 @dataclass(frozen=True)
 class Problem:
-    row: int | None  # row number as seen in the file (spreadsheet row, CSV line); None = file
+    row: int | None  # the row as a spreadsheet shows it (a CSV too); None = the file
     column: str | None  # source column name as written in the file
     value: str | None  # the offending value as written (cut to ~200 characters)
     reason: str  # plain English: why
