@@ -369,13 +369,24 @@ def test_export_to_a_file_named_xlsx_or_ics_writes_that_format(db_path, tmp_path
          "--json prints to the screen, and -o writes CSV: give one of them."),
         (("demo", "--rows", "5", "-o", "x.xlsx"),
          "-o x.xlsx is named as an Excel workbook, but `demo` writes CSV: name it .csv."),
+        (("export", "-o", "x.xls"),
+         "-o x.xls names an old-style Excel file (.xls), which `export` does not write: name it "
+         ".csv or .xlsx or .ics."),
+        (("export", "--format", "xlsx", "-o", "x.XLS"),
+         "-o x.XLS names an old-style Excel file (.xls), which `export` does not write: name it "
+         ".csv or .xlsx or .ics."),
+        (("coming", "-o", "x.xls"),
+         "-o x.xls names an old-style Excel file (.xls), which `coming` does not write: name it "
+         ".csv."),
     ],
 )  # fmt: skip
 def test_a_file_named_for_another_format_or_left_out_by_json_is_a_usage_error(
     db_path, tmp_path, args, said
 ):
     """`coming -o x.xlsx` wrote CSV under an Excel name; `coming --json -o x.csv` printed the
-    JSON and wrote no file, with no word said."""
+    JSON and wrote no file, with no word said; `export -o x.xls` wrote a workbook of today's
+    kind under the old kind's name, which Excel opens only after a warning that its format and
+    its name do not match."""
     done = command.run(*[str(tmp_path / a) if a.startswith("x.") else a for a in args], text=True)
     assert done.returncode == 2 and said.replace("x.", f"{tmp_path}/x.") in done.stderr
     assert not list(tmp_path.glob("x.*"))

@@ -241,15 +241,16 @@ def link_choice(
 
 
 # File endings that name a format a command may write, and the format each names.
-_ENDINGS = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xlsx", ".ics": "ics", ".json": "json"}
+_ENDINGS = {".csv": "csv", ".xlsx": "xlsx", ".ics": "ics", ".json": "json"}
 AS_A = {"csv": "a CSV file", "xlsx": "an Excel workbook", "ics": "a calendar", "json": "JSON"}
 
 
 def output_format(args: argparse.Namespace, writes: tuple[str, ...]) -> str | None:
     """The format the name of `-o` asks for ("xlsx" for contracts.xlsx; None for a name with
     no such ending), when the command writes it; a usage error when it does not, rather than a
-    file of one format under another's name (CSV in a .xlsx, which Excel refuses to open).
-    `--json` with `-o` is one too: the JSON goes to the screen, and -o would be left out."""
+    file of one format under another's name (CSV in a .xlsx, which Excel refuses to open; a
+    workbook in a .xls, which it opens after a warning). `--json` with `-o` is one too: the
+    JSON goes to the screen, and -o would be left out."""
     output = getattr(args, "output", None)
     if output is None:
         return None
@@ -257,13 +258,20 @@ def output_format(args: argparse.Namespace, writes: tuple[str, ...]) -> str | No
         raise UsageError(
             f"--json prints to the screen, and -o writes {writes[0].upper()}: give one of them."
         )
-    asked = _ENDINGS.get(Path(output).suffix.lower())
+    ending = Path(output).suffix.lower()
+    name_it = f"name it {' or '.join('.' + w for w in writes)}."
+    if ending == ".xls":  # (a workbook under this name: Excel warns that they do not match)
+        raise UsageError(
+            f"-o {shown(str(output))} names an old-style Excel file (.xls), which "
+            f"`{named(args)}` does not write: {name_it}"
+        )
+    asked = _ENDINGS.get(ending)
     if asked is None or asked in writes:
         return asked
     said = " or ".join(w.upper() for w in writes)
     raise UsageError(
         f"-o {shown(str(output))} is named as {AS_A[asked]}, but `{named(args)}` writes {said}: "
-        f"name it {' or '.join('.' + w for w in writes)}."
+        f"{name_it}"
     )
 
 
