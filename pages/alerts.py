@@ -6,7 +6,7 @@ import ui
 from citydata import lifecycle
 from citydata.core import dates, settings
 from citydata.output import alerts
-from citydata.query import filters, pipeline, selection
+from citydata.query import filters, links, pipeline, selection
 from citydata.store import ledger, subscriptions
 from citydata.store.db import FileBusy
 from ui import steward
@@ -96,6 +96,9 @@ with st.form("new_alert", clear_on_submit=True):
         else:
             write_feeds()
             st.success(ui.plain(f"Added alert {added.id}, “{added.name}”."))
+            # (an alert watches the link's filters only: its page's choices are named)
+            if unused := links.unused_note(links.read(view), (), "an alert"):
+                st.warning(ui.plain(unused))
 
 st.header("Alerts")
 subs = ui.read(subscriptions.all_)

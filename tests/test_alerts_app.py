@@ -119,3 +119,27 @@ def test_a_view_that_is_no_link_is_refused_in_words_not_as_a_fault(db_path, pass
         "top of every page)."
     ]
     assert "No alerts yet." in [c.value for c in at.caption]
+
+
+def test_a_link_s_page_choices_an_alert_cannot_watch_are_named_when_it_is_added(
+    db_path,
+    password,  # noqa: F811
+):
+    """A view pasted from the Pipeline page with its window of 3 months, and a mistyped
+    borough, was stored with no word said: the alert watches every contract of the filters,
+    whatever window its page showed. Named as `alerts add --url` names them."""
+    at = sign_in(new_visit())
+    at.switch_page("pages/alerts.py").run()
+    inputs = {t.label: t for t in at.text_input}
+    link = "http://x/pipeline?borough=Camden&pipeline_window=3+months&boroguh=*Hackney*"
+    inputs["View (a link copied from this app)"].set_value(link)
+    inputs["Name"].set_value("Camden")
+    inputs["E-mail address, or the webhook address"].set_value("lead@camden.example.gov.uk")
+    next(b for b in at.button if b.label == "Add alert").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Added alert 1" in s.value for s in at.success)
+    assert [shown(w.value) for w in at.warning] == [
+        "Not used from the link: its window “3 months” (a choice of its page that an alert "
+        "does not have) and “boroguh=*Hackney*” (not a setting of this app; did you mean "
+        "borough?), so the answer can differ from what its page showed."
+    ]

@@ -120,7 +120,7 @@ def _add(args: argparse.Namespace) -> int:
             given, unread = links.from_query_params(link.params)
             given, notes = selection.regrouped(r, given)  # a vendor grouped since: said so
         notes += corrections.normalise(given, options)[1] + unread
-        if unused := links.unused_note(link, (), "alerts add"):
+        if unused := links.unused_note(link, (), "`alerts add`"):
             notes.append(unused)  # (the alert watches the link's filters only)
         try:
             sub = subscriptions.add(

@@ -165,7 +165,7 @@ def filter_state(
     if args.url:
         link = read_link(args.url)
         used = takes if link.page == page else ()
-        if unused := links.unused_note(link, used, named(args)):
+        if unused := links.unused_note(link, used, f"`{named(args)}`"):
             print(f"Note: {shown(unused)}", file=sys.stderr)
         if given := _options_given(args):  # (the link's filters would silently win)
             raise UsageError(

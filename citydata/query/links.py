@@ -103,15 +103,15 @@ def read(url: str) -> Link:
     return Link(page, parse_qs(parts.query))
 
 
-def unused_note(link: Link, used: Collection[str], command: str) -> str | None:
-    """A sentence naming the link's parameters that `command` did not use (all but `used`),
-    or None when it used them all."""
+def unused_note(link: Link, used: Collection[str], user: str) -> str | None:
+    """A sentence naming the link's parameters that `user` did not use (all but `used`), or
+    None when it used them all. `user` as said: "`export`" (a command), "an alert"."""
     left = {k: v for k, v in link.choices().items() if k not in used}
     if not left:
         return None
     own = [f"{setting_label(k)} “{shorten(v, 60)}”" for k, v in left.items() if is_page_setting(k)]
     other = [unknown_parameter(k, v) for k, v in left.items() if not is_page_setting(k)]
-    parts = [f"its {label} (a choice of its page that `{command}` does not have)" for label in own]
+    parts = [f"its {label} (a choice of its page that {user} does not have)" for label in own]
     parts += other
     return (
         f"Not used from the link: {join_words(parts)}, so the answer can differ from what its page "
