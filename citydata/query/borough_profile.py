@@ -116,11 +116,6 @@ class Profile:
         return any(s.get("is_demo") for s in self.source)
 
 
-def profile_state(state: FilterState, borough: str) -> FilterState:
-    """The filters for one borough's profile: the Borough filter replaced by `borough`."""
-    return state.with_(borough=(boroughs.lookup(borough).name,))
-
-
 def build(r: Reader, state: FilterState, borough: str, today: date | None = None) -> Profile:
     """Everything the profile page and its briefing show, read in one go."""
     return _build(r, state, borough, today, None)
@@ -156,8 +151,8 @@ def _build(
         found = peers_among(peer_groups(r, state, today), b.name, limit)
     return Profile(
         borough=b,
-        state=profile_state(state, b.name),
-        figures=selection.headline(r, profile_state(state, b.name), today),
+        state=state.for_borough(b.name),
+        figures=selection.headline(r, state.for_borough(b.name), today),
         systems=systems(r, state, b.name, limit),
         vendors=vendor_shares(r, state, b.name),
         peers=found.rows,
@@ -178,7 +173,7 @@ def with_peers(profile: Profile, peers: Peers) -> Profile:
 def systems(r: Reader, state: FilterState, borough: str, limit: int | None = None) -> pd.DataFrame:
     """The borough's records (the first `limit` when given), service areas in taxonomy order,
     then system and end date."""
-    sql, params = selection.base(profile_state(state, borough))
+    sql, params = selection.base(state.for_borough(borough))
     params.add(areas=list(SERVICE_AREA_LABELS))
     columns = ", ".join(c for c in SYSTEM_COLUMNS if c != "annual_value")
     tail = selection.limit_clause(params, limit)
@@ -194,7 +189,7 @@ def vendor_shares(r: Reader, state: FilterState, borough: str) -> pd.DataFrame:
     """The borough's vendors: records, share of its records (%), annual value, systems. The
     records naming no vendor are one NOT_GIVEN row after the vendors, as on the Market page
     (not a vendor, so not ranked among them)."""
-    sql, params = selection.base(profile_state(state, borough))
+    sql, params = selection.base(state.for_borough(borough))
     found = r.df(
         f"""
         SELECT vendor, CAST(sum(n) AS BIGINT) AS records,
@@ -221,7 +216,7 @@ def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
     Judged on the borough's whole current data, not the filtered rows: a service area is missing
     when nothing is recorded for it at all, not when a vendor or search filter hides it.
     """
-    sql, params = selection.base(FilterState(borough=(boroughs.lookup(borough).name,)))
+    sql, params = selection.base(FilterState().for_borough(borough))
     have = {v for (v,) in r.rows(f"SELECT DISTINCT service_area FROM ({sql}) AS b", params)}
     return [a for a in filters.service_areas(state) if a not in have]
 
@@ -229,7 +224,7 @@ def missing_areas(r: Reader, state: FilterState, borough: str) -> list[str]:
 def gaps(r: Reader, state: FilterState, borough: str) -> list[Gap]:
     """For each of GAP_FIELDS, how many of the borough's records under the filters (those the
     profile shows) leave it blank: none with nothing blank."""
-    sql, params = selection.base(profile_state(state, boroughs.lookup(borough).name))
+    sql, params = selection.base(state.for_borough(borough))
     blank = [
         f"count(*) FILTER (WHERE {_blank(name)}"
         f"{' AND source_kind = $gap_register' if registers else ''})"

@@ -94,6 +94,11 @@ class FilterState:
     def with_(self, **changes: Any) -> FilterState:
         return replace(self, **changes)
 
+    def for_borough(self, borough: str) -> FilterState:
+        """These filters for one borough (any name or code `boroughs` knows; UnknownBorough
+        for one it does not): the Borough filter replaced, every other kept."""
+        return self.with_(borough=(boroughs.lookup(borough).name,))
+
 
 @dataclass(frozen=True)
 class Choice:

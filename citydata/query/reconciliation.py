@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from citydata.core import boroughs
 from citydata.core.formatting import count, day, money
 from citydata.query import selection
 from citydata.query.filters import FilterState
@@ -203,10 +202,7 @@ def counts(r: Reader, state: FilterState, borough: str) -> Counts:
 def _sides(state: FilterState, borough: str) -> tuple[tuple[str, Any], tuple[str, Any]]:
     """The base query (SQL, parameters) of the borough's register and of its published notices,
     whatever the Borough and Source filters say."""
-    found = boroughs.resolve(borough)
-    if found is None:
-        raise boroughs.UnknownBorough(borough)
-    state = state.with_(borough=(found.name,))
+    state = state.for_borough(borough)
     return (
         selection.base(state.with_(source_kind=("register",))),
         selection.base(state.with_(source_kind=("published",))),

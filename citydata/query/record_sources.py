@@ -26,7 +26,7 @@ def source(r: Reader, state: FilterState, borough: str) -> list[dict[str, Any]]:
     none.
     """
     b = boroughs.lookup(borough)
-    sql, params = selection.base(state.with_(borough=(b.name,)))  # (the profile's filters)
+    sql, params = selection.base(state.for_borough(b.name))  # (the profile's filters)
     params.add(source_code=b.code, source_kinds=list(state.source_kind or KINDS))
     rows = r.df(
         f"""
