@@ -105,8 +105,8 @@ def file_stem(p: Profile) -> str:
     """'camden-briefing-housing-2026-12-07': the briefing's files named with the filters it was
     made under besides its borough (`provenance.named`), as every filtered download is, so two
     briefings of different selections are told apart."""
-    stem = provenance.named(f"{safe_stem(p.borough.name)}-briefing", p.state.with_(borough=()))
-    return f"{stem}-{p.today:%Y-%m-%d}"
+    stem = f"{safe_stem(p.borough.name)}-briefing"
+    return provenance.dated(stem, p.state.with_(borough=()), p.today)
 
 
 def xlsx(p: Profile) -> bytes:

@@ -41,8 +41,7 @@ def file_stem(group_number: int, state: FilterState, today: date) -> str:
     """'collaboration-group-1-camden-hackney-2026-12-07': a group's briefings' files are named
     with the filters its groups were found under, as every filtered download is
     (`provenance.named`): group 1 of two selections is two groups."""
-    stem = provenance.named(f"collaboration-group-{int(group_number)}", state)
-    return f"{stem}-{today:%Y-%m-%d}"
+    return provenance.dated(f"collaboration-group-{int(group_number)}", state, today)
 
 
 def briefing_frame(group_members: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ the Excel download's.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -54,6 +54,12 @@ def named(stem: str, state: FilterState | None) -> str:
     """`stem` with the filters `state` holds ('city-tools-contracts-camden')."""
     part = filter_stem(state) if state is not None else ""
     return f"{stem}-{part}" if part else stem
+
+
+def dated(stem: str, state: FilterState | None, day: date) -> str:
+    """`named`, then the day ('camden-briefing-housing-2026-12-07'): a briefing's files, which
+    say what the data held on that day."""
+    return f"{named(stem, state)}-{day:%Y-%m-%d}"
 
 
 def sheet_title(stem: str) -> str:
