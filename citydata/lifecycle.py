@@ -32,7 +32,7 @@ import duckdb
 
 from citydata.core import dates, demo, processes, regions, settings
 from citydata.output import backup, restores
-from citydata.store import matches, regiondata, snapshots, vendors, versions
+from citydata.store import matches, regiondata, upgrades, versions
 from citydata.store.db import Database, FileBusy, FileUnusable, StoreError
 from citydata.store.db import unusable as db_unusable
 
@@ -45,10 +45,9 @@ RESTORE_VAR = settings.RESTORE_FROM
 # Seconds to wait before each new try when the file is busy (about 4 s in all).
 BUSY_WAITS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
 
-# The data a schema version's new tables start with, loaded from the live data files in the
-# same transaction as that (frozen) migration: v3 created the vendor alias table.
-# v17: the notices withdrawn that a rollback of an earlier version brought back, left out again.
-DATA_LOADS = {3: vendors.seed, 11: matches.refresh, 17: snapshots.withdrawn_again}
+# The data a schema version's new tables start with, and what it put right in the records,
+# loaded by live code in the same transaction as that (frozen) migration.
+DATA_LOADS = upgrades.DATA_LOADS
 
 
 def migrate(db: Database) -> int:

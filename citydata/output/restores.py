@@ -32,7 +32,7 @@ from citydata.core import dates
 from citydata.core.formatting import count
 from citydata.output import archive, backup, restore_checks
 from citydata.output.backup import BackupError
-from citydata.store import matches, rawfiles, snapshots, versions
+from citydata.store import matches, rawfiles, upgrades, versions
 from citydata.store.db import Database, Reader
 
 # What `restore` reads an archive from: a path, an open binary file (seekable), or its bytes.
@@ -152,11 +152,7 @@ def _restore(db: Database, file: IO[bytes]) -> Restored:
                 if restored[name] != manifest["tables"][name]["rows"]:
                     raise BackupError(f"This backup is damaged: table {name} is incomplete.")
             restore_checks.check_consistent(w)
-            for version, step in versions.DATA_STEPS.items():  # (its data as that version's)
-                if manifest["schema_version"] < version:
-                    step(w)
-            if manifest["schema_version"] < 17:  # (as opening a file of then does)
-                snapshots.withdrawn_again(w)
+            upgrades.redo(w, manifest["schema_version"])  # (as opening a file of then does)
             matches.refresh(w)  # pairs of the restored records, whatever the backup held
             _move_forward(w, before)
     return Restored(

@@ -91,7 +91,7 @@ def _v11(r: Reader) -> None:
     flattened notice file, a register row naming two suppliers. Keyed by snapshot, row (and
     reference) alone, such records shared one key: a match of one was shown for both, and a
     second pair on the same key was never stored. The pairs are worked out again after this
-    step (`citydata.lifecycle.DATA_LOADS`), so the table starts empty.
+    step (`citydata.store.upgrades.DATA_LOADS`), so the table starts empty.
     """
     r.execute("DROP VIEW current_contracts")
     r.execute("DROP TABLE notice_matches")
@@ -276,9 +276,9 @@ def _v16(r: Reader) -> None:
 
 
 def _v17(r: Reader) -> None:
-    """No change of schema: the step whose data part (citydata.lifecycle.DATA_LOADS) takes out
-    of current data, as a new snapshot, the notices withdrawn or cancelled that a rollback made
-    before this version brought back (rollbacks since leave them out)."""
+    """No change of schema: the step whose data part (citydata.store.upgrades.DATA_LOADS) takes
+    out of current data, as a new snapshot, the notices withdrawn or cancelled that a rollback
+    made before this version brought back (rollbacks since leave them out)."""
 
 
 # The steps to versions 9 and on, in order (citydata.store.versions.MIGRATIONS ends with them).

@@ -354,7 +354,8 @@ def withdrawn_again(w: Reader) -> list[int]:
     holding one gets a new published snapshot, a copy of its current one without them, whose
     note says which. A new snapshot, not a correction in place: nothing stored is changed, and
     the History lists the one that showed them as it was. Returns the new snapshots' ids.
-    (Run once, as the data step of schema 17: citydata.lifecycle.DATA_LOADS.)"""
+    (Run once, as the data step of schema 17, and again after restoring an older backup:
+    citydata.store.upgrades.)"""
     now = dates.now()
     made = []
     for current, gone in withdrawals.brought_back(w).items():
