@@ -5,12 +5,14 @@ Google Calendar take the newer event when a file is imported again or a feed ref
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from icalendar import Calendar
 
 from citydata import ingest
+from citydata.core import dates
 from citydata.output import backup, ics, restores
 from citydata.query import pipeline
 from citydata.query.filters import FilterState
@@ -34,11 +36,16 @@ def camden_events(db, lead) -> dict[str, object]:
 
 
 def lead_file(path, months: int, days_ago: float = 0):
-    """A lead-time file giving Housing `months`, last changed `days_ago` days ago."""
+    """A lead-time file giving Housing `months`, modified `days_ago` days ago, read as lead times
+    last changed then (a file's ctime, which the events' versions follow too, cannot be set
+    back, so a reading of `days_ago` says so itself)."""
     path.write_text(f'default = 18\n[service_areas]\n"Housing" = {months}\n', encoding="utf-8")
     moment = (datetime.now(UTC) - timedelta(days=days_ago)).timestamp()
     os.utime(path, (moment, moment))
-    return pipeline.load_lead_times(path)
+    lead = pipeline.load_lead_times(path)
+    if not days_ago:
+        return lead
+    return replace(lead, changed_at=dates.now(datetime.fromtimestamp(moment, UTC)))
 
 
 def test_a_changed_lead_time_raises_the_events_sequence(tmp_path):
@@ -57,6 +64,32 @@ def test_a_changed_lead_time_raises_the_events_sequence(tmp_path):
     for kind in ("end", "decide"):  # (both describe the decide-by date)
         assert after[kind]["SEQUENCE"] > before[kind]["SEQUENCE"]
         assert after[kind]["LAST-MODIFIED"].dt > before[kind]["LAST-MODIFIED"].dt
+
+
+def test_a_lead_time_file_deleted_or_put_back_older_never_lowers_the_sequence(tmp_path):
+    """The version followed the lead-time file's modification time: deleting the file (every
+    service area back to the default) or putting back an older copy (`cp -p`, a file restored
+    from a backup) moved every decide-by date, but SEQUENCE fell, and a calendar program keeps
+    the event of the higher SEQUENCE: the old decide-by date. Now it never falls."""
+    db = build_db(tmp_path, ROWS)
+    path = tmp_path / "config" / "lead.toml"
+    path.parent.mkdir()
+    try:
+        built_days_ago(db, 3)
+        given = camden_events(db, lead_file(path, 24, days_ago=1))
+        path.unlink()  # back to the default: 18 months
+        deleted = camden_events(db, pipeline.lead_times_or_default(path)[0])
+        older = tmp_path / "older.toml"
+        lead_file(older, 30, days_ago=2)
+        older.rename(path)  # an older copy put back, its own modification time kept
+        put_back = camden_events(db, pipeline.load_lead_times(path))
+    finally:
+        db.close()
+    assert deleted["decide"].start != given["decide"].start != put_back["decide"].start
+    for kind in ("end", "decide"):
+        assert deleted[kind]["SEQUENCE"] > given[kind]["SEQUENCE"]
+        # (the same second as the deletion here: SEQUENCE counts seconds)
+        assert put_back[kind]["SEQUENCE"] >= max(deleted[kind]["SEQUENCE"], given[kind]["SEQUENCE"])
 
 
 def test_grouping_a_vendor_raises_the_sequence_of_the_events_it_renames(tmp_path):

@@ -135,11 +135,19 @@ def lead_times_or_default(path: str | Path | None = None) -> tuple[LeadTimes, st
 
 
 def _changed_at(path: Path) -> datetime | None:
-    """When the file at `path` was last changed, to the second (None when there is none)."""
-    try:
-        return dates.now(datetime.fromtimestamp(path.stat().st_mtime, UTC))  # (London, as stored)
-    except OSError:
-        return None
+    """When the lead times read from `path` last changed, to the second: the file's last change
+    of content or of its entry (its ctime: an older copy put back keeps its old modification
+    time, not its ctime), or with no file there, its folder's (the file's removal, after which
+    every service area takes the default); None when neither is there. Calendar events'
+    versions follow it (`with_decide_by`), and must never fall."""
+    for where in (path, path.parent):
+        try:
+            found = where.stat()
+        except OSError:
+            continue
+        moment = max(found.st_mtime, found.st_ctime)
+        return dates.now(datetime.fromtimestamp(moment, UTC))  # (London, as stored)
+    return None
 
 
 def _months(value: Any, name: str, path: Path) -> int:
