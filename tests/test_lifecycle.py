@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.core import stewards
 from citydata.output import backup
 from citydata.store import snapshots
@@ -276,14 +276,14 @@ def test_a_copy_that_keeps_changing_is_refused(busy_copy, monkeypatch):
     busy, into = busy_copy
     written = written_during_copies(monkeypatch, busy, copies=10)
     with pytest.raises(lifecycle.FileBusy, match="kept changing"):
-        lifecycle._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
+        readcopy._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
     assert len(written) == 4  # the first try and three more
 
 
 def test_a_copy_is_made_again_once_the_writing_stops(busy_copy, monkeypatch):
     busy, into = busy_copy
     written = written_during_copies(monkeypatch, busy, copies=2)
-    copy = lifecycle._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
+    copy = readcopy._consistent_copy(busy, into, waits=(0.01, 0.01, 0.01))
     assert copy.read_bytes() == busy.read_bytes()
     assert copy.read_bytes().endswith(written[-1])
 
@@ -304,10 +304,10 @@ def test_a_file_whose_time_falls_inside_the_copy_is_copied_again(busy_copy, monk
 
     monkeypatch.setattr(shutil, "copyfile", copy_as_the_clock_moves_on)
     with pytest.raises(lifecycle.FileBusy, match="kept changing"):
-        lifecycle._consistent_copy(busy, into, waits=(0.01,))
+        readcopy._consistent_copy(busy, into, waits=(0.01,))
     assert len(copies) == 2
     monkeypatch.setattr(shutil, "copyfile", copy)  # the clock as it is: the file is a day ahead
-    assert lifecycle._consistent_copy(busy, into, waits=()).read_bytes() == busy.read_bytes()
+    assert readcopy._consistent_copy(busy, into, waits=()).read_bytes() == busy.read_bytes()
 
 
 def test_a_database_setting_in_a_folder_that_cannot_be_made_is_named(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ import argparse
 import sys
 from typing import Any
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -150,7 +150,7 @@ def _add(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     # a read: while the app serves, from a copy of the database made just now
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         subs = subscriptions.all_(r)
         table = subscriptions.table(r)
         options = selection.options(r)
@@ -199,7 +199,7 @@ def _send(args: argparse.Namespace) -> int:
         copied.append(sentence)
         note(f"{sentence} What is sent is recorded in {ledger.path_for(path).name}.")
 
-    with ledger.held(path) as book, lifecycle.open_for_reading(path, on_copy=on_copy) as db:
+    with ledger.held(path) as book, readcopy.open_for_reading(path, on_copy=on_copy) as db:
         if args.id is not None and subscriptions.get(db, args.id) is None:
             raise Refused(f"There is no alert {args.id}.")  # before anything is written
         if not copied and not args.dry_run:  # nobody else holds the file: the table records

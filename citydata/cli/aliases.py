@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.cli.common import (
     EXIT_OK,
     Refused,
@@ -84,7 +84,7 @@ def cmd_aliases(args: argparse.Namespace) -> int:
         raise UsageError("--cutoff must be between 0 and 100.")
     pairs = _pairs(args.accept)
     if not pairs and not args.sync:  # a read: while the app serves, from a copy made just now
-        with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
             _show(r, args, listing=True)
         return EXIT_OK
     db = lifecycle.open_store(args.db)

@@ -10,7 +10,7 @@ import contextlib
 import sys
 from typing import Any
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.cli.common import (
     EXIT_OK,
     Refused,
@@ -72,7 +72,7 @@ def cmd_coming(args: argparse.Namespace) -> int:
     # Only the feed writes: without it, a read (while the app serves, from a copy made just now).
     with contextlib.ExitStack() as stack:
         if folder is None:
-            db = stack.enter_context(lifecycle.open_for_reading(args.db, on_copy=note))
+            db = stack.enter_context(readcopy.open_for_reading(args.db, on_copy=note))
         else:
             db = lifecycle.open_store(args.db)
             stack.callback(db.close)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.core import boroughs, regions, settings
 from citydata.core.text import shorten
 from citydata.query import corrections, filters, links, selection
@@ -183,8 +183,8 @@ def filter_state(
         raise UsageError(" ".join(n.replace("; ignored.", ".") for n in notes))
     if state.is_empty():
         return state
-    # a read: while the app serves, from a copy of the database made just now (lifecycle)
-    with lifecycle.open_for_reading(args.db) as db, db.read() as r:
+    # a read: while the app serves, from a copy of the database made just now (readcopy)
+    with readcopy.open_for_reading(args.db) as db, db.read() as r:
         options = selection.options(r)
         state, regrouped = selection.regrouped(r, state)  # as the app reads a link
     clean, notes = corrections.normalise(state, options)

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -120,7 +120,7 @@ def _fetch_for_app(args: argparse.Namespace, path: Path) -> int:
     waiting = spool.waiting_last(path, args.feed)  # a batch still waiting: carry on from it
     after, previous = waiting if waiting is not None else (None, None)
     if previous is None:
-        with lifecycle.open_for_reading(path) as copy:
+        with readcopy.open_for_reading(path) as copy:
             previous = runs.last_run(copy, args.feed)
     _say_resuming(args, previous)
     batch = spool.Batch(path, after=after)
@@ -180,7 +180,7 @@ def _progress(args: argparse.Namespace, run: runs.Run) -> None:
 def cmd_fetch_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be 1 or more.")
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db:
         lines = history.recent(db, args.limit)
         behind = [said for key in runs.FEEDS if (said := history.standing(db, key))]
     if args.json:  # `imported` beside `kept`: the same number, as `fetch --json` names it
@@ -204,7 +204,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     output_format(args, ("csv",))
     found = authority(args.borough)
     # a read: while the app serves, from a copy of the database made just now
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         result = reconciliation.reconcile(r, FilterState(), found.name)
     print(result.sentence(found.name))
     if result.counts.matched or result.counts.published_only:

@@ -7,7 +7,7 @@ import hashlib
 import sys
 from typing import Any
 
-from citydata import lifecycle
+from citydata import lifecycle, readcopy
 from citydata.cli.common import (
     AS_A,
     EXIT_OK,
@@ -147,7 +147,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 @command("snapshots")
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db:
         df = db.df(
             "SELECT s.id, s.borough_code, s.created_at, s.created_by, s.file_name,"
             " s.rows_imported, s.rows_rejected, s.status, s.kind, s.source, s.restored_from,"
@@ -169,7 +169,7 @@ def cmd_original(args: argparse.Namespace) -> int:
     written piece by piece and checked against the SHA-256 they are kept under."""
     partial = args.output.with_name(f".{args.output.name}.partial")
     try:
-        with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+        with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
             found = r.one(
                 "SELECT s.file_name, s.file_hash, f.file_hash AS held FROM snapshots AS s"
                 " LEFT JOIN raw_files AS f USING (file_hash) WHERE s.id = $id",
@@ -210,8 +210,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     state = filter_state(args)
     if args.format == "ics":
         return _export_ics(args, state)
-    # While the app serves, this reads a copy of the database made just now (lifecycle).
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    # While the app serves, this reads a copy of the database made just now (readcopy).
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         out = args.output or sys.stdout.buffer
         if args.format == "csv":  # streamed by DuckDB: any number of records
             written = exports.save_records_csv(r, state, out, labels=False)
@@ -235,7 +235,7 @@ def _export_ics(args: argparse.Namespace, state: FilterState) -> int:
         lead = pipeline.load_lead_times()
     except pipeline.LeadTimeError as exc:
         raise Refused(str(exc)) from None
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         # as on the Calendar page: the contracts ending nearest today
         df = pipeline.with_decide_by(r, state, lead, ics.MAX_CONTRACTS)
     if df.empty:  # (a calendar file needs an event: RFC 5545; the Calendar page offers none)
@@ -274,7 +274,7 @@ def cmd_collaborate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     today = args.today or dates.today()
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         groups = collaboration.groups(r, state, q, today)
         members = collaboration.members(r, state, q, today)
     if args.json:

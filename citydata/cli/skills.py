@@ -1,7 +1,7 @@
 """python -m citydata who-can-help SYSTEM: the boroughs that run a system, with their in-house
 skill level, contact role and satisfaction, best first (the Adoption page's "Who can help").
 
-A read: while the app serves, it reads a copy of the database made just now (lifecycle).
+A read: while the app serves, it reads a copy of the database made just now (readcopy).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import process
 
-from citydata import lifecycle
+from citydata import readcopy
 from citydata.cli.common import (
     EXIT_OK,
     Refused,
@@ -77,7 +77,7 @@ def cmd_who_can_help(args: argparse.Namespace) -> int:
     if args.besides:
         besides = authority(args.besides).name
     today = args.today or dates.today()
-    with lifecycle.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
+    with readcopy.open_for_reading(args.db, on_copy=note) as db, db.read() as r:
         names = adoption.system_names(r, FilterState())
         system = _known_system(name, names)
         table = _dates_as_dates(skills.who_can_help(r, state, system, besides=besides, today=today))

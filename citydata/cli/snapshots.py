@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any
 
-from citydata import ingest, lifecycle
+from citydata import ingest, lifecycle, readcopy
 from citydata.cli.common import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -106,11 +106,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         announced.append(snapshot_count)
 
     # A dry run writes nothing at all: where opening the file would build or migrate it, it
-    # compares with a private copy made ready instead (lifecycle.open_for_preview).
+    # compares with a private copy made ready instead (readcopy.open_for_preview).
     try:
         with contextlib.ExitStack() as stack:
             if args.dry_run:
-                db = stack.enter_context(lifecycle.open_for_preview(args.db))
+                db = stack.enter_context(readcopy.open_for_preview(args.db))
             else:
                 db = lifecycle.open_store(args.db)
                 stack.callback(db.close)
@@ -308,7 +308,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     partial = args.output.with_name(f".{args.output.name}.partial-{os.getpid()}")
     try:
-        with lifecycle.open_for_reading(args.db, on_copy=note) as db, partial.open("wb") as f:
+        with readcopy.open_for_reading(args.db, on_copy=note) as db, partial.open("wb") as f:
             manifest = backup.write(db, f)
         partial.replace(args.output)
     finally:

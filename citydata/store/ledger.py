@@ -3,7 +3,7 @@
 DuckDB lets one process write a database file, and then no other process may even read it. The
 app holds its file for as long as it serves, so a scheduled `alerts send` cannot record what it
 sent in `alerts_sent` while the app runs. It reads a checked copy of the database instead
-(citydata.lifecycle.open_for_reading) and appends what it delivered to this ledger,
+(citydata.readcopy.open_for_reading) and appends what it delivered to this ledger,
 `<database>.alerts-sent.jsonl`: one JSON line per delivered message,
 
     {"subscription": 3, "token": "<the subscription's feed token>", "sent_at": "...",
