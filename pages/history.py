@@ -5,7 +5,7 @@ import streamlit as st
 
 import ui
 from citydata.query import filters
-from citydata.store import previews, snapshots, withdrawals
+from citydata.store import previews, rollbacks, snapshots, withdrawals
 from citydata.store.history import KINDS
 from ui import steward, uploading
 
@@ -122,7 +122,7 @@ if access.allowed:
     )
     if st.button(f"Roll back {borough} to snapshot {target}", type="primary"):
         try:
-            new_id = snapshots.rollback(ui.database(), target, access.who or "data steward")
+            new_id = rollbacks.rollback(ui.database(), target, access.who or "data steward")
         except previews.CommitRefused as exc:
             st.error(ui.plain(str(exc)))
         else:

@@ -16,7 +16,7 @@ from citydata.output import backup, exports, restores
 from citydata.output.backup import BackupError
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import snapshots, versions
+from citydata.store import rollbacks, snapshots, versions
 from tests.snapshot_helpers import borough_records, dump, edited_records, prepared
 
 CAMDEN = "E09000007"
@@ -45,7 +45,7 @@ def busy_db(db):
     with db.read() as r:
         demo_id = snapshots.active(r)[CAMDEN]
     snapshots.commit(db, prepared(camden, file_name="camden.csv"), b"camden,bytes\n", "ann")
-    snapshots.rollback(db, demo_id, "bob")
+    rollbacks.rollback(db, demo_id, "bob")
     snapshots.commit(db, prepared(camden, file_name="camden2.csv"), b"\x00\xffraw", "ann")
     return db
 

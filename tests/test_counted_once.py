@@ -19,7 +19,7 @@ from citydata import ingest, lifecycle
 from citydata.output import exports
 from citydata.query import mapdata, market, reconciliation, selection
 from citydata.query.filters import FilterState
-from citydata.store import matches, snapshots
+from citydata.store import matches, rollbacks, snapshots
 from tests.command import run
 from tests.conftest import ROOT
 from tests.snapshot_helpers import borough_records, edited_records, prepared
@@ -147,7 +147,7 @@ def test_the_pairs_follow_the_register_when_it_changes(hackney):
                 {"c": HACKNEY},
             )
         )
-    snapshots.rollback(db, earlier, "bob")
+    rollbacks.rollback(db, earlier, "bob")
     with db.read() as r:
         assert len(selection.records(r, BOTH)) == 4
         result = reconciliation.reconcile(r, FilterState(), "Hackney")

@@ -36,7 +36,7 @@ from citydata.core import demo
 from citydata.output import exports
 from citydata.query import selection
 from citydata.query.filters import FilterState
-from citydata.store import history, snapshots
+from citydata.store import history, rollbacks, snapshots
 from tests import command
 from tests.apptest import metric, run_app
 from tests.conftest import ROOT
@@ -263,9 +263,9 @@ def test_a_rollback_killed_at_any_moment_leaves_the_old_data_or_the_new(
     db = lifecycle.open_store(path)
     try:
         if outcome == "old":
-            assert snapshots.rollback(db, big["large"], USER) == big["top"] + 1
+            assert rollbacks.rollback(db, big["large"], USER) == big["top"] + 1
         else:
-            assert snapshots.rollback(db, big["small"], USER) == big["top"] + 2
+            assert rollbacks.rollback(db, big["small"], USER) == big["top"] + 2
         with db.read() as r:
             current = r.scalar(
                 "SELECT count(*) FROM current_contracts WHERE borough_code = $code",

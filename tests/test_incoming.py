@@ -14,7 +14,7 @@ import pytest
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.store import changes, history, incoming, previews, snapshots
+from citydata.store import changes, history, incoming, previews, rollbacks, snapshots
 from tests.snapshot_helpers import prepared
 
 _AREAS = ("Revenues and Benefits", "Housing", "Waste")
@@ -174,7 +174,7 @@ def test_a_commit_after_its_preview_counts_against_the_data_as_it_is_then(db):
         assert r.scalar("SELECT rows_imported FROM snapshots WHERE id = ?", [new_id]) == 9
     # previewed again against the first file's data, then that data came back meanwhile
     again = _typed(second)
-    snapshots.rollback(db, change.base_snapshot_id, "test")
+    rollbacks.rollback(db, change.base_snapshot_id, "test")
     [back] = previews.preview(db, again)
     snapshots.commit(db, prepared(second), b"second again", "test")  # someone else, meanwhile
     assert back.before == 15

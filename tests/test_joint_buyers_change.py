@@ -21,7 +21,7 @@ from citydata import ingest
 from citydata.feeds import fetch
 from citydata.output import alerts
 from citydata.query import pipeline
-from citydata.store import previews, snapshots, subscriptions
+from citydata.store import previews, rollbacks, snapshots, subscriptions
 from tests import command
 from tests.test_joint_notices import AWARD, OCID, RICHMOND, WANDSWORTH, page
 from tests.test_withdrawn_notices import adds_up
@@ -173,7 +173,7 @@ def test_a_council_no_longer_among_the_buyers_no_longer_holds_the_notice(db):
             {"w": WANDSWORTH},
         )
     with pytest.raises(snapshots.CommitRefused) as refused:
-        snapshots.rollback(db, before, "Ann")
+        rollbacks.rollback(db, before, "Ann")
     assert str(refused.value).endswith(
         "that can be current: 1 notice no longer bought by this council later stays out "
         f"({OCID}: the notice's newer release no longer names this council among its buyers)."

@@ -12,7 +12,7 @@ import pytest
 from citydata import lifecycle
 from citydata.feeds import fetch
 from citydata.output import backup, restores
-from citydata.store import snapshots
+from citydata.store import rollbacks, snapshots
 from tests.test_backup import V18_CONTRACTS, as_version, rewrite
 from tests.test_fetch import AMENDED, AWARD, RB_OCID, camden_rb, release_page
 from tests.test_withdrawn_notices import (  # noqa: F401 - `server` is a fixture
@@ -30,7 +30,7 @@ def _rolled_back_the_old_way(db, replay, back_to: int) -> int:
     of that snapshot copied, the notice withdrawn since too."""
     another = OTHER | {"ocid": RB_OCID[:-1] + "5", "date": "2025-06-20T09:00:00Z"}
     fetch.import_file(db, release_page(replay, another), "another.json", "Ann")
-    rolled = snapshots.rollback(db, back_to, "Ann")
+    rolled = rollbacks.rollback(db, back_to, "Ann")
     with db.write() as w:
         w.execute(
             f"INSERT INTO contracts (snapshot_id, record_no, {snapshots._STORED_SQL}, source)"

@@ -18,7 +18,7 @@ import pytest
 from citydata import ingest, lifecycle
 from citydata.output import alerts
 from citydata.query import pipeline
-from citydata.store import previews, snapshots, subscriptions
+from citydata.store import previews, rollbacks, snapshots, subscriptions
 from tests.command import run
 from tests.snapshot_helpers import borough_records, prepared
 
@@ -105,7 +105,7 @@ def test_rolling_back_a_register_leaves_the_notices(db):
     published = prepared(borough_records(db, CAMDEN).iloc[:1])
     published.format = "ocds"  # a notice of Camden's, as a publisher would give it
     snapshots.commit(db, published, b"notice", "feed")
-    snapshots.rollback(db, demo_id, "bob")
+    rollbacks.rollback(db, demo_id, "bob")
     assert _counts(db, "published")[CAMDEN] == 1
     with db.read() as r:
         assert snapshots.active(r)[CAMDEN] != demo_id  # a new register snapshot, a copy

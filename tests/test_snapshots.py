@@ -13,7 +13,7 @@ import pytest
 
 from citydata import lifecycle
 from citydata.ingest.report import Problem
-from citydata.store import incoming, matches, previews, rawfiles, snapshots, versions
+from citydata.store import incoming, matches, previews, rawfiles, rollbacks, snapshots, versions
 from citydata.store.previews import CommitRefused
 from tests.snapshot_helpers import borough_records, dump, prepared
 
@@ -143,7 +143,7 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
         demo_id = snapshots.active(r)[CAMDEN]
         demo_rows = r.rows(CURRENT_CAMDEN)
     [upload_id] = snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
-    back = snapshots.rollback(db, demo_id, "bob")
+    back = rollbacks.rollback(db, demo_id, "bob")
     with db.read() as r:
         snap = snapshots.snapshot(r, back)
         rows = r.rows(CURRENT_CAMDEN)
@@ -159,12 +159,12 @@ def test_rollback_is_a_new_snapshot_copying_the_earlier_records(db):
     )
     assert list(history["id"]) == [back, upload_id, demo_id]
     with pytest.raises(CommitRefused, match="already"):
-        snapshots.rollback(db, back, "bob")
+        rollbacks.rollback(db, back, "bob")
     with pytest.raises(CommitRefused, match=r"Nothing would change.*already holds the records"):
-        snapshots.rollback(db, demo_id, "bob")  # twice to the same: no copy of a copy
+        rollbacks.rollback(db, demo_id, "bob")  # twice to the same: no copy of a copy
     with pytest.raises(CommitRefused, match="no snapshot"):
-        snapshots.rollback(db, 99999, "bob")
-    forward = snapshots.rollback(db, upload_id, "bob")
+        rollbacks.rollback(db, 99999, "bob")
+    forward = rollbacks.rollback(db, upload_id, "bob")
     with db.read() as r:  # what the History page and `rollback` say after each
         assert snapshots.illustrative_again(r, back) == (
             "Camden shows illustrative data again: its register records are generated"
@@ -181,7 +181,7 @@ def test_an_upload_after_rolling_back_to_the_illustrative_data_says_it_replaces_
     with db.read() as r:
         demo_id = snapshots.active(r)[CAMDEN]
     snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
-    back = snapshots.rollback(db, demo_id, "bob")
+    back = rollbacks.rollback(db, demo_id, "bob")
     again = previews.preview(db, prepared(edited_camden(db)))
     assert again[0].base_snapshot_id == back
     assert list(snapshots.changes_table(again)["Replaces"]) == ["illustrative data"]
@@ -193,7 +193,7 @@ def test_every_change_moves_the_data_version_forward(db):
         demo_id = snapshots.active(r)[CAMDEN]
     snapshots.commit(db, prepared(edited_camden(db)), b"x", "ann")
     seen.append(versions.data_version(db))
-    snapshots.rollback(db, demo_id, "ann")
+    rollbacks.rollback(db, demo_id, "ann")
     seen.append(versions.data_version(db))
     assert seen == sorted(set(seen))
 

@@ -22,7 +22,7 @@ import pytest
 from citydata import ingest, lifecycle
 from citydata.feeds import counts, fetch, history, runs, spool
 from citydata.ingest import withdrawn
-from citydata.store import changes, previews, snapshots, withdrawals
+from citydata.store import changes, previews, rollbacks, snapshots, withdrawals
 from tests import command
 from tests.apptest import new_visit, shown
 from tests.test_fetch import (
@@ -432,7 +432,7 @@ def test_a_rollback_to_a_notice_awarded_after_its_withdrawal_keeps_it(db, server
     back_to = _published_id(db)
     assert camden_rb(db) == AMENDED
     fetch.import_file(db, release_page(server, OTHER), "other.json", "Ann")
-    snapshots.rollback(db, back_to, "Ann")
+    rollbacks.rollback(db, back_to, "Ann")
     assert camden_rb(db) == AMENDED
     assert withdrawals.kept_out(db, _published_id(db)) == {}
 

@@ -38,7 +38,7 @@ from citydata.feeds import counts
 from citydata.ingest import read, report
 from citydata.ingest.report import format_label
 from citydata.output import backup, restores
-from citydata.store import previews, snapshots, withdrawals
+from citydata.store import previews, rollbacks, snapshots, withdrawals
 from citydata.store.db import StoreError
 from citydata.store.previews import BoroughChange, CommitRefused
 
@@ -283,7 +283,7 @@ def _problem_line(prepared: Any, p: Any, outcome: str | None = None) -> str:
 def cmd_rollback(args: argparse.Namespace) -> int:
     db = lifecycle.open_store(args.db)
     try:
-        new_id = snapshots.rollback(db, args.id, cli_user(args))
+        new_id = rollbacks.rollback(db, args.id, cli_user(args))
         with db.read() as r:
             again = snapshots.illustrative_again(r, new_id)
             left_out = withdrawals.left_out(withdrawals.kept_out(r, new_id))

@@ -3,8 +3,8 @@ for storing, each borough's records compared with its current snapshot (`preview
 `BoroughChange` each), two snapshots of one borough compared (`compare`), and why a file that
 changes nothing is not stored, in words.
 
-Writes nothing; `citydata.store.snapshots` stores a file (or rolls back) from what is worked out
-here, and `citydata.store.summary` tables a preview for people.
+Writes nothing; `citydata.store.snapshots` stores a file (and `citydata.store.rollbacks` rolls
+back) from what is worked out here, and `citydata.store.summary` tables a preview for people.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Snapshots of a borough's data made: a file committed, an earlier snapshot rolled back to.
+"""Snapshots of a borough's data made: a file committed.
 
 Every change to the data is a new snapshot; nothing is updated in place. A borough has two
 streams of snapshots, told apart by `kind`:
@@ -21,10 +21,9 @@ streams of snapshots, told apart by `kind`:
   says was withdrawn, cancelled or unsuccessful is not in the new snapshot
   (`citydata.store.withdrawals`): it leaves the current data, and stays in the history.
 
-A rollback is itself a new snapshot, a copy of an earlier one's records, so the history only
-ever grows; it leaves out the notices a publisher has said since were withdrawn or cancelled
-(`withdrawals.since`). What a commit would change is worked out first, writing nothing, in
-`citydata.store.previews`; `citydata.store.history` reads the snapshots.
+What a commit would change is worked out first, writing nothing, in `citydata.store.previews`;
+`citydata.store.rollbacks` makes an earlier snapshot current again; `citydata.store.history`
+reads the snapshots.
 """
 
 from __future__ import annotations
@@ -41,17 +40,17 @@ from citydata.core.schema import FIELD_NAMES
 from citydata.store import changes, incoming, matches, rawfiles, releases, withdrawals
 from citydata.store import history as _history
 from citydata.store.db import Database, Reader
-from citydata.store.history import PUBLISHED, REGISTER, active, snapshot
+from citydata.store.history import PUBLISHED, REGISTER, active
 from citydata.store.history import history as history  # (named here for other modules)
 from citydata.store.history import illustrative_again as illustrative_again
 from citydata.store.history import name as _name
+from citydata.store.history import snapshot as snapshot  # (named here for other modules)
 from citydata.store.incoming import STORED
 from citydata.store.previews import (
     CommitRefused,
     PreparedFile,
     borough_changes,
     check,
-    compare,
     compare_notices,
     comparison,
     kept_positions,
@@ -69,8 +68,6 @@ _STORED_SQL = ", ".join(STORED)
 _EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
 _FROM_TEXT = incoming.CAST
 _STAGED = "staged_notices"
-# Who a snapshot made by the app itself, on opening a file, names as its maker
-CORRECTED_BY = "City Tools Explorer"
 
 
 class NothingChanged(CommitRefused):
@@ -285,126 +282,6 @@ def _with_held_notices(
     held_source = out["_source"] if "_source" in out else pd.Series(None, index=out.index)
     out["_source"] = held_source.astype(object).where(held_source.notna(), source)
     return out
-
-
-def rollback(db: Database, snapshot_id: int, user: str) -> int:
-    """Make an earlier snapshot's records current again, as a new snapshot; return its id.
-    Published notices that a publisher has said since were withdrawn, cancelled or
-    unsuccessful (`withdrawals.since`) stay out, and the new snapshot's note says which."""
-    now = dates.now()
-    with db.write() as w:
-        target = snapshot(w, snapshot_id)
-        if target is None:
-            raise CommitRefused(f"There is no snapshot {snapshot_id}.")
-        code = target["borough_code"]
-        if target["status"] == "active":
-            raise CommitRefused(
-                f"Snapshot {snapshot_id} is already {_name(code)}'s current data; "
-                "choose an earlier one."
-            )
-        kind = target["kind"] or REGISTER
-        gone = withdrawals.since(w, snapshot_id) if kind == PUBLISHED else {}
-        current = active(w, kind).get(code)
-        if current is not None and _same_but(w, current, snapshot_id, gone):
-            but = f" that can be current: {withdrawals.left_out(gone)}" if gone else ""
-            raise CommitRefused(
-                f"Nothing would change: {_name(code)}'s current data (snapshot {current}) "
-                f"already holds the records of snapshot {snapshot_id}{but}."
-            )
-        made = pd.Timestamp(target["created_at"]).strftime("%d/%m/%Y %H:%M")
-        note = f"Rolled back to snapshot {snapshot_id} of {made}"
-        if gone:
-            note += f"; {withdrawals.left_out(gone)}"
-        refs = list(gone)
-        new_id = _new_snapshot(
-            w,
-            code,
-            now=now,
-            file_name=target["file_name"],
-            file_hash=target["file_hash"],
-            rows_imported=int(target["rows_imported"]) - _count_of(w, snapshot_id, refs),
-            rows_rejected=int(target["rows_rejected"]),
-            rows_left_out=target["rows_left_out"],
-            source="rollback",
-            user=user,
-            mapping=target["mapping"],
-            note=note,
-            restored_from=int(snapshot_id),
-            kind=kind,
-        )
-        _copy(w, new_id, int(snapshot_id), refs)
-        matches.refresh(w, [code])
-    return new_id
-
-
-def _copy(w: Reader, new_id: int, old_id: int, refs: list[str]) -> None:
-    """Snapshot `old_id`'s records into snapshot `new_id`, but for the notices `refs`."""
-    w.execute(
-        f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
-        f" SELECT $new, record_no, {_STORED_SQL}, source"
-        " FROM contracts WHERE snapshot_id = $old"
-        " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
-        {"new": new_id, "old": old_id, "refs": refs},
-    )
-
-
-def withdrawn_again(w: Reader) -> list[int]:
-    """Take out of current data the notices withdrawn or cancelled that a rollback made before
-    rollbacks weighed withdrawals brought back (`withdrawals.brought_back`): each borough
-    holding one gets a new published snapshot, a copy of its current one without them, whose
-    note says which. A new snapshot, not a correction in place: nothing stored is changed, and
-    the History lists the one that showed them as it was. Returns the new snapshots' ids.
-    (Run once, as the data step of schema 17, and again after restoring an older backup:
-    citydata.store.upgrades.)"""
-    now = dates.now()
-    made = []
-    for current, gone in withdrawals.brought_back(w).items():
-        held = snapshot(w, current)
-        refs = list(gone)
-        new_id = _new_snapshot(
-            w,
-            held["borough_code"],
-            now=now,
-            file_name=held["file_name"],
-            file_hash=held["file_hash"],
-            rows_imported=int(held["rows_imported"]) - _count_of(w, current, refs),
-            rows_rejected=int(held["rows_rejected"]),
-            rows_left_out=held["rows_left_out"],
-            source="correction",
-            user=CORRECTED_BY,
-            mapping=held["mapping"],
-            note=f"Snapshot {current} without the notices an earlier rollback brought back "
-            f"though withdrawn: {withdrawals.left_out(gone)}",
-            restored_from=int(current),
-            kind=PUBLISHED,
-        )
-        _copy(w, new_id, int(current), refs)
-        matches.refresh(w, [held["borough_code"]])
-        made.append(new_id)
-    return made
-
-
-def _count_of(w: Reader, snapshot_id: int, refs: list[str]) -> int:
-    """How many of a snapshot's records are of the notices `refs`."""
-    if not refs:
-        return 0
-    return int(
-        w.scalar(
-            "SELECT count(*) FROM contracts WHERE snapshot_id = $id"
-            " AND trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
-            {"id": int(snapshot_id), "refs": refs},
-        )
-    )
-
-
-def _same_but(w: Reader, current: int, snapshot_id: int, gone: Mapping[str, str]) -> bool:
-    """Whether snapshot `snapshot_id`, but for the notices `gone`, holds the current records."""
-    if not gone:
-        return compare(w, current, snapshot_id).is_empty
-    extras = changes.NOTICE_EXTRAS
-    held = _history.records(w, snapshot_id, extras)
-    kept = held.iloc[kept_positions(held, set(gone))].reset_index(drop=True)
-    return changes.diff(_history.records(w, current, extras), kept, extras).is_empty
 
 
 def _new_snapshot(w: Reader, code: str, **v: Any) -> int:

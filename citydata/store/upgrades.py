@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from citydata.store import matches, snapshots, vendors, versions
+from citydata.store import matches, rollbacks, vendors, versions
 from citydata.store.db import Reader
 
 # Each version's new table's starting data: v3 created the vendor alias table, v11 the pairs
@@ -18,7 +18,7 @@ from citydata.store.db import Reader
 STARTING_DATA: dict[int, Callable[[Reader], object]] = {3: vendors.seed, 11: matches.refresh}
 # What a version put right in the records: v17 left out again the notices withdrawn that a
 # rollback of an earlier version brought back.
-CORRECTIONS: dict[int, Callable[[Reader], object]] = {17: snapshots.withdrawn_again}
+CORRECTIONS: dict[int, Callable[[Reader], object]] = {17: rollbacks.withdrawn_again}
 # The loads versions.migrate runs after the steps that pass their version.
 DATA_LOADS: dict[int, Callable[[Reader], object]] = {**STARTING_DATA, **CORRECTIONS}
 

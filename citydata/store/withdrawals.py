@@ -161,7 +161,7 @@ def since(r: Reader, snapshot_id: int) -> dict[str, str]:
     come about: reference -> its status. A withdrawal counts against a notice's release that it
     does not predate (both dated: the withdrawal's release published no earlier), or, when
     either release gives no date, when it was recorded no earlier than the snapshot was stored.
-    A rollback to the snapshot leaves them out (citydata.store.snapshots.rollback): rolling
+    A rollback to the snapshot leaves them out (citydata.store.rollbacks.rollback): rolling
     back undoes an import, never what a publisher said since."""
     return dict(
         r.rows(

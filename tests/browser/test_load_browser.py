@@ -42,7 +42,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from citydata import lifecycle
 from citydata.query import borough_profile, filters, selection
 from citydata.query.filters import FilterState
-from citydata.store import snapshots
+from citydata.store import rollbacks, snapshots
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -190,7 +190,7 @@ def two_states(built_db, tmp_path):
         with db.read() as r:
             second = signatures(r)
             options = selection.options(r)
-        snapshots.rollback(db, demo_id, "Load test")
+        rollbacks.rollback(db, demo_id, "Load test")
         with db.read() as r:
             expected = {k: {v, second[k]} for k, v in signatures(r).items()}
             assert selection.options(r) == options  # no URL value is dropped by a commit
