@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from citydata.core import lead_times
 from citydata.core.dates import add_months
 from citydata.output import exports
 from citydata.query import pipeline, selection
@@ -191,7 +192,7 @@ def test_an_unreadable_lead_time_file_says_where_in_words_on_the_command_line(
     (at line 3, column 15)" or "'utf-8' codec can't decode byte 0xe9 in position 17"."""
     path = tmp_path / "lead.toml"
     path.write_bytes(content)
-    monkeypatch.setenv(pipeline.SETTING, str(path))
+    monkeypatch.setenv(lead_times.SETTING, str(path))
     done = command.run("coming", db=db_path, text=True)
     assert done.returncode == 1
     assert done.stderr == (
