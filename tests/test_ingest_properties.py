@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES, HOSTING_VALUES, SERVICE_AREA_LABELS
 from citydata.core.text import starts_formula
-from citydata.ingest import dates, encoding, normalise, prepare, validate, xlerrors
+from citydata.ingest import councils, dates, encoding, normalise, prepare, xlerrors
 from citydata.ingest.normalise import clean_text
 from citydata.output import exports
 
@@ -137,7 +137,7 @@ NORMALISERS = {
     "hosting": normalise.hosting_result,
     "service area": normalise.area_result,
     "money": normalise.money_result,
-    "borough": validate._resolve,
+    "borough": councils._resolve,
 }
 
 

@@ -39,7 +39,7 @@ def expand(table: Table, buyer_column: str | None, fixed: Authority | None) -> l
     region it names (only `fixed`, when the file is imported for one council that is among
     them), its buyer cell that council's code; `table.shares` says how many councils share each
     row's notice. A warning for each such row. A row naming none of the region's councils is
-    left as it is (refused as another's, citydata.ingest.validate.unknown_authority)."""
+    left as it is (refused as another's, citydata.ingest.councils.unknown_authority)."""
     if buyer_column is None or buyer_column not in table.data.columns:
         return []
     cells = table.data[buyer_column].tolist()

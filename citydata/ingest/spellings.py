@@ -8,7 +8,7 @@ for its field (tests/test_ingest_bulk.py holds the two to the same answers).
 
 from __future__ import annotations
 
-from citydata.ingest import dates, normalise, validate
+from citydata.ingest import dates, duplicates, normalise
 
 TEXT = ("system", "vendor", "manufacturer", "source_ref")  # the fields of free text
 
@@ -55,12 +55,12 @@ def fast(field: str, column: str) -> str | None:
 
 
 def repeat_key() -> str:
-    """SQL: a hash of a record's validate.DUPLICATE_KEY values, its text casefolded.
+    """SQL: a hash of a record's duplicates.DUPLICATE_KEY values, its text casefolded.
 
     Text in ASCII is casefolded by `lower`; any other text comes with its casefolding from its
     lookup (`fold_<field>`: Python's `casefold`, which `lower` is not: 'STRAßE' is 'strasse')."""
     parts = []
-    for name in validate.DUPLICATE_KEY:
+    for name in duplicates.DUPLICATE_KEY:
         if name in TEXT:
             parts.append(
                 f"CASE WHEN strlen({name}) = length({name}) THEN lower({name}) ELSE fold_{name} END"

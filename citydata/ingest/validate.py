@@ -7,7 +7,8 @@ that is not one of the four, a person's e-mail or telephone number as the contac
 neither a system nor a vendor. A row is imported with a warning when something was filled in or read
 generously: no end date (or 'TBC', 'rolling'...), an unknown service area filed under 'Other',
 an unknown hosting word left blank, a contact role that looks like a person's name left blank,
-no vendor, a repeat of an earlier row.
+no vendor, a repeat of an earlier row. Which council a row is for is read by
+`citydata.ingest.councils`, and a repeat found by `citydata.ingest.duplicates`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydata.core import boroughs, buyers, regions
+from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES, OTHER
 from citydata.ingest import (
     columns,
@@ -29,6 +30,10 @@ from citydata.ingest import (
     withdrawn,
     xlerrors,
 )
+from citydata.ingest.councils import borough_outcome as borough_outcome  # (for other modules)
+from citydata.ingest.duplicates import DUPLICATE_KEY as DUPLICATE_KEY  # (for other modules)
+from citydata.ingest.duplicates import folded_codes as folded_codes
+from citydata.ingest.duplicates import repeats as repeats
 from citydata.ingest.report import PUBLISHED_FORMATS, REFUSED, Problem, refused, warning
 from citydata.ingest.table import Table
 
@@ -100,87 +105,6 @@ def _uncalculated(rows: _Rows, read: list[str], names: set[str]) -> None:
             if column in names:
                 rows.named |= marked
         data[column] = series.where(~marked, None)
-
-
-def _resolve(value: Any) -> normalise.Result:
-    text = normalise.clean_text(value)
-    if text is None:
-        return None, None, None
-    found = boroughs.resolve(text)
-    return (found.code, None, None) if found else (None, text, None)
-
-
-def unknown_authority(text: str, buyer: bool) -> str:
-    """Why a row's authority is refused: not one of the region's, and where it is if elsewhere."""
-    region = regions.current()
-    elsewhere = boroughs.outside(text)
-    named = buyers.joint(text) if buyer and elsewhere is None else ()
-    if named:  # several councils, none of them the region's (citydata.ingest.joint)
-        return (
-            f"The buyer '{text}' is {len(named)} councils buying jointly, none of them one of "
-            f"{region.describe()}: {'; '.join(regions.whereabouts(a) for a in named)}."
-        )
-    if elsewhere is not None:
-        start = f"The buyer '{text}'" if buyer else f"'{text}'"
-        return (
-            f"{start} is {regions.whereabouts(elsewhere)}. Only the contracts of "
-            f"{region.describe()} are imported."
-        )
-    if buyer:
-        if region.is_london:
-            return (
-                f"The buyer '{text}' is not a London borough or the City of London; "
-                "only the 33 London authorities' contracts are imported."
-            )
-        return (
-            f"The buyer '{text}' is not one of {region.describe()}; only their contracts are "
-            "imported."
-        )
-    near = boroughs.near(text)
-    hint = f" Did you mean {' or '.join(near)}?" if near else ""
-    return f"'{text}' is not one of {region.describe()}.{hint}"
-
-
-def borough_outcome(
-    code_cell: Any, name_cell: Any, fixed: boroughs.Borough | None, buyer: bool
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """One row's borough: (code, why the code cell is refused, why the borough cell is refused,
-    why the row is refused for its borough as a whole); each reason None when there is none.
-
-    A cell of a column that is not mapped is None. The rule for every row of every path.
-    """
-    code = None
-    reasons: list[str | None] = []
-    for cell, what in ((code_cell, " code"), (name_cell, "")):
-        if (error := xlerrors.error(normalise.clean_text(cell))) is not None:
-            word = "buyer" if buyer else boroughs.noun()  # 'council' outside London
-            reasons.append(xlerrors.reason(error, f"a {word}{what}"))
-            continue
-        found, unknown, _ = _resolve(cell)
-        reason = None
-        if unknown is not None:
-            reason = unknown_authority(unknown, buyer)
-        elif found is not None:
-            if code is not None and code != found:
-                word = boroughs.noun()  # 'council' outside London
-                reason = (
-                    f"The {word} code says {boroughs.BY_CODE[code].name} but the "
-                    f"{word} says {boroughs.BY_CODE[found].name}."
-                )
-            code = code or found
-        reasons.append(reason)
-    final = None
-    if code is None and fixed is not None:
-        code = fixed.code
-    elif code is None and not any(reasons):
-        word = boroughs.noun()
-        final = f"No {word} is given: fill in the {word}, or choose one for the whole file."
-    elif fixed is not None and code not in (None, fixed.code):
-        final = (
-            f"This row is for {boroughs.BY_CODE[code].name}, but the file is being "
-            f"imported for {fixed.name}."
-        )
-    return code, reasons[0], reasons[1], final
 
 
 def _boroughs(
@@ -375,56 +299,6 @@ def _unless_ended(reasons: list[str | None], ended: list[bool] | None) -> list[s
     if ended is None:
         return reasons
     return [None if e else r for r, e in zip(reasons, ended, strict=True)]
-
-
-def repeat_reason(original: int) -> str:
-    return (
-        f"This repeats row {original} (same {boroughs.noun()}, reference, service area, system "
-        "and vendor): both were imported; check it is not entered twice."
-    )
-
-
-DUPLICATE_KEY = ("borough_code", "source_ref", "service_area", "system", "vendor")
-
-
-def folded_codes(column_codes: np.ndarray, uniques: list) -> np.ndarray:
-    """Codes of a factorized column (-1 for blank) refolded so 'Capita' and 'CAPITA' are one."""
-    refold, _ = pd.factorize(pd.Series([str(u).casefold() for u in uniques], dtype=object))
-    refold = np.append(refold, -1)  # the code for a blank (-1 picks the last element)
-    return refold[column_codes]
-
-
-def repeats(codes: dict[str, np.ndarray], numbers: np.ndarray) -> list[Problem]:
-    """The warning for each row whose DUPLICATE_KEY codes repeat an earlier row's."""
-    key = _one_key(list(codes.values()))
-    if key is None:  # (too many distinct values to number every combination in 63 bits)
-        frame = pd.DataFrame(codes)
-        repeated = frame.duplicated(keep="first").to_numpy()
-        group = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
-    else:
-        repeated = pd.Series(key).duplicated(keep="first").to_numpy()
-        group = key
-    if not repeated.any():
-        return []
-    first_row = pd.Series(numbers).groupby(group).transform("min").to_numpy()
-    return [
-        warning(int(row), None, None, repeat_reason(original))
-        for row, original in zip(numbers[repeated], first_row[repeated], strict=True)
-    ]
-
-
-def _one_key(columns: list[np.ndarray]) -> np.ndarray | None:
-    """One number per row for the combination of its codes (each -1 or more), equal exactly
-    where every code is equal; None when the combinations do not fit in 63 bits."""
-    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    room = 1
-    for codes in columns:
-        size = int(codes.max()) + 2 if len(codes) else 1
-        room *= size
-        if room >= 2**62:
-            return None
-        key = key * size + (codes.astype(np.int64) + 1)
-    return key
 
 
 def _duplicates(rows: _Rows, records: pd.DataFrame) -> None:
