@@ -33,8 +33,8 @@ def _rolled_back_the_old_way(db, replay, back_to: int) -> int:
     rolled = rollbacks.rollback(db, back_to, "Ann")
     with db.write() as w:
         w.execute(
-            f"INSERT INTO contracts (snapshot_id, record_no, {snapshots._STORED_SQL}, source)"
-            f" SELECT $new, record_no, {snapshots._STORED_SQL}, source FROM contracts"
+            f"INSERT INTO contracts (snapshot_id, record_no, {snapshots.STORED_SQL}, source)"
+            f" SELECT $new, record_no, {snapshots.STORED_SQL}, source FROM contracts"
             " WHERE snapshot_id = $old AND source_ref = $ref",
             {"new": rolled, "old": back_to, "ref": RB_OCID},
         )

@@ -52,7 +52,7 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
         if gone:
             note += f"; {withdrawals.left_out(gone)}"
         refs = list(gone)
-        new_id = snapshots._new_snapshot(
+        new_id = snapshots.new_snapshot(
             w,
             code,
             now=now,
@@ -76,8 +76,8 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
 def _copy(w: Reader, new_id: int, old_id: int, refs: list[str]) -> None:
     """Snapshot `old_id`'s records into snapshot `new_id`, but for the notices `refs`."""
     w.execute(
-        f"INSERT INTO contracts (snapshot_id, record_no, {snapshots._STORED_SQL}, source)"
-        f" SELECT $new, record_no, {snapshots._STORED_SQL}, source"
+        f"INSERT INTO contracts (snapshot_id, record_no, {snapshots.STORED_SQL}, source)"
+        f" SELECT $new, record_no, {snapshots.STORED_SQL}, source"
         " FROM contracts WHERE snapshot_id = $old"
         " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
         {"new": new_id, "old": old_id, "refs": refs},
@@ -97,7 +97,7 @@ def withdrawn_again(w: Reader) -> list[int]:
     for current, gone in withdrawals.brought_back(w).items():
         held = snapshot(w, current)
         refs = list(gone)
-        new_id = snapshots._new_snapshot(
+        new_id = snapshots.new_snapshot(
             w,
             held["borough_code"],
             now=now,

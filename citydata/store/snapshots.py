@@ -64,7 +64,7 @@ from citydata.store.summary import left_out_table as left_out_table
 from citydata.store.summary import problems_table as problems_table
 
 EXTRA_NAMES, EXTRA_TYPES = incoming.EXTRA_NAMES, incoming.EXTRA_TYPES  # for other modules
-_STORED_SQL = ", ".join(STORED)
+STORED_SQL = ", ".join(STORED)
 _EXTRA_AS_TEXT = ", ".join(f"CAST({n} AS VARCHAR) AS {n}" for n in EXTRA_NAMES)
 _FROM_TEXT = incoming.CAST
 _STAGED = "staged_notices"
@@ -217,7 +217,7 @@ def _commit_notices(
     for code in groups:
         rows = int(counts.get(code, 0))
         ids.append(
-            _new_snapshot(
+            new_snapshot(
                 w,
                 code,
                 now=now,
@@ -239,7 +239,7 @@ def _commit_notices(
     staged["source"] = staged.pop("_source") if "_source" in staged else source
     w.register(_STAGED, staged)
     w.execute(
-        f"INSERT INTO contracts (snapshot_id, record_no, {_STORED_SQL}, source)"
+        f"INSERT INTO contracts (snapshot_id, record_no, {STORED_SQL}, source)"
         f" SELECT snapshot_id, record_no, {_FROM_TEXT}, source FROM {_STAGED}"
     )
     matches.refresh(w, codes)
@@ -284,7 +284,7 @@ def _with_held_notices(
     return out
 
 
-def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
+def new_snapshot(w: Reader, code: str, **v: Any) -> int:
     """Supersede the borough's active snapshot of this kind and add a new active one."""
     snapshot_id = int(w.scalar("SELECT nextval('snapshot_ids')"))
     v = {"restored_from": None, "kind": REGISTER, "rows_left_out": None} | v
@@ -305,7 +305,7 @@ def _new_snapshot(w: Reader, code: str, **v: Any) -> int:
 
 
 def _new_snapshots(w: Reader, rows: dict[str, int], **v: Any) -> dict[str, int]:
-    """`_new_snapshot` for several boroughs at once (`rows`: code -> records imported), in
+    """`new_snapshot` for several boroughs at once (`rows`: code -> records imported), in
     three statements; their ids rise in the order of `rows`."""
     codes = list(rows)
     found = w.rows("SELECT nextval('snapshot_ids') FROM range($n)", {"n": len(codes)})
