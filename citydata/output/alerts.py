@@ -1,7 +1,8 @@
 """Alerts: what each subscription is due to be told, the message, sending it, and its calendar feed.
 
 `send_due` is what `python -m citydata alerts send` runs. For every subscription it lists the
-items not yet sent (a decision falling due, a contract ending, a record new or changed), makes
+items not yet sent (a decision falling due, a contract ending, a record new or changed, one no
+longer listed), makes
 one message of them with a link back to the exact view, hands it to the mail server or webhook,
 and only then records the items as sent. A failure leaves them unrecorded, so the next run tries
 again; a second run the same day finds nothing new and sends nothing.
@@ -171,23 +172,28 @@ def message(
         rows = due.ending(r, state, lead, sub.ending_months, today)
         msg.sections.append(_unsent(r, sub, "ending", rows, ics.END, "contract_end", ledger))
         msg.sections[-1].title = f"Contracts ending within {count(sub.ending_months, 'month')}"
+    msg.watermark = due.latest_snapshot(r)  # (every alert hears what left its view)
     if sub.changes:
-        msg.watermark = due.latest_snapshot(r)
         rows = due.changed(r, state, lead, sub.since_snapshot)
-        keys = [f"{s}:{f}" for s, f in zip(rows["snapshot_id"], rows["fingerprint"], strict=True)]
-        sent = _sent(r, sub, "change", ledger)
-        keep = [k not in sent for k in keys]
-        msg.sections.append(
-            Section(
-                "change",
-                "New or changed records",
-                rows[keep].reset_index(drop=True),
-                [k for k, ok in zip(keys, keep, strict=True) if ok],
-            )
-        )
+        msg.sections.append(_by_snapshot(r, sub, "change", rows, ledger))
+    # What left the view: all of it for an alert told every change, else what its lists held
+    months = {} if sub.changes else {"decisions": sub.decisions_months, "ending": sub.ending_months}
+    rows = due.removed(r, state, lead, sub.since_snapshot, today, **months)
+    msg.sections.append(_by_snapshot(r, sub, "removed", rows, ledger))
     if any(s.carried for s in msg.sections):
         msg.carried_at = subscriptions.last_sent(r, sub.id)
     return msg
+
+
+def _by_snapshot(
+    r: Reader, sub: Subscription, kind: str, rows: pd.DataFrame, ledger: Ledger | None
+) -> Section:
+    """The rows not sent before, each keyed by its snapshot and its values' fingerprint."""
+    keys = [f"{s}:{f}" for s, f in zip(rows["snapshot_id"], rows["fingerprint"], strict=True)]
+    sent = _sent(r, sub, kind, ledger)
+    keep = [k not in sent for k in keys]
+    items = [k for k, ok in zip(keys, keep, strict=True) if ok]
+    return Section(kind, subscriptions.KINDS[kind], rows[keep].reset_index(drop=True), items)
 
 
 def _sent(r: Reader, sub: Subscription, kind: str, ledger: Ledger | None) -> set[str]:
@@ -401,6 +407,8 @@ def _line(row: dict[str, Any], kind: str) -> str:
     dates = []
     if kind == "change":
         dates.append("New" if row.get("change") == "new" else "Changed")
+    elif kind == "removed":
+        dates.append(f"No longer listed ({row['why']})")
     if _iso(row.get("decide_by")):  # (a contract ending soon: its decision may be overdue)
         dates.append(f"decide by {day_label(row['decide_by'])}")
     if _iso(row.get("contract_end")):

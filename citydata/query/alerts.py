@@ -1,5 +1,5 @@
-"""What an alert tells: the contracts of a view whose decision falls due, that end soon, or that
-are new or changed since the subscription was last told.
+"""What an alert tells: the contracts of a view whose decision falls due, that end soon, that
+are new or changed since the subscription was last told, or that have left the view since.
 
 Each function takes the view's `FilterState` and builds on the one filtered base query, so an
 alert lists exactly the contracts the linked page shows. "Decisions due within N months" are the
@@ -14,11 +14,13 @@ from datetime import date
 
 import pandas as pd
 
+from citydata.core import boroughs
 from citydata.core.dates import add_months
 from citydata.core.schema import FIELD_NAMES
 from citydata.query import pipeline, system_groups
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
+from citydata.store import joint, vendors, withdrawals
 from citydata.store.changes import NOTICE_EXTRAS
 from citydata.store.db import Reader
 
@@ -54,8 +56,13 @@ def decisions_due(
     r: Reader, state: FilterState, lead: LeadTimes, months: int, today: date
 ) -> pd.DataFrame:
     """Contracts not yet ended whose decide-by date is before today + `months` months."""
-    due = "contract_end >= $today AND decide_by < $horizon"  # overdue ones included
+    due = _due("horizon")
     return _listed(r, state, lead, months, today, due, "decide_by, contract_end, " + _ORDER)
+
+
+def _due(horizon: str) -> str:
+    """Not yet ended, the decide-by date before the horizon (overdue ones included)."""
+    return f"contract_end >= $today AND decide_by < ${horizon}"
 
 
 def ending(
@@ -78,7 +85,7 @@ def changed(r: Reader, state: FilterState, lead: LeadTimes, since: int) -> pd.Da
     sql, params = pipeline.dated(state, lead)
     params["since"] = int(since)
     same = " AND ".join(f"o.{n} IS NOT DISTINCT FROM d.{_as_stored(n)}" for n in WATCHED)
-    values = ", ".join(f"coalesce(CAST(d.{_as_stored(n)} AS VARCHAR), '')" for n in FIELD_NAMES)
+    values = _VALUES
     # A notice's total value and link join the fingerprint only when it has them, so that a
     # register record's fingerprint (and what was sent about it) stays as it was; the councils
     # a joint notice was bought with only when it names some (concat_ws skips a NULL), so that
@@ -134,6 +141,117 @@ _ONLY_GIVEN = ("bought_with",)  # in a record's fingerprint only when it has one
 def _as_stored(name: str) -> str:
     """The view's column holding field `name` as the register or notice wrote it."""
     return "vendor_as_written" if name == "vendor" else name
+
+
+# A record's fields as one text, for its fingerprint (over the view's rows named `d`)
+_VALUES = ", ".join(f"coalesce(CAST(d.{_as_stored(n)} AS VARCHAR), '')" for n in FIELD_NAMES)
+
+
+def removed(
+    r: Reader,
+    state: FilterState,
+    lead: LeadTimes,
+    since: int,
+    today: date,
+    decisions: int | None = None,
+    ending: int | None = None,
+) -> pd.DataFrame:
+    """Records of the view as it stood at snapshot `since` that are no longer current at all.
+
+    The view then: the records current at snapshot `since` (each borough's register and
+    notices as they were then, as `changed` reads them) in the view's filters. One has left
+    when no current record of its borough is the same record, paired as `changed` pairs them
+    (the same reference, or without one the same service area, system however written, and
+    vendor as written): a record whose end date or system changed is changed, not gone, and
+    one that moved out of a date window is still current. The illustrative records are
+    examples, not contracts: a borough's first real register replacing them is no news. With
+    months for `decisions` or `ending`, only those that a list of an alert watching no changes
+    would hold today, had they stayed as they were (see `decisions_due`, `ending`).
+
+    `why` says why, where the store knows it (WHY): a newer release of its notice withdrew or
+    cancelled it, or no longer names the council among a joint notice's buyers (kept in
+    `notice_withdrawals` with the snapshot that left it out); the borough's current data is a
+    rollback; else its borough's newer register (or notices) no longer holds it.
+    `fingerprint` identifies the record and its values, `snapshot_id` the snapshot it was in.
+
+    Which notices were matched to a register record then is not kept (citydata.store.matches
+    keeps the current pairs only): the view then is read as if none were, so a notice that was
+    a register record's evidence is listed too when it leaves."""
+    sql, params = pipeline.dated(state, lead, rows="held_then")
+    params["since"] = int(since)
+    windows = []
+    if decisions:
+        windows.append(_due("removed_decide"))
+        params["removed_decide"] = add_months(today, int(decisions))
+    if ending:
+        windows.append(pipeline.ending_window("removed_end"))
+        params["removed_end"] = add_months(today, int(ending))
+    if windows:
+        params["today"] = today
+    key = system_groups.key
+    found = r.df(
+        f"""WITH then_snapshots AS (
+            -- a stream whose snapshot then is still current lost nothing
+            SELECT s.id, s.kind FROM snapshots AS s WHERE s.status <> 'active' AND s.id IN (
+                SELECT max(id) FROM snapshots WHERE id <= $since GROUP BY borough_code, kind)
+        ),
+        held_then AS (
+            SELECT c.borough_code, c.borough, c.service_area, c.system,
+                coalesce(a.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start,
+                c.contract_end, c.annual_value, c.hosting, c.satisfaction, c.source_ref,
+                c.snapshot_id, c.source, c.vendor AS vendor_as_written, t.kind AS source_kind,
+                c.total_value, c.annual_value_derived, c.notice_url, c.record_no,
+                FALSE AS matched, c.skill_level, c.contact_role, c.bought_with
+            FROM contracts AS c JOIN then_snapshots AS t ON t.id = c.snapshot_id
+            {vendors.canonical_sql("c.vendor", "a")}
+            WHERE c.source <> 'demo'
+        ),
+        held_now AS (
+            SELECT c.borough_code, c.source_ref, c.service_area, c.system, c.vendor
+            FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id
+            WHERE s.status = 'active'
+                AND c.borough_code IN (SELECT DISTINCT borough_code FROM held_then)
+        )
+        SELECT {_SELECT}, why, md5(concat_ws(chr(31), {_VALUES})) AS fingerprint, snapshot_id
+        FROM (SELECT d.*,
+            CASE WHEN d.source_kind = 'published' AND w.status IS NOT NULL THEN w.status
+                WHEN cur.source = 'rollback' THEN 'rolled back'
+                ELSE d.source_kind END AS why
+        FROM ({sql}) AS d
+        LEFT JOIN (
+            SELECT borough_code, source_ref, arg_max(status, recorded_at) AS status
+            FROM notice_withdrawals WHERE snapshot_id > $since GROUP BY ALL
+        ) AS w ON w.borough_code = d.borough_code AND w.source_ref = trim(d.source_ref)
+        LEFT JOIN snapshots AS cur ON cur.status = 'active'
+            AND cur.borough_code = d.borough_code AND cur.kind = d.source_kind
+        WHERE ({" OR ".join(windows) or "TRUE"})
+            AND NOT EXISTS (SELECT 1 FROM held_now AS n
+                WHERE n.borough_code = d.borough_code AND n.source_ref = d.source_ref)
+            AND NOT EXISTS (SELECT 1 FROM held_now AS n
+                WHERE n.borough_code = d.borough_code AND n.source_ref IS NULL
+                AND n.service_area IS NOT DISTINCT FROM d.service_area
+                AND {key("n.system")} IS NOT DISTINCT FROM {key("d.system")}
+                AND n.vendor IS NOT DISTINCT FROM d.vendor_as_written)
+        ) AS d
+        ORDER BY borough, service_area, system, source_ref""",
+        params,
+    )
+    found["why"] = found["why"].map(why)
+    return found
+
+
+def why(status: str) -> str:
+    """Why a record left the view, in words (`removed`'s `why`: a notice's status as
+    notice_withdrawals keeps it, 'rolled back', or the kind of data that no longer holds it)."""
+    if status == joint.DROPPED:
+        return f"no longer bought jointly by this council: {joint.REASON}"
+    if status in withdrawals.REASONS:
+        return withdrawals.REASONS[status]
+    if status == "rolled back":
+        return f"the {boroughs.noun()}'s data was rolled back to a snapshot without it"
+    if status == "published":
+        return f"no longer among the {boroughs.noun()}'s published notices"
+    return f"not in the {boroughs.noun()}'s newer register"
 
 
 def latest_snapshot(r: Reader) -> int:

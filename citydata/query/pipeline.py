@@ -60,9 +60,12 @@ _DETAIL = (
 )
 
 
-def dated(state: FilterState, lead: LeadTimes) -> tuple[str, Params]:
-    """The filtered records with `lead_months` and `decide_by` (NULL when no end date)."""
-    sql, params = selection.base(state)
+def dated(
+    state: FilterState, lead: LeadTimes, rows: str = "current_contracts"
+) -> tuple[str, Params]:
+    """The filtered records with `lead_months` and `decide_by` (NULL when no end date); `rows`
+    as selection.base takes it."""
+    sql, params = selection.base(state, rows)
     return _with_decide_by(sql, params, lead)
 
 

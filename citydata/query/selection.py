@@ -59,17 +59,19 @@ def with_councils(params: Params) -> Params:
     return params.add(councils=boroughs.codes())
 
 
-def base(state: FilterState) -> tuple[str, Params]:
+def base(state: FilterState, rows: str = "current_contracts") -> tuple[str, Params]:
     """The filtered rows of current_contracts as a subquery, with its bound parameters.
 
     With both sources (or registers only) a published notice matched to a register record is
     left out (see ONCE). The parameters are a `Params`: add a query's own with
     `params.add(name=value)` (or `|=`); binding a name twice raises instead of silently
-    replacing a filter's value.
+    replacing a filter's value. `rows`: another relation of the view's columns to filter (the
+    records current at an earlier snapshot, named by the caller's WITH: see
+    citydata.query.removals).
     """
     w = filters.where(state)
     once = "" if state.source_kind == ("published",) else f"{ONCE} AND "
-    return f"SELECT * FROM current_contracts WHERE {once}{w.sql}", w.params.copy()
+    return f"SELECT * FROM {rows} WHERE {once}{w.sql}", w.params.copy()
 
 
 def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 A subscription names who is told (an e-mail address, or a Microsoft Teams or Slack incoming
 webhook), the view it watches (a share link of the app: its filters are the subscription's
 filters) and what it is told about: decisions due within N months, contracts ending within N
-months, and records new or changed since it was last told. `alerts_sent` holds one row per item
+months, and records new or changed since it was last told; every subscription is also told of
+the records that left its view since. `alerts_sent` holds one row per item
 delivered, so a second run sends nothing twice; an item is written there only after its message
 was accepted by the mail server or webhook.
 """
@@ -28,6 +29,7 @@ KINDS: dict[str, str] = {
     "decision": "Decisions due",
     "ending": "Contracts ending",
     "change": "New or changed records",
+    "removed": "No longer listed",  # told to every alert: see citydata.query.alerts.removed
 }
 MAX_MONTHS = 60
 MAX_NAME = 100
