@@ -18,13 +18,15 @@ from urllib.parse import urlencode
 import duckdb
 from icalendar import Calendar
 
-from citydata import cli
+from citydata import cli, lifecycle
+from citydata.store import ledger
 from tests import command
 from tests.test_alerts import alerts, send, smtp, webhook  # noqa: F401 - fixtures
 from tests.test_fetch import AWARD, RB_OCID
 from tests.test_joint_buyers_change import RICH, buyers
 from tests.test_joint_notices import AWARD as JOINT
 from tests.test_joint_notices import OCID, page
+from tests.test_lifecycle import held_by_another_process
 from tests.test_withdrawn_notices import CANCELLED
 
 
@@ -218,3 +220,31 @@ def test_a_joint_notice_that_no_longer_names_the_council_is_told_to_its_teams_ch
 
     assert "nothing due" in send(db_path).stdout
     assert len(webhook.bodies) == 2, "the second run sent nothing"
+
+
+def test_a_record_gone_is_told_once_while_the_app_holds_the_database(
+    db_path,
+    smtp,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """The scheduled run reads a copy and keeps what it sent in the ledger beside the file: the
+    record gone is told once, by that run, and neither the next run nor the one after the
+    ledger is folded into the database tells it again."""
+    monkeypatch.setattr(lifecycle, "BUSY_WAITS", (0.05,))  # (the waiting: test_lifecycle.py)
+    rows = camden_register(db_path, tmp_path)
+    add(db_path, "--email", "soon@camden.example.gov.uk", "--ending", "24")
+    assert send(db_path).returncode == 0
+    gone = next(r for r in rows if r["source_ref"] and "2027-01-01" <= r["contract_end"] < "2028")
+    upload(db_path, tmp_path, [r for r in rows if r is not gone])
+    with held_by_another_process(db_path):
+        told = send(db_path)
+        assert "reading a copy" in told.stderr and "sent" in told.stdout
+        assert "nothing due" in send(db_path).stdout
+    (_, (_, msg)) = smtp.messages
+    assert msg["Subject"] == "City Tools Explorer: no longer listed (1)"
+    (line,) = listed(msg.get_content(), "No longer listed")
+    assert f"ref. {gone['source_ref']}" in line
+    assert "nothing due" in send(db_path).stdout  # (the ledger folded into the database)
+    assert ledger.path_for(db_path).read_text() == ""
+    assert len(smtp.messages) == 2
