@@ -195,6 +195,11 @@ def removed(
             SELECT s.id, s.kind FROM snapshots AS s WHERE s.status <> 'active' AND s.id IN (
                 SELECT max(id) FROM snapshots WHERE id <= $since GROUP BY borough_code, kind)
         ),
+        spelling AS (  -- (each spelling folded once, as the view does, not each record)
+            SELECT w.vendor AS written, a.vendor FROM (SELECT DISTINCT c.vendor FROM contracts
+                AS c JOIN then_snapshots AS t ON t.id = c.snapshot_id) AS w
+            {vendors.canonical_sql("w.vendor", "a")}
+        ),
         held_then AS (
             SELECT c.borough_code, c.borough, c.service_area, c.system,
                 coalesce(a.vendor, c.vendor) AS vendor, c.manufacturer, c.contract_start,
@@ -203,7 +208,7 @@ def removed(
                 c.total_value, c.annual_value_derived, c.notice_url, c.record_no,
                 FALSE AS matched, c.skill_level, c.contact_role, c.bought_with
             FROM contracts AS c JOIN then_snapshots AS t ON t.id = c.snapshot_id
-            {vendors.canonical_sql("c.vendor", "a")}
+            LEFT JOIN spelling AS a ON a.written = c.vendor
             WHERE c.source <> 'demo'
         ),
         held_now AS (
@@ -211,27 +216,29 @@ def removed(
             FROM contracts AS c JOIN snapshots AS s ON s.id = c.snapshot_id
             WHERE s.status = 'active'
                 AND c.borough_code IN (SELECT DISTINCT borough_code FROM held_then)
+        ),
+        unpaired AS MATERIALIZED (  -- (no current record has its reference: usually few)
+            SELECT d.* FROM ({sql}) AS d
+            WHERE ({" OR ".join(windows) or "TRUE"}) AND NOT EXISTS (SELECT 1 FROM held_now AS n
+                WHERE n.borough_code = d.borough_code AND n.source_ref = d.source_ref)
         )
         SELECT {_SELECT}, why, md5(concat_ws(chr(31), {_VALUES})) AS fingerprint, snapshot_id
         FROM (SELECT d.*,
             CASE WHEN d.source_kind = 'published' AND w.status IS NOT NULL THEN w.status
                 WHEN cur.source = 'rollback' THEN 'rolled back'
                 ELSE d.source_kind END AS why
-        FROM ({sql}) AS d
+        FROM unpaired AS d
         LEFT JOIN (
             SELECT borough_code, source_ref, arg_max(status, recorded_at) AS status
             FROM notice_withdrawals WHERE snapshot_id > $since GROUP BY ALL
         ) AS w ON w.borough_code = d.borough_code AND w.source_ref = trim(d.source_ref)
         LEFT JOIN snapshots AS cur ON cur.status = 'active'
             AND cur.borough_code = d.borough_code AND cur.kind = d.source_kind
-        WHERE ({" OR ".join(windows) or "TRUE"})
-            AND NOT EXISTS (SELECT 1 FROM held_now AS n
-                WHERE n.borough_code = d.borough_code AND n.source_ref = d.source_ref)
-            AND NOT EXISTS (SELECT 1 FROM held_now AS n
-                WHERE n.borough_code = d.borough_code AND n.source_ref IS NULL
-                AND n.service_area IS NOT DISTINCT FROM d.service_area
-                AND {key("n.system")} IS NOT DISTINCT FROM {key("d.system")}
-                AND n.vendor IS NOT DISTINCT FROM d.vendor_as_written)
+        WHERE NOT EXISTS (SELECT 1 FROM held_now AS n
+            WHERE n.borough_code = d.borough_code AND n.source_ref IS NULL
+            AND n.service_area IS NOT DISTINCT FROM d.service_area
+            AND {key("n.system")} IS NOT DISTINCT FROM {key("d.system")}
+            AND n.vendor IS NOT DISTINCT FROM d.vendor_as_written)
         ) AS d
         ORDER BY borough, service_area, system, source_ref""",
         params,
