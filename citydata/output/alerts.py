@@ -2,10 +2,10 @@
 
 `send_due` is what `python -m citydata alerts send` runs. For every subscription it lists the
 items not yet sent (a decision falling due, a contract ending, a record new or changed, one no
-longer listed), makes
-one message of them with a link back to the exact view, hands it to the mail server or webhook,
-and only then records the items as sent. A failure leaves them unrecorded, so the next run tries
-again; a second run the same day finds nothing new and sends nothing.
+longer listed), makes one message of them with a link back to the exact view, hands it to the
+mail server or webhook, and only then records the items as sent. A failure leaves them
+unrecorded, so the next run tries again; a second run the same day finds nothing new and sends
+nothing.
 
 What was sent lives in the `alerts_sent` table and, for runs made while the app held the
 database, in the ledger beside it (citydata.store.ledger): given a ledger, `send_due` reads both

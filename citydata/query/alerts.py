@@ -168,10 +168,10 @@ def removed(
     months for `decisions` or `ending`, only those that a list of an alert watching no changes
     would hold today, had they stayed as they were (see `decisions_due`, `ending`).
 
-    `why` says why, where the store knows it (WHY): a newer release of its notice withdrew or
-    cancelled it, or no longer names the council among a joint notice's buyers (kept in
-    `notice_withdrawals` with the snapshot that left it out); the borough's current data is a
-    rollback; else its borough's newer register (or notices) no longer holds it.
+    `why` says why in words (`why`), where the store knows it: a newer release of its notice
+    withdrew or cancelled it, or no longer names the council among a joint notice's buyers
+    (kept in `notice_withdrawals` with the snapshot that left it out); the borough's current
+    data is a rollback; else its borough's newer register (or notices) no longer holds it.
     `fingerprint` identifies the record and its values, `snapshot_id` the snapshot it was in.
 
     Which notices were matched to a register record then is not kept (citydata.store.matches

@@ -65,10 +65,12 @@ def base(state: FilterState, rows: str = "current_contracts") -> tuple[str, Para
     With both sources (or registers only) a published notice matched to a register record is
     left out (see ONCE). The parameters are a `Params`: add a query's own with
     `params.add(name=value)` (or `|=`); binding a name twice raises instead of silently
-    replacing a filter's value. `rows`: another relation of the view's columns to filter (the
-    records current at an earlier snapshot, named by the caller's WITH: see
-    citydata.query.removals).
+    replacing a filter's value. `rows`: another relation of the view's columns to filter, by
+    its name in the caller's WITH (the records current at an earlier snapshot: see
+    citydata.query.alerts.removed), never a value from outside.
     """
+    if not rows.isidentifier():
+        raise ValueError(f"not a relation's name: {rows!r}")
     w = filters.where(state)
     once = "" if state.source_kind == ("published",) else f"{ONCE} AND "
     return f"SELECT * FROM {rows} WHERE {once}{w.sql}", w.params.copy()
