@@ -18,7 +18,9 @@ st.caption(
     f"{ui.noun()}'s records change, by e-mail or in a Microsoft Teams or Slack channel. Each "
     "alert watches a view: any link copied from this app, with its filters. Alerts go out when "
     "the alerts command runs (daily, from a scheduler: see the README); each "
-    "contract is sent once per date, so nobody is told the same thing twice."
+    "contract is sent once per date, so nobody is told the same thing twice, and a contract "
+    "that leaves the view (withdrawn, rolled back, not in a newer register) is named once as "
+    "no longer listed."
 )
 secrets = steward.secrets()
 lead, problem = pipeline.lead_times_or_default()

@@ -23,6 +23,8 @@ def test_a_steward_adds_previews_sends_and_removes_an_alert(db_path, password, w
     at.switch_page("pages/alerts.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert "No alerts yet." in [c.value for c in at.caption]
+    # (what an alert tells, on the page a steward adds one from: also what left the view)
+    assert any("is named once as no longer listed" in c.value for c in at.caption)
 
     inputs = {t.label: t for t in at.text_input}
     view = inputs["View (a link copied from this app)"]
