@@ -248,3 +248,44 @@ def test_a_record_gone_is_told_once_while_the_app_holds_the_database(
     assert "nothing due" in send(db_path).stdout  # (the ledger folded into the database)
     assert ledger.path_for(db_path).read_text() == ""
     assert len(smtp.messages) == 2
+
+
+def test_a_notice_gone_whose_contract_the_register_still_lists_is_not_told_as_gone(
+    db_path,
+    webhook,  # noqa: F811
+    tmp_path,
+):
+    """Camden's register lists its revenues and benefits system, and the award notice of it is
+    that record's evidence (one contract, counted once, as the register record). The notice
+    cancelled, the alert said the contract was "no longer listed (the contract was cancelled)"
+    while every page still listed it from the register: the notice was evidence, not the
+    contract. Now a notice gone that pairs with a register record still current is not told."""
+    rows = camden_register(db_path, tmp_path)
+    system = "Revenues and Benefits"
+    rb = rows[0] | {
+        "system": system, "vendor": "NEC Software Solutions UK Ltd", "source_ref": "CAM-RB-1",
+        "contract_start": "2025-04-01", "contract_end": "2028-03-31",
+    }  # fmt: skip
+    upload(db_path, tmp_path, [*rows, rb])
+    award, cancelled = tmp_path / "award.json", tmp_path / "cancelled.json"
+    award.write_text(json.dumps({"version": "1.1", "releases": [AWARD]}), encoding="utf-8")
+    cancelled.write_text(json.dumps({"version": "1.1", "releases": [CANCELLED]}), encoding="utf-8")
+    assert command.run("import", str(award), db=db_path).returncode == 0
+    with duckdb.connect(str(db_path), read_only=True) as con:  # (the pair the pages count once)
+        assert con.execute(
+            "SELECT count(*) FROM notice_matches WHERE notice_ref = $ref", {"ref": RB_OCID}
+        ).fetchone() == (1,)
+    add(db_path, "--slack", webhook.url, "--ending", "24", "--changes")
+    assert send(db_path).returncode == 0
+    (told,) = webhook.bodies
+    assert f"- Camden – {system}" in told["text"]
+
+    assert command.run("import", str(cancelled), db=db_path).returncode == 0
+    assert send(db_path).returncode == 0
+    for body in webhook.bodies[1:]:
+        assert listed(body["text"], "No longer listed") == [], body["text"]
+    # the register's record is still in the view, and so in the alert's calendar
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute(
+            "SELECT count(*) FROM current_contracts WHERE source_ref = 'CAM-RB-1'"
+        ).fetchone() == (1,)

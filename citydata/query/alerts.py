@@ -20,7 +20,7 @@ from citydata.core.schema import FIELD_NAMES
 from citydata.query import pipeline, system_groups
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
-from citydata.store import joint, vendors, withdrawals
+from citydata.store import joint, matches, vendors, withdrawals
 from citydata.store.changes import NOTICE_EXTRAS
 from citydata.store.db import Reader
 
@@ -175,8 +175,10 @@ def removed(
     `fingerprint` identifies the record and its values, `snapshot_id` the snapshot it was in.
 
     Which notices were matched to a register record then is not kept (citydata.store.matches
-    keeps the current pairs only): the view then is read as if none were, so a notice that was
-    a register record's evidence is listed too when it leaves."""
+    keeps the current pairs only): the view then is read as if none were, and a notice gone
+    that pairs, as citydata.store.matches pairs them, with a register record of its borough
+    still current is left out: it was that record's evidence, and the contract is still listed
+    (`_evidence`)."""
     sql, params = pipeline.dated(state, lead, rows="held_then")
     params["since"] = int(since)
     windows = []
@@ -222,7 +224,8 @@ def removed(
             WHERE ({" OR ".join(windows) or "TRUE"}) AND NOT EXISTS (SELECT 1 FROM held_now AS n
                 WHERE n.borough_code = d.borough_code AND n.source_ref = d.source_ref)
         )
-        SELECT {_SELECT}, why, md5(concat_ws(chr(31), {_VALUES})) AS fingerprint, snapshot_id
+        SELECT {_SELECT}, why, md5(concat_ws(chr(31), {_VALUES})) AS fingerprint, snapshot_id,
+            source_kind, contract_start
         FROM (SELECT d.*,
             CASE WHEN d.source_kind = 'published' AND w.status IS NOT NULL THEN w.status
                 WHEN cur.source = 'rollback' THEN 'rolled back'
@@ -243,8 +246,30 @@ def removed(
         ORDER BY borough, service_area, system, source_ref""",
         params,
     )
+    found = found[~_evidence(r, found)].drop(columns=["source_kind", "contract_start"])
     found["why"] = found["why"].map(why)
-    return found
+    return found.reset_index(drop=True)
+
+
+def _evidence(r: Reader, gone: pd.DataFrame) -> pd.Series:
+    """Which of the records gone are notices that pair with a register record of their borough
+    still current, as citydata.store.matches pairs a borough's notices with its register: each
+    was that record's evidence, one contract with it, and the contract is still listed."""
+    notices = gone[gone["source_kind"] == "published"]
+    if notices.empty:
+        return pd.Series(False, index=gone.index)
+    held = r.df(
+        "SELECT borough_code, service_area, system, vendor, vendor_as_written, contract_start,"
+        " contract_end FROM current_contracts WHERE source_kind = 'register'"
+        " AND borough_code IN (SELECT unnest($codes))",
+        {"codes": sorted(set(notices["borough_code"]))},
+    )
+    paired: set[object] = set()
+    for code, group in notices.groupby("borough_code"):
+        register = held[held["borough_code"] == code].to_dict("records")
+        for p in matches.pairs(register, group.to_dict("records")):
+            paired.add(group.index[p.notice])
+    return pd.Series(gone.index.isin(paired), index=gone.index)
 
 
 def why(status: str) -> str:
