@@ -81,7 +81,7 @@ def calendar_views(state, today, with_end):
             st.markdown(f"**{n:,} contract{'' if n == 1 else 's'} ending in {months[chosen]}**")
             ui.charting.draw(charts.month_chart(expiry.month_grid(days, chosen)))
             ending = ui.query(expiry.month, state, chosen, ui.tables.TABLE_ROWS)
-            if note := expiry.describe_month_limit(len(ending), n):
+            if note := expiry.describe_month_limit(len(ending), int(days["records"].sum())):
                 st.caption(note)
             ui.dataframe(
                 ending,
@@ -107,13 +107,13 @@ def calendar_views(state, today, with_end):
             ui.charting.draw(charts.timeline_chart(periods, group_by, today))
 
 
-calendar_views(state, today, figures["with_end"])
+calendar_views(state, today, figures["dated_records"])  # (a bar for each record)
 
 st.header("Add these dates to your calendar")
 lead, problem = pipeline.lead_times_or_default()
 if problem:
     st.warning(ui.plain(problem), icon=":material/warning:")
-st.caption(ics.describe(figures["with_end"]))
+st.caption(ics.describe(figures["dated_records"]))  # (each record's dates)
 calendar_name, calendar_identity = ics.for_selection(state)  # (what it holds names it)
 st.download_button(
     "Download calendar (.ics)",

@@ -90,7 +90,7 @@ def test_a_crowded_month_lists_its_first_contracts_by_day_and_says_how_many_more
     total = int(days["contracts"].sum())
     assert total == 9 and expiry.month_grid(days, "2027-02")["contracts"].sum() == 9
     note = expiry.describe_month_limit(len(shown), total)
-    assert note.startswith("Showing the first 4 of the 9 contracts ending this month")
+    assert note.startswith("Showing the first 4 of the 9 records ending this month")
     assert "Narrow the filters" in note
     assert expiry.describe_month_limit(9, 9) is None
 

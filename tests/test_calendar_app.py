@@ -230,7 +230,7 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
         )
     assert n > 5 and len(at.dataframe[0].value) == 5
     assert any(
-        c.value.startswith(f"Showing the first 5 of the {n:,} contracts ending this month")
+        c.value.startswith(f"Showing the first 5 of the {n:,} records ending this month")
         for c in at.caption
     )
 

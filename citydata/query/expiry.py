@@ -25,15 +25,19 @@ WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str, int]:
-    """How many filtered records there are, with and without an end date, ended or not."""
+    """How many filtered records there are (`records`; `dated_records` with an end date, one
+    bar of the timeline and one entry of the calendar file each), and how many contracts, with
+    and without an end date, ended or not (a joint contract once: selection.contracts)."""
     today = today or dates.today()
     sql, params = selection.base(state)
     params.add(today=today, horizon=add_months(today, 12))
+    held = selection.joint_held(r)
     row = r.one(
-        f"""SELECT count(*) AS records, count(contract_end) AS with_end,
-            count(*) FILTER (WHERE contract_end IS NULL) AS no_end,
-            count(*) FILTER (WHERE contract_end < $today) AS ended,
-            count(*) FILTER (WHERE contract_end >= $today AND contract_end < $horizon)
+        f"""SELECT count(*) AS records, count(contract_end) AS dated_records,
+            {selection.contracts(held, "contract_end IS NOT NULL")} AS with_end,
+            {selection.contracts(held, "contract_end IS NULL")} AS no_end,
+            {selection.contracts(held, "contract_end < $today")} AS ended,
+            {selection.contracts(held, "contract_end >= $today AND contract_end < $horizon")}
                 AS ending_12_months
         FROM ({sql}) AS b""",
         params,
@@ -42,12 +46,14 @@ def counts(r: Reader, state: FilterState, today: date | None = None) -> dict[str
 
 
 def heatmap(r: Reader, state: FilterState) -> pd.DataFrame:
-    """Contracts ending per year and month: year, month (1-12), contracts, annual_value (empty
-    where none of the month's contracts has a value: not known, rather than £0)."""
+    """Contracts ending per year and month: year, month (1-12), contracts (a joint contract
+    once), annual_value (empty where none of the month's contracts has a value: not known,
+    rather than £0)."""
     sql, params = selection.base(state)
+    contracts = selection.contracts(selection.joint_held(r))
     return r.df(
         f"""SELECT year(contract_end) AS year, month(contract_end) AS month,
-            count(*) AS contracts, round(sum(annual_value), 2) AS annual_value
+            {contracts} AS contracts, round(sum(annual_value), 2) AS annual_value
         FROM ({sql}) AS b WHERE contract_end IS NOT NULL
         GROUP BY ALL ORDER BY year, month""",
         params,
@@ -87,12 +93,16 @@ def _month_bounds(year_month: str) -> tuple[date, date]:
 
 def month_days(r: Reader, state: FilterState, year_month: str) -> pd.DataFrame:
     """The contracts ending on each day of one month ('YYYY-MM') that has any: day (1-31),
-    contracts, annual_value (empty where none of the day's contracts has a value)."""
+    contracts (a joint contract once), records (the rows `month` lists: a joint contract's
+    record of each council), annual_value (empty where none of the day's contracts has a
+    value)."""
     first, after = _month_bounds(year_month)
     sql, params = selection.base(state)
     params.add(first=first, after=after)
+    contracts = selection.contracts(selection.joint_held(r))
     return r.df(
-        f"""SELECT day(contract_end) AS day, count(*) AS contracts,
+        f"""SELECT day(contract_end) AS day, {contracts} AS contracts,
+            count(*) AS records,
             round(sum(annual_value), 2) AS annual_value
         FROM ({sql}) AS b WHERE contract_end >= $first AND contract_end < $after
         GROUP BY ALL ORDER BY day""",
@@ -116,11 +126,12 @@ def month(r: Reader, state: FilterState, year_month: str, limit: int | None = No
 
 
 def describe_month_limit(shown: int, total: int) -> str | None:
-    """A sentence when the month's table leaves contracts out, else None."""
+    """A sentence when the month's table leaves records out (a joint contract's record of each
+    council is a row of it), else None."""
     if shown >= total:
         return None
     return (
-        f"Showing the first {shown:,} of the {total:,} contracts ending this month, by day. "
+        f"Showing the first {shown:,} of the {total:,} records ending this month, by day. "
         f"Narrow the filters in the sidebar (a {boroughs.noun()} or a service area) to see "
         "every one."
     )

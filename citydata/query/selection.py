@@ -54,6 +54,33 @@ ONCE = "NOT (source_kind = 'published' AND matched)"
 COUNCILS = "count(DISTINCT borough_code) FILTER (WHERE borough_code IN $councils)"
 
 
+# A notice bought jointly is a record of each council that bought it (citydata.ingest.joint),
+# alike but for the council: a count of contracts across councils counts it once (a council's own
+# figures count its record, as count(*) does). JOINT is its key, NULL for a contract bought alone:
+# the supplier is part of it, since a notice with several suppliers is several contracts.
+JOINT = (
+    "CASE WHEN bought_with IS NOT NULL THEN "
+    "(source_ref, system, vendor_as_written, contract_start, contract_end) END"
+)
+
+
+def joint_held(r: Reader) -> bool:
+    """Whether any record is a joint notice's: where none is, count(*) counts the contracts,
+    and the distinct count of `contracts` is not paid for (ten million records, the
+    Calendar's months: 0.4 s against 1.4 s)."""
+    return bool(r.scalar("SELECT EXISTS (SELECT 1 FROM contracts WHERE bought_with IS NOT NULL)"))
+
+
+def contracts(held: bool, where: str | None = None, joint: str = JOINT) -> str:
+    """The SQL counting the contracts of the rows (`where`: of those rows only), a contract
+    bought jointly once however many councils' records it has. `held`: `joint_held`; `joint`:
+    the JOINT key as already worked out in a column of the rows, when it is."""
+    only = f" FILTER (WHERE {where})" if where else ""
+    if not held:
+        return f"count(*){only}"
+    return f"(count(*){only} - count({joint}){only} + count(DISTINCT {joint}){only})"
+
+
 def with_councils(params: Params) -> Params:
     """`params` with `$councils` (the region's authorities' codes) bound, for COUNCILS."""
     return params.add(councils=boroughs.codes())
@@ -92,8 +119,8 @@ def headline(r: Reader, state: FilterState, today: date | None = None) -> dict[s
             (SELECT count(DISTINCT vendor) FROM b) AS vendors,
             (SELECT count(DISTINCT {system_groups.key("system")})
                 FROM (SELECT DISTINCT system FROM b)) AS systems,
-            (SELECT count(*) FROM b WHERE contract_end >= $today AND contract_end < $horizon)
-                AS ending_12_months,
+            (SELECT {contracts(joint_held(r))} FROM b
+                WHERE contract_end >= $today AND contract_end < $horizon) AS ending_12_months,
             -- (of every record: those naming no vendor are held by no vendor we know)
             (SELECT round(100.0 * coalesce(sum(n) FILTER (WHERE rk <= 10), 0)
                           / nullif((SELECT count(*) FROM b), 0), 1) FROM v)

@@ -1,0 +1,74 @@
+"""A jointly bought contract counted once wherever the pages count contracts across councils.
+
+Richmond and Wandsworth bought a revenues and benefits system together (tests/test_joint_notices
+.py's AWARD), and a second system from two suppliers; Camden bought one alone. A joint notice is a
+record of each council that bought it, so every page counting "contracts" across councils
+counted it once per council: the Calendar said 5 contracts ending in June 2027 where 3 end (the
+two-supplier notice's 2, twice, and Camden's), the Overview said 5 ending in the next 12 months,
+a Collaboration group of the two councils held "2 contracts" of one. They now count each joint
+contract once (a notice with two suppliers is two contracts), while the records listed, and each
+council's own figures, stay one per council. Every database here is a real DuckDB file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from citydata.feeds import fetch
+from citydata.query import expiry, selection
+from citydata.query.filters import FilterState
+from tests.test_joint_notices import AWARD, page
+
+TODAY = date(2026, 12, 1)
+PUBLISHED = FilterState(source_kind=("published",))
+SHARED = "ocds-b5fd17-44444444-0000-4000-8000-000000000002"
+ALONE = "ocds-b5fd17-44444444-0000-4000-8000-000000000003"
+JUNE = {"startDate": "2024-07-01", "endDate": "2027-06-30"}
+# Richmond and Wandsworth's housing system, from two suppliers: two contracts, four records
+TWO_SUPPLIERS = AWARD | {
+    "ocid": SHARED,
+    "tender": {"title": "Housing management system",
+               "classification": {"scheme": "CPV", "id": "48000000"}},
+    "awards": [{"id": "1", "status": "active", "value": {"amount": 600000, "currency": "GBP"},
+                "suppliers": [{"name": "Civica UK Ltd"}, {"name": "Capita Business Services"}],
+                "contractPeriod": JUNE}],
+}  # fmt: skip
+# Camden's, bought alone
+CAMDEN = TWO_SUPPLIERS | {
+    "ocid": ALONE,
+    "buyer": {"id": "GB-LAE:CMD", "name": "London Borough of Camden"},
+    "parties": [{"id": "GB-LAE:CMD", "name": "London Borough of Camden", "roles": ["buyer"]}],
+    "awards": [{"id": "1", "status": "active", "value": {"amount": 300000, "currency": "GBP"},
+                "suppliers": [{"name": "Civica UK Ltd"}], "contractPeriod": JUNE}],
+}  # fmt: skip
+
+
+@pytest.fixture
+def joint(db):
+    """The three notices: 7 records, 4 contracts (3 ending in June 2027, 1 in March 2028)."""
+    run = fetch.import_file(db, page(AWARD, TWO_SUPPLIERS, CAMDEN), "joint.json", "Ann")
+    assert run.status == "done", run.message
+    with db.read() as r:
+        assert selection.headline(r, PUBLISHED, TODAY)["records"] == 7
+    return db
+
+
+def test_the_overview_counts_a_joint_contract_ending_once(joint):
+    with joint.read() as r:
+        head = selection.headline(r, PUBLISHED, TODAY)
+        richmond = selection.headline(r, PUBLISHED.with_(borough=("Richmond upon Thames",)), TODAY)
+    assert head["ending_12_months"] == 3  # was 5: the two-supplier notice's two, twice
+    assert richmond["ending_12_months"] == 2  # Richmond's own: its record of each
+
+
+def test_the_calendar_counts_a_joint_contract_ending_once(joint):
+    with joint.read() as r:
+        figures = expiry.counts(r, PUBLISHED, TODAY)
+        heat = expiry.heatmap(r, PUBLISHED)
+        days = expiry.month_days(r, PUBLISHED, "2027-06")
+    assert (figures["with_end"], figures["ending_12_months"]) == (4, 3)  # were 7 and 5
+    assert dict(zip(heat["month"], heat["contracts"], strict=True)) == {6: 3, 3: 1}  # 5 and 2
+    # "3 contracts ending in June 2027" (was 5), and the table below it lists the 5 records
+    assert (int(days["contracts"].sum()), int(days["records"].sum())) == (3, 5)
