@@ -32,6 +32,8 @@ COLUMNS = ui.tables.RECORD_COLUMN_CONFIG | {
     "contracts_with_value": None,
     "groups_found": None,
     "contracts_in_groups": None,
+    "records": None,
+    "records_in_groups": None,
 }
 
 st.title("Collaboration finder")
@@ -90,7 +92,7 @@ ui.dataframe(
     column_order=["group", "key", "boroughs", "first_end", "last_end", "borough_list",
                   "near_misses", "contracts", "combined_annual_value", "systems", "vendors"],
 )  # fmt: skip
-everyone = exports.offer(int(groups["contracts_in_groups"].iloc[0]))
+everyone = exports.offer(int(groups["records_in_groups"].iloc[0]))  # (a row for each record)
 all_groups = exports.Rows(*collaboration.members_sql(state, query, today), names=GROUP)
 st.download_button(
     "Download all groups (CSV)",
@@ -123,8 +125,8 @@ def briefing(state, query, today, groups):
     group = groups[groups["group"] == chosen].iloc[0]
     span = (group["key"], group["first_end"], group["last_end"])
     rows = ui.query(collaboration.group_members, state, query, *span, ui.tables.TABLE_ROWS)
-    if note := exports.shown_note(
-        len(rows), int(group["contracts"]), "contracts in this group, by end date"
+    if note := exports.shown_note(  # (a row for each council's record of a joint contract)
+        len(rows), int(group["records"]), "records in this group, by end date"
     ):
         st.caption(note)
     ui.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)

@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 
 from citydata.feeds import fetch
-from citydata.query import expiry, selection
+from citydata.output import group_briefing
+from citydata.query import collaboration, expiry, selection
 from citydata.query.filters import FilterState
 from tests.test_joint_notices import AWARD, page
 
@@ -72,3 +73,21 @@ def test_the_calendar_counts_a_joint_contract_ending_once(joint):
     assert dict(zip(heat["month"], heat["contracts"], strict=True)) == {6: 3, 3: 1}  # 5 and 2
     # "3 contracts ending in June 2027" (was 5), and the table below it lists the 5 records
     assert (int(days["contracts"].sum()), int(days["records"].sum())) == (3, 5)
+
+
+def test_a_collaboration_group_holds_a_joint_contract_once(joint):
+    """The housing system's group: Richmond and Wandsworth's two contracts (two suppliers,
+    bought together, with no annual value given) and Camden's: 3 contracts (was 5), listed
+    as their 5 records; the revenues system's group of the two councils holds 1 (was 2)."""
+    query = collaboration.Query("system", 6, False)
+    with joint.read() as r:
+        housing, revenues = collaboration.groups(r, PUBLISHED, query, TODAY).to_dict("records")
+        members = collaboration.group_members(
+            r, PUBLISHED, query, housing["key"], housing["first_end"], housing["last_end"]
+        )
+    assert (housing["contracts"], revenues["contracts"]) == (3, 1)
+    assert housing["contracts_in_groups"] == 4  # "Contracts in groups" (was 7)
+    assert (housing["records"], housing["records_in_groups"], len(members)) == (5, 7, 5)
+    note = group_briefing.briefing_markdown(housing, members, query, TODAY)
+    assert "have 3 contracts for the same system" in note  # was 5
+    assert "(2 contracts have no value recorded)" in note  # was 4

@@ -83,13 +83,15 @@ class Query:
             raise ValueError(f"the window must be 1 to {MAX_WINDOW_MONTHS} months")
 
 
-def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]:
+def _ranked_sql(state: FilterState, q: Query, today: date, held: bool = True) -> tuple[str, Params]:
     """CTEs `starts` (each group's first end date), `assigned` (each end date of each key with
     its group's first end date) and `ranked` (the groups, best first).
 
     The records are read once and cut down at once to a few rows per key and end date
     (`p`: totals, and the distinct boroughs, systems and vendors, as grouping sets), so the
-    grouping works on thousands of rows however many records there are.
+    grouping works on thousands of rows however many records there are. A group's
+    `contracts` count a contract bought jointly once (`held`: selection.joint_held), its
+    `records` each council's record of it, as its list shows them.
     """
     sql, params = selection.base(state)
     params.add(today=today, window=int(q.window_months), include_ended=q.include_ended)
@@ -101,11 +103,12 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
         p AS (
             SELECT key, contract_end, borough_code, borough, system, vendor,
                    GROUPING(borough_code, system, vendor) AS level,
-                   count(*) AS contracts, sum(annual_value) AS value,
-                   count(annual_value) AS with_value
+                   {selection.contracts(held, joint="joint")} AS contracts,
+                   count(*) AS records, sum(annual_value) AS value,
+                   {selection.contracts(held, "annual_value IS NOT NULL", "joint")} AS with_value
             FROM (
                 SELECT {key} AS key, contract_end, borough_code, borough,
-                       system_name AS system, vendor, annual_value
+                       system_name AS system, vendor, annual_value, {selection.JOINT} AS joint
                 FROM ({_named(sql)}) AS b
                 WHERE contract_end IS NOT NULL AND {key} IS NOT NULL
                   AND (contract_end >= $today OR $include_ended)
@@ -131,6 +134,7 @@ def _ranked_sql(state: FilterState, q: Query, today: date) -> tuple[str, Params]
             SELECT p.key, a.first_end,
                    count(DISTINCT p.borough_code) FILTER (WHERE level = {_BOROUGH}) AS boroughs,
                    CAST(sum(p.contracts) FILTER (WHERE level = {_ALL}) AS BIGINT) AS contracts,
+                   CAST(sum(p.records) FILTER (WHERE level = {_ALL}) AS BIGINT) AS records,
                    round(sum(p.value) FILTER (WHERE level = {_ALL}), 2)
                        AS combined_annual_value,
                    CAST(sum(p.with_value) FILTER (WHERE level = {_ALL}) AS BIGINT)
@@ -209,19 +213,23 @@ def groups(
     today: date | None = None,
     limit: int | None = None,
 ) -> pd.DataFrame:
-    """One row per group, best first: key, boroughs, contracts, value, first/last end, lists.
+    """One row per group, best first: key, boroughs, contracts (a contract bought jointly
+    once), value, first/last end, lists, and `records` (the rows of its list: a joint
+    contract's record of each council).
 
     With `limit`, only the best `limit` groups; every row also says how many groups there are
-    in all (`groups_found`) and how many contracts they hold (`contracts_in_groups`).
+    in all (`groups_found`) and how many contracts they hold (`contracts_in_groups`; records:
+    `records_in_groups`, the rows of the download of every group).
     """
-    ctes, params = _ranked_sql(state, q, today or dates.today())
+    ctes, params = _ranked_sql(state, q, today or dates.today(), selection.joint_held(r))
     tail = selection.limit_clause(params, limit)
     return r.df(
         f"""{ctes}
         SELECT "group", key, boroughs, contracts, combined_annual_value, first_end, last_end,
-               borough_list, systems, vendors, near_misses, contracts_with_value,
+               borough_list, systems, vendors, near_misses, contracts_with_value, records,
                count(*) OVER () AS groups_found,
-               CAST(sum(contracts) OVER () AS BIGINT) AS contracts_in_groups
+               CAST(sum(contracts) OVER () AS BIGINT) AS contracts_in_groups,
+               CAST(sum(records) OVER () AS BIGINT) AS records_in_groups
         FROM ranked ORDER BY "group"{tail}
         """,
         params,
@@ -231,7 +239,7 @@ def groups(
 def members_sql(state: FilterState, q: Query, today: date | None = None) -> tuple[str, Params]:
     """Every contract in a group: group number, borough, system, vendor, end date, value; by
     group, then end date."""
-    ctes, params = _ranked_sql(state, q, today or dates.today())
+    ctes, params = _ranked_sql(state, q, today or dates.today(), held=False)  # (no counts read)
     sql, _ = selection.base(state)
     return (
         f"""{ctes}
