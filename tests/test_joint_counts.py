@@ -18,7 +18,7 @@ import pytest
 
 from citydata.feeds import fetch
 from citydata.output import group_briefing
-from citydata.query import collaboration, expiry, selection
+from citydata.query import collaboration, expiry, opportunities, pipeline, selection
 from citydata.query.filters import FilterState
 from tests.test_joint_notices import AWARD, page
 
@@ -91,3 +91,19 @@ def test_a_collaboration_group_holds_a_joint_contract_once(joint):
     note = group_briefing.briefing_markdown(housing, members, query, TODAY)
     assert "have 3 contracts for the same system" in note  # was 5
     assert "(2 contracts have no value recorded)" in note  # was 4
+
+
+def test_coming_to_market_counts_a_joint_contract_ending_once(joint):
+    lead = pipeline.LeadTimes()
+    with joint.read() as r:
+        markets = opportunities.markets(r, PUBLISHED, lead, 3, TODAY)
+        quarters = opportunities.quarters(r, PUBLISHED, lead, 3, TODAY)
+    ending = dict(zip(markets["service_area"], markets["ending"], strict=True))
+    assert ending == {"Housing": 3, "Revenues and benefits": 1}  # were 5 and 2
+    assert opportunities.headline(markets)["ending"] == 4  # "Contracts ending" (was 7)
+    assert markets["room"][0] == "Yes: 3 contracts ending, 2 suppliers hold this market"
+    assert markets["boroughs"].tolist() == [3, 2]  # each council still named
+    assert dict(zip(quarters["quarter"], quarters["ending"], strict=True)) == {
+        "2027 Q2": 3,
+        "2028 Q1": 1,
+    }

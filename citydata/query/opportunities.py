@@ -21,7 +21,7 @@ import pandas as pd
 from citydata.core import boroughs, settings
 from citydata.core.dates import add_months
 from citydata.core.formatting import count
-from citydata.query import market, pipeline
+from citydata.query import market, pipeline, selection
 from citydata.query.filters import FilterState
 from citydata.query.pipeline import LeadTimes
 from citydata.store.db import Reader
@@ -65,22 +65,24 @@ def quarters(
     r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date
 ) -> pd.DataFrame:
     """Per service area and calendar quarter: contracts ending (and their combined annual
-    value) and decisions falling due in the window. `quarter` is '2027 Q1' (January-March)."""
+    value) and decisions falling due in the window (a contract bought jointly once: its
+    councils' records end and fall due together). `quarter` is '2027 Q1' (January-March)."""
     sql, params = _window(state, lead, years, today)
+    held = selection.joint_held(r)
     return r.df(
         f"""WITH d AS ({sql}),
-        e AS (SELECT service_area, contract_end AS day, 1 AS ending, annual_value AS v_end,
-                     0 AS deciding, NULL::DECIMAL(18,2) AS v_dec
+        e AS (SELECT service_area, contract_end AS day, TRUE AS ends, annual_value AS v_end,
+                     NULL::DECIMAL(18,2) AS v_dec, {selection.JOINT} AS joint
               FROM d {_ENDS}
               UNION ALL
-              SELECT service_area, decide_by, 0, NULL, 1, annual_value
+              SELECT service_area, decide_by, FALSE, NULL, annual_value, {selection.JOINT}
               FROM d {_DUE})
         SELECT service_area,
                year(day) || ' Q' || quarter(day) AS quarter,
-               CAST(sum(ending) AS INTEGER) AS ending,
-               CASE WHEN sum(ending) = 0 THEN 0 ELSE round(sum(v_end), 2) END AS value_ending,
-               CAST(sum(deciding) AS INTEGER) AS deciding,
-               CASE WHEN sum(deciding) = 0 THEN 0 ELSE round(sum(v_dec), 2) END
+               CAST({selection.contracts(held, "ends", "joint")} AS INTEGER) AS ending,
+               CASE WHEN bool_or(ends) THEN round(sum(v_end), 2) ELSE 0 END AS value_ending,
+               CAST({selection.contracts(held, "NOT ends", "joint")} AS INTEGER) AS deciding,
+               CASE WHEN bool_or(NOT ends) THEN round(sum(v_dec), 2) ELSE 0 END
                    AS value_deciding
         FROM e GROUP BY ALL ORDER BY service_area, quarter""",
         params,
@@ -100,8 +102,11 @@ def markets(
     r: Reader, state: FilterState, lead: LeadTimes, years: int, today: date
 ) -> pd.DataFrame:
     """One row per service area with contracts ending or decisions due in the window, the
-    markets with most contracts ending first."""
+    markets with most contracts ending first (a contract bought jointly once; the incumbents
+    ranked by the contracts they hold that end)."""
     sql, params = _window(state, lead, years, today)
+    held = selection.joint_held(r)
+    ends, due = _ENDS.removeprefix("WHERE "), _DUE.removeprefix("WHERE ")
     window = r.df(
         f"""WITH d AS ({sql}),
         ending AS (SELECT * FROM d {_ENDS}),
@@ -109,14 +114,15 @@ def markets(
                     AS incumbents
                 FROM (SELECT *, row_number() OVER (PARTITION BY service_area
                                                    ORDER BY n DESC, vendor) AS rk
-                      FROM (SELECT service_area, vendor, count(*) AS n FROM ending
+                      FROM (SELECT service_area, vendor, {selection.contracts(held)} AS n
+                            FROM ending
                             WHERE vendor IS NOT NULL GROUP BY ALL))
                 WHERE rk <= {INCUMBENTS_SHOWN} GROUP BY service_area),
         w AS (SELECT service_area,
-               CAST(count(*) FILTER ({_ENDS}) AS INTEGER) AS ending,
+               CAST({selection.contracts(held, ends)} AS INTEGER) AS ending,
                {_value_of(_ENDS)} AS value_ending,
                CAST(count(DISTINCT borough) FILTER ({_ENDS}) AS INTEGER) AS boroughs,
-               CAST(count(*) FILTER ({_DUE}) AS INTEGER) AS deciding,
+               CAST({selection.contracts(held, due)} AS INTEGER) AS deciding,
                {_value_of(_DUE)} AS value_deciding
               FROM d GROUP BY service_area)
         SELECT w.*, inc.incumbents FROM w LEFT JOIN inc USING (service_area)
