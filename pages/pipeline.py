@@ -109,7 +109,9 @@ def decisions(state, lead, today, figures):
             if not tab.open:  # only the list on screen is read and sent
                 continue
             rows = ui.query(fn, state, *args, ui.tables.TABLE_ROWS)
-            if note := exports.shown_note(len(rows), figures[total], f"contracts, {order}"):
+            # (the list shows a joint contract's record of each council)
+            listed = figures[f"{total}_records"]
+            if note := exports.shown_note(len(rows), listed, f"records, {order}"):
                 st.caption(note)
             first = [c for c in ORDER[kind] if c in rows.columns]
             ui.dataframe(
@@ -124,7 +126,7 @@ def decisions(state, lead, today, figures):
             )
             # every row of the list, written by DuckDB when a button is clicked
             every = exports.Rows(*sql(state, *args), names=pipeline.LABELS)
-            ui.downloads(every, stem, key=stem, records=figures[total])
+            ui.downloads(every, stem, key=stem, records=listed)
 
 
 decisions(state, lead, today, figures)

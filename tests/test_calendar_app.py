@@ -205,10 +205,10 @@ def test_long_lists_show_their_first_rows_and_say_how_many_more(db, monkeypatch)
         assert len(at.dataframe[0].value) <= 5, shown  # the list on screen
         captions += [c.value for c in at.caption]
     assert any(
-        c.startswith(f"Showing the first 5 of {expected['ending_12']:,} contracts, soonest")
+        c.startswith(f"Showing the first 5 of {expected['ending_12']:,} records, soonest")
         for c in captions
     ), captions
-    assert any(f"of {expected['ended']:,} contracts, most recently ended" in c for c in captions)
+    assert any(f"of {expected['ended']:,} records, most recently ended" in c for c in captions)
 
     at = run_app(page="pages/collaborate.py")
     with db.read() as r:

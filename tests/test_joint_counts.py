@@ -107,3 +107,15 @@ def test_coming_to_market_counts_a_joint_contract_ending_once(joint):
         "2027 Q2": 3,
         "2028 Q1": 1,
     }
+
+
+def test_the_renewal_pipeline_counts_a_joint_contract_once(joint):
+    """The figures and each list's heading count contracts (with 18 months' lead, all 4 are
+    overdue for a decision; 3 end in the next 12 months); each list shows, and says it holds,
+    every council's record."""
+    with joint.read() as r:
+        figures = pipeline.summary(r, PUBLISHED, pipeline.LeadTimes(), TODAY)
+        listed = pipeline.decisions_overdue(r, PUBLISHED, pipeline.LeadTimes(), TODAY)
+    assert (figures["decisions_overdue"], figures["ending_12"], figures["upcoming"]) == (4, 3, 4)
+    assert figures["decisions_overdue_records"] == len(listed) == 7
+    assert (figures["ending_12_records"], figures["records"]) == (5, 7)

@@ -162,7 +162,7 @@ def test_a_long_list_s_order_says_council_under_another_region(greater_mancheste
     assert done.returncode == 0, done.stderr
     at = run_app({"pipeline_list": "No end date"}, page="pages/pipeline.py")
     [note] = [c.value for c in at.caption if c.value.startswith("Showing the first 1,000")]
-    assert "contracts, by council." in note
+    assert "records, by council." in note
     assert not said_borough(at)
 
 

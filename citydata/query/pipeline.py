@@ -110,34 +110,38 @@ def summary(
     """Counts for the pipeline's figures. Every record is exactly one of ended, upcoming or
     no end date; `ending_N` counts those ending in the next N months and `overdue_N` those of
     them whose decide-by date has passed; `due_N` counts the contracts still running whose
-    decide-by date falls in the next N months, and `decisions_overdue` those whose has passed."""
+    decide-by date falls in the next N months, and `decisions_overdue` those whose has passed.
+    Each counts contracts, a contract bought jointly once (selection.contracts); the same name
+    with `_records` counts the records its list shows, a joint contract's of each council."""
     today = today or dates.today()
     # Records are counted per service area and end date first: the decide-by dates are then
-    # worked out for a few thousand rows, not for every record.
+    # worked out for a few thousand rows, not for every record (a joint contract's records
+    # share both, so its contract is counted once there).
     base, params = selection.base(state)
+    contracts = selection.contracts(selection.joint_held(r))
     sql, params = _with_decide_by(
-        f"SELECT service_area, contract_end, count(*) AS n FROM ({base}) AS r GROUP BY ALL",
+        f"SELECT service_area, contract_end, count(*) AS n, {contracts} AS c "
+        f"FROM ({base}) AS r GROUP BY ALL",
         params,
         lead,
     )
     params.add(today=today)
-    windows = ", ".join(
-        f"sum(n) FILTER (WHERE {ending_window(f'h{n}')}) AS ending_{n}, "
-        f"sum(n) FILTER (WHERE {ending_window(f'h{n}')} AND decide_by < $today) AS overdue_{n}, "
-        f"sum(n) FILTER (WHERE {deciding_window(f'h{n}')}) AS due_{n}"
-        for n in WINDOWS
+    counted = {
+        "no_end_date": "contract_end IS NULL",
+        "ended": "contract_end < $today",
+        "upcoming": "contract_end >= $today",
+        "decisions_overdue": _OVERDUE,
+    }
+    for n in WINDOWS:
+        counted[f"ending_{n}"] = ending_window(f"h{n}")
+        counted[f"overdue_{n}"] = f"{ending_window(f'h{n}')} AND decide_by < $today"
+        counted[f"due_{n}"] = deciding_window(f"h{n}")
+    figures = ", ".join(
+        f"sum(c) FILTER (WHERE {where}) AS {name}, sum(n) FILTER (WHERE {where}) AS {name}_records"
+        for name, where in counted.items()
     )
     params.update({f"h{n}": add_months(today, n) for n in WINDOWS})
-    df = r.df(
-        f"""SELECT sum(n) AS records,
-            sum(n) FILTER (WHERE contract_end IS NULL) AS no_end_date,
-            sum(n) FILTER (WHERE contract_end < $today) AS ended,
-            sum(n) FILTER (WHERE contract_end >= $today) AS upcoming,
-            sum(n) FILTER (WHERE {_OVERDUE}) AS decisions_overdue,
-            {windows}
-        FROM ({sql}) AS d""",
-        params,
-    )
+    df = r.df(f"SELECT sum(n) AS records, {figures} FROM ({sql}) AS d", params)
     return {k: 0 if pd.isna(v) else int(v) for k, v in df.iloc[0].items()}
 
 
