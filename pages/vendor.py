@@ -81,15 +81,14 @@ if not years.empty:
 
 st.subheader("Records")
 records = profile.contracts
-total = figures["held"] + figures["made"]
-if note := exports.shown_note(len(records), total, "records, its own contracts first"):
+if note := exports.shown_note(len(records), figures["records"], "records, its own contracts first"):
     st.caption(note)
 ui.table(charts.labelled(records))
 ui.downloads(
     lambda: charts.labelled(ui.read(lambda r: vendor_profile.contracts(r, state, vendor))),
     "vendor-records",
     key="vendor-records",
-    records=total,
+    records=figures["records"],
 )
 
 ui.share_note("this profile", ui.share_link(state, "vendor", {"vendor_profile": vendor}))

@@ -18,7 +18,14 @@ import pytest
 
 from citydata.feeds import fetch
 from citydata.output import group_briefing
-from citydata.query import collaboration, expiry, opportunities, pipeline, selection
+from citydata.query import (
+    collaboration,
+    expiry,
+    opportunities,
+    pipeline,
+    selection,
+    vendor_profile,
+)
 from citydata.query.filters import FilterState
 from tests.test_joint_notices import AWARD, page
 
@@ -119,3 +126,14 @@ def test_the_renewal_pipeline_counts_a_joint_contract_once(joint):
     assert (figures["decisions_overdue"], figures["ending_12"], figures["upcoming"]) == (4, 3, 4)
     assert figures["decisions_overdue_records"] == len(listed) == 7
     assert (figures["ending_12_records"], figures["records"]) == (5, 7)
+
+
+def test_the_vendor_profile_counts_a_joint_contract_held_once(joint):
+    """Civica holds Camden's contract and the housing contract Richmond and Wandsworth bought
+    together: "Contracts held: 2" (was 3), its records table the 3 records."""
+    with joint.read() as r:
+        profile = vendor_profile.profile(r, PUBLISHED, "Civica", today=TODAY)
+    summary = profile.summary
+    assert (summary["held"], summary["own"] + summary["resale"]) == (2, 2)  # were 3
+    assert summary["records"] == 3
+    assert summary["boroughs"] == 3 and len(profile.contracts) == 3

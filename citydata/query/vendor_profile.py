@@ -125,7 +125,9 @@ def _kept(r: Reader, state: FilterState, vendor: str) -> Iterator[None]:
 def summary(
     r: Reader, state: FilterState, vendor: str, today: date | None = None
 ) -> dict[str, Any]:
-    """The profile's figures: records by role, boroughs, systems, areas, value, next end."""
+    """The profile's figures: contracts by role (a contract bought jointly once), records
+    (each council's record, as the Records table lists them), boroughs, systems, areas,
+    value, next end."""
     sql, params = _rows(state, vendor)
     return _summary(r, f"({sql})", params, today)
 
@@ -158,13 +160,15 @@ def contracts(r: Reader, state: FilterState, vendor: str, limit: int | None = No
 # Each panel from `rows`: the profile's rows as a parenthesised query or the kept table's name.
 def _summary(r: Reader, rows: str, params: Params, today: date | None) -> dict[str, Any]:
     selection.with_councils(params).add(today=today or dates.today())
+    contracts = selection.contracts(selection.joint_held(r))  # (a joint contract once)
     out = r.one(
         f"""WITH p AS MATERIALIZED (SELECT * FROM {rows} AS r),
         h AS (SELECT * FROM p WHERE role IN ('own', 'resale'))
-        SELECT (SELECT count(*) FROM h) AS held,
-               (SELECT count(*) FROM p WHERE role = 'own') AS own,
-               (SELECT count(*) FROM p WHERE role = 'resale') AS resale,
-               (SELECT count(*) FROM p WHERE role = 'made') AS made,
+        SELECT (SELECT {contracts} FROM h) AS held,
+               (SELECT {contracts} FROM p WHERE role = 'own') AS own,
+               (SELECT {contracts} FROM p WHERE role = 'resale') AS resale,
+               (SELECT {contracts} FROM p WHERE role = 'made') AS made,
+               (SELECT count(*) FROM p) AS records,
                (SELECT {selection.COUNCILS} FROM h) AS boroughs,
                (SELECT count(DISTINCT system_name) FROM h) AS systems,
                (SELECT count(DISTINCT service_area) FROM h) AS service_areas,
