@@ -27,6 +27,7 @@ from citydata.query import (
     vendor_profile,
 )
 from citydata.query.filters import FilterState
+from tests.apptest import metric, run_app
 from tests.test_joint_notices import AWARD, page
 
 TODAY = date(2026, 12, 1)
@@ -137,3 +138,17 @@ def test_the_vendor_profile_counts_a_joint_contract_held_once(joint):
     assert (summary["held"], summary["own"] + summary["resale"]) == (2, 2)  # were 3
     assert summary["records"] == 3
     assert summary["boroughs"] == 3 and len(profile.contracts) == 3
+
+
+def test_the_pages_say_a_joint_contract_once(joint):
+    """What the Calendar and the Vendor profile show: the figures count contracts, the month's
+    table lists every council's record."""
+    joint.close()  # (the app opens the file itself)
+    link = {"source_kind": "published", "calendar_view": "One month"}
+    at = run_app(link, page="pages/calendar.py")
+    assert metric(at, "Contracts with an end date") == "4"  # was 7
+    at = at.selectbox(key="calendar_month").set_value("2027-06").run()
+    assert "**3 contracts ending in June 2027**" in [m.value for m in at.markdown]  # was 5
+    assert len(at.dataframe[0].value) == 5  # Camden's, and each council's two
+    at = run_app({"source_kind": "published", "vendor_profile": "Civica"}, "pages/vendor.py")
+    assert metric(at, "Contracts held") == "2"  # was 3
