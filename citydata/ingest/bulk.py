@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from citydata.core import boroughs
 from citydata.core.schema import FIELD_NAMES
-from citydata.ingest import normalise, spellings, validate, xlerrors
+from citydata.ingest import councils, duplicates, normalise, spellings, validate, xlerrors
 from citydata.ingest import records as records_mod
 from citydata.ingest.plain import MIN_BYTES, Columnar, NotPlain, read
 from citydata.ingest.report import PUBLISHED_FORMATS, Problem, refused, warning
@@ -320,7 +320,7 @@ class _Build:
         buyer = self.fmt in validate.BUYER_FORMATS
         out: dict[str, list] = {k: [] for k in ("a", "b", "code", "r1", "r2", "r3")}
         for code_cell, name_cell in pairs:
-            code, r1, r2, r3 = validate.borough_outcome(code_cell, name_cell, self.fixed, buyer)
+            code, r1, r2, r3 = councils.borough_outcome(code_cell, name_cell, self.fixed, buyer)
             for k, v in zip(out, (code_cell, name_cell, code, r1, r2, r3), strict=True):
                 out[k].append(v)
         self._register("borough", out, "a, b, code, r1, r2, r3, k", "lk_borough")
@@ -413,13 +413,13 @@ class _Build:
         shared = pd.Series(keys).duplicated(keep=False).to_numpy()
         if not shared.any():
             return
-        rows = table.select([*validate.DUPLICATE_KEY, "row"]).filter(pa.array(shared))
-        codes = {name: _folded(rows[name]) for name in validate.DUPLICATE_KEY}
-        self.problems += validate.repeats(codes, rows["row"].to_numpy())
+        rows = table.select([*duplicates.DUPLICATE_KEY, "row"]).filter(pa.array(shared))
+        codes = {name: _folded(rows[name]) for name in duplicates.DUPLICATE_KEY}
+        self.problems += duplicates.repeats(codes, rows["row"].to_numpy())
 
 
 def _folded(column: pa.ChunkedArray) -> np.ndarray:
-    """validate.folded_codes of a column (codes equal where the text is equal casefolded)."""
+    """duplicates.folded_codes of a column (codes equal where the text is equal casefolded)."""
     encoded = pc.dictionary_encode(column).combine_chunks()
     dictionary = encoded.dictionary
     codes = encoded.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
@@ -427,7 +427,7 @@ def _folded(column: pa.ChunkedArray) -> np.ndarray:
         # casefold is lower case for ASCII text: refold the distinct values in Arrow
         refold = pc.dictionary_encode(pc.ascii_lower(dictionary)).indices.to_numpy()
         return np.append(refold, -1)[codes]
-    return validate.folded_codes(codes, dictionary.to_pylist())
+    return duplicates.folded_codes(codes, dictionary.to_pylist())
 
 
 def _batches(reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:

@@ -30,10 +30,8 @@ from citydata.ingest import (
     withdrawn,
     xlerrors,
 )
-from citydata.ingest.councils import borough_outcome as borough_outcome  # (for other modules)
-from citydata.ingest.duplicates import DUPLICATE_KEY as DUPLICATE_KEY  # (for other modules)
-from citydata.ingest.duplicates import folded_codes as folded_codes
-from citydata.ingest.duplicates import repeats as repeats
+from citydata.ingest.councils import borough_outcome
+from citydata.ingest.duplicates import DUPLICATE_KEY, folded_codes, repeats
 from citydata.ingest.report import PUBLISHED_FORMATS, REFUSED, Problem, refused, warning
 from citydata.ingest.table import Table
 
