@@ -24,7 +24,7 @@ def _both_ways():
     from ui.charts.market import end_years_chart
 
     years = pd.DataFrame(
-        {"year": [2026, 2027, 2028], "records": [4, 9, 1], "annual_value": [1.5e5, 2e6, None]}
+        {"year": [2026, 2027, 2028], "contracts": [4, 9, 1], "annual_value": [1.5e5, 2e6, None]}
     )
     st.altair_chart(end_years_chart(years).chart(), width="stretch")
     charting.draw(end_years_chart(years))

@@ -138,6 +138,8 @@ def test_the_vendor_profile_counts_a_joint_contract_held_once(joint):
     assert (summary["held"], summary["own"] + summary["resale"]) == (2, 2)  # were 3
     assert summary["records"] == 3
     assert summary["boroughs"] == 3 and len(profile.contracts) == 3
+    # "When its contracts end": the joint housing contract ends once in its year
+    assert int(profile.end_years["contracts"].sum()) == 2  # was 3 records
 
 
 def test_the_pages_say_a_joint_contract_once(joint):

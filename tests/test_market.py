@@ -309,7 +309,7 @@ def test_vendor_profile_tables(small):
     assert served["records"].to_dict() == {"Camden": 3, "Hackney": 2, "Islington": 1}
     assert served.loc["Camden", "systems"] == "Capita Parking; Capita Repairs; Open Housing"
     years = vendor_profile.end_years(small, ALL, "Capita")
-    assert as_rows(years, ["year", "records"]) == [
+    assert as_rows(years, ["year", "contracts"]) == [
         ("2027", 2),
         ("2028", 2),
         ("2029", 1),

@@ -211,9 +211,10 @@ def _systems(r: Reader, rows: str, params: Params) -> pd.DataFrame:
 
 
 def _end_years(r: Reader, rows: str, params: Params) -> pd.DataFrame:
+    contracts = selection.contracts(selection.joint_held(r))  # (a joint contract once)
     return r.df(
         f"""SELECT coalesce(CAST(year(contract_end) AS VARCHAR), 'No end date') AS year,
-            count(*) AS records, round(sum(annual_value), 2) AS annual_value
+            {contracts} AS contracts, round(sum(annual_value), 2) AS annual_value
         FROM {rows} AS p WHERE role IN ('own', 'resale')
         GROUP BY ALL ORDER BY year""",
         params,

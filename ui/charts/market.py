@@ -359,5 +359,5 @@ def systems_chart(systems: pd.DataFrame) -> Drawing:
 def end_years_chart(years: pd.DataFrame) -> Drawing:
     """Contracts by the year they end, with counts and value written on."""
     df = years.copy()
-    df["label"] = [f"{n} ({money(v)})" for n, v in zip(df.records, df.annual_value, strict=True)]
-    return bar_with_labels(df, "year", "records", "label", "Contracts ending")
+    df["label"] = [f"{n} ({money(v)})" for n, v in zip(df.contracts, df.annual_value, strict=True)]
+    return bar_with_labels(df, "year", "contracts", "label", "Contracts ending")
