@@ -8,6 +8,7 @@ ever grows; it leaves out the notices a publisher has said since were withdrawn 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -51,30 +52,37 @@ def rollback(db: Database, snapshot_id: int, user: str) -> int:
         note = f"Rolled back to snapshot {snapshot_id} of {made}"
         if gone:
             note += f"; {withdrawals.left_out(gone)}"
-        refs = list(gone)
-        new_id = snapshots.new_snapshot(
+        new_id = _copy(
             w,
-            code,
+            target,
+            int(snapshot_id),
+            list(gone),
             now=now,
-            file_name=target["file_name"],
-            file_hash=target["file_hash"],
-            rows_imported=int(target["rows_imported"]) - _count_of(w, snapshot_id, refs),
-            rows_rejected=int(target["rows_rejected"]),
-            rows_left_out=target["rows_left_out"],
             source="rollback",
             user=user,
-            mapping=target["mapping"],
             note=note,
-            restored_from=int(snapshot_id),
             kind=kind,
         )
-        _copy(w, new_id, int(snapshot_id), refs)
-        matches.refresh(w, [code])
     return new_id
 
 
-def _copy(w: Reader, new_id: int, old_id: int, refs: list[str]) -> None:
-    """Snapshot `old_id`'s records into snapshot `new_id`, but for the notices `refs`."""
+def _copy(w: Reader, held: dict[str, Any], old_id: int, refs: list[str], **how: Any) -> int:
+    """Snapshot `old_id` (`held`: its row of `snapshots`) again as a new snapshot of its
+    borough, but for the notices `refs`, its pairs of notices worked out again; `how`: the new
+    snapshot's now, source, user, note and kind. Returns the new snapshot's id."""
+    code = held["borough_code"]
+    new_id = snapshots.new_snapshot(
+        w,
+        code,
+        file_name=held["file_name"],
+        file_hash=held["file_hash"],
+        rows_imported=int(held["rows_imported"]) - _count_of(w, old_id, refs),
+        rows_rejected=int(held["rows_rejected"]),
+        rows_left_out=held["rows_left_out"],
+        mapping=held["mapping"],
+        restored_from=old_id,
+        **how,
+    )
     w.execute(
         f"INSERT INTO contracts (snapshot_id, record_no, {snapshots.STORED_SQL}, source)"
         f" SELECT $new, record_no, {snapshots.STORED_SQL}, source"
@@ -82,6 +90,8 @@ def _copy(w: Reader, new_id: int, old_id: int, refs: list[str]) -> None:
         " AND NOT trim(coalesce(source_ref, '')) = ANY($refs::VARCHAR[])",
         {"new": new_id, "old": old_id, "refs": refs},
     )
+    matches.refresh(w, [code])
+    return new_id
 
 
 def withdrawn_again(w: Reader) -> list[int]:
@@ -95,28 +105,23 @@ def withdrawn_again(w: Reader) -> list[int]:
     now = dates.now()
     made = []
     for current, gone in withdrawals.brought_back(w).items():
-        held = snapshot(w, current)
-        refs = list(gone)
-        new_id = snapshots.new_snapshot(
-            w,
-            held["borough_code"],
-            now=now,
-            file_name=held["file_name"],
-            file_hash=held["file_hash"],
-            rows_imported=int(held["rows_imported"]) - _count_of(w, current, refs),
-            rows_rejected=int(held["rows_rejected"]),
-            rows_left_out=held["rows_left_out"],
-            source="correction",
-            user=CORRECTED_BY,
-            mapping=held["mapping"],
-            note=f"Snapshot {current} without the notices an earlier rollback brought back "
-            f"though withdrawn: {withdrawals.left_out(gone)}",
-            restored_from=int(current),
-            kind=PUBLISHED,
+        note = (
+            f"Snapshot {current} without the notices an earlier rollback brought back though "
+            f"withdrawn: {withdrawals.left_out(gone)}"
         )
-        _copy(w, new_id, int(current), refs)
-        matches.refresh(w, [held["borough_code"]])
-        made.append(new_id)
+        made.append(
+            _copy(
+                w,
+                snapshot(w, current),
+                int(current),
+                list(gone),
+                now=now,
+                source="correction",
+                user=CORRECTED_BY,
+                note=note,
+                kind=PUBLISHED,
+            )
+        )
     return made
 
 
