@@ -214,7 +214,7 @@ def test_a_joint_notice_that_no_longer_names_the_council_is_told_to_its_teams_ch
     (line,) = blocks[heading + 1].splitlines()
     assert line.startswith("- Wandsworth – ") and f"ref. {OCID}" in line
     assert (
-        "No longer listed (no longer bought jointly by this council: the notice's newer release "
+        "No longer listed (no longer bought by this council: the notice's newer release "
         "no longer names this council among its buyers)"
     ) in line
 

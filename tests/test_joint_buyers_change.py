@@ -143,11 +143,11 @@ def test_a_council_no_longer_among_the_buyers_no_longer_holds_the_notice(db):
     [removed] = changes["Wandsworth"].diff.removed.to_dict("records")
     assert removed["source_ref"] == OCID
     assert removed[previews.WHY_REMOVED] == (
-        "No longer bought jointly: the notice's newer release no longer names this council "
+        "No longer a buyer: the notice's newer release no longer names this council "
         "among its buyers; no longer shown"
     )
     assert snapshots.left_out(changes["Wandsworth"]) == [
-        "1 joint notice no longer naming it a buyer: no longer shown"
+        "1 notice no longer naming it a buyer: no longer shown"
     ]
     run = fetch.import_file(db, page(alone), "later.json", "Ann")
     assert run.status == "done", run.message
@@ -211,4 +211,53 @@ def test_the_import_command_says_the_council_no_longer_among_the_buyers(db_path,
     assert said["Richmond upon Thames"]["changed"] == 1  # its whole yearly figure, bought alone
     done = command.run("import", str(later), db=db_path, text=True)
     assert done.returncode == 0, done.stderr
-    assert "1 joint notice no longer naming it a buyer: no longer shown" in done.stdout
+    assert "1 notice no longer naming it a buyer: no longer shown" in done.stdout
+
+
+def test_a_notice_whose_buyer_is_corrected_leaves_the_council_first_named(db):
+    """A notice published as Wandsworth's and corrected by a newer release to Richmond's: before,
+    Wandsworth kept a current record of a contract it never bought (on its pages, in its totals
+    and in the region's twice) beside Richmond's. Now Wandsworth's record leaves as a joint
+    notice's council no longer named does; an older release never brings it back."""
+    first = buyers(AWARD, WAND, when="2025-02-01T09:00:00Z")
+    fetch.import_file(db, page(first), "first.json", "Ann")
+    assert held(db) == [("Wandsworth", None, Decimal("300000.00"))]
+    corrected = buyers(AWARD, RICH, when="2025-03-01T09:00:00Z")
+    changes = {c.borough: c for c in previews.preview(db, ingest.prepare(page(corrected), "c"))}
+    assert set(changes) == {"Richmond upon Thames", "Wandsworth"}
+    [removed] = changes["Wandsworth"].diff.removed.to_dict("records")
+    assert removed[previews.WHY_REMOVED] == (
+        "No longer a buyer: the notice's newer release no longer names this council among its "
+        "buyers; no longer shown"
+    )
+    run = fetch.import_file(db, page(corrected), "corrected.json", "Ann")
+    assert run.status == "done", run.message
+    assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]
+    assert db.rows(
+        "SELECT borough_code, status FROM notice_withdrawals WHERE source_ref = $ref",
+        {"ref": OCID},
+    ) == [(WANDSWORTH, "no longer a buyer")]
+    fetch.import_file(db, page(first), "first-again.json", "Ann")  # older: changes nothing
+    assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]
+
+
+def test_an_older_release_naming_another_buyer_takes_nothing_away(db):
+    """An older release naming another council gives that council nothing new to drop: the
+    council named by the newest release keeps its record."""
+    fetch.import_file(db, page(buyers(AWARD, WAND, when="2025-03-01T09:00:00Z")), "new", "Ann")
+    older = buyers(AWARD, RICH, when="2025-02-01T09:00:00Z")
+    changes = {c.borough: c for c in previews.preview(db, ingest.prepare(page(older), "o"))}
+    assert "Wandsworth" not in changes or changes["Wandsworth"].diff.removed.empty
+    fetch.import_file(db, page(older), "older.json", "Ann")
+    assert ("Wandsworth", None, Decimal("300000.00")) in held(db)
+
+
+def test_a_joint_notice_stored_before_its_records_named_the_others_leaves_too(db):
+    """A joint notice stored before schema 18 holds no `bought_with`: a newer release naming
+    Richmond alone now takes Wandsworth's record away too (it used to stay, counting the
+    contract one and a half times)."""
+    fetch.import_file(db, page(AWARD), "award.json", "Ann")
+    with db.write() as w:
+        w.execute("UPDATE contracts SET bought_with = NULL WHERE source_ref = $ref", {"ref": OCID})
+    fetch.import_file(db, page(buyers(AWARD, RICH)), "later.json", "Ann")
+    assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]

@@ -172,7 +172,7 @@ def _change_json(c: BoroughChange) -> dict[str, Any]:
         # notices withdrawn or cancelled: those held no longer shown, those not held left out
         "withdrawn": c.withdrawn,
         "withdrawn_not_held": c.withdrawn_not_held,
-        # joint notices held whose newer release no longer names the council: no longer shown
+        # notices held whose newer release no longer names the council a buyer: no longer shown
         "no_longer_a_buyer": c.dropped,
     }
 

@@ -169,7 +169,7 @@ def removed(
     would hold today, had they stayed as they were (see `decisions_due`, `ending`).
 
     `why` says why in words (`why`), where the store knows it: a newer release of its notice
-    withdrew or cancelled it, or no longer names the council among a joint notice's buyers
+    withdrew or cancelled it, or no longer names the council among the notice's buyers
     (kept in `notice_withdrawals` with the snapshot that left it out); the borough's current
     data is a rollback; else its borough's newer register (or notices) no longer holds it.
     `fingerprint` identifies the record and its values, `snapshot_id` the snapshot it was in.
@@ -276,7 +276,7 @@ def why(status: str) -> str:
     """Why a record left the view, in words (`removed`'s `why`: a notice's status as
     notice_withdrawals keeps it, 'rolled back', or the kind of data that no longer holds it)."""
     if status == joint.DROPPED:
-        return f"no longer bought jointly by this council: {joint.REASON}"
+        return f"no longer bought by this council: {joint.REASON}"
     if status in withdrawals.REASONS:
         return withdrawals.REASONS[status]
     if status == "rolled back":

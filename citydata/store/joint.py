@@ -1,4 +1,4 @@
-"""Jointly bought notices whose newer release no longer names a council among their buyers.
+"""Notices whose newer release no longer names a council among their buyers.
 
 A notice several councils bought together is a record of each of the region's councils it
 names (citydata.ingest.joint), each record naming the others (`bought_with`). A newer release
@@ -10,9 +10,13 @@ council's next snapshot of notices and stays in the history (`dropped`, weighed 
 withdrawals by citydata.store.withdrawals and kept with them as `DROPPED`), so an older release
 naming it, fetched again, never brings it back, nor does a rollback.
 
+The same holds for a notice one council bought whose newer release names another as its buyer
+(the buyer corrected), and for a joint notice stored before its records named the others (schema
+18): the council no longer named loses its record.
+
 Who a release names: each of its records' council and the councils that record says it was
-bought with (the region's by their canonical names). Only a council's record of a joint notice
-(one naming others) is ever taken out this way, and only by a release not older than it.
+bought with (the region's by their canonical names). A council's record is taken out this way
+only by a release of the same reference that is not older than it and is in the file.
 """
 
 from __future__ import annotations
@@ -67,16 +71,16 @@ def _codes(others: Any) -> list[str]:
 def dropped(
     r: Reader, records: pd.DataFrame, current: Mapping[str, int]
 ) -> dict[str, dict[str, Any]]:
-    """Per council (code): its joint notices held (`current`: each council's active published
+    """Per council (code): its notices held (`current`: each council's active published
     snapshot) that a release in `records`, not older than the one held, no longer names it a
-    buyer of: reference -> that release's date. Writes nothing. (The joint notices held are
-    read first, usually a handful: only the file's records of those are weighed.)"""
+    buyer of: reference -> that release's date. Writes nothing. (Only the file's records of
+    references held by some council are weighed.)"""
     if records.empty or not current or "source_ref" not in records.columns:
         return {}
     held = r.rows(
         "SELECT s.borough_code, trim(c.source_ref), max(c.release_date) FROM contracts AS c"
         " JOIN snapshots AS s ON s.id = c.snapshot_id"
-        " WHERE c.snapshot_id IN (SELECT unnest($ids)) AND c.bought_with IS NOT NULL"
+        " WHERE c.snapshot_id IN (SELECT unnest($ids))"
         " AND trim(coalesce(c.source_ref, '')) <> '' GROUP BY ALL ORDER BY ALL",
         {"ids": [int(i) for i in current.values()]},
     )

@@ -84,8 +84,8 @@ class BoroughChange:
     withdrawn: int = 0
     withdrawn_not_held: int = 0
     withdrawn_older: int = 0
-    # (published) joint notices held whose newer release in the file no longer names this
-    # council among its buyers: committing stops showing them (citydata.store.joint)
+    # (published) notices held whose newer release in the file no longer names this council
+    # among its buyers: committing stops showing them (citydata.store.joint)
     dropped: int = 0
 
 

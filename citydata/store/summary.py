@@ -55,10 +55,8 @@ def left_out(c: Any) -> list[str]:
     if withdrawn:  # a newer release said the contract was withdrawn or cancelled
         said.append(f"{count(withdrawn, 'notice')} withdrawn or cancelled: no longer shown")
     dropped = getattr(c, "dropped", 0)
-    if dropped:  # a newer release of a joint notice no longer names this council as a buyer
-        said.append(
-            f"{count(dropped, 'joint notice')} no longer naming it a buyer: no longer shown"
-        )
+    if dropped:  # a newer release of a notice no longer names this council as a buyer
+        said.append(f"{count(dropped, 'notice')} no longer naming it a buyer: no longer shown")
     not_held = getattr(c, "withdrawn_not_held", 0)
     if not_held:
         was = "was" if not_held == 1 else "were"

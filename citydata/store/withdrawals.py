@@ -8,9 +8,10 @@ changes nothing (the notice was published again since); one of a notice not held
 Each withdrawal that counts is kept in `notice_withdrawals` (`record`), with the date of its
 release, so that an older release of that notice, fetched or imported later, is known to be
 older and never brings it back (citydata.store.releases.fresh), nor does a rollback to a
-snapshot from before it (`since`). A council's record of a jointly bought notice whose newer
-release no longer names that council among its buyers leaves the same way, and is kept the same
-way (citydata.store.joint: status `joint.DROPPED`).
+snapshot from before it (`since`). A council's record of a notice whose newer release no
+longer names that council among its buyers (a joint notice's buyers changed, or its buyer
+corrected) leaves the same way, and is kept the same way (citydata.store.joint: status
+`joint.DROPPED`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Outcome:
     gone: dict[str, dict[str, str]] = field(default_factory=dict)  # ref -> status, held
     not_held: dict[str, list[Any]] = field(default_factory=dict)  # withdrawals of none held
     older: dict[str, int] = field(default_factory=dict)  # older than the notice held
-    # joint notices held whose newer release no longer names the council: ref -> its date
+    # notices held whose newer release no longer names the council a buyer: ref -> its date
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -60,7 +61,7 @@ class Outcome:
 
 def reason(status: str) -> str:
     if status == joint.DROPPED:
-        return f"No longer bought jointly: {joint.REASON}; no longer shown"
+        return f"No longer a buyer: {joint.REASON}; no longer shown"
     return f"Withdrawn or cancelled: {REASONS.get(status, status)}; no longer shown"
 
 
@@ -198,7 +199,7 @@ def kept_out(r: Reader, rollback_id: int) -> dict[str, str]:
 
 def left_out(gone: Mapping[str, str], most: int = 3) -> str:
     """The notices a rollback leaves out (`since`), in words: '1 notice withdrawn or cancelled
-    later stays out (ocds-1: the contract was cancelled)'; a joint notice whose newer release no
+    later stays out (ocds-1: the contract was cancelled)'; a notice whose newer release no
     longer names the council, '1 notice no longer bought by this council later stays out (...)';
     '' for none."""
     if not gone:
