@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 
 from citydata import ingest
@@ -24,7 +25,7 @@ from citydata.query import pipeline
 from citydata.store import previews, rollbacks, snapshots, subscriptions
 from tests import command
 from tests.test_joint_notices import AWARD, OCID, RICHMOND, WANDSWORTH, page
-from tests.test_withdrawn_notices import adds_up
+from tests.test_withdrawn_notices import _planx, adds_up
 
 # The notice without a contract period: no annual value to share, so only who bought it differs
 UNDATED = copy.deepcopy(AWARD)
@@ -261,3 +262,43 @@ def test_a_joint_notice_stored_before_its_records_named_the_others_leaves_too(db
         w.execute("UPDATE contracts SET bought_with = NULL WHERE source_ref = $ref", {"ref": OCID})
     fetch.import_file(db, page(buyers(AWARD, RICH)), "later.json", "Ann")
     assert held(db) == [("Richmond upon Thames", None, Decimal("300000.00"))]
+
+
+def _planx_releases(*releases: tuple[str, str]) -> bytes:
+    """Kingston's PlanX notice of the real Contracts Finder export of November 2025, once per
+    (buyer, published date): a file holding several releases of it."""
+    notice = _planx()
+    rows = [notice.assign(**{"Organisation Name": b, "Published Date": d}) for b, d in releases]
+    return pd.concat(rows).to_csv(index=False).encode()
+
+
+KINGSTON_ALONE = "The Royal Borough of Kingston upon Thames"
+
+
+@pytest.mark.parametrize("newer_first", [False, True], ids=["in-order", "newer-first"])
+def test_a_file_holding_an_older_joint_release_and_a_newer_one_gives_only_the_newer_buyers(
+    db, newer_first
+):
+    """One Contracts Finder export holds a release bought by Kingston and Sutton and a newer
+    one naming Kingston alone. Before, Sutton's record of the older release was imported, as
+    Sutton's newest: a contract Sutton no longer shares, current for it, and counted with
+    Kingston's. Now the file gives what importing its releases one by one would: Kingston's
+    record alone."""
+    releases = [("Kingston and Sutton Councils", "2024-12-12T13:04:44Z"),
+                (KINGSTON_ALONE, "2025-01-10T09:00:00Z")]  # fmt: skip
+    content = _planx_releases(*(releases[::-1] if newer_first else releases))
+    p = ingest.prepare(content, "notices.csv")
+    assert p.records["borough"].tolist() == ["Kingston upon Thames"]
+    assert [c.borough for c in previews.preview(db, p)] == ["Kingston upon Thames"]
+
+
+def test_a_file_whose_newer_release_corrects_the_buyer_says_why_the_first_is_left_out(db):
+    content = _planx_releases(("London Borough of Sutton", "2024-12-12T13:04:44Z"),
+                              (KINGSTON_ALONE, "2025-01-10T09:00:00Z"))  # fmt: skip
+    p = ingest.prepare(content, "notices.csv")
+    assert p.records["borough"].tolist() == ["Kingston upon Thames"]
+    [older] = [x for x in p.problems if x.row == 2]
+    assert older.reason == (
+        "An older release of notice LBKING001-DN751807-92295848: its newer release, in row 3 of "
+        "this file, no longer names this council among its buyers."
+    )

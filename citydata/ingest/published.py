@@ -24,7 +24,8 @@ flattened OCDS, Find a Tender's OCDS), after reading and before the row rules:
 - **One release of each notice.** A file holding several releases of one notice (the same
   borough and reference: its award and a later amendment, as Contracts Finder's CSV export and
   flattened OCDS files list them) keeps the newest (`newest_releases`); the others are left
-  out, each row said ("skipped, not imported"), with a note counting them.
+  out, each row said ("skipped, not imported"), with a note counting them. A council the
+  newest release no longer names among the notice's buyers keeps none of its releases.
 - Text (titles, suppliers) has HTML and XML entities decoded (`&amp;`, `&#039;`, `&apos;`).
 """
 
@@ -243,32 +244,45 @@ def newest_releases(
     refused), a notice's releases are taken in the file's order, each replacing the one before
     unless it is older (`citydata.core.dates.replaces`): the same rule as a file's release
     against the notice held, so a file says what importing its releases one by one would.
-    Records left out are counted per borough in `table.older_releases`."""
+    Records left out are counted per borough in `table.older_releases`.
+
+    A council's records of a notice whose newest release in the file no longer names it among
+    its buyers are left out too, whichever release they are of: imported one by one, that
+    release would take the notice away from the council (citydata.store.joint)."""
     codes, refs, dates = out["borough_code"], out["source_ref"], extra["release_date"]
-    release_of = table.releases or range(len(numbers))
+    # (a row of a joint notice is repeated for each council, with its number: one release)
+    release_of = table.releases or [int(n) for n in numbers]
     notices: dict[tuple[str, str], dict[int, list[int]]] = {}
+    by_ref: dict[str, dict[int, list[int]]] = {}  # every council's records of a notice
     for i in range(len(numbers)):
         ref = refs[i].strip() if isinstance(refs[i], str) else ""
         if usable[i] and codes[i] and ref:
             notices.setdefault((codes[i], ref), {}).setdefault(release_of[i], []).append(i)
+            by_ref.setdefault(ref, {}).setdefault(release_of[i], []).append(i)
+    named = {ref: {codes[i] for i in _newest(found, dates)} for ref, found in by_ref.items()}
     gone: list[int] = []
     problems: dict[int, Problem] = {}  # one for each row (a row's suppliers share its release)
     for (code, ref), found in notices.items():
-        if len(found) < 2:
-            continue
-        kept = None
-        for positions in found.values():
-            if kept is None or replaces(dates[positions[0]], dates[kept[0]]):
-                kept = positions
-        assert kept is not None
-        row, then = int(numbers[kept[0]]), dates[kept[0]]
+        if code in named[ref]:
+            if len(found) < 2:
+                continue
+            kept = _newest(found, dates)
+        else:  # the notice's newest release names other buyers: none of this council's kept
+            kept = []
+        newer = kept or _newest(by_ref[ref], dates)
+        row, then = int(numbers[newer[0]]), dates[newer[0]]
         for positions in found.values():
             if positions is kept:
                 continue
             gone += positions
             table.older_releases[code] = table.older_releases.get(code, 0) + len(positions)
             when = dates[positions[0]]
-            if when is not None and then is not None and then > when:
+            if not kept:
+                why = (
+                    f"its newer release, in row {row:,} of this file, no longer names this "
+                    "council among its buyers."
+                )
+            elif when is not None and then is not None and then > when:
                 why = f"its newer release, in row {row:,} of this file, is imported instead."
             else:  # the same date, or no date to compare: the last in the file is the newest
                 why = (
@@ -293,3 +307,14 @@ def newest_releases(
         "counts as the newest)."
     )
     return gone, [*problems.values(), warning(None, None, None, note)]
+
+
+def _newest(found: dict[int, list[int]], dates: list) -> list[int]:
+    """The positions of the newest of a notice's releases (`found`: release -> positions, in
+    the file's order): each replaces the one before unless it is older."""
+    kept: list[int] | None = None
+    for positions in found.values():
+        if kept is None or replaces(dates[positions[0]], dates[kept[0]]):
+            kept = positions
+    assert kept is not None
+    return kept
