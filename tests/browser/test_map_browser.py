@@ -15,13 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from citydata.core import mapshapes, regions
 from citydata.query import mapdata
 from citydata.query.filters import FilterState
 from citydata.store.db import Database
-from tests.browser.conftest import POLL_MS, expect, quick_click, settle, steady_image
+from tests.browser.conftest import POLL_MS, click_to_open, expect, settle, steady_image
 from ui.charts import boroughmap, mapclasses, mapgeometry
 
 CHART = '[data-testid="stDeckGlJsonChart"]'
@@ -199,14 +198,7 @@ def test_the_map_draws_offline_and_one_click_opens_each_borough_in_turn(
         # second try.
         page.mouse.move(x, y)
         page.locator(".deck-tooltip").filter(has_text=name).wait_for(state="visible")
-        held = quick_click(page, x, y)
-        try:
-            page.wait_for_url("**/borough?**", timeout=60_000)
-        except PlaywrightTimeout:
-            page.screenshot(path=artifacts / "map-click-missed.png")
-            raise AssertionError(
-                f"click {i + 1} ({name}) opened nothing: {page.url} (press handled in {held} ms)"
-            ) from None
+        click_to_open(page, x, y, artifacts / "map-click-missed.png", f"click {i + 1} ({name})")
         settle(page)
         query = parse_qs(urlsplit(page.url).query)
         assert query["profile"] == [name], (i, name, page.url)

@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from citydata.core import regions
 from tests import command
-from tests.browser.conftest import expect, quick_click, run_server, settle, steady_image
+from tests.browser.conftest import click_to_open, expect, run_server, settle, steady_image
 from tests.browser.test_map_browser import CHART, offline
 from ui.charts import boroughmap
 
@@ -93,15 +92,9 @@ def test_a_region_draws_its_councils_and_opens_their_profiles(
 
         # One click opens the profile, on the national map too (361 districts: it did not,
         # while pressing took the browser so long to find the district that it was no click)
-        held = quick_click(page, x, y)
-        try:
-            page.wait_for_url("**/borough?**")
-        except PlaywrightTimeout:
-            page.screenshot(path=artifacts / f"region-{case}-click-missed.png")
-            raise AssertionError(
-                f"the click on {council} opened nothing: {page.url} (press handled in "
-                f"{held} ms; deck.gl counts no click past 250)"
-            ) from None
+        click_to_open(
+            page, x, y, artifacts / f"region-{case}-click-missed.png", f"the click on {council}"
+        )
         settle(page, timeout=120_000)
         assert parse_qs(urlsplit(page.url).query)["profile"] == [council]
         expect(page.get_by_role("heading", name=council, exact=True)).to_be_visible()
