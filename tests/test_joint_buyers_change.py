@@ -6,6 +6,10 @@ Before, a release changing only its buyers changed nothing held: Richmond's reco
 "Bought jointly with: Wandsworth", the preview and the alert said nothing, and a council no
 longer among the buyers kept a current record of a contract it no longer shares. Every database
 here is a real DuckDB file; the releases are OCDS 1.1 as Contracts Finder publishes them.
+
+The same for a notice whose newer release names another council as its only buyer (the buyer
+corrected), and within one file holding several releases of a notice (the real Contracts Finder
+export's Kingston notice, as a joint release and a newer single one).
 """
 
 from __future__ import annotations

@@ -36,29 +36,35 @@ REASON = "the notice's newer release no longer names this council among its buye
 
 def named(records: pd.DataFrame) -> dict[str, tuple[set[str], Any]]:
     """Each notice of a file's records (its reference): the codes of the region's councils its
-    newest release in the file names as buyers, and that release's date (None: undated)."""
+    newest release in the file names as buyers, and that release's date (None: undated).
+    Worked out over whole columns: a year of notices is tens of thousands of references."""
     if records.empty or "bought_with" not in records.columns:
         return {}
     frame = pd.DataFrame(
         {
             "code": records["borough_code"].to_numpy(),
-            "ref": records["source_ref"].astype(object).to_numpy(),
+            "ref": records["source_ref"].map(lambda x: x.strip() if isinstance(x, str) else ""),
             "others": records["bought_with"].to_numpy(),
             "day": pd.to_datetime(records["release_date"]).to_numpy()
             if "release_date" in records.columns
             else pd.NaT,
         }
     )
-    frame = frame[frame["ref"].map(lambda x: isinstance(x, str) and bool(x.strip()))]
-    out: dict[str, tuple[set[str], Any]] = {}
-    for ref, group in frame.groupby(frame["ref"].str.strip(), sort=False):
-        newest = group["day"].max()
-        if not pd.isna(newest):  # that release's records (and an undated one, never older)
-            group = group[group["day"].isna() | (group["day"] == newest)]
-        codes = set(group["code"])
-        codes.update(c for others in group["others"] for c in _codes(others))
-        out[str(ref)] = (codes, None if pd.isna(newest) else newest)
-    return out
+    frame = frame[frame["ref"] != ""]
+    newest = frame.groupby("ref", sort=False)["day"].max()
+    latest = frame["ref"].map(newest)
+    # that release's records (and an undated one, never older)
+    frame = frame[latest.isna() | frame["day"].isna() | (frame["day"] == latest)]
+    others = frame[frame["others"].map(lambda x: isinstance(x, str))]
+    pairs = [*zip(frame["ref"], frame["code"], strict=True)]
+    codes_of = {text: _codes(text) for text in set(others["others"])}  # (few distinct)
+    pairs += [(ref, c) for ref, text in zip(others["ref"], others["others"], strict=True)
+              for c in codes_of[text]]  # fmt: skip
+    out: dict[str, set[str]] = {}
+    for ref, code in pairs:
+        out.setdefault(ref, set()).add(code)
+    when = {ref: None if pd.isna(day) else day for ref, day in newest.items()}
+    return {ref: (codes, when[ref]) for ref, codes in out.items()}
 
 
 def _codes(others: Any) -> list[str]:
